@@ -1,0 +1,45 @@
+import type { ParseArgsConfig } from 'node:util';
+
+/** Where a command writes; tests pass buffers, the binary passes the process streams. */
+export interface CommandIo {
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream;
+  readonly stdin: NodeJS.ReadableStream;
+  readonly env: NodeJS.ProcessEnv;
+  /** Fires on Ctrl-C (SIGINT/SIGTERM): long-running commands drain and return. */
+  readonly signal: AbortSignal;
+}
+
+/** One `swarm-send <name>` sub-command. Flags are parsed with node:util parseArgs. */
+export interface Command {
+  readonly name: string;
+  /** One line for the command list. */
+  readonly summary: string;
+  /** Full `--help` text (usage line, flags, exit codes). */
+  readonly help: string;
+  readonly options: NonNullable<ParseArgsConfig['options']>;
+  /** Allows positional arguments (default false). */
+  readonly positionals?: boolean;
+  /** Returns the process exit code. Throw `UsageError` for bad flags (exit 2). */
+  run(
+    values: Record<string, string | boolean | (string | boolean)[] | undefined>,
+    positionals: string[],
+    io: CommandIo,
+  ): Promise<number>;
+}
+
+/** Bad flags or arguments: the CLI prints the message and the command's usage, and exits 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export const EXIT = {
+  OK: 0,
+  FAILED: 1,
+  USAGE: 2,
+  /** EX_TEMPFAIL from sysexits.h: try again later. */
+  RETRY: 75,
+} as const;

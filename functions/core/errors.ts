@@ -1,0 +1,34 @@
+/** Base of every error this project throws on purpose; `code` is stable and machine-readable. */
+export class SwarmSendError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'SwarmSendError';
+    this.code = code;
+  }
+}
+
+/** Configuration that cannot work; lists every problem at once. Fails the start, never a message. */
+export class ConfigError extends SwarmSendError {
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[], what = 'configuration') {
+    super('invalid-config', `invalid ${what}:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/** A message body that can never be processed (reason `invalid-message`). */
+export class InvalidMessageError extends SwarmSendError {
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
+    super('invalid-message', `invalid message: ${problems.join('; ')}`);
+    this.name = 'InvalidMessageError';
+    this.problems = problems;
+  }
+}
+
+/** Type guard that survives duplicated class copies in bundles: matches on the `code` shape. */
+export function isSwarmSendError(err: unknown): err is SwarmSendError {
+  return err instanceof Error && typeof (err as { code?: unknown }).code === 'string' && 'code' in err;
+}

@@ -1,0 +1,187 @@
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+import { parseCidr, type Cidr } from './network.js';
+
+/**
+ * The cluster registry (DESIGN.md section 2): where SENDs go and with which credentials. It comes
+ * only from configuration, never from a message.
+ */
+
+const ADDRESS = /^(?:https?:\/\/)?(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::\d{1,5})?$/;
+const KEY = /^[A-Za-z0-9_.-]{1,64}$/;
+
+const credentialsRef = z
+  .string()
+  .min(1)
+  .refine((s) => !/[\r\n\0]/.test(s), 'must not contain control characters');
+
+const clusterSchema = z
+  .object({
+    name: z.string().min(1).regex(/^[^\s\0]+$/, 'must be the cluster.name setting, without spaces'),
+    nodes: z.array(z.string().regex(ADDRESS, 'must be IP:port or http(s)://host:port')).min(1).optional(),
+    target: z.string().regex(ADDRESS, 'must be IP:port of a destination node or reverse proxy').optional(),
+    networks: z.array(z.string()).optional(),
+    credentials: credentialsRef,
+    /** PEM bundle of the CA that signed the nodes' certificates (inline), for https:// nodes. */
+    ca: z.string().optional(),
+    /** Path of a PEM CA bundle; read by the configuration loader, never by the core. */
+    caFile: z.string().optional(),
+  })
+  .strict();
+
+const routeSchema = z
+  .object({
+    from: z.string().regex(KEY),
+    to: z.string().regex(KEY),
+    /** After a 201, HEAD the object on the destination and compare ETag / length. */
+    verify: z.boolean().optional(),
+  })
+  .strict();
+
+const registrySchema = z
+  .object({
+    clusters: z.record(z.string().regex(KEY, 'cluster keys are 1-64 of [A-Za-z0-9_.-]'), clusterSchema),
+    defaultRoute: routeSchema.optional(),
+    routes: z.array(routeSchema).optional(),
+  })
+  .strict();
+
+export interface NodeAddress {
+  /** `http:` or `https:`. */
+  readonly protocol: 'http:' | 'https:';
+  /** Host name or IP as written (IPv6 without brackets). */
+  readonly host: string;
+  readonly port: number;
+  /** `host:port` (IPv6 in brackets), the form used in logs and outcome records. */
+  readonly hostPort: string;
+  /** `protocol//host:port`, the origin undici connects to. */
+  readonly origin: string;
+}
+
+export interface ClusterConfig {
+  readonly key: string;
+  readonly name: string;
+  readonly nodes: readonly NodeAddress[];
+  readonly target: string | null;
+  readonly networks: readonly Cidr[];
+  readonly credentials: string;
+  readonly ca: string | null;
+  readonly caFile: string | null;
+}
+
+export interface RouteConfig {
+  readonly from: string;
+  readonly to: string;
+  readonly verify: boolean;
+}
+
+export interface Registry {
+  readonly clusters: Readonly<Record<string, ClusterConfig>>;
+  readonly defaultRoute: RouteConfig | null;
+  readonly routes: readonly RouteConfig[];
+}
+
+/** Parses `IP:port`, `host:port` or `http(s)://host:port` (default port 80 / 443). */
+export function parseNodeAddress(text: string): NodeAddress {
+  const withScheme = /^https?:\/\//i.test(text) ? text : `http://${text}`;
+  const url = new URL(withScheme);
+  const protocol = url.protocol === 'https:' ? 'https:' : 'http:';
+  const port = url.port ? Number(url.port) : protocol === 'https:' ? 443 : 80;
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const hostPort = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  return { protocol, host, port, hostPort, origin: `${protocol}//${hostPort}` };
+}
+
+function formatIssues(error: z.ZodError): string[] {
+  return error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`);
+}
+
+/**
+ * Validates a registry document and returns it in resolved form. Throws one `ConfigError` that
+ * lists every problem, so an operator fixes the file in one go.
+ */
+export function parseRegistry(input: unknown): Registry {
+  const parsed = registrySchema.safeParse(input);
+  if (!parsed.success) throw new ConfigError(formatIssues(parsed.error), 'cluster registry');
+  const problems: string[] = [];
+  const clusters: Record<string, ClusterConfig> = {};
+
+  for (const [key, c] of Object.entries(parsed.data.clusters)) {
+    const nodes = (c.nodes ?? []).map(parseNodeAddress);
+    const networks: Cidr[] = [];
+    for (const n of c.networks ?? []) {
+      try {
+        networks.push(parseCidr(n));
+      } catch {
+        problems.push(`clusters.${key}.networks: "${n}" is not an IPv4/IPv6 CIDR`);
+      }
+    }
+    if (!c.networks) {
+      // Default: exactly the hosts of the listed nodes.
+      for (const node of nodes) {
+        try {
+          networks.push(parseCidr(node.host));
+        } catch {
+          problems.push(`clusters.${key}.nodes: "${node.hostPort}" is not an IP address; list "networks" for host names`);
+        }
+      }
+    }
+    if (c.target !== undefined && /^https?:/i.test(c.target)) {
+      problems.push(`clusters.${key}.target: Castor-System-Target is IP:port, without a scheme`);
+    }
+    if (c.ca !== undefined && c.caFile !== undefined) problems.push(`clusters.${key}: give ca or caFile, not both`);
+    clusters[key] = {
+      key,
+      name: c.name,
+      nodes,
+      target: c.target ?? null,
+      networks,
+      credentials: c.credentials,
+      ca: c.ca ?? null,
+      caFile: c.caFile ?? null,
+    };
+  }
+
+  const routes = (parsed.data.routes ?? []).map((r) => ({ ...r, verify: r.verify ?? false }));
+  const defaultRoute = parsed.data.defaultRoute
+    ? { ...parsed.data.defaultRoute, verify: parsed.data.defaultRoute.verify ?? false }
+    : null;
+  for (const [i, r] of [...routes.map((r, i) => [`routes.${i}`, r] as const), ...(defaultRoute ? [['defaultRoute', defaultRoute] as const] : [])]) {
+    const from = clusters[r.from];
+    const to = clusters[r.to];
+    if (!from) problems.push(`${i}.from: no cluster "${r.from}"`);
+    else if (from.nodes.length === 0) problems.push(`${i}.from: cluster "${r.from}" has no nodes to SEND on`);
+    if (!to) problems.push(`${i}.to: no cluster "${r.to}"`);
+    else if (!to.target) problems.push(`${i}.to: cluster "${r.to}" has no target (IP:port for Castor-System-Target)`);
+    if (r.from === r.to) problems.push(`${i}: from and to are the same cluster`);
+  }
+  if (problems.length) throw new ConfigError(problems, 'cluster registry');
+  return { clusters, defaultRoute, routes };
+}
+
+export interface ResolvedRoute {
+  readonly source: ClusterConfig;
+  readonly destination: ClusterConfig;
+  readonly verify: boolean;
+}
+
+/**
+ * Picks the clusters for a message's `from` / `to`, falling back to the default route. Returns a
+ * problem string instead of throwing, so the caller turns it into an `invalid-message` outcome.
+ */
+export function resolveRoute(registry: Registry, from?: string, to?: string): ResolvedRoute | string {
+  const f = from ?? registry.defaultRoute?.from;
+  const t = to ?? registry.defaultRoute?.to;
+  if (!f || !t) return 'no from/to in the message and no defaultRoute in the registry';
+  const source = registry.clusters[f];
+  const destination = registry.clusters[t];
+  if (!source) return `unknown source cluster "${f}"`;
+  if (!destination) return `unknown destination cluster "${t}"`;
+  if (source.nodes.length === 0) return `cluster "${f}" has no nodes to SEND on`;
+  if (!destination.target) return `cluster "${t}" has no target`;
+  if (f === t) return 'from and to are the same cluster';
+  const route =
+    registry.routes.find((r) => r.from === f && r.to === t) ??
+    (registry.defaultRoute?.from === f && registry.defaultRoute.to === t ? registry.defaultRoute : null);
+  return { source, destination, verify: route?.verify ?? false };
+}

@@ -1,0 +1,113 @@
+import { OUTCOME, type OutcomeKind, type Reason } from './outcome.js';
+import type { FeedStatus } from './response-parser.js';
+
+/**
+ * Everything the client saw of one SEND, with no interpretation yet. `classify` turns it into
+ * an outcome, following swarm-scsp.md section 4 (section A wins where they differ).
+ */
+export interface SendObservation {
+  readonly mode: 'legacy' | 'feed';
+  /** Final response status, after authentication and redirects; null when none arrived. */
+  readonly httpStatus: number | null;
+  /** Number on the last `Remote cluster returned:` line. */
+  readonly remoteStatus: number | null;
+  /** True when the body was read to its terminating zero-length chunk. */
+  readonly complete: boolean;
+  readonly feeds: Readonly<Record<string, FeedStatus>>;
+  /** Feed ids the message asked for by number (`feedid=N`); each must report a status. */
+  readonly requestedFeedIds: readonly number[];
+  /** A client-side condition that ended the SEND (network error code, auth or redirect policy). */
+  readonly error: ClientErrorCode | null;
+}
+
+export type ClientErrorCode =
+  | 'auth-rejected'
+  | 'redirect-refused'
+  | 'redirect-limit'
+  | 'connection-refused'
+  | 'connection-reset'
+  | 'connect-timeout'
+  | 'idle-timeout'
+  | 'deadline-exceeded'
+  | 'network-error'
+  | 'tls-rejected';
+
+export interface Classification {
+  readonly outcome: OutcomeKind;
+  readonly reason: Reason;
+}
+
+const retry = (reason: Reason): Classification => ({ outcome: OUTCOME.RETRY, reason });
+const failed = (reason: Reason): Classification => ({ outcome: OUTCOME.FAILED, reason });
+
+const PERMANENT_CLIENT_ERRORS: ReadonlySet<ClientErrorCode> = new Set(['auth-rejected', 'redirect-refused', 'tls-rejected']);
+
+/** The destination's answer, as carried on the `Remote cluster returned:` line (row L3). */
+function classifyRemote(remote: number): Classification {
+  if (remote === 201) return { outcome: OUTCOME.REPLICATED, reason: 'created' };
+  if (remote === 409) return { outcome: OUTCOME.ALREADY_PRESENT, reason: 'already-present' };
+  if (remote === 507) return retry('remote-insufficient-storage');
+  if (remote >= 500) return retry('remote-unavailable');
+  if (remote === 412) return retry('remote-context-missing');
+  if (remote === 404) return retry('remote-not-found');
+  if (remote === 401 || remote === 403) return failed('remote-auth-rejected');
+  if (remote >= 400) return failed('remote-rejected');
+  // A 2xx other than 201 or a 3xx does not prove the object arrived: ask again (a repeat is safe).
+  return retry('remote-unexpected');
+}
+
+/** Feed SEND (rows N1-N4): every requested feed must report, and every report must be 0. */
+function classifyFeeds(o: SendObservation): Classification {
+  const ids = Object.keys(o.feeds);
+  if (o.requestedFeedIds.some((id) => o.feeds[String(id)]?.status == null)) return failed('not-in-feed-scope');
+  if (ids.length === 0) return failed('not-in-feed-scope');
+  const statuses = ids.map((id) => o.feeds[id]?.status);
+  if (statuses.some((s) => s == null)) return retry('result-unknown');
+  if (statuses.some((s) => (s as number) >= 2)) return retry('feed-failed');
+  if (statuses.some((s) => s === 1)) return retry('feed-timeout');
+  return { outcome: OUTCOME.REPLICATED, reason: 'feed-complete' };
+}
+
+/** Outer status of the (final) response (rows S1-S9, A3, L5, N5). */
+function classifyStatus(status: number): Classification | null {
+  switch (status) {
+    case 400: return failed('bad-request');
+    case 401: return failed('auth-rejected');
+    case 403: return failed('forbidden');
+    case 404: return retry('not-found-at-source');
+    case 405:
+    case 501: return failed('method-not-supported');
+    case 409: return { outcome: OUTCOME.ALREADY_PRESENT, reason: 'already-present' };
+    case 411: return failed('length-required');
+    case 412: return retry('context-missing');
+    case 503: return retry('source-unavailable');
+    case 505: return failed('http-version-not-supported');
+    case 507: return retry('insufficient-storage');
+  }
+  if (status >= 500) return retry('source-error');
+  if (status >= 400) return failed('client-error');
+  if (status >= 300) return retry('remote-unexpected');
+  return null;
+}
+
+/**
+ * Classifies one SEND. Pure and total: every observation maps to exactly one outcome.
+ * When in doubt the answer is `retry`, because a repeated SEND is safe (409 / status 0).
+ */
+export function classify(o: SendObservation): Classification {
+  if (o.error) {
+    // An error after a 2xx status line means the body was cut: the result is unknown (T2, T4).
+    if (PERMANENT_CLIENT_ERRORS.has(o.error)) return failed(o.error as Reason);
+    return retry(o.error as Reason);
+  }
+  if (o.httpStatus === null) return retry('result-unknown');
+  const byStatus = classifyStatus(o.httpStatus);
+  if (byStatus) return byStatus;
+  // 2xx: the body decides, and only a body read to its end counts (section A).
+  if (!o.complete) return retry('connection-reset');
+  if (o.mode === 'feed') return classifyFeeds(o);
+  if (o.remoteStatus !== null) return classifyRemote(o.remoteStatus);
+  // An outer 201 with no body line is taken as the result (section A, row T4); a 200 is unknown.
+  if (o.httpStatus === 201) return { outcome: OUTCOME.REPLICATED, reason: 'created' };
+  return retry('result-unknown');
+}

@@ -1,0 +1,113 @@
+import { z } from 'zod';
+import { InvalidMessageError } from './errors.js';
+
+/**
+ * The SEND request message (DESIGN.md section 1): one JSON object per SQS message body.
+ * A message names an object and, optionally, registry keys and a node hint. It can never name a
+ * host, a port or a credential: those come only from the cluster registry.
+ */
+
+// No C0/C1 control characters (CR, LF, NUL, ...) anywhere a value may reach a request or a log.
+const NO_CONTROL = /^[^\u0000-\u001f\u007f-\u009f]*$/;
+const printable = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .regex(NO_CONTROL, 'must not contain control characters')
+    .refine((s) => s.isWellFormed(), 'must be valid Unicode (no lone surrogates)');
+
+const uuidSchema = z.string().regex(/^[0-9a-fA-F]{32}$/, 'must be 32 hex digits');
+
+const unnamedSchema = z.object({
+  uuid: uuidSchema,
+  alias: z.boolean().optional(),
+});
+
+const namedSchema = z.object({
+  // Domains are DNS-style names; the cluster's default domain is its cluster.name.
+  domain: z
+    .string()
+    .min(1)
+    .max(253)
+    .regex(/^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/, 'must be a domain name'),
+  // Swarm bucket names: alphanumerics, '_', '.', '-' (no ':', ',' or '/').
+  bucket: z
+    .string()
+    .min(1)
+    .max(255)
+    .regex(/^[A-Za-z0-9_.-]+$/, 'must be letters, digits, "_", "." or "-"'),
+  name: printable(4096),
+});
+
+const objectSchema = z.union([unnamedSchema.strict(), namedSchema.strict()], {
+  error: 'must be { uuid, alias? } or { domain, bucket, name }',
+});
+
+const HOST_PORT = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]{1,253}):\d{1,5}$/;
+
+const FEED_TYPES = ['all', 'search', 'indexing', 'replication', 's3backup'] as const;
+
+const feedsSchema = z
+  .object({
+    ids: z.array(z.union([z.number().int().min(0).max(1_000_000), z.literal('all')])).max(8).optional(),
+    types: z.array(z.enum(FEED_TYPES)).max(5).optional(),
+    timeout: z.union([z.number().positive().max(3600), z.boolean()]).optional(),
+    force: z.boolean().optional(),
+  })
+  .refine((f) => (f.ids?.length ?? 0) + (f.types?.length ?? 0) > 0, 'feeds needs at least one id or type');
+
+const registryKey = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be a registry key');
+
+const messageSchema = z.object({
+  version: z.literal(1).optional(),
+  object: objectSchema,
+  from: registryKey.optional(),
+  to: registryKey.optional(),
+  nodeHint: z.string().max(300).regex(HOST_PORT, 'must be host:port').optional(),
+  feeds: feedsSchema.optional(),
+  correlationId: printable(256).optional(),
+});
+
+export type UnnamedObject = z.infer<typeof unnamedSchema>;
+export type NamedObject = z.infer<typeof namedSchema>;
+export type ObjectRef = UnnamedObject | NamedObject;
+export type FeedSelection = z.infer<typeof feedsSchema>;
+export type FeedType = (typeof FEED_TYPES)[number];
+export type SendMessage = z.infer<typeof messageSchema>;
+
+export function isNamed(ref: ObjectRef): ref is NamedObject {
+  return 'bucket' in ref;
+}
+
+/** Largest body accepted; SQS allows 1 MiB, a SEND message is a few hundred bytes. */
+export const MAX_MESSAGE_BYTES = 64 * 1024;
+
+/**
+ * Parses and validates one SQS body. Unknown fields are ignored. Throws `InvalidMessageError`
+ * (reason `invalid-message`) naming every problem; never echoes the body itself.
+ */
+export function parseSendMessage(body: string): SendMessage {
+  if (typeof body !== 'string') throw new InvalidMessageError(['body is not a string']);
+  if (Buffer.byteLength(body, 'utf8') > MAX_MESSAGE_BYTES) {
+    throw new InvalidMessageError([`body is larger than ${MAX_MESSAGE_BYTES} bytes`]);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    throw new InvalidMessageError(['body is not valid JSON']);
+  }
+  const parsed = messageSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new InvalidMessageError(
+      parsed.error.issues.slice(0, 10).map((i) => `${i.path.length ? i.path.join('.') : 'body'}: ${i.message}`),
+    );
+  }
+  return parsed.data;
+}
+
+/** A short, log-safe description of an object: the uuid, or domain/bucket/name. */
+export function describeObject(ref: ObjectRef): string {
+  return isNamed(ref) ? `${ref.domain}/${ref.bucket}/${ref.name}` : ref.uuid;
+}

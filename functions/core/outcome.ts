@@ -1,0 +1,88 @@
+import type { FeedStatus } from './response-parser.js';
+import type { ObjectRef } from './message.js';
+
+/** Every message ends in exactly one of these (DESIGN.md section 3). */
+export const OUTCOME = {
+  REPLICATED: 'replicated',
+  ALREADY_PRESENT: 'already-present',
+  RETRY: 'retry',
+  FAILED: 'failed',
+} as const;
+export type OutcomeKind = (typeof OUTCOME)[keyof typeof OUTCOME];
+
+/**
+ * Stable kebab-case reason codes. Operators filter the DLQ and dashboards by them, so a code,
+ * once published, never changes meaning.
+ */
+export const REASONS = {
+  // success
+  created: 'the destination answered 201: the object was transferred',
+  'feed-complete': 'every selected feed reported status 0',
+  'already-present': 'the destination already holds the object (409)',
+  // transient
+  'remote-unavailable': 'the destination answered 5xx or could not be reached by the source node',
+  'remote-insufficient-storage': 'the destination is out of space or licence (507)',
+  'remote-context-missing': 'the destination lacks the domain or bucket (412); it may not have replicated yet',
+  'remote-not-found': 'the destination could not get the object from the source (404)',
+  'remote-unexpected': 'the destination answered an unexpected 2xx/3xx',
+  'source-unavailable': 'the source node is busy or initialising (503)',
+  'source-error': 'the source node failed internally (5xx)',
+  'insufficient-storage': 'the source cluster is out of space or licence (507)',
+  'not-found-at-source': 'the source cluster does not have the object (404); it can be transient',
+  'context-missing': 'the source cluster lacks the domain or bucket (412)',
+  'result-unknown': 'the SEND ended without a result line; repeating it is safe',
+  'connection-refused': 'no source node accepted a connection',
+  'connection-reset': 'the connection closed before the SEND finished',
+  'connect-timeout': 'connecting to the source node timed out',
+  'idle-timeout': 'the source node sent nothing for longer than the idle timeout',
+  'deadline-exceeded': 'the SEND was aborted at the invocation deadline',
+  'network-error': 'a network error other than refusal, reset or timeout',
+  'redirect-limit': 'more than 5 redirects',
+  'feed-timeout': 'a feed reported status 1 (not finished within the timeout)',
+  'feed-failed': 'a feed reported a failure status (2 or more)',
+  'verify-mismatch': 'the copy on the destination differs from the source (ETag or length)',
+  // permanent
+  'invalid-message': 'the message is not valid JSON or fails the schema',
+  'unknown-route': 'the message names clusters the registry does not have',
+  'auth-rejected': 'the source cluster rejected the admin credentials',
+  'remote-auth-rejected': 'the destination rejected the admin credentials (401/403)',
+  'remote-rejected': 'the destination refused the object with a 4xx that cannot heal',
+  forbidden: 'the source cluster forbids SEND for this user (403)',
+  'bad-request': 'the source node rejected the request (400): configuration or feed id/type',
+  'method-not-supported': 'the node does not implement SEND (501/405): a gateway, proxy or old node',
+  'http-version-not-supported': 'the node requires HTTP/1.1 (505)',
+  'length-required': 'the node wanted a Content-Length (411)',
+  'client-error': 'the source node answered a 4xx that cannot heal',
+  'redirect-refused': 'a redirect pointed outside the source cluster networks',
+  'not-in-feed-scope': 'the object is outside every selected feed: nothing will replicate it',
+  'tls-rejected': 'the node certificate was not trusted',
+  'credentials-unavailable': 'the credentials could not be read',
+} as const;
+export type Reason = keyof typeof REASONS;
+
+/** One message's outcome as logged, put on the outcomes queue and attached to DLQ messages. */
+export interface OutcomeRecord {
+  outcome: OutcomeKind;
+  reason: Reason;
+  /** The number on the `Remote cluster returned:` line, or null. */
+  remoteStatus: number | null;
+  /** The status line of the final SEND response, or null when none arrived. */
+  httpStatus: number | null;
+  /** Human-readable detail (the last Castor-System-Error-Text, an error message); never a secret. */
+  detail: string | null;
+  object: ObjectRef | null;
+  from: string | null;
+  to: string | null;
+  /** host:port of the node that answered last. */
+  node: string | null;
+  attempt: number;
+  durationMs: number;
+  messageId: string | null;
+  correlationId: string | null;
+  /** Per-feed statuses of a feed SEND. */
+  feeds?: Record<string, FeedStatus>;
+  /** Set when a transient failure was dead-lettered because the attempts ran out. */
+  retriesExhausted?: boolean;
+  /** HTTP requests this SEND took (auth challenges and redirects included). */
+  requests?: number;
+}

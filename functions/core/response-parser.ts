@@ -1,0 +1,97 @@
+/**
+ * Reads what a SEND answered (swarm-scsp.md section A, 1.4, 2.4). The result of a legacy SEND is
+ * the number on the last `Remote cluster returned: NNN` line of the chunked body; a feed SEND
+ * reports `Feed-<id>-Status` / `-StatusTime` as trailers and again at the end of the body.
+ */
+
+export interface FeedStatus {
+  readonly status: number | null;
+  readonly statusTime: string | null;
+}
+
+export interface CastorError {
+  readonly code: string | null;
+  readonly token: string | null;
+  readonly text: string | null;
+}
+
+export interface ParsedSendBody {
+  /** The number on the last `Remote cluster returned:` line, or null. */
+  readonly remoteStatus: number | null;
+  /** Feed statuses by feed id, from the body copy merged with the real trailers (trailers win). */
+  readonly feeds: Readonly<Record<string, FeedStatus>>;
+}
+
+const REMOTE_LINE = /remote cluster returned:?\s*(\d{3})/i;
+const HEADER_LINE = /^([A-Za-z0-9-]+):[ \t]*(.*)$/;
+const FEED_HEADER = /^feed-(\d+)-(status|statustime)$/i;
+
+function addFeed(feeds: Record<string, { status: number | null; statusTime: string | null }>, name: string, value: string) {
+  const m = FEED_HEADER.exec(name);
+  if (!m?.[1] || !m[2]) return;
+  const feed = (feeds[m[1]] ??= { status: null, statusTime: null });
+  const v = value.trim();
+  if (m[2].toLowerCase() === 'status') feed.status = /^\d+$/.test(v) ? Number(v) : null;
+  else feed.statusTime = v === '' ? null : v;
+}
+
+/**
+ * Parses a SEND body (already de-chunked) and the HTTP trailers. Keep-alive newlines, blank
+ * lines and anything unrecognised are skipped.
+ */
+export function parseSendBody(body: string, trailers?: Readonly<Record<string, string | string[] | undefined>>): ParsedSendBody {
+  let remoteStatus: number | null = null;
+  const feeds: Record<string, { status: number | null; statusTime: string | null }> = {};
+  for (const raw of body.split(/\r?\n|\r/)) {
+    const line = raw.trim();
+    if (!line) continue;
+    const remote = REMOTE_LINE.exec(line);
+    if (remote?.[1]) {
+      remoteStatus = Number(remote[1]);
+      continue;
+    }
+    const header = HEADER_LINE.exec(line);
+    if (header?.[1]) addFeed(feeds, header[1], header[2] ?? '');
+  }
+  for (const [name, value] of Object.entries(trailers ?? {})) {
+    if (value === undefined) continue;
+    addFeed(feeds, name, Array.isArray(value) ? (value.at(-1) ?? '') : value);
+  }
+  return { remoteStatus, feeds };
+}
+
+/**
+ * The most relevant Castor-System-Error-* triple: the last of a cascade (swarm-scsp.md 1.5).
+ */
+export function lastCastorError(headers: Readonly<Record<string, string | string[] | undefined>>): CastorError | null {
+  const last = (name: string): string | null => {
+    const v = headers[name];
+    if (v === undefined) return null;
+    return Array.isArray(v) ? (v.at(-1) ?? null) : v;
+  };
+  const code = last('castor-system-error-code');
+  const token = last('castor-system-error-token');
+  const text = last('castor-system-error-text');
+  return code ?? token ?? text ? { code, token, text } : null;
+}
+
+/**
+ * Collects a streamed body while dropping keep-alive newlines, bounded in size so a server
+ * that streams forever cannot exhaust memory: only the last `limit` characters are kept, and
+ * the result line is always the last thing sent.
+ */
+export class BodyCollector {
+  #text = '';
+  constructor(private readonly limit = 64 * 1024) {}
+
+  push(chunk: string): void {
+    // Keep-alive chunks are bare newlines: nothing to keep.
+    if (this.#text === '' && /^[\r\n]*$/.test(chunk)) return;
+    this.#text += chunk;
+    if (this.#text.length > this.limit) this.#text = this.#text.slice(-this.limit);
+  }
+
+  get text(): string {
+    return this.#text;
+  }
+}

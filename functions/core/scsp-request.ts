@@ -1,0 +1,53 @@
+import { isNamed, type FeedSelection, type ObjectRef } from './message.js';
+
+/**
+ * Builds the request-target of a SEND (swarm-scsp.md 1.2, 2.1, 3.2): `/<uuid>` or
+ * `/<bucket>/<percent-encoded name>`, then the query: `alias` for aliases, `admin` (the
+ * administrator realm SEND needs), `domain=` for named objects, and the feed arguments.
+ */
+export function buildSendTarget(object: ObjectRef, feeds?: FeedSelection): string {
+  const query: string[] = [];
+  let path: string;
+  if (isNamed(object)) {
+    // The name may hold '/' (kept as a separator) and any UTF-8 (percent-encoded per segment).
+    const name = object.name.split('/').map(encodeURIComponent).join('/');
+    path = `/${encodeURIComponent(object.bucket)}/${name}`;
+  } else {
+    path = `/${object.uuid.toLowerCase()}`;
+    if (object.alias) query.push('alias');
+  }
+  query.push('admin');
+  // `domain=` overrides the Host header, so the node's IP can stay in Host (swarm-scsp.md 3.2:
+  // a Host that is not an IP or a known domain makes Swarm retry the lookup until it times out).
+  if (isNamed(object)) query.push(`domain=${encodeURIComponent(object.domain)}`);
+  if (feeds) {
+    for (const id of feeds.ids ?? []) query.push(`feedid=${id}`);
+    for (const type of feeds.types ?? []) query.push(`feedtype=${type}`);
+    if (feeds.timeout !== undefined) query.push(`timeout=${feeds.timeout}`);
+    if (feeds.force !== undefined) query.push(`force=${feeds.force ? 'true' : 'false'}`);
+  }
+  return `${path}?${query.join('&')}`;
+}
+
+
+export interface LegacyHeaders {
+  /** The destination's cluster.name. */
+  cluster: string;
+  /** IP:port of a destination node or reverse proxy. */
+  target: string;
+  /** `username:password` of a destination admin, only when it differs from the source's. */
+  remoteAuth?: { username: string; password: string } | undefined;
+}
+
+/** Request headers of a SEND: legacy SENDs carry the Castor-System-* trio, feed SENDs none. */
+export function buildSendHeaders(legacy: LegacyHeaders | null, userAgent: string): Record<string, string> {
+  const headers: Record<string, string> = { 'content-length': '0', 'user-agent': userAgent };
+  if (legacy) {
+    headers['castor-system-cluster'] = legacy.cluster;
+    headers['castor-system-target'] = legacy.target;
+    if (legacy.remoteAuth) {
+      headers['castor-system-auth'] = `${legacy.remoteAuth.username}:${legacy.remoteAuth.password}`;
+    }
+  }
+  return headers;
+}

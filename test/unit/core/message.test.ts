@@ -1,0 +1,78 @@
+import { InvalidMessageError } from '../../../functions/core/errors.js';
+import { describeObject, parseSendMessage } from '../../../functions/core/message.js';
+
+const UUID = '97f7149dec6cbc0aa1e9425688158969';
+
+function problemsOf(body: string): readonly string[] {
+  try {
+    parseSendMessage(body);
+  } catch (err) {
+    expect(err).toBeInstanceOf(InvalidMessageError);
+    expect((err as InvalidMessageError).code).toBe('invalid-message');
+    return (err as InvalidMessageError).problems;
+  }
+  throw new Error('expected the message to be rejected');
+}
+
+describe('parseSendMessage', () => {
+  it('accepts the DESIGN.md example and keeps every field', () => {
+    const body = JSON.stringify({
+      object: { uuid: UUID, alias: true },
+      from: 'primary',
+      to: 'dr',
+      nodeHint: '10.0.0.12:80',
+      feeds: { ids: [2], types: ['replication'], timeout: 60, force: false },
+      correlationId: 'order-4711',
+    });
+    expect(parseSendMessage(body)).toStrictEqual({
+      object: { uuid: UUID, alias: true },
+      from: 'primary',
+      to: 'dr',
+      nodeHint: '10.0.0.12:80',
+      feeds: { ids: [2], types: ['replication'], timeout: 60, force: false },
+      correlationId: 'order-4711',
+    });
+  });
+
+  it('accepts a named object whose name holds slashes and UTF-8', () => {
+    const m = parseSendMessage(JSON.stringify({ object: { domain: 'acme.example.com', bucket: 'invoices', name: '2026/11/Rechnung für Müller.pdf' } }));
+    expect(m.object).toStrictEqual({ domain: 'acme.example.com', bucket: 'invoices', name: '2026/11/Rechnung für Müller.pdf' });
+    expect(describeObject(m.object)).toBe('acme.example.com/invoices/2026/11/Rechnung für Müller.pdf');
+  });
+
+  it('ignores unknown fields, including ones that try to name a host or a credential', () => {
+    const m = parseSendMessage(JSON.stringify({ object: { uuid: UUID }, host: '203.0.113.9', password: 'x', extra: { deep: 1 } }));
+    expect(m).toStrictEqual({ object: { uuid: UUID } });
+  });
+
+  it.each([
+    ['not JSON', '{"object":', 'body is not valid JSON'],
+    ['a JSON array', '[1,2]', 'body:'],
+    ['no object', '{}', 'object:'],
+    ['a short uuid', JSON.stringify({ object: { uuid: 'abc' } }), 'object'],
+    ['a uuid with extra keys mixed with a name', JSON.stringify({ object: { uuid: UUID, bucket: 'b', name: 'n', domain: 'd' } }), 'object'],
+    ['CR/LF in a name', JSON.stringify({ object: { domain: 'd.example', bucket: 'b', name: 'a\r\nHost: evil' } }), 'object'],
+    ['NUL in a name', JSON.stringify({ object: { domain: 'd.example', bucket: 'b', name: 'a\u0000b' } }), 'object'],
+    ['a slash in a bucket', JSON.stringify({ object: { domain: 'd.example', bucket: 'a/b', name: 'n' } }), 'object'],
+    ['a lone surrogate in a name', '{"object":{"domain":"d.example","bucket":"b","name":"\\ud800x"}}', 'object'],
+    ['a node hint with a path', JSON.stringify({ object: { uuid: UUID }, nodeHint: '10.0.0.1:80/x' }), 'nodeHint'],
+    ['a from key with spaces', JSON.stringify({ object: { uuid: UUID }, from: 'pri mary' }), 'from'],
+    ['an empty feed selection', JSON.stringify({ object: { uuid: UUID }, feeds: {} }), 'feeds'],
+    ['a bad feed type', JSON.stringify({ object: { uuid: UUID }, feeds: { types: ['ftp'] } }), 'feeds'],
+    ['version 2', JSON.stringify({ version: 2, object: { uuid: UUID } }), 'version'],
+  ])('rejects %s with reason invalid-message', (_what, body, expected) => {
+    const problems = problemsOf(body);
+    expect(problems.join('\n')).toContain(expected);
+  });
+
+  it('rejects a body over 64 KiB without parsing it', () => {
+    const body = JSON.stringify({ object: { uuid: UUID }, correlationId: 'x'.repeat(70_000) });
+    expect(problemsOf(body)).toStrictEqual(['body is larger than 65536 bytes']);
+  });
+
+  it('never repeats the body in its error message', () => {
+    const secret = 'hunter2-very-secret';
+    const problems = problemsOf(JSON.stringify({ object: { uuid: secret } }));
+    expect(problems.join(' ')).not.toContain(secret);
+  });
+});

@@ -1,0 +1,97 @@
+import { ConfigError } from '../../../functions/core/errors.js';
+import { isInNetworks, parseCidr } from '../../../functions/core/network.js';
+import { parseNodeAddress, parseRegistry, resolveRoute } from '../../../functions/core/registry.js';
+
+const EXAMPLE = {
+  clusters: {
+    primary: { name: 'baker', nodes: ['10.0.0.11:80', '10.0.0.12:80'], networks: ['10.0.0.0/24'], credentials: 'swarm/primary-admin' },
+    dr: { name: 'dr', target: '192.168.1.13:80', credentials: 'swarm/dr-admin' },
+  },
+  defaultRoute: { from: 'primary', to: 'dr' },
+};
+
+describe('parseRegistry', () => {
+  it('resolves the DESIGN.md example', () => {
+    const r = parseRegistry(EXAMPLE);
+    expect(r.clusters.primary?.nodes.map((n) => n.origin)).toStrictEqual(['http://10.0.0.11:80', 'http://10.0.0.12:80']);
+    expect(r.clusters.dr?.target).toBe('192.168.1.13:80');
+    expect(r.defaultRoute).toStrictEqual({ from: 'primary', to: 'dr', verify: false });
+  });
+
+  it('defaults the networks to the hosts of the nodes', () => {
+    const r = parseRegistry({ ...EXAMPLE, clusters: { ...EXAMPLE.clusters, primary: { ...EXAMPLE.clusters.primary, networks: undefined } } });
+    const nets = r.clusters.primary!.networks;
+    expect(isInNetworks('10.0.0.11', nets)).toBe(true);
+    expect(isInNetworks('10.0.0.13', nets)).toBe(false);
+  });
+
+  it('lists every problem in one error', () => {
+    const bad = {
+      clusters: {
+        primary: { name: 'baker', nodes: ['10.0.0.11:80'], networks: ['not-a-cidr'], credentials: 's' },
+        dr: { name: 'dr', credentials: 's' },
+      },
+      defaultRoute: { from: 'primary', to: 'nowhere' },
+      routes: [{ from: 'primary', to: 'dr' }],
+    };
+    let error: unknown;
+    try {
+      parseRegistry(bad);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toStrictEqual([
+      'clusters.primary.networks: "not-a-cidr" is not an IPv4/IPv6 CIDR',
+      'routes.0.to: cluster "dr" has no target (IP:port for Castor-System-Target)',
+      'defaultRoute.to: no cluster "nowhere"',
+    ]);
+  });
+
+  it('rejects unknown keys so typos do not pass silently', () => {
+    expect(() => parseRegistry({ ...EXAMPLE, defaultRout: {} })).toThrow(/Unrecognized key/);
+  });
+
+  it('accepts https nodes with a CA bundle', () => {
+    const r = parseRegistry({
+      clusters: { ...EXAMPLE.clusters, primary: { name: 'baker', nodes: ['https://10.0.0.11'], credentials: 'x', ca: '-----BEGIN CERTIFICATE-----' } },
+    });
+    expect(r.clusters.primary?.nodes[0]).toMatchObject({ protocol: 'https:', port: 443, origin: 'https://10.0.0.11:443' });
+    expect(r.clusters.primary?.ca).toBe('-----BEGIN CERTIFICATE-----');
+  });
+});
+
+describe('resolveRoute', () => {
+  const registry = parseRegistry(EXAMPLE);
+  it('falls back to the default route', () => {
+    const route = resolveRoute(registry);
+    expect(typeof route).toBe('object');
+    expect(route).toMatchObject({ source: { key: 'primary' }, destination: { key: 'dr' } });
+  });
+  it('explains an unknown cluster instead of throwing', () => {
+    expect(resolveRoute(registry, 'primary', 'mars')).toBe('unknown destination cluster "mars"');
+    expect(resolveRoute(registry, 'dr', 'primary')).toBe('cluster "dr" has no nodes to SEND on');
+  });
+});
+
+describe('networks', () => {
+  it.each([
+    ['10.0.0.0/24', '10.0.0.255', true],
+    ['10.0.0.0/24', '10.0.1.0', false],
+    ['0.0.0.0/0', '8.8.8.8', true],
+    ['fd00::/8', 'fd12::1', true],
+    ['fd00::/8', 'fe80::1', false],
+    ['::ffff:10.0.0.0/120', '::ffff:10.0.0.7', true],
+    ['10.0.0.0/24', 'evil.example.com', false],
+    ['10.0.0.0/24', '::ffff:10.0.0.7', false],
+  ])('%s contains %s: %s', (cidr, host, expected) => {
+    expect(isInNetworks(host, [parseCidr(cidr)])).toBe(expected);
+  });
+
+  it('parses node addresses in every accepted form', () => {
+    expect(parseNodeAddress('10.0.0.1:8080').origin).toBe('http://10.0.0.1:8080');
+    expect(parseNodeAddress('10.0.0.1').port).toBe(80);
+    expect(parseNodeAddress('https://node1.example:8443').origin).toBe('https://node1.example:8443');
+    expect(parseNodeAddress('[fd00::1]:80').hostPort).toBe('[fd00::1]:80');
+  });
+});

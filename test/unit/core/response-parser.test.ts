@@ -1,0 +1,48 @@
+import { BodyCollector, lastCastorError, parseSendBody } from '../../../functions/core/response-parser.js';
+
+describe('parseSendBody', () => {
+  it('reads the result line after keep-alive newlines', () => {
+    expect(parseSendBody('\n\n\nRemote cluster returned: 201\n')).toStrictEqual({ remoteStatus: 201, feeds: {} });
+  });
+
+  it('takes the last result line and tolerates case, CRLF and a missing colon', () => {
+    expect(parseSendBody('Remote cluster returned: 503\r\nremote CLUSTER returned 201\r\n').remoteStatus).toBe(201);
+  });
+
+  it('returns null when the body has no result line', () => {
+    expect(parseSendBody('\n\n').remoteStatus).toBeNull();
+  });
+
+  it('reads feed statuses from the body copy and lets the real trailers win', () => {
+    const body = '\nFeed-2-Status: 1\r\nFeed-2-StatusTime: \r\nFeed-3-Status: 0\r\nFeed-3-StatusTime: Tue, 04 Mar 2025 10:00:03 GMT\r\n';
+    expect(parseSendBody(body, { 'feed-2-status': '0', 'feed-2-statustime': 'Tue, 04 Mar 2025 10:00:04 GMT' }).feeds).toStrictEqual({
+      '2': { status: 0, statusTime: 'Tue, 04 Mar 2025 10:00:04 GMT' },
+      '3': { status: 0, statusTime: 'Tue, 04 Mar 2025 10:00:03 GMT' },
+    });
+  });
+});
+
+describe('lastCastorError', () => {
+  it('returns the last triple of a cascade', () => {
+    expect(
+      lastCastorError({
+        'castor-system-error-code': ['404', '412'],
+        'castor-system-error-token': ['SecurityRealmFailure', 'RequiresContext2'],
+        'castor-system-error-text': ['realm failed', 'bucket context required'],
+      }),
+    ).toStrictEqual({ code: '412', token: 'RequiresContext2', text: 'bucket context required' });
+    expect(lastCastorError({})).toBeNull();
+  });
+});
+
+describe('BodyCollector', () => {
+  it('drops leading keep-alive newlines and keeps a bounded tail', () => {
+    const c = new BodyCollector(32);
+    for (let i = 0; i < 1000; i++) c.push('\n');
+    expect(c.text).toBe('');
+    c.push('x'.repeat(100));
+    c.push('Remote cluster returned: 201\n');
+    expect(c.text.length).toBe(32);
+    expect(parseSendBody(c.text).remoteStatus).toBe(201);
+  });
+});

@@ -19,7 +19,8 @@ export function buildSendTarget(object: ObjectRef, feeds?: FeedSelection): strin
   query.push('admin');
   // `domain=` overrides the Host header, so the node's IP can stay in Host (swarm-scsp.md 3.2:
   // a Host that is not an IP or a known domain makes Swarm retry the lookup until it times out).
-  if (isNamed(object)) query.push(`domain=${encodeURIComponent(object.domain)}`);
+  // An empty domain leaves the choice to the node: its default domain (the cluster name).
+  if (isNamed(object) && object.domain) query.push(`domain=${encodeURIComponent(object.domain)}`);
   if (feeds) {
     for (const id of feeds.ids ?? []) query.push(`feedid=${id}`);
     for (const type of feeds.types ?? []) query.push(`feedtype=${type}`);

@@ -1,0 +1,65 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
+import type { OutcomeRecord } from '../core/outcome.js';
+import type { Telemetry } from '../worker/ports.js';
+
+/** Metric names the construct's alarms and dashboard read (infra/ imports them). */
+export const METRICS = {
+  OUTCOME_PREFIX: 'Outcome_',
+  OUTCOME_BY_REASON: 'OutcomesByReason',
+  SEND_LATENCY: 'SendLatency',
+  REPLICATION_LAG: 'ReplicationLag',
+  MESSAGES_PROCESSED: 'MessagesProcessed',
+} as const;
+
+/**
+ * Telemetry over Powertools: one structured log line per outcome, and EMF metrics. Counts are
+ * summed per invocation and written once at `flush`, so a batch of thousands of messages
+ * costs a handful of EMF lines, not one per message.
+ */
+export function createPowertoolsTelemetry(logger: Logger, metrics: Metrics, now: () => number = Date.now): Telemetry {
+  let counts = new Map<string, number>();
+  let byReason = new Map<string, { outcome: string; reason: string; count: number }>();
+  let latencies: number[] = [];
+  let lags: number[] = [];
+
+  return {
+    outcome(record, sentTimestampMs) {
+      const level = record.outcome === 'failed' ? 'warn' : 'info';
+      logger[level](`${record.outcome}: ${record.reason}`, { ...record });
+      counts.set(record.outcome, (counts.get(record.outcome) ?? 0) + 1);
+      const key = `${record.outcome}\n${record.reason}`;
+      const r = byReason.get(key) ?? { outcome: record.outcome, reason: record.reason, count: 0 };
+      r.count += 1;
+      byReason.set(key, r);
+      if (record.node !== null) latencies.push(record.durationMs);
+      if (sentTimestampMs !== null && (record.outcome === 'replicated' || record.outcome === 'already-present')) {
+        lags.push(Math.max(0, now() - sentTimestampMs));
+      }
+    },
+    warn(message, fields) {
+      logger.warn(message, { ...fields });
+    },
+    flush() {
+      let processed = 0;
+      for (const [outcome, n] of counts) {
+        metrics.addMetric(`${METRICS.OUTCOME_PREFIX}${outcome}`, MetricUnit.Count, n);
+        processed += n;
+      }
+      if (processed) metrics.addMetric(METRICS.MESSAGES_PROCESSED, MetricUnit.Count, processed);
+      // EMF keeps at most 100 values per metric in one line; Powertools flushes beyond that.
+      for (const v of latencies) metrics.addMetric(METRICS.SEND_LATENCY, MetricUnit.Milliseconds, v);
+      for (const v of lags) metrics.addMetric(METRICS.REPLICATION_LAG, MetricUnit.Milliseconds, v);
+      if (processed) metrics.publishStoredMetrics();
+      for (const r of byReason.values()) {
+        const single = metrics.singleMetric();
+        single.addDimensions({ outcome: r.outcome, reason: r.reason });
+        single.addMetric(METRICS.OUTCOME_BY_REASON, MetricUnit.Count, r.count);
+      }
+      counts = new Map();
+      byReason = new Map();
+      latencies = [];
+      lags = [];
+    },
+  };
+}

@@ -1,0 +1,114 @@
+import { readFile } from 'node:fs/promises';
+import { ConfigError } from './core/errors.js';
+import { parseRegistry, type Registry } from './core/registry.js';
+import { ENV, ENV_DEFAULTS } from './env.js';
+
+/** The handler's configuration, read and validated once per container. */
+export interface Config {
+  readonly registry: Registry;
+  readonly dlqUrl: string;
+  readonly outcomesQueueUrl: string | null;
+  readonly maxAttempts: number;
+  readonly concurrency: number;
+  readonly concurrencyPerNode: number;
+  readonly backoffBaseSeconds: number;
+  readonly backoffCapSeconds: number;
+  readonly deadlineMarginMs: number;
+}
+
+/** How the loader reaches outside: injected so tests and local runs need no AWS. */
+export interface ConfigSources {
+  /** Reads an SSM parameter (decrypted). Required only when SWARM_SEND_REGISTRY_PARAMETER is set. */
+  readonly getParameter?: (name: string) => Promise<string>;
+  readonly readTextFile?: (path: string) => Promise<string>;
+}
+
+function number(env: Record<string, string | undefined>, name: string, fallback: number, problems: string[], min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < min || n > max) {
+    problems.push(`${name}: "${raw}" must be a number from ${min} to ${max}`);
+    return fallback;
+  }
+  return n;
+}
+
+/**
+ * Reads the environment (DESIGN.md section 2) into a `Config`. Every problem is collected and
+ * thrown as one `ConfigError`, so a broken deployment says everything that is wrong at once.
+ * CA bundles named by `caFile` are read here, so the core never touches the file system.
+ */
+export async function loadConfig(env: Record<string, string | undefined>, sources: ConfigSources = {}): Promise<Config> {
+  const problems: string[] = [];
+  const readText = sources.readTextFile ?? ((p: string) => readFile(p, 'utf8'));
+
+  const given = [ENV.REGISTRY, ENV.REGISTRY_FILE, ENV.REGISTRY_PARAMETER].filter((k) => env[k]);
+  let registryText: string | null = null;
+  if (given.length !== 1) {
+    problems.push(`set exactly one of ${ENV.REGISTRY}, ${ENV.REGISTRY_FILE}, ${ENV.REGISTRY_PARAMETER} (found ${given.length ? given.join(', ') : 'none'})`);
+  } else if (env[ENV.REGISTRY]) {
+    registryText = env[ENV.REGISTRY]!;
+  } else if (env[ENV.REGISTRY_FILE]) {
+    try {
+      registryText = await readText(env[ENV.REGISTRY_FILE]!);
+    } catch (err) {
+      problems.push(`${ENV.REGISTRY_FILE}: cannot read ${env[ENV.REGISTRY_FILE]}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  } else if (!sources.getParameter) {
+    problems.push(`${ENV.REGISTRY_PARAMETER} is set but no SSM client was given`);
+  } else {
+    try {
+      registryText = await sources.getParameter(env[ENV.REGISTRY_PARAMETER]!);
+    } catch (err) {
+      problems.push(`${ENV.REGISTRY_PARAMETER}: cannot read parameter ${env[ENV.REGISTRY_PARAMETER]}: ${(err as Error).name}: ${(err as Error).message}`);
+    }
+  }
+
+  let registry: Registry | null = null;
+  if (registryText !== null) {
+    try {
+      registry = parseRegistry(JSON.parse(registryText));
+    } catch (err) {
+      if (err instanceof ConfigError) problems.push(...err.problems.map((p) => `registry: ${p}`));
+      else problems.push(`registry: not valid JSON (${(err as Error).message})`);
+    }
+  }
+  if (registry) {
+    for (const cluster of Object.values(registry.clusters)) {
+      if (!cluster.caFile) continue;
+      try {
+        const ca = await readText(cluster.caFile);
+        (cluster as { ca: string | null }).ca = ca;
+      } catch (err) {
+        problems.push(`registry: clusters.${cluster.key}.caFile: cannot read ${cluster.caFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      }
+    }
+  }
+
+  const dlqUrl = env[ENV.DLQ_URL] ?? '';
+  if (!/^https?:\/\//.test(dlqUrl)) problems.push(`${ENV.DLQ_URL} must be the dead-letter queue URL (got ${dlqUrl ? `"${dlqUrl}"` : 'nothing'})`);
+  const outcomes = env[ENV.OUTCOMES_QUEUE_URL] || null;
+  if (outcomes !== null && !/^https?:\/\//.test(outcomes)) problems.push(`${ENV.OUTCOMES_QUEUE_URL} must be a queue URL`);
+
+  const maxAttempts = number(env, ENV.MAX_ATTEMPTS, ENV_DEFAULTS.MAX_ATTEMPTS, problems, 1, 100);
+  const concurrency = number(env, ENV.CONCURRENCY, ENV_DEFAULTS.CONCURRENCY, problems, 1, 1000);
+  const concurrencyPerNode = number(env, ENV.CONCURRENCY_PER_NODE, ENV_DEFAULTS.CONCURRENCY_PER_NODE, problems, 1, 1000);
+  const backoffBaseSeconds = number(env, ENV.BACKOFF_BASE_SECONDS, ENV_DEFAULTS.BACKOFF_BASE_SECONDS, problems, 0, 43_200);
+  const backoffCapSeconds = number(env, ENV.BACKOFF_CAP_SECONDS, ENV_DEFAULTS.BACKOFF_CAP_SECONDS, problems, 0, 43_200);
+  const deadlineMarginMs = number(env, ENV.DEADLINE_MARGIN_MS, ENV_DEFAULTS.DEADLINE_MARGIN_MS, problems, 0, 600_000);
+  if (backoffCapSeconds < backoffBaseSeconds) problems.push(`${ENV.BACKOFF_CAP_SECONDS} must not be below ${ENV.BACKOFF_BASE_SECONDS}`);
+
+  if (problems.length || !registry) throw new ConfigError(problems, 'swarm-send configuration');
+  return Object.freeze({
+    registry,
+    dlqUrl,
+    outcomesQueueUrl: outcomes,
+    maxAttempts,
+    concurrency,
+    concurrencyPerNode,
+    backoffBaseSeconds,
+    backoffCapSeconds,
+    deadlineMarginMs,
+  });
+}

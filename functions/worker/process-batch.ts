@@ -1,0 +1,229 @@
+import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
+import type { Credentials } from '../core/digest-auth.js';
+import { InvalidMessageError } from '../core/errors.js';
+import { isNamed, parseSendMessage, type SendMessage } from '../core/message.js';
+import { OUTCOME, type OutcomeRecord } from '../core/outcome.js';
+import { isSuccess, recordFromResult, recordWithoutSend, type RecordContext } from '../core/record.js';
+import { resolveRoute, type ResolvedRoute } from '../core/registry.js';
+import type { SendClient, SendResult } from '../core/send-client.js';
+import type { CredentialsProvider } from '../adapters/credentials.js';
+import type { Config } from '../config.js';
+import { backoffSeconds } from './backoff.js';
+import { Limiter } from './limiter.js';
+import type { QueueOps, Telemetry } from './ports.js';
+
+export interface WorkerDeps {
+  readonly config: Config;
+  readonly client: SendClient;
+  readonly credentials: CredentialsProvider;
+  readonly queue: QueueOps;
+  readonly telemetry: Telemetry;
+  readonly random?: () => number;
+}
+
+/** The slice of the Lambda context the worker reads. */
+export interface DeadlineContext {
+  getRemainingTimeInMillis(): number;
+}
+
+/** What happened to one record; the handler's response is built from these. */
+interface Settled {
+  readonly record: SQSRecord;
+  readonly outcome: OutcomeRecord | null;
+  /** True when the message stays on its queue (retry, deadline, or a DLQ write that failed). */
+  readonly keep: boolean;
+  readonly backoffSeconds: number | null;
+}
+
+function contextOf(record: SQSRecord, message: SendMessage | null, route?: ResolvedRoute): RecordContext {
+  return {
+    object: message?.object ?? null,
+    from: route?.source.key ?? message?.from ?? null,
+    to: route?.destination.key ?? message?.to ?? null,
+    attempt: Number(record.attributes.ApproximateReceiveCount) || 1,
+    messageId: record.messageId,
+    correlationId: message?.correlationId ?? null,
+  };
+}
+
+/** Identical SENDs share one request: same route, object and feed selection. */
+function sendKey(route: ResolvedRoute, m: SendMessage): string {
+  const object = isNamed(m.object) ? m.object : { uuid: m.object.uuid.toLowerCase(), alias: m.object.alias ?? false };
+  return JSON.stringify([route.source.key, route.destination.key, object, m.feeds ?? null]);
+}
+
+function isFifo(record: SQSRecord): boolean {
+  return record.eventSourceARN?.endsWith('.fifo') || record.attributes.MessageGroupId !== undefined;
+}
+
+/**
+ * Processes one SQS batch the way DESIGN.md section 3 says: each record is parsed, routed,
+ * SENT (identical SENDs coalesced, bounded concurrency, aborted before the deadline),
+ * classified and recorded. Successes are acknowledged, permanent failures and exhausted retries
+ * are forwarded to the DLQ with their reason and acknowledged, and retries stay on the queue
+ * with a backoff. Returns the partial batch response. It never throws for a message's sake.
+ */
+export async function processBatch(records: readonly SQSRecord[], context: DeadlineContext, deps: WorkerDeps): Promise<SQSBatchResponse> {
+  const { config, client, credentials, queue, telemetry } = deps;
+  const random = deps.random ?? Math.random;
+  const budget = Math.max(0, context.getRemainingTimeInMillis() - config.deadlineMarginMs);
+  const deadline = AbortSignal.timeout(budget);
+  const limiter = new Limiter(config.concurrency);
+  const inflight = new Map<string, Promise<SendResult>>();
+
+  async function credentialsFor(route: ResolvedRoute): Promise<{ source: Credentials; destination: Credentials }> {
+    const [source, destination] = await Promise.all([credentials.get(route.source.credentials), credentials.get(route.destination.credentials)]);
+    return { source, destination };
+  }
+
+  async function sendOnce(route: ResolvedRoute, m: SendMessage): Promise<SendResult> {
+    let creds = await credentialsFor(route);
+    const input = () => ({
+      source: route.source,
+      destination: route.destination,
+      credentials: creds.source,
+      destinationCredentials: creds.destination,
+      object: m.object,
+      feeds: m.feeds,
+      nodeHint: m.nodeHint,
+      signal: deadline,
+    });
+    let result = await client.send(input());
+    if (result.hintIgnored) telemetry.warn('node hint outside the source cluster ignored', { nodeHint: m.nodeHint, cluster: route.source.key });
+    if (result.reason === 'auth-rejected' || result.reason === 'remote-auth-rejected') {
+      // Credentials may have been rotated: read them again once, and try again if they changed.
+      credentials.refresh(route.source.credentials);
+      credentials.refresh(route.destination.credentials);
+      const fresh = await credentialsFor(route);
+      const changed = fresh.source.password !== creds.source.password || fresh.source.username !== creds.source.username || fresh.destination.password !== creds.destination.password || fresh.destination.username !== creds.destination.username;
+      if (changed) {
+        creds = fresh;
+        const again = await client.send(input());
+        result = { ...again, requests: again.requests + result.requests };
+      }
+    }
+    if (route.verify && result.outcome === OUTCOME.REPLICATED) {
+      const head = await client.head(route.destination, m.object, creds.destination, deadline);
+      const mismatch = head.status !== 200 || (result.etag !== null && head.etag !== result.etag);
+      if (mismatch) {
+        return {
+          ...result,
+          outcome: OUTCOME.RETRY,
+          reason: 'verify-mismatch',
+          detail: `destination HEAD answered ${head.status ?? head.error}, ETag ${head.etag ?? 'none'} (source ${result.etag ?? 'none'})`,
+        };
+      }
+    }
+    return result;
+  }
+
+  async function handle(record: SQSRecord): Promise<Settled> {
+    let message: SendMessage | null = null;
+    let route: ResolvedRoute | undefined;
+    let outcome: OutcomeRecord;
+    try {
+      message = parseSendMessage(record.body);
+      const resolved = resolveRoute(config.registry, message.from, message.to);
+      if (typeof resolved === 'string') throw new InvalidMessageError([resolved]);
+      route = resolved;
+    } catch (err) {
+      const detail = err instanceof InvalidMessageError ? err.message : 'invalid message';
+      outcome = recordWithoutSend(OUTCOME.FAILED, 'invalid-message', detail, contextOf(record, message));
+      return finish(record, outcome);
+    }
+    const ctx = contextOf(record, message, route);
+    if (deadline.aborted) return { record, outcome: null, keep: true, backoffSeconds: null };
+    const key = sendKey(route, message);
+    let pending = inflight.get(key);
+    if (!pending) {
+      const r = route;
+      const m = message;
+      pending = limiter.run(() => (deadline.aborted ? Promise.reject(new DeadlineError()) : sendOnce(r, m)));
+      inflight.set(key, pending);
+    }
+    try {
+      outcome = recordFromResult(await pending, ctx);
+    } catch (err) {
+      if (err instanceof DeadlineError) return { record, outcome: null, keep: true, backoffSeconds: null };
+      const detail = err instanceof Error ? err.message : String(err);
+      outcome = recordWithoutSend(OUTCOME.RETRY, 'credentials-unavailable', detail, ctx);
+    }
+    return finish(record, outcome);
+  }
+
+  /** Applies the attempt limit, dead-letters what must go, and records the outcome. */
+  async function finish(record: SQSRecord, outcome: OutcomeRecord): Promise<Settled> {
+    if (outcome.outcome === OUTCOME.RETRY && outcome.attempt >= config.maxAttempts) {
+      outcome = { ...outcome, outcome: OUTCOME.FAILED, retriesExhausted: true };
+    }
+    const sent = Number(record.attributes.SentTimestamp);
+    telemetry.outcome(outcome, Number.isFinite(sent) ? sent : null);
+    if (outcome.outcome === OUTCOME.FAILED) {
+      try {
+        await queue.deadLetter(record, outcome);
+        return { record, outcome, keep: false, backoffSeconds: null };
+      } catch (err) {
+        telemetry.warn('dead-lettering failed; the message stays on its queue', { messageId: record.messageId, error: (err as Error).name });
+        return { record, outcome, keep: true, backoffSeconds: null };
+      }
+    }
+    if (outcome.outcome === OUTCOME.RETRY) {
+      return { record, outcome, keep: true, backoffSeconds: backoffSeconds(outcome.attempt, config.backoffBaseSeconds, config.backoffCapSeconds, random) };
+    }
+    return { record, outcome, keep: false, backoffSeconds: null };
+  }
+
+  // FIFO: records of one message group run in order; after one stays on the queue, the rest of
+  // its group is returned unprocessed so the order holds. Standard queues run everything at once.
+  let settled: Settled[];
+  if (records.some(isFifo)) {
+    const groups = new Map<string, SQSRecord[]>();
+    for (const r of records) {
+      const g = r.attributes.MessageGroupId ?? '';
+      groups.set(g, [...(groups.get(g) ?? []), r]);
+    }
+    const perGroup = await Promise.all(
+      [...groups.values()].map(async (group) => {
+        const out: Settled[] = [];
+        let blocked = false;
+        for (const r of group) {
+          if (blocked) {
+            out.push({ record: r, outcome: null, keep: true, backoffSeconds: null });
+            continue;
+          }
+          const s = await handle(r);
+          out.push(s);
+          if (s.keep) blocked = true;
+        }
+        return out;
+      }),
+    );
+    const byId = new Map(perGroup.flat().map((s) => [s.record.messageId, s]));
+    settled = records.map((r) => byId.get(r.messageId)!);
+  } else {
+    settled = await Promise.all(records.map(handle));
+  }
+
+  // Terminal outcomes go to the outcomes queue; one that cannot be published keeps its message,
+  // so the next attempt (a 409) publishes it again: upstream learns of every safe object.
+  const keepIds = new Set(settled.filter((s) => s.keep).map((s) => s.record.messageId));
+  if (config.outcomesQueueUrl) {
+    const terminal = settled.filter((s) => s.outcome && !s.keep && s.outcome.outcome !== OUTCOME.RETRY);
+    const failedIdx = await queue.publishOutcomes(terminal.map((s) => s.outcome!)).catch(() => terminal.map((_s, i) => i));
+    for (const i of failedIdx) {
+      const s = terminal[i];
+      if (s && isSuccess(s.outcome!.outcome)) keepIds.add(s.record.messageId);
+    }
+    if (failedIdx.length) telemetry.warn('outcomes could not be published', { count: failedIdx.length });
+  }
+
+  const unstarted = settled.filter((s) => s.outcome === null).length;
+  if (unstarted) telemetry.warn('records returned to the queue unprocessed (deadline or FIFO order)', { count: unstarted });
+  const backoffs = settled.filter((s) => s.backoffSeconds !== null).map((s) => ({ record: s.record, seconds: s.backoffSeconds! }));
+  if (backoffs.length) await queue.changeVisibility(backoffs).catch((err: Error) => telemetry.warn('backoff not applied', { error: err.name }));
+  telemetry.flush();
+  return { batchItemFailures: records.filter((r) => keepIds.has(r.messageId)).map((r) => ({ itemIdentifier: r.messageId })) };
+}
+
+class DeadlineError extends Error {}
+

@@ -1,0 +1,58 @@
+import type { SimContext } from './context.js';
+import { NodeImpl } from './node-server.js';
+import { ObjectStore } from './store.js';
+import type { ClusterSpec, FeedSpec, ObjectRef, PutObjectInput, SimCluster, StoredObject } from './types.js';
+import { SIM_DEFAULT_ADMIN } from './constants.js';
+
+/** One simulated cluster: nodes sharing one object store, admins and feeds. */
+export class ClusterImpl implements SimCluster {
+  readonly name: string;
+  readonly nodes: readonly NodeImpl[];
+  readonly store: ObjectStore;
+  readonly admins: Readonly<Record<string, string>>;
+  readonly challenge: 'digest+basic' | 'basic';
+  readonly feeds: readonly FeedSpec[];
+  /** Per feed: when each object version was processed (`uuid@version` keys). */
+  private readonly feedLogs = new Map<number, Map<string, Date>>();
+
+  constructor(sim: SimContext, spec: ClusterSpec) {
+    this.name = spec.name;
+    this.store = new ObjectStore(spec.name, sim.random);
+    this.admins = Object.freeze({ ...(spec.admins ?? { [SIM_DEFAULT_ADMIN.user]: SIM_DEFAULT_ADMIN.password }) });
+    this.challenge = spec.challenge ?? 'digest+basic';
+    this.feeds = Object.freeze([...(spec.feeds ?? [])]);
+    const base = spec.basePort ?? 0;
+    this.nodes = Array.from({ length: spec.nodes }, (_, i) => new NodeImpl(sim, this, sim.options.host, base === 0 ? 0 : base + i));
+  }
+
+  get addresses(): readonly string[] {
+    return this.nodes.map((n) => n.address);
+  }
+
+  get objectCount(): number {
+    return this.store.size;
+  }
+
+  put(obj: PutObjectInput): StoredObject {
+    return this.store.put(obj);
+  }
+
+  get(ref: ObjectRef): StoredObject | undefined {
+    return this.store.get(ref);
+  }
+
+  has(ref: ObjectRef): boolean {
+    return this.store.has(ref);
+  }
+
+  delete(ref: ObjectRef): boolean {
+    return this.store.delete(ref);
+  }
+
+  /** The processing log of one feed. */
+  feedLog(id: number): Map<string, Date> {
+    let log = this.feedLogs.get(id);
+    if (!log) this.feedLogs.set(id, (log = new Map()));
+    return log;
+  }
+}

@@ -1,0 +1,98 @@
+import type { Principal } from './auth.js';
+import type { ClusterImpl } from './cluster.js';
+import type { RequestContext } from './context.js';
+import { sendError } from './error-response.js';
+import { sendHeaders } from './object-headers.js';
+import { planStream, streamAnswer } from './send-stream.js';
+import { refOf } from './store.js';
+import { findObject } from './lookup.js';
+import type { FaultKind } from './types.js';
+
+/** The result line of a legacy SEND body. */
+function resultLine(status: number): string {
+  return `Remote cluster returned: ${status}\n`;
+}
+
+/** Where a legacy SEND goes: the destination cluster, or why it cannot be reached. */
+type Destination =
+  | { kind: 'ok'; cluster: ClusterImpl }
+  | { kind: 'unreachable' }
+  | { kind: 'bad-request'; text: string };
+
+function resolveDestination(ctx: RequestContext, clusterName: string, target: string): Destination {
+  const address = target.trim().replace(/^localhost:/i, `${ctx.sim.options.host}:`);
+  if (!/^(\[[0-9a-fA-F:.]+\]|[^\s:/]+):\d{1,5}$/.test(address)) {
+    return { kind: 'bad-request', text: `Castor-System-Target must be IP:port, got "${target}"` };
+  }
+  const node = ctx.sim.nodeAt(address);
+  if (!node) return { kind: 'unreachable' };
+  if (node.cluster.name !== clusterName) {
+    return {
+      kind: 'bad-request',
+      text: `Castor-System-Cluster "${clusterName}" does not match the cluster at ${address} ("${node.cluster.name}")`,
+    };
+  }
+  return node.running ? { kind: 'ok', cluster: node.cluster } : { kind: 'unreachable' };
+}
+
+/** Whether the remote cluster accepts the SEND's credentials (Castor-System-Auth, else the caller's). */
+function remoteAccepts(ctx: RequestContext, dest: ClusterImpl, principal: Principal): boolean {
+  const auth = ctx.req.headers.get('castor-system-auth');
+  if (auth === undefined) return principal.validOn(dest.admins);
+  const colon = auth.indexOf(':');
+  if (colon < 0) return false;
+  return dest.admins[auth.slice(0, colon)] === auth.slice(colon + 1);
+}
+
+/**
+ * Legacy SEND (no feedid/feedtype): checks the destination, then answers 200 chunked with
+ * HEAD-like headers, keep-alive newlines and `Remote cluster returned: <status>` (201 after a
+ * copy; 409 when already there; 401/503 and fault statuses with nothing copied).
+ */
+export async function legacySend(ctx: RequestContext, principal: Principal, fault: FaultKind | undefined): Promise<void> {
+  const { req, sim } = ctx;
+  const server = sim.options.server;
+  const clusterName = req.headers.get('castor-system-cluster');
+  const target = req.headers.get('castor-system-target');
+  if (!clusterName || !target) {
+    const missing = !clusterName ? 'Castor-System-Cluster' : 'Castor-System-Target';
+    sendError(ctx.res, server, 400, { text: `SEND requires the ${missing} header`, token: 'MissingHeader' });
+    return;
+  }
+  const dest = resolveDestination(ctx, clusterName, target);
+  if (dest.kind === 'bad-request') {
+    sendError(ctx.res, server, 400, { text: dest.text, token: 'InvalidTarget' });
+    return;
+  }
+  const obj = findObject(ctx);
+  if (!obj) return;
+  if (fault?.type === 'remote-unreachable' && fault.variant === 'early') {
+    sendError(ctx.res, server, 503, { text: `Remote cluster at ${target} is unreachable`, token: 'RemoteUnreachable' });
+    return;
+  }
+  const headers = sendHeaders(obj, ctx.cluster.name, server);
+  const plan = planStream(ctx, fault);
+  const noop = (): void => {};
+  if (dest.kind === 'unreachable' || fault?.type === 'remote-unreachable') {
+    await streamAnswer(ctx, headers, plan, { body: resultLine(503) }, noop);
+    return;
+  }
+  const destination = dest.cluster;
+  if (!remoteAccepts(ctx, destination, principal)) {
+    await streamAnswer(ctx, headers, plan, { body: resultLine(401) }, noop);
+    return;
+  }
+  if (fault?.type === 'remote-status') {
+    await streamAnswer(ctx, headers, plan, { body: resultLine(fault.status) }, noop);
+    return;
+  }
+  if (destination.store.has(refOf(obj))) {
+    if (sim.options.alreadyPresent === 'status') {
+      sendError(ctx.res, server, 409, { text: 'Object already exists in the destination cluster' });
+      return;
+    }
+    await streamAnswer(ctx, headers, plan, { body: resultLine(409) }, noop);
+    return;
+  }
+  await streamAnswer(ctx, headers, plan, { body: resultLine(201) }, () => destination.store.insert(obj));
+}

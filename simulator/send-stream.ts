@@ -1,0 +1,116 @@
+import type { RequestContext } from './context.js';
+import type { Header } from './http-response.js';
+import type { FaultKind } from './types.js';
+
+/** How a streamed (chunked) SEND answer unfolds in time. */
+export interface StreamPlan {
+  keepalives: number;
+  intervalMs: number;
+  /** Silence after the headers, before anything else. */
+  stallMs: number;
+  /** `reset`: RST after one keep-alive; `truncate`: clean close before the result. */
+  ending: 'normal' | 'reset' | 'truncate';
+  /** With a reset or truncated ending: whether the work still completes server-side. */
+  commitAnyway: boolean;
+}
+
+/**
+ * Time between handing the reset's last bytes to the kernel and sending the RST, so the client
+ * reads the headers first (a Linux peer drops unread data when the RST arrives).
+ */
+const RESET_GRACE_MS = 25;
+
+/** Sends a TCP reset once what was written has had time to reach the client; counts it. */
+export async function resetConnection(ctx: RequestContext): Promise<void> {
+  const { res, conn } = ctx;
+  await res.flushed();
+  await pause(RESET_GRACE_MS, conn.signal);
+  ctx.node.stats.resets++;
+  if (!conn.socket.destroyed) conn.socket.resetAndDestroy();
+}
+
+/** The plan for a SEND answer under the simulator's keep-alive settings and a fault, if any. */
+export function planStream(ctx: RequestContext, fault: FaultKind | undefined): StreamPlan {
+  const { keepalive, zeroLatency } = ctx.sim.options;
+  const plan: StreamPlan = {
+    keepalives: zeroLatency ? 0 : keepalive.count,
+    intervalMs: zeroLatency ? 0 : keepalive.intervalMs,
+    stallMs: 0,
+    ending: 'normal',
+    commitAnyway: false,
+  };
+  switch (fault?.type) {
+    case 'stall':
+      plan.stallMs = fault.ms;
+      break;
+    case 'slow-keepalive':
+      plan.keepalives = fault.count;
+      plan.intervalMs = fault.intervalMs;
+      break;
+    case 'reset-mid-body':
+      plan.ending = 'reset';
+      plan.commitAnyway = fault.copied ?? false;
+      break;
+    case 'truncate':
+      plan.ending = 'truncate';
+      plan.commitAnyway = fault.copied ?? false;
+      break;
+    default:
+      break;
+  }
+  return plan;
+}
+
+/** Waits `ms`, or less if the connection closes first (the work then goes on without a reader). */
+export function pause(ms: number, signal: AbortSignal): Promise<void> {
+  if (ms <= 0 || signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+/**
+ * Streams a 200 chunked answer: headers, keep-alive "\n" chunks, then (after `commit` did the
+ * work) the result chunk and the zero chunk with trailers. Faults in the plan stall, reset or
+ * truncate it. With no interval and no fault, nothing waits (the benchmark hot path).
+ */
+export async function streamAnswer(
+  ctx: RequestContext,
+  headers: readonly Header[],
+  plan: StreamPlan,
+  result: { body: string; trailers?: readonly Header[] },
+  commit: () => void,
+): Promise<void> {
+  const { res, conn } = ctx;
+  res.writeHead(200, headers);
+  if (plan.stallMs > 0) {
+    await res.flushed();
+    await pause(plan.stallMs, conn.signal);
+  }
+  if (plan.ending === 'reset') {
+    res.keepalive();
+    if (plan.commitAnyway) commit();
+    await resetConnection(ctx);
+    return;
+  }
+  for (let i = 0; i < plan.keepalives; i++) {
+    if (plan.intervalMs > 0) await pause(plan.intervalMs, conn.signal);
+    res.keepalive();
+  }
+  if (plan.ending === 'truncate') {
+    if (plan.commitAnyway) commit();
+    res.closeAfter = true;
+    await res.flushed();
+    conn.socket.end();
+    return;
+  }
+  commit();
+  res.chunk(result.body);
+  res.endChunked(result.trailers);
+}

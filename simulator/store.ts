@@ -1,0 +1,112 @@
+import { md5Hex } from './digest.js';
+import type { Random } from './random.js';
+import type { ObjectRef, PutObjectInput, StoredObject } from './types.js';
+
+const UUID = /^[0-9a-fA-F]{32}$/;
+
+/** `Castor-System-Version` of a time: seconds.milliseconds, e.g. `1366297840.592`. */
+export function versionOf(created: Date): string {
+  const ms = created.getTime();
+  return `${Math.floor(ms / 1000)}.${String(ms % 1000).padStart(3, '0')}`;
+}
+
+/** The key a named object is stored under. */
+function namedKey(domain: string, bucket: string, name: string): string {
+  return `${domain}\u0000${bucket}\u0000${name}`;
+}
+
+/**
+ * One cluster's objects: unnamed ones by UUID (case-insensitive), named ones by
+ * domain/bucket/name, plus the domains and buckets that exist.
+ */
+export class ObjectStore {
+  private readonly unnamed = new Map<string, StoredObject>();
+  private readonly named = new Map<string, StoredObject>();
+  private readonly buckets = new Map<string, Set<string>>();
+
+  constructor(
+    /** The cluster name: origin of new objects and name of the default domain. */
+    private readonly clusterName: string,
+    private readonly random: Random,
+  ) {
+    this.buckets.set(clusterName, new Set());
+  }
+
+  get size(): number {
+    return this.unnamed.size + this.named.size;
+  }
+
+  /** Builds and stores a new object (a new version when it replaces one). */
+  put(input: PutObjectInput): StoredObject {
+    const isNamed = input.bucket !== undefined || input.name !== undefined;
+    if (isNamed && (!input.bucket || input.name === undefined || input.name === '')) {
+      throw new Error('a named object needs both bucket and name');
+    }
+    if (input.uuid !== undefined && !UUID.test(input.uuid)) throw new Error(`not a 32-hex UUID: ${input.uuid}`);
+    const body = typeof input.body === 'string' ? new Uint8Array(Buffer.from(input.body, 'utf8')) : input.body;
+    const created = new Date();
+    const obj: StoredObject = Object.freeze({
+      uuid: (input.uuid ?? this.random.hex32()).toLowerCase(),
+      alias: isNamed ? false : (input.alias ?? false),
+      ...(isNamed ? { domain: input.domain ?? this.clusterName, bucket: input.bucket, name: input.name } : {}),
+      ...(!isNamed && input.domain !== undefined ? { domain: input.domain } : {}),
+      body,
+      etag: `"${md5Hex(body)}"`,
+      contentType: input.contentType ?? 'application/octet-stream',
+      created,
+      version: versionOf(created),
+      ec: input.ec ?? false,
+      cluster: this.clusterName,
+    });
+    this.insert(obj);
+    return obj;
+  }
+
+  /** Stores an existing record as it is (replication keeps UUID, etag, dates and origin). */
+  insert(obj: StoredObject): void {
+    if (obj.bucket !== undefined && obj.name !== undefined) {
+      const domain = obj.domain ?? this.clusterName;
+      this.ensureBucket(domain, obj.bucket);
+      this.named.set(namedKey(domain, obj.bucket, obj.name), obj);
+    } else {
+      this.unnamed.set(obj.uuid.toLowerCase(), obj);
+    }
+  }
+
+  get(ref: ObjectRef): StoredObject | undefined {
+    if ('uuid' in ref) return this.unnamed.get(ref.uuid.toLowerCase());
+    return this.named.get(namedKey(ref.domain ?? this.clusterName, ref.bucket, ref.name));
+  }
+
+  has(ref: ObjectRef): boolean {
+    return this.get(ref) !== undefined;
+  }
+
+  delete(ref: ObjectRef): boolean {
+    if ('uuid' in ref) return this.unnamed.delete(ref.uuid.toLowerCase());
+    return this.named.delete(namedKey(ref.domain ?? this.clusterName, ref.bucket, ref.name));
+  }
+
+  hasDomain(domain: string): boolean {
+    return this.buckets.has(domain);
+  }
+
+  hasBucket(domain: string, bucket: string): boolean {
+    return this.buckets.get(domain)?.has(bucket) ?? false;
+  }
+
+  /** Creates the domain and bucket if missing. */
+  ensureBucket(domain: string, bucket: string): void {
+    let set = this.buckets.get(domain);
+    if (!set) this.buckets.set(domain, (set = new Set()));
+    set.add(bucket);
+  }
+}
+
+/** The reference that finds `obj` again in any cluster. */
+export function refOf(obj: StoredObject): ObjectRef {
+  if (obj.bucket !== undefined && obj.name !== undefined) {
+    return { bucket: obj.bucket, name: obj.name, ...(obj.domain !== undefined ? { domain: obj.domain } : {}) };
+  }
+  return { uuid: obj.uuid };
+}

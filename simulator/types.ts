@@ -1,0 +1,222 @@
+/**
+ * Public types of the Swarm storage-cluster simulator. Tests, the local demo and the benchmarks
+ * code against these; the implementation lives in the neighbouring files.
+ */
+
+/** Options of {@link startSimulator}. */
+export interface SimulatorOptions {
+  /** Interface every node listens on. @default '127.0.0.1' */
+  host?: string;
+  /** The simulated clusters (at least one). */
+  clusters: ClusterSpec[];
+  /**
+   * Keep-alive "\n" chunks a SEND writes before its result, and the pause before each.
+   * @default { count: 2, intervalMs: 0 }
+   */
+  keepalive?: { count: number; intervalMs: number };
+  /** How long a Digest nonce stays valid; an expired nonce gets 401 with stale=true. @default 300_000 */
+  nonceLifetimeMs?: number;
+  /** Accept correct Basic credentials (Digest is always accepted). @default true */
+  acceptBasic?: boolean;
+  /** 0..1 chance that a PAN redirects a SEND/GET/HEAD to another node of its cluster. @default 0 */
+  redirectRate?: number;
+  /**
+   * How a legacy SEND of an object already at the destination answers: `'body'` = 200 chunked
+   * with "Remote cluster returned: 409"; `'status'` = an outer 409 Conflict.
+   * @default 'body'
+   */
+  alreadyPresent?: 'body' | 'status';
+  /** Benchmarks: no keep-alive chunks and no artificial delays (faults still apply). @default false */
+  zeroLatency?: boolean;
+  /** Seed of the deterministic randomness (redirect choices, generated UUIDs). Nonces stay random. */
+  seed?: number;
+  /** Version in `Server: CAStor Cluster/<version>`. @default '9.1.0' (the founding example's) */
+  serverVersion?: string;
+}
+
+/** One replication, search or S3-backup feed defined on a cluster. */
+export interface FeedSpec {
+  /** The feed's system-assigned ID (what `feedid=` names). */
+  id: number;
+  type: 'replication' | 'search' | 's3backup';
+  /** Domain scope; objects in other domains are out of scope. @default - the whole cluster */
+  domains?: string[];
+  /** Replication feeds: the name of the simulated cluster objects are copied to. */
+  target?: string;
+}
+
+/** One simulated cluster. */
+export interface ClusterSpec {
+  /** The `cluster.name` setting; also the name of the default domain. */
+  name: string;
+  /** How many node servers (each its own TCP port on the simulator's host). */
+  nodes: number;
+  /**
+   * Port of the first node; the others take the following ports. @default 0 (every node ephemeral)
+   */
+  basePort?: number;
+  /** `security.administrators`: user to password. @default { admin: 'ourpwdofchoicehere' } */
+  admins?: Record<string, string>;
+  /**
+   * What a 401 offers. `'basic'` offers (and accepts) Basic only, whatever `acceptBasic` says.
+   * @default 'digest+basic'
+   */
+  challenge?: 'digest+basic' | 'basic';
+  /** Feeds defined on this cluster (for the 11.2+ feed SEND). @default [] */
+  feeds?: FeedSpec[];
+}
+
+/** A running simulator: every cluster, node and fault switch. */
+export interface SwarmSimulator {
+  readonly clusters: readonly SimCluster[];
+  /** The cluster with this name; throws on an unknown name. */
+  cluster(name: string): SimCluster;
+  readonly faults: FaultInjector;
+  /**
+   * Totals over every node: requests (every parsed request), sends (SEND requests that passed
+   * auth), challenges (401s sent), authRejected, redirects, connections (TCP accepts), resets
+   * (connections killed by a fault).
+   */
+  counters(): Counters;
+  resetCounters(): void;
+  /** Stops every node and ends every connection. */
+  close(): Promise<void>;
+}
+
+/** What {@link SimCluster.put} stores. Named when `bucket` and `name` are given. */
+export interface PutObjectInput {
+  /** Unnamed objects: generated (32 lower-case hex) when absent. Named objects get one too. */
+  uuid?: string;
+  /** An alias (anchor) unnamed object rather than an immutable one. */
+  alias?: boolean;
+  /** Named objects: the domain. @default - the cluster name (the default domain) */
+  domain?: string;
+  bucket?: string;
+  name?: string;
+  body: string | Uint8Array;
+  /** @default 'application/octet-stream' */
+  contentType?: string;
+  /** Erasure-coded (`Manifest: ec`). @default false */
+  ec?: boolean;
+}
+
+/** One simulated cluster: its nodes and its object store. */
+export interface SimCluster {
+  readonly name: string;
+  readonly nodes: readonly SimNode[];
+  /** `host:port` of each node, in node order. */
+  readonly addresses: readonly string[];
+  /** Stores an object directly (no HTTP). Domains and buckets are created on demand. */
+  put(obj: PutObjectInput): StoredObject;
+  get(ref: ObjectRef): StoredObject | undefined;
+  has(ref: ObjectRef): boolean;
+  delete(ref: ObjectRef): boolean;
+  readonly objectCount: number;
+}
+
+/** An unnamed object by UUID, or a named one (domain defaults to the cluster name). */
+export type ObjectRef = { uuid: string } | { domain?: string; bucket: string; name: string };
+
+/** An object as stored; immutable (a write replaces the whole record). */
+export interface StoredObject {
+  /** Alias UUID or content UUID (32 lower-case hex); named objects get one too. */
+  readonly uuid: string;
+  readonly alias: boolean;
+  readonly domain?: string;
+  readonly bucket?: string;
+  readonly name?: string;
+  readonly body: Uint8Array;
+  /** Quoted MD5 of the body, e.g. `"166e93908fc32ffb5f55beb7ed531ba1"`. */
+  readonly etag: string;
+  readonly contentType: string;
+  readonly created: Date;
+  /** `Castor-System-Version`: seconds.milliseconds of `created`. */
+  readonly version: string;
+  readonly ec: boolean;
+  /** The cluster where the object was created (`Castor-System-Cluster` on reads); kept by copies. */
+  readonly cluster: string;
+}
+
+/** One node server. */
+export interface SimNode {
+  /** `host:port`. */
+  readonly address: string;
+  readonly host: string;
+  readonly port: number;
+  /** Whether the node is listening. */
+  readonly running: boolean;
+  counters(): Counters;
+  /** Stops listening and ends every connection: connections are refused (a dead node). */
+  stop(): Promise<void>;
+  /** Listens again on the same port. */
+  start(): Promise<void>;
+}
+
+/** Request and connection counts, per node or summed. */
+export interface Counters {
+  requests: number;
+  sends: number;
+  challenges: number;
+  authRejected: number;
+  redirects: number;
+  connections: number;
+  resets: number;
+  byMethod: Record<string, number>;
+}
+
+/** Injects faults into matching requests; the first matching fault with hits left applies. */
+export interface FaultInjector {
+  add(fault: Fault): void;
+  clear(): void;
+}
+
+/** Which requests a fault hits. Every given field must match. */
+export interface FaultMatch {
+  /** Cluster name. */
+  cluster?: string;
+  /** Node address, `host:port`. */
+  node?: string;
+  /** Method, e.g. `'SEND'` (case-insensitive). */
+  method?: string;
+  /** Object: its UUID, or `'bucket/name'` for a named object. */
+  object?: string;
+}
+
+/** What a fault does. */
+export type FaultKind =
+  /** Outer status with Castor-System-Error-* headers and an html body; 5xx adds Connection: close. */
+  | { type: 'status'; status: number }
+  /** Legacy SEND: 200 chunked whose result line is "Remote cluster returned: <status>"; nothing copied. */
+  | { type: 'remote-status'; status: number }
+  /** early: outer 503 before streaming; late: 200, keep-alives, then "Remote cluster returned: 503". */
+  | { type: 'remote-unreachable'; variant: 'early' | 'late' }
+  /** 200 + headers + one keep-alive chunk, then a TCP reset. `copied`: the object still got across. */
+  | { type: 'reset-mid-body'; copied?: boolean }
+  /** 200 + keep-alives, then a clean close without the result line or the zero chunk. */
+  | { type: 'truncate'; copied?: boolean }
+  /** Send the 200 headers, then nothing for `ms`, then continue normally. */
+  | { type: 'stall'; ms: number }
+  /** `count` keep-alive chunks `intervalMs` apart, then the normal result. */
+  | { type: 'slow-keepalive'; count: number; intervalMs: number }
+  /** Read the request, close the socket, answer nothing. */
+  | { type: 'close-before-response' }
+  /**
+   * Redirect to `to` (`host:port`, may be outside the simulator) or, by default, to another node
+   * of the same cluster, with an `auth=` ticket. `close` adds Connection: close.
+   */
+  | { type: 'redirect'; status?: 301 | 302 | 307; to?: string; close?: boolean }
+  /** Feed SEND: report this Feed-<id>-Status (1 = timeout, blank StatusTime; >=2 = failure); no copy. */
+  | { type: 'feed-status'; feedId: number; status: number }
+  /** 404 (object not found) while the fault has hits left, then normal: combine with `times`. */
+  | { type: 'not-found-then-found' };
+
+/** A fault: which requests, how many times, what happens. */
+export interface Fault {
+  match?: FaultMatch;
+  /**
+   * How many matching requests it hits. @default - unlimited. Counted only on requests that
+   * passed authentication, except `status` 500/503 faults, which fire before authentication.
+   */
+  times?: number;
+  kind: FaultKind;
+}

@@ -1,8 +1,13 @@
 import { parseArgs } from 'node:util';
 import { EXIT, UsageError, type Command, type CommandIo } from './command.js';
+import { simulateCommand } from '../simulator/cli.js';
+import { devCommand } from './dev.js';
+import { enqueueCommand } from './enqueue.js';
+import { redriveCommand } from './redrive.js';
 import { sendCommand } from './send.js';
+import { statusCommand } from './status.js';
 
-const COMMANDS: readonly Command[] = [sendCommand];
+const COMMANDS: readonly Command[] = [sendCommand, enqueueCommand, redriveCommand, statusCommand, simulateCommand, devCommand];
 
 function listHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -1,0 +1,84 @@
+import { createHash } from 'node:crypto';
+import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SendMessage } from './core/message.js';
+
+export { nodeHintFromWrite } from './core/write-response.js';
+export type { SendMessage } from './core/message.js';
+
+/** The typed producer's options. */
+export interface EnqueueOptions {
+  /** Tries per entry when SQS fails part of a batch (or the whole call). @default 5 */
+  readonly maxTries?: number;
+  /** First delay between tries, ms; doubles each time. @default 100 */
+  readonly retryDelayMs?: number;
+  /** SendMessageBatch calls in flight at once. @default 4 */
+  readonly parallelCalls?: number;
+  /** FIFO queues: the message group of a message. @default the object's uuid or bucket */
+  readonly messageGroupId?: (message: SendMessage | string) => string;
+}
+
+export interface EnqueueResult {
+  readonly sent: number;
+  /** Entries that still failed after every try, with the SQS error code. */
+  readonly failed: { readonly index: number; readonly code: string; readonly message: string }[];
+}
+
+function groupOf(m: SendMessage | string): string {
+  if (typeof m === 'string') return 'swarm-send';
+  return 'uuid' in m.object ? m.object.uuid.toLowerCase() : `${m.object.domain}/${m.object.bucket}`;
+}
+
+/**
+ * Enqueues SEND requests (DESIGN.md section 1) with SendMessageBatch, ten per call, retrying the
+ * entries SQS reports as failed (and whole calls that throw) with exponential backoff. Strings
+ * are sent as they are (already-serialised bodies); objects are serialised as JSON.
+ */
+export async function enqueueSends(sqs: SQSClient, queueUrl: string, messages: readonly (SendMessage | string)[], options: EnqueueOptions = {}): Promise<EnqueueResult> {
+  const maxTries = options.maxTries ?? 5;
+  const delay = options.retryDelayMs ?? 100;
+  const fifo = queueUrl.endsWith('.fifo');
+  const group = options.messageGroupId ?? groupOf;
+  const bodies = messages.map((m) => (typeof m === 'string' ? m : JSON.stringify(m)));
+  const failed: EnqueueResult['failed'] = [];
+  let sent = 0;
+
+  const batches: number[][] = [];
+  for (let i = 0; i < bodies.length; i += 10) batches.push(Array.from({ length: Math.min(10, bodies.length - i) }, (_, j) => i + j));
+
+  async function sendBatch(indexes: number[]): Promise<void> {
+    let pending = indexes;
+    let lastError = new Map<number, { code: string; message: string }>();
+    for (let attempt = 1; pending.length && attempt <= maxTries; attempt++) {
+      if (attempt > 1) await new Promise((r) => setTimeout(r, delay * 2 ** (attempt - 2)));
+      const entries: SendMessageBatchRequestEntry[] = pending.map((i) => ({
+        Id: String(i),
+        MessageBody: bodies[i]!,
+        ...(fifo && {
+          MessageGroupId: group(messages[i]!),
+          MessageDeduplicationId: createHash('sha256').update(bodies[i]!).digest('hex'),
+        }),
+      }));
+      try {
+        const res = await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
+        sent += res.Successful?.length ?? 0;
+        lastError = new Map((res.Failed ?? []).map((f) => [Number(f.Id), { code: f.Code ?? 'Failed', message: f.Message ?? '' }]));
+        // Sender faults (a malformed entry) will not heal: stop retrying those.
+        for (const f of res.Failed ?? []) if (f.SenderFault) failed.push({ index: Number(f.Id), code: f.Code ?? 'SenderFault', message: f.Message ?? '' });
+        pending = (res.Failed ?? []).filter((f) => !f.SenderFault).map((f) => Number(f.Id));
+      } catch (err) {
+        lastError = new Map(pending.map((i) => [i, { code: (err as Error).name, message: (err as Error).message }]));
+      }
+    }
+    for (const i of pending) failed.push({ index: i, ...(lastError.get(i) ?? { code: 'Unknown', message: '' }) });
+  }
+
+  const parallel = Math.max(1, options.parallelCalls ?? 4);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(parallel, batches.length) }, async () => {
+      while (next < batches.length) await sendBatch(batches[next++]!);
+    }),
+  );
+  failed.sort((a, b) => a.index - b.index);
+  return { sent, failed };
+}

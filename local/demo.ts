@@ -1,0 +1,248 @@
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { startFauxqs } from 'fauxqs';
+import { request } from 'undici';
+import { createCredentialsProvider } from '../functions/adapters/credentials.js';
+import type { Config } from '../functions/config.js';
+import type { SendMessage } from '../functions/core/message.js';
+import { parseRegistry } from '../functions/core/registry.js';
+import { enqueueSends, nodeHintFromWrite } from '../functions/producer.js';
+import { SIM_DEFAULT_ADMIN, startSimulator, type SwarmSimulator } from '../simulator/index.js';
+import { percentile, type SummaryTelemetry } from './summary.js';
+import { startLocalWorker } from './worker.js';
+
+export interface DemoOptions {
+  readonly objects: number;
+  readonly faults: boolean;
+  readonly batchSize: number;
+  readonly batchingWindowMs: number;
+  readonly maxConcurrency: number;
+  readonly concurrency: number;
+  readonly functionTimeoutMs: number;
+  readonly maxAttempts: number;
+  readonly timeoutMs: number;
+  readonly verbose: boolean;
+  readonly signal: AbortSignal;
+  readonly progress: NodeJS.WritableStream & { isTTY?: boolean };
+}
+
+export interface DemoResult {
+  readonly ok: boolean;
+  readonly objects: number;
+  readonly messages: number;
+  readonly replicated: number;
+  readonly alreadyPresent: number;
+  readonly retried: number;
+  readonly deadLettered: Record<string, number>;
+  readonly expectedDeadLettered: Record<string, number>;
+  readonly dlqDepth: number;
+  readonly outcomesPublished: number;
+  readonly inDr: number;
+  readonly expectedInDr: number;
+  readonly lagP50Ms: number | null;
+  readonly lagP99Ms: number | null;
+  readonly sendP50Ms: number | null;
+  readonly sendP99Ms: number | null;
+  readonly elapsedMs: number;
+  readonly interrupted: boolean;
+}
+
+const REGION = 'us-east-1';
+
+/** Writes one object through a source node's HTTP API, as an upstream app would. */
+async function writeObject(node: string, i: number): Promise<{ ref: SendMessage['object']; hint: string | null }> {
+  const body = `demo object ${i}: ${'x'.repeat(i % 64)}`;
+  const kind = i % 10;
+  if (kind < 2) {
+    // Named objects, some with UTF-8 and slashes in their names.
+    const name = kind === 0 ? `reports/2026/${i}.txt` : `Grüße/${i} – ñ.txt`;
+    const path = `/demo/${name.split('/').map(encodeURIComponent).join('/')}?domain=baker`;
+    const res = await request(`http://${node}${path}`, { method: 'PUT', body, headers: { 'content-type': 'text/plain' } });
+    await res.body.dump();
+    if (res.statusCode !== 201) throw new Error(`write of ${name} answered ${res.statusCode}`);
+    return { ref: { domain: 'baker', bucket: 'demo', name }, hint: nodeHintFromWrite(res.headers as Record<string, string | string[]>) };
+  }
+  const alias = kind === 2;
+  const res = await request(`http://${node}/${alias ? '?alias' : ''}`, { method: 'POST', body, headers: { 'content-type': 'text/plain' } });
+  await res.body.dump();
+  const uuid = res.headers['content-uuid'];
+  if (res.statusCode !== 201 || typeof uuid !== 'string') throw new Error(`write answered ${res.statusCode}`);
+  return { ref: alias ? { uuid, alias: true } : { uuid }, hint: nodeHintFromWrite(res.headers as Record<string, string | string[]>) };
+}
+
+function renderProgress(out: DemoOptions['progress'], s: SummaryTelemetry, total: number, final = false): void {
+  const done = s.terminal.size;
+  const width = 30;
+  const filled = Math.round((done / Math.max(1, total)) * width);
+  const line = `  [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}  replicated ${s.byOutcome.get('replicated') ?? 0} · already ${s.byOutcome.get('already-present') ?? 0} · retries ${s.retries} · DLQ ${s.byOutcome.get('failed') ?? 0}`;
+  if (out.isTTY) out.write(`\r${line}${final ? '\n' : ''}`);
+  else if (final) out.write(`${line}\n`);
+}
+
+async function queueDepth(sqs: SQSClient, url: string): Promise<number> {
+  const a = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }))).Attributes ?? {};
+  return Number(a.ApproximateNumberOfMessages ?? 0) + Number(a.ApproximateNumberOfMessagesNotVisible ?? 0);
+}
+
+/**
+ * The embedded default (DESIGN.md section 5): fauxqs in-process with a SEND queue, its DLQ and
+ * an outcomes queue; a source and a DR Swarm simulator; the real handler behind a local event
+ * source mapping. It writes demo objects, enqueues their SENDs, shows progress, and checks
+ * that every object that should have replicated is in the DR cluster.
+ */
+export async function runDemo(o: DemoOptions): Promise<DemoResult> {
+  const started = Date.now();
+  const fauxqs = await startFauxqs({ port: 0, logger: false });
+  let sim: SwarmSimulator | null = null;
+  const sqs = new SQSClient({ endpoint: fauxqs.address, region: REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  try {
+    sim = await startSimulator({ clusters: [{ name: 'baker', nodes: 3 }, { name: 'dr', nodes: 1 }], keepalive: { count: 2, intervalMs: 5 } });
+    const source = sim.cluster('baker');
+    const dr = sim.cluster('dr');
+
+    const dlq = fauxqs.createQueue('swarm-send-dlq', { attributes: { MessageRetentionPeriod: '1209600' } });
+    const outcomes = fauxqs.createQueue('swarm-send-outcomes');
+    const visibility = Math.ceil((o.functionTimeoutMs / 1000) * 6);
+    const queue = fauxqs.createQueue('swarm-send', {
+      attributes: {
+        VisibilityTimeout: String(visibility),
+        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.queueArn, maxReceiveCount: String(o.maxAttempts + 2) }),
+      },
+    });
+
+    // Upstream writes: real HTTP writes to the source nodes, node hints from their Location headers.
+    const written = [];
+    for (let i = 0; i < o.objects; i++) written.push(await writeObject(source.addresses[i % source.addresses.length]!, i));
+
+    const expectedDeadLettered: Record<string, number> = {};
+    const missing = new Set<number>();
+    const messages: (SendMessage | string)[] = written.map((w, i) => ({ object: w.ref, ...(w.hint && { nodeHint: w.hint }), correlationId: `demo-${i}` }));
+    if (o.faults) {
+      // A small share of trouble, to show the retry and DLQ paths: a busy node, resets mid-body,
+      // an unreachable DR for a while, objects gone from the source, a malformed message and a
+      // duplicate.
+      sim.faults.add({ match: { cluster: 'baker', node: source.addresses[1], method: 'SEND' }, times: 4, kind: { type: 'status', status: 503 } });
+      sim.faults.add({ match: { cluster: 'baker', method: 'SEND' }, times: 3, kind: { type: 'reset-mid-body' } });
+      sim.faults.add({ match: { cluster: 'baker', method: 'SEND' }, times: 3, kind: { type: 'remote-unreachable', variant: 'late' } });
+      for (const i of [3, Math.floor(o.objects / 2)]) {
+        if (i >= written.length) continue;
+        source.delete(written[i]!.ref);
+        missing.add(i);
+      }
+      expectedDeadLettered['not-found-at-source'] = missing.size;
+      messages.push('{"object": {"uuid": "not-a-uuid"}, "from": "primary"');
+      expectedDeadLettered['invalid-message'] = 1;
+      if (messages[0]) messages.push(messages[0]);
+    }
+
+    const registry = parseRegistry({
+      clusters: {
+        primary: { name: 'baker', nodes: [...source.addresses], networks: ['127.0.0.0/8'], credentials: 'env:SWARM_SEND_DEMO_ADMIN' },
+        dr: { name: 'dr', target: dr.addresses[0], nodes: [...dr.addresses], credentials: 'env:SWARM_SEND_DEMO_ADMIN' },
+      },
+      defaultRoute: { from: 'primary', to: 'dr' },
+    });
+    const config: Config = {
+      registry,
+      dlqUrl: dlq.queueUrl,
+      outcomesQueueUrl: outcomes.queueUrl,
+      maxAttempts: o.maxAttempts,
+      concurrency: o.concurrency,
+      concurrencyPerNode: 8,
+      backoffBaseSeconds: 1,
+      backoffCapSeconds: 2,
+      deadlineMarginMs: 2000,
+    };
+    const credentials = createCredentialsProvider({ env: { SWARM_SEND_DEMO_ADMIN: JSON.stringify({ username: SIM_DEFAULT_ADMIN.user, password: SIM_DEFAULT_ADMIN.password }) } });
+
+    const enqueued = await enqueueSends(sqs, queue.queueUrl, messages);
+    if (enqueued.failed.length) throw new Error(`${enqueued.failed.length} demo messages could not be enqueued`);
+
+    const worker = startLocalWorker({
+      sqs,
+      queueUrl: queue.queueUrl,
+      queueArn: queue.queueArn,
+      config,
+      credentials,
+      batchSize: o.batchSize,
+      batchingWindowMs: o.batchingWindowMs,
+      maxConcurrency: o.maxConcurrency,
+      functionTimeoutMs: o.functionTimeoutMs,
+      region: REGION,
+      verbose: o.verbose,
+    });
+    const total = messages.length;
+    const deadline = Date.now() + o.timeoutMs;
+    while (worker.summary.terminal.size < total && Date.now() < deadline && !o.signal.aborted) {
+      renderProgress(o.progress, worker.summary, total);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await worker.stop();
+    renderProgress(o.progress, worker.summary, total, true);
+
+    const expectedInDr = written.filter((_w, i) => !missing.has(i));
+    const inDr = expectedInDr.filter((w) => dr.has(w.ref)).length;
+    const dlqDepth = await queueDepth(sqs, dlq.queueUrl);
+    const outcomesPublished = await queueDepth(sqs, outcomes.queueUrl);
+    const s = worker.summary;
+    const deadLettered = Object.fromEntries(s.deadLettered);
+    const expectedDlq = Object.values(expectedDeadLettered).reduce((a, b) => a + b, 0);
+    const ok =
+      !o.signal.aborted &&
+      s.terminal.size === total &&
+      inDr === expectedInDr.length &&
+      dlqDepth === expectedDlq &&
+      Object.entries(expectedDeadLettered).every(([r, n]) => (deadLettered[r] ?? 0) === n);
+    return {
+      ok,
+      objects: o.objects,
+      messages: total,
+      replicated: s.byOutcome.get('replicated') ?? 0,
+      alreadyPresent: s.byOutcome.get('already-present') ?? 0,
+      retried: s.retries,
+      deadLettered,
+      expectedDeadLettered,
+      dlqDepth,
+      outcomesPublished,
+      inDr,
+      expectedInDr: expectedInDr.length,
+      lagP50Ms: percentile(s.lagsMs, 50),
+      lagP99Ms: percentile(s.lagsMs, 99),
+      sendP50Ms: percentile(s.latenciesMs, 50),
+      sendP99Ms: percentile(s.latenciesMs, 99),
+      elapsedMs: Date.now() - started,
+      interrupted: o.signal.aborted,
+    };
+  } finally {
+    sqs.destroy();
+    await sim?.close();
+    await fauxqs.stop();
+  }
+}
+
+/** The summary table `npm start` ends with. */
+export function formatDemoSummary(r: DemoResult, faults: boolean): string {
+  const rows: [string, string][] = [
+    ['replicated', String(r.replicated)],
+    ['already-present', String(r.alreadyPresent)],
+    ['retried (attempts)', String(r.retried)],
+    ['dead-lettered', String(Object.values(r.deadLettered).reduce((a, b) => a + b, 0))],
+    ...Object.entries(r.deadLettered).map(([reason, n]): [string, string] => [`  ${reason}`, String(n)]),
+  ];
+  const ms = (v: number | null) => (v === null ? '-' : `${v} ms`);
+  const check = r.ok ? 'OK' : 'FAILED';
+  return [
+    '',
+    `swarm-send local pipeline: ${r.objects} objects, ${r.messages} messages${faults ? ' (faults injected: a busy node, resets, DR unreachable, 2 objects gone at the source, 1 malformed message, 1 duplicate)' : ''}`,
+    '',
+    '  outcome                     messages',
+    '  --------------------------  --------',
+    ...rows.map(([k, v]) => `  ${k.padEnd(26)}  ${v.padStart(8)}`),
+    '',
+    `  replication lag   p50 ${ms(r.lagP50Ms)}, p99 ${ms(r.lagP99Ms)}`,
+    `  SEND latency      p50 ${ms(r.sendP50Ms)}, p99 ${ms(r.sendP99Ms)}`,
+    `  outcomes queue    ${r.outcomesPublished} outcome records published`,
+    `  DR check          ${r.inDr}/${r.expectedInDr} objects present in the DR cluster; DLQ holds ${r.dlqDepth} (expected ${Object.values(r.expectedDeadLettered).reduce((a, b) => a + b, 0)})`,
+    `  result            ${check}${r.interrupted ? ' (interrupted)' : ''} in ${(r.elapsedMs / 1000).toFixed(1)} s`,
+    '',
+  ].join('\n');
+}

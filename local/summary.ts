@@ -1,0 +1,45 @@
+import type { OutcomeRecord } from '../functions/core/outcome.js';
+import type { Telemetry } from '../functions/worker/ports.js';
+
+/** Counts what the handler recorded, for the local pipeline's progress bar and summary table. */
+export class SummaryTelemetry implements Telemetry {
+  readonly byOutcome = new Map<string, number>();
+  readonly deadLettered = new Map<string, number>();
+  readonly lagsMs: number[] = [];
+  readonly latenciesMs: number[] = [];
+  /** Message ids that reached a terminal outcome (replicated, already-present, failed). */
+  readonly terminal = new Set<string>();
+  retries = 0;
+  warnings = 0;
+
+  constructor(
+    private readonly forward: Telemetry | null = null,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  outcome(record: OutcomeRecord, sentTimestampMs: number | null): void {
+    this.byOutcome.set(record.outcome, (this.byOutcome.get(record.outcome) ?? 0) + 1);
+    if (record.outcome === 'retry') this.retries += 1;
+    else if (record.messageId) this.terminal.add(record.messageId);
+    if (record.outcome === 'failed') this.deadLettered.set(record.reason, (this.deadLettered.get(record.reason) ?? 0) + 1);
+    if (record.node !== null) this.latenciesMs.push(record.durationMs);
+    if (sentTimestampMs !== null && (record.outcome === 'replicated' || record.outcome === 'already-present')) this.lagsMs.push(Math.max(0, this.now() - sentTimestampMs));
+    this.forward?.outcome(record, sentTimestampMs);
+  }
+
+  warn(message: string, fields?: Record<string, unknown>): void {
+    this.warnings += 1;
+    this.forward?.warn(message, fields);
+  }
+
+  flush(): void {
+    this.forward?.flush();
+  }
+}
+
+/** The p-th percentile (0-100) by nearest rank; null for no data. */
+export function percentile(values: readonly number[], p: number): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}

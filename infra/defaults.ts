@@ -1,0 +1,122 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration } from 'aws-cdk-lib';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { ENV_DEFAULTS } from '../functions/env.js';
+
+/**
+ * Named defaults of the infrastructure constructs. Every optional prop that has a value default
+ * takes it from here, so the docs, the constructs and the tests (test/infra/defaults.test.ts)
+ * share one source.
+ */
+
+/** Repository root, found from this file (the project is ESM: no `__dirname`). */
+export const REPO_ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
+
+/** The SEND handler's entry file. */
+export const DEFAULT_ENTRY = join(REPO_ROOT, 'functions', 'handlers', 'send.ts');
+
+/** The handler's exported name. */
+export const DEFAULT_HANDLER = 'handler';
+
+/** Lock file that anchors esbuild's project root (never the current directory). */
+export const DEPS_LOCK_FILE_PATH = join(REPO_ROOT, 'package-lock.json');
+
+/** Powertools service name: the `service` dimension of every metric. */
+export const DEFAULT_SERVICE_NAME = 'swarm-send';
+
+/** CloudWatch namespace of the handler's EMF metrics. */
+export const DEFAULT_METRICS_NAMESPACE = 'SwarmSend';
+
+/**
+ * Function timeout. A SEND streams the whole object from the source to the destination cluster
+ * and the feed SEND waits up to its own `timeout` (60 s in DESIGN.md's example), so one minute
+ * would be tight; two leaves room for a batch.
+ */
+export const DEFAULT_FUNCTION_TIMEOUT = Duration.minutes(2);
+
+/** Memory (MB). The work is network-bound: the object never passes through the function. */
+export const DEFAULT_MEMORY_SIZE = 256;
+
+/** Retention of the function's log group. */
+export const DEFAULT_LOG_RETENTION = RetentionDays.ONE_MONTH;
+
+/** The handler's own attempt limit (mirrors the handler default). */
+export const DEFAULT_MAX_ATTEMPTS = ENV_DEFAULTS.MAX_ATTEMPTS;
+
+/**
+ * `maxReceiveCount` = attempts + this margin. The handler dead-letters on its own after its last
+ * attempt; the queue's redrive is only a safety net for invocations that crash or time out.
+ */
+export const MAX_RECEIVE_COUNT_MARGIN = 2;
+
+/** SENDs in flight per invocation (mirrors the handler default). */
+export const DEFAULT_CONCURRENCY = ENV_DEFAULTS.CONCURRENCY;
+
+/** Base of the handler's exponential backoff (mirrors the handler default). */
+export const DEFAULT_BACKOFF_BASE = Duration.seconds(ENV_DEFAULTS.BACKOFF_BASE_SECONDS);
+
+/** Cap of the handler's exponential backoff (mirrors the handler default). */
+export const DEFAULT_BACKOFF_CAP = Duration.seconds(ENV_DEFAULTS.BACKOFF_CAP_SECONDS);
+
+/**
+ * Queue visibility = this factor x function timeout (+ batching window): Lambda's SQS guide,
+ * so a batch that waits for a throttled retry is not redelivered while it is still being worked.
+ */
+export const VISIBILITY_TIMEOUT_FACTOR = 6;
+
+/** Messages per invocation. */
+export const DEFAULT_BATCH_SIZE = 10;
+
+/**
+ * Concurrent invocations the event source mapping may run: caps the load on the source cluster
+ * (this x `concurrency` SENDs at most). 2 is the SQS event source mapping's minimum.
+ */
+export const DEFAULT_MAX_CONCURRENCY = 5;
+
+/** Retention of the SEND queue: as long as SQS allows, so an outage never silently drops work. */
+export const DEFAULT_RETENTION_PERIOD = Duration.days(14);
+
+/** Retention of the dead-letter queue (SQS maximum). */
+export const DEFAULT_DEAD_LETTER_RETENTION_PERIOD = Duration.days(14);
+
+/** Recovery-point objective: the oldest-message alarm fires beyond it. */
+export const DEFAULT_RECOVERY_POINT_OBJECTIVE = Duration.minutes(15);
+
+/** Failure-rate alarm threshold, percent of processed messages ending `failed`. */
+export const DEFAULT_FAILURE_RATE_THRESHOLD_PERCENT = 5;
+
+/** Function errors (crashed invocations) per period that raise the alarm. */
+export const DEFAULT_FUNCTION_ERRORS_THRESHOLD = 1;
+
+/** Throttled invocations per period that raise the alarm. */
+export const DEFAULT_THROTTLES_THRESHOLD = 1;
+
+/** Period of every alarm and dashboard metric. */
+export const DEFAULT_ALARM_PERIOD = Duration.minutes(5);
+
+/**
+ * Inline registry size limit (characters of JSON). Lambda allows 4 KB of environment in total;
+ * the rest is kept for queue URLs and settings. Larger registries go in an SSM parameter.
+ */
+export const MAX_INLINE_REGISTRY_LENGTH = 3072;
+
+/**
+ * esbuild options. ESM output with a `createRequire` banner (some dependencies still call
+ * `require` for Node built-ins), minified, with a source map that `NODE_OPTIONS` turns on.
+ * Nothing is external: the AWS SDK clients are bundled too, so the function runs exactly the SDK
+ * version in package-lock.json that the tests ran against, instead of whichever v3 release the
+ * Node.js 24 runtime happens to carry.
+ */
+export const DEFAULT_BUNDLING: BundlingOptions = {
+  format: OutputFormat.ESM,
+  target: 'node24',
+  platform: 'node',
+  mainFields: ['module', 'main'],
+  minify: true,
+  sourceMap: true,
+  sourcesContent: false,
+  externalModules: [],
+  banner: "import { createRequire as __swarmSendCreateRequire } from 'node:module'; const require = __swarmSendCreateRequire(import.meta.url);",
+};

@@ -1,0 +1,55 @@
+/** Public surface of the swarm-send infrastructure (explicit exports only). */
+export { SwarmSendPipeline, swarmSendPipelineProblems, worstCaseBackoffSeconds, type SwarmSendPipelineProps } from './swarm-send-pipeline.js';
+export { SendQueues, sendQueuesProblems, resolveQueueSettings, MAX_VISIBILITY_TIMEOUT, type SendQueuesProps } from './constructs/send-queues.js';
+export {
+  SendFunction,
+  sendFunctionProblems,
+  SQS_ESM_LIMITS,
+  POWERTOOLS_ENV,
+  RESERVED_ENVIRONMENT,
+  type SendFunctionProps,
+} from './constructs/send-function.js';
+export { PipelineNetwork, AWS_API_PORT, type PipelineNetworkProps } from './constructs/pipeline-network.js';
+export { PipelineAlarms, pipelineAlarmsProblems, type PipelineAlarmsProps } from './constructs/pipeline-alarms.js';
+export { PipelineDashboard, type PipelineDashboardProps } from './constructs/pipeline-dashboard.js';
+export { HandlerMetrics, HANDLER_METRIC_NAMES, OUTCOMES, SERVICE_DIMENSION, type HandlerMetricsProps, type OutcomeName } from './handler-metrics.js';
+export {
+  validateRegistry,
+  registryProblems,
+  secretReferences,
+  clusterEgressRules,
+  egressProblems,
+  canonicalCidr,
+  isSecretsManagerReference,
+  type RegistryDocument,
+  type ClusterEgressRule,
+} from './registry-config.js';
+export { PipelinePropsError } from './errors.js';
+export {
+  REPO_ROOT,
+  DEFAULT_ENTRY,
+  DEFAULT_HANDLER,
+  DEPS_LOCK_FILE_PATH,
+  DEFAULT_SERVICE_NAME,
+  DEFAULT_METRICS_NAMESPACE,
+  DEFAULT_FUNCTION_TIMEOUT,
+  DEFAULT_MEMORY_SIZE,
+  DEFAULT_LOG_RETENTION,
+  DEFAULT_MAX_ATTEMPTS,
+  MAX_RECEIVE_COUNT_MARGIN,
+  DEFAULT_CONCURRENCY,
+  DEFAULT_BACKOFF_BASE,
+  DEFAULT_BACKOFF_CAP,
+  VISIBILITY_TIMEOUT_FACTOR,
+  DEFAULT_BATCH_SIZE,
+  DEFAULT_MAX_CONCURRENCY,
+  DEFAULT_RETENTION_PERIOD,
+  DEFAULT_DEAD_LETTER_RETENTION_PERIOD,
+  DEFAULT_RECOVERY_POINT_OBJECTIVE,
+  DEFAULT_FAILURE_RATE_THRESHOLD_PERCENT,
+  DEFAULT_FUNCTION_ERRORS_THRESHOLD,
+  DEFAULT_THROTTLES_THRESHOLD,
+  DEFAULT_ALARM_PERIOD,
+  MAX_INLINE_REGISTRY_LENGTH,
+  DEFAULT_BUNDLING,
+} from './defaults.js';

@@ -1,0 +1,63 @@
+import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Vpc } from 'aws-cdk-lib/aws-ec2';
+import type { Code } from 'aws-cdk-lib/aws-lambda';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { StringParameter } from 'aws-cdk-lib/aws-ssm';
+import type { Construct } from 'constructs';
+import type { SampleConfig } from './sample-config.js';
+import { SwarmSendPipeline } from './swarm-send-pipeline.js';
+
+export interface SwarmSendSampleStackProps extends StackProps {
+  /** The validated sample configuration. */
+  readonly config: SampleConfig;
+  /**
+   * Prebuilt function code (tests).
+   * @default - the handler is bundled by esbuild
+   */
+  readonly code?: Code;
+}
+
+/**
+ * The sample stack: a `SwarmSendPipeline` in an existing VPC, imported by id. It only composes;
+ * every resource comes from the construct.
+ */
+export class SwarmSendSampleStack extends Stack {
+  public readonly pipeline: SwarmSendPipeline;
+
+  constructor(scope: Construct, id: string, props: SwarmSendSampleStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+
+    // Imported by attributes, not looked up: `cdk synth` needs no account and no network.
+    const vpc = Vpc.fromVpcAttributes(this, 'Vpc', {
+      vpcId: config.vpc.vpcId,
+      vpcCidrBlock: config.vpc.vpcCidrBlock,
+      availabilityZones: config.vpc.availabilityZones,
+      ...(config.vpc.privateSubnetIds ? { privateSubnetIds: config.vpc.privateSubnetIds } : {}),
+      ...(config.vpc.isolatedSubnetIds ? { isolatedSubnetIds: config.vpc.isolatedSubnetIds } : {}),
+    });
+
+    const registryParameter = config.registryInParameter
+      ? new StringParameter(this, 'Registry', {
+          description: 'swarm-send cluster registry (no secrets: credentials are references)',
+          stringValue: JSON.stringify(config.registry),
+        })
+      : undefined;
+
+    this.pipeline = new SwarmSendPipeline(this, 'Pipeline', {
+      vpc,
+      registry: config.registry,
+      ...(registryParameter ? { registryParameter } : {}),
+      interfaceEndpoints: config.interfaceEndpoints,
+      fifo: config.fifo,
+      createOutcomesQueue: config.createOutcomesQueue,
+      ...(config.maxConcurrency !== undefined ? { maxConcurrency: config.maxConcurrency } : {}),
+      ...(config.recoveryPointObjectiveMinutes !== undefined
+        ? { recoveryPointObjective: Duration.minutes(config.recoveryPointObjectiveMinutes) }
+        : {}),
+      ...(props.code ? { code: props.code } : {}),
+    });
+
+    if (config.alarmEmail) this.pipeline.alarmTopic.addSubscription(new EmailSubscription(config.alarmEmail));
+  }
+}

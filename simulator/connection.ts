@@ -16,7 +16,7 @@ export interface ConnectionHandlers {
 /** Per-connection state visible to handlers. */
 export interface ConnectionState {
   readonly socket: Socket;
-  /** Aborts when the socket closes (used to cancel pending delays). */
+  /** Aborts when the peer ends or the socket closes: pending delays are cut short. */
   readonly signal: AbortSignal;
 }
 
@@ -39,7 +39,10 @@ export function serveConnection(socket: Socket, handlers: ConnectionHandlers): v
   });
   socket.on('close', () => abort.abort());
   socket.on('end', () => {
+    // A client that sends FIN has (almost always) given up; the work in progress finishes
+    // without waiting, its answer is written if the socket still takes it, then we close.
     peerEnded = true;
+    abort.abort();
     if (!busy) finish();
   });
   socket.on('data', (chunk: Buffer) => {

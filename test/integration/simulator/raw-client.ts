@@ -67,12 +67,12 @@ export class RawConnection {
     this.socket.write(text);
   }
 
-  /** Everything the server sends until it closes (after any response already read). */
-  async readToEnd(): Promise<string> {
-    while (!this.ended) await this.more();
+  /** Everything the server sends until the connection closes or resets (after any response already read). */
+  async drain(): Promise<{ text: string; error?: string }> {
+    const { error } = await this.closed;
     const text = this.buf.toString('latin1');
     this.buf = Buffer.alloc(0);
-    return text;
+    return error ? { text, error } : { text };
   }
 
   /** Whether the server closed (or reset) the connection. */

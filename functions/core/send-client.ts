@@ -13,7 +13,8 @@ export interface SendClientOptions {
   readonly connectTimeoutMs?: number;
   /**
    * Longest silence allowed while waiting for the status line or between body bytes, ms. Each
-   * keep-alive newline resets it. @default 60000
+   * keep-alive newline resets it. undici runs these timers at about 0.5 s resolution, so values
+   * below 1000 are raised to 1000. @default 60000
    */
   readonly idleTimeoutMs?: number;
   /** Keep-alive connections per node (the pool bound). @default 8 */
@@ -144,7 +145,8 @@ export class SendClient {
   #rotor = 0;
 
   constructor(options: SendClientOptions = {}) {
-    this.#opts = { ...DEFAULTS, ...options };
+    const merged = { ...DEFAULTS, ...options };
+    this.#opts = { ...merged, idleTimeoutMs: Math.max(1000, merged.idleTimeoutMs) };
   }
 
   #pool(node: NodeAddress, ca: string | null): Pool {
@@ -234,7 +236,8 @@ export class SendClient {
           signal,
         });
       } catch (err) {
-        return { status: null, headers: {}, body: '', trailers: {}, complete: false, error: errorCode(err), detail: (err as Error).message ?? null, node };
+        const code = signal?.aborted ? 'deadline-exceeded' : errorCode(err);
+        return { status: null, headers: {}, body: '', trailers: {}, complete: false, error: code, detail: (err as Error).message ?? null, node };
       }
       const status = res.statusCode;
       if (status === 401) {
@@ -275,7 +278,8 @@ export class SendClient {
           for await (const chunk of res.body) collector.push(chunk as string);
         }
       } catch (err) {
-        return { status, headers: res.headers, body: collector.text, trailers: {}, complete: false, error: errorCode(err), detail: (err as Error).message ?? null, node };
+        const code = signal?.aborted ? 'deadline-exceeded' : errorCode(err);
+        return { status, headers: res.headers, body: collector.text, trailers: {}, complete: false, error: code, detail: (err as Error).message ?? null, node };
       }
       const trailers: Record<string, string> = {};
       for (const [k, v] of Object.entries(res.trailers ?? {})) if (typeof v === 'string') trailers[k.toLowerCase()] = v;

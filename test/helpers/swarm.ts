@@ -1,0 +1,43 @@
+import type { Credentials } from '../../functions/core/digest-auth.js';
+import type { ObjectRef } from '../../functions/core/message.js';
+import { parseRegistry, type ClusterConfig } from '../../functions/core/registry.js';
+import { SendClient, type SendClientOptions, type SendInput, type SendResult } from '../../functions/core/send-client.js';
+import { SIM_DEFAULT_ADMIN, startSimulator, type ClusterSpec, type SimulatorOptions, type SwarmSimulator } from '../../simulator/index.js';
+
+export const ADMIN: Credentials = { username: SIM_DEFAULT_ADMIN.user, password: SIM_DEFAULT_ADMIN.password };
+
+/** A running source ("baker") / DR ("dr") simulator pair, its registry view and a client. */
+export interface SwarmPair {
+  readonly sim: SwarmSimulator;
+  readonly source: ClusterConfig;
+  readonly dr: ClusterConfig;
+  readonly client: SendClient;
+  send(object: ObjectRef, extra?: Partial<SendInput>): Promise<SendResult>;
+  close(): Promise<void>;
+}
+
+export async function startSwarmPair(
+  options: { sim?: Omit<Partial<SimulatorOptions>, 'clusters'>; source?: Partial<ClusterSpec>; dr?: Partial<ClusterSpec>; client?: SendClientOptions; networks?: string[] } = {},
+): Promise<SwarmPair> {
+  const sim = await startSimulator({ ...options.sim, clusters: [{ name: 'baker', nodes: 2, ...options.source }, { name: 'dr', nodes: 1, ...options.dr }] });
+  const registry = parseRegistry({
+    clusters: {
+      primary: { name: 'baker', nodes: [...sim.cluster('baker').addresses], credentials: 'test', ...(options.networks && { networks: options.networks }) },
+      dr: { name: 'dr', target: sim.cluster('dr').addresses[0], nodes: [...sim.cluster('dr').addresses], credentials: 'test' },
+    },
+  });
+  const client = new SendClient(options.client);
+  const source = registry.clusters.primary!;
+  const dr = registry.clusters.dr!;
+  return {
+    sim,
+    source,
+    dr,
+    client,
+    send: (object, extra = {}) => client.send({ source, destination: dr, credentials: ADMIN, object, ...extra }),
+    async close() {
+      await client.close();
+      await sim.close();
+    },
+  };
+}

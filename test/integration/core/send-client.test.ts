@@ -1,0 +1,362 @@
+import { SendClient } from '../../../functions/core/send-client.js';
+import { parseRegistry } from '../../../functions/core/registry.js';
+import { ADMIN, startSwarmPair, type SwarmPair } from '../../helpers/swarm.js';
+
+// The real client against the project's Swarm simulator over real sockets: one test per failure
+// mode of swarm-scsp.md section 4 (rows named in the test titles).
+
+describe('SendClient against the simulator', () => {
+  let pair: SwarmPair;
+  beforeEach(async () => {
+    pair = await startSwarmPair();
+  });
+  afterEach(async () => {
+    await pair.close();
+  });
+  const put = (body = 'payload') => pair.sim.cluster('baker').put({ body });
+
+  describe('legacy SEND results', () => {
+    it('L1: copies the object and reports replicated from "Remote cluster returned: 201"', async () => {
+      const obj = put('hello');
+      const r = await pair.send({ uuid: obj.uuid });
+      expect(r).toMatchObject({ outcome: 'replicated', reason: 'created', observation: { httpStatus: 200, remoteStatus: 201, complete: true } });
+      expect(pair.sim.cluster('dr').get({ uuid: obj.uuid })?.etag).toBe(obj.etag);
+      expect(r.etag).toBe(obj.etag);
+      expect(r.requests).toBe(2); // the first SEND on a node pays the challenge
+    });
+
+    it('L2: reports already-present on a second SEND (result line 409)', async () => {
+      const obj = put();
+      await pair.send({ uuid: obj.uuid });
+      expect(await pair.send({ uuid: obj.uuid })).toMatchObject({ outcome: 'already-present', reason: 'already-present', observation: { httpStatus: 200, remoteStatus: 409 } });
+    });
+
+    it('L2: reports already-present when the node answers an outer 409', async () => {
+      await pair.close();
+      pair = await startSwarmPair({ sim: { alreadyPresent: 'status' } });
+      const obj = put();
+      await pair.send({ uuid: obj.uuid });
+      expect(await pair.send({ uuid: obj.uuid })).toMatchObject({ outcome: 'already-present', observation: { httpStatus: 409 } });
+    });
+
+    it('replicates a named object whose name holds UTF-8 and slashes', async () => {
+      const obj = pair.sim.cluster('baker').put({ domain: 'baker', bucket: 'docs', name: '2026/Grüße & co/ä?.pdf', body: 'x' });
+      const r = await pair.send({ domain: 'baker', bucket: 'docs', name: '2026/Grüße & co/ä?.pdf' });
+      expect(r.outcome).toBe('replicated');
+      expect(pair.sim.cluster('dr').get({ domain: 'baker', bucket: 'docs', name: '2026/Grüße & co/ä?.pdf' })?.etag).toBe(obj.etag);
+    });
+
+    it('replicates an alias object with the alias argument', async () => {
+      const obj = pair.sim.cluster('baker').put({ body: 'a', alias: true });
+      expect(await pair.send({ uuid: obj.uuid, alias: true })).toMatchObject({ outcome: 'replicated' });
+      expect(pair.sim.cluster('dr').get({ uuid: obj.uuid })?.alias).toBe(true);
+    });
+
+    it.each([
+      [503, 'retry', 'remote-unavailable'],
+      [500, 'retry', 'remote-unavailable'],
+      [507, 'retry', 'remote-insufficient-storage'],
+      [412, 'retry', 'remote-context-missing'],
+      [404, 'retry', 'remote-not-found'],
+      [401, 'failed', 'remote-auth-rejected'],
+    ])('L3: result line %i -> %s / %s, nothing copied', async (status, outcome, reason) => {
+      const obj = put();
+      pair.sim.faults.add({ match: { method: 'SEND' }, kind: { type: 'remote-status', status } });
+      const r = await pair.send({ uuid: obj.uuid });
+      expect(r).toMatchObject({ outcome, reason, observation: { httpStatus: 200, remoteStatus: status } });
+      expect(pair.sim.cluster('dr').has({ uuid: obj.uuid })).toBe(false);
+    });
+
+    it('L3: a wrong Castor-System-Auth makes the destination answer 401 (failed), the right one replicates', async () => {
+      await pair.close();
+      pair = await startSwarmPair({ dr: { admins: { dradmin: 'dr-secret' } } });
+      const obj = put();
+      const wrong = await pair.send({ uuid: obj.uuid }, { destinationCredentials: { username: 'dradmin', password: 'nope' } });
+      expect(wrong).toMatchObject({ outcome: 'failed', reason: 'remote-auth-rejected', observation: { remoteStatus: 401 } });
+      const right = await pair.send({ uuid: obj.uuid }, { destinationCredentials: { username: 'dradmin', password: 'dr-secret' } });
+      expect(right).toMatchObject({ outcome: 'replicated' });
+    });
+
+    it('L4: a DR that cannot be reached late in the SEND is a retry (remote-unavailable)', async () => {
+      const obj = put();
+      await pair.sim.cluster('dr').nodes[0]!.stop();
+      expect(await pair.send({ uuid: obj.uuid })).toMatchObject({ outcome: 'retry', reason: 'remote-unavailable', observation: { remoteStatus: 503 } });
+      await pair.sim.cluster('dr').nodes[0]!.start();
+      expect(await pair.send({ uuid: obj.uuid })).toMatchObject({ outcome: 'replicated' });
+    });
+
+    it('L4: an early 503 from every node is a retry (source-unavailable) after failing over', async () => {
+      const obj = put();
+      pair.sim.faults.add({ match: { method: 'SEND' }, kind: { type: 'remote-unreachable', variant: 'early' } });
+      const r = await pair.send({ uuid: obj.uuid });
+      expect(r).toMatchObject({ outcome: 'retry', reason: 'source-unavailable', observation: { httpStatus: 503 } });
+      expect(pair.sim.counters().byMethod.SEND).toBeGreaterThanOrEqual(2);
+    });
+
+    it('L5: a destination name that does not match the target is a 400 (failed bad-request)', async () => {
+      const obj = put();
+      const wrongName = { ...pair.dr, name: 'not-dr' };
+      const r = await pair.client.send({ source: pair.source, destination: wrongName, credentials: ADMIN, object: { uuid: obj.uuid } });
+      expect(r).toMatchObject({ outcome: 'failed', reason: 'bad-request', observation: { httpStatus: 400 } });
+      expect(r.detail).toEqual(expect.any(String));
+    });
+  });
+
+  describe('feed SEND (11.2+)', () => {
+    beforeEach(async () => {
+      await pair.close();
+      pair = await startSwarmPair({
+        source: { feeds: [{ id: 2, type: 'replication', target: 'dr' }, { id: 3, type: 'replication', target: 'dr', domains: ['other.example'] }] },
+      });
+    });
+
+    it('N1: every feed status 0 -> replicated (feed-complete), object copied', async () => {
+      const obj = put();
+      const r = await pair.send({ uuid: obj.uuid }, { feeds: { ids: [2], timeout: 5 } });
+      expect(r).toMatchObject({ outcome: 'replicated', reason: 'feed-complete' });
+      expect(r.observation.feeds['2']?.status).toBe(0);
+      expect(pair.sim.cluster('dr').has({ uuid: obj.uuid })).toBe(true);
+    });
+
+    it.each([
+      [1, 'feed-timeout'],
+      [4, 'feed-failed'],
+    ])('N2/N3: feed status %i -> retry (%s)', async (status, reason) => {
+      const obj = put();
+      pair.sim.faults.add({ match: { method: 'SEND' }, kind: { type: 'feed-status', feedId: 2, status } });
+      expect(await pair.send({ uuid: obj.uuid }, { feeds: { ids: [2] } })).toMatchObject({ outcome: 'retry', reason });
+    });
+
+    it('N4: an object outside the requested feed scope is failed (not-in-feed-scope)', async () => {
+      const obj = put();
+      expect(await pair.send({ uuid: obj.uuid }, { feeds: { ids: [3] } })).toMatchObject({ outcome: 'failed', reason: 'not-in-feed-scope' });
+    });
+
+    it('N5: an unknown feed id is a 400 (failed bad-request)', async () => {
+      const obj = put();
+      expect(await pair.send({ uuid: obj.uuid }, { feeds: { ids: [99] } })).toMatchObject({ outcome: 'failed', reason: 'bad-request', observation: { httpStatus: 400 } });
+    });
+  });
+
+  describe('authentication', () => {
+    it('A1/A2: answers a stale nonce once with the new one, without counting it as a rejection', async () => {
+      await pair.close();
+      pair = await startSwarmPair({ sim: { nonceLifetimeMs: 100 }, source: { nodes: 1 } });
+      const a = put();
+      const b = put();
+      expect((await pair.send({ uuid: a.uuid })).requests).toBe(2);
+      await new Promise((r) => setTimeout(r, 150));
+      const r = await pair.send({ uuid: b.uuid });
+      expect(r).toMatchObject({ outcome: 'replicated', requests: 2 });
+      expect(pair.sim.counters().authRejected).toBe(0);
+    });
+
+    it('A3: wrong credentials end at once with auth-rejected, never a loop', async () => {
+      const obj = put();
+      const r = await pair.send({ uuid: obj.uuid }, { credentials: { username: 'admin', password: 'wrong' } });
+      expect(r).toMatchObject({ outcome: 'failed', reason: 'auth-rejected', observation: { httpStatus: 401 } });
+      expect(r.requests).toBe(2);
+      expect(pair.sim.counters().authRejected).toBe(1);
+    });
+
+    it('A3: a cached challenge that goes bad is answered once, then rejected', async () => {
+      const a = put();
+      const b = put();
+      await pair.send({ uuid: a.uuid });
+      await pair.send({ uuid: a.uuid }); // second node warm too
+      const r = await pair.send({ uuid: b.uuid }, { credentials: { username: 'admin', password: 'rotated-away' } });
+      expect(r).toMatchObject({ outcome: 'failed', reason: 'auth-rejected' });
+      expect(r.requests).toBeLessThanOrEqual(3);
+    });
+
+    it('uses Basic where a node offers only Basic', async () => {
+      await pair.close();
+      pair = await startSwarmPair({ source: { challenge: 'basic' } });
+      const obj = put();
+      expect(await pair.send({ uuid: obj.uuid })).toMatchObject({ outcome: 'replicated', requests: 2 });
+    });
+
+    it('a warm client pays one request per SEND plus one challenge per node, not two per SEND', async () => {
+      const n = 40;
+      const objs = Array.from({ length: n }, () => put());
+      pair.sim.resetCounters();
+      for (const o of objs) expect((await pair.send({ uuid: o.uuid })).outcome).toBe('replicated');
+      const c = pair.sim.counters();
+      expect(c.sends).toBe(n);
+      expect(c.challenges).toBe(pair.source.nodes.length);
+      expect(c.byMethod.SEND).toBe(n + pair.source.nodes.length);
+    });
+
+    it('concurrent SENDs share a node challenge', async () => {
+      const objs = Array.from({ length: 30 }, () => put());
+      await pair.send({ uuid: put().uuid });
+      await pair.send({ uuid: put().uuid });
+      pair.sim.resetCounters();
+      const results = await Promise.all(objs.map((o) => pair.send({ uuid: o.uuid })));
+      expect(results.every((r) => r.outcome === 'replicated')).toBe(true);
+      expect(pair.sim.counters().challenges).toBe(0);
+      expect(pair.sim.counters().byMethod.SEND).toBe(30);
+    });
+  });
+
+  describe('redirects', () => {
+    it('R1: follows a PAN -> SAN redirect with its auth= ticket and a fresh challenge', async () => {
+      await pair.close();
+      pair = await startSwarmPair({ sim: { redirectRate: 1 } });
+      const obj = put();
+      const r = await pair.send({ uuid: obj.uuid });
+      expect(r.outcome).toBe('replicated');
+      expect(pair.sim.counters().redirects).toBeGreaterThanOrEqual(1);
+    });
+
+    it('R1: refuses a redirect outside the source networks, so credentials never leave the cluster', async () => {
+      const obj = put();
+      pair.sim.faults.add({ match: { method: 'SEND' }, kind: { type: 'redirect', status: 301, to: '192.0.2.10:80' } });
+      const r = await pair.send({ uuid: obj.uuid });
+      expect(r).toMatchObject({ outcome: 'failed', reason: 'redirect-refused', observation: { httpStatus: 301 } });
+      expect(r.detail).toContain('192.0.2.10:80');
+    });
+
+    it('R2: gives up after 5 hops with a retry (redirect-limit)', async () => {
+      const obj = put();
+      pair.sim.faults.add({ match: { method: 'SEND' }, kind: { type: 'redirect', status: 307 } });
+      const r = await pair.send({ uuid: obj.uuid });
+      expect(r).toMatchObject({ outcome: 'retry', reason: 'redirect-limit' });
+      expect(pair.sim.counters().redirects).toBe(6);
+    });
+  });
+
+  describe('source node answers', () => {
+    it.each([
+      [404, 'retry', 'not-found-at-source'],
+      [412, 'retry', 'context-missing'],
+      [500, 'retry', 'source-error'],
+      [501, 'failed', 'method-not-supported'],
+      [505, 'failed', 'http-version-not-supported'],
+      [411, 'failed', 'length-required'],
+      [507, 'retry', 'insufficient-storage'],
+      [403, 'failed', 'forbidden'],
+      [418, 'failed', 'client-error'],
+      [502, 'retry', 'source-error'],
+    ])('S: outer %i -> %s / %s, with the Castor-System-Error-Text as detail', async (status, outcome, reason) => {
+      const obj = put();
+      pair.sim.faults.add({ match: { method: 'SEND' }, kind: { type: 'status', status } });
+      const r = await pair.send({ uuid: obj.uuid });
+      expect(r).toMatchObject({ outcome, reason, observation: { httpStatus: status } });
+      expect(r.detail).toEqual(expect.any(String));
+    });
+
+    it('S1: an object missing at the source is a retry (not-found-at-source)', async () => {
+      expect(await pair.send({ uuid: 'a'.repeat(32) })).toMatchObject({ outcome: 'retry', reason: 'not-found-at-source', observation: { httpStatus: 404 } });
+    });
+
+    it('S1: 404-then-found succeeds on the next attempt', async () => {
+      const obj = put();
+      pair.sim.faults.add({ match: { object: obj.uuid }, times: 1, kind: { type: 'not-found-then-found' } });
+      expect((await pair.send({ uuid: obj.uuid })).reason).toBe('not-found-at-source');
+      expect((await pair.send({ uuid: obj.uuid })).outcome).toBe('replicated');
+    });
+
+    it('S3: fails over to another node on a 503', async () => {
+      const obj = put();
+      const [first, second] = pair.source.nodes;
+      pair.sim.faults.add({ match: { node: first!.hostPort, method: 'SEND' }, kind: { type: 'status', status: 503 } });
+      const r = await pair.send({ uuid: obj.uuid }, { nodeHint: first!.hostPort });
+      expect(r).toMatchObject({ outcome: 'replicated', node: second!.hostPort });
+    });
+  });
+
+  describe('transport', () => {
+    it('T1: fails over when a node refuses connections', async () => {
+      const obj = put();
+      const dead = pair.sim.cluster('baker').nodes[0]!;
+      await dead.stop();
+      const r = await pair.send({ uuid: obj.uuid }, { nodeHint: dead.address });
+      expect(r).toMatchObject({ outcome: 'replicated', node: pair.sim.cluster('baker').nodes[1]!.address });
+    });
+
+    it('T1: every node refusing is a retry (connection-refused)', async () => {
+      const obj = put();
+      for (const n of pair.sim.cluster('baker').nodes) await n.stop();
+      expect(await pair.send({ uuid: obj.uuid })).toMatchObject({ outcome: 'retry', reason: 'connection-refused', observation: { httpStatus: null } });
+    });
+
+    it('T2: a reset mid-body is a retry even though the status line said 200', async () => {
+      const obj = put();
+      pair.sim.faults.add({ match: { method: 'SEND' }, times: 1, kind: { type: 'reset-mid-body' } });
+      expect(await pair.send({ uuid: obj.uuid })).toMatchObject({ outcome: 'retry', reason: 'connection-reset', observation: { httpStatus: 200, complete: false } });
+      expect((await pair.send({ uuid: obj.uuid })).outcome).toBe('replicated');
+    });
+
+    it('T2: a reset after the copy got across resolves as already-present on the retry', async () => {
+      const obj = put();
+      pair.sim.faults.add({ match: { method: 'SEND' }, times: 1, kind: { type: 'reset-mid-body', copied: true } });
+      expect((await pair.send({ uuid: obj.uuid })).outcome).toBe('retry');
+      expect((await pair.send({ uuid: obj.uuid })).outcome).toBe('already-present');
+    });
+
+    it('T4: a body that ends without the result line or zero chunk is a retry', async () => {
+      const obj = put();
+      pair.sim.faults.add({ match: { method: 'SEND' }, times: 1, kind: { type: 'truncate' } });
+      expect(await pair.send({ uuid: obj.uuid })).toMatchObject({ outcome: 'retry', observation: { httpStatus: 200, complete: false } });
+    });
+
+    it('T2: a node that falls silent past the idle timeout is a retry (idle-timeout)', async () => {
+      await pair.close();
+      pair = await startSwarmPair({ client: { idleTimeoutMs: 1000 } });
+      const obj = put();
+      pair.sim.faults.add({ match: { method: 'SEND' }, times: 1, kind: { type: 'stall', ms: 2500 } });
+      expect(await pair.send({ uuid: obj.uuid })).toMatchObject({ outcome: 'retry', reason: 'idle-timeout' });
+    });
+
+    it('keep-alive newlines reset the idle timer: a slow but live SEND succeeds', async () => {
+      await pair.close();
+      pair = await startSwarmPair({ client: { idleTimeoutMs: 1000 } });
+      const obj = put();
+      // 2.4 s in all, far past the idle timeout, but never 1 s without a byte.
+      pair.sim.faults.add({ match: { method: 'SEND' }, times: 1, kind: { type: 'slow-keepalive', count: 6, intervalMs: 400 } });
+      expect(await pair.send({ uuid: obj.uuid })).toMatchObject({ outcome: 'replicated' });
+    });
+
+    it('T3: the caller deadline aborts an in-flight SEND (deadline-exceeded)', async () => {
+      const obj = put();
+      pair.sim.faults.add({ match: { method: 'SEND' }, times: 1, kind: { type: 'stall', ms: 2000 } });
+      const started = Date.now();
+      const r = await pair.send({ uuid: obj.uuid }, { signal: AbortSignal.timeout(200) });
+      expect(r).toMatchObject({ outcome: 'retry', reason: 'deadline-exceeded' });
+      expect(Date.now() - started).toBeLessThan(1500);
+    });
+
+    it('a connection closed before any answer is a retry', async () => {
+      const obj = put();
+      pair.sim.faults.add({ match: { method: 'SEND' }, kind: { type: 'close-before-response' } });
+      expect(await pair.send({ uuid: obj.uuid })).toMatchObject({ outcome: 'retry', observation: { httpStatus: null } });
+    });
+  });
+
+  it('ignores a node hint outside the source networks and says so', async () => {
+    const obj = put();
+    const r = await pair.send({ uuid: obj.uuid }, { nodeHint: '192.0.2.7:80' });
+    expect(r).toMatchObject({ outcome: 'replicated', hintIgnored: true });
+  });
+});
+
+describe('SendClient pool', () => {
+  it('keeps at most connectionsPerNode sockets per node under load', async () => {
+    const pair = await startSwarmPair({ source: { nodes: 1 }, client: { connectionsPerNode: 3 } });
+    try {
+      const objs = Array.from({ length: 50 }, () => pair.sim.cluster('baker').put({ body: 'x' }));
+      const results = await Promise.all(objs.map((o) => pair.send({ uuid: o.uuid })));
+      expect(results.every((r) => r.outcome === 'replicated')).toBe(true);
+      expect(pair.sim.cluster('baker').nodes[0]!.counters().connections).toBeLessThanOrEqual(3 + 1);
+    } finally {
+      await pair.close();
+    }
+  });
+
+  it('refuses nothing it was configured with: explicit nodes are always allowed', () => {
+    const reg = parseRegistry({ clusters: { p: { name: 'p', nodes: ['127.0.0.1:1'], networks: ['10.0.0.0/8'], credentials: 'x' }, d: { name: 'd', target: '127.0.0.1:2', credentials: 'x' } } });
+    expect(reg.clusters.p?.networks.map((n) => n.text)).toStrictEqual(['10.0.0.0/8']);
+    expect(new SendClient()).toBeInstanceOf(SendClient);
+  });
+});

@@ -1,17 +1,19 @@
 import { Duration } from 'aws-cdk-lib';
 import { MathExpression, Metric } from 'aws-cdk-lib/aws-cloudwatch';
+import { METRICS } from '../functions/adapters/telemetry.js';
+import { OUTCOME, type OutcomeKind } from '../functions/core/outcome.js';
 import { DEFAULT_ALARM_PERIOD, DEFAULT_METRICS_NAMESPACE, DEFAULT_SERVICE_NAME } from './defaults.js';
 
-/** Outcomes the handler records (DESIGN.md section 3). */
-export const OUTCOMES = ['replicated', 'already-present', 'retry', 'failed'] as const;
-export type OutcomeName = (typeof OUTCOMES)[number];
+/** Outcomes the handler records (DESIGN.md section 3), in display order. */
+export const OUTCOMES: readonly OutcomeKind[] = [OUTCOME.REPLICATED, OUTCOME.ALREADY_PRESENT, OUTCOME.RETRY, OUTCOME.FAILED];
 
-/** Names of the EMF metrics the handler emits through Powertools Metrics. */
+/** Names of the EMF metrics the handler emits through Powertools Metrics (from its telemetry adapter). */
 export const HANDLER_METRIC_NAMES = {
-  outcome: (outcome: OutcomeName) => `Outcome_${outcome}`,
-  sendLatency: 'SendLatency',
-  replicationLag: 'ReplicationLag',
-  messagesProcessed: 'MessagesProcessed',
+  outcome: (outcome: OutcomeKind) => `${METRICS.OUTCOME_PREFIX}${outcome}`,
+  outcomesByReason: METRICS.OUTCOME_BY_REASON,
+  sendLatency: METRICS.SEND_LATENCY,
+  replicationLag: METRICS.REPLICATION_LAG,
+  messagesProcessed: METRICS.MESSAGES_PROCESSED,
 } as const;
 
 /** Powertools adds the service name as this default dimension on every metric. */
@@ -64,7 +66,7 @@ export class HandlerMetrics {
   }
 
   /** Messages that ended with `outcome`, summed per period. */
-  outcome(outcome: OutcomeName): Metric {
+  outcome(outcome: OutcomeKind): Metric {
     return this.metric(HANDLER_METRIC_NAMES.outcome(outcome), 'Sum', outcome);
   }
 
@@ -81,6 +83,23 @@ export class HandlerMetrics {
   /** Duration of one SEND. */
   sendLatency(statistic = 'p90'): Metric {
     return this.metric(HANDLER_METRIC_NAMES.sendLatency, statistic, `SEND latency ${statistic}`);
+  }
+
+  /**
+   * Messages per outcome and reason code (one series each), found with a SEARCH expression:
+   * for dashboards only (alarms cannot use SEARCH).
+   * @param outcome only this outcome's reasons
+   */
+  outcomesByReason(outcome: OutcomeKind): MathExpression {
+    const namespace = this.namespace.replace(/"/g, '');
+    const service = this.serviceName.replace(/"/g, '');
+    return new MathExpression({
+      expression: `SEARCH('{"${namespace}",outcome,reason,${SERVICE_DIMENSION}} MetricName="${HANDLER_METRIC_NAMES.outcomesByReason}" outcome="${outcome}" ${SERVICE_DIMENSION}="${service}"', 'Sum', ${this.period.toSeconds()})`,
+      usingMetrics: {},
+      period: this.period,
+      // A dynamic label: each series is named by its reason code.
+      label: "${PROP('Dim.reason')}",
+    });
   }
 
   /**

@@ -12,7 +12,7 @@ export {
 export { PipelineNetwork, AWS_API_PORT, type PipelineNetworkProps } from './constructs/pipeline-network.js';
 export { PipelineAlarms, pipelineAlarmsProblems, type PipelineAlarmsProps } from './constructs/pipeline-alarms.js';
 export { PipelineDashboard, type PipelineDashboardProps } from './constructs/pipeline-dashboard.js';
-export { HandlerMetrics, HANDLER_METRIC_NAMES, OUTCOMES, SERVICE_DIMENSION, type HandlerMetricsProps, type OutcomeName } from './handler-metrics.js';
+export { HandlerMetrics, HANDLER_METRIC_NAMES, OUTCOMES, SERVICE_DIMENSION, type HandlerMetricsProps } from './handler-metrics.js';
 export {
   validateRegistry,
   registryProblems,

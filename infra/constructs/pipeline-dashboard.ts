@@ -49,8 +49,9 @@ const WIDTH = 8;
 const HEIGHT = 6;
 
 /**
- * One CloudWatch dashboard for the pipeline: SENDs by outcome, failure rate, replication lag and
- * SEND latency, SEND queue depth and age, DLQ depth, and the function's health.
+ * One CloudWatch dashboard for the pipeline: SENDs by outcome, failure rate, replication lag,
+ * SEND queue depth and age, DLQ depth, failures and retries by reason, SEND latency, and the
+ * function's health.
  */
 export class PipelineDashboard extends Construct {
   /** The dashboard. */
@@ -101,13 +102,21 @@ export class PipelineDashboard extends Construct {
           ]),
         ],
         [
+          graph('Failed SENDs by reason', [metrics.outcomesByReason('failed')]),
+          graph('Retries by reason', [metrics.outcomesByReason('retry')]),
           graph('SEND latency (ms)', ['p50', 'p90', 'Maximum'].map((s) => metrics.sendLatency(s))),
+        ],
+        [
           graph('Function', [
             props.lambdaFunction.metricInvocations({ period, statistic: 'Sum' }),
             props.lambdaFunction.metricErrors({ period, statistic: 'Sum' }),
             props.lambdaFunction.metricThrottles({ period, statistic: 'Sum' }),
           ]),
-          graph('Function duration (ms)', [props.lambdaFunction.metricDuration({ period, statistic: 'p90' }), props.lambdaFunction.metricDuration({ period, statistic: 'Maximum' })]),
+          graph('Function concurrency', [props.lambdaFunction.metric('ConcurrentExecutions', { period, statistic: 'Maximum', label: 'concurrent executions' })]),
+          graph('Function duration (ms)', [
+            props.lambdaFunction.metricDuration({ period, statistic: 'p90', label: 'p90' }),
+            props.lambdaFunction.metricDuration({ period, statistic: 'Maximum', label: 'max' }),
+          ]),
         ],
       ],
     });

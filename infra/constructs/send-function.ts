@@ -247,8 +247,9 @@ export function sendFunctionProblems(
   }
   if (window > SQS_ESM_LIMITS.maxBatchingWindow.toSeconds()) problems.push(`maxBatchingWindow (${window} s) exceeds Lambda's maximum of 300 s`);
   checkInteger(problems, 'maxConcurrency', props.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY, SQS_ESM_LIMITS.minMaxConcurrency, SQS_ESM_LIMITS.maxMaxConcurrency);
-  checkInteger(problems, 'maxAttempts', props.maxAttempts ?? DEFAULT_MAX_ATTEMPTS, 1);
-  checkInteger(problems, 'concurrency', props.concurrency ?? DEFAULT_CONCURRENCY, 1);
+  // The same bounds the handler's loadConfig enforces, so a deployment never fails at cold start.
+  checkInteger(problems, 'maxAttempts', props.maxAttempts ?? DEFAULT_MAX_ATTEMPTS, 1, 100);
+  checkInteger(problems, 'concurrency', props.concurrency ?? DEFAULT_CONCURRENCY, 1, 1000);
   checkInteger(problems, 'memorySize', props.memorySize ?? DEFAULT_MEMORY_SIZE, 128, 10_240);
 
   const margin = Number(environment[ENV.DEADLINE_MARGIN_MS] ?? ENV_DEFAULTS.DEADLINE_MARGIN_MS);

@@ -120,7 +120,7 @@ export function sendQueuesProblems(props: SendQueuesProps): string[] {
   const s = resolveQueueSettings(props);
   const problems: string[] = [];
   if (s.contentBasedDeduplication && !s.fifo) problems.push('contentBasedDeduplication requires fifo: true');
-  checkInteger(problems, 'maxAttempts', s.maxAttempts, 1);
+  checkInteger(problems, 'maxAttempts', s.maxAttempts, 1, 100);
   checkInteger(problems, 'maxReceiveCount', s.maxReceiveCount, 1, 1000);
   if (s.maxReceiveCount <= s.maxAttempts) {
     problems.push(
@@ -171,8 +171,8 @@ export class SendQueues extends Construct {
       ? { encryption: QueueEncryption.KMS, encryptionMasterKey: props.encryptionKey, enforceSSL: true }
       : { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true };
 
-    // A FIFO DLQ dedupes on content, so the handler only has to give a MessageGroupId when it
-    // dead-letters (no MessageDeduplicationId of its own).
+    // A FIFO DLQ also dedupes on content, so a tool that dead-letters without a
+    // MessageDeduplicationId still works (the handler gives one: the source message id).
     this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
       ...security,
       retentionPeriod: s.deadLetterRetentionPeriod,

@@ -46,6 +46,21 @@ function functionEnvironment(template: Template): Record<string, unknown> {
   return fns[0]!.Properties.Environment.Variables;
 }
 
+interface DashboardWidget {
+  type: string;
+  properties: Record<string, any>;
+}
+
+/** The dashboard body as widgets; CloudFormation tokens inside it become "<token>". */
+function dashboardWidgets(template: Template): DashboardWidget[] {
+  const [dashboard] = Object.values(template.findResources('AWS::CloudWatch::Dashboard')) as {
+    Properties: { DashboardBody: { 'Fn::Join': [string, unknown[]] } };
+  }[];
+  const parts = dashboard!.Properties.DashboardBody['Fn::Join'][1];
+  const body = parts.map((p) => (typeof p === 'string' ? p : '<token>')).join('');
+  return (JSON.parse(body) as { widgets: DashboardWidget[] }).widgets;
+}
+
 function logicalId(stack: Stack, construct: { node: { defaultChild?: unknown } } | { stack: Stack }): string {
   const child = 'node' in construct ? (construct.node.defaultChild as never) : (construct as never);
   return stack.getLogicalId(child);
@@ -336,30 +351,68 @@ describe('SwarmSendPipeline with only the required props', () => {
   });
 
   describe('dashboard', () => {
-    it('shows SENDs by outcome, failure rate, replication lag, queue depth and age, DLQ depth', () => {
+    it('shows, in this order: SENDs by outcome, failure rate, replication lag, queue depth, oldest message, DLQ depth, reasons, latency, function health', () => {
       template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
-      const body = JSON.stringify(template.findResources('AWS::CloudWatch::Dashboard'));
-      for (const text of [
+      template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: Match.absent() });
+      const titles = dashboardWidgets(template).map((w) => w.properties.title ?? 'text');
+      expect(titles).toStrictEqual([
+        'text',
         'SENDs by outcome',
-        'Outcome_replicated',
-        'Outcome_already-present',
-        'Outcome_retry',
-        'Outcome_failed',
         'Failure rate (%)',
         'Replication lag (ms)',
-        'ReplicationLag',
         'SEND queue depth',
-        'ApproximateNumberOfMessagesVisible',
-        'ApproximateNumberOfMessagesNotVisible',
         'Oldest SEND request (s)',
-        'ApproximateAgeOfOldestMessage',
         'Dead-letter queue depth',
-        'SendLatency',
-      ]) {
-        expect(body).toContain(text);
-      }
-      template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: Match.absent() });
+        'Failed SENDs by reason',
+        'Retries by reason',
+        'SEND latency (ms)',
+        'Function',
+        'Function concurrency',
+        'Function duration (ms)',
+      ]);
       expect(pipeline.dashboard?.dashboard).toBeDefined();
+    });
+
+    it('graphs every outcome from the handler metrics, stacked', () => {
+      const widget = dashboardWidgets(template).find((w) => w.properties.title === 'SENDs by outcome')!;
+      expect(widget.properties.stacked).toBe(true);
+      expect(widget.properties.metrics).toStrictEqual(
+        ['replicated', 'already-present', 'retry', 'failed'].map((o) => ['SwarmSend', `Outcome_${o}`, 'service', 'swarm-send', { label: o, stat: 'Sum' }]),
+      );
+    });
+
+    it('draws the recovery-point objective on the replication-lag (ms) and oldest-message (s) graphs', () => {
+      const widgets = dashboardWidgets(template);
+      const lag = widgets.find((w) => w.properties.title === 'Replication lag (ms)')!;
+      expect(lag.properties.metrics.map((m: unknown[]) => [m[1], (m[4] as { stat: string }).stat])).toStrictEqual([
+        ['ReplicationLag', 'p50'],
+        ['ReplicationLag', 'p90'],
+        ['ReplicationLag', 'Maximum'],
+      ]);
+      expect(lag.properties.annotations.horizontal).toStrictEqual([{ value: 900_000, label: 'RPO', yAxis: 'left' }]);
+      const age = widgets.find((w) => w.properties.title === 'Oldest SEND request (s)')!;
+      expect(age.properties.metrics[0].slice(0, 2)).toStrictEqual(['AWS/SQS', 'ApproximateAgeOfOldestMessage']);
+      expect(age.properties.annotations.horizontal).toStrictEqual([{ value: 900, label: 'RPO', yAxis: 'left' }]);
+    });
+
+    it('graphs queue depth (waiting and in flight) and DLQ depth', () => {
+      const widgets = dashboardWidgets(template);
+      const depth = widgets.find((w) => w.properties.title === 'SEND queue depth')!;
+      expect(depth.properties.metrics.map((m: unknown[]) => m[1])).toStrictEqual(['ApproximateNumberOfMessagesVisible', 'ApproximateNumberOfMessagesNotVisible']);
+      const dlq = widgets.find((w) => w.properties.title === 'Dead-letter queue depth')!;
+      expect(dlq.properties.metrics.map((m: unknown[]) => m[1])).toStrictEqual(['ApproximateNumberOfMessagesVisible']);
+    });
+
+    it('finds failures by reason code with a SEARCH on the handler OutcomesByReason metric', () => {
+      const widget = dashboardWidgets(template).find((w) => w.properties.title === 'Failed SENDs by reason')!;
+      expect(widget.properties.metrics).toStrictEqual([
+        [
+          {
+            label: "${PROP('Dim.reason')}",
+            expression: `SEARCH('{"SwarmSend",outcome,reason,service} MetricName="OutcomesByReason" outcome="failed" service="swarm-send"', 'Sum', 300)`,
+          },
+        ],
+      ]);
     });
   });
 
@@ -719,7 +772,8 @@ describe('SwarmSendPipeline refuses unsafe props before building anything', () =
     ['a visibility timeout beyond 12 hours', { visibilityTimeout: Duration.hours(13) }, /exceeds SQS's maximum of 12 hours/],
     ['maxReceiveCount equal to maxAttempts', { maxAttempts: 5, maxReceiveCount: 5 }, /maxReceiveCount \(5\) must be greater than maxAttempts \(5\)/],
     ['maxReceiveCount below a raised maxAttempts', { maxAttempts: 8, maxReceiveCount: 7 }, /maxReceiveCount \(7\) must be greater than maxAttempts \(8\)/],
-    ['maxAttempts of 0', { maxAttempts: 0 }, /maxAttempts must be an integer >= 1 \(got 0\)/],
+    ['maxAttempts of 0', { maxAttempts: 0 }, /maxAttempts must be an integer from 1 to 100 \(got 0\)/],
+    ['maxAttempts above the handler limit of 100', { maxAttempts: 101, maxReceiveCount: 103 }, /maxAttempts must be an integer from 1 to 100 \(got 101\)/],
     ['batch size above 10 on FIFO', { fifo: true, batchSize: 11 }, /batchSize \(11\) must be at most 10 on a FIFO queue/],
     ['batch size above 10 without a batching window', { batchSize: 11 }, /batchSize \(11\) above 10 needs a maxBatchingWindow of at least 1 second/],
     ['batch size 0', { batchSize: 0 }, /batchSize must be an integer from 1 to 10000 \(got 0\)/],
@@ -735,7 +789,7 @@ describe('SwarmSendPipeline refuses unsafe props before building anything', () =
     ['a timeout beyond 15 minutes', { timeout: Duration.minutes(16) }, /timeout \(960 s\) exceeds Lambda's maximum of 900 s/],
     ['a timeout within the handler deadline margin', { timeout: Duration.seconds(3) }, /timeout \(3 s\) must be longer than the handler's deadline margin \(3000 ms\)/],
     ['memory below 128 MB', { memorySize: 64 }, /memorySize must be an integer from 128 to 10240/],
-    ['concurrency of 0', { concurrency: 0 }, /concurrency must be an integer >= 1/],
+    ['concurrency of 0', { concurrency: 0 }, /concurrency must be an integer from 1 to 1000/],
     ['a backoff base above its cap', { backoffBase: Duration.minutes(20), backoffCap: Duration.minutes(10) }, /backoffBase \(1200 s\) must be between 0 and backoffCap \(600 s\)/],
     ['a backoff cap beyond 12 hours', { backoffCap: Duration.hours(13) }, /backoffCap \(46800 s\) exceeds 12 hours/],
     ['a recovery-point objective under a minute', { recoveryPointObjective: Duration.seconds(30) }, /recoveryPointObjective \(30 s\) must be at least 1 minute/],

@@ -1,0 +1,98 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Stage, type Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { DEFAULT_ENTRY, REPO_ROOT } from '../../infra/defaults.js';
+import { SwarmSendPipeline } from '../../infra/swarm-send-pipeline.js';
+import { FIXTURE_ENTRY, exampleRegistry, importedVpc, newStack } from './helpers.js';
+
+/** The one bundled asset of a stack's app: its directory and files. */
+function bundledAsset(stack: Stack): { dir: string; files: string[] } {
+  const outdir = Stage.of(stack)!.outdir;
+  const dirs = readdirSync(outdir).filter((d) => d.startsWith('asset.'));
+  expect(dirs).toHaveLength(1);
+  const dir = join(outdir, dirs[0]!);
+  return { dir, files: readdirSync(dir).sort() };
+}
+
+function environment(template: Template): Record<string, unknown> {
+  const [fn] = Object.values(template.findResources('AWS::Lambda::Function')) as { Properties: { Environment: { Variables: Record<string, unknown> } } }[];
+  return fn!.Properties.Environment.Variables;
+}
+
+describe('the default entry', () => {
+  it('is functions/handlers/send.ts under the repository root, found from the module URL', () => {
+    expect(DEFAULT_ENTRY).toBe(join(REPO_ROOT, 'functions', 'handlers', 'send.ts'));
+    expect(existsSync(join(REPO_ROOT, 'package.json'))).toBe(true);
+  });
+});
+
+// Bundling runs esbuild for real, so this file synthesizes only two stacks.
+const describeIfHandler = existsSync(DEFAULT_ENTRY) ? describe : describe.skip;
+
+describeIfHandler('bundling the real handler with the default options', () => {
+  let stack: Stack;
+  let template: Template;
+
+  beforeAll(() => {
+    stack = newStack();
+    new SwarmSendPipeline(stack, 'Pipeline', { vpc: importedVpc(stack), registry: exampleRegistry() });
+    template = Template.fromStack(stack);
+  }, 60_000);
+
+  it('produces an ESM bundle with its source map, from a local esbuild (no Docker)', () => {
+    expect(bundledAsset(stack).files).toStrictEqual(['index.mjs', 'index.mjs.map']);
+    template.hasResourceProperties('AWS::Lambda::Function', { Handler: 'index.handler', Runtime: 'nodejs24.x' });
+  });
+
+  it('starts with the createRequire banner, is minified, and bundles the AWS SDK instead of importing it', () => {
+    const code = readFileSync(join(bundledAsset(stack).dir, 'index.mjs'), 'utf8');
+    expect(code.startsWith("import { createRequire as __swarmSendCreateRequire } from 'node:module'; const require = __swarmSendCreateRequire(import.meta.url);")).toBe(true);
+    expect(code.length / code.split('\n').length).toBeGreaterThan(1000);
+    expect(code).not.toMatch(/from\s*["']@aws-sdk\//);
+    expect(code).toContain('"SendMessage"');
+  });
+
+  it('turns the source map on through NODE_OPTIONS', () => {
+    expect(environment(template).NODE_OPTIONS).toBe('--enable-source-maps');
+  });
+
+  it('loads under Node.js 24 and exports the handler', () => {
+    const file = join(bundledAsset(stack).dir, 'index.mjs');
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', `const m = await import(${JSON.stringify(file)}); console.log(typeof m.handler);`], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '', AWS_REGION: 'eu-west-1' },
+    });
+    expect(out.trim()).toBe('function');
+  });
+});
+
+describe('bundling with caller options', () => {
+  let stack: Stack;
+  let template: Template;
+
+  beforeAll(() => {
+    stack = newStack();
+    new SwarmSendPipeline(stack, 'Pipeline', {
+      vpc: importedVpc(stack),
+      registry: exampleRegistry(),
+      entry: FIXTURE_ENTRY,
+      bundling: { minify: false, sourceMap: false },
+    });
+    template = Template.fromStack(stack);
+  }, 60_000);
+
+  it('bundles the given entry with the caller winning over the defaults (no minify, no source map)', () => {
+    const { dir, files } = bundledAsset(stack);
+    expect(files).toStrictEqual(['index.mjs']);
+    const code = readFileSync(join(dir, 'index.mjs'), 'utf8');
+    expect(code).toContain('createRequire');
+    expect(code).toContain('batchItemFailures');
+    expect(code.split('\n').length).toBeGreaterThan(5);
+  });
+
+  it('leaves NODE_OPTIONS alone without a source map', () => {
+    expect(environment(template).NODE_OPTIONS).toBeUndefined();
+  });
+});

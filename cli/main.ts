@@ -1,13 +1,18 @@
 import { parseArgs } from 'node:util';
 import { EXIT, UsageError, type Command, type CommandIo } from './command.js';
-import { simulateCommand } from '../simulator/cli.js';
-import { devCommand } from './dev.js';
-import { enqueueCommand } from './enqueue.js';
-import { redriveCommand } from './redrive.js';
-import { sendCommand } from './send.js';
-import { statusCommand } from './status.js';
 
-const COMMANDS: readonly Command[] = [sendCommand, enqueueCommand, redriveCommand, statusCommand, simulateCommand, devCommand];
+/**
+ * Commands load on demand, so `swarm-send send` does not pay for fauxqs or the AWS SDK.
+ * Summaries are repeated here for the command list; each module's `help` is the full text.
+ */
+const COMMANDS: readonly { name: string; summary: string; load: () => Promise<Command> }[] = [
+  { name: 'send', summary: 'perform one SEND now and print its outcome record', load: async () => (await import('./send.js')).sendCommand },
+  { name: 'enqueue', summary: 'enqueue SEND messages (JSON lines or bare UUIDs) from a file or stdin', load: async () => (await import('./enqueue.js')).enqueueCommand },
+  { name: 'redrive', summary: 'move dead-lettered messages back to the SEND queue (filter by reason, dry run)', load: async () => (await import('./redrive.js')).redriveCommand },
+  { name: 'status', summary: 'show queue depths, the oldest message age and DLQ reasons', load: async () => (await import('./status.js')).statusCommand },
+  { name: 'simulate', summary: 'run a source and a DR Swarm simulator on local ports', load: async () => (await import('../simulator/cli.js')).simulateCommand },
+  { name: 'dev', summary: 'run the local pipeline: the embedded demo, or the worker on a real queue', load: async () => (await import('./dev.js')).devCommand },
+];
 
 function listHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -44,11 +49,12 @@ export async function main(argv: readonly string[], io?: Partial<CommandIo>): Pr
     realIo.stdout.write('swarm-send 0.1.0\n');
     return EXIT.OK;
   }
-  const command = COMMANDS.find((c) => c.name === name);
-  if (!command) {
+  const entry = COMMANDS.find((c) => c.name === name);
+  if (!entry) {
     realIo.stderr.write(`swarm-send: unknown command "${name}"\n\n${listHelp()}`);
     return EXIT.USAGE;
   }
+  const command = await entry.load();
   if (rest.includes('--help') || rest.includes('-h')) {
     realIo.stdout.write(command.help.endsWith('\n') ? command.help : `${command.help}\n`);
     return EXIT.OK;

@@ -4,7 +4,11 @@ import { build } from 'esbuild';
 
 await build({
   entryPoints: ['cli/main.ts'],
-  outfile: 'dist/cli.js',
+  outdir: 'dist',
+  entryNames: 'cli',
+  chunkNames: 'chunks/[name]-[hash]',
+  // One chunk per command, so a command loads only what it uses.
+  splitting: true,
   bundle: true,
   platform: 'node',
   format: 'esm',

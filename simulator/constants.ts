@@ -22,6 +22,7 @@ export const KNOWN_METHODS: ReadonlySet<string> = new Set([
 
 /** SCSP header limits: 32 KB of request head in total, 16 KB per header line. */
 export const MAX_HEAD_BYTES = 32 * 1024;
+/** SCSP header limit per header line. */
 export const MAX_HEADER_LINE_BYTES = 16 * 1024;
 
 /** Largest request body the simulator buffers. */

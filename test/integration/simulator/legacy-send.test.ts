@@ -92,6 +92,15 @@ describe('legacy SEND', () => {
     expect(again.chunks.at(-1)).toBe('Remote cluster returned: 409\n');
   });
 
+  it('keeps the domain of a copy: the source default domain becomes a domain of that name at DR', async () => {
+    pair = await startPair();
+    pair.source.put({ bucket: 'b', name: 'n', body: 'x' });
+    const res = await send(pair, '/b/n?admin', pair.legacy);
+    expect(res.chunks.at(-1)).toBe('Remote cluster returned: 201\n');
+    expect(pair.dr.has({ domain: 'baker', bucket: 'b', name: 'n' })).toBe(true);
+    expect(pair.dr.has({ bucket: 'b', name: 'n' })).toBe(false);
+  });
+
   it('answers 412 for a named object whose bucket does not exist on the source', async () => {
     pair = await startPair();
     const res = await send(pair, '/nobucket/some%20name?admin', pair.legacy);

@@ -1,0 +1,78 @@
+import { RequestParser, type ParseResult } from '../../../simulator/http-parser.js';
+
+function parse(...packets: string[]): ParseResult[] {
+  const parser = new RequestParser();
+  const results: ParseResult[] = [];
+  for (const packet of packets) {
+    parser.push(Buffer.from(packet, 'latin1'));
+    for (;;) {
+      const r = parser.next();
+      results.push(r);
+      if (r.kind === 'incomplete' || r.kind === 'error') break;
+    }
+  }
+  return results;
+}
+
+function requests(results: ParseResult[]) {
+  return results.flatMap((r) => (r.kind === 'request' ? [r.request] : []));
+}
+
+describe('RequestParser', () => {
+  it('parses a SEND with its raw target, query flags and headers', () => {
+    const [req] = requests(parse('SEND /97f7149dec6cbc0aa1e9425688158969?alias&admin HTTP/1.1\r\nHost: 10.0.0.1\r\nCastor-System-Cluster: dr\r\n\r\n'));
+    expect(req?.method).toBe('SEND');
+    expect(req?.target).toBe('/97f7149dec6cbc0aa1e9425688158969?alias&admin');
+    expect(req?.path).toBe('/97f7149dec6cbc0aa1e9425688158969');
+    expect(req?.query.has('alias')).toBe(true);
+    expect(req?.query.get('admin')).toBe('');
+    expect(req?.query.get('feedid')).toBeUndefined();
+    expect(req?.headers.get('CASTOR-SYSTEM-CLUSTER')).toBe('dr');
+    expect(req?.body.length).toBe(0);
+  });
+
+  it('waits for bytes split anywhere, and delivers pipelined requests one by one', () => {
+    const text = 'PUT /b/n HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhelloGET / HTTP/1.1\r\nHost: h\r\n\r\n';
+    const results = parse(text.slice(0, 9), text.slice(9, 40), text.slice(40));
+    const reqs = requests(results);
+    expect(reqs.map((r) => r.method)).toEqual(['PUT', 'GET']);
+    expect(reqs[0]?.body.toString()).toBe('hello');
+  });
+
+  it('decodes a chunked body with extensions and trailers', () => {
+    const [req] = requests(parse('POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3;x=y\r\nabc\r\n2\r\nde\r\n0\r\nX-T: 1\r\n\r\n'));
+    expect(req?.body.toString()).toBe('abcde');
+  });
+
+  it('asks for 100 Continue once when the client expects it', () => {
+    const kinds = parse('PUT /b/n HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n', 'ok').map((r) => r.kind);
+    expect(kinds).toEqual(['continue', 'incomplete', 'request', 'incomplete']);
+  });
+
+  it('keeps repeated query arguments and decodes them', () => {
+    const [req] = requests(parse('SEND /x?feedid=1&feedid=all&feedtype=replication&domain=a%2Eb HTTP/1.1\r\nHost: h\r\n\r\n'));
+    expect(req?.query.getAll('feedid')).toEqual(['1', 'all']);
+    expect(req?.query.get('domain')).toBe('a.b');
+    expect(req?.query.rawWithout('feedid')).toBe('feedtype=replication&domain=a%2Eb');
+  });
+
+  it('notes Connection: close', () => {
+    const [req] = requests(parse('GET / HTTP/1.1\r\nHost: h\r\nConnection: keep-alive, Close\r\n\r\n'));
+    expect(req?.wantsClose).toBe(true);
+  });
+
+  it.each([
+    ['HTTP/1.0', 'GET / HTTP/1.0\r\n\r\n', 505],
+    ['HTTP/2.0', 'GET / HTTP/2.0\r\n\r\n', 505],
+    ['a request line without a version', 'GET /\r\n\r\n', 400],
+    ['a lower-case protocol', 'GET / http/1.1\r\n\r\n', 400],
+    ['obs-fold', 'GET / HTTP/1.1\r\nHost: h\r\n  folded\r\n\r\n', 400],
+    ['conflicting Content-Length', 'PUT / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n', 400],
+    ['an unknown Transfer-Encoding', 'PUT / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n', 400],
+    ['a bad chunk size', 'PUT / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n', 400],
+    ['an endless head', `GET / HTTP/1.1\r\nX: ${'a'.repeat(33 * 1024)}`, 400],
+  ])('reports %s as an error', (_label, text, status) => {
+    const last = parse(text).at(-1);
+    expect(last).toMatchObject({ kind: 'error', status });
+  });
+});

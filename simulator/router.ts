@@ -71,8 +71,7 @@ export function handleRequest(ctx: Omit<RequestContext, 'target'>): void | Promi
   }
   switch (req.method) {
     case 'SEND':
-      // principal is always set for SEND (authentication above is unconditional for it).
-      return isFeedSend(full) ? feedSend(full, fault) : legacySend(full, principal as Principal, fault);
+      return isFeedSend(full) ? feedSend(full, fault) : legacySend(full, principal, fault);
     case 'GET':
     case 'HEAD':
       return readObject(full, fault);

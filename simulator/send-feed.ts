@@ -78,9 +78,9 @@ export async function feedSend(ctx: RequestContext, fault: FaultKind | undefined
   const server = ctx.sim.options.server;
   const feeds = selectFeeds(ctx);
   const flags = parseFlags(ctx);
-  const problem = typeof feeds === 'string' ? feeds : typeof flags === 'string' ? flags : undefined;
   if (typeof feeds === 'string' || typeof flags === 'string') {
-    sendError(ctx.res, server, 400, { text: problem, token: 'InvalidArgument' });
+    const text = typeof feeds === 'string' ? feeds : String(flags);
+    sendError(ctx.res, server, 400, { text, token: 'InvalidArgument' });
     return;
   }
   const obj = findObject(ctx);

@@ -36,9 +36,9 @@ function resolveDestination(ctx: RequestContext, clusterName: string, target: st
 }
 
 /** Whether the remote cluster accepts the SEND's credentials (Castor-System-Auth, else the caller's). */
-function remoteAccepts(ctx: RequestContext, dest: ClusterImpl, principal: Principal): boolean {
+function remoteAccepts(ctx: RequestContext, dest: ClusterImpl, principal: Principal | undefined): boolean {
   const auth = ctx.req.headers.get('castor-system-auth');
-  if (auth === undefined) return principal.validOn(dest.admins);
+  if (auth === undefined) return principal?.validOn(dest.admins) ?? false;
   const colon = auth.indexOf(':');
   if (colon < 0) return false;
   return dest.admins[auth.slice(0, colon)] === auth.slice(colon + 1);
@@ -49,7 +49,11 @@ function remoteAccepts(ctx: RequestContext, dest: ClusterImpl, principal: Princi
  * HEAD-like headers, keep-alive newlines and `Remote cluster returned: <status>` (201 after a
  * copy; 409 when already there; 401/503 and fault statuses with nothing copied).
  */
-export async function legacySend(ctx: RequestContext, principal: Principal, fault: FaultKind | undefined): Promise<void> {
+export async function legacySend(
+  ctx: RequestContext,
+  principal: Principal | undefined,
+  fault: FaultKind | undefined,
+): Promise<void> {
   const { req, sim } = ctx;
   const server = sim.options.server;
   const clusterName = req.headers.get('castor-system-cluster');

@@ -1,4 +1,4 @@
-import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { Vpc } from 'aws-cdk-lib/aws-ec2';
 import type { Code } from 'aws-cdk-lib/aws-lambda';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -36,6 +36,10 @@ export class SwarmSendSampleStack extends Stack {
       ...(config.vpc.privateSubnetIds ? { privateSubnetIds: config.vpc.privateSubnetIds } : {}),
       ...(config.vpc.isolatedSubnetIds ? { isolatedSubnetIds: config.vpc.isolatedSubnetIds } : {}),
     });
+    Annotations.of(vpc).acknowledgeWarning(
+      '@aws-cdk/aws-ec2:noSubnetRouteTableId',
+      'The pipeline creates interface endpoints only (no gateway endpoints, no routes), so it never reads the subnets\' route tables.',
+    );
 
     const registryParameter = config.registryInParameter
       ? new StringParameter(this, 'Registry', {

@@ -1,0 +1,95 @@
+import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { ENV_DEFAULTS } from '../../functions/env.js';
+import * as defaults from '../../infra/defaults.js';
+import { HANDLER_METRIC_NAMES, OUTCOMES, SERVICE_DIMENSION } from '../../infra/handler-metrics.js';
+import * as publicApi from '../../infra/index.js';
+
+describe('infra defaults', () => {
+  it.each<[string, number]>([
+    ['DEFAULT_FUNCTION_TIMEOUT', 120],
+    ['DEFAULT_BACKOFF_BASE', 5],
+    ['DEFAULT_BACKOFF_CAP', 900],
+    ['DEFAULT_RETENTION_PERIOD', 14 * 86400],
+    ['DEFAULT_DEAD_LETTER_RETENTION_PERIOD', 14 * 86400],
+    ['DEFAULT_RECOVERY_POINT_OBJECTIVE', 15 * 60],
+    ['DEFAULT_ALARM_PERIOD', 5 * 60],
+  ])('%s is %d seconds', (name, seconds) => {
+    expect((defaults as unknown as Record<string, { toSeconds(): number }>)[name]!.toSeconds()).toBe(seconds);
+  });
+
+  it.each<[string, unknown]>([
+    ['DEFAULT_HANDLER', 'handler'],
+    ['DEFAULT_SERVICE_NAME', 'swarm-send'],
+    ['DEFAULT_METRICS_NAMESPACE', 'SwarmSend'],
+    ['DEFAULT_MEMORY_SIZE', 256],
+    ['DEFAULT_LOG_RETENTION', RetentionDays.ONE_MONTH],
+    ['DEFAULT_MAX_ATTEMPTS', 5],
+    ['MAX_RECEIVE_COUNT_MARGIN', 2],
+    ['DEFAULT_CONCURRENCY', 16],
+    ['VISIBILITY_TIMEOUT_FACTOR', 6],
+    ['DEFAULT_BATCH_SIZE', 10],
+    ['DEFAULT_MAX_CONCURRENCY', 5],
+    ['DEFAULT_FAILURE_RATE_THRESHOLD_PERCENT', 5],
+    ['DEFAULT_FUNCTION_ERRORS_THRESHOLD', 1],
+    ['DEFAULT_THROTTLES_THRESHOLD', 1],
+    ['MAX_INLINE_REGISTRY_LENGTH', 3072],
+  ])('%s is %p', (name, value) => {
+    expect((defaults as Record<string, unknown>)[name]).toBe(value);
+  });
+
+  it('mirrors the handler defaults instead of restating them', () => {
+    expect(defaults.DEFAULT_MAX_ATTEMPTS).toBe(ENV_DEFAULTS.MAX_ATTEMPTS);
+    expect(defaults.DEFAULT_CONCURRENCY).toBe(ENV_DEFAULTS.CONCURRENCY);
+    expect(defaults.DEFAULT_BACKOFF_BASE.toSeconds()).toBe(ENV_DEFAULTS.BACKOFF_BASE_SECONDS);
+    expect(defaults.DEFAULT_BACKOFF_CAP.toSeconds()).toBe(ENV_DEFAULTS.BACKOFF_CAP_SECONDS);
+  });
+
+  it('bundles ESM for node24 with a createRequire banner, minified with a source map, nothing external', () => {
+    expect(defaults.DEFAULT_BUNDLING).toStrictEqual({
+      format: OutputFormat.ESM,
+      target: 'node24',
+      platform: 'node',
+      mainFields: ['module', 'main'],
+      minify: true,
+      sourceMap: true,
+      sourcesContent: false,
+      externalModules: [],
+      banner: "import { createRequire as __swarmSendCreateRequire } from 'node:module'; const require = __swarmSendCreateRequire(import.meta.url);",
+    });
+  });
+
+  it('anchors bundling at the repository lock file', () => {
+    expect(defaults.DEPS_LOCK_FILE_PATH).toBe(`${defaults.REPO_ROOT}/package-lock.json`);
+  });
+});
+
+describe('handler metric names', () => {
+  it('are the ones the handler telemetry emits', () => {
+    expect(OUTCOMES.map((o) => HANDLER_METRIC_NAMES.outcome(o))).toStrictEqual(['Outcome_replicated', 'Outcome_already-present', 'Outcome_retry', 'Outcome_failed']);
+    expect(HANDLER_METRIC_NAMES.sendLatency).toBe('SendLatency');
+    expect(HANDLER_METRIC_NAMES.replicationLag).toBe('ReplicationLag');
+    expect(HANDLER_METRIC_NAMES.messagesProcessed).toBe('MessagesProcessed');
+    expect(HANDLER_METRIC_NAMES.outcomesByReason).toBe('OutcomesByReason');
+    expect(SERVICE_DIMENSION).toBe('service');
+  });
+});
+
+describe('the public surface (infra/index.ts)', () => {
+  it('exports the constructs, their validators and the defaults by name', () => {
+    expect(Object.keys(publicApi).sort()).toEqual(
+      expect.arrayContaining([
+        'SwarmSendPipeline',
+        'SendQueues',
+        'SendFunction',
+        'PipelineNetwork',
+        'PipelineAlarms',
+        'PipelineDashboard',
+        'HandlerMetrics',
+        'PipelinePropsError',
+        'swarmSendPipelineProblems',
+        'DEFAULT_RECOVERY_POINT_OBJECTIVE',
+      ]),
+    );
+  });
+});

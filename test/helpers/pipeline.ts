@@ -1,0 +1,194 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
+import type { Context, SQSBatchResponse, SQSRecord } from 'aws-lambda';
+import { startFauxqs } from 'fauxqs';
+import { createCredentialsProvider, type CredentialsProvider } from '../../functions/adapters/credentials.js';
+import { createSqsQueueOps } from '../../functions/adapters/sqs-queue-ops.js';
+import { createPowertoolsTelemetry } from '../../functions/adapters/telemetry.js';
+import type { Config } from '../../functions/config.js';
+import { parseRegistry } from '../../functions/core/registry.js';
+import { SendClient } from '../../functions/core/send-client.js';
+import { createHandler } from '../../functions/handlers/send.js';
+import type { QueueOps, Telemetry } from '../../functions/worker/ports.js';
+import { toLambdaRecord } from '../../local/event-source-mapping.js';
+import { SummaryTelemetry } from '../../local/summary.js';
+import { startSimulator, type ClusterSpec, type SimulatorOptions, type SwarmSimulator } from '../../simulator/index.js';
+
+export const PASSWORD = 'Pipeline-Pa55-word';
+export const REGION = 'us-east-1';
+
+type Fauxqs = Awaited<ReturnType<typeof startFauxqs>>;
+
+export interface Queue {
+  readonly url: string;
+  readonly arn: string;
+}
+
+export interface PipelineOptions {
+  readonly sim?: Omit<Partial<SimulatorOptions>, 'clusters'>;
+  readonly source?: Partial<ClusterSpec>;
+  readonly dr?: Partial<ClusterSpec>;
+  readonly config?: Partial<Omit<Config, 'registry' | 'dlqUrl' | 'outcomesQueueUrl'>>;
+  readonly fifo?: boolean;
+  readonly verify?: boolean;
+  /** Destination credentials differ from the source's (Castor-System-Auth is sent). */
+  readonly drCredentials?: { username: string; password: string };
+  /** Use Powertools logger + metrics (stdout), as in Lambda, instead of the in-memory summary. */
+  readonly powertools?: boolean;
+  readonly queueOps?: (real: QueueOps) => QueueOps;
+}
+
+/**
+ * The real handler (createHandler) wired to fauxqs and the Swarm simulator, with the helpers
+ * a test needs to deliver batches exactly as Lambda's event source mapping would.
+ */
+export interface Pipeline {
+  readonly fauxqs: Fauxqs;
+  readonly sim: SwarmSimulator;
+  readonly sqs: SQSClient;
+  readonly queue: Queue;
+  readonly dlq: Queue;
+  readonly outcomes: Queue;
+  readonly secrets: Record<string, string | undefined>;
+  readonly credentials: CredentialsProvider;
+  readonly summary: SummaryTelemetry;
+  readonly config: Config;
+  send(body: string, extra?: { groupId?: string }): Promise<void>;
+  /** Receives up to `max` visible messages (Lambda record shape). */
+  receive(max?: number, waitSeconds?: number): Promise<SQSRecord[]>;
+  /** One invocation on these records, then deletes the ones not reported as failures (as Lambda does). */
+  invoke(records: SQSRecord[], remainingMs?: number): Promise<SQSBatchResponse>;
+  /** Receives one batch and invokes the handler on it. */
+  deliver(max?: number, remainingMs?: number): Promise<{ records: SQSRecord[]; response: SQSBatchResponse }>;
+  /** Reads (and deletes) every message of a queue. */
+  drain(queue: Queue): Promise<Message[]>;
+  close(): Promise<void>;
+}
+
+export async function startPipeline(o: PipelineOptions = {}): Promise<Pipeline> {
+  const fauxqs = await startFauxqs({ port: 0, logger: false });
+  const sim = await startSimulator({ keepalive: { count: 1, intervalMs: 0 }, ...o.sim, clusters: [{ name: 'baker', nodes: 2, admins: { admin: PASSWORD }, ...o.source }, { name: 'dr', nodes: 1, admins: { admin: PASSWORD, ...(o.drCredentials && { [o.drCredentials.username]: o.drCredentials.password }) }, ...o.dr }] });
+  const sqs = new SQSClient({ endpoint: fauxqs.address, region: REGION, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  const suffix = o.fifo ? '.fifo' : '';
+  const fifoAttrs: Record<string, string> = o.fifo ? { FifoQueue: 'true', ContentBasedDeduplication: 'true' } : {};
+  const mk = (name: string, attributes: Record<string, string> = {}) => {
+    const q = fauxqs.createQueue(`${name}${suffix}`, { attributes: { ...fifoAttrs, ...attributes } });
+    return { url: q.queueUrl, arn: q.queueArn };
+  };
+  const dlq = mk('dlq');
+  const outcomes = mk('outcomes');
+  const queue = mk('sends', { VisibilityTimeout: '30' });
+
+  const secrets: Record<string, string | undefined> = {
+    SRC_ADMIN: JSON.stringify({ username: 'admin', password: PASSWORD }),
+    DR_ADMIN: JSON.stringify(o.drCredentials ?? { username: 'admin', password: PASSWORD }),
+  };
+  const registry = parseRegistry({
+    clusters: {
+      primary: { name: 'baker', nodes: [...sim.cluster('baker').addresses], credentials: 'env:SRC_ADMIN' },
+      dr: { name: 'dr', target: sim.cluster('dr').addresses[0], nodes: [...sim.cluster('dr').addresses], credentials: 'env:DR_ADMIN' },
+    },
+    defaultRoute: { from: 'primary', to: 'dr', ...(o.verify && { verify: true }) },
+  });
+  const config: Config = {
+    registry,
+    dlqUrl: dlq.url,
+    outcomesQueueUrl: outcomes.url,
+    maxAttempts: 3,
+    concurrency: 8,
+    concurrencyPerNode: 4,
+    backoffBaseSeconds: 1,
+    backoffCapSeconds: 1,
+    deadlineMarginMs: 500,
+    ...o.config,
+  };
+  const credentials = createCredentialsProvider({ env: secrets });
+  const summary = new SummaryTelemetry();
+  const logger = new Logger({ serviceName: 'swarm-send', logLevel: o.powertools ? 'INFO' : 'SILENT' });
+  const telemetry: Telemetry = o.powertools
+    ? tee(createPowertoolsTelemetry(logger, new Metrics({ namespace: 'SwarmSend', serviceName: 'swarm-send' })), summary)
+    : summary;
+  const client = new SendClient({ connectionsPerNode: config.concurrencyPerNode });
+  const realOps = createSqsQueueOps({ sqs, dlqUrl: dlq.url, outcomesQueueUrl: outcomes.url });
+  const handler = createHandler(logger, async () => ({
+    config,
+    client,
+    credentials,
+    queue: o.queueOps ? o.queueOps(realOps) : realOps,
+    telemetry,
+    random: () => 1,
+  }));
+
+  const receive = async (max = 10, waitSeconds = 0) => {
+    const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queue.url, MaxNumberOfMessages: max, WaitTimeSeconds: waitSeconds, MessageSystemAttributeNames: ['All'], MessageAttributeNames: ['All'] }));
+    return (out.Messages ?? []).map((m) => toLambdaRecord(m, queue.arn, REGION));
+  };
+  const invoke = async (records: SQSRecord[], remainingMs = 30_000) => {
+    const started = Date.now();
+    const context = { getRemainingTimeInMillis: () => remainingMs - (Date.now() - started), functionName: 'test', awsRequestId: 'req', invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:test' } as unknown as Context;
+    const response = (await handler({ Records: records }, context)) as SQSBatchResponse;
+    const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
+    const done = records.filter((r) => !failed.has(r.messageId));
+    for (let i = 0; i < done.length; i += 10) {
+      await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queue.url, Entries: done.slice(i, i + 10).map((r, j) => ({ Id: String(j), ReceiptHandle: r.receiptHandle })) }));
+    }
+    return response;
+  };
+  return {
+    fauxqs, sim, sqs, queue, dlq, outcomes, secrets, credentials, summary, config,
+    async send(body, extra = {}) {
+      fauxqs.sendMessage(queue.url.split('/').pop()!, body, o.fifo ? { messageGroupId: extra.groupId ?? 'g' } : {});
+    },
+    receive,
+    invoke,
+    async deliver(max = 10, remainingMs = 30_000) {
+      const records = await receive(max);
+      return { records, response: await invoke(records, remainingMs) };
+    },
+    async drain(q) {
+      const all: Message[] = [];
+      for (;;) {
+        const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: q.url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, MessageAttributeNames: ['All'], MessageSystemAttributeNames: ['All'] }));
+        const ms = out.Messages ?? [];
+        if (!ms.length) return all;
+        all.push(...ms);
+        await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: q.url, Entries: ms.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })) }));
+      }
+    },
+    async close() {
+      await client.close();
+      sqs.destroy();
+      await sim.close();
+      await fauxqs.stop();
+    },
+  };
+}
+
+function tee(a: Telemetry, b: Telemetry): Telemetry {
+  return {
+    outcome: (r, s) => (a.outcome(r, s), b.outcome(r, s)),
+    warn: (m, f) => (a.warn(m, f), b.warn(m, f)),
+    flush: () => (a.flush(), b.flush()),
+  };
+}
+
+/** Captures everything written to stdout and stderr while `fn` runs (Powertools writes there). */
+export async function captureOutput<T>(fn: () => Promise<T>): Promise<{ result: T; output: string }> {
+  const chunks: string[] = [];
+  const out = process.stdout.write.bind(process.stdout);
+  const err = process.stderr.write.bind(process.stderr);
+  const grab = (chunk: unknown) => {
+    chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
+    return true;
+  };
+  process.stdout.write = grab as typeof process.stdout.write;
+  process.stderr.write = grab as typeof process.stderr.write;
+  try {
+    const result = await fn();
+    return { result, output: chunks.join('') };
+  } finally {
+    process.stdout.write = out;
+    process.stderr.write = err;
+  }
+}

@@ -1,0 +1,93 @@
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { mockClient } from 'aws-sdk-client-mock';
+import { createCredentialsProvider, CredentialsError } from '../../../functions/adapters/credentials.js';
+import { loadConfig } from '../../../functions/config.js';
+import { ConfigError } from '../../../functions/core/errors.js';
+
+const REGISTRY = JSON.stringify({
+  clusters: { primary: { name: 'baker', nodes: ['10.0.0.11:80'], credentials: 'swarm/primary' }, dr: { name: 'dr', target: '192.168.1.13:80', credentials: 'swarm/dr' } },
+  defaultRoute: { from: 'primary', to: 'dr' },
+});
+const DLQ = 'https://sqs.eu-west-1.amazonaws.com/123456789012/dlq';
+
+describe('loadConfig', () => {
+  it('reads an inline registry and applies the documented defaults', async () => {
+    const c = await loadConfig({ SWARM_SEND_REGISTRY: REGISTRY, SWARM_SEND_DLQ_URL: DLQ });
+    expect(c).toMatchObject({ dlqUrl: DLQ, outcomesQueueUrl: null, maxAttempts: 5, concurrency: 16, concurrencyPerNode: 8, backoffBaseSeconds: 5, backoffCapSeconds: 900, deadlineMarginMs: 3000 });
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it('reads the registry from an SSM parameter through the injected reader', async () => {
+    const names: string[] = [];
+    const c = await loadConfig({ SWARM_SEND_REGISTRY_PARAMETER: '/swarm/registry', SWARM_SEND_DLQ_URL: DLQ }, { getParameter: async (n) => (names.push(n), REGISTRY) });
+    expect(names).toStrictEqual(['/swarm/registry']);
+    expect(c.registry.defaultRoute?.to).toBe('dr');
+  });
+
+  it('reads the registry and a CA bundle from files', async () => {
+    const files: Record<string, string> = {
+      '/etc/registry.json': JSON.stringify({ clusters: { p: { name: 'p', nodes: ['https://10.0.0.1'], credentials: 'x', caFile: '/etc/ca.pem' }, d: { name: 'd', target: '10.1.0.1:80', credentials: 'y' } } }),
+      '/etc/ca.pem': '-----BEGIN CERTIFICATE-----\n',
+    };
+    const c = await loadConfig({ SWARM_SEND_REGISTRY_FILE: '/etc/registry.json', SWARM_SEND_DLQ_URL: DLQ }, { readTextFile: async (p) => files[p]! });
+    expect(c.registry.clusters.p?.ca).toBe('-----BEGIN CERTIFICATE-----\n');
+  });
+
+  it('lists every problem in one ConfigError', async () => {
+    const error = await loadConfig({ SWARM_SEND_REGISTRY: '{"clusters":{}', SWARM_SEND_REGISTRY_FILE: '/x', SWARM_SEND_MAX_ATTEMPTS: 'lots', SWARM_SEND_BACKOFF_BASE_SECONDS: '50', SWARM_SEND_BACKOFF_CAP_SECONDS: '10' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toStrictEqual([
+      'set exactly one of SWARM_SEND_REGISTRY, SWARM_SEND_REGISTRY_FILE, SWARM_SEND_REGISTRY_PARAMETER (found SWARM_SEND_REGISTRY, SWARM_SEND_REGISTRY_FILE)',
+      'SWARM_SEND_DLQ_URL must be the dead-letter queue URL (got nothing)',
+      'SWARM_SEND_MAX_ATTEMPTS: "lots" must be a number from 1 to 100',
+      'SWARM_SEND_BACKOFF_CAP_SECONDS must not be below SWARM_SEND_BACKOFF_BASE_SECONDS',
+    ]);
+  });
+
+  it('reports registry problems with their path', async () => {
+    const error = await loadConfig({ SWARM_SEND_REGISTRY: JSON.stringify({ clusters: { p: { name: 'p', credentials: 'x' } }, defaultRoute: { from: 'p', to: 'q' } }), SWARM_SEND_DLQ_URL: DLQ }).catch((e: unknown) => e);
+    expect((error as ConfigError).problems).toStrictEqual(['registry: defaultRoute.from: cluster "p" has no nodes to SEND on', 'registry: defaultRoute.to: no cluster "q"']);
+  });
+});
+
+describe('createCredentialsProvider', () => {
+  const sm = mockClient(SecretsManagerClient);
+  beforeEach(() => sm.reset());
+
+  it('reads a Secrets Manager secret once and serves it from the cache', async () => {
+    sm.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ username: 'admin', password: 'p1' }) });
+    const provider = createCredentialsProvider({ secretsManager: new SecretsManagerClient({ region: 'eu-west-1' }) });
+    expect(await provider.get('swarm/primary')).toStrictEqual({ username: 'admin', password: 'p1' });
+    await provider.get('swarm/primary');
+    expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(1);
+    expect(sm.commandCalls(GetSecretValueCommand)[0]!.args[0].input).toStrictEqual({ SecretId: 'swarm/primary' });
+  });
+
+  it('reads again after refresh (rotation) and after the TTL', async () => {
+    sm.on(GetSecretValueCommand).resolvesOnce({ SecretString: '{"username":"admin","password":"old"}' }).resolves({ SecretString: '{"username":"admin","password":"new"}' });
+    let now = 0;
+    const provider = createCredentialsProvider({ secretsManager: new SecretsManagerClient({ region: 'eu-west-1' }), ttlMs: 1000, now: () => now });
+    expect((await provider.get('s')).password).toBe('old');
+    provider.refresh('s');
+    expect((await provider.get('s')).password).toBe('new');
+    now = 2000;
+    await provider.get('s');
+    expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(3);
+  });
+
+  it('does not cache a failure, and never puts the secret value in an error', async () => {
+    sm.on(GetSecretValueCommand).rejectsOnce(Object.assign(new Error('nope'), { name: 'ResourceNotFoundException' })).resolves({ SecretString: '{"username":"admin","password":"hunter2"' });
+    const provider = createCredentialsProvider({ secretsManager: new SecretsManagerClient({ region: 'eu-west-1' }) });
+    await expect(provider.get('s')).rejects.toThrow('cannot read secret "s": ResourceNotFoundException');
+    const err = await provider.get('s').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CredentialsError);
+    expect((err as Error).message).not.toContain('hunter2');
+  });
+
+  it('reads env: and file: references', async () => {
+    const provider = createCredentialsProvider({ env: { SWARM_CREDS: '{"username":"u","password":"p"}' } });
+    expect(await provider.get('env:SWARM_CREDS')).toStrictEqual({ username: 'u', password: 'p' });
+    await expect(provider.get('env:MISSING')).rejects.toThrow('environment variable MISSING is not set');
+    await expect(provider.get('file:/nonexistent/creds.json')).rejects.toThrow('cannot read /nonexistent/creds.json: ENOENT');
+  });
+});

@@ -1,4 +1,4 @@
-import { Annotations, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { Vpc } from 'aws-cdk-lib/aws-ec2';
 import type { Code } from 'aws-cdk-lib/aws-lambda';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -63,5 +63,12 @@ export class SwarmSendSampleStack extends Stack {
     });
 
     if (config.alarmEmail) this.pipeline.alarmTopic.addSubscription(new EmailSubscription(config.alarmEmail));
+
+    // What producers and operators need after `cdk deploy` (swarm-send enqueue / status / redrive).
+    new CfnOutput(this, 'SendQueueUrl', { value: this.pipeline.sendQueue.queueUrl });
+    new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.pipeline.deadLetterQueue.queueUrl });
+    if (this.pipeline.outcomesQueue) new CfnOutput(this, 'OutcomesQueueUrl', { value: this.pipeline.outcomesQueue.queueUrl });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.pipeline.alarmTopic.topicArn });
+    new CfnOutput(this, 'FunctionName', { value: this.pipeline.lambdaFunction.functionName });
   }
 }

@@ -51,6 +51,10 @@ describe('the sample app from the checked-in example config', () => {
     sample.template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'storage-oncall@example.com' });
   });
 
+  it('outputs the queue URLs, the alarm topic and the function name for operators', () => {
+    expect(Object.keys(sample.template.findOutputs('*')).sort()).toStrictEqual(['AlarmTopicArn', 'DeadLetterQueueUrl', 'FunctionName', 'OutcomesQueueUrl', 'SendQueueUrl']);
+  });
+
   it('passes the AwsSolutions pack and raises no warning', () => {
     expect(nagFindings(sample.stack)).toStrictEqual([]);
     Annotations.fromStack(sample.stack).hasNoWarning('*', Match.anyValue());

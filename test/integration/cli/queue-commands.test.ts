@@ -1,0 +1,166 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { startFauxqs } from 'fauxqs';
+import { runCli } from '../../helpers/cli.js';
+import { startSimulator, type SwarmSimulator } from '../../../simulator/index.js';
+
+type Fauxqs = Awaited<ReturnType<typeof startFauxqs>>;
+
+describe('queue commands as subprocesses against fauxqs', () => {
+  let fauxqs: Fauxqs;
+  let sqs: SQSClient;
+  let n = 0;
+  const dir = mkdtempSync(join(tmpdir(), 'swarm-send-cli-'));
+  beforeAll(async () => {
+    fauxqs = await startFauxqs({ port: 0, logger: false });
+    sqs = new SQSClient({ endpoint: fauxqs.address, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  });
+  afterAll(async () => {
+    sqs.destroy();
+    await fauxqs.stop();
+  });
+  const queues = () => {
+    n += 1;
+    const dlq = fauxqs.createQueue(`dlq-${n}`);
+    const queue = fauxqs.createQueue(`q-${n}`, { attributes: { VisibilityTimeout: '30' } });
+    return { queue: queue.queueUrl, dlq: dlq.queueUrl };
+  };
+  const depth = async (url: string) => {
+    const a = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['All'] }))).Attributes ?? {};
+    return Number(a.ApproximateNumberOfMessages) + Number(a.ApproximateNumberOfMessagesNotVisible);
+  };
+  const bodies = async (url: string) => {
+    const out: string[] = [];
+    for (;;) {
+      const r = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, VisibilityTimeout: 60, MessageAttributeNames: ['All'] }));
+      if (!r.Messages?.length) return out.sort();
+      out.push(...r.Messages.map((m) => `${m.Body}|${m.MessageAttributes?.origin?.StringValue ?? ''}`));
+    }
+  };
+  const endpoint = () => ['--sqs-endpoint', fauxqs.address];
+
+  it('enqueue: sends every valid line, reports invalid ones by line number, and the count matches the queue', async () => {
+    const { queue } = queues();
+    const uuids = Array.from({ length: 23 }, (_, i) => i.toString(16).padStart(32, 'a'));
+    const lines = [
+      '# comment lines and blank lines are skipped',
+      ...uuids.slice(0, 20),
+      '',
+      ...uuids.slice(20).map((u) => JSON.stringify({ object: { uuid: u }, correlationId: u })),
+      JSON.stringify({ object: { domain: 'acme.example', bucket: 'b', name: 'x/y ü' } }),
+      '{"object": {"uuid": "short"}}',
+    ];
+    const file = join(dir, 'sends.jsonl');
+    writeFileSync(file, lines.join('\n'));
+    const r = await runCli(['enqueue', '--queue-url', queue, '--file', file, '--from', 'primary', ...endpoint()]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('enqueued 24 messages, 1 invalid line skipped');
+    expect(r.stderr).toContain('line 27: object');
+    expect(await depth(queue)).toBe(24);
+  });
+
+  it('enqueue: reads standard input and prints JSON', async () => {
+    const { queue } = queues();
+    const r = await runCli(['enqueue', '--queue-url', queue, '--json', ...endpoint()], { input: `${'b'.repeat(32)}\n${'c'.repeat(32)}\n` });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toStrictEqual({ enqueued: 2, rejected: [], failed: [] });
+    expect(await depth(queue)).toBe(2);
+  });
+
+  it('redrive: a dry run counts by reason; a filtered run moves exactly those; the rest follow; nothing lost or doubled', async () => {
+    const { queue, dlq } = queues();
+    const put = (body: string, reason: string) =>
+      sqs.send(new SendMessageCommand({ QueueUrl: dlq, MessageBody: body, MessageAttributes: { 'swarm-send.reason': { DataType: 'String', StringValue: reason }, 'swarm-send.outcome': { DataType: 'String', StringValue: '{}' }, origin: { DataType: 'String', StringValue: 'app-1' } } }));
+    for (let i = 0; i < 4; i++) await put(`{"object":{"uuid":"${String(i).repeat(32)}"}}`, 'remote-unavailable');
+    for (let i = 4; i < 7; i++) await put(`{"object":{"uuid":"${String(i).repeat(32)}"}}`, 'not-found-at-source');
+
+    const dry = await runCli(['redrive', '--dlq-url', dlq, '--queue-url', queue, '--dry-run', '--json', ...endpoint()]);
+    expect(dry.code).toBe(0);
+    expect(JSON.parse(dry.stdout)).toMatchObject({ matched: 7, moved: 0, byReason: { 'remote-unavailable': 4, 'not-found-at-source': 3 } });
+    expect(await depth(queue)).toBe(0);
+    expect(await depth(dlq)).toBe(7);
+
+    const some = await runCli(['redrive', '--dlq-url', dlq, '--queue-url', queue, '--reason', 'remote-unavailable', ...endpoint()]);
+    expect(some.code).toBe(0);
+    expect(some.stdout).toContain('moved 4 message(s) (remote-unavailable: 4)');
+    expect(await depth(queue)).toBe(4);
+    expect(await depth(dlq)).toBe(3);
+
+    const rest = await runCli(['redrive', '--dlq-url', dlq, '--queue-url', queue, '--json', ...endpoint()]);
+    expect(rest.code).toBe(0);
+    expect(JSON.parse(rest.stdout)).toMatchObject({ moved: 3, failed: 0, method: 'receive-send-delete' });
+    expect(await depth(dlq)).toBe(0);
+    // The original bodies and the original attributes, without swarm-send's own, each exactly once.
+    const moved = await bodies(queue);
+    expect(moved).toStrictEqual(Array.from({ length: 7 }, (_, i) => `{"object":{"uuid":"${String(i).repeat(32)}"}}|app-1`).sort());
+  });
+
+  it('status: depths and DLQ reasons, and the DLQ messages stay visible afterwards', async () => {
+    const { queue, dlq } = queues();
+    await sqs.send(new SendMessageCommand({ QueueUrl: queue, MessageBody: 'x' }));
+    for (const reason of ['auth-rejected', 'auth-rejected', 'invalid-message']) {
+      await sqs.send(new SendMessageCommand({ QueueUrl: dlq, MessageBody: 'y', MessageAttributes: { 'swarm-send.reason': { DataType: 'String', StringValue: reason } } }));
+    }
+    const r = await runCli(['status', '--queue-url', queue, '--dlq-url', dlq, '--json', ...endpoint()]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ queue: { visible: 1, inFlight: 0, oldestAgeSeconds: null }, dlq: { byReason: { 'auth-rejected': 2, 'invalid-message': 1 }, peeked: 3 } });
+    const text = await runCli(['status', '--queue-url', queue, '--dlq-url', dlq, ...endpoint()]);
+    expect(text.stdout).toMatch(/dlq\s+dlq-\d+: 3 message\(s\)/);
+    expect(text.stdout).toMatch(/2 {2}auth-rejected/);
+    expect((await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlq, AttributeNames: ['ApproximateNumberOfMessages'] }))).Attributes?.ApproximateNumberOfMessages).toBe('3');
+  });
+
+  it('explains an unreachable endpoint and a bad flag', async () => {
+    const r = await runCli(['status', '--queue-url', 'http://127.0.0.1:1/000000000000/q', '--sqs-endpoint', 'http://127.0.0.1:1']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('connection refused');
+    const bad = await runCli(['redrive', '--dlq-url', 'not-a-url', '--queue-url', 'x']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--dlq-url "not-a-url" is not a queue URL');
+  });
+
+  describe('dev', () => {
+    let sim: SwarmSimulator;
+    afterEach(async () => {
+      await sim?.close();
+    });
+
+    it('attaches the real handler to a queue and replicates what is on it, then exits when idle', async () => {
+      sim = await startSimulator({ clusters: [{ name: 'baker', nodes: 2 }, { name: 'dr', nodes: 1 }] });
+      const { queue, dlq } = queues();
+      const objs = Array.from({ length: 15 }, () => sim.cluster('baker').put({ body: 'x' }));
+      for (const o of objs) await sqs.send(new SendMessageCommand({ QueueUrl: queue, MessageBody: JSON.stringify({ object: { uuid: o.uuid } }) }));
+      await sqs.send(new SendMessageCommand({ QueueUrl: queue, MessageBody: 'garbage' }));
+      const registry = join(dir, `registry-${n}.json`);
+      writeFileSync(registry, JSON.stringify({ clusters: { primary: { name: 'baker', nodes: sim.cluster('baker').addresses, credentials: 'env:SWARM_ADMIN' }, dr: { name: 'dr', target: sim.cluster('dr').addresses[0], credentials: 'env:SWARM_ADMIN' } }, defaultRoute: { from: 'primary', to: 'dr' } }));
+      const r = await runCli(['dev', '--queue-url', queue, '--dlq-url', dlq, '--registry', registry, '--until-idle', '--json', ...endpoint()], { env: { SWARM_ADMIN: '{"username":"admin","password":"ourpwdofchoicehere"}' } });
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ records: 16, replicated: 15, deadLettered: { 'invalid-message': 1 } });
+      expect(objs.every((o) => sim.cluster('dr').has({ uuid: o.uuid }))).toBe(true);
+      expect(await depth(queue)).toBe(0);
+      expect(await depth(dlq)).toBe(1);
+    }, 30_000);
+
+    it('rejects a registry with problems, listing them, exit 2', async () => {
+      const { queue, dlq } = queues();
+      const registry = join(dir, 'bad-registry.json');
+      writeFileSync(registry, JSON.stringify({ clusters: { p: { name: 'p', credentials: 'x' } }, defaultRoute: { from: 'p', to: 'q' } }));
+      const r = await runCli(['dev', '--queue-url', queue, '--dlq-url', dlq, '--registry', registry, ...endpoint()]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('defaultRoute.to: no cluster "q"');
+    });
+  });
+});
+
+describe('npm start (swarm-send dev, the embedded demo)', () => {
+  it('finishes on its own with a correct summary and exit 0, faults included', async () => {
+    const r = await runCli(['dev', '--objects', '60'], { timeoutMs: 90_000 });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/DR check\s+58\/58 objects present in the DR cluster; DLQ holds 3 \(expected 3\)/);
+    expect(r.stdout).toMatch(/result\s+OK/);
+    expect(r.stdout).toMatch(/not-found-at-source\s+2/);
+    expect(r.stdout).toMatch(/invalid-message\s+1/);
+  }, 120_000);
+});

@@ -5,7 +5,9 @@ import { Stage, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { DEFAULT_ENTRY, REPO_ROOT } from '../../infra/defaults.js';
 import { SwarmSendPipeline } from '../../infra/swarm-send-pipeline.js';
-import { FIXTURE_ENTRY, exampleRegistry, importedVpc, newStack } from './helpers.js';
+import { FIXTURE_ENTRY, exampleRegistry, importedVpc, newStack, removeTestOutdirs } from './helpers.js';
+
+afterAll(removeTestOutdirs);
 
 /** The one bundled asset of a stack's app: its directory and files. */
 function bundledAsset(stack: Stack): { dir: string; files: string[] } {

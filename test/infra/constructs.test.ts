@@ -10,7 +10,9 @@ import { HandlerMetrics } from '../../infra/handler-metrics.js';
 import { canonicalCidr, clusterEgressRules, isSecretsManagerReference, secretReferences } from '../../infra/registry-config.js';
 import { worstCaseBackoffSeconds } from '../../infra/swarm-send-pipeline.js';
 import { parseCidr } from '../../functions/core/network.js';
-import { exampleRegistry, importedVpc, nagFindings, newStack } from './helpers.js';
+import { exampleRegistry, importedVpc, nagFindings, newStack, removeTestOutdirs } from './helpers.js';
+
+afterAll(removeTestOutdirs);
 
 describe('SendQueues on its own', () => {
   it('derives the visibility timeout from the consumer timeout and batching window, and maxReceiveCount from maxAttempts', () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,9 +22,23 @@ export const REGION = 'eu-west-1';
 export const PRIVATE_SUBNETS = ['subnet-0aaaaaaaaaaaaaaa1', 'subnet-0aaaaaaaaaaaaaaa2'];
 export const ISOLATED_SUBNETS = ['subnet-0bbbbbbbbbbbbbbb1', 'subnet-0bbbbbbbbbbbbbbb2'];
 
+const outdirs: string[] = [];
+
+/** A temporary cloud assembly directory, removed by {@link removeTestOutdirs}. */
+export function testOutdir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'swarm-send-infra-'));
+  outdirs.push(dir);
+  return dir;
+}
+
+/** Removes every directory {@link testOutdir} made (call in `afterAll`). */
+export function removeTestOutdirs(): void {
+  for (const dir of outdirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
 /** A stack in its own app, with a temporary output directory and a fixed environment. */
 export function newStack(id = 'Test'): Stack {
-  const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'swarm-send-infra-')) });
+  const app = new App({ outdir: testOutdir() });
   return new Stack(app, id, { env: { account: ACCOUNT, region: REGION } });
 }
 

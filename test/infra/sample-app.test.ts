@@ -1,17 +1,18 @@
-import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { REPO_ROOT } from '../../infra/defaults.js';
 import { loadSampleConfig } from '../../infra/sample-config.js';
 import { SwarmSendSampleStack } from '../../infra/sample-stack.js';
-import { nagFindings, prebuiltCode } from './helpers.js';
+import { nagFindings, prebuiltCode, removeTestOutdirs, testOutdir } from './helpers.js';
+
+afterAll(removeTestOutdirs);
 
 const EXAMPLE_CONFIG = join(REPO_ROOT, 'config', 'pipeline.example.json');
 
 function writeConfig(overrides: Record<string, unknown>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'swarm-send-config-'));
+  const dir = testOutdir();
   const example = JSON.parse(readFileSync(EXAMPLE_CONFIG, 'utf8')) as Record<string, unknown>;
   writeFileSync(join(dir, 'registry.example.json'), readFileSync(join(REPO_ROOT, 'config', 'registry.example.json')));
   const path = join(dir, 'pipeline.json');
@@ -21,7 +22,7 @@ function writeConfig(overrides: Record<string, unknown>): string {
 
 function synthSample(configPath: string) {
   const config = loadSampleConfig(configPath);
-  const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'swarm-send-sample-')) });
+  const app = new App({ outdir: testOutdir() });
   const stack = new SwarmSendSampleStack(app, config.stackName, { config, env: config.env, code: prebuiltCode() });
   return { config, stack, template: Template.fromStack(stack) };
 }

@@ -22,7 +22,10 @@ import {
   nagFindings,
   newStack,
   prebuiltCode,
+  removeTestOutdirs,
 } from './helpers.js';
+
+afterAll(removeTestOutdirs);
 
 const secretArn = (name: string) => ({
   'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:secretsmanager:${REGION}:${ACCOUNT}:secret:${name}-??????`]],

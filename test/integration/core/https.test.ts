@@ -1,0 +1,84 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer, type Server } from 'node:tls';
+import { parseRegistry } from '../../../functions/core/registry.js';
+import { SendClient } from '../../../functions/core/send-client.js';
+import { startSimulator, type SwarmSimulator } from '../../../simulator/index.js';
+import { ADMIN } from '../../helpers/swarm.js';
+
+// https:// nodes with a private CA: a TLS front (a node behind TLS, as a site with HTTPS on its
+// storage nodes has) terminates TLS and forwards to a simulator node.
+
+const haveOpenssl = existsSync('/usr/bin/openssl');
+
+function makeCertificates(dir: string): { ca: string; key: string; cert: string } {
+  const run = (args: string[]) => execFileSync('/usr/bin/openssl', args, { cwd: dir, stdio: 'pipe' });
+  run(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=swarm-send test CA']);
+  run(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'node.key', '-out', 'node.csr', '-subj', '/CN=127.0.0.1']);
+  writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
+  run(['x509', '-req', '-in', 'node.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'node.pem', '-days', '2', '-extfile', 'san.ext']);
+  const read = (f: string) => readFileSync(join(dir, f), 'utf8');
+  return { ca: read('ca.pem'), key: read('node.key'), cert: read('node.pem') };
+}
+
+(haveOpenssl ? describe : describe.skip)('https:// source nodes', () => {
+  let sim: SwarmSimulator;
+  let front: Server;
+  let port: number;
+  let certs: { ca: string; key: string; cert: string };
+  beforeAll(async () => {
+    certs = makeCertificates(mkdtempSync(join(tmpdir(), 'swarm-send-tls-')));
+    sim = await startSimulator({ clusters: [{ name: 'baker', nodes: 1 }, { name: 'dr', nodes: 1 }] });
+    const [host, p] = sim.cluster('baker').addresses[0]!.split(':');
+    front = createServer({ key: certs.key, cert: certs.cert }, (tls) => {
+      const plain = connect(Number(p), host);
+      tls.pipe(plain).pipe(tls);
+      tls.on('error', () => plain.destroy());
+      plain.on('error', () => tls.destroy());
+    });
+    await new Promise<void>((r) => front.listen(0, '127.0.0.1', () => r()));
+    port = (front.address() as { port: number }).port;
+  });
+  afterAll(async () => {
+    front.close();
+    await sim.close();
+  });
+
+  const registry = (ca?: string) =>
+    parseRegistry({
+      clusters: {
+        primary: { name: 'baker', nodes: [`https://127.0.0.1:${port}`], credentials: 'x', ...(ca && { ca }) },
+        dr: { name: 'dr', target: sim.cluster('dr').addresses[0], credentials: 'x' },
+      },
+    });
+
+  it('replicates through a node whose certificate the given CA bundle signed', async () => {
+    const reg = registry(certs.ca);
+    const obj = sim.cluster('baker').put({ body: 'tls' });
+    const client = new SendClient();
+    try {
+      const r = await client.send({ source: reg.clusters.primary!, destination: reg.clusters.dr!, credentials: ADMIN, object: { uuid: obj.uuid } });
+      expect(r).toMatchObject({ outcome: 'replicated', node: `127.0.0.1:${port}` });
+      expect(sim.cluster('dr').has({ uuid: obj.uuid })).toBe(true);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('refuses a certificate it cannot verify: failed (tls-rejected), no credentials sent', async () => {
+    const reg = registry();
+    const obj = sim.cluster('baker').put({ body: 'tls' });
+    const client = new SendClient();
+    sim.resetCounters();
+    try {
+      const r = await client.send({ source: reg.clusters.primary!, destination: reg.clusters.dr!, credentials: ADMIN, object: { uuid: obj.uuid } });
+      expect(r).toMatchObject({ outcome: 'failed', reason: 'tls-rejected', observation: { httpStatus: null } });
+      expect(sim.counters().requests).toBe(0);
+    } finally {
+      await client.close();
+    }
+  });
+});

@@ -40,10 +40,9 @@ export const REASONS = {
   'redirect-limit': 'more than 5 redirects',
   'feed-timeout': 'a feed reported status 1 (not finished within the timeout)',
   'feed-failed': 'a feed reported a failure status (2 or more)',
-  'verify-mismatch': 'the copy on the destination differs from the source (ETag or length)',
+  'verify-mismatch': 'the destination HEAD after a 201 found no copy, or one with another ETag',
   // permanent
-  'invalid-message': 'the message is not valid JSON or fails the schema',
-  'unknown-route': 'the message names clusters the registry does not have',
+  'invalid-message': 'the message is not valid JSON, fails the schema, or names clusters the registry lacks',
   'auth-rejected': 'the source cluster rejected the admin credentials',
   'remote-auth-rejected': 'the destination rejected the admin credentials (401/403)',
   'remote-rejected': 'the destination refused the object with a 4xx that cannot heal',

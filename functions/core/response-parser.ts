@@ -75,6 +75,14 @@ export function lastCastorError(headers: Readonly<Record<string, string | string
   return code ?? token ?? text ? { code, token, text } : null;
 }
 
+/** One line for an outcome's `detail`: `Token (code): text` from the last error triple. */
+export function describeCastorError(headers: Readonly<Record<string, string | string[] | undefined>>): string | null {
+  const e = lastCastorError(headers);
+  if (!e) return null;
+  const head = [e.token, e.code && `(${e.code})`].filter(Boolean).join(' ');
+  return [head, e.text].filter(Boolean).join(': ') || null;
+}
+
 /**
  * Collects a streamed body while dropping keep-alive newlines, bounded in size so a server
  * that streams forever cannot exhaust memory: only the last `limit` characters are kept, and

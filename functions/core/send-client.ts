@@ -4,7 +4,7 @@ import { NodeAuth, parseChallenges, type Credentials } from './digest-auth.js';
 import type { FeedSelection, ObjectRef } from './message.js';
 import { isInNetworks } from './network.js';
 import { parseNodeAddress, type ClusterConfig, type NodeAddress } from './registry.js';
-import { BodyCollector, lastCastorError, parseSendBody } from './response-parser.js';
+import { BodyCollector, describeCastorError, parseSendBody } from './response-parser.js';
 import { buildSendHeaders, buildSendTarget } from './scsp-request.js';
 
 /** Tuning of the SEND client; every field has a default fit for Lambda next to the cluster. */
@@ -252,7 +252,7 @@ export class SendClient {
           continue;
         }
         auth.reset();
-        return { status, headers: res.headers, body: '', trailers: {}, complete: true, error: 'auth-rejected', detail: lastCastorError(res.headers)?.text ?? null, node };
+        return { status, headers: res.headers, body: '', trailers: {}, complete: true, error: 'auth-rejected', detail: describeCastorError(res.headers), node };
       }
       if (REDIRECTS.has(status) && res.headers.location) {
         await res.body.dump().catch(() => undefined);
@@ -283,7 +283,7 @@ export class SendClient {
       }
       const trailers: Record<string, string> = {};
       for (const [k, v] of Object.entries(res.trailers ?? {})) if (typeof v === 'string') trailers[k.toLowerCase()] = v;
-      return { status, headers: res.headers, body: collector.text, trailers, complete: true, error: null, detail: lastCastorError(res.headers)?.text ?? null, node };
+      return { status, headers: res.headers, body: collector.text, trailers, complete: true, error: null, detail: describeCastorError(res.headers), node };
     }
   }
 

@@ -1,4 +1,4 @@
-import { BodyCollector, lastCastorError, parseSendBody } from '../../../functions/core/response-parser.js';
+import { BodyCollector, describeCastorError, lastCastorError, parseSendBody } from '../../../functions/core/response-parser.js';
 
 describe('parseSendBody', () => {
   it('reads the result line after keep-alive newlines', () => {
@@ -32,6 +32,14 @@ describe('lastCastorError', () => {
       }),
     ).toStrictEqual({ code: '412', token: 'RequiresContext2', text: 'bucket context required' });
     expect(lastCastorError({})).toBeNull();
+  });
+
+  it('folds the last triple into one detail line', () => {
+    expect(describeCastorError({ 'castor-system-error-code': ['404', '412'], 'castor-system-error-token': ['SecurityRealmFailure', 'RequiresContext2'], 'castor-system-error-text': ['x', 'bucket context required'] })).toBe(
+      'RequiresContext2 (412): bucket context required',
+    );
+    expect(describeCastorError({ 'castor-system-error-text': 'Invalid user or password' })).toBe('Invalid user or password');
+    expect(describeCastorError({})).toBeNull();
   });
 });
 

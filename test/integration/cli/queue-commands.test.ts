@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { startFauxqs } from 'fauxqs';
-import { runCli } from '../../helpers/cli.js';
+import { spawn } from 'node:child_process';
+import { BIN, runCli } from '../../helpers/cli.js';
 import { startSimulator, type SwarmSimulator } from '../../../simulator/index.js';
 
 type Fauxqs = Awaited<ReturnType<typeof startFauxqs>>;
@@ -141,6 +142,36 @@ describe('queue commands as subprocesses against fauxqs', () => {
       expect(objs.every((o) => sim.cluster('dr').has({ uuid: o.uuid }))).toBe(true);
       expect(await depth(queue)).toBe(0);
       expect(await depth(dlq)).toBe(1);
+    }, 30_000);
+
+    it('Ctrl-C drains in-flight SENDs before exiting: nothing is left invisible on the queue', async () => {
+      sim = await startSimulator({ clusters: [{ name: 'baker', nodes: 1 }, { name: 'dr', nodes: 1 }] });
+      const { queue, dlq } = queues();
+      const objs = Array.from({ length: 5 }, () => sim.cluster('baker').put({ body: 'x' }));
+      // Each SEND takes about 1.5 s (slow keep-alives), so the interrupt lands mid-SEND.
+      sim.faults.add({ match: { method: 'SEND' }, kind: { type: 'slow-keepalive', count: 5, intervalMs: 300 } });
+      for (const o of objs) await sqs.send(new SendMessageCommand({ QueueUrl: queue, MessageBody: JSON.stringify({ object: { uuid: o.uuid } }) }));
+      const registry = join(dir, `registry-int-${n}.json`);
+      writeFileSync(registry, JSON.stringify({ clusters: { primary: { name: 'baker', nodes: sim.cluster('baker').addresses, credentials: 'env:SWARM_ADMIN' }, dr: { name: 'dr', target: sim.cluster('dr').addresses[0], credentials: 'env:SWARM_ADMIN' } }, defaultRoute: { from: 'primary', to: 'dr' } }));
+      const child = spawn(process.execPath, [BIN, 'dev', '--queue-url', queue, '--dlq-url', dlq, '--registry', registry, '--json', ...endpoint()], {
+        env: { PATH: process.env.PATH ?? '', SWARM_ADMIN: '{"username":"admin","password":"ourpwdofchoicehere"}' },
+      });
+      let stdout = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      const started = Date.now();
+      while (sim.counters().sends === 0 && Date.now() - started < 10_000) await new Promise((r) => setTimeout(r, 50));
+      expect(sim.counters().sends).toBeGreaterThan(0);
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+      const summary = JSON.parse(stdout) as { records: number; replicated: number };
+      expect(summary.records).toBeGreaterThan(0);
+      expect(summary.replicated).toBe(summary.records);
+      // Every received message finished and was deleted; the rest are still waiting, visible.
+      const a = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queue, AttributeNames: ['All'] }))).Attributes ?? {};
+      expect(Number(a.ApproximateNumberOfMessagesNotVisible)).toBe(0);
+      expect(Number(a.ApproximateNumberOfMessages)).toBe(objs.length - summary.records);
+      expect(objs.filter((o) => sim.cluster('dr').has({ uuid: o.uuid }))).toHaveLength(summary.records);
     }, 30_000);
 
     it('rejects a registry with problems, listing them, exit 2', async () => {

@@ -1,4 +1,7 @@
-import { z } from 'zod';
+
+
+import './zod-locale.js';
+import * as z from 'zod/mini';
 import { InvalidMessageError } from './errors.js';
 
 /**
@@ -10,37 +13,32 @@ import { InvalidMessageError } from './errors.js';
 // No C0/C1 control characters (CR, LF, NUL, ...) anywhere a value may reach a request or a log.
 const NO_CONTROL = /^[^\u0000-\u001f\u007f-\u009f]*$/;
 const printable = (max: number) =>
-  z
-    .string()
-    .min(1)
-    .max(max)
-    .regex(NO_CONTROL, 'must not contain control characters')
-    .refine((s) => s.isWellFormed(), 'must be valid Unicode (no lone surrogates)');
+  z.string().check(
+    z.minLength(1),
+    z.maxLength(max),
+    z.regex(NO_CONTROL, 'must not contain control characters'),
+    z.refine((s: string) => s.isWellFormed(), 'must be valid Unicode (no lone surrogates)'),
+  );
 
-const uuidSchema = z.string().regex(/^[0-9a-fA-F]{32}$/, 'must be 32 hex digits');
+const uuidSchema = z.string().check(z.regex(/^[0-9a-fA-F]{32}$/, 'must be 32 hex digits'));
 
-const unnamedSchema = z.object({
+const unnamedShape = {
   uuid: uuidSchema,
-  alias: z.boolean().optional(),
-});
+  alias: z.optional(z.boolean()),
+};
 
-const namedSchema = z.object({
+const namedShape = {
   // Domains are DNS-style names; the cluster's default domain is its cluster.name.
-  domain: z
-    .string()
-    .min(1)
-    .max(253)
-    .regex(/^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/, 'must be a domain name'),
+  domain: z.string().check(z.minLength(1), z.maxLength(253), z.regex(/^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/, 'must be a domain name')),
   // Swarm bucket names: alphanumerics, '_', '.', '-' (no ':', ',' or '/').
-  bucket: z
-    .string()
-    .min(1)
-    .max(255)
-    .regex(/^[A-Za-z0-9_.-]+$/, 'must be letters, digits, "_", "." or "-"'),
+  bucket: z.string().check(z.minLength(1), z.maxLength(255), z.regex(/^[A-Za-z0-9_.-]+$/, 'must be letters, digits, "_", "." or "-"')),
   name: printable(4096),
-});
+};
 
-const objectSchema = z.union([unnamedSchema.strict(), namedSchema.strict()], {
+const unnamedSchema = z.object(unnamedShape);
+const namedSchema = z.object(namedShape);
+
+const objectSchema = z.union([z.strictObject(unnamedShape), z.strictObject(namedShape)], {
   error: 'must be { uuid, alias? } or { domain, bucket, name }',
 });
 
@@ -50,23 +48,23 @@ const FEED_TYPES = ['all', 'search', 'indexing', 'replication', 's3backup'] as c
 
 const feedsSchema = z
   .object({
-    ids: z.array(z.union([z.number().int().min(0).max(1_000_000), z.literal('all')])).max(8).optional(),
-    types: z.array(z.enum(FEED_TYPES)).max(5).optional(),
-    timeout: z.union([z.number().positive().max(3600), z.boolean()]).optional(),
-    force: z.boolean().optional(),
+    ids: z.optional(z.array(z.union([z.int().check(z.minimum(0), z.maximum(1_000_000)), z.literal('all')])).check(z.maxLength(8))),
+    types: z.optional(z.array(z.enum(FEED_TYPES)).check(z.maxLength(5))),
+    timeout: z.optional(z.union([z.number().check(z.positive(), z.maximum(3600)), z.boolean()])),
+    force: z.optional(z.boolean()),
   })
-  .refine((f) => (f.ids?.length ?? 0) + (f.types?.length ?? 0) > 0, 'feeds needs at least one id or type');
+  .check(z.refine((f) => (f.ids?.length ?? 0) + (f.types?.length ?? 0) > 0, 'feeds needs at least one id or type'));
 
-const registryKey = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be a registry key');
+const registryKey = z.string().check(z.regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be a registry key'));
 
 const messageSchema = z.object({
-  version: z.literal(1).optional(),
+  version: z.optional(z.literal(1)),
   object: objectSchema,
-  from: registryKey.optional(),
-  to: registryKey.optional(),
-  nodeHint: z.string().max(300).regex(HOST_PORT, 'must be host:port').optional(),
-  feeds: feedsSchema.optional(),
-  correlationId: printable(256).optional(),
+  from: z.optional(registryKey),
+  to: z.optional(registryKey),
+  nodeHint: z.optional(z.string().check(z.maxLength(300), z.regex(HOST_PORT, 'must be host:port'))),
+  feeds: z.optional(feedsSchema),
+  correlationId: z.optional(printable(256)),
 });
 
 export type UnnamedObject = z.infer<typeof unnamedSchema>;

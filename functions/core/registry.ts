@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import './zod-locale.js';
+import * as z from 'zod/mini';
 import { ConfigError } from './errors.js';
 import { parseCidr, type Cidr } from './network.js';
 
@@ -10,41 +11,35 @@ import { parseCidr, type Cidr } from './network.js';
 const ADDRESS = /^(?:https?:\/\/)?(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::\d{1,5})?$/;
 const KEY = /^[A-Za-z0-9_.-]{1,64}$/;
 
-const credentialsRef = z
-  .string()
-  .min(1)
-  .refine((s) => !/[\r\n\0]/.test(s), 'must not contain control characters');
+const credentialsRef = z.string().check(
+  z.minLength(1),
+  z.refine((s: string) => !/[\r\n\0]/.test(s), 'must not contain control characters'),
+);
 
-const clusterSchema = z
-  .object({
-    name: z.string().min(1).regex(/^[^\s\0]+$/, 'must be the cluster.name setting, without spaces'),
-    nodes: z.array(z.string().regex(ADDRESS, 'must be IP:port or http(s)://host:port')).min(1).optional(),
-    target: z.string().regex(ADDRESS, 'must be IP:port of a destination node or reverse proxy').optional(),
-    networks: z.array(z.string()).optional(),
-    credentials: credentialsRef,
-    /** PEM bundle of the CA that signed the nodes' certificates (inline), for https:// nodes. */
-    ca: z.string().optional(),
-    /** Path of a PEM CA bundle; read by the configuration loader, never by the core. */
-    caFile: z.string().optional(),
-  })
-  .strict();
+const clusterSchema = z.strictObject({
+  name: z.string().check(z.minLength(1), z.regex(/^[^\s\0]+$/, 'must be the cluster.name setting, without spaces')),
+  nodes: z.optional(z.array(z.string().check(z.regex(ADDRESS, 'must be IP:port or http(s)://host:port'))).check(z.minLength(1))),
+  target: z.optional(z.string().check(z.regex(ADDRESS, 'must be IP:port of a destination node or reverse proxy'))),
+  networks: z.optional(z.array(z.string())),
+  credentials: credentialsRef,
+  /** PEM bundle of the CA that signed the nodes' certificates (inline), for https:// nodes. */
+  ca: z.optional(z.string()),
+  /** Path of a PEM CA bundle; read by the configuration loader, never by the core. */
+  caFile: z.optional(z.string()),
+});
 
-const routeSchema = z
-  .object({
-    from: z.string().regex(KEY),
-    to: z.string().regex(KEY),
-    /** After a 201, HEAD the object on the destination and compare ETag / length. */
-    verify: z.boolean().optional(),
-  })
-  .strict();
+const routeSchema = z.strictObject({
+  from: z.string().check(z.regex(KEY)),
+  to: z.string().check(z.regex(KEY)),
+  /** After a 201, HEAD the object on the destination and compare ETag / length. */
+  verify: z.optional(z.boolean()),
+});
 
-const registrySchema = z
-  .object({
-    clusters: z.record(z.string().regex(KEY, 'cluster keys are 1-64 of [A-Za-z0-9_.-]'), clusterSchema),
-    defaultRoute: routeSchema.optional(),
-    routes: z.array(routeSchema).optional(),
-  })
-  .strict();
+const registrySchema = z.strictObject({
+  clusters: z.record(z.string().check(z.regex(KEY, 'cluster keys are 1-64 of [A-Za-z0-9_.-]')), clusterSchema),
+  defaultRoute: z.optional(routeSchema),
+  routes: z.optional(z.array(routeSchema)),
+});
 
 export interface NodeAddress {
   /** `http:` or `https:`. */
@@ -92,7 +87,7 @@ export function parseNodeAddress(text: string): NodeAddress {
   return { protocol, host, port, hostPort, origin: `${protocol}//${hostPort}` };
 }
 
-function formatIssues(error: z.ZodError): string[] {
+function formatIssues(error: z.core.$ZodError): string[] {
   return error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`);
 }
 

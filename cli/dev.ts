@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createCredentialsProvider } from '../functions/adapters/credentials.js';
 import { loadConfig } from '../functions/config.js';
@@ -39,13 +39,23 @@ Worker flags (both modes):
   --function-timeout S     the handler's deadline per invocation, seconds (default 30)
   --visibility-timeout S   visibility timeout of received messages (default: the queue's)
   --max-attempts N         attempts before a message is dead-lettered (default ${ENV_DEFAULTS.MAX_ATTEMPTS})
-  --until-idle             exit after the queue stayed empty for 5 seconds (with a summary)
+  --until-idle             exit once nothing arrived for 5 seconds and the queue holds nothing
+                           visible, in flight or delayed (with a summary)
   --verbose                print the handler's structured logs and EMF metrics
   --json                   print the summary as one JSON line
 ${SQS_HELP}
 
 Exit codes: 0 done (demo: check passed), 1 check failed or worker error, 2 usage error.
 `;
+
+/** True when the queue has nothing visible, in flight or delayed. */
+async function queueEmpty(sqs: SQSClient, queueUrl: string): Promise<boolean> {
+  const a = (
+    await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'] })).catch(() => ({ Attributes: undefined }))
+  ).Attributes;
+  if (!a) return false;
+  return Number(a.ApproximateNumberOfMessages) + Number(a.ApproximateNumberOfMessagesNotVisible) + Number(a.ApproximateNumberOfMessagesDelayed) === 0;
+}
 
 function positiveInt(values: Record<string, unknown>, flag: string, fallback: number): number {
   const v = values[flag];
@@ -170,7 +180,8 @@ export const devCommand: Command = {
     const idleMs = 5000;
     while (!io.signal.aborted) {
       await new Promise((r) => setTimeout(r, 200));
-      if (values['until-idle'] && Date.now() - worker.mapping.stats.lastMessageAt > idleMs) break;
+      // Idle: nothing received for 5 s, and nothing waiting out a backoff or in flight elsewhere.
+      if (values['until-idle'] && Date.now() - worker.mapping.stats.lastMessageAt > idleMs && (await queueEmpty(sqs, queueUrl))) break;
     }
     await worker.stop();
     sqs.destroy();

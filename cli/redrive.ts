@@ -89,15 +89,21 @@ export const redriveCommand: Command = {
       }
 
       const hidden: Message[] = [];
+      // Each message is looked at once: a message seen again (its pause ran out on a long run)
+      // ends the pass, so the loop always terminates.
+      const seen = new Set<string>();
       for (;;) {
         if (summary.matched >= max) break;
         const out = await sqs.send(
           new ReceiveMessageCommand({ QueueUrl: dlqUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, VisibilityTimeout: PAUSE_SECONDS, MessageAttributeNames: ['All'], MessageSystemAttributeNames: ['All'] }),
         );
         const messages = out.Messages ?? [];
-        if (messages.length === 0) break;
+        const fresh = messages.filter((m) => !seen.has(m.MessageId ?? ''));
+        hidden.push(...messages.filter((m) => seen.has(m.MessageId ?? '')));
+        if (fresh.length === 0) break;
         const take: Message[] = [];
-        for (const m of messages) {
+        for (const m of fresh) {
+          seen.add(m.MessageId ?? '');
           const reason = reasonOf(m);
           if ((reasons.size && !reasons.has(reason)) || summary.matched >= max) {
             summary.skipped += 1;

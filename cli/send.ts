@@ -15,12 +15,13 @@ one JSON line on stdout.
   <uuid | bucket/name>     32-hex UUID of an unnamed object, or bucket/name of a named one
                            (the name may contain "/")
   --source H:P[,H:P...]    source node(s); tried in order on connection errors and 503
-                           (http://, https:// prefixes allowed)
+                           (IP or host name; http://, https:// prefixes allowed)
   --cluster NAME           destination cluster.name (Castor-System-Cluster)
   --target H:P             destination node or reverse proxy (Castor-System-Target)
   --domain D               domain of a named object (default: the source's default domain)
   --alias                  the UUID is an alias (anchor) object
-  --remote-auth USER:PASS  destination admin, when it differs from the source's (Castor-System-Auth)
+  --remote-auth USER:PASS  destination admin, when it differs from the source's (Castor-System-Auth;
+                           default: $SWARM_REMOTE_AUTH, which keeps it out of the process list)
   --feed-id N              use the 11.2+ feed SEND on feed N (repeatable; "all" for every feed)
   --feed-type T            feed SEND by type: all, replication, search, s3backup (repeatable)
   --force                  feed SEND: process the object again even if the feed already did
@@ -29,6 +30,7 @@ one JSON line on stdout.
   --ca FILE                PEM CA bundle for https:// nodes
   --user USER              source admin user (default: $SWARM_USER, else "admin")
   --password PASS          source admin password (default: $SWARM_PASSWORD; prefer the variable)
+  --json                   accepted for symmetry: the outcome is always one JSON line
 
 Exit codes: 0 replicated or already-present, 75 retry (transient), 1 failed, 2 usage error.
 Credentials never appear in the output.
@@ -101,7 +103,8 @@ export const sendCommand: Command = {
     const password = (values.password as string | undefined) ?? io.env.SWARM_PASSWORD;
     if (!password) throw new UsageError('no password: set SWARM_PASSWORD (or --password)');
     const credentials: Credentials = { username: (values.user as string | undefined) ?? io.env.SWARM_USER ?? 'admin', password };
-    const remote = values['remote-auth'] ? parseCredentials(values['remote-auth'] as string, '--remote-auth') : null;
+    const remoteText = (values['remote-auth'] as string | undefined) ?? io.env.SWARM_REMOTE_AUTH;
+    const remote = remoteText ? parseCredentials(remoteText, '--remote-auth / SWARM_REMOTE_AUTH') : null;
 
     let ca: string | undefined;
     if (values.ca) {
@@ -116,7 +119,8 @@ export const sendCommand: Command = {
       const networks = list(values.network);
       registry = parseRegistry({
         clusters: {
-          source: { name: 'source', nodes: sources, credentials: 'cli', ...(networks.length ? { networks: [...networks, ...sources.map((s) => s.replace(/^https?:\/\//, '').replace(/:\d+$/, ''))] } : {}), ...(ca ? { ca } : {}) },
+          // Without --network, redirects may lead only to the --source nodes themselves.
+          source: { name: 'source', nodes: sources, credentials: 'cli', ...(networks.length ? { networks } : {}), ...(ca ? { ca } : {}) },
           destination: { name: values.cluster as string, target: values.target as string, credentials: 'cli' },
         },
       });

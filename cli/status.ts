@@ -62,7 +62,7 @@ export const statusCommand: Command = {
         const seen: Message[] = [];
         let oldestSent: number | null = null;
         while (seen.length < peek) {
-          const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: dlqUrl, MaxNumberOfMessages: Math.min(10, peek - seen.length), WaitTimeSeconds: 0, VisibilityTimeout: 30, MessageAttributeNames: [DLQ_ATTRIBUTES.REASON], MessageSystemAttributeNames: ['SentTimestamp'] }));
+          const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: dlqUrl, MaxNumberOfMessages: Math.min(10, peek - seen.length), WaitTimeSeconds: 1, VisibilityTimeout: 30, MessageAttributeNames: [DLQ_ATTRIBUTES.REASON], MessageSystemAttributeNames: ['SentTimestamp'] }));
           const messages = out.Messages ?? [];
           if (!messages.length) break;
           for (const m of messages) {

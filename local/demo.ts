@@ -70,7 +70,7 @@ async function writeObject(node: string, i: number): Promise<{ ref: SendMessage[
 }
 
 function renderProgress(out: DemoOptions['progress'], s: SummaryTelemetry, total: number, final = false): void {
-  const done = s.terminal.size;
+  const done = s.terminal;
   const width = 30;
   const filled = Math.round((done / Math.max(1, total)) * width);
   const line = `  [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}  replicated ${s.byOutcome.get('replicated') ?? 0} · already ${s.byOutcome.get('already-present') ?? 0} · retries ${s.retries} · DLQ ${s.byOutcome.get('failed') ?? 0}`;
@@ -172,7 +172,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     });
     const total = messages.length;
     const deadline = Date.now() + o.timeoutMs;
-    while (worker.summary.terminal.size < total && Date.now() < deadline && !o.signal.aborted) {
+    while (worker.summary.terminal < total && Date.now() < deadline && !o.signal.aborted) {
       renderProgress(o.progress, worker.summary, total);
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -188,7 +188,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     const expectedDlq = Object.values(expectedDeadLettered).reduce((a, b) => a + b, 0);
     const ok =
       !o.signal.aborted &&
-      s.terminal.size === total &&
+      s.terminal === total &&
       inDr === expectedInDr.length &&
       dlqDepth === expectedDlq &&
       Object.entries(expectedDeadLettered).every(([r, n]) => (deadLettered[r] ?? 0) === n);

@@ -1,14 +1,23 @@
 import type { OutcomeRecord } from '../functions/core/outcome.js';
 import type { Telemetry } from '../functions/worker/ports.js';
 
+/** The most recent samples kept for percentiles, so a worker that runs for days stays small. */
+const SAMPLE_LIMIT = 10_000;
+
+function keep(samples: number[], value: number): void {
+  if (samples.length >= SAMPLE_LIMIT) samples.shift();
+  samples.push(value);
+}
+
 /** Counts what the handler recorded, for the local pipeline's progress bar and summary table. */
 export class SummaryTelemetry implements Telemetry {
   readonly byOutcome = new Map<string, number>();
   readonly deadLettered = new Map<string, number>();
+  /** The last 10,000 replication lags and SEND latencies (ms). */
   readonly lagsMs: number[] = [];
   readonly latenciesMs: number[] = [];
-  /** Message ids that reached a terminal outcome (replicated, already-present, failed). */
-  readonly terminal = new Set<string>();
+  /** Messages that reached a terminal outcome (replicated, already-present, failed). */
+  terminal = 0;
   retries = 0;
   warnings = 0;
 
@@ -20,10 +29,10 @@ export class SummaryTelemetry implements Telemetry {
   outcome(record: OutcomeRecord, sentTimestampMs: number | null): void {
     this.byOutcome.set(record.outcome, (this.byOutcome.get(record.outcome) ?? 0) + 1);
     if (record.outcome === 'retry') this.retries += 1;
-    else if (record.messageId) this.terminal.add(record.messageId);
+    else this.terminal += 1;
     if (record.outcome === 'failed') this.deadLettered.set(record.reason, (this.deadLettered.get(record.reason) ?? 0) + 1);
-    if (record.node !== null) this.latenciesMs.push(record.durationMs);
-    if (sentTimestampMs !== null && (record.outcome === 'replicated' || record.outcome === 'already-present')) this.lagsMs.push(Math.max(0, this.now() - sentTimestampMs));
+    if (record.node !== null) keep(this.latenciesMs, record.durationMs);
+    if (sentTimestampMs !== null && (record.outcome === 'replicated' || record.outcome === 'already-present')) keep(this.lagsMs, Math.max(0, this.now() - sentTimestampMs));
     this.forward?.outcome(record, sentTimestampMs);
   }
 

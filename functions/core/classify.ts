@@ -60,7 +60,9 @@ function classifyRemote(remote: number): Classification {
 function classifyFeeds(o: SendObservation): Classification {
   const ids = Object.keys(o.feeds);
   if (o.requestedFeedIds.some((id) => o.feeds[String(id)]?.status == null)) return failed('not-in-feed-scope');
-  if (ids.length === 0) return failed('not-in-feed-scope');
+  // A selection by type or `all` that reported no feed: the trailers may have been lost on the
+  // way (row T4), so ask again; the attempts limit dead-letters it if it never reports.
+  if (ids.length === 0) return retry('result-unknown');
   const statuses = ids.map((id) => o.feeds[id]?.status);
   if (statuses.some((s) => s == null)) return retry('result-unknown');
   if (statuses.some((s) => (s as number) >= 2)) return retry('feed-failed');

@@ -1,6 +1,7 @@
 import './zod-locale.js';
 import * as z from 'zod/mini';
 import { ConfigError } from './errors.js';
+import { isIP } from 'node:net';
 import { parseCidr, type Cidr } from './network.js';
 
 /**
@@ -112,13 +113,10 @@ export function parseRegistry(input: unknown): Registry {
       }
     }
     if (!c.networks) {
-      // Default: exactly the hosts of the listed nodes.
-      for (const node of nodes) {
-        try {
-          networks.push(parseCidr(node.host));
-        } catch {
-          problems.push(`clusters.${key}.nodes: "${node.hostPort}" is not an IP address; list "networks" for host names`);
-        }
+      // Default: exactly the IP addresses of the listed nodes (and of the target). Host names
+      // need no entry: a configured node is always allowed, by name.
+      for (const host of [...nodes.map((n) => n.host), ...(c.target ? [parseNodeAddress(c.target).host] : [])]) {
+        if (isIP(host)) networks.push(parseCidr(host));
       }
     }
     if (c.target !== undefined && /^https?:/i.test(c.target)) {

@@ -95,8 +95,11 @@ export function errorCode(err: unknown): ClientErrorCode {
   return 'network-error';
 }
 
-/** Errors before any response: another node can take the request (row T1). */
-const FAILOVER_ERRORS: ReadonlySet<ClientErrorCode> = new Set(['connection-refused', 'connect-timeout', 'network-error']);
+/**
+ * Errors before any response: another node can take the request (row T1). A reset before the
+ * status line is usually a pooled connection the node had closed.
+ */
+const FAILOVER_ERRORS: ReadonlySet<ClientErrorCode> = new Set(['connection-refused', 'connect-timeout', 'network-error', 'connection-reset']);
 
 function header(headers: Dispatcher.ResponseData['headers'], name: string): string | null {
   const v = headers[name];
@@ -104,9 +107,14 @@ function header(headers: Dispatcher.ResponseData['headers'], name: string): stri
   return Array.isArray(v) ? (v.at(-1) ?? null) : v;
 }
 
-/** Splits an absolute Location without re-encoding its path: the auth= ticket must stay as given. */
-function parseLocation(location: string): { address: NodeAddress; target: string } | null {
-  const m = /^(https?):\/\/([^/?#]+)([^#]*)/i.exec(location.trim());
+/**
+ * Splits a Location without re-encoding its path: the auth= ticket must stay as given. A
+ * relative Location (`/uuid?admin&auth=...`) stays on the current node.
+ */
+function parseLocation(location: string, current: NodeAddress): { address: NodeAddress; target: string } | null {
+  const text = location.trim();
+  if (text.startsWith('/') && !text.startsWith('//')) return { address: current, target: text.replace(/#.*$/, '') };
+  const m = /^(https?):\/\/([^/?#]+)([^#]*)/i.exec(text);
   if (!m?.[1] || !m[2]) return null;
   try {
     const address = parseNodeAddress(`${m[1].toLowerCase()}://${m[2]}`);
@@ -256,8 +264,11 @@ export class SendClient {
       }
       if (REDIRECTS.has(status) && res.headers.location) {
         await res.body.dump().catch(() => undefined);
-        const next = parseLocation(header(res.headers, 'location') ?? '');
-        if (!next || !this.#allowed(cluster, next.address)) {
+        const next = parseLocation(header(res.headers, 'location') ?? '', node);
+        // Never follow a redirect out of the cluster, nor from https down to plain http: the
+        // request carries admin credentials (and Castor-System-Auth in clear text).
+        const downgrade = next !== null && node.protocol === 'https:' && next.address.protocol !== 'https:';
+        if (!next || downgrade || !this.#allowed(cluster, next.address)) {
           return { status, headers: res.headers, body: '', trailers: {}, complete: true, error: 'redirect-refused', detail: `redirect to ${next?.address.hostPort ?? 'an unparsable Location'} refused`, node };
         }
         if (++hops > this.#opts.maxRedirects) {
@@ -308,7 +319,7 @@ export class SendClient {
     let last: Exchange | null = null;
     for (const node of nodes) {
       last = await this.#exchange('SEND', node, target, source, input.credentials, headers, input.signal, () => requests++);
-      const failover = (last.error !== null && FAILOVER_ERRORS.has(last.error)) || (last.status === 503 && last.error === null);
+      const failover = (last.status === null && last.error !== null && FAILOVER_ERRORS.has(last.error)) || (last.status === 503 && last.error === null);
       if (!failover || input.signal?.aborted) break;
     }
     const x = last!;
@@ -348,7 +359,7 @@ export class SendClient {
     let last: Exchange | null = null;
     for (const node of nodes) {
       last = await this.#exchange('HEAD', node, target, allowed, credentials, headers, signal, () => undefined);
-      if (!(last.error && FAILOVER_ERRORS.has(last.error))) break;
+      if (!(last.status === null && last.error && FAILOVER_ERRORS.has(last.error))) break;
     }
     if (!last) return { status: null, etag: null, contentLength: null, node: null, error: 'network-error' };
     const length = header(last.headers, 'content-length');

@@ -37,18 +37,21 @@ export function createHandler(logger: Logger, deps: () => Promise<WorkerDeps>) {
 export async function depsFromEnvironment(env: Record<string, string | undefined>, logger: Logger): Promise<WorkerDeps> {
   // Powertools reads POWERTOOLS_SERVICE_NAME and POWERTOOLS_METRICS_NAMESPACE itself.
   const metrics = new Metrics({ namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? 'SwarmSend' });
-  const ssm = new SSMClient({});
+  // SDK calls that run inside the deadline margin (DLQ, visibility, outcomes, secrets) must end
+  // well within it, or a slow endpoint times the whole invocation out.
+  const requestHandler = { connectionTimeout: 1000, requestTimeout: 2000 };
+  const ssm = new SSMClient({ requestHandler });
   const config = await loadConfig(env, {
     getParameter: async (name) => {
       const out = await ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
       return out.Parameter?.Value ?? '';
     },
   });
-  const sqs = new SQSClient({});
+  const sqs = new SQSClient({ requestHandler });
   return {
     config,
     client: new SendClient({ connectionsPerNode: config.concurrencyPerNode }),
-    credentials: createCredentialsProvider({ secretsManager: new SecretsManagerClient({}), env }),
+    credentials: createCredentialsProvider({ secretsManager: new SecretsManagerClient({ requestHandler }), env }),
     queue: createSqsQueueOps({ sqs, dlqUrl: config.dlqUrl, outcomesQueueUrl: config.outcomesQueueUrl }),
     telemetry: createPowertoolsTelemetry(logger, metrics),
   };

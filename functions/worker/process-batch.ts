@@ -71,8 +71,10 @@ export async function processBatch(records: readonly SQSRecord[], context: Deadl
   const limiter = new Limiter(config.concurrency);
   const inflight = new Map<string, Promise<SendResult>>();
 
+  /** Reads both clusters' credentials, giving up at the deadline (a slow Secrets Manager). */
   async function credentialsFor(route: ResolvedRoute): Promise<{ source: Credentials; destination: Credentials }> {
-    const [source, destination] = await Promise.all([credentials.get(route.source.credentials), credentials.get(route.destination.credentials)]);
+    const read = Promise.all([credentials.get(route.source.credentials), credentials.get(route.destination.credentials)]);
+    const [source, destination] = await untilDeadline(read, deadline);
     return { source, destination };
   }
 
@@ -226,4 +228,17 @@ export async function processBatch(records: readonly SQSRecord[], context: Deadl
 }
 
 class DeadlineError extends Error {}
+
+/** Settles with `work`, or rejects with DeadlineError once `signal` aborts, whichever is first. */
+function untilDeadline<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new DeadlineError());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new DeadlineError());
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (v) => (signal.removeEventListener('abort', onAbort), resolve(v)),
+      (e: unknown) => (signal.removeEventListener('abort', onAbort), reject(e)),
+    );
+  });
+}
 

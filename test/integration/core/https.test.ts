@@ -68,6 +68,25 @@ function makeCertificates(dir: string): { ca: string; key: string; cert: string 
     }
   });
 
+  it('refuses a redirect from https down to plain http, even inside the networks', async () => {
+    const reg = parseRegistry({
+      clusters: {
+        primary: { name: 'baker', nodes: [`https://127.0.0.1:${port}`], networks: ['127.0.0.0/8'], credentials: 'x', ca: certs.ca },
+        dr: { name: 'dr', target: sim.cluster('dr').addresses[0], credentials: 'x' },
+      },
+    });
+    const obj = sim.cluster('baker').put({ body: 'tls' });
+    sim.faults.add({ match: { object: obj.uuid }, kind: { type: 'redirect', status: 307, to: sim.cluster('baker').addresses[0] } });
+    const client = new SendClient();
+    try {
+      const r = await client.send({ source: reg.clusters.primary!, destination: reg.clusters.dr!, credentials: ADMIN, object: { uuid: obj.uuid } });
+      expect(r).toMatchObject({ outcome: 'failed', reason: 'redirect-refused', observation: { httpStatus: 307 } });
+    } finally {
+      await client.close();
+      sim.faults.clear();
+    }
+  });
+
   it('refuses a certificate it cannot verify: failed (tls-rejected), no credentials sent', async () => {
     const reg = registry();
     const obj = sim.cluster('baker').put({ body: 'tls' });

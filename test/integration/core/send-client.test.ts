@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { SendClient } from '../../../functions/core/send-client.js';
 import { parseRegistry } from '../../../functions/core/registry.js';
 import { ADMIN, startSwarmPair, type SwarmPair } from '../../helpers/swarm.js';
@@ -217,6 +218,40 @@ describe('SendClient against the simulator', () => {
       expect(r.detail).toContain('192.0.2.10:80');
     });
 
+    it('R1: follows a relative Location on the same node, keeping its path and query as given', async () => {
+      const seen: string[] = [];
+      const server = createServer((socket) => {
+        let buf = '';
+        socket.on('data', (d) => {
+          buf += d.toString('latin1');
+          let end: number;
+          while ((end = buf.indexOf('\r\n\r\n')) >= 0) {
+            const head = buf.slice(0, end);
+            buf = buf.slice(end + 4);
+            const target = head.split(' ')[1]!;
+            seen.push(target);
+            socket.write(
+              seen.length === 1
+                ? `HTTP/1.1 301 Moved Permanently\r\nLocation: ${target}&auth=0123456789abcdef0123456789abcdef\r\nContent-Length: 0\r\n\r\n`
+                : 'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n1\r\n\n\r\n1d\r\nRemote cluster returned: 201\n\r\n0\r\n\r\n',
+            );
+          }
+        });
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+      const port = (server.address() as { port: number }).port;
+      const reg = parseRegistry({ clusters: { p: { name: 'p', nodes: [`127.0.0.1:${port}`], credentials: 'x' }, d: { name: 'dr', target: '127.0.0.1:9', credentials: 'x' } } });
+      const client = new SendClient();
+      try {
+        const r = await client.send({ source: reg.clusters.p!, destination: reg.clusters.d!, credentials: ADMIN, object: { uuid: 'b'.repeat(32), alias: true } });
+        expect(r.outcome).toBe('replicated');
+        expect(seen).toStrictEqual([`/${'b'.repeat(32)}?alias&admin`, `/${'b'.repeat(32)}?alias&admin&auth=0123456789abcdef0123456789abcdef`]);
+      } finally {
+        await client.close();
+        server.close();
+      }
+    });
+
     it('R2: gives up after 5 hops with a retry (redirect-limit)', async () => {
       const obj = put();
       pair.sim.faults.add({ match: { method: 'SEND' }, kind: { type: 'redirect', status: 307 } });
@@ -327,7 +362,14 @@ describe('SendClient against the simulator', () => {
       expect(Date.now() - started).toBeLessThan(1500);
     });
 
-    it('a connection closed before any answer is a retry', async () => {
+    it('T1: a connection closed before any answer moves on to the next node', async () => {
+      const obj = put();
+      const [first, second] = pair.source.nodes;
+      pair.sim.faults.add({ match: { node: first!.hostPort, method: 'SEND' }, kind: { type: 'close-before-response' } });
+      expect(await pair.send({ uuid: obj.uuid }, { nodeHint: first!.hostPort })).toMatchObject({ outcome: 'replicated', node: second!.hostPort });
+    });
+
+    it('a connection closed before any answer on every node is a retry', async () => {
       const obj = put();
       pair.sim.faults.add({ match: { method: 'SEND' }, kind: { type: 'close-before-response' } });
       expect(await pair.send({ uuid: obj.uuid })).toMatchObject({ outcome: 'retry', observation: { httpStatus: null } });

@@ -89,6 +89,20 @@ describe('processBatch when SQS itself fails', () => {
     expect(sqsMock.commandCalls(GetQueueUrlCommand)[0]!.args[0].input).toStrictEqual({ QueueName: 'sends', QueueOwnerAWSAccountId: '123456789012' });
   });
 
+  it('gives up on a credentials read that outlives the deadline and returns the record untried', async () => {
+    const obj = sim.cluster('baker').put({ body: 'x' });
+    const started = Date.now();
+    const response = await processBatch([record('slow-secret', JSON.stringify({ object: { uuid: obj.uuid } }))], { getRemainingTimeInMillis: () => 400 }, {
+      config,
+      client,
+      credentials: { get: () => new Promise(() => undefined), refresh: () => undefined },
+      queue: createSqsQueueOps({ sqs: new SQSClient({ region: 'us-east-1' }), dlqUrl: config.dlqUrl, outcomesQueueUrl: null }),
+      telemetry: new SummaryTelemetry(),
+    });
+    expect(response.batchItemFailures).toStrictEqual([{ itemIdentifier: 'slow-secret' }]);
+    expect(Date.now() - started).toBeLessThan(400);
+  });
+
   it('still reports the retry when the visibility change fails (the queue timeout applies instead)', async () => {
     const obj = sim.cluster('baker').put({ body: 'x' });
     sim.faults.add({ match: { object: obj.uuid }, kind: { type: 'remote-status', status: 503 } });

@@ -28,7 +28,7 @@ describe('classify (swarm-scsp.md section 4)', () => {
     ['N3 feed failure', feed({ 2: 0, 3: 4 }), 'retry', 'feed-failed'],
     ['N3 failure wins over timeout', feed({ 2: 1, 3: 2 }), 'retry', 'feed-failed'],
     ['N4 requested feed did not report', feed({ 3: 0 }, [2]), 'failed', 'not-in-feed-scope'],
-    ['N4 no feed reported at all', feed({}), 'failed', 'not-in-feed-scope'],
+    ['T4 a type/all selection that reported no feed', feed({}), 'retry', 'result-unknown'],
     ['N5 bad feedid -> 400', o({ mode: 'feed', httpStatus: 400, remoteStatus: null }), 'failed', 'bad-request'],
     ['A3 credentials rejected', o({ httpStatus: 401, error: 'auth-rejected' }), 'failed', 'auth-rejected'],
     ['A3 403 not admin', o({ httpStatus: 403, remoteStatus: null }), 'failed', 'forbidden'],

@@ -25,6 +25,12 @@ describe('parseRegistry', () => {
     expect(isInNetworks('10.0.0.13', nets)).toBe(false);
   });
 
+  it('accepts host-name nodes without networks: configured nodes are allowed by name', () => {
+    const r = parseRegistry({ clusters: { p: { name: 'p', nodes: ['https://node1.swarm.example:443', '10.0.0.5:80'], credentials: 'x' }, d: { name: 'd', target: '10.1.0.1:80', credentials: 'y' } } });
+    expect(r.clusters.p?.networks.map((n) => n.text)).toStrictEqual(['10.0.0.5']);
+    expect(r.clusters.d?.networks.map((n) => n.text)).toStrictEqual(['10.1.0.1']);
+  });
+
   it('lists every problem in one error', () => {
     const bad = {
       clusters: {

@@ -22,6 +22,19 @@ export function createPowertoolsTelemetry(logger: Logger, metrics: Metrics, now:
   let byReason = new Map<string, { outcome: string; reason: string; count: number }>();
   let latencies: number[] = [];
   let lags: number[] = [];
+  // One single-metric emitter per (outcome, reason), built once: singleMetric() creates a new
+  // Metrics object each time, which costs more than the metric it writes.
+  const reasonEmitters = new Map<string, Metrics>();
+  const emitterFor = (outcome: string, reason: string): Metrics => {
+    const key = `${outcome}\n${reason}`;
+    let emitter = reasonEmitters.get(key);
+    if (!emitter) {
+      emitter = metrics.singleMetric();
+      emitter.setDefaultDimensions({ outcome, reason });
+      reasonEmitters.set(key, emitter);
+    }
+    return emitter;
+  };
 
   return {
     outcome(record, sentTimestampMs) {
@@ -50,12 +63,9 @@ export function createPowertoolsTelemetry(logger: Logger, metrics: Metrics, now:
       // EMF keeps at most 100 values per metric in one line; Powertools flushes beyond that.
       for (const v of latencies) metrics.addMetric(METRICS.SEND_LATENCY, MetricUnit.Milliseconds, v);
       for (const v of lags) metrics.addMetric(METRICS.REPLICATION_LAG, MetricUnit.Milliseconds, v);
-      if (processed) metrics.publishStoredMetrics();
-      for (const r of byReason.values()) {
-        const single = metrics.singleMetric();
-        single.addDimensions({ outcome: r.outcome, reason: r.reason });
-        single.addMetric(METRICS.OUTCOME_BY_REASON, MetricUnit.Count, r.count);
-      }
+      // Powertools has already flushed on its own if a metric reached 100 values.
+      if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+      for (const r of byReason.values()) emitterFor(r.outcome, r.reason).addMetric(METRICS.OUTCOME_BY_REASON, MetricUnit.Count, r.count);
       counts = new Map();
       byReason = new Map();
       latencies = [];

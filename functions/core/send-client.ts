@@ -285,8 +285,13 @@ export class SendClient {
         if (method === 'HEAD') {
           await res.body.dump();
         } else {
-          res.body.setEncoding('utf8');
-          for await (const chunk of res.body) collector.push(chunk as string);
+          const body = res.body;
+          body.setEncoding('utf8');
+          await new Promise<void>((resolve, reject) => {
+            body.on('data', (chunk: string) => collector.push(chunk));
+            body.once('end', resolve);
+            body.once('error', reject);
+          });
         }
       } catch (err) {
         const code = signal?.aborted ? 'deadline-exceeded' : errorCode(err);

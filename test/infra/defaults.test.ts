@@ -54,7 +54,7 @@ describe('infra defaults', () => {
       minify: true,
       sourceMap: true,
       sourcesContent: false,
-      externalModules: [],
+      externalModules: ['@aws-sdk/*'],
       banner: "import { createRequire as __swarmSendCreateRequire } from 'node:module'; const require = __swarmSendCreateRequire(import.meta.url);",
     });
   });

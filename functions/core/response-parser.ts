@@ -82,24 +82,3 @@ export function describeCastorError(headers: Readonly<Record<string, string | st
   const head = [e.token, e.code && `(${e.code})`].filter(Boolean).join(' ');
   return [head, e.text].filter(Boolean).join(': ') || null;
 }
-
-/**
- * Collects a streamed body while dropping keep-alive newlines, bounded in size so a server
- * that streams forever cannot exhaust memory: only the last `limit` characters are kept, and
- * the result line is always the last thing sent.
- */
-export class BodyCollector {
-  #text = '';
-  constructor(private readonly limit = 64 * 1024) {}
-
-  push(chunk: string): void {
-    // Keep-alive chunks are bare newlines: nothing to keep.
-    if (this.#text === '' && /^[\r\n]*$/.test(chunk)) return;
-    this.#text += chunk;
-    if (this.#text.length > this.limit) this.#text = this.#text.slice(-this.limit);
-  }
-
-  get text(): string {
-    return this.#text;
-  }
-}

@@ -4,7 +4,7 @@ import { NodeAuth, parseChallenges, type Credentials } from './digest-auth.js';
 import type { FeedSelection, ObjectRef } from './message.js';
 import { isInNetworks } from './network.js';
 import { parseNodeAddress, type ClusterConfig, type NodeAddress } from './registry.js';
-import { BodyCollector, describeCastorError, parseSendBody } from './response-parser.js';
+import { describeCastorError, parseSendBody } from './response-parser.js';
 import { buildSendHeaders, buildSendTarget } from './scsp-request.js';
 
 /** Tuning of the SEND client; every field has a default fit for Lambda next to the cluster. */
@@ -78,6 +78,7 @@ const DEFAULTS = {
 } as const;
 
 const REDIRECTS = new Set([301, 302, 305, 307, 308]);
+const MAX_RESPONSE_BYTES = 1024 * 1024;
 const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL/;
 
 /** Maps an undici / socket error to a stable code (undici docs: match on `code`, not class). */
@@ -165,6 +166,8 @@ export class SendClient {
         pipelining: 1,
         keepAliveTimeout: this.#opts.keepAliveTimeoutMs,
         headersTimeout: this.#opts.idleTimeoutMs,
+        // A SEND answer is a few keep-alive newlines and one line; 1 MiB is far beyond that.
+        maxResponseSize: MAX_RESPONSE_BYTES,
         bodyTimeout: this.#opts.idleTimeoutMs,
         connect: {
           timeout: this.#opts.connectTimeoutMs,
@@ -279,27 +282,19 @@ export class SendClient {
         authRounds = 0;
         continue;
       }
-      // The final answer: read the body to its very end (the result comes last).
-      const collector = new BodyCollector();
+      // The final answer: read the body to its very end (the result comes last). The pool's
+      // maxResponseSize bounds it, so a node that streams forever cannot exhaust memory.
+      let text = '';
       try {
-        if (method === 'HEAD') {
-          await res.body.dump();
-        } else {
-          const body = res.body;
-          body.setEncoding('utf8');
-          await new Promise<void>((resolve, reject) => {
-            body.on('data', (chunk: string) => collector.push(chunk));
-            body.once('end', resolve);
-            body.once('error', reject);
-          });
-        }
+        if (method === 'HEAD') await res.body.dump();
+        else text = await res.body.text();
       } catch (err) {
         const code = signal?.aborted ? 'deadline-exceeded' : errorCode(err);
-        return { status, headers: res.headers, body: collector.text, trailers: {}, complete: false, error: code, detail: (err as Error).message ?? null, node };
+        return { status, headers: res.headers, body: '', trailers: {}, complete: false, error: code, detail: (err as Error).message ?? null, node };
       }
       const trailers: Record<string, string> = {};
       for (const [k, v] of Object.entries(res.trailers ?? {})) if (typeof v === 'string') trailers[k.toLowerCase()] = v;
-      return { status, headers: res.headers, body: collector.text, trailers, complete: true, error: null, detail: describeCastorError(res.headers), node };
+      return { status, headers: res.headers, body: text, trailers, complete: true, error: null, detail: describeCastorError(res.headers), node };
     }
   }
 

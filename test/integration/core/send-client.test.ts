@@ -252,6 +252,28 @@ describe('SendClient against the simulator', () => {
       }
     });
 
+    it('T2: a node that streams more than 1 MiB is cut off and retried, not buffered without end', async () => {
+      const server = createServer((socket) => {
+        socket.once('data', () => {
+          socket.write('HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n');
+          const chunk = `10000\r\n${'\n'.repeat(0x10000)}\r\n`;
+          for (let i = 0; i < 40; i++) socket.write(chunk);
+        });
+        socket.on('error', () => undefined);
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+      const port = (server.address() as { port: number }).port;
+      const reg = parseRegistry({ clusters: { p: { name: 'p', nodes: [`127.0.0.1:${port}`], credentials: 'x' }, d: { name: 'dr', target: '127.0.0.1:9', credentials: 'x' } } });
+      const client = new SendClient();
+      try {
+        const r = await client.send({ source: reg.clusters.p!, destination: reg.clusters.d!, credentials: ADMIN, object: { uuid: 'c'.repeat(32) } });
+        expect(r).toMatchObject({ outcome: 'retry', observation: { httpStatus: 200, complete: false } });
+      } finally {
+        await client.close();
+        server.close();
+      }
+    });
+
     it('R2: gives up after 5 hops with a retry (redirect-limit)', async () => {
       const obj = put();
       pair.sim.faults.add({ match: { method: 'SEND' }, kind: { type: 'redirect', status: 307 } });

@@ -1,4 +1,4 @@
-import { BodyCollector, describeCastorError, lastCastorError, parseSendBody } from '../../../functions/core/response-parser.js';
+import { describeCastorError, lastCastorError, parseSendBody } from '../../../functions/core/response-parser.js';
 
 describe('parseSendBody', () => {
   it('reads the result line after keep-alive newlines', () => {
@@ -40,17 +40,5 @@ describe('lastCastorError', () => {
     );
     expect(describeCastorError({ 'castor-system-error-text': 'Invalid user or password' })).toBe('Invalid user or password');
     expect(describeCastorError({})).toBeNull();
-  });
-});
-
-describe('BodyCollector', () => {
-  it('drops leading keep-alive newlines and keeps a bounded tail', () => {
-    const c = new BodyCollector(32);
-    for (let i = 0; i < 1000; i++) c.push('\n');
-    expect(c.text).toBe('');
-    c.push('x'.repeat(100));
-    c.push('Remote cluster returned: 201\n');
-    expect(c.text.length).toBe(32);
-    expect(parseSendBody(c.text).remoteStatus).toBe(201);
   });
 });

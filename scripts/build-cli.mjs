@@ -1,13 +1,18 @@
-// Bundles the command line (cli/main.ts) into dist/cli.js so `npx swarm-send` starts fast and
-// needs no TypeScript loader. Runs on `npm ci` (the `prepare` script). Dependencies stay external.
+// Builds what the package ships, on `npm ci` (the `prepare` script) and `npm run build`:
+//  - dist/cli.js: the command line (`npx swarm-send`), one chunk per command so a command
+//    loads only what it uses;
+//  - dist/producer.js and dist/simulator.js: the typed producer and the Swarm simulator, for
+//    `import { enqueueSends } from 'swarm-send/producer'` and `from 'swarm-send/simulator'`;
+//  - dist/types/: their declarations.
+// Dependencies stay external: they are installed next to the package.
+import { execFileSync } from 'node:child_process';
 import { build } from 'esbuild';
 
 await build({
-  entryPoints: ['cli/main.ts'],
+  entryPoints: { cli: 'cli/main.ts', producer: 'functions/producer.ts', simulator: 'simulator/index.ts' },
   outdir: 'dist',
-  entryNames: 'cli',
+  entryNames: '[name]',
   chunkNames: 'chunks/[name]-[hash]',
-  // One chunk per command, so a command loads only what it uses.
   splitting: true,
   bundle: true,
   platform: 'node',
@@ -17,3 +22,5 @@ await build({
   sourcemap: true,
   logLevel: 'warning',
 });
+
+execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.types.json'], { stdio: 'inherit' });

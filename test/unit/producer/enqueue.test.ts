@@ -1,0 +1,66 @@
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { mockClient } from 'aws-sdk-client-mock';
+import { enqueueSends } from '../../../functions/producer.js';
+
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+const UUID = (i: number) => i.toString(16).padStart(32, '0');
+
+describe('enqueueSends', () => {
+  const sqsMock = mockClient(SQSClient);
+  beforeEach(() => sqsMock.reset());
+  const sqs = new SQSClient({ region: 'eu-west-1' });
+
+  it('sends ten per SendMessageBatch call', async () => {
+    sqsMock.on(SendMessageBatchCommand).callsFake((input: { Entries: { Id: string }[] }) => ({ Successful: input.Entries.map((e) => ({ Id: e.Id })), Failed: [] }));
+    const result = await enqueueSends(sqs, 'https://sqs.eu-west-1.amazonaws.com/1/q', Array.from({ length: 23 }, (_, i) => ({ object: { uuid: UUID(i) } })));
+    expect(result).toStrictEqual({ sent: 23, failed: [] });
+    expect(sqsMock.commandCalls(SendMessageBatchCommand).map((c) => c.args[0].input.Entries?.length).sort()).toStrictEqual([10, 10, 3]);
+    expect(JSON.parse(sqsMock.commandCalls(SendMessageBatchCommand)[0]!.args[0].input.Entries![0]!.MessageBody!)).toStrictEqual({ object: { uuid: UUID(0) } });
+  });
+
+  it('retries the entries SQS failed, and not the sender faults', async () => {
+    sqsMock
+      .on(SendMessageBatchCommand)
+      .resolvesOnce({ Successful: [{ Id: '0', MessageId: 'a', MD5OfMessageBody: '' }], Failed: [{ Id: '1', Code: 'InternalError', SenderFault: false }, { Id: '2', Code: 'InvalidMessageContents', SenderFault: true, Message: 'bad' }] })
+      .resolves({ Successful: [{ Id: '1', MessageId: 'b', MD5OfMessageBody: '' }], Failed: [] });
+    const result = await enqueueSends(sqs, 'https://sqs.eu-west-1.amazonaws.com/1/q', ['{"object":{"uuid":"00000000000000000000000000000000"}}', 'b', 'c'], { retryDelayMs: 1 });
+    expect(result).toStrictEqual({ sent: 2, failed: [{ index: 2, code: 'InvalidMessageContents', message: 'bad' }] });
+    const calls = sqsMock.commandCalls(SendMessageBatchCommand);
+    expect(calls).toHaveLength(2);
+    expect(calls[1]!.args[0].input.Entries!.map((e) => e.Id)).toStrictEqual(['1']);
+  });
+
+  it('gives up after maxTries on a call that keeps throwing, reporting each entry', async () => {
+    sqsMock.on(SendMessageBatchCommand).rejects(Object.assign(new Error('down'), { name: 'ServiceUnavailable' }));
+    const result = await enqueueSends(sqs, 'https://sqs.eu-west-1.amazonaws.com/1/q', ['x', 'y'], { maxTries: 3, retryDelayMs: 1 });
+    expect(result).toStrictEqual({ sent: 0, failed: [{ index: 0, code: 'ServiceUnavailable', message: 'down' }, { index: 1, code: 'ServiceUnavailable', message: 'down' }] });
+    expect(sqsMock.commandCalls(SendMessageBatchCommand)).toHaveLength(3);
+  });
+
+  it('fills in FIFO group and deduplication ids', async () => {
+    sqsMock.on(SendMessageBatchCommand).callsFake((input: { Entries: { Id: string }[] }) => ({ Successful: input.Entries.map((e) => ({ Id: e.Id })), Failed: [] }));
+    await enqueueSends(sqs, 'https://sqs.eu-west-1.amazonaws.com/1/q.fifo', [{ object: { uuid: 'A'.repeat(32) } }, { object: { domain: 'd.example', bucket: 'b', name: 'n' } }]);
+    const entries = sqsMock.commandCalls(SendMessageBatchCommand)[0]!.args[0].input.Entries!;
+    expect(entries.map((e) => e.MessageGroupId)).toStrictEqual(['a'.repeat(32), 'd.example/b']);
+    expect(entries.every((e) => /^[0-9a-f]{64}$/.test(e.MessageDeduplicationId ?? ''))).toBe(true);
+  });
+});
+
+describe('package exports', () => {
+  it('serves the producer and the simulator by package name, with their declarations', () => {
+    const out = execFileSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        "import { enqueueSends, nodeHintFromWrite } from 'swarm-send/producer'; import { startSimulator } from 'swarm-send/simulator'; console.log(typeof enqueueSends, nodeHintFromWrite({ location: ['http://10.0.0.1:80/x', 'http://10.0.0.2:80/x'] }), typeof startSimulator);",
+      ],
+      { cwd: ROOT, encoding: 'utf8' },
+    );
+    expect(out.trim()).toBe('function 10.0.0.2:80 function');
+    const types = execFileSync(process.execPath, ['-e', "const p = require('./package.json'); const fs = require('fs'); console.log(Object.values(p.exports).filter((e) => typeof e === 'object').every((e) => fs.existsSync(e.types) && fs.existsSync(e.default)))"], { cwd: ROOT, encoding: 'utf8' });
+    expect(types.trim()).toBe('true');
+  });
+});

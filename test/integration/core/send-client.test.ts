@@ -289,6 +289,7 @@ describe('SendClient against the simulator', () => {
       [412, 'retry', 'context-missing'],
       [500, 'retry', 'source-error'],
       [501, 'failed', 'method-not-supported'],
+      [405, 'failed', 'method-not-supported'],
       [505, 'failed', 'http-version-not-supported'],
       [411, 'failed', 'length-required'],
       [507, 'retry', 'insufficient-storage'],

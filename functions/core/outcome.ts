@@ -24,7 +24,7 @@ export const REASONS = {
   'remote-insufficient-storage': 'the destination is out of space or licence (507)',
   'remote-context-missing': 'the destination lacks the domain or bucket (412); it may not have replicated yet',
   'remote-not-found': 'the destination could not get the object from the source (404)',
-  'remote-unexpected': 'the destination answered an unexpected 2xx/3xx',
+  'remote-unexpected': 'the destination answered an unexpected 2xx/3xx, or the source a 3xx that is not a followable redirect',
   'source-unavailable': 'the source node is busy or initialising (503)',
   'source-error': 'the source node failed internally (5xx)',
   'insufficient-storage': 'the source cluster is out of space or licence (507)',
@@ -40,6 +40,7 @@ export const REASONS = {
   'redirect-limit': 'more than 5 redirects',
   'feed-timeout': 'a feed reported status 1 (not finished within the timeout)',
   'feed-failed': 'a feed reported a failure status (2 or more)',
+  'credentials-unavailable': 'the credentials could not be read',
   'verify-mismatch': 'the destination HEAD after a 201 found no copy, or one with another ETag',
   // permanent
   'invalid-message': 'the message is not valid JSON, fails the schema, or names clusters the registry lacks',
@@ -52,10 +53,9 @@ export const REASONS = {
   'http-version-not-supported': 'the node requires HTTP/1.1 (505)',
   'length-required': 'the node wanted a Content-Length (411)',
   'client-error': 'the source node answered a 4xx that cannot heal',
-  'redirect-refused': 'a redirect pointed outside the source cluster networks',
+  'redirect-refused': "a redirect left the source cluster's nodes and networks, went from https to http, or could not be parsed",
   'not-in-feed-scope': 'the object is outside every selected feed: nothing will replicate it',
   'tls-rejected': 'the node certificate was not trusted',
-  'credentials-unavailable': 'the credentials could not be read',
 } as const;
 export type Reason = keyof typeof REASONS;
 

@@ -1,17 +1,31 @@
 /** Public surface of the swarm-send infrastructure (explicit exports only). */
 export { SwarmSendPipeline, swarmSendPipelineProblems, worstCaseBackoffSeconds, type SwarmSendPipelineProps } from './swarm-send-pipeline.js';
-export { SendQueues, sendQueuesProblems, resolveQueueSettings, MAX_VISIBILITY_TIMEOUT, type SendQueuesProps } from './constructs/send-queues.js';
+export {
+  SendQueues,
+  sendQueuesProblems,
+  resolveQueueSettings,
+  MAX_VISIBILITY_TIMEOUT,
+  type SendQueuesOptions,
+  type SendQueuesProps,
+} from './constructs/send-queues.js';
 export {
   SendFunction,
   sendFunctionProblems,
   SQS_ESM_LIMITS,
   POWERTOOLS_ENV,
   RESERVED_ENVIRONMENT,
+  type SendFunctionOptions,
   type SendFunctionProps,
 } from './constructs/send-function.js';
-export { PipelineNetwork, AWS_API_PORT, type PipelineNetworkProps } from './constructs/pipeline-network.js';
-export { PipelineAlarms, pipelineAlarmsProblems, type PipelineAlarmsProps } from './constructs/pipeline-alarms.js';
-export { PipelineDashboard, type PipelineDashboardProps } from './constructs/pipeline-dashboard.js';
+export { PipelineNetwork, AWS_API_PORT, type PipelineNetworkOptions, type PipelineNetworkProps } from './constructs/pipeline-network.js';
+export {
+  PipelineAlarms,
+  pipelineAlarmsProblems,
+  type PipelineAlarmsOptions,
+  type PipelineAlarmsProps,
+  type PipelineMonitoringInputs,
+} from './constructs/pipeline-alarms.js';
+export { PipelineDashboard, type PipelineDashboardOptions, type PipelineDashboardProps } from './constructs/pipeline-dashboard.js';
 export { HandlerMetrics, HANDLER_METRIC_NAMES, OUTCOMES, SERVICE_DIMENSION, type HandlerMetricsProps } from './handler-metrics.js';
 export {
   validateRegistry,

@@ -1,270 +1,37 @@
 import { Annotations, type Duration } from 'aws-cdk-lib';
-import type { IPeer, ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
-import type { IKey } from 'aws-cdk-lib/aws-kms';
-import type { Code, IFunction } from 'aws-cdk-lib/aws-lambda';
-import type { BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
-import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { ISecurityGroup } from 'aws-cdk-lib/aws-ec2';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
-import type { IStringParameter } from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import type { Registry } from '../functions/core/registry.js';
-import { PipelineAlarms, pipelineAlarmsProblems } from './constructs/pipeline-alarms.js';
-import { PipelineDashboard } from './constructs/pipeline-dashboard.js';
-import { PipelineNetwork } from './constructs/pipeline-network.js';
-import { SendFunction, sendFunctionProblems } from './constructs/send-function.js';
-import { SendQueues, resolveQueueSettings, sendQueuesProblems } from './constructs/send-queues.js';
+import {
+  PipelineAlarms,
+  pipelineAlarmsProblems,
+  type PipelineAlarmsOptions,
+  type PipelineMonitoringInputs,
+} from './constructs/pipeline-alarms.js';
+import { PipelineDashboard, type PipelineDashboardOptions } from './constructs/pipeline-dashboard.js';
+import { PipelineNetwork, type PipelineNetworkOptions } from './constructs/pipeline-network.js';
+import { SendFunction, sendFunctionProblems, type SendFunctionOptions } from './constructs/send-function.js';
+import { SendQueues, resolveQueueSettings, sendQueuesProblems, type SendQueuesOptions } from './constructs/send-queues.js';
 import { DEFAULT_ALARM_PERIOD, DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_CAP, DEFAULT_RECOVERY_POINT_OBJECTIVE } from './defaults.js';
 import { failOnProblems } from './errors.js';
 import { HandlerMetrics } from './handler-metrics.js';
-import { egressProblems, registryProblems, validateRegistry, type RegistryDocument } from './registry-config.js';
+import { egressProblems, registryProblems, validateRegistry } from './registry-config.js';
 
-export interface SwarmSendPipelineProps {
-  // ---- Network -------------------------------------------------------------------------------
-
-  /** The VPC next to the Swarm clusters. */
-  readonly vpc: IVpc;
-
+/**
+ * Every inner construct's options (each prop is documented where it is declared), plus what only
+ * the pipeline decides.
+ */
+export interface SwarmSendPipelineProps
+  extends PipelineNetworkOptions,
+    SendQueuesOptions,
+    SendFunctionOptions,
+    PipelineAlarmsOptions,
+    PipelineDashboardOptions {
   /**
-   * Subnets of the function (and of the interface endpoints).
-   * @default - the VPC's private subnets, as Lambda selects them
-   */
-  readonly vpcSubnets?: SubnetSelection;
-
-  /**
-   * Create SQS / Secrets Manager / SSM interface endpoints (only those the function needs), for
-   * subnets without a NAT.
-   * @default false
-   */
-  readonly interfaceEndpoints?: boolean;
-
-  /**
-   * Where the function may open HTTPS connections to AWS APIs.
-   * @default - the created interface endpoints when `interfaceEndpoints` is on, else any IPv4
-   *   address on 443 (public endpoints through the NAT)
-   */
-  readonly awsApiEgressPeer?: IPeer;
-
-  // ---- Registry and credentials --------------------------------------------------------------
-
-  /**
-   * The cluster registry (DESIGN.md section 2). Validated at synthesis with the handler's own
-   * parser; its networks bound the security group's egress, and its Secrets Manager credentials
-   * references get read grants.
-   */
-  readonly registry: RegistryDocument;
-
-  /**
-   * An SSM parameter holding the registry JSON; the function reads it at cold start
-   * (SWARM_SEND_REGISTRY_PARAMETER) instead of inline. `registry` must describe its content.
-   * @default - the registry is passed inline in SWARM_SEND_REGISTRY
-   */
-  readonly registryParameter?: IStringParameter;
-
-  /**
-   * Secrets for credentials references, keyed by the reference as written in the registry
-   * (e.g. to bring a secret's customer-managed KMS key along).
-   * @default - each reference is imported by name, or by ARN when it is one
-   */
-  readonly secrets?: Readonly<Record<string, ISecret>>;
-
-  // ---- Queues --------------------------------------------------------------------------------
-
-  /**
-   * A FIFO SEND queue (and FIFO dead-letter queue).
-   * @default false
-   */
-  readonly fifo?: boolean;
-
-  /**
-   * Content-based deduplication on the FIFO SEND queue.
-   * @default false
-   */
-  readonly contentBasedDeduplication?: boolean;
-
-  /**
-   * Visibility timeout of the SEND queue; not shorter than `timeout`.
-   * @default - 6 x `timeout` + `maxBatchingWindow`
-   */
-  readonly visibilityTimeout?: Duration;
-
-  /**
-   * Receives before SQS moves a message to the DLQ itself; greater than `maxAttempts`.
-   * @default - `maxAttempts` + 2
-   */
-  readonly maxReceiveCount?: number;
-
-  /**
-   * Retention of the SEND queue.
-   * @default DEFAULT_RETENTION_PERIOD (14 days)
-   */
-  readonly retentionPeriod?: Duration;
-
-  /**
-   * Retention of the dead-letter queue; not shorter than `retentionPeriod`.
-   * @default DEFAULT_DEAD_LETTER_RETENTION_PERIOD (14 days)
-   */
-  readonly deadLetterRetentionPeriod?: Duration;
-
-  /**
-   * Customer-managed KMS key for the queues this construct creates.
-   * @default - SQS-managed server-side encryption
-   */
-  readonly encryptionKey?: IKey;
-
-  /**
-   * An existing queue that receives one outcome record per message.
-   * @default - none, unless `createOutcomesQueue`
-   */
-  readonly outcomesQueue?: IQueue;
-
-  /**
-   * Create an outcomes queue (standard, encrypted, TLS-only). Not with `outcomesQueue`.
-   * @default false
-   */
-  readonly createOutcomesQueue?: boolean;
-
-  // ---- Function ------------------------------------------------------------------------------
-
-  /**
-   * The handler's entry file.
-   * @default DEFAULT_ENTRY (functions/handlers/send.ts)
-   */
-  readonly entry?: string;
-
-  /**
-   * The handler's exported name.
-   * @default DEFAULT_HANDLER ('handler')
-   */
-  readonly handler?: string;
-
-  /**
-   * Prebuilt code instead of bundling `entry`.
-   * @default - `entry` is bundled by esbuild locally
-   */
-  readonly code?: Code;
-
-  /**
-   * esbuild options merged over the defaults.
-   * @default DEFAULT_BUNDLING
-   */
-  readonly bundling?: BundlingOptions;
-
-  /**
-   * Function timeout; the queue's visibility timeout is derived from it.
-   * @default DEFAULT_FUNCTION_TIMEOUT (2 minutes)
-   */
-  readonly timeout?: Duration;
-
-  /**
-   * Function memory in MB.
-   * @default DEFAULT_MEMORY_SIZE (256)
-   */
-  readonly memorySize?: number;
-
-  /**
-   * Retention of the function's log group.
-   * @default DEFAULT_LOG_RETENTION (one month)
-   */
-  readonly logRetention?: RetentionDays;
-
-  /**
-   * Extra environment variables; those the construct derives are rejected.
-   * @default - none
-   */
-  readonly environment?: Readonly<Record<string, string>>;
-
-  /**
-   * The handler's attempt limit (SWARM_SEND_MAX_ATTEMPTS).
-   * @default DEFAULT_MAX_ATTEMPTS (5)
-   */
-  readonly maxAttempts?: number;
-
-  /**
-   * SENDs in flight per invocation (SWARM_SEND_CONCURRENCY).
-   * @default DEFAULT_CONCURRENCY (16)
-   */
-  readonly concurrency?: number;
-
-  /**
-   * Base of the backoff between attempts.
-   * @default DEFAULT_BACKOFF_BASE (5 seconds)
-   */
-  readonly backoffBase?: Duration;
-
-  /**
-   * Cap of the backoff between attempts.
-   * @default DEFAULT_BACKOFF_CAP (900 seconds)
-   */
-  readonly backoffCap?: Duration;
-
-  /**
-   * Powertools service name (the `service` metric dimension).
-   * @default DEFAULT_SERVICE_NAME ('swarm-send')
-   */
-  readonly serviceName?: string;
-
-  /**
-   * Namespace of the handler's metrics.
-   * @default DEFAULT_METRICS_NAMESPACE ('SwarmSend')
-   */
-  readonly metricsNamespace?: string;
-
-  // ---- Event source mapping ------------------------------------------------------------------
-
-  /**
-   * Messages per invocation.
-   * @default DEFAULT_BATCH_SIZE (10)
-   */
-  readonly batchSize?: number;
-
-  /**
-   * Batching window (standard queues only; required above 10 messages per batch).
-   * @default - no batching window
-   */
-  readonly maxBatchingWindow?: Duration;
-
-  /**
-   * Concurrent invocations (2 to 1000), to protect the source cluster.
-   * @default DEFAULT_MAX_CONCURRENCY (5)
-   */
-  readonly maxConcurrency?: number;
-
-  // ---- Alarms and dashboard ------------------------------------------------------------------
-
-  /**
-   * Topic the alarms notify.
-   * @default - a new TLS-only topic
-   */
-  readonly alarmTopic?: ITopic;
-
-  /**
-   * Recovery-point objective: the oldest-message alarm fires beyond it.
-   * @default DEFAULT_RECOVERY_POINT_OBJECTIVE (15 minutes)
-   */
-  readonly recoveryPointObjective?: Duration;
-
-  /**
-   * Failure-rate alarm threshold, percent of processed messages.
-   * @default DEFAULT_FAILURE_RATE_THRESHOLD_PERCENT (5)
-   */
-  readonly failureRateThresholdPercent?: number;
-
-  /**
-   * Function errors per period that raise the alarm.
-   * @default DEFAULT_FUNCTION_ERRORS_THRESHOLD (1)
-   */
-  readonly functionErrorsThreshold?: number;
-
-  /**
-   * Throttles per period that raise the alarm.
-   * @default DEFAULT_THROTTLES_THRESHOLD (1)
-   */
-  readonly throttlesThreshold?: number;
-
-  /**
-   * Period of the alarms and dashboard graphs.
+   * Period of the alarms and dashboard graphs (`period` of `PipelineAlarms` and `PipelineDashboard`).
    * @default DEFAULT_ALARM_PERIOD (5 minutes)
    */
   readonly alarmPeriod?: Duration;
@@ -274,12 +41,6 @@ export interface SwarmSendPipelineProps {
    * @default true
    */
   readonly dashboard?: boolean;
-
-  /**
-   * Name of the dashboard.
-   * @default - generated by CloudFormation
-   */
-  readonly dashboardName?: string;
 }
 
 /** Worst-case total backoff of a message that uses every attempt (full jitter never exceeds it). */
@@ -393,25 +154,19 @@ export class SwarmSendPipeline extends Construct {
 
     const period = props.alarmPeriod ?? DEFAULT_ALARM_PERIOD;
     this.metrics = new HandlerMetrics({ namespace: props.metricsNamespace, serviceName: props.serviceName, period });
-    this.alarms = new PipelineAlarms(this, 'Alarms', {
-      ...props,
+    // What the alarms and the dashboard both watch.
+    const monitored: PipelineMonitoringInputs = {
       sendQueue: this.sendQueue,
       deadLetterQueue: this.deadLetterQueue,
       lambdaFunction: this.lambdaFunction,
       metrics: this.metrics,
       period,
-    });
+    };
+    this.alarms = new PipelineAlarms(this, 'Alarms', { ...props, ...monitored });
     this.alarmTopic = this.alarms.alarmTopic;
 
     if (props.dashboard ?? true) {
-      this.dashboard = new PipelineDashboard(this, 'Dashboard', {
-        ...props,
-        sendQueue: this.sendQueue,
-        deadLetterQueue: this.deadLetterQueue,
-        lambdaFunction: this.lambdaFunction,
-        metrics: this.metrics,
-        period,
-      });
+      this.dashboard = new PipelineDashboard(this, 'Dashboard', { ...props, ...monitored });
     }
 
     const settings = resolveQueueSettings({ ...props, functionTimeout: props.timeout });

@@ -16,12 +16,16 @@ import {
 import { checkInteger, failOnProblems } from '../errors.js';
 import { HandlerMetrics } from '../handler-metrics.js';
 
-export interface PipelineAlarmsProps {
-  /** The SEND queue (oldest-message age). */
+/**
+ * What `PipelineAlarms` and `PipelineDashboard` watch: the pipeline's queues and function, the
+ * handler's metrics, and the period.
+ */
+export interface PipelineMonitoringInputs {
+  /** The SEND queue (depth, age of the oldest message). */
   readonly sendQueue: IQueue;
-  /** The dead-letter queue (not empty). */
+  /** The dead-letter queue (depth). */
   readonly deadLetterQueue: IQueue;
-  /** The SEND function (errors, throttles). */
+  /** The SEND function (invocations, errors, throttles, duration). */
   readonly lambdaFunction: IFunction;
 
   /**
@@ -31,19 +35,31 @@ export interface PipelineAlarmsProps {
   readonly metrics?: HandlerMetrics;
 
   /**
+   * Period of every alarm (a multiple of one minute) and of the dashboard's queue and function
+   * metrics.
+   * @default DEFAULT_ALARM_PERIOD (5 minutes)
+   */
+  readonly period?: Duration;
+}
+
+/** What a `PipelineAlarms` user chooses; `SwarmSendPipelineProps` extends it. */
+export interface PipelineAlarmsOptions {
+  /**
    * Topic every alarm notifies (on ALARM and on OK).
    * @default - a new topic, TLS-only, that CloudWatch alarms of this account may publish to
    */
   readonly alarmTopic?: ITopic;
 
   /**
-   * Recovery-point objective: alarm when the oldest SEND request has waited longer.
+   * Recovery-point objective: alarm when the oldest SEND request has waited longer. The dashboard
+   * draws it as a line on the replication-lag and oldest-message graphs.
    * @default DEFAULT_RECOVERY_POINT_OBJECTIVE (15 minutes)
    */
   readonly recoveryPointObjective?: Duration;
 
   /**
-   * Alarm when more than this percent of processed messages end `failed`.
+   * Alarm when more than this percent of processed messages end `failed`. The dashboard draws it
+   * as a line on the failure-rate graph.
    * @default DEFAULT_FAILURE_RATE_THRESHOLD_PERCENT (5)
    */
   readonly failureRateThresholdPercent?: number;
@@ -59,13 +75,10 @@ export interface PipelineAlarmsProps {
    * @default DEFAULT_THROTTLES_THRESHOLD (1)
    */
   readonly throttlesThreshold?: number;
-
-  /**
-   * Period of every alarm (a multiple of one minute).
-   * @default DEFAULT_ALARM_PERIOD (5 minutes)
-   */
-  readonly period?: Duration;
 }
+
+/** `PipelineAlarmsOptions` plus what the alarms watch. */
+export interface PipelineAlarmsProps extends PipelineMonitoringInputs, PipelineAlarmsOptions {}
 
 /** Every reason these props cannot work (empty when they can). */
 export function pipelineAlarmsProblems(props: Omit<PipelineAlarmsProps, 'sendQueue' | 'deadLetterQueue' | 'lambdaFunction'>): string[] {
@@ -177,18 +190,19 @@ export class PipelineAlarms extends Construct {
       ComparisonOperator.GREATER_THAN_THRESHOLD,
       `swarm-send: the oldest SEND request has waited longer than the recovery-point objective (${rpo.toHumanString()}); the DR cluster is falling behind.`,
     );
-    this.functionErrors = alarm(
+    // Crashed or timed-out invocations, and throttled ones: their sum per period, at or above the threshold.
+    const invocationAlarm = (name: string, metric: 'metricErrors' | 'metricThrottles', threshold: number, alarmDescription: string): Alarm =>
+      alarm(name, props.lambdaFunction[metric]({ period, statistic: 'Sum' }), threshold, ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, alarmDescription);
+    this.functionErrors = invocationAlarm(
       'FunctionErrors',
-      props.lambdaFunction.metricErrors({ period, statistic: 'Sum' }),
+      'metricErrors',
       props.functionErrorsThreshold ?? DEFAULT_FUNCTION_ERRORS_THRESHOLD,
-      ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       'swarm-send: invocations crashed or timed out (their whole batch returns to the queue). Check the function logs.',
     );
-    this.functionThrottles = alarm(
+    this.functionThrottles = invocationAlarm(
       'FunctionThrottles',
-      props.lambdaFunction.metricThrottles({ period, statistic: 'Sum' }),
+      'metricThrottles',
       props.throttlesThreshold ?? DEFAULT_THROTTLES_THRESHOLD,
-      ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       'swarm-send: invocations were throttled (account concurrency exhausted?); SEND requests wait longer.',
     );
     const rate = props.failureRateThresholdPercent ?? DEFAULT_FAILURE_RATE_THRESHOLD_PERCENT;

@@ -16,15 +16,14 @@ import { clusterEgressRules, egressProblems, secretReferences, type ClusterEgres
 /** HTTPS, the port of every AWS API the function calls. */
 export const AWS_API_PORT = 443;
 
-export interface PipelineNetworkProps {
-  /** The VPC the function runs in, next to the clusters. */
+/** What a `PipelineNetwork` user chooses; `SwarmSendPipelineProps` extends it. */
+export interface PipelineNetworkOptions {
+  /** The VPC the function runs in, next to the Swarm clusters. */
   readonly vpc: IVpc;
 
-  /** The validated cluster registry; egress is opened only to its clusters. */
-  readonly registry: Registry;
-
   /**
-   * Subnets of the interface endpoints (one per Availability Zone is used). Pass the function's.
+   * Subnets of the function and of the interface endpoints (one per Availability Zone is used for
+   * these); give `SendFunction` and `PipelineNetwork` the same.
    * @default - the VPC's private subnets, as Lambda selects them
    */
   readonly vpcSubnets?: SubnetSelection;
@@ -32,17 +31,12 @@ export interface PipelineNetworkProps {
   /**
    * Create interface endpoints so the function reaches AWS APIs without a NAT: SQS always,
    * Secrets Manager when a cluster's credentials name a secret, SSM when
-   * `registryFromParameter` is set. Leave off when the VPC already has them (a second endpoint
-   * with private DNS for the same service fails to deploy).
+   * `registryFromParameter` is set (in `SwarmSendPipeline`: when `registryParameter` is). Leave
+   * off when the VPC already has them (a second endpoint with private DNS for the same service
+   * fails to deploy).
    * @default false
    */
   readonly interfaceEndpoints?: boolean;
-
-  /**
-   * The function reads the registry from SSM Parameter Store (adds the SSM endpoint).
-   * @default false
-   */
-  readonly registryFromParameter?: boolean;
 
   /**
    * Where the function may open HTTPS (443) connections to reach SQS, Secrets Manager and SSM.
@@ -50,6 +44,18 @@ export interface PipelineNetworkProps {
    *   address (the APIs' public endpoints, through the VPC's NAT)
    */
   readonly awsApiEgressPeer?: IPeer;
+}
+
+/** `PipelineNetworkOptions` plus what the fence is derived from: the registry and where it is read. */
+export interface PipelineNetworkProps extends PipelineNetworkOptions {
+  /** The validated cluster registry; egress is opened only to its clusters. */
+  readonly registry: Registry;
+
+  /**
+   * The function reads the registry from SSM Parameter Store (adds the SSM endpoint).
+   * @default false
+   */
+  readonly registryFromParameter?: boolean;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { Annotations, Duration, Validations } from 'aws-cdk-lib';
-import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
+import type { ISecurityGroup } from 'aws-cdk-lib/aws-ec2';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, type Code } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -32,6 +32,7 @@ import {
 } from '../defaults.js';
 import { checkInteger, failOnProblems } from '../errors.js';
 import { registryProblems, secretReferences, validateRegistry, type RegistryDocument } from '../registry-config.js';
+import type { PipelineNetworkOptions } from './pipeline-network.js';
 import { MAX_VISIBILITY_TIMEOUT } from './send-queues.js';
 
 /** Limits of Lambda's SQS event source mapping. */
@@ -73,37 +74,27 @@ export const RESERVED_ENVIRONMENT: readonly string[] = [
 
 const COMPLETE_SECRET_ARN = /^arn:[^:]+:secretsmanager:[^:]*:\d{12}:secret:.+-[A-Za-z0-9]{6}$/;
 
-export interface SendFunctionProps {
-  /** The VPC the function runs in. */
-  readonly vpc: IVpc;
-
+/** What a `SendFunction` user chooses; `SwarmSendPipelineProps` extends it. */
+export interface SendFunctionOptions {
   /**
-   * Subnets of the function.
-   * @default - the VPC's private subnets, as Lambda selects them
-   */
-  readonly vpcSubnets?: SubnetSelection;
-
-  /** The function's security group (see `PipelineNetwork`). */
-  readonly securityGroup: ISecurityGroup;
-
-  /** The SEND queue the function consumes. */
-  readonly sendQueue: IQueue;
-
-  /** The dead-letter queue the handler forwards permanent failures to. */
-  readonly deadLetterQueue: IQueue;
-
-  /**
-   * Queue that receives one outcome record per message.
-   * @default - no outcomes queue; outcomes are only logged and counted
+   * An existing queue that receives one outcome record per message. In `SwarmSendPipeline`, not
+   * together with `createOutcomesQueue`.
+   * @default - no outcomes queue (in `SwarmSendPipeline`, unless `createOutcomesQueue`); outcomes
+   *   are only logged and counted
    */
   readonly outcomesQueue?: IQueue;
 
-  /** The cluster registry document, validated here with the handler's own `parseRegistry`. */
+  /**
+   * The cluster registry document (DESIGN.md section 2), validated at synthesis with the
+   * handler's own `parseRegistry`. Its Secrets Manager credentials references get read grants;
+   * in `SwarmSendPipeline`, its networks also bound the security group's egress.
+   */
   readonly registry: RegistryDocument;
 
   /**
-   * Read the registry from this SSM parameter at cold start instead of inline. The `registry`
-   * prop must describe the parameter's content: egress and secret grants are derived from it.
+   * An SSM parameter holding the registry JSON, which the function reads at cold start
+   * (SWARM_SEND_REGISTRY_PARAMETER) instead of inline. The `registry` prop must describe the
+   * parameter's content: egress and secret grants are derived from it.
    * @default - the registry JSON is passed inline in SWARM_SEND_REGISTRY
    */
   readonly registryParameter?: IStringParameter;
@@ -142,7 +133,7 @@ export interface SendFunctionProps {
   readonly bundling?: BundlingOptions;
 
   /**
-   * Function timeout.
+   * Function timeout. In `SwarmSendPipeline`, the SEND queue's visibility timeout is derived from it.
    * @default DEFAULT_FUNCTION_TIMEOUT (2 minutes)
    */
   readonly timeout?: Duration;
@@ -168,7 +159,8 @@ export interface SendFunctionProps {
   readonly environment?: Readonly<Record<string, string>>;
 
   /**
-   * The handler's attempt limit (SWARM_SEND_MAX_ATTEMPTS).
+   * The handler's attempt limit (SWARM_SEND_MAX_ATTEMPTS); the SEND queue's `maxReceiveCount`
+   * must exceed it.
    * @default DEFAULT_MAX_ATTEMPTS (5)
    */
   readonly maxAttempts?: number;
@@ -211,7 +203,9 @@ export interface SendFunctionProps {
   readonly batchSize?: number;
 
   /**
-   * How long the event source mapping gathers messages before invoking. Standard queues only.
+   * How long the event source mapping gathers messages before invoking (at least 1 second to take
+   * more than 10 messages per batch); it is added to the SEND queue's derived visibility timeout.
+   * Standard queues only.
    * @default - no batching window
    */
   readonly maxBatchingWindow?: Duration;
@@ -222,6 +216,18 @@ export interface SendFunctionProps {
    * @default DEFAULT_MAX_CONCURRENCY (5)
    */
   readonly maxConcurrency?: number;
+}
+
+/** `SendFunctionOptions` plus where the function runs and the queues it uses. */
+export interface SendFunctionProps extends SendFunctionOptions, Pick<PipelineNetworkOptions, 'vpc' | 'vpcSubnets'> {
+  /** The function's security group (see `PipelineNetwork`). */
+  readonly securityGroup: ISecurityGroup;
+
+  /** The SEND queue the function consumes. */
+  readonly sendQueue: IQueue;
+
+  /** The dead-letter queue the handler forwards permanent failures to. */
+  readonly deadLetterQueue: IQueue;
 }
 
 /** Every reason these props cannot work (empty when they can). */

@@ -11,11 +11,13 @@ import {
   VISIBILITY_TIMEOUT_FACTOR,
 } from '../defaults.js';
 import { checkInteger, failOnProblems } from '../errors.js';
+import type { SendFunctionOptions } from './send-function.js';
 
 /** SQS's longest visibility timeout. */
 export const MAX_VISIBILITY_TIMEOUT = Duration.hours(12);
 
-export interface SendQueuesProps {
+/** What a `SendQueues` user chooses; `SwarmSendPipelineProps` extends it. */
+export interface SendQueuesOptions {
   /**
    * A FIFO SEND queue (and, as SQS requires, a FIFO dead-letter queue).
    * @default false
@@ -30,28 +32,11 @@ export interface SendQueuesProps {
   readonly contentBasedDeduplication?: boolean;
 
   /**
-   * Timeout of the function that consumes the queue: the visibility timeout is derived from it.
-   * @default DEFAULT_FUNCTION_TIMEOUT (2 minutes)
-   */
-  readonly functionTimeout?: Duration;
-
-  /**
-   * The event source mapping's batching window, added to the derived visibility timeout.
-   * @default - no batching window
-   */
-  readonly maxBatchingWindow?: Duration;
-
-  /**
-   * Visibility timeout of the SEND queue. Must not be shorter than `functionTimeout`.
-   * @default - 6 x `functionTimeout` + `maxBatchingWindow` (Lambda's SQS guidance)
+   * Visibility timeout of the SEND queue. Must not be shorter than the function timeout
+   * (`functionTimeout`; `timeout` in `SwarmSendPipeline`).
+   * @default - 6 x the function timeout + `maxBatchingWindow` (Lambda's SQS guidance)
    */
   readonly visibilityTimeout?: Duration;
-
-  /**
-   * The handler's attempt limit (`SWARM_SEND_MAX_ATTEMPTS`); `maxReceiveCount` must exceed it.
-   * @default DEFAULT_MAX_ATTEMPTS (5)
-   */
-  readonly maxAttempts?: number;
 
   /**
    * Receives before SQS itself moves a message to the DLQ. The handler dead-letters on its own
@@ -81,10 +66,22 @@ export interface SendQueuesProps {
 
   /**
    * Also create an outcomes queue (standard, same encryption and TLS policy) that receives one
-   * outcome record per message.
+   * outcome record per message. In `SwarmSendPipeline`, not together with `outcomesQueue`.
    * @default false
    */
   readonly createOutcomesQueue?: boolean;
+}
+
+/**
+ * `SendQueuesOptions` plus the settings of the function that consumes the queue, from which the
+ * visibility timeout and `maxReceiveCount` are derived.
+ */
+export interface SendQueuesProps extends SendQueuesOptions, Pick<SendFunctionOptions, 'maxAttempts' | 'maxBatchingWindow'> {
+  /**
+   * Timeout of the function that consumes the queue: the visibility timeout is derived from it.
+   * @default DEFAULT_FUNCTION_TIMEOUT (2 minutes)
+   */
+  readonly functionTimeout?: Duration;
 }
 
 interface ResolvedQueueSettings {

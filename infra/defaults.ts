@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration } from 'aws-cdk-lib';
@@ -20,8 +21,26 @@ export const DEFAULT_ENTRY = join(REPO_ROOT, 'functions', 'handlers', 'send.ts')
 /** The handler's exported name. */
 export const DEFAULT_HANDLER = 'handler';
 
+const LOCK_FILES = ['package-lock.json', 'pnpm-lock.yaml', 'yarn.lock', 'bun.lock', 'bun.lockb'];
+
+/**
+ * The nearest lock file at or above `from`: this repository's own, or, when swarm-send is
+ * installed as a dependency (under node_modules, where npm ships no lock file), the
+ * consuming project's.
+ */
+export function findLockFile(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const found = LOCK_FILES.map((f) => join(dir, f)).find((f) => existsSync(f));
+    if (found) return found;
+    if (dirname(dir) === dir) return join(from, 'package-lock.json');
+  }
+}
+
 /** Lock file that anchors esbuild's project root (never the current directory). */
-export const DEPS_LOCK_FILE_PATH = join(REPO_ROOT, 'package-lock.json');
+export const DEPS_LOCK_FILE_PATH = findLockFile(REPO_ROOT);
+
+/** The project esbuild bundles in: the folder of that lock file. */
+export const PROJECT_ROOT = dirname(DEPS_LOCK_FILE_PATH);
 
 /** Powertools service name: the `service` dimension of every metric. */
 export const DEFAULT_SERVICE_NAME = 'swarm-send';

@@ -3,6 +3,9 @@
 //    loads only what it uses;
 //  - dist/producer.js and dist/simulator.js: the typed producer and the Swarm simulator, for
 //    `import { enqueueSends } from 'swarm-send/producer'` and `from 'swarm-send/simulator'`;
+//  - dist/infra.js: the CDK construct, for `import { SwarmSendPipeline } from 'swarm-send/infra'`
+//    (one file, no shared chunks: it finds the package root, and the handler it bundles, from
+//    its own location);
 //  - dist/types/: their declarations.
 // Dependencies stay external: they are installed next to the package.
 import { execFileSync } from 'node:child_process';
@@ -14,6 +17,18 @@ await build({
   entryNames: '[name]',
   chunkNames: 'chunks/[name]-[hash]',
   splitting: true,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node24',
+  packages: 'external',
+  sourcemap: true,
+  logLevel: 'warning',
+});
+
+await build({
+  entryPoints: { infra: 'infra/index.ts' },
+  outdir: 'dist',
   bundle: true,
   platform: 'node',
   format: 'esm',

@@ -28,7 +28,7 @@ import {
   DEFAULT_SERVICE_NAME,
   DEPS_LOCK_FILE_PATH,
   MAX_INLINE_REGISTRY_LENGTH,
-  REPO_ROOT,
+  PROJECT_ROOT,
 } from '../defaults.js';
 import { checkInteger, failOnProblems } from '../errors.js';
 import { registryProblems, secretReferences, validateRegistry, type RegistryDocument } from '../registry-config.js';
@@ -393,7 +393,7 @@ export class SendFunction extends Construct {
             handler: handlerName,
             bundling,
             depsLockFilePath: DEPS_LOCK_FILE_PATH,
-            projectRoot: REPO_ROOT,
+            projectRoot: PROJECT_ROOT,
           }),
     });
     this.lambdaFunction.node.addDependency(this.role);

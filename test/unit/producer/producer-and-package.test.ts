@@ -63,4 +63,30 @@ describe('package exports', () => {
     const types = execFileSync(process.execPath, ['-e', "const p = require('./package.json'); const fs = require('fs'); console.log(Object.values(p.exports).filter((e) => typeof e === 'object').every((e) => fs.existsSync(e.types) && fs.existsSync(e.default)))"], { cwd: ROOT, encoding: 'utf8' });
     expect(types.trim()).toBe('true');
   });
+
+  it('serves the CDK construct as swarm-send/infra, finding its handler from the package root', () => {
+    const script = `
+      import { App, Stack } from 'aws-cdk-lib';
+      import { Vpc } from 'aws-cdk-lib/aws-ec2';
+      import { Code } from 'aws-cdk-lib/aws-lambda';
+      import { SwarmSendPipeline, DEFAULT_ENTRY } from 'swarm-send/infra';
+      const app = new App();
+      const stack = new Stack(app, 'Consumer', { env: { account: '123456789012', region: 'eu-west-1' } });
+      const vpc = Vpc.fromVpcAttributes(stack, 'Vpc', { vpcId: 'vpc-0123', availabilityZones: ['eu-west-1a'], privateSubnetIds: ['subnet-0123'] });
+      const registry = { clusters: { primary: { name: 'baker', nodes: ['10.0.0.11:80'], credentials: 'swarm/primary' }, dr: { name: 'dr', target: '192.168.1.13:80', credentials: 'swarm/dr' } }, defaultRoute: { from: 'primary', to: 'dr' } };
+      new SwarmSendPipeline(stack, 'SwarmSend', { vpc, registry, code: Code.fromInline('export const handler = async () => ({ batchItemFailures: [] });') });
+      const t = app.synth().getStackByName('Consumer').template;
+      const types = Object.values(t.Resources).map((r) => r.Type);
+      console.log(JSON.stringify({ entry: DEFAULT_ENTRY, queues: types.filter((x) => x === 'AWS::SQS::Queue').length, functions: types.filter((x) => x === 'AWS::Lambda::Function').length }));
+    `;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', CDK_DISABLE_VERSION_CHECK: '1' } });
+    expect(JSON.parse(out.trim().split('\n').pop()!)).toStrictEqual({ entry: `${ROOT.replace(/\/$/, '')}/functions/handlers/send.ts`, queues: 2, functions: 1 });
+  }, 60_000);
+
+  it('packs dist/ and the sources the construct bundles, and no tests', () => {
+    const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const files = (JSON.parse(out) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
+    for (const f of ['dist/cli.js', 'dist/producer.js', 'dist/simulator.js', 'dist/infra.js', 'dist/types/infra/index.d.ts', 'bin/swarm-send.js', 'functions/handlers/send.ts']) expect(files).toContain(f);
+    expect(files.some((f) => f.startsWith('test/'))).toBe(false);
+  }, 60_000);
 });

@@ -22,6 +22,7 @@ import { LocalEventSourceMapping, type SqsHandler } from '../local/event-source-
 import { startSimulator, type Fault, type FaultKind, type SwarmSimulator } from '../simulator/index.js';
 import { ADMIN, benchCredentials, buildConfig, buildRegistry, createBenchHandler, drainQueue, objectUuid, sleep, startLocalQueues, type LocalQueues } from './harness.js';
 import { describeMachine, fixed, int, markdownTable, textTable, writeResult, type Machine, type Table } from './report.js';
+import { createRandom } from '../simulator/random.js';
 
 interface Options {
   readonly messages: number;
@@ -104,16 +105,10 @@ const OBJECT_FAULTS: readonly ObjectFault[] = [
   { name: 'two in a row: reset, then remote 503', perMille: 5, kinds: [{ type: 'reset-mid-body' }, { type: 'remote-status', status: 503 }] },
 ];
 
-/** A deterministic generator (mulberry32), so every run faults the same messages. */
+/** A deterministic generator (the simulator's mulberry32), so every run faults the same messages. */
 function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = createRandom(seed);
+  return () => random.next();
 }
 
 /** Picks the faulted messages among the normal ones; returns the faults and how many of each. */

@@ -11,31 +11,16 @@
 import { execFileSync } from 'node:child_process';
 import { build } from 'esbuild';
 
+const common = { outdir: 'dist', bundle: true, platform: 'node', format: 'esm', target: 'node24', packages: 'external', sourcemap: true, logLevel: 'warning' };
+
 await build({
+  ...common,
   entryPoints: { cli: 'cli/main.ts', producer: 'functions/producer.ts', simulator: 'simulator/index.ts' },
-  outdir: 'dist',
   entryNames: '[name]',
   chunkNames: 'chunks/[name]-[hash]',
   splitting: true,
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node24',
-  packages: 'external',
-  sourcemap: true,
-  logLevel: 'warning',
 });
 
-await build({
-  entryPoints: { infra: 'infra/index.ts' },
-  outdir: 'dist',
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node24',
-  packages: 'external',
-  sourcemap: true,
-  logLevel: 'warning',
-});
+await build({ ...common, entryPoints: { infra: 'infra/index.ts' } });
 
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.types.json'], { stdio: 'inherit' });

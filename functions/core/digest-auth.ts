@@ -11,6 +11,11 @@ export interface Credentials {
   readonly password: string;
 }
 
+/** True when both name the same account (a missing `b` counts as the same). */
+export function sameCredentials(a: Credentials, b: Credentials | null | undefined): boolean {
+  return !b || (a.username === b.username && a.password === b.password);
+}
+
 export interface Challenge {
   readonly scheme: 'digest' | 'basic';
   readonly realm: string;

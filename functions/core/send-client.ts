@@ -1,6 +1,6 @@
 import { Pool, type Dispatcher } from 'undici';
 import { classify, type ClientErrorCode, type Classification, type SendObservation } from './classify.js';
-import { NodeAuth, parseChallenges, type Credentials } from './digest-auth.js';
+import { NodeAuth, parseChallenges, sameCredentials, type Credentials } from './digest-auth.js';
 import type { FeedSelection, ObjectRef } from './message.js';
 import { isInNetworks } from './network.js';
 import { parseNodeAddress, type ClusterConfig, type NodeAddress } from './registry.js';
@@ -124,10 +124,6 @@ function parseLocation(location: string, current: NodeAddress): { address: NodeA
   } catch {
     return null;
   }
-}
-
-function sameCredentials(a: Credentials, b: Credentials | null | undefined): boolean {
-  return !b || (a.username === b.username && a.password === b.password);
 }
 
 interface Exchange {

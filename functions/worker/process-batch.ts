@@ -1,5 +1,5 @@
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
-import type { Credentials } from '../core/digest-auth.js';
+import { sameCredentials, type Credentials } from '../core/digest-auth.js';
 import { InvalidMessageError } from '../core/errors.js';
 import { isNamed, parseSendMessage, type SendMessage } from '../core/message.js';
 import { OUTCOME, type OutcomeRecord } from '../core/outcome.js';
@@ -97,8 +97,7 @@ export async function processBatch(records: readonly SQSRecord[], context: Deadl
       credentials.refresh(route.source.credentials);
       credentials.refresh(route.destination.credentials);
       const fresh = await credentialsFor(route);
-      const changed = fresh.source.password !== creds.source.password || fresh.source.username !== creds.source.username || fresh.destination.password !== creds.destination.password || fresh.destination.username !== creds.destination.username;
-      if (changed) {
+      if (!sameCredentials(fresh.source, creds.source) || !sameCredentials(fresh.destination, creds.destination)) {
         creds = fresh;
         const again = await client.send(input());
         result = { ...again, requests: again.requests + result.requests };

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createCredentialsProvider } from '../functions/adapters/credentials.js';
+import { queueCounts } from '../functions/adapters/sqs-batches.js';
 import { loadConfig } from '../functions/config.js';
 import { ConfigError } from '../functions/core/errors.js';
 import { ENV, ENV_DEFAULTS } from '../functions/env.js';
@@ -50,11 +51,8 @@ Exit codes: 0 done (demo: check passed), 1 check failed or worker error, 2 usage
 
 /** True when the queue has nothing visible, in flight or delayed. */
 async function queueEmpty(sqs: SQSClient, queueUrl: string): Promise<boolean> {
-  const a = (
-    await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'] })).catch(() => ({ Attributes: undefined }))
-  ).Attributes;
-  if (!a) return false;
-  return Number(a.ApproximateNumberOfMessages) + Number(a.ApproximateNumberOfMessagesNotVisible) + Number(a.ApproximateNumberOfMessagesDelayed) === 0;
+  const c = await queueCounts(sqs, queueUrl).catch(() => null);
+  return c !== null && c.visible + c.inFlight + c.delayed === 0;
 }
 
 function positiveInt(values: Record<string, unknown>, flag: string, fallback: number): number {

@@ -1,5 +1,4 @@
 import {
-  ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
@@ -8,6 +7,7 @@ import {
   type Message,
   type MessageAttributeValue,
 } from '@aws-sdk/client-sqs';
+import { makeVisible } from '../functions/adapters/sqs-batches.js';
 import { DLQ_ATTRIBUTES } from '../functions/adapters/sqs-queue-ops.js';
 import { awsClients, describeAwsError, requireUrl, SQS_HELP, SQS_OPTIONS } from './aws.js';
 import { EXIT, UsageError, type Command } from './command.js';
@@ -143,10 +143,7 @@ export const redriveCommand: Command = {
         }
       }
       // Make what was looked at but not moved visible again right away.
-      for (let i = 0; i < hidden.length; i += 10) {
-        const chunk = hidden.slice(i, i + 10);
-        await sqs.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: dlqUrl, Entries: chunk.map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0 })) })).catch(() => undefined);
-      }
+      await makeVisible(sqs, dlqUrl, hidden);
     } catch (err) {
       io.stderr.write(`swarm-send redrive: ${describeAwsError(err, 'SQS')}\n`);
       return EXIT.FAILED;

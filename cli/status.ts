@@ -1,5 +1,6 @@
 import { GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
-import { ChangeMessageVisibilityBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
+import { ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
+import { makeVisible, queueCounts } from '../functions/adapters/sqs-batches.js';
 import { DLQ_ATTRIBUTES } from '../functions/adapters/sqs-queue-ops.js';
 import { awsClients, describeAwsError, requireUrl, SQS_HELP, SQS_OPTIONS } from './aws.js';
 import { EXIT, type Command } from './command.js';
@@ -40,10 +41,8 @@ export const statusCommand: Command = {
     const dlqUrl = values['dlq-url'] ? requireUrl(values, 'dlq-url') : null;
     const peek = values.peek === undefined ? 1000 : Math.max(0, Number(values.peek) || 0);
     const { sqs, cloudwatch } = awsClients(values, io.env);
-    const attrs = async (url: string) =>
-      (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'] }))).Attributes ?? {};
     try {
-      const q = await attrs(queueUrl);
+      const q = await queueCounts(sqs, queueUrl);
       let oldestAgeSeconds: number | null = null;
       if (cloudwatch) {
         const now = new Date();
@@ -54,10 +53,10 @@ export const statusCommand: Command = {
         oldestAgeSeconds = latest?.Maximum ?? null;
       }
       const status: Record<string, unknown> = {
-        queue: { url: queueUrl, visible: Number(q.ApproximateNumberOfMessages ?? 0), inFlight: Number(q.ApproximateNumberOfMessagesNotVisible ?? 0), delayed: Number(q.ApproximateNumberOfMessagesDelayed ?? 0), oldestAgeSeconds },
+        queue: { url: queueUrl, ...q, oldestAgeSeconds },
       };
       if (dlqUrl) {
-        const d = await attrs(dlqUrl);
+        const d = await queueCounts(sqs, dlqUrl);
         const byReason: Record<string, number> = {};
         const seen: Message[] = [];
         let oldestSent: number | null = null;
@@ -73,10 +72,8 @@ export const statusCommand: Command = {
           }
           seen.push(...messages);
         }
-        for (let i = 0; i < seen.length; i += 10) {
-          await sqs.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: dlqUrl, Entries: seen.slice(i, i + 10).map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0 })) })).catch(() => undefined);
-        }
-        status.dlq = { url: dlqUrl, visible: Number(d.ApproximateNumberOfMessages ?? 0), inFlight: Number(d.ApproximateNumberOfMessagesNotVisible ?? 0), oldestAgeSeconds: oldestSent === null ? null : Math.round((Date.now() - oldestSent) / 1000), byReason, peeked: seen.length };
+        await makeVisible(sqs, dlqUrl, seen);
+        status.dlq = { url: dlqUrl, visible: d.visible, inFlight: d.inFlight, oldestAgeSeconds: oldestSent === null ? null : Math.round((Date.now() - oldestSent) / 1000), byReason, peeked: seen.length };
       }
       if (values.json) {
         io.stdout.write(`${JSON.stringify(status)}\n`);

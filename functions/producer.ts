@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SendMessage } from './core/message.js';
+import { chunks } from './adapters/sqs-batches.js';
 
 export { nodeHintFromWrite } from './core/write-response.js';
 export type { SendMessage } from './core/message.js';
@@ -42,8 +43,7 @@ export async function enqueueSends(sqs: SQSClient, queueUrl: string, messages: r
   const failed: EnqueueResult['failed'] = [];
   let sent = 0;
 
-  const batches: number[][] = [];
-  for (let i = 0; i < bodies.length; i += 10) batches.push(Array.from({ length: Math.min(10, bodies.length - i) }, (_, j) => i + j));
+  const batches = chunks(bodies.map((_b, i) => i));
 
   async function sendBatch(indexes: number[]): Promise<void> {
     let pending = indexes;

@@ -1,7 +1,8 @@
-import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { startFauxqs } from 'fauxqs';
 import { request } from 'undici';
 import { createCredentialsProvider } from '../functions/adapters/credentials.js';
+import { queueCounts } from '../functions/adapters/sqs-batches.js';
 import type { Config } from '../functions/config.js';
 import type { SendMessage } from '../functions/core/message.js';
 import { parseRegistry } from '../functions/core/registry.js';
@@ -79,8 +80,8 @@ function renderProgress(out: DemoOptions['progress'], s: SummaryTelemetry, total
 }
 
 async function queueDepth(sqs: SQSClient, url: string): Promise<number> {
-  const a = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }))).Attributes ?? {};
-  return Number(a.ApproximateNumberOfMessages ?? 0) + Number(a.ApproximateNumberOfMessagesNotVisible ?? 0);
+  const c = await queueCounts(sqs, url);
+  return c.visible + c.inFlight;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { chunks } from '../functions/adapters/sqs-batches.js';
 
 /** A Lambda-style SQS handler, as `createHandler` returns it. */
 export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void>;
@@ -202,8 +203,7 @@ export class LocalEventSourceMapping {
       clearTimeout(timer);
     }
     const done = records.filter((r) => !failedIds.has(r.messageId));
-    for (let i = 0; i < done.length; i += 10) {
-      const chunk = done.slice(i, i + 10);
+    for (const chunk of chunks(done)) {
       try {
         await this.#o.sqs.send(
           new DeleteMessageBatchCommand({ QueueUrl: this.#o.queueUrl, Entries: chunk.map((r, j) => ({ Id: String(j), ReceiptHandle: r.receiptHandle })) }),

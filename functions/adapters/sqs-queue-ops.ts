@@ -9,6 +9,7 @@ import {
 import type { SQSRecord } from 'aws-lambda';
 import type { OutcomeRecord } from '../core/outcome.js';
 import type { QueueOps } from '../worker/ports.js';
+import { chunks } from './sqs-batches.js';
 
 /** Message attributes a dead-lettered message carries, so an operator reads why without a log. */
 export const DLQ_ATTRIBUTES = {
@@ -19,12 +20,6 @@ export const DLQ_ATTRIBUTES = {
 
 /** SQS allows 10 message attributes; ours take 3, the original's keep the rest. */
 const MAX_ATTRIBUTES = 10;
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
 
 /** Converts the Lambda record's attribute shape back into SendMessage's. */
 function originalAttributes(record: SQSRecord): Record<string, MessageAttributeValue> {
@@ -71,7 +66,7 @@ export function createSqsQueueOps({ sqs, dlqUrl, outcomesQueueUrl }: SqsQueueOps
       for (const e of entries) byQueue.set(e.record.eventSourceARN, [...(byQueue.get(e.record.eventSourceARN) ?? []), e]);
       await Promise.all(
         [...byQueue].flatMap(([arn, list]) =>
-          chunks(list, 10).map(async (batch) =>
+          chunks(list).map(async (batch) =>
             sqs.send(
               new ChangeMessageVisibilityBatchCommand({
                 QueueUrl: await queueUrl(arn),
@@ -109,7 +104,7 @@ export function createSqsQueueOps({ sqs, dlqUrl, outcomesQueueUrl }: SqsQueueOps
       const failed: number[] = [];
       const fifo = outcomesQueueUrl.endsWith('.fifo');
       await Promise.all(
-        chunks(outcomes.map((o, i) => [o, i] as const), 10).map(async (batch) => {
+        chunks(outcomes.map((o, i) => [o, i] as const)).map(async (batch) => {
           try {
             const res = await sqs.send(
               new SendMessageBatchCommand({

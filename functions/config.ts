@@ -23,7 +23,7 @@ export interface ConfigSources {
   readonly readTextFile?: (path: string) => Promise<string>;
 }
 
-function number(env: Record<string, string | undefined>, name: string, fallback: number, problems: string[], min: number, max: number): number {
+export function envNumber(env: Record<string, string | undefined>, name: string, fallback: number, problems: string[], min: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
@@ -35,14 +35,11 @@ function number(env: Record<string, string | undefined>, name: string, fallback:
 }
 
 /**
- * Reads the environment (DESIGN.md section 2) into a `Config`. Every problem is collected and
- * thrown as one `ConfigError`, so a broken deployment says everything that is wrong at once.
- * CA bundles named by `caFile` are read here, so the core never touches the file system.
+ * Reads the registry from whichever of SWARM_SEND_REGISTRY, _FILE or _PARAMETER is set, with the
+ * CA bundles its clusters name; adds what is wrong to `problems` (then returns null).
  */
-export async function loadConfig(env: Record<string, string | undefined>, sources: ConfigSources = {}): Promise<Config> {
-  const problems: string[] = [];
+export async function loadRegistry(env: Record<string, string | undefined>, sources: ConfigSources, problems: string[]): Promise<Registry | null> {
   const readText = sources.readTextFile ?? ((p: string) => readFile(p, 'utf8'));
-
   const given = [ENV.REGISTRY, ENV.REGISTRY_FILE, ENV.REGISTRY_PARAMETER].filter((k) => env[k]);
   let registryText: string | null = null;
   if (given.length !== 1) {
@@ -85,18 +82,29 @@ export async function loadConfig(env: Record<string, string | undefined>, source
       }
     }
   }
+  return registry;
+}
+
+/**
+ * Reads the environment (DESIGN.md section 2) into a `Config`. Every problem is collected and
+ * thrown as one `ConfigError`, so a broken deployment says everything that is wrong at once.
+ * CA bundles named by `caFile` are read here, so the core never touches the file system.
+ */
+export async function loadConfig(env: Record<string, string | undefined>, sources: ConfigSources = {}): Promise<Config> {
+  const problems: string[] = [];
+  const registry = await loadRegistry(env, sources, problems);
 
   const dlqUrl = env[ENV.DLQ_URL] ?? '';
   if (!/^https?:\/\//.test(dlqUrl)) problems.push(`${ENV.DLQ_URL} must be the dead-letter queue URL (got ${dlqUrl ? `"${dlqUrl}"` : 'nothing'})`);
   const outcomes = env[ENV.OUTCOMES_QUEUE_URL] || null;
   if (outcomes !== null && !/^https?:\/\//.test(outcomes)) problems.push(`${ENV.OUTCOMES_QUEUE_URL} must be a queue URL`);
 
-  const maxAttempts = number(env, ENV.MAX_ATTEMPTS, ENV_DEFAULTS.MAX_ATTEMPTS, problems, 1, 100);
-  const concurrency = number(env, ENV.CONCURRENCY, ENV_DEFAULTS.CONCURRENCY, problems, 1, 1000);
-  const concurrencyPerNode = number(env, ENV.CONCURRENCY_PER_NODE, ENV_DEFAULTS.CONCURRENCY_PER_NODE, problems, 1, 1000);
-  const backoffBaseSeconds = number(env, ENV.BACKOFF_BASE_SECONDS, ENV_DEFAULTS.BACKOFF_BASE_SECONDS, problems, 0, 43_200);
-  const backoffCapSeconds = number(env, ENV.BACKOFF_CAP_SECONDS, ENV_DEFAULTS.BACKOFF_CAP_SECONDS, problems, 0, 43_200);
-  const deadlineMarginMs = number(env, ENV.DEADLINE_MARGIN_MS, ENV_DEFAULTS.DEADLINE_MARGIN_MS, problems, 0, 600_000);
+  const maxAttempts = envNumber(env, ENV.MAX_ATTEMPTS, ENV_DEFAULTS.MAX_ATTEMPTS, problems, 1, 100);
+  const concurrency = envNumber(env, ENV.CONCURRENCY, ENV_DEFAULTS.CONCURRENCY, problems, 1, 1000);
+  const concurrencyPerNode = envNumber(env, ENV.CONCURRENCY_PER_NODE, ENV_DEFAULTS.CONCURRENCY_PER_NODE, problems, 1, 1000);
+  const backoffBaseSeconds = envNumber(env, ENV.BACKOFF_BASE_SECONDS, ENV_DEFAULTS.BACKOFF_BASE_SECONDS, problems, 0, 43_200);
+  const backoffCapSeconds = envNumber(env, ENV.BACKOFF_CAP_SECONDS, ENV_DEFAULTS.BACKOFF_CAP_SECONDS, problems, 0, 43_200);
+  const deadlineMarginMs = envNumber(env, ENV.DEADLINE_MARGIN_MS, ENV_DEFAULTS.DEADLINE_MARGIN_MS, problems, 0, 600_000);
   if (backoffCapSeconds < backoffBaseSeconds) problems.push(`${ENV.BACKOFF_CAP_SECONDS} must not be below ${ENV.BACKOFF_BASE_SECONDS}`);
 
   if (problems.length || !registry) throw new ConfigError(problems, 'swarm-send configuration');

@@ -38,3 +38,37 @@ export const ENV_DEFAULTS = {
   BACKOFF_CAP_SECONDS: 900,
   DEADLINE_MARGIN_MS: 3000,
 } as const;
+
+/**
+ * Variables of the reconcile function (functions/handlers/reconcile.ts), set by the
+ * `ReconcileSchedule` construct and read by `loadReconcileConfig` (functions/reconcile-config.ts).
+ * It also reads the registry variables of `ENV` and `SWARM_SEND_CONCURRENCY_PER_NODE`.
+ */
+export const RECONCILE_ENV = {
+  /** URL of the reconcile queue: the continuations (scope + marker) the function hands itself. */
+  QUEUE_URL: 'SWARM_SEND_RECONCILE_QUEUE_URL',
+  /** URL of the SEND queue that repairs are enqueued on (repair mode `enqueue`). */
+  SEND_QUEUE_URL: 'SWARM_SEND_RECONCILE_SEND_QUEUE_URL',
+  /** JSON array of scopes: `[{"domain":"d","buckets":["b"],"unnamed":true}]`; no `buckets` = every bucket. */
+  SCOPES: 'SWARM_SEND_RECONCILE_SCOPES',
+  /** Registry key of the source cluster (default: the registry's defaultRoute.from). */
+  FROM: 'SWARM_SEND_RECONCILE_FROM',
+  /** Registry key of the DR cluster (default: the registry's defaultRoute.to). */
+  TO: 'SWARM_SEND_RECONCILE_TO',
+  /** Objects younger than this are `too-new`, never repaired, seconds (default 600). */
+  GRACE_SECONDS: 'SWARM_SEND_RECONCILE_GRACE_SECONDS',
+  /** `enqueue` (confirmed candidates become SEND messages) or `report` (only counted and logged). */
+  REPAIR: 'SWARM_SEND_RECONCILE_REPAIR',
+  /** Rows per listing page (default 1000). */
+  PAGE_SIZE: 'SWARM_SEND_RECONCILE_PAGE_SIZE',
+  /** Time kept back before the Lambda deadline to save the continuation, ms (default 15000). */
+  MARGIN_MS: 'SWARM_SEND_RECONCILE_MARGIN_MS',
+} as const;
+
+/** Defaults of the reconcile function that the construct mirrors. */
+export const RECONCILE_ENV_DEFAULTS = {
+  GRACE_SECONDS: 600,
+  REPAIR: 'enqueue',
+  PAGE_SIZE: 1000,
+  MARGIN_MS: 15_000,
+} as const;

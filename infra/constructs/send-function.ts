@@ -325,78 +325,29 @@ export class SendFunction extends Construct {
     failOnProblems('SendFunction', sendFunctionProblems(props, props.sendQueue.fifo));
     this.registry = validateRegistry(props.registry);
 
-    const bundling: BundlingOptions = { ...DEFAULT_BUNDLING, ...props.bundling };
-    const handlerName = props.handler ?? DEFAULT_HANDLER;
-    this.environment = {
-      // The source map is useless to Node unless it is switched on; the caller may override.
-      ...(bundling.sourceMap && !props.code ? { NODE_OPTIONS: '--enable-source-maps' } : {}),
-      ...props.environment,
-      ...(props.registryParameter
-        ? { [ENV.REGISTRY_PARAMETER]: props.registryParameter.parameterName }
-        : { [ENV.REGISTRY]: JSON.stringify(props.registry) }),
-      [ENV.DLQ_URL]: props.deadLetterQueue.queueUrl,
-      ...(props.outcomesQueue ? { [ENV.OUTCOMES_QUEUE_URL]: props.outcomesQueue.queueUrl } : {}),
-      [ENV.MAX_ATTEMPTS]: String(props.maxAttempts ?? DEFAULT_MAX_ATTEMPTS),
-      [ENV.CONCURRENCY]: String(props.concurrency ?? DEFAULT_CONCURRENCY),
-      [ENV.BACKOFF_BASE_SECONDS]: String((props.backoffBase ?? DEFAULT_BACKOFF_BASE).toSeconds()),
-      [ENV.BACKOFF_CAP_SECONDS]: String((props.backoffCap ?? DEFAULT_BACKOFF_CAP).toSeconds()),
-      [POWERTOOLS_ENV.SERVICE_NAME]: props.serviceName ?? DEFAULT_SERVICE_NAME,
-      [POWERTOOLS_ENV.METRICS_NAMESPACE]: props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE,
-    };
-
-    this.logGroup = new LogGroup(this, 'LogGroup', { retention: props.logRetention ?? DEFAULT_LOG_RETENTION });
-
-    this.role = new Role(this, 'Role', {
-      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-      description: 'swarm-send function: its log group, its queues, the registry and the clusters\' credentials',
-    });
-    // What AWSLambdaVPCAccessExecutionRole grants, minus its account-wide CloudWatch Logs rights
-    // (the log group grant below is exact). Lambda checks these when it attaches the ENIs.
-    this.role.addToPrincipalPolicy(
-      new PolicyStatement({
-        sid: 'LambdaVpcNetworkInterfaces',
-        effect: Effect.ALLOW,
-        actions: [
-          'ec2:CreateNetworkInterface',
-          'ec2:DescribeNetworkInterfaces',
-          'ec2:DescribeSubnets',
-          'ec2:DeleteNetworkInterface',
-          'ec2:AssignPrivateIpAddresses',
-          'ec2:UnassignPrivateIpAddresses',
-        ],
-        resources: ['*'],
-      }),
-    );
-    Validations.of(this.role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'The EC2 network-interface actions Lambda needs to place the function in the VPC (the content of AWSLambdaVPCAccessExecutionRole, without its account-wide log rights) do not support resource-level permissions.',
-    });
-    this.logGroup.grantWrite(this.role);
-
-    this.lambdaFunction = new NodejsFunction(this, 'Function', {
+    const parts = vpcNodejsFunction(this, {
+      ...props,
       description: 'swarm-send: one SCSP SEND per SQS message, replicating an object to the DR cluster',
-      runtime: Runtime.NODEJS_24_X,
-      architecture: Architecture.ARM_64,
+      roleDescription: 'swarm-send function: its log group, its queues, the registry and the clusters\' credentials',
+      defaultEntry: DEFAULT_ENTRY,
       timeout: props.timeout ?? DEFAULT_FUNCTION_TIMEOUT,
       memorySize: props.memorySize ?? DEFAULT_MEMORY_SIZE,
-      vpc: props.vpc,
-      ...(props.vpcSubnets ? { vpcSubnets: props.vpcSubnets } : {}),
-      securityGroups: [props.securityGroup],
-      role: this.role,
-      logGroup: this.logGroup,
-      environment: this.environment,
-      ...(props.code
-        ? { code: props.code, handler: handlerName.includes('.') ? handlerName : `index.${handlerName}` }
-        : {
-            entry: props.entry ?? DEFAULT_ENTRY,
-            handler: handlerName,
-            bundling,
-            depsLockFilePath: DEPS_LOCK_FILE_PATH,
-            projectRoot: PROJECT_ROOT,
-          }),
+      environment: {
+        ...props.environment,
+        ...registryEnvironment(props),
+        [ENV.DLQ_URL]: props.deadLetterQueue.queueUrl,
+        ...(props.outcomesQueue ? { [ENV.OUTCOMES_QUEUE_URL]: props.outcomesQueue.queueUrl } : {}),
+        [ENV.MAX_ATTEMPTS]: String(props.maxAttempts ?? DEFAULT_MAX_ATTEMPTS),
+        [ENV.CONCURRENCY]: String(props.concurrency ?? DEFAULT_CONCURRENCY),
+        [ENV.BACKOFF_BASE_SECONDS]: String((props.backoffBase ?? DEFAULT_BACKOFF_BASE).toSeconds()),
+        [ENV.BACKOFF_CAP_SECONDS]: String((props.backoffCap ?? DEFAULT_BACKOFF_CAP).toSeconds()),
+        ...powertoolsEnvironment(props),
+      },
     });
-    this.lambdaFunction.node.addDependency(this.role);
+    this.lambdaFunction = parts.lambdaFunction;
+    this.role = parts.role;
+    this.logGroup = parts.logGroup;
+    this.environment = parts.environment;
 
     // Consume (includes ChangeMessageVisibility, used for backoff) is granted by the event source.
     this.eventSource = new SqsEventSource(props.sendQueue, {
@@ -440,6 +391,112 @@ export class SendFunction extends Construct {
       }
     }
   }
+}
+
+/** The registry's variable: inline JSON, or the name of the SSM parameter that holds it. */
+export function registryEnvironment(props: Pick<SendFunctionOptions, 'registry' | 'registryParameter'>): Record<string, string> {
+  return props.registryParameter
+    ? { [ENV.REGISTRY_PARAMETER]: props.registryParameter.parameterName }
+    : { [ENV.REGISTRY]: JSON.stringify(props.registry) };
+}
+
+/** Powertools' service name and metrics namespace. */
+export function powertoolsEnvironment(props: Pick<SendFunctionOptions, 'serviceName' | 'metricsNamespace'>): Record<string, string> {
+  return {
+    [POWERTOOLS_ENV.SERVICE_NAME]: props.serviceName ?? DEFAULT_SERVICE_NAME,
+    [POWERTOOLS_ENV.METRICS_NAMESPACE]: props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE,
+  };
+}
+
+/** How `vpcNodejsFunction` builds a function. */
+export interface VpcNodejsFunctionSettings
+  extends Pick<SendFunctionOptions, 'entry' | 'handler' | 'code' | 'bundling' | 'logRetention'>,
+    Pick<PipelineNetworkOptions, 'vpc' | 'vpcSubnets'> {
+  readonly securityGroup: ISecurityGroup;
+  /** The function's description. */
+  readonly description: string;
+  /** The execution role's description. */
+  readonly roleDescription: string;
+  /** The entry bundled when neither `entry` nor `code` is given. */
+  readonly defaultEntry: string;
+  readonly timeout: Duration;
+  readonly memorySize: number;
+  /** The function's environment (`NODE_OPTIONS` for the source map is added unless set here). */
+  readonly environment: Readonly<Record<string, string>>;
+}
+
+/** What `vpcNodejsFunction` built. */
+export interface VpcNodejsFunctionParts {
+  readonly lambdaFunction: NodejsFunction;
+  readonly role: Role;
+  readonly logGroup: LogGroup;
+  readonly environment: Readonly<Record<string, string>>;
+}
+
+/**
+ * A swarm-send function as each of them is built: a `NodejsFunction` (Node.js 24, arm64, bundled
+ * by esbuild with `DEFAULT_BUNDLING`, or prebuilt `code`) in the VPC behind the given security
+ * group, its log group, and an execution role that may attach its network interfaces and write
+ * its logs; the caller grants the rest. Children of `scope`: `LogGroup`, `Role`, `Function`.
+ */
+export function vpcNodejsFunction(scope: Construct, s: VpcNodejsFunctionSettings): VpcNodejsFunctionParts {
+  const bundling: BundlingOptions = { ...DEFAULT_BUNDLING, ...s.bundling };
+  const handlerName = s.handler ?? DEFAULT_HANDLER;
+  const environment = {
+    // The source map is useless to Node unless it is switched on; the caller may override.
+    ...(bundling.sourceMap && !s.code ? { NODE_OPTIONS: '--enable-source-maps' } : {}),
+    ...s.environment,
+  };
+  const logGroup = new LogGroup(scope, 'LogGroup', { retention: s.logRetention ?? DEFAULT_LOG_RETENTION });
+  const role = new Role(scope, 'Role', { assumedBy: new ServicePrincipal('lambda.amazonaws.com'), description: s.roleDescription });
+  // What AWSLambdaVPCAccessExecutionRole grants, minus its account-wide CloudWatch Logs rights
+  // (the log group grant below is exact). Lambda checks these when it attaches the ENIs.
+  role.addToPrincipalPolicy(
+    new PolicyStatement({
+      sid: 'LambdaVpcNetworkInterfaces',
+      effect: Effect.ALLOW,
+      actions: [
+        'ec2:CreateNetworkInterface',
+        'ec2:DescribeNetworkInterfaces',
+        'ec2:DescribeSubnets',
+        'ec2:DeleteNetworkInterface',
+        'ec2:AssignPrivateIpAddresses',
+        'ec2:UnassignPrivateIpAddresses',
+      ],
+      resources: ['*'],
+    }),
+  );
+  Validations.of(role).acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason:
+      'The EC2 network-interface actions Lambda needs to place the function in the VPC (the content of AWSLambdaVPCAccessExecutionRole, without its account-wide log rights) do not support resource-level permissions.',
+  });
+  logGroup.grantWrite(role);
+
+  const lambdaFunction = new NodejsFunction(scope, 'Function', {
+    description: s.description,
+    runtime: Runtime.NODEJS_24_X,
+    architecture: Architecture.ARM_64,
+    timeout: s.timeout,
+    memorySize: s.memorySize,
+    vpc: s.vpc,
+    ...(s.vpcSubnets ? { vpcSubnets: s.vpcSubnets } : {}),
+    securityGroups: [s.securityGroup],
+    role,
+    logGroup,
+    environment,
+    ...(s.code
+      ? { code: s.code, handler: handlerName.includes('.') ? handlerName : `index.${handlerName}` }
+      : {
+          entry: s.entry ?? s.defaultEntry,
+          handler: handlerName,
+          bundling,
+          depsLockFilePath: DEPS_LOCK_FILE_PATH,
+          projectRoot: PROJECT_ROOT,
+        }),
+  });
+  lambdaFunction.node.addDependency(role);
+  return { lambdaFunction, role, logGroup, environment };
 }
 
 function importSecret(scope: Construct, id: string, ref: string): ISecret {

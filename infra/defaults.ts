@@ -18,6 +18,9 @@ export const REPO_ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 /** The SEND handler's entry file. */
 export const DEFAULT_ENTRY = join(REPO_ROOT, 'functions', 'handlers', 'send.ts');
 
+/** The reconcile handler's entry file. */
+export const DEFAULT_RECONCILE_ENTRY = join(REPO_ROOT, 'functions', 'handlers', 'reconcile.ts');
+
 /** The handler's exported name. */
 export const DEFAULT_HANDLER = 'handler';
 

@@ -54,7 +54,7 @@ export class HandlerMetrics {
 
   // No `unit`: on an alarm it filters datapoints by unit, and a unit mismatch with the handler's
   // EMF output would silently leave the alarm without data.
-  private metric(metricName: string, statistic: string, label: string): Metric {
+  protected metric(metricName: string, statistic: string, label: string): Metric {
     return new Metric({
       namespace: this.namespace,
       metricName,

@@ -1,4 +1,5 @@
 import { Annotations, type Duration } from 'aws-cdk-lib';
+import { Row } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ISecurityGroup } from 'aws-cdk-lib/aws-ec2';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
@@ -14,6 +15,7 @@ import {
 import { PipelineDashboard, type PipelineDashboardOptions } from './constructs/pipeline-dashboard.js';
 import { PipelineNetwork, type PipelineNetworkOptions } from './constructs/pipeline-network.js';
 import { SendFunction, sendFunctionProblems, type SendFunctionOptions } from './constructs/send-function.js';
+import { ReconcileSchedule, reconcileProblems, type ReconcileOptions } from './constructs/reconcile-schedule.js';
 import { SendQueues, resolveQueueSettings, sendQueuesProblems, type SendQueuesOptions } from './constructs/send-queues.js';
 import { DEFAULT_ALARM_PERIOD, DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_CAP, DEFAULT_RECOVERY_POINT_OBJECTIVE } from './defaults.js';
 import { failOnProblems } from './errors.js';
@@ -41,6 +43,17 @@ export interface SwarmSendPipelineProps
    * @default true
    */
   readonly dashboard?: boolean;
+
+  /**
+   * A scheduled reconcile (`ReconcileSchedule`): compares the source and DR listings of the given
+   * scopes on a schedule, enqueues repairs, and alarms when divergence persists across two runs.
+   * @default - no scheduled reconcile
+   */
+  readonly reconcile?: ReconcileOptions;
+}
+
+function pick<T extends object, K extends keyof T>(o: T, ...keys: K[]): Pick<T, K> {
+  return Object.fromEntries(keys.filter((k) => o[k] !== undefined).map((k) => [k, o[k]])) as Pick<T, K>;
 }
 
 /** Worst-case total backoff of a message that uses every attempt (full jitter never exceeds it). */
@@ -64,6 +77,7 @@ export function swarmSendPipelineProblems(props: SwarmSendPipelineProps): string
   if (props.outcomesQueue && props.createOutcomesQueue) problems.push('give outcomesQueue or createOutcomesQueue, not both');
   if (props.dashboardName !== undefined && props.dashboard === false) problems.push('dashboardName is set but dashboard is false');
   if (registryProblems(props.registry).length === 0) problems.push(...egressProblems(validateRegistry(props.registry)));
+  if (props.reconcile) problems.push(...reconcileProblems({ ...props.reconcile, registry: props.registry }));
   return [...new Set(problems)];
 }
 
@@ -94,6 +108,8 @@ export class SwarmSendPipeline extends Construct {
   public readonly dashboard?: PipelineDashboard;
   /** The handler's metrics (for your own alarms and widgets). */
   public readonly metrics: HandlerMetrics;
+  /** The scheduled reconcile, when `reconcile` is given. */
+  public readonly reconcile?: ReconcileSchedule;
 
   /** Shortcut: the queue producers send SEND requests to. */
   public readonly sendQueue: IQueue;
@@ -167,6 +183,19 @@ export class SwarmSendPipeline extends Construct {
 
     if (props.dashboard ?? true) {
       this.dashboard = new PipelineDashboard(this, 'Dashboard', { ...props, ...monitored });
+    }
+
+    if (props.reconcile) {
+      this.reconcile = new ReconcileSchedule(this, 'Reconcile', {
+        ...props.reconcile,
+        ...pick(props, 'registry', 'registryParameter', 'bundling', 'logRetention', 'serviceName', 'metricsNamespace', 'environment'),
+        ...pick(props, 'vpc', 'vpcSubnets', 'encryptionKey'),
+        securityGroup: this.securityGroup,
+        sendQueue: this.sendQueue,
+        credentialsSecrets: this.sendFunction.secrets,
+        alarmTopic: this.alarmTopic,
+      });
+      this.dashboard?.dashboard.addWidgets(...this.reconcile.widgets().map((row) => new Row(...row)));
     }
 
     const settings = resolveQueueSettings({ ...props, functionTimeout: props.timeout });

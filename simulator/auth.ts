@@ -19,6 +19,8 @@ export interface AuthPolicy {
   /** What the challenge offers; `basic` offers and accepts Basic only. */
   readonly challenge: 'digest+basic' | 'basic';
   readonly acceptBasic: boolean;
+  /** The realm challenged and checked. @default ADMIN_REALM */
+  readonly realm?: string;
 }
 
 /** The verdict on a request's credentials. */
@@ -55,7 +57,8 @@ function checkDigest(req: SimRequest, f: DigestFields, policy: AuthPolicy): Auth
   if (username === undefined || nonce === undefined || uri === undefined || response === undefined) {
     return { ok: false, reason: 'rejected', text: 'Incomplete Digest credentials' };
   }
-  if (f.realm !== ADMIN_REALM) return { ok: false, reason: 'rejected', text: `Realm must be "${ADMIN_REALM}"` };
+  const realm = policy.realm ?? ADMIN_REALM;
+  if (f.realm !== realm) return { ok: false, reason: 'rejected', text: `Realm must be "${realm}"` };
   if (f.algorithm !== undefined && f.algorithm.toUpperCase() !== 'MD5') {
     return { ok: false, reason: 'rejected', text: 'Only algorithm=MD5 is supported' };
   }
@@ -65,7 +68,7 @@ function checkDigest(req: SimRequest, f: DigestFields, policy: AuthPolicy): Auth
   }
   const password = policy.admins[username];
   const expected = (pw: string): string =>
-    digestResponse({ user: username, realm: ADMIN_REALM, password: pw, method: req.method, uri, nonce, nc: f.nc, cnonce: f.cnonce, qop: f.qop });
+    digestResponse({ user: username, realm, password: pw, method: req.method, uri, nonce, nc: f.nc, cnonce: f.cnonce, qop: f.qop });
   if (password === undefined || expected(password) !== response.toLowerCase()) {
     return { ok: false, reason: 'rejected', text: 'Invalid user or password' };
   }
@@ -96,16 +99,17 @@ export function sendChallenge(
   options: { stale?: boolean; rejectedText?: string } = {},
 ): void {
   const body = htmlPage(401);
+  const realm = policy.realm ?? ADMIN_REALM;
   const headers: Header[] = [];
   if (policy.challenge !== 'basic') {
     headers.push([
       'WWW-Authenticate',
-      `Digest realm="${ADMIN_REALM}", nonce="${policy.nonces.issue()}", opaque="${policy.nonces.opaque}", ` +
+      `Digest realm="${realm}", nonce="${policy.nonces.issue()}", opaque="${policy.nonces.opaque}", ` +
         `stale=${options.stale ? 'true' : 'false'}, qop="auth", algorithm=MD5`,
     ]);
   }
   headers.push(
-    ['WWW-Authenticate', `Basic realm="${ADMIN_REALM}"`],
+    ['WWW-Authenticate', `Basic realm="${realm}"`],
     ['Content-Length', String(Buffer.byteLength(body))],
     ['Content-Type', 'text/html'],
     ['Date', httpNow()],

@@ -1,0 +1,165 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import middy from '@middy/core';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { createCredentialsProvider, type CredentialsProvider } from '../adapters/credentials.js';
+import { emitReconcileMetrics } from '../adapters/reconcile-telemetry.js';
+import { ClusterTransport } from '../core/cluster-transport.js';
+import { ListingClient } from '../core/listing-client.js';
+import { loadReconcileConfig, type ReconcileConfig } from '../reconcile-config.js';
+import {
+  ContinuationError,
+  parseContinuation,
+  scopeName,
+  sqsContinuationQueue,
+  startContinuations,
+  workSlice,
+  type SliceDeps,
+} from '../reconcile/continuations.js';
+import { enqueueRepairPort, replicationFeedsOf, transportHeadPort, type ReconcileRoute } from '../reconcile/ports.js';
+
+/** What EventBridge Scheduler sends (the construct's target input). */
+export interface ReconcileStartEvent {
+  readonly reconcile: 'start';
+  /** The schedule's scheduled time; it names the run. */
+  readonly scheduledTime?: string;
+}
+
+/** What the handler is built from (tests give fauxqs and the simulator; Lambda, the environment). */
+export interface ReconcileDeps {
+  readonly config: ReconcileConfig;
+  readonly sqs: SQSClient;
+  readonly transport: ClusterTransport;
+  readonly credentials: CredentialsProvider;
+  readonly metrics: Metrics;
+  readonly clock?: () => number;
+}
+
+/** Whether the event is the schedule's start. */
+function isStart(event: unknown): event is ReconcileStartEvent {
+  return (event as ReconcileStartEvent | null)?.reconcile === 'start';
+}
+
+/** The listing, HEAD and repair ports of the configured route. */
+async function sliceDeps(d: ReconcileDeps): Promise<Omit<SliceDeps, 'queue'>> {
+  const { registry, from, to } = d.config;
+  const source = registry.clusters[from]!;
+  const dr = registry.clusters[to]!;
+  const route: ReconcileRoute = {
+    source,
+    dr,
+    from,
+    to,
+    sourceCredentials: await d.credentials.get(source.credentials),
+    drCredentials: await d.credentials.get(dr.credentials),
+    replicationFeeds: replicationFeedsOf([...registry.routes, registry.defaultRoute].find((r) => r?.from === from && r.to === to) ?? null),
+  };
+  const listing = { pageSize: d.config.pageSize };
+  const sendQueueUrl = d.config.sendQueueUrl;
+  return {
+    source: new ListingClient(d.transport, source, route.sourceCredentials, listing),
+    dr: new ListingClient(d.transport, dr, route.drCredentials, listing),
+    heads: transportHeadPort(d.transport, route),
+    repair: (run) => (d.config.repair === 'enqueue' && sendQueueUrl ? enqueueRepairPort(d.sqs, sendQueueUrl, route, `reconcile:${run}`) : null),
+    graceMs: d.config.graceMs,
+    ...(d.clock && { clock: d.clock }),
+  };
+}
+
+/**
+ * The reconcile function. A scheduler start fans the run out as one continuation per scope on
+ * the reconcile queue; an SQS delivery (one continuation) is worked until the time budget minus
+ * the margin, its repairs enqueued on the SEND queue, its counts written as EMF metrics, and the
+ * next continuation enqueued before the message is acknowledged.
+ */
+export function createReconcileHandler(logger: Logger, deps: () => Promise<ReconcileDeps>) {
+  let ready: Promise<ReconcileDeps> | null = null;
+  const base = async (event: ReconcileStartEvent | SQSEvent, context: Context): Promise<SQSBatchResponse | { started: number; run: string }> => {
+    // Built on the first invocation; a broken configuration fails the invocation and is tried
+    // again on the next one.
+    ready ??= deps().catch((err: unknown) => {
+      ready = null;
+      throw err;
+    });
+    const d = await ready;
+    const clock = d.clock ?? Date.now;
+    const queue = sqsContinuationQueue(d.sqs, d.config.reconcileQueueUrl);
+
+    if (isStart(event)) {
+      const startedAt = clock();
+      const run = event.scheduledTime && !Number.isNaN(Date.parse(event.scheduledTime)) ? event.scheduledTime : new Date(startedAt).toISOString();
+      const first = startContinuations(d.config.scopes, run, startedAt);
+      await queue.enqueue(first);
+      logger.info('reconcile run started', { run, scopes: first.map((c) => scopeName(c.scope)) });
+      return { started: first.length, run };
+    }
+
+    // Per invocation: the credentials provider caches, and honours rotation.
+    const ports = await sliceDeps(d);
+    const failures: SQSBatchResponse['batchItemFailures'] = [];
+    for (const record of event.Records ?? []) {
+      let c;
+      try {
+        c = parseContinuation(record.body);
+      } catch (err) {
+        if (!(err instanceof ContinuationError)) throw err;
+        // Not ours and never will be: retrying cannot help; the DLQ keeps it for a look.
+        logger.error('reconcile: not a continuation', { messageId: record.messageId, problem: err.message });
+        failures.push({ itemIdentifier: record.messageId });
+        continue;
+      }
+      const budget = context.getRemainingTimeInMillis() - d.config.marginMs;
+      const stopAt = clock() + budget;
+      // The hard stop leaves half the margin to hand over the continuation.
+      const signal = AbortSignal.timeout(Math.max(1, budget + d.config.marginMs / 2));
+      const result = await workSlice(c, { ...ports, queue }, stopAt, signal);
+      const where = { run: c.run, scope: scopeName(c.scope), slice: c.slice, marker: c.marker };
+      if (result.kind === 'fanned-out') {
+        logger.info('reconcile: buckets fanned out', { ...where, buckets: result.buckets });
+        continue;
+      }
+      if (result.summary) emitReconcileMetrics(d.metrics, result.summary, c.startedAt, clock());
+      if (result.kind === 'failed') {
+        logger.error('reconcile: scope slice failed; it will be delivered again', { ...where, error: result.error });
+        failures.push({ itemIdentifier: record.messageId });
+        continue;
+      }
+      const s = result.summary;
+      logger[s.stopped === 'error' ? 'error' : 'info'](s.complete ? 'reconcile: scope done' : 'reconcile: scope continues', {
+        ...where,
+        compared: s.compared,
+        counts: s.counts,
+        bytesMissing: s.bytesMissing,
+        repairs: s.repairs,
+        stopped: s.stopped,
+        ...(s.error && { error: s.error }),
+        next: result.next?.marker ?? null,
+      });
+    }
+    return { batchItemFailures: failures };
+  };
+  return middy(base).use(injectLambdaContext(logger));
+}
+
+/** Builds the production dependencies from the environment, once per container. */
+export async function reconcileDepsFromEnvironment(env: Record<string, string | undefined>): Promise<ReconcileDeps> {
+  const requestHandler = { connectionTimeout: 1000, requestTimeout: 5000 };
+  const ssm = new SSMClient({ requestHandler });
+  const config = await loadReconcileConfig(env, {
+    getParameter: async (name) => (await ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }))).Parameter?.Value ?? '',
+  });
+  return {
+    config,
+    sqs: new SQSClient({ requestHandler }),
+    transport: new ClusterTransport({ connectionsPerNode: config.concurrencyPerNode }),
+    credentials: createCredentialsProvider({ secretsManager: new SecretsManagerClient({ requestHandler }), env }),
+    metrics: new Metrics({ namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? 'SwarmSend' }),
+  };
+}
+
+const logger = new Logger();
+export const handler = createReconcileHandler(logger, () => reconcileDepsFromEnvironment(process.env));

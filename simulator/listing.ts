@@ -4,7 +4,7 @@ import { sendError } from './error-response.js';
 import { httpNow } from './http-date.js';
 import type { Header } from './http-response.js';
 import { byteOrder, type IndexScope } from './listing-index.js';
-import { resetConnection } from './send-stream.js';
+import { pause, resetConnection } from './send-stream.js';
 import type { FaultKind, StoredObject } from './types.js';
 
 /** Largest `size` a listing accepts; larger asks get 400 (Swarm's maximum is undocumented). */
@@ -193,6 +193,13 @@ async function answer(ctx: RequestContext, json: string, fault: FaultKind | unde
     ['Date', httpNow()],
     ['Server', ctx.sim.options.server],
   ];
+  if (fault?.type === 'stall') {
+    ctx.res.writeHead(200, headers);
+    await ctx.res.flushed();
+    await pause(fault.ms, ctx.conn.signal);
+    ctx.res.write(bytes);
+    return;
+  }
   if (fault?.type !== 'reset-mid-body' && fault?.type !== 'truncate') {
     ctx.res.send(200, headers, bytes);
     return;

@@ -116,13 +116,18 @@ export interface Verdict {
   readonly reasons: string[];
 }
 
+/** 404, or 412 (the object's domain or bucket does not exist on that cluster): no such object there. */
+function absent(h: HeadEvidence): boolean {
+  return h.status === 404 || h.status === 412;
+}
+
 function failed(h: HeadEvidence): boolean {
-  return h.error !== null || (h.status !== 200 && h.status !== 404);
+  return h.error !== null || (h.status !== 200 && !absent(h));
 }
 
 /**
- * The verdict from HEADs on both clusters (the listings may lag): 404 on the source means it was
- * deleted meanwhile; 404 on DR with 200 on the source means missing; 200 on both compares
+ * The verdict from HEADs on both clusters (the listings may lag): 404 (or 412, no such domain or
+ * bucket) on the source means it was deleted meanwhile; 404 on DR with 200 on the source means missing; 200 on both compares
  * length, ETag and version time. A HEAD that errs gives `unconfirmed`.
  */
 export function confirm(src: HeadEvidence, dr: HeadEvidence, now: number, graceMs: number): Verdict {
@@ -130,9 +135,9 @@ export function confirm(src: HeadEvidence, dr: HeadEvidence, now: number, graceM
     const why = [failed(src) ? `source HEAD ${src.status ?? '-'} ${src.error ?? ''}`.trim() : null, failed(dr) ? `DR HEAD ${dr.status ?? '-'} ${dr.error ?? ''}`.trim() : null];
     return { category: 'unconfirmed', reasons: why.filter((w): w is string => w !== null) };
   }
-  if (src.status === 404) return dr.status === 404 ? { category: 'gone-from-source', reasons: ['HEAD 404 on both clusters'] } : { category: 'extra-on-dr', reasons: ['source HEAD 404, DR HEAD 200'] };
+  if (absent(src)) return absent(dr) ? { category: 'gone-from-source', reasons: [`HEAD ${src.status} on the source, ${dr.status} on DR`] } : { category: 'extra-on-dr', reasons: [`source HEAD ${src.status}, DR HEAD 200`] };
   if (isTooNew(src.lastModified, now, graceMs)) return { category: 'too-new', reasons: ['source version inside the grace period'] };
-  if (dr.status === 404) return { category: 'missing-on-dr', reasons: ['source HEAD 200, DR HEAD 404'] };
+  if (absent(dr)) return { category: 'missing-on-dr', reasons: [`source HEAD 200, DR HEAD ${dr.status}`] };
   const differences = rowDifferences(src, dr);
   return differences.length ? { category: 'different', reasons: differences } : { category: 'in-sync', reasons: [] };
 }

@@ -234,6 +234,7 @@ export async function reconcileScope(o: ReconcileScopeOptions): Promise<ScopeSum
   const src = rowsOf(o.source.pages(o.scope, marker, o.signal), 'source', state);
   const dr = rowsOf(o.dr.pages(o.scope, marker, o.signal), 'dr', state);
   let pagesSeen = 0;
+  let batchPages = 0;
   try {
     for await (const row of mergeJoin(src, dr)) {
       compared++;
@@ -244,15 +245,14 @@ export async function reconcileScope(o: ReconcileScopeOptions): Promise<ScopeSum
         counts['too-new']++;
         const alias = row.source?.alias ?? row.dr?.alias ?? null;
         emit({ key: row.key, object: objectOf(o.scope, row.key, alias), category: 'too-new', listed: 'too-new', reasons: ['source version inside the grace period'], sourceRow: row.source, drRow: row.dr, sourceHead: null, drHead: null, repair: null });
-      } else batch.push({ row, listed: n.listed });
-      if (batch.length >= batchSize) {
-        await flush();
-        marker = lastKey;
-        o.onProgress?.(progress());
-      } else if (batch.length === 0) {
-        marker = lastKey;
+      } else {
+        if (batch.length === 0) batchPages = state.pages.source + state.pages.dr;
+        batch.push({ row, listed: n.listed });
       }
       const pages = state.pages.source + state.pages.dr;
+      // Candidates wait for at most a batch or a page: the marker (and a checkpoint) follows closely.
+      if (batch.length >= batchSize || (batch.length > 0 && pages !== batchPages)) await flush();
+      if (batch.length === 0) marker = lastKey;
       if (pages !== pagesSeen) {
         pagesSeen = pages;
         o.onProgress?.(progress());

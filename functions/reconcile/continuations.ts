@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { chunks } from '../adapters/sqs-batches.js';
-import { compareKeys, ListingError } from '../core/listing.js';
+import { ListingError } from '../core/listing.js';
 import type { ReconcileScopeConfig } from '../reconcile-config.js';
-import { listBuckets, reconcileScope, type HeadPort, type ListingPort, type ObjectScope, type RepairPort, type ScopeSummary } from './engine.js';
+import { expandScopes, scopeKey } from './run.js';
+import { reconcileScope, type HeadPort, type ListingPort, type ObjectScope, type RepairPort, type ScopeSummary } from './engine.js';
 
 /**
  * The scheduled reconcile's work items. A run is started by fanning out one continuation per
@@ -67,7 +68,7 @@ export function parseContinuation(body: string): Continuation {
 
 /** A stable name of a scope (`named:d/b`, `unnamed:d`, `buckets:d`), for logs and FIFO message groups. */
 export function scopeName(s: ContinuationScope): string {
-  return s.kind === 'named' ? `named:${s.domain}/${s.bucket}` : `${s.kind}:${s.domain}`;
+  return s.kind === 'buckets' ? `buckets:${s.domain}` : scopeKey(s);
 }
 
 const digest = (...parts: (string | number | null)[]): string => createHash('sha256').update(JSON.stringify(parts)).digest('hex');
@@ -156,13 +157,9 @@ export async function workSlice(c: Continuation, deps: SliceDeps, stopAt: number
   if (c.scope.kind === 'buckets') {
     const domain = c.scope.domain;
     try {
-      const onDr = await listBuckets(deps.dr, domain, signal).catch((err: unknown) => {
-        if (err instanceof ListingError && err.code === 'not-found') return [];
-        throw err;
-      });
-      const buckets = [...new Set([...(await listBuckets(deps.source, domain, signal)), ...onDr])].sort(compareKeys);
-      await deps.queue.enqueue(buckets.map((bucket) => ({ ...c, scope: { kind: 'named', domain, bucket }, marker: null, slice: 1 })));
-      return { kind: 'fanned-out', buckets: buckets.length };
+      const scopes = await expandScopes({ domains: [domain], buckets: [], unnamed: false, untenanted: false }, deps.source, deps.dr, signal);
+      await deps.queue.enqueue(scopes.map((scope) => ({ ...c, scope, marker: null, slice: 1 })));
+      return { kind: 'fanned-out', buckets: scopes.length };
     } catch (err) {
       if (err instanceof ListingError) return { kind: 'failed', summary: null, error: `${err.code}: ${err.message}` };
       throw err;

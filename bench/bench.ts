@@ -21,23 +21,12 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_MEMORY_SIZE } from '../infra/defaults.js';
 import type { BatchSizesJob, FetchJob, Job, JobResult, Measurement, PipelineJob, RawJob, RssSample } from './clients.js';
 import { bundleEntry, measureHandlerBundle, type BundleFigures } from './bundle.js';
-import { ADMIN, BUILD_DIR, forkNode, objectUuid, RESULTS_DIR, snapshotDelta, startSimulatorProcess, type SimProcess } from './harness.js';
+import { ADMIN, BUILD_DIR, forkNode, lambdaHeapFlags, objectUuid, RESULTS_DIR, snapshotDelta, startSimulatorProcess, type SimProcess } from './harness.js';
 import { readProfile, summarize } from './profile-top.js';
 import { describeMachine, fixed, int, mark, markdownTable, mib, textTable, writeResult, type Machine, type Table } from './report.js';
 
 /** Concurrency of every concurrent client: the handler's default (SWARM_SEND_CONCURRENCY 16). */
 const CONCURRENCY = 16;
-
-/**
- * The V8 heap flags the Lambda Node.js runtime's bootstrap derives from the function's memory
- * (new space = memory / 10, semi-space = half of it, old space = the rest), plus --expose-gc,
- * which it also sets. Every Node client process runs with these for infra's default memory,
- * so RSS behaves as in the deployed function rather than with this host's 24 GB defaults.
- */
-function lambdaHeapFlags(memoryMb: number): string[] {
-  const newSpace = Math.floor(memoryMb / 10);
-  return ['--expose-gc', `--max-semi-space-size=${Math.floor(newSpace / 2)}`, `--max-old-space-size=${memoryMb - newSpace}`];
-}
 
 const RUNNER_FLAGS = lambdaHeapFlags(DEFAULT_MEMORY_SIZE);
 

@@ -221,6 +221,17 @@ export interface SimReady extends ClusterAddresses {
   readonly control: string;
 }
 
+/**
+ * The V8 heap flags the Lambda Node.js runtime's bootstrap derives from the function's memory
+ * (new space = memory / 10, semi-space = half of it, old space = the rest), plus --expose-gc,
+ * which it also sets. Every Node client process runs with these for infra's default memory,
+ * so RSS behaves as in the deployed function rather than with this host's 24 GB defaults.
+ */
+export function lambdaHeapFlags(memoryMb: number): string[] {
+  const newSpace = Math.floor(memoryMb / 10);
+  return ['--expose-gc', `--max-semi-space-size=${Math.floor(newSpace / 2)}`, `--max-old-space-size=${memoryMb - newSpace}`];
+}
+
 /** Posts JSON to the control endpoint (plain node:http, so no undici pool is shared). */
 function controlCall<T>(base: string, path: string, body?: unknown): Promise<T> {
   return new Promise((resolve, reject) => {

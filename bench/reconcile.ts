@@ -1,0 +1,206 @@
+/**
+ * `npm run bench:reconcile`: the reconcile engine over zero-latency listings of one bucket that
+ * holds the same objects on both clusters, at 100,000 and 1,000,000 objects (objects compared
+ * per second, peak RSS and RSS along the walk, pages, requests and HEADs per 1,000 objects),
+ * then 100,000 objects of which 10,000 are missing on DR, repaired by enqueueing SEND messages
+ * (fauxqs) and by SENDing them (simulator). Writes bench/results/reconcile.json and .md.
+ *
+ * Processes: the simulator runs in a fresh process per size (bench/reconcile-sim.ts); every walk
+ * runs in a fresh process of its own (bench/reconcile-runner.ts) with the heap flags Lambda
+ * sets for the reconcile function's memory, so its peak RSS is the walk's alone; fauxqs runs
+ * here. Flags: --quick (10,000 and 100,000 objects, 1,000 missing).
+ */
+import { once } from 'node:events';
+import { loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import { startFauxqs } from 'fauxqs';
+import { queueCounts } from '../functions/adapters/sqs-batches.js';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { RECONCILE_DEFAULTS } from '../infra/constructs/reconcile-schedule.js';
+import { bundleEntry } from './bundle.js';
+import { forkNode, lambdaHeapFlags, REGION } from './harness.js';
+import { describeMachine, fixed, int, markdownTable, mib, textTable, writeResult, type Table } from './report.js';
+import type { ReconcileJob, ReconcileJobResult } from './reconcile-runner.js';
+import type { SeedRequest } from './reconcile-objects.js';
+
+const { values: flags } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
+const SIZES = flags.quick ? [10_000, 100_000] : [100_000, 1_000_000];
+const REPAIR_OBJECTS = flags.quick ? 10_000 : 100_000;
+const MISSING_EVERY = 10;
+const PAGE_SIZE = 1000;
+const TARGET_RATE = 100_000;
+const TARGET_RSS = 200 * 1024 * 1024;
+
+interface Sim {
+  readonly source: string[];
+  readonly dr: string[];
+  seed(count: number, missingEvery: number): Promise<{ seedMs: number; rssBytes: number; missing: number }>;
+  close(): Promise<void>;
+}
+
+async function startSim(bundle: string): Promise<Sim> {
+  const child = forkNode(bundle, ['--max-old-space-size=8192'], { stdout: 'inherit' });
+  const [ready] = (await once(child, 'message')) as [{ source: string[]; dr: string[] }];
+  return {
+    ...ready,
+    async seed(count, missingEvery) {
+      child.send({ type: 'seed', count, missingEvery } satisfies SeedRequest);
+      const [m] = (await once(child, 'message')) as [{ seedMs: number; rssBytes: number; missing: number }];
+      return m;
+    },
+    async close() {
+      if (child.exitCode !== null) return;
+      const exited = once(child, 'exit');
+      child.send({ type: 'stop' });
+      await exited;
+    },
+  };
+}
+
+async function walk(runner: string, job: ReconcileJob): Promise<ReconcileJobResult> {
+  const child = forkNode(runner, lambdaHeapFlags(RECONCILE_DEFAULTS.memorySize));
+  child.send(job);
+  const [m] = (await once(child, 'message')) as [{ type: 'result'; result: ReconcileJobResult } | { type: 'error'; message: string }];
+  if (m.type === 'error') throw new Error(m.message);
+  return m.result;
+}
+
+interface Row {
+  readonly run: string;
+  readonly objects: number;
+  readonly missing: number;
+  readonly result: ReconcileJobResult;
+  readonly enqueued?: number;
+}
+
+const perK = (n: number, objects: number) => fixed((1000 * n) / objects, 2);
+const rate = (r: ReconcileJobResult) => (r.compared / r.wallMs) * 1000;
+
+async function main(): Promise<void> {
+  const machine = describeMachine();
+  const loadBefore = loadavg();
+  const simBundle = await bundleEntry('bench/reconcile-sim.ts', 'reconcile-sim');
+  const runner = await bundleEntry('bench/reconcile-runner.ts', 'reconcile-runner');
+  const rows: Row[] = [];
+
+  for (const objects of SIZES) {
+    const sim = await startSim(simBundle);
+    try {
+      const seeded = await sim.seed(objects, 0);
+      console.error(`seeded ${int(objects)} objects on each side in ${int(seeded.seedMs)} ms (simulator RSS ${mib(seeded.rssBytes)})`);
+      const result = await walk(runner, { source: sim.source, dr: sim.dr, pageSize: PAGE_SIZE, repair: 'none', objects });
+      rows.push({ run: 'in sync, dry run', objects, missing: 0, result });
+      console.error(`  ${int(result.compared)} compared in ${int(result.wallMs)} ms: ${int(rate(result))}/s, peak RSS ${mib(result.peakRssBytes)}`);
+    } finally {
+      await sim.close();
+    }
+  }
+
+  const fauxqs = await startFauxqs({ port: 0, logger: false });
+  const sqs = new SQSClient({ endpoint: fauxqs.address, region: REGION, credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } });
+  try {
+    for (const repair of ['enqueue', 'send'] as const) {
+      const sim = await startSim(simBundle);
+      try {
+        const seeded = await sim.seed(REPAIR_OBJECTS, MISSING_EVERY);
+        const queue = fauxqs.createQueue(`sends-${repair}`);
+        const result = await walk(runner, { source: sim.source, dr: sim.dr, pageSize: PAGE_SIZE, repair, objects: REPAIR_OBJECTS, sqsEndpoint: fauxqs.address, queueUrl: queue.queueUrl });
+        const enqueued = repair === 'enqueue' ? (await queueCounts(sqs, queue.queueUrl)).visible : undefined;
+        rows.push({ run: repair === 'enqueue' ? 'missing, repaired by enqueue' : 'missing, repaired by SEND', objects: REPAIR_OBJECTS, missing: seeded.missing, result, ...(enqueued !== undefined && { enqueued }) });
+        console.error(`  ${repair}: ${int(seeded.missing)} missing, ${int(result.wallMs)} ms, repairs ${JSON.stringify(result.repairs)}`);
+      } finally {
+        await sim.close();
+      }
+    }
+  } finally {
+    sqs.destroy();
+    await fauxqs.stop();
+  }
+
+  const loadAfter = loadavg();
+  const inSync = rows.filter((r) => r.missing === 0);
+  const baseline = inSync.find((r) => r.objects === REPAIR_OBJECTS);
+  const table: Table = {
+    headers: ['run', 'objects', 'missing on DR', 'compared/s', 'per client CPU-s', 'wall', 'peak RSS', 'pages /1k', 'requests /1k', 'HEADs', 'repaired'],
+    rows: rows.map((r) => [
+      r.run,
+      int(r.objects),
+      int(r.result.counts['missing-on-dr'] ?? 0),
+      int(rate(r.result)),
+      int(r.result.compared / (r.result.cpuUs / 1e6)),
+      `${fixed(r.result.wallMs / 1000, 2)} s`,
+      mib(r.result.peakRssBytes),
+      perK(r.result.pages.source + r.result.pages.dr, r.objects),
+      perK(r.result.requests, r.objects),
+      int(r.result.heads),
+      int((r.result.repairs.enqueued ?? 0) + (r.result.repairs.sent ?? 0)),
+    ]),
+  };
+  const rssTable: Table = {
+    headers: ['objects', ...Array.from({ length: 10 }, (_v, i) => `${(i + 1) * 10}%`)],
+    rows: inSync.map((r) => [`${int(r.objects)} RSS`, ...r.result.rssSamples.map((s) => mib(s.rssBytes))]),
+  };
+  const heapTable: Table = {
+    headers: rssTable.headers,
+    rows: inSync.map((r) => [`${int(r.objects)} live heap`, ...r.result.rssSamples.map((s) => mib(s.liveHeapBytes))]),
+  };
+  const largest = inSync.at(-1)!;
+  const smallest = inSync[0]!;
+  const checks = [
+    `objects compared per second at ${int(largest.objects)}: ${int(rate(largest.result))} (target >= ${int(TARGET_RATE)}): ${rate(largest.result) >= TARGET_RATE ? 'met' : 'NOT met'}`,
+    `peak RSS: ${inSync.map((r) => `${mib(r.result.peakRssBytes)} at ${int(r.objects)}`).join(', ')} (target < ${mib(TARGET_RSS)}, not growing with the count): ${inSync.every((r) => r.result.peakRssBytes < TARGET_RSS) ? 'under the target' : 'NOT under the target'}; growth ${mib(largest.result.peakRssBytes - smallest.result.peakRssBytes)} for ${int(largest.objects / smallest.objects)}x the objects`,
+    `HEADs for in-sync objects: ${inSync.map((r) => int(r.result.heads)).join(', ')} (target 0)`,
+    ...rows
+      .filter((r) => r.missing > 0)
+      .map(
+        (r) =>
+          `${r.run}: ${int(r.missing)} missing confirmed (${int(r.result.heads)} HEADs, 2 per candidate) and repaired in a ${fixed(r.result.wallMs / 1000, 2)} s walk of ${int(r.objects)} objects${baseline ? ` (the in-sync walk of as many objects took ${fixed(baseline.result.wallMs / 1000, 2)} s: about ${fixed((r.result.wallMs - baseline.result.wallMs) / 1000, 2)} s for confirming and repairing)` : ''}${r.enqueued !== undefined ? `; ${int(r.enqueued)} SEND messages on the queue` : ''}`,
+      ),
+  ];
+  const loaded = `load average ${loadBefore.map((l) => fixed(l, 1)).join(' / ')} before, ${loadAfter.map((l) => fixed(l, 1)).join(' / ')} after (1 / 5 / 15 min)`;
+  const md = [
+    '# swarm-send reconcile benchmark',
+    '',
+    `Machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.platform}, Node ${machine.node}, ${machine.date}. Produced by \`npm run bench:reconcile\`${flags.quick ? ' --quick' : ''}.`,
+    '',
+    `**The machine was shared** with other work during this run (${loaded}); on ${machine.cores} cores, figures are lower than on an idle machine.`,
+    '',
+    '## Setup',
+    '',
+    '- **simulator**: the project simulator, zero latency, source `baker` and DR `dr` (one node each), in a fresh process per run; one bucket of named objects (bodies from a shared pool of 1-16 KiB, so the store holds millions cheaply), seeded directly into the store and indexed before the walk',
+    `- **walk**: \`reconcileScope\` with two \`ListingClient\`s (page size ${PAGE_SIZE}) and the HEAD port over one \`ClusterTransport\`, in a fresh process with the heap flags Lambda sets for ${RECONCILE_DEFAULTS.memorySize} MB; candidates confirmed 256 at a time, 32 HEADs in flight`,
+    `- **repair runs**: ${int(REPAIR_OBJECTS)} objects, every ${MISSING_EVERY}th missing on DR; \`enqueue\` puts SEND messages on a fauxqs queue (in the parent process) with the producer; \`send\` SENDs them on the simulator (16 at once)`,
+    '- **compared/s** is objects compared per wall-clock second; **per client CPU-s** divides by the walk process\'s own CPU time (user + system), the rate a client with a core to itself could reach while the simulator keeps up',
+    '- **requests** count every HTTP request of the listings and HEADs, auth challenges included (SENDs are not in it)',
+    '',
+    '## Results',
+    '',
+    markdownTable(table),
+    '',
+    '## Memory along the walk (every tenth of the objects)',
+    '',
+    'RSS as sampled, then the heap still in use right after a full GC at the same point (what the walk keeps alive).',
+    '',
+    markdownTable(rssTable),
+    '',
+    markdownTable(heapTable),
+    '',
+    '## Against the targets',
+    '',
+    ...checks.map((c) => `- ${c}`),
+    '',
+  ].join('\n');
+  console.log(textTable(table));
+  console.log();
+  console.log(textTable(rssTable));
+  console.log(textTable(heapTable));
+  console.log();
+  for (const c of checks) console.log(`- ${c}`);
+  await writeResult('reconcile.md', md);
+  await writeResult('reconcile.json', JSON.stringify({ machine, load: { before: loadBefore, after: loadAfter }, quick: flags.quick, pageSize: PAGE_SIZE, rows }, null, 2));
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

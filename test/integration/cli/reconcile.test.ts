@@ -2,7 +2,10 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { startFauxqs } from 'fauxqs';
 import { main } from '../../../cli/main.js';
+import { parseSendMessage } from '../../../functions/core/message.js';
 import { SIM_DEFAULT_ADMIN, startSimulator, type SwarmSimulator } from '../../../simulator/index.js';
 import { runCli } from '../../helpers/cli.js';
 
@@ -115,6 +118,34 @@ describe('swarm-send reconcile', () => {
     expect(s2.repairs.sent).toBe(1);
     expect(existsSync(checkpoint)).toBe(false);
     expect(sim.cluster('dr').objectCount).toBe(8);
+  });
+});
+
+describe('swarm-send reconcile --enqueue', () => {
+  test('enqueues ordinary SEND messages named by the run; different objects get feed force where the route has a replication feed', async () => {
+    const fauxqs = await startFauxqs({ port: 0, logger: false });
+    const sqs = new SQSClient({ endpoint: fauxqs.address, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    try {
+      const queue = fauxqs.createQueue('sends');
+      objects(3, [2]);
+      const changed = sim.cluster('baker').put({ bucket: 'b', name: 'changed', body: 'new', created: HOUR_AGO() });
+      sim.cluster('dr').put({ domain: 'baker', bucket: 'b', name: 'changed', body: 'older', created: new Date(changed.created.getTime() - 5000) });
+      const r = await runCli(['reconcile', '--registry', registry, '--enqueue', '--queue-url', queue.queueUrl, '--sqs-endpoint', fauxqs.address, '--feed-id', '1', '--json'], { env: ENV });
+      expect(r.stderr).toBe('');
+      const summary = JSON.parse(r.stdout);
+      expect(r.code).toBe(3); // enqueued is not yet repaired
+      expect(summary.repairs).toMatchObject({ enqueued: 2, sent: 0 });
+      const got = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queue.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+      const messages = (got.Messages ?? []).map((m) => parseSendMessage(m.Body!)).sort((a, b) => JSON.stringify(a.object).localeCompare(JSON.stringify(b.object)));
+      expect(messages).toEqual([
+        { object: { domain: 'baker', bucket: 'b', name: 'changed' }, from: 'primary', to: 'dr', correlationId: summary.runId, feeds: { ids: [1], force: true, timeout: 60 } },
+        { object: { domain: 'baker', bucket: 'b', name: 'o02' }, from: 'primary', to: 'dr', correlationId: summary.runId },
+      ]);
+      expect(sim.counters().sends).toBe(0);
+    } finally {
+      sqs.destroy();
+      await fauxqs.stop();
+    }
   });
 });
 

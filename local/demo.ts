@@ -263,10 +263,9 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
 }
 
 function reconcileLine(c: NonNullable<DemoResult['reconcile']>): string {
-  const found = `missing on DR ${c.missing} (${c.withoutEvent} written with no event, ${c.drCopiesLost} DR copy deleted behind the pipeline's back)`;
   return [
-    `  reconcile         ${c.compared} objects compared (${c.pages} listing pages, ${c.heads} HEADs, ${c.durationMs} ms): ${found}`,
-    `                    ${c.repaired} repaired by SEND; other divergence ${c.otherDivergent}; ${c.exact ? 'exactly the objects expected' : 'NOT the objects expected'}`,
+    `  reconcile         ${c.compared} compared, ${c.missing} missing on DR: ${c.withoutEvent} written with no event, ${c.drCopiesLost} DR copy deleted`,
+    `                    ${c.repaired} repaired by SEND (${c.heads} HEADs, ${c.durationMs} ms); other divergence ${c.otherDivergent}${c.exact ? '' : '; NOT the objects expected'}`,
   ].join('\n');
 }
 

@@ -131,6 +131,19 @@ describe('simulator listing and the listing client', () => {
     expect(seen).toEqual(['obj-0', 'obj-1', 'obj-2']);
   });
 
+  test('listings follow redirects inside the cluster and fail over from a dead node, like SEND', async () => {
+    await sim.close();
+    sim = await startSimulator({ redirectRate: 1, seed: 7, clusters: [{ name: 'baker', nodes: 3 }] });
+    const c = sim.cluster('baker');
+    baker = parseRegistry({ clusters: { baker: { name: 'baker', nodes: [...c.addresses], credentials: 'test' } } }).clusters.baker!;
+    for (let i = 0; i < 7; i++) c.put({ bucket: 'b', name: `n${i}`, body: 'x' });
+    await c.nodes[0]!.stop();
+    const client = new ListingClient(transport, baker, ADMIN, { pageSize: 3, ...fast });
+    const { rows } = await all(client, { kind: 'named', domain: 'baker', bucket: 'b' });
+    expect(rows.map((r) => r.key)).toEqual(['n0', 'n1', 'n2', 'n3', 'n4', 'n5', 'n6']);
+    expect(sim.counters().redirects).toBeGreaterThan(0);
+  });
+
   test('index lag: new objects and deletes show up in listings only after it', async () => {
     const c = sim.cluster('baker');
     c.put({ bucket: 'b', name: 'old', body: 'x', indexLagMs: 0 });

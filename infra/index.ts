@@ -25,6 +25,15 @@ export {
   type PipelineAlarmsProps,
   type PipelineMonitoringInputs,
 } from './constructs/pipeline-alarms.js';
+export {
+  ReconcileSchedule,
+  reconcileProblems,
+  rateOf,
+  RECONCILE_DEFAULTS,
+  type ReconcileOptions,
+  type ReconcileScheduleProps,
+} from './constructs/reconcile-schedule.js';
+export { ReconcileMetrics, RECONCILE_METRIC_NAMES } from './reconcile-metrics.js';
 export { PipelineDashboard, type PipelineDashboardOptions, type PipelineDashboardProps } from './constructs/pipeline-dashboard.js';
 export { HandlerMetrics, HANDLER_METRIC_NAMES, OUTCOMES, SERVICE_DIMENSION, type HandlerMetricsProps } from './handler-metrics.js';
 export {
@@ -42,6 +51,7 @@ export { PipelinePropsError } from './errors.js';
 export {
   REPO_ROOT,
   DEFAULT_ENTRY,
+  DEFAULT_RECONCILE_ENTRY,
   DEFAULT_HANDLER,
   DEPS_LOCK_FILE_PATH,
   DEFAULT_SERVICE_NAME,

@@ -145,6 +145,9 @@ export interface ReconcileScheduleProps
   readonly alarmTopic?: ITopic;
 }
 
+/** Longest scopes JSON: Lambda's environment holds 4 KB, the registry may take 3 KB of it. */
+export const MAX_SCOPES_LENGTH = 768;
+
 /** The period a `rate()` expression fires at, or undefined for cron/at expressions. */
 export function rateOf(schedule: ScheduleExpression): Duration | undefined {
   const m = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(schedule.expressionString);
@@ -165,6 +168,10 @@ export function reconcileProblems(props: ReconcileOptions & Pick<ReconcileSchedu
     // hour's period, and 7 days otherwise.
     if (s % 60 !== 0 || s < 60) problems.push(`reconcile.interval (${s} s) must be a whole number of minutes`);
     else if (2 * s > (s < 3600 ? 86_400 : 604_800)) problems.push(`reconcile.interval (${s} s) is too long for a two-run CloudWatch alarm (at most 3.5 days)`);
+  }
+  const scopesLength = JSON.stringify(props.scopes).length;
+  if (scopesLength > MAX_SCOPES_LENGTH) {
+    problems.push(`reconcile.scopes is ${scopesLength} characters of JSON, more than the ${MAX_SCOPES_LENGTH} that fit beside the registry in Lambda's 4 KB environment; leave out buckets to reconcile every bucket of a domain`);
   }
   const timeout = props.timeout ?? RECONCILE_DEFAULTS.timeout;
   if (timeout.toSeconds() > 900) problems.push(`reconcile.timeout (${timeout.toSeconds()} s) exceeds Lambda's maximum of 900 s`);

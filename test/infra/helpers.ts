@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -77,4 +78,24 @@ export function acknowledgments(scope: IConstruct): { id: string; reason: string
         Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({ id: id.replace(/^Annotation::/, ''), reason, path: c.node.path })),
       ),
   );
+}
+
+/**
+ * Loads a bundled handler under this Node.js (24) and returns `typeof handler`. The bundle
+ * imports the AWS SDK the runtime provides; here node_modules plays the runtime, so the bundle
+ * is loaded from a folder that resolves it.
+ */
+export function bundledHandlerType(bundle: string): string {
+  const root = fileURLToPath(new URL('../..', import.meta.url));
+  const dir = mkdtempSync(join(root, 'node_modules', '.bundle-test-'));
+  const file = join(dir, 'index.mjs');
+  copyFileSync(bundle, file);
+  try {
+    return execFileSync(process.execPath, ['--input-type=module', '-e', `const m = await import(${JSON.stringify(file)}); console.log(typeof m.handler);`], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '', AWS_REGION: 'eu-west-1' },
+    }).trim();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

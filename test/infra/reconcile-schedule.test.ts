@@ -1,11 +1,13 @@
-import { Duration, type Stack } from 'aws-cdk-lib';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Duration, Stage, type Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { RECONCILE_METRICS } from '../../functions/adapters/reconcile-telemetry.js';
 import { RECONCILE_ENV } from '../../functions/env.js';
 import { PipelinePropsError } from '../../infra/errors.js';
 import { SwarmSendPipeline, type SwarmSendPipelineProps } from '../../infra/swarm-send-pipeline.js';
-import { exampleRegistry, importedVpc, nagFindings, newStack, prebuiltCode, removeTestOutdirs } from './helpers.js';
+import { bundledHandlerType, exampleRegistry, importedVpc, nagFindings, newStack, prebuiltCode, removeTestOutdirs } from './helpers.js';
 
 afterAll(removeTestOutdirs);
 
@@ -192,4 +194,21 @@ describe('scheduled reconcile props', () => {
     template.resourceCountIs('AWS::Scheduler::Schedule', 0);
     template.resourceCountIs('AWS::Lambda::Function', 1);
   });
+});
+
+describe('the reconcile handler as bundled for Lambda', () => {
+  it('bundles functions/handlers/reconcile.ts with the SEND function\'s options and loads under Node.js 24 exporting handler', () => {
+    const { stack } = pipelineWith({ code: undefined });
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'index.handler',
+      Environment: { Variables: Match.objectLike({ NODE_OPTIONS: '--enable-source-maps', [RECONCILE_ENV.REPAIR]: 'enqueue' }) },
+    });
+    const outdir = Stage.of(stack)!.outdir;
+    const bundled = readdirSync(outdir)
+      .filter((d) => d.startsWith('asset.'))
+      .map((d) => join(outdir, d))
+      .filter((d) => readdirSync(d).includes('index.mjs.map'));
+    expect(bundled).toHaveLength(1);
+    expect(bundledHandlerType(join(bundled[0]!, 'index.mjs'))).toBe('function');
+  }, 120_000);
 });

@@ -158,6 +158,11 @@ export class NodeAuth {
     this.#cnonce = policy.cnonce ?? freshCnonce;
   }
 
+  /** True when this state may answer Basic. */
+  get allowsBasic(): boolean {
+    return this.#policy.allowBasic === true;
+  }
+
   get hasChallenge(): boolean {
     return this.#challenge !== null;
   }

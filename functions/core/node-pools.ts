@@ -52,7 +52,7 @@ export class NodePools {
   auth(state: NodeState, credentials: Credentials, policy: AuthPolicy): NodeAuth {
     const users = state.auth;
     let auth = users.get(credentials.username);
-    if (!auth || !sameCredentials(auth.credentials, credentials)) {
+    if (!auth || !sameCredentials(auth.credentials, credentials) || auth.allowsBasic !== (policy.allowBasic === true)) {
       users.delete(credentials.username);
       if (users.size >= USERS_PER_NODE) users.delete(users.keys().next().value!);
       auth = new NodeAuth(credentials, policy);

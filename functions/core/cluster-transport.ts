@@ -8,8 +8,10 @@ import type { ClusterConfig, NodeAddress } from './registry.js';
 import { errorCode } from './network-errors.js';
 import { redactSecrets } from './redact.js';
 import { describeCastorError } from './response-parser.js';
+import { failure, readBounded, type Exchange } from './exchange.js';
 
 export { errorCode } from './network-errors.js';
+export type { Exchange } from './exchange.js';
 
 /** Tuning of the transport; every field has a default fit for Lambda next to the cluster. */
 export interface TransportOptions {
@@ -56,20 +58,6 @@ export interface TransportRequest {
   readonly rotate?: boolean | undefined;
 }
 
-/** What one node finally answered, after authentication and redirects. */
-export interface Exchange {
-  readonly status: number | null;
-  readonly headers: Dispatcher.ResponseData['headers'];
-  readonly body: string;
-  readonly trailers: Readonly<Record<string, string>>;
-  /** True when the body was read to its very end. */
-  readonly complete: boolean;
-  readonly error: ClientErrorCode | null;
-  /** Log-safe detail: the last Castor-System-Error-* or the network error message. */
-  readonly detail: string | null;
-  readonly node: NodeAddress | null;
-}
-
 export interface TransportResult extends Exchange {
   /** HTTP requests made, challenges and redirects included. */
   readonly requests: number;
@@ -98,21 +86,6 @@ function shouldFailOver(x: Exchange): boolean {
   return (x.status === null && x.error !== null && FAILOVER_ERRORS.has(x.error)) || (x.status === 503 && x.error === null);
 }
 
-/** Reads a body to its end, refusing more than `limit` bytes (a node that streams forever). */
-async function readBounded(body: Dispatcher.ResponseData['body'], limit: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) {
-      body.destroy();
-      throw Object.assign(new Error(`response body larger than ${limit} bytes`), { code: 'UND_ERR_RES_EXCEEDED_MAX_SIZE' });
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 /** What a node might echo back of this request's credentials: redacted from every detail. */
 function secretsOf(req: TransportRequest): string[] {
   const { username, password } = req.credentials;
@@ -120,18 +93,6 @@ function secretsOf(req: TransportRequest): string[] {
   for (const value of Object.values(req.extraAuthHeaders ?? {})) out.push(value, value.slice(value.indexOf(':') + 1));
   return out;
 }
-
-/** An exchange that ended in a client-side condition; complete when a whole answer was read. */
-const failure = (node: NodeAddress | null, status: number | null, error: ClientErrorCode, detail: string | null, headers: Exchange['headers'] = {}): Exchange => ({
-  status,
-  headers,
-  body: '',
-  trailers: {},
-  complete: status !== null,
-  error,
-  detail,
-  node,
-});
 
 /**
  * Requests on Swarm storage nodes with undici: Digest auth with the challenge of each node

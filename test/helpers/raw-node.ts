@@ -15,24 +15,28 @@ export interface RawNode {
 
 export type Answer = (head: string, socket: Socket, index: number) => void;
 
-/** Starts a raw node on `host` (loopback) and `port` (0: ephemeral). Requests are bodyless. */
-export async function startRawNode(answer: Answer, host = '127.0.0.1', port = 0): Promise<RawNode> {
+/**
+ * Starts a raw node on `host` (loopback) and `port` (0: ephemeral). Requests are bodyless.
+ * `record: false` keeps nothing (for memory measurements of the client).
+ */
+export async function startRawNode(answer: Answer, host = '127.0.0.1', port = 0, { record = true } = {}): Promise<RawNode> {
   const seen: Buffer[] = [];
   const requests: string[] = [];
   const sockets = new Set<Socket>();
+  let count = 0;
   const server = createServer((socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => undefined);
     let pending = '';
     socket.on('data', (d: Buffer) => {
-      seen.push(Buffer.from(d));
+      if (record) seen.push(Buffer.from(d));
       pending += d.toString('latin1');
       for (let end = pending.indexOf('\r\n\r\n'); end >= 0; end = pending.indexOf('\r\n\r\n')) {
         const head = pending.slice(0, end + 4);
         pending = pending.slice(end + 4);
-        requests.push(head);
-        answer(head, socket, requests.length - 1);
+        if (record) requests.push(head);
+        answer(head, socket, count++);
       }
     });
   });

@@ -76,6 +76,14 @@ class ResetGuard implements Dispatcher.DispatchHandler {
   onResponseError(controller: Dispatcher.DispatchController, err: Error): void {
     this.inner.onResponseError?.(controller, err);
   }
+
+  onBodySent(chunk: unknown): void {
+    (this.inner as { onBodySent?: (c: unknown) => void }).onBodySent?.(chunk);
+  }
+
+  onRequestSent(): void {
+    (this.inner as { onRequestSent?: () => void }).onRequestSent?.();
+  }
 }
 
 /** The Client a Pool makes per connection (its `factory` option). */

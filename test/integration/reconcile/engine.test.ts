@@ -119,6 +119,26 @@ describe('reconcile against the simulator', () => {
     expect(pair.sim.cluster('dr').has({ uuid: plain.uuid })).toBe(true);
   }, 60_000);
 
+  test('an alias whose listing row does not say so is still sent as an alias: the source HEAD shows Castor-System-Alias', async () => {
+    await setup();
+    const alias = pair.sim.cluster('baker').put({ domain: 'baker', alias: true, body: 'anchor', created: HOUR_AGO() });
+    const r = route();
+    const sender = sendRepairPort(sendClient, r, 4);
+    const asked: unknown[] = [];
+    const plainRows = new ListingClient(transport, pair.source, ADMIN);
+    const withoutAlias = { async *pages(...args: Parameters<ListingClient['pages']>) { for await (const page of plainRows.pages(...args)) yield page.map((row) => ({ ...row, alias: null })); } };
+    const summary = await reconcileScope({
+      scope: { kind: 'unnamed', domain: 'baker' },
+      source: withoutAlias,
+      dr: new ListingClient(transport, pair.dr, ADMIN),
+      heads: transportHeadPort(transport, r),
+      repair: { repair: (items, signal) => { asked.push(...items.map((i) => i.object)); return sender.repair(items, signal); } },
+    });
+    expect(asked).toEqual([{ uuid: alias.uuid, alias: true }]);
+    expect(summary.repairs.sent).toBe(1);
+    expect(pair.sim.cluster('dr').get({ uuid: alias.uuid })?.alias).toBe(true);
+  }, 60_000);
+
   test('a listing error mid-walk ends the scope as an error and reports nothing missing', async () => {
     await setup();
     const src = pair.sim.cluster('baker');

@@ -30,18 +30,68 @@ export function byteOrder(a: string, b: string): number {
   return j < b.length ? -1 : 0;
 }
 
+/**
+ * New keys wait in a small list until there are this many (or an eighth of the sorted ones), then
+ * merge into the sorted list: loading a million keys and a walk that repairs as it goes both
+ * stay cheap.
+ */
+const MERGE_AT = 4096;
+
 class ScopeIndex {
   readonly entries = new Map<string, Entry>();
-  private sorted: string[] | null = null;
+  /** Every key except the recent ones, in byte order. */
+  private sorted: string[] = [];
+  /** Keys added since the last merge, unsorted until a listing needs them. */
+  private recent: string[] = [];
+  private recentSorted = true;
 
-  keys(): string[] {
-    if (!this.sorted) this.sorted = [...this.entries.keys()].sort(byteOrder);
-    return this.sorted;
+  add(key: string): void {
+    this.recent.push(key);
+    this.recentSorted = false;
+    if (this.recent.length >= Math.max(MERGE_AT, this.sorted.length >> 3)) this.merge();
   }
 
-  invalidate(): void {
-    this.sorted = null;
+  private merge(): void {
+    const recent = this.recent.sort(byteOrder);
+    const out: string[] = new Array(this.sorted.length + recent.length);
+    let i = 0;
+    let j = 0;
+    let k = 0;
+    while (i < this.sorted.length && j < recent.length) out[k++] = byteOrder(this.sorted[i]!, recent[j]!) <= 0 ? this.sorted[i++]! : recent[j++]!;
+    while (i < this.sorted.length) out[k++] = this.sorted[i++]!;
+    while (j < recent.length) out[k++] = recent[j++]!;
+    this.sorted = out;
+    this.recent = [];
+    this.recentSorted = true;
   }
+
+  /** Keys strictly after `marker` in byte order, lazily: the sorted list and the recent keys merged. */
+  *keysAfter(marker: string): Generator<string> {
+    if (!this.recentSorted) {
+      this.recent.sort(byteOrder);
+      this.recentSorted = true;
+    }
+    const a = this.sorted;
+    const b = this.recent;
+    let i = firstAfter(a, marker);
+    let j = firstAfter(b, marker);
+    while (i < a.length || j < b.length) {
+      if (j >= b.length || (i < a.length && byteOrder(a[i]!, b[j]!) < 0)) yield a[i++]!;
+      else yield b[j++]!;
+    }
+  }
+}
+
+/** Index of the first key strictly after `marker` ('' = the first key). */
+function firstAfter(keys: readonly string[], marker: string): number {
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (marker !== '' && byteOrder(keys[mid]!, marker) <= 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /**
@@ -68,7 +118,7 @@ export class ListingIndex {
     let e = idx.entries.get(key);
     if (!e) {
       idx.entries.set(key, (e = { current: undefined, previous: undefined, visibleAt: 0 }));
-      idx.invalidate();
+      idx.add(key);
     }
     if (now >= e.visibleAt) e.previous = e.current;
     e.current = next;
@@ -82,19 +132,12 @@ export class ListingIndex {
   page(s: IndexScope, marker: string, size: number, now = Date.now()): { key: string; obj: StoredObject }[] {
     const idx = this.scope(s, false);
     if (!idx || size <= 0) return [];
-    const keys = idx.keys();
-    let lo = 0;
-    let hi = keys.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (marker !== '' && byteOrder(keys[mid]!, marker) <= 0) lo = mid + 1;
-      else hi = mid;
-    }
     const out: { key: string; obj: StoredObject }[] = [];
-    for (let i = lo; i < keys.length && out.length < size; i++) {
-      const e = idx.entries.get(keys[i]!)!;
+    for (const key of idx.keysAfter(marker)) {
+      const e = idx.entries.get(key)!;
       const obj = now >= e.visibleAt ? e.current : e.previous;
-      if (obj) out.push({ key: keys[i]!, obj });
+      if (obj) out.push({ key, obj });
+      if (out.length >= size) break;
     }
     return out;
   }

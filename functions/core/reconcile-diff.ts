@@ -108,6 +108,8 @@ export interface HeadEvidence extends Evidence {
   readonly status: number | null;
   /** Why the HEAD gave no usable answer (error code, status text). */
   readonly error: string | null;
+  /** Unnamed objects: whether the HEAD showed an alias (`Castor-System-Alias`); absent when unknown. */
+  readonly alias?: boolean | undefined;
 }
 
 /** The verdict on a candidate, with the evidence it rests on. */

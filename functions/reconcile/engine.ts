@@ -192,6 +192,8 @@ export async function reconcileScope(o: ReconcileScopeOptions): Promise<ScopeSum
     });
     if (o.signal?.aborted) throw o.signal.reason ?? new Error('aborted');
     const toRepair = verdicts.filter((v) => v.verdict.category === 'missing-on-dr' || v.verdict.category === 'different');
+    // The source HEAD says whether an unnamed object is an alias when the listing did not.
+    for (const v of toRepair) if (v.sourceHead.alias !== undefined && o.scope.kind === 'unnamed') v.object = objectOf(o.scope, v.c.row.key, v.sourceHead.alias);
     const results = o.repair && toRepair.length
       ? await o.repair.repair(toRepair.map((v) => ({ object: v.object, category: v.verdict.category as RepairItem['category'], bytes: v.sourceHead.bytes })), o.signal)
       : [];

@@ -62,6 +62,7 @@ export function transportHeadPort(transport: ClusterTransport, route: Pick<Recon
         bytes: x.status === 200 && length !== undefined && /^\d+$/.test(length) ? Number(length) : null,
         hash: x.status === 200 ? normalizeHash(first(h, 'etag')) : null,
         lastModified: x.status === 200 ? (parseTime(first(h, 'castor-system-version')) ?? parseTime(first(h, 'last-modified'))) : null,
+        ...(x.status === 200 && { alias: first(h, 'castor-system-alias') !== undefined }),
       };
     },
   };

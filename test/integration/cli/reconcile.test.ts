@@ -72,7 +72,7 @@ describe('swarm-send reconcile', () => {
     const again = await runCli(['reconcile', '--registry', registry, '--json'], { env: ENV });
     expect(again.code).toBe(0);
     expect(JSON.parse(again.stdout).totals.counts).toMatchObject({ 'in-sync': 6, 'missing-on-dr': 0 });
-  });
+  }, 60_000);
 
   test('a listing that fails for the walk (search off on DR) ends as try-again-later (75) with the scope error in the report', async () => {
     objects(3, []);
@@ -82,13 +82,13 @@ describe('swarm-send reconcile', () => {
     expect(r.code).toBe(75);
     expect(r.stdout).toMatch(/1 failed: named:baker\/b \(dr unavailable/);
     expect(JSON.parse(readFileSync(report, 'utf8').trim())).toMatchObject({ type: 'scope-error', scope: 'named:baker/b', side: 'dr', code: 'unavailable' });
-  });
+  }, 60_000);
 
   test('usage errors exit 2', async () => {
     expect((await runCli(['reconcile', '--registry', registry, '--send', '--enqueue'], { env: ENV })).code).toBe(2);
     expect((await runCli(['reconcile', '--registry', registry, '--grace', 'soon'], { env: ENV })).code).toBe(2);
     expect((await runCli(['reconcile', '--registry', join(dir, 'nope.json')], { env: ENV })).code).toBe(2);
-  });
+  }, 60_000);
 
   test('Ctrl-C saves the checkpoint (exit 75) and the rerun continues from it to the end', async () => {
     objects(8, [0, 7]);
@@ -118,7 +118,7 @@ describe('swarm-send reconcile', () => {
     expect(s2.repairs.sent).toBe(1);
     expect(existsSync(checkpoint)).toBe(false);
     expect(sim.cluster('dr').objectCount).toBe(8);
-  });
+  }, 60_000);
 });
 
 describe('swarm-send reconcile --enqueue', () => {
@@ -146,7 +146,7 @@ describe('swarm-send reconcile --enqueue', () => {
       sqs.destroy();
       await fauxqs.stop();
     }
-  });
+  }, 60_000);
 });
 
 describe('swarm-send check', () => {
@@ -163,5 +163,5 @@ describe('swarm-send check', () => {
     const diff = await runCli(['check', 'b/changed', '--registry', registry, '--json'], { env: ENV });
     expect(diff.code).toBe(3);
     expect(JSON.parse(diff.stdout)).toMatchObject({ category: 'different', reasons: expect.arrayContaining([expect.stringMatching(/^bytes 3 != 5/)]) });
-  });
+  }, 60_000);
 });

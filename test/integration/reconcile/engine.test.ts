@@ -69,7 +69,7 @@ describe('reconcile against the simulator', () => {
     expect(dr.has({ domain: 'baker', bucket: 'b', name: 'gone' })).toBe(true);
     expect(dr.has({ domain: 'baker', bucket: 'b', name: 'only-on-dr' })).toBe(true);
     expect(dr.has({ domain: 'baker', bucket: 'b', name: 'fresh' })).toBe(false);
-  });
+  }, 60_000);
 
   test('a different object is re-sent with feed force where the route has a replication feed', async () => {
     await setup(true);
@@ -81,7 +81,7 @@ describe('reconcile against the simulator', () => {
     expect(findings.map((f) => [f.key, f.category, f.repair?.action])).toEqual([['changed', 'different', 'sent']]);
     expect(summary.repairs.sent).toBe(1);
     expect(dr.get({ domain: 'baker', bucket: 'b', name: 'changed' })?.etag).toBe(o.etag);
-  });
+  }, 60_000);
 
   test('an object listed late on DR causes no SEND: the HEAD finds it there', async () => {
     await setup();
@@ -93,7 +93,7 @@ describe('reconcile against the simulator', () => {
     expect(findings).toEqual([]);
     expect(summary.counts['in-sync']).toBe(1);
     expect(pair.sim.counters().sends).toBe(0);
-  });
+  }, 60_000);
 
   test('deletes on the source during the walk cause no error and no SEND', async () => {
     await setup();
@@ -106,7 +106,7 @@ describe('reconcile against the simulator', () => {
     expect(by('gone-from-source')).toEqual(['o0', 'o2', 'o4']);
     expect(by('missing-on-dr')).toEqual(['o1', 'o3', 'o5']);
     expect(pair.sim.counters().sends).toBe(3);
-  });
+  }, 60_000);
 
   test('unnamed objects are joined by uuid and aliases are sent as aliases', async () => {
     await setup();
@@ -117,7 +117,27 @@ describe('reconcile against the simulator', () => {
     expect(by('missing-on-dr')).toEqual([alias.uuid, plain.uuid].sort());
     expect(pair.sim.cluster('dr').get({ uuid: alias.uuid })?.alias).toBe(true);
     expect(pair.sim.cluster('dr').has({ uuid: plain.uuid })).toBe(true);
-  });
+  }, 60_000);
+
+  test('an alias whose listing row does not say so is still sent as an alias: the source HEAD shows Castor-System-Alias', async () => {
+    await setup();
+    const alias = pair.sim.cluster('baker').put({ domain: 'baker', alias: true, body: 'anchor', created: HOUR_AGO() });
+    const r = route();
+    const sender = sendRepairPort(sendClient, r, 4);
+    const asked: unknown[] = [];
+    const plainRows = new ListingClient(transport, pair.source, ADMIN);
+    const withoutAlias = { async *pages(...args: Parameters<ListingClient['pages']>) { for await (const page of plainRows.pages(...args)) yield page.map((row) => ({ ...row, alias: null })); } };
+    const summary = await reconcileScope({
+      scope: { kind: 'unnamed', domain: 'baker' },
+      source: withoutAlias,
+      dr: new ListingClient(transport, pair.dr, ADMIN),
+      heads: transportHeadPort(transport, r),
+      repair: { repair: (items, signal) => { asked.push(...items.map((i) => i.object)); return sender.repair(items, signal); } },
+    });
+    expect(asked).toEqual([{ uuid: alias.uuid, alias: true }]);
+    expect(summary.repairs.sent).toBe(1);
+    expect(pair.sim.cluster('dr').get({ uuid: alias.uuid })?.alias).toBe(true);
+  }, 60_000);
 
   test('a listing error mid-walk ends the scope as an error and reports nothing missing', async () => {
     await setup();
@@ -129,5 +149,5 @@ describe('reconcile against the simulator', () => {
     expect(summary.stopped).toBe('error');
     expect(summary.error).toMatchObject({ side: 'dr', code: 'bad-page' });
     expect(findings).toEqual([]);
-  });
+  }, 60_000);
 });

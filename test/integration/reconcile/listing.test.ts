@@ -50,7 +50,7 @@ describe('simulator listing and the listing client', () => {
     expect(rows.map((r) => r.key)).toEqual(expected);
     expect(pages).toBe(Math.ceil(HARD_NAMES.length / 2));
     expect(rows.find((r) => r.key === '日本語')).toMatchObject({ bytes: Buffer.byteLength('日本語'), hash: expect.stringMatching(/^[0-9a-f]{32}$/) });
-  });
+  }, 60_000);
 
   test('rows carry the renamed fields, hash is the ETag, and the last page is []', async () => {
     const obj = sim.cluster('baker').put({ domain: 'example.com', bucket: 'b', name: 'x', body: 'hello' });
@@ -58,7 +58,7 @@ describe('simulator listing and the listing client', () => {
     expect(page.headers['content-type']).toBe('application/json; charset=utf-8');
     expect(JSON.parse(page.body)).toEqual([{ name: 'x', bytes: 5, last_modified: obj.created.toISOString(), hash: obj.etag.replace(/"/g, '') }]);
     expect((await raw('/b?format=json&domain=example.com&marker=x')).body).toBe('[]');
-  });
+  }, 60_000);
 
   test('buckets, domains (admin), unnamed objects keyed by uuid, and du with Castor-System-Bytes-Used', async () => {
     const c = sim.cluster('baker');
@@ -73,7 +73,7 @@ describe('simulator listing and the listing client', () => {
     expect((await all(client, { kind: 'unnamed', domain: '' })).rows.map((r) => r.key)).toEqual([u2.uuid]);
     expect(await client.usage({ domain: 'example.com', bucket: 'b1' })).toBe(5);
     expect((await raw('/?format=json&domains')).status).toBe(401);
-  });
+  }, 60_000);
 
   test('malformed queries get 400; a listing with search off gets 503 and ends the walk as an error', async () => {
     for (const q of ['format=json&size=-1', 'format=json&size=10001', 'format=json&stype=bogus', 'format=json&fields=nope', 'format=yaml', 'format=json&du=withoutreps']) {
@@ -83,7 +83,7 @@ describe('simulator listing and the listing client', () => {
     sim.cluster('baker').searchEnabled = false;
     const client = new ListingClient(transport, baker, ADMIN, fast);
     await expect(all(client, { kind: 'named', domain: 'baker', bucket: 'b' })).rejects.toMatchObject({ code: 'unavailable', status: 503 });
-  });
+  }, 60_000);
 
   test('a protected context needs its realm or the admin override', async () => {
     sim.cluster('baker').put({ domain: 'vault', bucket: 'locked', name: 'n', body: 'x' });
@@ -93,7 +93,7 @@ describe('simulator listing and the listing client', () => {
     expect((await all(admin, { kind: 'named', domain: 'vault', bucket: 'locked' })).rows).toHaveLength(1);
     // alice is no admin: the admin override refuses her, and that is an error, not an empty bucket.
     await expect(all(asAlice, { kind: 'named', domain: 'vault', bucket: 'locked' })).rejects.toMatchObject({ code: 'auth-rejected' });
-  });
+  }, 60_000);
 
   test.each([
     ['a 503 on one page', { type: 'status', status: 503 } as const],
@@ -110,7 +110,7 @@ describe('simulator listing and the listing client', () => {
     const client = new ListingClient(transport, baker, ADMIN, { pageSize: 3, ...fast });
     const { rows } = await all(client, { kind: 'named', domain: 'baker', bucket: 'b' });
     expect(rows.map((r) => r.key)).toEqual(names);
-  });
+  }, 60_000);
 
   test.each([
     ['a 503 that persists', { type: 'status', status: 503 } as const, 'unavailable'],
@@ -129,7 +129,7 @@ describe('simulator listing and the listing client', () => {
     await expect(walk).rejects.toBeInstanceOf(ListingError);
     await expect(walk).rejects.toMatchObject({ code });
     expect(seen).toEqual(['obj-0', 'obj-1', 'obj-2']);
-  });
+  }, 60_000);
 
   test('listings follow redirects inside the cluster and fail over from a dead node, like SEND', async () => {
     await sim.close();
@@ -142,7 +142,7 @@ describe('simulator listing and the listing client', () => {
     const { rows } = await all(client, { kind: 'named', domain: 'baker', bucket: 'b' });
     expect(rows.map((r) => r.key)).toEqual(['n0', 'n1', 'n2', 'n3', 'n4', 'n5', 'n6']);
     expect(sim.counters().redirects).toBeGreaterThan(0);
-  });
+  }, 60_000);
 
   test('index lag: new objects and deletes show up in listings only after it', async () => {
     const c = sim.cluster('baker');
@@ -154,5 +154,5 @@ describe('simulator listing and the listing client', () => {
     expect((await all(client, { kind: 'named', domain: 'baker', bucket: 'b' })).rows.map((r) => r.key)).toEqual(['old']);
     c.put({ bucket: 'b', name: 'quick', body: 'x', indexLagMs: 0 });
     expect((await all(client, { kind: 'named', domain: 'baker', bucket: 'b' })).rows.map((r) => r.key)).toEqual(['old', 'quick']);
-  });
+  }, 60_000);
 });

@@ -78,7 +78,7 @@ describe('reconcile property', () => {
           await sim.close();
         }
       }),
-      { numRuns: 3 },
+      { numRuns: 2 },
     );
   }, 240_000);
 });

@@ -15,12 +15,12 @@ const common = {
   transform: { '^.+\\.ts$': swc },
   // Sources import './x.js' (NodeNext style); Jest must find './x.ts'.
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
-  // Tests must pass on a busy 2-core machine: subprocess and socket tests can take longer than
-  // Jest's 5 s default there without anything being wrong.
-  testTimeout: 30_000,
 };
 
 export default {
+  // Tests must pass on a busy 2-core machine: subprocess and socket tests can take longer than
+  // Jest's 5 s default there without anything being wrong (a global option: projects ignore it).
+  testTimeout: 30_000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'] },

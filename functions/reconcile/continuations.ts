@@ -81,9 +81,10 @@ export interface ContinuationQueue {
 /**
  * Continuations on an SQS queue. On a FIFO queue (the construct's), each (run, scope) is its own
  * message group, so one scope is worked by one invocation at a time while scopes run in
- * parallel; the deduplication id is (run, scope, marker), so a start retried by Scheduler or a
- * slice repeated after a crash hands over the same continuation, which SQS drops within its
- * five-minute deduplication window. Throws when SQS keeps refusing an entry: the caller must not
+ * parallel; the deduplication id is (run, scope, marker, slice), so a start retried by Scheduler
+ * or a slice repeated after a crash hands over the same continuation, which SQS drops within its
+ * five-minute deduplication window, while a slice that made no progress (stopped before its
+ * first batch was done) still hands over a new one. Throws when SQS keeps refusing an entry: the caller must not
  * acknowledge the slice that produced it.
  */
 export function sqsContinuationQueue(sqs: SQSClient, queueUrl: string): ContinuationQueue {
@@ -99,7 +100,7 @@ export function sqsContinuationQueue(sqs: SQSClient, queueUrl: string): Continua
               Entries: pending.map(({ c, id }) => ({
                 Id: id,
                 MessageBody: JSON.stringify(c),
-                ...(fifo && { MessageGroupId: digest(c.run, scopeName(c.scope)), MessageDeduplicationId: digest(c.run, scopeName(c.scope), c.marker) }),
+                ...(fifo && { MessageGroupId: digest(c.run, scopeName(c.scope)), MessageDeduplicationId: digest(c.run, scopeName(c.scope), c.marker, c.slice) }),
               })),
             }),
           );

@@ -11,6 +11,7 @@ const COMMANDS: readonly { name: string; summary: string; load: () => Promise<Co
   { name: 'redrive', summary: 'move dead-lettered messages back to the SEND queue (filter by reason, dry run)', load: async () => (await import('./redrive.js')).redriveCommand },
   { name: 'status', summary: 'show queue depths, the oldest message age and DLQ reasons', load: async () => (await import('./status.js')).statusCommand },
   { name: 'simulate', summary: 'run a source and a DR Swarm simulator on local ports', load: async () => (await import('../simulator/cli.js')).simulateCommand },
+  { name: 'worker', summary: 'run the SEND handler as a service against a queue (next to an on-premises cluster)', load: async () => (await import('./worker.js')).workerCommand },
   { name: 'dev', summary: 'run the local pipeline: the embedded demo, or the worker on a real queue', load: async () => (await import('./dev.js')).devCommand },
 ];
 

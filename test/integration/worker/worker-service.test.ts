@@ -129,9 +129,9 @@ describe('swarm-send worker as a service (subprocess, fauxqs + simulator)', () =
     // Each SEND takes about 1.5 s, so the signal lands mid-SEND.
     sim.faults.add({ match: { method: 'SEND' }, kind: { type: 'slow-keepalive', count: 5, intervalMs: 300 } });
     for (const o of objs) await enqueue(q.queue, o.uuid);
+    const sendsBefore = sim.counters().sends;
     const w = start(q, ['--batch-size', '2', '--max-concurrency', '1']);
     const base = await endpointOf(w);
-    const sendsBefore = sim.counters().sends;
     await eventually(() => sim.counters().sends > sendsBefore, 20_000, 'a SEND');
     w.child.kill('SIGTERM');
     await w.waitForLog((l) => l.message === 'draining');
@@ -153,10 +153,12 @@ describe('swarm-send worker as a service (subprocess, fauxqs + simulator)', () =
     const objs = Array.from({ length: 3 }, put);
     sim.faults.add({ match: { method: 'SEND' }, kind: { type: 'slow-keepalive', count: 20, intervalMs: 300 } });
     for (const o of objs) await enqueue(q.queue, o.uuid);
+    const sendsBefore = sim.counters().sends;
     const w = start(q, ['--drain-seconds', '60']);
     await w.waitForLog((l) => l.message === 'swarm-send worker started');
-    const sendsBefore = sim.counters().sends;
-    await eventually(() => sim.counters().sends > sendsBefore, 20_000, 'a SEND');
+    await eventually(() => sim.counters().sends > sendsBefore, 20_000, 'a SEND').catch((err: Error) => {
+      throw new Error(`${err.message}\n${w.stdout()}\n${w.stderr()}`);
+    });
     w.child.kill('SIGTERM');
     await w.waitForLog((l) => l.message === 'draining');
     w.child.kill('SIGTERM');

@@ -4,6 +4,7 @@ import { startFauxqs } from 'fauxqs';
 import { BatchEntriesFailedError, makeVisible } from '../../../functions/adapters/sqs-batches.js';
 import { createSqsQueueOps } from '../../../functions/adapters/sqs-queue-ops.js';
 import { toLambdaRecord } from '../../../local/event-source-mapping.js';
+import { captureOutput, startPipeline } from '../../helpers/pipeline.js';
 
 type Fauxqs = Awaited<ReturnType<typeof startFauxqs>>;
 
@@ -51,5 +52,27 @@ describe('batch entries SQS refuses (fauxqs)', () => {
     const { q, message } = await received('refused-visible');
     const stuck = await makeVisible(sqs, q.queueUrl, [message, { ReceiptHandle: 'bogus' }]);
     expect(stuck).toEqual([expect.objectContaining({ id: '1', code: expect.stringMatching(/ReceiptHandle/) })]);
+  });
+});
+
+describe('warnings about queue calls carry the error message', () => {
+  it('a refused backoff is logged as "backoff not applied" with the refused codes, not only the error name', async () => {
+    const p = await startPipeline({
+      powertools: true,
+      queueOps: (real) => ({
+        ...real,
+        changeVisibility: async () => {
+          throw new BatchEntriesFailedError('ChangeMessageVisibilityBatch', [{ id: '0', code: 'ReceiptHandleIsInvalid', message: 'gone' }], 1);
+        },
+      }),
+    });
+    try {
+      await p.send(JSON.stringify({ object: { uuid: 'a'.repeat(32) } })); // not at the source: a retry with a backoff
+      const { output } = await captureOutput(() => p.deliver());
+      const warning = output.split('\n').filter((l) => l.includes('backoff not applied')).map((l) => JSON.parse(l) as { error: string });
+      expect(warning).toEqual([expect.objectContaining({ error: 'BatchEntriesFailedError: ChangeMessageVisibilityBatch: 1 of 1 entries failed (1 x ReceiptHandleIsInvalid)' })]);
+    } finally {
+      await p.close();
+    }
   });
 });

@@ -19,6 +19,12 @@ import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 
+// `npm pack` and `npm publish` run `prepack` and then `prepare`: build once, in `prepack`.
+if (process.env.npm_lifecycle_event === 'prepare' && ['pack', 'publish'].includes(process.env.npm_command ?? '')) process.exit(0);
+
+// From a clean dist/: chunk names carry content hashes, so old ones would otherwise pile up in the package.
+rmSync('dist', { recursive: true, force: true });
+
 const common = { outdir: 'dist', bundle: true, platform: 'node', format: 'esm', target: 'node24', packages: 'external', sourcemap: true, logLevel: 'warning' };
 
 await build({
@@ -29,8 +35,10 @@ await build({
   splitting: true,
 });
 
-// The construct runs in the consumer's CDK app, which may be on Node 20 or 22 (`engines`).
-await build({ ...common, target: 'node20', entryPoints: { infra: 'infra/index.ts' } });
+// The construct runs in the consumer's CDK app, which may be on Node 20 or 22 (`engines`). Only
+// the CDK libraries (peer dependencies) stay external: zod is bundled (the few kB of zod/mini the
+// registry check uses), so a CDK project installs swarm-send with --omit=optional and nothing else.
+await build({ ...common, packages: undefined, external: ['aws-cdk-lib', 'aws-cdk-lib/*', 'constructs'], target: 'node20', entryPoints: { infra: 'infra/index.ts' } });
 
 // The Lambda handlers: the same esbuild options as infra/defaults.ts DEFAULT_BUNDLING (ESM with a
 // createRequire banner, minified, source map without sources, the AWS SDK left to the runtime);
@@ -48,7 +56,6 @@ const HANDLER_BUNDLING = {
   banner: { js: "import { createRequire as __swarmSendCreateRequire } from 'node:module'; const require = __swarmSendCreateRequire(import.meta.url);" },
   logLevel: 'warning',
 };
-rmSync('dist/lambda', { recursive: true, force: true });
 for (const file of readdirSync('functions/handlers').filter((f) => f.endsWith('.ts')).sort()) {
   const name = basename(file, '.ts');
   await build({ ...HANDLER_BUNDLING, entryPoints: [join('functions/handlers', file)], outfile: join('dist/lambda', name, 'index.mjs') });

@@ -13,8 +13,10 @@ export const SEND_MESSAGE_SCHEMA_ID = 'urn:swarm-send:send-message:1';
  *  - a body larger than MAX_MESSAGE_BYTES (64 KiB of UTF-8) or that is not JSON;
  *  - a lone surrogate (`\ud800` without its pair) in `object.name` or `correlationId`: the
  *    parser requires well-formed Unicode, a JSON Schema `pattern` cannot test for it.
+ * (Lengths agree: zod 4 and JSON Schema both count code points, so an emoji counts once.)
  * The feeds rule "at least one id or type" is a zod refinement, so it is added here by hand
- * (as an `anyOf`) and checked against the parser by test/unit/core/message-schema.test.ts.
+ * (as an `anyOf`). test/integration/hostile/send-message-schema.test.ts checks schema and parser
+ * agree, with ajv, on valid messages and the hostile-body corpus, except for the cases above.
  */
 export function sendMessageJsonSchema(): Record<string, unknown> {
   const generated = z.toJSONSchema(messageSchema, {
@@ -23,8 +25,8 @@ export function sendMessageJsonSchema(): Record<string, unknown> {
     override: (ctx) => {
       if (ctx.zodSchema === feedsSchema) {
         ctx.jsonSchema.anyOf = [
-          { required: ['ids'], properties: { ids: { minItems: 1 } } },
-          { required: ['types'], properties: { types: { minItems: 1 } } },
+          { required: ['ids'], properties: { ids: { type: 'array', minItems: 1 } } },
+          { required: ['types'], properties: { types: { type: 'array', minItems: 1 } } },
         ];
       }
     },

@@ -95,9 +95,10 @@ describe(`the packed package in a fresh CDK app with aws-cdk-lib ${FLOOR['aws-cd
     expect(Object.values(template.Resources).filter((r) => r.Type === 'AWS::SQS::Queue')).toHaveLength(2);
   });
 
-  it('ships the JSON Schema of the SEND message', () => {
-    const schema = JSON.parse(readFileSync(join(app(), 'node_modules', 'swarm-send', 'dist', 'schema', 'send-message.schema.json'), 'utf8')) as { title: string };
-    expect(schema).toStrictEqual(JSON.parse(readFileSync(join(ROOT, 'docs', 'send-message.schema.json'), 'utf8')));
+  it('ships the JSON Schema of the SEND message, resolvable as swarm-send/send-message.schema.json', () => {
+    const path = execFileSync(process.execPath, ['-e', "console.log(require.resolve('swarm-send/send-message.schema.json'))"], { cwd: app(), encoding: 'utf8' }).trim();
+    expect(path).toBe(join(app(), 'node_modules', 'swarm-send', 'dist', 'schema', 'send-message.schema.json'));
+    expect(JSON.parse(readFileSync(path, 'utf8'))).toStrictEqual(JSON.parse(readFileSync(join(ROOT, 'docs', 'send-message.schema.json'), 'utf8')));
   });
 
   it('has a command line that names a missing optional dependency instead of a stack trace', () => {

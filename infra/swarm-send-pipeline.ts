@@ -188,7 +188,7 @@ export class SwarmSendPipeline extends Construct {
     if (props.reconcile) {
       this.reconcile = new ReconcileSchedule(this, 'Reconcile', {
         ...props.reconcile,
-        ...pick(props, 'registry', 'registryParameter', 'bundling', 'logRetention', 'serviceName', 'metricsNamespace', 'environment'),
+        ...pick(props, 'registry', 'registryParameter', 'bundling', 'bundleFromSource', 'logRetention', 'serviceName', 'metricsNamespace', 'environment'),
         ...pick(props, 'vpc', 'vpcSubnets', 'encryptionKey'),
         securityGroup: this.securityGroup,
         sendQueue: this.sendQueue,

@@ -4,9 +4,8 @@ import { Alarm, ComparisonOperator, GraphWidget, TreatMissingData, type IMetric,
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ISecurityGroup } from 'aws-cdk-lib/aws-ec2';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import type { Code } from 'aws-cdk-lib/aws-lambda';
+import type { Code, Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { ContextAttribute, Schedule, ScheduleTargetInput, type ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -15,7 +14,7 @@ import { Queue, QueueEncryption, type IQueue, type QueueProps } from 'aws-cdk-li
 import { Construct } from 'constructs';
 import { RECONCILE_ENV, RECONCILE_ENV_DEFAULTS } from '../../functions/env.js';
 import { reconcileScopesProblems, type ReconcileScopeConfig, type RepairMode } from '../../functions/reconcile-config.js';
-import { DEFAULT_RECONCILE_ENTRY, VISIBILITY_TIMEOUT_FACTOR } from '../defaults.js';
+import { VISIBILITY_TIMEOUT_FACTOR } from '../defaults.js';
 import { checkInteger, failOnProblems } from '../errors.js';
 import { ReconcileMetrics } from '../reconcile-metrics.js';
 import { registryProblems, validateRegistry } from '../registry-config.js';
@@ -207,7 +206,7 @@ export function reconcileProblems(props: ReconcileOptions & Pick<ReconcileSchedu
  */
 export class ReconcileSchedule extends Construct {
   /** The reconcile function. */
-  public readonly lambdaFunction: NodejsFunction;
+  public readonly lambdaFunction: LambdaFunction;
   /** The queue of continuations. */
   public readonly queue: Queue;
   /** Continuations that failed `maxReceiveCount` times. */
@@ -242,12 +241,10 @@ export class ReconcileSchedule extends Construct {
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: RECONCILE_DEFAULTS.maxReceiveCount },
     });
 
-    const parts = vpcNodejsFunction(this, {
+    const parts = vpcNodejsFunction(this, 'reconcile', props, {
       ...props,
       description: 'swarm-send reconcile: compares source and DR listings one scope slice at a time and enqueues repairs',
       roleDescription: 'swarm-send reconcile function: its log group, its queues, the registry and the clusters\' credentials',
-      defaultEntry: DEFAULT_RECONCILE_ENTRY,
-      handler: 'handler',
       timeout,
       memorySize: props.memorySize ?? RECONCILE_DEFAULTS.memorySize,
       environment: {

@@ -1,9 +1,8 @@
 import { Annotations, Duration, Validations } from 'aws-cdk-lib';
 import type { ISecurityGroup } from 'aws-cdk-lib/aws-ec2';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, type Code } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, Runtime, type Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { NodejsFunction, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
@@ -15,22 +14,18 @@ import {
   DEFAULT_BACKOFF_BASE,
   DEFAULT_BACKOFF_CAP,
   DEFAULT_BATCH_SIZE,
-  DEFAULT_BUNDLING,
   DEFAULT_CONCURRENCY,
-  DEFAULT_ENTRY,
   DEFAULT_FUNCTION_TIMEOUT,
-  DEFAULT_HANDLER,
   DEFAULT_LOG_RETENTION,
   DEFAULT_MAX_ATTEMPTS,
   DEFAULT_MAX_CONCURRENCY,
   DEFAULT_MEMORY_SIZE,
   DEFAULT_METRICS_NAMESPACE,
   DEFAULT_SERVICE_NAME,
-  DEPS_LOCK_FILE_PATH,
   MAX_INLINE_REGISTRY_LENGTH,
-  PROJECT_ROOT,
 } from '../defaults.js';
 import { checkInteger, failOnProblems } from '../errors.js';
+import { handlerFunction, handlerHasSourceMap, type HandlerCodeOptions } from '../handler-code.js';
 import { registryProblems, secretReferences, validateRegistry, type RegistryDocument } from '../registry-config.js';
 import type { PipelineNetworkOptions } from './pipeline-network.js';
 import { MAX_VISIBILITY_TIMEOUT } from './send-queues.js';
@@ -74,8 +69,12 @@ export const RESERVED_ENVIRONMENT: readonly string[] = [
 
 const COMPLETE_SECRET_ARN = /^arn:[^:]+:secretsmanager:[^:]*:\d{12}:secret:.+-[A-Za-z0-9]{6}$/;
 
-/** What a `SendFunction` user chooses; `SwarmSendPipelineProps` extends it. */
-export interface SendFunctionOptions {
+/**
+ * What a `SendFunction` user chooses; `SwarmSendPipelineProps` extends it. Where the code comes
+ * from (`code`, `bundleFromSource`, `entry`, `bundling`, `handler`): see `HandlerCodeOptions`; by
+ * default the package's prebuilt bundle of the SEND handler.
+ */
+export interface SendFunctionOptions extends HandlerCodeOptions {
   /**
    * An existing queue that receives one outcome record per message. In `SwarmSendPipeline`, not
    * together with `createOutcomesQueue`.
@@ -106,31 +105,6 @@ export interface SendFunctionOptions {
    * @default - each reference is imported by name, or by ARN when it is one
    */
   readonly secrets?: Readonly<Record<string, ISecret>>;
-
-  /**
-   * The handler's entry file.
-   * @default DEFAULT_ENTRY (functions/handlers/send.ts under the repository root)
-   */
-  readonly entry?: string;
-
-  /**
-   * The handler's exported name (with `code`: `file.export`; a bare name means `index.<name>`).
-   * @default DEFAULT_HANDLER ('handler')
-   */
-  readonly handler?: string;
-
-  /**
-   * Prebuilt code instead of bundling `entry` with esbuild (tests, or an artifact built
-   * elsewhere). `bundling` is then ignored.
-   * @default - `entry` is bundled by esbuild, locally (no Docker)
-   */
-  readonly code?: Code;
-
-  /**
-   * esbuild options, merged over the defaults (yours win).
-   * @default DEFAULT_BUNDLING (ESM with a createRequire banner, minified, source map, node24, nothing external)
-   */
-  readonly bundling?: BundlingOptions;
 
   /**
    * Function timeout. In `SwarmSendPipeline`, the SEND queue's visibility timeout is derived from it.
@@ -300,13 +274,14 @@ export function sendFunctionProblems(
 }
 
 /**
- * The SEND function: a `NodejsFunction` (Node.js 24, arm64, bundled by esbuild) in the VPC, its
+ * The SEND function (Node.js 24, arm64; the package's prebuilt bundle, or the source bundled by
+ * esbuild: `HandlerCodeOptions`) in the VPC, its
  * SQS event source mapping with partial batch responses, its log group, and an execution role
  * that can read exactly the registry's secrets and use exactly its queues.
  */
 export class SendFunction extends Construct {
   /** The function. */
-  public readonly lambdaFunction: NodejsFunction;
+  public readonly lambdaFunction: LambdaFunction;
   /** Its execution role. */
   public readonly role: Role;
   /** Its log group, with the retention set. */
@@ -325,11 +300,10 @@ export class SendFunction extends Construct {
     failOnProblems('SendFunction', sendFunctionProblems(props, props.sendQueue.fifo));
     this.registry = validateRegistry(props.registry);
 
-    const parts = vpcNodejsFunction(this, {
+    const parts = vpcNodejsFunction(this, 'send', props, {
       ...props,
       description: 'swarm-send: one SCSP SEND per SQS message, replicating an object to the DR cluster',
       roleDescription: 'swarm-send function: its log group, its queues, the registry and the clusters\' credentials',
-      defaultEntry: DEFAULT_ENTRY,
       timeout: props.timeout ?? DEFAULT_FUNCTION_TIMEOUT,
       memorySize: props.memorySize ?? DEFAULT_MEMORY_SIZE,
       environment: {
@@ -408,43 +382,40 @@ export function powertoolsEnvironment(props: Pick<SendFunctionOptions, 'serviceN
   };
 }
 
-/** How `vpcNodejsFunction` builds a function. */
-export interface VpcNodejsFunctionSettings
-  extends Pick<SendFunctionOptions, 'entry' | 'handler' | 'code' | 'bundling' | 'logRetention'>,
-    Pick<PipelineNetworkOptions, 'vpc' | 'vpcSubnets'> {
+/** Where a swarm-send function runs and what it is. */
+export interface VpcNodejsFunctionSettings extends Pick<SendFunctionOptions, 'logRetention'>, Pick<PipelineNetworkOptions, 'vpc' | 'vpcSubnets'> {
   readonly securityGroup: ISecurityGroup;
-  /** The function's description. */
   readonly description: string;
-  /** The execution role's description. */
   readonly roleDescription: string;
-  /** The entry bundled when neither `entry` nor `code` is given. */
-  readonly defaultEntry: string;
   readonly timeout: Duration;
   readonly memorySize: number;
-  /** The function's environment (`NODE_OPTIONS` for the source map is added unless set here). */
+  /** The environment (`NODE_OPTIONS` for the source map is added unless set here). */
   readonly environment: Readonly<Record<string, string>>;
 }
 
 /** What `vpcNodejsFunction` built. */
 export interface VpcNodejsFunctionParts {
-  readonly lambdaFunction: NodejsFunction;
+  readonly lambdaFunction: LambdaFunction;
   readonly role: Role;
   readonly logGroup: LogGroup;
   readonly environment: Readonly<Record<string, string>>;
 }
 
 /**
- * A swarm-send function as each of them is built: a `NodejsFunction` (Node.js 24, arm64, bundled
- * by esbuild with `DEFAULT_BUNDLING`, or prebuilt `code`) in the VPC behind the given security
- * group, its log group, and an execution role that may attach its network interfaces and write
- * its logs; the caller grants the rest. Children of `scope`: `LogGroup`, `Role`, `Function`.
+ * A swarm-send function as each of them is built: handler `name` (prebuilt bundle, source bundle
+ * or `code`, see `handlerFunction`) on Node.js 24, arm64, in the VPC behind the given security
+ * group, with its log group and an execution role that may attach its network interfaces and
+ * write its logs; the caller grants the rest. Children of `scope`: `LogGroup`, `Role`, `Function`.
  */
-export function vpcNodejsFunction(scope: Construct, s: VpcNodejsFunctionSettings): VpcNodejsFunctionParts {
-  const bundling: BundlingOptions = { ...DEFAULT_BUNDLING, ...s.bundling };
-  const handlerName = s.handler ?? DEFAULT_HANDLER;
+export function vpcNodejsFunction(
+  scope: Construct,
+  name: string,
+  code: HandlerCodeOptions,
+  s: VpcNodejsFunctionSettings,
+): VpcNodejsFunctionParts {
   const environment = {
     // The source map is useless to Node unless it is switched on; the caller may override.
-    ...(bundling.sourceMap && !s.code ? { NODE_OPTIONS: '--enable-source-maps' } : {}),
+    ...(handlerHasSourceMap(code) ? { NODE_OPTIONS: '--enable-source-maps' } : {}),
     ...s.environment,
   };
   const logGroup = new LogGroup(scope, 'LogGroup', { retention: s.logRetention ?? DEFAULT_LOG_RETENTION });
@@ -472,8 +443,7 @@ export function vpcNodejsFunction(scope: Construct, s: VpcNodejsFunctionSettings
       'The EC2 network-interface actions Lambda needs to place the function in the VPC (the content of AWSLambdaVPCAccessExecutionRole, without its account-wide log rights) do not support resource-level permissions.',
   });
   logGroup.grantWrite(role);
-
-  const lambdaFunction = new NodejsFunction(scope, 'Function', {
+  const lambdaFunction = handlerFunction(scope, 'Function', name, code, {
     description: s.description,
     runtime: Runtime.NODEJS_24_X,
     architecture: Architecture.ARM_64,
@@ -485,15 +455,6 @@ export function vpcNodejsFunction(scope: Construct, s: VpcNodejsFunctionSettings
     role,
     logGroup,
     environment,
-    ...(s.code
-      ? { code: s.code, handler: handlerName.includes('.') ? handlerName : `index.${handlerName}` }
-      : {
-          entry: s.entry ?? s.defaultEntry,
-          handler: handlerName,
-          bundling,
-          depsLockFilePath: DEPS_LOCK_FILE_PATH,
-          projectRoot: PROJECT_ROOT,
-        }),
   });
   lambdaFunction.node.addDependency(role);
   return { lambdaFunction, role, logGroup, environment };

@@ -197,7 +197,7 @@ describe('scheduled reconcile props', () => {
 });
 
 describe('the reconcile handler as bundled for Lambda', () => {
-  it('bundles functions/handlers/reconcile.ts with the SEND function\'s options and loads under Node.js 24 exporting handler', () => {
+  it('deploys the prebuilt reconcile bundle (dist/lambda/reconcile, built like the SEND handler), which loads under Node.js 24 exporting handler', () => {
     const { stack } = pipelineWith({ code: undefined });
     Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
       Handler: 'index.handler',

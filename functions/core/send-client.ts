@@ -39,6 +39,8 @@ export interface SendRoute {
 export interface SendInput extends SendRoute {
   readonly object: ObjectRef;
   readonly feeds?: FeedSelection | undefined;
+  /** Feed SEND: the route's replication feed ids in the selection (`provingFeeds`); only they prove a copy. */
+  readonly replicationFeeds?: readonly number[] | undefined;
   /** Preferred source node (`host:port`); used only when it lies inside the source networks. */
   readonly nodeHint?: string | undefined;
   /** Aborts the SEND (the invocation deadline). */
@@ -56,6 +58,8 @@ export interface SendResult extends Classification {
   readonly detail: string | null;
   /** ETag of the object on the source, from the SEND's HEAD-like headers. */
   readonly etag: string | null;
+  /** Castor-System-Version of the object on the source, from the same headers. */
+  readonly version: string | null;
   /** True when the node hint was ignored because it lies outside the source networks. */
   readonly hintIgnored: boolean;
 }
@@ -64,6 +68,8 @@ export interface HeadResult {
   readonly status: number | null;
   readonly etag: string | null;
   readonly contentLength: number | null;
+  /** Castor-System-Version. */
+  readonly version: string | null;
   readonly node: string | null;
   readonly error: ClientErrorCode | null;
 }
@@ -328,6 +334,7 @@ export class SendClient {
       complete: x.complete,
       feeds: parsed.feeds,
       requestedFeedIds,
+      replicationFeedIds: input.replicationFeeds ?? [],
       error: x.error,
     };
     const c = classify(observation);
@@ -339,6 +346,7 @@ export class SendClient {
       durationMs: Math.round(performance.now() - started),
       detail: x.detail,
       etag: header(x.headers, 'etag'),
+      version: header(x.headers, 'castor-system-version'),
       hintIgnored,
     };
   }
@@ -357,12 +365,13 @@ export class SendClient {
       last = await this.#exchange('HEAD', node, target, allowed, credentials, headers, signal, () => undefined);
       if (!(last.status === null && last.error && FAILOVER_ERRORS.has(last.error))) break;
     }
-    if (!last) return { status: null, etag: null, contentLength: null, node: null, error: 'network-error' };
+    if (!last) return { status: null, etag: null, contentLength: null, version: null, node: null, error: 'network-error' };
     const length = header(last.headers, 'content-length');
     return {
       status: last.status,
       etag: header(last.headers, 'etag'),
       contentLength: length === null ? null : Number(length),
+      version: header(last.headers, 'castor-system-version'),
       node: last.node.hostPort,
       error: last.error,
     };

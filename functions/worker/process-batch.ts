@@ -1,16 +1,19 @@
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import { sameCredentials, type Credentials } from '../core/digest-auth.js';
 import { InvalidMessageError } from '../core/errors.js';
-import { isNamed, parseSendMessage, type SendMessage } from '../core/message.js';
+import { isNamed, readSendMessage, type SendMessage } from '../core/message.js';
 import { OUTCOME, type OutcomeRecord } from '../core/outcome.js';
 import { isSuccess, recordFromResult, recordWithoutSend, type RecordContext } from '../core/record.js';
 import { resolveRoute, type ResolvedRoute } from '../core/registry.js';
+import { provingFeeds } from '../core/replication-feeds.js';
 import type { SendClient, SendResult } from '../core/send-client.js';
 import type { CredentialsProvider } from '../adapters/credentials.js';
 import type { Config } from '../config.js';
 import { backoffSeconds } from './backoff.js';
 import { Limiter } from './limiter.js';
 import type { QueueOps, Telemetry } from './ports.js';
+import { queueCallSignal } from './queue-deadline.js';
+import { verifyCopy } from './verify.js';
 
 export interface WorkerDeps {
   readonly config: Config;
@@ -78,7 +81,7 @@ export async function processBatch(records: readonly SQSRecord[], context: Deadl
     return { source, destination };
   }
 
-  async function sendOnce(route: ResolvedRoute, m: SendMessage): Promise<SendResult> {
+  async function sendOnce(route: ResolvedRoute, m: SendMessage, replicationFeeds: readonly number[]): Promise<SendResult> {
     let creds = await credentialsFor(route);
     const input = () => ({
       source: route.source,
@@ -87,6 +90,7 @@ export async function processBatch(records: readonly SQSRecord[], context: Deadl
       destinationCredentials: creds.destination,
       object: m.object,
       feeds: m.feeds,
+      replicationFeeds,
       nodeHint: m.nodeHint,
       signal: deadline,
     });
@@ -103,30 +107,20 @@ export async function processBatch(records: readonly SQSRecord[], context: Deadl
         result = { ...again, requests: again.requests + result.requests };
       }
     }
-    if (route.verify && result.outcome === OUTCOME.REPLICATED) {
-      const head = await client.head(route.destination, m.object, creds.destination, deadline);
-      const mismatch = head.status !== 200 || (result.etag !== null && head.etag !== result.etag);
-      if (mismatch) {
-        return {
-          ...result,
-          outcome: OUTCOME.RETRY,
-          reason: 'verify-mismatch',
-          detail: `destination HEAD answered ${head.status ?? head.error}, ETag ${head.etag ?? 'none'} (source ${result.etag ?? 'none'})`,
-        };
-      }
-    }
-    return result;
+    return verifyCopy(client, route, m.object, creds, result, deadline);
   }
 
   async function handle(record: SQSRecord): Promise<Settled> {
     let message: SendMessage | null = null;
     let route: ResolvedRoute | undefined;
+    let replicationFeeds: readonly number[];
     let outcome: OutcomeRecord;
     try {
-      message = parseSendMessage(record.body);
-      const resolved = resolveRoute(config.registry, message.from, message.to);
-      if (typeof resolved === 'string') throw new InvalidMessageError([resolved]);
-      route = resolved;
+      const read = readSendMessage(record.body);
+      message = read.message;
+      for (const warning of read.warnings) telemetry.warn(warning, { messageId: record.messageId });
+      route = resolveRoute(config.registry, message.from, message.to);
+      replicationFeeds = provingFeeds({ from: route.source.key, to: route.destination.key, replicationFeeds: route.replicationFeeds }, message.feeds);
     } catch (err) {
       const detail = err instanceof InvalidMessageError ? err.message : 'invalid message';
       outcome = recordWithoutSend(OUTCOME.FAILED, 'invalid-message', detail, contextOf(record, message));
@@ -139,7 +133,8 @@ export async function processBatch(records: readonly SQSRecord[], context: Deadl
     if (!pending) {
       const r = route;
       const m = message;
-      pending = limiter.run(() => (deadline.aborted ? Promise.reject(new DeadlineError()) : sendOnce(r, m)));
+      const proving = replicationFeeds;
+      pending = limiter.run(() => (deadline.aborted ? Promise.reject(new DeadlineError()) : sendOnce(r, m, proving)));
       inflight.set(key, pending);
     }
     try {
@@ -158,16 +153,20 @@ export async function processBatch(records: readonly SQSRecord[], context: Deadl
       outcome = { ...outcome, outcome: OUTCOME.FAILED, retriesExhausted: true };
     }
     const sent = Number(record.attributes.SentTimestamp);
-    telemetry.outcome(outcome, Number.isFinite(sent) ? sent : null);
+    const log = (o: OutcomeRecord) => telemetry.outcome(o, Number.isFinite(sent) ? sent : null);
     if (outcome.outcome === OUTCOME.FAILED) {
       try {
-        await queue.deadLetter(record, outcome);
+        // The DLQ adapter may have to cut an oversized body; its record says so.
+        outcome = (await queue.deadLetter(record, outcome, queueCallSignal(context))) ?? outcome;
+        log(outcome);
         return { record, outcome, keep: false, backoffSeconds: null };
       } catch (err) {
+        log(outcome);
         telemetry.warn('dead-lettering failed; the message stays on its queue', { messageId: record.messageId, error: (err as Error).name });
         return { record, outcome, keep: true, backoffSeconds: null };
       }
     }
+    log(outcome);
     if (outcome.outcome === OUTCOME.RETRY) {
       return { record, outcome, keep: true, backoffSeconds: backoffSeconds(outcome.attempt, config.backoffBaseSeconds, config.backoffCapSeconds, random) };
     }
@@ -210,7 +209,7 @@ export async function processBatch(records: readonly SQSRecord[], context: Deadl
   const keepIds = new Set(settled.filter((s) => s.keep).map((s) => s.record.messageId));
   if (config.outcomesQueueUrl) {
     const terminal = settled.filter((s) => s.outcome && !s.keep && s.outcome.outcome !== OUTCOME.RETRY);
-    const failedIdx = await queue.publishOutcomes(terminal.map((s) => s.outcome!)).catch(() => terminal.map((_s, i) => i));
+    const failedIdx = await queue.publishOutcomes(terminal.map((s) => s.outcome!), queueCallSignal(context)).catch(() => terminal.map((_s, i) => i));
     for (const i of failedIdx) {
       const s = terminal[i];
       if (s && isSuccess(s.outcome!.outcome)) keepIds.add(s.record.messageId);
@@ -221,7 +220,7 @@ export async function processBatch(records: readonly SQSRecord[], context: Deadl
   const unstarted = settled.filter((s) => s.outcome === null).length;
   if (unstarted) telemetry.warn('records returned to the queue unprocessed (deadline or FIFO order)', { count: unstarted });
   const backoffs = settled.filter((s) => s.backoffSeconds !== null).map((s) => ({ record: s.record, seconds: s.backoffSeconds! }));
-  if (backoffs.length) await queue.changeVisibility(backoffs).catch((err: Error) => telemetry.warn('backoff not applied', { error: err.name }));
+  if (backoffs.length) await queue.changeVisibility(backoffs, queueCallSignal(context)).catch((err: Error) => telemetry.warn('backoff not applied', { error: err.name }));
   telemetry.flush();
   return { batchItemFailures: records.filter((r) => keepIds.has(r.messageId)).map((r) => ({ itemIdentifier: r.messageId })) };
 }

@@ -110,7 +110,7 @@ export const sendCommand: Command = {
     });
     let replicationFeeds: readonly number[];
     try {
-      replicationFeeds = provingFeeds({ from: 'source', to: values.cluster as string, replicationFeeds: replicationIds }, feeds);
+      replicationFeeds = provingFeeds({ name: `source->${values.cluster as string}`, replicationFeeds: replicationIds }, feeds);
     } catch (err) {
       if (err instanceof InvalidMessageError) throw new UsageError(`${err.problems.join('; ')} (give --replication-feed N)`);
       throw err;

@@ -159,6 +159,8 @@ export function parseRegistry(input: unknown): Registry {
 }
 
 export interface ResolvedRoute {
+  /** `from->to`, as errors and logs name the route. */
+  readonly name: string;
   readonly source: ClusterConfig;
   readonly destination: ClusterConfig;
   readonly verify: boolean;
@@ -187,5 +189,5 @@ export function resolveRoute(registry: Registry, from?: string, to?: string): Re
   // parseRegistry already refused routes like these; a hand-built registry may still hold one.
   if (!source || source.nodes.length === 0) throw new InvalidMessageError([`route ${describeRoute(route)}: cluster "${f}" has no nodes to SEND on`]);
   if (!destination?.target) throw new InvalidMessageError([`route ${describeRoute(route)}: cluster "${t}" has no target`]);
-  return { source, destination, verify: route.verify, replicationFeeds: route.replicationFeeds };
+  return { name: describeRoute(route), source, destination, verify: route.verify, replicationFeeds: route.replicationFeeds };
 }

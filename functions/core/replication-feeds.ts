@@ -11,8 +11,8 @@ import type { FeedSelection } from './message.js';
  * them, or a route that names none, is refused before any SEND.
  */
 export interface FeedRoute {
-  readonly from: string;
-  readonly to: string;
+  /** `from->to`, for the reason of a refusal. */
+  readonly name: string;
   /** The route's replication feed ids, from the registry. */
   readonly replicationFeeds: readonly number[];
 }
@@ -24,7 +24,7 @@ export interface FeedRoute {
  */
 export function provingFeeds(route: FeedRoute, selection: FeedSelection | undefined): readonly number[] {
   if (!selection) return [];
-  const name = `${route.from}->${route.to}`;
+  const { name } = route;
   if (route.replicationFeeds.length === 0) {
     throw new InvalidMessageError([
       `feeds: route ${name} names no replicationFeeds in the registry, so no feed status could prove a DR copy (send without feeds, or add the route's replication feed ids)`,

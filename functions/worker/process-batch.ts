@@ -120,7 +120,7 @@ export async function processBatch(records: readonly SQSRecord[], context: Deadl
       message = read.message;
       for (const warning of read.warnings) telemetry.warn(warning, { messageId: record.messageId });
       route = resolveRoute(config.registry, message.from, message.to);
-      replicationFeeds = provingFeeds({ from: route.source.key, to: route.destination.key, replicationFeeds: route.replicationFeeds }, message.feeds);
+      replicationFeeds = provingFeeds(route, message.feeds);
     } catch (err) {
       const detail = err instanceof InvalidMessageError ? err.message : 'invalid message';
       outcome = recordWithoutSend(OUTCOME.FAILED, 'invalid-message', detail, contextOf(record, message));
@@ -153,24 +153,30 @@ export async function processBatch(records: readonly SQSRecord[], context: Deadl
       outcome = { ...outcome, outcome: OUTCOME.FAILED, retriesExhausted: true };
     }
     const sent = Number(record.attributes.SentTimestamp);
-    const log = (o: OutcomeRecord) => telemetry.outcome(o, Number.isFinite(sent) ? sent : null);
     if (outcome.outcome === OUTCOME.FAILED) {
-      try {
-        // The DLQ adapter may have to cut an oversized body; its record says so.
-        outcome = (await queue.deadLetter(record, outcome, queueCallSignal(context))) ?? outcome;
-        log(outcome);
-        return { record, outcome, keep: false, backoffSeconds: null };
-      } catch (err) {
-        log(outcome);
-        telemetry.warn('dead-lettering failed; the message stays on its queue', { messageId: record.messageId, error: (err as Error).name });
-        return { record, outcome, keep: true, backoffSeconds: null };
-      }
+      const dead = await deadLetter(record, outcome);
+      telemetry.outcome(dead.outcome!, Number.isFinite(sent) ? sent : null);
+      return dead;
     }
-    log(outcome);
+    telemetry.outcome(outcome, Number.isFinite(sent) ? sent : null);
     if (outcome.outcome === OUTCOME.RETRY) {
       return { record, outcome, keep: true, backoffSeconds: backoffSeconds(outcome.attempt, config.backoffBaseSeconds, config.backoffCapSeconds, random) };
     }
     return { record, outcome, keep: false, backoffSeconds: null };
+  }
+
+  /**
+   * Forwards a failed record to the DLQ, within the remaining time. The record it returns is the
+   * one written (it says when the body had to be cut); one the DLQ did not take stays queued.
+   */
+  async function deadLetter(record: SQSRecord, outcome: OutcomeRecord): Promise<Settled> {
+    try {
+      const written = (await queue.deadLetter(record, outcome, queueCallSignal(context))) ?? outcome;
+      return { record, outcome: written, keep: false, backoffSeconds: null };
+    } catch (err) {
+      telemetry.warn('dead-lettering failed; the message stays on its queue', { messageId: record.messageId, error: (err as Error).name });
+      return { record, outcome, keep: true, backoffSeconds: null };
+    }
   }
 
   // FIFO: records of one message group run in order; after one stays on the queue, the rest of

@@ -113,7 +113,7 @@ describe('resolveRoute', () => {
 });
 
 describe('replication feeds of a route (provingFeeds)', () => {
-  const route = { from: 'primary', to: 'dr', replicationFeeds: [2, 5] };
+  const route = { name: 'primary->dr', replicationFeeds: [2, 5] };
   const refusal = (r: typeof route, selection: Parameters<typeof provingFeeds>[1]): string => {
     try {
       provingFeeds(r, selection);

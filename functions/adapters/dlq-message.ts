@@ -14,8 +14,11 @@ export const DLQ_ATTRIBUTES = {
   BODY_SHA256: 'swarm-send.body-sha256',
 } as const;
 
-/** The largest message SQS takes (body plus attributes), and the default queue limit. */
+/** The largest message SQS takes (body plus attributes). */
 export const SQS_MAX_MESSAGE_BYTES = 1_048_576;
+
+/** The long-standing default MaximumMessageSize of a queue (256 KiB); smaller letters need no look-up. */
+export const SQS_CLASSIC_MESSAGE_BYTES = 262_144;
 
 /** SQS allows 10 message attributes; ours take 3 (6 with a truncated body), the original's keep the rest. */
 const MAX_ATTRIBUTES = 10;

@@ -1,5 +1,6 @@
 import {
   ChangeMessageVisibilityBatchCommand,
+  GetQueueAttributesCommand,
   GetQueueUrlCommand,
   SendMessageBatchCommand,
   SendMessageCommand,
@@ -7,7 +8,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 import type { QueueOps } from '../worker/ports.js';
-import { buildDeadLetter, DLQ_ATTRIBUTES, SQS_MAX_MESSAGE_BYTES } from './dlq-message.js';
+import { buildDeadLetter, DLQ_ATTRIBUTES, messageSize, SQS_CLASSIC_MESSAGE_BYTES, SQS_MAX_MESSAGE_BYTES } from './dlq-message.js';
 import { chunks } from './sqs-batches.js';
 
 export { DLQ_ATTRIBUTES } from './dlq-message.js';
@@ -16,7 +17,10 @@ export interface SqsQueueOpsOptions {
   readonly sqs: SQSClient;
   readonly dlqUrl: string;
   readonly outcomesQueueUrl: string | null;
-  /** The DLQ's MaximumMessageSize; a longer dead letter gets a truncated body. @default 1 MiB */
+  /**
+   * The DLQ's MaximumMessageSize; a longer dead letter gets a truncated body. @default read once
+   * from the DLQ (GetQueueAttributes) when a letter is over 256 KiB; 256 KiB if that read fails
+   */
   readonly dlqMaxMessageBytes?: number;
 }
 
@@ -26,8 +30,24 @@ export interface SqsQueueOpsOptions {
  * unchanged, unless it must be cut to fit: `buildDeadLetter`), and outcomes published with
  * SendMessageBatch. Every call passes the worker's abort signal to the SDK (`abortSignal`).
  */
-export function createSqsQueueOps({ sqs, dlqUrl, outcomesQueueUrl, dlqMaxMessageBytes = SQS_MAX_MESSAGE_BYTES }: SqsQueueOpsOptions): QueueOps {
+export function createSqsQueueOps({ sqs, dlqUrl, outcomesQueueUrl, dlqMaxMessageBytes }: SqsQueueOpsOptions): QueueOps {
   const urls = new Map<string, Promise<string>>();
+  let dlqLimit: Promise<number> | null = null;
+
+  /**
+   * The DLQ's size limit for a letter of `size` bytes: any queue takes 256 KiB unless configured
+   * smaller (then give `dlqMaxMessageBytes`), so only a larger letter needs the real limit, read
+   * once. A failed read is not cached and assumes 256 KiB, so the letter is cut, never refused.
+   */
+  async function dlqLimitFor(size: number, abortSignal: AbortSignal | undefined): Promise<number> {
+    if (dlqMaxMessageBytes !== undefined) return dlqMaxMessageBytes;
+    if (size <= SQS_CLASSIC_MESSAGE_BYTES) return SQS_CLASSIC_MESSAGE_BYTES;
+    dlqLimit ??= sqs
+      .send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['MaximumMessageSize'] }), { abortSignal })
+      .then((r) => Number(r.Attributes?.MaximumMessageSize) || SQS_MAX_MESSAGE_BYTES);
+    dlqLimit.catch(() => (dlqLimit = null));
+    return dlqLimit.catch(() => SQS_CLASSIC_MESSAGE_BYTES);
+  }
 
   /** The queue URL of an event source ARN (arn:aws:sqs:region:account:name), looked up once. */
   function queueUrl(arn: string, abortSignal: AbortSignal | undefined): Promise<string> {
@@ -61,7 +81,9 @@ export function createSqsQueueOps({ sqs, dlqUrl, outcomesQueueUrl, dlqMaxMessage
     },
 
     async deadLetter(record, outcome, abortSignal) {
-      const letter = buildDeadLetter(record, outcome, dlqMaxMessageBytes);
+      const whole = buildDeadLetter(record, outcome, SQS_MAX_MESSAGE_BYTES);
+      const limit = await dlqLimitFor(messageSize(whole.body, whole.attributes), abortSignal);
+      const letter = limit >= SQS_MAX_MESSAGE_BYTES ? whole : buildDeadLetter(record, outcome, limit);
       const fifo = dlqUrl.endsWith('.fifo');
       await sqs.send(
         new SendMessageCommand({

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { DLQ_ATTRIBUTES } from '../../../functions/adapters/sqs-queue-ops.js';
 import type { OutcomeRecord } from '../../../functions/core/outcome.js';
 import { startPipeline, type Pipeline } from '../../helpers/pipeline.js';
@@ -172,6 +173,19 @@ describe('acknowledged only with proof (handler over fauxqs and the simulator)',
     expect(published).toMatchObject([{ reason: 'invalid-message', truncated: { bytes, sha256 } }]);
     expect(p.summary.deadLettered.get('invalid-message')).toBe(1);
     expect(await p.receive()).toHaveLength(0);
+  });
+
+  it('reads a smaller DLQ size limit from the queue and cuts the copy to fit it', async () => {
+    p = await startPipeline();
+    await p.sqs.send(new SetQueueAttributesCommand({ QueueUrl: p.dlq.url, Attributes: { MaximumMessageSize: '262144' } }));
+    const body = 'y'.repeat(300_000);
+    await p.send(body);
+    const { response } = await p.deliver();
+    expect(response.batchItemFailures).toStrictEqual([]);
+    const dead = await p.drain(p.dlq);
+    expect(dead).toHaveLength(1);
+    expect(dead[0]!.Body!.length).toBeLessThan(262_144);
+    expect(outcomeOf(dead[0]!).truncated).toStrictEqual({ bytes: 300_000, sha256: createHash('sha256').update(body).digest('hex') });
   });
 
   it('dead-letters a small body unchanged, without a truncated mark', async () => {

@@ -9,7 +9,7 @@ import {
 import type { SQSRecord } from 'aws-lambda';
 import type { QueueOps } from '../worker/ports.js';
 import { buildDeadLetter, DLQ_ATTRIBUTES, messageSize, SQS_CLASSIC_MESSAGE_BYTES, SQS_MAX_MESSAGE_BYTES } from './dlq-message.js';
-import { chunks } from './sqs-batches.js';
+import { BatchEntriesFailedError, chunks, failedEntries } from './sqs-batches.js';
 
 export { DLQ_ATTRIBUTES } from './dlq-message.js';
 
@@ -65,7 +65,7 @@ export function createSqsQueueOps({ sqs, dlqUrl, outcomesQueueUrl, dlqMaxMessage
     async changeVisibility(entries, abortSignal) {
       const byQueue = new Map<string, { record: SQSRecord; seconds: number }[]>();
       for (const e of entries) byQueue.set(e.record.eventSourceARN, [...(byQueue.get(e.record.eventSourceARN) ?? []), e]);
-      await Promise.all(
+      const responses = await Promise.all(
         [...byQueue].flatMap(([arn, list]) =>
           chunks(list).map(async (batch) =>
             sqs.send(
@@ -78,6 +78,9 @@ export function createSqsQueueOps({ sqs, dlqUrl, outcomesQueueUrl, dlqMaxMessage
           ),
         ),
       );
+      // SQS refuses single entries on HTTP 200: a refused backoff is an error, with its codes.
+      const failed = responses.flatMap(failedEntries);
+      if (failed.length) throw new BatchEntriesFailedError('ChangeMessageVisibilityBatch', failed, entries.length);
     },
 
     async deadLetter(record, outcome, abortSignal) {

@@ -353,10 +353,10 @@ describe('SendClient against the simulator', () => {
       expect((await pair.send({ uuid: obj.uuid })).outcome).toBe('already-present');
     });
 
-    it('T4: a body that ends without the result line or zero chunk is a retry', async () => {
+    it('T2: a body cut off before its result line and zero-length chunk is a retry (connection-reset)', async () => {
       const obj = put();
       pair.sim.faults.add({ match: { method: 'SEND' }, times: 1, kind: { type: 'truncate' } });
-      expect(await pair.send({ uuid: obj.uuid })).toMatchObject({ outcome: 'retry', observation: { httpStatus: 200, complete: false } });
+      expect(await pair.send({ uuid: obj.uuid })).toMatchObject({ outcome: 'retry', reason: 'connection-reset', observation: { httpStatus: 200, complete: false } });
     });
 
     it('T2: a node that falls silent past the idle timeout is a retry (idle-timeout)', async () => {

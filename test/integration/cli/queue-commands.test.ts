@@ -96,7 +96,8 @@ describe('queue commands as subprocesses against fauxqs', () => {
     // The original bodies and the original attributes, without swarm-send's own, each exactly once.
     const moved = await bodies(queue);
     expect(moved).toStrictEqual(Array.from({ length: 7 }, (_, i) => `{"object":{"uuid":"${String(i).repeat(32)}"}}|app-1`).sort());
-  });
+    // Three CLI subprocesses: jest's 5 s default is too short on a loaded 2-core machine.
+  }, 30_000);
 
   it('status: depths and DLQ reasons, and the DLQ messages stay visible afterwards', async () => {
     const { queue, dlq } = queues();
@@ -189,7 +190,9 @@ describe('npm start (swarm-send dev, the embedded demo)', () => {
   it('finishes on its own with a correct summary and exit 0, faults included', async () => {
     const r = await runCli(['dev', '--objects', '60'], { timeoutMs: 90_000 });
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/DR check\s+58\/58 objects present in the DR cluster; DLQ holds 3 \(expected 3\)/);
+    // 58 replicated by the pipeline plus 3 written with no event, repaired by the closing reconcile.
+    expect(r.stdout).toMatch(/reconcile\s+61 compared, 4 missing on DR: 3 written with no event, 1 DR copy deleted\n\s+4 repaired by SEND \(8 HEADs, \d+ ms\); other divergence 0\n/);
+    expect(r.stdout).toMatch(/DR check\s+61\/61 objects present in the DR cluster; DLQ holds 3 \(expected 3\)/);
     expect(r.stdout).toMatch(/result\s+OK/);
     expect(r.stdout).toMatch(/not-found-at-source\s+2/);
     expect(r.stdout).toMatch(/invalid-message\s+1/);

@@ -13,6 +13,7 @@ const COMMANDS: readonly { name: string; summary: string; load: () => Promise<Co
   { name: 'reconcile', summary: 'find what the DR cluster lacks (listing diff confirmed by HEAD) and repair it', load: async () => (await import('./reconcile.js')).reconcileCommand },
   { name: 'check', summary: 'is this object in DR? HEAD on both clusters, with the evidence', load: async () => (await import('./check.js')).checkCommand },
   { name: 'simulate', summary: 'run a source and a DR Swarm simulator on local ports', load: async () => (await import('../simulator/cli.js')).simulateCommand },
+  { name: 'worker', summary: 'run the SEND handler as a service against a queue (next to an on-premises cluster)', load: async () => (await import('./worker.js')).workerCommand },
   { name: 'dev', summary: 'run the local pipeline: the embedded demo, or the worker on a real queue', load: async () => (await import('./dev.js')).devCommand },
 ];
 

@@ -25,6 +25,8 @@ export const ENV = {
   BACKOFF_CAP_SECONDS: 'SWARM_SEND_BACKOFF_CAP_SECONDS',
   /** Time kept back before the Lambda deadline to return unfinished records, ms (default 3000). */
   DEADLINE_MARGIN_MS: 'SWARM_SEND_DEADLINE_MARGIN_MS',
+  /** URL of the SEND queue: read by `swarm-send worker` (Lambda gets its records from the event source mapping). */
+  QUEUE_URL: 'SWARM_SEND_QUEUE_URL',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];

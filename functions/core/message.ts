@@ -46,7 +46,7 @@ const HOST_PORT = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]{1,253}):\d{1,5}$/;
 
 const FEED_TYPES = ['all', 'search', 'indexing', 'replication', 's3backup'] as const;
 
-const feedsSchema = z
+export const feedsSchema = z
   .object({
     ids: z.optional(z.array(z.union([z.int().check(z.minimum(0), z.maximum(1_000_000)), z.literal('all')])).check(z.maxLength(8))),
     types: z.optional(z.array(z.enum(FEED_TYPES)).check(z.maxLength(5))),
@@ -57,7 +57,7 @@ const feedsSchema = z
 
 const registryKey = z.string().check(z.regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be a registry key'));
 
-const messageSchema = z.object({
+export const messageSchema = z.object({
   version: z.optional(z.literal(1)),
   object: objectSchema,
   from: z.optional(registryKey),

@@ -10,6 +10,8 @@ import { startSimulator, type SwarmSimulator } from '../../../simulator/index.js
 type Fauxqs = Awaited<ReturnType<typeof startFauxqs>>;
 
 describe('queue commands as subprocesses against fauxqs', () => {
+  // Each test runs the CLI as one or more Node subprocesses: on a busy 2-core machine one start-up
+  // alone can take seconds, so these get 30 s instead of Jest's default 5 s.
   let fauxqs: Fauxqs;
   let sqs: SQSClient;
   let n = 0;
@@ -60,7 +62,7 @@ describe('queue commands as subprocesses against fauxqs', () => {
     expect(r.stdout).toContain('enqueued 24 messages, 1 invalid line skipped');
     expect(r.stderr).toContain('line 27: object');
     expect(await depth(queue)).toBe(24);
-  });
+  }, 30_000);
 
   it('enqueue: reads standard input and prints JSON', async () => {
     const { queue } = queues();
@@ -68,7 +70,7 @@ describe('queue commands as subprocesses against fauxqs', () => {
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toStrictEqual({ enqueued: 2, rejected: [], failed: [] });
     expect(await depth(queue)).toBe(2);
-  });
+  }, 30_000);
 
   it('redrive: a dry run counts by reason; a filtered run moves exactly those; the rest follow; nothing lost or doubled', async () => {
     const { queue, dlq } = queues();
@@ -112,7 +114,7 @@ describe('queue commands as subprocesses against fauxqs', () => {
     expect(text.stdout).toMatch(/dlq\s+dlq-\d+: 3 message\(s\)/);
     expect(text.stdout).toMatch(/2 {2}auth-rejected/);
     expect((await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlq, AttributeNames: ['ApproximateNumberOfMessages'] }))).Attributes?.ApproximateNumberOfMessages).toBe('3');
-  });
+  }, 30_000);
 
   it('explains an unreachable endpoint and a bad flag', async () => {
     const r = await runCli(['status', '--queue-url', 'http://127.0.0.1:1/000000000000/q', '--sqs-endpoint', 'http://127.0.0.1:1']);
@@ -121,7 +123,7 @@ describe('queue commands as subprocesses against fauxqs', () => {
     const bad = await runCli(['redrive', '--dlq-url', 'not-a-url', '--queue-url', 'x']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--dlq-url "not-a-url" is not a queue URL');
-  });
+  }, 30_000);
 
   describe('dev', () => {
     let sim: SwarmSimulator;
@@ -182,7 +184,7 @@ describe('queue commands as subprocesses against fauxqs', () => {
       const r = await runCli(['dev', '--queue-url', queue, '--dlq-url', dlq, '--registry', registry, ...endpoint()]);
       expect(r.code).toBe(2);
       expect(r.stderr).toContain('defaultRoute.to: no cluster "q"');
-    });
+    }, 30_000);
   });
 });
 

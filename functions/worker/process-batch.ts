@@ -1,16 +1,19 @@
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import { sameCredentials, type Credentials } from '../core/digest-auth.js';
 import { InvalidMessageError } from '../core/errors.js';
-import { isNamed, parseSendMessage, type SendMessage } from '../core/message.js';
+import { isNamed, readSendMessage, type SendMessage } from '../core/message.js';
 import { OUTCOME, type OutcomeRecord } from '../core/outcome.js';
 import { isSuccess, recordFromResult, recordWithoutSend, type RecordContext } from '../core/record.js';
 import { resolveRoute, type ResolvedRoute } from '../core/registry.js';
+import { provingFeeds } from '../core/replication-feeds.js';
 import type { SendClient, SendResult } from '../core/send-client.js';
 import { CredentialsError, type CredentialsProvider } from '../adapters/credentials.js';
 import type { Config } from '../config.js';
 import { backoffSeconds } from './backoff.js';
 import { Limiter } from './limiter.js';
 import type { QueueOps, Telemetry } from './ports.js';
+import { queueCallSignal } from './queue-deadline.js';
+import { verifyCopy } from './verify.js';
 
 export interface WorkerDeps {
   readonly config: Config;
@@ -67,7 +70,8 @@ export async function processBatch(records: readonly SQSRecord[], context: Deadl
   const { config, client, credentials, queue, telemetry } = deps;
   const random = deps.random ?? Math.random;
   const budget = Math.max(0, context.getRemainingTimeInMillis() - config.deadlineMarginMs);
-  const deadline = AbortSignal.timeout(budget);
+  // No time left at all: abort at once, so not one SEND starts (a timer would fire too late).
+  const deadline = budget > 0 ? AbortSignal.timeout(budget) : AbortSignal.abort();
   const limiter = new Limiter(config.concurrency);
   const inflight = new Map<string, Promise<SendResult>>();
 
@@ -78,7 +82,7 @@ export async function processBatch(records: readonly SQSRecord[], context: Deadl
     return { source, destination };
   }
 
-  async function sendOnce(route: ResolvedRoute, m: SendMessage): Promise<SendResult> {
+  async function sendOnce(route: ResolvedRoute, m: SendMessage, replicationFeeds: readonly number[]): Promise<SendResult> {
     let creds = await credentialsFor(route);
     const input = () => ({
       source: route.source,
@@ -87,6 +91,7 @@ export async function processBatch(records: readonly SQSRecord[], context: Deadl
       destinationCredentials: creds.destination,
       object: m.object,
       feeds: m.feeds,
+      replicationFeeds,
       nodeHint: m.nodeHint,
       signal: deadline,
     });
@@ -103,30 +108,20 @@ export async function processBatch(records: readonly SQSRecord[], context: Deadl
         result = { ...again, requests: again.requests + result.requests };
       }
     }
-    if (route.verify && result.outcome === OUTCOME.REPLICATED) {
-      const head = await client.head(route.destination, m.object, creds.destination, deadline);
-      const mismatch = head.status !== 200 || (result.etag !== null && head.etag !== result.etag);
-      if (mismatch) {
-        return {
-          ...result,
-          outcome: OUTCOME.RETRY,
-          reason: 'verify-mismatch',
-          detail: `destination HEAD answered ${head.status ?? head.error}, ETag ${head.etag ?? 'none'} (source ${result.etag ?? 'none'})`,
-        };
-      }
-    }
-    return result;
+    return verifyCopy(client, route, m.object, creds, result, deadline);
   }
 
   async function handle(record: SQSRecord): Promise<Settled> {
     let message: SendMessage | null = null;
     let route: ResolvedRoute | undefined;
+    let replicationFeeds: readonly number[];
     let outcome: OutcomeRecord;
     try {
-      message = parseSendMessage(record.body);
-      const resolved = resolveRoute(config.registry, message.from, message.to);
-      if (typeof resolved === 'string') throw new InvalidMessageError([resolved]);
-      route = resolved;
+      const read = readSendMessage(record.body);
+      message = read.message;
+      for (const warning of read.warnings) telemetry.warn(warning, { messageId: record.messageId });
+      route = resolveRoute(config.registry, message.from, message.to);
+      replicationFeeds = provingFeeds(route, message.feeds);
     } catch (err) {
       const detail = err instanceof InvalidMessageError ? err.message : 'invalid message';
       outcome = recordWithoutSend(OUTCOME.FAILED, 'invalid-message', detail, contextOf(record, message));
@@ -139,7 +134,8 @@ export async function processBatch(records: readonly SQSRecord[], context: Deadl
     if (!pending) {
       const r = route;
       const m = message;
-      pending = limiter.run(() => (deadline.aborted ? Promise.reject(new DeadlineError()) : sendOnce(r, m)));
+      const proving = replicationFeeds;
+      pending = limiter.run(() => (deadline.aborted ? Promise.reject(new DeadlineError()) : sendOnce(r, m, proving)));
       inflight.set(key, pending);
     }
     try {
@@ -159,20 +155,30 @@ export async function processBatch(records: readonly SQSRecord[], context: Deadl
       outcome = { ...outcome, outcome: OUTCOME.FAILED, retriesExhausted: true };
     }
     const sent = Number(record.attributes.SentTimestamp);
-    telemetry.outcome(outcome, Number.isFinite(sent) ? sent : null);
     if (outcome.outcome === OUTCOME.FAILED) {
-      try {
-        await queue.deadLetter(record, outcome);
-        return { record, outcome, keep: false, backoffSeconds: null };
-      } catch (err) {
-        telemetry.warn('dead-lettering failed; the message stays on its queue', { messageId: record.messageId, error: `${(err as Error).name}: ${(err as Error).message}` });
-        return { record, outcome, keep: true, backoffSeconds: null };
-      }
+      const dead = await deadLetter(record, outcome);
+      telemetry.outcome(dead.outcome!, Number.isFinite(sent) ? sent : null);
+      return dead;
     }
+    telemetry.outcome(outcome, Number.isFinite(sent) ? sent : null);
     if (outcome.outcome === OUTCOME.RETRY) {
       return { record, outcome, keep: true, backoffSeconds: backoffSeconds(outcome.attempt, config.backoffBaseSeconds, config.backoffCapSeconds, random) };
     }
     return { record, outcome, keep: false, backoffSeconds: null };
+  }
+
+  /**
+   * Forwards a failed record to the DLQ, within the remaining time. The record it returns is the
+   * one written (it says when the body had to be cut); one the DLQ did not take stays queued.
+   */
+  async function deadLetter(record: SQSRecord, outcome: OutcomeRecord): Promise<Settled> {
+    try {
+      const written = (await queue.deadLetter(record, outcome, queueCallSignal(context))) ?? outcome;
+      return { record, outcome: written, keep: false, backoffSeconds: null };
+    } catch (err) {
+      telemetry.warn('dead-lettering failed; the message stays on its queue', { messageId: record.messageId, error: `${(err as Error).name}: ${(err as Error).message}` });
+      return { record, outcome, keep: true, backoffSeconds: null };
+    }
   }
 
   // FIFO: records of one message group run in order; after one stays on the queue, the rest of
@@ -211,7 +217,7 @@ export async function processBatch(records: readonly SQSRecord[], context: Deadl
   const keepIds = new Set(settled.filter((s) => s.keep).map((s) => s.record.messageId));
   if (config.outcomesQueueUrl) {
     const terminal = settled.filter((s) => s.outcome && !s.keep && s.outcome.outcome !== OUTCOME.RETRY);
-    const failedIdx = await queue.publishOutcomes(terminal.map((s) => s.outcome!)).catch(() => terminal.map((_s, i) => i));
+    const failedIdx = await queue.publishOutcomes(terminal.map((s) => s.outcome!), queueCallSignal(context)).catch(() => terminal.map((_s, i) => i));
     for (const i of failedIdx) {
       const s = terminal[i];
       if (s && isSuccess(s.outcome!.outcome)) keepIds.add(s.record.messageId);
@@ -219,10 +225,22 @@ export async function processBatch(records: readonly SQSRecord[], context: Deadl
     if (failedIdx.length) telemetry.warn('outcomes could not be published', { count: failedIdx.length });
   }
 
+  // FIFO: a message kept for its unpublished outcome holds back the rest of its group, as a retry
+  // does (what went to the DLQ stays there: it left the group's order).
+  if (records.some(isFifo)) {
+    const held = new Set<string>();
+    for (const s of settled) {
+      const group = s.record.attributes.MessageGroupId ?? '';
+      const deadLettered = s.outcome?.outcome === OUTCOME.FAILED && !s.keep;
+      if (held.has(group) && !deadLettered) keepIds.add(s.record.messageId);
+      if (keepIds.has(s.record.messageId)) held.add(group);
+    }
+  }
+
   const unstarted = settled.filter((s) => s.outcome === null).length;
   if (unstarted) telemetry.warn('records returned to the queue unprocessed (deadline or FIFO order)', { count: unstarted });
   const backoffs = settled.filter((s) => s.backoffSeconds !== null).map((s) => ({ record: s.record, seconds: s.backoffSeconds! }));
-  if (backoffs.length) await queue.changeVisibility(backoffs).catch((err: Error) => telemetry.warn('backoff not applied', { error: `${err.name}: ${err.message}` }));
+  if (backoffs.length) await queue.changeVisibility(backoffs, queueCallSignal(context)).catch((err: Error) => telemetry.warn('backoff not applied', { error: `${err.name}: ${err.message}` }));
   telemetry.flush();
   return { batchItemFailures: records.filter((r) => keepIds.has(r.messageId)).map((r) => ({ itemIdentifier: r.messageId })) };
 }

@@ -11,7 +11,9 @@ const marked = (s: string) => `${MARK}${s}`;
 /** Values of the wrong JSON type. */
 const wrongType = fc.oneof(fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(fc.integer(), { maxLength: 3 }), fc.dictionary(fc.string({ maxLength: 5 }), fc.integer(), { maxKeys: 3 }));
 const control = fc.constantFrom('\r\n', '\n', '\r', '\u0000', '\u0007', '\u001b[31m', '\u007f', '\u0085');
-const smuggledHost = fc.constantFrom('evil.example.com/x', '203.0.113.9:80/../', 'a@evil.example.com', 'http://203.0.113.9', 'evil.example.com:80\r\nHost: x', '10.0.0.1:80 ', '[::1]:80/x', '1.2.3.4:99999999');
+/** Host-like strings that smuggle paths, credentials, CR/LF or bad ports. */
+export const SMUGGLED_HOSTS = ['evil.example.com/x', '203.0.113.9:80/../', 'a@evil.example.com', 'http://203.0.113.9', 'evil.example.com:80\r\nHost: x', '10.0.0.1:80 ', '[::1]:80/x', '1.2.3.4:99999999'];
+const smuggledHost = fc.constantFrom(...SMUGGLED_HOSTS);
 
 /** One hostile SQS body: not JSON, wrong types, smuggled hosts, control characters, lone surrogates, deep nesting, huge. */
 export const hostileBody: fc.Arbitrary<string> = fc.oneof(
@@ -30,6 +32,23 @@ export const hostileBody: fc.Arbitrary<string> = fc.oneof(
   fc.oneof(fc.string({ maxLength: 40 }), fc.constantFrom('../../admin', 'x'.repeat(32), `${'a'.repeat(31)}/`, '97f7149dec6cbc0aa1e9425688158969?admin', '97f7149dec6cbc0aa1e9425688158969 '))
     .filter((s) => !/^[0-9a-fA-F]{32}$/.test(s))
     .map((s) => JSON.stringify({ object: { uuid: marked(s) } })),
+  // A real UUID with something before it or after it, the marker in that part: each anchor of the
+  // UUID pattern alone keeps these out (a pattern without `^` accepts the first kind, one without
+  // `$` the second), and the marker would reach the request target if one got through.
+  fc.tuple(UUID, fc.constantFrom('/../', '../x/', '?', ' ', '/', '%2F')).chain(([u, sep]) =>
+    fc.constantFrom(JSON.stringify({ object: { uuid: `${MARK}${sep}${u}` } }), JSON.stringify({ object: { uuid: `${u}${sep}${MARK}` } })),
+  ),
+  // The same for the named-object patterns: a valid domain, bucket or name with a bad character
+  // and the marker in front of it or behind it.
+  fc.tuple(fc.constantFrom('domain', 'bucket', 'name'), fc.constantFrom('/', '?', ' ', '\r\n', '\u0000')).chain(([field, bad]) => {
+    const valid: Record<string, string> = { domain: 'd.example', bucket: 'b', name: 'n' };
+    // A name may hold '/', '?' and spaces; only control characters are bad in it.
+    const target = field === 'name' && !/[\u0000-\u001f]/.test(bad) ? 'domain' : field;
+    return fc.constantFrom(
+      JSON.stringify({ object: { ...valid, [target]: `${MARK}${bad}${valid[target]}` } }),
+      JSON.stringify({ object: { ...valid, [target]: `${valid[target]}${bad}${MARK}` } }),
+    );
+  }),
   // CR, LF, NUL and other control characters in names, buckets, domains, correlation ids.
   fc.tuple(fc.string({ maxLength: 30 }), control, fc.string({ maxLength: 30 })).map(([a, c, b]) => JSON.stringify({ object: { domain: 'd.example', bucket: 'b', name: `${MARK}${a}${c}${b}` } })),
   fc.tuple(control, UUID).map(([c, u]) => JSON.stringify({ object: { uuid: u }, correlationId: `${MARK}${c}` })),
@@ -37,7 +56,6 @@ export const hostileBody: fc.Arbitrary<string> = fc.oneof(
   // Buckets and domains that smuggle paths, hosts or query strings.
   fc.constantFrom('a/b', 'a?b=c', 'a b', 'a:b', 'a,b', 'a%2Fb', 'a#b').map((b) => JSON.stringify({ object: { domain: 'd.example', bucket: `${MARK}${b}`, name: 'n' } })),
   smuggledHost.map((h) => JSON.stringify({ object: { domain: `${MARK}.${h}`, bucket: 'b', name: 'n' } })),
-  fc.tuple(UUID, smuggledHost).map(([u, h]) => JSON.stringify({ object: { uuid: u }, nodeHint: `${MARK}${h}` })),
   // Unknown clusters and registry keys that are not keys.
   fc.tuple(UUID, fc.stringMatching(/^[a-z]{1,10}$/)).map(([u, k]) => JSON.stringify({ object: { uuid: u }, from: `${MARK}${k}`, to: 'dr' })),
   fc.tuple(UUID, fc.stringMatching(/^[a-z]{1,10}$/)).map(([u, k]) => JSON.stringify({ object: { uuid: u }, to: `${MARK}${k}` })),

@@ -11,7 +11,7 @@ import type { QueueOps } from '../../../functions/worker/ports.js';
 import { SummaryTelemetry } from '../../../local/summary.js';
 import { startSimulator, type SwarmSimulator } from '../../../simulator/index.js';
 import { startRawNode, type RawNode } from '../../helpers/raw-node.js';
-import { MARK, hostileBody } from './corpus.js';
+import { MARK, SMUGGLED_HOSTS, hostileBody } from './corpus.js';
 
 // Property-based bad-input suite: at least 10,000 hostile bodies, each mixed into a batch with
 // good ones. Every hostile body must be dead-lettered as invalid-message, every good one must
@@ -88,11 +88,13 @@ describe('hostile message bodies (fast-check)', () => {
     const details = await fc.check(
       fc.asyncProperty(fc.array(hostileBody, { minLength: 92, maxLength: 110 }), async (bodies) => {
         batchNo += 1;
-        const good = [sim.cluster('baker').put({ body: `good ${batchNo}a` }), sim.cluster('baker').put({ body: `good ${batchNo}b` })];
+        const good = ['a', 'b', 'c'].map((x) => sim.cluster('baker').put({ body: `good ${batchNo}${x}` }));
         const records = [
           recordOf(`g${batchNo}-0`, JSON.stringify({ object: { uuid: good[0]!.uuid } })),
           ...bodies.map((b, i) => recordOf(`h${batchNo}-${i}`, b)),
           recordOf(`g${batchNo}-1`, JSON.stringify({ object: { uuid: good[1]!.uuid }, nodeHint: '192.0.2.1:80' })),
+          // A malformed hint is optional data: dropped with a warning, the message still replicates.
+          recordOf(`g${batchNo}-2`, JSON.stringify({ object: { uuid: good[2]!.uuid }, nodeHint: `${MARK}${SMUGGLED_HOSTS[batchNo % SMUGGLED_HOSTS.length]}` })),
         ];
         const dead: OutcomeRecord[] = [];
         const queue: QueueOps = {
@@ -114,10 +116,10 @@ describe('hostile message bodies (fast-check)', () => {
         expect(dead).toHaveLength(bodies.length);
         expect(new Set(dead.map((d) => d.reason))).toStrictEqual(new Set(['invalid-message']));
         expect(dead.every((d) => d.outcome === 'failed' && d.remoteStatus === null && d.node === null)).toBe(true);
-        expect(summary.byOutcome.get('replicated')).toBe(2);
+        expect(summary.byOutcome.get('replicated')).toBe(3);
         expect(good.every((g) => sim.cluster('dr').has({ uuid: g.uuid }))).toBe(true);
         hostileCount += bodies.length;
-        goodCount += 2;
+        goodCount += 3;
       }),
       { numRuns: 110, endOnFailure: true },
     );

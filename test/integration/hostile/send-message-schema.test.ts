@@ -149,8 +149,6 @@ describe('the SEND message JSON Schema', () => {
       { ...ok, version: 2 },
       { ...ok, from: 'a b' },
       { ...ok, to: 'k'.repeat(65) },
-      { ...ok, nodeHint: '10.0.0.1' },
-      { ...ok, nodeHint: `${'a'.repeat(296)}:80` },
       { ...ok, feeds: {} },
       { ...ok, feeds: { ids: [] } },
       { ...ok, feeds: { types: [] } },
@@ -166,6 +164,13 @@ describe('the SEND message JSON Schema', () => {
       { ...ok, correlationId: 'c'.repeat(257) },
       { ...ok, correlationId: 'a\r\nb' },
     ];
+    // A malformed nodeHint is optional data, not a reason to refuse: both accept the message
+    // and the parser drops the hint (issue 9 item 14).
+    for (const nodeHint of ['10.0.0.1', `${'a'.repeat(296)}:80`, 'http://10.0.0.1:80/x', 8080]) {
+      const body = JSON.stringify({ ...ok, nodeHint });
+      expect([body, schemaAccepts(body), parserAccepts(body)]).toStrictEqual([body, true, true]);
+      expect(parseSendMessage(body).nodeHint).toBeUndefined();
+    }
     for (const message of nearMisses) {
       const body = JSON.stringify(message);
       expect([body, schemaAccepts(body)]).toStrictEqual([body, false]);

@@ -46,7 +46,7 @@ describe('enqueueSends', () => {
     await enqueueSends(sqs, 'https://sqs.eu-west-1.amazonaws.com/1/q.fifo', [{ object: { uuid: 'A'.repeat(32) } }, { object: { domain: 'd.example', bucket: 'b', name: 'n' } }]);
     const entries = sqsMock.commandCalls(SendMessageBatchCommand)[0]!.args[0].input.Entries!;
     expect(entries.map((e) => e.MessageGroupId)).toStrictEqual(['a'.repeat(32), 'd.example/b']);
-    expect(entries.every((e) => /^[0-9a-f]{64}$/.test(e.MessageDeduplicationId ?? ''))).toBe(true);
+    expect(entries.every((e) => /^[0-9a-f-]{36}$/.test(e.MessageDeduplicationId ?? ''))).toBe(true);
   });
 });
 

@@ -68,6 +68,8 @@ export interface Exchange {
 export interface TransportResult extends Exchange {
   /** HTTP requests made, challenges and redirects included. */
   readonly requests: number;
+  /** Nodes that answered 503 (busy) before one took the request or every node was tried. */
+  readonly busy: number;
   /** True when the node hint was not used because the node policy does not allow it. */
   readonly hintIgnored: boolean;
 }
@@ -174,13 +176,15 @@ export class ClusterTransport {
   async request(req: TransportRequest): Promise<TransportResult> {
     const { nodes, hintIgnored } = nodeOrder(req.cluster, req.nodeHint, req.rotate === false ? 0 : this.#rotor++);
     let requests = 0;
+    let busy = 0;
     let last: Exchange | null = null;
     for (const node of nodes) {
       last = await this.#exchange(req, node, () => requests++);
+      if (last.status === 503) busy += 1;
       if (!shouldFailOver(last) || req.signal?.aborted) break;
     }
-    if (!last) return { ...failure(null, null, 'network-error', 'no node to ask'), requests, hintIgnored };
-    return { ...last, requests, hintIgnored };
+    if (!last) return { ...failure(null, null, 'network-error', 'no node to ask'), requests, busy, hintIgnored };
+    return { ...last, requests, busy, hintIgnored };
   }
 
   /** One request on one node, with the auth handshake and redirects resolved. */

@@ -39,6 +39,8 @@ export interface SendResult extends Classification {
   readonly node: string | null;
   /** HTTP requests made, challenges and redirects included. */
   readonly requests: number;
+  /** Nodes that answered 503 (busy) on the way: the adaptive concurrency limit's signal. */
+  readonly busy: number;
   readonly durationMs: number;
   /** Log-safe detail: the last Castor-System-Error-Text or the network error message. */
   readonly detail: string | null;
@@ -118,6 +120,7 @@ export class SendClient {
       observation,
       node: x.node?.hostPort ?? null,
       requests: x.requests,
+      busy: x.busy,
       durationMs: Math.round(performance.now() - started),
       detail: x.detail,
       etag: header(x.headers, 'etag'),

@@ -10,6 +10,7 @@ import type { CredentialsProvider } from '../adapters/credentials.js';
 import type { Config } from '../config.js';
 import { backoffSeconds } from './backoff.js';
 import { Limiter } from './limiter.js';
+import { clusterLimitsOf, limitSignalOf } from './send-limits.js';
 import type { QueueOps, Telemetry } from './ports.js';
 
 export interface WorkerDeps {
@@ -69,6 +70,7 @@ export async function processBatch(records: readonly SQSRecord[], context: Deadl
   const budget = Math.max(0, context.getRemainingTimeInMillis() - config.deadlineMarginMs);
   const deadline = AbortSignal.timeout(budget);
   const limiter = new Limiter(config.concurrency);
+  const limits = clusterLimitsOf(deps);
   const inflight = new Map<string, Promise<SendResult>>();
 
   /** Reads both clusters' credentials, giving up at the deadline (a slow Secrets Manager). */
@@ -100,7 +102,7 @@ export async function processBatch(records: readonly SQSRecord[], context: Deadl
       if (!sameCredentials(fresh.source, creds.source) || !sameCredentials(fresh.destination, creds.destination)) {
         creds = fresh;
         const again = await client.send(input());
-        result = { ...again, requests: again.requests + result.requests };
+        result = { ...again, requests: again.requests + result.requests, busy: again.busy + result.busy };
       }
     }
     if (route.verify && result.outcome === OUTCOME.REPLICATED) {
@@ -139,7 +141,10 @@ export async function processBatch(records: readonly SQSRecord[], context: Deadl
     if (!pending) {
       const r = route;
       const m = message;
-      pending = limiter.run(() => (deadline.aborted ? Promise.reject(new DeadlineError()) : sendOnce(r, m)));
+      // Two bounds: this invocation's SENDs, and the source cluster's adaptive limit for the
+      // whole container (it learns from 503s and latency across invocations).
+      const send = () => (deadline.aborted ? Promise.reject(new DeadlineError()) : sendOnce(r, m));
+      pending = limiter.run(() => limits.for(r.source.key).run(send, limitSignalOf));
       inflight.set(key, pending);
     }
     try {

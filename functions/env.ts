@@ -25,6 +25,8 @@ export const ENV = {
   BACKOFF_CAP_SECONDS: 'SWARM_SEND_BACKOFF_CAP_SECONDS',
   /** Time kept back before the Lambda deadline to return unfinished records, ms (default 3000). */
   DEADLINE_MARGIN_MS: 'SWARM_SEND_DEADLINE_MARGIN_MS',
+  /** `true` (default) or `false`: stop waiting for a batch's stragglers (functions/worker/stragglers.ts). */
+  HAND_BACK_STRAGGLERS: 'SWARM_SEND_HAND_BACK_STRAGGLERS',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];

@@ -29,7 +29,8 @@ import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import type { Context, SQSRecord } from 'aws-lambda';
 import type { OutcomeRecord } from '../functions/core/outcome.js';
 import type { Telemetry } from '../functions/worker/ports.js';
-import { DEFAULT_STRAGGLER_POLICY } from '../functions/worker/stragglers.js';
+import { clusterLimitsOf } from '../functions/worker/send-limits.js';
+import { DEFAULT_STRAGGLER_POLICY, type StragglerOptions } from '../functions/worker/stragglers.js';
 import { TransferModel } from '../simulator/transfer.js';
 import { DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY, DEFAULT_MAX_CONCURRENCY, DEFAULT_MEMORY_SIZE, DEFAULT_RECOVERY_POINT_OBJECTIVE } from '../infra/defaults.js';
 import { LocalEventSourceMapping } from '../local/event-source-mapping.js';
@@ -113,6 +114,9 @@ interface SweepRow {
   readonly perInvocation: number;
   readonly handBack: boolean;
   readonly handedBack: number;
+  /** The container's adaptive limit for the source cluster at the end, and how often it was cut. */
+  readonly adaptiveLimit: number;
+  readonly limitDecreases: number;
   readonly sends: number;
   readonly wallMs: number;
   readonly meanSendMs: number;
@@ -149,17 +153,17 @@ function modelMeanSendMs(m: Model, prefix: number, count: number): number {
  * One container: invocations one after another until every message has a terminal outcome. A
  * message the handler returns comes back after the visibility it was given, as from SQS.
  */
-async function runContainer(sim: SwarmSimulator, m: Model, o: { batchSize: number; perInvocation: number; sends: number; prefix: number; handBack: boolean }): Promise<SweepRow> {
+async function runContainer(sim: SwarmSimulator, m: Model, o: { batchSize: number; perInvocation: number; sends: number; prefix: number; stragglers: StragglerOptions }): Promise<SweepRow> {
   const { batchSize, perInvocation, sends, prefix } = o;
   seed(sim, prefix, sends);
   const addresses = { source: sim.cluster('baker').addresses, dr: sim.cluster('dr').addresses };
   const config = {
     ...buildConfig(buildRegistry(addresses), { concurrency: perInvocation, concurrencyPerNode: perInvocation, backoffBaseSeconds: 1, backoffCapSeconds: 5, maxAttempts: 100 }),
-    stragglers: { ...DEFAULT_STRAGGLER_POLICY, enabled: o.handBack },
+    stragglers: o.stragglers,
   };
   const recorder = new Recorder();
   const queueOps = new VisibilityRecorder();
-  const { handler, client } = createBenchHandler({ config, queue: queueOps, telemetry: recorder });
+  const { handler, client, deps } = createBenchHandler({ config, queue: queueOps, telemetry: recorder });
   sim.resetCounters();
   const ready = Array.from({ length: sends }, (_, i) => sendBody(objectUuid(prefix, i)));
   const delayed: { body: string; at: number }[] = [];
@@ -193,12 +197,14 @@ async function runContainer(sim: SwarmSimulator, m: Model, o: { batchSize: numbe
   return {
     batchSize,
     perInvocation,
-    handBack: o.handBack,
+    handBack: o.stragglers.enabled,
     sends,
     wallMs,
     meanSendMs,
     inFlightSlots: slots,
-    throughput: (sends / wallMs) * 1000,
+    // While invoked: one container with a backlog runs invocations back to back, so the time
+    // a finite run spends waiting for handed-back messages to become visible is not its own.
+    throughput: (sends / billedMs) * 1000,
     throughputBound: (slots / meanSendMs) * 1000,
     billedMsPer1000: (billedMs / sends) * 1000,
     billedBoundMsPer1000: (1000 * meanSendMs) / slots,
@@ -208,6 +214,8 @@ async function runContainer(sim: SwarmSimulator, m: Model, o: { batchSize: numbe
     sendRequests: counters.byMethod.SEND ?? 0,
     handedBack: recorder.handedBack,
     failed: recorder.failed,
+    adaptiveLimit: clusterLimitsOf(deps).for('primary').limit,
+    limitDecreases: clusterLimitsOf(deps).for('primary').decreases,
   };
 }
 
@@ -297,6 +305,9 @@ async function main(): Promise<void> {
       'per-node': { type: 'string', default: '32' },
       nodes: { type: 'string', default: '3' },
       burst: { type: 'string' },
+      configs: { type: 'string' },
+      'straggler-min-ms': { type: 'string' },
+      'straggler-factor': { type: 'string' },
       'skip-burst': { type: 'boolean' },
     },
     strict: true,
@@ -314,15 +325,24 @@ async function main(): Promise<void> {
   const sim = await startModelSimulator(m);
   const rows: SweepRow[] = [];
   const sweep: [number, number, boolean][] = [];
-  for (const policy of [false, true]) for (const b of [10, 100, 1000]) for (const c of [16, 64, 256]) sweep.push([b, c, policy]);
+  // --configs 100x64,1000x64 narrows the sweep (both straggler policies run for each).
+  const only = values.configs?.split(',').map((c) => c.split('x').map(Number) as [number, number]);
+  for (const policy of [false, true]) {
+    for (const b of [10, 100, 1000]) for (const c of [16, 64, 256]) if (!only || only.some(([ob, oc]) => ob === b && oc === c)) sweep.push([b, c, policy]);
+  }
+  const straggler = {
+    ...DEFAULT_STRAGGLER_POLICY,
+    ...(values['straggler-min-ms'] !== undefined && { minMs: Number(values['straggler-min-ms']) }),
+    ...(values['straggler-factor'] !== undefined && { factor: Number(values['straggler-factor']) }),
+  };
   let prefix = 0x100;
   try {
     for (const [b, c, policy] of sweep) {
       const sends = Math.max(quick ? 600 : 3000, (quick ? 2 : 5) * b);
       log(`realistic: batch ${b}, ${c} SENDs per invocation, stragglers ${policy ? 'handed back' : 'waited for'}, ${sends} SENDs...`);
-      rows.push(await runContainer(sim, m, { batchSize: b, perInvocation: c, sends, prefix: prefix++, handBack: policy }));
+      rows.push(await runContainer(sim, m, { batchSize: b, perInvocation: c, sends, prefix: prefix++, stragglers: { ...straggler, enabled: policy } }));
       const r = rows.at(-1)!;
-      log(`  ${fixed(r.throughput)}/s of ${fixed(r.throughputBound)}/s bound; billed ${fixed(r.billedMsPer1000 / 1000, 2)} s per 1,000 (bound ${fixed(r.billedBoundMsPer1000 / 1000, 2)}); 503s ${r.busy503}`);
+      log(`  ${fixed(r.throughput)}/s of ${fixed(r.throughputBound)}/s bound; billed ${fixed(r.billedMsPer1000 / 1000, 2)} s per 1,000 (bound ${fixed(r.billedBoundMsPer1000 / 1000, 2)}); 503s ${r.busy503}; handed back ${r.handedBack}; limit ${r.adaptiveLimit} (cut ${r.limitDecreases}x)`);
     }
   } finally {
     await sim.close();

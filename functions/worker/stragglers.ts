@@ -24,7 +24,7 @@ export interface StragglerOptions {
   readonly minMs: number;
 }
 
-export const DEFAULT_STRAGGLER_POLICY: StragglerOptions = { enabled: true, tailShare: 0.25, factor: 4, minMs: 2000 };
+export const DEFAULT_STRAGGLER_POLICY: StragglerOptions = { enabled: true, tailShare: 0.25, factor: 4, minMs: 500 };
 
 /** How often the tail is looked at while SENDs run, ms. */
 const TICK_MS = 100;

@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient, type Message, type SQSClientConfig } from '@aws-sdk/client-sqs';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { createCredentialsProvider, type CredentialsProvider } from '../functions/adapters/credentials.js';
 import { createPowertoolsTelemetry } from '../functions/adapters/telemetry.js';
@@ -341,8 +341,8 @@ export interface LocalQueues {
   readonly queue: QueueRef;
   readonly dlq: QueueRef;
   readonly outcomes: QueueRef;
-  /** A new SQS client on fauxqs (one per simulated container). */
-  client(): SQSClient;
+  /** A new SQS client on fauxqs (one per simulated container), or on `endpoint` (a proxy in front of it). */
+  client(o?: { endpoint?: string; requestHandler?: SQSClientConfig['requestHandler'] }): SQSClient;
   /** Visible + delayed + in-flight messages of a queue, read from fauxqs directly. */
   depth(q: QueueRef): number;
   stop(): Promise<void>;
@@ -372,8 +372,8 @@ export async function startLocalQueues(o: { visibilityTimeoutSeconds: number; ma
     queue,
     dlq,
     outcomes,
-    client() {
-      const c = new SQSClient({ endpoint: fauxqs.address, region: REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    client(o = {}) {
+      const c = new SQSClient({ endpoint: o.endpoint ?? fauxqs.address, region: REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, ...(o.requestHandler && { requestHandler: o.requestHandler }) });
       clients.push(c);
       return c;
     },

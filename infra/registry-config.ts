@@ -75,7 +75,7 @@ export function canonicalCidr(cidr: Cidr): string {
 /**
  * Where the function must be able to connect, derived from the registry:
  * - every cluster with `nodes` (a possible SEND source): its `networks` (which bound redirects
- *   and node hints; by default the nodes' own hosts) on the ports its nodes listen on;
+ *   on other hosts; by default the nodes' own hosts) on the ports its nodes listen on and its `ports`;
  * - every destination of a route with `verify` (the handler HEADs the object there after a 201):
  *   its `networks` if listed, else the host of its `target`, on the target's port.
  */
@@ -88,7 +88,8 @@ export function clusterEgressRules(registry: Registry): ClusterEgressRule[] {
   };
 
   for (const cluster of Object.values(registry.clusters)) {
-    const ports = [...new Set(cluster.nodes.map((n) => n.port))];
+    // The nodes' ports, and the registry's extra redirect `ports` (only for clusters with nodes).
+    const ports = cluster.nodes.length ? [...new Set([...cluster.nodes.map((n) => n.port), ...cluster.ports])] : [];
     for (const network of cluster.networks) for (const port of ports) add(cluster.key, network, port, 'send');
   }
 

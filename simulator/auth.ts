@@ -1,5 +1,5 @@
 import { ADMIN_REALM, ALLOW_METHODS } from './constants.js';
-import { digestResponse, parseAuthorization, type DigestFields, type NonceStore } from './digest.js';
+import { digestResponse, knownAlgorithm, parseAuthorization, type DigestAlgorithm, type DigestFields, type NonceStore } from './digest.js';
 import { htmlPage } from './error-response.js';
 import { httpNow } from './http-date.js';
 import type { SimRequest } from './http-request.js';
@@ -18,6 +18,8 @@ export interface AuthPolicy {
   readonly nonces: NonceStore;
   /** What the challenge offers; `basic` offers and accepts Basic only. */
   readonly challenge: 'digest+basic' | 'basic';
+  /** Digest algorithms offered, one challenge each, in this order; and the only ones accepted. */
+  readonly digestAlgorithms: readonly DigestAlgorithm[];
   readonly acceptBasic: boolean;
 }
 
@@ -56,16 +58,18 @@ function checkDigest(req: SimRequest, f: DigestFields, policy: AuthPolicy): Auth
     return { ok: false, reason: 'rejected', text: 'Incomplete Digest credentials' };
   }
   if (f.realm !== ADMIN_REALM) return { ok: false, reason: 'rejected', text: `Realm must be "${ADMIN_REALM}"` };
-  if (f.algorithm !== undefined && f.algorithm.toUpperCase() !== 'MD5') {
-    return { ok: false, reason: 'rejected', text: 'Only algorithm=MD5 is supported' };
+  const algorithm = knownAlgorithm(f.algorithm);
+  if (algorithm === null || !policy.digestAlgorithms.includes(algorithm)) {
+    return { ok: false, reason: 'rejected', text: `Only algorithm=${policy.digestAlgorithms.join(' or ')} is supported` };
   }
   if (f.qop !== undefined && f.qop !== 'auth') return { ok: false, reason: 'rejected', text: 'Only qop=auth is supported' };
+  if (algorithm.endsWith('-sess') && f.qop === undefined) return { ok: false, reason: 'rejected', text: `${algorithm} needs qop=auth` };
   if (uri !== req.target) {
     return { ok: false, reason: 'rejected', text: 'Digest uri does not match the request-target' };
   }
   const password = policy.admins[username];
   const expected = (pw: string): string =>
-    digestResponse({ user: username, realm: ADMIN_REALM, password: pw, method: req.method, uri, nonce, nc: f.nc, cnonce: f.cnonce, qop: f.qop });
+    digestResponse({ user: username, realm: ADMIN_REALM, password: pw, method: req.method, uri, nonce, nc: f.nc, cnonce: f.cnonce, qop: f.qop, algorithm });
   if (password === undefined || expected(password) !== response.toLowerCase()) {
     return { ok: false, reason: 'rejected', text: 'Invalid user or password' };
   }
@@ -98,11 +102,14 @@ export function sendChallenge(
   const body = htmlPage(401);
   const headers: Header[] = [];
   if (policy.challenge !== 'basic') {
-    headers.push([
-      'WWW-Authenticate',
-      `Digest realm="${ADMIN_REALM}", nonce="${policy.nonces.issue()}", opaque="${policy.nonces.opaque}", ` +
-        `stale=${options.stale ? 'true' : 'false'}, qop="auth", algorithm=MD5`,
-    ]);
+    const nonce = policy.nonces.issue();
+    for (const algorithm of policy.digestAlgorithms) {
+      headers.push([
+        'WWW-Authenticate',
+        `Digest realm="${ADMIN_REALM}", nonce="${nonce}", opaque="${policy.nonces.opaque}", ` +
+          `stale=${options.stale ? 'true' : 'false'}, qop="auth", algorithm=${algorithm}`,
+      ]);
+    }
   }
   headers.push(
     ['WWW-Authenticate', `Basic realm="${ADMIN_REALM}"`],

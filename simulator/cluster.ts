@@ -3,6 +3,7 @@ import { NodeImpl } from './node-server.js';
 import { ObjectStore } from './store.js';
 import type { ClusterSpec, FeedSpec, ObjectRef, PutObjectInput, SimCluster, StoredObject } from './types.js';
 import { SIM_DEFAULT_ADMIN } from './constants.js';
+import type { DigestAlgorithm } from './digest.js';
 
 /** One simulated cluster: nodes sharing one object store, admins and feeds. */
 export class ClusterImpl implements SimCluster {
@@ -11,6 +12,7 @@ export class ClusterImpl implements SimCluster {
   readonly store: ObjectStore;
   readonly admins: Readonly<Record<string, string>>;
   readonly challenge: 'digest+basic' | 'basic';
+  readonly digestAlgorithms: readonly DigestAlgorithm[];
   readonly feeds: readonly FeedSpec[];
   /** Per feed: when each object version was processed (`uuid@version` keys). */
   private readonly feedLogs = new Map<number, Map<string, Date>>();
@@ -20,6 +22,7 @@ export class ClusterImpl implements SimCluster {
     this.store = new ObjectStore(spec.name, sim.random);
     this.admins = Object.freeze({ ...(spec.admins ?? { [SIM_DEFAULT_ADMIN.user]: SIM_DEFAULT_ADMIN.password }) });
     this.challenge = spec.challenge ?? 'digest+basic';
+    this.digestAlgorithms = Object.freeze([...(spec.digestAlgorithms ?? ['MD5'])]);
     this.feeds = Object.freeze([...(spec.feeds ?? [])]);
     const base = spec.basePort ?? 0;
     this.nodes = Array.from({ length: spec.nodes }, (_, i) => new NodeImpl(sim, this, sim.options.host, base === 0 ? 0 : base + i));

@@ -54,9 +54,22 @@ export function parseAuthorization(value: string): Credentials {
   return { scheme: 'other' };
 }
 
+/** Digest algorithms the simulator speaks (RFC 7616 names). */
+export type DigestAlgorithm = 'MD5' | 'MD5-sess' | 'SHA-256' | 'SHA-256-sess';
+
+const HASHES: Readonly<Record<string, string>> = { MD5: 'md5', 'MD5-SESS': 'md5', 'SHA-256': 'sha256', 'SHA-256-SESS': 'sha256' };
+
+/** The canonical name of an algorithm the simulator speaks, or null (absent means MD5). */
+export function knownAlgorithm(name: string | undefined): DigestAlgorithm | null {
+  const upper = (name ?? 'MD5').toUpperCase();
+  if (!(upper in HASHES)) return null;
+  return upper.endsWith('-SESS') ? (`${upper.slice(0, -5)}-sess` as DigestAlgorithm) : (upper as DigestAlgorithm);
+}
+
 /**
- * The Digest `response` a client must send (MD5; qop=auth, or RFC 2069 when qop is absent):
- * MD5(HA1:nonce:nc:cnonce:qop:HA2) with HA1 = MD5(user:realm:password), HA2 = MD5(method:uri).
+ * The Digest `response` a client must send (qop=auth, or RFC 2069 when qop is absent):
+ * H(HA1:nonce:nc:cnonce:qop:HA2) with HA1 = H(user:realm:password) (for a -sess algorithm
+ * H(H(user:realm:password):nonce:cnonce)) and HA2 = H(method:uri); H is MD5 or SHA-256.
  */
 export function digestResponse(input: {
   user: string;
@@ -68,11 +81,15 @@ export function digestResponse(input: {
   nc?: string;
   cnonce?: string;
   qop?: string;
+  algorithm?: DigestAlgorithm;
 }): string {
-  const ha1 = md5Hex(`${input.user}:${input.realm}:${input.password}`);
-  const ha2 = md5Hex(`${input.method}:${input.uri}`);
-  if (input.qop === undefined) return md5Hex(`${ha1}:${input.nonce}:${ha2}`);
-  return md5Hex(`${ha1}:${input.nonce}:${input.nc ?? ''}:${input.cnonce ?? ''}:${input.qop}:${ha2}`);
+  const alg = input.algorithm ?? 'MD5';
+  const h = (text: string) => createHash(HASHES[alg.toUpperCase()]!).update(text).digest('hex');
+  const base = h(`${input.user}:${input.realm}:${input.password}`);
+  const ha1 = alg.endsWith('-sess') ? h(`${base}:${input.nonce}:${input.cnonce ?? ''}`) : base;
+  const ha2 = h(`${input.method}:${input.uri}`);
+  if (input.qop === undefined) return h(`${ha1}:${input.nonce}:${ha2}`);
+  return h(`${ha1}:${input.nonce}:${input.nc ?? ''}:${input.cnonce ?? ''}:${input.qop}:${ha2}`);
 }
 
 /** How a presented nonce stands. */

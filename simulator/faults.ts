@@ -14,6 +14,13 @@ const UUID = /^[0-9a-f]{32}$/i;
 interface Entry {
   readonly fault: Fault;
   remaining: number;
+  /** Order of addition: the first added of the matching faults applies. */
+  readonly seq: number;
+}
+
+/** The key an object is indexed by: UUIDs case-insensitively, names as they are. */
+function objectKey(object: string): string {
+  return UUID.test(object) ? object.toLowerCase() : object;
 }
 
 const KINDS: ReadonlySet<FaultKind['type']> = new Set([
@@ -26,38 +33,68 @@ function firesBeforeAuth(kind: FaultKind): boolean {
   return kind.type === 'status' && (kind.status === 500 || kind.status === 503);
 }
 
-/** The simulator's fault list. The first matching fault with hits left applies to a request. */
+/**
+ * The simulator's fault list. The first matching fault with hits left applies to a request.
+ * Faults aimed at one object are indexed by it, and spent faults are dropped, so a run with
+ * thousands of per-object faults costs a map look-up per request, not a scan of them all.
+ */
 export class FaultRegistry implements FaultInjector {
-  private entries: Entry[] = [];
+  private general: Entry[] = [];
+  private byObject = new Map<string, Entry[]>();
+  private seq = 0;
 
   add(fault: Fault): void {
     if (!KINDS.has(fault.kind.type)) throw new Error(`unknown fault kind: ${String(fault.kind.type)}`);
     if (fault.times !== undefined && (!Number.isInteger(fault.times) || fault.times < 0)) {
       throw new Error(`fault times must be a non-negative integer, got ${fault.times}`);
     }
-    this.entries.push({ fault, remaining: fault.times ?? Number.POSITIVE_INFINITY });
+    const entry: Entry = { fault, remaining: fault.times ?? Number.POSITIVE_INFINITY, seq: this.seq++ };
+    if (entry.remaining <= 0) return;
+    const object = fault.match?.object;
+    if (object === undefined) this.general.push(entry);
+    else {
+      const key = objectKey(object);
+      this.byObject.set(key, [...(this.byObject.get(key) ?? []), entry]);
+    }
   }
 
   clear(): void {
-    this.entries = [];
+    this.general = [];
+    this.byObject.clear();
   }
 
   /** Whether any fault is registered (the hot path skips matching when none is). */
   get active(): boolean {
-    return this.entries.length > 0;
+    return this.general.length > 0 || this.byObject.size > 0;
   }
 
   /** Takes one hit of the first fault of this phase that matches the request. */
   take(phase: 'before-auth' | 'after-auth', site: FaultSite): FaultKind | undefined {
-    if (this.entries.length === 0) return undefined;
-    for (const entry of this.entries) {
-      if (entry.remaining <= 0) continue;
-      if (firesBeforeAuth(entry.fault.kind) !== (phase === 'before-auth')) continue;
-      if (!matches(entry.fault, site)) continue;
-      entry.remaining--;
-      return entry.fault.kind;
+    if (!this.active) return undefined;
+    const first = (list: readonly Entry[] | undefined) =>
+      list?.find((e) => e.remaining > 0 && firesBeforeAuth(e.fault.kind) === (phase === 'before-auth') && matches(e.fault, site));
+    let pick = first(this.general);
+    let pickKey: string | undefined;
+    for (const key of new Set(site.objects.map(objectKey))) {
+      const e = first(this.byObject.get(key));
+      if (e && (!pick || e.seq < pick.seq)) {
+        pick = e;
+        pickKey = key;
+      }
     }
-    return undefined;
+    if (!pick) return undefined;
+    if (--pick.remaining <= 0) this.drop(pick, pickKey);
+    return pick.fault.kind;
+  }
+
+  private drop(entry: Entry, key: string | undefined): void {
+    if (key === undefined) {
+      this.general = this.general.filter((e) => e !== entry);
+      return;
+    }
+    const rest = (this.byObject.get(key) ?? []).filter((e) => e !== entry);
+    if (rest.length) this.byObject.set(key, rest);
+    else this.byObject.delete(key);
   }
 }
 

@@ -30,6 +30,7 @@ export class NodeImpl implements SimNode {
       admins: cluster.admins,
       nonces: new NonceStore(sim.options.nonceLifetimeMs),
       challenge: cluster.challenge,
+      digestAlgorithms: cluster.digestAlgorithms,
       acceptBasic: sim.options.acceptBasic,
     };
   }

@@ -1,3 +1,5 @@
+import type { DigestAlgorithm } from './digest.js';
+
 /**
  * Public types of the Swarm storage-cluster simulator. Tests, the local demo and the benchmarks
  * code against these; the implementation lives in the neighbouring files.
@@ -99,6 +101,11 @@ export interface ClusterSpec {
    * @default 'digest+basic'
    */
   challenge?: 'digest+basic' | 'basic';
+  /**
+   * Digest algorithms the nodes offer (one challenge each, in this order) and accept: any of
+   * `MD5`, `MD5-sess`, `SHA-256`, `SHA-256-sess` (RFC 7616). @default ['MD5']
+   */
+  digestAlgorithms?: DigestAlgorithm[];
   /** Feeds defined on this cluster (for the 11.2+ feed SEND). @default [] */
   feeds?: FeedSpec[];
 }

@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { Credentials } from '../core/digest-auth.js';
+import { credentialsProblem, type Credentials } from '../core/digest-auth.js';
+import { ConfigError } from '../core/errors.js';
+import type { Registry } from '../core/registry.js';
 
 /**
  * Resolves the registry's `credentials` references (DESIGN.md section 2): a Secrets Manager
@@ -17,6 +19,8 @@ export class CredentialsError extends Error {
   constructor(
     readonly ref: string,
     message: string,
+    /** `credentials-invalid`: the value can never be used (a retry cannot mend it). */
+    readonly reason: 'credentials-unavailable' | 'credentials-invalid' = 'credentials-unavailable',
   ) {
     super(message);
     this.name = 'CredentialsError';
@@ -34,7 +38,26 @@ function parseSecret(ref: string, text: string): Credentials {
   if (typeof c?.username !== 'string' || typeof c.password !== 'string' || !c.username) {
     throw new CredentialsError(ref, `credentials "${ref}" must be {"username": "...", "password": "..."}`);
   }
-  return { username: c.username, password: c.password };
+  const credentials = { username: c.username, password: c.password };
+  const problem = credentialsProblem(credentials);
+  if (problem) throw new CredentialsError(ref, `credentials "${ref}": ${problem}`, 'credentials-invalid');
+  return credentials;
+}
+
+/**
+ * Reads the registry's local references (`env:`, `file:`) once at start, so credentials no
+ * header can carry stop the start with a clear error instead of failing every message. Secrets
+ * Manager references are read, and checked, when first used.
+ */
+export async function checkLocalCredentials(registry: Registry, provider: CredentialsProvider): Promise<void> {
+  const refs = new Set(Object.values(registry.clusters).map((c) => c.credentials).filter((r) => /^(?:env|file):/.test(r)));
+  const problems: string[] = [];
+  for (const ref of refs) {
+    await provider.get(ref).catch((err: unknown) => {
+      if (err instanceof CredentialsError && err.reason === 'credentials-invalid') problems.push(err.message);
+    });
+  }
+  if (problems.length) throw new ConfigError(problems, 'credentials');
 }
 
 export interface CredentialsProviderOptions {

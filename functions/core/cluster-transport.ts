@@ -1,12 +1,17 @@
 import { Pool, type Dispatcher } from 'undici';
 import type { ClientErrorCode } from './classify.js';
-import { NodeAuth, parseChallenges, type Credentials } from './digest-auth.js';
+import { credentialsProblem, describeOffer, parseChallenges, type Credentials } from './digest-auth.js';
+import { nodeConnection } from './node-connection.js';
+import { NodePools } from './node-pools.js';
 import { acceptRedirect, nodeOrder } from './node-policy.js';
 import type { ClusterConfig, NodeAddress } from './registry.js';
 import { errorCode } from './network-errors.js';
+import { redactSecrets } from './redact.js';
 import { describeCastorError } from './response-parser.js';
+import { failure, readBounded, type Exchange } from './exchange.js';
 
 export { errorCode } from './network-errors.js';
+export type { Exchange } from './exchange.js';
 
 /** Tuning of the transport; every field has a default fit for Lambda next to the cluster. */
 export interface TransportOptions {
@@ -26,6 +31,8 @@ export interface TransportOptions {
   readonly maxRedirects?: number;
   /** Largest response body read, bytes; a request may set its own. @default 1 MiB */
   readonly maxResponseBytes?: number;
+  /** Node origins with a pool and cached challenges; the least recently used is closed beyond this. @default 64 */
+  readonly maxNodes?: number;
   /** Makes the dispatcher of one origin (default: an undici Pool); lets tests see request shapes. */
   readonly dispatcherFactory?: (origin: string, options: Pool.Options) => Dispatcher;
 }
@@ -51,20 +58,6 @@ export interface TransportRequest {
   readonly rotate?: boolean | undefined;
 }
 
-/** What one node finally answered, after authentication and redirects. */
-export interface Exchange {
-  readonly status: number | null;
-  readonly headers: Dispatcher.ResponseData['headers'];
-  readonly body: string;
-  readonly trailers: Readonly<Record<string, string>>;
-  /** True when the body was read to its very end. */
-  readonly complete: boolean;
-  readonly error: ClientErrorCode | null;
-  /** Log-safe detail: the last Castor-System-Error-* or the network error message. */
-  readonly detail: string | null;
-  readonly node: NodeAddress | null;
-}
-
 export interface TransportResult extends Exchange {
   /** HTTP requests made, challenges and redirects included. */
   readonly requests: number;
@@ -81,6 +74,7 @@ const DEFAULTS = {
   keepAliveTimeoutMs: 30_000,
   maxRedirects: 5,
   maxResponseBytes: 1024 * 1024,
+  maxNodes: 64,
 } as const;
 
 const REDIRECTS = new Set([301, 302, 305, 307, 308]);
@@ -94,32 +88,13 @@ function shouldFailOver(x: Exchange): boolean {
   return (x.status === null && x.error !== null && FAILOVER_ERRORS.has(x.error)) || (x.status === 503 && x.error === null);
 }
 
-/** Reads a body to its end, refusing more than `limit` bytes (a node that streams forever). */
-async function readBounded(body: Dispatcher.ResponseData['body'], limit: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) {
-      body.destroy();
-      throw Object.assign(new Error(`response body larger than ${limit} bytes`), { code: 'UND_ERR_RES_EXCEEDED_MAX_SIZE' });
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+/** What a node might echo back of this request's credentials: redacted from every detail. */
+function secretsOf(req: TransportRequest): string[] {
+  const { username, password } = req.credentials;
+  const out = [password, `${username}:${password}`];
+  for (const value of Object.values(req.extraAuthHeaders ?? {})) out.push(value, value.slice(value.indexOf(':') + 1));
+  return out;
 }
-
-/** An exchange that ended in a client-side condition; complete when a whole answer was read. */
-const failure = (node: NodeAddress | null, status: number | null, error: ClientErrorCode, detail: string | null, headers: Exchange['headers'] = {}): Exchange => ({
-  status,
-  headers,
-  body: '',
-  trailers: {},
-  complete: status !== null,
-  error,
-  detail,
-  node,
-});
 
 /**
  * Requests on Swarm storage nodes with undici: Digest auth with the challenge of each node
@@ -129,52 +104,44 @@ const failure = (node: NodeAddress | null, status: number | null, error: ClientE
  */
 export class ClusterTransport {
   readonly #opts: Required<Omit<TransportOptions, 'dispatcherFactory'>>;
-  readonly #factory: (origin: string, options: Pool.Options) => Dispatcher;
-  readonly #pools = new Map<string, Dispatcher>();
-  readonly #auth = new Map<string, NodeAuth>();
+  readonly #nodes: NodePools;
   #rotor = 0;
 
   constructor(options: TransportOptions = {}) {
     const { dispatcherFactory, ...rest } = options;
     const merged = { ...DEFAULTS, ...rest };
     this.#opts = { ...merged, idleTimeoutMs: Math.max(1000, merged.idleTimeoutMs) };
-    this.#factory = dispatcherFactory ?? ((origin, o) => new Pool(origin, o));
+    const factory = dispatcherFactory ?? ((origin, o) => new Pool(origin, { ...o, factory: nodeConnection }));
+    this.#nodes = new NodePools(this.#opts.maxNodes, (origin, ca) => factory(origin, this.#poolOptions(origin, ca)));
   }
 
-  #pool(node: NodeAddress, ca: string | null): Dispatcher {
-    let pool = this.#pools.get(node.origin);
-    if (!pool) {
-      pool = this.#factory(node.origin, {
-        connections: this.#opts.connectionsPerNode,
-        pipelining: 1,
-        keepAliveTimeout: this.#opts.keepAliveTimeoutMs,
-        headersTimeout: this.#opts.idleTimeoutMs,
-        bodyTimeout: this.#opts.idleTimeoutMs,
-        connect: { timeout: this.#opts.connectTimeoutMs, ...(node.protocol === 'https:' && ca ? { ca } : {}) },
-      });
-      this.#pools.set(node.origin, pool);
-    }
-    return pool;
+  #poolOptions(origin: string, ca: string | null): Pool.Options {
+    return {
+      connections: this.#opts.connectionsPerNode,
+      pipelining: 1,
+      keepAliveTimeout: this.#opts.keepAliveTimeoutMs,
+      headersTimeout: this.#opts.idleTimeoutMs,
+      bodyTimeout: this.#opts.idleTimeoutMs,
+      connect: { timeout: this.#opts.connectTimeoutMs, ...(origin.startsWith('https:') && ca ? { ca } : {}) },
+    };
   }
 
-  #nodeAuth(node: NodeAddress, credentials: Credentials): NodeAuth {
-    const key = `${node.origin}\n${credentials.username}\n${credentials.password}`;
-    let auth = this.#auth.get(key);
-    if (!auth) {
-      auth = new NodeAuth(credentials);
-      this.#auth.set(key, auth);
-    }
-    return auth;
+  /** Node origins with a pool, and cached challenge states: both bounded by `maxNodes`. */
+  get stats(): { readonly nodes: number; readonly authEntries: number } {
+    return { nodes: this.#nodes.size, authEntries: this.#nodes.authEntries };
   }
 
   /** Drops cached challenges, e.g. after credentials were rotated. */
   forgetAuth(): void {
-    this.#auth.clear();
+    this.#nodes.forgetAuth();
   }
 
   /** Performs one request on the cluster, failing over across nodes. Never throws. */
   async request(req: TransportRequest): Promise<TransportResult> {
     const { nodes, hintIgnored } = nodeOrder(req.cluster, req.nodeHint, req.rotate === false ? 0 : this.#rotor++);
+    const problem = credentialsProblem(req.credentials);
+    // Nothing goes on the wire with credentials no header can carry: a configuration error.
+    if (problem) return { ...failure(null, null, 'auth-rejected', `credentials-invalid: ${problem}`), requests: 0, busy: 0, hintIgnored };
     let requests = 0;
     let busy = 0;
     let last: Exchange | null = null;
@@ -184,7 +151,7 @@ export class ClusterTransport {
       if (!shouldFailOver(last) || req.signal?.aborted) break;
     }
     if (!last) return { ...failure(null, null, 'network-error', 'no node to ask'), requests, busy, hintIgnored };
-    return { ...last, requests, busy, hintIgnored };
+    return { ...last, detail: last.detail === null ? null : redactSecrets(last.detail, secretsOf(req)), requests, busy, hintIgnored };
   }
 
   /** One request on one node, with the auth handshake and redirects resolved. */
@@ -194,14 +161,18 @@ export class ClusterTransport {
     let hops = 0;
     let authRounds = 0;
     for (;;) {
-      const auth = this.#nodeAuth(node, req.credentials);
+      const state = this.#nodes.get(node.origin, req.cluster.ca);
+      // Basic sends the password itself: only where the registry allows it, and only over TLS.
+      const policy = { allowBasic: req.cluster.allowBasic && node.protocol === 'https:' };
+      const auth = this.#nodes.auth(state, req.credentials, policy);
       const fromCache = auth.hasChallenge && authRounds === 0;
       const authorization = auth.authorize(req.method, target);
+      // Castor-System-Auth and the like ride only with an Authorization, never on a challenge-seeking request.
       const headers = authorization ? { ...req.headers, ...req.extraAuthHeaders, authorization } : req.headers;
       let res: Dispatcher.ResponseData;
       try {
         count();
-        res = await this.#pool(node, req.cluster.ca).request({ path: target, method: req.method as Dispatcher.HttpMethod, headers, signal: req.signal });
+        res = await state.dispatcher.request({ path: target, method: req.method as Dispatcher.HttpMethod, headers, signal: req.signal });
       } catch (err) {
         return failure(node, null, req.signal?.aborted ? 'deadline-exceeded' : errorCode(err), (err as Error).message ?? null);
       }
@@ -217,7 +188,8 @@ export class ClusterTransport {
           continue;
         }
         auth.reset();
-        return failure(node, status, 'auth-rejected', describeCastorError(res.headers), res.headers);
+        const why = mayRetry ? describeOffer(challenges, policy) : describeCastorError(res.headers);
+        return failure(node, status, 'auth-rejected', why, res.headers);
       }
       if (REDIRECTS.has(status) && res.headers.location) {
         await res.body.dump().catch(() => undefined);
@@ -251,7 +223,6 @@ export class ClusterTransport {
 
   /** Closes every pooled connection. */
   async close(): Promise<void> {
-    await Promise.all([...this.#pools.values()].map((p) => p.close()));
-    this.#pools.clear();
+    await this.#nodes.close();
   }
 }

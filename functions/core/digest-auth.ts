@@ -1,9 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 
 /**
- * HTTP authentication for SEND (swarm-scsp.md 3.5): RFC 2617 Digest with MD5 and qop=auth, as the
- * Caringo SDK builds it, and Basic where a node offers only Basic. The challenge of each node is
- * kept so a warm worker answers pre-emptively: one request per SEND, not two.
+ * HTTP authentication for SEND (swarm-scsp.md 3.5): Digest (RFC 7616: MD5, SHA-256 and
+ * SHA-512-256, each also in its -sess form, with qop=auth; RFC 2069 MD5 without qop), and Basic
+ * only where the caller allows it (the registry's `allowBasic`, and only over https). The
+ * challenge of each node is kept so a warm worker answers pre-emptively: one request per SEND.
  */
 
 export interface Credentials {
@@ -16,6 +17,19 @@ export function sameCredentials(a: Credentials, b: Credentials | null | undefine
   return !b || (a.username === b.username && a.password === b.password);
 }
 
+/**
+ * Why credentials cannot be used, or null: a control character (CR, LF, NUL...) or a character
+ * outside Latin-1 cannot travel in a header (Basic, Castor-System-Auth) and is a configuration
+ * error, never something a retry mends. Names the field, never its value.
+ */
+export function credentialsProblem(c: Credentials): string | null {
+  for (const [field, value] of [['username', c.username], ['password', c.password]] as const) {
+    if (/[\u0000-\u001f\u007f]/.test(value)) return `the ${field} contains a control character (CR, LF, NUL...)`;
+    if (/[^\u0000-\u00ff]/.test(value)) return `the ${field} contains characters outside Latin-1`;
+  }
+  return null;
+}
+
 export interface Challenge {
   readonly scheme: 'digest' | 'basic';
   readonly realm: string;
@@ -23,6 +37,8 @@ export interface Challenge {
   readonly opaque?: string;
   readonly qop?: string;
   readonly algorithm?: string;
+  /** RFC 7616 3.4.4: the username is sent hashed. */
+  readonly userhash?: boolean;
   readonly stale: boolean;
 }
 
@@ -50,6 +66,7 @@ export function parseChallenges(header: string | readonly string[] | undefined):
           ...(p.opaque !== undefined && { opaque: p.opaque }),
           ...(p.qop !== undefined && { qop: p.qop }),
           ...(p.algorithm !== undefined && { algorithm: p.algorithm }),
+          ...(p.userhash !== undefined && { userhash: p.userhash.toLowerCase() === 'true' }),
           stale: (p.stale ?? '').toLowerCase() === 'true',
         });
       }
@@ -70,23 +87,58 @@ export function parseChallenges(header: string | readonly string[] | undefined):
   return out;
 }
 
-const md5 = (s: string) => createHash('md5').update(s, 'utf8').digest('hex');
+/** Digest algorithms spoken, strongest first; a -sess variant ranks after its plain form. */
+const ALGORITHMS: Readonly<Record<string, { hash: string; sess: boolean; rank: number }>> = {
+  'SHA-256': { hash: 'sha256', sess: false, rank: 0 },
+  'SHA-512-256': { hash: 'sha512-256', sess: false, rank: 1 },
+  'SHA-256-SESS': { hash: 'sha256', sess: true, rank: 2 },
+  'SHA-512-256-SESS': { hash: 'sha512-256', sess: true, rank: 3 },
+  MD5: { hash: 'md5', sess: false, rank: 4 },
+  'MD5-SESS': { hash: 'md5', sess: true, rank: 5 },
+};
 
-/** Picks the strongest usable challenge, as curl --anyauth does: Digest MD5 over Basic. */
-export function pickChallenge(challenges: readonly Challenge[]): Challenge | null {
-  const digest = challenges.find(
-    (c) =>
-      c.scheme === 'digest' &&
-      c.nonce !== undefined &&
-      (c.algorithm === undefined || c.algorithm.toUpperCase() === 'MD5') &&
-      (c.qop === undefined || c.qop.split(',').some((q) => q.trim().toLowerCase() === 'auth')),
-  );
-  return digest ?? challenges.find((c) => c.scheme === 'basic') ?? null;
+function algorithmOf(c: Challenge): (typeof ALGORITHMS)[string] | undefined {
+  return ALGORITHMS[(c.algorithm ?? 'MD5').toUpperCase()];
+}
+
+const offersQopAuth = (c: Challenge) => c.qop !== undefined && c.qop.split(',').some((q) => q.trim().toLowerCase() === 'auth');
+
+/** A Digest challenge this client can answer: a known algorithm, qop=auth (or RFC 2069 plain MD5). */
+function usableDigest(c: Challenge): boolean {
+  const alg = algorithmOf(c);
+  if (c.scheme !== 'digest' || c.nonce === undefined || !alg) return false;
+  if (offersQopAuth(c)) return true;
+  return c.qop === undefined && alg.hash === 'md5' && !alg.sess;
+}
+
+export interface AuthPolicy {
+  /** May Basic be answered (sends the password itself; only over TLS)? @default false */
+  readonly allowBasic?: boolean;
+}
+
+/**
+ * Picks the strongest usable challenge: Digest by algorithm strength, then Basic when allowed.
+ * Null when nothing offered can be answered (an unknown algorithm, auth-int only, Basic refused).
+ */
+export function pickChallenge(challenges: readonly Challenge[], policy: AuthPolicy = {}): Challenge | null {
+  const digests = challenges.filter(usableDigest).sort((a, b) => algorithmOf(a)!.rank - algorithmOf(b)!.rank);
+  if (digests[0]) return digests[0];
+  return policy.allowBasic ? (challenges.find((c) => c.scheme === 'basic') ?? null) : null;
+}
+
+/** Why `pickChallenge` found nothing, for an operator: what the node offered. */
+export function describeOffer(challenges: readonly Challenge[], policy: AuthPolicy = {}): string {
+  const offered = challenges.map((c) => (c.scheme === 'basic' ? 'Basic' : `Digest ${c.algorithm ?? 'MD5'}${c.qop ? ` qop=${c.qop}` : ''}`));
+  const basic = challenges.some((c) => c.scheme === 'basic') && !policy.allowBasic ? '; Basic is not allowed for this cluster over this connection' : '';
+  return `no supported authentication offered (${offered.join(', ') || 'no challenge'})${basic}`;
 }
 
 function quote(value: string): string {
   return `"${value.replace(/["\\]/g, '\\$&')}"`;
 }
+
+/** A fresh client nonce: randomUUID draws from a cached entropy pool, cheaper than randomBytes. */
+const freshCnonce = () => randomUUID().replaceAll('-', '');
 
 /**
  * The auth state of one node: its last challenge and the nonce count. `authorize` builds the
@@ -95,9 +147,21 @@ function quote(value: string): string {
 export class NodeAuth {
   #challenge: Challenge | null = null;
   #nc = 0;
-  #ha1: string | null = null;
+  readonly #policy: AuthPolicy;
+  readonly #cnonce: () => string;
 
-  constructor(private readonly credentials: Credentials) {}
+  constructor(
+    readonly credentials: Credentials,
+    policy: AuthPolicy & { readonly cnonce?: () => string } = {},
+  ) {
+    this.#policy = policy;
+    this.#cnonce = policy.cnonce ?? freshCnonce;
+  }
+
+  /** True when this state may answer Basic. */
+  get allowsBasic(): boolean {
+    return this.#policy.allowBasic === true;
+  }
 
   get hasChallenge(): boolean {
     return this.#challenge !== null;
@@ -105,10 +169,9 @@ export class NodeAuth {
 
   /** Takes a challenge from a 401. Returns false when nothing usable was offered. */
   update(challenges: readonly Challenge[]): boolean {
-    const chosen = pickChallenge(challenges);
+    const chosen = pickChallenge(challenges, this.#policy);
     if (!chosen) return false;
     if (chosen.nonce !== this.#challenge?.nonce || chosen.realm !== this.#challenge?.realm) this.#nc = 0;
-    if (chosen.realm !== this.#challenge?.realm) this.#ha1 = null;
     this.#challenge = chosen;
     return true;
   }
@@ -124,29 +187,36 @@ export class NodeAuth {
     const c = this.#challenge;
     if (!c) return null;
     const { username, password } = this.credentials;
-    if (c.scheme === 'basic') {
-      return `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;
-    }
-    this.#ha1 ??= md5(`${username}:${c.realm}:${password}`);
-    const ha2 = md5(`${method}:${requestTarget}`);
+    if (c.scheme === 'basic') return `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;
+    return this.#digest(c, method, requestTarget);
+  }
+
+  #digest(c: Challenge, method: string, uri: string): string {
+    const alg = algorithmOf(c)!;
+    const h = (s: string) => createHash(alg.hash).update(s, 'utf8').digest('hex');
+    const { username, password } = this.credentials;
+    const nonce = c.nonce ?? '';
+    const userhash = c.userhash === true;
     const parts = [
-      `username=${quote(username)}`,
+      `username=${quote(userhash ? h(`${username}:${c.realm}`) : username)}`,
       `realm=${quote(c.realm)}`,
-      `nonce=${quote(c.nonce ?? '')}`,
-      `uri=${quote(requestTarget)}`,
+      `nonce=${quote(nonce)}`,
+      `uri=${quote(uri)}`,
     ];
-    if (c.qop !== undefined) {
+    const ha2 = h(`${method}:${uri}`);
+    if (offersQopAuth(c)) {
       this.#nc += 1;
       const nc = this.#nc.toString(16).padStart(8, '0');
-      // randomUUID draws from a cached entropy pool: cheaper than randomBytes per request.
-      const cnonce = randomUUID().replaceAll('-', '').slice(0, 16);
-      const response = md5(`${this.#ha1}:${c.nonce}:${nc}:${cnonce}:auth:${ha2}`);
-      parts.push(`response=${quote(response)}`, 'qop=auth', `nc=${nc}`, `cnonce=${quote(cnonce)}`);
+      const cnonce = this.#cnonce();
+      const base = h(`${username}:${c.realm}:${password}`);
+      const ha1 = alg.sess ? h(`${base}:${nonce}:${cnonce}`) : base;
+      parts.push(`response=${quote(h(`${ha1}:${nonce}:${nc}:${cnonce}:auth:${ha2}`))}`, 'qop=auth', `nc=${nc}`, `cnonce=${quote(cnonce)}`);
     } else {
-      parts.push(`response=${quote(md5(`${this.#ha1}:${c.nonce}:${ha2}`))}`);
+      parts.push(`response=${quote(h(`${h(`${username}:${c.realm}:${password}`)}:${nonce}:${ha2}`))}`);
     }
     if (c.opaque !== undefined) parts.push(`opaque=${quote(c.opaque)}`);
     if (c.algorithm !== undefined) parts.push(`algorithm=${c.algorithm}`);
+    if (userhash) parts.push('userhash=true');
     return `Digest ${parts.join(', ')}`;
   }
 }

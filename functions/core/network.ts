@@ -35,12 +35,15 @@ function ipToBigInt(ip: string): { family: 4 | 6; value: bigint } | null {
 
 /** Parses `10.0.0.0/24`, `fd00::/8`, or a bare address (a /32 or /128). Throws on anything else. */
 export function parseCidr(text: string): Cidr {
-  const [addr = '', bitsText] = text.split('/');
+  const [addr = '', bitsText, ...extra] = text.split('/');
+  if (extra.length) throw new Error(`not an IP network: ${text}`);
   const ip = ipToBigInt(addr.replace(/^\[|\]$/g, ''));
   if (!ip) throw new Error(`not an IP network: ${text}`);
   const width = ip.family === 4 ? 32 : 128;
+  // An empty or non-decimal prefix ("10.0.0.0/", "/ 8", "/0x8") is an error, never a /0.
+  if (bitsText !== undefined && !/^\d{1,3}$/.test(bitsText)) throw new Error(`bad prefix length: ${text}`);
   const bits = bitsText === undefined ? width : Number(bitsText);
-  if (!Number.isInteger(bits) || bits < 0 || bits > width) throw new Error(`bad prefix length: ${text}`);
+  if (bits > width) throw new Error(`bad prefix length: ${text}`);
   const mask = bits === 0 ? 0n : ((1n << BigInt(bits)) - 1n) << BigInt(width - bits);
   return { family: ip.family, base: ip.value & mask, bits, text };
 }

@@ -3,35 +3,43 @@ import { parseNodeAddress, type ClusterConfig, type NodeAddress } from './regist
 
 /**
  * Which nodes of a cluster a request may go to (and carry admin credentials to): the configured
- * nodes, a message's node hint when it names an allowed node, and redirect targets inside the
- * cluster. Pure: no I/O, no state.
+ * nodes (a message's node hint only when it names one of them), and redirect targets on the
+ * cluster's networks, on the nodes' ports or the registry's `ports`. Pure: no I/O, no state.
  */
 
-/** True when `node` is one of the cluster's configured nodes (host and port). */
-export function isConfiguredNode(cluster: ClusterConfig, node: NodeAddress): boolean {
-  return cluster.nodes.some((n) => n.host === node.host && n.port === node.port);
+/** The configured node at the same host and port as `node`, if any (with its own scheme). */
+export function configuredNode(cluster: ClusterConfig, node: Pick<NodeAddress, 'host' | 'port'>): NodeAddress | null {
+  return cluster.nodes.find((n) => n.host === node.host && n.port === node.port) ?? null;
 }
 
-/** Redirects and hints may lead only to configured nodes or into the cluster's networks. */
-export function isAllowedNode(cluster: ClusterConfig, node: NodeAddress): boolean {
-  return isConfiguredNode(cluster, node) || isInNetworks(node.host, cluster.networks);
-}
-
-/** The node a hint names, or null when it is not one the cluster allows. */
-export function resolveHint(cluster: ClusterConfig, hint: string): NodeAddress | null {
-  let hinted: NodeAddress;
-  try {
-    const first = cluster.nodes[0];
-    hinted = parseNodeAddress(first?.protocol === 'https:' ? `https://${hint}` : hint);
-  } catch {
-    return null;
-  }
-  return isAllowedNode(cluster, hinted) ? hinted : null;
+/** Ports a redirect may reach on hosts of the cluster's networks: the nodes' own and the registry's `ports`. */
+export function redirectPorts(cluster: ClusterConfig): ReadonlySet<number> {
+  return new Set([...cluster.nodes.map((n) => n.port), ...cluster.ports]);
 }
 
 /**
- * Nodes to try, in order: the hint (when allowed), then the configured nodes starting at
- * `start` (round-robin).
+ * True when a request (carrying admin credentials) may go to `node`: a configured node, or a host
+ * of the cluster's networks on a port of `redirectPorts`.
+ */
+export function isAllowedNode(cluster: ClusterConfig, node: NodeAddress): boolean {
+  return configuredNode(cluster, node) !== null || (redirectPorts(cluster).has(node.port) && isInNetworks(node.host, cluster.networks));
+}
+
+/**
+ * The node a message's hint names, or null. A hint counts only when it is a configured node
+ * (host and port); the scheme is that node's, never guessed.
+ */
+export function resolveHint(cluster: ClusterConfig, hint: string): NodeAddress | null {
+  try {
+    return configuredNode(cluster, parseNodeAddress(`http://${hint}`));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Nodes to try, in order: the hint (when it is a configured node), then the configured nodes
+ * starting at `start` (round-robin).
  */
 export function nodeOrder(cluster: ClusterConfig, hint: string | undefined, start: number): { nodes: NodeAddress[]; hintIgnored: boolean } {
   const s = cluster.nodes.length ? start % cluster.nodes.length : 0;
@@ -39,7 +47,7 @@ export function nodeOrder(cluster: ClusterConfig, hint: string | undefined, star
   if (!hint) return { nodes, hintIgnored: false };
   const hinted = resolveHint(cluster, hint);
   if (!hinted) return { nodes, hintIgnored: true };
-  return { nodes: [hinted, ...nodes.filter((n) => n.origin !== hinted.origin)], hintIgnored: false };
+  return { nodes: [hinted, ...nodes.filter((n) => n !== hinted)], hintIgnored: false };
 }
 
 /**
@@ -67,10 +75,11 @@ export type RedirectDecision = { readonly address: NodeAddress; readonly target:
  * cluster, nor from https down to plain http: the request carries admin credentials.
  */
 export function acceptRedirect(cluster: ClusterConfig, current: NodeAddress, location: string): RedirectDecision {
-  const next = parseLocation(location, current);
-  const downgrade = next !== null && current.protocol === 'https:' && next.address.protocol !== 'https:';
-  if (!next || downgrade || !isAllowedNode(cluster, next.address)) {
-    return { refused: `redirect to ${next?.address.hostPort ?? 'an unparsable Location'} refused` };
-  }
+  const parsed = parseLocation(location, current);
+  if (!parsed) return { refused: 'redirect to an unparsable Location refused' };
+  // A configured node is reached with its configured scheme, whatever the Location says.
+  const next = { address: configuredNode(cluster, parsed.address) ?? parsed.address, target: parsed.target };
+  const downgrade = current.protocol === 'https:' && next.address.protocol !== 'https:';
+  if (downgrade || !isAllowedNode(cluster, next.address)) return { refused: `redirect to ${next.address.hostPort} refused` };
   return next;
 }

@@ -57,6 +57,7 @@ export const REASONS = {
   'redirect-refused': "a redirect left the source cluster's nodes and networks, went from https to http, or could not be parsed",
   'not-in-feed-scope': 'the object is outside every selected feed: nothing will replicate it',
   'tls-rejected': 'the node certificate was not trusted',
+  'credentials-invalid': 'the configured credentials hold a control character (CR, LF, NUL...) or a character outside Latin-1',
 } as const;
 export type Reason = keyof typeof REASONS;
 

@@ -27,6 +27,10 @@ const clusterSchema = z.strictObject({
   ca: z.optional(z.string()),
   /** Path of a PEM CA bundle; read by the configuration loader, never by the core. */
   caFile: z.optional(z.string()),
+  /** More ports (besides the nodes' own) that redirects may reach on hosts of `networks`. */
+  ports: z.optional(z.array(z.int().check(z.minimum(1), z.maximum(65535)))),
+  /** Answer a Basic challenge (the password itself) on https nodes; never over http. @default false */
+  allowBasic: z.optional(z.boolean()),
 });
 
 const routeSchema = z.strictObject({
@@ -63,6 +67,10 @@ export interface ClusterConfig {
   readonly credentials: string;
   readonly ca: string | null;
   readonly caFile: string | null;
+  /** Ports listed in the registry that redirects may reach inside `networks` (the nodes' own always may). */
+  readonly ports: readonly number[];
+  /** Basic authentication allowed on this cluster's https nodes. */
+  readonly allowBasic: boolean;
 }
 
 export interface RouteConfig {
@@ -132,6 +140,8 @@ export function parseRegistry(input: unknown): Registry {
       credentials: c.credentials,
       ca: c.ca ?? null,
       caFile: c.caFile ?? null,
+      ports: [...new Set(c.ports ?? [])],
+      allowBasic: c.allowBasic ?? false,
     };
   }
 

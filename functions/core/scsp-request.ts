@@ -1,6 +1,16 @@
 import { isNamed, type FeedSelection, type ObjectRef } from './message.js';
 
 /**
+ * Percent-encodes one path segment. A `.` or `..` segment is a name, not a step: it goes as `%2E`
+ * / `%2E%2E`, so no client, proxy or node can resolve it into another bucket or object
+ * (RFC 3986 5.2.4 removes only literal dot segments).
+ */
+export function encodeSegment(segment: string): string {
+  if (segment === '.' || segment === '..') return segment.replaceAll('.', '%2E');
+  return encodeURIComponent(segment);
+}
+
+/**
  * Builds the request-target of a SEND (swarm-scsp.md 1.2, 2.1, 3.2): `/<uuid>` or
  * `/<bucket>/<percent-encoded name>`, then the query: `alias` for aliases, `admin` (the
  * administrator realm SEND needs), `domain=` for named objects, and the feed arguments.
@@ -10,8 +20,8 @@ export function buildSendTarget(object: ObjectRef, feeds?: FeedSelection): strin
   let path: string;
   if (isNamed(object)) {
     // The name may hold '/' (kept as a separator) and any UTF-8 (percent-encoded per segment).
-    const name = object.name.split('/').map(encodeURIComponent).join('/');
-    path = `/${encodeURIComponent(object.bucket)}/${name}`;
+    const name = object.name.split('/').map(encodeSegment).join('/');
+    path = `/${encodeSegment(object.bucket)}/${name}`;
   } else {
     path = `/${object.uuid.toLowerCase()}`;
     if (object.alias) query.push('alias');

@@ -1,7 +1,8 @@
 import type { Dispatcher } from 'undici';
 import { classify, type ClientErrorCode, type Classification, type SendObservation } from './classify.js';
 import { ClusterTransport, type TransportOptions } from './cluster-transport.js';
-import { sameCredentials, type Credentials } from './digest-auth.js';
+import { credentialsProblem, sameCredentials, type Credentials } from './digest-auth.js';
+import { OUTCOME } from './outcome.js';
 import type { FeedSelection, ObjectRef } from './message.js';
 import { parseNodeAddress, type ClusterConfig } from './registry.js';
 import { parseSendBody } from './response-parser.js';
@@ -64,6 +65,12 @@ function header(headers: Dispatcher.ResponseData['headers'], name: string): stri
   return Array.isArray(v) ? (v.at(-1) ?? null) : v;
 }
 
+/** A SEND never attempted: credentials no header can carry (a configuration error, not a retry). */
+function invalidCredentials(mode: 'legacy' | 'feed', detail: string): SendResult {
+  const observation: SendObservation = { mode, httpStatus: null, remoteStatus: null, complete: false, feeds: {}, requestedFeedIds: [], error: null };
+  return { outcome: OUTCOME.FAILED, reason: 'credentials-invalid', observation, node: null, requests: 0, busy: 0, durationMs: 0, detail, etag: null, hintIgnored: false };
+}
+
 /**
  * Performs SCSP SEND (and HEAD) on Swarm storage nodes over a `ClusterTransport` (auth,
  * redirects, failover, pools) and classifies the answer. One instance per process.
@@ -93,14 +100,18 @@ export class SendClient {
     const started = performance.now();
     const { source, destination } = input;
     const mode = input.feeds ? 'feed' : 'legacy';
-    const remoteAuth = sameCredentials(input.credentials, input.destinationCredentials) ? undefined : (input.destinationCredentials ?? undefined);
-    const headers = buildSendHeaders(mode === 'legacy' ? { cluster: destination.name, target: destination.target ?? '', remoteAuth } : null, this.#userAgent);
+    const remoteAuth = mode === 'legacy' && !sameCredentials(input.credentials, input.destinationCredentials) ? (input.destinationCredentials ?? undefined) : undefined;
+    const problem = credentialsProblem(input.credentials) ?? (remoteAuth ? credentialsProblem(remoteAuth) : null);
+    if (problem) return invalidCredentials(mode, `${remoteAuth && !credentialsProblem(input.credentials) ? 'destination' : 'source'} credentials: ${problem}`);
+    // Castor-System-Auth (the destination admin, in clear) rides only on authenticated requests.
+    const { 'castor-system-auth': castorAuth, ...headers } = buildSendHeaders(mode === 'legacy' ? { cluster: destination.name, target: destination.target ?? '', remoteAuth } : null, this.#userAgent);
     const x = await this.#transport.request({
       cluster: source,
       credentials: input.credentials,
       method: 'SEND',
       target: buildSendTarget(input.object, input.feeds),
       headers,
+      extraAuthHeaders: castorAuth === undefined ? undefined : { 'castor-system-auth': castorAuth },
       signal: input.signal,
       nodeHint: input.nodeHint,
       readBody: 'text',

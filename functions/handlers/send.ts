@@ -6,7 +6,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { createCredentialsProvider } from '../adapters/credentials.js';
+import { checkLocalCredentials, createCredentialsProvider } from '../adapters/credentials.js';
 import { createSqsQueueOps } from '../adapters/sqs-queue-ops.js';
 import { createPowertoolsTelemetry } from '../adapters/telemetry.js';
 import { loadConfig } from '../config.js';
@@ -48,10 +48,12 @@ export async function depsFromEnvironment(env: Record<string, string | undefined
     },
   });
   const sqs = new SQSClient({ requestHandler });
+  const credentials = createCredentialsProvider({ secretsManager: new SecretsManagerClient({ requestHandler }), env });
+  await checkLocalCredentials(config.registry, credentials);
   return {
     config,
     client: new SendClient({ connectionsPerNode: config.concurrencyPerNode }),
-    credentials: createCredentialsProvider({ secretsManager: new SecretsManagerClient({ requestHandler }), env }),
+    credentials,
     queue: createSqsQueueOps({ sqs, dlqUrl: config.dlqUrl, outcomesQueueUrl: config.outcomesQueueUrl }),
     telemetry: createPowertoolsTelemetry(logger, metrics),
   };

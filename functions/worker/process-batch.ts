@@ -6,7 +6,7 @@ import { OUTCOME, type OutcomeRecord } from '../core/outcome.js';
 import { isSuccess, recordFromResult, recordWithoutSend, type RecordContext } from '../core/record.js';
 import { resolveRoute, type ResolvedRoute } from '../core/registry.js';
 import type { SendClient, SendResult } from '../core/send-client.js';
-import type { CredentialsProvider } from '../adapters/credentials.js';
+import { CredentialsError, type CredentialsProvider } from '../adapters/credentials.js';
 import type { Config } from '../config.js';
 import { backoffSeconds } from './backoff.js';
 import { Limiter } from './limiter.js';
@@ -165,7 +165,8 @@ export async function processBatch(records: readonly SQSRecord[], context: Deadl
     } catch (err) {
       if (err instanceof DeadlineError) return { record, outcome: null, keep: true, backoffSeconds: null };
       const detail = err instanceof Error ? err.message : String(err);
-      outcome = recordWithoutSend(OUTCOME.RETRY, 'credentials-unavailable', detail, ctx);
+      const invalid = err instanceof CredentialsError && err.reason === 'credentials-invalid';
+      outcome = recordWithoutSend(invalid ? OUTCOME.FAILED : OUTCOME.RETRY, invalid ? 'credentials-invalid' : 'credentials-unavailable', detail, ctx);
     }
     return finish(record, outcome);
   }

@@ -11,7 +11,7 @@ import { parseRegistry } from '../../functions/core/registry.js';
 import { SendClient } from '../../functions/core/send-client.js';
 import { createHandler } from '../../functions/handlers/send.js';
 import type { QueueOps, Telemetry } from '../../functions/worker/ports.js';
-import { toLambdaRecord } from '../../local/event-source-mapping.js';
+import { toLambdaRecord, type SqsHandler } from '../../local/event-source-mapping.js';
 import { SummaryTelemetry } from '../../local/summary.js';
 import { startSimulator, type ClusterSpec, type SimulatorOptions, type SwarmSimulator } from '../../simulator/index.js';
 
@@ -37,6 +37,8 @@ export interface PipelineOptions {
   /** Use Powertools logger + metrics (stdout), as in Lambda, instead of the in-memory summary. */
   readonly powertools?: boolean;
   readonly queueOps?: (real: QueueOps) => QueueOps;
+  /** The SQS client the handler's QueueOps use, given fauxqs's endpoint (default: one straight to fauxqs). */
+  readonly queueClient?: (fauxqsEndpoint: string) => Promise<SQSClient>;
 }
 
 /**
@@ -54,6 +56,8 @@ export interface Pipeline {
   readonly credentials: CredentialsProvider;
   readonly summary: SummaryTelemetry;
   readonly config: Config;
+  /** The handler itself, for a LocalEventSourceMapping. */
+  readonly handler: SqsHandler;
   send(body: string, extra?: { groupId?: string }): Promise<void>;
   /** Receives up to `max` visible messages (Lambda record shape). */
   receive(max?: number, waitSeconds?: number): Promise<SQSRecord[]>;
@@ -110,7 +114,7 @@ export async function startPipeline(o: PipelineOptions = {}): Promise<Pipeline> 
     ? tee(createPowertoolsTelemetry(logger, new Metrics({ namespace: 'SwarmSend', serviceName: 'swarm-send' })), summary)
     : summary;
   const client = new SendClient({ connectionsPerNode: config.concurrencyPerNode });
-  const realOps = createSqsQueueOps({ sqs, dlqUrl: dlq.url, outcomesQueueUrl: outcomes.url });
+  const realOps = createSqsQueueOps({ sqs: o.queueClient ? await o.queueClient(fauxqs.address) : sqs, dlqUrl: dlq.url, outcomesQueueUrl: outcomes.url });
   const handler = createHandler(logger, async () => ({
     config,
     client,
@@ -137,6 +141,7 @@ export async function startPipeline(o: PipelineOptions = {}): Promise<Pipeline> 
   };
   return {
     fauxqs, sim, sqs, queue, dlq, outcomes, secrets, credentials, summary, config,
+    handler: (event, context) => handler(event, context),
     async send(body, extra = {}) {
       fauxqs.sendMessage(queue.url.split('/').pop()!, body, o.fifo ? { messageGroupId: extra.groupId ?? 'g' } : {});
     },

@@ -96,7 +96,8 @@ describe('queue commands as subprocesses against fauxqs', () => {
     // The original bodies and the original attributes, without swarm-send's own, each exactly once.
     const moved = await bodies(queue);
     expect(moved).toStrictEqual(Array.from({ length: 7 }, (_, i) => `{"object":{"uuid":"${String(i).repeat(32)}"}}|app-1`).sort());
-  });
+    // Three CLI subprocesses: jest's 5 s default is too short on a loaded 2-core machine.
+  }, 30_000);
 
   it('status: depths and DLQ reasons, and the DLQ messages stay visible afterwards', async () => {
     const { queue, dlq } = queues();

@@ -29,11 +29,14 @@ function makeCertificates(dir: string): { ca: string; key: string; cert: string 
   let front: Server;
   let port: number;
   let certs: { ca: string; key: string; cert: string };
+  /** The simulator node the TLS front forwards new connections to. */
+  let behind: string;
   beforeAll(async () => {
     certs = makeCertificates(mkdtempSync(join(tmpdir(), 'swarm-send-tls-')));
-    sim = await startSimulator({ clusters: [{ name: 'baker', nodes: 1 }, { name: 'dr', nodes: 1 }] });
-    const [host, p] = sim.cluster('baker').addresses[0]!.split(':');
+    sim = await startSimulator({ clusters: [{ name: 'baker', nodes: 1 }, { name: 'dr', nodes: 1 }, { name: 'basic', nodes: 1, challenge: 'basic' }] });
+    behind = sim.cluster('baker').addresses[0]!;
     front = createServer({ key: certs.key, cert: certs.cert }, (tls) => {
+      const [host, p] = behind.split(':');
       const plain = connect(Number(p), host);
       tls.pipe(plain).pipe(tls);
       tls.on('error', () => plain.destroy());
@@ -98,6 +101,28 @@ function makeCertificates(dir: string): { ca: string; key: string; cert: string 
       expect(sim.counters().requests).toBe(0);
     } finally {
       await client.close();
+    }
+  });
+
+  it('answers a Basic-only node over https only where the registry allows Basic', async () => {
+    behind = sim.cluster('basic').addresses[0]!;
+    const obj = sim.cluster('basic').put({ body: 'tls' });
+    const cluster = (allowBasic: boolean) =>
+      parseRegistry({
+        clusters: {
+          primary: { name: 'basic', nodes: [`https://127.0.0.1:${port}`], credentials: 'x', ca: certs.ca, allowBasic },
+          dr: { name: 'dr', target: sim.cluster('dr').addresses[0], credentials: 'x' },
+        },
+      }).clusters;
+    const client = new SendClient();
+    try {
+      const refused = await client.send({ source: cluster(false).primary!, destination: cluster(false).dr!, credentials: ADMIN, object: { uuid: obj.uuid } });
+      expect(refused).toMatchObject({ outcome: 'failed', reason: 'auth-rejected', requests: 1 });
+      const allowed = await client.send({ source: cluster(true).primary!, destination: cluster(true).dr!, credentials: ADMIN, object: { uuid: obj.uuid } });
+      expect(allowed).toMatchObject({ outcome: 'replicated', requests: 2 });
+    } finally {
+      await client.close();
+      behind = sim.cluster('baker').addresses[0]!;
     }
   });
 });

@@ -170,11 +170,31 @@ describe('SendClient against the simulator', () => {
       expect(r.requests).toBeLessThanOrEqual(3);
     });
 
-    it('uses Basic where a node offers only Basic', async () => {
+    it('never answers a Basic-only node over plain http, even where the registry allows Basic', async () => {
       await pair.close();
       pair = await startSwarmPair({ source: { challenge: 'basic' } });
       const obj = put();
+      for (const source of [pair.source, { ...pair.source, allowBasic: true }]) {
+        const r = await pair.send({ uuid: obj.uuid }, { source });
+        expect(r).toMatchObject({ outcome: 'failed', reason: 'auth-rejected', requests: 1 });
+        expect(r.detail).toContain('Basic is not allowed');
+      }
+      expect(pair.sim.counters().sends).toBe(0);
+    });
+
+    it.each([['SHA-256'], ['SHA-256-sess'], ['MD5-sess']] as const)('speaks Digest %s where a node offers only that (RFC 7616)', async (algorithm) => {
+      await pair.close();
+      pair = await startSwarmPair({ source: { digestAlgorithms: [algorithm] } });
+      const obj = put();
       expect(await pair.send({ uuid: obj.uuid })).toMatchObject({ outcome: 'replicated', requests: 2 });
+      expect(await pair.send({ uuid: put().uuid })).toMatchObject({ outcome: 'replicated' });
+      expect(pair.sim.counters().authRejected).toBe(0);
+    });
+
+    it('replicates on a node that offers SHA-256 and MD5 side by side, one challenge each', async () => {
+      await pair.close();
+      pair = await startSwarmPair({ source: { nodes: 1, digestAlgorithms: ['SHA-256', 'MD5'] } });
+      expect(await pair.send({ uuid: put().uuid })).toMatchObject({ outcome: 'replicated', requests: 2 });
     });
 
     it('a warm client pays one request per SEND plus one challenge per node, not two per SEND', async () => {

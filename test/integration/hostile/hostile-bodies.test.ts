@@ -10,6 +10,7 @@ import { processBatch } from '../../../functions/worker/process-batch.js';
 import type { QueueOps } from '../../../functions/worker/ports.js';
 import { SummaryTelemetry } from '../../../local/summary.js';
 import { startSimulator, type SwarmSimulator } from '../../../simulator/index.js';
+import { startRawNode, type RawNode } from '../../helpers/raw-node.js';
 
 // Property-based bad-input suite: at least 10,000 hostile bodies, each mixed into a batch with
 // good ones. Every hostile body must be dead-lettered as invalid-message, every good one must
@@ -118,6 +119,15 @@ describe('hostile message bodies (fast-check)', () => {
     await sim.close();
   });
 
+  /** Runs one batch through the real worker; returns what was dead-lettered and the telemetry. */
+  async function runBatch(records: SQSRecord[], env: Record<string, string> = { A: '{"username":"admin","password":"ourpwdofchoicehere"}' }) {
+    const dead: OutcomeRecord[] = [];
+    const queue: QueueOps = { changeVisibility: async () => undefined, deadLetter: async (_r, outcome) => void dead.push(outcome), publishOutcomes: async () => [] };
+    const summary = new SummaryTelemetry();
+    const response = await processBatch(records, { getRemainingTimeInMillis: () => 60_000 }, { config, client, credentials: createCredentialsProvider({ env }), queue, telemetry: summary });
+    return { dead, summary, response };
+  }
+
   it('dead-letters every hostile body as invalid-message while the good records replicate', async () => {
     let hostileCount = 0;
     let goodCount = 0;
@@ -170,4 +180,43 @@ describe('hostile message bodies (fast-check)', () => {
     expect(proxy.bytes()).not.toContain(MARK);
     expect(proxy.bytes()).not.toContain('192.0.2.1');
   }, 240_000);
+
+  it('ignores hints at unlisted ports and at other ports of listed hosts: a recording listener receives nothing', async () => {
+    const listener: RawNode = await startRawNode(() => undefined);
+    const [, proxyPort] = proxy.address.split(':');
+    try {
+      const hints = [
+        listener.address, // an unlisted port on the listed host
+        sim.cluster('baker').addresses[0]!, // the real node behind the configured address: another port of the listed host
+        '127.0.0.1:1',
+        '127.0.0.1:65535',
+        `[::1]:${proxyPort}`, // the listed port on another host
+        `127.0.0.2:${proxyPort}`,
+        `localhost:${proxyPort}`, // the listed host and port, by another name
+      ];
+      const objects = hints.map(() => sim.cluster('baker').put({ body: 'hinted' }));
+      const sendsBefore = proxy.bytes().split('SEND /').length;
+      const { dead, summary, response } = await runBatch(objects.map((o, i) => recordOf(`hint-${i}`, JSON.stringify({ object: { uuid: o.uuid }, nodeHint: hints[i] }))));
+      expect(dead).toStrictEqual([]);
+      expect(response.batchItemFailures).toStrictEqual([]);
+      expect(summary.byOutcome.get('replicated')).toBe(hints.length);
+      expect(summary.warnings).toBe(hints.length);
+      expect(listener.bytes()).toBe('');
+      // Every SEND (and its challenge, if any) went through the configured address.
+      expect(proxy.bytes().split('SEND /').length - sendsBefore).toBeGreaterThanOrEqual(hints.length);
+    } finally {
+      await listener.close();
+    }
+  });
+
+  it('dead-letters a message whose credentials no header can carry as credentials-invalid, sending nothing', async () => {
+    const obj = sim.cluster('baker').put({ body: 'x' });
+    const before = proxy.bytes().length;
+    const { dead, response } = await runBatch([recordOf('bad-creds', JSON.stringify({ object: { uuid: obj.uuid } }))], { A: JSON.stringify({ username: 'admin', password: 'pw\r\nx: y' }) });
+    expect(response.batchItemFailures).toStrictEqual([]);
+    expect(dead).toHaveLength(1);
+    expect(dead[0]).toMatchObject({ outcome: 'failed', reason: 'credentials-invalid', node: null });
+    expect(dead[0]!.detail).not.toContain('pw');
+    expect(proxy.bytes().length).toBe(before);
+  });
 });

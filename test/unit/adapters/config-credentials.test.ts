@@ -1,6 +1,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { createCredentialsProvider, CredentialsError } from '../../../functions/adapters/credentials.js';
+import { checkLocalCredentials, createCredentialsProvider, CredentialsError } from '../../../functions/adapters/credentials.js';
+import { parseRegistry } from '../../../functions/core/registry.js';
 import { loadConfig } from '../../../functions/config.js';
 import { ConfigError } from '../../../functions/core/errors.js';
 
@@ -89,5 +90,28 @@ describe('createCredentialsProvider', () => {
     expect(await provider.get('env:SWARM_CREDS')).toStrictEqual({ username: 'u', password: 'p' });
     await expect(provider.get('env:MISSING')).rejects.toThrow('environment variable MISSING is not set');
     await expect(provider.get('file:/nonexistent/creds.json')).rejects.toThrow('cannot read /nonexistent/creds.json: ENOENT');
+  });
+
+  it.each([
+    ['a CR/LF', 'pw\r\nx-injected: 1', 'control character'],
+    ['a NUL', 'pw\u0000', 'control character'],
+    ['a character outside Latin-1', 'pw€', 'outside Latin-1'],
+  ])('refuses a password with %s as credentials-invalid, naming neither value nor secret', async (_what, password, why) => {
+    const provider = createCredentialsProvider({ env: { C: JSON.stringify({ username: 'u', password }) } });
+    const err = await provider.get('env:C').catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: 'CredentialsError', reason: 'credentials-invalid' });
+    expect((err as Error).message).toContain(why);
+    expect((err as Error).message).not.toContain(password);
+  });
+
+  it('stops the start when a local (env:/file:) reference holds unusable credentials', async () => {
+    const registry = parseRegistry({
+      clusters: { p: { name: 'p', nodes: ['127.0.0.1:1'], credentials: 'env:BAD' }, d: { name: 'd', target: '127.0.0.1:2', credentials: 'env:GOOD' }, s: { name: 's', target: '127.0.0.1:3', credentials: 'swarm/sm-secret' } },
+    });
+    const env = { BAD: JSON.stringify({ username: 'u', password: 'a\nb' }), GOOD: JSON.stringify({ username: 'u', password: 'p' }) };
+    const err = await checkLocalCredentials(registry, createCredentialsProvider({ env })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).problems).toStrictEqual(['credentials "env:BAD": the password contains a control character (CR, LF, NUL...)']);
+    await expect(checkLocalCredentials(registry, createCredentialsProvider({ env: { ...env, BAD: env.GOOD } }))).resolves.toBeUndefined();
   });
 });

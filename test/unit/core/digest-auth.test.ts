@@ -29,10 +29,22 @@ describe('parseChallenges', () => {
     expect(c[1]).toMatchObject({ scheme: 'basic', realm: 'x' });
   });
 
-  it('prefers Digest MD5 and falls back to Basic, like curl --anyauth', () => {
+  it('prefers Digest and falls back to Basic only where Basic is allowed', () => {
     expect(pickChallenge(parseChallenges(DOC_CHALLENGE))?.scheme).toBe('digest');
-    expect(pickChallenge(parseChallenges('Digest realm="r", nonce="n", algorithm=SHA-512-256, Basic realm="r"'))?.scheme).toBe('basic');
+    expect(pickChallenge(parseChallenges('Digest realm="r", nonce="n", algorithm=SHA-512-384, Basic realm="r"'), { allowBasic: true })?.scheme).toBe('basic');
     expect(pickChallenge(parseChallenges('Negotiate'))).toBeNull();
+  });
+
+  it('never picks Basic by default, even when it is the only thing offered', () => {
+    expect(pickChallenge(parseChallenges('Basic realm="r"'))).toBeNull();
+    expect(pickChallenge(parseChallenges('Digest realm="r", nonce="n", qop="auth-int", Basic realm="r"'))).toBeNull();
+    expect(pickChallenge(parseChallenges('Digest realm="r", nonce="n", algorithm=SHA-512-384, Basic realm="r"'))).toBeNull();
+  });
+
+  it('picks the strongest Digest algorithm offered: SHA-256 over MD5, a plain form over -sess', () => {
+    const offer = 'Digest realm="r", nonce="a", qop="auth", algorithm=MD5, Digest realm="r", nonce="b", qop="auth", algorithm=SHA-256-sess, Digest realm="r", nonce="c", qop="auth", algorithm=SHA-256';
+    expect(pickChallenge(parseChallenges(offer))?.algorithm).toBe('SHA-256');
+    expect(pickChallenge(parseChallenges('Digest realm="r", nonce="a", qop="auth", algorithm=MD5-sess, Digest realm="r", nonce="b", qop="auth", algorithm=SHA-256-sess'))?.algorithm).toBe('SHA-256-sess');
   });
 });
 
@@ -69,9 +81,48 @@ describe('NodeAuth', () => {
     expect(fields(auth.authorize('SEND', '/c')!)).toMatchObject({ nc: '00000001', nonce: 'fresh' });
   });
 
-  it('answers a Basic-only node with Basic', () => {
-    const auth = new NodeAuth({ username: 'admin', password: 'pa:ss' });
+  it('answers a Basic-only node with Basic only where Basic is allowed', () => {
+    const auth = new NodeAuth({ username: 'admin', password: 'pa:ss' }, { allowBasic: true });
     auth.update(parseChallenges('Basic realm="CAStor administrator"'));
     expect(auth.authorize('SEND', '/x')).toBe(`Basic ${Buffer.from('admin:pa:ss').toString('base64')}`);
+    const strict = new NodeAuth({ username: 'admin', password: 'pa:ss' });
+    expect(strict.update(parseChallenges('Basic realm="CAStor administrator"'))).toBe(false);
+    expect(strict.authorize('SEND', '/x')).toBeNull();
+  });
+
+  // RFC 7616 section 3.9.1: the same request answered with SHA-256 and with MD5.
+  const RFC7616 = {
+    challenge: (alg: string) => `Digest realm="http-auth@example.org", qop="auth, auth-int", algorithm=${alg}, nonce="7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v", opaque="FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS"`,
+    cnonce: 'f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ',
+  };
+  it.each([
+    ['SHA-256', '753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1'],
+    ['MD5', '8ca523f5e9506fed4657c9700eebdbec'],
+  ])('reproduces the RFC 7616 worked example for %s', (alg, expected) => {
+    const auth = new NodeAuth({ username: 'Mufasa', password: 'Circle of Life' }, { cnonce: () => RFC7616.cnonce });
+    expect(auth.update(parseChallenges(RFC7616.challenge(alg)))).toBe(true);
+    const f = fields(auth.authorize('GET', '/dir/index.html')!);
+    expect(f).toMatchObject({ username: 'Mufasa', uri: '/dir/index.html', nc: '00000001', qop: 'auth', cnonce: RFC7616.cnonce, algorithm: alg, response: expected });
+  });
+
+  it('computes the -sess forms with HA1 = H(H(user:realm:pw):nonce:cnonce) (RFC 7616 3.4.2)', () => {
+    const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+    for (const [alg, h] of [['SHA-256-sess', sha], ['MD5-sess', md5]] as const) {
+      const auth = new NodeAuth({ username: 'Mufasa', password: 'Circle of Life' }, { cnonce: () => RFC7616.cnonce });
+      auth.update(parseChallenges(RFC7616.challenge(alg)));
+      const f = fields(auth.authorize('GET', '/dir/index.html')!);
+      const nonce = '7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v';
+      const ha1 = h(`${h('Mufasa:http-auth@example.org:Circle of Life')}:${nonce}:${RFC7616.cnonce}`);
+      expect(f).toMatchObject({ algorithm: alg, response: h(`${ha1}:${nonce}:00000001:${RFC7616.cnonce}:auth:${h('GET:/dir/index.html')}`) });
+    }
+  });
+
+  it('sends the username hashed when the challenge asks for userhash', () => {
+    const auth = new NodeAuth({ username: 'Mufasa', password: 'Circle of Life' });
+    auth.update(parseChallenges(`${RFC7616.challenge('SHA-256')}, userhash=true`));
+    const header = auth.authorize('GET', '/dir/index.html')!;
+    expect(fields(header).username).toBe(createHash('sha256').update('Mufasa:http-auth@example.org').digest('hex'));
+    expect(header).toContain('userhash=true');
+    expect(header).not.toContain('Mufasa');
   });
 });

@@ -101,3 +101,17 @@ describe('networks', () => {
     expect(parseNodeAddress('[fd00::1]:80').hostPort).toBe('[fd00::1]:80');
   });
 });
+
+describe('cluster trust settings (issue 9)', () => {
+  it.each([['10.0.0.0/'], ['10.0.0.0/ 8'], ['10.0.0.0/0x8'], ['10.0.0.0/8/8'], ['/8'], [''], ['10.0.0.0/33']])('refuses the network "%s" instead of reading it as every host', (network) => {
+    expect(() => parseCidr(network)).toThrow();
+    expect(() => parseRegistry({ ...EXAMPLE, clusters: { ...EXAMPLE.clusters, primary: { ...EXAMPLE.clusters.primary, networks: [network] } } })).toThrow(ConfigError);
+  });
+
+  it('reads the optional ports and allowBasic, both off by default', () => {
+    const r = parseRegistry({ ...EXAMPLE, clusters: { ...EXAMPLE.clusters, primary: { ...EXAMPLE.clusters.primary, ports: [8080, 8080, 443], allowBasic: true } } });
+    expect(r.clusters.primary).toMatchObject({ ports: [8080, 443], allowBasic: true });
+    expect(r.clusters.dr).toMatchObject({ ports: [], allowBasic: false });
+    expect(() => parseRegistry({ ...EXAMPLE, clusters: { ...EXAMPLE.clusters, primary: { ...EXAMPLE.clusters.primary, ports: [0] } } })).toThrow(ConfigError);
+  });
+});

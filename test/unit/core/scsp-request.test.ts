@@ -11,6 +11,12 @@ describe('buildSendTarget', () => {
     );
   });
 
+  it('sends "." and ".." name segments and buckets encoded (%2E), never as path steps', () => {
+    expect(buildSendTarget({ domain: 'd', bucket: 'b', name: '../../other/x' })).toBe('/b/%2E%2E/%2E%2E/other/x?admin&domain=d');
+    expect(buildSendTarget({ domain: 'd', bucket: '..', name: './a/./..' })).toBe('/%2E%2E/%2E/a/%2E/%2E%2E?admin&domain=d');
+    expect(buildSendTarget({ domain: 'd', bucket: '.', name: '...' })).toBe('/%2E/...?admin&domain=d');
+  });
+
   it('adds the feed arguments of the 11.2 SEND', () => {
     expect(buildSendTarget({ uuid: '4d0a5b5c9e1f2a3b4c5d6e7f8091a2b3' }, { ids: [2, 'all'], types: ['replication'], timeout: 60, force: true })).toBe(
       '/4d0a5b5c9e1f2a3b4c5d6e7f8091a2b3?admin&feedid=2&feedid=all&feedtype=replication&timeout=60&force=true',

@@ -1,0 +1,103 @@
+import { Client, type Dispatcher, type buildConnector } from 'undici';
+
+/**
+ * One keep-alive connection to a node (an undici Client), with two fixes to what undici does on
+ * its own, both at the socket:
+ * - a bodyless SEND gets `content-length: 0` on the wire. undici leaves the header out for
+ *   methods it does not expect a body on (RFC 9110's SHOULD NOT), whatever the caller sets; the
+ *   founding SEND has it and some proxies refuse a custom method without it.
+ * - an answer framed by the connection's end (no Content-Length, not chunked; HTTP/1.0) that ends
+ *   in a reset is an error, not a complete body. undici takes an ECONNRESET after such a response
+ *   as its normal end (lib/dispatcher/client-h1.js, onHttpSocketError).
+ */
+
+/** Adds `content-length: 0` to the header block of a bodyless SEND that has no framing header. */
+export function withZeroContentLength(head: string): string {
+  if (!head.startsWith('SEND ') || !head.endsWith('\r\n\r\n')) return head;
+  if (/\r\n(?:content-length|transfer-encoding):/i.test(head)) return head;
+  return `${head.slice(0, -2)}content-length: 0\r\n\r\n`;
+}
+
+interface SocketState {
+  reset: boolean;
+}
+
+type Socket = Parameters<buildConnector.Callback>[1] & { write: (...args: unknown[]) => boolean };
+
+function watch(socket: Socket, state: SocketState): void {
+  // Registered before undici's own listener, so the flag is set when undici ends the response.
+  socket.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'ECONNRESET') state.reset = true;
+  });
+  const write = socket.write;
+  socket.write = function (this: Socket, chunk: unknown, ...rest: unknown[]) {
+    return write.call(this, typeof chunk === 'string' ? withZeroContentLength(chunk) : chunk, ...rest);
+  };
+}
+
+/** Passes every callback on, but turns the end of a close-delimited answer cut by a reset into an error. */
+class ResetGuard implements Dispatcher.DispatchHandler {
+  #closeDelimited = false;
+  #state: SocketState | null = null;
+
+  constructor(
+    private readonly inner: Dispatcher.DispatchHandler,
+    private readonly current: () => SocketState,
+  ) {}
+
+  onRequestStart(controller: Dispatcher.DispatchController, context: unknown): void {
+    this.inner.onRequestStart?.(controller, context);
+  }
+
+  onRequestUpgrade(controller: Dispatcher.DispatchController, status: number, headers: Record<string, string | string[]>, socket: never): void {
+    this.inner.onRequestUpgrade?.(controller, status, headers, socket);
+  }
+
+  onResponseStart(controller: Dispatcher.DispatchController, status: number, headers: Record<string, string | string[] | undefined>, text: string): void {
+    const te = String(headers['transfer-encoding'] ?? '').toLowerCase();
+    this.#closeDelimited = status >= 200 && status !== 204 && status !== 304 && headers['content-length'] === undefined && !te.includes('chunked');
+    this.#state = this.current();
+    this.inner.onResponseStart?.(controller, status, headers as Record<string, string | string[]>, text);
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.inner.onResponseData?.(controller, chunk);
+  }
+
+  onResponseEnd(controller: Dispatcher.DispatchController, trailers: Record<string, string | string[]>): void {
+    if (this.#closeDelimited && this.#state?.reset) {
+      const err = Object.assign(new Error('connection reset before the end of an answer framed by the connection close'), { code: 'ECONNRESET' });
+      this.inner.onResponseError?.(controller, err);
+      return;
+    }
+    this.inner.onResponseEnd?.(controller, trailers);
+  }
+
+  onResponseError(controller: Dispatcher.DispatchController, err: Error): void {
+    this.inner.onResponseError?.(controller, err);
+  }
+
+  onBodySent(chunk: unknown): void {
+    (this.inner as { onBodySent?: (c: unknown) => void }).onBodySent?.(chunk);
+  }
+
+  onRequestSent(): void {
+    (this.inner as { onRequestSent?: () => void }).onRequestSent?.();
+  }
+}
+
+/** The Client a Pool makes per connection (its `factory` option). */
+export function nodeConnection(origin: string | URL, options: Client.Options): Dispatcher {
+  const connect = options.connect as buildConnector.connector;
+  let current: SocketState = { reset: false };
+  const wrapped: buildConnector.connector = (opts, callback) =>
+    connect(opts, (err, socket) => {
+      if (socket) {
+        current = { reset: false };
+        watch(socket as Socket, current);
+      }
+      (callback as (e: Error | null, s: typeof socket) => void)(err, socket);
+    });
+  const client = new Client(origin, { ...options, connect: wrapped });
+  return client.compose((dispatch) => (opts, handler) => dispatch(opts, new ResetGuard(handler, () => current)));
+}

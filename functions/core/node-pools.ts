@@ -1,0 +1,80 @@
+import type { Dispatcher } from 'undici';
+import { NodeAuth, sameCredentials, type AuthPolicy, type Credentials } from './digest-auth.js';
+
+/** What the transport keeps per node origin: its connection pool and its challenges by user. */
+export interface NodeState {
+  readonly dispatcher: Dispatcher;
+  /** By username; the key never holds a password. */
+  readonly auth: Map<string, NodeAuth>;
+}
+
+/** Users kept per node: a rotated account replaces its own entry, so this bounds rotations too. */
+const USERS_PER_NODE = 4;
+
+/**
+ * A bounded, least-recently-used set of node states. Only origins the node policy allowed ever
+ * get here; the oldest is evicted (its pool closed once its requests end) when the bound is hit,
+ * so neither pools nor cached challenges grow with what messages or nodes name.
+ */
+export class NodePools {
+  readonly #states = new Map<string, NodeState>();
+
+  constructor(
+    private readonly max: number,
+    private readonly create: (origin: string, ca: string | null) => Dispatcher,
+  ) {}
+
+  get size(): number {
+    return this.#states.size;
+  }
+
+  /** Cached challenge states across every node (for bounds checks). */
+  get authEntries(): number {
+    let n = 0;
+    for (const s of this.#states.values()) n += s.auth.size;
+    return n;
+  }
+
+  /** The state of `origin`, made on first use (trusting `ca` for https) and marked most recently used. */
+  get(origin: string, ca: string | null = null): NodeState {
+    let state = this.#states.get(origin);
+    if (state) {
+      this.#states.delete(origin);
+    } else {
+      state = { dispatcher: this.create(origin, ca), auth: new Map() };
+      while (this.#states.size >= this.max) this.#evictOldest();
+    }
+    this.#states.set(origin, state);
+    return state;
+  }
+
+  /** The challenge state of `credentials` on `origin`; new credentials for a user replace the old. */
+  auth(state: NodeState, credentials: Credentials, policy: AuthPolicy): NodeAuth {
+    const users = state.auth;
+    let auth = users.get(credentials.username);
+    if (!auth || !sameCredentials(auth.credentials, credentials) || auth.allowsBasic !== (policy.allowBasic === true)) {
+      users.delete(credentials.username);
+      if (users.size >= USERS_PER_NODE) users.delete(users.keys().next().value!);
+      auth = new NodeAuth(credentials, policy);
+      users.set(credentials.username, auth);
+    }
+    return auth;
+  }
+
+  /** Drops every cached challenge (after credentials were rotated); pools stay. */
+  forgetAuth(): void {
+    for (const s of this.#states.values()) s.auth.clear();
+  }
+
+  #evictOldest(): void {
+    const [origin, state] = this.#states.entries().next().value!;
+    this.#states.delete(origin);
+    state.dispatcher.close().catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.#states.values()];
+    this.#states.clear();
+    await Promise.all(all.map((s) => s.dispatcher.close()));
+  }
+}

@@ -17,19 +17,44 @@ export interface AwsClients {
   readonly region: string;
 }
 
+/** True for URLs on a loopback host (127.0.0.0/8, ::1, localhost and *.localhost, RFC 6761). */
+export function isLoopbackUrl(url: string | undefined): boolean {
+  if (!url) return false;
+  try {
+    const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+    return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+  } catch {
+    return false;
+  }
+}
+
+/** True when the environment names AWS credentials or a way to get them (keys, profile, web identity, container). */
+function credentialsConfigured(env: NodeJS.ProcessEnv): boolean {
+  return Boolean(env.AWS_ACCESS_KEY_ID || env.AWS_PROFILE || env.AWS_WEB_IDENTITY_TOKEN_FILE || env.AWS_CONTAINER_CREDENTIALS_FULL_URI || env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI);
+}
+
 /**
- * SDK clients from the usual credential chain. With --sqs-endpoint and no AWS credentials in
- * the environment, a local server (fauxqs, ElasticMQ...) gets placeholder credentials.
+ * Placeholder credentials for a client whose endpoint is on loopback (fauxqs, ElasticMQ...) when
+ * none are configured: the SDK's credential chain then never probes the network (the
+ * instance-metadata address). Empty otherwise, so the usual chain applies.
+ */
+export function localCredentials(endpoint: string | undefined, env: NodeJS.ProcessEnv): { credentials?: { accessKeyId: string; secretAccessKey: string } } {
+  return isLoopbackUrl(endpoint) && !credentialsConfigured(env) ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {};
+}
+
+/**
+ * SDK clients from the usual credential chain. The endpoint is --sqs-endpoint, else the SDK's
+ * AWS_ENDPOINT_URL_SQS / AWS_ENDPOINT_URL; on loopback without configured credentials it gets
+ * placeholder ones.
  */
 export function awsClients(values: Record<string, unknown>, env: NodeJS.ProcessEnv): AwsClients {
   const endpoint = values['sqs-endpoint'] as string | undefined;
   if (endpoint !== undefined && !/^https?:\/\/[^/]+/.test(endpoint)) throw new UsageError(`--sqs-endpoint "${endpoint}" is not an http(s) URL`);
   const region = (values.region as string | undefined) ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
-  const local = endpoint !== undefined && !env.AWS_ACCESS_KEY_ID && !env.AWS_PROFILE;
   const sqs = new SQSClient({
     region,
     ...(endpoint && { endpoint }),
-    ...(local && { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+    ...localCredentials(endpoint ?? env.AWS_ENDPOINT_URL_SQS ?? env.AWS_ENDPOINT_URL, env),
     maxAttempts: 3,
   });
   return { sqs, cloudwatch: endpoint ? null : new CloudWatchClient({ region }), region };

@@ -10,7 +10,10 @@ const COMMANDS: readonly { name: string; summary: string; load: () => Promise<Co
   { name: 'enqueue', summary: 'enqueue SEND messages (JSON lines or bare UUIDs) from a file or stdin', load: async () => (await import('./enqueue.js')).enqueueCommand },
   { name: 'redrive', summary: 'move dead-lettered messages back to the SEND queue (filter by reason, dry run)', load: async () => (await import('./redrive.js')).redriveCommand },
   { name: 'status', summary: 'show queue depths, the oldest message age and DLQ reasons', load: async () => (await import('./status.js')).statusCommand },
+  { name: 'reconcile', summary: 'find what the DR cluster lacks (listing diff confirmed by HEAD) and repair it', load: async () => (await import('./reconcile.js')).reconcileCommand },
+  { name: 'check', summary: 'is this object in DR? HEAD on both clusters, with the evidence', load: async () => (await import('./check.js')).checkCommand },
   { name: 'simulate', summary: 'run a source and a DR Swarm simulator on local ports', load: async () => (await import('../simulator/cli.js')).simulateCommand },
+  { name: 'worker', summary: 'run the SEND handler as a service against a queue (next to an on-premises cluster)', load: async () => (await import('./worker.js')).workerCommand },
   { name: 'dev', summary: 'run the local pipeline: the embedded demo, or the worker on a real queue', load: async () => (await import('./dev.js')).devCommand },
 ];
 

@@ -1,6 +1,6 @@
 import { GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
 import { ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
-import { makeVisible, queueCounts } from '../functions/adapters/sqs-batches.js';
+import { makeVisible, queueCounts, summarizeCodes } from '../functions/adapters/sqs-batches.js';
 import { DLQ_ATTRIBUTES } from '../functions/adapters/sqs-queue-ops.js';
 import { awsClients, describeAwsError, requireUrl, SQS_HELP, SQS_OPTIONS } from './aws.js';
 import { EXIT, type Command } from './command.js';
@@ -72,8 +72,10 @@ export const statusCommand: Command = {
           }
           seen.push(...messages);
         }
-        await makeVisible(sqs, dlqUrl, seen);
-        status.dlq = { url: dlqUrl, visible: d.visible, inFlight: d.inFlight, oldestAgeSeconds: oldestSent === null ? null : Math.round((Date.now() - oldestSent) / 1000), byReason, peeked: seen.length };
+        // A peeked message that could not be made visible again stays hidden for 30 s: say so.
+        const stuck = await makeVisible(sqs, dlqUrl, seen);
+        status.dlq = { url: dlqUrl, visible: d.visible, inFlight: d.inFlight, oldestAgeSeconds: oldestSent === null ? null : Math.round((Date.now() - oldestSent) / 1000), byReason, peeked: seen.length, notMadeVisible: stuck.length };
+        if (stuck.length) io.stderr.write(`swarm-send status: ${stuck.length} peeked DLQ message(s) could not be made visible again (${summarizeCodes(stuck)}); they reappear within 30 s\n`);
       }
       if (values.json) {
         io.stdout.write(`${JSON.stringify(status)}\n`);
@@ -82,7 +84,7 @@ export const statusCommand: Command = {
         io.stdout.write(`queue  ${queueName(queueUrl)}: ${qs.visible} waiting, ${qs.inFlight} in flight, ${qs.delayed} delayed, oldest ${qs.oldestAgeSeconds === null ? 'unknown (CloudWatch)' : `${qs.oldestAgeSeconds}s`}\n`);
         if (status.dlq) {
           const ds = status.dlq as { visible: number; inFlight: number; oldestAgeSeconds: number | null; byReason: Record<string, number> };
-          io.stdout.write(`dlq    ${queueName(dlqUrl!)}: ${ds.visible + ds.inFlight} message(s), oldest ${ds.oldestAgeSeconds ?? '-'}s\n`);
+          io.stdout.write(`dlq    ${queueName(dlqUrl!)}: ${ds.visible + ds.inFlight} message(s)${ds.oldestAgeSeconds === null ? '' : `, oldest ${ds.oldestAgeSeconds}s`}\n`);
           for (const [r, n] of Object.entries(ds.byReason).sort((a, b) => b[1] - a[1])) io.stdout.write(`       ${String(n).padStart(6)}  ${r}\n`);
         }
       }

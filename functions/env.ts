@@ -27,6 +27,8 @@ export const ENV = {
   DEADLINE_MARGIN_MS: 'SWARM_SEND_DEADLINE_MARGIN_MS',
   /** `true` (default) or `false`: stop waiting for a batch's stragglers (functions/worker/stragglers.ts). */
   HAND_BACK_STRAGGLERS: 'SWARM_SEND_HAND_BACK_STRAGGLERS',
+  /** URL of the SEND queue: read by `swarm-send worker` (Lambda gets its records from the event source mapping). */
+  QUEUE_URL: 'SWARM_SEND_QUEUE_URL',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];

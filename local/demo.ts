@@ -8,6 +8,8 @@ import type { SendMessage } from '../functions/core/message.js';
 import { parseRegistry } from '../functions/core/registry.js';
 import { enqueueSends, nodeHintFromWrite } from '../functions/producer.js';
 import { SIM_DEFAULT_ADMIN, startSimulator, type SwarmSimulator } from '../simulator/index.js';
+import { describeObject } from '../functions/core/message.js';
+import { reconcileDemo } from './demo-reconcile.js';
 import { percentile, type SummaryTelemetry } from './summary.js';
 import { startLocalWorker } from './worker.js';
 
@@ -45,7 +47,24 @@ export interface DemoResult {
   readonly sendP99Ms: number | null;
   readonly elapsedMs: number;
   readonly interrupted: boolean;
+  /** The closing reconcile: what it compared and found, and what it should have found. */
+  readonly reconcile: {
+    readonly compared: number;
+    readonly pages: number;
+    readonly heads: number;
+    readonly missing: number;
+    readonly repaired: number;
+    readonly otherDivergent: number;
+    readonly withoutEvent: number;
+    readonly drCopiesLost: number;
+    /** Found exactly the objects written without an event and the lost DR copy. */
+    readonly exact: boolean;
+    readonly durationMs: number;
+  } | null;
 }
+
+/** Objects the demo writes without any SEND message (an app that never sent an event). */
+const WITHOUT_EVENT = 3;
 
 const REGION = 'us-east-1';
 
@@ -113,6 +132,8 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     // Upstream writes: real HTTP writes to the source nodes, node hints from their Location headers.
     const written = [];
     for (let i = 0; i < o.objects; i++) written.push(await writeObject(source.addresses[i % source.addresses.length]!, i));
+    const silent = [];
+    for (let i = o.objects; i < o.objects + WITHOUT_EVENT; i++) silent.push(await writeObject(source.addresses[i % source.addresses.length]!, i));
 
     const expectedDeadLettered: Record<string, number> = {};
     const missing = new Set<number>();
@@ -180,7 +201,26 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     await worker.stop();
     renderProgress(o.progress, worker.summary, total, true);
 
-    const expectedInDr = written.filter((_w, i) => !missing.has(i));
+    // Behind the pipeline's back: one DR copy is lost; then the reconcile finds it and the
+    // objects written without an event, and repairs them.
+    const lost = written.findIndex((w, i) => !missing.has(i) && dr.has(w.ref));
+    if (lost >= 0) dr.delete(written[lost]!.ref);
+    const expectedMissing = [...silent, ...(lost >= 0 ? [written[lost]!] : [])].map((w) => describeObject(w.ref)).sort();
+    const rec = o.signal.aborted ? null : await reconcileDemo(registry.clusters.primary!, registry.clusters.dr!, 'baker', 'demo', o.signal);
+    const reconcile = rec && {
+      compared: rec.summary.totals.compared,
+      pages: rec.summary.totals.pages,
+      heads: rec.summary.totals.heads,
+      missing: rec.summary.totals.counts['missing-on-dr'],
+      repaired: rec.summary.repairs.sent,
+      otherDivergent: rec.otherDivergent,
+      withoutEvent: silent.length,
+      drCopiesLost: lost >= 0 ? 1 : 0,
+      exact: rec.summary.complete && rec.otherDivergent === 0 && JSON.stringify(rec.missing) === JSON.stringify(expectedMissing),
+      durationMs: rec.summary.durationMs,
+    };
+
+    const expectedInDr = [...written.filter((_w, i) => !missing.has(i)), ...silent];
     const inDr = expectedInDr.filter((w) => dr.has(w.ref)).length;
     const dlqDepth = await queueDepth(sqs, dlq.queueUrl);
     const outcomesPublished = await queueDepth(sqs, outcomes.queueUrl);
@@ -191,6 +231,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       !o.signal.aborted &&
       s.terminal === total &&
       inDr === expectedInDr.length &&
+      reconcile?.exact === true &&
       dlqDepth === expectedDlq &&
       Object.entries(expectedDeadLettered).every(([r, n]) => (deadLettered[r] ?? 0) === n);
     return {
@@ -212,12 +253,20 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       sendP99Ms: percentile(s.latenciesMs, 99),
       elapsedMs: Date.now() - started,
       interrupted: o.signal.aborted,
+      reconcile,
     };
   } finally {
     sqs.destroy();
     await sim?.close();
     await fauxqs.stop();
   }
+}
+
+function reconcileLine(c: NonNullable<DemoResult['reconcile']>): string {
+  return [
+    `  reconcile         ${c.compared} compared, ${c.missing} missing on DR: ${c.withoutEvent} written with no event, ${c.drCopiesLost} DR copy deleted`,
+    `                    ${c.repaired} repaired by SEND (${c.heads} HEADs, ${c.durationMs} ms); other divergence ${c.otherDivergent}${c.exact ? '' : '; NOT the objects expected'}`,
+  ].join('\n');
 }
 
 /** The summary table `npm start` ends with. */
@@ -242,6 +291,7 @@ export function formatDemoSummary(r: DemoResult, faults: boolean): string {
     `  replication lag   p50 ${ms(r.lagP50Ms)}, p99 ${ms(r.lagP99Ms)}`,
     `  SEND latency      p50 ${ms(r.sendP50Ms)}, p99 ${ms(r.sendP99Ms)}`,
     `  outcomes queue    ${r.outcomesPublished} outcome records published`,
+    ...(r.reconcile ? [reconcileLine(r.reconcile)] : []),
     `  DR check          ${r.inDr}/${r.expectedInDr} objects present in the DR cluster; DLQ holds ${r.dlqDepth} (expected ${Object.values(r.expectedDeadLettered).reduce((a, b) => a + b, 0)})`,
     `  result            ${check}${r.interrupted ? ' (interrupted)' : ''} in ${(r.elapsedMs / 1000).toFixed(1)} s`,
     '',

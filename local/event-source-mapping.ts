@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ChangeMessageVisibilityBatchCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { chunks } from '../functions/adapters/sqs-batches.js';
+import { chunks, errorCode, failedEntries } from '../functions/adapters/sqs-batches.js';
 
 /** A Lambda-style SQS handler, as `createHandler` returns it. */
 export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void>;
@@ -24,9 +25,30 @@ export interface EventSourceMappingOptions {
   readonly visibilityTimeoutSeconds?: number;
   /** Long-poll wait per ReceiveMessage, seconds. @default 1 */
   readonly waitTimeSeconds?: number;
+  /**
+   * After an empty receive that came back before half the long-poll wait (a server that ignores
+   * long polling), and after a failed receive, each poller pauses for 50-100% of this, ms. @default 1000
+   */
+  readonly emptyReceivePauseMs?: number;
+  /**
+   * Keeps the messages of a running invocation invisible: every third of `extendSeconds` their
+   * visibility is set to `extendSeconds` again, until the invocation ends or `settled` is called
+   * for the message. Lambda does not do this (its 15-minute cap sits under the queue's visibility
+   * timeout); a worker without that cap needs it for long SENDs. @default off
+   */
+  readonly heartbeat?: { readonly extendSeconds: number };
   readonly region?: string;
   /** Called after each invocation. */
   readonly onInvoke?: (info: InvocationInfo) => void;
+  /** Told of failed queue calls and of heartbeats. */
+  readonly observer?: MappingObserver;
+}
+
+export interface MappingObserver {
+  /** A queue call failed, or `count` entries of a batch call were refused, with this code. */
+  queueError?(operation: string, code: string, count: number, message: string): void;
+  /** A heartbeat extended the visibility of `count` in-flight messages. */
+  visibilityExtended?(count: number): void;
 }
 
 export interface InvocationInfo {
@@ -44,6 +66,8 @@ export interface EventSourceMappingStats {
   errors: number;
   /** Time of the last receive that returned messages. */
   lastMessageAt: number;
+  /** ReceiveMessage calls made. */
+  receives: number;
 }
 
 /** Converts a received SQS message into the record shape Lambda delivers. */
@@ -107,10 +131,15 @@ function lambdaContext(timeoutMs: number, functionName: string): Context {
  * queue's own redrive policy moves messages to its DLQ.
  */
 export class LocalEventSourceMapping {
-  readonly stats: EventSourceMappingStats = { invocations: 0, records: 0, deleted: 0, returned: 0, errors: 0, lastMessageAt: Date.now() };
-  readonly #o: Required<Omit<EventSourceMappingOptions, 'visibilityTimeoutSeconds' | 'onInvoke'>> & Pick<EventSourceMappingOptions, 'visibilityTimeoutSeconds' | 'onInvoke'>;
+  readonly stats: EventSourceMappingStats = { invocations: 0, records: 0, deleted: 0, returned: 0, errors: 0, lastMessageAt: Date.now(), receives: 0 };
+  readonly #o: Required<Omit<EventSourceMappingOptions, 'visibilityTimeoutSeconds' | 'onInvoke' | 'heartbeat' | 'observer'>> &
+    Pick<EventSourceMappingOptions, 'visibilityTimeoutSeconds' | 'onInvoke' | 'heartbeat' | 'observer'>;
   readonly #stop = new AbortController();
   #pollers: Promise<void>[] = [];
+  /** Messages under heartbeat: message id -> receipt handle. */
+  readonly #beating = new Map<string, string>();
+  /** The heartbeat calls in flight. */
+  #beats: Promise<void> = Promise.resolve();
 
   constructor(options: EventSourceMappingOptions) {
     this.#o = {
@@ -119,9 +148,25 @@ export class LocalEventSourceMapping {
       maxConcurrency: 2,
       functionTimeoutMs: 60_000,
       waitTimeSeconds: 1,
+      emptyReceivePauseMs: 1000,
       region: 'us-east-1',
       ...options,
     };
+  }
+
+  /** Messages received and not yet handed back (what a drain waits for). */
+  get inFlight(): number {
+    return this.stats.records - this.stats.deleted - this.stats.returned;
+  }
+
+  /** Stops the heartbeat of one message: its SEND has ended (its outcome is recorded). */
+  settled(messageId: string): void {
+    this.#beating.delete(messageId);
+  }
+
+  /** Resolves when no heartbeat call is in flight, so a visibility change made next is the last word. */
+  heartbeatIdle(): Promise<void> {
+    return this.#beats;
   }
 
   start(): this {
@@ -135,13 +180,25 @@ export class LocalEventSourceMapping {
     await Promise.all(this.#pollers);
   }
 
-  async #receive(max: number): Promise<Message[]> {
+  /** Waits 50-100% of the empty-receive pause, or less if the mapping stops. */
+  async #pause(): Promise<void> {
+    const ms = this.#o.emptyReceivePauseMs * (0.5 + Math.random() / 2);
+    await sleep(ms, undefined, { signal: this.#stop.signal }).catch(() => undefined);
+  }
+
+  #queueError(operation: string, err: unknown, count = 1): void {
+    this.stats.errors += 1;
+    this.#o.observer?.queueError?.(operation, errorCode(err), count, (err as Error)?.message ?? String(err));
+  }
+
+  async #receive(max: number, waitTimeSeconds = this.#o.waitTimeSeconds): Promise<Message[]> {
+    this.stats.receives += 1;
     try {
       const out = await this.#o.sqs.send(
         new ReceiveMessageCommand({
           QueueUrl: this.#o.queueUrl,
           MaxNumberOfMessages: Math.min(10, max),
-          WaitTimeSeconds: this.#o.waitTimeSeconds,
+          WaitTimeSeconds: waitTimeSeconds,
           MessageSystemAttributeNames: ['All'],
           MessageAttributeNames: ['All'],
           ...(this.#o.visibilityTimeoutSeconds !== undefined && { VisibilityTimeout: this.#o.visibilityTimeoutSeconds }),
@@ -151,20 +208,26 @@ export class LocalEventSourceMapping {
       return out.Messages ?? [];
     } catch (err) {
       if (this.#stop.signal.aborted) return [];
-      this.stats.errors += 1;
-      await new Promise((r) => setTimeout(r, 500));
+      this.#queueError('ReceiveMessage', err);
+      await this.#pause();
       return [];
     }
   }
 
   async #poll(): Promise<void> {
     while (!this.#stop.signal.aborted) {
+      const asked = Date.now();
       const first = await this.#receive(this.#o.batchSize);
-      if (first.length === 0) continue;
+      if (first.length === 0) {
+        // Came back empty long before the wait was up: do not spin against such a server.
+        if (Date.now() - asked < (this.#o.waitTimeSeconds * 1000) / 2) await this.#pause();
+        continue;
+      }
       const batch = [...first];
       const windowEnds = Date.now() + this.#o.batchingWindowMs;
       while (batch.length < this.#o.batchSize && Date.now() < windowEnds && !this.#stop.signal.aborted) {
-        const more = await this.#receive(this.#o.batchSize - batch.length);
+        // Wait no longer than the window has left (whole seconds, as SQS takes them).
+        const more = await this.#receive(this.#o.batchSize - batch.length, Math.min(this.#o.waitTimeSeconds, Math.floor((windowEnds - Date.now()) / 1000)));
         if (more.length === 0) break;
         batch.push(...more);
       }
@@ -182,6 +245,7 @@ export class LocalEventSourceMapping {
     let failedIds: Set<string>;
     let error: string | null = null;
     let timer: NodeJS.Timeout | undefined;
+    const heartbeat = this.#startHeartbeat(records);
     try {
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error(`Task timed out after ${this.#o.functionTimeoutMs} ms`)), this.#o.functionTimeoutMs);
@@ -201,20 +265,57 @@ export class LocalEventSourceMapping {
       failedIds = new Set(records.map((r) => r.messageId));
     } finally {
       clearTimeout(timer);
+      clearInterval(heartbeat);
+      for (const r of records) this.#beating.delete(r.messageId);
+      await this.#beats;
     }
     const done = records.filter((r) => !failedIds.has(r.messageId));
     for (const chunk of chunks(done)) {
       try {
-        await this.#o.sqs.send(
+        const res = await this.#o.sqs.send(
           new DeleteMessageBatchCommand({ QueueUrl: this.#o.queueUrl, Entries: chunk.map((r, j) => ({ Id: String(j), ReceiptHandle: r.receiptHandle })) }),
         );
-        this.stats.deleted += chunk.length;
-      } catch {
-        this.stats.errors += 1;
+        const refused = failedEntries(res);
+        for (const f of refused) this.#o.observer?.queueError?.('DeleteMessageBatch', f.code, 1, f.message);
+        this.stats.deleted += chunk.length - refused.length;
+        // A refused delete leaves the message to reappear; it counts as handed back.
+        this.stats.returned += refused.length;
+      } catch (err) {
+        this.#queueError('DeleteMessageBatch', err, chunk.length);
+        this.stats.returned += chunk.length;
       }
     }
     this.stats.returned += records.length - done.length;
     if (error) this.stats.errors += 1;
     this.#o.onInvoke?.({ records: records.length, failed: records.length - done.length, error, durationMs: Date.now() - started });
+  }
+
+  /** Starts extending the visibility of these records while they run; returns the timer. */
+  #startHeartbeat(records: readonly SQSRecord[]): NodeJS.Timeout | undefined {
+    const extendSeconds = this.#o.heartbeat?.extendSeconds;
+    if (!extendSeconds) return undefined;
+    for (const r of records) this.#beating.set(r.messageId, r.receiptHandle);
+    const ids = records.map((r) => r.messageId);
+    return setInterval(() => {
+      const due = ids.filter((id) => this.#beating.has(id)).map((id) => ({ id, handle: this.#beating.get(id)! }));
+      if (due.length === 0) return;
+      const call = this.#extend(due, extendSeconds);
+      this.#beats = Promise.all([this.#beats, call]).then(() => undefined);
+    }, Math.max(1000, (extendSeconds * 1000) / 3));
+  }
+
+  async #extend(due: readonly { id: string; handle: string }[], seconds: number): Promise<void> {
+    for (const batch of chunks(due)) {
+      try {
+        const res = await this.#o.sqs.send(
+          new ChangeMessageVisibilityBatchCommand({ QueueUrl: this.#o.queueUrl, Entries: batch.map((d, j) => ({ Id: String(j), ReceiptHandle: d.handle, VisibilityTimeout: seconds })) }),
+        );
+        const refused = failedEntries(res);
+        for (const f of refused) this.#o.observer?.queueError?.('ChangeMessageVisibilityBatch', f.code, 1, f.message);
+        this.#o.observer?.visibilityExtended?.(batch.length - refused.length);
+      } catch (err) {
+        this.#queueError('ChangeMessageVisibilityBatch', err, batch.length);
+      }
+    }
   }
 }

@@ -2,12 +2,14 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { CredentialsProvider } from '../functions/adapters/credentials.js';
+import { errorCode } from '../functions/adapters/sqs-batches.js';
 import { createSqsQueueOps } from '../functions/adapters/sqs-queue-ops.js';
 import { createPowertoolsTelemetry } from '../functions/adapters/telemetry.js';
 import type { Config } from '../functions/config.js';
-import { SendClient } from '../functions/core/send-client.js';
+import { SendClient, type SendClientOptions, type SendInput, type SendResult } from '../functions/core/send-client.js';
 import { createHandler } from '../functions/handlers/send.js';
-import { LocalEventSourceMapping } from './event-source-mapping.js';
+import type { QueueOps, Telemetry } from '../functions/worker/ports.js';
+import { LocalEventSourceMapping, type InvocationInfo, type MappingObserver } from './event-source-mapping.js';
 import { SummaryTelemetry } from './summary.js';
 
 export interface LocalWorkerOptions {
@@ -24,6 +26,23 @@ export interface LocalWorkerOptions {
   readonly region: string;
   /** Print the handler's structured logs and EMF metrics (as Lambda would). @default false */
   readonly verbose?: boolean;
+  /** Long-poll wait per receive, seconds. @default 1 */
+  readonly waitTimeSeconds?: number;
+  /** Extend the visibility of running messages to this many seconds on a heartbeat. @default off */
+  readonly heartbeatSeconds?: number;
+  /** Where outcomes go besides the summary (replaces the `verbose` Powertools telemetry). */
+  readonly telemetry?: Telemetry;
+  /** The service's instruments: SENDs in flight, batches, queue-call errors, heartbeats. */
+  readonly instruments?: WorkerInstruments;
+}
+
+/** What the on-premises worker measures beyond the Telemetry port (PrometheusTelemetry has these). */
+export interface WorkerInstruments {
+  sendStarted(): void;
+  sendEnded(): void;
+  batch(records: number, failed: boolean): void;
+  queueError(operation: string, code: string, count?: number): void;
+  visibilityExtended(count: number): void;
 }
 
 export interface LocalWorker {
@@ -33,23 +52,86 @@ export interface LocalWorker {
   stop(): Promise<void>;
 }
 
+/** A SendClient that reports each SEND's start and end (the in-flight gauge). */
+class InstrumentedSendClient extends SendClient {
+  constructor(
+    private readonly instruments: WorkerInstruments,
+    options: SendClientOptions,
+  ) {
+    super(options);
+  }
+
+  override async send(input: SendInput): Promise<SendResult> {
+    this.instruments.sendStarted();
+    try {
+      return await super.send(input);
+    } finally {
+      this.instruments.sendEnded();
+    }
+  }
+}
+
+/**
+ * QueueOps that wait for the heartbeat before changing a visibility (so a backoff is not undone
+ * by a heartbeat landing after it) and count failed calls, with their codes.
+ */
+function instrumentedQueueOps(real: QueueOps, mapping: () => LocalEventSourceMapping, instruments: WorkerInstruments | undefined): QueueOps {
+  const counted = async <T>(operation: string, work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } catch (err) {
+      const failed = (err as { failed?: readonly { code: string }[] }).failed;
+      if (failed) for (const f of failed) instruments?.queueError(operation, f.code);
+      else instruments?.queueError(operation, errorCode(err));
+      throw err;
+    }
+  };
+  return {
+    async changeVisibility(entries) {
+      await mapping().heartbeatIdle();
+      return counted('ChangeMessageVisibilityBatch', () => real.changeVisibility(entries));
+    },
+    deadLetter: (record, outcome) => counted('SendMessage', () => real.deadLetter(record, outcome)),
+    async publishOutcomes(outcomes) {
+      const failed = await counted('SendMessageBatch', () => real.publishOutcomes(outcomes));
+      if (failed.length) instruments?.queueError('SendMessageBatch', 'EntryFailed', failed.length);
+      return failed;
+    },
+  };
+}
+
 /**
  * Runs the real handler (createHandler, the same wiring as the Lambda entry) behind a local
- * event source mapping: the way a team runs the worker next to an on-premises cluster.
+ * event source mapping: the demo's worker, and `swarm-send worker` next to an on-premises cluster.
  */
 export function startLocalWorker(o: LocalWorkerOptions): LocalWorker {
   const logger = new Logger({ serviceName: 'swarm-send', logLevel: o.verbose ? 'INFO' : 'SILENT' });
-  const forward = o.verbose ? createPowertoolsTelemetry(logger, new Metrics({ namespace: 'SwarmSend', serviceName: 'swarm-send' })) : null;
+  const forward = o.telemetry ?? (o.verbose ? createPowertoolsTelemetry(logger, new Metrics({ namespace: 'SwarmSend', serviceName: 'swarm-send' })) : null);
   const summary = new SummaryTelemetry(forward);
-  const client = new SendClient({ connectionsPerNode: o.config.concurrencyPerNode });
+  // An outcome ends the message's SEND: its heartbeat stops there.
+  const telemetry: Telemetry = {
+    outcome: (record, sent) => {
+      if (record.messageId) mapping.settled(record.messageId);
+      summary.outcome(record, sent);
+    },
+    warn: (message, fields) => summary.warn(message, fields),
+    flush: () => summary.flush(),
+  };
+  const clientOptions = { connectionsPerNode: o.config.concurrencyPerNode };
+  const client = o.instruments ? new InstrumentedSendClient(o.instruments, clientOptions) : new SendClient(clientOptions);
+  const queue = createSqsQueueOps({ sqs: o.sqs, dlqUrl: o.config.dlqUrl, outcomesQueueUrl: o.config.outcomesQueueUrl });
   const handler = createHandler(logger, async () => ({
     config: o.config,
     client,
     credentials: o.credentials,
-    queue: createSqsQueueOps({ sqs: o.sqs, dlqUrl: o.config.dlqUrl, outcomesQueueUrl: o.config.outcomesQueueUrl }),
-    telemetry: summary,
+    queue: instrumentedQueueOps(queue, () => mapping, o.instruments),
+    telemetry,
   }));
-  const mapping = new LocalEventSourceMapping({
+  const observer: MappingObserver | undefined = o.instruments && {
+    queueError: (operation, code, count) => o.instruments!.queueError(operation, code, count),
+    visibilityExtended: (count) => o.instruments!.visibilityExtended(count),
+  };
+  const mapping: LocalEventSourceMapping = new LocalEventSourceMapping({
     sqs: o.sqs,
     queueUrl: o.queueUrl,
     queueArn: o.queueArn,
@@ -60,6 +142,10 @@ export function startLocalWorker(o: LocalWorkerOptions): LocalWorker {
     functionTimeoutMs: o.functionTimeoutMs,
     visibilityTimeoutSeconds: o.visibilityTimeoutSeconds,
     region: o.region,
+    ...(o.waitTimeSeconds !== undefined && { waitTimeSeconds: o.waitTimeSeconds }),
+    ...(o.heartbeatSeconds && { heartbeat: { extendSeconds: o.heartbeatSeconds } }),
+    ...(observer && { observer }),
+    ...(o.instruments && { onInvoke: (info: InvocationInfo) => o.instruments!.batch(info.records, info.error !== null) }),
   }).start();
   return {
     mapping,

@@ -21,6 +21,8 @@ export interface AuthPolicy {
   /** Digest algorithms offered, one challenge each, in this order; and the only ones accepted. */
   readonly digestAlgorithms: readonly DigestAlgorithm[];
   readonly acceptBasic: boolean;
+  /** The realm challenged and checked. @default ADMIN_REALM */
+  readonly realm?: string;
 }
 
 /** The verdict on a request's credentials. */
@@ -57,7 +59,8 @@ function checkDigest(req: SimRequest, f: DigestFields, policy: AuthPolicy): Auth
   if (username === undefined || nonce === undefined || uri === undefined || response === undefined) {
     return { ok: false, reason: 'rejected', text: 'Incomplete Digest credentials' };
   }
-  if (f.realm !== ADMIN_REALM) return { ok: false, reason: 'rejected', text: `Realm must be "${ADMIN_REALM}"` };
+  const realm = policy.realm ?? ADMIN_REALM;
+  if (f.realm !== realm) return { ok: false, reason: 'rejected', text: `Realm must be "${realm}"` };
   const algorithm = knownAlgorithm(f.algorithm);
   if (algorithm === null || !policy.digestAlgorithms.includes(algorithm)) {
     return { ok: false, reason: 'rejected', text: `Only algorithm=${policy.digestAlgorithms.join(' or ')} is supported` };
@@ -69,7 +72,7 @@ function checkDigest(req: SimRequest, f: DigestFields, policy: AuthPolicy): Auth
   }
   const password = policy.admins[username];
   const expected = (pw: string): string =>
-    digestResponse({ user: username, realm: ADMIN_REALM, password: pw, method: req.method, uri, nonce, nc: f.nc, cnonce: f.cnonce, qop: f.qop, algorithm });
+    digestResponse({ user: username, realm, password: pw, method: req.method, uri, nonce, nc: f.nc, cnonce: f.cnonce, qop: f.qop, algorithm });
   if (password === undefined || expected(password) !== response.toLowerCase()) {
     return { ok: false, reason: 'rejected', text: 'Invalid user or password' };
   }
@@ -100,19 +103,20 @@ export function sendChallenge(
   options: { stale?: boolean; rejectedText?: string } = {},
 ): void {
   const body = htmlPage(401);
+  const realm = policy.realm ?? ADMIN_REALM;
   const headers: Header[] = [];
   if (policy.challenge !== 'basic') {
     const nonce = policy.nonces.issue();
     for (const algorithm of policy.digestAlgorithms) {
       headers.push([
         'WWW-Authenticate',
-        `Digest realm="${ADMIN_REALM}", nonce="${nonce}", opaque="${policy.nonces.opaque}", ` +
+        `Digest realm="${realm}", nonce="${nonce}", opaque="${policy.nonces.opaque}", ` +
           `stale=${options.stale ? 'true' : 'false'}, qop="auth", algorithm=${algorithm}`,
       ]);
     }
   }
   headers.push(
-    ['WWW-Authenticate', `Basic realm="${ADMIN_REALM}"`],
+    ['WWW-Authenticate', `Basic realm="${realm}"`],
     ['Content-Length', String(Buffer.byteLength(body))],
     ['Content-Type', 'text/html'],
     ['Date', httpNow()],

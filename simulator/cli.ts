@@ -86,8 +86,10 @@ export const simulateCommand: Command = {
       const seeded = Array.from({ length: seedObjects }, (_, i) =>
         source.put({ alias: true, body: `swarm-send demo object ${i + 1}\n`, contentType: 'text/plain' }).uuid,
       );
+      // The default password is public (Swarm's documented default); one the user chose is not printed.
+      const passwordVar = password === SIM_DEFAULT_ADMIN.password ? `SWARM_PASSWORD=${password}` : 'SWARM_PASSWORD=<your password>';
       const example =
-        `swarm-send send ${seeded[0] ?? '<uuid>'} --alias --source ${source.addresses.join(',')} ` +
+        `${passwordVar} swarm-send send ${seeded[0] ?? '<uuid>'} --alias --source ${source.addresses.join(',')} ` +
         `--cluster ${drName} --target ${dr.addresses[0] ?? ''} --user ${user}`;
       if (values['json'] === true) {
         print(io.stdout, JSON.stringify({
@@ -105,7 +107,7 @@ export const simulateCommand: Command = {
         print(io.stdout, `  DR cluster "${drName}": ${dr.addresses.join(', ')}`);
         print(io.stdout, `  admin user: ${user} (password from --password, SWARM_PASSWORD or the Swarm default)`);
         print(io.stdout, `  seeded alias objects: ${seeded.length === 0 ? 'none' : seeded.join(' ')}`);
-        print(io.stdout, `Try (the password comes from SWARM_PASSWORD):`);
+        print(io.stdout, `Try:`);
         print(io.stdout, `  ${example}`);
       }
       if (!io.signal.aborted) await once(io.signal, 'abort');

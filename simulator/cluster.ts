@@ -14,6 +14,8 @@ export class ClusterImpl implements SimCluster {
   readonly challenge: 'digest+basic' | 'basic';
   readonly digestAlgorithms: readonly DigestAlgorithm[];
   readonly feeds: readonly FeedSpec[];
+  readonly protectedContexts: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  searchEnabled: boolean;
   /** Per feed: when each object version was processed (`uuid@version` keys). */
   private readonly feedLogs = new Map<number, Map<string, Date>>();
 
@@ -24,12 +26,23 @@ export class ClusterImpl implements SimCluster {
     this.challenge = spec.challenge ?? 'digest+basic';
     this.digestAlgorithms = Object.freeze([...(spec.digestAlgorithms ?? ['MD5'])]);
     this.feeds = Object.freeze([...(spec.feeds ?? [])]);
+    this.protectedContexts = Object.freeze({ ...(spec.protectedContexts ?? {}) });
+    this.searchEnabled = spec.search ?? true;
+    this.store.indexLagMs = spec.indexLagMs ?? 0;
     const base = spec.basePort ?? 0;
     this.nodes = Array.from({ length: spec.nodes }, (_, i) => new NodeImpl(sim, this, sim.options.host, base === 0 ? 0 : base + i));
   }
 
   get addresses(): readonly string[] {
     return this.nodes.map((n) => n.address);
+  }
+
+  get indexLagMs(): number {
+    return this.store.indexLagMs;
+  }
+
+  set indexLagMs(ms: number) {
+    this.store.indexLagMs = ms;
   }
 
   get objectCount(): number {

@@ -7,6 +7,9 @@ export interface FaultSite {
   readonly method: string;
   /** Keys the request's object answers to: its UUID, or 'bucket/name'. */
   readonly objects: readonly string[];
+  /** Whether it is a listing query, and the page's marker ('' for the first page). */
+  readonly listing?: boolean;
+  readonly marker?: string | undefined;
 }
 
 const UUID = /^[0-9a-f]{32}$/i;
@@ -25,7 +28,7 @@ function objectKey(object: string): string {
 
 const KINDS: ReadonlySet<FaultKind['type']> = new Set([
   'status', 'remote-status', 'remote-unreachable', 'reset-mid-body', 'truncate', 'stall',
-  'slow-keepalive', 'close-before-response', 'redirect', 'feed-status', 'not-found-then-found',
+  'slow-keepalive', 'close-before-response', 'redirect', 'feed-status', 'not-found-then-found', 'bad-listing',
 ]);
 
 /** `status` 500/503 faults fire before authentication; every other fault after it. */
@@ -104,6 +107,8 @@ function matches(fault: Fault, site: FaultSite): boolean {
   if (m.cluster !== undefined && m.cluster !== site.cluster) return false;
   if (m.node !== undefined && m.node !== site.node) return false;
   if (m.method !== undefined && m.method.toUpperCase() !== site.method) return false;
+  if (m.listing !== undefined && m.listing !== (site.listing ?? false)) return false;
+  if (m.marker !== undefined && m.marker !== site.marker) return false;
   if (m.object !== undefined) {
     const want = m.object;
     if (!site.objects.some((o) => o === want || (UUID.test(o) && o.toLowerCase() === want.toLowerCase()))) return false;

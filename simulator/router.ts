@@ -4,6 +4,7 @@ import type { RequestContext } from './context.js';
 import { deleteObject } from './delete-object.js';
 import { sendError } from './error-response.js';
 import type { FaultSite } from './faults.js';
+import { isListing, listObjects } from './listing.js';
 import { faultKeysOf, refOfTarget, resolveTarget } from './object-path.js';
 import { readObject } from './read-object.js';
 import { otherNode, sendRedirect } from './redirect.js';
@@ -73,6 +74,8 @@ export function handleRequest(ctx: Omit<RequestContext, 'target'>): void | Promi
     case 'SEND':
       return isFeedSend(full) ? feedSend(full, fault) : legacySend(full, principal, fault);
     case 'GET':
+      if (isListing(full)) return listObjects(full, principal !== undefined, fault);
+      return readObject(full, fault);
     case 'HEAD':
       return readObject(full, fault);
     case 'PUT':
@@ -90,7 +93,8 @@ function faultSite(ctx: RequestContext): FaultSite {
     const obj = ctx.cluster.store.get(ref);
     if (obj) keys.push(obj.uuid);
   }
-  return { cluster: ctx.cluster.name, node: ctx.node.address, method: ctx.req.method, objects: keys };
+  const listing = ctx.req.method === 'GET' && isListing(ctx);
+  return { cluster: ctx.cluster.name, node: ctx.node.address, method: ctx.req.method, objects: keys, listing, marker: listing ? (ctx.req.query.get('marker') ?? '') : undefined };
 }
 
 /** Faults that replace the whole answer; the others shape the method's own answer. */

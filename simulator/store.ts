@@ -1,4 +1,5 @@
 import { md5Hex } from './digest.js';
+import { ListingIndex } from './listing-index.js';
 import type { Random } from './random.js';
 import type { ObjectRef, PutObjectInput, StoredObject } from './types.js';
 
@@ -23,6 +24,10 @@ export class ObjectStore {
   private readonly unnamed = new Map<string, StoredObject>();
   private readonly named = new Map<string, StoredObject>();
   private readonly buckets = new Map<string, Set<string>>();
+  /** What listings see: every change shows up only after the index lag. */
+  readonly index = new ListingIndex();
+  /** Index lag of this cluster's listings, ms (objects and deletes show up after it). */
+  indexLagMs = 0;
 
   constructor(
     /** The cluster name: origin of new objects and name of the default domain. */
@@ -44,7 +49,7 @@ export class ObjectStore {
     }
     if (input.uuid !== undefined && !UUID.test(input.uuid)) throw new Error(`not a 32-hex UUID: ${input.uuid}`);
     const body = typeof input.body === 'string' ? new Uint8Array(Buffer.from(input.body, 'utf8')) : input.body;
-    const created = new Date();
+    const created = input.created ?? new Date();
     const obj: StoredObject = Object.freeze({
       uuid: (input.uuid ?? this.random.hex32()).toLowerCase(),
       alias: isNamed ? false : (input.alias ?? false),
@@ -58,12 +63,12 @@ export class ObjectStore {
       ec: input.ec ?? false,
       cluster: this.clusterName,
     });
-    this.insert(obj);
+    this.insert(obj, input.indexLagMs);
     return obj;
   }
 
   /** Stores an existing record as it is (replication keeps UUID, etag, dates and origin). */
-  insert(obj: StoredObject): void {
+  insert(obj: StoredObject, indexLagMs = this.indexLagMs): void {
     if (obj.bucket !== undefined && obj.name !== undefined) {
       const domain = obj.domain ?? this.clusterName;
       this.ensureBucket(domain, obj.bucket);
@@ -71,6 +76,7 @@ export class ObjectStore {
     } else {
       this.unnamed.set(obj.uuid.toLowerCase(), obj);
     }
+    this.index.record(obj, obj, indexLagMs);
   }
 
   get(ref: ObjectRef): StoredObject | undefined {
@@ -82,9 +88,22 @@ export class ObjectStore {
     return this.get(ref) !== undefined;
   }
 
-  delete(ref: ObjectRef): boolean {
-    if ('uuid' in ref) return this.unnamed.delete(ref.uuid.toLowerCase());
-    return this.named.delete(namedKey(ref.domain ?? this.clusterName, ref.bucket, ref.name));
+  delete(ref: ObjectRef, indexLagMs = this.indexLagMs): boolean {
+    const obj = this.get(ref);
+    if (!obj) return false;
+    if ('uuid' in ref) this.unnamed.delete(ref.uuid.toLowerCase());
+    else this.named.delete(namedKey(ref.domain ?? this.clusterName, ref.bucket, ref.name));
+    this.index.record(obj, undefined, indexLagMs);
+    return true;
+  }
+
+  /** Domain names, and the bucket names of one domain. */
+  domains(): string[] {
+    return [...this.buckets.keys()];
+  }
+
+  bucketsOf(domain: string): string[] {
+    return [...(this.buckets.get(domain) ?? [])];
   }
 
   hasDomain(domain: string): boolean {

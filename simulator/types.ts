@@ -108,6 +108,16 @@ export interface ClusterSpec {
   digestAlgorithms?: DigestAlgorithm[];
   /** Feeds defined on this cluster (for the 11.2+ feed SEND). @default [] */
   feeds?: FeedSpec[];
+  /** Listings show writes and deletes only after this long, ms. @default 0 */
+  indexLagMs?: number;
+  /** A search feed answers listings; false = every listing answers 503. @default true */
+  search?: boolean;
+  /**
+   * Protected contexts: `'domain'` or `'domain/bucket'` to its realm's users (user to password).
+   * Listing one needs those credentials (realm = the key) or the admin override (`?admin`).
+   * @default {} (every context open)
+   */
+  protectedContexts?: Record<string, Record<string, string>>;
 }
 
 /** A running simulator: every cluster, node and fault switch. */
@@ -142,6 +152,10 @@ export interface PutObjectInput {
   contentType?: string;
   /** Erasure-coded (`Manifest: ec`). @default false */
   ec?: boolean;
+  /** Creation time (`Castor-System-Created`, listings' `last_modified`): tests of old objects. @default now */
+  created?: Date;
+  /** Index lag of this write (listings show it only after this long). @default the cluster's `indexLagMs` */
+  indexLagMs?: number;
 }
 
 /** One simulated cluster: its nodes and its object store. */
@@ -154,8 +168,13 @@ export interface SimCluster {
   put(obj: PutObjectInput): StoredObject;
   get(ref: ObjectRef): StoredObject | undefined;
   has(ref: ObjectRef): boolean;
+  /** Deletes an object; listings still show it until the index lag has passed. */
   delete(ref: ObjectRef): boolean;
   readonly objectCount: number;
+  /** Index lag of listings, ms: writes and deletes show up in listings only after it. @default 0 */
+  indexLagMs: number;
+  /** Whether the search feed answers listings; false makes every listing 503. @default true */
+  searchEnabled: boolean;
 }
 
 /** An unnamed object by UUID, or a named one (domain defaults to the cluster name). */
@@ -226,6 +245,9 @@ export interface FaultMatch {
   method?: string;
   /** Object: its UUID, or `'bucket/name'` for a named object. */
   object?: string;
+  /** Listing requests only (`format=` present); with `marker`, only the page after that key ('' = the first page). */
+  listing?: boolean;
+  marker?: string;
 }
 
 /** What a fault does. */
@@ -254,7 +276,9 @@ export type FaultKind =
   /** Feed SEND: report this Feed-<id>-Status (1 = timeout, blank StatusTime; >=2 = failure); no copy. */
   | { type: 'feed-status'; feedId: number; status: number }
   /** 404 (object not found) while the fault has hits left, then normal: combine with `times`. */
-  | { type: 'not-found-then-found' };
+  | { type: 'not-found-then-found' }
+  /** A listing page answered 200 with a broken body: JSON cut in the middle, a JSON object, or html. */
+  | { type: 'bad-listing'; body: 'truncated' | 'not-array' | 'html' };
 
 /** A fault: which requests, how many times, what happens. */
 export interface Fault {

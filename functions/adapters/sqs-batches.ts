@@ -28,11 +28,58 @@ export async function queueCounts(sqs: SQSClient, queueUrl: string): Promise<Que
   };
 }
 
-/** Makes received messages visible again at once, ten per call; best effort (errors ignored). */
-export async function makeVisible(sqs: SQSClient, queueUrl: string, messages: readonly { ReceiptHandle?: string | undefined }[]): Promise<void> {
-  for (const batch of chunks(messages)) {
-    await sqs
-      .send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: queueUrl, Entries: batch.map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0 })) }))
-      .catch(() => undefined);
+/** One entry of an SQS batch call that the service refused (reported on HTTP 200, in `Failed`). */
+export interface FailedEntry {
+  readonly id: string;
+  readonly code: string;
+  readonly message: string;
+}
+
+/** The error code of an SDK or network error: the service's code, else the socket's, else its name. */
+export function errorCode(err: unknown): string {
+  const e = err as { Code?: unknown; code?: unknown; name?: unknown; cause?: { code?: unknown } } | null;
+  for (const c of [e?.Code, e?.code, e?.cause?.code]) if (typeof c === 'string' && c) return c;
+  return typeof e?.name === 'string' && e.name !== 'Error' ? e.name : 'Error';
+}
+
+/** The refused entries of a batch call's response. */
+export function failedEntries(res: { Failed?: readonly { Id?: string | undefined; Code?: string | undefined; Message?: string | undefined }[] | undefined }): FailedEntry[] {
+  return (res.Failed ?? []).map((f) => ({ id: f.Id ?? '', code: f.Code ?? 'Unknown', message: f.Message ?? '' }));
+}
+
+/** "3 x ReceiptHandleIsInvalid, 1 x InvalidParameterValue" */
+export function summarizeCodes(entries: readonly FailedEntry[]): string {
+  const counts = new Map<string, number>();
+  for (const e of entries) counts.set(e.code, (counts.get(e.code) ?? 0) + 1);
+  return [...counts].map(([code, n]) => `${n} x ${code}`).join(', ');
+}
+
+/** A batch call that SQS refused in part or whole; `failed` names each entry with its code. */
+export class BatchEntriesFailedError extends Error {
+  constructor(
+    readonly operation: string,
+    readonly failed: readonly FailedEntry[],
+    total: number,
+  ) {
+    super(`${operation}: ${failed.length} of ${total} entries failed (${summarizeCodes(failed)})`);
+    this.name = 'BatchEntriesFailedError';
   }
+}
+
+/**
+ * Makes received messages visible again at once, ten per call. Resolves to the entries that
+ * stayed invisible (refused entries, or every entry of a call that failed), with their codes;
+ * those messages reappear when their visibility timeout ends.
+ */
+export async function makeVisible(sqs: SQSClient, queueUrl: string, messages: readonly { ReceiptHandle?: string | undefined }[]): Promise<FailedEntry[]> {
+  const failed: FailedEntry[] = [];
+  for (const batch of chunks(messages)) {
+    try {
+      const res = await sqs.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: queueUrl, Entries: batch.map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0 })) }));
+      failed.push(...failedEntries(res));
+    } catch (err) {
+      failed.push(...batch.map((_m, j) => ({ id: String(j), code: errorCode(err), message: (err as Error).message ?? '' })));
+    }
+  }
+  return failed;
 }

@@ -9,7 +9,7 @@ import {
 import type { SQSRecord } from 'aws-lambda';
 import type { OutcomeRecord } from '../core/outcome.js';
 import type { QueueOps } from '../worker/ports.js';
-import { chunks } from './sqs-batches.js';
+import { BatchEntriesFailedError, chunks, failedEntries } from './sqs-batches.js';
 
 /** Message attributes a dead-lettered message carries, so an operator reads why without a log. */
 export const DLQ_ATTRIBUTES = {
@@ -64,7 +64,7 @@ export function createSqsQueueOps({ sqs, dlqUrl, outcomesQueueUrl }: SqsQueueOps
     async changeVisibility(entries) {
       const byQueue = new Map<string, { record: SQSRecord; seconds: number }[]>();
       for (const e of entries) byQueue.set(e.record.eventSourceARN, [...(byQueue.get(e.record.eventSourceARN) ?? []), e]);
-      await Promise.all(
+      const responses = await Promise.all(
         [...byQueue].flatMap(([arn, list]) =>
           chunks(list).map(async (batch) =>
             sqs.send(
@@ -76,6 +76,9 @@ export function createSqsQueueOps({ sqs, dlqUrl, outcomesQueueUrl }: SqsQueueOps
           ),
         ),
       );
+      // SQS refuses single entries on HTTP 200: a refused backoff is an error, with its codes.
+      const failed = responses.flatMap(failedEntries);
+      if (failed.length) throw new BatchEntriesFailedError('ChangeMessageVisibilityBatch', failed, entries.length);
     },
 
     async deadLetter(record, outcome) {

@@ -15,9 +15,10 @@ export const METRICS = {
 /**
  * Telemetry over Powertools: one structured log line per outcome, and EMF metrics. Counts are
  * summed per invocation and written once at `flush`, so a batch of thousands of messages
- * costs a handful of EMF lines, not one per message.
+ * costs a handful of EMF lines, not one per message. Without `metrics` it only logs (the
+ * on-premises worker exports its metrics to Prometheus instead of EMF).
  */
-export function createPowertoolsTelemetry(logger: Logger, metrics: Metrics, now: () => number = Date.now): Telemetry {
+export function createPowertoolsTelemetry(logger: Logger, metrics: Metrics | null, now: () => number = Date.now): Telemetry {
   let counts = new Map<string, number>();
   let byReason = new Map<string, { outcome: string; reason: string; count: number }>();
   let latencies: number[] = [];
@@ -29,7 +30,7 @@ export function createPowertoolsTelemetry(logger: Logger, metrics: Metrics, now:
     const key = `${outcome}\n${reason}`;
     let emitter = reasonEmitters.get(key);
     if (!emitter) {
-      emitter = metrics.singleMetric();
+      emitter = metrics!.singleMetric();
       emitter.setDefaultDimensions({ outcome, reason });
       reasonEmitters.set(key, emitter);
     }
@@ -40,6 +41,7 @@ export function createPowertoolsTelemetry(logger: Logger, metrics: Metrics, now:
     outcome(record, sentTimestampMs) {
       const level = record.outcome === 'failed' ? 'warn' : 'info';
       logger[level](`${record.outcome}: ${record.reason}`, { ...record });
+      if (!metrics) return;
       counts.set(record.outcome, (counts.get(record.outcome) ?? 0) + 1);
       const key = `${record.outcome}\n${record.reason}`;
       const r = byReason.get(key) ?? { outcome: record.outcome, reason: record.reason, count: 0 };
@@ -54,6 +56,7 @@ export function createPowertoolsTelemetry(logger: Logger, metrics: Metrics, now:
       logger.warn(message, { ...fields });
     },
     flush() {
+      if (!metrics) return;
       let processed = 0;
       for (const [outcome, n] of counts) {
         metrics.addMetric(`${METRICS.OUTCOME_PREFIX}${outcome}`, MetricUnit.Count, n);

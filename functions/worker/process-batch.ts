@@ -183,7 +183,7 @@ export async function processBatch(records: readonly SQSRecord[], context: Deadl
         await queue.deadLetter(record, outcome);
         return { record, outcome, keep: false, backoffSeconds: null };
       } catch (err) {
-        telemetry.warn('dead-lettering failed; the message stays on its queue', { messageId: record.messageId, error: (err as Error).name });
+        telemetry.warn('dead-lettering failed; the message stays on its queue', { messageId: record.messageId, error: `${(err as Error).name}: ${(err as Error).message}` });
         return { record, outcome, keep: true, backoffSeconds: null };
       }
     }
@@ -248,7 +248,7 @@ export async function processBatch(records: readonly SQSRecord[], context: Deadl
   const unstarted = settled.filter((s) => s.outcome === null).length;
   if (unstarted) telemetry.warn('records returned to the queue unprocessed (deadline or FIFO order)', { count: unstarted });
   const backoffs = settled.filter((s) => s.backoffSeconds !== null).map((s) => ({ record: s.record, seconds: s.backoffSeconds! }));
-  if (backoffs.length) await queue.changeVisibility(backoffs).catch((err: Error) => telemetry.warn('backoff not applied', { error: err.name }));
+  if (backoffs.length) await queue.changeVisibility(backoffs).catch((err: Error) => telemetry.warn('backoff not applied', { error: `${err.name}: ${err.message}` }));
   telemetry.flush();
   return { batchItemFailures: records.filter((r) => keepIds.has(r.messageId)).map((r) => ({ itemIdentifier: r.messageId })) };
 }

@@ -60,7 +60,7 @@ describe('queue commands as subprocesses against fauxqs', () => {
     expect(r.stdout).toContain('enqueued 24 messages, 1 invalid line skipped');
     expect(r.stderr).toContain('line 27: object');
     expect(await depth(queue)).toBe(24);
-  });
+  }, 30_000);
 
   it('enqueue: reads standard input and prints JSON', async () => {
     const { queue } = queues();
@@ -68,7 +68,7 @@ describe('queue commands as subprocesses against fauxqs', () => {
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toStrictEqual({ enqueued: 2, rejected: [], failed: [] });
     expect(await depth(queue)).toBe(2);
-  });
+  }, 30_000);
 
   it('redrive: a dry run counts by reason; a filtered run moves exactly those; the rest follow; nothing lost or doubled', async () => {
     const { queue, dlq } = queues();
@@ -112,7 +112,7 @@ describe('queue commands as subprocesses against fauxqs', () => {
     expect(text.stdout).toMatch(/dlq\s+dlq-\d+: 3 message\(s\)/);
     expect(text.stdout).toMatch(/2 {2}auth-rejected/);
     expect((await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlq, AttributeNames: ['ApproximateNumberOfMessages'] }))).Attributes?.ApproximateNumberOfMessages).toBe('3');
-  });
+  }, 30_000);
 
   it('explains an unreachable endpoint and a bad flag', async () => {
     const r = await runCli(['status', '--queue-url', 'http://127.0.0.1:1/000000000000/q', '--sqs-endpoint', 'http://127.0.0.1:1']);
@@ -121,7 +121,7 @@ describe('queue commands as subprocesses against fauxqs', () => {
     const bad = await runCli(['redrive', '--dlq-url', 'not-a-url', '--queue-url', 'x']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--dlq-url "not-a-url" is not a queue URL');
-  });
+  }, 30_000);
 
   describe('dev', () => {
     let sim: SwarmSimulator;
@@ -182,7 +182,7 @@ describe('queue commands as subprocesses against fauxqs', () => {
       const r = await runCli(['dev', '--queue-url', queue, '--dlq-url', dlq, '--registry', registry, ...endpoint()]);
       expect(r.code).toBe(2);
       expect(r.stderr).toContain('defaultRoute.to: no cluster "q"');
-    });
+    }, 30_000);
   });
 });
 
@@ -190,7 +190,9 @@ describe('npm start (swarm-send dev, the embedded demo)', () => {
   it('finishes on its own with a correct summary and exit 0, faults included', async () => {
     const r = await runCli(['dev', '--objects', '60'], { timeoutMs: 90_000 });
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/DR check\s+58\/58 objects present in the DR cluster; DLQ holds 3 \(expected 3\)/);
+    // 58 replicated by the pipeline plus 3 written with no event, repaired by the closing reconcile.
+    expect(r.stdout).toMatch(/reconcile\s+61 compared, 4 missing on DR: 3 written with no event, 1 DR copy deleted\n\s+4 repaired by SEND \(8 HEADs, \d+ ms\); other divergence 0\n/);
+    expect(r.stdout).toMatch(/DR check\s+61\/61 objects present in the DR cluster; DLQ holds 3 \(expected 3\)/);
     expect(r.stdout).toMatch(/result\s+OK/);
     expect(r.stdout).toMatch(/not-found-at-source\s+2/);
     expect(r.stdout).toMatch(/invalid-message\s+1/);

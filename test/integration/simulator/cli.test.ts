@@ -71,6 +71,15 @@ describe('swarm-send simulate', () => {
     expect(text).not.toContain(SECRET);
   });
 
+  it('with the default password, the Try line carries it, so it pastes and runs as printed', async () => {
+    const { io, out, abort } = fakeIo();
+    const running = simulateCommand.run({}, [], { ...io, env: {} });
+    await until(() => out().includes('swarm-send send'));
+    abort();
+    await expect(running).resolves.toBe(0);
+    expect(out()).toMatch(/Try:\n {2}SWARM_PASSWORD=ourpwdofchoicehere swarm-send send [0-9a-f]{32} --alias /);
+  });
+
   it('rejects bad flags with a UsageError', async () => {
     const { io } = fakeIo();
     await expect(simulateCommand.run({ 'source-port': 'abc' }, [], io)).rejects.toBeInstanceOf(UsageError);

@@ -1,0 +1,226 @@
+/**
+ * Swarm listing queries (search over SCSP), the pure part: request-targets, page parsing and the
+ * key order both clusters' listings are merged in. What Swarm documents and what it leaves open
+ * is summarised in the README (Reconcile); every open point is a named choice here, and the
+ * parser accepts the plausible alternatives instead of guessing one.
+ */
+
+/** What one listing walks. */
+export type ListingScope =
+  /** Named objects of one bucket (`GET /<bucket>?format=json&domain=D`). */
+  | { readonly kind: 'named'; readonly domain: string; readonly bucket: string }
+  /** Unnamed objects tenanted in a domain; `domain: ''` = untenanted (`&stype=unnamed`). */
+  | { readonly kind: 'unnamed'; readonly domain: string }
+  /** Buckets of a domain (`GET /?format=json&domain=D`). */
+  | { readonly kind: 'buckets'; readonly domain: string }
+  /** Domains of the cluster (`GET /?format=json&domains`). */
+  | { readonly kind: 'domains' };
+
+/** One listed object (or bucket / domain), in the form the diff compares. */
+export interface ListingRow {
+  /** The join key: the name (named objects, buckets, domains) or the lower-case UUID (unnamed). */
+  readonly key: string;
+  /** Body size in bytes, when the row carries it. */
+  readonly bytes: number | null;
+  /** The ETag without quotes, lower case, when the row carries it. */
+  readonly hash: string | null;
+  /** Creation time of the current version, epoch ms, when the row carries it. */
+  readonly lastModified: number | null;
+  /** Unnamed objects: whether it is an alias (anchor); null when the row does not say. */
+  readonly alias: boolean | null;
+}
+
+/** Default page size: Swarm's default (1000); larger pages are not assumed to be allowed. */
+export const DEFAULT_PAGE_SIZE = 1000;
+
+/** Why a page could not be used. Never read as an empty listing. */
+export class ListingPageError extends Error {
+  constructor(
+    readonly code: 'not-json' | 'not-array' | 'bad-row' | 'out-of-order',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ListingPageError';
+  }
+}
+
+/**
+ * Orders keys by their UTF-8 bytes (= Unicode code point order), the order the simulator lists
+ * in and the order the merge-join needs. JavaScript's `<` compares UTF-16 code units, which
+ * disagrees only when a surrogate pair meets a BMP character at or above U+E000.
+ */
+export function compareKeys(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    return fixup(x) - fixup(y);
+  }
+  return a.length - b.length;
+}
+
+function fixup(c: number): number {
+  if (c >= 0xd800 && c <= 0xdfff) return c + 0x2000;
+  if (c >= 0xe000) return c - 0x800;
+  return c;
+}
+
+/** Percent-encodes one query value (everything but unreserved characters). */
+function q(value: string): string {
+  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+export interface ListingRequest {
+  /** Rows strictly after this key; null or '' for the first page. */
+  readonly marker: string | null;
+  /** @default DEFAULT_PAGE_SIZE */
+  readonly size?: number;
+  /** `fields=` to ask for; omitted = the cluster's default row. */
+  readonly fields?: readonly string[];
+  /** Add `admin` (the administrator realm's override of the context's protection). @default true */
+  readonly admin?: boolean;
+}
+
+/**
+ * The request-target of one listing page. `domain=` is always explicit (so `Host` can stay the
+ * node's IP), the marker is percent-encoded (names hold `&`, `+`, `#`, `%`, spaces, newlines,
+ * any UTF-8), and `admin` asks for the administrator override.
+ */
+export function buildListingTarget(scope: ListingScope, req: ListingRequest): string {
+  const args: string[] = ['format=json'];
+  let path = '/';
+  switch (scope.kind) {
+    case 'named':
+      path = `/${q(scope.bucket)}`;
+      args.push(`domain=${q(scope.domain)}`);
+      break;
+    case 'unnamed':
+      args.push(`domain=${q(scope.domain)}`, 'stype=unnamed');
+      break;
+    case 'buckets':
+      args.push(`domain=${q(scope.domain)}`);
+      break;
+    case 'domains':
+      args.push('domains');
+      break;
+  }
+  args.push(`size=${req.size ?? DEFAULT_PAGE_SIZE}`);
+  if (req.fields?.length) args.push(`fields=${req.fields.map(q).join(',')}`);
+  if (req.marker) args.push(`marker=${q(req.marker)}`);
+  if (req.admin ?? true) args.push('admin');
+  return `${path}?${args.join('&')}`;
+}
+
+/** The request-target of a `du=withoutreps&size=0` pre-check of a bucket. */
+export function buildUsageTarget(scope: { domain: string; bucket: string }): string {
+  return `/${q(scope.bucket)}?format=json&domain=${q(scope.domain)}&du=withoutreps&size=0&admin`;
+}
+
+const HEX32 = /^[0-9a-f]{32}$/i;
+
+/** `"abc"`, `abc`, `W/"abc"` -> `abc` (lower case). */
+export function normalizeHash(value: unknown): string | null {
+  if (typeof value !== 'string' || value === '') return null;
+  return value.replace(/^W\//, '').replace(/^"|"$/g, '').toLowerCase();
+}
+
+/**
+ * A time as listings or headers may give it: ISO 8601, an HTTP date, or epoch seconds with a
+ * fraction (`Castor-System-Version`, `1673288717.693`) as a number or a string. Null otherwise.
+ */
+export function parseTime(value: unknown): number | null {
+  if (typeof value === 'number') return Number.isFinite(value) ? Math.round(value < 1e11 ? value * 1000 : value) : null;
+  if (typeof value !== 'string' || value.trim() === '') return null;
+  const text = value.trim();
+  if (/^\d+(\.\d+)?$/.test(text)) return parseTime(Number(text));
+  const ms = Date.parse(text);
+  return Number.isNaN(ms) ? null : ms;
+}
+
+function parseBytes(value: unknown): number | null {
+  if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 0 ? value : null;
+  if (typeof value === 'string' && /^\d+$/.test(value)) return Number(value);
+  return null;
+}
+
+/**
+ * The key of a row: unnamed rows are keyed by `uuid` (the simulator's choice) or, tolerated, a
+ * 32-hex `name`; everything else by `name`. Renamed and original field spellings are both read.
+ */
+function rowOf(raw: unknown, kind: ListingScope['kind'], index: number): ListingRow {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new ListingPageError('bad-row', `row ${index} is not a JSON object`);
+  }
+  const r = raw as Record<string, unknown>;
+  let key: unknown;
+  if (kind === 'unnamed') {
+    key = typeof r.uuid === 'string' ? r.uuid : typeof r.name === 'string' && HEX32.test(r.name) ? r.name : undefined;
+    if (typeof key !== 'string' || !HEX32.test(key)) throw new ListingPageError('bad-row', `row ${index} has no 32-hex uuid`);
+    key = key.toLowerCase();
+  } else {
+    key = r.name;
+    if (typeof key !== 'string' || key === '') throw new ListingPageError('bad-row', `row ${index} has no name`);
+  }
+  const alias = r.alias;
+  return {
+    key: key as string,
+    bytes: parseBytes(r.bytes ?? r['content-length'] ?? r.content_length),
+    hash: normalizeHash(r.hash ?? r.etag),
+    lastModified: parseTime(r.last_modified ?? r.tmBorn ?? r.tmborn),
+    alias: typeof alias === 'boolean' ? alias : alias === 'true' || alias === 'yes' ? true : alias === 'false' || alias === 'no' ? false : null,
+  };
+}
+
+/**
+ * Parses one listing page body. Anything but a JSON array of rows with keys throws a
+ * {@link ListingPageError}: a truncated page, an html error page or `{}` is an error, never an
+ * empty listing. Rows must come in strictly ascending key order after `marker`; rows at or
+ * before the marker (a server whose marker means "at or after") are dropped, not repeated.
+ */
+export function parseListingPage(body: string, kind: ListingScope['kind'], marker: string | null): ListingRow[] {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    throw new ListingPageError('not-json', `the page is not valid JSON (${body.length} characters)`);
+  }
+  if (!Array.isArray(json)) throw new ListingPageError('not-array', `the page is JSON but not an array (${json === null ? 'null' : typeof json})`);
+  const rows: ListingRow[] = [];
+  let last = marker || null;
+  json.forEach((raw, i) => {
+    const row = rowOf(raw, kind, i);
+    if (last !== null) {
+      const order = compareKeys(row.key, last);
+      if (order <= 0) {
+        if (rows.length === 0 && marker && compareKeys(row.key, marker) <= 0) return;
+        throw new ListingPageError('out-of-order', `row ${i} is not after the previous key in byte order; the listing cannot be merged`);
+      }
+    }
+    rows.push(row);
+    last = row.key;
+  });
+  return rows;
+}
+
+/**
+ * A listing that could not be read to its end. `not-found` (404/412: the bucket or domain does
+ * not exist on that cluster) is the only code a caller may read as "no rows", and only for the
+ * DR side of a bucket whose candidates are confirmed by HEAD anyway.
+ */
+export class ListingError extends Error {
+  constructor(
+    readonly code: 'not-found' | 'unavailable' | 'auth-rejected' | 'bad-request' | 'bad-page' | 'network' | 'aborted' | 'http-status',
+    message: string,
+    /** HTTP status of the last answer, null when none came. */
+    readonly status: number | null = null,
+  ) {
+    super(message);
+    this.name = 'ListingError';
+  }
+
+  /** Whether a later run may succeed (503, resets, time-outs): the CLI's exit 75. */
+  get transient(): boolean {
+    return this.code === 'unavailable' || this.code === 'network' || this.code === 'aborted';
+  }
+}

@@ -1,0 +1,145 @@
+import { compareKeys, type ListingRow } from './listing.js';
+
+/**
+ * The reconcile diff (pure): a merge-join of two key-ordered listings, and the verdict on one
+ * object from HEAD evidence. A listing diff only nominates candidates; the verdict that may lead
+ * to a SEND comes from {@link confirm}, on HEADs of both clusters.
+ */
+
+/** Where one object stands. */
+export type Category =
+  /** Same bytes, hash, and no newer version on the source. */
+  | 'in-sync'
+  /** On the source, absent on DR (HEAD 404 on DR). Repaired by a SEND. */
+  | 'missing-on-dr'
+  /** On both, but bytes, hash differ or the source's version is newer. Repaired by a forced feed SEND. */
+  | 'different'
+  /** On DR only. Reported, never deleted. */
+  | 'extra-on-dr'
+  /** Source version younger than the grace period: indexing and the pipeline may still be at work. */
+  | 'too-new'
+  /** A HEAD could not answer (error, 5xx, 401): no verdict, no SEND. */
+  | 'unconfirmed'
+  /** Listed on the source but deleted there before the HEAD: nothing to do. */
+  | 'gone-from-source';
+
+export const CATEGORIES: readonly Category[] = ['in-sync', 'missing-on-dr', 'different', 'extra-on-dr', 'too-new', 'unconfirmed', 'gone-from-source'];
+
+/** Categories that leave the clusters diverged. */
+export const DIVERGENT: ReadonlySet<Category> = new Set(['missing-on-dr', 'different', 'extra-on-dr', 'unconfirmed']);
+
+/** One step of the merge-join: a key and the row each side listed for it. */
+export interface JoinedRow {
+  readonly key: string;
+  readonly source: ListingRow | null;
+  readonly dr: ListingRow | null;
+}
+
+/**
+ * Walks two key-ordered row streams together (both in {@link compareKeys} order). Memory: one
+ * row of each side. The streams must be strictly ascending; the listing client checks that.
+ */
+export async function* mergeJoin(source: AsyncIterable<ListingRow>, dr: AsyncIterable<ListingRow>): AsyncGenerator<JoinedRow> {
+  const a = source[Symbol.asyncIterator]();
+  const b = dr[Symbol.asyncIterator]();
+  let x = await a.next();
+  let y = await b.next();
+  try {
+    while (!x.done || !y.done) {
+      if (y.done || (!x.done && compareKeys(x.value.key, y.value.key) < 0)) {
+        yield { key: x.value!.key, source: x.value!, dr: null };
+        x = await a.next();
+      } else if (x.done || compareKeys(x.value.key, y.value.key) > 0) {
+        yield { key: y.value.key, source: null, dr: y.value };
+        y = await b.next();
+      } else {
+        yield { key: x.value.key, source: x.value, dr: y.value };
+        x = await a.next();
+        y = await b.next();
+      }
+    }
+  } finally {
+    await Promise.all([a.return?.(), b.return?.()]);
+  }
+}
+
+/** How listed rows differ; empty when they agree on everything both carry. */
+export function rowDifferences(src: Evidence, dr: Evidence): string[] {
+  const out: string[] = [];
+  if (src.bytes !== null && dr.bytes !== null && src.bytes !== dr.bytes) out.push(`bytes ${src.bytes} != ${dr.bytes}`);
+  if (src.hash !== null && dr.hash !== null && src.hash !== dr.hash) out.push(`hash ${src.hash} != ${dr.hash}`);
+  if (src.lastModified !== null && dr.lastModified !== null && src.lastModified > dr.lastModified) {
+    out.push(`source newer (${new Date(src.lastModified).toISOString()} > ${new Date(dr.lastModified).toISOString()})`);
+  }
+  return out;
+}
+
+/** What a listing row or a HEAD says about one copy. */
+export interface Evidence {
+  readonly bytes: number | null;
+  readonly hash: string | null;
+  readonly lastModified: number | null;
+}
+
+/** The first look, from the listings alone. */
+export type Nomination =
+  | { readonly kind: 'in-sync' }
+  | { readonly kind: 'too-new' }
+  /** Needs HEADs on both clusters before any verdict. */
+  | { readonly kind: 'candidate'; readonly listed: 'missing-on-dr' | 'different' | 'extra-on-dr'; readonly differences: string[] };
+
+/** Whether a source version is inside the grace period. */
+export function isTooNew(lastModified: number | null, now: number, graceMs: number): boolean {
+  return lastModified !== null && now - lastModified < graceMs;
+}
+
+/** Nominates one joined row: in-sync and too-new rows need no HEAD; the rest are candidates. */
+export function nominate(row: JoinedRow, now: number, graceMs: number): Nomination {
+  if (row.source && isTooNew(row.source.lastModified, now, graceMs)) return { kind: 'too-new' };
+  if (row.source && !row.dr) return { kind: 'candidate', listed: 'missing-on-dr', differences: [] };
+  if (!row.source) return { kind: 'candidate', listed: 'extra-on-dr', differences: [] };
+  const differences = rowDifferences(row.source, row.dr!);
+  return differences.length ? { kind: 'candidate', listed: 'different', differences } : { kind: 'in-sync' };
+}
+
+/** A HEAD's answer, reduced to what the verdict needs. */
+export interface HeadEvidence extends Evidence {
+  /** HTTP status, null when no answer came (network error). */
+  readonly status: number | null;
+  /** Why the HEAD gave no usable answer (error code, status text). */
+  readonly error: string | null;
+  /** Unnamed objects: whether the HEAD showed an alias (`Castor-System-Alias`); absent when unknown. */
+  readonly alias?: boolean | undefined;
+}
+
+/** The verdict on a candidate, with the evidence it rests on. */
+export interface Verdict {
+  readonly category: Category;
+  readonly reasons: string[];
+}
+
+/** 404, or 412 (the object's domain or bucket does not exist on that cluster): no such object there. */
+function absent(h: HeadEvidence): boolean {
+  return h.status === 404 || h.status === 412;
+}
+
+function failed(h: HeadEvidence): boolean {
+  return h.error !== null || (h.status !== 200 && !absent(h));
+}
+
+/**
+ * The verdict from HEADs on both clusters (the listings may lag): 404 (or 412, no such domain or
+ * bucket) on the source means it was deleted meanwhile; 404 on DR with 200 on the source means missing; 200 on both compares
+ * length, ETag and version time. A HEAD that errs gives `unconfirmed`.
+ */
+export function confirm(src: HeadEvidence, dr: HeadEvidence, now: number, graceMs: number): Verdict {
+  if (failed(src) || failed(dr)) {
+    const why = [failed(src) ? `source HEAD ${src.status ?? '-'} ${src.error ?? ''}`.trim() : null, failed(dr) ? `DR HEAD ${dr.status ?? '-'} ${dr.error ?? ''}`.trim() : null];
+    return { category: 'unconfirmed', reasons: why.filter((w): w is string => w !== null) };
+  }
+  if (absent(src)) return absent(dr) ? { category: 'gone-from-source', reasons: [`HEAD ${src.status} on the source, ${dr.status} on DR`] } : { category: 'extra-on-dr', reasons: [`source HEAD ${src.status}, DR HEAD 200`] };
+  if (isTooNew(src.lastModified, now, graceMs)) return { category: 'too-new', reasons: ['source version inside the grace period'] };
+  if (absent(dr)) return { category: 'missing-on-dr', reasons: [`source HEAD 200, DR HEAD ${dr.status}`] };
+  const differences = rowDifferences(src, dr);
+  return differences.length ? { category: 'different', reasons: differences } : { category: 'in-sync', reasons: [] };
+}

@@ -1,0 +1,267 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { startFauxqs } from 'fauxqs';
+import { runCli } from '../../helpers/cli.js';
+import { jsonLines, startJsonProtocolServer } from '../../helpers/worker.js';
+import { startSimulator, type SwarmSimulator } from '../../../simulator/index.js';
+
+type Fauxqs = Awaited<ReturnType<typeof startFauxqs>>;
+
+const PASSWORD = 'Worker-Env-Pa55';
+const ADMIN = JSON.stringify({ username: 'admin', password: PASSWORD });
+
+/**
+ * `swarm-send worker` honours every SWARM_SEND_* variable of the handler's environment
+ * contract (functions/env.ts), one test per variable, run as a subprocess against fauxqs and
+ * the Swarm simulator; flags override the variables.
+ */
+describe('swarm-send worker: the environment contract', () => {
+  let fauxqs: Fauxqs;
+  let sqs: SQSClient;
+  let sim: SwarmSimulator;
+  let n = 0;
+  const dir = mkdtempSync(join(tmpdir(), 'swarm-send-worker-env-'));
+
+  beforeAll(async () => {
+    fauxqs = await startFauxqs({ port: 0, logger: false });
+    sqs = new SQSClient({ endpoint: fauxqs.address, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    sim = await startSimulator({ clusters: [{ name: 'baker', nodes: 1, admins: { admin: PASSWORD } }, { name: 'dr', nodes: 1, admins: { admin: PASSWORD } }] });
+  });
+  afterEach(() => sim.faults.clear());
+  afterAll(async () => {
+    sqs.destroy();
+    await sim.close();
+    await fauxqs.stop();
+  });
+
+  const registryJson = () =>
+    JSON.stringify({
+      clusters: { primary: { name: 'baker', nodes: sim.cluster('baker').addresses, credentials: 'env:SWARM_ADMIN' }, dr: { name: 'dr', target: sim.cluster('dr').addresses[0], credentials: 'env:SWARM_ADMIN' } },
+      defaultRoute: { from: 'primary', to: 'dr' },
+    });
+  const registryFile = () => {
+    const file = join(dir, `registry-${n}.json`);
+    writeFileSync(file, registryJson());
+    return file;
+  };
+  const queues = () => {
+    n += 1;
+    return {
+      queue: fauxqs.createQueue(`wq-${n}`, { attributes: { VisibilityTimeout: '30' } }).queueUrl,
+      dlq: fauxqs.createQueue(`wdlq-${n}`).queueUrl,
+      outcomes: fauxqs.createQueue(`wout-${n}`).queueUrl,
+    };
+  };
+  const enqueue = (url: string, body: string) => sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: body }));
+  const put = () => sim.cluster('baker').put({ body: `object ${Math.random()}` });
+  const sendOf = (uuid: string) => JSON.stringify({ object: { uuid } });
+  const read = async (url: string) => {
+    const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 60, MessageAttributeNames: ['All'] }));
+    return out.Messages ?? [];
+  };
+  const depth = async (url: string) => {
+    const a = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['All'] }))).Attributes ?? {};
+    return Number(a.ApproximateNumberOfMessages) + Number(a.ApproximateNumberOfMessagesNotVisible) + Number(a.ApproximateNumberOfMessagesDelayed);
+  };
+  /** Runs the worker until the queue is idle; returns the exit code, its JSON log lines and all output. */
+  const run = async (args: string[], env: Record<string, string>) => {
+    const r = await runCli(['worker', '--sqs-endpoint', fauxqs.address, '--until-idle', '--idle-seconds', '1', '--timeout', '40', ...args], { env: { SWARM_ADMIN: ADMIN, ...env }, timeoutMs: 60_000 });
+    const logs = jsonLines(r.stdout + r.stderr);
+    const settings = logs.find((l) => l.message === 'swarm-send worker started')?.settings as Record<string, unknown> & { sources: Record<string, string> };
+    expect(r.stdout + r.stderr).not.toContain(PASSWORD);
+    return { ...r, logs, settings, outcomes: logs.filter((l) => typeof l.outcome === 'string' && typeof l.reason === 'string') };
+  };
+
+  it('SWARM_SEND_QUEUE_URL: names the queue when --queue-url is absent', async () => {
+    const q = queues();
+    const o = put();
+    await enqueue(q.queue, sendOf(o.uuid));
+    const r = await run(['--registry', registryFile(), '--dlq-url', q.dlq], { SWARM_SEND_QUEUE_URL: q.queue });
+    expect(r.code).toBe(0);
+    expect(r.settings.queueUrl).toBe(q.queue);
+    expect(sim.cluster('dr').has({ uuid: o.uuid })).toBe(true);
+    expect(await depth(q.queue)).toBe(0);
+  }, 60_000);
+
+  it('without a queue URL from flag or variable it is a usage error naming both', async () => {
+    const r = await runCli(['worker', '--registry', 'x.json']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--queue-url (or SWARM_SEND_QUEUE_URL) is required');
+  });
+
+  it('SWARM_SEND_REGISTRY: the registry given inline as JSON', async () => {
+    const q = queues();
+    const o = put();
+    await enqueue(q.queue, sendOf(o.uuid));
+    const r = await run(['--queue-url', q.queue, '--dlq-url', q.dlq], { SWARM_SEND_REGISTRY: registryJson() });
+    expect(r.code).toBe(0);
+    expect(r.settings.registry).toBe('inline JSON (SWARM_SEND_REGISTRY)');
+    expect(r.outcomes).toEqual([expect.objectContaining({ outcome: 'replicated', reason: 'created' })]);
+    expect(sim.cluster('dr').has({ uuid: o.uuid })).toBe(true);
+  }, 60_000);
+
+  it('SWARM_SEND_REGISTRY_FILE: the registry read from a file', async () => {
+    const q = queues();
+    const o = put();
+    await enqueue(q.queue, sendOf(o.uuid));
+    const file = registryFile();
+    const r = await run(['--queue-url', q.queue, '--dlq-url', q.dlq], { SWARM_SEND_REGISTRY_FILE: file });
+    expect(r.code).toBe(0);
+    expect(r.settings.registry).toBe(`file ${file} (SWARM_SEND_REGISTRY_FILE)`);
+    expect(sim.cluster('dr').has({ uuid: o.uuid })).toBe(true);
+  }, 60_000);
+
+  it('SWARM_SEND_REGISTRY_PARAMETER: the registry read from SSM (a loopback SSM endpoint, placeholder credentials)', async () => {
+    const q = queues();
+    const o = put();
+    await enqueue(q.queue, sendOf(o.uuid));
+    const registry = registryJson();
+    const asked: unknown[] = [];
+    const ssm = await startJsonProtocolServer((operation, body) => {
+      asked.push({ operation, ...body });
+      return operation === 'GetParameter' ? { Parameter: { Name: body.Name, Type: 'SecureString', Value: registry, Version: 1 } } : {};
+    });
+    try {
+      const r = await run(['--queue-url', q.queue, '--dlq-url', q.dlq], { SWARM_SEND_REGISTRY_PARAMETER: '/swarm-send/registry', AWS_ENDPOINT_URL_SSM: ssm.url });
+      expect(r.code).toBe(0);
+      expect(asked).toEqual([{ operation: 'GetParameter', Name: '/swarm-send/registry', WithDecryption: true }]);
+      expect(r.settings.registry).toBe('SSM parameter /swarm-send/registry (SWARM_SEND_REGISTRY_PARAMETER)');
+      expect(sim.cluster('dr').has({ uuid: o.uuid })).toBe(true);
+    } finally {
+      await ssm.close();
+    }
+  }, 60_000);
+
+  it('SWARM_SEND_DLQ_URL: an invalid message is dead-lettered there with its reason', async () => {
+    const q = queues();
+    await enqueue(q.queue, 'not json');
+    const r = await run(['--queue-url', q.queue, '--registry', registryFile()], { SWARM_SEND_DLQ_URL: q.dlq });
+    expect(r.code).toBe(0);
+    const dead = await read(q.dlq);
+    expect(dead.map((m) => [m.Body, m.MessageAttributes?.['swarm-send.reason']?.StringValue])).toEqual([['not json', 'invalid-message']]);
+  }, 60_000);
+
+  it('SWARM_SEND_OUTCOMES_QUEUE_URL: each terminal outcome is published there', async () => {
+    const q = queues();
+    const o = put();
+    await enqueue(q.queue, sendOf(o.uuid));
+    const r = await run(['--queue-url', q.queue, '--dlq-url', q.dlq, '--registry', registryFile()], { SWARM_SEND_OUTCOMES_QUEUE_URL: q.outcomes });
+    expect(r.code).toBe(0);
+    const published = (await read(q.outcomes)).map((m) => JSON.parse(m.Body ?? '{}') as Record<string, unknown>);
+    expect(published).toEqual([expect.objectContaining({ outcome: 'replicated', object: { uuid: o.uuid } })]);
+  }, 60_000);
+
+  it('SWARM_SEND_MAX_ATTEMPTS: with 1, a transient failure is dead-lettered on its first attempt (the default, 5, would retry)', async () => {
+    const q = queues();
+    await enqueue(q.queue, sendOf('f'.repeat(32))); // not at the source: not-found-at-source, a retry
+    const r = await run(['--queue-url', q.queue, '--dlq-url', q.dlq, '--registry', registryFile()], { SWARM_SEND_MAX_ATTEMPTS: '1' });
+    expect(r.code).toBe(0);
+    expect(r.settings).toMatchObject({ maxAttempts: 1, sources: { SWARM_SEND_MAX_ATTEMPTS: 'SWARM_SEND_MAX_ATTEMPTS' } });
+    expect(r.outcomes).toEqual([expect.objectContaining({ outcome: 'failed', reason: 'not-found-at-source', attempt: 1, retriesExhausted: true })]);
+    expect((await read(q.dlq)).map((m) => m.MessageAttributes?.['swarm-send.reason']?.StringValue)).toEqual(['not-found-at-source']);
+  }, 60_000);
+
+  it('a flag overrides its variable: --max-attempts 4 over SWARM_SEND_MAX_ATTEMPTS=1 keeps the message for a retry', async () => {
+    const q = queues();
+    await enqueue(q.queue, sendOf('e'.repeat(32)));
+    const r = await run(['--queue-url', q.queue, '--dlq-url', q.dlq, '--registry', registryFile(), '--max-attempts', '4', '--timeout', '4'], { SWARM_SEND_MAX_ATTEMPTS: '1' });
+    expect(r.settings).toMatchObject({ maxAttempts: 4, sources: { SWARM_SEND_MAX_ATTEMPTS: '--max-attempts' } });
+    expect(r.outcomes[0]).toMatchObject({ outcome: 'retry', reason: 'not-found-at-source', attempt: 1 });
+    expect(await depth(q.dlq)).toBe(0);
+  }, 60_000);
+
+  it('a bad value names the flag that gave it, or the variable; exit 2', async () => {
+    const q = queues();
+    const byFlag = await runCli(['worker', '--queue-url', q.queue, '--dlq-url', q.dlq, '--registry', registryFile(), '--max-attempts', '0', '--sqs-endpoint', fauxqs.address]);
+    expect(byFlag.code).toBe(2);
+    expect(byFlag.stderr).toContain('--max-attempts: "0" must be a number from 1 to 100');
+    const byVar = await runCli(['worker', '--queue-url', q.queue, '--dlq-url', q.dlq, '--registry', registryFile(), '--sqs-endpoint', fauxqs.address], { env: { SWARM_SEND_MAX_ATTEMPTS: 'lots' } });
+    expect(byVar.code).toBe(2);
+    expect(byVar.stderr).toContain('SWARM_SEND_MAX_ATTEMPTS: "lots" must be a number from 1 to 100');
+  }, 30_000);
+
+  // Four SENDs that overlap (slow keep-alives) open four connections to the one source node,
+  // unless a concurrency limit holds them to one.
+  const overlapping = async (env: Record<string, string>) => {
+    const q = queues();
+    const objs = Array.from({ length: 4 }, put);
+    sim.faults.add({ match: { method: 'SEND' }, kind: { type: 'slow-keepalive', count: 3, intervalMs: 200 } });
+    for (const o of objs) await enqueue(q.queue, sendOf(o.uuid));
+    const before = sim.cluster('baker').nodes[0]!.counters().connections;
+    const r = await run(['--queue-url', q.queue, '--dlq-url', q.dlq, '--registry', registryFile(), '--batching-window', '1000', '--max-concurrency', '1'], env);
+    expect(r.code).toBe(0);
+    expect(objs.every((o) => sim.cluster('dr').has({ uuid: o.uuid }))).toBe(true);
+    const ends = r.outcomes.map((l) => Date.parse(String(l.timestamp)));
+    return { settings: r.settings, connections: sim.cluster('baker').nodes[0]!.counters().connections - before, spanMs: Math.max(...ends) - Math.min(...ends) };
+  };
+
+  it('SWARM_SEND_CONCURRENCY: with 1, the SENDs of a batch run one after another', async () => {
+    const r = await overlapping({ SWARM_SEND_CONCURRENCY: '1' });
+    expect(r.settings.concurrency).toBe(1);
+    // Each SEND takes at least 0.6 s: one after another, the last ends at least 3 x 0.4 s after the first.
+    expect(r.spanMs).toBeGreaterThanOrEqual(1200);
+    expect(r.connections).toBeLessThanOrEqual(2);
+  }, 60_000);
+
+  it('SWARM_SEND_CONCURRENCY_PER_NODE: with 1, one connection to the node however many SENDs wait', async () => {
+    const r = await overlapping({ SWARM_SEND_CONCURRENCY_PER_NODE: '1' });
+    expect(r.settings.concurrencyPerNode).toBe(1);
+    expect(r.connections).toBe(1);
+  }, 60_000);
+
+  it('without those limits the same SENDs do overlap (the two tests above can fail)', async () => {
+    const r = await overlapping({});
+    expect(r.connections).toBeGreaterThanOrEqual(3);
+  }, 60_000);
+
+  it('SWARM_SEND_BACKOFF_BASE_SECONDS: with 0 a transient failure is retried at once, and the retry replicates', async () => {
+    const q = queues();
+    const o = put();
+    sim.faults.add({ match: { object: o.uuid }, times: 1, kind: { type: 'status', status: 503 } });
+    await enqueue(q.queue, sendOf(o.uuid));
+    const r = await run(['--queue-url', q.queue, '--dlq-url', q.dlq, '--registry', registryFile(), '--timeout', '20'], { SWARM_SEND_BACKOFF_BASE_SECONDS: '0' });
+    expect(r.code).toBe(0);
+    expect(r.settings).toMatchObject({ backoffBaseSeconds: 0, sources: { SWARM_SEND_BACKOFF_BASE_SECONDS: 'SWARM_SEND_BACKOFF_BASE_SECONDS' } });
+    expect(r.outcomes.map((l) => [l.outcome, l.attempt])).toEqual([
+      ['retry', 1],
+      ['replicated', 2],
+    ]);
+  }, 60_000);
+
+  it('SWARM_SEND_BACKOFF_CAP_SECONDS: read and checked against the base (a cap below the base is refused, exit 2)', async () => {
+    const q = queues();
+    const bad = await runCli(['worker', '--queue-url', q.queue, '--dlq-url', q.dlq, '--registry', registryFile(), '--sqs-endpoint', fauxqs.address], { env: { SWARM_SEND_BACKOFF_CAP_SECONDS: '2' } });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('SWARM_SEND_BACKOFF_CAP_SECONDS must not be below SWARM_SEND_BACKOFF_BASE_SECONDS');
+    const o = put();
+    await enqueue(q.queue, sendOf(o.uuid));
+    const r = await run(['--queue-url', q.queue, '--dlq-url', q.dlq, '--registry', registryFile()], { SWARM_SEND_BACKOFF_BASE_SECONDS: '1', SWARM_SEND_BACKOFF_CAP_SECONDS: '7' });
+    expect(r.code).toBe(0);
+    expect(r.settings).toMatchObject({ backoffCapSeconds: 7, sources: { SWARM_SEND_BACKOFF_CAP_SECONDS: 'SWARM_SEND_BACKOFF_CAP_SECONDS' } });
+  }, 60_000);
+
+  it('SWARM_SEND_DEADLINE_MARGIN_MS: with 0 a 1.5 s SEND fits a 3 s batch deadline (the default 3000 ms margin leaves no time)', async () => {
+    const q = queues();
+    const o = put();
+    sim.faults.add({ match: { object: o.uuid }, kind: { type: 'slow-keepalive', count: 5, intervalMs: 300 } });
+    await enqueue(q.queue, sendOf(o.uuid));
+    const r = await run(['--queue-url', q.queue, '--dlq-url', q.dlq, '--registry', registryFile(), '--function-timeout', '3', '--timeout', '15'], { SWARM_SEND_DEADLINE_MARGIN_MS: '0' });
+    expect(r.code).toBe(0);
+    expect(r.settings.deadlineMarginMs).toBe(0);
+    expect(r.outcomes.map((l) => l.outcome)).toEqual(['replicated']);
+  }, 60_000);
+
+  it('the default margin does leave no time: the same SEND is cut at the deadline every time, and --until-idle gives up at --timeout with exit 1', async () => {
+    const q = queues();
+    const o = put();
+    await enqueue(q.queue, sendOf(o.uuid));
+    const r = await run(['--queue-url', q.queue, '--dlq-url', q.dlq, '--registry', registryFile(), '--function-timeout', '3', '--timeout', '4'], {});
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('not idle after --timeout 4 s');
+    expect(r.outcomes.length).toBeGreaterThan(0);
+    expect(r.outcomes.every((l) => l.outcome === 'retry' && l.reason === 'deadline-exceeded')).toBe(true);
+    expect(sim.cluster('dr').has({ uuid: o.uuid })).toBe(false);
+  }, 60_000);
+});

@@ -1,0 +1,83 @@
+import fc from 'fast-check';
+import { buildListingTarget, compareKeys, ListingPageError, parseListingPage, parseTime } from '../../../functions/core/listing.js';
+import { confirm, type HeadEvidence } from '../../../functions/core/reconcile-diff.js';
+
+describe('listing page parsing', () => {
+  test('reads the renamed fields and the original spellings alike', () => {
+    const rows = parseListingPage('[{"name":"a","bytes":5,"hash":"ABC","last_modified":"2026-01-02T03:04:05.678Z"},{"name":"b","content-length":"7","etag":"\\"def\\"","tmBorn":1673288717.693}]', 'named', null);
+    expect(rows).toEqual([
+      { key: 'a', bytes: 5, hash: 'abc', lastModified: Date.parse('2026-01-02T03:04:05.678Z'), alias: null },
+      { key: 'b', bytes: 7, hash: 'def', lastModified: 1673288717693, alias: null },
+    ]);
+  });
+
+  test.each([
+    ['truncated JSON', '[{"name":"a"},{"na', 'not-json'],
+    ['an object', '{"error":"busy"}', 'not-array'],
+    ['null', 'null', 'not-array'],
+    ['html', '<html>503</html>', 'not-json'],
+    ['a row without a name', '[{"bytes":1}]', 'bad-row'],
+    ['rows out of order', '[{"name":"b"},{"name":"a"}]', 'out-of-order'],
+  ])('%s is an error, never an empty page', (_what, body, code) => {
+    expect(() => parseListingPage(body, 'named', null)).toThrow(ListingPageError);
+    try {
+      parseListingPage(body, 'named', null);
+    } catch (err) {
+      expect((err as ListingPageError).code).toBe(code);
+    }
+  });
+
+  test('a cluster whose marker means "at or after" repeats the marker row: it is dropped, not listed twice', () => {
+    expect(parseListingPage('[{"name":"m"},{"name":"n"}]', 'named', 'm').map((r) => r.key)).toEqual(['n']);
+    expect(parseListingPage('[{"name":"m"}]', 'named', 'm')).toEqual([]);
+  });
+
+  test('unnamed rows are keyed by uuid (or a 32-hex name), lower case', () => {
+    const u = 'ABCDEF0123456789ABCDEF0123456789';
+    expect(parseListingPage(`[{"uuid":"${u}","alias":true}]`, 'unnamed', null)[0]).toMatchObject({ key: u.toLowerCase(), alias: true });
+    expect(parseListingPage(`[{"name":"${u}"}]`, 'unnamed', null)[0]!.key).toBe(u.toLowerCase());
+    expect(() => parseListingPage('[{"name":"not-a-uuid"}]', 'unnamed', null)).toThrow(ListingPageError);
+  });
+
+  test('times: ISO 8601, HTTP dates, epoch seconds with a fraction', () => {
+    expect(parseTime('Mon, 09 Jan 2023 18:25:17 GMT')).toBe(Date.UTC(2023, 0, 9, 18, 25, 17));
+    expect(parseTime('1673288717.693')).toBe(1673288717693);
+    expect(parseTime('soon')).toBeNull();
+  });
+
+  test('the marker and every name are percent-encoded in the request-target', () => {
+    const target = buildListingTarget({ kind: 'named', domain: 'example.com', bucket: 'b b' }, { marker: 'a&b=c+d#e%f\ng/ü', size: 10 });
+    expect(target).toBe('/b%20b?format=json&domain=example.com&size=10&marker=a%26b%3Dc%2Bd%23e%25f%0Ag%2F%C3%BC&admin');
+  });
+
+  test('compareKeys is UTF-8 byte order for any strings', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), fc.string({ unit: 'binary' }), (a, b) => {
+        expect(Math.sign(compareKeys(a, b))).toBe(Math.sign(Buffer.compare(Buffer.from(a), Buffer.from(b))));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+describe('confirm (the verdict from HEADs)', () => {
+  const NOW = 1_800_000_000_000;
+  const ok = (bytes: number, hash: string, lastModified = NOW - 3600_000): HeadEvidence => ({ status: 200, error: null, bytes, hash, lastModified });
+  const none = (status: number | null, error: string | null = null): HeadEvidence => ({ status, error, bytes: null, hash: null, lastModified: null });
+  test.each([
+    ['both equal', ok(1, 'a'), ok(1, 'a'), 'in-sync'],
+    ['DR 404', ok(1, 'a'), none(404), 'missing-on-dr'],
+    ['DR 412 (no such bucket there)', ok(1, 'a'), none(412), 'missing-on-dr'],
+    ['other hash', ok(1, 'a'), ok(1, 'b'), 'different'],
+    ['source newer', ok(1, 'a', NOW - 1000_000), ok(1, 'a', NOW - 2000_000), 'different'],
+    ['DR newer only', ok(1, 'a', NOW - 2000_000), ok(1, 'a', NOW - 1000_000), 'in-sync'],
+    ['source young', ok(1, 'a', NOW - 1000), none(404), 'too-new'],
+    ['source 404', none(404), ok(1, 'a'), 'extra-on-dr'],
+    ['both 404', none(404), none(404), 'gone-from-source'],
+    ['DR 503', ok(1, 'a'), none(503), 'unconfirmed'],
+    ['source reset', none(null, 'connection-reset'), ok(1, 'a'), 'unconfirmed'],
+    ['DR 401', ok(1, 'a'), none(401, 'auth-rejected'), 'unconfirmed'],
+  ])('%s', (_what, src, dr, category) => {
+    expect(confirm(src, dr, NOW, 600_000).category).toBe(category);
+  });
+});

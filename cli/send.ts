@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import type { Credentials } from '../functions/core/digest-auth.js';
-import { ConfigError } from '../functions/core/errors.js';
+import { ConfigError, InvalidMessageError } from '../functions/core/errors.js';
 import type { FeedSelection, ObjectRef } from '../functions/core/message.js';
 import { recordFromResult } from '../functions/core/record.js';
 import { parseRegistry } from '../functions/core/registry.js';
+import { provingFeeds } from '../functions/core/replication-feeds.js';
 import { SendClient } from '../functions/core/send-client.js';
 import { EXIT, UsageError, type Command } from './command.js';
 
@@ -24,6 +25,9 @@ one JSON line on stdout.
                            default: $SWARM_REMOTE_AUTH, which keeps it out of the process list)
   --feed-id N              use the 11.2+ feed SEND on feed N (repeatable; "all" for every feed)
   --feed-type T            feed SEND by type: all, replication, search, s3backup (repeatable)
+  --replication-feed N     feed SEND: id of the replication feed to the destination (repeatable);
+                           required with --feed-id/--feed-type: only its status 0 counts as
+                           replicated (a search or backup feed's 0 proves no DR copy)
   --force                  feed SEND: process the object again even if the feed already did
   --timeout SECONDS        give up after this long (default 120); with feeds, also the feed timeout
   --network CIDR           extra network the source may redirect into (repeatable)
@@ -69,6 +73,7 @@ export const sendCommand: Command = {
     'remote-auth': { type: 'string' },
     'feed-id': { type: 'string', multiple: true },
     'feed-type': { type: 'string', multiple: true },
+    'replication-feed': { type: 'string', multiple: true },
     force: { type: 'boolean' },
     timeout: { type: 'string' },
     network: { type: 'string', multiple: true },
@@ -99,6 +104,17 @@ export const sendCommand: Command = {
       feedIds.length || feedTypes.length
         ? { ids: feedIds, types: feedTypes as FeedSelection['types'], timeout, ...(values.force ? { force: true } : {}) }
         : undefined;
+    const replicationIds = list(values['replication-feed']).map((id) => {
+      if (!/^\d+$/.test(id)) throw new UsageError(`--replication-feed "${id}" is not a feed id`);
+      return Number(id);
+    });
+    let replicationFeeds: readonly number[];
+    try {
+      replicationFeeds = provingFeeds({ name: `source->${values.cluster as string}`, replicationFeeds: replicationIds }, feeds);
+    } catch (err) {
+      if (err instanceof InvalidMessageError) throw new UsageError(`${err.problems.join('; ')} (give --replication-feed N)`);
+      throw err;
+    }
 
     const password = (values.password as string | undefined) ?? io.env.SWARM_PASSWORD;
     if (!password) throw new UsageError('no password: set SWARM_PASSWORD (or --password)');
@@ -139,6 +155,7 @@ export const sendCommand: Command = {
         destinationCredentials: remote,
         object,
         feeds,
+        replicationFeeds,
         signal,
       });
       const record = recordFromResult(result, { object, from: null, to: values.cluster as string, attempt: 1, messageId: null, correlationId: null });

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SendMessage } from './core/message.js';
 import { chunks } from './adapters/sqs-batches.js';
@@ -16,6 +16,16 @@ export interface EnqueueOptions {
   readonly parallelCalls?: number;
   /** FIFO queues: the message group of a message. @default the object's uuid or bucket */
   readonly messageGroupId?: (message: SendMessage | string) => string;
+  /**
+   * FIFO queues: the deduplication id of a message (its index in `messages` is given too).
+   * Default: a fresh `crypto.randomUUID()` per message, so two identical requests are both
+   * delivered. Pass your own id (e.g. the upstream event's id) to make a repeated enqueue of the
+   * same request within SQS's five-minute window a no-op, or `'content'` to leave the id out and
+   * let a queue with ContentBasedDeduplication hash the body (then identical requests within
+   * five minutes are dropped: right only when a second identical request means nothing new).
+   * Each message keeps its id across this call's own retries.
+   */
+  readonly deduplicationId?: ((message: SendMessage | string, index: number) => string) | 'content';
 }
 
 export interface EnqueueResult {
@@ -40,6 +50,9 @@ export async function enqueueSends(sqs: SQSClient, queueUrl: string, messages: r
   const fifo = queueUrl.endsWith('.fifo');
   const group = options.messageGroupId ?? groupOf;
   const bodies = messages.map((m) => (typeof m === 'string' ? m : JSON.stringify(m)));
+  const dedup = options.deduplicationId ?? (() => randomUUID());
+  // Chosen once per message, so a retried entry cannot be delivered twice.
+  const dedupIds = fifo && dedup !== 'content' ? messages.map((m, i) => dedup(m, i)) : [];
   const failed: EnqueueResult['failed'] = [];
   let sent = 0;
 
@@ -53,10 +66,8 @@ export async function enqueueSends(sqs: SQSClient, queueUrl: string, messages: r
       const entries: SendMessageBatchRequestEntry[] = pending.map((i) => ({
         Id: String(i),
         MessageBody: bodies[i]!,
-        ...(fifo && {
-          MessageGroupId: group(messages[i]!),
-          MessageDeduplicationId: createHash('sha256').update(bodies[i]!).digest('hex'),
-        }),
+        ...(fifo && { MessageGroupId: group(messages[i]!) }),
+        ...(dedupIds[i] !== undefined && { MessageDeduplicationId: dedupIds[i] }),
       }));
       try {
         const res = await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));

@@ -1,6 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import { MathExpression, Metric } from 'aws-cdk-lib/aws-cloudwatch';
-import { METRICS } from '../functions/adapters/telemetry.js';
+import { METRICS } from '../functions/adapters/metric-names.js';
 import { OUTCOME, type OutcomeKind } from '../functions/core/outcome.js';
 import { DEFAULT_ALARM_PERIOD, DEFAULT_METRICS_NAMESPACE, DEFAULT_SERVICE_NAME } from './defaults.js';
 

@@ -40,6 +40,15 @@ export {
 } from './registry-config.js';
 export { PipelinePropsError } from './errors.js';
 export {
+  handlerFunction,
+  prebuiltHandlerCode,
+  prebuiltHandlerDir,
+  handlerSourceEntry,
+  bundlesFromSource,
+  handlerHasSourceMap,
+  type HandlerCodeOptions,
+} from './handler-code.js';
+export {
   REPO_ROOT,
   DEFAULT_ENTRY,
   DEFAULT_HANDLER,

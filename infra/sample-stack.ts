@@ -15,6 +15,12 @@ export interface SwarmSendSampleStackProps extends StackProps {
    * @default - the handler is bundled by esbuild
    */
   readonly code?: Code;
+  /**
+   * Bundle the handler from this repository's source with esbuild (the sample app does, so
+   * `cdk synth` deploys what is checked out) instead of the prebuilt dist/lambda/send bundle.
+   * @default false
+   */
+  readonly bundleFromSource?: boolean;
 }
 
 /**
@@ -60,6 +66,7 @@ export class SwarmSendSampleStack extends Stack {
         ? { recoveryPointObjective: Duration.minutes(config.recoveryPointObjectiveMinutes) }
         : {}),
       ...(props.code ? { code: props.code } : {}),
+      ...(props.bundleFromSource ? { bundleFromSource: true } : {}),
     });
 
     if (config.alarmEmail) this.pipeline.alarmTopic.addSubscription(new EmailSubscription(config.alarmEmail));

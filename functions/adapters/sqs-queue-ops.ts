@@ -1,59 +1,60 @@
 import {
   ChangeMessageVisibilityBatchCommand,
+  GetQueueAttributesCommand,
   GetQueueUrlCommand,
   SendMessageBatchCommand,
   SendMessageCommand,
-  type MessageAttributeValue,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
-import type { OutcomeRecord } from '../core/outcome.js';
 import type { QueueOps } from '../worker/ports.js';
+import { buildDeadLetter, DLQ_ATTRIBUTES, messageSize, SQS_CLASSIC_MESSAGE_BYTES, SQS_MAX_MESSAGE_BYTES } from './dlq-message.js';
 import { BatchEntriesFailedError, chunks, failedEntries } from './sqs-batches.js';
 
-/** Message attributes a dead-lettered message carries, so an operator reads why without a log. */
-export const DLQ_ATTRIBUTES = {
-  REASON: 'swarm-send.reason',
-  OUTCOME: 'swarm-send.outcome',
-  SOURCE_MESSAGE_ID: 'swarm-send.source-message-id',
-} as const;
-
-/** SQS allows 10 message attributes; ours take 3, the original's keep the rest. */
-const MAX_ATTRIBUTES = 10;
-
-/** Converts the Lambda record's attribute shape back into SendMessage's. */
-function originalAttributes(record: SQSRecord): Record<string, MessageAttributeValue> {
-  const out: Record<string, MessageAttributeValue> = {};
-  for (const [name, a] of Object.entries(record.messageAttributes ?? {})) {
-    if (name.startsWith('swarm-send.')) continue;
-    const v: MessageAttributeValue = { DataType: a.dataType };
-    if (a.stringValue !== undefined) v.StringValue = a.stringValue;
-    if (a.binaryValue !== undefined) v.BinaryValue = Buffer.from(a.binaryValue, 'base64');
-    out[name] = v;
-  }
-  return out;
-}
+export { DLQ_ATTRIBUTES } from './dlq-message.js';
 
 export interface SqsQueueOpsOptions {
   readonly sqs: SQSClient;
   readonly dlqUrl: string;
   readonly outcomesQueueUrl: string | null;
+  /**
+   * The DLQ's MaximumMessageSize; a longer dead letter gets a truncated body. @default read once
+   * from the DLQ (GetQueueAttributes) when a letter is over 256 KiB; 256 KiB if that read fails
+   */
+  readonly dlqMaxMessageBytes?: number;
 }
 
 /**
  * QueueOps over the AWS SDK: visibility changes in batches of ten, dead-lettering with the
  * outcome in message attributes (the body stays the original, so a redrive sends it back
- * unchanged), and outcomes published with SendMessageBatch.
+ * unchanged, unless it must be cut to fit: `buildDeadLetter`), and outcomes published with
+ * SendMessageBatch. Every call passes the worker's abort signal to the SDK (`abortSignal`).
  */
-export function createSqsQueueOps({ sqs, dlqUrl, outcomesQueueUrl }: SqsQueueOpsOptions): QueueOps {
+export function createSqsQueueOps({ sqs, dlqUrl, outcomesQueueUrl, dlqMaxMessageBytes }: SqsQueueOpsOptions): QueueOps {
   const urls = new Map<string, Promise<string>>();
+  let dlqLimit: Promise<number> | null = null;
+
+  /**
+   * The DLQ's size limit for a letter of `size` bytes: any queue takes 256 KiB unless configured
+   * smaller (then give `dlqMaxMessageBytes`), so only a larger letter needs the real limit, read
+   * once. A failed read is not cached and assumes 256 KiB, so the letter is cut, never refused.
+   */
+  async function dlqLimitFor(size: number, abortSignal: AbortSignal | undefined): Promise<number> {
+    if (dlqMaxMessageBytes !== undefined) return dlqMaxMessageBytes;
+    if (size <= SQS_CLASSIC_MESSAGE_BYTES) return SQS_CLASSIC_MESSAGE_BYTES;
+    dlqLimit ??= sqs
+      .send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['MaximumMessageSize'] }), { abortSignal })
+      .then((r) => Number(r.Attributes?.MaximumMessageSize) || SQS_MAX_MESSAGE_BYTES);
+    dlqLimit.catch(() => (dlqLimit = null));
+    return dlqLimit.catch(() => SQS_CLASSIC_MESSAGE_BYTES);
+  }
 
   /** The queue URL of an event source ARN (arn:aws:sqs:region:account:name), looked up once. */
-  function queueUrl(arn: string): Promise<string> {
+  function queueUrl(arn: string, abortSignal: AbortSignal | undefined): Promise<string> {
     let url = urls.get(arn);
     if (!url) {
       const [, , , , account, name] = arn.split(':');
-      url = sqs.send(new GetQueueUrlCommand({ QueueName: name, QueueOwnerAWSAccountId: account })).then((r) => r.QueueUrl!);
+      url = sqs.send(new GetQueueUrlCommand({ QueueName: name, QueueOwnerAWSAccountId: account }), { abortSignal }).then((r) => r.QueueUrl!);
       url.catch(() => urls.delete(arn));
       urls.set(arn, url);
     }
@@ -61,7 +62,7 @@ export function createSqsQueueOps({ sqs, dlqUrl, outcomesQueueUrl }: SqsQueueOps
   }
 
   return {
-    async changeVisibility(entries) {
+    async changeVisibility(entries, abortSignal) {
       const byQueue = new Map<string, { record: SQSRecord; seconds: number }[]>();
       for (const e of entries) byQueue.set(e.record.eventSourceARN, [...(byQueue.get(e.record.eventSourceARN) ?? []), e]);
       const responses = await Promise.all(
@@ -69,9 +70,10 @@ export function createSqsQueueOps({ sqs, dlqUrl, outcomesQueueUrl }: SqsQueueOps
           chunks(list).map(async (batch) =>
             sqs.send(
               new ChangeMessageVisibilityBatchCommand({
-                QueueUrl: await queueUrl(arn),
+                QueueUrl: await queueUrl(arn, abortSignal),
                 Entries: batch.map((e, i) => ({ Id: String(i), ReceiptHandle: e.record.receiptHandle, VisibilityTimeout: e.seconds })),
               }),
+              { abortSignal },
             ),
           ),
         ),
@@ -81,28 +83,24 @@ export function createSqsQueueOps({ sqs, dlqUrl, outcomesQueueUrl }: SqsQueueOps
       if (failed.length) throw new BatchEntriesFailedError('ChangeMessageVisibilityBatch', failed, entries.length);
     },
 
-    async deadLetter(record, outcome) {
-      const attributes: Record<string, MessageAttributeValue> = {
-        [DLQ_ATTRIBUTES.REASON]: { DataType: 'String', StringValue: outcome.reason },
-        [DLQ_ATTRIBUTES.OUTCOME]: { DataType: 'String', StringValue: JSON.stringify(outcome) },
-        [DLQ_ATTRIBUTES.SOURCE_MESSAGE_ID]: { DataType: 'String', StringValue: record.messageId },
-      };
-      for (const [name, value] of Object.entries(originalAttributes(record))) {
-        if (Object.keys(attributes).length >= MAX_ATTRIBUTES) break;
-        attributes[name] = value;
-      }
+    async deadLetter(record, outcome, abortSignal) {
+      const whole = buildDeadLetter(record, outcome, SQS_MAX_MESSAGE_BYTES);
+      const limit = await dlqLimitFor(messageSize(whole.body, whole.attributes), abortSignal);
+      const letter = limit >= SQS_MAX_MESSAGE_BYTES ? whole : buildDeadLetter(record, outcome, limit);
       const fifo = dlqUrl.endsWith('.fifo');
       await sqs.send(
         new SendMessageCommand({
           QueueUrl: dlqUrl,
-          MessageBody: record.body,
-          MessageAttributes: attributes,
+          MessageBody: letter.body,
+          MessageAttributes: letter.attributes,
           ...(fifo ? { MessageGroupId: record.attributes.MessageGroupId ?? 'swarm-send', MessageDeduplicationId: record.messageId } : {}),
         }),
+        { abortSignal },
       );
+      return letter.outcome;
     },
 
-    async publishOutcomes(outcomes) {
+    async publishOutcomes(outcomes, abortSignal) {
       if (!outcomesQueueUrl || outcomes.length === 0) return [];
       const failed: number[] = [];
       const fifo = outcomesQueueUrl.endsWith('.fifo');
@@ -119,6 +117,7 @@ export function createSqsQueueOps({ sqs, dlqUrl, outcomesQueueUrl }: SqsQueueOps
                   ...(fifo ? { MessageGroupId: 'outcomes', MessageDeduplicationId: `${o.messageId}-${o.attempt}` } : {}),
                 })),
               }),
+              { abortSignal },
             );
             for (const f of res.Failed ?? []) failed.push(Number(f.Id));
           } catch {

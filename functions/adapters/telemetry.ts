@@ -2,15 +2,9 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { OutcomeRecord } from '../core/outcome.js';
 import type { Telemetry } from '../worker/ports.js';
+import { METRICS } from './metric-names.js';
 
-/** Metric names the construct's alarms and dashboard read (infra/ imports them). */
-export const METRICS = {
-  OUTCOME_PREFIX: 'Outcome_',
-  OUTCOME_BY_REASON: 'OutcomesByReason',
-  SEND_LATENCY: 'SendLatency',
-  REPLICATION_LAG: 'ReplicationLag',
-  MESSAGES_PROCESSED: 'MessagesProcessed',
-} as const;
+export { METRICS } from './metric-names.js';
 
 /**
  * Telemetry over Powertools: one structured log line per outcome, and EMF metrics. Counts are

@@ -16,6 +16,11 @@ export interface SendObservation {
   readonly feeds: Readonly<Record<string, FeedStatus>>;
   /** Feed ids the message asked for by number (`feedid=N`); each must report a status. */
   readonly requestedFeedIds: readonly number[];
+  /**
+   * The route's replication feeds the selection includes (`provingFeeds`): only their status 0
+   * proves a DR copy. Empty in feed mode means nothing can prove it: the SEND is refused.
+   */
+  readonly replicationFeedIds: readonly number[];
   /** A client-side condition that ended the SEND (network error code, auth or redirect policy). */
   readonly error: ClientErrorCode | null;
 }
@@ -56,8 +61,14 @@ function classifyRemote(remote: number): Classification {
   return retry('remote-unexpected');
 }
 
-/** Feed SEND (rows N1-N4): every requested feed must report, and every report must be 0. */
+/**
+ * Feed SEND (rows N1-N4): every requested feed must report, every report must be 0, and one of
+ * the route's replication feeds must be among the zeros (a search or backup feed's 0 proves no
+ * DR copy).
+ */
 function classifyFeeds(o: SendObservation): Classification {
+  // Never guess which feed replicates: without the route's replication feed ids, refuse.
+  if (o.replicationFeedIds.length === 0) return failed('invalid-message');
   const ids = Object.keys(o.feeds);
   if (o.requestedFeedIds.some((id) => o.feeds[String(id)]?.status == null)) return failed('not-in-feed-scope');
   // A selection by type or `all` that reported no feed: the trailers may have been lost on the
@@ -67,6 +78,8 @@ function classifyFeeds(o: SendObservation): Classification {
   if (statuses.some((s) => s == null)) return retry('result-unknown');
   if (statuses.some((s) => (s as number) >= 2)) return retry('feed-failed');
   if (statuses.some((s) => s === 1)) return retry('feed-timeout');
+  // Other feeds reported, none of the replication feeds did: the object is outside their scope.
+  if (!o.replicationFeedIds.some((id) => o.feeds[String(id)]?.status === 0)) return failed('not-in-feed-scope');
   return { outcome: OUTCOME.REPLICATED, reason: 'feed-complete' };
 }
 

@@ -42,11 +42,21 @@ const objectSchema = z.union([z.strictObject(unnamedShape), z.strictObject(named
   error: 'must be { uuid, alias? } or { domain, bucket, name }',
 });
 
-const HOST_PORT = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]{1,253}):\d{1,5}$/;
+const HOST_PORT = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]{1,253}):(\d{1,5})$/;
+
+/**
+ * Whether a value is a well-formed `nodeHint`: `host:port` or `[IPv6]:port`, port 1-65535, at
+ * most 300 characters. Where it may lead is the SEND client's decision, not this one's.
+ */
+export function isNodeHint(value: unknown): value is string {
+  if (typeof value !== 'string' || value.length > 300) return false;
+  const port = HOST_PORT.exec(value)?.[1];
+  return port !== undefined && Number(port) >= 1 && Number(port) <= 65_535;
+}
 
 const FEED_TYPES = ['all', 'search', 'indexing', 'replication', 's3backup'] as const;
 
-const feedsSchema = z
+export const feedsSchema = z
   .object({
     ids: z.optional(z.array(z.union([z.int().check(z.minimum(0), z.maximum(1_000_000)), z.literal('all')])).check(z.maxLength(8))),
     types: z.optional(z.array(z.enum(FEED_TYPES)).check(z.maxLength(5))),
@@ -57,12 +67,14 @@ const feedsSchema = z
 
 const registryKey = z.string().check(z.regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be a registry key'));
 
-const messageSchema = z.object({
+export const messageSchema = z.object({
   version: z.optional(z.literal(1)),
   object: objectSchema,
   from: z.optional(registryKey),
   to: z.optional(registryKey),
-  nodeHint: z.optional(z.string().check(z.maxLength(300), z.regex(HOST_PORT, 'must be host:port'))),
+  // Optional and only a preference: a malformed hint is dropped with a warning (readSendMessage),
+  // never a reason to refuse the message.
+  nodeHint: z.optional(z.unknown()),
   feeds: z.optional(feedsSchema),
   correlationId: z.optional(printable(256)),
 });
@@ -72,7 +84,13 @@ export type NamedObject = z.infer<typeof namedSchema>;
 export type ObjectRef = UnnamedObject | NamedObject;
 export type FeedSelection = z.infer<typeof feedsSchema>;
 export type FeedType = (typeof FEED_TYPES)[number];
-export type SendMessage = z.infer<typeof messageSchema>;
+export type SendMessage = Omit<z.infer<typeof messageSchema>, 'nodeHint'> & { nodeHint?: string | undefined };
+
+/** A valid message, and what was dropped from it (a malformed `nodeHint`), for a warning. */
+export interface ReadMessage {
+  readonly message: SendMessage;
+  readonly warnings: readonly string[];
+}
 
 export function isNamed(ref: ObjectRef): ref is NamedObject {
   return 'bucket' in ref;
@@ -86,6 +104,15 @@ export const MAX_MESSAGE_BYTES = 64 * 1024;
  * (reason `invalid-message`) naming every problem; never echoes the body itself.
  */
 export function parseSendMessage(body: string): SendMessage {
+  return readSendMessage(body).message;
+}
+
+/**
+ * `parseSendMessage`, also saying what was dropped: a `nodeHint` that is not `host:port` is
+ * removed (the message is SENT on the configured nodes) and named in `warnings`, without its
+ * value, which may be hostile.
+ */
+export function readSendMessage(body: string): ReadMessage {
   if (typeof body !== 'string') throw new InvalidMessageError(['body is not a string']);
   if (Buffer.byteLength(body, 'utf8') > MAX_MESSAGE_BYTES) {
     throw new InvalidMessageError([`body is larger than ${MAX_MESSAGE_BYTES} bytes`]);
@@ -102,7 +129,10 @@ export function parseSendMessage(body: string): SendMessage {
       parsed.error.issues.slice(0, 10).map((i) => `${i.path.length ? i.path.join('.') : 'body'}: ${i.message}`),
     );
   }
-  return parsed.data;
+  const { nodeHint, ...rest } = parsed.data;
+  if (nodeHint === undefined) return { message: rest, warnings: [] };
+  if (isNodeHint(nodeHint)) return { message: { ...rest, nodeHint }, warnings: [] };
+  return { message: rest, warnings: ['nodeHint ignored: not host:port (port 1-65535)'] };
 }
 
 /** A short, log-safe description of an object: the uuid, or domain/bucket/name. */

@@ -42,9 +42,9 @@ export const REASONS = {
   'feed-timeout': 'a feed reported status 1 (not finished within the timeout)',
   'feed-failed': 'a feed reported a failure status (2 or more)',
   'credentials-unavailable': 'the credentials could not be read',
-  'verify-mismatch': 'the destination HEAD after a 201 found no copy, or one with another ETag',
+  'verify-mismatch': 'the destination HEAD after a 201 or 409 found no copy, or one whose ETag, length or version differs from the source',
   // permanent
-  'invalid-message': 'the message is not valid JSON, fails the schema, or names clusters the registry lacks',
+  'invalid-message': 'the message is not valid JSON, fails the schema, names a route the registry lacks, or selects feeds none of whose statuses can prove a DR copy',
   'auth-rejected': 'the source cluster rejected the admin credentials',
   'remote-auth-rejected': 'the destination rejected the admin credentials (401/403)',
   'remote-rejected': 'the destination refused the object with a 4xx that cannot heal',
@@ -86,4 +86,9 @@ export interface OutcomeRecord {
   retriesExhausted?: boolean;
   /** HTTP requests this SEND took (auth challenges and redirects included). */
   requests?: number;
+  /**
+   * Set when the dead-lettered copy of the body had to be cut to fit the queue's size limit:
+   * the original body's size in bytes and its SHA-256 (hex), so it can be matched upstream.
+   */
+  truncated?: { readonly bytes: number; readonly sha256: string };
 }

@@ -1,6 +1,6 @@
 import './zod-locale.js';
 import * as z from 'zod/mini';
-import { ConfigError } from './errors.js';
+import { ConfigError, InvalidMessageError } from './errors.js';
 import { isIP } from 'node:net';
 import { parseCidr, type Cidr } from './network.js';
 
@@ -36,8 +36,13 @@ const clusterSchema = z.strictObject({
 const routeSchema = z.strictObject({
   from: z.string().check(z.regex(KEY)),
   to: z.string().check(z.regex(KEY)),
-  /** After a 201, HEAD the object on the destination and compare ETag / length. */
+  /** After a 201 or 409, HEAD the object on the destination and compare ETag / length / version. */
   verify: z.optional(z.boolean()),
+  /**
+   * Ids of the source cluster's replication feeds that copy to `to`. A feed SEND counts as
+   * replicated only when one of these reports status 0 (a search or backup feed proves nothing).
+   */
+  replicationFeeds: z.optional(z.array(z.int().check(z.minimum(0), z.maximum(1_000_000))).check(z.minLength(1), z.maxLength(8))),
 });
 
 const registrySchema = z.strictObject({
@@ -77,6 +82,8 @@ export interface RouteConfig {
   readonly from: string;
   readonly to: string;
   readonly verify: boolean;
+  /** Replication feed ids of this route (empty: the route cannot prove a feed SEND). */
+  readonly replicationFeeds: readonly number[];
 }
 
 export interface Registry {
@@ -145,10 +152,9 @@ export function parseRegistry(input: unknown): Registry {
     };
   }
 
-  const routes = (parsed.data.routes ?? []).map((r) => ({ ...r, verify: r.verify ?? false }));
-  const defaultRoute = parsed.data.defaultRoute
-    ? { ...parsed.data.defaultRoute, verify: parsed.data.defaultRoute.verify ?? false }
-    : null;
+  const routeConfig = (r: z.infer<typeof routeSchema>): RouteConfig => ({ ...r, verify: r.verify ?? false, replicationFeeds: r.replicationFeeds ?? [] });
+  const routes = (parsed.data.routes ?? []).map(routeConfig);
+  const defaultRoute = parsed.data.defaultRoute ? routeConfig(parsed.data.defaultRoute) : null;
   for (const [i, r] of [...routes.map((r, i) => [`routes.${i}`, r] as const), ...(defaultRoute ? [['defaultRoute', defaultRoute] as const] : [])]) {
     const from = clusters[r.from];
     const to = clusters[r.to];
@@ -163,28 +169,35 @@ export function parseRegistry(input: unknown): Registry {
 }
 
 export interface ResolvedRoute {
+  /** `from->to`, as errors and logs name the route. */
+  readonly name: string;
   readonly source: ClusterConfig;
   readonly destination: ClusterConfig;
   readonly verify: boolean;
+  readonly replicationFeeds: readonly number[];
 }
 
+const describeRoute = (r: RouteConfig): string => `${r.from}->${r.to}`;
+
 /**
- * Picks the clusters for a message's `from` / `to`, falling back to the default route. Returns a
- * problem string instead of throwing, so the caller turns it into an `invalid-message` outcome.
+ * Picks the configured route for a message's `from` / `to` (either may be left out when the
+ * registry has a default route). Only routes the registry lists, or its default route, are
+ * allowed: any other pair of clusters, even two that exist, throws `InvalidMessageError`.
  */
-export function resolveRoute(registry: Registry, from?: string, to?: string): ResolvedRoute | string {
+export function resolveRoute(registry: Registry, from?: string, to?: string): ResolvedRoute {
   const f = from ?? registry.defaultRoute?.from;
   const t = to ?? registry.defaultRoute?.to;
-  if (!f || !t) return 'no from/to in the message and no defaultRoute in the registry';
+  if (!f || !t) throw new InvalidMessageError(['no from/to in the message and no defaultRoute in the registry']);
+  const configured = [...registry.routes, ...(registry.defaultRoute ? [registry.defaultRoute] : [])];
+  const route = configured.find((r) => r.from === f && r.to === t);
+  if (!route) {
+    const known = configured.map(describeRoute).join(', ') || 'none';
+    throw new InvalidMessageError([`no configured route from "${f}" to "${t}" (configured: ${known})`]);
+  }
   const source = registry.clusters[f];
   const destination = registry.clusters[t];
-  if (!source) return `unknown source cluster "${f}"`;
-  if (!destination) return `unknown destination cluster "${t}"`;
-  if (source.nodes.length === 0) return `cluster "${f}" has no nodes to SEND on`;
-  if (!destination.target) return `cluster "${t}" has no target`;
-  if (f === t) return 'from and to are the same cluster';
-  const route =
-    registry.routes.find((r) => r.from === f && r.to === t) ??
-    (registry.defaultRoute?.from === f && registry.defaultRoute.to === t ? registry.defaultRoute : null);
-  return { source, destination, verify: route?.verify ?? false };
+  // parseRegistry already refused routes like these; a hand-built registry may still hold one.
+  if (!source || source.nodes.length === 0) throw new InvalidMessageError([`route ${describeRoute(route)}: cluster "${f}" has no nodes to SEND on`]);
+  if (!destination?.target) throw new InvalidMessageError([`route ${describeRoute(route)}: cluster "${t}" has no target`]);
+  return { name: describeRoute(route), source, destination, verify: route.verify, replicationFeeds: route.replicationFeeds };
 }

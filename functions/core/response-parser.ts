@@ -22,7 +22,14 @@ export interface ParsedSendBody {
   readonly feeds: Readonly<Record<string, FeedStatus>>;
 }
 
-const REMOTE_LINE = /remote cluster returned:?\s*(\d{3})/i;
+/**
+ * The result line, matched whole on a trimmed line: `Remote cluster returned: 201`. Exactly three
+ * digits end the line, so `2010`, `201abc` or a sentence or HTML element quoting the line do not
+ * count. Case and the colon are not relied on (swarm-scsp.md 1.4 reads it case-insensitively
+ * with an optional colon; section A shows `Remote cluster returned: 201`); without the colon a
+ * space must separate the number.
+ */
+const REMOTE_LINE = /^remote cluster returned(?::[ \t]*|[ \t]+)(\d{3})$/i;
 const HEADER_LINE = /^([A-Za-z0-9-]+):[ \t]*(.*)$/;
 const FEED_HEADER = /^feed-(\d+)-(status|statustime)$/i;
 

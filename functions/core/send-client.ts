@@ -28,6 +28,8 @@ export interface SendRoute {
 export interface SendInput extends SendRoute {
   readonly object: ObjectRef;
   readonly feeds?: FeedSelection | undefined;
+  /** Feed SEND: the route's replication feed ids in the selection (`provingFeeds`); only they prove a copy. */
+  readonly replicationFeeds?: readonly number[] | undefined;
   /** Preferred source node (`host:port`); used only when it is a node the source allows. */
   readonly nodeHint?: string | undefined;
   /** Aborts the SEND (the invocation deadline). */
@@ -47,6 +49,8 @@ export interface SendResult extends Classification {
   readonly detail: string | null;
   /** ETag of the object on the source, from the SEND's HEAD-like headers. */
   readonly etag: string | null;
+  /** Castor-System-Version of the object on the source, from the same headers. */
+  readonly version: string | null;
   /** True when the node hint was ignored because the source does not allow that node. */
   readonly hintIgnored: boolean;
 }
@@ -55,6 +59,8 @@ export interface HeadResult {
   readonly status: number | null;
   readonly etag: string | null;
   readonly contentLength: number | null;
+  /** Castor-System-Version. */
+  readonly version: string | null;
   readonly node: string | null;
   readonly error: ClientErrorCode | null;
 }
@@ -67,8 +73,8 @@ function header(headers: Dispatcher.ResponseData['headers'], name: string): stri
 
 /** A SEND never attempted: credentials no header can carry (a configuration error, not a retry). */
 function invalidCredentials(mode: 'legacy' | 'feed', detail: string): SendResult {
-  const observation: SendObservation = { mode, httpStatus: null, remoteStatus: null, complete: false, feeds: {}, requestedFeedIds: [], error: null };
-  return { outcome: OUTCOME.FAILED, reason: 'credentials-invalid', observation, node: null, requests: 0, busy: 0, durationMs: 0, detail, etag: null, hintIgnored: false };
+  const observation: SendObservation = { mode, httpStatus: null, remoteStatus: null, complete: false, feeds: {}, requestedFeedIds: [], replicationFeedIds: [], error: null };
+  return { outcome: OUTCOME.FAILED, reason: 'credentials-invalid', observation, node: null, requests: 0, busy: 0, durationMs: 0, detail, etag: null, version: null, hintIgnored: false };
 }
 
 /**
@@ -124,6 +130,7 @@ export class SendClient {
       complete: x.complete,
       feeds: parsed.feeds,
       requestedFeedIds: (input.feeds?.ids ?? []).filter((id): id is number => typeof id === 'number'),
+      replicationFeedIds: input.replicationFeeds ?? [],
       error: x.error,
     };
     return {
@@ -135,6 +142,7 @@ export class SendClient {
       durationMs: Math.round(performance.now() - started),
       detail: x.detail,
       etag: header(x.headers, 'etag'),
+      version: header(x.headers, 'castor-system-version'),
       hintIgnored: x.hintIgnored,
     };
   }
@@ -160,6 +168,7 @@ export class SendClient {
       status: x.status,
       etag: header(x.headers, 'etag'),
       contentLength: length === null ? null : Number(length),
+      version: header(x.headers, 'castor-system-version'),
       node: x.node?.hostPort ?? null,
       error: x.error,
     };

@@ -1,3 +1,5 @@
+import { isNodeHint } from './message.js';
+
 /**
  * Turns the answer to a Swarm write into a `nodeHint` (swarm-scsp.md 2.3): for an erasure-coded
  * write (`Manifest: ec`) the host of the first `Location`, otherwise the host of the last one.
@@ -14,13 +16,27 @@ export function nodeHintFromWrite(headers: Readonly<Record<string, string | read
   const locations = get('location');
   const ec = get('manifest').some((m) => m.trim().toLowerCase() === 'ec');
   const chosen = ec ? locations[0] : locations.at(-1);
-  if (!chosen) return null;
-  const m = /^https?:\/\/([^/?#]+)/i.exec(chosen.trim());
-  if (!m?.[1]) return null;
-  const host = m[1];
-  // A Location without a port means the scheme's default.
-  if (/:\d+$/.test(host)) return host;
-  return `${host}:${/^https:/i.test(chosen.trim()) ? 443 : 80}`;
+  return chosen ? hintFromLocation(chosen) : null;
+}
+
+/**
+ * `host:port` of an absolute http(s) Location, or null when it has none (a path-only Location,
+ * another scheme, credentials in the URL, a zone id...). Only a value the message schema
+ * accepts (`isNodeHint`) comes out, so a hint from here is never dropped as malformed.
+ */
+function hintFromLocation(location: string): string | null {
+  if (!/^https?:\/\//i.test(location)) return null;
+  let url: URL;
+  try {
+    url = new URL(location);
+  } catch {
+    return null;
+  }
+  if (url.username || url.password) return null;
+  // A Location without a port means the scheme's default (URL leaves `port` empty for it).
+  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+  const hint = `${url.hostname}:${port}`;
+  return isNodeHint(hint) ? hint : null;
 }
 
 /** Several Location headers may arrive folded into one comma-separated value. */

@@ -92,6 +92,8 @@ export function sendRepairPort(client: SendClient, route: ReconcileRoute, concur
           destinationCredentials: route.drCredentials,
           object: item.object,
           feeds: feedsFor(route, item),
+          // A forced feed SEND selects exactly these feeds: only their status 0 proves the copy.
+          replicationFeeds: route.replicationFeeds,
           signal,
         });
         const ok = r.outcome === 'replicated' || r.outcome === 'already-present';

@@ -1,10 +1,11 @@
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import { sameCredentials, type Credentials } from '../core/digest-auth.js';
 import { InvalidMessageError } from '../core/errors.js';
-import { isNamed, parseSendMessage, type SendMessage } from '../core/message.js';
+import { isNamed, readSendMessage, type SendMessage } from '../core/message.js';
 import { OUTCOME, type OutcomeRecord } from '../core/outcome.js';
 import { isSuccess, recordFromResult, recordWithoutSend, type RecordContext } from '../core/record.js';
 import { resolveRoute, type ResolvedRoute } from '../core/registry.js';
+import { provingFeeds } from '../core/replication-feeds.js';
 import type { SendClient, SendResult } from '../core/send-client.js';
 import { CredentialsError, type CredentialsProvider } from '../adapters/credentials.js';
 import type { Config } from '../config.js';
@@ -13,6 +14,8 @@ import { Limiter } from './limiter.js';
 import { clusterLimitsOf, limitSignalOf } from './send-limits.js';
 import { DEFAULT_STRAGGLER_POLICY, StragglerWatch } from './stragglers.js';
 import type { QueueOps, Telemetry } from './ports.js';
+import { queueCallSignal } from './queue-deadline.js';
+import { verifyCopy } from './verify.js';
 
 export interface WorkerDeps {
   readonly config: Config;
@@ -83,7 +86,7 @@ export async function processBatch(records: readonly SQSRecord[], context: Deadl
     return { source, destination };
   }
 
-  async function sendOnce(route: ResolvedRoute, m: SendMessage, handBack: AbortSignal): Promise<SendResult> {
+  async function sendOnce(route: ResolvedRoute, m: SendMessage, replicationFeeds: readonly number[], handBack: AbortSignal): Promise<SendResult> {
     let creds = await credentialsFor(route);
     const signal = AbortSignal.any([deadline, handBack]);
     const input = () => ({
@@ -93,6 +96,7 @@ export async function processBatch(records: readonly SQSRecord[], context: Deadl
       destinationCredentials: creds.destination,
       object: m.object,
       feeds: m.feeds,
+      replicationFeeds,
       nodeHint: m.nodeHint,
       signal,
     });
@@ -113,30 +117,20 @@ export async function processBatch(records: readonly SQSRecord[], context: Deadl
         result = { ...again, requests: again.requests + result.requests, busy: again.busy + result.busy };
       }
     }
-    if (route.verify && result.outcome === OUTCOME.REPLICATED) {
-      const head = await client.head(route.destination, m.object, creds.destination, deadline);
-      const mismatch = head.status !== 200 || (result.etag !== null && head.etag !== result.etag);
-      if (mismatch) {
-        return {
-          ...result,
-          outcome: OUTCOME.RETRY,
-          reason: 'verify-mismatch',
-          detail: `destination HEAD answered ${head.status ?? head.error}, ETag ${head.etag ?? 'none'} (source ${result.etag ?? 'none'})`,
-        };
-      }
-    }
-    return result;
+    return verifyCopy(client, route, m.object, creds, result, deadline);
   }
 
   async function handle(record: SQSRecord): Promise<Settled> {
     let message: SendMessage | null = null;
     let route: ResolvedRoute | undefined;
+    let replicationFeeds: readonly number[];
     let outcome: OutcomeRecord;
     try {
-      message = parseSendMessage(record.body);
-      const resolved = resolveRoute(config.registry, message.from, message.to);
-      if (typeof resolved === 'string') throw new InvalidMessageError([resolved]);
-      route = resolved;
+      const read = readSendMessage(record.body);
+      message = read.message;
+      for (const warning of read.warnings) telemetry.warn(warning, { messageId: record.messageId });
+      route = resolveRoute(config.registry, message.from, message.to);
+      replicationFeeds = provingFeeds(route, message.feeds);
     } catch (err) {
       const detail = err instanceof InvalidMessageError ? err.message : 'invalid message';
       outcome = recordWithoutSend(OUTCOME.FAILED, 'invalid-message', detail, contextOf(record, message));
@@ -151,11 +145,12 @@ export async function processBatch(records: readonly SQSRecord[], context: Deadl
       const m = message;
       // Two bounds: this invocation's SENDs, and the source cluster's adaptive limit for the
       // whole container (it learns from 503s and latency across invocations).
+      const proving = replicationFeeds;
       const eligible = ctx.attempt === 1;
       const send = () => {
         if (deadline.aborted) return Promise.reject(new DeadlineError());
         const id = {};
-        return sendOnce(r, m, watch.begin(id, eligible)).finally(() => watch.settle(id));
+        return sendOnce(r, m, proving, watch.begin(id, eligible)).finally(() => watch.settle(id));
       };
       pending = limiter.run(() => limits.for(r.source.key).run(send, limitSignalOf));
       inflight.set(key, pending);
@@ -177,16 +172,12 @@ export async function processBatch(records: readonly SQSRecord[], context: Deadl
       outcome = { ...outcome, outcome: OUTCOME.FAILED, retriesExhausted: true };
     }
     const sent = Number(record.attributes.SentTimestamp);
-    telemetry.outcome(outcome, Number.isFinite(sent) ? sent : null);
     if (outcome.outcome === OUTCOME.FAILED) {
-      try {
-        await queue.deadLetter(record, outcome);
-        return { record, outcome, keep: false, backoffSeconds: null };
-      } catch (err) {
-        telemetry.warn('dead-lettering failed; the message stays on its queue', { messageId: record.messageId, error: `${(err as Error).name}: ${(err as Error).message}` });
-        return { record, outcome, keep: true, backoffSeconds: null };
-      }
+      const dead = await deadLetter(record, outcome);
+      telemetry.outcome(dead.outcome!, Number.isFinite(sent) ? sent : null);
+      return dead;
     }
+    telemetry.outcome(outcome, Number.isFinite(sent) ? sent : null);
     if (outcome.outcome === OUTCOME.RETRY) {
       // A handed-back straggler waits about twice as long as it ran, so its node can finish.
       const seconds =
@@ -196,6 +187,20 @@ export async function processBatch(records: readonly SQSRecord[], context: Deadl
       return { record, outcome, keep: true, backoffSeconds: seconds };
     }
     return { record, outcome, keep: false, backoffSeconds: null };
+  }
+
+  /**
+   * Forwards a failed record to the DLQ, within the remaining time. The record it returns is the
+   * one written (it says when the body had to be cut); one the DLQ did not take stays queued.
+   */
+  async function deadLetter(record: SQSRecord, outcome: OutcomeRecord): Promise<Settled> {
+    try {
+      const written = (await queue.deadLetter(record, outcome, queueCallSignal(context))) ?? outcome;
+      return { record, outcome: written, keep: false, backoffSeconds: null };
+    } catch (err) {
+      telemetry.warn('dead-lettering failed; the message stays on its queue', { messageId: record.messageId, error: `${(err as Error).name}: ${(err as Error).message}` });
+      return { record, outcome, keep: true, backoffSeconds: null };
+    }
   }
 
   // FIFO: records of one message group run in order; after one stays on the queue, the rest of
@@ -237,7 +242,7 @@ export async function processBatch(records: readonly SQSRecord[], context: Deadl
   const keepIds = new Set(settled.filter((s) => s.keep).map((s) => s.record.messageId));
   if (config.outcomesQueueUrl) {
     const terminal = settled.filter((s) => s.outcome && !s.keep && s.outcome.outcome !== OUTCOME.RETRY);
-    const failedIdx = await queue.publishOutcomes(terminal.map((s) => s.outcome!)).catch(() => terminal.map((_s, i) => i));
+    const failedIdx = await queue.publishOutcomes(terminal.map((s) => s.outcome!), queueCallSignal(context)).catch(() => terminal.map((_s, i) => i));
     for (const i of failedIdx) {
       const s = terminal[i];
       if (s && isSuccess(s.outcome!.outcome)) keepIds.add(s.record.messageId);
@@ -248,7 +253,7 @@ export async function processBatch(records: readonly SQSRecord[], context: Deadl
   const unstarted = settled.filter((s) => s.outcome === null).length;
   if (unstarted) telemetry.warn('records returned to the queue unprocessed (deadline or FIFO order)', { count: unstarted });
   const backoffs = settled.filter((s) => s.backoffSeconds !== null).map((s) => ({ record: s.record, seconds: s.backoffSeconds! }));
-  if (backoffs.length) await queue.changeVisibility(backoffs).catch((err: Error) => telemetry.warn('backoff not applied', { error: `${err.name}: ${err.message}` }));
+  if (backoffs.length) await queue.changeVisibility(backoffs, queueCallSignal(context)).catch((err: Error) => telemetry.warn('backoff not applied', { error: `${err.name}: ${err.message}` }));
   telemetry.flush();
   return { batchItemFailures: records.filter((r) => keepIds.has(r.messageId)).map((r) => ({ itemIdentifier: r.messageId })) };
 }

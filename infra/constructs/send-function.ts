@@ -1,9 +1,8 @@
 import { Annotations, Duration, Validations } from 'aws-cdk-lib';
 import type { ISecurityGroup } from 'aws-cdk-lib/aws-ec2';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, type Code } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, Runtime, type Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { NodejsFunction, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
@@ -15,22 +14,18 @@ import {
   DEFAULT_BACKOFF_BASE,
   DEFAULT_BACKOFF_CAP,
   DEFAULT_BATCH_SIZE,
-  DEFAULT_BUNDLING,
   DEFAULT_CONCURRENCY,
-  DEFAULT_ENTRY,
   DEFAULT_FUNCTION_TIMEOUT,
-  DEFAULT_HANDLER,
   DEFAULT_LOG_RETENTION,
   DEFAULT_MAX_ATTEMPTS,
   DEFAULT_MAX_CONCURRENCY,
   DEFAULT_MEMORY_SIZE,
   DEFAULT_METRICS_NAMESPACE,
   DEFAULT_SERVICE_NAME,
-  DEPS_LOCK_FILE_PATH,
   MAX_INLINE_REGISTRY_LENGTH,
-  PROJECT_ROOT,
 } from '../defaults.js';
 import { checkInteger, failOnProblems } from '../errors.js';
+import { handlerFunction, handlerHasSourceMap, type HandlerCodeOptions } from '../handler-code.js';
 import { registryProblems, secretReferences, validateRegistry, type RegistryDocument } from '../registry-config.js';
 import type { PipelineNetworkOptions } from './pipeline-network.js';
 import { MAX_VISIBILITY_TIMEOUT } from './send-queues.js';
@@ -74,8 +69,12 @@ export const RESERVED_ENVIRONMENT: readonly string[] = [
 
 const COMPLETE_SECRET_ARN = /^arn:[^:]+:secretsmanager:[^:]*:\d{12}:secret:.+-[A-Za-z0-9]{6}$/;
 
-/** What a `SendFunction` user chooses; `SwarmSendPipelineProps` extends it. */
-export interface SendFunctionOptions {
+/**
+ * What a `SendFunction` user chooses; `SwarmSendPipelineProps` extends it. Where the code comes
+ * from (`code`, `bundleFromSource`, `entry`, `bundling`, `handler`): see `HandlerCodeOptions`; by
+ * default the package's prebuilt bundle of the SEND handler.
+ */
+export interface SendFunctionOptions extends HandlerCodeOptions {
   /**
    * An existing queue that receives one outcome record per message. In `SwarmSendPipeline`, not
    * together with `createOutcomesQueue`.
@@ -106,31 +105,6 @@ export interface SendFunctionOptions {
    * @default - each reference is imported by name, or by ARN when it is one
    */
   readonly secrets?: Readonly<Record<string, ISecret>>;
-
-  /**
-   * The handler's entry file.
-   * @default DEFAULT_ENTRY (functions/handlers/send.ts under the repository root)
-   */
-  readonly entry?: string;
-
-  /**
-   * The handler's exported name (with `code`: `file.export`; a bare name means `index.<name>`).
-   * @default DEFAULT_HANDLER ('handler')
-   */
-  readonly handler?: string;
-
-  /**
-   * Prebuilt code instead of bundling `entry` with esbuild (tests, or an artifact built
-   * elsewhere). `bundling` is then ignored.
-   * @default - `entry` is bundled by esbuild, locally (no Docker)
-   */
-  readonly code?: Code;
-
-  /**
-   * esbuild options, merged over the defaults (yours win).
-   * @default DEFAULT_BUNDLING (ESM with a createRequire banner, minified, source map, node24, nothing external)
-   */
-  readonly bundling?: BundlingOptions;
 
   /**
    * Function timeout. In `SwarmSendPipeline`, the SEND queue's visibility timeout is derived from it.
@@ -300,13 +274,14 @@ export function sendFunctionProblems(
 }
 
 /**
- * The SEND function: a `NodejsFunction` (Node.js 24, arm64, bundled by esbuild) in the VPC, its
+ * The SEND function (Node.js 24, arm64; the package's prebuilt bundle, or the source bundled by
+ * esbuild: `HandlerCodeOptions`) in the VPC, its
  * SQS event source mapping with partial batch responses, its log group, and an execution role
  * that can read exactly the registry's secrets and use exactly its queues.
  */
 export class SendFunction extends Construct {
   /** The function. */
-  public readonly lambdaFunction: NodejsFunction;
+  public readonly lambdaFunction: LambdaFunction;
   /** Its execution role. */
   public readonly role: Role;
   /** Its log group, with the retention set. */
@@ -325,11 +300,9 @@ export class SendFunction extends Construct {
     failOnProblems('SendFunction', sendFunctionProblems(props, props.sendQueue.fifo));
     this.registry = validateRegistry(props.registry);
 
-    const bundling: BundlingOptions = { ...DEFAULT_BUNDLING, ...props.bundling };
-    const handlerName = props.handler ?? DEFAULT_HANDLER;
     this.environment = {
       // The source map is useless to Node unless it is switched on; the caller may override.
-      ...(bundling.sourceMap && !props.code ? { NODE_OPTIONS: '--enable-source-maps' } : {}),
+      ...(handlerHasSourceMap(props) ? { NODE_OPTIONS: '--enable-source-maps' } : {}),
       ...props.environment,
       ...(props.registryParameter
         ? { [ENV.REGISTRY_PARAMETER]: props.registryParameter.parameterName }
@@ -374,7 +347,7 @@ export class SendFunction extends Construct {
     });
     this.logGroup.grantWrite(this.role);
 
-    this.lambdaFunction = new NodejsFunction(this, 'Function', {
+    this.lambdaFunction = handlerFunction(this, 'Function', 'send', props, {
       description: 'swarm-send: one SCSP SEND per SQS message, replicating an object to the DR cluster',
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
@@ -386,15 +359,6 @@ export class SendFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       environment: this.environment,
-      ...(props.code
-        ? { code: props.code, handler: handlerName.includes('.') ? handlerName : `index.${handlerName}` }
-        : {
-            entry: props.entry ?? DEFAULT_ENTRY,
-            handler: handlerName,
-            bundling,
-            depsLockFilePath: DEPS_LOCK_FILE_PATH,
-            projectRoot: PROJECT_ROOT,
-          }),
     });
     this.lambdaFunction.node.addDependency(this.role);
 

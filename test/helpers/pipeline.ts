@@ -39,6 +39,15 @@ export interface PipelineOptions {
   readonly queueOps?: (real: QueueOps) => QueueOps;
   /** The SQS client the handler's QueueOps use, given fauxqs's endpoint (default: one straight to fauxqs). */
   readonly queueClient?: (fauxqsEndpoint: string) => Promise<SQSClient>;
+  /** Changes the registry document before it is parsed (routes, replication feeds...). */
+  readonly registry?: (base: RegistryDocument) => RegistryDocument;
+}
+
+/** The registry JSON the pipeline builds (clusters `primary` and `dr`, default route between them). */
+export interface RegistryDocument {
+  clusters: Record<string, Record<string, unknown>>;
+  defaultRoute?: Record<string, unknown>;
+  routes?: Record<string, unknown>[];
 }
 
 /**
@@ -56,6 +65,8 @@ export interface Pipeline {
   readonly credentials: CredentialsProvider;
   readonly summary: SummaryTelemetry;
   readonly config: Config;
+  /** Every warning the handler logged (ignored hints, failed queue calls...). */
+  readonly warnings: { message: string; fields: Record<string, unknown> | undefined }[];
   /** The handler itself, for a LocalEventSourceMapping. */
   readonly handler: SqsHandler;
   send(body: string, extra?: { groupId?: string }): Promise<void>;
@@ -88,13 +99,14 @@ export async function startPipeline(o: PipelineOptions = {}): Promise<Pipeline> 
     SRC_ADMIN: JSON.stringify({ username: 'admin', password: PASSWORD }),
     DR_ADMIN: JSON.stringify(o.drCredentials ?? { username: 'admin', password: PASSWORD }),
   };
-  const registry = parseRegistry({
+  const document: RegistryDocument = {
     clusters: {
       primary: { name: 'baker', nodes: [...sim.cluster('baker').addresses], credentials: 'env:SRC_ADMIN' },
       dr: { name: 'dr', target: sim.cluster('dr').addresses[0], nodes: [...sim.cluster('dr').addresses], credentials: 'env:DR_ADMIN' },
     },
     defaultRoute: { from: 'primary', to: 'dr', ...(o.verify && { verify: true }) },
-  });
+  };
+  const registry = parseRegistry(o.registry ? o.registry(document) : document);
   const config: Config = {
     registry,
     dlqUrl: dlq.url,
@@ -108,7 +120,8 @@ export async function startPipeline(o: PipelineOptions = {}): Promise<Pipeline> 
     ...o.config,
   };
   const credentials = createCredentialsProvider({ env: secrets });
-  const summary = new SummaryTelemetry();
+  const warnings: Pipeline['warnings'] = [];
+  const summary = new SummaryTelemetry({ outcome: () => undefined, warn: (message, fields) => void warnings.push({ message, fields }), flush: () => undefined });
   const logger = new Logger({ serviceName: 'swarm-send', logLevel: o.powertools ? 'INFO' : 'SILENT' });
   const telemetry: Telemetry = o.powertools
     ? tee(createPowertoolsTelemetry(logger, new Metrics({ namespace: 'SwarmSend', serviceName: 'swarm-send' })), summary)
@@ -140,7 +153,7 @@ export async function startPipeline(o: PipelineOptions = {}): Promise<Pipeline> 
     return response;
   };
   return {
-    fauxqs, sim, sqs, queue, dlq, outcomes, secrets, credentials, summary, config,
+    fauxqs, sim, sqs, queue, dlq, outcomes, secrets, credentials, summary, config, warnings,
     handler: (event, context) => handler(event, context),
     async send(body, extra = {}) {
       fauxqs.sendMessage(queue.url.split('/').pop()!, body, o.fifo ? { messageGroupId: extra.groupId ?? 'g' } : {});

@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { Stage, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { DEFAULT_ENTRY, REPO_ROOT } from '../../infra/defaults.js';
+import { prebuiltHandlerCode, prebuiltHandlerDir } from '../../infra/handler-code.js';
 import { SwarmSendPipeline } from '../../infra/swarm-send-pipeline.js';
-import { FIXTURE_ENTRY, exampleRegistry, importedVpc, newStack, removeTestOutdirs } from './helpers.js';
+import { FIXTURE_ENTRY, FIXTURES, exampleRegistry, importedVpc, newStack, removeTestOutdirs } from './helpers.js';
 
 afterAll(removeTestOutdirs);
 
@@ -33,13 +34,13 @@ describe('the default entry', () => {
 // Bundling runs esbuild for real, so this file synthesizes only two stacks.
 const describeIfHandler = existsSync(DEFAULT_ENTRY) ? describe : describe.skip;
 
-describeIfHandler('bundling the real handler with the default options', () => {
+describeIfHandler('bundling the real handler from source with the default options', () => {
   let stack: Stack;
   let template: Template;
 
   beforeAll(() => {
     stack = newStack();
-    new SwarmSendPipeline(stack, 'Pipeline', { vpc: importedVpc(stack), registry: exampleRegistry() });
+    new SwarmSendPipeline(stack, 'Pipeline', { vpc: importedVpc(stack), registry: exampleRegistry(), bundleFromSource: true });
     template = Template.fromStack(stack);
   }, 60_000);
 
@@ -59,6 +60,13 @@ describeIfHandler('bundling the real handler with the default options', () => {
 
   it('turns the source map on through NODE_OPTIONS', () => {
     expect(environment(template).NODE_OPTIONS).toBe('--enable-source-maps');
+  });
+
+  it('is byte for byte the prebuilt bundle the package ships (dist/lambda/send), apart from the source map comment', () => {
+    const withoutMapComment = (code: string) => code.replace(/\/\/# sourceMappingURL=\S+\s*$/, '');
+    const fromSource = readFileSync(join(bundledAsset(stack).dir, 'index.mjs'), 'utf8');
+    const prebuilt = readFileSync(join(prebuiltHandlerDir('send'), 'index.mjs'), 'utf8');
+    expect(withoutMapComment(prebuilt)).toBe(withoutMapComment(fromSource));
   });
 
   it('loads under Node.js 24 and exports the handler', () => {
@@ -105,5 +113,40 @@ describe('bundling with caller options', () => {
 
   it('leaves NODE_OPTIONS alone without a source map', () => {
     expect(environment(template).NODE_OPTIONS).toBeUndefined();
+  });
+});
+
+describe('the prebuilt handler (the default: what the package ships)', () => {
+  let stack: Stack;
+  let template: Template;
+
+  beforeAll(() => {
+    stack = newStack();
+    new SwarmSendPipeline(stack, 'Pipeline', { vpc: importedVpc(stack), registry: exampleRegistry() });
+    template = Template.fromStack(stack);
+  });
+
+  it('deploys dist/lambda/send as it is, bundling nothing at synthesis', () => {
+    const { dir, files } = bundledAsset(stack);
+    expect(files).toStrictEqual(['index.mjs', 'index.mjs.map']);
+    for (const f of files) expect(readFileSync(join(dir, f))).toStrictEqual(readFileSync(join(prebuiltHandlerDir('send'), f)));
+    template.hasResourceProperties('AWS::Lambda::Function', { Handler: 'index.handler', Runtime: 'nodejs24.x' });
+  });
+
+  it('turns its source map on through NODE_OPTIONS', () => {
+    expect(environment(template).NODE_OPTIONS).toBe('--enable-source-maps');
+    const map = JSON.parse(readFileSync(join(prebuiltHandlerDir('send'), 'index.mjs.map'), 'utf8')) as { sources: string[] };
+    expect(map.sources).toContain('../../../functions/handlers/send.ts');
+  });
+
+  it('names what to do when a prebuilt handler was not built', () => {
+    expect(() => prebuiltHandlerCode('no-such-handler')).toThrow(/prebuilt "no-such-handler" handler is missing .*dist\/lambda\/no-such-handler\/index\.mjs.*npm run build/);
+  });
+
+  it('refuses to bundle from a source file that is not there', () => {
+    const other = newStack();
+    expect(() => new SwarmSendPipeline(other, 'Pipeline', { vpc: importedVpc(other), registry: exampleRegistry(), entry: join(FIXTURES, 'missing.ts') })).toThrow(
+      /cannot bundle the "send" handler from source: .*missing\.ts does not exist/,
+    );
   });
 });

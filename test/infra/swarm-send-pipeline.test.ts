@@ -426,7 +426,7 @@ describe('SwarmSendPipeline with only the required props', () => {
     expect(pipeline.securityGroup).toBe(pipeline.network.securityGroup);
     expect(pipeline.sendFunction.role).toBeDefined();
     expect(pipeline.sendFunction.eventSource.eventSourceMappingId).toBeDefined();
-    expect(pipeline.registry.defaultRoute).toStrictEqual({ from: 'primary', to: 'dr', verify: false });
+    expect(pipeline.registry.defaultRoute).toStrictEqual({ from: 'primary', to: 'dr', verify: false, replicationFeeds: [] });
     expect(pipeline.metrics.namespace).toBe('SwarmSend');
   });
 

@@ -10,6 +10,8 @@ import { startSimulator, type SwarmSimulator } from '../../../simulator/index.js
 type Fauxqs = Awaited<ReturnType<typeof startFauxqs>>;
 
 describe('queue commands as subprocesses against fauxqs', () => {
+  // Each test runs the CLI as one or more Node subprocesses: on a busy 2-core machine one start-up
+  // alone can take seconds, so these get 30 s instead of Jest's default 5 s.
   let fauxqs: Fauxqs;
   let sqs: SQSClient;
   let n = 0;

@@ -57,6 +57,8 @@ describe('swarm-send send (subprocess)', () => {
     [['send', 'a'.repeat(32), '--cluster', 'dr', '--target', '127.0.0.1:2'], '--source is required'],
     [['send', 'a'.repeat(32), '--source', '127.0.0.1:1', '--cluster', 'dr', '--target', '127.0.0.1:2', '--feed-id', 'x'], '--feed-id "x"'],
     [['send', '--bogus'], "Unknown option '--bogus'"],
+    [['send', 'a'.repeat(32), '--source', '127.0.0.1:1', '--cluster', 'dr', '--target', '127.0.0.1:2', '--feed-type', 'all'], 'names no replicationFeeds'],
+    [['send', 'a'.repeat(32), '--source', '127.0.0.1:1', '--cluster', 'dr', '--target', '127.0.0.1:2', '--feed-type', 'search', '--replication-feed', '2'], 'includes none of route'],
   ])('exits 2 with a clear message for %j', async (args, message) => {
     const r = await runCli(args, { env });
     expect(r.code).toBe(2);

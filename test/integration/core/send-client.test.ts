@@ -107,13 +107,20 @@ describe('SendClient against the simulator', () => {
     beforeEach(async () => {
       await pair.close();
       pair = await startSwarmPair({
-        source: { feeds: [{ id: 2, type: 'replication', target: 'dr' }, { id: 3, type: 'replication', target: 'dr', domains: ['other.example'] }] },
+        source: {
+          feeds: [
+            { id: 2, type: 'replication', target: 'dr' },
+            { id: 3, type: 'replication', target: 'dr', domains: ['other.example'] },
+            { id: 4, type: 'search' },
+            { id: 5, type: 's3backup' },
+          ],
+        },
       });
     });
 
     it('N1: every feed status 0 -> replicated (feed-complete), object copied', async () => {
       const obj = put();
-      const r = await pair.send({ uuid: obj.uuid }, { feeds: { ids: [2], timeout: 5 } });
+      const r = await pair.send({ uuid: obj.uuid }, { feeds: { ids: [2], timeout: 5 }, replicationFeeds: [2] });
       expect(r).toMatchObject({ outcome: 'replicated', reason: 'feed-complete' });
       expect(r.observation.feeds['2']?.status).toBe(0);
       expect(pair.sim.cluster('dr').has({ uuid: obj.uuid })).toBe(true);
@@ -125,17 +132,49 @@ describe('SendClient against the simulator', () => {
     ])('N2/N3: feed status %i -> retry (%s)', async (status, reason) => {
       const obj = put();
       pair.sim.faults.add({ match: { method: 'SEND' }, kind: { type: 'feed-status', feedId: 2, status } });
-      expect(await pair.send({ uuid: obj.uuid }, { feeds: { ids: [2] } })).toMatchObject({ outcome: 'retry', reason });
+      expect(await pair.send({ uuid: obj.uuid }, { feeds: { ids: [2] }, replicationFeeds: [2] })).toMatchObject({ outcome: 'retry', reason });
     });
 
     it('N4: an object outside the requested feed scope is failed (not-in-feed-scope)', async () => {
       const obj = put();
-      expect(await pair.send({ uuid: obj.uuid }, { feeds: { ids: [3] } })).toMatchObject({ outcome: 'failed', reason: 'not-in-feed-scope' });
+      expect(await pair.send({ uuid: obj.uuid }, { feeds: { ids: [3] }, replicationFeeds: [3] })).toMatchObject({ outcome: 'failed', reason: 'not-in-feed-scope' });
+    });
+
+    it.each([
+      ['feedid=all', { ids: ['all' as const] }],
+      ['feedtype=search and s3backup', { types: ['search' as const, 's3backup' as const] }],
+      ['feedtype=all', { types: ['all' as const] }],
+    ])('a feed SEND by %s where only search/backup feeds report 0 is not replicated (no DR copy)', async (_what, feeds) => {
+      // The only replication feed (3) covers only other.example: the object is outside it, the
+      // search and backup feeds take it and report 0.
+      await pair.close();
+      pair = await startSwarmPair({
+        source: { feeds: [{ id: 3, type: 'replication', target: 'dr', domains: ['other.example'] }, { id: 4, type: 'search' }, { id: 5, type: 's3backup' }] },
+      });
+      const obj = put();
+      const r = await pair.send({ uuid: obj.uuid }, { feeds, replicationFeeds: [3] });
+      expect(r.observation.feeds['4']?.status).toBe(0);
+      expect(r.observation.feeds['3']).toBeUndefined();
+      expect(r).toMatchObject({ outcome: 'failed', reason: 'not-in-feed-scope' });
+      expect(pair.sim.cluster('dr').has({ uuid: obj.uuid })).toBe(false);
+    });
+
+    it('a feed SEND by feedid=all is replicated when the replication feed reports 0 beside the others', async () => {
+      const obj = put();
+      const r = await pair.send({ uuid: obj.uuid }, { feeds: { ids: ['all'] }, replicationFeeds: [2] });
+      expect(Object.keys(r.observation.feeds).sort()).toStrictEqual(['2', '4', '5']);
+      expect(r).toMatchObject({ outcome: 'replicated', reason: 'feed-complete' });
+      expect(pair.sim.cluster('dr').has({ uuid: obj.uuid })).toBe(true);
+    });
+
+    it('a feed SEND with no replication feed identified is refused (invalid-message), never guessed', async () => {
+      const obj = put();
+      expect(await pair.send({ uuid: obj.uuid }, { feeds: { ids: ['all'] } })).toMatchObject({ outcome: 'failed', reason: 'invalid-message' });
     });
 
     it('N5: an unknown feed id is a 400 (failed bad-request)', async () => {
       const obj = put();
-      expect(await pair.send({ uuid: obj.uuid }, { feeds: { ids: [99] } })).toMatchObject({ outcome: 'failed', reason: 'bad-request', observation: { httpStatus: 400 } });
+      expect(await pair.send({ uuid: obj.uuid }, { feeds: { ids: [99] }, replicationFeeds: [2] })).toMatchObject({ outcome: 'failed', reason: 'bad-request', observation: { httpStatus: 400 } });
     });
   });
 
@@ -443,5 +482,46 @@ describe('SendClient pool', () => {
     const reg = parseRegistry({ clusters: { p: { name: 'p', nodes: ['127.0.0.1:1'], networks: ['10.0.0.0/8'], credentials: 'x' }, d: { name: 'd', target: '127.0.0.1:2', credentials: 'x' } } });
     expect(reg.clusters.p?.networks.map((n) => n.text)).toStrictEqual(['10.0.0.0/8']);
     expect(new SendClient()).toBeInstanceOf(SendClient);
+  });
+});
+
+describe('the result line, from a raw-socket node', () => {
+  /** A node that answers every request 200 chunked with `body` as one chunk. */
+  async function nodeAnswering(body: string): Promise<{ address: string; close: () => void }> {
+    const server = createServer((socket) => {
+      socket.on('data', () => {
+        const chunk = Buffer.from(body, 'latin1');
+        socket.write(`HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n1\r\n\n\r\n${chunk.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`);
+      });
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    return { address: `127.0.0.1:${(server.address() as { port: number }).port}`, close: () => server.close() };
+  }
+
+  async function sendTo(body: string) {
+    const node = await nodeAnswering(body);
+    const reg = parseRegistry({ clusters: { p: { name: 'p', nodes: [node.address], credentials: 'x' }, d: { name: 'dr', target: '127.0.0.1:9', credentials: 'x' } } });
+    const client = new SendClient();
+    try {
+      return await client.send({ source: reg.clusters.p!, destination: reg.clusters.d!, credentials: ADMIN, object: { uuid: 'd'.repeat(32) } });
+    } finally {
+      await client.close();
+      node.close();
+    }
+  }
+
+  it.each([
+    ['four digits', 'Remote cluster returned: 2010\n'],
+    ['digits run into letters', 'Remote cluster returned: 201abc\n'],
+    ['HTML quoting the line', '<html><body><p>Remote cluster returned: 201</p></body></html>\n'],
+    ['prose quoting the line', 'Proxy note: the Remote cluster returned: 201 line was expected here\n'],
+  ])('does not count %s as replicated (result-unknown)', async (_what, body) => {
+    expect(await sendTo(body)).toMatchObject({ outcome: 'retry', reason: 'result-unknown', observation: { remoteStatus: null } });
+  });
+
+  it('takes the last whole result line, ignoring a quoted one after it', async () => {
+    const r = await sendTo('Remote cluster returned: 503\r\nremote cluster returned 409\r\n<p>Remote cluster returned: 201</p>\n');
+    expect(r).toMatchObject({ outcome: 'already-present', observation: { remoteStatus: 409 } });
   });
 });

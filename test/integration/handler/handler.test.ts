@@ -101,7 +101,7 @@ describe('SEND handler over fauxqs and the simulator', () => {
     const dead = await p.drain(p.dlq);
     expect(dead.map((d) => d.Body).sort()).toStrictEqual([...bad].sort());
     expect(dead.map((d) => outcomeOf(d).reason)).toStrictEqual(['invalid-message', 'invalid-message', 'invalid-message']);
-    expect(dead.map((d) => outcomeOf(d).detail).join('\n')).toContain('unknown source cluster "nowhere"');
+    expect(dead.map((d) => outcomeOf(d).detail).join('\n')).toContain('no configured route from "nowhere" to "dr"');
   });
 
   it('deadline: SENDs still running at the safety margin are aborted and returned to the queue', async () => {

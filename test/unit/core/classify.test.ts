@@ -1,9 +1,10 @@
 import { classify, type SendObservation } from '../../../functions/core/classify.js';
 
-const base: SendObservation = { mode: 'legacy', httpStatus: 200, remoteStatus: 201, complete: true, feeds: {}, requestedFeedIds: [], error: null };
+const base: SendObservation = { mode: 'legacy', httpStatus: 200, remoteStatus: 201, complete: true, feeds: {}, requestedFeedIds: [], replicationFeedIds: [], error: null };
 const o = (over: Partial<SendObservation>): SendObservation => ({ ...base, ...over });
-const feed = (statuses: Record<string, number | null>, requested: number[] = []) =>
-  o({ mode: 'feed', remoteStatus: null, requestedFeedIds: requested, feeds: Object.fromEntries(Object.entries(statuses).map(([k, s]) => [k, { status: s, statusTime: s === 0 ? 'x' : null }])) });
+/** A feed SEND on a route whose replication feed is 2 (unless `replication` says otherwise). */
+const feed = (statuses: Record<string, number | null>, requested: number[] = [], replication: number[] = [2]) =>
+  o({ mode: 'feed', remoteStatus: null, requestedFeedIds: requested, replicationFeedIds: replication, feeds: Object.fromEntries(Object.entries(statuses).map(([k, s]) => [k, { status: s, statusTime: s === 0 ? 'x' : null }])) });
 
 // One row per line of swarm-scsp.md section 4 (and section A), in its order.
 describe('classify (swarm-scsp.md section 4)', () => {
@@ -54,6 +55,17 @@ describe('classify (swarm-scsp.md section 4)', () => {
     ['T4 feed SEND that did not finish', o({ mode: 'feed', complete: false, remoteStatus: null }), 'retry', 'connection-reset'],
     ['TLS certificate not trusted', o({ httpStatus: null, error: 'tls-rejected' }), 'failed', 'tls-rejected'],
   ])('%s -> %s / %s', (_row, observation, outcome, reason) => {
+    expect(classify(observation)).toStrictEqual({ outcome, reason });
+  });
+
+  it.each([
+    ['only a search feed reports 0 (feedid=all)', feed({ 3: 0 }), 'failed', 'not-in-feed-scope'],
+    ['search and backup feeds report 0 (by types), the replication feed nothing', feed({ 3: 0, 4: 0 }), 'failed', 'not-in-feed-scope'],
+    ['the replication feed reports 0 beside a search feed', feed({ 2: 0, 3: 0 }), 'replicated', 'feed-complete'],
+    ['one of two replication feeds reports 0, the other is out of scope', feed({ 5: 0 }, [], [2, 5]), 'replicated', 'feed-complete'],
+    ['the replication feed failed while a search feed reports 0', feed({ 2: 4, 3: 0 }), 'retry', 'feed-failed'],
+    ['no replication feed identified for the route', feed({ 2: 0 }, [2], []), 'failed', 'invalid-message'],
+  ])('a feed SEND is proven only by a replication feed: %s -> %s / %s', (_row, observation, outcome, reason) => {
     expect(classify(observation)).toStrictEqual({ outcome, reason });
   });
 

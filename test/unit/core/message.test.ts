@@ -1,5 +1,5 @@
 import { InvalidMessageError } from '../../../functions/core/errors.js';
-import { describeObject, parseSendMessage } from '../../../functions/core/message.js';
+import { describeObject, isNodeHint, parseSendMessage, readSendMessage } from '../../../functions/core/message.js';
 
 const UUID = '97f7149dec6cbc0aa1e9425688158969';
 
@@ -55,7 +55,6 @@ describe('parseSendMessage', () => {
     ['NUL in a name', JSON.stringify({ object: { domain: 'd.example', bucket: 'b', name: 'a\u0000b' } }), 'object'],
     ['a slash in a bucket', JSON.stringify({ object: { domain: 'd.example', bucket: 'a/b', name: 'n' } }), 'object'],
     ['a lone surrogate in a name', '{"object":{"domain":"d.example","bucket":"b","name":"\\ud800x"}}', 'object'],
-    ['a node hint with a path', JSON.stringify({ object: { uuid: UUID }, nodeHint: '10.0.0.1:80/x' }), 'nodeHint'],
     ['a from key with spaces', JSON.stringify({ object: { uuid: UUID }, from: 'pri mary' }), 'from'],
     ['an empty feed selection', JSON.stringify({ object: { uuid: UUID }, feeds: {} }), 'feeds'],
     ['a bad feed type', JSON.stringify({ object: { uuid: UUID }, feeds: { types: ['ftp'] } }), 'feeds'],
@@ -63,6 +62,30 @@ describe('parseSendMessage', () => {
   ])('rejects %s with reason invalid-message', (_what, body, expected) => {
     const problems = problemsOf(body);
     expect(problems.join('\n')).toContain(expected);
+  });
+
+  it.each([
+    ['a path', '10.0.0.1:80/x'],
+    ['no port', '10.0.0.1'],
+    ['port 0', '10.0.0.1:0'],
+    ['a port above 65535', '10.0.0.1:65536'],
+    ['a scheme', 'http://10.0.0.1:80'],
+    ['an unbracketed IPv6 address', 'fd00::1:80'],
+    ['CR/LF', '10.0.0.1:80\r\nHost: evil'],
+    ['a number', 8080],
+    ['an object', { host: '10.0.0.1', port: 80 }],
+    ['301 characters', `${'a'.repeat(295)}.x:80`],
+  ])('ignores a malformed nodeHint (%s) with a warning, and keeps the message', (_what, nodeHint) => {
+    const read = readSendMessage(JSON.stringify({ object: { uuid: UUID }, nodeHint, correlationId: 'c-1' }));
+    expect(read.message).toStrictEqual({ object: { uuid: UUID }, correlationId: 'c-1' });
+    expect(read.warnings).toStrictEqual(['nodeHint ignored: not host:port (port 1-65535)']);
+  });
+
+  it('keeps a well-formed nodeHint, IPv6 in brackets included, without a warning', () => {
+    for (const hint of ['10.0.0.12:80', 'node-1.swarm.example:8080', '[fd00::12]:80', '[::ffff:10.0.0.1]:65535']) {
+      expect(isNodeHint(hint)).toBe(true);
+      expect(readSendMessage(JSON.stringify({ object: { uuid: UUID }, nodeHint: hint }))).toStrictEqual({ message: { object: { uuid: UUID }, nodeHint: hint }, warnings: [] });
+    }
   });
 
   it('rejects a body over 64 KiB without parsing it', () => {

@@ -1,4 +1,5 @@
-import { ConfigError } from '../../../functions/core/errors.js';
+import { ConfigError, InvalidMessageError } from '../../../functions/core/errors.js';
+import { provingFeeds } from '../../../functions/core/replication-feeds.js';
 import { isInNetworks, parseCidr } from '../../../functions/core/network.js';
 import { parseNodeAddress, parseRegistry, resolveRoute } from '../../../functions/core/registry.js';
 
@@ -15,7 +16,7 @@ describe('parseRegistry', () => {
     const r = parseRegistry(EXAMPLE);
     expect(r.clusters.primary?.nodes.map((n) => n.origin)).toStrictEqual(['http://10.0.0.11:80', 'http://10.0.0.12:80']);
     expect(r.clusters.dr?.target).toBe('192.168.1.13:80');
-    expect(r.defaultRoute).toStrictEqual({ from: 'primary', to: 'dr', verify: false });
+    expect(r.defaultRoute).toStrictEqual({ from: 'primary', to: 'dr', verify: false, replicationFeeds: [] });
   });
 
   it('defaults the networks to the hosts of the nodes', () => {
@@ -69,14 +70,88 @@ describe('parseRegistry', () => {
 
 describe('resolveRoute', () => {
   const registry = parseRegistry(EXAMPLE);
+  const problemOf = (reg: typeof registry, from?: string, to?: string): string => {
+    try {
+      resolveRoute(reg, from, to);
+    } catch (err) {
+      expect(err).toBeInstanceOf(InvalidMessageError);
+      return (err as InvalidMessageError).problems.join('; ');
+    }
+    throw new Error('expected the route to be refused');
+  };
+
   it('falls back to the default route', () => {
-    const route = resolveRoute(registry);
-    expect(typeof route).toBe('object');
-    expect(route).toMatchObject({ source: { key: 'primary' }, destination: { key: 'dr' } });
+    expect(resolveRoute(registry)).toMatchObject({ source: { key: 'primary' }, destination: { key: 'dr' }, verify: false, replicationFeeds: [] });
   });
-  it('explains an unknown cluster instead of throwing', () => {
-    expect(resolveRoute(registry, 'primary', 'mars')).toBe('unknown destination cluster "mars"');
-    expect(resolveRoute(registry, 'dr', 'primary')).toBe('cluster "dr" has no nodes to SEND on');
+
+  it('refuses an unknown cluster or a reversed route as invalid-message', () => {
+    expect(problemOf(registry, 'primary', 'mars')).toBe('no configured route from "primary" to "mars" (configured: primary->dr)');
+    expect(problemOf(registry, 'dr', 'primary')).toBe('no configured route from "dr" to "primary" (configured: primary->dr)');
+  });
+
+  it('allows only configured routes: two clusters of the registry with no route between them are refused', () => {
+    const three = parseRegistry({
+      clusters: {
+        ...EXAMPLE.clusters,
+        lab: { name: 'lab', nodes: ['10.0.2.1:80'], target: '10.0.2.1:80', credentials: 'swarm/lab-admin' },
+      },
+      routes: [{ from: 'primary', to: 'dr', verify: true, replicationFeeds: [2] }, { from: 'lab', to: 'dr' }],
+    });
+    expect(resolveRoute(three, 'primary', 'dr')).toMatchObject({ source: { key: 'primary' }, destination: { key: 'dr' }, verify: true, replicationFeeds: [2] });
+    expect(resolveRoute(three, 'lab', 'dr')).toMatchObject({ source: { key: 'lab' }, destination: { key: 'dr' } });
+    expect(problemOf(three, 'primary', 'lab')).toBe('no configured route from "primary" to "lab" (configured: primary->dr, lab->dr)');
+    expect(problemOf(three, 'lab', 'primary')).toMatch(/^no configured route from "lab" to "primary"/);
+    expect(problemOf(three)).toBe('no from/to in the message and no defaultRoute in the registry');
+    expect(problemOf(three, 'primary')).toBe('no from/to in the message and no defaultRoute in the registry');
+  });
+
+  it('fills a missing from or to from the default route, and still requires the pair to be configured', () => {
+    const reg = parseRegistry({ ...EXAMPLE, clusters: { ...EXAMPLE.clusters, dr2: { name: 'dr2', target: '192.168.2.1:80', credentials: 'x' } } });
+    expect(resolveRoute(reg, undefined, 'dr')).toMatchObject({ destination: { key: 'dr' } });
+    expect(problemOf(reg, undefined, 'dr2')).toMatch(/^no configured route from "primary" to "dr2"/);
+  });
+});
+
+describe('replication feeds of a route (provingFeeds)', () => {
+  const route = { name: 'primary->dr', replicationFeeds: [2, 5] };
+  const refusal = (r: typeof route, selection: Parameters<typeof provingFeeds>[1]): string => {
+    try {
+      provingFeeds(r, selection);
+    } catch (err) {
+      expect(err).toBeInstanceOf(InvalidMessageError);
+      return (err as InvalidMessageError).problems.join('; ');
+    }
+    throw new Error('expected the selection to be refused');
+  };
+
+  it('is empty for a legacy SEND', () => {
+    expect(provingFeeds(route, undefined)).toStrictEqual([]);
+  });
+
+  it.each([
+    ['feedid=all', { ids: ['all' as const] }, [2, 5]],
+    ['feedtype=all', { types: ['all' as const] }, [2, 5]],
+    ['feedtype=replication', { types: ['replication' as const] }, [2, 5]],
+    ['feedtype=search plus feedid=5', { ids: [5], types: ['search' as const] }, [5]],
+    ['feedid=2 and a search feed id', { ids: [2, 3] }, [2]],
+  ])('keeps the replication feeds a selection includes: %s', (_what, selection, expected) => {
+    expect(provingFeeds(route, selection)).toStrictEqual(expected);
+  });
+
+  it('refuses a selection that cannot include a replication feed of the route', () => {
+    expect(refusal(route, { types: ['search', 's3backup'] })).toBe(
+      "feeds: the selection (feedtype=search, feedtype=s3backup) includes none of route primary->dr's replication feeds (2, 5), so it cannot prove a DR copy",
+    );
+    expect(refusal(route, { ids: [3] })).toMatch(/feedid=3\) includes none of route primary->dr's replication feeds/);
+  });
+
+  it('refuses every feed selection on a route that names no replication feed', () => {
+    expect(refusal({ ...route, replicationFeeds: [] }, { ids: ['all'] })).toMatch(/^feeds: route primary->dr names no replicationFeeds/);
+  });
+
+  it('rejects an empty or non-integer replicationFeeds list in the registry', () => {
+    expect(() => parseRegistry({ ...EXAMPLE, defaultRoute: { from: 'primary', to: 'dr', replicationFeeds: [] } })).toThrow(ConfigError);
+    expect(() => parseRegistry({ ...EXAMPLE, defaultRoute: { from: 'primary', to: 'dr', replicationFeeds: [1.5] } })).toThrow(ConfigError);
   });
 });
 

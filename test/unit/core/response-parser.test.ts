@@ -9,6 +9,25 @@ describe('parseSendBody', () => {
     expect(parseSendBody('Remote cluster returned: 503\r\nremote CLUSTER returned 201\r\n').remoteStatus).toBe(201);
   });
 
+  it.each([
+    ['four digits', 'Remote cluster returned: 2010'],
+    ['digits followed by letters', 'Remote cluster returned: 201abc'],
+    ['an HTML element quoting the line', '<p>Remote cluster returned: 201</p>'],
+    ['prose quoting the line', 'The log says Remote cluster returned: 201 yesterday'],
+    ['a prefix before the line', 'x Remote cluster returned: 201'],
+    ['no separator before the number', 'Remote cluster returned201'],
+    ['two digits', 'Remote cluster returned: 20'],
+  ])('counts only a whole result line: ignores %s', (_what, line) => {
+    expect(parseSendBody(`\n${line}\n`).remoteStatus).toBeNull();
+    // ...and such a line after a real one does not replace it (the last *matching* line wins).
+    expect(parseSendBody(`Remote cluster returned: 409\n${line}\n`).remoteStatus).toBe(409);
+  });
+
+  it('accepts the whole line with surrounding blanks, and without a space after the colon', () => {
+    expect(parseSendBody('  Remote cluster returned: 201 \t\r\n').remoteStatus).toBe(201);
+    expect(parseSendBody('Remote cluster returned:409\n').remoteStatus).toBe(409);
+  });
+
   it('returns null when the body has no result line', () => {
     expect(parseSendBody('\n\n').remoteStatus).toBeNull();
   });

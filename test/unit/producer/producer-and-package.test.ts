@@ -1,4 +1,6 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -44,7 +46,7 @@ describe('enqueueSends', () => {
     await enqueueSends(sqs, 'https://sqs.eu-west-1.amazonaws.com/1/q.fifo', [{ object: { uuid: 'A'.repeat(32) } }, { object: { domain: 'd.example', bucket: 'b', name: 'n' } }]);
     const entries = sqsMock.commandCalls(SendMessageBatchCommand)[0]!.args[0].input.Entries!;
     expect(entries.map((e) => e.MessageGroupId)).toStrictEqual(['a'.repeat(32), 'd.example/b']);
-    expect(entries.every((e) => /^[0-9a-f]{64}$/.test(e.MessageDeduplicationId ?? ''))).toBe(true);
+    expect(entries.every((e) => /^[0-9a-f-]{36}$/.test(e.MessageDeduplicationId ?? ''))).toBe(true);
   });
 });
 
@@ -83,10 +85,34 @@ describe('package exports', () => {
     expect(JSON.parse(out.trim().split('\n').pop()!)).toStrictEqual({ entry: `${ROOT.replace(/\/$/, '')}/functions/handlers/send.ts`, queues: 2, functions: 1 });
   }, 60_000);
 
-  it('packs dist/ and the sources the construct bundles, and no tests', () => {
+  it('packs dist/ (with the prebuilt handler and the JSON Schema), the launcher and the licence, and no sources or tests', () => {
     const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
     const files = (JSON.parse(out) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
-    for (const f of ['dist/cli.js', 'dist/producer.js', 'dist/simulator.js', 'dist/infra.js', 'dist/types/infra/index.d.ts', 'bin/swarm-send.js', 'functions/handlers/send.ts']) expect(files).toContain(f);
-    expect(files.some((f) => f.startsWith('test/'))).toBe(false);
+    for (const f of [
+      'dist/cli.js',
+      'dist/producer.js',
+      'dist/simulator.js',
+      'dist/infra.js',
+      'dist/types/infra/index.d.ts',
+      'dist/lambda/send/index.mjs',
+      'dist/lambda/send/index.mjs.map',
+      'dist/schema/send-message.schema.json',
+      'bin/swarm-send.js',
+      'LICENSE',
+      'README.md',
+    ]) {
+      expect(files).toContain(f);
+    }
+    expect(files.filter((f) => /\.ts$/.test(f) && !f.endsWith('.d.ts'))).toStrictEqual([]);
+    expect(files.filter((f) => /^(test|bench|scripts|config|local|cli|functions|simulator)\//.test(f))).toStrictEqual([]);
   }, 60_000);
+
+  it('is publishable: not private, an Apache-2.0 licence file, dist/ built on pack, Node 24 only for the command line', () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as Record<string, unknown> & { scripts: Record<string, string>; engines: Record<string, string> };
+    expect(pkg.private).toBeUndefined();
+    expect(pkg.license).toBe('Apache-2.0');
+    expect(readFileSync(join(ROOT, 'LICENSE'), 'utf8')).toMatch(/^\s*Apache License\s+Version 2\.0, January 2004/);
+    expect(pkg.scripts.prepack).toBe('node scripts/build-cli.mjs');
+    expect(pkg.engines.node).toBe('>=20');
+  });
 });

@@ -15,9 +15,9 @@ export const ENV = {
   OUTCOMES_QUEUE_URL: 'SWARM_SEND_OUTCOMES_QUEUE_URL',
   /** Attempts per message before a transient failure is dead-lettered (default 5). */
   MAX_ATTEMPTS: 'SWARM_SEND_MAX_ATTEMPTS',
-  /** SENDs in flight per invocation (default 16). */
+  /** SENDs in flight per invocation (default 64; an adaptive per-cluster limit may hold it lower). */
   CONCURRENCY: 'SWARM_SEND_CONCURRENCY',
-  /** SENDs in flight per source node (default 8). */
+  /** Connections (so SENDs in flight) per source node (default 32). */
   CONCURRENCY_PER_NODE: 'SWARM_SEND_CONCURRENCY_PER_NODE',
   /** Base of the exponential backoff between attempts, seconds (default 5). */
   BACKOFF_BASE_SECONDS: 'SWARM_SEND_BACKOFF_BASE_SECONDS',
@@ -36,9 +36,25 @@ export type EnvName = (typeof ENV)[keyof typeof ENV];
 /** Defaults the handler applies and the construct mirrors (maxReceiveCount sits above MAX_ATTEMPTS). */
 export const ENV_DEFAULTS = {
   MAX_ATTEMPTS: 5,
-  CONCURRENCY: 16,
-  CONCURRENCY_PER_NODE: 8,
+  CONCURRENCY: 64,
+  CONCURRENCY_PER_NODE: 32,
   BACKOFF_BASE_SECONDS: 5,
   BACKOFF_CAP_SECONDS: 900,
   DEADLINE_MARGIN_MS: 3000,
+} as const;
+
+/**
+ * How the queue is read (Lambda's event source mapping, or `swarm-send worker` / `dev` locally):
+ * defined here, without CDK, so the construct and the command line share them. A Lambda
+ * invocation is billed until its slowest SEND ends, so a batch only a few times larger than its
+ * SENDs in flight spends most of its time waiting for one large object: 1,000 messages over 64
+ * SENDs kept the slots busy best in `npm run bench:realistic` (bench/results/realistic.md).
+ */
+export const BATCH_DEFAULTS = {
+  /** Messages per invocation on a standard queue. */
+  BATCH_SIZE: 1000,
+  /** Messages per invocation on a FIFO queue (Lambda's maximum there). */
+  FIFO_BATCH_SIZE: 10,
+  /** Batching window for a standard queue's batches above 10 messages (Lambda needs >= 1 s). */
+  BATCHING_WINDOW_SECONDS: 1,
 } as const;

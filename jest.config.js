@@ -15,6 +15,10 @@ const common = {
   transform: { '^.+\\.ts$': swc },
   // Sources import './x.js' (NodeNext style); Jest must find './x.ts'.
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  // Subprocess and socket tests on a busy 2-core machine: Jest's 5 s default is too tight.
+  testTimeout: 30_000,
+  // Stryker's sandbox (npm run mutate) holds a copy of the project; Jest must not index it.
+  modulePathIgnorePatterns: ['<rootDir>/.stryker-tmp/'],
 };
 
 export default {

@@ -72,7 +72,8 @@ export async function processBatch(records: readonly SQSRecord[], context: Deadl
   const { config, client, credentials, queue, telemetry } = deps;
   const random = deps.random ?? Math.random;
   const budget = Math.max(0, context.getRemainingTimeInMillis() - config.deadlineMarginMs);
-  const deadline = AbortSignal.timeout(budget);
+  // No time left at all: abort at once, so not one SEND starts (a timer would fire too late).
+  const deadline = budget > 0 ? AbortSignal.timeout(budget) : AbortSignal.abort();
   const limiter = new Limiter(config.concurrency);
   const limits = clusterLimitsOf(deps);
   const fifo = records.some(isFifo);
@@ -248,6 +249,18 @@ export async function processBatch(records: readonly SQSRecord[], context: Deadl
       if (s && isSuccess(s.outcome!.outcome)) keepIds.add(s.record.messageId);
     }
     if (failedIdx.length) telemetry.warn('outcomes could not be published', { count: failedIdx.length });
+  }
+
+  // FIFO: a message kept for its unpublished outcome holds back the rest of its group, as a retry
+  // does (what went to the DLQ stays there: it left the group's order).
+  if (records.some(isFifo)) {
+    const held = new Set<string>();
+    for (const s of settled) {
+      const group = s.record.attributes.MessageGroupId ?? '';
+      const deadLettered = s.outcome?.outcome === OUTCOME.FAILED && !s.keep;
+      if (held.has(group) && !deadLettered) keepIds.add(s.record.messageId);
+      if (keepIds.has(s.record.messageId)) held.add(group);
+    }
   }
 
   const unstarted = settled.filter((s) => s.outcome === null).length;

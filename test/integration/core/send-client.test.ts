@@ -181,11 +181,12 @@ describe('SendClient against the simulator', () => {
   describe('authentication', () => {
     it('A1/A2: answers a stale nonce once with the new one, without counting it as a rejection', async () => {
       await pair.close();
-      pair = await startSwarmPair({ sim: { nonceLifetimeMs: 100 }, source: { nodes: 1 } });
+      // The first SEND must finish well within the nonce's lifetime, even on a busy machine.
+      pair = await startSwarmPair({ sim: { nonceLifetimeMs: 1000 }, source: { nodes: 1 } });
       const a = put();
       const b = put();
       expect((await pair.send({ uuid: a.uuid })).requests).toBe(2);
-      await new Promise((r) => setTimeout(r, 150));
+      await new Promise((r) => setTimeout(r, 1100));
       const r = await pair.send({ uuid: b.uuid });
       expect(r).toMatchObject({ outcome: 'replicated', requests: 2 });
       expect(pair.sim.counters().authRejected).toBe(0);
@@ -412,10 +413,10 @@ describe('SendClient against the simulator', () => {
       expect((await pair.send({ uuid: obj.uuid })).outcome).toBe('already-present');
     });
 
-    it('T4: a body that ends without the result line or zero chunk is a retry', async () => {
+    it('T2: a body cut off before its result line and zero-length chunk is a retry (connection-reset)', async () => {
       const obj = put();
       pair.sim.faults.add({ match: { method: 'SEND' }, times: 1, kind: { type: 'truncate' } });
-      expect(await pair.send({ uuid: obj.uuid })).toMatchObject({ outcome: 'retry', observation: { httpStatus: 200, complete: false } });
+      expect(await pair.send({ uuid: obj.uuid })).toMatchObject({ outcome: 'retry', reason: 'connection-reset', observation: { httpStatus: 200, complete: false } });
     });
 
     it('T2: a node that falls silent past the idle timeout is a retry (idle-timeout)', async () => {
@@ -428,10 +429,11 @@ describe('SendClient against the simulator', () => {
 
     it('keep-alive newlines reset the idle timer: a slow but live SEND succeeds', async () => {
       await pair.close();
-      pair = await startSwarmPair({ client: { idleTimeoutMs: 1000 } });
+      pair = await startSwarmPair({ client: { idleTimeoutMs: 2000 } });
       const obj = put();
-      // 2.4 s in all, far past the idle timeout, but never 1 s without a byte.
-      pair.sim.faults.add({ match: { method: 'SEND' }, times: 1, kind: { type: 'slow-keepalive', count: 6, intervalMs: 400 } });
+      // 2.7 s in all, past the idle timeout, but never more than 0.3 s without a byte (a wide
+      // margin: a busy machine can delay a timer by a good part of a second).
+      pair.sim.faults.add({ match: { method: 'SEND' }, times: 1, kind: { type: 'slow-keepalive', count: 9, intervalMs: 300 } });
       expect(await pair.send({ uuid: obj.uuid })).toMatchObject({ outcome: 'replicated' });
     });
 

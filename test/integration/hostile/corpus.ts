@@ -32,6 +32,23 @@ export const hostileBody: fc.Arbitrary<string> = fc.oneof(
   fc.oneof(fc.string({ maxLength: 40 }), fc.constantFrom('../../admin', 'x'.repeat(32), `${'a'.repeat(31)}/`, '97f7149dec6cbc0aa1e9425688158969?admin', '97f7149dec6cbc0aa1e9425688158969 '))
     .filter((s) => !/^[0-9a-fA-F]{32}$/.test(s))
     .map((s) => JSON.stringify({ object: { uuid: marked(s) } })),
+  // A real UUID with something before it or after it, the marker in that part: each anchor of the
+  // UUID pattern alone keeps these out (a pattern without `^` accepts the first kind, one without
+  // `$` the second), and the marker would reach the request target if one got through.
+  fc.tuple(UUID, fc.constantFrom('/../', '../x/', '?', ' ', '/', '%2F')).chain(([u, sep]) =>
+    fc.constantFrom(JSON.stringify({ object: { uuid: `${MARK}${sep}${u}` } }), JSON.stringify({ object: { uuid: `${u}${sep}${MARK}` } })),
+  ),
+  // The same for the named-object patterns: a valid domain, bucket or name with a bad character
+  // and the marker in front of it or behind it.
+  fc.tuple(fc.constantFrom('domain', 'bucket', 'name'), fc.constantFrom('/', '?', ' ', '\r\n', '\u0000')).chain(([field, bad]) => {
+    const valid: Record<string, string> = { domain: 'd.example', bucket: 'b', name: 'n' };
+    // A name may hold '/', '?' and spaces; only control characters are bad in it.
+    const target = field === 'name' && !/[\u0000-\u001f]/.test(bad) ? 'domain' : field;
+    return fc.constantFrom(
+      JSON.stringify({ object: { ...valid, [target]: `${MARK}${bad}${valid[target]}` } }),
+      JSON.stringify({ object: { ...valid, [target]: `${valid[target]}${bad}${MARK}` } }),
+    );
+  }),
   // CR, LF, NUL and other control characters in names, buckets, domains, correlation ids.
   fc.tuple(fc.string({ maxLength: 30 }), control, fc.string({ maxLength: 30 })).map(([a, c, b]) => JSON.stringify({ object: { domain: 'd.example', bucket: 'b', name: `${MARK}${a}${c}${b}` } })),
   fc.tuple(control, UUID).map(([c, u]) => JSON.stringify({ object: { uuid: u }, correlationId: `${MARK}${c}` })),

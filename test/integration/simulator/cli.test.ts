@@ -22,7 +22,9 @@ function fakeIo(): { io: CommandIo; out: () => string; err: () => string; abort:
 }
 
 async function until(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 5));
+  // Up to 10 s: a busy 2-core machine can take seconds to start a simulator.
+  const end = Date.now() + 10_000;
+  while (!check() && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
 }
 
 describe('swarm-send simulate', () => {

@@ -107,7 +107,8 @@ describe('simulator faults', () => {
     await new Promise((r) => setTimeout(r, 50));
     conn.close();
     await conn.closed;
-    await new Promise((r) => setTimeout(r, 20));
+    // The copy finishes on the server's own time: wait for it (up to 10 s on a busy machine).
+    for (let i = 0; i < 200 && !pair.dr.has({ uuid }); i++) await new Promise((r) => setTimeout(r, 50));
     expect(pair.dr.has({ uuid })).toBe(true);
   });
 

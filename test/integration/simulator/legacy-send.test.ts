@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { startPair, type Pair } from './fixtures.js';
 import { basicHeader, PW, RawConnection, request } from './raw-client.js';
 
@@ -12,14 +11,8 @@ async function send(pair: Pair, target: string, headers: Record<string, string>,
   }
 }
 
-/** A port nothing listens on. */
-async function deadPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return typeof address === 'object' && address ? address.port : 1;
-}
+/** A target no simulated node has (the simulator resolves targets itself; nothing connects). */
+const UNKNOWN_TARGET = '192.0.2.1:80';
 
 describe('legacy SEND', () => {
   let pair: Pair;
@@ -56,7 +49,7 @@ describe('legacy SEND', () => {
   it('reports "Remote cluster returned: 503" when the target is unknown or its node is stopped', async () => {
     pair = await startPair();
     const obj = pair.source.put({ body: 'x' });
-    const unknown = await send(pair, `/${obj.uuid}?admin`, { 'Castor-System-Cluster': 'dr', 'Castor-System-Target': `127.0.0.1:${await deadPort()}` });
+    const unknown = await send(pair, `/${obj.uuid}?admin`, { 'Castor-System-Cluster': 'dr', 'Castor-System-Target': UNKNOWN_TARGET });
     expect(unknown.status).toBe(200);
     expect(unknown.chunks.at(-1)).toBe('Remote cluster returned: 503\n');
 

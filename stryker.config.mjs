@@ -1,0 +1,41 @@
+// Mutation testing (`npm run mutate`, not part of `npm test`). StrykerJS mutates the product code
+// in scope, type-checks each mutant (mutants that do not compile are not counted) and runs only
+// the Jest tests that cover it. Incremental: results of unchanged code and tests are reused from
+// reports/stryker-incremental.json (committed), so a rerun only tests what changed.
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  packageManager: 'npm',
+  testRunner: 'jest',
+  // Jest runs in native ESM mode (see jest.config.js); the runner process needs the same flag.
+  testRunnerNodeArgs: ['--experimental-vm-modules', '--no-warnings=ExperimentalWarning'],
+  jest: { projectType: 'custom', configFile: 'stryker.jest.config.js', enableFindRelatedTests: true },
+  checkers: ['typescript'],
+  tsconfigFile: 'tsconfig.json',
+  coverageAnalysis: 'perTest',
+  mutate: [
+    'functions/core/**/*.ts',
+    'functions/worker/**/*.ts',
+    'functions/adapters/**/*.ts',
+    'cli/redrive.ts',
+    // The simulator's protocol: HTTP parsing, Digest, and the two SEND forms.
+    'simulator/http-parser.ts',
+    'simulator/digest.ts',
+    'simulator/auth.ts',
+    'simulator/send-legacy.ts',
+    'simulator/send-feed.ts',
+    'simulator/send-stream.ts',
+    'simulator/redirect.ts',
+  ],
+  ignorePatterns: ['dist', 'reports', 'cdk.out', 'coverage', 'bench/results', '.stryker-tmp'],
+  incremental: true,
+  incrementalFile: 'reports/stryker-incremental.json',
+  reporters: ['clear-text', 'progress', 'html', 'json'],
+  htmlReporter: { fileName: 'reports/mutation/index.html' },
+  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  // Two cores, shared: two test runners, generous timeouts (a busy machine is not a killed mutant).
+  concurrency: 2,
+  timeoutMS: 15000,
+  timeoutFactor: 2.5,
+  thresholds: { high: 80, low: 70, break: null },
+  cleanTempDir: 'always',
+};

@@ -1,0 +1,168 @@
+import { Readable, Writable } from 'node:stream';
+import {
+  ChangeMessageVisibilityBatchCommand,
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SendMessageCommand,
+  SQSClient,
+  StartMessageMoveTaskCommand,
+  type Message,
+} from '@aws-sdk/client-sqs';
+import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
+import { redriveCommand } from '../../../cli/redrive.js';
+import { receiveAll, startLocalSqs, type Fauxqs } from '../../helpers/sqs.js';
+
+// `swarm-send redrive` run in-process (so mutation testing reaches it): against fauxqs for the
+// real moves, and with the SDK client faked only for what fauxqs cannot do on demand (a partial
+// SendMessageBatch failure, a failed delete). The rule under test: nothing leaves the DLQ that
+// the SEND queue did not accept.
+
+function io() {
+  const out: string[] = [];
+  const err: string[] = [];
+  const sink = (into: string[]) => new Writable({ write: (chunk, _enc, cb) => (into.push(String(chunk)), cb()) });
+  return {
+    io: { stdout: sink(out), stderr: sink(err), stdin: Readable.from([]), env: {}, signal: new AbortController().signal },
+    stdout: () => out.join(''),
+    stderr: () => err.join(''),
+  };
+}
+
+const run = async (flags: Record<string, unknown>) => {
+  const o = io();
+  const code = await redriveCommand.run({ json: true, ...flags } as Parameters<typeof redriveCommand.run>[0], [], o.io);
+  return { code, summary: o.stdout() ? JSON.parse(o.stdout()) : null, stderr: o.stderr() };
+};
+
+describe('redrive against fauxqs', () => {
+  let fauxqs: Fauxqs;
+  let sqs: SQSClient;
+  let local: Awaited<ReturnType<typeof startLocalSqs>>;
+  let n = 0;
+  beforeAll(async () => {
+    local = await startLocalSqs();
+    ({ fauxqs, sqs } = local);
+  });
+  afterAll(() => local.close());
+  const queues = () => {
+    n += 1;
+    return { dlq: fauxqs.createQueue(`rd-dlq-${n}`).queueUrl, queue: fauxqs.createQueue(`rd-q-${n}`).queueUrl };
+  };
+  const all = (url: string) => receiveAll(sqs, url);
+
+  it('--max N moves exactly N, keeps the original attributes, drops the dead-letter ones, and leaves the rest', async () => {
+    const { dlq, queue } = queues();
+    for (let i = 0; i < 5; i++) {
+      await sqs.send(new SendMessageCommand({
+        QueueUrl: dlq,
+        MessageBody: `body-${i}`,
+        MessageAttributes: { 'swarm-send.reason': { DataType: 'String', StringValue: 'remote-unavailable' }, origin: { DataType: 'String', StringValue: `app-${i}` } },
+      }));
+    }
+    const r = await run({ 'dlq-url': dlq, 'queue-url': queue, max: '2', 'sqs-endpoint': fauxqs.address });
+    expect(r.code).toBe(0);
+    expect(r.summary).toMatchObject({ moved: 2, matched: 2, failed: 0, byReason: { 'remote-unavailable': 2 } });
+    const moved = await all(queue);
+    expect(moved).toHaveLength(2);
+    for (const m of moved) {
+      expect(Object.keys(m.MessageAttributes ?? {})).toStrictEqual(['origin']);
+      expect(m.MessageAttributes?.origin?.StringValue).toBe(`app-${m.Body!.slice(5)}`);
+    }
+    expect(await all(dlq)).toHaveLength(3);
+  });
+
+  it('rejects a --max that is not a positive number', async () => {
+    const { dlq, queue } = queues();
+    await expect(run({ 'dlq-url': dlq, 'queue-url': queue, max: '0', 'sqs-endpoint': fauxqs.address })).rejects.toThrow('--max must be a positive number');
+    await expect(run({ 'dlq-url': dlq, 'queue-url': queue, max: 'lots', 'sqs-endpoint': fauxqs.address })).rejects.toThrow('--max');
+  });
+});
+
+describe('redrive when SQS fails part of the way (SDK faked)', () => {
+  // Created here, not at collection time: a mock of SQSClient replaces every instance's send.
+  let sqsMock: AwsClientStub<SQSClient>;
+  beforeAll(() => {
+    sqsMock = mockClient(SQSClient);
+  });
+  const DLQ = 'https://sqs.us-east-1.amazonaws.com/123456789012/dlq';
+  const QUEUE = 'https://sqs.us-east-1.amazonaws.com/123456789012/sends';
+  const flags = (extra: Record<string, unknown> = {}) => ({ 'dlq-url': DLQ, 'queue-url': QUEUE, region: 'us-east-1', ...extra });
+  const msg = (i: number, group?: string): Message => ({
+    MessageId: `id-${i}`,
+    ReceiptHandle: `rh-${i}`,
+    Body: `body-${i}`,
+    MessageAttributes: { 'swarm-send.reason': { DataType: 'String', StringValue: 'remote-unavailable' } },
+    Attributes: group ? { MessageGroupId: group } : {},
+  });
+  beforeEach(() => {
+    sqsMock.reset();
+    sqsMock.on(GetQueueAttributesCommand).resolves({ Attributes: { QueueArn: 'arn:aws:sqs:us-east-1:123456789012:x', ApproximateNumberOfMessages: '3' } });
+    sqsMock.on(StartMessageMoveTaskCommand).rejects(Object.assign(new Error('unsupported'), { name: 'UnsupportedOperation' }));
+    sqsMock.on(ChangeMessageVisibilityBatchCommand).resolves({ Successful: [], Failed: [] });
+  });
+  afterAll(() => sqsMock.restore());
+  const deleted = () => sqsMock.commandCalls(DeleteMessageBatchCommand).flatMap((c) => (c.args[0].input.Entries ?? []).map((e) => e.ReceiptHandle));
+  const madeVisible = () => sqsMock.commandCalls(ChangeMessageVisibilityBatchCommand).flatMap((c) => (c.args[0].input.Entries ?? []).map((e) => `${e.ReceiptHandle}:${e.VisibilityTimeout}`));
+
+  it('a partial SendMessageBatch failure deletes only what the queue accepted and shows the rest again', async () => {
+    sqsMock.on(ReceiveMessageCommand).resolvesOnce({ Messages: [msg(0), msg(1), msg(2)] }).resolves({ Messages: [] });
+    sqsMock.on(SendMessageBatchCommand).resolves({ Successful: [{ Id: '0', MessageId: 'n0', MD5OfMessageBody: '' }, { Id: '2', MessageId: 'n2', MD5OfMessageBody: '' }], Failed: [{ Id: '1', Code: 'InternalError', SenderFault: false }] });
+    sqsMock.on(DeleteMessageBatchCommand).resolves({ Successful: [{ Id: '0' }, { Id: '1' }], Failed: [] });
+    const r = await run(flags());
+    expect(r.code).toBe(1);
+    expect(deleted()).toStrictEqual(['rh-0', 'rh-2']);
+    expect(madeVisible()).toStrictEqual(['rh-1:0']);
+    expect(r.summary).toMatchObject({ moved: 2, failed: 1, method: 'receive-send-delete' });
+  });
+
+  it('a SendMessageBatch that throws deletes nothing and reports the error', async () => {
+    sqsMock.on(ReceiveMessageCommand).resolvesOnce({ Messages: [msg(0), msg(1)] }).resolves({ Messages: [] });
+    sqsMock.on(SendMessageBatchCommand).rejects(Object.assign(new Error('queue gone'), { name: 'QueueDoesNotExist' }));
+    const r = await run(flags());
+    expect(r.code).toBe(1);
+    expect(deleted()).toStrictEqual([]);
+    expect(r.stderr).toContain('QueueDoesNotExist');
+  });
+
+  it('a failed delete counts as failed (the message is in both queues) and exits 1', async () => {
+    sqsMock.on(ReceiveMessageCommand).resolvesOnce({ Messages: [msg(0), msg(1)] }).resolves({ Messages: [] });
+    sqsMock.on(SendMessageBatchCommand).resolves({ Successful: [{ Id: '0', MessageId: 'n0', MD5OfMessageBody: '' }, { Id: '1', MessageId: 'n1', MD5OfMessageBody: '' }], Failed: [] });
+    sqsMock.on(DeleteMessageBatchCommand).resolves({ Successful: [{ Id: '0' }], Failed: [{ Id: '1', Code: 'ReceiptHandleIsInvalid', SenderFault: true }] });
+    const r = await run(flags());
+    expect(r.code).toBe(1);
+    expect(r.summary).toMatchObject({ moved: 1, failed: 1 });
+  });
+
+  it('to a FIFO queue: keeps each message group and uses the DLQ message id for deduplication', async () => {
+    sqsMock.on(ReceiveMessageCommand).resolvesOnce({ Messages: [msg(0, 'orders-7'), msg(1)] }).resolves({ Messages: [] });
+    sqsMock.on(SendMessageBatchCommand).resolves({ Successful: [{ Id: '0', MessageId: 'n0', MD5OfMessageBody: '' }, { Id: '1', MessageId: 'n1', MD5OfMessageBody: '' }], Failed: [] });
+    sqsMock.on(DeleteMessageBatchCommand).resolves({ Successful: [{ Id: '0' }, { Id: '1' }], Failed: [] });
+    const r = await run(flags({ 'queue-url': `${QUEUE}.fifo` }));
+    expect(r.code).toBe(0);
+    const entries = sqsMock.commandCalls(SendMessageBatchCommand)[0]!.args[0].input.Entries!;
+    expect(entries.map((e) => [e.MessageBody, e.MessageGroupId, e.MessageDeduplicationId])).toStrictEqual([
+      ['body-0', 'orders-7', 'id-0'],
+      ['body-1', 'swarm-send', 'id-1'],
+    ]);
+  });
+
+  it('to a standard queue: no group or deduplication id', async () => {
+    sqsMock.on(ReceiveMessageCommand).resolvesOnce({ Messages: [msg(0, 'g')] }).resolves({ Messages: [] });
+    sqsMock.on(SendMessageBatchCommand).resolves({ Successful: [{ Id: '0', MessageId: 'n0', MD5OfMessageBody: '' }], Failed: [] });
+    sqsMock.on(DeleteMessageBatchCommand).resolves({ Successful: [{ Id: '0' }], Failed: [] });
+    await run(flags());
+    const entry = sqsMock.commandCalls(SendMessageBatchCommand)[0]!.args[0].input.Entries![0]!;
+    expect(entry.MessageGroupId).toBeUndefined();
+    expect(entry.MessageDeduplicationId).toBeUndefined();
+  });
+
+  it('uses a message move task when there is no filter and no --max, and moves nothing itself', async () => {
+    sqsMock.on(StartMessageMoveTaskCommand).resolves({ TaskHandle: 't' });
+    const r = await run(flags());
+    expect(r.code).toBe(0);
+    expect(r.summary).toMatchObject({ method: 'message-move-task', moved: 3 });
+    expect(sqsMock.commandCalls(ReceiveMessageCommand)).toHaveLength(0);
+  });
+});

@@ -23,6 +23,7 @@ import { parseRegistry, type Registry } from '../functions/core/registry.js';
 import { SendClient } from '../functions/core/send-client.js';
 import { createHandler } from '../functions/handlers/send.js';
 import type { QueueOps, Telemetry } from '../functions/worker/ports.js';
+import type { WorkerDeps } from '../functions/worker/process-batch.js';
 import { toLambdaRecord, type SqsHandler } from '../local/event-source-mapping.js';
 import { SummaryTelemetry } from '../local/summary.js';
 import type { Counters } from '../simulator/index.js';
@@ -138,6 +139,8 @@ export interface BenchHandler {
   readonly handler: SqsHandler;
   readonly client: SendClient;
   readonly logger: Logger;
+  /** The dependencies the handler was built with (one container's). */
+  readonly deps: WorkerDeps;
 }
 
 /**
@@ -156,8 +159,9 @@ export function createBenchHandler(o: { config: Config; queue: QueueOps; telemet
         : o.telemetry;
   const client = new SendClient({ connectionsPerNode: o.config.concurrencyPerNode });
   const credentials = o.credentials ?? benchCredentials();
-  const middy = createHandler(logger, async () => ({ config: o.config, client, credentials, queue: o.queue, telemetry }));
-  return { handler: (event, context) => middy(event, context), client, logger };
+  const deps: WorkerDeps = { config: o.config, client, credentials, queue: o.queue, telemetry };
+  const middy = createHandler(logger, async () => deps);
+  return { handler: (event, context) => middy(event, context), client, logger, deps };
 }
 
 /** The SEND message body of an alias object, as the producer writes it. */

@@ -8,7 +8,7 @@ import { queueCounts } from '../functions/adapters/sqs-batches.js';
 import { createPowertoolsTelemetry } from '../functions/adapters/telemetry.js';
 import { loadConfig, type Config } from '../functions/config.js';
 import { ConfigError } from '../functions/core/errors.js';
-import { ENV } from '../functions/env.js';
+import { BATCH_DEFAULTS, ENV, ENV_DEFAULTS } from '../functions/env.js';
 import type { Telemetry } from '../functions/worker/ports.js';
 import { percentile } from '../local/summary.js';
 import { startLocalWorker } from '../local/worker.js';
@@ -53,12 +53,13 @@ export const WORKER_FLAGS_HELP = `  --queue-url URL          the SEND queue (els
   --dlq-url URL            its dead-letter queue (else $${ENV.DLQ_URL})
   --outcomes-queue-url URL queue for outcome records (else $${ENV.OUTCOMES_QUEUE_URL})
   --max-attempts N         attempts before dead-lettering (else $${ENV.MAX_ATTEMPTS}, default 5)
-  --concurrency N          SENDs in flight per batch (else $${ENV.CONCURRENCY}, default 16)
-  --concurrency-per-node N connections per source node (else $${ENV.CONCURRENCY_PER_NODE}, default 8)
+  --concurrency N          SENDs in flight per batch (else $${ENV.CONCURRENCY}, default ${ENV_DEFAULTS.CONCURRENCY})
+  --concurrency-per-node N connections per source node (else $${ENV.CONCURRENCY_PER_NODE}, default ${ENV_DEFAULTS.CONCURRENCY_PER_NODE})
   --backoff-base-seconds S, --backoff-cap-seconds S, --deadline-margin-ms MS
                            (else the SWARM_SEND_ variables of the same names; defaults 5, 900, 3000)
-  --batch-size N           messages per batch (default 10)
-  --batching-window MS     gather messages this long before a batch (default 0)
+  --batch-size N           messages per batch (default ${BATCH_DEFAULTS.BATCH_SIZE}; use 10 on a FIFO queue)
+  --batching-window MS     gather messages this long before a batch (default ${BATCH_DEFAULTS.BATCHING_WINDOW_SECONDS * 1000}
+                           when the batch is above ${BATCH_DEFAULTS.FIFO_BATCH_SIZE} messages, else 0)
   --max-concurrency N      batches at once, each with its own poller (default 4)
   --function-timeout S     a batch's deadline, seconds; SENDs still running are aborted and
                            retried (worker default 3600, dev default 30)
@@ -166,9 +167,9 @@ export interface RunWorkerMode {
 export async function runWorker(values: Record<string, unknown>, io: CommandIo, mode: RunWorkerMode): Promise<number> {
   const prefix = `swarm-send ${mode.command}`;
   const queueUrl = queueUrlOf(values, io.env);
-  const batchSize = positiveInt(values, 'batch-size', 10);
+  const batchSize = positiveInt(values, 'batch-size', BATCH_DEFAULTS.BATCH_SIZE);
   if (batchSize > 10_000) throw new UsageError('--batch-size is at most 10000');
-  const batchingWindowMs = positiveInt(values, 'batching-window', 0, 0);
+  const batchingWindowMs = positiveInt(values, 'batching-window', batchSize > BATCH_DEFAULTS.FIFO_BATCH_SIZE ? BATCH_DEFAULTS.BATCHING_WINDOW_SECONDS * 1000 : 0, 0);
   const maxConcurrency = positiveInt(values, 'max-concurrency', 4);
   const functionTimeoutMs = positiveInt(values, 'function-timeout', mode.defaultFunctionTimeoutSeconds) * 1000;
   const idleMs = positiveInt(values, 'idle-seconds', 5) * 1000;

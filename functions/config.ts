@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { ConfigError } from './core/errors.js';
 import { parseRegistry, type Registry } from './core/registry.js';
 import { ENV, ENV_DEFAULTS } from './env.js';
+import { DEFAULT_STRAGGLER_POLICY, type StragglerOptions } from './worker/stragglers.js';
 
 /** The handler's configuration, read and validated once per container. */
 export interface Config {
@@ -14,6 +15,8 @@ export interface Config {
   readonly backoffBaseSeconds: number;
   readonly backoffCapSeconds: number;
   readonly deadlineMarginMs: number;
+  /** The straggler policy (functions/worker/stragglers.ts). @default DEFAULT_STRAGGLER_POLICY */
+  readonly stragglers?: StragglerOptions;
 }
 
 /** How the loader reaches outside: injected so tests and local runs need no AWS. */
@@ -105,6 +108,8 @@ export async function loadConfig(env: Record<string, string | undefined>, source
   const backoffBaseSeconds = envNumber(env, ENV.BACKOFF_BASE_SECONDS, ENV_DEFAULTS.BACKOFF_BASE_SECONDS, problems, 0, 43_200);
   const backoffCapSeconds = envNumber(env, ENV.BACKOFF_CAP_SECONDS, ENV_DEFAULTS.BACKOFF_CAP_SECONDS, problems, 0, 43_200);
   const deadlineMarginMs = envNumber(env, ENV.DEADLINE_MARGIN_MS, ENV_DEFAULTS.DEADLINE_MARGIN_MS, problems, 0, 600_000);
+  const handBack = env[ENV.HAND_BACK_STRAGGLERS] ?? '';
+  if (!['', 'true', 'false'].includes(handBack)) problems.push(`${ENV.HAND_BACK_STRAGGLERS} must be true or false (got "${handBack}")`);
   if (backoffCapSeconds < backoffBaseSeconds) problems.push(`${ENV.BACKOFF_CAP_SECONDS} must not be below ${ENV.BACKOFF_BASE_SECONDS}`);
 
   if (problems.length || !registry) throw new ConfigError(problems, 'swarm-send configuration');
@@ -118,5 +123,6 @@ export async function loadConfig(env: Record<string, string | undefined>, source
     backoffBaseSeconds,
     backoffCapSeconds,
     deadlineMarginMs,
+    stragglers: { ...DEFAULT_STRAGGLER_POLICY, enabled: handBack !== 'false' },
   });
 }

@@ -15,9 +15,9 @@ export const ENV = {
   OUTCOMES_QUEUE_URL: 'SWARM_SEND_OUTCOMES_QUEUE_URL',
   /** Attempts per message before a transient failure is dead-lettered (default 5). */
   MAX_ATTEMPTS: 'SWARM_SEND_MAX_ATTEMPTS',
-  /** SENDs in flight per invocation (default 16). */
+  /** SENDs in flight per invocation (default 64; an adaptive per-cluster limit may hold it lower). */
   CONCURRENCY: 'SWARM_SEND_CONCURRENCY',
-  /** SENDs in flight per source node (default 8). */
+  /** Connections (so SENDs in flight) per source node (default 32). */
   CONCURRENCY_PER_NODE: 'SWARM_SEND_CONCURRENCY_PER_NODE',
   /** Base of the exponential backoff between attempts, seconds (default 5). */
   BACKOFF_BASE_SECONDS: 'SWARM_SEND_BACKOFF_BASE_SECONDS',
@@ -25,6 +25,8 @@ export const ENV = {
   BACKOFF_CAP_SECONDS: 'SWARM_SEND_BACKOFF_CAP_SECONDS',
   /** Time kept back before the Lambda deadline to return unfinished records, ms (default 3000). */
   DEADLINE_MARGIN_MS: 'SWARM_SEND_DEADLINE_MARGIN_MS',
+  /** `true` (default) or `false`: stop waiting for a batch's stragglers (functions/worker/stragglers.ts). */
+  HAND_BACK_STRAGGLERS: 'SWARM_SEND_HAND_BACK_STRAGGLERS',
   /** URL of the SEND queue: read by `swarm-send worker` (Lambda gets its records from the event source mapping). */
   QUEUE_URL: 'SWARM_SEND_QUEUE_URL',
 } as const;
@@ -34,8 +36,8 @@ export type EnvName = (typeof ENV)[keyof typeof ENV];
 /** Defaults the handler applies and the construct mirrors (maxReceiveCount sits above MAX_ATTEMPTS). */
 export const ENV_DEFAULTS = {
   MAX_ATTEMPTS: 5,
-  CONCURRENCY: 16,
-  CONCURRENCY_PER_NODE: 8,
+  CONCURRENCY: 64,
+  CONCURRENCY_PER_NODE: 32,
   BACKOFF_BASE_SECONDS: 5,
   BACKOFF_CAP_SECONDS: 900,
   DEADLINE_MARGIN_MS: 3000,
@@ -73,4 +75,20 @@ export const RECONCILE_ENV_DEFAULTS = {
   REPAIR: 'enqueue',
   PAGE_SIZE: 1000,
   MARGIN_MS: 15_000,
+} as const;
+
+/**
+ * How the queue is read (Lambda's event source mapping, or `swarm-send worker` / `dev` locally):
+ * defined here, without CDK, so the construct and the command line share them. A Lambda
+ * invocation is billed until its slowest SEND ends, so a batch only a few times larger than its
+ * SENDs in flight spends most of its time waiting for one large object: 1,000 messages over 64
+ * SENDs kept the slots busy best in `npm run bench:realistic` (bench/results/realistic.md).
+ */
+export const BATCH_DEFAULTS = {
+  /** Messages per invocation on a standard queue. */
+  BATCH_SIZE: 1000,
+  /** Messages per invocation on a FIFO queue (Lambda's maximum there). */
+  FIFO_BATCH_SIZE: 10,
+  /** Batching window for a standard queue's batches above 10 messages (Lambda needs >= 1 s). */
+  BATCHING_WINDOW_SECONDS: 1,
 } as const;

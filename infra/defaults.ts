@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Duration } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { ENV_DEFAULTS } from '../functions/env.js';
+import { BATCH_DEFAULTS, ENV_DEFAULTS } from '../functions/env.js';
 
 /**
  * Named defaults of the infrastructure constructs. Every optional prop that has a value default
@@ -88,8 +88,27 @@ export const DEFAULT_BACKOFF_CAP = Duration.seconds(ENV_DEFAULTS.BACKOFF_CAP_SEC
  */
 export const VISIBILITY_TIMEOUT_FACTOR = 6;
 
-/** Messages per invocation. */
-export const DEFAULT_BATCH_SIZE = 10;
+/** Messages per invocation on a standard queue (why: BATCH_DEFAULTS in functions/env.ts). */
+export const DEFAULT_BATCH_SIZE = BATCH_DEFAULTS.BATCH_SIZE;
+
+/** Messages per invocation on a FIFO queue: Lambda allows at most 10 there. */
+export const DEFAULT_FIFO_BATCH_SIZE = BATCH_DEFAULTS.FIFO_BATCH_SIZE;
+
+/**
+ * Batching window on a standard queue when the batch size is above 10 (Lambda then requires one
+ * of at least 1 s). 1 s keeps the added replication lag at low traffic to a second.
+ */
+export const DEFAULT_MAX_BATCHING_WINDOW = Duration.seconds(BATCH_DEFAULTS.BATCHING_WINDOW_SECONDS);
+
+/**
+ * The batch size and window an event source mapping gets: the caller's values, else the
+ * defaults for the queue's type (a window only where a standard queue's batch needs one).
+ */
+export function resolveBatching(fifo: boolean, batchSize?: number, maxBatchingWindow?: Duration): { batchSize: number; maxBatchingWindow: Duration | undefined } {
+  const size = batchSize ?? (fifo ? DEFAULT_FIFO_BATCH_SIZE : DEFAULT_BATCH_SIZE);
+  const window = maxBatchingWindow ?? (!fifo && size > DEFAULT_FIFO_BATCH_SIZE ? DEFAULT_MAX_BATCHING_WINDOW : undefined);
+  return { batchSize: size, maxBatchingWindow: window };
+}
 
 /**
  * Concurrent invocations the event source mapping may run: caps the load on the source cluster

@@ -135,6 +135,7 @@ export class SwarmSendPipeline extends Construct {
       contentBasedDeduplication: props.contentBasedDeduplication,
       functionTimeout: props.timeout,
       maxBatchingWindow: props.maxBatchingWindow,
+      batchSize: props.batchSize,
       visibilityTimeout: props.visibilityTimeout,
       maxAttempts: props.maxAttempts,
       maxReceiveCount: props.maxReceiveCount,

@@ -6,6 +6,7 @@ import type { ResponseWriter } from './http-response.js';
 import type { NodeImpl } from './node-server.js';
 import type { Target } from './object-path.js';
 import type { Random } from './random.js';
+import type { TransferModel } from './transfer.js';
 
 /** Simulator options with every default applied. */
 export interface ResolvedOptions {
@@ -25,6 +26,8 @@ export interface SimContext {
   readonly options: ResolvedOptions;
   readonly random: Random;
   readonly faults: FaultRegistry;
+  /** Real SEND durations and node capacity; undefined when the simulator runs without them. */
+  readonly transfer: TransferModel | undefined;
   clusterNamed(name: string): ClusterImpl | undefined;
   /** The node listening (or configured) at `host:port`, in any cluster. */
   nodeAt(address: string): NodeImpl | undefined;

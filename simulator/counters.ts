@@ -9,6 +9,7 @@ export class NodeCounters {
   redirects = 0;
   connections = 0;
   resets = 0;
+  busy = 0;
   // A null prototype: a method token such as `__proto__` must stay a plain key.
   byMethod: Record<string, number> = Object.create(null) as Record<string, number>;
 
@@ -28,6 +29,7 @@ export class NodeCounters {
       redirects: this.redirects,
       connections: this.connections,
       resets: this.resets,
+      busy: this.busy,
       byMethod: Object.fromEntries(Object.entries(this.byMethod)),
     };
   }
@@ -40,6 +42,7 @@ export class NodeCounters {
     this.redirects = 0;
     this.connections = 0;
     this.resets = 0;
+    this.busy = 0;
     this.byMethod = Object.create(null) as Record<string, number>;
   }
 }
@@ -47,7 +50,7 @@ export class NodeCounters {
 /** Sums counters (totals over nodes). */
 export function sumCounters(all: readonly Counters[]): Counters {
   const total: Counters = {
-    requests: 0, sends: 0, challenges: 0, authRejected: 0, redirects: 0, connections: 0, resets: 0, byMethod: {},
+    requests: 0, sends: 0, challenges: 0, authRejected: 0, redirects: 0, connections: 0, resets: 0, busy: 0, byMethod: {},
   };
   const methods = new Map<string, number>();
   for (const c of all) {
@@ -58,6 +61,7 @@ export function sumCounters(all: readonly Counters[]): Counters {
     total.redirects += c.redirects;
     total.connections += c.connections;
     total.resets += c.resets;
+    total.busy += c.busy;
     for (const [method, n] of Object.entries(c.byMethod)) methods.set(method, (methods.get(method) ?? 0) + n);
   }
   total.byMethod = Object.fromEntries(methods);

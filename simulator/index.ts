@@ -17,4 +17,6 @@ export type {
   SimulatorOptions,
   StoredObject,
   SwarmSimulator,
+  TransferLink,
+  TransferOptions,
 } from './types.js';

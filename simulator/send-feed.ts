@@ -4,7 +4,7 @@ import { httpDate } from './http-date.js';
 import type { Header } from './http-response.js';
 import { findObject } from './lookup.js';
 import { sendHeaders } from './object-headers.js';
-import { planStream, streamAnswer } from './send-stream.js';
+import { admitSend, planStream, stretchOverTransfer, streamAnswer } from './send-stream.js';
 import { refOf } from './store.js';
 import type { FaultKind, FeedSpec, StoredObject } from './types.js';
 
@@ -86,8 +86,27 @@ export async function feedSend(ctx: RequestContext, fault: FaultKind | undefined
   const obj = findObject(ctx);
   if (!obj) return;
 
+  const slot = admitSend(ctx);
+  if (!slot) return;
+  try {
+    await answerFeeds(ctx, fault, obj, feeds, flags);
+  } finally {
+    slot.release();
+  }
+}
+
+/** The streamed part of a feed SEND, once the node has taken it on. */
+async function answerFeeds(
+  ctx: RequestContext,
+  fault: FaultKind | undefined,
+  obj: StoredObject,
+  feeds: readonly FeedSpec[],
+  flags: { wait: boolean; force: boolean },
+): Promise<void> {
+  const server = ctx.sim.options.server;
   const reports: FeedReport[] = [];
   const commits: (() => void)[] = [];
+  let transferMs = 0;
   const key = `${obj.uuid}@${obj.version}`;
   for (const feed of feeds) {
     if (!inScope(feed, obj, ctx.cluster.name)) continue;
@@ -113,8 +132,10 @@ export async function feedSend(ctx: RequestContext, fault: FaultKind | undefined
         reports.push({ id: feed.id, status: 1, time: '' });
         continue;
       }
+      const copies = flags.force || !dest.store.has(refOf(obj));
+      transferMs = Math.max(transferMs, ctx.sim.transfer?.durationMs(ctx.cluster.name, dest.name, { uuid: obj.uuid, bodyLength: obj.body.length }, copies) ?? 0);
       commits.push(() => {
-        if (flags.force || !dest.store.has(refOf(obj))) dest.store.insert(obj);
+        if (copies) dest.store.insert(obj);
       });
     }
     commits.push(() => log.set(key, now));
@@ -128,7 +149,8 @@ export async function feedSend(ctx: RequestContext, fault: FaultKind | undefined
   const announce = trailers.length > 0 ? trailers.map(([name]) => name).join(', ') : undefined;
   const headers = sendHeaders(obj, ctx.cluster.name, server, announce);
   const plan = planStream(ctx, fault);
-  if (!flags.wait) plan.keepalives = 0;
+  if (flags.wait) stretchOverTransfer(ctx, plan, transferMs);
+  else plan.keepalives = 0;
   const body = trailers.map(([name, value]) => `${name}: ${value}\r\n`).join('');
   await streamAnswer(ctx, headers, plan, { body, trailers }, () => commits.forEach((c) => c()));
 }

@@ -3,10 +3,10 @@ import type { ClusterImpl } from './cluster.js';
 import type { RequestContext } from './context.js';
 import { sendError } from './error-response.js';
 import { sendHeaders } from './object-headers.js';
-import { planStream, streamAnswer } from './send-stream.js';
+import { admitSend, planStream, stretchOverTransfer, streamAnswer } from './send-stream.js';
 import { refOf } from './store.js';
 import { findObject } from './lookup.js';
-import type { FaultKind } from './types.js';
+import type { FaultKind, StoredObject } from './types.js';
 
 /** The result line of a legacy SEND body. */
 function resultLine(status: number): string {
@@ -74,6 +74,24 @@ export async function legacySend(
     sendError(ctx.res, server, 503, { text: `Remote cluster at ${target} is unreachable`, token: 'RemoteUnreachable' });
     return;
   }
+  const slot = admitSend(ctx);
+  if (!slot) return;
+  try {
+    await answerLegacy(ctx, principal, fault, obj, dest);
+  } finally {
+    slot.release();
+  }
+}
+
+/** The streamed part of a legacy SEND, once the node has taken it on. */
+async function answerLegacy(
+  ctx: RequestContext,
+  principal: Principal | undefined,
+  fault: FaultKind | undefined,
+  obj: StoredObject,
+  dest: Exclude<Destination, { kind: 'bad-request' }>,
+): Promise<void> {
+  const server = ctx.sim.options.server;
   const headers = sendHeaders(obj, ctx.cluster.name, server);
   const plan = planStream(ctx, fault);
   const noop = (): void => {};
@@ -90,8 +108,11 @@ export async function legacySend(
     await streamAnswer(ctx, headers, plan, { body: resultLine(fault.status) }, noop);
     return;
   }
-  if (destination.store.has(refOf(obj))) {
-    if (sim.options.alreadyPresent === 'status') {
+  const present = destination.store.has(refOf(obj));
+  const transferMs = ctx.sim.transfer?.durationMs(ctx.cluster.name, destination.name, { uuid: obj.uuid, bodyLength: obj.body.length }, !present);
+  stretchOverTransfer(ctx, plan, transferMs ?? 0);
+  if (present) {
+    if (ctx.sim.options.alreadyPresent === 'status') {
       sendError(ctx.res, server, 409, { text: 'Object already exists in the destination cluster' });
       return;
     }

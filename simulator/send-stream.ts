@@ -1,4 +1,5 @@
 import type { RequestContext } from './context.js';
+import { sendError } from './error-response.js';
 import type { Header } from './http-response.js';
 import type { FaultKind } from './types.js';
 
@@ -113,4 +114,32 @@ export async function streamAnswer(
   commit();
   res.chunk(result.body);
   res.endChunked(result.trailers);
+}
+
+const NO_SLOT = { release(): void {} };
+
+/**
+ * Takes one of the node's SEND slots under the transfer model. A node that already runs its
+ * `maxSendsPerNode` answers 503 (counted as `busy`) and null comes back. Without a transfer
+ * model every SEND gets a slot.
+ */
+export function admitSend(ctx: RequestContext): { release(): void } | null {
+  const model = ctx.sim.transfer;
+  if (!model) return NO_SLOT;
+  const slot = model.admit(ctx.node);
+  if (slot) return slot;
+  ctx.node.stats.busy++;
+  sendError(ctx.res, ctx.sim.options.server, 503, { text: 'Too many SENDs in progress on this node', token: 'ServiceUnavailable' });
+  return null;
+}
+
+/**
+ * Stretches a plan over a transfer's duration: keep-alive newlines at the model's interval
+ * until the result is due. Nothing changes without a transfer model or for a zero duration.
+ */
+export function stretchOverTransfer(ctx: RequestContext, plan: StreamPlan, durationMs: number): void {
+  const model = ctx.sim.transfer;
+  if (!model || !(durationMs > 0)) return;
+  plan.keepalives = Math.max(plan.keepalives, Math.ceil(durationMs / model.keepaliveIntervalMs));
+  plan.intervalMs = durationMs / plan.keepalives;
 }

@@ -6,6 +6,7 @@ import { sumCounters } from './counters.js';
 import { FaultRegistry } from './faults.js';
 import type { NodeImpl } from './node-server.js';
 import { createRandom } from './random.js';
+import { TransferModel, transferProblems } from './transfer.js';
 import type { Counters, SimulatorOptions, SwarmSimulator } from './types.js';
 
 /** Checks the options and applies the defaults; throws one error listing every problem. */
@@ -35,6 +36,7 @@ function resolveOptions(options: SimulatorOptions): ResolvedOptions {
   if (!(rate >= 0 && rate <= 1)) problems.push('redirectRate must be between 0 and 1');
   const keepalive = options.keepalive ?? { count: 2, intervalMs: 0 };
   if (!(keepalive.count >= 0) || !(keepalive.intervalMs >= 0)) problems.push('keepalive: count and intervalMs must be >= 0');
+  if (options.transfer) problems.push(...transferProblems(options.transfer));
   if (problems.length > 0) throw new Error(`invalid simulator options:\n  - ${problems.join('\n  - ')}`);
   const zeroLatency = options.zeroLatency ?? false;
   return {
@@ -100,6 +102,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<SwarmSi
     options: resolved,
     random: createRandom(options.seed),
     faults: new FaultRegistry(),
+    transfer: options.transfer ? new TransferModel(options.transfer) : undefined,
     clusterNamed: (name) => clusters.get(name),
     nodeAt(address) {
       const parsed = splitAddress(address);

@@ -34,6 +34,43 @@ export interface SimulatorOptions {
   seed?: number;
   /** Version in `Server: CAStor Cluster/<version>`. @default '9.1.0' (the founding example's) */
   serverVersion?: string;
+  /**
+   * Real SEND durations and node capacity (see simulator/transfer.ts). Off by default: without
+   * it a SEND takes no time and nodes never run out of slots.
+   */
+  transfer?: TransferOptions;
+}
+
+/** A network link between two clusters. */
+export interface TransferLink {
+  /** Round-trip time, ms. */
+  rttMs: number;
+  /** Usable bandwidth, megabits per second. */
+  bandwidthMbps: number;
+}
+
+/** The transfer model: links, object sizes and how many SENDs one node runs at once. */
+export interface TransferOptions {
+  /** The link between any two clusters not named in `links`. */
+  link: TransferLink;
+  /** Links by ordered cluster pair, keyed `source->destination` (cluster names). */
+  links?: Record<string, TransferLink>;
+  /**
+   * Object sizes for the transfer time: a seeded lognormal by median and 99th percentile, drawn
+   * per object UUID (the stored body stays as written). Without it the body's length counts.
+   */
+  objectSizes?: { medianBytes: number; p99Bytes: number; maxBytes?: number };
+  /**
+   * For objects without a size: each copying SEND lasts a seeded lognormal draw (median, 99th
+   * percentile) instead of the link arithmetic. Ignored when `objectSizes` is given.
+   */
+  sendLatency?: { medianMs: number; p99Ms: number };
+  /** SENDs in progress per node beyond which the node answers 503. @default unlimited */
+  maxSendsPerNode?: number;
+  /** Pause between keep-alive newlines while a transfer runs, ms. @default 1000 */
+  keepaliveIntervalMs?: number;
+  /** Seed of the size and latency draws. @default 1 */
+  seed?: number;
 }
 
 /** One replication, search or S3-backup feed defined on a cluster. */
@@ -187,6 +224,8 @@ export interface Counters {
   redirects: number;
   connections: number;
   resets: number;
+  /** SENDs answered 503 because the node already ran its transfer model's `maxSendsPerNode`. */
+  busy: number;
   byMethod: Record<string, number>;
 }
 

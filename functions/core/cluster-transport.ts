@@ -61,6 +61,8 @@ export interface TransportRequest {
 export interface TransportResult extends Exchange {
   /** HTTP requests made, challenges and redirects included. */
   readonly requests: number;
+  /** Nodes that answered 503 (busy) before one took the request or every node was tried. */
+  readonly busy: number;
   /** True when the node hint was not used because the node policy does not allow it. */
   readonly hintIgnored: boolean;
 }
@@ -139,15 +141,17 @@ export class ClusterTransport {
     const { nodes, hintIgnored } = nodeOrder(req.cluster, req.nodeHint, req.rotate === false ? 0 : this.#rotor++);
     const problem = credentialsProblem(req.credentials);
     // Nothing goes on the wire with credentials no header can carry: a configuration error.
-    if (problem) return { ...failure(null, null, 'auth-rejected', `credentials-invalid: ${problem}`), requests: 0, hintIgnored };
+    if (problem) return { ...failure(null, null, 'auth-rejected', `credentials-invalid: ${problem}`), requests: 0, busy: 0, hintIgnored };
     let requests = 0;
+    let busy = 0;
     let last: Exchange | null = null;
     for (const node of nodes) {
       last = await this.#exchange(req, node, () => requests++);
+      if (last.status === 503) busy += 1;
       if (!shouldFailOver(last) || req.signal?.aborted) break;
     }
-    if (!last) return { ...failure(null, null, 'network-error', 'no node to ask'), requests, hintIgnored };
-    return { ...last, detail: last.detail === null ? null : redactSecrets(last.detail, secretsOf(req)), requests, hintIgnored };
+    if (!last) return { ...failure(null, null, 'network-error', 'no node to ask'), requests, busy, hintIgnored };
+    return { ...last, detail: last.detail === null ? null : redactSecrets(last.detail, secretsOf(req)), requests, busy, hintIgnored };
   }
 
   /** One request on one node, with the auth handshake and redirects resolved. */

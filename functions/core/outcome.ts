@@ -36,6 +36,7 @@ export const REASONS = {
   'connect-timeout': 'connecting to the source node timed out',
   'idle-timeout': 'the source node sent nothing for longer than the idle timeout',
   'deadline-exceeded': 'the SEND was aborted at the invocation deadline',
+  'handed-back': "a straggler in the batch's tail was no longer waited for; it comes back after the node has had time to finish",
   'network-error': 'a network error other than refusal, reset or timeout',
   'redirect-limit': 'more than 5 redirects',
   'feed-timeout': 'a feed reported status 1 (not finished within the timeout)',

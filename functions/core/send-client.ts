@@ -42,6 +42,8 @@ export interface SendResult extends Classification {
   readonly node: string | null;
   /** HTTP requests made, challenges and redirects included. */
   readonly requests: number;
+  /** Nodes that answered 503 (busy) on the way: the adaptive concurrency limit's signal. */
+  readonly busy: number;
   readonly durationMs: number;
   /** Log-safe detail: the last Castor-System-Error-Text or the network error message. */
   readonly detail: string | null;
@@ -72,7 +74,7 @@ function header(headers: Dispatcher.ResponseData['headers'], name: string): stri
 /** A SEND never attempted: credentials no header can carry (a configuration error, not a retry). */
 function invalidCredentials(mode: 'legacy' | 'feed', detail: string): SendResult {
   const observation: SendObservation = { mode, httpStatus: null, remoteStatus: null, complete: false, feeds: {}, requestedFeedIds: [], replicationFeedIds: [], error: null };
-  return { outcome: OUTCOME.FAILED, reason: 'credentials-invalid', observation, node: null, requests: 0, durationMs: 0, detail, etag: null, version: null, hintIgnored: false };
+  return { outcome: OUTCOME.FAILED, reason: 'credentials-invalid', observation, node: null, requests: 0, busy: 0, durationMs: 0, detail, etag: null, version: null, hintIgnored: false };
 }
 
 /**
@@ -136,6 +138,7 @@ export class SendClient {
       observation,
       node: x.node?.hostPort ?? null,
       requests: x.requests,
+      busy: x.busy,
       durationMs: Math.round(performance.now() - started),
       detail: x.detail,
       etag: header(x.headers, 'etag'),

@@ -11,6 +11,8 @@ import { CredentialsError, type CredentialsProvider } from '../adapters/credenti
 import type { Config } from '../config.js';
 import { backoffSeconds } from './backoff.js';
 import { Limiter } from './limiter.js';
+import { clusterLimitsOf, limitSignalOf } from './send-limits.js';
+import { DEFAULT_STRAGGLER_POLICY, StragglerWatch } from './stragglers.js';
 import type { QueueOps, Telemetry } from './ports.js';
 import { queueCallSignal } from './queue-deadline.js';
 import { verifyCopy } from './verify.js';
@@ -73,6 +75,9 @@ export async function processBatch(records: readonly SQSRecord[], context: Deadl
   // No time left at all: abort at once, so not one SEND starts (a timer would fire too late).
   const deadline = budget > 0 ? AbortSignal.timeout(budget) : AbortSignal.abort();
   const limiter = new Limiter(config.concurrency);
+  const limits = clusterLimitsOf(deps);
+  const fifo = records.some(isFifo);
+  const watch = new StragglerWatch(fifo ? { ...DEFAULT_STRAGGLER_POLICY, enabled: false } : (config.stragglers ?? DEFAULT_STRAGGLER_POLICY), config.concurrency);
   const inflight = new Map<string, Promise<SendResult>>();
 
   /** Reads both clusters' credentials, giving up at the deadline (a slow Secrets Manager). */
@@ -82,8 +87,9 @@ export async function processBatch(records: readonly SQSRecord[], context: Deadl
     return { source, destination };
   }
 
-  async function sendOnce(route: ResolvedRoute, m: SendMessage, replicationFeeds: readonly number[]): Promise<SendResult> {
+  async function sendOnce(route: ResolvedRoute, m: SendMessage, replicationFeeds: readonly number[], handBack: AbortSignal): Promise<SendResult> {
     let creds = await credentialsFor(route);
+    const signal = AbortSignal.any([deadline, handBack]);
     const input = () => ({
       source: route.source,
       destination: route.destination,
@@ -93,9 +99,13 @@ export async function processBatch(records: readonly SQSRecord[], context: Deadl
       feeds: m.feeds,
       replicationFeeds,
       nodeHint: m.nodeHint,
-      signal: deadline,
+      signal,
     });
     let result = await client.send(input());
+    if (handBack.aborted && !deadline.aborted) {
+      const seconds = (result.durationMs / 1000).toFixed(1);
+      return { ...result, outcome: OUTCOME.RETRY, reason: 'handed-back', detail: `stopped waiting after ${seconds} s in the batch's tail; the node may finish the copy` };
+    }
     if (result.hintIgnored) telemetry.warn('node hint outside the source cluster ignored', { nodeHint: m.nodeHint, cluster: route.source.key });
     if (result.reason === 'auth-rejected' || result.reason === 'remote-auth-rejected') {
       // Credentials may have been rotated: read them again once, and try again if they changed.
@@ -105,7 +115,7 @@ export async function processBatch(records: readonly SQSRecord[], context: Deadl
       if (!sameCredentials(fresh.source, creds.source) || !sameCredentials(fresh.destination, creds.destination)) {
         creds = fresh;
         const again = await client.send(input());
-        result = { ...again, requests: again.requests + result.requests };
+        result = { ...again, requests: again.requests + result.requests, busy: again.busy + result.busy };
       }
     }
     return verifyCopy(client, route, m.object, creds, result, deadline);
@@ -134,8 +144,16 @@ export async function processBatch(records: readonly SQSRecord[], context: Deadl
     if (!pending) {
       const r = route;
       const m = message;
+      // Two bounds: this invocation's SENDs, and the source cluster's adaptive limit for the
+      // whole container (it learns from 503s and latency across invocations).
       const proving = replicationFeeds;
-      pending = limiter.run(() => (deadline.aborted ? Promise.reject(new DeadlineError()) : sendOnce(r, m, proving)));
+      const eligible = ctx.attempt === 1;
+      const send = () => {
+        if (deadline.aborted) return Promise.reject(new DeadlineError());
+        const id = {};
+        return sendOnce(r, m, proving, watch.begin(id, eligible)).finally(() => watch.settle(id));
+      };
+      pending = limiter.run(() => limits.for(r.source.key).run(send, limitSignalOf));
       inflight.set(key, pending);
     }
     try {
@@ -162,7 +180,12 @@ export async function processBatch(records: readonly SQSRecord[], context: Deadl
     }
     telemetry.outcome(outcome, Number.isFinite(sent) ? sent : null);
     if (outcome.outcome === OUTCOME.RETRY) {
-      return { record, outcome, keep: true, backoffSeconds: backoffSeconds(outcome.attempt, config.backoffBaseSeconds, config.backoffCapSeconds, random) };
+      // A handed-back straggler waits about twice as long as it ran, so its node can finish.
+      const seconds =
+        outcome.reason === 'handed-back'
+          ? Math.max(1, Math.ceil((2 * (outcome.durationMs ?? 0)) / 1000))
+          : backoffSeconds(outcome.attempt, config.backoffBaseSeconds, config.backoffCapSeconds, random);
+      return { record, outcome, keep: true, backoffSeconds: seconds };
     }
     return { record, outcome, keep: false, backoffSeconds: null };
   }
@@ -184,7 +207,7 @@ export async function processBatch(records: readonly SQSRecord[], context: Deadl
   // FIFO: records of one message group run in order; after one stays on the queue, the rest of
   // its group is returned unprocessed so the order holds. Standard queues run everything at once.
   let settled: Settled[];
-  if (records.some(isFifo)) {
+  if (fifo) {
     const groups = new Map<string, SQSRecord[]>();
     for (const r of records) {
       const g = r.attributes.MessageGroupId ?? '';
@@ -209,7 +232,10 @@ export async function processBatch(records: readonly SQSRecord[], context: Deadl
     const byId = new Map(perGroup.flat().map((s) => [s.record.messageId, s]));
     settled = records.map((r) => byId.get(r.messageId)!);
   } else {
-    settled = await Promise.all(records.map(handle));
+    const all = records.map(handle);
+    // Every distinct SEND of the batch is known now (parsing is synchronous): the tail can be told.
+    watch.setTotal(inflight.size);
+    settled = await Promise.all(all).finally(() => watch.close());
   }
 
   // Terminal outcomes go to the outcomes queue; one that cannot be published keeps its message,

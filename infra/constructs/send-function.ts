@@ -13,7 +13,7 @@ import { ENV, ENV_DEFAULTS } from '../../functions/env.js';
 import {
   DEFAULT_BACKOFF_BASE,
   DEFAULT_BACKOFF_CAP,
-  DEFAULT_BATCH_SIZE,
+  resolveBatching,
   DEFAULT_CONCURRENCY,
   DEFAULT_FUNCTION_TIMEOUT,
   DEFAULT_LOG_RETENTION,
@@ -172,7 +172,7 @@ export interface SendFunctionOptions extends HandlerCodeOptions {
 
   /**
    * Messages per invocation. At most 10 on a FIFO queue, or without a batching window.
-   * @default DEFAULT_BATCH_SIZE (10)
+   * @default DEFAULT_BATCH_SIZE (1,000) on a standard queue, DEFAULT_FIFO_BATCH_SIZE (10) on a FIFO one
    */
   readonly batchSize?: number;
 
@@ -180,7 +180,7 @@ export interface SendFunctionOptions extends HandlerCodeOptions {
    * How long the event source mapping gathers messages before invoking (at least 1 second to take
    * more than 10 messages per batch); it is added to the SEND queue's derived visibility timeout.
    * Standard queues only.
-   * @default - no batching window
+   * @default DEFAULT_MAX_BATCHING_WINDOW (1 s) on a standard queue whose batch is above 10; none otherwise
    */
   readonly maxBatchingWindow?: Duration;
 
@@ -210,8 +210,9 @@ export function sendFunctionProblems(
   fifo: boolean,
 ): string[] {
   const problems: string[] = [];
-  const batchSize = props.batchSize ?? DEFAULT_BATCH_SIZE;
-  const window = props.maxBatchingWindow?.toSeconds() ?? 0;
+  const batching = resolveBatching(fifo, props.batchSize, props.maxBatchingWindow);
+  const batchSize = batching.batchSize;
+  const window = batching.maxBatchingWindow?.toSeconds() ?? 0;
   const timeout = props.timeout ?? DEFAULT_FUNCTION_TIMEOUT;
   const backoffBase = props.backoffBase ?? DEFAULT_BACKOFF_BASE;
   const backoffCap = props.backoffCap ?? DEFAULT_BACKOFF_CAP;
@@ -324,9 +325,10 @@ export class SendFunction extends Construct {
     this.environment = parts.environment;
 
     // Consume (includes ChangeMessageVisibility, used for backoff) is granted by the event source.
+    const batching = resolveBatching(props.sendQueue.fifo, props.batchSize, props.maxBatchingWindow);
     this.eventSource = new SqsEventSource(props.sendQueue, {
-      batchSize: props.batchSize ?? DEFAULT_BATCH_SIZE,
-      ...(props.maxBatchingWindow && props.maxBatchingWindow.toSeconds() > 0 ? { maxBatchingWindow: props.maxBatchingWindow } : {}),
+      batchSize: batching.batchSize,
+      ...(batching.maxBatchingWindow && batching.maxBatchingWindow.toSeconds() > 0 ? { maxBatchingWindow: batching.maxBatchingWindow } : {}),
       maxConcurrency: props.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY,
       reportBatchItemFailures: true,
     });

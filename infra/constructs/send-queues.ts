@@ -9,6 +9,7 @@ import {
   DEFAULT_RETENTION_PERIOD,
   MAX_RECEIVE_COUNT_MARGIN,
   VISIBILITY_TIMEOUT_FACTOR,
+  resolveBatching,
 } from '../defaults.js';
 import { checkInteger, failOnProblems } from '../errors.js';
 import type { SendFunctionOptions } from './send-function.js';
@@ -76,7 +77,7 @@ export interface SendQueuesOptions {
  * `SendQueuesOptions` plus the settings of the function that consumes the queue, from which the
  * visibility timeout and `maxReceiveCount` are derived.
  */
-export interface SendQueuesProps extends SendQueuesOptions, Pick<SendFunctionOptions, 'maxAttempts' | 'maxBatchingWindow'> {
+export interface SendQueuesProps extends SendQueuesOptions, Pick<SendFunctionOptions, 'maxAttempts' | 'maxBatchingWindow' | 'batchSize'> {
   /**
    * Timeout of the function that consumes the queue: the visibility timeout is derived from it.
    * @default DEFAULT_FUNCTION_TIMEOUT (2 minutes)
@@ -99,9 +100,10 @@ interface ResolvedQueueSettings {
 export function resolveQueueSettings(props: SendQueuesProps): ResolvedQueueSettings {
   const functionTimeout = props.functionTimeout ?? DEFAULT_FUNCTION_TIMEOUT;
   const maxAttempts = props.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
-  const window = props.maxBatchingWindow?.toSeconds() ?? 0;
+  const fifo = props.fifo ?? false;
+  const window = resolveBatching(fifo, props.batchSize, props.maxBatchingWindow).maxBatchingWindow?.toSeconds() ?? 0;
   return {
-    fifo: props.fifo ?? false,
+    fifo,
     contentBasedDeduplication: props.contentBasedDeduplication ?? false,
     functionTimeout,
     visibilityTimeout: props.visibilityTimeout ?? Duration.seconds(VISIBILITY_TIMEOUT_FACTOR * functionTimeout.toSeconds() + window),

@@ -1,7 +1,9 @@
+import { Duration } from 'aws-cdk-lib';
 import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { ENV_DEFAULTS } from '../../functions/env.js';
 import * as defaults from '../../infra/defaults.js';
+import { resolveBatching } from '../../infra/defaults.js';
 import { HANDLER_METRIC_NAMES, OUTCOMES, SERVICE_DIMENSION } from '../../infra/handler-metrics.js';
 import * as publicApi from '../../infra/index.js';
 
@@ -26,9 +28,10 @@ describe('infra defaults', () => {
     ['DEFAULT_LOG_RETENTION', RetentionDays.ONE_MONTH],
     ['DEFAULT_MAX_ATTEMPTS', 5],
     ['MAX_RECEIVE_COUNT_MARGIN', 2],
-    ['DEFAULT_CONCURRENCY', 16],
+    ['DEFAULT_CONCURRENCY', 64],
     ['VISIBILITY_TIMEOUT_FACTOR', 6],
-    ['DEFAULT_BATCH_SIZE', 10],
+    ['DEFAULT_BATCH_SIZE', 1000],
+    ['DEFAULT_FIFO_BATCH_SIZE', 10],
     ['DEFAULT_MAX_CONCURRENCY', 5],
     ['DEFAULT_FAILURE_RATE_THRESHOLD_PERCENT', 5],
     ['DEFAULT_FUNCTION_ERRORS_THRESHOLD', 1],
@@ -91,5 +94,18 @@ describe('the public surface (infra/index.ts)', () => {
         'DEFAULT_RECOVERY_POINT_OBJECTIVE',
       ]),
     );
+  });
+});
+
+describe('resolveBatching', () => {
+  it('gives a standard queue 1,000 messages in a 1 s window, and a FIFO queue 10 with none', () => {
+    expect(resolveBatching(false)).toEqual({ batchSize: 1000, maxBatchingWindow: Duration.seconds(1) });
+    expect(resolveBatching(true)).toEqual({ batchSize: 10, maxBatchingWindow: undefined });
+  });
+
+  it("keeps the caller's values, and adds no window a batch of 10 or fewer does not need", () => {
+    expect(resolveBatching(false, 10)).toEqual({ batchSize: 10, maxBatchingWindow: undefined });
+    expect(resolveBatching(false, 500, Duration.seconds(20))).toEqual({ batchSize: 500, maxBatchingWindow: Duration.seconds(20) });
+    expect(resolveBatching(false, 11, Duration.seconds(0)).maxBatchingWindow?.toSeconds()).toBe(0);
   });
 });

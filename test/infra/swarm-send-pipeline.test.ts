@@ -94,18 +94,18 @@ describe('SwarmSendPipeline with only the required props', () => {
       expect(pipeline.queues.outcomesQueue).toBeUndefined();
     });
 
-    it('makes the SEND queue standard, SSE-encrypted, kept 14 days, visible again after 6 x the timeout, redriven after maxAttempts + 2 receives', () => {
+    it('makes the SEND queue standard, SSE-encrypted, kept 14 days, visible again after 6 x the timeout + the batching window, redriven after maxAttempts + 2 receives', () => {
       template.hasResourceProperties('AWS::SQS::Queue', {
         FifoQueue: Match.absent(),
         SqsManagedSseEnabled: true,
         MessageRetentionPeriod: 14 * 86400,
-        VisibilityTimeout: 6 * 120,
+        VisibilityTimeout: 6 * 120 + 1,
         RedrivePolicy: {
           deadLetterTargetArn: { 'Fn::GetAtt': [logicalId(stack, pipeline.queues.deadLetterQueue), 'Arn'] },
           maxReceiveCount: 7,
         },
       });
-      expect(pipeline.queues.visibilityTimeout.toSeconds()).toBe(720);
+      expect(pipeline.queues.visibilityTimeout.toSeconds()).toBe(721);
       expect(pipeline.queues.maxReceiveCount).toBe(7);
     });
 
@@ -159,7 +159,7 @@ describe('SwarmSendPipeline with only the required props', () => {
         [ENV.REGISTRY]: JSON.stringify(exampleRegistry()),
         [ENV.DLQ_URL]: { Ref: logicalId(stack, pipeline.queues.deadLetterQueue) },
         [ENV.MAX_ATTEMPTS]: '5',
-        [ENV.CONCURRENCY]: '16',
+        [ENV.CONCURRENCY]: '64',
         [ENV.BACKOFF_BASE_SECONDS]: '5',
         [ENV.BACKOFF_CAP_SECONDS]: '900',
         POWERTOOLS_SERVICE_NAME: 'swarm-send',
@@ -172,13 +172,13 @@ describe('SwarmSendPipeline with only the required props', () => {
       template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
     });
 
-    it('is fed by an event source mapping with partial batch responses, 10 messages, no window, at most 5 concurrent invocations', () => {
+    it('is fed by an event source mapping with partial batch responses, 1,000 messages in a 1 s window, at most 5 concurrent invocations', () => {
       template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
       template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
         EventSourceArn: { 'Fn::GetAtt': [logicalId(stack, pipeline.queues.sendQueue), 'Arn'] },
         FunctionResponseTypes: ['ReportBatchItemFailures'],
-        BatchSize: 10,
-        MaximumBatchingWindowInSeconds: Match.absent(),
+        BatchSize: 1000,
+        MaximumBatchingWindowInSeconds: 1,
         ScalingConfig: { MaximumConcurrency: 5 },
       });
     });
@@ -778,7 +778,7 @@ describe('SwarmSendPipeline refuses unsafe props before building anything', () =
     ['maxAttempts of 0', { maxAttempts: 0 }, /maxAttempts must be an integer from 1 to 100 \(got 0\)/],
     ['maxAttempts above the handler limit of 100', { maxAttempts: 101, maxReceiveCount: 103 }, /maxAttempts must be an integer from 1 to 100 \(got 101\)/],
     ['batch size above 10 on FIFO', { fifo: true, batchSize: 11 }, /batchSize \(11\) must be at most 10 on a FIFO queue/],
-    ['batch size above 10 without a batching window', { batchSize: 11 }, /batchSize \(11\) above 10 needs a maxBatchingWindow of at least 1 second/],
+    ['batch size above 10 without a batching window', { batchSize: 11, maxBatchingWindow: Duration.seconds(0) }, /batchSize \(11\) above 10 needs a maxBatchingWindow of at least 1 second/],
     ['batch size 0', { batchSize: 0 }, /batchSize must be an integer from 1 to 10000 \(got 0\)/],
     ['batch size above 10000', { batchSize: 10_001, maxBatchingWindow: Duration.seconds(5) }, /batchSize must be an integer from 1 to 10000/],
     ['a batching window on FIFO', { fifo: true, maxBatchingWindow: Duration.seconds(5) }, /maxBatchingWindow is not supported on a FIFO queue/],

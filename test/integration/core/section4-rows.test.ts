@@ -45,7 +45,8 @@ describe('section 4 rows through the real client, scripted nodes', () => {
     const node = await scriptedNode(answer);
     servers.push(node.server);
     const { source, dr } = clusters([node.address]);
-    return client.send({ source, destination: dr, credentials: ADMIN, object: { uuid: 'd'.repeat(32) }, ...(feeds && { feeds }) });
+    // A feed SEND is proven only by the route's replication feed (here feed 1).
+    return client.send({ source, destination: dr, credentials: ADMIN, object: { uuid: 'd'.repeat(32) }, ...(feeds && { feeds, replicationFeeds: [1] }) });
   }
 
   it('L1: an outer 201 that ends cleanly without a result line is replicated (created)', async () => {

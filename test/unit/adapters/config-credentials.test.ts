@@ -14,8 +14,14 @@ const DLQ = 'https://sqs.eu-west-1.amazonaws.com/123456789012/dlq';
 describe('loadConfig', () => {
   it('reads an inline registry and applies the documented defaults', async () => {
     const c = await loadConfig({ SWARM_SEND_REGISTRY: REGISTRY, SWARM_SEND_DLQ_URL: DLQ });
-    expect(c).toMatchObject({ dlqUrl: DLQ, outcomesQueueUrl: null, maxAttempts: 5, concurrency: 16, concurrencyPerNode: 8, backoffBaseSeconds: 5, backoffCapSeconds: 900, deadlineMarginMs: 3000 });
+    expect(c).toMatchObject({ dlqUrl: DLQ, outcomesQueueUrl: null, maxAttempts: 5, concurrency: 64, concurrencyPerNode: 32, backoffBaseSeconds: 5, backoffCapSeconds: 900, deadlineMarginMs: 3000, stragglers: { enabled: true } });
     expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it('turns the straggler policy off with SWARM_SEND_HAND_BACK_STRAGGLERS=false, and refuses other values', async () => {
+    const off = await loadConfig({ SWARM_SEND_REGISTRY: REGISTRY, SWARM_SEND_DLQ_URL: DLQ, SWARM_SEND_HAND_BACK_STRAGGLERS: 'false' });
+    expect(off.stragglers?.enabled).toBe(false);
+    await expect(loadConfig({ SWARM_SEND_REGISTRY: REGISTRY, SWARM_SEND_DLQ_URL: DLQ, SWARM_SEND_HAND_BACK_STRAGGLERS: 'no' })).rejects.toThrow(/SWARM_SEND_HAND_BACK_STRAGGLERS must be true or false/);
   });
 
   it('reads the registry from an SSM parameter through the injected reader', async () => {

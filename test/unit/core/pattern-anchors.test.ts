@@ -1,5 +1,5 @@
 import { InvalidMessageError } from '../../../functions/core/errors.js';
-import { parseSendMessage } from '../../../functions/core/message.js';
+import { isNodeHint, parseSendMessage } from '../../../functions/core/message.js';
 import { parseRegistry } from '../../../functions/core/registry.js';
 import { parseSendBody } from '../../../functions/core/response-parser.js';
 
@@ -46,8 +46,15 @@ describe('message patterns hold both anchors', () => {
   });
 
   it.each([
-    ['nodeHint', { nodeHint: 'evil/10.0.0.1:80' }],
-    ['nodeHint', { nodeHint: '10.0.0.1:80/x' }],
+    ['a path in front (needs ^)', 'evil/10.0.0.1:80'],
+    ['a path after the port (needs $)', '10.0.0.1:80/x'],
+  ])('nodeHint: %s is not a hint, and the message goes on without it', (_what, nodeHint) => {
+    expect(isNodeHint(nodeHint)).toBe(false);
+    const message = parseSendMessage(JSON.stringify({ object: { uuid: UUID }, nodeHint }));
+    expect(message).not.toHaveProperty('nodeHint');
+  });
+
+  it.each([
     ['from', { from: '/primary' }],
     ['from', { from: 'primary/' }],
     ['to', { to: '../dr' }],

@@ -1,0 +1,201 @@
+/**
+ * How many SENDs one container keeps in flight against one source cluster, found at run time:
+ * the window rule TCP uses, and for the same reason (a burst finds the cluster's capacity without
+ * flooding it, and several containers on one cluster settle on a fair share each):
+ * - slow start: from a small limit, one more slot per good answer (doubling per round) until the
+ *   first sign of congestion;
+ * - then additive increase, about one slot per limit's worth of good answers;
+ * - multiplicative decrease when a node answers 503 (busy) or SEND latency rises well above its
+ *   long-run level, at most once per round.
+ *
+ * Latency is judged on logarithms over a window of 64 SENDs (a geometric mean against a slow
+ * long-run average), because SEND time follows object size, which is heavy-tailed: a few large
+ * objects must not read as congestion, a whole window running three times slower does.
+ */
+
+/** What one SEND told the limit. */
+export type LimitSignal =
+  /** The SEND got an answer and no node said it was busy. */
+  | 'ok'
+  /** A node answered 503 (busy), whether or not another node then took the SEND. */
+  | 'busy'
+  /** Nothing to learn (a network error, an aborted SEND, a bad message). */
+  | 'ignore';
+
+export interface AdaptiveLimitOptions {
+  /** Where the limit starts. */
+  readonly initial: number;
+  /** The limit never goes below this. @default 1 */
+  readonly min?: number;
+  /** The limit never goes above this (the configured SENDs per invocation). */
+  readonly max: number;
+  /** Factor applied on a decrease. @default 0.7 */
+  readonly backoff?: number;
+  /**
+   * Latency rise that counts as congestion: the geometric mean of the last 64 SEND times above
+   * this multiple of the long-run level decreases the limit like a 503. @default 3
+   */
+  readonly latencyTolerance?: number;
+  /** Clock, ms (tests). @default performance.now */
+  readonly now?: () => number;
+}
+
+/** One acquired slot: give it back with what the SEND showed. */
+export interface LimitSlot {
+  release(signal: LimitSignal, latencyMs?: number): void;
+}
+
+/** SENDs in the recent-latency window. */
+const WINDOW = 64;
+/** Weight of one SEND in the long-run average of log latency. */
+const LONG_WEIGHT = 1 / 256;
+
+/** An AIMD concurrency limit with a FIFO queue of waiters. */
+export class AdaptiveLimit {
+  readonly #min: number;
+  readonly #max: number;
+  readonly #backoff: number;
+  readonly #tolerance: number;
+  readonly #now: () => number;
+  readonly #waiting: (() => void)[] = [];
+  #limit: number;
+  #inFlight = 0;
+  /** Time of the last decrease: only a SEND started after it can cause the next one. */
+  #lastDecrease = Number.NEGATIVE_INFINITY;
+  #slowStart = true;
+  /** Times the limit was full (or a caller waited): tells whether a slot's SEND ran at the limit. */
+  #saturations = 0;
+  /** Recent log latencies (a ring) and their sum. */
+  readonly #recent: number[] = [];
+  #recentSum = 0;
+  #next = 0;
+  #longLog: number | null = null;
+  #decreases = 0;
+
+  constructor(o: AdaptiveLimitOptions) {
+    this.#min = Math.max(1, o.min ?? 1);
+    this.#max = Math.max(this.#min, o.max);
+    this.#limit = Math.min(this.#max, Math.max(this.#min, o.initial));
+    this.#backoff = o.backoff ?? 0.7;
+    this.#tolerance = Math.log(o.latencyTolerance ?? 3);
+    this.#now = o.now ?? (() => performance.now());
+  }
+
+  /** The current limit (whole SENDs). */
+  get limit(): number {
+    return Math.floor(this.#limit);
+  }
+
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /** How often the limit was cut since start. */
+  get decreases(): number {
+    return this.#decreases;
+  }
+
+  /** Waits for a slot (in arrival order). */
+  async acquire(): Promise<LimitSlot> {
+    while (this.#inFlight >= this.limit) {
+      this.#saturations += 1;
+      await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    }
+    const mark = this.#saturations;
+    this.#inFlight += 1;
+    if (this.#inFlight >= this.limit) this.#saturations += 1;
+    const started = this.#now();
+    let released = false;
+    return {
+      release: (signal, latencyMs) => {
+        if (released) return;
+        released = true;
+        // Grow only a limit that was in use while this SEND ran (RFC 7661's rule for an
+        // application-limited window): a ceiling far above the demand must not climb on
+        // answers it never constrained.
+        const binding = this.#saturations !== mark || this.#inFlight >= this.limit;
+        this.#inFlight -= 1;
+        this.#learn(signal, started, latencyMs, binding);
+        this.#wake();
+      },
+    };
+  }
+
+  /** Runs `task` in a slot; `judge` reads its result into a signal (and latency). */
+  async run<T>(task: () => Promise<T>, judge: (result: T) => { signal: LimitSignal; latencyMs?: number }): Promise<T> {
+    const slot = await this.acquire();
+    try {
+      const result = await task();
+      const { signal, latencyMs } = judge(result);
+      slot.release(signal, latencyMs);
+      return result;
+    } finally {
+      slot.release('ignore');
+    }
+  }
+
+  #learn(signal: LimitSignal, started: number, latencyMs: number | undefined, binding: boolean): void {
+    if (signal === 'ignore') return;
+    if (signal === 'busy') return this.#decrease(started);
+    if (latencyMs !== undefined && this.#congested(latencyMs)) return this.#decrease(started);
+    if (!binding) return;
+    const step = this.#slowStart ? 1 : 1 / this.#limit;
+    this.#limit = Math.min(this.#max, this.#limit + step);
+  }
+
+  /** True when the recent window's log latency has risen past tolerance over the long run. */
+  #congested(latencyMs: number): boolean {
+    const log = Math.log(Math.max(1, latencyMs));
+    this.#longLog = this.#longLog === null ? log : this.#longLog + LONG_WEIGHT * (log - this.#longLog);
+    if (this.#recent.length < WINDOW) this.#recent.push(log);
+    else {
+      this.#recentSum -= this.#recent[this.#next]!;
+      this.#recent[this.#next] = log;
+      this.#next = (this.#next + 1) % WINDOW;
+    }
+    this.#recentSum += log;
+    return this.#recent.length === WINDOW && this.#recentSum / WINDOW - this.#longLog > this.#tolerance;
+  }
+
+  #decrease(started: number): void {
+    // One cut per round: the SENDs already in flight when the limit was cut say nothing new.
+    if (started <= this.#lastDecrease) return;
+    this.#lastDecrease = this.#now();
+    this.#slowStart = false;
+    this.#limit = Math.max(this.#min, this.#limit * this.#backoff);
+    this.#decreases += 1;
+    // The window that showed the rise must refill before it can cut again.
+    this.#recent.length = 0;
+    this.#recentSum = 0;
+    this.#next = 0;
+  }
+
+  #wake(): void {
+    let free = this.limit - this.#inFlight;
+    while (free-- > 0 && this.#waiting.length) this.#waiting.shift()?.();
+  }
+}
+
+/** Where a new limit starts before slow start grows it. */
+export const INITIAL_LIMIT = 8;
+
+/** One adaptive limit per source cluster, kept for the life of the container. */
+export class ClusterLimits {
+  readonly #limits = new Map<string, AdaptiveLimit>();
+
+  constructor(private readonly options: Omit<AdaptiveLimitOptions, 'initial'> & { initial?: number }) {}
+
+  for(cluster: string): AdaptiveLimit {
+    let limit = this.#limits.get(cluster);
+    if (!limit) {
+      limit = new AdaptiveLimit({ ...this.options, initial: this.options.initial ?? Math.min(this.options.max, INITIAL_LIMIT) });
+      this.#limits.set(cluster, limit);
+    }
+    return limit;
+  }
+
+  /** Current limit per cluster (for logs and metrics). */
+  snapshot(): Record<string, number> {
+    return Object.fromEntries([...this.#limits].map(([k, l]) => [k, l.limit]));
+  }
+}

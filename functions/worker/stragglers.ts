@@ -1,0 +1,107 @@
+/**
+ * The straggler policy: a Lambda invocation is billed until its slowest SEND ends, and SEND time
+ * follows object size, which is heavy-tailed. Once a batch is in its tail (every SEND started,
+ * most slots idle), a SEND that has run far longer than the batch's typical one stops being
+ * waited for: the client lets go of the stream and the message goes back to the queue with a
+ * visibility long enough for the source node to finish the copy it already started. The next
+ * SEND then gets 409 in one round trip (swarm-scsp.md row T3: the work may finish server-side).
+ *
+ * Trade-off, measured in `npm run bench:realistic`: billed time and per-container throughput
+ * improve because no invocation idles for one large object; in exchange a handed-back object
+ * replicates a little later and costs one extra (short) SEND. Should a node stop copying when
+ * its client goes away, the retry copies the object again and waits for it in full: a message
+ * is handed back at most once (on its first receive), so nothing loops or is dead-lettered for
+ * being large.
+ */
+
+export interface StragglerOptions {
+  /** Hand back at all. */
+  readonly enabled: boolean;
+  /** Tail: no SEND waits for a slot and at most this share of the slots is busy. */
+  readonly tailShare: number;
+  /** A SEND is a straggler after max(minMs, factor x the batch's median SEND time so far). */
+  readonly factor: number;
+  readonly minMs: number;
+}
+
+export const DEFAULT_STRAGGLER_POLICY: StragglerOptions = { enabled: true, tailShare: 0.25, factor: 4, minMs: 500 };
+
+/** How often the tail is looked at while SENDs run, ms. */
+const TICK_MS = 100;
+
+interface Running {
+  readonly started: number;
+  readonly controller: AbortController;
+  readonly eligible: boolean;
+}
+
+/** Watches one batch's SENDs and aborts the stragglers of its tail. */
+export class StragglerWatch {
+  readonly #running = new Map<object, Running>();
+  readonly #settledMs: number[] = [];
+  #total = Number.POSITIVE_INFINITY;
+  #begun = 0;
+  #timer: NodeJS.Timeout | undefined;
+  handedBack = 0;
+
+  constructor(
+    private readonly options: StragglerOptions,
+    private readonly slots: number,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  /** How many SENDs the batch makes in all; the tail cannot start before every one began. */
+  setTotal(total: number): void {
+    this.#total = total;
+    this.#check();
+  }
+
+  /**
+   * Registers a SEND as it starts; the signal aborts when it is handed back. `eligible` false
+   * (a message already handed back once, a FIFO record) makes it be waited for in full.
+   */
+  begin(key: object, eligible: boolean): AbortSignal {
+    const controller = new AbortController();
+    this.#running.set(key, { started: this.now(), controller, eligible: eligible && this.options.enabled });
+    this.#begun += 1;
+    if (this.options.enabled && !this.#timer) {
+      this.#timer = setInterval(() => this.#check(), TICK_MS);
+      this.#timer.unref();
+    }
+    return controller.signal;
+  }
+
+  /** Records a SEND's end (handed back or not). */
+  settle(key: object): void {
+    const run = this.#running.get(key);
+    if (!run) return;
+    this.#running.delete(key);
+    if (!run.controller.signal.aborted) this.#settledMs.push(this.now() - run.started);
+    this.#check();
+  }
+
+  /** Stops the timer; call when the batch is done. */
+  close(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #cutoffMs(): number {
+    const s = [...this.#settledMs].sort((a, b) => a - b);
+    const median = s.length ? s[Math.floor(s.length / 2)]! : Number.POSITIVE_INFINITY;
+    return Math.max(this.options.minMs, this.options.factor * median);
+  }
+
+  #check(): void {
+    if (!this.options.enabled || this.#begun < this.#total) return;
+    if (this.#running.size > Math.max(1, Math.floor(this.options.tailShare * this.slots))) return;
+    const cutoff = this.#cutoffMs();
+    const now = this.now();
+    for (const run of this.#running.values()) {
+      if (run.eligible && !run.controller.signal.aborted && now - run.started >= cutoff) {
+        run.controller.abort();
+        this.handedBack += 1;
+      }
+    }
+  }
+}

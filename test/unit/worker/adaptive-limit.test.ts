@@ -1,0 +1,143 @@
+import { AdaptiveLimit, ClusterLimits } from '../../../functions/worker/adaptive-limit.js';
+
+/** A clock the test moves by hand. */
+function manualClock() {
+  let t = 0;
+  return { now: () => t, advance: (ms: number) => void (t += ms) };
+}
+
+/** Fills every slot, then releases them all with the same signal: one round at the limit. */
+async function round(limit: AdaptiveLimit, signal: 'ok' | 'busy', latencyMs = 100): Promise<void> {
+  const slots = await Promise.all(Array.from({ length: limit.limit }, () => limit.acquire()));
+  for (const slot of slots) slot.release(signal, latencyMs);
+}
+
+describe('AdaptiveLimit', () => {
+  it('backs off multiplicatively on a busy answer and grows back additively while answers are good', async () => {
+    const clock = manualClock();
+    const limit = new AdaptiveLimit({ initial: 32, max: 64, now: clock.now });
+    clock.advance(1);
+    (await limit.acquire()).release('busy');
+    expect(limit.limit).toBe(22); // 32 x 0.7 = 22.4
+    expect(limit.decreases).toBe(1);
+    // About one slot per limit's worth of good answers: a full round of 22 makes 23.
+    await round(limit, 'ok');
+    expect(limit.limit).toBe(23);
+    for (let i = 0; i < 200; i++) await round(limit, 'ok');
+    expect(limit.limit).toBe(64);
+  });
+
+  it('cuts once per round: busy answers of SENDs that started before the last cut do not cut again', async () => {
+    const clock = manualClock();
+    const limit = new AdaptiveLimit({ initial: 40, max: 40, now: clock.now });
+    const slots = await Promise.all(Array.from({ length: 10 }, () => limit.acquire()));
+    clock.advance(5);
+    for (const slot of slots) slot.release('busy');
+    expect(limit.limit).toBe(28);
+    expect(limit.decreases).toBe(1);
+    clock.advance(5);
+    (await limit.acquire()).release('busy');
+    expect(limit.limit).toBe(19);
+  });
+
+  it('never goes below its minimum nor above its maximum', async () => {
+    const clock = manualClock();
+    const limit = new AdaptiveLimit({ initial: 4, min: 2, max: 6, now: clock.now });
+    for (let i = 0; i < 20; i++) {
+      clock.advance(1);
+      (await limit.acquire()).release('busy');
+    }
+    expect(limit.limit).toBe(2);
+    for (let i = 0; i < 100; i++) await round(limit, 'ok', 10);
+    expect(limit.limit).toBe(6);
+  });
+
+  it('starts slow: one more slot per good answer until the first sign of congestion', async () => {
+    const clock = manualClock();
+    const limit = new AdaptiveLimit({ initial: 8, max: 64, now: clock.now });
+    await round(limit, 'ok');
+    expect(limit.limit).toBe(16);
+    clock.advance(1);
+    (await limit.acquire()).release('busy');
+    expect(limit.limit).toBe(11); // 16 x 0.7
+    await round(limit, 'ok');
+    expect(limit.limit).toBe(12);
+  });
+
+  it('does not grow a limit the demand never reaches', async () => {
+    const limit = new AdaptiveLimit({ initial: 8, max: 64 });
+    // Never more than 3 SENDs at once: the limit of 8 never constrained anything.
+    for (let i = 0; i < 100; i++) {
+      const slots = await Promise.all([limit.acquire(), limit.acquire(), limit.acquire()]);
+      for (const slot of slots) slot.release('ok', 100);
+    }
+    expect(limit.limit).toBe(8);
+  });
+
+  it('treats a whole window of SENDs running well above the long-run latency as congestion, and ignores what teaches nothing', async () => {
+    const clock = manualClock();
+    const limit = new AdaptiveLimit({ initial: 50, max: 50, now: clock.now });
+    for (let i = 0; i < 300; i++) (await limit.acquire()).release('ok', 100);
+    for (let i = 0; i < 10; i++) (await limit.acquire()).release('ignore');
+    expect(limit.decreases).toBe(0);
+    let slowOnes = 0;
+    while (limit.decreases === 0 && slowOnes < 64) {
+      clock.advance(1);
+      (await limit.acquire()).release('ok', 1000);
+      slowOnes += 1;
+    }
+    expect(limit.decreases).toBe(1);
+    expect(limit.limit).toBe(35);
+    // Not one slow SEND: about half the window had to be ten times slower.
+    expect(slowOnes).toBeGreaterThan(20);
+  });
+
+  it('does not read heavy-tailed SEND times of a steady cluster as congestion', async () => {
+    const limit = new AdaptiveLimit({ initial: 50, max: 50 });
+    // Lognormal-like: mostly 50 ms, one in ten 2 s, one in a hundred 20 s, interleaved steadily.
+    for (let i = 0; i < 5000; i++) {
+      const ms = i % 100 === 7 ? 20_000 : i % 10 === 3 ? 2000 : 50;
+      (await limit.acquire()).release('ok', ms);
+    }
+    expect(limit.decreases).toBe(0);
+  });
+
+  it('keeps no more SENDs in flight than the limit, and admits waiters in arrival order as slots free', async () => {
+    const clock = manualClock();
+    const limit = new AdaptiveLimit({ initial: 2, max: 2, now: clock.now });
+    const first = await limit.acquire();
+    const second = await limit.acquire();
+    const order: number[] = [];
+    const third = limit.acquire().then((s) => (order.push(3), s));
+    const fourth = limit.acquire().then((s) => (order.push(4), s));
+    await Promise.resolve();
+    expect(limit.inFlight).toBe(2);
+    expect(order).toEqual([]);
+    first.release('ok', 1);
+    const s3 = await third;
+    expect(order).toEqual([3]);
+    expect(limit.inFlight).toBe(2);
+    second.release('ok', 1);
+    (await fourth).release('ok', 1);
+    s3.release('ok', 1);
+    expect(limit.inFlight).toBe(0);
+    expect(order).toEqual([3, 4]);
+  });
+
+  it('run() releases its slot when the task throws, and judges the result otherwise', async () => {
+    const limit = new AdaptiveLimit({ initial: 1, max: 1 });
+    await expect(limit.run(() => Promise.reject(new Error('boom')), () => ({ signal: 'ok' }))).rejects.toThrow('boom');
+    expect(limit.inFlight).toBe(0);
+    await expect(limit.run(async () => 7, (n) => ({ signal: n === 7 ? 'busy' : 'ok' }))).resolves.toBe(7);
+    expect(limit.decreases).toBe(1);
+  });
+
+  it('keeps one limit per source cluster, each starting at the initial limit', async () => {
+    const limits = new ClusterLimits({ max: 10 });
+    (await limits.for('primary').acquire()).release('busy');
+    expect(limits.snapshot()).toEqual({ primary: 5 }); // 8 x 0.7
+    expect(limits.for('other').limit).toBe(8);
+    expect(new ClusterLimits({ max: 3 }).for('small').limit).toBe(3);
+    expect(limits.for('primary')).toBe(limits.for('primary'));
+  });
+});

@@ -338,7 +338,7 @@ async function main(): Promise<void> {
   let prefix = 0x100;
   try {
     for (const [b, c, policy] of sweep) {
-      const sends = Math.max(quick ? 600 : 3000, (quick ? 2 : 5) * b);
+      const sends = Math.max(quick ? 600 : 1000, (quick ? 2 : 5) * b);
       log(`realistic: batch ${b}, ${c} SENDs per invocation, stragglers ${policy ? 'handed back' : 'waited for'}, ${sends} SENDs...`);
       rows.push(await runContainer(sim, m, { batchSize: b, perInvocation: c, sends, prefix: prefix++, stragglers: { ...straggler, enabled: policy } }));
       const r = rows.at(-1)!;

@@ -22,17 +22,18 @@
  * Part 2: a burst of 50,000 messages through fauxqs and the local event source mapping with the
  * construct's defaults (batch size, window, maximum concurrency): p50 / p99 replication lag.
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import type { Context, SQSRecord } from 'aws-lambda';
 import type { OutcomeRecord } from '../functions/core/outcome.js';
+import { ENV_DEFAULTS } from '../functions/env.js';
 import type { Telemetry } from '../functions/worker/ports.js';
 import { clusterLimitsOf } from '../functions/worker/send-limits.js';
 import { DEFAULT_STRAGGLER_POLICY, type StragglerOptions } from '../functions/worker/stragglers.js';
 import { TransferModel } from '../simulator/transfer.js';
-import { DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY, DEFAULT_MAX_CONCURRENCY, DEFAULT_MEMORY_SIZE, DEFAULT_RECOVERY_POINT_OBJECTIVE } from '../infra/defaults.js';
+import { DEFAULT_CONCURRENCY, DEFAULT_MAX_CONCURRENCY, DEFAULT_MEMORY_SIZE, DEFAULT_RECOVERY_POINT_OBJECTIVE, resolveBatching } from '../infra/defaults.js';
 import { LocalEventSourceMapping } from '../local/event-source-mapping.js';
 import { startSimulator, type SwarmSimulator, type TransferOptions } from '../simulator/index.js';
 import { ADMIN, buildConfig, buildRegistry, buildSqsEvent, createBenchHandler, lambdaContext, objectUuid, RecordingQueueOps, RESULTS_DIR, sendBody, startLocalQueues } from './harness.js';
@@ -241,11 +242,13 @@ async function runBurst(m: Model, messages: number, o: { batchSize: number; wind
   const sim = await startModelSimulator(m);
   const prefix = 0xb0;
   seed(sim, prefix, messages);
-  const queues = await startLocalQueues({ visibilityTimeoutSeconds: 60, maxReceiveCount: 20 });
+  // As the construct derives them: 6 x the 120 s function timeout + the window; attempts + 2.
+  const queues = await startLocalQueues({ visibilityTimeoutSeconds: 6 * 120 + Math.ceil(o.windowMs / 1000), maxReceiveCount: ENV_DEFAULTS.MAX_ATTEMPTS + 2 });
   const sqs = queues.client();
   try {
     const addresses = { source: sim.cluster('baker').addresses, dr: sim.cluster('dr').addresses };
-    const config = { ...buildConfig(buildRegistry(addresses), { concurrency: o.perInvocation, concurrencyPerNode: o.perInvocation, backoffBaseSeconds: 1, backoffCapSeconds: 5, maxAttempts: 15 }), dlqUrl: queues.dlq.url, outcomesQueueUrl: null };
+    // The handler's own defaults: attempts, backoff, connections per node.
+    const config = { ...buildConfig(buildRegistry(addresses), { concurrency: o.perInvocation, concurrencyPerNode: ENV_DEFAULTS.CONCURRENCY_PER_NODE }), dlqUrl: queues.dlq.url, outcomesQueueUrl: null };
     const recorder = new Recorder();
     const { createSqsQueueOps } = await import('../functions/adapters/sqs-queue-ops.js');
     // One handler (one set of dependencies) per simulated container, as Lambda runs them.
@@ -294,6 +297,17 @@ async function runBurst(m: Model, messages: number, o: { batchSize: number; wind
   }
 }
 
+/** The construct's defaults for a standard queue, as the burst runs them. */
+function burstDefaults(): { batchSize: number; windowMs: number; maxConcurrency: number; perInvocation: number } {
+  const batching = resolveBatching(false);
+  return {
+    batchSize: batching.batchSize,
+    windowMs: batching.maxBatchingWindow?.toMilliseconds() ?? 0,
+    maxConcurrency: DEFAULT_MAX_CONCURRENCY,
+    perInvocation: DEFAULT_CONCURRENCY,
+  };
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -309,6 +323,7 @@ async function main(): Promise<void> {
       'straggler-min-ms': { type: 'string' },
       'straggler-factor': { type: 'string' },
       'skip-burst': { type: 'boolean' },
+      'burst-only': { type: 'boolean' },
     },
     strict: true,
   });
@@ -322,6 +337,15 @@ async function main(): Promise<void> {
     nodes: Number(values.nodes),
   });
   const log = (s: string) => process.stderr.write(`${s}\n`);
+  // --burst-only: keep the sweep of the last full run (bench/results/realistic.json), redo the burst.
+  if (values['burst-only']) {
+    const last = JSON.parse(await readFile(join(RESULTS_DIR, 'realistic.json'), 'utf8')) as { sweep: SweepRow[]; quick: boolean };
+    const defaults = burstDefaults();
+    log(`realistic: burst only, ${int(Number(values.burst ?? 50_000))} messages with the defaults...`);
+    const burst = await runBurst(m, Number(values.burst ?? 50_000), defaults);
+    await report(m, last.sweep, burst, defaults, last.quick);
+    return;
+  }
   const sim = await startModelSimulator(m);
   const rows: SweepRow[] = [];
   const sweep: [number, number, boolean][] = [];
@@ -348,7 +372,7 @@ async function main(): Promise<void> {
     await sim.close();
   }
   const burstMessages = values.burst !== undefined ? Number(values.burst) : quick ? 5000 : 50_000;
-  const defaults = { batchSize: DEFAULT_BATCH_SIZE, windowMs: 0, maxConcurrency: DEFAULT_MAX_CONCURRENCY, perInvocation: DEFAULT_CONCURRENCY };
+  const defaults = burstDefaults();
   let burst: BurstResult | null = null;
   if (!values['skip-burst']) {
     log(`realistic: burst of ${int(burstMessages)} messages through fauxqs with the defaults (batch ${defaults.batchSize}, window ${defaults.windowMs} ms, ${defaults.maxConcurrency} invocations, ${defaults.perInvocation} SENDs each)...`);

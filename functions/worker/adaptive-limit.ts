@@ -114,8 +114,9 @@ export class AdaptiveLimit {
         // application-limited window): a ceiling far above the demand must not climb on
         // answers it never constrained.
         const binding = this.#saturations !== mark || this.#inFlight >= this.limit;
+        const flight = this.#inFlight;
         this.#inFlight -= 1;
-        this.#learn(signal, started, latencyMs, binding);
+        this.#learn(signal, started, latencyMs, binding, flight);
         this.#wake();
       },
     };
@@ -134,10 +135,10 @@ export class AdaptiveLimit {
     }
   }
 
-  #learn(signal: LimitSignal, started: number, latencyMs: number | undefined, binding: boolean): void {
+  #learn(signal: LimitSignal, started: number, latencyMs: number | undefined, binding: boolean, flight: number): void {
     if (signal === 'ignore') return;
-    if (signal === 'busy') return this.#decrease(started);
-    if (latencyMs !== undefined && this.#congested(latencyMs)) return this.#decrease(started);
+    if (signal === 'busy') return this.#decrease(started, flight);
+    if (latencyMs !== undefined && this.#congested(latencyMs)) return this.#decrease(started, flight);
     if (!binding) return;
     const step = this.#slowStart ? 1 : 1 / this.#limit;
     this.#limit = Math.min(this.#max, this.#limit + step);
@@ -157,12 +158,14 @@ export class AdaptiveLimit {
     return this.#recent.length === WINDOW && this.#recentSum / WINDOW - this.#longLog > this.#tolerance;
   }
 
-  #decrease(started: number): void {
+  #decrease(started: number, flight: number): void {
     // One cut per round: the SENDs already in flight when the limit was cut say nothing new.
     if (started <= this.#lastDecrease) return;
     this.#lastDecrease = this.#now();
     this.#slowStart = false;
-    this.#limit = Math.max(this.#min, this.#limit * this.#backoff);
+    // Cut from what was really in flight when not above the limit (TCP's FlightSize rule): a
+    // limit that grew past the demand must not absorb the first cut.
+    this.#limit = Math.max(this.#min, Math.min(this.#limit, flight) * this.#backoff);
     this.#decreases += 1;
     // The window that showed the rise must refill before it can cut again.
     this.#recent.length = 0;

@@ -17,7 +17,7 @@ describe('AdaptiveLimit', () => {
     const clock = manualClock();
     const limit = new AdaptiveLimit({ initial: 32, max: 64, now: clock.now });
     clock.advance(1);
-    (await limit.acquire()).release('busy');
+    await round(limit, 'busy');
     expect(limit.limit).toBe(22); // 32 x 0.7 = 22.4
     expect(limit.decreases).toBe(1);
     // About one slot per limit's worth of good answers: a full round of 22 makes 23.
@@ -30,14 +30,23 @@ describe('AdaptiveLimit', () => {
   it('cuts once per round: busy answers of SENDs that started before the last cut do not cut again', async () => {
     const clock = manualClock();
     const limit = new AdaptiveLimit({ initial: 40, max: 40, now: clock.now });
-    const slots = await Promise.all(Array.from({ length: 10 }, () => limit.acquire()));
+    const slots = await Promise.all(Array.from({ length: 40 }, () => limit.acquire()));
     clock.advance(5);
     for (const slot of slots) slot.release('busy');
     expect(limit.limit).toBe(28);
     expect(limit.decreases).toBe(1);
     clock.advance(5);
-    (await limit.acquire()).release('busy');
+    await round(limit, 'busy');
     expect(limit.limit).toBe(19);
+  });
+
+  it('cuts from what was in flight when a limit above the demand meets a busy answer', async () => {
+    const clock = manualClock();
+    const limit = new AdaptiveLimit({ initial: 40, max: 40, now: clock.now });
+    const slots = await Promise.all(Array.from({ length: 10 }, () => limit.acquire()));
+    clock.advance(5);
+    for (const slot of slots) slot.release('busy');
+    expect(limit.limit).toBe(7); // 10 in flight x 0.7, not 40 x 0.7
   });
 
   it('never goes below its minimum nor above its maximum', async () => {
@@ -45,7 +54,7 @@ describe('AdaptiveLimit', () => {
     const limit = new AdaptiveLimit({ initial: 4, min: 2, max: 6, now: clock.now });
     for (let i = 0; i < 20; i++) {
       clock.advance(1);
-      (await limit.acquire()).release('busy');
+      await round(limit, 'busy');
     }
     expect(limit.limit).toBe(2);
     for (let i = 0; i < 100; i++) await round(limit, 'ok', 10);
@@ -58,7 +67,7 @@ describe('AdaptiveLimit', () => {
     await round(limit, 'ok');
     expect(limit.limit).toBe(16);
     clock.advance(1);
-    (await limit.acquire()).release('busy');
+    await round(limit, 'busy');
     expect(limit.limit).toBe(11); // 16 x 0.7
     await round(limit, 'ok');
     expect(limit.limit).toBe(12);
@@ -80,12 +89,15 @@ describe('AdaptiveLimit', () => {
     for (let i = 0; i < 300; i++) (await limit.acquire()).release('ok', 100);
     for (let i = 0; i < 10; i++) (await limit.acquire()).release('ignore');
     expect(limit.decreases).toBe(0);
+    // 49 SENDs stay in flight while others come back ten times slower.
+    const held = await Promise.all(Array.from({ length: 49 }, () => limit.acquire()));
     let slowOnes = 0;
     while (limit.decreases === 0 && slowOnes < 64) {
       clock.advance(1);
       (await limit.acquire()).release('ok', 1000);
       slowOnes += 1;
     }
+    for (const slot of held) slot.release('ignore');
     expect(limit.decreases).toBe(1);
     expect(limit.limit).toBe(35);
     // Not one slow SEND: about half the window had to be ten times slower.
@@ -134,7 +146,7 @@ describe('AdaptiveLimit', () => {
 
   it('keeps one limit per source cluster, each starting at the initial limit', async () => {
     const limits = new ClusterLimits({ max: 10 });
-    (await limits.for('primary').acquire()).release('busy');
+    await round(limits.for('primary'), 'busy');
     expect(limits.snapshot()).toEqual({ primary: 5 }); // 8 x 0.7
     expect(limits.for('other').limit).toBe(8);
     expect(new ClusterLimits({ max: 3 }).for('small').limit).toBe(3);

@@ -87,9 +87,9 @@ export async function processBatch(records: readonly SQSRecord[], context: Deadl
     return { source, destination };
   }
 
-  async function sendOnce(route: ResolvedRoute, m: SendMessage, replicationFeeds: readonly number[], handBack: AbortSignal): Promise<SendResult> {
+  /** `signal` aborts at the deadline, or earlier when the straggler policy hands the SEND back. */
+  async function sendOnce(route: ResolvedRoute, m: SendMessage, replicationFeeds: readonly number[], signal: AbortSignal): Promise<SendResult> {
     let creds = await credentialsFor(route);
-    const signal = AbortSignal.any([deadline, handBack]);
     const input = () => ({
       source: route.source,
       destination: route.destination,
@@ -102,7 +102,7 @@ export async function processBatch(records: readonly SQSRecord[], context: Deadl
       signal,
     });
     let result = await client.send(input());
-    if (handBack.aborted && !deadline.aborted) {
+    if (signal.aborted && !deadline.aborted) {
       const seconds = (result.durationMs / 1000).toFixed(1);
       return { ...result, outcome: OUTCOME.RETRY, reason: 'handed-back', detail: `stopped waiting after ${seconds} s in the batch's tail; the node may finish the copy` };
     }
@@ -151,7 +151,7 @@ export async function processBatch(records: readonly SQSRecord[], context: Deadl
       const send = () => {
         if (deadline.aborted) return Promise.reject(new DeadlineError());
         const id = {};
-        return sendOnce(r, m, proving, watch.begin(id, eligible)).finally(() => watch.settle(id));
+        return sendOnce(r, m, proving, watch.begin(id, eligible, deadline)).finally(() => watch.settle(id));
       };
       pending = limiter.run(() => limits.for(r.source.key).run(send, limitSignalOf));
       inflight.set(key, pending);

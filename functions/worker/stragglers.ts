@@ -33,6 +33,8 @@ interface Running {
   readonly started: number;
   readonly controller: AbortController;
   readonly eligible: boolean;
+  /** Removes the listener that forwards the batch deadline to this SEND's signal. */
+  readonly unlink: () => void;
 }
 
 /** Watches one batch's SENDs and aborts the stragglers of its tail. */
@@ -57,12 +59,18 @@ export class StragglerWatch {
   }
 
   /**
-   * Registers a SEND as it starts; the signal aborts when it is handed back. `eligible` false
-   * (a message already handed back once, a FIFO record) makes it be waited for in full.
+   * Registers a SEND as it starts and returns its signal: it aborts at the batch `deadline`, or
+   * when the SEND is handed back. `eligible` false (a message already handed back once, a FIFO
+   * record) makes it be waited for in full. One listener on the deadline, removed at `settle`
+   * (AbortSignal.any would leave a dependent on a deadline that lives as long as its timer).
    */
-  begin(key: object, eligible: boolean): AbortSignal {
+  begin(key: object, eligible: boolean, deadline: AbortSignal): AbortSignal {
     const controller = new AbortController();
-    this.#running.set(key, { started: this.now(), controller, eligible: eligible && this.options.enabled });
+    const forward = (): void => controller.abort(deadline.reason);
+    if (deadline.aborted) forward();
+    else deadline.addEventListener('abort', forward, { once: true });
+    const unlink = (): void => deadline.removeEventListener('abort', forward);
+    this.#running.set(key, { started: this.now(), controller, eligible: eligible && this.options.enabled, unlink });
     this.#begun += 1;
     if (this.options.enabled && !this.#timer) {
       this.#timer = setInterval(() => this.#check(), TICK_MS);
@@ -75,6 +83,7 @@ export class StragglerWatch {
   settle(key: object): void {
     const run = this.#running.get(key);
     if (!run) return;
+    run.unlink();
     this.#running.delete(key);
     if (!run.controller.signal.aborted) this.#settledMs.push(this.now() - run.started);
     this.#check();

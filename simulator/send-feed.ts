@@ -4,7 +4,7 @@ import { httpDate } from './http-date.js';
 import type { Header } from './http-response.js';
 import { findObject } from './lookup.js';
 import { sendHeaders } from './object-headers.js';
-import { admitSend, planStream, stretchOverTransfer, streamAnswer } from './send-stream.js';
+import { inSendSlot, planStream, stretchOverTransfer, streamAnswer } from './send-stream.js';
 import { refOf } from './store.js';
 import type { FaultKind, FeedSpec, StoredObject } from './types.js';
 
@@ -86,13 +86,7 @@ export async function feedSend(ctx: RequestContext, fault: FaultKind | undefined
   const obj = findObject(ctx);
   if (!obj) return;
 
-  const slot = admitSend(ctx);
-  if (!slot) return;
-  try {
-    await answerFeeds(ctx, fault, obj, feeds, flags);
-  } finally {
-    slot.release();
-  }
+  await inSendSlot(ctx, () => answerFeeds(ctx, fault, obj, feeds, flags));
 }
 
 /** The streamed part of a feed SEND, once the node has taken it on. */

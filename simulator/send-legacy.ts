@@ -3,7 +3,7 @@ import type { ClusterImpl } from './cluster.js';
 import type { RequestContext } from './context.js';
 import { sendError } from './error-response.js';
 import { sendHeaders } from './object-headers.js';
-import { admitSend, planStream, stretchOverTransfer, streamAnswer } from './send-stream.js';
+import { inSendSlot, planStream, stretchOverTransfer, streamAnswer } from './send-stream.js';
 import { refOf } from './store.js';
 import { findObject } from './lookup.js';
 import type { FaultKind, StoredObject } from './types.js';
@@ -74,13 +74,7 @@ export async function legacySend(
     sendError(ctx.res, server, 503, { text: `Remote cluster at ${target} is unreachable`, token: 'RemoteUnreachable' });
     return;
   }
-  const slot = admitSend(ctx);
-  if (!slot) return;
-  try {
-    await answerLegacy(ctx, principal, fault, obj, dest);
-  } finally {
-    slot.release();
-  }
+  await inSendSlot(ctx, () => answerLegacy(ctx, principal, fault, obj, dest));
 }
 
 /** The streamed part of a legacy SEND, once the node has taken it on. */

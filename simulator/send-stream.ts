@@ -116,21 +116,24 @@ export async function streamAnswer(
   res.endChunked(result.trailers);
 }
 
-const NO_SLOT = { release(): void {} };
-
 /**
- * Takes one of the node's SEND slots under the transfer model. A node that already runs its
- * `maxSendsPerNode` answers 503 (counted as `busy`) and null comes back. Without a transfer
- * model every SEND gets a slot.
+ * Runs a SEND's answer in one of the node's SEND slots under the transfer model. A node that
+ * already runs its `maxSendsPerNode` answers 503 (counted as `busy`) instead. Without a
+ * transfer model every SEND gets a slot.
  */
-export function admitSend(ctx: RequestContext): { release(): void } | null {
+export async function inSendSlot(ctx: RequestContext, answer: () => Promise<void>): Promise<void> {
   const model = ctx.sim.transfer;
-  if (!model) return NO_SLOT;
-  const slot = model.admit(ctx.node);
-  if (slot) return slot;
-  ctx.node.stats.busy++;
-  sendError(ctx.res, ctx.sim.options.server, 503, { text: 'Too many SENDs in progress on this node', token: 'ServiceUnavailable' });
-  return null;
+  const slot = model ? model.admit(ctx.node) : { release(): void {} };
+  if (!slot) {
+    ctx.node.stats.busy++;
+    sendError(ctx.res, ctx.sim.options.server, 503, { text: 'Too many SENDs in progress on this node', token: 'ServiceUnavailable' });
+    return;
+  }
+  try {
+    await answer();
+  } finally {
+    slot.release();
+  }
 }
 
 /**

@@ -163,7 +163,9 @@ async function main(): Promise<void> {
     '',
     `Machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.platform}, Node ${machine.node}, ${machine.date}. Produced by \`npm run bench:reconcile\`${flags.quick ? ' --quick' : ''}.`,
     '',
-    `**The machine was shared** with other work during this run (${loaded}); on ${machine.cores} cores, figures are lower than on an idle machine.`,
+    Math.max(...loadBefore, ...loadAfter) >= machine.cores / 2
+      ? `**The machine was shared** with other work during this run (${loaded}); on ${machine.cores} cores, figures are lower than on an idle machine.`
+      : `The machine was otherwise idle (${loaded}).`,
     '',
     '## Setup',
     '',

@@ -8,6 +8,7 @@ import { parseRegistry } from '../../../functions/core/registry.js';
 import { SendClient } from '../../../functions/core/send-client.js';
 import { processBatch } from '../../../functions/worker/process-batch.js';
 import { startSimulator, SIM_DEFAULT_ADMIN, type SwarmSimulator } from '../../../simulator/index.js';
+import { sqsRecord } from '../../helpers/records.js';
 
 // Queue calls after the SEND deadline are bounded by the invocation's remaining time: the real
 // SDK client against a loopback TCP server that accepts connections and never answers.
@@ -33,19 +34,6 @@ async function blackHole(): Promise<{ server: Server; url: string; targets: stri
   return { server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, targets, openSockets: () => sockets.size };
 }
 
-function recordOf(id: string, body: string): SQSRecord {
-  return {
-    messageId: id,
-    receiptHandle: `rh-${id}`,
-    body,
-    attributes: { ApproximateReceiveCount: '1', SentTimestamp: String(Date.now()), SenderId: 'x', ApproximateFirstReceiveTimestamp: String(Date.now()) },
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:sends',
-    awsRegion: 'us-east-1',
-  } as SQSRecord;
-}
 
 describe('queue calls against an SQS endpoint that never answers', () => {
   let sim: SwarmSimulator;
@@ -100,7 +88,7 @@ describe('queue calls against an SQS endpoint that never answers', () => {
     ['visibility', JSON.stringify({ object: { uuid: 'f'.repeat(32) } }), 'AmazonSQS.GetQueueUrl', 'backoff not applied'],
   ])('bounds the %s call by the remaining time: processBatch returns before the deadline and keeps the message', async (_call, body, target, warning) => {
     const obj = sim.cluster('baker').put({ body: 'x' });
-    const r = await invoke([recordOf('m-1', body === 'replicated' ? JSON.stringify({ object: { uuid: obj.uuid } }) : body)]);
+    const r = await invoke([sqsRecord('m-1', body === 'replicated' ? JSON.stringify({ object: { uuid: obj.uuid } }) : body)]);
     expect(r.remainingAtReturn).toBeGreaterThan(0);
     expect(r.response.batchItemFailures).toStrictEqual([{ itemIdentifier: 'm-1' }]);
     expect(r.targets).toStrictEqual([target]);

@@ -12,24 +12,12 @@ import { SummaryTelemetry } from '../../../local/summary.js';
 import { startSimulator, type SwarmSimulator } from '../../../simulator/index.js';
 import { startRawNode, type RawNode } from '../../helpers/raw-node.js';
 import { MARK, SMUGGLED_HOSTS, hostileBody } from './corpus.js';
+import { sqsRecord } from '../../helpers/records.js';
 
 // Property-based bad-input suite: at least 10,000 hostile bodies, each mixed into a batch with
 // good ones. Every hostile body must be dead-lettered as invalid-message, every good one must
 // replicate, nothing may crash, and no byte of a hostile body may reach a Swarm node.
 
-function recordOf(id: string, body: string): SQSRecord {
-  return {
-    messageId: id,
-    receiptHandle: `rh-${id}`,
-    body,
-    attributes: { ApproximateReceiveCount: '1', SentTimestamp: String(Date.now()), SenderId: 'x', ApproximateFirstReceiveTimestamp: String(Date.now()) },
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:sends',
-    awsRegion: 'us-east-1',
-  } as SQSRecord;
-}
 
 /** A TCP proxy in front of a node that keeps every byte the client sent. */
 async function recordingProxy(target: string): Promise<{ server: Server; address: string; bytes: () => string }> {
@@ -90,11 +78,11 @@ describe('hostile message bodies (fast-check)', () => {
         batchNo += 1;
         const good = ['a', 'b', 'c'].map((x) => sim.cluster('baker').put({ body: `good ${batchNo}${x}` }));
         const records = [
-          recordOf(`g${batchNo}-0`, JSON.stringify({ object: { uuid: good[0]!.uuid } })),
-          ...bodies.map((b, i) => recordOf(`h${batchNo}-${i}`, b)),
-          recordOf(`g${batchNo}-1`, JSON.stringify({ object: { uuid: good[1]!.uuid }, nodeHint: '192.0.2.1:80' })),
+          sqsRecord(`g${batchNo}-0`, JSON.stringify({ object: { uuid: good[0]!.uuid } })),
+          ...bodies.map((b, i) => sqsRecord(`h${batchNo}-${i}`, b)),
+          sqsRecord(`g${batchNo}-1`, JSON.stringify({ object: { uuid: good[1]!.uuid }, nodeHint: '192.0.2.1:80' })),
           // A malformed hint is optional data: dropped with a warning, the message still replicates.
-          recordOf(`g${batchNo}-2`, JSON.stringify({ object: { uuid: good[2]!.uuid }, nodeHint: `${MARK}${SMUGGLED_HOSTS[batchNo % SMUGGLED_HOSTS.length]}` })),
+          sqsRecord(`g${batchNo}-2`, JSON.stringify({ object: { uuid: good[2]!.uuid }, nodeHint: `${MARK}${SMUGGLED_HOSTS[batchNo % SMUGGLED_HOSTS.length]}` })),
         ];
         const dead: OutcomeRecord[] = [];
         const queue: QueueOps = {
@@ -149,7 +137,7 @@ describe('hostile message bodies (fast-check)', () => {
       ];
       const objects = hints.map(() => sim.cluster('baker').put({ body: 'hinted' }));
       const sendsBefore = proxy.bytes().split('SEND /').length;
-      const { dead, summary, response } = await runBatch(objects.map((o, i) => recordOf(`hint-${i}`, JSON.stringify({ object: { uuid: o.uuid }, nodeHint: hints[i] }))));
+      const { dead, summary, response } = await runBatch(objects.map((o, i) => sqsRecord(`hint-${i}`, JSON.stringify({ object: { uuid: o.uuid }, nodeHint: hints[i] }))));
       expect(dead).toStrictEqual([]);
       expect(response.batchItemFailures).toStrictEqual([]);
       expect(summary.byOutcome.get('replicated')).toBe(hints.length);
@@ -165,7 +153,7 @@ describe('hostile message bodies (fast-check)', () => {
   it('dead-letters a message whose credentials no header can carry as credentials-invalid, sending nothing', async () => {
     const obj = sim.cluster('baker').put({ body: 'x' });
     const before = proxy.bytes().length;
-    const { dead, response } = await runBatch([recordOf('bad-creds', JSON.stringify({ object: { uuid: obj.uuid } }))], { A: JSON.stringify({ username: 'admin', password: 'pw\r\nx: y' }) });
+    const { dead, response } = await runBatch([sqsRecord('bad-creds', JSON.stringify({ object: { uuid: obj.uuid } }))], { A: JSON.stringify({ username: 'admin', password: 'pw\r\nx: y' }) });
     expect(response.batchItemFailures).toStrictEqual([]);
     expect(dead).toHaveLength(1);
     expect(dead[0]).toMatchObject({ outcome: 'failed', reason: 'credentials-invalid', node: null });

@@ -11,6 +11,7 @@ import { SendClient } from '../../../functions/core/send-client.js';
 import type { QueueOps, Telemetry } from '../../../functions/worker/ports.js';
 import { processBatch } from '../../../functions/worker/process-batch.js';
 import { SIM_DEFAULT_ADMIN, startSimulator, type SwarmSimulator } from '../../../simulator/index.js';
+import { sqsRecord } from '../../helpers/records.js';
 
 // The worker's paths that the happy-path suites never walk: credentials that cannot be read or
 // were rotated, the invocation deadline at each place it can strike, FIFO order after a failed
@@ -21,25 +22,6 @@ import { SIM_DEFAULT_ADMIN, startSimulator, type SwarmSimulator } from '../../..
 const ADMIN: Credentials = { username: SIM_DEFAULT_ADMIN.user, password: SIM_DEFAULT_ADMIN.password };
 const DR_ADMIN: Credentials = { username: 'dradmin', password: 'Dr-Admin-Pw-1' };
 
-function rec(id: string, body: string, o: { group?: string; receiveCount?: number } = {}): SQSRecord {
-  return {
-    messageId: id,
-    receiptHandle: `rh-${id}`,
-    body,
-    attributes: {
-      ApproximateReceiveCount: String(o.receiveCount ?? 1),
-      SentTimestamp: String(Date.now()),
-      SenderId: 'x',
-      ApproximateFirstReceiveTimestamp: String(Date.now()),
-      ...(o.group !== undefined && { MessageGroupId: o.group }),
-    },
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: `arn:aws:sqs:us-east-1:000000000000:sends${o.group !== undefined ? '.fifo' : ''}`,
-    awsRegion: 'us-east-1',
-  } as SQSRecord;
-}
 
 const body = (uuid: string) => JSON.stringify({ object: { uuid } });
 
@@ -150,7 +132,7 @@ describe('worker paths no other test walks', () => {
     it('a credentials read error is a retry (credentials-unavailable), never a dead letter', async () => {
       const obj = sim.cluster('baker').put({ body: 'x' });
       const q = recordingQueue();
-      const r = await run([rec('c1', body(obj.uuid))], { queue: q.queue, credentials: { get: async () => Promise.reject(new Error('Secrets Manager: ThrottlingException')), refresh: () => undefined } });
+      const r = await run([sqsRecord('c1', body(obj.uuid))], { queue: q.queue, credentials: { get: async () => Promise.reject(new Error('Secrets Manager: ThrottlingException')), refresh: () => undefined } });
       expect(failures(r.response)).toStrictEqual(['c1']);
       expect(r.telemetry.of('c1')).toMatchObject({ outcome: 'retry', reason: 'credentials-unavailable', detail: 'Secrets Manager: ThrottlingException' });
       expect(q.deadLettered).toStrictEqual([]);
@@ -168,9 +150,9 @@ describe('worker paths no other test walks', () => {
         const reg = { clusters: { primary: { name: 'baker', nodes: [...sim.cluster('baker').addresses], credentials: 'swarm/source' }, dr: { name: 'dr', target: sim.cluster('dr').addresses[0], credentials: 'swarm/dr' } }, defaultRoute: { from: 'primary', to: 'dr' } };
         const cfg = { ...config(), registry: parseRegistry(reg) };
         const obj = sim.cluster('baker').put({ body: 'x' });
-        const first = await run([rec('s1', body(obj.uuid))], { config: cfg, credentials });
+        const first = await run([sqsRecord('s1', body(obj.uuid))], { config: cfg, credentials });
         expect(first.telemetry.of('s1')).toMatchObject({ outcome: 'retry', reason: 'credentials-unavailable' });
-        const second = await run([rec('s1', body(obj.uuid), { receiveCount: 2 })], { config: cfg, credentials });
+        const second = await run([sqsRecord('s1', body(obj.uuid), { receiveCount: 2 })], { config: cfg, credentials });
         expect(second.telemetry.of('s1')).toMatchObject({ outcome: 'replicated', attempt: 2 });
         expect(sim.cluster('dr').has({ uuid: obj.uuid })).toBe(true);
       } finally {
@@ -182,7 +164,7 @@ describe('worker paths no other test walks', () => {
       const obj = sim.cluster('baker').put({ body: 'x' });
       const q = recordingQueue();
       const credentials = createCredentialsProvider({ env: { SRC: JSON.stringify({ ...ADMIN, password: 'Wrong-Pw-1' }), DR: JSON.stringify(DR_ADMIN) } });
-      const r = await run([rec('a1', body(obj.uuid))], { queue: q.queue, credentials });
+      const r = await run([sqsRecord('a1', body(obj.uuid))], { queue: q.queue, credentials });
       expect(r.telemetry.of('a1')).toMatchObject({ outcome: 'failed', reason: 'auth-rejected' });
       expect(q.deadLettered).toStrictEqual(['a1']);
       // One SEND: the challenge and its answer. A second SEND would be rejected a second time.
@@ -196,7 +178,7 @@ describe('worker paths no other test walks', () => {
       const credentials = createCredentialsProvider({ env });
       await credentials.get('env:SRC'); // a warm container holds the old value
       env.SRC = JSON.stringify(ADMIN);
-      const r = await run([rec('r1', body(obj.uuid))], { credentials });
+      const r = await run([sqsRecord('r1', body(obj.uuid))], { credentials });
       expect(r.telemetry.of('r1')).toMatchObject({ outcome: 'replicated', reason: 'created' });
       expect(sim.counters().authRejected).toBe(1);
     });
@@ -207,7 +189,7 @@ describe('worker paths no other test walks', () => {
       const credentials = createCredentialsProvider({ env });
       await credentials.get('env:DR');
       env.DR = JSON.stringify(DR_ADMIN);
-      const r = await run([rec('d1', body(obj.uuid))], { credentials });
+      const r = await run([sqsRecord('d1', body(obj.uuid))], { credentials });
       expect(r.telemetry.of('d1')).toMatchObject({ outcome: 'replicated', reason: 'created', remoteStatus: 201 });
       expect(sim.cluster('baker').nodes.reduce((n, node) => n + node.counters().sends, 0)).toBe(2);
       expect(sim.cluster('dr').has({ uuid: obj.uuid })).toBe(true);
@@ -217,7 +199,7 @@ describe('worker paths no other test walks', () => {
       const obj = sim.cluster('baker').put({ body: 'x' });
       const q = recordingQueue();
       const credentials = createCredentialsProvider({ env: { SRC: JSON.stringify(ADMIN), DR: JSON.stringify({ ...DR_ADMIN, password: 'Dr-Wrong' }) } });
-      const r = await run([rec('d2', body(obj.uuid))], { queue: q.queue, credentials });
+      const r = await run([sqsRecord('d2', body(obj.uuid))], { queue: q.queue, credentials });
       expect(r.telemetry.of('d2')).toMatchObject({ outcome: 'failed', reason: 'remote-auth-rejected' });
       expect(q.deadLettered).toStrictEqual(['d2']);
       expect(sim.cluster('baker').nodes.reduce((n, node) => n + node.counters().sends, 0)).toBe(1);
@@ -228,7 +210,7 @@ describe('worker paths no other test walks', () => {
     it('remaining time already below the margin: nothing is sent, every record goes back untried', async () => {
       const objs = [1, 2, 3].map(() => sim.cluster('baker').put({ body: 'x' }));
       const q = recordingQueue();
-      const r = await run(objs.map((o, i) => rec(`late${i}`, body(o.uuid))), { queue: q.queue, remainingMs: 300, config: config({ deadlineMarginMs: 500 }) });
+      const r = await run(objs.map((o, i) => sqsRecord(`late${i}`, body(o.uuid))), { queue: q.queue, remainingMs: 300, config: config({ deadlineMarginMs: 500 }) });
       expect(failures(r.response).sort()).toStrictEqual(['late0', 'late1', 'late2']);
       expect(r.telemetry.outcomes).toStrictEqual([]);
       expect(q.deadLettered).toStrictEqual([]);
@@ -238,7 +220,7 @@ describe('worker paths no other test walks', () => {
     it('records reached after the abort are returned untried; the one in flight is a retry', async () => {
       const [slow, ...rest] = [1, 2, 3].map(() => sim.cluster('baker').put({ body: 'x' }));
       sim.faults.add({ match: { object: slow!.uuid }, kind: { type: 'stall', ms: 6000 } });
-      const r = await run([rec('slow', body(slow!.uuid)), ...rest.map((o, i) => rec(`after${i}`, body(o.uuid)))], { remainingMs: 3000, config: config({ concurrency: 1, deadlineMarginMs: 1500 }) });
+      const r = await run([sqsRecord('slow', body(slow!.uuid)), ...rest.map((o, i) => sqsRecord(`after${i}`, body(o.uuid)))], { remainingMs: 3000, config: config({ concurrency: 1, deadlineMarginMs: 1500 }) });
       expect(failures(r.response).sort()).toStrictEqual(['after0', 'after1', 'slow']);
       expect(r.telemetry.of('slow')).toMatchObject({ outcome: 'retry', reason: 'deadline-exceeded' });
       expect(r.telemetry.of('after0')).toBeUndefined();
@@ -249,7 +231,7 @@ describe('worker paths no other test walks', () => {
     it('in a FIFO group: the deadline ends the group; the rest of it is returned untried, in order', async () => {
       const [a1, a2, a3] = [1, 2, 3].map(() => sim.cluster('baker').put({ body: 'x' }));
       sim.faults.add({ match: { object: a1!.uuid }, kind: { type: 'stall', ms: 6000 } });
-      const records = [rec('a1', body(a1!.uuid), { group: 'A' }), rec('a2', body(a2!.uuid), { group: 'A' }), rec('a3', body(a3!.uuid), { group: 'A' })];
+      const records = [sqsRecord('a1', body(a1!.uuid), { group: 'A' }), sqsRecord('a2', body(a2!.uuid), { group: 'A' }), sqsRecord('a3', body(a3!.uuid), { group: 'A' })];
       const r = await run(records, { remainingMs: 1500 });
       expect(failures(r.response)).toStrictEqual(['a1', 'a2', 'a3']);
       expect(r.telemetry.outcomes.map((o) => o.messageId)).toStrictEqual(['a1']);
@@ -269,7 +251,7 @@ describe('worker paths no other test walks', () => {
         refresh: () => undefined,
       };
       const q = recordingQueue();
-      const r = await run([rec('re1', body(obj.uuid))], { credentials, queue: q.queue, remainingMs: 3000, config: config({ deadlineMarginMs: 1500 }) });
+      const r = await run([sqsRecord('re1', body(obj.uuid))], { credentials, queue: q.queue, remainingMs: 3000, config: config({ deadlineMarginMs: 1500 }) });
       expect(failures(r.response)).toStrictEqual(['re1']);
       expect(q.deadLettered).toStrictEqual([]);
       expect(reads).toBe(2);
@@ -282,7 +264,7 @@ describe('worker paths no other test walks', () => {
       const silent = await scriptedNode(() => undefined);
       try {
         const q = recordingQueue();
-        const r = await run([rec('v1', body(obj.uuid))], { config: config({ verify: true, drNodes: [silent.address], deadlineMarginMs: 1500 }), queue: q.queue, remainingMs: 3000 });
+        const r = await run([sqsRecord('v1', body(obj.uuid))], { config: config({ verify: true, drNodes: [silent.address], deadlineMarginMs: 1500 }), queue: q.queue, remainingMs: 3000 });
         expect(failures(r.response)).toStrictEqual(['v1']);
         expect(r.telemetry.of('v1')).toMatchObject({ outcome: 'retry', reason: 'verify-mismatch' });
         expect(r.telemetry.of('v1')?.detail).toContain('deadline-exceeded');
@@ -299,7 +281,7 @@ describe('worker paths no other test walks', () => {
     it('a DLQ write that fails keeps the message and blocks the rest of its group', async () => {
       const [a2, b1] = [1, 2].map(() => sim.cluster('baker').put({ body: 'x' }));
       const q = recordingQueue({ deadLetterFails: (id) => id === 'a1' });
-      const records = [rec('a1', 'not json', { group: 'A' }), rec('b1', body(b1!.uuid), { group: 'B' }), rec('a2', body(a2!.uuid), { group: 'A' })];
+      const records = [sqsRecord('a1', 'not json', { group: 'A' }), sqsRecord('b1', body(b1!.uuid), { group: 'B' }), sqsRecord('a2', body(a2!.uuid), { group: 'A' })];
       const r = await run(records, { queue: q.queue });
       expect(failures(r.response)).toStrictEqual(['a1', 'a2']);
       expect(sim.cluster('dr').has({ uuid: a2!.uuid })).toBe(false);
@@ -310,7 +292,7 @@ describe('worker paths no other test walks', () => {
     it('an outcome that cannot be published keeps its message and the rest of its group', async () => {
       const [a1, a2, b1] = [1, 2, 3].map(() => sim.cluster('baker').put({ body: 'x' }));
       const q = recordingQueue({ publish: async (outcomes) => outcomes.flatMap((o, i) => (o.messageId === 'a1' ? [i] : [])) });
-      const records = [rec('a1', body(a1!.uuid), { group: 'A' }), rec('a2', body(a2!.uuid), { group: 'A' }), rec('b1', body(b1!.uuid), { group: 'B' })];
+      const records = [sqsRecord('a1', body(a1!.uuid), { group: 'A' }), sqsRecord('a2', body(a2!.uuid), { group: 'A' }), sqsRecord('b1', body(b1!.uuid), { group: 'B' })];
       const r = await run(records, { queue: q.queue });
       expect(failures(r.response)).toStrictEqual(['a1', 'a2']);
     });
@@ -322,7 +304,7 @@ describe('worker paths no other test walks', () => {
       const retry = sim.cluster('baker').put({ body: 'y' });
       sim.faults.add({ match: { object: retry.uuid }, kind: { type: 'remote-status', status: 503 } });
       const q = recordingQueue({ publish: async () => Promise.reject(new Error('SQS down')) });
-      const r = await run([rec('ok', body(ok.uuid)), rec('bad', '{"object":{}}'), rec('retry', body(retry.uuid))], { queue: q.queue });
+      const r = await run([sqsRecord('ok', body(ok.uuid)), sqsRecord('bad', '{"object":{}}'), sqsRecord('retry', body(retry.uuid))], { queue: q.queue });
       expect(failures(r.response)).toStrictEqual(['ok', 'retry']);
       expect(q.deadLettered).toStrictEqual(['bad']);
       expect(r.telemetry.warnings.join('\n')).toContain('outcomes could not be published');
@@ -331,7 +313,7 @@ describe('worker paths no other test walks', () => {
     it('a failed outcome whose publish failed is not kept: it is already in the DLQ', async () => {
       const ok = sim.cluster('baker').put({ body: 'x' });
       const q = recordingQueue({ publish: async (outcomes) => outcomes.map((_o, i) => i) });
-      const r = await run([rec('bad', 'not json'), rec('ok', body(ok.uuid))], { queue: q.queue });
+      const r = await run([sqsRecord('bad', 'not json'), sqsRecord('ok', body(ok.uuid))], { queue: q.queue });
       expect(failures(r.response)).toStrictEqual(['ok']);
       expect(q.deadLettered).toStrictEqual(['bad']);
     });
@@ -341,10 +323,10 @@ describe('worker paths no other test walks', () => {
       const retry = sim.cluster('baker').put({ body: 'y' });
       sim.faults.add({ match: { object: retry.uuid }, kind: { type: 'remote-status', status: 503 } });
       const q = recordingQueue();
-      await run([rec('ok', body(ok.uuid)), rec('retry', body(retry.uuid)), rec('bad', 'x')], { queue: q.queue });
+      await run([sqsRecord('ok', body(ok.uuid)), sqsRecord('retry', body(retry.uuid)), sqsRecord('bad', 'x')], { queue: q.queue });
       expect(q.published.map((o) => `${o.messageId}:${o.outcome}`).sort()).toStrictEqual(['bad:failed', 'ok:replicated']);
       const none = recordingQueue();
-      await run([rec('ok2', body(ok.uuid))], { queue: none.queue, config: config({ outcomesQueueUrl: null }) });
+      await run([sqsRecord('ok2', body(ok.uuid))], { queue: none.queue, config: config({ outcomesQueueUrl: null }) });
       expect(none.published).toStrictEqual([]);
     });
   });
@@ -352,7 +334,7 @@ describe('worker paths no other test walks', () => {
   describe('verify', () => {
     it('a copy with the same ETag is replicated', async () => {
       const obj = sim.cluster('baker').put({ body: 'same' });
-      const r = await run([rec('v0', body(obj.uuid))], { config: config({ verify: true }) });
+      const r = await run([sqsRecord('v0', body(obj.uuid))], { config: config({ verify: true }) });
       expect(r.telemetry.of('v0')).toMatchObject({ outcome: 'replicated' });
     });
 
@@ -361,7 +343,7 @@ describe('worker paths no other test walks', () => {
       sim.cluster('dr').put({ uuid: obj.uuid, body: 'an older, different copy' });
       // The node claims a fresh copy (201) without sending one: only the HEAD can tell.
       sim.faults.add({ match: { object: obj.uuid, method: 'SEND' }, kind: { type: 'remote-status', status: 201 } });
-      const r = await run([rec('v2', body(obj.uuid))], { config: config({ verify: true }) });
+      const r = await run([sqsRecord('v2', body(obj.uuid))], { config: config({ verify: true }) });
       expect(r.telemetry.of('v2')).toMatchObject({ outcome: 'retry', reason: 'verify-mismatch' });
       expect(r.telemetry.of('v2')?.detail).toContain(obj.etag);
     });
@@ -371,7 +353,7 @@ describe('worker paths no other test walks', () => {
       // The HEAD goes to a DR node that resets every connection.
       const resetting = await scriptedNode((socket) => socket.resetAndDestroy());
       try {
-        const r = await run([rec('v3', body(obj.uuid))], { config: config({ verify: true, drNodes: [resetting.address] }) });
+        const r = await run([sqsRecord('v3', body(obj.uuid))], { config: config({ verify: true, drNodes: [resetting.address] }) });
         expect(r.telemetry.of('v3')).toMatchObject({ outcome: 'retry', reason: 'verify-mismatch' });
         expect(r.telemetry.of('v3')?.detail).toContain('connection-reset');
         expect(sim.cluster('dr').has({ uuid: obj.uuid })).toBe(true);

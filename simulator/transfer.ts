@@ -127,10 +127,6 @@ export class TransferModel {
     };
   }
 
-  /** SENDs in progress on a node now. */
-  inProgress(node: object): number {
-    return this.#inProgress.get(node) ?? 0;
-  }
 }
 
 /** Checks transfer options; returns the problems found. */

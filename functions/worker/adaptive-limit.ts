@@ -196,9 +196,4 @@ export class ClusterLimits {
     }
     return limit;
   }
-
-  /** Current limit per cluster (for logs and metrics). */
-  snapshot(): Record<string, number> {
-    return Object.fromEntries([...this.#limits].map(([k, l]) => [k, l.limit]));
-  }
 }

@@ -19,9 +19,10 @@ import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
-import { createSqsQueueOps } from '../functions/adapters/sqs-queue-ops.js';
+import { DLQ_ATTRIBUTES } from '../functions/adapters/dlq-message.js';
 import type { Config } from '../functions/config.js';
 import type { OutcomeRecord } from '../functions/core/outcome.js';
+import { derivedMaxReceiveCount } from '../functions/env.js';
 import type { QueueOps, Telemetry } from '../functions/worker/ports.js';
 import { enqueueSends } from '../functions/producer.js';
 import { LocalEventSourceMapping, type SqsHandler } from '../local/event-source-mapping.js';
@@ -270,7 +271,6 @@ class ChaosWorker {
     proxy: SqsFaultProxy,
   ) {
     const sqs = queues.client({ endpoint: proxy.endpoint, requestHandler: WORKER_REQUEST_HANDLER });
-    const real = createSqsQueueOps({ sqs, dlqUrl: config.dlqUrl, outcomesQueueUrl: config.outcomesQueueUrl });
     const telemetry: Telemetry = {
       outcome: (r) => {
         if (this.#crashed) return;
@@ -283,7 +283,7 @@ class ChaosWorker {
       warn: () => void (tally.warnings += 1),
       flush: () => undefined,
     };
-    const { handler, client } = createBenchHandler({ config, queue: this.#mortal(real), telemetry, credentials: benchCredentials() });
+    const { handler, client } = createBenchHandler({ config, queue: { sqs, decorate: (real) => this.#mortal(real) }, telemetry, credentials: benchCredentials() });
     this.#stopClient = () => client.close();
     this.mapping = this.#mapping(sqs, queues, handler);
   }
@@ -417,7 +417,7 @@ async function account(messages: readonly Planned[], sim: SwarmSimulator, queues
   for (const m of await drainQueue(sqs, queues.dlq.url)) {
     const i = byBody.get(m.Body ?? '');
     if (i === undefined) continue;
-    const reason = m.MessageAttributes?.['swarm-send.reason']?.StringValue ?? 'moved by SQS redrive (maxReceiveCount)';
+    const reason = m.MessageAttributes?.[DLQ_ATTRIBUTES.REASON]?.StringValue ?? 'moved by SQS redrive (maxReceiveCount)';
     dlq.set(i, [...(dlq.get(i) ?? []), reason]);
   }
   /** Outcome records published per message: the set of outcomes and how many terminal records. */
@@ -644,7 +644,7 @@ async function main(): Promise<void> {
 
   const admins = { [ADMIN.username]: ADMIN.password };
   const sim = await startSimulator({ seed: 6, keepalive: { count: 1, intervalMs: 0 }, clusters: [{ name: 'baker', nodes: 3, admins }, { name: 'dr', nodes: 1, admins }] });
-  const queues = await startLocalQueues({ visibilityTimeoutSeconds: o.visibilitySeconds, maxReceiveCount: o.maxAttempts + 2 });
+  const queues = await startLocalQueues({ visibilityTimeoutSeconds: o.visibilitySeconds, maxReceiveCount: derivedMaxReceiveCount(o.maxAttempts) });
   const sqs = queues.client();
   const names = { queue: queues.queue.name, dlq: queues.dlq.name, outcomes: queues.outcomes.name };
   const baseMix = queueFaultMix(names);

@@ -11,20 +11,21 @@ import { request as httpRequest } from 'node:http';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { Logger } from '@aws-lambda-powertools/logger';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient, type Message, type SQSClientConfig } from '@aws-sdk/client-sqs';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { createCredentialsProvider, type CredentialsProvider } from '../functions/adapters/credentials.js';
-import { createPowertoolsTelemetry } from '../functions/adapters/telemetry.js';
+import { composeWorkerDeps, localLogger, powertoolsTelemetry } from '../functions/compose.js';
 import type { Config } from '../functions/config.js';
 import type { OutcomeRecord } from '../functions/core/outcome.js';
 import { parseRegistry, type Registry } from '../functions/core/registry.js';
-import { SendClient } from '../functions/core/send-client.js';
+import type { SendClient } from '../functions/core/send-client.js';
+import { ENV_DEFAULTS } from '../functions/env.js';
 import { createHandler } from '../functions/handlers/send.js';
 import type { QueueOps, Telemetry } from '../functions/worker/ports.js';
 import type { WorkerDeps } from '../functions/worker/process-batch.js';
 import { toLambdaRecord, type SqsHandler } from '../local/event-source-mapping.js';
+import { createSendQueues, type LocalQueue } from '../local/queues.js';
 import { SummaryTelemetry } from '../local/summary.js';
 import type { Counters } from '../simulator/index.js';
 
@@ -69,20 +70,20 @@ export function buildRegistry(a: ClusterAddresses): Registry {
 }
 
 /**
- * The handler configuration: the ENV_DEFAULTS (concurrency 16, 8 per node, 5 attempts) unless
- * overridden; queue URLs are only used by QueueOps.
+ * The handler configuration: the handler's defaults (ENV_DEFAULTS) except 16 SENDs in flight and
+ * 8 per node, unless overridden; queue URLs are only used by QueueOps.
  */
 export function buildConfig(registry: Registry, overrides: Partial<Omit<Config, 'registry'>> = {}): Config {
   return {
     registry,
     dlqUrl: 'http://127.0.0.1:1/000000000000/swarm-send-bench-dlq',
     outcomesQueueUrl: 'http://127.0.0.1:1/000000000000/swarm-send-bench-outcomes',
-    maxAttempts: 5,
+    maxAttempts: ENV_DEFAULTS.MAX_ATTEMPTS,
     concurrency: 16,
     concurrencyPerNode: 8,
-    backoffBaseSeconds: 5,
-    backoffCapSeconds: 900,
-    deadlineMarginMs: 3000,
+    backoffBaseSeconds: ENV_DEFAULTS.BACKOFF_BASE_SECONDS,
+    backoffCapSeconds: ENV_DEFAULTS.BACKOFF_CAP_SECONDS,
+    deadlineMarginMs: ENV_DEFAULTS.DEADLINE_MARGIN_MS,
     ...overrides,
   };
 }
@@ -144,24 +145,25 @@ export interface BenchHandler {
 }
 
 /**
- * Builds the handler exactly as `handler` in functions/handlers/send.ts does (createHandler,
- * one SendClient per container, the production credentials provider and, in `powertools`
- * mode, the production telemetry), but with the QueueOps and Telemetry given here.
+ * Builds the handler as `handler` in functions/handlers/send.ts does (createHandler over the
+ * composition root, functions/compose.ts: one SendClient per container, the production
+ * credentials provider and, in `powertools` mode, the production telemetry), but with the
+ * QueueOps and Telemetry given here.
  */
-export function createBenchHandler(o: { config: Config; queue: QueueOps; telemetry: TelemetryMode | Telemetry; credentials?: CredentialsProvider }): BenchHandler {
-  const powertools = o.telemetry === 'powertools';
-  const logger = new Logger({ serviceName: 'swarm-send', logLevel: powertools ? 'INFO' : 'SILENT' });
+export function createBenchHandler(o: {
+  config: Config;
+  /** QueueOps (the recording fake) or the SQS client of the real adapter, optionally wrapped. */
+  queue: QueueOps | { sqs: SQSClient; decorate?: (real: QueueOps) => QueueOps };
+  telemetry: TelemetryMode | Telemetry;
+  credentials?: CredentialsProvider;
+}): BenchHandler {
+  const logger = localLogger(o.telemetry === 'powertools');
   const telemetry: Telemetry =
-    o.telemetry === 'powertools'
-      ? createPowertoolsTelemetry(logger, new Metrics({ namespace: 'SwarmSend', serviceName: 'swarm-send' }))
-      : o.telemetry === 'summary'
-        ? new SummaryTelemetry()
-        : o.telemetry;
-  const client = new SendClient({ connectionsPerNode: o.config.concurrencyPerNode });
-  const credentials = o.credentials ?? benchCredentials();
-  const deps: WorkerDeps = { config: o.config, client, credentials, queue: o.queue, telemetry };
+    o.telemetry === 'powertools' ? powertoolsTelemetry(logger) : o.telemetry === 'summary' ? new SummaryTelemetry() : o.telemetry;
+  const queue = 'sqs' in o.queue ? { queue: { sqs: o.queue.sqs }, ...(o.queue.decorate && { decorateQueue: o.queue.decorate }) } : { queue: { ops: o.queue } };
+  const deps = composeWorkerDeps({ config: o.config, credentials: o.credentials ?? benchCredentials(), ...queue, telemetry });
   const middy = createHandler(logger, async () => deps);
-  return { handler: (event, context) => middy(event, context), client, logger, deps };
+  return { handler: (event, context) => middy(event, context), client: deps.client, logger, deps };
 }
 
 /** The SEND message body of an alias object, as the producer writes it. */
@@ -366,17 +368,9 @@ export interface LocalQueues {
 export async function startLocalQueues(o: { visibilityTimeoutSeconds: number; maxReceiveCount: number }): Promise<LocalQueues> {
   const { startFauxqs } = await import('fauxqs');
   const fauxqs = await startFauxqs({ port: 0, host: '127.0.0.1', logger: false });
-  const ref = (q: { queueUrl: string; queueArn: string; queueName: string }): QueueRef => ({ url: q.queueUrl, arn: q.queueArn, name: q.queueName });
-  const dlq = ref(fauxqs.createQueue('swarm-send-dlq', { attributes: { MessageRetentionPeriod: '1209600' } }));
-  const outcomes = ref(fauxqs.createQueue('swarm-send-outcomes'));
-  const queue = ref(
-    fauxqs.createQueue('swarm-send', {
-      attributes: {
-        VisibilityTimeout: String(o.visibilityTimeoutSeconds),
-        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: String(o.maxReceiveCount) }),
-      },
-    }),
-  );
+  const ref = (q: LocalQueue): QueueRef => ({ url: q.queueUrl, arn: q.queueArn, name: q.queueName });
+  const created = createSendQueues(fauxqs, { visibilityTimeoutSeconds: o.visibilityTimeoutSeconds, maxReceiveCount: o.maxReceiveCount });
+  const [queue, dlq, outcomes] = [ref(created.queue), ref(created.dlq), ref(created.outcomes)];
   const clients: SQSClient[] = [];
   return {
     endpoint: fauxqs.address,

@@ -28,7 +28,7 @@ import { parseArgs } from 'node:util';
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import type { Context, SQSRecord } from 'aws-lambda';
 import type { OutcomeRecord } from '../functions/core/outcome.js';
-import { ENV_DEFAULTS } from '../functions/env.js';
+import { derivedMaxReceiveCount, derivedVisibilityTimeoutSeconds, ENV_DEFAULTS } from '../functions/env.js';
 import type { Telemetry } from '../functions/worker/ports.js';
 import { clusterLimitsOf } from '../functions/worker/send-limits.js';
 import { DEFAULT_STRAGGLER_POLICY, type StragglerOptions } from '../functions/worker/stragglers.js';
@@ -245,18 +245,20 @@ async function runBurst(m: Model, messages: number, o: { batchSize: number; wind
   const sim = await startModelSimulator(m);
   const prefix = 0xb0;
   seed(sim, prefix, messages);
-  // As the construct derives them: 6 x the 120 s function timeout + the window; attempts + 2.
-  const queues = await startLocalQueues({ visibilityTimeoutSeconds: 6 * 120 + Math.ceil(o.windowMs / 1000), maxReceiveCount: ENV_DEFAULTS.MAX_ATTEMPTS + 2 });
+  // As the construct derives them from its default 120 s function timeout, the window and the attempts.
+  const queues = await startLocalQueues({
+    visibilityTimeoutSeconds: derivedVisibilityTimeoutSeconds(120, Math.ceil(o.windowMs / 1000)),
+    maxReceiveCount: derivedMaxReceiveCount(ENV_DEFAULTS.MAX_ATTEMPTS),
+  });
   const sqs = queues.client();
   try {
     const addresses = { source: sim.cluster('baker').addresses, dr: sim.cluster('dr').addresses };
     // The handler's own defaults: attempts, backoff, connections per node.
     const config = { ...buildConfig(buildRegistry(addresses), { concurrency: o.perInvocation, concurrencyPerNode: ENV_DEFAULTS.CONCURRENCY_PER_NODE }), dlqUrl: queues.dlq.url, outcomesQueueUrl: null };
     const recorder = new Recorder();
-    const { createSqsQueueOps } = await import('../functions/adapters/sqs-queue-ops.js');
     // One handler (one set of dependencies) per simulated container, as Lambda runs them.
     const handlers = Array.from({ length: o.maxConcurrency }, () =>
-      createBenchHandler({ config, queue: createSqsQueueOps({ sqs, dlqUrl: queues.dlq.url, outcomesQueueUrl: null }), telemetry: recorder }),
+      createBenchHandler({ config, queue: { sqs }, telemetry: recorder }),
     );
     let next = 0;
     const started = Date.now();

@@ -33,6 +33,15 @@ export const ENV = {
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];
 
+/**
+ * Names the handler reports under when Powertools' own variables (POWERTOOLS_SERVICE_NAME,
+ * POWERTOOLS_METRICS_NAMESPACE) are not set; the construct sets them to these by default.
+ */
+export const POWERTOOLS_DEFAULTS = {
+  SERVICE_NAME: 'swarm-send',
+  METRICS_NAMESPACE: 'SwarmSend',
+} as const;
+
 /** Defaults the handler applies and the construct mirrors (maxReceiveCount sits above MAX_ATTEMPTS). */
 export const ENV_DEFAULTS = {
   MAX_ATTEMPTS: 5,
@@ -92,3 +101,32 @@ export const BATCH_DEFAULTS = {
   /** Batching window for a standard queue's batches above 10 messages (Lambda needs >= 1 s). */
   BATCHING_WINDOW_SECONDS: 1,
 } as const;
+
+/**
+ * How the SEND queue's settings follow from the function's: the construct derives them so, and
+ * the local pipeline, the demo and the benchmarks lay out their fauxqs queues the same way.
+ */
+export const QUEUE_DEFAULTS = {
+  /**
+   * Visibility timeout = this factor x the function timeout (+ the batching window): Lambda's
+   * SQS guide, so a batch that waits for a throttled retry is not redelivered while still worked.
+   */
+  VISIBILITY_TIMEOUT_FACTOR: 6,
+  /**
+   * `maxReceiveCount` = attempts + this margin. The handler dead-letters on its own after its last
+   * attempt; the queue's redrive is only a safety net for invocations that crash or time out.
+   */
+  MAX_RECEIVE_COUNT_MARGIN: 2,
+  /** Retention of the dead-letter queue, seconds: 14 days, the SQS maximum. */
+  DEAD_LETTER_RETENTION_SECONDS: 1_209_600,
+} as const;
+
+/** The SEND queue's visibility timeout, seconds, for a function timeout and batching window (seconds). */
+export function derivedVisibilityTimeoutSeconds(functionTimeoutSeconds: number, batchingWindowSeconds = 0): number {
+  return QUEUE_DEFAULTS.VISIBILITY_TIMEOUT_FACTOR * functionTimeoutSeconds + batchingWindowSeconds;
+}
+
+/** The SEND queue's redrive `maxReceiveCount` for the handler's attempt limit. */
+export function derivedMaxReceiveCount(maxAttempts: number): number {
+  return maxAttempts + QUEUE_DEFAULTS.MAX_RECEIVE_COUNT_MARGIN;
+}

@@ -6,10 +6,12 @@ import { queueCounts } from '../functions/adapters/sqs-batches.js';
 import type { Config } from '../functions/config.js';
 import type { SendMessage } from '../functions/core/message.js';
 import { parseRegistry } from '../functions/core/registry.js';
+import { derivedMaxReceiveCount, derivedVisibilityTimeoutSeconds } from '../functions/env.js';
 import { enqueueSends, nodeHintFromWrite } from '../functions/producer.js';
 import { SIM_DEFAULT_ADMIN, startSimulator, type SwarmSimulator } from '../simulator/index.js';
 import { describeObject } from '../functions/core/message.js';
 import { reconcileDemo } from './demo-reconcile.js';
+import { createSendQueues } from './queues.js';
 import { percentile, type SummaryTelemetry } from './summary.js';
 import { startLocalWorker } from './worker.js';
 
@@ -119,14 +121,9 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     const source = sim.cluster('baker');
     const dr = sim.cluster('dr');
 
-    const dlq = fauxqs.createQueue('swarm-send-dlq', { attributes: { MessageRetentionPeriod: '1209600' } });
-    const outcomes = fauxqs.createQueue('swarm-send-outcomes');
-    const visibility = Math.ceil((o.functionTimeoutMs / 1000) * 6);
-    const queue = fauxqs.createQueue('swarm-send', {
-      attributes: {
-        VisibilityTimeout: String(visibility),
-        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.queueArn, maxReceiveCount: String(o.maxAttempts + 2) }),
-      },
+    const { queue, dlq, outcomes } = createSendQueues(fauxqs, {
+      visibilityTimeoutSeconds: Math.ceil(derivedVisibilityTimeoutSeconds(o.functionTimeoutMs / 1000, o.batchingWindowMs / 1000)),
+      maxReceiveCount: derivedMaxReceiveCount(o.maxAttempts),
     });
 
     // Upstream writes: real HTTP writes to the source nodes, node hints from their Location headers.

@@ -1,10 +1,7 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { CredentialsProvider } from '../functions/adapters/credentials.js';
 import { errorCode } from '../functions/adapters/sqs-batches.js';
-import { createSqsQueueOps } from '../functions/adapters/sqs-queue-ops.js';
-import { createPowertoolsTelemetry } from '../functions/adapters/telemetry.js';
+import { composeWorkerDeps, localLogger, powertoolsTelemetry } from '../functions/compose.js';
 import type { Config } from '../functions/config.js';
 import { SendClient, type SendClientOptions, type SendInput, type SendResult } from '../functions/core/send-client.js';
 import { createHandler } from '../functions/handlers/send.js';
@@ -105,8 +102,8 @@ function instrumentedQueueOps(real: QueueOps, mapping: () => LocalEventSourceMap
  * event source mapping: the demo's worker, and `swarm-send worker` next to an on-premises cluster.
  */
 export function startLocalWorker(o: LocalWorkerOptions): LocalWorker {
-  const logger = new Logger({ serviceName: 'swarm-send', logLevel: o.verbose ? 'INFO' : 'SILENT' });
-  const forward = o.telemetry ?? (o.verbose ? createPowertoolsTelemetry(logger, new Metrics({ namespace: 'SwarmSend', serviceName: 'swarm-send' })) : null);
+  const logger = localLogger(o.verbose ?? false);
+  const forward = o.telemetry ?? (o.verbose ? powertoolsTelemetry(logger) : null);
   const summary = new SummaryTelemetry(forward);
   // An outcome ends the message's SEND: its heartbeat stops there.
   const telemetry: Telemetry = {
@@ -117,16 +114,16 @@ export function startLocalWorker(o: LocalWorkerOptions): LocalWorker {
     warn: (message, fields) => summary.warn(message, fields),
     flush: () => summary.flush(),
   };
-  const clientOptions = { connectionsPerNode: o.config.concurrencyPerNode };
-  const client = o.instruments ? new InstrumentedSendClient(o.instruments, clientOptions) : new SendClient(clientOptions);
-  const queue = createSqsQueueOps({ sqs: o.sqs, dlqUrl: o.config.dlqUrl, outcomesQueueUrl: o.config.outcomesQueueUrl });
-  const handler = createHandler(logger, async () => ({
+  const instruments = o.instruments;
+  const deps = composeWorkerDeps({
     config: o.config,
-    client,
     credentials: o.credentials,
-    queue: instrumentedQueueOps(queue, () => mapping, o.instruments),
+    queue: { sqs: o.sqs },
+    decorateQueue: (real) => instrumentedQueueOps(real, () => mapping, instruments),
     telemetry,
-  }));
+    ...(instruments && { client: (options: SendClientOptions) => new InstrumentedSendClient(instruments, options) }),
+  });
+  const handler = createHandler(logger, async () => deps);
   const observer: MappingObserver | undefined = o.instruments && {
     queueError: (operation, code, count) => o.instruments!.queueError(operation, code, count),
     visibilityExtended: (count) => o.instruments!.visibilityExtended(count),
@@ -152,7 +149,7 @@ export function startLocalWorker(o: LocalWorkerOptions): LocalWorker {
     summary,
     async stop() {
       await mapping.stop();
-      await client.close();
+      await deps.client.close();
     },
   };
 }

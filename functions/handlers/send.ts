@@ -1,16 +1,11 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { checkLocalCredentials, createCredentialsProvider } from '../adapters/credentials.js';
-import { createSqsQueueOps } from '../adapters/sqs-queue-ops.js';
-import { createPowertoolsTelemetry } from '../adapters/telemetry.js';
-import { loadConfig } from '../config.js';
-import { SendClient } from '../core/send-client.js';
+import { workerDepsFromEnvironment, type AwsAdapters } from '../compose.js';
 import { processBatch, type WorkerDeps } from '../worker/process-batch.js';
 
 /**
@@ -33,30 +28,26 @@ export function createHandler(logger: Logger, deps: () => Promise<WorkerDeps>) {
   return middy(base).use(injectLambdaContext(logger));
 }
 
-/** Builds the production dependencies from the environment, once per container. */
-export async function depsFromEnvironment(env: Record<string, string | undefined>, logger: Logger): Promise<WorkerDeps> {
-  // Powertools reads POWERTOOLS_SERVICE_NAME and POWERTOOLS_METRICS_NAMESPACE itself.
-  const metrics = new Metrics({ namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? 'SwarmSend' });
-  // SDK calls that run inside the deadline margin (DLQ, visibility, outcomes, secrets) must end
-  // well within it, or a slow endpoint times the whole invocation out.
+/**
+ * The real AWS SDK clients. SDK calls that run inside the deadline margin (DLQ, visibility,
+ * outcomes, secrets) must end well within it, or a slow endpoint times the whole invocation out.
+ */
+function lambdaAwsAdapters(): AwsAdapters {
   const requestHandler = { connectionTimeout: 1000, requestTimeout: 2000 };
   const ssm = new SSMClient({ requestHandler });
-  const config = await loadConfig(env, {
+  return {
+    sqs: new SQSClient({ requestHandler }),
+    secretsManager: new SecretsManagerClient({ requestHandler }),
     getParameter: async (name) => {
       const out = await ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
       return out.Parameter?.Value ?? '';
     },
-  });
-  const sqs = new SQSClient({ requestHandler });
-  const credentials = createCredentialsProvider({ secretsManager: new SecretsManagerClient({ requestHandler }), env });
-  await checkLocalCredentials(config.registry, credentials);
-  return {
-    config,
-    client: new SendClient({ connectionsPerNode: config.concurrencyPerNode }),
-    credentials,
-    queue: createSqsQueueOps({ sqs, dlqUrl: config.dlqUrl, outcomesQueueUrl: config.outcomesQueueUrl }),
-    telemetry: createPowertoolsTelemetry(logger, metrics),
   };
+}
+
+/** Builds the production dependencies from the environment (functions/compose.ts), once per container. */
+export function depsFromEnvironment(env: Record<string, string | undefined>, logger: Logger, aws: AwsAdapters = lambdaAwsAdapters()): Promise<WorkerDeps> {
+  return workerDepsFromEnvironment(env, logger, aws);
 }
 
 const logger = new Logger();

@@ -1,14 +1,10 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import { startFauxqs } from 'fauxqs';
 import { createCredentialsProvider, type CredentialsProvider } from '../../functions/adapters/credentials.js';
-import { createSqsQueueOps } from '../../functions/adapters/sqs-queue-ops.js';
-import { createPowertoolsTelemetry } from '../../functions/adapters/telemetry.js';
+import { composeWorkerDeps, localLogger, powertoolsTelemetry } from '../../functions/compose.js';
 import type { Config } from '../../functions/config.js';
 import { parseRegistry } from '../../functions/core/registry.js';
-import { SendClient } from '../../functions/core/send-client.js';
 import { createHandler } from '../../functions/handlers/send.js';
 import type { QueueOps, Telemetry } from '../../functions/worker/ports.js';
 import { toLambdaRecord, type SqsHandler } from '../../local/event-source-mapping.js';
@@ -122,20 +118,17 @@ export async function startPipeline(o: PipelineOptions = {}): Promise<Pipeline> 
   const credentials = createCredentialsProvider({ env: secrets });
   const warnings: Pipeline['warnings'] = [];
   const summary = new SummaryTelemetry({ outcome: () => undefined, warn: (message, fields) => void warnings.push({ message, fields }), flush: () => undefined });
-  const logger = new Logger({ serviceName: 'swarm-send', logLevel: o.powertools ? 'INFO' : 'SILENT' });
-  const telemetry: Telemetry = o.powertools
-    ? tee(createPowertoolsTelemetry(logger, new Metrics({ namespace: 'SwarmSend', serviceName: 'swarm-send' })), summary)
-    : summary;
-  const client = new SendClient({ connectionsPerNode: config.concurrencyPerNode });
-  const realOps = createSqsQueueOps({ sqs: o.queueClient ? await o.queueClient(fauxqs.address) : sqs, dlqUrl: dlq.url, outcomesQueueUrl: outcomes.url });
-  const handler = createHandler(logger, async () => ({
+  const logger = localLogger(o.powertools ?? false);
+  const telemetry: Telemetry = o.powertools ? tee(powertoolsTelemetry(logger), summary) : summary;
+  const deps = composeWorkerDeps({
     config,
-    client,
     credentials,
-    queue: o.queueOps ? o.queueOps(realOps) : realOps,
+    queue: { sqs: o.queueClient ? await o.queueClient(fauxqs.address) : sqs },
+    ...(o.queueOps && { decorateQueue: o.queueOps }),
     telemetry,
     random: () => 1,
-  }));
+  });
+  const handler = createHandler(logger, async () => deps);
 
   const receive = async (max = 10, waitSeconds = 0) => {
     const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queue.url, MaxNumberOfMessages: max, WaitTimeSeconds: waitSeconds, MessageSystemAttributeNames: ['All'], MessageAttributeNames: ['All'] }));
@@ -175,7 +168,7 @@ export async function startPipeline(o: PipelineOptions = {}): Promise<Pipeline> 
       }
     },
     async close() {
-      await client.close();
+      await deps.client.close();
       sqs.destroy();
       await sim.close();
       await fauxqs.stop();

@@ -18,13 +18,15 @@ import { createCredentialsProvider, type CredentialsProvider } from '../function
 import { composeWorkerDeps, localLogger, powertoolsTelemetry } from '../functions/compose.js';
 import type { Config } from '../functions/config.js';
 import type { OutcomeRecord } from '../functions/core/outcome.js';
-import { parseRegistry, type Registry } from '../functions/core/registry.js';
+import type { Registry } from '../functions/core/registry.js';
 import type { SendClient } from '../functions/core/send-client.js';
 import { ENV_DEFAULTS } from '../functions/env.js';
 import { createHandler } from '../functions/handlers/send.js';
 import type { QueueOps, Telemetry } from '../functions/worker/ports.js';
 import type { WorkerDeps } from '../functions/worker/process-batch.js';
 import { toLambdaRecord, type SqsHandler } from '../local/event-source-mapping.js';
+import { lambdaContext as localLambdaContext } from '../local/lambda-context.js';
+import { pairRegistry } from '../local/pair-registry.js';
 import { createSendQueues, type LocalQueue } from '../local/queues.js';
 import { SummaryTelemetry } from '../local/summary.js';
 import type { Counters } from '../simulator/index.js';
@@ -58,15 +60,7 @@ export function objectUuid(prefix: number, i: number): string {
 
 /** The registry the handler runs with: the source cluster `baker` and the DR cluster `dr`. */
 export function buildRegistry(a: ClusterAddresses): Registry {
-  const drTarget = a.dr[0];
-  if (!drTarget) throw new Error('the DR cluster has no node');
-  return parseRegistry({
-    clusters: {
-      primary: { name: 'baker', nodes: [...a.source], networks: ['127.0.0.0/8'], credentials: `env:${CREDENTIALS_VAR}` },
-      dr: { name: 'dr', target: drTarget, nodes: [...a.dr], credentials: `env:${CREDENTIALS_VAR}` },
-    },
-    defaultRoute: { from: 'primary', to: 'dr' },
-  });
+  return pairRegistry({ ...a, networks: ['127.0.0.0/8'], credentials: `env:${CREDENTIALS_VAR}` });
 }
 
 /**
@@ -190,23 +184,9 @@ export function buildSqsEvent(bodies: readonly string[], queueArn = BENCH_QUEUE_
   return { Records: records };
 }
 
-/** A Lambda context whose deadline is `timeoutMs` from now. */
+/** A Lambda context whose deadline is `timeoutMs` from now (the benchmark's function). */
 export function lambdaContext(timeoutMs = 900_000): Context {
-  const started = Date.now();
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: 'swarm-send-bench',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:${REGION}:000000000000:function:swarm-send-bench`,
-    memoryLimitInMB: '1024',
-    awsRequestId: randomUUID(),
-    logGroupName: '/aws/lambda/swarm-send-bench',
-    logStreamName: 'bench',
-    getRemainingTimeInMillis: () => Math.max(0, timeoutMs - (Date.now() - started)),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
+  return localLambdaContext(timeoutMs, { functionName: 'swarm-send-bench', region: REGION, memoryMb: 1024, logStreamName: 'bench' });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -5,12 +5,12 @@ import { createCredentialsProvider } from '../functions/adapters/credentials.js'
 import { queueCounts } from '../functions/adapters/sqs-batches.js';
 import type { Config } from '../functions/config.js';
 import type { SendMessage } from '../functions/core/message.js';
-import { parseRegistry } from '../functions/core/registry.js';
 import { derivedMaxReceiveCount, derivedVisibilityTimeoutSeconds } from '../functions/env.js';
 import { enqueueSends, nodeHintFromWrite } from '../functions/producer.js';
 import { SIM_DEFAULT_ADMIN, startSimulator, type SwarmSimulator } from '../simulator/index.js';
 import { describeObject } from '../functions/core/message.js';
 import { reconcileDemo } from './demo-reconcile.js';
+import { pairRegistry } from './pair-registry.js';
 import { createSendQueues } from './queues.js';
 import { percentile, type SummaryTelemetry } from './summary.js';
 import { startLocalWorker } from './worker.js';
@@ -153,13 +153,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       if (messages[0]) messages.push(messages[0]);
     }
 
-    const registry = parseRegistry({
-      clusters: {
-        primary: { name: 'baker', nodes: [...source.addresses], networks: ['127.0.0.0/8'], credentials: 'env:SWARM_SEND_DEMO_ADMIN' },
-        dr: { name: 'dr', target: dr.addresses[0], nodes: [...dr.addresses], credentials: 'env:SWARM_SEND_DEMO_ADMIN' },
-      },
-      defaultRoute: { from: 'primary', to: 'dr' },
-    });
+    const registry = pairRegistry({ source: source.addresses, dr: dr.addresses, networks: ['127.0.0.0/8'], credentials: 'env:SWARM_SEND_DEMO_ADMIN' });
     const config: Config = {
       registry,
       dlqUrl: dlq.queueUrl,

@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ChangeMessageVisibilityBatchCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { chunks, errorCode, failedEntries } from '../functions/adapters/sqs-batches.js';
+import { lambdaContext } from './lambda-context.js';
 
 /** A Lambda-style SQS handler, as `createHandler` returns it. */
 export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void>;
@@ -103,24 +103,6 @@ export function toLambdaRecord(m: Message, queueArn: string, region: string): SQ
     eventSourceARN: queueArn,
     awsRegion: region,
   } as SQSRecord;
-}
-
-function lambdaContext(timeoutMs: number, functionName: string): Context {
-  const started = Date.now();
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
-    memoryLimitInMB: '512',
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(0, timeoutMs - (Date.now() - started)),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
 }
 
 /**
@@ -239,7 +221,7 @@ export class LocalEventSourceMapping {
   async #invoke(messages: Message[]): Promise<void> {
     const records = messages.map((m) => toLambdaRecord(m, this.#o.queueArn, this.#o.region));
     const started = Date.now();
-    const context = lambdaContext(this.#o.functionTimeoutMs, 'swarm-send-local');
+    const context = lambdaContext(this.#o.functionTimeoutMs, { functionName: 'swarm-send-local' });
     this.stats.invocations += 1;
     this.stats.records += records.length;
     let failedIds: Set<string>;

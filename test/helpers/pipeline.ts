@@ -1,5 +1,5 @@
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
-import type { Context, SQSBatchResponse, SQSRecord } from 'aws-lambda';
+import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import { startFauxqs } from 'fauxqs';
 import { createCredentialsProvider, type CredentialsProvider } from '../../functions/adapters/credentials.js';
 import { composeWorkerDeps, localLogger, powertoolsTelemetry } from '../../functions/compose.js';
@@ -8,8 +8,10 @@ import { parseRegistry } from '../../functions/core/registry.js';
 import { createHandler } from '../../functions/handlers/send.js';
 import type { QueueOps, Telemetry } from '../../functions/worker/ports.js';
 import { toLambdaRecord, type SqsHandler } from '../../local/event-source-mapping.js';
+import { pairRegistryDocument, type RegistryDocument } from '../../local/pair-registry.js';
 import { SummaryTelemetry } from '../../local/summary.js';
 import { startSimulator, type ClusterSpec, type SimulatorOptions, type SwarmSimulator } from '../../simulator/index.js';
+import { testContext } from './lambda.js';
 
 export const PASSWORD = 'Pipeline-Pa55-word';
 export const REGION = 'us-east-1';
@@ -39,12 +41,6 @@ export interface PipelineOptions {
   readonly registry?: (base: RegistryDocument) => RegistryDocument;
 }
 
-/** The registry JSON the pipeline builds (clusters `primary` and `dr`, default route between them). */
-export interface RegistryDocument {
-  clusters: Record<string, Record<string, unknown>>;
-  defaultRoute?: Record<string, unknown>;
-  routes?: Record<string, unknown>[];
-}
 
 /**
  * The real handler (createHandler) wired to fauxqs and the Swarm simulator, with the helpers
@@ -95,13 +91,12 @@ export async function startPipeline(o: PipelineOptions = {}): Promise<Pipeline> 
     SRC_ADMIN: JSON.stringify({ username: 'admin', password: PASSWORD }),
     DR_ADMIN: JSON.stringify(o.drCredentials ?? { username: 'admin', password: PASSWORD }),
   };
-  const document: RegistryDocument = {
-    clusters: {
-      primary: { name: 'baker', nodes: [...sim.cluster('baker').addresses], credentials: 'env:SRC_ADMIN' },
-      dr: { name: 'dr', target: sim.cluster('dr').addresses[0], nodes: [...sim.cluster('dr').addresses], credentials: 'env:DR_ADMIN' },
-    },
-    defaultRoute: { from: 'primary', to: 'dr', ...(o.verify && { verify: true }) },
-  };
+  const document = pairRegistryDocument({
+    source: sim.cluster('baker').addresses,
+    dr: sim.cluster('dr').addresses,
+    credentials: { source: 'env:SRC_ADMIN', dr: 'env:DR_ADMIN' },
+    ...(o.verify && { verify: true }),
+  });
   const registry = parseRegistry(o.registry ? o.registry(document) : document);
   const config: Config = {
     registry,
@@ -135,9 +130,7 @@ export async function startPipeline(o: PipelineOptions = {}): Promise<Pipeline> 
     return (out.Messages ?? []).map((m) => toLambdaRecord(m, queue.arn, REGION));
   };
   const invoke = async (records: SQSRecord[], remainingMs = 30_000) => {
-    const started = Date.now();
-    const context = { getRemainingTimeInMillis: () => remainingMs - (Date.now() - started), functionName: 'test', awsRequestId: 'req', invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:test' } as unknown as Context;
-    const response = (await handler({ Records: records }, context)) as SQSBatchResponse;
+    const response = (await handler({ Records: records }, testContext(remainingMs))) as SQSBatchResponse;
     const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
     const done = records.filter((r) => !failed.has(r.messageId));
     for (let i = 0; i < done.length; i += 10) {

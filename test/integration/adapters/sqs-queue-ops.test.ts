@@ -3,6 +3,7 @@ import type { SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createSqsQueueOps, DLQ_ATTRIBUTES } from '../../../functions/adapters/sqs-queue-ops.js';
 import type { OutcomeRecord } from '../../../functions/core/outcome.js';
+import { sqsRecord } from '../../helpers/records.js';
 import { receiveAll, startLocalSqs } from '../../helpers/sqs.js';
 
 // The SQS adapter against fauxqs: FIFO dead-lettering and outcome publishing in batches of ten,
@@ -14,12 +15,7 @@ const outcome = (i: number, over: Partial<OutcomeRecord> = {}): OutcomeRecord =>
   from: 'primary', to: 'dr', node: '127.0.0.1:1', attempt: 2, durationMs: 1, messageId: `m${i}`, correlationId: null, ...over,
 });
 
-const record = (id: string, group?: string): SQSRecord =>
-  ({
-    messageId: id, receiptHandle: `rh-${id}`, body: `{"n":"${id}"}`,
-    attributes: { ApproximateReceiveCount: '1', SentTimestamp: '1', SenderId: 'x', ApproximateFirstReceiveTimestamp: '1', ...(group && { MessageGroupId: group }) },
-    messageAttributes: {}, md5OfBody: '', eventSource: 'aws:sqs', eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:sends.fifo', awsRegion: 'us-east-1',
-  }) as SQSRecord;
+const record = (id: string, group?: string): SQSRecord => sqsRecord(id, `{"n":"${id}"}`, group ? { group } : {});
 
 describe('SQS queue ops against fauxqs (FIFO queues)', () => {
   let local: Awaited<ReturnType<typeof startLocalSqs>>;

@@ -3,28 +3,20 @@ import type { SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createSqsQueueOps } from '../../../functions/adapters/sqs-queue-ops.js';
 import type { Config } from '../../../functions/config.js';
-import { parseRegistry } from '../../../functions/core/registry.js';
 import { SendClient } from '../../../functions/core/send-client.js';
 import { processBatch } from '../../../functions/worker/process-batch.js';
 import { SummaryTelemetry } from '../../../local/summary.js';
 import { createCredentialsProvider } from '../../../functions/adapters/credentials.js';
+import { pairRegistry } from '../../../local/pair-registry.js';
 import { startSimulator, type SwarmSimulator } from '../../../simulator/index.js';
+import { testContext } from '../../helpers/lambda.js';
+import { sqsRecord } from '../../helpers/records.js';
 
 // SQS failures that fauxqs cannot produce on demand: the SDK client is faked with
 // aws-sdk-client-mock; the SEND side stays real (the simulator).
 
-const record = (id: string, body: string, receiveCount = 1): SQSRecord =>
-  ({
-    messageId: id,
-    receiptHandle: `rh-${id}`,
-    body,
-    attributes: { ApproximateReceiveCount: String(receiveCount), SentTimestamp: String(Date.now()), SenderId: 'x', ApproximateFirstReceiveTimestamp: String(Date.now()) },
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:sends',
-    awsRegion: 'us-east-1',
-  }) as SQSRecord;
+const SENDS_ARN = 'arn:aws:sqs:us-east-1:123456789012:sends';
+const record = (id: string, body: string, receiveCount = 1): SQSRecord => sqsRecord(id, body, { receiveCount, queueArn: SENDS_ARN });
 
 describe('processBatch when SQS itself fails', () => {
   let sim: SwarmSimulator;
@@ -34,7 +26,7 @@ describe('processBatch when SQS itself fails', () => {
   beforeAll(async () => {
     sim = await startSimulator({ clusters: [{ name: 'baker', nodes: 1 }, { name: 'dr', nodes: 1 }] });
     config = {
-      registry: parseRegistry({ clusters: { p: { name: 'baker', nodes: [...sim.cluster('baker').addresses], credentials: 'env:A' }, d: { name: 'dr', target: sim.cluster('dr').addresses[0], credentials: 'env:A' } }, defaultRoute: { from: 'p', to: 'd' } }),
+      registry: pairRegistry({ source: sim.cluster('baker').addresses, dr: sim.cluster('dr').addresses, credentials: 'env:A' }),
       dlqUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/dlq',
       outcomesQueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/outcomes',
       maxAttempts: 3, concurrency: 4, concurrencyPerNode: 4, backoffBaseSeconds: 10, backoffCapSeconds: 100, deadlineMarginMs: 100,
@@ -47,7 +39,7 @@ describe('processBatch when SQS itself fails', () => {
   beforeEach(() => sqsMock.reset());
 
   const run = (records: SQSRecord[], summary = new SummaryTelemetry()) =>
-    processBatch(records, { getRemainingTimeInMillis: () => 10_000 }, {
+    processBatch(records, testContext(10_000, { frozen: true }), {
       config,
       client,
       credentials: createCredentialsProvider({ env: { A: JSON.stringify({ username: 'admin', password: 'ourpwdofchoicehere' }) } }),
@@ -92,7 +84,7 @@ describe('processBatch when SQS itself fails', () => {
   it('gives up on a credentials read that outlives the deadline and returns the record untried', async () => {
     const obj = sim.cluster('baker').put({ body: 'x' });
     const started = Date.now();
-    const response = await processBatch([record('slow-secret', JSON.stringify({ object: { uuid: obj.uuid } }))], { getRemainingTimeInMillis: () => 2000 }, {
+    const response = await processBatch([record('slow-secret', JSON.stringify({ object: { uuid: obj.uuid } }))], testContext(2000, { frozen: true }), {
       config: { ...config, deadlineMarginMs: 1000 },
       client,
       credentials: { get: () => new Promise(() => undefined), refresh: () => undefined },

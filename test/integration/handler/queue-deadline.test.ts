@@ -4,10 +4,11 @@ import type { SQSRecord } from 'aws-lambda';
 import { createCredentialsProvider } from '../../../functions/adapters/credentials.js';
 import { createSqsQueueOps } from '../../../functions/adapters/sqs-queue-ops.js';
 import type { Config } from '../../../functions/config.js';
-import { parseRegistry } from '../../../functions/core/registry.js';
 import { SendClient } from '../../../functions/core/send-client.js';
 import { processBatch } from '../../../functions/worker/process-batch.js';
+import { pairRegistry } from '../../../local/pair-registry.js';
 import { startSimulator, SIM_DEFAULT_ADMIN, type SwarmSimulator } from '../../../simulator/index.js';
+import { testContext } from '../../helpers/lambda.js';
 import { sqsRecord } from '../../helpers/records.js';
 
 // Queue calls after the SEND deadline are bounded by the invocation's remaining time: the real
@@ -56,10 +57,7 @@ describe('queue calls against an SQS endpoint that never answers', () => {
   /** One invocation with a fake remaining time of 4 s (SEND deadline at 3 s, queue calls until 3.75 s). */
   async function invoke(records: SQSRecord[]) {
     const config: Config = {
-      registry: parseRegistry({
-        clusters: { primary: { name: 'baker', nodes: [...sim.cluster('baker').addresses], credentials: 'env:A' }, dr: { name: 'dr', target: sim.cluster('dr').addresses[0], credentials: 'env:A' } },
-        defaultRoute: { from: 'primary', to: 'dr' },
-      }),
+      registry: pairRegistry({ source: sim.cluster('baker').addresses, dr: sim.cluster('dr').addresses, credentials: 'env:A' }),
       dlqUrl: `${hole.url}/000000000000/dlq`,
       outcomesQueueUrl: `${hole.url}/000000000000/outcomes`,
       maxAttempts: 5, concurrency: 4, concurrencyPerNode: 4, backoffBaseSeconds: 1, backoffCapSeconds: 1, deadlineMarginMs: 1000,
@@ -67,8 +65,7 @@ describe('queue calls against an SQS endpoint that never answers', () => {
     hole.targets.length = 0;
     const warnings: string[] = [];
     const remainingMs = 4000;
-    const started = Date.now();
-    const context = { getRemainingTimeInMillis: () => remainingMs - (Date.now() - started) };
+    const context = testContext(remainingMs);
     const response = await processBatch(records, context, {
       config,
       client,

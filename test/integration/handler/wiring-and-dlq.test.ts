@@ -1,19 +1,21 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { ReceiveMessageCommand, SendMessageCommand, SQSClient, type Message, type MessageAttributeValue } from '@aws-sdk/client-sqs';
-import type { Context, SQSBatchResponse } from 'aws-lambda';
+import type { SQSBatchResponse } from 'aws-lambda';
 import { DLQ_ATTRIBUTES } from '../../../functions/adapters/sqs-queue-ops.js';
 import { ConfigError } from '../../../functions/core/errors.js';
+import { localLogger } from '../../../functions/compose.js';
 import { createHandler, depsFromEnvironment } from '../../../functions/handlers/send.js';
 import { toLambdaRecord } from '../../../local/event-source-mapping.js';
+import { pairRegistryDocument } from '../../../local/pair-registry.js';
 import { SIM_DEFAULT_ADMIN, startSimulator, type SwarmSimulator } from '../../../simulator/index.js';
 import { receiveAll, startLocalSqs, type Fauxqs } from '../../helpers/sqs.js';
+import { testContext } from '../../helpers/lambda.js';
 import { captureOutput, PASSWORD, startPipeline, type Pipeline } from '../../helpers/pipeline.js';
 
 // The production wiring (depsFromEnvironment: configuration, SDK clients, credentials, queue
 // ops, Powertools telemetry) run for real against fauxqs and the simulator; what a dead-lettered
 // message carries; and that no secret reaches the DLQ or the outcome records.
 
-const context = { getRemainingTimeInMillis: () => 30_000, functionName: 'swarm-send', awsRequestId: 'req-1', invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:swarm-send' } as unknown as Context;
+const context = testContext(30_000, { frozen: true, functionName: 'swarm-send' });
 
 describe('production wiring: depsFromEnvironment', () => {
   let fauxqs: Fauxqs;
@@ -49,14 +51,11 @@ describe('production wiring: depsFromEnvironment', () => {
     const outcomes = loopback(fauxqs.createQueue('wiring-outcomes'));
     const creds = JSON.stringify({ username: SIM_DEFAULT_ADMIN.user, password: SIM_DEFAULT_ADMIN.password });
     const env: Record<string, string | undefined> = {
-      SWARM_SEND_REGISTRY: JSON.stringify({
-        clusters: { primary: { name: 'baker', nodes: [...sim.cluster('baker').addresses], credentials: 'env:SRC' }, dr: { name: 'dr', target: sim.cluster('dr').addresses[0], credentials: 'env:SRC' } },
-        defaultRoute: { from: 'primary', to: 'dr' },
-      }),
+      SWARM_SEND_REGISTRY: JSON.stringify(pairRegistryDocument({ source: sim.cluster('baker').addresses, dr: sim.cluster('dr').addresses, credentials: 'env:SRC' })),
       SWARM_SEND_OUTCOMES_QUEUE_URL: outcomes.queueUrl,
       SRC: creds,
     };
-    const logger = new Logger({ serviceName: 'swarm-send', logLevel: 'SILENT' });
+    const logger = localLogger(false);
     let builds = 0;
     const handler = createHandler(logger, () => (builds++, depsFromEnvironment(env, logger)));
     const obj = sim.cluster('baker').put({ body: 'x' });

@@ -4,12 +4,13 @@ import fc from 'fast-check';
 import { createCredentialsProvider } from '../../../functions/adapters/credentials.js';
 import type { Config } from '../../../functions/config.js';
 import type { OutcomeRecord } from '../../../functions/core/outcome.js';
-import { parseRegistry } from '../../../functions/core/registry.js';
 import { SendClient } from '../../../functions/core/send-client.js';
 import { processBatch } from '../../../functions/worker/process-batch.js';
 import type { QueueOps } from '../../../functions/worker/ports.js';
 import { SummaryTelemetry } from '../../../local/summary.js';
+import { pairRegistry } from '../../../local/pair-registry.js';
 import { startSimulator, type SwarmSimulator } from '../../../simulator/index.js';
+import { testContext } from '../../helpers/lambda.js';
 import { startRawNode, type RawNode } from '../../helpers/raw-node.js';
 import { MARK, SMUGGLED_HOSTS, hostileBody } from './corpus.js';
 import { sqsRecord } from '../../helpers/records.js';
@@ -45,10 +46,7 @@ describe('hostile message bodies (fast-check)', () => {
     proxy = await recordingProxy(sim.cluster('baker').addresses[0]!);
     client = new SendClient();
     config = {
-      registry: parseRegistry({
-        clusters: { primary: { name: 'baker', nodes: [proxy.address], credentials: 'env:A' }, dr: { name: 'dr', target: sim.cluster('dr').addresses[0], credentials: 'env:A' } },
-        defaultRoute: { from: 'primary', to: 'dr' },
-      }),
+      registry: pairRegistry({ source: [proxy.address], dr: sim.cluster('dr').addresses, credentials: 'env:A' }),
       dlqUrl: 'http://unused/dlq', outcomesQueueUrl: null, maxAttempts: 5, concurrency: 16, concurrencyPerNode: 8, backoffBaseSeconds: 1, backoffCapSeconds: 1, deadlineMarginMs: 100,
     };
   });
@@ -63,7 +61,7 @@ describe('hostile message bodies (fast-check)', () => {
     const dead: OutcomeRecord[] = [];
     const queue: QueueOps = { changeVisibility: async () => undefined, deadLetter: async (_r, outcome) => void dead.push(outcome), publishOutcomes: async () => [] };
     const summary = new SummaryTelemetry();
-    const response = await processBatch(records, { getRemainingTimeInMillis: () => 60_000 }, { config, client, credentials: createCredentialsProvider({ env }), queue, telemetry: summary });
+    const response = await processBatch(records, testContext(60_000, { frozen: true }), { config, client, credentials: createCredentialsProvider({ env }), queue, telemetry: summary });
     return { dead, summary, response };
   }
 
@@ -91,7 +89,7 @@ describe('hostile message bodies (fast-check)', () => {
           publishOutcomes: async () => [],
         };
         const summary = new SummaryTelemetry();
-        const response = await processBatch(records, { getRemainingTimeInMillis: () => 60_000 }, {
+        const response = await processBatch(records, testContext(60_000, { frozen: true }), {
           config,
           client,
           credentials: createCredentialsProvider({ env: { A: '{"username":"admin","password":"ourpwdofchoicehere"}' } }),

@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { Context, SQSBatchResponse, SQSRecord } from 'aws-lambda';
+import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import { startFauxqs } from 'fauxqs';
 import { createCredentialsProvider } from '../../../functions/adapters/credentials.js';
 import { RECONCILE_METRICS } from '../../../functions/adapters/reconcile-telemetry.js';
@@ -13,6 +13,7 @@ import { loadReconcileConfig } from '../../../functions/reconcile-config.js';
 import { parseContinuation, type Continuation } from '../../../functions/reconcile/continuations.js';
 import { toLambdaRecord } from '../../../local/event-source-mapping.js';
 import { SIM_DEFAULT_ADMIN, startSimulator, type SwarmSimulator } from '../../../simulator/index.js';
+import { testContext } from '../../helpers/lambda.js';
 
 // The reconcile function as AWS runs it: EventBridge Scheduler's start event, then every
 // continuation delivered from the (FIFO) reconcile queue one per invocation, as the event source
@@ -118,8 +119,7 @@ async function handlerFor(env: Record<string, string>) {
   return { handler, metrics, config };
 }
 
-const context = (remainingMs: number) =>
-  ({ getRemainingTimeInMillis: () => remainingMs, functionName: 'reconcile', awsRequestId: 'req', invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:reconcile' }) as unknown as Context;
+const context = (remainingMs: number) => testContext(remainingMs, { frozen: true, functionName: 'reconcile' });
 
 async function receive(url: string, arn: string, max = 1): Promise<SQSRecord[]> {
   const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: max, MessageSystemAttributeNames: ['All'] }));

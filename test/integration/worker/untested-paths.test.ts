@@ -6,11 +6,12 @@ import { createCredentialsProvider, type CredentialsProvider } from '../../../fu
 import type { Config } from '../../../functions/config.js';
 import type { Credentials } from '../../../functions/core/digest-auth.js';
 import type { OutcomeRecord } from '../../../functions/core/outcome.js';
-import { parseRegistry } from '../../../functions/core/registry.js';
 import { SendClient } from '../../../functions/core/send-client.js';
 import type { QueueOps, Telemetry } from '../../../functions/worker/ports.js';
 import { processBatch } from '../../../functions/worker/process-batch.js';
 import { SIM_DEFAULT_ADMIN, startSimulator, type SwarmSimulator } from '../../../simulator/index.js';
+import { pairRegistry } from '../../../local/pair-registry.js';
+import { testContext } from '../../helpers/lambda.js';
 import { sqsRecord } from '../../helpers/records.js';
 
 // The worker's paths that the happy-path suites never walk: credentials that cannot be read or
@@ -92,12 +93,12 @@ describe('worker paths no other test walks', () => {
   function config(o: Partial<Config> & { verify?: boolean; drNodes?: string[] } = {}): Config {
     const { verify, drNodes, ...rest } = o;
     return {
-      registry: parseRegistry({
-        clusters: {
-          primary: { name: 'baker', nodes: [...sim.cluster('baker').addresses], credentials: 'env:SRC' },
-          dr: { name: 'dr', target: sim.cluster('dr').addresses[0], nodes: drNodes ?? [...sim.cluster('dr').addresses], credentials: 'env:DR' },
-        },
-        defaultRoute: { from: 'primary', to: 'dr', ...(verify && { verify: true }) },
+      registry: pairRegistry({
+        source: sim.cluster('baker').addresses,
+        dr: sim.cluster('dr').addresses,
+        ...(drNodes && { drNodes }),
+        credentials: { source: 'env:SRC', dr: 'env:DR' },
+        ...(verify && { verify }),
       }),
       dlqUrl: 'http://127.0.0.1/unused-dlq',
       outcomesQueueUrl: 'http://127.0.0.1/unused-outcomes',
@@ -116,8 +117,7 @@ describe('worker paths no other test walks', () => {
     const telemetry = new RecordingTelemetry();
     const q = recordingQueue();
     const started = Date.now();
-    const remaining = o.remainingMs ?? 30_000;
-    const response = await processBatch(records, { getRemainingTimeInMillis: () => remaining - (Date.now() - started) }, {
+    const response = await processBatch(records, testContext(o.remainingMs ?? 30_000), {
       config: o.config ?? config(),
       client,
       credentials: o.credentials ?? goodCredentials(),
@@ -147,8 +147,8 @@ describe('worker paths no other test walks', () => {
           .resolves({ SecretString: JSON.stringify(ADMIN) });
         sm.on(GetSecretValueCommand, { SecretId: 'swarm/dr' }).resolves({ SecretString: JSON.stringify(DR_ADMIN) });
         const credentials = createCredentialsProvider({ secretsManager: new SecretsManagerClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }) });
-        const reg = { clusters: { primary: { name: 'baker', nodes: [...sim.cluster('baker').addresses], credentials: 'swarm/source' }, dr: { name: 'dr', target: sim.cluster('dr').addresses[0], credentials: 'swarm/dr' } }, defaultRoute: { from: 'primary', to: 'dr' } };
-        const cfg = { ...config(), registry: parseRegistry(reg) };
+        const registry = pairRegistry({ source: sim.cluster('baker').addresses, dr: sim.cluster('dr').addresses, credentials: { source: 'swarm/source', dr: 'swarm/dr' } });
+        const cfg = { ...config(), registry };
         const obj = sim.cluster('baker').put({ body: 'x' });
         const first = await run([sqsRecord('s1', body(obj.uuid))], { config: cfg, credentials });
         expect(first.telemetry.of('s1')).toMatchObject({ outcome: 'retry', reason: 'credentials-unavailable' });

@@ -2,13 +2,13 @@ import { createHash } from 'node:crypto';
 import type { SQSRecord } from 'aws-lambda';
 import { buildDeadLetter, DLQ_ATTRIBUTES, messageSize } from '../../../functions/adapters/dlq-message.js';
 import type { OutcomeRecord } from '../../../functions/core/outcome.js';
+import { sqsRecord } from '../../helpers/records.js';
 
 const outcome: OutcomeRecord = {
   outcome: 'failed', reason: 'invalid-message', remoteStatus: null, httpStatus: null, detail: 'invalid message: body is larger than 65536 bytes',
   object: null, from: null, to: null, node: null, attempt: 1, durationMs: 0, messageId: 'm-1', correlationId: null,
 };
-const recordOf = (body: string, messageAttributes: SQSRecord['messageAttributes'] = {}): SQSRecord =>
-  ({ messageId: 'm-1', receiptHandle: 'rh', body, attributes: {}, messageAttributes, md5OfBody: '', eventSource: 'aws:sqs', eventSourceARN: 'arn:aws:sqs:us-east-1:0:q', awsRegion: 'us-east-1' }) as unknown as SQSRecord;
+const recordOf = (body: string, messageAttributes: SQSRecord['messageAttributes'] = {}): SQSRecord => sqsRecord('m-1', body, { messageAttributes });
 
 describe('buildDeadLetter', () => {
   it('keeps a body that fits, with the original attributes and no truncated mark', () => {

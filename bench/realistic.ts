@@ -28,12 +28,13 @@ import { parseArgs } from 'node:util';
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import type { Context, SQSRecord } from 'aws-lambda';
 import type { OutcomeRecord } from '../functions/core/outcome.js';
+import { isSuccess } from '../functions/core/record.js';
 import { derivedMaxReceiveCount, derivedVisibilityTimeoutSeconds, ENV_DEFAULTS } from '../functions/env.js';
 import type { Telemetry } from '../functions/worker/ports.js';
 import { clusterLimitsOf } from '../functions/worker/send-limits.js';
 import { DEFAULT_STRAGGLER_POLICY, type StragglerOptions } from '../functions/worker/stragglers.js';
 import { TransferModel } from '../simulator/transfer.js';
-import { DEFAULT_CONCURRENCY, DEFAULT_MAX_CONCURRENCY, DEFAULT_MEMORY_SIZE, DEFAULT_RECOVERY_POINT_OBJECTIVE, resolveBatching } from '../infra/defaults.js';
+import { DEFAULT_CONCURRENCY, DEFAULT_FUNCTION_TIMEOUT, DEFAULT_MAX_CONCURRENCY, DEFAULT_MEMORY_SIZE, DEFAULT_RECOVERY_POINT_OBJECTIVE, resolveBatching } from '../infra/defaults.js';
 import { LocalEventSourceMapping } from '../local/event-source-mapping.js';
 import { startSimulator, type SwarmSimulator, type TransferOptions } from '../simulator/index.js';
 import { ADMIN, buildConfig, buildRegistry, buildSqsEvent, createBenchHandler, lambdaContext, objectUuid, RecordingQueueOps, RESULTS_DIR, sendBody, startLocalQueues } from './harness.js';
@@ -76,7 +77,7 @@ class Recorder implements Telemetry {
       if (record.outcome === 'failed') this.failed += 1;
       if (sent !== null) this.lagMs.push(Date.now() - sent);
     }
-    if (record.outcome === 'replicated' || record.outcome === 'already-present') this.sendMs.push(record.durationMs ?? 0);
+    if (isSuccess(record.outcome)) this.sendMs.push(record.durationMs ?? 0);
   }
   warn(): void {}
   flush(): void {}
@@ -245,9 +246,9 @@ async function runBurst(m: Model, messages: number, o: { batchSize: number; wind
   const sim = await startModelSimulator(m);
   const prefix = 0xb0;
   seed(sim, prefix, messages);
-  // As the construct derives them from its default 120 s function timeout, the window and the attempts.
+  // As the construct derives them from its default function timeout, the window and the attempts.
   const queues = await startLocalQueues({
-    visibilityTimeoutSeconds: derivedVisibilityTimeoutSeconds(120, Math.ceil(o.windowMs / 1000)),
+    visibilityTimeoutSeconds: derivedVisibilityTimeoutSeconds(DEFAULT_FUNCTION_TIMEOUT.toSeconds(), Math.ceil(o.windowMs / 1000)),
     maxReceiveCount: derivedMaxReceiveCount(ENV_DEFAULTS.MAX_ATTEMPTS),
   });
   const sqs = queues.client();

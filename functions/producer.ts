@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SendMessage } from './core/message.js';
-import { chunks } from './adapters/sqs-batches.js';
+import { chunks, FALLBACK_MESSAGE_GROUP } from './adapters/sqs-batches.js';
 
 export { nodeHintFromWrite } from './core/write-response.js';
 export type { SendMessage } from './core/message.js';
@@ -35,7 +35,7 @@ export interface EnqueueResult {
 }
 
 function groupOf(m: SendMessage | string): string {
-  if (typeof m === 'string') return 'swarm-send';
+  if (typeof m === 'string') return FALLBACK_MESSAGE_GROUP;
   return 'uuid' in m.object ? m.object.uuid.toLowerCase() : `${m.object.domain}/${m.object.bucket}`;
 }
 

@@ -1,4 +1,5 @@
 import type { OutcomeRecord } from '../functions/core/outcome.js';
+import { isSuccess } from '../functions/core/record.js';
 import type { Telemetry } from '../functions/worker/ports.js';
 
 /** The most recent samples kept for percentiles, so a worker that runs for days stays small. */
@@ -32,7 +33,7 @@ export class SummaryTelemetry implements Telemetry {
     else this.terminal += 1;
     if (record.outcome === 'failed') this.deadLettered.set(record.reason, (this.deadLettered.get(record.reason) ?? 0) + 1);
     if (record.node !== null) keep(this.latenciesMs, record.durationMs);
-    if (sentTimestampMs !== null && (record.outcome === 'replicated' || record.outcome === 'already-present')) keep(this.lagsMs, Math.max(0, this.now() - sentTimestampMs));
+    if (sentTimestampMs !== null && isSuccess(record.outcome)) keep(this.lagsMs, Math.max(0, this.now() - sentTimestampMs));
     this.forward?.outcome(record, sentTimestampMs);
   }
 

@@ -3,6 +3,9 @@
 /** The default `security.administrators` entry of a Swarm cluster. */
 export const SIM_DEFAULT_ADMIN = { user: 'admin', password: 'ourpwdofchoicehere' } as const;
 
+/** An object UUID: 32 hex digits, either case. */
+export const UUID_PATTERN = /^[0-9a-fA-F]{32}$/;
+
 /** Realm of admin requests (`?admin`, SEND). */
 export const ADMIN_REALM = 'CAStor administrator';
 

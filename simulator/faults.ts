@@ -1,4 +1,5 @@
 import type { Fault, FaultInjector, FaultKind } from './types.js';
+import { UUID_PATTERN } from './constants.js';
 
 /** Where a request is, for fault matching. */
 export interface FaultSite {
@@ -12,7 +13,6 @@ export interface FaultSite {
   readonly marker?: string | undefined;
 }
 
-const UUID = /^[0-9a-f]{32}$/i;
 
 interface Entry {
   readonly fault: Fault;
@@ -23,7 +23,7 @@ interface Entry {
 
 /** The key an object is indexed by: UUIDs case-insensitively, names as they are. */
 function objectKey(object: string): string {
-  return UUID.test(object) ? object.toLowerCase() : object;
+  return UUID_PATTERN.test(object) ? object.toLowerCase() : object;
 }
 
 const KINDS: ReadonlySet<FaultKind['type']> = new Set([
@@ -111,7 +111,7 @@ function matches(fault: Fault, site: FaultSite): boolean {
   if (m.marker !== undefined && m.marker !== site.marker) return false;
   if (m.object !== undefined) {
     const want = m.object;
-    if (!site.objects.some((o) => o === want || (UUID.test(o) && o.toLowerCase() === want.toLowerCase()))) return false;
+    if (!site.objects.some((o) => o === want || (UUID_PATTERN.test(o) && o.toLowerCase() === want.toLowerCase()))) return false;
   }
   return true;
 }

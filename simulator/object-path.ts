@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import type { SimRequest } from './http-request.js';
 import type { ObjectRef } from './types.js';
+import { UUID_PATTERN } from './constants.js';
 
 /** What a request-target addresses. */
 export type Target =
@@ -10,7 +11,6 @@ export type Target =
   | { kind: 'named'; domain: string; bucket: string; name: string }
   | { kind: 'invalid'; text: string };
 
-const UUID = /^[0-9a-fA-F]{32}$/;
 
 /**
  * Resolves the request-target: `/` (node status), `/<uuid>`, `/<bucket>` or
@@ -25,7 +25,7 @@ export function resolveTarget(req: SimRequest, defaultDomain: string): Target {
   const slash = rest.indexOf('/');
   const rawBucket = slash < 0 ? rest : rest.slice(0, slash);
   const rawName = slash < 0 ? '' : rest.slice(slash + 1);
-  if (rawName === '' && UUID.test(rawBucket)) return { kind: 'uuid', uuid: rawBucket.toLowerCase() };
+  if (rawName === '' && UUID_PATTERN.test(rawBucket)) return { kind: 'uuid', uuid: rawBucket.toLowerCase() };
   let bucket: string;
   let name: string;
   try {

@@ -2,8 +2,8 @@ import { md5Hex } from './digest.js';
 import { ListingIndex } from './listing-index.js';
 import type { Random } from './random.js';
 import type { ObjectRef, PutObjectInput, StoredObject } from './types.js';
+import { UUID_PATTERN } from './constants.js';
 
-const UUID = /^[0-9a-fA-F]{32}$/;
 
 /** `Castor-System-Version` of a time: seconds.milliseconds, e.g. `1366297840.592`. */
 export function versionOf(created: Date): string {
@@ -47,7 +47,7 @@ export class ObjectStore {
     if (isNamed && (!input.bucket || input.name === undefined || input.name === '')) {
       throw new Error('a named object needs both bucket and name');
     }
-    if (input.uuid !== undefined && !UUID.test(input.uuid)) throw new Error(`not a 32-hex UUID: ${input.uuid}`);
+    if (input.uuid !== undefined && !UUID_PATTERN.test(input.uuid)) throw new Error(`not a 32-hex UUID: ${input.uuid}`);
     const body = typeof input.body === 'string' ? new Uint8Array(Buffer.from(input.body, 'utf8')) : input.body;
     const created = input.created ?? new Date();
     const obj: StoredObject = Object.freeze({

@@ -2,16 +2,25 @@ import { createHash } from 'node:crypto';
 import type { MessageAttributeValue } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 import type { OutcomeRecord } from '../core/outcome.js';
+import { PRODUCT_NAME } from '../core/product.js';
+
+/** The prefix of every message attribute swarm-send adds (a redrive takes them off again). */
+export const ATTRIBUTE_PREFIX = `${PRODUCT_NAME}.`;
+
+/** Whether a message attribute is one swarm-send added, not the original sender's. */
+export function isOwnAttribute(name: string): boolean {
+  return name.startsWith(ATTRIBUTE_PREFIX);
+}
 
 /** Message attributes a dead-lettered message carries, so an operator reads why without a log. */
 export const DLQ_ATTRIBUTES = {
-  REASON: 'swarm-send.reason',
-  OUTCOME: 'swarm-send.outcome',
-  SOURCE_MESSAGE_ID: 'swarm-send.source-message-id',
+  REASON: `${ATTRIBUTE_PREFIX}reason`,
+  OUTCOME: `${ATTRIBUTE_PREFIX}outcome`,
+  SOURCE_MESSAGE_ID: `${ATTRIBUTE_PREFIX}source-message-id`,
   /** `true` when the body is a truncated copy; the next two then describe the original. */
-  TRUNCATED: 'swarm-send.truncated',
-  BODY_BYTES: 'swarm-send.body-bytes',
-  BODY_SHA256: 'swarm-send.body-sha256',
+  TRUNCATED: `${ATTRIBUTE_PREFIX}truncated`,
+  BODY_BYTES: `${ATTRIBUTE_PREFIX}body-bytes`,
+  BODY_SHA256: `${ATTRIBUTE_PREFIX}body-sha256`,
 } as const;
 
 /** The largest message SQS takes (body plus attributes). */
@@ -46,7 +55,7 @@ export function messageSize(body: string, attributes: Record<string, MessageAttr
 function originalAttributes(record: SQSRecord): Record<string, MessageAttributeValue> {
   const out: Record<string, MessageAttributeValue> = {};
   for (const [name, a] of Object.entries(record.messageAttributes ?? {})) {
-    if (name.startsWith('swarm-send.')) continue;
+    if (isOwnAttribute(name)) continue;
     const v: MessageAttributeValue = { DataType: a.dataType };
     if (a.stringValue !== undefined) v.StringValue = a.stringValue;
     if (a.binaryValue !== undefined) v.BinaryValue = Buffer.from(a.binaryValue, 'base64');

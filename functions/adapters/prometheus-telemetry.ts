@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { OutcomeRecord } from '../core/outcome.js';
+import { isSuccess } from '../core/record.js';
 import type { Telemetry } from '../worker/ports.js';
 
 /** Metric names the worker exports (README "Running next to an on-premises cluster" lists them). */
@@ -56,7 +57,7 @@ export class PrometheusTelemetry implements Telemetry {
   outcome(record: OutcomeRecord, sentTimestampMs: number | null): void {
     this.#outcomes.inc({ outcome: record.outcome, reason: record.reason });
     if (record.node !== null) this.#sendDuration.observe(record.durationMs / 1000);
-    if (sentTimestampMs !== null && (record.outcome === 'replicated' || record.outcome === 'already-present')) {
+    if (sentTimestampMs !== null && isSuccess(record.outcome)) {
       this.#lag.observe(Math.max(0, this.#now() - sentTimestampMs) / 1000);
     }
   }

@@ -1,5 +1,8 @@
 import { ChangeMessageVisibilityBatchCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 
+/** The message group of a message sent to a FIFO queue that has none of its own. */
+export const FALLBACK_MESSAGE_GROUP = 'swarm-send';
+
 /** The most entries one SQS batch call takes (SendMessageBatch, DeleteMessageBatch, ...). */
 export const SQS_BATCH_LIMIT = 10;
 

@@ -9,7 +9,7 @@ import {
 import type { SQSRecord } from 'aws-lambda';
 import type { QueueOps } from '../worker/ports.js';
 import { buildDeadLetter, DLQ_ATTRIBUTES, messageSize, SQS_CLASSIC_MESSAGE_BYTES, SQS_MAX_MESSAGE_BYTES } from './dlq-message.js';
-import { BatchEntriesFailedError, chunks, failedEntries } from './sqs-batches.js';
+import { BatchEntriesFailedError, chunks, FALLBACK_MESSAGE_GROUP, failedEntries } from './sqs-batches.js';
 
 export { DLQ_ATTRIBUTES } from './dlq-message.js';
 
@@ -93,7 +93,7 @@ export function createSqsQueueOps({ sqs, dlqUrl, outcomesQueueUrl, dlqMaxMessage
           QueueUrl: dlqUrl,
           MessageBody: letter.body,
           MessageAttributes: letter.attributes,
-          ...(fifo ? { MessageGroupId: record.attributes.MessageGroupId ?? 'swarm-send', MessageDeduplicationId: record.messageId } : {}),
+          ...(fifo ? { MessageGroupId: record.attributes.MessageGroupId ?? FALLBACK_MESSAGE_GROUP, MessageDeduplicationId: record.messageId } : {}),
         }),
         { abortSignal },
       );

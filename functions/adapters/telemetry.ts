@@ -1,6 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { OutcomeRecord } from '../core/outcome.js';
+import { isSuccess } from '../core/record.js';
 import type { Telemetry } from '../worker/ports.js';
 import { METRICS } from './metric-names.js';
 
@@ -42,7 +43,7 @@ export function createPowertoolsTelemetry(logger: Logger, metrics: Metrics | nul
       r.count += 1;
       byReason.set(key, r);
       if (record.node !== null) latencies.push(record.durationMs);
-      if (sentTimestampMs !== null && (record.outcome === 'replicated' || record.outcome === 'already-present')) {
+      if (sentTimestampMs !== null && isSuccess(record.outcome)) {
         lags.push(Math.max(0, now() - sentTimestampMs));
       }
     },

@@ -1,6 +1,7 @@
 import type { ClusterTransport, TransportResult } from './cluster-transport.js';
 import type { Credentials } from './digest-auth.js';
 import { buildListingTarget, buildUsageTarget, DEFAULT_PAGE_SIZE, ListingError, ListingPageError, parseListingPage, type ListingRow, type ListingScope } from './listing.js';
+import { USER_AGENT } from './product.js';
 import type { ClusterConfig } from './registry.js';
 
 /** Tuning of the listing client. */
@@ -15,7 +16,7 @@ export interface ListingClientOptions {
   readonly retryDelayMs?: number;
   /** Largest page body read, bytes. @default 32 MiB (1000 rows of 4 KiB names and their fields) */
   readonly maxPageBytes?: number;
-  /** @default 'swarm-send/0.1' */
+  /** @default USER_AGENT (functions/core/product.ts) */
   readonly userAgent?: string;
   /** Waits between tries (tests pass a fast one). */
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -69,7 +70,7 @@ export class ListingClient {
       triesPerPage: Math.max(1, options.triesPerPage ?? 4),
       retryDelayMs: options.retryDelayMs ?? 250,
       maxPageBytes: options.maxPageBytes ?? 32 * 1024 * 1024,
-      userAgent: options.userAgent ?? 'swarm-send/0.1',
+      userAgent: options.userAgent ?? USER_AGENT,
       sleep: options.sleep ?? defaultSleep,
     };
   }

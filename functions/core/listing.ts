@@ -4,6 +4,7 @@
  * is summarised in the README (Reconcile); every open point is a named choice here, and the
  * parser accepts the plausible alternatives instead of guessing one.
  */
+import { OBJECT_UUID } from './message.js';
 
 /** What one listing walks. */
 export type ListingScope =
@@ -117,8 +118,6 @@ export function buildUsageTarget(scope: { domain: string; bucket: string }): str
   return `/${q(scope.bucket)}?format=json&domain=${q(scope.domain)}&du=withoutreps&size=0&admin`;
 }
 
-const HEX32 = /^[0-9a-f]{32}$/i;
-
 /** `"abc"`, `abc`, `W/"abc"` -> `abc` (lower case). */
 export function normalizeHash(value: unknown): string | null {
   if (typeof value !== 'string' || value === '') return null;
@@ -155,8 +154,8 @@ function rowOf(raw: unknown, kind: ListingScope['kind'], index: number): Listing
   const r = raw as Record<string, unknown>;
   let key: unknown;
   if (kind === 'unnamed') {
-    key = typeof r.uuid === 'string' ? r.uuid : typeof r.name === 'string' && HEX32.test(r.name) ? r.name : undefined;
-    if (typeof key !== 'string' || !HEX32.test(key)) throw new ListingPageError('bad-row', `row ${index} has no 32-hex uuid`);
+    key = typeof r.uuid === 'string' ? r.uuid : typeof r.name === 'string' && OBJECT_UUID.test(r.name) ? r.name : undefined;
+    if (typeof key !== 'string' || !OBJECT_UUID.test(key)) throw new ListingPageError('bad-row', `row ${index} has no 32-hex uuid`);
     key = key.toLowerCase();
   } else {
     key = r.name;

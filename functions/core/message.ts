@@ -20,7 +20,10 @@ const printable = (max: number) =>
     z.refine((s: string) => s.isWellFormed(), 'must be valid Unicode (no lone surrogates)'),
   );
 
-const uuidSchema = z.string().check(z.regex(/^[0-9a-fA-F]{32}$/, 'must be 32 hex digits'));
+/** An object UUID as Swarm writes it: 32 hex digits, either case. */
+export const OBJECT_UUID = /^[0-9a-fA-F]{32}$/;
+
+const uuidSchema = z.string().check(z.regex(OBJECT_UUID, 'must be 32 hex digits'));
 
 const unnamedShape = {
   uuid: uuidSchema,

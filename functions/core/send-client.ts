@@ -5,6 +5,7 @@ import { credentialsProblem, sameCredentials, type Credentials } from './digest-
 import { OUTCOME } from './outcome.js';
 import type { FeedSelection, ObjectRef } from './message.js';
 import { parseNodeAddress, type ClusterConfig } from './registry.js';
+import { USER_AGENT } from './product.js';
 import { parseSendBody } from './response-parser.js';
 import { buildSendHeaders, buildSendTarget } from './scsp-request.js';
 
@@ -12,7 +13,7 @@ export { errorCode } from './cluster-transport.js';
 
 /** Tuning of the SEND client; every field has a default fit for Lambda next to the cluster. */
 export interface SendClientOptions extends TransportOptions {
-  /** @default 'swarm-send/<version>' */
+  /** @default USER_AGENT ('swarm-send/<major.minor>', functions/core/product.ts) */
   readonly userAgent?: string;
 }
 
@@ -87,7 +88,7 @@ export class SendClient {
 
   constructor(options: SendClientOptions = {}) {
     const { userAgent, ...transport } = options;
-    this.#userAgent = userAgent ?? 'swarm-send/0.1';
+    this.#userAgent = userAgent ?? USER_AGENT;
     this.#transport = new ClusterTransport(transport);
   }
 

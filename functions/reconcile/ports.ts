@@ -4,6 +4,8 @@ import type { Credentials } from '../core/digest-auth.js';
 import { normalizeHash, parseTime } from '../core/listing.js';
 import { describeObject, parseSendMessage, type FeedSelection, type ObjectRef, type SendMessage } from '../core/message.js';
 import type { HeadEvidence } from '../core/reconcile-diff.js';
+import { USER_AGENT } from '../core/product.js';
+import { isSuccess } from '../core/record.js';
 import type { ClusterConfig } from '../core/registry.js';
 import { buildSendTarget } from '../core/scsp-request.js';
 import type { SendClient } from '../core/send-client.js';
@@ -49,7 +51,7 @@ export function transportHeadPort(transport: ClusterTransport, route: Pick<Recon
         credentials: side === 'source' ? route.sourceCredentials : route.drCredentials,
         method: 'HEAD',
         target: buildSendTarget(object),
-        headers: { 'user-agent': 'swarm-send/0.1' },
+        headers: { 'user-agent': USER_AGENT },
         signal,
         readBody: 'discard',
       });
@@ -96,8 +98,7 @@ export function sendRepairPort(client: SendClient, route: ReconcileRoute, concur
           replicationFeeds: route.replicationFeeds,
           signal,
         });
-        const ok = r.outcome === 'replicated' || r.outcome === 'already-present';
-        return { action: ok ? 'sent' : 'failed', detail: `${r.outcome}/${r.reason}${r.detail ? `: ${r.detail}` : ''}` };
+        return { action: isSuccess(r.outcome) ? 'sent' : 'failed', detail: `${r.outcome}/${r.reason}${r.detail ? `: ${r.detail}` : ''}` };
       });
     },
   };

@@ -1,17 +1,18 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { startFauxqs } from 'fauxqs';
 import { request } from 'undici';
-import { createCredentialsProvider } from '../functions/adapters/credentials.js';
+import { createCredentialsProvider, type CredentialsProvider } from '../functions/adapters/credentials.js';
 import { queueCounts } from '../functions/adapters/sqs-batches.js';
 import type { Config } from '../functions/config.js';
 import type { SendMessage } from '../functions/core/message.js';
+import type { Registry } from '../functions/core/registry.js';
 import { derivedMaxReceiveCount, derivedVisibilityTimeoutSeconds } from '../functions/env.js';
 import { enqueueSends, nodeHintFromWrite } from '../functions/producer.js';
-import { SIM_DEFAULT_ADMIN, startSimulator, type SwarmSimulator } from '../simulator/index.js';
+import { SIM_DEFAULT_ADMIN, startSimulator, type SimCluster, type SwarmSimulator } from '../simulator/index.js';
 import { describeObject } from '../functions/core/message.js';
 import { reconcileDemo } from './demo-reconcile.js';
 import { pairRegistry } from './pair-registry.js';
-import { createSendQueues } from './queues.js';
+import { createSendQueues, type LocalQueue } from './queues.js';
 import { percentile, type SummaryTelemetry } from './summary.js';
 import { startLocalWorker } from './worker.js';
 
@@ -105,6 +106,168 @@ async function queueDepth(sqs: SQSClient, url: string): Promise<number> {
   return c.visible + c.inFlight;
 }
 
+type Written = Awaited<ReturnType<typeof writeObject>>;
+
+/** What the demo wrote and enqueued, and what it expects to end in the DLQ. */
+interface DemoWork {
+  /** Objects written with a SEND message each. */
+  readonly written: readonly Written[];
+  /** Objects written without any event (the closing reconcile must find them). */
+  readonly silent: readonly Written[];
+  /** Indexes of `written` deleted from the source before their SEND. */
+  readonly missing: ReadonlySet<number>;
+  readonly messages: readonly (SendMessage | string)[];
+  readonly expectedDeadLettered: Record<string, number>;
+}
+
+/** Upstream writes: real HTTP writes to the source nodes, node hints from their Location headers. */
+async function writeDemoObjects(source: SimCluster, objects: number): Promise<{ written: Written[]; silent: Written[] }> {
+  const nodeOf = (i: number) => source.addresses[i % source.addresses.length]!;
+  const written: Written[] = [];
+  for (let i = 0; i < objects; i++) written.push(await writeObject(nodeOf(i), i));
+  const silent: Written[] = [];
+  for (let i = objects; i < objects + WITHOUT_EVENT; i++) silent.push(await writeObject(nodeOf(i), i));
+  return { written, silent };
+}
+
+/**
+ * A small share of trouble, to show the retry and DLQ paths: a busy node, resets mid-body, an
+ * unreachable DR for a while, objects gone from the source, a malformed message and a duplicate.
+ */
+function injectFaults(sim: SwarmSimulator, written: readonly Written[], messages: (SendMessage | string)[]): Pick<DemoWork, 'missing' | 'expectedDeadLettered'> {
+  const source = sim.cluster('baker');
+  sim.faults.add({ match: { cluster: 'baker', node: source.addresses[1], method: 'SEND' }, times: 4, kind: { type: 'status', status: 503 } });
+  sim.faults.add({ match: { cluster: 'baker', method: 'SEND' }, times: 3, kind: { type: 'reset-mid-body' } });
+  sim.faults.add({ match: { cluster: 'baker', method: 'SEND' }, times: 3, kind: { type: 'remote-unreachable', variant: 'late' } });
+  const missing = new Set<number>();
+  for (const i of [3, Math.floor(written.length / 2)]) {
+    if (i >= written.length) continue;
+    source.delete(written[i]!.ref);
+    missing.add(i);
+  }
+  messages.push('{"object": {"uuid": "not-a-uuid"}, "from": "primary"');
+  if (messages[0]) messages.push(messages[0]);
+  return { missing, expectedDeadLettered: { 'not-found-at-source': missing.size, 'invalid-message': 1 } };
+}
+
+/** Writes the demo objects and builds their SEND messages, with the faults when asked. */
+async function prepareWork(sim: SwarmSimulator, o: DemoOptions): Promise<DemoWork> {
+  const { written, silent } = await writeDemoObjects(sim.cluster('baker'), o.objects);
+  const messages: (SendMessage | string)[] = written.map((w, i) => ({ object: w.ref, ...(w.hint && { nodeHint: w.hint }), correlationId: `demo-${i}` }));
+  const trouble = o.faults ? injectFaults(sim, written, messages) : { missing: new Set<number>(), expectedDeadLettered: {} };
+  return { written, silent, messages, ...trouble };
+}
+
+/** The handler's configuration and credentials for the demo clusters and queues. */
+function demoConfig(sim: SwarmSimulator, queues: ReturnType<typeof createSendQueues>, o: DemoOptions): { config: Config; credentials: CredentialsProvider } {
+  const registry = pairRegistry({ source: sim.cluster('baker').addresses, dr: sim.cluster('dr').addresses, networks: ['127.0.0.0/8'], credentials: 'env:SWARM_SEND_DEMO_ADMIN' });
+  const config: Config = {
+    registry,
+    dlqUrl: queues.dlq.queueUrl,
+    outcomesQueueUrl: queues.outcomes.queueUrl,
+    maxAttempts: o.maxAttempts,
+    concurrency: o.concurrency,
+    concurrencyPerNode: 8,
+    backoffBaseSeconds: 1,
+    backoffCapSeconds: 2,
+    deadlineMarginMs: 2000,
+  };
+  const credentials = createCredentialsProvider({ env: { SWARM_SEND_DEMO_ADMIN: JSON.stringify({ username: SIM_DEFAULT_ADMIN.user, password: SIM_DEFAULT_ADMIN.password }) } });
+  return { config, credentials };
+}
+
+/** Runs the real handler behind the local event source mapping until every message has ended (or time is up). */
+async function runPipeline(sqs: SQSClient, queue: LocalQueue, deps: { config: Config; credentials: CredentialsProvider }, total: number, o: DemoOptions): Promise<SummaryTelemetry> {
+  const worker = startLocalWorker({
+    sqs,
+    queueUrl: queue.queueUrl,
+    queueArn: queue.queueArn,
+    ...deps,
+    batchSize: o.batchSize,
+    batchingWindowMs: o.batchingWindowMs,
+    maxConcurrency: o.maxConcurrency,
+    functionTimeoutMs: o.functionTimeoutMs,
+    region: REGION,
+    verbose: o.verbose,
+  });
+  const deadline = Date.now() + o.timeoutMs;
+  while (worker.summary.terminal < total && Date.now() < deadline && !o.signal.aborted) {
+    renderProgress(o.progress, worker.summary, total);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await worker.stop();
+  renderProgress(o.progress, worker.summary, total, true);
+  return worker.summary;
+}
+
+/**
+ * Behind the pipeline's back: one DR copy is lost; then the reconcile finds it and the objects
+ * written without an event, and repairs them.
+ */
+async function closingReconcile(sim: SwarmSimulator, registry: Registry, work: DemoWork, signal: AbortSignal): Promise<DemoResult['reconcile']> {
+  const dr = sim.cluster('dr');
+  const lost = work.written.findIndex((w, i) => !work.missing.has(i) && dr.has(w.ref));
+  if (lost >= 0) dr.delete(work.written[lost]!.ref);
+  const expectedMissing = [...work.silent, ...(lost >= 0 ? [work.written[lost]!] : [])].map((w) => describeObject(w.ref)).sort();
+  const rec = signal.aborted ? null : await reconcileDemo(registry.clusters.primary!, registry.clusters.dr!, 'baker', 'demo', signal);
+  return (
+    rec && {
+      compared: rec.summary.totals.compared,
+      pages: rec.summary.totals.pages,
+      heads: rec.summary.totals.heads,
+      missing: rec.summary.totals.counts['missing-on-dr'],
+      repaired: rec.summary.repairs.sent,
+      otherDivergent: rec.otherDivergent,
+      withoutEvent: work.silent.length,
+      drCopiesLost: lost >= 0 ? 1 : 0,
+      exact: rec.summary.complete && rec.otherDivergent === 0 && JSON.stringify(rec.missing) === JSON.stringify(expectedMissing),
+      durationMs: rec.summary.durationMs,
+    }
+  );
+}
+
+/** What the run shows: the outcomes, the queues' depths, the DR check, and whether all is as expected. */
+async function demoResult(
+  run: { sim: SwarmSimulator; sqs: SQSClient; queues: ReturnType<typeof createSendQueues>; started: number },
+  work: DemoWork,
+  s: SummaryTelemetry,
+  reconcile: DemoResult['reconcile'],
+  o: DemoOptions,
+): Promise<DemoResult> {
+  const dr = run.sim.cluster('dr');
+  const expectedInDr = [...work.written.filter((_w, i) => !work.missing.has(i)), ...work.silent];
+  const inDr = expectedInDr.filter((w) => dr.has(w.ref)).length;
+  const dlqDepth = await queueDepth(run.sqs, run.queues.dlq.queueUrl);
+  const outcomesPublished = await queueDepth(run.sqs, run.queues.outcomes.queueUrl);
+  const deadLettered = Object.fromEntries(s.deadLettered);
+  const { expectedDeadLettered } = work;
+  const expectedDlq = Object.values(expectedDeadLettered).reduce((a, b) => a + b, 0);
+  const total = work.messages.length;
+  const asExpected = Object.entries(expectedDeadLettered).every(([r, n]) => (deadLettered[r] ?? 0) === n);
+  const ok = !o.signal.aborted && s.terminal === total && inDr === expectedInDr.length && reconcile?.exact === true && dlqDepth === expectedDlq && asExpected;
+  return {
+    ok,
+    objects: o.objects,
+    messages: total,
+    replicated: s.byOutcome.get('replicated') ?? 0,
+    alreadyPresent: s.byOutcome.get('already-present') ?? 0,
+    retried: s.retries,
+    deadLettered,
+    expectedDeadLettered,
+    dlqDepth,
+    outcomesPublished,
+    inDr,
+    expectedInDr: expectedInDr.length,
+    lagP50Ms: percentile(s.lagsMs, 50),
+    lagP99Ms: percentile(s.lagsMs, 99),
+    sendP50Ms: percentile(s.latenciesMs, 50),
+    sendP99Ms: percentile(s.latenciesMs, 99),
+    elapsedMs: Date.now() - run.started,
+    interrupted: o.signal.aborted,
+    reconcile,
+  };
+}
+
 /**
  * The embedded default (DESIGN.md section 5): fauxqs in-process with a SEND queue, its DLQ and
  * an outcomes queue; a source and a DR Swarm simulator; the real handler behind a local event
@@ -118,134 +281,17 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const sqs = new SQSClient({ endpoint: fauxqs.address, region: REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   try {
     sim = await startSimulator({ clusters: [{ name: 'baker', nodes: 3 }, { name: 'dr', nodes: 1 }], keepalive: { count: 2, intervalMs: 5 } });
-    const source = sim.cluster('baker');
-    const dr = sim.cluster('dr');
-
-    const { queue, dlq, outcomes } = createSendQueues(fauxqs, {
+    const queues = createSendQueues(fauxqs, {
       visibilityTimeoutSeconds: Math.ceil(derivedVisibilityTimeoutSeconds(o.functionTimeoutMs / 1000, o.batchingWindowMs / 1000)),
       maxReceiveCount: derivedMaxReceiveCount(o.maxAttempts),
     });
-
-    // Upstream writes: real HTTP writes to the source nodes, node hints from their Location headers.
-    const written = [];
-    for (let i = 0; i < o.objects; i++) written.push(await writeObject(source.addresses[i % source.addresses.length]!, i));
-    const silent = [];
-    for (let i = o.objects; i < o.objects + WITHOUT_EVENT; i++) silent.push(await writeObject(source.addresses[i % source.addresses.length]!, i));
-
-    const expectedDeadLettered: Record<string, number> = {};
-    const missing = new Set<number>();
-    const messages: (SendMessage | string)[] = written.map((w, i) => ({ object: w.ref, ...(w.hint && { nodeHint: w.hint }), correlationId: `demo-${i}` }));
-    if (o.faults) {
-      // A small share of trouble, to show the retry and DLQ paths: a busy node, resets mid-body,
-      // an unreachable DR for a while, objects gone from the source, a malformed message and a
-      // duplicate.
-      sim.faults.add({ match: { cluster: 'baker', node: source.addresses[1], method: 'SEND' }, times: 4, kind: { type: 'status', status: 503 } });
-      sim.faults.add({ match: { cluster: 'baker', method: 'SEND' }, times: 3, kind: { type: 'reset-mid-body' } });
-      sim.faults.add({ match: { cluster: 'baker', method: 'SEND' }, times: 3, kind: { type: 'remote-unreachable', variant: 'late' } });
-      for (const i of [3, Math.floor(o.objects / 2)]) {
-        if (i >= written.length) continue;
-        source.delete(written[i]!.ref);
-        missing.add(i);
-      }
-      expectedDeadLettered['not-found-at-source'] = missing.size;
-      messages.push('{"object": {"uuid": "not-a-uuid"}, "from": "primary"');
-      expectedDeadLettered['invalid-message'] = 1;
-      if (messages[0]) messages.push(messages[0]);
-    }
-
-    const registry = pairRegistry({ source: source.addresses, dr: dr.addresses, networks: ['127.0.0.0/8'], credentials: 'env:SWARM_SEND_DEMO_ADMIN' });
-    const config: Config = {
-      registry,
-      dlqUrl: dlq.queueUrl,
-      outcomesQueueUrl: outcomes.queueUrl,
-      maxAttempts: o.maxAttempts,
-      concurrency: o.concurrency,
-      concurrencyPerNode: 8,
-      backoffBaseSeconds: 1,
-      backoffCapSeconds: 2,
-      deadlineMarginMs: 2000,
-    };
-    const credentials = createCredentialsProvider({ env: { SWARM_SEND_DEMO_ADMIN: JSON.stringify({ username: SIM_DEFAULT_ADMIN.user, password: SIM_DEFAULT_ADMIN.password }) } });
-
-    const enqueued = await enqueueSends(sqs, queue.queueUrl, messages);
+    const work = await prepareWork(sim, o);
+    const deps = demoConfig(sim, queues, o);
+    const enqueued = await enqueueSends(sqs, queues.queue.queueUrl, work.messages);
     if (enqueued.failed.length) throw new Error(`${enqueued.failed.length} demo messages could not be enqueued`);
-
-    const worker = startLocalWorker({
-      sqs,
-      queueUrl: queue.queueUrl,
-      queueArn: queue.queueArn,
-      config,
-      credentials,
-      batchSize: o.batchSize,
-      batchingWindowMs: o.batchingWindowMs,
-      maxConcurrency: o.maxConcurrency,
-      functionTimeoutMs: o.functionTimeoutMs,
-      region: REGION,
-      verbose: o.verbose,
-    });
-    const total = messages.length;
-    const deadline = Date.now() + o.timeoutMs;
-    while (worker.summary.terminal < total && Date.now() < deadline && !o.signal.aborted) {
-      renderProgress(o.progress, worker.summary, total);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    await worker.stop();
-    renderProgress(o.progress, worker.summary, total, true);
-
-    // Behind the pipeline's back: one DR copy is lost; then the reconcile finds it and the
-    // objects written without an event, and repairs them.
-    const lost = written.findIndex((w, i) => !missing.has(i) && dr.has(w.ref));
-    if (lost >= 0) dr.delete(written[lost]!.ref);
-    const expectedMissing = [...silent, ...(lost >= 0 ? [written[lost]!] : [])].map((w) => describeObject(w.ref)).sort();
-    const rec = o.signal.aborted ? null : await reconcileDemo(registry.clusters.primary!, registry.clusters.dr!, 'baker', 'demo', o.signal);
-    const reconcile = rec && {
-      compared: rec.summary.totals.compared,
-      pages: rec.summary.totals.pages,
-      heads: rec.summary.totals.heads,
-      missing: rec.summary.totals.counts['missing-on-dr'],
-      repaired: rec.summary.repairs.sent,
-      otherDivergent: rec.otherDivergent,
-      withoutEvent: silent.length,
-      drCopiesLost: lost >= 0 ? 1 : 0,
-      exact: rec.summary.complete && rec.otherDivergent === 0 && JSON.stringify(rec.missing) === JSON.stringify(expectedMissing),
-      durationMs: rec.summary.durationMs,
-    };
-
-    const expectedInDr = [...written.filter((_w, i) => !missing.has(i)), ...silent];
-    const inDr = expectedInDr.filter((w) => dr.has(w.ref)).length;
-    const dlqDepth = await queueDepth(sqs, dlq.queueUrl);
-    const outcomesPublished = await queueDepth(sqs, outcomes.queueUrl);
-    const s = worker.summary;
-    const deadLettered = Object.fromEntries(s.deadLettered);
-    const expectedDlq = Object.values(expectedDeadLettered).reduce((a, b) => a + b, 0);
-    const ok =
-      !o.signal.aborted &&
-      s.terminal === total &&
-      inDr === expectedInDr.length &&
-      reconcile?.exact === true &&
-      dlqDepth === expectedDlq &&
-      Object.entries(expectedDeadLettered).every(([r, n]) => (deadLettered[r] ?? 0) === n);
-    return {
-      ok,
-      objects: o.objects,
-      messages: total,
-      replicated: s.byOutcome.get('replicated') ?? 0,
-      alreadyPresent: s.byOutcome.get('already-present') ?? 0,
-      retried: s.retries,
-      deadLettered,
-      expectedDeadLettered,
-      dlqDepth,
-      outcomesPublished,
-      inDr,
-      expectedInDr: expectedInDr.length,
-      lagP50Ms: percentile(s.lagsMs, 50),
-      lagP99Ms: percentile(s.lagsMs, 99),
-      sendP50Ms: percentile(s.latenciesMs, 50),
-      sendP99Ms: percentile(s.latenciesMs, 99),
-      elapsedMs: Date.now() - started,
-      interrupted: o.signal.aborted,
-      reconcile,
-    };
+    const summary = await runPipeline(sqs, queues.queue, deps, work.messages.length, o);
+    const reconcile = await closingReconcile(sim, deps.config.registry, work, o.signal);
+    return await demoResult({ sim, sqs, queues, started }, work, summary, reconcile, o);
   } finally {
     sqs.destroy();
     await sim?.close();

@@ -48,7 +48,10 @@ export function composeWorkerDeps(parts: WorkerParts): WorkerDeps {
   const { config } = parts;
   const options = sendClientOptions(config);
   const client = parts.client ? parts.client(options) : new SendClient(options);
-  const adapter = 'ops' in parts.queue ? parts.queue.ops : createSqsQueueOps({ sqs: parts.queue.sqs, dlqUrl: config.dlqUrl, outcomesQueueUrl: config.outcomesQueueUrl });
+  const adapter =
+    'ops' in parts.queue
+      ? parts.queue.ops
+      : createSqsQueueOps({ sqs: parts.queue.sqs, dlqUrl: config.dlqUrl, outcomesQueueUrl: config.outcomesQueueUrl });
   return {
     config,
     client,
@@ -60,13 +63,19 @@ export function composeWorkerDeps(parts: WorkerParts): WorkerDeps {
 }
 
 /** The Powertools metrics of a process outside Lambda: the product's namespace and service name. */
-const LOCAL_METRICS = { namespace: POWERTOOLS_DEFAULTS.METRICS_NAMESPACE, serviceName: POWERTOOLS_DEFAULTS.SERVICE_NAME } as const;
+const LOCAL_METRICS = {
+  namespace: POWERTOOLS_DEFAULTS.METRICS_NAMESPACE,
+  serviceName: POWERTOOLS_DEFAULTS.SERVICE_NAME,
+} as const;
 
 /**
  * The telemetry the Lambda function writes: a JSON log line per outcome and EMF metrics. Outside
  * Lambda it gets the product's namespace and service name; the Lambda entry passes its own.
  */
-export function powertoolsTelemetry(logger: Logger, metrics: ConstructorParameters<typeof Metrics>[0] = LOCAL_METRICS): Telemetry {
+export function powertoolsTelemetry(
+  logger: Logger,
+  metrics: ConstructorParameters<typeof Metrics>[0] = LOCAL_METRICS,
+): Telemetry {
   return createPowertoolsTelemetry(logger, new Metrics(metrics));
 }
 
@@ -75,7 +84,7 @@ export function localLogger(verbose: boolean): Logger {
   return new Logger({ serviceName: POWERTOOLS_DEFAULTS.SERVICE_NAME, logLevel: verbose ? 'INFO' : 'SILENT' });
 }
 
-/** The AWS side of the production wiring, built by the caller (the Lambda entry builds the real clients). */
+/** The AWS side of the production wiring, built by the caller (the Lambda entry builds the real ones). */
 export interface AwsAdapters {
   readonly sqs: SQSClient;
   readonly secretsManager: SecretsManagerClient;
@@ -88,9 +97,14 @@ export interface AwsAdapters {
  * configuration, the credentials provider (local references checked now), the SQS queue ops
  * and the Powertools telemetry. A broken configuration throws a `ConfigError`.
  */
-export async function workerDepsFromEnvironment(env: Record<string, string | undefined>, logger: Logger, aws: AwsAdapters): Promise<WorkerDeps> {
+export async function workerDepsFromEnvironment(
+  env: Record<string, string | undefined>,
+  logger: Logger,
+  aws: AwsAdapters,
+): Promise<WorkerDeps> {
   // Powertools reads POWERTOOLS_SERVICE_NAME and POWERTOOLS_METRICS_NAMESPACE itself.
-  const telemetry = powertoolsTelemetry(logger, { namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? POWERTOOLS_DEFAULTS.METRICS_NAMESPACE });
+  const namespace = env.POWERTOOLS_METRICS_NAMESPACE ?? POWERTOOLS_DEFAULTS.METRICS_NAMESPACE;
+  const telemetry = powertoolsTelemetry(logger, { namespace });
   const config = await loadConfig(env, { getParameter: aws.getParameter });
   const credentials = createCredentialsProvider({ secretsManager: aws.secretsManager, env });
   await checkLocalCredentials(config.registry, credentials);

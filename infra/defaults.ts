@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Duration } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { BATCH_DEFAULTS, ENV_DEFAULTS } from '../functions/env.js';
+import { BATCH_DEFAULTS, ENV_DEFAULTS, POWERTOOLS_DEFAULTS, QUEUE_DEFAULTS } from '../functions/env.js';
 
 /**
  * Named defaults of the infrastructure constructs. Every optional prop that has a value default
@@ -46,10 +46,10 @@ export const DEPS_LOCK_FILE_PATH = findLockFile(REPO_ROOT);
 export const PROJECT_ROOT = dirname(DEPS_LOCK_FILE_PATH);
 
 /** Powertools service name: the `service` dimension of every metric. */
-export const DEFAULT_SERVICE_NAME = 'swarm-send';
+export const DEFAULT_SERVICE_NAME = POWERTOOLS_DEFAULTS.SERVICE_NAME;
 
 /** CloudWatch namespace of the handler's EMF metrics. */
-export const DEFAULT_METRICS_NAMESPACE = 'SwarmSend';
+export const DEFAULT_METRICS_NAMESPACE = POWERTOOLS_DEFAULTS.METRICS_NAMESPACE;
 
 /**
  * Function timeout. A SEND streams the whole object from the source to the destination cluster
@@ -67,11 +67,8 @@ export const DEFAULT_LOG_RETENTION = RetentionDays.ONE_MONTH;
 /** The handler's own attempt limit (mirrors the handler default). */
 export const DEFAULT_MAX_ATTEMPTS = ENV_DEFAULTS.MAX_ATTEMPTS;
 
-/**
- * `maxReceiveCount` = attempts + this margin. The handler dead-letters on its own after its last
- * attempt; the queue's redrive is only a safety net for invocations that crash or time out.
- */
-export const MAX_RECEIVE_COUNT_MARGIN = 2;
+/** `maxReceiveCount` = attempts + this margin (why: QUEUE_DEFAULTS in functions/env.ts). */
+export const MAX_RECEIVE_COUNT_MARGIN = QUEUE_DEFAULTS.MAX_RECEIVE_COUNT_MARGIN;
 
 /** SENDs in flight per invocation (mirrors the handler default). */
 export const DEFAULT_CONCURRENCY = ENV_DEFAULTS.CONCURRENCY;
@@ -82,11 +79,8 @@ export const DEFAULT_BACKOFF_BASE = Duration.seconds(ENV_DEFAULTS.BACKOFF_BASE_S
 /** Cap of the handler's exponential backoff (mirrors the handler default). */
 export const DEFAULT_BACKOFF_CAP = Duration.seconds(ENV_DEFAULTS.BACKOFF_CAP_SECONDS);
 
-/**
- * Queue visibility = this factor x function timeout (+ batching window): Lambda's SQS guide,
- * so a batch that waits for a throttled retry is not redelivered while it is still being worked.
- */
-export const VISIBILITY_TIMEOUT_FACTOR = 6;
+/** Queue visibility = this factor x function timeout (+ batching window): QUEUE_DEFAULTS in functions/env.ts. */
+export const VISIBILITY_TIMEOUT_FACTOR = QUEUE_DEFAULTS.VISIBILITY_TIMEOUT_FACTOR;
 
 /** Messages per invocation on a standard queue (why: BATCH_DEFAULTS in functions/env.ts). */
 export const DEFAULT_BATCH_SIZE = BATCH_DEFAULTS.BATCH_SIZE;
@@ -120,7 +114,7 @@ export const DEFAULT_MAX_CONCURRENCY = 5;
 export const DEFAULT_RETENTION_PERIOD = Duration.days(14);
 
 /** Retention of the dead-letter queue (SQS maximum). */
-export const DEFAULT_DEAD_LETTER_RETENTION_PERIOD = Duration.days(14);
+export const DEFAULT_DEAD_LETTER_RETENTION_PERIOD = Duration.seconds(QUEUE_DEFAULTS.DEAD_LETTER_RETENTION_SECONDS);
 
 /** Recovery-point objective: the oldest-message alarm fires beyond it. */
 export const DEFAULT_RECOVERY_POINT_OBJECTIVE = Duration.minutes(15);

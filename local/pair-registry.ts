@@ -32,9 +32,10 @@ export function pairRegistryDocument(o: PairRegistryOptions): RegistryDocument {
   const target = o.dr[0];
   if (!target) throw new Error('the DR cluster has no node');
   const credentials = typeof o.credentials === 'string' ? { source: o.credentials, dr: o.credentials } : o.credentials;
+  const networks = o.networks && { networks: [...o.networks] };
   return {
     clusters: {
-      primary: { name: 'baker', nodes: [...o.source], ...(o.networks && { networks: [...o.networks] }), credentials: credentials.source },
+      primary: { name: 'baker', nodes: [...o.source], ...networks, credentials: credentials.source },
       dr: { name: 'dr', target, nodes: [...(o.drNodes ?? o.dr)], credentials: credentials.dr },
     },
     defaultRoute: { from: 'primary', to: 'dr', ...(o.verify && { verify: true }) },

@@ -21,13 +21,20 @@ export interface SendQueueSettings {
  * Creates the SEND queue, its dead-letter queue and the outcomes queue on fauxqs, laid out as the
  * construct lays them out in AWS: the DLQ keeps messages 14 days, the SEND queue redrives to it.
  */
-export function createSendQueues(fauxqs: Fauxqs, s: SendQueueSettings): { queue: LocalQueue; dlq: LocalQueue; outcomes: LocalQueue } {
-  const dlq = fauxqs.createQueue('swarm-send-dlq', { attributes: { MessageRetentionPeriod: String(QUEUE_DEFAULTS.DEAD_LETTER_RETENTION_SECONDS) } });
+export function createSendQueues(
+  fauxqs: Fauxqs,
+  s: SendQueueSettings,
+): { queue: LocalQueue; dlq: LocalQueue; outcomes: LocalQueue } {
+  const retention = String(QUEUE_DEFAULTS.DEAD_LETTER_RETENTION_SECONDS);
+  const dlq = fauxqs.createQueue('swarm-send-dlq', { attributes: { MessageRetentionPeriod: retention } });
   const outcomes = fauxqs.createQueue('swarm-send-outcomes');
   const queue = fauxqs.createQueue('swarm-send', {
     attributes: {
       VisibilityTimeout: String(s.visibilityTimeoutSeconds),
-      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.queueArn, maxReceiveCount: String(s.maxReceiveCount) }),
+      RedrivePolicy: JSON.stringify({
+        deadLetterTargetArn: dlq.queueArn,
+        maxReceiveCount: String(s.maxReceiveCount),
+      }),
     },
   });
   return { queue, dlq, outcomes };

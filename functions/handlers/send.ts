@@ -46,7 +46,11 @@ function lambdaAwsAdapters(): AwsAdapters {
 }
 
 /** Builds the production dependencies from the environment (functions/compose.ts), once per container. */
-export function depsFromEnvironment(env: Record<string, string | undefined>, logger: Logger, aws: AwsAdapters = lambdaAwsAdapters()): Promise<WorkerDeps> {
+export function depsFromEnvironment(
+  env: Record<string, string | undefined>,
+  logger: Logger,
+  aws: AwsAdapters = lambdaAwsAdapters(),
+): Promise<WorkerDeps> {
   return workerDepsFromEnvironment(env, logger, aws);
 }
 

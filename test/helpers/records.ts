@@ -9,7 +9,12 @@ import type { SQSRecord } from 'aws-lambda';
 export function sqsRecord(
   id: string,
   body: string,
-  o: { group?: string; receiveCount?: number; messageAttributes?: SQSRecord['messageAttributes']; queueArn?: string } = {},
+  o: {
+    group?: string;
+    receiveCount?: number;
+    messageAttributes?: SQSRecord['messageAttributes'];
+    queueArn?: string;
+  } = {},
 ): SQSRecord {
   const sent = String(Date.now());
   return {

@@ -1,6 +1,5 @@
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
-import { startFauxqs } from 'fauxqs';
 import { createCredentialsProvider, type CredentialsProvider } from '../../functions/adapters/credentials.js';
 import { composeWorkerDeps, localLogger, powertoolsTelemetry } from '../../functions/compose.js';
 import type { Config } from '../../functions/config.js';
@@ -12,11 +11,10 @@ import { pairRegistryDocument, type RegistryDocument } from '../../local/pair-re
 import { SummaryTelemetry } from '../../local/summary.js';
 import { startSimulator, type ClusterSpec, type SimulatorOptions, type SwarmSimulator } from '../../simulator/index.js';
 import { testContext } from './lambda.js';
+import { startLocalSqs, type Fauxqs } from './sqs.js';
 
 export const PASSWORD = 'Pipeline-Pa55-word';
 export const REGION = 'us-east-1';
-
-type Fauxqs = Awaited<ReturnType<typeof startFauxqs>>;
 
 export interface Queue {
   readonly url: string;
@@ -74,9 +72,9 @@ export interface Pipeline {
 }
 
 export async function startPipeline(o: PipelineOptions = {}): Promise<Pipeline> {
-  const fauxqs = await startFauxqs({ port: 0, logger: false });
+  const local = await startLocalSqs();
+  const { fauxqs, sqs } = local;
   const sim = await startSimulator({ keepalive: { count: 1, intervalMs: 0 }, ...o.sim, clusters: [{ name: 'baker', nodes: 2, admins: { admin: PASSWORD }, ...o.source }, { name: 'dr', nodes: 1, admins: { admin: PASSWORD, ...(o.drCredentials && { [o.drCredentials.username]: o.drCredentials.password }) }, ...o.dr }] });
-  const sqs = new SQSClient({ endpoint: fauxqs.address, region: REGION, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
   const suffix = o.fifo ? '.fifo' : '';
   const fifoAttrs: Record<string, string> = o.fifo ? { FifoQueue: 'true', ContentBasedDeduplication: 'true' } : {};
   const mk = (name: string, attributes: Record<string, string> = {}) => {
@@ -162,9 +160,8 @@ export async function startPipeline(o: PipelineOptions = {}): Promise<Pipeline> 
     },
     async close() {
       await deps.client.close();
-      sqs.destroy();
       await sim.close();
-      await fauxqs.stop();
+      await local.close();
     },
   };
 }

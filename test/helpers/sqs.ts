@@ -3,8 +3,15 @@ import { startFauxqs } from 'fauxqs';
 
 export type Fauxqs = Awaited<ReturnType<typeof startFauxqs>>;
 
+/** fauxqs and an SDK client for it; `close` stops both. */
+export interface LocalSqs {
+  readonly fauxqs: Fauxqs;
+  readonly sqs: SQSClient;
+  close(): Promise<void>;
+}
+
 /** fauxqs on an ephemeral loopback port and an SDK client for it (placeholder credentials). */
-export async function startLocalSqs(): Promise<{ fauxqs: Fauxqs; sqs: SQSClient; close(): Promise<void> }> {
+export async function startLocalSqs(): Promise<LocalSqs> {
   const fauxqs = await startFauxqs({ port: 0, logger: false });
   const sqs = new SQSClient({ endpoint: fauxqs.address, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
   return {

@@ -2,27 +2,25 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { startFauxqs } from 'fauxqs';
 import { spawn } from 'node:child_process';
 import { BIN, runCli } from '../../helpers/cli.js';
 import { startSimulator, type SwarmSimulator } from '../../../simulator/index.js';
-
-type Fauxqs = Awaited<ReturnType<typeof startFauxqs>>;
+import { startLocalSqs, type Fauxqs, type LocalSqs } from '../../helpers/sqs.js';
 
 describe('queue commands as subprocesses against fauxqs', () => {
   // Each test runs the CLI as one or more Node subprocesses: on a busy 2-core machine one start-up
   // alone can take seconds, so these get 30 s instead of Jest's default 5 s.
   let fauxqs: Fauxqs;
   let sqs: SQSClient;
+  let local: LocalSqs;
   let n = 0;
   const dir = mkdtempSync(join(tmpdir(), 'swarm-send-cli-'));
   beforeAll(async () => {
-    fauxqs = await startFauxqs({ port: 0, logger: false });
-    sqs = new SQSClient({ endpoint: fauxqs.address, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    local = await startLocalSqs();
+    ({ fauxqs, sqs } = local);
   });
   afterAll(async () => {
-    sqs.destroy();
-    await fauxqs.stop();
+    await local.close();
   });
   const queues = () => {
     n += 1;

@@ -1,19 +1,19 @@
 import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { startFauxqs } from 'fauxqs';
 import { enqueueSends, type SendMessage } from '../../../functions/producer.js';
+import { startLocalSqs, type Fauxqs, type LocalSqs } from '../../helpers/sqs.js';
 
 // The producer against fauxqs FIFO queues (a real SQS API, with its five-minute deduplication).
 
 describe('enqueueSends on a FIFO queue (fauxqs)', () => {
-  let fauxqs: Awaited<ReturnType<typeof startFauxqs>>;
+  let fauxqs: Fauxqs;
   let sqs: SQSClient;
+  let local: LocalSqs;
   beforeAll(async () => {
-    fauxqs = await startFauxqs({ port: 0, logger: false });
-    sqs = new SQSClient({ endpoint: fauxqs.address, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+    local = await startLocalSqs();
+    ({ fauxqs, sqs } = local);
   });
   afterAll(async () => {
-    sqs.destroy();
-    await fauxqs.stop();
+    await local.close();
   });
 
   let n = 0;

@@ -1,24 +1,22 @@
 import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
-import { startFauxqs } from 'fauxqs';
 import { BatchEntriesFailedError, makeVisible } from '../../../functions/adapters/sqs-batches.js';
 import { createSqsQueueOps } from '../../../functions/adapters/sqs-queue-ops.js';
 import { toLambdaRecord } from '../../../local/event-source-mapping.js';
 import { captureOutput, startPipeline } from '../../helpers/pipeline.js';
-
-type Fauxqs = Awaited<ReturnType<typeof startFauxqs>>;
+import { startLocalSqs, type Fauxqs, type LocalSqs } from '../../helpers/sqs.js';
 
 /** SQS refuses single entries of a batch call on HTTP 200; those refusals are errors with codes, never silence. */
 describe('batch entries SQS refuses (fauxqs)', () => {
   let fauxqs: Fauxqs;
   let sqs: SQSClient;
+  let local: LocalSqs;
   beforeAll(async () => {
-    fauxqs = await startFauxqs({ port: 0, logger: false });
-    sqs = new SQSClient({ endpoint: fauxqs.address, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    local = await startLocalSqs();
+    ({ fauxqs, sqs } = local);
   });
   afterAll(async () => {
-    sqs.destroy();
-    await fauxqs.stop();
+    await local.close();
   });
 
   const received = async (name: string) => {

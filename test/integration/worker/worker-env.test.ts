@@ -2,12 +2,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { startFauxqs } from 'fauxqs';
 import { runCli } from '../../helpers/cli.js';
 import { jsonLines, startJsonProtocolServer } from '../../helpers/worker.js';
 import { startSimulator, type SwarmSimulator } from '../../../simulator/index.js';
-
-type Fauxqs = Awaited<ReturnType<typeof startFauxqs>>;
+import { startLocalSqs, type Fauxqs, type LocalSqs } from '../../helpers/sqs.js';
 
 const PASSWORD = 'Worker-Env-Pa55';
 const ADMIN = JSON.stringify({ username: 'admin', password: PASSWORD });
@@ -20,20 +18,20 @@ const ADMIN = JSON.stringify({ username: 'admin', password: PASSWORD });
 describe('swarm-send worker: the environment contract', () => {
   let fauxqs: Fauxqs;
   let sqs: SQSClient;
+  let local: LocalSqs;
   let sim: SwarmSimulator;
   let n = 0;
   const dir = mkdtempSync(join(tmpdir(), 'swarm-send-worker-env-'));
 
   beforeAll(async () => {
-    fauxqs = await startFauxqs({ port: 0, logger: false });
-    sqs = new SQSClient({ endpoint: fauxqs.address, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    local = await startLocalSqs();
+    ({ fauxqs, sqs } = local);
     sim = await startSimulator({ clusters: [{ name: 'baker', nodes: 1, admins: { admin: PASSWORD } }, { name: 'dr', nodes: 1, admins: { admin: PASSWORD } }] });
   });
   afterEach(() => sim.faults.clear());
   afterAll(async () => {
-    sqs.destroy();
     await sim.close();
-    await fauxqs.stop();
+    await local.close();
   });
 
   const registryJson = () =>

@@ -3,11 +3,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { startFauxqs } from 'fauxqs';
 import { eventually, spawnWorker, startJsonProtocolServer, type WorkerProcess } from '../../helpers/worker.js';
 import { startSimulator, type SwarmSimulator } from '../../../simulator/index.js';
-
-type Fauxqs = Awaited<ReturnType<typeof startFauxqs>>;
+import { startLocalSqs, type Fauxqs, type LocalSqs } from '../../helpers/sqs.js';
 
 const PASSWORD = 'Worker-Svc-Pa55';
 const ADMIN = JSON.stringify({ username: 'admin', password: PASSWORD });
@@ -16,6 +14,7 @@ const ADMIN = JSON.stringify({ username: 'admin', password: PASSWORD });
 describe('swarm-send worker as a service (subprocess, fauxqs + simulator)', () => {
   let fauxqs: Fauxqs;
   let sqs: SQSClient;
+  let local: LocalSqs;
   let sim: SwarmSimulator;
   let imds: Awaited<ReturnType<typeof startJsonProtocolServer>>;
   let n = 0;
@@ -23,8 +22,8 @@ describe('swarm-send worker as a service (subprocess, fauxqs + simulator)', () =
   const dir = mkdtempSync(join(tmpdir(), 'swarm-send-worker-svc-'));
 
   beforeAll(async () => {
-    fauxqs = await startFauxqs({ port: 0, logger: false });
-    sqs = new SQSClient({ endpoint: fauxqs.address, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    local = await startLocalSqs();
+    ({ fauxqs, sqs } = local);
     sim = await startSimulator({ clusters: [{ name: 'baker', nodes: 1, admins: { admin: PASSWORD } }, { name: 'dr', nodes: 1, admins: { admin: PASSWORD } }] });
     // Stands in for the instance-metadata address: a credential chain that probes it is counted.
     imds = await startJsonProtocolServer(() => ({}));
@@ -37,10 +36,9 @@ describe('swarm-send worker as a service (subprocess, fauxqs + simulator)', () =
     }
   });
   afterAll(async () => {
-    sqs.destroy();
     await imds.close();
     await sim.close();
-    await fauxqs.stop();
+    await local.close();
   });
 
   const setup = (visibility = 30, credentialsRef = 'env:SWARM_ADMIN') => {

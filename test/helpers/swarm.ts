@@ -1,11 +1,28 @@
 import type { Credentials } from '../../functions/core/digest-auth.js';
 import type { ObjectRef } from '../../functions/core/message.js';
-import type { ClusterConfig } from '../../functions/core/registry.js';
+import { parseRegistry, type ClusterConfig } from '../../functions/core/registry.js';
 import { SendClient, type SendClientOptions, type SendInput, type SendResult } from '../../functions/core/send-client.js';
 import { pairRegistry } from '../../local/pair-registry.js';
 import { SIM_DEFAULT_ADMIN, startSimulator, type ClusterSpec, type SimulatorOptions, type SwarmSimulator } from '../../simulator/index.js';
 
 export const ADMIN: Credentials = { username: SIM_DEFAULT_ADMIN.user, password: SIM_DEFAULT_ADMIN.password };
+
+/**
+ * A source cluster `p` on `nodes` (with `extra` registry fields: networks, ports...) and a DR
+ * cluster `dr` at `drTarget` that nobody serves: the route of a client test against scripted nodes.
+ */
+export function scriptedRoute(
+  nodes: readonly string[],
+  o: { extra?: Record<string, unknown>; drTarget?: string } = {},
+): { source: ClusterConfig; dr: ClusterConfig } {
+  const registry = parseRegistry({
+    clusters: {
+      p: { name: 'p', nodes: [...nodes], credentials: 'x', ...o.extra },
+      d: { name: 'dr', target: o.drTarget ?? '127.0.0.1:9', credentials: 'y' },
+    },
+  });
+  return { source: registry.clusters.p!, dr: registry.clusters.d! };
+}
 
 /** A running source ("baker") / DR ("dr") simulator pair, its registry view and a client. */
 export interface SwarmPair {

@@ -1,6 +1,6 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { parseRegistry } from '../../../functions/core/registry.js';
+import { scriptedRoute } from '../../helpers/swarm.js';
 import { SendClient } from '../../../functions/core/send-client.js';
 import { answerCreated, headerOf, startRawNode, type RawNode } from '../../helpers/raw-node.js';
 
@@ -9,8 +9,6 @@ import { answerCreated, headerOf, startRawNode, type RawNode } from '../../helpe
 
 const ADMIN = { username: 'admin', password: 'pw' };
 const CHALLENGE = 'HTTP/1.1 401 Unauthorized\r\nwww-authenticate: Digest realm="r", nonce="n", qop="auth"\r\ncontent-length: 0\r\n\r\n';
-const registry = (nodes: string[], extra: Record<string, unknown> = {}) =>
-  parseRegistry({ clusters: { p: { name: 'p', nodes, credentials: 'x', ...extra }, d: { name: 'dr', target: '127.0.0.1:9', credentials: 'y' } } });
 
 function gc(): void {
   setFlagsFromString('--expose-gc');
@@ -27,12 +25,12 @@ describe('bounded client state', () => {
     // The node keeps nothing of what it receives, so the heap measures the client alone.
     const node = await startRawNode((head, socket) => (headerOf(head, 'authorization') ? answerCreated(socket) : socket.write(CHALLENGE)), '127.0.0.1', 0, { record: false });
     nodes.push(node);
-    const reg = registry([node.address], { networks: ['127.0.0.0/8'] });
+    const route = scriptedRoute([node.address], { extra: { networks: ['127.0.0.0/8'] } });
     const client = new SendClient({ connectionsPerNode: 8 });
     const send = (i: number) =>
       client.send({
-        source: reg.clusters.p!,
-        destination: reg.clusters.d!,
+        source: route.source,
+        destination: route.dr,
         credentials: ADMIN,
         object: { uuid: i.toString(16).padStart(32, '0') },
         // Inside the networks (loopback only), on the node's port of other hosts and on other ports of its host.
@@ -70,11 +68,11 @@ describe('bounded client state', () => {
     first.server.on('connection', (socket) =>
       socket.on('data', () => socket.write(`HTTP/1.1 307 Temporary Redirect\r\nlocation: http://${others[next++ % others.length]!.address}/x?admin\r\ncontent-length: 0\r\n\r\n`)),
     );
-    const reg = registry([first.address], { networks: ['127.0.0.0/8'] });
+    const route = scriptedRoute([first.address], { extra: { networks: ['127.0.0.0/8'] } });
     const client = new SendClient({ maxNodes: 3 });
     try {
       for (let i = 0; i < others.length; i++) {
-        const r = await client.send({ source: reg.clusters.p!, destination: reg.clusters.d!, credentials: ADMIN, object: { uuid: 'c'.repeat(32) } });
+        const r = await client.send({ source: route.source, destination: route.dr, credentials: ADMIN, object: { uuid: 'c'.repeat(32) } });
         expect(r).toMatchObject({ outcome: 'replicated', node: others[i]!.address });
         expect(client.transport.stats.nodes).toBeLessThanOrEqual(3);
       }

@@ -1,6 +1,7 @@
 import diagnostics_channel from 'node:diagnostics_channel';
 import type { Socket } from 'node:net';
-import { parseRegistry, type ClusterConfig } from '../../../functions/core/registry.js';
+import type { ClusterConfig } from '../../../functions/core/registry.js';
+import { scriptedRoute } from '../../helpers/swarm.js';
 import { SendClient, type SendInput } from '../../../functions/core/send-client.js';
 import { answerCreated, headerOf, startRawNode, type Answer, type RawNode } from '../../helpers/raw-node.js';
 
@@ -12,11 +13,8 @@ const DR = { username: 'dradmin', password: 'dr-S3cret-pw' };
 const UUID = 'ab'.repeat(16);
 const CHALLENGE = 'HTTP/1.1 401 Unauthorized\r\nwww-authenticate: Digest realm="CAStor administrator", nonce="n1", qop="auth", algorithm=MD5\r\ncontent-length: 0\r\n\r\n';
 
-function cluster(nodes: string[], extra: Record<string, unknown> = {}): ClusterConfig {
-  const reg = parseRegistry({ clusters: { p: { name: 'p', nodes, credentials: 'x', ...extra }, d: { name: 'dr', target: '127.0.0.1:9', credentials: 'y' } } });
-  return reg.clusters.p!;
-}
-const DESTINATION = parseRegistry({ clusters: { d: { name: 'dr', target: '127.0.0.1:9', credentials: 'y' } } }).clusters.d!;
+const cluster = (nodes: string[], extra: Record<string, unknown> = {}): ClusterConfig => scriptedRoute(nodes, { extra }).source;
+const DESTINATION = scriptedRoute(['127.0.0.1:9']).dr;
 
 /** Challenges the first request on each connection-less node, then answers 201 to everything. */
 const challengeThenCreated: Answer = (head, socket) => (headerOf(head, 'authorization') ? answerCreated(socket) : socket.write(CHALLENGE));

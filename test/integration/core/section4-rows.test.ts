@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { parseRegistry, type ClusterConfig } from '../../../functions/core/registry.js';
 import { SendClient } from '../../../functions/core/send-client.js';
-import { ADMIN, startSwarmPair, type SwarmPair } from '../../helpers/swarm.js';
+import { ADMIN, scriptedRoute, startSwarmPair, type SwarmPair } from '../../helpers/swarm.js';
 
 // The rows of swarm-scsp.md section 4 the main client suite leaves out, each driven through the
 // real SendClient over real sockets and each asserting its reason. Where the simulator cannot
@@ -29,10 +29,7 @@ async function scriptedNode(answer: string): Promise<{ server: Server; address: 
 const chunked = (status: string, body: string, extraHeaders = '') =>
   `HTTP/1.1 ${status}\r\n${extraHeaders}transfer-encoding: chunked\r\n\r\n${body ? `${Buffer.byteLength(body).toString(16)}\r\n${body}\r\n` : ''}0\r\n\r\n`;
 
-function clusters(sourceNodes: string[]): { source: ClusterConfig; dr: ClusterConfig } {
-  const reg = parseRegistry({ clusters: { p: { name: 'p', nodes: sourceNodes, credentials: 'x' }, d: { name: 'dr', target: '127.0.0.1:80', credentials: 'x' } } });
-  return { source: reg.clusters.p!, dr: reg.clusters.d! };
-}
+const clusters = (sourceNodes: string[]): { source: ClusterConfig; dr: ClusterConfig } => scriptedRoute(sourceNodes, { drTarget: '127.0.0.1:80' });
 
 describe('section 4 rows through the real client, scripted nodes', () => {
   const client = new SendClient();

@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import { SendClient } from '../../../functions/core/send-client.js';
 import { parseRegistry } from '../../../functions/core/registry.js';
-import { ADMIN, startSwarmPair, type SwarmPair } from '../../helpers/swarm.js';
+import { ADMIN, scriptedRoute, startSwarmPair, type SwarmPair } from '../../helpers/swarm.js';
 
 // The real client against the project's Swarm simulator over real sockets: one test per failure
 // mode of swarm-scsp.md section 4 (rows named in the test titles).
@@ -300,10 +300,10 @@ describe('SendClient against the simulator', () => {
       });
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
       const port = (server.address() as { port: number }).port;
-      const reg = parseRegistry({ clusters: { p: { name: 'p', nodes: [`127.0.0.1:${port}`], credentials: 'x' }, d: { name: 'dr', target: '127.0.0.1:9', credentials: 'x' } } });
+      const route = scriptedRoute([`127.0.0.1:${port}`]);
       const client = new SendClient();
       try {
-        const r = await client.send({ source: reg.clusters.p!, destination: reg.clusters.d!, credentials: ADMIN, object: { uuid: 'b'.repeat(32), alias: true } });
+        const r = await client.send({ source: route.source, destination: route.dr, credentials: ADMIN, object: { uuid: 'b'.repeat(32), alias: true } });
         expect(r.outcome).toBe('replicated');
         expect(seen).toStrictEqual([`/${'b'.repeat(32)}?alias&admin`, `/${'b'.repeat(32)}?alias&admin&auth=0123456789abcdef0123456789abcdef`]);
       } finally {
@@ -323,10 +323,10 @@ describe('SendClient against the simulator', () => {
       });
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
       const port = (server.address() as { port: number }).port;
-      const reg = parseRegistry({ clusters: { p: { name: 'p', nodes: [`127.0.0.1:${port}`], credentials: 'x' }, d: { name: 'dr', target: '127.0.0.1:9', credentials: 'x' } } });
+      const route = scriptedRoute([`127.0.0.1:${port}`]);
       const client = new SendClient();
       try {
-        const r = await client.send({ source: reg.clusters.p!, destination: reg.clusters.d!, credentials: ADMIN, object: { uuid: 'c'.repeat(32) } });
+        const r = await client.send({ source: route.source, destination: route.dr, credentials: ADMIN, object: { uuid: 'c'.repeat(32) } });
         expect(r).toMatchObject({ outcome: 'retry', observation: { httpStatus: 200, complete: false } });
       } finally {
         await client.close();
@@ -503,10 +503,10 @@ describe('the result line, from a raw-socket node', () => {
 
   async function sendTo(body: string) {
     const node = await nodeAnswering(body);
-    const reg = parseRegistry({ clusters: { p: { name: 'p', nodes: [node.address], credentials: 'x' }, d: { name: 'dr', target: '127.0.0.1:9', credentials: 'x' } } });
+    const route = scriptedRoute([node.address]);
     const client = new SendClient();
     try {
-      return await client.send({ source: reg.clusters.p!, destination: reg.clusters.d!, credentials: ADMIN, object: { uuid: 'd'.repeat(32) } });
+      return await client.send({ source: route.source, destination: route.dr, credentials: ADMIN, object: { uuid: 'd'.repeat(32) } });
     } finally {
       await client.close();
       node.close();

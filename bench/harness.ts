@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient, type Message, type SQSClientConfig } from '@aws-sdk/client-sqs';
+import { SQSClient, type Message, type SQSClientConfig } from '@aws-sdk/client-sqs';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { createCredentialsProvider, type CredentialsProvider } from '../functions/adapters/credentials.js';
 import { composeWorkerDeps, localLogger, powertoolsTelemetry } from '../functions/compose.js';
@@ -373,17 +373,7 @@ export async function startLocalQueues(o: { visibilityTimeoutSeconds: number; ma
   };
 }
 
-/** Receives and deletes every message of a queue, attributes included. */
-export async function drainQueue(sqs: SQSClient, url: string): Promise<Message[]> {
-  const all: Message[] = [];
-  for (;;) {
-    const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, MessageAttributeNames: ['All'], MessageSystemAttributeNames: ['All'] }));
-    const messages = out.Messages ?? [];
-    if (messages.length === 0) return all;
-    all.push(...messages);
-    await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: url, Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })) }));
-  }
-}
+export { drainQueue } from '../local/queues.js';
 
 /** Median of a list (the mean of the middle two for an even count); NaN when empty. */
 export function median(values: readonly number[]): number {

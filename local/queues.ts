@@ -1,3 +1,4 @@
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import type { startFauxqs } from 'fauxqs';
 import { QUEUE_DEFAULTS } from '../functions/env.js';
 
@@ -38,4 +39,19 @@ export function createSendQueues(
     },
   });
   return { queue, dlq, outcomes };
+}
+
+/** Receives and deletes every message of a queue, attributes included (a FIFO group shows its next one only then). */
+export async function drainQueue(sqs: SQSClient, url: string): Promise<Message[]> {
+  const all: Message[] = [];
+  for (;;) {
+    const out = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, MessageAttributeNames: ['All'], MessageSystemAttributeNames: ['All'] }),
+    );
+    const messages = out.Messages ?? [];
+    if (messages.length === 0) return all;
+    all.push(...messages);
+    const entries = messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle }));
+    await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: url, Entries: entries }));
+  }
 }

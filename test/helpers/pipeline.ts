@@ -8,6 +8,7 @@ import { createHandler } from '../../functions/handlers/send.js';
 import type { QueueOps, Telemetry } from '../../functions/worker/ports.js';
 import { toLambdaRecord, type SqsHandler } from '../../local/event-source-mapping.js';
 import { pairRegistryDocument, type RegistryDocument } from '../../local/pair-registry.js';
+import { drainQueue } from '../../local/queues.js';
 import { SummaryTelemetry } from '../../local/summary.js';
 import { startSimulator, type ClusterSpec, type SimulatorOptions, type SwarmSimulator } from '../../simulator/index.js';
 import { testContext } from './lambda.js';
@@ -148,16 +149,7 @@ export async function startPipeline(o: PipelineOptions = {}): Promise<Pipeline> 
       const records = await receive(max);
       return { records, response: await invoke(records, remainingMs) };
     },
-    async drain(q) {
-      const all: Message[] = [];
-      for (;;) {
-        const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: q.url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, MessageAttributeNames: ['All'], MessageSystemAttributeNames: ['All'] }));
-        const ms = out.Messages ?? [];
-        if (!ms.length) return all;
-        all.push(...ms);
-        await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: q.url, Entries: ms.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })) }));
-      }
-    },
+    drain: (q) => drainQueue(sqs, q.url),
     async close() {
       await deps.client.close();
       await sim.close();

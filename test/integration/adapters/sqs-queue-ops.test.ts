@@ -1,8 +1,9 @@
-import { DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageBatchCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createSqsQueueOps, DLQ_ATTRIBUTES } from '../../../functions/adapters/sqs-queue-ops.js';
 import type { OutcomeRecord } from '../../../functions/core/outcome.js';
+import { drainQueue } from '../../../local/queues.js';
 import { sqsRecord } from '../../helpers/records.js';
 import { receiveAll, startLocalSqs } from '../../helpers/sqs.js';
 
@@ -26,15 +27,7 @@ describe('SQS queue ops against fauxqs (FIFO queues)', () => {
   const fifo = (name: string) => local.fauxqs.createQueue(`${name}.fifo`, { attributes: { FifoQueue: 'true' } }).queueUrl;
   const sys = (m: Message) => m.Attributes ?? {};
   /** Receives and deletes every message: a FIFO group shows its next message only then. */
-  const all = async (url: string) => {
-    const got: Message[] = [];
-    for (;;) {
-      const r = await local.sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'], MessageSystemAttributeNames: ['All'] }));
-      if (!r.Messages?.length) return got;
-      got.push(...r.Messages);
-      await local.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: url, Entries: r.Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })) }));
-    }
-  };
+  const all = (url: string) => drainQueue(local.sqs, url);
 
   it('publishes outcomes in batches of ten to a FIFO queue, one group, deduplicated by message and attempt', async () => {
     const url = fifo('outcomes-1');

@@ -11,6 +11,7 @@ import { pairRegistryDocument, type RegistryDocument } from '../../local/pair-re
 import { drainQueue } from '../../local/queues.js';
 import { SummaryTelemetry } from '../../local/summary.js';
 import { startSimulator, type ClusterSpec, type SimulatorOptions, type SwarmSimulator } from '../../simulator/index.js';
+import { testConfig } from './config.js';
 import { testContext } from './lambda.js';
 import { startLocalSqs, type Fauxqs } from './sqs.js';
 
@@ -97,18 +98,7 @@ export async function startPipeline(o: PipelineOptions = {}): Promise<Pipeline> 
     ...(o.verify && { verify: true }),
   });
   const registry = parseRegistry(o.registry ? o.registry(document) : document);
-  const config: Config = {
-    registry,
-    dlqUrl: dlq.url,
-    outcomesQueueUrl: outcomes.url,
-    maxAttempts: 3,
-    concurrency: 8,
-    concurrencyPerNode: 4,
-    backoffBaseSeconds: 1,
-    backoffCapSeconds: 1,
-    deadlineMarginMs: 500,
-    ...o.config,
-  };
+  const config = testConfig(registry, { dlqUrl: dlq.url, outcomesQueueUrl: outcomes.url, maxAttempts: 3, concurrency: 8, ...o.config });
   const credentials = createCredentialsProvider({ env: secrets });
   const warnings: Pipeline['warnings'] = [];
   const summary = new SummaryTelemetry({ outcome: () => undefined, warn: (message, fields) => void warnings.push({ message, fields }), flush: () => undefined });

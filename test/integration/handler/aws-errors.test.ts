@@ -8,6 +8,7 @@ import { processBatch } from '../../../functions/worker/process-batch.js';
 import { SummaryTelemetry } from '../../../local/summary.js';
 import { createCredentialsProvider } from '../../../functions/adapters/credentials.js';
 import { pairRegistry } from '../../../local/pair-registry.js';
+import { testConfig } from '../../helpers/config.js';
 import { startSimulator, type SwarmSimulator } from '../../../simulator/index.js';
 import { testContext } from '../../helpers/lambda.js';
 import { sqsRecord } from '../../helpers/records.js';
@@ -25,12 +26,14 @@ describe('processBatch when SQS itself fails', () => {
   const client = new SendClient();
   beforeAll(async () => {
     sim = await startSimulator({ clusters: [{ name: 'baker', nodes: 1 }, { name: 'dr', nodes: 1 }] });
-    config = {
-      registry: pairRegistry({ source: sim.cluster('baker').addresses, dr: sim.cluster('dr').addresses, credentials: 'env:A' }),
+    config = testConfig(pairRegistry({ source: sim.cluster('baker').addresses, dr: sim.cluster('dr').addresses, credentials: 'env:A' }), {
       dlqUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/dlq',
       outcomesQueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/outcomes',
-      maxAttempts: 3, concurrency: 4, concurrencyPerNode: 4, backoffBaseSeconds: 10, backoffCapSeconds: 100, deadlineMarginMs: 100,
-    };
+      maxAttempts: 3,
+      backoffBaseSeconds: 10,
+      backoffCapSeconds: 100,
+      deadlineMarginMs: 100,
+    });
   });
   afterAll(async () => {
     await client.close();

@@ -3,10 +3,10 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 import { createCredentialsProvider } from '../../../functions/adapters/credentials.js';
 import { createSqsQueueOps } from '../../../functions/adapters/sqs-queue-ops.js';
-import type { Config } from '../../../functions/config.js';
 import { SendClient } from '../../../functions/core/send-client.js';
 import { processBatch } from '../../../functions/worker/process-batch.js';
 import { pairRegistry } from '../../../local/pair-registry.js';
+import { testConfig } from '../../helpers/config.js';
 import { startSimulator, SIM_DEFAULT_ADMIN, type SwarmSimulator } from '../../../simulator/index.js';
 import { testContext } from '../../helpers/lambda.js';
 import { sqsRecord } from '../../helpers/records.js';
@@ -56,12 +56,12 @@ describe('queue calls against an SQS endpoint that never answers', () => {
 
   /** One invocation with a fake remaining time of 4 s (SEND deadline at 3 s, queue calls until 3.75 s). */
   async function invoke(records: SQSRecord[]) {
-    const config: Config = {
-      registry: pairRegistry({ source: sim.cluster('baker').addresses, dr: sim.cluster('dr').addresses, credentials: 'env:A' }),
+    const registry = pairRegistry({ source: sim.cluster('baker').addresses, dr: sim.cluster('dr').addresses, credentials: 'env:A' });
+    const config = testConfig(registry, {
       dlqUrl: `${hole.url}/000000000000/dlq`,
       outcomesQueueUrl: `${hole.url}/000000000000/outcomes`,
-      maxAttempts: 5, concurrency: 4, concurrencyPerNode: 4, backoffBaseSeconds: 1, backoffCapSeconds: 1, deadlineMarginMs: 1000,
-    };
+      deadlineMarginMs: 1000,
+    });
     hole.targets.length = 0;
     const warnings: string[] = [];
     const remainingMs = 4000;

@@ -9,6 +9,7 @@ import { processBatch } from '../../../functions/worker/process-batch.js';
 import type { QueueOps } from '../../../functions/worker/ports.js';
 import { SummaryTelemetry } from '../../../local/summary.js';
 import { pairRegistry } from '../../../local/pair-registry.js';
+import { testConfig } from '../../helpers/config.js';
 import { startSimulator, type SwarmSimulator } from '../../../simulator/index.js';
 import { testContext } from '../../helpers/lambda.js';
 import { startRawNode, type RawNode } from '../../helpers/raw-node.js';
@@ -45,10 +46,8 @@ describe('hostile message bodies (fast-check)', () => {
     sim = await startSimulator({ zeroLatency: true, clusters: [{ name: 'baker', nodes: 1 }, { name: 'dr', nodes: 1 }] });
     proxy = await recordingProxy(sim.cluster('baker').addresses[0]!);
     client = new SendClient();
-    config = {
-      registry: pairRegistry({ source: [proxy.address], dr: sim.cluster('dr').addresses, credentials: 'env:A' }),
-      dlqUrl: 'http://unused/dlq', outcomesQueueUrl: null, maxAttempts: 5, concurrency: 16, concurrencyPerNode: 8, backoffBaseSeconds: 1, backoffCapSeconds: 1, deadlineMarginMs: 100,
-    };
+    const registry = pairRegistry({ source: [proxy.address], dr: sim.cluster('dr').addresses, credentials: 'env:A' });
+    config = testConfig(registry, { dlqUrl: 'http://unused/dlq', concurrency: 16, concurrencyPerNode: 8, deadlineMarginMs: 100 });
   });
   afterAll(async () => {
     await client.close();

@@ -11,6 +11,7 @@ import type { QueueOps, Telemetry } from '../../../functions/worker/ports.js';
 import { processBatch } from '../../../functions/worker/process-batch.js';
 import { SIM_DEFAULT_ADMIN, startSimulator, type SwarmSimulator } from '../../../simulator/index.js';
 import { pairRegistry } from '../../../local/pair-registry.js';
+import { testConfig } from '../../helpers/config.js';
 import { testContext } from '../../helpers/lambda.js';
 import { sqsRecord } from '../../helpers/records.js';
 
@@ -92,24 +93,14 @@ describe('worker paths no other test walks', () => {
 
   function config(o: Partial<Config> & { verify?: boolean; drNodes?: string[] } = {}): Config {
     const { verify, drNodes, ...rest } = o;
-    return {
-      registry: pairRegistry({
-        source: sim.cluster('baker').addresses,
-        dr: sim.cluster('dr').addresses,
-        ...(drNodes && { drNodes }),
-        credentials: { source: 'env:SRC', dr: 'env:DR' },
-        ...(verify && { verify }),
-      }),
-      dlqUrl: 'http://127.0.0.1/unused-dlq',
-      outcomesQueueUrl: 'http://127.0.0.1/unused-outcomes',
-      maxAttempts: 5,
-      concurrency: 4,
-      concurrencyPerNode: 4,
-      backoffBaseSeconds: 1,
-      backoffCapSeconds: 1,
-      deadlineMarginMs: 500,
-      ...rest,
-    };
+    const registry = pairRegistry({
+      source: sim.cluster('baker').addresses,
+      dr: sim.cluster('dr').addresses,
+      ...(drNodes && { drNodes }),
+      credentials: { source: 'env:SRC', dr: 'env:DR' },
+      ...(verify && { verify }),
+    });
+    return testConfig(registry, { outcomesQueueUrl: 'http://127.0.0.1/unused-outcomes', ...rest });
   }
   const goodCredentials = () => createCredentialsProvider({ env: { SRC: JSON.stringify(ADMIN), DR: JSON.stringify(DR_ADMIN) } });
 

@@ -2,12 +2,12 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { createCredentialsProvider } from '../../../functions/adapters/credentials.js';
 import { composeWorkerDeps, localLogger, sendClientOptions, workerDepsFromEnvironment, type AwsAdapters } from '../../../functions/compose.js';
-import type { Config } from '../../../functions/config.js';
 import { ConfigError } from '../../../functions/core/errors.js';
 import { SendClient, type SendClientOptions } from '../../../functions/core/send-client.js';
 import type { QueueOps } from '../../../functions/worker/ports.js';
 import { pairRegistry, pairRegistryDocument } from '../../../local/pair-registry.js';
 import { SummaryTelemetry } from '../../../local/summary.js';
+import { testConfig } from '../../helpers/config.js';
 
 // The composition root builds the worker's dependencies for every caller (Lambda, local worker,
 // benchmark, tests). No request leaves the process here: the SQS and Secrets Manager clients
@@ -16,17 +16,7 @@ import { SummaryTelemetry } from '../../../local/summary.js';
 const LOOPBACK = { region: 'us-east-1', endpoint: 'http://127.0.0.1:1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } };
 const ADMIN = JSON.stringify({ username: 'admin', password: 'Compose-Pa55' });
 const registry = pairRegistry({ source: ['127.0.0.1:1'], dr: ['127.0.0.1:2'], credentials: 'env:ADMIN' });
-const config: Config = {
-  registry,
-  dlqUrl: 'http://127.0.0.1:1/000000000000/dlq',
-  outcomesQueueUrl: null,
-  maxAttempts: 3,
-  concurrency: 4,
-  concurrencyPerNode: 7,
-  backoffBaseSeconds: 1,
-  backoffCapSeconds: 2,
-  deadlineMarginMs: 100,
-};
+const config = testConfig(registry, { dlqUrl: 'http://127.0.0.1:1/000000000000/dlq', concurrencyPerNode: 7 });
 const noQueue: QueueOps = { changeVisibility: async () => undefined, deadLetter: async () => undefined, publishOutcomes: async () => [] };
 const credentials = createCredentialsProvider({ env: { ADMIN } });
 

@@ -81,20 +81,7 @@ describe('hostile message bodies (fast-check)', () => {
           // A malformed hint is optional data: dropped with a warning, the message still replicates.
           sqsRecord(`g${batchNo}-2`, JSON.stringify({ object: { uuid: good[2]!.uuid }, nodeHint: `${MARK}${SMUGGLED_HOSTS[batchNo % SMUGGLED_HOSTS.length]}` })),
         ];
-        const dead: OutcomeRecord[] = [];
-        const queue: QueueOps = {
-          changeVisibility: async () => undefined,
-          deadLetter: async (_r, outcome) => void dead.push(outcome),
-          publishOutcomes: async () => [],
-        };
-        const summary = new SummaryTelemetry();
-        const response = await processBatch(records, testContext(60_000, { frozen: true }), {
-          config,
-          client,
-          credentials: createCredentialsProvider({ env: { A: '{"username":"admin","password":"ourpwdofchoicehere"}' } }),
-          queue,
-          telemetry: summary,
-        });
+        const { dead, summary, response } = await runBatch(records);
         const accepted = bodies.filter((_b, i) => !dead.some((d) => d.messageId === `h${batchNo}-${i}`));
         if (accepted.length) throw new Error(`accepted as valid: ${JSON.stringify(accepted.map((b) => b.slice(0, 160)))}`);
         expect(response.batchItemFailures).toStrictEqual([]);

@@ -1,5 +1,5 @@
 import { ClusterTransport } from '../functions/core/cluster-transport.js';
-import { OBJECT_UUID, type ObjectRef } from '../functions/core/message.js';
+import type { ObjectRef } from '../functions/core/message.js';
 import { confirm } from '../functions/core/reconcile-diff.js';
 import { DEFAULT_GRACE_MS } from '../functions/reconcile/engine.js';
 import { transportHeadPort } from '../functions/reconcile/ports.js';
@@ -37,7 +37,7 @@ export const checkCommand: Command = {
     const graceMs = values.grace === undefined ? DEFAULT_GRACE_MS : parseDuration(values.grace as string, '--grace');
     const route = await loadRoute(values, io);
     let object: ObjectRef;
-    if (OBJECT_UUID.test(arg)) object = values.alias ? { uuid: arg.toLowerCase(), alias: true } : { uuid: arg.toLowerCase() };
+    if (/^[0-9a-fA-F]{32}$/.test(arg)) object = values.alias ? { uuid: arg.toLowerCase(), alias: true } : { uuid: arg.toLowerCase() };
     else {
       const slash = arg.indexOf('/');
       if (slash <= 0 || slash === arg.length - 1) throw new UsageError(`"${arg}" is neither a 32-hex UUID nor bucket/name`);

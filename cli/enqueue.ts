@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { InvalidMessageError } from '../functions/core/errors.js';
-import { OBJECT_UUID, parseSendMessage, type SendMessage } from '../functions/core/message.js';
+import { parseSendMessage, type SendMessage } from '../functions/core/message.js';
 import { enqueueSends } from '../functions/producer.js';
 import { awsClients, describeAwsError, requireUrl, SQS_HELP, SQS_OPTIONS } from './aws.js';
 import { EXIT, UsageError, type Command } from './command.js';
@@ -58,7 +58,7 @@ export const enqueueCommand: Command = {
       const line = raw.trim();
       if (!line || line.startsWith('#')) continue;
       try {
-        if (OBJECT_UUID.test(line)) {
+        if (/^[0-9a-fA-F]{32}$/.test(line)) {
           const m: SendMessage = { object: values.alias ? { uuid: line, alias: true } : { uuid: line } };
           if (values.from) m.from = values.from as string;
           if (values.to) m.to = values.to as string;

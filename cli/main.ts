@@ -1,5 +1,4 @@
 import { parseArgs } from 'node:util';
-import { PRODUCT_NAME, PRODUCT_VERSION } from '../functions/core/product.js';
 import { EXIT, UsageError, type Command, type CommandIo } from './command.js';
 
 /**
@@ -50,7 +49,7 @@ export async function main(argv: readonly string[], io?: Partial<CommandIo>): Pr
     return name ? EXIT.OK : EXIT.USAGE;
   }
   if (name === '--version') {
-    realIo.stdout.write(`${PRODUCT_NAME} ${PRODUCT_VERSION}\n`);
+    realIo.stdout.write('swarm-send 0.1.0\n');
     return EXIT.OK;
   }
   const entry = COMMANDS.find((c) => c.name === name);

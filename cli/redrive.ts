@@ -7,8 +7,7 @@ import {
   type Message,
   type MessageAttributeValue,
 } from '@aws-sdk/client-sqs';
-import { isOwnAttribute } from '../functions/adapters/dlq-message.js';
-import { FALLBACK_MESSAGE_GROUP, makeVisible } from '../functions/adapters/sqs-batches.js';
+import { makeVisible } from '../functions/adapters/sqs-batches.js';
 import { DLQ_ATTRIBUTES } from '../functions/adapters/sqs-queue-ops.js';
 import { awsClients, describeAwsError, requireUrl, SQS_HELP, SQS_OPTIONS } from './aws.js';
 import { EXIT, UsageError, type Command } from './command.js';
@@ -40,7 +39,7 @@ function reasonOf(m: Message): string {
 /** The original message's attributes, without the ones swarm-send added when dead-lettering. */
 function originalAttributes(m: Message): Record<string, MessageAttributeValue> | undefined {
   const out: Record<string, MessageAttributeValue> = {};
-  for (const [k, v] of Object.entries(m.MessageAttributes ?? {})) if (!isOwnAttribute(k)) out[k] = v;
+  for (const [k, v] of Object.entries(m.MessageAttributes ?? {})) if (!k.startsWith('swarm-send.')) out[k] = v;
   return Object.keys(out).length ? out : undefined;
 }
 
@@ -128,7 +127,7 @@ export const redriveCommand: Command = {
               Id: String(i),
               MessageBody: m.Body ?? '',
               MessageAttributes: originalAttributes(m),
-              ...(fifo && { MessageGroupId: m.Attributes?.MessageGroupId ?? FALLBACK_MESSAGE_GROUP, MessageDeduplicationId: m.MessageId }),
+              ...(fifo && { MessageGroupId: m.Attributes?.MessageGroupId ?? 'swarm-send', MessageDeduplicationId: m.MessageId }),
             })),
           }),
         );

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { Credentials } from '../functions/core/digest-auth.js';
 import { ConfigError, InvalidMessageError } from '../functions/core/errors.js';
-import { OBJECT_UUID, type FeedSelection, type ObjectRef } from '../functions/core/message.js';
-import { isSuccess, recordFromResult } from '../functions/core/record.js';
+import type { FeedSelection, ObjectRef } from '../functions/core/message.js';
+import { recordFromResult } from '../functions/core/record.js';
 import { parseRegistry } from '../functions/core/registry.js';
 import { provingFeeds } from '../functions/core/replication-feeds.js';
 import { SendClient } from '../functions/core/send-client.js';
@@ -46,7 +46,7 @@ function list(value: unknown): string[] {
 }
 
 function parseObject(arg: string, domain: string | undefined, alias: boolean): ObjectRef {
-  if (OBJECT_UUID.test(arg)) return alias ? { uuid: arg, alias: true } : { uuid: arg };
+  if (/^[0-9a-fA-F]{32}$/.test(arg)) return alias ? { uuid: arg, alias: true } : { uuid: arg };
   const slash = arg.indexOf('/');
   if (slash <= 0 || slash === arg.length - 1) throw new UsageError(`"${arg}" is neither a 32-hex UUID nor bucket/name`);
   if (alias) throw new UsageError('--alias applies to UUIDs only');
@@ -160,7 +160,7 @@ export const sendCommand: Command = {
       });
       const record = recordFromResult(result, { object, from: null, to: values.cluster as string, attempt: 1, messageId: null, correlationId: null });
       io.stdout.write(`${JSON.stringify(record)}\n`);
-      if (isSuccess(record.outcome)) return EXIT.OK;
+      if (record.outcome === 'replicated' || record.outcome === 'already-present') return EXIT.OK;
       return record.outcome === 'retry' ? EXIT.RETRY : EXIT.FAILED;
     } finally {
       await client.close();

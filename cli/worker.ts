@@ -8,7 +8,7 @@ import { queueCounts } from '../functions/adapters/sqs-batches.js';
 import { createPowertoolsTelemetry } from '../functions/adapters/telemetry.js';
 import { loadConfig, type Config } from '../functions/config.js';
 import { ConfigError } from '../functions/core/errors.js';
-import { BATCH_DEFAULTS, ENV, ENV_DEFAULTS, POWERTOOLS_DEFAULTS } from '../functions/env.js';
+import { BATCH_DEFAULTS, ENV, ENV_DEFAULTS } from '../functions/env.js';
 import type { Telemetry } from '../functions/worker/ports.js';
 import { percentile } from '../local/summary.js';
 import { startLocalWorker } from '../local/worker.js';
@@ -218,7 +218,7 @@ export async function runWorker(values: Record<string, unknown>, io: CommandIo, 
   const heartbeatSeconds = visibilityTimeoutSeconds ?? queueVisibility;
 
   const verbose = values.verbose === true;
-  const logger = new Logger({ serviceName: io.env.POWERTOOLS_SERVICE_NAME ?? POWERTOOLS_DEFAULTS.SERVICE_NAME, ...(!mode.structuredLogs && { logLevel: verbose ? 'INFO' : 'SILENT' }) });
+  const logger = new Logger({ serviceName: io.env.POWERTOOLS_SERVICE_NAME ?? 'swarm-send', ...(!mode.structuredLogs && { logLevel: verbose ? 'INFO' : 'SILENT' }) });
   const prometheus = new PrometheusTelemetry();
   const logs = mode.structuredLogs || verbose ? createPowertoolsTelemetry(logger, null) : null;
   const telemetry: Telemetry = logs

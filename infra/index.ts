@@ -4,19 +4,13 @@ export {
   SendQueues,
   sendQueuesProblems,
   resolveQueueSettings,
-  MAX_VISIBILITY_TIMEOUT,
   type SendQueuesOptions,
   type SendQueuesProps,
 } from './constructs/send-queues.js';
-export {
-  SendFunction,
-  sendFunctionProblems,
-  SQS_ESM_LIMITS,
-  POWERTOOLS_ENV,
-  RESERVED_ENVIRONMENT,
-  type SendFunctionOptions,
-  type SendFunctionProps,
-} from './constructs/send-function.js';
+export { SendFunction, sendFunctionProblems, type SendFunctionOptions, type SendFunctionProps } from './constructs/send-function.js';
+export { RESERVED_ENVIRONMENT } from './constructs/send-function-settings.js';
+export { POWERTOOLS_ENV } from './constructs/function-parts.js';
+export { MAX_VISIBILITY_TIMEOUT, SQS_ESM_LIMITS } from './limits.js';
 export { PipelineNetwork, AWS_API_PORT, type PipelineNetworkOptions, type PipelineNetworkProps } from './constructs/pipeline-network.js';
 export {
   PipelineAlarms,

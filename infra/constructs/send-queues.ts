@@ -2,7 +2,7 @@ import { Duration, Validations } from 'aws-cdk-lib';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Queue, QueueEncryption, type QueueProps } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ENV_BOUNDS } from '../../functions/env.js';
+import { derivedMaxReceiveCount, derivedVisibilityTimeoutSeconds, ENV_BOUNDS } from '../../functions/env.js';
 import {
   DEFAULT_DEAD_LETTER_RETENTION_PERIOD,
   DEFAULT_FUNCTION_TIMEOUT,
@@ -106,9 +106,9 @@ export function resolveQueueSettings(props: SendQueuesProps): ResolvedQueueSetti
     fifo,
     contentBasedDeduplication: props.contentBasedDeduplication ?? false,
     functionTimeout,
-    visibilityTimeout: props.visibilityTimeout ?? Duration.seconds(VISIBILITY_TIMEOUT_FACTOR * functionTimeout.toSeconds() + window),
+    visibilityTimeout: props.visibilityTimeout ?? Duration.seconds(derivedVisibilityTimeoutSeconds(functionTimeout.toSeconds(), window)),
     maxAttempts,
-    maxReceiveCount: props.maxReceiveCount ?? maxAttempts + MAX_RECEIVE_COUNT_MARGIN,
+    maxReceiveCount: props.maxReceiveCount ?? derivedMaxReceiveCount(maxAttempts),
     retentionPeriod: props.retentionPeriod ?? DEFAULT_RETENTION_PERIOD,
     deadLetterRetentionPeriod: props.deadLetterRetentionPeriod ?? DEFAULT_DEAD_LETTER_RETENTION_PERIOD,
   };

@@ -2,7 +2,8 @@
 // test/unit/architecture.test.ts runs them in `npm test`; `npx depcruise functions cli infra simulator
 // local` prints the same findings. Paths are relative to the directory the cruise starts in.
 /** Platform packages the pure core must never load: AWS SDK, Lambda types, CDK, Powertools, middy. */
-const PLATFORM = '(@aws-sdk/|@types/aws-lambda/|aws-lambda(/|$)|aws-cdk-lib(/|$)|constructs(/|$)|@aws-lambda-powertools/|@middy/)';
+const PLATFORM =
+  '(@aws-sdk/|@types/aws-lambda/|aws-lambda(/|$)|aws-cdk-lib(/|$)|constructs(/|$)|@aws-lambda-powertools/|@middy/)';
 /** Libraries that only make sense at run time in the Lambda or the worker, never at synth time. */
 const RUNTIME_ONLY = '(@aws-lambda-powertools/|@middy/)';
 const npmPath = (names) => [`(^|/)node_modules/${names}`, `^${names}`];
@@ -27,7 +28,8 @@ module.exports = {
     {
       name: 'core-depends-on-core-only',
       severity: 'error',
-      comment: 'functions/core imports nothing else of the product: adapters and the worker depend on the core, not back.',
+      comment:
+        'functions/core imports nothing else of the product: adapters and the worker depend on the core, not back.',
       from: { path: '^functions/core/' },
       to: { path: '^(functions|cli|infra|simulator|local|bench|test)/', pathNot: '^functions/core/' },
     },
@@ -41,7 +43,8 @@ module.exports = {
     {
       name: 'infra-without-runtime-adapters',
       severity: 'error',
-      comment: 'The construct (swarm-send/infra) loads no runtime-only library at synth time, not even through a module it imports.',
+      comment:
+        'The construct (swarm-send/infra) loads no runtime-only library at synth time, not even through a module it imports.',
       from: { path: '^infra/' },
       to: { path: npmPath(RUNTIME_ONLY), reachable: true },
     },

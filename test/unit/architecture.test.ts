@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cruise, type IConfiguration, type IViolation } from 'dependency-cruiser';
+import { ESLint } from 'eslint';
 import ts from 'typescript';
 
 /**
@@ -37,30 +38,59 @@ async function cruiseRules(baseDir: string, dirs: readonly string[]): Promise<Cr
   const tsConfig = join(root, 'tsconfig.json');
   const result = await cruise(
     [...dirs],
-    { ...config.options, baseDir, tsConfig: { fileName: tsConfig }, validate: true, ruleSet: { forbidden: config.forbidden ?? [] } },
+    {
+      ...config.options,
+      baseDir,
+      tsConfig: { fileName: tsConfig },
+      validate: true,
+      ruleSet: { forbidden: config.forbidden ?? [] },
+    },
     {},
     { tsConfig: ts.parseJsonConfigFileContent(ts.readConfigFile(tsConfig, ts.sys.readFile).config, ts.sys, root) },
   );
   if (typeof result.output === 'string') throw new Error('dependency-cruiser returned a report, not a result');
   const { summary, modules } = result.output;
-  return { violations: [...new Set(summary.violations.map(violationLine))].sort(), modules: modules.map((m) => m.source) };
+  return {
+    violations: [...new Set(summary.violations.map(violationLine))].sort(),
+    modules: modules.map((m) => m.source),
+  };
 }
 
 function violationLine(v: IViolation): string {
   return `${v.rule.name}: ${v.from} -> ${v.to}`;
 }
 
-/** Where a file reads the environment: `process.env`, `process['env']`, `globalThis.process`, or an import of `process`. */
+/** Where a file reads the environment: `process.env`, `process['env']`, `globalThis.process`, an import of `process`. */
 function environmentReads(file: string): string[] {
   const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
   const found: string[] = [];
-  const at = (node: ts.Node): string => `${relative(root, file)}:${source.getLineAndCharacterOfPosition(node.getStart()).line + 1}`;
+  const at = (node: ts.Node): string =>
+    `${relative(root, file)}:${source.getLineAndCharacterOfPosition(node.getStart()).line + 1}`;
   const visit = (node: ts.Node): void => {
     const isProcess = (e: ts.Expression): boolean => ts.isIdentifier(e) && e.text === 'process';
-    if (ts.isPropertyAccessExpression(node) && isProcess(node.expression) && node.name.text === 'env') found.push(at(node));
-    if (ts.isElementAccessExpression(node) && isProcess(node.expression) && ts.isStringLiteralLike(node.argumentExpression) && node.argumentExpression.text === 'env') found.push(at(node));
-    if (ts.isPropertyAccessExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === 'globalThis' && node.name.text === 'process') found.push(at(node));
-    if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier) && /^(node:)?process$/.test(node.moduleSpecifier.text)) found.push(at(node));
+    if (ts.isPropertyAccessExpression(node) && isProcess(node.expression) && node.name.text === 'env')
+      found.push(at(node));
+    if (
+      ts.isElementAccessExpression(node) &&
+      isProcess(node.expression) &&
+      ts.isStringLiteralLike(node.argumentExpression) &&
+      node.argumentExpression.text === 'env'
+    )
+      found.push(at(node));
+    if (
+      ts.isPropertyAccessExpression(node) &&
+      ts.isIdentifier(node.expression) &&
+      node.expression.text === 'globalThis' &&
+      node.name.text === 'process'
+    )
+      found.push(at(node));
+    if (
+      (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) &&
+      node.moduleSpecifier &&
+      ts.isStringLiteral(node.moduleSpecifier) &&
+      /^(node:)?process$/.test(node.moduleSpecifier.text)
+    )
+      found.push(at(node));
     ts.forEachChild(node, visit);
   };
   visit(source);
@@ -82,7 +112,14 @@ describe('architecture of the product code', () => {
 
   it('cruises the whole product, so a passing rule is not an empty graph', () => {
     expect(product.modules.length).toBeGreaterThan(100);
-    for (const m of ['functions/core/send-client.ts', 'functions/handlers/send.ts', 'cli/main.ts', 'infra/index.ts', 'simulator/index.ts', 'local/demo.ts']) {
+    for (const m of [
+      'functions/core/send-client.ts',
+      'functions/handlers/send.ts',
+      'cli/main.ts',
+      'infra/index.ts',
+      'simulator/index.ts',
+      'local/demo.ts',
+    ]) {
       expect(product.modules).toContain(m);
     }
   });
@@ -108,7 +145,8 @@ describe('the architecture rules bite: a fixture tree that breaks each of them o
   it('reports every forbidden import, the cycle and the reach into Powertools', async () => {
     const { violations } = await cruiseRules(fixture, ['functions', 'cli', 'infra', 'simulator']);
     // npm targets resolve through the repository's node_modules, above the fixture's root.
-    const toPackage = (rule: string, from: string, pkg: string): unknown => expect.stringMatching(new RegExp(`^${rule}: ${from} -> (\\.\\./)*node_modules/${pkg}/`));
+    const toPackage = (rule: string, from: string, pkg: string): unknown =>
+      expect.stringMatching(new RegExp(`^${rule}: ${from} -> (\\.\\./)*node_modules/${pkg}/`));
     expect(violations).toEqual([
       'core-depends-on-core-only: functions/core/uses-adapter.ts -> functions/adapters/metrics.ts',
       toPackage('core-is-pure', 'functions/core/reads-platform.ts', '@aws-sdk/client-sqs'),
@@ -120,6 +158,26 @@ describe('the architecture rules bite: a fixture tree that breaks each of them o
   });
 
   it('finds the environment read in the fixture core', () => {
-    expect(tsFilesUnder(join(fixture, 'functions/core')).flatMap(environmentReads)).toEqual(['test/fixtures/architecture/functions/core/reads-platform.ts:5']);
+    expect(tsFilesUnder(join(fixture, 'functions/core')).flatMap(environmentReads)).toEqual([
+      'test/fixtures/architecture/functions/core/reads-platform.ts:5',
+    ]);
+  });
+
+  it('is backed by the ESLint import bans, which flag the same imports where an editor shows them', async () => {
+    const eslint = new ESLint({ cwd: root });
+    const lint = async (file: string, as: string): Promise<string[]> => {
+      const [result] = await eslint.lintText(readFileSync(join(fixture, file), 'utf8'), { filePath: join(root, as) });
+      const banned = ['no-restricted-imports', 'no-restricted-properties'];
+      return (result?.messages ?? [])
+        .filter((m) => banned.includes(m.ruleId ?? ''))
+        .map((m) => `${m.ruleId}:${m.line}`);
+    };
+    expect(await lint('functions/core/reads-platform.ts', 'functions/core/lint-probe.ts')).toEqual([
+      'no-restricted-imports:2',
+      'no-restricted-imports:3',
+      'no-restricted-properties:5',
+    ]);
+    expect(await lint('simulator/tool.ts', 'simulator/lint-probe.ts')).toEqual(['no-restricted-imports:2']);
+    expect(await lint('functions/adapters/metrics.ts', 'infra/lint-probe.ts')).toEqual(['no-restricted-imports:1']);
   });
 });

@@ -4,8 +4,12 @@
 /** Platform packages the pure core must never load: AWS SDK, Lambda types, CDK, Powertools, middy. */
 const PLATFORM =
   '(@aws-sdk/|@types/aws-lambda/|aws-lambda(/|$)|aws-cdk-lib(/|$)|constructs(/|$)|@aws-lambda-powertools/|@middy/)';
-/** Libraries that only make sense at run time in the Lambda or the worker, never at synth time. */
-const RUNTIME_ONLY = '(@aws-lambda-powertools/|@middy/)';
+/**
+ * Libraries only the Lambda or the worker use at run time (logging, metrics, middleware, SQS,
+ * HTTP): the construct must not reach them, or swarm-send/infra would bundle them and load them
+ * at every CDK synth.
+ */
+const RUNTIME_ONLY = '(@aws-lambda-powertools/|@middy/|@aws-sdk/|undici(/|$)|prom-client(/|$))';
 const npmPath = (names) => [`(^|/)node_modules/${names}`, `^${names}`];
 
 /** @type {import('dependency-cruiser').IConfiguration} */

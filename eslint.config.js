@@ -20,7 +20,7 @@ const PLATFORM = [
   '@aws-lambda-powertools/*',
   '@middy/*',
 ];
-const RUNTIME_ONLY = ['@aws-lambda-powertools/*', '@middy/*'];
+const RUNTIME_ONLY = ['@aws-lambda-powertools/*', '@middy/*', '@aws-sdk/*', 'undici', 'prom-client'];
 
 export default defineConfig([
   globalIgnores(['dist/', 'cdk.out/', 'coverage/', 'reports/', 'bench/results/', '.stryker-tmp/']),

@@ -60,7 +60,7 @@ function violationLine(v: IViolation): string {
   return `${v.rule.name}: ${v.from} -> ${v.to}`;
 }
 
-/** Where a file reads the environment: `process.env`, `process['env']`, `globalThis.process`, an import of `process`. */
+/** Where a file reads the environment: `process.env`, `process['env']`, `globalThis.process`, `import 'process'`. */
 function environmentReads(file: string): string[] {
   const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
   const found: string[] = [];

@@ -60,37 +60,36 @@ function violationLine(v: IViolation): string {
   return `${v.rule.name}: ${v.from} -> ${v.to}`;
 }
 
-/** Where a file reads the environment: `process.env`, `process['env']`, `globalThis.process`, `import 'process'`. */
+const isIdentifier = (node: ts.Node, name: string): boolean => ts.isIdentifier(node) && node.text === name;
+
+/** `process.env`, `process['env']`, `globalThis.process`, or an import of `process`. */
+function readsEnvironment(node: ts.Node): boolean {
+  if (ts.isPropertyAccessExpression(node)) {
+    const { expression, name } = node;
+    return (
+      (isIdentifier(expression, 'process') && name.text === 'env') ||
+      (isIdentifier(expression, 'globalThis') && name.text === 'process')
+    );
+  }
+  if (ts.isElementAccessExpression(node)) {
+    const key = node.argumentExpression;
+    return isIdentifier(node.expression, 'process') && ts.isStringLiteralLike(key) && key.text === 'env';
+  }
+  if (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) {
+    const from = node.moduleSpecifier;
+    return from !== undefined && ts.isStringLiteral(from) && /^(node:)?process$/.test(from.text);
+  }
+  return false;
+}
+
+/** Where a file reads the environment, as `path:line`. */
 function environmentReads(file: string): string[] {
   const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
   const found: string[] = [];
-  const at = (node: ts.Node): string =>
-    `${relative(root, file)}:${source.getLineAndCharacterOfPosition(node.getStart()).line + 1}`;
   const visit = (node: ts.Node): void => {
-    const isProcess = (e: ts.Expression): boolean => ts.isIdentifier(e) && e.text === 'process';
-    if (ts.isPropertyAccessExpression(node) && isProcess(node.expression) && node.name.text === 'env')
-      found.push(at(node));
-    if (
-      ts.isElementAccessExpression(node) &&
-      isProcess(node.expression) &&
-      ts.isStringLiteralLike(node.argumentExpression) &&
-      node.argumentExpression.text === 'env'
-    )
-      found.push(at(node));
-    if (
-      ts.isPropertyAccessExpression(node) &&
-      ts.isIdentifier(node.expression) &&
-      node.expression.text === 'globalThis' &&
-      node.name.text === 'process'
-    )
-      found.push(at(node));
-    if (
-      (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) &&
-      node.moduleSpecifier &&
-      ts.isStringLiteral(node.moduleSpecifier) &&
-      /^(node:)?process$/.test(node.moduleSpecifier.text)
-    )
-      found.push(at(node));
+    if (readsEnvironment(node)) {
+      found.push(`${relative(root, file)}:${source.getLineAndCharacterOfPosition(node.getStart()).line + 1}`);
+    }
     ts.forEachChild(node, visit);
   };
   visit(source);
@@ -157,8 +156,11 @@ describe('the architecture rules bite: a fixture tree that breaks each of them o
     ]);
   });
 
-  it('finds the environment read in the fixture core', () => {
+  it('finds each way the fixture core reads the environment', () => {
     expect(tsFilesUnder(join(fixture, 'functions/core')).flatMap(environmentReads)).toEqual([
+      'test/fixtures/architecture/functions/core/reads-env-otherwise.ts:2',
+      'test/fixtures/architecture/functions/core/reads-env-otherwise.ts:5',
+      'test/fixtures/architecture/functions/core/reads-env-otherwise.ts:6',
       'test/fixtures/architecture/functions/core/reads-platform.ts:5',
     ]);
   });

@@ -1,7 +1,6 @@
 /**
- * Metric names the handler and the reconcile function write and the constructs' alarms and
- * dashboard read (infra/ imports them). A module of its own, with no imports, so the construct
- * does not load Powertools.
+ * Metric names the handlers write and the construct's alarms and dashboard read (infra/ imports
+ * them). A module of its own, with no imports, so the construct does not load Powertools.
  */
 export const METRICS = {
   OUTCOME_PREFIX: 'Outcome_',
@@ -11,7 +10,7 @@ export const METRICS = {
   MESSAGES_PROCESSED: 'MessagesProcessed',
 } as const;
 
-/** Metric names of the reconcile function (infra/ reads them for its alarm and dashboard). */
+/** Metric names of the reconcile function (functions/adapters/reconcile-telemetry.ts writes them). */
 export const RECONCILE_METRICS = {
   /** Keys compared (both listings merged). */
   OBJECTS_SCANNED: 'ReconcileObjectsScanned',

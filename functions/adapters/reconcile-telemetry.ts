@@ -2,7 +2,8 @@ import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { ScopeSummary } from '../reconcile/engine.js';
 import { RECONCILE_METRICS } from './metric-names.js';
 
-export { RECONCILE_METRICS } from './metric-names.js';
+/** Metric names of the reconcile function (defined in metric-names.ts, which infra/ reads without Powertools). */
+export { RECONCILE_METRICS };
 
 /**
  * Writes one slice's counts as EMF (one line per slice, every count even when 0, so the alarm

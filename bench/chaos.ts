@@ -21,7 +21,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { createSqsQueueOps } from '../functions/adapters/sqs-queue-ops.js';
 import type { Config } from '../functions/config.js';
-import type { OutcomeRecord } from '../functions/core/index.js';
+import type { OutcomeRecord } from '../functions/core/outcome.js';
 import type { QueueOps, Telemetry } from '../functions/worker/ports.js';
 import { enqueueSends } from '../functions/producer.js';
 import { LocalEventSourceMapping, type SqsHandler } from '../local/event-source-mapping.js';

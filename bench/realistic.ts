@@ -27,7 +27,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import type { Context, SQSRecord } from 'aws-lambda';
-import type { OutcomeRecord } from '../functions/core/index.js';
+import type { OutcomeRecord } from '../functions/core/outcome.js';
 import { ENV_DEFAULTS } from '../functions/env.js';
 import type { Telemetry } from '../functions/worker/ports.js';
 import { clusterLimitsOf } from '../functions/worker/send-limits.js';

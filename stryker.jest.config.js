@@ -44,4 +44,7 @@ export default {
   ...common,
   testMatch: ['<rootDir>/test/unit/**/*.test.ts', '<rootDir>/test/integration/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', ...leftOut],
+  // Each mutant's run loads only the test files that hold a test covering it (see the file).
+  setupFilesAfterEnv: ['<rootDir>/scripts/stryker/record-tests.mjs'],
+  testSequencer: '<rootDir>/scripts/stryker/tests-by-file.mjs',
 };

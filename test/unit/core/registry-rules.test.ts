@@ -107,6 +107,10 @@ describe('parseRegistry rules', () => {
     expect(problemsOf(withPrimary({ name: '' }))[0]).toMatch(/^clusters\.primary\.name: /);
   });
 
+  it('reads a scheme in a target only at its start: a host named like one is a host', () => {
+    expect(parseRegistry({ clusters: { primary: PRIMARY, dr: { ...DR, target: 'xhttp:80' } } }).clusters.dr!.target).toBe('xhttp:80');
+  });
+
   it('takes the highest port and a target of the destination only as IP:port', () => {
     expect(parseRegistry(withPrimary({ ports: [65535, 1] })).clusters.primary!.ports).toStrictEqual([65535, 1]);
     expect(problemsOf({ clusters: { primary: PRIMARY, dr: { ...DR, target: '192.168.1.13:80/x' } } })[0]).toMatch(/^clusters\.dr\.target: must be IP:port of a destination node or reverse proxy$/);

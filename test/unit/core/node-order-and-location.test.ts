@@ -1,4 +1,4 @@
-import { acceptRedirect, configuredNode, nodeOrder, parseLocation, redirectPorts } from '../../../functions/core/node-policy.js';
+import { acceptRedirect, configuredNode, isAllowedNode, nodeOrder, parseLocation, redirectPorts } from '../../../functions/core/node-policy.js';
 import { parseNodeAddress, parseRegistry } from '../../../functions/core/registry.js';
 
 // Where a SEND and its redirects may go: the round-robin order of the configured nodes, and how
@@ -82,5 +82,13 @@ describe('acceptRedirect', () => {
     expect(acceptRedirect(p, secure, 'https://10.0.0.50:443/x')).toMatchObject({ address: { origin: 'https://10.0.0.50:443' }, target: '/x' });
     expect(acceptRedirect(p, secure, 'http://10.0.0.50:80/x')).toStrictEqual({ refused: 'redirect to 10.0.0.50:80 refused' });
     expect(acceptRedirect(p, node1, 'https://10.0.0.50:443/x')).toMatchObject({ target: '/x' });
+  });
+});
+
+describe('isAllowedNode for configured nodes', () => {
+  it('always allows a configured node, even outside the listed networks and ports', () => {
+    const c = parseRegistry({ clusters: { p: { name: 'p', nodes: ['10.0.0.1:9090'], networks: ['10.9.0.0/16'], credentials: 'x' } } }).clusters.p!;
+    expect(isAllowedNode(c, parseNodeAddress('10.0.0.1:9090'))).toBe(true);
+    expect(isAllowedNode(c, parseNodeAddress('10.0.0.2:9090'))).toBe(false);
   });
 });

@@ -22,3 +22,17 @@ describe('nodeHintFromWrite and the Manifest header', () => {
     expect(nodeHintFromWrite({ location: undefined })).toBeNull();
   });
 });
+
+describe('nodeHintFromWrite and odd Locations', () => {
+  it('takes only http(s) at the very start of a Location, and refuses a user name alone', () => {
+    expect(nodeHintFromWrite({ location: 'xhttp://10.0.0.11:80/abc' })).toBeNull();
+    expect(nodeHintFromWrite({ location: 'http://admin@10.0.0.11:80/abc' })).toBeNull();
+    expect(nodeHintFromWrite({ location: ' http://10.0.0.11:80/abc' })).toBe('10.0.0.11:80');
+  });
+
+  it('splits Locations folded with or without a space after the comma, http or https', () => {
+    expect(nodeHintFromWrite({ location: 'http://10.0.0.11:80/a,http://10.0.0.12:80/b' })).toBe('10.0.0.12:80');
+    expect(nodeHintFromWrite({ location: 'https://10.0.0.11/a,  http://10.0.0.12:80/b' })).toBe('10.0.0.12:80');
+    expect(nodeHintFromWrite({ location: 'http://10.0.0.11:80/a,b' })).toBe('10.0.0.11:80');
+  });
+});

@@ -118,6 +118,9 @@ describe('compareKeys', () => {
     expect(Math.sign(compareKeys('\u{10000}', '\u{10ffff}'))).toBe(-1);
     expect(Math.sign(compareKeys('a', 'ab'))).toBe(-1);
     expect(compareKeys('ab', 'ab')).toBe(0);
+    expect(Math.sign(compareKeys('\ue000', '\ue001'))).toBe(-1);
+    expect(Math.sign(compareKeys('\u{103ff}', '\u{103fe}'))).toBe(1);
+    expect(Math.sign(compareKeys('\u{103ff}', '\uffff'))).toBe(1);
   });
 });
 

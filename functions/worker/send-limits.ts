@@ -8,7 +8,7 @@ export const MAX_ADAPTIVE_LIMIT = 1000;
  * Slots the limit gains per limit's worth of good answers once it has met congestion. Each
  * container probes for room until a node answers 503; growing at half a slot per round halves
  * how often it probes, and so the 503s of several containers sharing one cluster, while the
- * 30% cut keeps every container near its share (measured in `npm run bench:realistic`).
+ * 30% cut keeps every container near its share (the burst of `npm run bench:realistic`).
  */
 export const ADAPTIVE_INCREASE = 0.5;
 

@@ -28,6 +28,14 @@ export interface Command {
   ): Promise<number>;
 }
 
+/**
+ * Exit policy (applied once, in main.ts): a command returns its exit code, or throws. A thrown
+ * `UsageError` prints the message and a pointer to --help and exits 2; a configuration error
+ * (`ConfigError`: a registry or SWARM_SEND_* value that cannot work) prints its problems and
+ * exits 2; a `CommandError` prints its message and exits with its code; anything else prints
+ * its message and exits 1. Commands print no errors themselves.
+ */
+
 /** Bad flags or arguments: the CLI prints the message and the command's usage, and exits 2. */
 export class UsageError extends Error {
   constructor(message: string) {
@@ -43,3 +51,14 @@ export const EXIT = {
   /** EX_TEMPFAIL from sysexits.h: try again later. */
   RETRY: 75,
 } as const;
+
+/** The command could not finish (a queue unreachable, a listing failed): printed once by main, exit `exitCode`. */
+export class CommandError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number = EXIT.FAILED,
+  ) {
+    super(message);
+    this.name = 'CommandError';
+  }
+}

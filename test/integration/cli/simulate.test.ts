@@ -1,7 +1,7 @@
 import { PassThrough, Readable } from 'node:stream';
 import { UsageError, type CommandIo } from '../../../cli/command.js';
-import { simulateCommand } from '../../../simulator/cli.js';
-import { basicHeader, RawConnection, request } from './raw-client.js';
+import { simulateCommand } from '../../../cli/simulate.js';
+import { basicHeader, RawConnection, request } from '../simulator/raw-client.js';
 
 const SECRET = 'cli-test-secret-9931';
 

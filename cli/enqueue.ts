@@ -4,7 +4,7 @@ import { InvalidMessageError } from '../functions/core/errors.js';
 import { parseSendMessage, type SendMessage } from '../functions/core/message.js';
 import { enqueueSends } from '../functions/producer.js';
 import { awsClients, describeAwsError, requireUrl, SQS_HELP, SQS_OPTIONS } from './aws.js';
-import { EXIT, UsageError, type Command } from './command.js';
+import { CommandError, EXIT, UsageError, type Command } from './command.js';
 
 const HELP = `Usage: swarm-send enqueue --queue-url URL [--file FILE] [flags]
 
@@ -74,8 +74,7 @@ export const enqueueCommand: Command = {
     try {
       result = await enqueueSends(sqs, queueUrl, messages);
     } catch (err) {
-      io.stderr.write(`swarm-send enqueue: ${describeAwsError(err, queueUrl)}\n`);
-      return EXIT.FAILED;
+      throw new CommandError(describeAwsError(err, queueUrl));
     } finally {
       sqs.destroy();
     }

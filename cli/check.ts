@@ -4,10 +4,8 @@ import { confirm } from '../functions/core/reconcile-diff.js';
 import { DEFAULT_GRACE_MS } from '../functions/reconcile/engine.js';
 import { transportHeadPort } from '../functions/reconcile/ports.js';
 import { EXIT, UsageError, type Command } from './command.js';
-import { loadRoute, parseDuration, ROUTE_HELP, ROUTE_OPTIONS } from './route.js';
-
-/** Exit code: some divergence remains (missing, different, extra on DR). */
-export const EXIT_DIVERGED = 3;
+import { durationFlag } from './flags.js';
+import { loadRoute, ROUTE_HELP, ROUTE_OPTIONS } from './route.js';
 
 const HELP = `Usage: swarm-send check <uuid | bucket/name> --registry FILE [--from KEY --to KEY] [flags]
 
@@ -34,7 +32,7 @@ export const checkCommand: Command = {
   async run(values, positionals, io) {
     if (positionals.length !== 1) throw new UsageError('give exactly one object: a UUID or bucket/name');
     const arg = positionals[0]!;
-    const graceMs = values.grace === undefined ? DEFAULT_GRACE_MS : parseDuration(values.grace as string, '--grace');
+    const graceMs = durationFlag(values, 'grace', DEFAULT_GRACE_MS);
     const route = await loadRoute(values, io);
     let object: ObjectRef;
     if (/^[0-9a-fA-F]{32}$/.test(arg)) object = values.alias ? { uuid: arg.toLowerCase(), alias: true } : { uuid: arg.toLowerCase() };
@@ -65,7 +63,7 @@ export const checkCommand: Command = {
         case 'gone-from-source':
           return EXIT.FAILED;
         default:
-          return EXIT_DIVERGED;
+          return EXIT.DIVERGED;
       }
     } finally {
       await transport.close();

@@ -48,6 +48,8 @@ export const EXIT = {
   OK: 0,
   FAILED: 1,
   USAGE: 2,
+  /** `reconcile` and `check`: divergence left (missing, different, extra on DR). */
+  DIVERGED: 3,
   /** EX_TEMPFAIL from sysexits.h: try again later. */
   RETRY: 75,
 } as const;

@@ -36,6 +36,11 @@ export interface NumberSpec {
   readonly positive?: boolean;
 }
 
+/** A count: a whole number, at least 1. */
+export const COUNT: NumberSpec = { integer: true, min: 1 };
+/** A whole number, 0 allowed. */
+export const WHOLE: NumberSpec = { integer: true, min: 0 };
+
 const INTEGER = /^\d+$/;
 const DECIMAL = /^\d+(?:\.\d+)?$/;
 

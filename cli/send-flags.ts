@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import type { Credentials } from '../functions/core/digest-auth.js';
 import { InvalidMessageError } from '../functions/core/errors.js';
-import { FEED_TYPES, type FeedSelection, type FeedType, type ObjectRef } from '../functions/core/message.js';
+import { FEED_TYPES, type FeedSelection, type FeedType } from '../functions/core/message.js';
 import { parseCidr, type Cidr } from '../functions/core/network.js';
 import { defaultNetworks, isNodeAddress, parseNodeAddress, type ClusterConfig, type NodeAddress } from '../functions/core/registry.js';
 import { provingFeeds } from '../functions/core/replication-feeds.js';
 import type { SendInput } from '../functions/core/send-client.js';
 import { UsageError } from './command.js';
+import { parseObjectArgument } from './object-arg.js';
 import { idListFlag, listFlag, numberFlag, parseNumber, stringFlag, type FlagValues } from './flags.js';
 
 /**
@@ -20,14 +21,6 @@ export interface SendRequest {
   readonly input: Omit<SendInput, 'signal'>;
   /** The whole SEND's time bound, in seconds (the feed timeout too). */
   readonly timeoutSeconds: number;
-}
-
-function parseObject(arg: string, domain: string | undefined, alias: boolean): ObjectRef {
-  if (/^[0-9a-fA-F]{32}$/.test(arg)) return alias ? { uuid: arg, alias: true } : { uuid: arg };
-  const slash = arg.indexOf('/');
-  if (slash <= 0 || slash === arg.length - 1) throw new UsageError(`"${arg}" is neither a 32-hex UUID nor bucket/name`);
-  if (alias) throw new UsageError('--alias applies to UUIDs only');
-  return { domain: domain ?? '', bucket: arg.slice(0, slash), name: arg.slice(slash + 1) };
 }
 
 function parseCredentials(text: string, what: string): Credentials {
@@ -122,7 +115,7 @@ export function readSendRequest(values: FlagValues, objectArg: string, env: Node
   if (!values.cluster) throw new UsageError('--cluster is required');
   if (!values.target) throw new UsageError('--target is required');
   const timeoutSeconds = numberFlag(values, 'timeout', 120, { positive: true });
-  const object = parseObject(objectArg, stringFlag(values, 'domain'), values.alias === true);
+  const object = parseObjectArgument(objectArg, stringFlag(values, 'domain') ?? '', values.alias === true);
   const { feeds, replicationFeeds } = feedsOf(values, timeoutSeconds);
   const credentials = credentialsOf(values, env);
   return { input: { ...clusters(values, sources), ...credentials, object, feeds, replicationFeeds }, timeoutSeconds };

@@ -20,7 +20,10 @@ const printable = (max: number) =>
     z.refine((s: string) => s.isWellFormed(), 'must be valid Unicode (no lone surrogates)'),
   );
 
-const uuidSchema = z.string().check(z.regex(/^[0-9a-fA-F]{32}$/, 'must be 32 hex digits'));
+/** A Swarm UUID: 32 hex digits. */
+export const UUID_PATTERN = /^[0-9a-fA-F]{32}$/;
+
+const uuidSchema = z.string().check(z.regex(UUID_PATTERN, 'must be 32 hex digits'));
 
 const unnamedShape = {
   uuid: uuidSchema,

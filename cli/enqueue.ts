@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { InvalidMessageError } from '../functions/core/errors.js';
-import { parseSendMessage, UUID_PATTERN, type SendMessage } from '../functions/core/message.js';
+import { parseSendMessage, OBJECT_UUID, type SendMessage } from '../functions/core/message.js';
 import { enqueueSends } from '../functions/producer.js';
 import { awsClients, describeAwsError, requireUrl, SQS_HELP, SQS_OPTIONS } from './aws.js';
 import { CommandError, EXIT, UsageError, type Command } from './command.js';
@@ -58,7 +58,7 @@ export const enqueueCommand: Command = {
       const line = raw.trim();
       if (!line || line.startsWith('#')) continue;
       try {
-        if (UUID_PATTERN.test(line)) {
+        if (OBJECT_UUID.test(line)) {
           const m: SendMessage = { object: values.alias ? { uuid: line, alias: true } : { uuid: line } };
           if (values.from) m.from = values.from as string;
           if (values.to) m.to = values.to as string;

@@ -28,7 +28,8 @@ function listHelp(): string {
     'Commands:',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
-    'Exit codes: 0 done, 1 failed, 2 usage error, 75 try again later (transient).',
+    'Exit codes: 0 done, 1 failed, 2 usage or configuration error, 3 divergence left (reconcile, check),',
+    '75 try again later (transient).',
     '',
   ].join('\n');
 }

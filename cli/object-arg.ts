@@ -1,4 +1,4 @@
-import { UUID_PATTERN, type ObjectRef } from '../functions/core/message.js';
+import { OBJECT_UUID, type ObjectRef } from '../functions/core/message.js';
 import { UsageError } from './command.js';
 
 /**
@@ -6,7 +6,7 @@ import { UsageError } from './command.js';
  * bucket/name of a named object in `domain` (the name may contain "/").
  */
 export function parseObjectArgument(arg: string, domain: string, alias: boolean): ObjectRef {
-  if (UUID_PATTERN.test(arg)) return alias ? { uuid: arg, alias: true } : { uuid: arg };
+  if (OBJECT_UUID.test(arg)) return alias ? { uuid: arg, alias: true } : { uuid: arg };
   const slash = arg.indexOf('/');
   if (slash <= 0 || slash === arg.length - 1) throw new UsageError(`"${arg}" is neither a 32-hex UUID nor bucket/name`);
   if (alias) throw new UsageError('--alias applies to UUIDs only');

@@ -3,9 +3,6 @@ import type { MessageAttributeValue } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 import type { OutcomeRecord } from '../core/outcome.js';
 
-/** The prefix of every attribute swarm-send adds to a dead-lettered message (a redrive drops them). */
-export const DLQ_ATTRIBUTE_PREFIX = 'swarm-send.';
-
 /** Message attributes a dead-lettered message carries, so an operator reads why without a log. */
 export const DLQ_ATTRIBUTES = {
   REASON: 'swarm-send.reason',
@@ -49,7 +46,7 @@ export function messageSize(body: string, attributes: Record<string, MessageAttr
 function originalAttributes(record: SQSRecord): Record<string, MessageAttributeValue> {
   const out: Record<string, MessageAttributeValue> = {};
   for (const [name, a] of Object.entries(record.messageAttributes ?? {})) {
-    if (name.startsWith(DLQ_ATTRIBUTE_PREFIX)) continue;
+    if (name.startsWith('swarm-send.')) continue;
     const v: MessageAttributeValue = { DataType: a.dataType };
     if (a.stringValue !== undefined) v.StringValue = a.stringValue;
     if (a.binaryValue !== undefined) v.BinaryValue = Buffer.from(a.binaryValue, 'base64');

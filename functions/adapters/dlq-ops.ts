@@ -8,7 +8,7 @@ import {
   type MessageAttributeValue,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { DLQ_ATTRIBUTE_PREFIX, DLQ_ATTRIBUTES } from './dlq-message.js';
+import { DLQ_ATTRIBUTES } from './dlq-message.js';
 import { makeVisible, type FailedEntry } from './sqs-batches.js';
 
 /**
@@ -151,7 +151,7 @@ function select(messages: readonly Message[], options: RedriveOptions, summary: 
 /** The original message's attributes, without the ones swarm-send added when dead-lettering. */
 function originalAttributes(m: Message): Record<string, MessageAttributeValue> | undefined {
   const out: Record<string, MessageAttributeValue> = {};
-  for (const [k, v] of Object.entries(m.MessageAttributes ?? {})) if (!k.startsWith(DLQ_ATTRIBUTE_PREFIX)) out[k] = v;
+  for (const [k, v] of Object.entries(m.MessageAttributes ?? {})) if (!k.startsWith('swarm-send.')) out[k] = v;
   return Object.keys(out).length ? out : undefined;
 }
 

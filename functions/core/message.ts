@@ -20,10 +20,10 @@ const printable = (max: number) =>
     z.refine((s: string) => s.isWellFormed(), 'must be valid Unicode (no lone surrogates)'),
   );
 
-/** A Swarm UUID: 32 hex digits. */
-export const UUID_PATTERN = /^[0-9a-fA-F]{32}$/;
+/** An object UUID as Swarm writes it: 32 hex digits, either case. */
+export const OBJECT_UUID = /^[0-9a-fA-F]{32}$/;
 
-const uuidSchema = z.string().check(z.regex(UUID_PATTERN, 'must be 32 hex digits'));
+const uuidSchema = z.string().check(z.regex(OBJECT_UUID, 'must be 32 hex digits'));
 
 const unnamedShape = {
   uuid: uuidSchema,

@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { main } from '../../../cli/main.js';
 import { captureIo } from '../../helpers/command-io.js';
 
@@ -77,4 +78,32 @@ describe('configuration errors end the same way for every command', () => {
     expect(r.stderr.split('defaultRoute.to: no cluster "q"')).toHaveLength(2);
     expect(r.stdout).toBe('');
   });
+});
+
+describe('a command that cannot finish: one line from main, exit 1', () => {
+  // Port 1 on loopback refuses connections at once.
+  const down = ['--sqs-endpoint', 'http://127.0.0.1:1'];
+  const queue = 'http://127.0.0.1:1/000000000000/q';
+  const dir = mkdtempSync(join(tmpdir(), 'swarm-send-failures-'));
+  const registry = join(dir, 'registry.json');
+  writeFileSync(registry, JSON.stringify({ clusters: { p: { name: 'p', nodes: ['127.0.0.1:2'], credentials: 'env:X' }, q: { name: 'q', target: '127.0.0.1:3', credentials: 'env:X' } }, defaultRoute: { from: 'p', to: 'q' } }));
+
+  it.each([
+    ['status', ['status', '--queue-url', queue, ...down], 'SQS: connection refused (is the endpoint running?)'],
+    ['redrive', ['redrive', '--dlq-url', queue, '--queue-url', queue, '--reason', 'x', ...down], 'SQS: connection refused (is the endpoint running?)'],
+    ['worker', ['worker', '--queue-url', queue, '--dlq-url', queue, '--registry', registry, ...down], `${queue}: connection refused (is the endpoint running?)`],
+  ])('%s', async (command, args, message) => {
+    const r = await run(args);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`swarm-send ${command}: ${message}\n`);
+    expect(r.stdout).toBe('');
+  }, 30_000);
+
+  it('enqueue: a queue that refuses every message is reported per message, exit 1, nothing counted as sent', async () => {
+    const c = captureIo();
+    const code = await main(['enqueue', '--queue-url', queue, ...down], { ...c.io, stdin: Readable.from([`${'b'.repeat(32)}\n`]) });
+    expect(code).toBe(1);
+    expect(c.err()).toMatch(/^message 1: not enqueued: .*ECONNREFUSED/);
+    expect(c.out()).toBe('enqueued 0 messages, 1 failed\n');
+  }, 30_000);
 });

@@ -12,5 +12,5 @@ delete common.testMatch;
 export default {
   ...common,
   testMatch: ['<rootDir>/test/unit/**/*.test.ts', '<rootDir>/test/integration/**/*.test.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '/test/integration/hostile/', '/test/integration/handler/queue-faults.test.ts', '/test/integration/cli/', '/test/integration/simulator/curl.test.ts', '/test/unit/node-version.test.ts', '/test/unit/producer/'],
+  testPathIgnorePatterns: ['/node_modules/', '/test/integration/hostile/', '/test/integration/handler/queue-faults.test.ts', '/test/integration/cli/', '/test/integration/simulator/cli.test.ts', '/test/integration/simulator/curl.test.ts', '/test/unit/node-version.test.ts', '/test/unit/producer/'],
 };

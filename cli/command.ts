@@ -1,4 +1,5 @@
 import type { ParseArgsConfig } from 'node:util';
+import type { FlagValues } from './flags.js';
 
 /** Where a command writes; tests pass buffers, the binary passes the process streams. */
 export interface CommandIo {
@@ -20,12 +21,8 @@ export interface Command {
   readonly options: NonNullable<ParseArgsConfig['options']>;
   /** Allows positional arguments (default false). */
   readonly positionals?: boolean;
-  /** Returns the process exit code. Throw `UsageError` for bad flags (exit 2). */
-  run(
-    values: Record<string, string | boolean | (string | boolean)[] | undefined>,
-    positionals: string[],
-    io: CommandIo,
-  ): Promise<number>;
+  /** Returns the process exit code; throws to fail (the exit policy below). Flags are read with cli/flags.ts. */
+  run(values: FlagValues, positionals: string[], io: CommandIo): Promise<number>;
 }
 
 /**

@@ -7,6 +7,20 @@ import { METRICS } from './metric-names.js';
 export { METRICS } from './metric-names.js';
 
 /**
+ * The record's fields that appear in its log line. Powertools drops top-level keys whose value is
+ * null, undefined or '' from every line; dropping them here first prints the same line and spares
+ * the logger copying, merging and filtering them on every outcome.
+ */
+function logFields(record: OutcomeRecord): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  for (const key in record) {
+    const value = record[key as keyof OutcomeRecord];
+    if (value !== null && value !== undefined && value !== '') fields[key] = value;
+  }
+  return fields;
+}
+
+/**
  * Telemetry over Powertools: one structured log line per outcome, and EMF metrics. Counts are
  * summed per invocation and written once at `flush`, so a batch of thousands of messages
  * costs a handful of EMF lines, not one per message. Without `metrics` it only logs (the
@@ -34,7 +48,7 @@ export function createPowertoolsTelemetry(logger: Logger, metrics: Metrics | nul
   return {
     outcome(record, sentTimestampMs) {
       const level = record.outcome === 'failed' ? 'warn' : 'info';
-      logger[level](`${record.outcome}: ${record.reason}`, { ...record });
+      logger[level](`${record.outcome}: ${record.reason}`, logFields(record));
       if (!metrics) return;
       counts.set(record.outcome, (counts.get(record.outcome) ?? 0) + 1);
       const key = `${record.outcome}\n${record.reason}`;

@@ -2,7 +2,7 @@ import { Pool, type Dispatcher } from 'undici';
 import type { ClientErrorCode } from './classify.js';
 import { credentialsProblem, describeOffer, parseChallenges, type Credentials } from './digest-auth.js';
 import { nodeConnection } from './node-connection.js';
-import { NodePools } from './node-pools.js';
+import { NodeLoad, NodePools } from './node-pools.js';
 import { acceptRedirect, nodeOrder } from './node-policy.js';
 import type { ClusterConfig, NodeAddress } from './registry.js';
 import { errorCode } from './network-errors.js';
@@ -56,6 +56,8 @@ export interface TransportRequest {
   readonly maxResponseBytes?: number | undefined;
   /** Start at the next node round-robin (default) or always at the first configured node. */
   readonly rotate?: boolean | undefined;
+  /** Called as soon as a node answers 503 (busy), before failing over: congestion is news now. */
+  readonly onBusy?: (() => void) | undefined;
 }
 
 export interface TransportResult extends Exchange {
@@ -105,6 +107,7 @@ function secretsOf(req: TransportRequest): string[] {
 export class ClusterTransport {
   readonly #opts: Required<Omit<TransportOptions, 'dispatcherFactory'>>;
   readonly #nodes: NodePools;
+  readonly #load = new NodeLoad();
   #rotor = 0;
 
   constructor(options: TransportOptions = {}) {
@@ -138,7 +141,10 @@ export class ClusterTransport {
 
   /** Performs one request on the cluster, failing over across nodes. Never throws. */
   async request(req: TransportRequest): Promise<TransportResult> {
-    const { nodes, hintIgnored } = nodeOrder(req.cluster, req.nodeHint, req.rotate === false ? 0 : this.#rotor++);
+    const order = nodeOrder(req.cluster, req.nodeHint, req.rotate === false ? 0 : this.#rotor++);
+    const { hintIgnored } = order;
+    // A usable hint keeps its place; a fixed order (HEAD) is kept as configured.
+    const nodes = req.rotate === false ? order.nodes : this.#load.leastBusyFirst(order.nodes, req.nodeHint && !hintIgnored ? 1 : 0);
     const problem = credentialsProblem(req.credentials);
     // Nothing goes on the wire with credentials no header can carry: a configuration error.
     if (problem) return { ...failure(null, null, 'auth-rejected', `credentials-invalid: ${problem}`), requests: 0, busy: 0, hintIgnored };
@@ -146,8 +152,12 @@ export class ClusterTransport {
     let busy = 0;
     let last: Exchange | null = null;
     for (const node of nodes) {
-      last = await this.#exchange(req, node, () => requests++);
-      if (last.status === 503) busy += 1;
+      this.#load.track(node.origin, 1);
+      last = await this.#exchange(req, node, () => requests++).finally(() => this.#load.track(node.origin, -1));
+      if (last.status === 503) {
+        busy += 1;
+        req.onBusy?.();
+      }
       if (!shouldFailOver(last) || req.signal?.aborted) break;
     }
     if (!last) return { ...failure(null, null, 'network-error', 'no node to ask'), requests, busy, hintIgnored };

@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, hash as oneShotHash, randomUUID } from 'node:crypto';
 
 /**
  * HTTP authentication for SEND (swarm-scsp.md 3.5): Digest (RFC 7616: MD5, SHA-256 and
@@ -17,12 +17,17 @@ export function sameCredentials(a: Credentials, b: Credentials | null | undefine
   return !b || (a.username === b.username && a.password === b.password);
 }
 
+/** A control character or a character outside Latin-1. */
+const UNFIT = /[\u0000-\u001f\u007f]|[^\u0000-\u00ff]/;
+
 /**
  * Why credentials cannot be used, or null: a control character (CR, LF, NUL...) or a character
  * outside Latin-1 cannot travel in a header (Basic, Castor-System-Auth) and is a configuration
  * error, never something a retry mends. Names the field, never its value.
  */
 export function credentialsProblem(c: Credentials): string | null {
+  // One test for the common case (nothing wrong); every SEND checks its credentials.
+  if (!UNFIT.test(c.username) && !UNFIT.test(c.password)) return null;
   for (const [field, value] of [['username', c.username], ['password', c.password]] as const) {
     if (/[\u0000-\u001f\u007f]/.test(value)) return `the ${field} contains a control character (CR, LF, NUL...)`;
     if (/[^\u0000-\u00ff]/.test(value)) return `the ${field} contains characters outside Latin-1`;
@@ -140,12 +145,42 @@ function quote(value: string): string {
 /** A fresh client nonce: randomUUID draws from a cached entropy pool, cheaper than randomBytes. */
 const freshCnonce = () => randomUUID().replaceAll('-', '');
 
+/** Hex digest of a UTF-8 string; the one-shot `crypto.hash` where Node has it (20.12+), a Hash object otherwise. */
+const hexDigest: (algorithm: string, text: string) => string =
+  typeof oneShotHash === 'function' ? (algorithm, text) => oneShotHash(algorithm, text, 'hex') : (algorithm, text) => createHash(algorithm).update(text, 'utf8').digest('hex');
+
+/**
+ * What a Digest answer to one challenge repeats on every request: the parameters before `uri`
+ * and after `cnonce`, and H(username:realm:password). Built once per challenge, so a request
+ * hashes only what changes (the request line, the count and the client nonce).
+ */
+interface DigestPlan {
+  readonly hash: string;
+  readonly sess: boolean;
+  readonly qop: boolean;
+  readonly nonce: string;
+  readonly head: string;
+  readonly tail: string;
+  readonly base: string;
+}
+
+function digestPlan(c: Challenge, { username, password }: Credentials): DigestPlan {
+  const alg = algorithmOf(c)!;
+  const h = (s: string) => hexDigest(alg.hash, s);
+  const nonce = c.nonce ?? '';
+  const userhash = c.userhash === true;
+  const head = `username=${quote(userhash ? h(`${username}:${c.realm}`) : username)}, realm=${quote(c.realm)}, nonce=${quote(nonce)}`;
+  const tail = [...(c.opaque !== undefined ? [`opaque=${quote(c.opaque)}`] : []), ...(c.algorithm !== undefined ? [`algorithm=${c.algorithm}`] : []), ...(userhash ? ['userhash=true'] : [])];
+  return { hash: alg.hash, sess: alg.sess, qop: offersQopAuth(c), nonce, head, tail: tail.length ? `, ${tail.join(', ')}` : '', base: h(`${username}:${c.realm}:${password}`) };
+}
+
 /**
  * The auth state of one node: its last challenge and the nonce count. `authorize` builds the
  * header for the next request pre-emptively; `update` takes a new challenge.
  */
 export class NodeAuth {
   #challenge: Challenge | null = null;
+  #plan: DigestPlan | null = null;
   #nc = 0;
   readonly #policy: AuthPolicy;
   readonly #cnonce: () => string;
@@ -173,12 +208,14 @@ export class NodeAuth {
     if (!chosen) return false;
     if (chosen.nonce !== this.#challenge?.nonce || chosen.realm !== this.#challenge?.realm) this.#nc = 0;
     this.#challenge = chosen;
+    this.#plan = chosen.scheme === 'digest' ? digestPlan(chosen, this.credentials) : null;
     return true;
   }
 
   /** Forgets the challenge (after a rejection), so the next request starts with a fresh one. */
   reset(): void {
     this.#challenge = null;
+    this.#plan = null;
     this.#nc = 0;
   }
 
@@ -186,37 +223,20 @@ export class NodeAuth {
   authorize(method: string, requestTarget: string): string | null {
     const c = this.#challenge;
     if (!c) return null;
+    if (this.#plan) return this.#digest(this.#plan, method, requestTarget);
     const { username, password } = this.credentials;
-    if (c.scheme === 'basic') return `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;
-    return this.#digest(c, method, requestTarget);
+    return `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;
   }
 
-  #digest(c: Challenge, method: string, uri: string): string {
-    const alg = algorithmOf(c)!;
-    const h = (s: string) => createHash(alg.hash).update(s, 'utf8').digest('hex');
-    const { username, password } = this.credentials;
-    const nonce = c.nonce ?? '';
-    const userhash = c.userhash === true;
-    const parts = [
-      `username=${quote(userhash ? h(`${username}:${c.realm}`) : username)}`,
-      `realm=${quote(c.realm)}`,
-      `nonce=${quote(nonce)}`,
-      `uri=${quote(uri)}`,
-    ];
+  #digest(p: DigestPlan, method: string, uri: string): string {
+    const h = (s: string) => hexDigest(p.hash, s);
     const ha2 = h(`${method}:${uri}`);
-    if (offersQopAuth(c)) {
-      this.#nc += 1;
-      const nc = this.#nc.toString(16).padStart(8, '0');
-      const cnonce = this.#cnonce();
-      const base = h(`${username}:${c.realm}:${password}`);
-      const ha1 = alg.sess ? h(`${base}:${nonce}:${cnonce}`) : base;
-      parts.push(`response=${quote(h(`${ha1}:${nonce}:${nc}:${cnonce}:auth:${ha2}`))}`, 'qop=auth', `nc=${nc}`, `cnonce=${quote(cnonce)}`);
-    } else {
-      parts.push(`response=${quote(h(`${h(`${username}:${c.realm}:${password}`)}:${nonce}:${ha2}`))}`);
-    }
-    if (c.opaque !== undefined) parts.push(`opaque=${quote(c.opaque)}`);
-    if (c.algorithm !== undefined) parts.push(`algorithm=${c.algorithm}`);
-    if (userhash) parts.push('userhash=true');
-    return `Digest ${parts.join(', ')}`;
+    if (!p.qop) return `Digest ${p.head}, uri=${quote(uri)}, response="${h(`${p.base}:${p.nonce}:${ha2}`)}"${p.tail}`;
+    this.#nc += 1;
+    const nc = this.#nc.toString(16).padStart(8, '0');
+    const cnonce = this.#cnonce();
+    const ha1 = p.sess ? h(`${p.base}:${p.nonce}:${cnonce}`) : p.base;
+    const response = h(`${ha1}:${p.nonce}:${nc}:${cnonce}:auth:${ha2}`);
+    return `Digest ${p.head}, uri=${quote(uri)}, response="${response}", qop=auth, nc=${nc}, cnonce=${quote(cnonce)}${p.tail}`;
   }
 }

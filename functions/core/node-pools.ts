@@ -1,5 +1,6 @@
 import type { Dispatcher } from 'undici';
 import { NodeAuth, sameCredentials, type AuthPolicy, type Credentials } from './digest-auth.js';
+import type { NodeAddress } from './registry.js';
 
 /** What the transport keeps per node origin: its connection pool and its challenges by user. */
 export interface NodeState {
@@ -76,5 +77,28 @@ export class NodePools {
     const all = [...this.#states.values()];
     this.#states.clear();
     await Promise.all(all.map((s) => s.dispatcher.close()));
+  }
+}
+
+/**
+ * Requests in progress per node origin, from this process (an origin leaves the map at zero, so
+ * it holds only nodes in use). Round-robin alone piles SENDs onto a node still busy with long
+ * ones while another sits idle, and a Swarm node answers 503 beyond its own limit even when the
+ * cluster has room: the transport asks the least busy node first.
+ */
+export class NodeLoad {
+  readonly #busy = new Map<string, number>();
+
+  track(origin: string, change: number): void {
+    const n = (this.#busy.get(origin) ?? 0) + change;
+    if (n > 0) this.#busy.set(origin, n);
+    else this.#busy.delete(origin);
+  }
+
+  /** `nodes` with those from index `from` on sorted least busy first; a stable sort, so the given order breaks ties. */
+  leastBusyFirst(nodes: NodeAddress[], from: number): NodeAddress[] {
+    if (nodes.length - from < 2 || this.#busy.size === 0) return nodes;
+    const load = (n: NodeAddress) => this.#busy.get(n.origin) ?? 0;
+    return [...nodes.slice(0, from), ...nodes.slice(from).sort((a, b) => load(a) - load(b))];
   }
 }

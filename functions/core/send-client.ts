@@ -34,6 +34,8 @@ export interface SendInput extends SendRoute {
   readonly nodeHint?: string | undefined;
   /** Aborts the SEND (the invocation deadline). */
   readonly signal?: AbortSignal | undefined;
+  /** Told at once when a node answers 503 (busy), while the SEND fails over. */
+  readonly onBusy?: (() => void) | undefined;
 }
 
 export interface SendResult extends Classification {
@@ -121,6 +123,7 @@ export class SendClient {
       signal: input.signal,
       nodeHint: input.nodeHint,
       readBody: 'text',
+      onBusy: input.onBusy,
     });
     const parsed = parseSendBody(x.body, x.trailers);
     const observation: SendObservation = {

@@ -31,6 +31,8 @@ export interface AdaptiveLimitOptions {
   readonly max: number;
   /** Factor applied on a decrease. @default 0.7 */
   readonly backoff?: number;
+  /** Slots added per limit's worth of good answers once slow start is over. @default 1 */
+  readonly increase?: number;
   /**
    * Latency rise that counts as congestion: the geometric mean of the last 64 SEND times above
    * this multiple of the long-run level decreases the limit like a 503. @default 3
@@ -42,6 +44,12 @@ export interface AdaptiveLimitOptions {
 
 /** One acquired slot: give it back with what the SEND showed. */
 export interface LimitSlot {
+  /**
+   * A node answered 503 while the SEND is still running (it fails over, or waits to be retried):
+   * the limit is cut now, not when the SEND ends, which for a SEND another node then took can be
+   * seconds later, while other SENDs keep meeting a full cluster.
+   */
+  busy(): void;
   release(signal: LimitSignal, latencyMs?: number): void;
 }
 
@@ -55,6 +63,7 @@ export class AdaptiveLimit {
   readonly #min: number;
   readonly #max: number;
   readonly #backoff: number;
+  readonly #increase: number;
   readonly #tolerance: number;
   readonly #now: () => number;
   readonly #waiting: (() => void)[] = [];
@@ -77,6 +86,7 @@ export class AdaptiveLimit {
     this.#max = Math.max(this.#min, o.max);
     this.#limit = Math.min(this.#max, Math.max(this.#min, o.initial));
     this.#backoff = o.backoff ?? 0.7;
+    this.#increase = o.increase ?? 1;
     this.#tolerance = Math.log(o.latencyTolerance ?? 3);
     this.#now = o.now ?? (() => performance.now());
   }
@@ -107,6 +117,9 @@ export class AdaptiveLimit {
     const started = this.#now();
     let released = false;
     return {
+      busy: () => {
+        if (!released) this.#decrease(started, this.#inFlight);
+      },
       release: (signal, latencyMs) => {
         if (released) return;
         released = true;
@@ -122,11 +135,11 @@ export class AdaptiveLimit {
     };
   }
 
-  /** Runs `task` in a slot; `judge` reads its result into a signal (and latency). */
-  async run<T>(task: () => Promise<T>, judge: (result: T) => { signal: LimitSignal; latencyMs?: number }): Promise<T> {
+  /** Runs `task` in a slot (it may report a busy node early); `judge` reads its result into a signal (and latency). */
+  async run<T>(task: (slot: LimitSlot) => Promise<T>, judge: (result: T) => { signal: LimitSignal; latencyMs?: number }): Promise<T> {
     const slot = await this.acquire();
     try {
-      const result = await task();
+      const result = await task(slot);
       const { signal, latencyMs } = judge(result);
       slot.release(signal, latencyMs);
       return result;
@@ -140,7 +153,7 @@ export class AdaptiveLimit {
     if (signal === 'busy') return this.#decrease(started, flight);
     if (latencyMs !== undefined && this.#congested(latencyMs)) return this.#decrease(started, flight);
     if (!binding) return;
-    const step = this.#slowStart ? 1 : 1 / this.#limit;
+    const step = this.#slowStart ? 1 : this.#increase / this.#limit;
     this.#limit = Math.min(this.#max, this.#limit + step);
   }
 

@@ -10,6 +10,7 @@ import type { SendClient, SendResult } from '../core/send-client.js';
 import { CredentialsError, type CredentialsProvider } from '../adapters/credentials.js';
 import type { Config } from '../config.js';
 import { backoffSeconds } from './backoff.js';
+import type { LimitSlot } from './adaptive-limit.js';
 import { Limiter } from './limiter.js';
 import { clusterLimitsOf, limitSignalOf } from './send-limits.js';
 import { DEFAULT_STRAGGLER_POLICY, StragglerWatch } from './stragglers.js';
@@ -88,7 +89,7 @@ export async function processBatch(records: readonly SQSRecord[], context: Deadl
   }
 
   /** `signal` aborts at the deadline, or earlier when the straggler policy hands the SEND back. */
-  async function sendOnce(route: ResolvedRoute, m: SendMessage, replicationFeeds: readonly number[], signal: AbortSignal): Promise<SendResult> {
+  async function sendOnce(route: ResolvedRoute, m: SendMessage, replicationFeeds: readonly number[], signal: AbortSignal, onBusy: () => void): Promise<SendResult> {
     let creds = await credentialsFor(route);
     const input = () => ({
       source: route.source,
@@ -100,6 +101,7 @@ export async function processBatch(records: readonly SQSRecord[], context: Deadl
       replicationFeeds,
       nodeHint: m.nodeHint,
       signal,
+      onBusy,
     });
     let result = await client.send(input());
     if (signal.aborted && !deadline.aborted) {
@@ -148,10 +150,10 @@ export async function processBatch(records: readonly SQSRecord[], context: Deadl
       // whole container (it learns from 503s and latency across invocations).
       const proving = replicationFeeds;
       const eligible = ctx.attempt === 1;
-      const send = () => {
+      const send = (slot: LimitSlot) => {
         if (deadline.aborted) return Promise.reject(new DeadlineError());
         const id = {};
-        return sendOnce(r, m, proving, watch.begin(id, eligible, deadline)).finally(() => watch.settle(id));
+        return sendOnce(r, m, proving, watch.begin(id, eligible, deadline), () => slot.busy()).finally(() => watch.settle(id));
       };
       pending = limiter.run(() => limits.for(r.source.key).run(send, limitSignalOf));
       inflight.set(key, pending);

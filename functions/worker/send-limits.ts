@@ -4,6 +4,14 @@ import { ClusterLimits, type LimitSignal } from './adaptive-limit.js';
 /** The adaptive limit's ceiling: the largest SENDs-per-invocation the configuration accepts. */
 export const MAX_ADAPTIVE_LIMIT = 1000;
 
+/**
+ * Slots the limit gains per limit's worth of good answers once it has met congestion. Each
+ * container probes for room until a node answers 503; growing at half a slot per round halves
+ * how often it probes, and so the 503s of several containers sharing one cluster, while the
+ * 30% cut keeps every container near its share (the burst of `npm run bench:realistic`).
+ */
+export const ADAPTIVE_INCREASE = 0.5;
+
 const byDeps = new WeakMap<object, ClusterLimits>();
 
 /**
@@ -13,7 +21,7 @@ const byDeps = new WeakMap<object, ClusterLimits>();
  */
 export function clusterLimitsOf(deps: object): ClusterLimits {
   let limits = byDeps.get(deps);
-  if (!limits) byDeps.set(deps, (limits = new ClusterLimits({ max: MAX_ADAPTIVE_LIMIT })));
+  if (!limits) byDeps.set(deps, (limits = new ClusterLimits({ max: MAX_ADAPTIVE_LIMIT, increase: ADAPTIVE_INCREASE })));
   return limits;
 }
 

@@ -33,14 +33,15 @@ interface Running {
   readonly started: number;
   readonly controller: AbortController;
   readonly eligible: boolean;
-  /** Removes the listener that forwards the batch deadline to this SEND's signal. */
-  readonly unlink: () => void;
+  readonly deadline: AbortSignal;
 }
 
 /** Watches one batch's SENDs and aborts the stragglers of its tail. */
 export class StragglerWatch {
   readonly #running = new Map<object, Running>();
   readonly #settledMs: number[] = [];
+  /** One listener per deadline forwards it to every running SEND; removed when none runs. */
+  readonly #forwarders = new Map<AbortSignal, () => void>();
   #total = Number.POSITIVE_INFINITY;
   #begun = 0;
   #timer: NodeJS.Timeout | undefined;
@@ -61,16 +62,15 @@ export class StragglerWatch {
   /**
    * Registers a SEND as it starts and returns its signal: it aborts at the batch `deadline`, or
    * when the SEND is handed back. `eligible` false (a message already handed back once, a FIFO
-   * record) makes it be waited for in full. One listener on the deadline, removed at `settle`
-   * (AbortSignal.any would leave a dependent on a deadline that lives as long as its timer).
+   * record) makes it be waited for in full. The deadline reaches the SENDs through one listener
+   * of the watch, removed once no SEND runs (AbortSignal.any would leave a dependent on a
+   * deadline that lives as long as its timer; a listener per SEND costs two EventTarget calls).
    */
   begin(key: object, eligible: boolean, deadline: AbortSignal): AbortSignal {
     const controller = new AbortController();
-    const forward = (): void => controller.abort(deadline.reason);
-    if (deadline.aborted) forward();
-    else deadline.addEventListener('abort', forward, { once: true });
-    const unlink = (): void => deadline.removeEventListener('abort', forward);
-    this.#running.set(key, { started: this.now(), controller, eligible: eligible && this.options.enabled, unlink });
+    if (deadline.aborted) controller.abort(deadline.reason);
+    else this.#forward(deadline);
+    this.#running.set(key, { started: this.now(), controller, eligible: eligible && this.options.enabled, deadline });
     this.#begun += 1;
     if (this.options.enabled && !this.#timer) {
       this.#timer = setInterval(() => this.#check(), TICK_MS);
@@ -83,14 +83,29 @@ export class StragglerWatch {
   settle(key: object): void {
     const run = this.#running.get(key);
     if (!run) return;
-    run.unlink();
     this.#running.delete(key);
+    if (this.#running.size === 0) this.#unlink();
     if (!run.controller.signal.aborted) this.#settledMs.push(this.now() - run.started);
     this.#check();
   }
 
+  #forward(deadline: AbortSignal): void {
+    if (this.#forwarders.has(deadline)) return;
+    const forward = (): void => {
+      for (const run of this.#running.values()) if (run.deadline === deadline) run.controller.abort(deadline.reason);
+    };
+    deadline.addEventListener('abort', forward, { once: true });
+    this.#forwarders.set(deadline, forward);
+  }
+
+  #unlink(): void {
+    for (const [deadline, forward] of this.#forwarders) deadline.removeEventListener('abort', forward);
+    this.#forwarders.clear();
+  }
+
   /** Stops the timer; call when the batch is done. */
   close(): void {
+    this.#unlink();
     clearInterval(this.#timer);
     this.#timer = undefined;
   }
@@ -104,10 +119,14 @@ export class StragglerWatch {
   #check(): void {
     if (!this.options.enabled || this.#begun < this.#total) return;
     if (this.#running.size > Math.max(1, Math.floor(this.options.tailShare * this.slots))) return;
-    const cutoff = this.#cutoffMs();
     const now = this.now();
+    let cutoff: number | null = null;
     for (const run of this.#running.values()) {
-      if (run.eligible && !run.controller.signal.aborted && now - run.started >= cutoff) {
+      const ranMs = now - run.started;
+      // The cutoff is never below minMs: the median is only worked out for a SEND that old.
+      if (!run.eligible || run.controller.signal.aborted || ranMs < this.options.minMs) continue;
+      cutoff ??= this.#cutoffMs();
+      if (ranMs >= cutoff) {
         run.controller.abort();
         this.handedBack += 1;
       }

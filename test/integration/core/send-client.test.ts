@@ -375,6 +375,17 @@ describe('SendClient against the simulator', () => {
       expect((await pair.send({ uuid: obj.uuid })).outcome).toBe('replicated');
     });
 
+    it('S3: reports the busy node at once, before the node it fails over to has answered', async () => {
+      const obj = put();
+      const [first] = pair.source.nodes;
+      pair.sim.faults.add({ match: { node: first!.hostPort, method: 'SEND' }, kind: { type: 'status', status: 503 } });
+      const events: string[] = [];
+      const sent = pair.send({ uuid: obj.uuid }, { nodeHint: first!.hostPort, onBusy: () => events.push(pair.sim.cluster('dr').has({ uuid: obj.uuid }) ? 'busy after the copy' : 'busy') });
+      const r = await sent.then((x) => (events.push('answer'), x));
+      expect(events).toStrictEqual(['busy', 'answer']);
+      expect(r).toMatchObject({ outcome: 'replicated', busy: 1 });
+    });
+
     it('S3: fails over to another node on a 503', async () => {
       const obj = put();
       const [first, second] = pair.source.nodes;

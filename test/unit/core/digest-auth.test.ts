@@ -61,6 +61,17 @@ describe('NodeAuth', () => {
     expect(f.response).toBe(md5(`${ha1}:0c6da76911cbf5cd495afbb0c66e6d9a:00000001:${f.cnonce}:auth:${ha2}`));
   });
 
+  it('answers a new challenge with its own realm and nonce, counting from 1 again', () => {
+    const auth = new NodeAuth({ username: 'admin', password: 'pw' });
+    auth.update(parseChallenges('Digest realm="first", nonce="n1", qop="auth"'));
+    auth.authorize('SEND', '/a');
+    expect(fields(auth.authorize('SEND', '/a')!).nc).toBe('00000002');
+    auth.update(parseChallenges('Digest realm="second", nonce="n2", qop="auth", opaque="o"'));
+    const f = fields(auth.authorize('SEND', '/b')!);
+    expect(f).toMatchObject({ realm: 'second', nonce: 'n2', nc: '00000001', opaque: 'o', uri: '/b' });
+    expect(f.response).toBe(md5(`${md5('admin:second:pw')}:n2:00000001:${f.cnonce}:auth:${md5('SEND:/b')}`));
+  });
+
   it('matches the RFC 2617 section 3.5 worked example', () => {
     const auth = new NodeAuth({ username: 'Mufasa', password: 'Circle Of Life' });
     auth.update(parseChallenges('Digest realm="testrealm@host.com", qop="auth,auth-int", nonce="dcd98b7102dd2f0e8b11d0f600bfb0c093", opaque="5ccc069c403ebaf9f0171e9517f40e41"'));

@@ -27,6 +27,37 @@ describe('AdaptiveLimit', () => {
     expect(limit.limit).toBe(64);
   });
 
+  it('cuts as soon as a running SEND reports a busy node, and not again when that SEND ends', async () => {
+    const clock = manualClock();
+    const limit = new AdaptiveLimit({ initial: 20, max: 20, now: clock.now });
+    const slots = await Promise.all(Array.from({ length: 20 }, () => limit.acquire()));
+    clock.advance(5);
+    // The SEND is still failing over to another node: the cut does not wait for its end.
+    slots[0]!.busy();
+    expect(limit.limit).toBe(14); // 20 x 0.7
+    expect(limit.decreases).toBe(1);
+    clock.advance(5);
+    for (const slot of slots) slot.release('busy');
+    expect(limit.limit).toBe(14);
+    expect(limit.decreases).toBe(1);
+    // A released slot reports nothing any more.
+    slots[1]!.busy();
+    expect(limit.decreases).toBe(1);
+  });
+
+  it('grows by the configured increase per round once slow start is over', async () => {
+    const clock = manualClock();
+    const limit = new AdaptiveLimit({ initial: 32, max: 64, increase: 0.5, now: clock.now });
+    clock.advance(1);
+    await round(limit, 'busy');
+    expect(limit.limit).toBe(22);
+    // Half a slot per limit's worth of good answers: two rounds for one more slot.
+    await round(limit, 'ok');
+    expect(limit.limit).toBe(22);
+    await round(limit, 'ok');
+    expect(limit.limit).toBe(23);
+  });
+
   it('cuts once per round: busy answers of SENDs that started before the last cut do not cut again', async () => {
     const clock = manualClock();
     const limit = new AdaptiveLimit({ initial: 40, max: 40, now: clock.now });

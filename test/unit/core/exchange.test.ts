@@ -1,0 +1,33 @@
+import { Readable } from 'node:stream';
+import type { Dispatcher } from 'undici';
+import { readBounded } from '../../../functions/core/exchange.js';
+
+type Body = Dispatcher.ResponseData['body'];
+const body = (chunks: readonly Buffer[]) => Readable.from(chunks, { objectMode: false }) as unknown as Body;
+
+describe('readBounded', () => {
+  it('joins the chunks and decodes UTF-8 split across them', async () => {
+    const bytes = Buffer.from('Remote cluster returned: 201 — Grüße\r\n', 'utf8');
+    const cut = bytes.indexOf(0xe2) + 1; // inside the three bytes of the dash
+    await expect(readBounded(body([bytes.subarray(0, cut), bytes.subarray(cut)]), 1024)).resolves.toBe('Remote cluster returned: 201 — Grüße\r\n');
+    await expect(readBounded(body([]), 1024)).resolves.toBe('');
+  });
+
+  it('refuses a body over the limit and destroys the stream', async () => {
+    const stream = body([Buffer.alloc(600), Buffer.alloc(600)]);
+    await expect(readBounded(stream, 1000)).rejects.toMatchObject({ code: 'UND_ERR_RES_EXCEEDED_MAX_SIZE' });
+    expect(stream.destroyed).toBe(true);
+  });
+
+  it('rejects a body whose stream fails or closes before its end, never reading it as complete', async () => {
+    const failing = new Readable({ read() {} });
+    failing.push('Remote cluster');
+    setImmediate(() => failing.destroy(Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' })));
+    await expect(readBounded(failing as unknown as Body, 1024)).rejects.toMatchObject({ code: 'UND_ERR_SOCKET' });
+    const cut = new Readable({ read() {} });
+    cut.push('Remote cluster');
+    setImmediate(() => cut.destroy());
+    await expect(readBounded(cut as unknown as Body, 1024)).rejects.toMatchObject({ code: 'ERR_STREAM_PREMATURE_CLOSE' });
+    await expect(readBounded(cut as unknown as Body, 1024)).rejects.toMatchObject({ code: 'ERR_STREAM_PREMATURE_CLOSE' });
+  });
+});

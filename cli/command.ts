@@ -1,5 +1,7 @@
 import type { ParseArgsConfig } from 'node:util';
-import type { FlagValues } from './flags.js';
+
+/** Flag values as node:util parseArgs gives them; read them with cli/flags.ts. */
+export type FlagValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
 
 /** Where a command writes; tests pass buffers, the binary passes the process streams. */
 export interface CommandIo {

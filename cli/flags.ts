@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { UsageError } from './command.js';
+import { UsageError, type FlagValues } from './command.js';
 
 /**
  * The one flag parser of the command line. `parseCommandLine` runs node:util parseArgs (strict:
@@ -8,7 +8,7 @@ import { UsageError } from './command.js';
  * that does not fit is an error, never a default: `--peek abc` is not 0.
  */
 
-export type FlagValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
+export type { FlagValues };
 
 export interface ParsedCommandLine {
   readonly values: FlagValues;

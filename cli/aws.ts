@@ -1,6 +1,7 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { UsageError } from './command.js';
+import { stringFlag, type FlagValues } from './flags.js';
 
 /** Flags every queue-touching command shares. */
 export const SQS_OPTIONS = {
@@ -47,10 +48,10 @@ export function localCredentials(endpoint: string | undefined, env: NodeJS.Proce
  * AWS_ENDPOINT_URL_SQS / AWS_ENDPOINT_URL; on loopback without configured credentials it gets
  * placeholder ones.
  */
-export function awsClients(values: Record<string, unknown>, env: NodeJS.ProcessEnv): AwsClients {
-  const endpoint = values['sqs-endpoint'] as string | undefined;
+export function awsClients(values: FlagValues, env: NodeJS.ProcessEnv): AwsClients {
+  const endpoint = stringFlag(values, 'sqs-endpoint');
   if (endpoint !== undefined && !/^https?:\/\/[^/]+/.test(endpoint)) throw new UsageError(`--sqs-endpoint "${endpoint}" is not an http(s) URL`);
-  const region = (values.region as string | undefined) ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
+  const region = stringFlag(values, 'region') ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
   const sqs = new SQSClient({
     region,
     ...(endpoint && { endpoint }),
@@ -60,8 +61,8 @@ export function awsClients(values: Record<string, unknown>, env: NodeJS.ProcessE
   return { sqs, cloudwatch: endpoint ? null : new CloudWatchClient({ region }), region };
 }
 
-export function requireUrl(values: Record<string, unknown>, flag: string): string {
-  const url = values[flag] as string | undefined;
+export function requireUrl(values: FlagValues, flag: string): string {
+  const url = stringFlag(values, flag);
   if (!url) throw new UsageError(`--${flag} is required`);
   if (!/^https?:\/\/[^/]+\/.+/.test(url)) throw new UsageError(`--${flag} "${url}" is not a queue URL`);
   return url;

@@ -4,10 +4,9 @@ import { confirm } from '../functions/core/reconcile-diff.js';
 import { DEFAULT_GRACE_MS } from '../functions/reconcile/engine.js';
 import { transportHeadPort } from '../functions/reconcile/ports.js';
 import { EXIT, UsageError, type Command } from './command.js';
-import { loadRoute, parseDuration, ROUTE_HELP, ROUTE_OPTIONS } from './route.js';
-
-/** Exit code: some divergence remains (missing, different, extra on DR). */
-export const EXIT_DIVERGED = 3;
+import { durationFlag, stringFlag } from './flags.js';
+import { parseObjectArgument } from './object-arg.js';
+import { loadRoute, ROUTE_HELP, ROUTE_OPTIONS } from './route.js';
 
 const HELP = `Usage: swarm-send check <uuid | bucket/name> --registry FILE [--from KEY --to KEY] [flags]
 
@@ -34,15 +33,11 @@ export const checkCommand: Command = {
   async run(values, positionals, io) {
     if (positionals.length !== 1) throw new UsageError('give exactly one object: a UUID or bucket/name');
     const arg = positionals[0]!;
-    const graceMs = values.grace === undefined ? DEFAULT_GRACE_MS : parseDuration(values.grace as string, '--grace');
+    const graceMs = durationFlag(values, 'grace', DEFAULT_GRACE_MS);
     const route = await loadRoute(values, io);
-    let object: ObjectRef;
-    if (/^[0-9a-fA-F]{32}$/.test(arg)) object = values.alias ? { uuid: arg.toLowerCase(), alias: true } : { uuid: arg.toLowerCase() };
-    else {
-      const slash = arg.indexOf('/');
-      if (slash <= 0 || slash === arg.length - 1) throw new UsageError(`"${arg}" is neither a 32-hex UUID nor bucket/name`);
-      object = { domain: (values.domain as string | undefined) ?? route.source.name, bucket: arg.slice(0, slash), name: arg.slice(slash + 1) };
-    }
+    const parsed = parseObjectArgument(arg, stringFlag(values, 'domain') ?? route.source.name, values.alias === true);
+    // HEADs compare UUIDs as Swarm prints them: lower case.
+    const object: ObjectRef = 'uuid' in parsed ? { ...parsed, uuid: parsed.uuid.toLowerCase() } : parsed;
     const transport = new ClusterTransport();
     try {
       const heads = transportHeadPort(transport, route);
@@ -65,7 +60,7 @@ export const checkCommand: Command = {
         case 'gone-from-source':
           return EXIT.FAILED;
         default:
-          return EXIT_DIVERGED;
+          return EXIT.DIVERGED;
       }
     } finally {
       await transport.close();

@@ -1,7 +1,8 @@
 import { ENV, ENV_DEFAULTS } from '../functions/env.js';
 import { formatDemoSummary, runDemo } from '../local/demo.js';
 import { EXIT, UsageError, type Command } from './command.js';
-import { positiveInt, runWorker, WORKER_FLAGS_HELP, WORKER_OPTIONS } from './worker.js';
+import { COUNT, numberFlag } from './flags.js';
+import { runWorker, WORKER_FLAGS_HELP, WORKER_OPTIONS } from './worker.js';
 
 const HELP = `Usage: swarm-send dev [flags]                      (npm start runs this)
        swarm-send dev --queue-url URL --dlq-url URL --registry FILE [flags]
@@ -43,21 +44,20 @@ export const devCommand: Command = {
   async run(values, _positionals, io) {
     if (values['queue-url'] || io.env[ENV.QUEUE_URL]) return runWorker(values, io, { command: 'dev', structuredLogs: false, defaultFunctionTimeoutSeconds: 30 });
     if (values['dlq-url'] || values.registry) throw new UsageError('--dlq-url and --registry go with --queue-url');
-    const objects = positiveInt(values, 'objects', 200);
+    const objects = numberFlag(values, 'objects', 200, COUNT);
     const faults = values['no-faults'] !== true;
-    const batchingWindowMs = values['batching-window'] === undefined ? 0 : Number(values['batching-window']);
-    if (!(batchingWindowMs >= 0)) throw new UsageError('--batching-window must be 0 or more milliseconds');
+    const batchingWindowMs = numberFlag(values, 'batching-window', 0);
     io.stderr.write(`swarm-send dev: fauxqs + Swarm simulators (source "baker", 3 nodes; DR "dr") + the real handler; ${objects} objects\n`);
     const result = await runDemo({
       objects,
       faults,
-      batchSize: Math.min(10_000, positiveInt(values, 'batch-size', 10)),
+      batchSize: Math.min(10_000, numberFlag(values, 'batch-size', 10, COUNT)),
       batchingWindowMs,
-      maxConcurrency: positiveInt(values, 'max-concurrency', 4),
-      concurrency: positiveInt(values, 'concurrency', ENV_DEFAULTS.CONCURRENCY),
-      functionTimeoutMs: positiveInt(values, 'function-timeout', 30) * 1000,
-      maxAttempts: positiveInt(values, 'max-attempts', 3),
-      timeoutMs: positiveInt(values, 'timeout', 60) * 1000,
+      maxConcurrency: numberFlag(values, 'max-concurrency', 4, COUNT),
+      concurrency: numberFlag(values, 'concurrency', ENV_DEFAULTS.CONCURRENCY, COUNT),
+      functionTimeoutMs: numberFlag(values, 'function-timeout', 30, COUNT) * 1000,
+      maxAttempts: numberFlag(values, 'max-attempts', 3, COUNT),
+      timeoutMs: numberFlag(values, 'timeout', 60, COUNT) * 1000,
       verbose: values.verbose === true,
       signal: io.signal,
       progress: io.stderr as NodeJS.WritableStream & { isTTY?: boolean },

@@ -1,10 +1,10 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { InvalidMessageError } from '../functions/core/errors.js';
-import { parseSendMessage, type SendMessage } from '../functions/core/message.js';
+import { parseSendMessage, OBJECT_UUID, type SendMessage } from '../functions/core/message.js';
 import { enqueueSends } from '../functions/producer.js';
 import { awsClients, describeAwsError, requireUrl, SQS_HELP, SQS_OPTIONS } from './aws.js';
-import { EXIT, UsageError, type Command } from './command.js';
+import { CommandError, EXIT, UsageError, type Command } from './command.js';
 
 const HELP = `Usage: swarm-send enqueue --queue-url URL [--file FILE] [flags]
 
@@ -58,7 +58,7 @@ export const enqueueCommand: Command = {
       const line = raw.trim();
       if (!line || line.startsWith('#')) continue;
       try {
-        if (/^[0-9a-fA-F]{32}$/.test(line)) {
+        if (OBJECT_UUID.test(line)) {
           const m: SendMessage = { object: values.alias ? { uuid: line, alias: true } : { uuid: line } };
           if (values.from) m.from = values.from as string;
           if (values.to) m.to = values.to as string;
@@ -74,8 +74,7 @@ export const enqueueCommand: Command = {
     try {
       result = await enqueueSends(sqs, queueUrl, messages);
     } catch (err) {
-      io.stderr.write(`swarm-send enqueue: ${describeAwsError(err, queueUrl)}\n`);
-      return EXIT.FAILED;
+      throw new CommandError(describeAwsError(err, queueUrl));
     } finally {
       sqs.destroy();
     }

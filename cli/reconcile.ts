@@ -1,15 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { closeSync, openSync, readFileSync, renameSync, rmSync, writeSync, writeFileSync } from 'node:fs';
 import { ListingClient } from '../functions/core/listing-client.js';
-import { CATEGORIES, DIVERGENT, type Category } from '../functions/core/reconcile-diff.js';
 import { SendClient } from '../functions/core/send-client.js';
-import { DEFAULT_GRACE_MS, type Finding, type RepairPort } from '../functions/reconcile/engine.js';
-import { enqueueRepairPort, sendRepairPort, transportHeadPort } from '../functions/reconcile/ports.js';
-import { expandScopes, parseCheckpoint, reconcileRun, scopeKey, type Checkpoint, type RunProgress, type RunSummary } from '../functions/reconcile/run.js';
-import { awsClients, requireUrl, SQS_HELP, SQS_OPTIONS } from './aws.js';
-import { EXIT_DIVERGED } from './check.js';
-import { EXIT, UsageError, type Command, type CommandIo } from './command.js';
-import { loadRoute, parseDuration, ROUTE_HELP, ROUTE_OPTIONS } from './route.js';
+import { DEFAULT_GRACE_MS, type RepairPort } from '../functions/reconcile/engine.js';
+import { enqueueRepairPort, sendRepairPort, transportHeadPort, type ReconcileRoute } from '../functions/reconcile/ports.js';
+import { expandScopes, reconcileRun, scopeKey, type Checkpoint, type RunSummary } from '../functions/reconcile/run.js';
+import { awsClients, requireUrl, SQS_HELP, SQS_OPTIONS, type AwsClients } from './aws.js';
+import { CommandError, EXIT, UsageError, type Command, type CommandIo } from './command.js';
+import { durationFlag, numberFlag, stringFlag, type FlagValues } from './flags.js';
+import { exitCodeOf, formatSummary, progressDrawer, readCheckpoint, ReportFile, settleCheckpoint, writeCheckpoint } from './reconcile-report.js';
+import { loadRoute, ROUTE_HELP, ROUTE_OPTIONS } from './route.js';
 
 const HELP = `Usage: swarm-send reconcile --registry FILE [--from KEY --to KEY] [--domain D ...] [--bucket B ...]
          [--unnamed] [--untenanted] [--grace DURATION] [--dry-run | --enqueue --queue-url URL | --send]
@@ -49,162 +48,87 @@ Exit codes: 0 in sync (nothing divergent left: none found, or all repaired by --
 75 try again later (a scope hit a transient error such as 503 or resets, or Ctrl-C).
 `;
 
-const NUM = new Intl.NumberFormat('en-US');
+type Mode = 'dry-run' | 'enqueue' | 'send';
 
-/** Writes the checkpoint atomically (temp file + rename), so a crash never leaves half a file. */
-function writeCheckpoint(file: string, cp: Checkpoint): void {
-  const tmp = `${file}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(cp, null, 2)}\n`);
-  renameSync(tmp, file);
-}
-
-function readCheckpoint(file: string, from: string, to: string): Checkpoint | null {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new UsageError(`--checkpoint: cannot read ${file}: ${(err as NodeJS.ErrnoException).code}`);
-  }
-  let cp: Checkpoint;
-  try {
-    cp = parseCheckpoint(JSON.parse(text));
-  } catch (err) {
-    throw new UsageError(`--checkpoint ${file}: ${(err as Error).message}; remove it to start over`);
-  }
-  if (cp.from !== from || cp.to !== to) throw new UsageError(`--checkpoint ${file} belongs to ${cp.from} -> ${cp.to}; remove it to start over`);
-  return cp;
-}
-
-function evidenceLine(f: Finding): Record<string, unknown> {
-  const head = (h: Finding['sourceHead']) => h && { status: h.status, error: h.error, bytes: h.bytes, hash: h.hash, lastModified: h.lastModified === null ? null : new Date(h.lastModified).toISOString() };
-  const row = (r: Finding['sourceRow']) => r && { bytes: r.bytes, hash: r.hash, lastModified: r.lastModified === null ? null : new Date(r.lastModified).toISOString() };
+/** The flags that need no network: the repair mode and the bounds. */
+function readFlags(values: FlagValues) {
+  const modes = ['dry-run', 'enqueue', 'send'].filter((m) => values[m]);
+  if (modes.length > 1) throw new UsageError(`--${modes.join(' and --')} exclude each other`);
+  const mode = (modes[0] ?? 'dry-run') as Mode;
+  if (values['queue-url'] && mode !== 'enqueue') throw new UsageError('--queue-url goes with --enqueue');
+  const bounds = { integer: true, min: 1, max: 10_000 };
   return {
-    type: 'object',
-    scope: scopeKey(f.scope),
-    object: f.object,
-    category: f.category,
-    listed: f.listed,
-    reasons: f.reasons,
-    listing: { source: row(f.sourceRow), dr: row(f.drRow) },
-    head: { source: head(f.sourceHead), dr: head(f.drHead) },
-    repair: f.repair,
+    mode,
+    queueUrl: mode === 'enqueue' ? requireUrl(values, 'queue-url') : null,
+    graceMs: durationFlag(values, 'grace', DEFAULT_GRACE_MS),
+    concurrency: numberFlag(values, 'concurrency', 8, bounds),
+    pageSize: numberFlag(values, 'page-size', 1000, bounds),
+    checkpointFile: stringFlag(values, 'checkpoint'),
   };
 }
 
-function progressLine(p: RunProgress, startedMs: number): string {
-  const secs = Math.max(0.001, (Date.now() - startedMs) / 1000);
-  const c = p.totals.counts;
-  const scope = scopeKey(p.scope);
-  return `  compared ${NUM.format(p.totals.compared)} (${NUM.format(Math.round(p.totals.compared / secs))}/s) · pages ${p.totals.pages} · missing ${c['missing-on-dr']} · different ${c.different} · extra ${c['extra-on-dr']} · too-new ${c['too-new']} · unconfirmed ${c.unconfirmed} · scope ${p.scopeIndex}/${p.scopeCount} ${scope.length > 40 ? `${scope.slice(0, 39)}…` : scope}`;
+type Flags = ReturnType<typeof readFlags>;
+
+function startingCheckpoint(flags: Flags, route: ReconcileRoute, io: CommandIo): Checkpoint {
+  const resumed = flags.checkpointFile ? readCheckpoint(flags.checkpointFile, route.from, route.to) : null;
+  if (resumed) io.stderr.write(`swarm-send reconcile: continuing run ${resumed.runId} from ${flags.checkpointFile}\n`);
+  return resumed ?? { version: 1, runId: `reconcile-${new Date().toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 8)}`, from: route.from, to: route.to, scopes: {} };
 }
 
-/** The summary table. */
-export function formatSummary(s: RunSummary, mode: string, from: string, to: string): string {
-  const rows: [string, number][] = CATEGORIES.map((c) => [c, s.totals.counts[c]]);
-  const errors = s.scopes.filter((x) => x.error);
-  const secs = s.durationMs / 1000;
-  return [
-    '',
-    `swarm-send reconcile ${from} -> ${to} (${mode}), run ${s.runId}`,
-    '',
-    '  category                    objects',
-    '  --------------------------  --------',
-    ...rows.map(([k, v]) => `  ${k.padEnd(26)}  ${String(v).padStart(8)}`),
-    '',
-    `  compared          ${NUM.format(s.totals.compared)} objects in ${secs.toFixed(1)} s (${NUM.format(Math.round(s.totals.compared / Math.max(secs, 0.001)))}/s), ${s.totals.pages} pages, ${s.totals.heads} HEADs`,
-    `  missing on DR     ${NUM.format(s.bytesMissing)} bytes`,
-    `  repairs           sent ${s.repairs.sent} · enqueued ${s.repairs.enqueued} · not repaired ${s.repairs['not-repaired']} · failed ${s.repairs.failed}`,
-    `  scopes            ${s.scopes.length - errors.length + s.skipped} done${s.skipped ? ` (${s.skipped} from the checkpoint)` : ''}${errors.length ? `, ${errors.length} failed: ${errors.map((e) => `${scopeKey(e.scope)} (${e.error!.side} ${e.error!.code}: ${e.error!.message})`).join('; ')}` : ''}${s.interrupted ? ', interrupted' : ''}`,
-    '',
-  ].join('\n');
-}
-
-/** The exit code a run earns (see HELP). */
-export function exitCodeOf(s: RunSummary): number {
-  const errors = s.scopes.filter((x) => x.error);
-  if (s.interrupted || errors.some((e) => e.error!.transient)) return EXIT.RETRY;
-  if (errors.length) return EXIT.FAILED;
-  const divergent = [...DIVERGENT].reduce((n, c) => n + s.totals.counts[c as Category], 0);
-  return divergent > s.repairs.sent ? EXIT_DIVERGED : EXIT.OK;
-}
-
-function positiveInt(value: unknown, flag: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new UsageError(`${flag} must be an integer from 1 to 10000`);
-  return n;
-}
-
-async function run(values: Record<string, unknown>, io: CommandIo): Promise<number> {
-  const modes = ['dry-run', 'enqueue', 'send'].filter((m) => values[m]);
-  if (modes.length > 1) throw new UsageError(`--${modes.join(' and --')} exclude each other`);
-  const mode = (modes[0] ?? 'dry-run') as 'dry-run' | 'enqueue' | 'send';
-  if (values['queue-url'] && mode !== 'enqueue') throw new UsageError('--queue-url goes with --enqueue');
-  const queueUrl = mode === 'enqueue' ? requireUrl(values, 'queue-url') : null;
-  const graceMs = values.grace === undefined ? DEFAULT_GRACE_MS : parseDuration(values.grace as string, '--grace');
-  const concurrency = positiveInt(values.concurrency, '--concurrency', 8);
-  const pageSize = positiveInt(values['page-size'], '--page-size', 1000);
-  const route = await loadRoute(values, io);
-  const domains = (values.domain as string[] | undefined) ?? [route.source.name];
-  const spec = { domains, buckets: (values.bucket as string[] | undefined) ?? [], unnamed: values.unnamed === true, untenanted: values.untenanted === true };
-  const checkpointFile = values.checkpoint as string | undefined;
-  const resumed = checkpointFile ? readCheckpoint(checkpointFile, route.from, route.to) : null;
-  const checkpoint: Checkpoint = resumed ?? { version: 1, runId: `reconcile-${new Date().toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 8)}`, from: route.from, to: route.to, scopes: {} };
-
-  const client = new SendClient();
-  const transport = client.transport;
-  const aws = mode === 'enqueue' ? awsClients(values, io.env) : null;
-  const reportFd = values.report ? openSync(values.report as string, 'a') : null;
-  const tty = (io.stderr as { isTTY?: boolean }).isTTY === true;
-  const started = Date.now();
-  let lastDraw = 0;
+/** Both clusters' bucket listings expanded into scopes; a listing that fails ends the run. */
+async function scopesOf(values: FlagValues, route: ReconcileRoute, source: ListingClient, dr: ListingClient, signal: AbortSignal): ReturnType<typeof expandScopes> {
+  const spec = { domains: (values.domain as string[] | undefined) ?? [route.source.name], buckets: (values.bucket as string[] | undefined) ?? [], unnamed: values.unnamed === true, untenanted: values.untenanted === true };
   try {
-    const source = new ListingClient(transport, route.source, route.sourceCredentials, { pageSize });
-    const dr = new ListingClient(transport, route.dr, route.drCredentials, { pageSize });
-    let scopes;
-    try {
-      scopes = await expandScopes(spec, source, dr, io.signal);
-    } catch (err) {
-      const e = err as { transient?: boolean; message: string };
-      io.stderr.write(`swarm-send reconcile: cannot list the buckets: ${e.message}\n`);
-      return e.transient ? EXIT.RETRY : EXIT.FAILED;
-    }
-    let repair: RepairPort | null = null;
-    if (mode === 'send') repair = sendRepairPort(client, route, concurrency);
-    if (mode === 'enqueue') repair = enqueueRepairPort(aws!.sqs, queueUrl!, route, checkpoint.runId);
-    if (resumed) io.stderr.write(`swarm-send reconcile: continuing run ${checkpoint.runId} from ${checkpointFile}\n`);
+    return await expandScopes(spec, source, dr, signal);
+  } catch (err) {
+    const e = err as { transient?: boolean; message: string };
+    throw new CommandError(`cannot list the buckets: ${e.message}`, e.transient ? EXIT.RETRY : EXIT.FAILED);
+  }
+}
+
+function repairPort(flags: Flags, client: SendClient, aws: AwsClients | null, route: ReconcileRoute, runId: string): RepairPort | null {
+  if (flags.mode === 'send') return sendRepairPort(client, route, flags.concurrency);
+  if (flags.mode === 'enqueue') return enqueueRepairPort(aws!.sqs, flags.queueUrl!, route, runId);
+  return null;
+}
+
+function printSummary(summary: RunSummary, flags: Flags, route: ReconcileRoute, json: boolean, io: CommandIo): void {
+  if (json) io.stdout.write(`${JSON.stringify({ mode: flags.mode, from: route.from, to: route.to, ...summary, scopes: summary.scopes.map((s) => ({ ...s, scope: scopeKey(s.scope) })) })}\n`);
+  else io.stdout.write(formatSummary(summary, flags.mode, route.from, route.to));
+}
+
+async function run(values: FlagValues, io: CommandIo): Promise<number> {
+  const flags = readFlags(values);
+  const route = await loadRoute(values, io);
+  const checkpoint = startingCheckpoint(flags, route, io);
+  const aws = flags.mode === 'enqueue' ? awsClients(values, io.env) : null;
+  const report = new ReportFile(stringFlag(values, 'report'), checkpoint.runId);
+  const client = new SendClient();
+  const progress = progressDrawer(io);
+  try {
+    const source = new ListingClient(client.transport, route.source, route.sourceCredentials, { pageSize: flags.pageSize });
+    const dr = new ListingClient(client.transport, route.dr, route.drCredentials, { pageSize: flags.pageSize });
     const summary = await reconcileRun({
-      scopes,
+      scopes: await scopesOf(values, route, source, dr, io.signal),
       checkpoint,
       source,
       dr,
-      heads: transportHeadPort(transport, route),
-      repair,
-      graceMs,
+      heads: transportHeadPort(client.transport, route),
+      repair: repairPort(flags, client, aws, route, checkpoint.runId),
+      graceMs: flags.graceMs,
       signal: io.signal,
-      headConcurrency: concurrency * 2,
-      ...(checkpointFile && { onCheckpoint: (cp: Checkpoint) => writeCheckpoint(checkpointFile, cp) }),
-      onFinding: (f) => {
-        if (reportFd !== null) writeSync(reportFd, `${JSON.stringify({ run: checkpoint.runId, ...evidenceLine(f) })}\n`);
-      },
-      onProgress: (p) => {
-        if (!tty || Date.now() - lastDraw < 100) return;
-        lastDraw = Date.now();
-        io.stderr.write(`\r\u001b[2K${progressLine(p, started)}`);
-      },
+      headConcurrency: flags.concurrency * 2,
+      ...(flags.checkpointFile && { onCheckpoint: (cp: Checkpoint) => writeCheckpoint(flags.checkpointFile!, cp) }),
+      onFinding: (f) => report.finding(f),
+      onProgress: progress.draw,
     });
-    if (tty) io.stderr.write('\r\u001b[2K');
-    for (const s of summary.scopes) {
-      if (s.error && reportFd !== null) writeSync(reportFd, `${JSON.stringify({ run: checkpoint.runId, type: 'scope-error', scope: scopeKey(s.scope), ...s.error, marker: s.marker })}\n`);
-    }
-    if (checkpointFile && summary.complete && summary.scopes.every((s) => !s.error)) rmSync(checkpointFile, { force: true });
-    else if (checkpointFile && summary.interrupted) io.stderr.write(`swarm-send reconcile: stopped; ${checkpointFile} keeps the place, run the same command again to continue\n`);
-    if (values.json) io.stdout.write(`${JSON.stringify({ mode, from: route.from, to: route.to, ...summary, scopes: summary.scopes.map((s) => ({ ...s, scope: scopeKey(s.scope) })) })}\n`);
-    else io.stdout.write(formatSummary(summary, mode, route.from, route.to));
+    progress.clear();
+    report.scopeErrors(summary);
+    settleCheckpoint(flags.checkpointFile, summary, io);
+    printSummary(summary, flags, route, values.json === true, io);
     return exitCodeOf(summary);
   } finally {
-    if (reportFd !== null) closeSync(reportFd);
+    report.close();
     aws?.sqs.destroy();
     aws?.cloudwatch?.destroy();
     await client.close();

@@ -6,6 +6,7 @@ import { parseRegistry } from '../functions/core/registry.js';
 import { ENV } from '../functions/env.js';
 import { replicationFeedsOf, type ReconcileRoute } from '../functions/reconcile/ports.js';
 import { UsageError, type CommandIo } from './command.js';
+import { idListFlag, type FlagValues } from './flags.js';
 
 /** Flags of the commands that compare two clusters of the registry. */
 export const ROUTE_OPTIONS = {
@@ -25,14 +26,15 @@ export const ROUTE_HELP = `  --from KEY               source cluster (registry k
  * Reads the registry file, picks the two clusters and resolves their credentials (Secrets
  * Manager, env: or file: references, as the handler does).
  */
-export async function loadRoute(values: Record<string, unknown>, io: CommandIo): Promise<ReconcileRoute> {
+export async function loadRoute(values: FlagValues, io: CommandIo): Promise<ReconcileRoute> {
   const file = (values.registry as string | undefined) ?? io.env[ENV.REGISTRY_FILE];
   if (!file) throw new UsageError(`--registry FILE is required (or set ${ENV.REGISTRY_FILE})`);
   let registry;
   try {
     registry = parseRegistry(JSON.parse(readFileSync(file, 'utf8')));
   } catch (err) {
-    if (err instanceof ConfigError) throw new UsageError(`--registry ${file}: ${err.problems.join('; ')}`);
+    // A registry with problems is a configuration error (main prints each problem; exit 2).
+    if (err instanceof ConfigError) throw new ConfigError(err.problems, `cluster registry ${file} (--registry)`);
     throw new UsageError(`--registry: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   const from = (values.from as string | undefined) ?? registry.defaultRoute?.from;
@@ -44,22 +46,11 @@ export async function loadRoute(values: Record<string, unknown>, io: CommandIo):
   if (!dr) throw new UsageError(`--to: no cluster "${to}" in the registry`);
   if (from === to) throw new UsageError('--from and --to name the same cluster');
   if (source.nodes.length === 0 || dr.nodes.length === 0) throw new UsageError('both clusters need nodes in the registry to be listed');
-  const feedFlags = ((values['feed-id'] as string[] | undefined) ?? []).map((id) => {
-    if (!/^\d+$/.test(id)) throw new UsageError(`--feed-id "${id}" is not a number`);
-    return Number(id);
-  });
+  const feedFlags = idListFlag(values, 'feed-id', 'a number');
   const route = registry.routes.find((r) => r.from === from && r.to === to) ?? (registry.defaultRoute?.from === from && registry.defaultRoute.to === to ? registry.defaultRoute : null);
   const region = io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION ?? 'us-east-1';
   // The client only talks to AWS when a reference names a secret (not env: or file:).
   const provider = createCredentialsProvider({ env: io.env, secretsManager: new SecretsManagerClient({ region }) });
   const [sourceCredentials, drCredentials] = await Promise.all([provider.get(source.credentials), provider.get(dr.credentials)]);
   return { source, dr, sourceCredentials, drCredentials, from, to, replicationFeeds: feedFlags.length ? feedFlags : replicationFeedsOf(route) };
-}
-
-/** `10m`, `30s`, `1h`, `500ms`, `0`: a duration in ms. */
-export function parseDuration(text: string, flag: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim());
-  if (!m) throw new UsageError(`${flag} "${text}" is not a duration (e.g. 10m, 30s, 1h, 0)`);
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h' | 'd'];
-  return Math.round(Number(m[1]) * unit);
 }

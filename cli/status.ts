@@ -1,9 +1,10 @@
-import { GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
-import { ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
-import { makeVisible, queueCounts, summarizeCodes } from '../functions/adapters/sqs-batches.js';
-import { DLQ_ATTRIBUTES } from '../functions/adapters/sqs-queue-ops.js';
+import { GetMetricStatisticsCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { peekDlq } from '../functions/adapters/dlq-ops.js';
+import { queueCounts, summarizeCodes, type QueueCounts } from '../functions/adapters/sqs-batches.js';
 import { awsClients, describeAwsError, requireUrl, SQS_HELP, SQS_OPTIONS } from './aws.js';
-import { EXIT, type Command } from './command.js';
+import { CommandError, EXIT, type Command, type CommandIo } from './command.js';
+import { numberFlag, type FlagValues } from './flags.js';
 
 const HELP = `Usage: swarm-send status --queue-url URL [--dlq-url URL] [--json]
 
@@ -25,6 +26,68 @@ function queueName(url: string): string {
   return url.split('/').pop() ?? url;
 }
 
+interface QueueStatus extends QueueCounts {
+  readonly url: string;
+  readonly oldestAgeSeconds: number | null;
+}
+
+interface DlqStatus {
+  readonly url: string;
+  readonly visible: number;
+  readonly inFlight: number;
+  readonly oldestAgeSeconds: number | null;
+  readonly byReason: Record<string, number>;
+  readonly peeked: number;
+  readonly notMadeVisible: number;
+}
+
+/** CloudWatch's ApproximateAgeOfOldestMessage over the last ten minutes; null where there is none. */
+async function oldestAgeSeconds(cloudwatch: CloudWatchClient | null, queueUrl: string): Promise<number | null> {
+  if (!cloudwatch) return null;
+  const now = new Date();
+  const stats = await cloudwatch
+    .send(new GetMetricStatisticsCommand({ Namespace: 'AWS/SQS', MetricName: 'ApproximateAgeOfOldestMessage', Dimensions: [{ Name: 'QueueName', Value: queueName(queueUrl) }], StartTime: new Date(now.getTime() - 600_000), EndTime: now, Period: 60, Statistics: ['Maximum'] }))
+    .catch(() => null);
+  const latest = stats?.Datapoints?.sort((a, b) => (b.Timestamp?.getTime() ?? 0) - (a.Timestamp?.getTime() ?? 0))[0];
+  return latest?.Maximum ?? null;
+}
+
+async function dlqStatus(sqs: SQSClient, dlqUrl: string, peek: number, io: CommandIo): Promise<DlqStatus> {
+  const d = await queueCounts(sqs, dlqUrl);
+  const p = await peekDlq(sqs, dlqUrl, peek);
+  // A peeked message that could not be made visible again stays hidden for 30 s: say so.
+  const stuck = p.notMadeVisible;
+  if (stuck.length) io.stderr.write(`swarm-send status: ${stuck.length} peeked DLQ message(s) could not be made visible again (${summarizeCodes(stuck)}); they reappear within 30 s\n`);
+  const oldest = p.oldestSentMs === null ? null : Math.round((Date.now() - p.oldestSentMs) / 1000);
+  return { url: dlqUrl, visible: d.visible, inFlight: d.inFlight, oldestAgeSeconds: oldest, byReason: p.byReason, peeked: p.peeked, notMadeVisible: stuck.length };
+}
+
+function printText(queue: QueueStatus, dlq: DlqStatus | undefined, io: CommandIo): void {
+  io.stdout.write(`queue  ${queueName(queue.url)}: ${queue.visible} waiting, ${queue.inFlight} in flight, ${queue.delayed} delayed, oldest ${queue.oldestAgeSeconds === null ? 'unknown (CloudWatch)' : `${queue.oldestAgeSeconds}s`}\n`);
+  if (!dlq) return;
+  io.stdout.write(`dlq    ${queueName(dlq.url)}: ${dlq.visible + dlq.inFlight} message(s)${dlq.oldestAgeSeconds === null ? '' : `, oldest ${dlq.oldestAgeSeconds}s`}\n`);
+  for (const [r, n] of Object.entries(dlq.byReason).sort((a, b) => b[1] - a[1])) io.stdout.write(`       ${String(n).padStart(6)}  ${r}\n`);
+}
+
+async function run(values: FlagValues, io: CommandIo): Promise<number> {
+  const queueUrl = requireUrl(values, 'queue-url');
+  const dlqUrl = values['dlq-url'] ? requireUrl(values, 'dlq-url') : null;
+  const peek = numberFlag(values, 'peek', 1000, { integer: true, min: 0 });
+  const { sqs, cloudwatch } = awsClients(values, io.env);
+  try {
+    const queue: QueueStatus = { url: queueUrl, ...(await queueCounts(sqs, queueUrl)), oldestAgeSeconds: await oldestAgeSeconds(cloudwatch, queueUrl) };
+    const dlq = dlqUrl ? await dlqStatus(sqs, dlqUrl, peek, io) : undefined;
+    if (values.json) io.stdout.write(`${JSON.stringify({ queue, ...(dlq && { dlq }) })}\n`);
+    else printText(queue, dlq, io);
+    return EXIT.OK;
+  } catch (err) {
+    throw new CommandError(describeAwsError(err, 'SQS'));
+  } finally {
+    sqs.destroy();
+    cloudwatch?.destroy();
+  }
+}
+
 export const statusCommand: Command = {
   name: 'status',
   summary: 'show queue depths, the oldest message age and DLQ reasons',
@@ -36,65 +99,5 @@ export const statusCommand: Command = {
     json: { type: 'boolean' },
     ...SQS_OPTIONS,
   },
-  async run(values, _positionals, io) {
-    const queueUrl = requireUrl(values, 'queue-url');
-    const dlqUrl = values['dlq-url'] ? requireUrl(values, 'dlq-url') : null;
-    const peek = values.peek === undefined ? 1000 : Math.max(0, Number(values.peek) || 0);
-    const { sqs, cloudwatch } = awsClients(values, io.env);
-    try {
-      const q = await queueCounts(sqs, queueUrl);
-      let oldestAgeSeconds: number | null = null;
-      if (cloudwatch) {
-        const now = new Date();
-        const stats = await cloudwatch
-          .send(new GetMetricStatisticsCommand({ Namespace: 'AWS/SQS', MetricName: 'ApproximateAgeOfOldestMessage', Dimensions: [{ Name: 'QueueName', Value: queueName(queueUrl) }], StartTime: new Date(now.getTime() - 600_000), EndTime: now, Period: 60, Statistics: ['Maximum'] }))
-          .catch(() => null);
-        const latest = stats?.Datapoints?.sort((a, b) => (b.Timestamp?.getTime() ?? 0) - (a.Timestamp?.getTime() ?? 0))[0];
-        oldestAgeSeconds = latest?.Maximum ?? null;
-      }
-      const status: Record<string, unknown> = {
-        queue: { url: queueUrl, ...q, oldestAgeSeconds },
-      };
-      if (dlqUrl) {
-        const d = await queueCounts(sqs, dlqUrl);
-        const byReason: Record<string, number> = {};
-        const seen: Message[] = [];
-        let oldestSent: number | null = null;
-        while (seen.length < peek) {
-          const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: dlqUrl, MaxNumberOfMessages: Math.min(10, peek - seen.length), WaitTimeSeconds: 1, VisibilityTimeout: 30, MessageAttributeNames: [DLQ_ATTRIBUTES.REASON], MessageSystemAttributeNames: ['SentTimestamp'] }));
-          const messages = out.Messages ?? [];
-          if (!messages.length) break;
-          for (const m of messages) {
-            const reason = m.MessageAttributes?.[DLQ_ATTRIBUTES.REASON]?.StringValue ?? '(none: moved by the queue redrive policy)';
-            byReason[reason] = (byReason[reason] ?? 0) + 1;
-            const sent = Number(m.Attributes?.SentTimestamp);
-            if (Number.isFinite(sent)) oldestSent = oldestSent === null ? sent : Math.min(oldestSent, sent);
-          }
-          seen.push(...messages);
-        }
-        // A peeked message that could not be made visible again stays hidden for 30 s: say so.
-        const stuck = await makeVisible(sqs, dlqUrl, seen);
-        status.dlq = { url: dlqUrl, visible: d.visible, inFlight: d.inFlight, oldestAgeSeconds: oldestSent === null ? null : Math.round((Date.now() - oldestSent) / 1000), byReason, peeked: seen.length, notMadeVisible: stuck.length };
-        if (stuck.length) io.stderr.write(`swarm-send status: ${stuck.length} peeked DLQ message(s) could not be made visible again (${summarizeCodes(stuck)}); they reappear within 30 s\n`);
-      }
-      if (values.json) {
-        io.stdout.write(`${JSON.stringify(status)}\n`);
-      } else {
-        const qs = status.queue as { visible: number; inFlight: number; delayed: number; oldestAgeSeconds: number | null };
-        io.stdout.write(`queue  ${queueName(queueUrl)}: ${qs.visible} waiting, ${qs.inFlight} in flight, ${qs.delayed} delayed, oldest ${qs.oldestAgeSeconds === null ? 'unknown (CloudWatch)' : `${qs.oldestAgeSeconds}s`}\n`);
-        if (status.dlq) {
-          const ds = status.dlq as { visible: number; inFlight: number; oldestAgeSeconds: number | null; byReason: Record<string, number> };
-          io.stdout.write(`dlq    ${queueName(dlqUrl!)}: ${ds.visible + ds.inFlight} message(s)${ds.oldestAgeSeconds === null ? '' : `, oldest ${ds.oldestAgeSeconds}s`}\n`);
-          for (const [r, n] of Object.entries(ds.byReason).sort((a, b) => b[1] - a[1])) io.stdout.write(`       ${String(n).padStart(6)}  ${r}\n`);
-        }
-      }
-      return EXIT.OK;
-    } catch (err) {
-      io.stderr.write(`swarm-send status: ${describeAwsError(err, 'SQS')}\n`);
-      return EXIT.FAILED;
-    } finally {
-      sqs.destroy();
-      cloudwatch?.destroy();
-    }
-  },
+  run: (values, _positionals, io) => run(values, io),
 };

@@ -1,7 +1,6 @@
 /** The Swarm storage-cluster simulator: raw HTTP/1.1 SCSP nodes for tests, demos and benchmarks. */
 export { startSimulator } from './simulator.js';
 export { SIM_DEFAULT_ADMIN, ADMIN_REALM, DEFAULT_SERVER_VERSION } from './constants.js';
-export { simulateCommand } from './cli.js';
 export type {
   ClusterSpec,
   Counters,

@@ -57,7 +57,7 @@ export function isNodeHint(value: unknown): value is string {
   return port !== undefined && Number(port) >= 1 && Number(port) <= 65_535;
 }
 
-const FEED_TYPES = ['all', 'search', 'indexing', 'replication', 's3backup'] as const;
+export const FEED_TYPES = ['all', 'search', 'indexing', 'replication', 's3backup'] as const;
 
 export const feedsSchema = z
   .object({

@@ -103,6 +103,19 @@ export function parseNodeAddress(text: string): NodeAddress {
   return { protocol, host, port, hostPort, origin: `${protocol}//${hostPort}` };
 }
 
+/** True for a node address as the registry takes it: `IP:port`, `host:port` or `http(s)://host:port`. */
+export function isNodeAddress(text: string): boolean {
+  return ADDRESS.test(text);
+}
+
+/**
+ * The networks of a cluster that names none: exactly the IP addresses among `hosts` (its nodes
+ * and target). Host names need no entry: a configured node is always allowed, by name.
+ */
+export function defaultNetworks(hosts: readonly string[]): Cidr[] {
+  return hosts.filter((host) => isIP(host)).map(parseCidr);
+}
+
 function formatIssues(error: z.core.$ZodError): string[] {
   return error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`);
 }
@@ -127,13 +140,7 @@ export function parseRegistry(input: unknown): Registry {
         problems.push(`clusters.${key}.networks: "${n}" is not an IPv4/IPv6 CIDR`);
       }
     }
-    if (!c.networks) {
-      // Default: exactly the IP addresses of the listed nodes (and of the target). Host names
-      // need no entry: a configured node is always allowed, by name.
-      for (const host of [...nodes.map((n) => n.host), ...(c.target ? [parseNodeAddress(c.target).host] : [])]) {
-        if (isIP(host)) networks.push(parseCidr(host));
-      }
-    }
+    if (!c.networks) networks.push(...defaultNetworks([...nodes.map((n) => n.host), ...(c.target ? [parseNodeAddress(c.target).host] : [])]));
     if (c.target !== undefined && /^https?:/i.test(c.target)) {
       problems.push(`clusters.${key}.target: Castor-System-Target is IP:port, without a scheme`);
     }

@@ -11,10 +11,11 @@ import {
   type Message,
 } from '@aws-sdk/client-sqs';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
+import { main } from '../../../cli/main.js';
 import { redriveCommand } from '../../../cli/redrive.js';
 import { receiveAll, startLocalSqs, type Fauxqs } from '../../helpers/sqs.js';
 
-// `swarm-send redrive` run in-process (so mutation testing reaches it): against fauxqs for the
+// `swarm-send redrive` run in-process through main (so mutation testing reaches it): against fauxqs for the
 // real moves, and with the SDK client faked only for what fauxqs cannot do on demand (a partial
 // SendMessageBatch failure, a failed delete). The rule under test: nothing leaves the DLQ that
 // the SEND queue did not accept.
@@ -30,11 +31,16 @@ function io() {
   };
 }
 
+/** `swarm-send redrive` through main (which prints a command's errors), flags given as an object. */
 const run = async (flags: Record<string, unknown>) => {
   const o = io();
-  const code = await redriveCommand.run({ json: true, ...flags } as Parameters<typeof redriveCommand.run>[0], [], o.io);
+  const argv = Object.entries({ json: true, ...flags }).flatMap(([k, v]) => (v === true ? [`--${k}`] : [`--${k}`, String(v)]));
+  const code = await main(['redrive', ...argv], o.io);
   return { code, summary: o.stdout() ? JSON.parse(o.stdout()) : null, stderr: o.stderr() };
 };
+
+/** The command's own run, so a bad flag surfaces as the UsageError it throws. */
+const runCommand = (flags: Record<string, unknown>) => redriveCommand.run({ json: true, ...flags } as Parameters<typeof redriveCommand.run>[0], [], io().io);
 
 describe('redrive against fauxqs', () => {
   let fauxqs: Fauxqs;
@@ -75,8 +81,8 @@ describe('redrive against fauxqs', () => {
 
   it('rejects a --max that is not a positive number', async () => {
     const { dlq, queue } = queues();
-    await expect(run({ 'dlq-url': dlq, 'queue-url': queue, max: '0', 'sqs-endpoint': fauxqs.address })).rejects.toThrow('--max must be a positive number');
-    await expect(run({ 'dlq-url': dlq, 'queue-url': queue, max: 'lots', 'sqs-endpoint': fauxqs.address })).rejects.toThrow('--max');
+    await expect(runCommand({ 'dlq-url': dlq, 'queue-url': queue, max: '0', 'sqs-endpoint': fauxqs.address })).rejects.toThrow('--max must be a positive number');
+    await expect(runCommand({ 'dlq-url': dlq, 'queue-url': queue, max: 'lots', 'sqs-endpoint': fauxqs.address })).rejects.toThrow('--max');
   });
 });
 

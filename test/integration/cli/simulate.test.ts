@@ -1,25 +1,11 @@
-import { PassThrough, Readable } from 'node:stream';
-import { UsageError, type CommandIo } from '../../../cli/command.js';
-import { simulateCommand } from '../../../simulator/cli.js';
-import { basicHeader, RawConnection, request } from './raw-client.js';
+import { UsageError } from '../../../cli/command.js';
+import { simulateCommand } from '../../../cli/simulate.js';
+import { captureIo } from '../../helpers/command-io.js';
+import { basicHeader, RawConnection, request } from '../simulator/raw-client.js';
 
 const SECRET = 'cli-test-secret-9931';
 
-function fakeIo(): { io: CommandIo; out: () => string; err: () => string; abort: () => void } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const controller = new AbortController();
-  return {
-    io: { stdout, stderr, stdin: Readable.from([]), env: { SWARM_PASSWORD: SECRET }, signal: controller.signal },
-    out: () => out,
-    err: () => err,
-    abort: () => controller.abort(),
-  };
-}
+const fakeIo = () => captureIo({ SWARM_PASSWORD: SECRET });
 
 async function until(check: () => boolean): Promise<void> {
   // Up to 10 s: a busy 2-core machine can take seconds to start a simulator.

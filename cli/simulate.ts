@@ -1,7 +1,8 @@
 import { once } from 'node:events';
-import { EXIT, UsageError, type Command, type CommandIo } from '../cli/command.js';
-import { SIM_DEFAULT_ADMIN } from './constants.js';
-import { startSimulator } from './simulator.js';
+import { EXIT, UsageError, type Command, type CommandIo } from './command.js';
+import { numberFlag, stringFlag } from './flags.js';
+import { SIM_DEFAULT_ADMIN } from '../simulator/constants.js';
+import { startSimulator } from '../simulator/simulator.js';
 
 type Values = Parameters<Command['run']>[0];
 
@@ -25,19 +26,6 @@ Flags:
 The source cluster has replication feed 1 targeting the DR cluster (for feed SEND).
 Exit codes: 0 after Ctrl-C, 2 for bad flags.`;
 
-function text(values: Values, name: string): string | undefined {
-  const v = values[name];
-  return typeof v === 'string' ? v : undefined;
-}
-
-function integer(values: Values, name: string, fallback: number, min: number, max: number): number {
-  const raw = text(values, name);
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (!/^\d+$/.test(raw) || n < min || n > max) throw new UsageError(`--${name} must be an integer from ${min} to ${max}, got "${raw}"`);
-  return n;
-}
-
 function print(stream: NodeJS.WritableStream, line: string): void {
   stream.write(`${line}\n`);
 }
@@ -60,17 +48,17 @@ export const simulateCommand: Command = {
     json: { type: 'boolean' },
   },
   async run(values: Values, _positionals: string[], io: CommandIo): Promise<number> {
-    const host = text(values, 'host') ?? '127.0.0.1';
-    const sourcePort = integer(values, 'source-port', 0, 0, 65535);
-    const drPort = integer(values, 'dr-port', 0, 0, 65535);
-    const sourceNodes = integer(values, 'source-nodes', 2, 1, 64);
-    const seedObjects = integer(values, 'seed-objects', 3, 0, 100_000);
-    const sourceName = text(values, 'source-name') ?? 'baker';
-    const drName = text(values, 'dr-name') ?? 'dr';
+    const host = stringFlag(values, 'host') ?? '127.0.0.1';
+    const sourcePort = numberFlag(values, 'source-port', 0, { integer: true, min: 0, max: 65535 });
+    const drPort = numberFlag(values, 'dr-port', 0, { integer: true, min: 0, max: 65535 });
+    const sourceNodes = numberFlag(values, 'source-nodes', 2, { integer: true, min: 1, max: 64 });
+    const seedObjects = numberFlag(values, 'seed-objects', 3, { integer: true, min: 0, max: 100_000 });
+    const sourceName = stringFlag(values, 'source-name') ?? 'baker';
+    const drName = stringFlag(values, 'dr-name') ?? 'dr';
     if (sourceName === drName) throw new UsageError('--source-name and --dr-name must differ');
     if (sourcePort !== 0 && sourcePort + sourceNodes - 1 > 65535) throw new UsageError('--source-port leaves no room for every source node');
-    const user = text(values, 'user') ?? SIM_DEFAULT_ADMIN.user;
-    const password = text(values, 'password') ?? io.env['SWARM_PASSWORD'] ?? SIM_DEFAULT_ADMIN.password;
+    const user = stringFlag(values, 'user') ?? SIM_DEFAULT_ADMIN.user;
+    const password = stringFlag(values, 'password') ?? io.env['SWARM_PASSWORD'] ?? SIM_DEFAULT_ADMIN.password;
     const admins = { [user]: password };
 
     const sim = await startSimulator({

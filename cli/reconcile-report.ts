@@ -1,0 +1,139 @@
+import { closeSync, openSync, readFileSync, renameSync, rmSync, writeSync, writeFileSync } from 'node:fs';
+import { CATEGORIES, DIVERGENT, type Category } from '../functions/core/reconcile-diff.js';
+import type { Finding } from '../functions/reconcile/engine.js';
+import { parseCheckpoint, scopeKey, type Checkpoint, type RunProgress, type RunSummary } from '../functions/reconcile/run.js';
+import { EXIT, UsageError, type CommandIo } from './command.js';
+
+/** What `swarm-send reconcile` writes: the checkpoint, the report file, the progress line, the summary. */
+
+const NUM = new Intl.NumberFormat('en-US');
+
+/** Writes the checkpoint atomically (temp file + rename), so a crash never leaves half a file. */
+export function writeCheckpoint(file: string, cp: Checkpoint): void {
+  const tmp = `${file}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(cp, null, 2)}\n`);
+  renameSync(tmp, file);
+}
+
+export function readCheckpoint(file: string, from: string, to: string): Checkpoint | null {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new UsageError(`--checkpoint: cannot read ${file}: ${(err as NodeJS.ErrnoException).code}`);
+  }
+  let cp: Checkpoint;
+  try {
+    cp = parseCheckpoint(JSON.parse(text));
+  } catch (err) {
+    throw new UsageError(`--checkpoint ${file}: ${(err as Error).message}; remove it to start over`);
+  }
+  if (cp.from !== from || cp.to !== to) throw new UsageError(`--checkpoint ${file} belongs to ${cp.from} -> ${cp.to}; remove it to start over`);
+  return cp;
+}
+
+function evidenceLine(f: Finding): Record<string, unknown> {
+  const head = (h: Finding['sourceHead']) => h && { status: h.status, error: h.error, bytes: h.bytes, hash: h.hash, lastModified: h.lastModified === null ? null : new Date(h.lastModified).toISOString() };
+  const row = (r: Finding['sourceRow']) => r && { bytes: r.bytes, hash: r.hash, lastModified: r.lastModified === null ? null : new Date(r.lastModified).toISOString() };
+  return {
+    type: 'object',
+    scope: scopeKey(f.scope),
+    object: f.object,
+    category: f.category,
+    listed: f.listed,
+    reasons: f.reasons,
+    listing: { source: row(f.sourceRow), dr: row(f.drRow) },
+    head: { source: head(f.sourceHead), dr: head(f.drHead) },
+    repair: f.repair,
+  };
+}
+
+function progressLine(p: RunProgress, startedMs: number): string {
+  const secs = Math.max(0.001, (Date.now() - startedMs) / 1000);
+  const c = p.totals.counts;
+  const scope = scopeKey(p.scope);
+  return `  compared ${NUM.format(p.totals.compared)} (${NUM.format(Math.round(p.totals.compared / secs))}/s) · pages ${p.totals.pages} · missing ${c['missing-on-dr']} · different ${c.different} · extra ${c['extra-on-dr']} · too-new ${c['too-new']} · unconfirmed ${c.unconfirmed} · scope ${p.scopeIndex}/${p.scopeCount} ${scope.length > 40 ? `${scope.slice(0, 39)}…` : scope}`;
+}
+
+/** The summary table. */
+export function formatSummary(s: RunSummary, mode: string, from: string, to: string): string {
+  const rows: [string, number][] = CATEGORIES.map((c) => [c, s.totals.counts[c]]);
+  const errors = s.scopes.filter((x) => x.error);
+  const secs = s.durationMs / 1000;
+  return [
+    '',
+    `swarm-send reconcile ${from} -> ${to} (${mode}), run ${s.runId}`,
+    '',
+    '  category                    objects',
+    '  --------------------------  --------',
+    ...rows.map(([k, v]) => `  ${k.padEnd(26)}  ${String(v).padStart(8)}`),
+    '',
+    `  compared          ${NUM.format(s.totals.compared)} objects in ${secs.toFixed(1)} s (${NUM.format(Math.round(s.totals.compared / Math.max(secs, 0.001)))}/s), ${s.totals.pages} pages, ${s.totals.heads} HEADs`,
+    `  missing on DR     ${NUM.format(s.bytesMissing)} bytes`,
+    `  repairs           sent ${s.repairs.sent} · enqueued ${s.repairs.enqueued} · not repaired ${s.repairs['not-repaired']} · failed ${s.repairs.failed}`,
+    `  scopes            ${s.scopes.length - errors.length + s.skipped} done${s.skipped ? ` (${s.skipped} from the checkpoint)` : ''}${errors.length ? `, ${errors.length} failed: ${errors.map((e) => `${scopeKey(e.scope)} (${e.error!.side} ${e.error!.code}: ${e.error!.message})`).join('; ')}` : ''}${s.interrupted ? ', interrupted' : ''}`,
+    '',
+  ].join('\n');
+}
+
+/** The exit code a run earns (see HELP). */
+export function exitCodeOf(s: RunSummary): number {
+  const errors = s.scopes.filter((x) => x.error);
+  if (s.interrupted || errors.some((e) => e.error!.transient)) return EXIT.RETRY;
+  if (errors.length) return EXIT.FAILED;
+  const divergent = [...DIVERGENT].reduce((n, c) => n + s.totals.counts[c as Category], 0);
+  return divergent > s.repairs.sent ? EXIT.DIVERGED : EXIT.OK;
+}
+
+/** The --report file (JSON lines), or nothing without the flag. */
+export class ReportFile {
+  readonly #fd: number | null;
+  constructor(
+    file: string | undefined,
+    private readonly runId: string,
+  ) {
+    this.#fd = file ? openSync(file, 'a') : null;
+  }
+
+  finding(f: Finding): void {
+    this.#line({ run: this.runId, ...evidenceLine(f) });
+  }
+
+  /** One line per scope that ended in an error, with the marker a rerun starts from. */
+  scopeErrors(summary: RunSummary): void {
+    for (const s of summary.scopes) if (s.error) this.#line({ run: this.runId, type: 'scope-error', scope: scopeKey(s.scope), ...s.error, marker: s.marker });
+  }
+
+  close(): void {
+    if (this.#fd !== null) closeSync(this.#fd);
+  }
+
+  #line(value: unknown): void {
+    if (this.#fd !== null) writeSync(this.#fd, `${JSON.stringify(value)}\n`);
+  }
+}
+
+/** A progress line on a terminal, redrawn at most ten times a second; nothing elsewhere. */
+export function progressDrawer(io: CommandIo): { draw: (p: RunProgress) => void; clear: () => void } {
+  const tty = (io.stderr as { isTTY?: boolean }).isTTY === true;
+  const started = Date.now();
+  let lastDraw = 0;
+  return {
+    draw: (p) => {
+      if (!tty || Date.now() - lastDraw < 100) return;
+      lastDraw = Date.now();
+      io.stderr.write(`\r\u001b[2K${progressLine(p, started)}`);
+    },
+    clear: () => {
+      if (tty) io.stderr.write('\r\u001b[2K');
+    },
+  };
+}
+
+/** Removes the checkpoint once every scope is done, or says where a stopped run keeps its place. */
+export function settleCheckpoint(file: string | undefined, summary: RunSummary, io: CommandIo): void {
+  if (!file) return;
+  if (summary.complete && summary.scopes.every((s) => !s.error)) rmSync(file, { force: true });
+  else if (summary.interrupted) io.stderr.write(`swarm-send reconcile: stopped; ${file} keeps the place, run the same command again to continue\n`);
+}

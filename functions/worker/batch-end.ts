@@ -1,5 +1,6 @@
 import type { SQSBatchResponse } from 'aws-lambda';
 import { isSuccess, OUTCOME } from '../core/outcome.js';
+import { errorText } from './error-text.js';
 import type { DeadlineContext, WorkerDeps } from './ports.js';
 import { queueCallSignal } from './queue-deadline.js';
 import type { Settled } from './settle.js';
@@ -11,7 +12,8 @@ type EndDeps = Pick<WorkerDeps, 'config' | 'queue' | 'telemetry'>;
  * that cannot be published keeps its message (added to `keep`), so the next attempt (a 409)
  * publishes it again: upstream learns of every safe object.
  */
-export async function publishOutcomes(settled: readonly Settled[], keep: Set<string>, { config, queue, telemetry }: EndDeps, context: DeadlineContext): Promise<void> {
+export async function publishOutcomes(settled: readonly Settled[], keep: Set<string>, deps: EndDeps, context: DeadlineContext): Promise<void> {
+  const { config, queue, telemetry } = deps;
   if (!config.outcomesQueueUrl) return;
   const terminal = settled.filter((s) => s.outcome && !s.keep && s.outcome.outcome !== OUTCOME.RETRY);
   const failedIdx = await queue.publishOutcomes(terminal.map((s) => s.outcome!), queueCallSignal(context)).catch(() => terminal.map((_s, i) => i));
@@ -26,7 +28,9 @@ export async function publishOutcomes(settled: readonly Settled[], keep: Set<str
 export async function applyBackoffs(settled: readonly Settled[], { queue, telemetry }: EndDeps, context: DeadlineContext): Promise<void> {
   const backoffs = settled.filter((s) => s.backoffSeconds !== null).map((s) => ({ record: s.record, seconds: s.backoffSeconds! }));
   if (!backoffs.length) return;
-  await queue.changeVisibility(backoffs, queueCallSignal(context)).catch((err: Error) => telemetry.warn('backoff not applied', { error: `${err.name}: ${err.message}` }));
+  await queue
+    .changeVisibility(backoffs, queueCallSignal(context))
+    .catch((err: unknown) => telemetry.warn('backoff not applied', { error: errorText(err) }));
 }
 
 /** Warns about records that went back unprocessed; builds the partial batch response from `keep`. */

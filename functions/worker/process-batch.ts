@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import { applyBackoffs, batchResponse, publishOutcomes } from './batch-end.js';
 import { BatchSends } from './batch-sends.js';
 import { batchDeadline } from './deadline.js';
+import { stackOf } from './error-text.js';
 import { holdBackGroups, inGroupOrder, isFifo } from './fifo.js';
 import type { DeadlineContext, WorkerDeps } from './ports.js';
 import { processRecord } from './process-record.js';
@@ -36,7 +37,7 @@ export async function processBatch(records: readonly SQSRecord[], context: Deadl
     processRecord(record, sends, deps, deadline)
       .then((outcome) => settleRecord(record, outcome, deps, context))
       .catch((err: unknown) => {
-        telemetry.warn('unexpected error settling a record; it stays on its queue', { messageId: record.messageId, stack: (err as Error)?.stack ?? String(err) });
+        telemetry.warn('unexpected error settling a record; it stays on its queue', { messageId: record.messageId, stack: stackOf(err) });
         return unprocessed(record);
       });
 

@@ -7,6 +7,7 @@ import { resolveRoute, type ResolvedRoute } from '../core/registry.js';
 import { provingFeeds } from '../core/replication-feeds.js';
 import type { BatchSends } from './batch-sends.js';
 import { DeadlineError } from './deadline.js';
+import { stackOf } from './error-text.js';
 import type { Telemetry, WorkerDeps } from './ports.js';
 import type { SendRequest } from './send-attempt.js';
 
@@ -30,8 +31,7 @@ function contextOf(record: SQSRecord, message: SendMessage | null, route?: Resol
 function notSent(step: Step, err: unknown, record: SQSRecord, telemetry: Telemetry): Happening {
   const happening = notSentBy(step, err);
   if (happening.reason === 'internal-error') {
-    const stack = err instanceof Error ? (err.stack ?? `${err.name}: ${err.message}`) : String(err);
-    telemetry.warn('unexpected error; the message will be retried', { messageId: record.messageId, step, stack });
+    telemetry.warn('unexpected error; the message will be retried', { messageId: record.messageId, step, stack: stackOf(err) });
   }
   return happening;
 }

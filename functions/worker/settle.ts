@@ -1,6 +1,7 @@
 import type { SQSRecord } from 'aws-lambda';
 import { OUTCOME, type OutcomeRecord } from '../core/outcome.js';
 import { backoffSeconds } from './backoff.js';
+import { errorText } from './error-text.js';
 import type { DeadlineContext, WorkerDeps } from './ports.js';
 import { queueCallSignal } from './queue-deadline.js';
 
@@ -28,7 +29,7 @@ async function deadLetter(record: SQSRecord, outcome: OutcomeRecord, { queue, te
     const written = (await queue.deadLetter(record, outcome, queueCallSignal(context))) ?? outcome;
     return { record, outcome: written, keep: false, backoffSeconds: null };
   } catch (err) {
-    telemetry.warn('dead-lettering failed; the message stays on its queue', { messageId: record.messageId, error: `${(err as Error).name}: ${(err as Error).message}` });
+    telemetry.warn('dead-lettering failed; the message stays on its queue', { messageId: record.messageId, error: errorText(err) });
     return { record, outcome, keep: true, backoffSeconds: null };
   }
 }

@@ -37,7 +37,11 @@ export async function processBatch(records: readonly SQSRecord[], context: Deadl
     processRecord(record, sends, deps, deadline)
       .then((outcome) => settleRecord(record, outcome, deps, context))
       .catch((err: unknown) => {
-        telemetry.warn('unexpected error settling a record; it stays on its queue', { messageId: record.messageId, stack: stackOf(err) });
+        try {
+          telemetry.warn('unexpected error settling a record; it stays on its queue', { messageId: record.messageId, stack: stackOf(err) });
+        } catch {
+          // The log itself failed: the record still goes back to its queue.
+        }
         return unprocessed(record);
       });
 

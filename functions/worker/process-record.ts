@@ -31,7 +31,7 @@ function contextOf(record: SQSRecord, message: SendMessage | null, route?: Resol
 function notSent(step: Step, err: unknown, record: SQSRecord, telemetry: Telemetry): Happening {
   const happening = notSentBy(step, err);
   if (happening.reason === 'internal-error') {
-    telemetry.warn('unexpected error; the message will be retried', { messageId: record.messageId, step, stack: stackOf(err) });
+    telemetry.warn('unexpected error processing a message (internal-error)', { messageId: record.messageId, step, stack: stackOf(err) });
   }
   return happening;
 }

@@ -106,7 +106,7 @@ describe('an unexpected error (a bug) while processing a record', () => {
     expect(record).toMatchObject({ outcome: 'failed', reason: 'internal-error', retriesExhausted: true, detail: "unexpected TypeError while sending: Cannot read properties of undefined (reading 'remoteStatus')" });
     expect(JSON.stringify(letter)).not.toContain('    at ');
     // The stack is in the log, once per attempt.
-    const stacks = warnings.filter((w) => w.message === 'unexpected error; the message will be retried');
+    const stacks = warnings.filter((w) => w.message === 'unexpected error processing a message (internal-error)');
     expect(stacks).toHaveLength(3);
     expect(stacks[0]?.fields?.stack).toEqual(expect.stringContaining('TypeError: Cannot read properties of undefined'));
     expect(stacks[0]?.fields?.stack).toEqual(expect.stringContaining('    at '));

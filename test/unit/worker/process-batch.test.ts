@@ -38,6 +38,23 @@ describe('processBatch: the policy over fake ports', () => {
     expect(deps.telemetry.warnings.find((w) => w.message.startsWith('unexpected error settling'))).toMatchObject({ fields: { messageId: 'b', stack: expect.stringContaining('RangeError: telemetry bug') } });
   });
 
+  it('keeps such a record on its queue even when logging its failure fails too', async () => {
+    const deps = fakeDeps();
+    const outcome = deps.telemetry.outcome.bind(deps.telemetry);
+    deps.telemetry.outcome = (record, sent) => {
+      if (record.messageId === 'b') throw new RangeError('telemetry bug');
+      outcome(record, sent);
+    };
+    const warn = deps.telemetry.warn.bind(deps.telemetry);
+    deps.telemetry.warn = (message, fields) => {
+      if (fields?.messageId === 'b') throw new Error('log down');
+      warn(message, fields);
+    };
+    const response = await processBatch([sqsRecord('a', body(A)), sqsRecord('b', body(B))], roomy, deps);
+    expect(response.batchItemFailures).toStrictEqual([{ itemIdentifier: 'b' }]);
+    expect(deps.telemetry.of('a')).toMatchObject({ outcome: 'replicated' });
+  });
+
   it('returns every record unprocessed when no time is left, starting no SEND', async () => {
     const deps = fakeDeps();
     const response = await processBatch([sqsRecord('a', body(A)), sqsRecord('b', body(B))], { getRemainingTimeInMillis: () => 50 }, deps);

@@ -40,7 +40,7 @@ describe('processRecord: one record up to its outcome record', () => {
     expect(outcome).toMatchObject({ outcome: 'retry', reason: 'internal-error', detail: "unexpected TypeError while sending: Cannot read properties of undefined (reading 'status')" });
     expect(JSON.stringify(outcome)).not.toContain('    at ');
     expect(deps.telemetry.warnings).toHaveLength(1);
-    expect(deps.telemetry.warnings[0]).toMatchObject({ message: 'unexpected error; the message will be retried', fields: { messageId: 'm1', step: 'send', stack: expect.stringContaining('    at ') } });
+    expect(deps.telemetry.warnings[0]).toMatchObject({ message: 'unexpected error processing a message (internal-error)', fields: { messageId: 'm1', step: 'send', stack: expect.stringContaining('    at ') } });
   });
 
   it('dead-letters the bug with its own reason once the attempts run out', async () => {

@@ -5,6 +5,17 @@ import { FakeSendPort, fakeDeps, observed, roomy } from './fake-ports.js';
 const body = (uuid: string) => JSON.stringify({ object: { uuid } });
 const [A, B, C] = ['a'.repeat(32), 'b'.repeat(32), 'c'.repeat(32)];
 
+/** Fake ports whose telemetry throws (a bug) when it records the outcome of `id`. */
+function depsFailingToRecord(id: string) {
+  const deps = fakeDeps();
+  const outcome = deps.telemetry.outcome.bind(deps.telemetry);
+  deps.telemetry.outcome = (record, sent) => {
+    if (record.messageId === id) throw new RangeError('telemetry bug');
+    outcome(record, sent);
+  };
+  return deps;
+}
+
 describe('processBatch: the policy over fake ports', () => {
   it('acknowledges successes, dead-letters failures, keeps retries with a backoff, publishes terminal outcomes, flushes once', async () => {
     const client = new FakeSendPort([(i) => observed('uuid' in i.object && i.object.uuid === B ? { httpStatus: 503, remoteStatus: null } : {})]);
@@ -27,24 +38,14 @@ describe('processBatch: the policy over fake ports', () => {
   });
 
   it('keeps a record whose settling hits a bug on its queue, and still answers for the others', async () => {
-    const deps = fakeDeps();
-    const outcome = deps.telemetry.outcome.bind(deps.telemetry);
-    deps.telemetry.outcome = (record, sent) => {
-      if (record.messageId === 'b') throw new RangeError('telemetry bug');
-      outcome(record, sent);
-    };
+    const deps = depsFailingToRecord('b');
     const response = await processBatch([sqsRecord('a', body(A)), sqsRecord('b', body(B))], roomy, deps);
     expect(response.batchItemFailures).toStrictEqual([{ itemIdentifier: 'b' }]);
     expect(deps.telemetry.warnings.find((w) => w.message.startsWith('unexpected error settling'))).toMatchObject({ fields: { messageId: 'b', stack: expect.stringContaining('RangeError: telemetry bug') } });
   });
 
   it('keeps such a record on its queue even when logging its failure fails too', async () => {
-    const deps = fakeDeps();
-    const outcome = deps.telemetry.outcome.bind(deps.telemetry);
-    deps.telemetry.outcome = (record, sent) => {
-      if (record.messageId === 'b') throw new RangeError('telemetry bug');
-      outcome(record, sent);
-    };
+    const deps = depsFailingToRecord('b');
     const warn = deps.telemetry.warn.bind(deps.telemetry);
     deps.telemetry.warn = (message, fields) => {
       if (fields?.messageId === 'b') throw new Error('log down');

@@ -19,6 +19,8 @@ export interface SendPort {
   observe(input: SendInput): Promise<SendObserved>;
   /** HEAD of an object on a cluster (admin realm): used to verify a copy. */
   head(cluster: ClusterConfig, object: ObjectRef, credentials: Credentials, signal?: AbortSignal): Promise<HeadResult>;
+  /** Closes its connections; whoever built the dependencies calls it when the process stops. */
+  close(): Promise<void>;
 }
 
 /**

@@ -30,6 +30,7 @@ class BuggyPort {
     return this.real.observe(input);
   }
   head: SendClient['head'] = (...args) => this.real.head(...args);
+  close = async (): Promise<void> => undefined; // the real client is closed by afterAll
 }
 
 describe('an unexpected error (a bug) while processing a record', () => {

@@ -67,6 +67,8 @@ export class FakeSendPort implements SendPort {
     return answer(input);
   }
 
+  async close(): Promise<void> {}
+
   async head(cluster: { key: string }): Promise<HeadResult> {
     this.heads.push(cluster.key);
     return this.headAnswer;

@@ -19,7 +19,7 @@ import { composeWorkerDeps, localLogger, powertoolsTelemetry } from '../function
 import type { Config } from '../functions/config.js';
 import type { OutcomeRecord } from '../functions/core/outcome.js';
 import type { Registry } from '../functions/core/registry.js';
-import type { SendClient } from '../functions/core/send-client.js';
+import type { SendPort } from '../functions/worker/ports.js';
 import { ENV_DEFAULTS } from '../functions/env.js';
 import { createHandler } from '../functions/handlers/send.js';
 import type { QueueOps, Telemetry } from '../functions/worker/ports.js';
@@ -132,7 +132,7 @@ export type TelemetryMode = 'powertools' | 'summary';
 /** The real handler and what it was built with. */
 export interface BenchHandler {
   readonly handler: SqsHandler;
-  readonly client: SendClient;
+  readonly client: SendPort;
   readonly logger: Logger;
   /** The dependencies the handler was built with (one container's). */
   readonly deps: WorkerDeps;

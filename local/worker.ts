@@ -3,7 +3,7 @@ import type { CredentialsProvider } from '../functions/adapters/credentials.js';
 import { errorCode } from '../functions/adapters/sqs-batches.js';
 import { composeWorkerDeps, localLogger, powertoolsTelemetry } from '../functions/compose.js';
 import type { Config } from '../functions/config.js';
-import { SendClient, type SendClientOptions, type SendInput, type SendResult } from '../functions/core/send-client.js';
+import { SendClient, type SendClientOptions, type SendInput, type SendObserved } from '../functions/core/send-client.js';
 import { createHandler } from '../functions/handlers/send.js';
 import type { QueueOps, Telemetry } from '../functions/worker/ports.js';
 import { LocalEventSourceMapping, type InvocationInfo, type MappingObserver } from './event-source-mapping.js';
@@ -58,10 +58,10 @@ class InstrumentedSendClient extends SendClient {
     super(options);
   }
 
-  override async send(input: SendInput): Promise<SendResult> {
+  override async observe(input: SendInput): Promise<SendObserved> {
     this.instruments.sendStarted();
     try {
-      return await super.send(input);
+      return await super.observe(input);
     } finally {
       this.instruments.sendEnded();
     }

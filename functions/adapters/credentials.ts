@@ -1,31 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { credentialsProblem, type Credentials } from '../core/digest-auth.js';
-import { ConfigError } from '../core/errors.js';
+import { ConfigError, CredentialsError } from '../core/errors.js';
 import type { Registry } from '../core/registry.js';
+import type { CredentialsProvider } from '../worker/ports.js';
 
-/**
- * Resolves the registry's `credentials` references (DESIGN.md section 2): a Secrets Manager
- * name or ARN (the default), `env:VAR` (the variable holds the JSON) or `file:PATH`. Values are
- * cached; `refresh` drops one after the cluster rejected it, so rotated secrets are picked up.
- */
-export interface CredentialsProvider {
-  get(ref: string): Promise<Credentials>;
-  /** Forgets a cached value; the next `get` reads it again. */
-  refresh(ref: string): void;
-}
-
-export class CredentialsError extends Error {
-  constructor(
-    readonly ref: string,
-    message: string,
-    /** `credentials-invalid`: the value can never be used (a retry cannot mend it). */
-    readonly reason: 'credentials-unavailable' | 'credentials-invalid' = 'credentials-unavailable',
-  ) {
-    super(message);
-    this.name = 'CredentialsError';
-  }
-}
+export { CredentialsError } from '../core/errors.js';
+export type { CredentialsProvider } from '../worker/ports.js';
 
 function parseSecret(ref: string, text: string): Credentials {
   let json: unknown;
@@ -69,6 +50,11 @@ export interface CredentialsProviderOptions {
   readonly now?: () => number;
 }
 
+/**
+ * Resolves the registry's `credentials` references (DESIGN.md section 2): a Secrets Manager
+ * name or ARN (the default), `env:VAR` (the variable holds the JSON) or `file:PATH`. Values are
+ * cached; `refresh` drops one after the cluster rejected it, so rotated secrets are picked up.
+ */
 export function createCredentialsProvider(options: CredentialsProviderOptions): CredentialsProvider {
   const cache = new Map<string, { value: Promise<Credentials>; at: number }>();
   const ttl = options.ttlMs ?? 300_000;

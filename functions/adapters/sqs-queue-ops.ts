@@ -7,6 +7,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
+import type { OutcomeRecord } from '../core/outcome.js';
 import type { QueueOps } from '../worker/ports.js';
 import { buildDeadLetter, DLQ_ATTRIBUTES, messageSize, SQS_CLASSIC_MESSAGE_BYTES, SQS_MAX_MESSAGE_BYTES } from './dlq-message.js';
 import { BatchEntriesFailedError, chunks, FALLBACK_MESSAGE_GROUP, failedEntries } from './sqs-batches.js';
@@ -24,33 +25,12 @@ export interface SqsQueueOpsOptions {
   readonly dlqMaxMessageBytes?: number;
 }
 
-/**
- * QueueOps over the AWS SDK: visibility changes in batches of ten, dead-lettering with the
- * outcome in message attributes (the body stays the original, so a redrive sends it back
- * unchanged, unless it must be cut to fit: `buildDeadLetter`), and outcomes published with
- * SendMessageBatch. Every call passes the worker's abort signal to the SDK (`abortSignal`).
- */
-export function createSqsQueueOps({ sqs, dlqUrl, outcomesQueueUrl, dlqMaxMessageBytes }: SqsQueueOpsOptions): QueueOps {
+type Signal = AbortSignal | undefined;
+
+/** The queue URL of an event source ARN (arn:aws:sqs:region:account:name), each looked up once. */
+function queueUrls(sqs: SQSClient): (arn: string, abortSignal: Signal) => Promise<string> {
   const urls = new Map<string, Promise<string>>();
-  let dlqLimit: Promise<number> | null = null;
-
-  /**
-   * The DLQ's size limit for a letter of `size` bytes: any queue takes 256 KiB unless configured
-   * smaller (then give `dlqMaxMessageBytes`), so only a larger letter needs the real limit, read
-   * once. A failed read is not cached and assumes 256 KiB, so the letter is cut, never refused.
-   */
-  async function dlqLimitFor(size: number, abortSignal: AbortSignal | undefined): Promise<number> {
-    if (dlqMaxMessageBytes !== undefined) return dlqMaxMessageBytes;
-    if (size <= SQS_CLASSIC_MESSAGE_BYTES) return SQS_CLASSIC_MESSAGE_BYTES;
-    dlqLimit ??= sqs
-      .send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['MaximumMessageSize'] }), { abortSignal })
-      .then((r) => Number(r.Attributes?.MaximumMessageSize) || SQS_MAX_MESSAGE_BYTES);
-    dlqLimit.catch(() => (dlqLimit = null));
-    return dlqLimit.catch(() => SQS_CLASSIC_MESSAGE_BYTES);
-  }
-
-  /** The queue URL of an event source ARN (arn:aws:sqs:region:account:name), looked up once. */
-  function queueUrl(arn: string, abortSignal: AbortSignal | undefined): Promise<string> {
+  return (arn, abortSignal) => {
     let url = urls.get(arn);
     if (!url) {
       const [, , , , account, name] = arn.split(':');
@@ -59,29 +39,90 @@ export function createSqsQueueOps({ sqs, dlqUrl, outcomesQueueUrl, dlqMaxMessage
       urls.set(arn, url);
     }
     return url;
-  }
+  };
+}
 
-  return {
-    async changeVisibility(entries, abortSignal) {
-      const byQueue = new Map<string, { record: SQSRecord; seconds: number }[]>();
-      for (const e of entries) byQueue.set(e.record.eventSourceARN, [...(byQueue.get(e.record.eventSourceARN) ?? []), e]);
-      const responses = await Promise.all(
-        [...byQueue].flatMap(([arn, list]) =>
-          chunks(list).map(async (batch) =>
-            sqs.send(
-              new ChangeMessageVisibilityBatchCommand({
-                QueueUrl: await queueUrl(arn, abortSignal),
-                Entries: batch.map((e, i) => ({ Id: String(i), ReceiptHandle: e.record.receiptHandle, VisibilityTimeout: e.seconds })),
-              }),
-              { abortSignal },
-            ),
-          ),
+/**
+ * The DLQ's size limit for a letter of `size` bytes: any queue takes 256 KiB unless configured
+ * smaller (then give `dlqMaxMessageBytes`), so only a larger letter needs the real limit, read
+ * once. A failed read is not cached and assumes 256 KiB, so the letter is cut, never refused.
+ */
+function dlqLimits(sqs: SQSClient, dlqUrl: string, dlqMaxMessageBytes: number | undefined): (size: number, abortSignal: Signal) => Promise<number> {
+  let dlqLimit: Promise<number> | null = null;
+  return async (size, abortSignal) => {
+    if (dlqMaxMessageBytes !== undefined) return dlqMaxMessageBytes;
+    if (size <= SQS_CLASSIC_MESSAGE_BYTES) return SQS_CLASSIC_MESSAGE_BYTES;
+    dlqLimit ??= sqs
+      .send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['MaximumMessageSize'] }), { abortSignal })
+      .then((r) => Number(r.Attributes?.MaximumMessageSize) || SQS_MAX_MESSAGE_BYTES);
+    dlqLimit.catch(() => (dlqLimit = null));
+    return dlqLimit.catch(() => SQS_CLASSIC_MESSAGE_BYTES);
+  };
+}
+
+type Backoff = { record: SQSRecord; seconds: number };
+
+/** ChangeMessageVisibilityBatch per source queue, ten at a time; a refused entry is an error, with its code. */
+async function changeVisibility(sqs: SQSClient, queueUrl: ReturnType<typeof queueUrls>, entries: readonly Backoff[], abortSignal: Signal): Promise<void> {
+  const byQueue = new Map<string, Backoff[]>();
+  for (const e of entries) byQueue.set(e.record.eventSourceARN, [...(byQueue.get(e.record.eventSourceARN) ?? []), e]);
+  const responses = await Promise.all(
+    [...byQueue].flatMap(([arn, list]) =>
+      chunks(list).map(async (batch) =>
+        sqs.send(
+          new ChangeMessageVisibilityBatchCommand({
+            QueueUrl: await queueUrl(arn, abortSignal),
+            Entries: batch.map((e, i) => ({ Id: String(i), ReceiptHandle: e.record.receiptHandle, VisibilityTimeout: e.seconds })),
+          }),
+          { abortSignal },
         ),
-      );
-      // SQS refuses single entries on HTTP 200: a refused backoff is an error, with its codes.
-      const failed = responses.flatMap(failedEntries);
-      if (failed.length) throw new BatchEntriesFailedError('ChangeMessageVisibilityBatch', failed, entries.length);
-    },
+      ),
+    ),
+  );
+  // SQS refuses single entries on HTTP 200: a refused backoff is an error, with its codes.
+  const failed = responses.flatMap(failedEntries);
+  if (failed.length) throw new BatchEntriesFailedError('ChangeMessageVisibilityBatch', failed, entries.length);
+}
+
+/** SendMessageBatch of outcomes, ten at a time; resolves to the indexes not published. */
+async function publishOutcomes(sqs: SQSClient, outcomesQueueUrl: string, outcomes: readonly OutcomeRecord[], abortSignal: Signal): Promise<number[]> {
+  const failed: number[] = [];
+  const fifo = outcomesQueueUrl.endsWith('.fifo');
+  await Promise.all(
+    chunks(outcomes.map((o, i) => [o, i] as const)).map(async (batch) => {
+      try {
+        const res = await sqs.send(
+          new SendMessageBatchCommand({
+            QueueUrl: outcomesQueueUrl,
+            Entries: batch.map(([o, i]) => ({
+              Id: String(i),
+              MessageBody: JSON.stringify(o),
+              MessageAttributes: { [DLQ_ATTRIBUTES.REASON]: { DataType: 'String', StringValue: o.reason } },
+              ...(fifo ? { MessageGroupId: 'outcomes', MessageDeduplicationId: `${o.messageId}-${o.attempt}` } : {}),
+            })),
+          }),
+          { abortSignal },
+        );
+        for (const f of res.Failed ?? []) failed.push(Number(f.Id));
+      } catch {
+        failed.push(...batch.map(([, i]) => i));
+      }
+    }),
+  );
+  return failed;
+}
+
+/**
+ * QueueOps over the AWS SDK: visibility changes in batches of ten, dead-lettering with the
+ * outcome in message attributes (the body stays the original, so a redrive sends it back
+ * unchanged, unless it must be cut to fit: `buildDeadLetter`), and outcomes published with
+ * SendMessageBatch. Every call passes the worker's abort signal to the SDK (`abortSignal`).
+ */
+export function createSqsQueueOps({ sqs, dlqUrl, outcomesQueueUrl, dlqMaxMessageBytes }: SqsQueueOpsOptions): QueueOps {
+  const queueUrl = queueUrls(sqs);
+  const dlqLimitFor = dlqLimits(sqs, dlqUrl, dlqMaxMessageBytes);
+  return {
+    changeVisibility: (entries, abortSignal) => changeVisibility(sqs, queueUrl, entries, abortSignal),
 
     async deadLetter(record, outcome, abortSignal) {
       const whole = buildDeadLetter(record, outcome, SQS_MAX_MESSAGE_BYTES);
@@ -102,30 +143,7 @@ export function createSqsQueueOps({ sqs, dlqUrl, outcomesQueueUrl, dlqMaxMessage
 
     async publishOutcomes(outcomes, abortSignal) {
       if (!outcomesQueueUrl || outcomes.length === 0) return [];
-      const failed: number[] = [];
-      const fifo = outcomesQueueUrl.endsWith('.fifo');
-      await Promise.all(
-        chunks(outcomes.map((o, i) => [o, i] as const)).map(async (batch) => {
-          try {
-            const res = await sqs.send(
-              new SendMessageBatchCommand({
-                QueueUrl: outcomesQueueUrl,
-                Entries: batch.map(([o, i]) => ({
-                  Id: String(i),
-                  MessageBody: JSON.stringify(o),
-                  MessageAttributes: { [DLQ_ATTRIBUTES.REASON]: { DataType: 'String', StringValue: o.reason } },
-                  ...(fifo ? { MessageGroupId: 'outcomes', MessageDeduplicationId: `${o.messageId}-${o.attempt}` } : {}),
-                })),
-              }),
-              { abortSignal },
-            );
-            for (const f of res.Failed ?? []) failed.push(Number(f.Id));
-          } catch {
-            failed.push(...batch.map(([, i]) => i));
-          }
-        }),
-      );
-      return failed;
+      return publishOutcomes(sqs, outcomesQueueUrl, outcomes, abortSignal);
     },
   };
 }

@@ -1,41 +1,8 @@
+/** The SCSP answer table: what one observed SEND means (swarm-scsp.md section 4; section A wins where they differ). */
+import type { ClientErrorCode, SendObservation } from './observation.js';
 import { OUTCOME, type OutcomeKind, type Reason } from './outcome.js';
-import type { FeedStatus } from './response-parser.js';
 
-/**
- * Everything the client saw of one SEND, with no interpretation yet. `classify` turns it into
- * an outcome, following swarm-scsp.md section 4 (section A wins where they differ).
- */
-export interface SendObservation {
-  readonly mode: 'legacy' | 'feed';
-  /** Final response status, after authentication and redirects; null when none arrived. */
-  readonly httpStatus: number | null;
-  /** Number on the last `Remote cluster returned:` line. */
-  readonly remoteStatus: number | null;
-  /** True when the body was read to its terminating zero-length chunk. */
-  readonly complete: boolean;
-  readonly feeds: Readonly<Record<string, FeedStatus>>;
-  /** Feed ids the message asked for by number (`feedid=N`); each must report a status. */
-  readonly requestedFeedIds: readonly number[];
-  /**
-   * The route's replication feeds the selection includes (`provingFeeds`): only their status 0
-   * proves a DR copy. Empty in feed mode means nothing can prove it: the SEND is refused.
-   */
-  readonly replicationFeedIds: readonly number[];
-  /** A client-side condition that ended the SEND (network error code, auth or redirect policy). */
-  readonly error: ClientErrorCode | null;
-}
-
-export type ClientErrorCode =
-  | 'auth-rejected'
-  | 'redirect-refused'
-  | 'redirect-limit'
-  | 'connection-refused'
-  | 'connection-reset'
-  | 'connect-timeout'
-  | 'idle-timeout'
-  | 'deadline-exceeded'
-  | 'network-error'
-  | 'tls-rejected';
+export type { ClientErrorCode, SendObservation } from './observation.js';
 
 export interface Classification {
   readonly outcome: OutcomeKind;
@@ -45,7 +12,7 @@ export interface Classification {
 const retry = (reason: Reason): Classification => ({ outcome: OUTCOME.RETRY, reason });
 const failed = (reason: Reason): Classification => ({ outcome: OUTCOME.FAILED, reason });
 
-const PERMANENT_CLIENT_ERRORS: ReadonlySet<ClientErrorCode> = new Set(['auth-rejected', 'redirect-refused', 'tls-rejected']);
+const PERMANENT_CLIENT_ERRORS: ReadonlySet<ClientErrorCode> = new Set(['auth-rejected', 'redirect-refused', 'tls-rejected', 'credentials-invalid']);
 
 /** The destination's answer, as carried on the `Remote cluster returned:` line (row L3). */
 function classifyRemote(remote: number): Classification {

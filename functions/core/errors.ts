@@ -28,6 +28,21 @@ export class InvalidMessageError extends SwarmSendError {
   }
 }
 
+/**
+ * Credentials that could not be read (`credentials-unavailable`: a retry may succeed) or can
+ * never be used (`credentials-invalid`: a retry cannot mend them). Thrown by credentials providers.
+ */
+export class CredentialsError extends Error {
+  constructor(
+    readonly ref: string,
+    message: string,
+    readonly reason: 'credentials-unavailable' | 'credentials-invalid' = 'credentials-unavailable',
+  ) {
+    super(message);
+    this.name = 'CredentialsError';
+  }
+}
+
 /** Type guard that survives duplicated class copies in bundles: matches on the `code` shape. */
 export function isSwarmSendError(err: unknown): err is SwarmSendError {
   return err instanceof Error && typeof (err as { code?: unknown }).code === 'string' && 'code' in err;

@@ -42,6 +42,7 @@ export const REASONS = {
   'feed-timeout': 'a feed reported status 1 (not finished within the timeout)',
   'feed-failed': 'a feed reported a failure status (2 or more)',
   'credentials-unavailable': 'the credentials could not be read',
+  'internal-error': "an unexpected error in the worker (a bug), not the message's or the cluster's fault; its stack is in the log",
   'verify-mismatch': 'the destination HEAD after a 201 or 409 found no copy, or one whose ETag, length or version differs from the source',
   // permanent
   'invalid-message': 'the message is not valid JSON, fails the schema, names a route the registry lacks, or selects feeds none of whose statuses can prove a DR copy',
@@ -60,6 +61,11 @@ export const REASONS = {
   'credentials-invalid': 'the configured credentials hold a control character (CR, LF, NUL...) or a character outside Latin-1',
 } as const;
 export type Reason = keyof typeof REASONS;
+
+/** True for the two outcomes that end a message successfully. */
+export function isSuccess(outcome: OutcomeKind): boolean {
+  return outcome === OUTCOME.REPLICATED || outcome === OUTCOME.ALREADY_PRESENT;
+}
 
 /** One message's outcome as logged, put on the outcomes queue and attached to DLQ messages. */
 export interface OutcomeRecord {

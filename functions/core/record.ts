@@ -1,6 +1,10 @@
+import type { Verdict } from './decide.js';
 import type { ObjectRef } from './message.js';
-import { OUTCOME, type OutcomeKind, type OutcomeRecord, type Reason } from './outcome.js';
+import type { SendObserved } from './observation.js';
+import type { OutcomeRecord } from './outcome.js';
 import type { SendResult } from './send-client.js';
+
+export { isSuccess } from './outcome.js';
 
 /** What is known about a message besides the SEND itself. */
 export interface RecordContext {
@@ -12,48 +16,30 @@ export interface RecordContext {
   readonly correlationId: string | null;
 }
 
-/** Builds the outcome record of one SEND (DESIGN.md section 3). */
+/** Builds the outcome record of one message from its verdict and its SEND, if one was made (DESIGN.md section 3). */
+export function outcomeRecord(verdict: Verdict, send: SendObserved | null, ctx: RecordContext): OutcomeRecord {
+  const o = send?.observation;
+  return {
+    outcome: verdict.outcome,
+    reason: verdict.reason,
+    remoteStatus: o?.remoteStatus ?? null,
+    httpStatus: o?.httpStatus ?? null,
+    detail: verdict.detail,
+    object: ctx.object,
+    from: ctx.from,
+    to: ctx.to,
+    node: send?.node ?? null,
+    attempt: ctx.attempt,
+    durationMs: send?.durationMs ?? 0,
+    messageId: ctx.messageId,
+    correlationId: ctx.correlationId,
+    ...(o?.mode === 'feed' && { feeds: { ...o.feeds } }),
+    ...(send && { requests: send.requests }),
+    ...(verdict.retriesExhausted && { retriesExhausted: true }),
+  };
+}
+
+/** The outcome record of one SEND made with `SendClient.send` (its own verdict), e.g. by the CLI. */
 export function recordFromResult(result: SendResult, ctx: RecordContext): OutcomeRecord {
-  const feeds = result.observation.mode === 'feed' ? { feeds: { ...result.observation.feeds } } : {};
-  return {
-    outcome: result.outcome,
-    reason: result.reason,
-    remoteStatus: result.observation.remoteStatus,
-    httpStatus: result.observation.httpStatus,
-    detail: result.detail,
-    object: ctx.object,
-    from: ctx.from,
-    to: ctx.to,
-    node: result.node,
-    attempt: ctx.attempt,
-    durationMs: result.durationMs,
-    messageId: ctx.messageId,
-    correlationId: ctx.correlationId,
-    ...feeds,
-    requests: result.requests,
-  };
-}
-
-/** An outcome decided without a SEND (invalid message, unknown route, missing credentials). */
-export function recordWithoutSend(outcome: OutcomeKind, reason: Reason, detail: string | null, ctx: RecordContext): OutcomeRecord {
-  return {
-    outcome,
-    reason,
-    remoteStatus: null,
-    httpStatus: null,
-    detail,
-    object: ctx.object,
-    from: ctx.from,
-    to: ctx.to,
-    node: null,
-    attempt: ctx.attempt,
-    durationMs: 0,
-    messageId: ctx.messageId,
-    correlationId: ctx.correlationId,
-  };
-}
-
-/** True for the two outcomes that end a message successfully. */
-export function isSuccess(outcome: OutcomeKind): boolean {
-  return outcome === OUTCOME.REPLICATED || outcome === OUTCOME.ALREADY_PRESENT;
+  return outcomeRecord(result, result, ctx);
 }

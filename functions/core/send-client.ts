@@ -1,15 +1,17 @@
 import type { Dispatcher } from 'undici';
-import { classify, type ClientErrorCode, type Classification, type SendObservation } from './classify.js';
+import type { Classification } from './classify.js';
 import { ClusterTransport, type TransportOptions } from './cluster-transport.js';
+import { sendVerdict } from './decide.js';
 import { credentialsProblem, sameCredentials, type Credentials } from './digest-auth.js';
-import { OUTCOME } from './outcome.js';
 import type { FeedSelection, ObjectRef } from './message.js';
+import type { HeadResult, SendObservation, SendObserved } from './observation.js';
 import { parseNodeAddress, type ClusterConfig } from './registry.js';
 import { USER_AGENT } from './product.js';
 import { parseSendBody } from './response-parser.js';
 import { buildSendHeaders, buildSendTarget } from './scsp-request.js';
 
 export { errorCode } from './cluster-transport.js';
+export type { HeadResult, SendObserved } from './observation.js';
 
 /** Tuning of the SEND client; every field has a default fit for Lambda next to the cluster. */
 export interface SendClientOptions extends TransportOptions {
@@ -39,34 +41,8 @@ export interface SendInput extends SendRoute {
   readonly onBusy?: (() => void) | undefined;
 }
 
-export interface SendResult extends Classification {
-  readonly observation: SendObservation;
-  /** host:port of the node that gave the final answer (or failed last). */
-  readonly node: string | null;
-  /** HTTP requests made, challenges and redirects included. */
-  readonly requests: number;
-  /** Nodes that answered 503 (busy) on the way: the adaptive concurrency limit's signal. */
-  readonly busy: number;
-  readonly durationMs: number;
-  /** Log-safe detail: the last Castor-System-Error-Text or the network error message. */
-  readonly detail: string | null;
-  /** ETag of the object on the source, from the SEND's HEAD-like headers. */
-  readonly etag: string | null;
-  /** Castor-System-Version of the object on the source, from the same headers. */
-  readonly version: string | null;
-  /** True when the node hint was ignored because the source does not allow that node. */
-  readonly hintIgnored: boolean;
-}
-
-export interface HeadResult {
-  readonly status: number | null;
-  readonly etag: string | null;
-  readonly contentLength: number | null;
-  /** Castor-System-Version. */
-  readonly version: string | null;
-  readonly node: string | null;
-  readonly error: ClientErrorCode | null;
-}
+/** One SEND with the verdict of its SCSP answer alone (`SendClient.send`: the CLI, tests). */
+export interface SendResult extends SendObserved, Classification {}
 
 function header(headers: Dispatcher.ResponseData['headers'], name: string): string | null {
   const v = headers[name];
@@ -75,14 +51,14 @@ function header(headers: Dispatcher.ResponseData['headers'], name: string): stri
 }
 
 /** A SEND never attempted: credentials no header can carry (a configuration error, not a retry). */
-function invalidCredentials(mode: 'legacy' | 'feed', detail: string): SendResult {
-  const observation: SendObservation = { mode, httpStatus: null, remoteStatus: null, complete: false, feeds: {}, requestedFeedIds: [], replicationFeedIds: [], error: null };
-  return { outcome: OUTCOME.FAILED, reason: 'credentials-invalid', observation, node: null, requests: 0, busy: 0, durationMs: 0, detail, etag: null, version: null, hintIgnored: false };
+function invalidCredentials(mode: 'legacy' | 'feed', detail: string): SendObserved {
+  const observation: SendObservation = { mode, httpStatus: null, remoteStatus: null, complete: false, feeds: {}, requestedFeedIds: [], replicationFeedIds: [], error: 'credentials-invalid' };
+  return { observation, node: null, requests: 0, busy: 0, durationMs: 0, detail, etag: null, version: null, hintIgnored: false };
 }
 
 /**
  * Performs SCSP SEND (and HEAD) on Swarm storage nodes over a `ClusterTransport` (auth,
- * redirects, failover, pools) and classifies the answer. One instance per process.
+ * redirects, failover, pools) and reports what it observed. One instance per process.
  */
 export class SendClient {
   readonly #transport: ClusterTransport;
@@ -104,8 +80,14 @@ export class SendClient {
     this.#transport.forgetAuth();
   }
 
-  /** Performs one SEND and classifies it. Never throws for anything the cluster or network does. */
+  /** Performs one SEND with the verdict of its answer alone (`sendVerdict`); the worker decides with `observe`. */
   async send(input: SendInput): Promise<SendResult> {
+    const observed = await this.observe(input);
+    return { ...sendVerdict(observed), ...observed };
+  }
+
+  /** Performs one SEND and reports what it observed. Never throws for anything the cluster or network does. */
+  async observe(input: SendInput): Promise<SendObserved> {
     const started = performance.now();
     const { source, destination } = input;
     const mode = input.feeds ? 'feed' : 'legacy';
@@ -138,7 +120,6 @@ export class SendClient {
       error: x.error,
     };
     return {
-      ...classify(observation),
       observation,
       node: x.node?.hostPort ?? null,
       requests: x.requests,

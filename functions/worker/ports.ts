@@ -1,5 +1,38 @@
 import type { SQSRecord } from 'aws-lambda';
+import type { Config } from '../config.js';
+import type { Credentials } from '../core/digest-auth.js';
+import type { ObjectRef } from '../core/message.js';
+import type { HeadResult, SendObserved } from '../core/observation.js';
 import type { OutcomeRecord } from '../core/outcome.js';
+import type { ClusterConfig } from '../core/registry.js';
+import type { SendInput } from '../core/send-client.js';
+
+/*
+ * Every port the worker uses, in one place: the SEND client, credentials, the queue service and
+ * telemetry, and the dependencies object that carries them. Adapters (functions/adapters/) and
+ * the core's SendClient implement them; unit tests pass plain objects.
+ */
+
+/** SEND and HEAD on a Swarm cluster; `SendClient` implements it. Neither call throws for anything the cluster or network does. */
+export interface SendPort {
+  /** Performs one SEND and reports what it observed, without a verdict (`core/decide.ts` gives that). */
+  observe(input: SendInput): Promise<SendObserved>;
+  /** HEAD of an object on a cluster (admin realm): used to verify a copy. */
+  head(cluster: ClusterConfig, object: ObjectRef, credentials: Credentials, signal?: AbortSignal): Promise<HeadResult>;
+  /** Closes its connections; whoever built the dependencies calls it when the process stops. */
+  close(): Promise<void>;
+}
+
+/**
+ * Reads the registry's `credentials` references. `get` rejects when a value cannot be read
+ * (`credentials-unavailable`), or with a `CredentialsError` whose reason is `credentials-invalid`
+ * when it can never be used.
+ */
+export interface CredentialsProvider {
+  get(ref: string): Promise<Credentials>;
+  /** Forgets a cached value; the next `get` reads it again. */
+  refresh(ref: string): void;
+}
 
 /**
  * What the worker needs from the queue service; the SQS adapter implements it. Each call takes
@@ -23,8 +56,23 @@ export interface QueueOps {
 export interface Telemetry {
   /** One structured log line and the EMF metrics of one message's outcome. */
   outcome(record: OutcomeRecord, sentTimestampMs: number | null): void;
-  /** A warning that is not a message outcome (ignored node hint, DLQ write failure...). */
+  /** A warning that is not a message outcome (ignored node hint, DLQ write failure, an unexpected error's stack...). */
   warn(message: string, fields?: Record<string, unknown>): void;
   /** Writes buffered metrics (EMF). Called once per invocation. */
   flush(): void;
+}
+
+/** The slice of the Lambda context the worker reads. */
+export interface DeadlineContext {
+  getRemainingTimeInMillis(): number;
+}
+
+/** Everything `processBatch` works with; built once per container by the composition root. */
+export interface WorkerDeps {
+  readonly config: Config;
+  readonly client: SendPort;
+  readonly credentials: CredentialsProvider;
+  readonly queue: QueueOps;
+  readonly telemetry: Telemetry;
+  readonly random?: () => number;
 }

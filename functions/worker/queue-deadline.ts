@@ -1,4 +1,4 @@
-import type { DeadlineContext } from './process-batch.js';
+import type { DeadlineContext } from './ports.js';
 
 /**
  * Time kept back, at the very end of an invocation, for building the batch response after the

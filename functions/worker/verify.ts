@@ -1,9 +1,7 @@
 import type { Credentials } from '../core/digest-auth.js';
 import type { ObjectRef } from '../core/message.js';
-import { OUTCOME } from '../core/outcome.js';
-import { isSuccess } from '../core/record.js';
 import type { ResolvedRoute } from '../core/registry.js';
-import type { SendClient, SendResult } from '../core/send-client.js';
+import type { SendPort } from './ports.js';
 
 /** What identifies one version of an object; null where an answer did not say. */
 export interface CopyFacts {
@@ -31,33 +29,26 @@ export function copyMismatch(source: CopyFacts, copy: CopyFacts): string | null 
 }
 
 /**
- * The route's `verify`: after a 201 or a 409, HEAD the object on the destination and compare
- * it with the source's version. The SEND answer's HEAD-like headers describe the source; an
- * answer without them (an outer 409 is an error page) is completed by a HEAD on the source.
- * A copy that is missing or differs turns the success into `retry` / `verify-mismatch`: an
- * updated alias whose DR copy is an older version is not `already-present`.
+ * The route's `verify`, after a 201 or a 409: HEAD the object on the destination and compare it
+ * with the source's version. The SEND answer's HEAD-like headers describe the source (`sent`);
+ * an answer without them (an outer 409 is an error page) is completed by a HEAD on the source.
+ * Returns why the copy is missing or differs, or null when it is the source's version
+ * (`core/decide.ts` turns a problem into `retry` / `verify-mismatch`).
  */
-export async function verifyCopy(
-  client: SendClient,
+export async function copyProblem(
+  client: SendPort,
   route: ResolvedRoute,
   object: ObjectRef,
   credentials: { readonly source: Credentials; readonly destination: Credentials },
-  result: SendResult,
+  sent: { readonly etag: string | null; readonly version: string | null },
   signal: AbortSignal,
-): Promise<SendResult> {
-  if (!route.verify || !isSuccess(result.outcome)) return result;
+): Promise<string | null> {
   const copy = await client.head(route.destination, object, credentials.destination, signal);
-  let problem: string | null;
-  if (copy.status !== 200) {
-    problem = `destination HEAD answered ${copy.status ?? copy.error}`;
-  } else {
-    let source: CopyFacts = { etag: result.etag, contentLength: null, version: result.version };
-    if (source.etag === null && source.version === null) {
-      const head = await client.head(route.source, object, credentials.source, signal);
-      if (head.status === 200) source = head;
-    }
-    problem = copyMismatch(source, copy);
+  if (copy.status !== 200) return `destination HEAD answered ${copy.status ?? copy.error}`;
+  let source: CopyFacts = { etag: sent.etag, contentLength: null, version: sent.version };
+  if (source.etag === null && source.version === null) {
+    const head = await client.head(route.source, object, credentials.source, signal);
+    if (head.status === 200) source = head;
   }
-  if (problem === null) return result;
-  return { ...result, outcome: OUTCOME.RETRY, reason: 'verify-mismatch', detail: `${result.reason} not confirmed by the destination: ${problem}` };
+  return copyMismatch(source, copy);
 }

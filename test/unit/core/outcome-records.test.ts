@@ -1,4 +1,4 @@
-import { isSuccess, recordFromResult, recordWithoutSend, type RecordContext } from '../../../functions/core/record.js';
+import { isSuccess, outcomeRecord, recordFromResult, type RecordContext } from '../../../functions/core/record.js';
 import type { SendResult } from '../../../functions/core/send-client.js';
 
 // The outcome record (DESIGN.md section 3) of a SEND and of a message decided without one.
@@ -26,7 +26,7 @@ describe('outcome records', () => {
   });
 
   it('records a message decided without a SEND with no statuses, no node and no time', () => {
-    expect(recordWithoutSend('failed', 'invalid-message', 'bad body', ctx)).toStrictEqual({
+    expect(outcomeRecord({ outcome: 'failed', reason: 'invalid-message', detail: 'bad body' }, null, ctx)).toStrictEqual({
       outcome: 'failed', reason: 'invalid-message', remoteStatus: null, httpStatus: null, detail: 'bad body',
       object: ctx.object, from: 'primary', to: 'dr', node: null, attempt: 3, durationMs: 0, messageId: 'm-1', correlationId: 'c-1',
     });

@@ -1,0 +1,86 @@
+import type { SQSRecord } from 'aws-lambda';
+import { decide, notSentBy, type Happening, type Step } from '../core/decide.js';
+import { readSendMessage, type SendMessage } from '../core/message.js';
+import type { OutcomeRecord } from '../core/outcome.js';
+import { outcomeRecord, type RecordContext } from '../core/record.js';
+import { resolveRoute, type ResolvedRoute } from '../core/registry.js';
+import { provingFeeds } from '../core/replication-feeds.js';
+import type { BatchSends } from './batch-sends.js';
+import { DeadlineError } from './deadline.js';
+import { stackOf } from './error-text.js';
+import type { Telemetry, WorkerDeps } from './ports.js';
+import type { SendRequest } from './send-attempt.js';
+
+/** The receive count SQS reports: this delivery's attempt number. */
+export function attemptOf(record: SQSRecord): number {
+  return Number(record.attributes.ApproximateReceiveCount) || 1;
+}
+
+function contextOf(record: SQSRecord, message: SendMessage | null, route?: ResolvedRoute): RecordContext {
+  return {
+    object: message?.object ?? null,
+    from: route?.source.key ?? message?.from ?? null,
+    to: route?.destination.key ?? message?.to ?? null,
+    attempt: attemptOf(record),
+    messageId: record.messageId,
+    correlationId: message?.correlationId ?? null,
+  };
+}
+
+/** What an error at `step` means; a bug's stack goes to the log (never into the record). */
+function notSent(step: Step, err: unknown, record: SQSRecord, telemetry: Telemetry): Happening {
+  const happening = notSentBy(step, err);
+  if (happening.reason === 'internal-error') {
+    telemetry.warn('unexpected error processing a message (internal-error)', { messageId: record.messageId, step, stack: stackOf(err) });
+  }
+  return happening;
+}
+
+interface Read {
+  readonly message: SendMessage | null;
+  readonly request: SendRequest | null;
+  readonly failure: Happening | null;
+}
+
+/** Parses, validates and routes the body; its warnings (ignored node hints...) go to the log. */
+function readRequest(record: SQSRecord, { config, telemetry }: WorkerDeps): Read {
+  let message: SendMessage | null = null;
+  try {
+    const read = readSendMessage(record.body);
+    message = read.message;
+    for (const warning of read.warnings) telemetry.warn(warning, { messageId: record.messageId });
+    const route = resolveRoute(config.registry, message.from, message.to);
+    return { message, request: { route, message, replicationFeeds: provingFeeds(route, message.feeds) }, failure: null };
+  } catch (err) {
+    return { message, request: null, failure: notSent('read', err, record, telemetry) };
+  }
+}
+
+/** The record's share of its SEND; null when the deadline came before the SEND could start. */
+async function sendOf(record: SQSRecord, request: SendRequest, attempt: number, sends: BatchSends, { telemetry }: WorkerDeps): Promise<Happening | null> {
+  try {
+    return await sends.for(request, attempt === 1);
+  } catch (err) {
+    if (err instanceof DeadlineError) return null;
+    return notSent('send', err, record, telemetry);
+  }
+}
+
+/**
+ * Processes one record up to its outcome record: read and route the body, SEND (shared with
+ * identical records of the batch), decide. Null when the deadline came before its SEND could
+ * start: the record goes back to the queue unprocessed. Never throws for the record's sake: an
+ * unexpected error is an `internal-error` outcome, retried like any transient failure.
+ */
+export async function processRecord(record: SQSRecord, sends: BatchSends, deps: WorkerDeps, deadline: AbortSignal): Promise<OutcomeRecord | null> {
+  const read = readRequest(record, deps);
+  const ctx = contextOf(record, read.message, read.request?.route);
+  let happening = read.failure;
+  if (read.request) {
+    if (deadline.aborted) return null;
+    happening = await sendOf(record, read.request, ctx.attempt, sends, deps);
+  }
+  if (!happening) return null;
+  const verdict = decide(happening, { attempt: ctx.attempt, maxAttempts: deps.config.maxAttempts });
+  return outcomeRecord(verdict, happening.kind === 'sent' ? happening.send : null, ctx);
+}

@@ -1,0 +1,97 @@
+import { notSentBy, sendVerdict, type Happening } from '../core/decide.js';
+import { sameCredentials, type Credentials } from '../core/digest-auth.js';
+import type { SendMessage } from '../core/message.js';
+import type { SendObserved } from '../core/observation.js';
+import { isSuccess } from '../core/outcome.js';
+import type { ResolvedRoute } from '../core/registry.js';
+import { DeadlineError, untilDeadline } from './deadline.js';
+import type { WorkerDeps } from './ports.js';
+import { copyProblem } from './verify.js';
+
+/** One SEND to make: a routed message and the feed ids that can prove its copy (`provingFeeds`). */
+export interface SendRequest {
+  readonly route: ResolvedRoute;
+  readonly message: SendMessage;
+  readonly replicationFeeds: readonly number[];
+  /** Told at once when a node answers 503 busy (the adaptive limit cuts before the SEND ends). */
+  readonly onBusy?: (() => void) | undefined;
+}
+
+interface CredentialPair {
+  readonly source: Credentials;
+  readonly destination: Credentials;
+}
+
+type AttemptDeps = Pick<WorkerDeps, 'client' | 'credentials' | 'telemetry'>;
+
+/** Reads both clusters' credentials, giving up at the deadline (a slow Secrets Manager). */
+async function readCredentials({ route }: SendRequest, deps: AttemptDeps, deadline: AbortSignal): Promise<CredentialPair> {
+  const read = Promise.all([deps.credentials.get(route.source.credentials), deps.credentials.get(route.destination.credentials)]);
+  const [source, destination] = await untilDeadline(read, deadline);
+  return { source, destination };
+}
+
+/** Credentials may have been rotated: reads them again once; null when they did not change. */
+async function rotatedCredentials(req: SendRequest, deps: AttemptDeps, used: CredentialPair, deadline: AbortSignal): Promise<CredentialPair | null> {
+  deps.credentials.refresh(req.route.source.credentials);
+  deps.credentials.refresh(req.route.destination.credentials);
+  const fresh = await readCredentials(req, deps, deadline);
+  return sameCredentials(fresh.source, used.source) && sameCredentials(fresh.destination, used.destination) ? null : fresh;
+}
+
+function observe({ route, message: m, replicationFeeds, onBusy }: SendRequest, deps: AttemptDeps, creds: CredentialPair, signal: AbortSignal): Promise<SendObserved> {
+  return deps.client.observe({
+    source: route.source,
+    destination: route.destination,
+    credentials: creds.source,
+    destinationCredentials: creds.destination,
+    object: m.object,
+    feeds: m.feeds,
+    replicationFeeds,
+    nodeHint: m.nodeHint,
+    signal,
+    onBusy,
+  });
+}
+
+/** Runs `step`; a rejection of the credentials port becomes the `NotSent` it means (a deadline stays a DeadlineError). */
+async function credentialsStep<T>(step: () => Promise<T>): Promise<T | Happening> {
+  try {
+    return await step();
+  } catch (err) {
+    if (err instanceof DeadlineError) throw err;
+    return notSentBy('credentials', err);
+  }
+}
+
+const isHappening = (x: object | null): x is Happening => x !== null && 'kind' in x;
+
+/**
+ * Makes the SEND of one request and reports what happened, without deciding the outcome:
+ * `signal` aborts at the batch `deadline`, or earlier when the straggler policy hands the SEND
+ * back. An answer that rejects the credentials is tried once more with freshly read ones if they
+ * changed; a success on a route with `verify` is checked on the destination. Rejects with
+ * DeadlineError when the deadline came first, and with any other error only for a bug.
+ */
+export async function attemptSend(req: SendRequest, deps: AttemptDeps, signal: AbortSignal, deadline: AbortSignal): Promise<Happening> {
+  const first = await credentialsStep(() => readCredentials(req, deps, deadline));
+  if (isHappening(first)) return first;
+  let creds = first;
+  let send = await observe(req, deps, creds, signal);
+  if (signal.aborted && !deadline.aborted) return { kind: 'sent', send, handedBack: true, verifyProblem: null };
+  if (send.hintIgnored) deps.telemetry.warn('node hint outside the source cluster ignored', { nodeHint: req.message.nodeHint, cluster: req.route.source.key });
+  const { reason } = sendVerdict(send);
+  if (reason === 'auth-rejected' || reason === 'remote-auth-rejected') {
+    const used = creds;
+    const fresh = await credentialsStep(() => rotatedCredentials(req, deps, used, deadline));
+    if (isHappening(fresh)) return fresh;
+    if (fresh) {
+      creds = fresh;
+      const again = await observe(req, deps, creds, signal);
+      send = { ...again, requests: again.requests + send.requests, busy: again.busy + send.busy };
+    }
+  }
+  const verify = req.route.verify && isSuccess(sendVerdict(send).outcome);
+  const verifyProblem = verify ? await copyProblem(deps.client, req.route, req.message.object, creds, send, deadline) : null;
+  return { kind: 'sent', send, handedBack: false, verifyProblem };
+}

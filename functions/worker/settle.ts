@@ -1,0 +1,60 @@
+import type { SQSRecord } from 'aws-lambda';
+import { OUTCOME, type OutcomeRecord } from '../core/outcome.js';
+import { backoffSeconds } from './backoff.js';
+import { errorText } from './error-text.js';
+import type { DeadlineContext, WorkerDeps } from './ports.js';
+import { queueCallSignal } from './queue-deadline.js';
+
+/** What happened to one record; the handler's response is built from these. */
+export interface Settled {
+  readonly record: SQSRecord;
+  /** Null when the record was returned unprocessed (deadline, FIFO order, or a failure to settle it). */
+  readonly outcome: OutcomeRecord | null;
+  /** True when the message stays on its queue (retry, deadline, or a DLQ write that failed). */
+  readonly keep: boolean;
+  readonly backoffSeconds: number | null;
+}
+
+/** A record returned to its queue as it came, to be delivered again. */
+export const unprocessed = (record: SQSRecord): Settled => ({ record, outcome: null, keep: true, backoffSeconds: null });
+
+type SettleDeps = Pick<WorkerDeps, 'config' | 'queue' | 'telemetry' | 'random'>;
+
+/**
+ * Forwards a failed record to the DLQ, within the remaining time. The record it returns is the
+ * one written (it says when the body had to be cut); one the DLQ did not take stays queued.
+ */
+async function deadLetter(record: SQSRecord, outcome: OutcomeRecord, { queue, telemetry }: SettleDeps, context: DeadlineContext): Promise<Settled> {
+  try {
+    const written = (await queue.deadLetter(record, outcome, queueCallSignal(context))) ?? outcome;
+    return { record, outcome: written, keep: false, backoffSeconds: null };
+  } catch (err) {
+    telemetry.warn('dead-lettering failed; the message stays on its queue', { messageId: record.messageId, error: errorText(err) });
+    return { record, outcome, keep: true, backoffSeconds: null };
+  }
+}
+
+/** Seconds before a retry's next attempt: a handed-back straggler waits about twice as long as it ran, so its node can finish. */
+function retryDelay(outcome: OutcomeRecord, { config, random }: SettleDeps): number {
+  if (outcome.reason === 'handed-back') return Math.max(1, Math.ceil((2 * (outcome.durationMs ?? 0)) / 1000));
+  return backoffSeconds(outcome.attempt, config.backoffBaseSeconds, config.backoffCapSeconds, random ?? Math.random);
+}
+
+/**
+ * Acts on one record's outcome: a failure is dead-lettered, a retry stays on the queue with a
+ * backoff, a success is acknowledged; every outcome is logged and counted. Null (no outcome:
+ * the deadline came first) returns the record unprocessed.
+ */
+export async function settleRecord(record: SQSRecord, outcome: OutcomeRecord | null, deps: SettleDeps, context: DeadlineContext): Promise<Settled> {
+  if (outcome === null) return unprocessed(record);
+  const sent = Number(record.attributes.SentTimestamp);
+  const sentAt = Number.isFinite(sent) ? sent : null;
+  if (outcome.outcome === OUTCOME.FAILED) {
+    const dead = await deadLetter(record, outcome, deps, context);
+    deps.telemetry.outcome(dead.outcome!, sentAt);
+    return dead;
+  }
+  deps.telemetry.outcome(outcome, sentAt);
+  if (outcome.outcome === OUTCOME.RETRY) return { record, outcome, keep: true, backoffSeconds: retryDelay(outcome, deps) };
+  return { record, outcome, keep: false, backoffSeconds: null };
+}

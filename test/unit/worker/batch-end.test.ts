@@ -1,0 +1,61 @@
+import type { SQSRecord } from 'aws-lambda';
+import type { OutcomeRecord } from '../../../functions/core/outcome.js';
+import { applyBackoffs, batchResponse, publishOutcomes } from '../../../functions/worker/batch-end.js';
+import type { Settled } from '../../../functions/worker/settle.js';
+import { sqsRecord } from '../../helpers/records.js';
+import { config, fakeDeps, roomy } from './fake-ports.js';
+
+const settled = (id: string, kind: OutcomeRecord['outcome'] | null, keep: boolean, backoffSeconds: number | null = null): Settled => {
+  const record: SQSRecord = sqsRecord(id, '{}');
+  return { record, outcome: kind === null ? null : ({ outcome: kind, messageId: id } as OutcomeRecord), keep, backoffSeconds };
+};
+
+describe('the end of a batch', () => {
+  const batch = [settled('ok', 'replicated', false), settled('dead', 'failed', false), settled('again', 'retry', true, 7), settled('late', null, true)];
+
+  it('publishes only terminal outcomes that left the queue', async () => {
+    const deps = fakeDeps();
+    const keep = new Set<string>();
+    await publishOutcomes(batch, keep, deps, roomy);
+    expect(deps.queue.published).toStrictEqual([[batch[0]!.outcome, batch[1]!.outcome]]);
+    expect(keep.size).toBe(0);
+  });
+
+  it('keeps a success whose outcome could not be published, not a dead-lettered failure', async () => {
+    const deps = fakeDeps();
+    deps.queue.publishFails = [0, 1];
+    const keep = new Set<string>();
+    await publishOutcomes(batch, keep, deps, roomy);
+    expect([...keep]).toStrictEqual(['ok']);
+    expect(deps.telemetry.warnings).toStrictEqual([{ message: 'outcomes could not be published', fields: { count: 2 } }]);
+  });
+
+  it('reads a rejected publish as nothing published', async () => {
+    const deps = fakeDeps();
+    deps.queue.publishFails = 'reject';
+    const keep = new Set<string>();
+    await publishOutcomes(batch, keep, deps, roomy);
+    expect([...keep]).toStrictEqual(['ok']);
+  });
+
+  it('publishes nothing without an outcomes queue', async () => {
+    const deps = fakeDeps({ config: config({ outcomesQueueUrl: null }) });
+    await publishOutcomes(batch, new Set(), deps, roomy);
+    expect(deps.queue.published).toHaveLength(0);
+  });
+
+  it('sets the backoffs of the retries; a refused one is logged, not thrown', async () => {
+    const deps = fakeDeps();
+    await applyBackoffs(batch, deps, roomy);
+    expect(deps.queue.visibility).toStrictEqual([{ id: 'again', seconds: 7 }]);
+    deps.queue.visibilityFails = true;
+    await expect(applyBackoffs(batch, deps, roomy)).resolves.toBeUndefined();
+    expect(deps.telemetry.warnings).toStrictEqual([{ message: 'backoff not applied', fields: { error: 'AccessDenied: refused' } }]);
+  });
+
+  it('answers with the kept messages, and counts those returned unprocessed', () => {
+    const deps = fakeDeps();
+    expect(batchResponse(batch, new Set(['again', 'late']), deps)).toStrictEqual({ batchItemFailures: [{ itemIdentifier: 'again' }, { itemIdentifier: 'late' }] });
+    expect(deps.telemetry.warnings).toStrictEqual([{ message: 'records returned to the queue unprocessed (deadline or FIFO order)', fields: { count: 1 } }]);
+  });
+});

@@ -48,10 +48,9 @@ function retryable(err: ListingError): boolean {
  * Pages through a Swarm listing with the same auth, redirect and failover rules as SEND (the
  * shared {@link ClusterTransport}). An async iterator of pages: the marker is the last row's
  * key, percent-encoded; it stops only on `[]` (a short page is not the end); a failed page is
- * tried again with the same marker, so no row is skipped or repeated; at most two pages in
- * memory (the one being worked, and the next one on its way). A page that is not a JSON array,
- * a 503 or reset that persists, or a 401 ends the walk with a {@link ListingError}, never as an
- * empty listing.
+ * tried again with the same marker, so no row is skipped or repeated; one page in memory. A
+ * page that is not a JSON array, a 503 or reset that persists, or a 401 ends the walk with a
+ * {@link ListingError}, never as an empty listing.
  */
 export class ListingClient {
   readonly #opts: Required<Omit<ListingClientOptions, 'fields'>> & { fields: readonly string[] | undefined };

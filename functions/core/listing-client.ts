@@ -113,28 +113,16 @@ export class ListingClient {
     throw last!;
   }
 
-  /**
-   * Every page after `marker`, until the cluster answers `[]`. The next page is asked for as
-   * soon as a page arrives, so the cluster prepares it while the caller works this one: at most
-   * two pages in memory. A caller that stops early cancels the page still on its way.
-   */
+  /** Every page after `marker`, until the cluster answers `[]`. */
   async *pages(scope: ListingScope, marker: string | null = null, signal?: AbortSignal): AsyncGenerator<ListingRow[]> {
-    const ahead = new AbortController();
-    const both = signal ? AbortSignal.any([signal, ahead.signal]) : ahead.signal;
-    let next = this.page(scope, marker, both);
-    try {
-      for (;;) {
-        const rows = await next;
-        // `[]` ends the walk; so does a page holding only the marker's own row again (a cluster
-        // whose marker means "at or after"): the parser drops that repeat.
-        if (rows.length === 0) return;
-        next = this.page(scope, rows.at(-1)!.key, both);
-        // Read by the next turn of the loop; a caller that stopped leaves it unread.
-        next.catch(() => undefined);
-        yield rows;
-      }
-    } finally {
-      ahead.abort();
+    let after = marker;
+    for (;;) {
+      const rows = await this.page(scope, after, signal);
+      // `[]` ends the walk; so does a page holding only the marker's own row again (a cluster
+      // whose marker means "at or after"): the parser drops that repeat.
+      if (rows.length === 0) return;
+      yield rows;
+      after = rows.at(-1)!.key;
     }
   }
 

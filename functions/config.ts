@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { ConfigError } from './core/errors.js';
 import { parseRegistry, type Registry } from './core/registry.js';
-import { ENV, ENV_DEFAULTS } from './env.js';
+import { ENV, ENV_BOUNDS, ENV_DEFAULTS } from './env.js';
 import { DEFAULT_STRAGGLER_POLICY, type StragglerOptions } from './worker/stragglers.js';
 
 /** The handler's configuration, read and validated once per container. */
@@ -102,12 +102,14 @@ export async function loadConfig(env: Record<string, string | undefined>, source
   const outcomes = env[ENV.OUTCOMES_QUEUE_URL] || null;
   if (outcomes !== null && !/^https?:\/\//.test(outcomes)) problems.push(`${ENV.OUTCOMES_QUEUE_URL} must be a queue URL`);
 
-  const maxAttempts = envNumber(env, ENV.MAX_ATTEMPTS, ENV_DEFAULTS.MAX_ATTEMPTS, problems, 1, 100);
-  const concurrency = envNumber(env, ENV.CONCURRENCY, ENV_DEFAULTS.CONCURRENCY, problems, 1, 1000);
-  const concurrencyPerNode = envNumber(env, ENV.CONCURRENCY_PER_NODE, ENV_DEFAULTS.CONCURRENCY_PER_NODE, problems, 1, 1000);
-  const backoffBaseSeconds = envNumber(env, ENV.BACKOFF_BASE_SECONDS, ENV_DEFAULTS.BACKOFF_BASE_SECONDS, problems, 0, 43_200);
-  const backoffCapSeconds = envNumber(env, ENV.BACKOFF_CAP_SECONDS, ENV_DEFAULTS.BACKOFF_CAP_SECONDS, problems, 0, 43_200);
-  const deadlineMarginMs = envNumber(env, ENV.DEADLINE_MARGIN_MS, ENV_DEFAULTS.DEADLINE_MARGIN_MS, problems, 0, 600_000);
+  const bounded = (name: keyof typeof ENV_DEFAULTS, bounds: { min: number; max: number }) =>
+    envNumber(env, ENV[name], ENV_DEFAULTS[name], problems, bounds.min, bounds.max);
+  const maxAttempts = bounded('MAX_ATTEMPTS', ENV_BOUNDS.MAX_ATTEMPTS);
+  const concurrency = bounded('CONCURRENCY', ENV_BOUNDS.CONCURRENCY);
+  const concurrencyPerNode = bounded('CONCURRENCY_PER_NODE', ENV_BOUNDS.CONCURRENCY_PER_NODE);
+  const backoffBaseSeconds = bounded('BACKOFF_BASE_SECONDS', ENV_BOUNDS.BACKOFF_SECONDS);
+  const backoffCapSeconds = bounded('BACKOFF_CAP_SECONDS', ENV_BOUNDS.BACKOFF_SECONDS);
+  const deadlineMarginMs = bounded('DEADLINE_MARGIN_MS', ENV_BOUNDS.DEADLINE_MARGIN_MS);
   const handBack = env[ENV.HAND_BACK_STRAGGLERS] ?? '';
   if (!['', 'true', 'false'].includes(handBack)) problems.push(`${ENV.HAND_BACK_STRAGGLERS} must be true or false (got "${handBack}")`);
   if (backoffCapSeconds < backoffBaseSeconds) problems.push(`${ENV.BACKOFF_CAP_SECONDS} must not be below ${ENV.BACKOFF_BASE_SECONDS}`);

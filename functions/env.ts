@@ -43,6 +43,22 @@ export const ENV_DEFAULTS = {
   DEADLINE_MARGIN_MS: 3000,
 } as const;
 
+/** SQS's longest visibility timeout, seconds (12 hours): the longest a queue can hide a message, so the longest backoff. */
+export const SQS_MAX_VISIBILITY_SECONDS = 43_200;
+
+/**
+ * Bounds of the handler's numeric variables: `loadConfig` rejects values outside them at cold
+ * start, and the construct rejects props outside the same at synthesis, so a deployment that
+ * synthesizes never fails to start on them.
+ */
+export const ENV_BOUNDS = {
+  MAX_ATTEMPTS: { min: 1, max: 100 },
+  CONCURRENCY: { min: 1, max: 1000 },
+  CONCURRENCY_PER_NODE: { min: 1, max: 1000 },
+  BACKOFF_SECONDS: { min: 0, max: SQS_MAX_VISIBILITY_SECONDS },
+  DEADLINE_MARGIN_MS: { min: 0, max: 600_000 },
+} as const;
+
 /**
  * Variables of the reconcile function (functions/handlers/reconcile.ts), set by the
  * `ReconcileSchedule` construct and read by `loadReconcileConfig` (functions/reconcile-config.ts).
@@ -75,6 +91,13 @@ export const RECONCILE_ENV_DEFAULTS = {
   REPAIR: 'enqueue',
   PAGE_SIZE: 1000,
   MARGIN_MS: 15_000,
+} as const;
+
+/** Bounds the reconcile function enforces on its variables and the construct on its props. */
+export const RECONCILE_ENV_BOUNDS = {
+  GRACE_SECONDS: { min: 0, max: 30 * 86_400 },
+  PAGE_SIZE: { min: 1, max: 10_000 },
+  MARGIN_MS: { min: 0, max: 600_000 },
 } as const;
 
 /**

@@ -3,7 +3,7 @@ import * as z from 'zod/mini';
 import { envNumber, loadRegistry, type ConfigSources } from './config.js';
 import { ConfigError } from './core/errors.js';
 import type { Registry } from './core/registry.js';
-import { ENV, ENV_DEFAULTS, RECONCILE_ENV, RECONCILE_ENV_DEFAULTS } from './env.js';
+import { ENV, ENV_BOUNDS, ENV_DEFAULTS, RECONCILE_ENV, RECONCILE_ENV_BOUNDS, RECONCILE_ENV_DEFAULTS } from './env.js';
 
 const DOMAIN = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/;
 const BUCKET = /^[A-Za-z0-9_.-]+$/;
@@ -95,10 +95,13 @@ export async function loadReconcileConfig(env: Record<string, string | undefined
     if (from && from === to) problems.push(`${RECONCILE_ENV.FROM} and ${RECONCILE_ENV.TO} name the same cluster`);
   }
 
-  const graceSeconds = envNumber(env, RECONCILE_ENV.GRACE_SECONDS, RECONCILE_ENV_DEFAULTS.GRACE_SECONDS, problems, 0, 30 * 86_400);
-  const pageSize = envNumber(env, RECONCILE_ENV.PAGE_SIZE, RECONCILE_ENV_DEFAULTS.PAGE_SIZE, problems, 1, 10_000);
-  const marginMs = envNumber(env, RECONCILE_ENV.MARGIN_MS, RECONCILE_ENV_DEFAULTS.MARGIN_MS, problems, 0, 600_000);
-  const concurrencyPerNode = envNumber(env, ENV.CONCURRENCY_PER_NODE, ENV_DEFAULTS.CONCURRENCY_PER_NODE, problems, 1, 1000);
+  const bounded = (name: 'GRACE_SECONDS' | 'PAGE_SIZE' | 'MARGIN_MS') =>
+    envNumber(env, RECONCILE_ENV[name], RECONCILE_ENV_DEFAULTS[name], problems, RECONCILE_ENV_BOUNDS[name].min, RECONCILE_ENV_BOUNDS[name].max);
+  const graceSeconds = bounded('GRACE_SECONDS');
+  const pageSize = bounded('PAGE_SIZE');
+  const marginMs = bounded('MARGIN_MS');
+  const perNode = ENV_BOUNDS.CONCURRENCY_PER_NODE;
+  const concurrencyPerNode = envNumber(env, ENV.CONCURRENCY_PER_NODE, ENV_DEFAULTS.CONCURRENCY_PER_NODE, problems, perNode.min, perNode.max);
 
   if (problems.length || !registry) throw new ConfigError(problems, 'swarm-send reconcile configuration');
   return Object.freeze({

@@ -7,7 +7,7 @@ import { DEFAULT_ALARM_PERIOD, DEFAULT_METRICS_NAMESPACE, DEFAULT_SERVICE_NAME }
 /** Outcomes the handler records (DESIGN.md section 3), in display order. */
 export const OUTCOMES: readonly OutcomeKind[] = [OUTCOME.REPLICATED, OUTCOME.ALREADY_PRESENT, OUTCOME.RETRY, OUTCOME.FAILED];
 
-/** Names of the EMF metrics the handler emits through Powertools Metrics (from its telemetry adapter). */
+/** Names of the EMF metrics the handler emits (from functions/adapters/metric-names.ts, which loads nothing). */
 export const HANDLER_METRIC_NAMES = {
   outcome: (outcome: OutcomeKind) => `${METRICS.OUTCOME_PREFIX}${outcome}`,
   outcomesByReason: METRICS.OUTCOME_BY_REASON,

@@ -1,68 +1,27 @@
-/** Public surface of the swarm-send infrastructure (explicit exports only). */
-export { SwarmSendPipeline, swarmSendPipelineProblems, worstCaseBackoffSeconds, type SwarmSendPipelineProps } from './swarm-send-pipeline.js';
-export {
-  SendQueues,
-  sendQueuesProblems,
-  resolveQueueSettings,
-  MAX_VISIBILITY_TIMEOUT,
-  type SendQueuesOptions,
-  type SendQueuesProps,
-} from './constructs/send-queues.js';
-export {
-  SendFunction,
-  sendFunctionProblems,
-  SQS_ESM_LIMITS,
-  POWERTOOLS_ENV,
-  RESERVED_ENVIRONMENT,
-  type SendFunctionOptions,
-  type SendFunctionProps,
-} from './constructs/send-function.js';
-export { PipelineNetwork, AWS_API_PORT, type PipelineNetworkOptions, type PipelineNetworkProps } from './constructs/pipeline-network.js';
-export {
-  PipelineAlarms,
-  pipelineAlarmsProblems,
-  type PipelineAlarmsOptions,
-  type PipelineAlarmsProps,
-  type PipelineMonitoringInputs,
-} from './constructs/pipeline-alarms.js';
-export {
-  ReconcileSchedule,
-  reconcileProblems,
-  rateOf,
-  RECONCILE_DEFAULTS,
-  type ReconcileOptions,
-  type ReconcileScheduleProps,
-} from './constructs/reconcile-schedule.js';
-export { ReconcileMetrics, RECONCILE_METRIC_NAMES } from './reconcile-metrics.js';
+/**
+ * Public surface of `swarm-send/infra`: the constructs, their props, the error they throw and the
+ * documented defaults. Everything else in infra/ is the constructs' own business.
+ */
+export { SwarmSendPipeline, swarmSendPipelineProblems, type SwarmSendPipelineProps } from './swarm-send-pipeline.js';
+export { SendQueues, type SendQueuesOptions, type SendQueuesProps } from './constructs/send-queues.js';
+export { SendFunction } from './constructs/send-function.js';
+export type { SendFunctionOptions, SendFunctionProps } from './constructs/send-function-options.js';
+export { PipelineNetwork, type PipelineNetworkOptions, type PipelineNetworkProps } from './constructs/pipeline-network.js';
+export { PipelineAlarms, type PipelineAlarmsOptions, type PipelineAlarmsProps, type PipelineMonitoringInputs } from './constructs/pipeline-alarms.js';
 export { PipelineDashboard, type PipelineDashboardOptions, type PipelineDashboardProps } from './constructs/pipeline-dashboard.js';
-export { HandlerMetrics, HANDLER_METRIC_NAMES, OUTCOMES, SERVICE_DIMENSION, type HandlerMetricsProps } from './handler-metrics.js';
-export {
-  validateRegistry,
-  registryProblems,
-  secretReferences,
-  clusterEgressRules,
-  egressProblems,
-  canonicalCidr,
-  isSecretsManagerReference,
-  type RegistryDocument,
-  type ClusterEgressRule,
-} from './registry-config.js';
+export { ReconcileSchedule } from './constructs/reconcile-schedule.js';
+export { RECONCILE_DEFAULTS, type ReconcileOptions, type ReconcileScheduleProps } from './constructs/reconcile-options.js';
+// The metric factory `metrics` props take and `SwarmSendPipeline.metrics` is (for your own alarms).
+export { HandlerMetrics, type HandlerMetricsProps } from './handler-metrics.js';
+export type { ReconcileMetrics } from './reconcile-metrics.js';
+export type { RegistryDocument } from './registry-config.js';
 export { PipelinePropsError } from './errors.js';
+// Other handlers reuse the prebuilt-bundle mechanism (README: "Installing the package in a CDK app").
+export { handlerFunction, type HandlerCodeOptions } from './handler-code.js';
 export {
-  handlerFunction,
-  prebuiltHandlerCode,
-  prebuiltHandlerDir,
-  handlerSourceEntry,
-  bundlesFromSource,
-  handlerHasSourceMap,
-  type HandlerCodeOptions,
-} from './handler-code.js';
-export {
-  REPO_ROOT,
   DEFAULT_ENTRY,
   DEFAULT_RECONCILE_ENTRY,
   DEFAULT_HANDLER,
-  DEPS_LOCK_FILE_PATH,
   DEFAULT_SERVICE_NAME,
   DEFAULT_METRICS_NAMESPACE,
   DEFAULT_FUNCTION_TIMEOUT,

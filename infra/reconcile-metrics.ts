@@ -1,5 +1,5 @@
 import { MathExpression, type Metric } from 'aws-cdk-lib/aws-cloudwatch';
-import { RECONCILE_METRICS } from '../functions/adapters/reconcile-telemetry.js';
+import { RECONCILE_METRICS } from '../functions/adapters/metric-names.js';
 import { HandlerMetrics } from './handler-metrics.js';
 
 /** Names of the reconcile function's EMF metrics (from its telemetry adapter). */

@@ -24,15 +24,32 @@ export function validateRegistry(document: RegistryDocument): Registry {
   return parseRegistry(document);
 }
 
-/** Problems of a registry document as strings (empty when valid). */
-export function registryProblems(document: RegistryDocument): string[] {
+/**
+ * A registry document parsed once: the registry when it is valid, else its problems. The
+ * pipeline checks its `registry` prop once and hands this to the constructs that need it.
+ */
+export interface CheckedRegistry {
+  /** The document as given (what the function receives, inline or in a parameter). */
+  readonly document: RegistryDocument;
+  /** The parsed registry; undefined when the document has problems. */
+  readonly registry: Registry | undefined;
+  /** Every problem, each prefixed `registry: ` (empty when valid). */
+  readonly problems: readonly string[];
+}
+
+/** Parses a registry document once, keeping its problems instead of throwing them. */
+export function checkRegistry(document: RegistryDocument): CheckedRegistry {
   try {
-    parseRegistry(document);
-    return [];
+    return { document, registry: parseRegistry(document), problems: [] };
   } catch (err) {
-    if (err instanceof ConfigError) return err.problems.map((p) => `registry: ${p}`);
+    if (err instanceof ConfigError) return { document, registry: undefined, problems: err.problems.map((p) => `registry: ${p}`) };
     throw err;
   }
+}
+
+/** Problems of a registry document as strings (empty when valid). */
+export function registryProblems(document: RegistryDocument): string[] {
+  return [...checkRegistry(document).problems];
 }
 
 /** True when a credentials reference names a Secrets Manager secret (name or ARN). */

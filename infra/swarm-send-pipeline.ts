@@ -8,19 +8,25 @@ import { Construct } from 'constructs';
 import type { Registry } from '../functions/core/registry.js';
 import {
   PipelineAlarms,
-  pipelineAlarmsProblems,
+  monitoringSettingsProblems,
+  resolveMonitoringSettings,
+  type MonitoringSettings,
   type PipelineAlarmsOptions,
   type PipelineMonitoringInputs,
 } from './constructs/pipeline-alarms.js';
 import { PipelineDashboard, type PipelineDashboardOptions } from './constructs/pipeline-dashboard.js';
 import { PipelineNetwork, type PipelineNetworkOptions } from './constructs/pipeline-network.js';
-import { SendFunction, sendFunctionProblems, type SendFunctionOptions } from './constructs/send-function.js';
-import { ReconcileSchedule, reconcileProblems, type ReconcileOptions } from './constructs/reconcile-schedule.js';
-import { SendQueues, resolveQueueSettings, sendQueuesProblems, type SendQueuesOptions } from './constructs/send-queues.js';
-import { DEFAULT_ALARM_PERIOD, DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_CAP, DEFAULT_RECOVERY_POINT_OBJECTIVE } from './defaults.js';
+import { SendFunction } from './constructs/send-function.js';
+import type { SendFunctionOptions } from './constructs/send-function-options.js';
+import { resolveSendFunctionSettings, sendFunctionSettingsProblems, type SendFunctionSettings } from './constructs/send-function-settings.js';
+import { ReconcileSchedule } from './constructs/reconcile-schedule.js';
+import type { ReconcileOptions } from './constructs/reconcile-options.js';
+import { reconcileSettingsProblems, resolveReconcileSettings, type ReconcileSettings } from './constructs/reconcile-settings.js';
+import { SendQueues, queueSettingsProblems, resolveQueueSettings, type ResolvedQueueSettings, type SendQueuesOptions } from './constructs/send-queues.js';
+import { DEFAULT_ALARM_PERIOD } from './defaults.js';
 import { failOnProblems } from './errors.js';
 import { HandlerMetrics } from './handler-metrics.js';
-import { egressProblems, registryProblems, validateRegistry } from './registry-config.js';
+import { checkRegistry, egressProblems, type CheckedRegistry } from './registry-config.js';
 
 /**
  * Every inner construct's options (each prop is documented where it is declared), plus what only
@@ -63,21 +69,41 @@ export function worstCaseBackoffSeconds(maxAttempts: number, base: Duration, cap
   return total;
 }
 
+/** Every inner construct's settings, resolved once from the pipeline's props, around one parse of the registry. */
+export interface PipelineSettings {
+  readonly registry: CheckedRegistry;
+  readonly queues: ResolvedQueueSettings;
+  readonly sendFunction: SendFunctionSettings;
+  readonly monitoring: MonitoringSettings;
+  readonly reconcile: ReconcileSettings | undefined;
+}
+
+/** Applies every default of the pipeline's props once, parsing the registry once. */
+export function resolvePipelineSettings(props: SwarmSendPipelineProps): PipelineSettings {
+  const registry = checkRegistry(props.registry);
+  const queues = resolveQueueSettings({ ...props, functionTimeout: props.timeout });
+  const period = props.alarmPeriod ?? DEFAULT_ALARM_PERIOD;
+  const metrics = new HandlerMetrics({ namespace: props.metricsNamespace, serviceName: props.serviceName, period });
+  return {
+    registry,
+    queues,
+    sendFunction: resolveSendFunctionSettings(props, queues.fifo, registry),
+    monitoring: resolveMonitoringSettings({ ...props, period, metrics }),
+    reconcile: props.reconcile && resolveReconcileSettings({ ...props.reconcile, registry: props.registry }, registry),
+  };
+}
+
 /** Every reason these props cannot work together (empty when they can). */
 export function swarmSendPipelineProblems(props: SwarmSendPipelineProps): string[] {
-  const queueSettings = {
-    ...props,
-    functionTimeout: props.timeout,
-  };
-  const problems = [
-    ...sendQueuesProblems(queueSettings),
-    ...sendFunctionProblems(props, props.fifo ?? false),
-    ...pipelineAlarmsProblems({ ...props, period: props.alarmPeriod }),
-  ];
+  return pipelineSettingsProblems(props, resolvePipelineSettings(props));
+}
+
+function pipelineSettingsProblems(props: SwarmSendPipelineProps, s: PipelineSettings): string[] {
+  const problems = [...queueSettingsProblems(s.queues), ...sendFunctionSettingsProblems(props, s.sendFunction), ...monitoringSettingsProblems(s.monitoring)];
   if (props.outcomesQueue && props.createOutcomesQueue) problems.push('give outcomesQueue or createOutcomesQueue, not both');
   if (props.dashboardName !== undefined && props.dashboard === false) problems.push('dashboardName is set but dashboard is false');
-  if (registryProblems(props.registry).length === 0) problems.push(...egressProblems(validateRegistry(props.registry)));
-  if (props.reconcile) problems.push(...reconcileProblems({ ...props.reconcile, registry: props.registry }));
+  if (s.registry.registry) problems.push(...egressProblems(s.registry.registry));
+  if (props.reconcile && s.reconcile) problems.push(...reconcileSettingsProblems({ ...props.reconcile, registry: props.registry }, s.reconcile));
   return [...new Set(problems)];
 }
 
@@ -126,87 +152,70 @@ export class SwarmSendPipeline extends Construct {
 
   constructor(scope: Construct, id: string, props: SwarmSendPipelineProps) {
     super(scope, id);
-    // Every problem at once, before anything is built (or bundled).
-    failOnProblems('SwarmSendPipeline', swarmSendPipelineProblems(props));
-    this.registry = validateRegistry(props.registry);
+    // Every default applied and every problem found at once, before anything is built (or bundled).
+    const settings = resolvePipelineSettings(props);
+    failOnProblems('SwarmSendPipeline', pipelineSettingsProblems(props, settings));
+    this.registry = settings.registry.registry!;
 
-    this.queues = new SendQueues(this, 'Queues', {
-      fifo: props.fifo,
-      contentBasedDeduplication: props.contentBasedDeduplication,
-      functionTimeout: props.timeout,
-      maxBatchingWindow: props.maxBatchingWindow,
-      batchSize: props.batchSize,
-      visibilityTimeout: props.visibilityTimeout,
-      maxAttempts: props.maxAttempts,
-      maxReceiveCount: props.maxReceiveCount,
-      retentionPeriod: props.retentionPeriod,
-      deadLetterRetentionPeriod: props.deadLetterRetentionPeriod,
-      encryptionKey: props.encryptionKey,
-      createOutcomesQueue: props.createOutcomesQueue,
-    });
+    this.queues = new SendQueues(this, 'Queues', { ...props, functionTimeout: props.timeout }, settings.queues);
     this.sendQueue = this.queues.sendQueue;
     this.deadLetterQueue = this.queues.deadLetterQueue;
     this.outcomesQueue = props.outcomesQueue ?? this.queues.outcomesQueue;
 
     this.network = new PipelineNetwork(this, 'Network', {
-      vpc: props.vpc,
+      ...pick(props, 'vpc', 'vpcSubnets', 'interfaceEndpoints', 'awsApiEgressPeer'),
       registry: this.registry,
-      vpcSubnets: props.vpcSubnets,
-      interfaceEndpoints: props.interfaceEndpoints,
       registryFromParameter: props.registryParameter !== undefined,
-      awsApiEgressPeer: props.awsApiEgressPeer,
     });
     this.securityGroup = this.network.securityGroup;
 
-    this.sendFunction = new SendFunction(this, 'SendFunction', {
-      ...props,
-      securityGroup: this.network.securityGroup,
-      sendQueue: this.queues.sendQueue,
-      deadLetterQueue: this.queues.deadLetterQueue,
-      outcomesQueue: this.outcomesQueue,
-    });
+    const queues = { sendQueue: this.sendQueue, deadLetterQueue: this.deadLetterQueue };
+    this.sendFunction = new SendFunction(this, 'SendFunction', { ...props, ...queues, securityGroup: this.securityGroup, outcomesQueue: this.outcomesQueue }, settings.sendFunction);
     this.lambdaFunction = this.sendFunction.lambdaFunction;
     // The endpoints must accept connections before the function first runs.
     if (this.network.sqsEndpoint) this.lambdaFunction.node.addDependency(this.network);
 
-    const period = props.alarmPeriod ?? DEFAULT_ALARM_PERIOD;
-    this.metrics = new HandlerMetrics({ namespace: props.metricsNamespace, serviceName: props.serviceName, period });
     // What the alarms and the dashboard both watch.
-    const monitored: PipelineMonitoringInputs = {
-      sendQueue: this.sendQueue,
-      deadLetterQueue: this.deadLetterQueue,
-      lambdaFunction: this.lambdaFunction,
-      metrics: this.metrics,
-      period,
-    };
-    this.alarms = new PipelineAlarms(this, 'Alarms', { ...props, ...monitored });
+    const { metrics, period } = settings.monitoring;
+    this.metrics = metrics;
+    const monitored: PipelineMonitoringInputs = { ...queues, lambdaFunction: this.lambdaFunction, metrics, period };
+    this.alarms = new PipelineAlarms(this, 'Alarms', { ...props, ...monitored }, settings.monitoring);
     this.alarmTopic = this.alarms.alarmTopic;
+    if (props.dashboard ?? true) this.dashboard = new PipelineDashboard(this, 'Dashboard', { ...props, ...monitored }, settings.monitoring);
 
-    if (props.dashboard ?? true) {
-      this.dashboard = new PipelineDashboard(this, 'Dashboard', { ...props, ...monitored });
-    }
+    if (props.reconcile) this.reconcile = this.addReconcile(props, props.reconcile, settings.reconcile!);
+    warnWhenBackoffExceedsRpo(this, settings);
+  }
 
-    if (props.reconcile) {
-      this.reconcile = new ReconcileSchedule(this, 'Reconcile', {
-        ...props.reconcile,
+  /** The scheduled reconcile, in the SEND function's network and with its secrets, and its dashboard rows. */
+  private addReconcile(props: SwarmSendPipelineProps, options: ReconcileOptions, settings: ReconcileSettings): ReconcileSchedule {
+    const reconcile = new ReconcileSchedule(
+      this,
+      'Reconcile',
+      {
+        ...options,
         ...pick(props, 'registry', 'registryParameter', 'bundling', 'bundleFromSource', 'logRetention', 'serviceName', 'metricsNamespace', 'environment'),
         ...pick(props, 'vpc', 'vpcSubnets', 'encryptionKey'),
         securityGroup: this.securityGroup,
         sendQueue: this.sendQueue,
         credentialsSecrets: this.sendFunction.secrets,
         alarmTopic: this.alarmTopic,
-      });
-      this.dashboard?.dashboard.addWidgets(...this.reconcile.widgets().map((row) => new Row(...row)));
-    }
+      },
+      settings,
+    );
+    this.dashboard?.dashboard.addWidgets(...reconcile.widgets().map((row) => new Row(...row)));
+    return reconcile;
+  }
+}
 
-    const settings = resolveQueueSettings({ ...props, functionTimeout: props.timeout });
-    const backoff = worstCaseBackoffSeconds(settings.maxAttempts, props.backoffBase ?? DEFAULT_BACKOFF_BASE, props.backoffCap ?? DEFAULT_BACKOFF_CAP);
-    const rpo = props.recoveryPointObjective ?? DEFAULT_RECOVERY_POINT_OBJECTIVE;
-    if (backoff > rpo.toSeconds()) {
-      Annotations.of(this).addWarningV2(
-        'swarm-send:rpo-below-backoff',
-        `A message that uses all ${settings.maxAttempts} attempts can back off for up to ${backoff} s, longer than the recovery-point objective (${rpo.toSeconds()} s): expect oldest-message alarms during long outages of the DR cluster.`,
-      );
-    }
+/** Warns (synthesis goes on) when a message's worst-case backoff outlasts the recovery-point objective. */
+function warnWhenBackoffExceedsRpo(scope: Construct, { sendFunction: f, monitoring }: PipelineSettings): void {
+  const backoff = worstCaseBackoffSeconds(f.maxAttempts, f.backoffBase, f.backoffCap);
+  const rpo = monitoring.recoveryPointObjective;
+  if (backoff > rpo.toSeconds()) {
+    Annotations.of(scope).addWarningV2(
+      'swarm-send:rpo-below-backoff',
+      `A message that uses all ${f.maxAttempts} attempts can back off for up to ${backoff} s, longer than the recovery-point objective (${rpo.toSeconds()} s): expect oldest-message alarms during long outages of the DR cluster.`,
+    );
   }
 }

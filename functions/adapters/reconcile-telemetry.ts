@@ -1,27 +1,9 @@
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { ScopeSummary } from '../reconcile/engine.js';
+import { RECONCILE_METRICS } from './metric-names.js';
 
-/** Metric names of the reconcile function (infra/ reads them for its alarm and dashboard). */
-export const RECONCILE_METRICS = {
-  /** Keys compared (both listings merged). */
-  OBJECTS_SCANNED: 'ReconcileObjectsScanned',
-  /** Objects confirmed missing on DR (source HEAD 200, DR HEAD 404). */
-  MISSING_ON_DR: 'ReconcileMissingOnDr',
-  /** Their bytes, from the source HEAD. */
-  MISSING_ON_DR_BYTES: 'ReconcileMissingOnDrBytes',
-  /** Objects confirmed different (bytes, hash, or a newer source version). */
-  DIFFERENT: 'ReconcileDifferent',
-  /** Objects on DR only (reported, never deleted). */
-  EXTRA_ON_DR: 'ReconcileExtraOnDr',
-  /** Candidates a HEAD could not settle. */
-  UNCONFIRMED: 'ReconcileUnconfirmed',
-  /** SEND messages enqueued as repairs. */
-  REPAIRS_ENQUEUED: 'ReconcileRepairsEnqueued',
-  /** Scope slices that ended in a listing error. */
-  SCOPE_ERRORS: 'ReconcileScopeErrors',
-  /** From the scheduled start to the end of a scope, per scope finished: the run's duration is its maximum. */
-  RUN_DURATION: 'ReconcileRunDuration',
-} as const;
+/** Metric names of the reconcile function (defined in metric-names.ts, which infra/ reads without Powertools). */
+export { RECONCILE_METRICS };
 
 /**
  * Writes one slice's counts as EMF (one line per slice, every count even when 0, so the alarm

@@ -1,5 +1,7 @@
-/** SQS caps a message's visibility timeout at 12 hours. */
-export const MAX_VISIBILITY_SECONDS = 43_200;
+import { SQS_MAX_VISIBILITY_SECONDS as MAX_VISIBILITY_SECONDS } from '../env.js';
+
+/** SQS caps a message's visibility timeout at 12 hours (functions/env.ts). */
+export { MAX_VISIBILITY_SECONDS };
 
 /**
  * Exponential backoff with full jitter (AWS Architecture Blog, "Exponential Backoff and

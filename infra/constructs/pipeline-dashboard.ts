@@ -1,8 +1,7 @@
-import { Dashboard, GraphWidget, TextWidget, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
+import { Dashboard, GraphWidget, TextWidget, type IMetric, type IWidget } from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
-import { DEFAULT_ALARM_PERIOD, DEFAULT_FAILURE_RATE_THRESHOLD_PERCENT, DEFAULT_RECOVERY_POINT_OBJECTIVE } from '../defaults.js';
-import { HandlerMetrics, OUTCOMES } from '../handler-metrics.js';
-import type { PipelineAlarmsOptions, PipelineMonitoringInputs } from './pipeline-alarms.js';
+import { OUTCOMES } from '../handler-metrics.js';
+import { resolveMonitoringSettings, type MonitoringSettings, type PipelineAlarmsOptions, type PipelineMonitoringInputs } from './pipeline-alarms.js';
 
 /** What a `PipelineDashboard` user chooses; `SwarmSendPipelineProps` extends it. */
 export interface PipelineDashboardOptions extends Pick<PipelineAlarmsOptions, 'recoveryPointObjective' | 'failureRateThresholdPercent'> {
@@ -19,6 +18,12 @@ export interface PipelineDashboardProps extends PipelineMonitoringInputs, Pipeli
 const WIDTH = 8;
 const HEIGHT = 6;
 
+type GraphProps = ConstructorParameters<typeof GraphWidget>[0];
+
+function graph(title: string, left: IMetric[], extra: Partial<GraphProps> = {}): GraphWidget {
+  return new GraphWidget({ title, left, width: WIDTH, height: HEIGHT, ...extra });
+}
+
 /**
  * One CloudWatch dashboard for the pipeline: SENDs by outcome, failure rate, replication lag,
  * SEND queue depth and age, DLQ depth, failures and retries by reason, SEND latency, and the
@@ -28,68 +33,68 @@ export class PipelineDashboard extends Construct {
   /** The dashboard. */
   public readonly dashboard: Dashboard;
 
-  constructor(scope: Construct, id: string, props: PipelineDashboardProps) {
+  /** @param s the props with their defaults applied (`SwarmSendPipeline` passes the ones it validated) */
+  constructor(scope: Construct, id: string, props: PipelineDashboardProps, s: MonitoringSettings = resolveMonitoringSettings(props)) {
     super(scope, id);
-    const period = props.period ?? DEFAULT_ALARM_PERIOD;
-    const metrics = props.metrics ?? new HandlerMetrics({ period });
-    const rpo = props.recoveryPointObjective ?? DEFAULT_RECOVERY_POINT_OBJECTIVE;
-    const graph = (title: string, left: IMetric[], extra: Partial<ConstructorParameters<typeof GraphWidget>[0]> = {}) =>
-      new GraphWidget({ title, left, width: WIDTH, height: HEIGHT, ...extra });
-
     this.dashboard = new Dashboard(this, 'Dashboard', {
       ...(props.dashboardName ? { dashboardName: props.dashboardName } : {}),
-      widgets: [
-        [
-          new TextWidget({
-            markdown: `# swarm-send\nService \`${metrics.serviceName}\` in namespace \`${metrics.namespace}\`. Recovery-point objective: ${rpo.toHumanString()}.`,
-            width: 24,
-            height: 2,
-          }),
-        ],
-        [
-          graph(
-            'SENDs by outcome',
-            OUTCOMES.map((o) => metrics.outcome(o)),
-            { stacked: true },
-          ),
-          graph('Failure rate (%)', [metrics.failureRate()], {
-            leftAnnotations: [{ value: props.failureRateThresholdPercent ?? DEFAULT_FAILURE_RATE_THRESHOLD_PERCENT, label: 'alarm' }],
-            leftYAxis: { min: 0, max: 100 },
-          }),
-          graph('Replication lag (ms)', ['p50', 'p90', 'Maximum'].map((s) => metrics.replicationLag(s)), {
-            leftAnnotations: [{ value: rpo.toMilliseconds(), label: 'RPO' }],
-          }),
-        ],
-        [
-          graph('SEND queue depth', [
-            props.sendQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum', label: 'waiting' }),
-            props.sendQueue.metricApproximateNumberOfMessagesNotVisible({ period, statistic: 'Maximum', label: 'in flight or backing off' }),
-          ]),
-          graph('Oldest SEND request (s)', [props.sendQueue.metricApproximateAgeOfOldestMessage({ period, statistic: 'Maximum', label: 'age' })], {
-            leftAnnotations: [{ value: rpo.toSeconds(), label: 'RPO' }],
-          }),
-          graph('Dead-letter queue depth', [
-            props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum', label: 'dead-lettered' }),
-          ]),
-        ],
-        [
-          graph('Failed SENDs by reason', [metrics.outcomesByReason('failed')]),
-          graph('Retries by reason', [metrics.outcomesByReason('retry')]),
-          graph('SEND latency (ms)', ['p50', 'p90', 'Maximum'].map((s) => metrics.sendLatency(s))),
-        ],
-        [
-          graph('Function', [
-            props.lambdaFunction.metricInvocations({ period, statistic: 'Sum' }),
-            props.lambdaFunction.metricErrors({ period, statistic: 'Sum' }),
-            props.lambdaFunction.metricThrottles({ period, statistic: 'Sum' }),
-          ]),
-          graph('Function concurrency', [props.lambdaFunction.metric('ConcurrentExecutions', { period, statistic: 'Maximum', label: 'concurrent executions' })]),
-          graph('Function duration (ms)', [
-            props.lambdaFunction.metricDuration({ period, statistic: 'p90', label: 'p90' }),
-            props.lambdaFunction.metricDuration({ period, statistic: 'Maximum', label: 'max' }),
-          ]),
-        ],
-      ],
+      widgets: [titleRow(s), outcomeRow(s), queueRow(props, s), sendRow(s), functionRow(props, s)],
     });
   }
+}
+
+function titleRow({ metrics, recoveryPointObjective: rpo }: MonitoringSettings): IWidget[] {
+  return [
+    new TextWidget({
+      markdown: `# swarm-send\nService \`${metrics.serviceName}\` in namespace \`${metrics.namespace}\`. Recovery-point objective: ${rpo.toHumanString()}.`,
+      width: 24,
+      height: 2,
+    }),
+  ];
+}
+
+function outcomeRow({ metrics, recoveryPointObjective: rpo, failureRateThresholdPercent }: MonitoringSettings): IWidget[] {
+  return [
+    graph(
+      'SENDs by outcome',
+      OUTCOMES.map((o) => metrics.outcome(o)),
+      { stacked: true },
+    ),
+    graph('Failure rate (%)', [metrics.failureRate()], {
+      leftAnnotations: [{ value: failureRateThresholdPercent, label: 'alarm' }],
+      leftYAxis: { min: 0, max: 100 },
+    }),
+    graph('Replication lag (ms)', ['p50', 'p90', 'Maximum'].map((s) => metrics.replicationLag(s)), {
+      leftAnnotations: [{ value: rpo.toMilliseconds(), label: 'RPO' }],
+    }),
+  ];
+}
+
+function queueRow({ sendQueue, deadLetterQueue }: PipelineMonitoringInputs, { period, recoveryPointObjective: rpo }: MonitoringSettings): IWidget[] {
+  return [
+    graph('SEND queue depth', [
+      sendQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum', label: 'waiting' }),
+      sendQueue.metricApproximateNumberOfMessagesNotVisible({ period, statistic: 'Maximum', label: 'in flight or backing off' }),
+    ]),
+    graph('Oldest SEND request (s)', [sendQueue.metricApproximateAgeOfOldestMessage({ period, statistic: 'Maximum', label: 'age' })], {
+      leftAnnotations: [{ value: rpo.toSeconds(), label: 'RPO' }],
+    }),
+    graph('Dead-letter queue depth', [deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum', label: 'dead-lettered' })]),
+  ];
+}
+
+function sendRow({ metrics }: MonitoringSettings): IWidget[] {
+  return [
+    graph('Failed SENDs by reason', [metrics.outcomesByReason('failed')]),
+    graph('Retries by reason', [metrics.outcomesByReason('retry')]),
+    graph('SEND latency (ms)', ['p50', 'p90', 'Maximum'].map((s) => metrics.sendLatency(s))),
+  ];
+}
+
+function functionRow({ lambdaFunction: fn }: PipelineMonitoringInputs, { period }: MonitoringSettings): IWidget[] {
+  return [
+    graph('Function', [fn.metricInvocations({ period, statistic: 'Sum' }), fn.metricErrors({ period, statistic: 'Sum' }), fn.metricThrottles({ period, statistic: 'Sum' })]),
+    graph('Function concurrency', [fn.metric('ConcurrentExecutions', { period, statistic: 'Maximum', label: 'concurrent executions' })]),
+    graph('Function duration (ms)', [fn.metricDuration({ period, statistic: 'p90', label: 'p90' }), fn.metricDuration({ period, statistic: 'Maximum', label: 'max' })]),
+  ];
 }

@@ -2,6 +2,7 @@ import { Duration, Validations } from 'aws-cdk-lib';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Queue, QueueEncryption, type QueueProps } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { ENV_BOUNDS } from '../../functions/env.js';
 import {
   DEFAULT_DEAD_LETTER_RETENTION_PERIOD,
   DEFAULT_FUNCTION_TIMEOUT,
@@ -12,10 +13,8 @@ import {
   resolveBatching,
 } from '../defaults.js';
 import { checkInteger, failOnProblems } from '../errors.js';
-import type { SendFunctionOptions } from './send-function.js';
-
-/** SQS's longest visibility timeout. */
-export const MAX_VISIBILITY_TIMEOUT = Duration.hours(12);
+import { MAX_VISIBILITY_TIMEOUT } from '../limits.js';
+import type { SendFunctionOptions } from './send-function-options.js';
 
 /** What a `SendQueues` user chooses; `SwarmSendPipelineProps` extends it. */
 export interface SendQueuesOptions {
@@ -85,7 +84,8 @@ export interface SendQueuesProps extends SendQueuesOptions, Pick<SendFunctionOpt
   readonly functionTimeout?: Duration;
 }
 
-interface ResolvedQueueSettings {
+/** A `SendQueues`' settings: the caller's values, else the defaults, and what derives from them. */
+export interface ResolvedQueueSettings {
   readonly fifo: boolean;
   readonly contentBasedDeduplication: boolean;
   readonly functionTimeout: Duration;
@@ -116,10 +116,14 @@ export function resolveQueueSettings(props: SendQueuesProps): ResolvedQueueSetti
 
 /** Every reason these props cannot work (empty when they can). */
 export function sendQueuesProblems(props: SendQueuesProps): string[] {
-  const s = resolveQueueSettings(props);
+  return queueSettingsProblems(resolveQueueSettings(props));
+}
+
+/** Every reason resolved settings cannot work (empty when they can). */
+export function queueSettingsProblems(s: ResolvedQueueSettings): string[] {
   const problems: string[] = [];
   if (s.contentBasedDeduplication && !s.fifo) problems.push('contentBasedDeduplication requires fifo: true');
-  checkInteger(problems, 'maxAttempts', s.maxAttempts, 1, 100);
+  checkInteger(problems, 'maxAttempts', s.maxAttempts, ENV_BOUNDS.MAX_ATTEMPTS.min, ENV_BOUNDS.MAX_ATTEMPTS.max);
   checkInteger(problems, 'maxReceiveCount', s.maxReceiveCount, 1, 1000);
   if (s.maxReceiveCount <= s.maxAttempts) {
     problems.push(
@@ -142,6 +146,13 @@ export function sendQueuesProblems(props: SendQueuesProps): string[] {
   return problems;
 }
 
+/** Server-side encryption (the customer-managed `key`, else SSE-SQS) and a TLS-only policy: every queue the constructs create. */
+export function queueSecurity(key: IKey | undefined): Pick<QueueProps, 'encryption' | 'encryptionMasterKey' | 'enforceSSL'> {
+  return key
+    ? { encryption: QueueEncryption.KMS, encryptionMasterKey: key, enforceSSL: true }
+    : { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true };
+}
+
 /**
  * The SEND queue and its dead-letter queue (and optionally the outcomes queue): server-side
  * encryption, a TLS-only queue policy, redrive after `maxReceiveCount`, and the visibility
@@ -159,16 +170,14 @@ export class SendQueues extends Construct {
   /** The redrive `maxReceiveCount` applied to the SEND queue. */
   public readonly maxReceiveCount: number;
 
-  constructor(scope: Construct, id: string, props: SendQueuesProps = {}) {
+  /** @param s the props with their defaults applied (`SwarmSendPipeline` passes the ones it validated) */
+  constructor(scope: Construct, id: string, props: SendQueuesProps = {}, s: ResolvedQueueSettings = resolveQueueSettings(props)) {
     super(scope, id);
-    failOnProblems('SendQueues', sendQueuesProblems(props));
-    const s = resolveQueueSettings(props);
+    failOnProblems('SendQueues', queueSettingsProblems(s));
     this.visibilityTimeout = s.visibilityTimeout;
     this.maxReceiveCount = s.maxReceiveCount;
 
-    const security: Pick<QueueProps, 'encryption' | 'encryptionMasterKey' | 'enforceSSL'> = props.encryptionKey
-      ? { encryption: QueueEncryption.KMS, encryptionMasterKey: props.encryptionKey, enforceSSL: true }
-      : { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true };
+    const security = queueSecurity(props.encryptionKey);
 
     // A FIFO DLQ also dedupes on content, so a tool that dead-letters without a
     // MessageDeduplicationId still works (the handler gives one: the source message id).

@@ -1,11 +1,14 @@
 import { Duration } from 'aws-cdk-lib';
 import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { ENV_DEFAULTS } from '../../functions/env.js';
+import { loadConfig } from '../../functions/config.js';
+import { ENV, ENV_BOUNDS, ENV_DEFAULTS, SQS_MAX_VISIBILITY_SECONDS } from '../../functions/env.js';
+import { sendFunctionProblems } from '../../infra/constructs/send-function-settings.js';
 import * as defaults from '../../infra/defaults.js';
 import { resolveBatching } from '../../infra/defaults.js';
 import { HANDLER_METRIC_NAMES, OUTCOMES, SERVICE_DIMENSION } from '../../infra/handler-metrics.js';
 import * as publicApi from '../../infra/index.js';
+import { exampleRegistry } from './helpers.js';
 
 describe('infra defaults', () => {
   it.each<[string, number]>([
@@ -107,5 +110,38 @@ describe('resolveBatching', () => {
     expect(resolveBatching(false, 10)).toEqual({ batchSize: 10, maxBatchingWindow: undefined });
     expect(resolveBatching(false, 500, Duration.seconds(20))).toEqual({ batchSize: 500, maxBatchingWindow: Duration.seconds(20) });
     expect(resolveBatching(false, 11, Duration.seconds(0)).maxBatchingWindow?.toSeconds()).toBe(0);
+  });
+});
+
+describe('bounds the construct shares with the handler (ENV_BOUNDS in functions/env.ts)', () => {
+  const environment = (variable: string, value: number) => ({
+    [ENV.REGISTRY]: JSON.stringify(exampleRegistry()),
+    [ENV.DLQ_URL]: 'https://sqs.eu-west-1.amazonaws.com/123456789012/dlq',
+    [variable]: String(value),
+  });
+  const propProblems = (props: Record<string, unknown>) => sendFunctionProblems({ registry: exampleRegistry(), ...props }, false);
+
+  it.each<[string, string, { min: number; max: number }]>([
+    ['maxAttempts', ENV.MAX_ATTEMPTS, ENV_BOUNDS.MAX_ATTEMPTS],
+    ['concurrency', ENV.CONCURRENCY, ENV_BOUNDS.CONCURRENCY],
+  ])('%s: synthesis refuses exactly what the handler would refuse at cold start', async (prop, variable, { min, max }) => {
+    for (const value of [min - 1, max + 1]) {
+      expect(propProblems({ [prop]: value })).toStrictEqual([`${prop} must be an integer from ${min} to ${max} (got ${value})`]);
+      await expect(loadConfig(environment(variable, value))).rejects.toThrow(variable);
+    }
+    for (const value of [min, max]) {
+      expect(propProblems({ [prop]: value })).toStrictEqual([]);
+      await expect(loadConfig(environment(variable, value))).resolves.toMatchObject({ [prop]: value });
+    }
+  });
+
+  it("backoffCap: both stop at SQS's 12-hour visibility limit", async () => {
+    expect(SQS_MAX_VISIBILITY_SECONDS).toBe(12 * 3600);
+    expect(propProblems({ backoffCap: Duration.seconds(SQS_MAX_VISIBILITY_SECONDS) })).toStrictEqual([]);
+    await expect(loadConfig(environment(ENV.BACKOFF_CAP_SECONDS, SQS_MAX_VISIBILITY_SECONDS))).resolves.toMatchObject({ backoffCapSeconds: SQS_MAX_VISIBILITY_SECONDS });
+    expect(propProblems({ backoffCap: Duration.seconds(SQS_MAX_VISIBILITY_SECONDS + 1) })).toStrictEqual([
+      `backoffCap (${SQS_MAX_VISIBILITY_SECONDS + 1} s) exceeds 12 hours, the longest delay SQS's ChangeMessageVisibility allows`,
+    ]);
+    await expect(loadConfig(environment(ENV.BACKOFF_CAP_SECONDS, SQS_MAX_VISIBILITY_SECONDS + 1))).rejects.toThrow(ENV.BACKOFF_CAP_SECONDS);
   });
 });

@@ -1,7 +1,4 @@
-import { describeObject } from '../functions/core/message.js';
-import { ListingClient } from '../functions/core/listing-client.js';
-import type { ClusterConfig } from '../functions/core/registry.js';
-import { SendClient } from '../functions/core/send-client.js';
+import { describeObject, ListingClient, SendClient, type ClusterConfig } from '../functions/core/index.js';
 import type { Finding } from '../functions/reconcile/engine.js';
 import { sendRepairPort, transportHeadPort, type ReconcileRoute } from '../functions/reconcile/ports.js';
 import { reconcileRun, type RunSummary } from '../functions/reconcile/run.js';

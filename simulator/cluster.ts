@@ -1,4 +1,4 @@
-import type { SimContext } from './context.js';
+import type { ClusterState, SimContext } from './context.js';
 import { NodeImpl } from './node-server.js';
 import { ObjectStore } from './store.js';
 import type { ClusterSpec, FeedSpec, ObjectRef, PutObjectInput, SimCluster, StoredObject } from './types.js';
@@ -6,7 +6,7 @@ import { SIM_DEFAULT_ADMIN } from './constants.js';
 import type { DigestAlgorithm } from './digest.js';
 
 /** One simulated cluster: nodes sharing one object store, admins and feeds. */
-export class ClusterImpl implements SimCluster {
+export class ClusterImpl implements SimCluster, ClusterState {
   readonly name: string;
   readonly nodes: readonly NodeImpl[];
   readonly store: ObjectStore;

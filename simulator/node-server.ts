@@ -1,17 +1,16 @@
 import { createServer, isIP, type Server, type Socket } from 'node:net';
 import type { AuthPolicy } from './auth.js';
-import type { ClusterImpl } from './cluster.js';
 import { serveConnection } from './connection.js';
-import type { SimContext } from './context.js';
+import type { ClusterState, NodeState, SimContext } from './context.js';
 import { NodeCounters } from './counters.js';
 import { NonceStore } from './digest.js';
 import { sendError } from './error-response.js';
-import { TicketStore } from './redirect.js';
+import { TicketStore } from './tickets.js';
 import { handleRequest } from './router.js';
 import type { Counters, SimNode } from './types.js';
 
 /** One simulated storage node: a raw HTTP/1.1 server on its own port. */
-export class NodeImpl implements SimNode {
+export class NodeImpl implements SimNode, NodeState {
   readonly stats = new NodeCounters();
   readonly tickets = new TicketStore();
   readonly policy: AuthPolicy;
@@ -21,7 +20,7 @@ export class NodeImpl implements SimNode {
 
   constructor(
     private readonly sim: SimContext,
-    readonly cluster: ClusterImpl,
+    readonly cluster: ClusterState,
     readonly host: string,
     port: number,
   ) {

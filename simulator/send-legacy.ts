@@ -1,6 +1,5 @@
 import type { Principal } from './auth.js';
-import type { ClusterImpl } from './cluster.js';
-import type { RequestContext } from './context.js';
+import type { ClusterState, RequestContext } from './context.js';
 import { sendError } from './error-response.js';
 import { sendHeaders } from './object-headers.js';
 import { inSendSlot, planStream, stretchOverTransfer, streamAnswer } from './send-stream.js';
@@ -15,7 +14,7 @@ function resultLine(status: number): string {
 
 /** Where a legacy SEND goes: the destination cluster, or why it cannot be reached. */
 type Destination =
-  | { kind: 'ok'; cluster: ClusterImpl }
+  | { kind: 'ok'; cluster: ClusterState }
   | { kind: 'unreachable' }
   | { kind: 'bad-request'; text: string };
 
@@ -36,7 +35,7 @@ function resolveDestination(ctx: RequestContext, clusterName: string, target: st
 }
 
 /** Whether the remote cluster accepts the SEND's credentials (Castor-System-Auth, else the caller's). */
-function remoteAccepts(ctx: RequestContext, dest: ClusterImpl, principal: Principal | undefined): boolean {
+function remoteAccepts(ctx: RequestContext, dest: ClusterState, principal: Principal | undefined): boolean {
   const auth = ctx.req.headers.get('castor-system-auth');
   if (auth === undefined) return principal?.validOn(dest.admins) ?? false;
   const colon = auth.indexOf(':');

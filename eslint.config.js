@@ -1,0 +1,110 @@
+// ESLint flat config: `npm run lint`. Prettier owns the layout (`npm run format`, printWidth in
+// .prettierrc.json); ESLint checks what a formatter cannot: lines it could not break (comments),
+// the size limits of functions/, and the package edges (.dependency-cruiser.cjs has the full rules,
+// including cycles; the import bans here repeat them where an editor shows them as you type).
+import { readFileSync } from 'node:fs';
+import js from '@eslint/js';
+import stylistic from '@stylistic/eslint-plugin';
+import { defineConfig, globalIgnores } from 'eslint/config';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+/** One line width for both tools: Prettier's printWidth. */
+const WIDTH = JSON.parse(readFileSync(new URL('./.prettierrc.json', import.meta.url), 'utf8')).printWidth;
+const PLATFORM = [
+  '@aws-sdk/*',
+  'aws-lambda',
+  'aws-cdk-lib',
+  'aws-cdk-lib/*',
+  'constructs',
+  '@aws-lambda-powertools/*',
+  '@middy/*',
+];
+const RUNTIME_ONLY = ['@aws-lambda-powertools/*', '@middy/*', '@aws-sdk/*', 'undici', 'prom-client'];
+
+export default defineConfig([
+  globalIgnores(['dist/', 'cdk.out/', 'coverage/', 'reports/', 'bench/results/', '.stryker-tmp/']),
+  {
+    files: ['**/*.{ts,js,mjs,cjs}'],
+    extends: [js.configs.recommended, tseslint.configs.recommended],
+    plugins: { '@stylistic': stylistic },
+    languageOptions: { globals: globals.node },
+    rules: {
+      // The product strips and rejects control characters on purpose (headers, log-safe text).
+      'no-control-regex': 'off',
+      // Strings, template literals and URLs are left long: breaking them would change the text.
+      '@stylistic/max-len': [
+        'error',
+        {
+          code: WIDTH,
+          tabWidth: 2,
+          ignoreUrls: true,
+          ignoreStrings: true,
+          ignoreTemplateLiterals: true,
+          ignoreRegExpLiterals: true,
+        },
+      ],
+    },
+  },
+  {
+    files: ['**/*.cjs'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
+    // Issue 10's limits for the product's functions/ code.
+    files: ['functions/**/*.ts'],
+    rules: {
+      'max-lines': ['error', { max: 250, skipBlankLines: true, skipComments: true }],
+      'max-lines-per-function': ['error', { max: 60, skipBlankLines: true, skipComments: true }],
+    },
+  },
+  {
+    files: ['functions/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['process', 'node:process'].map((name) => ({
+            name,
+            message: 'functions/core never reads the environment.',
+          })),
+          patterns: [
+            {
+              group: PLATFORM,
+              message: 'functions/core stays pure: no AWS SDK, Lambda, CDK, Powertools or middy (use a port).',
+            },
+          ],
+        },
+      ],
+      'no-restricted-properties': [
+        'error',
+        {
+          object: 'process',
+          property: 'env',
+          message: 'functions/core never reads the environment: take settings as arguments.',
+        },
+        { object: 'globalThis', property: 'process', message: 'functions/core never reads the environment.' },
+      ],
+    },
+  },
+  {
+    files: ['simulator/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/cli/*'], message: 'swarm-send/simulator does not carry the command line.' }] },
+      ],
+    },
+  },
+  {
+    files: ['infra/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [{ group: RUNTIME_ONLY, message: 'swarm-send/infra loads no runtime-only library at synth time.' }],
+        },
+      ],
+    },
+  },
+]);

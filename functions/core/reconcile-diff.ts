@@ -94,7 +94,7 @@ function joinRun(a: PageCursor, b: PageCursor): JoinedRow[] {
  * each side that needs one is then fetched (both sides at once when both do). Memory: one page
  * of each side. The streams must be strictly ascending; the listing client checks that.
  */
-export async function* mergeJoin(source: AsyncIterable<readonly ListingRow[]>, dr: AsyncIterable<readonly ListingRow[]>): AsyncGenerator<JoinedRow[]> {
+export async function* mergeJoinPages(source: AsyncIterable<readonly ListingRow[]>, dr: AsyncIterable<readonly ListingRow[]>): AsyncGenerator<JoinedRow[]> {
   const a = new PageCursor(source[Symbol.asyncIterator]());
   const b = new PageCursor(dr[Symbol.asyncIterator]());
   try {
@@ -106,6 +106,19 @@ export async function* mergeJoin(source: AsyncIterable<readonly ListingRow[]>, d
   } finally {
     await Promise.all([a.pages.return?.(), b.pages.return?.()]);
   }
+}
+
+/** Row streams as pages of one row each. */
+async function* single(rows: AsyncIterable<ListingRow>): AsyncGenerator<ListingRow[]> {
+  for await (const row of rows) yield [row];
+}
+
+/**
+ * The same join over two key-ordered row streams, a joined row at a time (memory: one row of
+ * each side). The engine uses {@link mergeJoinPages}, which costs no async step per row.
+ */
+export async function* mergeJoin(source: AsyncIterable<ListingRow>, dr: AsyncIterable<ListingRow>): AsyncGenerator<JoinedRow> {
+  for await (const run of mergeJoinPages(single(source), single(dr))) yield* run;
 }
 
 /** How listed rows differ; empty when they agree on everything both carry. */

@@ -1,5 +1,5 @@
 import { ListingError, type ListingRow } from '../core/listing.js';
-import { CATEGORIES, mergeJoin, nominate, type Category, type JoinedRow } from '../core/reconcile-diff.js';
+import { CATEGORIES, mergeJoinPages, nominate, type Category, type JoinedRow } from '../core/reconcile-diff.js';
 import { confirmBatch, objectOf, type Candidate } from './confirm-batch.js';
 import { DEFAULT_GRACE_MS, type Finding, type ListingPort, type ReconcileScopeOptions, type RepairResult, type ScopeProgress, type ScopeSummary } from './scope-types.js';
 
@@ -167,7 +167,7 @@ class ScopeWalk {
     const src = pagesOf(o.source.pages(o.scope, this.marker, o.signal), 'source', this);
     const dr = pagesOf(o.dr.pages(o.scope, this.marker, o.signal), 'dr', this);
     try {
-      for await (const run of mergeJoin(src, dr)) {
+      for await (const run of mergeJoinPages(src, dr)) {
         for (const row of run) {
           const pages = this.nominate(row);
           if (this.flushDue(pages)) await this.flush();

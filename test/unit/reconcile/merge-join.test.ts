@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { compareKeys, type ListingRow } from '../../../functions/core/listing.js';
-import { mergeJoin, type JoinedRow } from '../../../functions/core/reconcile-diff.js';
+import { mergeJoinPages, type JoinedRow } from '../../../functions/core/reconcile-diff.js';
 
 const row = (key: string): ListingRow => ({ key, bytes: null, hash: null, lastModified: null, alias: null });
 
@@ -16,11 +16,11 @@ async function* paged(keys: readonly string[], cuts: readonly number[]): AsyncGe
 
 async function joined(source: AsyncIterable<ListingRow[]>, dr: AsyncIterable<ListingRow[]>): Promise<JoinedRow[]> {
   const out: JoinedRow[] = [];
-  for await (const run of mergeJoin(source, dr)) out.push(...run);
+  for await (const run of mergeJoinPages(source, dr)) out.push(...run);
   return out;
 }
 
-describe('mergeJoin over pages', () => {
+describe('mergeJoinPages', () => {
   test('joins every key once, in byte order, whatever the page boundaries on each side', async () => {
     const keys = fc.uniqueArray(fc.string({ unit: 'binary', maxLength: 4 }).filter((s) => s !== ''), { maxLength: 60 }).map((k) => k.sort(compareKeys));
     const cuts = fc.array(fc.nat(), { maxLength: 6 });

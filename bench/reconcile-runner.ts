@@ -40,10 +40,23 @@ export interface ReconcileJobResult {
   readonly wallMs: number;
   /** process.cpuUsage() of the walk, user + system, microseconds. */
   readonly cpuUs: number;
+  /** RSS when the walk starts (modules loaded, clients built), bytes. */
+  readonly startRssBytes: number;
   /** process.resourceUsage().maxRSS, bytes. */
   readonly peakRssBytes: number;
   /** RSS, and the heap in use after a full GC (what the walk keeps alive), at every tenth of the walk. */
-  readonly rssSamples: readonly { readonly compared: number; readonly rssBytes: number; readonly liveHeapBytes: number }[];
+  readonly rssSamples: readonly RssSample[];
+}
+
+/** Memory at one point of the walk: RSS as found, then, right after a full GC, the heap V8 holds and what it keeps alive. */
+export interface RssSample {
+  readonly compared: number;
+  readonly rssBytes: number;
+  readonly liveHeapBytes: number;
+  /** V8's heap as reserved (all spaces), after the GC. */
+  readonly heapTotalBytes: number;
+  /** Memory outside V8's heap (Buffers, sockets' buffers), after the GC. */
+  readonly externalBytes: number;
 }
 
 async function run(job: ReconcileJob): Promise<ReconcileJobResult> {
@@ -63,11 +76,12 @@ async function run(job: ReconcileJob): Promise<ReconcileJobResult> {
   const sqs = job.repair === 'enqueue' ? new SQSClient({ endpoint: job.sqsEndpoint, region: REGION, credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } }) : null;
   const repair: RepairPort | null = sendClient ? sendRepairPort(sendClient, route, 16) : sqs ? enqueueRepairPort(sqs, job.queueUrl!, route, 'reconcile:bench') : null;
 
-  const samples: { compared: number; rssBytes: number; liveHeapBytes: number }[] = [];
+  const samples: RssSample[] = [];
   // --expose-gc is among Lambda's flags; a full GC at ten points costs little and tells a leak
   // from a heap V8 simply has not collected yet.
   const gc = (globalThis as { gc?: () => void }).gc;
   let nextSample = job.objects / 10;
+  const startRssBytes = process.memoryUsage.rss();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const summary = await reconcileScope({
@@ -82,7 +96,8 @@ async function run(job: ReconcileJob): Promise<ReconcileJobResult> {
       if (p.compared >= nextSample) {
         const rssBytes = process.memoryUsage.rss();
         gc?.();
-        samples.push({ compared: p.compared, rssBytes, liveHeapBytes: process.memoryUsage().heapUsed });
+        const m = process.memoryUsage();
+        samples.push({ compared: p.compared, rssBytes, liveHeapBytes: m.heapUsed, heapTotalBytes: m.heapTotal, externalBytes: m.external });
         nextSample += job.objects / 10;
       }
     },
@@ -102,6 +117,7 @@ async function run(job: ReconcileJob): Promise<ReconcileJobResult> {
     complete: summary.complete,
     wallMs,
     cpuUs: cpu.user + cpu.system,
+    startRssBytes,
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
     rssSamples: samples,
   };

@@ -35,11 +35,13 @@ interface Sim {
   readonly source: string[];
   readonly dr: string[];
   seed(count: number, missingEvery: number): Promise<{ seedMs: number; rssBytes: number; missing: number }>;
+  /** The simulator process's CPU time so far (user + system), microseconds. */
+  cpuUs(): Promise<number>;
   close(): Promise<void>;
 }
 
 async function startSim(bundle: string): Promise<Sim> {
-  const child = forkNode(bundle, ['--max-old-space-size=8192'], { stdout: 'inherit' });
+  const child = forkNode(bundle, ['--max-old-space-size=8192', '--expose-gc'], { stdout: 'inherit' });
   const [ready] = (await once(child, 'message')) as [{ source: string[]; dr: string[] }];
   return {
     ...ready,
@@ -47,6 +49,11 @@ async function startSim(bundle: string): Promise<Sim> {
       child.send({ type: 'seed', count, missingEvery } satisfies SeedRequest);
       const [m] = (await once(child, 'message')) as [{ seedMs: number; rssBytes: number; missing: number }];
       return m;
+    },
+    async cpuUs() {
+      child.send({ type: 'usage' });
+      const [m] = (await once(child, 'message')) as [{ cpuUs: number }];
+      return m.cpuUs;
     },
     async close() {
       if (child.exitCode !== null) return;
@@ -70,6 +77,8 @@ interface Row {
   readonly objects: number;
   readonly missing: number;
   readonly result: ReconcileJobResult;
+  /** CPU the simulator spent while the walk ran (serving both listings, HEADs and SENDs), microseconds. */
+  readonly simCpuUs: number;
   readonly enqueued?: number;
 }
 
@@ -88,8 +97,9 @@ async function main(): Promise<void> {
     try {
       const seeded = await sim.seed(objects, 0);
       console.error(`seeded ${int(objects)} objects on each side in ${int(seeded.seedMs)} ms (simulator RSS ${mib(seeded.rssBytes)})`);
+      const simCpu0 = await sim.cpuUs();
       const result = await walk(runner, { source: sim.source, dr: sim.dr, pageSize: PAGE_SIZE, repair: 'none', objects });
-      rows.push({ run: 'in sync, dry run', objects, missing: 0, result });
+      rows.push({ run: 'in sync, dry run', objects, missing: 0, result, simCpuUs: (await sim.cpuUs()) - simCpu0 });
       console.error(`  ${int(result.compared)} compared in ${int(result.wallMs)} ms: ${int(rate(result))}/s, peak RSS ${mib(result.peakRssBytes)}`);
     } finally {
       await sim.close();
@@ -104,9 +114,11 @@ async function main(): Promise<void> {
       try {
         const seeded = await sim.seed(REPAIR_OBJECTS, MISSING_EVERY);
         const queue = fauxqs.createQueue(`sends-${repair}`);
+        const simCpu0 = await sim.cpuUs();
         const result = await walk(runner, { source: sim.source, dr: sim.dr, pageSize: PAGE_SIZE, repair, objects: REPAIR_OBJECTS, sqsEndpoint: fauxqs.address, queueUrl: queue.queueUrl });
+        const simCpuUs = (await sim.cpuUs()) - simCpu0;
         const enqueued = repair === 'enqueue' ? (await queueCounts(sqs, queue.queueUrl)).visible : undefined;
-        rows.push({ run: repair === 'enqueue' ? 'missing, repaired by enqueue' : 'missing, repaired by SEND', objects: REPAIR_OBJECTS, missing: seeded.missing, result, ...(enqueued !== undefined && { enqueued }) });
+        rows.push({ run: repair === 'enqueue' ? 'missing, repaired by enqueue' : 'missing, repaired by SEND', objects: REPAIR_OBJECTS, missing: seeded.missing, result, simCpuUs, ...(enqueued !== undefined && { enqueued }) });
         console.error(`  ${repair}: ${int(seeded.missing)} missing, ${int(result.wallMs)} ms, repairs ${JSON.stringify(result.repairs)}`);
       } finally {
         await sim.close();
@@ -121,14 +133,17 @@ async function main(): Promise<void> {
   const inSync = rows.filter((r) => r.missing === 0);
   const baseline = inSync.find((r) => r.objects === REPAIR_OBJECTS);
   const table: Table = {
-    headers: ['run', 'objects', 'missing on DR', 'compared/s', 'per client CPU-s', 'wall', 'peak RSS', 'pages /1k', 'requests /1k', 'HEADs', 'repaired'],
+    headers: ['run', 'objects', 'missing on DR', 'compared/s', 'per client CPU-s', 'client CPU /1k', 'simulator CPU /1k', 'wall', 'RSS at start', 'peak RSS', 'pages /1k', 'requests /1k', 'HEADs', 'repaired'],
     rows: rows.map((r) => [
       r.run,
       int(r.objects),
       int(r.result.counts['missing-on-dr'] ?? 0),
       int(rate(r.result)),
       int(r.result.compared / (r.result.cpuUs / 1e6)),
+      `${fixed(r.result.cpuUs / r.result.compared, 2)} ms`,
+      `${fixed(r.simCpuUs / r.result.compared, 2)} ms`,
       `${fixed(r.result.wallMs / 1000, 2)} s`,
+      mib(r.result.startRssBytes),
       mib(r.result.peakRssBytes),
       perK(r.result.pages.source + r.result.pages.dr, r.objects),
       perK(r.result.requests, r.objects),
@@ -142,7 +157,11 @@ async function main(): Promise<void> {
   };
   const heapTable: Table = {
     headers: rssTable.headers,
-    rows: inSync.map((r) => [`${int(r.objects)} live heap`, ...r.result.rssSamples.map((s) => mib(s.liveHeapBytes))]),
+    rows: inSync.flatMap((r) => [
+      [`${int(r.objects)} live heap`, ...r.result.rssSamples.map((s) => mib(s.liveHeapBytes))],
+      [`${int(r.objects)} V8 heap reserved`, ...r.result.rssSamples.map((s) => mib(s.heapTotalBytes))],
+      [`${int(r.objects)} external`, ...r.result.rssSamples.map((s) => mib(s.externalBytes))],
+    ]),
   };
   const largest = inSync.at(-1)!;
   const smallest = inSync[0]!;
@@ -172,7 +191,7 @@ async function main(): Promise<void> {
     '- **simulator**: the project simulator, zero latency, source `baker` and DR `dr` (one node each), in a fresh process per run; one bucket of named objects (bodies from a shared pool of 1-16 KiB, so the store holds millions cheaply), seeded directly into the store and indexed before the walk',
     `- **walk**: \`reconcileScope\` with two \`ListingClient\`s (page size ${PAGE_SIZE}) and the HEAD port over one \`ClusterTransport\`, in a fresh process with the heap flags Lambda sets for ${RECONCILE_DEFAULTS.memorySize} MB; candidates confirmed 256 at a time, 32 HEADs in flight`,
     `- **repair runs**: ${int(REPAIR_OBJECTS)} objects, every ${MISSING_EVERY}th missing on DR; \`enqueue\` puts SEND messages on a fauxqs queue (in the parent process) with the producer; \`send\` SENDs them on the simulator (16 at once)`,
-    '- **compared/s** is objects compared per wall-clock second; **per client CPU-s** divides by the walk process\'s own CPU time (user + system), the rate a client with a core to itself could reach while the simulator keeps up',
+    '- **compared/s** is objects compared per wall-clock second; **per client CPU-s** divides by the walk process\'s own CPU time (user + system), the rate a client with a core to itself could reach while the simulator keeps up; **client CPU /1k** and **simulator CPU /1k** are each process\'s CPU time (user + system) per 1,000 objects compared, which stay meaningful on a loaded machine (the simulator collects the seeding\'s garbage before the walk)',
     '- **requests** count every HTTP request of the listings and HEADs, auth challenges included (SENDs are not in it)',
     '',
     '## Results',
@@ -181,7 +200,7 @@ async function main(): Promise<void> {
     '',
     '## Memory along the walk (every tenth of the objects)',
     '',
-    'RSS as sampled, then the heap still in use right after a full GC at the same point (what the walk keeps alive).',
+    'RSS as sampled; then, right after a full GC at the same point, the heap still in use (what the walk keeps alive), the heap V8 keeps reserved (its young generation grows toward the limit the Lambda flags set as the walk goes on), and memory outside the heap (buffers).',
     '',
     markdownTable(rssTable),
     '',

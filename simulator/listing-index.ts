@@ -2,6 +2,7 @@ import type { StoredObject } from './types.js';
 
 /** One key as the search index sees it: the version before the last change until that change is indexed. */
 interface Entry {
+  readonly key: string;
   current: StoredObject | undefined;
   previous: StoredObject | undefined;
   /** When the last change becomes visible to listings (epoch ms). */
@@ -37,27 +38,29 @@ export function byteOrder(a: string, b: string): number {
  */
 const MERGE_AT = 4096;
 
+const byKey = (a: Entry, b: Entry): number => byteOrder(a.key, b.key);
+
 class ScopeIndex {
   readonly entries = new Map<string, Entry>();
-  /** Every key except the recent ones, in byte order. */
-  private sorted: string[] = [];
-  /** Keys added since the last merge, unsorted until a listing needs them. */
-  private recent: string[] = [];
+  /** Every entry except the recent ones, in byte order of their keys. */
+  private sorted: Entry[] = [];
+  /** Entries added since the last merge, unsorted until a listing needs them. */
+  private recent: Entry[] = [];
   private recentSorted = true;
 
-  add(key: string): void {
-    this.recent.push(key);
+  add(entry: Entry): void {
+    this.recent.push(entry);
     this.recentSorted = false;
     if (this.recent.length >= Math.max(MERGE_AT, this.sorted.length >> 3)) this.merge();
   }
 
   private merge(): void {
-    const recent = this.recent.sort(byteOrder);
-    const out: string[] = new Array(this.sorted.length + recent.length);
+    const recent = this.recent.sort(byKey);
+    const out: Entry[] = new Array(this.sorted.length + recent.length);
     let i = 0;
     let j = 0;
     let k = 0;
-    while (i < this.sorted.length && j < recent.length) out[k++] = byteOrder(this.sorted[i]!, recent[j]!) <= 0 ? this.sorted[i++]! : recent[j++]!;
+    while (i < this.sorted.length && j < recent.length) out[k++] = byKey(this.sorted[i]!, recent[j]!) <= 0 ? this.sorted[i++]! : recent[j++]!;
     while (i < this.sorted.length) out[k++] = this.sorted[i++]!;
     while (j < recent.length) out[k++] = recent[j++]!;
     this.sorted = out;
@@ -65,30 +68,34 @@ class ScopeIndex {
     this.recentSorted = true;
   }
 
-  /** Keys strictly after `marker` in byte order, lazily: the sorted list and the recent keys merged. */
-  *keysAfter(marker: string): Generator<string> {
+  /**
+   * Up to `size` entries with keys strictly after `marker` in byte order that `take` accepts: the
+   * sorted list and the recent entries merged as they are read.
+   */
+  entriesAfter(marker: string, size: number, take: (entry: Entry) => boolean): void {
     if (!this.recentSorted) {
-      this.recent.sort(byteOrder);
+      this.recent.sort(byKey);
       this.recentSorted = true;
     }
     const a = this.sorted;
     const b = this.recent;
     let i = firstAfter(a, marker);
     let j = firstAfter(b, marker);
-    while (i < a.length || j < b.length) {
-      if (j >= b.length || (i < a.length && byteOrder(a[i]!, b[j]!) < 0)) yield a[i++]!;
-      else yield b[j++]!;
+    let taken = 0;
+    while (taken < size && (i < a.length || j < b.length)) {
+      const entry = j >= b.length || (i < a.length && byKey(a[i]!, b[j]!) < 0) ? a[i++]! : b[j++]!;
+      if (take(entry)) taken++;
     }
   }
 }
 
-/** Index of the first key strictly after `marker` ('' = the first key). */
-function firstAfter(keys: readonly string[], marker: string): number {
+/** Index of the first entry with a key strictly after `marker` ('' = the first key). */
+function firstAfter(entries: readonly Entry[], marker: string): number {
   let lo = 0;
-  let hi = keys.length;
+  let hi = entries.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (marker !== '' && byteOrder(keys[mid]!, marker) <= 0) lo = mid + 1;
+    if (marker !== '' && byteOrder(entries[mid]!.key, marker) <= 0) lo = mid + 1;
     else hi = mid;
   }
   return lo;
@@ -117,8 +124,8 @@ export class ListingIndex {
     const key = named ? obj.name! : obj.uuid;
     let e = idx.entries.get(key);
     if (!e) {
-      idx.entries.set(key, (e = { current: undefined, previous: undefined, visibleAt: 0 }));
-      idx.add(key);
+      idx.entries.set(key, (e = { key, current: undefined, previous: undefined, visibleAt: 0 }));
+      idx.add(e);
     }
     if (now >= e.visibleAt) e.previous = e.current;
     e.current = next;
@@ -133,12 +140,11 @@ export class ListingIndex {
     const idx = this.scope(s, false);
     if (!idx || size <= 0) return [];
     const out: { key: string; obj: StoredObject }[] = [];
-    for (const key of idx.keysAfter(marker)) {
-      const e = idx.entries.get(key)!;
+    idx.entriesAfter(marker, size, (e) => {
       const obj = now >= e.visibleAt ? e.current : e.previous;
-      if (obj) out.push({ key, obj });
-      if (out.length >= size) break;
-    }
+      if (obj) out.push({ key: e.key, obj });
+      return obj !== undefined;
+    });
     return out;
   }
 

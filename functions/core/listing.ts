@@ -1,11 +1,14 @@
+import { normalizeHash, parseBytes, parseTime } from './listing-fields.js';
+import { OBJECT_UUID } from './message.js';
+
+export { normalizeHash, parseTime } from './listing-fields.js';
+
 /**
  * Swarm listing queries (search over SCSP), the pure part: request-targets, page parsing and the
  * key order both clusters' listings are merged in. What Swarm documents and what it leaves open
  * is summarised in the README (Reconcile); every open point is a named choice here, and the
  * parser accepts the plausible alternatives instead of guessing one.
  */
-import { OBJECT_UUID } from './message.js';
-
 /** What one listing walks. */
 export type ListingScope =
   /** Named objects of one bucket (`GET /<bucket>?format=json&domain=D`). */
@@ -118,30 +121,6 @@ export function buildUsageTarget(scope: { domain: string; bucket: string }): str
   return `/${q(scope.bucket)}?format=json&domain=${q(scope.domain)}&du=withoutreps&size=0&admin`;
 }
 
-/** `"abc"`, `abc`, `W/"abc"` -> `abc` (lower case). */
-export function normalizeHash(value: unknown): string | null {
-  if (typeof value !== 'string' || value === '') return null;
-  return value.replace(/^W\//, '').replace(/^"|"$/g, '').toLowerCase();
-}
-
-/**
- * A time as listings or headers may give it: ISO 8601, an HTTP date, or epoch seconds with a
- * fraction (`Castor-System-Version`, `1673288717.693`) as a number or a string. Null otherwise.
- */
-export function parseTime(value: unknown): number | null {
-  if (typeof value === 'number') return Number.isFinite(value) ? Math.round(value < 1e11 ? value * 1000 : value) : null;
-  if (typeof value !== 'string' || value.trim() === '') return null;
-  const text = value.trim();
-  if (/^\d+(\.\d+)?$/.test(text)) return parseTime(Number(text));
-  const ms = Date.parse(text);
-  return Number.isNaN(ms) ? null : ms;
-}
-
-function parseBytes(value: unknown): number | null {
-  if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 0 ? value : null;
-  if (typeof value === 'string' && /^\d+$/.test(value)) return Number(value);
-  return null;
-}
 
 /**
  * The key of a row: unnamed rows are keyed by `uuid` (the simulator's choice) or, tolerated, a
@@ -187,18 +166,18 @@ export function parseListingPage(body: string, kind: ListingScope['kind'], marke
   if (!Array.isArray(json)) throw new ListingPageError('not-array', `the page is JSON but not an array (${json === null ? 'null' : typeof json})`);
   const rows: ListingRow[] = [];
   let last = marker || null;
-  json.forEach((raw, i) => {
-    const row = rowOf(raw, kind, i);
+  for (let i = 0; i < json.length; i++) {
+    const row = rowOf(json[i], kind, i);
     if (last !== null) {
       const order = compareKeys(row.key, last);
       if (order <= 0) {
-        if (rows.length === 0 && marker && compareKeys(row.key, marker) <= 0) return;
+        if (rows.length === 0 && marker && compareKeys(row.key, marker) <= 0) continue;
         throw new ListingPageError('out-of-order', `row ${i} is not after the previous key in byte order; the listing cannot be merged`);
       }
     }
     rows.push(row);
     last = row.key;
-  });
+  }
   return rows;
 }
 

@@ -35,32 +35,90 @@ export interface JoinedRow {
   readonly dr: ListingRow | null;
 }
 
+/** One side of a merge-join: its current page and the next row in it. */
+class PageCursor {
+  page: readonly ListingRow[] = [];
+  at = 0;
+  done = false;
+  constructor(readonly pages: AsyncIterator<readonly ListingRow[]>) {}
+
+  /** The next row, or undefined when the page is used up (or the stream is done). */
+  peek(): ListingRow | undefined {
+    return this.page[this.at];
+  }
+
+  /** Whether the next row needs the next page. */
+  get exhausted(): boolean {
+    return !this.done && this.at >= this.page.length;
+  }
+
+  async refill(): Promise<void> {
+    const next = await this.pages.next();
+    if (next.done) this.done = true;
+    else [this.page, this.at] = [next.value, 0];
+  }
+}
+
+/** Refills every exhausted side at once (source and DR in parallel); the source's error first. */
+async function refill(cursors: readonly PageCursor[]): Promise<void> {
+  const results = await Promise.allSettled(cursors.filter((c) => c.exhausted).map((c) => c.refill()));
+  for (const r of results) if (r.status === 'rejected') throw r.reason;
+}
+
+/** Joins rows until one side's page is used up: one run of the merge-join. */
+function joinRun(a: PageCursor, b: PageCursor): JoinedRow[] {
+  const run: JoinedRow[] = [];
+  while (!a.exhausted && !b.exhausted) {
+    const x = a.peek();
+    const y = b.peek();
+    if (x === undefined && y === undefined) break;
+    const order = x === undefined ? 1 : y === undefined ? -1 : compareKeys(x.key, y.key);
+    if (order < 0) {
+      run.push({ key: x!.key, source: x!, dr: null });
+      a.at++;
+    } else if (order > 0) {
+      run.push({ key: y!.key, source: null, dr: y! });
+      b.at++;
+    } else {
+      run.push({ key: x!.key, source: x!, dr: y! });
+      a.at++;
+      b.at++;
+    }
+  }
+  return run;
+}
+
 /**
- * Walks two key-ordered row streams together (both in {@link compareKeys} order). Memory: one
- * row of each side. The streams must be strictly ascending; the listing client checks that.
+ * Walks two key-ordered page streams together (both in {@link compareKeys} order) and yields
+ * the joined rows in runs: a run ends where one side's page is used up, and the next page of
+ * each side that needs one is then fetched (both sides at once when both do). Memory: one page
+ * of each side. The streams must be strictly ascending; the listing client checks that.
  */
-export async function* mergeJoin(source: AsyncIterable<ListingRow>, dr: AsyncIterable<ListingRow>): AsyncGenerator<JoinedRow> {
-  const a = source[Symbol.asyncIterator]();
-  const b = dr[Symbol.asyncIterator]();
-  let x = await a.next();
-  let y = await b.next();
+export async function* mergeJoinPages(source: AsyncIterable<readonly ListingRow[]>, dr: AsyncIterable<readonly ListingRow[]>): AsyncGenerator<JoinedRow[]> {
+  const a = new PageCursor(source[Symbol.asyncIterator]());
+  const b = new PageCursor(dr[Symbol.asyncIterator]());
   try {
-    while (!x.done || !y.done) {
-      if (y.done || (!x.done && compareKeys(x.value.key, y.value.key) < 0)) {
-        yield { key: x.value!.key, source: x.value!, dr: null };
-        x = await a.next();
-      } else if (x.done || compareKeys(x.value.key, y.value.key) > 0) {
-        yield { key: y.value.key, source: null, dr: y.value };
-        y = await b.next();
-      } else {
-        yield { key: x.value.key, source: x.value, dr: y.value };
-        x = await a.next();
-        y = await b.next();
-      }
+    for (;;) {
+      if (a.exhausted || b.exhausted) await refill([a, b]);
+      else if (a.done && b.done && a.peek() === undefined && b.peek() === undefined) return;
+      else yield joinRun(a, b);
     }
   } finally {
-    await Promise.all([a.return?.(), b.return?.()]);
+    await Promise.all([a.pages.return?.(), b.pages.return?.()]);
   }
+}
+
+/** Row streams as pages of one row each. */
+async function* single(rows: AsyncIterable<ListingRow>): AsyncGenerator<ListingRow[]> {
+  for await (const row of rows) yield [row];
+}
+
+/**
+ * The same join over two key-ordered row streams, a joined row at a time (memory: one row of
+ * each side). The engine uses {@link mergeJoinPages}, which costs no async step per row.
+ */
+export async function* mergeJoin(source: AsyncIterable<ListingRow>, dr: AsyncIterable<ListingRow>): AsyncGenerator<JoinedRow> {
+  for await (const run of mergeJoinPages(single(source), single(dr))) yield* run;
 }
 
 /** How listed rows differ; empty when they agree on everything both carry. */
@@ -93,13 +151,16 @@ export function isTooNew(lastModified: number | null, now: number, graceMs: numb
   return lastModified !== null && now - lastModified < graceMs;
 }
 
+const IN_SYNC: Nomination = Object.freeze({ kind: 'in-sync' });
+const TOO_NEW: Nomination = Object.freeze({ kind: 'too-new' });
+
 /** Nominates one joined row: in-sync and too-new rows need no HEAD; the rest are candidates. */
 export function nominate(row: JoinedRow, now: number, graceMs: number): Nomination {
-  if (row.source && isTooNew(row.source.lastModified, now, graceMs)) return { kind: 'too-new' };
+  if (row.source && isTooNew(row.source.lastModified, now, graceMs)) return TOO_NEW;
   if (row.source && !row.dr) return { kind: 'candidate', listed: 'missing-on-dr', differences: [] };
   if (!row.source) return { kind: 'candidate', listed: 'extra-on-dr', differences: [] };
   const differences = rowDifferences(row.source, row.dr!);
-  return differences.length ? { kind: 'candidate', listed: 'different', differences } : { kind: 'in-sync' };
+  return differences.length ? { kind: 'candidate', listed: 'different', differences } : IN_SYNC;
 }
 
 /** A HEAD's answer, reduced to what the verdict needs. */

@@ -5,7 +5,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import middy from '@middy/core';
-import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { createCredentialsProvider, type CredentialsProvider } from '../adapters/credentials.js';
 import { emitReconcileMetrics } from '../adapters/reconcile-telemetry.js';
 import { ClusterTransport } from '../core/cluster-transport.js';
@@ -18,6 +18,7 @@ import {
   sqsContinuationQueue,
   startContinuations,
   workSlice,
+  type ContinuationQueue,
   type SliceDeps,
 } from '../reconcile/continuations.js';
 import { enqueueRepairPort, replicationFeedsOf, transportHeadPort, type ReconcileRoute } from '../reconcile/ports.js';
@@ -70,6 +71,57 @@ async function sliceDeps(d: ReconcileDeps): Promise<Omit<SliceDeps, 'queue'>> {
   };
 }
 
+/** A scheduler start: one continuation per scope on the reconcile queue, named by the scheduled time. */
+async function startRun(d: ReconcileDeps, queue: ContinuationQueue, event: ReconcileStartEvent, logger: Logger): Promise<{ started: number; run: string }> {
+  const startedAt = (d.clock ?? Date.now)();
+  const run = event.scheduledTime && !Number.isNaN(Date.parse(event.scheduledTime)) ? event.scheduledTime : new Date(startedAt).toISOString();
+  const first = startContinuations(d.config.scopes, run, startedAt);
+  await queue.enqueue(first);
+  logger.info('reconcile run started', { run, scopes: first.map((c) => scopeName(c.scope)) });
+  return { started: first.length, run };
+}
+
+/** Works one delivered continuation within the invocation's budget; false: report it as a batch item failure. */
+async function workRecord(record: SQSRecord, d: ReconcileDeps, ports: SliceDeps, context: Context, logger: Logger): Promise<boolean> {
+  const clock = d.clock ?? Date.now;
+  let c;
+  try {
+    c = parseContinuation(record.body);
+  } catch (err) {
+    if (!(err instanceof ContinuationError)) throw err;
+    // Not ours and never will be: retrying cannot help; the DLQ keeps it for a look.
+    logger.error('reconcile: not a continuation', { messageId: record.messageId, problem: err.message });
+    return false;
+  }
+  const budget = context.getRemainingTimeInMillis() - d.config.marginMs;
+  const stopAt = clock() + budget;
+  // The hard stop leaves half the margin to hand over the continuation.
+  const signal = AbortSignal.timeout(Math.max(1, budget + d.config.marginMs / 2));
+  const result = await workSlice(c, ports, stopAt, signal);
+  const where = { run: c.run, scope: scopeName(c.scope), slice: c.slice, marker: c.marker };
+  if (result.kind === 'fanned-out') {
+    logger.info('reconcile: buckets fanned out', { ...where, buckets: result.buckets });
+    return true;
+  }
+  if (result.summary) emitReconcileMetrics(d.metrics, result.summary, c.startedAt, clock());
+  if (result.kind === 'failed') {
+    logger.error('reconcile: scope slice failed; it will be delivered again', { ...where, error: result.error });
+    return false;
+  }
+  const s = result.summary;
+  logger[s.stopped === 'error' ? 'error' : 'info'](s.complete ? 'reconcile: scope done' : 'reconcile: scope continues', {
+    ...where,
+    compared: s.compared,
+    counts: s.counts,
+    bytesMissing: s.bytesMissing,
+    repairs: s.repairs,
+    stopped: s.stopped,
+    ...(s.error && { error: s.error }),
+    next: result.next?.marker ?? null,
+  });
+  return true;
+}
+
 /**
  * The reconcile function. A scheduler start fans the run out as one continuation per scope on
  * the reconcile queue; an SQS delivery (one continuation) is worked until the time budget minus
@@ -86,59 +138,14 @@ export function createReconcileHandler(logger: Logger, deps: () => Promise<Recon
       throw err;
     });
     const d = await ready;
-    const clock = d.clock ?? Date.now;
     const queue = sqsContinuationQueue(d.sqs, d.config.reconcileQueueUrl);
-
-    if (isStart(event)) {
-      const startedAt = clock();
-      const run = event.scheduledTime && !Number.isNaN(Date.parse(event.scheduledTime)) ? event.scheduledTime : new Date(startedAt).toISOString();
-      const first = startContinuations(d.config.scopes, run, startedAt);
-      await queue.enqueue(first);
-      logger.info('reconcile run started', { run, scopes: first.map((c) => scopeName(c.scope)) });
-      return { started: first.length, run };
-    }
+    if (isStart(event)) return startRun(d, queue, event, logger);
 
     // Per invocation: the credentials provider caches, and honours rotation.
-    const ports = await sliceDeps(d);
+    const ports = { ...(await sliceDeps(d)), queue };
     const failures: SQSBatchResponse['batchItemFailures'] = [];
     for (const record of event.Records ?? []) {
-      let c;
-      try {
-        c = parseContinuation(record.body);
-      } catch (err) {
-        if (!(err instanceof ContinuationError)) throw err;
-        // Not ours and never will be: retrying cannot help; the DLQ keeps it for a look.
-        logger.error('reconcile: not a continuation', { messageId: record.messageId, problem: err.message });
-        failures.push({ itemIdentifier: record.messageId });
-        continue;
-      }
-      const budget = context.getRemainingTimeInMillis() - d.config.marginMs;
-      const stopAt = clock() + budget;
-      // The hard stop leaves half the margin to hand over the continuation.
-      const signal = AbortSignal.timeout(Math.max(1, budget + d.config.marginMs / 2));
-      const result = await workSlice(c, { ...ports, queue }, stopAt, signal);
-      const where = { run: c.run, scope: scopeName(c.scope), slice: c.slice, marker: c.marker };
-      if (result.kind === 'fanned-out') {
-        logger.info('reconcile: buckets fanned out', { ...where, buckets: result.buckets });
-        continue;
-      }
-      if (result.summary) emitReconcileMetrics(d.metrics, result.summary, c.startedAt, clock());
-      if (result.kind === 'failed') {
-        logger.error('reconcile: scope slice failed; it will be delivered again', { ...where, error: result.error });
-        failures.push({ itemIdentifier: record.messageId });
-        continue;
-      }
-      const s = result.summary;
-      logger[s.stopped === 'error' ? 'error' : 'info'](s.complete ? 'reconcile: scope done' : 'reconcile: scope continues', {
-        ...where,
-        compared: s.compared,
-        counts: s.counts,
-        bytesMissing: s.bytesMissing,
-        repairs: s.repairs,
-        stopped: s.stopped,
-        ...(s.error && { error: s.error }),
-        next: result.next?.marker ?? null,
-      });
+      if (!(await workRecord(record, d, ports, context, logger))) failures.push({ itemIdentifier: record.messageId });
     }
     return { batchItemFailures: failures };
   };

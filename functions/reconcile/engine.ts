@@ -1,6 +1,7 @@
-import { ListingError, type ListingRow, type ListingScope } from '../core/listing.js';
-import type { ObjectRef } from '../core/message.js';
-import { CATEGORIES, confirm, mergeJoin, nominate, type Category, type HeadEvidence, type JoinedRow } from '../core/reconcile-diff.js';
+import { ListingError, type ListingRow } from '../core/listing.js';
+import { CATEGORIES, mergeJoinPages, nominate, type Category, type JoinedRow } from '../core/reconcile-diff.js';
+import { confirmBatch, objectOf, type Candidate } from './confirm-batch.js';
+import { DEFAULT_GRACE_MS, type Finding, type ListingPort, type ReconcileScopeOptions, type RepairResult, type ScopeProgress, type ScopeSummary } from './scope-types.js';
 
 /**
  * The reconcile engine: works one scope (the named objects of a bucket, or the unnamed objects of
@@ -9,149 +10,186 @@ import { CATEGORIES, confirm, mergeJoin, nominate, type Category, type HeadEvide
  * repairs, time) comes in through ports, so the CLI, the demo and the AWS handler share it.
  */
 
-/** A scope the engine walks: a bucket's named objects, or a domain's unnamed ones. */
-export type ObjectScope = Extract<ListingScope, { kind: 'named' } | { kind: 'unnamed' }>;
+export * from './scope-types.js';
+export { mapLimit, objectOf } from './confirm-batch.js';
 
-/** Pages of one cluster's listing, strictly after `marker`; throws {@link ListingError}. */
-export interface ListingPort {
-  pages(scope: ListingScope, marker: string | null, signal?: AbortSignal): AsyncIterable<ListingRow[]>;
+type Side = 'source' | 'dr';
+
+/** A listing that failed, and on which side. */
+class SideFailure extends Error {
+  constructor(
+    readonly side: Side,
+    readonly err: unknown,
+  ) {
+    super(err instanceof Error ? err.message : String(err));
+  }
 }
 
-/** HEAD of one object on the source or the DR cluster. Never throws: failures are evidence. */
-export interface HeadPort {
-  head(side: 'source' | 'dr', object: ObjectRef, signal?: AbortSignal): Promise<HeadEvidence>;
-}
-
-/** One confirmed object to repair. */
-export interface RepairItem {
-  readonly object: ObjectRef;
-  readonly category: 'missing-on-dr' | 'different';
-  /** Bytes on the source (HEAD), for the report. */
-  readonly bytes: number | null;
-}
-
-/** What became of one repair. */
-export interface RepairResult {
-  /** `sent`: SENT and answered 201/409; `enqueued`: a SEND message is on the queue. */
-  readonly action: 'sent' | 'enqueued' | 'not-repaired' | 'failed';
-  readonly detail: string | null;
-}
-
-/** Repairs confirmed objects (in the order given; results in the same order). Never deletes. */
-export interface RepairPort {
-  repair(items: readonly RepairItem[], signal?: AbortSignal): Promise<RepairResult[]>;
-}
-
-/** One object the report lists (everything that is not plainly in sync). */
-export interface Finding {
-  readonly scope: ObjectScope;
-  readonly key: string;
-  readonly object: ObjectRef;
-  readonly category: Category;
-  /** What the listings suggested, before the HEADs. */
-  readonly listed: 'missing-on-dr' | 'different' | 'extra-on-dr' | 'too-new';
-  readonly reasons: readonly string[];
-  readonly sourceRow: ListingRow | null;
-  readonly drRow: ListingRow | null;
-  readonly sourceHead: HeadEvidence | null;
-  readonly drHead: HeadEvidence | null;
-  /** null: not repaired (dry run, or not a repairable category). */
-  readonly repair: RepairResult | null;
-}
-
-export interface ScopeProgress {
-  readonly scope: ObjectScope;
-  /** Keys compared so far (both sides' rows merged). */
-  readonly compared: number;
-  readonly pages: { readonly source: number; readonly dr: number };
-  readonly heads: number;
-  readonly counts: Readonly<Record<Category, number>>;
-  /** Last key everything up to which is done: the continuation marker. */
-  readonly marker: string | null;
-}
-
-export interface ScopeSummary extends ScopeProgress {
-  /** True when both listings were read to their end. */
-  readonly complete: boolean;
-  /** Why the walk stopped early: `budget` (stopAt reached), `aborted` (signal), or an error. */
-  readonly stopped: null | 'budget' | 'aborted' | 'error';
-  readonly error: { readonly side: 'source' | 'dr'; readonly code: string; readonly message: string; readonly transient: boolean } | null;
-  /** Bytes of the objects confirmed missing on DR. */
-  readonly bytesMissing: number;
-  readonly repairs: Readonly<Record<RepairResult['action'], number>>;
-  /** The DR cluster answered 404 for the scope (no such bucket there): its side read as empty. */
-  readonly drScopeMissing: boolean;
-  readonly durationMs: number;
-}
-
-export interface ReconcileScopeOptions {
-  readonly scope: ObjectScope;
-  /** Continue after this key (a previous summary's `marker`). */
-  readonly marker?: string | null;
-  readonly source: ListingPort;
-  readonly dr: ListingPort;
-  readonly heads: HeadPort;
-  /** null or absent: dry run (report only). */
-  readonly repair?: RepairPort | null;
-  /** Objects whose source version is younger than this are `too-new`. @default 600_000 (10 min) */
-  readonly graceMs?: number;
-  /** @default Date.now */
-  readonly clock?: () => number;
-  /** Hard stop (Ctrl-C, the invocation deadline): in-flight work is dropped, the marker kept. */
-  readonly signal?: AbortSignal;
-  /** Soft stop: once the clock passes this (epoch ms), finish the current batch and return. */
-  readonly stopAt?: number;
-  /** Candidates confirmed together (HEADs in parallel, one repair call). @default 64 */
-  readonly batchSize?: number;
-  /** HEADs in flight at once. @default 16 */
-  readonly headConcurrency?: number;
-  readonly onFinding?: (finding: Finding) => void;
-  /** Called after every batch and at least once per page pair. */
-  readonly onProgress?: (progress: ScopeProgress) => void;
-}
-
-export const DEFAULT_GRACE_MS = 10 * 60 * 1000;
-
-/** The object a key names in a scope. */
-export function objectOf(scope: ObjectScope, key: string, alias: boolean | null): ObjectRef {
-  if (scope.kind === 'named') return { domain: scope.domain, bucket: scope.bucket, name: key };
-  return alias ? { uuid: key, alias: true } : { uuid: key };
-}
-
-/** Runs `fn` over `items` with at most `limit` in flight; results in input order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(Math.max(1, limit), items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await fn(items[i]!);
-      }
-    }),
-  );
-  return out;
-}
-
-interface Candidate {
-  readonly row: JoinedRow;
-  readonly listed: 'missing-on-dr' | 'different' | 'extra-on-dr';
-}
-
-/** Flattens pages into rows, counting pages; `missingAsEmpty` reads a 404 scope as no rows. */
-async function* rowsOf(pages: AsyncIterable<ListingRow[]>, side: 'source' | 'dr', state: { pages: Record<'source' | 'dr', number>; drScopeMissing: boolean; failure: { side: 'source' | 'dr'; err: unknown } | null }): AsyncGenerator<ListingRow> {
+/** Counts one side's pages; a DR scope that answers 404 before any page is read as empty. */
+async function* pagesOf(pages: AsyncIterable<ListingRow[]>, side: Side, walk: { pages: Record<Side, number>; drScopeMissing: boolean }): AsyncGenerator<ListingRow[]> {
   try {
     for await (const page of pages) {
-      state.pages[side]++;
-      yield* page;
+      walk.pages[side]++;
+      yield page;
     }
   } catch (err) {
-    if (side === 'dr' && err instanceof ListingError && err.code === 'not-found' && state.pages.dr === 0) {
-      state.drScopeMissing = true;
+    if (side === 'dr' && err instanceof ListingError && err.code === 'not-found' && walk.pages.dr === 0) {
+      walk.drScopeMissing = true;
       return;
     }
-    state.failure = { side, err };
-    throw err;
+    throw new SideFailure(side, err);
+  }
+}
+
+/** One walk of one scope: the state {@link reconcileScope} keeps between rows. */
+class ScopeWalk {
+  readonly clock: () => number;
+  readonly started: number;
+  readonly graceMs: number;
+  readonly batchSize: number;
+  readonly counts = Object.fromEntries(CATEGORIES.map((c) => [c, 0])) as Record<Category, number>;
+  readonly repairs: Record<RepairResult['action'], number> = { sent: 0, enqueued: 0, 'not-repaired': 0, failed: 0 };
+  readonly pages: Record<Side, number> = { source: 0, dr: 0 };
+  drScopeMissing = false;
+  failure: { side: Side; err: unknown } | null = null;
+  marker: string | null;
+  lastKey: string | null;
+  compared = 0;
+  heads = 0;
+  bytesMissing = 0;
+  batch: Candidate[] = [];
+  /** Pages read when the batch's first candidate came; pages when progress was last told. */
+  batchPages = 0;
+  pagesSeen = 0;
+
+  constructor(readonly o: ReconcileScopeOptions) {
+    this.clock = o.clock ?? Date.now;
+    this.started = this.clock();
+    this.graceMs = o.graceMs ?? DEFAULT_GRACE_MS;
+    this.batchSize = Math.max(1, o.batchSize ?? 64);
+    this.marker = o.marker || null;
+    this.lastKey = this.marker;
+  }
+
+  progress(): ScopeProgress {
+    return { scope: this.o.scope, compared: this.compared, pages: { ...this.pages }, heads: this.heads, counts: { ...this.counts }, marker: this.marker };
+  }
+
+  emit(f: Omit<Finding, 'scope'>): void {
+    this.o.onFinding?.({ scope: this.o.scope, ...f });
+  }
+
+  /** Confirms the waiting candidates by HEAD, repairs what is confirmed, and reports them. */
+  async flush(): Promise<void> {
+    if (this.batch.length === 0) return;
+    const work = this.batch;
+    this.batch = [];
+    const { o } = this;
+    const confirmed = await confirmBatch(work, this.clock(), {
+      scope: o.scope,
+      heads: o.heads,
+      repair: o.repair ?? null,
+      graceMs: this.graceMs,
+      headConcurrency: o.headConcurrency ?? 16,
+      signal: o.signal,
+      onHeads: (n) => (this.heads += n),
+    });
+    for (const v of confirmed) {
+      const { category, reasons } = v.verdict;
+      const row = v.candidate.row;
+      this.counts[category]++;
+      if (category === 'missing-on-dr') this.bytesMissing += v.sourceHead.bytes ?? row.source?.bytes ?? 0;
+      if (v.repair) this.repairs[v.repair.action]++;
+      if (category !== 'in-sync') {
+        this.emit({ key: row.key, object: v.object, category, listed: v.candidate.listed, reasons, sourceRow: row.source, drRow: row.dr, sourceHead: v.sourceHead, drHead: v.drHead, repair: v.repair });
+      }
+    }
+  }
+
+  /** The listings' first look at one row: in sync and too-new cost nothing more; the rest wait for HEADs. Returns the pages read. */
+  nominate(row: JoinedRow): number {
+    this.compared++;
+    this.lastKey = row.key;
+    const n = nominate(row, this.clock(), this.graceMs);
+    if (n.kind === 'in-sync') this.counts['in-sync']++;
+    else if (n.kind === 'too-new') {
+      this.counts['too-new']++;
+      const alias = row.source?.alias ?? row.dr?.alias ?? null;
+      this.emit({ key: row.key, object: objectOf(this.o.scope, row.key, alias), category: 'too-new', listed: 'too-new', reasons: ['source version inside the grace period'], sourceRow: row.source, drRow: row.dr, sourceHead: null, drHead: null, repair: null });
+    } else {
+      if (this.batch.length === 0) this.batchPages = this.pages.source + this.pages.dr;
+      this.batch.push({ row, listed: n.listed });
+    }
+    return this.pages.source + this.pages.dr;
+  }
+
+  /** Candidates wait for at most a batch or a page: the marker (and a checkpoint) follows closely. */
+  flushDue(pages: number): boolean {
+    return this.batch.length >= this.batchSize || (this.batch.length > 0 && pages !== this.batchPages);
+  }
+
+  /** After a row: moves the marker, tells progress once per page, and says whether to stop. */
+  afterStep(pages: number): 'aborted' | 'budget' | null {
+    if (this.batch.length === 0) this.marker = this.lastKey;
+    if (pages !== this.pagesSeen) {
+      this.pagesSeen = pages;
+      this.o.onProgress?.(this.progress());
+    }
+    if (this.o.signal?.aborted) return 'aborted';
+    return this.o.stopAt !== undefined && this.clock() >= this.o.stopAt ? 'budget' : null;
+  }
+
+  finish(stopped: ScopeSummary['stopped'], complete: boolean): ScopeSummary {
+    const err = this.failure?.err;
+    return {
+      ...this.progress(),
+      marker: complete ? null : this.marker,
+      complete,
+      stopped,
+      error: this.failure
+        ? {
+            side: this.failure.side,
+            code: err instanceof ListingError ? err.code : 'error',
+            message: err instanceof Error ? err.message : String(err),
+            transient: err instanceof ListingError ? err.transient : false,
+          }
+        : null,
+      bytesMissing: this.bytesMissing,
+      repairs: { ...this.repairs },
+      drScopeMissing: this.drScopeMissing,
+      durationMs: this.clock() - this.started,
+    };
+  }
+
+  /** Walks both listings to their end (or a stop), confirming candidates as it goes. */
+  async run(): Promise<ScopeSummary> {
+    const { o } = this;
+    const src = pagesOf(o.source.pages(o.scope, this.marker, o.signal), 'source', this);
+    const dr = pagesOf(o.dr.pages(o.scope, this.marker, o.signal), 'dr', this);
+    try {
+      for await (const run of mergeJoinPages(src, dr)) {
+        for (const row of run) {
+          const pages = this.nominate(row);
+          if (this.flushDue(pages)) await this.flush();
+          const stop = this.afterStep(pages);
+          if (stop === 'aborted') return this.finish('aborted', false);
+          if (stop === 'budget') {
+            await this.flush();
+            this.marker = this.lastKey;
+            return this.finish('budget', false);
+          }
+        }
+      }
+      await this.flush();
+      this.marker = this.lastKey;
+      o.onProgress?.(this.progress());
+      return this.finish(null, true);
+    } catch (err) {
+      if (err instanceof SideFailure) this.failure = { side: err.side, err: err.err };
+      if (o.signal?.aborted) return this.finish('aborted', false);
+      if (this.failure) return this.finish('error', false);
+      throw err;
+    }
   }
 }
 
@@ -160,121 +198,8 @@ async function* rowsOf(pages: AsyncIterable<ListingRow[]>, side: 'source' | 'dr'
  * scope with `stopped: 'error'` and the marker up to which everything was done. A listing diff
  * alone never repairs anything: every candidate gets a HEAD on both clusters first.
  */
-export async function reconcileScope(o: ReconcileScopeOptions): Promise<ScopeSummary> {
-  const clock = o.clock ?? Date.now;
-  const started = clock();
-  const graceMs = o.graceMs ?? DEFAULT_GRACE_MS;
-  const batchSize = Math.max(1, o.batchSize ?? 64);
-  const counts = Object.fromEntries(CATEGORIES.map((c) => [c, 0])) as Record<Category, number>;
-  const repairs: Record<RepairResult['action'], number> = { sent: 0, enqueued: 0, 'not-repaired': 0, failed: 0 };
-  const state = { pages: { source: 0, dr: 0 }, drScopeMissing: false, failure: null as { side: 'source' | 'dr'; err: unknown } | null };
-  let marker = o.marker || null;
-  let compared = 0;
-  let heads = 0;
-  let bytesMissing = 0;
-  let batch: Candidate[] = [];
-  let lastKey: string | null = marker;
-
-  const progress = (): ScopeProgress => ({ scope: o.scope, compared, pages: { ...state.pages }, heads, counts: { ...counts }, marker });
-  const emit = (f: Omit<Finding, 'scope'>): void => o.onFinding?.({ scope: o.scope, ...f });
-
-  async function flush(): Promise<void> {
-    if (batch.length === 0) return;
-    const work = batch;
-    batch = [];
-    const now = clock();
-    const verdicts = await mapLimit(work, Math.max(1, Math.floor((o.headConcurrency ?? 16) / 2)), async (c) => {
-      const alias = c.row.source?.alias ?? c.row.dr?.alias ?? null;
-      const object = objectOf(o.scope, c.row.key, alias);
-      const [sourceHead, drHead] = await Promise.all([o.heads.head('source', object, o.signal), o.heads.head('dr', object, o.signal)]);
-      heads += 2;
-      return { c, object, sourceHead, drHead, verdict: confirm(sourceHead, drHead, now, graceMs) };
-    });
-    if (o.signal?.aborted) throw o.signal.reason ?? new Error('aborted');
-    const toRepair = verdicts.filter((v) => v.verdict.category === 'missing-on-dr' || v.verdict.category === 'different');
-    // The source HEAD says whether an unnamed object is an alias when the listing did not.
-    for (const v of toRepair) if (v.sourceHead.alias !== undefined && o.scope.kind === 'unnamed') v.object = objectOf(o.scope, v.c.row.key, v.sourceHead.alias);
-    const results = o.repair && toRepair.length
-      ? await o.repair.repair(toRepair.map((v) => ({ object: v.object, category: v.verdict.category as RepairItem['category'], bytes: v.sourceHead.bytes })), o.signal)
-      : [];
-    const byVerdict = new Map(toRepair.map((v, i) => [v, results[i] ?? null]));
-    for (const v of verdicts) {
-      const { category, reasons } = v.verdict;
-      counts[category]++;
-      if (category === 'missing-on-dr') bytesMissing += v.sourceHead.bytes ?? v.c.row.source?.bytes ?? 0;
-      const repair = byVerdict.get(v) ?? null;
-      if (repair) repairs[repair.action]++;
-      if (category !== 'in-sync') {
-        emit({ key: v.c.row.key, object: v.object, category, listed: v.c.listed, reasons, sourceRow: v.c.row.source, drRow: v.c.row.dr, sourceHead: v.sourceHead, drHead: v.drHead, repair });
-      }
-    }
-  }
-
-  const finish = (stopped: ScopeSummary['stopped'], complete: boolean): ScopeSummary => {
-    const failure = state.failure;
-    const err = failure?.err;
-    return {
-      ...progress(),
-      marker: complete ? null : marker,
-      complete,
-      stopped,
-      error: failure
-        ? {
-            side: failure.side,
-            code: err instanceof ListingError ? err.code : 'error',
-            message: err instanceof Error ? err.message : String(err),
-            transient: err instanceof ListingError ? err.transient : false,
-          }
-        : null,
-      bytesMissing,
-      repairs: { ...repairs },
-      drScopeMissing: state.drScopeMissing,
-      durationMs: clock() - started,
-    };
-  };
-
-  const src = rowsOf(o.source.pages(o.scope, marker, o.signal), 'source', state);
-  const dr = rowsOf(o.dr.pages(o.scope, marker, o.signal), 'dr', state);
-  let pagesSeen = 0;
-  let batchPages = 0;
-  try {
-    for await (const row of mergeJoin(src, dr)) {
-      compared++;
-      lastKey = row.key;
-      const n = nominate(row, clock(), graceMs);
-      if (n.kind === 'in-sync') counts['in-sync']++;
-      else if (n.kind === 'too-new') {
-        counts['too-new']++;
-        const alias = row.source?.alias ?? row.dr?.alias ?? null;
-        emit({ key: row.key, object: objectOf(o.scope, row.key, alias), category: 'too-new', listed: 'too-new', reasons: ['source version inside the grace period'], sourceRow: row.source, drRow: row.dr, sourceHead: null, drHead: null, repair: null });
-      } else {
-        if (batch.length === 0) batchPages = state.pages.source + state.pages.dr;
-        batch.push({ row, listed: n.listed });
-      }
-      const pages = state.pages.source + state.pages.dr;
-      // Candidates wait for at most a batch or a page: the marker (and a checkpoint) follows closely.
-      if (batch.length >= batchSize || (batch.length > 0 && pages !== batchPages)) await flush();
-      if (batch.length === 0) marker = lastKey;
-      if (pages !== pagesSeen) {
-        pagesSeen = pages;
-        o.onProgress?.(progress());
-      }
-      if (o.signal?.aborted) return finish('aborted', false);
-      if (o.stopAt !== undefined && clock() >= o.stopAt) {
-        await flush();
-        marker = lastKey;
-        return finish('budget', false);
-      }
-    }
-    await flush();
-    marker = lastKey;
-    o.onProgress?.(progress());
-    return finish(null, true);
-  } catch (err) {
-    if (o.signal?.aborted) return finish('aborted', false);
-    if (state.failure) return finish('error', false);
-    throw err;
-  }
+export function reconcileScope(o: ReconcileScopeOptions): Promise<ScopeSummary> {
+  return new ScopeWalk(o).run();
 }
 
 /** Lists the buckets of a domain on one cluster (all pages; bucket lists are small). */

@@ -107,26 +107,52 @@ function addCounts(into: Record<Category, number>, from: Readonly<Record<Categor
   for (const c of CATEGORIES) into[c] += from[c];
 }
 
+/** The totals of the scopes finished so far. */
+class RunTally {
+  readonly counts = Object.fromEntries(CATEGORIES.map((c) => [c, 0])) as Record<Category, number>;
+  readonly repairs: Record<RepairResult['action'], number> = { sent: 0, enqueued: 0, 'not-repaired': 0, failed: 0 };
+  compared = 0;
+  pages = 0;
+  heads = 0;
+  bytesMissing = 0;
+
+  add(s: ScopeSummary): void {
+    addCounts(this.counts, s.counts);
+    this.compared += s.compared;
+    this.pages += s.pages.source + s.pages.dr;
+    this.heads += s.heads;
+    this.bytesMissing += s.bytesMissing;
+    for (const [k, v] of Object.entries(s.repairs)) this.repairs[k as RepairResult['action']] += v;
+  }
+
+  /** The finished scopes plus the one in progress. */
+  live(p: ScopeProgress): RunTotals {
+    const counts = { ...this.counts };
+    addCounts(counts, p.counts);
+    return { compared: this.compared + p.compared, pages: this.pages + p.pages.source + p.pages.dr, heads: this.heads + p.heads, counts };
+  }
+}
+
+/** Hands the checkpoint to `onCheckpoint`: when forced, else at most every `checkpointEveryMs`. */
+function checkpointSaver(o: RunOptions, checkpoint: Checkpoint, clock: () => number): (force: boolean) => void {
+  let lastSave = 0;
+  const every = o.checkpointEveryMs ?? 1000;
+  return (force) => {
+    if (!o.onCheckpoint || (!force && clock() - lastSave < every)) return;
+    lastSave = clock();
+    o.onCheckpoint({ ...checkpoint, scopes: { ...checkpoint.scopes } });
+  };
+}
+
 /** Works every scope not yet done in the checkpoint, in order; stops at a hard or soft stop. */
 export async function reconcileRun(o: RunOptions): Promise<RunSummary> {
   const clock = o.clock ?? Date.now;
   const started = clock();
   const checkpoint: Checkpoint = { ...o.checkpoint, scopes: { ...o.checkpoint.scopes } };
+  const save = checkpointSaver(o, checkpoint, clock);
   const done: ScopeSummary[] = [];
-  const counts = Object.fromEntries(CATEGORIES.map((c) => [c, 0])) as Record<Category, number>;
-  const repairs: Record<RepairResult['action'], number> = { sent: 0, enqueued: 0, 'not-repaired': 0, failed: 0 };
-  let compared = 0;
-  let pages = 0;
-  let heads = 0;
-  let bytesMissing = 0;
+  const tally = new RunTally();
   let skipped = 0;
-  let lastSave = 0;
-  const every = o.checkpointEveryMs ?? 1000;
-  const save = (force: boolean): void => {
-    if (!o.onCheckpoint || (!force && clock() - lastSave < every)) return;
-    lastSave = clock();
-    o.onCheckpoint({ ...checkpoint, scopes: { ...checkpoint.scopes } });
-  };
   let stopped = false;
   for (const [i, scope] of o.scopes.entries()) {
     const key = scopeKey(scope);
@@ -142,18 +168,11 @@ export async function reconcileRun(o: RunOptions): Promise<RunSummary> {
       onProgress: (p) => {
         checkpoint.scopes[key] = { marker: p.marker, done: false };
         save(false);
-        const live = { ...counts };
-        addCounts(live, p.counts);
-        o.onProgress?.({ ...p, scopeIndex: i + 1, scopeCount: o.scopes.length, totals: { compared: compared + p.compared, pages: pages + p.pages.source + p.pages.dr, heads: heads + p.heads, counts: live } });
+        o.onProgress?.({ ...p, scopeIndex: i + 1, scopeCount: o.scopes.length, totals: tally.live(p) });
       },
     });
     done.push(s);
-    addCounts(counts, s.counts);
-    compared += s.compared;
-    pages += s.pages.source + s.pages.dr;
-    heads += s.heads;
-    bytesMissing += s.bytesMissing;
-    for (const [k, v] of Object.entries(s.repairs)) repairs[k as RepairResult['action']] += v;
+    tally.add(s);
     checkpoint.scopes[key] = { marker: s.complete ? null : s.marker, done: s.complete };
     save(true);
     if (s.stopped === 'aborted' || s.stopped === 'budget') {
@@ -161,6 +180,7 @@ export async function reconcileRun(o: RunOptions): Promise<RunSummary> {
       break;
     }
   }
+  const { compared, pages, heads, counts, bytesMissing, repairs } = tally;
   return {
     runId: checkpoint.runId,
     scopes: done,

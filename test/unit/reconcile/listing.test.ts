@@ -45,6 +45,16 @@ describe('listing page parsing', () => {
     expect(parseTime('soon')).toBeNull();
   });
 
+  test('ISO 8601 listing times read exactly as Date.parse reads them, edge cases included', () => {
+    const edges = ['2026-02-30T00:00:00.000Z', '2026-04-31T12:00:00Z', '2026-01-01T24:00:00.000Z', '2026-01-01T23:60:00Z', '2026-13-01T00:00:00Z', '2026-00-01T00:00:00Z',
+      '0050-01-01T00:00:00Z', '1969-12-31T23:59:59.999Z', '2026-01-01t00:00:00Z', '2026-01-01T00:00:00z', '2026-01-01T00:00:00.5Z', '2026-1-01T00:00:00.000Z', '2026-01-01T00:00:00.00aZ', '+2026-01-01T00:00:00Z'];
+    const random = Array.from({ length: 2000 }, (_v, i) => new Date(Date.UTC(1970, 0, 1) + ((i * 7_919_993_077_123) % 4_102_444_800_000)).toISOString());
+    for (const text of [...edges, ...random, ...random.map((t) => `${t.slice(0, 19)}Z`)]) {
+      const expected = Date.parse(text);
+      expect([text, parseTime(text)]).toEqual([text, Number.isNaN(expected) ? null : expected]);
+    }
+  });
+
   test('the marker and every name are percent-encoded in the request-target', () => {
     const target = buildListingTarget({ kind: 'named', domain: 'example.com', bucket: 'b b' }, { marker: 'a&b=c+d#e%f\ng/ü', size: 10 });
     expect(target).toBe('/b%20b?format=json&domain=example.com&size=10&marker=a%26b%3Dc%2Bd%23e%25f%0Ag%2F%C3%BC&admin');

@@ -1,0 +1,81 @@
+import type { ObjectRef } from '../core/message.js';
+import { confirm, type HeadEvidence, type JoinedRow, type Verdict } from '../core/reconcile-diff.js';
+import type { HeadPort, ObjectScope, RepairItem, RepairPort, RepairResult } from './scope-types.js';
+
+/**
+ * Confirming candidates: every object the listings nominate gets a HEAD on both clusters, and
+ * only a verdict from those HEADs may lead to a repair.
+ */
+
+/** A row the listings nominated, waiting for its HEADs. */
+export interface Candidate {
+  readonly row: JoinedRow;
+  readonly listed: 'missing-on-dr' | 'different' | 'extra-on-dr';
+}
+
+/** One candidate after its HEADs, with the repair it got (null: none). */
+export interface Confirmed {
+  readonly candidate: Candidate;
+  readonly object: ObjectRef;
+  readonly sourceHead: HeadEvidence;
+  readonly drHead: HeadEvidence;
+  readonly verdict: Verdict;
+  readonly repair: RepairResult | null;
+}
+
+/** The object a key names in a scope. */
+export function objectOf(scope: ObjectScope, key: string, alias: boolean | null): ObjectRef {
+  if (scope.kind === 'named') return { domain: scope.domain, bucket: scope.bucket, name: key };
+  return alias ? { uuid: key, alias: true } : { uuid: key };
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight; results in input order. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(Math.max(1, limit), items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i]!);
+      }
+    }),
+  );
+  return out;
+}
+
+export interface ConfirmOptions {
+  readonly scope: ObjectScope;
+  readonly heads: HeadPort;
+  readonly repair?: RepairPort | null;
+  readonly graceMs: number;
+  /** HEADs in flight at once (two per candidate). */
+  readonly headConcurrency: number;
+  readonly signal?: AbortSignal | undefined;
+  /** Told of every pair of HEADs as it completes. */
+  readonly onHeads?: (count: number) => void;
+}
+
+/**
+ * HEADs both clusters for each candidate, gives the verdicts, and hands the confirmed missing and
+ * different objects to the repair port (when there is one). Results in the candidates' order.
+ * Throws when the signal aborts while the HEADs were in flight.
+ */
+export async function confirmBatch(work: readonly Candidate[], now: number, o: ConfirmOptions): Promise<Confirmed[]> {
+  const verdicts = await mapLimit(work, Math.max(1, Math.floor(o.headConcurrency / 2)), async (candidate) => {
+    const alias = candidate.row.source?.alias ?? candidate.row.dr?.alias ?? null;
+    const object = objectOf(o.scope, candidate.row.key, alias);
+    const [sourceHead, drHead] = await Promise.all([o.heads.head('source', object, o.signal), o.heads.head('dr', object, o.signal)]);
+    o.onHeads?.(2);
+    return { candidate, object, sourceHead, drHead, verdict: confirm(sourceHead, drHead, now, o.graceMs), repair: null as RepairResult | null };
+  });
+  if (o.signal?.aborted) throw o.signal.reason ?? new Error('aborted');
+  const toRepair = verdicts.filter((v) => v.verdict.category === 'missing-on-dr' || v.verdict.category === 'different');
+  // The source HEAD says whether an unnamed object is an alias when the listing did not.
+  for (const v of toRepair) if (v.sourceHead.alias !== undefined && o.scope.kind === 'unnamed') v.object = objectOf(o.scope, v.candidate.row.key, v.sourceHead.alias);
+  const results = o.repair && toRepair.length
+    ? await o.repair.repair(toRepair.map((v) => ({ object: v.object, category: v.verdict.category as RepairItem['category'], bytes: v.sourceHead.bytes })), o.signal)
+    : [];
+  toRepair.forEach((v, i) => (v.repair = results[i] ?? null));
+  return verdicts;
+}

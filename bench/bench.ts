@@ -19,11 +19,41 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_MEMORY_SIZE } from '../infra/defaults.js';
-import type { BatchSizesJob, FetchJob, Job, JobResult, Measurement, PipelineJob, RawJob, RssSample } from './clients.js';
+import type {
+  BatchSizesJob,
+  FetchJob,
+  Job,
+  JobResult,
+  Measurement,
+  PipelineJob,
+  RawJob,
+  RssSample,
+} from './clients.js';
 import { bundleEntry, measureHandlerBundle, type BundleFigures } from './bundle.js';
-import { ADMIN, BUILD_DIR, forkNode, lambdaHeapFlags, objectUuid, RESULTS_DIR, snapshotDelta, startSimulatorProcess, type SimProcess } from './harness.js';
+import {
+  ADMIN,
+  BUILD_DIR,
+  forkNode,
+  lambdaHeapFlags,
+  objectUuid,
+  RESULTS_DIR,
+  snapshotDelta,
+  startSimulatorProcess,
+  type SimProcess,
+} from './harness.js';
 import { readProfile, summarize } from './profile-top.js';
-import { describeMachine, fixed, int, mark, markdownTable, mib, textTable, writeResult, type Machine, type Table } from './report.js';
+import {
+  describeMachine,
+  fixed,
+  int,
+  mark,
+  markdownTable,
+  mib,
+  textTable,
+  writeResult,
+  type Machine,
+  type Table,
+} from './report.js';
 
 /** Concurrency of every concurrent client: the handler's default (SWARM_SEND_CONCURRENCY 16). */
 const CONCURRENCY = 16;
@@ -37,7 +67,10 @@ interface Options {
 }
 
 function parseOptions(): Options {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean' }, profile: { type: 'boolean' }, sends: { type: 'string' } }, strict: true });
+  const { values } = parseArgs({
+    options: { quick: { type: 'boolean' }, profile: { type: 'boolean' }, sends: { type: 'string' } },
+    strict: true,
+  });
   const quick = values.quick ?? false;
   const sends = values.sends !== undefined ? Number(values.sends) : quick ? 10_000 : 100_000;
   if (!Number.isInteger(sends) || sends < 1000) throw new Error('--sends must be an integer of at least 1000');
@@ -48,7 +81,12 @@ function parseOptions(): Options {
 function sizes(o: Options) {
   const q = (n: number) => (o.quick ? Math.max(100, Math.round(n / 10)) : n);
   return {
-    pipeline: { warmup: q(5_000), sends: o.pipelineSends, batchSize: 100, sampleEvery: Math.max(1000, Math.round(o.pipelineSends / 20)) },
+    pipeline: {
+      warmup: q(5_000),
+      sends: o.pipelineSends,
+      batchSize: 100,
+      sampleEvery: Math.max(1000, Math.round(o.pipelineSends / 20)),
+    },
     quiet: { warmup: q(2_000), sends: q(20_000) },
     curl: { warmup: 5, sends: 200 },
     fetch: { warmup: q(200), sends: q(3_000) },
@@ -76,7 +114,14 @@ interface Row {
   readonly objects: number;
 }
 
-function toRow(name: string, how: string, m: Measurement, peakRssBytes: number | null, inDr: number, objects: number): Row {
+function toRow(
+  name: string,
+  how: string,
+  m: Measurement,
+  peakRssBytes: number | null,
+  inDr: number,
+  objects: number,
+): Row {
   return {
     name,
     how,
@@ -104,7 +149,11 @@ let nextPrefix = 0x6b000000;
  * Seeds `count` fresh objects, runs `fn` on their prefix, counts how many reached the DR
  * cluster, and deletes them again so the simulator's memory stays bounded.
  */
-async function withObjects<T>(sim: SimProcess, count: number, fn: (prefix: number) => Promise<T>): Promise<{ result: T; inDr: number }> {
+async function withObjects<T>(
+  sim: SimProcess,
+  count: number,
+  fn: (prefix: number) => Promise<T>,
+): Promise<{ result: T; inDr: number }> {
   const prefix = nextPrefix++;
   await sim.control.seed(prefix, count);
   try {
@@ -143,10 +192,20 @@ function runInChild(runner: string, job: Job, execArgv: readonly string[] = []):
 }
 
 /** A job's result, its stderr and how many of its objects reached the DR cluster. */
-type JobOutcome = JobResult & { readonly stderrLines: readonly string[]; readonly inDr: number; readonly objects: number };
+type JobOutcome = JobResult & {
+  readonly stderrLines: readonly string[];
+  readonly inDr: number;
+  readonly objects: number;
+};
 
 /** Seeds objects for a job, runs it in a fresh client process, checks the DR cluster. */
-async function runJobOn(sim: SimProcess, runner: string, objects: number, make: (prefix: number) => Job, execArgv: readonly string[] = []): Promise<JobOutcome> {
+async function runJobOn(
+  sim: SimProcess,
+  runner: string,
+  objects: number,
+  make: (prefix: number) => Job,
+  execArgv: readonly string[] = [],
+): Promise<JobOutcome> {
   const { result, inDr } = await withObjects(sim, objects, (prefix) => runInChild(runner, make(prefix), execArgv));
   return { ...result.result, stderrLines: result.stderrLines, inDr, objects };
 }
@@ -163,7 +222,12 @@ function stderrSummary(lines: readonly string[]): Record<string, number> {
  * Wall time from here; CPU (user + system of bash and every curl) and the largest process's
  * RSS from /usr/bin/time.
  */
-async function runCurlLoop(sim: SimProcess, prefix: number, warmup: number, sends: number): Promise<{ m: Measurement; peakRssBytes: number }> {
+async function runCurlLoop(
+  sim: SimProcess,
+  prefix: number,
+  warmup: number,
+  sends: number,
+): Promise<{ m: Measurement; peakRssBytes: number }> {
   const script = [
     'while read -r u; do',
     '  curl -s -o /dev/null -w "%{http_code}\\n" -X SEND --location-trusted --anyauth -u "$SWARM_USER:$SWARM_PW" \\',
@@ -174,10 +238,20 @@ async function runCurlLoop(sim: SimProcess, prefix: number, warmup: number, send
     const file = join(BUILD_DIR, 'curl-uuids.txt');
     const timeFile = join(BUILD_DIR, 'curl-time.txt');
     await writeFile(file, Array.from({ length: count }, (_, i) => objectUuid(prefix, from + i)).join('\n') + '\n');
-    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', SWARM_USER: ADMIN.username, SWARM_PW: ADMIN.password, TARGET: sim.dr[0]!, NODE: sim.source[0]!, FILE: file };
+    const env = {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      SWARM_USER: ADMIN.username,
+      SWARM_PW: ADMIN.password,
+      TARGET: sim.dr[0]!,
+      NODE: sim.source[0]!,
+      FILE: file,
+    };
     const started = performance.now();
     const stdout = await new Promise<string>((resolve, reject) => {
-      const child = spawn('/usr/bin/time', ['-f', '%U %S %M', '-o', timeFile, 'bash', '-c', script], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn('/usr/bin/time', ['-f', '%U %S %M', '-o', timeFile, 'bash', '-c', script], {
+        env,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       let out = '';
       child.stdout.on('data', (c: Buffer) => (out += c.toString()));
       child.on('error', reject);
@@ -185,31 +259,84 @@ async function runCurlLoop(sim: SimProcess, prefix: number, warmup: number, send
     });
     const wallMs = performance.now() - started;
     const [user = 0, system = 0, maxKb = 0] = (await readFile(timeFile, 'utf8')).trim().split(/\s+/).map(Number);
-    return { ok: stdout.split('\n').filter((l) => l === '200').length, wallMs, cpuUs: (user + system) * 1e6, peakRssBytes: maxKb * 1024 };
+    return {
+      ok: stdout.split('\n').filter((l) => l === '200').length,
+      wallMs,
+      cpuUs: (user + system) * 1e6,
+      peakRssBytes: maxKb * 1024,
+    };
   };
   await run(0, warmup);
   const before = await sim.control.snapshot();
   const r = await run(warmup, sends);
   const d = snapshotDelta(before, await sim.control.snapshot());
-  const m: Measurement = { ok: r.ok, attempted: sends, wallMs: r.wallMs, cpuUs: r.cpuUs, requests: d.requests, simSends: d.sends, challenges: d.challenges, connections: d.connections, simCpuUs: d.cpuUs };
+  const m: Measurement = {
+    ok: r.ok,
+    attempted: sends,
+    wallMs: r.wallMs,
+    cpuUs: r.cpuUs,
+    requests: d.requests,
+    simSends: d.sends,
+    challenges: d.challenges,
+    connections: d.connections,
+    simCpuUs: d.cpuUs,
+  };
   return { m, peakRssBytes: r.peakRssBytes };
 }
 
 /** Functions whose inclusive time the profile summary lists: the handler's SEND path. */
-const PROFILED_FUNCTIONS = ['processBatch', 'parseSendMessage', 'sendOnce', 'send', '#exchange', 'authorize', 'request', 'parseSendBody', 'finish', 'outcome', 'flush', 'buildSqsEvent'];
+const PROFILED_FUNCTIONS = [
+  'processBatch',
+  'parseSendMessage',
+  'sendOnce',
+  'send',
+  '#exchange',
+  'authorize',
+  'request',
+  'parseSendBody',
+  'finish',
+  'outcome',
+  'flush',
+  'buildSqsEvent',
+];
 
 /**
  * One more pipeline run in a process under `node --cpu-prof`; writes the profile to
  * bench/results/profiles/ and a summary (self and inclusive times, callers of the hot native
  * functions) to bench/results/profile.md. Returns the summary's path.
  */
-async function profilePipeline(sim: SimProcess, runner: string, base: Omit<PipelineJob, 'kind' | 'prefix' | 'telemetry' | 'warmup' | 'sends' | 'batchSize' | 'sampleEvery'>, n: { warmup: number; sends: number }): Promise<string> {
+async function profilePipeline(
+  sim: SimProcess,
+  runner: string,
+  base: Omit<PipelineJob, 'kind' | 'prefix' | 'telemetry' | 'warmup' | 'sends' | 'batchSize' | 'sampleEvery'>,
+  n: { warmup: number; sends: number },
+): Promise<string> {
   const dir = join(RESULTS_DIR, 'profiles');
   await mkdir(dir, { recursive: true });
   const total = n.warmup + n.sends;
-  const run = await runJobOn(sim, runner, total, (prefix) => ({ kind: 'pipeline', ...base, prefix, telemetry: 'powertools', batchSize: 100, sampleEvery: n.sends, ...n }) satisfies PipelineJob, ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-name=pipeline.cpuprofile']);
+  const run = await runJobOn(
+    sim,
+    runner,
+    total,
+    (prefix) =>
+      ({
+        kind: 'pipeline',
+        ...base,
+        prefix,
+        telemetry: 'powertools',
+        batchSize: 100,
+        sampleEvery: n.sends,
+        ...n,
+      }) satisfies PipelineJob,
+    ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-name=pipeline.cpuprofile'],
+  );
   const m = run.measurement;
-  const text = summarize(await readProfile(join(dir, 'pipeline.cpuprofile')), { top: 25, callersOf: ['writeLatin1String', 'randomFillSync', '(garbage collector)'], inclusive: PROFILED_FUNCTIONS, sends: total });
+  const text = summarize(await readProfile(join(dir, 'pipeline.cpuprofile')), {
+    top: 25,
+    callersOf: ['writeLatin1String', 'randomFillSync', '(garbage collector)'],
+    inclusive: PROFILED_FUNCTIONS,
+    sends: total,
+  });
   await writeResult(
     'profile.md',
     [
@@ -249,7 +376,12 @@ interface BenchResults {
   readonly machine: Machine;
   readonly setup: Record<string, string | number>;
   readonly clients: readonly Row[];
-  readonly ratios: { readonly vsCurl: number; readonly vsFetch: number; readonly ofRaw: number; readonly noLoggingOfRaw: number };
+  readonly ratios: {
+    readonly vsCurl: number;
+    readonly vsFetch: number;
+    readonly ofRaw: number;
+    readonly noLoggingOfRaw: number;
+  };
   readonly pipelineQueueCalls: JobResult['queueCalls'];
   /** Distinct lines each client process wrote to stderr, with counts (Powertools warnings land here). */
   readonly runnerStderr: Record<string, Record<string, number>>;
@@ -288,24 +420,64 @@ function evaluateTargets(r: Omit<BenchResults, 'targets'>): Targets[] {
   return [
     { name: 'throughput vs curl loop', target: '>= 50x', measured: x(r.ratios.vsCurl), met: r.ratios.vsCurl >= 50 },
     { name: 'throughput vs fetch client', target: '>= 3x', measured: x(r.ratios.vsFetch), met: r.ratios.vsFetch >= 3 },
-    { name: 'throughput vs raw ceiling', target: '>= 60%', measured: `${fixed(r.ratios.ofRaw * 100, 1)}%`, met: r.ratios.ofRaw >= 0.6 },
-    { name: 'requests per SEND (warm)', target: '<= 1.05', measured: fixed(pipeline.requestsPerSend, 3), met: pipeline.requestsPerSend <= 1.05 },
-    { name: 'client CPU per SEND', target: '<= 150 µs', measured: `${fixed(pipeline.cpuUsPerSend, 1)} µs`, met: pipeline.cpuUsPerSend <= 150 },
-    { name: 'CPU per SEND, batch 10 -> 1,000', target: 'flat (spread <= 20%)', measured: `spread ${fixed(spread, 1)}% (${cpuBySize.map((c) => fixed(c, 0)).join(' / ')} µs)`, met: spread <= 20 },
+    {
+      name: 'throughput vs raw ceiling',
+      target: '>= 60%',
+      measured: `${fixed(r.ratios.ofRaw * 100, 1)}%`,
+      met: r.ratios.ofRaw >= 0.6,
+    },
+    {
+      name: 'requests per SEND (warm)',
+      target: '<= 1.05',
+      measured: fixed(pipeline.requestsPerSend, 3),
+      met: pipeline.requestsPerSend <= 1.05,
+    },
+    {
+      name: 'client CPU per SEND',
+      target: '<= 150 µs',
+      measured: `${fixed(pipeline.cpuUsPerSend, 1)} µs`,
+      met: pipeline.cpuUsPerSend <= 150,
+    },
+    {
+      name: 'CPU per SEND, batch 10 -> 1,000',
+      target: 'flat (spread <= 20%)',
+      measured: `spread ${fixed(spread, 1)}% (${cpuBySize.map((c) => fixed(c, 0)).join(' / ')} µs)`,
+      met: spread <= 20,
+    },
     {
       name: `RSS over ${int(r.rss.sends)} SENDs`,
       target: 'flat: RSS +<= 10% from 20% of the run to its end, post-GC heap +<= 10%',
       measured: `RSS ${fixed(r.rss.growthPercent, 1)}%, post-GC heap ${fixed(r.rss.heapAfterGcGrowthPercent, 1)}%`,
       met: r.rss.growthPercent <= 10 && r.rss.heapAfterGcGrowthPercent <= 10,
     },
-    { name: 'handler bundle size', target: '<= 1 MB (1,000,000 B)', measured: `${int(bundled.bytes)} B`, met: bundled.bytes <= 1_000_000 },
-    { name: 'cold import (bundle, as deployed)', target: '<= 200 ms', measured: `${fixed(bundled.importMsMedian, 1)} ms (${fixed(bundled.importMsMedianWithSourceMaps, 1)} ms with --enable-source-maps)`, met: bundled.importMsMedian <= 200 },
+    {
+      name: 'handler bundle size',
+      target: '<= 1 MB (1,000,000 B)',
+      measured: `${int(bundled.bytes)} B`,
+      met: bundled.bytes <= 1_000_000,
+    },
+    {
+      name: 'cold import (bundle, as deployed)',
+      target: '<= 200 ms',
+      measured: `${fixed(bundled.importMsMedian, 1)} ms (${fixed(bundled.importMsMedianWithSourceMaps, 1)} ms with --enable-source-maps)`,
+      met: bundled.importMsMedian <= 200,
+    },
   ];
 }
 
 function clientsTable(rows: readonly Row[]): Table {
   return {
-    headers: ['client', 'SENDs ok', 'SENDs/s', 'requests/SEND', 'conns/SEND', 'client CPU µs/SEND', 'sim CPU µs/SEND', 'peak RSS', 'in DR / objects'],
+    headers: [
+      'client',
+      'SENDs ok',
+      'SENDs/s',
+      'requests/SEND',
+      'conns/SEND',
+      'client CPU µs/SEND',
+      'sim CPU µs/SEND',
+      'peak RSS',
+      'in DR / objects',
+    ],
     rows: rows.map((r) => [
       r.name,
       `${int(r.ok)}/${int(r.attempted)}`,
@@ -335,21 +507,51 @@ function tables(r: BenchResults) {
     },
     batches: {
       headers: ['batch size', 'SENDs', 'client CPU µs/SEND', 'wall µs/SEND', 'requests/SEND'],
-      rows: r.batchSizes.map((b) => [int(b.batchSize), int(b.sends), fixed(b.cpuUsPerSend, 1), fixed(b.wallUsPerSend, 1), fixed(b.requestsPerSend, 3)]),
+      rows: r.batchSizes.map((b) => [
+        int(b.batchSize),
+        int(b.sends),
+        fixed(b.cpuUsPerSend, 1),
+        fixed(b.wallUsPerSend, 1),
+        fixed(b.requestsPerSend, 3),
+      ]),
     },
     rss: {
       headers: ['SENDs', 'elapsed', 'RSS', 'heap used'],
-      rows: r.rss.samples.map((s) => [int(s.sends), `${fixed(s.elapsedMs / 1000, 1)} s`, mib(s.rssBytes), mib(s.heapUsedBytes)]),
+      rows: r.rss.samples.map((s) => [
+        int(s.sends),
+        `${fixed(s.elapsedMs / 1000, 1)} s`,
+        mib(s.rssBytes),
+        mib(s.heapUsedBytes),
+      ]),
     },
     bundle: {
-      headers: ['handler bundle', 'size', 'source map', 'import (median)', 'import --enable-source-maps', 'node start + import'],
-      rows: r.bundle.map((b) => [b.variant, `${int(b.bytes)} B`, `${int(b.sourceMapBytes)} B`, `${fixed(b.importMsMedian, 1)} ms`, `${fixed(b.importMsMedianWithSourceMaps, 1)} ms`, `${fixed(b.processMsMedian, 1)} ms`]),
+      headers: [
+        'handler bundle',
+        'size',
+        'source map',
+        'import (median)',
+        'import --enable-source-maps',
+        'node start + import',
+      ],
+      rows: r.bundle.map((b) => [
+        b.variant,
+        `${int(b.bytes)} B`,
+        `${int(b.sourceMapBytes)} B`,
+        `${fixed(b.importMsMedian, 1)} ms`,
+        `${fixed(b.importMsMedianWithSourceMaps, 1)} ms`,
+        `${fixed(b.processMsMedian, 1)} ms`,
+      ]),
     },
     composition: {
       headers: ['bundle bytes by origin (as deployed)', 'bytes', 'share'],
-      rows: (r.bundle[0]?.composition ?? []).slice(0, 12).map((c) => [c.origin, int(c.bytes), `${fixed((c.bytes / (r.bundle[0]?.bytes ?? 1)) * 100, 1)}%`]),
+      rows: (r.bundle[0]?.composition ?? [])
+        .slice(0, 12)
+        .map((c) => [c.origin, int(c.bytes), `${fixed((c.bytes / (r.bundle[0]?.bytes ?? 1)) * 100, 1)}%`]),
     },
-    targets: { headers: ['target', 'wanted', 'measured', ''], rows: r.targets.map((t) => [t.name, t.target, t.measured, mark(t.met)]) },
+    targets: {
+      headers: ['target', 'wanted', 'measured', ''],
+      rows: r.targets.map((t) => [t.name, t.target, t.measured, mark(t.met)]),
+    },
     pipelineNote: `pipeline: ${int(p.ok)} SENDs in batches of ${r.setup.batchSize}, one invocation at a time (one container), concurrency ${CONCURRENCY}`,
   };
 }
@@ -418,33 +620,74 @@ async function main(): Promise<void> {
   const n = sizes(o);
   const machine = describeMachine();
   const log = (s: string) => process.stderr.write(`${s}\n`);
-  log(`swarm-send bench on ${machine.cpuModel} (${machine.cores} cores), Node ${machine.node}${o.quick ? ' [quick]' : ''}`);
+  log(
+    `swarm-send bench on ${machine.cpuModel} (${machine.cores} cores), Node ${machine.node}${o.quick ? ' [quick]' : ''}`,
+  );
 
   await rm(BUILD_DIR, { recursive: true, force: true });
-  const [simBundle, runner] = await Promise.all([bundleEntry('bench/sim-server.ts', 'sim-server'), bundleEntry('bench/client-runner.ts', 'client-runner')]);
+  const [simBundle, runner] = await Promise.all([
+    bundleEntry('bench/sim-server.ts', 'sim-server'),
+    bundleEntry('bench/client-runner.ts', 'client-runner'),
+  ]);
   const sim = await startSimulatorProcess(simBundle);
   const base = { control: sim.control.base, addresses: { source: sim.source, dr: sim.dr }, concurrency: CONCURRENCY };
   let profile: string | null = null;
   try {
-    log(`1. pipeline: ${int(n.pipeline.sends)} SENDs through the handler (Powertools telemetry, stdout to /dev/null)...`);
-    const pipeline = await runJobOn(sim, runner, n.pipeline.warmup + n.pipeline.sends, (prefix) => ({ kind: 'pipeline', ...base, prefix, telemetry: 'powertools', ...n.pipeline }) satisfies PipelineJob);
+    log(
+      `1. pipeline: ${int(n.pipeline.sends)} SENDs through the handler (Powertools telemetry, stdout to /dev/null)...`,
+    );
+    const pipeline = await runJobOn(
+      sim,
+      runner,
+      n.pipeline.warmup + n.pipeline.sends,
+      (prefix) => ({ kind: 'pipeline', ...base, prefix, telemetry: 'powertools', ...n.pipeline }) satisfies PipelineJob,
+    );
 
     log(`   pipeline without logging (in-memory telemetry), ${int(n.quiet.sends)} SENDs...`);
-    const quiet = await runJobOn(sim, runner, n.quiet.warmup + n.quiet.sends, (prefix) => ({ kind: 'pipeline', ...base, prefix, telemetry: 'summary', batchSize: 100, sampleEvery: n.quiet.sends, ...n.quiet }) satisfies PipelineJob);
+    const quiet = await runJobOn(
+      sim,
+      runner,
+      n.quiet.warmup + n.quiet.sends,
+      (prefix) =>
+        ({
+          kind: 'pipeline',
+          ...base,
+          prefix,
+          telemetry: 'summary',
+          batchSize: 100,
+          sampleEvery: n.quiet.sends,
+          ...n.quiet,
+        }) satisfies PipelineJob,
+    );
 
     log(`2. curl loop: ${n.curl.sends} objects, one curl process each...`);
     const curlObjects = n.curl.warmup + n.curl.sends;
     const curl = await withObjects(sim, curlObjects, (prefix) => runCurlLoop(sim, prefix, n.curl.warmup, n.curl.sends));
 
     log(`3. fetch client: ${int(n.fetch.sends)} SENDs...`);
-    const fetchR = await runJobOn(sim, runner, n.fetch.warmup + n.fetch.sends, (prefix) => ({ kind: 'fetch', ...base, prefix, ...n.fetch }) satisfies FetchJob);
+    const fetchR = await runJobOn(
+      sim,
+      runner,
+      n.fetch.warmup + n.fetch.sends,
+      (prefix) => ({ kind: 'fetch', ...base, prefix, ...n.fetch }) satisfies FetchJob,
+    );
 
     log(`4. raw undici ceiling: ${int(n.raw.sends)} SENDs...`);
-    const raw = await runJobOn(sim, runner, n.raw.warmup + n.raw.sends, (prefix) => ({ kind: 'raw', ...base, prefix, ...n.raw }) satisfies RawJob);
+    const raw = await runJobOn(
+      sim,
+      runner,
+      n.raw.warmup + n.raw.sends,
+      (prefix) => ({ kind: 'raw', ...base, prefix, ...n.raw }) satisfies RawJob,
+    );
 
     log('5. cost per SEND by batch size...');
     const batchTotal = n.batch.warmup + n.batch.sendsPerSize * n.batch.sizes.length * n.batch.rounds;
-    const batch = await runJobOn(sim, runner, batchTotal, (prefix) => ({ kind: 'batch-sizes', ...base, prefix, ...n.batch }) satisfies BatchSizesJob);
+    const batch = await runJobOn(
+      sim,
+      runner,
+      batchTotal,
+      (prefix) => ({ kind: 'batch-sizes', ...base, prefix, ...n.batch }) satisfies BatchSizesJob,
+    );
 
     log('6. handler bundle: size and cold import...');
     const bundle = await measureHandlerBundle();
@@ -455,32 +698,82 @@ async function main(): Promise<void> {
     }
 
     const clients = [
-      toRow('1. handler pipeline', 'createHandler over Lambda-shaped batches of 100, recording QueueOps', pipeline.measurement, pipeline.peakRssBytes, pipeline.inDr, pipeline.objects),
-      toRow('   (same, no logging)', 'in-memory telemetry instead of Powertools', quiet.measurement, quiet.peakRssBytes, quiet.inDr, quiet.objects),
-      toRow('2. curl loop', 'bash loop, one curl --anyauth per object, sequential', curl.result.m, curl.result.peakRssBytes, curl.inDr, curlObjects),
-      toRow('3. fetch client', 'undici fetch, new Agent per request, 401 + Digest per SEND', fetchR.measurement, fetchR.peakRssBytes, fetchR.inDr, fetchR.objects),
-      toRow('4. raw ceiling', 'undici Pool.request, constant Basic header, body drained', raw.measurement, raw.peakRssBytes, raw.inDr, raw.objects),
+      toRow(
+        '1. handler pipeline',
+        'createHandler over Lambda-shaped batches of 100, recording QueueOps',
+        pipeline.measurement,
+        pipeline.peakRssBytes,
+        pipeline.inDr,
+        pipeline.objects,
+      ),
+      toRow(
+        '   (same, no logging)',
+        'in-memory telemetry instead of Powertools',
+        quiet.measurement,
+        quiet.peakRssBytes,
+        quiet.inDr,
+        quiet.objects,
+      ),
+      toRow(
+        '2. curl loop',
+        'bash loop, one curl --anyauth per object, sequential',
+        curl.result.m,
+        curl.result.peakRssBytes,
+        curl.inDr,
+        curlObjects,
+      ),
+      toRow(
+        '3. fetch client',
+        'undici fetch, new Agent per request, 401 + Digest per SEND',
+        fetchR.measurement,
+        fetchR.peakRssBytes,
+        fetchR.inDr,
+        fetchR.objects,
+      ),
+      toRow(
+        '4. raw ceiling',
+        'undici Pool.request, constant Basic header, body drained',
+        raw.measurement,
+        raw.peakRssBytes,
+        raw.inDr,
+        raw.objects,
+      ),
     ];
     const [p, q, c, f, rw] = clients as [Row, Row, Row, Row, Row];
     const samples = pipeline.rss ?? [];
     const partial: Omit<BenchResults, 'targets'> = {
       machine,
       setup: {
-        simulator: 'project simulator, zeroLatency, source cluster "baker" (2 nodes) + "dr" (1 node), in its own Node 24 process with a control endpoint',
-        clients: 'each in a fresh Node 24 process (esbuild-bundled bench/client-runner.ts); curl as a bash loop under /usr/bin/time',
+        simulator:
+          'project simulator, zeroLatency, source cluster "baker" (2 nodes) + "dr" (1 node), in its own Node 24 process with a control endpoint',
+        clients:
+          'each in a fresh Node 24 process (esbuild-bundled bench/client-runner.ts); curl as a bash loop under /usr/bin/time',
         cpu: 'client CPU = process.cpuUsage() delta (user+system) of the client process over the measured window; curl = user+system of bash and every curl process',
-        peakRss: 'process.resourceUsage().maxRSS of the client process (its whole life, warm-up included); curl = the largest single process of the loop',
+        peakRss:
+          'process.resourceUsage().maxRSS of the client process (its whole life, warm-up included); curl = the largest single process of the loop',
         concurrency: `${CONCURRENCY} SENDs in flight for pipeline, fetch and raw (pipeline: SWARM_SEND_CONCURRENCY 16, 8 connections per node); curl sequential`,
         queueOps: 'pipeline uses a recording no-op QueueOps (no fauxqs): the figures are the handler and its SEND path',
-        telemetry: 'pipeline row 1 = production Powertools telemetry (one JSON log line per outcome, EMF per invocation) written to /dev/null',
+        telemetry:
+          'pipeline row 1 = production Powertools telemetry (one JSON log line per outcome, EMF per invocation) written to /dev/null',
         nodeFlags: `${RUNNER_FLAGS.join(' ')} (Lambda runtime heap sizing for ${DEFAULT_MEMORY_SIZE} MB)`,
         batchSize: n.pipeline.batchSize,
         warmup: `pipeline ${int(n.pipeline.warmup)}, fetch ${int(n.fetch.warmup)}, raw ${int(n.raw.warmup)}, curl ${n.curl.warmup} SENDs before measuring`,
       },
       clients,
-      ratios: { vsCurl: p.sendsPerSec / c.sendsPerSec, vsFetch: p.sendsPerSec / f.sendsPerSec, ofRaw: p.sendsPerSec / rw.sendsPerSec, noLoggingOfRaw: q.sendsPerSec / rw.sendsPerSec },
+      ratios: {
+        vsCurl: p.sendsPerSec / c.sendsPerSec,
+        vsFetch: p.sendsPerSec / f.sendsPerSec,
+        ofRaw: p.sendsPerSec / rw.sendsPerSec,
+        noLoggingOfRaw: q.sendsPerSec / rw.sendsPerSec,
+      },
       pipelineQueueCalls: pipeline.queueCalls,
-      runnerStderr: { pipeline: stderrSummary(pipeline.stderrLines), noLogging: stderrSummary(quiet.stderrLines), fetch: stderrSummary(fetchR.stderrLines), raw: stderrSummary(raw.stderrLines), batchSizes: stderrSummary(batch.stderrLines) },
+      runnerStderr: {
+        pipeline: stderrSummary(pipeline.stderrLines),
+        noLogging: stderrSummary(quiet.stderrLines),
+        fetch: stderrSummary(fetchR.stderrLines),
+        raw: stderrSummary(raw.stderrLines),
+        batchSizes: stderrSummary(batch.stderrLines),
+      },
       batchSizes: (batch.bySize ?? []).map(({ size, measurement: m }) => ({
         batchSize: size,
         sends: m.attempted,
@@ -495,7 +788,9 @@ async function main(): Promise<void> {
         growthPercent: growth(samples, 'rssBytes'),
         heapGrowthPercent: growth(samples, 'heapUsedBytes'),
         heapAfterGc: pipeline.heapAfterGc ?? null,
-        heapAfterGcGrowthPercent: pipeline.heapAfterGc ? ((pipeline.heapAfterGc.end - pipeline.heapAfterGc.start) / pipeline.heapAfterGc.start) * 100 : Number.NaN,
+        heapAfterGcGrowthPercent: pipeline.heapAfterGc
+          ? ((pipeline.heapAfterGc.end - pipeline.heapAfterGc.start) / pipeline.heapAfterGc.start) * 100
+          : Number.NaN,
       },
       bundle,
       profile,
@@ -522,7 +817,9 @@ async function main(): Promise<void> {
         textTable(t.composition),
         '',
         `RSS over ${int(results.rss.sends)} SENDs: ${samples.map((s) => mib(s.rssBytes)).join(' ')}`,
-        results.rss.heapAfterGc ? `heap after full GC: ${mib(results.rss.heapAfterGc.start)} after warm-up -> ${mib(results.rss.heapAfterGc.end)} after the run` : '',
+        results.rss.heapAfterGc
+          ? `heap after full GC: ${mib(results.rss.heapAfterGc.start)} after warm-up -> ${mib(results.rss.heapAfterGc.end)} after the run`
+          : '',
         '',
         textTable(t.targets),
         '',

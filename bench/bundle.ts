@@ -18,7 +18,17 @@ import { BUILD_DIR, NODE_BIN, ROOT, median } from './harness.js';
 export async function bundleEntry(entry: string, name: string): Promise<string> {
   const outfile = join(BUILD_DIR, `${name}.mjs`);
   await mkdir(dirname(outfile), { recursive: true });
-  await build({ entryPoints: [join(ROOT, entry)], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node24', packages: 'external', sourcemap: 'linked', logLevel: 'warning' });
+  await build({
+    entryPoints: [join(ROOT, entry)],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node24',
+    packages: 'external',
+    sourcemap: 'linked',
+    logLevel: 'warning',
+  });
   return outfile;
 }
 
@@ -47,9 +57,12 @@ function inputOrigin(path: string): string {
 
 /** Output bytes per origin, from esbuild's metafile. */
 function composition(meta: Metafile, outfile: string): { origin: string; bytes: number }[] {
-  const output = Object.entries(meta.outputs).find(([path]) => outfile.endsWith(path.replace(/^(\.\.\/)+/, '')) || path.endsWith('index.mjs'));
+  const output = Object.entries(meta.outputs).find(
+    ([path]) => outfile.endsWith(path.replace(/^(\.\.\/)+/, '')) || path.endsWith('index.mjs'),
+  );
   const totals = new Map<string, number>();
-  for (const [path, input] of Object.entries(output?.[1].inputs ?? {})) totals.set(inputOrigin(path), (totals.get(inputOrigin(path)) ?? 0) + input.bytesInOutput);
+  for (const [path, input] of Object.entries(output?.[1].inputs ?? {}))
+    totals.set(inputOrigin(path), (totals.get(inputOrigin(path)) ?? 0) + input.bytesInOutput);
   return [...totals].map(([origin, bytes]) => ({ origin, bytes })).sort((a, b) => b.bytes - a.bytes);
 }
 
@@ -87,7 +100,11 @@ function importOnce(file: string, sourceMaps: boolean): Promise<{ importMs: numb
   const args = [...(sourceMaps ? ['--enable-source-maps'] : []), '--input-type=module', '-e', script];
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(NODE_BIN, args, { cwd: dirname(file), stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '', AWS_REGION: 'us-east-1' } });
+    const child = spawn(NODE_BIN, args, {
+      cwd: dirname(file),
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { PATH: process.env.PATH ?? '', AWS_REGION: 'us-east-1' },
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
@@ -110,7 +127,9 @@ function importOnce(file: string, sourceMaps: boolean): Promise<{ importMs: numb
 export async function measureHandlerBundle(runs = 7): Promise<BundleFigures[]> {
   const out: BundleFigures[] = [];
   for (const externalSdk of [false, true]) {
-    const outdir = externalSdk ? join(ROOT, 'node_modules', '.cache', 'swarm-send-bench', 'handler-external-sdk') : join(BUILD_DIR, 'handler');
+    const outdir = externalSdk
+      ? join(ROOT, 'node_modules', '.cache', 'swarm-send-bench', 'handler-external-sdk')
+      : join(BUILD_DIR, 'handler');
     await rm(outdir, { recursive: true, force: true });
     const { file, meta } = await buildHandler(outdir, externalSdk);
     await importOnce(file, false);

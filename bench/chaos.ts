@@ -27,10 +27,36 @@ import type { QueueOps, Telemetry } from '../functions/worker/ports.js';
 import { enqueueSends } from '../functions/producer.js';
 import { LocalEventSourceMapping, type SqsHandler } from '../local/event-source-mapping.js';
 import { startSimulator, type Fault, type FaultKind, type SwarmSimulator } from '../simulator/index.js';
-import { ADMIN, benchCredentials, buildConfig, buildRegistry, createBenchHandler, drainQueue, objectUuid, sleep, startLocalQueues, type LocalQueues } from './harness.js';
-import { describeMachine, fixed, int, markdownTable, textTable, writeResult, type Machine, type Table } from './report.js';
+import {
+  ADMIN,
+  benchCredentials,
+  buildConfig,
+  buildRegistry,
+  createBenchHandler,
+  drainQueue,
+  objectUuid,
+  sleep,
+  startLocalQueues,
+  type LocalQueues,
+} from './harness.js';
+import {
+  describeMachine,
+  fixed,
+  int,
+  markdownTable,
+  textTable,
+  writeResult,
+  type Machine,
+  type Table,
+} from './report.js';
 import { createRandom } from '../simulator/random.js';
-import { startSqsFaultProxy, type QueueFault, type QueueFaultRule, type SqsFaultProxy, type SqsFaultProxyStats } from './sqs-fault-proxy.js';
+import {
+  startSqsFaultProxy,
+  type QueueFault,
+  type QueueFaultRule,
+  type SqsFaultProxy,
+  type SqsFaultProxyStats,
+} from './sqs-fault-proxy.js';
 
 interface Options {
   readonly messages: number;
@@ -40,7 +66,15 @@ interface Options {
 }
 
 function parseOptions(): Options {
-  const { values } = parseArgs({ options: { messages: { type: 'string' }, visibility: { type: 'string' }, 'max-attempts': { type: 'string' }, timeout: { type: 'string' } }, strict: true });
+  const { values } = parseArgs({
+    options: {
+      messages: { type: 'string' },
+      visibility: { type: 'string' },
+      'max-attempts': { type: 'string' },
+      timeout: { type: 'string' },
+    },
+    strict: true,
+  });
   const num = (raw: string | undefined, fallback: number, name: string, min: number): number => {
     const n = raw === undefined ? fallback : Number(raw);
     if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min}`);
@@ -109,9 +143,21 @@ const OBJECT_FAULTS: readonly ObjectFault[] = [
   { name: 'reset mid-body after the copy', perMille: 10, kinds: [{ type: 'reset-mid-body', copied: true }] },
   { name: 'remote 503 (in the body)', perMille: 15, kinds: [{ type: 'remote-status', status: 503 }] },
   { name: 'remote unreachable, late', perMille: 5, kinds: [{ type: 'remote-unreachable', variant: 'late' }] },
-  { name: 'remote unreachable, early (outer 503)', perMille: 5, kinds: [{ type: 'remote-unreachable', variant: 'early' }] },
-  { name: 'slow keep-alives (4 x 100 ms)', perMille: 20, kinds: [{ type: 'slow-keepalive', count: 4, intervalMs: 100 }] },
-  { name: 'two in a row: reset, then remote 503', perMille: 5, kinds: [{ type: 'reset-mid-body' }, { type: 'remote-status', status: 503 }] },
+  {
+    name: 'remote unreachable, early (outer 503)',
+    perMille: 5,
+    kinds: [{ type: 'remote-unreachable', variant: 'early' }],
+  },
+  {
+    name: 'slow keep-alives (4 x 100 ms)',
+    perMille: 20,
+    kinds: [{ type: 'slow-keepalive', count: 4, intervalMs: 100 }],
+  },
+  {
+    name: 'two in a row: reset, then remote 503',
+    perMille: 5,
+    kinds: [{ type: 'reset-mid-body' }, { type: 'remote-status', status: 503 }],
+  },
 ];
 
 /** A deterministic generator (the simulator's mulberry32), so every run faults the same messages. */
@@ -131,7 +177,8 @@ function objectFaults(messages: readonly Planned[]): { faults: Fault[]; counts: 
     const pick = OBJECT_FAULTS.find((f) => (roll -= f.perMille) < 0);
     if (!pick) continue;
     counts[pick.name] = (counts[pick.name] ?? 0) + 1;
-    for (const kind of pick.kinds) faults.push({ match: { cluster: 'baker', method: 'SEND', object: m.uuid }, times: 1, kind });
+    for (const kind of pick.kinds)
+      faults.push({ match: { cluster: 'baker', method: 'SEND', object: m.uuid }, times: 1, kind });
   }
   return { faults, counts };
 }
@@ -141,7 +188,11 @@ function objectFaults(messages: readonly Planned[]): { faults: Fault[]; counts: 
  * authentication (the client fails over to another node within the same attempt).
  */
 function busyWave(busyNode: string): Fault {
-  return { match: { cluster: 'baker', method: 'SEND', node: busyNode }, times: 4, kind: { type: 'status', status: 503 } };
+  return {
+    match: { cluster: 'baker', method: 'SEND', node: busyNode },
+    times: 4,
+    kind: { type: 'status', status: 503 },
+  };
 }
 const BUSY_WAVE_MS = 250;
 
@@ -161,17 +212,40 @@ const SLOW_MS = 2500;
  */
 function queueFaultMix(q: { queue: string; dlq: string; outcomes: string }): QueueFaultRule[] {
   const targets = [
-    { operations: ['ReceiveMessage', 'DeleteMessageBatch', 'ChangeMessageVisibilityBatch', 'ChangeMessageVisibility'], queues: [q.queue] },
+    {
+      operations: ['ReceiveMessage', 'DeleteMessageBatch', 'ChangeMessageVisibilityBatch', 'ChangeMessageVisibility'],
+      queues: [q.queue],
+    },
     { operations: ['SendMessage'], queues: [q.dlq] },
     { operations: ['SendMessageBatch'], queues: [q.outcomes] },
   ];
   const faults: { name: string; perMille: number; fault: QueueFault }[] = [
-    { name: 'InternalError (500) before', perMille: 8, fault: { type: 'error', error: 'InternalError', when: 'before' } },
+    {
+      name: 'InternalError (500) before',
+      perMille: 8,
+      fault: { type: 'error', error: 'InternalError', when: 'before' },
+    },
     { name: 'InternalError (500) after', perMille: 4, fault: { type: 'error', error: 'InternalError', when: 'after' } },
-    { name: 'ServiceUnavailable (503) before', perMille: 6, fault: { type: 'error', error: 'ServiceUnavailable', when: 'before' } },
-    { name: 'ServiceUnavailable (503) after', perMille: 2, fault: { type: 'error', error: 'ServiceUnavailable', when: 'after' } },
-    { name: 'ThrottlingException (400)', perMille: 6, fault: { type: 'error', error: 'ThrottlingException', when: 'before' } },
-    { name: 'RequestThrottled (403)', perMille: 4, fault: { type: 'error', error: 'RequestThrottled', when: 'before' } },
+    {
+      name: 'ServiceUnavailable (503) before',
+      perMille: 6,
+      fault: { type: 'error', error: 'ServiceUnavailable', when: 'before' },
+    },
+    {
+      name: 'ServiceUnavailable (503) after',
+      perMille: 2,
+      fault: { type: 'error', error: 'ServiceUnavailable', when: 'after' },
+    },
+    {
+      name: 'ThrottlingException (400)',
+      perMille: 6,
+      fault: { type: 'error', error: 'ThrottlingException', when: 'before' },
+    },
+    {
+      name: 'RequestThrottled (403)',
+      perMille: 4,
+      fault: { type: 'error', error: 'RequestThrottled', when: 'before' },
+    },
     { name: 'reset before', perMille: 6, fault: { type: 'reset', when: 'before' } },
     { name: 'reset after', perMille: 6, fault: { type: 'reset', when: 'after' } },
     { name: `slow (${SLOW_MS} ms) before`, perMille: 3, fault: { type: 'slow', delayMs: SLOW_MS, when: 'before' } },
@@ -192,10 +266,50 @@ interface Outage {
 
 function outages(q: { queue: string; dlq: string; outcomes: string }): Outage[] {
   return [
-    { atProgress: 0.3, seconds: 15, rule: { name: 'outage: DLQ answers 503 to every SendMessage', operations: ['SendMessage'], queues: [q.dlq], perMille: 1000, fault: { type: 'error', error: 'ServiceUnavailable', when: 'before' } } },
-    { atProgress: 0.45, seconds: 4, rule: { name: 'outage: outcomes queue throttles every SendMessageBatch', operations: ['SendMessageBatch'], queues: [q.outcomes], perMille: 1000, fault: { type: 'error', error: 'ThrottlingException', when: 'before' } } },
-    { atProgress: 0.7, seconds: 3, rule: { name: 'outage: every DeleteMessageBatch fails (500) before fauxqs', operations: ['DeleteMessageBatch'], queues: [q.queue], perMille: 1000, fault: { type: 'error', error: 'InternalError', when: 'before' } } },
-    { atProgress: 0.8, seconds: 15, rule: { name: 'outage: DLQ stores every SendMessage, the answer is reset', operations: ['SendMessage'], queues: [q.dlq], perMille: 1000, fault: { type: 'reset', when: 'after' } } },
+    {
+      atProgress: 0.3,
+      seconds: 15,
+      rule: {
+        name: 'outage: DLQ answers 503 to every SendMessage',
+        operations: ['SendMessage'],
+        queues: [q.dlq],
+        perMille: 1000,
+        fault: { type: 'error', error: 'ServiceUnavailable', when: 'before' },
+      },
+    },
+    {
+      atProgress: 0.45,
+      seconds: 4,
+      rule: {
+        name: 'outage: outcomes queue throttles every SendMessageBatch',
+        operations: ['SendMessageBatch'],
+        queues: [q.outcomes],
+        perMille: 1000,
+        fault: { type: 'error', error: 'ThrottlingException', when: 'before' },
+      },
+    },
+    {
+      atProgress: 0.7,
+      seconds: 3,
+      rule: {
+        name: 'outage: every DeleteMessageBatch fails (500) before fauxqs',
+        operations: ['DeleteMessageBatch'],
+        queues: [q.queue],
+        perMille: 1000,
+        fault: { type: 'error', error: 'InternalError', when: 'before' },
+      },
+    },
+    {
+      atProgress: 0.8,
+      seconds: 15,
+      rule: {
+        name: 'outage: DLQ stores every SendMessage, the answer is reset',
+        operations: ['SendMessage'],
+        queues: [q.dlq],
+        perMille: 1000,
+        fault: { type: 'reset', when: 'after' },
+      },
+    },
   ];
 }
 
@@ -283,7 +397,12 @@ class ChaosWorker {
       warn: () => void (tally.warnings += 1),
       flush: () => undefined,
     };
-    const { handler, client } = createBenchHandler({ config, queue: { sqs, decorate: (real) => this.#mortal(real) }, telemetry, credentials: benchCredentials() });
+    const { handler, client } = createBenchHandler({
+      config,
+      queue: { sqs, decorate: (real) => this.#mortal(real) },
+      telemetry,
+      credentials: benchCredentials(),
+    });
     this.#stopClient = () => client.close();
     this.mapping = this.#mapping(sqs, queues, handler);
   }
@@ -319,7 +438,10 @@ class ChaosWorker {
   async #invoke(handler: SqsHandler, event: SQSEvent, context: Parameters<SqsHandler>[1]) {
     if (this.#crashed) return NEVER;
     const id = this.#invocations++;
-    this.#inflight.set(id, event.Records.map((r) => r.messageId));
+    this.#inflight.set(
+      id,
+      event.Records.map((r) => r.messageId),
+    );
     if (this.#armed) {
       this.#armed = false;
       this.#killBatch = new Set(event.Records.map((r) => r.messageId));
@@ -374,7 +496,10 @@ interface Timeline {
 interface Accounting {
   readonly replicated: number;
   readonly alreadyPresent: number;
-  /** Messages counted by where they ended: the first DLQ reason (objects missing at the source and malformed bodies). */
+  /**
+   * Messages counted by where they ended: the first DLQ reason (objects missing at the source and
+   * malformed bodies).
+   */
   readonly deadLettered: Record<string, number>;
   /** Dead-lettered with the reason their kind calls for (not-found-at-source, invalid-message). */
   readonly deadLetteredAsExpected: number;
@@ -408,16 +533,26 @@ interface Accounting {
 }
 
 /** The reason a message of each kind is dead-lettered with. */
-const EXPECTED_REASON: Record<Kind, string | null> = { normal: null, missing: 'not-found-at-source', invalid: 'invalid-message' };
+const EXPECTED_REASON: Record<Kind, string | null> = {
+  normal: null,
+  missing: 'not-found-at-source',
+  invalid: 'invalid-message',
+};
 
-async function account(messages: readonly Planned[], sim: SwarmSimulator, queues: LocalQueues, sqs: SQSClient): Promise<Accounting> {
+async function account(
+  messages: readonly Planned[],
+  sim: SwarmSimulator,
+  queues: LocalQueues,
+  sqs: SQSClient,
+): Promise<Accounting> {
   const dr = sim.cluster('dr');
   const byBody = new Map(messages.map((m) => [m.body, m.index]));
   const dlq = new Map<number, string[]>();
   for (const m of await drainQueue(sqs, queues.dlq.url)) {
     const i = byBody.get(m.Body ?? '');
     if (i === undefined) continue;
-    const reason = m.MessageAttributes?.[DLQ_ATTRIBUTES.REASON]?.StringValue ?? 'moved by SQS redrive (maxReceiveCount)';
+    const reason =
+      m.MessageAttributes?.[DLQ_ATTRIBUTES.REASON]?.StringValue ?? 'moved by SQS redrive (maxReceiveCount)';
     dlq.set(i, [...(dlq.get(i) ?? []), reason]);
   }
   /** Outcome records published per message: the set of outcomes and how many terminal records. */
@@ -458,7 +593,8 @@ async function account(messages: readonly Planned[], sim: SwarmSimulator, queues
     const out = outcomes.get(m.index) ?? { kinds: new Set<string>(), terminal: 0 };
     const success = out.kinds.has('replicated') || out.kinds.has('already-present');
     const reasons = dlq.get(m.index) ?? [];
-    const describe = () => `#${m.index} (${m.kind}): DLQ [${reasons.join(', ')}], outcomes [${[...out.kinds].join(', ')}]`;
+    const describe = () =>
+      `#${m.index} (${m.kind}): DLQ [${reasons.join(', ')}], outcomes [${[...out.kinds].join(', ')}]`;
     if (reasons.length > 1) {
       dlqDuplicates += reasons.length - 1;
       dlqDuplicated++;
@@ -546,7 +682,10 @@ interface ChaosResults {
     readonly messagesNeedingSend: number;
     readonly beyondOnePerMessage: number;
     readonly retryOutcomes: number;
-    /** Terminal outcomes recorded beyond one per message: finished again after a redelivery (a lost delete, an outcome not published, a function timeout). */
+    /**
+     * Terminal outcomes recorded beyond one per message: finished again after a redelivery (a lost
+     * delete, an outcome not published, a function timeout).
+     */
     readonly finishedAgain: number;
     readonly simulator: Record<string, number>;
   };
@@ -571,26 +710,65 @@ function summaryTable(r: ChaosResults): Table {
       ...Object.entries(a.deadLettered).map(([reason, n]) => [`  ${reason}`, int(n)]),
       ['LOST', int(a.lost)],
       ['unaccounted for (in DR, no success outcome, not in the DLQ)', int(a.unaccounted)],
-      ['missing-at-source objects dead-lettered as not-found-at-source', `${int(a.missingCorrectlyDeadLettered)}/${int(a.expectedInDlqMissing)}`],
-      ['malformed messages dead-lettered as invalid-message', `${int(a.invalidCorrectlyDeadLettered)}/${int(a.expectedInDlqInvalid)}`],
+      [
+        'missing-at-source objects dead-lettered as not-found-at-source',
+        `${int(a.missingCorrectlyDeadLettered)}/${int(a.expectedInDlqMissing)}`,
+      ],
+      [
+        'malformed messages dead-lettered as invalid-message',
+        `${int(a.invalidCorrectlyDeadLettered)}/${int(a.expectedInDlqInvalid)}`,
+      ],
       ['dead-lettered with another reason', int(a.deadLetteredOtherReason)],
       ['in DR without a success outcome', int(a.inDrWithoutOutcome)],
       ['in DR and in the DLQ', int(a.inDrAndDlq)],
-      ['duplicate DLQ entries (beyond one per message)', `${int(a.dlqDuplicates)} (${int(a.messagesDeadLetteredMoreThanOnce)} messages)`],
+      [
+        'duplicate DLQ entries (beyond one per message)',
+        `${int(a.dlqDuplicates)} (${int(a.messagesDeadLetteredMoreThanOnce)} messages)`,
+      ],
       ['outcome records published', int(a.outcomesPublished)],
-      ['duplicate outcome records (terminal, beyond one per message)', `${int(a.outcomeDuplicates)} (${int(a.messagesWithDuplicateOutcomes)} messages)`],
+      [
+        'duplicate outcome records (terminal, beyond one per message)',
+        `${int(a.outcomeDuplicates)} (${int(a.messagesWithDuplicateOutcomes)} messages)`,
+      ],
       ['simulator SENDs (authenticated)', int(r.sends.simulatorSends)],
-      ['SENDs beyond one per message (duplicated SENDs)', `${int(r.sends.beyondOnePerMessage)} (${fixed((r.sends.beyondOnePerMessage / r.sends.messagesNeedingSend) * 100, 1)}%)`],
+      [
+        'SENDs beyond one per message (duplicated SENDs)',
+        `${int(r.sends.beyondOnePerMessage)} (${fixed((r.sends.beyondOnePerMessage / r.sends.messagesNeedingSend) * 100, 1)}%)`,
+      ],
       ['  after an attempt that ended in retry', int(r.sends.retryOutcomes)],
       ['  finished messages sent again after a redelivery (queue faults)', int(r.sends.finishedAgain)],
       ['  records redelivered after the crash', int(r.crash?.recordsInFlight ?? 0)],
-      ['  other (failovers within one attempt, SENDs whose outcome a lost receive or the crash hid)', int(r.sends.beyondOnePerMessage - r.sends.retryOutcomes - r.sends.finishedAgain - (r.crash?.recordsInFlight ?? 0))],
+      [
+        '  other (failovers within one attempt, SENDs whose outcome a lost receive or the crash hid)',
+        int(
+          r.sends.beyondOnePerMessage - r.sends.retryOutcomes - r.sends.finishedAgain - (r.crash?.recordsInFlight ?? 0),
+        ),
+      ],
       ['SQS calls through the fault proxy', int(r.queueFaults.calls)],
-      ['  faulted', `${int(r.queueFaults.injected)} (${fixed((r.queueFaults.injected / Math.max(1, r.queueFaults.calls)) * 100, 1)}%)`],
-      ['killed worker: records in flight at the crash', r.crash ? `${int(r.crash.recordsInFlight)} in ${r.crash.invocationsInFlight} invocations, at ${fixed(r.crash.atMs / 1000, 1)} s` : 'not killed'],
-      ['  of which later finished by worker B', r.crash ? `${int(r.crashRecordsFinishedBySurvivor)}/${int(r.crash.recordsInFlight)}` : '-'],
-      ['time to drain', `${fixed(r.drainMs / 1000, 1)} s${r.drained ? '' : ` (NOT drained within the ${r.options.timeoutSeconds} s bound)`}`],
-      ['result', r.ok ? 'OK (nothing lost, every message accounted for)' : `FAILED${r.drained ? '' : ': did not drain'}${r.accounting.lost ? ': messages lost' : ''}${r.accounting.unaccounted ? ': messages unaccounted for' : ''}`],
+      [
+        '  faulted',
+        `${int(r.queueFaults.injected)} (${fixed((r.queueFaults.injected / Math.max(1, r.queueFaults.calls)) * 100, 1)}%)`,
+      ],
+      [
+        'killed worker: records in flight at the crash',
+        r.crash
+          ? `${int(r.crash.recordsInFlight)} in ${r.crash.invocationsInFlight} invocations, at ${fixed(r.crash.atMs / 1000, 1)} s`
+          : 'not killed',
+      ],
+      [
+        '  of which later finished by worker B',
+        r.crash ? `${int(r.crashRecordsFinishedBySurvivor)}/${int(r.crash.recordsInFlight)}` : '-',
+      ],
+      [
+        'time to drain',
+        `${fixed(r.drainMs / 1000, 1)} s${r.drained ? '' : ` (NOT drained within the ${r.options.timeoutSeconds} s bound)`}`,
+      ],
+      [
+        'result',
+        r.ok
+          ? 'OK (nothing lost, every message accounted for)'
+          : `FAILED${r.drained ? '' : ': did not drain'}${r.accounting.lost ? ': messages lost' : ''}${r.accounting.unaccounted ? ': messages unaccounted for' : ''}`,
+      ],
     ],
   };
 }
@@ -617,21 +795,42 @@ function markdown(r: ChaosResults): string {
     '',
     '## Outcomes recorded by each worker (outcome:reason)',
     '',
-    markdownTable({ headers: ['worker outcome:reason', 'count'], rows: Object.entries(r.outcomesByWorker).sort().map(([k, v]) => [k, int(v)]) }),
+    markdownTable({
+      headers: ['worker outcome:reason', 'count'],
+      rows: Object.entries(r.outcomesByWorker)
+        .sort()
+        .map(([k, v]) => [k, int(v)]),
+    }),
     '',
     `Simulator counters: ${JSON.stringify(r.sends.simulator)}`,
     '',
     '## Queue-side faults (fault proxy: rule: action queue)',
     '',
-    markdownTable({ headers: ['rule: call', 'count'], rows: Object.entries(r.queueFaults.faults).sort().map(([k, v]) => [k, int(v)]) }),
+    markdownTable({
+      headers: ['rule: call', 'count'],
+      rows: Object.entries(r.queueFaults.faults)
+        .sort()
+        .map(([k, v]) => [k, int(v)]),
+    }),
     '',
-    `SQS calls by action and queue: ${Object.entries(r.queueFaults.requests).sort().map(([k, v]) => `${k} ${int(v)}`).join(', ')}; forwarded to fauxqs ${int(r.queueFaults.forwarded)}.`,
+    `SQS calls by action and queue: ${Object.entries(r.queueFaults.requests)
+      .sort()
+      .map(([k, v]) => `${k} ${int(v)}`)
+      .join(', ')}; forwarded to fauxqs ${int(r.queueFaults.forwarded)}.`,
     '',
     r.accounting.lostSamples.length ? `Lost (first 10): ${r.accounting.lostSamples.join('; ')}` : '',
-    r.accounting.dlqDuplicateSamples.length ? `Dead-lettered more than once (first 10): ${r.accounting.dlqDuplicateSamples.join('; ')}` : '',
-    r.accounting.inDrAndDlqSamples.length ? `In DR and dead-lettered (first 10): ${r.accounting.inDrAndDlqSamples.join('; ')}` : '',
-    r.accounting.deadLetteredOtherSamples.length ? `Dead-lettered with another reason (first 10): ${r.accounting.deadLetteredOtherSamples.join('; ')}` : '',
-    r.accounting.unaccountedSamples.length ? `Unaccounted for (first 10): ${r.accounting.unaccountedSamples.join('; ')}` : '',
+    r.accounting.dlqDuplicateSamples.length
+      ? `Dead-lettered more than once (first 10): ${r.accounting.dlqDuplicateSamples.join('; ')}`
+      : '',
+    r.accounting.inDrAndDlqSamples.length
+      ? `In DR and dead-lettered (first 10): ${r.accounting.inDrAndDlqSamples.join('; ')}`
+      : '',
+    r.accounting.deadLetteredOtherSamples.length
+      ? `Dead-lettered with another reason (first 10): ${r.accounting.deadLetteredOtherSamples.join('; ')}`
+      : '',
+    r.accounting.unaccountedSamples.length
+      ? `Unaccounted for (first 10): ${r.accounting.unaccountedSamples.join('; ')}`
+      : '',
   ].join('\n');
 }
 
@@ -640,11 +839,23 @@ async function main(): Promise<void> {
   const machine = describeMachine();
   const loadAtStart = loadavg();
   const log = (s: string) => process.stderr.write(`${s}\n`);
-  log(`swarm-send chaos: ${int(o.messages)} messages, visibility ${o.visibilitySeconds} s, max attempts ${o.maxAttempts}, on ${machine.cpuModel} (${machine.cores} cores)`);
+  log(
+    `swarm-send chaos: ${int(o.messages)} messages, visibility ${o.visibilitySeconds} s, max attempts ${o.maxAttempts}, on ${machine.cpuModel} (${machine.cores} cores)`,
+  );
 
   const admins = { [ADMIN.username]: ADMIN.password };
-  const sim = await startSimulator({ seed: 6, keepalive: { count: 1, intervalMs: 0 }, clusters: [{ name: 'baker', nodes: 3, admins }, { name: 'dr', nodes: 1, admins }] });
-  const queues = await startLocalQueues({ visibilityTimeoutSeconds: o.visibilitySeconds, maxReceiveCount: derivedMaxReceiveCount(o.maxAttempts) });
+  const sim = await startSimulator({
+    seed: 6,
+    keepalive: { count: 1, intervalMs: 0 },
+    clusters: [
+      { name: 'baker', nodes: 3, admins },
+      { name: 'dr', nodes: 1, admins },
+    ],
+  });
+  const queues = await startLocalQueues({
+    visibilityTimeoutSeconds: o.visibilitySeconds,
+    maxReceiveCount: derivedMaxReceiveCount(o.maxAttempts),
+  });
   const sqs = queues.client();
   const names = { queue: queues.queue.name, dlq: queues.dlq.name, outcomes: queues.outcomes.name };
   const baseMix = queueFaultMix(names);
@@ -661,10 +872,16 @@ async function main(): Promise<void> {
 
   try {
     const messages = plan(o.messages);
-    for (const m of messages) if (m.kind !== 'invalid') source.put({ uuid: m.uuid, alias: true, body: `chaos object ${m.index}\n`, contentType: 'text/plain' });
+    for (const m of messages)
+      if (m.kind !== 'invalid')
+        source.put({ uuid: m.uuid, alias: true, body: `chaos object ${m.index}\n`, contentType: 'text/plain' });
     for (const m of messages) if (m.kind === 'missing') source.delete({ uuid: m.uuid });
     const enqueueStart = Date.now();
-    const enqueued = await enqueueSends(sqs, queues.queue.url, messages.map((m) => m.body));
+    const enqueued = await enqueueSends(
+      sqs,
+      queues.queue.url,
+      messages.map((m) => m.body),
+    );
     if (enqueued.failed.length) throw new Error(`${enqueued.failed.length} messages could not be enqueued`);
     const enqueueMs = Date.now() - enqueueStart;
     log(`  enqueued ${int(enqueued.sent)} messages in ${fixed(enqueueMs / 1000, 1)} s`);
@@ -680,7 +897,10 @@ async function main(): Promise<void> {
     const tally = new Tally();
     started = Date.now();
     proxy.setRules(baseMix);
-    const workers = [new ChaosWorker('A', queues, config, tally, started, proxy), new ChaosWorker('B', queues, config, tally, started, proxy)] as const;
+    const workers = [
+      new ChaosWorker('A', queues, config, tally, started, proxy),
+      new ChaosWorker('B', queues, config, tally, started, proxy),
+    ] as const;
     const [victim, survivor] = workers;
     at('workers A and B polling the same queue; object faults, busy-node 503s and queue-side faults armed');
 
@@ -695,7 +915,8 @@ async function main(): Promise<void> {
     const progress = () => tally.terminal.size / o.messages;
     let nextWave = 0;
     const windows = outages(names).map((w) => ({ ...w, state: 'pending' as 'pending' | 'on' | 'done', endsAt: 0 }));
-    const applyRules = () => proxy.setRules([...windows.filter((w) => w.state === 'on').map((w) => w.rule), ...baseMix]);
+    const applyRules = () =>
+      proxy.setRules([...windows.filter((w) => w.state === 'on').map((w) => w.rule), ...baseMix]);
     let nextReport = Date.now() + 15_000;
     while (Date.now() < deadline) {
       for (const w of windows) {
@@ -712,7 +933,9 @@ async function main(): Promise<void> {
       }
       if (Date.now() >= nextReport) {
         nextReport = Date.now() + 15_000;
-        log(`  ${fixed((Date.now() - started) / 1000, 1).padStart(6)} s  ${fixed(progress() * 100, 1)}% finished, ${int(queues.depth(queues.queue))} on the queue, ${int(queues.depth(queues.dlq))} in the DLQ`);
+        log(
+          `  ${fixed((Date.now() - started) / 1000, 1).padStart(6)} s  ${fixed(progress() * 100, 1)}% finished, ${int(queues.depth(queues.queue))} on the queue, ${int(queues.depth(queues.dlq))} in the DLQ`,
+        );
       }
       if (Date.now() >= nextWave) {
         // Added, never cleared: clearing would also drop the object faults not yet hit.
@@ -731,8 +954,13 @@ async function main(): Promise<void> {
         at('worker A armed: it dies during its next batch');
       }
       if (victim.crash && !timeline.some((t) => t.event.startsWith('worker A killed'))) {
-        timeline.push({ event: `worker A killed mid-batch (${victim.crash.outcomesBeforeCrash} outcome reached, ${victim.crash.recordsInFlight} records in flight)`, atMs: victim.crash.atMs });
-        log(`  ${fixed(victim.crash.atMs / 1000, 1).padStart(6)} s  worker A killed mid-batch, ${victim.crash.recordsInFlight} records in flight`);
+        timeline.push({
+          event: `worker A killed mid-batch (${victim.crash.outcomesBeforeCrash} outcome reached, ${victim.crash.recordsInFlight} records in flight)`,
+          atMs: victim.crash.atMs,
+        });
+        log(
+          `  ${fixed(victim.crash.atMs / 1000, 1).padStart(6)} s  worker A killed mid-batch, ${victim.crash.recordsInFlight} records in flight`,
+        );
       }
       if (deadDone && !revived && progress() >= 0.6) {
         revived = true;
@@ -767,11 +995,19 @@ async function main(): Promise<void> {
       setup: {
         queues: `fauxqs in-process: SEND queue (VisibilityTimeout ${o.visibilitySeconds} s, redrive to the DLQ after ${o.maxAttempts + 2} receives), DLQ, outcomes queue`,
         simulator: 'in-process; source "baker" 3 nodes, DR "dr" 1 node; keep-alive 1 newline',
-        workers: 'two LocalEventSourceMappings (batch 10, 3 concurrent invocations each, function timeout 5 s), each over its own createHandler + SendClient + SQS client (real QueueOps); the SQS clients go through the fault proxy, with connect timeout 1 s, request timeout 2 s (enforced: throwOnRequestTimeout) and the SDK default of 3 attempts',
-        queueFaults: `fault proxy (bench/sqs-fault-proxy.ts) between the workers' SQS clients and fauxqs: ${fixed(baseMix.filter((r) => r.queues?.[0] === names.queue).reduce((n, r) => n + r.perMille, 0) / 10, 1)}% of ReceiveMessage, DeleteMessageBatch and ChangeMessageVisibilityBatch on the SEND queue, SendMessage to the DLQ and SendMessageBatch to the outcomes queue faulted: ${baseMix.filter((r) => r.queues?.[0] === names.queue).map((r) => `${r.name} ${fixed(r.perMille / 10, 1)}%`).join(', ')}; "after" means fauxqs applied the call and the answer was lost or replaced`,
-        queueOutages: outages(names).map((w) => `${w.rule.name} for ${w.seconds} s from ${fixed(w.atProgress * 100, 0)}% done`).join('; '),
+        workers:
+          'two LocalEventSourceMappings (batch 10, 3 concurrent invocations each, function timeout 5 s), each over its own createHandler + SendClient + SQS client (real QueueOps); the SQS clients go through the fault proxy, with connect timeout 1 s, request timeout 2 s (enforced: throwOnRequestTimeout) and the SDK default of 3 attempts',
+        queueFaults: `fault proxy (bench/sqs-fault-proxy.ts) between the workers' SQS clients and fauxqs: ${fixed(baseMix.filter((r) => r.queues?.[0] === names.queue).reduce((n, r) => n + r.perMille, 0) / 10, 1)}% of ReceiveMessage, DeleteMessageBatch and ChangeMessageVisibilityBatch on the SEND queue, SendMessage to the DLQ and SendMessageBatch to the outcomes queue faulted: ${baseMix
+          .filter((r) => r.queues?.[0] === names.queue)
+          .map((r) => `${r.name} ${fixed(r.perMille / 10, 1)}%`)
+          .join(', ')}; "after" means fauxqs applied the call and the answer was lost or replaced`,
+        queueOutages: outages(names)
+          .map((w) => `${w.rule.name} for ${w.seconds} s from ${fixed(w.atProgress * 100, 0)}% done`)
+          .join('; '),
         handler: `concurrency 16, 8 per node, maxAttempts ${o.maxAttempts}, backoff 1 s (base and cap), deadline margin 1 s`,
-        faults: `per object, once each (twice for the last kind): ${Object.entries(planned.counts).map(([k, v]) => `${k} ${v}`).join(', ')}; plus a busy node ${busyNode!.address} answering 503 to 4 SENDs every ${BUSY_WAVE_MS} ms`,
+        faults: `per object, once each (twice for the last kind): ${Object.entries(planned.counts)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}; plus a busy node ${busyNode!.address} answering 503 to 4 SENDs every ${BUSY_WAVE_MS} ms`,
         deadNode: `${deadNode!.address} stopped from 10% to 60% of the messages done`,
         missing: `1 object in ${MISSING_EVERY} deleted at the source before its SEND`,
         invalid: `1 message in ${INVALID_EVERY} malformed`,
@@ -782,7 +1018,9 @@ async function main(): Promise<void> {
       drainMs,
       enqueueMs,
       crash: victim.crash,
-      crashRecordsFinishedBySurvivor: (victim.crash?.messageIds ?? []).filter((id) => tally.terminalBy.get(survivor.name)?.has(id)).length,
+      crashRecordsFinishedBySurvivor: (victim.crash?.messageIds ?? []).filter((id) =>
+        tally.terminalBy.get(survivor.name)?.has(id),
+      ).length,
       accounting,
       sends: {
         simulatorSends: counters.sends,
@@ -790,17 +1028,30 @@ async function main(): Promise<void> {
         beyondOnePerMessage: counters.sends - needSend,
         retryOutcomes: tally.retries,
         finishedAgain: [...tally.terminalCount.values()].reduce((n, c) => n + c - 1, 0),
-        simulator: { requests: counters.requests, sends: counters.sends, challenges: counters.challenges, authRejected: counters.authRejected, connections: counters.connections, resets: counters.resets },
+        simulator: {
+          requests: counters.requests,
+          sends: counters.sends,
+          challenges: counters.challenges,
+          authRejected: counters.authRejected,
+          connections: counters.connections,
+          resets: counters.resets,
+        },
       },
       outcomesByWorker: Object.fromEntries(tally.byKey),
       faultWaves: waves,
       faultedMessages: planned.counts,
-      queueFaults: { ...proxyStats, calls: Object.values(proxyStats.requests).reduce((a, b) => a + b, 0), injected: Object.values(proxyStats.faultsByRule).reduce((a, b) => a + b, 0) },
+      queueFaults: {
+        ...proxyStats,
+        calls: Object.values(proxyStats.requests).reduce((a, b) => a + b, 0),
+        injected: Object.values(proxyStats.faultsByRule).reduce((a, b) => a + b, 0),
+      },
       ok: drained && accounting.lost === 0 && accounting.unaccounted === 0,
     };
     await writeResult('chaos.json', JSON.stringify(results, null, 2));
     await writeResult('chaos.md', markdown(results));
-    process.stdout.write(`\nswarm-send chaos — ${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}, ${machine.date}\n\n${textTable(summaryTable(results))}\n\nwritten: bench/results/chaos.json, bench/results/chaos.md\n`);
+    process.stdout.write(
+      `\nswarm-send chaos — ${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}, ${machine.date}\n\n${textTable(summaryTable(results))}\n\nwritten: bench/results/chaos.json, bench/results/chaos.md\n`,
+    );
     process.exitCode = results.ok ? 0 : 1;
   } finally {
     await proxy.close();

@@ -7,6 +7,9 @@ import { runJob, type Job } from './clients.js';
 process.once('message', (job: Job) => {
   runJob(job).then(
     (result) => process.send?.({ type: 'result', result }, () => process.exit(0)),
-    (err: unknown) => process.send?.({ type: 'error', error: err instanceof Error ? (err.stack ?? err.message) : String(err) }, () => process.exit(1)),
+    (err: unknown) =>
+      process.send?.({ type: 'error', error: err instanceof Error ? (err.stack ?? err.message) : String(err) }, () =>
+        process.exit(1),
+      ),
   );
 });

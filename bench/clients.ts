@@ -104,7 +104,12 @@ export interface JobResult {
    * runner has --expose-gc; both collections happen outside the window). Growth here is a leak;
    * growth of RSS alone is the collector taking its time.
    */
-  readonly heapAfterGc?: { readonly start: number; readonly end: number; readonly rssStart: number; readonly rssEnd: number };
+  readonly heapAfterGc?: {
+    readonly start: number;
+    readonly end: number;
+    readonly rssStart: number;
+    readonly rssEnd: number;
+  };
   readonly node: string;
 }
 
@@ -117,7 +122,11 @@ function cpuNow(): number {
  * Runs `work` as the measured window: wall time, this process's CPU and the simulator's
  * counters from just before to just after. `work` resolves to the SENDs that succeeded.
  */
-async function measureWindow(control: SimControl, attempted: number, work: () => Promise<number>): Promise<Measurement> {
+async function measureWindow(
+  control: SimControl,
+  attempted: number,
+  work: () => Promise<number>,
+): Promise<Measurement> {
   const before = await control.snapshot();
   const cpu0 = cpuNow();
   const t0 = performance.now();
@@ -125,11 +134,26 @@ async function measureWindow(control: SimControl, attempted: number, work: () =>
   const wallMs = performance.now() - t0;
   const cpuUs = cpuNow() - cpu0;
   const d = snapshotDelta(before, await control.snapshot());
-  return { ok, attempted, wallMs, cpuUs, requests: d.requests, simSends: d.sends, challenges: d.challenges, connections: d.connections, simCpuUs: d.cpuUs };
+  return {
+    ok,
+    attempted,
+    wallMs,
+    cpuUs,
+    requests: d.requests,
+    simSends: d.sends,
+    challenges: d.challenges,
+    connections: d.connections,
+    simCpuUs: d.cpuUs,
+  };
 }
 
 /** Runs `task(i)` for i in [from, to) with at most `concurrency` at once. */
-async function pooled(from: number, to: number, concurrency: number, task: (i: number) => Promise<boolean>): Promise<number> {
+async function pooled(
+  from: number,
+  to: number,
+  concurrency: number,
+  task: (i: number) => Promise<boolean>,
+): Promise<number> {
   let next = from;
   let ok = 0;
   const worker = async (): Promise<void> => {
@@ -167,13 +191,14 @@ function pipelineDriver(job: Pick<JobBase, 'addresses' | 'prefix' | 'concurrency
     next += size;
     const before = queue.successes;
     const response = await handler(buildSqsEvent(bodies), lambdaContext());
-    if (response && response.batchItemFailures.length) throw new Error(`${response.batchItemFailures.length} records failed in a zero-fault run`);
+    if (response && response.batchItemFailures.length)
+      throw new Error(`${response.batchItemFailures.length} records failed in a zero-fault run`);
     return queue.successes - before;
   };
   /** Invokes batches of `batchSize` until `total` SENDs were made; `after` runs after each batch. */
   const run = async (total: number, batchSize: number, after?: (done: number) => void): Promise<number> => {
     let ok = 0;
-    for (let done = 0; done < total; ) {
+    for (let done = 0; done < total;) {
       const size = Math.min(batchSize, total - done);
       ok += await invoke(size);
       done += size;
@@ -206,8 +231,19 @@ async function runPipeline(job: PipelineJob): Promise<JobResult> {
   );
   const gcEnd = collect();
   await client.close();
-  const heapAfterGc = gcStart && gcEnd ? { start: gcStart.heapUsed, end: gcEnd.heapUsed, rssStart: gcStart.rss, rssEnd: gcEnd.rss } : undefined;
-  return { kind: 'pipeline', measurement, peakRssBytes: peakRss(), rss, ...(heapAfterGc && { heapAfterGc }), queueCalls: { ...queue.calls, outcomes: Object.fromEntries(queue.outcomes) }, node: process.version };
+  const heapAfterGc =
+    gcStart && gcEnd
+      ? { start: gcStart.heapUsed, end: gcEnd.heapUsed, rssStart: gcStart.rss, rssEnd: gcEnd.rss }
+      : undefined;
+  return {
+    kind: 'pipeline',
+    measurement,
+    peakRssBytes: peakRss(),
+    rss,
+    ...(heapAfterGc && { heapAfterGc }),
+    queueCalls: { ...queue.calls, outcomes: Object.fromEntries(queue.outcomes) },
+    node: process.version,
+  };
 }
 
 async function runBatchSizes(job: BatchSizesJob): Promise<JobResult> {
@@ -225,7 +261,13 @@ async function runBatchSizes(job: BatchSizesJob): Promise<JobResult> {
   }
   await client.close();
   const bySize = job.sizes.map((size) => ({ size, measurement: sumMeasurements(totals.get(size) ?? []) }));
-  return { kind: 'batch-sizes', measurement: sumMeasurements(bySize.map((b) => b.measurement)), peakRssBytes: peakRss(), bySize, node: process.version };
+  return {
+    kind: 'batch-sizes',
+    measurement: sumMeasurements(bySize.map((b) => b.measurement)),
+    peakRssBytes: peakRss(),
+    bySize,
+    node: process.version,
+  };
 }
 
 function sumMeasurements(list: readonly Measurement[]): Measurement {
@@ -270,7 +312,11 @@ async function fetchSend(addresses: ClusterAddresses, uuid: string, i: number): 
   const once = async (authorization?: string) => {
     const dispatcher = new Agent();
     try {
-      const res = await fetch(`http://${node}${uri}`, { method: 'SEND', headers: authorization ? { ...headers, authorization } : headers, dispatcher });
+      const res = await fetch(`http://${node}${uri}`, {
+        method: 'SEND',
+        headers: authorization ? { ...headers, authorization } : headers,
+        dispatcher,
+      });
       const text = await res.text();
       return { status: res.status, challenge: res.headers.get('www-authenticate') ?? '', text };
     } finally {
@@ -307,7 +353,11 @@ async function runRaw(job: RawJob): Promise<JobResult> {
     'content-length': '0',
   };
   const send = async (i: number): Promise<boolean> => {
-    const res = await pools[i % pools.length]!.request({ path: `/${objectUuid(job.prefix, i)}?alias&admin`, method: 'SEND', headers });
+    const res = await pools[i % pools.length]!.request({
+      path: `/${objectUuid(job.prefix, i)}?alias&admin`,
+      method: 'SEND',
+      headers,
+    });
     await res.body.dump();
     return res.statusCode === 200;
   };

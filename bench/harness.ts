@@ -31,7 +31,10 @@ import { createSendQueues, type LocalQueue } from '../local/queues.js';
 import { SummaryTelemetry } from '../local/summary.js';
 import type { Counters } from '../simulator/index.js';
 
-/** The repository root: the nearest directory above this file with a package.json (bundled copies live in bench/.build/). */
+/**
+ * The repository root: the nearest directory above this file with a package.json (bundled copies
+ * live in bench/.build/).
+ */
 export const ROOT = findRoot(dirname(fileURLToPath(import.meta.url)));
 /** Node 24 from node_modules (the system node is older). */
 export const NODE_BIN = join(ROOT, 'node_modules', '.bin', 'node');
@@ -153,9 +156,21 @@ export function createBenchHandler(o: {
 }): BenchHandler {
   const logger = localLogger(o.telemetry === 'powertools');
   const telemetry: Telemetry =
-    o.telemetry === 'powertools' ? powertoolsTelemetry(logger) : o.telemetry === 'summary' ? new SummaryTelemetry() : o.telemetry;
-  const queue = 'sqs' in o.queue ? { queue: { sqs: o.queue.sqs }, ...(o.queue.decorate && { decorateQueue: o.queue.decorate }) } : { queue: { ops: o.queue } };
-  const deps = composeWorkerDeps({ config: o.config, credentials: o.credentials ?? benchCredentials(), ...queue, telemetry });
+    o.telemetry === 'powertools'
+      ? powertoolsTelemetry(logger)
+      : o.telemetry === 'summary'
+        ? new SummaryTelemetry()
+        : o.telemetry;
+  const queue =
+    'sqs' in o.queue
+      ? { queue: { sqs: o.queue.sqs }, ...(o.queue.decorate && { decorateQueue: o.queue.decorate }) }
+      : { queue: { ops: o.queue } };
+  const deps = composeWorkerDeps({
+    config: o.config,
+    credentials: o.credentials ?? benchCredentials(),
+    ...queue,
+    telemetry,
+  });
   const middy = createHandler(logger, async () => deps);
   return { handler: (event, context) => middy(event, context), client: deps.client, logger, deps };
 }
@@ -177,7 +192,12 @@ export function buildSqsEvent(bodies: readonly string[], queueArn = BENCH_QUEUE_
       ReceiptHandle: randomUUID(),
       Body: body,
       MD5OfBody: '',
-      Attributes: { ApproximateReceiveCount: '1', SentTimestamp: now, ApproximateFirstReceiveTimestamp: now, SenderId: '000000000000' },
+      Attributes: {
+        ApproximateReceiveCount: '1',
+        SentTimestamp: now,
+        ApproximateFirstReceiveTimestamp: now,
+        SenderId: '000000000000',
+      },
     };
     return toLambdaRecord(message, queueArn, REGION);
   });
@@ -186,7 +206,12 @@ export function buildSqsEvent(bodies: readonly string[], queueArn = BENCH_QUEUE_
 
 /** A Lambda context whose deadline is `timeoutMs` from now (the benchmark's function). */
 export function lambdaContext(timeoutMs = 900_000): Context {
-  return localLambdaContext(timeoutMs, { functionName: 'swarm-send-bench', region: REGION, memoryMb: 1024, logStreamName: 'bench' });
+  return localLambdaContext(timeoutMs, {
+    functionName: 'swarm-send-bench',
+    region: REGION,
+    memoryMb: 1024,
+    logStreamName: 'bench',
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -215,23 +240,34 @@ export interface SimReady extends ClusterAddresses {
  */
 export function lambdaHeapFlags(memoryMb: number): string[] {
   const newSpace = Math.floor(memoryMb / 10);
-  return ['--expose-gc', `--max-semi-space-size=${Math.floor(newSpace / 2)}`, `--max-old-space-size=${memoryMb - newSpace}`];
+  return [
+    '--expose-gc',
+    `--max-semi-space-size=${Math.floor(newSpace / 2)}`,
+    `--max-old-space-size=${memoryMb - newSpace}`,
+  ];
 }
 
 /** Posts JSON to the control endpoint (plain node:http, so no undici pool is shared). */
 function controlCall<T>(base: string, path: string, body?: unknown): Promise<T> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? '' : JSON.stringify(body);
-    const req = httpRequest(`${base}${path}`, { method: body === undefined ? 'GET' : 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => {
-        if (res.statusCode !== 200) reject(new Error(`control ${path}: ${res.statusCode} ${text}`));
-        else resolve(JSON.parse(text) as T);
-      });
-      res.on('error', reject);
-    });
+    const req = httpRequest(
+      `${base}${path}`,
+      {
+        method: body === undefined ? 'GET' : 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => {
+          if (res.statusCode !== 200) reject(new Error(`control ${path}: ${res.statusCode} ${text}`));
+          else resolve(JSON.parse(text) as T);
+        });
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(payload);
   });
@@ -273,7 +309,10 @@ export interface SimProcess extends ClusterAddresses {
 }
 
 /** Differences of two snapshots (after - before). */
-export function snapshotDelta(before: SimSnapshot, after: SimSnapshot): { requests: number; sends: number; challenges: number; connections: number; cpuUs: number } {
+export function snapshotDelta(
+  before: SimSnapshot,
+  after: SimSnapshot,
+): { requests: number; sends: number; challenges: number; connections: number; cpuUs: number } {
   return {
     requests: after.requests - before.requests,
     sends: after.sends - before.sends,
@@ -313,8 +352,17 @@ export async function startSimulatorProcess(bundle: string): Promise<SimProcess>
  * Forks a bundled bench program on Node 24 with an IPC channel. stdout goes to /dev/null by
  * default (the handler's Powertools logs are written there, as Lambda writes them to a pipe).
  */
-export function forkNode(file: string, execArgv: readonly string[] = [], o: { stdout?: 'ignore' | 'inherit'; stderr?: 'pipe' | 'inherit' } = {}): ChildProcess {
-  return fork(file, [], { execPath: NODE_BIN, execArgv: [...execArgv], stdio: ['ignore', o.stdout ?? 'ignore', o.stderr ?? 'inherit', 'ipc'], cwd: ROOT });
+export function forkNode(
+  file: string,
+  execArgv: readonly string[] = [],
+  o: { stdout?: 'ignore' | 'inherit'; stderr?: 'pipe' | 'inherit' } = {},
+): ChildProcess {
+  return fork(file, [], {
+    execPath: NODE_BIN,
+    execArgv: [...execArgv],
+    stdio: ['ignore', o.stdout ?? 'ignore', o.stderr ?? 'inherit', 'ipc'],
+    cwd: ROOT,
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -345,11 +393,17 @@ export interface LocalQueues {
  * Starts fauxqs in-process (imported on demand: the benchmark's client processes never load it)
  * and creates the SEND queue with a redrive policy to the DLQ, the DLQ, and the outcomes queue.
  */
-export async function startLocalQueues(o: { visibilityTimeoutSeconds: number; maxReceiveCount: number }): Promise<LocalQueues> {
+export async function startLocalQueues(o: {
+  visibilityTimeoutSeconds: number;
+  maxReceiveCount: number;
+}): Promise<LocalQueues> {
   const { startFauxqs } = await import('fauxqs');
   const fauxqs = await startFauxqs({ port: 0, host: '127.0.0.1', logger: false });
   const ref = (q: LocalQueue): QueueRef => ({ url: q.queueUrl, arn: q.queueArn, name: q.queueName });
-  const created = createSendQueues(fauxqs, { visibilityTimeoutSeconds: o.visibilityTimeoutSeconds, maxReceiveCount: o.maxReceiveCount });
+  const created = createSendQueues(fauxqs, {
+    visibilityTimeoutSeconds: o.visibilityTimeoutSeconds,
+    maxReceiveCount: o.maxReceiveCount,
+  });
   const [queue, dlq, outcomes] = [ref(created.queue), ref(created.dlq), ref(created.outcomes)];
   const clients: SQSClient[] = [];
   return {
@@ -358,7 +412,12 @@ export async function startLocalQueues(o: { visibilityTimeoutSeconds: number; ma
     dlq,
     outcomes,
     client(o = {}) {
-      const c = new SQSClient({ endpoint: o.endpoint ?? fauxqs.address, region: REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, ...(o.requestHandler && { requestHandler: o.requestHandler }) });
+      const c = new SQSClient({
+        endpoint: o.endpoint ?? fauxqs.address,
+        region: REGION,
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+        ...(o.requestHandler && { requestHandler: o.requestHandler }),
+      });
       clients.push(c);
       return c;
     },

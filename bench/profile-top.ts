@@ -33,7 +33,11 @@ export function originOf(url: string): string {
 }
 
 /** Self time (µs) per function key and per origin. */
-export function selfTimes(profile: CpuProfile): { byFunction: Map<string, number>; byOrigin: Map<string, number>; totalUs: number } {
+export function selfTimes(profile: CpuProfile): {
+  byFunction: Map<string, number>;
+  byOrigin: Map<string, number>;
+  totalUs: number;
+} {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const byFunction = new Map<string, number>();
   const byOrigin = new Map<string, number>();
@@ -107,7 +111,10 @@ export async function readProfile(file: string): Promise<CpuProfile> {
  * hot native functions, and inclusive time of the given functions; per-SEND figures when
  * `sends` (SENDs in the profiled process, warm-up included) is given.
  */
-export function summarize(profile: CpuProfile, o: { top: number; callersOf: readonly string[]; inclusive: readonly string[]; sends: number }): string {
+export function summarize(
+  profile: CpuProfile,
+  o: { top: number; callersOf: readonly string[]; inclusive: readonly string[]; sends: number },
+): string {
   const { byFunction, byOrigin, totalUs } = selfTimes(profile);
   const perSend = (us: number) => `${(us / o.sends).toFixed(1)} µs`;
   const rows = (map: Map<string, number>, n: number) => top(map, totalUs, n, perSend);
@@ -120,10 +127,26 @@ export function summarize(profile: CpuProfile, o: { top: number; callersOf: read
     '',
   ];
   for (const name of o.callersOf) {
-    parts.push(markdownTable({ headers: [`callers of ${name}`, 'self', 'share', 'per SEND'], rows: rows(callersOf(profile, name), 4) }), '');
+    parts.push(
+      markdownTable({
+        headers: [`callers of ${name}`, 'self', 'share', 'per SEND'],
+        rows: rows(callersOf(profile, name), 4),
+      }),
+      '',
+    );
   }
   const incl = inclusiveTimes(profile, o.inclusive);
-  parts.push(markdownTable({ headers: ['function (inclusive time)', 'inclusive', 'share', 'per SEND'], rows: o.inclusive.map((n) => [n, `${((incl.get(n) ?? 0) / 1000).toFixed(0)} ms`, `${(((incl.get(n) ?? 0) / totalUs) * 100).toFixed(1)}%`, perSend(incl.get(n) ?? 0)]) }));
+  parts.push(
+    markdownTable({
+      headers: ['function (inclusive time)', 'inclusive', 'share', 'per SEND'],
+      rows: o.inclusive.map((n) => [
+        n,
+        `${((incl.get(n) ?? 0) / 1000).toFixed(0)} ms`,
+        `${(((incl.get(n) ?? 0) / totalUs) * 100).toFixed(1)}%`,
+        perSend(incl.get(n) ?? 0),
+      ]),
+    }),
+  );
   return parts.join('\n');
 }
 
@@ -132,7 +155,12 @@ function top(map: Map<string, number>, total: number, n: number, extra?: (us: nu
   return [...map]
     .sort((a, b) => b[1] - a[1])
     .slice(0, n)
-    .map(([k, us]) => [k, `${(us / 1000).toFixed(0)} ms`, `${((us / total) * 100).toFixed(1)}%`, ...(extra ? [extra(us)] : [])]);
+    .map(([k, us]) => [
+      k,
+      `${(us / 1000).toFixed(0)} ms`,
+      `${((us / total) * 100).toFixed(1)}%`,
+      ...(extra ? [extra(us)] : []),
+    ]);
 }
 
 async function main(): Promise<void> {
@@ -145,12 +173,18 @@ async function main(): Promise<void> {
   const { byFunction, byOrigin, totalUs } = selfTimes(profile);
   if (target) {
     const map = callersOf(profile, target);
-    process.stdout.write(`${textTable({ headers: [`callers of ${target}`, 'self', 'share of all'], rows: top(map, totalUs, Number(n)) })}\n`);
+    process.stdout.write(
+      `${textTable({ headers: [`callers of ${target}`, 'self', 'share of all'], rows: top(map, totalUs, Number(n)) })}\n`,
+    );
     return;
   }
   process.stdout.write(`${file}: ${(totalUs / 1000).toFixed(0)} ms of non-idle samples\n\n`);
-  process.stdout.write(`${textTable({ headers: ['origin', 'self', 'share'], rows: top(byOrigin, totalUs, Number(n)) })}\n\n`);
-  process.stdout.write(`${textTable({ headers: ['function', 'self', 'share'], rows: top(byFunction, totalUs, Number(n)) })}\n`);
+  process.stdout.write(
+    `${textTable({ headers: ['origin', 'self', 'share'], rows: top(byOrigin, totalUs, Number(n)) })}\n\n`,
+  );
+  process.stdout.write(
+    `${textTable({ headers: ['function', 'self', 'share'], rows: top(byFunction, totalUs, Number(n)) })}\n`,
+  );
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await main();

@@ -34,21 +34,51 @@ import type { Telemetry } from '../functions/worker/ports.js';
 import { clusterLimitsOf } from '../functions/worker/send-limits.js';
 import { DEFAULT_STRAGGLER_POLICY, type StragglerOptions } from '../functions/worker/stragglers.js';
 import { TransferModel } from '../simulator/transfer.js';
-import { DEFAULT_CONCURRENCY, DEFAULT_FUNCTION_TIMEOUT, DEFAULT_MAX_CONCURRENCY, DEFAULT_MEMORY_SIZE, DEFAULT_RECOVERY_POINT_OBJECTIVE, resolveBatching } from '../infra/defaults.js';
+import {
+  DEFAULT_CONCURRENCY,
+  DEFAULT_FUNCTION_TIMEOUT,
+  DEFAULT_MAX_CONCURRENCY,
+  DEFAULT_MEMORY_SIZE,
+  DEFAULT_RECOVERY_POINT_OBJECTIVE,
+  resolveBatching,
+} from '../infra/defaults.js';
 import { LocalEventSourceMapping } from '../local/event-source-mapping.js';
 import { startSimulator, type SwarmSimulator, type TransferOptions } from '../simulator/index.js';
-import { ADMIN, buildConfig, buildRegistry, buildSqsEvent, createBenchHandler, lambdaContext, objectUuid, RecordingQueueOps, RESULTS_DIR, sendBody, startLocalQueues } from './harness.js';
+import {
+  ADMIN,
+  buildConfig,
+  buildRegistry,
+  buildSqsEvent,
+  createBenchHandler,
+  lambdaContext,
+  objectUuid,
+  RecordingQueueOps,
+  RESULTS_DIR,
+  sendBody,
+  startLocalQueues,
+} from './harness.js';
 import { describeMachine, fixed, int, markdownTable, textTable, writeResult, type Table } from './report.js';
 
 /** AWS Lambda, us-east-1, arm64, first pricing tier: https://aws.amazon.com/lambda/pricing/ (rates as listed in 2026). */
-const PRICE = { perGbSecond: 0.0000133334, perMillionRequests: 0.2, source: 'https://aws.amazon.com/lambda/pricing/ (us-east-1, arm64, first tier; rates as listed in 2026)' };
+const PRICE = {
+  perGbSecond: 0.0000133334,
+  perMillionRequests: 0.2,
+  source: 'https://aws.amazon.com/lambda/pricing/ (us-east-1, arm64, first tier; rates as listed in 2026)',
+};
 
 interface Model {
   readonly transfer: TransferOptions;
   readonly sourceNodes: number;
 }
 
-function model(o: { rttMs: number; mbps: number; medianKiB: number; p99MiB: number; perNode: number; nodes: number }): Model {
+function model(o: {
+  rttMs: number;
+  mbps: number;
+  medianKiB: number;
+  p99MiB: number;
+  perNode: number;
+  nodes: number;
+}): Model {
   return {
     sourceNodes: o.nodes,
     transfer: {
@@ -83,10 +113,6 @@ class Recorder implements Telemetry {
   flush(): void {}
 }
 
-function mean(xs: readonly number[]): number {
-  return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN;
-}
-
 function percentile(xs: readonly number[], p: number): number {
   if (!xs.length) return Number.NaN;
   const s = [...xs].sort((a, b) => a - b);
@@ -108,7 +134,8 @@ async function startModelSimulator(m: Model): Promise<SwarmSimulator> {
 
 function seed(sim: SwarmSimulator, prefix: number, count: number): void {
   const source = sim.cluster('baker');
-  for (let i = 0; i < count; i++) source.put({ uuid: objectUuid(prefix, i), alias: true, body: 'x', contentType: 'text/plain' });
+  for (let i = 0; i < count; i++)
+    source.put({ uuid: objectUuid(prefix, i), alias: true, body: 'x', contentType: 'text/plain' });
 }
 
 interface SweepRow {
@@ -147,7 +174,8 @@ class VisibilityRecorder extends RecordingQueueOps {
 function modelMeanSendMs(m: Model, prefix: number, count: number): number {
   const transfer = new TransferModel(m.transfer);
   let total = 0;
-  for (let i = 0; i < count; i++) total += transfer.durationMs('baker', 'dr', { uuid: objectUuid(prefix, i), bodyLength: 1 }, true);
+  for (let i = 0; i < count; i++)
+    total += transfer.durationMs('baker', 'dr', { uuid: objectUuid(prefix, i), bodyLength: 1 }, true);
   return total / count;
 }
 
@@ -155,12 +183,22 @@ function modelMeanSendMs(m: Model, prefix: number, count: number): number {
  * One container: invocations one after another until every message has a terminal outcome. A
  * message the handler returns comes back after the visibility it was given, as from SQS.
  */
-async function runContainer(sim: SwarmSimulator, m: Model, o: { batchSize: number; perInvocation: number; sends: number; prefix: number; stragglers: StragglerOptions }): Promise<SweepRow> {
+async function runContainer(
+  sim: SwarmSimulator,
+  m: Model,
+  o: { batchSize: number; perInvocation: number; sends: number; prefix: number; stragglers: StragglerOptions },
+): Promise<SweepRow> {
   const { batchSize, perInvocation, sends, prefix } = o;
   seed(sim, prefix, sends);
   const addresses = { source: sim.cluster('baker').addresses, dr: sim.cluster('dr').addresses };
   const config = {
-    ...buildConfig(buildRegistry(addresses), { concurrency: perInvocation, concurrencyPerNode: perInvocation, backoffBaseSeconds: 1, backoffCapSeconds: 5, maxAttempts: 100 }),
+    ...buildConfig(buildRegistry(addresses), {
+      concurrency: perInvocation,
+      concurrencyPerNode: perInvocation,
+      backoffBaseSeconds: 1,
+      backoffCapSeconds: 5,
+      maxAttempts: 100,
+    }),
     stragglers: o.stragglers,
   };
   const recorder = new Recorder();
@@ -188,7 +226,8 @@ async function runContainer(sim: SwarmSimulator, m: Model, o: { batchSize: numbe
     invocations += 1;
     const failedIds = new Set((res?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
     event.Records.forEach((r, i) => {
-      if (failedIds.has(r.messageId)) delayed.push({ body: bodies[i]!, at: performance.now() + 1000 * (queueOps.seconds.get(r.messageId) ?? 0) });
+      if (failedIds.has(r.messageId))
+        delayed.push({ body: bodies[i]!, at: performance.now() + 1000 * (queueOps.seconds.get(r.messageId) ?? 0) });
     });
   }
   const wallMs = performance.now() - started;
@@ -224,7 +263,10 @@ async function runContainer(sim: SwarmSimulator, m: Model, o: { batchSize: numbe
 function costPerMillion(row: SweepRow, memoryMb: number): { gbSeconds: number; dollars: number } {
   const gbSeconds = ((row.billedMsPer1000 * 1000) / 1000) * (memoryMb / 1024);
   const invocationsPerMillion = (row.invocations / row.sends) * 1_000_000;
-  return { gbSeconds, dollars: gbSeconds * PRICE.perGbSecond + (invocationsPerMillion / 1_000_000) * PRICE.perMillionRequests };
+  return {
+    gbSeconds,
+    dollars: gbSeconds * PRICE.perGbSecond + (invocationsPerMillion / 1_000_000) * PRICE.perMillionRequests,
+  };
 }
 
 interface BurstResult {
@@ -242,20 +284,34 @@ interface BurstResult {
 }
 
 /** 50,000 messages through fauxqs and the local event source mapping with the defaults. */
-async function runBurst(m: Model, messages: number, o: { batchSize: number; windowMs: number; maxConcurrency: number; perInvocation: number }): Promise<BurstResult> {
+async function runBurst(
+  m: Model,
+  messages: number,
+  o: { batchSize: number; windowMs: number; maxConcurrency: number; perInvocation: number },
+): Promise<BurstResult> {
   const sim = await startModelSimulator(m);
   const prefix = 0xb0;
   seed(sim, prefix, messages);
   // As the construct derives them from its default function timeout, the window and the attempts.
   const queues = await startLocalQueues({
-    visibilityTimeoutSeconds: derivedVisibilityTimeoutSeconds(DEFAULT_FUNCTION_TIMEOUT.toSeconds(), Math.ceil(o.windowMs / 1000)),
+    visibilityTimeoutSeconds: derivedVisibilityTimeoutSeconds(
+      DEFAULT_FUNCTION_TIMEOUT.toSeconds(),
+      Math.ceil(o.windowMs / 1000),
+    ),
     maxReceiveCount: derivedMaxReceiveCount(ENV_DEFAULTS.MAX_ATTEMPTS),
   });
   const sqs = queues.client();
   try {
     const addresses = { source: sim.cluster('baker').addresses, dr: sim.cluster('dr').addresses };
     // The handler's own defaults: attempts, backoff, connections per node.
-    const config = { ...buildConfig(buildRegistry(addresses), { concurrency: o.perInvocation, concurrencyPerNode: ENV_DEFAULTS.CONCURRENCY_PER_NODE }), dlqUrl: queues.dlq.url, outcomesQueueUrl: null };
+    const config = {
+      ...buildConfig(buildRegistry(addresses), {
+        concurrency: o.perInvocation,
+        concurrencyPerNode: ENV_DEFAULTS.CONCURRENCY_PER_NODE,
+      }),
+      dlqUrl: queues.dlq.url,
+      outcomesQueueUrl: null,
+    };
     const recorder = new Recorder();
     // One handler (one set of dependencies) per simulated container, as Lambda runs them.
     const handlers = Array.from({ length: o.maxConcurrency }, () =>
@@ -264,7 +320,10 @@ async function runBurst(m: Model, messages: number, o: { batchSize: number; wind
     let next = 0;
     const started = Date.now();
     for (let i = 0; i < messages; i += 10) {
-      const entries = Array.from({ length: Math.min(10, messages - i) }, (_, j) => ({ Id: String(j), MessageBody: sendBody(objectUuid(prefix, i + j)) }));
+      const entries = Array.from({ length: Math.min(10, messages - i) }, (_, j) => ({
+        Id: String(j),
+        MessageBody: sendBody(objectUuid(prefix, i + j)),
+      }));
       await sqs.send(new SendMessageBatchCommand({ QueueUrl: queues.queue.url, Entries: entries }));
     }
     const mapping = new LocalEventSourceMapping({
@@ -283,7 +342,8 @@ async function runBurst(m: Model, messages: number, o: { batchSize: number; wind
     let half: { busy: number; sends: number } | null = null;
     while (recorder.terminal < messages && Date.now() < limit) {
       await new Promise((r) => setTimeout(r, 200));
-      if (!half && recorder.terminal >= messages / 2) half = { busy: sim.counters().busy, sends: sim.counters().byMethod.SEND ?? 0 };
+      if (!half && recorder.terminal >= messages / 2)
+        half = { busy: sim.counters().busy, sends: sim.counters().byMethod.SEND ?? 0 };
     }
     await mapping.stop();
     await Promise.all(handlers.map((h) => h.client.close()));
@@ -352,7 +412,10 @@ async function main(): Promise<void> {
   const log = (s: string) => process.stderr.write(`${s}\n`);
   // --burst-only: keep the sweep of the last full run (bench/results/realistic.json), redo the burst.
   if (values['burst-only']) {
-    const last = JSON.parse(await readFile(join(RESULTS_DIR, 'realistic.json'), 'utf8')) as { sweep: SweepRow[]; quick: boolean };
+    const last = JSON.parse(await readFile(join(RESULTS_DIR, 'realistic.json'), 'utf8')) as {
+      sweep: SweepRow[];
+      quick: boolean;
+    };
     const defaults = burstDefaults();
     log(`realistic: burst only, ${int(Number(values.burst ?? 50_000))} messages with the defaults...`);
     const burst = await runBurst(m, Number(values.burst ?? 50_000), defaults);
@@ -365,7 +428,9 @@ async function main(): Promise<void> {
   // --configs 100x64,1000x64 narrows the sweep (both straggler policies run for each).
   const only = values.configs?.split(',').map((c) => c.split('x').map(Number) as [number, number]);
   for (const policy of [false, true]) {
-    for (const b of [10, 100, 1000]) for (const c of [16, 64, 256]) if (!only || only.some(([ob, oc]) => ob === b && oc === c)) sweep.push([b, c, policy]);
+    for (const b of [10, 100, 1000])
+      for (const c of [16, 64, 256])
+        if (!only || only.some(([ob, oc]) => ob === b && oc === c)) sweep.push([b, c, policy]);
   }
   const straggler = {
     ...DEFAULT_STRAGGLER_POLICY,
@@ -376,10 +441,22 @@ async function main(): Promise<void> {
   try {
     for (const [b, c, policy] of sweep) {
       const sends = Math.max(quick ? 600 : 1000, (quick ? 2 : 5) * b);
-      log(`realistic: batch ${b}, ${c} SENDs per invocation, stragglers ${policy ? 'handed back' : 'waited for'}, ${sends} SENDs...`);
-      rows.push(await runContainer(sim, m, { batchSize: b, perInvocation: c, sends, prefix: prefix++, stragglers: { ...straggler, enabled: policy } }));
+      log(
+        `realistic: batch ${b}, ${c} SENDs per invocation, stragglers ${policy ? 'handed back' : 'waited for'}, ${sends} SENDs...`,
+      );
+      rows.push(
+        await runContainer(sim, m, {
+          batchSize: b,
+          perInvocation: c,
+          sends,
+          prefix: prefix++,
+          stragglers: { ...straggler, enabled: policy },
+        }),
+      );
       const r = rows.at(-1)!;
-      log(`  ${fixed(r.throughput)}/s of ${fixed(r.throughputBound)}/s bound; billed ${fixed(r.billedMsPer1000 / 1000, 2)} s per 1,000 (bound ${fixed(r.billedBoundMsPer1000 / 1000, 2)}); 503s ${r.busy503}; handed back ${r.handedBack}; limit ${r.adaptiveLimit} (cut ${r.limitDecreases}x)`);
+      log(
+        `  ${fixed(r.throughput)}/s of ${fixed(r.throughputBound)}/s bound; billed ${fixed(r.billedMsPer1000 / 1000, 2)} s per 1,000 (bound ${fixed(r.billedBoundMsPer1000 / 1000, 2)}); 503s ${r.busy503}; handed back ${r.handedBack}; limit ${r.adaptiveLimit} (cut ${r.limitDecreases}x)`,
+      );
     }
   } finally {
     await sim.close();
@@ -388,16 +465,40 @@ async function main(): Promise<void> {
   const defaults = burstDefaults();
   let burst: BurstResult | null = null;
   if (!values['skip-burst']) {
-    log(`realistic: burst of ${int(burstMessages)} messages through fauxqs with the defaults (batch ${defaults.batchSize}, window ${defaults.windowMs} ms, ${defaults.maxConcurrency} invocations, ${defaults.perInvocation} SENDs each)...`);
+    log(
+      `realistic: burst of ${int(burstMessages)} messages through fauxqs with the defaults (batch ${defaults.batchSize}, window ${defaults.windowMs} ms, ${defaults.maxConcurrency} invocations, ${defaults.perInvocation} SENDs each)...`,
+    );
     burst = await runBurst(m, burstMessages, defaults);
   }
   await report(m, rows, burst, defaults, quick);
 }
 
-async function report(m: Model, rows: readonly SweepRow[], burst: BurstResult | null, defaults: Record<string, number>, quick: boolean): Promise<void> {
+async function report(
+  m: Model,
+  rows: readonly SweepRow[],
+  burst: BurstResult | null,
+  defaults: Record<string, number>,
+  quick: boolean,
+): Promise<void> {
   const memory = DEFAULT_MEMORY_SIZE;
   const sweep: Table = {
-    headers: ['stragglers', 'batch', 'SENDs/invocation', 'in flight', 'mean SEND', 'SENDs/s', 'bound', 'ratio', 'billed s/1,000', 'bound', 'ratio', 'idle slots', '503s', 'GB-s per 1M', '$ per 1M'],
+    headers: [
+      'stragglers',
+      'batch',
+      'SENDs/invocation',
+      'in flight',
+      'mean SEND',
+      'SENDs/s',
+      'bound',
+      'ratio',
+      'billed s/1,000',
+      'bound',
+      'ratio',
+      'idle slots',
+      '503s',
+      'GB-s per 1M',
+      '$ per 1M',
+    ],
     rows: rows.map((r) => {
       const cost = costPerMillion(r, memory);
       return [
@@ -420,22 +521,36 @@ async function report(m: Model, rows: readonly SweepRow[], burst: BurstResult | 
     }),
   };
   const burstTable: Table | null = burst && {
-    headers: ['messages', 'drained in', 'lag p50', 'lag p99', 'RPO', '503s / SEND requests', 'second half', 'dead-lettered', 'in DR'],
-    rows: [[
-      int(burst.messages),
-      `${fixed(burst.drainMs / 1000)} s`,
-      `${fixed(burst.lagP50 / 1000)} s`,
-      `${fixed(burst.lagP99 / 1000)} s`,
-      `${fixed(DEFAULT_RECOVERY_POINT_OBJECTIVE.toSeconds())} s`,
-      `${int(burst.busy503)} / ${int(burst.sendRequests)} (${fixed((100 * burst.busy503) / Math.max(1, burst.sendRequests), 2)}%)`,
-      `${int(burst.settledBusy503)} / ${int(burst.settledSendRequests)} (${fixed((100 * burst.settledBusy503) / Math.max(1, burst.settledSendRequests), 2)}%)`,
-      int(burst.deadLettered),
-      int(burst.drPresent),
-    ]],
+    headers: [
+      'messages',
+      'drained in',
+      'lag p50',
+      'lag p99',
+      'RPO',
+      '503s / SEND requests',
+      'second half',
+      'dead-lettered',
+      'in DR',
+    ],
+    rows: [
+      [
+        int(burst.messages),
+        `${fixed(burst.drainMs / 1000)} s`,
+        `${fixed(burst.lagP50 / 1000)} s`,
+        `${fixed(burst.lagP99 / 1000)} s`,
+        `${fixed(DEFAULT_RECOVERY_POINT_OBJECTIVE.toSeconds())} s`,
+        `${int(burst.busy503)} / ${int(burst.sendRequests)} (${fixed((100 * burst.busy503) / Math.max(1, burst.sendRequests), 2)}%)`,
+        `${int(burst.settledBusy503)} / ${int(burst.settledSendRequests)} (${fixed((100 * burst.settledBusy503) / Math.max(1, burst.settledSendRequests), 2)}%)`,
+        int(burst.deadLettered),
+        int(burst.drPresent),
+      ],
+    ],
   };
   const machine = describeMachine();
   const modelText = `link ${m.transfer.link.rttMs} ms RTT, ${m.transfer.link.bandwidthMbps} Mbit/s per SEND; object sizes lognormal median ${(m.transfer.objectSizes!.medianBytes / 1024).toFixed(0)} KiB, p99 ${(m.transfer.objectSizes!.p99Bytes / 1024 / 1024).toFixed(0)} MiB (cap 1 GiB); ${m.sourceNodes} source nodes x ${m.transfer.maxSendsPerNode} SENDs each`;
-  process.stdout.write(`\nModel: ${modelText}\nMemory ${memory} MB; price ${PRICE.source}\n\n${textTable(sweep)}\n\n${burstTable ? textTable(burstTable) : ''}\n`);
+  process.stdout.write(
+    `\nModel: ${modelText}\nMemory ${memory} MB; price ${PRICE.source}\n\n${textTable(sweep)}\n\n${burstTable ? textTable(burstTable) : ''}\n`,
+  );
   const md = [
     `# Realistic SEND latencies${quick ? ' (quick run)' : ''}`,
     '',
@@ -449,10 +564,15 @@ async function report(m: Model, rows: readonly SweepRow[], burst: BurstResult | 
     '',
     markdownTable(sweep),
     '',
-    ...(burstTable ? [`## Burst through fauxqs with the defaults (${JSON.stringify(defaults)})`, '', markdownTable(burstTable), ''] : []),
+    ...(burstTable
+      ? [`## Burst through fauxqs with the defaults (${JSON.stringify(defaults)})`, '', markdownTable(burstTable), '']
+      : []),
   ].join('\n');
   await writeResult('realistic.md', md);
-  await writeFile(join(RESULTS_DIR, 'realistic.json'), `${JSON.stringify({ machine, model: m, price: PRICE, memoryMb: memory, sweep: rows, burst, defaults, quick }, null, 2)}\n`);
+  await writeFile(
+    join(RESULTS_DIR, 'realistic.json'),
+    `${JSON.stringify({ machine, model: m, price: PRICE, memoryMb: memory, sweep: rows, burst, defaults, quick }, null, 2)}\n`,
+  );
 }
 
 await main();

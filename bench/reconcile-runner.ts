@@ -12,7 +12,12 @@ import { ListingClient } from '../functions/core/listing-client.js';
 import { parseRegistry } from '../functions/core/registry.js';
 import { SendClient } from '../functions/core/send-client.js';
 import { reconcileScope, type RepairPort } from '../functions/reconcile/engine.js';
-import { enqueueRepairPort, sendRepairPort, transportHeadPort, type ReconcileRoute } from '../functions/reconcile/ports.js';
+import {
+  enqueueRepairPort,
+  sendRepairPort,
+  transportHeadPort,
+  type ReconcileRoute,
+} from '../functions/reconcile/ports.js';
 import { ADMIN, REGION } from './harness.js';
 import { BENCH_BUCKET, BENCH_DOMAIN } from './reconcile-objects.js';
 
@@ -48,7 +53,10 @@ export interface ReconcileJobResult {
   readonly rssSamples: readonly RssSample[];
 }
 
-/** Memory at one point of the walk: RSS as found, then, right after a full GC, the heap V8 holds and what it keeps alive. */
+/**
+ * Memory at one point of the walk: RSS as found, then, right after a full GC, the heap V8 holds and
+ * what it keeps alive.
+ */
 export interface RssSample {
   readonly compared: number;
   readonly rssBytes: number;
@@ -67,14 +75,33 @@ async function run(job: ReconcileJob): Promise<ReconcileJobResult> {
     },
     defaultRoute: { from: 'primary', to: 'dr' },
   });
-  const route: ReconcileRoute = { source: registry.clusters.primary!, dr: registry.clusters.dr!, sourceCredentials: ADMIN, drCredentials: ADMIN, from: 'primary', to: 'dr', replicationFeeds: [] };
+  const route: ReconcileRoute = {
+    source: registry.clusters.primary!,
+    dr: registry.clusters.dr!,
+    sourceCredentials: ADMIN,
+    drCredentials: ADMIN,
+    from: 'primary',
+    to: 'dr',
+    replicationFeeds: [],
+  };
   const transport = new ClusterTransport();
   const source = new ListingClient(transport, route.source, ADMIN, { pageSize: job.pageSize });
   const dr = new ListingClient(transport, route.dr, ADMIN, { pageSize: job.pageSize });
   const heads = transportHeadPort(transport, route);
   const sendClient = job.repair === 'send' ? new SendClient() : null;
-  const sqs = job.repair === 'enqueue' ? new SQSClient({ endpoint: job.sqsEndpoint, region: REGION, credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } }) : null;
-  const repair: RepairPort | null = sendClient ? sendRepairPort(sendClient, route, 16) : sqs ? enqueueRepairPort(sqs, job.queueUrl!, route, 'reconcile:bench') : null;
+  const sqs =
+    job.repair === 'enqueue'
+      ? new SQSClient({
+          endpoint: job.sqsEndpoint,
+          region: REGION,
+          credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+        })
+      : null;
+  const repair: RepairPort | null = sendClient
+    ? sendRepairPort(sendClient, route, 16)
+    : sqs
+      ? enqueueRepairPort(sqs, job.queueUrl!, route, 'reconcile:bench')
+      : null;
 
   const samples: RssSample[] = [];
   // --expose-gc is among Lambda's flags; a full GC at ten points costs little and tells a leak
@@ -97,7 +124,13 @@ async function run(job: ReconcileJob): Promise<ReconcileJobResult> {
         const rssBytes = process.memoryUsage.rss();
         gc?.();
         const m = process.memoryUsage();
-        samples.push({ compared: p.compared, rssBytes, liveHeapBytes: m.heapUsed, heapTotalBytes: m.heapTotal, externalBytes: m.external });
+        samples.push({
+          compared: p.compared,
+          rssBytes,
+          liveHeapBytes: m.heapUsed,
+          heapTotalBytes: m.heapTotal,
+          externalBytes: m.external,
+        });
         nextSample += job.objects / 10;
       }
     },
@@ -126,6 +159,7 @@ async function run(job: ReconcileJob): Promise<ReconcileJobResult> {
 process.once('message', (job: ReconcileJob) => {
   run(job).then(
     (result) => process.send!({ type: 'result', result }, () => process.exit(0)),
-    (err: unknown) => process.send!({ type: 'error', message: (err as Error).stack ?? String(err) }, () => process.exit(1)),
+    (err: unknown) =>
+      process.send!({ type: 'error', message: (err as Error).stack ?? String(err) }, () => process.exit(1)),
   );
 });

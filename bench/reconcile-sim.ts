@@ -39,7 +39,13 @@ async function main(): Promise<void> {
     const started = Date.now();
     let missing = 0;
     for (let i = 0; i < m.count; i++) {
-      const obj = { domain: BENCH_DOMAIN, bucket: BENCH_BUCKET, name: benchName(i), body: POOL[i % POOL.length]!, created: CREATED };
+      const obj = {
+        domain: BENCH_DOMAIN,
+        bucket: BENCH_BUCKET,
+        name: benchName(i),
+        body: POOL[i % POOL.length]!,
+        created: CREATED,
+      };
       const stored = sim.cluster('baker').put(obj);
       if (m.missingEvery > 0 && i % m.missingEvery === m.missingEvery - 1) missing++;
       else stores[1]!.insert(stored);
@@ -48,7 +54,13 @@ async function main(): Promise<void> {
     for (const s of stores) s.index.page({ kind: 'named', domain: BENCH_DOMAIN, bucket: BENCH_BUCKET }, '', 1);
     // And collect the seeding's garbage now (with --expose-gc), so the walk does not pay for it.
     (globalThis as { gc?: () => void }).gc?.();
-    process.send!({ type: 'seeded', count: m.count, missing, seedMs: Date.now() - started, rssBytes: process.memoryUsage.rss() });
+    process.send!({
+      type: 'seeded',
+      count: m.count,
+      missing,
+      seedMs: Date.now() - started,
+      rssBytes: process.memoryUsage.rss(),
+    });
   });
   process.on('disconnect', () => process.exit(0));
   process.send!({ type: 'ready', source: [...sim.cluster('baker').addresses], dr: [...sim.cluster('dr').addresses] });

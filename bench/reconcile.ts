@@ -67,7 +67,9 @@ async function startSim(bundle: string): Promise<Sim> {
 async function walk(runner: string, job: ReconcileJob): Promise<ReconcileJobResult> {
   const child = forkNode(runner, lambdaHeapFlags(RECONCILE_DEFAULTS.memorySize));
   child.send(job);
-  const [m] = (await once(child, 'message')) as [{ type: 'result'; result: ReconcileJobResult } | { type: 'error'; message: string }];
+  const [m] = (await once(child, 'message')) as [
+    { type: 'result'; result: ReconcileJobResult } | { type: 'error'; message: string },
+  ];
   if (m.type === 'error') throw new Error(m.message);
   return m.result;
 }
@@ -96,18 +98,32 @@ async function main(): Promise<void> {
     const sim = await startSim(simBundle);
     try {
       const seeded = await sim.seed(objects, 0);
-      console.error(`seeded ${int(objects)} objects on each side in ${int(seeded.seedMs)} ms (simulator RSS ${mib(seeded.rssBytes)})`);
+      console.error(
+        `seeded ${int(objects)} objects on each side in ${int(seeded.seedMs)} ms (simulator RSS ${mib(seeded.rssBytes)})`,
+      );
       const simCpu0 = await sim.cpuUs();
-      const result = await walk(runner, { source: sim.source, dr: sim.dr, pageSize: PAGE_SIZE, repair: 'none', objects });
+      const result = await walk(runner, {
+        source: sim.source,
+        dr: sim.dr,
+        pageSize: PAGE_SIZE,
+        repair: 'none',
+        objects,
+      });
       rows.push({ run: 'in sync, dry run', objects, missing: 0, result, simCpuUs: (await sim.cpuUs()) - simCpu0 });
-      console.error(`  ${int(result.compared)} compared in ${int(result.wallMs)} ms: ${int(rate(result))}/s, peak RSS ${mib(result.peakRssBytes)}`);
+      console.error(
+        `  ${int(result.compared)} compared in ${int(result.wallMs)} ms: ${int(rate(result))}/s, peak RSS ${mib(result.peakRssBytes)}`,
+      );
     } finally {
       await sim.close();
     }
   }
 
   const fauxqs = await startFauxqs({ port: 0, logger: false });
-  const sqs = new SQSClient({ endpoint: fauxqs.address, region: REGION, credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } });
+  const sqs = new SQSClient({
+    endpoint: fauxqs.address,
+    region: REGION,
+    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+  });
   try {
     for (const repair of ['enqueue', 'send'] as const) {
       const sim = await startSim(simBundle);
@@ -115,11 +131,28 @@ async function main(): Promise<void> {
         const seeded = await sim.seed(REPAIR_OBJECTS, MISSING_EVERY);
         const queue = fauxqs.createQueue(`sends-${repair}`);
         const simCpu0 = await sim.cpuUs();
-        const result = await walk(runner, { source: sim.source, dr: sim.dr, pageSize: PAGE_SIZE, repair, objects: REPAIR_OBJECTS, sqsEndpoint: fauxqs.address, queueUrl: queue.queueUrl });
+        const result = await walk(runner, {
+          source: sim.source,
+          dr: sim.dr,
+          pageSize: PAGE_SIZE,
+          repair,
+          objects: REPAIR_OBJECTS,
+          sqsEndpoint: fauxqs.address,
+          queueUrl: queue.queueUrl,
+        });
         const simCpuUs = (await sim.cpuUs()) - simCpu0;
         const enqueued = repair === 'enqueue' ? (await queueCounts(sqs, queue.queueUrl)).visible : undefined;
-        rows.push({ run: repair === 'enqueue' ? 'missing, repaired by enqueue' : 'missing, repaired by SEND', objects: REPAIR_OBJECTS, missing: seeded.missing, result, simCpuUs, ...(enqueued !== undefined && { enqueued }) });
-        console.error(`  ${repair}: ${int(seeded.missing)} missing, ${int(result.wallMs)} ms, repairs ${JSON.stringify(result.repairs)}`);
+        rows.push({
+          run: repair === 'enqueue' ? 'missing, repaired by enqueue' : 'missing, repaired by SEND',
+          objects: REPAIR_OBJECTS,
+          missing: seeded.missing,
+          result,
+          simCpuUs,
+          ...(enqueued !== undefined && { enqueued }),
+        });
+        console.error(
+          `  ${repair}: ${int(seeded.missing)} missing, ${int(result.wallMs)} ms, repairs ${JSON.stringify(result.repairs)}`,
+        );
       } finally {
         await sim.close();
       }
@@ -133,7 +166,22 @@ async function main(): Promise<void> {
   const inSync = rows.filter((r) => r.missing === 0);
   const baseline = inSync.find((r) => r.objects === REPAIR_OBJECTS);
   const table: Table = {
-    headers: ['run', 'objects', 'missing on DR', 'compared/s', 'per client CPU-s', 'client CPU /1k', 'simulator CPU /1k', 'wall', 'RSS at start', 'peak RSS', 'pages /1k', 'requests /1k', 'HEADs', 'repaired'],
+    headers: [
+      'run',
+      'objects',
+      'missing on DR',
+      'compared/s',
+      'per client CPU-s',
+      'client CPU /1k',
+      'simulator CPU /1k',
+      'wall',
+      'RSS at start',
+      'peak RSS',
+      'pages /1k',
+      'requests /1k',
+      'HEADs',
+      'repaired',
+    ],
     rows: rows.map((r) => [
       r.run,
       int(r.objects),
@@ -191,7 +239,7 @@ async function main(): Promise<void> {
     '- **simulator**: the project simulator, zero latency, source `baker` and DR `dr` (one node each), in a fresh process per run; one bucket of named objects (bodies from a shared pool of 1-16 KiB, so the store holds millions cheaply), seeded directly into the store and indexed before the walk',
     `- **walk**: \`reconcileScope\` with two \`ListingClient\`s (page size ${PAGE_SIZE}) and the HEAD port over one \`ClusterTransport\`, in a fresh process with the heap flags Lambda sets for ${RECONCILE_DEFAULTS.memorySize} MB; candidates confirmed 256 at a time, 32 HEADs in flight`,
     `- **repair runs**: ${int(REPAIR_OBJECTS)} objects, every ${MISSING_EVERY}th missing on DR; \`enqueue\` puts SEND messages on a fauxqs queue (in the parent process) with the producer; \`send\` SENDs them on the simulator (16 at once)`,
-    '- **compared/s** is objects compared per wall-clock second; **per client CPU-s** divides by the walk process\'s own CPU time (user + system), the rate a client with a core to itself could reach while the simulator keeps up; **client CPU /1k** and **simulator CPU /1k** are each process\'s CPU time (user + system) per 1,000 objects compared, which stay meaningful on a loaded machine (the simulator collects the seeding\'s garbage before the walk)',
+    "- **compared/s** is objects compared per wall-clock second; **per client CPU-s** divides by the walk process's own CPU time (user + system), the rate a client with a core to itself could reach while the simulator keeps up; **client CPU /1k** and **simulator CPU /1k** are each process's CPU time (user + system) per 1,000 objects compared, which stay meaningful on a loaded machine (the simulator collects the seeding's garbage before the walk)",
     '- **requests** count every HTTP request of the listings and HEADs, auth challenges included (SENDs are not in it)',
     '',
     '## Results',
@@ -218,7 +266,14 @@ async function main(): Promise<void> {
   console.log();
   for (const c of checks) console.log(`- ${c}`);
   await writeResult('reconcile.md', md);
-  await writeResult('reconcile.json', JSON.stringify({ machine, load: { before: loadBefore, after: loadAfter }, quick: flags.quick, pageSize: PAGE_SIZE, rows }, null, 2));
+  await writeResult(
+    'reconcile.json',
+    JSON.stringify(
+      { machine, load: { before: loadBefore, after: loadAfter }, quick: flags.quick, pageSize: PAGE_SIZE, rows },
+      null,
+      2,
+    ),
+  );
 }
 
 main().catch((err: unknown) => {

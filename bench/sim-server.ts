@@ -24,7 +24,8 @@ const ROUTES: Record<string, Route> = {
   '/seed': (sim, body) => {
     const { prefix, count } = range(body);
     const source = sim.cluster('baker');
-    for (let i = 0; i < count; i++) source.put({ uuid: objectUuid(prefix, i), alias: true, body: BODY, contentType: 'text/plain' });
+    for (let i = 0; i < count; i++)
+      source.put({ uuid: objectUuid(prefix, i), alias: true, body: BODY, contentType: 'text/plain' });
     return { seeded: count };
   },
   '/dr-count': (sim, body) => {
@@ -92,7 +93,12 @@ async function main(): Promise<void> {
   process.on('message', (m: { type?: string }) => void (m.type === 'stop' && stop()));
   process.on('disconnect', () => void stop());
 
-  const ready: SimReady = { type: 'ready', control: `http://127.0.0.1:${address.port}`, source: sim.cluster('baker').addresses, dr: sim.cluster('dr').addresses };
+  const ready: SimReady = {
+    type: 'ready',
+    control: `http://127.0.0.1:${address.port}`,
+    source: sim.cluster('baker').addresses,
+    dr: sim.cluster('dr').addresses,
+  };
   process.send?.(ready);
 }
 

@@ -20,14 +20,26 @@
  * second kind is what turns into duplicates: a retried SendMessage after a lost answer stores
  * the message twice.
  */
-import { Agent, createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  Agent,
+  createServer,
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { createRandom } from '../simulator/random.js';
 
 /** The SQS errors the proxy can answer, with the status and fault side real SQS uses. */
 export const SQS_ERRORS = {
   InternalError: { status: 500, side: 'Receiver', message: 'We encountered an internal error. Please try again.' },
-  ServiceUnavailable: { status: 503, side: 'Receiver', message: 'The request has failed due to a temporary failure of the server.' },
+  ServiceUnavailable: {
+    status: 503,
+    side: 'Receiver',
+    message: 'The request has failed due to a temporary failure of the server.',
+  },
   ThrottlingException: { status: 400, side: 'Sender', message: 'Rate exceeded' },
   RequestThrottled: { status: 403, side: 'Sender', message: 'The request was denied due to request throttling.' },
 } as const;
@@ -137,7 +149,9 @@ export async function startSqsFaultProxy(o: SqsFaultProxyOptions): Promise<SqsFa
     });
 
   function pick(action: string, queue: string): QueueFaultRule | undefined {
-    const matching = rules.filter((r) => (!r.operations || r.operations.includes(action)) && (!r.queues || r.queues.includes(queue)));
+    const matching = rules.filter(
+      (r) => (!r.operations || r.operations.includes(action)) && (!r.queues || r.queues.includes(queue)),
+    );
     if (!matching.length) return undefined;
     let roll = random.next() * 1000;
     return matching.find((r) => (roll -= r.perMille) < 0);
@@ -146,11 +160,21 @@ export async function startSqsFaultProxy(o: SqsFaultProxyOptions): Promise<SqsFa
   function forward(req: IncomingMessage, body: Buffer): Promise<Upstream> {
     return new Promise((resolve, reject) => {
       const up = httpRequest(
-        { protocol: target.protocol, hostname: target.hostname, port: target.port, method: req.method, path: req.url, agent, headers: { ...forwardable(req.headers), host: target.host, 'content-length': String(body.length) } },
+        {
+          protocol: target.protocol,
+          hostname: target.hostname,
+          port: target.port,
+          method: req.method,
+          path: req.url,
+          agent,
+          headers: { ...forwardable(req.headers), host: target.host, 'content-length': String(body.length) },
+        },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 502, headers: res.headers, body: Buffer.concat(chunks) }));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 502, headers: res.headers, body: Buffer.concat(chunks) }),
+          );
           res.on('error', reject);
         },
       );
@@ -170,7 +194,15 @@ export async function startSqsFaultProxy(o: SqsFaultProxyOptions): Promise<SqsFa
   function sqsError(code: SqsErrorCode): Upstream {
     const e = SQS_ERRORS[code];
     const body = Buffer.from(JSON.stringify({ __type: `com.amazonaws.sqs#${code}`, message: e.message }));
-    return { status: e.status, headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-query-error': `${code};${e.side}`, 'x-amzn-requestid': `fault-${Math.floor(random.next() * 1e9)}` }, body };
+    return {
+      status: e.status,
+      headers: {
+        'content-type': 'application/x-amz-json-1.0',
+        'x-amzn-query-error': `${code};${e.side}`,
+        'x-amzn-requestid': `fault-${Math.floor(random.next() * 1e9)}`,
+      },
+      body,
+    };
   }
 
   function reset(res: ServerResponse): void {
@@ -237,10 +269,19 @@ export async function startSqsFaultProxy(o: SqsFaultProxyOptions): Promise<SqsFa
     setRules(next) {
       rules = next;
     },
-    stats: () => ({ requests: { ...requests }, faults: { ...faults }, faultsByRule: { ...faultsByRule }, forwarded, forwardErrors }),
+    stats: () => ({
+      requests: { ...requests },
+      faults: { ...faults },
+      faultsByRule: { ...faultsByRule },
+      forwarded,
+      forwardErrors,
+    }),
     async close() {
       closed = true;
-      for (const [t, release] of timers) (clearTimeout(t), release());
+      for (const [t, release] of timers) {
+        clearTimeout(t);
+        release();
+      }
       timers.clear();
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

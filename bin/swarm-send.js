@@ -7,7 +7,9 @@ import { fileURLToPath } from 'node:url';
 // node:sqlite); the package installs on older Node for its CDK construct. Say so before anything fails.
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 24) {
-  console.error(`swarm-send: the command line needs Node.js 24 or later; this is Node.js ${process.versions.node}. Install Node 24 (e.g. \`nvm install 24\`) and run it again. (The CDK construct, swarm-send/infra, works on Node 20 and later.)`);
+  console.error(
+    `swarm-send: the command line needs Node.js 24 or later; this is Node.js ${process.versions.node}. Install Node 24 (e.g. \`nvm install 24\`) and run it again. (The CDK construct, swarm-send/infra, works on Node 20 and later.)`,
+  );
   process.exit(2);
 }
 
@@ -28,8 +30,11 @@ try {
   const { main } = await import(bundle);
   process.exitCode = await main(process.argv.slice(2));
 } catch (err) {
-  const missing = err?.code === 'ERR_MODULE_NOT_FOUND' && /Cannot find package '([^']+)'/.exec(String(err.message))?.[1];
+  const missing =
+    err?.code === 'ERR_MODULE_NOT_FOUND' && /Cannot find package '([^']+)'/.exec(String(err.message))?.[1];
   if (!missing) throw err;
-  console.error(`swarm-send: this command needs the package "${missing}", an optional dependency of swarm-send that is not installed (was it installed with --omit=optional?). Reinstall swarm-send without --omit=optional, or \`npm install ${missing}\`.`);
+  console.error(
+    `swarm-send: this command needs the package "${missing}", an optional dependency of swarm-send that is not installed (was it installed with --omit=optional?). Reinstall swarm-send without --omit=optional, or \`npm install ${missing}\`.`,
+  );
   process.exitCode = 1;
 }

@@ -31,7 +31,13 @@ export function isLoopbackUrl(url: string | undefined): boolean {
 
 /** True when the environment names AWS credentials or a way to get them (keys, profile, web identity, container). */
 function credentialsConfigured(env: NodeJS.ProcessEnv): boolean {
-  return Boolean(env.AWS_ACCESS_KEY_ID || env.AWS_PROFILE || env.AWS_WEB_IDENTITY_TOKEN_FILE || env.AWS_CONTAINER_CREDENTIALS_FULL_URI || env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI);
+  return Boolean(
+    env.AWS_ACCESS_KEY_ID ||
+    env.AWS_PROFILE ||
+    env.AWS_WEB_IDENTITY_TOKEN_FILE ||
+    env.AWS_CONTAINER_CREDENTIALS_FULL_URI ||
+    env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI,
+  );
 }
 
 /**
@@ -39,8 +45,13 @@ function credentialsConfigured(env: NodeJS.ProcessEnv): boolean {
  * none are configured: the SDK's credential chain then never probes the network (the
  * instance-metadata address). Empty otherwise, so the usual chain applies.
  */
-export function localCredentials(endpoint: string | undefined, env: NodeJS.ProcessEnv): { credentials?: { accessKeyId: string; secretAccessKey: string } } {
-  return isLoopbackUrl(endpoint) && !credentialsConfigured(env) ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {};
+export function localCredentials(
+  endpoint: string | undefined,
+  env: NodeJS.ProcessEnv,
+): { credentials?: { accessKeyId: string; secretAccessKey: string } } {
+  return isLoopbackUrl(endpoint) && !credentialsConfigured(env)
+    ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+    : {};
 }
 
 /**
@@ -50,7 +61,8 @@ export function localCredentials(endpoint: string | undefined, env: NodeJS.Proce
  */
 export function awsClients(values: FlagValues, env: NodeJS.ProcessEnv): AwsClients {
   const endpoint = stringFlag(values, 'sqs-endpoint');
-  if (endpoint !== undefined && !/^https?:\/\/[^/]+/.test(endpoint)) throw new UsageError(`--sqs-endpoint "${endpoint}" is not an http(s) URL`);
+  if (endpoint !== undefined && !/^https?:\/\/[^/]+/.test(endpoint))
+    throw new UsageError(`--sqs-endpoint "${endpoint}" is not an http(s) URL`);
   const region = stringFlag(values, 'region') ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
   const sqs = new SQSClient({
     region,
@@ -72,7 +84,8 @@ export function requireUrl(values: FlagValues, flag: string): string {
 export function describeAwsError(err: unknown, what: string): string {
   const e = err as { name?: string; message?: string; code?: string; cause?: { code?: string } };
   const code = e.code ?? e.cause?.code;
-  if (code === 'ECONNREFUSED' || /ECONNREFUSED/.test(e.message ?? '')) return `${what}: connection refused (is the endpoint running?)`;
+  if (code === 'ECONNREFUSED' || /ECONNREFUSED/.test(e.message ?? ''))
+    return `${what}: connection refused (is the endpoint running?)`;
   if (code === 'ENOTFOUND') return `${what}: host not found`;
   return `${what}: ${e.name ?? 'Error'}: ${e.message ?? ''}`.trim();
 }

@@ -29,7 +29,13 @@ export const checkCommand: Command = {
   summary: 'is this object in DR? HEAD on both clusters, with the evidence',
   help: HELP,
   positionals: true,
-  options: { ...ROUTE_OPTIONS, domain: { type: 'string' }, alias: { type: 'boolean' }, grace: { type: 'string' }, json: { type: 'boolean' } },
+  options: {
+    ...ROUTE_OPTIONS,
+    domain: { type: 'string' },
+    alias: { type: 'boolean' },
+    grace: { type: 'string' },
+    json: { type: 'boolean' },
+  },
   async run(values, positionals, io) {
     if (positionals.length !== 1) throw new UsageError('give exactly one object: a UUID or bucket/name');
     const arg = positionals[0]!;
@@ -41,15 +47,39 @@ export const checkCommand: Command = {
     const transport = new ClusterTransport();
     try {
       const heads = transportHeadPort(transport, route);
-      const [source, dr] = await Promise.all([heads.head('source', object, io.signal), heads.head('dr', object, io.signal)]);
+      const [source, dr] = await Promise.all([
+        heads.head('source', object, io.signal),
+        heads.head('dr', object, io.signal),
+      ]);
       const verdict = confirm(source, dr, Date.now(), graceMs);
-      const evidence = (h: typeof source) => ({ status: h.status, error: h.error, bytes: h.bytes, etag: h.hash, lastModified: h.lastModified === null ? null : new Date(h.lastModified).toISOString() });
-      const result = { object, from: route.from, to: route.to, category: verdict.category, reasons: verdict.reasons, source: evidence(source), dr: evidence(dr) };
+      const evidence = (h: typeof source) => ({
+        status: h.status,
+        error: h.error,
+        bytes: h.bytes,
+        etag: h.hash,
+        lastModified: h.lastModified === null ? null : new Date(h.lastModified).toISOString(),
+      });
+      const result = {
+        object,
+        from: route.from,
+        to: route.to,
+        category: verdict.category,
+        reasons: verdict.reasons,
+        source: evidence(source),
+        dr: evidence(dr),
+      };
       if (values.json) io.stdout.write(`${JSON.stringify(result)}\n`);
       else {
         const line = (name: string, h: ReturnType<typeof evidence>) =>
           `  ${name.padEnd(8)} ${h.status === null ? `no answer (${h.error})` : `HEAD ${h.status}`}${h.status === 200 ? `  ${h.bytes} bytes  etag ${h.etag}  version ${h.lastModified}` : h.error ? ` (${h.error})` : ''}`;
-        io.stdout.write([`${verdict.category}${verdict.reasons.length ? `: ${verdict.reasons.join('; ')}` : ''}`, line(route.from, result.source), line(route.to, result.dr), ''].join('\n'));
+        io.stdout.write(
+          [
+            `${verdict.category}${verdict.reasons.length ? `: ${verdict.reasons.join('; ')}` : ''}`,
+            line(route.from, result.source),
+            line(route.to, result.dr),
+            '',
+          ].join('\n'),
+        );
       }
       switch (verdict.category) {
         case 'in-sync':

@@ -42,12 +42,15 @@ export const devCommand: Command = {
     verbose: { type: 'boolean' },
   },
   async run(values, _positionals, io) {
-    if (values['queue-url'] || io.env[ENV.QUEUE_URL]) return runWorker(values, io, { command: 'dev', structuredLogs: false, defaultFunctionTimeoutSeconds: 30 });
+    if (values['queue-url'] || io.env[ENV.QUEUE_URL])
+      return runWorker(values, io, { command: 'dev', structuredLogs: false, defaultFunctionTimeoutSeconds: 30 });
     if (values['dlq-url'] || values.registry) throw new UsageError('--dlq-url and --registry go with --queue-url');
     const objects = numberFlag(values, 'objects', 200, COUNT);
     const faults = values['no-faults'] !== true;
     const batchingWindowMs = numberFlag(values, 'batching-window', 0);
-    io.stderr.write(`swarm-send dev: fauxqs + Swarm simulators (source "baker", 3 nodes; DR "dr") + the real handler; ${objects} objects\n`);
+    io.stderr.write(
+      `swarm-send dev: fauxqs + Swarm simulators (source "baker", 3 nodes; DR "dr") + the real handler; ${objects} objects\n`,
+    );
     const result = await runDemo({
       objects,
       faults,

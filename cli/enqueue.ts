@@ -45,7 +45,9 @@ export const enqueueCommand: Command = {
       const stream = createReadStream(file);
       await new Promise<void>((resolve, reject) => {
         stream.once('open', () => resolve());
-        stream.once('error', (err: NodeJS.ErrnoException) => reject(new UsageError(`--file: cannot read ${file}: ${err.code ?? err.message}`)));
+        stream.once('error', (err: NodeJS.ErrnoException) =>
+          reject(new UsageError(`--file: cannot read ${file}: ${err.code ?? err.message}`)),
+        );
       });
       input = stream;
     }
@@ -67,7 +69,10 @@ export const enqueueCommand: Command = {
           messages.push(parseSendMessage(line));
         }
       } catch (err) {
-        rejected.push({ line: lineNo, problems: err instanceof InvalidMessageError ? err.problems : [(err as Error).message] });
+        rejected.push({
+          line: lineNo,
+          problems: err instanceof InvalidMessageError ? err.problems : [(err as Error).message],
+        });
       }
     }
     let result;
@@ -84,7 +89,12 @@ export const enqueueCommand: Command = {
     } else {
       for (const r of rejected) io.stderr.write(`line ${r.line}: ${r.problems.join('; ')}\n`);
       for (const f of result.failed) io.stderr.write(`message ${f.index + 1}: not enqueued: ${f.code} ${f.message}\n`);
-      io.stdout.write(`enqueued ${result.sent} message${result.sent === 1 ? '' : 's'}` + (rejected.length ? `, ${rejected.length} invalid line${rejected.length === 1 ? '' : 's'} skipped` : '') + (result.failed.length ? `, ${result.failed.length} failed` : '') + '\n');
+      io.stdout.write(
+        `enqueued ${result.sent} message${result.sent === 1 ? '' : 's'}` +
+          (rejected.length ? `, ${rejected.length} invalid line${rejected.length === 1 ? '' : 's'} skipped` : '') +
+          (result.failed.length ? `, ${result.failed.length} failed` : '') +
+          '\n',
+      );
     }
     return rejected.length || result.failed.length ? EXIT.FAILED : EXIT.OK;
   },

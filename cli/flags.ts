@@ -16,7 +16,11 @@ export interface ParsedCommandLine {
 }
 
 /** Parses `args` against a command's options; parse errors become `UsageError` (exit 2). */
-export function parseCommandLine(options: NonNullable<ParseArgsConfig['options']>, args: readonly string[], allowPositionals = false): ParsedCommandLine {
+export function parseCommandLine(
+  options: NonNullable<ParseArgsConfig['options']>,
+  args: readonly string[],
+  allowPositionals = false,
+): ParsedCommandLine {
   try {
     const parsed = parseArgs({ args: [...args], options, allowPositionals, strict: true });
     return { values: parsed.values as FlagValues, positionals: parsed.positionals };
@@ -48,7 +52,13 @@ const DECIMAL = /^\d+(?:\.\d+)?$/;
 export function parseNumber(text: string, spec: NumberSpec = {}): number | null {
   if (!(spec.integer ? INTEGER : DECIMAL).test(text)) return null;
   const n = Number(text);
-  if (!Number.isFinite(n) || n < (spec.min ?? 0) || (spec.max !== undefined && n > spec.max) || (spec.positive && n <= 0)) return null;
+  if (
+    !Number.isFinite(n) ||
+    n < (spec.min ?? 0) ||
+    (spec.max !== undefined && n > spec.max) ||
+    (spec.positive && n <= 0)
+  )
+    return null;
   return n;
 }
 

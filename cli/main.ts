@@ -7,15 +7,51 @@ import { parseCommandLine } from './flags.js';
  * Summaries are repeated here for the command list; each module's `help` is the full text.
  */
 const COMMANDS: readonly { name: string; summary: string; load: () => Promise<Command> }[] = [
-  { name: 'send', summary: 'perform one SEND now and print its outcome record', load: async () => (await import('./send.js')).sendCommand },
-  { name: 'enqueue', summary: 'enqueue SEND messages (JSON lines or bare UUIDs) from a file or stdin', load: async () => (await import('./enqueue.js')).enqueueCommand },
-  { name: 'redrive', summary: 'move dead-lettered messages back to the SEND queue (filter by reason, dry run)', load: async () => (await import('./redrive.js')).redriveCommand },
-  { name: 'status', summary: 'show queue depths, the oldest message age and DLQ reasons', load: async () => (await import('./status.js')).statusCommand },
-  { name: 'reconcile', summary: 'find what the DR cluster lacks (listing diff confirmed by HEAD) and repair it', load: async () => (await import('./reconcile.js')).reconcileCommand },
-  { name: 'check', summary: 'is this object in DR? HEAD on both clusters, with the evidence', load: async () => (await import('./check.js')).checkCommand },
-  { name: 'simulate', summary: 'run a source and a DR Swarm simulator on local ports', load: async () => (await import('./simulate.js')).simulateCommand },
-  { name: 'worker', summary: 'run the SEND handler as a service against a queue (next to an on-premises cluster)', load: async () => (await import('./worker.js')).workerCommand },
-  { name: 'dev', summary: 'run the local pipeline: the embedded demo, or the worker on a real queue', load: async () => (await import('./dev.js')).devCommand },
+  {
+    name: 'send',
+    summary: 'perform one SEND now and print its outcome record',
+    load: async () => (await import('./send.js')).sendCommand,
+  },
+  {
+    name: 'enqueue',
+    summary: 'enqueue SEND messages (JSON lines or bare UUIDs) from a file or stdin',
+    load: async () => (await import('./enqueue.js')).enqueueCommand,
+  },
+  {
+    name: 'redrive',
+    summary: 'move dead-lettered messages back to the SEND queue (filter by reason, dry run)',
+    load: async () => (await import('./redrive.js')).redriveCommand,
+  },
+  {
+    name: 'status',
+    summary: 'show queue depths, the oldest message age and DLQ reasons',
+    load: async () => (await import('./status.js')).statusCommand,
+  },
+  {
+    name: 'reconcile',
+    summary: 'find what the DR cluster lacks (listing diff confirmed by HEAD) and repair it',
+    load: async () => (await import('./reconcile.js')).reconcileCommand,
+  },
+  {
+    name: 'check',
+    summary: 'is this object in DR? HEAD on both clusters, with the evidence',
+    load: async () => (await import('./check.js')).checkCommand,
+  },
+  {
+    name: 'simulate',
+    summary: 'run a source and a DR Swarm simulator on local ports',
+    load: async () => (await import('./simulate.js')).simulateCommand,
+  },
+  {
+    name: 'worker',
+    summary: 'run the SEND handler as a service against a queue (next to an on-premises cluster)',
+    load: async () => (await import('./worker.js')).workerCommand,
+  },
+  {
+    name: 'dev',
+    summary: 'run the local pipeline: the embedded demo, or the worker on a real queue',
+    load: async () => (await import('./dev.js')).devCommand,
+  },
 ];
 
 function listHelp(): string {
@@ -95,7 +131,13 @@ export async function main(argv: readonly string[], io?: Partial<CommandIo>): Pr
   try {
     const { values, positionals } = parseCommandLine(command.options, rest, command.positionals ?? false);
     signals = signalsFrom(io);
-    const realIo: CommandIo = { stdout, stderr, stdin: io?.stdin ?? process.stdin, env: io?.env ?? process.env, signal: signals.signal };
+    const realIo: CommandIo = {
+      stdout,
+      stderr,
+      stdin: io?.stdin ?? process.stdin,
+      env: io?.env ?? process.env,
+      signal: signals.signal,
+    };
     return await command.run(values, positionals, realIo);
   } catch (err) {
     return reportFailure(entry.name, err, stderr);

@@ -1,7 +1,13 @@
 import { closeSync, openSync, readFileSync, renameSync, rmSync, writeSync, writeFileSync } from 'node:fs';
 import { CATEGORIES, DIVERGENT, type Category } from '../functions/core/reconcile-diff.js';
 import type { Finding } from '../functions/reconcile/engine.js';
-import { parseCheckpoint, scopeKey, type Checkpoint, type RunProgress, type RunSummary } from '../functions/reconcile/run.js';
+import {
+  parseCheckpoint,
+  scopeKey,
+  type Checkpoint,
+  type RunProgress,
+  type RunSummary,
+} from '../functions/reconcile/run.js';
 import { EXIT, UsageError, type CommandIo } from './command.js';
 
 /** What `swarm-send reconcile` writes: the checkpoint, the report file, the progress line, the summary. */
@@ -29,13 +35,26 @@ export function readCheckpoint(file: string, from: string, to: string): Checkpoi
   } catch (err) {
     throw new UsageError(`--checkpoint ${file}: ${(err as Error).message}; remove it to start over`);
   }
-  if (cp.from !== from || cp.to !== to) throw new UsageError(`--checkpoint ${file} belongs to ${cp.from} -> ${cp.to}; remove it to start over`);
+  if (cp.from !== from || cp.to !== to)
+    throw new UsageError(`--checkpoint ${file} belongs to ${cp.from} -> ${cp.to}; remove it to start over`);
   return cp;
 }
 
 function evidenceLine(f: Finding): Record<string, unknown> {
-  const head = (h: Finding['sourceHead']) => h && { status: h.status, error: h.error, bytes: h.bytes, hash: h.hash, lastModified: h.lastModified === null ? null : new Date(h.lastModified).toISOString() };
-  const row = (r: Finding['sourceRow']) => r && { bytes: r.bytes, hash: r.hash, lastModified: r.lastModified === null ? null : new Date(r.lastModified).toISOString() };
+  const head = (h: Finding['sourceHead']) =>
+    h && {
+      status: h.status,
+      error: h.error,
+      bytes: h.bytes,
+      hash: h.hash,
+      lastModified: h.lastModified === null ? null : new Date(h.lastModified).toISOString(),
+    };
+  const row = (r: Finding['sourceRow']) =>
+    r && {
+      bytes: r.bytes,
+      hash: r.hash,
+      lastModified: r.lastModified === null ? null : new Date(r.lastModified).toISOString(),
+    };
   return {
     type: 'object',
     scope: scopeKey(f.scope),
@@ -102,7 +121,9 @@ export class ReportFile {
 
   /** One line per scope that ended in an error, with the marker a rerun starts from. */
   scopeErrors(summary: RunSummary): void {
-    for (const s of summary.scopes) if (s.error) this.#line({ run: this.runId, type: 'scope-error', scope: scopeKey(s.scope), ...s.error, marker: s.marker });
+    for (const s of summary.scopes)
+      if (s.error)
+        this.#line({ run: this.runId, type: 'scope-error', scope: scopeKey(s.scope), ...s.error, marker: s.marker });
   }
 
   close(): void {
@@ -135,5 +156,6 @@ export function progressDrawer(io: CommandIo): { draw: (p: RunProgress) => void;
 export function settleCheckpoint(file: string | undefined, summary: RunSummary, io: CommandIo): void {
   if (!file) return;
   if (summary.complete && summary.scopes.every((s) => !s.error)) rmSync(file, { force: true });
-  else if (summary.interrupted) io.stderr.write(`swarm-send reconcile: stopped; ${file} keeps the place, run the same command again to continue\n`);
+  else if (summary.interrupted)
+    io.stderr.write(`swarm-send reconcile: stopped; ${file} keeps the place, run the same command again to continue\n`);
 }

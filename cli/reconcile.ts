@@ -2,12 +2,25 @@ import { randomUUID } from 'node:crypto';
 import { ListingClient } from '../functions/core/listing-client.js';
 import { SendClient } from '../functions/core/send-client.js';
 import { DEFAULT_GRACE_MS, type RepairPort } from '../functions/reconcile/engine.js';
-import { enqueueRepairPort, sendRepairPort, transportHeadPort, type ReconcileRoute } from '../functions/reconcile/ports.js';
+import {
+  enqueueRepairPort,
+  sendRepairPort,
+  transportHeadPort,
+  type ReconcileRoute,
+} from '../functions/reconcile/ports.js';
 import { expandScopes, reconcileRun, scopeKey, type Checkpoint, type RunSummary } from '../functions/reconcile/run.js';
 import { awsClients, requireUrl, SQS_HELP, SQS_OPTIONS, type AwsClients } from './aws.js';
 import { CommandError, EXIT, UsageError, type Command, type CommandIo } from './command.js';
 import { durationFlag, numberFlag, stringFlag, type FlagValues } from './flags.js';
-import { exitCodeOf, formatSummary, progressDrawer, readCheckpoint, ReportFile, settleCheckpoint, writeCheckpoint } from './reconcile-report.js';
+import {
+  exitCodeOf,
+  formatSummary,
+  progressDrawer,
+  readCheckpoint,
+  ReportFile,
+  settleCheckpoint,
+  writeCheckpoint,
+} from './reconcile-report.js';
 import { loadRoute, ROUTE_HELP, ROUTE_OPTIONS } from './route.js';
 
 const HELP = `Usage: swarm-send reconcile --registry FILE [--from KEY --to KEY] [--domain D ...] [--bucket B ...]
@@ -72,12 +85,31 @@ type Flags = ReturnType<typeof readFlags>;
 function startingCheckpoint(flags: Flags, route: ReconcileRoute, io: CommandIo): Checkpoint {
   const resumed = flags.checkpointFile ? readCheckpoint(flags.checkpointFile, route.from, route.to) : null;
   if (resumed) io.stderr.write(`swarm-send reconcile: continuing run ${resumed.runId} from ${flags.checkpointFile}\n`);
-  return resumed ?? { version: 1, runId: `reconcile-${new Date().toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 8)}`, from: route.from, to: route.to, scopes: {} };
+  return (
+    resumed ?? {
+      version: 1,
+      runId: `reconcile-${new Date().toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 8)}`,
+      from: route.from,
+      to: route.to,
+      scopes: {},
+    }
+  );
 }
 
 /** Both clusters' bucket listings expanded into scopes; a listing that fails ends the run. */
-async function scopesOf(values: FlagValues, route: ReconcileRoute, source: ListingClient, dr: ListingClient, signal: AbortSignal): ReturnType<typeof expandScopes> {
-  const spec = { domains: (values.domain as string[] | undefined) ?? [route.source.name], buckets: (values.bucket as string[] | undefined) ?? [], unnamed: values.unnamed === true, untenanted: values.untenanted === true };
+async function scopesOf(
+  values: FlagValues,
+  route: ReconcileRoute,
+  source: ListingClient,
+  dr: ListingClient,
+  signal: AbortSignal,
+): ReturnType<typeof expandScopes> {
+  const spec = {
+    domains: (values.domain as string[] | undefined) ?? [route.source.name],
+    buckets: (values.bucket as string[] | undefined) ?? [],
+    unnamed: values.unnamed === true,
+    untenanted: values.untenanted === true,
+  };
   try {
     return await expandScopes(spec, source, dr, signal);
   } catch (err) {
@@ -86,14 +118,23 @@ async function scopesOf(values: FlagValues, route: ReconcileRoute, source: Listi
   }
 }
 
-function repairPort(flags: Flags, client: SendClient, aws: AwsClients | null, route: ReconcileRoute, runId: string): RepairPort | null {
+function repairPort(
+  flags: Flags,
+  client: SendClient,
+  aws: AwsClients | null,
+  route: ReconcileRoute,
+  runId: string,
+): RepairPort | null {
   if (flags.mode === 'send') return sendRepairPort(client, route, flags.concurrency);
   if (flags.mode === 'enqueue') return enqueueRepairPort(aws!.sqs, flags.queueUrl!, route, runId);
   return null;
 }
 
 function printSummary(summary: RunSummary, flags: Flags, route: ReconcileRoute, json: boolean, io: CommandIo): void {
-  if (json) io.stdout.write(`${JSON.stringify({ mode: flags.mode, from: route.from, to: route.to, ...summary, scopes: summary.scopes.map((s) => ({ ...s, scope: scopeKey(s.scope) })) })}\n`);
+  if (json)
+    io.stdout.write(
+      `${JSON.stringify({ mode: flags.mode, from: route.from, to: route.to, ...summary, scopes: summary.scopes.map((s) => ({ ...s, scope: scopeKey(s.scope) })) })}\n`,
+    );
   else io.stdout.write(formatSummary(summary, flags.mode, route.from, route.to));
 }
 
@@ -106,7 +147,9 @@ async function run(values: FlagValues, io: CommandIo): Promise<number> {
   const client = new SendClient();
   const progress = progressDrawer(io);
   try {
-    const source = new ListingClient(client.transport, route.source, route.sourceCredentials, { pageSize: flags.pageSize });
+    const source = new ListingClient(client.transport, route.source, route.sourceCredentials, {
+      pageSize: flags.pageSize,
+    });
     const dr = new ListingClient(client.transport, route.dr, route.drCredentials, { pageSize: flags.pageSize });
     const summary = await reconcileRun({
       scopes: await scopesOf(values, route, source, dr, io.signal),

@@ -26,7 +26,10 @@ function print(summary: RedriveSummary, json: boolean, io: CommandIo): void {
     io.stdout.write(`${JSON.stringify(summary)}\n`);
     return;
   }
-  const reasons = Object.entries(summary.byReason).map(([r, n]) => `${r}: ${n}`).join(', ') || 'none';
+  const reasons =
+    Object.entries(summary.byReason)
+      .map(([r, n]) => `${r}: ${n}`)
+      .join(', ') || 'none';
   io.stdout.write(
     summary.dryRun
       ? `would move ${summary.matched} message(s) (${reasons}); ${summary.skipped} left by the filter\n`

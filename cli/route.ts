@@ -35,7 +35,9 @@ export async function loadRoute(values: FlagValues, io: CommandIo): Promise<Reco
   } catch (err) {
     // A registry with problems is a configuration error (main prints each problem; exit 2).
     if (err instanceof ConfigError) throw new ConfigError(err.problems, `cluster registry ${file} (--registry)`);
-    throw new UsageError(`--registry: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new UsageError(
+      `--registry: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
   const from = (values.from as string | undefined) ?? registry.defaultRoute?.from;
   const to = (values.to as string | undefined) ?? registry.defaultRoute?.to;
@@ -45,12 +47,26 @@ export async function loadRoute(values: FlagValues, io: CommandIo): Promise<Reco
   if (!source) throw new UsageError(`--from: no cluster "${from}" in the registry`);
   if (!dr) throw new UsageError(`--to: no cluster "${to}" in the registry`);
   if (from === to) throw new UsageError('--from and --to name the same cluster');
-  if (source.nodes.length === 0 || dr.nodes.length === 0) throw new UsageError('both clusters need nodes in the registry to be listed');
+  if (source.nodes.length === 0 || dr.nodes.length === 0)
+    throw new UsageError('both clusters need nodes in the registry to be listed');
   const feedFlags = idListFlag(values, 'feed-id', 'a number');
-  const route = registry.routes.find((r) => r.from === from && r.to === to) ?? (registry.defaultRoute?.from === from && registry.defaultRoute.to === to ? registry.defaultRoute : null);
+  const route =
+    registry.routes.find((r) => r.from === from && r.to === to) ??
+    (registry.defaultRoute?.from === from && registry.defaultRoute.to === to ? registry.defaultRoute : null);
   const region = io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION ?? 'us-east-1';
   // The client only talks to AWS when a reference names a secret (not env: or file:).
   const provider = createCredentialsProvider({ env: io.env, secretsManager: new SecretsManagerClient({ region }) });
-  const [sourceCredentials, drCredentials] = await Promise.all([provider.get(source.credentials), provider.get(dr.credentials)]);
-  return { source, dr, sourceCredentials, drCredentials, from, to, replicationFeeds: feedFlags.length ? feedFlags : replicationFeedsOf(route) };
+  const [sourceCredentials, drCredentials] = await Promise.all([
+    provider.get(source.credentials),
+    provider.get(dr.credentials),
+  ]);
+  return {
+    source,
+    dr,
+    sourceCredentials,
+    drCredentials,
+    from,
+    to,
+    replicationFeeds: feedFlags.length ? feedFlags : replicationFeedsOf(route),
+  };
 }

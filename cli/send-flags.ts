@@ -3,7 +3,13 @@ import type { Credentials } from '../functions/core/digest-auth.js';
 import { InvalidMessageError } from '../functions/core/errors.js';
 import { FEED_TYPES, type FeedSelection, type FeedType } from '../functions/core/message.js';
 import { parseCidr, type Cidr } from '../functions/core/network.js';
-import { defaultNetworks, isNodeAddress, parseNodeAddress, type ClusterConfig, type NodeAddress } from '../functions/core/registry.js';
+import {
+  defaultNetworks,
+  isNodeAddress,
+  parseNodeAddress,
+  type ClusterConfig,
+  type NodeAddress,
+} from '../functions/core/registry.js';
 import { provingFeeds } from '../functions/core/replication-feeds.js';
 import type { SendInput } from '../functions/core/send-client.js';
 import { UsageError } from './command.js';
@@ -60,12 +66,32 @@ function readCa(file: string | undefined): string | null {
 }
 
 /** A cluster as the registry resolves one; the credentials reference is unused (the CLI passes credentials). */
-function cluster(key: string, name: string, nodes: readonly NodeAddress[], parts: Partial<ClusterConfig>): ClusterConfig {
-  return { key, name, nodes, target: null, networks: [], credentials: 'cli', ca: null, caFile: null, ports: [], allowBasic: false, ...parts };
+function cluster(
+  key: string,
+  name: string,
+  nodes: readonly NodeAddress[],
+  parts: Partial<ClusterConfig>,
+): ClusterConfig {
+  return {
+    key,
+    name,
+    nodes,
+    target: null,
+    networks: [],
+    credentials: 'cli',
+    ca: null,
+    caFile: null,
+    ports: [],
+    allowBasic: false,
+    ...parts,
+  };
 }
 
 /** The source (the --source nodes) and the destination (--cluster, --target). */
-function clusters(values: FlagValues, sources: readonly string[]): { source: ClusterConfig; destination: ClusterConfig } {
+function clusters(
+  values: FlagValues,
+  sources: readonly string[],
+): { source: ClusterConfig; destination: ClusterConfig } {
   const name = stringFlag(values, 'cluster')!;
   if (/[\s\0]/.test(name)) throw new UsageError('--cluster must be the cluster.name setting, without spaces');
   const target = stringFlag(values, 'target')!;
@@ -75,12 +101,18 @@ function clusters(values: FlagValues, sources: readonly string[]): { source: Clu
   const given = networks(values);
   const ca = readCa(stringFlag(values, 'ca'));
   // Without --network, redirects may lead only to the --source nodes themselves.
-  const source = cluster('source', 'source', nodes, { networks: given.length ? given : defaultNetworks(nodes.map((n) => n.host)), ca });
+  const source = cluster('source', 'source', nodes, {
+    networks: given.length ? given : defaultNetworks(nodes.map((n) => n.host)),
+    ca,
+  });
   return { source, destination: cluster('destination', name, [], { target, networks: defaultNetworks([targetHost]) }) };
 }
 
 /** --feed-id, --feed-type, --force and --replication-feed: the feed selection and the feeds that prove a DR copy. */
-function feedsOf(values: FlagValues, timeout: number): { feeds: FeedSelection | undefined; replicationFeeds: readonly number[] } {
+function feedsOf(
+  values: FlagValues,
+  timeout: number,
+): { feeds: FeedSelection | undefined; replicationFeeds: readonly number[] } {
   const ids = listFlag(values, 'feed-id').map((id) => {
     const n = id === 'all' ? 'all' : parseNumber(id, { integer: true });
     if (n === null) throw new UsageError(`--feed-id "${id}" is not a number or "all"`);
@@ -90,22 +122,37 @@ function feedsOf(values: FlagValues, timeout: number): { feeds: FeedSelection | 
   const bad = types.find((t) => !(FEED_TYPES as readonly string[]).includes(t));
   if (bad) throw new UsageError(`--feed-type "${bad}" is not one of ${FEED_TYPES.join(', ')}`);
   const feeds: FeedSelection | undefined =
-    ids.length || types.length ? { ids, types: types as FeedType[], timeout, ...(values.force ? { force: true } : {}) } : undefined;
+    ids.length || types.length
+      ? { ids, types: types as FeedType[], timeout, ...(values.force ? { force: true } : {}) }
+      : undefined;
   const replicationIds = idListFlag(values, 'replication-feed', 'a feed id');
   try {
-    return { feeds, replicationFeeds: provingFeeds({ name: `source->${stringFlag(values, 'cluster')}`, replicationFeeds: replicationIds }, feeds) };
+    return {
+      feeds,
+      replicationFeeds: provingFeeds(
+        { name: `source->${stringFlag(values, 'cluster')}`, replicationFeeds: replicationIds },
+        feeds,
+      ),
+    };
   } catch (err) {
-    if (err instanceof InvalidMessageError) throw new UsageError(`${err.problems.join('; ')} (give --replication-feed N)`);
+    if (err instanceof InvalidMessageError)
+      throw new UsageError(`${err.problems.join('; ')} (give --replication-feed N)`);
     throw err;
   }
 }
 
-function credentialsOf(values: FlagValues, env: NodeJS.ProcessEnv): { credentials: Credentials; destinationCredentials: Credentials | null } {
+function credentialsOf(
+  values: FlagValues,
+  env: NodeJS.ProcessEnv,
+): { credentials: Credentials; destinationCredentials: Credentials | null } {
   const password = stringFlag(values, 'password') ?? env.SWARM_PASSWORD;
   if (!password) throw new UsageError('no password: set SWARM_PASSWORD (or --password)');
   const credentials: Credentials = { username: stringFlag(values, 'user') ?? env.SWARM_USER ?? 'admin', password };
   const remoteText = stringFlag(values, 'remote-auth') ?? env.SWARM_REMOTE_AUTH;
-  return { credentials, destinationCredentials: remoteText ? parseCredentials(remoteText, '--remote-auth / SWARM_REMOTE_AUTH') : null };
+  return {
+    credentials,
+    destinationCredentials: remoteText ? parseCredentials(remoteText, '--remote-auth / SWARM_REMOTE_AUTH') : null,
+  };
 }
 
 /** Reads every flag of `swarm-send send <object>`; throws `UsageError` naming the first bad one. */

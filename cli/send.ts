@@ -41,10 +41,20 @@ async function run(values: FlagValues, positionals: string[], io: CommandIo): Pr
   const { input, timeoutSeconds } = readSendRequest(values, positionals[0]!, io.env);
   const client = new SendClient();
   // A feed SEND waits up to the feed timeout on the node; give its answer 15 s more to arrive.
-  const signal = AbortSignal.any([io.signal, AbortSignal.timeout((input.feeds ? timeoutSeconds + 15 : timeoutSeconds) * 1000)]);
+  const signal = AbortSignal.any([
+    io.signal,
+    AbortSignal.timeout((input.feeds ? timeoutSeconds + 15 : timeoutSeconds) * 1000),
+  ]);
   try {
     const result = await client.send({ ...input, signal });
-    const record = recordFromResult(result, { object: input.object, from: null, to: input.destination.name, attempt: 1, messageId: null, correlationId: null });
+    const record = recordFromResult(result, {
+      object: input.object,
+      from: null,
+      to: input.destination.name,
+      attempt: 1,
+      messageId: null,
+      correlationId: null,
+    });
     io.stdout.write(`${JSON.stringify(record)}\n`);
     if (record.outcome === 'replicated' || record.outcome === 'already-present') return EXIT.OK;
     return record.outcome === 'retry' ? EXIT.RETRY : EXIT.FAILED;

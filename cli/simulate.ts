@@ -56,7 +56,8 @@ export const simulateCommand: Command = {
     const sourceName = stringFlag(values, 'source-name') ?? 'baker';
     const drName = stringFlag(values, 'dr-name') ?? 'dr';
     if (sourceName === drName) throw new UsageError('--source-name and --dr-name must differ');
-    if (sourcePort !== 0 && sourcePort + sourceNodes - 1 > 65535) throw new UsageError('--source-port leaves no room for every source node');
+    if (sourcePort !== 0 && sourcePort + sourceNodes - 1 > 65535)
+      throw new UsageError('--source-port leaves no room for every source node');
     const user = stringFlag(values, 'user') ?? SIM_DEFAULT_ADMIN.user;
     const password = stringFlag(values, 'password') ?? io.env['SWARM_PASSWORD'] ?? SIM_DEFAULT_ADMIN.password;
     const admins = { [user]: password };
@@ -64,34 +65,54 @@ export const simulateCommand: Command = {
     const sim = await startSimulator({
       host,
       clusters: [
-        { name: sourceName, nodes: sourceNodes, basePort: sourcePort, admins, feeds: [{ id: 1, type: 'replication', target: drName }] },
+        {
+          name: sourceName,
+          nodes: sourceNodes,
+          basePort: sourcePort,
+          admins,
+          feeds: [{ id: 1, type: 'replication', target: drName }],
+        },
         { name: drName, nodes: 1, basePort: drPort, admins },
       ],
     });
     try {
       const source = sim.cluster(sourceName);
       const dr = sim.cluster(drName);
-      const seeded = Array.from({ length: seedObjects }, (_, i) =>
-        source.put({ alias: true, body: `swarm-send demo object ${i + 1}\n`, contentType: 'text/plain' }).uuid,
+      const seeded = Array.from(
+        { length: seedObjects },
+        (_, i) =>
+          source.put({ alias: true, body: `swarm-send demo object ${i + 1}\n`, contentType: 'text/plain' }).uuid,
       );
       // The default password is public (Swarm's documented default); one the user chose is not printed.
-      const passwordVar = password === SIM_DEFAULT_ADMIN.password ? `SWARM_PASSWORD=${password}` : 'SWARM_PASSWORD=<your password>';
+      const passwordVar =
+        password === SIM_DEFAULT_ADMIN.password ? `SWARM_PASSWORD=${password}` : 'SWARM_PASSWORD=<your password>';
       const example =
         `${passwordVar} swarm-send send ${seeded[0] ?? '<uuid>'} --alias --source ${source.addresses.join(',')} ` +
         `--cluster ${drName} --target ${dr.addresses[0] ?? ''} --user ${user}`;
       if (values['json'] === true) {
-        print(io.stdout, JSON.stringify({
-          clusters: [
-            { role: 'source', name: sourceName, nodes: source.addresses, feeds: [{ id: 1, type: 'replication', target: drName }] },
-            { role: 'dr', name: drName, nodes: dr.addresses },
-          ],
-          user,
-          seeded,
-          example,
-        }));
+        print(
+          io.stdout,
+          JSON.stringify({
+            clusters: [
+              {
+                role: 'source',
+                name: sourceName,
+                nodes: source.addresses,
+                feeds: [{ id: 1, type: 'replication', target: drName }],
+              },
+              { role: 'dr', name: drName, nodes: dr.addresses },
+            ],
+            user,
+            seeded,
+            example,
+          }),
+        );
       } else {
         print(io.stdout, `Swarm simulator running (Ctrl-C to stop)`);
-        print(io.stdout, `  source cluster "${sourceName}": ${source.addresses.join(', ')}  (replication feed 1 -> ${drName})`);
+        print(
+          io.stdout,
+          `  source cluster "${sourceName}": ${source.addresses.join(', ')}  (replication feed 1 -> ${drName})`,
+        );
         print(io.stdout, `  DR cluster "${drName}": ${dr.addresses.join(', ')}`);
         print(io.stdout, `  admin user: ${user} (password from --password, SWARM_PASSWORD or the Swarm default)`);
         print(io.stdout, `  seeded alias objects: ${seeded.length === 0 ? 'none' : seeded.join(' ')}`);

@@ -46,7 +46,17 @@ async function oldestAgeSeconds(cloudwatch: CloudWatchClient | null, queueUrl: s
   if (!cloudwatch) return null;
   const now = new Date();
   const stats = await cloudwatch
-    .send(new GetMetricStatisticsCommand({ Namespace: 'AWS/SQS', MetricName: 'ApproximateAgeOfOldestMessage', Dimensions: [{ Name: 'QueueName', Value: queueName(queueUrl) }], StartTime: new Date(now.getTime() - 600_000), EndTime: now, Period: 60, Statistics: ['Maximum'] }))
+    .send(
+      new GetMetricStatisticsCommand({
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateAgeOfOldestMessage',
+        Dimensions: [{ Name: 'QueueName', Value: queueName(queueUrl) }],
+        StartTime: new Date(now.getTime() - 600_000),
+        EndTime: now,
+        Period: 60,
+        Statistics: ['Maximum'],
+      }),
+    )
     .catch(() => null);
   const latest = stats?.Datapoints?.sort((a, b) => (b.Timestamp?.getTime() ?? 0) - (a.Timestamp?.getTime() ?? 0))[0];
   return latest?.Maximum ?? null;
@@ -57,16 +67,32 @@ async function dlqStatus(sqs: SQSClient, dlqUrl: string, peek: number, io: Comma
   const p = await peekDlq(sqs, dlqUrl, peek);
   // A peeked message that could not be made visible again stays hidden for 30 s: say so.
   const stuck = p.notMadeVisible;
-  if (stuck.length) io.stderr.write(`swarm-send status: ${stuck.length} peeked DLQ message(s) could not be made visible again (${summarizeCodes(stuck)}); they reappear within 30 s\n`);
+  if (stuck.length)
+    io.stderr.write(
+      `swarm-send status: ${stuck.length} peeked DLQ message(s) could not be made visible again (${summarizeCodes(stuck)}); they reappear within 30 s\n`,
+    );
   const oldest = p.oldestSentMs === null ? null : Math.round((Date.now() - p.oldestSentMs) / 1000);
-  return { url: dlqUrl, visible: d.visible, inFlight: d.inFlight, oldestAgeSeconds: oldest, byReason: p.byReason, peeked: p.peeked, notMadeVisible: stuck.length };
+  return {
+    url: dlqUrl,
+    visible: d.visible,
+    inFlight: d.inFlight,
+    oldestAgeSeconds: oldest,
+    byReason: p.byReason,
+    peeked: p.peeked,
+    notMadeVisible: stuck.length,
+  };
 }
 
 function printText(queue: QueueStatus, dlq: DlqStatus | undefined, io: CommandIo): void {
-  io.stdout.write(`queue  ${queueName(queue.url)}: ${queue.visible} waiting, ${queue.inFlight} in flight, ${queue.delayed} delayed, oldest ${queue.oldestAgeSeconds === null ? 'unknown (CloudWatch)' : `${queue.oldestAgeSeconds}s`}\n`);
+  io.stdout.write(
+    `queue  ${queueName(queue.url)}: ${queue.visible} waiting, ${queue.inFlight} in flight, ${queue.delayed} delayed, oldest ${queue.oldestAgeSeconds === null ? 'unknown (CloudWatch)' : `${queue.oldestAgeSeconds}s`}\n`,
+  );
   if (!dlq) return;
-  io.stdout.write(`dlq    ${queueName(dlq.url)}: ${dlq.visible + dlq.inFlight} message(s)${dlq.oldestAgeSeconds === null ? '' : `, oldest ${dlq.oldestAgeSeconds}s`}\n`);
-  for (const [r, n] of Object.entries(dlq.byReason).sort((a, b) => b[1] - a[1])) io.stdout.write(`       ${String(n).padStart(6)}  ${r}\n`);
+  io.stdout.write(
+    `dlq    ${queueName(dlq.url)}: ${dlq.visible + dlq.inFlight} message(s)${dlq.oldestAgeSeconds === null ? '' : `, oldest ${dlq.oldestAgeSeconds}s`}\n`,
+  );
+  for (const [r, n] of Object.entries(dlq.byReason).sort((a, b) => b[1] - a[1]))
+    io.stdout.write(`       ${String(n).padStart(6)}  ${r}\n`);
 }
 
 async function run(values: FlagValues, io: CommandIo): Promise<number> {
@@ -75,7 +101,11 @@ async function run(values: FlagValues, io: CommandIo): Promise<number> {
   const peek = numberFlag(values, 'peek', 1000, { integer: true, min: 0 });
   const { sqs, cloudwatch } = awsClients(values, io.env);
   try {
-    const queue: QueueStatus = { url: queueUrl, ...(await queueCounts(sqs, queueUrl)), oldestAgeSeconds: await oldestAgeSeconds(cloudwatch, queueUrl) };
+    const queue: QueueStatus = {
+      url: queueUrl,
+      ...(await queueCounts(sqs, queueUrl)),
+      oldestAgeSeconds: await oldestAgeSeconds(cloudwatch, queueUrl),
+    };
     const dlq = dlqUrl ? await dlqStatus(sqs, dlqUrl, peek, io) : undefined;
     if (values.json) io.stdout.write(`${JSON.stringify({ queue, ...(dlq && { dlq }) })}\n`);
     else printText(queue, dlq, io);

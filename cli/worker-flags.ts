@@ -105,7 +105,8 @@ export function effectiveEnvironment(values: Record<string, unknown>, env: NodeJ
 /** The registry's origin, for the settings line: never the registry itself. */
 export function registryOrigin(merged: Record<string, string | undefined>, sources: Record<string, string>): string {
   if (merged[ENV.REGISTRY_FILE]) return `file ${merged[ENV.REGISTRY_FILE]} (${sources[ENV.REGISTRY_FILE]})`;
-  if (merged[ENV.REGISTRY_PARAMETER]) return `SSM parameter ${merged[ENV.REGISTRY_PARAMETER]} (${ENV.REGISTRY_PARAMETER})`;
+  if (merged[ENV.REGISTRY_PARAMETER])
+    return `SSM parameter ${merged[ENV.REGISTRY_PARAMETER]} (${ENV.REGISTRY_PARAMETER})`;
   if (merged[ENV.REGISTRY]) return `inline JSON (${ENV.REGISTRY})`;
   return 'none';
 }
@@ -114,7 +115,12 @@ export function registryOrigin(merged: Record<string, string | undefined>, sourc
 export function readWorkerFlags(values: FlagValues, env: NodeJS.ProcessEnv, mode: RunWorkerMode) {
   const queueUrl = queueUrlOf(values, env);
   const batchSize = numberFlag(values, 'batch-size', BATCH_DEFAULTS.BATCH_SIZE, { ...COUNT, max: 10_000 });
-  const batchingWindowMs = numberFlag(values, 'batching-window', batchSize > BATCH_DEFAULTS.FIFO_BATCH_SIZE ? BATCH_DEFAULTS.BATCHING_WINDOW_SECONDS * 1000 : 0, WHOLE);
+  const batchingWindowMs = numberFlag(
+    values,
+    'batching-window',
+    batchSize > BATCH_DEFAULTS.FIFO_BATCH_SIZE ? BATCH_DEFAULTS.BATCHING_WINDOW_SECONDS * 1000 : 0,
+    WHOLE,
+  );
   const timeoutSeconds = optionalNumberFlag(values, 'timeout', COUNT);
   const metricsPort = optionalNumberFlag(values, 'metrics-port', { integer: true, min: 0, max: 65_535 });
   return {

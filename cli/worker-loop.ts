@@ -29,12 +29,23 @@ async function queueEmpty(sqs: SQSClient, queueUrl: string): Promise<boolean> {
 }
 
 /** Waits until a stop signal, --timeout, or idleness with --until-idle. */
-export async function waitForStop(worker: LocalWorker, sqs: SQSClient, flags: WorkerFlags, signal: AbortSignal, started: number): Promise<StopReason> {
+export async function waitForStop(
+  worker: LocalWorker,
+  sqs: SQSClient,
+  flags: WorkerFlags,
+  signal: AbortSignal,
+  started: number,
+): Promise<StopReason> {
   while (!signal.aborted) {
     await sleep(200, signal);
     if (signal.aborted) break;
     if (flags.timeoutMs !== null && Date.now() - started >= flags.timeoutMs) return 'timeout';
-    if (flags.untilIdle && Date.now() - worker.mapping.stats.lastMessageAt > flags.idleMs && (await queueEmpty(sqs, flags.queueUrl))) return 'idle';
+    if (
+      flags.untilIdle &&
+      Date.now() - worker.mapping.stats.lastMessageAt > flags.idleMs &&
+      (await queueEmpty(sqs, flags.queueUrl))
+    )
+      return 'idle';
   }
   return 'stop signal';
 }
@@ -52,10 +63,18 @@ export function notice(mode: RunWorkerMode, logger: Logger, io: CommandIo): (lin
  * exits at once (130/143); a drain that runs out of time exits with `boundExit`. Both leave the
  * unfinished messages to reappear after their visibility timeout.
  */
-export async function drain(worker: LocalWorker, flags: WorkerFlags, say: (line: string, inFlight: number) => void, boundExit: number): Promise<void> {
+export async function drain(
+  worker: LocalWorker,
+  flags: WorkerFlags,
+  say: (line: string, inFlight: number) => void,
+  boundExit: number,
+): Promise<void> {
   const hardExit = (signal: NodeJS.Signals) => {
     const left = worker.mapping.inFlight;
-    say(`second ${signal}: exiting at once; ${left} message(s) in flight are not deleted and reappear after their visibility timeout`, left);
+    say(
+      `second ${signal}: exiting at once; ${left} message(s) in flight are not deleted and reappear after their visibility timeout`,
+      left,
+    );
     process.exit(signal === 'SIGINT' ? 130 : 143);
   };
   const onInt = () => hardExit('SIGINT');
@@ -63,11 +82,17 @@ export async function drain(worker: LocalWorker, flags: WorkerFlags, say: (line:
   process.once('SIGINT', onInt);
   process.once('SIGTERM', onTerm);
   const drainBound = new AbortController();
-  const drained = await Promise.race([worker.stop().then(() => true), sleep(flags.drainMs, drainBound.signal).then(() => false)]);
+  const drained = await Promise.race([
+    worker.stop().then(() => true),
+    sleep(flags.drainMs, drainBound.signal).then(() => false),
+  ]);
   drainBound.abort();
   if (!drained) {
     const left = worker.mapping.inFlight;
-    say(`drain bound of ${flags.drainMs / 1000} s reached; ${left} message(s) in flight are not deleted and reappear after their visibility timeout`, left);
+    say(
+      `drain bound of ${flags.drainMs / 1000} s reached; ${left} message(s) in flight are not deleted and reappear after their visibility timeout`,
+      left,
+    );
     process.exit(boundExit);
   }
   process.off('SIGINT', onInt);
@@ -93,7 +118,13 @@ export function workerSummary(worker: LocalWorker, started: number, stopped: Sto
   };
 }
 
-export function printSummary(summary: ReturnType<typeof workerSummary>, flags: WorkerFlags, mode: RunWorkerMode, logger: Logger, io: CommandIo): void {
+export function printSummary(
+  summary: ReturnType<typeof workerSummary>,
+  flags: WorkerFlags,
+  mode: RunWorkerMode,
+  logger: Logger,
+  io: CommandIo,
+): void {
   if (flags.json) io.stdout.write(`${JSON.stringify(summary)}\n`);
   else if (mode.structuredLogs) logger.info('swarm-send worker stopped', { summary });
   else {

@@ -11,7 +11,13 @@ import type { Telemetry } from '../functions/worker/ports.js';
 import { startWorkerServer, type WorkerServer } from '../local/worker-server.js';
 import { describeAwsError, localCredentials } from './aws.js';
 import { CommandError, type CommandIo } from './command.js';
-import { effectiveEnvironment, ENV_FLAGS, registryOrigin, type RunWorkerMode, type WorkerFlags } from './worker-flags.js';
+import {
+  effectiveEnvironment,
+  ENV_FLAGS,
+  registryOrigin,
+  type RunWorkerMode,
+  type WorkerFlags,
+} from './worker-flags.js';
 
 /** What `swarm-send worker` sets up before it polls: the configuration, the queue's attributes, logs and metrics. */
 
@@ -27,10 +33,17 @@ export interface WorkerConfig {
  * The handler's configuration from its variables, flags overriding them, as the Lambda function
  * loads it (an SSM registry parameter too). A problem with a value a flag gave names the flag.
  */
-export async function loadWorkerConfig(values: Record<string, unknown>, io: CommandIo, region: string): Promise<WorkerConfig> {
+export async function loadWorkerConfig(
+  values: Record<string, unknown>,
+  io: CommandIo,
+  region: string,
+): Promise<WorkerConfig> {
   const { merged, sources } = effectiveEnvironment(values, io.env);
   const getParameter = async (name: string) => {
-    const ssm = new SSMClient({ region, ...localCredentials(io.env.AWS_ENDPOINT_URL_SSM ?? io.env.AWS_ENDPOINT_URL, io.env) });
+    const ssm = new SSMClient({
+      region,
+      ...localCredentials(io.env.AWS_ENDPOINT_URL_SSM ?? io.env.AWS_ENDPOINT_URL, io.env),
+    });
     try {
       return (await ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }))).Parameter?.Value ?? '';
     } finally {
@@ -41,7 +54,11 @@ export async function loadWorkerConfig(values: Record<string, unknown>, io: Comm
     return { config: await loadConfig(merged, { getParameter }), registry: registryOrigin(merged, sources), sources };
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    const byFlag = (text: string) => Object.entries(ENV_FLAGS).reduce((t, [flag, name]) => (sources[name] === `--${flag}` ? t.replaceAll(name, `--${flag}`) : t), text);
+    const byFlag = (text: string) =>
+      Object.entries(ENV_FLAGS).reduce(
+        (t, [flag, name]) => (sources[name] === `--${flag}` ? t.replaceAll(name, `--${flag}`) : t),
+        text,
+      );
     const named = new ConfigError(err.problems.map(byFlag));
     named.message = byFlag(err.message);
     throw named;
@@ -49,9 +66,17 @@ export async function loadWorkerConfig(values: Record<string, unknown>, io: Comm
 }
 
 /** The queue's ARN and visibility timeout; an unreachable queue ends the command (exit 1). */
-export async function queueAttributes(sqs: SQSClient, queueUrl: string): Promise<{ queueArn: string; visibilitySeconds: number }> {
+export async function queueAttributes(
+  sqs: SQSClient,
+  queueUrl: string,
+): Promise<{ queueArn: string; visibilitySeconds: number }> {
   try {
-    const attrs = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn', 'VisibilityTimeout'] }))).Attributes ?? {};
+    const attrs =
+      (
+        await sqs.send(
+          new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn', 'VisibilityTimeout'] }),
+        )
+      ).Attributes ?? {};
     return { queueArn: attrs.QueueArn ?? '', visibilitySeconds: Number(attrs.VisibilityTimeout ?? 30) };
   } catch (err) {
     throw new CommandError(describeAwsError(err, queueUrl));
@@ -66,11 +91,18 @@ export interface WorkerObservability {
 }
 
 export function workerObservability(io: CommandIo, mode: RunWorkerMode, verbose: boolean): WorkerObservability {
-  const logger = new Logger({ serviceName: io.env.POWERTOOLS_SERVICE_NAME ?? 'swarm-send', ...(!mode.structuredLogs && { logLevel: verbose ? 'INFO' : 'SILENT' }) });
+  const logger = new Logger({
+    serviceName: io.env.POWERTOOLS_SERVICE_NAME ?? 'swarm-send',
+    ...(!mode.structuredLogs && { logLevel: verbose ? 'INFO' : 'SILENT' }),
+  });
   const prometheus = new PrometheusTelemetry();
   const logs = mode.structuredLogs || verbose ? createPowertoolsTelemetry(logger, null) : null;
   const telemetry: Telemetry = logs
-    ? { outcome: (r, s) => (logs.outcome(r, s), prometheus.outcome(r, s)), warn: (m, f) => (logs.warn(m, f), prometheus.warn()), flush: () => undefined }
+    ? {
+        outcome: (r, s) => (logs.outcome(r, s), prometheus.outcome(r, s)),
+        warn: (m, f) => (logs.warn(m, f), prometheus.warn()),
+        flush: () => undefined,
+      }
     : prometheus;
   return { logger, prometheus, telemetry };
 }
@@ -78,11 +110,18 @@ export function workerObservability(io: CommandIo, mode: RunWorkerMode, verbose:
 /** Cluster credentials as the handler reads them (Secrets Manager, env: or file: references). */
 export function workerCredentials(io: CommandIo, region: string): CredentialsProvider {
   const secretsEndpoint = io.env.AWS_ENDPOINT_URL_SECRETS_MANAGER ?? io.env.AWS_ENDPOINT_URL;
-  return createCredentialsProvider({ secretsManager: new SecretsManagerClient({ region, ...localCredentials(secretsEndpoint, io.env) }), env: io.env });
+  return createCredentialsProvider({
+    secretsManager: new SecretsManagerClient({ region, ...localCredentials(secretsEndpoint, io.env) }),
+    env: io.env,
+  });
 }
 
 /** The effective settings, logged at start (no secrets). */
-export function workerSettings(flags: WorkerFlags, wc: WorkerConfig, extra: { region: string; sqsEndpoint: string | null; heartbeatSeconds: number }) {
+export function workerSettings(
+  flags: WorkerFlags,
+  wc: WorkerConfig,
+  extra: { region: string; sqsEndpoint: string | null; heartbeatSeconds: number },
+) {
   const { config } = wc;
   return {
     queueUrl: flags.queueUrl,
@@ -126,13 +165,22 @@ export async function startMetricsServer(flags: WorkerFlags, parts: MetricsServe
   if (flags.metricsPort === null) return null;
   const refs = [...new Set(Object.values(parts.config.registry.clusters).map((c) => c.credentials))];
   const credentialsProblems = async () => {
-    const problems = await Promise.all(refs.map((ref) => parts.credentials.get(ref).then(() => null, (err: unknown) => (err as Error).message)));
+    const problems = await Promise.all(
+      refs.map((ref) =>
+        parts.credentials.get(ref).then(
+          () => null,
+          (err: unknown) => (err as Error).message,
+        ),
+      ),
+    );
     const bad = problems.filter((p) => p !== null);
     return bad.length ? bad.join('; ') : null;
   };
   const queueProblem = async () => {
     try {
-      await parts.sqs.send(new GetQueueAttributesCommand({ QueueUrl: parts.queueUrl, AttributeNames: ['QueueArn'] }), { abortSignal: AbortSignal.timeout(2500) });
+      await parts.sqs.send(new GetQueueAttributesCommand({ QueueUrl: parts.queueUrl, AttributeNames: ['QueueArn'] }), {
+        abortSignal: AbortSignal.timeout(2500),
+      });
       return null;
     } catch (err) {
       return describeAwsError(err, 'queue');
@@ -144,7 +192,11 @@ export async function startMetricsServer(flags: WorkerFlags, parts: MetricsServe
       port: flags.metricsPort,
       metrics: () => parts.prometheus.exposition(),
       accepting: parts.accepting,
-      readiness: { registry: async () => (Object.keys(parts.config.registry.clusters).length ? null : 'no clusters'), credentials: credentialsProblems, queue: queueProblem },
+      readiness: {
+        registry: async () => (Object.keys(parts.config.registry.clusters).length ? null : 'no clusters'),
+        credentials: credentialsProblems,
+        queue: queueProblem,
+      },
     });
   } catch (err) {
     throw new CommandError(`cannot listen on ${flags.metricsHost}:${flags.metricsPort}: ${(err as Error).message}`);

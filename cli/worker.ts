@@ -4,7 +4,14 @@ import { CommandError, EXIT, type Command, type CommandIo } from './command.js';
 import { stringFlag, type FlagValues } from './flags.js';
 import { readWorkerFlags, WORKER_FLAGS_HELP, WORKER_OPTIONS, type RunWorkerMode } from './worker-flags.js';
 import { drain, notice, printSummary, waitForStop, workerSummary } from './worker-loop.js';
-import { loadWorkerConfig, queueAttributes, startMetricsServer, workerCredentials, workerObservability, workerSettings } from './worker-start.js';
+import {
+  loadWorkerConfig,
+  queueAttributes,
+  startMetricsServer,
+  workerCredentials,
+  workerObservability,
+  workerSettings,
+} from './worker-start.js';
 
 export { WORKER_FLAGS_HELP, WORKER_OPTIONS, type RunWorkerMode } from './worker-flags.js';
 
@@ -42,7 +49,11 @@ export async function runWorker(values: FlagValues, io: CommandIo, mode: RunWork
     const heartbeatSeconds = flags.visibilityTimeoutSeconds ?? visibilitySeconds;
     const { logger, prometheus, telemetry } = workerObservability(io, mode, flags.verbose);
     const credentials = workerCredentials(io, region);
-    const settings = workerSettings(flags, wc, { region, sqsEndpoint: stringFlag(values, 'sqs-endpoint') ?? null, heartbeatSeconds });
+    const settings = workerSettings(flags, wc, {
+      region,
+      sqsEndpoint: stringFlag(values, 'sqs-endpoint') ?? null,
+      heartbeatSeconds,
+    });
     const worker = startLocalWorker({
       sqs,
       queueUrl: flags.queueUrl,
@@ -62,17 +73,33 @@ export async function runWorker(values: FlagValues, io: CommandIo, mode: RunWork
     });
     running = worker;
     let accepting = true;
-    const server = await startMetricsServer(flags, { prometheus, config: wc.config, credentials, sqs, queueUrl: flags.queueUrl, accepting: () => accepting });
+    const server = await startMetricsServer(flags, {
+      prometheus,
+      config: wc.config,
+      credentials,
+      sqs,
+      queueUrl: flags.queueUrl,
+      accepting: () => accepting,
+    });
     const listening = server ? `${server.address.address}:${server.address.port}` : null;
-    if (mode.structuredLogs) logger.info('swarm-send worker started', { settings: { ...settings, metrics: listening } });
-    else io.stderr.write(`swarm-send ${mode.command}: polling ${flags.queueUrl} (Ctrl-C drains in-flight work and exits)\n`);
+    if (mode.structuredLogs)
+      logger.info('swarm-send worker started', { settings: { ...settings, metrics: listening } });
+    else
+      io.stderr.write(
+        `swarm-send ${mode.command}: polling ${flags.queueUrl} (Ctrl-C drains in-flight work and exits)\n`,
+      );
 
     const started = Date.now();
     const stopReason = await waitForStop(worker, sqs, flags, io.signal, started);
     const notIdle = flags.untilIdle && stopReason === 'timeout';
     // Drain: /readyz turns 503, polling stops, batches in flight finish within the bound.
     accepting = false;
-    if (mode.structuredLogs) logger.info('draining', { reason: stopReason, inFlight: worker.mapping.inFlight, drainSeconds: flags.drainMs / 1000 });
+    if (mode.structuredLogs)
+      logger.info('draining', {
+        reason: stopReason,
+        inFlight: worker.mapping.inFlight,
+        drainSeconds: flags.drainMs / 1000,
+      });
     await drain(worker, flags, notice(mode, logger, io), notIdle ? EXIT.FAILED : EXIT.OK);
     running = null;
     await server?.close();
@@ -95,5 +122,6 @@ export const workerCommand: Command = {
     'metrics-host': { type: 'string' },
     'drain-seconds': { type: 'string' },
   },
-  run: (values, _positionals, io) => runWorker(values, io, { command: 'worker', structuredLogs: true, defaultFunctionTimeoutSeconds: 3600 }),
+  run: (values, _positionals, io) =>
+    runWorker(values, io, { command: 'worker', structuredLogs: true, defaultFunctionTimeoutSeconds: 3600 }),
 };

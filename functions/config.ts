@@ -26,7 +26,14 @@ export interface ConfigSources {
   readonly readTextFile?: (path: string) => Promise<string>;
 }
 
-export function envNumber(env: Record<string, string | undefined>, name: string, fallback: number, problems: string[], min: number, max: number): number {
+export function envNumber(
+  env: Record<string, string | undefined>,
+  name: string,
+  fallback: number,
+  problems: string[],
+  min: number,
+  max: number,
+): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
@@ -41,19 +48,27 @@ export function envNumber(env: Record<string, string | undefined>, name: string,
  * Reads the registry from whichever of SWARM_SEND_REGISTRY, _FILE or _PARAMETER is set, with the
  * CA bundles its clusters name; adds what is wrong to `problems` (then returns null).
  */
-export async function loadRegistry(env: Record<string, string | undefined>, sources: ConfigSources, problems: string[]): Promise<Registry | null> {
+export async function loadRegistry(
+  env: Record<string, string | undefined>,
+  sources: ConfigSources,
+  problems: string[],
+): Promise<Registry | null> {
   const readText = sources.readTextFile ?? ((p: string) => readFile(p, 'utf8'));
   const given = [ENV.REGISTRY, ENV.REGISTRY_FILE, ENV.REGISTRY_PARAMETER].filter((k) => env[k]);
   let registryText: string | null = null;
   if (given.length !== 1) {
-    problems.push(`set exactly one of ${ENV.REGISTRY}, ${ENV.REGISTRY_FILE}, ${ENV.REGISTRY_PARAMETER} (found ${given.length ? given.join(', ') : 'none'})`);
+    problems.push(
+      `set exactly one of ${ENV.REGISTRY}, ${ENV.REGISTRY_FILE}, ${ENV.REGISTRY_PARAMETER} (found ${given.length ? given.join(', ') : 'none'})`,
+    );
   } else if (env[ENV.REGISTRY]) {
     registryText = env[ENV.REGISTRY]!;
   } else if (env[ENV.REGISTRY_FILE]) {
     try {
       registryText = await readText(env[ENV.REGISTRY_FILE]!);
     } catch (err) {
-      problems.push(`${ENV.REGISTRY_FILE}: cannot read ${env[ENV.REGISTRY_FILE]}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      problems.push(
+        `${ENV.REGISTRY_FILE}: cannot read ${env[ENV.REGISTRY_FILE]}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      );
     }
   } else if (!sources.getParameter) {
     problems.push(`${ENV.REGISTRY_PARAMETER} is set but no SSM client was given`);
@@ -61,7 +76,9 @@ export async function loadRegistry(env: Record<string, string | undefined>, sour
     try {
       registryText = await sources.getParameter(env[ENV.REGISTRY_PARAMETER]!);
     } catch (err) {
-      problems.push(`${ENV.REGISTRY_PARAMETER}: cannot read parameter ${env[ENV.REGISTRY_PARAMETER]}: ${(err as Error).name}: ${(err as Error).message}`);
+      problems.push(
+        `${ENV.REGISTRY_PARAMETER}: cannot read parameter ${env[ENV.REGISTRY_PARAMETER]}: ${(err as Error).name}: ${(err as Error).message}`,
+      );
     }
   }
 
@@ -81,7 +98,9 @@ export async function loadRegistry(env: Record<string, string | undefined>, sour
         const ca = await readText(cluster.caFile);
         (cluster as { ca: string | null }).ca = ca;
       } catch (err) {
-        problems.push(`registry: clusters.${cluster.key}.caFile: cannot read ${cluster.caFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+        problems.push(
+          `registry: clusters.${cluster.key}.caFile: cannot read ${cluster.caFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+        );
       }
     }
   }
@@ -93,14 +112,19 @@ export async function loadRegistry(env: Record<string, string | undefined>, sour
  * thrown as one `ConfigError`, so a broken deployment says everything that is wrong at once.
  * CA bundles named by `caFile` are read here, so the core never touches the file system.
  */
-export async function loadConfig(env: Record<string, string | undefined>, sources: ConfigSources = {}): Promise<Config> {
+export async function loadConfig(
+  env: Record<string, string | undefined>,
+  sources: ConfigSources = {},
+): Promise<Config> {
   const problems: string[] = [];
   const registry = await loadRegistry(env, sources, problems);
 
   const dlqUrl = env[ENV.DLQ_URL] ?? '';
-  if (!/^https?:\/\//.test(dlqUrl)) problems.push(`${ENV.DLQ_URL} must be the dead-letter queue URL (got ${dlqUrl ? `"${dlqUrl}"` : 'nothing'})`);
+  if (!/^https?:\/\//.test(dlqUrl))
+    problems.push(`${ENV.DLQ_URL} must be the dead-letter queue URL (got ${dlqUrl ? `"${dlqUrl}"` : 'nothing'})`);
   const outcomes = env[ENV.OUTCOMES_QUEUE_URL] || null;
-  if (outcomes !== null && !/^https?:\/\//.test(outcomes)) problems.push(`${ENV.OUTCOMES_QUEUE_URL} must be a queue URL`);
+  if (outcomes !== null && !/^https?:\/\//.test(outcomes))
+    problems.push(`${ENV.OUTCOMES_QUEUE_URL} must be a queue URL`);
 
   const bounded = (name: keyof typeof ENV_DEFAULTS, bounds: { min: number; max: number }) =>
     envNumber(env, ENV[name], ENV_DEFAULTS[name], problems, bounds.min, bounds.max);
@@ -111,8 +135,10 @@ export async function loadConfig(env: Record<string, string | undefined>, source
   const backoffCapSeconds = bounded('BACKOFF_CAP_SECONDS', ENV_BOUNDS.BACKOFF_SECONDS);
   const deadlineMarginMs = bounded('DEADLINE_MARGIN_MS', ENV_BOUNDS.DEADLINE_MARGIN_MS);
   const handBack = env[ENV.HAND_BACK_STRAGGLERS] ?? '';
-  if (!['', 'true', 'false'].includes(handBack)) problems.push(`${ENV.HAND_BACK_STRAGGLERS} must be true or false (got "${handBack}")`);
-  if (backoffCapSeconds < backoffBaseSeconds) problems.push(`${ENV.BACKOFF_CAP_SECONDS} must not be below ${ENV.BACKOFF_BASE_SECONDS}`);
+  if (!['', 'true', 'false'].includes(handBack))
+    problems.push(`${ENV.HAND_BACK_STRAGGLERS} must be true or false (got "${handBack}")`);
+  if (backoffCapSeconds < backoffBaseSeconds)
+    problems.push(`${ENV.BACKOFF_CAP_SECONDS} must not be below ${ENV.BACKOFF_BASE_SECONDS}`);
 
   if (problems.length || !registry) throw new ConfigError(problems, 'swarm-send configuration');
   return Object.freeze({

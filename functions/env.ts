@@ -52,7 +52,10 @@ export const ENV_DEFAULTS = {
   DEADLINE_MARGIN_MS: 3000,
 } as const;
 
-/** SQS's longest visibility timeout, seconds (12 hours): the longest a queue can hide a message, so the longest backoff. */
+/**
+ * SQS's longest visibility timeout, seconds (12 hours): the longest a queue can hide a message, so
+ * the longest backoff.
+ */
 export const SQS_MAX_VISIBILITY_SECONDS = 43_200;
 
 /**

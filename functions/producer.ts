@@ -44,7 +44,12 @@ function groupOf(m: SendMessage | string): string {
  * entries SQS reports as failed (and whole calls that throw) with exponential backoff. Strings
  * are sent as they are (already-serialised bodies); objects are serialised as JSON.
  */
-export async function enqueueSends(sqs: SQSClient, queueUrl: string, messages: readonly (SendMessage | string)[], options: EnqueueOptions = {}): Promise<EnqueueResult> {
+export async function enqueueSends(
+  sqs: SQSClient,
+  queueUrl: string,
+  messages: readonly (SendMessage | string)[],
+  options: EnqueueOptions = {},
+): Promise<EnqueueResult> {
   const maxTries = options.maxTries ?? 5;
   const delay = options.retryDelayMs ?? 100;
   const fifo = queueUrl.endsWith('.fifo');
@@ -72,9 +77,13 @@ export async function enqueueSends(sqs: SQSClient, queueUrl: string, messages: r
       try {
         const res = await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
         sent += res.Successful?.length ?? 0;
-        lastError = new Map((res.Failed ?? []).map((f) => [Number(f.Id), { code: f.Code ?? 'Failed', message: f.Message ?? '' }]));
+        lastError = new Map(
+          (res.Failed ?? []).map((f) => [Number(f.Id), { code: f.Code ?? 'Failed', message: f.Message ?? '' }]),
+        );
         // Sender faults (a malformed entry) will not heal: stop retrying those.
-        for (const f of res.Failed ?? []) if (f.SenderFault) failed.push({ index: Number(f.Id), code: f.Code ?? 'SenderFault', message: f.Message ?? '' });
+        for (const f of res.Failed ?? [])
+          if (f.SenderFault)
+            failed.push({ index: Number(f.Id), code: f.Code ?? 'SenderFault', message: f.Message ?? '' });
         pending = (res.Failed ?? []).filter((f) => !f.SenderFault).map((f) => Number(f.Id));
       } catch (err) {
         lastError = new Map(pending.map((i) => [i, { code: (err as Error).name, message: (err as Error).message }]));

@@ -15,7 +15,9 @@ const BUCKET = /^[A-Za-z0-9_.-]+$/;
  */
 export const reconcileScopeSchema = z.strictObject({
   domain: z.string().check(z.minLength(1), z.maxLength(253), z.regex(DOMAIN, 'must be a domain name')),
-  buckets: z.optional(z.array(z.string().check(z.minLength(1), z.maxLength(255), z.regex(BUCKET, 'must be a bucket name')))),
+  buckets: z.optional(
+    z.array(z.string().check(z.minLength(1), z.maxLength(255), z.regex(BUCKET, 'must be a bucket name'))),
+  ),
   unnamed: z.optional(z.boolean()),
 });
 
@@ -33,13 +35,17 @@ export function reconcileScopesProblems(scopes: unknown): string[] {
     const problems: string[] = [];
     const seen = new Set<string>();
     for (const s of parsed.data) {
-      if (seen.has(s.domain)) problems.push(`scopes: domain ${s.domain} is listed twice (merge its buckets into one scope)`);
+      if (seen.has(s.domain))
+        problems.push(`scopes: domain ${s.domain} is listed twice (merge its buckets into one scope)`);
       seen.add(s.domain);
-      if (s.buckets?.length === 0 && !s.unnamed) problems.push(`scopes: domain ${s.domain} covers nothing (no buckets and not unnamed)`);
+      if (s.buckets?.length === 0 && !s.unnamed)
+        problems.push(`scopes: domain ${s.domain} covers nothing (no buckets and not unnamed)`);
     }
     return problems;
   }
-  return parsed.error.issues.slice(0, 10).map((i) => `scopes${i.path.length ? `.${i.path.join('.')}` : ''}: ${i.message}`);
+  return parsed.error.issues
+    .slice(0, 10)
+    .map((i) => `scopes${i.path.length ? `.${i.path.join('.')}` : ''}: ${i.message}`);
 }
 
 /** The reconcile function's configuration, read once per container. */
@@ -59,49 +65,84 @@ export interface ReconcileConfig {
 
 const QUEUE_URL = /^https?:\/\//;
 
-/**
- * Reads the reconcile function's environment (`RECONCILE_ENV` and the registry variables of
- * `ENV`). Every problem is collected and thrown as one `ConfigError`.
- */
-export async function loadReconcileConfig(env: Record<string, string | undefined>, sources: ConfigSources = {}): Promise<ReconcileConfig> {
-  const problems: string[] = [];
-  const registry = await loadRegistry(env, sources, problems);
-
-  let scopes: ReconcileScopeConfig[] = [];
+function readScopes(env: Record<string, string | undefined>, problems: string[]): ReconcileScopeConfig[] {
   try {
     const json: unknown = JSON.parse(env[RECONCILE_ENV.SCOPES] ?? '');
     const scopeProblems = reconcileScopesProblems(json);
-    if (scopeProblems.length) problems.push(...scopeProblems.map((p) => `${RECONCILE_ENV.SCOPES}: ${p}`));
-    else scopes = json as ReconcileScopeConfig[];
+    if (!scopeProblems.length) return json as ReconcileScopeConfig[];
+    problems.push(...scopeProblems.map((p) => `${RECONCILE_ENV.SCOPES}: ${p}`));
   } catch {
     problems.push(`${RECONCILE_ENV.SCOPES} must be a JSON array of scopes`);
   }
+  return [];
+}
 
+function readQueues(env: Record<string, string | undefined>, problems: string[]) {
   const reconcileQueueUrl = env[RECONCILE_ENV.QUEUE_URL] ?? '';
   if (!QUEUE_URL.test(reconcileQueueUrl)) problems.push(`${RECONCILE_ENV.QUEUE_URL} must be the reconcile queue URL`);
   const repair = (env[RECONCILE_ENV.REPAIR] || RECONCILE_ENV_DEFAULTS.REPAIR) as RepairMode;
-  if (!REPAIR_MODES.includes(repair)) problems.push(`${RECONCILE_ENV.REPAIR} must be one of ${REPAIR_MODES.join(', ')}`);
+  if (!REPAIR_MODES.includes(repair))
+    problems.push(`${RECONCILE_ENV.REPAIR} must be one of ${REPAIR_MODES.join(', ')}`);
   const sendQueueUrl = env[RECONCILE_ENV.SEND_QUEUE_URL] || null;
-  if (sendQueueUrl !== null && !QUEUE_URL.test(sendQueueUrl)) problems.push(`${RECONCILE_ENV.SEND_QUEUE_URL} must be a queue URL`);
-  if (repair === 'enqueue' && sendQueueUrl === null) problems.push(`repair mode enqueue needs ${RECONCILE_ENV.SEND_QUEUE_URL}`);
+  if (sendQueueUrl !== null && !QUEUE_URL.test(sendQueueUrl))
+    problems.push(`${RECONCILE_ENV.SEND_QUEUE_URL} must be a queue URL`);
+  if (repair === 'enqueue' && sendQueueUrl === null)
+    problems.push(`repair mode enqueue needs ${RECONCILE_ENV.SEND_QUEUE_URL}`);
+  return { reconcileQueueUrl, repair, sendQueueUrl };
+}
 
+function readRoute(env: Record<string, string | undefined>, registry: Registry | null, problems: string[]) {
   const from = env[RECONCILE_ENV.FROM] || registry?.defaultRoute?.from || '';
   const to = env[RECONCILE_ENV.TO] || registry?.defaultRoute?.to || '';
   if (registry) {
-    for (const [name, key] of [[RECONCILE_ENV.FROM, from], [RECONCILE_ENV.TO, to]] as const) {
+    for (const [name, key] of [
+      [RECONCILE_ENV.FROM, from],
+      [RECONCILE_ENV.TO, to],
+    ] as const) {
       if (!key) problems.push(`${name} is not set and the registry has no defaultRoute`);
       else if (!registry.clusters[key]) problems.push(`${name}: "${key}" is not a cluster of the registry`);
     }
     if (from && from === to) problems.push(`${RECONCILE_ENV.FROM} and ${RECONCILE_ENV.TO} name the same cluster`);
   }
+  return { from, to };
+}
+
+/**
+ * Reads the reconcile function's environment (`RECONCILE_ENV` and the registry variables of
+ * `ENV`). Every problem is collected and thrown as one `ConfigError`.
+ */
+export async function loadReconcileConfig(
+  env: Record<string, string | undefined>,
+  sources: ConfigSources = {},
+): Promise<ReconcileConfig> {
+  const problems: string[] = [];
+  const registry = await loadRegistry(env, sources, problems);
+
+  const scopes = readScopes(env, problems);
+  const { reconcileQueueUrl, repair, sendQueueUrl } = readQueues(env, problems);
+  const { from, to } = readRoute(env, registry, problems);
 
   const bounded = (name: 'GRACE_SECONDS' | 'PAGE_SIZE' | 'MARGIN_MS') =>
-    envNumber(env, RECONCILE_ENV[name], RECONCILE_ENV_DEFAULTS[name], problems, RECONCILE_ENV_BOUNDS[name].min, RECONCILE_ENV_BOUNDS[name].max);
+    envNumber(
+      env,
+      RECONCILE_ENV[name],
+      RECONCILE_ENV_DEFAULTS[name],
+      problems,
+      RECONCILE_ENV_BOUNDS[name].min,
+      RECONCILE_ENV_BOUNDS[name].max,
+    );
   const graceSeconds = bounded('GRACE_SECONDS');
   const pageSize = bounded('PAGE_SIZE');
   const marginMs = bounded('MARGIN_MS');
   const perNode = ENV_BOUNDS.CONCURRENCY_PER_NODE;
-  const concurrencyPerNode = envNumber(env, ENV.CONCURRENCY_PER_NODE, ENV_DEFAULTS.CONCURRENCY_PER_NODE, problems, perNode.min, perNode.max);
+  const concurrencyPerNode = envNumber(
+    env,
+    ENV.CONCURRENCY_PER_NODE,
+    ENV_DEFAULTS.CONCURRENCY_PER_NODE,
+    problems,
+    perNode.min,
+    perNode.max,
+  );
 
   if (problems.length || !registry) throw new ConfigError(problems, 'swarm-send reconcile configuration');
   return Object.freeze({

@@ -12,12 +12,20 @@ import { SwarmSendSampleStack } from './sample-stack.js';
  * (dist/lambda/send, what `npm pack` ships) instead.
  */
 const app = new App();
-const configPath = resolve(REPO_ROOT, (app.node.tryGetContext('config') as string | undefined) ?? 'config/pipeline.example.json');
+const configPath = resolve(
+  REPO_ROOT,
+  (app.node.tryGetContext('config') as string | undefined) ?? 'config/pipeline.example.json',
+);
 const config = loadSampleConfig(configPath);
 
 const bundleFromSource = app.node.tryGetContext('handler') !== 'prebuilt';
 
-new SwarmSendSampleStack(app, config.stackName, { config, env: config.env, bundleFromSource, description: 'swarm-send: SQS-driven SCSP SEND replication to a DR Swarm cluster' });
+new SwarmSendSampleStack(app, config.stackName, {
+  config,
+  env: config.env,
+  bundleFromSource,
+  description: 'swarm-send: SQS-driven SCSP SEND replication to a DR Swarm cluster',
+});
 
 // cdk-nag runs on every synthesis; the construct acknowledges, with reasons, what it must.
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -98,9 +98,14 @@ export const DEFAULT_MAX_BATCHING_WINDOW = Duration.seconds(BATCH_DEFAULTS.BATCH
  * The batch size and window an event source mapping gets: the caller's values, else the
  * defaults for the queue's type (a window only where a standard queue's batch needs one).
  */
-export function resolveBatching(fifo: boolean, batchSize?: number, maxBatchingWindow?: Duration): { batchSize: number; maxBatchingWindow: Duration | undefined } {
+export function resolveBatching(
+  fifo: boolean,
+  batchSize?: number,
+  maxBatchingWindow?: Duration,
+): { batchSize: number; maxBatchingWindow: Duration | undefined } {
   const size = batchSize ?? (fifo ? DEFAULT_FIFO_BATCH_SIZE : DEFAULT_BATCH_SIZE);
-  const window = maxBatchingWindow ?? (!fifo && size > DEFAULT_FIFO_BATCH_SIZE ? DEFAULT_MAX_BATCHING_WINDOW : undefined);
+  const window =
+    maxBatchingWindow ?? (!fifo && size > DEFAULT_FIFO_BATCH_SIZE ? DEFAULT_MAX_BATCHING_WINDOW : undefined);
   return { batchSize: size, maxBatchingWindow: window };
 }
 
@@ -154,5 +159,6 @@ export const DEFAULT_BUNDLING: BundlingOptions = {
   sourceMap: true,
   sourcesContent: false,
   externalModules: ['@aws-sdk/*'],
-  banner: "import { createRequire as __swarmSendCreateRequire } from 'node:module'; const require = __swarmSendCreateRequire(import.meta.url);",
+  banner:
+    "import { createRequire as __swarmSendCreateRequire } from 'node:module'; const require = __swarmSendCreateRequire(import.meta.url);",
 };

@@ -17,7 +17,13 @@ export function failOnProblems(construct: string, problems: readonly string[]): 
 }
 
 /** Adds a problem unless `value` is an integer within [min, max]. */
-export function checkInteger(problems: string[], name: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): void {
+export function checkInteger(
+  problems: string[],
+  name: string,
+  value: number,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): void {
   if (!Number.isInteger(value) || value < min || value > max) {
     problems.push(
       max === Number.MAX_SAFE_INTEGER

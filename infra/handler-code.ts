@@ -70,7 +70,10 @@ export function prebuiltHandlerCode(name: string): Code {
 
 /** Whether the options bundle from source at synthesis. */
 export function bundlesFromSource(options: HandlerCodeOptions): boolean {
-  return !options.code && (options.bundleFromSource === true || options.entry !== undefined || options.bundling !== undefined);
+  return (
+    !options.code &&
+    (options.bundleFromSource === true || options.entry !== undefined || options.bundling !== undefined)
+  );
 }
 
 /**
@@ -99,7 +102,9 @@ export function handlerFunction(
   if (bundlesFromSource(options)) {
     const entry = options.entry ?? handlerSourceEntry(name);
     if (!existsSync(entry)) {
-      throw new Error(`swarm-send: cannot bundle the "${name}" handler from source: ${entry} does not exist (an installed package ships only the prebuilt bundle; leave bundleFromSource unset).`);
+      throw new Error(
+        `swarm-send: cannot bundle the "${name}" handler from source: ${entry} does not exist (an installed package ships only the prebuilt bundle; leave bundleFromSource unset).`,
+      );
     }
     return new NodejsFunction(scope, id, {
       ...props,

@@ -5,7 +5,12 @@ import { OUTCOME, type OutcomeKind } from '../functions/core/outcome.js';
 import { DEFAULT_ALARM_PERIOD, DEFAULT_METRICS_NAMESPACE, DEFAULT_SERVICE_NAME } from './defaults.js';
 
 /** Outcomes the handler records (DESIGN.md section 3), in display order. */
-export const OUTCOMES: readonly OutcomeKind[] = [OUTCOME.REPLICATED, OUTCOME.ALREADY_PRESENT, OUTCOME.RETRY, OUTCOME.FAILED];
+export const OUTCOMES: readonly OutcomeKind[] = [
+  OUTCOME.REPLICATED,
+  OUTCOME.ALREADY_PRESENT,
+  OUTCOME.RETRY,
+  OUTCOME.FAILED,
+];
 
 /** Names of the EMF metrics the handler emits (from functions/adapters/metric-names.ts, which loads nothing). */
 export const HANDLER_METRIC_NAMES = {

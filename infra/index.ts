@@ -6,11 +6,28 @@ export { SwarmSendPipeline, swarmSendPipelineProblems, type SwarmSendPipelinePro
 export { SendQueues, type SendQueuesOptions, type SendQueuesProps } from './constructs/send-queues.js';
 export { SendFunction } from './constructs/send-function.js';
 export type { SendFunctionOptions, SendFunctionProps } from './constructs/send-function-options.js';
-export { PipelineNetwork, type PipelineNetworkOptions, type PipelineNetworkProps } from './constructs/pipeline-network.js';
-export { PipelineAlarms, type PipelineAlarmsOptions, type PipelineAlarmsProps, type PipelineMonitoringInputs } from './constructs/pipeline-alarms.js';
-export { PipelineDashboard, type PipelineDashboardOptions, type PipelineDashboardProps } from './constructs/pipeline-dashboard.js';
+export {
+  PipelineNetwork,
+  type PipelineNetworkOptions,
+  type PipelineNetworkProps,
+} from './constructs/pipeline-network.js';
+export {
+  PipelineAlarms,
+  type PipelineAlarmsOptions,
+  type PipelineAlarmsProps,
+  type PipelineMonitoringInputs,
+} from './constructs/pipeline-alarms.js';
+export {
+  PipelineDashboard,
+  type PipelineDashboardOptions,
+  type PipelineDashboardProps,
+} from './constructs/pipeline-dashboard.js';
 export { ReconcileSchedule } from './constructs/reconcile-schedule.js';
-export { RECONCILE_DEFAULTS, type ReconcileOptions, type ReconcileScheduleProps } from './constructs/reconcile-options.js';
+export {
+  RECONCILE_DEFAULTS,
+  type ReconcileOptions,
+  type ReconcileScheduleProps,
+} from './constructs/reconcile-options.js';
 // The metric factory `metrics` props take and `SwarmSendPipeline.metrics` is (for your own alarms).
 export { HandlerMetrics, type HandlerMetricsProps } from './handler-metrics.js';
 export type { ReconcileMetrics } from './reconcile-metrics.js';

@@ -42,7 +42,8 @@ export function checkRegistry(document: RegistryDocument): CheckedRegistry {
   try {
     return { document, registry: parseRegistry(document), problems: [] };
   } catch (err) {
-    if (err instanceof ConfigError) return { document, registry: undefined, problems: err.problems.map((p) => `registry: ${p}`) };
+    if (err instanceof ConfigError)
+      return { document, registry: undefined, problems: err.problems.map((p) => `registry: ${p}`) };
     throw err;
   }
 }
@@ -141,15 +142,21 @@ export function egressProblems(registry: Registry): string[] {
   for (const cluster of Object.values(registry.clusters)) {
     for (const node of cluster.nodes) {
       if (parseCidrOrNull(node.host) && !isInNetworks(node.host, cluster.networks)) {
-        problems.push(`registry: clusters.${cluster.key}.nodes: ${node.hostPort} is outside the cluster's networks, so egress to it would be blocked`);
+        problems.push(
+          `registry: clusters.${cluster.key}.nodes: ${node.hostPort} is outside the cluster's networks, so egress to it would be blocked`,
+        );
       }
     }
   }
-  const verified = [...registry.routes, ...(registry.defaultRoute ? [registry.defaultRoute] : [])].filter((r) => r.verify);
+  const verified = [...registry.routes, ...(registry.defaultRoute ? [registry.defaultRoute] : [])].filter(
+    (r) => r.verify,
+  );
   for (const key of new Set(verified.map((r) => r.to))) {
     const cluster = registry.clusters[key];
     if (cluster?.target && cluster.networks.length === 0 && !parseCidrOrNull(parseNodeAddress(cluster.target).host)) {
-      problems.push(`registry: clusters.${key}: verified destination target "${cluster.target}" is a host name; list "networks" so egress can be opened`);
+      problems.push(
+        `registry: clusters.${key}: verified destination target "${cluster.target}" is a host name; list "networks" so egress can be opened`,
+      );
     }
   }
   return problems;

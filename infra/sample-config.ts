@@ -11,7 +11,9 @@ import type { RegistryDocument } from './registry-config.js';
 const sampleConfigSchema = z
   .object({
     stackName: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'a CloudFormation stack name'),
-    env: z.object({ account: z.string().regex(/^\d{12}$/, 'a 12-digit account id'), region: z.string().min(1) }).strict(),
+    env: z
+      .object({ account: z.string().regex(/^\d{12}$/, 'a 12-digit account id'), region: z.string().min(1) })
+      .strict(),
     vpc: z
       .object({
         vpcId: z.string().regex(/^vpc-[0-9a-f]+$/),
@@ -21,7 +23,10 @@ const sampleConfigSchema = z
         isolatedSubnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]+$/)).optional(),
       })
       .strict()
-      .refine((v) => (v.privateSubnetIds?.length ?? 0) + (v.isolatedSubnetIds?.length ?? 0) > 0, 'list privateSubnetIds or isolatedSubnetIds'),
+      .refine(
+        (v) => (v.privateSubnetIds?.length ?? 0) + (v.isolatedSubnetIds?.length ?? 0) > 0,
+        'list privateSubnetIds or isolatedSubnetIds',
+      ),
     /** Path of the registry JSON, relative to the config file. */
     registryFile: z.string().min(1),
     /** Store the registry in an SSM parameter created by the stack instead of inline. */
@@ -45,6 +50,8 @@ export function loadSampleConfig(path: string): SampleConfig {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
     throw new Error(`invalid sample config ${path}:\n  - ${problems.join('\n  - ')}`);
   }
-  const registry = JSON.parse(readFileSync(resolve(dirname(path), parsed.data.registryFile), 'utf8')) as RegistryDocument;
+  const registry = JSON.parse(
+    readFileSync(resolve(dirname(path), parsed.data.registryFile), 'utf8'),
+  ) as RegistryDocument;
   return { ...parsed.data, registry };
 }

@@ -44,7 +44,7 @@ export class SwarmSendSampleStack extends Stack {
     });
     Annotations.of(vpc).acknowledgeWarning(
       '@aws-cdk/aws-ec2:noSubnetRouteTableId',
-      'The pipeline creates interface endpoints only (no gateway endpoints, no routes), so it never reads the subnets\' route tables.',
+      "The pipeline creates interface endpoints only (no gateway endpoints, no routes), so it never reads the subnets' route tables.",
     );
 
     const registryParameter = config.registryInParameter
@@ -74,7 +74,8 @@ export class SwarmSendSampleStack extends Stack {
     // What producers and operators need after `cdk deploy` (swarm-send enqueue / status / redrive).
     new CfnOutput(this, 'SendQueueUrl', { value: this.pipeline.sendQueue.queueUrl });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.pipeline.deadLetterQueue.queueUrl });
-    if (this.pipeline.outcomesQueue) new CfnOutput(this, 'OutcomesQueueUrl', { value: this.pipeline.outcomesQueue.queueUrl });
+    if (this.pipeline.outcomesQueue)
+      new CfnOutput(this, 'OutcomesQueueUrl', { value: this.pipeline.outcomesQueue.queueUrl });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.pipeline.alarmTopic.topicArn });
     new CfnOutput(this, 'FunctionName', { value: this.pipeline.lambdaFunction.functionName });
   }

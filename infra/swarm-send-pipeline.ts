@@ -18,11 +18,25 @@ import { PipelineDashboard, type PipelineDashboardOptions } from './constructs/p
 import { PipelineNetwork, type PipelineNetworkOptions } from './constructs/pipeline-network.js';
 import { SendFunction } from './constructs/send-function.js';
 import type { SendFunctionOptions } from './constructs/send-function-options.js';
-import { resolveSendFunctionSettings, sendFunctionSettingsProblems, type SendFunctionSettings } from './constructs/send-function-settings.js';
+import {
+  resolveSendFunctionSettings,
+  sendFunctionSettingsProblems,
+  type SendFunctionSettings,
+} from './constructs/send-function-settings.js';
 import { ReconcileSchedule } from './constructs/reconcile-schedule.js';
 import type { ReconcileOptions } from './constructs/reconcile-options.js';
-import { reconcileSettingsProblems, resolveReconcileSettings, type ReconcileSettings } from './constructs/reconcile-settings.js';
-import { SendQueues, queueSettingsProblems, resolveQueueSettings, type ResolvedQueueSettings, type SendQueuesOptions } from './constructs/send-queues.js';
+import {
+  reconcileSettingsProblems,
+  resolveReconcileSettings,
+  type ReconcileSettings,
+} from './constructs/reconcile-settings.js';
+import {
+  SendQueues,
+  queueSettingsProblems,
+  resolveQueueSettings,
+  type ResolvedQueueSettings,
+  type SendQueuesOptions,
+} from './constructs/send-queues.js';
 import { DEFAULT_ALARM_PERIOD } from './defaults.js';
 import { failOnProblems } from './errors.js';
 import { HandlerMetrics } from './handler-metrics.js';
@@ -33,7 +47,8 @@ import { checkRegistry, egressProblems, type CheckedRegistry } from './registry-
  * the pipeline decides.
  */
 export interface SwarmSendPipelineProps
-  extends PipelineNetworkOptions,
+  extends
+    PipelineNetworkOptions,
     SendQueuesOptions,
     SendFunctionOptions,
     PipelineAlarmsOptions,
@@ -99,11 +114,18 @@ export function swarmSendPipelineProblems(props: SwarmSendPipelineProps): string
 }
 
 function pipelineSettingsProblems(props: SwarmSendPipelineProps, s: PipelineSettings): string[] {
-  const problems = [...queueSettingsProblems(s.queues), ...sendFunctionSettingsProblems(props, s.sendFunction), ...monitoringSettingsProblems(s.monitoring)];
-  if (props.outcomesQueue && props.createOutcomesQueue) problems.push('give outcomesQueue or createOutcomesQueue, not both');
-  if (props.dashboardName !== undefined && props.dashboard === false) problems.push('dashboardName is set but dashboard is false');
+  const problems = [
+    ...queueSettingsProblems(s.queues),
+    ...sendFunctionSettingsProblems(props, s.sendFunction),
+    ...monitoringSettingsProblems(s.monitoring),
+  ];
+  if (props.outcomesQueue && props.createOutcomesQueue)
+    problems.push('give outcomesQueue or createOutcomesQueue, not both');
+  if (props.dashboardName !== undefined && props.dashboard === false)
+    problems.push('dashboardName is set but dashboard is false');
   if (s.registry.registry) problems.push(...egressProblems(s.registry.registry));
-  if (props.reconcile && s.reconcile) problems.push(...reconcileSettingsProblems({ ...props.reconcile, registry: props.registry }, s.reconcile));
+  if (props.reconcile && s.reconcile)
+    problems.push(...reconcileSettingsProblems({ ...props.reconcile, registry: props.registry }, s.reconcile));
   return [...new Set(problems)];
 }
 
@@ -170,7 +192,12 @@ export class SwarmSendPipeline extends Construct {
     this.securityGroup = this.network.securityGroup;
 
     const queues = { sendQueue: this.sendQueue, deadLetterQueue: this.deadLetterQueue };
-    this.sendFunction = new SendFunction(this, 'SendFunction', { ...props, ...queues, securityGroup: this.securityGroup, outcomesQueue: this.outcomesQueue }, settings.sendFunction);
+    this.sendFunction = new SendFunction(
+      this,
+      'SendFunction',
+      { ...props, ...queues, securityGroup: this.securityGroup, outcomesQueue: this.outcomesQueue },
+      settings.sendFunction,
+    );
     this.lambdaFunction = this.sendFunction.lambdaFunction;
     // The endpoints must accept connections before the function first runs.
     if (this.network.sqsEndpoint) this.lambdaFunction.node.addDependency(this.network);
@@ -181,20 +208,35 @@ export class SwarmSendPipeline extends Construct {
     const monitored: PipelineMonitoringInputs = { ...queues, lambdaFunction: this.lambdaFunction, metrics, period };
     this.alarms = new PipelineAlarms(this, 'Alarms', { ...props, ...monitored }, settings.monitoring);
     this.alarmTopic = this.alarms.alarmTopic;
-    if (props.dashboard ?? true) this.dashboard = new PipelineDashboard(this, 'Dashboard', { ...props, ...monitored }, settings.monitoring);
+    if (props.dashboard ?? true)
+      this.dashboard = new PipelineDashboard(this, 'Dashboard', { ...props, ...monitored }, settings.monitoring);
 
     if (props.reconcile) this.reconcile = this.addReconcile(props, props.reconcile, settings.reconcile!);
     warnWhenBackoffExceedsRpo(this, settings);
   }
 
   /** The scheduled reconcile, in the SEND function's network and with its secrets, and its dashboard rows. */
-  private addReconcile(props: SwarmSendPipelineProps, options: ReconcileOptions, settings: ReconcileSettings): ReconcileSchedule {
+  private addReconcile(
+    props: SwarmSendPipelineProps,
+    options: ReconcileOptions,
+    settings: ReconcileSettings,
+  ): ReconcileSchedule {
     const reconcile = new ReconcileSchedule(
       this,
       'Reconcile',
       {
         ...options,
-        ...pick(props, 'registry', 'registryParameter', 'bundling', 'bundleFromSource', 'logRetention', 'serviceName', 'metricsNamespace', 'environment'),
+        ...pick(
+          props,
+          'registry',
+          'registryParameter',
+          'bundling',
+          'bundleFromSource',
+          'logRetention',
+          'serviceName',
+          'metricsNamespace',
+          'environment',
+        ),
         ...pick(props, 'vpc', 'vpcSubnets', 'encryptionKey'),
         securityGroup: this.securityGroup,
         sendQueue: this.sendQueue,

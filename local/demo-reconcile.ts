@@ -16,14 +16,31 @@ export interface DemoReconcile {
  * The demo's closing reconcile: the named demo bucket and the untenanted unnamed objects, grace
  * 0 (every demo object is older than the simulators' index lag of 0), repaired by SEND.
  */
-export async function reconcileDemo(source: ClusterConfig, dr: ClusterConfig, domain: string, bucket: string, signal: AbortSignal): Promise<DemoReconcile> {
+export async function reconcileDemo(
+  source: ClusterConfig,
+  dr: ClusterConfig,
+  domain: string,
+  bucket: string,
+  signal: AbortSignal,
+): Promise<DemoReconcile> {
   const admin = { username: SIM_DEFAULT_ADMIN.user, password: SIM_DEFAULT_ADMIN.password };
-  const route: ReconcileRoute = { source, dr, sourceCredentials: admin, drCredentials: admin, from: 'primary', to: 'dr', replicationFeeds: [] };
+  const route: ReconcileRoute = {
+    source,
+    dr,
+    sourceCredentials: admin,
+    drCredentials: admin,
+    from: 'primary',
+    to: 'dr',
+    replicationFeeds: [],
+  };
   const client = new SendClient();
   const findings: Finding[] = [];
   try {
     const summary = await reconcileRun({
-      scopes: [{ kind: 'named', domain, bucket }, { kind: 'unnamed', domain: '' }],
+      scopes: [
+        { kind: 'named', domain, bucket },
+        { kind: 'unnamed', domain: '' },
+      ],
       checkpoint: { version: 1, runId: 'demo-reconcile', from: 'primary', to: 'dr', scopes: {} },
       source: new ListingClient(client.transport, source, admin),
       dr: new ListingClient(client.transport, dr, admin),
@@ -33,8 +50,13 @@ export async function reconcileDemo(source: ClusterConfig, dr: ClusterConfig, do
       signal,
       onFinding: (f) => findings.push(f),
     });
-    const missing = findings.filter((f) => f.category === 'missing-on-dr' && f.repair?.action === 'sent').map((f) => describeObject(f.object)).sort();
-    const otherDivergent = findings.filter((f) => f.category !== 'missing-on-dr' && f.category !== 'too-new').length + findings.filter((f) => f.category === 'missing-on-dr' && f.repair?.action !== 'sent').length;
+    const missing = findings
+      .filter((f) => f.category === 'missing-on-dr' && f.repair?.action === 'sent')
+      .map((f) => describeObject(f.object))
+      .sort();
+    const otherDivergent =
+      findings.filter((f) => f.category !== 'missing-on-dr' && f.category !== 'too-new').length +
+      findings.filter((f) => f.category === 'missing-on-dr' && f.repair?.action !== 'sent').length;
     return { summary, missing, otherDivergent };
   } finally {
     await client.close();

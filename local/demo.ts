@@ -79,17 +79,31 @@ async function writeObject(node: string, i: number): Promise<{ ref: SendMessage[
     // Named objects, some with UTF-8 and slashes in their names.
     const name = kind === 0 ? `reports/2026/${i}.txt` : `Grüße/${i} – ñ.txt`;
     const path = `/demo/${name.split('/').map(encodeURIComponent).join('/')}?domain=baker`;
-    const res = await request(`http://${node}${path}`, { method: 'PUT', body, headers: { 'content-type': 'text/plain' } });
+    const res = await request(`http://${node}${path}`, {
+      method: 'PUT',
+      body,
+      headers: { 'content-type': 'text/plain' },
+    });
     await res.body.dump();
     if (res.statusCode !== 201) throw new Error(`write of ${name} answered ${res.statusCode}`);
-    return { ref: { domain: 'baker', bucket: 'demo', name }, hint: nodeHintFromWrite(res.headers as Record<string, string | string[]>) };
+    return {
+      ref: { domain: 'baker', bucket: 'demo', name },
+      hint: nodeHintFromWrite(res.headers as Record<string, string | string[]>),
+    };
   }
   const alias = kind === 2;
-  const res = await request(`http://${node}/${alias ? '?alias' : ''}`, { method: 'POST', body, headers: { 'content-type': 'text/plain' } });
+  const res = await request(`http://${node}/${alias ? '?alias' : ''}`, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'text/plain' },
+  });
   await res.body.dump();
   const uuid = res.headers['content-uuid'];
   if (res.statusCode !== 201 || typeof uuid !== 'string') throw new Error(`write answered ${res.statusCode}`);
-  return { ref: alias ? { uuid, alias: true } : { uuid }, hint: nodeHintFromWrite(res.headers as Record<string, string | string[]>) };
+  return {
+    ref: alias ? { uuid, alias: true } : { uuid },
+    hint: nodeHintFromWrite(res.headers as Record<string, string | string[]>),
+  };
 }
 
 function renderProgress(out: DemoOptions['progress'], s: SummaryTelemetry, total: number, final = false): void {
@@ -121,7 +135,10 @@ interface DemoWork {
 }
 
 /** Upstream writes: real HTTP writes to the source nodes, node hints from their Location headers. */
-async function writeDemoObjects(source: SimCluster, objects: number): Promise<{ written: Written[]; silent: Written[] }> {
+async function writeDemoObjects(
+  source: SimCluster,
+  objects: number,
+): Promise<{ written: Written[]; silent: Written[] }> {
   const nodeOf = (i: number) => source.addresses[i % source.addresses.length]!;
   const written: Written[] = [];
   for (let i = 0; i < objects; i++) written.push(await writeObject(nodeOf(i), i));
@@ -134,11 +151,23 @@ async function writeDemoObjects(source: SimCluster, objects: number): Promise<{ 
  * A small share of trouble, to show the retry and DLQ paths: a busy node, resets mid-body, an
  * unreachable DR for a while, objects gone from the source, a malformed message and a duplicate.
  */
-function injectFaults(sim: SwarmSimulator, written: readonly Written[], messages: (SendMessage | string)[]): Pick<DemoWork, 'missing' | 'expectedDeadLettered'> {
+function injectFaults(
+  sim: SwarmSimulator,
+  written: readonly Written[],
+  messages: (SendMessage | string)[],
+): Pick<DemoWork, 'missing' | 'expectedDeadLettered'> {
   const source = sim.cluster('baker');
-  sim.faults.add({ match: { cluster: 'baker', node: source.addresses[1], method: 'SEND' }, times: 4, kind: { type: 'status', status: 503 } });
+  sim.faults.add({
+    match: { cluster: 'baker', node: source.addresses[1], method: 'SEND' },
+    times: 4,
+    kind: { type: 'status', status: 503 },
+  });
   sim.faults.add({ match: { cluster: 'baker', method: 'SEND' }, times: 3, kind: { type: 'reset-mid-body' } });
-  sim.faults.add({ match: { cluster: 'baker', method: 'SEND' }, times: 3, kind: { type: 'remote-unreachable', variant: 'late' } });
+  sim.faults.add({
+    match: { cluster: 'baker', method: 'SEND' },
+    times: 3,
+    kind: { type: 'remote-unreachable', variant: 'late' },
+  });
   const missing = new Set<number>();
   for (const i of [3, Math.floor(written.length / 2)]) {
     if (i >= written.length) continue;
@@ -153,14 +182,29 @@ function injectFaults(sim: SwarmSimulator, written: readonly Written[], messages
 /** Writes the demo objects and builds their SEND messages, with the faults when asked. */
 async function prepareWork(sim: SwarmSimulator, o: DemoOptions): Promise<DemoWork> {
   const { written, silent } = await writeDemoObjects(sim.cluster('baker'), o.objects);
-  const messages: (SendMessage | string)[] = written.map((w, i) => ({ object: w.ref, ...(w.hint && { nodeHint: w.hint }), correlationId: `demo-${i}` }));
-  const trouble = o.faults ? injectFaults(sim, written, messages) : { missing: new Set<number>(), expectedDeadLettered: {} };
+  const messages: (SendMessage | string)[] = written.map((w, i) => ({
+    object: w.ref,
+    ...(w.hint && { nodeHint: w.hint }),
+    correlationId: `demo-${i}`,
+  }));
+  const trouble = o.faults
+    ? injectFaults(sim, written, messages)
+    : { missing: new Set<number>(), expectedDeadLettered: {} };
   return { written, silent, messages, ...trouble };
 }
 
 /** The handler's configuration and credentials for the demo clusters and queues. */
-function demoConfig(sim: SwarmSimulator, queues: ReturnType<typeof createSendQueues>, o: DemoOptions): { config: Config; credentials: CredentialsProvider } {
-  const registry = pairRegistry({ source: sim.cluster('baker').addresses, dr: sim.cluster('dr').addresses, networks: ['127.0.0.0/8'], credentials: 'env:SWARM_SEND_DEMO_ADMIN' });
+function demoConfig(
+  sim: SwarmSimulator,
+  queues: ReturnType<typeof createSendQueues>,
+  o: DemoOptions,
+): { config: Config; credentials: CredentialsProvider } {
+  const registry = pairRegistry({
+    source: sim.cluster('baker').addresses,
+    dr: sim.cluster('dr').addresses,
+    networks: ['127.0.0.0/8'],
+    credentials: 'env:SWARM_SEND_DEMO_ADMIN',
+  });
   const config: Config = {
     registry,
     dlqUrl: queues.dlq.queueUrl,
@@ -172,12 +216,22 @@ function demoConfig(sim: SwarmSimulator, queues: ReturnType<typeof createSendQue
     backoffCapSeconds: 2,
     deadlineMarginMs: 2000,
   };
-  const credentials = createCredentialsProvider({ env: { SWARM_SEND_DEMO_ADMIN: JSON.stringify({ username: SIM_DEFAULT_ADMIN.user, password: SIM_DEFAULT_ADMIN.password }) } });
+  const credentials = createCredentialsProvider({
+    env: {
+      SWARM_SEND_DEMO_ADMIN: JSON.stringify({ username: SIM_DEFAULT_ADMIN.user, password: SIM_DEFAULT_ADMIN.password }),
+    },
+  });
   return { config, credentials };
 }
 
 /** Runs the real handler behind the local event source mapping until every message has ended (or time is up). */
-async function runPipeline(sqs: SQSClient, queue: LocalQueue, deps: { config: Config; credentials: CredentialsProvider }, total: number, o: DemoOptions): Promise<SummaryTelemetry> {
+async function runPipeline(
+  sqs: SQSClient,
+  queue: LocalQueue,
+  deps: { config: Config; credentials: CredentialsProvider },
+  total: number,
+  o: DemoOptions,
+): Promise<SummaryTelemetry> {
   const worker = startLocalWorker({
     sqs,
     queueUrl: queue.queueUrl,
@@ -204,12 +258,21 @@ async function runPipeline(sqs: SQSClient, queue: LocalQueue, deps: { config: Co
  * Behind the pipeline's back: one DR copy is lost; then the reconcile finds it and the objects
  * written without an event, and repairs them.
  */
-async function closingReconcile(sim: SwarmSimulator, registry: Registry, work: DemoWork, signal: AbortSignal): Promise<DemoResult['reconcile']> {
+async function closingReconcile(
+  sim: SwarmSimulator,
+  registry: Registry,
+  work: DemoWork,
+  signal: AbortSignal,
+): Promise<DemoResult['reconcile']> {
   const dr = sim.cluster('dr');
   const lost = work.written.findIndex((w, i) => !work.missing.has(i) && dr.has(w.ref));
   if (lost >= 0) dr.delete(work.written[lost]!.ref);
-  const expectedMissing = [...work.silent, ...(lost >= 0 ? [work.written[lost]!] : [])].map((w) => describeObject(w.ref)).sort();
-  const rec = signal.aborted ? null : await reconcileDemo(registry.clusters.primary!, registry.clusters.dr!, 'baker', 'demo', signal);
+  const expectedMissing = [...work.silent, ...(lost >= 0 ? [work.written[lost]!] : [])]
+    .map((w) => describeObject(w.ref))
+    .sort();
+  const rec = signal.aborted
+    ? null
+    : await reconcileDemo(registry.clusters.primary!, registry.clusters.dr!, 'baker', 'demo', signal);
   return (
     rec && {
       compared: rec.summary.totals.compared,
@@ -220,7 +283,10 @@ async function closingReconcile(sim: SwarmSimulator, registry: Registry, work: D
       otherDivergent: rec.otherDivergent,
       withoutEvent: work.silent.length,
       drCopiesLost: lost >= 0 ? 1 : 0,
-      exact: rec.summary.complete && rec.otherDivergent === 0 && JSON.stringify(rec.missing) === JSON.stringify(expectedMissing),
+      exact:
+        rec.summary.complete &&
+        rec.otherDivergent === 0 &&
+        JSON.stringify(rec.missing) === JSON.stringify(expectedMissing),
       durationMs: rec.summary.durationMs,
     }
   );
@@ -244,7 +310,13 @@ async function demoResult(
   const expectedDlq = Object.values(expectedDeadLettered).reduce((a, b) => a + b, 0);
   const total = work.messages.length;
   const asExpected = Object.entries(expectedDeadLettered).every(([r, n]) => (deadLettered[r] ?? 0) === n);
-  const ok = !o.signal.aborted && s.terminal === total && inDr === expectedInDr.length && reconcile?.exact === true && dlqDepth === expectedDlq && asExpected;
+  const ok =
+    !o.signal.aborted &&
+    s.terminal === total &&
+    inDr === expectedInDr.length &&
+    reconcile?.exact === true &&
+    dlqDepth === expectedDlq &&
+    asExpected;
   return {
     ok,
     objects: o.objects,
@@ -278,11 +350,23 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const started = Date.now();
   const fauxqs = await startFauxqs({ port: 0, logger: false });
   let sim: SwarmSimulator | null = null;
-  const sqs = new SQSClient({ endpoint: fauxqs.address, region: REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const sqs = new SQSClient({
+    endpoint: fauxqs.address,
+    region: REGION,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
   try {
-    sim = await startSimulator({ clusters: [{ name: 'baker', nodes: 3 }, { name: 'dr', nodes: 1 }], keepalive: { count: 2, intervalMs: 5 } });
+    sim = await startSimulator({
+      clusters: [
+        { name: 'baker', nodes: 3 },
+        { name: 'dr', nodes: 1 },
+      ],
+      keepalive: { count: 2, intervalMs: 5 },
+    });
     const queues = createSendQueues(fauxqs, {
-      visibilityTimeoutSeconds: Math.ceil(derivedVisibilityTimeoutSeconds(o.functionTimeoutMs / 1000, o.batchingWindowMs / 1000)),
+      visibilityTimeoutSeconds: Math.ceil(
+        derivedVisibilityTimeoutSeconds(o.functionTimeoutMs / 1000, o.batchingWindowMs / 1000),
+      ),
       maxReceiveCount: derivedMaxReceiveCount(o.maxAttempts),
     });
     const work = await prepareWork(sim, o);

@@ -1,5 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ChangeMessageVisibilityBatchCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityBatchCommand,
+  DeleteMessageBatchCommand,
+  ReceiveMessageCommand,
+  type Message,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { chunks, errorCode, failedEntries } from '../functions/adapters/sqs-batches.js';
 import { lambdaContext } from './lambda-context.js';
@@ -113,8 +119,18 @@ export function toLambdaRecord(m: Message, queueArn: string, region: string): SQ
  * queue's own redrive policy moves messages to its DLQ.
  */
 export class LocalEventSourceMapping {
-  readonly stats: EventSourceMappingStats = { invocations: 0, records: 0, deleted: 0, returned: 0, errors: 0, lastMessageAt: Date.now(), receives: 0 };
-  readonly #o: Required<Omit<EventSourceMappingOptions, 'visibilityTimeoutSeconds' | 'onInvoke' | 'heartbeat' | 'observer'>> &
+  readonly stats: EventSourceMappingStats = {
+    invocations: 0,
+    records: 0,
+    deleted: 0,
+    returned: 0,
+    errors: 0,
+    lastMessageAt: Date.now(),
+    receives: 0,
+  };
+  readonly #o: Required<
+    Omit<EventSourceMappingOptions, 'visibilityTimeoutSeconds' | 'onInvoke' | 'heartbeat' | 'observer'>
+  > &
     Pick<EventSourceMappingOptions, 'visibilityTimeoutSeconds' | 'onInvoke' | 'heartbeat' | 'observer'>;
   readonly #stop = new AbortController();
   #pollers: Promise<void>[] = [];
@@ -183,7 +199,9 @@ export class LocalEventSourceMapping {
           WaitTimeSeconds: waitTimeSeconds,
           MessageSystemAttributeNames: ['All'],
           MessageAttributeNames: ['All'],
-          ...(this.#o.visibilityTimeoutSeconds !== undefined && { VisibilityTimeout: this.#o.visibilityTimeoutSeconds }),
+          ...(this.#o.visibilityTimeoutSeconds !== undefined && {
+            VisibilityTimeout: this.#o.visibilityTimeoutSeconds,
+          }),
         }),
         { abortSignal: this.#stop.signal },
       );
@@ -209,7 +227,10 @@ export class LocalEventSourceMapping {
       const windowEnds = Date.now() + this.#o.batchingWindowMs;
       while (batch.length < this.#o.batchSize && Date.now() < windowEnds && !this.#stop.signal.aborted) {
         // Wait no longer than the window has left (whole seconds, as SQS takes them).
-        const more = await this.#receive(this.#o.batchSize - batch.length, Math.min(this.#o.waitTimeSeconds, Math.floor((windowEnds - Date.now()) / 1000)));
+        const more = await this.#receive(
+          this.#o.batchSize - batch.length,
+          Math.min(this.#o.waitTimeSeconds, Math.floor((windowEnds - Date.now()) / 1000)),
+        );
         if (more.length === 0) break;
         batch.push(...more);
       }
@@ -230,7 +251,10 @@ export class LocalEventSourceMapping {
     const heartbeat = this.#startHeartbeat(records);
     try {
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`Task timed out after ${this.#o.functionTimeoutMs} ms`)), this.#o.functionTimeoutMs);
+        timer = setTimeout(
+          () => reject(new Error(`Task timed out after ${this.#o.functionTimeoutMs} ms`)),
+          this.#o.functionTimeoutMs,
+        );
       });
       const response = await Promise.race([this.#o.handler({ Records: records }, context), timeout]);
       const failures = response?.batchItemFailures ?? [];
@@ -255,7 +279,10 @@ export class LocalEventSourceMapping {
     for (const chunk of chunks(done)) {
       try {
         const res = await this.#o.sqs.send(
-          new DeleteMessageBatchCommand({ QueueUrl: this.#o.queueUrl, Entries: chunk.map((r, j) => ({ Id: String(j), ReceiptHandle: r.receiptHandle })) }),
+          new DeleteMessageBatchCommand({
+            QueueUrl: this.#o.queueUrl,
+            Entries: chunk.map((r, j) => ({ Id: String(j), ReceiptHandle: r.receiptHandle })),
+          }),
         );
         const refused = failedEntries(res);
         for (const f of refused) this.#o.observer?.queueError?.('DeleteMessageBatch', f.code, 1, f.message);
@@ -269,7 +296,12 @@ export class LocalEventSourceMapping {
     }
     this.stats.returned += records.length - done.length;
     if (error) this.stats.errors += 1;
-    this.#o.onInvoke?.({ records: records.length, failed: records.length - done.length, error, durationMs: Date.now() - started });
+    this.#o.onInvoke?.({
+      records: records.length,
+      failed: records.length - done.length,
+      error,
+      durationMs: Date.now() - started,
+    });
   }
 
   /** Starts extending the visibility of these records while they run; returns the timer. */
@@ -278,19 +310,25 @@ export class LocalEventSourceMapping {
     if (!extendSeconds) return undefined;
     for (const r of records) this.#beating.set(r.messageId, r.receiptHandle);
     const ids = records.map((r) => r.messageId);
-    return setInterval(() => {
-      const due = ids.filter((id) => this.#beating.has(id)).map((id) => ({ id, handle: this.#beating.get(id)! }));
-      if (due.length === 0) return;
-      const call = this.#extend(due, extendSeconds);
-      this.#beats = Promise.all([this.#beats, call]).then(() => undefined);
-    }, Math.max(1000, (extendSeconds * 1000) / 3));
+    return setInterval(
+      () => {
+        const due = ids.filter((id) => this.#beating.has(id)).map((id) => ({ id, handle: this.#beating.get(id)! }));
+        if (due.length === 0) return;
+        const call = this.#extend(due, extendSeconds);
+        this.#beats = Promise.all([this.#beats, call]).then(() => undefined);
+      },
+      Math.max(1000, (extendSeconds * 1000) / 3),
+    );
   }
 
   async #extend(due: readonly { id: string; handle: string }[], seconds: number): Promise<void> {
     for (const batch of chunks(due)) {
       try {
         const res = await this.#o.sqs.send(
-          new ChangeMessageVisibilityBatchCommand({ QueueUrl: this.#o.queueUrl, Entries: batch.map((d, j) => ({ Id: String(j), ReceiptHandle: d.handle, VisibilityTimeout: seconds })) }),
+          new ChangeMessageVisibilityBatchCommand({
+            QueueUrl: this.#o.queueUrl,
+            Entries: batch.map((d, j) => ({ Id: String(j), ReceiptHandle: d.handle, VisibilityTimeout: seconds })),
+          }),
         );
         const refused = failedEntries(res);
         for (const f of refused) this.#o.observer?.queueError?.('ChangeMessageVisibilityBatch', f.code, 1, f.message);

@@ -46,7 +46,13 @@ export async function drainQueue(sqs: SQSClient, url: string): Promise<Message[]
   const all: Message[] = [];
   for (;;) {
     const out = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, MessageAttributeNames: ['All'], MessageSystemAttributeNames: ['All'] }),
+      new ReceiveMessageCommand({
+        QueueUrl: url,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 0,
+        MessageAttributeNames: ['All'],
+        MessageSystemAttributeNames: ['All'],
+      }),
     );
     const messages = out.Messages ?? [];
     if (messages.length === 0) return all;

@@ -31,9 +31,11 @@ export class SummaryTelemetry implements Telemetry {
     this.byOutcome.set(record.outcome, (this.byOutcome.get(record.outcome) ?? 0) + 1);
     if (record.outcome === 'retry') this.retries += 1;
     else this.terminal += 1;
-    if (record.outcome === 'failed') this.deadLettered.set(record.reason, (this.deadLettered.get(record.reason) ?? 0) + 1);
+    if (record.outcome === 'failed')
+      this.deadLettered.set(record.reason, (this.deadLettered.get(record.reason) ?? 0) + 1);
     if (record.node !== null) keep(this.latenciesMs, record.durationMs);
-    if (sentTimestampMs !== null && isSuccess(record.outcome)) keep(this.lagsMs, Math.max(0, this.now() - sentTimestampMs));
+    if (sentTimestampMs !== null && isSuccess(record.outcome))
+      keep(this.lagsMs, Math.max(0, this.now() - sentTimestampMs));
     this.forward?.outcome(record, sentTimestampMs);
   }
 

@@ -28,7 +28,10 @@ async function bounded(check: ReadinessCheck, ms: number): Promise<string | null
     timer = setTimeout(() => resolve(`no answer within ${ms} ms`), ms);
   });
   try {
-    return await Promise.race([check().catch((err: unknown) => (err instanceof Error ? err.message : String(err))), timeout]);
+    return await Promise.race([
+      check().catch((err: unknown) => (err instanceof Error ? err.message : String(err))),
+      timeout,
+    ]);
   } finally {
     clearTimeout(timer);
   }

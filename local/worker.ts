@@ -3,7 +3,12 @@ import type { CredentialsProvider } from '../functions/adapters/credentials.js';
 import { errorCode } from '../functions/adapters/sqs-batches.js';
 import { composeWorkerDeps, localLogger, powertoolsTelemetry } from '../functions/compose.js';
 import type { Config } from '../functions/config.js';
-import { SendClient, type SendClientOptions, type SendInput, type SendObserved } from '../functions/core/send-client.js';
+import {
+  SendClient,
+  type SendClientOptions,
+  type SendInput,
+  type SendObserved,
+} from '../functions/core/send-client.js';
 import { createHandler } from '../functions/handlers/send.js';
 import type { QueueOps, Telemetry } from '../functions/worker/ports.js';
 import { LocalEventSourceMapping, type InvocationInfo, type MappingObserver } from './event-source-mapping.js';
@@ -72,7 +77,11 @@ class InstrumentedSendClient extends SendClient {
  * QueueOps that wait for the heartbeat before changing a visibility (so a backoff is not undone
  * by a heartbeat landing after it) and count failed calls, with their codes.
  */
-function instrumentedQueueOps(real: QueueOps, mapping: () => LocalEventSourceMapping, instruments: WorkerInstruments | undefined): QueueOps {
+function instrumentedQueueOps(
+  real: QueueOps,
+  mapping: () => LocalEventSourceMapping,
+  instruments: WorkerInstruments | undefined,
+): QueueOps {
   const counted = async <T>(operation: string, work: () => Promise<T>): Promise<T> => {
     try {
       return await work();
@@ -142,7 +151,9 @@ export function startLocalWorker(o: LocalWorkerOptions): LocalWorker {
     ...(o.waitTimeSeconds !== undefined && { waitTimeSeconds: o.waitTimeSeconds }),
     ...(o.heartbeatSeconds && { heartbeat: { extendSeconds: o.heartbeatSeconds } }),
     ...(observer && { observer }),
-    ...(o.instruments && { onInvoke: (info: InvocationInfo) => o.instruments!.batch(info.records, info.error !== null) }),
+    ...(o.instruments && {
+      onInvoke: (info: InvocationInfo) => o.instruments!.batch(info.records, info.error !== null),
+    }),
   }).start();
   return {
     mapping,

@@ -20,12 +20,22 @@ import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 
 // `npm pack` and `npm publish` run `prepack` and then `prepare`: build once, in `prepack`.
-if (process.env.npm_lifecycle_event === 'prepare' && ['pack', 'publish'].includes(process.env.npm_command ?? '')) process.exit(0);
+if (process.env.npm_lifecycle_event === 'prepare' && ['pack', 'publish'].includes(process.env.npm_command ?? ''))
+  process.exit(0);
 
 // From a clean dist/: chunk names carry content hashes, so old ones would otherwise pile up in the package.
 rmSync('dist', { recursive: true, force: true });
 
-const common = { outdir: 'dist', bundle: true, platform: 'node', format: 'esm', target: 'node24', packages: 'external', sourcemap: true, logLevel: 'warning' };
+const common = {
+  outdir: 'dist',
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node24',
+  packages: 'external',
+  sourcemap: true,
+  logLevel: 'warning',
+};
 
 await build({
   ...common,
@@ -38,7 +48,13 @@ await build({
 // The construct runs in the consumer's CDK app, which may be on Node 20 or 22 (`engines`). Only
 // the CDK libraries (peer dependencies) stay external: zod is bundled (the few kB of zod/mini the
 // registry check uses), so a CDK project installs swarm-send with --omit=optional and nothing else.
-await build({ ...common, packages: undefined, external: ['aws-cdk-lib', 'aws-cdk-lib/*', 'constructs'], target: 'node20', entryPoints: { infra: 'infra/index.ts' } });
+await build({
+  ...common,
+  packages: undefined,
+  external: ['aws-cdk-lib', 'aws-cdk-lib/*', 'constructs'],
+  target: 'node20',
+  entryPoints: { infra: 'infra/index.ts' },
+});
 
 // The Lambda handlers: the same esbuild options as infra/defaults.ts DEFAULT_BUNDLING (ESM with a
 // createRequire banner, minified, source map without sources, the AWS SDK left to the runtime);
@@ -53,19 +69,33 @@ const HANDLER_BUNDLING = {
   sourcemap: true,
   sourcesContent: false,
   external: ['@aws-sdk/*'],
-  banner: { js: "import { createRequire as __swarmSendCreateRequire } from 'node:module'; const require = __swarmSendCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __swarmSendCreateRequire } from 'node:module'; const require = __swarmSendCreateRequire(import.meta.url);",
+  },
   logLevel: 'warning',
 };
-for (const file of readdirSync('functions/handlers').filter((f) => f.endsWith('.ts')).sort()) {
+for (const file of readdirSync('functions/handlers')
+  .filter((f) => f.endsWith('.ts'))
+  .sort()) {
   const name = basename(file, '.ts');
-  await build({ ...HANDLER_BUNDLING, entryPoints: [join('functions/handlers', file)], outfile: join('dist/lambda', name, 'index.mjs') });
+  await build({
+    ...HANDLER_BUNDLING,
+    entryPoints: [join('functions/handlers', file)],
+    outfile: join('dist/lambda', name, 'index.mjs'),
+  });
 }
 
 // The JSON Schema: bundle the generator to a scratch file (it imports zod from node_modules), run it.
 const scratch = mkdtempSync(join('dist', '.schema-'));
 try {
   const generator = join(scratch, 'message-schema.mjs');
-  await build({ ...common, outdir: undefined, outfile: generator, sourcemap: false, entryPoints: ['functions/core/message-schema.ts'] });
+  await build({
+    ...common,
+    outdir: undefined,
+    outfile: generator,
+    sourcemap: false,
+    entryPoints: ['functions/core/message-schema.ts'],
+  });
   const { sendMessageJsonSchema } = await import(pathToFileURL(join(process.cwd(), generator)).href);
   mkdirSync('dist/schema', { recursive: true });
   writeFileSync('dist/schema/send-message.schema.json', `${JSON.stringify(sendMessageJsonSchema(), null, 2)}\n`);

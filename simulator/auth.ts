@@ -1,5 +1,12 @@
 import { ADMIN_REALM, ALLOW_METHODS } from './constants.js';
-import { digestResponse, knownAlgorithm, parseAuthorization, type DigestAlgorithm, type DigestFields, type NonceStore } from './digest.js';
+import {
+  digestResponse,
+  knownAlgorithm,
+  parseAuthorization,
+  type DigestAlgorithm,
+  type DigestFields,
+  type NonceStore,
+} from './digest.js';
 import { htmlPage } from './error-response.js';
 import { httpNow } from './http-date.js';
 import type { SimRequest } from './http-request.js';
@@ -63,22 +70,40 @@ function checkDigest(req: SimRequest, f: DigestFields, policy: AuthPolicy): Auth
   if (f.realm !== realm) return { ok: false, reason: 'rejected', text: `Realm must be "${realm}"` };
   const algorithm = knownAlgorithm(f.algorithm);
   if (algorithm === null || !policy.digestAlgorithms.includes(algorithm)) {
-    return { ok: false, reason: 'rejected', text: `Only algorithm=${policy.digestAlgorithms.join(' or ')} is supported` };
+    return {
+      ok: false,
+      reason: 'rejected',
+      text: `Only algorithm=${policy.digestAlgorithms.join(' or ')} is supported`,
+    };
   }
-  if (f.qop !== undefined && f.qop !== 'auth') return { ok: false, reason: 'rejected', text: 'Only qop=auth is supported' };
-  if (algorithm.endsWith('-sess') && f.qop === undefined) return { ok: false, reason: 'rejected', text: `${algorithm} needs qop=auth` };
+  if (f.qop !== undefined && f.qop !== 'auth')
+    return { ok: false, reason: 'rejected', text: 'Only qop=auth is supported' };
+  if (algorithm.endsWith('-sess') && f.qop === undefined)
+    return { ok: false, reason: 'rejected', text: `${algorithm} needs qop=auth` };
   if (uri !== req.target) {
     return { ok: false, reason: 'rejected', text: 'Digest uri does not match the request-target' };
   }
   const password = policy.admins[username];
   const expected = (pw: string): string =>
-    digestResponse({ user: username, realm, password: pw, method: req.method, uri, nonce, nc: f.nc, cnonce: f.cnonce, qop: f.qop, algorithm });
+    digestResponse({
+      user: username,
+      realm,
+      password: pw,
+      method: req.method,
+      uri,
+      nonce,
+      nc: f.nc,
+      cnonce: f.cnonce,
+      qop: f.qop,
+      algorithm,
+    });
   if (password === undefined || expected(password) !== response.toLowerCase()) {
     return { ok: false, reason: 'rejected', text: 'Invalid user or password' };
   }
   // Only now look at the nonce: a right answer to a nonce this node no longer honours is stale.
   if (f.opaque !== undefined && f.opaque !== policy.nonces.opaque) return { ok: false, reason: 'stale' };
-  if (policy.nonces.use(nonce, f.qop === undefined ? undefined : f.nc) === 'stale') return { ok: false, reason: 'stale' };
+  if (policy.nonces.use(nonce, f.qop === undefined ? undefined : f.nc) === 'stale')
+    return { ok: false, reason: 'stale' };
   return {
     ok: true,
     principal: {

@@ -30,7 +30,10 @@ export class ClusterImpl implements SimCluster, ClusterState {
     this.searchEnabled = spec.search ?? true;
     this.store.indexLagMs = spec.indexLagMs ?? 0;
     const base = spec.basePort ?? 0;
-    this.nodes = Array.from({ length: spec.nodes }, (_, i) => new NodeImpl(sim, this, sim.options.host, base === 0 ? 0 : base + i));
+    this.nodes = Array.from(
+      { length: spec.nodes },
+      (_, i) => new NodeImpl(sim, this, sim.options.host, base === 0 ? 0 : base + i),
+    );
   }
 
   get addresses(): readonly string[] {

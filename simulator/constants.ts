@@ -20,7 +20,17 @@ export const ALLOW_STATUS_PAGE = 'HEAD, GET, PUT, POST, COPY, APPEND, DELETE';
 
 /** Methods a Swarm node knows; the rest get 501. */
 export const KNOWN_METHODS: ReadonlySet<string> = new Set([
-  'HEAD', 'HOLD', 'GET', 'SEND', 'PUT', 'RELEASE', 'POST', 'COPY', 'GEN', 'APPEND', 'DELETE',
+  'HEAD',
+  'HOLD',
+  'GET',
+  'SEND',
+  'PUT',
+  'RELEASE',
+  'POST',
+  'COPY',
+  'GEN',
+  'APPEND',
+  'DELETE',
 ]);
 
 /** SCSP header limits: 32 KB of request head in total, 16 KB per header line. */

@@ -50,7 +50,15 @@ export class NodeCounters {
 /** Sums counters (totals over nodes). */
 export function sumCounters(all: readonly Counters[]): Counters {
   const total: Counters = {
-    requests: 0, sends: 0, challenges: 0, authRejected: 0, redirects: 0, connections: 0, resets: 0, busy: 0, byMethod: {},
+    requests: 0,
+    sends: 0,
+    challenges: 0,
+    authRejected: 0,
+    redirects: 0,
+    connections: 0,
+    resets: 0,
+    busy: 0,
+    byMethod: {},
   };
   const methods = new Map<string, number>();
   for (const c of all) {

@@ -57,7 +57,12 @@ export function parseAuthorization(value: string): Credentials {
 /** Digest algorithms the simulator speaks (RFC 7616 names). */
 export type DigestAlgorithm = 'MD5' | 'MD5-sess' | 'SHA-256' | 'SHA-256-sess';
 
-const HASHES: Readonly<Record<string, string>> = { MD5: 'md5', 'MD5-SESS': 'md5', 'SHA-256': 'sha256', 'SHA-256-SESS': 'sha256' };
+const HASHES: Readonly<Record<string, string>> = {
+  MD5: 'md5',
+  'MD5-SESS': 'md5',
+  'SHA-256': 'sha256',
+  'SHA-256-SESS': 'sha256',
+};
 
 /** The canonical name of an algorithm the simulator speaks, or null (absent means MD5). */
 export function knownAlgorithm(name: string | undefined): DigestAlgorithm | null {

@@ -13,7 +13,6 @@ export interface FaultSite {
   readonly marker?: string | undefined;
 }
 
-
 interface Entry {
   readonly fault: Fault;
   remaining: number;
@@ -27,8 +26,18 @@ function objectKey(object: string): string {
 }
 
 const KINDS: ReadonlySet<FaultKind['type']> = new Set([
-  'status', 'remote-status', 'remote-unreachable', 'reset-mid-body', 'truncate', 'stall',
-  'slow-keepalive', 'close-before-response', 'redirect', 'feed-status', 'not-found-then-found', 'bad-listing',
+  'status',
+  'remote-status',
+  'remote-unreachable',
+  'reset-mid-body',
+  'truncate',
+  'stall',
+  'slow-keepalive',
+  'close-before-response',
+  'redirect',
+  'feed-status',
+  'not-found-then-found',
+  'bad-listing',
 ]);
 
 /** `status` 500/503 faults fire before authentication; every other fault after it. */
@@ -75,7 +84,9 @@ export class FaultRegistry implements FaultInjector {
   take(phase: 'before-auth' | 'after-auth', site: FaultSite): FaultKind | undefined {
     if (!this.active) return undefined;
     const first = (list: readonly Entry[] | undefined) =>
-      list?.find((e) => e.remaining > 0 && firesBeforeAuth(e.fault.kind) === (phase === 'before-auth') && matches(e.fault, site));
+      list?.find(
+        (e) => e.remaining > 0 && firesBeforeAuth(e.fault.kind) === (phase === 'before-auth') && matches(e.fault, site),
+      );
     let pick = first(this.general);
     let pickKey: string | undefined;
     for (const key of new Set(site.objects.map(objectKey))) {
@@ -111,7 +122,8 @@ function matches(fault: Fault, site: FaultSite): boolean {
   if (m.marker !== undefined && m.marker !== site.marker) return false;
   if (m.object !== undefined) {
     const want = m.object;
-    if (!site.objects.some((o) => o === want || (UUID_PATTERN.test(o) && o.toLowerCase() === want.toLowerCase()))) return false;
+    if (!site.objects.some((o) => o === want || (UUID_PATTERN.test(o) && o.toLowerCase() === want.toLowerCase())))
+      return false;
   }
   return true;
 }

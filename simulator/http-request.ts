@@ -68,7 +68,10 @@ export class QueryArgs {
 
   /** The raw query without the arguments named in `drop`. */
   rawWithout(drop: string): string {
-    return this.list.filter((a) => a.key !== drop).map((a) => a.raw).join('&');
+    return this.list
+      .filter((a) => a.key !== drop)
+      .map((a) => a.raw)
+      .join('&');
   }
 }
 

@@ -60,7 +60,8 @@ class ScopeIndex {
     let i = 0;
     let j = 0;
     let k = 0;
-    while (i < this.sorted.length && j < recent.length) out[k++] = byKey(this.sorted[i]!, recent[j]!) <= 0 ? this.sorted[i++]! : recent[j++]!;
+    while (i < this.sorted.length && j < recent.length)
+      out[k++] = byKey(this.sorted[i]!, recent[j]!) <= 0 ? this.sorted[i++]! : recent[j++]!;
     while (i < this.sorted.length) out[k++] = this.sorted[i++]!;
     while (j < recent.length) out[k++] = recent[j++]!;
     this.sorted = out;
@@ -119,7 +120,9 @@ export class ListingIndex {
   /** Records a change of `obj`'s key: `next` is the new version, undefined for a delete. */
   record(obj: StoredObject, next: StoredObject | undefined, lagMs: number, now = Date.now()): void {
     const named = obj.bucket !== undefined && obj.name !== undefined;
-    const s: IndexScope = named ? { kind: 'named', domain: obj.domain ?? '', bucket: obj.bucket! } : { kind: 'unnamed', domain: obj.domain ?? '' };
+    const s: IndexScope = named
+      ? { kind: 'named', domain: obj.domain ?? '', bucket: obj.bucket! }
+      : { kind: 'unnamed', domain: obj.domain ?? '' };
     const idx = this.scope(s, true)!;
     const key = named ? obj.name! : obj.uuid;
     let e = idx.entries.get(key);

@@ -42,7 +42,9 @@ function valueOf(obj: StoredObject, key: string): unknown {
     case 'alias':
       return obj.alias;
     case 'hash':
-      return obj.etag.length === 34 && obj.etag.startsWith('"') && obj.etag.endsWith('"') ? obj.etag.slice(1, -1) : obj.etag.replace(/"/g, '');
+      return obj.etag.length === 34 && obj.etag.startsWith('"') && obj.etag.endsWith('"')
+        ? obj.etag.slice(1, -1)
+        : obj.etag.replace(/"/g, '');
     case 'bytes':
       return obj.body.length;
     case 'content_type':
@@ -78,12 +80,14 @@ function parseQuery(ctx: RequestContext): Query {
   if (format !== 'json') return { kind: 'bad', text: `format must be json or xml, got "${format}"` };
   const sizeText = req.query.get('size');
   const size = sizeText === undefined ? DEFAULT_LISTING_SIZE : /^\d{1,9}$/.test(sizeText) ? Number(sizeText) : NaN;
-  if (!(size >= 0 && size <= MAX_LISTING_SIZE)) return { kind: 'bad', text: `size must be an integer from 0 to ${MAX_LISTING_SIZE}` };
+  if (!(size >= 0 && size <= MAX_LISTING_SIZE))
+    return { kind: 'bad', text: `size must be an integer from 0 to ${MAX_LISTING_SIZE}` };
   const marker = req.query.get('marker') ?? '';
   const stype = req.query.get('stype')?.toLowerCase();
   if (stype !== undefined && !STYPES.has(stype)) return { kind: 'bad', text: `unknown stype "${stype}"` };
   const du = req.query.get('du');
-  if (du !== undefined && du !== 'withoutreps' && du !== 'withreps') return { kind: 'bad', text: 'du must be withoutreps or withreps' };
+  if (du !== undefined && du !== 'withoutreps' && du !== 'withreps')
+    return { kind: 'bad', text: 'du must be withoutreps or withreps' };
   if (du !== undefined && size !== 0) return { kind: 'bad', text: 'du needs size=0' };
   const fieldsText = req.query.get('fields');
   let fields: string[] | undefined;
@@ -103,11 +107,13 @@ function parseQuery(ctx: RequestContext): Query {
   const domain = domainArg !== undefined ? domainArg.toLowerCase() : ctx.cluster.name;
   let scope: IndexScope;
   if (target.kind === 'bucket') {
-    if (stype !== undefined && stype !== 'named') return { kind: 'bad', text: `stype=${stype} is not valid in a bucket listing (only named)` };
+    if (stype !== undefined && stype !== 'named')
+      return { kind: 'bad', text: `stype=${stype} is not valid in a bucket listing (only named)` };
     scope = { kind: 'named', domain: target.domain, bucket: target.bucket };
   } else if (target.kind === 'root') {
     if (stype === undefined || stype === 'bucket') return { kind: 'names', what: 'buckets', domain, marker, size };
-    if (stype !== 'unnamed') return { kind: 'bad', text: `stype=${stype} listings are not simulated (bucket, named, unnamed are)` };
+    if (stype !== 'unnamed')
+      return { kind: 'bad', text: `stype=${stype} listings are not simulated (bucket, named, unnamed are)` };
     scope = { kind: 'unnamed', domain: domainArg === '' ? '' : domain };
   } else {
     return { kind: 'bad', text: 'a listing addresses / (a domain) or /<bucket>' };
@@ -117,7 +123,10 @@ function parseQuery(ctx: RequestContext): Query {
 }
 
 /** The realm protecting a listing's context, when one does: the bucket's, else the domain's. */
-function contextRealm(ctx: RequestContext, q: Query): { realm: string; users: Readonly<Record<string, string>> } | undefined {
+function contextRealm(
+  ctx: RequestContext,
+  q: Query,
+): { realm: string; users: Readonly<Record<string, string>> } | undefined {
   const contexts = ctx.cluster.protectedContexts;
   if (q.kind === 'objects' && q.scope.kind === 'named') {
     const key = `${q.scope.domain}/${q.scope.bucket}`;
@@ -129,7 +138,10 @@ function contextRealm(ctx: RequestContext, q: Query): { realm: string; users: Re
 
 /** Byte order of names, for the sorted bucket and domain lists. */
 function namesAfter(names: string[], marker: string, size: number): string[] {
-  return names.sort(byteOrder).filter((n) => marker === '' || byteOrder(n, marker) > 0).slice(0, size);
+  return names
+    .sort(byteOrder)
+    .filter((n) => marker === '' || byteOrder(n, marker) > 0)
+    .slice(0, size);
 }
 
 /**
@@ -142,7 +154,10 @@ export async function listObjects(ctx: RequestContext, admin: boolean, fault: Fa
   const { res, sim, cluster } = ctx;
   const server = sim.options.server;
   if (!cluster.searchEnabled) {
-    sendError(res, server, 503, { text: 'No search feed is available to answer listing queries', token: 'SearchUnavailable' });
+    sendError(res, server, 503, {
+      text: 'No search feed is available to answer listing queries',
+      token: 'SearchUnavailable',
+    });
     return;
   }
   const q = parseQuery(ctx);
@@ -151,9 +166,14 @@ export async function listObjects(ctx: RequestContext, admin: boolean, fault: Fa
     return;
   }
   if (!admin) {
-    const realm = q.kind === 'names' && q.what === 'domains' ? { realm: undefined, users: cluster.admins } : contextRealm(ctx, q);
+    const realm =
+      q.kind === 'names' && q.what === 'domains' ? { realm: undefined, users: cluster.admins } : contextRealm(ctx, q);
     if (realm) {
-      const policy = { ...ctx.node.policy, admins: realm.users, ...(realm.realm !== undefined && { realm: realm.realm }) };
+      const policy = {
+        ...ctx.node.policy,
+        admins: realm.users,
+        ...(realm.realm !== undefined && { realm: realm.realm }),
+      };
       const verdict = authenticate(ctx.req, policy);
       if (!verdict.ok) {
         ctx.node.stats.challenges++;
@@ -188,7 +208,10 @@ export async function listObjects(ctx: RequestContext, admin: boolean, fault: Fa
       ]);
       return;
     }
-    json = `[${cluster.store.index.page(s, q.marker, q.size).map(({ obj }) => rowJson(obj, q.keys)).join(',')}]`;
+    json = `[${cluster.store.index
+      .page(s, q.marker, q.size)
+      .map(({ obj }) => rowJson(obj, q.keys))
+      .join(',')}]`;
   }
   await answer(ctx, json, fault);
 }
@@ -197,12 +220,20 @@ export async function listObjects(ctx: RequestContext, admin: boolean, fault: Fa
 async function answer(ctx: RequestContext, json: string, fault: FaultKind | undefined): Promise<void> {
   let body = json;
   if (fault?.type === 'bad-listing') {
-    body = fault.body === 'truncated' ? json.slice(0, Math.max(1, Math.floor(json.length / 2))) : fault.body === 'not-array' ? '{"error":"not a listing"}' : '<html><body>busy</body></html>';
+    body =
+      fault.body === 'truncated'
+        ? json.slice(0, Math.max(1, Math.floor(json.length / 2)))
+        : fault.body === 'not-array'
+          ? '{"error":"not a listing"}'
+          : '<html><body>busy</body></html>';
   }
   const bytes = Buffer.from(body, 'utf8');
   const headers: Header[] = [
     ['Content-Length', String(bytes.length)],
-    ['Content-Type', fault?.type === 'bad-listing' && fault.body === 'html' ? 'text/html' : 'application/json; charset=utf-8'],
+    [
+      'Content-Type',
+      fault?.type === 'bad-listing' && fault.body === 'html' ? 'text/html' : 'application/json; charset=utf-8',
+    ],
     ['Date', httpNow()],
     ['Server', ctx.sim.options.server],
   ];

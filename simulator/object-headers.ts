@@ -11,7 +11,10 @@ function systemHeaders(obj: StoredObject, clusterName: string): Header[] {
   headers.push(['Castor-System-Created', httpDate(obj.created)]);
   if (obj.name !== undefined && obj.bucket !== undefined) {
     headers.push(['Castor-System-Name', encodeName(obj.name)]);
-    headers.push(['Castor-System-Path', `/${encodeName(obj.domain ?? '')}/${encodeName(obj.bucket)}/${encodeName(obj.name)}`]);
+    headers.push([
+      'Castor-System-Path',
+      `/${encodeName(obj.domain ?? '')}/${encodeName(obj.bucket)}/${encodeName(obj.name)}`,
+    ]);
   }
   headers.push(['Castor-System-Version', obj.version]);
   return headers;
@@ -20,17 +23,9 @@ function systemHeaders(obj: StoredObject, clusterName: string): Header[] {
 /** HEAD/GET headers of an object (the origin cluster in Castor-System-Cluster). */
 export function readHeaders(obj: StoredObject, server: string): Header[] {
   const headers = systemHeaders(obj, obj.cluster);
-  headers.push(
-    ['Content-Type', obj.contentType],
-    ['Last-Modified', httpDate(obj.created)],
-    ['Etag', obj.etag],
-  );
+  headers.push(['Content-Type', obj.contentType], ['Last-Modified', httpDate(obj.created)], ['Etag', obj.etag]);
   if (obj.ec) headers.push(['Manifest', 'ec']);
-  headers.push(
-    ['Content-Length', String(obj.body.length)],
-    ['Date', httpNow()],
-    ['Server', server],
-  );
+  headers.push(['Content-Length', String(obj.body.length)], ['Date', httpNow()], ['Server', server]);
   return headers;
 }
 

@@ -11,7 +11,6 @@ export type Target =
   | { kind: 'named'; domain: string; bucket: string; name: string }
   | { kind: 'invalid'; text: string };
 
-
 /**
  * Resolves the request-target: `/` (node status), `/<uuid>`, `/<bucket>` or
  * `/<bucket>/<name>` (percent-encoded UTF-8; the name may contain `/`). The domain comes from

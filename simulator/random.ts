@@ -30,7 +30,10 @@ export function createRandom(seed?: number): Random {
     next,
     hex32() {
       let out = '';
-      for (let i = 0; i < 4; i++) out += Math.floor(next() * 4294967296).toString(16).padStart(8, '0');
+      for (let i = 0; i < 4; i++)
+        out += Math.floor(next() * 4294967296)
+          .toString(16)
+          .padStart(8, '0');
       return out;
     },
   };

@@ -63,7 +63,13 @@ export function handleRequest(ctx: Omit<RequestContext, 'target'>): void | Promi
   const ticketed = req.query.has('auth') && node.tickets.consume(req.query.get('auth'));
   if (fault && answeredByFault(full, fault)) return;
   const rate = sim.options.redirectRate;
-  if (!ticketed && rate > 0 && REDIRECTABLE.has(req.method) && full.target.kind !== 'root' && sim.random.next() < rate) {
+  if (
+    !ticketed &&
+    rate > 0 &&
+    REDIRECTABLE.has(req.method) &&
+    full.target.kind !== 'root' &&
+    sim.random.next() < rate
+  ) {
     const to = otherNode(full);
     if (to !== undefined) {
       sendRedirect(full, sim.random.next() < 0.5 ? 301 : 307, to);
@@ -94,7 +100,14 @@ function faultSite(ctx: RequestContext): FaultSite {
     if (obj) keys.push(obj.uuid);
   }
   const listing = ctx.req.method === 'GET' && isListing(ctx);
-  return { cluster: ctx.cluster.name, node: ctx.node.address, method: ctx.req.method, objects: keys, listing, marker: listing ? (ctx.req.query.get('marker') ?? '') : undefined };
+  return {
+    cluster: ctx.cluster.name,
+    node: ctx.node.address,
+    method: ctx.req.method,
+    objects: keys,
+    listing,
+    marker: listing ? (ctx.req.query.get('marker') ?? '') : undefined,
+  };
 }
 
 /** Faults that replace the whole answer; the others shape the method's own answer. */

@@ -127,7 +127,15 @@ async function answerFeeds(
         continue;
       }
       const copies = flags.force || !dest.store.has(refOf(obj));
-      transferMs = Math.max(transferMs, ctx.sim.transfer?.durationMs(ctx.cluster.name, dest.name, { uuid: obj.uuid, bodyLength: obj.body.length }, copies) ?? 0);
+      transferMs = Math.max(
+        transferMs,
+        ctx.sim.transfer?.durationMs(
+          ctx.cluster.name,
+          dest.name,
+          { uuid: obj.uuid, bodyLength: obj.body.length },
+          copies,
+        ) ?? 0,
+      );
       commits.push(() => {
         if (copies) dest.store.insert(obj);
       });

@@ -14,9 +14,7 @@ function resultLine(status: number): string {
 
 /** Where a legacy SEND goes: the destination cluster, or why it cannot be reached. */
 type Destination =
-  | { kind: 'ok'; cluster: ClusterState }
-  | { kind: 'unreachable' }
-  | { kind: 'bad-request'; text: string };
+  { kind: 'ok'; cluster: ClusterState } | { kind: 'unreachable' } | { kind: 'bad-request'; text: string };
 
 function resolveDestination(ctx: RequestContext, clusterName: string, target: string): Destination {
   const address = target.trim().replace(/^localhost:/i, `${ctx.sim.options.host}:`);
@@ -102,7 +100,12 @@ async function answerLegacy(
     return;
   }
   const present = destination.store.has(refOf(obj));
-  const transferMs = ctx.sim.transfer?.durationMs(ctx.cluster.name, destination.name, { uuid: obj.uuid, bodyLength: obj.body.length }, !present);
+  const transferMs = ctx.sim.transfer?.durationMs(
+    ctx.cluster.name,
+    destination.name,
+    { uuid: obj.uuid, bodyLength: obj.body.length },
+    !present,
+  );
   stretchOverTransfer(ctx, plan, transferMs ?? 0);
   if (present) {
     if (ctx.sim.options.alreadyPresent === 'status') {

@@ -126,7 +126,10 @@ export async function inSendSlot(ctx: RequestContext, answer: () => Promise<void
   const slot = model ? model.admit(ctx.node) : { release(): void {} };
   if (!slot) {
     ctx.node.stats.busy++;
-    sendError(ctx.res, ctx.sim.options.server, 503, { text: 'Too many SENDs in progress on this node', token: 'ServiceUnavailable' });
+    sendError(ctx.res, ctx.sim.options.server, 503, {
+      text: 'Too many SENDs in progress on this node',
+      token: 'ServiceUnavailable',
+    });
     return;
   }
   try {

@@ -35,7 +35,8 @@ function resolveOptions(options: SimulatorOptions): ResolvedOptions {
   const rate = options.redirectRate ?? 0;
   if (!(rate >= 0 && rate <= 1)) problems.push('redirectRate must be between 0 and 1');
   const keepalive = options.keepalive ?? { count: 2, intervalMs: 0 };
-  if (!(keepalive.count >= 0) || !(keepalive.intervalMs >= 0)) problems.push('keepalive: count and intervalMs must be >= 0');
+  if (!(keepalive.count >= 0) || !(keepalive.intervalMs >= 0))
+    problems.push('keepalive: count and intervalMs must be >= 0');
   if (options.transfer) problems.push(...transferProblems(options.transfer));
   if (problems.length > 0) throw new Error(`invalid simulator options:\n  - ${problems.join('\n  - ')}`);
   const zeroLatency = options.zeroLatency ?? false;
@@ -73,7 +74,10 @@ class Simulator implements SwarmSimulator {
 
   cluster(name: string): ClusterImpl {
     const found = this.clusters.find((c) => c.name === name);
-    if (!found) throw new Error(`unknown cluster "${name}"; the simulator has ${this.clusters.map((c) => `"${c.name}"`).join(', ')}`);
+    if (!found)
+      throw new Error(
+        `unknown cluster "${name}"; the simulator has ${this.clusters.map((c) => `"${c.name}"`).join(', ')}`,
+      );
     return found;
   }
 

@@ -9,14 +9,18 @@ export function statusPage(ctx: RequestContext): void {
   const body =
     `<html><body><h2>CAStor Cluster ${escapeHtml(cluster.name)}</h2>` +
     `<p>Node ${escapeHtml(node.address)}: ${cluster.store.size} objects</p></body></html>\r\n`;
-  ctx.res.send(200, [
-    ['Castor-System-Cluster', cluster.name],
-    ['Castor-System-TotalGBAvailable', '1000'],
-    ['Castor-System-TotalGBCapacity', '1024'],
-    ['Allow', ALLOW_STATUS_PAGE],
-    ['Content-Length', String(Buffer.byteLength(body))],
-    ['Content-Type', 'text/html'],
-    ['Date', httpNow()],
-    ['Server', sim.options.server],
-  ], body);
+  ctx.res.send(
+    200,
+    [
+      ['Castor-System-Cluster', cluster.name],
+      ['Castor-System-TotalGBAvailable', '1000'],
+      ['Castor-System-TotalGBCapacity', '1024'],
+      ['Allow', ALLOW_STATUS_PAGE],
+      ['Content-Length', String(Buffer.byteLength(body))],
+      ['Content-Type', 'text/html'],
+      ['Date', httpNow()],
+      ['Server', sim.options.server],
+    ],
+    body,
+  );
 }

@@ -4,7 +4,6 @@ import type { Random } from './random.js';
 import type { ObjectRef, PutObjectInput, StoredObject } from './types.js';
 import { UUID_PATTERN } from './constants.js';
 
-
 /** `Castor-System-Version` of a time: seconds.milliseconds, e.g. `1366297840.592`. */
 export function versionOf(created: Date): string {
   const ms = created.getTime();

@@ -34,9 +34,15 @@ export function lognormalQuantile(p: number, median: number, p99: number): numbe
   return median * Math.exp(sigma * normalQuantile(p));
 }
 
-const A = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1, 2.506628277459239];
+const A = [
+  -3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1,
+  2.506628277459239,
+];
 const B = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1];
-const C = [-7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+const C = [
+  -7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968,
+  2.938163982698783,
+];
 const D = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416];
 
 function poly(c: readonly number[], x: number): number {
@@ -126,7 +132,6 @@ export class TransferModel {
       },
     };
   }
-
 }
 
 /** Checks transfer options; returns the problems found. */
@@ -149,6 +154,7 @@ export function transferProblems(o: TransferOptions): string[] {
   if (o.maxSendsPerNode !== undefined && !(Number.isInteger(o.maxSendsPerNode) && o.maxSendsPerNode >= 1)) {
     problems.push('transfer.maxSendsPerNode must be an integer >= 1');
   }
-  if (o.keepaliveIntervalMs !== undefined && !(o.keepaliveIntervalMs > 0)) problems.push('transfer.keepaliveIntervalMs must be > 0');
+  if (o.keepaliveIntervalMs !== undefined && !(o.keepaliveIntervalMs > 0))
+    problems.push('transfer.keepaliveIntervalMs must be > 0');
   return problems;
 }

@@ -46,7 +46,10 @@ export function writeObject(ctx: RequestContext): void {
     case 'root': {
       const domain = req.query.get('domain');
       obj = cluster.store.put({
-        alias: flagSet(req.query.get('alias')), body, contentType, ec,
+        alias: flagSet(req.query.get('alias')),
+        body,
+        contentType,
+        ec,
         ...(domain ? { domain: domain.toLowerCase() } : {}),
       });
       path = `/${obj.uuid}`;
@@ -71,7 +74,14 @@ export function writeObject(ctx: RequestContext): void {
       created(ctx, [`http://${ctx.node.address}/${encodeName(target.bucket)}${domainQuery(ctx, target.domain)}`], []);
       return;
     case 'named':
-      obj = cluster.store.put({ domain: target.domain, bucket: target.bucket, name: target.name, body, contentType, ec });
+      obj = cluster.store.put({
+        domain: target.domain,
+        bucket: target.bucket,
+        name: target.name,
+        body,
+        contentType,
+        ec,
+      });
       path = `/${encodeName(target.bucket)}/${encodeName(target.name)}${domainQuery(ctx, target.domain)}`;
       break;
   }
@@ -79,7 +89,11 @@ export function writeObject(ctx: RequestContext): void {
   if (obj.bucket === undefined) extra.push(['Content-UUID', obj.uuid]);
   if (obj.ec) extra.push(['Manifest', 'ec']);
   extra.push(['Etag', obj.etag], ['Last-Modified', httpDate(obj.created)]);
-  created(ctx, locationHosts(ctx, obj.ec).map((host) => `http://${host}${path}`), extra);
+  created(
+    ctx,
+    locationHosts(ctx, obj.ec).map((host) => `http://${host}${path}`),
+    extra,
+  );
 }
 
 function domainQuery(ctx: RequestContext, domain: string): string {

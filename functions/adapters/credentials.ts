@@ -31,7 +31,11 @@ function parseSecret(ref: string, text: string): Credentials {
  * Manager references are read, and checked, when first used.
  */
 export async function checkLocalCredentials(registry: Registry, provider: CredentialsProvider): Promise<void> {
-  const refs = new Set(Object.values(registry.clusters).map((c) => c.credentials).filter((r) => /^(?:env|file):/.test(r)));
+  const refs = new Set(
+    Object.values(registry.clusters)
+      .map((c) => c.credentials)
+      .filter((r) => /^(?:env|file):/.test(r)),
+  );
   const problems: string[] = [];
   for (const ref of refs) {
     await provider.get(ref).catch((err: unknown) => {

@@ -73,7 +73,11 @@ function utf8Prefix(text: string, bytes: number): string {
   return buf.subarray(0, end).toString('utf8');
 }
 
-function withOutcome(outcome: OutcomeRecord, record: SQSRecord, extra: Record<string, MessageAttributeValue> = {}): Record<string, MessageAttributeValue> {
+function withOutcome(
+  outcome: OutcomeRecord,
+  record: SQSRecord,
+  extra: Record<string, MessageAttributeValue> = {},
+): Record<string, MessageAttributeValue> {
   return {
     [DLQ_ATTRIBUTES.REASON]: { DataType: 'String', StringValue: outcome.reason },
     [DLQ_ATTRIBUTES.OUTCOME]: { DataType: 'String', StringValue: JSON.stringify(outcome) },
@@ -98,7 +102,11 @@ function addOriginals(attributes: Record<string, MessageAttributeValue>, record:
  * say so (`truncated`, with the original's size and SHA-256): the reason still reaches the DLQ,
  * and the message is not failed again on every attempt.
  */
-export function buildDeadLetter(record: SQSRecord, outcome: OutcomeRecord, maxBytes = SQS_MAX_MESSAGE_BYTES): DeadLetterMessage {
+export function buildDeadLetter(
+  record: SQSRecord,
+  outcome: OutcomeRecord,
+  maxBytes = SQS_MAX_MESSAGE_BYTES,
+): DeadLetterMessage {
   const attributes = withOutcome(outcome, record);
   addOriginals(attributes, record, maxBytes);
   if (messageSize(record.body, attributes) <= maxBytes) return { body: record.body, attributes, outcome };

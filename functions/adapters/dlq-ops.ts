@@ -39,7 +39,14 @@ export async function peekDlq(sqs: SQSClient, dlqUrl: string, limit: number): Pr
   let oldestSentMs: number | null = null;
   while (seen.length < limit) {
     const out = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: dlqUrl, MaxNumberOfMessages: Math.min(10, limit - seen.length), WaitTimeSeconds: 1, VisibilityTimeout: 30, MessageAttributeNames: [DLQ_ATTRIBUTES.REASON], MessageSystemAttributeNames: ['SentTimestamp'] }),
+      new ReceiveMessageCommand({
+        QueueUrl: dlqUrl,
+        MaxNumberOfMessages: Math.min(10, limit - seen.length),
+        WaitTimeSeconds: 1,
+        VisibilityTimeout: 30,
+        MessageAttributeNames: [DLQ_ATTRIBUTES.REASON],
+        MessageSystemAttributeNames: ['SentTimestamp'],
+      }),
     );
     const messages = out.Messages ?? [];
     if (!messages.length) break;
@@ -86,7 +93,15 @@ const PAUSE_SECONDS = 60;
  * SQS errors other than a refused move task propagate.
  */
 export async function redriveDlq(sqs: SQSClient, options: RedriveOptions): Promise<RedriveSummary> {
-  const summary: RedriveSummary = { moved: 0, matched: 0, skipped: 0, failed: 0, byReason: {}, method: 'receive-send-delete', dryRun: options.dryRun };
+  const summary: RedriveSummary = {
+    moved: 0,
+    matched: 0,
+    skipped: 0,
+    failed: 0,
+    byReason: {},
+    method: 'receive-send-delete',
+    dryRun: options.dryRun,
+  };
   if (!options.dryRun && options.reasons.size === 0 && options.max === Infinity) {
     const moved = await startMoveTask(sqs, options.dlqUrl, options.queueUrl);
     if (moved !== null) return { ...summary, method: 'message-move-task', moved };
@@ -98,7 +113,12 @@ export async function redriveDlq(sqs: SQSClient, options: RedriveOptions): Promi
 /** Starts a message move task; resolves to the DLQ's depth, or null when the service has none. */
 async function startMoveTask(sqs: SQSClient, dlqUrl: string, queueUrl: string): Promise<number | null> {
   try {
-    const attrs = async (url: string) => (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn', 'ApproximateNumberOfMessages'] }))).Attributes ?? {};
+    const attrs = async (url: string) =>
+      (
+        await sqs.send(
+          new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn', 'ApproximateNumberOfMessages'] }),
+        )
+      ).Attributes ?? {};
     const [dlq, queue] = await Promise.all([attrs(dlqUrl), attrs(queueUrl)]);
     await sqs.send(new StartMessageMoveTaskCommand({ SourceArn: dlq.QueueArn, DestinationArn: queue.QueueArn }));
     return Number(dlq.ApproximateNumberOfMessages ?? 0);
@@ -115,7 +135,14 @@ async function moveOneByOne(sqs: SQSClient, options: RedriveOptions, summary: Re
   const seen = new Set<string>();
   while (summary.matched < options.max) {
     const out = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: options.dlqUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, VisibilityTimeout: PAUSE_SECONDS, MessageAttributeNames: ['All'], MessageSystemAttributeNames: ['All'] }),
+      new ReceiveMessageCommand({
+        QueueUrl: options.dlqUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 1,
+        VisibilityTimeout: PAUSE_SECONDS,
+        MessageAttributeNames: ['All'],
+        MessageSystemAttributeNames: ['All'],
+      }),
     );
     const messages = out.Messages ?? [];
     const fresh = messages.filter((m) => !seen.has(m.MessageId ?? ''));
@@ -131,7 +158,11 @@ async function moveOneByOne(sqs: SQSClient, options: RedriveOptions, summary: Re
 }
 
 /** Splits received messages into those the filter and the limit let through, and the rest. */
-function select(messages: readonly Message[], options: RedriveOptions, summary: RedriveSummary): { take: Message[]; leave: Message[] } {
+function select(
+  messages: readonly Message[],
+  options: RedriveOptions,
+  summary: RedriveSummary,
+): { take: Message[]; leave: Message[] } {
   const take: Message[] = [];
   const leave: Message[] = [];
   for (const m of messages) {
@@ -156,7 +187,12 @@ function originalAttributes(m: Message): Record<string, MessageAttributeValue> |
 }
 
 /** Sends up to ten messages to the queue and deletes from the DLQ those it accepted; returns those it did not. */
-async function moveBatch(sqs: SQSClient, options: RedriveOptions, take: readonly Message[], summary: RedriveSummary): Promise<Message[]> {
+async function moveBatch(
+  sqs: SQSClient,
+  options: RedriveOptions,
+  take: readonly Message[],
+  summary: RedriveSummary,
+): Promise<Message[]> {
   const fifo = options.queueUrl.endsWith('.fifo');
   const sent = await sqs.send(
     new SendMessageBatchCommand({
@@ -165,7 +201,10 @@ async function moveBatch(sqs: SQSClient, options: RedriveOptions, take: readonly
         Id: String(i),
         MessageBody: m.Body ?? '',
         MessageAttributes: originalAttributes(m),
-        ...(fifo && { MessageGroupId: m.Attributes?.MessageGroupId ?? 'swarm-send', MessageDeduplicationId: m.MessageId }),
+        ...(fifo && {
+          MessageGroupId: m.Attributes?.MessageGroupId ?? 'swarm-send',
+          MessageDeduplicationId: m.MessageId,
+        }),
       })),
     }),
   );
@@ -173,7 +212,12 @@ async function moveBatch(sqs: SQSClient, options: RedriveOptions, take: readonly
   const toDelete = take.filter((_m, i) => ok.has(i));
   summary.failed += take.length - toDelete.length;
   if (toDelete.length) {
-    const del = await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: options.dlqUrl, Entries: toDelete.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })) }));
+    const del = await sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: options.dlqUrl,
+        Entries: toDelete.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
+      }),
+    );
     summary.moved += del.Successful?.length ?? 0;
     // A failed delete leaves the message in the DLQ too: count it, an operator sees it twice.
     summary.failed += del.Failed?.length ?? 0;

@@ -24,7 +24,12 @@ export const PROMETHEUS_METRICS = {
 export class PrometheusTelemetry implements Telemetry {
   readonly registry = new Registry();
   readonly #now: () => number;
-  readonly #outcomes = new Counter({ name: PROMETHEUS_METRICS.OUTCOMES, help: 'Messages by outcome and reason (DESIGN.md section 3)', labelNames: ['outcome', 'reason'] as const, registers: [this.registry] });
+  readonly #outcomes = new Counter({
+    name: PROMETHEUS_METRICS.OUTCOMES,
+    help: 'Messages by outcome and reason (DESIGN.md section 3)',
+    labelNames: ['outcome', 'reason'] as const,
+    registers: [this.registry],
+  });
   readonly #sendDuration = new Histogram({
     name: PROMETHEUS_METRICS.SEND_DURATION,
     help: 'Duration of one SEND on a source node, from the request to the end of its answer',
@@ -37,12 +42,38 @@ export class PrometheusTelemetry implements Telemetry {
     buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900, 1800, 3600, 7200, 21600, 86400],
     registers: [this.registry],
   });
-  readonly #inFlight = new Gauge({ name: PROMETHEUS_METRICS.SENDS_IN_FLIGHT, help: 'SENDs in progress', registers: [this.registry] });
-  readonly #batches = new Counter({ name: PROMETHEUS_METRICS.BATCHES, help: 'Batches handed to the handler, by result (ok, or error when the handler failed or timed out)', labelNames: ['result'] as const, registers: [this.registry] });
-  readonly #batchRecords = new Counter({ name: PROMETHEUS_METRICS.BATCH_RECORDS, help: 'Messages received and handed to the handler', registers: [this.registry] });
-  readonly #queueErrors = new Counter({ name: PROMETHEUS_METRICS.QUEUE_CALL_ERRORS, help: 'Failed SQS calls and refused batch entries, by operation and error code', labelNames: ['operation', 'code'] as const, registers: [this.registry] });
-  readonly #extensions = new Counter({ name: PROMETHEUS_METRICS.VISIBILITY_EXTENSIONS, help: 'Visibility extensions of in-flight messages (heartbeats for long SENDs)', registers: [this.registry] });
-  readonly #warnings = new Counter({ name: PROMETHEUS_METRICS.WARNINGS, help: 'Warnings that are not a message outcome (see the logs)', registers: [this.registry] });
+  readonly #inFlight = new Gauge({
+    name: PROMETHEUS_METRICS.SENDS_IN_FLIGHT,
+    help: 'SENDs in progress',
+    registers: [this.registry],
+  });
+  readonly #batches = new Counter({
+    name: PROMETHEUS_METRICS.BATCHES,
+    help: 'Batches handed to the handler, by result (ok, or error when the handler failed or timed out)',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+  readonly #batchRecords = new Counter({
+    name: PROMETHEUS_METRICS.BATCH_RECORDS,
+    help: 'Messages received and handed to the handler',
+    registers: [this.registry],
+  });
+  readonly #queueErrors = new Counter({
+    name: PROMETHEUS_METRICS.QUEUE_CALL_ERRORS,
+    help: 'Failed SQS calls and refused batch entries, by operation and error code',
+    labelNames: ['operation', 'code'] as const,
+    registers: [this.registry],
+  });
+  readonly #extensions = new Counter({
+    name: PROMETHEUS_METRICS.VISIBILITY_EXTENSIONS,
+    help: 'Visibility extensions of in-flight messages (heartbeats for long SENDs)',
+    registers: [this.registry],
+  });
+  readonly #warnings = new Counter({
+    name: PROMETHEUS_METRICS.WARNINGS,
+    help: 'Warnings that are not a message outcome (see the logs)',
+    registers: [this.registry],
+  });
 
   constructor(options: { now?: () => number; processMetrics?: boolean } = {}) {
     this.#now = options.now ?? Date.now;
@@ -50,7 +81,12 @@ export class PrometheusTelemetry implements Telemetry {
       collectDefaultMetrics({ register: this.registry });
       // Gauges named like counters fail `promtool check metrics`; their per-type twins
       // (nodejs_active_handles, nodejs_active_requests, nodejs_active_resources) stay.
-      for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) this.registry.removeSingleMetric(name);
+      for (const name of [
+        'nodejs_active_handles_total',
+        'nodejs_active_requests_total',
+        'nodejs_active_resources_total',
+      ])
+        this.registry.removeSingleMetric(name);
     }
   }
 

@@ -19,6 +19,7 @@ export function emitReconcileMetrics(metrics: Metrics, summary: ScopeSummary, ru
   metrics.addMetric(RECONCILE_METRICS.UNCONFIRMED, MetricUnit.Count, c.unconfirmed);
   metrics.addMetric(RECONCILE_METRICS.REPAIRS_ENQUEUED, MetricUnit.Count, summary.repairs.enqueued);
   metrics.addMetric(RECONCILE_METRICS.SCOPE_ERRORS, MetricUnit.Count, summary.stopped === 'error' ? 1 : 0);
-  if (summary.complete) metrics.addMetric(RECONCILE_METRICS.RUN_DURATION, MetricUnit.Milliseconds, Math.max(0, now - runStartedMs));
+  if (summary.complete)
+    metrics.addMetric(RECONCILE_METRICS.RUN_DURATION, MetricUnit.Milliseconds, Math.max(0, now - runStartedMs));
   metrics.publishStoredMetrics();
 }

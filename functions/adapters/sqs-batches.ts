@@ -22,8 +22,18 @@ export interface QueueCounts {
 /** A queue's approximate message counts, from one GetQueueAttributes call. */
 export async function queueCounts(sqs: SQSClient, queueUrl: string): Promise<QueueCounts> {
   const a =
-    (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'] })))
-      .Attributes ?? {};
+    (
+      await sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: queueUrl,
+          AttributeNames: [
+            'ApproximateNumberOfMessages',
+            'ApproximateNumberOfMessagesNotVisible',
+            'ApproximateNumberOfMessagesDelayed',
+          ],
+        }),
+      )
+    ).Attributes ?? {};
   return {
     visible: Number(a.ApproximateNumberOfMessages ?? 0),
     inFlight: Number(a.ApproximateNumberOfMessagesNotVisible ?? 0),
@@ -46,7 +56,9 @@ export function errorCode(err: unknown): string {
 }
 
 /** The refused entries of a batch call's response. */
-export function failedEntries(res: { Failed?: readonly { Id?: string | undefined; Code?: string | undefined; Message?: string | undefined }[] | undefined }): FailedEntry[] {
+export function failedEntries(res: {
+  Failed?: readonly { Id?: string | undefined; Code?: string | undefined; Message?: string | undefined }[] | undefined;
+}): FailedEntry[] {
   return (res.Failed ?? []).map((f) => ({ id: f.Id ?? '', code: f.Code ?? 'Unknown', message: f.Message ?? '' }));
 }
 
@@ -74,14 +86,25 @@ export class BatchEntriesFailedError extends Error {
  * stayed invisible (refused entries, or every entry of a call that failed), with their codes;
  * those messages reappear when their visibility timeout ends.
  */
-export async function makeVisible(sqs: SQSClient, queueUrl: string, messages: readonly { ReceiptHandle?: string | undefined }[]): Promise<FailedEntry[]> {
+export async function makeVisible(
+  sqs: SQSClient,
+  queueUrl: string,
+  messages: readonly { ReceiptHandle?: string | undefined }[],
+): Promise<FailedEntry[]> {
   const failed: FailedEntry[] = [];
   for (const batch of chunks(messages)) {
     try {
-      const res = await sqs.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: queueUrl, Entries: batch.map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0 })) }));
+      const res = await sqs.send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: batch.map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0 })),
+        }),
+      );
       failed.push(...failedEntries(res));
     } catch (err) {
-      failed.push(...batch.map((_m, j) => ({ id: String(j), code: errorCode(err), message: (err as Error).message ?? '' })));
+      failed.push(
+        ...batch.map((_m, j) => ({ id: String(j), code: errorCode(err), message: (err as Error).message ?? '' })),
+      );
     }
   }
   return failed;

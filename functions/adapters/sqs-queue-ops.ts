@@ -9,7 +9,13 @@ import {
 import type { SQSRecord } from 'aws-lambda';
 import type { OutcomeRecord } from '../core/outcome.js';
 import type { QueueOps } from '../worker/ports.js';
-import { buildDeadLetter, DLQ_ATTRIBUTES, messageSize, SQS_CLASSIC_MESSAGE_BYTES, SQS_MAX_MESSAGE_BYTES } from './dlq-message.js';
+import {
+  buildDeadLetter,
+  DLQ_ATTRIBUTES,
+  messageSize,
+  SQS_CLASSIC_MESSAGE_BYTES,
+  SQS_MAX_MESSAGE_BYTES,
+} from './dlq-message.js';
 import { BatchEntriesFailedError, chunks, FALLBACK_MESSAGE_GROUP, failedEntries } from './sqs-batches.js';
 
 export { DLQ_ATTRIBUTES } from './dlq-message.js';
@@ -34,7 +40,9 @@ function queueUrls(sqs: SQSClient): (arn: string, abortSignal: Signal) => Promis
     let url = urls.get(arn);
     if (!url) {
       const [, , , , account, name] = arn.split(':');
-      url = sqs.send(new GetQueueUrlCommand({ QueueName: name, QueueOwnerAWSAccountId: account }), { abortSignal }).then((r) => r.QueueUrl!);
+      url = sqs
+        .send(new GetQueueUrlCommand({ QueueName: name, QueueOwnerAWSAccountId: account }), { abortSignal })
+        .then((r) => r.QueueUrl!);
       url.catch(() => urls.delete(arn));
       urls.set(arn, url);
     }
@@ -47,13 +55,19 @@ function queueUrls(sqs: SQSClient): (arn: string, abortSignal: Signal) => Promis
  * smaller (then give `dlqMaxMessageBytes`), so only a larger letter needs the real limit, read
  * once. A failed read is not cached and assumes 256 KiB, so the letter is cut, never refused.
  */
-function dlqLimits(sqs: SQSClient, dlqUrl: string, dlqMaxMessageBytes: number | undefined): (size: number, abortSignal: Signal) => Promise<number> {
+function dlqLimits(
+  sqs: SQSClient,
+  dlqUrl: string,
+  dlqMaxMessageBytes: number | undefined,
+): (size: number, abortSignal: Signal) => Promise<number> {
   let dlqLimit: Promise<number> | null = null;
   return async (size, abortSignal) => {
     if (dlqMaxMessageBytes !== undefined) return dlqMaxMessageBytes;
     if (size <= SQS_CLASSIC_MESSAGE_BYTES) return SQS_CLASSIC_MESSAGE_BYTES;
     dlqLimit ??= sqs
-      .send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['MaximumMessageSize'] }), { abortSignal })
+      .send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['MaximumMessageSize'] }), {
+        abortSignal,
+      })
       .then((r) => Number(r.Attributes?.MaximumMessageSize) || SQS_MAX_MESSAGE_BYTES);
     dlqLimit.catch(() => (dlqLimit = null));
     return dlqLimit.catch(() => SQS_CLASSIC_MESSAGE_BYTES);
@@ -63,7 +77,12 @@ function dlqLimits(sqs: SQSClient, dlqUrl: string, dlqMaxMessageBytes: number | 
 type Backoff = { record: SQSRecord; seconds: number };
 
 /** ChangeMessageVisibilityBatch per source queue, ten at a time; a refused entry is an error, with its code. */
-async function changeVisibility(sqs: SQSClient, queueUrl: ReturnType<typeof queueUrls>, entries: readonly Backoff[], abortSignal: Signal): Promise<void> {
+async function changeVisibility(
+  sqs: SQSClient,
+  queueUrl: ReturnType<typeof queueUrls>,
+  entries: readonly Backoff[],
+  abortSignal: Signal,
+): Promise<void> {
   const byQueue = new Map<string, Backoff[]>();
   for (const e of entries) byQueue.set(e.record.eventSourceARN, [...(byQueue.get(e.record.eventSourceARN) ?? []), e]);
   const responses = await Promise.all(
@@ -72,7 +91,11 @@ async function changeVisibility(sqs: SQSClient, queueUrl: ReturnType<typeof queu
         sqs.send(
           new ChangeMessageVisibilityBatchCommand({
             QueueUrl: await queueUrl(arn, abortSignal),
-            Entries: batch.map((e, i) => ({ Id: String(i), ReceiptHandle: e.record.receiptHandle, VisibilityTimeout: e.seconds })),
+            Entries: batch.map((e, i) => ({
+              Id: String(i),
+              ReceiptHandle: e.record.receiptHandle,
+              VisibilityTimeout: e.seconds,
+            })),
           }),
           { abortSignal },
         ),
@@ -85,7 +108,12 @@ async function changeVisibility(sqs: SQSClient, queueUrl: ReturnType<typeof queu
 }
 
 /** SendMessageBatch of outcomes, ten at a time; resolves to the indexes not published. */
-async function publishOutcomes(sqs: SQSClient, outcomesQueueUrl: string, outcomes: readonly OutcomeRecord[], abortSignal: Signal): Promise<number[]> {
+async function publishOutcomes(
+  sqs: SQSClient,
+  outcomesQueueUrl: string,
+  outcomes: readonly OutcomeRecord[],
+  abortSignal: Signal,
+): Promise<number[]> {
   const failed: number[] = [];
   const fifo = outcomesQueueUrl.endsWith('.fifo');
   await Promise.all(
@@ -134,7 +162,12 @@ export function createSqsQueueOps({ sqs, dlqUrl, outcomesQueueUrl, dlqMaxMessage
           QueueUrl: dlqUrl,
           MessageBody: letter.body,
           MessageAttributes: letter.attributes,
-          ...(fifo ? { MessageGroupId: record.attributes.MessageGroupId ?? FALLBACK_MESSAGE_GROUP, MessageDeduplicationId: record.messageId } : {}),
+          ...(fifo
+            ? {
+                MessageGroupId: record.attributes.MessageGroupId ?? FALLBACK_MESSAGE_GROUP,
+                MessageDeduplicationId: record.messageId,
+              }
+            : {}),
         }),
         { abortSignal },
       );

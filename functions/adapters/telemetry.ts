@@ -27,7 +27,11 @@ function logFields(record: OutcomeRecord): Record<string, unknown> {
  * costs a handful of EMF lines, not one per message. Without `metrics` it only logs (the
  * on-premises worker exports its metrics to Prometheus instead of EMF).
  */
-export function createPowertoolsTelemetry(logger: Logger, metrics: Metrics | null, now: () => number = Date.now): Telemetry {
+export function createPowertoolsTelemetry(
+  logger: Logger,
+  metrics: Metrics | null,
+  now: () => number = Date.now,
+): Telemetry {
   let counts = new Map<string, number>();
   let byReason = new Map<string, { outcome: string; reason: string; count: number }>();
   let latencies: number[] = [];
@@ -77,7 +81,8 @@ export function createPowertoolsTelemetry(logger: Logger, metrics: Metrics | nul
       for (const v of lags) metrics.addMetric(METRICS.REPLICATION_LAG, MetricUnit.Milliseconds, v);
       // Powertools has already flushed on its own if a metric reached 100 values.
       if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
-      for (const r of byReason.values()) emitterFor(r.outcome, r.reason).addMetric(METRICS.OUTCOME_BY_REASON, MetricUnit.Count, r.count);
+      for (const r of byReason.values())
+        emitterFor(r.outcome, r.reason).addMetric(METRICS.OUTCOME_BY_REASON, MetricUnit.Count, r.count);
       counts = new Map();
       byReason = new Map();
       latencies = [];

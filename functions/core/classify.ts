@@ -12,7 +12,12 @@ export interface Classification {
 const retry = (reason: Reason): Classification => ({ outcome: OUTCOME.RETRY, reason });
 const failed = (reason: Reason): Classification => ({ outcome: OUTCOME.FAILED, reason });
 
-const PERMANENT_CLIENT_ERRORS: ReadonlySet<ClientErrorCode> = new Set(['auth-rejected', 'redirect-refused', 'tls-rejected', 'credentials-invalid']);
+const PERMANENT_CLIENT_ERRORS: ReadonlySet<ClientErrorCode> = new Set([
+  'auth-rejected',
+  'redirect-refused',
+  'tls-rejected',
+  'credentials-invalid',
+]);
 
 /** The destination's answer, as carried on the `Remote cluster returned:` line (row L3). */
 function classifyRemote(remote: number): Classification {
@@ -53,18 +58,29 @@ function classifyFeeds(o: SendObservation): Classification {
 /** Outer status of the (final) response (rows S1-S9, A3, L5, N5). */
 function classifyStatus(status: number): Classification | null {
   switch (status) {
-    case 400: return failed('bad-request');
-    case 401: return failed('auth-rejected');
-    case 403: return failed('forbidden');
-    case 404: return retry('not-found-at-source');
+    case 400:
+      return failed('bad-request');
+    case 401:
+      return failed('auth-rejected');
+    case 403:
+      return failed('forbidden');
+    case 404:
+      return retry('not-found-at-source');
     case 405:
-    case 501: return failed('method-not-supported');
-    case 409: return { outcome: OUTCOME.ALREADY_PRESENT, reason: 'already-present' };
-    case 411: return failed('length-required');
-    case 412: return retry('context-missing');
-    case 503: return retry('source-unavailable');
-    case 505: return failed('http-version-not-supported');
-    case 507: return retry('insufficient-storage');
+    case 501:
+      return failed('method-not-supported');
+    case 409:
+      return { outcome: OUTCOME.ALREADY_PRESENT, reason: 'already-present' };
+    case 411:
+      return failed('length-required');
+    case 412:
+      return retry('context-missing');
+    case 503:
+      return retry('source-unavailable');
+    case 505:
+      return failed('http-version-not-supported');
+    case 507:
+      return retry('insufficient-storage');
   }
   if (status >= 500) return retry('source-error');
   if (status >= 400) return failed('client-error');

@@ -84,10 +84,17 @@ const REDIRECTS = new Set([301, 302, 305, 307, 308]);
  * Errors before any response: another node can take the request (row T1). A reset before the
  * status line is usually a pooled connection the node had closed. A 503 is a busy node.
  */
-const FAILOVER_ERRORS: ReadonlySet<ClientErrorCode> = new Set(['connection-refused', 'connect-timeout', 'network-error', 'connection-reset']);
+const FAILOVER_ERRORS: ReadonlySet<ClientErrorCode> = new Set([
+  'connection-refused',
+  'connect-timeout',
+  'network-error',
+  'connection-reset',
+]);
 
 function shouldFailOver(x: Exchange): boolean {
-  return (x.status === null && x.error !== null && FAILOVER_ERRORS.has(x.error)) || (x.status === 503 && x.error === null);
+  return (
+    (x.status === null && x.error !== null && FAILOVER_ERRORS.has(x.error)) || (x.status === 503 && x.error === null)
+  );
 }
 
 /** What a node might echo back of this request's credentials: redacted from every detail. */
@@ -144,10 +151,17 @@ export class ClusterTransport {
     const order = nodeOrder(req.cluster, req.nodeHint, req.rotate === false ? 0 : this.#rotor++);
     const { hintIgnored } = order;
     // A usable hint keeps its place; a fixed order (HEAD) is kept as configured.
-    const nodes = req.rotate === false ? order.nodes : this.#load.leastBusyFirst(order.nodes, req.nodeHint && !hintIgnored ? 1 : 0);
+    const nodes =
+      req.rotate === false ? order.nodes : this.#load.leastBusyFirst(order.nodes, req.nodeHint && !hintIgnored ? 1 : 0);
     const problem = credentialsProblem(req.credentials);
     // Nothing goes on the wire with credentials no header can carry: a configuration error.
-    if (problem) return { ...failure(null, null, 'auth-rejected', `credentials-invalid: ${problem}`), requests: 0, busy: 0, hintIgnored };
+    if (problem)
+      return {
+        ...failure(null, null, 'auth-rejected', `credentials-invalid: ${problem}`),
+        requests: 0,
+        busy: 0,
+        hintIgnored,
+      };
     let requests = 0;
     let busy = 0;
     let last: Exchange | null = null;
@@ -161,7 +175,13 @@ export class ClusterTransport {
       if (!shouldFailOver(last) || req.signal?.aborted) break;
     }
     if (!last) return { ...failure(null, null, 'network-error', 'no node to ask'), requests, busy, hintIgnored };
-    return { ...last, detail: last.detail === null ? null : redactSecrets(last.detail, secretsOf(req)), requests, busy, hintIgnored };
+    return {
+      ...last,
+      detail: last.detail === null ? null : redactSecrets(last.detail, secretsOf(req)),
+      requests,
+      busy,
+      hintIgnored,
+    };
   }
 
   /** One request on one node, with the auth handshake and redirects resolved. */
@@ -182,9 +202,19 @@ export class ClusterTransport {
       let res: Dispatcher.ResponseData;
       try {
         count();
-        res = await state.dispatcher.request({ path: target, method: req.method as Dispatcher.HttpMethod, headers, signal: req.signal });
+        res = await state.dispatcher.request({
+          path: target,
+          method: req.method as Dispatcher.HttpMethod,
+          headers,
+          signal: req.signal,
+        });
       } catch (err) {
-        return failure(node, null, req.signal?.aborted ? 'deadline-exceeded' : errorCode(err), (err as Error).message ?? null);
+        return failure(
+          node,
+          null,
+          req.signal?.aborted ? 'deadline-exceeded' : errorCode(err),
+          (err as Error).message ?? null,
+        );
       }
       const status = res.statusCode;
       if (status === 401) {
@@ -228,7 +258,16 @@ export class ClusterTransport {
     }
     const trailers: Record<string, string> = {};
     for (const [k, v] of Object.entries(res.trailers ?? {})) if (typeof v === 'string') trailers[k.toLowerCase()] = v;
-    return { status: res.statusCode, headers: res.headers, body: text, trailers, complete: true, error: null, detail: describeCastorError(res.headers), node };
+    return {
+      status: res.statusCode,
+      headers: res.headers,
+      body: text,
+      trailers,
+      complete: true,
+      error: null,
+      detail: describeCastorError(res.headers),
+      node,
+    };
   }
 
   /** Closes every pooled connection. */

@@ -56,15 +56,24 @@ export function sendVerdict(send: SendObserved): Classification {
 }
 
 function verdictOf(h: Happening): Verdict {
-  if (h.kind === 'not-sent') return { outcome: PERMANENT.has(h.reason) ? OUTCOME.FAILED : OUTCOME.RETRY, reason: h.reason, detail: h.detail };
+  if (h.kind === 'not-sent')
+    return { outcome: PERMANENT.has(h.reason) ? OUTCOME.FAILED : OUTCOME.RETRY, reason: h.reason, detail: h.detail };
   if (h.handedBack) {
     const seconds = (h.send.durationMs / 1000).toFixed(1);
-    return { outcome: OUTCOME.RETRY, reason: 'handed-back', detail: `stopped waiting after ${seconds} s in the batch's tail; the node may finish the copy` };
+    return {
+      outcome: OUTCOME.RETRY,
+      reason: 'handed-back',
+      detail: `stopped waiting after ${seconds} s in the batch's tail; the node may finish the copy`,
+    };
   }
   const answer = sendVerdict(h.send);
   if (h.verifyProblem !== null && isSuccess(answer.outcome)) {
     // An updated alias whose DR copy is an older version is not `already-present`.
-    return { outcome: OUTCOME.RETRY, reason: 'verify-mismatch', detail: `${answer.reason} not confirmed by the destination: ${h.verifyProblem}` };
+    return {
+      outcome: OUTCOME.RETRY,
+      reason: 'verify-mismatch',
+      detail: `${answer.reason} not confirmed by the destination: ${h.verifyProblem}`,
+    };
   }
   return { ...answer, detail: h.send.detail };
 }
@@ -75,7 +84,8 @@ function verdictOf(h: Happening): Verdict {
  */
 export function decide(h: Happening, attempts: Attempts): Verdict {
   const v = verdictOf(h);
-  if (v.outcome === OUTCOME.RETRY && attempts.attempt >= attempts.maxAttempts) return { ...v, outcome: OUTCOME.FAILED, retriesExhausted: true };
+  if (v.outcome === OUTCOME.RETRY && attempts.attempt >= attempts.maxAttempts)
+    return { ...v, outcome: OUTCOME.FAILED, retriesExhausted: true };
   return v;
 }
 
@@ -89,13 +99,26 @@ const messageOf = (err: unknown): string => (err instanceof Error ? err.message 
  * (its stack belongs in the log, never in a record).
  */
 export function notSentBy(step: Step, err: unknown): NotSent {
-  if (step === 'read' && err instanceof InvalidMessageError) return { kind: 'not-sent', reason: 'invalid-message', detail: err.message };
+  if (step === 'read' && err instanceof InvalidMessageError)
+    return { kind: 'not-sent', reason: 'invalid-message', detail: err.message };
   if (step === 'credentials') {
     const invalid = err instanceof CredentialsError && err.reason === 'credentials-invalid';
-    return { kind: 'not-sent', reason: invalid ? 'credentials-invalid' : 'credentials-unavailable', detail: messageOf(err) };
+    return {
+      kind: 'not-sent',
+      reason: invalid ? 'credentials-invalid' : 'credentials-unavailable',
+      detail: messageOf(err),
+    };
   }
   const name = err instanceof Error ? err.name : typeof err;
-  return { kind: 'not-sent', reason: 'internal-error', detail: redactSecrets(`unexpected ${name} while ${STEP[step]}: ${messageOf(err)}`, []) };
+  return {
+    kind: 'not-sent',
+    reason: 'internal-error',
+    detail: redactSecrets(`unexpected ${name} while ${STEP[step]}: ${messageOf(err)}`, []),
+  };
 }
 
-const STEP: Readonly<Record<Step, string>> = { read: 'reading the message', credentials: 'reading the credentials', send: 'sending' };
+const STEP: Readonly<Record<Step, string>> = {
+  read: 'reading the message',
+  credentials: 'reading the credentials',
+  send: 'sending',
+};

@@ -28,7 +28,10 @@ const UNFIT = /[\u0000-\u001f\u007f]|[^\u0000-\u00ff]/;
 export function credentialsProblem(c: Credentials): string | null {
   // One test for the common case (nothing wrong); every SEND checks its credentials.
   if (!UNFIT.test(c.username) && !UNFIT.test(c.password)) return null;
-  for (const [field, value] of [['username', c.username], ['password', c.password]] as const) {
+  for (const [field, value] of [
+    ['username', c.username],
+    ['password', c.password],
+  ] as const) {
     if (/[\u0000-\u001f\u007f]/.test(value)) return `the ${field} contains a control character (CR, LF, NUL...)`;
     if (/[^\u0000-\u00ff]/.test(value)) return `the ${field} contains characters outside Latin-1`;
   }
@@ -57,7 +60,8 @@ export function parseChallenges(header: string | readonly string[] | undefined):
   const out: Challenge[] = [];
   for (const text of texts) {
     // Tokenise: scheme words and name=value pairs (values quoted with \-escapes, or bare tokens).
-    const re = /\s*(?:([A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*)\s*=\s*("(?:[^"\\]|\\.)*"|[^\s,]*)|([A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*))\s*,?/gy;
+    const re =
+      /\s*(?:([A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*)\s*=\s*("(?:[^"\\]|\\.)*"|[^\s,]*)|([A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*))\s*,?/gy;
     let current: { scheme: string; params: Record<string, string> } | null = null;
     const flush = () => {
       if (!current) return;
@@ -106,7 +110,8 @@ function algorithmOf(c: Challenge): (typeof ALGORITHMS)[string] | undefined {
   return ALGORITHMS[(c.algorithm ?? 'MD5').toUpperCase()];
 }
 
-const offersQopAuth = (c: Challenge) => c.qop !== undefined && c.qop.split(',').some((q) => q.trim().toLowerCase() === 'auth');
+const offersQopAuth = (c: Challenge) =>
+  c.qop !== undefined && c.qop.split(',').some((q) => q.trim().toLowerCase() === 'auth');
 
 /** A Digest challenge this client can answer: a known algorithm, qop=auth (or RFC 2069 plain MD5). */
 function usableDigest(c: Challenge): boolean {
@@ -133,8 +138,13 @@ export function pickChallenge(challenges: readonly Challenge[], policy: AuthPoli
 
 /** Why `pickChallenge` found nothing, for an operator: what the node offered. */
 export function describeOffer(challenges: readonly Challenge[], policy: AuthPolicy = {}): string {
-  const offered = challenges.map((c) => (c.scheme === 'basic' ? 'Basic' : `Digest ${c.algorithm ?? 'MD5'}${c.qop ? ` qop=${c.qop}` : ''}`));
-  const basic = challenges.some((c) => c.scheme === 'basic') && !policy.allowBasic ? '; Basic is not allowed for this cluster over this connection' : '';
+  const offered = challenges.map((c) =>
+    c.scheme === 'basic' ? 'Basic' : `Digest ${c.algorithm ?? 'MD5'}${c.qop ? ` qop=${c.qop}` : ''}`,
+  );
+  const basic =
+    challenges.some((c) => c.scheme === 'basic') && !policy.allowBasic
+      ? '; Basic is not allowed for this cluster over this connection'
+      : '';
   return `no supported authentication offered (${offered.join(', ') || 'no challenge'})${basic}`;
 }
 
@@ -147,7 +157,9 @@ const freshCnonce = () => randomUUID().replaceAll('-', '');
 
 /** Hex digest of a UTF-8 string; the one-shot `crypto.hash` where Node has it (20.12+), a Hash object otherwise. */
 const hexDigest: (algorithm: string, text: string) => string =
-  typeof oneShotHash === 'function' ? (algorithm, text) => oneShotHash(algorithm, text, 'hex') : (algorithm, text) => createHash(algorithm).update(text, 'utf8').digest('hex');
+  typeof oneShotHash === 'function'
+    ? (algorithm, text) => oneShotHash(algorithm, text, 'hex')
+    : (algorithm, text) => createHash(algorithm).update(text, 'utf8').digest('hex');
 
 /**
  * What a Digest answer to one challenge repeats on every request: the parameters before `uri`
@@ -170,8 +182,20 @@ function digestPlan(c: Challenge, { username, password }: Credentials): DigestPl
   const nonce = c.nonce ?? '';
   const userhash = c.userhash === true;
   const head = `username=${quote(userhash ? h(`${username}:${c.realm}`) : username)}, realm=${quote(c.realm)}, nonce=${quote(nonce)}`;
-  const tail = [...(c.opaque !== undefined ? [`opaque=${quote(c.opaque)}`] : []), ...(c.algorithm !== undefined ? [`algorithm=${c.algorithm}`] : []), ...(userhash ? ['userhash=true'] : [])];
-  return { hash: alg.hash, sess: alg.sess, qop: offersQopAuth(c), nonce, head, tail: tail.length ? `, ${tail.join(', ')}` : '', base: h(`${username}:${c.realm}:${password}`) };
+  const tail = [
+    ...(c.opaque !== undefined ? [`opaque=${quote(c.opaque)}`] : []),
+    ...(c.algorithm !== undefined ? [`algorithm=${c.algorithm}`] : []),
+    ...(userhash ? ['userhash=true'] : []),
+  ];
+  return {
+    hash: alg.hash,
+    sess: alg.sess,
+    qop: offersQopAuth(c),
+    nonce,
+    head,
+    tail: tail.length ? `, ${tail.join(', ')}` : '',
+    base: h(`${username}:${c.realm}:${password}`),
+  };
 }
 
 /**

@@ -31,11 +31,15 @@ export function readBounded(body: Dispatcher.ResponseData['body'], limit: number
       size += chunk.length;
       if (size <= limit) return void chunks.push(chunk);
       body.off('data', onData);
-      reject(Object.assign(new Error(`response body larger than ${limit} bytes`), { code: 'UND_ERR_RES_EXCEEDED_MAX_SIZE' }));
+      reject(
+        Object.assign(new Error(`response body larger than ${limit} bytes`), { code: 'UND_ERR_RES_EXCEEDED_MAX_SIZE' }),
+      );
       body.destroy();
     };
     body.on('data', onData);
-    body.once('end', () => resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, size).toString('utf8')));
+    body.once('end', () =>
+      resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, size).toString('utf8')),
+    );
     body.once('error', reject);
     // Settles nothing after 'end' or an error: a promise keeps its first outcome.
     body.once('close', () => reject(prematureClose()));
@@ -48,7 +52,13 @@ function prematureClose(): Error {
 }
 
 /** An exchange that ended in a client-side condition; complete when a whole answer was read. */
-export const failure = (node: NodeAddress | null, status: number | null, error: ClientErrorCode, detail: string | null, headers: Exchange['headers'] = {}): Exchange => ({
+export const failure = (
+  node: NodeAddress | null,
+  status: number | null,
+  error: ClientErrorCode,
+  detail: string | null,
+  headers: Exchange['headers'] = {},
+): Exchange => ({
   status,
   headers,
   body: '',

@@ -1,6 +1,15 @@
 import type { ClusterTransport, TransportResult } from './cluster-transport.js';
 import type { Credentials } from './digest-auth.js';
-import { buildListingTarget, buildUsageTarget, DEFAULT_PAGE_SIZE, ListingError, ListingPageError, parseListingPage, type ListingRow, type ListingScope } from './listing.js';
+import {
+  buildListingTarget,
+  buildUsageTarget,
+  DEFAULT_PAGE_SIZE,
+  ListingError,
+  ListingPageError,
+  parseListingPage,
+  type ListingRow,
+  type ListingScope,
+} from './listing.js';
 import { USER_AGENT } from './product.js';
 import type { ClusterConfig } from './registry.js';
 
@@ -25,7 +34,14 @@ export interface ListingClientOptions {
 const defaultSleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   new Promise((resolve) => {
     const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+      { once: true },
+    );
   });
 
 /** Maps a transport answer that is not a usable page to a listing error (null: try again). */
@@ -34,15 +50,27 @@ function errorOf(x: TransportResult): ListingError {
   if (x.error === 'auth-rejected') return new ListingError('auth-rejected', `listing refused (401)${detail}`, x.status);
   if (x.error === 'deadline-exceeded') return new ListingError('aborted', 'listing aborted', x.status);
   if (x.error !== null) return new ListingError('network', `listing failed: ${x.error}${detail}`, x.status);
-  if (x.status === 404 || x.status === 412) return new ListingError('not-found', `the scope does not exist on this cluster (${x.status})${detail}`, x.status);
-  if (x.status === 400) return new ListingError('bad-request', `the cluster refused the listing query (400)${detail}`, x.status);
-  if (x.status === 503) return new ListingError('unavailable', `listing unavailable (503: search feed or indexer down?)${detail}`, x.status);
+  if (x.status === 404 || x.status === 412)
+    return new ListingError('not-found', `the scope does not exist on this cluster (${x.status})${detail}`, x.status);
+  if (x.status === 400)
+    return new ListingError('bad-request', `the cluster refused the listing query (400)${detail}`, x.status);
+  if (x.status === 503)
+    return new ListingError(
+      'unavailable',
+      `listing unavailable (503: search feed or indexer down?)${detail}`,
+      x.status,
+    );
   return new ListingError('http-status', `listing answered ${x.status}${detail}`, x.status);
 }
 
 /** Whether trying the same page again may help. */
 function retryable(err: ListingError): boolean {
-  return err.code === 'unavailable' || err.code === 'network' || err.code === 'bad-page' || (err.code === 'http-status' && (err.status ?? 0) >= 500);
+  return (
+    err.code === 'unavailable' ||
+    err.code === 'network' ||
+    err.code === 'bad-page' ||
+    (err.code === 'http-status' && (err.status ?? 0) >= 500)
+  );
 }
 
 /**
@@ -92,7 +120,11 @@ export class ListingClient {
 
   /** One page after `marker`, tried up to `triesPerPage` times. */
   async page(scope: ListingScope, marker: string | null, signal?: AbortSignal): Promise<ListingRow[]> {
-    const target = buildListingTarget(scope, { marker, size: this.#opts.pageSize, ...(this.#opts.fields && { fields: this.#opts.fields }) });
+    const target = buildListingTarget(scope, {
+      marker,
+      size: this.#opts.pageSize,
+      ...(this.#opts.fields && { fields: this.#opts.fields }),
+    });
     let last: ListingError | null = null;
     for (let attempt = 1; attempt <= this.#opts.triesPerPage; attempt++) {
       if (attempt > 1) await this.#opts.sleep(this.#opts.retryDelayMs * 2 ** (attempt - 2), signal);

@@ -31,7 +31,16 @@ function digits(text: string, from: number, to: number): number {
  */
 function parseIsoUtc(text: string): number | null {
   const n = text.length;
-  if ((n !== 20 && n !== 24) || text[4] !== '-' || text[7] !== '-' || text[10] !== 'T' || text[13] !== ':' || text[16] !== ':' || text[n - 1] !== 'Z') return null;
+  if (
+    (n !== 20 && n !== 24) ||
+    text[4] !== '-' ||
+    text[7] !== '-' ||
+    text[10] !== 'T' ||
+    text[13] !== ':' ||
+    text[16] !== ':' ||
+    text[n - 1] !== 'Z'
+  )
+    return null;
   if (n === 24 && text[19] !== '.') return null;
   const year = digits(text, 0, 4);
   const month = digits(text, 5, 7);
@@ -40,7 +49,21 @@ function parseIsoUtc(text: string): number | null {
   const minute = digits(text, 14, 16);
   const second = digits(text, 17, 19);
   const ms = n === 24 ? digits(text, 20, 23) : 0;
-  if (year < 1970 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59 || ms < 0) return null;
+  if (
+    year < 1970 ||
+    month < 1 ||
+    month > 12 ||
+    day < 1 ||
+    day > 31 ||
+    hour < 0 ||
+    hour > 23 ||
+    minute < 0 ||
+    minute > 59 ||
+    second < 0 ||
+    second > 59 ||
+    ms < 0
+  )
+    return null;
   return Date.UTC(year, month - 1, day, hour, minute, second, ms);
 }
 

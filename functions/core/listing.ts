@@ -121,7 +121,6 @@ export function buildUsageTarget(scope: { domain: string; bucket: string }): str
   return `/${q(scope.bucket)}?format=json&domain=${q(scope.domain)}&du=withoutreps&size=0&admin`;
 }
 
-
 /**
  * The key of a row: unnamed rows are keyed by `uuid` (the simulator's choice) or, tolerated, a
  * 32-hex `name`; everything else by `name`. Renamed and original field spellings are both read.
@@ -133,8 +132,10 @@ function rowOf(raw: unknown, kind: ListingScope['kind'], index: number): Listing
   const r = raw as Record<string, unknown>;
   let key: unknown;
   if (kind === 'unnamed') {
-    key = typeof r.uuid === 'string' ? r.uuid : typeof r.name === 'string' && OBJECT_UUID.test(r.name) ? r.name : undefined;
-    if (typeof key !== 'string' || !OBJECT_UUID.test(key)) throw new ListingPageError('bad-row', `row ${index} has no 32-hex uuid`);
+    key =
+      typeof r.uuid === 'string' ? r.uuid : typeof r.name === 'string' && OBJECT_UUID.test(r.name) ? r.name : undefined;
+    if (typeof key !== 'string' || !OBJECT_UUID.test(key))
+      throw new ListingPageError('bad-row', `row ${index} has no 32-hex uuid`);
     key = key.toLowerCase();
   } else {
     key = r.name;
@@ -146,7 +147,14 @@ function rowOf(raw: unknown, kind: ListingScope['kind'], index: number): Listing
     bytes: parseBytes(r.bytes ?? r['content-length'] ?? r.content_length),
     hash: normalizeHash(r.hash ?? r.etag),
     lastModified: parseTime(r.last_modified ?? r.tmBorn ?? r.tmborn),
-    alias: typeof alias === 'boolean' ? alias : alias === 'true' || alias === 'yes' ? true : alias === 'false' || alias === 'no' ? false : null,
+    alias:
+      typeof alias === 'boolean'
+        ? alias
+        : alias === 'true' || alias === 'yes'
+          ? true
+          : alias === 'false' || alias === 'no'
+            ? false
+            : null,
   };
 }
 
@@ -163,7 +171,11 @@ export function parseListingPage(body: string, kind: ListingScope['kind'], marke
   } catch {
     throw new ListingPageError('not-json', `the page is not valid JSON (${body.length} characters)`);
   }
-  if (!Array.isArray(json)) throw new ListingPageError('not-array', `the page is JSON but not an array (${json === null ? 'null' : typeof json})`);
+  if (!Array.isArray(json))
+    throw new ListingPageError(
+      'not-array',
+      `the page is JSON but not an array (${json === null ? 'null' : typeof json})`,
+    );
   const rows: ListingRow[] = [];
   let last = marker || null;
   for (let i = 0; i < json.length; i++) {
@@ -172,7 +184,10 @@ export function parseListingPage(body: string, kind: ListingScope['kind'], marke
       const order = compareKeys(row.key, last);
       if (order <= 0) {
         if (rows.length === 0 && marker && compareKeys(row.key, marker) <= 0) continue;
-        throw new ListingPageError('out-of-order', `row ${i} is not after the previous key in byte order; the listing cannot be merged`);
+        throw new ListingPageError(
+          'out-of-order',
+          `row ${i} is not after the previous key in byte order; the listing cannot be merged`,
+        );
       }
     }
     rows.push(row);
@@ -188,7 +203,15 @@ export function parseListingPage(body: string, kind: ListingScope['kind'], marke
  */
 export class ListingError extends Error {
   constructor(
-    readonly code: 'not-found' | 'unavailable' | 'auth-rejected' | 'bad-request' | 'bad-page' | 'network' | 'aborted' | 'http-status',
+    readonly code:
+      | 'not-found'
+      | 'unavailable'
+      | 'auth-rejected'
+      | 'bad-request'
+      | 'bad-page'
+      | 'network'
+      | 'aborted'
+      | 'http-status',
     message: string,
     /** HTTP status of the last answer, null when none came. */
     readonly status: number | null = null,

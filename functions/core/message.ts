@@ -1,5 +1,3 @@
-
-
 import './zod-locale.js';
 import * as z from 'zod/mini';
 import { InvalidMessageError } from './errors.js';
@@ -32,14 +30,19 @@ const unnamedShape = {
 
 const namedShape = {
   // Domains are DNS-style names; the cluster's default domain is its cluster.name.
-  domain: z.string().check(z.minLength(1), z.maxLength(253), z.regex(/^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/, 'must be a domain name')),
+  domain: z
+    .string()
+    .check(
+      z.minLength(1),
+      z.maxLength(253),
+      z.regex(/^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/, 'must be a domain name'),
+    ),
   // Swarm bucket names: alphanumerics, '_', '.', '-' (no ':', ',' or '/').
-  bucket: z.string().check(z.minLength(1), z.maxLength(255), z.regex(/^[A-Za-z0-9_.-]+$/, 'must be letters, digits, "_", "." or "-"')),
+  bucket: z
+    .string()
+    .check(z.minLength(1), z.maxLength(255), z.regex(/^[A-Za-z0-9_.-]+$/, 'must be letters, digits, "_", "." or "-"')),
   name: printable(4096),
 };
-
-const unnamedSchema = z.object(unnamedShape);
-const namedSchema = z.object(namedShape);
 
 const objectSchema = z.union([z.strictObject(unnamedShape), z.strictObject(namedShape)], {
   error: 'must be { uuid, alias? } or { domain, bucket, name }',
@@ -61,7 +64,9 @@ export const FEED_TYPES = ['all', 'search', 'indexing', 'replication', 's3backup
 
 export const feedsSchema = z
   .object({
-    ids: z.optional(z.array(z.union([z.int().check(z.minimum(0), z.maximum(1_000_000)), z.literal('all')])).check(z.maxLength(8))),
+    ids: z.optional(
+      z.array(z.union([z.int().check(z.minimum(0), z.maximum(1_000_000)), z.literal('all')])).check(z.maxLength(8)),
+    ),
     types: z.optional(z.array(z.enum(FEED_TYPES)).check(z.maxLength(5))),
     timeout: z.optional(z.union([z.number().check(z.positive(), z.maximum(3600)), z.boolean()])),
     force: z.optional(z.boolean()),
@@ -82,8 +87,8 @@ export const messageSchema = z.object({
   correlationId: z.optional(printable(256)),
 });
 
-export type UnnamedObject = z.infer<typeof unnamedSchema>;
-export type NamedObject = z.infer<typeof namedSchema>;
+export type UnnamedObject = z.infer<z.ZodMiniObject<typeof unnamedShape>>;
+export type NamedObject = z.infer<z.ZodMiniObject<typeof namedShape>>;
 export type ObjectRef = UnnamedObject | NamedObject;
 export type FeedSelection = z.infer<typeof feedsSchema>;
 export type FeedType = (typeof FEED_TYPES)[number];

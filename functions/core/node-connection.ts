@@ -49,13 +49,28 @@ class ResetGuard implements Dispatcher.DispatchHandler {
     this.inner.onRequestStart?.(controller, context);
   }
 
-  onRequestUpgrade(controller: Dispatcher.DispatchController, status: number, headers: Record<string, string | string[]>, socket: never): void {
+  onRequestUpgrade(
+    controller: Dispatcher.DispatchController,
+    status: number,
+    headers: Record<string, string | string[]>,
+    socket: never,
+  ): void {
     this.inner.onRequestUpgrade?.(controller, status, headers, socket);
   }
 
-  onResponseStart(controller: Dispatcher.DispatchController, status: number, headers: Record<string, string | string[] | undefined>, text: string): void {
+  onResponseStart(
+    controller: Dispatcher.DispatchController,
+    status: number,
+    headers: Record<string, string | string[] | undefined>,
+    text: string,
+  ): void {
     const te = String(headers['transfer-encoding'] ?? '').toLowerCase();
-    this.#closeDelimited = status >= 200 && status !== 204 && status !== 304 && headers['content-length'] === undefined && !te.includes('chunked');
+    this.#closeDelimited =
+      status >= 200 &&
+      status !== 204 &&
+      status !== 304 &&
+      headers['content-length'] === undefined &&
+      !te.includes('chunked');
     this.#state = this.current();
     this.inner.onResponseStart?.(controller, status, headers as Record<string, string | string[]>, text);
   }
@@ -66,7 +81,10 @@ class ResetGuard implements Dispatcher.DispatchHandler {
 
   onResponseEnd(controller: Dispatcher.DispatchController, trailers: Record<string, string | string[]>): void {
     if (this.#closeDelimited && this.#state?.reset) {
-      const err = Object.assign(new Error('connection reset before the end of an answer framed by the connection close'), { code: 'ECONNRESET' });
+      const err = Object.assign(
+        new Error('connection reset before the end of an answer framed by the connection close'),
+        { code: 'ECONNRESET' },
+      );
       this.inner.onResponseError?.(controller, err);
       return;
     }

@@ -22,7 +22,10 @@ export function redirectPorts(cluster: ClusterConfig): ReadonlySet<number> {
  * of the cluster's networks on a port of `redirectPorts`.
  */
 export function isAllowedNode(cluster: ClusterConfig, node: NodeAddress): boolean {
-  return configuredNode(cluster, node) !== null || (redirectPorts(cluster).has(node.port) && isInNetworks(node.host, cluster.networks));
+  return (
+    configuredNode(cluster, node) !== null ||
+    (redirectPorts(cluster).has(node.port) && isInNetworks(node.host, cluster.networks))
+  );
 }
 
 /**
@@ -41,7 +44,11 @@ export function resolveHint(cluster: ClusterConfig, hint: string): NodeAddress |
  * Nodes to try, in order: the hint (when it is a configured node), then the configured nodes
  * starting at `start` (round-robin).
  */
-export function nodeOrder(cluster: ClusterConfig, hint: string | undefined, start: number): { nodes: NodeAddress[]; hintIgnored: boolean } {
+export function nodeOrder(
+  cluster: ClusterConfig,
+  hint: string | undefined,
+  start: number,
+): { nodes: NodeAddress[]; hintIgnored: boolean } {
   const s = cluster.nodes.length ? start % cluster.nodes.length : 0;
   const nodes = [...cluster.nodes.slice(s), ...cluster.nodes.slice(0, s)];
   if (!hint) return { nodes, hintIgnored: false };
@@ -68,7 +75,8 @@ export function parseLocation(location: string, current: NodeAddress): { address
   }
 }
 
-export type RedirectDecision = { readonly address: NodeAddress; readonly target: string } | { readonly refused: string };
+export type RedirectDecision =
+  { readonly address: NodeAddress; readonly target: string } | { readonly refused: string };
 
 /**
  * Decides whether a redirect from `current` to `location` may be followed. Never out of the
@@ -80,6 +88,7 @@ export function acceptRedirect(cluster: ClusterConfig, current: NodeAddress, loc
   // A configured node is reached with its configured scheme, whatever the Location says.
   const next = { address: configuredNode(cluster, parsed.address) ?? parsed.address, target: parsed.target };
   const downgrade = current.protocol === 'https:' && next.address.protocol !== 'https:';
-  if (downgrade || !isAllowedNode(cluster, next.address)) return { refused: `redirect to ${next.address.hostPort} refused` };
+  if (downgrade || !isAllowedNode(cluster, next.address))
+    return { refused: `redirect to ${next.address.hostPort} refused` };
   return next;
 }

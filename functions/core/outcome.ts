@@ -24,7 +24,8 @@ export const REASONS = {
   'remote-insufficient-storage': 'the destination is out of space or licence (507)',
   'remote-context-missing': 'the destination lacks the domain or bucket (412); it may not have replicated yet',
   'remote-not-found': 'the destination could not get the object from the source (404)',
-  'remote-unexpected': 'the destination answered an unexpected 2xx/3xx, or the source a 3xx that is not a followable redirect',
+  'remote-unexpected':
+    'the destination answered an unexpected 2xx/3xx, or the source a 3xx that is not a followable redirect',
   'source-unavailable': 'the source node is busy or initialising (503)',
   'source-error': 'the source node failed internally (5xx)',
   'insufficient-storage': 'the source cluster is out of space or licence (507)',
@@ -36,16 +37,20 @@ export const REASONS = {
   'connect-timeout': 'connecting to the source node timed out',
   'idle-timeout': 'the source node sent nothing for longer than the idle timeout',
   'deadline-exceeded': 'the SEND was aborted at the invocation deadline',
-  'handed-back': "a straggler in the batch's tail was no longer waited for; it comes back after the node has had time to finish",
+  'handed-back':
+    "a straggler in the batch's tail was no longer waited for; it comes back after the node has had time to finish",
   'network-error': 'a network error other than refusal, reset or timeout',
   'redirect-limit': 'more than 5 redirects',
   'feed-timeout': 'a feed reported status 1 (not finished within the timeout)',
   'feed-failed': 'a feed reported a failure status (2 or more)',
   'credentials-unavailable': 'the credentials could not be read',
-  'internal-error': "an unexpected error in the worker (a bug), not the message's or the cluster's fault; its stack is in the log",
-  'verify-mismatch': 'the destination HEAD after a 201 or 409 found no copy, or one whose ETag, length or version differs from the source',
+  'internal-error':
+    "an unexpected error in the worker (a bug), not the message's or the cluster's fault; its stack is in the log",
+  'verify-mismatch':
+    'the destination HEAD after a 201 or 409 found no copy, or one whose ETag, length or version differs from the source',
   // permanent
-  'invalid-message': 'the message is not valid JSON, fails the schema, names a route the registry lacks, or selects feeds none of whose statuses can prove a DR copy',
+  'invalid-message':
+    'the message is not valid JSON, fails the schema, names a route the registry lacks, or selects feeds none of whose statuses can prove a DR copy',
   'auth-rejected': 'the source cluster rejected the admin credentials',
   'remote-auth-rejected': 'the destination rejected the admin credentials (401/403)',
   'remote-rejected': 'the destination refused the object with a 4xx that cannot heal',
@@ -55,10 +60,12 @@ export const REASONS = {
   'http-version-not-supported': 'the node requires HTTP/1.1 (505)',
   'length-required': 'the node wanted a Content-Length (411)',
   'client-error': 'the source node answered a 4xx that cannot heal',
-  'redirect-refused': "a redirect left the source cluster's nodes and networks, went from https to http, or could not be parsed",
+  'redirect-refused':
+    "a redirect left the source cluster's nodes and networks, went from https to http, or could not be parsed",
   'not-in-feed-scope': 'the object is outside every selected feed: nothing will replicate it',
   'tls-rejected': 'the node certificate was not trusted',
-  'credentials-invalid': 'the configured credentials hold a control character (CR, LF, NUL...) or a character outside Latin-1',
+  'credentials-invalid':
+    'the configured credentials hold a control character (CR, LF, NUL...) or a character outside Latin-1',
 } as const;
 export type Reason = keyof typeof REASONS;
 

@@ -23,7 +23,15 @@ export type Category =
   /** Listed on the source but deleted there before the HEAD: nothing to do. */
   | 'gone-from-source';
 
-export const CATEGORIES: readonly Category[] = ['in-sync', 'missing-on-dr', 'different', 'extra-on-dr', 'too-new', 'unconfirmed', 'gone-from-source'];
+export const CATEGORIES: readonly Category[] = [
+  'in-sync',
+  'missing-on-dr',
+  'different',
+  'extra-on-dr',
+  'too-new',
+  'unconfirmed',
+  'gone-from-source',
+];
 
 /** Categories that leave the clusters diverged. */
 export const DIVERGENT: ReadonlySet<Category> = new Set(['missing-on-dr', 'different', 'extra-on-dr', 'unconfirmed']);
@@ -94,7 +102,10 @@ function joinRun(a: PageCursor, b: PageCursor): JoinedRow[] {
  * each side that needs one is then fetched (both sides at once when both do). Memory: one page
  * of each side. The streams must be strictly ascending; the listing client checks that.
  */
-export async function* mergeJoinPages(source: AsyncIterable<readonly ListingRow[]>, dr: AsyncIterable<readonly ListingRow[]>): AsyncGenerator<JoinedRow[]> {
+export async function* mergeJoinPages(
+  source: AsyncIterable<readonly ListingRow[]>,
+  dr: AsyncIterable<readonly ListingRow[]>,
+): AsyncGenerator<JoinedRow[]> {
   const a = new PageCursor(source[Symbol.asyncIterator]());
   const b = new PageCursor(dr[Symbol.asyncIterator]());
   try {
@@ -117,7 +128,10 @@ async function* single(rows: AsyncIterable<ListingRow>): AsyncGenerator<ListingR
  * The same join over two key-ordered row streams, a joined row at a time (memory: one row of
  * each side). The engine uses {@link mergeJoinPages}, which costs no async step per row.
  */
-export async function* mergeJoin(source: AsyncIterable<ListingRow>, dr: AsyncIterable<ListingRow>): AsyncGenerator<JoinedRow> {
+export async function* mergeJoin(
+  source: AsyncIterable<ListingRow>,
+  dr: AsyncIterable<ListingRow>,
+): AsyncGenerator<JoinedRow> {
   for await (const run of mergeJoinPages(single(source), single(dr))) yield* run;
 }
 
@@ -144,7 +158,11 @@ export type Nomination =
   | { readonly kind: 'in-sync' }
   | { readonly kind: 'too-new' }
   /** Needs HEADs on both clusters before any verdict. */
-  | { readonly kind: 'candidate'; readonly listed: 'missing-on-dr' | 'different' | 'extra-on-dr'; readonly differences: string[] };
+  | {
+      readonly kind: 'candidate';
+      readonly listed: 'missing-on-dr' | 'different' | 'extra-on-dr';
+      readonly differences: string[];
+    };
 
 /** Whether a source version is inside the grace period. */
 export function isTooNew(lastModified: number | null, now: number, graceMs: number): boolean {
@@ -190,16 +208,24 @@ function failed(h: HeadEvidence): boolean {
 
 /**
  * The verdict from HEADs on both clusters (the listings may lag): 404 (or 412, no such domain or
- * bucket) on the source means it was deleted meanwhile; 404 on DR with 200 on the source means missing; 200 on both compares
- * length, ETag and version time. A HEAD that errs gives `unconfirmed`.
+ * bucket) on the source means it was deleted meanwhile; 404 on DR with 200 on the source means
+ * missing; 200 on both compares length, ETag and version time. A HEAD that errs gives
+ * `unconfirmed`.
  */
 export function confirm(src: HeadEvidence, dr: HeadEvidence, now: number, graceMs: number): Verdict {
   if (failed(src) || failed(dr)) {
-    const why = [failed(src) ? `source HEAD ${src.status ?? '-'} ${src.error ?? ''}`.trim() : null, failed(dr) ? `DR HEAD ${dr.status ?? '-'} ${dr.error ?? ''}`.trim() : null];
+    const why = [
+      failed(src) ? `source HEAD ${src.status ?? '-'} ${src.error ?? ''}`.trim() : null,
+      failed(dr) ? `DR HEAD ${dr.status ?? '-'} ${dr.error ?? ''}`.trim() : null,
+    ];
     return { category: 'unconfirmed', reasons: why.filter((w): w is string => w !== null) };
   }
-  if (absent(src)) return absent(dr) ? { category: 'gone-from-source', reasons: [`HEAD ${src.status} on the source, ${dr.status} on DR`] } : { category: 'extra-on-dr', reasons: [`source HEAD ${src.status}, DR HEAD 200`] };
-  if (isTooNew(src.lastModified, now, graceMs)) return { category: 'too-new', reasons: ['source version inside the grace period'] };
+  if (absent(src))
+    return absent(dr)
+      ? { category: 'gone-from-source', reasons: [`HEAD ${src.status} on the source, ${dr.status} on DR`] }
+      : { category: 'extra-on-dr', reasons: [`source HEAD ${src.status}, DR HEAD 200`] };
+  if (isTooNew(src.lastModified, now, graceMs))
+    return { category: 'too-new', reasons: ['source version inside the grace period'] };
   if (absent(dr)) return { category: 'missing-on-dr', reasons: [`source HEAD 200, DR HEAD ${dr.status}`] };
   const differences = rowDifferences(src, dr);
   return differences.length ? { category: 'different', reasons: differences } : { category: 'in-sync', reasons: [] };

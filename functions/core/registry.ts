@@ -19,7 +19,9 @@ const credentialsRef = z.string().check(
 
 const clusterSchema = z.strictObject({
   name: z.string().check(z.minLength(1), z.regex(/^[^\s\0]+$/, 'must be the cluster.name setting, without spaces')),
-  nodes: z.optional(z.array(z.string().check(z.regex(ADDRESS, 'must be IP:port or http(s)://host:port'))).check(z.minLength(1))),
+  nodes: z.optional(
+    z.array(z.string().check(z.regex(ADDRESS, 'must be IP:port or http(s)://host:port'))).check(z.minLength(1)),
+  ),
   target: z.optional(z.string().check(z.regex(ADDRESS, 'must be IP:port of a destination node or reverse proxy'))),
   networks: z.optional(z.array(z.string())),
   credentials: credentialsRef,
@@ -42,7 +44,9 @@ const routeSchema = z.strictObject({
    * Ids of the source cluster's replication feeds that copy to `to`. A feed SEND counts as
    * replicated only when one of these reports status 0 (a search or backup feed proves nothing).
    */
-  replicationFeeds: z.optional(z.array(z.int().check(z.minimum(0), z.maximum(1_000_000))).check(z.minLength(1), z.maxLength(8))),
+  replicationFeeds: z.optional(
+    z.array(z.int().check(z.minimum(0), z.maximum(1_000_000))).check(z.minLength(1), z.maxLength(8)),
+  ),
 });
 
 const registrySchema = z.strictObject({
@@ -140,7 +144,10 @@ export function parseRegistry(input: unknown): Registry {
         problems.push(`clusters.${key}.networks: "${n}" is not an IPv4/IPv6 CIDR`);
       }
     }
-    if (!c.networks) networks.push(...defaultNetworks([...nodes.map((n) => n.host), ...(c.target ? [parseNodeAddress(c.target).host] : [])]));
+    if (!c.networks)
+      networks.push(
+        ...defaultNetworks([...nodes.map((n) => n.host), ...(c.target ? [parseNodeAddress(c.target).host] : [])]),
+      );
     if (c.target !== undefined && /^https?:/i.test(c.target)) {
       problems.push(`clusters.${key}.target: Castor-System-Target is IP:port, without a scheme`);
     }
@@ -159,10 +166,17 @@ export function parseRegistry(input: unknown): Registry {
     };
   }
 
-  const routeConfig = (r: z.infer<typeof routeSchema>): RouteConfig => ({ ...r, verify: r.verify ?? false, replicationFeeds: r.replicationFeeds ?? [] });
+  const routeConfig = (r: z.infer<typeof routeSchema>): RouteConfig => ({
+    ...r,
+    verify: r.verify ?? false,
+    replicationFeeds: r.replicationFeeds ?? [],
+  });
   const routes = (parsed.data.routes ?? []).map(routeConfig);
   const defaultRoute = parsed.data.defaultRoute ? routeConfig(parsed.data.defaultRoute) : null;
-  for (const [i, r] of [...routes.map((r, i) => [`routes.${i}`, r] as const), ...(defaultRoute ? [['defaultRoute', defaultRoute] as const] : [])]) {
+  for (const [i, r] of [
+    ...routes.map((r, i) => [`routes.${i}`, r] as const),
+    ...(defaultRoute ? [['defaultRoute', defaultRoute] as const] : []),
+  ]) {
     const from = clusters[r.from];
     const to = clusters[r.to];
     if (!from) problems.push(`${i}.from: no cluster "${r.from}"`);
@@ -204,7 +218,15 @@ export function resolveRoute(registry: Registry, from?: string, to?: string): Re
   const source = registry.clusters[f];
   const destination = registry.clusters[t];
   // parseRegistry already refused routes like these; a hand-built registry may still hold one.
-  if (!source || source.nodes.length === 0) throw new InvalidMessageError([`route ${describeRoute(route)}: cluster "${f}" has no nodes to SEND on`]);
-  if (!destination?.target) throw new InvalidMessageError([`route ${describeRoute(route)}: cluster "${t}" has no target`]);
-  return { name: describeRoute(route), source, destination, verify: route.verify, replicationFeeds: route.replicationFeeds };
+  if (!source || source.nodes.length === 0)
+    throw new InvalidMessageError([`route ${describeRoute(route)}: cluster "${f}" has no nodes to SEND on`]);
+  if (!destination?.target)
+    throw new InvalidMessageError([`route ${describeRoute(route)}: cluster "${t}" has no target`]);
+  return {
+    name: describeRoute(route),
+    source,
+    destination,
+    verify: route.verify,
+    replicationFeeds: route.replicationFeeds,
+  };
 }

@@ -33,7 +33,11 @@ const REMOTE_LINE = /^remote cluster returned(?::[ \t]*|[ \t]+)(\d{3})$/i;
 const HEADER_LINE = /^([A-Za-z0-9-]+):[ \t]*(.*)$/;
 const FEED_HEADER = /^feed-(\d+)-(status|statustime)$/i;
 
-function addFeed(feeds: Record<string, { status: number | null; statusTime: string | null }>, name: string, value: string) {
+function addFeed(
+  feeds: Record<string, { status: number | null; statusTime: string | null }>,
+  name: string,
+  value: string,
+) {
   const m = FEED_HEADER.exec(name);
   if (!m?.[1] || !m[2]) return;
   const feed = (feeds[m[1]] ??= { status: null, statusTime: null });
@@ -46,7 +50,10 @@ function addFeed(feeds: Record<string, { status: number | null; statusTime: stri
  * Parses a SEND body (already de-chunked) and the HTTP trailers. Keep-alive newlines, blank
  * lines and anything unrecognised are skipped.
  */
-export function parseSendBody(body: string, trailers?: Readonly<Record<string, string | string[] | undefined>>): ParsedSendBody {
+export function parseSendBody(
+  body: string,
+  trailers?: Readonly<Record<string, string | string[] | undefined>>,
+): ParsedSendBody {
   let remoteStatus: number | null = null;
   const feeds: Record<string, { status: number | null; statusTime: string | null }> = {};
   for (const raw of body.split(/\r?\n|\r/)) {
@@ -79,7 +86,7 @@ export function lastCastorError(headers: Readonly<Record<string, string | string
   const code = last('castor-system-error-code');
   const token = last('castor-system-error-token');
   const text = last('castor-system-error-text');
-  return code ?? token ?? text ? { code, token, text } : null;
+  return (code ?? token ?? text) ? { code, token, text } : null;
 }
 
 /** One line for an outcome's `detail`: `Token (code): text` from the last error triple. */

@@ -40,7 +40,6 @@ export function buildSendTarget(object: ObjectRef, feeds?: FeedSelection): strin
   return `${path}?${query.join('&')}`;
 }
 
-
 export interface LegacyHeaders {
   /** The destination's cluster.name. */
   cluster: string;

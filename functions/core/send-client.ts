@@ -52,8 +52,27 @@ function header(headers: Dispatcher.ResponseData['headers'], name: string): stri
 
 /** A SEND never attempted: credentials no header can carry (a configuration error, not a retry). */
 function invalidCredentials(mode: 'legacy' | 'feed', detail: string): SendObserved {
-  const observation: SendObservation = { mode, httpStatus: null, remoteStatus: null, complete: false, feeds: {}, requestedFeedIds: [], replicationFeedIds: [], error: 'credentials-invalid' };
-  return { observation, node: null, requests: 0, busy: 0, durationMs: 0, detail, etag: null, version: null, hintIgnored: false };
+  const observation: SendObservation = {
+    mode,
+    httpStatus: null,
+    remoteStatus: null,
+    complete: false,
+    feeds: {},
+    requestedFeedIds: [],
+    replicationFeedIds: [],
+    error: 'credentials-invalid',
+  };
+  return {
+    observation,
+    node: null,
+    requests: 0,
+    busy: 0,
+    durationMs: 0,
+    detail,
+    etag: null,
+    version: null,
+    hintIgnored: false,
+  };
 }
 
 /**
@@ -91,11 +110,21 @@ export class SendClient {
     const started = performance.now();
     const { source, destination } = input;
     const mode = input.feeds ? 'feed' : 'legacy';
-    const remoteAuth = mode === 'legacy' && !sameCredentials(input.credentials, input.destinationCredentials) ? (input.destinationCredentials ?? undefined) : undefined;
+    const remoteAuth =
+      mode === 'legacy' && !sameCredentials(input.credentials, input.destinationCredentials)
+        ? (input.destinationCredentials ?? undefined)
+        : undefined;
     const problem = credentialsProblem(input.credentials) ?? (remoteAuth ? credentialsProblem(remoteAuth) : null);
-    if (problem) return invalidCredentials(mode, `${remoteAuth && !credentialsProblem(input.credentials) ? 'destination' : 'source'} credentials: ${problem}`);
+    if (problem)
+      return invalidCredentials(
+        mode,
+        `${remoteAuth && !credentialsProblem(input.credentials) ? 'destination' : 'source'} credentials: ${problem}`,
+      );
     // Castor-System-Auth (the destination admin, in clear) rides only on authenticated requests.
-    const { 'castor-system-auth': castorAuth, ...headers } = buildSendHeaders(mode === 'legacy' ? { cluster: destination.name, target: destination.target ?? '', remoteAuth } : null, this.#userAgent);
+    const { 'castor-system-auth': castorAuth, ...headers } = buildSendHeaders(
+      mode === 'legacy' ? { cluster: destination.name, target: destination.target ?? '', remoteAuth } : null,
+      this.#userAgent,
+    );
     const x = await this.#transport.request({
       cluster: source,
       credentials: input.credentials,
@@ -136,7 +165,12 @@ export class SendClient {
    * HEAD of an object on a cluster (admin realm): used to verify a copy on the destination.
    * Tries the cluster's nodes, else its target address.
    */
-  async head(cluster: ClusterConfig, object: ObjectRef, credentials: Credentials, signal?: AbortSignal): Promise<HeadResult> {
+  async head(
+    cluster: ClusterConfig,
+    object: ObjectRef,
+    credentials: Credentials,
+    signal?: AbortSignal,
+  ): Promise<HeadResult> {
     const nodes = cluster.nodes.length ? cluster.nodes : cluster.target ? [parseNodeAddress(cluster.target)] : [];
     const x = await this.#transport.request({
       cluster: cluster.nodes.length ? cluster : { ...cluster, nodes },

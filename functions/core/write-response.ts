@@ -5,7 +5,9 @@ import { isNodeHint } from './message.js';
  * write (`Manifest: ec`) the host of the first `Location`, otherwise the host of the last one.
  * That node started the object's feed work first, so a SEND there finishes soonest.
  */
-export function nodeHintFromWrite(headers: Readonly<Record<string, string | readonly string[] | undefined>> | Headers): string | null {
+export function nodeHintFromWrite(
+  headers: Readonly<Record<string, string | readonly string[] | undefined>> | Headers,
+): string | null {
   const get = (name: string): string[] => {
     if (headers instanceof Headers) return splitLocations(headers.get(name));
     const key = Object.keys(headers).find((k) => k.toLowerCase() === name);

@@ -57,7 +57,9 @@ async function sliceDeps(d: ReconcileDeps): Promise<Omit<SliceDeps, 'queue'>> {
     to,
     sourceCredentials: await d.credentials.get(source.credentials),
     drCredentials: await d.credentials.get(dr.credentials),
-    replicationFeeds: replicationFeedsOf([...registry.routes, registry.defaultRoute].find((r) => r?.from === from && r.to === to) ?? null),
+    replicationFeeds: replicationFeedsOf(
+      [...registry.routes, registry.defaultRoute].find((r) => r?.from === from && r.to === to) ?? null,
+    ),
   };
   const listing = { pageSize: d.config.pageSize };
   const sendQueueUrl = d.config.sendQueueUrl;
@@ -65,16 +67,27 @@ async function sliceDeps(d: ReconcileDeps): Promise<Omit<SliceDeps, 'queue'>> {
     source: new ListingClient(d.transport, source, route.sourceCredentials, listing),
     dr: new ListingClient(d.transport, dr, route.drCredentials, listing),
     heads: transportHeadPort(d.transport, route),
-    repair: (run) => (d.config.repair === 'enqueue' && sendQueueUrl ? enqueueRepairPort(d.sqs, sendQueueUrl, route, `reconcile:${run}`) : null),
+    repair: (run) =>
+      d.config.repair === 'enqueue' && sendQueueUrl
+        ? enqueueRepairPort(d.sqs, sendQueueUrl, route, `reconcile:${run}`)
+        : null,
     graceMs: d.config.graceMs,
     ...(d.clock && { clock: d.clock }),
   };
 }
 
 /** A scheduler start: one continuation per scope on the reconcile queue, named by the scheduled time. */
-async function startRun(d: ReconcileDeps, queue: ContinuationQueue, event: ReconcileStartEvent, logger: Logger): Promise<{ started: number; run: string }> {
+async function startRun(
+  d: ReconcileDeps,
+  queue: ContinuationQueue,
+  event: ReconcileStartEvent,
+  logger: Logger,
+): Promise<{ started: number; run: string }> {
   const startedAt = (d.clock ?? Date.now)();
-  const run = event.scheduledTime && !Number.isNaN(Date.parse(event.scheduledTime)) ? event.scheduledTime : new Date(startedAt).toISOString();
+  const run =
+    event.scheduledTime && !Number.isNaN(Date.parse(event.scheduledTime))
+      ? event.scheduledTime
+      : new Date(startedAt).toISOString();
   const first = startContinuations(d.config.scopes, run, startedAt);
   await queue.enqueue(first);
   logger.info('reconcile run started', { run, scopes: first.map((c) => scopeName(c.scope)) });
@@ -82,7 +95,13 @@ async function startRun(d: ReconcileDeps, queue: ContinuationQueue, event: Recon
 }
 
 /** Works one delivered continuation within the invocation's budget; false: report it as a batch item failure. */
-async function workRecord(record: SQSRecord, d: ReconcileDeps, ports: SliceDeps, context: Context, logger: Logger): Promise<boolean> {
+async function workRecord(
+  record: SQSRecord,
+  d: ReconcileDeps,
+  ports: SliceDeps,
+  context: Context,
+  logger: Logger,
+): Promise<boolean> {
   const clock = d.clock ?? Date.now;
   let c;
   try {
@@ -109,16 +128,19 @@ async function workRecord(record: SQSRecord, d: ReconcileDeps, ports: SliceDeps,
     return false;
   }
   const s = result.summary;
-  logger[s.stopped === 'error' ? 'error' : 'info'](s.complete ? 'reconcile: scope done' : 'reconcile: scope continues', {
-    ...where,
-    compared: s.compared,
-    counts: s.counts,
-    bytesMissing: s.bytesMissing,
-    repairs: s.repairs,
-    stopped: s.stopped,
-    ...(s.error && { error: s.error }),
-    next: result.next?.marker ?? null,
-  });
+  logger[s.stopped === 'error' ? 'error' : 'info'](
+    s.complete ? 'reconcile: scope done' : 'reconcile: scope continues',
+    {
+      ...where,
+      compared: s.compared,
+      counts: s.counts,
+      bytesMissing: s.bytesMissing,
+      repairs: s.repairs,
+      stopped: s.stopped,
+      ...(s.error && { error: s.error }),
+      next: result.next?.marker ?? null,
+    },
+  );
   return true;
 }
 
@@ -130,7 +152,10 @@ async function workRecord(record: SQSRecord, d: ReconcileDeps, ports: SliceDeps,
  */
 export function createReconcileHandler(logger: Logger, deps: () => Promise<ReconcileDeps>) {
   let ready: Promise<ReconcileDeps> | null = null;
-  const base = async (event: ReconcileStartEvent | SQSEvent, context: Context): Promise<SQSBatchResponse | { started: number; run: string }> => {
+  const base = async (
+    event: ReconcileStartEvent | SQSEvent,
+    context: Context,
+  ): Promise<SQSBatchResponse | { started: number; run: string }> => {
     // Built on the first invocation; a broken configuration fails the invocation and is tried
     // again on the next one.
     ready ??= deps().catch((err: unknown) => {
@@ -157,7 +182,8 @@ export async function reconcileDepsFromEnvironment(env: Record<string, string | 
   const requestHandler = { connectionTimeout: 1000, requestTimeout: 5000 };
   const ssm = new SSMClient({ requestHandler });
   const config = await loadReconcileConfig(env, {
-    getParameter: async (name) => (await ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }))).Parameter?.Value ?? '',
+    getParameter: async (name) =>
+      (await ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }))).Parameter?.Value ?? '',
   });
   return {
     config,

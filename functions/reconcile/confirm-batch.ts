@@ -65,17 +65,37 @@ export async function confirmBatch(work: readonly Candidate[], now: number, o: C
   const verdicts = await mapLimit(work, Math.max(1, Math.floor(o.headConcurrency / 2)), async (candidate) => {
     const alias = candidate.row.source?.alias ?? candidate.row.dr?.alias ?? null;
     const object = objectOf(o.scope, candidate.row.key, alias);
-    const [sourceHead, drHead] = await Promise.all([o.heads.head('source', object, o.signal), o.heads.head('dr', object, o.signal)]);
+    const [sourceHead, drHead] = await Promise.all([
+      o.heads.head('source', object, o.signal),
+      o.heads.head('dr', object, o.signal),
+    ]);
     o.onHeads?.(2);
-    return { candidate, object, sourceHead, drHead, verdict: confirm(sourceHead, drHead, now, o.graceMs), repair: null as RepairResult | null };
+    return {
+      candidate,
+      object,
+      sourceHead,
+      drHead,
+      verdict: confirm(sourceHead, drHead, now, o.graceMs),
+      repair: null as RepairResult | null,
+    };
   });
   if (o.signal?.aborted) throw o.signal.reason ?? new Error('aborted');
   const toRepair = verdicts.filter((v) => v.verdict.category === 'missing-on-dr' || v.verdict.category === 'different');
   // The source HEAD says whether an unnamed object is an alias when the listing did not.
-  for (const v of toRepair) if (v.sourceHead.alias !== undefined && o.scope.kind === 'unnamed') v.object = objectOf(o.scope, v.candidate.row.key, v.sourceHead.alias);
-  const results = o.repair && toRepair.length
-    ? await o.repair.repair(toRepair.map((v) => ({ object: v.object, category: v.verdict.category as RepairItem['category'], bytes: v.sourceHead.bytes })), o.signal)
-    : [];
+  for (const v of toRepair)
+    if (v.sourceHead.alias !== undefined && o.scope.kind === 'unnamed')
+      v.object = objectOf(o.scope, v.candidate.row.key, v.sourceHead.alias);
+  const results =
+    o.repair && toRepair.length
+      ? await o.repair.repair(
+          toRepair.map((v) => ({
+            object: v.object,
+            category: v.verdict.category as RepairItem['category'],
+            bytes: v.sourceHead.bytes,
+          })),
+          o.signal,
+        )
+      : [];
   toRepair.forEach((v, i) => (v.repair = results[i] ?? null));
   return verdicts;
 }

@@ -4,7 +4,14 @@ import { chunks } from '../adapters/sqs-batches.js';
 import { ListingError } from '../core/listing.js';
 import type { ReconcileScopeConfig } from '../reconcile-config.js';
 import { expandScopes, scopeKey } from './run.js';
-import { reconcileScope, type HeadPort, type ListingPort, type ObjectScope, type RepairPort, type ScopeSummary } from './engine.js';
+import {
+  reconcileScope,
+  type HeadPort,
+  type ListingPort,
+  type ObjectScope,
+  type RepairPort,
+  type ScopeSummary,
+} from './engine.js';
 
 /**
  * The scheduled reconcile's work items. A run is started by fanning out one continuation per
@@ -12,7 +19,10 @@ import { reconcileScope, type HeadPort, type ListingPort, type ObjectScope, type
  * reconcile function works one for as long as its time budget allows and hands itself the next.
  */
 
-/** What a continuation walks: a bucket's named objects, a domain's unnamed objects, or a domain's buckets (fanned out). */
+/**
+ * What a continuation walks: a bucket's named objects, a domain's unnamed objects, or a domain's
+ * buckets (fanned out).
+ */
 export type ContinuationScope = ObjectScope | { readonly kind: 'buckets'; readonly domain: string };
 
 export interface Continuation {
@@ -51,7 +61,9 @@ export function parseContinuation(body: string): Continuation {
     s !== null &&
     typeof s === 'object' &&
     str(s.domain) &&
-    ((s.kind === 'named' && str(s.bucket) && s.bucket !== '') || s.kind === 'unnamed' || (s.kind === 'buckets' && s.domain !== ''));
+    ((s.kind === 'named' && str(s.bucket) && s.bucket !== '') ||
+      s.kind === 'unnamed' ||
+      (s.kind === 'buckets' && s.domain !== ''));
   if (
     c?.version !== 1 ||
     !str(c.run) ||
@@ -71,7 +83,8 @@ export function scopeName(s: ContinuationScope): string {
   return s.kind === 'buckets' ? `buckets:${s.domain}` : scopeKey(s);
 }
 
-const digest = (...parts: (string | number | null)[]): string => createHash('sha256').update(JSON.stringify(parts)).digest('hex');
+const digest = (...parts: (string | number | null)[]): string =>
+  createHash('sha256').update(JSON.stringify(parts)).digest('hex');
 
 /** Where continuations go. */
 export interface ContinuationQueue {
@@ -100,14 +113,19 @@ export function sqsContinuationQueue(sqs: SQSClient, queueUrl: string): Continua
               Entries: pending.map(({ c, id }) => ({
                 Id: id,
                 MessageBody: JSON.stringify(c),
-                ...(fifo && { MessageGroupId: digest(c.run, scopeName(c.scope)), MessageDeduplicationId: digest(c.run, scopeName(c.scope), c.marker, c.slice) }),
+                ...(fifo && {
+                  MessageGroupId: digest(c.run, scopeName(c.scope)),
+                  MessageDeduplicationId: digest(c.run, scopeName(c.scope), c.marker, c.slice),
+                }),
               })),
             }),
           );
           const failed = new Set((res.Failed ?? []).map((f) => f.Id));
           if (failed.size && attempt >= 3) {
             const f = res.Failed![0]!;
-            throw new Error(`the reconcile queue refused ${failed.size} continuation(s): ${f.Code} ${f.Message ?? ''}`.trim());
+            throw new Error(
+              `the reconcile queue refused ${failed.size} continuation(s): ${f.Code} ${f.Message ?? ''}`.trim(),
+            );
           }
           pending = pending.filter((p) => failed.has(p.id));
         }
@@ -116,10 +134,24 @@ export function sqsContinuationQueue(sqs: SQSClient, queueUrl: string): Continua
   };
 }
 
-/** The first continuations of a run: per configured domain, its buckets (or a bucket fan-out) and its unnamed objects. */
-export function startContinuations(scopes: readonly ReconcileScopeConfig[], run: string, startedAt: number): Continuation[] {
+/**
+ * The first continuations of a run: per configured domain, its buckets (or a bucket fan-out) and
+ * its unnamed objects.
+ */
+export function startContinuations(
+  scopes: readonly ReconcileScopeConfig[],
+  run: string,
+  startedAt: number,
+): Continuation[] {
   const out: Continuation[] = [];
-  const first = (scope: ContinuationScope): Continuation => ({ version: 1, run, startedAt, scope, marker: null, slice: 1 });
+  const first = (scope: ContinuationScope): Continuation => ({
+    version: 1,
+    run,
+    startedAt,
+    scope,
+    marker: null,
+    slice: 1,
+  });
   for (const s of scopes) {
     if (s.buckets === undefined) out.push(first({ kind: 'buckets', domain: s.domain }));
     else for (const bucket of s.buckets) out.push(first({ kind: 'named', domain: s.domain, bucket }));
@@ -154,11 +186,21 @@ export type SliceResult =
  * acknowledged. A listing error with progress hands over the progress; without, the slice fails
  * and SQS delivers it again (and dead-letters it after the queue's maxReceiveCount).
  */
-export async function workSlice(c: Continuation, deps: SliceDeps, stopAt: number, signal?: AbortSignal): Promise<SliceResult> {
+export async function workSlice(
+  c: Continuation,
+  deps: SliceDeps,
+  stopAt: number,
+  signal?: AbortSignal,
+): Promise<SliceResult> {
   if (c.scope.kind === 'buckets') {
     const domain = c.scope.domain;
     try {
-      const scopes = await expandScopes({ domains: [domain], buckets: [], unnamed: false, untenanted: false }, deps.source, deps.dr, signal);
+      const scopes = await expandScopes(
+        { domains: [domain], buckets: [], unnamed: false, untenanted: false },
+        deps.source,
+        deps.dr,
+        signal,
+      );
       await deps.queue.enqueue(scopes.map((scope) => ({ ...c, scope, marker: null, slice: 1 })));
       return { kind: 'fanned-out', buckets: scopes.length };
     } catch (err) {

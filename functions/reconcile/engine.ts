@@ -1,7 +1,15 @@
 import { ListingError, type ListingRow } from '../core/listing.js';
 import { CATEGORIES, mergeJoinPages, nominate, type Category, type JoinedRow } from '../core/reconcile-diff.js';
 import { confirmBatch, objectOf, type Candidate } from './confirm-batch.js';
-import { DEFAULT_GRACE_MS, type Finding, type ListingPort, type ReconcileScopeOptions, type RepairResult, type ScopeProgress, type ScopeSummary } from './scope-types.js';
+import {
+  DEFAULT_GRACE_MS,
+  type Finding,
+  type ListingPort,
+  type ReconcileScopeOptions,
+  type RepairResult,
+  type ScopeProgress,
+  type ScopeSummary,
+} from './scope-types.js';
 
 /**
  * The reconcile engine: works one scope (the named objects of a bucket, or the unnamed objects of
@@ -26,7 +34,11 @@ class SideFailure extends Error {
 }
 
 /** Counts one side's pages; a DR scope that answers 404 before any page is read as empty. */
-async function* pagesOf(pages: AsyncIterable<ListingRow[]>, side: Side, walk: { pages: Record<Side, number>; drScopeMissing: boolean }): AsyncGenerator<ListingRow[]> {
+async function* pagesOf(
+  pages: AsyncIterable<ListingRow[]>,
+  side: Side,
+  walk: { pages: Record<Side, number>; drScopeMissing: boolean },
+): AsyncGenerator<ListingRow[]> {
   try {
     for await (const page of pages) {
       walk.pages[side]++;
@@ -72,7 +84,14 @@ class ScopeWalk {
   }
 
   progress(): ScopeProgress {
-    return { scope: this.o.scope, compared: this.compared, pages: { ...this.pages }, heads: this.heads, counts: { ...this.counts }, marker: this.marker };
+    return {
+      scope: this.o.scope,
+      compared: this.compared,
+      pages: { ...this.pages },
+      heads: this.heads,
+      counts: { ...this.counts },
+      marker: this.marker,
+    };
   }
 
   emit(f: Omit<Finding, 'scope'>): void {
@@ -101,12 +120,26 @@ class ScopeWalk {
       if (category === 'missing-on-dr') this.bytesMissing += v.sourceHead.bytes ?? row.source?.bytes ?? 0;
       if (v.repair) this.repairs[v.repair.action]++;
       if (category !== 'in-sync') {
-        this.emit({ key: row.key, object: v.object, category, listed: v.candidate.listed, reasons, sourceRow: row.source, drRow: row.dr, sourceHead: v.sourceHead, drHead: v.drHead, repair: v.repair });
+        this.emit({
+          key: row.key,
+          object: v.object,
+          category,
+          listed: v.candidate.listed,
+          reasons,
+          sourceRow: row.source,
+          drRow: row.dr,
+          sourceHead: v.sourceHead,
+          drHead: v.drHead,
+          repair: v.repair,
+        });
       }
     }
   }
 
-  /** The listings' first look at one row: in sync and too-new cost nothing more; the rest wait for HEADs. Returns the pages read. */
+  /**
+   * The listings' first look at one row: in sync and too-new cost nothing more; the rest wait for
+   * HEADs. Returns the pages read.
+   */
   nominate(row: JoinedRow): number {
     this.compared++;
     this.lastKey = row.key;
@@ -115,7 +148,18 @@ class ScopeWalk {
     else if (n.kind === 'too-new') {
       this.counts['too-new']++;
       const alias = row.source?.alias ?? row.dr?.alias ?? null;
-      this.emit({ key: row.key, object: objectOf(this.o.scope, row.key, alias), category: 'too-new', listed: 'too-new', reasons: ['source version inside the grace period'], sourceRow: row.source, drRow: row.dr, sourceHead: null, drHead: null, repair: null });
+      this.emit({
+        key: row.key,
+        object: objectOf(this.o.scope, row.key, alias),
+        category: 'too-new',
+        listed: 'too-new',
+        reasons: ['source version inside the grace period'],
+        sourceRow: row.source,
+        drRow: row.dr,
+        sourceHead: null,
+        drHead: null,
+        repair: null,
+      });
     } else {
       if (this.batch.length === 0) this.batchPages = this.pages.source + this.pages.dr;
       this.batch.push({ row, listed: n.listed });
@@ -205,6 +249,7 @@ export function reconcileScope(o: ReconcileScopeOptions): Promise<ScopeSummary> 
 /** Lists the buckets of a domain on one cluster (all pages; bucket lists are small). */
 export async function listBuckets(port: ListingPort, domain: string, signal?: AbortSignal): Promise<string[]> {
   const out: string[] = [];
-  for await (const page of port.pages({ kind: 'buckets', domain }, null, signal)) for (const row of page) out.push(row.key);
+  for await (const page of port.pages({ kind: 'buckets', domain }, null, signal))
+    for (const row of page) out.push(row.key);
   return out;
 }

@@ -2,7 +2,13 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { ClusterTransport } from '../core/cluster-transport.js';
 import type { Credentials } from '../core/digest-auth.js';
 import { normalizeHash, parseTime } from '../core/listing.js';
-import { describeObject, parseSendMessage, type FeedSelection, type ObjectRef, type SendMessage } from '../core/message.js';
+import {
+  describeObject,
+  parseSendMessage,
+  type FeedSelection,
+  type ObjectRef,
+  type SendMessage,
+} from '../core/message.js';
 import type { HeadEvidence } from '../core/reconcile-diff.js';
 import { USER_AGENT } from '../core/product.js';
 import { isSuccess } from '../core/record.js';
@@ -21,7 +27,10 @@ export interface ReconcileRoute {
   /** Registry keys, for SEND messages. */
   readonly from: string;
   readonly to: string;
-  /** Replication feed ids on the source (the route's `replicationFeeds`): `different` objects are re-sent through them with `force`. */
+  /**
+   * Replication feed ids on the source (the route's `replicationFeeds`): `different` objects are
+   * re-sent through them with `force`.
+   */
   readonly replicationFeeds: readonly number[];
 }
 
@@ -29,7 +38,9 @@ export interface ReconcileRoute {
 export function replicationFeedsOf(route: unknown): number[] {
   const feeds = (route as { replicationFeeds?: unknown } | null)?.replicationFeeds;
   if (!Array.isArray(feeds)) return [];
-  return feeds.map((f) => (typeof f === 'number' ? f : (f as { id?: unknown })?.id)).filter((id): id is number => Number.isInteger(id));
+  return feeds
+    .map((f) => (typeof f === 'number' ? f : (f as { id?: unknown })?.id))
+    .filter((id): id is number => Number.isInteger(id));
 }
 
 function first(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
@@ -41,7 +52,10 @@ function first(headers: Record<string, string | string[] | undefined>, name: str
  * HEADs through the shared transport (same auth, redirects, failover as SEND), in the admin
  * realm. The version time comes from Castor-System-Version (ms), else Last-Modified (s).
  */
-export function transportHeadPort(transport: ClusterTransport, route: Pick<ReconcileRoute, 'source' | 'dr' | 'sourceCredentials' | 'drCredentials'>): HeadPort & { requests: number } {
+export function transportHeadPort(
+  transport: ClusterTransport,
+  route: Pick<ReconcileRoute, 'source' | 'dr' | 'sourceCredentials' | 'drCredentials'>,
+): HeadPort & { requests: number } {
   return {
     requests: 0,
     async head(side, object: ObjectRef, signal?: AbortSignal): Promise<HeadEvidence> {
@@ -63,7 +77,10 @@ export function transportHeadPort(transport: ClusterTransport, route: Pick<Recon
         error: x.error,
         bytes: x.status === 200 && length !== undefined && /^\d+$/.test(length) ? Number(length) : null,
         hash: x.status === 200 ? normalizeHash(first(h, 'etag')) : null,
-        lastModified: x.status === 200 ? (parseTime(first(h, 'castor-system-version')) ?? parseTime(first(h, 'last-modified'))) : null,
+        lastModified:
+          x.status === 200
+            ? (parseTime(first(h, 'castor-system-version')) ?? parseTime(first(h, 'last-modified')))
+            : null,
         ...(x.status === 200 && { alias: first(h, 'castor-system-alias') !== undefined }),
       };
     },
@@ -98,7 +115,10 @@ export function sendRepairPort(client: SendClient, route: ReconcileRoute, concur
           replicationFeeds: route.replicationFeeds,
           signal,
         });
-        return { action: isSuccess(r.outcome) ? 'sent' : 'failed', detail: `${r.outcome}/${r.reason}${r.detail ? `: ${r.detail}` : ''}` };
+        return {
+          action: isSuccess(r.outcome) ? 'sent' : 'failed',
+          detail: `${r.outcome}/${r.reason}${r.detail ? `: ${r.detail}` : ''}`,
+        };
       });
     },
   };
@@ -122,11 +142,20 @@ export function enqueueRepairPort(sqs: SQSClient, queueUrl: string, route: Recon
           return;
         }
         const feeds = feedsFor(route, item);
-        const message: SendMessage = { object: item.object, from: route.from, to: route.to, correlationId: runId, ...(feeds && { feeds }) };
+        const message: SendMessage = {
+          object: item.object,
+          from: route.from,
+          to: route.to,
+          correlationId: runId,
+          ...(feeds && { feeds }),
+        };
         try {
           parseSendMessage(JSON.stringify(message));
         } catch (err) {
-          results[i] = { action: 'not-repaired', detail: `${describeObject(item.object).slice(0, 200)} cannot travel as a SEND message (${(err as Error).message}); use --send` };
+          results[i] = {
+            action: 'not-repaired',
+            detail: `${describeObject(item.object).slice(0, 200)} cannot travel as a SEND message (${(err as Error).message}); use --send`,
+          };
           return;
         }
         messages.push(message);
@@ -134,7 +163,8 @@ export function enqueueRepairPort(sqs: SQSClient, queueUrl: string, route: Recon
       });
       if (messages.length) {
         const r = await enqueueSends(sqs, queueUrl, messages);
-        for (const f of r.failed) results[index[f.index]!] = { action: 'failed', detail: `enqueue failed: ${f.code} ${f.message}` };
+        for (const f of r.failed)
+          results[index[f.index]!] = { action: 'failed', detail: `enqueue failed: ${f.code} ${f.message}` };
       }
       return results;
     },

@@ -1,6 +1,15 @@
 import { compareKeys, ListingError } from '../core/listing.js';
 import { CATEGORIES, type Category } from '../core/reconcile-diff.js';
-import { listBuckets, reconcileScope, type ListingPort, type ObjectScope, type ReconcileScopeOptions, type RepairResult, type ScopeProgress, type ScopeSummary } from './engine.js';
+import {
+  listBuckets,
+  reconcileScope,
+  type ListingPort,
+  type ObjectScope,
+  type ReconcileScopeOptions,
+  type RepairResult,
+  type ScopeProgress,
+  type ScopeSummary,
+} from './engine.js';
 
 /**
  * A reconcile run: several scopes worked one after another, with a checkpoint that keeps each
@@ -37,8 +46,19 @@ export function scopeKey(s: ObjectScope): string {
 export function parseCheckpoint(json: unknown): Checkpoint {
   const c = json as Partial<Checkpoint> | null;
   const ok =
-    c?.version === 1 && typeof c.runId === 'string' && typeof c.from === 'string' && typeof c.to === 'string' && c.scopes !== null && typeof c.scopes === 'object' &&
-    Object.values(c.scopes).every((s) => s !== null && typeof s === 'object' && typeof s.done === 'boolean' && (s.marker === null || typeof s.marker === 'string'));
+    c?.version === 1 &&
+    typeof c.runId === 'string' &&
+    typeof c.from === 'string' &&
+    typeof c.to === 'string' &&
+    c.scopes !== null &&
+    typeof c.scopes === 'object' &&
+    Object.values(c.scopes).every(
+      (s) =>
+        s !== null &&
+        typeof s === 'object' &&
+        typeof s.done === 'boolean' &&
+        (s.marker === null || typeof s.marker === 'string'),
+    );
   if (!ok) throw new Error('not a swarm-send reconcile checkpoint (version 1)');
   return c as Checkpoint;
 }
@@ -47,7 +67,12 @@ export function parseCheckpoint(json: unknown): Checkpoint {
  * The scopes of a spec: for each domain the buckets either cluster lists (or the given ones),
  * then its unnamed objects. A domain the DR cluster does not have contributes no DR buckets.
  */
-export async function expandScopes(spec: ScopeSpec, source: ListingPort, dr: ListingPort, signal?: AbortSignal): Promise<ObjectScope[]> {
+export async function expandScopes(
+  spec: ScopeSpec,
+  source: ListingPort,
+  dr: ListingPort,
+  signal?: AbortSignal,
+): Promise<ObjectScope[]> {
   const scopes: ObjectScope[] = [];
   for (const domain of spec.domains) {
     let buckets = [...spec.buckets];
@@ -129,7 +154,12 @@ class RunTally {
   live(p: ScopeProgress): RunTotals {
     const counts = { ...this.counts };
     addCounts(counts, p.counts);
-    return { compared: this.compared + p.compared, pages: this.pages + p.pages.source + p.pages.dr, heads: this.heads + p.heads, counts };
+    return {
+      compared: this.compared + p.compared,
+      pages: this.pages + p.pages.source + p.pages.dr,
+      heads: this.heads + p.heads,
+      counts,
+    };
   }
 }
 

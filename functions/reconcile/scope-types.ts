@@ -73,7 +73,12 @@ export interface ScopeSummary extends ScopeProgress {
   readonly complete: boolean;
   /** Why the walk stopped early: `budget` (stopAt reached), `aborted` (signal), or an error. */
   readonly stopped: null | 'budget' | 'aborted' | 'error';
-  readonly error: { readonly side: 'source' | 'dr'; readonly code: string; readonly message: string; readonly transient: boolean } | null;
+  readonly error: {
+    readonly side: 'source' | 'dr';
+    readonly code: string;
+    readonly message: string;
+    readonly transient: boolean;
+  } | null;
   /** Bytes of the objects confirmed missing on DR. */
   readonly bytesMissing: number;
   readonly repairs: Readonly<Record<RepairResult['action'], number>>;

@@ -136,7 +136,10 @@ export class AdaptiveLimit {
   }
 
   /** Runs `task` in a slot (it may report a busy node early); `judge` reads its result into a signal (and latency). */
-  async run<T>(task: (slot: LimitSlot) => Promise<T>, judge: (result: T) => { signal: LimitSignal; latencyMs?: number }): Promise<T> {
+  async run<T>(
+    task: (slot: LimitSlot) => Promise<T>,
+    judge: (result: T) => { signal: LimitSignal; latencyMs?: number },
+  ): Promise<T> {
     const slot = await this.acquire();
     try {
       const result = await task(slot);
@@ -204,7 +207,10 @@ export class ClusterLimits {
   for(cluster: string): AdaptiveLimit {
     let limit = this.#limits.get(cluster);
     if (!limit) {
-      limit = new AdaptiveLimit({ ...this.options, initial: this.options.initial ?? Math.min(this.options.max, INITIAL_LIMIT) });
+      limit = new AdaptiveLimit({
+        ...this.options,
+        initial: this.options.initial ?? Math.min(this.options.max, INITIAL_LIMIT),
+      });
       this.#limits.set(cluster, limit);
     }
     return limit;

@@ -7,7 +7,12 @@ export { MAX_VISIBILITY_SECONDS };
  * Exponential backoff with full jitter (AWS Architecture Blog, "Exponential Backoff and
  * Jitter"): a uniform delay in [0, min(cap, base * 2^(attempt-1))], whole seconds.
  */
-export function backoffSeconds(attempt: number, baseSeconds: number, capSeconds: number, random: () => number = Math.random): number {
+export function backoffSeconds(
+  attempt: number,
+  baseSeconds: number,
+  capSeconds: number,
+  random: () => number = Math.random,
+): number {
   const ceiling = Math.min(capSeconds, baseSeconds * 2 ** Math.max(0, attempt - 1), MAX_VISIBILITY_SECONDS);
   return Math.min(MAX_VISIBILITY_SECONDS, Math.round(random() * ceiling));
 }

@@ -12,11 +12,21 @@ type EndDeps = Pick<WorkerDeps, 'config' | 'queue' | 'telemetry'>;
  * that cannot be published keeps its message (added to `keep`), so the next attempt (a 409)
  * publishes it again: upstream learns of every safe object.
  */
-export async function publishOutcomes(settled: readonly Settled[], keep: Set<string>, deps: EndDeps, context: DeadlineContext): Promise<void> {
+export async function publishOutcomes(
+  settled: readonly Settled[],
+  keep: Set<string>,
+  deps: EndDeps,
+  context: DeadlineContext,
+): Promise<void> {
   const { config, queue, telemetry } = deps;
   if (!config.outcomesQueueUrl) return;
   const terminal = settled.filter((s) => s.outcome && !s.keep && s.outcome.outcome !== OUTCOME.RETRY);
-  const failedIdx = await queue.publishOutcomes(terminal.map((s) => s.outcome!), queueCallSignal(context)).catch(() => terminal.map((_s, i) => i));
+  const failedIdx = await queue
+    .publishOutcomes(
+      terminal.map((s) => s.outcome!),
+      queueCallSignal(context),
+    )
+    .catch(() => terminal.map((_s, i) => i));
   for (const i of failedIdx) {
     const s = terminal[i];
     if (s && isSuccess(s.outcome!.outcome)) keep.add(s.record.messageId);
@@ -25,8 +35,14 @@ export async function publishOutcomes(settled: readonly Settled[], keep: Set<str
 }
 
 /** Sets the retries' backoffs (best effort: a failure is logged, the message comes back sooner). */
-export async function applyBackoffs(settled: readonly Settled[], { queue, telemetry }: EndDeps, context: DeadlineContext): Promise<void> {
-  const backoffs = settled.filter((s) => s.backoffSeconds !== null).map((s) => ({ record: s.record, seconds: s.backoffSeconds! }));
+export async function applyBackoffs(
+  settled: readonly Settled[],
+  { queue, telemetry }: EndDeps,
+  context: DeadlineContext,
+): Promise<void> {
+  const backoffs = settled
+    .filter((s) => s.backoffSeconds !== null)
+    .map((s) => ({ record: s.record, seconds: s.backoffSeconds! }));
   if (!backoffs.length) return;
   await queue
     .changeVisibility(backoffs, queueCallSignal(context))
@@ -34,8 +50,17 @@ export async function applyBackoffs(settled: readonly Settled[], { queue, teleme
 }
 
 /** Warns about records that went back unprocessed; builds the partial batch response from `keep`. */
-export function batchResponse(settled: readonly Settled[], keep: ReadonlySet<string>, { telemetry }: EndDeps): SQSBatchResponse {
+export function batchResponse(
+  settled: readonly Settled[],
+  keep: ReadonlySet<string>,
+  { telemetry }: EndDeps,
+): SQSBatchResponse {
   const unstarted = settled.filter((s) => s.outcome === null).length;
-  if (unstarted) telemetry.warn('records returned to the queue unprocessed (deadline or FIFO order)', { count: unstarted });
-  return { batchItemFailures: settled.filter((s) => keep.has(s.record.messageId)).map((s) => ({ itemIdentifier: s.record.messageId })) };
+  if (unstarted)
+    telemetry.warn('records returned to the queue unprocessed (deadline or FIFO order)', { count: unstarted });
+  return {
+    batchItemFailures: settled
+      .filter((s) => keep.has(s.record.messageId))
+      .map((s) => ({ itemIdentifier: s.record.messageId })),
+  };
 }

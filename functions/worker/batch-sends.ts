@@ -50,10 +50,16 @@ export class BatchSends {
         if (this.deadline.aborted) return Promise.reject(new DeadlineError());
         const id = {};
         const signal = this.watch.begin(id, firstAttempt, this.deadline);
-        return attemptSend({ ...req, onBusy: () => slot.busy() }, this.deps, signal, this.deadline).finally(() => this.watch.settle(id));
+        return attemptSend({ ...req, onBusy: () => slot.busy() }, this.deps, signal, this.deadline).finally(() =>
+          this.watch.settle(id),
+        );
       };
       const limits = clusterLimitsOf(this.deps);
-      pending = this.#limiter.run(() => limits.for(req.route.source.key).run(send, (h) => (h.kind === 'sent' ? limitSignalOf(h.send) : { signal: 'ignore' })));
+      pending = this.#limiter.run(() =>
+        limits
+          .for(req.route.source.key)
+          .run(send, (h) => (h.kind === 'sent' ? limitSignalOf(h.send) : { signal: 'ignore' })),
+      );
       this.#inflight.set(key, pending);
     }
     return pending;

@@ -14,7 +14,10 @@ export function isFifo(record: SQSRecord): boolean {
 const groupOf = (record: SQSRecord): string => record.attributes.MessageGroupId ?? '';
 
 /** Runs each message group's records one after the other (the groups side by side); results in the records' order. */
-export async function inGroupOrder(records: readonly SQSRecord[], handle: (record: SQSRecord) => Promise<Settled>): Promise<Settled[]> {
+export async function inGroupOrder(
+  records: readonly SQSRecord[],
+  handle: (record: SQSRecord) => Promise<Settled>,
+): Promise<Settled[]> {
   const groups = new Map<string, SQSRecord[]>();
   for (const r of records) groups.set(groupOf(r), [...(groups.get(groupOf(r)) ?? []), r]);
   const perGroup = await Promise.all(

@@ -13,7 +13,10 @@ import type { SendInput } from '../core/send-client.js';
  * the core's SendClient implement them; unit tests pass plain objects.
  */
 
-/** SEND and HEAD on a Swarm cluster; `SendClient` implements it. Neither call throws for anything the cluster or network does. */
+/**
+ * SEND and HEAD on a Swarm cluster; `SendClient` implements it. Neither call throws for anything
+ * the cluster or network does.
+ */
 export interface SendPort {
   /** Performs one SEND and reports what it observed, without a verdict (`core/decide.ts` gives that). */
   observe(input: SendInput): Promise<SendObserved>;

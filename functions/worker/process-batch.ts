@@ -24,7 +24,11 @@ function stragglerPolicy(config: Config, fifo: boolean): StragglerOptions {
  * forwarded to the DLQ with their reason and acknowledged, and retries stay on the queue with a
  * backoff. Returns the partial batch response. It never throws for a message's sake.
  */
-export async function processBatch(records: readonly SQSRecord[], context: DeadlineContext, deps: WorkerDeps): Promise<SQSBatchResponse> {
+export async function processBatch(
+  records: readonly SQSRecord[],
+  context: DeadlineContext,
+  deps: WorkerDeps,
+): Promise<SQSBatchResponse> {
   const { config, telemetry } = deps;
   const deadline = batchDeadline(context, config.deadlineMarginMs);
   const fifo = records.some(isFifo);
@@ -38,7 +42,10 @@ export async function processBatch(records: readonly SQSRecord[], context: Deadl
       .then((outcome) => settleRecord(record, outcome, deps, context))
       .catch((err: unknown) => {
         try {
-          telemetry.warn('unexpected error settling a record; it stays on its queue', { messageId: record.messageId, stack: stackOf(err) });
+          telemetry.warn('unexpected error settling a record; it stays on its queue', {
+            messageId: record.messageId,
+            stack: stackOf(err),
+          });
         } catch {
           // The log itself failed: the record still goes back to its queue.
         }

@@ -31,7 +31,11 @@ function contextOf(record: SQSRecord, message: SendMessage | null, route?: Resol
 function notSent(step: Step, err: unknown, record: SQSRecord, telemetry: Telemetry): Happening {
   const happening = notSentBy(step, err);
   if (happening.reason === 'internal-error') {
-    telemetry.warn('unexpected error processing a message (internal-error)', { messageId: record.messageId, step, stack: stackOf(err) });
+    telemetry.warn('unexpected error processing a message (internal-error)', {
+      messageId: record.messageId,
+      step,
+      stack: stackOf(err),
+    });
   }
   return happening;
 }
@@ -50,14 +54,24 @@ function readRequest(record: SQSRecord, { config, telemetry }: WorkerDeps): Read
     message = read.message;
     for (const warning of read.warnings) telemetry.warn(warning, { messageId: record.messageId });
     const route = resolveRoute(config.registry, message.from, message.to);
-    return { message, request: { route, message, replicationFeeds: provingFeeds(route, message.feeds) }, failure: null };
+    return {
+      message,
+      request: { route, message, replicationFeeds: provingFeeds(route, message.feeds) },
+      failure: null,
+    };
   } catch (err) {
     return { message, request: null, failure: notSent('read', err, record, telemetry) };
   }
 }
 
 /** The record's share of its SEND; null when the deadline came before the SEND could start. */
-async function sendOf(record: SQSRecord, request: SendRequest, attempt: number, sends: BatchSends, { telemetry }: WorkerDeps): Promise<Happening | null> {
+async function sendOf(
+  record: SQSRecord,
+  request: SendRequest,
+  attempt: number,
+  sends: BatchSends,
+  { telemetry }: WorkerDeps,
+): Promise<Happening | null> {
   try {
     return await sends.for(request, attempt === 1);
   } catch (err) {
@@ -72,7 +86,12 @@ async function sendOf(record: SQSRecord, request: SendRequest, attempt: number, 
  * start: the record goes back to the queue unprocessed. Never throws for the record's sake: an
  * unexpected error is an `internal-error` outcome, retried like any transient failure.
  */
-export async function processRecord(record: SQSRecord, sends: BatchSends, deps: WorkerDeps, deadline: AbortSignal): Promise<OutcomeRecord | null> {
+export async function processRecord(
+  record: SQSRecord,
+  sends: BatchSends,
+  deps: WorkerDeps,
+  deadline: AbortSignal,
+): Promise<OutcomeRecord | null> {
   const read = readRequest(record, deps);
   const ctx = contextOf(record, read.message, read.request?.route);
   let happening = read.failure;

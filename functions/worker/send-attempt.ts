@@ -25,21 +25,40 @@ interface CredentialPair {
 type AttemptDeps = Pick<WorkerDeps, 'client' | 'credentials' | 'telemetry'>;
 
 /** Reads both clusters' credentials, giving up at the deadline (a slow Secrets Manager). */
-async function readCredentials({ route }: SendRequest, deps: AttemptDeps, deadline: AbortSignal): Promise<CredentialPair> {
-  const read = Promise.all([deps.credentials.get(route.source.credentials), deps.credentials.get(route.destination.credentials)]);
+async function readCredentials(
+  { route }: SendRequest,
+  deps: AttemptDeps,
+  deadline: AbortSignal,
+): Promise<CredentialPair> {
+  const read = Promise.all([
+    deps.credentials.get(route.source.credentials),
+    deps.credentials.get(route.destination.credentials),
+  ]);
   const [source, destination] = await untilDeadline(read, deadline);
   return { source, destination };
 }
 
 /** Credentials may have been rotated: reads them again once; null when they did not change. */
-async function rotatedCredentials(req: SendRequest, deps: AttemptDeps, used: CredentialPair, deadline: AbortSignal): Promise<CredentialPair | null> {
+async function rotatedCredentials(
+  req: SendRequest,
+  deps: AttemptDeps,
+  used: CredentialPair,
+  deadline: AbortSignal,
+): Promise<CredentialPair | null> {
   deps.credentials.refresh(req.route.source.credentials);
   deps.credentials.refresh(req.route.destination.credentials);
   const fresh = await readCredentials(req, deps, deadline);
-  return sameCredentials(fresh.source, used.source) && sameCredentials(fresh.destination, used.destination) ? null : fresh;
+  return sameCredentials(fresh.source, used.source) && sameCredentials(fresh.destination, used.destination)
+    ? null
+    : fresh;
 }
 
-function observe({ route, message: m, replicationFeeds, onBusy }: SendRequest, deps: AttemptDeps, creds: CredentialPair, signal: AbortSignal): Promise<SendObserved> {
+function observe(
+  { route, message: m, replicationFeeds, onBusy }: SendRequest,
+  deps: AttemptDeps,
+  creds: CredentialPair,
+  signal: AbortSignal,
+): Promise<SendObserved> {
   return deps.client.observe({
     source: route.source,
     destination: route.destination,
@@ -54,7 +73,10 @@ function observe({ route, message: m, replicationFeeds, onBusy }: SendRequest, d
   });
 }
 
-/** Runs `step`; a rejection of the credentials port becomes the `NotSent` it means (a deadline stays a DeadlineError). */
+/**
+ * Runs `step`; a rejection of the credentials port becomes the `NotSent` it means (a deadline stays
+ * a DeadlineError).
+ */
 async function credentialsStep<T>(step: () => Promise<T>): Promise<T | Happening> {
   try {
     return await step();
@@ -73,13 +95,22 @@ const isHappening = (x: object | null): x is Happening => x !== null && 'kind' i
  * changed; a success on a route with `verify` is checked on the destination. Rejects with
  * DeadlineError when the deadline came first, and with any other error only for a bug.
  */
-export async function attemptSend(req: SendRequest, deps: AttemptDeps, signal: AbortSignal, deadline: AbortSignal): Promise<Happening> {
+export async function attemptSend(
+  req: SendRequest,
+  deps: AttemptDeps,
+  signal: AbortSignal,
+  deadline: AbortSignal,
+): Promise<Happening> {
   const first = await credentialsStep(() => readCredentials(req, deps, deadline));
   if (isHappening(first)) return first;
   let creds = first;
   let send = await observe(req, deps, creds, signal);
   if (signal.aborted && !deadline.aborted) return { kind: 'sent', send, handedBack: true, verifyProblem: null };
-  if (send.hintIgnored) deps.telemetry.warn('node hint outside the source cluster ignored', { nodeHint: req.message.nodeHint, cluster: req.route.source.key });
+  if (send.hintIgnored)
+    deps.telemetry.warn('node hint outside the source cluster ignored', {
+      nodeHint: req.message.nodeHint,
+      cluster: req.route.source.key,
+    });
   const { reason } = sendVerdict(send);
   if (reason === 'auth-rejected' || reason === 'remote-auth-rejected') {
     const used = creds;
@@ -92,6 +123,8 @@ export async function attemptSend(req: SendRequest, deps: AttemptDeps, signal: A
     }
   }
   const verify = req.route.verify && isSuccess(sendVerdict(send).outcome);
-  const verifyProblem = verify ? await copyProblem(deps.client, req.route, req.message.object, creds, send, deadline) : null;
+  const verifyProblem = verify
+    ? await copyProblem(deps.client, req.route, req.message.object, creds, send, deadline)
+    : null;
   return { kind: 'sent', send, handedBack: false, verifyProblem };
 }

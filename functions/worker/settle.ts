@@ -16,7 +16,12 @@ export interface Settled {
 }
 
 /** A record returned to its queue as it came, to be delivered again. */
-export const unprocessed = (record: SQSRecord): Settled => ({ record, outcome: null, keep: true, backoffSeconds: null });
+export const unprocessed = (record: SQSRecord): Settled => ({
+  record,
+  outcome: null,
+  keep: true,
+  backoffSeconds: null,
+});
 
 type SettleDeps = Pick<WorkerDeps, 'config' | 'queue' | 'telemetry' | 'random'>;
 
@@ -24,17 +29,28 @@ type SettleDeps = Pick<WorkerDeps, 'config' | 'queue' | 'telemetry' | 'random'>;
  * Forwards a failed record to the DLQ, within the remaining time. The record it returns is the
  * one written (it says when the body had to be cut); one the DLQ did not take stays queued.
  */
-async function deadLetter(record: SQSRecord, outcome: OutcomeRecord, { queue, telemetry }: SettleDeps, context: DeadlineContext): Promise<Settled> {
+async function deadLetter(
+  record: SQSRecord,
+  outcome: OutcomeRecord,
+  { queue, telemetry }: SettleDeps,
+  context: DeadlineContext,
+): Promise<Settled> {
   try {
     const written = (await queue.deadLetter(record, outcome, queueCallSignal(context))) ?? outcome;
     return { record, outcome: written, keep: false, backoffSeconds: null };
   } catch (err) {
-    telemetry.warn('dead-lettering failed; the message stays on its queue', { messageId: record.messageId, error: errorText(err) });
+    telemetry.warn('dead-lettering failed; the message stays on its queue', {
+      messageId: record.messageId,
+      error: errorText(err),
+    });
     return { record, outcome, keep: true, backoffSeconds: null };
   }
 }
 
-/** Seconds before a retry's next attempt: a handed-back straggler waits about twice as long as it ran, so its node can finish. */
+/**
+ * Seconds before a retry's next attempt: a handed-back straggler waits about twice as long as it
+ * ran, so its node can finish.
+ */
 function retryDelay(outcome: OutcomeRecord, { config, random }: SettleDeps): number {
   if (outcome.reason === 'handed-back') return Math.max(1, Math.ceil((2 * (outcome.durationMs ?? 0)) / 1000));
   return backoffSeconds(outcome.attempt, config.backoffBaseSeconds, config.backoffCapSeconds, random ?? Math.random);
@@ -45,7 +61,12 @@ function retryDelay(outcome: OutcomeRecord, { config, random }: SettleDeps): num
  * backoff, a success is acknowledged; every outcome is logged and counted. Null (no outcome:
  * the deadline came first) returns the record unprocessed.
  */
-export async function settleRecord(record: SQSRecord, outcome: OutcomeRecord | null, deps: SettleDeps, context: DeadlineContext): Promise<Settled> {
+export async function settleRecord(
+  record: SQSRecord,
+  outcome: OutcomeRecord | null,
+  deps: SettleDeps,
+  context: DeadlineContext,
+): Promise<Settled> {
   if (outcome === null) return unprocessed(record);
   const sent = Number(record.attributes.SentTimestamp);
   const sentAt = Number.isFinite(sent) ? sent : null;
@@ -55,6 +76,7 @@ export async function settleRecord(record: SQSRecord, outcome: OutcomeRecord | n
     return dead;
   }
   deps.telemetry.outcome(outcome, sentAt);
-  if (outcome.outcome === OUTCOME.RETRY) return { record, outcome, keep: true, backoffSeconds: retryDelay(outcome, deps) };
+  if (outcome.outcome === OUTCOME.RETRY)
+    return { record, outcome, keep: true, backoffSeconds: retryDelay(outcome, deps) };
   return { record, outcome, keep: false, backoffSeconds: null };
 }

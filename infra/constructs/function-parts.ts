@@ -23,14 +23,18 @@ export const POWERTOOLS_ENV = {
 } as const;
 
 /** The registry's variable: inline JSON, or the name of the SSM parameter that holds it. */
-export function registryEnvironment(props: Pick<SendFunctionOptions, 'registry' | 'registryParameter'>): Record<string, string> {
+export function registryEnvironment(
+  props: Pick<SendFunctionOptions, 'registry' | 'registryParameter'>,
+): Record<string, string> {
   return props.registryParameter
     ? { [ENV.REGISTRY_PARAMETER]: props.registryParameter.parameterName }
     : { [ENV.REGISTRY]: JSON.stringify(props.registry) };
 }
 
 /** Powertools' service name and metrics namespace. */
-export function powertoolsEnvironment(props: Pick<SendFunctionOptions, 'serviceName' | 'metricsNamespace'>): Record<string, string> {
+export function powertoolsEnvironment(
+  props: Pick<SendFunctionOptions, 'serviceName' | 'metricsNamespace'>,
+): Record<string, string> {
   return {
     [POWERTOOLS_ENV.SERVICE_NAME]: props.serviceName ?? DEFAULT_SERVICE_NAME,
     [POWERTOOLS_ENV.METRICS_NAMESPACE]: props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE,
@@ -38,7 +42,8 @@ export function powertoolsEnvironment(props: Pick<SendFunctionOptions, 'serviceN
 }
 
 /** Where a swarm-send function runs and what it is. */
-export interface VpcNodejsFunctionSettings extends Pick<SendFunctionOptions, 'logRetention'>, Pick<PipelineNetworkOptions, 'vpc' | 'vpcSubnets'> {
+export interface VpcNodejsFunctionSettings
+  extends Pick<SendFunctionOptions, 'logRetention'>, Pick<PipelineNetworkOptions, 'vpc' | 'vpcSubnets'> {
   readonly securityGroup: ISecurityGroup;
   readonly description: string;
   readonly roleDescription: string;
@@ -74,7 +79,10 @@ export function vpcNodejsFunction(
     ...s.environment,
   };
   const logGroup = new LogGroup(scope, 'LogGroup', { retention: s.logRetention ?? DEFAULT_LOG_RETENTION });
-  const role = new Role(scope, 'Role', { assumedBy: new ServicePrincipal('lambda.amazonaws.com'), description: s.roleDescription });
+  const role = new Role(scope, 'Role', {
+    assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+    description: s.roleDescription,
+  });
   // What AWSLambdaVPCAccessExecutionRole grants, minus its account-wide CloudWatch Logs rights
   // (the log group grant below is exact). Lambda checks these when it attaches the ENIs.
   role.addToPrincipalPolicy(

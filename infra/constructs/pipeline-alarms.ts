@@ -91,7 +91,9 @@ export interface MonitoringSettings {
 }
 
 /** Applies the defaults of `PipelineAlarms` and `PipelineDashboard` (the caller's values win). */
-export function resolveMonitoringSettings(props: Omit<PipelineAlarmsProps, 'sendQueue' | 'deadLetterQueue' | 'lambdaFunction' | 'alarmTopic'>): MonitoringSettings {
+export function resolveMonitoringSettings(
+  props: Omit<PipelineAlarmsProps, 'sendQueue' | 'deadLetterQueue' | 'lambdaFunction' | 'alarmTopic'>,
+): MonitoringSettings {
   const period = props.period ?? DEFAULT_ALARM_PERIOD;
   return {
     period,
@@ -104,7 +106,9 @@ export function resolveMonitoringSettings(props: Omit<PipelineAlarmsProps, 'send
 }
 
 /** Every reason these props cannot work (empty when they can). */
-export function pipelineAlarmsProblems(props: Omit<PipelineAlarmsProps, 'sendQueue' | 'deadLetterQueue' | 'lambdaFunction'>): string[] {
+export function pipelineAlarmsProblems(
+  props: Omit<PipelineAlarmsProps, 'sendQueue' | 'deadLetterQueue' | 'lambdaFunction'>,
+): string[] {
   return monitoringSettingsProblems(resolveMonitoringSettings(props));
 }
 
@@ -116,7 +120,8 @@ export function monitoringSettingsProblems(s: MonitoringSettings): string[] {
   const rate = s.failureRateThresholdPercent;
   if (rpo < 60) problems.push(`recoveryPointObjective (${rpo} s) must be at least 1 minute, SQS's metric resolution`);
   if (period < 60 || period % 60 !== 0) problems.push(`alarm period (${period} s) must be a whole number of minutes`);
-  if (!(rate > 0 && rate <= 100)) problems.push(`failureRateThresholdPercent (${rate}) must be above 0 and at most 100`);
+  if (!(rate > 0 && rate <= 100))
+    problems.push(`failureRateThresholdPercent (${rate}) must be above 0 and at most 100`);
   checkInteger(problems, 'functionErrorsThreshold', s.functionErrorsThreshold, 1);
   checkInteger(problems, 'throttlesThreshold', s.throttlesThreshold, 1);
   return problems;
@@ -146,7 +151,12 @@ export class PipelineAlarms extends Construct {
   public readonly alarms: readonly Alarm[];
 
   /** @param s the props with their defaults applied (`SwarmSendPipeline` passes the ones it validated) */
-  constructor(scope: Construct, id: string, props: PipelineAlarmsProps, s: MonitoringSettings = resolveMonitoringSettings(props)) {
+  constructor(
+    scope: Construct,
+    id: string,
+    props: PipelineAlarmsProps,
+    s: MonitoringSettings = resolveMonitoringSettings(props),
+  ) {
     super(scope, id);
     failOnProblems('PipelineAlarms', monitoringSettingsProblems(s));
     const { period } = s;
@@ -158,7 +168,13 @@ export class PipelineAlarms extends Construct {
       this.createdTopic = alarmTopic(this);
       this.alarmTopic = this.createdTopic;
     }
-    const alarm = (name: string, metric: IMetric, threshold: number, comparisonOperator: ComparisonOperator, alarmDescription: string): Alarm =>
+    const alarm = (
+      name: string,
+      metric: IMetric,
+      threshold: number,
+      comparisonOperator: ComparisonOperator,
+      alarmDescription: string,
+    ): Alarm =>
       notifyingAlarm(this, name, { metric, threshold, comparisonOperator, alarmDescription }, this.alarmTopic);
     const atLeast = ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD;
 
@@ -199,7 +215,13 @@ export class PipelineAlarms extends Construct {
       ComparisonOperator.GREATER_THAN_THRESHOLD,
       `swarm-send: more than ${rate}% of processed SEND requests failed permanently (dead-lettered).`,
     );
-    this.alarms = [this.deadLetterQueueNotEmpty, this.oldestMessageAge, this.functionErrors, this.functionThrottles, this.failureRate];
+    this.alarms = [
+      this.deadLetterQueueNotEmpty,
+      this.oldestMessageAge,
+      this.functionErrors,
+      this.functionThrottles,
+      this.failureRate,
+    ];
   }
 }
 
@@ -219,7 +241,14 @@ function alarmTopic(scope: Construct): Topic {
       resources: [topic.topicArn],
       conditions: {
         StringEquals: { 'aws:SourceAccount': stack.account },
-        ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
+        ArnLike: {
+          'aws:SourceArn': stack.formatArn({
+            service: 'cloudwatch',
+            resource: 'alarm',
+            resourceName: '*',
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        },
       },
     }),
   );
@@ -232,7 +261,12 @@ function alarmTopic(scope: Construct): Topic {
 }
 
 /** One alarm of one period that notifies `topic` on ALARM and on OK. */
-function notifyingAlarm(scope: Construct, id: string, props: Pick<AlarmProps, 'metric' | 'threshold' | 'comparisonOperator' | 'alarmDescription'>, topic: ITopic): Alarm {
+function notifyingAlarm(
+  scope: Construct,
+  id: string,
+  props: Pick<AlarmProps, 'metric' | 'threshold' | 'comparisonOperator' | 'alarmDescription'>,
+  topic: ITopic,
+): Alarm {
   const alarm = new Alarm(scope, id, {
     ...props,
     evaluationPeriods: 1,

@@ -99,7 +99,11 @@ export class PipelineNetwork extends Construct {
         description: 'swarm-send interface endpoints: HTTPS from the function only',
         allowAllOutbound: false,
       });
-      this.endpointSecurityGroup.addIngressRule(this.securityGroup, Port.tcp(AWS_API_PORT), 'HTTPS from the swarm-send function');
+      this.endpointSecurityGroup.addIngressRule(
+        this.securityGroup,
+        Port.tcp(AWS_API_PORT),
+        'HTTPS from the swarm-send function',
+      );
       const subnets: SubnetSelection = { ...props.vpcSubnets, onePerAz: true };
       const endpoint = (name: string, service: InterfaceVpcEndpointAwsService) =>
         new InterfaceVpcEndpoint(this, name, {
@@ -112,7 +116,10 @@ export class PipelineNetwork extends Construct {
         });
       this.sqsEndpoint = endpoint('SqsEndpoint', InterfaceVpcEndpointAwsService.SQS);
       if (secretReferences(props.registry).length > 0) {
-        this.secretsManagerEndpoint = endpoint('SecretsManagerEndpoint', InterfaceVpcEndpointAwsService.SECRETS_MANAGER);
+        this.secretsManagerEndpoint = endpoint(
+          'SecretsManagerEndpoint',
+          InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
+        );
       }
       if (props.registryFromParameter) this.ssmEndpoint = endpoint('SsmEndpoint', InterfaceVpcEndpointAwsService.SSM);
     }

@@ -113,8 +113,18 @@ export interface ReconcileOptions {
 
 /** `ReconcileOptions` plus what the pipeline shares with it. */
 export interface ReconcileScheduleProps
-  extends ReconcileOptions,
-    Pick<SendFunctionOptions, 'registry' | 'registryParameter' | 'bundling' | 'logRetention' | 'serviceName' | 'metricsNamespace' | 'environment'>,
+  extends
+    ReconcileOptions,
+    Pick<
+      SendFunctionOptions,
+      | 'registry'
+      | 'registryParameter'
+      | 'bundling'
+      | 'logRetention'
+      | 'serviceName'
+      | 'metricsNamespace'
+      | 'environment'
+    >,
     Pick<PipelineNetworkOptions, 'vpc' | 'vpcSubnets'> {
   /** The SEND function's security group: the reconcile function reaches the same nodes. */
   readonly securityGroup: ISecurityGroup;

@@ -1,6 +1,13 @@
 import { Duration, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Alarm, ComparisonOperator, GraphWidget, TreatMissingData, type IMetric, type IWidget } from 'aws-cdk-lib/aws-cloudwatch';
+import {
+  Alarm,
+  ComparisonOperator,
+  GraphWidget,
+  TreatMissingData,
+  type IMetric,
+  type IWidget,
+} from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -13,7 +20,13 @@ import { RECONCILE_ENV } from '../../functions/env.js';
 import { VISIBILITY_TIMEOUT_FACTOR } from '../defaults.js';
 import { failOnProblems } from '../errors.js';
 import { ReconcileMetrics } from '../reconcile-metrics.js';
-import { acknowledgeKmsDataKeyGrants, powertoolsEnvironment, registryEnvironment, vpcNodejsFunction, type VpcNodejsFunctionParts } from './function-parts.js';
+import {
+  acknowledgeKmsDataKeyGrants,
+  powertoolsEnvironment,
+  registryEnvironment,
+  vpcNodejsFunction,
+  type VpcNodejsFunctionParts,
+} from './function-parts.js';
 import { RECONCILE_DEFAULTS, type ReconcileScheduleProps } from './reconcile-options.js';
 import { reconcileSettingsProblems, resolveReconcileSettings, type ReconcileSettings } from './reconcile-settings.js';
 import { queueSecurity } from './send-queues.js';
@@ -52,12 +65,21 @@ export class ReconcileSchedule extends Construct {
    * @param s the props with their defaults applied; `SwarmSendPipeline` passes the ones it
    *   validated (so the registry is parsed once), anyone else leaves them to be resolved from `props`
    */
-  constructor(scope: Construct, id: string, props: ReconcileScheduleProps, s: ReconcileSettings = resolveReconcileSettings(props)) {
+  constructor(
+    scope: Construct,
+    id: string,
+    props: ReconcileScheduleProps,
+    s: ReconcileSettings = resolveReconcileSettings(props),
+  ) {
     super(scope, id);
     failOnProblems('ReconcileSchedule', reconcileSettingsProblems(props, s));
 
     const security = queueSecurity(props.encryptionKey);
-    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', { ...security, fifo: true, retentionPeriod: Duration.days(14) });
+    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
+      ...security,
+      fifo: true,
+      retentionPeriod: Duration.days(14),
+    });
     this.queue = new Queue(this, 'Queue', {
       ...security,
       fifo: true,
@@ -69,8 +91,10 @@ export class ReconcileSchedule extends Construct {
 
     const parts = vpcNodejsFunction(this, 'reconcile', props, {
       ...props,
-      description: 'swarm-send reconcile: compares source and DR listings one scope slice at a time and enqueues repairs',
-      roleDescription: 'swarm-send reconcile function: its log group, its queues, the registry and the clusters\' credentials',
+      description:
+        'swarm-send reconcile: compares source and DR listings one scope slice at a time and enqueues repairs',
+      roleDescription:
+        "swarm-send reconcile function: its log group, its queues, the registry and the clusters' credentials",
       timeout: s.timeout,
       memorySize: s.memorySize,
       environment: reconcileEnvironment(props, s, this.queue),
@@ -79,11 +103,17 @@ export class ReconcileSchedule extends Construct {
     this.environment = parts.environment;
 
     // One continuation per invocation: the time budget is the scope's.
-    this.lambdaFunction.addEventSource(new SqsEventSource(this.queue, { batchSize: 1, maxConcurrency: s.maxConcurrency, reportBatchItemFailures: true }));
+    this.lambdaFunction.addEventSource(
+      new SqsEventSource(this.queue, { batchSize: 1, maxConcurrency: s.maxConcurrency, reportBatchItemFailures: true }),
+    );
     grantReconcile(parts, props, s, this.queue);
     this.schedule = startSchedule(this, props, this.lambdaFunction);
 
-    this.metrics = new ReconcileMetrics({ namespace: props.metricsNamespace, serviceName: props.serviceName, period: s.interval! });
+    this.metrics = new ReconcileMetrics({
+      namespace: props.metricsNamespace,
+      serviceName: props.serviceName,
+      period: s.interval!,
+    });
     this.divergenceAlarm = new Alarm(this, 'DivergenceAlarm', {
       metric: this.metrics.divergence(),
       threshold: 0,
@@ -96,7 +126,10 @@ export class ReconcileSchedule extends Construct {
         'swarm-send reconcile: two consecutive runs found objects missing or different on the DR cluster. Repairs are not taking (see the SEND DLQ and the reconcile logs), or something keeps removing DR copies.',
     });
     this.deadLetterAlarm = new Alarm(this, 'DeadLetterAlarm', {
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(5),
+        statistic: 'Maximum',
+      }),
       threshold: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
@@ -119,15 +152,27 @@ export class ReconcileSchedule extends Construct {
       ],
       [
         graph('Reconcile: run duration (ms)', [m.runDuration()]),
-        graph('Reconcile: scope errors', [m.scopeErrors(), this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', label: 'dead-lettered continuations' })]),
-        graph('Reconcile: continuations waiting', [this.queue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', label: 'waiting' })]),
+        graph('Reconcile: scope errors', [
+          m.scopeErrors(),
+          this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+            statistic: 'Maximum',
+            label: 'dead-lettered continuations',
+          }),
+        ]),
+        graph('Reconcile: continuations waiting', [
+          this.queue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', label: 'waiting' }),
+        ]),
       ],
     ];
   }
 }
 
 /** The reconcile handler's environment: the caller's variables, then the derived ones. */
-function reconcileEnvironment(props: ReconcileScheduleProps, s: ReconcileSettings, queue: Queue): Record<string, string> {
+function reconcileEnvironment(
+  props: ReconcileScheduleProps,
+  s: ReconcileSettings,
+  queue: Queue,
+): Record<string, string> {
   return {
     ...props.environment,
     ...registryEnvironment(props),
@@ -144,7 +189,12 @@ function reconcileEnvironment(props: ReconcileScheduleProps, s: ReconcileSetting
 }
 
 /** Its own queue, the SEND queue when it repairs by enqueueing, the registry parameter and the clusters' secrets. */
-function grantReconcile({ role }: VpcNodejsFunctionParts, props: ReconcileScheduleProps, s: ReconcileSettings, queue: Queue): void {
+function grantReconcile(
+  { role }: VpcNodejsFunctionParts,
+  props: ReconcileScheduleProps,
+  s: ReconcileSettings,
+  queue: Queue,
+): void {
   queue.grantSendMessages(role);
   if (s.repair === 'enqueue') props.sendQueue.grantSendMessages(role);
   props.registryParameter?.grantRead(role);
@@ -158,13 +208,16 @@ function grantReconcile({ role }: VpcNodejsFunctionParts, props: ReconcileSchedu
  */
 function startSchedule(scope: Construct, props: ReconcileScheduleProps, fn: LambdaFunction): Schedule {
   const schedulerRole = new Role(scope, 'SchedulerRole', {
-    assumedBy: new ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(scope).account } } }),
+    assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
+      conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(scope).account } },
+    }),
     description: 'swarm-send reconcile schedule: invokes the reconcile function',
   });
   const functionId = Stack.of(scope).getLogicalId(fn.node.defaultChild as CfnElement);
   Validations.of(schedulerRole).acknowledge({
     id: `AwsSolutions-IAM5[Resource::<${functionId}.Arn>:*]`,
-    reason: 'grantInvoke names the function and its versions and aliases (ARN:*); the schedule may invoke nothing else.',
+    reason:
+      'grantInvoke names the function and its versions and aliases (ARN:*); the schedule may invoke nothing else.',
   });
   return new Schedule(scope, 'Schedule', {
     schedule: props.schedule,

@@ -15,7 +15,11 @@ export function rateOf(schedule: ScheduleExpression): Duration | undefined {
   const m = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(schedule.expressionString);
   if (!m) return undefined;
   const n = Number(m[1]);
-  return m[2]!.startsWith('minute') ? Duration.minutes(n) : m[2]!.startsWith('hour') ? Duration.hours(n) : Duration.days(n);
+  return m[2]!.startsWith('minute')
+    ? Duration.minutes(n)
+    : m[2]!.startsWith('hour')
+      ? Duration.hours(n)
+      : Duration.days(n);
 }
 
 /** What `reconcileProblems` and the settings are resolved from. */
@@ -39,7 +43,10 @@ export interface ReconcileSettings {
  * Applies the defaults to the reconcile options (the caller's values win). `registry` is the
  * `registry` prop already checked, when the caller has it (`SwarmSendPipeline` does).
  */
-export function resolveReconcileSettings(props: ReconcileSettingsInput, registry: CheckedRegistry = checkRegistry(props.registry)): ReconcileSettings {
+export function resolveReconcileSettings(
+  props: ReconcileSettingsInput,
+  registry: CheckedRegistry = checkRegistry(props.registry),
+): ReconcileSettings {
   return {
     interval: props.interval ?? rateOf(props.schedule),
     grace: props.grace ?? RECONCILE_DEFAULTS.grace,
@@ -57,25 +64,37 @@ export function reconcileProblems(props: ReconcileSettingsInput): string[] {
   return reconcileSettingsProblems(props, resolveReconcileSettings(props));
 }
 
-/** Every reason resolved settings cannot work (empty when they can). The registry's own problems are the SEND function's to report. */
+/**
+ * Every reason resolved settings cannot work (empty when they can). The registry's own problems are
+ * the SEND function's to report.
+ */
 export function reconcileSettingsProblems(props: ReconcileSettingsInput, s: ReconcileSettings): string[] {
   const problems = reconcileScopesProblems(props.scopes).map((p) => `reconcile.${p}`);
   problems.push(...intervalProblems(props.schedule, s.interval));
   const scopesLength = JSON.stringify(props.scopes).length;
   if (scopesLength > MAX_SCOPES_LENGTH) {
-    problems.push(`reconcile.scopes is ${scopesLength} characters of JSON, more than the ${MAX_SCOPES_LENGTH} that fit beside the registry in Lambda's 4 KB environment; leave out buckets to reconcile every bucket of a domain`);
+    problems.push(
+      `reconcile.scopes is ${scopesLength} characters of JSON, more than the ${MAX_SCOPES_LENGTH} that fit beside the registry in Lambda's 4 KB environment; leave out buckets to reconcile every bucket of a domain`,
+    );
   }
   problems.push(...runtimeProblems(s), ...routeProblems(props, s.registry));
   return problems;
 }
 
-/** CloudWatch: periods are multiples of 60 s; two of them may span at most 1 day under an hour's period, and 7 days otherwise. */
+/**
+ * CloudWatch: periods are multiples of 60 s; two of them may span at most 1 day under an hour's
+ * period, and 7 days otherwise.
+ */
 function intervalProblems(schedule: ScheduleExpression, interval: Duration | undefined): string[] {
-  if (!interval) return [`reconcile.interval is required when the schedule is not a rate() expression (got ${schedule.expressionString})`];
+  if (!interval)
+    return [
+      `reconcile.interval is required when the schedule is not a rate() expression (got ${schedule.expressionString})`,
+    ];
   if (Token.isUnresolved(interval.toSeconds())) return [];
   const s = interval.toSeconds();
   if (s % 60 !== 0 || s < 60) return [`reconcile.interval (${s} s) must be a whole number of minutes`];
-  if (2 * s > (s < 3600 ? 86_400 : 604_800)) return [`reconcile.interval (${s} s) is too long for a two-run CloudWatch alarm (at most 3.5 days)`];
+  if (2 * s > (s < 3600 ? 86_400 : 604_800))
+    return [`reconcile.interval (${s} s) is too long for a two-run CloudWatch alarm (at most 3.5 days)`];
   return [];
 }
 
@@ -84,13 +103,36 @@ function runtimeProblems(s: ReconcileSettings): string[] {
   const problems: string[] = [];
   const timeout = s.timeout.toSeconds();
   const margin = RECONCILE_ENV_DEFAULTS.MARGIN_MS;
-  if (timeout > LAMBDA_LIMITS.maxTimeoutSeconds) problems.push(`reconcile.timeout (${timeout} s) exceeds Lambda's maximum of 900 s`);
-  if (s.timeout.toMilliseconds() <= 2 * margin) problems.push(`reconcile.timeout (${timeout} s) leaves no time to work after the ${margin} ms kept to save the continuation`);
-  checkInteger(problems, 'reconcile.memorySize', s.memorySize, LAMBDA_LIMITS.minMemorySize, LAMBDA_LIMITS.maxMemorySize);
-  checkInteger(problems, 'reconcile.maxConcurrency', s.maxConcurrency, SQS_ESM_LIMITS.minMaxConcurrency, SQS_ESM_LIMITS.maxMaxConcurrency);
-  checkInteger(problems, 'reconcile.pageSize', s.pageSize, RECONCILE_ENV_BOUNDS.PAGE_SIZE.min, RECONCILE_ENV_BOUNDS.PAGE_SIZE.max);
+  if (timeout > LAMBDA_LIMITS.maxTimeoutSeconds)
+    problems.push(`reconcile.timeout (${timeout} s) exceeds Lambda's maximum of 900 s`);
+  if (s.timeout.toMilliseconds() <= 2 * margin)
+    problems.push(
+      `reconcile.timeout (${timeout} s) leaves no time to work after the ${margin} ms kept to save the continuation`,
+    );
+  checkInteger(
+    problems,
+    'reconcile.memorySize',
+    s.memorySize,
+    LAMBDA_LIMITS.minMemorySize,
+    LAMBDA_LIMITS.maxMemorySize,
+  );
+  checkInteger(
+    problems,
+    'reconcile.maxConcurrency',
+    s.maxConcurrency,
+    SQS_ESM_LIMITS.minMaxConcurrency,
+    SQS_ESM_LIMITS.maxMaxConcurrency,
+  );
+  checkInteger(
+    problems,
+    'reconcile.pageSize',
+    s.pageSize,
+    RECONCILE_ENV_BOUNDS.PAGE_SIZE.min,
+    RECONCILE_ENV_BOUNDS.PAGE_SIZE.max,
+  );
   const grace = s.grace.toSeconds();
-  if (grace < RECONCILE_ENV_BOUNDS.GRACE_SECONDS.min || grace > RECONCILE_ENV_BOUNDS.GRACE_SECONDS.max) problems.push(`reconcile.grace (${grace} s) must be from 0 to 30 days`);
+  if (grace < RECONCILE_ENV_BOUNDS.GRACE_SECONDS.min || grace > RECONCILE_ENV_BOUNDS.GRACE_SECONDS.max)
+    problems.push(`reconcile.grace (${grace} s) must be from 0 to 30 days`);
   return problems;
 }
 
@@ -101,7 +143,10 @@ function routeProblems(props: Pick<ReconcileOptions, 'from' | 'to'>, checked: Ch
   const problems: string[] = [];
   const from = props.from ?? registry.defaultRoute?.from;
   const to = props.to ?? registry.defaultRoute?.to;
-  for (const [name, key] of [['from', from], ['to', to]] as const) {
+  for (const [name, key] of [
+    ['from', from],
+    ['to', to],
+  ] as const) {
     if (!key) problems.push(`reconcile.${name} is required: the registry has no defaultRoute`);
     else if (!registry.clusters[key]) problems.push(`reconcile.${name} ("${key}") is not a cluster of the registry`);
   }

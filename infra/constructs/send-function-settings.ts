@@ -90,7 +90,10 @@ export function sendFunctionProblems(props: SendFunctionSettingsInput, fifo: boo
 }
 
 /** Every reason resolved settings cannot work (empty when they can). */
-export function sendFunctionSettingsProblems(props: Pick<SendFunctionOptions, 'secrets' | 'registryParameter'>, s: SendFunctionSettings): string[] {
+export function sendFunctionSettingsProblems(
+  props: Pick<SendFunctionOptions, 'secrets' | 'registryParameter'>,
+  s: SendFunctionSettings,
+): string[] {
   return [...eventSourceProblems(s), ...runtimeProblems(s), ...registryUseProblems(props, s)];
 }
 
@@ -106,12 +109,22 @@ function eventSourceProblems(s: SendFunctionSettings): string[] {
   if (!fifo && batchSize > small && window < 1) {
     problems.push(`batchSize (${batchSize}) above ${small} needs a maxBatchingWindow of at least 1 second`);
   }
-  if (window > SQS_ESM_LIMITS.maxBatchingWindow.toSeconds()) problems.push(`maxBatchingWindow (${window} s) exceeds Lambda's maximum of 300 s`);
-  checkInteger(problems, 'maxConcurrency', s.maxConcurrency, SQS_ESM_LIMITS.minMaxConcurrency, SQS_ESM_LIMITS.maxMaxConcurrency);
+  if (window > SQS_ESM_LIMITS.maxBatchingWindow.toSeconds())
+    problems.push(`maxBatchingWindow (${window} s) exceeds Lambda's maximum of 300 s`);
+  checkInteger(
+    problems,
+    'maxConcurrency',
+    s.maxConcurrency,
+    SQS_ESM_LIMITS.minMaxConcurrency,
+    SQS_ESM_LIMITS.maxMaxConcurrency,
+  );
   return problems;
 }
 
-/** The handler's own bounds (its loadConfig enforces the same, so a deployment never fails at cold start) and Lambda's. */
+/**
+ * The handler's own bounds (its loadConfig enforces the same, so a deployment never fails at cold
+ * start) and Lambda's.
+ */
 function runtimeProblems(s: SendFunctionSettings): string[] {
   const problems: string[] = [];
   checkInteger(problems, 'maxAttempts', s.maxAttempts, ENV_BOUNDS.MAX_ATTEMPTS.min, ENV_BOUNDS.MAX_ATTEMPTS.max);
@@ -119,8 +132,10 @@ function runtimeProblems(s: SendFunctionSettings): string[] {
   checkInteger(problems, 'memorySize', s.memorySize, LAMBDA_LIMITS.minMemorySize, LAMBDA_LIMITS.maxMemorySize);
   const timeout = s.timeout.toSeconds();
   const margin = Number(s.environment[ENV.DEADLINE_MARGIN_MS] ?? ENV_DEFAULTS.DEADLINE_MARGIN_MS);
-  if (s.timeout.toMilliseconds() <= margin) problems.push(`timeout (${timeout} s) must be longer than the handler's deadline margin (${margin} ms)`);
-  if (timeout > LAMBDA_LIMITS.maxTimeoutSeconds) problems.push(`timeout (${timeout} s) exceeds Lambda's maximum of 900 s`);
+  if (s.timeout.toMilliseconds() <= margin)
+    problems.push(`timeout (${timeout} s) must be longer than the handler's deadline margin (${margin} ms)`);
+  if (timeout > LAMBDA_LIMITS.maxTimeoutSeconds)
+    problems.push(`timeout (${timeout} s) exceeds Lambda's maximum of 900 s`);
   const base = s.backoffBase.toSeconds();
   const cap = s.backoffCap.toSeconds();
   if (base < 0 || base > cap) problems.push(`backoffBase (${base} s) must be between 0 and backoffCap (${cap} s)`);
@@ -135,14 +150,19 @@ function runtimeProblems(s: SendFunctionSettings): string[] {
 }
 
 /** The registry's problems, then what the other props must agree with in it. */
-function registryUseProblems(props: Pick<SendFunctionOptions, 'secrets' | 'registryParameter'>, s: SendFunctionSettings): string[] {
+function registryUseProblems(
+  props: Pick<SendFunctionOptions, 'secrets' | 'registryParameter'>,
+  s: SendFunctionSettings,
+): string[] {
   const { registry, document, problems: registryIssues } = s.registry;
   if (!registry) return [...registryIssues];
   const problems: string[] = [];
   for (const cluster of Object.values(registry.clusters)) {
     const variable = /^env:(.+)$/.exec(cluster.credentials)?.[1];
     if (variable !== undefined && s.environment[variable] === undefined) {
-      problems.push(`registry: clusters.${cluster.key}.credentials reads the variable ${variable}, which environment does not set (in Lambda, prefer a Secrets Manager secret)`);
+      problems.push(
+        `registry: clusters.${cluster.key}.credentials reads the variable ${variable}, which environment does not set (in Lambda, prefer a Secrets Manager secret)`,
+      );
     }
   }
   const refs = secretReferences(registry);
@@ -151,7 +171,9 @@ function registryUseProblems(props: Pick<SendFunctionOptions, 'secrets' | 'regis
   }
   const length = JSON.stringify(document).length;
   if (!props.registryParameter && length > MAX_INLINE_REGISTRY_LENGTH) {
-    problems.push(`the registry is ${length} characters of JSON, more than the ${MAX_INLINE_REGISTRY_LENGTH} that fit in Lambda's 4 KB environment; pass registryParameter`);
+    problems.push(
+      `the registry is ${length} characters of JSON, more than the ${MAX_INLINE_REGISTRY_LENGTH} that fit in Lambda's 4 KB environment; pass registryParameter`,
+    );
   }
   return problems;
 }

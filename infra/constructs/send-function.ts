@@ -9,9 +9,18 @@ import type { Registry } from '../../functions/core/registry.js';
 import { ENV } from '../../functions/env.js';
 import { failOnProblems } from '../errors.js';
 import { secretReferences } from '../registry-config.js';
-import { acknowledgeKmsDataKeyGrants, powertoolsEnvironment, registryEnvironment, vpcNodejsFunction } from './function-parts.js';
+import {
+  acknowledgeKmsDataKeyGrants,
+  powertoolsEnvironment,
+  registryEnvironment,
+  vpcNodejsFunction,
+} from './function-parts.js';
 import type { SendFunctionProps } from './send-function-options.js';
-import { resolveSendFunctionSettings, sendFunctionSettingsProblems, type SendFunctionSettings } from './send-function-settings.js';
+import {
+  resolveSendFunctionSettings,
+  sendFunctionSettingsProblems,
+  type SendFunctionSettings,
+} from './send-function-settings.js';
 
 export type { SendFunctionOptions, SendFunctionProps } from './send-function-options.js';
 export { sendFunctionProblems } from './send-function-settings.js';
@@ -44,7 +53,12 @@ export class SendFunction extends Construct {
    * @param settings the props with their defaults applied; `SwarmSendPipeline` passes the ones it
    *   validated (so the registry is parsed once), anyone else leaves them to be resolved from `props`
    */
-  constructor(scope: Construct, id: string, props: SendFunctionProps, settings: SendFunctionSettings = resolveSendFunctionSettings(props, props.sendQueue.fifo)) {
+  constructor(
+    scope: Construct,
+    id: string,
+    props: SendFunctionProps,
+    settings: SendFunctionSettings = resolveSendFunctionSettings(props, props.sendQueue.fifo),
+  ) {
     super(scope, id);
     failOnProblems('SendFunction', sendFunctionSettingsProblems(props, settings));
     this.registry = settings.registry.registry!;
@@ -52,7 +66,7 @@ export class SendFunction extends Construct {
     const parts = vpcNodejsFunction(this, 'send', props, {
       ...props,
       description: 'swarm-send: one SCSP SEND per SQS message, replicating an object to the DR cluster',
-      roleDescription: 'swarm-send function: its log group, its queues, the registry and the clusters\' credentials',
+      roleDescription: "swarm-send function: its log group, its queues, the registry and the clusters' credentials",
       timeout: settings.timeout,
       memorySize: settings.memorySize,
       environment: sendFunctionEnvironment(props, settings),
@@ -74,7 +88,8 @@ export class SendFunction extends Construct {
     props.deadLetterQueue.grantSendMessages(this.role);
     props.outcomesQueue?.grantSendMessages(this.role);
     props.registryParameter?.grantRead(this.role);
-    if ([props.sendQueue, props.deadLetterQueue, props.outcomesQueue].some((q) => q?.encryptionMasterKey)) acknowledgeKmsDataKeyGrants(this.role);
+    if ([props.sendQueue, props.deadLetterQueue, props.outcomesQueue].some((q) => q?.encryptionMasterKey))
+      acknowledgeKmsDataKeyGrants(this.role);
 
     this.secrets = secretReferences(this.registry).map((ref, i) => {
       const secret = props.secrets?.[ref] ?? importSecret(this, `CredentialsSecret${i}`, ref);

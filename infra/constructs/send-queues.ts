@@ -76,7 +76,8 @@ export interface SendQueuesOptions {
  * `SendQueuesOptions` plus the settings of the function that consumes the queue, from which the
  * visibility timeout and `maxReceiveCount` are derived.
  */
-export interface SendQueuesProps extends SendQueuesOptions, Pick<SendFunctionOptions, 'maxAttempts' | 'maxBatchingWindow' | 'batchSize'> {
+export interface SendQueuesProps
+  extends SendQueuesOptions, Pick<SendFunctionOptions, 'maxAttempts' | 'maxBatchingWindow' | 'batchSize'> {
   /**
    * Timeout of the function that consumes the queue: the visibility timeout is derived from it.
    * @default DEFAULT_FUNCTION_TIMEOUT (2 minutes)
@@ -106,7 +107,8 @@ export function resolveQueueSettings(props: SendQueuesProps): ResolvedQueueSetti
     fifo,
     contentBasedDeduplication: props.contentBasedDeduplication ?? false,
     functionTimeout,
-    visibilityTimeout: props.visibilityTimeout ?? Duration.seconds(derivedVisibilityTimeoutSeconds(functionTimeout.toSeconds(), window)),
+    visibilityTimeout:
+      props.visibilityTimeout ?? Duration.seconds(derivedVisibilityTimeoutSeconds(functionTimeout.toSeconds(), window)),
     maxAttempts,
     maxReceiveCount: props.maxReceiveCount ?? derivedMaxReceiveCount(maxAttempts),
     retentionPeriod: props.retentionPeriod ?? DEFAULT_RETENTION_PERIOD,
@@ -146,8 +148,13 @@ export function queueSettingsProblems(s: ResolvedQueueSettings): string[] {
   return problems;
 }
 
-/** Server-side encryption (the customer-managed `key`, else SSE-SQS) and a TLS-only policy: every queue the constructs create. */
-export function queueSecurity(key: IKey | undefined): Pick<QueueProps, 'encryption' | 'encryptionMasterKey' | 'enforceSSL'> {
+/**
+ * Server-side encryption (the customer-managed `key`, else SSE-SQS) and a TLS-only policy: every
+ * queue the constructs create.
+ */
+export function queueSecurity(
+  key: IKey | undefined,
+): Pick<QueueProps, 'encryption' | 'encryptionMasterKey' | 'enforceSSL'> {
   return key
     ? { encryption: QueueEncryption.KMS, encryptionMasterKey: key, enforceSSL: true }
     : { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true };
@@ -171,7 +178,12 @@ export class SendQueues extends Construct {
   public readonly maxReceiveCount: number;
 
   /** @param s the props with their defaults applied (`SwarmSendPipeline` passes the ones it validated) */
-  constructor(scope: Construct, id: string, props: SendQueuesProps = {}, s: ResolvedQueueSettings = resolveQueueSettings(props)) {
+  constructor(
+    scope: Construct,
+    id: string,
+    props: SendQueuesProps = {},
+    s: ResolvedQueueSettings = resolveQueueSettings(props),
+  ) {
     super(scope, id);
     failOnProblems('SendQueues', queueSettingsProblems(s));
     this.visibilityTimeout = s.visibilityTimeout;
@@ -200,7 +212,7 @@ export class SendQueues extends Construct {
       Validations.of(this.outcomesQueue).acknowledge({
         id: 'AwsSolutions-SQS3',
         reason:
-          'The outcomes queue is a notification feed read by upstream applications; whether their failed reads need a dead-letter queue is their consumer\'s decision, and a DLQ here would only hold copies of records already logged and counted as metrics.',
+          "The outcomes queue is a notification feed read by upstream applications; whether their failed reads need a dead-letter queue is their consumer's decision, and a DLQ here would only hold copies of records already logged and counted as metrics.",
       });
     }
   }

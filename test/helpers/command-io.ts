@@ -2,7 +2,12 @@ import { PassThrough, Readable } from 'node:stream';
 import type { CommandIo } from '../../cli/command.js';
 
 /** A command's streams as strings, for running `main` or a command in-process; `abort` is Ctrl-C. */
-export function captureIo(env: NodeJS.ProcessEnv = {}): { io: CommandIo; out: () => string; err: () => string; abort: () => void } {
+export function captureIo(env: NodeJS.ProcessEnv = {}): {
+  io: CommandIo;
+  out: () => string;
+  err: () => string;
+  abort: () => void;
+} {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   let out = '';

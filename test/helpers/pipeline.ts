@@ -41,7 +41,6 @@ export interface PipelineOptions {
   readonly registry?: (base: RegistryDocument) => RegistryDocument;
 }
 
-
 /**
  * The real handler (createHandler) wired to fauxqs and the Swarm simulator, with the helpers
  * a test needs to deliver batches exactly as Lambda's event source mapping would.
@@ -76,7 +75,19 @@ export interface Pipeline {
 export async function startPipeline(o: PipelineOptions = {}): Promise<Pipeline> {
   const local = await startLocalSqs();
   const { fauxqs, sqs } = local;
-  const sim = await startSimulator({ keepalive: { count: 1, intervalMs: 0 }, ...o.sim, clusters: [{ name: 'baker', nodes: 2, admins: { admin: PASSWORD }, ...o.source }, { name: 'dr', nodes: 1, admins: { admin: PASSWORD, ...(o.drCredentials && { [o.drCredentials.username]: o.drCredentials.password }) }, ...o.dr }] });
+  const sim = await startSimulator({
+    keepalive: { count: 1, intervalMs: 0 },
+    ...o.sim,
+    clusters: [
+      { name: 'baker', nodes: 2, admins: { admin: PASSWORD }, ...o.source },
+      {
+        name: 'dr',
+        nodes: 1,
+        admins: { admin: PASSWORD, ...(o.drCredentials && { [o.drCredentials.username]: o.drCredentials.password }) },
+        ...o.dr,
+      },
+    ],
+  });
   const suffix = o.fifo ? '.fifo' : '';
   const fifoAttrs: Record<string, string> = o.fifo ? { FifoQueue: 'true', ContentBasedDeduplication: 'true' } : {};
   const mk = (name: string, attributes: Record<string, string> = {}) => {
@@ -98,10 +109,20 @@ export async function startPipeline(o: PipelineOptions = {}): Promise<Pipeline> 
     ...(o.verify && { verify: true }),
   });
   const registry = parseRegistry(o.registry ? o.registry(document) : document);
-  const config = testConfig(registry, { dlqUrl: dlq.url, outcomesQueueUrl: outcomes.url, maxAttempts: 3, concurrency: 8, ...o.config });
+  const config = testConfig(registry, {
+    dlqUrl: dlq.url,
+    outcomesQueueUrl: outcomes.url,
+    maxAttempts: 3,
+    concurrency: 8,
+    ...o.config,
+  });
   const credentials = createCredentialsProvider({ env: secrets });
   const warnings: Pipeline['warnings'] = [];
-  const summary = new SummaryTelemetry({ outcome: () => undefined, warn: (message, fields) => void warnings.push({ message, fields }), flush: () => undefined });
+  const summary = new SummaryTelemetry({
+    outcome: () => undefined,
+    warn: (message, fields) => void warnings.push({ message, fields }),
+    flush: () => undefined,
+  });
   const logger = localLogger(o.powertools ?? false);
   const telemetry: Telemetry = o.powertools ? tee(powertoolsTelemetry(logger), summary) : summary;
   const deps = composeWorkerDeps({
@@ -115,7 +136,15 @@ export async function startPipeline(o: PipelineOptions = {}): Promise<Pipeline> 
   const handler = createHandler(logger, async () => deps);
 
   const receive = async (max = 10, waitSeconds = 0) => {
-    const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queue.url, MaxNumberOfMessages: max, WaitTimeSeconds: waitSeconds, MessageSystemAttributeNames: ['All'], MessageAttributeNames: ['All'] }));
+    const out = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queue.url,
+        MaxNumberOfMessages: max,
+        WaitTimeSeconds: waitSeconds,
+        MessageSystemAttributeNames: ['All'],
+        MessageAttributeNames: ['All'],
+      }),
+    );
     return (out.Messages ?? []).map((m) => toLambdaRecord(m, queue.arn, REGION));
   };
   const invoke = async (records: SQSRecord[], remainingMs = 30_000) => {
@@ -123,12 +152,27 @@ export async function startPipeline(o: PipelineOptions = {}): Promise<Pipeline> 
     const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
     const done = records.filter((r) => !failed.has(r.messageId));
     for (let i = 0; i < done.length; i += 10) {
-      await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queue.url, Entries: done.slice(i, i + 10).map((r, j) => ({ Id: String(j), ReceiptHandle: r.receiptHandle })) }));
+      await sqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: queue.url,
+          Entries: done.slice(i, i + 10).map((r, j) => ({ Id: String(j), ReceiptHandle: r.receiptHandle })),
+        }),
+      );
     }
     return response;
   };
   return {
-    fauxqs, sim, sqs, queue, dlq, outcomes, secrets, credentials, summary, config, warnings,
+    fauxqs,
+    sim,
+    sqs,
+    queue,
+    dlq,
+    outcomes,
+    secrets,
+    credentials,
+    summary,
+    config,
+    warnings,
     handler: (event, context) => handler(event, context),
     async send(body, extra = {}) {
       fauxqs.sendMessage(queue.url.split('/').pop()!, body, o.fifo ? { messageGroupId: extra.groupId ?? 'g' } : {});

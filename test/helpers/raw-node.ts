@@ -19,7 +19,12 @@ export type Answer = (head: string, socket: Socket, index: number) => void;
  * Starts a raw node on `host` (loopback) and `port` (0: ephemeral). Requests are bodyless.
  * `record: false` keeps nothing (for memory measurements of the client).
  */
-export async function startRawNode(answer: Answer, host = '127.0.0.1', port = 0, { record = true } = {}): Promise<RawNode> {
+export async function startRawNode(
+  answer: Answer,
+  host = '127.0.0.1',
+  port = 0,
+  { record = true } = {},
+): Promise<RawNode> {
   const seen: Buffer[] = [];
   const requests: string[] = [];
   const sockets = new Set<Socket>();
@@ -62,7 +67,9 @@ export async function startRawNode(answer: Answer, host = '127.0.0.1', port = 0,
 /** A legacy SEND answer that proves a copy: chunked, result line 201. */
 export function answerCreated(socket: Socket): void {
   const line = 'Remote cluster returned: 201\r\n';
-  socket.write(`HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n${line.length.toString(16)}\r\n${line}\r\n0\r\n\r\n`);
+  socket.write(
+    `HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n${line.length.toString(16)}\r\n${line}\r\n0\r\n\r\n`,
+  );
 }
 
 /** Value of a header in a request head (case-insensitive), or undefined. */

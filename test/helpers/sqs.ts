@@ -13,7 +13,11 @@ export interface LocalSqs {
 /** fauxqs on an ephemeral loopback port and an SDK client for it (placeholder credentials). */
 export async function startLocalSqs(): Promise<LocalSqs> {
   const fauxqs = await startFauxqs({ port: 0, logger: false });
-  const sqs = new SQSClient({ endpoint: fauxqs.address, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  const sqs = new SQSClient({
+    endpoint: fauxqs.address,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
   return {
     fauxqs,
     sqs,
@@ -28,7 +32,14 @@ export async function startLocalSqs(): Promise<LocalSqs> {
 export async function receiveAll(sqs: SQSClient, url: string): Promise<Message[]> {
   const got: Message[] = [];
   for (;;) {
-    const r = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, VisibilityTimeout: 60, MessageAttributeNames: ['All'] }));
+    const r = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: url,
+        MaxNumberOfMessages: 10,
+        VisibilityTimeout: 60,
+        MessageAttributeNames: ['All'],
+      }),
+    );
     if (!r.Messages?.length) return got;
     got.push(...r.Messages);
   }

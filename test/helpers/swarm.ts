@@ -1,9 +1,20 @@
 import type { Credentials } from '../../functions/core/digest-auth.js';
 import type { ObjectRef } from '../../functions/core/message.js';
 import { parseRegistry, type ClusterConfig } from '../../functions/core/registry.js';
-import { SendClient, type SendClientOptions, type SendInput, type SendResult } from '../../functions/core/send-client.js';
+import {
+  SendClient,
+  type SendClientOptions,
+  type SendInput,
+  type SendResult,
+} from '../../functions/core/send-client.js';
 import { pairRegistry } from '../../local/pair-registry.js';
-import { SIM_DEFAULT_ADMIN, startSimulator, type ClusterSpec, type SimulatorOptions, type SwarmSimulator } from '../../simulator/index.js';
+import {
+  SIM_DEFAULT_ADMIN,
+  startSimulator,
+  type ClusterSpec,
+  type SimulatorOptions,
+  type SwarmSimulator,
+} from '../../simulator/index.js';
 
 export const ADMIN: Credentials = { username: SIM_DEFAULT_ADMIN.user, password: SIM_DEFAULT_ADMIN.password };
 
@@ -35,10 +46,27 @@ export interface SwarmPair {
 }
 
 export async function startSwarmPair(
-  options: { sim?: Omit<Partial<SimulatorOptions>, 'clusters'>; source?: Partial<ClusterSpec>; dr?: Partial<ClusterSpec>; client?: SendClientOptions; networks?: string[] } = {},
+  options: {
+    sim?: Omit<Partial<SimulatorOptions>, 'clusters'>;
+    source?: Partial<ClusterSpec>;
+    dr?: Partial<ClusterSpec>;
+    client?: SendClientOptions;
+    networks?: string[];
+  } = {},
 ): Promise<SwarmPair> {
-  const sim = await startSimulator({ ...options.sim, clusters: [{ name: 'baker', nodes: 2, ...options.source }, { name: 'dr', nodes: 1, ...options.dr }] });
-  const registry = pairRegistry({ source: sim.cluster('baker').addresses, dr: sim.cluster('dr').addresses, credentials: 'test', ...(options.networks && { networks: options.networks }) });
+  const sim = await startSimulator({
+    ...options.sim,
+    clusters: [
+      { name: 'baker', nodes: 2, ...options.source },
+      { name: 'dr', nodes: 1, ...options.dr },
+    ],
+  });
+  const registry = pairRegistry({
+    source: sim.cluster('baker').addresses,
+    dr: sim.cluster('dr').addresses,
+    credentials: 'test',
+    ...(options.networks && { networks: options.networks }),
+  });
   const client = new SendClient(options.client);
   const source = registry.clusters.primary!;
   const dr = registry.clusters.dr!;

@@ -25,16 +25,23 @@ export interface WorkerProcess {
   /** Resolves with the exit code, or 128 + signal number when killed. */
   readonly exited: Promise<number>;
   /** Waits until `predicate` holds for some JSON log line (stdout or stderr). */
-  waitForLog(predicate: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
+  waitForLog(
+    predicate: (line: Record<string, unknown>) => boolean,
+    timeoutMs?: number,
+  ): Promise<Record<string, unknown>>;
 }
 
 export function spawnWorker(args: readonly string[], env: Record<string, string>): WorkerProcess {
-  const child = spawn(process.execPath, [BIN, 'worker', ...args], { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env } });
+  const child = spawn(process.execPath, [BIN, 'worker', ...args], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number>((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal === 'SIGKILL' ? 137 : 128))));
+  const exited = new Promise<number>((resolve) =>
+    child.on('exit', (code, signal) => resolve(code ?? (signal === 'SIGKILL' ? 137 : 128))),
+  );
   return {
     child,
     stdout: () => stdout,
@@ -45,7 +52,8 @@ export function spawnWorker(args: readonly string[], env: Record<string, string>
       for (;;) {
         const hit = jsonLines(stdout + stderr).find(predicate);
         if (hit) return hit;
-        if (Date.now() > until || child.exitCode !== null) throw new Error(`no such log line; stdout:\n${stdout}\nstderr:\n${stderr}`);
+        if (Date.now() > until || child.exitCode !== null)
+          throw new Error(`no such log line; stdout:\n${stdout}\nstderr:\n${stderr}`);
         await new Promise((r) => setTimeout(r, 50));
       }
     },
@@ -53,7 +61,11 @@ export function spawnWorker(args: readonly string[], env: Record<string, string>
 }
 
 /** Polls `check` until it is true, or fails after `timeoutMs`. */
-export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 20_000, what = 'condition'): Promise<void> {
+export async function eventually(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 20_000,
+  what = 'condition',
+): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
@@ -71,13 +83,18 @@ export interface JsonProtocolServer {
   close(): Promise<void>;
 }
 
-export async function startJsonProtocolServer(answer: (operation: string, body: Record<string, unknown>) => unknown): Promise<JsonProtocolServer> {
+export async function startJsonProtocolServer(
+  answer: (operation: string, body: Record<string, unknown>) => unknown,
+): Promise<JsonProtocolServer> {
   const calls = new Map<string, number>();
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     let raw = '';
     req.on('data', (d: Buffer) => (raw += d.toString()));
     req.on('end', () => {
-      const operation = String(req.headers['x-amz-target'] ?? req.url ?? '').split('.').pop() ?? '';
+      const operation =
+        String(req.headers['x-amz-target'] ?? req.url ?? '')
+          .split('.')
+          .pop() ?? '';
       calls.set(operation, (calls.get(operation) ?? 0) + 1);
       let body: Record<string, unknown> = {};
       try {

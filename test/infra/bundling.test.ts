@@ -5,7 +5,15 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { DEFAULT_ENTRY, REPO_ROOT } from '../../infra/defaults.js';
 import { prebuiltHandlerCode, prebuiltHandlerDir } from '../../infra/handler-code.js';
 import { SwarmSendPipeline } from '../../infra/swarm-send-pipeline.js';
-import { FIXTURE_ENTRY, FIXTURES, bundledHandlerType, exampleRegistry, importedVpc, newStack, removeTestOutdirs } from './helpers.js';
+import {
+  FIXTURE_ENTRY,
+  FIXTURES,
+  bundledHandlerType,
+  exampleRegistry,
+  importedVpc,
+  newStack,
+  removeTestOutdirs,
+} from './helpers.js';
 
 afterAll(removeTestOutdirs);
 
@@ -19,7 +27,9 @@ function bundledAsset(stack: Stack): { dir: string; files: string[] } {
 }
 
 function environment(template: Template): Record<string, unknown> {
-  const [fn] = Object.values(template.findResources('AWS::Lambda::Function')) as { Properties: { Environment: { Variables: Record<string, unknown> } } }[];
+  const [fn] = Object.values(template.findResources('AWS::Lambda::Function')) as {
+    Properties: { Environment: { Variables: Record<string, unknown> } };
+  }[];
   return fn!.Properties.Environment.Variables;
 }
 
@@ -39,7 +49,11 @@ describeIfHandler('bundling the real handler from source with the default option
 
   beforeAll(() => {
     stack = newStack();
-    new SwarmSendPipeline(stack, 'Pipeline', { vpc: importedVpc(stack), registry: exampleRegistry(), bundleFromSource: true });
+    new SwarmSendPipeline(stack, 'Pipeline', {
+      vpc: importedVpc(stack),
+      registry: exampleRegistry(),
+      bundleFromSource: true,
+    });
     template = Template.fromStack(stack);
   }, 60_000);
 
@@ -50,7 +64,11 @@ describeIfHandler('bundling the real handler from source with the default option
 
   it('starts with the createRequire banner, is minified, and leaves the AWS SDK to the runtime', () => {
     const code = readFileSync(join(bundledAsset(stack).dir, 'index.mjs'), 'utf8');
-    expect(code.startsWith("import { createRequire as __swarmSendCreateRequire } from 'node:module'; const require = __swarmSendCreateRequire(import.meta.url);")).toBe(true);
+    expect(
+      code.startsWith(
+        "import { createRequire as __swarmSendCreateRequire } from 'node:module'; const require = __swarmSendCreateRequire(import.meta.url);",
+      ),
+    ).toBe(true);
     expect(code.length / code.split('\n').length).toBeGreaterThan(1000);
     expect(code).toMatch(/from\s*["']@aws-sdk\/client-sqs["']/);
     expect(code).not.toContain('"SendMessage"');
@@ -115,24 +133,34 @@ describe('the prebuilt handler (the default: what the package ships)', () => {
   it('deploys dist/lambda/send as it is, bundling nothing at synthesis', () => {
     const { dir, files } = bundledAsset(stack);
     expect(files).toStrictEqual(['index.mjs', 'index.mjs.map']);
-    for (const f of files) expect(readFileSync(join(dir, f))).toStrictEqual(readFileSync(join(prebuiltHandlerDir('send'), f)));
+    for (const f of files)
+      expect(readFileSync(join(dir, f))).toStrictEqual(readFileSync(join(prebuiltHandlerDir('send'), f)));
     template.hasResourceProperties('AWS::Lambda::Function', { Handler: 'index.handler', Runtime: 'nodejs24.x' });
   });
 
   it('turns its source map on through NODE_OPTIONS', () => {
     expect(environment(template).NODE_OPTIONS).toBe('--enable-source-maps');
-    const map = JSON.parse(readFileSync(join(prebuiltHandlerDir('send'), 'index.mjs.map'), 'utf8')) as { sources: string[] };
+    const map = JSON.parse(readFileSync(join(prebuiltHandlerDir('send'), 'index.mjs.map'), 'utf8')) as {
+      sources: string[];
+    };
     expect(map.sources).toContain('../../../functions/handlers/send.ts');
   });
 
   it('names what to do when a prebuilt handler was not built', () => {
-    expect(() => prebuiltHandlerCode('no-such-handler')).toThrow(/prebuilt "no-such-handler" handler is missing .*dist\/lambda\/no-such-handler\/index\.mjs.*npm run build/);
+    expect(() => prebuiltHandlerCode('no-such-handler')).toThrow(
+      /prebuilt "no-such-handler" handler is missing .*dist\/lambda\/no-such-handler\/index\.mjs.*npm run build/,
+    );
   });
 
   it('refuses to bundle from a source file that is not there', () => {
     const other = newStack();
-    expect(() => new SwarmSendPipeline(other, 'Pipeline', { vpc: importedVpc(other), registry: exampleRegistry(), entry: join(FIXTURES, 'missing.ts') })).toThrow(
-      /cannot bundle the "send" handler from source: .*missing\.ts does not exist/,
-    );
+    expect(
+      () =>
+        new SwarmSendPipeline(other, 'Pipeline', {
+          vpc: importedVpc(other),
+          registry: exampleRegistry(),
+          entry: join(FIXTURES, 'missing.ts'),
+        }),
+    ).toThrow(/cannot bundle the "send" handler from source: .*missing\.ts does not exist/);
   });
 });

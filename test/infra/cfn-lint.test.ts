@@ -23,7 +23,10 @@ interface Finding {
 /** Synthesizes the sample stack from a config (the example, with overrides) and returns its template file. */
 function synthesize(overrides: Record<string, unknown>): string {
   const dir = testOutdir();
-  const example = JSON.parse(readFileSync(join(REPO_ROOT, 'config', 'pipeline.example.json'), 'utf8')) as Record<string, unknown>;
+  const example = JSON.parse(readFileSync(join(REPO_ROOT, 'config', 'pipeline.example.json'), 'utf8')) as Record<
+    string,
+    unknown
+  >;
   writeFileSync(join(dir, 'registry.example.json'), readFileSync(join(REPO_ROOT, 'config', 'registry.example.json')));
   const configPath = join(dir, 'pipeline.json');
   writeFileSync(configPath, JSON.stringify({ ...example, ...overrides }));
@@ -37,12 +40,19 @@ function synthesize(overrides: Record<string, unknown>): string {
 /** cfn-lint's findings (JSON); exit codes are a bit mask (2 error, 4 warning, 8 informational). */
 function cfnLint(templates: string[]): Finding[] {
   try {
-    return JSON.parse(execFileSync('cfn-lint', ['--format', 'json', '--', ...templates], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })) as Finding[];
+    return JSON.parse(
+      execFileSync('cfn-lint', ['--format', 'json', '--', ...templates], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
+    ) as Finding[];
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { stdout?: string; stderr?: string; status?: number };
-    if (e.code === 'ENOENT') throw new Error('cfn-lint is not installed (pip install cfn-lint; .ci/run does it)');
-    if (e.status !== undefined && e.status !== null && (e.status & 1) === 0 && e.stdout) return JSON.parse(e.stdout) as Finding[];
-    throw new Error(`cfn-lint failed (exit ${e.status}): ${e.stderr ?? e.message}`);
+    if (e.code === 'ENOENT')
+      throw new Error('cfn-lint is not installed (pip install cfn-lint; .ci/run does it)', { cause: err });
+    if (e.status !== undefined && e.status !== null && (e.status & 1) === 0 && e.stdout)
+      return JSON.parse(e.stdout) as Finding[];
+    throw new Error(`cfn-lint failed (exit ${e.status}): ${e.stderr ?? e.message}`, { cause: err });
   }
 }
 
@@ -53,7 +63,12 @@ describe('the sample stack under cfn-lint', () => {
       synthesize({
         stackName: 'SwarmSendFifo',
         registryInParameter: true,
-        vpc: { vpcId: 'vpc-0123456789abcdef0', vpcCidrBlock: '10.0.0.0/16', availabilityZones: ['eu-west-1a'], privateSubnetIds: ['subnet-0123456789abcdef3'] },
+        vpc: {
+          vpcId: 'vpc-0123456789abcdef0',
+          vpcCidrBlock: '10.0.0.0/16',
+          availabilityZones: ['eu-west-1a'],
+          privateSubnetIds: ['subnet-0123456789abcdef3'],
+        },
         alarmEmail: null,
         createOutcomesQueue: false,
         fifo: true,

@@ -7,7 +7,12 @@ import { PipelineNetwork } from '../../infra/constructs/pipeline-network.js';
 import { SendQueues } from '../../infra/constructs/send-queues.js';
 import { PipelinePropsError } from '../../infra/errors.js';
 import { HandlerMetrics } from '../../infra/handler-metrics.js';
-import { canonicalCidr, clusterEgressRules, isSecretsManagerReference, secretReferences } from '../../infra/registry-config.js';
+import {
+  canonicalCidr,
+  clusterEgressRules,
+  isSecretsManagerReference,
+  secretReferences,
+} from '../../infra/registry-config.js';
 import { worstCaseBackoffSeconds } from '../../infra/swarm-send-pipeline.js';
 import { parseCidr } from '../../functions/core/network.js';
 import { exampleRegistry, importedVpc, nagFindings, newStack, removeTestOutdirs } from './helpers.js';
@@ -17,9 +22,16 @@ afterAll(removeTestOutdirs);
 describe('SendQueues on its own', () => {
   it('derives the visibility timeout from the consumer timeout and batching window, and maxReceiveCount from maxAttempts', () => {
     const stack = newStack();
-    const queues = new SendQueues(stack, 'Queues', { functionTimeout: Duration.seconds(30), maxBatchingWindow: Duration.seconds(20), maxAttempts: 4 });
+    const queues = new SendQueues(stack, 'Queues', {
+      functionTimeout: Duration.seconds(30),
+      maxBatchingWindow: Duration.seconds(20),
+      maxAttempts: 4,
+    });
     const template = Template.fromStack(stack);
-    template.hasResourceProperties('AWS::SQS::Queue', { VisibilityTimeout: 6 * 30 + 20, RedrivePolicy: { maxReceiveCount: 6, deadLetterTargetArn: Match.anyValue() } });
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      VisibilityTimeout: 6 * 30 + 20,
+      RedrivePolicy: { maxReceiveCount: 6, deadLetterTargetArn: Match.anyValue() },
+    });
     expect(queues.visibilityTimeout.toSeconds()).toBe(200);
     expect(queues.maxReceiveCount).toBe(6);
     expect(nagFindings(stack)).toStrictEqual([]);
@@ -34,7 +46,13 @@ describe('SendQueues on its own', () => {
 
   it('refuses an unsafe combination under its own name', () => {
     const stack = newStack();
-    expect(() => new SendQueues(stack, 'Queues', { functionTimeout: Duration.minutes(5), visibilityTimeout: Duration.minutes(1) })).toThrow(
+    expect(
+      () =>
+        new SendQueues(stack, 'Queues', {
+          functionTimeout: Duration.minutes(5),
+          visibilityTimeout: Duration.minutes(1),
+        }),
+    ).toThrow(
       /^SendQueues: invalid props:\n {2}- visibilityTimeout \(60 s\) is shorter than the function timeout \(300 s\)/,
     );
   });
@@ -43,10 +61,16 @@ describe('SendQueues on its own', () => {
 describe('PipelineNetwork on its own', () => {
   it('opens egress to the registry networks and 443 anywhere when no endpoints are made', () => {
     const stack = newStack();
-    const network = new PipelineNetwork(stack, 'Network', { vpc: importedVpc(stack), registry: parseRegistry(exampleRegistry()) });
+    const network = new PipelineNetwork(stack, 'Network', {
+      vpc: importedVpc(stack),
+      registry: parseRegistry(exampleRegistry()),
+    });
     expect(network.clusterEgress.map((r) => `${r.cidr}:${r.port}`)).toStrictEqual(['10.0.0.0/24:80']);
     Template.fromStack(stack).hasResourceProperties('AWS::EC2::SecurityGroup', {
-      SecurityGroupEgress: [Match.objectLike({ CidrIp: '10.0.0.0/24' }), Match.objectLike({ CidrIp: '0.0.0.0/0', FromPort: 443 })],
+      SecurityGroupEgress: [
+        Match.objectLike({ CidrIp: '10.0.0.0/24' }),
+        Match.objectLike({ CidrIp: '0.0.0.0/0', FromPort: 443 }),
+      ],
     });
   });
 
@@ -58,7 +82,11 @@ describe('PipelineNetwork on its own', () => {
         d: { name: 'd', target: '10.2.0.1:80', credentials: 'env:D' },
       },
     });
-    const network = new PipelineNetwork(stack, 'Network', { vpc: importedVpc(stack), registry, interfaceEndpoints: true });
+    const network = new PipelineNetwork(stack, 'Network', {
+      vpc: importedVpc(stack),
+      registry,
+      interfaceEndpoints: true,
+    });
     const template = Template.fromStack(stack);
     template.resourceCountIs('AWS::EC2::VPCEndpoint', 1);
     template.hasResourceProperties('AWS::EC2::VPCEndpoint', { ServiceName: 'com.amazonaws.eu-west-1.sqs' });
@@ -68,8 +96,12 @@ describe('PipelineNetwork on its own', () => {
 
   it('refuses a registry whose node lies outside its networks', () => {
     const stack = newStack();
-    const registry = parseRegistry({ clusters: { p: { name: 'p', nodes: ['10.9.0.1:80'], networks: ['10.0.0.0/24'], credentials: 'x' } } });
-    expect(() => new PipelineNetwork(stack, 'Network', { vpc: importedVpc(stack), registry })).toThrow(PipelinePropsError);
+    const registry = parseRegistry({
+      clusters: { p: { name: 'p', nodes: ['10.9.0.1:80'], networks: ['10.0.0.0/24'], credentials: 'x' } },
+    });
+    expect(() => new PipelineNetwork(stack, 'Network', { vpc: importedVpc(stack), registry })).toThrow(
+      PipelinePropsError,
+    );
   });
 });
 
@@ -79,13 +111,27 @@ describe('PipelineAlarms on its own', () => {
     stack = newStack();
     const queue = new Queue(stack, 'Queue');
     // Any IFunction will do; these two metrics are all the alarms read from it.
-    const fnLike = { metricErrors: (p: object) => queue.metric('Errors', p), metricThrottles: (p: object) => queue.metric('Throttles', p) } as never;
-    new PipelineAlarms(stack, 'Alarms', { sendQueue: queue, deadLetterQueue: queue, lambdaFunction: fnLike, metrics: new HandlerMetrics({ namespace: 'N', serviceName: 'S' }) });
+    const fnLike = {
+      metricErrors: (p: object) => queue.metric('Errors', p),
+      metricThrottles: (p: object) => queue.metric('Throttles', p),
+    } as never;
+    new PipelineAlarms(stack, 'Alarms', {
+      sendQueue: queue,
+      deadLetterQueue: queue,
+      lambdaFunction: fnLike,
+      metrics: new HandlerMetrics({ namespace: 'N', serviceName: 'S' }),
+    });
   });
 
   it('uses the metrics it is given for the failure rate', () => {
     Template.fromStack(stack).hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Metrics: Match.arrayWith([Match.objectLike({ MetricStat: Match.objectLike({ Metric: { Namespace: 'N', MetricName: 'MessagesProcessed', Dimensions: [{ Name: 'service', Value: 'S' }] } }) })]),
+      Metrics: Match.arrayWith([
+        Match.objectLike({
+          MetricStat: Match.objectLike({
+            Metric: { Namespace: 'N', MetricName: 'MessagesProcessed', Dimensions: [{ Name: 'service', Value: 'S' }] },
+          }),
+        }),
+      ]),
     });
   });
 });
@@ -119,7 +165,7 @@ describe('registry derivations', () => {
     expect(secretReferences(registry)).toStrictEqual(['shared']);
   });
 
-  it('opens a verified destination\'s listed networks rather than only its target', () => {
+  it("opens a verified destination's listed networks rather than only its target", () => {
     const registry = parseRegistry({
       clusters: {
         a: { name: 'a', nodes: ['10.0.0.1:80'], credentials: 'x' },

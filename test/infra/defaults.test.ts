@@ -61,7 +61,8 @@ describe('infra defaults', () => {
       sourceMap: true,
       sourcesContent: false,
       externalModules: ['@aws-sdk/*'],
-      banner: "import { createRequire as __swarmSendCreateRequire } from 'node:module'; const require = __swarmSendCreateRequire(import.meta.url);",
+      banner:
+        "import { createRequire as __swarmSendCreateRequire } from 'node:module'; const require = __swarmSendCreateRequire(import.meta.url);",
     });
   });
 
@@ -72,7 +73,12 @@ describe('infra defaults', () => {
 
 describe('handler metric names', () => {
   it('are the ones the handler telemetry emits', () => {
-    expect(OUTCOMES.map((o) => HANDLER_METRIC_NAMES.outcome(o))).toStrictEqual(['Outcome_replicated', 'Outcome_already-present', 'Outcome_retry', 'Outcome_failed']);
+    expect(OUTCOMES.map((o) => HANDLER_METRIC_NAMES.outcome(o))).toStrictEqual([
+      'Outcome_replicated',
+      'Outcome_already-present',
+      'Outcome_retry',
+      'Outcome_failed',
+    ]);
     expect(HANDLER_METRIC_NAMES.sendLatency).toBe('SendLatency');
     expect(HANDLER_METRIC_NAMES.replicationLag).toBe('ReplicationLag');
     expect(HANDLER_METRIC_NAMES.messagesProcessed).toBe('MessagesProcessed');
@@ -108,7 +114,10 @@ describe('resolveBatching', () => {
 
   it("keeps the caller's values, and adds no window a batch of 10 or fewer does not need", () => {
     expect(resolveBatching(false, 10)).toEqual({ batchSize: 10, maxBatchingWindow: undefined });
-    expect(resolveBatching(false, 500, Duration.seconds(20))).toEqual({ batchSize: 500, maxBatchingWindow: Duration.seconds(20) });
+    expect(resolveBatching(false, 500, Duration.seconds(20))).toEqual({
+      batchSize: 500,
+      maxBatchingWindow: Duration.seconds(20),
+    });
     expect(resolveBatching(false, 11, Duration.seconds(0)).maxBatchingWindow?.toSeconds()).toBe(0);
   });
 });
@@ -119,29 +128,39 @@ describe('bounds the construct shares with the handler (ENV_BOUNDS in functions/
     [ENV.DLQ_URL]: 'https://sqs.eu-west-1.amazonaws.com/123456789012/dlq',
     [variable]: String(value),
   });
-  const propProblems = (props: Record<string, unknown>) => sendFunctionProblems({ registry: exampleRegistry(), ...props }, false);
+  const propProblems = (props: Record<string, unknown>) =>
+    sendFunctionProblems({ registry: exampleRegistry(), ...props }, false);
 
   it.each<[string, string, { min: number; max: number }]>([
     ['maxAttempts', ENV.MAX_ATTEMPTS, ENV_BOUNDS.MAX_ATTEMPTS],
     ['concurrency', ENV.CONCURRENCY, ENV_BOUNDS.CONCURRENCY],
-  ])('%s: synthesis refuses exactly what the handler would refuse at cold start', async (prop, variable, { min, max }) => {
-    for (const value of [min - 1, max + 1]) {
-      expect(propProblems({ [prop]: value })).toStrictEqual([`${prop} must be an integer from ${min} to ${max} (got ${value})`]);
-      await expect(loadConfig(environment(variable, value))).rejects.toThrow(variable);
-    }
-    for (const value of [min, max]) {
-      expect(propProblems({ [prop]: value })).toStrictEqual([]);
-      await expect(loadConfig(environment(variable, value))).resolves.toMatchObject({ [prop]: value });
-    }
-  });
+  ])(
+    '%s: synthesis refuses exactly what the handler would refuse at cold start',
+    async (prop, variable, { min, max }) => {
+      for (const value of [min - 1, max + 1]) {
+        expect(propProblems({ [prop]: value })).toStrictEqual([
+          `${prop} must be an integer from ${min} to ${max} (got ${value})`,
+        ]);
+        await expect(loadConfig(environment(variable, value))).rejects.toThrow(variable);
+      }
+      for (const value of [min, max]) {
+        expect(propProblems({ [prop]: value })).toStrictEqual([]);
+        await expect(loadConfig(environment(variable, value))).resolves.toMatchObject({ [prop]: value });
+      }
+    },
+  );
 
   it("backoffCap: both stop at SQS's 12-hour visibility limit", async () => {
     expect(SQS_MAX_VISIBILITY_SECONDS).toBe(12 * 3600);
     expect(propProblems({ backoffCap: Duration.seconds(SQS_MAX_VISIBILITY_SECONDS) })).toStrictEqual([]);
-    await expect(loadConfig(environment(ENV.BACKOFF_CAP_SECONDS, SQS_MAX_VISIBILITY_SECONDS))).resolves.toMatchObject({ backoffCapSeconds: SQS_MAX_VISIBILITY_SECONDS });
+    await expect(loadConfig(environment(ENV.BACKOFF_CAP_SECONDS, SQS_MAX_VISIBILITY_SECONDS))).resolves.toMatchObject({
+      backoffCapSeconds: SQS_MAX_VISIBILITY_SECONDS,
+    });
     expect(propProblems({ backoffCap: Duration.seconds(SQS_MAX_VISIBILITY_SECONDS + 1) })).toStrictEqual([
       `backoffCap (${SQS_MAX_VISIBILITY_SECONDS + 1} s) exceeds 12 hours, the longest delay SQS's ChangeMessageVisibility allows`,
     ]);
-    await expect(loadConfig(environment(ENV.BACKOFF_CAP_SECONDS, SQS_MAX_VISIBILITY_SECONDS + 1))).rejects.toThrow(ENV.BACKOFF_CAP_SECONDS);
+    await expect(loadConfig(environment(ENV.BACKOFF_CAP_SECONDS, SQS_MAX_VISIBILITY_SECONDS + 1))).rejects.toThrow(
+      ENV.BACKOFF_CAP_SECONDS,
+    );
   });
 });

@@ -75,7 +75,11 @@ export function acknowledgments(scope: IConstruct): { id: string; reason: string
       .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
       // CDK stores rule ids it does not know under its annotation namespace ("Annotation::<id>").
       .flatMap((m) =>
-        Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({ id: id.replace(/^Annotation::/, ''), reason, path: c.node.path })),
+        Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({
+          id: id.replace(/^Annotation::/, ''),
+          reason,
+          path: c.node.path,
+        })),
       ),
   );
 }
@@ -91,10 +95,14 @@ export function bundledHandlerType(bundle: string): string {
   const file = join(dir, 'index.mjs');
   copyFileSync(bundle, file);
   try {
-    return execFileSync(process.execPath, ['--input-type=module', '-e', `const m = await import(${JSON.stringify(file)}); console.log(typeof m.handler);`], {
-      encoding: 'utf8',
-      env: { PATH: process.env.PATH ?? '', AWS_REGION: 'eu-west-1' },
-    }).trim();
+    return execFileSync(
+      process.execPath,
+      ['--input-type=module', '-e', `const m = await import(${JSON.stringify(file)}); console.log(typeof m.handler);`],
+      {
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH ?? '', AWS_REGION: 'eu-west-1' },
+      },
+    ).trim();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -14,10 +14,7 @@ afterAll(removeTestOutdirs);
 // (In native ESM the jest object is import.meta.jest; @types/jest does not declare unstable_mockModule.)
 const jestApi = import.meta.jest as typeof jest & { unstable_mockModule(path: string, factory: () => unknown): void };
 const parseRegistry = jestApi.fn(actualRegistry.parseRegistry);
-jestApi.unstable_mockModule(
-  '../../functions/core/registry.js',
-  () => ({ ...actualRegistry, parseRegistry }),
-);
+jestApi.unstable_mockModule('../../functions/core/registry.js', () => ({ ...actualRegistry, parseRegistry }));
 const publicApi = await import('../../infra/index.js');
 const { SendFunction } = await import('../../infra/constructs/send-function.js');
 const { SendQueues } = await import('../../infra/constructs/send-queues.js');
@@ -87,7 +84,9 @@ describe('the public surface of swarm-send/infra (infra/index.ts)', () => {
     const inputs = Object.keys(result.metafile.inputs);
     expect(inputs).toContain('functions/adapters/metric-names.ts');
     expect(inputs.some((i) => i.startsWith('node_modules/zod/'))).toBe(true); // dependencies are inlined, so any would show
-    expect(inputs.filter((i) => /node_modules\/(@aws-lambda-powertools|@aws-sdk|@middy|undici)\//.test(i))).toStrictEqual([]);
+    expect(
+      inputs.filter((i) => /node_modules\/(@aws-lambda-powertools|@aws-sdk|@middy|undici)\//.test(i)),
+    ).toStrictEqual([]);
     expect(inputs.filter((i) => i.includes('telemetry'))).toStrictEqual([]);
   });
 });
@@ -101,7 +100,11 @@ describe('the registry at synthesis', () => {
       vpc: importedVpc(stack),
       registry: exampleRegistry(),
       code: prebuiltCode(),
-      reconcile: { schedule: ScheduleExpression.rate(Duration.days(1)), scopes: [{ domain: 'media.example.com' }], code: prebuiltCode() },
+      reconcile: {
+        schedule: ScheduleExpression.rate(Duration.days(1)),
+        scopes: [{ domain: 'media.example.com' }],
+        code: prebuiltCode(),
+      },
     });
     expect(parseRegistry).toHaveBeenCalledTimes(1);
   });
@@ -110,7 +113,10 @@ describe('the registry at synthesis', () => {
     const stack = newStack();
     const vpc = importedVpc(stack);
     const queues = new SendQueues(stack, 'Queues');
-    const network = new PipelineNetwork(stack, 'Network', { vpc, registry: actualRegistry.parseRegistry(exampleRegistry()) });
+    const network = new PipelineNetwork(stack, 'Network', {
+      vpc,
+      registry: actualRegistry.parseRegistry(exampleRegistry()),
+    });
     parseRegistry.mockClear();
     new SendFunction(stack, 'Send', {
       vpc,

@@ -39,7 +39,7 @@ describe('the sample app from the checked-in example config', () => {
     expect(sample.stack.stackName).toBe('SwarmSend');
   });
 
-  it('puts the function in the existing VPC\'s isolated subnets with SQS and Secrets Manager endpoints', () => {
+  it("puts the function in the existing VPC's isolated subnets with SQS and Secrets Manager endpoints", () => {
     sample.template.hasResourceProperties('AWS::Lambda::Function', {
       VpcConfig: { SubnetIds: ['subnet-0123456789abcdef1', 'subnet-0123456789abcdef2'] },
     });
@@ -49,11 +49,20 @@ describe('the sample app from the checked-in example config', () => {
 
   it('creates the outcomes queue and subscribes the on-call address to the alarm topic', () => {
     sample.template.resourceCountIs('AWS::SQS::Queue', 3);
-    sample.template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'storage-oncall@example.com' });
+    sample.template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'storage-oncall@example.com',
+    });
   });
 
   it('outputs the queue URLs, the alarm topic and the function name for operators', () => {
-    expect(Object.keys(sample.template.findOutputs('*')).sort()).toStrictEqual(['AlarmTopicArn', 'DeadLetterQueueUrl', 'FunctionName', 'OutcomesQueueUrl', 'SendQueueUrl']);
+    expect(Object.keys(sample.template.findOutputs('*')).sort()).toStrictEqual([
+      'AlarmTopicArn',
+      'DeadLetterQueueUrl',
+      'FunctionName',
+      'OutcomesQueueUrl',
+      'SendQueueUrl',
+    ]);
   });
 
   it('passes the AwsSolutions pack and raises no warning', () => {
@@ -79,14 +88,25 @@ describe('the sample app with the registry in SSM and private subnets', () => {
     });
     const { template, stack } = synthSample(path);
     template.resourceCountIs('AWS::SSM::Parameter', 1);
-    template.hasResourceProperties('AWS::SSM::Parameter', { Type: 'String', Value: JSON.stringify(JSON.parse(readFileSync(join(REPO_ROOT, 'config', 'registry.example.json'), 'utf8'))) });
+    template.hasResourceProperties('AWS::SSM::Parameter', {
+      Type: 'String',
+      Value: JSON.stringify(JSON.parse(readFileSync(join(REPO_ROOT, 'config', 'registry.example.json'), 'utf8'))),
+    });
     template.hasResourceProperties('AWS::Lambda::Function', {
       VpcConfig: { SubnetIds: ['subnet-0123456789abcdef3'] },
-      Environment: { Variables: Match.objectLike({ SWARM_SEND_REGISTRY_PARAMETER: Match.anyValue(), SWARM_SEND_REGISTRY: Match.absent() }) },
+      Environment: {
+        Variables: Match.objectLike({
+          SWARM_SEND_REGISTRY_PARAMETER: Match.anyValue(),
+          SWARM_SEND_REGISTRY: Match.absent(),
+        }),
+      },
     });
     template.resourceCountIs('AWS::EC2::VPCEndpoint', 3);
     template.hasResourceProperties('AWS::SQS::Queue', { FifoQueue: true, RedrivePolicy: Match.anyValue() });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ApproximateAgeOfOldestMessage', Threshold: 300 });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateAgeOfOldestMessage',
+      Threshold: 300,
+    });
     template.resourceCountIs('AWS::SNS::Subscription', 0);
     expect(nagFindings(stack)).toStrictEqual([]);
   });
@@ -94,8 +114,14 @@ describe('the sample app with the registry in SSM and private subnets', () => {
 
 describe('the sample config loader', () => {
   it('lists every problem of a broken config at once', () => {
-    const path = writeConfig({ env: { account: '42', region: 'eu-west-1' }, vpc: { vpcId: 'nope', vpcCidrBlock: '10.0.0.0/16', availabilityZones: ['a'] }, extra: 1 });
-    expect(() => loadSampleConfig(path)).toThrow(/invalid sample config .*pipeline\.json:\n {2}- env\.account: a 12-digit account id/);
+    const path = writeConfig({
+      env: { account: '42', region: 'eu-west-1' },
+      vpc: { vpcId: 'nope', vpcCidrBlock: '10.0.0.0/16', availabilityZones: ['a'] },
+      extra: 1,
+    });
+    expect(() => loadSampleConfig(path)).toThrow(
+      /invalid sample config .*pipeline\.json:\n {2}- env\.account: a 12-digit account id/,
+    );
     expect(() => loadSampleConfig(path)).toThrow(/vpc\.vpcId/);
     expect(() => loadSampleConfig(path)).toThrow(/list privateSubnetIds or isolatedSubnetIds/);
     expect(() => loadSampleConfig(path)).toThrow(/extra/);

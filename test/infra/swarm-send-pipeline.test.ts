@@ -37,7 +37,9 @@ function roleStatements(template: Template): Record<string, unknown>[] {
     Properties: { PolicyName: Match.stringLikeRegexp('SendFunctionRole') },
   });
   return Object.values(policies).flatMap(
-    (p) => (p as { Properties: { PolicyDocument: { Statement: Record<string, unknown>[] } } }).Properties.PolicyDocument.Statement,
+    (p) =>
+      (p as { Properties: { PolicyDocument: { Statement: Record<string, unknown>[] } } }).Properties.PolicyDocument
+        .Statement,
   );
 }
 
@@ -76,7 +78,11 @@ describe('SwarmSendPipeline with only the required props', () => {
 
   beforeAll(() => {
     stack = newStack();
-    pipeline = new SwarmSendPipeline(stack, 'Pipeline', { vpc: importedVpc(stack), registry: exampleRegistry(), code: prebuiltCode() });
+    pipeline = new SwarmSendPipeline(stack, 'Pipeline', {
+      vpc: importedVpc(stack),
+      registry: exampleRegistry(),
+      code: prebuiltCode(),
+    });
     template = Template.fromStack(stack);
   });
 
@@ -187,7 +193,9 @@ describe('SwarmSendPipeline with only the required props', () => {
   describe('permissions', () => {
     it('uses its own role with no managed policies', () => {
       template.hasResourceProperties('AWS::IAM::Role', {
-        AssumeRolePolicyDocument: { Statement: [{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } }] },
+        AssumeRolePolicyDocument: {
+          Statement: [{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } }],
+        },
         ManagedPolicyArns: Match.absent(),
       });
     });
@@ -214,7 +222,13 @@ describe('SwarmSendPipeline with only the required props', () => {
         },
         {
           Effect: 'Allow',
-          Action: ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueUrl', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
+          Action: [
+            'sqs:ReceiveMessage',
+            'sqs:ChangeMessageVisibility',
+            'sqs:GetQueueUrl',
+            'sqs:DeleteMessage',
+            'sqs:GetQueueAttributes',
+          ],
           Resource: { 'Fn::GetAtt': [logicalId(stack, pipeline.queues.sendQueue), 'Arn'] },
         },
         {
@@ -222,8 +236,16 @@ describe('SwarmSendPipeline with only the required props', () => {
           Action: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
           Resource: { 'Fn::GetAtt': [logicalId(stack, pipeline.queues.deadLetterQueue), 'Arn'] },
         },
-        { Effect: 'Allow', Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], Resource: secretArn('swarm/primary-admin') },
-        { Effect: 'Allow', Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], Resource: secretArn('swarm/dr-admin') },
+        {
+          Effect: 'Allow',
+          Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+          Resource: secretArn('swarm/primary-admin'),
+        },
+        {
+          Effect: 'Allow',
+          Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+          Resource: secretArn('swarm/dr-admin'),
+        },
       ]);
       expect(pipeline.sendFunction.secrets).toHaveLength(2);
     });
@@ -241,14 +263,28 @@ describe('SwarmSendPipeline with only the required props', () => {
       template.hasResourceProperties('AWS::EC2::SecurityGroup', {
         VpcId: 'vpc-0123456789abcdef0',
         SecurityGroupEgress: [
-          { CidrIp: '10.0.0.0/24', IpProtocol: 'tcp', FromPort: 80, ToPort: 80, Description: 'Swarm cluster primary (send)' },
-          { CidrIp: '0.0.0.0/0', IpProtocol: 'tcp', FromPort: 443, ToPort: 443, Description: 'HTTPS to AWS APIs (SQS, Secrets Manager, SSM)' },
+          {
+            CidrIp: '10.0.0.0/24',
+            IpProtocol: 'tcp',
+            FromPort: 80,
+            ToPort: 80,
+            Description: 'Swarm cluster primary (send)',
+          },
+          {
+            CidrIp: '0.0.0.0/0',
+            IpProtocol: 'tcp',
+            FromPort: 443,
+            ToPort: 443,
+            Description: 'HTTPS to AWS APIs (SQS, Secrets Manager, SSM)',
+          },
         ],
         SecurityGroupIngress: Match.absent(),
       });
       template.resourceCountIs('AWS::EC2::SecurityGroupIngress', 0);
       template.resourceCountIs('AWS::EC2::SecurityGroupEgress', 0);
-      expect(pipeline.network.clusterEgress).toStrictEqual([{ cluster: 'primary', cidr: '10.0.0.0/24', family: 4, port: 80, purpose: 'send' }]);
+      expect(pipeline.network.clusterEgress).toStrictEqual([
+        { cluster: 'primary', cidr: '10.0.0.0/24', family: 4, port: 80, purpose: 'send' },
+      ]);
     });
 
     it('creates no interface endpoints', () => {
@@ -267,7 +303,14 @@ describe('SwarmSendPipeline with only the required props', () => {
         Topics: [topic],
         PolicyDocument: {
           Statement: [
-            { Sid: 'AllowPublishThroughSSLOnly', Effect: 'Deny', Action: 'sns:Publish', Principal: '*', Condition: { Bool: { 'aws:SecureTransport': 'false' } }, Resource: topic },
+            {
+              Sid: 'AllowPublishThroughSSLOnly',
+              Effect: 'Deny',
+              Action: 'sns:Publish',
+              Principal: '*',
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+              Resource: topic,
+            },
             {
               Sid: 'AllowCloudWatchAlarms',
               Effect: 'Allow',
@@ -276,7 +319,11 @@ describe('SwarmSendPipeline with only the required props', () => {
               Resource: topic,
               Condition: {
                 StringEquals: { 'aws:SourceAccount': ACCOUNT },
-                ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:cloudwatch:${REGION}:${ACCOUNT}:alarm:*`]] } },
+                ArnLike: {
+                  'aws:SourceArn': {
+                    'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:cloudwatch:${REGION}:${ACCOUNT}:alarm:*`]],
+                  },
+                },
               },
             },
           ],
@@ -288,9 +335,17 @@ describe('SwarmSendPipeline with only the required props', () => {
       template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
       expect(pipeline.alarms.alarms).toHaveLength(5);
       const topic = [{ Ref: logicalId(stack, pipeline.alarms.createdTopic!) }];
-      const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as { Properties: Record<string, unknown> }[];
+      const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as {
+        Properties: Record<string, unknown>;
+      }[];
       for (const { Properties: p } of alarms) {
-        expect(p).toMatchObject({ AlarmActions: topic, OKActions: topic, EvaluationPeriods: 1, DatapointsToAlarm: 1, TreatMissingData: 'notBreaching' });
+        expect(p).toMatchObject({
+          AlarmActions: topic,
+          OKActions: topic,
+          EvaluationPeriods: 1,
+          DatapointsToAlarm: 1,
+          TreatMissingData: 'notBreaching',
+        });
         if (p.Period !== undefined) expect(p.Period).toBe(300);
       }
     });
@@ -299,7 +354,12 @@ describe('SwarmSendPipeline with only the required props', () => {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         Namespace: 'AWS/SQS',
         MetricName: 'ApproximateNumberOfMessagesVisible',
-        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(stack, pipeline.queues.deadLetterQueue), 'QueueName'] } }],
+        Dimensions: [
+          {
+            Name: 'QueueName',
+            Value: { 'Fn::GetAtt': [logicalId(stack, pipeline.queues.deadLetterQueue), 'QueueName'] },
+          },
+        ],
         Statistic: 'Maximum',
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
         Threshold: 1,
@@ -310,7 +370,9 @@ describe('SwarmSendPipeline with only the required props', () => {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         Namespace: 'AWS/SQS',
         MetricName: 'ApproximateAgeOfOldestMessage',
-        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(stack, pipeline.queues.sendQueue), 'QueueName'] } }],
+        Dimensions: [
+          { Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(stack, pipeline.queues.sendQueue), 'QueueName'] } },
+        ],
         Statistic: 'Maximum',
         ComparisonOperator: 'GreaterThanThreshold',
         Threshold: 900,
@@ -380,7 +442,13 @@ describe('SwarmSendPipeline with only the required props', () => {
       const widget = dashboardWidgets(template).find((w) => w.properties.title === 'SENDs by outcome')!;
       expect(widget.properties.stacked).toBe(true);
       expect(widget.properties.metrics).toStrictEqual(
-        ['replicated', 'already-present', 'retry', 'failed'].map((o) => ['SwarmSend', `Outcome_${o}`, 'service', 'swarm-send', { label: o, stat: 'Sum' }]),
+        ['replicated', 'already-present', 'retry', 'failed'].map((o) => [
+          'SwarmSend',
+          `Outcome_${o}`,
+          'service',
+          'swarm-send',
+          { label: o, stat: 'Sum' },
+        ]),
       );
     });
 
@@ -401,7 +469,10 @@ describe('SwarmSendPipeline with only the required props', () => {
     it('graphs queue depth (waiting and in flight) and DLQ depth', () => {
       const widgets = dashboardWidgets(template);
       const depth = widgets.find((w) => w.properties.title === 'SEND queue depth')!;
-      expect(depth.properties.metrics.map((m: unknown[]) => m[1])).toStrictEqual(['ApproximateNumberOfMessagesVisible', 'ApproximateNumberOfMessagesNotVisible']);
+      expect(depth.properties.metrics.map((m: unknown[]) => m[1])).toStrictEqual([
+        'ApproximateNumberOfMessagesVisible',
+        'ApproximateNumberOfMessagesNotVisible',
+      ]);
       const dlq = widgets.find((w) => w.properties.title === 'Dead-letter queue depth')!;
       expect(dlq.properties.metrics.map((m: unknown[]) => m[1])).toStrictEqual(['ApproximateNumberOfMessagesVisible']);
     });
@@ -426,7 +497,12 @@ describe('SwarmSendPipeline with only the required props', () => {
     expect(pipeline.securityGroup).toBe(pipeline.network.securityGroup);
     expect(pipeline.sendFunction.role).toBeDefined();
     expect(pipeline.sendFunction.eventSource.eventSourceMappingId).toBeDefined();
-    expect(pipeline.registry.defaultRoute).toStrictEqual({ from: 'primary', to: 'dr', verify: false, replicationFeeds: [] });
+    expect(pipeline.registry.defaultRoute).toStrictEqual({
+      from: 'primary',
+      to: 'dr',
+      verify: false,
+      replicationFeeds: [],
+    });
     expect(pipeline.metrics.namespace).toBe('SwarmSend');
   });
 
@@ -522,10 +598,16 @@ describe('SwarmSendPipeline with every default overridden (FIFO, KMS, endpoints,
     template.resourceCountIs('AWS::SQS::Queue', 3);
     const outcomes = pipeline.queues.outcomesQueue!;
     expect(pipeline.outcomesQueue).toBe(outcomes);
-    template.hasResourceProperties('AWS::SQS::Queue', { FifoQueue: Match.absent(), KmsMasterKeyId: Match.anyValue(), MessageRetentionPeriod: 4 * 86400 });
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      FifoQueue: Match.absent(),
+      KmsMasterKeyId: Match.anyValue(),
+      MessageRetentionPeriod: 4 * 86400,
+    });
     template.hasResourceProperties('AWS::SQS::QueuePolicy', {
       Queues: [{ Ref: logicalId(stack, outcomes) }],
-      PolicyDocument: { Statement: [Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })] },
+      PolicyDocument: {
+        Statement: [Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })],
+      },
     });
     expect(functionEnvironment(template)[ENV.OUTCOMES_QUEUE_URL]).toStrictEqual({ Ref: logicalId(stack, outcomes) });
     expect(roleStatements(template)).toContainEqual({
@@ -566,7 +648,9 @@ describe('SwarmSendPipeline with every default overridden (FIFO, KMS, endpoints,
     expect(statements).toContainEqual(
       expect.objectContaining({
         Action: expect.arrayContaining(['ssm:GetParameter']),
-        Resource: expect.objectContaining({ 'Fn::Join': expect.arrayContaining([expect.arrayContaining([expect.stringContaining(':parameter/')])]) }),
+        Resource: expect.objectContaining({
+          'Fn::Join': expect.arrayContaining([expect.arrayContaining([expect.stringContaining(':parameter/')])]),
+        }),
       }),
     );
     expect(statements).toContainEqual({
@@ -589,7 +673,10 @@ describe('SwarmSendPipeline with every default overridden (FIFO, KMS, endpoints,
     });
     expect(logicalId(stack, secretKey)).toBeDefined();
     expect(statements).toContainEqual(
-      expect.objectContaining({ Action: expect.arrayContaining(['kms:Decrypt']), Resource: { 'Fn::GetAtt': [logicalId(stack, key), 'Arn'] } }),
+      expect.objectContaining({
+        Action: expect.arrayContaining(['kms:Decrypt']),
+        Resource: { 'Fn::GetAtt': [logicalId(stack, key), 'Arn'] },
+      }),
     );
     expect(pipeline.sendFunction.secrets).toHaveLength(2);
   });
@@ -616,11 +703,25 @@ describe('SwarmSendPipeline with every default overridden (FIFO, KMS, endpoints,
       });
     }
     const functionSg = { 'Fn::GetAtt': [logicalId(stack, pipeline.network.securityGroup), 'GroupId'] };
-    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', { GroupId: endpointSg, SourceSecurityGroupId: functionSg, FromPort: 443, ToPort: 443, IpProtocol: 'tcp' });
-    template.hasResourceProperties('AWS::EC2::SecurityGroupEgress', { GroupId: functionSg, DestinationSecurityGroupId: endpointSg, FromPort: 443, ToPort: 443, IpProtocol: 'tcp' });
+    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      GroupId: endpointSg,
+      SourceSecurityGroupId: functionSg,
+      FromPort: 443,
+      ToPort: 443,
+      IpProtocol: 'tcp',
+    });
+    template.hasResourceProperties('AWS::EC2::SecurityGroupEgress', {
+      GroupId: functionSg,
+      DestinationSecurityGroupId: endpointSg,
+      FromPort: 443,
+      ToPort: 443,
+      IpProtocol: 'tcp',
+    });
     template.hasResourceProperties('AWS::EC2::SecurityGroup', {
       GroupDescription: Match.stringLikeRegexp('^swarm-send function'),
-      SecurityGroupEgress: [{ CidrIp: '10.0.0.0/24', FromPort: 80, ToPort: 80, IpProtocol: 'tcp', Description: Match.anyValue() }],
+      SecurityGroupEgress: [
+        { CidrIp: '10.0.0.0/24', FromPort: 80, ToPort: 80, IpProtocol: 'tcp', Description: Match.anyValue() },
+      ],
     });
     expect(pipeline.network.sqsEndpoint).toBeDefined();
     expect(pipeline.network.secretsManagerEndpoint).toBeDefined();
@@ -639,7 +740,13 @@ describe('SwarmSendPipeline with every default overridden (FIFO, KMS, endpoints,
       ['ApproximateNumberOfMessagesVisible', 1],
     ];
     for (const [MetricName, Threshold] of expectations) {
-      template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName, Threshold, Period: 60, AlarmActions: actions, OKActions: actions });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName,
+        Threshold,
+        Period: 60,
+        AlarmActions: actions,
+        OKActions: actions,
+      });
     }
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Threshold: 10,
@@ -648,7 +755,11 @@ describe('SwarmSendPipeline with every default overridden (FIFO, KMS, endpoints,
         Match.objectLike({
           Id: 'failed',
           MetricStat: {
-            Metric: { Namespace: 'Acme/Swarm', MetricName: 'Outcome_failed', Dimensions: [{ Name: 'service', Value: 'dr-sync' }] },
+            Metric: {
+              Namespace: 'Acme/Swarm',
+              MetricName: 'Outcome_failed',
+              Dimensions: [{ Name: 'service', Value: 'dr-sync' }],
+            },
             Period: 60,
             Stat: 'Sum',
           },
@@ -671,8 +782,18 @@ describe('SwarmSendPipeline with a standard queue, large batches, an existing ou
         networks: ['10.0.0.0/24'],
         credentials: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:swarm/primary-admin-AbCdEf`,
       },
-      v6: { name: 'v6', nodes: ['[fd00::11]:80'], credentials: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:swarm/v6` },
-      lab: { name: 'lab', nodes: ['https://10.1.0.5:443'], networks: ['10.1.0.7/24'], credentials: 'file:/opt/lab.json', caFile: '/opt/ca.pem' },
+      v6: {
+        name: 'v6',
+        nodes: ['[fd00::11]:80'],
+        credentials: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:swarm/v6`,
+      },
+      lab: {
+        name: 'lab',
+        nodes: ['https://10.1.0.5:443'],
+        networks: ['10.1.0.7/24'],
+        credentials: 'file:/opt/lab.json',
+        caFile: '/opt/ca.pem',
+      },
       dr: { name: 'dr', target: '192.168.1.13:80', credentials: 'env:DR_CREDENTIALS' },
     },
     routes: [{ from: 'primary', to: 'dr', verify: true }],
@@ -707,7 +828,10 @@ describe('SwarmSendPipeline with a standard queue, large batches, an existing ou
   });
 
   it('configures the batching window for batches above 10', () => {
-    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { BatchSize: 100, MaximumBatchingWindowInSeconds: 10 });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      BatchSize: 100,
+      MaximumBatchingWindowInSeconds: 10,
+    });
   });
 
   it('uses the existing outcomes queue without creating one', () => {
@@ -720,18 +844,56 @@ describe('SwarmSendPipeline with a standard queue, large batches, an existing ou
   it('opens egress per cluster network and node port, IPv6 included, the verified destination, and HTTPS only to the given peer', () => {
     template.hasResourceProperties('AWS::EC2::SecurityGroup', {
       SecurityGroupEgress: [
-        { CidrIp: '10.0.0.0/24', FromPort: 80, ToPort: 80, IpProtocol: 'tcp', Description: 'Swarm cluster primary (send)' },
-        { CidrIp: '10.0.0.0/24', FromPort: 8080, ToPort: 8080, IpProtocol: 'tcp', Description: 'Swarm cluster primary (send)' },
-        { CidrIpv6: 'fd00:0:0:0:0:0:0:11/128', FromPort: 80, ToPort: 80, IpProtocol: 'tcp', Description: 'Swarm cluster v6 (send)' },
-        { CidrIp: '10.1.0.0/24', FromPort: 443, ToPort: 443, IpProtocol: 'tcp', Description: 'Swarm cluster lab (send)' },
-        { CidrIp: '192.168.1.13/32', FromPort: 80, ToPort: 80, IpProtocol: 'tcp', Description: 'Swarm cluster dr (verify)' },
-        { CidrIp: '10.0.0.0/16', FromPort: 443, ToPort: 443, IpProtocol: 'tcp', Description: 'HTTPS to AWS APIs (SQS, Secrets Manager, SSM)' },
+        {
+          CidrIp: '10.0.0.0/24',
+          FromPort: 80,
+          ToPort: 80,
+          IpProtocol: 'tcp',
+          Description: 'Swarm cluster primary (send)',
+        },
+        {
+          CidrIp: '10.0.0.0/24',
+          FromPort: 8080,
+          ToPort: 8080,
+          IpProtocol: 'tcp',
+          Description: 'Swarm cluster primary (send)',
+        },
+        {
+          CidrIpv6: 'fd00:0:0:0:0:0:0:11/128',
+          FromPort: 80,
+          ToPort: 80,
+          IpProtocol: 'tcp',
+          Description: 'Swarm cluster v6 (send)',
+        },
+        {
+          CidrIp: '10.1.0.0/24',
+          FromPort: 443,
+          ToPort: 443,
+          IpProtocol: 'tcp',
+          Description: 'Swarm cluster lab (send)',
+        },
+        {
+          CidrIp: '192.168.1.13/32',
+          FromPort: 80,
+          ToPort: 80,
+          IpProtocol: 'tcp',
+          Description: 'Swarm cluster dr (verify)',
+        },
+        {
+          CidrIp: '10.0.0.0/16',
+          FromPort: 443,
+          ToPort: 443,
+          IpProtocol: 'tcp',
+          Description: 'HTTPS to AWS APIs (SQS, Secrets Manager, SSM)',
+        },
       ],
     });
   });
 
   it('grants a complete secret ARN exactly, a partial one with its suffix wildcard, and nothing for env: and file: credentials', () => {
-    const secretStatements = roleStatements(template).filter((s) => JSON.stringify(s.Action).includes('secretsmanager'));
+    const secretStatements = roleStatements(template).filter((s) =>
+      JSON.stringify(s.Action).includes('secretsmanager'),
+    );
     expect(secretStatements.map((s) => s.Resource)).toStrictEqual([
       `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:swarm/primary-admin-AbCdEf`,
       `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:swarm/v6-??????`,
@@ -749,9 +911,15 @@ describe('SwarmSendPipeline with a standard queue, large batches, an existing ou
 
   it('warns about file: credentials, caFile, and a backoff schedule longer than the recovery-point objective', () => {
     const annotations = Annotations.fromStack(stack);
-    annotations.hasWarning('/Test/Pipeline/SendFunction', Match.stringLikeRegexp('clusters.lab.credentials reads file:/opt/lab.json'));
+    annotations.hasWarning(
+      '/Test/Pipeline/SendFunction',
+      Match.stringLikeRegexp('clusters.lab.credentials reads file:/opt/lab.json'),
+    );
     annotations.hasWarning('/Test/Pipeline/SendFunction', Match.stringLikeRegexp('clusters.lab.caFile'));
-    annotations.hasWarning('/Test/Pipeline', Match.stringLikeRegexp('back off for up to 1300 s, longer than the recovery-point objective \\(900 s\\)'));
+    annotations.hasWarning(
+      '/Test/Pipeline',
+      Match.stringLikeRegexp('back off for up to 1300 s, longer than the recovery-point objective \\(900 s\\)'),
+    );
   });
 
   it('passes the AwsSolutions pack with no unacknowledged finding', () => {
@@ -762,50 +930,163 @@ describe('SwarmSendPipeline with a standard queue, large batches, an existing ou
 describe('SwarmSendPipeline refuses unsafe props before building anything', () => {
   const build = (overrides: Partial<SwarmSendPipelineProps>) => {
     const stack = newStack();
-    return () => new SwarmSendPipeline(stack, 'Pipeline', { vpc: importedVpc(stack), registry: exampleRegistry(), code: prebuiltCode(), ...overrides });
+    return () =>
+      new SwarmSendPipeline(stack, 'Pipeline', {
+        vpc: importedVpc(stack),
+        registry: exampleRegistry(),
+        code: prebuiltCode(),
+        ...overrides,
+      });
   };
   const bigRegistry = (): RegistryDocument => {
-    const clusters: Record<string, unknown> = { dr: { name: 'dr', target: '192.168.1.13:80', credentials: 'swarm/dr-admin' } };
-    for (let i = 0; i < 40; i++) clusters[`site-${i}`] = { name: `site-${i}`, nodes: [`10.0.${i}.11:80`, `10.0.${i}.12:80`], credentials: `swarm/site-${i}-admin` };
+    const clusters: Record<string, unknown> = {
+      dr: { name: 'dr', target: '192.168.1.13:80', credentials: 'swarm/dr-admin' },
+    };
+    for (let i = 0; i < 40; i++)
+      clusters[`site-${i}`] = {
+        name: `site-${i}`,
+        nodes: [`10.0.${i}.11:80`, `10.0.${i}.12:80`],
+        credentials: `swarm/site-${i}-admin`,
+      };
     return { clusters };
   };
 
   it.each<[string, Partial<SwarmSendPipelineProps>, RegExp]>([
-    ['a visibility timeout shorter than the function timeout', { visibilityTimeout: Duration.seconds(60) }, /visibilityTimeout \(60 s\) is shorter than the function timeout \(120 s\)/],
-    ['a visibility timeout beyond 12 hours', { visibilityTimeout: Duration.hours(13) }, /exceeds SQS's maximum of 12 hours/],
-    ['maxReceiveCount equal to maxAttempts', { maxAttempts: 5, maxReceiveCount: 5 }, /maxReceiveCount \(5\) must be greater than maxAttempts \(5\)/],
-    ['maxReceiveCount below a raised maxAttempts', { maxAttempts: 8, maxReceiveCount: 7 }, /maxReceiveCount \(7\) must be greater than maxAttempts \(8\)/],
+    [
+      'a visibility timeout shorter than the function timeout',
+      { visibilityTimeout: Duration.seconds(60) },
+      /visibilityTimeout \(60 s\) is shorter than the function timeout \(120 s\)/,
+    ],
+    [
+      'a visibility timeout beyond 12 hours',
+      { visibilityTimeout: Duration.hours(13) },
+      /exceeds SQS's maximum of 12 hours/,
+    ],
+    [
+      'maxReceiveCount equal to maxAttempts',
+      { maxAttempts: 5, maxReceiveCount: 5 },
+      /maxReceiveCount \(5\) must be greater than maxAttempts \(5\)/,
+    ],
+    [
+      'maxReceiveCount below a raised maxAttempts',
+      { maxAttempts: 8, maxReceiveCount: 7 },
+      /maxReceiveCount \(7\) must be greater than maxAttempts \(8\)/,
+    ],
     ['maxAttempts of 0', { maxAttempts: 0 }, /maxAttempts must be an integer from 1 to 100 \(got 0\)/],
-    ['maxAttempts above the handler limit of 100', { maxAttempts: 101, maxReceiveCount: 103 }, /maxAttempts must be an integer from 1 to 100 \(got 101\)/],
-    ['batch size above 10 on FIFO', { fifo: true, batchSize: 11 }, /batchSize \(11\) must be at most 10 on a FIFO queue/],
-    ['batch size above 10 without a batching window', { batchSize: 11, maxBatchingWindow: Duration.seconds(0) }, /batchSize \(11\) above 10 needs a maxBatchingWindow of at least 1 second/],
+    [
+      'maxAttempts above the handler limit of 100',
+      { maxAttempts: 101, maxReceiveCount: 103 },
+      /maxAttempts must be an integer from 1 to 100 \(got 101\)/,
+    ],
+    [
+      'batch size above 10 on FIFO',
+      { fifo: true, batchSize: 11 },
+      /batchSize \(11\) must be at most 10 on a FIFO queue/,
+    ],
+    [
+      'batch size above 10 without a batching window',
+      { batchSize: 11, maxBatchingWindow: Duration.seconds(0) },
+      /batchSize \(11\) above 10 needs a maxBatchingWindow of at least 1 second/,
+    ],
     ['batch size 0', { batchSize: 0 }, /batchSize must be an integer from 1 to 10000 \(got 0\)/],
-    ['batch size above 10000', { batchSize: 10_001, maxBatchingWindow: Duration.seconds(5) }, /batchSize must be an integer from 1 to 10000/],
-    ['a batching window on FIFO', { fifo: true, maxBatchingWindow: Duration.seconds(5) }, /maxBatchingWindow is not supported on a FIFO queue/],
-    ['a batching window above 5 minutes', { maxBatchingWindow: Duration.minutes(6) }, /maxBatchingWindow \(360 s\) exceeds Lambda's maximum of 300 s/],
-    ['maxConcurrency below the SQS minimum of 2', { maxConcurrency: 1 }, /maxConcurrency must be an integer from 2 to 1000 \(got 1\)/],
-    ['maxConcurrency above 1000', { maxConcurrency: 1001 }, /maxConcurrency must be an integer from 2 to 1000 \(got 1001\)/],
-    ['content-based deduplication on a standard queue', { contentBasedDeduplication: true }, /contentBasedDeduplication requires fifo: true/],
-    ['a DLQ that keeps messages shorter than the queue', { retentionPeriod: Duration.days(14), deadLetterRetentionPeriod: Duration.days(7) }, /deadLetterRetentionPeriod \(604800 s\) is shorter than retentionPeriod/],
-    ['both an outcomes queue and createOutcomesQueue', { createOutcomesQueue: true, outcomesQueue: {} as never }, /give outcomesQueue or createOutcomesQueue, not both/],
-    ['an environment that sets a derived variable', { environment: { [ENV.MAX_ATTEMPTS]: '9', POWERTOOLS_SERVICE_NAME: 'x' } }, /environment may not set SWARM_SEND_MAX_ATTEMPTS, POWERTOOLS_SERVICE_NAME/],
-    ['a timeout beyond 15 minutes', { timeout: Duration.minutes(16) }, /timeout \(960 s\) exceeds Lambda's maximum of 900 s/],
-    ['a timeout within the handler deadline margin', { timeout: Duration.seconds(3) }, /timeout \(3 s\) must be longer than the handler's deadline margin \(3000 ms\)/],
+    [
+      'batch size above 10000',
+      { batchSize: 10_001, maxBatchingWindow: Duration.seconds(5) },
+      /batchSize must be an integer from 1 to 10000/,
+    ],
+    [
+      'a batching window on FIFO',
+      { fifo: true, maxBatchingWindow: Duration.seconds(5) },
+      /maxBatchingWindow is not supported on a FIFO queue/,
+    ],
+    [
+      'a batching window above 5 minutes',
+      { maxBatchingWindow: Duration.minutes(6) },
+      /maxBatchingWindow \(360 s\) exceeds Lambda's maximum of 300 s/,
+    ],
+    [
+      'maxConcurrency below the SQS minimum of 2',
+      { maxConcurrency: 1 },
+      /maxConcurrency must be an integer from 2 to 1000 \(got 1\)/,
+    ],
+    [
+      'maxConcurrency above 1000',
+      { maxConcurrency: 1001 },
+      /maxConcurrency must be an integer from 2 to 1000 \(got 1001\)/,
+    ],
+    [
+      'content-based deduplication on a standard queue',
+      { contentBasedDeduplication: true },
+      /contentBasedDeduplication requires fifo: true/,
+    ],
+    [
+      'a DLQ that keeps messages shorter than the queue',
+      { retentionPeriod: Duration.days(14), deadLetterRetentionPeriod: Duration.days(7) },
+      /deadLetterRetentionPeriod \(604800 s\) is shorter than retentionPeriod/,
+    ],
+    [
+      'both an outcomes queue and createOutcomesQueue',
+      { createOutcomesQueue: true, outcomesQueue: {} as never },
+      /give outcomesQueue or createOutcomesQueue, not both/,
+    ],
+    [
+      'an environment that sets a derived variable',
+      { environment: { [ENV.MAX_ATTEMPTS]: '9', POWERTOOLS_SERVICE_NAME: 'x' } },
+      /environment may not set SWARM_SEND_MAX_ATTEMPTS, POWERTOOLS_SERVICE_NAME/,
+    ],
+    [
+      'a timeout beyond 15 minutes',
+      { timeout: Duration.minutes(16) },
+      /timeout \(960 s\) exceeds Lambda's maximum of 900 s/,
+    ],
+    [
+      'a timeout within the handler deadline margin',
+      { timeout: Duration.seconds(3) },
+      /timeout \(3 s\) must be longer than the handler's deadline margin \(3000 ms\)/,
+    ],
     ['memory below 128 MB', { memorySize: 64 }, /memorySize must be an integer from 128 to 10240/],
     ['concurrency of 0', { concurrency: 0 }, /concurrency must be an integer from 1 to 1000/],
-    ['a backoff base above its cap', { backoffBase: Duration.minutes(20), backoffCap: Duration.minutes(10) }, /backoffBase \(1200 s\) must be between 0 and backoffCap \(600 s\)/],
+    [
+      'a backoff base above its cap',
+      { backoffBase: Duration.minutes(20), backoffCap: Duration.minutes(10) },
+      /backoffBase \(1200 s\) must be between 0 and backoffCap \(600 s\)/,
+    ],
     ['a backoff cap beyond 12 hours', { backoffCap: Duration.hours(13) }, /backoffCap \(46800 s\) exceeds 12 hours/],
-    ['a recovery-point objective under a minute', { recoveryPointObjective: Duration.seconds(30) }, /recoveryPointObjective \(30 s\) must be at least 1 minute/],
-    ['an alarm period that is not whole minutes', { alarmPeriod: Duration.seconds(90) }, /alarm period \(90 s\) must be a whole number of minutes/],
-    ['a failure-rate threshold of 0', { failureRateThresholdPercent: 0 }, /failureRateThresholdPercent \(0\) must be above 0 and at most 100/],
+    [
+      'a recovery-point objective under a minute',
+      { recoveryPointObjective: Duration.seconds(30) },
+      /recoveryPointObjective \(30 s\) must be at least 1 minute/,
+    ],
+    [
+      'an alarm period that is not whole minutes',
+      { alarmPeriod: Duration.seconds(90) },
+      /alarm period \(90 s\) must be a whole number of minutes/,
+    ],
+    [
+      'a failure-rate threshold of 0',
+      { failureRateThresholdPercent: 0 },
+      /failureRateThresholdPercent \(0\) must be above 0 and at most 100/,
+    ],
     ['a failure-rate threshold above 100', { failureRateThresholdPercent: 101 }, /failureRateThresholdPercent \(101\)/],
     ['an error threshold of 0', { functionErrorsThreshold: 0 }, /functionErrorsThreshold must be an integer >= 1/],
     ['a throttle threshold of 0', { throttlesThreshold: 0 }, /throttlesThreshold must be an integer >= 1/],
-    ['a dashboard name without a dashboard', { dashboard: false, dashboardName: 'x' }, /dashboardName is set but dashboard is false/],
-    ['an invalid registry', { registry: { clusters: {}, defaultRoute: { from: 'primary', to: 'dr' } } }, /registry: defaultRoute.from: no cluster "primary"/],
+    [
+      'a dashboard name without a dashboard',
+      { dashboard: false, dashboardName: 'x' },
+      /dashboardName is set but dashboard is false/,
+    ],
+    [
+      'an invalid registry',
+      { registry: { clusters: {}, defaultRoute: { from: 'primary', to: 'dr' } } },
+      /registry: defaultRoute.from: no cluster "primary"/,
+    ],
     [
       'a node outside its cluster networks',
-      { registry: { clusters: { p: { name: 'p', nodes: ['10.9.0.1:80'], networks: ['10.0.0.0/24'], credentials: 'a' } } } },
+      {
+        registry: {
+          clusters: { p: { name: 'p', nodes: ['10.9.0.1:80'], networks: ['10.0.0.0/24'], credentials: 'a' } },
+        },
+      },
       /clusters.p.nodes: 10.9.0.1:80 is outside the cluster's networks/,
     ],
     [
@@ -813,8 +1094,16 @@ describe('SwarmSendPipeline refuses unsafe props before building anything', () =
       { registry: { clusters: { p: { name: 'p', nodes: ['10.0.0.1:80'], credentials: 'env:P_CREDS' } } } },
       /clusters.p.credentials reads the variable P_CREDS, which environment does not set/,
     ],
-    ['a secret for a reference the registry does not use', { secrets: { 'swarm/other': {} as never } }, /secrets.swarm\/other is not the credentials of any cluster/],
-    ['an inline registry too large for the Lambda environment', { registry: bigRegistry() }, /more than the 3072 that fit in Lambda's 4 KB environment; pass registryParameter/],
+    [
+      'a secret for a reference the registry does not use',
+      { secrets: { 'swarm/other': {} as never } },
+      /secrets.swarm\/other is not the credentials of any cluster/,
+    ],
+    [
+      'an inline registry too large for the Lambda environment',
+      { registry: bigRegistry() },
+      /more than the 3072 that fit in Lambda's 4 KB environment; pass registryParameter/,
+    ],
   ])('%s', (_name, overrides, message) => {
     expect(build(overrides)).toThrow(PipelinePropsError);
     expect(build(overrides)).toThrow(message);

@@ -34,7 +34,13 @@ describe('DLQ operations against fauxqs', () => {
       }),
     );
   const visible = async (url: string) =>
-    Number((await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages'] }))).Attributes?.ApproximateNumberOfMessages);
+    Number(
+      (
+        await sqs.send(
+          new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages'] }),
+        )
+      ).Attributes?.ApproximateNumberOfMessages,
+    );
   const options = (urls: { dlq: string; queue: string }, extra: Partial<RedriveOptions> = {}): RedriveOptions => ({
     dlqUrl: urls.dlq,
     queueUrl: urls.queue,
@@ -46,11 +52,16 @@ describe('DLQ operations against fauxqs', () => {
 
   it('peek counts messages by reason, marks ones without a reason, and leaves every message visible', async () => {
     const { dlq } = queues();
-    for (const reason of ['auth-rejected', 'auth-rejected', 'not-found-at-source']) await deadLetter(dlq, reason, reason);
+    for (const reason of ['auth-rejected', 'auth-rejected', 'not-found-at-source'])
+      await deadLetter(dlq, reason, reason);
     await deadLetter(dlq, 'plain');
     const before = Date.now();
     const p = await peekDlq(sqs, dlq, 1000);
-    expect(p.byReason).toStrictEqual({ 'auth-rejected': 2, 'not-found-at-source': 1, '(none: moved by the queue redrive policy)': 1 });
+    expect(p.byReason).toStrictEqual({
+      'auth-rejected': 2,
+      'not-found-at-source': 1,
+      '(none: moved by the queue redrive policy)': 1,
+    });
     expect(p.peeked).toBe(4);
     expect(p.notMadeVisible).toStrictEqual([]);
     expect(p.oldestSentMs).not.toBeNull();
@@ -62,18 +73,33 @@ describe('DLQ operations against fauxqs', () => {
     const { dlq } = queues();
     for (let i = 0; i < 13; i++) await deadLetter(dlq, `m${i}`, 'remote-unavailable');
     expect((await peekDlq(sqs, dlq, 11)).peeked).toBe(11);
-    expect(await peekDlq(sqs, dlq, 0)).toStrictEqual({ byReason: {}, peeked: 0, oldestSentMs: null, notMadeVisible: [] });
+    expect(await peekDlq(sqs, dlq, 0)).toStrictEqual({
+      byReason: {},
+      peeked: 0,
+      oldestSentMs: null,
+      notMadeVisible: [],
+    });
     expect(await visible(dlq)).toBe(13);
   });
 
   it('redrive moves every message once, with its original attributes and without swarm-send ones', async () => {
     const urls = queues();
-    for (let i = 0; i < 12; i++) await deadLetter(urls.dlq, `b${i}`, i % 2 ? 'remote-unavailable' : 'not-found-at-source');
+    for (let i = 0; i < 12; i++)
+      await deadLetter(urls.dlq, `b${i}`, i % 2 ? 'remote-unavailable' : 'not-found-at-source');
     const s = await redriveDlq(sqs, options(urls));
-    expect(s).toStrictEqual({ moved: 12, matched: 12, skipped: 0, failed: 0, byReason: { 'remote-unavailable': 6, 'not-found-at-source': 6 }, method: 'receive-send-delete', dryRun: false });
+    expect(s).toStrictEqual({
+      moved: 12,
+      matched: 12,
+      skipped: 0,
+      failed: 0,
+      byReason: { 'remote-unavailable': 6, 'not-found-at-source': 6 },
+      method: 'receive-send-delete',
+      dryRun: false,
+    });
     const moved = await receiveAll(sqs, urls.queue);
     expect(moved.map((m) => m.Body).sort()).toStrictEqual(Array.from({ length: 12 }, (_, i) => `b${i}`).sort());
-    for (const m of moved) expect(m.MessageAttributes).toStrictEqual({ origin: { DataType: 'String', StringValue: `app-${m.Body}` } });
+    for (const m of moved)
+      expect(m.MessageAttributes).toStrictEqual({ origin: { DataType: 'String', StringValue: `app-${m.Body}` } });
     expect(await receiveAll(sqs, urls.dlq)).toHaveLength(0);
   });
 
@@ -108,7 +134,15 @@ describe('DLQ operations against fauxqs', () => {
   it('an unreachable queue is an error, not an empty DLQ', async () => {
     const urls = queues();
     await deadLetter(urls.dlq, 'y', 'remote-unavailable');
-    await expect(redriveDlq(sqs, options(urls, { queueUrl: `${fauxqs.address}/000000000000/no-such-queue`, reasons: new Set(['remote-unavailable']) }))).rejects.toThrow();
+    await expect(
+      redriveDlq(
+        sqs,
+        options(urls, {
+          queueUrl: `${fauxqs.address}/000000000000/no-such-queue`,
+          reasons: new Set(['remote-unavailable']),
+        }),
+      ),
+    ).rejects.toThrow();
     await expect(peekDlq(sqs, `${fauxqs.address}/000000000000/no-such-dlq`, 10)).rejects.toThrow();
   });
 });

@@ -12,8 +12,20 @@ import { receiveAll, startLocalSqs } from '../../helpers/sqs.js';
 // make are faked with aws-sdk-client-mock.
 
 const outcome = (i: number, over: Partial<OutcomeRecord> = {}): OutcomeRecord => ({
-  outcome: 'replicated', reason: 'created', remoteStatus: 201, httpStatus: 200, detail: null, object: { uuid: 'a'.repeat(32) },
-  from: 'primary', to: 'dr', node: '127.0.0.1:1', attempt: 2, durationMs: 1, messageId: `m${i}`, correlationId: null, ...over,
+  outcome: 'replicated',
+  reason: 'created',
+  remoteStatus: 201,
+  httpStatus: 200,
+  detail: null,
+  object: { uuid: 'a'.repeat(32) },
+  from: 'primary',
+  to: 'dr',
+  node: '127.0.0.1:1',
+  attempt: 2,
+  durationMs: 1,
+  messageId: `m${i}`,
+  correlationId: null,
+  ...over,
 });
 
 const record = (id: string, group?: string): SQSRecord => sqsRecord(id, `{"n":"${id}"}`, group ? { group } : {});
@@ -24,7 +36,8 @@ describe('SQS queue ops against fauxqs (FIFO queues)', () => {
     local = await startLocalSqs();
   });
   afterAll(() => local.close());
-  const fifo = (name: string) => local.fauxqs.createQueue(`${name}.fifo`, { attributes: { FifoQueue: 'true' } }).queueUrl;
+  const fifo = (name: string) =>
+    local.fauxqs.createQueue(`${name}.fifo`, { attributes: { FifoQueue: 'true' } }).queueUrl;
   const sys = (m: Message) => m.Attributes ?? {};
   /** Receives and deletes every message: a FIFO group shows its next message only then. */
   const all = (url: string) => drainQueue(local.sqs, url);
@@ -37,7 +50,9 @@ describe('SQS queue ops against fauxqs (FIFO queues)', () => {
     const got = await all(url);
     expect(got.map((m) => JSON.parse(m.Body!).messageId).sort()).toStrictEqual(outcomes.map((o) => o.messageId).sort());
     expect(new Set(got.map((m) => sys(m).MessageGroupId))).toStrictEqual(new Set(['outcomes']));
-    expect(got.map((m) => sys(m).MessageDeduplicationId).sort()).toStrictEqual(outcomes.map((o) => `${o.messageId}-2`).sort());
+    expect(got.map((m) => sys(m).MessageDeduplicationId).sort()).toStrictEqual(
+      outcomes.map((o) => `${o.messageId}-2`).sort(),
+    );
     expect(got.every((m) => m.MessageAttributes?.[DLQ_ATTRIBUTES.REASON]?.StringValue === 'created')).toBe(true);
   });
 
@@ -45,7 +60,9 @@ describe('SQS queue ops against fauxqs (FIFO queues)', () => {
     const ops = createSqsQueueOps({ sqs: local.sqs, dlqUrl: fifo('dlq-2'), outcomesQueueUrl: null });
     expect(await ops.publishOutcomes([outcome(1)])).toStrictEqual([]);
     const url = fifo('outcomes-3');
-    expect(await createSqsQueueOps({ sqs: local.sqs, dlqUrl: fifo('dlq-3'), outcomesQueueUrl: url }).publishOutcomes([])).toStrictEqual([]);
+    expect(
+      await createSqsQueueOps({ sqs: local.sqs, dlqUrl: fifo('dlq-3'), outcomesQueueUrl: url }).publishOutcomes([]),
+    ).toStrictEqual([]);
     expect(await receiveAll(local.sqs, url)).toStrictEqual([]);
   });
 
@@ -66,15 +83,24 @@ describe('SQS queue ops when a batch fails in part (SDK faked)', () => {
   it('returns the indexes of the outcomes not published, across batches, and all of a batch that threw', async () => {
     const mock = mockClient(SQSClient);
     try {
-      mock.on(SendMessageBatchCommand)
+      mock
+        .on(SendMessageBatchCommand)
         .resolvesOnce({ Successful: [], Failed: [{ Id: '3', Code: 'InternalError', SenderFault: false }] })
         .resolvesOnce({ Successful: [], Failed: [{ Id: '11', Code: 'InternalError', SenderFault: false }] })
         .rejects(new Error('throttled'));
-      const ops = createSqsQueueOps({ sqs: new SQSClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }), dlqUrl: 'https://sqs.us-east-1.amazonaws.com/1/dlq', outcomesQueueUrl: 'https://sqs.us-east-1.amazonaws.com/1/outcomes' });
+      const ops = createSqsQueueOps({
+        sqs: new SQSClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }),
+        dlqUrl: 'https://sqs.us-east-1.amazonaws.com/1/dlq',
+        outcomesQueueUrl: 'https://sqs.us-east-1.amazonaws.com/1/outcomes',
+      });
       const failed = await ops.publishOutcomes(Array.from({ length: 23 }, (_, i) => outcome(i)));
       expect(failed.sort((a, b) => a - b)).toStrictEqual([3, 11, 20, 21, 22]);
       const calls = mock.commandCalls(SendMessageBatchCommand).map((c) => c.args[0].input.Entries!.map((e) => e.Id));
-      expect(calls).toStrictEqual([Array.from({ length: 10 }, (_, i) => String(i)), Array.from({ length: 10 }, (_, i) => String(i + 10)), ['20', '21', '22']]);
+      expect(calls).toStrictEqual([
+        Array.from({ length: 10 }, (_, i) => String(i)),
+        Array.from({ length: 10 }, (_, i) => String(i + 10)),
+        ['20', '21', '22'],
+      ]);
       expect(mock.commandCalls(SendMessageBatchCommand)[0]!.args[0].input.Entries![0]!.MessageGroupId).toBeUndefined();
     } finally {
       mock.restore();

@@ -29,13 +29,21 @@ describe('queue commands as subprocesses against fauxqs', () => {
     return { queue: queue.queueUrl, dlq: dlq.queueUrl };
   };
   const depth = async (url: string) => {
-    const a = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['All'] }))).Attributes ?? {};
+    const a =
+      (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['All'] }))).Attributes ?? {};
     return Number(a.ApproximateNumberOfMessages) + Number(a.ApproximateNumberOfMessagesNotVisible);
   };
   const bodies = async (url: string) => {
     const out: string[] = [];
     for (;;) {
-      const r = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, VisibilityTimeout: 60, MessageAttributeNames: ['All'] }));
+      const r = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: url,
+          MaxNumberOfMessages: 10,
+          VisibilityTimeout: 60,
+          MessageAttributeNames: ['All'],
+        }),
+      );
       if (!r.Messages?.length) return out.sort();
       out.push(...r.Messages.map((m) => `${m.Body}|${m.MessageAttributes?.origin?.StringValue ?? ''}`));
     }
@@ -64,7 +72,9 @@ describe('queue commands as subprocesses against fauxqs', () => {
 
   it('enqueue: reads standard input and prints JSON', async () => {
     const { queue } = queues();
-    const r = await runCli(['enqueue', '--queue-url', queue, '--json', ...endpoint()], { input: `${'b'.repeat(32)}\n${'c'.repeat(32)}\n` });
+    const r = await runCli(['enqueue', '--queue-url', queue, '--json', ...endpoint()], {
+      input: `${'b'.repeat(32)}\n${'c'.repeat(32)}\n`,
+    });
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toStrictEqual({ enqueued: 2, rejected: [], failed: [] });
     expect(await depth(queue)).toBe(2);
@@ -73,17 +83,40 @@ describe('queue commands as subprocesses against fauxqs', () => {
   it('redrive: a dry run counts by reason; a filtered run moves exactly those; the rest follow; nothing lost or doubled', async () => {
     const { queue, dlq } = queues();
     const put = (body: string, reason: string) =>
-      sqs.send(new SendMessageCommand({ QueueUrl: dlq, MessageBody: body, MessageAttributes: { 'swarm-send.reason': { DataType: 'String', StringValue: reason }, 'swarm-send.outcome': { DataType: 'String', StringValue: '{}' }, origin: { DataType: 'String', StringValue: 'app-1' } } }));
+      sqs.send(
+        new SendMessageCommand({
+          QueueUrl: dlq,
+          MessageBody: body,
+          MessageAttributes: {
+            'swarm-send.reason': { DataType: 'String', StringValue: reason },
+            'swarm-send.outcome': { DataType: 'String', StringValue: '{}' },
+            origin: { DataType: 'String', StringValue: 'app-1' },
+          },
+        }),
+      );
     for (let i = 0; i < 4; i++) await put(`{"object":{"uuid":"${String(i).repeat(32)}"}}`, 'remote-unavailable');
     for (let i = 4; i < 7; i++) await put(`{"object":{"uuid":"${String(i).repeat(32)}"}}`, 'not-found-at-source');
 
     const dry = await runCli(['redrive', '--dlq-url', dlq, '--queue-url', queue, '--dry-run', '--json', ...endpoint()]);
     expect(dry.code).toBe(0);
-    expect(JSON.parse(dry.stdout)).toMatchObject({ matched: 7, moved: 0, byReason: { 'remote-unavailable': 4, 'not-found-at-source': 3 } });
+    expect(JSON.parse(dry.stdout)).toMatchObject({
+      matched: 7,
+      moved: 0,
+      byReason: { 'remote-unavailable': 4, 'not-found-at-source': 3 },
+    });
     expect(await depth(queue)).toBe(0);
     expect(await depth(dlq)).toBe(7);
 
-    const some = await runCli(['redrive', '--dlq-url', dlq, '--queue-url', queue, '--reason', 'remote-unavailable', ...endpoint()]);
+    const some = await runCli([
+      'redrive',
+      '--dlq-url',
+      dlq,
+      '--queue-url',
+      queue,
+      '--reason',
+      'remote-unavailable',
+      ...endpoint(),
+    ]);
     expect(some.code).toBe(0);
     expect(some.stdout).toContain('moved 4 message(s) (remote-unavailable: 4)');
     expect(await depth(queue)).toBe(4);
@@ -95,7 +128,9 @@ describe('queue commands as subprocesses against fauxqs', () => {
     expect(await depth(dlq)).toBe(0);
     // The original bodies and the original attributes, without swarm-send's own, each exactly once.
     const moved = await bodies(queue);
-    expect(moved).toStrictEqual(Array.from({ length: 7 }, (_, i) => `{"object":{"uuid":"${String(i).repeat(32)}"}}|app-1`).sort());
+    expect(moved).toStrictEqual(
+      Array.from({ length: 7 }, (_, i) => `{"object":{"uuid":"${String(i).repeat(32)}"}}|app-1`).sort(),
+    );
     // Three CLI subprocesses: jest's 5 s default is too short on a loaded 2-core machine.
   }, 30_000);
 
@@ -103,19 +138,40 @@ describe('queue commands as subprocesses against fauxqs', () => {
     const { queue, dlq } = queues();
     await sqs.send(new SendMessageCommand({ QueueUrl: queue, MessageBody: 'x' }));
     for (const reason of ['auth-rejected', 'auth-rejected', 'invalid-message']) {
-      await sqs.send(new SendMessageCommand({ QueueUrl: dlq, MessageBody: 'y', MessageAttributes: { 'swarm-send.reason': { DataType: 'String', StringValue: reason } } }));
+      await sqs.send(
+        new SendMessageCommand({
+          QueueUrl: dlq,
+          MessageBody: 'y',
+          MessageAttributes: { 'swarm-send.reason': { DataType: 'String', StringValue: reason } },
+        }),
+      );
     }
     const r = await runCli(['status', '--queue-url', queue, '--dlq-url', dlq, '--json', ...endpoint()]);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ queue: { visible: 1, inFlight: 0, oldestAgeSeconds: null }, dlq: { byReason: { 'auth-rejected': 2, 'invalid-message': 1 }, peeked: 3 } });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      queue: { visible: 1, inFlight: 0, oldestAgeSeconds: null },
+      dlq: { byReason: { 'auth-rejected': 2, 'invalid-message': 1 }, peeked: 3 },
+    });
     const text = await runCli(['status', '--queue-url', queue, '--dlq-url', dlq, ...endpoint()]);
     expect(text.stdout).toMatch(/dlq\s+dlq-\d+: 3 message\(s\)/);
     expect(text.stdout).toMatch(/2 {2}auth-rejected/);
-    expect((await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlq, AttributeNames: ['ApproximateNumberOfMessages'] }))).Attributes?.ApproximateNumberOfMessages).toBe('3');
+    expect(
+      (
+        await sqs.send(
+          new GetQueueAttributesCommand({ QueueUrl: dlq, AttributeNames: ['ApproximateNumberOfMessages'] }),
+        )
+      ).Attributes?.ApproximateNumberOfMessages,
+    ).toBe('3');
   }, 30_000);
 
   it('explains an unreachable endpoint and a bad flag', async () => {
-    const r = await runCli(['status', '--queue-url', 'http://127.0.0.1:1/000000000000/q', '--sqs-endpoint', 'http://127.0.0.1:1']);
+    const r = await runCli([
+      'status',
+      '--queue-url',
+      'http://127.0.0.1:1/000000000000/q',
+      '--sqs-endpoint',
+      'http://127.0.0.1:1',
+    ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('connection refused');
     const bad = await runCli(['redrive', '--dlq-url', 'not-a-url', '--queue-url', 'x']);
@@ -130,33 +186,89 @@ describe('queue commands as subprocesses against fauxqs', () => {
     });
 
     it('attaches the real handler to a queue and replicates what is on it, then exits when idle', async () => {
-      sim = await startSimulator({ clusters: [{ name: 'baker', nodes: 2 }, { name: 'dr', nodes: 1 }] });
+      sim = await startSimulator({
+        clusters: [
+          { name: 'baker', nodes: 2 },
+          { name: 'dr', nodes: 1 },
+        ],
+      });
       const { queue, dlq } = queues();
       const objs = Array.from({ length: 15 }, () => sim.cluster('baker').put({ body: 'x' }));
-      for (const o of objs) await sqs.send(new SendMessageCommand({ QueueUrl: queue, MessageBody: JSON.stringify({ object: { uuid: o.uuid } }) }));
+      for (const o of objs)
+        await sqs.send(
+          new SendMessageCommand({ QueueUrl: queue, MessageBody: JSON.stringify({ object: { uuid: o.uuid } }) }),
+        );
       await sqs.send(new SendMessageCommand({ QueueUrl: queue, MessageBody: 'garbage' }));
       const registry = join(dir, `registry-${n}.json`);
-      writeFileSync(registry, JSON.stringify({ clusters: { primary: { name: 'baker', nodes: sim.cluster('baker').addresses, credentials: 'env:SWARM_ADMIN' }, dr: { name: 'dr', target: sim.cluster('dr').addresses[0], credentials: 'env:SWARM_ADMIN' } }, defaultRoute: { from: 'primary', to: 'dr' } }));
-      const r = await runCli(['dev', '--queue-url', queue, '--dlq-url', dlq, '--registry', registry, '--until-idle', '--json', ...endpoint()], { env: { SWARM_ADMIN: '{"username":"admin","password":"ourpwdofchoicehere"}' } });
+      writeFileSync(
+        registry,
+        JSON.stringify({
+          clusters: {
+            primary: { name: 'baker', nodes: sim.cluster('baker').addresses, credentials: 'env:SWARM_ADMIN' },
+            dr: { name: 'dr', target: sim.cluster('dr').addresses[0], credentials: 'env:SWARM_ADMIN' },
+          },
+          defaultRoute: { from: 'primary', to: 'dr' },
+        }),
+      );
+      const r = await runCli(
+        [
+          'dev',
+          '--queue-url',
+          queue,
+          '--dlq-url',
+          dlq,
+          '--registry',
+          registry,
+          '--until-idle',
+          '--json',
+          ...endpoint(),
+        ],
+        { env: { SWARM_ADMIN: '{"username":"admin","password":"ourpwdofchoicehere"}' } },
+      );
       expect(r.code).toBe(0);
-      expect(JSON.parse(r.stdout)).toMatchObject({ records: 16, replicated: 15, deadLettered: { 'invalid-message': 1 } });
+      expect(JSON.parse(r.stdout)).toMatchObject({
+        records: 16,
+        replicated: 15,
+        deadLettered: { 'invalid-message': 1 },
+      });
       expect(objs.every((o) => sim.cluster('dr').has({ uuid: o.uuid }))).toBe(true);
       expect(await depth(queue)).toBe(0);
       expect(await depth(dlq)).toBe(1);
     }, 30_000);
 
     it('Ctrl-C drains in-flight SENDs before exiting: nothing is left invisible on the queue', async () => {
-      sim = await startSimulator({ clusters: [{ name: 'baker', nodes: 1 }, { name: 'dr', nodes: 1 }] });
+      sim = await startSimulator({
+        clusters: [
+          { name: 'baker', nodes: 1 },
+          { name: 'dr', nodes: 1 },
+        ],
+      });
       const { queue, dlq } = queues();
       const objs = Array.from({ length: 5 }, () => sim.cluster('baker').put({ body: 'x' }));
       // Each SEND takes about 1.5 s (slow keep-alives), so the interrupt lands mid-SEND.
       sim.faults.add({ match: { method: 'SEND' }, kind: { type: 'slow-keepalive', count: 5, intervalMs: 300 } });
-      for (const o of objs) await sqs.send(new SendMessageCommand({ QueueUrl: queue, MessageBody: JSON.stringify({ object: { uuid: o.uuid } }) }));
+      for (const o of objs)
+        await sqs.send(
+          new SendMessageCommand({ QueueUrl: queue, MessageBody: JSON.stringify({ object: { uuid: o.uuid } }) }),
+        );
       const registry = join(dir, `registry-int-${n}.json`);
-      writeFileSync(registry, JSON.stringify({ clusters: { primary: { name: 'baker', nodes: sim.cluster('baker').addresses, credentials: 'env:SWARM_ADMIN' }, dr: { name: 'dr', target: sim.cluster('dr').addresses[0], credentials: 'env:SWARM_ADMIN' } }, defaultRoute: { from: 'primary', to: 'dr' } }));
-      const child = spawn(process.execPath, [BIN, 'dev', '--queue-url', queue, '--dlq-url', dlq, '--registry', registry, '--json', ...endpoint()], {
-        env: { PATH: process.env.PATH ?? '', SWARM_ADMIN: '{"username":"admin","password":"ourpwdofchoicehere"}' },
-      });
+      writeFileSync(
+        registry,
+        JSON.stringify({
+          clusters: {
+            primary: { name: 'baker', nodes: sim.cluster('baker').addresses, credentials: 'env:SWARM_ADMIN' },
+            dr: { name: 'dr', target: sim.cluster('dr').addresses[0], credentials: 'env:SWARM_ADMIN' },
+          },
+          defaultRoute: { from: 'primary', to: 'dr' },
+        }),
+      );
+      const child = spawn(
+        process.execPath,
+        [BIN, 'dev', '--queue-url', queue, '--dlq-url', dlq, '--registry', registry, '--json', ...endpoint()],
+        {
+          env: { PATH: process.env.PATH ?? '', SWARM_ADMIN: '{"username":"admin","password":"ourpwdofchoicehere"}' },
+        },
+      );
       let stdout = '';
       child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
       const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -169,7 +281,8 @@ describe('queue commands as subprocesses against fauxqs', () => {
       expect(summary.records).toBeGreaterThan(0);
       expect(summary.replicated).toBe(summary.records);
       // Every received message finished and was deleted; the rest are still waiting, visible.
-      const a = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queue, AttributeNames: ['All'] }))).Attributes ?? {};
+      const a =
+        (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queue, AttributeNames: ['All'] }))).Attributes ?? {};
       expect(Number(a.ApproximateNumberOfMessagesNotVisible)).toBe(0);
       expect(Number(a.ApproximateNumberOfMessages)).toBe(objs.length - summary.records);
       expect(objs.filter((o) => sim.cluster('dr').has({ uuid: o.uuid }))).toHaveLength(summary.records);
@@ -178,7 +291,10 @@ describe('queue commands as subprocesses against fauxqs', () => {
     it('rejects a registry with problems, listing them, exit 2', async () => {
       const { queue, dlq } = queues();
       const registry = join(dir, 'bad-registry.json');
-      writeFileSync(registry, JSON.stringify({ clusters: { p: { name: 'p', credentials: 'x' } }, defaultRoute: { from: 'p', to: 'q' } }));
+      writeFileSync(
+        registry,
+        JSON.stringify({ clusters: { p: { name: 'p', credentials: 'x' } }, defaultRoute: { from: 'p', to: 'q' } }),
+      );
       const r = await runCli(['dev', '--queue-url', queue, '--dlq-url', dlq, '--registry', registry, ...endpoint()]);
       expect(r.code).toBe(2);
       expect(r.stderr).toContain('defaultRoute.to: no cluster "q"');
@@ -191,7 +307,9 @@ describe('npm start (swarm-send dev, the embedded demo)', () => {
     const r = await runCli(['dev', '--objects', '60'], { timeoutMs: 90_000 });
     expect(r.code).toBe(0);
     // 58 replicated by the pipeline plus 3 written with no event, repaired by the closing reconcile.
-    expect(r.stdout).toMatch(/reconcile\s+61 compared, 4 missing on DR: 3 written with no event, 1 DR copy deleted\n\s+4 repaired by SEND \(8 HEADs, \d+ ms\); other divergence 0\n/);
+    expect(r.stdout).toMatch(
+      /reconcile\s+61 compared, 4 missing on DR: 3 written with no event, 1 DR copy deleted\n\s+4 repaired by SEND \(8 HEADs, \d+ ms\); other divergence 0\n/,
+    );
     expect(r.stdout).toMatch(/DR check\s+61\/61 objects present in the DR cluster; DLQ holds 3 \(expected 3\)/);
     expect(r.stdout).toMatch(/result\s+OK/);
     expect(r.stdout).toMatch(/not-found-at-source\s+2/);

@@ -9,23 +9,38 @@ import { parseSendMessage } from '../../../functions/core/message.js';
 import { SIM_DEFAULT_ADMIN, startSimulator, type SwarmSimulator } from '../../../simulator/index.js';
 import { runCli } from '../../helpers/cli.js';
 
-const ENV = { SWARM_TEST_ADMIN: JSON.stringify({ username: SIM_DEFAULT_ADMIN.user, password: SIM_DEFAULT_ADMIN.password }) };
+const ENV = {
+  SWARM_TEST_ADMIN: JSON.stringify({ username: SIM_DEFAULT_ADMIN.user, password: SIM_DEFAULT_ADMIN.password }),
+};
 const HOUR_AGO = () => new Date(Date.now() - 3600_000);
 let sim: SwarmSimulator;
 let dir: string;
 let registry: string;
 
 beforeEach(async () => {
-  sim = await startSimulator({ clusters: [{ name: 'baker', nodes: 2 }, { name: 'dr', nodes: 1 }] });
+  sim = await startSimulator({
+    clusters: [
+      { name: 'baker', nodes: 2 },
+      { name: 'dr', nodes: 1 },
+    ],
+  });
   dir = mkdtempSync(join(tmpdir(), 'reconcile-cli-'));
   registry = join(dir, 'registry.json');
-  writeFileSync(registry, JSON.stringify({
-    clusters: {
-      primary: { name: 'baker', nodes: [...sim.cluster('baker').addresses], credentials: 'env:SWARM_TEST_ADMIN' },
-      dr: { name: 'dr', target: sim.cluster('dr').addresses[0], nodes: [...sim.cluster('dr').addresses], credentials: 'env:SWARM_TEST_ADMIN' },
-    },
-    defaultRoute: { from: 'primary', to: 'dr' },
-  }));
+  writeFileSync(
+    registry,
+    JSON.stringify({
+      clusters: {
+        primary: { name: 'baker', nodes: [...sim.cluster('baker').addresses], credentials: 'env:SWARM_TEST_ADMIN' },
+        dr: {
+          name: 'dr',
+          target: sim.cluster('dr').addresses[0],
+          nodes: [...sim.cluster('dr').addresses],
+          credentials: 'env:SWARM_TEST_ADMIN',
+        },
+      },
+      defaultRoute: { from: 'primary', to: 'dr' },
+    }),
+  );
 });
 
 afterEach(async () => {
@@ -35,13 +50,19 @@ afterEach(async () => {
 /** Source objects o00..o(n-1) in bucket b, copied to DR except the `missing` indexes. */
 function objects(n: number, missing: number[]): void {
   for (let i = 0; i < n; i++) {
-    const o = sim.cluster('baker').put({ bucket: 'b', name: `o${String(i).padStart(2, '0')}`, body: `body ${i}`, created: HOUR_AGO() });
-    if (!missing.includes(i)) sim.cluster('dr').put({ ...o, domain: 'baker', bucket: 'b', name: o.name!, created: o.created });
+    const o = sim
+      .cluster('baker')
+      .put({ bucket: 'b', name: `o${String(i).padStart(2, '0')}`, body: `body ${i}`, created: HOUR_AGO() });
+    if (!missing.includes(i))
+      sim.cluster('dr').put({ ...o, domain: 'baker', bucket: 'b', name: o.name!, created: o.created });
   }
 }
 
 /** Runs the command in this process (so the test can press Ctrl-C through the signal). */
-async function inProcess(args: string[], signal?: AbortSignal): Promise<{ code: number; stdout: string; stderr: string }> {
+async function inProcess(
+  args: string[],
+  signal?: AbortSignal,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const out = new PassThrough();
   const err = new PassThrough();
   let stdout = '';
@@ -60,13 +81,24 @@ describe('swarm-send reconcile', () => {
     expect(dry.stderr).toBe('');
     expect(dry.code).toBe(3);
     expect(dry.stdout).toMatch(/missing-on-dr\s+2\n/);
-    const lines = readFileSync(report, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    expect(lines.map((l) => [l.type, l.object.name, l.category, l.head.dr.status])).toEqual([['object', 'o01', 'missing-on-dr', 404], ['object', 'o04', 'missing-on-dr', 404]]);
+    const lines = readFileSync(report, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines.map((l) => [l.type, l.object.name, l.category, l.head.dr.status])).toEqual([
+      ['object', 'o01', 'missing-on-dr', 404],
+      ['object', 'o04', 'missing-on-dr', 404],
+    ]);
     expect(sim.cluster('dr').objectCount).toBe(4);
 
     const send = await runCli(['reconcile', '--registry', registry, '--send', '--json'], { env: ENV });
     expect(send.code).toBe(0);
-    expect(JSON.parse(send.stdout)).toMatchObject({ mode: 'send', complete: true, repairs: { sent: 2 }, totals: { compared: 6 } });
+    expect(JSON.parse(send.stdout)).toMatchObject({
+      mode: 'send',
+      complete: true,
+      repairs: { sent: 2 },
+      totals: { compared: 6 },
+    });
     expect(sim.cluster('dr').objectCount).toBe(6);
 
     const again = await runCli(['reconcile', '--registry', registry, '--json'], { env: ENV });
@@ -78,10 +110,18 @@ describe('swarm-send reconcile', () => {
     objects(3, []);
     sim.cluster('dr').searchEnabled = false;
     const report = join(dir, 'report.jsonl');
-    const r = await runCli(['reconcile', '--registry', registry, '--bucket', 'b', '--report', report], { env: ENV, timeoutMs: 60_000 });
+    const r = await runCli(['reconcile', '--registry', registry, '--bucket', 'b', '--report', report], {
+      env: ENV,
+      timeoutMs: 60_000,
+    });
     expect(r.code).toBe(75);
     expect(r.stdout).toMatch(/1 failed: named:baker\/b \(dr unavailable/);
-    expect(JSON.parse(readFileSync(report, 'utf8').trim())).toMatchObject({ type: 'scope-error', scope: 'named:baker/b', side: 'dr', code: 'unavailable' });
+    expect(JSON.parse(readFileSync(report, 'utf8').trim())).toMatchObject({
+      type: 'scope-error',
+      scope: 'named:baker/b',
+      side: 'dr',
+      code: 'unavailable',
+    });
   }, 60_000);
 
   test('usage errors exit 2', async () => {
@@ -94,14 +134,33 @@ describe('swarm-send reconcile', () => {
     objects(8, [0, 7]);
     const checkpoint = join(dir, 'cp.json');
     // The third page pair stalls; Ctrl-C arrives while it waits.
-    sim.faults.add({ match: { cluster: 'baker', listing: true, marker: 'o03' }, times: 1, kind: { type: 'stall', ms: 10_000 } });
+    sim.faults.add({
+      match: { cluster: 'baker', listing: true, marker: 'o03' },
+      times: 1,
+      kind: { type: 'stall', ms: 10_000 },
+    });
     const ctrlC = new AbortController();
     // Ctrl-C once the first repair (o00) went out and the walk waits on the stalled page.
     const watch = setInterval(() => {
       if (sim.counters().sends >= 1) setTimeout(() => ctrlC.abort(), 300);
       if (sim.counters().sends >= 1) clearInterval(watch);
     }, 10);
-    const first = await inProcess(['reconcile', '--registry', registry, '--bucket', 'b', '--page-size', '2', '--checkpoint', checkpoint, '--send', '--json'], ctrlC.signal);
+    const first = await inProcess(
+      [
+        'reconcile',
+        '--registry',
+        registry,
+        '--bucket',
+        'b',
+        '--page-size',
+        '2',
+        '--checkpoint',
+        checkpoint,
+        '--send',
+        '--json',
+      ],
+      ctrlC.signal,
+    );
     clearInterval(watch);
     expect(first.code).toBe(75);
     const saved = JSON.parse(readFileSync(checkpoint, 'utf8'));
@@ -109,7 +168,19 @@ describe('swarm-send reconcile', () => {
     const s1 = JSON.parse(first.stdout);
     expect(s1).toMatchObject({ interrupted: true, repairs: { sent: 1 } });
 
-    const second = await inProcess(['reconcile', '--registry', registry, '--bucket', 'b', '--page-size', '2', '--checkpoint', checkpoint, '--send', '--json']);
+    const second = await inProcess([
+      'reconcile',
+      '--registry',
+      registry,
+      '--bucket',
+      'b',
+      '--page-size',
+      '2',
+      '--checkpoint',
+      checkpoint,
+      '--send',
+      '--json',
+    ]);
     expect(second.stderr).toContain(`continuing run ${s1.runId}`);
     expect(second.code).toBe(0);
     const s2 = JSON.parse(second.stdout);
@@ -124,22 +195,62 @@ describe('swarm-send reconcile', () => {
 describe('swarm-send reconcile --enqueue', () => {
   test('enqueues ordinary SEND messages named by the run; different objects get feed force where the route has a replication feed', async () => {
     const fauxqs = await startFauxqs({ port: 0, logger: false });
-    const sqs = new SQSClient({ endpoint: fauxqs.address, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    const sqs = new SQSClient({
+      endpoint: fauxqs.address,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    });
     try {
       const queue = fauxqs.createQueue('sends');
       objects(3, [2]);
       const changed = sim.cluster('baker').put({ bucket: 'b', name: 'changed', body: 'new', created: HOUR_AGO() });
-      sim.cluster('dr').put({ domain: 'baker', bucket: 'b', name: 'changed', body: 'older', created: new Date(changed.created.getTime() - 5000) });
-      const r = await runCli(['reconcile', '--registry', registry, '--enqueue', '--queue-url', queue.queueUrl, '--sqs-endpoint', fauxqs.address, '--feed-id', '1', '--json'], { env: ENV });
+      sim.cluster('dr').put({
+        domain: 'baker',
+        bucket: 'b',
+        name: 'changed',
+        body: 'older',
+        created: new Date(changed.created.getTime() - 5000),
+      });
+      const r = await runCli(
+        [
+          'reconcile',
+          '--registry',
+          registry,
+          '--enqueue',
+          '--queue-url',
+          queue.queueUrl,
+          '--sqs-endpoint',
+          fauxqs.address,
+          '--feed-id',
+          '1',
+          '--json',
+        ],
+        { env: ENV },
+      );
       expect(r.stderr).toBe('');
       const summary = JSON.parse(r.stdout);
       expect(r.code).toBe(3); // enqueued is not yet repaired
       expect(summary.repairs).toMatchObject({ enqueued: 2, sent: 0 });
-      const got = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queue.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
-      const messages = (got.Messages ?? []).map((m) => parseSendMessage(m.Body!)).sort((a, b) => JSON.stringify(a.object).localeCompare(JSON.stringify(b.object)));
+      const got = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: queue.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+      );
+      const messages = (got.Messages ?? [])
+        .map((m) => parseSendMessage(m.Body!))
+        .sort((a, b) => JSON.stringify(a.object).localeCompare(JSON.stringify(b.object)));
       expect(messages).toEqual([
-        { object: { domain: 'baker', bucket: 'b', name: 'changed' }, from: 'primary', to: 'dr', correlationId: summary.runId, feeds: { ids: [1], force: true, timeout: 60 } },
-        { object: { domain: 'baker', bucket: 'b', name: 'o02' }, from: 'primary', to: 'dr', correlationId: summary.runId },
+        {
+          object: { domain: 'baker', bucket: 'b', name: 'changed' },
+          from: 'primary',
+          to: 'dr',
+          correlationId: summary.runId,
+          feeds: { ids: [1], force: true, timeout: 60 },
+        },
+        {
+          object: { domain: 'baker', bucket: 'b', name: 'o02' },
+          from: 'primary',
+          to: 'dr',
+          correlationId: summary.runId,
+        },
       ]);
       expect(sim.counters().sends).toBe(0);
     } finally {
@@ -153,15 +264,28 @@ describe('swarm-send check', () => {
   test('answers in-sync (0), missing-on-dr (3) and different (3) with the evidence of both HEADs', async () => {
     objects(2, [1]);
     const changed = sim.cluster('baker').put({ bucket: 'b', name: 'changed', body: 'new', created: HOUR_AGO() });
-    sim.cluster('dr').put({ domain: 'baker', bucket: 'b', name: 'changed', body: 'older', created: new Date(changed.created.getTime() - 5000) });
+    sim.cluster('dr').put({
+      domain: 'baker',
+      bucket: 'b',
+      name: 'changed',
+      body: 'older',
+      created: new Date(changed.created.getTime() - 5000),
+    });
     const ok = await runCli(['check', 'b/o00', '--registry', registry], { env: ENV });
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/^in-sync\n {2}primary +HEAD 200 {2}6 bytes/);
     const missing = await runCli(['check', 'b/o01', '--registry', registry, '--json'], { env: ENV });
     expect(missing.code).toBe(3);
-    expect(JSON.parse(missing.stdout)).toMatchObject({ category: 'missing-on-dr', source: { status: 200, bytes: 6 }, dr: { status: 404 } });
+    expect(JSON.parse(missing.stdout)).toMatchObject({
+      category: 'missing-on-dr',
+      source: { status: 200, bytes: 6 },
+      dr: { status: 404 },
+    });
     const diff = await runCli(['check', 'b/changed', '--registry', registry, '--json'], { env: ENV });
     expect(diff.code).toBe(3);
-    expect(JSON.parse(diff.stdout)).toMatchObject({ category: 'different', reasons: expect.arrayContaining([expect.stringMatching(/^bytes 3 != 5/)]) });
+    expect(JSON.parse(diff.stdout)).toMatchObject({
+      category: 'different',
+      reasons: expect.arrayContaining([expect.stringMatching(/^bytes 3 != 5/)]),
+    });
   }, 60_000);
 });

@@ -7,8 +7,20 @@ describe('swarm-send send (subprocess)', () => {
   let sim: SwarmSimulator;
   let flags: string[];
   beforeAll(async () => {
-    sim = await startSimulator({ clusters: [{ name: 'baker', nodes: 2, admins: { admin: PASSWORD } }, { name: 'dr', nodes: 1, admins: { admin: PASSWORD } }] });
-    flags = ['--source', sim.cluster('baker').addresses.join(','), '--cluster', 'dr', '--target', sim.cluster('dr').addresses[0]!];
+    sim = await startSimulator({
+      clusters: [
+        { name: 'baker', nodes: 2, admins: { admin: PASSWORD } },
+        { name: 'dr', nodes: 1, admins: { admin: PASSWORD } },
+      ],
+    });
+    flags = [
+      '--source',
+      sim.cluster('baker').addresses.join(','),
+      '--cluster',
+      'dr',
+      '--target',
+      sim.cluster('dr').addresses[0]!,
+    ];
   });
   afterAll(async () => {
     await sim.close();
@@ -20,7 +32,14 @@ describe('swarm-send send (subprocess)', () => {
     const first = await runCli(['send', obj.uuid, '--alias', ...flags], { env });
     expect(first.code).toBe(0);
     expect(first.stdout.trim().split('\n')).toHaveLength(1);
-    expect(JSON.parse(first.stdout)).toMatchObject({ outcome: 'replicated', reason: 'created', remoteStatus: 201, httpStatus: 200, object: { uuid: obj.uuid, alias: true }, to: 'dr' });
+    expect(JSON.parse(first.stdout)).toMatchObject({
+      outcome: 'replicated',
+      reason: 'created',
+      remoteStatus: 201,
+      httpStatus: 200,
+      object: { uuid: obj.uuid, alias: true },
+      to: 'dr',
+    });
     const second = await runCli(['send', obj.uuid, '--alias', ...flags], { env });
     expect(second.code).toBe(0);
     expect(JSON.parse(second.stdout)).toMatchObject({ outcome: 'already-present', remoteStatus: 409 });
@@ -45,7 +64,9 @@ describe('swarm-send send (subprocess)', () => {
   it('exits 1 on rejected credentials, and no output names the password', async () => {
     const obj = sim.cluster('baker').put({ body: 'x' });
     const wrong = 'Wrong-Pass-99';
-    const r = await runCli(['send', obj.uuid, ...flags, '--remote-auth', `admin:${PASSWORD}`], { env: { SWARM_PASSWORD: wrong } });
+    const r = await runCli(['send', obj.uuid, ...flags, '--remote-auth', `admin:${PASSWORD}`], {
+      env: { SWARM_PASSWORD: wrong },
+    });
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout)).toMatchObject({ outcome: 'failed', reason: 'auth-rejected', httpStatus: 401 });
     for (const secret of [wrong, PASSWORD]) expect(r.stdout + r.stderr).not.toContain(secret);
@@ -53,12 +74,59 @@ describe('swarm-send send (subprocess)', () => {
 
   it.each([
     [['send'], 'give exactly one object'],
-    [['send', 'nope', '--source', '127.0.0.1:1', '--cluster', 'dr', '--target', '127.0.0.1:2'], 'neither a 32-hex UUID nor bucket/name'],
+    [
+      ['send', 'nope', '--source', '127.0.0.1:1', '--cluster', 'dr', '--target', '127.0.0.1:2'],
+      'neither a 32-hex UUID nor bucket/name',
+    ],
     [['send', 'a'.repeat(32), '--cluster', 'dr', '--target', '127.0.0.1:2'], '--source is required'],
-    [['send', 'a'.repeat(32), '--source', '127.0.0.1:1', '--cluster', 'dr', '--target', '127.0.0.1:2', '--feed-id', 'x'], '--feed-id "x"'],
+    [
+      [
+        'send',
+        'a'.repeat(32),
+        '--source',
+        '127.0.0.1:1',
+        '--cluster',
+        'dr',
+        '--target',
+        '127.0.0.1:2',
+        '--feed-id',
+        'x',
+      ],
+      '--feed-id "x"',
+    ],
     [['send', '--bogus'], "Unknown option '--bogus'"],
-    [['send', 'a'.repeat(32), '--source', '127.0.0.1:1', '--cluster', 'dr', '--target', '127.0.0.1:2', '--feed-type', 'all'], 'names no replicationFeeds'],
-    [['send', 'a'.repeat(32), '--source', '127.0.0.1:1', '--cluster', 'dr', '--target', '127.0.0.1:2', '--feed-type', 'search', '--replication-feed', '2'], 'includes none of route'],
+    [
+      [
+        'send',
+        'a'.repeat(32),
+        '--source',
+        '127.0.0.1:1',
+        '--cluster',
+        'dr',
+        '--target',
+        '127.0.0.1:2',
+        '--feed-type',
+        'all',
+      ],
+      'names no replicationFeeds',
+    ],
+    [
+      [
+        'send',
+        'a'.repeat(32),
+        '--source',
+        '127.0.0.1:1',
+        '--cluster',
+        'dr',
+        '--target',
+        '127.0.0.1:2',
+        '--feed-type',
+        'search',
+        '--replication-feed',
+        '2',
+      ],
+      'includes none of route',
+    ],
   ])('exits 2 with a clear message for %j', async (args, message) => {
     const r = await runCli(args, { env });
     expect(r.code).toBe(2);
@@ -76,6 +144,7 @@ describe('swarm-send send (subprocess)', () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('Exit codes: 0 replicated or already-present, 75 retry');
     const list = await runCli(['--help']);
-    for (const c of ['send', 'enqueue', 'redrive', 'status', 'simulate', 'dev']) expect(list.stdout).toContain(`  ${c} `);
+    for (const c of ['send', 'enqueue', 'redrive', 'status', 'simulate', 'dev'])
+      expect(list.stdout).toContain(`  ${c} `);
   });
 });

@@ -32,11 +32,13 @@ describe('swarm-send simulate', () => {
 
     const node = source?.nodes[0] ?? '';
     const conn = await RawConnection.open(node);
-    const res = await conn.exchange(request('SEND', `/${info.seeded[0] ?? ''}?alias&admin`, node, {
-      'Castor-System-Cluster': 'dr',
-      'Castor-System-Target': dr?.nodes[0] ?? '',
-      Authorization: basicHeader('admin', SECRET),
-    }));
+    const res = await conn.exchange(
+      request('SEND', `/${info.seeded[0] ?? ''}?alias&admin`, node, {
+        'Castor-System-Cluster': 'dr',
+        'Castor-System-Target': dr?.nodes[0] ?? '',
+        Authorization: basicHeader('admin', SECRET),
+      }),
+    );
     expect(res.chunks.at(-1)).toBe('Remote cluster returned: 201\n');
     conn.close();
 
@@ -54,7 +56,9 @@ describe('swarm-send simulate', () => {
     const text = out();
     expect(text).toMatch(/source cluster "primary": 127\.0\.0\.1:\d+, 127\.0\.0\.1:\d+/);
     expect(text).toMatch(/DR cluster "backup": 127\.0\.0\.1:\d+/);
-    expect(text).toMatch(/swarm-send send [0-9a-f]{32} --alias --source 127\.0\.0\.1:\d+,127\.0\.0\.1:\d+ --cluster backup --target 127\.0\.0\.1:\d+/);
+    expect(text).toMatch(
+      /swarm-send send [0-9a-f]{32} --alias --source 127\.0\.0\.1:\d+,127\.0\.0\.1:\d+ --cluster backup --target 127\.0\.0\.1:\d+/,
+    );
     expect(text).toContain('SWARM_PASSWORD');
     expect(text).not.toContain(SECRET);
   });

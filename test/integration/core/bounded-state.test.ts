@@ -8,7 +8,8 @@ import { answerCreated, headerOf, startRawNode, type RawNode } from '../../helpe
 // redirects reach is held in a bounded, least-recently-used set whose evicted pools are closed.
 
 const ADMIN = { username: 'admin', password: 'pw' };
-const CHALLENGE = 'HTTP/1.1 401 Unauthorized\r\nwww-authenticate: Digest realm="r", nonce="n", qop="auth"\r\ncontent-length: 0\r\n\r\n';
+const CHALLENGE =
+  'HTTP/1.1 401 Unauthorized\r\nwww-authenticate: Digest realm="r", nonce="n", qop="auth"\r\ncontent-length: 0\r\n\r\n';
 
 function gc(): void {
   setFlagsFromString('--expose-gc');
@@ -23,7 +24,12 @@ describe('bounded client state', () => {
 
   it('20,000 SENDs with distinct node hints leave one pool, one challenge and a flat heap', async () => {
     // The node keeps nothing of what it receives, so the heap measures the client alone.
-    const node = await startRawNode((head, socket) => (headerOf(head, 'authorization') ? answerCreated(socket) : socket.write(CHALLENGE)), '127.0.0.1', 0, { record: false });
+    const node = await startRawNode(
+      (head, socket) => (headerOf(head, 'authorization') ? answerCreated(socket) : socket.write(CHALLENGE)),
+      '127.0.0.1',
+      0,
+      { record: false },
+    );
     nodes.push(node);
     const route = scriptedRoute([node.address], { extra: { networks: ['127.0.0.0/8'] } });
     const client = new SendClient({ connectionsPerNode: 8 });
@@ -34,7 +40,10 @@ describe('bounded client state', () => {
         credentials: ADMIN,
         object: { uuid: i.toString(16).padStart(32, '0') },
         // Inside the networks (loopback only), on the node's port of other hosts and on other ports of its host.
-        nodeHint: i % 2 ? `127.${(i >> 16) & 255}.${(i >> 8) & 255}.${(i & 255) | 2}:${node.port}` : `127.0.0.1:${1024 + (i % 60_000)}`,
+        nodeHint:
+          i % 2
+            ? `127.${(i >> 16) & 255}.${(i >> 8) & 255}.${(i & 255) | 2}:${node.port}`
+            : `127.0.0.1:${1024 + (i % 60_000)}`,
       });
     try {
       // Warm up (the first challenge, JIT), then measure.
@@ -61,18 +70,28 @@ describe('bounded client state', () => {
     const first = await startRawNode(() => undefined);
     nodes.push(first);
     const others: RawNode[] = [];
-    for (let i = 2; i <= 7; i++) others.push(await startRawNode((_h, socket) => answerCreated(socket), `127.0.0.${i}`, first.port));
+    for (let i = 2; i <= 7; i++)
+      others.push(await startRawNode((_h, socket) => answerCreated(socket), `127.0.0.${i}`, first.port));
     nodes.push(...others);
     let next = 0;
     first.server.removeAllListeners('connection');
     first.server.on('connection', (socket) =>
-      socket.on('data', () => socket.write(`HTTP/1.1 307 Temporary Redirect\r\nlocation: http://${others[next++ % others.length]!.address}/x?admin\r\ncontent-length: 0\r\n\r\n`)),
+      socket.on('data', () =>
+        socket.write(
+          `HTTP/1.1 307 Temporary Redirect\r\nlocation: http://${others[next++ % others.length]!.address}/x?admin\r\ncontent-length: 0\r\n\r\n`,
+        ),
+      ),
     );
     const route = scriptedRoute([first.address], { extra: { networks: ['127.0.0.0/8'] } });
     const client = new SendClient({ maxNodes: 3 });
     try {
       for (let i = 0; i < others.length; i++) {
-        const r = await client.send({ source: route.source, destination: route.dr, credentials: ADMIN, object: { uuid: 'c'.repeat(32) } });
+        const r = await client.send({
+          source: route.source,
+          destination: route.dr,
+          credentials: ADMIN,
+          object: { uuid: 'c'.repeat(32) },
+        });
         expect(r).toMatchObject({ outcome: 'replicated', node: others[i]!.address });
         expect(client.transport.stats.nodes).toBeLessThanOrEqual(3);
       }

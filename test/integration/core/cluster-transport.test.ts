@@ -25,10 +25,25 @@ describe('ClusterTransport', () => {
     const { server, cluster } = await bodyNode(2 * 1024 * 1024);
     const transport = new ClusterTransport();
     try {
-      const big = await transport.request({ cluster, credentials: ADMIN, method: 'GET', target: '/b?format=json', headers: {}, readBody: 'text', maxResponseBytes: 16 * 1024 * 1024 });
+      const big = await transport.request({
+        cluster,
+        credentials: ADMIN,
+        method: 'GET',
+        target: '/b?format=json',
+        headers: {},
+        readBody: 'text',
+        maxResponseBytes: 16 * 1024 * 1024,
+      });
       expect(big).toMatchObject({ status: 200, complete: true, error: null });
       expect(big.body).toHaveLength(2 * 1024 * 1024);
-      const capped = await transport.request({ cluster, credentials: ADMIN, method: 'GET', target: '/b', headers: {}, readBody: 'text' });
+      const capped = await transport.request({
+        cluster,
+        credentials: ADMIN,
+        method: 'GET',
+        target: '/b',
+        headers: {},
+        readBody: 'text',
+      });
       expect(capped).toMatchObject({ status: 200, complete: false, body: '' });
       expect(capped.detail).toContain('larger than 1048576 bytes');
     } finally {
@@ -40,9 +55,21 @@ describe('ClusterTransport', () => {
   it('builds its connections with the given dispatcher factory, once per origin', async () => {
     const { server, cluster } = await bodyNode(3);
     const origins: string[] = [];
-    const transport = new ClusterTransport({ dispatcherFactory: (origin, o) => (origins.push(origin), new Pool(origin, o)) });
+    const transport = new ClusterTransport({
+      dispatcherFactory: (origin, o) => (origins.push(origin), new Pool(origin, o)),
+    });
     try {
-      for (let i = 0; i < 3; i++) expect(await transport.request({ cluster, credentials: ADMIN, method: 'GET', target: '/', headers: {}, readBody: 'text' })).toMatchObject({ status: 200, body: 'aaa' });
+      for (let i = 0; i < 3; i++)
+        expect(
+          await transport.request({
+            cluster,
+            credentials: ADMIN,
+            method: 'GET',
+            target: '/',
+            headers: {},
+            readBody: 'text',
+          }),
+        ).toMatchObject({ status: 200, body: 'aaa' });
       expect(origins).toStrictEqual([cluster.nodes[0]!.origin]);
     } finally {
       await transport.close();

@@ -21,10 +21,55 @@ it('has /usr/bin/openssl to make the test certificates (apt-get install openssl)
 
 function makeCertificates(dir: string): { ca: string; key: string; cert: string } {
   const run = (args: string[]) => execFileSync('/usr/bin/openssl', args, { cwd: dir, stdio: 'pipe' });
-  run(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=swarm-send test CA']);
-  run(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'node.key', '-out', 'node.csr', '-subj', '/CN=127.0.0.1']);
+  run([
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.pem',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=swarm-send test CA',
+  ]);
+  run([
+    'req',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    'node.key',
+    '-out',
+    'node.csr',
+    '-subj',
+    '/CN=127.0.0.1',
+  ]);
   writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
-  run(['x509', '-req', '-in', 'node.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'node.pem', '-days', '2', '-extfile', 'san.ext']);
+  run([
+    'x509',
+    '-req',
+    '-in',
+    'node.csr',
+    '-CA',
+    'ca.pem',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    'node.pem',
+    '-days',
+    '2',
+    '-extfile',
+    'san.ext',
+  ]);
   const read = (f: string) => readFileSync(join(dir, f), 'utf8');
   return { ca: read('ca.pem'), key: read('node.key'), cert: read('node.pem') };
 }
@@ -38,7 +83,13 @@ describe('https:// source nodes', () => {
   let behind: string;
   beforeAll(async () => {
     certs = makeCertificates(mkdtempSync(join(tmpdir(), 'swarm-send-tls-')));
-    sim = await startSimulator({ clusters: [{ name: 'baker', nodes: 1 }, { name: 'dr', nodes: 1 }, { name: 'basic', nodes: 1, challenge: 'basic' }] });
+    sim = await startSimulator({
+      clusters: [
+        { name: 'baker', nodes: 1 },
+        { name: 'dr', nodes: 1 },
+        { name: 'basic', nodes: 1, challenge: 'basic' },
+      ],
+    });
     behind = sim.cluster('baker').addresses[0]!;
     front = createServer({ key: certs.key, cert: certs.cert }, (tls) => {
       const [host, p] = behind.split(':');
@@ -68,7 +119,12 @@ describe('https:// source nodes', () => {
     const obj = sim.cluster('baker').put({ body: 'tls' });
     const client = new SendClient();
     try {
-      const r = await client.send({ source: reg.clusters.primary!, destination: reg.clusters.dr!, credentials: ADMIN, object: { uuid: obj.uuid } });
+      const r = await client.send({
+        source: reg.clusters.primary!,
+        destination: reg.clusters.dr!,
+        credentials: ADMIN,
+        object: { uuid: obj.uuid },
+      });
       expect(r).toMatchObject({ outcome: 'replicated', node: `127.0.0.1:${port}` });
       expect(sim.cluster('dr').has({ uuid: obj.uuid })).toBe(true);
     } finally {
@@ -79,15 +135,29 @@ describe('https:// source nodes', () => {
   it('refuses a redirect from https down to plain http, even inside the networks', async () => {
     const reg = parseRegistry({
       clusters: {
-        primary: { name: 'baker', nodes: [`https://127.0.0.1:${port}`], networks: ['127.0.0.0/8'], credentials: 'x', ca: certs.ca },
+        primary: {
+          name: 'baker',
+          nodes: [`https://127.0.0.1:${port}`],
+          networks: ['127.0.0.0/8'],
+          credentials: 'x',
+          ca: certs.ca,
+        },
         dr: { name: 'dr', target: sim.cluster('dr').addresses[0], credentials: 'x' },
       },
     });
     const obj = sim.cluster('baker').put({ body: 'tls' });
-    sim.faults.add({ match: { object: obj.uuid }, kind: { type: 'redirect', status: 307, to: sim.cluster('baker').addresses[0] } });
+    sim.faults.add({
+      match: { object: obj.uuid },
+      kind: { type: 'redirect', status: 307, to: sim.cluster('baker').addresses[0] },
+    });
     const client = new SendClient();
     try {
-      const r = await client.send({ source: reg.clusters.primary!, destination: reg.clusters.dr!, credentials: ADMIN, object: { uuid: obj.uuid } });
+      const r = await client.send({
+        source: reg.clusters.primary!,
+        destination: reg.clusters.dr!,
+        credentials: ADMIN,
+        object: { uuid: obj.uuid },
+      });
       expect(r).toMatchObject({ outcome: 'failed', reason: 'redirect-refused', observation: { httpStatus: 307 } });
     } finally {
       await client.close();
@@ -101,7 +171,12 @@ describe('https:// source nodes', () => {
     const client = new SendClient();
     sim.resetCounters();
     try {
-      const r = await client.send({ source: reg.clusters.primary!, destination: reg.clusters.dr!, credentials: ADMIN, object: { uuid: obj.uuid } });
+      const r = await client.send({
+        source: reg.clusters.primary!,
+        destination: reg.clusters.dr!,
+        credentials: ADMIN,
+        object: { uuid: obj.uuid },
+      });
       expect(r).toMatchObject({ outcome: 'failed', reason: 'tls-rejected', observation: { httpStatus: null } });
       expect(sim.counters().requests).toBe(0);
     } finally {
@@ -121,9 +196,19 @@ describe('https:// source nodes', () => {
       }).clusters;
     const client = new SendClient();
     try {
-      const refused = await client.send({ source: cluster(false).primary!, destination: cluster(false).dr!, credentials: ADMIN, object: { uuid: obj.uuid } });
+      const refused = await client.send({
+        source: cluster(false).primary!,
+        destination: cluster(false).dr!,
+        credentials: ADMIN,
+        object: { uuid: obj.uuid },
+      });
       expect(refused).toMatchObject({ outcome: 'failed', reason: 'auth-rejected', requests: 1 });
-      const allowed = await client.send({ source: cluster(true).primary!, destination: cluster(true).dr!, credentials: ADMIN, object: { uuid: obj.uuid } });
+      const allowed = await client.send({
+        source: cluster(true).primary!,
+        destination: cluster(true).dr!,
+        credentials: ADMIN,
+        object: { uuid: obj.uuid },
+      });
       expect(allowed).toMatchObject({ outcome: 'replicated', requests: 2 });
     } finally {
       await client.close();

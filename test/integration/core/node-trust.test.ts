@@ -11,13 +11,16 @@ import { answerCreated, headerOf, startRawNode, type Answer, type RawNode } from
 const SOURCE = { username: 'admin', password: 'src-S3cret-pw' };
 const DR = { username: 'dradmin', password: 'dr-S3cret-pw' };
 const UUID = 'ab'.repeat(16);
-const CHALLENGE = 'HTTP/1.1 401 Unauthorized\r\nwww-authenticate: Digest realm="CAStor administrator", nonce="n1", qop="auth", algorithm=MD5\r\ncontent-length: 0\r\n\r\n';
+const CHALLENGE =
+  'HTTP/1.1 401 Unauthorized\r\nwww-authenticate: Digest realm="CAStor administrator", nonce="n1", qop="auth", algorithm=MD5\r\ncontent-length: 0\r\n\r\n';
 
-const cluster = (nodes: string[], extra: Record<string, unknown> = {}): ClusterConfig => scriptedRoute(nodes, { extra }).source;
+const cluster = (nodes: string[], extra: Record<string, unknown> = {}): ClusterConfig =>
+  scriptedRoute(nodes, { extra }).source;
 const DESTINATION = scriptedRoute(['127.0.0.1:9']).dr;
 
 /** Challenges the first request on each connection-less node, then answers 201 to everything. */
-const challengeThenCreated: Answer = (head, socket) => (headerOf(head, 'authorization') ? answerCreated(socket) : socket.write(CHALLENGE));
+const challengeThenCreated: Answer = (head, socket) =>
+  headerOf(head, 'authorization') ? answerCreated(socket) : socket.write(CHALLENGE);
 const created: Answer = (_head, socket) => answerCreated(socket);
 
 describe('where requests and credentials go', () => {
@@ -29,7 +32,14 @@ describe('where requests and credentials go', () => {
     return n;
   };
   const send = (source: ClusterConfig, extra: Partial<SendInput> = {}) =>
-    client.send({ source, destination: DESTINATION, credentials: SOURCE, destinationCredentials: DR, object: { uuid: UUID }, ...extra });
+    client.send({
+      source,
+      destination: DESTINATION,
+      credentials: SOURCE,
+      destinationCredentials: DR,
+      object: { uuid: UUID },
+      ...extra,
+    });
   beforeEach(() => {
     client = new SendClient();
   });
@@ -39,13 +49,16 @@ describe('where requests and credentials go', () => {
   });
 
   describe('node hints', () => {
-    it.each([[undefined], [['127.0.0.0/8']]])('ignores a hint at an unlisted port of a node host (networks %j); the listener there receives nothing', async (networks) => {
-      const node = await start(challengeThenCreated);
-      const listener = await start(challengeThenCreated);
-      const r = await send(cluster([node.address], networks ? { networks } : {}), { nodeHint: listener.address });
-      expect(r).toMatchObject({ outcome: 'replicated', hintIgnored: true, node: node.address });
-      expect(listener.bytes()).toBe('');
-    });
+    it.each([[undefined], [['127.0.0.0/8']]])(
+      'ignores a hint at an unlisted port of a node host (networks %j); the listener there receives nothing',
+      async (networks) => {
+        const node = await start(challengeThenCreated);
+        const listener = await start(challengeThenCreated);
+        const r = await send(cluster([node.address], networks ? { networks } : {}), { nodeHint: listener.address });
+        expect(r).toMatchObject({ outcome: 'replicated', hintIgnored: true, node: node.address });
+        expect(listener.bytes()).toBe('');
+      },
+    );
 
     it("takes a hint that names a configured node with that node's scheme (https), never plain http", async () => {
       const plain = await start(created);
@@ -61,8 +74,10 @@ describe('where requests and credentials go', () => {
   });
 
   describe('redirects', () => {
-    const redirectTo = (location: () => string): Answer => (_head, socket) =>
-      socket.write(`HTTP/1.1 307 Temporary Redirect\r\nlocation: ${location()}\r\ncontent-length: 0\r\n\r\n`);
+    const redirectTo =
+      (location: () => string): Answer =>
+      (_head, socket) =>
+        socket.write(`HTTP/1.1 307 Temporary Redirect\r\nlocation: ${location()}\r\ncontent-length: 0\r\n\r\n`);
 
     it('refuses a redirect to an unlisted port of a networks host; the listener receives nothing', async () => {
       const listener = await start(created);
@@ -100,7 +115,9 @@ describe('where requests and credentials go', () => {
   describe('Basic and unsupported challenges', () => {
     it('rejects a Digest algorithm it does not speak next to Basic, over http, without sending a password', async () => {
       const node = await start((_h, socket) =>
-        socket.write('HTTP/1.1 401 Unauthorized\r\nwww-authenticate: Digest realm="r", nonce="n", qop="auth", algorithm=SHA-512-384\r\nwww-authenticate: Basic realm="r"\r\ncontent-length: 0\r\n\r\n'),
+        socket.write(
+          'HTTP/1.1 401 Unauthorized\r\nwww-authenticate: Digest realm="r", nonce="n", qop="auth", algorithm=SHA-512-384\r\nwww-authenticate: Basic realm="r"\r\ncontent-length: 0\r\n\r\n',
+        ),
       );
       const r = await send(cluster([node.address], { allowBasic: true }));
       expect(r).toMatchObject({ outcome: 'failed', reason: 'auth-rejected', requests: 1 });
@@ -113,7 +130,8 @@ describe('where requests and credentials go', () => {
       const node = await start((head, socket, i) => {
         if (i === 0) socket.write(CHALLENGE);
         else if (i === 1) answerCreated(socket);
-        else socket.write('HTTP/1.1 401 Unauthorized\r\nwww-authenticate: Basic realm="r"\r\ncontent-length: 0\r\n\r\n');
+        else
+          socket.write('HTTP/1.1 401 Unauthorized\r\nwww-authenticate: Basic realm="r"\r\ncontent-length: 0\r\n\r\n');
       });
       const source = cluster([node.address]);
       expect(await send(source)).toMatchObject({ outcome: 'replicated' });
@@ -134,20 +152,32 @@ describe('where requests and credentials go', () => {
     };
     beforeAll(() => diagnostics_channel.subscribe('undici:request:headers', onHead));
     afterAll(() => diagnostics_channel.unsubscribe('undici:request:headers', onHead));
-    const closeDelimited = (version: string, ending: 'reset' | 'end'): Answer => (_head, socket: Socket) => {
-      afterHead = () => (ending === 'reset' ? socket.resetAndDestroy() : socket.end());
-      socket.write(`HTTP/${version} 200 OK\r\ncontent-type: text/plain\r\n\r\nRemote cluster returned: 201\r\n`);
-    };
+    const closeDelimited =
+      (version: string, ending: 'reset' | 'end'): Answer =>
+      (_head, socket: Socket) => {
+        afterHead = () => (ending === 'reset' ? socket.resetAndDestroy() : socket.end());
+        socket.write(`HTTP/${version} 200 OK\r\ncontent-type: text/plain\r\n\r\nRemote cluster returned: 201\r\n`);
+      };
 
-    it.each([['1.0'], ['1.1']])('HTTP/%s 2xx without length that ends in a reset is a retry (connection-reset), not a copy', async (version) => {
-      const node = await start(closeDelimited(version, 'reset'));
-      const r = await send(cluster([node.address]));
-      expect(r).toMatchObject({ outcome: 'retry', reason: 'connection-reset', observation: { httpStatus: 200, complete: false } });
-    });
+    it.each([['1.0'], ['1.1']])(
+      'HTTP/%s 2xx without length that ends in a reset is a retry (connection-reset), not a copy',
+      async (version) => {
+        const node = await start(closeDelimited(version, 'reset'));
+        const r = await send(cluster([node.address]));
+        expect(r).toMatchObject({
+          outcome: 'retry',
+          reason: 'connection-reset',
+          observation: { httpStatus: 200, complete: false },
+        });
+      },
+    );
 
     it('the same answer ended by a clean close counts: the body is complete', async () => {
       const node = await start(closeDelimited('1.0', 'end'));
-      expect(await send(cluster([node.address]))).toMatchObject({ outcome: 'replicated', observation: { complete: true } });
+      expect(await send(cluster([node.address]))).toMatchObject({
+        outcome: 'replicated',
+        observation: { complete: true },
+      });
     });
   });
 
@@ -165,7 +195,9 @@ describe('where requests and credentials go', () => {
     const echo = `you sent ${SOURCE.password} and admin:${DR.password} (Basic ${basic}) ${'x'.repeat(2000)}`;
     const node = await start((head, socket) =>
       headerOf(head, 'authorization')
-        ? socket.write(`HTTP/1.1 403 Forbidden\r\ncastor-system-error-code: 403\r\ncastor-system-error-token: Forbidden\r\ncastor-system-error-text: ${echo}\r\ncontent-length: 0\r\n\r\n`)
+        ? socket.write(
+            `HTTP/1.1 403 Forbidden\r\ncastor-system-error-code: 403\r\ncastor-system-error-token: Forbidden\r\ncastor-system-error-text: ${echo}\r\ncontent-length: 0\r\n\r\n`,
+          )
         : socket.write(CHALLENGE),
     );
     const r = await send(cluster([node.address]));
@@ -176,9 +208,21 @@ describe('where requests and credentials go', () => {
   });
 
   it.each([
-    ['a CR/LF in the source password', { credentials: { username: 'admin', password: 'pw\r\nx-injected: 1' } }, 'source credentials: the password contains a control character'],
-    ['a NUL in the destination password', { destinationCredentials: { username: 'dradmin', password: 'pw\u0000' } }, 'destination credentials: the password contains a control character'],
-    ['a character outside Latin-1', { credentials: { username: 'admin', password: 'pw€' } }, 'source credentials: the password contains characters outside Latin-1'],
+    [
+      'a CR/LF in the source password',
+      { credentials: { username: 'admin', password: 'pw\r\nx-injected: 1' } },
+      'source credentials: the password contains a control character',
+    ],
+    [
+      'a NUL in the destination password',
+      { destinationCredentials: { username: 'dradmin', password: 'pw\u0000' } },
+      'destination credentials: the password contains a control character',
+    ],
+    [
+      'a character outside Latin-1',
+      { credentials: { username: 'admin', password: 'pw€' } },
+      'source credentials: the password contains characters outside Latin-1',
+    ],
   ])('refuses %s as credentials-invalid (failed), sending nothing', async (_what, extra, detail) => {
     const node = await start(challengeThenCreated);
     const r = await send(cluster([node.address]), extra);

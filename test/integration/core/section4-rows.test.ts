@@ -29,7 +29,8 @@ async function scriptedNode(answer: string): Promise<{ server: Server; address: 
 const chunked = (status: string, body: string, extraHeaders = '') =>
   `HTTP/1.1 ${status}\r\n${extraHeaders}transfer-encoding: chunked\r\n\r\n${body ? `${Buffer.byteLength(body).toString(16)}\r\n${body}\r\n` : ''}0\r\n\r\n`;
 
-const clusters = (sourceNodes: string[]): { source: ClusterConfig; dr: ClusterConfig } => scriptedRoute(sourceNodes, { drTarget: '127.0.0.1:80' });
+const clusters = (sourceNodes: string[]): { source: ClusterConfig; dr: ClusterConfig } =>
+  scriptedRoute(sourceNodes, { drTarget: '127.0.0.1:80' });
 
 describe('section 4 rows through the real client, scripted nodes', () => {
   const client = new SendClient();
@@ -43,22 +44,40 @@ describe('section 4 rows through the real client, scripted nodes', () => {
     servers.push(node.server);
     const { source, dr } = clusters([node.address]);
     // A feed SEND is proven only by the route's replication feed (here feed 1).
-    return client.send({ source, destination: dr, credentials: ADMIN, object: { uuid: 'd'.repeat(32) }, ...(feeds && { feeds, replicationFeeds: [1] }) });
+    return client.send({
+      source,
+      destination: dr,
+      credentials: ADMIN,
+      object: { uuid: 'd'.repeat(32) },
+      ...(feeds && { feeds, replicationFeeds: [1] }),
+    });
   }
 
   it('L1: an outer 201 that ends cleanly without a result line is replicated (created)', async () => {
     const r = await sendTo(chunked('201 Created', '\n\n'));
-    expect(r).toMatchObject({ outcome: 'replicated', reason: 'created', observation: { httpStatus: 201, remoteStatus: null, complete: true } });
+    expect(r).toMatchObject({
+      outcome: 'replicated',
+      reason: 'created',
+      observation: { httpStatus: 201, remoteStatus: null, complete: true },
+    });
   });
 
   it('T4 legacy: an outer 200 that ends cleanly without a result line is unknown: retry (result-unknown)', async () => {
     const r = await sendTo(chunked('200 OK', '\n\n\n'));
-    expect(r).toMatchObject({ outcome: 'retry', reason: 'result-unknown', observation: { httpStatus: 200, remoteStatus: null, complete: true } });
+    expect(r).toMatchObject({
+      outcome: 'retry',
+      reason: 'result-unknown',
+      observation: { httpStatus: 200, remoteStatus: null, complete: true },
+    });
   });
 
   it('T4 feed: a feed SEND by type that reports no feed at all is unknown: retry (result-unknown)', async () => {
     const r = await sendTo(chunked('200 OK', '\n\n'), { types: ['replication'] });
-    expect(r).toMatchObject({ outcome: 'retry', reason: 'result-unknown', observation: { mode: 'feed', httpStatus: 200, complete: true, feeds: {} } });
+    expect(r).toMatchObject({
+      outcome: 'retry',
+      reason: 'result-unknown',
+      observation: { mode: 'feed', httpStatus: 200, complete: true, feeds: {} },
+    });
   });
 
   it('S9: the detail is the last Castor-System-Error triple of a cascade', async () => {
@@ -66,7 +85,11 @@ describe('section 4 rows through the real client, scripted nodes', () => {
       'Castor-System-Error-Code: 404\r\nCastor-System-Error-Token: FirstToken\r\nCastor-System-Error-Text: the first, inner error\r\n' +
       'Castor-System-Error-Code: 412\r\nCastor-System-Error-Token: RequiresContext2\r\nCastor-System-Error-Text: bucket context required\r\n';
     const r = await sendTo(`HTTP/1.1 412 Precondition Failed\r\n${cascade}Content-Length: 0\r\n\r\n`);
-    expect(r).toMatchObject({ outcome: 'retry', reason: 'context-missing', detail: 'RequiresContext2 (412): bucket context required' });
+    expect(r).toMatchObject({
+      outcome: 'retry',
+      reason: 'context-missing',
+      detail: 'RequiresContext2 (412): bucket context required',
+    });
   });
 
   it('a source 3xx without a Location cannot be followed: retry (remote-unexpected), never failed', async () => {
@@ -97,15 +120,26 @@ describe('section 4 rows through the real client, against the simulator', () => 
     const obj = put();
     pair.sim.faults.add({ match: { object: obj.uuid, method: 'SEND' }, kind: { type: 'remote-status', status } });
     const r = await pair.send({ uuid: obj.uuid });
-    expect(r).toMatchObject({ outcome, reason, observation: { httpStatus: 200, remoteStatus: status, complete: true } });
+    expect(r).toMatchObject({
+      outcome,
+      reason,
+      observation: { httpStatus: 200, remoteStatus: status, complete: true },
+    });
     expect(pair.sim.cluster('dr').has({ uuid: obj.uuid })).toBe(false);
   });
 
-  it.each([[300], [302], [304]])('a source %i that cannot be followed is a retry (remote-unexpected), not a dead letter', async (status) => {
-    const obj = put();
-    pair.sim.faults.add({ match: { object: obj.uuid, method: 'SEND' }, kind: { type: 'status', status } });
-    expect(await pair.send({ uuid: obj.uuid })).toMatchObject({ outcome: 'retry', reason: 'remote-unexpected', observation: { httpStatus: status } });
-  });
+  it.each([[300], [302], [304]])(
+    'a source %i that cannot be followed is a retry (remote-unexpected), not a dead letter',
+    async (status) => {
+      const obj = put();
+      pair.sim.faults.add({ match: { object: obj.uuid, method: 'SEND' }, kind: { type: 'status', status } });
+      expect(await pair.send({ uuid: obj.uuid })).toMatchObject({
+        outcome: 'retry',
+        reason: 'remote-unexpected',
+        observation: { httpStatus: status },
+      });
+    },
+  );
 
   it('S3: a 503 on one node fails over to the next, which replicates', async () => {
     const obj = put();
@@ -125,8 +159,17 @@ describe('T1: connect timeout', () => {
   const fillers: Socket[] = [];
   let pair: SwarmPair;
   beforeAll(async () => {
-    child = spawn(process.execPath, ['-e', "const s=require('net').createServer().listen({port:0,host:'127.0.0.1',backlog:1},()=>console.log(s.address().port))"], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const port = await new Promise<number>((resolve) => child.stdout!.once('data', (d) => resolve(Number(String(d).trim()))));
+    child = spawn(
+      process.execPath,
+      [
+        '-e',
+        "const s=require('net').createServer().listen({port:0,host:'127.0.0.1',backlog:1},()=>console.log(s.address().port))",
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const port = await new Promise<number>((resolve) =>
+      child.stdout!.once('data', (d) => resolve(Number(String(d).trim()))),
+    );
     address = `127.0.0.1:${port}`;
     child.kill('SIGSTOP');
     for (let i = 0; i < 4; i++) {
@@ -152,8 +195,19 @@ describe('T1: connect timeout', () => {
 
   it('fails over from a node that times out to one that answers', async () => {
     const obj = pair.sim.cluster('baker').put({ body: 'x' });
-    const reg = parseRegistry({ clusters: { p: { name: 'baker', nodes: [address, pair.sim.cluster('baker').addresses[0]!], credentials: 'x' }, d: { name: 'dr', target: pair.sim.cluster('dr').addresses[0], credentials: 'x' } } });
-    const r = await pair.client.send({ source: reg.clusters.p!, destination: reg.clusters.d!, credentials: ADMIN, object: { uuid: obj.uuid }, nodeHint: address });
+    const reg = parseRegistry({
+      clusters: {
+        p: { name: 'baker', nodes: [address, pair.sim.cluster('baker').addresses[0]!], credentials: 'x' },
+        d: { name: 'dr', target: pair.sim.cluster('dr').addresses[0], credentials: 'x' },
+      },
+    });
+    const r = await pair.client.send({
+      source: reg.clusters.p!,
+      destination: reg.clusters.d!,
+      credentials: ADMIN,
+      object: { uuid: obj.uuid },
+      nodeHint: address,
+    });
     expect(r).toMatchObject({ outcome: 'replicated', node: pair.sim.cluster('baker').addresses[0] });
     expect(pair.sim.cluster('dr').has({ uuid: obj.uuid })).toBe(true);
   });

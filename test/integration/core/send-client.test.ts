@@ -20,7 +20,11 @@ describe('SendClient against the simulator', () => {
     it('L1: copies the object and reports replicated from "Remote cluster returned: 201"', async () => {
       const obj = put('hello');
       const r = await pair.send({ uuid: obj.uuid });
-      expect(r).toMatchObject({ outcome: 'replicated', reason: 'created', observation: { httpStatus: 200, remoteStatus: 201, complete: true } });
+      expect(r).toMatchObject({
+        outcome: 'replicated',
+        reason: 'created',
+        observation: { httpStatus: 200, remoteStatus: 201, complete: true },
+      });
       expect(pair.sim.cluster('dr').get({ uuid: obj.uuid })?.etag).toBe(obj.etag);
       expect(r.etag).toBe(obj.etag);
       expect(r.requests).toBe(2); // the first SEND on a node pays the challenge
@@ -29,7 +33,11 @@ describe('SendClient against the simulator', () => {
     it('L2: reports already-present on a second SEND (result line 409)', async () => {
       const obj = put();
       await pair.send({ uuid: obj.uuid });
-      expect(await pair.send({ uuid: obj.uuid })).toMatchObject({ outcome: 'already-present', reason: 'already-present', observation: { httpStatus: 200, remoteStatus: 409 } });
+      expect(await pair.send({ uuid: obj.uuid })).toMatchObject({
+        outcome: 'already-present',
+        reason: 'already-present',
+        observation: { httpStatus: 200, remoteStatus: 409 },
+      });
     });
 
     it('L2: reports already-present when the node answers an outer 409', async () => {
@@ -37,14 +45,21 @@ describe('SendClient against the simulator', () => {
       pair = await startSwarmPair({ sim: { alreadyPresent: 'status' } });
       const obj = put();
       await pair.send({ uuid: obj.uuid });
-      expect(await pair.send({ uuid: obj.uuid })).toMatchObject({ outcome: 'already-present', observation: { httpStatus: 409 } });
+      expect(await pair.send({ uuid: obj.uuid })).toMatchObject({
+        outcome: 'already-present',
+        observation: { httpStatus: 409 },
+      });
     });
 
     it('replicates a named object whose name holds UTF-8 and slashes', async () => {
-      const obj = pair.sim.cluster('baker').put({ domain: 'baker', bucket: 'docs', name: '2026/Grüße & co/ä?.pdf', body: 'x' });
+      const obj = pair.sim
+        .cluster('baker')
+        .put({ domain: 'baker', bucket: 'docs', name: '2026/Grüße & co/ä?.pdf', body: 'x' });
       const r = await pair.send({ domain: 'baker', bucket: 'docs', name: '2026/Grüße & co/ä?.pdf' });
       expect(r.outcome).toBe('replicated');
-      expect(pair.sim.cluster('dr').get({ domain: 'baker', bucket: 'docs', name: '2026/Grüße & co/ä?.pdf' })?.etag).toBe(obj.etag);
+      expect(
+        pair.sim.cluster('dr').get({ domain: 'baker', bucket: 'docs', name: '2026/Grüße & co/ä?.pdf' })?.etag,
+      ).toBe(obj.etag);
     });
 
     it('replicates an alias object with the alias argument', async () => {
@@ -72,16 +87,30 @@ describe('SendClient against the simulator', () => {
       await pair.close();
       pair = await startSwarmPair({ dr: { admins: { dradmin: 'dr-secret' } } });
       const obj = put();
-      const wrong = await pair.send({ uuid: obj.uuid }, { destinationCredentials: { username: 'dradmin', password: 'nope' } });
-      expect(wrong).toMatchObject({ outcome: 'failed', reason: 'remote-auth-rejected', observation: { remoteStatus: 401 } });
-      const right = await pair.send({ uuid: obj.uuid }, { destinationCredentials: { username: 'dradmin', password: 'dr-secret' } });
+      const wrong = await pair.send(
+        { uuid: obj.uuid },
+        { destinationCredentials: { username: 'dradmin', password: 'nope' } },
+      );
+      expect(wrong).toMatchObject({
+        outcome: 'failed',
+        reason: 'remote-auth-rejected',
+        observation: { remoteStatus: 401 },
+      });
+      const right = await pair.send(
+        { uuid: obj.uuid },
+        { destinationCredentials: { username: 'dradmin', password: 'dr-secret' } },
+      );
       expect(right).toMatchObject({ outcome: 'replicated' });
     });
 
     it('L4: a DR that cannot be reached late in the SEND is a retry (remote-unavailable)', async () => {
       const obj = put();
       await pair.sim.cluster('dr').nodes[0]!.stop();
-      expect(await pair.send({ uuid: obj.uuid })).toMatchObject({ outcome: 'retry', reason: 'remote-unavailable', observation: { remoteStatus: 503 } });
+      expect(await pair.send({ uuid: obj.uuid })).toMatchObject({
+        outcome: 'retry',
+        reason: 'remote-unavailable',
+        observation: { remoteStatus: 503 },
+      });
       await pair.sim.cluster('dr').nodes[0]!.start();
       expect(await pair.send({ uuid: obj.uuid })).toMatchObject({ outcome: 'replicated' });
     });
@@ -97,7 +126,12 @@ describe('SendClient against the simulator', () => {
     it('L5: a destination name that does not match the target is a 400 (failed bad-request)', async () => {
       const obj = put();
       const wrongName = { ...pair.dr, name: 'not-dr' };
-      const r = await pair.client.send({ source: pair.source, destination: wrongName, credentials: ADMIN, object: { uuid: obj.uuid } });
+      const r = await pair.client.send({
+        source: pair.source,
+        destination: wrongName,
+        credentials: ADMIN,
+        object: { uuid: obj.uuid },
+      });
       expect(r).toMatchObject({ outcome: 'failed', reason: 'bad-request', observation: { httpStatus: 400 } });
       expect(r.detail).toEqual(expect.any(String));
     });
@@ -132,32 +166,47 @@ describe('SendClient against the simulator', () => {
     ])('N2/N3: feed status %i -> retry (%s)', async (status, reason) => {
       const obj = put();
       pair.sim.faults.add({ match: { method: 'SEND' }, kind: { type: 'feed-status', feedId: 2, status } });
-      expect(await pair.send({ uuid: obj.uuid }, { feeds: { ids: [2] }, replicationFeeds: [2] })).toMatchObject({ outcome: 'retry', reason });
+      expect(await pair.send({ uuid: obj.uuid }, { feeds: { ids: [2] }, replicationFeeds: [2] })).toMatchObject({
+        outcome: 'retry',
+        reason,
+      });
     });
 
     it('N4: an object outside the requested feed scope is failed (not-in-feed-scope)', async () => {
       const obj = put();
-      expect(await pair.send({ uuid: obj.uuid }, { feeds: { ids: [3] }, replicationFeeds: [3] })).toMatchObject({ outcome: 'failed', reason: 'not-in-feed-scope' });
+      expect(await pair.send({ uuid: obj.uuid }, { feeds: { ids: [3] }, replicationFeeds: [3] })).toMatchObject({
+        outcome: 'failed',
+        reason: 'not-in-feed-scope',
+      });
     });
 
     it.each([
       ['feedid=all', { ids: ['all' as const] }],
       ['feedtype=search and s3backup', { types: ['search' as const, 's3backup' as const] }],
       ['feedtype=all', { types: ['all' as const] }],
-    ])('a feed SEND by %s where only search/backup feeds report 0 is not replicated (no DR copy)', async (_what, feeds) => {
-      // The only replication feed (3) covers only other.example: the object is outside it, the
-      // search and backup feeds take it and report 0.
-      await pair.close();
-      pair = await startSwarmPair({
-        source: { feeds: [{ id: 3, type: 'replication', target: 'dr', domains: ['other.example'] }, { id: 4, type: 'search' }, { id: 5, type: 's3backup' }] },
-      });
-      const obj = put();
-      const r = await pair.send({ uuid: obj.uuid }, { feeds, replicationFeeds: [3] });
-      expect(r.observation.feeds['4']?.status).toBe(0);
-      expect(r.observation.feeds['3']).toBeUndefined();
-      expect(r).toMatchObject({ outcome: 'failed', reason: 'not-in-feed-scope' });
-      expect(pair.sim.cluster('dr').has({ uuid: obj.uuid })).toBe(false);
-    });
+    ])(
+      'a feed SEND by %s where only search/backup feeds report 0 is not replicated (no DR copy)',
+      async (_what, feeds) => {
+        // The only replication feed (3) covers only other.example: the object is outside it, the
+        // search and backup feeds take it and report 0.
+        await pair.close();
+        pair = await startSwarmPair({
+          source: {
+            feeds: [
+              { id: 3, type: 'replication', target: 'dr', domains: ['other.example'] },
+              { id: 4, type: 'search' },
+              { id: 5, type: 's3backup' },
+            ],
+          },
+        });
+        const obj = put();
+        const r = await pair.send({ uuid: obj.uuid }, { feeds, replicationFeeds: [3] });
+        expect(r.observation.feeds['4']?.status).toBe(0);
+        expect(r.observation.feeds['3']).toBeUndefined();
+        expect(r).toMatchObject({ outcome: 'failed', reason: 'not-in-feed-scope' });
+        expect(pair.sim.cluster('dr').has({ uuid: obj.uuid })).toBe(false);
+      },
+    );
 
     it('a feed SEND by feedid=all is replicated when the replication feed reports 0 beside the others', async () => {
       const obj = put();
@@ -169,12 +218,19 @@ describe('SendClient against the simulator', () => {
 
     it('a feed SEND with no replication feed identified is refused (invalid-message), never guessed', async () => {
       const obj = put();
-      expect(await pair.send({ uuid: obj.uuid }, { feeds: { ids: ['all'] } })).toMatchObject({ outcome: 'failed', reason: 'invalid-message' });
+      expect(await pair.send({ uuid: obj.uuid }, { feeds: { ids: ['all'] } })).toMatchObject({
+        outcome: 'failed',
+        reason: 'invalid-message',
+      });
     });
 
     it('N5: an unknown feed id is a 400 (failed bad-request)', async () => {
       const obj = put();
-      expect(await pair.send({ uuid: obj.uuid }, { feeds: { ids: [99] }, replicationFeeds: [2] })).toMatchObject({ outcome: 'failed', reason: 'bad-request', observation: { httpStatus: 400 } });
+      expect(await pair.send({ uuid: obj.uuid }, { feeds: { ids: [99] }, replicationFeeds: [2] })).toMatchObject({
+        outcome: 'failed',
+        reason: 'bad-request',
+        observation: { httpStatus: 400 },
+      });
     });
   });
 
@@ -222,14 +278,17 @@ describe('SendClient against the simulator', () => {
       expect(pair.sim.counters().sends).toBe(0);
     });
 
-    it.each([['SHA-256'], ['SHA-256-sess'], ['MD5-sess']] as const)('speaks Digest %s where a node offers only that (RFC 7616)', async (algorithm) => {
-      await pair.close();
-      pair = await startSwarmPair({ source: { digestAlgorithms: [algorithm] } });
-      const obj = put();
-      expect(await pair.send({ uuid: obj.uuid })).toMatchObject({ outcome: 'replicated', requests: 2 });
-      expect(await pair.send({ uuid: put().uuid })).toMatchObject({ outcome: 'replicated' });
-      expect(pair.sim.counters().authRejected).toBe(0);
-    });
+    it.each([['SHA-256'], ['SHA-256-sess'], ['MD5-sess']] as const)(
+      'speaks Digest %s where a node offers only that (RFC 7616)',
+      async (algorithm) => {
+        await pair.close();
+        pair = await startSwarmPair({ source: { digestAlgorithms: [algorithm] } });
+        const obj = put();
+        expect(await pair.send({ uuid: obj.uuid })).toMatchObject({ outcome: 'replicated', requests: 2 });
+        expect(await pair.send({ uuid: put().uuid })).toMatchObject({ outcome: 'replicated' });
+        expect(pair.sim.counters().authRejected).toBe(0);
+      },
+    );
 
     it('replicates on a node that offers SHA-256 and MD5 side by side, one challenge each', async () => {
       await pair.close();
@@ -303,9 +362,17 @@ describe('SendClient against the simulator', () => {
       const route = scriptedRoute([`127.0.0.1:${port}`]);
       const client = new SendClient();
       try {
-        const r = await client.send({ source: route.source, destination: route.dr, credentials: ADMIN, object: { uuid: 'b'.repeat(32), alias: true } });
+        const r = await client.send({
+          source: route.source,
+          destination: route.dr,
+          credentials: ADMIN,
+          object: { uuid: 'b'.repeat(32), alias: true },
+        });
         expect(r.outcome).toBe('replicated');
-        expect(seen).toStrictEqual([`/${'b'.repeat(32)}?alias&admin`, `/${'b'.repeat(32)}?alias&admin&auth=0123456789abcdef0123456789abcdef`]);
+        expect(seen).toStrictEqual([
+          `/${'b'.repeat(32)}?alias&admin`,
+          `/${'b'.repeat(32)}?alias&admin&auth=0123456789abcdef0123456789abcdef`,
+        ]);
       } finally {
         await client.close();
         server.close();
@@ -326,7 +393,12 @@ describe('SendClient against the simulator', () => {
       const route = scriptedRoute([`127.0.0.1:${port}`]);
       const client = new SendClient();
       try {
-        const r = await client.send({ source: route.source, destination: route.dr, credentials: ADMIN, object: { uuid: 'c'.repeat(32) } });
+        const r = await client.send({
+          source: route.source,
+          destination: route.dr,
+          credentials: ADMIN,
+          object: { uuid: 'c'.repeat(32) },
+        });
         expect(r).toMatchObject({ outcome: 'retry', observation: { httpStatus: 200, complete: false } });
       } finally {
         await client.close();
@@ -365,7 +437,11 @@ describe('SendClient against the simulator', () => {
     });
 
     it('S1: an object missing at the source is a retry (not-found-at-source)', async () => {
-      expect(await pair.send({ uuid: 'a'.repeat(32) })).toMatchObject({ outcome: 'retry', reason: 'not-found-at-source', observation: { httpStatus: 404 } });
+      expect(await pair.send({ uuid: 'a'.repeat(32) })).toMatchObject({
+        outcome: 'retry',
+        reason: 'not-found-at-source',
+        observation: { httpStatus: 404 },
+      });
     });
 
     it('S1: 404-then-found succeeds on the next attempt', async () => {
@@ -380,7 +456,13 @@ describe('SendClient against the simulator', () => {
       const [first] = pair.source.nodes;
       pair.sim.faults.add({ match: { node: first!.hostPort, method: 'SEND' }, kind: { type: 'status', status: 503 } });
       const events: string[] = [];
-      const sent = pair.send({ uuid: obj.uuid }, { nodeHint: first!.hostPort, onBusy: () => events.push(pair.sim.cluster('dr').has({ uuid: obj.uuid }) ? 'busy after the copy' : 'busy') });
+      const sent = pair.send(
+        { uuid: obj.uuid },
+        {
+          nodeHint: first!.hostPort,
+          onBusy: () => events.push(pair.sim.cluster('dr').has({ uuid: obj.uuid }) ? 'busy after the copy' : 'busy'),
+        },
+      );
       const r = await sent.then((x) => (events.push('answer'), x));
       expect(events).toStrictEqual(['busy', 'answer']);
       expect(r).toMatchObject({ outcome: 'replicated', busy: 1 });
@@ -407,13 +489,21 @@ describe('SendClient against the simulator', () => {
     it('T1: every node refusing is a retry (connection-refused)', async () => {
       const obj = put();
       for (const n of pair.sim.cluster('baker').nodes) await n.stop();
-      expect(await pair.send({ uuid: obj.uuid })).toMatchObject({ outcome: 'retry', reason: 'connection-refused', observation: { httpStatus: null } });
+      expect(await pair.send({ uuid: obj.uuid })).toMatchObject({
+        outcome: 'retry',
+        reason: 'connection-refused',
+        observation: { httpStatus: null },
+      });
     });
 
     it('T2: a reset mid-body is a retry even though the status line said 200', async () => {
       const obj = put();
       pair.sim.faults.add({ match: { method: 'SEND' }, times: 1, kind: { type: 'reset-mid-body' } });
-      expect(await pair.send({ uuid: obj.uuid })).toMatchObject({ outcome: 'retry', reason: 'connection-reset', observation: { httpStatus: 200, complete: false } });
+      expect(await pair.send({ uuid: obj.uuid })).toMatchObject({
+        outcome: 'retry',
+        reason: 'connection-reset',
+        observation: { httpStatus: 200, complete: false },
+      });
       expect((await pair.send({ uuid: obj.uuid })).outcome).toBe('replicated');
     });
 
@@ -427,7 +517,11 @@ describe('SendClient against the simulator', () => {
     it('T2: a body cut off before its result line and zero-length chunk is a retry (connection-reset)', async () => {
       const obj = put();
       pair.sim.faults.add({ match: { method: 'SEND' }, times: 1, kind: { type: 'truncate' } });
-      expect(await pair.send({ uuid: obj.uuid })).toMatchObject({ outcome: 'retry', reason: 'connection-reset', observation: { httpStatus: 200, complete: false } });
+      expect(await pair.send({ uuid: obj.uuid })).toMatchObject({
+        outcome: 'retry',
+        reason: 'connection-reset',
+        observation: { httpStatus: 200, complete: false },
+      });
     });
 
     it('T2: a node that falls silent past the idle timeout is a retry (idle-timeout)', async () => {
@@ -444,7 +538,11 @@ describe('SendClient against the simulator', () => {
       const obj = put();
       // 2.7 s in all, past the idle timeout, but never more than 0.3 s without a byte (a wide
       // margin: a busy machine can delay a timer by a good part of a second).
-      pair.sim.faults.add({ match: { method: 'SEND' }, times: 1, kind: { type: 'slow-keepalive', count: 9, intervalMs: 300 } });
+      pair.sim.faults.add({
+        match: { method: 'SEND' },
+        times: 1,
+        kind: { type: 'slow-keepalive', count: 9, intervalMs: 300 },
+      });
       expect(await pair.send({ uuid: obj.uuid })).toMatchObject({ outcome: 'replicated' });
     });
 
@@ -460,14 +558,23 @@ describe('SendClient against the simulator', () => {
     it('T1: a connection closed before any answer moves on to the next node', async () => {
       const obj = put();
       const [first, second] = pair.source.nodes;
-      pair.sim.faults.add({ match: { node: first!.hostPort, method: 'SEND' }, kind: { type: 'close-before-response' } });
-      expect(await pair.send({ uuid: obj.uuid }, { nodeHint: first!.hostPort })).toMatchObject({ outcome: 'replicated', node: second!.hostPort });
+      pair.sim.faults.add({
+        match: { node: first!.hostPort, method: 'SEND' },
+        kind: { type: 'close-before-response' },
+      });
+      expect(await pair.send({ uuid: obj.uuid }, { nodeHint: first!.hostPort })).toMatchObject({
+        outcome: 'replicated',
+        node: second!.hostPort,
+      });
     });
 
     it('a connection closed before any answer on every node is a retry', async () => {
       const obj = put();
       pair.sim.faults.add({ match: { method: 'SEND' }, kind: { type: 'close-before-response' } });
-      expect(await pair.send({ uuid: obj.uuid })).toMatchObject({ outcome: 'retry', observation: { httpStatus: null } });
+      expect(await pair.send({ uuid: obj.uuid })).toMatchObject({
+        outcome: 'retry',
+        observation: { httpStatus: null },
+      });
     });
   });
 
@@ -492,7 +599,12 @@ describe('SendClient pool', () => {
   });
 
   it('refuses nothing it was configured with: explicit nodes are always allowed', () => {
-    const reg = parseRegistry({ clusters: { p: { name: 'p', nodes: ['127.0.0.1:1'], networks: ['10.0.0.0/8'], credentials: 'x' }, d: { name: 'd', target: '127.0.0.1:2', credentials: 'x' } } });
+    const reg = parseRegistry({
+      clusters: {
+        p: { name: 'p', nodes: ['127.0.0.1:1'], networks: ['10.0.0.0/8'], credentials: 'x' },
+        d: { name: 'd', target: '127.0.0.1:2', credentials: 'x' },
+      },
+    });
     expect(reg.clusters.p?.networks.map((n) => n.text)).toStrictEqual(['10.0.0.0/8']);
     expect(new SendClient()).toBeInstanceOf(SendClient);
   });
@@ -504,7 +616,9 @@ describe('the result line, from a raw-socket node', () => {
     const server = createServer((socket) => {
       socket.on('data', () => {
         const chunk = Buffer.from(body, 'latin1');
-        socket.write(`HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n1\r\n\n\r\n${chunk.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`);
+        socket.write(
+          `HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n1\r\n\n\r\n${chunk.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`,
+        );
       });
       socket.on('error', () => undefined);
     });
@@ -517,7 +631,12 @@ describe('the result line, from a raw-socket node', () => {
     const route = scriptedRoute([node.address]);
     const client = new SendClient();
     try {
-      return await client.send({ source: route.source, destination: route.dr, credentials: ADMIN, object: { uuid: 'd'.repeat(32) } });
+      return await client.send({
+        source: route.source,
+        destination: route.dr,
+        credentials: ADMIN,
+        object: { uuid: 'd'.repeat(32) },
+      });
     } finally {
       await client.close();
       node.close();
@@ -530,11 +649,17 @@ describe('the result line, from a raw-socket node', () => {
     ['HTML quoting the line', '<html><body><p>Remote cluster returned: 201</p></body></html>\n'],
     ['prose quoting the line', 'Proxy note: the Remote cluster returned: 201 line was expected here\n'],
   ])('does not count %s as replicated (result-unknown)', async (_what, body) => {
-    expect(await sendTo(body)).toMatchObject({ outcome: 'retry', reason: 'result-unknown', observation: { remoteStatus: null } });
+    expect(await sendTo(body)).toMatchObject({
+      outcome: 'retry',
+      reason: 'result-unknown',
+      observation: { remoteStatus: null },
+    });
   });
 
   it('takes the last whole result line, ignoring a quoted one after it', async () => {
-    const r = await sendTo('Remote cluster returned: 503\r\nremote cluster returned 409\r\n<p>Remote cluster returned: 201</p>\n');
+    const r = await sendTo(
+      'Remote cluster returned: 503\r\nremote cluster returned 409\r\n<p>Remote cluster returned: 201</p>\n',
+    );
     expect(r).toMatchObject({ outcome: 'already-present', observation: { remoteStatus: 409 } });
   });
 });

@@ -1,4 +1,10 @@
-import { ChangeMessageVisibilityBatchCommand, GetQueueUrlCommand, SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityBatchCommand,
+  GetQueueUrlCommand,
+  SendMessageBatchCommand,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createSqsQueueOps } from '../../../functions/adapters/sqs-queue-ops.js';
@@ -17,7 +23,8 @@ import { sqsRecord } from '../../helpers/records.js';
 // aws-sdk-client-mock; the SEND side stays real (the simulator).
 
 const SENDS_ARN = 'arn:aws:sqs:us-east-1:123456789012:sends';
-const record = (id: string, body: string, receiveCount = 1): SQSRecord => sqsRecord(id, body, { receiveCount, queueArn: SENDS_ARN });
+const record = (id: string, body: string, receiveCount = 1): SQSRecord =>
+  sqsRecord(id, body, { receiveCount, queueArn: SENDS_ARN });
 
 describe('processBatch when SQS itself fails', () => {
   let sim: SwarmSimulator;
@@ -25,15 +32,23 @@ describe('processBatch when SQS itself fails', () => {
   const sqsMock = mockClient(SQSClient);
   const client = new SendClient();
   beforeAll(async () => {
-    sim = await startSimulator({ clusters: [{ name: 'baker', nodes: 1 }, { name: 'dr', nodes: 1 }] });
-    config = testConfig(pairRegistry({ source: sim.cluster('baker').addresses, dr: sim.cluster('dr').addresses, credentials: 'env:A' }), {
-      dlqUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/dlq',
-      outcomesQueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/outcomes',
-      maxAttempts: 3,
-      backoffBaseSeconds: 10,
-      backoffCapSeconds: 100,
-      deadlineMarginMs: 100,
+    sim = await startSimulator({
+      clusters: [
+        { name: 'baker', nodes: 1 },
+        { name: 'dr', nodes: 1 },
+      ],
     });
+    config = testConfig(
+      pairRegistry({ source: sim.cluster('baker').addresses, dr: sim.cluster('dr').addresses, credentials: 'env:A' }),
+      {
+        dlqUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/dlq',
+        outcomesQueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/outcomes',
+        maxAttempts: 3,
+        backoffBaseSeconds: 10,
+        backoffCapSeconds: 100,
+        deadlineMarginMs: 100,
+      },
+    );
   });
   afterAll(async () => {
     await client.close();
@@ -45,8 +60,14 @@ describe('processBatch when SQS itself fails', () => {
     processBatch(records, testContext(10_000, { frozen: true }), {
       config,
       client,
-      credentials: createCredentialsProvider({ env: { A: JSON.stringify({ username: 'admin', password: 'ourpwdofchoicehere' }) } }),
-      queue: createSqsQueueOps({ sqs: new SQSClient({ region: 'us-east-1' }), dlqUrl: config.dlqUrl, outcomesQueueUrl: config.outcomesQueueUrl }),
+      credentials: createCredentialsProvider({
+        env: { A: JSON.stringify({ username: 'admin', password: 'ourpwdofchoicehere' }) },
+      }),
+      queue: createSqsQueueOps({
+        sqs: new SQSClient({ region: 'us-east-1' }),
+        dlqUrl: config.dlqUrl,
+        outcomesQueueUrl: config.outcomesQueueUrl,
+      }),
       telemetry: summary,
       random: () => 0.5,
     });
@@ -62,7 +83,9 @@ describe('processBatch when SQS itself fails', () => {
 
   it('keeps a replicated message whose outcome could not be published; the next attempt publishes it', async () => {
     const obj = sim.cluster('baker').put({ body: 'x' });
-    sqsMock.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [{ Id: '0', Code: 'InternalError', SenderFault: false }] });
+    sqsMock
+      .on(SendMessageBatchCommand)
+      .resolves({ Successful: [], Failed: [{ Id: '0', Code: 'InternalError', SenderFault: false }] });
     const response = await run([record('ok', JSON.stringify({ object: { uuid: obj.uuid } }))]);
     expect(response).toStrictEqual({ batchItemFailures: [{ itemIdentifier: 'ok' }] });
     expect(sim.cluster('dr').has({ uuid: obj.uuid })).toBe(true);
@@ -81,19 +104,30 @@ describe('processBatch when SQS itself fails', () => {
       QueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/sends',
       Entries: [{ Id: '0', ReceiptHandle: 'rh-r', VisibilityTimeout: 10 }],
     });
-    expect(sqsMock.commandCalls(GetQueueUrlCommand)[0]!.args[0].input).toStrictEqual({ QueueName: 'sends', QueueOwnerAWSAccountId: '123456789012' });
+    expect(sqsMock.commandCalls(GetQueueUrlCommand)[0]!.args[0].input).toStrictEqual({
+      QueueName: 'sends',
+      QueueOwnerAWSAccountId: '123456789012',
+    });
   });
 
   it('gives up on a credentials read that outlives the deadline and returns the record untried', async () => {
     const obj = sim.cluster('baker').put({ body: 'x' });
     const started = Date.now();
-    const response = await processBatch([record('slow-secret', JSON.stringify({ object: { uuid: obj.uuid } }))], testContext(2000, { frozen: true }), {
-      config: { ...config, deadlineMarginMs: 1000 },
-      client,
-      credentials: { get: () => new Promise(() => undefined), refresh: () => undefined },
-      queue: createSqsQueueOps({ sqs: new SQSClient({ region: 'us-east-1' }), dlqUrl: config.dlqUrl, outcomesQueueUrl: null }),
-      telemetry: new SummaryTelemetry(),
-    });
+    const response = await processBatch(
+      [record('slow-secret', JSON.stringify({ object: { uuid: obj.uuid } }))],
+      testContext(2000, { frozen: true }),
+      {
+        config: { ...config, deadlineMarginMs: 1000 },
+        client,
+        credentials: { get: () => new Promise(() => undefined), refresh: () => undefined },
+        queue: createSqsQueueOps({
+          sqs: new SQSClient({ region: 'us-east-1' }),
+          dlqUrl: config.dlqUrl,
+          outcomesQueueUrl: null,
+        }),
+        telemetry: new SummaryTelemetry(),
+      },
+    );
     expect(response.batchItemFailures).toStrictEqual([{ itemIdentifier: 'slow-secret' }]);
     expect(Date.now() - started).toBeLessThan(2000);
   });

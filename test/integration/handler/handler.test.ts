@@ -6,8 +6,10 @@ import { captureOutput, PASSWORD, startPipeline, type Pipeline } from '../../hel
 // The real handler, run against fauxqs (a real SQS API) and the Swarm simulator, with events
 // shaped as Lambda delivers them.
 
-const msg = (uuid: string, extra: Record<string, unknown> = {}) => JSON.stringify({ object: { uuid }, correlationId: `c-${uuid.slice(0, 6)}`, ...extra });
-const outcomeOf = (m: { MessageAttributes?: Record<string, { StringValue?: string }> }): OutcomeRecord => JSON.parse(m.MessageAttributes?.[DLQ_ATTRIBUTES.OUTCOME]?.StringValue ?? 'null');
+const msg = (uuid: string, extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ object: { uuid }, correlationId: `c-${uuid.slice(0, 6)}`, ...extra });
+const outcomeOf = (m: { MessageAttributes?: Record<string, { StringValue?: string }> }): OutcomeRecord =>
+  JSON.parse(m.MessageAttributes?.[DLQ_ATTRIBUTES.OUTCOME]?.StringValue ?? 'null');
 
 describe('SEND handler over fauxqs and the simulator', () => {
   let p: Pipeline;
@@ -21,12 +23,27 @@ describe('SEND handler over fauxqs and the simulator', () => {
     await p.send(msg(obj.uuid));
     const { records, response } = await p.deliver();
     expect(records).toHaveLength(1);
-    expect(records[0]).toMatchObject({ eventSource: 'aws:sqs', eventSourceARN: p.queue.arn, attributes: { ApproximateReceiveCount: '1' } });
+    expect(records[0]).toMatchObject({
+      eventSource: 'aws:sqs',
+      eventSourceARN: p.queue.arn,
+      attributes: { ApproximateReceiveCount: '1' },
+    });
     expect(response).toStrictEqual({ batchItemFailures: [] });
     expect(p.sim.cluster('dr').has({ uuid: obj.uuid })).toBe(true);
     const published = await p.drain(p.outcomes);
     expect(published.map((m) => JSON.parse(m.Body!))).toMatchObject([
-      { outcome: 'replicated', reason: 'created', remoteStatus: 201, httpStatus: 200, object: { uuid: obj.uuid }, from: 'primary', to: 'dr', attempt: 1, messageId: records[0]!.messageId, correlationId: `c-${obj.uuid.slice(0, 6)}` },
+      {
+        outcome: 'replicated',
+        reason: 'created',
+        remoteStatus: 201,
+        httpStatus: 200,
+        object: { uuid: obj.uuid },
+        from: 'primary',
+        to: 'dr',
+        attempt: 1,
+        messageId: records[0]!.messageId,
+        correlationId: `c-${obj.uuid.slice(0, 6)}`,
+      },
     ]);
     expect(await p.receive()).toHaveLength(0);
   });
@@ -71,7 +88,13 @@ describe('SEND handler over fauxqs and the simulator', () => {
     expect(dead).toHaveLength(1);
     expect(dead[0]!.Body).toBe(body);
     expect(dead[0]!.MessageAttributes?.[DLQ_ATTRIBUTES.REASON]?.StringValue).toBe('method-not-supported');
-    expect(outcomeOf(dead[0]!)).toMatchObject({ outcome: 'failed', reason: 'method-not-supported', httpStatus: 501, object: { uuid: obj.uuid }, detail: expect.any(String) });
+    expect(outcomeOf(dead[0]!)).toMatchObject({
+      outcome: 'failed',
+      reason: 'method-not-supported',
+      httpStatus: 501,
+      object: { uuid: obj.uuid },
+      detail: expect.any(String),
+    });
     expect(await p.receive()).toHaveLength(0);
   });
 
@@ -85,13 +108,25 @@ describe('SEND handler over fauxqs and the simulator', () => {
     expect(again[0]?.attributes.ApproximateReceiveCount).toBe('2');
     expect((await p.invoke(again)).batchItemFailures).toHaveLength(0);
     const dead = await p.drain(p.dlq);
-    expect(dead.map(outcomeOf)).toMatchObject([{ outcome: 'failed', reason: 'remote-insufficient-storage', retriesExhausted: true, attempt: 2, remoteStatus: 507 }]);
+    expect(dead.map(outcomeOf)).toMatchObject([
+      {
+        outcome: 'failed',
+        reason: 'remote-insufficient-storage',
+        retriesExhausted: true,
+        attempt: 2,
+        remoteStatus: 507,
+      },
+    ]);
   });
 
   it('invalid JSON and schema violations go to the DLQ as invalid-message; the rest of the batch succeeds', async () => {
     p = await startPipeline();
     const good = [1, 2, 3].map(() => p.sim.cluster('baker').put({ body: 'x' }));
-    const bad = ['{"object":', JSON.stringify({ object: { uuid: 'xyz' } }), JSON.stringify({ object: { uuid: 'a'.repeat(32) }, from: 'nowhere' })];
+    const bad = [
+      '{"object":',
+      JSON.stringify({ object: { uuid: 'xyz' } }),
+      JSON.stringify({ object: { uuid: 'a'.repeat(32) }, from: 'nowhere' }),
+    ];
     for (const b of bad) await p.send(b);
     for (const g of good) await p.send(msg(g.uuid));
     const { records, response } = await p.deliver();
@@ -100,7 +135,11 @@ describe('SEND handler over fauxqs and the simulator', () => {
     expect(good.every((g) => p.sim.cluster('dr').has({ uuid: g.uuid }))).toBe(true);
     const dead = await p.drain(p.dlq);
     expect(dead.map((d) => d.Body).sort()).toStrictEqual([...bad].sort());
-    expect(dead.map((d) => outcomeOf(d).reason)).toStrictEqual(['invalid-message', 'invalid-message', 'invalid-message']);
+    expect(dead.map((d) => outcomeOf(d).reason)).toStrictEqual([
+      'invalid-message',
+      'invalid-message',
+      'invalid-message',
+    ]);
     expect(dead.map((d) => outcomeOf(d).detail).join('\n')).toContain('no configured route from "nowhere" to "dr"');
   });
 
@@ -117,7 +156,9 @@ describe('SEND handler over fauxqs and the simulator', () => {
     const response = await p.invoke(records, 3000);
     expect(Date.now() - started).toBeLessThan(3000);
     // concurrency 1: the stalled SEND holds the only slot, the other two never start.
-    expect(response.batchItemFailures.map((f) => f.itemIdentifier).sort()).toStrictEqual(records.map((r) => r.messageId).sort());
+    expect(response.batchItemFailures.map((f) => f.itemIdentifier).sort()).toStrictEqual(
+      records.map((r) => r.messageId).sort(),
+    );
     expect(p.summary.byOutcome.get('retry')).toBe(1);
     expect(later.some((l) => p.sim.cluster('dr').has({ uuid: l.uuid }))).toBe(false);
   });
@@ -133,7 +174,9 @@ describe('SEND handler over fauxqs and the simulator', () => {
     expect(response.batchItemFailures).toHaveLength(0);
     expect(p.sim.counters().sends).toBe(2);
     const published = (await p.drain(p.outcomes)).map((m) => JSON.parse(m.Body!) as OutcomeRecord);
-    expect(published.filter((o) => 'uuid' in o.object! && o.object.uuid === obj.uuid).map((o) => o.outcome)).toStrictEqual(['replicated', 'replicated', 'replicated', 'replicated']);
+    expect(
+      published.filter((o) => 'uuid' in o.object! && o.object.uuid === obj.uuid).map((o) => o.outcome),
+    ).toStrictEqual(['replicated', 'replicated', 'replicated', 'replicated']);
   });
 
   it('FIFO: keeps order within a message group and returns the rest of a group after a failure', async () => {
@@ -144,7 +187,18 @@ describe('SEND handler over fauxqs and the simulator', () => {
     // one group, in order. Build such a batch in Lambda's record shape.
     const records = [a1, b1, a2, a3].map((o, i) =>
       toLambdaRecord(
-        { MessageId: `m${i}`, ReceiptHandle: `r${i}`, Body: msg(o!.uuid), MD5OfBody: '', Attributes: { ApproximateReceiveCount: '1', SentTimestamp: String(Date.now()), MessageGroupId: o === b1 ? 'B' : 'A', SequenceNumber: String(i + 1) } },
+        {
+          MessageId: `m${i}`,
+          ReceiptHandle: `r${i}`,
+          Body: msg(o!.uuid),
+          MD5OfBody: '',
+          Attributes: {
+            ApproximateReceiveCount: '1',
+            SentTimestamp: String(Date.now()),
+            MessageGroupId: o === b1 ? 'B' : 'A',
+            SequenceNumber: String(i + 1),
+          },
+        },
         p.queue.arn,
         'us-east-1',
       ),
@@ -152,7 +206,11 @@ describe('SEND handler over fauxqs and the simulator', () => {
     p.sim.resetCounters();
     const response = await p.invoke(records);
     const byId = new Map(records.map((r) => [r.messageId, r.body]));
-    expect(response.batchItemFailures.map((f) => byId.get(f.itemIdentifier))).toStrictEqual([msg(a1!.uuid), msg(a2!.uuid), msg(a3!.uuid)]);
+    expect(response.batchItemFailures.map((f) => byId.get(f.itemIdentifier))).toStrictEqual([
+      msg(a1!.uuid),
+      msg(a2!.uuid),
+      msg(a3!.uuid),
+    ]);
     expect(p.sim.cluster('dr').has({ uuid: b1!.uuid })).toBe(true);
     expect([a2, a3].some((o) => p.sim.cluster('dr').has({ uuid: o!.uuid }))).toBe(false);
     // a2 and a3 were never sent: group A stopped at a1; group B went on.
@@ -217,16 +275,33 @@ describe('SEND handler over fauxqs and the simulator', () => {
     for (const secret of [PASSWORD, 'Dr-Only-Secret-7', 'Wrong-Secret-123']) expect(output).not.toContain(secret);
     expect(output).not.toMatch(/castor-system-auth|authorization:/i);
 
-    const lines = output.split('\n').filter((l) => l.trim().startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = output
+      .split('\n')
+      .filter((l) => l.trim().startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     const outcomeLogs = lines.filter((l) => typeof l.outcome === 'string' && 'level' in l);
-    expect(outcomeLogs.map((l) => l.outcome).sort()).toStrictEqual(['failed', 'failed', 'failed', 'replicated', 'replicated']);
-    expect(outcomeLogs[0]).toMatchObject({ level: expect.any(String), service: 'swarm-send', reason: expect.any(String), messageId: expect.any(String) });
+    expect(outcomeLogs.map((l) => l.outcome).sort()).toStrictEqual([
+      'failed',
+      'failed',
+      'failed',
+      'replicated',
+      'replicated',
+    ]);
+    expect(outcomeLogs[0]).toMatchObject({
+      level: expect.any(String),
+      service: 'swarm-send',
+      reason: expect.any(String),
+      messageId: expect.any(String),
+    });
 
     const emf = lines.filter((l) => '_aws' in l);
     expect(emf.length).toBeGreaterThan(0);
     const names = new Set<string>();
     for (const doc of emf) {
-      const aws = doc._aws as { Timestamp: unknown; CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit?: string }[] }[] };
+      const aws = doc._aws as {
+        Timestamp: unknown;
+        CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit?: string }[] }[];
+      };
       expect(typeof aws.Timestamp).toBe('number');
       expect(Array.isArray(aws.CloudWatchMetrics)).toBe(true);
       for (const directive of aws.CloudWatchMetrics) {
@@ -239,8 +314,21 @@ describe('SEND handler over fauxqs and the simulator', () => {
         }
       }
     }
-    for (const n of ['Outcome_replicated', 'Outcome_failed', 'MessagesProcessed', 'SendLatency', 'ReplicationLag', 'OutcomesByReason']) expect(names).toContain(n);
-    const byReason = emf.filter((d) => d.reason !== undefined).map((d) => `${d.outcome}/${d.reason}`).sort();
-    expect(byReason).toStrictEqual(['failed/auth-rejected', 'failed/forbidden', 'failed/invalid-message', 'replicated/created'].sort());
+    for (const n of [
+      'Outcome_replicated',
+      'Outcome_failed',
+      'MessagesProcessed',
+      'SendLatency',
+      'ReplicationLag',
+      'OutcomesByReason',
+    ])
+      expect(names).toContain(n);
+    const byReason = emf
+      .filter((d) => d.reason !== undefined)
+      .map((d) => `${d.outcome}/${d.reason}`)
+      .sort();
+    expect(byReason).toStrictEqual(
+      ['failed/auth-rejected', 'failed/forbidden', 'failed/invalid-message', 'replicated/created'].sort(),
+    );
   });
 });

@@ -8,7 +8,8 @@ import { startPipeline, type Pipeline } from '../../helpers/pipeline.js';
 // the real handler against fauxqs and the Swarm simulator.
 
 const msg = (uuid: string, extra: Record<string, unknown> = {}) => JSON.stringify({ object: { uuid }, ...extra });
-const outcomeOf = (m: { MessageAttributes?: Record<string, { StringValue?: string }> }): OutcomeRecord => JSON.parse(m.MessageAttributes?.[DLQ_ATTRIBUTES.OUTCOME]?.StringValue ?? 'null');
+const outcomeOf = (m: { MessageAttributes?: Record<string, { StringValue?: string }> }): OutcomeRecord =>
+  JSON.parse(m.MessageAttributes?.[DLQ_ATTRIBUTES.OUTCOME]?.StringValue ?? 'null');
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('acknowledged only with proof (handler over fauxqs and the simulator)', () => {
@@ -20,7 +21,13 @@ describe('acknowledged only with proof (handler over fauxqs and the simulator)',
   it('refuses a route the registry does not configure (invalid-message), even between two known clusters, and sends nothing', async () => {
     // Both directions would work on the wire (primary has a target, dr has nodes); only primary->dr is configured.
     p = await startPipeline({
-      registry: (r) => ({ ...r, clusters: { ...r.clusters, primary: { ...r.clusters.primary, target: (r.clusters.primary!.nodes as string[])[0] } } }),
+      registry: (r) => ({
+        ...r,
+        clusters: {
+          ...r.clusters,
+          primary: { ...r.clusters.primary, target: (r.clusters.primary!.nodes as string[])[0] },
+        },
+      }),
     });
     const obj = p.sim.cluster('dr').put({ body: 'x' });
     await p.send(msg(obj.uuid, { from: 'dr', to: 'primary' }));
@@ -28,7 +35,13 @@ describe('acknowledged only with proof (handler over fauxqs and the simulator)',
     expect(response.batchItemFailures).toStrictEqual([]);
     const dead = await p.drain(p.dlq);
     expect(dead).toHaveLength(1);
-    expect(outcomeOf(dead[0]!)).toMatchObject({ outcome: 'failed', reason: 'invalid-message', from: 'dr', to: 'primary', detail: expect.stringContaining('no configured route from "dr" to "primary" (configured: primary->dr)') });
+    expect(outcomeOf(dead[0]!)).toMatchObject({
+      outcome: 'failed',
+      reason: 'invalid-message',
+      from: 'dr',
+      to: 'primary',
+      detail: expect.stringContaining('no configured route from "dr" to "primary" (configured: primary->dr)'),
+    });
     expect(p.sim.counters().sends).toBe(0);
     expect(p.sim.cluster('baker').has({ uuid: obj.uuid })).toBe(false);
   });
@@ -40,13 +53,18 @@ describe('acknowledged only with proof (handler over fauxqs and the simulator)',
     ];
 
     it('does not acknowledge a feed SEND by `all` where only a search feed reports 0: dead-lettered not-in-feed-scope, no DR copy', async () => {
-      p = await startPipeline({ source: { feeds }, registry: (r) => ({ ...r, defaultRoute: { ...r.defaultRoute, replicationFeeds: [2] } }) });
+      p = await startPipeline({
+        source: { feeds },
+        registry: (r) => ({ ...r, defaultRoute: { ...r.defaultRoute, replicationFeeds: [2] } }),
+      });
       const obj = p.sim.cluster('baker').put({ body: 'x' });
       await p.send(msg(obj.uuid, { feeds: { ids: ['all'] } }));
       const { response } = await p.deliver();
       expect(response.batchItemFailures).toStrictEqual([]);
       const dead = await p.drain(p.dlq);
-      expect(dead.map(outcomeOf)).toMatchObject([{ outcome: 'failed', reason: 'not-in-feed-scope', feeds: { '3': { status: 0 } } }]);
+      expect(dead.map(outcomeOf)).toMatchObject([
+        { outcome: 'failed', reason: 'not-in-feed-scope', feeds: { '3': { status: 0 } } },
+      ]);
       expect(p.summary.byOutcome.get('replicated')).toBeUndefined();
       expect(p.sim.cluster('dr').has({ uuid: obj.uuid })).toBe(false);
     });
@@ -54,7 +72,12 @@ describe('acknowledged only with proof (handler over fauxqs and the simulator)',
     it('refuses, before any SEND, a selection that cannot include the route replication feed, and a route that names none', async () => {
       p = await startPipeline({
         source: { feeds },
-        registry: (r) => ({ ...r, clusters: { ...r.clusters, dr2: { ...r.clusters.dr, name: 'dr' } }, routes: [{ from: 'primary', to: 'dr2' }], defaultRoute: { ...r.defaultRoute, replicationFeeds: [2] } }),
+        registry: (r) => ({
+          ...r,
+          clusters: { ...r.clusters, dr2: { ...r.clusters.dr, name: 'dr' } },
+          routes: [{ from: 'primary', to: 'dr2' }],
+          defaultRoute: { ...r.defaultRoute, replicationFeeds: [2] },
+        }),
       });
       const obj = p.sim.cluster('baker').put({ body: 'x' });
       await p.send(msg(obj.uuid, { feeds: { types: ['search'] } }));
@@ -62,17 +85,32 @@ describe('acknowledged only with proof (handler over fauxqs and the simulator)',
       await p.send(msg(obj.uuid, { to: 'dr2', feeds: { ids: ['all'] } }));
       const { response } = await p.deliver();
       expect(response.batchItemFailures).toStrictEqual([]);
-      const details = (await p.drain(p.dlq)).map(outcomeOf).map((o) => `${o.reason}: ${o.detail}`).sort();
+      const details = (await p.drain(p.dlq))
+        .map(outcomeOf)
+        .map((o) => `${o.reason}: ${o.detail}`)
+        .sort();
       expect(details).toStrictEqual([
         expect.stringMatching(/^invalid-message: .*route primary->dr2 names no replicationFeeds/),
-        expect.stringMatching(/^invalid-message: .*feedid=3\) includes none of route primary->dr's replication feeds \(2\)/),
-        expect.stringMatching(/^invalid-message: .*feedtype=search\) includes none of route primary->dr's replication feeds \(2\)/),
+        expect.stringMatching(
+          /^invalid-message: .*feedid=3\) includes none of route primary->dr's replication feeds \(2\)/,
+        ),
+        expect.stringMatching(
+          /^invalid-message: .*feedtype=search\) includes none of route primary->dr's replication feeds \(2\)/,
+        ),
       ]);
       expect(p.sim.counters().sends).toBe(0);
     });
 
     it('acknowledges a feed SEND by type when the route replication feed reports 0', async () => {
-      p = await startPipeline({ source: { feeds: [{ id: 2, type: 'replication', target: 'dr' }, { id: 3, type: 'search' }] }, registry: (r) => ({ ...r, defaultRoute: { ...r.defaultRoute, replicationFeeds: [2] } }) });
+      p = await startPipeline({
+        source: {
+          feeds: [
+            { id: 2, type: 'replication', target: 'dr' },
+            { id: 3, type: 'search' },
+          ],
+        },
+        registry: (r) => ({ ...r, defaultRoute: { ...r.defaultRoute, replicationFeeds: [2] } }),
+      });
       const obj = p.sim.cluster('baker').put({ body: 'x' });
       await p.send(msg(obj.uuid, { feeds: { types: ['replication', 'search'] } }));
       const { response } = await p.deliver();
@@ -145,7 +183,10 @@ describe('acknowledged only with proof (handler over fauxqs and the simulator)',
     expect(response.batchItemFailures).toStrictEqual([]);
     expect(p.summary.byOutcome.get('replicated')).toBe(1);
     expect(p.sim.cluster('dr').has({ uuid: obj.uuid })).toBe(true);
-    expect(p.warnings).toContainEqual({ message: 'nodeHint ignored: not host:port (port 1-65535)', fields: { messageId: records[0]!.messageId } });
+    expect(p.warnings).toContainEqual({
+      message: 'nodeHint ignored: not host:port (port 1-65535)',
+      fields: { messageId: records[0]!.messageId },
+    });
     expect(JSON.stringify(p.warnings)).not.toContain('10.0.0.1');
   });
 
@@ -168,7 +209,11 @@ describe('acknowledged only with proof (handler over fauxqs and the simulator)',
     expect(attrs[DLQ_ATTRIBUTES.TRUNCATED]?.StringValue).toBe('true');
     expect(attrs[DLQ_ATTRIBUTES.BODY_BYTES]?.StringValue).toBe(String(bytes));
     expect(attrs[DLQ_ATTRIBUTES.BODY_SHA256]?.StringValue).toBe(sha256);
-    expect(outcomeOf(letter)).toMatchObject({ outcome: 'failed', reason: 'invalid-message', truncated: { bytes, sha256 } });
+    expect(outcomeOf(letter)).toMatchObject({
+      outcome: 'failed',
+      reason: 'invalid-message',
+      truncated: { bytes, sha256 },
+    });
     const published = (await p.drain(p.outcomes)).map((m) => JSON.parse(m.Body!) as OutcomeRecord);
     expect(published).toMatchObject([{ reason: 'invalid-message', truncated: { bytes, sha256 } }]);
     expect(p.summary.deadLettered.get('invalid-message')).toBe(1);
@@ -177,7 +222,9 @@ describe('acknowledged only with proof (handler over fauxqs and the simulator)',
 
   it('reads a smaller DLQ size limit from the queue and cuts the copy to fit it', async () => {
     p = await startPipeline();
-    await p.sqs.send(new SetQueueAttributesCommand({ QueueUrl: p.dlq.url, Attributes: { MaximumMessageSize: '262144' } }));
+    await p.sqs.send(
+      new SetQueueAttributesCommand({ QueueUrl: p.dlq.url, Attributes: { MaximumMessageSize: '262144' } }),
+    );
     const body = 'y'.repeat(300_000);
     await p.send(body);
     const { response } = await p.deliver();
@@ -185,7 +232,10 @@ describe('acknowledged only with proof (handler over fauxqs and the simulator)',
     const dead = await p.drain(p.dlq);
     expect(dead).toHaveLength(1);
     expect(dead[0]!.Body!.length).toBeLessThan(262_144);
-    expect(outcomeOf(dead[0]!).truncated).toStrictEqual({ bytes: 300_000, sha256: createHash('sha256').update(body).digest('hex') });
+    expect(outcomeOf(dead[0]!).truncated).toStrictEqual({
+      bytes: 300_000,
+      sha256: createHash('sha256').update(body).digest('hex'),
+    });
   });
 
   it('dead-letters a small body unchanged, without a truncated mark', async () => {

@@ -32,9 +32,13 @@ async function blackHole(): Promise<{ server: Server; url: string; targets: stri
     for (const s of sockets) s.destroy();
     return close(cb);
   }) as typeof server.close;
-  return { server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, targets, openSockets: () => sockets.size };
+  return {
+    server,
+    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    targets,
+    openSockets: () => sockets.size,
+  };
 }
-
 
 describe('queue calls against an SQS endpoint that never answers', () => {
   let sim: SwarmSimulator;
@@ -42,9 +46,18 @@ describe('queue calls against an SQS endpoint that never answers', () => {
   let sqs: SQSClient;
   let client: SendClient;
   beforeAll(async () => {
-    sim = await startSimulator({ clusters: [{ name: 'baker', nodes: 1 }, { name: 'dr', nodes: 1 }] });
+    sim = await startSimulator({
+      clusters: [
+        { name: 'baker', nodes: 1 },
+        { name: 'dr', nodes: 1 },
+      ],
+    });
     hole = await blackHole();
-    sqs = new SQSClient({ endpoint: hole.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+    sqs = new SQSClient({
+      endpoint: hole.url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
     client = new SendClient();
   });
   afterAll(async () => {
@@ -56,7 +69,11 @@ describe('queue calls against an SQS endpoint that never answers', () => {
 
   /** One invocation with a fake remaining time of 4 s (SEND deadline at 3 s, queue calls until 3.75 s). */
   async function invoke(records: SQSRecord[]) {
-    const registry = pairRegistry({ source: sim.cluster('baker').addresses, dr: sim.cluster('dr').addresses, credentials: 'env:A' });
+    const registry = pairRegistry({
+      source: sim.cluster('baker').addresses,
+      dr: sim.cluster('dr').addresses,
+      credentials: 'env:A',
+    });
     const config = testConfig(registry, {
       dlqUrl: `${hole.url}/000000000000/dlq`,
       outcomesQueueUrl: `${hole.url}/000000000000/outcomes`,
@@ -69,11 +86,18 @@ describe('queue calls against an SQS endpoint that never answers', () => {
     const response = await processBatch(records, context, {
       config,
       client,
-      credentials: createCredentialsProvider({ env: { A: JSON.stringify({ username: SIM_DEFAULT_ADMIN.user, password: SIM_DEFAULT_ADMIN.password }) } }),
+      credentials: createCredentialsProvider({
+        env: { A: JSON.stringify({ username: SIM_DEFAULT_ADMIN.user, password: SIM_DEFAULT_ADMIN.password }) },
+      }),
       queue: createSqsQueueOps({ sqs, dlqUrl: config.dlqUrl, outcomesQueueUrl: config.outcomesQueueUrl }),
       telemetry: { outcome: () => undefined, warn: (m) => void warnings.push(m), flush: () => undefined },
     });
-    return { response, warnings, remainingAtReturn: context.getRemainingTimeInMillis(), targets: [...new Set(hole.targets)].sort() };
+    return {
+      response,
+      warnings,
+      remainingAtReturn: context.getRemainingTimeInMillis(),
+      targets: [...new Set(hole.targets)].sort(),
+    };
   }
 
   // One call per invocation, each meeting the black hole with time left: the DLQ write of an
@@ -82,13 +106,24 @@ describe('queue calls against an SQS endpoint that never answers', () => {
   it.each([
     ['DLQ', 'not json', 'AmazonSQS.SendMessage', 'dead-lettering failed; the message stays on its queue'],
     ['outcomes', 'replicated', 'AmazonSQS.SendMessageBatch', 'outcomes could not be published'],
-    ['visibility', JSON.stringify({ object: { uuid: 'f'.repeat(32) } }), 'AmazonSQS.GetQueueUrl', 'backoff not applied'],
-  ])('bounds the %s call by the remaining time: processBatch returns before the deadline and keeps the message', async (_call, body, target, warning) => {
-    const obj = sim.cluster('baker').put({ body: 'x' });
-    const r = await invoke([sqsRecord('m-1', body === 'replicated' ? JSON.stringify({ object: { uuid: obj.uuid } }) : body)]);
-    expect(r.remainingAtReturn).toBeGreaterThan(0);
-    expect(r.response.batchItemFailures).toStrictEqual([{ itemIdentifier: 'm-1' }]);
-    expect(r.targets).toStrictEqual([target]);
-    expect(r.warnings).toContain(warning);
-  }, 20_000);
+    [
+      'visibility',
+      JSON.stringify({ object: { uuid: 'f'.repeat(32) } }),
+      'AmazonSQS.GetQueueUrl',
+      'backoff not applied',
+    ],
+  ])(
+    'bounds the %s call by the remaining time: processBatch returns before the deadline and keeps the message',
+    async (_call, body, target, warning) => {
+      const obj = sim.cluster('baker').put({ body: 'x' });
+      const r = await invoke([
+        sqsRecord('m-1', body === 'replicated' ? JSON.stringify({ object: { uuid: obj.uuid } }) : body),
+      ]);
+      expect(r.remainingAtReturn).toBeGreaterThan(0);
+      expect(r.response.batchItemFailures).toStrictEqual([{ itemIdentifier: 'm-1' }]);
+      expect(r.targets).toStrictEqual([target]);
+      expect(r.warnings).toContain(warning);
+    },
+    20_000,
+  );
 });

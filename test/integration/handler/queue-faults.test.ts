@@ -7,7 +7,14 @@
  */
 import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { startFauxqs } from 'fauxqs';
-import { SQS_ERRORS, startSqsFaultProxy, type QueueFault, type QueueFaultRule, type SqsErrorCode, type SqsFaultProxy } from '../../../bench/sqs-fault-proxy.js';
+import {
+  SQS_ERRORS,
+  startSqsFaultProxy,
+  type QueueFault,
+  type QueueFaultRule,
+  type SqsErrorCode,
+  type SqsFaultProxy,
+} from '../../../bench/sqs-fault-proxy.js';
 import { DLQ_ATTRIBUTES } from '../../../functions/adapters/sqs-queue-ops.js';
 import type { OutcomeRecord } from '../../../functions/core/outcome.js';
 import { LocalEventSourceMapping } from '../../../local/event-source-mapping.js';
@@ -44,18 +51,26 @@ describe('the fault proxy speaks the SQS JSON protocol', () => {
 
   const stored = () => fauxqs.inspectQueue('probe')?.messages.ready.length ?? 0;
 
-  it.each(Object.keys(SQS_ERRORS) as SqsErrorCode[])('the SDK reads an injected %s as that SQS error with its status', async (code) => {
-    proxy.setRules([{ name: code, perMille: 1000, fault: { type: 'error', error: code, when: 'before' } }]);
-    const err = await client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'x' })).then(() => null, (e: unknown) => e as { name: string; $metadata: { httpStatusCode: number } });
-    expect(err?.name).toBe(code);
-    expect(err?.$metadata.httpStatusCode).toBe(SQS_ERRORS[code].status);
-  });
+  it.each(Object.keys(SQS_ERRORS) as SqsErrorCode[])(
+    'the SDK reads an injected %s as that SQS error with its status',
+    async (code) => {
+      proxy.setRules([{ name: code, perMille: 1000, fault: { type: 'error', error: code, when: 'before' } }]);
+      const err = await client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'x' })).then(
+        () => null,
+        (e: unknown) => e as { name: string; $metadata: { httpStatusCode: number } },
+      );
+      expect(err?.name).toBe(code);
+      expect(err?.$metadata.httpStatusCode).toBe(SQS_ERRORS[code].status);
+    },
+  );
 
   it('a fault before forwarding never reaches fauxqs; the same fault after forwarding has been applied', async () => {
     const before = stored();
     const send = async (fault: QueueFault) => {
       proxy.setRules([{ name: 'x', perMille: 1000, fault }]);
-      await expect(client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: `${fault.type} ${fault.when}` }))).rejects.toThrow();
+      await expect(
+        client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: `${fault.type} ${fault.when}` })),
+      ).rejects.toThrow();
     };
     await send({ type: 'error', error: 'InternalError', when: 'before' });
     await send({ type: 'reset', when: 'before' });
@@ -66,13 +81,22 @@ describe('the fault proxy speaks the SQS JSON protocol', () => {
     await send({ type: 'reset', when: 'after' });
     await send({ type: 'slow', delayMs: 1500, when: 'after' });
     proxy.setRules([]);
-    for (const until = Date.now() + 20_000; stored() < before + 4 && Date.now() < until; ) await new Promise((r) => setTimeout(r, 50));
+    for (const until = Date.now() + 20_000; stored() < before + 4 && Date.now() < until;)
+      await new Promise((r) => setTimeout(r, 50));
     const out = await client.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10 }));
-    expect((out.Messages ?? []).map((m) => m.Body).sort()).toEqual(['error after', 'reset after', 'slow after', 'slow before']);
+    expect((out.Messages ?? []).map((m) => m.Body).sort()).toEqual([
+      'error after',
+      'reset after',
+      'slow after',
+      'slow before',
+    ]);
   });
 
   it('rules match on the action and the queue', async () => {
-    proxy.setRules([{ name: 'other queue', queues: ['elsewhere'], perMille: 1000, fault: { type: 'reset', when: 'before' } }, { name: 'receive', operations: ['ReceiveMessage'], perMille: 1000, fault: { type: 'reset', when: 'before' } }]);
+    proxy.setRules([
+      { name: 'other queue', queues: ['elsewhere'], perMille: 1000, fault: { type: 'reset', when: 'before' } },
+      { name: 'receive', operations: ['ReceiveMessage'], perMille: 1000, fault: { type: 'reset', when: 'before' } },
+    ]);
     await client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'passes' }));
     await expect(client.send(new ReceiveMessageCommand({ QueueUrl: queueUrl }))).rejects.toThrow();
     expect(proxy.stats().faultsByRule).toEqual(expect.objectContaining({ receive: 1 }));
@@ -82,11 +106,21 @@ describe('the fault proxy speaks the SQS JSON protocol', () => {
 });
 
 /** Every faulted operation gets 30% faults: errors, throttling, resets and slow answers, before and after fauxqs. */
-const OPERATIONS = ['ReceiveMessage', 'DeleteMessageBatch', 'ChangeMessageVisibilityBatch', 'SendMessage', 'SendMessageBatch'];
+const OPERATIONS = [
+  'ReceiveMessage',
+  'DeleteMessageBatch',
+  'ChangeMessageVisibilityBatch',
+  'SendMessage',
+  'SendMessageBatch',
+];
 const MIX: QueueFaultRule[] = [
   { name: 'InternalError before', perMille: 40, fault: { type: 'error', error: 'InternalError', when: 'before' } },
   { name: 'InternalError after', perMille: 40, fault: { type: 'error', error: 'InternalError', when: 'after' } },
-  { name: 'ServiceUnavailable before', perMille: 30, fault: { type: 'error', error: 'ServiceUnavailable', when: 'before' } },
+  {
+    name: 'ServiceUnavailable before',
+    perMille: 30,
+    fault: { type: 'error', error: 'ServiceUnavailable', when: 'before' },
+  },
   { name: 'ThrottlingException', perMille: 30, fault: { type: 'error', error: 'ThrottlingException', when: 'before' } },
   { name: 'RequestThrottled', perMille: 30, fault: { type: 'error', error: 'RequestThrottled', when: 'before' } },
   { name: 'reset before', perMille: 40, fault: { type: 'reset', when: 'before' } },
@@ -124,15 +158,33 @@ describe('the handler with faults on every queue call', () => {
     // Spread over the batches: objects gone at the source (retried, then dead-lettered), malformed
     // bodies, and objects whose first SEND is reset mid-body (retried, then replicated).
     for (let i = 0; i < NORMAL + MISSING + INVALID; i++) {
-      const kind = i % 19 === 4 && bodies.filter((b) => b.kind === 'missing').length < MISSING ? 'missing' : i % 31 === 7 && bodies.filter((b) => b.kind === 'invalid').length < INVALID ? 'invalid' : 'normal';
+      const kind =
+        i % 19 === 4 && bodies.filter((b) => b.kind === 'missing').length < MISSING
+          ? 'missing'
+          : i % 31 === 7 && bodies.filter((b) => b.kind === 'invalid').length < INVALID
+            ? 'invalid'
+            : 'normal';
       if (kind === 'invalid') {
-        bodies.push({ kind, uuid: '', body: JSON.stringify({ object: { uuid: `bad-${i}` }, correlationId: `q-${i}` }) });
+        bodies.push({
+          kind,
+          uuid: '',
+          body: JSON.stringify({ object: { uuid: `bad-${i}` }, correlationId: `q-${i}` }),
+        });
         continue;
       }
       source.put({ uuid: uuid(i), alias: true, body: `object ${i}\n`, contentType: 'text/plain' });
       if (kind === 'missing') source.delete({ uuid: uuid(i) });
-      if (kind === 'normal' && i % 10 === 3) p.sim.faults.add({ match: { cluster: 'baker', method: 'SEND', object: uuid(i) }, times: 1, kind: { type: 'reset-mid-body' } });
-      bodies.push({ kind, uuid: uuid(i), body: JSON.stringify({ object: { uuid: uuid(i), alias: true }, correlationId: `q-${i}` }) });
+      if (kind === 'normal' && i % 10 === 3)
+        p.sim.faults.add({
+          match: { cluster: 'baker', method: 'SEND', object: uuid(i) },
+          times: 1,
+          kind: { type: 'reset-mid-body' },
+        });
+      bodies.push({
+        kind,
+        uuid: uuid(i),
+        body: JSON.stringify({ object: { uuid: uuid(i), alias: true }, correlationId: `q-${i}` }),
+      });
     }
     for (const b of bodies) await p.send(b.body);
 
@@ -160,7 +212,11 @@ describe('the handler with faults on every queue call', () => {
 
     proxy!.setRules([]);
     const dlq = new Map<string, string[]>();
-    for (const m of await p.drain(p.dlq)) dlq.set(m.Body!, [...(dlq.get(m.Body!) ?? []), m.MessageAttributes?.[DLQ_ATTRIBUTES.REASON]?.StringValue ?? 'none']);
+    for (const m of await p.drain(p.dlq))
+      dlq.set(m.Body!, [
+        ...(dlq.get(m.Body!) ?? []),
+        m.MessageAttributes?.[DLQ_ATTRIBUTES.REASON]?.StringValue ?? 'none',
+      ]);
     const successes = new Set<string>();
     for (const m of await p.drain(p.outcomes)) {
       const o = JSON.parse(m.Body!) as OutcomeRecord;
@@ -171,10 +227,13 @@ describe('the handler with faults on every queue call', () => {
     bodies.forEach((b, i) => {
       const reasons = new Set(dlq.get(b.body) ?? []);
       const id = (JSON.parse(b.body) as { correlationId: string }).correlationId;
-      if (b.kind === 'normal' && !(dr.has({ uuid: b.uuid }) && successes.has(id))) wrong.push(`#${i} normal: inDR=${dr.has({ uuid: b.uuid })} success=${successes.has(id)} dlq=[${[...reasons]}]`);
+      if (b.kind === 'normal' && !(dr.has({ uuid: b.uuid }) && successes.has(id)))
+        wrong.push(`#${i} normal: inDR=${dr.has({ uuid: b.uuid })} success=${successes.has(id)} dlq=[${[...reasons]}]`);
       if (b.kind === 'normal' && reasons.size) wrong.push(`#${i} normal but dead-lettered: [${[...reasons]}]`);
-      if (b.kind === 'missing' && !(reasons.size === 1 && reasons.has('not-found-at-source'))) wrong.push(`#${i} missing: dlq=[${[...reasons]}]`);
-      if (b.kind === 'invalid' && !(reasons.size === 1 && reasons.has('invalid-message'))) wrong.push(`#${i} invalid: dlq=[${[...reasons]}]`);
+      if (b.kind === 'missing' && !(reasons.size === 1 && reasons.has('not-found-at-source')))
+        wrong.push(`#${i} missing: dlq=[${[...reasons]}]`);
+      if (b.kind === 'invalid' && !(reasons.size === 1 && reasons.has('invalid-message')))
+        wrong.push(`#${i} invalid: dlq=[${[...reasons]}]`);
     });
     expect(bodies.filter((b) => b.kind === 'missing')).toHaveLength(MISSING);
     expect(bodies.filter((b) => b.kind === 'invalid')).toHaveLength(INVALID);

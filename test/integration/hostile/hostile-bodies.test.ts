@@ -20,7 +20,6 @@ import { sqsRecord } from '../../helpers/records.js';
 // good ones. Every hostile body must be dead-lettered as invalid-message, every good one must
 // replicate, nothing may crash, and no byte of a hostile body may reach a Swarm node.
 
-
 /** A TCP proxy in front of a node that keeps every byte the client sent. */
 async function recordingProxy(target: string): Promise<{ server: Server; address: string; bytes: () => string }> {
   const [host, port] = target.split(':');
@@ -43,11 +42,22 @@ describe('hostile message bodies (fast-check)', () => {
   let client: SendClient;
   let config: Config;
   beforeAll(async () => {
-    sim = await startSimulator({ zeroLatency: true, clusters: [{ name: 'baker', nodes: 1 }, { name: 'dr', nodes: 1 }] });
+    sim = await startSimulator({
+      zeroLatency: true,
+      clusters: [
+        { name: 'baker', nodes: 1 },
+        { name: 'dr', nodes: 1 },
+      ],
+    });
     proxy = await recordingProxy(sim.cluster('baker').addresses[0]!);
     client = new SendClient();
     const registry = pairRegistry({ source: [proxy.address], dr: sim.cluster('dr').addresses, credentials: 'env:A' });
-    config = testConfig(registry, { dlqUrl: 'http://unused/dlq', concurrency: 16, concurrencyPerNode: 8, deadlineMarginMs: 100 });
+    config = testConfig(registry, {
+      dlqUrl: 'http://unused/dlq',
+      concurrency: 16,
+      concurrencyPerNode: 8,
+      deadlineMarginMs: 100,
+    });
   });
   afterAll(async () => {
     await client.close();
@@ -56,11 +66,24 @@ describe('hostile message bodies (fast-check)', () => {
   });
 
   /** Runs one batch through the real worker; returns what was dead-lettered and the telemetry. */
-  async function runBatch(records: SQSRecord[], env: Record<string, string> = { A: '{"username":"admin","password":"ourpwdofchoicehere"}' }) {
+  async function runBatch(
+    records: SQSRecord[],
+    env: Record<string, string> = { A: '{"username":"admin","password":"ourpwdofchoicehere"}' },
+  ) {
     const dead: OutcomeRecord[] = [];
-    const queue: QueueOps = { changeVisibility: async () => undefined, deadLetter: async (_r, outcome) => void dead.push(outcome), publishOutcomes: async () => [] };
+    const queue: QueueOps = {
+      changeVisibility: async () => undefined,
+      deadLetter: async (_r, outcome) => void dead.push(outcome),
+      publishOutcomes: async () => [],
+    };
     const summary = new SummaryTelemetry();
-    const response = await processBatch(records, testContext(60_000, { frozen: true }), { config, client, credentials: createCredentialsProvider({ env }), queue, telemetry: summary });
+    const response = await processBatch(records, testContext(60_000, { frozen: true }), {
+      config,
+      client,
+      credentials: createCredentialsProvider({ env }),
+      queue,
+      telemetry: summary,
+    });
     return { dead, summary, response };
   }
 
@@ -79,11 +102,18 @@ describe('hostile message bodies (fast-check)', () => {
           ...bodies.map((b, i) => sqsRecord(`h${batchNo}-${i}`, b)),
           sqsRecord(`g${batchNo}-1`, JSON.stringify({ object: { uuid: good[1]!.uuid }, nodeHint: '192.0.2.1:80' })),
           // A malformed hint is optional data: dropped with a warning, the message still replicates.
-          sqsRecord(`g${batchNo}-2`, JSON.stringify({ object: { uuid: good[2]!.uuid }, nodeHint: `${MARK}${SMUGGLED_HOSTS[batchNo % SMUGGLED_HOSTS.length]}` })),
+          sqsRecord(
+            `g${batchNo}-2`,
+            JSON.stringify({
+              object: { uuid: good[2]!.uuid },
+              nodeHint: `${MARK}${SMUGGLED_HOSTS[batchNo % SMUGGLED_HOSTS.length]}`,
+            }),
+          ),
         ];
         const { dead, summary, response } = await runBatch(records);
         const accepted = bodies.filter((_b, i) => !dead.some((d) => d.messageId === `h${batchNo}-${i}`));
-        if (accepted.length) throw new Error(`accepted as valid: ${JSON.stringify(accepted.map((b) => b.slice(0, 160)))}`);
+        if (accepted.length)
+          throw new Error(`accepted as valid: ${JSON.stringify(accepted.map((b) => b.slice(0, 160)))}`);
         expect(response.batchItemFailures).toStrictEqual([]);
         expect(dead).toHaveLength(bodies.length);
         expect(new Set(dead.map((d) => d.reason))).toStrictEqual(new Set(['invalid-message']));
@@ -97,7 +127,9 @@ describe('hostile message bodies (fast-check)', () => {
     );
     if (details.failed) {
       const bodies = (details.counterexample?.[0] ?? []).map((b) => b.slice(0, 120));
-      throw new Error(`property failed (seed ${details.seed}): ${String(details.errorInstance).slice(0, 600)}\nfirst bodies: ${JSON.stringify(bodies.slice(0, 5))}`);
+      throw new Error(
+        `property failed (seed ${details.seed}): ${String(details.errorInstance).slice(0, 600)}\nfirst bodies: ${JSON.stringify(bodies.slice(0, 5))}`,
+      );
     }
     expect(hostileCount).toBeGreaterThanOrEqual(10_000);
     // Only the good records reached the source node, and nothing of a hostile body did.
@@ -121,7 +153,9 @@ describe('hostile message bodies (fast-check)', () => {
       ];
       const objects = hints.map(() => sim.cluster('baker').put({ body: 'hinted' }));
       const sendsBefore = proxy.bytes().split('SEND /').length;
-      const { dead, summary, response } = await runBatch(objects.map((o, i) => sqsRecord(`hint-${i}`, JSON.stringify({ object: { uuid: o.uuid }, nodeHint: hints[i] }))));
+      const { dead, summary, response } = await runBatch(
+        objects.map((o, i) => sqsRecord(`hint-${i}`, JSON.stringify({ object: { uuid: o.uuid }, nodeHint: hints[i] }))),
+      );
       expect(dead).toStrictEqual([]);
       expect(response.batchItemFailures).toStrictEqual([]);
       expect(summary.byOutcome.get('replicated')).toBe(hints.length);
@@ -137,7 +171,10 @@ describe('hostile message bodies (fast-check)', () => {
   it('dead-letters a message whose credentials no header can carry as credentials-invalid, sending nothing', async () => {
     const obj = sim.cluster('baker').put({ body: 'x' });
     const before = proxy.bytes().length;
-    const { dead, response } = await runBatch([sqsRecord('bad-creds', JSON.stringify({ object: { uuid: obj.uuid } }))], { A: JSON.stringify({ username: 'admin', password: 'pw\r\nx: y' }) });
+    const { dead, response } = await runBatch(
+      [sqsRecord('bad-creds', JSON.stringify({ object: { uuid: obj.uuid } }))],
+      { A: JSON.stringify({ username: 'admin', password: 'pw\r\nx: y' }) },
+    );
     expect(response.batchItemFailures).toStrictEqual([]);
     expect(dead).toHaveLength(1);
     expect(dead[0]).toMatchObject({ outcome: 'failed', reason: 'credentials-invalid', node: null });

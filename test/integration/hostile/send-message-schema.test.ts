@@ -40,7 +40,11 @@ const schemaAccepts = (body: string): boolean | undefined => {
 function* strings(value: unknown): Generator<string> {
   if (typeof value === 'string') yield value;
   else if (Array.isArray(value)) for (const v of value) yield* strings(v);
-  else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) (yield k, yield* strings(v));
+  else if (value && typeof value === 'object')
+    for (const [k, v] of Object.entries(value)) {
+      yield k;
+      yield* strings(v);
+    }
 }
 
 /**
@@ -67,14 +71,18 @@ function expectAgreement(body: string, seen: Map<string, number>): void {
     return;
   }
   const why = byParser ? null : knownDisagreement(body);
-  if (!why) throw new Error(`schema ${bySchema ? 'accepts' : 'rejects'} and parser ${byParser ? 'accepts' : 'rejects'}: ${body.slice(0, 300)}`);
+  if (!why)
+    throw new Error(
+      `schema ${bySchema ? 'accepts' : 'rejects'} and parser ${byParser ? 'accepts' : 'rejects'}: ${body.slice(0, 300)}`,
+    );
   seen.set(why, (seen.get(why) ?? 0) + 1);
 }
 
 // Valid messages, every field and both object forms, up to the limits.
 const hex32 = fc.stringMatching(/^[0-9a-fA-F]{32}$/);
 const key = fc.stringMatching(/^[A-Za-z0-9_.-]{1,64}$/);
-const printable = (max: number) => fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: max }).filter((s) => !/[\u0000-\u001f\u007f]/.test(s));
+const printable = (max: number) =>
+  fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: max }).filter((s) => !/[\u0000-\u001f\u007f]/.test(s));
 const validMessage = fc.record(
   {
     version: fc.constant(1),
@@ -88,11 +96,27 @@ const validMessage = fc.record(
     ),
     from: key,
     to: key,
-    nodeHint: fc.oneof(fc.constant('10.0.0.11:80'), fc.constant('[fd00::1]:8080'), fc.constant('node-1.swarm.example:80')),
+    nodeHint: fc.oneof(
+      fc.constant('10.0.0.11:80'),
+      fc.constant('[fd00::1]:8080'),
+      fc.constant('node-1.swarm.example:80'),
+    ),
     feeds: fc.oneof(
-      fc.record({ ids: fc.array(fc.oneof(fc.integer({ min: 0, max: 1_000_000 }), fc.constant('all' as const)), { minLength: 1, maxLength: 8 }) }),
+      fc.record({
+        ids: fc.array(fc.oneof(fc.integer({ min: 0, max: 1_000_000 }), fc.constant('all' as const)), {
+          minLength: 1,
+          maxLength: 8,
+        }),
+      }),
       fc.record(
-        { types: fc.uniqueArray(fc.constantFrom('all', 'search', 'indexing', 'replication', 's3backup'), { minLength: 1, maxLength: 5 }), timeout: fc.oneof(fc.double({ min: 0.001, max: 3600, noNaN: true }), fc.boolean()), force: fc.boolean() },
+        {
+          types: fc.uniqueArray(fc.constantFrom('all', 'search', 'indexing', 'replication', 's3backup'), {
+            minLength: 1,
+            maxLength: 5,
+          }),
+          timeout: fc.oneof(fc.double({ min: 0.001, max: 3600, noNaN: true }), fc.boolean()),
+          force: fc.boolean(),
+        },
         { requiredKeys: ['types'] },
       ),
     ),
@@ -131,7 +155,9 @@ describe('the SEND message JSON Schema', () => {
     expect(seen.get('not-json')).toBeGreaterThan(0);
     // Lone surrogates are in the corpus; the schema cannot catch them.
     expect(seen.get('lone-surrogate')).toBeGreaterThan(0);
-    expect([...seen.keys()].every((k) => ['both-accept', 'both-reject', 'not-json', 'lone-surrogate'].includes(k))).toBe(true);
+    expect(
+      [...seen.keys()].every((k) => ['both-accept', 'both-reject', 'not-json', 'lone-surrogate'].includes(k)),
+    ).toBe(true);
   });
 
   it('agrees with the parser on each rule, one near miss at a time', () => {
@@ -176,7 +202,12 @@ describe('the SEND message JSON Schema', () => {
       expect([body, schemaAccepts(body)]).toStrictEqual([body, false]);
       expect([body, parserAccepts(body)]).toStrictEqual([body, false]);
     }
-    for (const message of [ok, { ...ok, feeds: { ids: ['all'] } }, { ...ok, feeds: { types: ['search'], timeout: true } }, { ...ok, feeds: { ids: [0], types: [] } }]) {
+    for (const message of [
+      ok,
+      { ...ok, feeds: { ids: ['all'] } },
+      { ...ok, feeds: { types: ['search'], timeout: true } },
+      { ...ok, feeds: { ids: [0], types: [] } },
+    ]) {
       expect(schemaAccepts(JSON.stringify(message))).toBe(true);
       expect(parserAccepts(JSON.stringify(message))).toBe(true);
     }
@@ -185,7 +216,10 @@ describe('the SEND message JSON Schema', () => {
   it('documents the two things only the parser can check: body size and lone surrogates', () => {
     const tooLarge = JSON.stringify({ object: { uuid: 'a'.repeat(32) }, padding: 'x'.repeat(MAX_MESSAGE_BYTES) });
     const loneSurrogate = '{"object":{"domain":"d","bucket":"b","name":"a\\ud800b"},"correlationId":"\\udfff"}';
-    for (const [body, why] of [[tooLarge, 'too-large'], [loneSurrogate, 'lone-surrogate']] as const) {
+    for (const [body, why] of [
+      [tooLarge, 'too-large'],
+      [loneSurrogate, 'lone-surrogate'],
+    ] as const) {
       expect(schemaAccepts(body)).toBe(true);
       expect(parserAccepts(body)).toBe(false);
       expect(knownDisagreement(body)).toBe(why);
@@ -194,7 +228,11 @@ describe('the SEND message JSON Schema', () => {
   });
 
   it('counts lengths the same way as the parser: in code points, so an emoji counts once', () => {
-    const named = (n: number) => JSON.stringify({ object: { domain: 'd', bucket: 'b', name: '😀'.repeat(n) }, correlationId: '😀'.repeat(Math.min(n, 256)) });
+    const named = (n: number) =>
+      JSON.stringify({
+        object: { domain: 'd', bucket: 'b', name: '😀'.repeat(n) },
+        correlationId: '😀'.repeat(Math.min(n, 256)),
+      });
     expect([schemaAccepts(named(4096)), parserAccepts(named(4096))]).toStrictEqual([true, true]);
     expect([schemaAccepts(named(4097)), parserAccepts(named(4097))]).toStrictEqual([false, false]);
   });

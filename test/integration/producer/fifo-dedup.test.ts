@@ -17,12 +17,22 @@ describe('enqueueSends on a FIFO queue (fauxqs)', () => {
   });
 
   let n = 0;
-  const fifo = (contentBased: boolean) => fauxqs.createQueue(`sends-${++n}.fifo`, { attributes: { FifoQueue: 'true', ContentBasedDeduplication: String(contentBased) } }).queueUrl;
+  const fifo = (contentBased: boolean) =>
+    fauxqs.createQueue(`sends-${++n}.fifo`, {
+      attributes: { FifoQueue: 'true', ContentBasedDeduplication: String(contentBased) },
+    }).queueUrl;
   /** Receives and deletes until the queue is empty (a FIFO group is held while a message is in flight). */
   const bodies = async (url: string): Promise<string[]> => {
     const out: string[] = [];
     for (;;) {
-      const r = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 60 }));
+      const r = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: url,
+          MaxNumberOfMessages: 10,
+          WaitTimeSeconds: 0,
+          VisibilityTimeout: 60,
+        }),
+      );
       if (!r.Messages?.length) return out;
       for (const m of r.Messages) {
         out.push(m.Body!);
@@ -36,7 +46,11 @@ describe('enqueueSends on a FIFO queue (fauxqs)', () => {
     const url = fifo(false);
     expect(await enqueueSends(sqs, url, [request])).toStrictEqual({ sent: 1, failed: [] });
     expect(await enqueueSends(sqs, url, [request, request])).toStrictEqual({ sent: 2, failed: [] });
-    expect(await bodies(url)).toStrictEqual([JSON.stringify(request), JSON.stringify(request), JSON.stringify(request)]);
+    expect(await bodies(url)).toStrictEqual([
+      JSON.stringify(request),
+      JSON.stringify(request),
+      JSON.stringify(request),
+    ]);
   });
 
   it('drops a repeated enqueue of the same request when the caller passes its own deduplication id', async () => {
@@ -44,7 +58,10 @@ describe('enqueueSends on a FIFO queue (fauxqs)', () => {
     const byEvent = { deduplicationId: (m: SendMessage | string) => (typeof m === 'string' ? m : m.correlationId!) };
     await enqueueSends(sqs, url, [request], byEvent);
     await enqueueSends(sqs, url, [request, { ...request, correlationId: 'order-2' }], byEvent);
-    expect((await bodies(url)).map((b) => (JSON.parse(b) as SendMessage).correlationId)).toStrictEqual(['order-1', 'order-2']);
+    expect((await bodies(url)).map((b) => (JSON.parse(b) as SendMessage).correlationId)).toStrictEqual([
+      'order-1',
+      'order-2',
+    ]);
   });
 
   it("leaves deduplication to the queue's content-based hashing with 'content'", async () => {

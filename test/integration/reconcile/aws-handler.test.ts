@@ -48,8 +48,17 @@ let sendQueue: { url: string; arn: string };
 
 beforeEach(async () => {
   fauxqs = await startFauxqs({ port: 0, logger: false });
-  sim = await startSimulator({ clusters: [{ name: 'baker', nodes: 2 }, { name: 'dr', nodes: 1 }] });
-  sqs = new SQSClient({ endpoint: fauxqs.address, region: REGION, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  sim = await startSimulator({
+    clusters: [
+      { name: 'baker', nodes: 2 },
+      { name: 'dr', nodes: 1 },
+    ],
+  });
+  sqs = new SQSClient({
+    endpoint: fauxqs.address,
+    region: REGION,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
   transport = new ClusterTransport();
   const fifo = fauxqs.createQueue('reconcile.fifo', { attributes: { FifoQueue: 'true', VisibilityTimeout: '30' } });
   reconcileQueue = { url: fifo.queueUrl, arn: fifo.queueArn };
@@ -82,11 +91,18 @@ function seed(missing: readonly string[]): { all: string[] } {
 }
 
 async function handlerFor(env: Record<string, string>) {
-  const secrets = { SRC_ADMIN: JSON.stringify({ username: SIM_DEFAULT_ADMIN.user, password: SIM_DEFAULT_ADMIN.password }) };
+  const secrets = {
+    SRC_ADMIN: JSON.stringify({ username: SIM_DEFAULT_ADMIN.user, password: SIM_DEFAULT_ADMIN.password }),
+  };
   const registry = {
     clusters: {
       primary: { name: 'baker', nodes: [...sim.cluster('baker').addresses], credentials: 'env:SRC_ADMIN' },
-      dr: { name: 'dr', target: sim.cluster('dr').addresses[0], nodes: [...sim.cluster('dr').addresses], credentials: 'env:SRC_ADMIN' },
+      dr: {
+        name: 'dr',
+        target: sim.cluster('dr').addresses[0],
+        nodes: [...sim.cluster('dr').addresses],
+        credentials: 'env:SRC_ADMIN',
+      },
     },
     defaultRoute: { from: 'primary', to: 'dr' },
   };
@@ -122,7 +138,9 @@ async function handlerFor(env: Record<string, string>) {
 const context = (remainingMs: number) => testContext(remainingMs, { frozen: true, functionName: 'reconcile' });
 
 async function receive(url: string, arn: string, max = 1): Promise<SQSRecord[]> {
-  const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: max, MessageSystemAttributeNames: ['All'] }));
+  const out = await sqs.send(
+    new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: max, MessageSystemAttributeNames: ['All'] }),
+  );
   return (out.Messages ?? []).map((m) => toLambdaRecord(m, arn, REGION));
 }
 
@@ -132,12 +150,20 @@ async function drainSends(): Promise<SendMessage[]> {
     const records = await receive(sendQueue.url, sendQueue.arn, 10);
     if (!records.length) return out;
     out.push(...records.map((r) => parseSendMessage(r.body)));
-    await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: sendQueue.url, Entries: records.map((r, i) => ({ Id: String(i), ReceiptHandle: r.receiptHandle })) }));
+    await sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: sendQueue.url,
+        Entries: records.map((r, i) => ({ Id: String(i), ReceiptHandle: r.receiptHandle })),
+      }),
+    );
   }
 }
 
 /** The event source mapping: one continuation per invocation, deleted unless reported failed. */
-async function runQueue(handler: Awaited<ReturnType<typeof handlerFor>>['handler'], remainingMs: number): Promise<Continuation[]> {
+async function runQueue(
+  handler: Awaited<ReturnType<typeof handlerFor>>['handler'],
+  remainingMs: number,
+): Promise<Continuation[]> {
   const worked: Continuation[] = [];
   for (let i = 0; i < 500; i++) {
     const records = await receive(reconcileQueue.url, reconcileQueue.arn);
@@ -145,7 +171,12 @@ async function runQueue(handler: Awaited<ReturnType<typeof handlerFor>>['handler
     worked.push(parseContinuation(records[0]!.body));
     const response = (await handler({ Records: records }, context(remainingMs))) as SQSBatchResponse;
     expect(response.batchItemFailures).toStrictEqual([]);
-    await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: reconcileQueue.url, Entries: [{ Id: '0', ReceiptHandle: records[0]!.receiptHandle }] }));
+    await sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: reconcileQueue.url,
+        Entries: [{ Id: '0', ReceiptHandle: records[0]!.receiptHandle }],
+      }),
+    );
   }
   throw new Error('the reconcile queue did not drain');
 }
@@ -158,14 +189,22 @@ describe('the reconcile function as Scheduler and SQS invoke it', () => {
     const drCount = sim.cluster('dr').objectCount;
     const { handler, metrics } = await handlerFor({});
 
-    const started = (await handler({ reconcile: 'start', scheduledTime: '2026-11-25T02:00:00Z' }, context(60_000))) as { started: number; run: string };
+    const started = (await handler({ reconcile: 'start', scheduledTime: '2026-11-25T02:00:00Z' }, context(60_000))) as {
+      started: number;
+      run: string;
+    };
     expect(started).toStrictEqual({ started: 1, run: '2026-11-25T02:00:00Z' });
 
     // 20 s margin + 6 ms of budget: a handful of rows per slice.
     const worked = await runQueue(handler, 20_006);
     expect(worked[0]!.scope).toStrictEqual({ kind: 'buckets', domain: DOMAIN });
     const scopes = new Set(worked.slice(1).map((c) => JSON.stringify(c.scope)));
-    expect(scopes).toStrictEqual(new Set([JSON.stringify({ kind: 'named', domain: DOMAIN, bucket: 'docs' }), JSON.stringify({ kind: 'named', domain: DOMAIN, bucket: 'photos' })]));
+    expect(scopes).toStrictEqual(
+      new Set([
+        JSON.stringify({ kind: 'named', domain: DOMAIN, bucket: 'docs' }),
+        JSON.stringify({ kind: 'named', domain: DOMAIN, bucket: 'photos' }),
+      ]),
+    );
     // The budget ran out inside each bucket, so each was handed over at least once, from a marker.
     for (const bucket of ['docs', 'photos']) {
       const slices = worked.filter((c) => c.scope.kind === 'named' && c.scope.bucket === bucket);
@@ -174,8 +213,16 @@ describe('the reconcile function as Scheduler and SQS invoke it', () => {
     }
 
     const sends = await drainSends();
-    expect(sends.map((m) => `${(m.object as { bucket: string }).bucket}/${(m.object as { name: string }).name}`).sort()).toStrictEqual([...missing].sort());
-    for (const m of sends) expect(m).toMatchObject({ from: 'primary', to: 'dr', correlationId: 'reconcile:2026-11-25T02:00:00Z', object: { domain: DOMAIN } });
+    expect(
+      sends.map((m) => `${(m.object as { bucket: string }).bucket}/${(m.object as { name: string }).name}`).sort(),
+    ).toStrictEqual([...missing].sort());
+    for (const m of sends)
+      expect(m).toMatchObject({
+        from: 'primary',
+        to: 'dr',
+        correlationId: 'reconcile:2026-11-25T02:00:00Z',
+        object: { domain: DOMAIN },
+      });
 
     // Nothing deleted anywhere; the DR-only object is still there; the too-new one was not sent.
     expect(sim.cluster('baker').objectCount).toBe(sourceCount);
@@ -186,7 +233,9 @@ describe('the reconcile function as Scheduler and SQS invoke it', () => {
     expect(metrics.total(RECONCILE_METRICS.EXTRA_ON_DR)).toBe(1);
     expect(metrics.total(RECONCILE_METRICS.DIFFERENT)).toBe(0);
     expect(metrics.total(RECONCILE_METRICS.REPAIRS_ENQUEUED)).toBe(3);
-    expect(metrics.total(RECONCILE_METRICS.MISSING_ON_DR_BYTES)).toBe(Buffer.byteLength('photos 1') * 2 + Buffer.byteLength('docs 5'));
+    expect(metrics.total(RECONCILE_METRICS.MISSING_ON_DR_BYTES)).toBe(
+      Buffer.byteLength('photos 1') * 2 + Buffer.byteLength('docs 5'),
+    );
     // Every key of both listings compared once: 12 shared names, 1 DR-only, 1 too new.
     expect(metrics.total(RECONCILE_METRICS.OBJECTS_SCANNED)).toBe(14);
     // One run-duration datapoint per finished bucket.
@@ -195,7 +244,10 @@ describe('the reconcile function as Scheduler and SQS invoke it', () => {
 
   test('in report mode, divergence is counted and nothing is enqueued', async () => {
     seed(['docs/docs-0 &+#%']);
-    const { handler, metrics } = await handlerFor({ [RECONCILE_ENV.REPAIR]: 'report', [RECONCILE_ENV.SCOPES]: JSON.stringify([{ domain: DOMAIN, buckets: ['docs'] }]) });
+    const { handler, metrics } = await handlerFor({
+      [RECONCILE_ENV.REPAIR]: 'report',
+      [RECONCILE_ENV.SCOPES]: JSON.stringify([{ domain: DOMAIN, buckets: ['docs'] }]),
+    });
     await handler({ reconcile: 'start', scheduledTime: '2026-11-25T03:00:00Z' }, context(60_000));
     await runQueue(handler, 60_000);
     expect(await drainSends()).toStrictEqual([]);
@@ -204,16 +256,27 @@ describe('the reconcile function as Scheduler and SQS invoke it', () => {
 
   test('a continuation delivered twice hands over one next continuation, and a repeated start adds no second run', async () => {
     seed(['photos/photos-5 &+#%']);
-    const { handler } = await handlerFor({ [RECONCILE_ENV.SCOPES]: JSON.stringify([{ domain: DOMAIN, buckets: ['photos'] }]) });
+    const { handler } = await handlerFor({
+      [RECONCILE_ENV.SCOPES]: JSON.stringify([{ domain: DOMAIN, buckets: ['photos'] }]),
+    });
     const start = { reconcile: 'start', scheduledTime: '2026-11-25T04:00:00Z' } as const;
     await handler(start, context(60_000));
     await handler(start, context(60_000)); // Scheduler retried the start
     const [first] = await receive(reconcileQueue.url, reconcileQueue.arn, 10);
-    expect(parseContinuation(first!.body)).toMatchObject({ scope: { kind: 'named', bucket: 'photos' }, marker: null, slice: 1 });
+    expect(parseContinuation(first!.body)).toMatchObject({
+      scope: { kind: 'named', bucket: 'photos' },
+      marker: null,
+      slice: 1,
+    });
     // The same delivery twice (the first invocation's acknowledgement was lost).
     await handler({ Records: [first!] }, context(20_006));
     await handler({ Records: [first!] }, context(20_006));
-    await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: reconcileQueue.url, Entries: [{ Id: '0', ReceiptHandle: first!.receiptHandle }] }));
+    await sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: reconcileQueue.url,
+        Entries: [{ Id: '0', ReceiptHandle: first!.receiptHandle }],
+      }),
+    );
     const next = await receive(reconcileQueue.url, reconcileQueue.arn, 10);
     expect(next).toHaveLength(1);
     expect(parseContinuation(next[0]!.body)).toMatchObject({ slice: 2, marker: expect.any(String) });
@@ -221,7 +284,9 @@ describe('the reconcile function as Scheduler and SQS invoke it', () => {
 
   test('a listing error without progress fails the delivery (SQS tries again, then dead-letters it), never reads as empty', async () => {
     seed([]);
-    const { handler, metrics } = await handlerFor({ [RECONCILE_ENV.SCOPES]: JSON.stringify([{ domain: DOMAIN, buckets: ['photos'] }]) });
+    const { handler, metrics } = await handlerFor({
+      [RECONCILE_ENV.SCOPES]: JSON.stringify([{ domain: DOMAIN, buckets: ['photos'] }]),
+    });
     await handler({ reconcile: 'start', scheduledTime: '2026-11-25T05:00:00Z' }, context(60_000));
     sim.cluster('dr').searchEnabled = false;
     const records = await receive(reconcileQueue.url, reconcileQueue.arn);

@@ -22,7 +22,15 @@ afterEach(async () => {
 });
 
 function route(replicationFeeds: number[] = []): ReconcileRoute {
-  return { source: pair.source, dr: pair.dr, sourceCredentials: ADMIN, drCredentials: ADMIN, from: 'primary', to: 'dr', replicationFeeds };
+  return {
+    source: pair.source,
+    dr: pair.dr,
+    sourceCredentials: ADMIN,
+    drCredentials: ADMIN,
+    from: 'primary',
+    to: 'dr',
+    replicationFeeds,
+  };
 }
 
 async function reconcile(scope: ObjectScope, options: { repair?: boolean; feeds?: number[] } = {}) {
@@ -36,7 +44,11 @@ async function reconcile(scope: ObjectScope, options: { repair?: boolean; feeds?
     repair: options.repair === false ? null : sendRepairPort(sendClient, r, 4),
     onFinding: (f) => findings.push(f),
   });
-  const by = (c: string) => findings.filter((f) => f.category === c).map((f) => f.key).sort();
+  const by = (c: string) =>
+    findings
+      .filter((f) => f.category === c)
+      .map((f) => f.key)
+      .sort();
   return { summary, findings, by };
 }
 
@@ -49,11 +61,21 @@ describe('reconcile against the simulator', () => {
     const dr = pair.sim.cluster('dr');
     for (const name of ['same', 'gone', 'changed', 'doubt']) {
       const o = src.put({ bucket: 'b', name, body: `v1 ${name}`, created: HOUR_AGO() });
-      if (name !== 'gone') dr.put({ domain: 'baker', bucket: 'b', name, body: name === 'changed' ? 'v0 (older, shorter)' : `v1 ${name}`, created: name === 'changed' ? new Date(o.created.getTime() - 60_000) : o.created });
+      if (name !== 'gone')
+        dr.put({
+          domain: 'baker',
+          bucket: 'b',
+          name,
+          body: name === 'changed' ? 'v0 (older, shorter)' : `v1 ${name}`,
+          created: name === 'changed' ? new Date(o.created.getTime() - 60_000) : o.created,
+        });
     }
     dr.put({ domain: 'baker', bucket: 'b', name: 'only-on-dr', body: 'x', created: HOUR_AGO() });
     src.put({ bucket: 'b', name: 'fresh', body: 'just written' });
-    pair.sim.faults.add({ match: { cluster: 'dr', method: 'HEAD', object: 'b/doubt' }, kind: { type: 'status', status: 503 } });
+    pair.sim.faults.add({
+      match: { cluster: 'dr', method: 'HEAD', object: 'b/doubt' },
+      kind: { type: 'status', status: 503 },
+    });
     // "doubt" differs in the listing (its DR row is made older) so it becomes a candidate.
     dr.put({ domain: 'baker', bucket: 'b', name: 'doubt', body: 'v1 doubt!', created: HOUR_AGO() });
     const { summary, by, findings } = await reconcile(bucket);
@@ -64,7 +86,10 @@ describe('reconcile against the simulator', () => {
     expect(by('too-new')).toEqual(['fresh']);
     expect(by('unconfirmed')).toEqual(['doubt']);
     expect(summary.counts['in-sync']).toBe(1);
-    expect(findings.find((f) => f.key === 'changed')?.repair).toMatchObject({ action: 'not-repaired', detail: expect.stringContaining('no replication feed') });
+    expect(findings.find((f) => f.key === 'changed')?.repair).toMatchObject({
+      action: 'not-repaired',
+      detail: expect.stringContaining('no replication feed'),
+    });
     expect(findings.find((f) => f.key === 'doubt')?.repair).toBeNull();
     expect(dr.has({ domain: 'baker', bucket: 'b', name: 'gone' })).toBe(true);
     expect(dr.has({ domain: 'baker', bucket: 'b', name: 'only-on-dr' })).toBe(true);
@@ -76,7 +101,13 @@ describe('reconcile against the simulator', () => {
     const src = pair.sim.cluster('baker');
     const dr = pair.sim.cluster('dr');
     const o = src.put({ bucket: 'b', name: 'changed', body: 'new content', created: HOUR_AGO() });
-    dr.put({ domain: 'baker', bucket: 'b', name: 'changed', body: 'old', created: new Date(o.created.getTime() - 1000) });
+    dr.put({
+      domain: 'baker',
+      bucket: 'b',
+      name: 'changed',
+      body: 'old',
+      created: new Date(o.created.getTime() - 1000),
+    });
     const { summary, findings } = await reconcile(bucket, { feeds: [1] });
     expect(findings.map((f) => [f.key, f.category, f.repair?.action])).toEqual([['changed', 'different', 'sent']]);
     expect(summary.repairs.sent).toBe(1);
@@ -126,13 +157,22 @@ describe('reconcile against the simulator', () => {
     const sender = sendRepairPort(sendClient, r, 4);
     const asked: unknown[] = [];
     const plainRows = new ListingClient(transport, pair.source, ADMIN);
-    const withoutAlias = { async *pages(...args: Parameters<ListingClient['pages']>) { for await (const page of plainRows.pages(...args)) yield page.map((row) => ({ ...row, alias: null })); } };
+    const withoutAlias = {
+      async *pages(...args: Parameters<ListingClient['pages']>) {
+        for await (const page of plainRows.pages(...args)) yield page.map((row) => ({ ...row, alias: null }));
+      },
+    };
     const summary = await reconcileScope({
       scope: { kind: 'unnamed', domain: 'baker' },
       source: withoutAlias,
       dr: new ListingClient(transport, pair.dr, ADMIN),
       heads: transportHeadPort(transport, r),
-      repair: { repair: (items, signal) => { asked.push(...items.map((i) => i.object)); return sender.repair(items, signal); } },
+      repair: {
+        repair: (items, signal) => {
+          asked.push(...items.map((i) => i.object));
+          return sender.repair(items, signal);
+        },
+      },
     });
     expect(asked).toEqual([{ uuid: alias.uuid, alias: true }]);
     expect(summary.repairs.sent).toBe(1);
@@ -144,7 +184,10 @@ describe('reconcile against the simulator', () => {
     const src = pair.sim.cluster('baker');
     for (let i = 0; i < 6; i++) src.put({ bucket: 'b', name: `o${i}`, body: 'x', created: HOUR_AGO() });
     pair.sim.cluster('dr').put({ domain: 'baker', bucket: 'b', name: 'o0', body: 'x' });
-    pair.sim.faults.add({ match: { cluster: 'dr', listing: true, marker: '' }, kind: { type: 'bad-listing', body: 'not-array' } });
+    pair.sim.faults.add({
+      match: { cluster: 'dr', listing: true, marker: '' },
+      kind: { type: 'bad-listing', body: 'not-array' },
+    });
     const { summary, findings } = await reconcile(bucket, { repair: false });
     expect(summary.stopped).toBe('error');
     expect(summary.error).toMatchObject({ side: 'dr', code: 'bad-page' });

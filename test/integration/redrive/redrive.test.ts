@@ -25,7 +25,13 @@ function io() {
   const err: string[] = [];
   const sink = (into: string[]) => new Writable({ write: (chunk, _enc, cb) => (into.push(String(chunk)), cb()) });
   return {
-    io: { stdout: sink(out), stderr: sink(err), stdin: Readable.from([]), env: {}, signal: new AbortController().signal },
+    io: {
+      stdout: sink(out),
+      stderr: sink(err),
+      stdin: Readable.from([]),
+      env: {},
+      signal: new AbortController().signal,
+    },
     stdout: () => out.join(''),
     stderr: () => err.join(''),
   };
@@ -34,13 +40,16 @@ function io() {
 /** `swarm-send redrive` through main (which prints a command's errors), flags given as an object. */
 const run = async (flags: Record<string, unknown>) => {
   const o = io();
-  const argv = Object.entries({ json: true, ...flags }).flatMap(([k, v]) => (v === true ? [`--${k}`] : [`--${k}`, String(v)]));
+  const argv = Object.entries({ json: true, ...flags }).flatMap(([k, v]) =>
+    v === true ? [`--${k}`] : [`--${k}`, String(v)],
+  );
   const code = await main(['redrive', ...argv], o.io);
   return { code, summary: o.stdout() ? JSON.parse(o.stdout()) : null, stderr: o.stderr() };
 };
 
 /** The command's own run, so a bad flag surfaces as the UsageError it throws. */
-const runCommand = (flags: Record<string, unknown>) => redriveCommand.run({ json: true, ...flags } as Parameters<typeof redriveCommand.run>[0], [], io().io);
+const runCommand = (flags: Record<string, unknown>) =>
+  redriveCommand.run({ json: true, ...flags } as Parameters<typeof redriveCommand.run>[0], [], io().io);
 
 describe('redrive against fauxqs', () => {
   let fauxqs: Fauxqs;
@@ -61,11 +70,16 @@ describe('redrive against fauxqs', () => {
   it('--max N moves exactly N, keeps the original attributes, drops the dead-letter ones, and leaves the rest', async () => {
     const { dlq, queue } = queues();
     for (let i = 0; i < 5; i++) {
-      await sqs.send(new SendMessageCommand({
-        QueueUrl: dlq,
-        MessageBody: `body-${i}`,
-        MessageAttributes: { 'swarm-send.reason': { DataType: 'String', StringValue: 'remote-unavailable' }, origin: { DataType: 'String', StringValue: `app-${i}` } },
-      }));
+      await sqs.send(
+        new SendMessageCommand({
+          QueueUrl: dlq,
+          MessageBody: `body-${i}`,
+          MessageAttributes: {
+            'swarm-send.reason': { DataType: 'String', StringValue: 'remote-unavailable' },
+            origin: { DataType: 'String', StringValue: `app-${i}` },
+          },
+        }),
+      );
     }
     const r = await run({ 'dlq-url': dlq, 'queue-url': queue, max: '2', 'sqs-endpoint': fauxqs.address });
     expect(r.code).toBe(0);
@@ -81,8 +95,12 @@ describe('redrive against fauxqs', () => {
 
   it('rejects a --max that is not a positive number', async () => {
     const { dlq, queue } = queues();
-    await expect(runCommand({ 'dlq-url': dlq, 'queue-url': queue, max: '0', 'sqs-endpoint': fauxqs.address })).rejects.toThrow('--max must be a positive number');
-    await expect(runCommand({ 'dlq-url': dlq, 'queue-url': queue, max: 'lots', 'sqs-endpoint': fauxqs.address })).rejects.toThrow('--max');
+    await expect(
+      runCommand({ 'dlq-url': dlq, 'queue-url': queue, max: '0', 'sqs-endpoint': fauxqs.address }),
+    ).rejects.toThrow('--max must be a positive number');
+    await expect(
+      runCommand({ 'dlq-url': dlq, 'queue-url': queue, max: 'lots', 'sqs-endpoint': fauxqs.address }),
+    ).rejects.toThrow('--max');
   });
 });
 
@@ -94,7 +112,12 @@ describe('redrive when SQS fails part of the way (SDK faked)', () => {
   });
   const DLQ = 'https://sqs.us-east-1.amazonaws.com/123456789012/dlq';
   const QUEUE = 'https://sqs.us-east-1.amazonaws.com/123456789012/sends';
-  const flags = (extra: Record<string, unknown> = {}) => ({ 'dlq-url': DLQ, 'queue-url': QUEUE, region: 'us-east-1', ...extra });
+  const flags = (extra: Record<string, unknown> = {}) => ({
+    'dlq-url': DLQ,
+    'queue-url': QUEUE,
+    region: 'us-east-1',
+    ...extra,
+  });
   const msg = (i: number, group?: string): Message => ({
     MessageId: `id-${i}`,
     ReceiptHandle: `rh-${i}`,
@@ -104,17 +127,36 @@ describe('redrive when SQS fails part of the way (SDK faked)', () => {
   });
   beforeEach(() => {
     sqsMock.reset();
-    sqsMock.on(GetQueueAttributesCommand).resolves({ Attributes: { QueueArn: 'arn:aws:sqs:us-east-1:123456789012:x', ApproximateNumberOfMessages: '3' } });
-    sqsMock.on(StartMessageMoveTaskCommand).rejects(Object.assign(new Error('unsupported'), { name: 'UnsupportedOperation' }));
+    sqsMock
+      .on(GetQueueAttributesCommand)
+      .resolves({ Attributes: { QueueArn: 'arn:aws:sqs:us-east-1:123456789012:x', ApproximateNumberOfMessages: '3' } });
+    sqsMock
+      .on(StartMessageMoveTaskCommand)
+      .rejects(Object.assign(new Error('unsupported'), { name: 'UnsupportedOperation' }));
     sqsMock.on(ChangeMessageVisibilityBatchCommand).resolves({ Successful: [], Failed: [] });
   });
   afterAll(() => sqsMock.restore());
-  const deleted = () => sqsMock.commandCalls(DeleteMessageBatchCommand).flatMap((c) => (c.args[0].input.Entries ?? []).map((e) => e.ReceiptHandle));
-  const madeVisible = () => sqsMock.commandCalls(ChangeMessageVisibilityBatchCommand).flatMap((c) => (c.args[0].input.Entries ?? []).map((e) => `${e.ReceiptHandle}:${e.VisibilityTimeout}`));
+  const deleted = () =>
+    sqsMock
+      .commandCalls(DeleteMessageBatchCommand)
+      .flatMap((c) => (c.args[0].input.Entries ?? []).map((e) => e.ReceiptHandle));
+  const madeVisible = () =>
+    sqsMock
+      .commandCalls(ChangeMessageVisibilityBatchCommand)
+      .flatMap((c) => (c.args[0].input.Entries ?? []).map((e) => `${e.ReceiptHandle}:${e.VisibilityTimeout}`));
 
   it('a partial SendMessageBatch failure deletes only what the queue accepted and shows the rest again', async () => {
-    sqsMock.on(ReceiveMessageCommand).resolvesOnce({ Messages: [msg(0), msg(1), msg(2)] }).resolves({ Messages: [] });
-    sqsMock.on(SendMessageBatchCommand).resolves({ Successful: [{ Id: '0', MessageId: 'n0', MD5OfMessageBody: '' }, { Id: '2', MessageId: 'n2', MD5OfMessageBody: '' }], Failed: [{ Id: '1', Code: 'InternalError', SenderFault: false }] });
+    sqsMock
+      .on(ReceiveMessageCommand)
+      .resolvesOnce({ Messages: [msg(0), msg(1), msg(2)] })
+      .resolves({ Messages: [] });
+    sqsMock.on(SendMessageBatchCommand).resolves({
+      Successful: [
+        { Id: '0', MessageId: 'n0', MD5OfMessageBody: '' },
+        { Id: '2', MessageId: 'n2', MD5OfMessageBody: '' },
+      ],
+      Failed: [{ Id: '1', Code: 'InternalError', SenderFault: false }],
+    });
     sqsMock.on(DeleteMessageBatchCommand).resolves({ Successful: [{ Id: '0' }, { Id: '1' }], Failed: [] });
     const r = await run(flags());
     expect(r.code).toBe(1);
@@ -124,7 +166,10 @@ describe('redrive when SQS fails part of the way (SDK faked)', () => {
   });
 
   it('a SendMessageBatch that throws deletes nothing and reports the error', async () => {
-    sqsMock.on(ReceiveMessageCommand).resolvesOnce({ Messages: [msg(0), msg(1)] }).resolves({ Messages: [] });
+    sqsMock
+      .on(ReceiveMessageCommand)
+      .resolvesOnce({ Messages: [msg(0), msg(1)] })
+      .resolves({ Messages: [] });
     sqsMock.on(SendMessageBatchCommand).rejects(Object.assign(new Error('queue gone'), { name: 'QueueDoesNotExist' }));
     const r = await run(flags());
     expect(r.code).toBe(1);
@@ -133,17 +178,38 @@ describe('redrive when SQS fails part of the way (SDK faked)', () => {
   });
 
   it('a failed delete counts as failed (the message is in both queues) and exits 1', async () => {
-    sqsMock.on(ReceiveMessageCommand).resolvesOnce({ Messages: [msg(0), msg(1)] }).resolves({ Messages: [] });
-    sqsMock.on(SendMessageBatchCommand).resolves({ Successful: [{ Id: '0', MessageId: 'n0', MD5OfMessageBody: '' }, { Id: '1', MessageId: 'n1', MD5OfMessageBody: '' }], Failed: [] });
-    sqsMock.on(DeleteMessageBatchCommand).resolves({ Successful: [{ Id: '0' }], Failed: [{ Id: '1', Code: 'ReceiptHandleIsInvalid', SenderFault: true }] });
+    sqsMock
+      .on(ReceiveMessageCommand)
+      .resolvesOnce({ Messages: [msg(0), msg(1)] })
+      .resolves({ Messages: [] });
+    sqsMock.on(SendMessageBatchCommand).resolves({
+      Successful: [
+        { Id: '0', MessageId: 'n0', MD5OfMessageBody: '' },
+        { Id: '1', MessageId: 'n1', MD5OfMessageBody: '' },
+      ],
+      Failed: [],
+    });
+    sqsMock.on(DeleteMessageBatchCommand).resolves({
+      Successful: [{ Id: '0' }],
+      Failed: [{ Id: '1', Code: 'ReceiptHandleIsInvalid', SenderFault: true }],
+    });
     const r = await run(flags());
     expect(r.code).toBe(1);
     expect(r.summary).toMatchObject({ moved: 1, failed: 1 });
   });
 
   it('to a FIFO queue: keeps each message group and uses the DLQ message id for deduplication', async () => {
-    sqsMock.on(ReceiveMessageCommand).resolvesOnce({ Messages: [msg(0, 'orders-7'), msg(1)] }).resolves({ Messages: [] });
-    sqsMock.on(SendMessageBatchCommand).resolves({ Successful: [{ Id: '0', MessageId: 'n0', MD5OfMessageBody: '' }, { Id: '1', MessageId: 'n1', MD5OfMessageBody: '' }], Failed: [] });
+    sqsMock
+      .on(ReceiveMessageCommand)
+      .resolvesOnce({ Messages: [msg(0, 'orders-7'), msg(1)] })
+      .resolves({ Messages: [] });
+    sqsMock.on(SendMessageBatchCommand).resolves({
+      Successful: [
+        { Id: '0', MessageId: 'n0', MD5OfMessageBody: '' },
+        { Id: '1', MessageId: 'n1', MD5OfMessageBody: '' },
+      ],
+      Failed: [],
+    });
     sqsMock.on(DeleteMessageBatchCommand).resolves({ Successful: [{ Id: '0' }, { Id: '1' }], Failed: [] });
     const r = await run(flags({ 'queue-url': `${QUEUE}.fifo` }));
     expect(r.code).toBe(0);
@@ -155,8 +221,13 @@ describe('redrive when SQS fails part of the way (SDK faked)', () => {
   });
 
   it('to a standard queue: no group or deduplication id', async () => {
-    sqsMock.on(ReceiveMessageCommand).resolvesOnce({ Messages: [msg(0, 'g')] }).resolves({ Messages: [] });
-    sqsMock.on(SendMessageBatchCommand).resolves({ Successful: [{ Id: '0', MessageId: 'n0', MD5OfMessageBody: '' }], Failed: [] });
+    sqsMock
+      .on(ReceiveMessageCommand)
+      .resolvesOnce({ Messages: [msg(0, 'g')] })
+      .resolves({ Messages: [] });
+    sqsMock
+      .on(SendMessageBatchCommand)
+      .resolves({ Successful: [{ Id: '0', MessageId: 'n0', MD5OfMessageBody: '' }], Failed: [] });
     sqsMock.on(DeleteMessageBatchCommand).resolves({ Successful: [{ Id: '0' }], Failed: [] });
     await run(flags());
     const entry = sqsMock.commandCalls(SendMessageBatchCommand)[0]!.args[0].input.Entries![0]!;

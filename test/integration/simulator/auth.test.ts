@@ -11,7 +11,11 @@ describe('simulator authentication', () => {
     const objs = Array.from({ length: 20 }, (_, i) => pair.source.put({ body: `o${i}` }));
     const conn = await RawConnection.open(pair.src);
     const first = objs[0]?.uuid ?? '';
-    const { challenge, res } = await sendWithDigest(conn, { target: `/${first}?admin`, host: pair.src, headers: pair.legacy });
+    const { challenge, res } = await sendWithDigest(conn, {
+      target: `/${first}?admin`,
+      host: pair.src,
+      headers: pair.legacy,
+    });
     expect(res.chunks.at(-1)).toBe('Remote cluster returned: 201\n');
     for (let i = 1; i < objs.length; i++) {
       const target = `/${objs[i]?.uuid ?? ''}?admin`;
@@ -20,7 +24,13 @@ describe('simulator authentication', () => {
     }
     // A second connection to the same node may keep using the nonce too.
     const other = await RawConnection.open(pair.src);
-    const more = await sendWithDigest(other, { target: `/${first}?admin`, host: pair.src, headers: pair.legacy, challenge, nc: 100 });
+    const more = await sendWithDigest(other, {
+      target: `/${first}?admin`,
+      host: pair.src,
+      headers: pair.legacy,
+      challenge,
+      nc: 100,
+    });
     expect(more.res.chunks.at(-1)).toBe('Remote cluster returned: 409\n');
     expect(pair.sim.counters()).toMatchObject({ challenges: 1, sends: 21, authRejected: 0, connections: 2 });
     expect(pair.dr.objectCount).toBe(20);
@@ -67,7 +77,12 @@ describe('simulator authentication', () => {
     pair = await startPair();
     const obj = pair.source.put({ body: 'x' });
     const conn = await RawConnection.open(pair.src);
-    const { res } = await sendWithDigest(conn, { target: `/${obj.uuid}?admin`, host: pair.src, headers: pair.legacy, ...creds });
+    const { res } = await sendWithDigest(conn, {
+      target: `/${obj.uuid}?admin`,
+      host: pair.src,
+      headers: pair.legacy,
+      ...creds,
+    });
     expect(res.status).toBe(401);
     expect(res.headerAll('www-authenticate')[0]).toMatch(/stale=false/);
     expect(res.header('Castor-System-Error-Text')).toBe('Invalid user or password');
@@ -82,7 +97,13 @@ describe('simulator authentication', () => {
     const conn = await RawConnection.open(pair.src);
     const target = `/${obj.uuid}?admin`;
     const first = await conn.exchange(request('SEND', target, pair.src, pair.legacy));
-    const auth = digestHeader({ challenge: first.header('www-authenticate') ?? '', user: 'admin', password: PW, method: 'SEND', uri: `/${obj.uuid}` });
+    const auth = digestHeader({
+      challenge: first.header('www-authenticate') ?? '',
+      user: 'admin',
+      password: PW,
+      method: 'SEND',
+      uri: `/${obj.uuid}`,
+    });
     const res = await conn.exchange(request('SEND', target, pair.src, { ...pair.legacy, Authorization: auth }));
     expect(res.status).toBe(401);
     expect(res.header('Castor-System-Error-Text')).toMatch(/uri/);
@@ -94,7 +115,9 @@ describe('simulator authentication', () => {
     pair = await startPair();
     const obj = pair.source.put({ body: 'x' });
     const conn = await RawConnection.open(pair.src);
-    const ok = await conn.exchange(request('SEND', `/${obj.uuid}?admin`, pair.src, { ...pair.legacy, Authorization: basicHeader('admin', PW) }));
+    const ok = await conn.exchange(
+      request('SEND', `/${obj.uuid}?admin`, pair.src, { ...pair.legacy, Authorization: basicHeader('admin', PW) }),
+    );
     expect(ok.chunks.at(-1)).toBe('Remote cluster returned: 201\n');
     conn.close();
     await pair.sim.close();
@@ -102,7 +125,9 @@ describe('simulator authentication', () => {
     pair = await startPair({ acceptBasic: false });
     const obj2 = pair.source.put({ body: 'x' });
     const conn2 = await RawConnection.open(pair.src);
-    const refused = await conn2.exchange(request('SEND', `/${obj2.uuid}?admin`, pair.src, { ...pair.legacy, Authorization: basicHeader('admin', PW) }));
+    const refused = await conn2.exchange(
+      request('SEND', `/${obj2.uuid}?admin`, pair.src, { ...pair.legacy, Authorization: basicHeader('admin', PW) }),
+    );
     expect(refused.status).toBe(401);
     expect(pair.sim.counters().authRejected).toBe(1);
     conn2.close();
@@ -115,7 +140,9 @@ describe('simulator authentication', () => {
     const challenge = await conn.exchange(request('SEND', `/${obj.uuid}?admin`, pair.src, pair.legacy));
     expect(challenge.status).toBe(401);
     expect(challenge.headerAll('WWW-Authenticate')).toEqual(['Basic realm="CAStor administrator"']);
-    const ok = await conn.exchange(request('SEND', `/${obj.uuid}?admin`, pair.src, { ...pair.legacy, Authorization: basicHeader('admin', PW) }));
+    const ok = await conn.exchange(
+      request('SEND', `/${obj.uuid}?admin`, pair.src, { ...pair.legacy, Authorization: basicHeader('admin', PW) }),
+    );
     expect(ok.chunks.at(-1)).toBe('Remote cluster returned: 201\n');
     conn.close();
   });
@@ -136,10 +163,20 @@ describe('simulator authentication', () => {
     pair = await startPair();
     const obj = pair.source.put({ body: 'x' });
     const a = await RawConnection.open(pair.src);
-    const { challenge } = await sendWithDigest(a, { target: `/${obj.uuid}?admin`, host: pair.src, headers: pair.legacy });
+    const { challenge } = await sendWithDigest(a, {
+      target: `/${obj.uuid}?admin`,
+      host: pair.src,
+      headers: pair.legacy,
+    });
     const other = pair.source.addresses[1] ?? '';
     const b = await RawConnection.open(other);
-    const { res } = await sendWithDigest(b, { target: `/${obj.uuid}?admin`, host: other, headers: pair.legacy, challenge, nc: 2 });
+    const { res } = await sendWithDigest(b, {
+      target: `/${obj.uuid}?admin`,
+      host: other,
+      headers: pair.legacy,
+      challenge,
+      nc: 2,
+    });
     expect(res.status).toBe(401);
     expect(parseChallenge(res.header('www-authenticate') ?? '')['stale']).toBe('true');
     a.close();

@@ -9,17 +9,31 @@ const CURL = '/usr/bin/curl';
 const run = promisify(execFile);
 // curl is a requirement of this suite, not an option: without it the suite fails (it never
 // skips), and .ci/run installs it.
-it('has /usr/bin/curl to run the founding document\'s command (apt-get install curl)', () => {
+it("has /usr/bin/curl to run the founding document's command (apt-get install curl)", () => {
   expect(existsSync(CURL)).toBe(true);
 });
 
 async function curlSend(source: string, uuid: string, target: string, extra: string[] = []): Promise<string> {
-  const { stdout } = await run(CURL, [
-    '-i', '-s', '-X', 'SEND', '--location-trusted', '--anyauth', '-u', 'admin:ourpwdofchoicehere',
-    '-H', 'Castor-System-Cluster: dr', '-H', `Castor-System-Target: ${target}`,
-    ...extra,
-    `http://${source}/${uuid}?alias&admin`,
-  ], { timeout: 10_000 });
+  const { stdout } = await run(
+    CURL,
+    [
+      '-i',
+      '-s',
+      '-X',
+      'SEND',
+      '--location-trusted',
+      '--anyauth',
+      '-u',
+      'admin:ourpwdofchoicehere',
+      '-H',
+      'Castor-System-Cluster: dr',
+      '-H',
+      `Castor-System-Target: ${target}`,
+      ...extra,
+      `http://${source}/${uuid}?alias&admin`,
+    ],
+    { timeout: 10_000 },
+  );
   return stdout;
 }
 
@@ -29,7 +43,12 @@ describe('curl --anyauth --location-trusted against the simulator', () => {
   afterEach(() => sim.close());
 
   it('shows the documented exchange: 401 with both challenges, then 200 OK and "Remote cluster returned: 201"', async () => {
-    sim = await startSimulator({ clusters: [{ name: 'baker', nodes: 2 }, { name: 'dr', nodes: 1 }] });
+    sim = await startSimulator({
+      clusters: [
+        { name: 'baker', nodes: 2 },
+        { name: 'dr', nodes: 1 },
+      ],
+    });
     const obj = sim.cluster('baker').put({ alias: true, body: 'hello', contentType: 'text/xml' });
 
     const out = await curlSend(sim.cluster('baker').addresses[0] ?? '', obj.uuid, sim.cluster('dr').addresses[0] ?? '');
@@ -49,13 +68,24 @@ describe('curl --anyauth --location-trusted against the simulator', () => {
   });
 
   it('follows a PAN redirect to the SAN with the auth= ticket and authenticates again there', async () => {
-    sim = await startSimulator({ redirectRate: 1, seed: 1, clusters: [{ name: 'baker', nodes: 2 }, { name: 'dr', nodes: 1 }] });
+    sim = await startSimulator({
+      redirectRate: 1,
+      seed: 1,
+      clusters: [
+        { name: 'baker', nodes: 2 },
+        { name: 'dr', nodes: 1 },
+      ],
+    });
     const obj = sim.cluster('baker').put({ alias: true, body: 'hello' });
 
     const out = await curlSend(sim.cluster('baker').addresses[0] ?? '', obj.uuid, sim.cluster('dr').addresses[0] ?? '');
 
     const san = sim.cluster('baker').addresses[1] ?? '';
-    expect(out).toMatch(new RegExp(`HTTP/1\\.1 30[17] [A-Za-z ]+\\r\\nLocation: http://${san}/${obj.uuid}\\?alias&admin&auth=[0-9a-f]{32}\\r\\n`));
+    expect(out).toMatch(
+      new RegExp(
+        `HTTP/1\\.1 30[17] [A-Za-z ]+\\r\\nLocation: http://${san}/${obj.uuid}\\?alias&admin&auth=[0-9a-f]{32}\\r\\n`,
+      ),
+    );
     expect(out).toMatch(/HTTP\/1\.1 200 OK\r\n[^]*\r\n\r\n\n\nRemote cluster returned: 201\n$/);
     expect(sim.cluster('dr').has({ uuid: obj.uuid })).toBe(true);
     expect(sim.counters().redirects).toBe(1);
@@ -63,10 +93,19 @@ describe('curl --anyauth --location-trusted against the simulator', () => {
   });
 
   it('follows a redirect fault with --location-trusted too', async () => {
-    sim = await startSimulator({ clusters: [{ name: 'baker', nodes: 3 }, { name: 'dr', nodes: 1 }] });
+    sim = await startSimulator({
+      clusters: [
+        { name: 'baker', nodes: 3 },
+        { name: 'dr', nodes: 1 },
+      ],
+    });
     const obj = sim.cluster('baker').put({ alias: true, body: 'hello' });
     const [pan = '', , third = ''] = sim.cluster('baker').addresses;
-    sim.faults.add({ match: { node: pan, method: 'SEND' }, times: 1, kind: { type: 'redirect', status: 307, to: third } });
+    sim.faults.add({
+      match: { node: pan, method: 'SEND' },
+      times: 1,
+      kind: { type: 'redirect', status: 307, to: third },
+    });
 
     const out = await curlSend(pan, obj.uuid, sim.cluster('dr').addresses[0] ?? '');
 

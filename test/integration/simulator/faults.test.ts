@@ -132,7 +132,9 @@ describe('simulator faults', () => {
     pair.sim.faults.add({ times: 1, kind: { type: 'redirect' } });
     const res = await conn.exchange(sendReq(uuid));
     expect(res.statusLine).toBe('HTTP/1.1 301 Moved Permanently');
-    expect(res.header('Location')).toMatch(new RegExp(`^http://${pair.source.addresses[1] ?? ''}/${uuid}\\?admin&auth=[0-9a-f]{32}$`));
+    expect(res.header('Location')).toMatch(
+      new RegExp(`^http://${pair.source.addresses[1] ?? ''}/${uuid}\\?admin&auth=[0-9a-f]{32}$`),
+    );
     expect(res.header('Content-Length')).toBe('0');
   });
 

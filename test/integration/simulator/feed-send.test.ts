@@ -15,13 +15,16 @@ async function feedSend(pair: Pair, target: string): Promise<RawResponse> {
 
 /** Source "baker" with feeds: 1 replication to dr (domain acme), 2 search (everything), 3 replication to dr. */
 function withFeeds(): Promise<Pair> {
-  return startPair({}, {
-    feeds: [
-      { id: 1, type: 'replication', target: 'dr', domains: ['acme'] },
-      { id: 2, type: 'search' },
-      { id: 3, type: 'replication', target: 'dr' },
-    ],
-  });
+  return startPair(
+    {},
+    {
+      feeds: [
+        { id: 1, type: 'replication', target: 'dr', domains: ['acme'] },
+        { id: 2, type: 'search' },
+        { id: 3, type: 'replication', target: 'dr' },
+      ],
+    },
+  );
 }
 
 describe('feed SEND (11.2+)', () => {
@@ -38,7 +41,11 @@ describe('feed SEND (11.2+)', () => {
     expect(res.trailers[0]).toEqual(['Feed-3-Status', '0']);
     expect(res.trailers[1]?.[0]).toBe('Feed-3-StatusTime');
     expect(res.trailers[1]?.[1]).toMatch(DATE);
-    expect(res.chunks).toEqual(['\n', '\n', `Feed-3-Status: 0\r\nFeed-3-StatusTime: ${res.trailers[1]?.[1] ?? ''}\r\n`]);
+    expect(res.chunks).toEqual([
+      '\n',
+      '\n',
+      `Feed-3-Status: 0\r\nFeed-3-StatusTime: ${res.trailers[1]?.[1] ?? ''}\r\n`,
+    ]);
     expect(res.raw).toMatch(/\r\n0\r\nFeed-3-Status: 0\r\nFeed-3-StatusTime: [^\r]+\r\n\r\n$/);
     expect(pair.dr.get({ uuid: obj.uuid })?.etag).toBe(obj.etag);
   });
@@ -60,7 +67,12 @@ describe('feed SEND (11.2+)', () => {
     pair.source.put({ bucket: 'b', name: 'n', domain: 'acme', body: 'x' });
     const res = await feedSend(pair, '/b/n?admin&domain=acme&feedid=2&feedtype=replication');
     expect(res.trailers.map(([n, v]) => `${n}=${n.endsWith('Time') ? 'T' : v}`)).toEqual([
-      'Feed-1-Status=0', 'Feed-1-StatusTime=T', 'Feed-2-Status=0', 'Feed-2-StatusTime=T', 'Feed-3-Status=0', 'Feed-3-StatusTime=T',
+      'Feed-1-Status=0',
+      'Feed-1-StatusTime=T',
+      'Feed-2-Status=0',
+      'Feed-2-StatusTime=T',
+      'Feed-3-Status=0',
+      'Feed-3-StatusTime=T',
     ]);
   });
 
@@ -95,7 +107,10 @@ describe('feed SEND (11.2+)', () => {
     const obj = pair.source.put({ body: 'x' });
     pair.sim.faults.add({ times: 1, kind: { type: 'feed-status', feedId: 3, status: 1 } });
     const timeout = await feedSend(pair, `/${obj.uuid}?admin&feedid=3`);
-    expect(timeout.trailers).toEqual([['Feed-3-Status', '1'], ['Feed-3-StatusTime', '']]);
+    expect(timeout.trailers).toEqual([
+      ['Feed-3-Status', '1'],
+      ['Feed-3-StatusTime', ''],
+    ]);
     expect(timeout.chunks.at(-1)).toBe('Feed-3-Status: 1\r\nFeed-3-StatusTime: \r\n');
     expect(pair.dr.has({ uuid: obj.uuid })).toBe(false);
 
@@ -114,7 +129,10 @@ describe('feed SEND (11.2+)', () => {
     const obj = pair.source.put({ body: 'x' });
     await pair.dr.nodes[0]?.stop();
     const res = await feedSend(pair, `/${obj.uuid}?admin&feedid=3`);
-    expect(res.trailers).toEqual([['Feed-3-Status', '1'], ['Feed-3-StatusTime', '']]);
+    expect(res.trailers).toEqual([
+      ['Feed-3-Status', '1'],
+      ['Feed-3-StatusTime', ''],
+    ]);
   });
 
   it('accepts feedid=all on a cluster with no feeds (no statuses)', async () => {

@@ -1,4 +1,10 @@
-import { startSimulator, type ClusterSpec, type SimCluster, type SimulatorOptions, type SwarmSimulator } from '../../../simulator/index.js';
+import {
+  startSimulator,
+  type ClusterSpec,
+  type SimCluster,
+  type SimulatorOptions,
+  type SwarmSimulator,
+} from '../../../simulator/index.js';
 
 /** A running source ("baker") and DR ("dr") pair, with the addresses tests use most. */
 export interface Pair {
@@ -30,7 +36,11 @@ export async function startPair(
   const dr = sim.cluster('dr');
   const drNode = dr.addresses[0] ?? '';
   return {
-    sim, source, dr, src: source.addresses[0] ?? '', drNode,
+    sim,
+    source,
+    dr,
+    src: source.addresses[0] ?? '',
+    drNode,
     legacy: { 'Castor-System-Cluster': 'dr', 'Castor-System-Target': drNode },
   };
 }

@@ -66,7 +66,10 @@ describe('simulator HTTP/1.1 handling', () => {
     expect([a.status, a.body]).toEqual([200, 'hello']);
     expect([b.status, b.header('Content-Length'), b.body]).toEqual([200, '5', '']);
     expect(c.header('Castor-System-Cluster')).toBe('baker');
-    expect(sim.cluster('baker').nodes[0]?.counters().byMethod).toMatchObject({ GET: expect.any(Number), HEAD: expect.any(Number) });
+    expect(sim.cluster('baker').nodes[0]?.counters().byMethod).toMatchObject({
+      GET: expect.any(Number),
+      HEAD: expect.any(Number),
+    });
   });
 
   it('honours Connection: close from the client', async () => {
@@ -84,7 +87,9 @@ describe('simulator HTTP/1.1 handling', () => {
   });
 
   it('reads a chunked request body and answers Expect: 100-continue', async () => {
-    conn.write(`PUT /bucket/chunky HTTP/1.1\r\nHost: ${node}\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n`);
+    conn.write(
+      `PUT /bucket/chunky HTTP/1.1\r\nHost: ${node}\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n`,
+    );
     const cont = await conn.read();
     expect(cont.statusLine).toBe('HTTP/1.1 100 Continue');
     conn.write('5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n');

@@ -34,7 +34,10 @@ describe('legacy SEND', () => {
   it('answers 400 when Castor-System-Cluster does not name the cluster at the target', async () => {
     pair = await startPair();
     const obj = pair.source.put({ body: 'x' });
-    const res = await send(pair, `/${obj.uuid}?admin`, { 'Castor-System-Cluster': 'elsewhere', 'Castor-System-Target': pair.drNode });
+    const res = await send(pair, `/${obj.uuid}?admin`, {
+      'Castor-System-Cluster': 'elsewhere',
+      'Castor-System-Target': pair.drNode,
+    });
     expect(res.status).toBe(400);
     expect(res.header('Castor-System-Error-Text')).toMatch(/does not match/);
   });
@@ -49,7 +52,10 @@ describe('legacy SEND', () => {
   it('reports "Remote cluster returned: 503" when the target is unknown or its node is stopped', async () => {
     pair = await startPair();
     const obj = pair.source.put({ body: 'x' });
-    const unknown = await send(pair, `/${obj.uuid}?admin`, { 'Castor-System-Cluster': 'dr', 'Castor-System-Target': UNKNOWN_TARGET });
+    const unknown = await send(pair, `/${obj.uuid}?admin`, {
+      'Castor-System-Cluster': 'dr',
+      'Castor-System-Target': UNKNOWN_TARGET,
+    });
     expect(unknown.status).toBe(200);
     expect(unknown.chunks.at(-1)).toBe('Remote cluster returned: 503\n');
 
@@ -59,7 +65,7 @@ describe('legacy SEND', () => {
     expect(pair.dr.objectCount).toBe(0);
   });
 
-  it('checks the remote credentials: Castor-System-Auth when given, else the caller\'s own', async () => {
+  it("checks the remote credentials: Castor-System-Auth when given, else the caller's own", async () => {
     pair = await startPair({}, {}, { admins: { dradmin: 'drpw' } });
     const obj = pair.source.put({ body: 'x' });
     const own = await send(pair, `/${obj.uuid}?admin`, pair.legacy);
@@ -75,7 +81,13 @@ describe('legacy SEND', () => {
   it('copies a named object with a UTF-8 name containing "/" with all its metadata', async () => {
     pair = await startPair();
     const name = 'Grüße/2024/日本 report%.txt';
-    const obj = pair.source.put({ domain: 'acme.example', bucket: 'docs', name, body: 'named', contentType: 'text/plain' });
+    const obj = pair.source.put({
+      domain: 'acme.example',
+      bucket: 'docs',
+      name,
+      body: 'named',
+      contentType: 'text/plain',
+    });
     const target = `/docs/${encodeURIComponent(name)}?admin&domain=acme.example`;
     const res = await send(pair, target, pair.legacy);
     expect(res.chunks.at(-1)).toBe('Remote cluster returned: 201\n');

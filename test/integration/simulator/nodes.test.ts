@@ -42,9 +42,21 @@ describe('simulator nodes, clusters and counters', () => {
     const obj = pair.source.put({ body: 'x' });
     const conn = await RawConnection.open(pair.src);
     await conn.exchange(request('SEND', `/${obj.uuid}?admin`, pair.src, pair.legacy));
-    await conn.exchange(request('SEND', `/${obj.uuid}?admin`, pair.src, { ...pair.legacy, Authorization: basicHeader('admin', PW) }));
+    await conn.exchange(
+      request('SEND', `/${obj.uuid}?admin`, pair.src, { ...pair.legacy, Authorization: basicHeader('admin', PW) }),
+    );
     await conn.exchange(request('GET', `/${obj.uuid}`, pair.src));
-    const expected = { requests: 3, sends: 1, challenges: 1, authRejected: 0, redirects: 0, connections: 1, resets: 0, busy: 0, byMethod: { SEND: 2, GET: 1 } };
+    const expected = {
+      requests: 3,
+      sends: 1,
+      challenges: 1,
+      authRejected: 0,
+      redirects: 0,
+      connections: 1,
+      resets: 0,
+      busy: 0,
+      byMethod: { SEND: 2, GET: 1 },
+    };
     expect(pair.source.nodes[0]?.counters()).toEqual(expected);
     expect(pair.source.nodes[1]?.counters()).toMatchObject({ requests: 0, connections: 0 });
     expect(pair.sim.counters()).toEqual(expected);
@@ -90,7 +102,12 @@ describe('simulator nodes, clusters and counters', () => {
     const obj = pair.source.put({ body: 'x' });
     for (let i = 0; i < 5; i++) {
       const conn = await RawConnection.open(pair.src);
-      conn.write(request('SEND', `/${obj.uuid}?admin`, pair.src, { ...pair.legacy, Authorization: basicHeader('admin', PW) }).slice(0, 40 + i * 30));
+      conn.write(
+        request('SEND', `/${obj.uuid}?admin`, pair.src, {
+          ...pair.legacy,
+          Authorization: basicHeader('admin', PW),
+        }).slice(0, 40 + i * 30),
+      );
       conn.close();
     }
     const conn = await RawConnection.open(pair.src);

@@ -84,8 +84,12 @@ describe('simulator object store over SCSP', () => {
   it('takes the domain from ?domain= (which wins) or from a Host that is not an IP', async () => {
     await conn.exchange(request('PUT', '/docs/a.txt', 'Acme.Example:8080', {}, 'from host'));
     await conn.exchange(request('PUT', '/docs/a.txt?domain=other.example', 'acme.example', {}, 'from query'));
-    expect(Buffer.from(cluster.get({ domain: 'acme.example', bucket: 'docs', name: 'a.txt' })?.body ?? []).toString()).toBe('from host');
-    expect(Buffer.from(cluster.get({ domain: 'other.example', bucket: 'docs', name: 'a.txt' })?.body ?? []).toString()).toBe('from query');
+    expect(
+      Buffer.from(cluster.get({ domain: 'acme.example', bucket: 'docs', name: 'a.txt' })?.body ?? []).toString(),
+    ).toBe('from host');
+    expect(
+      Buffer.from(cluster.get({ domain: 'other.example', bucket: 'docs', name: 'a.txt' })?.body ?? []).toString(),
+    ).toBe('from query');
     expect((await conn.exchange(request('GET', '/docs/a.txt', a))).status).toBe(412);
     expect((await conn.exchange(request('GET', '/docs/a.txt?domain=acme.example', a))).body).toBe('from host');
   });

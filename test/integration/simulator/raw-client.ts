@@ -82,7 +82,7 @@ export class RawConnection {
 
   /** Reads one response; pass `head` for the answer to a HEAD request (no body). */
   async read(options: { head?: boolean } = {}): Promise<RawResponse> {
-    let pos = 0;
+    let pos: number;
     let end: number;
     while ((end = this.buf.indexOf('\r\n\r\n')) < 0) await this.more();
     const headText = this.buf.toString('latin1', 0, end);
@@ -137,7 +137,13 @@ export class RawConnection {
     const raw = this.buf.toString('latin1', 0, pos);
     this.buf = this.buf.subarray(pos);
     return {
-      raw, status, statusLine, headers, body, chunks, trailers,
+      raw,
+      status,
+      statusLine,
+      headers,
+      body,
+      chunks,
+      trailers,
       header: (name) => get(headers, name)[0],
       headerAll: (name) => get(headers, name),
     };
@@ -160,14 +166,22 @@ export class RawConnection {
   }
 
   private more(): Promise<void> {
-    if (this.error) return Promise.reject(Object.assign(new Error(`socket error ${this.error.code}`), { code: this.error.code }));
-    if (this.ended) return Promise.reject(Object.assign(new Error('connection closed by the server'), { code: 'CLOSED' }));
+    if (this.error)
+      return Promise.reject(Object.assign(new Error(`socket error ${this.error.code}`), { code: this.error.code }));
+    if (this.ended)
+      return Promise.reject(Object.assign(new Error('connection closed by the server'), { code: 'CLOSED' }));
     return new Promise((resolve) => (this.wake = resolve));
   }
 }
 
 /** Builds a request: `METHOD target HTTP/1.1`, the given headers (Host first), an optional body. */
-export function request(method: string, target: string, host: string, headers: Record<string, string> = {}, body = ''): string {
+export function request(
+  method: string,
+  target: string,
+  host: string,
+  headers: Record<string, string> = {},
+  body = '',
+): string {
   let text = `${method} ${target} HTTP/1.1\r\nHost: ${host}\r\n`;
   for (const [name, value] of Object.entries(headers)) text += `${name}: ${value}\r\n`;
   if (body !== '' || method === 'PUT' || method === 'POST') text += `Content-Length: ${Buffer.byteLength(body)}\r\n`;
@@ -238,7 +252,10 @@ export interface DigestRequest {
  * Sends a request the way `curl --anyauth` does: without credentials first (expecting the 401),
  * then with a Digest answer to the challenge. Returns the final response and the challenge used.
  */
-export async function sendWithDigest(conn: RawConnection, r: DigestRequest): Promise<{ res: RawResponse; challenge: string }> {
+export async function sendWithDigest(
+  conn: RawConnection,
+  r: DigestRequest,
+): Promise<{ res: RawResponse; challenge: string }> {
   const method = r.method ?? 'SEND';
   let challenge = r.challenge;
   if (challenge === undefined) {
@@ -247,7 +264,12 @@ export async function sendWithDigest(conn: RawConnection, r: DigestRequest): Pro
     challenge = first.headerAll('www-authenticate').find((h) => h.startsWith('Digest')) ?? '';
   }
   const authorization = digestHeader({
-    challenge, method, uri: r.target, user: r.user ?? 'admin', password: r.password ?? PW, nc: r.nc ?? 1,
+    challenge,
+    method,
+    uri: r.target,
+    user: r.user ?? 'admin',
+    password: r.password ?? PW,
+    nc: r.nc ?? 1,
   });
   const res = await conn.exchange(request(method, r.target, r.host, { ...r.headers, Authorization: authorization }), {
     head: method === 'HEAD',

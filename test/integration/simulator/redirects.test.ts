@@ -17,7 +17,9 @@ describe('PAN/SAN redirects', () => {
     pair = await startPair({ redirectRate: 1, seed: 42 });
     const obj = pair.source.put({ body: 'x' });
     const pan = await RawConnection.open(pair.src);
-    const redirect = await pan.exchange(request('SEND', `/${obj.uuid}?alias&admin`, pair.src, { ...pair.legacy, ...AUTH }));
+    const redirect = await pan.exchange(
+      request('SEND', `/${obj.uuid}?alias&admin`, pair.src, { ...pair.legacy, ...AUTH }),
+    );
     expect([301, 307]).toContain(redirect.status);
     expect(redirect.header('Content-Length')).toBe('0');
     const { node, target } = splitLocation(redirect.header('Location') ?? '');
@@ -56,7 +58,13 @@ describe('PAN/SAN redirects', () => {
 
     const san = await RawConnection.open(node);
     // The PAN's nonce means nothing here: stale=true, with a new nonce from the SAN.
-    const stale = await sendWithDigest(san, { target, host: node, headers: pair.legacy, challenge: first.challenge, nc: 2 });
+    const stale = await sendWithDigest(san, {
+      target,
+      host: node,
+      headers: pair.legacy,
+      challenge: first.challenge,
+      nc: 2,
+    });
     expect(stale.res.status).toBe(401);
     const fresh = stale.res.header('www-authenticate') ?? '';
     expect(parseChallenge(fresh)['stale']).toBe('true');
@@ -71,7 +79,9 @@ describe('PAN/SAN redirects', () => {
     const obj = pair.source.put({ body: 'x' });
     const conn = await RawConnection.open(pair.src);
     expect([301, 307]).toContain((await conn.exchange(request('GET', `/${obj.uuid}`, pair.src))).status);
-    expect([301, 307]).toContain((await conn.exchange(request('HEAD', `/${obj.uuid}`, pair.src), { head: true })).status);
+    expect([301, 307]).toContain(
+      (await conn.exchange(request('HEAD', `/${obj.uuid}`, pair.src), { head: true })).status,
+    );
     expect((await conn.exchange(request('GET', '/', pair.src))).status).toBe(200);
     const dr = await RawConnection.open(pair.drNode);
     pair.dr.put({ uuid: obj.uuid, body: 'x' });

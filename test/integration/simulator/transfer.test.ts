@@ -7,7 +7,9 @@ async function send(pair: Pair, node: string, uuid: string) {
   const conn = await RawConnection.open(node);
   try {
     const started = performance.now();
-    const res = await conn.exchange(request('SEND', `/${uuid}?admin`, node, { ...pair.legacy, Authorization: basicHeader('admin', PW) }));
+    const res = await conn.exchange(
+      request('SEND', `/${uuid}?admin`, node, { ...pair.legacy, Authorization: basicHeader('admin', PW) }),
+    );
     return { res, elapsedMs: performance.now() - started };
   } finally {
     conn.close();
@@ -34,14 +36,25 @@ describe('simulator transfer model', () => {
   });
 
   it('uses the link named for the cluster pair before the default link', () => {
-    const model = new TransferModel({ link: { rttMs: 1, bandwidthMbps: 1000 }, links: { 'baker->dr': { rttMs: 50, bandwidthMbps: 100 } } });
-    expect(model.durationMs('baker', 'dr', { uuid: 'a'.repeat(32), bodyLength: 1_250_000 }, true)).toBeCloseTo(100 + 100, 6);
-    expect(model.durationMs('baker', 'other', { uuid: 'a'.repeat(32), bodyLength: 1_250_000 }, true)).toBeCloseTo(2 + 10, 6);
+    const model = new TransferModel({
+      link: { rttMs: 1, bandwidthMbps: 1000 },
+      links: { 'baker->dr': { rttMs: 50, bandwidthMbps: 100 } },
+    });
+    expect(model.durationMs('baker', 'dr', { uuid: 'a'.repeat(32), bodyLength: 1_250_000 }, true)).toBeCloseTo(
+      100 + 100,
+      6,
+    );
+    expect(model.durationMs('baker', 'other', { uuid: 'a'.repeat(32), bodyLength: 1_250_000 }, true)).toBeCloseTo(
+      2 + 10,
+      6,
+    );
     expect(model.durationMs('baker', 'dr', { uuid: 'a'.repeat(32), bodyLength: 1_250_000 }, false)).toBe(50);
   });
 
   it('answers 503 and counts the node busy once it runs maxSendsPerNode SENDs, and admits again when one ends', async () => {
-    pair = await startPair({ transfer: { link: { rttMs: 150, bandwidthMbps: 1000 }, maxSendsPerNode: 1, keepaliveIntervalMs: 50 } });
+    pair = await startPair({
+      transfer: { link: { rttMs: 150, bandwidthMbps: 1000 }, maxSendsPerNode: 1, keepaliveIntervalMs: 50 },
+    });
     const slow = pair.source.put({ body: 'slow' });
     const second = pair.source.put({ body: 'second' });
     const first = send(pair, pair.src, slow.uuid);
@@ -79,9 +92,9 @@ describe('simulator transfer model', () => {
   });
 
   it('refuses nonsense transfer options with one error naming each problem', async () => {
-    await expect(startPair({ transfer: { link: { rttMs: -1, bandwidthMbps: 0 }, maxSendsPerNode: 0 } })).rejects.toThrow(
-      /rttMs must be >= 0[\s\S]*bandwidthMbps must be > 0[\s\S]*maxSendsPerNode/,
-    );
+    await expect(
+      startPair({ transfer: { link: { rttMs: -1, bandwidthMbps: 0 }, maxSendsPerNode: 0 } }),
+    ).rejects.toThrow(/rttMs must be >= 0[\s\S]*bandwidthMbps must be > 0[\s\S]*maxSendsPerNode/);
   });
 });
 

@@ -71,7 +71,9 @@ describe('straggler policy', () => {
     await waitFor(() => p.sim.cluster('dr').has({ uuid: large }));
 
     // The message comes back (attempt 2) and is waited for in full: the node answers 409.
-    const again = await p.invoke([{ ...largeRecord, attributes: { ...largeRecord.attributes, ApproximateReceiveCount: '2' } }]);
+    const again = await p.invoke([
+      { ...largeRecord, attributes: { ...largeRecord.attributes, ApproximateReceiveCount: '2' } },
+    ]);
     expect(again.batchItemFailures).toEqual([]);
     expect(p.summary.byOutcome.get('already-present')).toBe(1);
   });
@@ -85,7 +87,10 @@ describe('straggler policy', () => {
     const small = Array.from({ length: 4 }, () => source.put({ alias: true, body: 'x' }).uuid);
     const large = source.put({ alias: true, body: new Uint8Array(1_000_000) }).uuid; // about 1 s
     for (const u of [...small, large]) await p.send(body(u));
-    const records = (await receiveAll(p, 5)).map((r) => ({ ...r, attributes: { ...r.attributes, ApproximateReceiveCount: '2' } }));
+    const records = (await receiveAll(p, 5)).map((r) => ({
+      ...r,
+      attributes: { ...r.attributes, ApproximateReceiveCount: '2' },
+    }));
     const response = await p.invoke(records, 60_000);
     expect(response.batchItemFailures).toEqual([]);
     expect(p.summary.byOutcome.get('replicated')).toBe(5);

@@ -1,4 +1,9 @@
-import { DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  DeleteMessageBatchCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 import { createCredentialsProvider } from '../../../functions/adapters/credentials.js';
 import { createSqsQueueOps } from '../../../functions/adapters/sqs-queue-ops.js';
@@ -26,7 +31,8 @@ class BuggyPort {
     private readonly buggy: string,
   ) {}
   observe(input: SendInput): Promise<SendObserved> {
-    if ('uuid' in input.object && input.object.uuid === this.buggy) throw new TypeError("Cannot read properties of undefined (reading 'remoteStatus')");
+    if ('uuid' in input.object && input.object.uuid === this.buggy)
+      throw new TypeError("Cannot read properties of undefined (reading 'remoteStatus')");
     return this.real.observe(input);
   }
   head: SendClient['head'] = (...args) => this.real.head(...args);
@@ -38,7 +44,12 @@ describe('an unexpected error (a bug) while processing a record', () => {
   let local: { fauxqs: Fauxqs; sqs: SQSClient; close(): Promise<void> };
   let client: SendClient;
   beforeAll(async () => {
-    sim = await startSimulator({ clusters: [{ name: 'baker', nodes: 1 }, { name: 'dr', nodes: 1 }] });
+    sim = await startSimulator({
+      clusters: [
+        { name: 'baker', nodes: 1 },
+        { name: 'dr', nodes: 1 },
+      ],
+    });
     local = await startLocalSqs();
     client = new SendClient();
   });
@@ -55,44 +66,77 @@ describe('an unexpected error (a bug) while processing a record', () => {
     const outcomes = fauxqs.createQueue('bug-outcomes');
     const config: Config = {
       registry: parseRegistry({
-        clusters: { primary: { name: 'baker', nodes: [...sim.cluster('baker').addresses], credentials: 'env:A' }, dr: { name: 'dr', target: sim.cluster('dr').addresses[0], credentials: 'env:A' } },
+        clusters: {
+          primary: { name: 'baker', nodes: [...sim.cluster('baker').addresses], credentials: 'env:A' },
+          dr: { name: 'dr', target: sim.cluster('dr').addresses[0], credentials: 'env:A' },
+        },
         defaultRoute: { from: 'primary', to: 'dr' },
       }),
       dlqUrl: dlq.queueUrl,
       outcomesQueueUrl: outcomes.queueUrl,
-      maxAttempts: 3, concurrency: 4, concurrencyPerNode: 4, backoffBaseSeconds: 1, backoffCapSeconds: 1, deadlineMarginMs: 500,
+      maxAttempts: 3,
+      concurrency: 4,
+      concurrencyPerNode: 4,
+      backoffBaseSeconds: 1,
+      backoffCapSeconds: 1,
+      deadlineMarginMs: 500,
     };
     const [good, bad] = [sim.cluster('baker').put({ body: 'good' }), sim.cluster('baker').put({ body: 'bad' })];
     const warnings: { message: string; fields?: Record<string, unknown> }[] = [];
     const seen: { id: string; outcome: string; reason: string; attempt: number }[] = [];
     const telemetry: Telemetry = {
-      outcome: (r) => void seen.push({ id: r.object && 'uuid' in r.object ? r.object.uuid : '', outcome: r.outcome, reason: r.reason, attempt: r.attempt }),
+      outcome: (r) =>
+        void seen.push({
+          id: r.object && 'uuid' in r.object ? r.object.uuid : '',
+          outcome: r.outcome,
+          reason: r.reason,
+          attempt: r.attempt,
+        }),
       warn: (message, fields) => void warnings.push({ message, ...(fields && { fields }) }),
       flush: () => undefined,
     };
     const deps = {
       config,
       client: new BuggyPort(client, bad.uuid),
-      credentials: createCredentialsProvider({ env: { A: JSON.stringify({ username: SIM_DEFAULT_ADMIN.user, password: PASSWORD }) } }),
+      credentials: createCredentialsProvider({
+        env: { A: JSON.stringify({ username: SIM_DEFAULT_ADMIN.user, password: PASSWORD }) },
+      }),
       queue: createSqsQueueOps({ sqs, dlqUrl: dlq.queueUrl, outcomesQueueUrl: outcomes.queueUrl }),
       telemetry,
       random: () => 0, // a backoff of 0 s: the retry is visible again at once
     };
-    for (const o of [good, bad]) await sqs.send(new SendMessageCommand({ QueueUrl: queue.queueUrl, MessageBody: JSON.stringify({ object: { uuid: o.uuid } }) }));
+    for (const o of [good, bad])
+      await sqs.send(
+        new SendMessageCommand({ QueueUrl: queue.queueUrl, MessageBody: JSON.stringify({ object: { uuid: o.uuid } }) }),
+      );
 
     /** One delivery as Lambda makes it: receive, invoke, delete what was not reported failed. */
     const deliver = async (): Promise<SQSRecord[]> => {
-      const got = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queue.queueUrl, MaxNumberOfMessages: 10, MessageSystemAttributeNames: ['All'] }));
+      const got = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: queue.queueUrl,
+          MaxNumberOfMessages: 10,
+          MessageSystemAttributeNames: ['All'],
+        }),
+      );
       const records = (got.Messages ?? []).map((m) => toLambdaRecord(m, queue.queueArn, 'us-east-1'));
       const response = await processBatch(records, { getRemainingTimeInMillis: () => 30_000 }, deps);
       const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
       const done = records.filter((r) => !failed.has(r.messageId));
-      if (done.length) await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queue.queueUrl, Entries: done.map((r, i) => ({ Id: String(i), ReceiptHandle: r.receiptHandle })) }));
+      if (done.length)
+        await sqs.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: queue.queueUrl,
+            Entries: done.map((r, i) => ({ Id: String(i), ReceiptHandle: r.receiptHandle })),
+          }),
+        );
       return records;
     };
     for (let i = 0; i < 3; i++) await deliver();
 
-    expect(seen.filter((s) => s.id === good.uuid)).toStrictEqual([{ id: good.uuid, outcome: 'replicated', reason: 'created', attempt: 1 }]);
+    expect(seen.filter((s) => s.id === good.uuid)).toStrictEqual([
+      { id: good.uuid, outcome: 'replicated', reason: 'created', attempt: 1 },
+    ]);
     expect(seen.filter((s) => s.id === bad.uuid)).toStrictEqual([
       { id: bad.uuid, outcome: 'retry', reason: 'internal-error', attempt: 1 },
       { id: bad.uuid, outcome: 'retry', reason: 'internal-error', attempt: 2 },
@@ -104,7 +148,12 @@ describe('an unexpected error (a bug) while processing a record', () => {
     expect(letter?.Body).toBe(JSON.stringify({ object: { uuid: bad.uuid } }));
     expect(letter?.MessageAttributes?.['swarm-send.reason']?.StringValue).toBe('internal-error');
     const record = JSON.parse(letter?.MessageAttributes?.['swarm-send.outcome']?.StringValue ?? '{}');
-    expect(record).toMatchObject({ outcome: 'failed', reason: 'internal-error', retriesExhausted: true, detail: "unexpected TypeError while sending: Cannot read properties of undefined (reading 'remoteStatus')" });
+    expect(record).toMatchObject({
+      outcome: 'failed',
+      reason: 'internal-error',
+      retriesExhausted: true,
+      detail: "unexpected TypeError while sending: Cannot read properties of undefined (reading 'remoteStatus')",
+    });
     expect(JSON.stringify(letter)).not.toContain('    at ');
     // The stack is in the log, once per attempt.
     const stacks = warnings.filter((w) => w.message === 'unexpected error processing a message (internal-error)');

@@ -22,7 +22,14 @@ describe('batch entries SQS refuses (fauxqs)', () => {
   const received = async (name: string) => {
     const q = fauxqs.createQueue(name);
     await sqs.send(new SendMessageCommand({ QueueUrl: q.queueUrl, MessageBody: 'one' }));
-    const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: q.queueUrl, MaxNumberOfMessages: 1, VisibilityTimeout: 60, MessageSystemAttributeNames: ['All'] }));
+    const out = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: q.queueUrl,
+        MaxNumberOfMessages: 1,
+        VisibilityTimeout: 60,
+        MessageSystemAttributeNames: ['All'],
+      }),
+    );
     return { q, message: out.Messages![0]! };
   };
 
@@ -31,16 +38,23 @@ describe('batch entries SQS refuses (fauxqs)', () => {
     const good = toLambdaRecord(message, q.queueArn, 'us-east-1');
     const bad: SQSRecord = { ...good, messageId: 'other', receiptHandle: 'not-a-receipt-handle' };
     const ops = createSqsQueueOps({ sqs, dlqUrl: q.queueUrl, outcomesQueueUrl: null });
-    const err = await ops.changeVisibility([{ record: good, seconds: 0 }, { record: bad, seconds: 0 }]).then(
-      () => null,
-      (e: unknown) => e,
-    );
+    const err = await ops
+      .changeVisibility([
+        { record: good, seconds: 0 },
+        { record: bad, seconds: 0 },
+      ])
+      .then(
+        () => null,
+        (e: unknown) => e,
+      );
     expect(err).toBeInstanceOf(BatchEntriesFailedError);
     const failed = (err as BatchEntriesFailedError).failed;
     expect(failed).toHaveLength(1);
     expect(failed[0]!.id).toBe('1');
     expect(failed[0]!.code).toMatch(/ReceiptHandle/);
-    expect((err as Error).message).toMatch(/^ChangeMessageVisibilityBatch: 1 of 2 entries failed \(1 x .*ReceiptHandle/);
+    expect((err as Error).message).toMatch(
+      /^ChangeMessageVisibilityBatch: 1 of 2 entries failed \(1 x .*ReceiptHandle/,
+    );
     // The good entry went through: the message is visible again.
     const again = await sqs.send(new ReceiveMessageCommand({ QueueUrl: q.queueUrl, MaxNumberOfMessages: 1 }));
     expect(again.Messages?.[0]?.Body).toBe('one');
@@ -60,15 +74,27 @@ describe('warnings about queue calls carry the error message', () => {
       queueOps: (real) => ({
         ...real,
         changeVisibility: async () => {
-          throw new BatchEntriesFailedError('ChangeMessageVisibilityBatch', [{ id: '0', code: 'ReceiptHandleIsInvalid', message: 'gone' }], 1);
+          throw new BatchEntriesFailedError(
+            'ChangeMessageVisibilityBatch',
+            [{ id: '0', code: 'ReceiptHandleIsInvalid', message: 'gone' }],
+            1,
+          );
         },
       }),
     });
     try {
       await p.send(JSON.stringify({ object: { uuid: 'a'.repeat(32) } })); // not at the source: a retry with a backoff
       const { output } = await captureOutput(() => p.deliver());
-      const warning = output.split('\n').filter((l) => l.includes('backoff not applied')).map((l) => JSON.parse(l) as { error: string });
-      expect(warning).toEqual([expect.objectContaining({ error: 'BatchEntriesFailedError: ChangeMessageVisibilityBatch: 1 of 1 entries failed (1 x ReceiptHandleIsInvalid)' })]);
+      const warning = output
+        .split('\n')
+        .filter((l) => l.includes('backoff not applied'))
+        .map((l) => JSON.parse(l) as { error: string });
+      expect(warning).toEqual([
+        expect.objectContaining({
+          error:
+            'BatchEntriesFailedError: ChangeMessageVisibilityBatch: 1 of 1 entries failed (1 x ReceiptHandleIsInvalid)',
+        }),
+      ]);
     } finally {
       await p.close();
     }

@@ -24,17 +24,22 @@ import { sqsRecord } from '../../helpers/records.js';
 const ADMIN: Credentials = { username: SIM_DEFAULT_ADMIN.user, password: SIM_DEFAULT_ADMIN.password };
 const DR_ADMIN: Credentials = { username: 'dradmin', password: 'Dr-Admin-Pw-1' };
 
-
 const body = (uuid: string) => JSON.stringify({ object: { uuid } });
 
 /** QueueOps that records every call; DLQ writes and outcome publishes can be made to fail. */
-function recordingQueue(o: { deadLetterFails?: (id: string) => boolean; publish?: (outcomes: readonly OutcomeRecord[]) => Promise<number[]> } = {}) {
+function recordingQueue(
+  o: {
+    deadLetterFails?: (id: string) => boolean;
+    publish?: (outcomes: readonly OutcomeRecord[]) => Promise<number[]>;
+  } = {},
+) {
   const deadLettered: string[] = [];
   const published: OutcomeRecord[] = [];
   const queue: QueueOps = {
     changeVisibility: async () => undefined,
     async deadLetter(record) {
-      if (o.deadLetterFails?.(record.messageId)) throw Object.assign(new Error('DLQ unavailable'), { name: 'ServiceUnavailable' });
+      if (o.deadLetterFails?.(record.messageId))
+        throw Object.assign(new Error('DLQ unavailable'), { name: 'ServiceUnavailable' });
       deadLettered.push(record.messageId);
     },
     async publishOutcomes(outcomes) {
@@ -71,15 +76,22 @@ async function scriptedNode(onSocket: (socket: Socket) => void): Promise<{ serve
   return { server, address: `127.0.0.1:${(server.address() as { port: number }).port}` };
 }
 
-const failures = (r: { batchItemFailures: { itemIdentifier: string }[] }) => r.batchItemFailures.map((f) => f.itemIdentifier);
+const failures = (r: { batchItemFailures: { itemIdentifier: string }[] }) =>
+  r.batchItemFailures.map((f) => f.itemIdentifier);
 
 describe('worker paths no other test walks', () => {
   let sim: SwarmSimulator;
   let client: SendClient;
-  const sendsAtSource = () => sim.cluster('baker').nodes.reduce((n, node) => n + (node.counters().byMethod.SEND ?? 0), 0);
+  const sendsAtSource = () =>
+    sim.cluster('baker').nodes.reduce((n, node) => n + (node.counters().byMethod.SEND ?? 0), 0);
 
   beforeAll(async () => {
-    sim = await startSimulator({ clusters: [{ name: 'baker', nodes: 2 }, { name: 'dr', nodes: 1, admins: { [DR_ADMIN.username]: DR_ADMIN.password } }] });
+    sim = await startSimulator({
+      clusters: [
+        { name: 'baker', nodes: 2 },
+        { name: 'dr', nodes: 1, admins: { [DR_ADMIN.username]: DR_ADMIN.password } },
+      ],
+    });
     client = new SendClient();
   });
   afterAll(async () => {
@@ -102,9 +114,13 @@ describe('worker paths no other test walks', () => {
     });
     return testConfig(registry, { outcomesQueueUrl: 'http://127.0.0.1/unused-outcomes', ...rest });
   }
-  const goodCredentials = () => createCredentialsProvider({ env: { SRC: JSON.stringify(ADMIN), DR: JSON.stringify(DR_ADMIN) } });
+  const goodCredentials = () =>
+    createCredentialsProvider({ env: { SRC: JSON.stringify(ADMIN), DR: JSON.stringify(DR_ADMIN) } });
 
-  async function run(records: SQSRecord[], o: { config?: Config; credentials?: CredentialsProvider; queue?: QueueOps; remainingMs?: number } = {}) {
+  async function run(
+    records: SQSRecord[],
+    o: { config?: Config; credentials?: CredentialsProvider; queue?: QueueOps; remainingMs?: number } = {},
+  ) {
     const telemetry = new RecordingTelemetry();
     const q = recordingQueue();
     const started = Date.now();
@@ -116,16 +132,32 @@ describe('worker paths no other test walks', () => {
       telemetry,
       random: () => 0.5,
     });
-    return { response, telemetry, elapsedMs: Date.now() - started, deadLettered: q.deadLettered, published: q.published };
+    return {
+      response,
+      telemetry,
+      elapsedMs: Date.now() - started,
+      deadLettered: q.deadLettered,
+      published: q.published,
+    };
   }
 
   describe('credentials', () => {
     it('a credentials read error is a retry (credentials-unavailable), never a dead letter', async () => {
       const obj = sim.cluster('baker').put({ body: 'x' });
       const q = recordingQueue();
-      const r = await run([sqsRecord('c1', body(obj.uuid))], { queue: q.queue, credentials: { get: async () => Promise.reject(new Error('Secrets Manager: ThrottlingException')), refresh: () => undefined } });
+      const r = await run([sqsRecord('c1', body(obj.uuid))], {
+        queue: q.queue,
+        credentials: {
+          get: async () => Promise.reject(new Error('Secrets Manager: ThrottlingException')),
+          refresh: () => undefined,
+        },
+      });
       expect(failures(r.response)).toStrictEqual(['c1']);
-      expect(r.telemetry.of('c1')).toMatchObject({ outcome: 'retry', reason: 'credentials-unavailable', detail: 'Secrets Manager: ThrottlingException' });
+      expect(r.telemetry.of('c1')).toMatchObject({
+        outcome: 'retry',
+        reason: 'credentials-unavailable',
+        detail: 'Secrets Manager: ThrottlingException',
+      });
       expect(q.deadLettered).toStrictEqual([]);
       expect(sendsAtSource()).toBe(0);
     });
@@ -137,8 +169,17 @@ describe('worker paths no other test walks', () => {
           .rejectsOnce(Object.assign(new Error('x'), { name: 'InternalServiceError' }))
           .resolves({ SecretString: JSON.stringify(ADMIN) });
         sm.on(GetSecretValueCommand, { SecretId: 'swarm/dr' }).resolves({ SecretString: JSON.stringify(DR_ADMIN) });
-        const credentials = createCredentialsProvider({ secretsManager: new SecretsManagerClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }) });
-        const registry = pairRegistry({ source: sim.cluster('baker').addresses, dr: sim.cluster('dr').addresses, credentials: { source: 'swarm/source', dr: 'swarm/dr' } });
+        const credentials = createCredentialsProvider({
+          secretsManager: new SecretsManagerClient({
+            region: 'us-east-1',
+            credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+          }),
+        });
+        const registry = pairRegistry({
+          source: sim.cluster('baker').addresses,
+          dr: sim.cluster('dr').addresses,
+          credentials: { source: 'swarm/source', dr: 'swarm/dr' },
+        });
         const cfg = { ...config(), registry };
         const obj = sim.cluster('baker').put({ body: 'x' });
         const first = await run([sqsRecord('s1', body(obj.uuid))], { config: cfg, credentials });
@@ -154,7 +195,9 @@ describe('worker paths no other test walks', () => {
     it('auth-rejected with credentials that did not change: exactly one SEND, then the DLQ', async () => {
       const obj = sim.cluster('baker').put({ body: 'x' });
       const q = recordingQueue();
-      const credentials = createCredentialsProvider({ env: { SRC: JSON.stringify({ ...ADMIN, password: 'Wrong-Pw-1' }), DR: JSON.stringify(DR_ADMIN) } });
+      const credentials = createCredentialsProvider({
+        env: { SRC: JSON.stringify({ ...ADMIN, password: 'Wrong-Pw-1' }), DR: JSON.stringify(DR_ADMIN) },
+      });
       const r = await run([sqsRecord('a1', body(obj.uuid))], { queue: q.queue, credentials });
       expect(r.telemetry.of('a1')).toMatchObject({ outcome: 'failed', reason: 'auth-rejected' });
       expect(q.deadLettered).toStrictEqual(['a1']);
@@ -165,7 +208,10 @@ describe('worker paths no other test walks', () => {
 
     it('rotated source credentials: re-read once after auth-rejected, the second SEND replicates', async () => {
       const obj = sim.cluster('baker').put({ body: 'x' });
-      const env: Record<string, string | undefined> = { SRC: JSON.stringify({ ...ADMIN, password: 'Before-Rotation' }), DR: JSON.stringify(DR_ADMIN) };
+      const env: Record<string, string | undefined> = {
+        SRC: JSON.stringify({ ...ADMIN, password: 'Before-Rotation' }),
+        DR: JSON.stringify(DR_ADMIN),
+      };
       const credentials = createCredentialsProvider({ env });
       await credentials.get('env:SRC'); // a warm container holds the old value
       env.SRC = JSON.stringify(ADMIN);
@@ -176,7 +222,10 @@ describe('worker paths no other test walks', () => {
 
     it('rotated destination credentials: remote-auth-rejected, re-read, the second SEND replicates', async () => {
       const obj = sim.cluster('baker').put({ body: 'x' });
-      const env: Record<string, string | undefined> = { SRC: JSON.stringify(ADMIN), DR: JSON.stringify({ ...DR_ADMIN, password: 'Dr-Before-Rotation' }) };
+      const env: Record<string, string | undefined> = {
+        SRC: JSON.stringify(ADMIN),
+        DR: JSON.stringify({ ...DR_ADMIN, password: 'Dr-Before-Rotation' }),
+      };
       const credentials = createCredentialsProvider({ env });
       await credentials.get('env:DR');
       env.DR = JSON.stringify(DR_ADMIN);
@@ -189,7 +238,9 @@ describe('worker paths no other test walks', () => {
     it('destination credentials that did not change: one SEND, dead-lettered as remote-auth-rejected', async () => {
       const obj = sim.cluster('baker').put({ body: 'x' });
       const q = recordingQueue();
-      const credentials = createCredentialsProvider({ env: { SRC: JSON.stringify(ADMIN), DR: JSON.stringify({ ...DR_ADMIN, password: 'Dr-Wrong' }) } });
+      const credentials = createCredentialsProvider({
+        env: { SRC: JSON.stringify(ADMIN), DR: JSON.stringify({ ...DR_ADMIN, password: 'Dr-Wrong' }) },
+      });
       const r = await run([sqsRecord('d2', body(obj.uuid))], { queue: q.queue, credentials });
       expect(r.telemetry.of('d2')).toMatchObject({ outcome: 'failed', reason: 'remote-auth-rejected' });
       expect(q.deadLettered).toStrictEqual(['d2']);
@@ -201,7 +252,10 @@ describe('worker paths no other test walks', () => {
     it('remaining time already below the margin: nothing is sent, every record goes back untried', async () => {
       const objs = [1, 2, 3].map(() => sim.cluster('baker').put({ body: 'x' }));
       const q = recordingQueue();
-      const r = await run(objs.map((o, i) => sqsRecord(`late${i}`, body(o.uuid))), { queue: q.queue, remainingMs: 300, config: config({ deadlineMarginMs: 500 }) });
+      const r = await run(
+        objs.map((o, i) => sqsRecord(`late${i}`, body(o.uuid))),
+        { queue: q.queue, remainingMs: 300, config: config({ deadlineMarginMs: 500 }) },
+      );
       expect(failures(r.response).sort()).toStrictEqual(['late0', 'late1', 'late2']);
       expect(r.telemetry.outcomes).toStrictEqual([]);
       expect(q.deadLettered).toStrictEqual([]);
@@ -211,7 +265,10 @@ describe('worker paths no other test walks', () => {
     it('records reached after the abort are returned untried; the one in flight is a retry', async () => {
       const [slow, ...rest] = [1, 2, 3].map(() => sim.cluster('baker').put({ body: 'x' }));
       sim.faults.add({ match: { object: slow!.uuid }, kind: { type: 'stall', ms: 6000 } });
-      const r = await run([sqsRecord('slow', body(slow!.uuid)), ...rest.map((o, i) => sqsRecord(`after${i}`, body(o.uuid)))], { remainingMs: 3000, config: config({ concurrency: 1, deadlineMarginMs: 1500 }) });
+      const r = await run(
+        [sqsRecord('slow', body(slow!.uuid)), ...rest.map((o, i) => sqsRecord(`after${i}`, body(o.uuid)))],
+        { remainingMs: 3000, config: config({ concurrency: 1, deadlineMarginMs: 1500 }) },
+      );
       expect(failures(r.response).sort()).toStrictEqual(['after0', 'after1', 'slow']);
       expect(r.telemetry.of('slow')).toMatchObject({ outcome: 'retry', reason: 'deadline-exceeded' });
       expect(r.telemetry.of('after0')).toBeUndefined();
@@ -222,7 +279,11 @@ describe('worker paths no other test walks', () => {
     it('in a FIFO group: the deadline ends the group; the rest of it is returned untried, in order', async () => {
       const [a1, a2, a3] = [1, 2, 3].map(() => sim.cluster('baker').put({ body: 'x' }));
       sim.faults.add({ match: { object: a1!.uuid }, kind: { type: 'stall', ms: 6000 } });
-      const records = [sqsRecord('a1', body(a1!.uuid), { group: 'A' }), sqsRecord('a2', body(a2!.uuid), { group: 'A' }), sqsRecord('a3', body(a3!.uuid), { group: 'A' })];
+      const records = [
+        sqsRecord('a1', body(a1!.uuid), { group: 'A' }),
+        sqsRecord('a2', body(a2!.uuid), { group: 'A' }),
+        sqsRecord('a3', body(a3!.uuid), { group: 'A' }),
+      ];
       const r = await run(records, { remainingMs: 1500 });
       expect(failures(r.response)).toStrictEqual(['a1', 'a2', 'a3']);
       expect(r.telemetry.outcomes.map((o) => o.messageId)).toStrictEqual(['a1']);
@@ -237,12 +298,19 @@ describe('worker paths no other test walks', () => {
           if (ref === 'env:DR') return Promise.resolve(DR_ADMIN);
           reads += 1;
           // The first read serves a rotated-away password; the re-read hangs (a slow Secrets Manager).
-          return reads === 1 ? Promise.resolve({ ...ADMIN, password: 'Rotated-Away' }) : new Promise<Credentials>(() => undefined);
+          return reads === 1
+            ? Promise.resolve({ ...ADMIN, password: 'Rotated-Away' })
+            : new Promise<Credentials>(() => undefined);
         },
         refresh: () => undefined,
       };
       const q = recordingQueue();
-      const r = await run([sqsRecord('re1', body(obj.uuid))], { credentials, queue: q.queue, remainingMs: 3000, config: config({ deadlineMarginMs: 1500 }) });
+      const r = await run([sqsRecord('re1', body(obj.uuid))], {
+        credentials,
+        queue: q.queue,
+        remainingMs: 3000,
+        config: config({ deadlineMarginMs: 1500 }),
+      });
       expect(failures(r.response)).toStrictEqual(['re1']);
       expect(q.deadLettered).toStrictEqual([]);
       expect(reads).toBe(2);
@@ -255,7 +323,11 @@ describe('worker paths no other test walks', () => {
       const silent = await scriptedNode(() => undefined);
       try {
         const q = recordingQueue();
-        const r = await run([sqsRecord('v1', body(obj.uuid))], { config: config({ verify: true, drNodes: [silent.address], deadlineMarginMs: 1500 }), queue: q.queue, remainingMs: 3000 });
+        const r = await run([sqsRecord('v1', body(obj.uuid))], {
+          config: config({ verify: true, drNodes: [silent.address], deadlineMarginMs: 1500 }),
+          queue: q.queue,
+          remainingMs: 3000,
+        });
         expect(failures(r.response)).toStrictEqual(['v1']);
         expect(r.telemetry.of('v1')).toMatchObject({ outcome: 'retry', reason: 'verify-mismatch' });
         expect(r.telemetry.of('v1')?.detail).toContain('deadline-exceeded');
@@ -272,7 +344,11 @@ describe('worker paths no other test walks', () => {
     it('a DLQ write that fails keeps the message and blocks the rest of its group', async () => {
       const [a2, b1] = [1, 2].map(() => sim.cluster('baker').put({ body: 'x' }));
       const q = recordingQueue({ deadLetterFails: (id) => id === 'a1' });
-      const records = [sqsRecord('a1', 'not json', { group: 'A' }), sqsRecord('b1', body(b1!.uuid), { group: 'B' }), sqsRecord('a2', body(a2!.uuid), { group: 'A' })];
+      const records = [
+        sqsRecord('a1', 'not json', { group: 'A' }),
+        sqsRecord('b1', body(b1!.uuid), { group: 'B' }),
+        sqsRecord('a2', body(a2!.uuid), { group: 'A' }),
+      ];
       const r = await run(records, { queue: q.queue });
       expect(failures(r.response)).toStrictEqual(['a1', 'a2']);
       expect(sim.cluster('dr').has({ uuid: a2!.uuid })).toBe(false);
@@ -282,8 +358,14 @@ describe('worker paths no other test walks', () => {
 
     it('an outcome that cannot be published keeps its message and the rest of its group', async () => {
       const [a1, a2, b1] = [1, 2, 3].map(() => sim.cluster('baker').put({ body: 'x' }));
-      const q = recordingQueue({ publish: async (outcomes) => outcomes.flatMap((o, i) => (o.messageId === 'a1' ? [i] : [])) });
-      const records = [sqsRecord('a1', body(a1!.uuid), { group: 'A' }), sqsRecord('a2', body(a2!.uuid), { group: 'A' }), sqsRecord('b1', body(b1!.uuid), { group: 'B' })];
+      const q = recordingQueue({
+        publish: async (outcomes) => outcomes.flatMap((o, i) => (o.messageId === 'a1' ? [i] : [])),
+      });
+      const records = [
+        sqsRecord('a1', body(a1!.uuid), { group: 'A' }),
+        sqsRecord('a2', body(a2!.uuid), { group: 'A' }),
+        sqsRecord('b1', body(b1!.uuid), { group: 'B' }),
+      ];
       const r = await run(records, { queue: q.queue });
       expect(failures(r.response)).toStrictEqual(['a1', 'a2']);
     });
@@ -295,7 +377,10 @@ describe('worker paths no other test walks', () => {
       const retry = sim.cluster('baker').put({ body: 'y' });
       sim.faults.add({ match: { object: retry.uuid }, kind: { type: 'remote-status', status: 503 } });
       const q = recordingQueue({ publish: async () => Promise.reject(new Error('SQS down')) });
-      const r = await run([sqsRecord('ok', body(ok.uuid)), sqsRecord('bad', '{"object":{}}'), sqsRecord('retry', body(retry.uuid))], { queue: q.queue });
+      const r = await run(
+        [sqsRecord('ok', body(ok.uuid)), sqsRecord('bad', '{"object":{}}'), sqsRecord('retry', body(retry.uuid))],
+        { queue: q.queue },
+      );
       expect(failures(r.response)).toStrictEqual(['ok', 'retry']);
       expect(q.deadLettered).toStrictEqual(['bad']);
       expect(r.telemetry.warnings.join('\n')).toContain('outcomes could not be published');
@@ -314,8 +399,13 @@ describe('worker paths no other test walks', () => {
       const retry = sim.cluster('baker').put({ body: 'y' });
       sim.faults.add({ match: { object: retry.uuid }, kind: { type: 'remote-status', status: 503 } });
       const q = recordingQueue();
-      await run([sqsRecord('ok', body(ok.uuid)), sqsRecord('retry', body(retry.uuid)), sqsRecord('bad', 'x')], { queue: q.queue });
-      expect(q.published.map((o) => `${o.messageId}:${o.outcome}`).sort()).toStrictEqual(['bad:failed', 'ok:replicated']);
+      await run([sqsRecord('ok', body(ok.uuid)), sqsRecord('retry', body(retry.uuid)), sqsRecord('bad', 'x')], {
+        queue: q.queue,
+      });
+      expect(q.published.map((o) => `${o.messageId}:${o.outcome}`).sort()).toStrictEqual([
+        'bad:failed',
+        'ok:replicated',
+      ]);
       const none = recordingQueue();
       await run([sqsRecord('ok2', body(ok.uuid))], { queue: none.queue, config: config({ outcomesQueueUrl: null }) });
       expect(none.published).toStrictEqual([]);
@@ -344,7 +434,9 @@ describe('worker paths no other test walks', () => {
       // The HEAD goes to a DR node that resets every connection.
       const resetting = await scriptedNode((socket) => socket.resetAndDestroy());
       try {
-        const r = await run([sqsRecord('v3', body(obj.uuid))], { config: config({ verify: true, drNodes: [resetting.address] }) });
+        const r = await run([sqsRecord('v3', body(obj.uuid))], {
+          config: config({ verify: true, drNodes: [resetting.address] }),
+        });
         expect(r.telemetry.of('v3')).toMatchObject({ outcome: 'retry', reason: 'verify-mismatch' });
         expect(r.telemetry.of('v3')?.detail).toContain('connection-reset');
         expect(sim.cluster('dr').has({ uuid: obj.uuid })).toBe(true);

@@ -26,7 +26,12 @@ describe('swarm-send worker: the environment contract', () => {
   beforeAll(async () => {
     local = await startLocalSqs();
     ({ fauxqs, sqs } = local);
-    sim = await startSimulator({ clusters: [{ name: 'baker', nodes: 1, admins: { admin: PASSWORD } }, { name: 'dr', nodes: 1, admins: { admin: PASSWORD } }] });
+    sim = await startSimulator({
+      clusters: [
+        { name: 'baker', nodes: 1, admins: { admin: PASSWORD } },
+        { name: 'dr', nodes: 1, admins: { admin: PASSWORD } },
+      ],
+    });
   });
   afterEach(() => sim.faults.clear());
   afterAll(async () => {
@@ -36,7 +41,10 @@ describe('swarm-send worker: the environment contract', () => {
 
   const registryJson = () =>
     JSON.stringify({
-      clusters: { primary: { name: 'baker', nodes: sim.cluster('baker').addresses, credentials: 'env:SWARM_ADMIN' }, dr: { name: 'dr', target: sim.cluster('dr').addresses[0], credentials: 'env:SWARM_ADMIN' } },
+      clusters: {
+        primary: { name: 'baker', nodes: sim.cluster('baker').addresses, credentials: 'env:SWARM_ADMIN' },
+        dr: { name: 'dr', target: sim.cluster('dr').addresses[0], credentials: 'env:SWARM_ADMIN' },
+      },
       defaultRoute: { from: 'primary', to: 'dr' },
     });
   const registryFile = () => {
@@ -56,20 +64,44 @@ describe('swarm-send worker: the environment contract', () => {
   const put = () => sim.cluster('baker').put({ body: `object ${Math.random()}` });
   const sendOf = (uuid: string) => JSON.stringify({ object: { uuid } });
   const read = async (url: string) => {
-    const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 60, MessageAttributeNames: ['All'] }));
+    const out = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: url,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 0,
+        VisibilityTimeout: 60,
+        MessageAttributeNames: ['All'],
+      }),
+    );
     return out.Messages ?? [];
   };
   const depth = async (url: string) => {
-    const a = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['All'] }))).Attributes ?? {};
-    return Number(a.ApproximateNumberOfMessages) + Number(a.ApproximateNumberOfMessagesNotVisible) + Number(a.ApproximateNumberOfMessagesDelayed);
+    const a =
+      (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['All'] }))).Attributes ?? {};
+    return (
+      Number(a.ApproximateNumberOfMessages) +
+      Number(a.ApproximateNumberOfMessagesNotVisible) +
+      Number(a.ApproximateNumberOfMessagesDelayed)
+    );
   };
   /** Runs the worker until the queue is idle; returns the exit code, its JSON log lines and all output. */
   const run = async (args: string[], env: Record<string, string>) => {
-    const r = await runCli(['worker', '--sqs-endpoint', fauxqs.address, '--until-idle', '--idle-seconds', '1', '--timeout', '40', ...args], { env: { SWARM_ADMIN: ADMIN, ...env }, timeoutMs: 60_000 });
+    const r = await runCli(
+      ['worker', '--sqs-endpoint', fauxqs.address, '--until-idle', '--idle-seconds', '1', '--timeout', '40', ...args],
+      { env: { SWARM_ADMIN: ADMIN, ...env }, timeoutMs: 60_000 },
+    );
     const logs = jsonLines(r.stdout + r.stderr);
-    const settings = logs.find((l) => l.message === 'swarm-send worker started')?.settings as Record<string, unknown> & { sources: Record<string, string> };
+    const settings = logs.find((l) => l.message === 'swarm-send worker started')?.settings as Record<
+      string,
+      unknown
+    > & { sources: Record<string, string> };
     expect(r.stdout + r.stderr).not.toContain(PASSWORD);
-    return { ...r, logs, settings, outcomes: logs.filter((l) => typeof l.outcome === 'string' && typeof l.reason === 'string') };
+    return {
+      ...r,
+      logs,
+      settings,
+      outcomes: logs.filter((l) => typeof l.outcome === 'string' && typeof l.reason === 'string'),
+    };
   };
 
   it('SWARM_SEND_QUEUE_URL: names the queue when --queue-url is absent', async () => {
@@ -119,10 +151,15 @@ describe('swarm-send worker: the environment contract', () => {
     const asked: unknown[] = [];
     const ssm = await startJsonProtocolServer((operation, body) => {
       asked.push({ operation, ...body });
-      return operation === 'GetParameter' ? { Parameter: { Name: body.Name, Type: 'SecureString', Value: registry, Version: 1 } } : {};
+      return operation === 'GetParameter'
+        ? { Parameter: { Name: body.Name, Type: 'SecureString', Value: registry, Version: 1 } }
+        : {};
     });
     try {
-      const r = await run(['--queue-url', q.queue, '--dlq-url', q.dlq], { SWARM_SEND_REGISTRY_PARAMETER: '/swarm-send/registry', AWS_ENDPOINT_URL_SSM: ssm.url });
+      const r = await run(['--queue-url', q.queue, '--dlq-url', q.dlq], {
+        SWARM_SEND_REGISTRY_PARAMETER: '/swarm-send/registry',
+        AWS_ENDPOINT_URL_SSM: ssm.url,
+      });
       expect(r.code).toBe(0);
       expect(asked).toEqual([{ operation: 'GetParameter', Name: '/swarm-send/registry', WithDecryption: true }]);
       expect(r.settings.registry).toBe('SSM parameter /swarm-send/registry (SWARM_SEND_REGISTRY_PARAMETER)');
@@ -138,14 +175,18 @@ describe('swarm-send worker: the environment contract', () => {
     const r = await run(['--queue-url', q.queue, '--registry', registryFile()], { SWARM_SEND_DLQ_URL: q.dlq });
     expect(r.code).toBe(0);
     const dead = await read(q.dlq);
-    expect(dead.map((m) => [m.Body, m.MessageAttributes?.['swarm-send.reason']?.StringValue])).toEqual([['not json', 'invalid-message']]);
+    expect(dead.map((m) => [m.Body, m.MessageAttributes?.['swarm-send.reason']?.StringValue])).toEqual([
+      ['not json', 'invalid-message'],
+    ]);
   }, 60_000);
 
   it('SWARM_SEND_OUTCOMES_QUEUE_URL: each terminal outcome is published there', async () => {
     const q = queues();
     const o = put();
     await enqueue(q.queue, sendOf(o.uuid));
-    const r = await run(['--queue-url', q.queue, '--dlq-url', q.dlq, '--registry', registryFile()], { SWARM_SEND_OUTCOMES_QUEUE_URL: q.outcomes });
+    const r = await run(['--queue-url', q.queue, '--dlq-url', q.dlq, '--registry', registryFile()], {
+      SWARM_SEND_OUTCOMES_QUEUE_URL: q.outcomes,
+    });
     expect(r.code).toBe(0);
     const published = (await read(q.outcomes)).map((m) => JSON.parse(m.Body ?? '{}') as Record<string, unknown>);
     expect(published).toEqual([expect.objectContaining({ outcome: 'replicated', object: { uuid: o.uuid } })]);
@@ -154,17 +195,40 @@ describe('swarm-send worker: the environment contract', () => {
   it('SWARM_SEND_MAX_ATTEMPTS: with 1, a transient failure is dead-lettered on its first attempt (the default, 5, would retry)', async () => {
     const q = queues();
     await enqueue(q.queue, sendOf('f'.repeat(32))); // not at the source: not-found-at-source, a retry
-    const r = await run(['--queue-url', q.queue, '--dlq-url', q.dlq, '--registry', registryFile()], { SWARM_SEND_MAX_ATTEMPTS: '1' });
+    const r = await run(['--queue-url', q.queue, '--dlq-url', q.dlq, '--registry', registryFile()], {
+      SWARM_SEND_MAX_ATTEMPTS: '1',
+    });
     expect(r.code).toBe(0);
-    expect(r.settings).toMatchObject({ maxAttempts: 1, sources: { SWARM_SEND_MAX_ATTEMPTS: 'SWARM_SEND_MAX_ATTEMPTS' } });
-    expect(r.outcomes).toEqual([expect.objectContaining({ outcome: 'failed', reason: 'not-found-at-source', attempt: 1, retriesExhausted: true })]);
-    expect((await read(q.dlq)).map((m) => m.MessageAttributes?.['swarm-send.reason']?.StringValue)).toEqual(['not-found-at-source']);
+    expect(r.settings).toMatchObject({
+      maxAttempts: 1,
+      sources: { SWARM_SEND_MAX_ATTEMPTS: 'SWARM_SEND_MAX_ATTEMPTS' },
+    });
+    expect(r.outcomes).toEqual([
+      expect.objectContaining({ outcome: 'failed', reason: 'not-found-at-source', attempt: 1, retriesExhausted: true }),
+    ]);
+    expect((await read(q.dlq)).map((m) => m.MessageAttributes?.['swarm-send.reason']?.StringValue)).toEqual([
+      'not-found-at-source',
+    ]);
   }, 60_000);
 
   it('a flag overrides its variable: --max-attempts 4 over SWARM_SEND_MAX_ATTEMPTS=1 keeps the message for a retry', async () => {
     const q = queues();
     await enqueue(q.queue, sendOf('e'.repeat(32)));
-    const r = await run(['--queue-url', q.queue, '--dlq-url', q.dlq, '--registry', registryFile(), '--max-attempts', '4', '--timeout', '4'], { SWARM_SEND_MAX_ATTEMPTS: '1' });
+    const r = await run(
+      [
+        '--queue-url',
+        q.queue,
+        '--dlq-url',
+        q.dlq,
+        '--registry',
+        registryFile(),
+        '--max-attempts',
+        '4',
+        '--timeout',
+        '4',
+      ],
+      { SWARM_SEND_MAX_ATTEMPTS: '1' },
+    );
     expect(r.settings).toMatchObject({ maxAttempts: 4, sources: { SWARM_SEND_MAX_ATTEMPTS: '--max-attempts' } });
     expect(r.outcomes[0]).toMatchObject({ outcome: 'retry', reason: 'not-found-at-source', attempt: 1 });
     expect(await depth(q.dlq)).toBe(0);
@@ -172,10 +236,35 @@ describe('swarm-send worker: the environment contract', () => {
 
   it('a bad value names the flag that gave it, or the variable; exit 2', async () => {
     const q = queues();
-    const byFlag = await runCli(['worker', '--queue-url', q.queue, '--dlq-url', q.dlq, '--registry', registryFile(), '--max-attempts', '0', '--sqs-endpoint', fauxqs.address]);
+    const byFlag = await runCli([
+      'worker',
+      '--queue-url',
+      q.queue,
+      '--dlq-url',
+      q.dlq,
+      '--registry',
+      registryFile(),
+      '--max-attempts',
+      '0',
+      '--sqs-endpoint',
+      fauxqs.address,
+    ]);
     expect(byFlag.code).toBe(2);
     expect(byFlag.stderr).toContain('--max-attempts: "0" must be a number from 1 to 100');
-    const byVar = await runCli(['worker', '--queue-url', q.queue, '--dlq-url', q.dlq, '--registry', registryFile(), '--sqs-endpoint', fauxqs.address], { env: { SWARM_SEND_MAX_ATTEMPTS: 'lots' } });
+    const byVar = await runCli(
+      [
+        'worker',
+        '--queue-url',
+        q.queue,
+        '--dlq-url',
+        q.dlq,
+        '--registry',
+        registryFile(),
+        '--sqs-endpoint',
+        fauxqs.address,
+      ],
+      { env: { SWARM_SEND_MAX_ATTEMPTS: 'lots' } },
+    );
     expect(byVar.code).toBe(2);
     expect(byVar.stderr).toContain('SWARM_SEND_MAX_ATTEMPTS: "lots" must be a number from 1 to 100');
   }, 30_000);
@@ -188,11 +277,29 @@ describe('swarm-send worker: the environment contract', () => {
     sim.faults.add({ match: { method: 'SEND' }, kind: { type: 'slow-keepalive', count: 3, intervalMs: 200 } });
     for (const o of objs) await enqueue(q.queue, sendOf(o.uuid));
     const before = sim.cluster('baker').nodes[0]!.counters().connections;
-    const r = await run(['--queue-url', q.queue, '--dlq-url', q.dlq, '--registry', registryFile(), '--batching-window', '1000', '--max-concurrency', '1'], env);
+    const r = await run(
+      [
+        '--queue-url',
+        q.queue,
+        '--dlq-url',
+        q.dlq,
+        '--registry',
+        registryFile(),
+        '--batching-window',
+        '1000',
+        '--max-concurrency',
+        '1',
+      ],
+      env,
+    );
     expect(r.code).toBe(0);
     expect(objs.every((o) => sim.cluster('dr').has({ uuid: o.uuid }))).toBe(true);
     const ends = r.outcomes.map((l) => Date.parse(String(l.timestamp)));
-    return { settings: r.settings, connections: sim.cluster('baker').nodes[0]!.counters().connections - before, spanMs: Math.max(...ends) - Math.min(...ends) };
+    return {
+      settings: r.settings,
+      connections: sim.cluster('baker').nodes[0]!.counters().connections - before,
+      spanMs: Math.max(...ends) - Math.min(...ends),
+    };
   };
 
   it('SWARM_SEND_CONCURRENCY: with 1, the SENDs of a batch run one after another', async () => {
@@ -219,9 +326,14 @@ describe('swarm-send worker: the environment contract', () => {
     const o = put();
     sim.faults.add({ match: { object: o.uuid }, times: 1, kind: { type: 'status', status: 503 } });
     await enqueue(q.queue, sendOf(o.uuid));
-    const r = await run(['--queue-url', q.queue, '--dlq-url', q.dlq, '--registry', registryFile(), '--timeout', '20'], { SWARM_SEND_BACKOFF_BASE_SECONDS: '0' });
+    const r = await run(['--queue-url', q.queue, '--dlq-url', q.dlq, '--registry', registryFile(), '--timeout', '20'], {
+      SWARM_SEND_BACKOFF_BASE_SECONDS: '0',
+    });
     expect(r.code).toBe(0);
-    expect(r.settings).toMatchObject({ backoffBaseSeconds: 0, sources: { SWARM_SEND_BACKOFF_BASE_SECONDS: 'SWARM_SEND_BACKOFF_BASE_SECONDS' } });
+    expect(r.settings).toMatchObject({
+      backoffBaseSeconds: 0,
+      sources: { SWARM_SEND_BACKOFF_BASE_SECONDS: 'SWARM_SEND_BACKOFF_BASE_SECONDS' },
+    });
     expect(r.outcomes.map((l) => [l.outcome, l.attempt])).toEqual([
       ['retry', 1],
       ['replicated', 2],
@@ -230,14 +342,33 @@ describe('swarm-send worker: the environment contract', () => {
 
   it('SWARM_SEND_BACKOFF_CAP_SECONDS: read and checked against the base (a cap below the base is refused, exit 2)', async () => {
     const q = queues();
-    const bad = await runCli(['worker', '--queue-url', q.queue, '--dlq-url', q.dlq, '--registry', registryFile(), '--sqs-endpoint', fauxqs.address], { env: { SWARM_SEND_BACKOFF_CAP_SECONDS: '2' } });
+    const bad = await runCli(
+      [
+        'worker',
+        '--queue-url',
+        q.queue,
+        '--dlq-url',
+        q.dlq,
+        '--registry',
+        registryFile(),
+        '--sqs-endpoint',
+        fauxqs.address,
+      ],
+      { env: { SWARM_SEND_BACKOFF_CAP_SECONDS: '2' } },
+    );
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('SWARM_SEND_BACKOFF_CAP_SECONDS must not be below SWARM_SEND_BACKOFF_BASE_SECONDS');
     const o = put();
     await enqueue(q.queue, sendOf(o.uuid));
-    const r = await run(['--queue-url', q.queue, '--dlq-url', q.dlq, '--registry', registryFile()], { SWARM_SEND_BACKOFF_BASE_SECONDS: '1', SWARM_SEND_BACKOFF_CAP_SECONDS: '7' });
+    const r = await run(['--queue-url', q.queue, '--dlq-url', q.dlq, '--registry', registryFile()], {
+      SWARM_SEND_BACKOFF_BASE_SECONDS: '1',
+      SWARM_SEND_BACKOFF_CAP_SECONDS: '7',
+    });
     expect(r.code).toBe(0);
-    expect(r.settings).toMatchObject({ backoffCapSeconds: 7, sources: { SWARM_SEND_BACKOFF_CAP_SECONDS: 'SWARM_SEND_BACKOFF_CAP_SECONDS' } });
+    expect(r.settings).toMatchObject({
+      backoffCapSeconds: 7,
+      sources: { SWARM_SEND_BACKOFF_CAP_SECONDS: 'SWARM_SEND_BACKOFF_CAP_SECONDS' },
+    });
   }, 60_000);
 
   it('SWARM_SEND_DEADLINE_MARGIN_MS: with 0 a 1.5 s SEND fits a 3 s batch deadline (the default 3000 ms margin leaves no time)', async () => {
@@ -245,7 +376,21 @@ describe('swarm-send worker: the environment contract', () => {
     const o = put();
     sim.faults.add({ match: { object: o.uuid }, kind: { type: 'slow-keepalive', count: 5, intervalMs: 300 } });
     await enqueue(q.queue, sendOf(o.uuid));
-    const r = await run(['--queue-url', q.queue, '--dlq-url', q.dlq, '--registry', registryFile(), '--function-timeout', '3', '--timeout', '15'], { SWARM_SEND_DEADLINE_MARGIN_MS: '0' });
+    const r = await run(
+      [
+        '--queue-url',
+        q.queue,
+        '--dlq-url',
+        q.dlq,
+        '--registry',
+        registryFile(),
+        '--function-timeout',
+        '3',
+        '--timeout',
+        '15',
+      ],
+      { SWARM_SEND_DEADLINE_MARGIN_MS: '0' },
+    );
     expect(r.code).toBe(0);
     expect(r.settings.deadlineMarginMs).toBe(0);
     expect(r.outcomes.map((l) => l.outcome)).toEqual(['replicated']);
@@ -255,7 +400,21 @@ describe('swarm-send worker: the environment contract', () => {
     const q = queues();
     const o = put();
     await enqueue(q.queue, sendOf(o.uuid));
-    const r = await run(['--queue-url', q.queue, '--dlq-url', q.dlq, '--registry', registryFile(), '--function-timeout', '3', '--timeout', '4'], {});
+    const r = await run(
+      [
+        '--queue-url',
+        q.queue,
+        '--dlq-url',
+        q.dlq,
+        '--registry',
+        registryFile(),
+        '--function-timeout',
+        '3',
+        '--timeout',
+        '4',
+      ],
+      {},
+    );
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('not idle after --timeout 4 s');
     // No time left at all: the worker starts no SEND (processBatch aborts before any begins).

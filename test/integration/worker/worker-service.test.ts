@@ -24,7 +24,12 @@ describe('swarm-send worker as a service (subprocess, fauxqs + simulator)', () =
   beforeAll(async () => {
     local = await startLocalSqs();
     ({ fauxqs, sqs } = local);
-    sim = await startSimulator({ clusters: [{ name: 'baker', nodes: 1, admins: { admin: PASSWORD } }, { name: 'dr', nodes: 1, admins: { admin: PASSWORD } }] });
+    sim = await startSimulator({
+      clusters: [
+        { name: 'baker', nodes: 1, admins: { admin: PASSWORD } },
+        { name: 'dr', nodes: 1, admins: { admin: PASSWORD } },
+      ],
+    });
     // Stands in for the instance-metadata address: a credential chain that probes it is counted.
     imds = await startJsonProtocolServer(() => ({}));
   });
@@ -47,7 +52,10 @@ describe('swarm-send worker as a service (subprocess, fauxqs + simulator)', () =
     writeFileSync(
       registry,
       JSON.stringify({
-        clusters: { primary: { name: 'baker', nodes: sim.cluster('baker').addresses, credentials: credentialsRef }, dr: { name: 'dr', target: sim.cluster('dr').addresses[0], credentials: 'env:SWARM_ADMIN' } },
+        clusters: {
+          primary: { name: 'baker', nodes: sim.cluster('baker').addresses, credentials: credentialsRef },
+          dr: { name: 'dr', target: sim.cluster('dr').addresses[0], credentials: 'env:SWARM_ADMIN' },
+        },
         defaultRoute: { from: 'primary', to: 'dr' },
       }),
     );
@@ -58,10 +66,27 @@ describe('swarm-send worker as a service (subprocess, fauxqs + simulator)', () =
     };
   };
   const start = (q: { queue: string; dlq: string; registry: string }, extra: string[] = []) => {
-    const w = spawnWorker(['--queue-url', q.queue, '--dlq-url', q.dlq, '--registry', q.registry, '--sqs-endpoint', fauxqs.address, '--metrics-port', '0', '--metrics-host', '127.0.0.1', ...extra], {
-      SWARM_ADMIN: ADMIN,
-      AWS_EC2_METADATA_SERVICE_ENDPOINT: imds.url,
-    });
+    const w = spawnWorker(
+      [
+        '--queue-url',
+        q.queue,
+        '--dlq-url',
+        q.dlq,
+        '--registry',
+        q.registry,
+        '--sqs-endpoint',
+        fauxqs.address,
+        '--metrics-port',
+        '0',
+        '--metrics-host',
+        '127.0.0.1',
+        ...extra,
+      ],
+      {
+        SWARM_ADMIN: ADMIN,
+        AWS_EC2_METADATA_SERVICE_ENDPOINT: imds.url,
+      },
+    );
     workers.push(w);
     return w;
   };
@@ -70,12 +95,21 @@ describe('swarm-send worker as a service (subprocess, fauxqs + simulator)', () =
     return `http://${(line.settings as { metrics: string }).metrics}`;
   };
   const put = () => sim.cluster('baker').put({ body: `object ${Math.random()}` });
-  const enqueue = (url: string, uuid: string) => sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: JSON.stringify({ object: { uuid } }) }));
+  const enqueue = (url: string, uuid: string) =>
+    sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: JSON.stringify({ object: { uuid } }) }));
   const counts = async (url: string) => {
-    const a = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['All'] }))).Attributes ?? {};
-    return { visible: Number(a.ApproximateNumberOfMessages), inFlight: Number(a.ApproximateNumberOfMessagesNotVisible) };
+    const a =
+      (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['All'] }))).Attributes ?? {};
+    return {
+      visible: Number(a.ApproximateNumberOfMessages),
+      inFlight: Number(a.ApproximateNumberOfMessagesNotVisible),
+    };
   };
-  const outcomes = (w: WorkerProcess) => (w.stdout() + w.stderr()).split('\n').filter((l) => l.startsWith('{') && l.includes('"outcome"')).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const outcomes = (w: WorkerProcess) =>
+    (w.stdout() + w.stderr())
+      .split('\n')
+      .filter((l) => l.startsWith('{') && l.includes('"outcome"'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
 
   it('/metrics passes promtool check metrics and counts outcomes by reason, SEND latency, lag, batches; /healthz and /readyz answer 200', async () => {
     const q = setup();
@@ -167,8 +201,17 @@ describe('swarm-send worker as a service (subprocess, fauxqs + simulator)', () =
     const back: string[] = [];
     await eventually(
       async () => {
-        const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: q.queue, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, VisibilityTimeout: 60 }));
-        back.push(...(out.Messages ?? []).map((m) => (JSON.parse(m.Body ?? '{}') as { object: { uuid: string } }).object.uuid));
+        const out = await sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: q.queue,
+            MaxNumberOfMessages: 10,
+            WaitTimeSeconds: 1,
+            VisibilityTimeout: 60,
+          }),
+        );
+        back.push(
+          ...(out.Messages ?? []).map((m) => (JSON.parse(m.Body ?? '{}') as { object: { uuid: string } }).object.uuid),
+        );
         return back.length >= objs.length;
       },
       20_000,
@@ -196,11 +239,27 @@ describe('swarm-send worker as a service (subprocess, fauxqs + simulator)', () =
 
   it('against a server that answers empty receives at once, each poller pauses (jittered): the request rate stays bounded', async () => {
     const fake = await startJsonProtocolServer((operation) =>
-      operation === 'GetQueueAttributes' ? { Attributes: { QueueArn: 'arn:aws:sqs:us-east-1:000000000000:eager', VisibilityTimeout: '30' } } : {},
+      operation === 'GetQueueAttributes'
+        ? { Attributes: { QueueArn: 'arn:aws:sqs:us-east-1:000000000000:eager', VisibilityTimeout: '30' } }
+        : {},
     );
     try {
       const q = setup();
-      const w = spawnWorker(['--queue-url', `${fake.url}/000000000000/eager`, '--dlq-url', q.dlq, '--registry', q.registry, '--sqs-endpoint', fake.url, '--max-concurrency', '2'], { SWARM_ADMIN: ADMIN });
+      const w = spawnWorker(
+        [
+          '--queue-url',
+          `${fake.url}/000000000000/eager`,
+          '--dlq-url',
+          q.dlq,
+          '--registry',
+          q.registry,
+          '--sqs-endpoint',
+          fake.url,
+          '--max-concurrency',
+          '2',
+        ],
+        { SWARM_ADMIN: ADMIN },
+      );
       workers.push(w);
       await eventually(() => (fake.calls.get('ReceiveMessage') ?? 0) >= 2, 20_000, 'the first receives');
       const before = fake.calls.get('ReceiveMessage') ?? 0;

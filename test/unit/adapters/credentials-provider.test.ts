@@ -7,7 +7,8 @@ import { createCredentialsProvider, CredentialsError } from '../../../functions/
 describe('credentials provider cache', () => {
   const sm = mockClient(SecretsManagerClient);
   beforeEach(() => sm.reset());
-  const secretsManager = () => new SecretsManagerClient({ region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  const secretsManager = () =>
+    new SecretsManagerClient({ region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
 
   it('reads a secret again after a failed read: the failure is not cached', async () => {
     sm.on(GetSecretValueCommand)
@@ -65,7 +66,9 @@ describe('credentials provider cache', () => {
 
   it('rejects a secret without SecretString and a Secrets Manager reference without a client', async () => {
     sm.on(GetSecretValueCommand).resolves({ SecretBinary: new Uint8Array([1]) });
-    await expect(createCredentialsProvider({ secretsManager: secretsManager() }).get('s')).rejects.toThrow('secret "s" has no SecretString');
+    await expect(createCredentialsProvider({ secretsManager: secretsManager() }).get('s')).rejects.toThrow(
+      'secret "s" has no SecretString',
+    );
     await expect(createCredentialsProvider({}).get('s')).rejects.toThrow('no Secrets Manager client for "s"');
   });
 });

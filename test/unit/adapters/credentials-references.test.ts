@@ -1,7 +1,12 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkLocalCredentials, createCredentialsProvider, CredentialsError, type CredentialsProvider } from '../../../functions/adapters/credentials.js';
+import {
+  checkLocalCredentials,
+  createCredentialsProvider,
+  CredentialsError,
+  type CredentialsProvider,
+} from '../../../functions/adapters/credentials.js';
 import { ConfigError } from '../../../functions/core/errors.js';
 import { parseRegistry } from '../../../functions/core/registry.js';
 
@@ -9,7 +14,11 @@ import { parseRegistry } from '../../../functions/core/registry.js';
 // start-up check reads. A retry mends `credentials-unavailable`, never `credentials-invalid`.
 
 const GOOD = '{"username":"u","password":"p"}';
-const errorOf = (p: Promise<unknown>) => p.then(() => null, (e: unknown) => e as CredentialsError);
+const errorOf = (p: Promise<unknown>) =>
+  p.then(
+    () => null,
+    (e: unknown) => e as CredentialsError,
+  );
 
 /** A provider that records which references were asked for. */
 function recording(inner: CredentialsProvider): { provider: CredentialsProvider; asked: string[] } {
@@ -19,27 +28,48 @@ function recording(inner: CredentialsProvider): { provider: CredentialsProvider;
 
 const registryWith = (refs: Record<string, string>) =>
   parseRegistry({
-    clusters: Object.fromEntries(Object.entries(refs).map(([key, credentials], i) => [key, { name: key, target: `127.0.0.1:${i + 1}`, credentials }])),
+    clusters: Object.fromEntries(
+      Object.entries(refs).map(([key, credentials], i) => [
+        key,
+        { name: key, target: `127.0.0.1:${i + 1}`, credentials },
+      ]),
+    ),
   });
 
 describe('credentials references', () => {
   it.each([
     ['an unset variable', { env: {} }, 'env:NOPE', 'environment variable NOPE is not set'],
     ['a value that is not JSON', { env: { C: '{"username":' } }, 'env:C', 'credentials "env:C" are not JSON'],
-    ['a JSON value of the wrong shape', { env: { C: '["u","p"]' } }, 'env:C', 'credentials "env:C" must be {"username": "...", "password": "..."}'],
+    [
+      'a JSON value of the wrong shape',
+      { env: { C: '["u","p"]' } },
+      'env:C',
+      'credentials "env:C" must be {"username": "...", "password": "..."}',
+    ],
     ['a missing file', {}, 'file:/nonexistent/dir/creds.json', 'cannot read /nonexistent/dir/creds.json: ENOENT'],
-    ['a Secrets Manager reference without a client', {}, 'swarm/primary', 'no Secrets Manager client for "swarm/primary"'],
-  ])('%s is credentials-unavailable (a retry may mend it), with the message naming the reference', async (_what, options, ref, message) => {
-    const err = await errorOf(createCredentialsProvider(options).get(ref));
-    expect(err).toBeInstanceOf(CredentialsError);
-    expect(err).toMatchObject({ name: 'CredentialsError', ref, reason: 'credentials-unavailable', message });
-  });
+    [
+      'a Secrets Manager reference without a client',
+      {},
+      'swarm/primary',
+      'no Secrets Manager client for "swarm/primary"',
+    ],
+  ])(
+    '%s is credentials-unavailable (a retry may mend it), with the message naming the reference',
+    async (_what, options, ref, message) => {
+      const err = await errorOf(createCredentialsProvider(options).get(ref));
+      expect(err).toBeInstanceOf(CredentialsError);
+      expect(err).toMatchObject({ name: 'CredentialsError', ref, reason: 'credentials-unavailable', message });
+    },
+  );
 
   it('reads a file: reference from the file it names', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'creds-'));
     const path = join(dir, 'dr.json');
     writeFileSync(path, '{"username":"dr-admin","password":"from-file"}');
-    await expect(createCredentialsProvider({}).get(`file:${path}`)).resolves.toStrictEqual({ username: 'dr-admin', password: 'from-file' });
+    await expect(createCredentialsProvider({}).get(`file:${path}`)).resolves.toStrictEqual({
+      username: 'dr-admin',
+      password: 'from-file',
+    });
   });
 
   it('a directory given as a file is unavailable, named by its error code', async () => {
@@ -60,7 +90,10 @@ describe('credentials references', () => {
   });
 
   it('refresh forgets only the reference it names', async () => {
-    const env: Record<string, string | undefined> = { A: '{"username":"a","password":"1"}', B: '{"username":"b","password":"1"}' };
+    const env: Record<string, string | undefined> = {
+      A: '{"username":"a","password":"1"}',
+      B: '{"username":"b","password":"1"}',
+    };
     const provider = createCredentialsProvider({ env });
     await provider.get('env:A');
     await provider.get('env:B');
@@ -75,7 +108,13 @@ describe('credentials references', () => {
 describe('checkLocalCredentials (the start-up check)', () => {
   it('reads each env: and file: reference once, and no Secrets Manager reference (not even one containing "env:")', async () => {
     const { provider, asked } = recording(createCredentialsProvider({ env: { A: GOOD } }));
-    const registry = registryWith({ p: 'env:A', d: 'env:A', s: 'swarm/sm-secret', t: 'prod/env:A', f: 'file:/nonexistent/x.json' });
+    const registry = registryWith({
+      p: 'env:A',
+      d: 'env:A',
+      s: 'swarm/sm-secret',
+      t: 'prod/env:A',
+      f: 'file:/nonexistent/x.json',
+    });
     await expect(checkLocalCredentials(registry, provider)).resolves.toBeUndefined();
     expect(asked.sort()).toStrictEqual(['env:A', 'file:/nonexistent/x.json']);
   });
@@ -86,8 +125,14 @@ describe('checkLocalCredentials (the start-up check)', () => {
   });
 
   it('names every unusable local reference in one ConfigError about credentials', async () => {
-    const env = { A: JSON.stringify({ username: 'u', password: 'a\rb' }), B: JSON.stringify({ username: 'ü€', password: 'p' }) };
-    const err = await checkLocalCredentials(registryWith({ p: 'env:A', d: 'env:B' }), createCredentialsProvider({ env })).catch((e: unknown) => e);
+    const env = {
+      A: JSON.stringify({ username: 'u', password: 'a\rb' }),
+      B: JSON.stringify({ username: 'ü€', password: 'p' }),
+    };
+    const err = await checkLocalCredentials(
+      registryWith({ p: 'env:A', d: 'env:B' }),
+      createCredentialsProvider({ env }),
+    ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as ConfigError).problems).toStrictEqual([
       'credentials "env:A": the password contains a control character (CR, LF, NUL...)',

@@ -1,17 +1,44 @@
 import type { SQSRecord } from 'aws-lambda';
-import { buildDeadLetter, DLQ_ATTRIBUTES, messageSize, SQS_CLASSIC_MESSAGE_BYTES, SQS_MAX_MESSAGE_BYTES } from '../../../functions/adapters/dlq-message.js';
+import {
+  buildDeadLetter,
+  DLQ_ATTRIBUTES,
+  messageSize,
+  SQS_CLASSIC_MESSAGE_BYTES,
+  SQS_MAX_MESSAGE_BYTES,
+} from '../../../functions/adapters/dlq-message.js';
 import type { OutcomeRecord } from '../../../functions/core/outcome.js';
 
 // What a dead letter carries besides the body: our three attributes, the original's attributes
 // within the limits SQS sets (ten attributes, the message size), and how SQS counts the size.
 
 const outcome: OutcomeRecord = {
-  outcome: 'failed', reason: 'remote-rejected', remoteStatus: 400, httpStatus: 201, detail: null,
-  object: null, from: 'primary', to: 'dr', node: '10.0.0.1:80', attempt: 2, durationMs: 12, messageId: 'm-7', correlationId: 'c-1',
+  outcome: 'failed',
+  reason: 'remote-rejected',
+  remoteStatus: 400,
+  httpStatus: 201,
+  detail: null,
+  object: null,
+  from: 'primary',
+  to: 'dr',
+  node: '10.0.0.1:80',
+  attempt: 2,
+  durationMs: 12,
+  messageId: 'm-7',
+  correlationId: 'c-1',
 };
 type Attributes = NonNullable<SQSRecord['messageAttributes']>;
 const recordOf = (body: string, messageAttributes: Attributes = {}): SQSRecord =>
-  ({ messageId: 'm-7', receiptHandle: 'rh', body, attributes: {}, messageAttributes, md5OfBody: '', eventSource: 'aws:sqs', eventSourceARN: 'arn:aws:sqs:us-east-1:0:q', awsRegion: 'us-east-1' }) as unknown as SQSRecord;
+  ({
+    messageId: 'm-7',
+    receiptHandle: 'rh',
+    body,
+    attributes: {},
+    messageAttributes,
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:us-east-1:0:q',
+    awsRegion: 'us-east-1',
+  }) as unknown as SQSRecord;
 const text = (stringValue: string) => ({ dataType: 'String', stringValue }) as Attributes[string];
 
 describe('messageSize (as SQS counts it)', () => {
@@ -44,7 +71,11 @@ describe('buildDeadLetter attributes', () => {
 
   it("keeps the original's string and binary attributes in SendMessage form", () => {
     const { attributes } = buildDeadLetter(
-      recordOf('{}', { trace: text('t-1'), blob: { dataType: 'Binary', binaryValue: Buffer.from([1, 2, 3]).toString('base64') } as Attributes[string], num: { dataType: 'Number', stringValue: '7' } as Attributes[string] }),
+      recordOf('{}', {
+        trace: text('t-1'),
+        blob: { dataType: 'Binary', binaryValue: Buffer.from([1, 2, 3]).toString('base64') } as Attributes[string],
+        num: { dataType: 'Number', stringValue: '7' } as Attributes[string],
+      }),
       outcome,
     );
     expect(attributes.trace).toStrictEqual({ DataType: 'String', StringValue: 't-1' });
@@ -56,7 +87,14 @@ describe('buildDeadLetter attributes', () => {
   });
 
   it('drops swarm-send attributes of an earlier dead-lettering (a redriven message) and keeps ours', () => {
-    const { attributes } = buildDeadLetter(recordOf('{}', { 'swarm-send.reason': text('old-reason'), 'swarm-send.truncated': text('true'), keep: text('k') }), outcome);
+    const { attributes } = buildDeadLetter(
+      recordOf('{}', {
+        'swarm-send.reason': text('old-reason'),
+        'swarm-send.truncated': text('true'),
+        keep: text('k'),
+      }),
+      outcome,
+    );
     expect(attributes[DLQ_ATTRIBUTES.REASON]?.StringValue).toBe('remote-rejected');
     expect(attributes[DLQ_ATTRIBUTES.TRUNCATED]).toBeUndefined();
     expect(attributes.keep?.StringValue).toBe('k');
@@ -70,7 +108,11 @@ describe('buildDeadLetter attributes', () => {
   });
 
   it('skips an original attribute too large for the limit but keeps a later one that fits', () => {
-    const { attributes, body } = buildDeadLetter(recordOf('{}', { huge: text('x'.repeat(5000)), small: text('s') }), outcome, 4096);
+    const { attributes, body } = buildDeadLetter(
+      recordOf('{}', { huge: text('x'.repeat(5000)), small: text('s') }),
+      outcome,
+      4096,
+    );
     expect(body).toBe('{}');
     expect(attributes.huge).toBeUndefined();
     expect(attributes.small?.StringValue).toBe('s');

@@ -5,17 +5,34 @@ import type { OutcomeRecord } from '../../../functions/core/outcome.js';
 import { sqsRecord } from '../../helpers/records.js';
 
 const outcome: OutcomeRecord = {
-  outcome: 'failed', reason: 'invalid-message', remoteStatus: null, httpStatus: null, detail: 'invalid message: body is larger than 65536 bytes',
-  object: null, from: null, to: null, node: null, attempt: 1, durationMs: 0, messageId: 'm-1', correlationId: null,
+  outcome: 'failed',
+  reason: 'invalid-message',
+  remoteStatus: null,
+  httpStatus: null,
+  detail: 'invalid message: body is larger than 65536 bytes',
+  object: null,
+  from: null,
+  to: null,
+  node: null,
+  attempt: 1,
+  durationMs: 0,
+  messageId: 'm-1',
+  correlationId: null,
 };
-const recordOf = (body: string, messageAttributes: SQSRecord['messageAttributes'] = {}): SQSRecord => sqsRecord('m-1', body, { messageAttributes });
+const recordOf = (body: string, messageAttributes: SQSRecord['messageAttributes'] = {}): SQSRecord =>
+  sqsRecord('m-1', body, { messageAttributes });
 
 describe('buildDeadLetter', () => {
   it('keeps a body that fits, with the original attributes and no truncated mark', () => {
-    const letter = buildDeadLetter(recordOf('{"x":1}', { trace: { dataType: 'String', stringValue: 't-1' } as never }), outcome);
+    const letter = buildDeadLetter(
+      recordOf('{"x":1}', { trace: { dataType: 'String', stringValue: 't-1' } as never }),
+      outcome,
+    );
     expect(letter.body).toBe('{"x":1}');
     expect(letter.outcome).toBe(outcome);
-    expect(Object.keys(letter.attributes).sort()).toStrictEqual([DLQ_ATTRIBUTES.OUTCOME, DLQ_ATTRIBUTES.REASON, DLQ_ATTRIBUTES.SOURCE_MESSAGE_ID, 'trace'].sort());
+    expect(Object.keys(letter.attributes).sort()).toStrictEqual(
+      [DLQ_ATTRIBUTES.OUTCOME, DLQ_ATTRIBUTES.REASON, DLQ_ATTRIBUTES.SOURCE_MESSAGE_ID, 'trace'].sort(),
+    );
   });
 
   it('cuts an oversized body at a character boundary, to exactly fit the limit, with its size and SHA-256', () => {
@@ -30,6 +47,8 @@ describe('buildDeadLetter', () => {
     expect(messageSize(`${letter.body}€`, letter.attributes)).toBeGreaterThan(4096);
     expect(letter.attributes[DLQ_ATTRIBUTES.TRUNCATED]?.StringValue).toBe('true');
     expect(letter.attributes[DLQ_ATTRIBUTES.BODY_BYTES]).toStrictEqual({ DataType: 'Number', StringValue: '6000' });
-    expect(JSON.parse(letter.attributes[DLQ_ATTRIBUTES.OUTCOME]!.StringValue!)).toMatchObject({ truncated: { bytes: 6000, sha256 } });
+    expect(JSON.parse(letter.attributes[DLQ_ATTRIBUTES.OUTCOME]!.StringValue!)).toMatchObject({
+      truncated: { bytes: 6000, sha256 },
+    });
   });
 });

@@ -1,6 +1,15 @@
 import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { startFauxqs } from 'fauxqs';
-import { BatchEntriesFailedError, chunks, errorCode, failedEntries, makeVisible, queueCounts, SQS_BATCH_LIMIT, summarizeCodes } from '../../../functions/adapters/sqs-batches.js';
+import {
+  BatchEntriesFailedError,
+  chunks,
+  errorCode,
+  failedEntries,
+  makeVisible,
+  queueCounts,
+  SQS_BATCH_LIMIT,
+  summarizeCodes,
+} from '../../../functions/adapters/sqs-batches.js';
 
 type Fauxqs = Awaited<ReturnType<typeof startFauxqs>>;
 
@@ -16,7 +25,9 @@ describe('SQS batch helpers', () => {
   });
 
   it("names an error by the service's code, then the SDK's, then the socket's, then its class", () => {
-    expect(errorCode({ Code: 'AWS.SimpleQueueService.NonExistentQueue', code: 'x', name: 'y' })).toBe('AWS.SimpleQueueService.NonExistentQueue');
+    expect(errorCode({ Code: 'AWS.SimpleQueueService.NonExistentQueue', code: 'x', name: 'y' })).toBe(
+      'AWS.SimpleQueueService.NonExistentQueue',
+    );
     expect(errorCode({ Code: '', code: 'ECONNRESET', name: 'y' })).toBe('ECONNRESET');
     expect(errorCode({ Code: 7, code: 7, cause: { code: 'ECONNREFUSED' }, name: 'y' })).toBe('ECONNREFUSED');
     expect(errorCode(new TypeError('boom'))).toBe('TypeError');
@@ -28,7 +39,9 @@ describe('SQS batch helpers', () => {
 
   it('reads refused entries with placeholders for what SQS left out, and none when nothing failed', () => {
     expect(failedEntries({})).toStrictEqual([]);
-    expect(failedEntries({ Failed: [{ Id: '3', Code: 'ReceiptHandleIsInvalid', Message: 'bad handle' }, {}] })).toStrictEqual([
+    expect(
+      failedEntries({ Failed: [{ Id: '3', Code: 'ReceiptHandleIsInvalid', Message: 'bad handle' }, {}] }),
+    ).toStrictEqual([
       { id: '3', code: 'ReceiptHandleIsInvalid', message: 'bad handle' },
       { id: '', code: 'Unknown', message: '' },
     ]);
@@ -59,7 +72,11 @@ describe('SQS batch calls against fauxqs', () => {
   let sqs: SQSClient;
   beforeAll(async () => {
     fauxqs = await startFauxqs({ port: 0, logger: false });
-    sqs = new SQSClient({ endpoint: fauxqs.address, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    sqs = new SQSClient({
+      endpoint: fauxqs.address,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    });
   });
   afterAll(async () => {
     sqs.destroy();
@@ -69,7 +86,9 @@ describe('SQS batch calls against fauxqs', () => {
   const receiveAll = async (url: string, count: number) => {
     const out = [];
     for (let i = 0; i < 20 && out.length < count; i++) {
-      const r = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, VisibilityTimeout: 600 }));
+      const r = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, VisibilityTimeout: 600 }),
+      );
       out.push(...(r.Messages ?? []));
     }
     return out;
@@ -103,7 +122,10 @@ describe('SQS batch calls against fauxqs', () => {
     expect(refused[0]!.code).not.toBe('Unknown');
     expect(await queueCounts(sqs, q.queueUrl)).toMatchObject({ visible: 1, inFlight: 0 });
 
-    const gone = await makeVisible(sqs, `${fauxqs.address}/000000000000/no-such-queue`, [{ ReceiptHandle: 'a' }, { ReceiptHandle: 'b' }]);
+    const gone = await makeVisible(sqs, `${fauxqs.address}/000000000000/no-such-queue`, [
+      { ReceiptHandle: 'a' },
+      { ReceiptHandle: 'b' },
+    ]);
     expect(gone.map((f) => f.id)).toStrictEqual(['0', '1']);
     expect(gone[0]!.code).toMatch(/NonExistentQueue|QueueDoesNotExist/);
     expect(gone[0]!.message).not.toBe('');

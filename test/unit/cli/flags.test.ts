@@ -1,12 +1,23 @@
 import { UsageError } from '../../../cli/command.js';
-import { COUNT, durationFlag, idListFlag, listFlag, numberFlag, optionalNumberFlag, parseCommandLine, parseDuration, parseNumber } from '../../../cli/flags.js';
+import {
+  COUNT,
+  durationFlag,
+  idListFlag,
+  listFlag,
+  numberFlag,
+  optionalNumberFlag,
+  parseCommandLine,
+  parseDuration,
+  parseNumber,
+} from '../../../cli/flags.js';
 
 describe('the CLI flag parser', () => {
   it('reads plain decimal numbers and nothing else', () => {
     expect(parseNumber('0')).toBe(0);
     expect(parseNumber('42')).toBe(42);
     expect(parseNumber('2.5')).toBe(2.5);
-    for (const bad of ['', ' ', 'abc', '1e3', '-1', '+1', '0x10', ' 5', '5 ', '1,000', 'Infinity', 'NaN', '.5', '5.']) expect(parseNumber(bad)).toBeNull();
+    for (const bad of ['', ' ', 'abc', '1e3', '-1', '+1', '0x10', ' 5', '5 ', '1,000', 'Infinity', 'NaN', '.5', '5.'])
+      expect(parseNumber(bad)).toBeNull();
   });
 
   it('applies the spec: whole numbers, bounds, positive', () => {
@@ -20,10 +31,16 @@ describe('the CLI flag parser', () => {
   });
 
   it('a numeric flag that does not fit is a UsageError naming the flag, the rule and the value; never a default', () => {
-    expect(() => numberFlag({ peek: 'abc' }, 'peek', 1000, { integer: true })).toThrow(new UsageError('--peek must be a whole number, at least 0 (got "abc")'));
+    expect(() => numberFlag({ peek: 'abc' }, 'peek', 1000, { integer: true })).toThrow(
+      new UsageError('--peek must be a whole number, at least 0 (got "abc")'),
+    );
     expect(() => numberFlag({ n: '0' }, 'n', 1, COUNT)).toThrow('--n must be a whole number, at least 1 (got "0")');
-    expect(() => numberFlag({ port: '70000' }, 'port', 0, { integer: true, min: 0, max: 65_535 })).toThrow('--port must be an integer from 0 to 65535 (got "70000")');
-    expect(() => numberFlag({ max: '0' }, 'max', Infinity, { positive: true })).toThrow('--max must be a positive number (got "0")');
+    expect(() => numberFlag({ port: '70000' }, 'port', 0, { integer: true, min: 0, max: 65_535 })).toThrow(
+      '--port must be an integer from 0 to 65535 (got "70000")',
+    );
+    expect(() => numberFlag({ max: '0' }, 'max', Infinity, { positive: true })).toThrow(
+      '--max must be a positive number (got "0")',
+    );
     expect(() => numberFlag({ t: '' }, 't', 5)).toThrow(UsageError);
   });
 

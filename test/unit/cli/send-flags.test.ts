@@ -23,8 +23,16 @@ describe('swarm-send send: flags read into the SEND client input', () => {
   });
 
   it('--network replaces the default networks; --remote-auth and --user are read', () => {
-    const { input } = readSendRequest({ ...base, network: ['10.0.0.0/8'], 'remote-auth': 'dradmin:x:y', user: 'ops' }, 'b/n', ENV);
-    expect(input.source.networks).toStrictEqual(parseRegistry({ clusters: { s: { name: 's', nodes: ['10.0.0.1:80'], networks: ['10.0.0.0/8'], credentials: 'c' } } }).clusters.s!.networks);
+    const { input } = readSendRequest(
+      { ...base, network: ['10.0.0.0/8'], 'remote-auth': 'dradmin:x:y', user: 'ops' },
+      'b/n',
+      ENV,
+    );
+    expect(input.source.networks).toStrictEqual(
+      parseRegistry({
+        clusters: { s: { name: 's', nodes: ['10.0.0.1:80'], networks: ['10.0.0.0/8'], credentials: 'c' } },
+      }).clusters.s!.networks,
+    );
     expect(input.destinationCredentials).toStrictEqual({ username: 'dradmin', password: 'x:y' });
     expect(input.credentials.username).toBe('ops');
     expect(input.object).toStrictEqual({ domain: '', bucket: 'b', name: 'n' });
@@ -45,9 +53,15 @@ describe('swarm-send send: flags read into the SEND client input', () => {
   });
 
   it('a feed SEND needs a replication feed that can prove the copy', () => {
-    const { input } = readSendRequest({ ...base, 'feed-id': ['all'], 'replication-feed': ['3'], force: true, timeout: '30' }, 'a'.repeat(32), ENV);
+    const { input } = readSendRequest(
+      { ...base, 'feed-id': ['all'], 'replication-feed': ['3'], force: true, timeout: '30' },
+      'a'.repeat(32),
+      ENV,
+    );
     expect(input.feeds).toStrictEqual({ ids: ['all'], types: [], timeout: 30, force: true });
     expect(input.replicationFeeds).toStrictEqual([3]);
-    expect(() => readSendRequest({ ...base, 'feed-id': ['2'] }, 'a'.repeat(32), ENV)).toThrow(/names no replicationFeeds .*\(give --replication-feed N\)/);
+    expect(() => readSendRequest({ ...base, 'feed-id': ['2'] }, 'a'.repeat(32), ENV)).toThrow(
+      /names no replicationFeeds .*\(give --replication-feed N\)/,
+    );
   });
 });

@@ -1,7 +1,13 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { createCredentialsProvider } from '../../../functions/adapters/credentials.js';
-import { composeWorkerDeps, localLogger, sendClientOptions, workerDepsFromEnvironment, type AwsAdapters } from '../../../functions/compose.js';
+import {
+  composeWorkerDeps,
+  localLogger,
+  sendClientOptions,
+  workerDepsFromEnvironment,
+  type AwsAdapters,
+} from '../../../functions/compose.js';
 import { ConfigError } from '../../../functions/core/errors.js';
 import { SendClient, type SendClientOptions } from '../../../functions/core/send-client.js';
 import type { QueueOps } from '../../../functions/worker/ports.js';
@@ -13,18 +19,32 @@ import { testConfig } from '../../helpers/config.js';
 // benchmark, tests). No request leaves the process here: the SQS and Secrets Manager clients
 // point at a closed loopback port and are never called.
 
-const LOOPBACK = { region: 'us-east-1', endpoint: 'http://127.0.0.1:1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } };
+const LOOPBACK = {
+  region: 'us-east-1',
+  endpoint: 'http://127.0.0.1:1',
+  credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+};
 const ADMIN = JSON.stringify({ username: 'admin', password: 'Compose-Pa55' });
 const registry = pairRegistry({ source: ['127.0.0.1:1'], dr: ['127.0.0.1:2'], credentials: 'env:ADMIN' });
 const config = testConfig(registry, { dlqUrl: 'http://127.0.0.1:1/000000000000/dlq', concurrencyPerNode: 7 });
-const noQueue: QueueOps = { changeVisibility: async () => undefined, deadLetter: async () => undefined, publishOutcomes: async () => [] };
+const noQueue: QueueOps = {
+  changeVisibility: async () => undefined,
+  deadLetter: async () => undefined,
+  publishOutcomes: async () => [],
+};
 const credentials = createCredentialsProvider({ env: { ADMIN } });
 
 describe('composeWorkerDeps', () => {
   it('builds the SEND client from the configuration: connections per node', async () => {
     const seen: SendClientOptions[] = [];
     const made = new SendClient();
-    const deps = composeWorkerDeps({ config, credentials, queue: { ops: noQueue }, telemetry: new SummaryTelemetry(), client: (o) => (seen.push(o), made) });
+    const deps = composeWorkerDeps({
+      config,
+      credentials,
+      queue: { ops: noQueue },
+      telemetry: new SummaryTelemetry(),
+      client: (o) => (seen.push(o), made),
+    });
     expect(seen).toStrictEqual([{ connectionsPerNode: 7 }]);
     expect(sendClientOptions(config)).toStrictEqual({ connectionsPerNode: 7 });
     expect(deps.client).toBe(made);
@@ -75,8 +95,17 @@ describe('workerDepsFromEnvironment', () => {
   };
 
   it('reads the registry through the given SSM reader and builds every port', async () => {
-    const a = aws({ '/swarm/registry': JSON.stringify(pairRegistryDocument({ source: ['127.0.0.1:1'], dr: ['127.0.0.1:2'], credentials: 'env:ADMIN' })) });
-    const env = { SWARM_SEND_REGISTRY_PARAMETER: '/swarm/registry', SWARM_SEND_DLQ_URL: config.dlqUrl, SWARM_SEND_CONCURRENCY_PER_NODE: '5', ADMIN };
+    const a = aws({
+      '/swarm/registry': JSON.stringify(
+        pairRegistryDocument({ source: ['127.0.0.1:1'], dr: ['127.0.0.1:2'], credentials: 'env:ADMIN' }),
+      ),
+    });
+    const env = {
+      SWARM_SEND_REGISTRY_PARAMETER: '/swarm/registry',
+      SWARM_SEND_DLQ_URL: config.dlqUrl,
+      SWARM_SEND_CONCURRENCY_PER_NODE: '5',
+      ADMIN,
+    };
     const deps = await workerDepsFromEnvironment(env, localLogger(false), a);
     expect(a.asked).toStrictEqual(['/swarm/registry']);
     expect(deps.config).toMatchObject({ dlqUrl: config.dlqUrl, concurrencyPerNode: 5 });
@@ -92,7 +121,12 @@ describe('workerDepsFromEnvironment', () => {
   it('fails with a ConfigError on a broken configuration, and on local credentials no header can carry', async () => {
     const a = aws();
     await expect(workerDepsFromEnvironment({}, localLogger(false), a)).rejects.toBeInstanceOf(ConfigError);
-    const env = { SWARM_SEND_REGISTRY: JSON.stringify(pairRegistryDocument({ source: ['127.0.0.1:1'], dr: ['127.0.0.1:2'], credentials: 'env:ADMIN' })), SWARM_SEND_DLQ_URL: config.dlqUrl };
+    const env = {
+      SWARM_SEND_REGISTRY: JSON.stringify(
+        pairRegistryDocument({ source: ['127.0.0.1:1'], dr: ['127.0.0.1:2'], credentials: 'env:ADMIN' }),
+      ),
+      SWARM_SEND_DLQ_URL: config.dlqUrl,
+    };
     const bad = JSON.stringify({ username: 'admin', password: 'line\r\nbreak' });
     const err = await workerDepsFromEnvironment({ ...env, ADMIN: bad }, localLogger(false), a).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigError);

@@ -1,10 +1,27 @@
 import { classify, type SendObservation } from '../../../functions/core/classify.js';
 
-const base: SendObservation = { mode: 'legacy', httpStatus: 200, remoteStatus: 201, complete: true, feeds: {}, requestedFeedIds: [], replicationFeedIds: [], error: null };
+const base: SendObservation = {
+  mode: 'legacy',
+  httpStatus: 200,
+  remoteStatus: 201,
+  complete: true,
+  feeds: {},
+  requestedFeedIds: [],
+  replicationFeedIds: [],
+  error: null,
+};
 const o = (over: Partial<SendObservation>): SendObservation => ({ ...base, ...over });
 /** A feed SEND on a route whose replication feed is 2 (unless `replication` says otherwise). */
 const feed = (statuses: Record<string, number | null>, requested: number[] = [], replication: number[] = [2]) =>
-  o({ mode: 'feed', remoteStatus: null, requestedFeedIds: requested, replicationFeedIds: replication, feeds: Object.fromEntries(Object.entries(statuses).map(([k, s]) => [k, { status: s, statusTime: s === 0 ? 'x' : null }])) });
+  o({
+    mode: 'feed',
+    remoteStatus: null,
+    requestedFeedIds: requested,
+    replicationFeedIds: replication,
+    feeds: Object.fromEntries(
+      Object.entries(statuses).map(([k, s]) => [k, { status: s, statusTime: s === 0 ? 'x' : null }]),
+    ),
+  });
 
 // One row per line of swarm-scsp.md section 4 (and section A), in its order.
 describe('classify (swarm-scsp.md section 4)', () => {
@@ -33,7 +50,12 @@ describe('classify (swarm-scsp.md section 4)', () => {
     ['N5 bad feedid -> 400', o({ mode: 'feed', httpStatus: 400, remoteStatus: null }), 'failed', 'bad-request'],
     ['A3 credentials rejected', o({ httpStatus: 401, error: 'auth-rejected' }), 'failed', 'auth-rejected'],
     ['A3 403 not admin', o({ httpStatus: 403, remoteStatus: null }), 'failed', 'forbidden'],
-    ['R1 redirect outside the networks', o({ httpStatus: 301, error: 'redirect-refused' }), 'failed', 'redirect-refused'],
+    [
+      'R1 redirect outside the networks',
+      o({ httpStatus: 301, error: 'redirect-refused' }),
+      'failed',
+      'redirect-refused',
+    ],
     ['R2 redirect loop', o({ httpStatus: 307, error: 'redirect-limit' }), 'retry', 'redirect-limit'],
     ['S1 404 at the source', o({ httpStatus: 404, remoteStatus: null }), 'retry', 'not-found-at-source'],
     ['S2 412 at the source', o({ httpStatus: 412, remoteStatus: null }), 'retry', 'context-missing'],
@@ -48,11 +70,26 @@ describe('classify (swarm-scsp.md section 4)', () => {
     ['S9 other 5xx', o({ httpStatus: 502, remoteStatus: null }), 'retry', 'source-error'],
     ['T1 connection refused', o({ httpStatus: null, error: 'connection-refused' }), 'retry', 'connection-refused'],
     ['T1 connect timeout', o({ httpStatus: null, error: 'connect-timeout' }), 'retry', 'connect-timeout'],
-    ['T2 reset mid-body', o({ complete: false, error: 'connection-reset', remoteStatus: null }), 'retry', 'connection-reset'],
+    [
+      'T2 reset mid-body',
+      o({ complete: false, error: 'connection-reset', remoteStatus: null }),
+      'retry',
+      'connection-reset',
+    ],
     ['T2 idle timeout', o({ complete: false, error: 'idle-timeout', remoteStatus: null }), 'retry', 'idle-timeout'],
-    ['T3 deadline', o({ complete: false, error: 'deadline-exceeded', remoteStatus: null }), 'retry', 'deadline-exceeded'],
+    [
+      'T3 deadline',
+      o({ complete: false, error: 'deadline-exceeded', remoteStatus: null }),
+      'retry',
+      'deadline-exceeded',
+    ],
     ['T4 outer 200 without the line', o({ remoteStatus: null }), 'retry', 'result-unknown'],
-    ['T4 feed SEND that did not finish', o({ mode: 'feed', complete: false, remoteStatus: null }), 'retry', 'connection-reset'],
+    [
+      'T4 feed SEND that did not finish',
+      o({ mode: 'feed', complete: false, remoteStatus: null }),
+      'retry',
+      'connection-reset',
+    ],
     ['TLS certificate not trusted', o({ httpStatus: null, error: 'tls-rejected' }), 'failed', 'tls-rejected'],
   ])('%s -> %s / %s', (_row, observation, outcome, reason) => {
     expect(classify(observation)).toStrictEqual({ outcome, reason });
@@ -60,9 +97,19 @@ describe('classify (swarm-scsp.md section 4)', () => {
 
   it.each([
     ['only a search feed reports 0 (feedid=all)', feed({ 3: 0 }), 'failed', 'not-in-feed-scope'],
-    ['search and backup feeds report 0 (by types), the replication feed nothing', feed({ 3: 0, 4: 0 }), 'failed', 'not-in-feed-scope'],
+    [
+      'search and backup feeds report 0 (by types), the replication feed nothing',
+      feed({ 3: 0, 4: 0 }),
+      'failed',
+      'not-in-feed-scope',
+    ],
     ['the replication feed reports 0 beside a search feed', feed({ 2: 0, 3: 0 }), 'replicated', 'feed-complete'],
-    ['one of two replication feeds reports 0, the other is out of scope', feed({ 5: 0 }, [], [2, 5]), 'replicated', 'feed-complete'],
+    [
+      'one of two replication feeds reports 0, the other is out of scope',
+      feed({ 5: 0 }, [], [2, 5]),
+      'replicated',
+      'feed-complete',
+    ],
     ['the replication feed failed while a search feed reports 0', feed({ 2: 4, 3: 0 }), 'retry', 'feed-failed'],
     ['no replication feed identified for the route', feed({ 2: 0 }, [2], []), 'failed', 'invalid-message'],
   ])('a feed SEND is proven only by a replication feed: %s -> %s / %s', (_row, observation, outcome, reason) => {

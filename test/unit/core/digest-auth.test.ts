@@ -18,7 +18,15 @@ function fields(header: string): Record<string, string> {
 describe('parseChallenges', () => {
   it('reads both challenges of the founding document exchange', () => {
     expect(parseChallenges(DOC_CHALLENGE)).toStrictEqual([
-      { scheme: 'digest', realm: 'CAStor administrator', nonce: '0c6da76911cbf5cd495afbb0c66e6d9a', opaque: '3e894c0cf7c1ad980e1fd46320307f1a', qop: 'auth', algorithm: 'MD5', stale: false },
+      {
+        scheme: 'digest',
+        realm: 'CAStor administrator',
+        nonce: '0c6da76911cbf5cd495afbb0c66e6d9a',
+        opaque: '3e894c0cf7c1ad980e1fd46320307f1a',
+        qop: 'auth',
+        algorithm: 'MD5',
+        stale: false,
+      },
       { scheme: 'basic', realm: 'CAStor administrator', stale: false },
     ]);
   });
@@ -31,20 +39,33 @@ describe('parseChallenges', () => {
 
   it('prefers Digest and falls back to Basic only where Basic is allowed', () => {
     expect(pickChallenge(parseChallenges(DOC_CHALLENGE))?.scheme).toBe('digest');
-    expect(pickChallenge(parseChallenges('Digest realm="r", nonce="n", algorithm=SHA-512-384, Basic realm="r"'), { allowBasic: true })?.scheme).toBe('basic');
+    expect(
+      pickChallenge(parseChallenges('Digest realm="r", nonce="n", algorithm=SHA-512-384, Basic realm="r"'), {
+        allowBasic: true,
+      })?.scheme,
+    ).toBe('basic');
     expect(pickChallenge(parseChallenges('Negotiate'))).toBeNull();
   });
 
   it('never picks Basic by default, even when it is the only thing offered', () => {
     expect(pickChallenge(parseChallenges('Basic realm="r"'))).toBeNull();
     expect(pickChallenge(parseChallenges('Digest realm="r", nonce="n", qop="auth-int", Basic realm="r"'))).toBeNull();
-    expect(pickChallenge(parseChallenges('Digest realm="r", nonce="n", algorithm=SHA-512-384, Basic realm="r"'))).toBeNull();
+    expect(
+      pickChallenge(parseChallenges('Digest realm="r", nonce="n", algorithm=SHA-512-384, Basic realm="r"')),
+    ).toBeNull();
   });
 
   it('picks the strongest Digest algorithm offered: SHA-256 over MD5, a plain form over -sess', () => {
-    const offer = 'Digest realm="r", nonce="a", qop="auth", algorithm=MD5, Digest realm="r", nonce="b", qop="auth", algorithm=SHA-256-sess, Digest realm="r", nonce="c", qop="auth", algorithm=SHA-256';
+    const offer =
+      'Digest realm="r", nonce="a", qop="auth", algorithm=MD5, Digest realm="r", nonce="b", qop="auth", algorithm=SHA-256-sess, Digest realm="r", nonce="c", qop="auth", algorithm=SHA-256';
     expect(pickChallenge(parseChallenges(offer))?.algorithm).toBe('SHA-256');
-    expect(pickChallenge(parseChallenges('Digest realm="r", nonce="a", qop="auth", algorithm=MD5-sess, Digest realm="r", nonce="b", qop="auth", algorithm=SHA-256-sess'))?.algorithm).toBe('SHA-256-sess');
+    expect(
+      pickChallenge(
+        parseChallenges(
+          'Digest realm="r", nonce="a", qop="auth", algorithm=MD5-sess, Digest realm="r", nonce="b", qop="auth", algorithm=SHA-256-sess',
+        ),
+      )?.algorithm,
+    ).toBe('SHA-256-sess');
   });
 });
 
@@ -57,7 +78,14 @@ describe('NodeAuth', () => {
     const f = fields(auth.authorize('SEND', uri)!);
     const ha1 = md5('admin:CAStor administrator:ourpwdofchoicehere');
     const ha2 = md5(`SEND:${uri}`);
-    expect(f).toMatchObject({ username: 'admin', realm: 'CAStor administrator', uri, qop: 'auth', nc: '00000001', opaque: '3e894c0cf7c1ad980e1fd46320307f1a' });
+    expect(f).toMatchObject({
+      username: 'admin',
+      realm: 'CAStor administrator',
+      uri,
+      qop: 'auth',
+      nc: '00000001',
+      opaque: '3e894c0cf7c1ad980e1fd46320307f1a',
+    });
     expect(f.response).toBe(md5(`${ha1}:0c6da76911cbf5cd495afbb0c66e6d9a:00000001:${f.cnonce}:auth:${ha2}`));
   });
 
@@ -74,13 +102,19 @@ describe('NodeAuth', () => {
 
   it('matches the RFC 2617 section 3.5 worked example', () => {
     const auth = new NodeAuth({ username: 'Mufasa', password: 'Circle Of Life' });
-    auth.update(parseChallenges('Digest realm="testrealm@host.com", qop="auth,auth-int", nonce="dcd98b7102dd2f0e8b11d0f600bfb0c093", opaque="5ccc069c403ebaf9f0171e9517f40e41"'));
+    auth.update(
+      parseChallenges(
+        'Digest realm="testrealm@host.com", qop="auth,auth-int", nonce="dcd98b7102dd2f0e8b11d0f600bfb0c093", opaque="5ccc069c403ebaf9f0171e9517f40e41"',
+      ),
+    );
     const f = fields(auth.authorize('GET', '/dir/index.html')!);
     const ha1 = md5('Mufasa:testrealm@host.com:Circle Of Life');
     const ha2 = md5('GET:/dir/index.html');
     expect(f.response).toBe(md5(`${ha1}:dcd98b7102dd2f0e8b11d0f600bfb0c093:00000001:${f.cnonce}:auth:${ha2}`));
     // With the RFC's own cnonce the formula yields the RFC's published response.
-    expect(md5(`${ha1}:dcd98b7102dd2f0e8b11d0f600bfb0c093:00000001:0a4f113b:auth:${ha2}`)).toBe('6629fae49393a05397450978507c4ef1');
+    expect(md5(`${ha1}:dcd98b7102dd2f0e8b11d0f600bfb0c093:00000001:0a4f113b:auth:${ha2}`)).toBe(
+      '6629fae49393a05397450978507c4ef1',
+    );
   });
 
   it('counts nc up on a reused nonce and restarts it on a new one', () => {
@@ -103,7 +137,8 @@ describe('NodeAuth', () => {
 
   // RFC 7616 section 3.9.1: the same request answered with SHA-256 and with MD5.
   const RFC7616 = {
-    challenge: (alg: string) => `Digest realm="http-auth@example.org", qop="auth, auth-int", algorithm=${alg}, nonce="7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v", opaque="FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS"`,
+    challenge: (alg: string) =>
+      `Digest realm="http-auth@example.org", qop="auth, auth-int", algorithm=${alg}, nonce="7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v", opaque="FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS"`,
     cnonce: 'f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ',
   };
   it.each([
@@ -113,18 +148,32 @@ describe('NodeAuth', () => {
     const auth = new NodeAuth({ username: 'Mufasa', password: 'Circle of Life' }, { cnonce: () => RFC7616.cnonce });
     expect(auth.update(parseChallenges(RFC7616.challenge(alg)))).toBe(true);
     const f = fields(auth.authorize('GET', '/dir/index.html')!);
-    expect(f).toMatchObject({ username: 'Mufasa', uri: '/dir/index.html', nc: '00000001', qop: 'auth', cnonce: RFC7616.cnonce, algorithm: alg, response: expected });
+    expect(f).toMatchObject({
+      username: 'Mufasa',
+      uri: '/dir/index.html',
+      nc: '00000001',
+      qop: 'auth',
+      cnonce: RFC7616.cnonce,
+      algorithm: alg,
+      response: expected,
+    });
   });
 
   it('computes the -sess forms with HA1 = H(H(user:realm:pw):nonce:cnonce) (RFC 7616 3.4.2)', () => {
     const sha = (s: string) => createHash('sha256').update(s).digest('hex');
-    for (const [alg, h] of [['SHA-256-sess', sha], ['MD5-sess', md5]] as const) {
+    for (const [alg, h] of [
+      ['SHA-256-sess', sha],
+      ['MD5-sess', md5],
+    ] as const) {
       const auth = new NodeAuth({ username: 'Mufasa', password: 'Circle of Life' }, { cnonce: () => RFC7616.cnonce });
       auth.update(parseChallenges(RFC7616.challenge(alg)));
       const f = fields(auth.authorize('GET', '/dir/index.html')!);
       const nonce = '7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v';
       const ha1 = h(`${h('Mufasa:http-auth@example.org:Circle of Life')}:${nonce}:${RFC7616.cnonce}`);
-      expect(f).toMatchObject({ algorithm: alg, response: h(`${ha1}:${nonce}:00000001:${RFC7616.cnonce}:auth:${h('GET:/dir/index.html')}`) });
+      expect(f).toMatchObject({
+        algorithm: alg,
+        response: h(`${ha1}:${nonce}:00000001:${RFC7616.cnonce}:auth:${h('GET:/dir/index.html')}`),
+      });
     }
   });
 

@@ -1,5 +1,11 @@
 import { createHash } from 'node:crypto';
-import { credentialsProblem, describeOffer, NodeAuth, parseChallenges, pickChallenge } from '../../../functions/core/digest-auth.js';
+import {
+  credentialsProblem,
+  describeOffer,
+  NodeAuth,
+  parseChallenges,
+  pickChallenge,
+} from '../../../functions/core/digest-auth.js';
 
 // The edges of the Digest client: which offers it can answer, what it tells an operator when it
 // cannot, the RFC 2069 form (no qop), and the state a node's auth keeps between requests.
@@ -38,7 +44,9 @@ describe('parseChallenges', () => {
   });
 
   it('ignores parameters before any scheme', () => {
-    expect(parseChallenges('realm="x", Basic realm="y"')).toStrictEqual([{ scheme: 'basic', realm: 'y', stale: false }]);
+    expect(parseChallenges('realm="x", Basic realm="y"')).toStrictEqual([
+      { scheme: 'basic', realm: 'y', stale: false },
+    ]);
   });
 });
 
@@ -60,7 +68,8 @@ describe('pickChallenge', () => {
   });
 
   it('ranks SHA-512-256 between SHA-256 and the -sess forms', () => {
-    const offer = (algs: string[]) => parseChallenges(algs.map((a) => `Digest realm="r", nonce="${a}", qop="auth", algorithm=${a}`).join(', '));
+    const offer = (algs: string[]) =>
+      parseChallenges(algs.map((a) => `Digest realm="r", nonce="${a}", qop="auth", algorithm=${a}`).join(', '));
     expect(pickChallenge(offer(['MD5', 'SHA-256-sess', 'SHA-512-256']))?.algorithm).toBe('SHA-512-256');
     expect(pickChallenge(offer(['SHA-512-256', 'SHA-256']))?.algorithm).toBe('SHA-256');
     expect(pickChallenge(offer(['MD5-sess', 'SHA-512-256-sess', 'MD5']))?.algorithm).toBe('SHA-512-256-sess');
@@ -70,9 +79,15 @@ describe('pickChallenge', () => {
 
 describe('describeOffer', () => {
   it('lists what was offered, and says when Basic was there but not allowed', () => {
-    const offer = parseChallenges('Digest realm="r", nonce="n", qop="auth-int", Digest realm="r", nonce="m", algorithm=SHA-1, Basic realm="r"');
-    expect(describeOffer(offer)).toBe('no supported authentication offered (Digest MD5 qop=auth-int, Digest SHA-1, Basic); Basic is not allowed for this cluster over this connection');
-    expect(describeOffer(offer, { allowBasic: true })).toBe('no supported authentication offered (Digest MD5 qop=auth-int, Digest SHA-1, Basic)');
+    const offer = parseChallenges(
+      'Digest realm="r", nonce="n", qop="auth-int", Digest realm="r", nonce="m", algorithm=SHA-1, Basic realm="r"',
+    );
+    expect(describeOffer(offer)).toBe(
+      'no supported authentication offered (Digest MD5 qop=auth-int, Digest SHA-1, Basic); Basic is not allowed for this cluster over this connection',
+    );
+    expect(describeOffer(offer, { allowBasic: true })).toBe(
+      'no supported authentication offered (Digest MD5 qop=auth-int, Digest SHA-1, Basic)',
+    );
     expect(describeOffer([])).toBe('no supported authentication offered (no challenge)');
   });
 });
@@ -89,7 +104,9 @@ describe('NodeAuth state', () => {
   it('quotes realm, user name and uri with backslash escapes', () => {
     const auth = new NodeAuth({ username: 'a"b\\c', password: 'pw' });
     auth.update(parseChallenges('Digest realm="x \\"y\\"", nonce="n"'));
-    expect(auth.authorize('SEND', '/u')).toMatch(/^Digest username="a\\"b\\\\c", realm="x \\"y\\"", nonce="n", uri="\/u", response="[0-9a-f]{32}"$/);
+    expect(auth.authorize('SEND', '/u')).toMatch(
+      /^Digest username="a\\"b\\\\c", realm="x \\"y\\"", nonce="n", uri="\/u", response="[0-9a-f]{32}"$/,
+    );
   });
 
   it('reports whether it holds a challenge and may answer Basic; reset forgets the challenge and the count', () => {

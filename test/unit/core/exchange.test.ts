@@ -9,7 +9,9 @@ describe('readBounded', () => {
   it('joins the chunks and decodes UTF-8 split across them', async () => {
     const bytes = Buffer.from('Remote cluster returned: 201 — Grüße\r\n', 'utf8');
     const cut = bytes.indexOf(0xe2) + 1; // inside the three bytes of the dash
-    await expect(readBounded(body([bytes.subarray(0, cut), bytes.subarray(cut)]), 1024)).resolves.toBe('Remote cluster returned: 201 — Grüße\r\n');
+    await expect(readBounded(body([bytes.subarray(0, cut), bytes.subarray(cut)]), 1024)).resolves.toBe(
+      'Remote cluster returned: 201 — Grüße\r\n',
+    );
     await expect(readBounded(body([]), 1024)).resolves.toBe('');
   });
 
@@ -27,7 +29,11 @@ describe('readBounded', () => {
     const cut = new Readable({ read() {} });
     cut.push('Remote cluster');
     setImmediate(() => cut.destroy());
-    await expect(readBounded(cut as unknown as Body, 1024)).rejects.toMatchObject({ code: 'ERR_STREAM_PREMATURE_CLOSE' });
-    await expect(readBounded(cut as unknown as Body, 1024)).rejects.toMatchObject({ code: 'ERR_STREAM_PREMATURE_CLOSE' });
+    await expect(readBounded(cut as unknown as Body, 1024)).rejects.toMatchObject({
+      code: 'ERR_STREAM_PREMATURE_CLOSE',
+    });
+    await expect(readBounded(cut as unknown as Body, 1024)).rejects.toMatchObject({
+      code: 'ERR_STREAM_PREMATURE_CLOSE',
+    });
   });
 });

@@ -1,5 +1,12 @@
 import { InvalidMessageError } from '../../../functions/core/errors.js';
-import { describeObject, isNamed, isNodeHint, MAX_MESSAGE_BYTES, parseSendMessage, readSendMessage } from '../../../functions/core/message.js';
+import {
+  describeObject,
+  isNamed,
+  isNodeHint,
+  MAX_MESSAGE_BYTES,
+  parseSendMessage,
+  readSendMessage,
+} from '../../../functions/core/message.js';
 
 // The limits of the SEND message at their exact edges, and how the problems of a refused message
 // are named (path, at most ten of them).
@@ -37,11 +44,19 @@ describe('message limits', () => {
   });
 
   it('takes names and correlation ids up to their limits, counted in code points', () => {
-    expect(parseSendMessage(JSON.stringify({ object: { uuid: UUID }, correlationId: '😀'.repeat(256) })).correlationId).toHaveLength(512);
-    expect(problemsOf(JSON.stringify({ object: { uuid: UUID }, correlationId: 'c'.repeat(257) }))[0]).toMatch(/^correlationId: /);
+    expect(
+      parseSendMessage(JSON.stringify({ object: { uuid: UUID }, correlationId: '😀'.repeat(256) })).correlationId,
+    ).toHaveLength(512);
+    expect(problemsOf(JSON.stringify({ object: { uuid: UUID }, correlationId: 'c'.repeat(257) }))[0]).toMatch(
+      /^correlationId: /,
+    );
     expect(problemsOf(JSON.stringify({ object: { uuid: UUID }, correlationId: '' }))[0]).toMatch(/^correlationId: /);
-    expect(parseSendMessage(JSON.stringify({ object: { domain: 'd', bucket: 'b', name: 'n'.repeat(4096) } })).object).toMatchObject({ domain: 'd' });
-    expect(problemsOf(JSON.stringify({ object: { domain: 'd', bucket: 'b', name: 'n'.repeat(4097) } }))[0]).toMatch(/^object/);
+    expect(
+      parseSendMessage(JSON.stringify({ object: { domain: 'd', bucket: 'b', name: 'n'.repeat(4096) } })).object,
+    ).toMatchObject({ domain: 'd' });
+    expect(problemsOf(JSON.stringify({ object: { domain: 'd', bucket: 'b', name: 'n'.repeat(4097) } }))[0]).toMatch(
+      /^object/,
+    );
   });
 
   it('takes domains up to 253 and buckets up to 255 characters', () => {
@@ -55,16 +70,31 @@ describe('message limits', () => {
   });
 
   it('takes registry keys of 1 to 64 characters', () => {
-    expect(parseSendMessage(JSON.stringify({ object: { uuid: UUID }, from: 'k'.repeat(64), to: 'a' }))).toMatchObject({ to: 'a' });
+    expect(parseSendMessage(JSON.stringify({ object: { uuid: UUID }, from: 'k'.repeat(64), to: 'a' }))).toMatchObject({
+      to: 'a',
+    });
     expect(problemsOf(JSON.stringify({ object: { uuid: UUID }, to: 'k'.repeat(65) }))[0]).toMatch(/^to: /);
     expect(problemsOf(JSON.stringify({ object: { uuid: UUID }, from: '' }))[0]).toMatch(/^from: /);
   });
 
   it('takes up to eight feed ids from 0 to 1,000,000 and five types, and a timeout up to an hour', () => {
     const feeds = (f: unknown) => JSON.stringify({ object: { uuid: UUID }, feeds: f });
-    expect(parseSendMessage(feeds({ ids: [0, 1, 2, 3, 4, 5, 6, 1_000_000], timeout: 3600 })).feeds?.ids).toHaveLength(8);
-    expect(parseSendMessage(feeds({ types: ['all', 'search', 'indexing', 'replication', 's3backup'], timeout: true })).feeds?.types).toHaveLength(5);
-    for (const bad of [{ ids: [0, 1, 2, 3, 4, 5, 6, 7, 8] }, { ids: [-1] }, { ids: [1_000_001] }, { ids: [1.5] }, { ids: [1], timeout: 3601 }, { ids: [1], timeout: 0 }, { ids: [1], force: 'yes' }]) {
+    expect(parseSendMessage(feeds({ ids: [0, 1, 2, 3, 4, 5, 6, 1_000_000], timeout: 3600 })).feeds?.ids).toHaveLength(
+      8,
+    );
+    expect(
+      parseSendMessage(feeds({ types: ['all', 'search', 'indexing', 'replication', 's3backup'], timeout: true })).feeds
+        ?.types,
+    ).toHaveLength(5);
+    for (const bad of [
+      { ids: [0, 1, 2, 3, 4, 5, 6, 7, 8] },
+      { ids: [-1] },
+      { ids: [1_000_001] },
+      { ids: [1.5] },
+      { ids: [1], timeout: 3601 },
+      { ids: [1], timeout: 0 },
+      { ids: [1], force: 'yes' },
+    ]) {
       expect(problemsOf(feeds(bad))[0]).toMatch(/^feeds/);
     }
     expect(problemsOf(feeds({ types: ['all', 'all', 'all', 'all', 'all', 'all'] }))[0]).toMatch(/^feeds/);
@@ -73,10 +103,15 @@ describe('message limits', () => {
   it('names each problem by its path, the body itself as "body", and at most ten', () => {
     expect(problemsOf('"text"')).toHaveLength(1);
     expect(problemsOf('"text"')[0]).toMatch(/^body: /);
-    expect(problemsOf(JSON.stringify({ object: { uuid: UUID }, feeds: { ids: ['x'] } }))[0]).toMatch(/^feeds\.ids\.0: /);
+    expect(problemsOf(JSON.stringify({ object: { uuid: UUID }, feeds: { ids: ['x'] } }))[0]).toMatch(
+      /^feeds\.ids\.0: /,
+    );
     const many = Object.fromEntries(['from', 'to', 'correlationId', 'version', 'feeds'].map((k) => [k, 99]));
     expect(problemsOf(JSON.stringify({ ...many, object: 1 })).length).toBe(6);
-    const eleven = JSON.stringify({ object: { uuid: UUID }, feeds: { ids: Array.from({ length: 8 }, () => 'x'), types: ['a', 'b', 'c'] } });
+    const eleven = JSON.stringify({
+      object: { uuid: UUID },
+      feeds: { ids: Array.from({ length: 8 }, () => 'x'), types: ['a', 'b', 'c'] },
+    });
     expect(problemsOf(eleven)).toHaveLength(10);
   });
 
@@ -102,7 +137,10 @@ describe('object references', () => {
   });
 
   it('keeps alias only when it is a boolean', () => {
-    expect(parseSendMessage(JSON.stringify({ object: { uuid: UUID, alias: false } })).object).toStrictEqual({ uuid: UUID, alias: false });
+    expect(parseSendMessage(JSON.stringify({ object: { uuid: UUID, alias: false } })).object).toStrictEqual({
+      uuid: UUID,
+      alias: false,
+    });
     expect(problemsOf(JSON.stringify({ object: { uuid: UUID, alias: 'yes' } }))[0]).toMatch(/^object/);
   });
 });

@@ -35,13 +35,23 @@ describe('parseSendMessage', () => {
   });
 
   it('accepts a named object whose name holds slashes and UTF-8', () => {
-    const m = parseSendMessage(JSON.stringify({ object: { domain: 'acme.example.com', bucket: 'invoices', name: '2026/11/Rechnung für Müller.pdf' } }));
-    expect(m.object).toStrictEqual({ domain: 'acme.example.com', bucket: 'invoices', name: '2026/11/Rechnung für Müller.pdf' });
+    const m = parseSendMessage(
+      JSON.stringify({
+        object: { domain: 'acme.example.com', bucket: 'invoices', name: '2026/11/Rechnung für Müller.pdf' },
+      }),
+    );
+    expect(m.object).toStrictEqual({
+      domain: 'acme.example.com',
+      bucket: 'invoices',
+      name: '2026/11/Rechnung für Müller.pdf',
+    });
     expect(describeObject(m.object)).toBe('acme.example.com/invoices/2026/11/Rechnung für Müller.pdf');
   });
 
   it('ignores unknown fields, including ones that try to name a host or a credential', () => {
-    const m = parseSendMessage(JSON.stringify({ object: { uuid: UUID }, host: '203.0.113.9', password: 'x', extra: { deep: 1 } }));
+    const m = parseSendMessage(
+      JSON.stringify({ object: { uuid: UUID }, host: '203.0.113.9', password: 'x', extra: { deep: 1 } }),
+    );
     expect(m).toStrictEqual({ object: { uuid: UUID } });
   });
 
@@ -50,8 +60,16 @@ describe('parseSendMessage', () => {
     ['a JSON array', '[1,2]', 'body:'],
     ['no object', '{}', 'object:'],
     ['a short uuid', JSON.stringify({ object: { uuid: 'abc' } }), 'object'],
-    ['a uuid with extra keys mixed with a name', JSON.stringify({ object: { uuid: UUID, bucket: 'b', name: 'n', domain: 'd' } }), 'object'],
-    ['CR/LF in a name', JSON.stringify({ object: { domain: 'd.example', bucket: 'b', name: 'a\r\nHost: evil' } }), 'object'],
+    [
+      'a uuid with extra keys mixed with a name',
+      JSON.stringify({ object: { uuid: UUID, bucket: 'b', name: 'n', domain: 'd' } }),
+      'object',
+    ],
+    [
+      'CR/LF in a name',
+      JSON.stringify({ object: { domain: 'd.example', bucket: 'b', name: 'a\r\nHost: evil' } }),
+      'object',
+    ],
     ['NUL in a name', JSON.stringify({ object: { domain: 'd.example', bucket: 'b', name: 'a\u0000b' } }), 'object'],
     ['a slash in a bucket', JSON.stringify({ object: { domain: 'd.example', bucket: 'a/b', name: 'n' } }), 'object'],
     ['a lone surrogate in a name', '{"object":{"domain":"d.example","bucket":"b","name":"\\ud800x"}}', 'object'],
@@ -84,7 +102,10 @@ describe('parseSendMessage', () => {
   it('keeps a well-formed nodeHint, IPv6 in brackets included, without a warning', () => {
     for (const hint of ['10.0.0.12:80', 'node-1.swarm.example:8080', '[fd00::12]:80', '[::ffff:10.0.0.1]:65535']) {
       expect(isNodeHint(hint)).toBe(true);
-      expect(readSendMessage(JSON.stringify({ object: { uuid: UUID }, nodeHint: hint }))).toStrictEqual({ message: { object: { uuid: UUID }, nodeHint: hint }, warnings: [] });
+      expect(readSendMessage(JSON.stringify({ object: { uuid: UUID }, nodeHint: hint }))).toStrictEqual({
+        message: { object: { uuid: UUID }, nodeHint: hint },
+        warnings: [],
+      });
     }
   });
 

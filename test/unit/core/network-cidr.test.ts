@@ -24,9 +24,12 @@ describe('parseCidr', () => {
     expect(() => parseCidr('10.0.0.0/33')).toThrow('bad prefix length: 10.0.0.0/33');
   });
 
-  it.each([['10.0.0.0/a8'], ['10.0.0.0/8a'], ['10.0.0.0/1234'], ['10.0.0.0/']])('names a prefix that is not 1 to 3 digits as a bad prefix length: %s', (text) => {
-    expect(() => parseCidr(text)).toThrow(`bad prefix length: ${text}`);
-  });
+  it.each([['10.0.0.0/a8'], ['10.0.0.0/8a'], ['10.0.0.0/1234'], ['10.0.0.0/']])(
+    'names a prefix that is not 1 to 3 digits as a bad prefix length: %s',
+    (text) => {
+      expect(() => parseCidr(text)).toThrow(`bad prefix length: ${text}`);
+    },
+  );
 
   it('takes an IPv6 network in brackets, and refuses a bracket anywhere else', () => {
     expect(parseCidr('[fd00::]/8')).toMatchObject({ family: 6, bits: 8, base: 0xfdn << 120n });

@@ -1,7 +1,11 @@
 import { NodeLoad } from '../../../functions/core/node-pools.js';
 import { parseNodeAddress } from '../../../functions/core/registry.js';
 
-const [a, b, c] = ['10.0.0.1:80', '10.0.0.2:80', '10.0.0.3:80'].map((hp) => parseNodeAddress(`http://${hp}`)) as [ReturnType<typeof parseNodeAddress>, ReturnType<typeof parseNodeAddress>, ReturnType<typeof parseNodeAddress>];
+const [a, b, c] = ['10.0.0.1:80', '10.0.0.2:80', '10.0.0.3:80'].map((hp) => parseNodeAddress(`http://${hp}`)) as [
+  ReturnType<typeof parseNodeAddress>,
+  ReturnType<typeof parseNodeAddress>,
+  ReturnType<typeof parseNodeAddress>,
+];
 const origins = (nodes: readonly { origin: string }[]) => nodes.map((n) => n.origin);
 
 describe('NodeLoad', () => {

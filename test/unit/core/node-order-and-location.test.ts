@@ -1,4 +1,11 @@
-import { acceptRedirect, configuredNode, isAllowedNode, nodeOrder, parseLocation, redirectPorts } from '../../../functions/core/node-policy.js';
+import {
+  acceptRedirect,
+  configuredNode,
+  isAllowedNode,
+  nodeOrder,
+  parseLocation,
+  redirectPorts,
+} from '../../../functions/core/node-policy.js';
 import { parseNodeAddress, parseRegistry } from '../../../functions/core/registry.js';
 
 // Where a SEND and its redirects may go: the round-robin order of the configured nodes, and how
@@ -6,7 +13,13 @@ import { parseNodeAddress, parseRegistry } from '../../../functions/core/registr
 
 const registry = parseRegistry({
   clusters: {
-    p: { name: 'p', nodes: ['10.0.0.1:80', '10.0.0.2:80', 'https://10.0.0.3:443'], networks: ['10.0.0.0/24'], ports: [8080], credentials: 'x' },
+    p: {
+      name: 'p',
+      nodes: ['10.0.0.1:80', '10.0.0.2:80', 'https://10.0.0.3:443'],
+      networks: ['10.0.0.0/24'],
+      ports: [8080],
+      credentials: 'x',
+    },
     d: { name: 'd', target: '192.168.1.1:80', credentials: 'y' },
   },
 });
@@ -50,7 +63,10 @@ describe('configuredNode and redirectPorts', () => {
 
 describe('parseLocation', () => {
   it('keeps a relative Location on the current node, its query as given, without the fragment', () => {
-    expect(parseLocation('  /uuid?admin&auth=a%2Fb+c#frag  ', node1)).toStrictEqual({ address: node1, target: '/uuid?admin&auth=a%2Fb+c' });
+    expect(parseLocation('  /uuid?admin&auth=a%2Fb+c#frag  ', node1)).toStrictEqual({
+      address: node1,
+      target: '/uuid?admin&auth=a%2Fb+c',
+    });
   });
 
   it('splits an absolute Location into the node and the target, keeping %-escapes and dropping the fragment', () => {
@@ -65,29 +81,50 @@ describe('parseLocation', () => {
     expect(parseLocation('https://10.0.0.3', node1)?.address.origin).toBe('https://10.0.0.3:443');
   });
 
-  it.each([['//10.0.0.2/x'], ['ftp://10.0.0.2/x'], ['http:///x'], ['http://[zz]:80/x'], ['x/y'], ['http://10.0.0.2:99999/x']])('refuses %s', (location) => {
+  it.each([
+    ['//10.0.0.2/x'],
+    ['ftp://10.0.0.2/x'],
+    ['http:///x'],
+    ['http://[zz]:80/x'],
+    ['x/y'],
+    ['http://10.0.0.2:99999/x'],
+  ])('refuses %s', (location) => {
     expect(parseLocation(location, node1)).toBeNull();
   });
 });
 
 describe('acceptRedirect', () => {
   it('follows to a network host on a listed port, and refuses a port not listed', () => {
-    expect(acceptRedirect(p, node1, 'http://10.0.0.50:8080/x')).toStrictEqual({ address: parseNodeAddress('http://10.0.0.50:8080'), target: '/x' });
-    expect(acceptRedirect(p, node1, 'http://10.0.0.50:8081/x')).toStrictEqual({ refused: 'redirect to 10.0.0.50:8081 refused' });
-    expect(acceptRedirect(p, node1, 'http://10.0.1.50:80/x')).toStrictEqual({ refused: 'redirect to 10.0.1.50:80 refused' });
+    expect(acceptRedirect(p, node1, 'http://10.0.0.50:8080/x')).toStrictEqual({
+      address: parseNodeAddress('http://10.0.0.50:8080'),
+      target: '/x',
+    });
+    expect(acceptRedirect(p, node1, 'http://10.0.0.50:8081/x')).toStrictEqual({
+      refused: 'redirect to 10.0.0.50:8081 refused',
+    });
+    expect(acceptRedirect(p, node1, 'http://10.0.1.50:80/x')).toStrictEqual({
+      refused: 'redirect to 10.0.1.50:80 refused',
+    });
   });
 
   it('from https follows only to https', () => {
     const secure = p.nodes[2]!;
-    expect(acceptRedirect(p, secure, 'https://10.0.0.50:443/x')).toMatchObject({ address: { origin: 'https://10.0.0.50:443' }, target: '/x' });
-    expect(acceptRedirect(p, secure, 'http://10.0.0.50:80/x')).toStrictEqual({ refused: 'redirect to 10.0.0.50:80 refused' });
+    expect(acceptRedirect(p, secure, 'https://10.0.0.50:443/x')).toMatchObject({
+      address: { origin: 'https://10.0.0.50:443' },
+      target: '/x',
+    });
+    expect(acceptRedirect(p, secure, 'http://10.0.0.50:80/x')).toStrictEqual({
+      refused: 'redirect to 10.0.0.50:80 refused',
+    });
     expect(acceptRedirect(p, node1, 'https://10.0.0.50:443/x')).toMatchObject({ target: '/x' });
   });
 });
 
 describe('isAllowedNode for configured nodes', () => {
   it('always allows a configured node, even outside the listed networks and ports', () => {
-    const c = parseRegistry({ clusters: { p: { name: 'p', nodes: ['10.0.0.1:9090'], networks: ['10.9.0.0/16'], credentials: 'x' } } }).clusters.p!;
+    const c = parseRegistry({
+      clusters: { p: { name: 'p', nodes: ['10.0.0.1:9090'], networks: ['10.9.0.0/16'], credentials: 'x' } },
+    }).clusters.p!;
     expect(isAllowedNode(c, parseNodeAddress('10.0.0.1:9090'))).toBe(true);
     expect(isAllowedNode(c, parseNodeAddress('10.0.0.2:9090'))).toBe(false);
   });

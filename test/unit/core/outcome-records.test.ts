@@ -3,18 +3,56 @@ import type { SendResult } from '../../../functions/core/send-client.js';
 
 // The outcome record (DESIGN.md section 3) of a SEND and of a message decided without one.
 
-const ctx: RecordContext = { object: { uuid: '97f7149dec6cbc0aa1e9425688158969' }, from: 'primary', to: 'dr', attempt: 3, messageId: 'm-1', correlationId: 'c-1' };
+const ctx: RecordContext = {
+  object: { uuid: '97f7149dec6cbc0aa1e9425688158969' },
+  from: 'primary',
+  to: 'dr',
+  attempt: 3,
+  messageId: 'm-1',
+  correlationId: 'c-1',
+};
 const observation = (mode: 'legacy' | 'feed') =>
-  ({ mode, httpStatus: 200, remoteStatus: 201, complete: true, feeds: mode === 'feed' ? { '2': { status: 0, statusTime: null } } : {}, requestedFeedIds: [], replicationFeedIds: [], error: null }) as unknown as SendResult['observation'];
+  ({
+    mode,
+    httpStatus: 200,
+    remoteStatus: 201,
+    complete: true,
+    feeds: mode === 'feed' ? { '2': { status: 0, statusTime: null } } : {},
+    requestedFeedIds: [],
+    replicationFeedIds: [],
+    error: null,
+  }) as unknown as SendResult['observation'];
 const result = (mode: 'legacy' | 'feed'): SendResult => ({
-  outcome: 'replicated', reason: 'created', observation: observation(mode), node: '10.0.0.1:80', requests: 2, busy: 0, durationMs: 15, detail: 'd', etag: 'e', version: 'v', hintIgnored: false,
+  outcome: 'replicated',
+  reason: 'created',
+  observation: observation(mode),
+  node: '10.0.0.1:80',
+  requests: 2,
+  busy: 0,
+  durationMs: 15,
+  detail: 'd',
+  etag: 'e',
+  version: 'v',
+  hintIgnored: false,
 });
 
 describe('outcome records', () => {
   it('records a legacy SEND with its statuses, node, timing and request count, and no feeds', () => {
     expect(recordFromResult(result('legacy'), ctx)).toStrictEqual({
-      outcome: 'replicated', reason: 'created', remoteStatus: 201, httpStatus: 200, detail: 'd',
-      object: ctx.object, from: 'primary', to: 'dr', node: '10.0.0.1:80', attempt: 3, durationMs: 15, messageId: 'm-1', correlationId: 'c-1', requests: 2,
+      outcome: 'replicated',
+      reason: 'created',
+      remoteStatus: 201,
+      httpStatus: 200,
+      detail: 'd',
+      object: ctx.object,
+      from: 'primary',
+      to: 'dr',
+      node: '10.0.0.1:80',
+      attempt: 3,
+      durationMs: 15,
+      messageId: 'm-1',
+      correlationId: 'c-1',
+      requests: 2,
     });
   });
 
@@ -26,9 +64,22 @@ describe('outcome records', () => {
   });
 
   it('records a message decided without a SEND with no statuses, no node and no time', () => {
-    expect(outcomeRecord({ outcome: 'failed', reason: 'invalid-message', detail: 'bad body' }, null, ctx)).toStrictEqual({
-      outcome: 'failed', reason: 'invalid-message', remoteStatus: null, httpStatus: null, detail: 'bad body',
-      object: ctx.object, from: 'primary', to: 'dr', node: null, attempt: 3, durationMs: 0, messageId: 'm-1', correlationId: 'c-1',
+    expect(
+      outcomeRecord({ outcome: 'failed', reason: 'invalid-message', detail: 'bad body' }, null, ctx),
+    ).toStrictEqual({
+      outcome: 'failed',
+      reason: 'invalid-message',
+      remoteStatus: null,
+      httpStatus: null,
+      detail: 'bad body',
+      object: ctx.object,
+      from: 'primary',
+      to: 'dr',
+      node: null,
+      attempt: 3,
+      durationMs: 0,
+      messageId: 'm-1',
+      correlationId: 'c-1',
     });
   });
 

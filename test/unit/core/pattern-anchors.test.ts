@@ -66,8 +66,15 @@ describe('message patterns hold both anchors', () => {
 });
 
 describe('registry patterns hold both anchors', () => {
-  const registry = (nodes: string[], key = 'primary') => () =>
-    parseRegistry({ clusters: { [key]: { name: 'baker', nodes, credentials: 'x' }, dr: { name: 'dr', target: '10.1.0.1:80', credentials: 'y' } } });
+  const registry =
+    (nodes: string[], key = 'primary') =>
+    () =>
+      parseRegistry({
+        clusters: {
+          [key]: { name: 'baker', nodes, credentials: 'x' },
+          dr: { name: 'dr', target: '10.1.0.1:80', credentials: 'y' },
+        },
+      });
 
   it('accepts plain addresses and keys', () => {
     expect(registry(['10.0.0.1:80', 'https://node.example:443'])).not.toThrow();
@@ -89,10 +96,15 @@ describe('feed-status lines and trailers must be exactly Feed-<id>-Status', () =
   });
 
   it('ignores look-alike trailers', () => {
-    expect(parseSendBody('', { 'x-feed-2-status': '0', 'feed-2-statusx': '0', 'feed-5-status': '0' }).feeds).toStrictEqual({ '5': { status: 0, statusTime: null } });
+    expect(
+      parseSendBody('', { 'x-feed-2-status': '0', 'feed-2-statusx': '0', 'feed-5-status': '0' }).feeds,
+    ).toStrictEqual({ '5': { status: 0, statusTime: null } });
   });
 
   it('reads a status only when it is all digits', () => {
-    expect(parseSendBody('Feed-2-Status: 0x\r\nFeed-3-Status: x0\r\n').feeds).toStrictEqual({ '2': { status: null, statusTime: null }, '3': { status: null, statusTime: null } });
+    expect(parseSendBody('Feed-2-Status: 0x\r\nFeed-3-Status: x0\r\n').feeds).toStrictEqual({
+      '2': { status: null, statusTime: null },
+      '3': { status: null, statusTime: null },
+    });
   });
 });

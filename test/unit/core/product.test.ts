@@ -3,7 +3,10 @@ import { PRODUCT_NAME, PRODUCT_VERSION, USER_AGENT } from '../../../functions/co
 
 describe('the product name and version', () => {
   it('are the ones package.json publishes', () => {
-    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { name: string; version: string };
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+      name: string;
+      version: string;
+    };
     expect([PRODUCT_NAME, PRODUCT_VERSION]).toStrictEqual([pkg.name, pkg.version]);
   });
 

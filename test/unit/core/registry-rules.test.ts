@@ -16,16 +16,43 @@ const problemsOf = (input: unknown): readonly string[] => {
   }
   throw new Error('expected the registry to be refused');
 };
-const withPrimary = (extra: Record<string, unknown>, rest: Record<string, unknown> = {}) => ({ clusters: { primary: { ...PRIMARY, ...extra }, dr: DR }, ...rest });
+const withPrimary = (extra: Record<string, unknown>, rest: Record<string, unknown> = {}) => ({
+  clusters: { primary: { ...PRIMARY, ...extra }, dr: DR },
+  ...rest,
+});
 
 describe('parseNodeAddress', () => {
   it.each([
-    ['10.0.0.1', { protocol: 'http:', host: '10.0.0.1', port: 80, hostPort: '10.0.0.1:80', origin: 'http://10.0.0.1:80' }],
-    ['HTTPS://Node.Example', { protocol: 'https:', host: 'node.example', port: 443, hostPort: 'node.example:443', origin: 'https://node.example:443' }],
-    ['https://10.0.0.1:8443', { protocol: 'https:', host: '10.0.0.1', port: 8443, hostPort: '10.0.0.1:8443', origin: 'https://10.0.0.1:8443' }],
-    ['http://10.0.0.1:443', { protocol: 'http:', host: '10.0.0.1', port: 443, hostPort: '10.0.0.1:443', origin: 'http://10.0.0.1:443' }],
-    ['[fd00::1]', { protocol: 'http:', host: 'fd00::1', port: 80, hostPort: '[fd00::1]:80', origin: 'http://[fd00::1]:80' }],
-    ['https://[fd00::1]:9443', { protocol: 'https:', host: 'fd00::1', port: 9443, hostPort: '[fd00::1]:9443', origin: 'https://[fd00::1]:9443' }],
+    [
+      '10.0.0.1',
+      { protocol: 'http:', host: '10.0.0.1', port: 80, hostPort: '10.0.0.1:80', origin: 'http://10.0.0.1:80' },
+    ],
+    [
+      'HTTPS://Node.Example',
+      {
+        protocol: 'https:',
+        host: 'node.example',
+        port: 443,
+        hostPort: 'node.example:443',
+        origin: 'https://node.example:443',
+      },
+    ],
+    [
+      'https://10.0.0.1:8443',
+      { protocol: 'https:', host: '10.0.0.1', port: 8443, hostPort: '10.0.0.1:8443', origin: 'https://10.0.0.1:8443' },
+    ],
+    [
+      'http://10.0.0.1:443',
+      { protocol: 'http:', host: '10.0.0.1', port: 443, hostPort: '10.0.0.1:443', origin: 'http://10.0.0.1:443' },
+    ],
+    [
+      '[fd00::1]',
+      { protocol: 'http:', host: 'fd00::1', port: 80, hostPort: '[fd00::1]:80', origin: 'http://[fd00::1]:80' },
+    ],
+    [
+      'https://[fd00::1]:9443',
+      { protocol: 'https:', host: 'fd00::1', port: 9443, hostPort: '[fd00::1]:9443', origin: 'https://[fd00::1]:9443' },
+    ],
   ])('reads %s', (text, expected) => {
     expect(parseNodeAddress(text)).toStrictEqual(expected);
   });
@@ -34,7 +61,16 @@ describe('parseNodeAddress', () => {
 describe('parseRegistry rules', () => {
   it('fills the documented defaults of a cluster and a route', () => {
     const r = parseRegistry(withPrimary({}, { routes: [{ from: 'primary', to: 'dr' }] }));
-    expect(r.clusters.primary).toMatchObject({ key: 'primary', name: 'baker', target: null, ca: null, caFile: null, ports: [], allowBasic: false, credentials: 'swarm/primary' });
+    expect(r.clusters.primary).toMatchObject({
+      key: 'primary',
+      name: 'baker',
+      target: null,
+      ca: null,
+      caFile: null,
+      ports: [],
+      allowBasic: false,
+      credentials: 'swarm/primary',
+    });
     expect(r.clusters.dr).toMatchObject({ nodes: [], target: '192.168.1.13:80' });
     expect(r.routes).toStrictEqual([{ from: 'primary', to: 'dr', verify: false, replicationFeeds: [] }]);
     expect(r.defaultRoute).toBeNull();
@@ -46,20 +82,47 @@ describe('parseRegistry rules', () => {
   });
 
   it('default networks: the IP addresses of the nodes and of the target, never a host name', () => {
-    const r = parseRegistry({ clusters: { p: { name: 'p', nodes: ['10.0.0.1:80', 'node.example:80', '[fd00::2]:80'], target: '10.9.9.9:80', credentials: 'x' }, d: { name: 'd', target: 'dr.example:80', credentials: 'y' } } });
+    const r = parseRegistry({
+      clusters: {
+        p: {
+          name: 'p',
+          nodes: ['10.0.0.1:80', 'node.example:80', '[fd00::2]:80'],
+          target: '10.9.9.9:80',
+          credentials: 'x',
+        },
+        d: { name: 'd', target: 'dr.example:80', credentials: 'y' },
+      },
+    });
     expect(r.clusters.p!.networks.map((n) => n.text)).toStrictEqual(['10.0.0.1', 'fd00::2', '10.9.9.9']);
     expect(r.clusters.d!.networks).toStrictEqual([]);
   });
 
   it('explicit networks replace the default ones, an empty list included', () => {
     expect(parseRegistry(withPrimary({ networks: [] })).clusters.primary!.networks).toStrictEqual([]);
-    expect(parseRegistry(withPrimary({ networks: ['10.1.0.0/16'] })).clusters.primary!.networks.map((n) => n.text)).toStrictEqual(['10.1.0.0/16']);
+    expect(
+      parseRegistry(withPrimary({ networks: ['10.1.0.0/16'] })).clusters.primary!.networks.map((n) => n.text),
+    ).toStrictEqual(['10.1.0.0/16']);
   });
 
   it.each([
-    ['a target with a scheme', withPrimary({}, {}), { dr: { ...DR, target: 'http://192.168.1.13:80' } }, 'clusters.dr.target: Castor-System-Target is IP:port, without a scheme'],
-    ['a target with an https scheme', withPrimary({}, {}), { dr: { ...DR, target: 'https://192.168.1.13:443' } }, 'clusters.dr.target: Castor-System-Target is IP:port, without a scheme'],
-    ['both ca and caFile', withPrimary({ ca: 'pem', caFile: '/ca.pem' }), {}, 'clusters.primary: give ca or caFile, not both'],
+    [
+      'a target with a scheme',
+      withPrimary({}, {}),
+      { dr: { ...DR, target: 'http://192.168.1.13:80' } },
+      'clusters.dr.target: Castor-System-Target is IP:port, without a scheme',
+    ],
+    [
+      'a target with an https scheme',
+      withPrimary({}, {}),
+      { dr: { ...DR, target: 'https://192.168.1.13:443' } },
+      'clusters.dr.target: Castor-System-Target is IP:port, without a scheme',
+    ],
+    [
+      'both ca and caFile',
+      withPrimary({ ca: 'pem', caFile: '/ca.pem' }),
+      {},
+      'clusters.primary: give ca or caFile, not both',
+    ],
   ])('refuses %s', (_what, base, clusters, problem) => {
     const input = { ...base, clusters: { ...(base as { clusters: object }).clusters, ...clusters } };
     expect(problemsOf(input)).toStrictEqual([problem]);
@@ -86,11 +149,23 @@ describe('parseRegistry rules', () => {
   });
 
   it.each([
-    ['a name with a space', { name: 'my cluster' }, /^clusters\.primary\.name: must be the cluster\.name setting, without spaces$/],
+    [
+      'a name with a space',
+      { name: 'my cluster' },
+      /^clusters\.primary\.name: must be the cluster\.name setting, without spaces$/,
+    ],
     ['an empty node list', { nodes: [] }, /^clusters\.primary\.nodes: /],
-    ['a node with a path', { nodes: ['10.0.0.1:80/x'] }, /^clusters\.primary\.nodes\.0: must be IP:port or http\(s\):\/\/host:port$/],
+    [
+      'a node with a path',
+      { nodes: ['10.0.0.1:80/x'] },
+      /^clusters\.primary\.nodes\.0: must be IP:port or http\(s\):\/\/host:port$/,
+    ],
     ['a node port of six digits', { nodes: ['10.0.0.1:123456'] }, /^clusters\.primary\.nodes\.0: /],
-    ['a credentials reference with a newline', { credentials: 'swarm/x\nInjected: 1' }, /^clusters\.primary\.credentials: must not contain control characters$/],
+    [
+      'a credentials reference with a newline',
+      { credentials: 'swarm/x\nInjected: 1' },
+      /^clusters\.primary\.credentials: must not contain control characters$/,
+    ],
     ['a credentials reference with a CR', { credentials: 'swarm/x\r' }, /^clusters\.primary\.credentials: /],
     ['a credentials reference with a NUL', { credentials: 'swarm/x\u0000' }, /^clusters\.primary\.credentials: /],
     ['an empty credentials reference', { credentials: '' }, /^clusters\.primary\.credentials: /],
@@ -108,16 +183,21 @@ describe('parseRegistry rules', () => {
   });
 
   it('reads a scheme in a target only at its start: a host named like one is a host', () => {
-    expect(parseRegistry({ clusters: { primary: PRIMARY, dr: { ...DR, target: 'xhttp:80' } } }).clusters.dr!.target).toBe('xhttp:80');
+    expect(
+      parseRegistry({ clusters: { primary: PRIMARY, dr: { ...DR, target: 'xhttp:80' } } }).clusters.dr!.target,
+    ).toBe('xhttp:80');
   });
 
   it('takes the highest port and a target of the destination only as IP:port', () => {
     expect(parseRegistry(withPrimary({ ports: [65535, 1] })).clusters.primary!.ports).toStrictEqual([65535, 1]);
-    expect(problemsOf({ clusters: { primary: PRIMARY, dr: { ...DR, target: '192.168.1.13:80/x' } } })[0]).toMatch(/^clusters\.dr\.target: must be IP:port of a destination node or reverse proxy$/);
+    expect(problemsOf({ clusters: { primary: PRIMARY, dr: { ...DR, target: '192.168.1.13:80/x' } } })[0]).toMatch(
+      /^clusters\.dr\.target: must be IP:port of a destination node or reverse proxy$/,
+    );
   });
 
   it('takes one to eight replication feed ids on a route', () => {
-    const route = (replicationFeeds: unknown) => withPrimary({}, { defaultRoute: { from: 'primary', to: 'dr', replicationFeeds } });
+    const route = (replicationFeeds: unknown) =>
+      withPrimary({}, { defaultRoute: { from: 'primary', to: 'dr', replicationFeeds } });
     expect(parseRegistry(route([0, 1_000_000])).defaultRoute?.replicationFeeds).toStrictEqual([0, 1_000_000]);
     expect(parseRegistry(route([1, 2, 3, 4, 5, 6, 7, 8])).defaultRoute?.replicationFeeds).toHaveLength(8);
     expect(problemsOf(route([1, 2, 3, 4, 5, 6, 7, 8, 9]))[0]).toMatch(/^defaultRoute\.replicationFeeds: /);
@@ -127,7 +207,9 @@ describe('parseRegistry rules', () => {
 
   it('names a problem of the whole document as (root)', () => {
     expect(problemsOf(null)[0]).toMatch(/^\(root\): /);
-    expect(problemsOf({ clusters: { 'bad key!': PRIMARY } })).toStrictEqual(['clusters.bad key!: Invalid key in record']);
+    expect(problemsOf({ clusters: { 'bad key!': PRIMARY } })).toStrictEqual([
+      'clusters.bad key!: Invalid key in record',
+    ]);
     expect(problemsOf({ clusters: { ['k'.repeat(65)]: PRIMARY } })).toHaveLength(1);
     expect(parseRegistry({ clusters: { ['k'.repeat(64)]: PRIMARY } }).clusters['k'.repeat(64)]?.name).toBe('baker');
   });

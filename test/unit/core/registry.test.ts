@@ -5,7 +5,12 @@ import { parseNodeAddress, parseRegistry, resolveRoute } from '../../../function
 
 const EXAMPLE = {
   clusters: {
-    primary: { name: 'baker', nodes: ['10.0.0.11:80', '10.0.0.12:80'], networks: ['10.0.0.0/24'], credentials: 'swarm/primary-admin' },
+    primary: {
+      name: 'baker',
+      nodes: ['10.0.0.11:80', '10.0.0.12:80'],
+      networks: ['10.0.0.0/24'],
+      credentials: 'swarm/primary-admin',
+    },
     dr: { name: 'dr', target: '192.168.1.13:80', credentials: 'swarm/dr-admin' },
   },
   defaultRoute: { from: 'primary', to: 'dr' },
@@ -14,20 +19,31 @@ const EXAMPLE = {
 describe('parseRegistry', () => {
   it('resolves the DESIGN.md example', () => {
     const r = parseRegistry(EXAMPLE);
-    expect(r.clusters.primary?.nodes.map((n) => n.origin)).toStrictEqual(['http://10.0.0.11:80', 'http://10.0.0.12:80']);
+    expect(r.clusters.primary?.nodes.map((n) => n.origin)).toStrictEqual([
+      'http://10.0.0.11:80',
+      'http://10.0.0.12:80',
+    ]);
     expect(r.clusters.dr?.target).toBe('192.168.1.13:80');
     expect(r.defaultRoute).toStrictEqual({ from: 'primary', to: 'dr', verify: false, replicationFeeds: [] });
   });
 
   it('defaults the networks to the hosts of the nodes', () => {
-    const r = parseRegistry({ ...EXAMPLE, clusters: { ...EXAMPLE.clusters, primary: { ...EXAMPLE.clusters.primary, networks: undefined } } });
+    const r = parseRegistry({
+      ...EXAMPLE,
+      clusters: { ...EXAMPLE.clusters, primary: { ...EXAMPLE.clusters.primary, networks: undefined } },
+    });
     const nets = r.clusters.primary!.networks;
     expect(isInNetworks('10.0.0.11', nets)).toBe(true);
     expect(isInNetworks('10.0.0.13', nets)).toBe(false);
   });
 
   it('accepts host-name nodes without networks: configured nodes are allowed by name', () => {
-    const r = parseRegistry({ clusters: { p: { name: 'p', nodes: ['https://node1.swarm.example:443', '10.0.0.5:80'], credentials: 'x' }, d: { name: 'd', target: '10.1.0.1:80', credentials: 'y' } } });
+    const r = parseRegistry({
+      clusters: {
+        p: { name: 'p', nodes: ['https://node1.swarm.example:443', '10.0.0.5:80'], credentials: 'x' },
+        d: { name: 'd', target: '10.1.0.1:80', credentials: 'y' },
+      },
+    });
     expect(r.clusters.p?.networks.map((n) => n.text)).toStrictEqual(['10.0.0.5']);
     expect(r.clusters.d?.networks.map((n) => n.text)).toStrictEqual(['10.1.0.1']);
   });
@@ -61,9 +77,16 @@ describe('parseRegistry', () => {
 
   it('accepts https nodes with a CA bundle', () => {
     const r = parseRegistry({
-      clusters: { ...EXAMPLE.clusters, primary: { name: 'baker', nodes: ['https://10.0.0.11'], credentials: 'x', ca: '-----BEGIN CERTIFICATE-----' } },
+      clusters: {
+        ...EXAMPLE.clusters,
+        primary: { name: 'baker', nodes: ['https://10.0.0.11'], credentials: 'x', ca: '-----BEGIN CERTIFICATE-----' },
+      },
     });
-    expect(r.clusters.primary?.nodes[0]).toMatchObject({ protocol: 'https:', port: 443, origin: 'https://10.0.0.11:443' });
+    expect(r.clusters.primary?.nodes[0]).toMatchObject({
+      protocol: 'https:',
+      port: 443,
+      origin: 'https://10.0.0.11:443',
+    });
     expect(r.clusters.primary?.ca).toBe('-----BEGIN CERTIFICATE-----');
   });
 });
@@ -81,12 +104,21 @@ describe('resolveRoute', () => {
   };
 
   it('falls back to the default route', () => {
-    expect(resolveRoute(registry)).toMatchObject({ source: { key: 'primary' }, destination: { key: 'dr' }, verify: false, replicationFeeds: [] });
+    expect(resolveRoute(registry)).toMatchObject({
+      source: { key: 'primary' },
+      destination: { key: 'dr' },
+      verify: false,
+      replicationFeeds: [],
+    });
   });
 
   it('refuses an unknown cluster or a reversed route as invalid-message', () => {
-    expect(problemOf(registry, 'primary', 'mars')).toBe('no configured route from "primary" to "mars" (configured: primary->dr)');
-    expect(problemOf(registry, 'dr', 'primary')).toBe('no configured route from "dr" to "primary" (configured: primary->dr)');
+    expect(problemOf(registry, 'primary', 'mars')).toBe(
+      'no configured route from "primary" to "mars" (configured: primary->dr)',
+    );
+    expect(problemOf(registry, 'dr', 'primary')).toBe(
+      'no configured route from "dr" to "primary" (configured: primary->dr)',
+    );
   });
 
   it('allows only configured routes: two clusters of the registry with no route between them are refused', () => {
@@ -95,18 +127,31 @@ describe('resolveRoute', () => {
         ...EXAMPLE.clusters,
         lab: { name: 'lab', nodes: ['10.0.2.1:80'], target: '10.0.2.1:80', credentials: 'swarm/lab-admin' },
       },
-      routes: [{ from: 'primary', to: 'dr', verify: true, replicationFeeds: [2] }, { from: 'lab', to: 'dr' }],
+      routes: [
+        { from: 'primary', to: 'dr', verify: true, replicationFeeds: [2] },
+        { from: 'lab', to: 'dr' },
+      ],
     });
-    expect(resolveRoute(three, 'primary', 'dr')).toMatchObject({ source: { key: 'primary' }, destination: { key: 'dr' }, verify: true, replicationFeeds: [2] });
+    expect(resolveRoute(three, 'primary', 'dr')).toMatchObject({
+      source: { key: 'primary' },
+      destination: { key: 'dr' },
+      verify: true,
+      replicationFeeds: [2],
+    });
     expect(resolveRoute(three, 'lab', 'dr')).toMatchObject({ source: { key: 'lab' }, destination: { key: 'dr' } });
-    expect(problemOf(three, 'primary', 'lab')).toBe('no configured route from "primary" to "lab" (configured: primary->dr, lab->dr)');
+    expect(problemOf(three, 'primary', 'lab')).toBe(
+      'no configured route from "primary" to "lab" (configured: primary->dr, lab->dr)',
+    );
     expect(problemOf(three, 'lab', 'primary')).toMatch(/^no configured route from "lab" to "primary"/);
     expect(problemOf(three)).toBe('no from/to in the message and no defaultRoute in the registry');
     expect(problemOf(three, 'primary')).toBe('no from/to in the message and no defaultRoute in the registry');
   });
 
   it('fills a missing from or to from the default route, and still requires the pair to be configured', () => {
-    const reg = parseRegistry({ ...EXAMPLE, clusters: { ...EXAMPLE.clusters, dr2: { name: 'dr2', target: '192.168.2.1:80', credentials: 'x' } } });
+    const reg = parseRegistry({
+      ...EXAMPLE,
+      clusters: { ...EXAMPLE.clusters, dr2: { name: 'dr2', target: '192.168.2.1:80', credentials: 'x' } },
+    });
     expect(resolveRoute(reg, undefined, 'dr')).toMatchObject({ destination: { key: 'dr' } });
     expect(problemOf(reg, undefined, 'dr2')).toMatch(/^no configured route from "primary" to "dr2"/);
   });
@@ -146,12 +191,18 @@ describe('replication feeds of a route (provingFeeds)', () => {
   });
 
   it('refuses every feed selection on a route that names no replication feed', () => {
-    expect(refusal({ ...route, replicationFeeds: [] }, { ids: ['all'] })).toMatch(/^feeds: route primary->dr names no replicationFeeds/);
+    expect(refusal({ ...route, replicationFeeds: [] }, { ids: ['all'] })).toMatch(
+      /^feeds: route primary->dr names no replicationFeeds/,
+    );
   });
 
   it('rejects an empty or non-integer replicationFeeds list in the registry', () => {
-    expect(() => parseRegistry({ ...EXAMPLE, defaultRoute: { from: 'primary', to: 'dr', replicationFeeds: [] } })).toThrow(ConfigError);
-    expect(() => parseRegistry({ ...EXAMPLE, defaultRoute: { from: 'primary', to: 'dr', replicationFeeds: [1.5] } })).toThrow(ConfigError);
+    expect(() =>
+      parseRegistry({ ...EXAMPLE, defaultRoute: { from: 'primary', to: 'dr', replicationFeeds: [] } }),
+    ).toThrow(ConfigError);
+    expect(() =>
+      parseRegistry({ ...EXAMPLE, defaultRoute: { from: 'primary', to: 'dr', replicationFeeds: [1.5] } }),
+    ).toThrow(ConfigError);
   });
 });
 
@@ -178,15 +229,34 @@ describe('networks', () => {
 });
 
 describe('cluster trust settings (issue 9)', () => {
-  it.each([['10.0.0.0/'], ['10.0.0.0/ 8'], ['10.0.0.0/0x8'], ['10.0.0.0/8/8'], ['/8'], [''], ['10.0.0.0/33']])('refuses the network "%s" instead of reading it as every host', (network) => {
-    expect(() => parseCidr(network)).toThrow();
-    expect(() => parseRegistry({ ...EXAMPLE, clusters: { ...EXAMPLE.clusters, primary: { ...EXAMPLE.clusters.primary, networks: [network] } } })).toThrow(ConfigError);
-  });
+  it.each([['10.0.0.0/'], ['10.0.0.0/ 8'], ['10.0.0.0/0x8'], ['10.0.0.0/8/8'], ['/8'], [''], ['10.0.0.0/33']])(
+    'refuses the network "%s" instead of reading it as every host',
+    (network) => {
+      expect(() => parseCidr(network)).toThrow();
+      expect(() =>
+        parseRegistry({
+          ...EXAMPLE,
+          clusters: { ...EXAMPLE.clusters, primary: { ...EXAMPLE.clusters.primary, networks: [network] } },
+        }),
+      ).toThrow(ConfigError);
+    },
+  );
 
   it('reads the optional ports and allowBasic, both off by default', () => {
-    const r = parseRegistry({ ...EXAMPLE, clusters: { ...EXAMPLE.clusters, primary: { ...EXAMPLE.clusters.primary, ports: [8080, 8080, 443], allowBasic: true } } });
+    const r = parseRegistry({
+      ...EXAMPLE,
+      clusters: {
+        ...EXAMPLE.clusters,
+        primary: { ...EXAMPLE.clusters.primary, ports: [8080, 8080, 443], allowBasic: true },
+      },
+    });
     expect(r.clusters.primary).toMatchObject({ ports: [8080, 443], allowBasic: true });
     expect(r.clusters.dr).toMatchObject({ ports: [], allowBasic: false });
-    expect(() => parseRegistry({ ...EXAMPLE, clusters: { ...EXAMPLE.clusters, primary: { ...EXAMPLE.clusters.primary, ports: [0] } } })).toThrow(ConfigError);
+    expect(() =>
+      parseRegistry({
+        ...EXAMPLE,
+        clusters: { ...EXAMPLE.clusters, primary: { ...EXAMPLE.clusters.primary, ports: [0] } },
+      }),
+    ).toThrow(ConfigError);
   });
 });

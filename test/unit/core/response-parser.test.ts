@@ -33,8 +33,11 @@ describe('parseSendBody', () => {
   });
 
   it('reads feed statuses from the body copy and lets the real trailers win', () => {
-    const body = '\nFeed-2-Status: 1\r\nFeed-2-StatusTime: \r\nFeed-3-Status: 0\r\nFeed-3-StatusTime: Tue, 04 Mar 2025 10:00:03 GMT\r\n';
-    expect(parseSendBody(body, { 'feed-2-status': '0', 'feed-2-statustime': 'Tue, 04 Mar 2025 10:00:04 GMT' }).feeds).toStrictEqual({
+    const body =
+      '\nFeed-2-Status: 1\r\nFeed-2-StatusTime: \r\nFeed-3-Status: 0\r\nFeed-3-StatusTime: Tue, 04 Mar 2025 10:00:03 GMT\r\n';
+    expect(
+      parseSendBody(body, { 'feed-2-status': '0', 'feed-2-statustime': 'Tue, 04 Mar 2025 10:00:04 GMT' }).feeds,
+    ).toStrictEqual({
       '2': { status: 0, statusTime: 'Tue, 04 Mar 2025 10:00:04 GMT' },
       '3': { status: 0, statusTime: 'Tue, 04 Mar 2025 10:00:03 GMT' },
     });
@@ -54,10 +57,16 @@ describe('lastCastorError', () => {
   });
 
   it('folds the last triple into one detail line', () => {
-    expect(describeCastorError({ 'castor-system-error-code': ['404', '412'], 'castor-system-error-token': ['SecurityRealmFailure', 'RequiresContext2'], 'castor-system-error-text': ['x', 'bucket context required'] })).toBe(
-      'RequiresContext2 (412): bucket context required',
+    expect(
+      describeCastorError({
+        'castor-system-error-code': ['404', '412'],
+        'castor-system-error-token': ['SecurityRealmFailure', 'RequiresContext2'],
+        'castor-system-error-text': ['x', 'bucket context required'],
+      }),
+    ).toBe('RequiresContext2 (412): bucket context required');
+    expect(describeCastorError({ 'castor-system-error-text': 'Invalid user or password' })).toBe(
+      'Invalid user or password',
     );
-    expect(describeCastorError({ 'castor-system-error-text': 'Invalid user or password' })).toBe('Invalid user or password');
     expect(describeCastorError({})).toBeNull();
   });
 });

@@ -2,7 +2,9 @@ import { buildSendHeaders, buildSendTarget } from '../../../functions/core/scsp-
 
 describe('buildSendTarget', () => {
   it('builds the founding document request-target for an alias', () => {
-    expect(buildSendTarget({ uuid: '97F7149DEC6CBC0AA1E9425688158969', alias: true })).toBe('/97f7149dec6cbc0aa1e9425688158969?alias&admin');
+    expect(buildSendTarget({ uuid: '97F7149DEC6CBC0AA1E9425688158969', alias: true })).toBe(
+      '/97f7149dec6cbc0aa1e9425688158969?alias&admin',
+    );
   });
 
   it('percent-encodes a named object segment by segment and names its domain', () => {
@@ -12,15 +14,22 @@ describe('buildSendTarget', () => {
   });
 
   it('sends "." and ".." name segments and buckets encoded (%2E), never as path steps', () => {
-    expect(buildSendTarget({ domain: 'd', bucket: 'b', name: '../../other/x' })).toBe('/b/%2E%2E/%2E%2E/other/x?admin&domain=d');
-    expect(buildSendTarget({ domain: 'd', bucket: '..', name: './a/./..' })).toBe('/%2E%2E/%2E/a/%2E/%2E%2E?admin&domain=d');
+    expect(buildSendTarget({ domain: 'd', bucket: 'b', name: '../../other/x' })).toBe(
+      '/b/%2E%2E/%2E%2E/other/x?admin&domain=d',
+    );
+    expect(buildSendTarget({ domain: 'd', bucket: '..', name: './a/./..' })).toBe(
+      '/%2E%2E/%2E/a/%2E/%2E%2E?admin&domain=d',
+    );
     expect(buildSendTarget({ domain: 'd', bucket: '.', name: '...' })).toBe('/%2E/...?admin&domain=d');
   });
 
   it('adds the feed arguments of the 11.2 SEND', () => {
-    expect(buildSendTarget({ uuid: '4d0a5b5c9e1f2a3b4c5d6e7f8091a2b3' }, { ids: [2, 'all'], types: ['replication'], timeout: 60, force: true })).toBe(
-      '/4d0a5b5c9e1f2a3b4c5d6e7f8091a2b3?admin&feedid=2&feedid=all&feedtype=replication&timeout=60&force=true',
-    );
+    expect(
+      buildSendTarget(
+        { uuid: '4d0a5b5c9e1f2a3b4c5d6e7f8091a2b3' },
+        { ids: [2, 'all'], types: ['replication'], timeout: 60, force: true },
+      ),
+    ).toBe('/4d0a5b5c9e1f2a3b4c5d6e7f8091a2b3?admin&feedid=2&feedid=all&feedtype=replication&timeout=60&force=true');
   });
 });
 
@@ -32,7 +41,11 @@ describe('buildSendHeaders', () => {
       'castor-system-cluster': 'dr',
       'castor-system-target': '192.168.1.13:80',
     });
-    expect(buildSendHeaders({ cluster: 'dr', target: 't', remoteAuth: { username: 'u', password: 'p' } }, 'ua')['castor-system-auth']).toBe('u:p');
+    expect(
+      buildSendHeaders({ cluster: 'dr', target: 't', remoteAuth: { username: 'u', password: 'p' } }, 'ua')[
+        'castor-system-auth'
+      ],
+    ).toBe('u:p');
   });
 
   it('leaves the legacy headers out of a feed SEND', () => {

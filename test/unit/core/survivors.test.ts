@@ -21,7 +21,9 @@ describe('mutants that survived the first run', () => {
   });
 
   it('a credentials error is named, and a JSON null secret is a CredentialsError, not a TypeError', async () => {
-    const err = await createCredentialsProvider({ env: { N: 'null' } }).get('env:N').catch((e: unknown) => e);
+    const err = await createCredentialsProvider({ env: { N: 'null' } })
+      .get('env:N')
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CredentialsError);
     expect((err as Error).name).toBe('CredentialsError');
   });

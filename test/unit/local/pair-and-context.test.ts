@@ -3,7 +3,9 @@ import { pairRegistry, pairRegistryDocument } from '../../../local/pair-registry
 
 describe('pairRegistryDocument', () => {
   it('names the source baker under primary and the DR dr under dr, with the default route between them', () => {
-    expect(pairRegistryDocument({ source: ['127.0.0.1:1', '127.0.0.1:2'], dr: ['127.0.0.1:3'], credentials: 'env:A' })).toStrictEqual({
+    expect(
+      pairRegistryDocument({ source: ['127.0.0.1:1', '127.0.0.1:2'], dr: ['127.0.0.1:3'], credentials: 'env:A' }),
+    ).toStrictEqual({
       clusters: {
         primary: { name: 'baker', nodes: ['127.0.0.1:1', '127.0.0.1:2'], credentials: 'env:A' },
         dr: { name: 'dr', target: '127.0.0.1:3', nodes: ['127.0.0.1:3'], credentials: 'env:A' },
@@ -29,7 +31,9 @@ describe('pairRegistryDocument', () => {
   });
 
   it('refuses a DR cluster without a node', () => {
-    expect(() => pairRegistryDocument({ source: ['127.0.0.1:1'], dr: [], credentials: 'env:A' })).toThrow('the DR cluster has no node');
+    expect(() => pairRegistryDocument({ source: ['127.0.0.1:1'], dr: [], credentials: 'env:A' })).toThrow(
+      'the DR cluster has no node',
+    );
   });
 });
 

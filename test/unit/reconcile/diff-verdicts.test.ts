@@ -1,5 +1,15 @@
 import type { ListingRow } from '../../../functions/core/listing.js';
-import { CATEGORIES, confirm, DIVERGENT, isTooNew, mergeJoin, nominate, rowDifferences, type HeadEvidence, type JoinedRow } from '../../../functions/core/reconcile-diff.js';
+import {
+  CATEGORIES,
+  confirm,
+  DIVERGENT,
+  isTooNew,
+  mergeJoin,
+  nominate,
+  rowDifferences,
+  type HeadEvidence,
+  type JoinedRow,
+} from '../../../functions/core/reconcile-diff.js';
 
 // The reconcile diff: which keys the merge-join pairs, what the listings alone nominate, and the
 // reasons a verdict gives (they reach the report an operator reads).
@@ -7,7 +17,12 @@ import { CATEGORIES, confirm, DIVERGENT, isTooNew, mergeJoin, nominate, rowDiffe
 const NOW = 1_800_000_000_000;
 const GRACE = 600_000;
 const OLD = NOW - 3_600_000;
-const row = (key: string, bytes: number | null = 1, hash: string | null = 'h', lastModified: number | null = OLD): ListingRow => ({ key, bytes, hash, lastModified, alias: null });
+const row = (
+  key: string,
+  bytes: number | null = 1,
+  hash: string | null = 'h',
+  lastModified: number | null = OLD,
+): ListingRow => ({ key, bytes, hash, lastModified, alias: null });
 
 async function* stream(rows: ListingRow[], closed: string[], name: string): AsyncGenerator<ListingRow> {
   try {
@@ -20,7 +35,19 @@ async function* stream(rows: ListingRow[], closed: string[], name: string): Asyn
 async function join(src: string[], dr: string[]): Promise<[string, boolean, boolean][]> {
   const closed: string[] = [];
   const out: [string, boolean, boolean][] = [];
-  for await (const j of mergeJoin(stream(src.map((k) => row(k)), closed, 's'), stream(dr.map((k) => row(k)), closed, 'd'))) out.push([j.key, j.source !== null, j.dr !== null]);
+  for await (const j of mergeJoin(
+    stream(
+      src.map((k) => row(k)),
+      closed,
+      's',
+    ),
+    stream(
+      dr.map((k) => row(k)),
+      closed,
+      'd',
+    ),
+  ))
+    out.push([j.key, j.source !== null, j.dr !== null]);
   expect(closed.sort()).toStrictEqual(['d', 's']);
   return out;
 }
@@ -57,13 +84,18 @@ describe('mergeJoin', () => {
 
   it('closes both listings when the consumer stops early', async () => {
     const closed: string[] = [];
-    for await (const j of mergeJoin(stream([row('a'), row('b')], closed, 's'), stream([row('a')], closed, 'd'))) if (j.key === 'a') break;
+    for await (const j of mergeJoin(stream([row('a'), row('b')], closed, 's'), stream([row('a')], closed, 'd')))
+      if (j.key === 'a') break;
     expect(closed.sort()).toStrictEqual(['d', 's']);
   });
 });
 
 describe('rowDifferences', () => {
-  const ev = (bytes: number | null, hash: string | null, lastModified: number | null) => ({ bytes, hash, lastModified });
+  const ev = (bytes: number | null, hash: string | null, lastModified: number | null) => ({
+    bytes,
+    hash,
+    lastModified,
+  });
   it('names bytes, hash and a newer source, each only when both sides know it', () => {
     expect(rowDifferences(ev(1, 'a', OLD), ev(2, 'b', OLD - 1000))).toStrictEqual([
       'bytes 1 != 2',
@@ -91,25 +123,80 @@ describe('nominate', () => {
     ['a young source row, even with DR missing', joined(row('k', 1, 'h', NOW - 1000), null), { kind: 'too-new' }],
     ['a source row alone', joined(row('k'), null), { kind: 'candidate', listed: 'missing-on-dr', differences: [] }],
     ['a DR row alone', joined(null, row('k')), { kind: 'candidate', listed: 'extra-on-dr', differences: [] }],
-    ['a young DR row alone', joined(null, row('k', 1, 'h', NOW - 1000)), { kind: 'candidate', listed: 'extra-on-dr', differences: [] }],
-    ['rows of other sizes', joined(row('k', 1), row('k', 2)), { kind: 'candidate', listed: 'different', differences: ['bytes 1 != 2'] }],
+    [
+      'a young DR row alone',
+      joined(null, row('k', 1, 'h', NOW - 1000)),
+      { kind: 'candidate', listed: 'extra-on-dr', differences: [] },
+    ],
+    [
+      'rows of other sizes',
+      joined(row('k', 1), row('k', 2)),
+      { kind: 'candidate', listed: 'different', differences: ['bytes 1 != 2'] },
+    ],
   ])('%s', (_what, j, expected) => {
     expect(nominate(j, NOW, GRACE)).toStrictEqual(expected);
   });
 });
 
 describe('confirm: the reasons given', () => {
-  const ok = (bytes: number, hash: string, lastModified = OLD): HeadEvidence => ({ status: 200, error: null, bytes, hash, lastModified });
-  const none = (status: number | null, error: string | null = null): HeadEvidence => ({ status, error, bytes: null, hash: null, lastModified: null });
+  const ok = (bytes: number, hash: string, lastModified = OLD): HeadEvidence => ({
+    status: 200,
+    error: null,
+    bytes,
+    hash,
+    lastModified,
+  });
+  const none = (status: number | null, error: string | null = null): HeadEvidence => ({
+    status,
+    error,
+    bytes: null,
+    hash: null,
+    lastModified: null,
+  });
 
   it.each([
-    ['DR reset', ok(1, 'a'), none(null, 'connection-reset'), { category: 'unconfirmed', reasons: ['DR HEAD - connection-reset'] }],
-    ['source 503 without an error text', none(503), ok(1, 'a'), { category: 'unconfirmed', reasons: ['source HEAD 503'] }],
-    ['both failed', none(500, 'boom'), none(401, 'auth-rejected'), { category: 'unconfirmed', reasons: ['source HEAD 500 boom', 'DR HEAD 401 auth-rejected'] }],
-    ['a 200 carrying an error', { ...ok(1, 'a'), error: 'truncated' }, ok(1, 'a'), { category: 'unconfirmed', reasons: ['source HEAD 200 truncated'] }],
-    ['source 412, DR 404', none(412), none(404), { category: 'gone-from-source', reasons: ['HEAD 412 on the source, 404 on DR'] }],
-    ['source 404, DR 200', none(404), ok(1, 'a'), { category: 'extra-on-dr', reasons: ['source HEAD 404, DR HEAD 200'] }],
-    ['young source', ok(1, 'a', NOW - 1000), ok(2, 'b'), { category: 'too-new', reasons: ['source version inside the grace period'] }],
+    [
+      'DR reset',
+      ok(1, 'a'),
+      none(null, 'connection-reset'),
+      { category: 'unconfirmed', reasons: ['DR HEAD - connection-reset'] },
+    ],
+    [
+      'source 503 without an error text',
+      none(503),
+      ok(1, 'a'),
+      { category: 'unconfirmed', reasons: ['source HEAD 503'] },
+    ],
+    [
+      'both failed',
+      none(500, 'boom'),
+      none(401, 'auth-rejected'),
+      { category: 'unconfirmed', reasons: ['source HEAD 500 boom', 'DR HEAD 401 auth-rejected'] },
+    ],
+    [
+      'a 200 carrying an error',
+      { ...ok(1, 'a'), error: 'truncated' },
+      ok(1, 'a'),
+      { category: 'unconfirmed', reasons: ['source HEAD 200 truncated'] },
+    ],
+    [
+      'source 412, DR 404',
+      none(412),
+      none(404),
+      { category: 'gone-from-source', reasons: ['HEAD 412 on the source, 404 on DR'] },
+    ],
+    [
+      'source 404, DR 200',
+      none(404),
+      ok(1, 'a'),
+      { category: 'extra-on-dr', reasons: ['source HEAD 404, DR HEAD 200'] },
+    ],
+    [
+      'young source',
+      ok(1, 'a', NOW - 1000),
+      ok(2, 'b'),
+      { category: 'too-new', reasons: ['source version inside the grace period'] },
+    ],
     ['DR 412', ok(1, 'a'), none(412), { category: 'missing-on-dr', reasons: ['source HEAD 200, DR HEAD 412'] }],
     ['other hash', ok(1, 'a'), ok(1, 'b'), { category: 'different', reasons: ['hash a != b'] }],
     ['same', ok(1, 'a'), ok(1, 'a'), { category: 'in-sync', reasons: [] }],
@@ -118,7 +205,20 @@ describe('confirm: the reasons given', () => {
   });
 
   it('counts as divergent exactly what leaves the clusters apart', () => {
-    expect(CATEGORIES).toStrictEqual(['in-sync', 'missing-on-dr', 'different', 'extra-on-dr', 'too-new', 'unconfirmed', 'gone-from-source']);
-    expect(CATEGORIES.filter((c) => DIVERGENT.has(c))).toStrictEqual(['missing-on-dr', 'different', 'extra-on-dr', 'unconfirmed']);
+    expect(CATEGORIES).toStrictEqual([
+      'in-sync',
+      'missing-on-dr',
+      'different',
+      'extra-on-dr',
+      'too-new',
+      'unconfirmed',
+      'gone-from-source',
+    ]);
+    expect(CATEGORIES.filter((c) => DIVERGENT.has(c))).toStrictEqual([
+      'missing-on-dr',
+      'different',
+      'extra-on-dr',
+      'unconfirmed',
+    ]);
   });
 });

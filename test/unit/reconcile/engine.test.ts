@@ -1,12 +1,23 @@
 import { ListingError, compareKeys, type ListingRow, type ListingScope } from '../../../functions/core/listing.js';
 import type { ObjectRef } from '../../../functions/core/message.js';
 import type { HeadEvidence } from '../../../functions/core/reconcile-diff.js';
-import { reconcileScope, type Finding, type HeadPort, type ListingPort, type RepairItem, type RepairPort } from '../../../functions/reconcile/engine.js';
+import {
+  reconcileScope,
+  type Finding,
+  type HeadPort,
+  type ListingPort,
+  type RepairItem,
+  type RepairPort,
+} from '../../../functions/reconcile/engine.js';
 
 const NOW = Date.parse('2026-11-25T12:00:00Z');
 const OLD = NOW - 3600_000;
 
-interface Obj { bytes: number; hash: string; lastModified: number }
+interface Obj {
+  bytes: number;
+  hash: string;
+  lastModified: number;
+}
 type Side = Map<string, Obj>;
 
 /** In-memory listing: sorted keys, pages of `size`, optional failure after some pages. */
@@ -18,7 +29,8 @@ function listing(side: Side, size = 3, failAfterPages?: number): ListingPort & {
       const keys = [...side.keys()].sort(compareKeys).filter((k) => marker === null || compareKeys(k, marker) > 0);
       let pages = 0;
       for (let i = 0; i < keys.length; i += size) {
-        if (failAfterPages !== undefined && pages === failAfterPages) throw new ListingError('unavailable', 'search off', 503);
+        if (failAfterPages !== undefined && pages === failAfterPages)
+          throw new ListingError('unavailable', 'search off', 503);
         pages++;
         yield keys.slice(i, i + size).map((key): ListingRow => ({ key, alias: null, ...side.get(key)! }));
       }
@@ -32,7 +44,9 @@ function heads(src: Side, dr: Side): HeadPort & { count: number } {
     async head(which: 'source' | 'dr', object: ObjectRef): Promise<HeadEvidence> {
       this.count++;
       const o = (which === 'source' ? src : dr).get((object as { name: string }).name);
-      return o ? { status: 200, error: null, ...o } : { status: 404, error: null, bytes: null, hash: null, lastModified: null };
+      return o
+        ? { status: 200, error: null, ...o }
+        : { status: 404, error: null, bytes: null, hash: null, lastModified: null };
     },
   };
 }
@@ -56,17 +70,44 @@ const o = (bytes: number, hash = `h${bytes}`, lastModified = OLD): Obj => ({ byt
 
 describe('reconcileScope', () => {
   test('classifies every category and repairs only confirmed missing and different objects', async () => {
-    const src: Side = new Map([['a', o(1)], ['b', o(2)], ['c', o(3)], ['n', o(4, 'h4', NOW - 1000)], ['z', o(9)]]);
-    const dr: Side = new Map([['a', o(1)], ['c', o(30)], ['x', o(7)], ['z', o(9)]]);
+    const src: Side = new Map([
+      ['a', o(1)],
+      ['b', o(2)],
+      ['c', o(3)],
+      ['n', o(4, 'h4', NOW - 1000)],
+      ['z', o(9)],
+    ]);
+    const dr: Side = new Map([
+      ['a', o(1)],
+      ['c', o(30)],
+      ['x', o(7)],
+      ['z', o(9)],
+    ]);
     const findings: Finding[] = [];
     const rep = repairer(dr, src);
     const h = heads(src, dr);
-    const s = await reconcileScope({ scope, source: listing(src), dr: listing(dr), heads: h, repair: rep, clock: () => NOW, onFinding: (f) => findings.push(f) });
+    const s = await reconcileScope({
+      scope,
+      source: listing(src),
+      dr: listing(dr),
+      heads: h,
+      repair: rep,
+      clock: () => NOW,
+      onFinding: (f) => findings.push(f),
+    });
     expect(s.complete).toBe(true);
     expect(s.marker).toBeNull();
     expect(s.counts).toMatchObject({ 'in-sync': 2, 'missing-on-dr': 1, different: 1, 'extra-on-dr': 1, 'too-new': 1 });
-    expect(findings.map((f) => [f.key, f.category]).sort()).toEqual([['b', 'missing-on-dr'], ['c', 'different'], ['n', 'too-new'], ['x', 'extra-on-dr']]);
-    expect(rep.items.map((i) => [(i.object as { name: string }).name, i.category])).toEqual([['b', 'missing-on-dr'], ['c', 'different']]);
+    expect(findings.map((f) => [f.key, f.category]).sort()).toEqual([
+      ['b', 'missing-on-dr'],
+      ['c', 'different'],
+      ['n', 'too-new'],
+      ['x', 'extra-on-dr'],
+    ]);
+    expect(rep.items.map((i) => [(i.object as { name: string }).name, i.category])).toEqual([
+      ['b', 'missing-on-dr'],
+      ['c', 'different'],
+    ]);
     expect(h.count).toBe(6); // candidates b, c, x only: two HEADs each, none for in-sync or too-new
     expect(s.bytesMissing).toBe(2);
   });
@@ -74,7 +115,13 @@ describe('reconcileScope', () => {
   test('a listing error ends the scope as an error with the marker of the work done, never as empty', async () => {
     const src: Side = new Map(Array.from({ length: 10 }, (_, i) => [`k${i}`, o(i)]));
     const dr: Side = new Map(src);
-    const s = await reconcileScope({ scope, source: listing(src, 3, 2), dr: listing(dr), heads: heads(src, dr), clock: () => NOW });
+    const s = await reconcileScope({
+      scope,
+      source: listing(src, 3, 2),
+      dr: listing(dr),
+      heads: heads(src, dr),
+      clock: () => NOW,
+    });
     expect(s.stopped).toBe('error');
     expect(s.error).toMatchObject({ side: 'source', code: 'unavailable', transient: true });
     expect(s.complete).toBe(false);
@@ -88,10 +135,27 @@ describe('reconcileScope', () => {
     const dr: Side = new Map([...src].filter((_, i) => i % 4 !== 0));
     let t = NOW;
     const found: string[] = [];
-    const first = await reconcileScope({ scope, source: listing(src), dr: listing(dr), heads: heads(src, dr), clock: () => (t += 100), stopAt: NOW + 800, batchSize: 2, onFinding: (f) => found.push(f.key) });
+    const first = await reconcileScope({
+      scope,
+      source: listing(src),
+      dr: listing(dr),
+      heads: heads(src, dr),
+      clock: () => (t += 100),
+      stopAt: NOW + 800,
+      batchSize: 2,
+      onFinding: (f) => found.push(f.key),
+    });
     expect(first.stopped).toBe('budget');
     expect(first.marker).not.toBeNull();
-    const second = await reconcileScope({ scope, marker: first.marker, source: listing(src), dr: listing(dr), heads: heads(src, dr), clock: () => NOW, onFinding: (f) => found.push(f.key) });
+    const second = await reconcileScope({
+      scope,
+      marker: first.marker,
+      source: listing(src),
+      dr: listing(dr),
+      heads: heads(src, dr),
+      clock: () => NOW,
+      onFinding: (f) => found.push(f.key),
+    });
     expect(second.complete).toBe(true);
     expect(found.sort()).toEqual(['k00', 'k04', 'k08', 'k12', 'k16']);
     expect(first.compared + second.compared).toBe(20);
@@ -99,8 +163,19 @@ describe('reconcileScope', () => {
 
   test('a bucket the DR cluster does not have reads as empty there and every object is confirmed by HEAD', async () => {
     const src: Side = new Map([['a', o(1)]]);
-    const drPort: ListingPort = { async *pages() { throw new ListingError('not-found', 'no bucket', 404); } };
-    const s = await reconcileScope({ scope, source: listing(src), dr: drPort, heads: heads(src, new Map()), clock: () => NOW });
+    const drPort: ListingPort = {
+      // eslint-disable-next-line require-yield -- a listing that fails before its first page
+      async *pages() {
+        throw new ListingError('not-found', 'no bucket', 404);
+      },
+    };
+    const s = await reconcileScope({
+      scope,
+      source: listing(src),
+      dr: drPort,
+      heads: heads(src, new Map()),
+      clock: () => NOW,
+    });
     expect(s.drScopeMissing).toBe(true);
     expect(s.counts['missing-on-dr']).toBe(1);
   });

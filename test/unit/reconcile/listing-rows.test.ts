@@ -1,10 +1,24 @@
-import { buildListingTarget, buildUsageTarget, compareKeys, DEFAULT_PAGE_SIZE, ListingError, ListingPageError, normalizeHash, parseListingPage, parseTime } from '../../../functions/core/listing.js';
+import {
+  buildListingTarget,
+  buildUsageTarget,
+  compareKeys,
+  DEFAULT_PAGE_SIZE,
+  ListingError,
+  ListingPageError,
+  normalizeHash,
+  parseListingPage,
+  parseTime,
+} from '../../../functions/core/listing.js';
 
 // The pure half of the listing client: each request-target form, each field spelling a row may
 // use, and how a page that cannot be trusted is refused (never read as empty).
 
 const UUID = '0123456789abcdef0123456789abcdef';
-const pageError = (body: string, kind: 'named' | 'unnamed' = 'named', marker: string | null = null): ListingPageError => {
+const pageError = (
+  body: string,
+  kind: 'named' | 'unnamed' = 'named',
+  marker: string | null = null,
+): ListingPageError => {
   try {
     parseListingPage(body, kind, marker);
   } catch (err) {
@@ -17,19 +31,31 @@ const pageError = (body: string, kind: 'named' | 'unnamed' = 'named', marker: st
 describe('buildListingTarget', () => {
   it('asks for each scope in its own form, with the default page size and the admin override', () => {
     expect(DEFAULT_PAGE_SIZE).toBe(1000);
-    expect(buildListingTarget({ kind: 'named', domain: 'd.example', bucket: 'b' }, { marker: null })).toBe('/b?format=json&domain=d.example&size=1000&admin');
-    expect(buildListingTarget({ kind: 'unnamed', domain: '' }, { marker: '' })).toBe('/?format=json&domain=&stype=unnamed&size=1000&admin');
-    expect(buildListingTarget({ kind: 'buckets', domain: 'd.example' }, { marker: null })).toBe('/?format=json&domain=d.example&size=1000&admin');
+    expect(buildListingTarget({ kind: 'named', domain: 'd.example', bucket: 'b' }, { marker: null })).toBe(
+      '/b?format=json&domain=d.example&size=1000&admin',
+    );
+    expect(buildListingTarget({ kind: 'unnamed', domain: '' }, { marker: '' })).toBe(
+      '/?format=json&domain=&stype=unnamed&size=1000&admin',
+    );
+    expect(buildListingTarget({ kind: 'buckets', domain: 'd.example' }, { marker: null })).toBe(
+      '/?format=json&domain=d.example&size=1000&admin',
+    );
     expect(buildListingTarget({ kind: 'domains' }, { marker: null })).toBe('/?format=json&domains&size=1000&admin');
   });
 
   it('adds fields and the marker when given, and leaves admin out only when told', () => {
-    expect(buildListingTarget({ kind: 'domains' }, { marker: 'm', size: 5, fields: ['name', "it's(*)!"], admin: false })).toBe("/?format=json&domains&size=5&fields=name,it%27s%28%2A%29%21&marker=m");
-    expect(buildListingTarget({ kind: 'domains' }, { marker: null, fields: [] })).toBe('/?format=json&domains&size=1000&admin');
+    expect(
+      buildListingTarget({ kind: 'domains' }, { marker: 'm', size: 5, fields: ['name', "it's(*)!"], admin: false }),
+    ).toBe('/?format=json&domains&size=5&fields=name,it%27s%28%2A%29%21&marker=m');
+    expect(buildListingTarget({ kind: 'domains' }, { marker: null, fields: [] })).toBe(
+      '/?format=json&domains&size=1000&admin',
+    );
   });
 
   it('asks a bucket for its usage without listing it', () => {
-    expect(buildUsageTarget({ domain: 'd e', bucket: 'b&c' })).toBe('/b%26c?format=json&domain=d%20e&du=withoutreps&size=0&admin');
+    expect(buildUsageTarget({ domain: 'd e', bucket: 'b&c' })).toBe(
+      '/b%26c?format=json&domain=d%20e&du=withoutreps&size=0&admin',
+    );
   });
 });
 
@@ -61,11 +87,19 @@ describe('normalizeHash and parseTime', () => {
 describe('parseListingPage rows', () => {
   it('reads sizes from bytes, content-length or content_length, and only whole non-negative numbers', () => {
     const sizes = (rows: string) => parseListingPage(rows, 'named', null).map((r) => r.bytes);
-    expect(sizes('[{"name":"a","content_length":3},{"name":"b","bytes":"12"},{"name":"c","bytes":-1},{"name":"d","bytes":1.5},{"name":"e","bytes":"1e3"},{"name":"f"}]')).toStrictEqual([3, 12, null, null, null, null]);
+    expect(
+      sizes(
+        '[{"name":"a","content_length":3},{"name":"b","bytes":"12"},{"name":"c","bytes":-1},{"name":"d","bytes":1.5},{"name":"e","bytes":"1e3"},{"name":"f"}]',
+      ),
+    ).toStrictEqual([3, 12, null, null, null, null]);
   });
 
   it('reads a hash from hash or etag, and a time from last_modified, tmBorn or tmborn', () => {
-    const [a, b] = parseListingPage('[{"name":"a","etag":"\\"E\\"","tmborn":"1673288717"},{"name":"b","hash":"h","etag":"ignored","last_modified":"1673288717.5","tmBorn":1}]', 'named', null);
+    const [a, b] = parseListingPage(
+      '[{"name":"a","etag":"\\"E\\"","tmborn":"1673288717"},{"name":"b","hash":"h","etag":"ignored","last_modified":"1673288717.5","tmBorn":1}]',
+      'named',
+      null,
+    );
     expect(a).toMatchObject({ hash: 'e', lastModified: 1673288717000 });
     expect(b).toMatchObject({ hash: 'h', lastModified: 1673288717500 });
   });
@@ -90,7 +124,13 @@ describe('parseListingPage rows', () => {
     expect(pageError('[{"uuid":7}]', 'unnamed').code).toBe('bad-row');
   });
 
-  it.each([['null', 'row 0 is not a JSON object'], ['[]', 'row 0 is not a JSON object'], ['"a"', 'row 0 is not a JSON object'], ['{"name":""}', 'row 0 has no name'], ['{"name":5}', 'row 0 has no name']])('refuses the row %s', (rowText, message) => {
+  it.each([
+    ['null', 'row 0 is not a JSON object'],
+    ['[]', 'row 0 is not a JSON object'],
+    ['"a"', 'row 0 is not a JSON object'],
+    ['{"name":""}', 'row 0 has no name'],
+    ['{"name":5}', 'row 0 has no name'],
+  ])('refuses the row %s', (rowText, message) => {
     expect(pageError(`[${rowText}]`)).toMatchObject({ code: 'bad-row', message, name: 'ListingPageError' });
   });
 
@@ -102,9 +142,13 @@ describe('parseListingPage rows', () => {
   });
 
   it('drops leading rows at or before the marker, and refuses a repeated key or a step back after the first row', () => {
-    expect(pageError('[{"name":"a"},{"name":"a"}]').message).toBe('row 1 is not after the previous key in byte order; the listing cannot be merged');
+    expect(pageError('[{"name":"a"},{"name":"a"}]').message).toBe(
+      'row 1 is not after the previous key in byte order; the listing cannot be merged',
+    );
     expect(pageError('[{"name":"n"},{"name":"m"}]', 'named', 'm').code).toBe('out-of-order');
-    expect(parseListingPage('[{"name":"l"},{"name":"m"},{"name":"o"}]', 'named', 'm').map((r) => r.key)).toStrictEqual(['o']);
+    expect(parseListingPage('[{"name":"l"},{"name":"m"},{"name":"o"}]', 'named', 'm').map((r) => r.key)).toStrictEqual([
+      'o',
+    ]);
     expect(pageError('[{"name":"o"},{"name":"l"}]', 'named', 'm').code).toBe('out-of-order');
     expect(parseListingPage('[{"name":"m"},{"name":"n"}]', 'named', '').map((r) => r.key)).toStrictEqual(['m', 'n']);
   });

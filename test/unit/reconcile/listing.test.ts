@@ -1,10 +1,20 @@
 import fc from 'fast-check';
-import { buildListingTarget, compareKeys, ListingPageError, parseListingPage, parseTime } from '../../../functions/core/listing.js';
+import {
+  buildListingTarget,
+  compareKeys,
+  ListingPageError,
+  parseListingPage,
+  parseTime,
+} from '../../../functions/core/listing.js';
 import { confirm, type HeadEvidence } from '../../../functions/core/reconcile-diff.js';
 
 describe('listing page parsing', () => {
   test('reads the renamed fields and the original spellings alike', () => {
-    const rows = parseListingPage('[{"name":"a","bytes":5,"hash":"ABC","last_modified":"2026-01-02T03:04:05.678Z"},{"name":"b","content-length":"7","etag":"\\"def\\"","tmBorn":1673288717.693}]', 'named', null);
+    const rows = parseListingPage(
+      '[{"name":"a","bytes":5,"hash":"ABC","last_modified":"2026-01-02T03:04:05.678Z"},{"name":"b","content-length":"7","etag":"\\"def\\"","tmBorn":1673288717.693}]',
+      'named',
+      null,
+    );
     expect(rows).toEqual([
       { key: 'a', bytes: 5, hash: 'abc', lastModified: Date.parse('2026-01-02T03:04:05.678Z'), alias: null },
       { key: 'b', bytes: 7, hash: 'def', lastModified: 1673288717693, alias: null },
@@ -34,7 +44,10 @@ describe('listing page parsing', () => {
 
   test('unnamed rows are keyed by uuid (or a 32-hex name), lower case', () => {
     const u = 'ABCDEF0123456789ABCDEF0123456789';
-    expect(parseListingPage(`[{"uuid":"${u}","alias":true}]`, 'unnamed', null)[0]).toMatchObject({ key: u.toLowerCase(), alias: true });
+    expect(parseListingPage(`[{"uuid":"${u}","alias":true}]`, 'unnamed', null)[0]).toMatchObject({
+      key: u.toLowerCase(),
+      alias: true,
+    });
     expect(parseListingPage(`[{"name":"${u}"}]`, 'unnamed', null)[0]!.key).toBe(u.toLowerCase());
     expect(() => parseListingPage('[{"name":"not-a-uuid"}]', 'unnamed', null)).toThrow(ListingPageError);
   });
@@ -46,9 +59,25 @@ describe('listing page parsing', () => {
   });
 
   test('ISO 8601 listing times read exactly as Date.parse reads them, edge cases included', () => {
-    const edges = ['2026-02-30T00:00:00.000Z', '2026-04-31T12:00:00Z', '2026-01-01T24:00:00.000Z', '2026-01-01T23:60:00Z', '2026-13-01T00:00:00Z', '2026-00-01T00:00:00Z',
-      '0050-01-01T00:00:00Z', '1969-12-31T23:59:59.999Z', '2026-01-01t00:00:00Z', '2026-01-01T00:00:00z', '2026-01-01T00:00:00.5Z', '2026-1-01T00:00:00.000Z', '2026-01-01T00:00:00.00aZ', '+2026-01-01T00:00:00Z'];
-    const random = Array.from({ length: 2000 }, (_v, i) => new Date(Date.UTC(1970, 0, 1) + ((i * 7_919_993_077_123) % 4_102_444_800_000)).toISOString());
+    const edges = [
+      '2026-02-30T00:00:00.000Z',
+      '2026-04-31T12:00:00Z',
+      '2026-01-01T24:00:00.000Z',
+      '2026-01-01T23:60:00Z',
+      '2026-13-01T00:00:00Z',
+      '2026-00-01T00:00:00Z',
+      '0050-01-01T00:00:00Z',
+      '1969-12-31T23:59:59.999Z',
+      '2026-01-01t00:00:00Z',
+      '2026-01-01T00:00:00z',
+      '2026-01-01T00:00:00.5Z',
+      '2026-1-01T00:00:00.000Z',
+      '2026-01-01T00:00:00.00aZ',
+      '+2026-01-01T00:00:00Z',
+    ];
+    const random = Array.from({ length: 2000 }, (_v, i) =>
+      new Date(Date.UTC(1970, 0, 1) + ((i * 7_919_993_077_123) % 4_102_444_800_000)).toISOString(),
+    );
     for (const text of [...edges, ...random, ...random.map((t) => `${t.slice(0, 19)}Z`)]) {
       const expected = Date.parse(text);
       expect([text, parseTime(text)]).toEqual([text, Number.isNaN(expected) ? null : expected]);
@@ -56,8 +85,13 @@ describe('listing page parsing', () => {
   });
 
   test('the marker and every name are percent-encoded in the request-target', () => {
-    const target = buildListingTarget({ kind: 'named', domain: 'example.com', bucket: 'b b' }, { marker: 'a&b=c+d#e%f\ng/ü', size: 10 });
-    expect(target).toBe('/b%20b?format=json&domain=example.com&size=10&marker=a%26b%3Dc%2Bd%23e%25f%0Ag%2F%C3%BC&admin');
+    const target = buildListingTarget(
+      { kind: 'named', domain: 'example.com', bucket: 'b b' },
+      { marker: 'a&b=c+d#e%f\ng/ü', size: 10 },
+    );
+    expect(target).toBe(
+      '/b%20b?format=json&domain=example.com&size=10&marker=a%26b%3Dc%2Bd%23e%25f%0Ag%2F%C3%BC&admin',
+    );
   });
 
   test('compareKeys is UTF-8 byte order for any strings', () => {
@@ -72,8 +106,20 @@ describe('listing page parsing', () => {
 
 describe('confirm (the verdict from HEADs)', () => {
   const NOW = 1_800_000_000_000;
-  const ok = (bytes: number, hash: string, lastModified = NOW - 3600_000): HeadEvidence => ({ status: 200, error: null, bytes, hash, lastModified });
-  const none = (status: number | null, error: string | null = null): HeadEvidence => ({ status, error, bytes: null, hash: null, lastModified: null });
+  const ok = (bytes: number, hash: string, lastModified = NOW - 3600_000): HeadEvidence => ({
+    status: 200,
+    error: null,
+    bytes,
+    hash,
+    lastModified,
+  });
+  const none = (status: number | null, error: string | null = null): HeadEvidence => ({
+    status,
+    error,
+    bytes: null,
+    hash: null,
+    lastModified: null,
+  });
   test.each([
     ['both equal', ok(1, 'a'), ok(1, 'a'), 'in-sync'],
     ['DR 404', ok(1, 'a'), none(404), 'missing-on-dr'],

@@ -22,7 +22,12 @@ async function joined(source: AsyncIterable<ListingRow[]>, dr: AsyncIterable<Lis
 
 describe('mergeJoinPages', () => {
   test('joins every key once, in byte order, whatever the page boundaries on each side', async () => {
-    const keys = fc.uniqueArray(fc.string({ unit: 'binary', maxLength: 4 }).filter((s) => s !== ''), { maxLength: 60 }).map((k) => k.sort(compareKeys));
+    const keys = fc
+      .uniqueArray(
+        fc.string({ unit: 'binary', maxLength: 4 }).filter((s) => s !== ''),
+        { maxLength: 60 },
+      )
+      .map((k) => k.sort(compareKeys));
     const cuts = fc.array(fc.nat(), { maxLength: 6 });
     await fc.assert(
       fc.asyncProperty(keys, keys, cuts, cuts, async (src, dr, srcCuts, drCuts) => {

@@ -4,21 +4,36 @@ describe('server-side Digest', () => {
   it('computes the RFC 2617 section 3.5 example response', () => {
     expect(
       digestResponse({
-        user: 'Mufasa', realm: 'testrealm@host.com', password: 'Circle Of Life', method: 'GET', uri: '/dir/index.html',
-        nonce: 'dcd98b7102dd2f0e8b11d0f600bfb0c093', nc: '00000001', cnonce: '0a4f113b', qop: 'auth',
+        user: 'Mufasa',
+        realm: 'testrealm@host.com',
+        password: 'Circle Of Life',
+        method: 'GET',
+        uri: '/dir/index.html',
+        nonce: 'dcd98b7102dd2f0e8b11d0f600bfb0c093',
+        nc: '00000001',
+        cnonce: '0a4f113b',
+        qop: 'auth',
       }),
     ).toBe('6629fae49393a05397450978507c4ef1');
   });
 
   it('parses quoted, escaped and bare auth-params', () => {
-    expect(parseAuthParams('username="a\\"b", realm="CAStor administrator", nc=00000001, qop=auth, uri="/x?a,b"')).toEqual({
-      username: 'a"b', realm: 'CAStor administrator', nc: '00000001', qop: 'auth', uri: '/x?a,b',
+    expect(
+      parseAuthParams('username="a\\"b", realm="CAStor administrator", nc=00000001, qop=auth, uri="/x?a,b"'),
+    ).toEqual({
+      username: 'a"b',
+      realm: 'CAStor administrator',
+      nc: '00000001',
+      qop: 'auth',
+      uri: '/x?a,b',
     });
   });
 
   it('decodes Basic credentials, splitting at the first colon', () => {
     expect(parseAuthorization(`Basic ${Buffer.from('admin:pa:ss').toString('base64')}`)).toEqual({
-      scheme: 'basic', user: 'admin', password: 'pa:ss',
+      scheme: 'basic',
+      user: 'admin',
+      password: 'pa:ss',
     });
     expect(parseAuthorization('Bearer xyz')).toEqual({ scheme: 'other' });
   });

@@ -20,7 +20,11 @@ function requests(results: ParseResult[]) {
 
 describe('RequestParser', () => {
   it('parses a SEND with its raw target, query flags and headers', () => {
-    const [req] = requests(parse('SEND /97f7149dec6cbc0aa1e9425688158969?alias&admin HTTP/1.1\r\nHost: 10.0.0.1\r\nCastor-System-Cluster: dr\r\n\r\n'));
+    const [req] = requests(
+      parse(
+        'SEND /97f7149dec6cbc0aa1e9425688158969?alias&admin HTTP/1.1\r\nHost: 10.0.0.1\r\nCastor-System-Cluster: dr\r\n\r\n',
+      ),
+    );
     expect(req?.method).toBe('SEND');
     expect(req?.target).toBe('/97f7149dec6cbc0aa1e9425688158969?alias&admin');
     expect(req?.path).toBe('/97f7149dec6cbc0aa1e9425688158969');
@@ -40,17 +44,25 @@ describe('RequestParser', () => {
   });
 
   it('decodes a chunked body with extensions and trailers', () => {
-    const [req] = requests(parse('POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3;x=y\r\nabc\r\n2\r\nde\r\n0\r\nX-T: 1\r\n\r\n'));
+    const [req] = requests(
+      parse(
+        'POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3;x=y\r\nabc\r\n2\r\nde\r\n0\r\nX-T: 1\r\n\r\n',
+      ),
+    );
     expect(req?.body.toString()).toBe('abcde');
   });
 
   it('asks for 100 Continue once when the client expects it', () => {
-    const kinds = parse('PUT /b/n HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n', 'ok').map((r) => r.kind);
+    const kinds = parse('PUT /b/n HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n', 'ok').map(
+      (r) => r.kind,
+    );
     expect(kinds).toEqual(['continue', 'incomplete', 'request', 'incomplete']);
   });
 
   it('keeps repeated query arguments and decodes them', () => {
-    const [req] = requests(parse('SEND /x?feedid=1&feedid=all&feedtype=replication&domain=a%2Eb HTTP/1.1\r\nHost: h\r\n\r\n'));
+    const [req] = requests(
+      parse('SEND /x?feedid=1&feedid=all&feedtype=replication&domain=a%2Eb HTTP/1.1\r\nHost: h\r\n\r\n'),
+    );
     expect(req?.query.getAll('feedid')).toEqual(['1', 'all']);
     expect(req?.query.get('domain')).toBe('a.b');
     expect(req?.query.rawWithout('feedid')).toBe('feedtype=replication&domain=a%2Eb');

@@ -169,9 +169,19 @@ describe('AdaptiveLimit', () => {
 
   it('run() releases its slot when the task throws, and judges the result otherwise', async () => {
     const limit = new AdaptiveLimit({ initial: 1, max: 1 });
-    await expect(limit.run(() => Promise.reject(new Error('boom')), () => ({ signal: 'ok' }))).rejects.toThrow('boom');
+    await expect(
+      limit.run(
+        () => Promise.reject(new Error('boom')),
+        () => ({ signal: 'ok' }),
+      ),
+    ).rejects.toThrow('boom');
     expect(limit.inFlight).toBe(0);
-    await expect(limit.run(async () => 7, (n) => ({ signal: n === 7 ? 'busy' : 'ok' }))).resolves.toBe(7);
+    await expect(
+      limit.run(
+        async () => 7,
+        (n) => ({ signal: n === 7 ? 'busy' : 'ok' }),
+      ),
+    ).resolves.toBe(7);
     expect(limit.decreases).toBe(1);
   });
 

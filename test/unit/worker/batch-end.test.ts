@@ -5,13 +5,28 @@ import type { Settled } from '../../../functions/worker/settle.js';
 import { sqsRecord } from '../../helpers/records.js';
 import { config, fakeDeps, roomy } from './fake-ports.js';
 
-const settled = (id: string, kind: OutcomeRecord['outcome'] | null, keep: boolean, backoffSeconds: number | null = null): Settled => {
+const settled = (
+  id: string,
+  kind: OutcomeRecord['outcome'] | null,
+  keep: boolean,
+  backoffSeconds: number | null = null,
+): Settled => {
   const record: SQSRecord = sqsRecord(id, '{}');
-  return { record, outcome: kind === null ? null : ({ outcome: kind, messageId: id } as OutcomeRecord), keep, backoffSeconds };
+  return {
+    record,
+    outcome: kind === null ? null : ({ outcome: kind, messageId: id } as OutcomeRecord),
+    keep,
+    backoffSeconds,
+  };
 };
 
 describe('the end of a batch', () => {
-  const batch = [settled('ok', 'replicated', false), settled('dead', 'failed', false), settled('again', 'retry', true, 7), settled('late', null, true)];
+  const batch = [
+    settled('ok', 'replicated', false),
+    settled('dead', 'failed', false),
+    settled('again', 'retry', true, 7),
+    settled('late', null, true),
+  ];
 
   it('publishes only terminal outcomes that left the queue', async () => {
     const deps = fakeDeps();
@@ -27,7 +42,9 @@ describe('the end of a batch', () => {
     const keep = new Set<string>();
     await publishOutcomes(batch, keep, deps, roomy);
     expect([...keep]).toStrictEqual(['ok']);
-    expect(deps.telemetry.warnings).toStrictEqual([{ message: 'outcomes could not be published', fields: { count: 2 } }]);
+    expect(deps.telemetry.warnings).toStrictEqual([
+      { message: 'outcomes could not be published', fields: { count: 2 } },
+    ]);
   });
 
   it('reads a rejected publish as nothing published', async () => {
@@ -50,12 +67,18 @@ describe('the end of a batch', () => {
     expect(deps.queue.visibility).toStrictEqual([{ id: 'again', seconds: 7 }]);
     deps.queue.visibilityFails = true;
     await expect(applyBackoffs(batch, deps, roomy)).resolves.toBeUndefined();
-    expect(deps.telemetry.warnings).toStrictEqual([{ message: 'backoff not applied', fields: { error: 'AccessDenied: refused' } }]);
+    expect(deps.telemetry.warnings).toStrictEqual([
+      { message: 'backoff not applied', fields: { error: 'AccessDenied: refused' } },
+    ]);
   });
 
   it('answers with the kept messages, and counts those returned unprocessed', () => {
     const deps = fakeDeps();
-    expect(batchResponse(batch, new Set(['again', 'late']), deps)).toStrictEqual({ batchItemFailures: [{ itemIdentifier: 'again' }, { itemIdentifier: 'late' }] });
-    expect(deps.telemetry.warnings).toStrictEqual([{ message: 'records returned to the queue unprocessed (deadline or FIFO order)', fields: { count: 1 } }]);
+    expect(batchResponse(batch, new Set(['again', 'late']), deps)).toStrictEqual({
+      batchItemFailures: [{ itemIdentifier: 'again' }, { itemIdentifier: 'late' }],
+    });
+    expect(deps.telemetry.warnings).toStrictEqual([
+      { message: 'records returned to the queue unprocessed (deadline or FIFO order)', fields: { count: 1 } },
+    ]);
   });
 });

@@ -6,14 +6,22 @@ import { DEFAULT_STRAGGLER_POLICY, StragglerWatch } from '../../../functions/wor
 import { config, FakeSendPort, fakeDeps, observed } from './fake-ports.js';
 
 const route = resolveRoute(config().registry);
-const req = (uuid: string, alias?: boolean): SendRequest => ({ route, message: { object: { uuid, ...(alias !== undefined && { alias }) } } as SendRequest['message'], replicationFeeds: [] });
+const req = (uuid: string, alias?: boolean): SendRequest => ({
+  route,
+  message: { object: { uuid, ...(alias !== undefined && { alias }) } } as SendRequest['message'],
+  replicationFeeds: [],
+});
 const watch = () => new StragglerWatch({ ...DEFAULT_STRAGGLER_POLICY, enabled: false }, 4);
 
 describe('BatchSends: the SENDs of one batch', () => {
   it('coalesces identical SENDs (the UUID in any case) into one request', async () => {
     const deps = fakeDeps();
     const sends = new BatchSends(deps, new AbortController().signal, watch());
-    const [a, b, c] = [sends.for(req('a'.repeat(32)), true), sends.for(req('A'.repeat(32)), true), sends.for(req('a'.repeat(32), true), true)];
+    const [a, b, c] = [
+      sends.for(req('a'.repeat(32)), true),
+      sends.for(req('A'.repeat(32)), true),
+      sends.for(req('a'.repeat(32), true), true),
+    ];
     expect(sends.size).toBe(2);
     expect(a).toBe(b);
     await Promise.all([a, b, c]);

@@ -9,7 +9,9 @@ describe('the batch deadline', () => {
   it('lets work that settles first through, value or error', async () => {
     const deadline = new AbortController();
     await expect(untilDeadline(Promise.resolve(7), deadline.signal)).resolves.toBe(7);
-    await expect(untilDeadline(Promise.reject(new Error('read failed')), deadline.signal)).rejects.toThrow('read failed');
+    await expect(untilDeadline(Promise.reject(new Error('read failed')), deadline.signal)).rejects.toThrow(
+      'read failed',
+    );
   });
 
   it('gives up on slow work with a DeadlineError when the deadline fires', async () => {

@@ -5,7 +5,13 @@ import type { HeadResult, SendObservation, SendObserved } from '../../../functio
 import type { OutcomeRecord } from '../../../functions/core/outcome.js';
 import { parseRegistry } from '../../../functions/core/registry.js';
 import type { SendInput } from '../../../functions/core/send-client.js';
-import type { CredentialsProvider, QueueOps, SendPort, Telemetry, WorkerDeps } from '../../../functions/worker/ports.js';
+import type {
+  CredentialsProvider,
+  QueueOps,
+  SendPort,
+  Telemetry,
+  WorkerDeps,
+} from '../../../functions/worker/ports.js';
 
 /*
  * Plain objects implementing the worker's ports, for unit tests of the worker's units: no
@@ -40,7 +46,17 @@ export function config(o: Partial<Config> & { verify?: boolean } = {}): Config {
 /** What a SEND observed; by default a legacy SEND whose destination answered 201. */
 export function observed(o: Partial<SendObservation> = {}, more: Partial<SendObserved> = {}): SendObserved {
   return {
-    observation: { mode: 'legacy', httpStatus: 200, remoteStatus: 201, complete: true, feeds: {}, requestedFeedIds: [], replicationFeedIds: [], error: null, ...o },
+    observation: {
+      mode: 'legacy',
+      httpStatus: 200,
+      remoteStatus: 201,
+      complete: true,
+      feeds: {},
+      requestedFeedIds: [],
+      replicationFeedIds: [],
+      error: null,
+      ...o,
+    },
     node: '10.0.0.1:80',
     requests: 1,
     busy: 0,
@@ -57,9 +73,18 @@ export function observed(o: Partial<SendObservation> = {}, more: Partial<SendObs
 export class FakeSendPort implements SendPort {
   readonly inputs: SendInput[] = [];
   readonly heads: string[] = [];
-  headAnswer: HeadResult = { status: 200, etag: '"e1"', contentLength: null, version: null, node: '10.0.1.1:80', error: null };
+  headAnswer: HeadResult = {
+    status: 200,
+    etag: '"e1"',
+    contentLength: null,
+    version: null,
+    node: '10.0.1.1:80',
+    error: null,
+  };
 
-  constructor(private readonly answers: ((input: SendInput) => SendObserved | Promise<SendObserved>)[] = [() => observed()]) {}
+  constructor(
+    private readonly answers: ((input: SendInput) => SendObserved | Promise<SendObserved>)[] = [() => observed()],
+  ) {}
 
   async observe(input: SendInput): Promise<SendObserved> {
     this.inputs.push(input);
@@ -76,7 +101,10 @@ export class FakeSendPort implements SendPort {
 }
 
 /** Credentials by reference; `fail` makes `get` reject with that error. */
-export function fakeCredentials(values: Record<string, Credentials> = { src: ADMIN, dr: DR_ADMIN }, fail?: unknown): CredentialsProvider & { refreshed: string[]; reads: string[] } {
+export function fakeCredentials(
+  values: Record<string, Credentials> = { src: ADMIN, dr: DR_ADMIN },
+  fail?: unknown,
+): CredentialsProvider & { refreshed: string[]; reads: string[] } {
   const refreshed: string[] = [];
   const reads: string[] = [];
   return {
@@ -137,7 +165,9 @@ export class RecordingTelemetry implements Telemetry {
   }
 }
 
-export function fakeDeps(o: Partial<WorkerDeps> = {}): WorkerDeps & { client: FakeSendPort; queue: RecordingQueue; telemetry: RecordingTelemetry } {
+export function fakeDeps(
+  o: Partial<WorkerDeps> = {},
+): WorkerDeps & { client: FakeSendPort; queue: RecordingQueue; telemetry: RecordingTelemetry } {
   return {
     config: config(),
     client: new FakeSendPort(),

@@ -18,7 +18,11 @@ describe('FIFO message groups', () => {
   });
 
   it("runs a group's records one after the other, groups side by side, and answers in the records' order", async () => {
-    const records = [sqsRecord('a1', '{}', { group: 'a' }), sqsRecord('b1', '{}', { group: 'b' }), sqsRecord('a2', '{}', { group: 'a' })];
+    const records = [
+      sqsRecord('a1', '{}', { group: 'a' }),
+      sqsRecord('b1', '{}', { group: 'b' }),
+      sqsRecord('a2', '{}', { group: 'a' }),
+    ];
     const log: string[] = [];
     let running = 0;
     let most = 0;
@@ -37,7 +41,11 @@ describe('FIFO message groups', () => {
   });
 
   it('returns the rest of a group unprocessed once one of its records stays on the queue; other groups go on', async () => {
-    const records = [sqsRecord('a1', '{}', { group: 'a' }), sqsRecord('a2', '{}', { group: 'a' }), sqsRecord('b1', '{}', { group: 'b' })];
+    const records = [
+      sqsRecord('a1', '{}', { group: 'a' }),
+      sqsRecord('a2', '{}', { group: 'a' }),
+      sqsRecord('b1', '{}', { group: 'b' }),
+    ];
     const handled: string[] = [];
     const out = await inGroupOrder(records, async (r) => {
       handled.push(r.messageId);
@@ -49,8 +57,18 @@ describe('FIFO message groups', () => {
   });
 
   it('holds back the rest of a group behind a kept message, but not what went to the DLQ', () => {
-    const [a1, a2, a3, b1] = [sqsRecord('a1', '{}', { group: 'a' }), sqsRecord('a2', '{}', { group: 'a' }), sqsRecord('a3', '{}', { group: 'a' }), sqsRecord('b1', '{}', { group: 'b' })];
-    const all = [settled(a1!, 'replicated', false), settled(a2!, 'failed', false), settled(a3!, 'replicated', false), settled(b1!, 'replicated', false)];
+    const [a1, a2, a3, b1] = [
+      sqsRecord('a1', '{}', { group: 'a' }),
+      sqsRecord('a2', '{}', { group: 'a' }),
+      sqsRecord('a3', '{}', { group: 'a' }),
+      sqsRecord('b1', '{}', { group: 'b' }),
+    ];
+    const all = [
+      settled(a1!, 'replicated', false),
+      settled(a2!, 'failed', false),
+      settled(a3!, 'replicated', false),
+      settled(b1!, 'replicated', false),
+    ];
     const keep = new Set(['a1']); // e.g. its outcome could not be published
     holdBackGroups(all, keep);
     expect([...keep].sort()).toStrictEqual(['a1', 'a3']);

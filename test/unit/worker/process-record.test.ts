@@ -17,52 +17,113 @@ describe('processRecord: one record up to its outcome record', () => {
   it('records a replicated SEND with the message and the SEND facts', async () => {
     const { outcome } = await run(sqsRecord('m1', body()));
     expect(outcome).toStrictEqual({
-      outcome: 'replicated', reason: 'created', remoteStatus: 201, httpStatus: 200, detail: null, object: { uuid: UUID }, from: 'primary', to: 'dr',
-      node: '10.0.0.1:80', attempt: 1, durationMs: 12, messageId: 'm1', correlationId: 'corr-1', requests: 1,
+      outcome: 'replicated',
+      reason: 'created',
+      remoteStatus: 201,
+      httpStatus: 200,
+      detail: null,
+      object: { uuid: UUID },
+      from: 'primary',
+      to: 'dr',
+      node: '10.0.0.1:80',
+      attempt: 1,
+      durationMs: 12,
+      messageId: 'm1',
+      correlationId: 'corr-1',
+      requests: 1,
     });
   });
 
   it('fails a body that is not JSON as invalid-message, sending nothing', async () => {
     const { outcome, deps } = await run(sqsRecord('m1', 'not json'));
-    expect(outcome).toMatchObject({ outcome: 'failed', reason: 'invalid-message', detail: 'invalid message: body is not valid JSON', object: null, node: null, durationMs: 0 });
+    expect(outcome).toMatchObject({
+      outcome: 'failed',
+      reason: 'invalid-message',
+      detail: 'invalid message: body is not valid JSON',
+      object: null,
+      node: null,
+      durationMs: 0,
+    });
     expect(outcome).not.toHaveProperty('requests');
     expect(deps.client.inputs).toHaveLength(0);
   });
 
   it("fails a route the registry lacks as invalid-message, keeping the message's from, to and object", async () => {
     const { outcome } = await run(sqsRecord('m1', body({ from: 'dr', to: 'primary' })));
-    expect(outcome).toMatchObject({ outcome: 'failed', reason: 'invalid-message', from: 'dr', to: 'primary', object: { uuid: UUID }, correlationId: 'corr-1' });
+    expect(outcome).toMatchObject({
+      outcome: 'failed',
+      reason: 'invalid-message',
+      from: 'dr',
+      to: 'primary',
+      object: { uuid: UUID },
+      correlationId: 'corr-1',
+    });
   });
 
   it('makes a bug in the SEND port an internal-error retry, its stack in the log and not in the record', async () => {
-    const deps = fakeDeps({ client: new FakeSendPort([() => { throw new TypeError("Cannot read properties of undefined (reading 'status')"); }]) });
+    const deps = fakeDeps({
+      client: new FakeSendPort([
+        () => {
+          throw new TypeError("Cannot read properties of undefined (reading 'status')");
+        },
+      ]),
+    });
     const { outcome } = await run(sqsRecord('m1', body()), deps);
-    expect(outcome).toMatchObject({ outcome: 'retry', reason: 'internal-error', detail: "unexpected TypeError while sending: Cannot read properties of undefined (reading 'status')" });
+    expect(outcome).toMatchObject({
+      outcome: 'retry',
+      reason: 'internal-error',
+      detail: "unexpected TypeError while sending: Cannot read properties of undefined (reading 'status')",
+    });
     expect(JSON.stringify(outcome)).not.toContain('    at ');
     expect(deps.telemetry.warnings).toHaveLength(1);
-    expect(deps.telemetry.warnings[0]).toMatchObject({ message: 'unexpected error processing a message (internal-error)', fields: { messageId: 'm1', step: 'send', stack: expect.stringContaining('    at ') } });
+    expect(deps.telemetry.warnings[0]).toMatchObject({
+      message: 'unexpected error processing a message (internal-error)',
+      fields: { messageId: 'm1', step: 'send', stack: expect.stringContaining('    at ') },
+    });
   });
 
   it('dead-letters the bug with its own reason once the attempts run out', async () => {
-    const deps = fakeDeps({ client: new FakeSendPort([() => { throw new Error('bug'); }]) });
+    const deps = fakeDeps({
+      client: new FakeSendPort([
+        () => {
+          throw new Error('bug');
+        },
+      ]),
+    });
     const { outcome } = await run(sqsRecord('m1', body(), { receiveCount: 3 }), deps);
     expect(outcome).toMatchObject({ outcome: 'failed', reason: 'internal-error', attempt: 3, retriesExhausted: true });
   });
 
   it('applies the attempt limit to a transient SEND answer', async () => {
-    const deps = fakeDeps({ client: new FakeSendPort([() => observed({ httpStatus: 503, remoteStatus: null })]), config: config({ maxAttempts: 2 }) });
-    expect((await run(sqsRecord('m1', body(), { receiveCount: 1 }), deps)).outcome).toMatchObject({ outcome: 'retry', reason: 'source-unavailable' });
-    expect((await run(sqsRecord('m2', body(), { receiveCount: 2 }), deps)).outcome).toMatchObject({ outcome: 'failed', reason: 'source-unavailable', retriesExhausted: true });
+    const deps = fakeDeps({
+      client: new FakeSendPort([() => observed({ httpStatus: 503, remoteStatus: null })]),
+      config: config({ maxAttempts: 2 }),
+    });
+    expect((await run(sqsRecord('m1', body(), { receiveCount: 1 }), deps)).outcome).toMatchObject({
+      outcome: 'retry',
+      reason: 'source-unavailable',
+    });
+    expect((await run(sqsRecord('m2', body(), { receiveCount: 2 }), deps)).outcome).toMatchObject({
+      outcome: 'failed',
+      reason: 'source-unavailable',
+      retriesExhausted: true,
+    });
   });
 
   it('returns no outcome when the deadline came before the SEND, but still decides an invalid body', async () => {
     expect((await run(sqsRecord('m1', body()), fakeDeps(), AbortSignal.abort())).outcome).toBeNull();
-    expect((await run(sqsRecord('m2', '[]'), fakeDeps(), AbortSignal.abort())).outcome).toMatchObject({ reason: 'invalid-message' });
+    expect((await run(sqsRecord('m2', '[]'), fakeDeps(), AbortSignal.abort())).outcome).toMatchObject({
+      reason: 'invalid-message',
+    });
   });
 
   it('records the feeds of a feed SEND', async () => {
     const feeds = { '2': { status: 0, statusTime: null } };
-    const deps = fakeDeps({ client: new FakeSendPort([() => observed({ mode: 'feed', remoteStatus: null, feeds, requestedFeedIds: [2], replicationFeedIds: [2] })]) });
+    const deps = fakeDeps({
+      client: new FakeSendPort([
+        () => observed({ mode: 'feed', remoteStatus: null, feeds, requestedFeedIds: [2], replicationFeedIds: [2] }),
+      ]),
+    });
     const { outcome } = await run(sqsRecord('m1', body({ feeds: { ids: [2] } })), deps);
     expect(outcome).toMatchObject({ outcome: 'replicated', reason: 'feed-complete', feeds });
     expect(deps.client.inputs[0]).toMatchObject({ feeds: { ids: [2] }, replicationFeeds: [2] });

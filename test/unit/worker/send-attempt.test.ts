@@ -7,7 +7,11 @@ import { ADMIN, config, DR_ADMIN, FakeSendPort, fakeCredentials, fakeDeps, obser
 const UUID = 'a'.repeat(32);
 function request(o: { verify?: boolean; nodeHint?: string } = {}): SendRequest {
   const route = resolveRoute(config({ verify: o.verify }).registry);
-  return { route, message: { object: { uuid: UUID }, ...(o.nodeHint && { nodeHint: o.nodeHint }) } as SendRequest['message'], replicationFeeds: [] };
+  return {
+    route,
+    message: { object: { uuid: UUID }, ...(o.nodeHint && { nodeHint: o.nodeHint }) } as SendRequest['message'],
+    replicationFeeds: [],
+  };
 }
 const open = () => new AbortController().signal;
 
@@ -16,20 +20,38 @@ describe('attemptSend: one SEND and what the worker learns around it', () => {
     const deps = fakeDeps();
     const h = await attemptSend(request(), deps, open(), open());
     expect(h).toStrictEqual({ kind: 'sent', send: observed(), handedBack: false, verifyProblem: null });
-    expect(deps.client.inputs[0]).toMatchObject({ credentials: ADMIN, destinationCredentials: DR_ADMIN, object: { uuid: UUID }, source: { key: 'primary' }, destination: { key: 'dr' } });
+    expect(deps.client.inputs[0]).toMatchObject({
+      credentials: ADMIN,
+      destinationCredentials: DR_ADMIN,
+      object: { uuid: UUID },
+      source: { key: 'primary' },
+      destination: { key: 'dr' },
+    });
   });
 
   it('says a SEND the straggler policy aborted (not the deadline) was handed back', async () => {
     const straggler = new AbortController();
-    const deps = fakeDeps({ client: new FakeSendPort([() => (straggler.abort(), observed({ httpStatus: null, remoteStatus: null, error: 'deadline-exceeded' }))]) });
+    const deps = fakeDeps({
+      client: new FakeSendPort([
+        () => (straggler.abort(), observed({ httpStatus: null, remoteStatus: null, error: 'deadline-exceeded' })),
+      ]),
+    });
     const h = await attemptSend(request(), deps, straggler.signal, open());
     expect(h).toMatchObject({ kind: 'sent', handedBack: true });
   });
 
   it('tries once more with rotated credentials after an auth rejection, counting both SENDs requests', async () => {
     let reads = 0;
-    const rotating = { ...fakeCredentials(), get: async (ref: string) => (ref === 'src' ? { ...ADMIN, password: reads++ ? 'rotated' : ADMIN.password } : DR_ADMIN), refresh: () => undefined };
-    const client = new FakeSendPort([() => observed({ httpStatus: 401, remoteStatus: null, error: 'auth-rejected' }, { requests: 2, busy: 1 }), () => observed({}, { requests: 1 })]);
+    const rotating = {
+      ...fakeCredentials(),
+      get: async (ref: string) =>
+        ref === 'src' ? { ...ADMIN, password: reads++ ? 'rotated' : ADMIN.password } : DR_ADMIN,
+      refresh: () => undefined,
+    };
+    const client = new FakeSendPort([
+      () => observed({ httpStatus: 401, remoteStatus: null, error: 'auth-rejected' }, { requests: 2, busy: 1 }),
+      () => observed({}, { requests: 1 }),
+    ]);
     const h = await attemptSend(request(), fakeDeps({ client, credentials: rotating }), open(), open());
     expect(client.inputs.map((i) => i.credentials.password)).toStrictEqual([ADMIN.password, 'rotated']);
     expect(h).toMatchObject({ kind: 'sent', send: { requests: 3, busy: 1, observation: { remoteStatus: 201 } } });
@@ -46,7 +68,11 @@ describe('attemptSend: one SEND and what the worker learns around it', () => {
 
   it.each([
     ['a read failure', new Error('Secrets Manager: ThrottlingException'), 'credentials-unavailable'],
-    ['credentials that can never be used', new CredentialsError('src', 'credentials "src": a control character', 'credentials-invalid'), 'credentials-invalid'],
+    [
+      'credentials that can never be used',
+      new CredentialsError('src', 'credentials "src": a control character', 'credentials-invalid'),
+      'credentials-invalid',
+    ],
   ])('reports %s of the credentials port as not sent, sending nothing', async (_what, err, reason) => {
     const deps = fakeDeps({ credentials: fakeCredentials(undefined, err) });
     await expect(attemptSend(request(), deps, open(), open())).resolves.toMatchObject({ kind: 'not-sent', reason });
@@ -62,13 +88,26 @@ describe('attemptSend: one SEND and what the worker learns around it', () => {
   });
 
   it('lets a bug in the SEND port through (the caller makes it internal-error)', async () => {
-    const deps = fakeDeps({ client: new FakeSendPort([() => { throw new TypeError('boom'); }]) });
+    const deps = fakeDeps({
+      client: new FakeSendPort([
+        () => {
+          throw new TypeError('boom');
+        },
+      ]),
+    });
     await expect(attemptSend(request(), deps, open(), open())).rejects.toThrow(TypeError);
   });
 
   it("verifies a success on a verify route, and reports the copy's problem", async () => {
     const deps = fakeDeps();
-    deps.client.headAnswer = { status: 200, etag: '"old"', contentLength: null, version: null, node: null, error: null };
+    deps.client.headAnswer = {
+      status: 200,
+      etag: '"old"',
+      contentLength: null,
+      version: null,
+      node: null,
+      error: null,
+    };
     const h = await attemptSend(request({ verify: true }), deps, open(), open());
     expect(deps.client.heads).toStrictEqual(['dr']);
     expect(h).toMatchObject({ kind: 'sent', verifyProblem: 'ETag "old" (source "e1")' });
@@ -85,6 +124,11 @@ describe('attemptSend: one SEND and what the worker learns around it', () => {
   it('warns when the node hint was ignored', async () => {
     const deps = fakeDeps({ client: new FakeSendPort([() => observed({}, { hintIgnored: true })]) });
     await attemptSend(request({ nodeHint: '10.9.9.9:80' }), deps, open(), open());
-    expect(deps.telemetry.warnings).toStrictEqual([{ message: 'node hint outside the source cluster ignored', fields: { nodeHint: '10.9.9.9:80', cluster: 'primary' } }]);
+    expect(deps.telemetry.warnings).toStrictEqual([
+      {
+        message: 'node hint outside the source cluster ignored',
+        fields: { nodeHint: '10.9.9.9:80', cluster: 'primary' },
+      },
+    ]);
   });
 });

@@ -4,8 +4,20 @@ import { sqsRecord } from '../../helpers/records.js';
 import { fakeDeps, roomy } from './fake-ports.js';
 
 const outcome = (o: Partial<OutcomeRecord>): OutcomeRecord => ({
-  outcome: 'replicated', reason: 'created', remoteStatus: 201, httpStatus: 200, detail: null, object: { uuid: 'a'.repeat(32) },
-  from: 'primary', to: 'dr', node: '10.0.0.1:80', attempt: 1, durationMs: 10, messageId: 'm1', correlationId: null, ...o,
+  outcome: 'replicated',
+  reason: 'created',
+  remoteStatus: 201,
+  httpStatus: 200,
+  detail: null,
+  object: { uuid: 'a'.repeat(32) },
+  from: 'primary',
+  to: 'dr',
+  node: '10.0.0.1:80',
+  attempt: 1,
+  durationMs: 10,
+  messageId: 'm1',
+  correlationId: null,
+  ...o,
 });
 
 describe('settleRecord: acting on one outcome', () => {
@@ -14,26 +26,52 @@ describe('settleRecord: acting on one outcome', () => {
     const record = sqsRecord('m1', '{}');
     const s = await settleRecord(record, outcome({}), deps, roomy);
     expect(s).toMatchObject({ keep: false, backoffSeconds: null, outcome: { reason: 'created' } });
-    expect(deps.telemetry.outcomes).toStrictEqual([{ record: outcome({}), sent: Number(record.attributes.SentTimestamp) }]);
+    expect(deps.telemetry.outcomes).toStrictEqual([
+      { record: outcome({}), sent: Number(record.attributes.SentTimestamp) },
+    ]);
     expect(deps.queue.deadLettered).toHaveLength(0);
   });
 
   it('keeps a retry on its queue with a jittered exponential backoff', async () => {
     const deps = fakeDeps();
-    const s = await settleRecord(sqsRecord('m1', '{}'), outcome({ outcome: 'retry', reason: 'source-unavailable', attempt: 3 }), deps, roomy);
+    const s = await settleRecord(
+      sqsRecord('m1', '{}'),
+      outcome({ outcome: 'retry', reason: 'source-unavailable', attempt: 3 }),
+      deps,
+      roomy,
+    );
     // base 10 s, attempt 3: ceiling 40 s, random 0.5
     expect(s).toMatchObject({ keep: true, backoffSeconds: 20 });
   });
 
   it('lets a handed-back straggler wait twice as long as it ran, at least 1 s', async () => {
     const deps = fakeDeps();
-    expect(await settleRecord(sqsRecord('m1', '{}'), outcome({ outcome: 'retry', reason: 'handed-back', durationMs: 2400 }), deps, roomy)).toMatchObject({ keep: true, backoffSeconds: 5 });
-    expect(await settleRecord(sqsRecord('m2', '{}'), outcome({ outcome: 'retry', reason: 'handed-back', durationMs: 0 }), deps, roomy)).toMatchObject({ backoffSeconds: 1 });
+    expect(
+      await settleRecord(
+        sqsRecord('m1', '{}'),
+        outcome({ outcome: 'retry', reason: 'handed-back', durationMs: 2400 }),
+        deps,
+        roomy,
+      ),
+    ).toMatchObject({ keep: true, backoffSeconds: 5 });
+    expect(
+      await settleRecord(
+        sqsRecord('m2', '{}'),
+        outcome({ outcome: 'retry', reason: 'handed-back', durationMs: 0 }),
+        deps,
+        roomy,
+      ),
+    ).toMatchObject({ backoffSeconds: 1 });
   });
 
   it('dead-letters a failure and records the outcome as written to the DLQ', async () => {
     const deps = fakeDeps();
-    const failed = outcome({ outcome: 'failed', reason: 'internal-error', detail: 'unexpected TypeError while sending: x', retriesExhausted: true });
+    const failed = outcome({
+      outcome: 'failed',
+      reason: 'internal-error',
+      detail: 'unexpected TypeError while sending: x',
+      retriesExhausted: true,
+    });
     const s = await settleRecord(sqsRecord('m1', '{}'), failed, deps, roomy);
     expect(deps.queue.deadLettered.map((d) => d.outcome)).toStrictEqual([failed]);
     expect(s).toMatchObject({ keep: false, outcome: { detail: 'unexpected TypeError while sending: x (as written)' } });
@@ -43,14 +81,28 @@ describe('settleRecord: acting on one outcome', () => {
   it('keeps a failure the DLQ did not take on its queue, and says so', async () => {
     const deps = fakeDeps();
     deps.queue.deadLetterFails = true;
-    const s = await settleRecord(sqsRecord('m1', '{}'), outcome({ outcome: 'failed', reason: 'invalid-message' }), deps, roomy);
+    const s = await settleRecord(
+      sqsRecord('m1', '{}'),
+      outcome({ outcome: 'failed', reason: 'invalid-message' }),
+      deps,
+      roomy,
+    );
     expect(s).toMatchObject({ keep: true, backoffSeconds: null, outcome: { reason: 'invalid-message' } });
-    expect(deps.telemetry.warnings).toStrictEqual([{ message: 'dead-lettering failed; the message stays on its queue', fields: { messageId: 'm1', error: 'ServiceUnavailable: DLQ down' } }]);
+    expect(deps.telemetry.warnings).toStrictEqual([
+      {
+        message: 'dead-lettering failed; the message stays on its queue',
+        fields: { messageId: 'm1', error: 'ServiceUnavailable: DLQ down' },
+      },
+    ]);
   });
 
   it('returns a record with no outcome (the deadline came first) unprocessed, recording nothing', async () => {
     const deps = fakeDeps();
-    expect(await settleRecord(sqsRecord('m1', '{}'), null, deps, roomy)).toMatchObject({ outcome: null, keep: true, backoffSeconds: null });
+    expect(await settleRecord(sqsRecord('m1', '{}'), null, deps, roomy)).toMatchObject({
+      outcome: null,
+      keep: true,
+      backoffSeconds: null,
+    });
     expect(deps.telemetry.outcomes).toHaveLength(0);
   });
 });

@@ -22,6 +22,24 @@ function logFields(record: OutcomeRecord): Record<string, unknown> {
 }
 
 /**
+ * One single-metric emitter per (outcome, reason), built once: singleMetric() creates a new
+ * Metrics object each time, which costs more than the metric it writes.
+ */
+function reasonEmitters(metrics: Metrics): (outcome: string, reason: string) => Metrics {
+  const emitters = new Map<string, Metrics>();
+  return (outcome, reason) => {
+    const key = `${outcome}\n${reason}`;
+    let emitter = emitters.get(key);
+    if (!emitter) {
+      emitter = metrics.singleMetric();
+      emitter.setDefaultDimensions({ outcome, reason });
+      emitters.set(key, emitter);
+    }
+    return emitter;
+  };
+}
+
+/**
  * Telemetry over Powertools: one structured log line per outcome, and EMF metrics. Counts are
  * summed per invocation and written once at `flush`, so a batch of thousands of messages
  * costs a handful of EMF lines, not one per message. Without `metrics` it only logs (the
@@ -36,19 +54,7 @@ export function createPowertoolsTelemetry(
   let byReason = new Map<string, { outcome: string; reason: string; count: number }>();
   let latencies: number[] = [];
   let lags: number[] = [];
-  // One single-metric emitter per (outcome, reason), built once: singleMetric() creates a new
-  // Metrics object each time, which costs more than the metric it writes.
-  const reasonEmitters = new Map<string, Metrics>();
-  const emitterFor = (outcome: string, reason: string): Metrics => {
-    const key = `${outcome}\n${reason}`;
-    let emitter = reasonEmitters.get(key);
-    if (!emitter) {
-      emitter = metrics!.singleMetric();
-      emitter.setDefaultDimensions({ outcome, reason });
-      reasonEmitters.set(key, emitter);
-    }
-    return emitter;
-  };
+  const emitterFor = metrics ? reasonEmitters(metrics) : null;
 
   return {
     outcome(record, sentTimestampMs) {
@@ -82,7 +88,7 @@ export function createPowertoolsTelemetry(
       // Powertools has already flushed on its own if a metric reached 100 values.
       if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
       for (const r of byReason.values())
-        emitterFor(r.outcome, r.reason).addMetric(METRICS.OUTCOME_BY_REASON, MetricUnit.Count, r.count);
+        emitterFor!(r.outcome, r.reason).addMetric(METRICS.OUTCOME_BY_REASON, MetricUnit.Count, r.count);
       counts = new Map();
       byReason = new Map();
       latencies = [];

@@ -1,5 +1,6 @@
-import { ListingError, type ListingRow } from '../core/listing.js';
+import { ListingError } from '../core/listing.js';
 import { CATEGORIES, mergeJoinPages, nominate, type Category, type JoinedRow } from '../core/reconcile-diff.js';
+import { pagesOf, SideFailure, type Side } from './side-pages.js';
 import { confirmBatch, objectOf, type Candidate } from './confirm-batch.js';
 import {
   DEFAULT_GRACE_MS,
@@ -20,38 +21,6 @@ import {
 
 export * from './scope-types.js';
 export { mapLimit, objectOf } from './confirm-batch.js';
-
-type Side = 'source' | 'dr';
-
-/** A listing that failed, and on which side. */
-class SideFailure extends Error {
-  constructor(
-    readonly side: Side,
-    readonly err: unknown,
-  ) {
-    super(err instanceof Error ? err.message : String(err));
-  }
-}
-
-/** Counts one side's pages; a DR scope that answers 404 before any page is read as empty. */
-async function* pagesOf(
-  pages: AsyncIterable<ListingRow[]>,
-  side: Side,
-  walk: { pages: Record<Side, number>; drScopeMissing: boolean },
-): AsyncGenerator<ListingRow[]> {
-  try {
-    for await (const page of pages) {
-      walk.pages[side]++;
-      yield page;
-    }
-  } catch (err) {
-    if (side === 'dr' && err instanceof ListingError && err.code === 'not-found' && walk.pages.dr === 0) {
-      walk.drScopeMissing = true;
-      return;
-    }
-    throw new SideFailure(side, err);
-  }
-}
 
 /** One walk of one scope: the state {@link reconcileScope} keeps between rows. */
 class ScopeWalk {

@@ -88,11 +88,6 @@ export class ClusterTransport {
     return { nodes: this.#nodes.size, authEntries: this.#nodes.authEntries };
   }
 
-  /** Drops cached challenges, e.g. after credentials were rotated. */
-  forgetAuth(): void {
-    this.#nodes.forgetAuth();
-  }
-
   /** Performs one request on the cluster, failing over across nodes. Never throws. */
   async request(req: TransportRequest): Promise<TransportResult> {
     const order = nodeOrder(req.cluster, req.nodeHint, req.rotate === false ? 0 : this.#rotor++);

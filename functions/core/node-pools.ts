@@ -62,11 +62,6 @@ export class NodePools {
     return auth;
   }
 
-  /** Drops every cached challenge (after credentials were rotated); pools stay. */
-  forgetAuth(): void {
-    for (const s of this.#states.values()) s.auth.clear();
-  }
-
   #evictOldest(): void {
     const [origin, state] = this.#states.entries().next().value!;
     this.#states.delete(origin);

@@ -94,11 +94,6 @@ export class SendClient {
     return this.#transport;
   }
 
-  /** Drops cached challenges, e.g. after credentials were rotated. */
-  forgetAuth(): void {
-    this.#transport.forgetAuth();
-  }
-
   /** Performs one SEND with the verdict of its answer alone (`sendVerdict`); the worker decides with `observe`. */
   async send(input: SendInput): Promise<SendResult> {
     const observed = await this.observe(input);

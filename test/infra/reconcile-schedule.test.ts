@@ -49,6 +49,7 @@ interface FunctionResource {
     Runtime: string;
     Architectures: string[];
     Timeout: number;
+    MemorySize: number;
   };
 }
 
@@ -85,11 +86,12 @@ describe('SwarmSendPipeline with a scheduled reconcile', () => {
     expect(target.RetryPolicy).toMatchObject({ MaximumRetryAttempts: 3 });
   });
 
-  it("runs the reconcile function on Node.js 24, arm64, in the SEND function's VPC subnets and security group", () => {
+  it("runs the reconcile function on Node.js 24, arm64, 256 MB, in the SEND function's VPC subnets and security group", () => {
     const fn = reconcileFunction();
     expect(fn.Properties.Runtime).toBe('nodejs24.x');
     expect(fn.Properties.Architectures).toStrictEqual(['arm64']);
     expect(fn.Properties.Timeout).toBe(300);
+    expect(fn.Properties.MemorySize).toBe(256);
     const sendFn = template.toJSON().Resources[
       stack.getLogicalId(pipeline.lambdaFunction.node.defaultChild as never)
     ] as FunctionResource;

@@ -1,4 +1,29 @@
-import { digestResponse, NonceStore, parseAuthorization, parseAuthParams } from '../../../simulator/digest.js';
+import { createHash } from 'node:crypto';
+import {
+  digestResponse,
+  knownAlgorithm,
+  NonceStore,
+  parseAuthorization,
+  parseAuthParams,
+} from '../../../simulator/digest.js';
+
+const md5 = (text: string): string => createHash('md5').update(text).digest('hex');
+
+/** Runs `body` with Date.now() reading `ms` (the nonce store's only clock). */
+function at<T>(ms: number, body: () => T): T {
+  const real = Date.now;
+  Date.now = () => ms;
+  try {
+    return body();
+  } finally {
+    Date.now = real;
+  }
+}
+
+/** The store's nonce table (private: its size is what bounds a long-running node's memory). */
+function table(store: NonceStore): Map<string, { seen: Set<number> }> {
+  return (store as unknown as { nonces: Map<string, { seen: Set<number> }> }).nonces;
+}
 
 describe('server-side Digest', () => {
   it('computes the RFC 2617 section 3.5 example response', () => {
@@ -61,5 +86,78 @@ describe('server-side Digest', () => {
   it('expires nonces after their lifetime', () => {
     const store = new NonceStore(-1);
     expect(store.use(store.issue(), '00000001')).toBe('stale');
+  });
+
+  it('computes the RFC 2069 response when qop is absent (the section 2.4 example, as corrected by its errata)', () => {
+    expect(
+      digestResponse({
+        user: 'Mufasa',
+        realm: 'testrealm@host.com',
+        password: 'CircleOfLife',
+        method: 'GET',
+        uri: '/dir/index.html',
+        nonce: 'dcd98b7102dd2f0e8b11d0f600bfb0c093',
+      }),
+    ).toBe('1949323746fe6a43ef61f9606e7febea');
+  });
+
+  it('hashes an absent nc or cnonce as empty text, in qop=auth and in MD5-sess', () => {
+    const ha1 = md5('u:r:p');
+    const ha2 = md5('SEND:/x');
+    const input = { user: 'u', realm: 'r', password: 'p', method: 'SEND', uri: '/x', nonce: 'n', qop: 'auth' };
+    expect(digestResponse(input)).toBe(md5(`${ha1}:n:::auth:${ha2}`));
+    expect(digestResponse({ ...input, nc: '00000001' })).toBe(md5(`${ha1}:n:00000001::auth:${ha2}`));
+    expect(digestResponse({ ...input, cnonce: 'c' })).toBe(md5(`${ha1}:n::c:auth:${ha2}`));
+    expect(digestResponse({ ...input, algorithm: 'MD5-sess' })).toBe(md5(`${md5(`${ha1}:n:`)}:n:::auth:${ha2}`));
+  });
+
+  it('reads an absent algorithm as MD5 (RFC 7616 section 3.4) and names the -sess variants canonically', () => {
+    expect(knownAlgorithm(undefined)).toBe('MD5');
+    expect(knownAlgorithm('sha-256-SESS')).toBe('SHA-256-sess');
+    expect(knownAlgorithm('SHA-512')).toBeNull();
+  });
+
+  it('reads a scheme without credentials, and Basic credentials without a colon, as empty text', () => {
+    expect(parseAuthorization('Basic')).toEqual({ scheme: 'basic', user: '', password: '' });
+    expect(parseAuthorization('Digest')).toEqual({ scheme: 'digest', fields: {} });
+    expect(parseAuthorization(`Basic ${Buffer.from('admin').toString('base64')}`)).toEqual({
+      scheme: 'basic',
+      user: 'admin',
+      password: '',
+    });
+  });
+
+  it('drops expired nonces, and only those, once the table holds 1024', () => {
+    const store = new NonceStore(1000);
+    const early = at(0, () => Array.from({ length: 1023 }, () => store.issue()));
+    const later = at(500, () => store.issue());
+    expect(table(store).size).toBe(1024);
+    // At 1000 the first 1023 have just expired (expiry is inclusive); the one issued at 500 has not.
+    const fresh = at(1000, () => store.issue());
+    expect(table(store).size).toBe(2);
+    expect(at(1000, () => [store.use(later, '1'), store.use(fresh, '1')])).toEqual(['fresh', 'fresh']);
+    expect(at(1000, () => store.use(early[0] ?? '', '1'))).toBe('stale');
+  });
+
+  it('keeps every unexpired nonce, however full the table', () => {
+    const store = new NonceStore(1000);
+    const first = at(0, () => store.issue());
+    at(0, () => Array.from({ length: 1100 }, () => store.issue()));
+    expect(table(store).size).toBe(1101);
+    expect(at(999, () => store.use(first, '1'))).toBe('fresh');
+  });
+
+  it('forgets nc values that fell out of the replay window, and still refuses a replay inside it', () => {
+    const store = new NonceStore(60_000);
+    const nonce = store.issue();
+    for (let nc = 1; nc <= 8192; nc++) store.use(nonce, nc.toString(16));
+    expect(table(store).get(nonce)?.seen.size).toBe(8192);
+    // The 8193rd nc trims the seen set to the window below it: 4098..8193.
+    expect(store.use(nonce, (8193).toString(16))).toBe('fresh');
+    expect(table(store).get(nonce)?.seen.size).toBe(4096);
+    expect(store.use(nonce, (4098).toString(16))).toBe('stale');
+    expect(store.use(nonce, (8000).toString(16))).toBe('stale');
+    expect(store.use(nonce, (4097).toString(16))).toBe('stale');
+    expect(store.use(nonce, (8194).toString(16))).toBe('fresh');
   });
 });

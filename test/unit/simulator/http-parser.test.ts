@@ -43,6 +43,11 @@ describe('RequestParser', () => {
     expect(reqs[0]?.body.toString()).toBe('hello');
   });
 
+  it('skips empty lines before a request line (RFC 9112 section 2.2)', () => {
+    const reqs = requests(parse('\r\n\n\r\nGET /a HTTP/1.1\r\nHost: h\r\n\r\n\r\nGET /b HTTP/1.1\r\nHost: h\r\n\r\n'));
+    expect(reqs.map((r) => r.target)).toEqual(['/a', '/b']);
+  });
+
   it('decodes a chunked body with extensions and trailers', () => {
     const [req] = requests(
       parse(

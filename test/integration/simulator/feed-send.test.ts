@@ -81,6 +81,7 @@ describe('feed SEND (11.2+)', () => {
     ['a bad feed id', 'feedid=one', /Invalid feedid/],
     ['a bad feed type', 'feedtype=backup', /Invalid feedtype/],
     ['a bad timeout', 'feedid=2&timeout=soon', /Invalid timeout/],
+    ['a bad force', 'feedid=2&force=maybe', /^Invalid force "maybe": yes, true, no or false$/],
   ])('answers 400 for %s', async (_label, query, text) => {
     pair = await withFeeds();
     const obj = pair.source.put({ body: 'x' });
@@ -122,6 +123,24 @@ describe('feed SEND (11.2+)', () => {
     const ok = await feedSend(pair, `/${obj.uuid}?admin&feedid=3`);
     expect(ok.trailers[0]).toEqual(['Feed-3-Status', '0']);
     expect(pair.dr.has({ uuid: obj.uuid })).toBe(true);
+  });
+
+  it.each([
+    ['an unreachable remote', { type: 'remote-unreachable' as const, variant: 'late' as const }],
+    ['a remote that answers an error', { type: 'remote-status' as const, status: 500 }],
+  ])('reports failure status 2 for a replication feed facing %s, and processes the other feeds', async (_l, kind) => {
+    pair = await withFeeds();
+    const obj = pair.source.put({ body: 'x' });
+    pair.sim.faults.add({ times: 1, kind });
+    const res = await feedSend(pair, `/${obj.uuid}?admin&feedid=2&feedid=3`);
+    expect(res.status).toBe(200);
+    expect(res.trailers.map(([n, v]) => [n, n.endsWith('Time') ? DATE.test(v) : v])).toEqual([
+      ['Feed-2-Status', '0'],
+      ['Feed-2-StatusTime', true],
+      ['Feed-3-Status', '2'],
+      ['Feed-3-StatusTime', true],
+    ]);
+    expect(pair.dr.has({ uuid: obj.uuid })).toBe(false);
   });
 
   it('reports status 1 for a replication feed whose target cluster is down', async () => {

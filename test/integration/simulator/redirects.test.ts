@@ -39,12 +39,16 @@ describe('PAN/SAN redirects', () => {
     san.close();
   });
 
-  it('treats an invalid ticket like none', async () => {
+  it('treats an invalid ticket like none, and replaces it in the Location', async () => {
     pair = await startPair({ redirectRate: 1 });
     const obj = pair.source.put({ body: 'x' });
     const conn = await RawConnection.open(pair.src);
     const res = await conn.exchange(request('GET', `/${obj.uuid}?auth=${'0'.repeat(32)}`, pair.src));
     expect([301, 307]).toContain(res.status);
+    // The invalid ticket is dropped and a fresh one is the only query argument.
+    const { target } = splitLocation(res.header('Location') ?? '');
+    expect(target).toMatch(new RegExp(`^/${obj.uuid}\\?auth=[0-9a-f]{32}$`));
+    expect(target).not.toContain('0'.repeat(32));
     conn.close();
   });
 

@@ -54,6 +54,14 @@ describe('server-side Digest', () => {
     });
   });
 
+  it('allows whitespace around "=" and "," (RFC 7235 BWS and list syntax)', () => {
+    expect(parseAuthParams('username = "admin" ,  qop =auth,nc= 00000001')).toEqual({
+      username: 'admin',
+      qop: 'auth',
+      nc: '00000001',
+    });
+  });
+
   it('decodes Basic credentials, splitting at the first colon', () => {
     expect(parseAuthorization(`Basic ${Buffer.from('admin:pa:ss').toString('base64')}`)).toEqual({
       scheme: 'basic',

@@ -96,6 +96,29 @@ describe('server-side Digest', () => {
     expect(store.use(store.issue(), '00000001')).toBe('stale');
   });
 
+  it('computes the RFC 7616 section 3.9.1 example responses with MD5 and SHA-256, and SHA-256-sess', () => {
+    const example = {
+      user: 'Mufasa',
+      realm: 'http-auth@example.org',
+      password: 'Circle of Life',
+      method: 'GET',
+      uri: '/dir/index.html',
+      nonce: '7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v',
+      nc: '00000001',
+      cnonce: 'f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ',
+      qop: 'auth',
+    };
+    expect(digestResponse({ ...example, algorithm: 'MD5' })).toBe('8ca523f5e9506fed4657c9700eebdbec');
+    expect(digestResponse({ ...example, algorithm: 'SHA-256' })).toBe(
+      '753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1',
+    );
+    const sha = (text: string): string => createHash('sha256').update(text).digest('hex');
+    const ha1 = sha(`${sha('Mufasa:http-auth@example.org:Circle of Life')}:${example.nonce}:${example.cnonce}`);
+    expect(digestResponse({ ...example, algorithm: 'SHA-256-sess' })).toBe(
+      sha(`${ha1}:${example.nonce}:00000001:${example.cnonce}:auth:${sha('GET:/dir/index.html')}`),
+    );
+  });
+
   it('computes the RFC 2069 response when qop is absent (the section 2.4 example, as corrected by its errata)', () => {
     expect(
       digestResponse({
@@ -125,7 +148,7 @@ describe('server-side Digest', () => {
     expect(knownAlgorithm('SHA-512')).toBeNull();
   });
 
-  it('reads a scheme without credentials, and Basic credentials without a colon, as empty text', () => {
+  it('reads a scheme without credentials, and Basic credentials without a colon or user, as empty text', () => {
     expect(parseAuthorization('Basic')).toEqual({ scheme: 'basic', user: '', password: '' });
     expect(parseAuthorization('Digest')).toEqual({ scheme: 'digest', fields: {} });
     expect(parseAuthorization(`Basic ${Buffer.from('admin').toString('base64')}`)).toEqual({
@@ -133,6 +156,24 @@ describe('server-side Digest', () => {
       user: 'admin',
       password: '',
     });
+    expect(parseAuthorization(`Basic ${Buffer.from(':pw').toString('base64')}`)).toEqual({
+      scheme: 'basic',
+      user: '',
+      password: 'pw',
+    });
+  });
+
+  it('refuses a nonce from issue time + lifetime on, and forgets it', () => {
+    const store = new NonceStore(1000);
+    const nonce = at(0, () => store.issue());
+    expect(at(999, () => store.use(nonce, '1'))).toBe('fresh');
+    expect(at(1000, () => store.use(nonce, '2'))).toBe('stale');
+    expect(table(store).size).toBe(0);
+  });
+
+  it.each(['0x1', ' 1', '1z', '100000000', '-1', ''])('refuses the malformed nc %j as stale', (nc) => {
+    const store = new NonceStore(60_000);
+    expect(store.use(store.issue(), nc)).toBe('stale');
   });
 
   it('drops expired nonces, and only those, once the table holds 1024', () => {

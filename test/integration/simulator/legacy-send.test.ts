@@ -96,6 +96,15 @@ describe('legacy SEND', () => {
     expect(pair.dr.has({ uuid: obj.uuid })).toBe(true);
   });
 
+  it("reads a Castor-System-Target of localhost:<port> as the node on the simulator's host", async () => {
+    pair = await startPair();
+    const obj = pair.source.put({ body: 'x' });
+    const port = pair.drNode.split(':').at(-1) ?? '';
+    const res = await send(pair, `/${obj.uuid}?admin`, { ...pair.legacy, 'Castor-System-Target': `LocalHost:${port}` });
+    expect(res.chunks.at(-1)).toBe('Remote cluster returned: 201\n');
+    expect(pair.dr.has({ uuid: obj.uuid })).toBe(true);
+  });
+
   it('copies a named object with a UTF-8 name containing "/" with all its metadata', async () => {
     pair = await startPair();
     const name = 'Grüße/2024/日本 report%.txt';

@@ -42,7 +42,7 @@ describe('legacy SEND', () => {
     expect(res.header('Castor-System-Error-Text')).toMatch(/does not match/);
   });
 
-  it.each(['dr-node', '10.0.0.1', 'http://10.0.0.1:80', '10.0.0.1:80/x'])(
+  it.each(['dr-node', '10.0.0.1', 'http://10.0.0.1:80', '10.0.0.1:80/x', '[::g]:80'])(
     'answers 400 InvalidTarget when Castor-System-Target %j is not IP:port',
     async (target) => {
       pair = await startPair();
@@ -96,14 +96,17 @@ describe('legacy SEND', () => {
     expect(pair.dr.has({ uuid: obj.uuid })).toBe(true);
   });
 
-  it("reads a Castor-System-Target of localhost:<port> as the node on the simulator's host", async () => {
-    pair = await startPair();
-    const obj = pair.source.put({ body: 'x' });
-    const port = pair.drNode.split(':').at(-1) ?? '';
-    const res = await send(pair, `/${obj.uuid}?admin`, { ...pair.legacy, 'Castor-System-Target': `LocalHost:${port}` });
-    expect(res.chunks.at(-1)).toBe('Remote cluster returned: 201\n');
-    expect(pair.dr.has({ uuid: obj.uuid })).toBe(true);
-  });
+  it.each(['LocalHost', '[::1]'])(
+    "reads a Castor-System-Target of %s:<port> as the node on the simulator's host",
+    async (host) => {
+      pair = await startPair();
+      const obj = pair.source.put({ body: 'x' });
+      const port = pair.drNode.split(':').at(-1) ?? '';
+      const res = await send(pair, `/${obj.uuid}?admin`, { ...pair.legacy, 'Castor-System-Target': `${host}:${port}` });
+      expect(res.chunks.at(-1)).toBe('Remote cluster returned: 201\n');
+      expect(pair.dr.has({ uuid: obj.uuid })).toBe(true);
+    },
+  );
 
   it('copies a named object with a UTF-8 name containing "/" with all its metadata', async () => {
     pair = await startPair();

@@ -60,6 +60,7 @@ describe('simulator faults', () => {
     const early = await conn.exchange(sendReq(uuid));
     expect(early.status).toBe(503);
     expect(early.header('Castor-System-Error-Token')).toBe('RemoteUnreachable');
+    expect(early.header('Castor-System-Error-Text')).toBe(`Remote cluster at ${pair.drNode} is unreachable`);
     conn = await RawConnection.open(pair.src);
     const late = await conn.exchange(sendReq(uuid));
     expect(late.status).toBe(200);

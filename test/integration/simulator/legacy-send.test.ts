@@ -28,6 +28,7 @@ describe('legacy SEND', () => {
     expect(res.status).toBe(400);
     expect(res.header('Castor-System-Error-Code')).toBe('400');
     expect(res.header('Castor-System-Error-Text')).toBe(`SEND requires the ${missing} header`);
+    expect(res.header('Castor-System-Error-Token')).toBe('MissingHeader');
     expect(res.header('Content-Type')).toBe('text/html');
   });
 
@@ -107,6 +108,14 @@ describe('legacy SEND', () => {
       expect(pair.dr.has({ uuid: obj.uuid })).toBe(true);
     },
   );
+
+  it('refuses a Castor-System-Auth without a colon, even one that reads as a user and password run together', async () => {
+    pair = await startPair({}, {}, { admins: { dradmin: 'dradmin!' } });
+    const obj = pair.source.put({ body: 'x' });
+    const res = await send(pair, `/${obj.uuid}?admin`, { ...pair.legacy, 'Castor-System-Auth': 'dradmin!' });
+    expect(res.chunks.at(-1)).toBe('Remote cluster returned: 401\n');
+    expect(pair.dr.objectCount).toBe(0);
+  });
 
   it('copies a named object with a UTF-8 name containing "/" with all its metadata', async () => {
     pair = await startPair();

@@ -81,6 +81,9 @@ describe('feed SEND (11.2+)', () => {
     ['a bad feed id', 'feedid=one', /Invalid feedid/],
     ['a bad feed type', 'feedtype=backup', /Invalid feedtype/],
     ['a bad timeout', 'feedid=2&timeout=soon', /Invalid timeout/],
+    ['a feed id with junk before it', 'feedid=x3', /^Invalid feedid "x3": an integer or all$/],
+    ['a feed id with junk after it', 'feedid=3x', /^Invalid feedid "3x": an integer or all$/],
+    ['an unknown feed id of two digits', 'feedid=12', /^Unknown feed ID 12$/],
     ['a bad force', 'feedid=2&force=maybe', /^Invalid force "maybe": yes, true, no or false$/],
   ])('answers 400 for %s', async (_label, query, text) => {
     pair = await withFeeds();
@@ -89,6 +92,32 @@ describe('feed SEND (11.2+)', () => {
     expect(res.status).toBe(400);
     expect(res.header('Castor-System-Error-Text')).toMatch(text);
   });
+
+  it.each([
+    ['feedid=all', [1, 2, 3]],
+    ['feedtype=all', [1, 2, 3]],
+    ['feedtype=search', [2]],
+    ['feedtype=indexing', [2]],
+    ['feedtype=replication', [1, 3]],
+    ['feedtype=s3backup', []],
+  ])('selects the feeds %s names', async (query, ids) => {
+    pair = await withFeeds();
+    pair.source.put({ bucket: 'b', name: 'n', domain: 'acme', body: 'x' });
+    const res = await feedSend(pair, `/b/n?admin&domain=acme&${query}`);
+    expect(res.status).toBe(200);
+    expect(res.trailers.filter(([n]) => n.endsWith('-Status'))).toEqual(ids.map((id) => [`Feed-${id}-Status`, '0']));
+  });
+
+  it.each(['timeout=', 'timeout=true', 'timeout=TRUE', 'timeout=15', 'timeout=0.5', 'timeout=false'])(
+    'accepts %s',
+    async (query) => {
+      pair = await withFeeds();
+      const obj = pair.source.put({ body: 'x' });
+      const res = await feedSend(pair, `/${obj.uuid}?admin&feedid=2&${query}`);
+      expect(res.status).toBe(200);
+      expect(res.trailers[0]).toEqual(['Feed-2-Status', '0']);
+    },
+  );
 
   it('is a no-op with status 0 for an object the feed already processed, unless force', async () => {
     pair = await withFeeds();

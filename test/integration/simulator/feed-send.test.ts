@@ -81,6 +81,7 @@ describe('feed SEND (11.2+)', () => {
     ['a bad feed id', 'feedid=one', /Invalid feedid/],
     ['a bad feed type', 'feedtype=backup', /Invalid feedtype/],
     ['a bad timeout', 'feedid=2&timeout=soon', /Invalid timeout/],
+    ['a zero timeout', 'feedid=2&timeout=0', /^Invalid timeout "0": true, false or a positive number of seconds$/],
     ['a feed id with junk before it', 'feedid=x3', /^Invalid feedid "x3": an integer or all$/],
     ['a feed id with junk after it', 'feedid=3x', /^Invalid feedid "3x": an integer or all$/],
     ['an unknown feed id of two digits', 'feedid=12', /^Unknown feed ID 12$/],
@@ -130,6 +131,22 @@ describe('feed SEND (11.2+)', () => {
     const forced = await feedSend(pair, `/${obj.uuid}?admin&feedid=3&force=yes`);
     expect(forced.trailers[0]).toEqual(['Feed-3-Status', '0']);
     expect(pair.dr.has({ uuid: obj.uuid })).toBe(true);
+  });
+
+  it.each([
+    ['force=', true],
+    ['force=yes', true],
+    ['force=TRUE', true],
+    ['force=no', false],
+    ['force=false', false],
+  ])('re-processes an object the feed already processed with %s: %s', async (query, copies) => {
+    pair = await withFeeds();
+    const obj = pair.source.put({ body: 'x' });
+    await feedSend(pair, `/${obj.uuid}?admin&feedid=3`);
+    expect(pair.dr.delete({ uuid: obj.uuid })).toBe(true);
+    const res = await feedSend(pair, `/${obj.uuid}?admin&feedid=3&${query}`);
+    expect(res.trailers[0]).toEqual(['Feed-3-Status', '0']);
+    expect(pair.dr.has({ uuid: obj.uuid })).toBe(copies);
   });
 
   it('reports status 1 with a blank StatusTime, or a failure status, from a feed-status fault', async () => {

@@ -91,6 +91,7 @@ describe('feed SEND (11.2+)', () => {
     const obj = pair.source.put({ body: 'x' });
     const res = await feedSend(pair, `/${obj.uuid}?admin&${query}`);
     expect(res.status).toBe(400);
+    expect(res.header('Castor-System-Error-Token')).toBe('InvalidArgument');
     expect(res.header('Castor-System-Error-Text')).toMatch(text);
   });
 
@@ -187,6 +188,65 @@ describe('feed SEND (11.2+)', () => {
       ['Feed-3-StatusTime', true],
     ]);
     expect(pair.dr.has({ uuid: obj.uuid })).toBe(false);
+  });
+
+  it('keeps the processing log per object: a second object is replicated, not taken as done', async () => {
+    pair = await withFeeds();
+    const first = pair.source.put({ body: 'a' });
+    const second = pair.source.put({ body: 'b' });
+    await feedSend(pair, `/${first.uuid}?admin&feedid=3`);
+    const res = await feedSend(pair, `/${second.uuid}?admin&feedid=3`);
+    expect(res.trailers[0]).toEqual(['Feed-3-Status', '0']);
+    expect(pair.dr.has({ uuid: second.uuid })).toBe(true);
+  });
+
+  it('applies a feed-status fault to the feed it names only', async () => {
+    pair = await withFeeds();
+    const obj = pair.source.put({ body: 'x' });
+    pair.sim.faults.add({ times: 1, kind: { type: 'feed-status', feedId: 3, status: 5 } });
+    const res = await feedSend(pair, `/${obj.uuid}?admin&feedid=2&feedid=3`);
+    expect(res.trailers.filter(([n]) => n.endsWith('-Status'))).toEqual([
+      ['Feed-2-Status', '0'],
+      ['Feed-3-Status', '5'],
+    ]);
+  });
+
+  it('replicates while any node of the target cluster runs', async () => {
+    pair = await startPair({}, { feeds: [{ id: 3, type: 'replication', target: 'dr' }] }, { nodes: 2 });
+    const obj = pair.source.put({ body: 'x' });
+    await pair.dr.nodes[0]?.stop();
+    const res = await feedSend(pair, `/${obj.uuid}?admin&feedid=3`);
+    expect(res.trailers[0]).toEqual(['Feed-3-Status', '0']);
+    expect(pair.dr.has({ uuid: obj.uuid })).toBe(true);
+  });
+
+  it('leaves a copy already at the target as it is, unless forced', async () => {
+    pair = await withFeeds();
+    const obj = pair.source.put({ body: 'source' });
+    const theirs = pair.dr.put({ uuid: obj.uuid, body: 'already there' });
+    expect(theirs.etag).not.toBe(obj.etag);
+    const res = await feedSend(pair, `/${obj.uuid}?admin&feedid=3`);
+    expect(res.trailers[0]).toEqual(['Feed-3-Status', '0']);
+    expect(pair.dr.get({ uuid: obj.uuid })?.etag).toBe(theirs.etag);
+    await feedSend(pair, `/${obj.uuid}?admin&feedid=3&force=yes`);
+    expect(pair.dr.get({ uuid: obj.uuid })?.etag).toBe(obj.etag);
+  });
+
+  it('spreads keep-alives over the transfer time of the replication, one per keep-alive interval', async () => {
+    // 20 ms RTT, 8 Mbit/s, 40,000 bytes: 2 x 20 + 40 = 80 ms of transfer, 8 keep-alives 10 ms apart.
+    pair = await startPair(
+      { transfer: { link: { rttMs: 20, bandwidthMbps: 8 }, keepaliveIntervalMs: 10 } },
+      {
+        feeds: [
+          { id: 2, type: 'search' },
+          { id: 3, type: 'replication', target: 'dr' },
+        ],
+      },
+    );
+    const obj = pair.source.put({ body: new Uint8Array(40_000) });
+    const res = await feedSend(pair, `/${obj.uuid}?admin&feedid=2&feedid=3`);
+    expect(res.chunks.filter((c) => c === '\n')).toHaveLength(8);
+    expect(res.trailers.filter(([n]) => n.endsWith('-Status')).map(([, v]) => v)).toEqual(['0', '0']);
   });
 
   it('reports status 1 for a replication feed whose target cluster is down', async () => {

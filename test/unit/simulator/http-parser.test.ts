@@ -167,4 +167,40 @@ describe('RequestParser', () => {
     ]);
     expect(['closed', 'enclose', 'keep-alive', 'x-close-y'].map(wantsClose)).toEqual([false, false, false, false]);
   });
+
+  it('measures the 32 KB head limit from where a pipelined request starts', () => {
+    const big = `PUT /b/n HTTP/1.1\r\nHost: h\r\nContent-Length: 20000\r\n\r\n${'x'.repeat(20_000)}`;
+    const next = `GET / HTTP/1.1\r\nHost: h\r\nX-Pad: ${'a'.repeat(15_000)}\r\n`;
+    // The second head complete in the same packet, and the second head finished by a later packet.
+    expect(requests(parse(`${big}${next}\r\n`)).map((r) => r.method)).toEqual(['PUT', 'GET']);
+    const split = parse(big + next, '\r\n');
+    expect(split.filter((r) => r.kind === 'error')).toEqual([]);
+    expect(requests(split).map((r) => r.method)).toEqual(['PUT', 'GET']);
+  });
+
+  it('refuses a header line that is a bare token without a colon', () => {
+    expect(parse('GET / HTTP/1.1\r\nHost: h\r\nX-Bare\r\n\r\n').at(-1)).toMatchObject({
+      kind: 'error',
+      status: 400,
+      text: 'Malformed header line',
+    });
+  });
+
+  it('reads close in any of several Connection header lines', () => {
+    const [req] = requests(parse('GET / HTTP/1.1\r\nHost: h\r\nConnection: keep-alive\r\nConnection: close\r\n\r\n'));
+    expect(req?.wantsClose).toBe(true);
+  });
+
+  it('never offers 100 Continue to a client that did not ask for it', () => {
+    const kinds = parse('PUT /b/n HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\n', 'ok').map((r) => r.kind);
+    expect(kinds).toEqual(['incomplete', 'request', 'incomplete']);
+  });
+
+  it('names the version it refuses', () => {
+    expect(parse('GET / HTTP/1.0\r\n\r\n').at(-1)).toEqual({
+      kind: 'error',
+      status: 505,
+      text: 'HTTP version HTTP/1.0 is not supported; use HTTP/1.1',
+    });
+  });
 });

@@ -203,4 +203,48 @@ describe('RequestParser', () => {
       text: 'HTTP version HTTP/1.0 is not supported; use HTTP/1.1',
     });
   });
+
+  it('decodes a chunked body split inside a chunk, before its CRLF and inside the size line', () => {
+    const head = 'PUT /b/n HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n';
+    const results = parse(`${head}5\r\n`, 'hel', 'lo', '\r\n1', '0\r\n0123456789abcdef\r\n0\r\n\r\n');
+    expect(results.filter((r) => r.kind === 'error')).toEqual([]);
+    expect(requests(results)[0]?.body.toString()).toBe('hello0123456789abcdef');
+  });
+
+  it('refuses a chunk longer than its size line says', () => {
+    const head = 'PUT /b/n HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n';
+    expect(parse(`${head}3\r\nabcd\r\n0\r\n\r\n`)).toEqual([
+      { kind: 'error', status: 400, text: 'Malformed chunked request body' },
+    ]);
+  });
+
+  it('refuses chunk sizes adding up to more than 256 MiB as soon as the size line says so', () => {
+    const head = 'PUT /b/n HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n';
+    expect(MAX_BODY_BYTES.toString(16)).toBe('10000000');
+    expect(parse(`${head}10000000\r\n`).at(-1)).toEqual({ kind: 'incomplete' });
+    expect(parse(`${head}10000001\r\n`).at(-1)).toMatchObject({ kind: 'error', status: 400 });
+    expect(parse(`${head}1\r\nx\r\nFFFFFFF\r\n`).at(-1)).toEqual({ kind: 'incomplete' });
+    expect(parse(`${head}2\r\nxy\r\nFFFFFFF\r\n`).at(-1)).toMatchObject({ kind: 'error', status: 400 });
+  });
+
+  it('reads every trailer line before the next pipelined request', () => {
+    const chunked =
+      'POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\nX-A: 1\r\nX-B: 2\r\n\r\n';
+    const results = parse(`${chunked}GET /next HTTP/1.1\r\nHost: h\r\n\r\n`);
+    expect(results.filter((r) => r.kind === 'error')).toEqual([]);
+    expect(requests(results).map((r) => [r.target, r.body.toString()])).toEqual([
+      ['/', 'ok'],
+      ['/next', ''],
+    ]);
+  });
+
+  it('says which limit a too large head broke, and which Transfer-Encoding it does not support', () => {
+    expect(parse(`${headOf(MAX_HEAD_BYTES + 1)}\r\n\r\n`).at(-1)).toMatchObject({
+      text: 'Request header too large (limit 32 KB in total, 16 KB per header)',
+    });
+    expect(parse('PUT / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n').at(-1)).toMatchObject({
+      status: 400,
+      text: 'Unsupported Transfer-Encoding: gzip, chunked',
+    });
+  });
 });

@@ -145,6 +145,7 @@ describe('RequestParser', () => {
       expect(parse(`PUT /b/n HTTP/1.1\r\nHost: h\r\nContent-Length: ${bad}\r\n\r\nhello`).at(-1)).toMatchObject({
         kind: 'error',
         status: 400,
+        text: 'Invalid Content-Length',
       });
     }
   });

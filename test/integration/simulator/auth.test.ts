@@ -243,8 +243,13 @@ describe('simulator authentication', () => {
     const auth = digestWith(challenge.header('www-authenticate') ?? '', target, fields);
     const res = await conn.exchange(request('SEND', target, pair.src, { ...pair.legacy, Authorization: auth }));
     expect(res.status).toBe(401);
+    expect(res.header('Castor-System-Error-Code')).toBe('401');
     expect(res.header('Castor-System-Error-Token')).toBe('AuthenticationFailed');
     expect(res.header('Castor-System-Error-Text')).toBe(text);
+    expect(res.header('Content-Type')).toBe('text/html');
+    expect(res.header('Allow')).toBe('HEAD, HOLD, GET, SEND, PUT, RELEASE, POST, COPY, GEN, APPEND, DELETE');
+    expect(res.header('Server')).toBe('CAStor Cluster/9.1.0');
+    expect(res.header('Date')).toMatch(/^\w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/);
     expect(parseChallenge(res.header('www-authenticate') ?? '')['stale']).toBe('false');
     expect(pair.sim.counters()).toMatchObject({ challenges: 2, authRejected: 1, sends: 0 });
     expect(pair.dr.objectCount).toBe(0);

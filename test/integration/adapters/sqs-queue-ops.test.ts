@@ -4,29 +4,15 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { createSqsQueueOps, DLQ_ATTRIBUTES } from '../../../functions/adapters/sqs-queue-ops.js';
 import type { OutcomeRecord } from '../../../functions/core/outcome.js';
 import { drainQueue } from '../../../local/queues.js';
-import { sqsRecord } from '../../helpers/records.js';
+import { outcomeRecord, sqsRecord } from '../../helpers/records.js';
 import { receiveAll, startLocalSqs } from '../../helpers/sqs.js';
 
 // The SQS adapter against fauxqs: FIFO dead-lettering and outcome publishing in batches of ten,
 // with the group and deduplication ids a FIFO queue needs. The partial failures fauxqs cannot
 // make are faked with aws-sdk-client-mock.
 
-const outcome = (i: number, over: Partial<OutcomeRecord> = {}): OutcomeRecord => ({
-  outcome: 'replicated',
-  reason: 'created',
-  remoteStatus: 201,
-  httpStatus: 200,
-  detail: null,
-  object: { uuid: 'a'.repeat(32) },
-  from: 'primary',
-  to: 'dr',
-  node: '127.0.0.1:1',
-  attempt: 2,
-  durationMs: 1,
-  messageId: `m${i}`,
-  correlationId: null,
-  ...over,
-});
+const outcome = (i: number, over: Partial<OutcomeRecord> = {}): OutcomeRecord =>
+  outcomeRecord({ attempt: 2, durationMs: 1, messageId: `m${i}`, ...over });
 
 const record = (id: string, group?: string): SQSRecord => sqsRecord(id, `{"n":"${id}"}`, group ? { group } : {});
 

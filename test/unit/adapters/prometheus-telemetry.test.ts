@@ -120,8 +120,8 @@ describe('PrometheusTelemetry exposition', () => {
 
   it('counts warnings, SENDs in flight, batches by result, records, queue-call errors and visibility extensions', async () => {
     const t = bare();
-    t.warn('x', {});
-    t.warn('y', {});
+    t.warn();
+    t.warn();
     t.sendStarted();
     t.sendStarted();
     t.sendStarted();

@@ -145,6 +145,22 @@ describe('AdaptiveLimit', () => {
     expect(limit.decreases).toBe(0);
   });
 
+  it('grows the limit for a SEND during which a caller had to wait, even if the limit has room when it ends', async () => {
+    const clock = manualClock();
+    const limit = new AdaptiveLimit({ initial: 2, max: 10, now: clock.now });
+    const first = await limit.acquire();
+    const second = await limit.acquire(); // fills the limit of 2
+    const waiting = limit.acquire(); // a third caller waits: the limit binds while the first SEND runs
+    second.release('ok', 1); // slow start: 2 -> 3, and the waiter gets its slot
+    const third = await waiting;
+    expect(limit.limit).toBe(3);
+    expect(limit.inFlight).toBe(2);
+    // 2 in flight under a limit of 3 when the first SEND ends, but it did run at the limit.
+    first.release('ok', 1);
+    expect(limit.limit).toBe(4);
+    third.release('ignore');
+  });
+
   it('keeps no more SENDs in flight than the limit, and admits waiters in arrival order as slots free', async () => {
     const clock = manualClock();
     const limit = new AdaptiveLimit({ initial: 2, max: 2, now: clock.now });

@@ -36,6 +36,13 @@ describe('the end of a batch', () => {
     expect(keep.size).toBe(0);
   });
 
+  it('never publishes a retry as an outcome, even one that is not held on the queue', async () => {
+    // settleRecord always keeps a retry; publishing still judges the outcome itself, not only `keep`.
+    const deps = fakeDeps();
+    await publishOutcomes([settled('loose', 'retry', false), batch[0]!], new Set(), deps, roomy);
+    expect(deps.queue.published).toStrictEqual([[batch[0]!.outcome]]);
+  });
+
   it('keeps a success whose outcome could not be published, not a dead-lettered failure', async () => {
     const deps = fakeDeps();
     deps.queue.publishFails = [0, 1];

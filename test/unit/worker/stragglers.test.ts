@@ -1,0 +1,87 @@
+import { StragglerWatch, type StragglerOptions } from '../../../functions/worker/stragglers.js';
+
+// The watch looks at the batch's tail on its own timer: Jest's fake timers move that timer and
+// the clock together, so these tests wait for nothing real.
+const timers = import.meta.jest;
+
+const policy: StragglerOptions = { enabled: true, tailShare: 0.25, factor: 4, minMs: 500 };
+const open = () => new AbortController().signal;
+
+describe('the straggler watch', () => {
+  let watch: StragglerWatch;
+  beforeEach(() => {
+    timers.useFakeTimers({ now: 0 });
+    watch = new StragglerWatch(policy, 4, () => Date.now());
+  });
+  afterEach(() => {
+    watch.close();
+    timers.useRealTimers();
+  });
+
+  /** Four SENDs; three end after 350, 100 and 200 ms (in that order), the fourth runs on. */
+  function batchWithOneStraggler(): AbortSignal {
+    const [a, b, c, d] = [{}, {}, {}, {}];
+    watch.begin(a, true, open());
+    const straggler = watch.begin(d, true, open());
+    timers.advanceTimersByTime(300);
+    watch.begin(b, true, open());
+    watch.begin(c, true, open());
+    watch.setTotal(4);
+    timers.advanceTimersByTime(50);
+    watch.settle(a); // 350 ms
+    timers.advanceTimersByTime(50);
+    watch.settle(b); // 100 ms
+    timers.advanceTimersByTime(100);
+    watch.settle(c); // 200 ms; now at 500 ms only the straggler runs: the batch is in its tail
+    return straggler;
+  }
+
+  it("hands back the tail's SEND once it has run four times the batch's median SEND time", () => {
+    const straggler = batchWithOneStraggler();
+    // The median of 100, 200 and 350 ms is 200 ms: the cutoff is 800 ms, above the 500 ms floor.
+    timers.advanceTimersByTime(250);
+    expect(Date.now()).toBe(750);
+    expect(straggler.aborted).toBe(false);
+    expect(watch.handedBack).toBe(0);
+    timers.advanceTimersByTime(50);
+    expect(straggler.aborted).toBe(true);
+    expect(watch.handedBack).toBe(1);
+    // Once handed back it is not counted again.
+    timers.advanceTimersByTime(1000);
+    expect(watch.handedBack).toBe(1);
+  });
+
+  it('waits in full for a SEND that may not be handed back (a second receive, a FIFO record)', () => {
+    const quick = {};
+    const kept = watch.begin({}, false, open());
+    watch.begin(quick, true, open());
+    watch.setTotal(2);
+    timers.advanceTimersByTime(100);
+    watch.settle(quick);
+    timers.advanceTimersByTime(10_000);
+    expect(kept.aborted).toBe(false);
+    expect(watch.handedBack).toBe(0);
+  });
+
+  it('hands back nothing before the tail: while more than a quarter of the slots are busy', () => {
+    const quick = {};
+    const running = [{}, {}].map((k) => watch.begin(k, true, open()));
+    watch.begin(quick, true, open());
+    watch.setTotal(3);
+    timers.advanceTimersByTime(100);
+    watch.settle(quick);
+    timers.advanceTimersByTime(10_000);
+    expect(running.map((s) => s.aborted)).toStrictEqual([false, false]);
+    expect(watch.handedBack).toBe(0);
+  });
+
+  it('aborts a running SEND at the batch deadline, which is not a hand-back', () => {
+    const deadline = new AbortController();
+    const send = watch.begin({}, true, deadline.signal);
+    deadline.abort(new Error('deadline'));
+    expect(send.aborted).toBe(true);
+    expect(watch.handedBack).toBe(0);
+    const late = watch.begin({}, true, deadline.signal);
+    expect(late.aborted).toBe(true);
+  });
+});

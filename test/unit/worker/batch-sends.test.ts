@@ -2,6 +2,7 @@ import { resolveRoute } from '../../../functions/core/registry.js';
 import { BatchSends } from '../../../functions/worker/batch-sends.js';
 import { DeadlineError } from '../../../functions/worker/deadline.js';
 import type { SendRequest } from '../../../functions/worker/send-attempt.js';
+import { clusterLimitsOf } from '../../../functions/worker/send-limits.js';
 import { DEFAULT_STRAGGLER_POLICY, StragglerWatch } from '../../../functions/worker/stragglers.js';
 import { config, FakeSendPort, fakeDeps, observed } from './fake-ports.js';
 
@@ -9,6 +10,11 @@ const route = resolveRoute(config().registry);
 const req = (uuid: string, alias?: boolean): SendRequest => ({
   route,
   message: { object: { uuid, ...(alias !== undefined && { alias }) } } as SendRequest['message'],
+  replicationFeeds: [],
+});
+const named = (name: string): SendRequest => ({
+  route,
+  message: { object: { domain: 'd.example', bucket: 'b', name } } as SendRequest['message'],
   replicationFeeds: [],
 });
 const watch = () => new StragglerWatch({ ...DEFAULT_STRAGGLER_POLICY, enabled: false }, 4);
@@ -52,5 +58,63 @@ describe('BatchSends: the SENDs of one batch', () => {
     const sends = new BatchSends(deps, AbortSignal.abort(), watch());
     await expect(sends.for(req('b'.repeat(32)), true)).rejects.toBeInstanceOf(DeadlineError);
     expect(deps.client.inputs).toHaveLength(0);
+  });
+  it('coalesces identical named objects, and keeps names that differ only in case apart', async () => {
+    const deps = fakeDeps();
+    const sends = new BatchSends(deps, new AbortController().signal, watch());
+    const [a, b, c] = [
+      sends.for(named('x.txt'), true),
+      sends.for(named('x.txt'), true),
+      sends.for(named('X.txt'), true),
+    ];
+    expect(a).toBe(b);
+    await Promise.all([a, b, c]);
+    expect(deps.client.inputs.map((i) => i.object)).toStrictEqual([
+      { domain: 'd.example', bucket: 'b', name: 'x.txt' },
+      { domain: 'd.example', bucket: 'b', name: 'X.txt' },
+    ]);
+  });
+
+  it("cuts the source cluster's limit as soon as a running SEND meets a busy node", async () => {
+    let limitDuringSend: number | undefined;
+    const deps = fakeDeps({
+      client: new FakeSendPort([
+        (input) => {
+          input.onBusy?.();
+          limitDuringSend = clusterLimitsOf(deps).for('primary').limit;
+          return observed({}, { busy: 1, requests: 2 });
+        },
+      ]),
+    });
+    const sends = new BatchSends(deps, new AbortController().signal, watch());
+    await sends.for(req('d'.repeat(32)), true);
+    expect(limitDuringSend).toBe(1); // one SEND in flight x 0.7, at least 1
+    expect(clusterLimitsOf(deps).for('primary').decreases).toBe(1);
+  });
+
+  it('teaches the cluster limit nothing from SENDs that never ran (credentials unavailable)', async () => {
+    // Eight SENDs fill the starting limit of 8; their credentials fail once all of them are waiting.
+    let reads = 0;
+    let failAll!: () => void;
+    const gate = new Promise<void>((resolve) => (failAll = resolve));
+    const deps = fakeDeps({
+      config: config({ concurrency: 8 }),
+      credentials: {
+        get: async (ref: string) => {
+          if (++reads === 16) failAll();
+          await gate;
+          throw new Error(`Secrets Manager: ThrottlingException (${ref})`);
+        },
+        refresh: () => undefined,
+      },
+    });
+    const limit = clusterLimitsOf(deps).for('primary');
+    expect(limit.limit).toBe(8);
+    const sends = new BatchSends(deps, new AbortController().signal, watch());
+    const all = await Promise.all(Array.from({ length: 8 }, (_, i) => sends.for(req(i.toString(16).repeat(32)), true)));
+    expect(all.map((h) => h.kind)).toStrictEqual(Array(8).fill('not-sent'));
+    expect(deps.client.inputs).toHaveLength(0);
+    expect(limit.limit).toBe(8);
+    expect(limit.decreases).toBe(0);
   });
 });

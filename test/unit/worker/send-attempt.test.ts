@@ -66,6 +66,21 @@ describe('attemptSend: one SEND and what the worker learns around it', () => {
     expect(h).toMatchObject({ kind: 'sent', send: { observation: { remoteStatus: 401 } } });
   });
 
+  it('reports a failed re-read of the credentials after an auth rejection as not sent, without a second SEND', async () => {
+    let reads = 0;
+    const flaky = {
+      get: async (ref: string) => {
+        if (reads++ >= 2) throw new Error('Secrets Manager: ThrottlingException');
+        return ref === 'src' ? ADMIN : DR_ADMIN;
+      },
+      refresh: () => undefined,
+    };
+    const client = new FakeSendPort([() => observed({ httpStatus: 401, remoteStatus: null, error: 'auth-rejected' })]);
+    const h = await attemptSend(request(), fakeDeps({ client, credentials: flaky }), open(), open());
+    expect(client.inputs).toHaveLength(1);
+    expect(h).toMatchObject({ kind: 'not-sent', reason: 'credentials-unavailable' });
+  });
+
   it.each([
     ['a read failure', new Error('Secrets Manager: ThrottlingException'), 'credentials-unavailable'],
     [

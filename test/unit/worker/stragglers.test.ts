@@ -75,6 +75,42 @@ describe('the straggler watch', () => {
     expect(watch.handedBack).toBe(0);
   });
 
+  it('hands back nothing while no SEND of the batch has finished (there is no typical SEND time yet)', () => {
+    const only = watch.begin({}, true, open());
+    watch.setTotal(1);
+    timers.advanceTimersByTime(60_000);
+    expect(only.aborted).toBe(false);
+    expect(watch.handedBack).toBe(0);
+  });
+
+  it("does not count a handed-back SEND's time in the batch's median", () => {
+    watch = new StragglerWatch(policy, 8, () => Date.now()); // a tail of up to 2 running SENDs
+    const [quick, first] = [{}, {}];
+    watch.begin(quick, true, open());
+    const firstSignal = watch.begin(first, true, open());
+    timers.advanceTimersByTime(100);
+    watch.settle(quick); // 100 ms: the cutoff is the 500 ms floor
+    timers.advanceTimersByTime(200);
+    const second = watch.begin({}, true, open());
+    watch.setTotal(3);
+    timers.advanceTimersByTime(200);
+    expect(firstSignal.aborted).toBe(true); // 500 ms
+    watch.settle(first);
+    watch.settle(first); // a second report of its end changes nothing
+    // Counted, its 500 ms would lift the median to 500 ms and the cutoff to 2 s.
+    timers.advanceTimersByTime(300);
+    expect(second.aborted).toBe(true); // 500 ms
+    expect(watch.handedBack).toBe(2);
+  });
+
+  it('forwards each deadline only to the SENDs begun under it', () => {
+    const [early, late] = [new AbortController(), new AbortController()];
+    const underEarly = watch.begin({}, true, early.signal);
+    const underLate = watch.begin({}, true, late.signal);
+    early.abort();
+    expect([underEarly.aborted, underLate.aborted]).toStrictEqual([true, false]);
+  });
+
   it('aborts a running SEND at the batch deadline, which is not a hand-back', () => {
     const deadline = new AbortController();
     const send = watch.begin({}, true, deadline.signal);

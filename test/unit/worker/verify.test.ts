@@ -70,4 +70,20 @@ describe("copyProblem: the destination HEAD after a success, completed by the so
     const problem = await copyProblem(client, route, object, credentials, { etag: null, version: null }, open());
     expect(problem).toBe('the source reported no ETag, Content-Length or Castor-System-Version to compare');
   });
+  it('says what the destination HEAD answered when the copy cannot be read, status or error', async () => {
+    const sent = { etag: '"e1"', version: null };
+    const missing = new TwoClusterHeads({ dr: head({ status: 404 }) });
+    expect(await copyProblem(missing, route, object, credentials, sent, open())).toBe('destination HEAD answered 404');
+    const unreachable = new TwoClusterHeads({ dr: head({ status: null, error: 'connection-reset' }) });
+    expect(await copyProblem(unreachable, route, object, credentials, sent, open())).toBe(
+      'destination HEAD answered connection-reset',
+    );
+    expect([...missing.heads, ...unreachable.heads]).toStrictEqual(['dr', 'dr']);
+  });
+  it('compares with the version the SEND answer named, without asking the source', async () => {
+    const client = new TwoClusterHeads({ dr: head({ version: '6' }), primary: head({ version: '7' }) });
+    const problem = await copyProblem(client, route, object, credentials, { etag: null, version: '7' }, open());
+    expect(client.heads).toStrictEqual(['dr']);
+    expect(problem).toBe('Castor-System-Version 6 (source 7)');
+  });
 });

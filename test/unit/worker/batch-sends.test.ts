@@ -4,7 +4,7 @@ import { DeadlineError } from '../../../functions/worker/deadline.js';
 import type { SendRequest } from '../../../functions/worker/send-attempt.js';
 import { clusterLimitsOf } from '../../../functions/worker/send-limits.js';
 import { DEFAULT_STRAGGLER_POLICY, StragglerWatch } from '../../../functions/worker/stragglers.js';
-import { config, FakeSendPort, fakeDeps, observed } from './fake-ports.js';
+import { config, FakeSendPort, fakeCredentials, fakeDeps, observed } from './fake-ports.js';
 
 const route = resolveRoute(config().registry);
 const req = (uuid: string, alias?: boolean): SendRequest => ({
@@ -53,11 +53,13 @@ describe('BatchSends: the SENDs of one batch', () => {
     expect(most).toBe(2);
   });
 
-  it('starts no SEND after the deadline', async () => {
-    const deps = fakeDeps();
+  it('starts no SEND, and asks for no credentials, after the deadline', async () => {
+    const credentials = fakeCredentials();
+    const deps = fakeDeps({ credentials });
     const sends = new BatchSends(deps, AbortSignal.abort(), watch());
     await expect(sends.for(req('b'.repeat(32)), true)).rejects.toBeInstanceOf(DeadlineError);
     expect(deps.client.inputs).toHaveLength(0);
+    expect(credentials.reads).toStrictEqual([]);
   });
   it('coalesces identical named objects, and keeps names that differ only in case apart', async () => {
     const deps = fakeDeps();

@@ -153,6 +153,21 @@ describe('processBatch and the straggler policy (fake timers move the clock and 
     expect(timers.getTimerCount()).toBe(0);
   });
 
+  it('waits in full for a message on its second receive: it is handed back at most once', async () => {
+    const slow = oneSlowSend(C);
+    const deps = fakeDeps({ client: slow.client });
+    const batch = processBatch(
+      [sqsRecord('a', body(A)), sqsRecord('b', body(B)), sqsRecord('c', body(C), { receiveCount: 2 })],
+      roomy,
+      deps,
+    );
+    await timers.advanceTimersByTimeAsync(10_000);
+    expect(slow.signal()?.aborted).toBe(false);
+    slow.finish();
+    expect((await batch).batchItemFailures).toStrictEqual([]);
+    expect(deps.telemetry.of('c')).toMatchObject({ outcome: 'replicated', attempt: 2 });
+  });
+
   it('waits in full for a FIFO record, however long its SEND runs', async () => {
     const slow = oneSlowSend(C);
     const deps = fakeDeps({ client: slow.client });

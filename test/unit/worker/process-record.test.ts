@@ -46,6 +46,8 @@ describe('processRecord: one record up to its outcome record', () => {
     });
     expect(outcome).not.toHaveProperty('requests');
     expect(deps.client.inputs).toHaveLength(0);
+    // A bad message is no bug: nothing goes to the log's internal-error warnings.
+    expect(deps.telemetry.warnings).toStrictEqual([]);
   });
 
   it("fails a route the registry lacks as invalid-message, keeping the message's from, to and object", async () => {

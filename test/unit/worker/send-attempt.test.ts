@@ -40,6 +40,17 @@ describe('attemptSend: one SEND and what the worker learns around it', () => {
     expect(h).toMatchObject({ kind: 'sent', handedBack: true });
   });
 
+  it('does not call a SEND the batch deadline aborted handed back', async () => {
+    const deadline = new AbortController();
+    const deps = fakeDeps({
+      client: new FakeSendPort([
+        () => (deadline.abort(), observed({ httpStatus: null, remoteStatus: null, error: 'deadline-exceeded' })),
+      ]),
+    });
+    const h = await attemptSend(request(), deps, deadline.signal, deadline.signal);
+    expect(h).toMatchObject({ kind: 'sent', handedBack: false, send: { observation: { error: 'deadline-exceeded' } } });
+  });
+
   it('tries once more with rotated credentials after an auth rejection, counting both SENDs requests', async () => {
     let reads = 0;
     const rotating = {

@@ -1,3 +1,4 @@
+import type { SQSRecord } from 'aws-lambda';
 import { processBatch } from '../../../functions/worker/process-batch.js';
 import { sqsRecord } from '../../helpers/records.js';
 import type { SendInput } from '../../../functions/core/send-client.js';
@@ -153,37 +154,34 @@ describe('processBatch and the straggler policy (fake timers move the clock and 
     expect(timers.getTimerCount()).toBe(0);
   });
 
-  it('waits in full for a message on its second receive: it is handed back at most once', async () => {
+  /** Runs a batch whose SEND of C lasts 10 s of fake time, unless it is handed back first. */
+  async function withTenSecondSend(records: SQSRecord[]) {
     const slow = oneSlowSend(C);
     const deps = fakeDeps({ client: slow.client });
-    const batch = processBatch(
-      [sqsRecord('a', body(A)), sqsRecord('b', body(B)), sqsRecord('c', body(C), { receiveCount: 2 })],
-      roomy,
-      deps,
-    );
+    const batch = processBatch(records, roomy, deps);
     await timers.advanceTimersByTimeAsync(10_000);
-    expect(slow.signal()?.aborted).toBe(false);
+    const handedBack = slow.signal()?.aborted;
     slow.finish();
-    expect((await batch).batchItemFailures).toStrictEqual([]);
+    return { handedBack, response: await batch, deps };
+  }
+
+  it('waits in full for a message on its second receive: it is handed back at most once', async () => {
+    const { handedBack, response, deps } = await withTenSecondSend([
+      sqsRecord('a', body(A)),
+      sqsRecord('b', body(B)),
+      sqsRecord('c', body(C), { receiveCount: 2 }),
+    ]);
+    expect(handedBack).toBe(false);
+    expect(response.batchItemFailures).toStrictEqual([]);
     expect(deps.telemetry.of('c')).toMatchObject({ outcome: 'replicated', attempt: 2 });
   });
 
   it('waits in full for a FIFO record, however long its SEND runs', async () => {
-    const slow = oneSlowSend(C);
-    const deps = fakeDeps({ client: slow.client });
-    const batch = processBatch(
-      [
-        sqsRecord('a', body(A), { group: 'g' }),
-        sqsRecord('b', body(B), { group: 'h' }),
-        sqsRecord('c', body(C), { group: 'i' }),
-      ],
-      roomy,
-      deps,
+    const { handedBack, response, deps } = await withTenSecondSend(
+      ['g', 'h', 'i'].map((group, i) => sqsRecord('abc'[i]!, body([A, B, C][i]!), { group })),
     );
-    await timers.advanceTimersByTimeAsync(10_000);
-    expect(slow.signal()?.aborted).toBe(false);
-    slow.finish();
-    expect((await batch).batchItemFailures).toStrictEqual([]);
+    expect(handedBack).toBe(false);
+    expect(response.batchItemFailures).toStrictEqual([]);
     expect(deps.telemetry.of('c')).toMatchObject({ outcome: 'replicated' });
     // No straggler watch ran for the FIFO batch: no tail check is left behind.
     expect(timers.getTimerCount()).toBe(0);

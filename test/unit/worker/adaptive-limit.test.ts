@@ -45,6 +45,17 @@ describe('AdaptiveLimit', () => {
     expect(limit.decreases).toBe(1);
   });
 
+  it('ignores a busy report from a slot already given back, even one that started after the last cut', async () => {
+    const clock = manualClock();
+    const limit = new AdaptiveLimit({ initial: 8, max: 8, now: clock.now });
+    clock.advance(1);
+    const slot = await limit.acquire();
+    slot.release('ok', 1);
+    slot.busy();
+    expect(limit.decreases).toBe(0);
+    expect(limit.limit).toBe(8);
+  });
+
   it('grows by the configured increase per round once slow start is over', async () => {
     const clock = manualClock();
     const limit = new AdaptiveLimit({ initial: 32, max: 64, increase: 0.5, now: clock.now });

@@ -79,6 +79,13 @@ describe('the end of a batch', () => {
     ]);
   });
 
+  it('makes no visibility call when no record waits for a backoff', async () => {
+    const deps = fakeDeps();
+    deps.queue.visibilityFails = true; // any call would be logged as refused
+    await applyBackoffs([batch[0]!, batch[1]!, batch[3]!], deps, roomy);
+    expect(deps.telemetry.warnings).toStrictEqual([]);
+  });
+
   it('answers with the kept messages, and counts those returned unprocessed', () => {
     const deps = fakeDeps();
     expect(batchResponse(batch, new Set(['again', 'late']), deps)).toStrictEqual({

@@ -172,6 +172,21 @@ describe('AdaptiveLimit', () => {
     third.release('ignore');
   });
 
+  it('grows the limit for a SEND that ends with the limit exactly full after a cut', async () => {
+    const clock = manualClock();
+    const limit = new AdaptiveLimit({ initial: 20, max: 20, backoff: 0.5, increase: 4, now: clock.now });
+    const slots = await Promise.all(Array.from({ length: 15 }, () => limit.acquire()));
+    clock.advance(1);
+    slots[0]!.busy(); // 15 in flight x 0.5: a limit of 7.5
+    expect(limit.limit).toBe(7);
+    for (const slot of slots.slice(0, 8)) slot.release('ignore');
+    expect(limit.inFlight).toBe(7);
+    // 7 in flight under a limit of 7: the SEND ran at the limit, so the limit grows (7.5 + 4 / 7.5).
+    slots[8]!.release('ok', 1);
+    expect(limit.limit).toBe(8);
+    for (const slot of slots.slice(9)) slot.release('ignore');
+  });
+
   it('keeps no more SENDs in flight than the limit, and admits waiters in arrival order as slots free', async () => {
     const clock = manualClock();
     const limit = new AdaptiveLimit({ initial: 2, max: 2, now: clock.now });
@@ -210,6 +225,7 @@ describe('AdaptiveLimit', () => {
       ),
     ).resolves.toBe(7);
     expect(limit.decreases).toBe(1);
+    expect(limit.inFlight).toBe(0);
   });
 
   it('keeps one limit per source cluster, each starting at the initial limit', async () => {

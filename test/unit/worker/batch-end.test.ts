@@ -34,6 +34,7 @@ describe('the end of a batch', () => {
     await publishOutcomes(batch, keep, deps, roomy);
     expect(deps.queue.published).toStrictEqual([[batch[0]!.outcome, batch[1]!.outcome]]);
     expect(keep.size).toBe(0);
+    expect(deps.telemetry.warnings).toStrictEqual([]);
   });
 
   it('never publishes a retry as an outcome, even one that is not held on the queue', async () => {
@@ -83,6 +84,14 @@ describe('the end of a batch', () => {
     const deps = fakeDeps();
     deps.queue.visibilityFails = true; // any call would be logged as refused
     await applyBackoffs([batch[0]!, batch[1]!, batch[3]!], deps, roomy);
+    expect(deps.telemetry.warnings).toStrictEqual([]);
+  });
+
+  it('warns of nothing when every record was processed', () => {
+    const deps = fakeDeps();
+    expect(batchResponse(batch.slice(0, 3), new Set(['again']), deps)).toStrictEqual({
+      batchItemFailures: [{ itemIdentifier: 'again' }],
+    });
     expect(deps.telemetry.warnings).toStrictEqual([]);
   });
 

@@ -61,6 +61,25 @@ describe('BatchSends: the SENDs of one batch', () => {
     expect(deps.client.inputs).toHaveLength(0);
     expect(credentials.reads).toStrictEqual([]);
   });
+  it('reads a UUID without alias as alias false, and keeps SENDs that ask for different feeds apart', async () => {
+    const deps = fakeDeps();
+    const sends = new BatchSends(deps, new AbortController().signal, watch());
+    const uuid = 'e'.repeat(32);
+    const withFeeds = (ids: number[]): SendRequest => ({
+      ...req(uuid),
+      message: { object: { uuid }, feeds: { ids } } as SendRequest['message'],
+    });
+    const [plain, explicit, feed2, feed3] = [
+      sends.for(req(uuid), true),
+      sends.for(req(uuid, false), true),
+      sends.for(withFeeds([2]), true),
+      sends.for(withFeeds([3]), true),
+    ];
+    expect(plain).toBe(explicit);
+    await Promise.all([plain, explicit, feed2, feed3]);
+    expect(deps.client.inputs.map((i) => i.feeds ?? null)).toStrictEqual([null, { ids: [2] }, { ids: [3] }]);
+  });
+
   it('coalesces identical named objects, and keeps names that differ only in case apart', async () => {
     const deps = fakeDeps();
     const sends = new BatchSends(deps, new AbortController().signal, watch());

@@ -74,6 +74,13 @@ describe('FIFO message groups', () => {
     expect(out[2]?.keep).toBe(false);
   });
 
+  it('holds back nothing in a group none of whose messages is kept', () => {
+    const [b1, b2] = [sqsRecord('b1', '{}', { group: 'b' }), sqsRecord('b2', '{}', { group: 'b' })];
+    const keep = new Set<string>();
+    holdBackGroups([settled(b1!, 'replicated', false), settled(b2!, 'replicated', false)], keep);
+    expect([...keep]).toStrictEqual([]);
+  });
+
   it('holds back the rest of a group behind a kept message, but not what went to the DLQ', () => {
     const [a1, a2, a3, b1] = [
       sqsRecord('a1', '{}', { group: 'a' }),

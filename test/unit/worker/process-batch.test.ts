@@ -91,6 +91,22 @@ describe('processBatch: the policy over fake ports', () => {
     expect(deps.client.inputs).toHaveLength(0);
   });
 
+  it("FIFO: a retry ends its group's turn: the rest of the group is returned unsent, other groups go on", async () => {
+    const client = new FakeSendPort([
+      (i) => observed('uuid' in i.object && i.object.uuid === A ? { httpStatus: 503, remoteStatus: null } : {}),
+    ]);
+    const deps = fakeDeps({ client });
+    const records = [
+      sqsRecord('g1', body(A), { group: 'g' }),
+      sqsRecord('g2', body(B), { group: 'g' }),
+      sqsRecord('h1', body(C), { group: 'h' }),
+    ];
+    const response = await processBatch(records, roomy, deps);
+    expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toStrictEqual(['g1', 'g2']);
+    expect(client.inputs.map((i) => ('uuid' in i.object ? i.object.uuid : null)).sort()).toStrictEqual([A, C]);
+    expect(deps.telemetry.of('g2')).toBeUndefined();
+  });
+
   it('FIFO: holds back the rest of a group behind a success whose outcome could not be published', async () => {
     const deps = fakeDeps();
     deps.queue.publishFails = [0];

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { StragglerWatch, type StragglerOptions } from '../../../functions/worker/stragglers.js';
 
 // The watch looks at the batch's tail on its own timer: Jest's fake timers move that timer and
@@ -101,6 +102,37 @@ describe('the straggler watch', () => {
     timers.advanceTimersByTime(300);
     expect(second.aborted).toBe(true); // 500 ms
     expect(watch.handedBack).toBe(2);
+  });
+
+  it('hands back nothing before every SEND of the batch has begun', () => {
+    const [quick, long] = [{}, {}];
+    watch.begin(quick, true, open());
+    const longSignal = watch.begin(long, true, open());
+    watch.setTotal(3); // the third SEND still waits for its credentials
+    timers.advanceTimersByTime(100);
+    watch.settle(quick);
+    timers.advanceTimersByTime(10_000);
+    expect(longSignal.aborted).toBe(false);
+    expect(watch.handedBack).toBe(0);
+  });
+
+  it('still passes the deadline on to the SENDs running after others have ended', () => {
+    const deadline = new AbortController();
+    const [first, second] = [{}, {}];
+    watch.begin(first, true, deadline.signal);
+    const secondSignal = watch.begin(second, true, deadline.signal);
+    watch.settle(first);
+    deadline.abort();
+    expect(secondSignal.aborted).toBe(true);
+  });
+
+  it('holds one listener on a deadline while SENDs run under it, and none once they have all ended', () => {
+    const deadline = new AbortController();
+    const keys = [{}, {}, {}];
+    for (const key of keys) watch.begin(key, true, deadline.signal);
+    expect(getEventListeners(deadline.signal, 'abort')).toHaveLength(1);
+    for (const key of keys) watch.settle(key);
+    expect(getEventListeners(deadline.signal, 'abort')).toHaveLength(0);
   });
 
   it('forwards each deadline only to the SENDs begun under it', () => {

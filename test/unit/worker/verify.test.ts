@@ -80,6 +80,15 @@ describe("copyProblem: the destination HEAD after a success, completed by the so
     );
     expect([...missing.heads, ...unreachable.heads]).toStrictEqual(['dr', 'dr']);
   });
+  it('takes no facts from a source HEAD that did not find the object (an error page has a length too)', async () => {
+    const client = new TwoClusterHeads({
+      dr: head({ etag: '"e1"', contentLength: 3 }),
+      primary: head({ status: 404, contentLength: 123 }),
+    });
+    const problem = await copyProblem(client, route, object, credentials, { etag: null, version: null }, open());
+    expect(problem).toBe('the source reported no ETag, Content-Length or Castor-System-Version to compare');
+  });
+
   it('compares with the version the SEND answer named, without asking the source', async () => {
     const client = new TwoClusterHeads({ dr: head({ version: '6' }), primary: head({ version: '7' }) });
     const problem = await copyProblem(client, route, object, credentials, { etag: null, version: '7' }, open());

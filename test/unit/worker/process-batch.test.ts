@@ -18,6 +18,13 @@ function depsFailingToRecord(id: string) {
   return deps;
 }
 
+/** Group g: g1 then g2; group h: h1. */
+const twoGroups = () => [
+  sqsRecord('g1', body(A), { group: 'g' }),
+  sqsRecord('g2', body(B), { group: 'g' }),
+  sqsRecord('h1', body(C), { group: 'h' }),
+];
+
 describe('processBatch: the policy over fake ports', () => {
   it('acknowledges successes, dead-letters failures, keeps retries with a backoff, publishes terminal outcomes, flushes once', async () => {
     const client = new FakeSendPort([
@@ -96,12 +103,7 @@ describe('processBatch: the policy over fake ports', () => {
       (i) => observed('uuid' in i.object && i.object.uuid === A ? { httpStatus: 503, remoteStatus: null } : {}),
     ]);
     const deps = fakeDeps({ client });
-    const records = [
-      sqsRecord('g1', body(A), { group: 'g' }),
-      sqsRecord('g2', body(B), { group: 'g' }),
-      sqsRecord('h1', body(C), { group: 'h' }),
-    ];
-    const response = await processBatch(records, roomy, deps);
+    const response = await processBatch(twoGroups(), roomy, deps);
     expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toStrictEqual(['g1', 'g2']);
     expect(client.inputs.map((i) => ('uuid' in i.object ? i.object.uuid : null)).sort()).toStrictEqual([A, C]);
     expect(deps.telemetry.of('g2')).toBeUndefined();
@@ -110,12 +112,7 @@ describe('processBatch: the policy over fake ports', () => {
   it('FIFO: holds back the rest of a group behind a success whose outcome could not be published', async () => {
     const deps = fakeDeps();
     deps.queue.publishFails = [0];
-    const records = [
-      sqsRecord('g1', body(A), { group: 'g' }),
-      sqsRecord('g2', body(B), { group: 'g' }),
-      sqsRecord('h1', body(C), { group: 'h' }),
-    ];
-    const response = await processBatch(records, roomy, deps);
+    const response = await processBatch(twoGroups(), roomy, deps);
     expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toStrictEqual(['g1', 'g2']);
   });
 });

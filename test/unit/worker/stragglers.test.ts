@@ -19,6 +19,16 @@ describe('the straggler watch', () => {
     timers.useRealTimers();
   });
 
+  /** Begins one more SEND, tells the batch's total, ends that SEND after 100 ms, then lets 10 s pass. */
+  function oneQuickSendThenTenSeconds(total: number): void {
+    const quick = {};
+    watch.begin(quick, true, open());
+    watch.setTotal(total);
+    timers.advanceTimersByTime(100);
+    watch.settle(quick);
+    timers.advanceTimersByTime(10_000);
+  }
+
   /** Four SENDs; three end after 350, 100 and 200 ms (in that order), the fourth runs on. */
   function batchWithOneStraggler(): AbortSignal {
     const [a, b, c, d] = [{}, {}, {}, {}];
@@ -53,25 +63,15 @@ describe('the straggler watch', () => {
   });
 
   it('waits in full for a SEND that may not be handed back (a second receive, a FIFO record)', () => {
-    const quick = {};
     const kept = watch.begin({}, false, open());
-    watch.begin(quick, true, open());
-    watch.setTotal(2);
-    timers.advanceTimersByTime(100);
-    watch.settle(quick);
-    timers.advanceTimersByTime(10_000);
+    oneQuickSendThenTenSeconds(2);
     expect(kept.aborted).toBe(false);
     expect(watch.handedBack).toBe(0);
   });
 
   it('hands back nothing before the tail: while more than a quarter of the slots are busy', () => {
-    const quick = {};
     const running = [{}, {}].map((k) => watch.begin(k, true, open()));
-    watch.begin(quick, true, open());
-    watch.setTotal(3);
-    timers.advanceTimersByTime(100);
-    watch.settle(quick);
-    timers.advanceTimersByTime(10_000);
+    oneQuickSendThenTenSeconds(3);
     expect(running.map((s) => s.aborted)).toStrictEqual([false, false]);
     expect(watch.handedBack).toBe(0);
   });
@@ -105,13 +105,8 @@ describe('the straggler watch', () => {
   });
 
   it('hands back nothing before every SEND of the batch has begun', () => {
-    const [quick, long] = [{}, {}];
-    watch.begin(quick, true, open());
-    const longSignal = watch.begin(long, true, open());
-    watch.setTotal(3); // the third SEND still waits for its credentials
-    timers.advanceTimersByTime(100);
-    watch.settle(quick);
-    timers.advanceTimersByTime(10_000);
+    const longSignal = watch.begin({}, true, open());
+    oneQuickSendThenTenSeconds(3); // the third SEND still waits for its credentials
     expect(longSignal.aborted).toBe(false);
     expect(watch.handedBack).toBe(0);
   });

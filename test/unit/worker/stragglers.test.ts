@@ -96,6 +96,7 @@ describe('the straggler watch', () => {
     watch.setTotal(3);
     timers.advanceTimersByTime(200);
     expect(firstSignal.aborted).toBe(true); // 500 ms
+    expect(second.aborted).toBe(false); // 200 ms
     watch.settle(first);
     watch.settle(first); // a second report of its end changes nothing
     // Counted, its 500 ms would lift the median to 500 ms and the cutoff to 2 s.

@@ -146,6 +146,24 @@ describe('AdaptiveLimit', () => {
     expect(slowOnes).toBeGreaterThan(20);
   });
 
+  it('after a cut, lets latency cut again only once the 64-SEND window has refilled', async () => {
+    const clock = manualClock();
+    const limit = new AdaptiveLimit({ initial: 50, max: 50, now: clock.now });
+    for (let i = 0; i < 300; i++) (await limit.acquire()).release('ok', 100);
+    clock.advance(1);
+    (await limit.acquire()).release('busy'); // the cut empties the window
+    expect(limit.decreases).toBe(1);
+    // SENDs a million times slower: only a full window may judge them.
+    for (let i = 0; i < 63; i++) {
+      clock.advance(1);
+      (await limit.acquire()).release('ok', 100_000_000);
+    }
+    expect(limit.decreases).toBe(1);
+    clock.advance(1);
+    (await limit.acquire()).release('ok', 100_000_000);
+    expect(limit.decreases).toBe(2);
+  });
+
   it('does not read heavy-tailed SEND times of a steady cluster as congestion', async () => {
     const limit = new AdaptiveLimit({ initial: 50, max: 50 });
     // Lognormal-like: mostly 50 ms, one in ten 2 s, one in a hundred 20 s, interleaved steadily.

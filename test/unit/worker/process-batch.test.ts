@@ -167,6 +167,17 @@ describe('processBatch and the straggler policy (fake timers move the clock and 
     expect(timers.getTimerCount()).toBe(0);
   });
 
+  it('hands back stragglers by default', async () => {
+    const slow = oneSlowSend(C);
+    const deps = fakeDeps({ client: slow.client }); // no straggler policy configured
+    const batch = processBatch([sqsRecord('a', body(A)), sqsRecord('c', body(C))], roomy, deps);
+    await timers.advanceTimersByTimeAsync(600); // past the default 500 ms floor
+    const handedBack = slow.signal()?.aborted;
+    slow.finish();
+    expect((await batch).batchItemFailures).toStrictEqual([{ itemIdentifier: 'c' }]);
+    expect(handedBack).toBe(true);
+  });
+
   /** Runs a batch whose SEND of C lasts 10 s of fake time, unless it is handed back first. */
   async function withTenSecondSend(records: SQSRecord[]) {
     const slow = oneSlowSend(C);

@@ -131,6 +131,16 @@ describe('the straggler watch', () => {
     expect(getEventListeners(deadline.signal, 'abort')).toHaveLength(0);
   });
 
+  it('passes the deadline on to a SEND begun after every earlier one had ended', () => {
+    const deadline = new AbortController();
+    const first = {};
+    watch.begin(first, true, deadline.signal);
+    watch.settle(first);
+    const later = watch.begin({}, true, deadline.signal);
+    deadline.abort();
+    expect(later.aborted).toBe(true);
+  });
+
   it('forwards each deadline only to the SENDs begun under it', () => {
     const [early, late] = [new AbortController(), new AbortController()];
     const underEarly = watch.begin({}, true, early.signal);

@@ -131,6 +131,33 @@ describe('the straggler watch', () => {
     expect(getEventListeners(deadline.signal, 'abort')).toHaveLength(0);
   });
 
+  it('hands back a SEND already past the cutoff as soon as the batch total is known, not at the next tick', () => {
+    const [quick, long] = [{}, {}];
+    watch.begin(quick, true, open());
+    const longSignal = watch.begin(long, true, open());
+    timers.advanceTimersByTime(100);
+    watch.settle(quick); // 100 ms: the cutoff is the 500 ms floor
+    timers.advanceTimersByTime(900); // the total is not known yet: no tail
+    expect(longSignal.aborted).toBe(false);
+    watch.setTotal(2);
+    expect(longSignal.aborted).toBe(true);
+  });
+
+  it('hands back a SEND already past the cutoff as soon as another SEND ends and the tail begins', () => {
+    const [a, b, c] = [{}, {}, {}];
+    watch.begin(a, true, open());
+    const straggler = watch.begin(c, true, open());
+    timers.advanceTimersByTime(100);
+    watch.settle(a); // 100 ms
+    timers.advanceTimersByTime(850);
+    watch.begin(b, true, open());
+    watch.setTotal(3);
+    timers.advanceTimersByTime(50); // at 1000 ms two SENDs still run: no tail yet
+    expect(straggler.aborted).toBe(false);
+    watch.settle(b); // 50 ms: the median is 100 ms and only the straggler runs
+    expect(straggler.aborted).toBe(true);
+  });
+
   it('passes the deadline on to a SEND begun after every earlier one had ended', () => {
     const deadline = new AbortController();
     const first = {};
@@ -155,6 +182,8 @@ describe('the straggler watch', () => {
     deadline.abort(new Error('deadline'));
     expect(send.aborted).toBe(true);
     expect(watch.handedBack).toBe(0);
+    // The fired deadline keeps no listener of the watch, even while the aborted SEND winds down.
+    expect(getEventListeners(deadline.signal, 'abort')).toHaveLength(0);
     const late = watch.begin({}, true, deadline.signal);
     expect(late.aborted).toBe(true);
   });

@@ -45,6 +45,17 @@ describe('AdaptiveLimit', () => {
     expect(limit.decreases).toBe(1);
   });
 
+  it('ignores a busy report from a slot already given back, even one that started after the last cut', async () => {
+    const clock = manualClock();
+    const limit = new AdaptiveLimit({ initial: 8, max: 8, now: clock.now });
+    clock.advance(1);
+    const slot = await limit.acquire();
+    slot.release('ok', 1);
+    slot.busy();
+    expect(limit.decreases).toBe(0);
+    expect(limit.limit).toBe(8);
+  });
+
   it('grows by the configured increase per round once slow start is over', async () => {
     const clock = manualClock();
     const limit = new AdaptiveLimit({ initial: 32, max: 64, increase: 0.5, now: clock.now });
@@ -135,6 +146,24 @@ describe('AdaptiveLimit', () => {
     expect(slowOnes).toBeGreaterThan(20);
   });
 
+  it('after a cut, lets latency cut again only once the 64-SEND window has refilled', async () => {
+    const clock = manualClock();
+    const limit = new AdaptiveLimit({ initial: 50, max: 50, now: clock.now });
+    for (let i = 0; i < 300; i++) (await limit.acquire()).release('ok', 100);
+    clock.advance(1);
+    (await limit.acquire()).release('busy'); // the cut empties the window
+    expect(limit.decreases).toBe(1);
+    // SENDs a million times slower: only a full window may judge them.
+    for (let i = 0; i < 63; i++) {
+      clock.advance(1);
+      (await limit.acquire()).release('ok', 100_000_000);
+    }
+    expect(limit.decreases).toBe(1);
+    clock.advance(1);
+    (await limit.acquire()).release('ok', 100_000_000);
+    expect(limit.decreases).toBe(2);
+  });
+
   it('does not read heavy-tailed SEND times of a steady cluster as congestion', async () => {
     const limit = new AdaptiveLimit({ initial: 50, max: 50 });
     // Lognormal-like: mostly 50 ms, one in ten 2 s, one in a hundred 20 s, interleaved steadily.
@@ -143,6 +172,37 @@ describe('AdaptiveLimit', () => {
       (await limit.acquire()).release('ok', ms);
     }
     expect(limit.decreases).toBe(0);
+  });
+
+  it('grows the limit for a SEND during which a caller had to wait, even if the limit has room when it ends', async () => {
+    const clock = manualClock();
+    const limit = new AdaptiveLimit({ initial: 2, max: 10, now: clock.now });
+    const first = await limit.acquire();
+    const second = await limit.acquire(); // fills the limit of 2
+    const waiting = limit.acquire(); // a third caller waits: the limit binds while the first SEND runs
+    second.release('ok', 1); // slow start: 2 -> 3, and the waiter gets its slot
+    const third = await waiting;
+    expect(limit.limit).toBe(3);
+    expect(limit.inFlight).toBe(2);
+    // 2 in flight under a limit of 3 when the first SEND ends, but it did run at the limit.
+    first.release('ok', 1);
+    expect(limit.limit).toBe(4);
+    third.release('ignore');
+  });
+
+  it('grows the limit for a SEND that ends with the limit exactly full after a cut', async () => {
+    const clock = manualClock();
+    const limit = new AdaptiveLimit({ initial: 20, max: 20, backoff: 0.5, increase: 4, now: clock.now });
+    const slots = await Promise.all(Array.from({ length: 15 }, () => limit.acquire()));
+    clock.advance(1);
+    slots[0]!.busy(); // 15 in flight x 0.5: a limit of 7.5
+    expect(limit.limit).toBe(7);
+    for (const slot of slots.slice(0, 8)) slot.release('ignore');
+    expect(limit.inFlight).toBe(7);
+    // 7 in flight under a limit of 7: the SEND ran at the limit, so the limit grows (7.5 + 4 / 7.5).
+    slots[8]!.release('ok', 1);
+    expect(limit.limit).toBe(8);
+    for (const slot of slots.slice(9)) slot.release('ignore');
   });
 
   it('keeps no more SENDs in flight than the limit, and admits waiters in arrival order as slots free', async () => {
@@ -183,6 +243,7 @@ describe('AdaptiveLimit', () => {
       ),
     ).resolves.toBe(7);
     expect(limit.decreases).toBe(1);
+    expect(limit.inFlight).toBe(0);
   });
 
   it('keeps one limit per source cluster, each starting at the initial limit', async () => {

@@ -32,6 +32,11 @@ describe('Limiter', () => {
     expect(peak).toBe(2);
     expect(order).toStrictEqual([0, 1, 2, 3, 4, 5]);
   });
+  it('refuses a limit below one, which would run nothing', () => {
+    expect(() => new Limiter(0)).toThrow(RangeError);
+    expect(() => new Limiter(Number.NaN)).toThrow('limit must be at least 1');
+    expect(new Limiter(1).limit).toBe(1);
+  });
   it('frees its slot when a task throws', async () => {
     const limiter = new Limiter(1);
     await expect(limiter.run(async () => Promise.reject(new Error('x')))).rejects.toThrow('x');

@@ -34,6 +34,14 @@ describe('the end of a batch', () => {
     await publishOutcomes(batch, keep, deps, roomy);
     expect(deps.queue.published).toStrictEqual([[batch[0]!.outcome, batch[1]!.outcome]]);
     expect(keep.size).toBe(0);
+    expect(deps.telemetry.warnings).toStrictEqual([]);
+  });
+
+  it('never publishes a retry as an outcome, even one that is not held on the queue', async () => {
+    // settleRecord always keeps a retry; publishing still judges the outcome itself, not only `keep`.
+    const deps = fakeDeps();
+    await publishOutcomes([settled('loose', 'retry', false), batch[0]!], new Set(), deps, roomy);
+    expect(deps.queue.published).toStrictEqual([[batch[0]!.outcome]]);
   });
 
   it('keeps a success whose outcome could not be published, not a dead-lettered failure', async () => {
@@ -70,6 +78,21 @@ describe('the end of a batch', () => {
     expect(deps.telemetry.warnings).toStrictEqual([
       { message: 'backoff not applied', fields: { error: 'AccessDenied: refused' } },
     ]);
+  });
+
+  it('makes no visibility call when no record waits for a backoff', async () => {
+    const deps = fakeDeps();
+    deps.queue.visibilityFails = true; // any call would be logged as refused
+    await applyBackoffs([batch[0]!, batch[1]!, batch[3]!], deps, roomy);
+    expect(deps.telemetry.warnings).toStrictEqual([]);
+  });
+
+  it('warns of nothing when every record was processed', () => {
+    const deps = fakeDeps();
+    expect(batchResponse(batch.slice(0, 3), new Set(['again']), deps)).toStrictEqual({
+      batchItemFailures: [{ itemIdentifier: 'again' }],
+    });
+    expect(deps.telemetry.warnings).toStrictEqual([]);
   });
 
   it('answers with the kept messages, and counts those returned unprocessed', () => {

@@ -17,6 +17,24 @@ describe('FIFO message groups', () => {
     expect(isFifo(sqsRecord('a', '{}'))).toBe(false);
   });
 
+  it('knows a FIFO record by either sign alone: the .fifo queue, or a message group', () => {
+    const fifoQueue = 'arn:aws:sqs:us-east-1:000000000000:sends.fifo';
+    const standardQueue = 'arn:aws:sqs:us-east-1:000000000000:sends';
+    expect(isFifo(sqsRecord('a', '{}', { queueArn: fifoQueue }))).toBe(true);
+    expect(isFifo(sqsRecord('a', '{}', { group: 'g', queueArn: standardQueue }))).toBe(true);
+    expect(isFifo(sqsRecord('a', '{}', { queueArn: 'arn:aws:sqs:us-east-1:000000000000:fifo-sends' }))).toBe(false);
+  });
+
+  it('reads a record that names no queue (an invocation by hand) by its group, without throwing', () => {
+    const noQueue = (group?: string): SQSRecord => {
+      const record: Partial<SQSRecord> = sqsRecord('a', '{}', group === undefined ? {} : { group });
+      delete record.eventSourceARN;
+      return record as SQSRecord;
+    };
+    expect(isFifo(noQueue())).toBe(false);
+    expect(isFifo(noQueue('g'))).toBe(true);
+  });
+
   it("runs a group's records one after the other, groups side by side, and answers in the records' order", async () => {
     const records = [
       sqsRecord('a1', '{}', { group: 'a' }),
@@ -54,6 +72,13 @@ describe('FIFO message groups', () => {
     expect(handled.sort()).toStrictEqual(['a1', 'b1']);
     expect(out[1]).toStrictEqual({ record: records[1], outcome: null, keep: true, backoffSeconds: null });
     expect(out[2]?.keep).toBe(false);
+  });
+
+  it('holds back nothing in a group none of whose messages is kept', () => {
+    const [b1, b2] = [sqsRecord('b1', '{}', { group: 'b' }), sqsRecord('b2', '{}', { group: 'b' })];
+    const keep = new Set<string>();
+    holdBackGroups([settled(b1!, 'replicated', false), settled(b2!, 'replicated', false)], keep);
+    expect([...keep]).toStrictEqual([]);
   });
 
   it('holds back the rest of a group behind a kept message, but not what went to the DLQ', () => {

@@ -46,6 +46,8 @@ describe('processRecord: one record up to its outcome record', () => {
     });
     expect(outcome).not.toHaveProperty('requests');
     expect(deps.client.inputs).toHaveLength(0);
+    // A bad message is no bug: nothing goes to the log's internal-error warnings.
+    expect(deps.telemetry.warnings).toStrictEqual([]);
   });
 
   it("fails a route the registry lacks as invalid-message, keeping the message's from, to and object", async () => {
@@ -127,5 +129,42 @@ describe('processRecord: one record up to its outcome record', () => {
     const { outcome } = await run(sqsRecord('m1', body({ feeds: { ids: [2] } })), deps);
     expect(outcome).toMatchObject({ outcome: 'replicated', reason: 'feed-complete', feeds });
     expect(deps.client.inputs[0]).toMatchObject({ feeds: { ids: [2] }, replicationFeeds: [2] });
+  });
+  it('counts a record whose receive count is missing or unreadable as a first attempt', async () => {
+    const record = sqsRecord('m1', body());
+    const unreadable = { ...record, attributes: { ...record.attributes, ApproximateReceiveCount: 'many' } };
+    const withoutCount: Partial<SQSRecord['attributes']> = { ...record.attributes };
+    delete withoutCount.ApproximateReceiveCount;
+    const missing = { ...record, attributes: withoutCount } as SQSRecord;
+    expect((await run(unreadable)).outcome).toMatchObject({ outcome: 'replicated', attempt: 1 });
+    expect((await run(missing)).outcome).toMatchObject({ outcome: 'replicated', attempt: 1 });
+  });
+
+  it('logs the warnings of reading the body against the message, and still SENDs it', async () => {
+    const { outcome, deps } = await run(sqsRecord('m1', body({ nodeHint: 'not a node' })));
+    expect(outcome).toMatchObject({ outcome: 'replicated' });
+    expect(deps.telemetry.warnings).toStrictEqual([
+      { message: 'nodeHint ignored: not host:port (port 1-65535)', fields: { messageId: 'm1' } },
+    ]);
+    expect(deps.client.inputs[0]?.nodeHint).toBeUndefined();
+  });
+
+  it('returns no outcome when the deadline comes while the SEND waits for its credentials', async () => {
+    const deadline = new AbortController();
+    let asked!: () => void;
+    const reading = new Promise<void>((resolve) => (asked = resolve));
+    const deps = fakeDeps({
+      credentials: {
+        get: () => (asked(), new Promise(() => undefined)),
+        refresh: () => undefined,
+      },
+    });
+    const pending = run(sqsRecord('m1', body()), deps, deadline.signal);
+    await reading;
+    deadline.abort();
+    const { outcome } = await pending;
+    expect(outcome).toBeNull();
+    expect(deps.client.inputs).toHaveLength(0);
+    expect(deps.telemetry.warnings).toHaveLength(0);
   });
 });

@@ -40,6 +40,17 @@ describe('attemptSend: one SEND and what the worker learns around it', () => {
     expect(h).toMatchObject({ kind: 'sent', handedBack: true });
   });
 
+  it('does not call a SEND the batch deadline aborted handed back', async () => {
+    const deadline = new AbortController();
+    const deps = fakeDeps({
+      client: new FakeSendPort([
+        () => (deadline.abort(), observed({ httpStatus: null, remoteStatus: null, error: 'deadline-exceeded' })),
+      ]),
+    });
+    const h = await attemptSend(request(), deps, deadline.signal, deadline.signal);
+    expect(h).toMatchObject({ kind: 'sent', handedBack: false, send: { observation: { error: 'deadline-exceeded' } } });
+  });
+
   it('tries once more with rotated credentials after an auth rejection, counting both SENDs requests', async () => {
     let reads = 0;
     const rotating = {
@@ -64,6 +75,21 @@ describe('attemptSend: one SEND and what the worker learns around it', () => {
     expect(client.inputs).toHaveLength(1);
     expect(credentials.refreshed).toStrictEqual(['src', 'dr']);
     expect(h).toMatchObject({ kind: 'sent', send: { observation: { remoteStatus: 401 } } });
+  });
+
+  it('reports a failed re-read of the credentials after an auth rejection as not sent, without a second SEND', async () => {
+    let reads = 0;
+    const flaky = {
+      get: async (ref: string) => {
+        if (reads++ >= 2) throw new Error('Secrets Manager: ThrottlingException');
+        return ref === 'src' ? ADMIN : DR_ADMIN;
+      },
+      refresh: () => undefined,
+    };
+    const client = new FakeSendPort([() => observed({ httpStatus: 401, remoteStatus: null, error: 'auth-rejected' })]);
+    const h = await attemptSend(request(), fakeDeps({ client, credentials: flaky }), open(), open());
+    expect(client.inputs).toHaveLength(1);
+    expect(h).toMatchObject({ kind: 'not-sent', reason: 'credentials-unavailable' });
   });
 
   it.each([

@@ -105,4 +105,41 @@ describe('settleRecord: acting on one outcome', () => {
     });
     expect(deps.telemetry.outcomes).toHaveLength(0);
   });
+  it('records the outcome as it was when the DLQ port does not say how it wrote it', async () => {
+    const deps = fakeDeps({
+      queue: {
+        deadLetter: async () => undefined,
+        publishOutcomes: async () => [],
+        changeVisibility: async () => undefined,
+      },
+    });
+    const failed = outcome({ outcome: 'failed', reason: 'invalid-message' });
+    const s = await settleRecord(sqsRecord('m1', '{}'), failed, deps, roomy);
+    expect(s).toStrictEqual({ record: s.record, outcome: failed, keep: false, backoffSeconds: null });
+    expect(deps.telemetry.outcomes[0]?.record).toBe(failed);
+  });
+
+  it('draws the jitter from Math.random when no random source is given, within the backoff ceiling', async () => {
+    const deps = fakeDeps({ random: undefined });
+    for (let i = 0; i < 20; i++) {
+      const s = await settleRecord(
+        sqsRecord(`m${i}`, '{}'),
+        outcome({ outcome: 'retry', reason: 'source-unavailable', attempt: 3 }),
+        deps,
+        roomy,
+      );
+      // base 10 s, attempt 3: somewhere in [0, 40] s, whole seconds
+      expect(Number.isInteger(s.backoffSeconds)).toBe(true);
+      expect(s.backoffSeconds).toBeGreaterThanOrEqual(0);
+      expect(s.backoffSeconds).toBeLessThanOrEqual(40);
+    }
+  });
+
+  it('logs an outcome without a send time when the record has no readable SentTimestamp', async () => {
+    const deps = fakeDeps();
+    const record = sqsRecord('m1', '{}');
+    const odd = { ...record, attributes: { ...record.attributes, SentTimestamp: 'yesterday' } };
+    await settleRecord(odd, outcome({}), deps, roomy);
+    expect(deps.telemetry.outcomes).toStrictEqual([{ record: outcome({}), sent: null }]);
+  });
 });

@@ -49,6 +49,7 @@ describe('classify (swarm-scsp.md section 4)', () => {
     ['T4 a type/all selection that reported no feed', feed({}), 'retry', 'result-unknown'],
     ['N5 bad feedid -> 400', o({ mode: 'feed', httpStatus: 400, remoteStatus: null }), 'failed', 'bad-request'],
     ['A3 credentials rejected', o({ httpStatus: 401, error: 'auth-rejected' }), 'failed', 'auth-rejected'],
+    ['A3 an outer 401 with no transport error', o({ httpStatus: 401, remoteStatus: null }), 'failed', 'auth-rejected'],
     ['A3 403 not admin', o({ httpStatus: 403, remoteStatus: null }), 'failed', 'forbidden'],
     [
       'R1 redirect outside the networks',

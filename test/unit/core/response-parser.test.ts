@@ -44,6 +44,20 @@ describe('parseSendBody', () => {
   });
 });
 
+describe('parseSendBody and repeated trailers', () => {
+  it('takes the last value of a trailer that came several times', () => {
+    expect(
+      parseSendBody('', { 'feed-2-status': ['2', '1', '0'], 'feed-2-statustime': ['a', 'b', 'c'] }).feeds,
+    ).toStrictEqual({ '2': { status: 0, statusTime: 'c' } });
+  });
+
+  it('reads a trailer with no value as no status and no time', () => {
+    expect(parseSendBody('', { 'feed-2-status': [], 'feed-2-statustime': [] }).feeds).toStrictEqual({
+      '2': { status: null, statusTime: null },
+    });
+  });
+});
+
 describe('lastCastorError', () => {
   it('returns the last triple of a cascade', () => {
     expect(

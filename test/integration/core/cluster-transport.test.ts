@@ -107,6 +107,18 @@ describe('ClusterTransport', () => {
       expect(node.bytes()).toBe('');
     });
 
+    it('counts the nodes it keeps a pool for and the challenges it caches', async () => {
+      const challenge =
+        'HTTP/1.1 401 Unauthorized\r\nwww-authenticate: Digest realm="r", nonce="n", qop="auth"\r\ncontent-length: 0\r\n\r\n';
+      const node = await startRawNode((head, socket) =>
+        socket.write(/\r\nauthorization:/i.test(head) ? 'HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n' : challenge),
+      );
+      nodes.push(node);
+      expect(transport.stats).toStrictEqual({ nodes: 0, authEntries: 0 });
+      expect(await get(clusterOf([node.address]))).toMatchObject({ status: 200, requests: 2 });
+      expect(transport.stats).toStrictEqual({ nodes: 1, authEntries: 1 });
+    });
+
     it('answers a network error naming the cause when the cluster has no node to ask', async () => {
       const r = await get({ ...clusterOf(['127.0.0.1:9']), nodes: [] });
       expect(r).toMatchObject({ status: null, error: 'network-error', detail: 'no node to ask', requests: 0 });

@@ -1,5 +1,5 @@
 import { buildConnector, type Dispatcher } from 'undici';
-import { nodeConnection } from '../../../functions/core/node-connection.js';
+import { nodeConnection, withZeroContentLength } from '../../../functions/core/node-connection.js';
 import { startRawNode, type RawNode } from '../../helpers/raw-node.js';
 
 // The connection the transport's pools make per node wraps each request's handler (to catch a
@@ -47,5 +47,26 @@ describe('a node connection passes every callback of a request on', () => {
     const { headers, socket } = await dispatcher.upgrade({ path: '/o', protocol: 'test-protocol' });
     expect(headers.upgrade).toBe('test-protocol');
     socket.destroy();
+  });
+});
+
+describe('withZeroContentLength', () => {
+  const head = (first: string, ...headers: string[]) =>
+    `${first}\r\nhost: n\r\n${headers.map((h) => `${h}\r\n`).join('')}\r\n`;
+
+  it('adds content-length: 0 to the header block of a bodyless SEND', () => {
+    expect(withZeroContentLength(head('SEND /u?admin HTTP/1.1'))).toBe(
+      'SEND /u?admin HTTP/1.1\r\nhost: n\r\ncontent-length: 0\r\n\r\n',
+    );
+  });
+
+  it.each([
+    ['a SEND that already says its length', head('SEND /u HTTP/1.1', 'Content-Length: 0')],
+    ['a chunked SEND', head('SEND /u HTTP/1.1', 'transfer-encoding: chunked')],
+    ['another method', head('GET /u HTTP/1.1')],
+    ['a method that only starts with SEND', head('SENDX /u HTTP/1.1')],
+    ['a write that is not a whole header block', 'SEND /u HTTP/1.1\r\nhost: n\r\n'],
+  ])('leaves %s as it is', (_what, text) => {
+    expect(withZeroContentLength(text)).toBe(text);
   });
 });

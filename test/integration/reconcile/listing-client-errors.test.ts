@@ -113,6 +113,25 @@ describe('ListingClient errors', () => {
     expect(client.requests).toBe(1);
   });
 
+  it.each([
+    ['404', '404 Not Found'],
+    ['412', '412 Precondition Failed'],
+  ])(
+    'a %s says the scope does not exist, with the reason the node gave, and is not tried again',
+    async (code, line) => {
+      const { client } = await clientOn([
+        answer(line, 'castor-system-error-text: no such bucket\r\n'),
+        answer('200 OK', '', '[]'),
+      ]);
+      expect(await failure(client.page(SCOPE, null))).toStrictEqual({
+        code: 'not-found',
+        status: Number(code),
+        message: `the scope does not exist on this cluster (${code}): no such bucket`,
+      });
+      expect(client.requests).toBe(1);
+    },
+  );
+
   it('another 4xx ends the page at once, with the status and no made-up reason', async () => {
     const { client } = await clientOn([answer("418 I'm a teapot"), answer('200 OK', '', '[]')]);
     expect(await failure(client.page(SCOPE, null))).toStrictEqual({

@@ -46,4 +46,27 @@ describe('NodePools', () => {
     nodes.auth(b, { username: 'admin', password: 'rotated' }, {});
     expect(nodes.authEntries).toBe(3);
   });
+
+  it('keeps at most four users per node: a fifth replaces the first one kept', () => {
+    const nodes = pools(1);
+    const a = nodes.get('http://127.0.0.1:1001');
+    const first = nodes.auth(a, { username: 'u1', password: 'p' }, {});
+    for (const u of ['u2', 'u3', 'u4']) nodes.auth(a, { username: u, password: 'p' }, {});
+    expect(nodes.auth(a, { username: 'u1', password: 'p' }, {})).toBe(first);
+    nodes.auth(a, { username: 'u5', password: 'p' }, {});
+    expect(nodes.authEntries).toBe(4);
+    expect([...a.auth.keys()]).toStrictEqual(['u2', 'u3', 'u4', 'u5']);
+    expect(nodes.auth(a, { username: 'u1', password: 'p' }, {})).not.toBe(first);
+  });
+
+  it('gives a user a new challenge state when the Basic policy changes', () => {
+    const nodes = pools(1);
+    const a = nodes.get('http://127.0.0.1:1001');
+    const digestOnly = nodes.auth(a, { username: 'u', password: 'p' }, {});
+    const withBasic = nodes.auth(a, { username: 'u', password: 'p' }, { allowBasic: true });
+    expect(withBasic).not.toBe(digestOnly);
+    expect(withBasic.allowsBasic).toBe(true);
+    expect(nodes.auth(a, { username: 'u', password: 'p' }, { allowBasic: true })).toBe(withBasic);
+    expect(nodes.authEntries).toBe(1);
+  });
 });

@@ -207,6 +207,47 @@ describe('ListingClient errors', () => {
     expect(client.requests).toBeLessThanOrEqual(1);
   });
 
+  it('a page with rows out of order ends the walk at once: trying again cannot mend it', async () => {
+    const { client } = await clientOn([
+      answer('200 OK', '', '[{"name":"b"},{"name":"a"}]'),
+      answer('200 OK', '', '[]'),
+    ]);
+    const e = await failure(client.page(SCOPE, null));
+    expect(e).toMatchObject({ code: 'bad-page', status: 200 });
+    expect(e.message).toMatch(/^a listing page could not be used: /);
+    expect(client.requests).toBe(1);
+  });
+
+  it('a page that is not JSON is tried again', async () => {
+    const { client } = await clientOn([
+      answer('200 OK', '', '<html>busy</html>'),
+      answer('200 OK', '', '[{"name":"a"}]'),
+    ]);
+    expect((await client.page(SCOPE, null)).map((r) => r.key)).toStrictEqual(['a']);
+    expect(client.requests).toBe(2);
+  });
+
+  it.each([
+    ['a number', 'castor-system-bytes-used: 12345\r\n', 12345],
+    ['the first of two values', 'castor-system-bytes-used: 7\r\ncastor-system-bytes-used: 9\r\n', 7],
+    ['no number', 'castor-system-bytes-used: lots\r\n', null],
+    ['a negative number', 'castor-system-bytes-used: -5\r\n', null],
+    ['no header', '', null],
+  ])('reads the bytes a bucket uses from %s', async (_what, headers, bytes) => {
+    const { node, client } = await clientOn([answer('200 OK', headers)]);
+    expect(await client.usage({ domain: 'example.com', bucket: 'b' })).toBe(bytes);
+    expect(node.requests[0]!.split(' ')[1]).toBe('/b?format=json&domain=example.com&du=withoutreps&size=0&admin');
+  });
+
+  it('a usage check the cluster cannot answer is an error, never "no bytes"', async () => {
+    const { client } = await clientOn([answer('503 Service Unavailable')]);
+    expect(await failure(client.usage({ domain: 'example.com', bucket: 'b' }))).toMatchObject({
+      code: 'unavailable',
+      status: 503,
+      message: 'listing unavailable (503: search feed or indexer down?)',
+    });
+  });
+
   it('asks for the fields it was told to, and leaves fields= out otherwise', async () => {
     const { node, client } = await clientOn([answer('200 OK', '', '[]')], { fields: ['name', 'etag'] });
     await client.page(SCOPE, null);

@@ -1,7 +1,7 @@
 import { ConfigError, InvalidMessageError } from '../../../functions/core/errors.js';
 import { provingFeeds } from '../../../functions/core/replication-feeds.js';
 import { isInNetworks, parseCidr } from '../../../functions/core/network.js';
-import { parseNodeAddress, parseRegistry, resolveRoute } from '../../../functions/core/registry.js';
+import { isNodeAddress, parseNodeAddress, parseRegistry, resolveRoute } from '../../../functions/core/registry.js';
 
 const EXAMPLE = {
   clusters: {
@@ -286,4 +286,15 @@ describe('cluster trust settings (issue 9)', () => {
       }),
     ).toThrow(ConfigError);
   });
+});
+
+describe('isNodeAddress', () => {
+  it.each(['10.0.0.1:80', 'node-1.example:8080', 'http://10.0.0.1:80', 'https://[fd00::1]:443', '10.0.0.1'])(
+    'takes %s',
+    (text) => expect(isNodeAddress(text)).toBe(true),
+  );
+  it.each(['', 'ftp://10.0.0.1:21', '10.0.0.1:80/path', 'user@10.0.0.1:80', ' 10.0.0.1:80', '10.0.0.1:123456'])(
+    'refuses %j',
+    (text) => expect(isNodeAddress(text)).toBe(false),
+  );
 });

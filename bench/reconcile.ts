@@ -1,9 +1,10 @@
 /**
  * `npm run bench:reconcile`: the reconcile engine over zero-latency listings of one bucket that
- * holds the same objects on both clusters, at 100,000 and 1,000,000 objects (objects compared
- * per second, peak RSS and RSS along the walk, pages, requests and HEADs per 1,000 objects),
- * and 3,000,000 (to show memory does not grow with the count), then 100,000 objects of which 10,000 are missing on DR, repaired by enqueueing SEND messages
- * (fauxqs) and by SENDing them (simulator). Writes bench/results/reconcile.json and .md.
+ * holds the same objects on both clusters, at 100,000, 1,000,000 and 3,000,000 objects (objects
+ * compared per second, peak RSS and RSS along the walk, pages, requests and HEADs per 1,000
+ * objects; the largest shows that memory does not grow with the count), then 100,000 objects of
+ * which 10,000 are missing on DR, repaired by enqueueing SEND messages (fauxqs) and by SENDing
+ * them (simulator). Writes bench/results/reconcile.json and .md.
  *
  * Processes: the simulator runs in a fresh process per size (bench/reconcile-sim.ts); every walk
  * runs in a fresh process of its own (bench/reconcile-runner.ts) with the heap flags Lambda

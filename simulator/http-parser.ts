@@ -57,11 +57,6 @@ export class RequestParser {
     this.pos = 0;
   }
 
-  /** Bytes received but not yet consumed. */
-  get buffered(): number {
-    return this.buf.length - this.pos;
-  }
-
   /** The next request, or what stops one from being complete. */
   next(): ParseResult {
     if (!this.head) {

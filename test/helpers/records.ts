@@ -1,4 +1,5 @@
 import type { SQSRecord } from 'aws-lambda';
+import type { OutcomeRecord } from '../../functions/core/outcome.js';
 
 /**
  * An SQS record as Lambda delivers it, for tests that call the handler or processBatch
@@ -34,4 +35,24 @@ export function sqsRecord(
     eventSourceARN: o.queueArn ?? `arn:aws:sqs:us-east-1:000000000000:sends${o.group !== undefined ? '.fifo' : ''}`,
     awsRegion: 'us-east-1',
   } as SQSRecord;
+}
+
+/** An outcome record: a replicated `created` SEND on node 127.0.0.1:1 unless told otherwise. */
+export function outcomeRecord(over: Partial<OutcomeRecord> = {}): OutcomeRecord {
+  return {
+    outcome: 'replicated',
+    reason: 'created',
+    remoteStatus: 201,
+    httpStatus: 200,
+    detail: null,
+    object: { uuid: 'a'.repeat(32) },
+    from: 'primary',
+    to: 'dr',
+    node: '127.0.0.1:1',
+    attempt: 1,
+    durationMs: 10,
+    messageId: 'm1',
+    correlationId: null,
+    ...over,
+  };
 }

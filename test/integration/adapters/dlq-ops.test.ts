@@ -1,4 +1,14 @@
-import { GetQueueAttributesCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityBatchCommand,
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SendMessageCommand,
+  SQSClient,
+  type Message,
+} from '@aws-sdk/client-sqs';
+import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { peekDlq, redriveDlq, type RedriveOptions } from '../../../functions/adapters/dlq-ops.js';
 import { receiveAll, startLocalSqs, type Fauxqs } from '../../helpers/sqs.js';
 
@@ -144,5 +154,43 @@ describe('DLQ operations against fauxqs', () => {
       ),
     ).rejects.toThrow();
     await expect(peekDlq(sqs, `${fauxqs.address}/000000000000/no-such-dlq`, 10)).rejects.toThrow();
+  });
+});
+
+describe('redrive of messages without an id or a body (SDK faked: SQS itself always sends both)', () => {
+  let sqsMock: AwsClientStub<SQSClient>;
+  beforeAll(() => {
+    sqsMock = mockClient(SQSClient);
+  });
+  afterAll(() => sqsMock.restore());
+
+  it('moves such a message once, with an empty body, ends the pass when it comes back, and shows it again', async () => {
+    const bare: Message = {
+      ReceiptHandle: 'rh-bare',
+      MessageAttributes: { 'swarm-send.reason': { DataType: 'String', StringValue: 'remote-unavailable' } },
+    };
+    // Every receive returns it again, as SQS does once a message's pause has run out.
+    sqsMock.on(ReceiveMessageCommand).resolves({ Messages: [bare] });
+    sqsMock.on(SendMessageBatchCommand).resolves({ Successful: [{ Id: '0', MessageId: 'n', MD5OfMessageBody: '' }] });
+    sqsMock.on(DeleteMessageBatchCommand).resolves({ Successful: [{ Id: '0' }] });
+    sqsMock.on(ChangeMessageVisibilityBatchCommand).resolves({ Successful: [{ Id: '0' }] });
+    const s = await redriveDlq(
+      new SQSClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }),
+      {
+        dlqUrl: 'https://sqs.us-east-1.amazonaws.com/1/dlq',
+        queueUrl: 'https://sqs.us-east-1.amazonaws.com/1/sends',
+        reasons: new Set(['remote-unavailable']),
+        max: 5,
+        dryRun: false,
+      },
+    );
+    expect(s).toMatchObject({ moved: 1, matched: 1, failed: 0 });
+    const sent = sqsMock.commandCalls(SendMessageBatchCommand).flatMap((c) => c.args[0].input.Entries ?? []);
+    expect(sent.map((e) => e.MessageBody)).toStrictEqual(['']);
+    expect(sqsMock.commandCalls(ReceiveMessageCommand)).toHaveLength(2);
+    const shown = sqsMock
+      .commandCalls(ChangeMessageVisibilityBatchCommand)
+      .flatMap((c) => c.args[0].input.Entries ?? []);
+    expect(shown.map((e) => [e.ReceiptHandle, e.VisibilityTimeout])).toStrictEqual([['rh-bare', 0]]);
   });
 });

@@ -1,4 +1,5 @@
 import { Readable, Writable } from 'node:stream';
+import { jest } from '@jest/globals';
 import {
   ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
@@ -37,14 +38,20 @@ function io() {
   };
 }
 
-/** `swarm-send redrive` through main (which prints a command's errors), flags given as an object. */
-const run = async (flags: Record<string, unknown>) => {
+/** `swarm-send redrive ARGV...` through main (which prints a command's errors and --help). */
+const cli = async (argv: string[]) => {
   const o = io();
+  const code = await main(['redrive', ...argv], o.io);
+  return { code, stdout: o.stdout(), stderr: o.stderr() };
+};
+
+/** `swarm-send redrive --json`, flags given as an object. */
+const run = async (flags: Record<string, unknown>) => {
   const argv = Object.entries({ json: true, ...flags }).flatMap(([k, v]) =>
     v === true ? [`--${k}`] : [`--${k}`, String(v)],
   );
-  const code = await main(['redrive', ...argv], o.io);
-  return { code, summary: o.stdout() ? JSON.parse(o.stdout()) : null, stderr: o.stderr() };
+  const { code, stdout, stderr } = await cli(argv);
+  return { code, summary: stdout ? JSON.parse(stdout) : null, stderr };
 };
 
 /** The command's own run, so a bad flag surfaces as the UsageError it throws. */
@@ -91,6 +98,67 @@ describe('redrive against fauxqs', () => {
       expect(m.MessageAttributes?.origin?.StringValue).toBe(`app-${m.Body!.slice(5)}`);
     }
     expect(await all(dlq)).toHaveLength(3);
+  });
+
+  /** Puts dead letters on `dlq`, one per reason given, in that order. */
+  const deadLetters = async (dlq: string, reasons: string[]) => {
+    for (const [i, reason] of reasons.entries())
+      await sqs.send(
+        new SendMessageCommand({
+          QueueUrl: dlq,
+          MessageBody: `${reason}-${i}`,
+          MessageAttributes: { 'swarm-send.reason': { DataType: 'String', StringValue: reason } },
+        }),
+      );
+  };
+  const bodies = async (url: string) => (await all(url)).map((m) => m.Body).sort();
+
+  it('--reason moves only those reasons and prints a text summary: counts by reason, method, left, failed', async () => {
+    const { dlq, queue } = queues();
+    await deadLetters(dlq, ['remote-unavailable', 'forbidden', 'verify-mismatch', 'remote-unavailable']);
+    const { code, stdout } = await cli([
+      ...['--dlq-url', dlq, '--queue-url', queue, '--sqs-endpoint', fauxqs.address],
+      ...['--reason', 'remote-unavailable', '--reason', 'forbidden'],
+    ]);
+    expect(code).toBe(0);
+    // The reasons are listed in the order their first message was received.
+    expect(stdout).toMatch(
+      /^moved 3 message\(s\) \((remote-unavailable: 2, forbidden: 1|forbidden: 1, remote-unavailable: 2)\) via receive-send-delete; 1 left by the filter; 0 failed\n$/,
+    );
+    expect(await bodies(queue)).toStrictEqual(['forbidden-1', 'remote-unavailable-0', 'remote-unavailable-3']);
+    expect(await bodies(dlq)).toStrictEqual(['verify-mismatch-2']);
+  });
+
+  it('--dry-run counts what would move by reason, in text, and moves nothing', async () => {
+    const { dlq, queue } = queues();
+    await deadLetters(dlq, ['remote-unavailable', 'forbidden', 'remote-unavailable']);
+    const { code, stdout } = await cli([
+      ...['--dlq-url', dlq, '--queue-url', queue, '--sqs-endpoint', fauxqs.address],
+      ...['--reason', 'remote-unavailable', '--dry-run'],
+    ]);
+    expect(code).toBe(0);
+    expect(stdout).toBe('would move 2 message(s) (remote-unavailable: 2); 1 left by the filter\n');
+    expect(await bodies(queue)).toStrictEqual([]);
+    expect(await bodies(dlq)).toStrictEqual(['forbidden-1', 'remote-unavailable-0', 'remote-unavailable-2']);
+  });
+
+  it('says "none" when no message matches the filter', async () => {
+    const { dlq, queue } = queues();
+    await deadLetters(dlq, ['forbidden']);
+    const flags = ['--dlq-url', dlq, '--queue-url', queue, '--sqs-endpoint', fauxqs.address, '--reason', 'x'];
+    expect((await cli([...flags, '--dry-run'])).stdout).toBe('would move 0 message(s) (none); 1 left by the filter\n');
+    expect((await cli(flags)).stdout).toBe(
+      'moved 0 message(s) (none) via receive-send-delete; 1 left by the filter; 0 failed\n',
+    );
+    expect(await bodies(dlq)).toStrictEqual(['forbidden-0']);
+  });
+
+  it('--help prints the usage, what it does and every flag', async () => {
+    const { code, stdout } = await cli(['--help']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^Usage: swarm-send redrive --dlq-url URL --queue-url URL/);
+    expect(stdout).toContain('deletes it from\nthe DLQ only once the queue has it');
+    for (const flag of ['--reason R', '--dry-run', '--max N', '--json']) expect(stdout).toContain(flag);
   });
 
   it('rejects a --max that is not a positive number', async () => {
@@ -233,6 +301,23 @@ describe('redrive when SQS fails part of the way (SDK faked)', () => {
     const entry = sqsMock.commandCalls(SendMessageBatchCommand)[0]!.args[0].input.Entries![0]!;
     expect(entry.MessageGroupId).toBeUndefined();
     expect(entry.MessageDeduplicationId).toBeUndefined();
+  });
+
+  it('releases its SQS client (and its sockets) when done, and when SQS fails', async () => {
+    const destroy = jest.spyOn(SQSClient.prototype, 'destroy');
+    try {
+      sqsMock.on(StartMessageMoveTaskCommand).resolves({ TaskHandle: 't' });
+      expect((await run(flags())).code).toBe(0);
+      expect(destroy).toHaveBeenCalledTimes(1);
+      sqsMock.on(GetQueueAttributesCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDenied' }));
+      sqsMock.on(ReceiveMessageCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDenied' }));
+      const failed = await run(flags());
+      expect(failed.code).toBe(1);
+      expect(failed.stderr).toContain('AccessDenied');
+      expect(destroy).toHaveBeenCalledTimes(2);
+    } finally {
+      destroy.mockRestore();
+    }
   });
 
   it('uses a message move task when there is no filter and no --max, and moves nothing itself', async () => {

@@ -60,6 +60,7 @@ describe('simulator faults', () => {
     const early = await conn.exchange(sendReq(uuid));
     expect(early.status).toBe(503);
     expect(early.header('Castor-System-Error-Token')).toBe('RemoteUnreachable');
+    expect(early.header('Castor-System-Error-Text')).toBe(`Remote cluster at ${pair.drNode} is unreachable`);
     conn = await RawConnection.open(pair.src);
     const late = await conn.exchange(sendReq(uuid));
     expect(late.status).toBe(200);
@@ -68,11 +69,12 @@ describe('simulator faults', () => {
   });
 
   it.each([
-    [false, 0],
-    [true, 1],
-  ])('reset-mid-body sends 200, headers and one keep-alive, then resets (copied: %s)', async (copied, count) => {
+    [{ type: 'reset-mid-body' as const }, 0],
+    [{ type: 'reset-mid-body' as const, copied: false }, 0],
+    [{ type: 'reset-mid-body' as const, copied: true }, 1],
+  ])('reset-mid-body sends 200, headers and one keep-alive, then resets (%j)', async (kind, count) => {
     const uuid = await setup();
-    pair.sim.faults.add({ times: 1, kind: { type: 'reset-mid-body', copied } });
+    pair.sim.faults.add({ times: 1, kind });
     conn.write(sendReq(uuid));
     const { text, error } = await conn.drain();
     expect(text).toMatch(/^HTTP\/1\.1 200 OK\r\n[^]*\r\ntransfer-encoding: chunked\r\n[^]*\r\n\r\n1\r\n\n\r\n$/);
@@ -81,15 +83,21 @@ describe('simulator faults', () => {
     expect(pair.dr.objectCount).toBe(count);
   });
 
-  it('truncate closes cleanly after the keep-alives, without the result line or the zero chunk', async () => {
-    const uuid = await setup();
-    pair.sim.faults.add({ times: 1, kind: { type: 'truncate' } });
-    conn.write(sendReq(uuid));
-    const { text, error } = await conn.drain();
-    expect(error).toBeUndefined();
-    expect(text).toMatch(/\r\n\r\n1\r\n\n\r\n1\r\n\n\r\n$/);
-    expect(pair.dr.objectCount).toBe(0);
-  });
+  it.each([
+    [{ type: 'truncate' as const }, 0],
+    [{ type: 'truncate' as const, copied: true }, 1],
+  ])(
+    'truncate closes cleanly after the keep-alives, without the result line or the zero chunk (%j)',
+    async (kind, count) => {
+      const uuid = await setup();
+      pair.sim.faults.add({ times: 1, kind });
+      conn.write(sendReq(uuid));
+      const { text, error } = await conn.drain();
+      expect(error).toBeUndefined();
+      expect(text).toMatch(/\r\n\r\n1\r\n\n\r\n1\r\n\n\r\n$/);
+      expect(pair.dr.objectCount).toBe(count);
+    },
+  );
 
   it('stall sends the headers, then nothing for the given time, then the normal answer', async () => {
     const uuid = await setup();

@@ -58,6 +58,43 @@ describe('simulator HTTP/1.1 handling', () => {
     expect(conn.isClosed).toBe(true);
   });
 
+  it.each([
+    ['junk before the method', '@GET / HTTP/1.1\r\nHost: h\r\n\r\n', 400, 'Malformed request line'],
+    ['junk after the version', 'GET / HTTP/1.1 x\r\nHost: h\r\n\r\n', 400, 'Malformed request line'],
+    ['a version with three digits', 'GET / HTTP/1.10\r\nHost: h\r\n\r\n', 400, 'Malformed request line'],
+    [
+      'a header name with a non-token character',
+      'GET / HTTP/1.1\r\nHost: h\r\nX@Y: 1\r\n\r\n',
+      400,
+      'Malformed header line',
+    ],
+    [
+      'a chunked body with a bad chunk size',
+      'PUT /b/n HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n',
+      400,
+      'Malformed chunked request body',
+    ],
+    [
+      'a Content-Length over 256 MiB',
+      `PUT /b/n HTTP/1.1\r\nHost: h\r\nContent-Length: ${256 * 1024 * 1024 + 1}\r\n\r\n`,
+      413,
+      'Request body too large',
+    ],
+  ])('answers %s with a 4xx naming the reason, and closes', async (_label, bytes, status, text) => {
+    const res = await conn.exchange(bytes);
+    expect(res.status).toBe(status);
+    expect(res.header('Castor-System-Error-Code')).toBe(String(status));
+    expect(res.header('Castor-System-Error-Text')).toBe(text);
+    expect(res.header('Connection')).toBe('close');
+    await conn.drain();
+    expect(conn.isClosed).toBe(true);
+  });
+
+  it('ignores empty lines before a request line (RFC 9112 section 2.2)', async () => {
+    const res = await conn.exchange(`\r\n\n\r\n${request('GET', `/${uuid}`, node)}`);
+    expect([res.status, res.body]).toEqual([200, 'hello']);
+  });
+
   it('answers pipelined requests in order on one persistent connection', async () => {
     conn.write(request('GET', `/${uuid}`, node) + request('HEAD', `/${uuid}`, node) + request('GET', '/', node));
     const a = await conn.read();

@@ -28,6 +28,7 @@ describe('legacy SEND', () => {
     expect(res.status).toBe(400);
     expect(res.header('Castor-System-Error-Code')).toBe('400');
     expect(res.header('Castor-System-Error-Text')).toBe(`SEND requires the ${missing} header`);
+    expect(res.header('Castor-System-Error-Token')).toBe('MissingHeader');
     expect(res.header('Content-Type')).toBe('text/html');
   });
 
@@ -41,6 +42,22 @@ describe('legacy SEND', () => {
     expect(res.status).toBe(400);
     expect(res.header('Castor-System-Error-Text')).toMatch(/does not match/);
   });
+
+  it.each(['dr-node', '10.0.0.1', 'http://10.0.0.1:80', '10.0.0.1:80/x', '[::g]:80'])(
+    'answers 400 InvalidTarget when Castor-System-Target %j is not IP:port',
+    async (target) => {
+      pair = await startPair();
+      const obj = pair.source.put({ body: 'x' });
+      const res = await send(pair, `/${obj.uuid}?admin`, {
+        'Castor-System-Cluster': 'dr',
+        'Castor-System-Target': target,
+      });
+      expect(res.status).toBe(400);
+      expect(res.header('Castor-System-Error-Token')).toBe('InvalidTarget');
+      expect(res.header('Castor-System-Error-Text')).toBe(`Castor-System-Target must be IP:port, got "${target}"`);
+      expect(pair.dr.objectCount).toBe(0);
+    },
+  );
 
   it('answers 404 with error headers when the object is not on the source', async () => {
     pair = await startPair();
@@ -72,10 +89,32 @@ describe('legacy SEND', () => {
     expect(own.chunks.at(-1)).toBe('Remote cluster returned: 401\n');
     const wrong = await send(pair, `/${obj.uuid}?admin`, { ...pair.legacy, 'Castor-System-Auth': 'dradmin:bad' });
     expect(wrong.chunks.at(-1)).toBe('Remote cluster returned: 401\n');
+    const noColon = await send(pair, `/${obj.uuid}?admin`, { ...pair.legacy, 'Castor-System-Auth': 'dradmin' });
+    expect(noColon.chunks.at(-1)).toBe('Remote cluster returned: 401\n');
     expect(pair.dr.objectCount).toBe(0);
     const right = await send(pair, `/${obj.uuid}?admin`, { ...pair.legacy, 'Castor-System-Auth': 'dradmin:drpw' });
     expect(right.chunks.at(-1)).toBe('Remote cluster returned: 201\n');
     expect(pair.dr.has({ uuid: obj.uuid })).toBe(true);
+  });
+
+  it.each(['LocalHost', '[::1]'])(
+    "reads a Castor-System-Target of %s:<port> as the node on the simulator's host",
+    async (host) => {
+      pair = await startPair();
+      const obj = pair.source.put({ body: 'x' });
+      const port = pair.drNode.split(':').at(-1) ?? '';
+      const res = await send(pair, `/${obj.uuid}?admin`, { ...pair.legacy, 'Castor-System-Target': `${host}:${port}` });
+      expect(res.chunks.at(-1)).toBe('Remote cluster returned: 201\n');
+      expect(pair.dr.has({ uuid: obj.uuid })).toBe(true);
+    },
+  );
+
+  it('refuses a Castor-System-Auth without a colon, even one that reads as a user and password run together', async () => {
+    pair = await startPair({}, {}, { admins: { dradmin: 'dradmin!' } });
+    const obj = pair.source.put({ body: 'x' });
+    const res = await send(pair, `/${obj.uuid}?admin`, { ...pair.legacy, 'Castor-System-Auth': 'dradmin!' });
+    expect(res.chunks.at(-1)).toBe('Remote cluster returned: 401\n');
+    expect(pair.dr.objectCount).toBe(0);
   });
 
   it('copies a named object with a UTF-8 name containing "/" with all its metadata', async () => {

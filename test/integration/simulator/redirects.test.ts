@@ -22,6 +22,8 @@ describe('PAN/SAN redirects', () => {
     );
     expect([301, 307]).toContain(redirect.status);
     expect(redirect.header('Content-Length')).toBe('0');
+    expect(redirect.header('Server')).toBe('CAStor Cluster/9.1.0');
+    expect(redirect.header('Date')).toMatch(/^\w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/);
     const { node, target } = splitLocation(redirect.header('Location') ?? '');
     expect(node).toBe(pair.source.addresses[1]);
     expect(target).toMatch(new RegExp(`^/${obj.uuid}\\?alias&admin&auth=[0-9a-f]{32}$`));
@@ -39,12 +41,16 @@ describe('PAN/SAN redirects', () => {
     san.close();
   });
 
-  it('treats an invalid ticket like none', async () => {
+  it('treats an invalid ticket like none, and replaces it in the Location', async () => {
     pair = await startPair({ redirectRate: 1 });
     const obj = pair.source.put({ body: 'x' });
     const conn = await RawConnection.open(pair.src);
     const res = await conn.exchange(request('GET', `/${obj.uuid}?auth=${'0'.repeat(32)}`, pair.src));
     expect([301, 307]).toContain(res.status);
+    // The invalid ticket is dropped and a fresh one is the only query argument.
+    const { target } = splitLocation(res.header('Location') ?? '');
+    expect(target).toMatch(new RegExp(`^/${obj.uuid}\\?auth=[0-9a-f]{32}$`));
+    expect(target).not.toContain('0'.repeat(32));
     conn.close();
   });
 
@@ -99,6 +105,19 @@ describe('PAN/SAN redirects', () => {
       const res = await conn.exchange(request('GET', `/${obj.uuid}`, pair.src));
       expect(splitLocation(res.header('Location') ?? '').node).toBe(pair.source.addresses[2]);
     }
+    conn.close();
+  });
+
+  it('spreads redirects over every other running node of the cluster', async () => {
+    pair = await startPair({ redirectRate: 1, seed: 7 }, { nodes: 4 });
+    const obj = pair.source.put({ body: 'x' });
+    const conn = await RawConnection.open(pair.src);
+    const targets = new Set<string>();
+    for (let i = 0; i < 30; i++) {
+      const res = await conn.exchange(request('GET', `/${obj.uuid}`, pair.src));
+      targets.add(splitLocation(res.header('Location') ?? '').node);
+    }
+    expect([...targets].sort()).toEqual(pair.source.addresses.slice(1).sort());
     conn.close();
   });
 });

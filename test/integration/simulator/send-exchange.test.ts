@@ -141,6 +141,7 @@ describe('legacy SEND exchange (founding document)', () => {
       expect(res.header('Castor-System-Error-Code')).toBe('409');
       expect(res.header('Castor-System-Error-Token')).toBe('Conflict');
       expect(res.header('Content-Type')).toBe('text/html');
+      expect(res.header('Castor-System-Error-Text')).toBe('Object already exists in the destination cluster');
       conn.close();
     } finally {
       await strict.close();

@@ -63,6 +63,7 @@ describe('simulator transfer model', () => {
     const busy = await send(pair, pair.src, second.uuid);
     expect(busy.res.status).toBe(503);
     expect(busy.res.header('Castor-System-Error-Token')).toBe('ServiceUnavailable');
+    expect(busy.res.header('Castor-System-Error-Text')).toBe('Too many SENDs in progress on this node');
     expect(pair.sim.counters().busy).toBe(1);
     // Another node of the same cluster has its own slots.
     const other = await send(pair, pair.source.addresses[1]!, second.uuid);

@@ -53,6 +53,16 @@ describe('SQS batch helpers', () => {
     expect(summarizeCodes([])).toBe('');
   });
 
+  it('makeVisible reports every entry of a call that threw a bare value, with its code and an empty message', async () => {
+    const throwing = { send: () => Promise.reject({ code: 'ECONNRESET' }) } as unknown as SQSClient;
+    expect(
+      await makeVisible(throwing, 'https://sqs.example/1/q', [{ ReceiptHandle: 'a' }, { ReceiptHandle: 'b' }]),
+    ).toStrictEqual([
+      { id: '0', code: 'ECONNRESET', message: '' },
+      { id: '1', code: 'ECONNRESET', message: '' },
+    ]);
+  });
+
   it('a BatchEntriesFailedError says the operation, how many of how many failed, and which codes', () => {
     const failed = [
       { id: '1', code: 'ReceiptHandleIsInvalid', message: 'm' },

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:net';
 import { Pool } from 'undici';
 import { ClusterTransport } from '../../../functions/core/cluster-transport.js';
 import { parseRegistry, type ClusterConfig } from '../../../functions/core/registry.js';
+import { startRawNode, type RawNode } from '../../helpers/raw-node.js';
 
 const ADMIN = { username: 'admin', password: 'pw' };
 
@@ -75,5 +76,76 @@ describe('ClusterTransport', () => {
       await transport.close();
       server.close();
     }
+  });
+
+  describe('answers made without a node, and repeated Location headers', () => {
+    const nodes: RawNode[] = [];
+    let transport: ClusterTransport;
+    const clusterOf = (addresses: string[]) =>
+      parseRegistry({ clusters: { p: { name: 'p', nodes: addresses, credentials: 'x' } } }).clusters.p!;
+    const get = (cluster: ClusterConfig, credentials = ADMIN) =>
+      transport.request({ cluster, credentials, method: 'GET', target: '/o', headers: {}, readBody: 'text' });
+    beforeEach(() => {
+      transport = new ClusterTransport();
+    });
+    afterEach(async () => {
+      await transport.close();
+      await Promise.all(nodes.splice(0).map((n) => n.close()));
+    });
+
+    it('refuses credentials no header can carry before anything goes on the wire, and says why', async () => {
+      const node = await startRawNode((_head, socket) => socket.write('HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n'));
+      nodes.push(node);
+      const r = await get(clusterOf([node.address]), { username: 'admin', password: 'pw\r\nx-injected: 1' });
+      expect(r).toMatchObject({
+        status: null,
+        error: 'auth-rejected',
+        detail: 'credentials-invalid: the password contains a control character (CR, LF, NUL...)',
+        requests: 0,
+        node: null,
+      });
+      expect(node.bytes()).toBe('');
+    });
+
+    it('counts the nodes it keeps a pool for and the challenges it caches', async () => {
+      const challenge =
+        'HTTP/1.1 401 Unauthorized\r\nwww-authenticate: Digest realm="r", nonce="n", qop="auth"\r\ncontent-length: 0\r\n\r\n';
+      const node = await startRawNode((head, socket) =>
+        socket.write(/\r\nauthorization:/i.test(head) ? 'HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n' : challenge),
+      );
+      nodes.push(node);
+      expect(transport.stats).toStrictEqual({ nodes: 0, authEntries: 0 });
+      expect(await get(clusterOf([node.address]))).toMatchObject({ status: 200, requests: 2 });
+      expect(transport.stats).toStrictEqual({ nodes: 1, authEntries: 1 });
+    });
+
+    it('answers a network error naming the cause when the cluster has no node to ask', async () => {
+      const r = await get({ ...clusterOf(['127.0.0.1:9']), nodes: [] });
+      expect(r).toMatchObject({ status: null, error: 'network-error', detail: 'no node to ask', requests: 0 });
+    });
+
+    it('follows the last of several Location headers of a redirect', async () => {
+      const to = await startRawNode((_head, socket) =>
+        socket.write('HTTP/1.1 200 OK\r\ncontent-length: 7\r\n\r\narrived'),
+      );
+      const from = await startRawNode((_head, socket) =>
+        socket.write(
+          'HTTP/1.1 301 Moved Permanently\r\nlocation: http://192.0.2.1:80/o\r\nlocation: http://192.0.2.2:80/o\r\n' +
+            `location: http://${to.address}/moved\r\ncontent-length: 0\r\n\r\n`,
+        ),
+      );
+      nodes.push(to, from);
+      const r = await transport.request({
+        cluster: clusterOf([from.address, to.address]),
+        credentials: ADMIN,
+        method: 'GET',
+        target: '/o',
+        headers: {},
+        readBody: 'text',
+        rotate: false,
+      });
+      expect(r).toMatchObject({ status: 200, error: null, body: 'arrived', node: { hostPort: to.address } });
+      expect(to.requests[0]).toMatch(/^GET \/moved /);
+    });
   });
 });

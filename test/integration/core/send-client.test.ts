@@ -2,6 +2,7 @@ import { createServer } from 'node:net';
 import { SendClient } from '../../../functions/core/send-client.js';
 import { parseRegistry } from '../../../functions/core/registry.js';
 import { ADMIN, scriptedRoute, startSwarmPair, type SwarmPair } from '../../helpers/swarm.js';
+import { answerCreated, headerOf, startRawNode, type Answer, type RawNode } from '../../helpers/raw-node.js';
 
 // The real client against the project's Swarm simulator over real sockets: one test per failure
 // mode of swarm-scsp.md section 4 (rows named in the test titles).
@@ -661,5 +662,66 @@ describe('the result line, from a raw-socket node', () => {
       'Remote cluster returned: 503\r\nremote cluster returned 409\r\n<p>Remote cluster returned: 201</p>\n',
     );
     expect(r).toMatchObject({ outcome: 'already-present', observation: { remoteStatus: 409 } });
+  });
+});
+
+describe('SendClient headers and clusters the registry never makes, from raw-socket nodes', () => {
+  const nodes: RawNode[] = [];
+  let client: SendClient;
+  beforeEach(() => {
+    client = new SendClient();
+  });
+  afterEach(async () => {
+    await client.close();
+    await Promise.all(nodes.splice(0).map((n) => n.close()));
+  });
+  const start = async (answer: Answer) => {
+    const n = await startRawNode(answer);
+    nodes.push(n);
+    return n;
+  };
+
+  it('reports the last of several ETag headers of the answer', async () => {
+    const node = await start((_head, socket) => {
+      const line = 'Remote cluster returned: 201\r\n';
+      socket.write(
+        'HTTP/1.1 200 OK\r\netag: "first"\r\netag: "second"\r\netag: "third"\r\ntransfer-encoding: chunked\r\n\r\n' +
+          `${line.length.toString(16)}\r\n${line}\r\n0\r\n\r\n`,
+      );
+    });
+    const route = scriptedRoute([node.address]);
+    const r = await client.send({
+      source: route.source,
+      destination: route.dr,
+      credentials: ADMIN,
+      object: { uuid: 'd'.repeat(32) },
+    });
+    expect(r).toMatchObject({ outcome: 'replicated', etag: '"third"' });
+  });
+
+  it('a legacy SEND to a destination without a target names no made-up target: the header goes empty', async () => {
+    const node = await start((_head, socket) => answerCreated(socket));
+    const route = scriptedRoute([node.address]);
+    await client.send({
+      source: route.source,
+      destination: { ...route.dr, target: null },
+      credentials: ADMIN,
+      object: { uuid: 'd'.repeat(32) },
+    });
+    expect(node.requests).toHaveLength(1);
+    expect(headerOf(node.requests[0]!, 'castor-system-target')).toBe('');
+  });
+
+  it('a HEAD on a cluster with neither nodes nor a target is a network error, never a throw', async () => {
+    const route = scriptedRoute(['127.0.0.1:9']);
+    const r = await client.head({ ...route.dr, target: null }, { uuid: 'd'.repeat(32) }, ADMIN);
+    expect(r).toStrictEqual({
+      status: null,
+      etag: null,
+      contentLength: null,
+      version: null,
+      node: null,
+      error: 'network-error',
+    });
   });
 });

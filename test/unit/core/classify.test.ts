@@ -47,8 +47,16 @@ describe('classify (swarm-scsp.md section 4)', () => {
     ['N3 failure wins over timeout', feed({ 2: 1, 3: 2 }), 'retry', 'feed-failed'],
     ['N4 requested feed did not report', feed({ 3: 0 }, [2]), 'failed', 'not-in-feed-scope'],
     ['T4 a type/all selection that reported no feed', feed({}), 'retry', 'result-unknown'],
+    ['T4 a feed that reported its time but no status', feed({ 2: 0, 3: null }), 'retry', 'result-unknown'],
+    [
+      'T4 a feed SEND with no status line and no transport error (never a failure without an answer)',
+      o({ mode: 'feed', httpStatus: null, remoteStatus: null }),
+      'retry',
+      'result-unknown',
+    ],
     ['N5 bad feedid -> 400', o({ mode: 'feed', httpStatus: 400, remoteStatus: null }), 'failed', 'bad-request'],
     ['A3 credentials rejected', o({ httpStatus: 401, error: 'auth-rejected' }), 'failed', 'auth-rejected'],
+    ['A3 an outer 401 with no transport error', o({ httpStatus: 401, remoteStatus: null }), 'failed', 'auth-rejected'],
     ['A3 403 not admin', o({ httpStatus: 403, remoteStatus: null }), 'failed', 'forbidden'],
     [
       'R1 redirect outside the networks',

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { NodeAuth, parseChallenges, pickChallenge } from '../../../functions/core/digest-auth.js';
+import { NodeAuth, parseChallenges, pickChallenge, sameCredentials } from '../../../functions/core/digest-auth.js';
 
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 const DOC_CHALLENGE = [
@@ -177,6 +177,33 @@ describe('NodeAuth', () => {
     }
   });
 
+  it('computes SHA-512/256 and its -sess form with the SHA-512/256 hash', () => {
+    const h = (s: string) => createHash('sha512-256').update(s).digest('hex');
+    const nonce = '7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v';
+    const base = h('Mufasa:http-auth@example.org:Circle of Life');
+    for (const [alg, ha1] of [
+      ['SHA-512-256', base],
+      ['SHA-512-256-sess', h(`${base}:${nonce}:${RFC7616.cnonce}`)],
+    ] as const) {
+      const auth = new NodeAuth({ username: 'Mufasa', password: 'Circle of Life' }, { cnonce: () => RFC7616.cnonce });
+      auth.update(parseChallenges(RFC7616.challenge(alg)));
+      expect(fields(auth.authorize('GET', '/dir/index.html')!)).toMatchObject({
+        algorithm: alg,
+        response: h(`${ha1}:${nonce}:00000001:${RFC7616.cnonce}:auth:${h('GET:/dir/index.html')}`),
+      });
+    }
+  });
+
+  it('writes the whole header: the parameters in order, each separated by a comma and a space', () => {
+    const auth = new NodeAuth({ username: 'admin', password: 'pw' }, { cnonce: () => 'c0ffee' });
+    auth.update(parseChallenges('Digest realm="r", nonce="n", qop="auth", opaque="o", algorithm=MD5'));
+    const ha1 = md5('admin:r:pw');
+    const response = md5(`${ha1}:n:00000001:c0ffee:auth:${md5('SEND:/x')}`);
+    expect(auth.authorize('SEND', '/x')).toBe(
+      `Digest username="admin", realm="r", nonce="n", uri="/x", response="${response}", qop=auth, nc=00000001, cnonce="c0ffee", opaque="o", algorithm=MD5`,
+    );
+  });
+
   it('sends the username hashed when the challenge asks for userhash', () => {
     const auth = new NodeAuth({ username: 'Mufasa', password: 'Circle of Life' });
     auth.update(parseChallenges(`${RFC7616.challenge('SHA-256')}, userhash=true`));
@@ -184,5 +211,19 @@ describe('NodeAuth', () => {
     expect(fields(header).username).toBe(createHash('sha256').update('Mufasa:http-auth@example.org').digest('hex'));
     expect(header).toContain('userhash=true');
     expect(header).not.toContain('Mufasa');
+  });
+});
+
+describe('sameCredentials', () => {
+  const a = { username: 'admin', password: 'pw' };
+  it('is true for the same user and password, and when there is nothing to compare with', () => {
+    expect(sameCredentials(a, { username: 'admin', password: 'pw' })).toBe(true);
+    expect(sameCredentials(a, null)).toBe(true);
+    expect(sameCredentials(a, undefined)).toBe(true);
+  });
+  it('is false when the user or the password differs', () => {
+    expect(sameCredentials(a, { username: 'other', password: 'pw' })).toBe(false);
+    expect(sameCredentials(a, { username: 'admin', password: 'rotated' })).toBe(false);
+    expect(sameCredentials(a, { username: 'other', password: 'rotated' })).toBe(false);
   });
 });

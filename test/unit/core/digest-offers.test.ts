@@ -89,6 +89,10 @@ describe('describeOffer', () => {
       'no supported authentication offered (Digest MD5 qop=auth-int, Digest SHA-1, Basic)',
     );
     expect(describeOffer([])).toBe('no supported authentication offered (no challenge)');
+    // Without a Basic challenge there is nothing to say about Basic.
+    expect(describeOffer(parseChallenges('Digest realm="r", nonce="n", algorithm=SHA-1'))).toBe(
+      'no supported authentication offered (Digest SHA-1)',
+    );
   });
 });
 

@@ -36,4 +36,17 @@ describe('readBounded', () => {
       code: 'ERR_STREAM_PREMATURE_CLOSE',
     });
   });
+
+  it('rejects a body that failed or closed before it was read', async () => {
+    const failed = new Readable({ read() {} });
+    failed.on('error', () => undefined);
+    failed.destroy(Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }));
+    await new Promise((r) => setImmediate(r));
+    await expect(readBounded(failed as unknown as Body, 1024)).rejects.toMatchObject({ code: 'UND_ERR_SOCKET' });
+    const closed = new Readable({ read() {} });
+    closed.destroy();
+    await expect(readBounded(closed as unknown as Body, 1024)).rejects.toMatchObject({
+      code: 'ERR_STREAM_PREMATURE_CLOSE',
+    });
+  });
 });

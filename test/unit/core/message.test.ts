@@ -99,6 +99,42 @@ describe('parseSendMessage', () => {
     expect(read.warnings).toStrictEqual(['nodeHint ignored: not host:port (port 1-65535)']);
   });
 
+  it.each([
+    ['a short uuid', { object: { uuid: 'abc' } }, 'object.uuid: must be 32 hex digits'],
+    [
+      'CR/LF in a name',
+      { object: { domain: 'd.example', bucket: 'b', name: 'a\r\nx' } },
+      'object.name: must not contain control characters',
+    ],
+    [
+      'a lone surrogate in a name',
+      { object: { domain: 'd.example', bucket: 'b', name: '\ud800x' } },
+      'object.name: must be valid Unicode (no lone surrogates)',
+    ],
+    [
+      'a domain starting with -',
+      { object: { domain: '-bad', bucket: 'b', name: 'n' } },
+      'object.domain: must be a domain name',
+    ],
+    [
+      'a slash in a bucket',
+      { object: { domain: 'd.example', bucket: 'a/b', name: 'n' } },
+      'object.bucket: must be letters, digits, "_", "." or "-"',
+    ],
+    ['an empty feed selection', { object: { uuid: UUID }, feeds: {} }, 'feeds: feeds needs at least one id or type'],
+    ['a from key with spaces', { object: { uuid: UUID }, from: 'pri mary' }, 'from: must be a registry key'],
+    ['an object that is a number', { object: 5 }, 'object: must be { uuid, alias? } or { domain, bucket, name }'],
+  ])('names the rule that %s breaks, at its path', (_what, body, problem) => {
+    expect(problemsOf(JSON.stringify(body))).toStrictEqual([problem]);
+  });
+
+  it('reads a message without a nodeHint with no warning', () => {
+    expect(readSendMessage(JSON.stringify({ object: { uuid: UUID } }))).toStrictEqual({
+      message: { object: { uuid: UUID } },
+      warnings: [],
+    });
+  });
+
   it('keeps a well-formed nodeHint, IPv6 in brackets included, without a warning', () => {
     for (const hint of ['10.0.0.12:80', 'node-1.swarm.example:8080', '[fd00::12]:80', '[::ffff:10.0.0.1]:65535']) {
       expect(isNodeHint(hint)).toBe(true);

@@ -1,7 +1,7 @@
 import { ConfigError, InvalidMessageError } from '../../../functions/core/errors.js';
 import { provingFeeds } from '../../../functions/core/replication-feeds.js';
 import { isInNetworks, parseCidr } from '../../../functions/core/network.js';
-import { parseNodeAddress, parseRegistry, resolveRoute } from '../../../functions/core/registry.js';
+import { isNodeAddress, parseNodeAddress, parseRegistry, resolveRoute } from '../../../functions/core/registry.js';
 
 const EXAMPLE = {
   clusters: {
@@ -157,6 +157,33 @@ describe('resolveRoute', () => {
   });
 });
 
+describe('resolveRoute on registries without routes or with unusable clusters', () => {
+  const problemOf = (reg: ReturnType<typeof parseRegistry>, from?: string, to?: string): string[] => {
+    try {
+      resolveRoute(reg, from, to);
+    } catch (err) {
+      expect(err).toBeInstanceOf(InvalidMessageError);
+      return [...(err as InvalidMessageError).problems];
+    }
+    throw new Error('expected the route to be refused');
+  };
+
+  it('says "none" when the registry configures no route at all', () => {
+    const reg = parseRegistry({ clusters: EXAMPLE.clusters });
+    expect(problemOf(reg, 'primary', 'dr')).toStrictEqual([
+      'no configured route from "primary" to "dr" (configured: none)',
+    ]);
+  });
+
+  it('refuses a hand-built route whose source has no nodes or whose destination has no target', () => {
+    const reg = parseRegistry(EXAMPLE);
+    const noNodes = { ...reg, clusters: { ...reg.clusters, primary: { ...reg.clusters.primary!, nodes: [] } } };
+    expect(problemOf(noNodes)).toStrictEqual(['route primary->dr: cluster "primary" has no nodes to SEND on']);
+    const noTarget = { ...reg, clusters: { ...reg.clusters, dr: { ...reg.clusters.dr!, target: null } } };
+    expect(problemOf(noTarget)).toStrictEqual(['route primary->dr: cluster "dr" has no target']);
+  });
+});
+
 describe('replication feeds of a route (provingFeeds)', () => {
   const route = { name: 'primary->dr', replicationFeeds: [2, 5] };
   const refusal = (r: typeof route, selection: Parameters<typeof provingFeeds>[1]): string => {
@@ -259,4 +286,15 @@ describe('cluster trust settings (issue 9)', () => {
       }),
     ).toThrow(ConfigError);
   });
+});
+
+describe('isNodeAddress', () => {
+  it.each(['10.0.0.1:80', 'node-1.example:8080', 'http://10.0.0.1:80', 'https://[fd00::1]:443', '10.0.0.1'])(
+    'takes %s',
+    (text) => expect(isNodeAddress(text)).toBe(true),
+  );
+  it.each(['', 'ftp://10.0.0.1:21', '10.0.0.1:80/path', 'user@10.0.0.1:80', ' 10.0.0.1:80', '10.0.0.1:123456'])(
+    'refuses %j',
+    (text) => expect(isNodeAddress(text)).toBe(false),
+  );
 });

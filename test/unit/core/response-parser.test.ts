@@ -44,6 +44,31 @@ describe('parseSendBody', () => {
   });
 });
 
+describe('parseSendBody and repeated trailers', () => {
+  it('takes the last value of a trailer that came several times', () => {
+    expect(
+      parseSendBody('', { 'feed-2-status': ['2', '1', '0'], 'feed-2-statustime': ['a', 'b', 'c'] }).feeds,
+    ).toStrictEqual({ '2': { status: 0, statusTime: 'c' } });
+  });
+
+  it('reads a trailer with no value as no status and no time', () => {
+    expect(parseSendBody('', { 'feed-2-status': [], 'feed-2-statustime': [] }).feeds).toStrictEqual({
+      '2': { status: null, statusTime: null },
+    });
+  });
+});
+
+describe('parseSendBody and lines that are no feed status', () => {
+  it('skips lines that are no header, headers of no feed, and trailers with no value', () => {
+    expect(
+      parseSendBody('just text\nX-Other: 1\nFeed-x-Status: 0\nFeed-4-Status: soon\n', {
+        'feed-5-status': undefined,
+        'x-other': '1',
+      }).feeds,
+    ).toStrictEqual({ '4': { status: null, statusTime: null } });
+  });
+});
+
 describe('lastCastorError', () => {
   it('returns the last triple of a cascade', () => {
     expect(
@@ -68,5 +93,8 @@ describe('lastCastorError', () => {
       'Invalid user or password',
     );
     expect(describeCastorError({})).toBeNull();
+    // Headers present but empty say nothing: no detail rather than an empty one.
+    expect(describeCastorError({ 'castor-system-error-code': '', 'castor-system-error-text': '' })).toBeNull();
+    expect(lastCastorError({ 'castor-system-error-code': [] })).toBeNull();
   });
 });

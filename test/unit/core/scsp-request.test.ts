@@ -33,6 +33,14 @@ describe('buildSendTarget', () => {
   });
 });
 
+describe('buildSendTarget feed arguments', () => {
+  it('says force=false when the message turns force off, and leaves force out when it says nothing', () => {
+    const uuid = { uuid: '4d0a5b5c9e1f2a3b4c5d6e7f8091a2b3' };
+    expect(buildSendTarget(uuid, { ids: [2], force: false })).toBe(`/${uuid.uuid}?admin&feedid=2&force=false`);
+    expect(buildSendTarget(uuid, { ids: [2] })).toBe(`/${uuid.uuid}?admin&feedid=2`);
+  });
+});
+
 describe('buildSendHeaders', () => {
   it('sends the legacy trio, Castor-System-Auth only when given, and an empty body', () => {
     expect(buildSendHeaders({ cluster: 'dr', target: '192.168.1.13:80' }, 'ua')).toStrictEqual({

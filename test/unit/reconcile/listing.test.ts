@@ -74,6 +74,22 @@ describe('listing page parsing', () => {
       '2026-1-01T00:00:00.000Z',
       '2026-01-01T00:00:00.00aZ',
       '+2026-01-01T00:00:00Z',
+      '2026-01-32T00:00:00Z',
+      '2026-01-99T00:00:00.000Z',
+      '2026-01-01T25:00:00Z',
+      '2026-01-01T99:00:00.000Z',
+      '2026-01-01T00:99:00Z',
+      '2026-01-01T00:00:60Z',
+      '2026-01-01T00:00:99.000Z',
+      '1970-01-01T00:00:00.000Z',
+      '1969-01-01T00:00:00Z',
+      '2026-1/-01T00:00:00Z',
+      '2026x01-01T00:00:00Z',
+      '2026-01x01T00:00:00Z',
+      '2026-01-01x00:00:00Z',
+      '2026-01-01T00x00:00Z',
+      '2026-01-01T00:00x00Z',
+      '2026-01-01T00:00:00x123Z',
     ];
     const random = Array.from({ length: 2000 }, (_v, i) =>
       new Date(Date.UTC(1970, 0, 1) + ((i * 7_919_993_077_123) % 4_102_444_800_000)).toISOString(),
@@ -82,6 +98,37 @@ describe('listing page parsing', () => {
       const expected = Date.parse(text);
       expect([text, parseTime(text)]).toEqual([text, Number.isNaN(expected) ? null : expected]);
     }
+  });
+
+  test('the common listing time is read without Date.parse, at every edge of each field', () => {
+    const common = [
+      '1970-01-01T00:00:00.000Z',
+      '1970-01-01T00:00:00Z',
+      '2026-12-31T23:59:59.999Z',
+      '2026-12-31T23:59:59Z',
+      '2019-09-19T19:09:09.909Z',
+      '2000-10-10T10:10:10Z',
+    ];
+    const realParse = Date.parse;
+    const asked: string[] = [];
+    Date.parse = (text: string) => (asked.push(text), realParse(text));
+    let read: (number | null)[];
+    try {
+      read = common.map((t) => parseTime(t));
+    } finally {
+      Date.parse = realParse;
+    }
+    expect(asked).toEqual([]);
+    expect(read).toEqual(common.map((t) => realParse(t)));
+  });
+
+  test('a zero-byte object is listed with 0 bytes, not as unknown', () => {
+    expect(
+      parseListingPage('[{"name":"empty","bytes":0},{"name":"empty2","content-length":"0"}]', 'named', null),
+    ).toEqual([
+      expect.objectContaining({ key: 'empty', bytes: 0 }),
+      expect.objectContaining({ key: 'empty2', bytes: 0 }),
+    ]);
   });
 
   test('the marker and every name are percent-encoded in the request-target', () => {

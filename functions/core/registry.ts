@@ -121,7 +121,12 @@ export function defaultNetworks(hosts: readonly string[]): Cidr[] {
 }
 
 function formatIssues(error: z.core.$ZodError): string[] {
-  return error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`);
+  return error.issues.flatMap((i) => {
+    const where = i.path.length ? i.path.join('.') : '(root)';
+    // A bad record key carries its rule's own message one level down ("Invalid key in record" says nothing).
+    const messages = i.code === 'invalid_key' ? i.issues.map((n) => n.message) : [i.message];
+    return messages.map((m) => `${where}: ${m}`);
+  });
 }
 
 /**

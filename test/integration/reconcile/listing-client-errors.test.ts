@@ -69,6 +69,29 @@ describe('the pause between tries of a page', () => {
   });
 });
 
+describe('the pause between tries of a page, ended by its timer', () => {
+  it('leaves no listener on the walk signal, however many pages were tried again', async () => {
+    const transport = new ClusterTransport();
+    try {
+      // No node to ask: every try fails at once, so each page pauses twice before it gives up.
+      const cluster = {
+        ...parseRegistry({ clusters: { p: { name: 'p', nodes: ['127.0.0.1:9'], credentials: 'x' } } }).clusters.p!,
+        nodes: [],
+      };
+      const client = new ListingClient(transport, cluster, ADMIN, { triesPerPage: 3, retryDelayMs: 1 });
+      const controller = new AbortController();
+      for (let page = 0; page < 6; page++) {
+        await expect(client.page(SCOPE, null, controller.signal)).rejects.toBeInstanceOf(ListingError);
+      }
+      // Twelve pauses ended on their timers: each removed its abort listener (a long walk on one
+      // signal would otherwise pile them up, past Node's MaxListeners warning).
+      expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    } finally {
+      await transport.close();
+    }
+  });
+});
+
 describe('ListingClient errors', () => {
   const nodes: RawNode[] = [];
   let transport: ClusterTransport;

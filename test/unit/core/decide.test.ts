@@ -1,30 +1,11 @@
 import { decide, notSentBy, sendVerdict, type Happening, type Step } from '../../../functions/core/decide.js';
 import { CredentialsError, InvalidMessageError } from '../../../functions/core/errors.js';
 import type { SendObservation, SendObserved } from '../../../functions/core/observation.js';
+import { observed as baseObserved } from '../../helpers/observation.js';
 
-const observation = (o: Partial<SendObservation> = {}): SendObservation => ({
-  mode: 'legacy',
-  httpStatus: 200,
-  remoteStatus: 201,
-  complete: true,
-  feeds: {},
-  requestedFeedIds: [],
-  replicationFeedIds: [],
-  error: null,
-  ...o,
-});
-const observed = (o: Partial<SendObservation> = {}, more: Partial<SendObserved> = {}): SendObserved => ({
-  observation: observation(o),
-  node: '10.0.0.1:80',
-  requests: 1,
-  busy: 0,
-  durationMs: 2500,
-  detail: 'node text',
-  etag: null,
-  version: null,
-  hintIgnored: false,
-  ...more,
-});
+/** The shared default observation, with this table's duration, node text and no ETag. */
+const observed = (o: Partial<SendObservation> = {}, more: Partial<SendObserved> = {}): SendObserved =>
+  baseObserved(o, { durationMs: 2500, detail: 'node text', etag: null, ...more });
 const sent = (
   o: Partial<SendObservation> = {},
   facts: { handedBack?: boolean; verifyProblem?: string | null } = {},

@@ -1,7 +1,8 @@
 import type { SQSRecord } from 'aws-lambda';
 import type { Config } from '../../../functions/config.js';
 import type { Credentials } from '../../../functions/core/digest-auth.js';
-import type { HeadResult, SendObservation, SendObserved } from '../../../functions/core/observation.js';
+import type { HeadResult, SendObserved } from '../../../functions/core/observation.js';
+import { observed } from '../../helpers/observation.js';
 import type { OutcomeRecord } from '../../../functions/core/outcome.js';
 import { parseRegistry } from '../../../functions/core/registry.js';
 import type { SendInput } from '../../../functions/core/send-client.js';
@@ -43,31 +44,7 @@ export function config(o: Partial<Config> & { verify?: boolean } = {}): Config {
   };
 }
 
-/** What a SEND observed; by default a legacy SEND whose destination answered 201. */
-export function observed(o: Partial<SendObservation> = {}, more: Partial<SendObserved> = {}): SendObserved {
-  return {
-    observation: {
-      mode: 'legacy',
-      httpStatus: 200,
-      remoteStatus: 201,
-      complete: true,
-      feeds: {},
-      requestedFeedIds: [],
-      replicationFeedIds: [],
-      error: null,
-      ...o,
-    },
-    node: '10.0.0.1:80',
-    requests: 1,
-    busy: 0,
-    durationMs: 12,
-    detail: null,
-    etag: '"e1"',
-    version: null,
-    hintIgnored: false,
-    ...more,
-  };
-}
+export { observed };
 
 /** A SendPort answering each SEND with the next scripted answer (the last one repeats). */
 export class FakeSendPort implements SendPort {

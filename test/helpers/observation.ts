@@ -1,0 +1,30 @@
+import type { SendObservation, SendObserved } from '../../functions/core/observation.js';
+
+/** What a SEND's answer showed; by default a legacy SEND whose destination answered 201. */
+export const observation = (o: Partial<SendObservation> = {}): SendObservation => ({
+  mode: 'legacy',
+  httpStatus: 200,
+  remoteStatus: 201,
+  complete: true,
+  feeds: {},
+  requestedFeedIds: [],
+  replicationFeedIds: [],
+  error: null,
+  ...o,
+});
+
+/** What a SEND observed; by default a legacy SEND whose destination answered 201. */
+export function observed(o: Partial<SendObservation> = {}, more: Partial<SendObserved> = {}): SendObserved {
+  return {
+    observation: observation(o),
+    node: '10.0.0.1:80',
+    requests: 1,
+    busy: 0,
+    durationMs: 12,
+    detail: null,
+    etag: '"e1"',
+    version: null,
+    hintIgnored: false,
+    ...more,
+  };
+}

@@ -1,16 +1,7 @@
 import { classify, type SendObservation } from '../../../functions/core/classify.js';
+import { observation } from '../../helpers/observation.js';
 
-const base: SendObservation = {
-  mode: 'legacy',
-  httpStatus: 200,
-  remoteStatus: 201,
-  complete: true,
-  feeds: {},
-  requestedFeedIds: [],
-  replicationFeedIds: [],
-  error: null,
-};
-const o = (over: Partial<SendObservation>): SendObservation => ({ ...base, ...over });
+const o = (over: Partial<SendObservation>): SendObservation => observation(over);
 /** A feed SEND on a route whose replication feed is 2 (unless `replication` says otherwise). */
 const feed = (statuses: Record<string, number | null>, requested: number[] = [], replication: number[] = [2]) =>
   o({

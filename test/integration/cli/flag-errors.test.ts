@@ -1,9 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { main } from '../../../cli/main.js';
 import { captureIo } from '../../helpers/command-io.js';
+import { scratchDir } from '../../helpers/scratch.js';
 
 // Every command through main, in-process: a bad number, an unknown flag and a configuration
 // error each end the same way for every command (exit 2, one message on stderr naming the
@@ -92,7 +92,7 @@ describe('unknown flags: exit 2 for every command', () => {
 });
 
 describe('configuration errors end the same way for every command', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'swarm-send-flag-errors-'));
+  const dir = scratchDir('swarm-send-flag-errors-');
   const registry = join(dir, 'registry.json');
   writeFileSync(
     registry,
@@ -133,7 +133,7 @@ describe('a command that cannot finish: one line from main, exit 1', () => {
   // Port 1 on loopback refuses connections at once.
   const down = ['--sqs-endpoint', 'http://127.0.0.1:1'];
   const queue = 'http://127.0.0.1:1/000000000000/q';
-  const dir = mkdtempSync(join(tmpdir(), 'swarm-send-failures-'));
+  const dir = scratchDir('swarm-send-failures-');
   const registry = join(dir, 'registry.json');
   writeFileSync(
     registry,

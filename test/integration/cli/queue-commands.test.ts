@@ -1,11 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { spawn } from 'node:child_process';
 import { BIN, runCli } from '../../helpers/cli.js';
 import { startSimulator, type SwarmSimulator } from '../../../simulator/index.js';
 import { startLocalSqs, type Fauxqs, type LocalSqs } from '../../helpers/sqs.js';
+import { scratchDir } from '../../helpers/scratch.js';
 
 describe('queue commands as subprocesses against fauxqs', () => {
   // Each test runs the CLI as one or more Node subprocesses: on a busy 2-core machine one start-up
@@ -14,7 +14,7 @@ describe('queue commands as subprocesses against fauxqs', () => {
   let sqs: SQSClient;
   let local: LocalSqs;
   let n = 0;
-  const dir = mkdtempSync(join(tmpdir(), 'swarm-send-cli-'));
+  const dir = scratchDir('swarm-send-cli-');
   beforeAll(async () => {
     local = await startLocalSqs();
     ({ fauxqs, sqs } = local);

@@ -1,5 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -8,6 +7,7 @@ import { main } from '../../../cli/main.js';
 import { parseSendMessage } from '../../../functions/core/message.js';
 import { SIM_DEFAULT_ADMIN, startSimulator, type SwarmSimulator } from '../../../simulator/index.js';
 import { runCli } from '../../helpers/cli.js';
+import { scratchDir } from '../../helpers/scratch.js';
 
 const ENV = {
   SWARM_TEST_ADMIN: JSON.stringify({ username: SIM_DEFAULT_ADMIN.user, password: SIM_DEFAULT_ADMIN.password }),
@@ -24,7 +24,7 @@ beforeEach(async () => {
       { name: 'dr', nodes: 1 },
     ],
   });
-  dir = mkdtempSync(join(tmpdir(), 'reconcile-cli-'));
+  dir = scratchDir('reconcile-cli-');
   registry = join(dir, 'registry.json');
   writeFileSync(
     registry,

@@ -1,13 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type Server } from 'node:tls';
 import { parseRegistry } from '../../../functions/core/registry.js';
 import { SendClient } from '../../../functions/core/send-client.js';
 import { startSimulator, type SwarmSimulator } from '../../../simulator/index.js';
 import { ADMIN } from '../../helpers/swarm.js';
+import { scratchDir } from '../../helpers/scratch.js';
 
 // https:// nodes with a private CA: a TLS front (a node behind TLS, as a site with HTTPS on its
 // storage nodes has) terminates TLS and forwards to a simulator node.
@@ -82,7 +82,7 @@ describe('https:// source nodes', () => {
   /** The simulator node the TLS front forwards new connections to. */
   let behind: string;
   beforeAll(async () => {
-    certs = makeCertificates(mkdtempSync(join(tmpdir(), 'swarm-send-tls-')));
+    certs = makeCertificates(scratchDir('swarm-send-tls-'));
     sim = await startSimulator({
       clusters: [
         { name: 'baker', nodes: 1 },

@@ -1,11 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { runCli } from '../../helpers/cli.js';
 import { jsonLines, startJsonProtocolServer } from '../../helpers/worker.js';
 import { startSimulator, type SwarmSimulator } from '../../../simulator/index.js';
 import { startLocalSqs, type Fauxqs, type LocalSqs } from '../../helpers/sqs.js';
+import { scratchDir } from '../../helpers/scratch.js';
 
 const PASSWORD = 'Worker-Env-Pa55';
 const ADMIN = JSON.stringify({ username: 'admin', password: PASSWORD });
@@ -21,7 +21,7 @@ describe('swarm-send worker: the environment contract', () => {
   let local: LocalSqs;
   let sim: SwarmSimulator;
   let n = 0;
-  const dir = mkdtempSync(join(tmpdir(), 'swarm-send-worker-env-'));
+  const dir = scratchDir('swarm-send-worker-env-');
 
   beforeAll(async () => {
     local = await startLocalSqs();

@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { eventually, spawnWorker, startJsonProtocolServer, type WorkerProcess } from '../../helpers/worker.js';
 import { startSimulator, type SwarmSimulator } from '../../../simulator/index.js';
 import { startLocalSqs, type Fauxqs, type LocalSqs } from '../../helpers/sqs.js';
+import { scratchDir } from '../../helpers/scratch.js';
 
 const PASSWORD = 'Worker-Svc-Pa55';
 const ADMIN = JSON.stringify({ username: 'admin', password: PASSWORD });
@@ -19,7 +19,7 @@ describe('swarm-send worker as a service (subprocess, fauxqs + simulator)', () =
   let imds: Awaited<ReturnType<typeof startJsonProtocolServer>>;
   let n = 0;
   const workers: WorkerProcess[] = [];
-  const dir = mkdtempSync(join(tmpdir(), 'swarm-send-worker-svc-'));
+  const dir = scratchDir('swarm-send-worker-svc-');
 
   beforeAll(async () => {
     local = await startLocalSqs();

@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   checkLocalCredentials,
@@ -9,6 +8,7 @@ import {
 } from '../../../functions/adapters/credentials.js';
 import { ConfigError } from '../../../functions/core/errors.js';
 import { parseRegistry } from '../../../functions/core/registry.js';
+import { scratchDir } from '../../helpers/scratch.js';
 
 // What each kind of credentials reference does when it cannot be used, and which references the
 // start-up check reads. A retry mends `credentials-unavailable`, never `credentials-invalid`.
@@ -63,7 +63,7 @@ describe('credentials references', () => {
   );
 
   it('reads a file: reference from the file it names', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'creds-'));
+    const dir = scratchDir('creds-');
     const path = join(dir, 'dr.json');
     writeFileSync(path, '{"username":"dr-admin","password":"from-file"}');
     await expect(createCredentialsProvider({}).get(`file:${path}`)).resolves.toStrictEqual({
@@ -73,7 +73,7 @@ describe('credentials references', () => {
   });
 
   it('a directory given as a file is unavailable, named by its error code', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'creds-'));
+    const dir = scratchDir('creds-');
     await expect(createCredentialsProvider({}).get(`file:${dir}`)).rejects.toThrow(`cannot read ${dir}: EISDIR`);
   });
 

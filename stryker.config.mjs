@@ -35,15 +35,18 @@ export default {
   reporters: ['clear-text', 'progress', 'html', 'json'],
   htmlReporter: { fileName: 'reports/mutation/index.html' },
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
-  // Two cores, shared. A mutant's time limit is timeoutFactor x the time its covering tests took
-  // in the initial run, plus timeoutMS: generous, because on a busy machine a slow run is not a
-  // killed mutant. The initial run of every test in stryker.jest.config.js takes 2-4 minutes
-  // on a loaded 2-core machine, more than Stryker's 5-minute default leaves room for.
+  // Two cores. A mutant's time limit is timeoutFactor x the time its covering tests took in the
+  // initial run, plus timeoutMS (Stryker's defaults). Run it on an otherwise idle machine: under
+  // another heavy process a slow run can pass for a timeout. Most of the run's time went to
+  // mutants that hang (a loop that no longer ends, a promise never settled): with 15 s of
+  // timeoutMS each of them cost 15-20 s and a new Jest process. The initial run of every test in
+  // stryker.jest.config.js takes 1-4 minutes, more than Stryker's 5-minute default leaves room
+  // for on a loaded machine.
   // Three on two cores: two type checkers, then (once every mutant is checked) three test
   // runners, so the waits of mutants that time out overlap instead of idling the machine.
   concurrency: 3,
-  timeoutMS: 15000,
-  timeoutFactor: 2.5,
+  timeoutMS: 5000,
+  timeoutFactor: 1.5,
   dryRunTimeoutMinutes: 20,
   thresholds: { high: 80, low: 70, break: null },
   cleanTempDir: 'always',

@@ -117,8 +117,8 @@ export function notSentBy(step: Step, err: unknown): NotSent {
   };
 }
 
-const STEP: Readonly<Record<Step, string>> = {
+/** The steps whose errors can only be bugs (a credentials error always has a reason of its own). */
+const STEP: Readonly<Record<Exclude<Step, 'credentials'>, string>> = {
   read: 'reading the message',
-  credentials: 'reading the credentials',
   send: 'sending',
 };

@@ -1,23 +1,26 @@
 import { startPair, type Pair } from './fixtures.js';
 import { basicHeader, PW, RawConnection, request, type RawResponse } from './raw-client.js';
 
-// Feed SEND cases the main feed suite does not walk: an absent object, the default domain of an
-// unnamed object in a domain-scoped feed, and a replication feed that names no target cluster.
+// SEND cases the legacy and feed suites do not walk: an absent object (the connection stays
+// usable), the default domain of an unnamed object in a domain-scoped feed, a replication feed
+// that names no target cluster, and feed names in any case.
 
-/** Sends feed SENDs one after the other on one connection (admin Basic credentials). */
-async function feedSends(pair: Pair, ...targets: string[]): Promise<RawResponse[]> {
+/** Sends SENDs one after the other on one connection (admin Basic credentials, then `headers`). */
+async function sends(pair: Pair, targets: string[], headers: Record<string, string> = {}): Promise<RawResponse[]> {
   const conn = await RawConnection.open(pair.src);
-  const auth = { Authorization: basicHeader('admin', PW) };
+  const all = { Authorization: basicHeader('admin', PW), ...headers };
   const answers: RawResponse[] = [];
   try {
-    for (const target of targets) answers.push(await conn.exchange(request('SEND', target, pair.src, auth)));
+    for (const target of targets) answers.push(await conn.exchange(request('SEND', target, pair.src, all)));
     return answers;
   } finally {
     conn.close();
   }
 }
 
-describe('feed SEND scope and targets', () => {
+const feedSends = (pair: Pair, ...targets: string[]): Promise<RawResponse[]> => sends(pair, targets);
+
+describe('SEND edge cases', () => {
   let pair: Pair;
   afterEach(() => pair.sim.close());
 
@@ -68,5 +71,30 @@ describe('feed SEND scope and targets', () => {
       ['Feed-5-StatusTime', ''],
     ]);
     expect(pair.dr.has({ uuid: obj.uuid })).toBe(false);
+  });
+
+  it('answers 404 with error headers to a legacy SEND for an absent object, and keeps the connection', async () => {
+    pair = await startPair();
+    const obj = pair.source.put({ body: 'x' });
+    const missing = 'ef'.repeat(16);
+    const [res, next] = await sends(pair, [`/${missing}?admin`, `/${obj.uuid}?admin`], pair.legacy);
+    expect(res?.status).toBe(404);
+    expect(res?.header('Castor-System-Error-Token')).toBe('ObjectNotFound');
+    expect(res?.header('Castor-System-Error-Text')).toBe(`Object ${missing} not found`);
+    expect(res?.header('Connection')).toBeUndefined();
+    expect(next?.chunks.at(-1)).toBe('Remote cluster returned: 201\n');
+  });
+
+  it.each([
+    ['feedid=ALL', 'feedid=ALL'],
+    ['feedtype=Replication', 'feedtype=Replication'],
+    ['feedtype=ALL', 'feedtype=ALL'],
+  ])('reads %s whatever its case', async (_label, query) => {
+    pair = await startPair({}, { feeds: [{ id: 3, type: 'replication', target: 'dr' }] });
+    const obj = pair.source.put({ body: 'x' });
+    const [res] = await feedSends(pair, `/${obj.uuid}?admin&${query}`);
+    expect(res?.status).toBe(200);
+    expect(res?.trailers[0]).toEqual(['Feed-3-Status', '0']);
+    expect(pair.dr.has({ uuid: obj.uuid })).toBe(true);
   });
 });

@@ -25,6 +25,15 @@ describe('isInNetworks, brackets', () => {
   });
 });
 
+describe('parseCidr, brackets', () => {
+  it.each([['fd00::]1/8'], ['fd00::]1'], ['[fd00::1]]/8']])(
+    'refuses %s: brackets may only enclose the address',
+    (text) => {
+      expect(() => parseCidr(text)).toThrow(`not an IP network: ${text}`);
+    },
+  );
+});
+
 describe('parseLocation, the scheme', () => {
   const node1 = parseNodeAddress('10.0.0.1:80');
   it.each([['x-http://10.0.0.2/x'], ['see http://10.0.0.2/x']])(

@@ -1,4 +1,4 @@
-import { parseSendBody } from '../../../functions/core/response-parser.js';
+import { describeCastorError, lastCastorError, parseSendBody } from '../../../functions/core/response-parser.js';
 
 // The shapes of result and feed-status lines in a SEND body that count, and the ones that do not.
 
@@ -26,5 +26,29 @@ describe('parseSendBody line shapes', () => {
     ['with a Unicode line separator in its value', 'Feed-1-Status: 0\u2028and more'],
   ])('does not read a feed status header quoted %s', (_what, line) => {
     expect(parseSendBody(`${line}\n`).feeds).toStrictEqual({});
+  });
+});
+
+describe('parseSendBody feed status values', () => {
+  it('reads a status with blanks around it in a trailer', () => {
+    expect(parseSendBody('', { 'feed-2-status': ' 0 ', 'feed-2-statustime': ' t ' }).feeds).toStrictEqual({
+      '2': { status: 0, statusTime: 't' },
+    });
+  });
+
+  it.each([['0x'], ['x0'], ['1.0'], ['-1']])('has no status for "%s"', (value) => {
+    expect(parseSendBody(`Feed-2-Status: ${value}\n`).feeds).toStrictEqual({ '2': { status: null, statusTime: null } });
+  });
+});
+
+describe('lastCastorError in a cascade of three', () => {
+  it('takes the last of each header', () => {
+    const headers = {
+      'castor-system-error-code': ['400', '412', '403'],
+      'castor-system-error-token': ['A', 'B', 'Forbidden'],
+      'castor-system-error-text': ['x', 'y', 'no'],
+    };
+    expect(lastCastorError(headers)).toStrictEqual({ code: '403', token: 'Forbidden', text: 'no' });
+    expect(describeCastorError(headers)).toBe('Forbidden (403): no');
   });
 });

@@ -5,7 +5,7 @@ import { parseRegistry } from '../../../functions/core/registry.js';
 import { headerOf, startRawNode, type RawNode } from '../../helpers/raw-node.js';
 import { ADMIN } from '../../helpers/swarm.js';
 
-// What a listing request says about who is asking: the User-Agent of every page and usage check.
+// What listing requests say: the User-Agent of every page and usage check, and the marker of each next page.
 
 const SCOPE = { kind: 'named', domain: 'example.com', bucket: 'b' } as const;
 
@@ -45,5 +45,31 @@ describe('ListingClient requests', () => {
       'reconcile-test/1.0',
       'reconcile-test/1.0',
     ]);
+  });
+
+  it('ask for each next page after the last row of the page before', async () => {
+    const pages = ['[{"name":"a"},{"name":"b"},{"name":"c"}]', '[{"name":"d"},{"name":"e"},{"name":"f"}]', '[]'];
+    const paged = await startRawNode((_head, socket, i) => {
+      const body = pages[Math.min(i, pages.length - 1)]!;
+      socket.write(`HTTP/1.1 200 OK\r\ncontent-length: ${body.length}\r\n\r\n${body}`);
+    });
+    try {
+      const client = new ListingClient(
+        transport,
+        parseRegistry({ clusters: { p: { name: 'p', nodes: [paged.address], credentials: 'x' } } }).clusters.p!,
+        ADMIN,
+        { pageSize: 3 },
+      );
+      const keys: string[] = [];
+      for await (const page of client.pages(SCOPE)) keys.push(...page.map((r) => r.key));
+      expect(keys).toStrictEqual(['a', 'b', 'c', 'd', 'e', 'f']);
+      expect(paged.requests.map((h) => h.split(' ')[1])).toStrictEqual([
+        '/b?format=json&domain=example.com&size=3&admin',
+        '/b?format=json&domain=example.com&size=3&marker=c&admin',
+        '/b?format=json&domain=example.com&size=3&marker=f&admin',
+      ]);
+    } finally {
+      await paged.close();
+    }
   });
 });

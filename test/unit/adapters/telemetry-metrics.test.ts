@@ -47,7 +47,7 @@ describe('Powertools telemetry metrics', () => {
     const t = telemetry();
     const { output } = await captureOutput(async () => {
       t.outcome(outcomeRecord({ node: '127.0.0.1:1', durationMs: 12 }), null);
-      t.outcome(outcomeRecord({ outcome: 'failed', reason: 'bad-message', node: null, durationMs: 77 }), null);
+      t.outcome(outcomeRecord({ outcome: 'failed', reason: 'invalid-message', node: null, durationMs: 77 }), null);
       t.outcome(outcomeRecord({ node: '127.0.0.1:2', durationMs: 34 }), null);
       t.flush();
     });

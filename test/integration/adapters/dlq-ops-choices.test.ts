@@ -92,6 +92,28 @@ describe('DLQ operations against fauxqs', () => {
     expect(moved.map((m) => m.Attributes?.MessageDeduplicationId).sort()).toStrictEqual(dlqIds.sort());
     expect(await receiveAll(local.sqs, urls.dlq)).toStrictEqual([]);
   });
+
+  it("redrive files a message without a swarm-send reason (moved by the queue's redrive policy) under '(none)', which --reason can pick", async () => {
+    n += 1;
+    const urls = {
+      dlq: local.fauxqs.createQueue(`choices-dlq-${n}`).queueUrl,
+      queue: local.fauxqs.createQueue(`choices-q-${n}`).queueUrl,
+    };
+    await local.sqs.send(new SendMessageCommand({ QueueUrl: urls.dlq, MessageBody: 'plain' }));
+    await local.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: urls.dlq,
+        MessageBody: 'ours',
+        MessageAttributes: { [REASON]: { DataType: 'String', StringValue: 'forbidden' } },
+      }),
+    );
+    const base = { dlqUrl: urls.dlq, queueUrl: urls.queue, max: Infinity };
+    const dry = await redriveDlq(local.sqs, { ...base, reasons: new Set(), dryRun: true });
+    expect(dry.byReason).toStrictEqual({ '(none)': 1, forbidden: 1 });
+    const s = await redriveDlq(local.sqs, { ...base, reasons: new Set(['(none)']), dryRun: false });
+    expect(s).toMatchObject({ moved: 1, skipped: 1, byReason: { '(none)': 1 } });
+    expect((await receiveAll(local.sqs, urls.queue)).map((m) => m.Body)).toStrictEqual(['plain']);
+  });
 });
 
 describe('DLQ operations with the SDK faked', () => {
@@ -134,10 +156,11 @@ describe('DLQ operations with the SDK faked', () => {
       Successful: input.Entries.map((e) => ({ Id: e.Id, MessageId: `n${e.Id}`, MD5OfMessageBody: '' })),
       Failed: [],
     }));
-    sqsMock.on(DeleteMessageBatchCommand).callsFake((input: { Entries: { Id: string }[] }) => ({
-      Successful: input.Entries.map((e) => ({ Id: e.Id })),
-      Failed: [],
-    }));
+    sqsMock.on(DeleteMessageBatchCommand).callsFake((input: { Entries: { Id: string }[] }) => {
+      // SQS refuses a batch call without entries.
+      if (input.Entries.length === 0) throw Object.assign(new Error('no entries'), { name: 'EmptyBatchRequest' });
+      return { Successful: input.Entries.map((e) => ({ Id: e.Id })), Failed: [] };
+    });
   });
 
   it('peek leaves a message without a SentTimestamp out of the oldest age', async () => {
@@ -180,5 +203,19 @@ describe('DLQ operations with the SDK faked', () => {
     const s = await redriveDlq(sqs(), options({ max: 2 }));
     expect(s).toMatchObject({ moved: 2, matched: 2, skipped: 8, failed: 0 });
     expect(sqsMock.commandCalls(ReceiveMessageCommand)).toHaveLength(1);
+  });
+
+  it('when the queue refuses every message of a batch, deletes nothing and counts them all as failed', async () => {
+    sqsMock
+      .on(ReceiveMessageCommand)
+      .resolvesOnce({ Messages: [msg(0), msg(1)] })
+      .resolves({ Messages: [] });
+    sqsMock.on(SendMessageBatchCommand).resolves({
+      Successful: [],
+      Failed: ['0', '1'].map((Id) => ({ Id, Code: 'InternalError', SenderFault: false })),
+    });
+    const s = await redriveDlq(sqs(), options({ reasons: new Set(['remote-unavailable']) }));
+    expect(s).toMatchObject({ moved: 0, matched: 2, failed: 2 });
+    expect(sqsMock.commandCalls(DeleteMessageBatchCommand)).toHaveLength(0);
   });
 });

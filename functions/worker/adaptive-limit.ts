@@ -105,14 +105,18 @@ export class AdaptiveLimit {
     return this.#decreases;
   }
 
-  /** Waits for a slot (in arrival order). */
+  /**
+   * Waits for a slot, in arrival order. A freed slot is handed to the first waiter (counted in
+   * flight at once), so no caller can take it between the release and the waiter's turn; and
+   * since every release hands out what it frees, a free slot never exists while someone waits.
+   */
   async acquire(): Promise<LimitSlot> {
-    while (this.#inFlight >= this.limit) {
+    if (this.#inFlight < this.limit) this.#inFlight += 1;
+    else {
       this.#saturations += 1;
       await new Promise<void>((resolve) => this.#waiting.push(resolve));
     }
     const mark = this.#saturations;
-    this.#inFlight += 1;
     if (this.#inFlight >= this.limit) this.#saturations += 1;
     const started = this.#now();
     let released = false;
@@ -189,9 +193,12 @@ export class AdaptiveLimit {
     this.#next = 0;
   }
 
+  /** Hands each free slot to the next waiter. */
   #wake(): void {
-    let free = this.limit - this.#inFlight;
-    while (free-- > 0 && this.#waiting.length) this.#waiting.shift()?.();
+    while (this.#inFlight < this.limit && this.#waiting.length) {
+      this.#inFlight += 1;
+      this.#waiting.shift()!();
+    }
   }
 }
 

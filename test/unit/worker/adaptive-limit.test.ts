@@ -227,6 +227,57 @@ describe('AdaptiveLimit', () => {
     expect(order).toEqual([3, 4]);
   });
 
+  it('hands a freed slot to the first waiter: a caller arriving meanwhile queues behind the waiters', async () => {
+    const limit = new AdaptiveLimit({ initial: 1, max: 1 });
+    const holder = await limit.acquire();
+    const order: string[] = [];
+    // Each caller gives its slot back as soon as it has it.
+    const take = (name: string) => limit.acquire().then((slot) => (order.push(name), slot.release('ignore')));
+    const callers = [take('first'), take('second')];
+    holder.release('ignore');
+    // Arrives after the release, before the first waiter has run: the slot is no longer free.
+    callers.push(take('late'));
+    expect(limit.inFlight).toBe(1);
+    await Promise.all(callers);
+    expect(order).toEqual(['first', 'second', 'late']);
+    expect(limit.inFlight).toBe(0);
+  });
+
+  it('wakes only as many waiters as there are free slots, and the rest keep their places', async () => {
+    const clock = manualClock();
+    const limit = new AdaptiveLimit({ initial: 3, max: 3, now: clock.now });
+    const held = await Promise.all([limit.acquire(), limit.acquire(), limit.acquire()]);
+    const order: number[] = [];
+    const waiters = [1, 2, 3, 4, 5].map((n) => limit.acquire().then((slot) => (order.push(n), slot)));
+    const settled = async () => {
+      for (let i = 0; i < 5; i += 1) await Promise.resolve();
+    };
+    // A cut to 2 (3 in flight x 0.7): the first release frees nothing.
+    clock.advance(1);
+    held[0]!.busy();
+    expect(limit.limit).toBe(2);
+    held[0]!.release('ignore');
+    await settled();
+    expect(order).toEqual([]);
+    expect(limit.inFlight).toBe(2);
+    held[1]!.release('ignore');
+    await settled();
+    expect(order).toEqual([1]);
+    expect(limit.inFlight).toBe(2);
+    held[2]!.release('ignore');
+    await settled();
+    expect(order).toEqual([1, 2]);
+    expect(limit.inFlight).toBe(2);
+    (await waiters[0]!).release('ignore');
+    (await waiters[1]!).release('ignore');
+    await settled();
+    expect(order).toEqual([1, 2, 3, 4]);
+    expect(limit.inFlight).toBe(2);
+    for (const w of waiters.slice(2)) (await w).release('ignore');
+    expect(order).toEqual([1, 2, 3, 4, 5]);
+    expect(limit.inFlight).toBe(0);
+  });
+
   it('run() releases its slot when the task throws, and judges the result otherwise', async () => {
     const limit = new AdaptiveLimit({ initial: 1, max: 1 });
     await expect(

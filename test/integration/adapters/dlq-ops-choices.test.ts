@@ -193,6 +193,43 @@ describe('DLQ operations with the SDK faked', () => {
     expect(sqsMock.commandCalls(StartMessageMoveTaskCommand)).toHaveLength(0);
   });
 
+  /**
+   * Receives `messages` once, with only the message attributes asked for, as SQS does (fauxqs
+   * returns them all when none are asked for).
+   */
+  const receiveAsSqs = (messages: Message[]) =>
+    sqsMock
+      .on(ReceiveMessageCommand)
+      .callsFakeOnce((input: { MessageAttributeNames?: string[] }) => {
+        const names = input.MessageAttributeNames ?? [];
+        const wanted = (k: string) =>
+          names.some((n) => n === 'All' || n === '.*' || n === k || (n.endsWith('.*') && k.startsWith(n.slice(0, -1))));
+        return {
+          Messages: messages.map((m) => ({
+            ...m,
+            MessageAttributes: Object.fromEntries(Object.entries(m.MessageAttributes ?? {}).filter(([k]) => wanted(k))),
+          })),
+        };
+      })
+      .resolves({ Messages: [] });
+
+  it('peek asks SQS for the reason attribute', async () => {
+    receiveAsSqs([msg(0), msg(1)]);
+    expect((await peekDlq(sqs(), DLQ, 10)).byReason).toStrictEqual({ 'remote-unavailable': 2 });
+  });
+
+  it('redrive asks SQS for the reason and the original attributes', async () => {
+    const original = {
+      ...msg(0),
+      MessageAttributes: { ...msg(0).MessageAttributes, trace: { DataType: 'String', StringValue: 't-1' } },
+    };
+    receiveAsSqs([original]);
+    const s = await redriveDlq(sqs(), options({ reasons: new Set(['remote-unavailable']) }));
+    expect(s).toMatchObject({ moved: 1, matched: 1 });
+    const sent = sqsMock.commandCalls(SendMessageBatchCommand).flatMap((c) => c.args[0].input.Entries ?? []);
+    expect(sent.map((e) => e.MessageAttributes)).toStrictEqual([{ trace: { DataType: 'String', StringValue: 't-1' } }]);
+  });
+
   it('stops reading the DLQ once the limit is reached: the rest is not looked at', async () => {
     const ten = (from: number) => Array.from({ length: 10 }, (_, i) => msg(from + i));
     sqsMock

@@ -1,0 +1,95 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import type { Socket } from 'node:net';
+import { ClusterTransport, type TransportRequest } from '../../../functions/core/cluster-transport.js';
+import { parseRegistry } from '../../../functions/core/registry.js';
+import { startRawNode, type Answer, type RawNode } from '../../helpers/raw-node.js';
+import { ADMIN } from '../../helpers/swarm.js';
+
+// How the transport reads an answer's body: the size bound, and a body cut short by the caller.
+
+describe('ClusterTransport reading a body', () => {
+  const nodes: RawNode[] = [];
+  let transport: ClusterTransport;
+  beforeEach(() => {
+    transport = new ClusterTransport();
+  });
+  afterEach(async () => {
+    // Nodes first: a connection still open from the client's side then ends, and close() cannot wait on it.
+    await Promise.all(nodes.splice(0).map((n) => n.close()));
+    await transport.close();
+  });
+  const get = async (answer: Answer, extra: Partial<TransportRequest> = {}) => {
+    const node = await startRawNode(answer);
+    nodes.push(node);
+    const cluster = parseRegistry({ clusters: { p: { name: 'p', nodes: [node.address], credentials: 'x' } } }).clusters
+      .p!;
+    return transport.request({
+      cluster,
+      credentials: ADMIN,
+      method: 'GET',
+      target: '/b?format=json',
+      headers: {},
+      readBody: 'text',
+      ...extra,
+    });
+  };
+  const bodyOf =
+    (size: number): Answer =>
+    (_head, socket) =>
+      socket.write(`HTTP/1.1 200 OK\r\ncontent-length: ${size}\r\n\r\n${'a'.repeat(size)}`);
+
+  it('reads a body of exactly the bound in full', async () => {
+    const x = await get(bodyOf(1000), { maxResponseBytes: 1000 });
+    expect(x).toMatchObject({ status: 200, complete: true, error: null });
+    expect(x.body).toBe('a'.repeat(1000));
+  });
+
+  it('refuses a body one byte over the bound, keeping none of it', async () => {
+    const x = await get(bodyOf(1001), { maxResponseBytes: 1000 });
+    expect(x).toMatchObject({ status: 200, complete: false, body: '' });
+    expect(x.detail).toBe('response body larger than 1000 bytes');
+  });
+
+  it('drops the connection of a body over the bound: the node is not left sending to nobody', async () => {
+    const sockets: Socket[] = [];
+    const onConnected = (message: unknown) => sockets.push((message as { socket: Socket }).socket);
+    subscribe('undici:client:connected', onConnected);
+    try {
+      // Announces 10 MB and sends 64 KiB of it, then waits: only the client can end this.
+      const x = await get(
+        (_head, socket) =>
+          socket.write(`HTTP/1.1 200 OK\r\ncontent-length: ${10 * 1024 * 1024}\r\n\r\n${'a'.repeat(64 * 1024)}`),
+        { maxResponseBytes: 1000 },
+      );
+      expect(x).toMatchObject({ status: 200, complete: false, body: '' });
+      expect(sockets).toHaveLength(1);
+      expect(sockets[0]!.destroyed).toBe(true);
+    } finally {
+      unsubscribe('undici:client:connected', onConnected);
+    }
+  });
+
+  it("a body cut short by the caller's abort reports deadline-exceeded, the status that came and the abort's reason", async () => {
+    // The abort is made when undici reports the first body chunk: the status line is in, the body is not.
+    const controller = new AbortController();
+    const onChunk = () => controller.abort(new Error('the invocation deadline passed'));
+    subscribe('undici:request:bodyChunkReceived', onChunk);
+    try {
+      const x = await get(
+        (_head, socket) => socket.write('HTTP/1.1 500 Internal Server Error\r\ncontent-length: 10\r\n\r\n['),
+        {
+          signal: controller.signal,
+        },
+      );
+      expect(x).toMatchObject({
+        status: 500,
+        complete: false,
+        error: 'deadline-exceeded',
+        detail: 'the invocation deadline passed',
+        body: '',
+      });
+    } finally {
+      unsubscribe('undici:request:bodyChunkReceived', onChunk);
+    }
+  });
+});

@@ -48,11 +48,14 @@ export interface FailedEntry {
   readonly message: string;
 }
 
-/** The error code of an SDK or network error: the service's code, else the socket's, else its name. */
+/**
+ * The error code of an SDK or network error: the service's code, else the socket's, else its
+ * name; `Error` when none of them says more (never an empty code, which would be a blank label).
+ */
 export function errorCode(err: unknown): string {
   const e = err as { Code?: unknown; code?: unknown; name?: unknown; cause?: { code?: unknown } } | null;
-  for (const c of [e?.Code, e?.code, e?.cause?.code]) if (typeof c === 'string' && c) return c;
-  return typeof e?.name === 'string' && e.name !== 'Error' ? e.name : 'Error';
+  for (const c of [e?.Code, e?.code, e?.cause?.code, e?.name]) if (typeof c === 'string' && c) return c;
+  return 'Error';
 }
 
 /** The refused entries of a batch call's response. */

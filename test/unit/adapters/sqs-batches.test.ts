@@ -37,6 +37,11 @@ describe('SQS batch helpers', () => {
     expect(errorCode(undefined)).toBe('Error');
   });
 
+  it('never names an error with an empty code: an empty name counts as no name', () => {
+    expect(errorCode({ name: '' })).toBe('Error');
+    expect(errorCode({ Code: '', code: '', cause: { code: '' }, name: '' })).toBe('Error');
+  });
+
   it('reads refused entries with placeholders for what SQS left out, and none when nothing failed', () => {
     expect(failedEntries({})).toStrictEqual([]);
     expect(

@@ -27,6 +27,14 @@ describe('classify, a route with several replication feeds', () => {
     ).toStrictEqual({ outcome: 'replicated', reason: 'feed-complete' });
   });
 
+  it('a retry (feed-timeout) when one feed timed out, even if another reports 0', () => {
+    const feeds = { '1': { status: 0, statusTime: null }, '2': { status: 1, statusTime: null } };
+    expect(classify(feedSend({ feeds, replicationFeedIds: [1, 2] }))).toStrictEqual({
+      outcome: 'retry',
+      reason: 'feed-timeout',
+    });
+  });
+
   it('not in feed scope when only a feed that does not replicate reports 0', () => {
     expect(
       classify(feedSend({ feeds: { '3': { status: 0, statusTime: null } }, replicationFeedIds: [1, 2] })),

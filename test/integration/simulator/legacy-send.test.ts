@@ -117,6 +117,19 @@ describe('legacy SEND', () => {
     expect(pair.dr.objectCount).toBe(0);
   });
 
+  it('splits Castor-System-Auth at its first colon: the user name may be empty, the password may hold colons', async () => {
+    pair = await startPair({}, {}, { admins: { '': 'drpw', dradmin: 'a:b' } });
+    const first = pair.source.put({ body: 'x' });
+    const second = pair.source.put({ body: 'y' });
+    const wrong = await send(pair, `/${first.uuid}?admin`, { ...pair.legacy, 'Castor-System-Auth': ':bad' });
+    expect(wrong.chunks.at(-1)).toBe('Remote cluster returned: 401\n');
+    const emptyUser = await send(pair, `/${first.uuid}?admin`, { ...pair.legacy, 'Castor-System-Auth': ':drpw' });
+    expect(emptyUser.chunks.at(-1)).toBe('Remote cluster returned: 201\n');
+    const colons = await send(pair, `/${second.uuid}?admin`, { ...pair.legacy, 'Castor-System-Auth': 'dradmin:a:b' });
+    expect(colons.chunks.at(-1)).toBe('Remote cluster returned: 201\n');
+    expect(pair.dr.objectCount).toBe(2);
+  });
+
   it('copies a named object with a UTF-8 name containing "/" with all its metadata', async () => {
     pair = await startPair();
     const name = 'Grüße/2024/日本 report%.txt';

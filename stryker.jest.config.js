@@ -1,8 +1,9 @@
 // The Jest configuration `npm run mutate` uses: the unit tests and the integration tests that run
 // the product in-process and finish in seconds. Stryker runs, for each mutant, only the tests that
 // cover it (per-test coverage), and every test of the related files for a mutant in module-level
-// code (a "static" mutant: a pattern or a schema), so one slow suite in this list costs its run
-// time again for every mutant it covers. Left out, and why:
+// code (a "static" mutant: a pattern or a schema; scripts/stryker/tests-by-file.mjs keeps only the
+// unit tests among those), so one slow suite in this list costs its run time again for every
+// mutant it covers. Left out, and why:
 // - suites that run the product in a child process (the CLI, `swarm-send worker`, curl, the
 //   launcher): the child runs dist/, which no mutant reaches, so they cannot kill anything;
 // - the infra and package projects (CDK synthesis, npm pack: nothing in scope);

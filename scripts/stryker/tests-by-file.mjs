@@ -19,6 +19,9 @@ export const indexFile = () => `${HERE}.tests-by-file.jsonl`;
 /** True in Stryker's initial run: inside its sandbox, with no mutant active. */
 export const recording = () => HERE.includes('/.stryker-tmp/') && process.env.__STRYKER_ACTIVE_MUTANT__ === undefined;
 
+/** True in a mutant run inside Stryker's sandbox. */
+const staticRun = () => HERE.includes('/.stryker-tmp/') && process.env.__STRYKER_ACTIVE_MUTANT__ !== undefined;
+
 function filesByTest() {
   const map = new Map();
   if (!existsSync(indexFile())) return map;
@@ -37,7 +40,16 @@ export default class CoveringFilesSequencer {
 
   sort(tests) {
     const byPath = (a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
-    if (!this.pattern) return [...tests].sort(byPath);
+    if (!this.pattern) {
+      // A mutant run without test names is a static mutant's (module-level code: a schema, a
+      // pattern, a default), for which Stryker asks for every related test. Only the unit tests
+      // among them run: that is what kills such mutants, in a fraction of the time. The error
+      // can only go one way: a static mutant that only an integration test would kill is
+      // reported as survived, never the reverse. With no unit test related, all of them run.
+      if (!staticRun()) return [...tests].sort(byPath);
+      const unit = tests.filter((t) => t.path.includes('/test/unit/'));
+      return (unit.length > 0 ? unit : [...tests]).sort(byPath);
+    }
     const index = filesByTest();
     if (index.size === 0) return [...tests].sort(byPath);
     const needed = (path) => (index.get(path) ?? []).some((n) => this.pattern.test(n));

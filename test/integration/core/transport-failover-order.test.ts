@@ -1,0 +1,91 @@
+import { ClusterTransport, type TransportRequest } from '../../../functions/core/cluster-transport.js';
+import { parseRegistry } from '../../../functions/core/registry.js';
+import { startRawNode, type Answer, type RawNode } from '../../helpers/raw-node.js';
+import { ADMIN } from '../../helpers/swarm.js';
+
+// Which node a request goes to, when it moves on, and what of a second account's password a
+// node's error text may show.
+
+const ok: Answer = (_head, socket) => socket.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok');
+
+describe('ClusterTransport choosing nodes', () => {
+  const nodes: RawNode[] = [];
+  let transport: ClusterTransport;
+  beforeEach(() => {
+    transport = new ClusterTransport();
+  });
+  afterEach(async () => {
+    await Promise.all(nodes.splice(0).map((n) => n.close()));
+    await transport.close();
+  });
+  const start = async (...answers: Answer[]) => {
+    const started = await Promise.all(answers.map((a) => startRawNode(a)));
+    nodes.push(...started);
+    const cluster = parseRegistry({
+      clusters: { p: { name: 'p', nodes: started.map((n) => n.address), credentials: 'x' } },
+    }).clusters.p!;
+    return { started, cluster };
+  };
+  const get = (cluster: TransportRequest['cluster'], extra: Partial<TransportRequest> = {}) =>
+    transport.request({
+      cluster,
+      credentials: ADMIN,
+      method: 'GET',
+      target: '/b?format=json',
+      headers: {},
+      readBody: 'text',
+      ...extra,
+    });
+
+  it('starts each request one node further along the configured list', async () => {
+    const seen: string[] = [];
+    const named =
+      (name: string): Answer =>
+      (head, socket, index) => (seen.push(name), ok(head, socket, index));
+    const { cluster } = await start(named('a'), named('b'), named('c'));
+    for (let i = 0; i < 4; i++) expect(await get(cluster)).toMatchObject({ status: 200, body: 'ok' });
+    // The fourth request came round to the first node again.
+    expect(seen).toEqual(['a', 'b', 'c', 'a']);
+  });
+
+  it('answers from the first node that answers whole; a 200 is not tried again elsewhere', async () => {
+    const { started, cluster } = await start(ok, ok);
+    expect(await get(cluster)).toMatchObject({ status: 200, node: { hostPort: started[0]!.address } });
+    expect(started[1]!.requests).toHaveLength(0);
+  });
+
+  it('moves on after a whole 503, but not after a 503 whose body broke off (the connection failed after the status line)', async () => {
+    const busy: Answer = (_head, socket) =>
+      socket.write('HTTP/1.1 503 Service Unavailable\r\ncontent-length: 4\r\n\r\nbusy');
+    const broken: Answer = (_head, socket) =>
+      socket.write('HTTP/1.1 503 Service Unavailable\r\ncontent-length: 100\r\n\r\nbu', () => socket.destroy());
+
+    const whole = await start(busy, ok);
+    expect(await get(whole.cluster)).toMatchObject({ status: 200, body: 'ok' });
+    expect(whole.started.map((n) => n.requests.length)).toEqual([1, 1]);
+
+    await transport.close();
+    transport = new ClusterTransport();
+    const cut = await start(broken, ok);
+    const x = await get(cut.cluster);
+    expect(x).toMatchObject({ status: 503, complete: false, node: { hostPort: cut.started[0]!.address } });
+    expect(x.error).not.toBeNull();
+    expect(cut.started[1]!.requests).toHaveLength(0);
+  });
+
+  it("keeps the remote account's password out of the detail, whole and alone", async () => {
+    const echo: Answer = (_head, socket) => {
+      const text = 'remote login dradmin:dr-s3cret! failed; password dr-s3cret! refused';
+      socket.write(
+        'HTTP/1.1 500 Internal Server Error\r\ncontent-length: 0\r\n' +
+          `castor-system-error-code: 500\r\ncastor-system-error-token: RemoteAuth\r\ncastor-system-error-text: ${text}\r\n\r\n`,
+      );
+    };
+    const { cluster } = await start(echo);
+    const x = await get(cluster, { extraAuthHeaders: { 'Castor-System-Auth': 'dradmin:dr-s3cret!' } });
+    expect(x.status).toBe(500);
+    expect(x.detail).toMatch(/^RemoteAuth \(500\): remote login /);
+    expect(x.detail).not.toContain('dr-s3cret!');
+    expect(x.detail).not.toContain('s3cret');
+  });
+});

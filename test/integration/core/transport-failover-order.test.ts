@@ -48,6 +48,60 @@ describe('ClusterTransport choosing nodes', () => {
     expect(seen).toEqual(['a', 'b', 'c', 'a']);
   });
 
+  /** A node that holds every request until released, then answers each 200. */
+  const held = () => {
+    const waiting: (() => void)[] = [];
+    const answer: Answer = (head, socket, index) => void waiting.push(() => ok(head, socket, index));
+    return { answer, count: () => waiting.length, release: () => waiting.splice(0).forEach((f) => f()) };
+  };
+  const until = async (check: () => boolean) => {
+    while (!check()) await new Promise((r) => setTimeout(r, 5));
+  };
+
+  it('puts the least busy nodes first: a request whose turn falls on busy nodes goes to a free one', async () => {
+    const a = held();
+    const b = held();
+    const seen: string[] = [];
+    const c: Answer = (head, socket, index) => (seen.push('c'), ok(head, socket, index));
+    const { cluster } = await start(a.answer, b.answer, c);
+    const first = get(cluster); // a, held
+    await until(() => a.count() === 1);
+    const second = get(cluster); // b, held
+    await until(() => b.count() === 1);
+    expect(await get(cluster)).toMatchObject({ status: 200 }); // c's turn
+    // The fourth turn is a's again, but a and b are each busy with a request: c takes it.
+    expect(await get(cluster)).toMatchObject({ status: 200 });
+    expect(seen).toEqual(['c', 'c']);
+    expect([a.count(), b.count()]).toEqual([1, 1]);
+    a.release();
+    b.release();
+    expect(await Promise.all([first, second])).toMatchObject([{ status: 200 }, { status: 200 }]);
+  });
+
+  it('keeps a fixed order (rotate: false) and a usable hint first, however busy that node is', async () => {
+    const a = held();
+    const b = held();
+    const { started, cluster } = await start(a.answer, b.answer, ok);
+    const pending = [get(cluster, { rotate: false })];
+    await until(() => a.count() === 1);
+    pending.push(get(cluster, { rotate: false }));
+    await until(() => a.count() === 2);
+    pending.push(get(cluster, { nodeHint: started[1]!.address }));
+    await until(() => b.count() === 1);
+    pending.push(get(cluster, { nodeHint: started[1]!.address }));
+    await until(() => b.count() === 2);
+    expect(started[2]!.requests).toHaveLength(0);
+    a.release();
+    b.release();
+    const done = await Promise.all(pending);
+    expect(done.map((x) => x.node?.hostPort)).toEqual([
+      started[0]!.address,
+      started[0]!.address,
+      started[1]!.address,
+      started[1]!.address,
+    ]);
+  });
+
   it('answers from the first node that answers whole; a 200 is not tried again elsewhere', async () => {
     const { started, cluster } = await start(ok, ok);
     expect(await get(cluster)).toMatchObject({ status: 200, node: { hostPort: started[0]!.address } });

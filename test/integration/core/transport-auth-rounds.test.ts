@@ -1,0 +1,67 @@
+import { ClusterTransport } from '../../../functions/core/cluster-transport.js';
+import { parseRegistry } from '../../../functions/core/registry.js';
+import { startRawNode, type Answer, type RawNode } from '../../helpers/raw-node.js';
+import { ADMIN } from '../../helpers/swarm.js';
+
+// How many Digest rounds one request may take: a challenge answered, a stale nonce renewed, a
+// cached nonce the node has forgotten. A node that keeps asking is refused after three rounds.
+
+const challenge = (nonce: string, stale = false) =>
+  'HTTP/1.1 401 Unauthorized\r\ncontent-length: 0\r\n' +
+  `www-authenticate: Digest realm="r", nonce="${nonce}", qop="auth", algorithm=MD5${stale ? ', stale=true' : ''}\r\n\r\n`;
+const OK = 'HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok';
+const signed = (head: string) => /^authorization:/im.test(head);
+
+describe('ClusterTransport Digest rounds', () => {
+  const nodes: RawNode[] = [];
+  let transport: ClusterTransport;
+  beforeEach(() => {
+    transport = new ClusterTransport();
+  });
+  afterEach(async () => {
+    await Promise.all(nodes.splice(0).map((n) => n.close()));
+    await transport.close();
+  });
+  const start = async (answer: Answer) => {
+    const node = await startRawNode(answer);
+    nodes.push(node);
+    const cluster = parseRegistry({ clusters: { p: { name: 'p', nodes: [node.address], credentials: 'x' } } }).clusters
+      .p!;
+    const get = () =>
+      transport.request({ cluster, credentials: ADMIN, method: 'GET', target: '/', headers: {}, readBody: 'text' });
+    return { node, get };
+  };
+
+  it('gives up after three rounds with a node that calls every nonce stale: four requests, then auth-rejected', async () => {
+    const { node, get } = await start((head, socket, i) => socket.write(challenge(`n${i}`, signed(head))));
+    const x = await get();
+    expect(x).toMatchObject({ status: 401, error: 'auth-rejected' });
+    expect(node.requests).toHaveLength(4);
+    expect(node.requests.map(signed)).toEqual([false, true, true, true]);
+  });
+
+  it('answers a fresh challenge once when the cached nonce is no longer known (not marked stale)', async () => {
+    // First request: challenge, then accepted. Second: the cached nonce is refused with a new
+    // challenge (as after a node restart), which is answered, and accepted.
+    const { node, get } = await start((head, socket, i) => {
+      const nonceOf = /nonce="([^"]+)"/.exec(head)?.[1];
+      if (!signed(head)) socket.write(challenge('first'));
+      else if (i === 2 && nonceOf === 'first') socket.write(challenge('second'));
+      else socket.write(OK);
+    });
+    expect(await get()).toMatchObject({ status: 200, body: 'ok' });
+    expect(await get()).toMatchObject({ status: 200, body: 'ok' });
+    expect(node.requests.map((h) => /nonce="([^"]+)"/.exec(h)?.[1] ?? null)).toEqual([
+      null,
+      'first',
+      'first',
+      'second',
+    ]);
+  });
+
+  it('does not answer a fresh challenge again when the answer to it was refused: the credentials are wrong', async () => {
+    const { node, get } = await start((head, socket, i) => socket.write(challenge(`n${i}`)));
+    expect(await get()).toMatchObject({ status: 401, error: 'auth-rejected' });
+    expect(node.requests.map(signed)).toEqual([false, true]);
+  });
+});

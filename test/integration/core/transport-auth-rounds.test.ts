@@ -63,5 +63,8 @@ describe('ClusterTransport Digest rounds', () => {
     const { node, get } = await start((head, socket, i) => socket.write(challenge(`n${i}`)));
     expect(await get()).toMatchObject({ status: 401, error: 'auth-rejected' });
     expect(node.requests.map(signed)).toEqual([false, true]);
+    // The refused challenge is forgotten: the next request asks for a fresh one.
+    expect(await get()).toMatchObject({ status: 401, error: 'auth-rejected' });
+    expect(node.requests.map(signed)).toEqual([false, true, false, true]);
   });
 });

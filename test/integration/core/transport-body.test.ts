@@ -44,6 +44,11 @@ describe('ClusterTransport reading a body', () => {
     expect(x.body).toBe('a'.repeat(1000));
   });
 
+  it("discards a body it was told not to read, whatever its size: the exchange's body is empty", async () => {
+    const x = await get(bodyOf(5000), { readBody: 'discard', maxResponseBytes: 1000 });
+    expect(x).toMatchObject({ status: 200, complete: true, error: null, body: '' });
+  });
+
   it('refuses a body one byte over the bound, keeping none of it', async () => {
     const x = await get(bodyOf(1001), { maxResponseBytes: 1000 });
     expect(x).toMatchObject({ status: 200, complete: false, body: '' });

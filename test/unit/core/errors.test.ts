@@ -18,6 +18,23 @@ describe('the project errors', () => {
     expect(new ConfigError(['x'], 'cluster registry').message).toBe('invalid cluster registry:\n  - x');
   });
 
+  it('a SwarmSendError carries its code and message, and its own name', () => {
+    const e = new SwarmSendError('some-code', 'it broke', { cause: 'x' });
+    expect(e).toBeInstanceOf(Error);
+    expect(e).toMatchObject({ name: 'SwarmSendError', code: 'some-code', message: 'it broke', cause: 'x' });
+    expect(String(e)).toBe('SwarmSendError: it broke');
+  });
+
+  it('an InvalidMessageError joins its problems into one line', () => {
+    const e = new InvalidMessageError(['uuid: not 32 hex', 'bucket: too long']);
+    expect(e.message).toBe('invalid message: uuid: not 32 hex; bucket: too long');
+    expect(e).toMatchObject({
+      name: 'InvalidMessageError',
+      code: 'invalid-message',
+      problems: ['uuid: not 32 hex', 'bucket: too long'],
+    });
+  });
+
   it('isSwarmSendError matches the errors of this project, and copies of them by their shape', () => {
     expect(isSwarmSendError(new SwarmSendError('some-code', 'm'))).toBe(true);
     expect(isSwarmSendError(new InvalidMessageError(['p']))).toBe(true);

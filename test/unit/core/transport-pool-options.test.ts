@@ -9,10 +9,11 @@ import { ADMIN } from '../../helpers/swarm.js';
 
 const CA = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
 
+let closed = 0;
 const refusing = (): Dispatcher =>
   ({
     request: () => Promise.reject(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })),
-    close: () => Promise.resolve(),
+    close: () => ((closed += 1), Promise.resolve()),
   }) as unknown as Dispatcher;
 
 /** Every origin's pool options, after one request on a cluster of `nodes`. */
@@ -93,6 +94,13 @@ describe("a node's connection pool", () => {
     const made = await poolOptions(['https://10.0.0.1:443', 'http://10.0.0.2:80'], { ca: CA });
     expect(made['https://10.0.0.1:443']?.connect).toStrictEqual({ timeout: 3000, ca: CA });
     expect(made['http://10.0.0.2:80']?.connect).toStrictEqual({ timeout: 3000 });
+  });
+
+  it("closes every node's pool when the transport closes", async () => {
+    closed = 0;
+    const made = await poolOptions(['10.0.0.1:80', '10.0.0.2:80', '10.0.0.3:80']);
+    expect(Object.keys(made)).toHaveLength(3);
+    expect(closed).toBe(3);
   });
 
   it('adds no CA to an https node when none is configured (the system store is used)', async () => {

@@ -49,4 +49,15 @@ describe('readBounded', () => {
       code: 'ERR_STREAM_PREMATURE_CLOSE',
     });
   });
+
+  it("names a premature close as Node's streams do, whether it came before or during the read", async () => {
+    const premature = { code: 'ERR_STREAM_PREMATURE_CLOSE', message: 'Premature close' };
+    const closed = new Readable({ read() {} });
+    closed.destroy();
+    await expect(readBounded(closed as unknown as Body, 1024)).rejects.toMatchObject(premature);
+    const cut = new Readable({ read() {} });
+    cut.push('x');
+    setImmediate(() => cut.destroy());
+    await expect(readBounded(cut as unknown as Body, 1024)).rejects.toMatchObject(premature);
+  });
 });

@@ -168,6 +168,13 @@ describe('confirm: the reasons given', () => {
       { category: 'unconfirmed', reasons: ['source HEAD 503'] },
     ],
     [
+      'source unreachable',
+      none(null, 'connect-timeout'),
+      ok(1, 'a'),
+      { category: 'unconfirmed', reasons: ['source HEAD - connect-timeout'] },
+    ],
+    ['DR 503 without an error text', ok(1, 'a'), none(503), { category: 'unconfirmed', reasons: ['DR HEAD 503'] }],
+    [
       'both failed',
       none(500, 'boom'),
       none(401, 'auth-rejected'),

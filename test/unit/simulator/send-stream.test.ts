@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import type { RequestContext } from '../../../simulator/context.js';
 import {
   pause,
@@ -128,22 +129,11 @@ describe('stretchOverTransfer', () => {
   });
 });
 
-/** A signal whose listeners can be counted. */
+/** A signal whose abort listeners can be counted (the ones really registered on it). */
 function countedSignal() {
   const controller = new AbortController();
   const signal = controller.signal;
-  let listeners = 0;
-  const add = signal.addEventListener.bind(signal);
-  const remove = signal.removeEventListener.bind(signal);
-  signal.addEventListener = ((...a: Parameters<typeof add>) => {
-    listeners++;
-    add(...a);
-  }) as typeof add;
-  signal.removeEventListener = ((...a: Parameters<typeof remove>) => {
-    listeners--;
-    remove(...a);
-  }) as typeof remove;
-  return { signal, controller, listeners: () => listeners };
+  return { signal, controller, listeners: () => getEventListeners(signal, 'abort').length };
 }
 
 describe('pause', () => {

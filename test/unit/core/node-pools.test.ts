@@ -59,6 +59,15 @@ describe('NodePools', () => {
     expect(nodes.auth(a, { username: 'u1', password: 'p' }, {})).not.toBe(first);
   });
 
+  it("rotating a user's credentials on a full node evicts nobody and makes that user the most recent", () => {
+    const nodes = pools(1);
+    const a = nodes.get('http://127.0.0.1:1001');
+    for (const u of ['u1', 'u2', 'u3', 'u4']) nodes.auth(a, { username: u, password: 'p' }, {});
+    nodes.auth(a, { username: 'u2', password: 'rotated' }, {});
+    expect(nodes.authEntries).toBe(4);
+    expect([...a.auth.keys()]).toStrictEqual(['u1', 'u3', 'u4', 'u2']);
+  });
+
   it('gives a user a new challenge state when the Basic policy changes', () => {
     const nodes = pools(1);
     const a = nodes.get('http://127.0.0.1:1001');

@@ -121,6 +121,24 @@ describe('resolveRoute', () => {
     );
   });
 
+  it('takes the settings of the route whose source matches too, not of another route to the same cluster', () => {
+    const two = parseRegistry({
+      clusters: {
+        ...EXAMPLE.clusters,
+        lab: { name: 'lab', nodes: ['10.0.2.1:80'], target: '10.0.2.1:80', credentials: 'swarm/lab-admin' },
+      },
+      routes: [
+        { from: 'primary', to: 'dr', verify: true, replicationFeeds: [2] },
+        { from: 'lab', to: 'dr', replicationFeeds: [7] },
+      ],
+    });
+    expect(resolveRoute(two, 'lab', 'dr')).toMatchObject({
+      source: { key: 'lab' },
+      verify: false,
+      replicationFeeds: [7],
+    });
+  });
+
   it('allows only configured routes: two clusters of the registry with no route between them are refused', () => {
     const three = parseRegistry({
       clusters: {

@@ -40,7 +40,7 @@ describe('a feed SEND and the destination credentials', () => {
     expect(feed.reason).not.toBe('credentials-invalid');
     expect(feed.requests).toBeGreaterThan(0);
     expect(node.requests.at(-1)).toMatch(/^SEND \/(?:ab){16}\?[^ ]*feedid=2/);
-    expect(node.bytes()).not.toMatch(/castor-system-auth/i);
+    expect(node.bytes()).not.toMatch(/castor-system-(?:auth|cluster|target)/i);
     expect(node.bytes()).not.toContain('dr-pw');
 
     // The same credentials stop a legacy SEND before anything is sent.
@@ -48,5 +48,34 @@ describe('a feed SEND and the destination credentials', () => {
     const legacy = await client.send(input);
     expect(legacy).toMatchObject({ outcome: 'failed', reason: 'credentials-invalid', requests: 0 });
     expect(node.bytes()).toHaveLength(sent);
+  });
+
+  it('a legacy SEND carries Castor-System-Auth only when the destination account differs from the source one', async () => {
+    const input = {
+      source: scriptedRoute([node.address]).source,
+      destination: scriptedRoute(['127.0.0.1:9']).dr,
+      credentials: SOURCE,
+      object: { uuid: UUID },
+    };
+    await client.send({ ...input, destinationCredentials: { ...SOURCE } });
+    expect(node.bytes()).toMatch(/castor-system-target/i);
+    expect(node.bytes()).not.toMatch(/castor-system-auth/i);
+    await client.send({ ...input, destinationCredentials: { username: 'dradmin', password: 'dr-pw' } });
+    expect(node.requests.at(-1)).toMatch(/^castor-system-auth: dradmin:dr-pw\r$/im);
+  });
+
+  it('closes its connections when closed', async () => {
+    await client.send({
+      source: scriptedRoute([node.address]).source,
+      destination: scriptedRoute(['127.0.0.1:9']).dr,
+      credentials: SOURCE,
+      object: { uuid: UUID },
+    });
+    const open = () =>
+      new Promise<number>((resolve, reject) => node.server.getConnections((e, n) => (e ? reject(e) : resolve(n))));
+    expect(await open()).toBeGreaterThan(0);
+    await client.close();
+    for (let i = 0; i < 100 && (await open()) > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(await open()).toBe(0);
   });
 });

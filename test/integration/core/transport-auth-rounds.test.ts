@@ -67,4 +67,18 @@ describe('ClusterTransport Digest rounds', () => {
     expect(await get()).toMatchObject({ status: 401, error: 'auth-rejected' });
     expect(node.requests.map(signed)).toEqual([false, true, false, true]);
   });
+
+  it('renews a stale nonce when one of several challenges offered says stale', async () => {
+    const staleAmongOthers =
+      'HTTP/1.1 401 Unauthorized\r\ncontent-length: 0\r\n' +
+      'www-authenticate: Digest realm="r", nonce="second", qop="auth", algorithm=MD5, stale=true\r\n' +
+      'www-authenticate: Basic realm="r"\r\n\r\n';
+    const { node, get } = await start((head, socket, i) => {
+      if (i === 0) socket.write(challenge('first'));
+      else if (i === 1) socket.write(staleAmongOthers);
+      else socket.write(OK);
+    });
+    expect(await get()).toMatchObject({ status: 200, body: 'ok' });
+    expect(node.requests.map((h) => /nonce="([^"]+)"/.exec(h)?.[1] ?? null)).toEqual([null, 'first', 'second']);
+  });
 });

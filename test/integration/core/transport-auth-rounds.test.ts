@@ -1,6 +1,5 @@
-import { ClusterTransport } from '../../../functions/core/cluster-transport.js';
-import { parseRegistry } from '../../../functions/core/registry.js';
-import { startRawNode, type Answer, type RawNode } from '../../helpers/raw-node.js';
+import type { Answer } from '../../helpers/raw-node.js';
+import { transportOnRawNodes } from '../../helpers/transport.js';
 import { ADMIN } from '../../helpers/swarm.js';
 
 // How many Digest rounds one request may take: a challenge answered, a stale nonce renewed, a
@@ -13,22 +12,14 @@ const OK = 'HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok';
 const signed = (head: string) => /^authorization:/im.test(head);
 
 describe('ClusterTransport Digest rounds', () => {
-  const nodes: RawNode[] = [];
-  let transport: ClusterTransport;
-  beforeEach(() => {
-    transport = new ClusterTransport();
-  });
-  afterEach(async () => {
-    await Promise.all(nodes.splice(0).map((n) => n.close()));
-    await transport.close();
-  });
+  const nodeAndTransport = transportOnRawNodes();
   const start = async (answer: Answer) => {
-    const node = await startRawNode(answer);
-    nodes.push(node);
-    const cluster = parseRegistry({ clusters: { p: { name: 'p', nodes: [node.address], credentials: 'x' } } }).clusters
-      .p!;
+    const { started, cluster } = await nodeAndTransport.start(answer);
+    const node = started[0]!;
     const get = () =>
-      transport.request({ cluster, credentials: ADMIN, method: 'GET', target: '/', headers: {}, readBody: 'text' });
+      nodeAndTransport
+        .transport()
+        .request({ cluster, credentials: ADMIN, method: 'GET', target: '/', headers: {}, readBody: 'text' });
     return { node, get };
   };
 

@@ -1,29 +1,17 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { Socket } from 'node:net';
-import { ClusterTransport, type TransportRequest } from '../../../functions/core/cluster-transport.js';
-import { parseRegistry } from '../../../functions/core/registry.js';
-import { startRawNode, type Answer, type RawNode } from '../../helpers/raw-node.js';
+import type { TransportRequest } from '../../../functions/core/cluster-transport.js';
+import type { Answer } from '../../helpers/raw-node.js';
+import { transportOnRawNodes } from '../../helpers/transport.js';
 import { ADMIN } from '../../helpers/swarm.js';
 
 // How the transport reads an answer's body: the size bound, and a body cut short by the caller.
 
 describe('ClusterTransport reading a body', () => {
-  const nodes: RawNode[] = [];
-  let transport: ClusterTransport;
-  beforeEach(() => {
-    transport = new ClusterTransport();
-  });
-  afterEach(async () => {
-    // Nodes first: a connection still open from the client's side then ends, and close() cannot wait on it.
-    await Promise.all(nodes.splice(0).map((n) => n.close()));
-    await transport.close();
-  });
+  const { transport, start } = transportOnRawNodes();
   const get = async (answer: Answer, extra: Partial<TransportRequest> = {}) => {
-    const node = await startRawNode(answer);
-    nodes.push(node);
-    const cluster = parseRegistry({ clusters: { p: { name: 'p', nodes: [node.address], credentials: 'x' } } }).clusters
-      .p!;
-    return transport.request({
+    const { cluster } = await start(answer);
+    return transport().request({
       cluster,
       credentials: ADMIN,
       method: 'GET',

@@ -1,6 +1,6 @@
-import { ClusterTransport, type TransportRequest } from '../../../functions/core/cluster-transport.js';
-import { parseRegistry } from '../../../functions/core/registry.js';
-import { startRawNode, type Answer, type RawNode } from '../../helpers/raw-node.js';
+import type { TransportRequest } from '../../../functions/core/cluster-transport.js';
+import type { Answer } from '../../helpers/raw-node.js';
+import { transportOnRawNodes } from '../../helpers/transport.js';
 import { ADMIN } from '../../helpers/swarm.js';
 
 // Which node a request goes to, when it moves on, and what of a second account's password a
@@ -9,25 +9,9 @@ import { ADMIN } from '../../helpers/swarm.js';
 const ok: Answer = (_head, socket) => socket.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok');
 
 describe('ClusterTransport choosing nodes', () => {
-  const nodes: RawNode[] = [];
-  let transport: ClusterTransport;
-  beforeEach(() => {
-    transport = new ClusterTransport();
-  });
-  afterEach(async () => {
-    await Promise.all(nodes.splice(0).map((n) => n.close()));
-    await transport.close();
-  });
-  const start = async (...answers: Answer[]) => {
-    const started = await Promise.all(answers.map((a) => startRawNode(a)));
-    nodes.push(...started);
-    const cluster = parseRegistry({
-      clusters: { p: { name: 'p', nodes: started.map((n) => n.address), credentials: 'x' } },
-    }).clusters.p!;
-    return { started, cluster };
-  };
+  const { transport, renew, start } = transportOnRawNodes();
   const get = (cluster: TransportRequest['cluster'], extra: Partial<TransportRequest> = {}) =>
-    transport.request({
+    transport().request({
       cluster,
       credentials: ADMIN,
       method: 'GET',
@@ -118,8 +102,7 @@ describe('ClusterTransport choosing nodes', () => {
     expect(await get(whole.cluster)).toMatchObject({ status: 200, body: 'ok' });
     expect(whole.started.map((n) => n.requests.length)).toEqual([1, 1]);
 
-    await transport.close();
-    transport = new ClusterTransport();
+    await renew();
     const cut = await start(broken, ok);
     const x = await get(cut.cluster);
     expect(x).toMatchObject({ status: 503, complete: false, node: { hostPort: cut.started[0]!.address } });

@@ -1,7 +1,5 @@
-import { ClusterTransport } from '../../../functions/core/cluster-transport.js';
-import { parseRegistry } from '../../../functions/core/registry.js';
 import { parseSendBody } from '../../../functions/core/response-parser.js';
-import { startRawNode, type RawNode } from '../../helpers/raw-node.js';
+import { transportOnRawNodes } from '../../helpers/transport.js';
 import { ADMIN } from '../../helpers/swarm.js';
 
 // The trailers of a chunked answer as the transport hands them on. A feed SEND's status is a
@@ -10,17 +8,9 @@ import { ADMIN } from '../../helpers/swarm.js';
 // result is unknown, so the SEND is retried rather than acknowledged on a guess.
 
 describe('ClusterTransport reading trailers', () => {
-  const nodes: RawNode[] = [];
-  let transport: ClusterTransport;
-  beforeEach(() => {
-    transport = new ClusterTransport();
-  });
-  afterEach(async () => {
-    await Promise.all(nodes.splice(0).map((n) => n.close()));
-    await transport.close();
-  });
+  const { transport, start } = transportOnRawNodes();
   const answerWith = async (body: string, trailerLines: string[]) => {
-    const node = await startRawNode((_head, socket) =>
+    const { cluster } = await start((_head, socket) =>
       socket.write(
         'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\ntrailer: Feed-1-Status\r\n\r\n' +
           `${Buffer.byteLength(body).toString(16)}\r\n${body}\r\n0\r\n` +
@@ -28,10 +18,7 @@ describe('ClusterTransport reading trailers', () => {
           '\r\n',
       ),
     );
-    nodes.push(node);
-    const cluster = parseRegistry({ clusters: { p: { name: 'p', nodes: [node.address], credentials: 'x' } } }).clusters
-      .p!;
-    return transport.request({
+    return transport().request({
       cluster,
       credentials: ADMIN,
       method: 'POST',

@@ -1,0 +1,37 @@
+import { ClusterTransport } from '../../functions/core/cluster-transport.js';
+import { parseRegistry, type ClusterConfig } from '../../functions/core/registry.js';
+import { startRawNode, type Answer, type RawNode } from './raw-node.js';
+
+/**
+ * A fresh ClusterTransport for each test, and raw nodes started for it as one cluster. After each
+ * test the nodes close first (a connection still open from the client's side then ends, and the
+ * transport's close() cannot wait on it), then the transport.
+ */
+export function transportOnRawNodes() {
+  const nodes: RawNode[] = [];
+  let transport: ClusterTransport;
+  beforeEach(() => {
+    transport = new ClusterTransport();
+  });
+  afterEach(async () => {
+    await Promise.all(nodes.splice(0).map((n) => n.close()));
+    await transport.close();
+  });
+  return {
+    transport: () => transport,
+    /** Closes this test's transport and starts a new one (its pools and load counts empty). */
+    renew: async () => {
+      await transport.close();
+      transport = new ClusterTransport();
+    },
+    /** Starts one raw node per answer, in that order, as the nodes of cluster `p`. */
+    start: async (...answers: Answer[]): Promise<{ started: RawNode[]; cluster: ClusterConfig }> => {
+      const started = await Promise.all(answers.map((a) => startRawNode(a)));
+      nodes.push(...started);
+      const cluster = parseRegistry({
+        clusters: { p: { name: 'p', nodes: started.map((n) => n.address), credentials: 'x' } },
+      }).clusters.p!;
+      return { started, cluster };
+    },
+  };
+}

@@ -33,7 +33,7 @@ export { HandlerMetrics, type HandlerMetricsProps } from './handler-metrics.js';
 export type { ReconcileMetrics } from './reconcile-metrics.js';
 export type { RegistryDocument } from './registry-config.js';
 export { PipelinePropsError } from './errors.js';
-// Other handlers reuse the prebuilt-bundle mechanism (README: "Installing the package in a CDK app").
+// Other handlers reuse the prebuilt-bundle mechanism (docs/deploy-aws.md: "Installing the package in a CDK app").
 export { handlerFunction, type HandlerCodeOptions } from './handler-code.js';
 export {
   DEFAULT_ENTRY,

@@ -3,7 +3,7 @@ import type { OutcomeRecord } from '../core/outcome.js';
 import { isSuccess } from '../core/record.js';
 import type { Telemetry } from '../worker/ports.js';
 
-/** Metric names the worker exports (README "Running next to an on-premises cluster" lists them). */
+/** Metric names the worker exports (docs/on-premises.md lists them). */
 export const PROMETHEUS_METRICS = {
   OUTCOMES: 'swarm_send_outcomes_total',
   SEND_DURATION: 'swarm_send_send_duration_seconds',

@@ -6,7 +6,7 @@ export { normalizeHash, parseTime } from './listing-fields.js';
 /**
  * Swarm listing queries (search over SCSP), the pure part: request-targets, page parsing and the
  * key order both clusters' listings are merged in. What Swarm documents and what it leaves open
- * is summarised in the README (Reconcile); every open point is a named choice here, and the
+ * is summarised in docs/reconcile.md; every open point is a named choice here, and the
  * parser accepts the plausible alternatives instead of guessing one.
  */
 /** What one listing walks. */

@@ -2,7 +2,7 @@ import { createCredentialsProvider, CredentialsError } from '../../../functions/
 import { isInNetworks, parseCidr } from '../../../functions/core/network.js';
 import { Limiter } from '../../../functions/worker/limiter.js';
 
-// Tests written for mutants that survived the first mutation run (see README, Mutation testing).
+// Tests written for mutants that survived the first mutation run (see docs/mutation-testing.md).
 
 describe('mutants that survived the first run', () => {
   it('an IPv4-mapped IPv6 address is read through its IPv4 tail', () => {

@@ -61,7 +61,7 @@ export default defineConfig([
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
-    // Issue 10's limits for the product's functions/ code.
+    // Size limits for the product's functions/ code.
     files: ['functions/**/*.ts'],
     rules: {
       'max-lines': ['error', { max: 250, skipBlankLines: false, skipComments: false }],

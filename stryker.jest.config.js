@@ -14,7 +14,8 @@
 // - suites that wait for real time to pass (SDK timeouts against a server that never answers,
 //   the adaptive limit's back-off over seconds): each mutant they cover would cost their whole
 //   wait, and a slowed-down mutant there is a timeout, not a finding. Their code is covered by
-//   the unit tests of the limiter and the deadline tests of untested-paths.
+//   the unit tests of the limiter and the deadline tests of
+//   test/integration/worker/process-batch.test.ts.
 import base from './jest.config.js';
 
 const common = { ...base.projects[0] };

@@ -172,6 +172,14 @@ describe('createCredentialsProvider', () => {
     },
   );
 
+  it('names its error, and reads a JSON null secret as a CredentialsError, not a TypeError', async () => {
+    const err = await createCredentialsProvider({ env: { N: 'null' } })
+      .get('env:N')
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CredentialsError);
+    expect((err as Error).name).toBe('CredentialsError');
+  });
+
   it('stops the start when a local (env:/file:) reference holds unusable credentials', async () => {
     const registry = parseRegistry({
       clusters: {

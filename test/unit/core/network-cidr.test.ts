@@ -63,6 +63,15 @@ describe('isInNetworks', () => {
     expect(contains(network, host)).toBe(expected);
   });
 
+  it('reads an IPv4-mapped IPv6 address through its IPv4 tail', () => {
+    const mapped = [parseCidr('::ffff:10.200.30.0/120')];
+    expect(isInNetworks('::ffff:10.200.30.40', mapped)).toBe(true);
+    expect(isInNetworks('::ffff:10.200.31.40', mapped)).toBe(false);
+    expect(isInNetworks('::ffff:11.200.30.40', mapped)).toBe(false);
+    expect(isInNetworks('::ffff:10.200.30.255', mapped)).toBe(true);
+    expect(isInNetworks('::ffff:10.201.30.4', mapped)).toBe(false);
+  });
+
   it('reads a host in brackets like the bare address', () => {
     expect(contains('fd00::/8', '[fd12::1]')).toBe(true);
     expect(contains('fd00::/8', '[fe80::1]')).toBe(false);

@@ -15,9 +15,9 @@ import { testConfig } from '../../helpers/config.js';
 import { testContext } from '../../helpers/lambda.js';
 import { sqsRecord } from '../../helpers/records.js';
 
-// The worker's paths that the happy-path suites never walk: credentials that cannot be read or
-// were rotated, the invocation deadline at each place it can strike, FIFO order after a failed
-// DLQ write or outcome publish, and verify. The SEND side is real (the simulator over sockets);
+// processBatch on a real SEND side: credentials that cannot be read or were rotated, the
+// invocation deadline at each place it can strike, FIFO order after a failed DLQ write or outcome
+// publish, which outcomes are published, and verify. The SEND side is real (the simulator over sockets);
 // the queue and telemetry ports are recording fakes, so each test sees exactly what the worker
 // asked of them.
 
@@ -79,7 +79,7 @@ async function scriptedNode(onSocket: (socket: Socket) => void): Promise<{ serve
 const failures = (r: { batchItemFailures: { itemIdentifier: string }[] }) =>
   r.batchItemFailures.map((f) => f.itemIdentifier);
 
-describe('worker paths no other test walks', () => {
+describe('processBatch against the simulator', () => {
   let sim: SwarmSimulator;
   let client: SendClient;
   const sendsAtSource = () =>

@@ -158,9 +158,14 @@ export interface MetricsServerParts {
   readonly queueUrl: string;
   /** False once draining: /readyz turns 503. */
   readonly accepting: () => boolean;
+  /** Where a failed readiness check's details go (the /readyz body says only `failed`). */
+  readonly logger: Logger;
 }
 
-/** /metrics, /healthz and /readyz (registry, credentials, queue) with --metrics-port; null without. */
+/**
+ * /metrics, /healthz and /readyz (registry, credentials, queue, accepting) with --metrics-port;
+ * null without. A failed check is logged with its details; its results answer probes for 5 s.
+ */
 export async function startMetricsServer(flags: WorkerFlags, parts: MetricsServerParts): Promise<WorkerServer | null> {
   if (flags.metricsPort === null) return null;
   const refs = [...new Set(Object.values(parts.config.registry.clusters).map((c) => c.credentials))];
@@ -192,6 +197,7 @@ export async function startMetricsServer(flags: WorkerFlags, parts: MetricsServe
       port: flags.metricsPort,
       metrics: () => parts.prometheus.exposition(),
       accepting: parts.accepting,
+      checkFailed: (check, detail) => parts.logger.warn('readiness check failed', { check, detail }),
       readiness: {
         registry: async () => (Object.keys(parts.config.registry.clusters).length ? null : 'no clusters'),
         credentials: credentialsProblems,

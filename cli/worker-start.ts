@@ -4,6 +4,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { createCredentialsProvider, type CredentialsProvider } from '../functions/adapters/credentials.js';
 import { PrometheusTelemetry } from '../functions/adapters/prometheus-telemetry.js';
+import { queueCounts } from '../functions/adapters/sqs-batches.js';
 import { createPowertoolsTelemetry } from '../functions/adapters/telemetry.js';
 import { loadConfig, type Config } from '../functions/config.js';
 import { ConfigError } from '../functions/core/errors.js';
@@ -181,14 +182,13 @@ export async function startMetricsServer(flags: WorkerFlags, parts: MetricsServe
     const bad = problems.filter((p) => p !== null);
     return bad.length ? bad.join('; ') : null;
   };
-  const queueProblem = async () => {
+  // The queue checks read each queue's depth too: /metrics carries it (swarm_send_queue_messages).
+  const queueProblem = (which: 'send' | 'dlq', url: string) => async () => {
     try {
-      await parts.sqs.send(new GetQueueAttributesCommand({ QueueUrl: parts.queueUrl, AttributeNames: ['QueueArn'] }), {
-        abortSignal: AbortSignal.timeout(2500),
-      });
+      parts.prometheus.queueMessages(which, await queueCounts(parts.sqs, url, AbortSignal.timeout(2500)));
       return null;
     } catch (err) {
-      return describeAwsError(err, 'queue');
+      return describeAwsError(err, which === 'send' ? 'queue' : 'dead-letter queue');
     }
   };
   try {
@@ -198,10 +198,15 @@ export async function startMetricsServer(flags: WorkerFlags, parts: MetricsServe
       metrics: () => parts.prometheus.exposition(),
       accepting: parts.accepting,
       checkFailed: (check, detail) => parts.logger.warn('readiness check failed', { check, detail }),
+      checked: (passed) => {
+        for (const [check, ok] of Object.entries(passed)) parts.prometheus.ready(check, ok);
+        parts.prometheus.ready('accepting', parts.accepting());
+      },
       readiness: {
         registry: async () => (Object.keys(parts.config.registry.clusters).length ? null : 'no clusters'),
         credentials: credentialsProblems,
-        queue: queueProblem,
+        queue: queueProblem('send', parts.queueUrl),
+        dlq: queueProblem('dlq', parts.config.dlqUrl),
       },
     });
   } catch (err) {

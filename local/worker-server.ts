@@ -15,6 +15,8 @@ export interface WorkerServerOptions {
   readonly accepting: () => boolean;
   /** Where a failed check's details go (the log): the /readyz body says only `failed`. */
   readonly checkFailed: (check: string, detail: string) => void;
+  /** Every run's results (for the metrics); /metrics runs the checks too, through the same cache. */
+  readonly checked: (passed: Readonly<Record<string, boolean>>) => void;
   /** @default 3000 */
   readonly checkTimeoutMs?: number;
   /** How long one run of the checks answers every probe. @default 5000 */
@@ -53,13 +55,15 @@ function cachedChecks(o: WorkerServerOptions): () => Promise<Record<string, bool
   let last: { at: number; results: Promise<Record<string, boolean>> } | null = null;
   const run = async () => {
     const results = await Promise.all(names.map((n) => bounded(o.readiness[n]!, checkTimeoutMs)));
-    return Object.fromEntries(
+    const passed = Object.fromEntries(
       names.map((n, i) => {
         const problem = results[i] ?? null;
         if (problem !== null) o.checkFailed(n, problem);
         return [n, problem === null];
       }),
     );
+    o.checked(passed);
+    return passed;
   };
   return () => {
     const now = Date.now();
@@ -84,10 +88,12 @@ export async function startWorkerServer(o: WorkerServerOptions): Promise<WorkerS
     if (req.method !== 'GET' && req.method !== 'HEAD') return reply(405, 'text/plain', 'method not allowed\n');
     if (path === '/healthz') return reply(200, 'text/plain', 'ok\n');
     if (path === '/metrics') {
-      o.metrics().then(
-        (m) => reply(200, m.contentType, m.body),
-        (err: unknown) => reply(500, 'text/plain', `metrics unavailable: ${(err as Error).message}\n`),
-      );
+      checks()
+        .then(() => o.metrics())
+        .then(
+          (m) => reply(200, m.contentType, m.body),
+          (err: unknown) => reply(500, 'text/plain', `metrics unavailable: ${(err as Error).message}\n`),
+        );
       return;
     }
     if (path === '/readyz') {

@@ -95,7 +95,7 @@ describe('swarm-send worker: /metrics and /readyz address, body and cache', () =
     const text = await res.text();
     expect(JSON.parse(text)).toStrictEqual({
       ready: false,
-      checks: { registry: 'ok', credentials: 'failed', queue: 'ok', accepting: 'ok' },
+      checks: { registry: 'ok', credentials: 'failed', queue: 'ok', dlq: 'ok', accepting: 'ok' },
     });
     for (const leak of ['arn:', 'secretsmanager', registry, dir, 'SWARM_', aws.url]) expect(text).not.toContain(leak);
     // The operator finds which check failed, and why, in the worker's log.
@@ -111,13 +111,13 @@ describe('swarm-send worker: /metrics and /readyz address, body and cache', () =
     await eventually(() => calls('ReceiveMessage') > 0, 20_000, 'the first receive');
     const queueBefore = calls('GetQueueAttributes');
     const secretBefore = calls('GetSecretValue');
-    // Ten at once, then ten one after the other: 20 probes. Without a cache each one calls SQS
-    // and Secrets Manager (20 + 20); with one, a cache period that runs out mid-burst under load
-    // costs one more call at most.
+    // Ten at once, then ten one after the other: 20 probes. Without a cache each one reads both
+    // queues and the secret (40 + 20 calls); with one, a run reads them once (2 + 1), and a cache
+    // period that runs out mid-burst under load costs one more run at most.
     const statuses = await Promise.all(Array.from({ length: 10 }, () => fetch(`${base}/readyz`).then((r) => r.status)));
     for (let i = 0; i < 10; i++) statuses.push((await fetch(`${base}/readyz`)).status);
     expect(statuses.every((s) => s === 503)).toBe(true);
-    expect(calls('GetQueueAttributes') - queueBefore).toBeLessThanOrEqual(2);
+    expect(calls('GetQueueAttributes') - queueBefore).toBeLessThanOrEqual(2 * 2);
     expect(calls('GetSecretValue') - secretBefore).toBeLessThanOrEqual(2);
     expect(calls('GetQueueAttributes') - queueBefore).toBeGreaterThanOrEqual(1);
   }, 30_000);

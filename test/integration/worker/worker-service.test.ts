@@ -134,6 +134,11 @@ describe('swarm-send worker as a service (subprocess, fauxqs + simulator)', () =
     expect(text).toMatch(/^swarm_send_batches_total\{result="ok"\} [1-9]/m);
     expect(text).toMatch(/^swarm_send_batch_records_total 3$/m);
     expect(text).toContain('# TYPE swarm_send_queue_call_errors_total counter');
+    // A scrape runs the readiness checks (cached): their results, and the depth of both queues.
+    expect(text).toMatch(/^swarm_send_ready\{check="credentials"\} 1$/m);
+    expect(text).toMatch(/^swarm_send_ready\{check="accepting"\} 1$/m);
+    expect(text).toMatch(/^swarm_send_queue_messages\{queue="dlq",state="visible"\} 1$/m);
+    expect(text).toMatch(/^swarm_send_queue_messages\{queue="send",state="visible"\} 0$/m);
     expect(text).not.toContain(PASSWORD);
 
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
@@ -141,7 +146,7 @@ describe('swarm-send worker as a service (subprocess, fauxqs + simulator)', () =
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({
       ready: true,
-      checks: { registry: 'ok', credentials: 'ok', queue: 'ok', accepting: 'ok' },
+      checks: { registry: 'ok', credentials: 'ok', queue: 'ok', dlq: 'ok', accepting: 'ok' },
     });
   }, 60_000);
 

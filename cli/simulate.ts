@@ -12,7 +12,7 @@ const HELP = `Usage: swarm-send simulate [flags]
 Runs a simulated source Swarm cluster and a DR cluster on local ports until Ctrl-C, for trying
 \`swarm-send send\` and the local pipeline without a real Swarm. With --with-queues, also an SQS
 server (fauxqs) with the SEND queue and its dead-letter queue, and a registry of the two
-clusters: it prints the \`swarm-send worker\` command line to run in a second terminal and an
+clusters: it prints the \`swarm-send worker\` command line to run in a second terminal and a
 \`swarm-send enqueue\` command line that gives the worker the seeded objects to replicate.
 
 Flags:

@@ -19,6 +19,11 @@ export const ENV_FLAGS = {
 
 const REGISTRY_VARS = [ENV.REGISTRY, ENV.REGISTRY_FILE, ENV.REGISTRY_PARAMETER] as const;
 
+/** The address /metrics, /healthz and /readyz listen on, unless --metrics-host says otherwise. */
+export const METRICS_HOST_VAR = 'SWARM_SEND_METRICS_HOST';
+/** Loopback: the endpoint has no authentication, so reaching it from elsewhere is a choice. */
+export const METRICS_HOST_DEFAULT = '127.0.0.1';
+
 /** Options shared by `worker` and `dev` attached to a queue. */
 export const WORKER_OPTIONS = {
   'queue-url': { type: 'string' },
@@ -133,7 +138,7 @@ export function readWorkerFlags(values: FlagValues, env: NodeJS.ProcessEnv, mode
     timeoutMs: timeoutSeconds === undefined ? null : timeoutSeconds * 1000,
     drainMs: numberFlag(values, 'drain-seconds', 25, WHOLE) * 1000,
     metricsPort: metricsPort ?? null,
-    metricsHost: stringFlag(values, 'metrics-host') ?? '0.0.0.0',
+    metricsHost: stringFlag(values, 'metrics-host') ?? (env[METRICS_HOST_VAR] || METRICS_HOST_DEFAULT),
     visibilityTimeoutSeconds: optionalNumberFlag(values, 'visibility-timeout', COUNT),
     untilIdle: values['until-idle'] === true,
     verbose: values.verbose === true,

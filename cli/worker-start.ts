@@ -4,6 +4,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { createCredentialsProvider, type CredentialsProvider } from '../functions/adapters/credentials.js';
 import { PrometheusTelemetry } from '../functions/adapters/prometheus-telemetry.js';
+import { queueCounts } from '../functions/adapters/sqs-batches.js';
 import { createPowertoolsTelemetry } from '../functions/adapters/telemetry.js';
 import { loadConfig, type Config } from '../functions/config.js';
 import { ConfigError } from '../functions/core/errors.js';
@@ -158,9 +159,14 @@ export interface MetricsServerParts {
   readonly queueUrl: string;
   /** False once draining: /readyz turns 503. */
   readonly accepting: () => boolean;
+  /** Where a failed readiness check's details go (the /readyz body says only `failed`). */
+  readonly logger: Logger;
 }
 
-/** /metrics, /healthz and /readyz (registry, credentials, queue) with --metrics-port; null without. */
+/**
+ * /metrics, /healthz and /readyz (registry, credentials, queue, accepting) with --metrics-port;
+ * null without. A failed check is logged with its details; its results answer probes for 5 s.
+ */
 export async function startMetricsServer(flags: WorkerFlags, parts: MetricsServerParts): Promise<WorkerServer | null> {
   if (flags.metricsPort === null) return null;
   const refs = [...new Set(Object.values(parts.config.registry.clusters).map((c) => c.credentials))];
@@ -176,14 +182,13 @@ export async function startMetricsServer(flags: WorkerFlags, parts: MetricsServe
     const bad = problems.filter((p) => p !== null);
     return bad.length ? bad.join('; ') : null;
   };
-  const queueProblem = async () => {
+  // The queue checks read each queue's depth too: /metrics carries it (swarm_send_queue_messages).
+  const queueProblem = (which: 'send' | 'dlq', url: string) => async () => {
     try {
-      await parts.sqs.send(new GetQueueAttributesCommand({ QueueUrl: parts.queueUrl, AttributeNames: ['QueueArn'] }), {
-        abortSignal: AbortSignal.timeout(2500),
-      });
+      parts.prometheus.queueMessages(which, await queueCounts(parts.sqs, url, AbortSignal.timeout(2500)));
       return null;
     } catch (err) {
-      return describeAwsError(err, 'queue');
+      return describeAwsError(err, which === 'send' ? 'queue' : 'dead-letter queue');
     }
   };
   try {
@@ -192,10 +197,16 @@ export async function startMetricsServer(flags: WorkerFlags, parts: MetricsServe
       port: flags.metricsPort,
       metrics: () => parts.prometheus.exposition(),
       accepting: parts.accepting,
+      checkFailed: (check, detail) => parts.logger.warn('readiness check failed', { check, detail }),
+      checked: (passed) => {
+        for (const [check, ok] of Object.entries(passed)) parts.prometheus.ready(check, ok);
+        parts.prometheus.ready('accepting', parts.accepting());
+      },
       readiness: {
         registry: async () => (Object.keys(parts.config.registry.clusters).length ? null : 'no clusters'),
         credentials: credentialsProblems,
-        queue: queueProblem,
+        queue: queueProblem('send', parts.queueUrl),
+        dlq: queueProblem('dlq', parts.config.dlqUrl),
       },
     });
   } catch (err) {

@@ -2,7 +2,14 @@ import { startLocalWorker } from '../local/worker.js';
 import { awsClients } from './aws.js';
 import { CommandError, EXIT, type Command, type CommandIo } from './command.js';
 import { stringFlag, type FlagValues } from './flags.js';
-import { readWorkerFlags, WORKER_FLAGS_HELP, WORKER_OPTIONS, type RunWorkerMode } from './worker-flags.js';
+import {
+  METRICS_HOST_DEFAULT,
+  METRICS_HOST_VAR,
+  readWorkerFlags,
+  WORKER_FLAGS_HELP,
+  WORKER_OPTIONS,
+  type RunWorkerMode,
+} from './worker-flags.js';
 import { drain, notice, printSummary, waitForStop, workerSummary } from './worker-loop.js';
 import {
   loadWorkerConfig,
@@ -30,7 +37,8 @@ then exits 0; a second signal exits at once (its unfinished messages reappear on
 ${WORKER_FLAGS_HELP}
   --metrics-port N         serve /metrics (Prometheus), /healthz and /readyz on this port
                            (0: any free port; the log says which)
-  --metrics-host H         address to listen on (default 0.0.0.0)
+  --metrics-host H         address to listen on (else $${METRICS_HOST_VAR}, default ${METRICS_HOST_DEFAULT}:
+                           loopback only; 0.0.0.0 for every interface)
   --drain-seconds S        how long a stop waits for batches in flight (default 25)
 
 Exit codes: 0 stopped (drained or idle), 1 queue unreachable, or not idle by --timeout,
@@ -80,6 +88,7 @@ export async function runWorker(values: FlagValues, io: CommandIo, mode: RunWork
       sqs,
       queueUrl: flags.queueUrl,
       accepting: () => accepting,
+      logger,
     });
     const listening = server ? `${server.address.address}:${server.address.port}` : null;
     if (mode.structuredLogs)

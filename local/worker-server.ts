@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** One readiness check: null when it passes, else what is wrong (never a secret). */
+/** One readiness check: null when it passes, else what is wrong (for the log, never a secret). */
 export type ReadinessCheck = () => Promise<string | null>;
 
 export interface WorkerServerOptions {
@@ -9,12 +9,18 @@ export interface WorkerServerOptions {
   readonly port: number;
   /** The Prometheus exposition. */
   readonly metrics: () => Promise<{ contentType: string; body: string }>;
-  /** Named readiness checks, run on each /readyz request (each bounded by `checkTimeoutMs`). */
+  /** Named readiness checks (each bounded by `checkTimeoutMs`, their results kept `cacheMs`). */
   readonly readiness: Readonly<Record<string, ReadinessCheck>>;
   /** False once the worker drains: /readyz answers 503 so no new work is routed here. */
   readonly accepting: () => boolean;
+  /** Where a failed check's details go (the log): the /readyz body says only `failed`. */
+  readonly checkFailed: (check: string, detail: string) => void;
+  /** Every run's results (for the metrics); /metrics runs the checks too, through the same cache. */
+  readonly checked: (passed: Readonly<Record<string, boolean>>) => void;
   /** @default 3000 */
   readonly checkTimeoutMs?: number;
+  /** How long one run of the checks answers every probe. @default 5000 */
+  readonly cacheMs?: number;
 }
 
 export interface WorkerServer {
@@ -38,12 +44,41 @@ async function bounded(check: ReadinessCheck, ms: number): Promise<string | null
 }
 
 /**
+ * Runs every check at most once per `cacheMs`: the probes of that period (a burst of them
+ * included, even while the run is under way) share its results. A failure is reported with
+ * its details when the run finds it.
+ */
+function cachedChecks(o: WorkerServerOptions): () => Promise<Record<string, boolean>> {
+  const names = Object.keys(o.readiness);
+  const checkTimeoutMs = o.checkTimeoutMs ?? 3000;
+  const cacheMs = o.cacheMs ?? 5000;
+  let last: { at: number; results: Promise<Record<string, boolean>> } | null = null;
+  const run = async () => {
+    const results = await Promise.all(names.map((n) => bounded(o.readiness[n]!, checkTimeoutMs)));
+    const passed = Object.fromEntries(
+      names.map((n, i) => {
+        const problem = results[i] ?? null;
+        if (problem !== null) o.checkFailed(n, problem);
+        return [n, problem === null];
+      }),
+    );
+    o.checked(passed);
+    return passed;
+  };
+  return () => {
+    const now = Date.now();
+    if (last === null || now - last.at >= cacheMs) last = { at: now, results: run() };
+    return last.results;
+  };
+}
+
+/**
  * The worker's HTTP endpoint: `/metrics` (Prometheus text format), `/healthz` (the process
  * answers: 200) and `/readyz` (200 when every readiness check passes and the worker is not
- * draining, else 503; the body is JSON naming each check's result).
+ * draining, else 503; the body is JSON with `ok` or `failed` per check and nothing else).
  */
 export async function startWorkerServer(o: WorkerServerOptions): Promise<WorkerServer> {
-  const checkTimeoutMs = o.checkTimeoutMs ?? 3000;
+  const checks = cachedChecks(o);
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     const reply = (status: number, contentType: string, body: string) => {
@@ -53,21 +88,20 @@ export async function startWorkerServer(o: WorkerServerOptions): Promise<WorkerS
     if (req.method !== 'GET' && req.method !== 'HEAD') return reply(405, 'text/plain', 'method not allowed\n');
     if (path === '/healthz') return reply(200, 'text/plain', 'ok\n');
     if (path === '/metrics') {
-      o.metrics().then(
-        (m) => reply(200, m.contentType, m.body),
-        (err: unknown) => reply(500, 'text/plain', `metrics unavailable: ${(err as Error).message}\n`),
-      );
+      checks()
+        .then(() => o.metrics())
+        .then(
+          (m) => reply(200, m.contentType, m.body),
+          (err: unknown) => reply(500, 'text/plain', `metrics unavailable: ${(err as Error).message}\n`),
+        );
       return;
     }
     if (path === '/readyz') {
-      const names = Object.keys(o.readiness);
-      Promise.all(names.map((n) => bounded(o.readiness[n]!, checkTimeoutMs))).then((results) => {
-        const checks: Record<string, string> = {};
-        names.forEach((n, i) => (checks[n] = results[i] ?? 'ok'));
-        const draining = !o.accepting();
-        if (draining) checks.draining = 'the worker is draining after a stop signal';
-        const ready = !draining && results.every((r) => r === null);
-        reply(ready ? 200 : 503, 'application/json', `${JSON.stringify({ ready, checks })}\n`);
+      checks().then((passed) => {
+        const all = { ...passed, accepting: o.accepting() };
+        const ready = Object.values(all).every(Boolean);
+        const body = Object.fromEntries(Object.entries(all).map(([n, ok]) => [n, ok ? 'ok' : 'failed']));
+        reply(ready ? 200 : 503, 'application/json', `${JSON.stringify({ ready, checks: body })}\n`);
       });
       return;
     }

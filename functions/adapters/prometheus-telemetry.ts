@@ -14,6 +14,8 @@ export const PROMETHEUS_METRICS = {
   QUEUE_CALL_ERRORS: 'swarm_send_queue_call_errors_total',
   VISIBILITY_EXTENSIONS: 'swarm_send_visibility_extensions_total',
   WARNINGS: 'swarm_send_warnings_total',
+  READY: 'swarm_send_ready',
+  QUEUE_MESSAGES: 'swarm_send_queue_messages',
 } as const;
 
 /**
@@ -75,6 +77,19 @@ export class PrometheusTelemetry implements Telemetry {
     registers: [this.registry],
   });
 
+  readonly #ready = new Gauge({
+    name: PROMETHEUS_METRICS.READY,
+    help: 'Readiness checks as /readyz last ran them: 1 passed, 0 failed (the log says why)',
+    labelNames: ['check'] as const,
+    registers: [this.registry],
+  });
+  readonly #queueMessages = new Gauge({
+    name: PROMETHEUS_METRICS.QUEUE_MESSAGES,
+    help: 'Messages on the SEND queue and its dead-letter queue (approximate, as SQS counts them), by state',
+    labelNames: ['queue', 'state'] as const,
+    registers: [this.registry],
+  });
+
   constructor(options: { now?: () => number; processMetrics?: boolean } = {}) {
     this.#now = options.now ?? Date.now;
     if (options.processMetrics !== false) {
@@ -124,6 +139,18 @@ export class PrometheusTelemetry implements Telemetry {
 
   visibilityExtended(count: number): void {
     this.#extensions.inc(count);
+  }
+
+  /** One readiness check's result. */
+  ready(check: string, passed: boolean): void {
+    this.#ready.set({ check }, passed ? 1 : 0);
+  }
+
+  /** A queue's depth: `send` is the SEND queue, `dlq` its dead-letter queue. */
+  queueMessages(queue: 'send' | 'dlq', counts: { visible: number; inFlight: number; delayed: number }): void {
+    this.#queueMessages.set({ queue, state: 'visible' }, counts.visible);
+    this.#queueMessages.set({ queue, state: 'in_flight' }, counts.inFlight);
+    this.#queueMessages.set({ queue, state: 'delayed' }, counts.delayed);
   }
 
   /** The exposition text for /metrics, and its content type. */

@@ -20,7 +20,7 @@ export interface QueueCounts {
 }
 
 /** A queue's approximate message counts, from one GetQueueAttributes call. */
-export async function queueCounts(sqs: SQSClient, queueUrl: string): Promise<QueueCounts> {
+export async function queueCounts(sqs: SQSClient, queueUrl: string, abortSignal?: AbortSignal): Promise<QueueCounts> {
   const a =
     (
       await sqs.send(
@@ -32,6 +32,7 @@ export async function queueCounts(sqs: SQSClient, queueUrl: string): Promise<Que
             'ApproximateNumberOfMessagesDelayed',
           ],
         }),
+        { abortSignal },
       )
     ).Attributes ?? {};
   return {

@@ -134,15 +134,23 @@ describe('swarm-send worker as a service (subprocess, fauxqs + simulator)', () =
     expect(text).toMatch(/^swarm_send_batches_total\{result="ok"\} [1-9]/m);
     expect(text).toMatch(/^swarm_send_batch_records_total 3$/m);
     expect(text).toContain('# TYPE swarm_send_queue_call_errors_total counter');
+    // A scrape runs the readiness checks (cached): their results, and the depth of both queues.
+    expect(text).toMatch(/^swarm_send_ready\{check="credentials"\} 1$/m);
+    expect(text).toMatch(/^swarm_send_ready\{check="accepting"\} 1$/m);
+    expect(text).toMatch(/^swarm_send_queue_messages\{queue="dlq",state="visible"\} 1$/m);
+    expect(text).toMatch(/^swarm_send_queue_messages\{queue="send",state="visible"\} 0$/m);
     expect(text).not.toContain(PASSWORD);
 
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     const ready = await fetch(`${base}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ ready: true, checks: { registry: 'ok', credentials: 'ok', queue: 'ok' } });
+    expect(await ready.json()).toEqual({
+      ready: true,
+      checks: { registry: 'ok', credentials: 'ok', queue: 'ok', dlq: 'ok', accepting: 'ok' },
+    });
   }, 60_000);
 
-  it('/readyz answers 503 naming the credentials that cannot be read (and never a secret); /healthz stays 200', async () => {
+  it('/readyz answers 503 when credentials cannot be read, the log naming them (never a secret); /healthz stays 200', async () => {
     const q = setup(30, 'env:NOT_SET');
     const w = start(q);
     const base = await endpointOf(w);
@@ -150,8 +158,10 @@ describe('swarm-send worker as a service (subprocess, fauxqs + simulator)', () =
     expect(ready.status).toBe(503);
     const body = (await ready.json()) as { ready: boolean; checks: Record<string, string> };
     expect(body.ready).toBe(false);
-    expect(body.checks.credentials).toContain('NOT_SET');
+    expect(body.checks.credentials).toBe('failed');
     expect(body.checks.queue).toBe('ok');
+    const logged = await w.waitForLog((l) => l.message === 'readiness check failed');
+    expect(logged).toMatchObject({ check: 'credentials', detail: expect.stringContaining('NOT_SET') as unknown });
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
   }, 30_000);
 

@@ -41,6 +41,8 @@ describe('PrometheusTelemetry exposition', () => {
       [PROMETHEUS_METRICS.QUEUE_CALL_ERRORS]: 'counter',
       [PROMETHEUS_METRICS.VISIBILITY_EXTENSIONS]: 'counter',
       [PROMETHEUS_METRICS.WARNINGS]: 'counter',
+      [PROMETHEUS_METRICS.READY]: 'gauge',
+      [PROMETHEUS_METRICS.QUEUE_MESSAGES]: 'gauge',
     });
     expect(help.get(PROMETHEUS_METRICS.OUTCOMES)).toMatch(/outcome and reason/);
     expect(help.get(PROMETHEUS_METRICS.SEND_DURATION)).toMatch(/one SEND/);
@@ -51,6 +53,8 @@ describe('PrometheusTelemetry exposition', () => {
     expect(help.get(PROMETHEUS_METRICS.QUEUE_CALL_ERRORS)).toMatch(/by operation and error code/);
     expect(help.get(PROMETHEUS_METRICS.VISIBILITY_EXTENSIONS)).toMatch(/Visibility extensions/);
     expect(help.get(PROMETHEUS_METRICS.WARNINGS)).toMatch(/Warnings/);
+    expect(help.get(PROMETHEUS_METRICS.READY)).toMatch(/1 passed, 0 failed/);
+    expect(help.get(PROMETHEUS_METRICS.QUEUE_MESSAGES)).toMatch(/dead-letter queue/);
     // Unlabelled metrics show a 0 sample at once, so a rate() has a starting point.
     for (const name of [
       PROMETHEUS_METRICS.SENDS_IN_FLIGHT,
@@ -61,6 +65,19 @@ describe('PrometheusTelemetry exposition', () => {
       `${PROMETHEUS_METRICS.REPLICATION_LAG}_count`,
     ])
       expect(samples.get(name)).toBe(0);
+  });
+
+  it('sets readiness by check and queue depth by queue and state', async () => {
+    const t = bare();
+    t.ready('queue', true);
+    t.ready('credentials', false);
+    t.queueMessages('dlq', { visible: 3, inFlight: 1, delayed: 0 });
+    const { samples } = await scrape(t);
+    expect(samples.get(`${PROMETHEUS_METRICS.READY}{check="queue"}`)).toBe(1);
+    expect(samples.get(`${PROMETHEUS_METRICS.READY}{check="credentials"}`)).toBe(0);
+    expect(samples.get(`${PROMETHEUS_METRICS.QUEUE_MESSAGES}{queue="dlq",state="visible"}`)).toBe(3);
+    expect(samples.get(`${PROMETHEUS_METRICS.QUEUE_MESSAGES}{queue="dlq",state="in_flight"}`)).toBe(1);
+    expect(samples.get(`${PROMETHEUS_METRICS.QUEUE_MESSAGES}{queue="dlq",state="delayed"}`)).toBe(0);
   });
 
   it('counts outcomes by outcome and reason', async () => {

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Code, Function as LambdaFunction, type FunctionProps } from 'aws-cdk-lib/aws-lambda';
+import { Code, Function as LambdaFunction, type FunctionProps, type Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { Construct } from 'constructs';
 import { DEFAULT_BUNDLING, DEFAULT_HANDLER, DEPS_LOCK_FILE_PATH, PROJECT_ROOT, REPO_ROOT } from './defaults.js';
@@ -38,6 +38,15 @@ export interface HandlerCodeOptions {
    * @default DEFAULT_BUNDLING
    */
   readonly bundling?: BundlingOptions;
+
+  /**
+   * The Lambda runtime. The prebuilt handlers are built for and tested on `DEFAULT_RUNTIME`; a
+   * newer Node.js runtime is yours to test. On the default, cdk-nag's AwsSolutions-L1 (which wants
+   * the newest runtime your aws-cdk-lib knows) is acknowledged with that reason; on any other
+   * runtime it is not.
+   * @default DEFAULT_RUNTIME (Node.js 24)
+   */
+  readonly runtime?: Runtime;
 
   /**
    * The handler's exported name (with `code`: `file.export`; a bare name means `index.<name>`).

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Launcher for the bundled command line (built by `npm ci` / `npm run build` into dist/).
+// Launcher for the bundled command line (built into dist/ by `npm run build`, `npm start` or `npm pack`).
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -8,14 +8,16 @@ import { fileURLToPath } from 'node:url';
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 24) {
   console.error(
-    `swarm-send: the command line needs Node.js 24 or later; this is Node.js ${process.versions.node}. Install Node 24 (e.g. \`nvm install 24\`) and run it again. (The CDK construct, swarm-send/infra, works on Node 20 and later.)`,
+    `swarm-send: the command line needs Node.js 24 or later; this is Node.js ${process.versions.node}. Install Node 24 (e.g. \`nvm install 24\`) and run it again. (The CDK construct, the package @swarm-send/cdk, works on Node 20 and later.)`,
   );
   process.exit(2);
 }
 
 const bundle = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 if (!existsSync(bundle)) {
-  console.error('swarm-send: dist/cli.js is missing; run `npm run build` (npm ci does it for you).');
+  console.error(
+    'swarm-send: dist/cli.js is missing; run `npm run build` (or, after `npm ci --omit=dev`, `npm run build:runtime`).',
+  );
   process.exit(2);
 }
 // fauxqs (the local SQS server) uses node:sqlite, which Node 24 still flags as experimental.

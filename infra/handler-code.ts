@@ -7,7 +7,7 @@ import { DEFAULT_BUNDLING, DEFAULT_HANDLER, DEPS_LOCK_FILE_PATH, PROJECT_ROOT, R
 
 /**
  * Where a Lambda handler's code comes from. By default the package's prebuilt bundle
- * (dist/lambda/<name>/, built by `npm pack` and `npm ci` with the options of
+ * (dist/lambda/<name>/, built by `npm pack` and `npm run build` with the options of
  * `DEFAULT_BUNDLING`): the consumer's app bundles nothing, needs no esbuild, and deploys the
  * bytes the package's tests ran. Bundling from source is for this repository (its sample app),
  * where the sources are.
@@ -71,7 +71,7 @@ export function prebuiltHandlerCode(name: string): Code {
   if (!existsSync(join(dir, 'index.mjs'))) {
     throw new Error(
       `swarm-send: the prebuilt "${name}" handler is missing (${join(dir, 'index.mjs')}). ` +
-        'In a clone of the repository run `npm run build` (npm ci does it), or bundle from source (bundleFromSource: true).',
+        'In a clone of the repository run `npm run build`, or bundle from source (bundleFromSource: true).',
     );
   }
   return Code.fromAsset(dir);

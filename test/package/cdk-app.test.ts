@@ -71,6 +71,30 @@ console.log(JSON.stringify({
 }));
 `;
 
+// Type-checked with the app, never run: the construct's declarations are real types, not \`any\`.
+const TYPECHECK = `
+import type { SwarmSendPipelineProps } from '@swarm-send/cdk';
+// @ts-expect-error runtime is a lambda.Runtime, not its name
+export const wrong: Partial<SwarmSendPipelineProps> = { runtime: 'nodejs24.x' };
+`;
+
+// The compiler options of \`cdk init app --language=typescript\` (aws-cdk's template), without its jest types.
+const TSCONFIG = {
+  compilerOptions: {
+    target: 'ES2022',
+    module: 'NodeNext',
+    moduleResolution: 'NodeNext',
+    lib: ['es2022'],
+    strict: true,
+    noImplicitReturns: true,
+    skipLibCheck: true,
+    noEmit: true,
+    isolatedModules: true,
+    types: ['node'],
+  },
+  files: ['app.ts', 'typecheck.ts'],
+};
+
 const CASES = [
   {
     which: 'the floor of the peer ranges',
@@ -109,6 +133,8 @@ describe.each(CASES)(
             'cdk-nag': lockedVersion('cdk-nag'),
             esbuild: lockedVersion('esbuild'),
             tsx: lockedVersion('tsx'),
+            typescript: lockedVersion('typescript'),
+            '@types/node': lockedVersion('@types/node'),
           },
         }),
       );
@@ -118,6 +144,8 @@ describe.each(CASES)(
       npm(['install', '--prefer-offline', tarball], app);
       after = { bytes: treeBytes(join(app, 'node_modules')), packages: topLevel() };
       writeFileSync(join(app, 'app.ts'), APP);
+      writeFileSync(join(app, 'typecheck.ts'), TYPECHECK);
+      writeFileSync(join(app, 'tsconfig.json'), JSON.stringify(TSCONFIG));
       const out = execFileSync(join(app, 'node_modules', '.bin', 'tsx'), ['app.ts'], {
         cwd: app,
         encoding: 'utf8',
@@ -165,6 +193,19 @@ describe.each(CASES)(
     it('leaves no cdk-nag AwsSolutions finding unacknowledged; AwsSolutions-L1 is acknowledged exactly when aws-cdk-lib knows a newer Node.js runtime', () => {
       expect(report.findings).toStrictEqual([]);
       expect(report.acknowledged.includes('AwsSolutions-L1')).toBe(report.newerNode);
+    });
+
+    it("type-checks with the app's own TypeScript under the CDK app template's options", () => {
+      const tsc = join(app, 'node_modules', '.bin', 'tsc');
+      const run = (() => {
+        try {
+          return { status: 0, out: execFileSync(tsc, ['-p', '.'], { cwd: app, encoding: 'utf8', stdio: 'pipe' }) };
+        } catch (err) {
+          const e = err as { status: number; stdout: string };
+          return { status: e.status, out: e.stdout };
+        }
+      })();
+      expect(run).toStrictEqual({ status: 0, out: '' });
     });
 
     it('ships the JSON Schema of the SEND message, resolvable as @swarm-send/cdk/send-message.schema.json', () => {

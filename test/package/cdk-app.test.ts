@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { scratchDir } from '../helpers/scratch.js';
-import { CDK, NPM_ENV, installedVersion, lockedVersion, npm, pack, treeBytes } from './helpers.js';
+import { CDK, NPM_ENV, installedVersion, lockedVersion, npm, npmInstall, pack, treeBytes } from './helpers.js';
 
 // The construct package as a CDK team adopts it: a fresh CDK app (TypeScript, run with its own
 // tsx; its own esbuild too, as a consumer's app has) installs its dependencies, then adds the
@@ -112,6 +112,7 @@ describe.each(CASES)(
     let before: { bytes: number; packages: string[] };
     let after: { bytes: number; packages: string[] };
     let report: { findings: string[]; acknowledged: string[]; newerNode: boolean };
+    const warnings: string[] = [];
     let template: { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
 
     const topLevel = () =>
@@ -138,10 +139,10 @@ describe.each(CASES)(
           },
         }),
       );
-      npm(['install', '--prefer-offline'], app);
+      warnings.push(npmInstall(['--prefer-offline'], app));
       before = { bytes: treeBytes(join(app, 'node_modules')), packages: topLevel() };
       // What the docs tell a construct user to run: no flag.
-      npm(['install', '--prefer-offline', tarball], app);
+      warnings.push(npmInstall(['--prefer-offline', tarball], app));
       after = { bytes: treeBytes(join(app, 'node_modules')), packages: topLevel() };
       writeFileSync(join(app, 'app.ts'), APP);
       writeFileSync(join(app, 'typecheck.ts'), TYPECHECK);
@@ -166,6 +167,8 @@ describe.each(CASES)(
       expect(existsSync(join(app, 'node_modules', PLATFORM_ESBUILD))).toBe(true);
       const esbuild = execFileSync(join(app, 'node_modules', '.bin', 'esbuild'), ['--version'], { encoding: 'utf8' });
       expect(esbuild.trim()).toBe(lockedVersion('esbuild'));
+      // This Node (the pinned 24) meets every engine the app's and the construct's packages ask for.
+      expect(warnings.join('')).not.toContain('EBADENGINE');
     });
 
     it('synthesizes both functions from the prebuilt handlers, on nodejs24.x', () => {

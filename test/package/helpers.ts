@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +22,16 @@ export const NPM_ENV = {
 /** Runs npm in `cwd`; its output, or an error carrying its stderr. */
 export function npm(args: readonly string[], cwd: string): string {
   return execFileSync('npm', args, { cwd, encoding: 'utf8', env: NPM_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/**
+ * `npm install <args>` in `cwd`; returns what npm warned on stderr (EBADENGINE and the like).
+ * A failed install throws with npm's output.
+ */
+export function npmInstall(args: readonly string[], cwd: string): string {
+  const r = spawnSync('npm', ['install', ...args], { cwd, encoding: 'utf8', env: NPM_ENV });
+  if (r.status !== 0) throw new Error(`npm install ${args.join(' ')} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
+  return r.stderr;
 }
 
 /**

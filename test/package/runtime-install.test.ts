@@ -7,7 +7,7 @@ import { scratchDir } from '../helpers/scratch.js';
 import { startLocalSqs, type LocalSqs } from '../helpers/sqs.js';
 import { pairRegistryDocument } from '../../local/pair-registry.js';
 import { startSimulator, type SwarmSimulator } from '../../simulator/index.js';
-import { ROOT, installedVersion, npm, pack } from './helpers.js';
+import { ROOT, installedVersion, npmInstall, pack } from './helpers.js';
 
 // The runtime package as an operator installs it on a worker host: `npm pack`, then
 // `npm install --omit=dev` of the tarball in an empty directory (dependencies from the registry),
@@ -21,12 +21,13 @@ describe('the packed runtime package, installed with production dependencies onl
   const host = join(dir, 'host');
   let local: LocalSqs;
   let sim: SwarmSimulator;
+  let warnings = '';
 
   beforeAll(async () => {
     const tarball = pack(ROOT, dir);
     mkdirSync(host);
     writeFileSync(join(host, 'package.json'), JSON.stringify({ name: 'worker-host', private: true }));
-    npm(['install', '--omit=dev', '--prefer-offline', tarball], host);
+    warnings = npmInstall(['--omit=dev', '--prefer-offline', tarball], host);
     local = await startLocalSqs();
     sim = await startSimulator({
       clusters: [
@@ -48,6 +49,7 @@ describe('the packed runtime package, installed with production dependencies onl
       expect(existsSync(join(host, 'node_modules', present))).toBe(true);
     for (const absent of ['esbuild', 'typescript', 'tsx', 'jest', 'aws-cdk-lib', 'constructs', 'cdk-nag', 'node'])
       expect(existsSync(join(host, 'node_modules', absent))).toBe(false);
+    expect(warnings).not.toContain('EBADENGINE');
   });
 
   it("drains a queue with the installed package's swarm-send worker", async () => {

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { lstatSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -40,6 +40,8 @@ export function npmInstall(args: readonly string[], cwd: string): string {
  * feet of other test files, so scripts are skipped (prepack is what builds it).
  */
 export function pack(dir: string, dest: string): string {
+  if (!existsSync(join(dir, 'dist')))
+    throw new Error(`${join(dir, 'dist')} is missing: run \`npm run build\` (npm test does) before the package tests`);
   const packed = JSON.parse(npm(['pack', '--json', '--ignore-scripts', '--pack-destination', dest], dir)) as {
     filename: string;
   }[];

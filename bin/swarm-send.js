@@ -26,8 +26,8 @@ process.on('warning', (w) => {
   if (w.name === 'ExperimentalWarning' && /SQLite/.test(w.message)) return;
   console.error(`${w.name}: ${w.message}`);
 });
-// The command line's libraries are optional dependencies (a CDK project installs the package
-// with --omit=optional for the construct alone): name the missing one instead of a stack trace.
+// The command line's libraries are dependencies of the package; should an install have lost
+// one (a pruned or hand-edited node_modules), name it instead of a stack trace.
 try {
   const { main } = await import(bundle);
   process.exitCode = await main(process.argv.slice(2));
@@ -36,7 +36,7 @@ try {
     err?.code === 'ERR_MODULE_NOT_FOUND' && /Cannot find package '([^']+)'/.exec(String(err.message))?.[1];
   if (!missing) throw err;
   console.error(
-    `swarm-send: this command needs the package "${missing}", an optional dependency of swarm-send that is not installed (was it installed with --omit=optional?). Reinstall swarm-send without --omit=optional, or \`npm install ${missing}\`.`,
+    `swarm-send: this command needs the package "${missing}", a dependency of swarm-send that is not installed. Reinstall swarm-send (\`npm install swarm-send\`; in a checkout, \`npm ci --omit=dev\`), or \`npm install ${missing}\`.`,
   );
   process.exitCode = 1;
 }

@@ -1,5 +1,5 @@
-import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFile, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import '../helpers/cli.js'; // dist/ is built before it is packed
@@ -108,4 +108,24 @@ describe('the packed runtime package, installed with production dependencies onl
     expect(await depth(queue)).toBe(0);
     expect(await depth(dlq)).toBe(0);
   }, 180_000);
+
+  it('names a dependency missing from a damaged install and how to reinstall, instead of a stack trace', () => {
+    const undici = join(host, 'node_modules', 'undici');
+    renameSync(undici, `${undici}.away`);
+    try {
+      const r = spawnSync(process.execPath, [join(host, 'node_modules', '.bin', 'swarm-send'), 'worker', '--help'], {
+        cwd: host,
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' },
+        timeout: 60_000,
+      });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toBe(
+        'swarm-send: this command needs the package "undici", a dependency of swarm-send that is not installed. ' +
+          'Reinstall swarm-send (`npm install swarm-send`; in a checkout, `npm ci --omit=dev`), or `npm install undici`.\n',
+      );
+    } finally {
+      renameSync(`${undici}.away`, undici);
+    }
+  });
 });

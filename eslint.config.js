@@ -23,7 +23,16 @@ const PLATFORM = [
 const RUNTIME_ONLY = ['@aws-lambda-powertools/*', '@middy/*', '@aws-sdk/*', 'undici', 'prom-client'];
 
 export default defineConfig([
-  globalIgnores(['dist/', 'cdk.out/', 'coverage/', 'reports/', 'bench/results/', 'bench/.build/', '.stryker-tmp/']),
+  globalIgnores([
+    'dist/',
+    'packages/*/dist/',
+    'cdk.out/',
+    'coverage/',
+    'reports/',
+    'bench/results/',
+    'bench/.build/',
+    '.stryker-tmp/',
+  ]),
   {
     files: ['**/*.{ts,js,mjs,cjs}'],
     extends: [js.configs.recommended, tseslint.configs.recommended],
@@ -112,7 +121,12 @@ export default defineConfig([
       'no-restricted-imports': [
         'error',
         {
-          patterns: [{ group: RUNTIME_ONLY, message: 'swarm-send/infra loads no runtime-only library at synth time.' }],
+          patterns: [
+            {
+              group: RUNTIME_ONLY,
+              message: 'The construct (@swarm-send/cdk) loads no runtime-only library at synth time.',
+            },
+          ],
         },
       ],
     },

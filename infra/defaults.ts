@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration } from 'aws-cdk-lib';
+import { Runtime } from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { BATCH_DEFAULTS, ENV_DEFAULTS, POWERTOOLS_DEFAULTS, QUEUE_DEFAULTS } from '../functions/env.js';
@@ -20,6 +21,12 @@ export const DEFAULT_ENTRY = join(REPO_ROOT, 'functions', 'handlers', 'send.ts')
 
 /** The reconcile handler's entry file. */
 export const DEFAULT_RECONCILE_ENTRY = join(REPO_ROOT, 'functions', 'handlers', 'reconcile.ts');
+
+/**
+ * The Lambda runtime of every swarm-send function: the newest Node.js runtime the prebuilt
+ * handlers are built for (esbuild `target: 'node24'`, `DEFAULT_BUNDLING`) and tested on.
+ */
+export const DEFAULT_RUNTIME = Runtime.NODEJS_24_X;
 
 /** The handler's exported name. */
 export const DEFAULT_HANDLER = 'handler';

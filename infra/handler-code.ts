@@ -1,13 +1,13 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Code, Function as LambdaFunction, type FunctionProps } from 'aws-cdk-lib/aws-lambda';
+import { Code, Function as LambdaFunction, type FunctionProps, type Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { Construct } from 'constructs';
 import { DEFAULT_BUNDLING, DEFAULT_HANDLER, DEPS_LOCK_FILE_PATH, PROJECT_ROOT, REPO_ROOT } from './defaults.js';
 
 /**
  * Where a Lambda handler's code comes from. By default the package's prebuilt bundle
- * (dist/lambda/<name>/, built by `npm pack` and `npm ci` with the options of
+ * (dist/lambda/<name>/, built by `npm pack` and `npm run build` with the options of
  * `DEFAULT_BUNDLING`): the consumer's app bundles nothing, needs no esbuild, and deploys the
  * bytes the package's tests ran. Bundling from source is for this repository (its sample app),
  * where the sources are.
@@ -40,6 +40,15 @@ export interface HandlerCodeOptions {
   readonly bundling?: BundlingOptions;
 
   /**
+   * The Lambda runtime. The prebuilt handlers are built for and tested on `DEFAULT_RUNTIME`; a
+   * newer Node.js runtime is yours to test. On the default, cdk-nag's AwsSolutions-L1 (which wants
+   * the newest runtime your aws-cdk-lib knows) is acknowledged with that reason; on any other
+   * runtime it is not.
+   * @default DEFAULT_RUNTIME (Node.js 24)
+   */
+  readonly runtime?: Runtime;
+
+  /**
    * The handler's exported name (with `code`: `file.export`; a bare name means `index.<name>`).
    * @default DEFAULT_HANDLER ('handler')
    */
@@ -62,7 +71,7 @@ export function prebuiltHandlerCode(name: string): Code {
   if (!existsSync(join(dir, 'index.mjs'))) {
     throw new Error(
       `swarm-send: the prebuilt "${name}" handler is missing (${join(dir, 'index.mjs')}). ` +
-        'In a clone of the repository run `npm run build` (npm ci does it), or bundle from source (bundleFromSource: true).',
+        'In a clone of the repository run `npm run build`, or bundle from source (bundleFromSource: true).',
     );
   }
   return Code.fromAsset(dir);

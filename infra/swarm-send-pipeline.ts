@@ -232,6 +232,7 @@ export class SwarmSendPipeline extends Construct {
           'registryParameter',
           'bundling',
           'bundleFromSource',
+          'runtime',
           'logRetention',
           'serviceName',
           'metricsNamespace',

@@ -1,30 +1,65 @@
-// Builds what the package ships, on `npm ci` (the `prepare` script), `npm pack` / `npm publish`
-// (the `prepack` script: a registry install runs no `prepare`) and `npm run build`:
+// Builds what the two packages of this repository ship (docs/install.md names them), on
+// `npm run build`, `npm test`, `npm start` (when dist/ is missing) and `npm pack` / `npm publish`
+// (the `prepack` script of either package; there is no `prepare`: a clone builds on demand).
+//
+// The runtime package, `swarm-send` (this folder):
 //  - dist/cli.js: the command line (`npx swarm-send`), one chunk per command so a command
 //    loads only what it uses;
 //  - dist/producer.js and dist/simulator.js: the typed producer and the Swarm simulator, for
 //    `import { enqueueSends } from 'swarm-send/producer'` and `from 'swarm-send/simulator'`;
-//  - dist/infra.js: the CDK construct, for `import { SwarmSendPipeline } from 'swarm-send/infra'`
-//    (one file, no shared chunks: it finds the package root, and the prebuilt handlers, from
-//    its own location);
-//  - dist/lambda/<name>/index.mjs (+ .map): every Lambda handler in functions/handlers/, bundled
-//    as the construct deploys it by default (infra/handler-code.ts), so a consumer's CDK app
-//    bundles nothing and needs no esbuild;
 //  - dist/schema/send-message.schema.json: the SEND message as JSON Schema, from the zod schema;
 //  - dist/types/: their declarations.
-// Dependencies of the CLI, producer and construct stay external: they are installed next to the package.
+// The construct package, `@swarm-send/cdk` (packages/cdk/):
+//  - packages/cdk/dist/index.js: the CDK construct, for `import { SwarmSendPipeline } from
+//    '@swarm-send/cdk'` (one file, no shared chunks: it finds the package root, and the prebuilt
+//    handlers, from its own location);
+//  - packages/cdk/dist/lambda/<name>/index.mjs (+ .map): every Lambda handler in
+//    functions/handlers/, bundled as the construct deploys it by default (infra/handler-code.ts),
+//    so a consumer's CDK app bundles nothing and needs no esbuild. The same bundles are in
+//    dist/lambda/ for this repository's own CDK app and tests (the runtime package does not ship them);
+//  - its JSON Schema, declarations, README (infra/README.md) and LICENSE, copied.
+//
+// `--if-missing`: build only when dist/cli.js is missing (`npm start` on a fresh clone).
+// `--runtime`: only the runtime package's JavaScript and schema, for a production checkout
+// (`npm ci --omit=dev`, then `npm run build:runtime`, which runs this with esbuild from npx:
+// typescript and aws-cdk-lib are not installed there).
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { basename, delimiter, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
-// `npm pack` and `npm publish` run `prepack` and then `prepare`: build once, in `prepack`.
-if (process.env.npm_lifecycle_event === 'prepare' && ['pack', 'publish'].includes(process.env.npm_command ?? ''))
-  process.exit(0);
+// Paths below are relative to the repository root, whichever package's script runs this.
+process.chdir(fileURLToPath(new URL('..', import.meta.url)));
+const flags = new Set(process.argv.slice(2));
+const runtimeOnly = flags.has('--runtime');
+if (flags.has('--if-missing') && existsSync('dist/cli.js')) process.exit(0);
+
+/**
+ * esbuild from node_modules (a checkout with its dev dependencies), else the one `npm exec
+ * --package=esbuild@<version>` put on PATH (a production checkout, `npm run build:runtime`).
+ */
+async function loadEsbuild() {
+  try {
+    return await import('esbuild');
+  } catch (err) {
+    if (err?.code !== 'ERR_MODULE_NOT_FOUND') throw err;
+  }
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    const bin = join(dir, 'esbuild');
+    if (dir && existsSync(bin)) return createRequire(realpathSync(bin))('esbuild');
+  }
+  console.error(
+    'swarm-send: cannot build: esbuild is not installed. Run `npm ci` (with the dev dependencies), or, after `npm ci --omit=dev`, `npm run build:runtime`.',
+  );
+  process.exit(2);
+}
+const { build } = await loadEsbuild();
 
 // From a clean dist/: chunk names carry content hashes, so old ones would otherwise pile up in the package.
+const CDK_DIST = 'packages/cdk/dist';
 rmSync('dist', { recursive: true, force: true });
+if (!runtimeOnly) rmSync(CDK_DIST, { recursive: true, force: true });
 
 const common = {
   outdir: 'dist',
@@ -45,15 +80,36 @@ await build({
   splitting: true,
 });
 
+// The JSON Schema: bundle the generator to a scratch file (it imports zod from node_modules), run it.
+const scratch = mkdtempSync(join('dist', '.schema-'));
+try {
+  const generator = join(scratch, 'message-schema.mjs');
+  await build({
+    ...common,
+    outdir: undefined,
+    outfile: generator,
+    sourcemap: false,
+    entryPoints: ['functions/core/message-schema.ts'],
+  });
+  const { sendMessageJsonSchema } = await import(pathToFileURL(join(process.cwd(), generator)).href);
+  mkdirSync('dist/schema', { recursive: true });
+  writeFileSync('dist/schema/send-message.schema.json', `${JSON.stringify(sendMessageJsonSchema(), null, 2)}\n`);
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}
+if (runtimeOnly) process.exit(0);
+
 // The construct runs in the consumer's CDK app, which may be on Node 20 or 22 (`engines`). Only
 // the CDK libraries (peer dependencies) stay external: zod is bundled (the few kB of zod/mini the
-// registry check uses), so a CDK project installs swarm-send with --omit=optional and nothing else.
+// registry check uses), so the construct package has no dependencies of its own.
 await build({
   ...common,
+  outdir: undefined,
+  outfile: join(CDK_DIST, 'index.js'),
   packages: undefined,
   external: ['aws-cdk-lib', 'aws-cdk-lib/*', 'constructs'],
   target: 'node20',
-  entryPoints: { infra: 'infra/index.ts' },
+  entryPoints: ['infra/index.ts'],
 });
 
 // The Lambda handlers: the same esbuild options as infra/defaults.ts DEFAULT_BUNDLING (ESM with a
@@ -85,22 +141,11 @@ for (const file of readdirSync('functions/handlers')
   });
 }
 
-// The JSON Schema: bundle the generator to a scratch file (it imports zod from node_modules), run it.
-const scratch = mkdtempSync(join('dist', '.schema-'));
-try {
-  const generator = join(scratch, 'message-schema.mjs');
-  await build({
-    ...common,
-    outdir: undefined,
-    outfile: generator,
-    sourcemap: false,
-    entryPoints: ['functions/core/message-schema.ts'],
-  });
-  const { sendMessageJsonSchema } = await import(pathToFileURL(join(process.cwd(), generator)).href);
-  mkdirSync('dist/schema', { recursive: true });
-  writeFileSync('dist/schema/send-message.schema.json', `${JSON.stringify(sendMessageJsonSchema(), null, 2)}\n`);
-} finally {
-  rmSync(scratch, { recursive: true, force: true });
-}
-
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.types.json'], { stdio: 'inherit' });
+
+// The construct package's copies: handlers, schema, declarations (infra's and what they import;
+// the runtime package leaves dist/types/infra out), its README and the licence.
+for (const dir of ['lambda', 'schema', 'types/infra', 'types/functions'])
+  cpSync(join('dist', dir), join(CDK_DIST, dir), { recursive: true });
+cpSync('infra/README.md', 'packages/cdk/README.md');
+cpSync('LICENSE', 'packages/cdk/LICENSE');

@@ -1,12 +1,17 @@
 import { Validations } from 'aws-cdk-lib';
 import type { ISecurityGroup } from 'aws-cdk-lib/aws-ec2';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, type Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, Runtime, RuntimeFamily, type Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Duration } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { ENV } from '../../functions/env.js';
-import { DEFAULT_LOG_RETENTION, DEFAULT_METRICS_NAMESPACE, DEFAULT_SERVICE_NAME } from '../defaults.js';
+import {
+  DEFAULT_LOG_RETENTION,
+  DEFAULT_METRICS_NAMESPACE,
+  DEFAULT_RUNTIME,
+  DEFAULT_SERVICE_NAME,
+} from '../defaults.js';
 import { handlerFunction, handlerHasSourceMap, type HandlerCodeOptions } from '../handler-code.js';
 import type { PipelineNetworkOptions } from './pipeline-network.js';
 import type { SendFunctionOptions } from './send-function-options.js';
@@ -63,7 +68,7 @@ export interface VpcNodejsFunctionParts {
 
 /**
  * A swarm-send function as each of them is built: handler `name` (prebuilt bundle, source bundle
- * or `code`, see `handlerFunction`) on Node.js 24, arm64, in the VPC behind the given security
+ * or `code`, see `handlerFunction`) on `code.runtime` (default Node.js 24), arm64, in the VPC behind the given security
  * group, with its log group and an execution role that may attach its network interfaces and
  * write its logs; the caller grants the rest. Children of `scope`: `LogGroup`, `Role`, `Function`.
  */
@@ -106,9 +111,10 @@ export function vpcNodejsFunction(
       'The EC2 network-interface actions Lambda needs to place the function in the VPC (the content of AWSLambdaVPCAccessExecutionRole, without its account-wide log rights) do not support resource-level permissions.',
   });
   logGroup.grantWrite(role);
+  const runtime = code.runtime ?? DEFAULT_RUNTIME;
   const lambdaFunction = handlerFunction(scope, 'Function', name, code, {
     description: s.description,
-    runtime: Runtime.NODEJS_24_X,
+    runtime,
     architecture: Architecture.ARM_64,
     timeout: s.timeout,
     memorySize: s.memorySize,
@@ -120,7 +126,37 @@ export function vpcNodejsFunction(
     environment,
   });
   lambdaFunction.node.addDependency(role);
+  acknowledgeTestedRuntime(lambdaFunction, runtime);
   return { lambdaFunction, role, logGroup, environment };
+}
+
+/** The major version of a Node.js runtime name ("nodejs24.x" -> 24), or undefined. */
+function nodeMajor(name: string): number | undefined {
+  const m = /^nodejs(\d+)/.exec(name);
+  return m ? Number(m[1]) : undefined;
+}
+
+/**
+ * cdk-nag's AwsSolutions-L1 flags any runtime older than the newest of its family that the
+ * installed aws-cdk-lib knows (`Runtime.ALL`). On the tested default that is a choice, not an
+ * oversight, so it is acknowledged, naming the newer runtimes; only then: a runtime the user
+ * chose is theirs to answer for.
+ */
+function acknowledgeTestedRuntime(lambdaFunction: LambdaFunction, runtime: Runtime): void {
+  const tested = nodeMajor(DEFAULT_RUNTIME.name)!;
+  if (runtime.name !== DEFAULT_RUNTIME.name) return;
+  const newer = [
+    ...new Set(
+      Runtime.ALL.filter((r) => r.family === RuntimeFamily.NODEJS && (nodeMajor(r.name) ?? 0) > tested).map(
+        (r) => r.name,
+      ),
+    ),
+  ];
+  if (!newer.length) return;
+  Validations.of(lambdaFunction).acknowledge({
+    id: 'AwsSolutions-L1',
+    reason: `${DEFAULT_RUNTIME.name} is the newest Node.js runtime the prebuilt swarm-send handler is built for and tested on; this aws-cdk-lib also knows ${newer.join(', ')}, which the runtime prop selects (test it first).`,
+  });
 }
 
 /**

@@ -125,6 +125,7 @@ export interface ReconcileScheduleProps
       | 'registry'
       | 'registryParameter'
       | 'bundling'
+      | 'runtime'
       | 'logRetention'
       | 'serviceName'
       | 'metricsNamespace'

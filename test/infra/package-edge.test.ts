@@ -20,7 +20,7 @@ const { SendFunction } = await import('../../infra/constructs/send-function.js')
 const { SendQueues } = await import('../../infra/constructs/send-queues.js');
 const { PipelineNetwork } = await import('../../infra/constructs/pipeline-network.js');
 
-describe('the public surface of swarm-send/infra (infra/index.ts)', () => {
+describe('the public surface of @swarm-send/cdk (infra/index.ts)', () => {
   it('exports the constructs, the props validator, the metric factory, the error, handlerFunction and the documented defaults, nothing else', () => {
     expect(Object.keys(publicApi).sort()).toStrictEqual(
       [
@@ -39,6 +39,7 @@ describe('the public surface of swarm-send/infra (infra/index.ts)', () => {
         'DEFAULT_ENTRY',
         'DEFAULT_RECONCILE_ENTRY',
         'DEFAULT_HANDLER',
+        'DEFAULT_RUNTIME',
         'DEFAULT_SERVICE_NAME',
         'DEFAULT_METRICS_NAMESPACE',
         'DEFAULT_FUNCTION_TIMEOUT',
@@ -68,7 +69,7 @@ describe('the public surface of swarm-send/infra (infra/index.ts)', () => {
   });
 
   it('bundles no Powertools, AWS SDK, middy or undici: the metric names come from the dependency-free metric-names.ts', async () => {
-    // The same bundle scripts/build-cli.mjs makes of dist/infra.js: everything but the CDK libraries inlined.
+    // The bundle scripts/build-cli.mjs makes of packages/cdk/dist/index.js: all but the CDK libraries inlined.
     const result = await build({
       entryPoints: [join(ROOT, 'infra/index.ts')],
       absWorkingDir: ROOT,

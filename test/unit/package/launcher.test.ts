@@ -20,7 +20,7 @@ describe('the swarm-send launcher', () => {
       expect(run.status).toBe(2);
       expect(run.stdout).toBe('');
       expect(run.stderr).toBe(
-        `swarm-send: the command line needs Node.js 24 or later; this is Node.js ${version}. Install Node 24 (e.g. \`nvm install 24\`) and run it again. (The CDK construct, swarm-send/infra, works on Node 20 and later.)\n`,
+        `swarm-send: the command line needs Node.js 24 or later; this is Node.js ${version}. Install Node 24 (e.g. \`nvm install 24\`) and run it again. (The CDK construct, the package @swarm-send/cdk, works on Node 20 and later.)\n`,
       );
     },
   );

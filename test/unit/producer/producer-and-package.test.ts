@@ -90,7 +90,31 @@ describe('enqueueSends', () => {
   });
 });
 
-describe('package exports', () => {
+type Manifest = Record<string, unknown> & {
+  version: string;
+  scripts: Record<string, string>;
+  engines: Record<string, string>;
+  repository: { url: string; directory?: string };
+  homepage: string;
+  bugs: { url: string };
+  dependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+};
+const CDK = join(ROOT, 'packages', 'cdk');
+const manifest = (dir: string) => JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Manifest;
+
+/** The files `npm pack` would put in the package of `dir` (dist/ is built by `npm test`). */
+function packedFiles(dir: string): string[] {
+  const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+    cwd: dir,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  return (JSON.parse(out) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
+}
+const sources = (files: string[]) => files.filter((f) => /\.ts$/.test(f) && !f.endsWith('.d.ts'));
+
+describe('the runtime package (swarm-send)', () => {
   it('serves the producer and the simulator by package name, with their declarations', () => {
     const out = execFileSync(
       process.execPath,
@@ -113,17 +137,40 @@ describe('package exports', () => {
     expect(types.trim()).toBe('true');
   });
 
-  it('serves the CDK construct as swarm-send/infra, finding its handler from the package root', () => {
+  it('packs the command line, the producer, the simulator and the JSON Schema, and neither the construct, its handlers nor sources', () => {
+    const files = packedFiles(ROOT);
+    for (const f of [
+      'dist/cli.js',
+      'dist/producer.js',
+      'dist/simulator.js',
+      'dist/types/functions/producer.d.ts',
+      'dist/types/simulator/index.d.ts',
+      'dist/schema/send-message.schema.json',
+      'bin/swarm-send.js',
+      'LICENSE',
+      'README.md',
+    ]) {
+      expect(files).toContain(f);
+    }
+    expect(files.filter((f) => /^dist\/(lambda|infra|types\/infra)\b/.test(f))).toStrictEqual([]);
+    expect(sources(files)).toStrictEqual([]);
+    expect(
+      files.filter((f) => /^(test|bench|scripts|config|local|cli|functions|simulator|infra|packages)\//.test(f)),
+    ).toStrictEqual([]);
+  }, 60_000);
+});
+
+describe('the construct package (@swarm-send/cdk, packages/cdk)', () => {
+  it('serves the construct, which finds its prebuilt handlers under its own root', () => {
     const script = `
       import { App, Stack } from 'aws-cdk-lib';
       import { Vpc } from 'aws-cdk-lib/aws-ec2';
-      import { Code } from 'aws-cdk-lib/aws-lambda';
-      import { SwarmSendPipeline, DEFAULT_ENTRY } from 'swarm-send/infra';
+      import { SwarmSendPipeline, DEFAULT_ENTRY } from ${JSON.stringify(join(CDK, 'dist', 'index.js'))};
       const app = new App();
       const stack = new Stack(app, 'Consumer', { env: { account: '123456789012', region: 'eu-west-1' } });
-      const vpc = Vpc.fromVpcAttributes(stack, 'Vpc', { vpcId: 'vpc-0123', availabilityZones: ['eu-west-1a'], privateSubnetIds: ['subnet-0123'] });
+      const vpc = Vpc.fromVpcAttributes(stack, 'Vpc', { vpcId: 'vpc-0123456789abcdef0', availabilityZones: ['eu-west-1a'], privateSubnetIds: ['subnet-0123456789abcdef1'] });
       const registry = { clusters: { primary: { name: 'baker', nodes: ['10.0.0.11:80'], credentials: 'swarm/primary' }, dr: { name: 'dr', target: '192.168.1.13:80', credentials: 'swarm/dr' } }, defaultRoute: { from: 'primary', to: 'dr' } };
-      new SwarmSendPipeline(stack, 'SwarmSend', { vpc, registry, code: Code.fromInline('export const handler = async () => ({ batchItemFailures: [] });') });
+      new SwarmSendPipeline(stack, 'SwarmSend', { vpc, registry });
       const t = app.synth().getStackByName('Consumer').template;
       const types = Object.values(t.Resources).map((r) => r.Type);
       console.log(JSON.stringify({ entry: DEFAULT_ENTRY, queues: types.filter((x) => x === 'AWS::SQS::Queue').length, functions: types.filter((x) => x === 'AWS::Lambda::Function').length }));
@@ -134,49 +181,80 @@ describe('package exports', () => {
       env: { PATH: process.env.PATH ?? '', CDK_DISABLE_VERSION_CHECK: '1' },
     });
     expect(JSON.parse(out.trim().split('\n').pop()!)).toStrictEqual({
-      entry: `${ROOT.replace(/\/$/, '')}/functions/handlers/send.ts`,
+      entry: join(CDK, 'functions', 'handlers', 'send.ts'),
       queues: 2,
       functions: 1,
     });
   }, 60_000);
 
-  it('packs dist/ (with the prebuilt handler and the JSON Schema), the launcher and the licence, and no sources or tests', () => {
-    const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
-    const files = (JSON.parse(out) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
+  it('packs the construct, its prebuilt handlers, declarations, JSON Schema, README and licence, and nothing else', () => {
+    const files = packedFiles(CDK);
     for (const f of [
-      'dist/cli.js',
-      'dist/producer.js',
-      'dist/simulator.js',
-      'dist/infra.js',
+      'dist/index.js',
       'dist/types/infra/index.d.ts',
       'dist/lambda/send/index.mjs',
       'dist/lambda/send/index.mjs.map',
+      'dist/lambda/reconcile/index.mjs',
       'dist/schema/send-message.schema.json',
-      'bin/swarm-send.js',
-      'LICENSE',
       'README.md',
+      'LICENSE',
+      'package.json',
     ]) {
       expect(files).toContain(f);
     }
-    expect(files.filter((f) => /\.ts$/.test(f) && !f.endsWith('.d.ts'))).toStrictEqual([]);
-    expect(files.filter((f) => /^(test|bench|scripts|config|local|cli|functions|simulator)\//.test(f))).toStrictEqual(
-      [],
-    );
+    expect(files.filter((f) => !/^(dist\/|README\.md$|LICENSE$|package\.json$)/.test(f))).toStrictEqual([]);
+    expect(files.filter((f) => /^dist\/(cli|chunks|producer|simulator|types\/simulator)\b/.test(f))).toStrictEqual([]);
+    expect(sources(files)).toStrictEqual([]);
   }, 60_000);
 
-  it('is publishable: not private, an Apache-2.0 licence file, dist/ built on pack, Node 24 only for the command line', () => {
-    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as Record<string, unknown> & {
-      scripts: Record<string, string>;
-      engines: Record<string, string>;
-    };
-    expect(pkg.private).toBeUndefined();
-    expect(pkg.license).toBe('Apache-2.0');
+  it('depends on nothing at run time: aws-cdk-lib and constructs are peer dependencies, zod is bundled', () => {
+    const cdk = manifest(CDK);
+    expect(cdk.dependencies).toBeUndefined();
+    expect(cdk.optionalDependencies).toBeUndefined();
+    expect(Object.keys(cdk.peerDependencies ?? {}).sort()).toStrictEqual(['aws-cdk-lib', 'constructs']);
+    expect(cdk.peerDependenciesMeta).toBeUndefined();
+    expect(readFileSync(join(CDK, 'dist', 'index.js'), 'utf8')).not.toMatch(/from\s*["'](zod|@aws-sdk|undici)/);
+  });
+});
+
+describe('both manifests', () => {
+  const root = manifest(ROOT);
+  const cdk = manifest(CDK);
+
+  it('are publishable: same version, Apache-2.0 with the licence file, repository, homepage and bugs', () => {
     expect(readFileSync(join(ROOT, 'LICENSE'), 'utf8')).toMatch(/^\s*Apache License\s+Version 2\.0, January 2004/);
-    expect(pkg.scripts.prepack).toBe('node scripts/build-cli.mjs');
-    expect(pkg.engines.node).toBe('>=20');
+    for (const m of [root, cdk]) {
+      expect(m.private).toBeUndefined();
+      expect(m.license).toBe('Apache-2.0');
+      expect(m.version).toBe(root.version);
+      expect(m.repository.url).toBe('git+https://github.com/swarm-send/swarm-send.git');
+      expect(m.homepage).toMatch(/^https:\/\/github\.com\/swarm-send\/swarm-send[#/]/);
+      expect(m.bugs.url).toBe('https://github.com/swarm-send/swarm-send/issues');
+    }
+    expect(cdk.repository.directory).toBe('packages/cdk');
+  });
+
+  it('build on pack only (prepack), never on install: no prepare, no install scripts', () => {
+    for (const m of [root, cdk]) {
+      expect(Object.keys(m.scripts).filter((s) => /^(pre|post)?(prepare|install)$/.test(s))).toStrictEqual([]);
+    }
+    expect(root.scripts.prepack).toBe('node scripts/build-cli.mjs');
+    expect(cdk.scripts.prepack).toBe('node ../../scripts/build-cli.mjs');
+    // npm start on a fresh clone builds what it runs when dist/ is missing.
+    expect(root.scripts.start).toMatch(/^node scripts\/build-cli\.mjs --if-missing --runtime && /);
+  });
+
+  it('ask for the Node they run on: 24 for the command line, 20 for the construct in a CDK app', () => {
+    expect(root.engines.node).toBe('>=24');
+    expect(cdk.engines.node).toBe('>=20');
+  });
+
+  it('build a production checkout with the esbuild the lock file pins', () => {
+    const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { version: string }>;
+    };
+    expect(root.scripts['build:runtime']).toBe(
+      `npm exec --yes --package=esbuild@${lock.packages['node_modules/esbuild']!.version} -- node scripts/build-cli.mjs --runtime`,
+    );
   });
 });

@@ -10,7 +10,7 @@ import {
 } from '../functions/reconcile/ports.js';
 import { expandScopes, reconcileRun, scopeKey, type Checkpoint, type RunSummary } from '../functions/reconcile/run.js';
 import { awsClients, requireUrl, SQS_HELP, SQS_OPTIONS, type AwsClients } from './aws.js';
-import { CommandError, EXIT, UsageError, type Command, type CommandIo } from './command.js';
+import { UsageError, type Command, type CommandIo } from './command.js';
 import { durationFlag, numberFlag, stringFlag, type FlagValues } from './flags.js';
 import {
   exitCodeOf,
@@ -96,8 +96,11 @@ function startingCheckpoint(flags: Flags, route: ReconcileRoute, io: CommandIo):
   );
 }
 
-/** Both clusters' bucket listings expanded into scopes; a listing that fails ends the run. */
-async function scopesOf(
+/**
+ * The scopes, streamed: both clusters' bucket listings are read as the walk goes. A domain whose
+ * buckets cannot be listed is a discovery failure in the summary, never an end without one.
+ */
+function scopesOf(
   values: FlagValues,
   route: ReconcileRoute,
   source: ListingClient,
@@ -110,12 +113,7 @@ async function scopesOf(
     unnamed: values.unnamed === true,
     untenanted: values.untenanted === true,
   };
-  try {
-    return await expandScopes(spec, source, dr, signal);
-  } catch (err) {
-    const e = err as { transient?: boolean; message: string };
-    throw new CommandError(`cannot list the buckets: ${e.message}`, e.transient ? EXIT.RETRY : EXIT.FAILED);
-  }
+  return expandScopes(spec, source, dr, signal);
 }
 
 function repairPort(
@@ -152,7 +150,7 @@ async function run(values: FlagValues, io: CommandIo): Promise<number> {
     });
     const dr = new ListingClient(client.transport, route.dr, route.drCredentials, { pageSize: flags.pageSize });
     const summary = await reconcileRun({
-      scopes: await scopesOf(values, route, source, dr, io.signal),
+      scopes: scopesOf(values, route, source, dr, io.signal),
       checkpoint,
       source,
       dr,
@@ -167,8 +165,14 @@ async function run(values: FlagValues, io: CommandIo): Promise<number> {
     });
     progress.clear();
     report.scopeErrors(summary);
+    report.scopeListings(summary);
     settleCheckpoint(flags.checkpointFile, summary, io);
     printSummary(summary, flags, route, values.json === true, io);
+    const failed = summary.scopes.filter((s) => s.error).length + summary.discovery.length;
+    if (failed)
+      io.stderr.write(
+        `swarm-send reconcile: error: ${failed} scope(s) or bucket discoveries failed; the run is not complete (see the summary)\n`,
+      );
     return exitCodeOf(summary);
   } finally {
     report.close();

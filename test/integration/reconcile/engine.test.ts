@@ -160,6 +160,7 @@ describe('reconcile against the simulator', () => {
     const withoutAlias = {
       async *pages(...args: Parameters<ListingClient['pages']>) {
         for await (const page of plainRows.pages(...args)) yield page.map((row) => ({ ...row, alias: null }));
+        return 'empty-page' as const;
       },
     };
     const summary = await reconcileScope({

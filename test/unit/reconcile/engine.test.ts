@@ -34,6 +34,7 @@ function listing(side: Side, size = 3, failAfterPages?: number): ListingPort & {
         pages++;
         yield keys.slice(i, i + size).map((key): ListingRow => ({ key, alias: null, ...side.get(key)! }));
       }
+      return 'empty-page' as const;
     },
   };
 }

@@ -1,11 +1,6 @@
 import fc from 'fast-check';
-import {
-  buildListingTarget,
-  compareKeys,
-  ListingPageError,
-  parseListingPage,
-  parseTime,
-} from '../../../functions/core/listing.js';
+import { buildListingTarget, compareKeys, ListingPageError, parseTime } from '../../../functions/core/listing.js';
+import { parseListingPage } from '../../../functions/core/listing-page.js';
 import { confirm, type HeadEvidence } from '../../../functions/core/reconcile-diff.js';
 
 describe('listing page parsing', () => {

@@ -45,8 +45,10 @@ export type ListingEnd = 'empty-page' | 'marker-repeated' | 'not-found';
 
 /**
  * A marker the request can carry. A key that is not well-formed UTF-16 (a lone surrogate, which
- * no UTF-8 request can hold) is cut before its first lone surrogate: the cluster then lists some
- * rows again, which the parser drops as being at or before the real marker.
+ * no UTF-8 request can hold) goes as the text before its first lone surrogate followed by U+D7FF,
+ * the last character below the surrogates both in UTF-8 byte order and in {@link compareKeys}
+ * order: the sent marker sorts before the key either way, so no row is skipped; the few rows
+ * between the two come again and the parser drops them as being at or before the real marker.
  */
 export function sendableMarker(key: string | null): string | null {
   if (key === null || key.isWellFormed()) return key;
@@ -54,7 +56,7 @@ export function sendableMarker(key: string | null): string | null {
     const c = key.charCodeAt(i);
     const low = key.charCodeAt(i + 1);
     if (c >= 0xd800 && c <= 0xdbff && low >= 0xdc00 && low <= 0xdfff) i++;
-    else if (c >= 0xd800 && c <= 0xdfff) return key.slice(0, i);
+    else if (c >= 0xd800 && c <= 0xdfff) return `${key.slice(0, i)}\ud7ff`;
   }
   return key;
 }

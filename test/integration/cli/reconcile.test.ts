@@ -81,12 +81,24 @@ describe('swarm-send reconcile', () => {
     expect(dry.stderr).toBe('');
     expect(dry.code).toBe(3);
     expect(dry.stdout).toMatch(/missing-on-dr\s+2\n/);
+    // What the run saw: rows and pages per side, and whether every listing ended.
+    expect(dry.stdout).toContain(
+      '  listed            source 6 rows in 1 pages, 1 of 1 listings ended · DR 4 rows in 1 pages, 1 of 1 listings ended\n',
+    );
+    expect(dry.stdout).toContain(
+      '  complete          yes: every listing on both clusters ended as the protocol ends one\n',
+    );
     const lines = readFileSync(report, 'utf8')
       .trim()
       .split('\n')
-      .map((l) => JSON.parse(l))
-      .filter((l) => l.type === 'object');
-    expect(lines.map((l) => [l.type, l.object.name, l.category, l.head.dr.status])).toEqual([
+      .map((l) => JSON.parse(l));
+    expect(lines.find((l) => l.type === 'scope')).toMatchObject({
+      scope: 'named:baker/b',
+      complete: true,
+      listing: { source: { rows: 6, ended: 'empty-page', objectCount: 6 }, dr: { rows: 4, objectCount: 4 } },
+    });
+    const found = lines.filter((l) => l.type === 'object');
+    expect(found.map((l) => [l.type, l.object.name, l.category, l.head.dr.status])).toEqual([
       ['object', 'o01', 'missing-on-dr', 404],
       ['object', 'o04', 'missing-on-dr', 404],
     ]);
@@ -97,6 +109,18 @@ describe('swarm-send reconcile', () => {
     expect(JSON.parse(send.stdout)).toMatchObject({
       mode: 'send',
       complete: true,
+      discovery: [],
+      scopes: [
+        {
+          scope: 'named:baker/b',
+          complete: true,
+          listing: {
+            source: { rows: 6, pages: 1, ended: 'empty-page', objectCount: 6 },
+            dr: { rows: 4, pages: 1, ended: 'empty-page', objectCount: 6 },
+          },
+          warnings: [],
+        },
+      ],
       repairs: { sent: 2 },
       totals: { compared: 6 },
     });

@@ -164,3 +164,36 @@ describe('finding 4: bucket discovery', () => {
     expect(page).toBe(4);
   });
 });
+
+describe('what a run saw', () => {
+  it("sets each cluster's object count beside the rows it listed, and warns beyond the index lag allowance", async () => {
+    const source = await side(listingNode((url) => honest(NAMES, url).map(row), 'castor-object-count: 500\r\n'));
+    const dr = await side(listingNode((url) => honest(NAMES, url).map(row), 'castor-object-count: 12\r\n'));
+    const s = await walk(source, dr);
+    expect(s.complete).toBe(true);
+    expect(s.listing).toStrictEqual({
+      source: { rows: 9, pages: 3, ended: 'empty-page', objectCount: 500 },
+      dr: { rows: 9, pages: 3, ended: 'empty-page', objectCount: 12 },
+    });
+    // 3 apart is within the allowance (10 objects, or 1 %); 491 apart is not.
+    expect(s.warnings).toStrictEqual([
+      'source: the listing gave 9 rows but the cluster counts 500 objects (Castor-Object-Count), more apart than the index lag explains (10)',
+    ]);
+  });
+
+  it('a count the cluster does not give is no count and no warning; a count it fails to give is a warning', async () => {
+    const source = await side(listingNode((url) => honest(NAMES, url).map(row)));
+    const dr = await side((head, socket, i) =>
+      head.includes('du=')
+        ? socket.write('HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n')
+        : listingNode((url) => honest(NAMES, url).map(row))(head, socket, i),
+    );
+    const s = await walk(source, dr);
+    expect(s.complete).toBe(true);
+    expect(s.listing.source.objectCount).toBeNull();
+    expect(s.listing.dr.objectCount).toBeNull();
+    expect(s.warnings).toStrictEqual([
+      'dr: the object count could not be read (the cluster refused the listing query (400))',
+    ]);
+  });
+});

@@ -98,6 +98,7 @@ describe('listing memory', () => {
       client.page({ kind: 'named', domain: 'example.com', bucket: 'b' }, null),
     );
     expect(growth.rss).toBeLessThan(BOUND);
+    expect(growth.heap).toBeLessThan(BOUND);
     expect(outcome.error).toMatchObject({ code: 'page-too-large' });
   }, 120_000);
 
@@ -122,6 +123,7 @@ describe('listing memory', () => {
     const spec = { domains: ['example.com'], buckets: [], unnamed: false, untenanted: false };
     const { growth, outcome } = await measured(() => scopesOf(expandScopes(spec, source, dr)));
     expect(growth.rss).toBeLessThan(BOUND);
+    expect(growth.heap).toBeLessThan(BOUND);
     expect(outcome.value).toStrictEqual([
       expect.objectContaining({ kind: 'discovery-failed', code: 'page-too-large' }),
     ]);
@@ -146,6 +148,7 @@ describe('listing memory', () => {
       }
     });
     expect(growth.rss).toBeLessThan(BOUND);
+    expect(growth.heap).toBeLessThan(BOUND);
     expect(count).toBe(10_001);
     expect(last).toMatchObject({ kind: 'discovery-failed', code: 'too-many-buckets' });
     expect(page).toBe(11);

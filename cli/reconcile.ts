@@ -53,12 +53,18 @@ ${SQS_HELP}
 
 Categories: in-sync, missing-on-dr (repaired), different (repaired with feed force where the
 route has a replication feed, else reported), extra-on-dr (reported, never deleted), too-new,
-unconfirmed (a HEAD failed: no verdict, no SEND), gone-from-source (deleted during the walk).
+unconfirmed (a HEAD failed: no verdict, no SEND), gone-from-source (deleted during the walk),
+unnameable (listed under a name no request can carry: reported, never HEADed or sent).
+
+The summary says what the run saw: rows and pages listed on each side, and whether every
+listing ended as the protocol ends one ("complete"); a cluster's object count that differs from
+the rows listed by more than the index lag explains is a warning.
 
 Exit codes: 0 in sync (nothing divergent left: none found, or all repaired by --send);
-3 divergence left (found in a dry run, enqueued, extra on DR, not repaired, unconfirmed);
-1 a scope failed for good (401, 400, a listing that cannot be merged); 2 usage error;
-75 try again later (a scope hit a transient error such as 503 or resets, or Ctrl-C).
+3 divergence left (found in a dry run, enqueued, extra on DR, not repaired, unconfirmed,
+unnameable); 1 a scope or a bucket discovery failed for good (401, 400, a listing that cannot
+be merged, does not advance, or sends a page larger than asked); 2 usage error; 75 try again
+later (a scope hit a transient error such as 503 or resets, or Ctrl-C).
 `;
 
 type Mode = 'dry-run' | 'enqueue' | 'send';

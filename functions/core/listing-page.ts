@@ -75,8 +75,10 @@ export function parseListingPage(body: string, kind: ListingScope['kind'], marke
  * Reads one listing page body: {@link parseListingPage}, and how the listing ended. A page with
  * more rows than `size` (the rows asked for) is refused before any row is read. A page that is
  * not empty but brings no row after the marker is `stalled` (a cluster that ignores `marker`
- * would otherwise end the walk as if complete), except a page holding only the marker's own
- * row: a cluster whose marker means "at or after" ends that way.
+ * would otherwise end the walk as if complete), except a page that ends with the marker's own
+ * row and holds fewer rows than asked (`marker-repeated`): a cluster whose marker means "at or
+ * after" ends with `[marker row]`, and after a marker sent cut (`sendableMarker`) the rows
+ * between the cut and the real marker come again, then nothing.
  */
 export function readListingPage(
   body: string,
@@ -99,26 +101,21 @@ export function readListingPage(
     throw new ListingPageError('too-many-rows', `the page holds ${json.length} rows, more than the ${size} asked for`);
   if (json.length === 0) return { rows: [], end: 'empty-page' };
   const rows: ListingRow[] = [];
-  let last = marker || null;
-  let first: string | null = null;
+  let final: string | null = null;
   for (let i = 0; i < json.length; i++) {
     const row = rowOf(json[i], kind, i);
-    first ??= row.key;
-    if (last !== null) {
-      const order = compareKeys(row.key, last);
-      if (order <= 0) {
-        if (rows.length === 0 && marker && compareKeys(row.key, marker) <= 0) continue;
-        throw new ListingPageError(
-          'out-of-order',
-          `row ${i} is not after the previous key in byte order; the listing cannot be merged`,
-        );
-      }
-    }
+    if (final !== null && compareKeys(row.key, final) <= 0)
+      throw new ListingPageError(
+        'out-of-order',
+        `row ${i} is not after the previous key in byte order; the listing cannot be merged`,
+      );
+    final = row.key;
+    // At or before the marker: listed before (a marker meaning "at or after", or sent cut).
+    if (marker && compareKeys(row.key, marker) <= 0) continue;
     rows.push(row);
-    last = row.key;
   }
   if (rows.length > 0) return { rows, end: null };
-  if (json.length === 1 && marker && first === marker) return { rows, end: 'marker-repeated' };
+  if (marker && (json.length === 1 || json.length < size) && final === marker) return { rows, end: 'marker-repeated' };
   throw new ListingPageError(
     'stalled',
     `none of the page's ${json.length} rows comes after the marker: the cluster does not advance (does it ignore marker=?)`,

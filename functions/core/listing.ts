@@ -37,9 +37,11 @@ export const DEFAULT_PAGE_SIZE = 1000;
 /**
  * How a listing ended, as the protocol ends one (docs/reconcile.md, "What a run saw"):
  * `empty-page`: the cluster answered `[]` (the end swarmclean relies on, swarm-listing.md 3.1);
- * `marker-repeated`: the page held only the marker's own row again, how a cluster whose marker
- * means "at or after" ends; `not-found`: the DR cluster has no such bucket (404/412), read as
- * empty on that side. Anything else (an error, a stop) is no end: the scope is not complete.
+ * `marker-repeated`: a short page of rows at or before the marker, ending with the marker's own
+ * row (how a cluster whose marker means "at or after" ends, and how a listing ends after a
+ * marker that had to be sent cut, see {@link sendableMarker}); `not-found`: the DR cluster has
+ * no such bucket (404/412), read as empty on that side. Anything else (an error, a stop) is no
+ * end: the scope is not complete.
  */
 export type ListingEnd = 'empty-page' | 'marker-repeated' | 'not-found';
 

@@ -60,7 +60,16 @@ describe('listing page parsing', () => {
     expect(() => parseListingPage('[{"name":"a"},{"name":"b"}]', 'named', 'c')).toThrow(
       expect.objectContaining({ code: 'stalled' }),
     );
-    expect(() => parseListingPage('[{"name":"c"},{"name":"d"}]', 'named', 'd')).toThrow(
+    // A full page that only repeats rows up to the marker: the cluster does not advance.
+    expect(() => readListingPage('[{"name":"c"},{"name":"d"}]', 'named', 'd', 2)).toThrow(
+      expect.objectContaining({ code: 'stalled' }),
+    );
+    // A short one that ends with the marker's row (after a marker sent cut): the end.
+    expect(readListingPage('[{"name":"c"},{"name":"d"}]', 'named', 'd', 3)).toStrictEqual({
+      rows: [],
+      end: 'marker-repeated',
+    });
+    expect(() => readListingPage('[{"name":"c"},{"name":"d"}]', 'named', 'e', 3)).toThrow(
       expect.objectContaining({ code: 'stalled' }),
     );
     expect(() => parseListingPage('[{"name":"b"}]', 'named', 'c')).toThrow(

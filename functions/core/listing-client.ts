@@ -34,14 +34,13 @@ export interface ListingClientOptions {
 }
 
 /**
- * Largest listing page body read: 8 MiB, sized to the 256 MB reconcile function (arithmetic in
- * docs/reconcile.md, "Memory bounds"). A page costs at most about 6 times its bytes while it is
- * read and parsed (the body's chunks and their joined copy, 2 x; the decoded string, up to 2 x
- * for non-Latin-1 text; the parsed rows' strings, up to 2 x again): 48 MiB. Both sides read a
- * page at once while each still holds its previous page's rows (at most 16 MiB each), so a walk
- * peaks near 2 x (48 + 16) = 128 MiB above Node's own footprint (about 60-80 MiB in Lambda),
- * within 256 MB. At the default 1000 rows that leaves 8 KiB a row, names of a few KiB with
- * every field, JSON-escaped; a page larger than this is `page-too-large`, not read to its end.
+ * Largest listing page body read: 8 MiB, sized to the 256 MB reconcile function (docs/reconcile.md,
+ * "Memory bounds"). A page costs at most about 6 times its bytes while it is read and parsed (the
+ * body's chunks and their joined copy, 2 x; the decoded string, up to 2 x for non-Latin-1 text;
+ * the parsed rows' strings, up to 2 x again): 48 MiB. Both sides read a page at once while each
+ * still holds its previous page's rows (at most 16 MiB each): 2 x (48 + 16) = 128 MiB at worst,
+ * above Node's own footprint (about 44 MB for the CLI), within 256 MB. At the default 1000 rows
+ * that leaves 8 KiB a row; a larger page is `page-too-large`, never read to its end.
  */
 export const MAX_PAGE_BYTES = 8 * 1024 * 1024;
 

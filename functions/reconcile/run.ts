@@ -52,7 +52,8 @@ export function parseCheckpoint(json: unknown): Checkpoint {
         s !== null &&
         typeof s === 'object' &&
         typeof s.done === 'boolean' &&
-        (s.marker === null || typeof s.marker === 'string'),
+        (s.marker === null || typeof s.marker === 'string') &&
+        (s.listed === undefined || (Number.isSafeInteger(s.listed?.source) && Number.isSafeInteger(s.listed?.dr))),
     );
   if (!ok) throw new Error('not a swarm-send reconcile checkpoint (version 1)');
   return c as Checkpoint;

@@ -302,6 +302,21 @@ describe('the reconcile function as Scheduler and SQS invoke it', () => {
     expect(parseContinuation(next[0]!.body)).toMatchObject({ slice: 2, marker: expect.any(String) });
   });
 
+  test('a slice that breaks (its next continuation cannot be enqueued) fails that delivery, reported and counted, never the invocation', async () => {
+    seed([]);
+    const { handler, metrics } = await handlerFor({
+      [RECONCILE_ENV.SCOPES]: JSON.stringify([{ domain: DOMAIN, buckets: ['photos'] }]),
+    });
+    await handler({ reconcile: 'start', scheduledTime: '2026-11-25T07:00:00Z' }, context(60_000));
+    const records = await receive(reconcileQueue.url, reconcileQueue.arn);
+    fauxqs.deleteQueue('reconcile.fifo');
+    // A budget of a few rows: the slice must hand over a continuation, and SQS refuses it.
+    const response = (await handler({ Records: records }, context(20_006))) as SQSBatchResponse;
+    expect(response.batchItemFailures).toStrictEqual([{ itemIdentifier: records[0]!.messageId }]);
+    expect(metrics.total(RECONCILE_METRICS.SCOPE_ERRORS)).toBe(1);
+    expect(metrics.total(RECONCILE_METRICS.SCOPES_COMPLETE)).toBe(0);
+  });
+
   test('a listing error without progress fails the delivery (SQS tries again, then dead-letters it), never reads as empty', async () => {
     seed([]);
     const { handler, metrics } = await handlerFor({

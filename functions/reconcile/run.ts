@@ -193,6 +193,8 @@ export async function reconcileRun(o: RunOptions): Promise<RunSummary> {
   };
   try {
     for await (const scope of o.scopes) {
+      stopped = o.signal?.aborted === true; // Ctrl-C during discovery: interrupted, not a failure
+      if (stopped) break;
       if (scope.kind === 'discovery-failed') discovery.push(scope);
       else if (checkpoint.scopes[scopeKey(scope)]?.done) skipped++;
       else {
@@ -208,14 +210,13 @@ export async function reconcileRun(o: RunOptions): Promise<RunSummary> {
     stopped ||= o.signal?.aborted === true;
     if (!stopped) discovery.push(brokenStream(err));
   }
-  const complete = !stopped && discovery.length === 0 && done.every((s) => s.complete);
   return {
     runId: checkpoint.runId,
     scopes: done,
     skipped,
     ...tally.summary(),
     discovery,
-    complete,
+    complete: !stopped && discovery.length === 0 && done.every((s) => s.complete),
     interrupted: stopped,
     durationMs: clock() - started,
   };

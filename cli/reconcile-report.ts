@@ -72,7 +72,28 @@ function progressLine(p: RunProgress, startedMs: number): string {
   const secs = Math.max(0.001, (Date.now() - startedMs) / 1000);
   const c = p.totals.counts;
   const scope = scopeKey(p.scope);
-  return `  compared ${NUM.format(p.totals.compared)} (${NUM.format(Math.round(p.totals.compared / secs))}/s) · pages ${p.totals.pages} · missing ${c['missing-on-dr']} · different ${c.different} · extra ${c['extra-on-dr']} · too-new ${c['too-new']} · unconfirmed ${c.unconfirmed} · scope ${p.scopeIndex}/${p.scopeCount} ${scope.length > 40 ? `${scope.slice(0, 39)}…` : scope}`;
+  return `  compared ${NUM.format(p.totals.compared)} (${NUM.format(Math.round(p.totals.compared / secs))}/s) · pages ${p.totals.pages} · missing ${c['missing-on-dr']} · different ${c.different} · extra ${c['extra-on-dr']} · too-new ${c['too-new']} · unconfirmed ${c.unconfirmed} · scope ${p.scopeIndex}${p.scopeCount === null ? '' : `/${p.scopeCount}`} ${scope.length > 40 ? `${scope.slice(0, 39)}…` : scope}`;
+}
+
+/** How the run's listings ended, side by side: what `complete` rests on. */
+function listingLines(s: RunSummary): string[] {
+  const side = (k: 'source' | 'dr') => {
+    const rows = s.scopes.reduce((n, x) => n + x.listing[k].rows, 0);
+    const pages = s.scopes.reduce((n, x) => n + x.listing[k].pages, 0);
+    const ended = s.scopes.filter((x) => x.listing[k].ended !== null).length;
+    return `${NUM.format(rows)} rows in ${NUM.format(pages)} pages, ${ended} of ${s.scopes.length} listings ended`;
+  };
+  const incomplete = s.scopes.filter((x) => !x.complete).length + s.discovery.length;
+  const lines = [
+    `  listed            source ${side('source')} · DR ${side('dr')}`,
+    `  complete          ${s.complete ? 'yes: every listing on both clusters ended as the protocol ends one' : `NO: ${incomplete} scope(s) or domain(s) not read to their end; nothing is claimed about what was not listed`}`,
+  ];
+  for (const x of s.scopes) for (const w of x.warnings) lines.push(`  warning           ${scopeKey(x.scope)}: ${w}`);
+  for (const d of s.discovery)
+    lines.push(
+      `  error             buckets of ${d.domain || '(every domain)'} could not be listed (${d.side ?? 'walk'} ${d.code}: ${d.message})`,
+    );
+  return lines;
 }
 
 /** The summary table. */
@@ -91,16 +112,17 @@ export function formatSummary(s: RunSummary, mode: string, from: string, to: str
     `  compared          ${NUM.format(s.totals.compared)} objects in ${secs.toFixed(1)} s (${NUM.format(Math.round(s.totals.compared / Math.max(secs, 0.001)))}/s), ${s.totals.pages} pages, ${s.totals.heads} HEADs`,
     `  missing on DR     ${NUM.format(s.bytesMissing)} bytes`,
     `  repairs           sent ${s.repairs.sent} · enqueued ${s.repairs.enqueued} · not repaired ${s.repairs['not-repaired']} · failed ${s.repairs.failed}`,
-    `  scopes            ${s.scopes.length - errors.length + s.skipped} done${s.skipped ? ` (${s.skipped} from the checkpoint)` : ''}${errors.length ? `, ${errors.length} failed: ${errors.map((e) => `${scopeKey(e.scope)} (${e.error!.side} ${e.error!.code}: ${e.error!.message})`).join('; ')}` : ''}${s.interrupted ? ', interrupted' : ''}`,
+    `  scopes            ${s.scopes.length - errors.length + s.skipped} done${s.skipped ? ` (${s.skipped} from the checkpoint)` : ''}${errors.length ? `, ${errors.length} failed: ${errors.map((e) => `${scopeKey(e.scope)} (${e.error!.side ?? 'walk'} ${e.error!.code}: ${e.error!.message})`).join('; ')}` : ''}${s.interrupted ? ', interrupted' : ''}`,
+    ...listingLines(s),
     '',
   ].join('\n');
 }
 
 /** The exit code a run earns (see HELP). */
 export function exitCodeOf(s: RunSummary): number {
-  const errors = s.scopes.filter((x) => x.error);
-  if (s.interrupted || errors.some((e) => e.error!.transient)) return EXIT.RETRY;
-  if (errors.length) return EXIT.FAILED;
+  const errors = [...s.scopes.flatMap((x) => (x.error ? [x.error] : [])), ...s.discovery];
+  if (s.interrupted || errors.some((e) => e.transient)) return EXIT.RETRY;
+  if (errors.length || !s.complete) return EXIT.FAILED;
   const divergent = [...DIVERGENT].reduce((n, c) => n + s.totals.counts[c as Category], 0);
   return divergent > s.repairs.sent ? EXIT.DIVERGED : EXIT.OK;
 }
@@ -124,6 +146,20 @@ export class ReportFile {
     for (const s of summary.scopes)
       if (s.error)
         this.#line({ run: this.runId, type: 'scope-error', scope: scopeKey(s.scope), ...s.error, marker: s.marker });
+    for (const d of summary.discovery) this.#line({ run: this.runId, type: 'discovery-error', ...d });
+  }
+
+  /** One line per scope: what each side's listing showed, whether it ended, and any warning. */
+  scopeListings(summary: RunSummary): void {
+    for (const s of summary.scopes)
+      this.#line({
+        run: this.runId,
+        type: 'scope',
+        scope: scopeKey(s.scope),
+        complete: s.complete,
+        listing: s.listing,
+        warnings: s.warnings,
+      });
   }
 
   close(): void {

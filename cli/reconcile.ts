@@ -10,7 +10,7 @@ import {
 } from '../functions/reconcile/ports.js';
 import { expandScopes, reconcileRun, scopeKey, type Checkpoint, type RunSummary } from '../functions/reconcile/run.js';
 import { awsClients, requireUrl, SQS_HELP, SQS_OPTIONS, type AwsClients } from './aws.js';
-import { CommandError, EXIT, UsageError, type Command, type CommandIo } from './command.js';
+import { UsageError, type Command, type CommandIo } from './command.js';
 import { durationFlag, numberFlag, stringFlag, type FlagValues } from './flags.js';
 import {
   exitCodeOf,
@@ -53,12 +53,18 @@ ${SQS_HELP}
 
 Categories: in-sync, missing-on-dr (repaired), different (repaired with feed force where the
 route has a replication feed, else reported), extra-on-dr (reported, never deleted), too-new,
-unconfirmed (a HEAD failed: no verdict, no SEND), gone-from-source (deleted during the walk).
+unconfirmed (a HEAD failed: no verdict, no SEND), gone-from-source (deleted during the walk),
+unnameable (listed under a name no request can carry: reported, never HEADed or sent).
+
+The summary says what the run saw: rows and pages listed on each side, and whether every
+listing ended as the protocol ends one ("complete"); a cluster's object count that differs from
+the rows listed by more than the index lag explains is a warning.
 
 Exit codes: 0 in sync (nothing divergent left: none found, or all repaired by --send);
-3 divergence left (found in a dry run, enqueued, extra on DR, not repaired, unconfirmed);
-1 a scope failed for good (401, 400, a listing that cannot be merged); 2 usage error;
-75 try again later (a scope hit a transient error such as 503 or resets, or Ctrl-C).
+3 divergence left (found in a dry run, enqueued, extra on DR, not repaired, unconfirmed,
+unnameable); 1 a scope or a bucket discovery failed for good (401, 400, a listing that cannot
+be merged, does not advance, or sends a page larger than asked); 2 usage error; 75 try again
+later (a scope hit a transient error such as 503 or resets, or Ctrl-C).
 `;
 
 type Mode = 'dry-run' | 'enqueue' | 'send';
@@ -96,8 +102,11 @@ function startingCheckpoint(flags: Flags, route: ReconcileRoute, io: CommandIo):
   );
 }
 
-/** Both clusters' bucket listings expanded into scopes; a listing that fails ends the run. */
-async function scopesOf(
+/**
+ * The scopes, streamed: both clusters' bucket listings are read as the walk goes. A domain whose
+ * buckets cannot be listed is a discovery failure in the summary, never an end without one.
+ */
+function scopesOf(
   values: FlagValues,
   route: ReconcileRoute,
   source: ListingClient,
@@ -110,12 +119,7 @@ async function scopesOf(
     unnamed: values.unnamed === true,
     untenanted: values.untenanted === true,
   };
-  try {
-    return await expandScopes(spec, source, dr, signal);
-  } catch (err) {
-    const e = err as { transient?: boolean; message: string };
-    throw new CommandError(`cannot list the buckets: ${e.message}`, e.transient ? EXIT.RETRY : EXIT.FAILED);
-  }
+  return expandScopes(spec, source, dr, signal);
 }
 
 function repairPort(
@@ -152,7 +156,7 @@ async function run(values: FlagValues, io: CommandIo): Promise<number> {
     });
     const dr = new ListingClient(client.transport, route.dr, route.drCredentials, { pageSize: flags.pageSize });
     const summary = await reconcileRun({
-      scopes: await scopesOf(values, route, source, dr, io.signal),
+      scopes: scopesOf(values, route, source, dr, io.signal),
       checkpoint,
       source,
       dr,
@@ -167,8 +171,14 @@ async function run(values: FlagValues, io: CommandIo): Promise<number> {
     });
     progress.clear();
     report.scopeErrors(summary);
+    report.scopeListings(summary);
     settleCheckpoint(flags.checkpointFile, summary, io);
     printSummary(summary, flags, route, values.json === true, io);
+    const failed = summary.scopes.filter((s) => s.error).length + summary.discovery.length;
+    if (failed)
+      io.stderr.write(
+        `swarm-send reconcile: error: ${failed} scope(s) or bucket discoveries failed; the run is not complete (see the summary)\n`,
+      );
     return exitCodeOf(summary);
   } finally {
     report.close();

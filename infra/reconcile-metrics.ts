@@ -50,6 +50,34 @@ export class ReconcileMetrics extends HandlerMetrics {
     return this.metric(RECONCILE_METRICS.SCOPE_ERRORS, 'Sum', 'scope errors');
   }
 
+  /** Listed objects no request can name (reported, never HEADed or sent), summed per period. */
+  unnameable(): Metric {
+    return this.metric(RECONCILE_METRICS.UNNAMEABLE, 'Sum', 'unnameable');
+  }
+
+  /**
+   * Scopes finished with both listings ended as the protocol ends one, summed per period: a run
+   * is complete when this reaches its number of scopes with no scope error.
+   */
+  scopesComplete(): Metric {
+    return this.metric(RECONCILE_METRICS.SCOPES_COMPLETE, 'Sum', 'scopes complete');
+  }
+
+  /** Rows the source's listing gave, summed per period. */
+  sourceRowsListed(): Metric {
+    return this.metric(RECONCILE_METRICS.SOURCE_ROWS_LISTED, 'Sum', 'source rows listed');
+  }
+
+  /** Rows the DR listing gave, summed per period. */
+  drRowsListed(): Metric {
+    return this.metric(RECONCILE_METRICS.DR_ROWS_LISTED, 'Sum', 'DR rows listed');
+  }
+
+  /** Finished scopes whose rows listed and object count were too far apart, summed per period. */
+  countWarnings(): Metric {
+    return this.metric(RECONCILE_METRICS.COUNT_WARNINGS, 'Sum', 'count warnings');
+  }
+
   /** Time from the scheduled start to the last scope's end (Maximum per period). */
   runDuration(): Metric {
     return this.metric(RECONCILE_METRICS.RUN_DURATION, 'Maximum', 'run duration (ms)');

@@ -26,8 +26,18 @@ export const RECONCILE_METRICS = {
   UNCONFIRMED: 'ReconcileUnconfirmed',
   /** SEND messages enqueued as repairs. */
   REPAIRS_ENQUEUED: 'ReconcileRepairsEnqueued',
-  /** Scope slices that ended in a listing error. */
+  /** Listed objects no request can name (a lone surrogate): reported, never HEADed or sent. */
+  UNNAMEABLE: 'ReconcileUnnameable',
+  /** Scope slices that ended in a listing error (and bucket fan-outs that failed). */
   SCOPE_ERRORS: 'ReconcileScopeErrors',
+  /** Scopes finished with both listings ended as the protocol ends one (a run is complete when all are). */
+  SCOPES_COMPLETE: 'ReconcileScopesComplete',
+  /** Rows the source's listing gave in the slice. */
+  SOURCE_ROWS_LISTED: 'ReconcileSourceRowsListed',
+  /** Rows the DR listing gave in the slice. */
+  DR_ROWS_LISTED: 'ReconcileDrRowsListed',
+  /** Warnings of a finished scope (rows listed and the cluster's object count too far apart). */
+  COUNT_WARNINGS: 'ReconcileCountWarnings',
   /** From the scheduled start to the end of a scope, per scope finished: the run's duration is its maximum. */
   RUN_DURATION: 'ReconcileRunDuration',
 } as const;

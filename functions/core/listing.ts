@@ -1,6 +1,3 @@
-import { normalizeHash, parseBytes, parseTime } from './listing-fields.js';
-import { OBJECT_UUID } from './message.js';
-
 export { normalizeHash, parseTime } from './listing-fields.js';
 
 /**
@@ -37,10 +34,39 @@ export interface ListingRow {
 /** Default page size: Swarm's default (1000); larger pages are not assumed to be allowed. */
 export const DEFAULT_PAGE_SIZE = 1000;
 
+/**
+ * How a listing ended, as the protocol ends one (docs/reconcile.md, "What a run saw"):
+ * `empty-page`: the cluster answered `[]` (the end swarmclean relies on, swarm-listing.md 3.1);
+ * `marker-repeated`: a short page of rows at or before the marker, ending with the marker's own
+ * row (how a cluster whose marker means "at or after" ends, and how a listing ends after a
+ * marker that had to be sent cut, see {@link sendableMarker}); `not-found`: the DR cluster has
+ * no such bucket (404/412), read as empty on that side. Anything else (an error, a stop) is no
+ * end: the scope is not complete.
+ */
+export type ListingEnd = 'empty-page' | 'marker-repeated' | 'not-found';
+
+/**
+ * A marker the request can carry. A key that is not well-formed UTF-16 (a lone surrogate, which
+ * no UTF-8 request can hold) goes as the text before its first lone surrogate followed by U+D7FF,
+ * the last character below the surrogates both in UTF-8 byte order and in {@link compareKeys}
+ * order: the sent marker sorts before the key either way, so no row is skipped; the few rows
+ * between the two come again and the parser drops them as being at or before the real marker.
+ */
+export function sendableMarker(key: string | null): string | null {
+  if (key === null || key.isWellFormed()) return key;
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    const low = key.charCodeAt(i + 1);
+    if (c >= 0xd800 && c <= 0xdbff && low >= 0xdc00 && low <= 0xdfff) i++;
+    else if (c >= 0xd800 && c <= 0xdfff) return `${key.slice(0, i)}\ud7ff`;
+  }
+  return key;
+}
+
 /** Why a page could not be used. Never read as an empty listing. */
 export class ListingPageError extends Error {
   constructor(
-    readonly code: 'not-json' | 'not-array' | 'bad-row' | 'out-of-order',
+    readonly code: 'not-json' | 'not-array' | 'bad-row' | 'out-of-order' | 'too-many-rows' | 'stalled',
     message: string,
   ) {
     super(message);
@@ -122,81 +148,6 @@ export function buildUsageTarget(scope: { domain: string; bucket: string }): str
 }
 
 /**
- * The key of a row: unnamed rows are keyed by `uuid` (the simulator's choice) or, tolerated, a
- * 32-hex `name`; everything else by `name`. Renamed and original field spellings are both read.
- */
-function rowOf(raw: unknown, kind: ListingScope['kind'], index: number): ListingRow {
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new ListingPageError('bad-row', `row ${index} is not a JSON object`);
-  }
-  const r = raw as Record<string, unknown>;
-  let key: unknown;
-  if (kind === 'unnamed') {
-    key =
-      typeof r.uuid === 'string' ? r.uuid : typeof r.name === 'string' && OBJECT_UUID.test(r.name) ? r.name : undefined;
-    if (typeof key !== 'string' || !OBJECT_UUID.test(key))
-      throw new ListingPageError('bad-row', `row ${index} has no 32-hex uuid`);
-    key = key.toLowerCase();
-  } else {
-    key = r.name;
-    if (typeof key !== 'string' || key === '') throw new ListingPageError('bad-row', `row ${index} has no name`);
-  }
-  const alias = r.alias;
-  return {
-    key: key as string,
-    bytes: parseBytes(r.bytes ?? r['content-length'] ?? r.content_length),
-    hash: normalizeHash(r.hash ?? r.etag),
-    lastModified: parseTime(r.last_modified ?? r.tmBorn ?? r.tmborn),
-    alias:
-      typeof alias === 'boolean'
-        ? alias
-        : alias === 'true' || alias === 'yes'
-          ? true
-          : alias === 'false' || alias === 'no'
-            ? false
-            : null,
-  };
-}
-
-/**
- * Parses one listing page body. Anything but a JSON array of rows with keys throws a
- * {@link ListingPageError}: a truncated page, an html error page or `{}` is an error, never an
- * empty listing. Rows must come in strictly ascending key order after `marker`; rows at or
- * before the marker (a server whose marker means "at or after") are dropped, not repeated.
- */
-export function parseListingPage(body: string, kind: ListingScope['kind'], marker: string | null): ListingRow[] {
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    throw new ListingPageError('not-json', `the page is not valid JSON (${body.length} characters)`);
-  }
-  if (!Array.isArray(json))
-    throw new ListingPageError(
-      'not-array',
-      `the page is JSON but not an array (${json === null ? 'null' : typeof json})`,
-    );
-  const rows: ListingRow[] = [];
-  let last = marker || null;
-  for (let i = 0; i < json.length; i++) {
-    const row = rowOf(json[i], kind, i);
-    if (last !== null) {
-      const order = compareKeys(row.key, last);
-      if (order <= 0) {
-        if (rows.length === 0 && marker && compareKeys(row.key, marker) <= 0) continue;
-        throw new ListingPageError(
-          'out-of-order',
-          `row ${i} is not after the previous key in byte order; the listing cannot be merged`,
-        );
-      }
-    }
-    rows.push(row);
-    last = row.key;
-  }
-  return rows;
-}
-
-/**
  * A listing that could not be read to its end. `not-found` (404/412: the bucket or domain does
  * not exist on that cluster) is the only code a caller may read as "no rows", and only for the
  * DR side of a bucket whose candidates are confirmed by HEAD anyway.
@@ -205,6 +156,11 @@ export class ListingError extends Error {
   constructor(
     readonly code:
       | 'not-found'
+      | 'listing-stalled'
+      | 'too-many-rows'
+      | 'page-too-large'
+      | 'unnameable'
+      | 'too-many-buckets'
       | 'unavailable'
       | 'auth-rejected'
       | 'bad-request'

@@ -21,7 +21,9 @@ export type Category =
   /** A HEAD could not answer (error, 5xx, 401): no verdict, no SEND. */
   | 'unconfirmed'
   /** Listed on the source but deleted there before the HEAD: nothing to do. */
-  | 'gone-from-source';
+  | 'gone-from-source'
+  /** Listed under a name no request can carry (a lone surrogate): never HEADed, never sent. */
+  | 'unnameable';
 
 export const CATEGORIES: readonly Category[] = [
   'in-sync',
@@ -31,10 +33,17 @@ export const CATEGORIES: readonly Category[] = [
   'too-new',
   'unconfirmed',
   'gone-from-source',
+  'unnameable',
 ];
 
 /** Categories that leave the clusters diverged. */
-export const DIVERGENT: ReadonlySet<Category> = new Set(['missing-on-dr', 'different', 'extra-on-dr', 'unconfirmed']);
+export const DIVERGENT: ReadonlySet<Category> = new Set([
+  'missing-on-dr',
+  'different',
+  'extra-on-dr',
+  'unconfirmed',
+  'unnameable',
+]);
 
 /** One step of the merge-join: a key and the row each side listed for it. */
 export interface JoinedRow {

@@ -61,3 +61,20 @@ export function buildSendHeaders(legacy: LegacyHeaders | null, userAgent: string
   }
   return headers;
 }
+
+/**
+ * Why no request can name this object, or null when one can: a name the request builder refuses
+ * (a lone UTF-16 surrogate, which `encodeURIComponent` and UTF-8 cannot carry). Such an object is
+ * reported, never sent a request.
+ */
+export function unnameableReason(object: ObjectRef): string | null {
+  try {
+    buildSendTarget(object);
+    return null;
+  } catch (err) {
+    const name = isNamed(object) ? `${object.bucket}/${object.name}` : object.uuid;
+    return name.isWellFormed()
+      ? `no request can name it (${err instanceof Error ? err.message : String(err)})`
+      : 'its name holds a lone UTF-16 surrogate, which no UTF-8 request can carry';
+  }
+}

@@ -7,7 +7,7 @@ import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { createCredentialsProvider, type CredentialsProvider } from '../adapters/credentials.js';
-import { emitReconcileMetrics } from '../adapters/reconcile-telemetry.js';
+import { emitReconcileFailure, emitReconcileMetrics } from '../adapters/reconcile-telemetry.js';
 import { ClusterTransport } from '../core/cluster-transport.js';
 import { ListingClient } from '../core/listing-client.js';
 import { loadReconcileConfig, type ReconcileConfig } from '../reconcile-config.js';
@@ -116,13 +116,18 @@ async function workRecord(
   const stopAt = clock() + budget;
   // The hard stop leaves half the margin to hand over the continuation.
   const signal = AbortSignal.timeout(Math.max(1, budget + d.config.marginMs / 2));
-  const result = await workSlice(c, ports, stopAt, signal);
   const where = { run: c.run, scope: scopeName(c.scope), slice: c.slice, marker: c.marker };
+  const result = await workSlice(c, ports, stopAt, signal).catch((err: unknown) => {
+    // Never an invocation error for one continuation: reported, counted, delivered again.
+    const error = err instanceof Error ? err.message : String(err);
+    return { kind: 'failed', summary: null, error: `walk internal: ${error}` } as const;
+  });
   if (result.kind === 'fanned-out') {
     logger.info('reconcile: buckets fanned out', { ...where, buckets: result.buckets });
     return true;
   }
-  if (result.summary) emitReconcileMetrics(d.metrics, result.summary, c.startedAt, clock());
+  if (result.summary) emitReconcileMetrics(d.metrics, result.summary, c.startedAt, clock(), c.listed);
+  else emitReconcileFailure(d.metrics);
   if (result.kind === 'failed') {
     logger.error('reconcile: scope slice failed; it will be delivered again', { ...where, error: result.error });
     return false;
@@ -134,6 +139,9 @@ async function workRecord(
       ...where,
       compared: s.compared,
       counts: s.counts,
+      complete: s.complete,
+      listing: s.listing,
+      ...(s.warnings.length && { warnings: s.warnings }),
       bytesMissing: s.bytesMissing,
       repairs: s.repairs,
       stopped: s.stopped,

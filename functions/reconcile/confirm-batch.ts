@@ -23,6 +23,17 @@ export interface Confirmed {
   readonly repair: RepairResult | null;
 }
 
+const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/** A HEAD that throws (it should not) is evidence of a failure, never an error out of the scope. */
+async function headOf(o: ConfirmOptions, side: 'source' | 'dr', object: ObjectRef): Promise<HeadEvidence> {
+  try {
+    return await o.heads.head(side, object, o.signal);
+  } catch (err) {
+    return { status: null, error: `request-failed: ${messageOf(err)}`, bytes: null, hash: null, lastModified: null };
+  }
+}
+
 /** The object a key names in a scope. */
 export function objectOf(scope: ObjectScope, key: string, alias: boolean | null): ObjectRef {
   if (scope.kind === 'named') return { domain: scope.domain, bucket: scope.bucket, name: key };
@@ -65,10 +76,7 @@ export async function confirmBatch(work: readonly Candidate[], now: number, o: C
   const verdicts = await mapLimit(work, Math.max(1, Math.floor(o.headConcurrency / 2)), async (candidate) => {
     const alias = candidate.row.source?.alias ?? candidate.row.dr?.alias ?? null;
     const object = objectOf(o.scope, candidate.row.key, alias);
-    const [sourceHead, drHead] = await Promise.all([
-      o.heads.head('source', object, o.signal),
-      o.heads.head('dr', object, o.signal),
-    ]);
+    const [sourceHead, drHead] = await Promise.all([headOf(o, 'source', object), headOf(o, 'dr', object)]);
     o.onHeads?.(2);
     return {
       candidate,
@@ -87,14 +95,19 @@ export async function confirmBatch(work: readonly Candidate[], now: number, o: C
       v.object = objectOf(o.scope, v.candidate.row.key, v.sourceHead.alias);
   const results =
     o.repair && toRepair.length
-      ? await o.repair.repair(
-          toRepair.map((v) => ({
-            object: v.object,
-            category: v.verdict.category as RepairItem['category'],
-            bytes: v.sourceHead.bytes,
-          })),
-          o.signal,
-        )
+      ? await o.repair
+          .repair(
+            toRepair.map((v) => ({
+              object: v.object,
+              category: v.verdict.category as RepairItem['category'],
+              bytes: v.sourceHead.bytes,
+            })),
+            o.signal,
+          )
+          .catch((err: unknown): RepairResult[] =>
+            // A repair port that throws fails these repairs; the HEAD verdicts stand.
+            toRepair.map(() => ({ action: 'failed', detail: `repair failed: ${messageOf(err)}` })),
+          )
       : [];
   toRepair.forEach((v, i) => (v.repair = results[i] ?? null));
   return verdicts;

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { chunks } from '../adapters/sqs-batches.js';
-import { ListingError } from '../core/listing.js';
 import type { ReconcileScopeConfig } from '../reconcile-config.js';
-import { expandScopes, scopeKey } from './run.js';
+import { bucketScopes, DiscoveryError } from './buckets.js';
+import { scopeKey } from './run.js';
 import {
   reconcileScope,
   type HeadPort,
@@ -36,6 +36,8 @@ export interface Continuation {
   readonly marker: string | null;
   /** 1 for the first slice of the scope, +1 per continuation. */
   readonly slice: number;
+  /** Rows each side listed up to the marker in earlier slices (absent: none, or an older message). */
+  readonly listed?: { readonly source: number; readonly dr: number } | undefined;
 }
 
 /** Why a message is not a continuation. */
@@ -71,7 +73,8 @@ export function parseContinuation(body: string): Continuation {
     !scopeOk ||
     !(c.marker === null || str(c.marker)) ||
     !Number.isInteger(c.slice) ||
-    (c.slice as number) < 1
+    (c.slice as number) < 1 ||
+    !(c.listed === undefined || (Number.isInteger(c.listed?.source) && Number.isInteger(c.listed?.dr)))
   ) {
     throw new ContinuationError('the message is not a swarm-send reconcile continuation (version 1)');
   }
@@ -194,23 +197,30 @@ export async function workSlice(
 ): Promise<SliceResult> {
   if (c.scope.kind === 'buckets') {
     const domain = c.scope.domain;
+    // Streamed: each page pair of both bucket listings becomes continuations as it comes.
+    let buckets = 0;
+    let pending: Continuation[] = [];
     try {
-      const scopes = await expandScopes(
-        { domains: [domain], buckets: [], unnamed: false, untenanted: false },
-        deps.source,
-        deps.dr,
-        signal,
-      );
-      await deps.queue.enqueue(scopes.map((scope) => ({ ...c, scope, marker: null, slice: 1 })));
-      return { kind: 'fanned-out', buckets: scopes.length };
+      for await (const scope of bucketScopes(domain, deps.source, deps.dr, signal)) {
+        pending.push({ ...c, scope, marker: null, slice: 1 });
+        buckets++;
+        if (pending.length >= 100) {
+          await deps.queue.enqueue(pending);
+          pending = [];
+        }
+      }
+      if (pending.length) await deps.queue.enqueue(pending);
+      return { kind: 'fanned-out', buckets };
     } catch (err) {
-      if (err instanceof ListingError) return { kind: 'failed', summary: null, error: `${err.code}: ${err.message}` };
+      if (err instanceof DiscoveryError)
+        return { kind: 'failed', summary: null, error: `${err.side ?? 'walk'} ${err.code}: ${err.message}` };
       throw err;
     }
   }
   const summary = await reconcileScope({
     scope: c.scope,
     marker: c.marker,
+    listedBefore: c.listed,
     source: deps.source,
     dr: deps.dr,
     heads: deps.heads,
@@ -220,9 +230,11 @@ export async function workSlice(
     ...(signal && { signal }),
     ...(deps.clock && { clock: deps.clock }),
   });
-  const next: Continuation | null = summary.complete ? null : { ...c, marker: summary.marker, slice: c.slice + 1 };
+  const next: Continuation | null = summary.complete
+    ? null
+    : { ...c, marker: summary.marker, slice: c.slice + 1, listed: summary.listed };
   if (summary.stopped === 'error') {
-    const error = `${summary.error!.side} ${summary.error!.code}: ${summary.error!.message}`;
+    const error = `${summary.error!.side ?? 'walk'} ${summary.error!.code}: ${summary.error!.message}`;
     if (summary.marker === c.marker) return { kind: 'failed', summary, error };
   }
   if (next) await deps.queue.enqueue([next]);

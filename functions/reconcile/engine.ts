@@ -1,11 +1,13 @@
-import { ListingError } from '../core/listing.js';
+import { ListingError, type ListingEnd } from '../core/listing.js';
 import { CATEGORIES, mergeJoinPages, nominate, type Category, type JoinedRow } from '../core/reconcile-diff.js';
-import { pagesOf, SideFailure, type Side } from './side-pages.js';
+import type { ObjectRef } from '../core/message.js';
+import { unnameableReason } from '../core/scsp-request.js';
+import { pagesOf, SideFailure, type Side, type SideTally } from './side-pages.js';
 import { confirmBatch, objectOf, type Candidate } from './confirm-batch.js';
+import { countWarnings } from './object-count.js';
 import {
   DEFAULT_GRACE_MS,
   type Finding,
-  type ListingPort,
   type ReconcileScopeOptions,
   type RepairResult,
   type ScopeProgress,
@@ -21,9 +23,10 @@ import {
 
 export * from './scope-types.js';
 export { mapLimit, objectOf } from './confirm-batch.js';
+export { bucketScopes, MAX_BUCKETS_PER_DOMAIN } from './buckets.js';
 
 /** One walk of one scope: the state {@link reconcileScope} keeps between rows. */
-class ScopeWalk {
+class ScopeWalk implements SideTally {
   readonly clock: () => number;
   readonly started: number;
   readonly graceMs: number;
@@ -31,8 +34,12 @@ class ScopeWalk {
   readonly counts = Object.fromEntries(CATEGORIES.map((c) => [c, 0])) as Record<Category, number>;
   readonly repairs: Record<RepairResult['action'], number> = { sent: 0, enqueued: 0, 'not-repaired': 0, failed: 0 };
   readonly pages: Record<Side, number> = { source: 0, dr: 0 };
+  /** Rows each side listed so far, and as of the marker. */
+  readonly seen: Record<Side, number> = { source: 0, dr: 0 };
+  listed: Record<Side, number>;
+  readonly ended: Record<Side, ListingEnd | null> = { source: null, dr: null };
   drScopeMissing = false;
-  failure: { side: Side; err: unknown } | null = null;
+  failure: { side: Side | null; err: unknown } | null = null;
   marker: string | null;
   lastKey: string | null;
   compared = 0;
@@ -50,6 +57,15 @@ class ScopeWalk {
     this.batchSize = Math.max(1, o.batchSize ?? 64);
     this.marker = o.marker || null;
     this.lastKey = this.marker;
+    this.seen.source = o.listedBefore?.source ?? 0;
+    this.seen.dr = o.listedBefore?.dr ?? 0;
+    this.listed = { ...this.seen };
+  }
+
+  /** Everything up to the last key is done: the marker moves there. */
+  markDone(): void {
+    this.marker = this.lastKey;
+    this.listed = { ...this.seen };
   }
 
   progress(): ScopeProgress {
@@ -60,6 +76,7 @@ class ScopeWalk {
       heads: this.heads,
       counts: { ...this.counts },
       marker: this.marker,
+      listed: { ...this.listed },
     };
   }
 
@@ -105,6 +122,23 @@ class ScopeWalk {
     }
   }
 
+  /** Counts and reports a row that gets no HEAD (too new, or unnameable). */
+  unheaded(row: JoinedRow, object: ObjectRef, category: Category, listed: Finding['listed'], reason: string): void {
+    this.counts[category]++;
+    this.emit({
+      key: row.key,
+      object,
+      category,
+      listed,
+      reasons: [reason],
+      sourceRow: row.source,
+      drRow: row.dr,
+      sourceHead: null,
+      drHead: null,
+      repair: null,
+    });
+  }
+
   /**
    * The listings' first look at one row: in sync and too-new cost nothing more; the rest wait for
    * HEADs. Returns the pages read.
@@ -112,24 +146,18 @@ class ScopeWalk {
   nominate(row: JoinedRow): number {
     this.compared++;
     this.lastKey = row.key;
+    if (row.source) this.seen.source++;
+    if (row.dr) this.seen.dr++;
     const n = nominate(row, this.clock(), this.graceMs);
-    if (n.kind === 'in-sync') this.counts['in-sync']++;
-    else if (n.kind === 'too-new') {
-      this.counts['too-new']++;
-      const alias = row.source?.alias ?? row.dr?.alias ?? null;
-      this.emit({
-        key: row.key,
-        object: objectOf(this.o.scope, row.key, alias),
-        category: 'too-new',
-        listed: 'too-new',
-        reasons: ['source version inside the grace period'],
-        sourceRow: row.source,
-        drRow: row.dr,
-        sourceHead: null,
-        drHead: null,
-        repair: null,
-      });
-    } else {
+    const object = objectOf(this.o.scope, row.key, row.source?.alias ?? row.dr?.alias ?? null);
+    const unnameable = unnameableReason(object);
+    // Reported and counted; no HEAD, no repair: no request can carry its name.
+    if (unnameable !== null)
+      this.unheaded(row, object, 'unnameable', n.kind === 'candidate' ? n.listed : n.kind, unnameable);
+    else if (n.kind === 'in-sync') this.counts['in-sync']++;
+    else if (n.kind === 'too-new')
+      this.unheaded(row, object, 'too-new', 'too-new', 'source version inside the grace period');
+    else {
       if (this.batch.length === 0) this.batchPages = this.pages.source + this.pages.dr;
       this.batch.push({ row, listed: n.listed });
     }
@@ -143,7 +171,7 @@ class ScopeWalk {
 
   /** After a row: moves the marker, tells progress once per page, and says whether to stop. */
   afterStep(pages: number): 'aborted' | 'budget' | null {
-    if (this.batch.length === 0) this.marker = this.lastKey;
+    if (this.batch.length === 0) this.markDone();
     if (pages !== this.pagesSeen) {
       this.pagesSeen = pages;
       this.o.onProgress?.(this.progress());
@@ -152,17 +180,22 @@ class ScopeWalk {
     return this.o.stopAt !== undefined && this.clock() >= this.o.stopAt ? 'budget' : null;
   }
 
-  finish(stopped: ScopeSummary['stopped'], complete: boolean): ScopeSummary {
+  /** The summary; `complete` only when both listings ended as the protocol ends a listing. */
+  async finish(stopped: ScopeSummary['stopped']): Promise<ScopeSummary> {
     const err = this.failure?.err;
+    const complete = stopped === null && this.ended.source !== null && this.ended.dr !== null;
+    const { listing, warnings } = await countWarnings(this, this.o, complete);
     return {
       ...this.progress(),
       marker: complete ? null : this.marker,
       complete,
+      listing,
+      warnings,
       stopped,
       error: this.failure
         ? {
             side: this.failure.side,
-            code: err instanceof ListingError ? err.code : 'error',
+            code: err instanceof ListingError ? err.code : 'internal',
             message: err instanceof Error ? err.message : String(err),
             transient: err instanceof ListingError ? err.transient : false,
           }
@@ -185,23 +218,24 @@ class ScopeWalk {
           const pages = this.nominate(row);
           if (this.flushDue(pages)) await this.flush();
           const stop = this.afterStep(pages);
-          if (stop === 'aborted') return this.finish('aborted', false);
+          if (stop === 'aborted') return await this.finish('aborted');
           if (stop === 'budget') {
             await this.flush();
-            this.marker = this.lastKey;
-            return this.finish('budget', false);
+            this.markDone();
+            return await this.finish('budget');
           }
         }
       }
       await this.flush();
-      this.marker = this.lastKey;
+      this.markDone();
       o.onProgress?.(this.progress());
-      return this.finish(null, true);
+      return await this.finish(null);
     } catch (err) {
+      // Nothing escapes a scope: a listing's failure names its side; anything else is the walk's.
       if (err instanceof SideFailure) this.failure = { side: err.side, err: err.err };
-      if (o.signal?.aborted) return this.finish('aborted', false);
-      if (this.failure) return this.finish('error', false);
-      throw err;
+      if (o.signal?.aborted) return this.finish('aborted');
+      this.failure ??= { side: null, err };
+      return this.finish('error');
     }
   }
 }
@@ -213,12 +247,4 @@ class ScopeWalk {
  */
 export function reconcileScope(o: ReconcileScopeOptions): Promise<ScopeSummary> {
   return new ScopeWalk(o).run();
-}
-
-/** Lists the buckets of a domain on one cluster (all pages; bucket lists are small). */
-export async function listBuckets(port: ListingPort, domain: string, signal?: AbortSignal): Promise<string[]> {
-  const out: string[] = [];
-  for await (const page of port.pages({ kind: 'buckets', domain }, null, signal))
-    for (const row of page) out.push(row.key);
-  return out;
 }

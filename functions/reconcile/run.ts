@@ -1,9 +1,7 @@
-import { compareKeys, ListingError } from '../core/listing.js';
 import { CATEGORIES, type Category } from '../core/reconcile-diff.js';
+import type { DiscoveryFailure } from './buckets.js';
 import {
-  listBuckets,
   reconcileScope,
-  type ListingPort,
   type ObjectScope,
   type ReconcileScopeOptions,
   type RepairResult,
@@ -11,21 +9,18 @@ import {
   type ScopeSummary,
 } from './engine.js';
 
+export { expandScopes, type DiscoveryFailure, type ScopeSpec } from './buckets.js';
+
 /**
  * A reconcile run: several scopes worked one after another, with a checkpoint that keeps each
  * scope's marker so an interrupted run continues where it stopped.
  */
 
-/** What to reconcile. */
-export interface ScopeSpec {
-  /** Domains to walk (named objects bucket by bucket). */
-  readonly domains: readonly string[];
-  /** Only these buckets (in every domain); empty = every bucket either cluster lists. */
-  readonly buckets: readonly string[];
-  /** Also the unnamed objects tenanted in each domain. */
-  readonly unnamed: boolean;
-  /** Also the untenanted unnamed objects (`domain=` empty). */
-  readonly untenanted: boolean;
+/** One scope's place in a checkpoint: its marker, and the rows each side listed before it. */
+export interface CheckpointScope {
+  readonly marker: string | null;
+  readonly done: boolean;
+  readonly listed?: { readonly source: number; readonly dr: number } | undefined;
 }
 
 /** The checkpoint file's content. */
@@ -34,7 +29,7 @@ export interface Checkpoint {
   readonly runId: string;
   readonly from: string;
   readonly to: string;
-  readonly scopes: Record<string, { marker: string | null; done: boolean }>;
+  readonly scopes: Record<string, CheckpointScope>;
 }
 
 /** A stable name of a scope: `named:domain/bucket`, `unnamed:domain` (`unnamed:` = untenanted). */
@@ -57,43 +52,17 @@ export function parseCheckpoint(json: unknown): Checkpoint {
         s !== null &&
         typeof s === 'object' &&
         typeof s.done === 'boolean' &&
-        (s.marker === null || typeof s.marker === 'string'),
+        (s.marker === null || typeof s.marker === 'string') &&
+        (s.listed === undefined || (Number.isSafeInteger(s.listed?.source) && Number.isSafeInteger(s.listed?.dr))),
     );
   if (!ok) throw new Error('not a swarm-send reconcile checkpoint (version 1)');
   return c as Checkpoint;
 }
 
-/**
- * The scopes of a spec: for each domain the buckets either cluster lists (or the given ones),
- * then its unnamed objects. A domain the DR cluster does not have contributes no DR buckets.
- */
-export async function expandScopes(
-  spec: ScopeSpec,
-  source: ListingPort,
-  dr: ListingPort,
-  signal?: AbortSignal,
-): Promise<ObjectScope[]> {
-  const scopes: ObjectScope[] = [];
-  for (const domain of spec.domains) {
-    let buckets = [...spec.buckets];
-    if (buckets.length === 0) {
-      const onDr = await listBuckets(dr, domain, signal).catch((err: unknown) => {
-        if (err instanceof ListingError && err.code === 'not-found') return [];
-        throw err;
-      });
-      buckets = [...new Set([...(await listBuckets(source, domain, signal)), ...onDr])].sort(compareKeys);
-    }
-    for (const bucket of buckets) scopes.push({ kind: 'named', domain, bucket });
-    if (spec.unnamed) scopes.push({ kind: 'unnamed', domain });
-  }
-  if (spec.untenanted) scopes.push({ kind: 'unnamed', domain: '' });
-  return scopes;
-}
-
 export interface RunProgress extends ScopeProgress {
-  /** 1-based index of the scope being worked, and how many there are. */
+  /** 1-based index of the scope being worked, and how many there are (null: still being discovered). */
   readonly scopeIndex: number;
-  readonly scopeCount: number;
+  readonly scopeCount: number | null;
   /** Totals over the finished scopes plus this one. */
   readonly totals: RunTotals;
 }
@@ -113,14 +82,20 @@ export interface RunSummary {
   readonly totals: RunTotals;
   readonly bytesMissing: number;
   readonly repairs: Readonly<Record<RepairResult['action'], number>>;
-  /** Every scope was read to its end. */
+  /** Domains whose buckets could not be discovered (their scopes were never walked). */
+  readonly discovery: readonly DiscoveryFailure[];
+  /**
+   * Every scope's listings ended as the protocol ends a listing (on both clusters), and every
+   * domain's buckets were discovered: only then does the run claim what it compared.
+   */
   readonly complete: boolean;
   readonly interrupted: boolean;
   readonly durationMs: number;
 }
 
-export interface RunOptions extends Omit<ReconcileScopeOptions, 'scope' | 'marker' | 'onProgress'> {
-  readonly scopes: readonly ObjectScope[];
+export interface RunOptions extends Omit<ReconcileScopeOptions, 'scope' | 'marker' | 'listedBefore' | 'onProgress'> {
+  /** The scopes, as a list or streamed (from {@link expandScopes}). */
+  readonly scopes: Iterable<ObjectScope | DiscoveryFailure> | AsyncIterable<ObjectScope | DiscoveryFailure>;
   readonly checkpoint: Checkpoint;
   /** Called whenever a scope's marker moved (at most every `checkpointEveryMs`) and after each scope. */
   readonly onCheckpoint?: (checkpoint: Checkpoint) => void;
@@ -150,6 +125,12 @@ class RunTally {
     for (const [k, v] of Object.entries(s.repairs)) this.repairs[k as RepairResult['action']] += v;
   }
 
+  /** The totals of the run's summary. */
+  summary(): Pick<RunSummary, 'totals' | 'bytesMissing' | 'repairs'> {
+    const { compared, pages, heads, counts, bytesMissing, repairs } = this;
+    return { totals: { compared, pages, heads, counts }, bytesMissing, repairs };
+  }
+
   /** The finished scopes plus the one in progress. */
   live(p: ScopeProgress): RunTotals {
     const counts = { ...this.counts };
@@ -174,51 +155,68 @@ function checkpointSaver(o: RunOptions, checkpoint: Checkpoint, clock: () => num
   };
 }
 
+/** A scope stream that broke (it should not): a discovery failure of the run, never an exception. */
+function brokenStream(err: unknown): DiscoveryFailure {
+  const message = err instanceof Error ? err.message : String(err);
+  return { kind: 'discovery-failed', domain: '', side: null, code: 'internal', message, transient: false };
+}
+
 /** Works every scope not yet done in the checkpoint, in order; stops at a hard or soft stop. */
 export async function reconcileRun(o: RunOptions): Promise<RunSummary> {
-  const clock = o.clock ?? Date.now;
-  const started = clock();
+  const [clock, started] = [o.clock ?? Date.now, (o.clock ?? Date.now)()];
   const checkpoint: Checkpoint = { ...o.checkpoint, scopes: { ...o.checkpoint.scopes } };
   const save = checkpointSaver(o, checkpoint, clock);
   const done: ScopeSummary[] = [];
+  const discovery: DiscoveryFailure[] = [];
   const tally = new RunTally();
-  let skipped = 0;
-  let stopped = false;
-  for (const [i, scope] of o.scopes.entries()) {
+  const scopeCount = Array.isArray(o.scopes) ? o.scopes.length : null;
+  let [skipped, stopped, index] = [0, false, 0];
+  /** One scope from its checkpointed place; the checkpoint follows its marker. */
+  const work = async (scope: ObjectScope): Promise<ScopeSummary> => {
+    const i = ++index;
     const key = scopeKey(scope);
     const saved = checkpoint.scopes[key];
-    if (saved?.done) {
-      skipped++;
-      continue;
-    }
     const s = await reconcileScope({
       ...o,
       scope,
       marker: saved?.marker ?? null,
+      listedBefore: saved?.listed,
       onProgress: (p) => {
-        checkpoint.scopes[key] = { marker: p.marker, done: false };
+        checkpoint.scopes[key] = { marker: p.marker, done: false, listed: p.listed };
         save(false);
-        o.onProgress?.({ ...p, scopeIndex: i + 1, scopeCount: o.scopes.length, totals: tally.live(p) });
+        o.onProgress?.({ ...p, scopeIndex: i, scopeCount, totals: tally.live(p) });
       },
     });
-    done.push(s);
-    tally.add(s);
-    checkpoint.scopes[key] = { marker: s.complete ? null : s.marker, done: s.complete };
+    checkpoint.scopes[key] = { marker: s.marker, done: s.complete, ...(!s.complete && { listed: s.listed }) };
     save(true);
-    if (s.stopped === 'aborted' || s.stopped === 'budget') {
-      stopped = true;
-      break;
+    return s;
+  };
+  try {
+    for await (const scope of o.scopes) {
+      stopped = o.signal?.aborted === true; // Ctrl-C during discovery: interrupted, not a failure
+      if (stopped) break;
+      if (scope.kind === 'discovery-failed') discovery.push(scope);
+      else if (checkpoint.scopes[scopeKey(scope)]?.done) skipped++;
+      else {
+        const s = await work(scope);
+        done.push(s);
+        tally.add(s);
+        stopped = s.stopped === 'aborted' || s.stopped === 'budget';
+        if (stopped) break;
+      }
     }
+  } catch (err) {
+    // Nothing escapes a run without its summary.
+    stopped ||= o.signal?.aborted === true;
+    if (!stopped) discovery.push(brokenStream(err));
   }
-  const { compared, pages, heads, counts, bytesMissing, repairs } = tally;
   return {
     runId: checkpoint.runId,
     scopes: done,
     skipped,
-    totals: { compared, pages, heads, counts },
-    bytesMissing,
-    repairs,
-    complete: !stopped && done.every((s) => s.complete),
+    ...tally.summary(),
+    discovery,
+    complete: !stopped && discovery.length === 0 && done.every((s) => s.complete),
     interrupted: stopped,
     durationMs: clock() - started,
   };

@@ -1,4 +1,4 @@
-import type { ListingRow, ListingScope } from '../core/listing.js';
+import type { ListingEnd, ListingRow, ListingScope } from '../core/listing.js';
 import type { ObjectRef } from '../core/message.js';
 import type { Category, HeadEvidence } from '../core/reconcile-diff.js';
 
@@ -10,9 +10,34 @@ import type { Category, HeadEvidence } from '../core/reconcile-diff.js';
 /** A scope the engine walks: a bucket's named objects, or a domain's unnamed ones. */
 export type ObjectScope = Extract<ListingScope, { kind: 'named' } | { kind: 'unnamed' }>;
 
-/** Pages of one cluster's listing, strictly after `marker`; throws {@link ListingError}. */
+/**
+ * Pages of one cluster's listing, strictly after `marker`; throws {@link ListingError}. The
+ * iterator returns how the listing ended; one that returns nothing did not end as the protocol
+ * ends a listing, and its scope is not complete.
+ */
 export interface ListingPort {
-  pages(scope: ListingScope, marker: string | null, signal?: AbortSignal): AsyncIterable<ListingRow[]>;
+  pages(
+    scope: ListingScope,
+    marker: string | null,
+    signal?: AbortSignal,
+  ): AsyncIterable<ListingRow[], ListingEnd | void>;
+  /**
+   * The objects the cluster counts in a bucket (`Castor-Object-Count` of a `du` listing), or
+   * null when it does not say. Optional: without it no count is compared.
+   */
+  objectCount?(scope: { domain: string; bucket: string }, signal?: AbortSignal): Promise<number | null>;
+}
+
+/** What one side's listing showed in a scope. */
+export interface SideListing {
+  /** Rows listed, over every slice of the scope so far (`listedBefore` included). */
+  readonly rows: number;
+  /** Pages read in this walk. */
+  readonly pages: number;
+  /** How the listing ended; null: it did not (an error, a stop). */
+  readonly ended: ListingEnd | null;
+  /** The cluster's own object count of the bucket, asked once the listing ended; null when not known. */
+  readonly objectCount: number | null;
 }
 
 /** HEAD of one object on the source or the DR cluster. Never throws: failures are evidence. */
@@ -47,7 +72,7 @@ export interface Finding {
   readonly object: ObjectRef;
   readonly category: Category;
   /** What the listings suggested, before the HEADs. */
-  readonly listed: 'missing-on-dr' | 'different' | 'extra-on-dr' | 'too-new';
+  readonly listed: 'missing-on-dr' | 'different' | 'extra-on-dr' | 'too-new' | 'in-sync';
   readonly reasons: readonly string[];
   readonly sourceRow: ListingRow | null;
   readonly drRow: ListingRow | null;
@@ -66,15 +91,22 @@ export interface ScopeProgress {
   readonly counts: Readonly<Record<Category, number>>;
   /** Last key everything up to which is done: the continuation marker. */
   readonly marker: string | null;
+  /** Rows each side listed up to the marker, over every slice of the scope (for the counts). */
+  readonly listed: { readonly source: number; readonly dr: number };
 }
 
 export interface ScopeSummary extends ScopeProgress {
-  /** True when both listings were read to their end. */
+  /** True only when both listings ended as the protocol ends a listing ({@link SideListing.ended}). */
   readonly complete: boolean;
+  /** What each side's listing showed: rows, pages, how it ended, the cluster's count. */
+  readonly listing: { readonly source: SideListing; readonly dr: SideListing };
+  /** What an operator should look at although the walk went through (a count that disagrees). */
+  readonly warnings: readonly string[];
   /** Why the walk stopped early: `budget` (stopAt reached), `aborted` (signal), or an error. */
   readonly stopped: null | 'budget' | 'aborted' | 'error';
   readonly error: {
-    readonly side: 'source' | 'dr';
+    /** null: the walk itself failed (not one side's listing). */
+    readonly side: 'source' | 'dr' | null;
     readonly code: string;
     readonly message: string;
     readonly transient: boolean;
@@ -91,6 +123,8 @@ export interface ReconcileScopeOptions {
   readonly scope: ObjectScope;
   /** Continue after this key (a previous summary's `marker`). */
   readonly marker?: string | null;
+  /** Rows each side listed before `marker` (earlier slices), so the counts compare whole listings. */
+  readonly listedBefore?: { readonly source: number; readonly dr: number } | undefined;
   readonly source: ListingPort;
   readonly dr: ListingPort;
   readonly heads: HeadPort;
@@ -114,3 +148,12 @@ export interface ReconcileScopeOptions {
 }
 
 export const DEFAULT_GRACE_MS = 10 * 60 * 1000;
+
+/**
+ * How far a side's rows listed may differ from the cluster's object count before the summary
+ * warns: the larger of {@link COUNT_LAG_OBJECTS} and {@link COUNT_LAG_FRACTION} of the count.
+ * Both come from the search index, which lags writes (about 5 minutes at worst) and moves while
+ * a walk runs; prior versions are counted but not listed. A named choice (docs/reconcile.md).
+ */
+export const COUNT_LAG_OBJECTS = 10;
+export const COUNT_LAG_FRACTION = 0.01;

@@ -163,6 +163,11 @@ export class ReconcileSchedule extends Construct {
           this.queue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', label: 'waiting' }),
         ]),
       ],
+      [
+        graph('Reconcile: scopes complete (both listings ended)', [m.scopesComplete(), m.countWarnings()]),
+        graph('Reconcile: rows listed', [m.sourceRowsListed(), m.drRowsListed()]),
+        graph('Reconcile: unnameable', [m.unnameable()]),
+      ],
     ];
   }
 }

@@ -81,11 +81,24 @@ describe('swarm-send reconcile', () => {
     expect(dry.stderr).toBe('');
     expect(dry.code).toBe(3);
     expect(dry.stdout).toMatch(/missing-on-dr\s+2\n/);
+    // What the run saw: rows and pages per side, and whether every listing ended.
+    expect(dry.stdout).toContain(
+      '  listed            source 6 rows in 1 pages, 1 of 1 listings ended · DR 4 rows in 1 pages, 1 of 1 listings ended\n',
+    );
+    expect(dry.stdout).toContain(
+      '  complete          yes: every listing on both clusters ended as the protocol ends one\n',
+    );
     const lines = readFileSync(report, 'utf8')
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l));
-    expect(lines.map((l) => [l.type, l.object.name, l.category, l.head.dr.status])).toEqual([
+    expect(lines.find((l) => l.type === 'scope')).toMatchObject({
+      scope: 'named:baker/b',
+      complete: true,
+      listing: { source: { rows: 6, ended: 'empty-page', objectCount: 6 }, dr: { rows: 4, objectCount: 4 } },
+    });
+    const found = lines.filter((l) => l.type === 'object');
+    expect(found.map((l) => [l.type, l.object.name, l.category, l.head.dr.status])).toEqual([
       ['object', 'o01', 'missing-on-dr', 404],
       ['object', 'o04', 'missing-on-dr', 404],
     ]);
@@ -96,6 +109,18 @@ describe('swarm-send reconcile', () => {
     expect(JSON.parse(send.stdout)).toMatchObject({
       mode: 'send',
       complete: true,
+      discovery: [],
+      scopes: [
+        {
+          scope: 'named:baker/b',
+          complete: true,
+          listing: {
+            source: { rows: 6, pages: 1, ended: 'empty-page', objectCount: 6 },
+            dr: { rows: 4, pages: 1, ended: 'empty-page', objectCount: 6 },
+          },
+          warnings: [],
+        },
+      ],
       repairs: { sent: 2 },
       totals: { compared: 6 },
     });
@@ -116,12 +141,70 @@ describe('swarm-send reconcile', () => {
     });
     expect(r.code).toBe(75);
     expect(r.stdout).toMatch(/1 failed: named:baker\/b \(dr unavailable/);
-    expect(JSON.parse(readFileSync(report, 'utf8').trim())).toMatchObject({
+    expect(r.stdout).toMatch(/complete {10}NO: 1 scope\(s\) or domain\(s\) not read to their end/);
+    expect(r.stderr).toContain('error: 1 scope(s) or bucket discoveries failed; the run is not complete');
+    const lines = readFileSync(report, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines.find((l) => l.type === 'scope-error')).toMatchObject({
       type: 'scope-error',
       scope: 'named:baker/b',
       side: 'dr',
       code: 'unavailable',
     });
+  }, 60_000);
+
+  test('a listed name no request can carry is a finding of its own: counted, reported, never HEADed; the run keeps its summary and a resume from that row goes on', async () => {
+    const bad = 'b-\ud800-lone surrogate';
+    for (const [name, onDr] of [
+      ['a-missing', false],
+      [bad, false],
+      ['c-same', true],
+    ] as const) {
+      const o = sim.cluster('baker').put({ bucket: 'b', name, body: 'x', created: HOUR_AGO() });
+      if (onDr) sim.cluster('dr').put({ ...o, domain: 'baker', bucket: 'b', name, created: o.created });
+    }
+    const report = join(dir, 'report.jsonl');
+    const r = await runCli(['reconcile', '--registry', registry, '--bucket', 'b', '--report', report, '--json'], {
+      env: ENV,
+    });
+    expect(r.code).toBe(3);
+    const summary = JSON.parse(r.stdout);
+    expect(summary).toMatchObject({ complete: true, totals: { compared: 3 } });
+    expect(summary.totals.counts).toMatchObject({ 'missing-on-dr': 1, unnameable: 1, 'in-sync': 1 });
+    const lines = readFileSync(report, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    // (The unnameable row is reported at once; the missing one once its HEADs are back.)
+    const found = lines.filter((l) => l.type === 'object').map((l) => [l.object.name, l.category]);
+    expect(found.sort()).toStrictEqual([
+      ['a-missing', 'missing-on-dr'],
+      [bad, 'unnameable'],
+    ]);
+    expect(lines.find((l) => l.category === 'unnameable')).toMatchObject({
+      reasons: ['its name holds a lone UTF-16 surrogate, which no UTF-8 request can carry'],
+      head: { source: null, dr: null },
+      repair: null,
+    });
+    // The HEADs of the batch it sat in are kept: a-missing's two; none for the unnameable row.
+    expect(sim.counters().byMethod.HEAD).toBe(2);
+
+    // A checkpoint whose marker is that row (a run stopped right after it): the resume goes on.
+    const checkpoint = join(dir, 'cp.json');
+    const scopes = { 'named:baker/b': { marker: bad, done: false } };
+    writeFileSync(checkpoint, JSON.stringify({ version: 1, runId: 'resumed', from: 'primary', to: 'dr', scopes }));
+    const resumed = await runCli(
+      ['reconcile', '--registry', registry, '--bucket', 'b', '--checkpoint', checkpoint, '--json'],
+      {
+        env: ENV,
+      },
+    );
+    expect(resumed.stderr).toContain('continuing run resumed');
+    expect(resumed.code).toBe(0);
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ runId: 'resumed', complete: true, totals: { compared: 1 } });
+    expect(existsSync(checkpoint)).toBe(false);
   }, 60_000);
 
   test('usage errors exit 2', async () => {
@@ -164,7 +247,7 @@ describe('swarm-send reconcile', () => {
     clearInterval(watch);
     expect(first.code).toBe(75);
     const saved = JSON.parse(readFileSync(checkpoint, 'utf8'));
-    expect(saved.scopes['named:baker/b']).toEqual({ marker: 'o03', done: false });
+    expect(saved.scopes['named:baker/b']).toEqual({ marker: 'o03', done: false, listed: { source: 4, dr: 3 } });
     const s1 = JSON.parse(first.stdout);
     expect(s1).toMatchObject({ interrupted: true, repairs: { sent: 1 } });
 

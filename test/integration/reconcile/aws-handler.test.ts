@@ -240,6 +240,26 @@ describe('the reconcile function as Scheduler and SQS invoke it', () => {
     expect(metrics.total(RECONCILE_METRICS.OBJECTS_SCANNED)).toBe(14);
     // One run-duration datapoint per finished bucket.
     expect(metrics.lines.filter((l) => RECONCILE_METRICS.RUN_DURATION in (l as object))).toHaveLength(2);
+    // Complete: both buckets' listings ended on both clusters, every row counted once over the slices.
+    expect(metrics.total(RECONCILE_METRICS.SCOPES_COMPLETE)).toBe(2);
+    expect(metrics.total(RECONCILE_METRICS.SCOPE_ERRORS)).toBe(0);
+    expect(metrics.total(RECONCILE_METRICS.SOURCE_ROWS_LISTED)).toBe(13);
+    expect(metrics.total(RECONCILE_METRICS.DR_ROWS_LISTED)).toBe(10);
+    expect(metrics.total(RECONCILE_METRICS.COUNT_WARNINGS)).toBe(0);
+  });
+
+  test('a listed name no request can carry is counted and reported; its scope still finishes, nothing goes to the DLQ', async () => {
+    seed(['docs/docs-2 &+#%']);
+    sim.cluster('baker').put({ domain: DOMAIN, bucket: 'docs', name: 'docs-3 \ud800', body: 'x', created: HOUR_AGO });
+    const { handler, metrics } = await handlerFor({
+      [RECONCILE_ENV.SCOPES]: JSON.stringify([{ domain: DOMAIN, buckets: ['docs'] }]),
+    });
+    await handler({ reconcile: 'start', scheduledTime: '2026-11-25T06:00:00Z' }, context(60_000));
+    await runQueue(handler, 20_006); // asserts that no delivery failed
+    expect((await drainSends()).map((m) => (m.object as { name: string }).name)).toStrictEqual(['docs-2 &+#%']);
+    expect(metrics.total(RECONCILE_METRICS.UNNAMEABLE)).toBe(1);
+    expect(metrics.total(RECONCILE_METRICS.MISSING_ON_DR)).toBe(1);
+    expect(metrics.total(RECONCILE_METRICS.SCOPES_COMPLETE)).toBe(1);
   });
 
   test('in report mode, divergence is counted and nothing is enqueued', async () => {
@@ -282,6 +302,21 @@ describe('the reconcile function as Scheduler and SQS invoke it', () => {
     expect(parseContinuation(next[0]!.body)).toMatchObject({ slice: 2, marker: expect.any(String) });
   });
 
+  test('a slice that breaks (its next continuation cannot be enqueued) fails that delivery, reported and counted, never the invocation', async () => {
+    seed([]);
+    const { handler, metrics } = await handlerFor({
+      [RECONCILE_ENV.SCOPES]: JSON.stringify([{ domain: DOMAIN, buckets: ['photos'] }]),
+    });
+    await handler({ reconcile: 'start', scheduledTime: '2026-11-25T07:00:00Z' }, context(60_000));
+    const records = await receive(reconcileQueue.url, reconcileQueue.arn);
+    fauxqs.deleteQueue('reconcile.fifo');
+    // A budget of a few rows: the slice must hand over a continuation, and SQS refuses it.
+    const response = (await handler({ Records: records }, context(20_006))) as SQSBatchResponse;
+    expect(response.batchItemFailures).toStrictEqual([{ itemIdentifier: records[0]!.messageId }]);
+    expect(metrics.total(RECONCILE_METRICS.SCOPE_ERRORS)).toBe(1);
+    expect(metrics.total(RECONCILE_METRICS.SCOPES_COMPLETE)).toBe(0);
+  });
+
   test('a listing error without progress fails the delivery (SQS tries again, then dead-letters it), never reads as empty', async () => {
     seed([]);
     const { handler, metrics } = await handlerFor({
@@ -294,6 +329,7 @@ describe('the reconcile function as Scheduler and SQS invoke it', () => {
     expect(response.batchItemFailures).toStrictEqual([{ itemIdentifier: records[0]!.messageId }]);
     expect(await drainSends()).toStrictEqual([]);
     expect(metrics.total(RECONCILE_METRICS.SCOPE_ERRORS)).toBe(1);
+    expect(metrics.total(RECONCILE_METRICS.SCOPES_COMPLETE)).toBe(0);
     expect(metrics.total(RECONCILE_METRICS.MISSING_ON_DR)).toBe(0);
   });
 });

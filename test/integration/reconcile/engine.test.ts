@@ -80,6 +80,13 @@ describe('reconcile against the simulator', () => {
     dr.put({ domain: 'baker', bucket: 'b', name: 'doubt', body: 'v1 doubt!', created: HOUR_AGO() });
     const { summary, by, findings } = await reconcile(bucket);
     expect(summary.complete).toBe(true);
+    // What the run saw: both listings ended with [], and each cluster's count (asked at the end,
+    // after "gone" was repaired) beside the rows it listed, close enough for no warning.
+    expect(summary.listing).toStrictEqual({
+      source: { rows: 5, pages: 3, ended: 'empty-page', objectCount: 5 },
+      dr: { rows: 4, pages: 2, ended: 'empty-page', objectCount: 5 },
+    });
+    expect(summary.warnings).toStrictEqual([]);
     expect(by('missing-on-dr')).toEqual(['gone']);
     expect(by('different')).toEqual(['changed']);
     expect(by('extra-on-dr')).toEqual(['only-on-dr']);
@@ -160,6 +167,7 @@ describe('reconcile against the simulator', () => {
     const withoutAlias = {
       async *pages(...args: Parameters<ListingClient['pages']>) {
         for await (const page of plainRows.pages(...args)) yield page.map((row) => ({ ...row, alias: null }));
+        return 'empty-page' as const;
       },
     };
     const summary = await reconcileScope({

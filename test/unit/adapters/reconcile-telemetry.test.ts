@@ -1,5 +1,9 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { emitReconcileMetrics, RECONCILE_METRICS } from '../../../functions/adapters/reconcile-telemetry.js';
+import {
+  emitReconcileFailure,
+  emitReconcileMetrics,
+  RECONCILE_METRICS,
+} from '../../../functions/adapters/reconcile-telemetry.js';
 import type { ScopeSummary } from '../../../functions/reconcile/scope-types.js';
 import { captureOutput } from '../../helpers/pipeline.js';
 
@@ -18,9 +22,16 @@ const summary = (over: Partial<ScopeSummary> = {}): ScopeSummary => ({
     unconfirmed: 6,
     'too-new': 2,
     'gone-from-source': 1,
+    unnameable: 7,
   },
   marker: null,
+  listed: { source: 95, dr: 93 },
   complete: true,
+  listing: {
+    source: { rows: 95, pages: 2, ended: 'empty-page', objectCount: 95 },
+    dr: { rows: 93, pages: 2, ended: 'empty-page', objectCount: 93 },
+  },
+  warnings: [],
   stopped: null,
   error: null,
   bytesMissing: 4096,
@@ -56,9 +67,39 @@ describe('reconcile EMF metrics', () => {
       [RECONCILE_METRICS.EXTRA_ON_DR]: 5,
       [RECONCILE_METRICS.UNCONFIRMED]: 6,
       [RECONCILE_METRICS.REPAIRS_ENQUEUED]: 3,
+      [RECONCILE_METRICS.UNNAMEABLE]: 7,
       [RECONCILE_METRICS.SCOPE_ERRORS]: 0,
+      [RECONCILE_METRICS.SCOPES_COMPLETE]: 1,
+      [RECONCILE_METRICS.SOURCE_ROWS_LISTED]: 95,
+      [RECONCILE_METRICS.DR_ROWS_LISTED]: 93,
+      [RECONCILE_METRICS.COUNT_WARNINGS]: 0,
       [RECONCILE_METRICS.RUN_DURATION]: 5000,
     });
+  });
+
+  it("counts a scope complete only when both listings ended, and only this slice's rows", async () => {
+    const notEnded = summary({
+      complete: false,
+      stopped: 'error',
+      listing: {
+        source: { rows: 95, pages: 2, ended: 'empty-page', objectCount: null },
+        dr: { rows: 40, pages: 1, ended: null, objectCount: null },
+      },
+      warnings: ['dr: the object count could not be read (x)'],
+    });
+    const [line] = await emf((m) => emitReconcileMetrics(m, notEnded, START, START + 5000, { source: 90, dr: 30 }));
+    expect(line).toMatchObject({
+      [RECONCILE_METRICS.SCOPES_COMPLETE]: 0,
+      [RECONCILE_METRICS.SCOPE_ERRORS]: 1,
+      [RECONCILE_METRICS.SOURCE_ROWS_LISTED]: 5,
+      [RECONCILE_METRICS.DR_ROWS_LISTED]: 10,
+      [RECONCILE_METRICS.COUNT_WARNINGS]: 1,
+    });
+  });
+
+  it('a slice with no summary (a failed bucket fan-out) counts one scope error and no complete scope', async () => {
+    const [line] = await emf((m) => emitReconcileFailure(m));
+    expect(line).toMatchObject({ [RECONCILE_METRICS.SCOPE_ERRORS]: 1, [RECONCILE_METRICS.SCOPES_COMPLETE]: 0 });
   });
 
   it('counts a scope error only for a slice stopped by an error, and no duration for an unfinished slice', async () => {

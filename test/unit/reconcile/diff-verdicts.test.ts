@@ -220,12 +220,14 @@ describe('confirm: the reasons given', () => {
       'too-new',
       'unconfirmed',
       'gone-from-source',
+      'unnameable',
     ]);
     expect(CATEGORIES.filter((c) => DIVERGENT.has(c))).toStrictEqual([
       'missing-on-dr',
       'different',
       'extra-on-dr',
       'unconfirmed',
+      'unnameable',
     ]);
   });
 });

@@ -34,6 +34,7 @@ function listing(side: Side, size = 3, failAfterPages?: number): ListingPort & {
         pages++;
         yield keys.slice(i, i + size).map((key): ListingRow => ({ key, alias: null, ...side.get(key)! }));
       }
+      return 'empty-page' as const;
     },
   };
 }
@@ -178,5 +179,21 @@ describe('reconcileScope', () => {
     });
     expect(s.drScopeMissing).toBe(true);
     expect(s.counts['missing-on-dr']).toBe(1);
+    // A bucket DR does not have is an end of DR's listing: the scope is complete.
+    expect(s.listing.dr).toStrictEqual({ rows: 0, pages: 0, ended: 'not-found', objectCount: null });
+    expect(s.complete).toBe(true);
+  });
+
+  test('a listing that does not say how it ended leaves the scope incomplete, whatever it listed', async () => {
+    const src: Side = new Map([['a', o(1)]]);
+    const mute: ListingPort = {
+      async *pages() {
+        yield [{ key: 'a', alias: null, ...o(1) }];
+      },
+    };
+    const s = await reconcileScope({ scope, source: mute, dr: listing(src), heads: heads(src, src), clock: () => NOW });
+    expect(s).toMatchObject({ complete: false, stopped: null, counts: { 'in-sync': 1 }, marker: 'a' });
+    expect(s.listing.source).toStrictEqual({ rows: 1, pages: 1, ended: null, objectCount: null });
+    expect(s.listing.dr).toMatchObject({ rows: 1, ended: 'empty-page' });
   });
 });

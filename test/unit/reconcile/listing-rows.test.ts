@@ -6,9 +6,9 @@ import {
   ListingError,
   ListingPageError,
   normalizeHash,
-  parseListingPage,
   parseTime,
 } from '../../../functions/core/listing.js';
+import { parseListingPage } from '../../../functions/core/listing-page.js';
 
 // The pure half of the listing client: each request-target form, each field spelling a row may
 // use, and how a page that cannot be trusted is refused (never read as empty).

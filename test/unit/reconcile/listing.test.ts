@@ -3,9 +3,10 @@ import {
   buildListingTarget,
   compareKeys,
   ListingPageError,
-  parseListingPage,
   parseTime,
+  sendableMarker,
 } from '../../../functions/core/listing.js';
+import { parseListingPage, readListingPage } from '../../../functions/core/listing-page.js';
 import { confirm, type HeadEvidence } from '../../../functions/core/reconcile-diff.js';
 
 describe('listing page parsing', () => {
@@ -40,6 +41,45 @@ describe('listing page parsing', () => {
   test('a cluster whose marker means "at or after" repeats the marker row: it is dropped, not listed twice', () => {
     expect(parseListingPage('[{"name":"m"},{"name":"n"}]', 'named', 'm').map((r) => r.key)).toEqual(['n']);
     expect(parseListingPage('[{"name":"m"}]', 'named', 'm')).toEqual([]);
+  });
+
+  test('a marker with a lone surrogate goes cut before it, plus U+D7FF: below the key in both orders, so nothing is skipped', () => {
+    expect(sendableMarker('a\u{1F600}b')).toBe('a\u{1F600}b');
+    expect(sendableMarker(null)).toBeNull();
+    const key = 'docs-3 \ud800 x';
+    const sent = sendableMarker(key)!;
+    expect(sent).toBe('docs-3 \ud7ff');
+    expect(sent.isWellFormed()).toBe(true);
+    expect(compareKeys(sent, key)).toBeLessThan(0);
+    // In UTF-8 (WTF-8 for the lone surrogate: ED A0 80) it sorts before the key as well.
+    expect(Buffer.compare(Buffer.from(sent), Buffer.from([...Buffer.from('docs-3 '), 0xed, 0xa0, 0x80]))).toBe(-1);
+    expect(sendableMarker('\udc00')).toBe('\ud7ff');
+  });
+
+  test('a page that brings nothing after the marker is stalled, unless it is the marker row alone', () => {
+    expect(() => parseListingPage('[{"name":"a"},{"name":"b"}]', 'named', 'c')).toThrow(
+      expect.objectContaining({ code: 'stalled' }),
+    );
+    // A full page that only repeats rows up to the marker: the cluster does not advance.
+    expect(() => readListingPage('[{"name":"c"},{"name":"d"}]', 'named', 'd', 2)).toThrow(
+      expect.objectContaining({ code: 'stalled' }),
+    );
+    // A short one that ends with the marker's row (after a marker sent cut): the end.
+    expect(readListingPage('[{"name":"c"},{"name":"d"}]', 'named', 'd', 3)).toStrictEqual({
+      rows: [],
+      end: 'marker-repeated',
+    });
+    expect(() => readListingPage('[{"name":"c"},{"name":"d"}]', 'named', 'e', 3)).toThrow(
+      expect.objectContaining({ code: 'stalled' }),
+    );
+    expect(() => parseListingPage('[{"name":"b"}]', 'named', 'c')).toThrow(
+      expect.objectContaining({ code: 'stalled' }),
+    );
+    expect(readListingPage('[{"name":"c"}]', 'named', 'c')).toStrictEqual({ rows: [], end: 'marker-repeated' });
+    expect(readListingPage('[]', 'named', 'c')).toStrictEqual({ rows: [], end: 'empty-page' });
+    expect(() => readListingPage('[{"name":"d"},{"name":"e"}]', 'named', 'c', 1)).toThrow(
+      expect.objectContaining({ code: 'too-many-rows' }),
+    );
   });
 
   test('unnamed rows are keyed by uuid (or a 32-hex name), lower case', () => {

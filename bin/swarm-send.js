@@ -36,5 +36,6 @@ try {
   console.error(
     `swarm-send: this command needs the package "${missing}", an optional dependency of swarm-send that is not installed (was it installed with --omit=optional?). Reinstall swarm-send without --omit=optional, or \`npm install ${missing}\`.`,
   );
-  process.exitCode = 1;
+  // An installation that cannot run the command is a configuration error: exit 2, like a bad registry.
+  process.exitCode = 2;
 }

@@ -161,7 +161,7 @@ describe(`the packed package in a fresh CDK app with aws-cdk-lib ${FLOOR['aws-cd
     } catch (err) {
       ({ stderr, status } = err as { stderr: string; status: number | null });
     }
-    expect(status).toBe(1);
+    expect(status).toBe(2);
     expect(stderr).toMatch(
       /^swarm-send: this command needs the package "@aws-sdk\/[a-z-]+", an optional dependency of swarm-send that is not installed/,
     );

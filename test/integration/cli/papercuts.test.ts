@@ -10,6 +10,7 @@ import { startSimulator, type SwarmSimulator } from '../../../simulator/index.js
 // binary as a subprocess: one wording of a command-line mistake for every command, a registry
 // that is not JSON or names no cluster, `send --registry`, help that says what each command
 // reads, the worker's missing DLQ named by its flag, and the exit code of a missing dependency.
+// A test that starts the CLI more than once gets 90 s: on a busy 2-core machine one start can take seconds.
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const QUEUE = 'http://127.0.0.1:9/000000000000/q';
@@ -81,7 +82,7 @@ describe('a registry that is not JSON, or names no cluster, says so', () => {
       expect(r.stderr).toContain("registry: not JSON: Unexpected token 'h'");
       expect(r.stderr).not.toContain('hunter2');
     }
-  });
+  }, 90_000);
 
   it('{"clusters":{}} lists what the route lacks, from --registry or SWARM_SEND_REGISTRY', async () => {
     const empty = file('empty.json', '{"clusters":{}}');
@@ -94,7 +95,7 @@ describe('a registry that is not JSON, or names no cluster, says so', () => {
     expect([check.code, check.stderr]).toStrictEqual([2, expected(`${empty} (--registry)`, 'check')]);
     const inline = await runCli(['reconcile'], { env: { SWARM_SEND_REGISTRY: '{"clusters":{}}' } });
     expect([inline.code, inline.stderr]).toStrictEqual([2, expected('inline JSON (SWARM_SEND_REGISTRY)', 'reconcile')]);
-  });
+  }, 90_000);
 
   it('a --from naming no cluster says which clusters there are', async () => {
     const registry = file(
@@ -167,7 +168,7 @@ describe('swarm-send send --registry', () => {
       2,
       usage('send', '--target: with a registry, the route comes from it (give one or the other)'),
     ]);
-  });
+  }, 90_000);
 });
 
 describe('help that says what each command reads', () => {

@@ -27,6 +27,8 @@ export interface SendRequest {
   readonly input: Omit<SendInput, 'signal'>;
   /** The whole SEND's time bound, in seconds (the feed timeout too). */
   readonly timeoutSeconds: number;
+  /** The registry keys of the route, when a registry gave it (the outcome record names them, as the worker's do). */
+  readonly route?: { readonly from: string; readonly to: string };
 }
 
 function parseCredentials(text: string, what: string): Credentials {

@@ -27,9 +27,11 @@ export async function readRegistrySendRequest(
     );
   const timeoutSeconds = numberFlag(values, 'timeout', 120, { positive: true });
   const { registry, what } = await readRegistry(values, io);
+  const from = stringFlag(values, 'from') ?? registry.defaultRoute?.from;
+  const to = stringFlag(values, 'to') ?? registry.defaultRoute?.to;
   let route;
   try {
-    route = resolveRoute(registry, stringFlag(values, 'from'), stringFlag(values, 'to'));
+    route = resolveRoute(registry, from, to);
   } catch (err) {
     if (err instanceof InvalidMessageError) throw new ConfigError(err.problems, what);
     throw err;
@@ -52,5 +54,6 @@ export async function readRegistrySendRequest(
       replicationFeeds,
     },
     timeoutSeconds,
+    route: { from: from!, to: to! },
   };
 }

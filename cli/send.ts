@@ -50,7 +50,7 @@ async function run(values: FlagValues, positionals: string[], io: CommandIo): Pr
   const fromRegistry = values.registry !== undefined || (values.source === undefined && registryGiven(values, io.env));
   if (!fromRegistry && (values.from !== undefined || values.to !== undefined))
     throw new UsageError('--from and --to name registry keys: give --registry FILE too');
-  const { input, timeoutSeconds } = fromRegistry
+  const { input, timeoutSeconds, route } = fromRegistry
     ? await (await import('./send-registry.js')).readRegistrySendRequest(values, positionals[0]!, io)
     : readSendRequest(values, positionals[0]!, io.env);
   const client = new SendClient();
@@ -63,8 +63,8 @@ async function run(values: FlagValues, positionals: string[], io: CommandIo): Pr
     const result = await client.send({ ...input, signal });
     const record = recordFromResult(result, {
       object: input.object,
-      from: null,
-      to: input.destination.name,
+      from: route?.from ?? null,
+      to: route?.to ?? input.destination.name,
       attempt: 1,
       messageId: null,
       correlationId: null,

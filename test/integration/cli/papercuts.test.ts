@@ -145,7 +145,7 @@ describe('swarm-send send --registry', () => {
     const r = await runCli(['send', obj.uuid, '--registry', registry], { env });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ outcome: 'replicated', remoteStatus: 201, to: 'dr' });
+    expect(JSON.parse(r.stdout)).toMatchObject({ outcome: 'replicated', remoteStatus: 201, from: 'primary', to: 'dr' });
     expect(r.stdout).not.toContain(PASSWORD);
     expect(sim.cluster('dr').has({ uuid: obj.uuid })).toBe(true);
   });

@@ -22,7 +22,7 @@ line number and not sent.
   --json                   print the summary as one JSON line
 ${SQS_HELP}
 
-Exit codes: 0 every line enqueued, 1 some lines invalid or not enqueued, 2 usage error.
+Exit codes: 0 every line enqueued, 1 some lines invalid or not enqueued, 2 usage or configuration error.
 `;
 
 export const enqueueCommand: Command = {

@@ -36,7 +36,8 @@ function checkTokens(options: Options, args: readonly string[], allowPositionals
       if (token.value !== undefined) throw new UsageError(`${token.rawName} takes no value`);
     } else if (token.value === undefined) {
       throw new UsageError(`${token.rawName} needs a value`);
-    } else if (!token.inlineValue && token.value.startsWith('-')) {
+    } else if (!token.inlineValue && token.value.length > 1 && token.value.startsWith('-')) {
+      // A lone "-" is a value (standard input for --file), as parseArgs reads it.
       throw new UsageError(
         `${token.rawName} needs a value, not the flag "${token.value}" (write ${token.rawName}=${token.value} if that is the value)`,
       );

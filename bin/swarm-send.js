@@ -38,5 +38,6 @@ try {
   console.error(
     `swarm-send: this command needs the package "${missing}", a dependency of swarm-send that is not installed. Reinstall swarm-send (\`npm install swarm-send\`; in a checkout, \`npm ci --omit=dev\`), or \`npm install ${missing}\`.`,
   );
-  process.exitCode = 1;
+  // An installation that cannot run the command is a configuration error: exit 2, like a bad registry.
+  process.exitCode = 2;
 }

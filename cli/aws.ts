@@ -89,3 +89,19 @@ export function describeAwsError(err: unknown, what: string): string {
   if (code === 'ENOTFOUND') return `${what}: host not found`;
   return `${what}: ${e.name ?? 'Error'}: ${e.message ?? ''}`.trim();
 }
+
+/**
+ * Reads an SSM parameter (decrypted), for a registry named by SWARM_SEND_REGISTRY_PARAMETER.
+ * The endpoint is the SDK's AWS_ENDPOINT_URL_SSM / AWS_ENDPOINT_URL; the client lives for one read.
+ */
+export function ssmParameterReader(env: NodeJS.ProcessEnv, region: string): (name: string) => Promise<string> {
+  return async (name) => {
+    const { GetParameterCommand, SSMClient } = await import('@aws-sdk/client-ssm');
+    const ssm = new SSMClient({ region, ...localCredentials(env.AWS_ENDPOINT_URL_SSM ?? env.AWS_ENDPOINT_URL, env) });
+    try {
+      return (await ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }))).Parameter?.Value ?? '';
+    } finally {
+      ssm.destroy();
+    }
+  };
+}

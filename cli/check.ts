@@ -21,7 +21,8 @@ ${ROUTE_HELP}
   --json                   one JSON object instead of text
 
 Exit codes: 0 in-sync, 3 diverged (missing-on-dr, different, extra-on-dr), 75 try again later
-(too-new, or a HEAD failed: unconfirmed), 1 the object is on neither cluster, 2 usage error.
+(too-new, or a HEAD failed: unconfirmed), 1 the object is on neither cluster, 2 usage or
+configuration error.
 `;
 
 export const checkCommand: Command = {

@@ -28,7 +28,7 @@ Demo flags:
 Attached to a queue:
 ${WORKER_FLAGS_HELP}
 
-Exit codes: 0 done (demo: check passed), 1 check failed or worker error, 2 usage error.
+Exit codes: 0 done (demo: check passed), 1 check failed or worker error, 2 usage or configuration error.
 `;
 
 export const devCommand: Command = {

@@ -15,12 +15,14 @@ line number and not sent.
 
   --queue-url URL          the SEND queue
   --file FILE              read from FILE instead of standard input ("-" for stdin)
-  --from KEY, --to KEY     registry keys for bare UUIDs (default: the registry's default route)
+  --from KEY, --to KEY     registry keys written into the messages made from bare UUIDs; enqueue
+                           reads no registry: left out, the worker's registry routes them
+                           (its defaultRoute)
   --alias                  bare UUIDs are alias objects
   --json                   print the summary as one JSON line
 ${SQS_HELP}
 
-Exit codes: 0 every line enqueued, 1 some lines invalid or not enqueued, 2 usage error.
+Exit codes: 0 every line enqueued, 1 some lines invalid or not enqueued, 2 usage or configuration error.
 `;
 
 export const enqueueCommand: Command = {

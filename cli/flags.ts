@@ -15,12 +15,43 @@ export interface ParsedCommandLine {
   readonly positionals: string[];
 }
 
-/** Parses `args` against a command's options; parse errors become `UsageError` (exit 2). */
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/**
+ * The one wording of a command-line mistake, the same for every command: parseArgs' tokens
+ * (read leniently) are checked here, so no command prints parseArgs' own messages.
+ */
+function checkTokens(options: Options, args: readonly string[], allowPositionals: boolean): void {
+  const { tokens } = parseArgs({ args: [...args], options, allowPositionals: true, strict: false, tokens: true });
+  for (const token of tokens) {
+    if (token.kind === 'positional') {
+      if (!allowPositionals)
+        throw new UsageError(`unexpected argument "${token.value}": this command takes flags only`);
+      continue;
+    }
+    if (token.kind !== 'option') continue;
+    const spec = Object.hasOwn(options, token.name) ? options[token.name] : undefined;
+    if (!spec) throw new UsageError(`unknown flag ${token.rawName}`);
+    if (spec.type === 'boolean') {
+      if (token.value !== undefined) throw new UsageError(`${token.rawName} takes no value`);
+    } else if (token.value === undefined) {
+      throw new UsageError(`${token.rawName} needs a value`);
+    } else if (!token.inlineValue && token.value.length > 1 && token.value.startsWith('-')) {
+      // A lone "-" is a value (standard input for --file), as parseArgs reads it.
+      throw new UsageError(
+        `${token.rawName} needs a value, not the flag "${token.value}" (write ${token.rawName}=${token.value} if that is the value)`,
+      );
+    }
+  }
+}
+
+/** Parses `args` against a command's options; every mistake is a `UsageError` (exit 2) worded by checkTokens. */
 export function parseCommandLine(
-  options: NonNullable<ParseArgsConfig['options']>,
+  options: Options,
   args: readonly string[],
   allowPositionals = false,
 ): ParsedCommandLine {
+  checkTokens(options, args, allowPositionals);
   try {
     const parsed = parseArgs({ args: [...args], options, allowPositionals, strict: true });
     return { values: parsed.values as FlagValues, positionals: parsed.positionals };

@@ -18,7 +18,7 @@ the DLQ only once the queue has it, so nothing is lost.
   --json                   print the summary as one JSON line
 ${SQS_HELP}
 
-Exit codes: 0 done, 1 some messages could not be moved, 2 usage error.
+Exit codes: 0 done, 1 some messages could not be moved, 2 usage or configuration error.
 `;
 
 function print(summary: RedriveSummary, json: boolean, io: CommandIo): void {

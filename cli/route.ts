@@ -1,12 +1,14 @@
-import { readFileSync } from 'node:fs';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { createCredentialsProvider } from '../functions/adapters/credentials.js';
+import { createCredentialsProvider, type CredentialsProvider } from '../functions/adapters/credentials.js';
+import { loadRegistry } from '../functions/config.js';
 import { ConfigError } from '../functions/core/errors.js';
-import { parseRegistry } from '../functions/core/registry.js';
+import type { Registry } from '../functions/core/registry.js';
 import { ENV } from '../functions/env.js';
 import { replicationFeedsOf, type ReconcileRoute } from '../functions/reconcile/ports.js';
-import { UsageError, type CommandIo } from './command.js';
-import { idListFlag, type FlagValues } from './flags.js';
+import { ssmParameterReader } from './aws.js';
+import type { CommandIo } from './command.js';
+import { idListFlag, stringFlag, type FlagValues } from './flags.js';
+import { REGISTRY_HELP, registrySource } from './registry-flags.js';
 
 /** Flags of the commands that compare two clusters of the registry. */
 export const ROUTE_OPTIONS = {
@@ -18,50 +20,82 @@ export const ROUTE_OPTIONS = {
 
 export const ROUTE_HELP = `  --from KEY               source cluster (registry key; default: the registry's defaultRoute)
   --to KEY                 DR cluster (registry key; default: the registry's defaultRoute)
-  --registry FILE          the cluster registry JSON (default: $${ENV.REGISTRY_FILE})
+${REGISTRY_HELP}
   --feed-id N              replication feed on the source for forced re-sends (repeatable;
                            default: the route's replicationFeeds)`;
 
+const regionOf = (io: CommandIo) => io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION ?? 'us-east-1';
+
+/** Resolves the registry's credentials references as the handler does (AWS only for a Secrets Manager name). */
+export function registryCredentials(io: CommandIo): CredentialsProvider {
+  return createCredentialsProvider({ env: io.env, secretsManager: new SecretsManagerClient({ region: regionOf(io) }) });
+}
+
 /**
- * Reads the registry file, picks the two clusters and resolves their credentials (Secrets
- * Manager, env: or file: references, as the handler does).
+ * The registry, read as the worker reads it (--registry FILE, else SWARM_SEND_REGISTRY, _FILE or
+ * _PARAMETER; CA files included), and how errors name it. A registry that cannot be read, is
+ * not JSON or has problems is one configuration error listing them all (exit 2).
+ */
+export async function readRegistry(values: FlagValues, io: CommandIo): Promise<{ registry: Registry; what: string }> {
+  const source = registrySource(values, io.env);
+  const problems: string[] = [];
+  const registry = await loadRegistry(source.env, { getParameter: ssmParameterReader(io.env, regionOf(io)) }, problems);
+  const what = `cluster registry ${source.origin}`;
+  if (!registry)
+    throw new ConfigError(
+      problems.map((p) => p.replace(`${ENV.REGISTRY_FILE}: `, '')),
+      what,
+    );
+  return { registry, what };
+}
+
+/** What the route needs of the registry: two different clusters, both with nodes to list. Every problem, at once. */
+function routeProblems(registry: Registry, values: FlagValues): { from?: string; to?: string; problems: string[] } {
+  const problems: string[] = [];
+  const keys = Object.keys(registry.clusters);
+  if (keys.length === 0) problems.push('clusters: none (a route needs a source and a DR cluster)');
+  const has = keys.length ? ` (the registry has ${keys.map((k) => `"${k}"`).join(', ')})` : '';
+  const pick = (side: 'from' | 'to') => {
+    const flag = stringFlag(values, side);
+    const key = flag ?? registry.defaultRoute?.[side];
+    if (key === undefined)
+      problems.push(
+        `no ${side === 'from' ? 'source' : 'DR'} cluster: give --${side} KEY, or a defaultRoute in the registry`,
+      );
+    else if (!registry.clusters[key])
+      problems.push(`${flag ? `--${side}` : `defaultRoute.${side}`}: no cluster "${key}"${has}`);
+    else if (registry.clusters[key].nodes.length === 0)
+      problems.push(`clusters.${key}.nodes: none (check and reconcile HEAD and list both clusters on their nodes)`);
+    return key;
+  };
+  const from = pick('from');
+  const to = pick('to');
+  if (from !== undefined && from === to) problems.push(`the source and the DR cluster are both "${from}"`);
+  return { from, to, problems };
+}
+
+/**
+ * Reads the registry (readRegistry), picks the two clusters and resolves their credentials
+ * (Secrets Manager, env: or file: references, as the handler does). Whatever is wrong with the
+ * route is one configuration error listing every problem (exit 2).
  */
 export async function loadRoute(values: FlagValues, io: CommandIo): Promise<ReconcileRoute> {
-  const file = (values.registry as string | undefined) ?? io.env[ENV.REGISTRY_FILE];
-  if (!file) throw new UsageError(`--registry FILE is required (or set ${ENV.REGISTRY_FILE})`);
-  let registry;
-  try {
-    registry = parseRegistry(JSON.parse(readFileSync(file, 'utf8')));
-  } catch (err) {
-    // A registry with problems is a configuration error (main prints each problem; exit 2).
-    if (err instanceof ConfigError) throw new ConfigError(err.problems, `cluster registry ${file} (--registry)`);
-    throw new UsageError(
-      `--registry: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-    );
-  }
-  const from = (values.from as string | undefined) ?? registry.defaultRoute?.from;
-  const to = (values.to as string | undefined) ?? registry.defaultRoute?.to;
-  if (!from || !to) throw new UsageError('--from and --to are required (the registry has no defaultRoute)');
-  const source = registry.clusters[from];
-  const dr = registry.clusters[to];
-  if (!source) throw new UsageError(`--from: no cluster "${from}" in the registry`);
-  if (!dr) throw new UsageError(`--to: no cluster "${to}" in the registry`);
-  if (from === to) throw new UsageError('--from and --to name the same cluster');
-  if (source.nodes.length === 0 || dr.nodes.length === 0)
-    throw new UsageError('both clusters need nodes in the registry to be listed');
+  const { registry, what } = await readRegistry(values, io);
+  const { from, to, problems: routeIssues } = routeProblems(registry, values);
+  if (routeIssues.length || from === undefined || to === undefined) throw new ConfigError(routeIssues, what);
   const feedFlags = idListFlag(values, 'feed-id', 'a number');
   const route =
     registry.routes.find((r) => r.from === from && r.to === to) ??
     (registry.defaultRoute?.from === from && registry.defaultRoute.to === to ? registry.defaultRoute : null);
-  const region = io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION ?? 'us-east-1';
-  // The client only talks to AWS when a reference names a secret (not env: or file:).
-  const provider = createCredentialsProvider({ env: io.env, secretsManager: new SecretsManagerClient({ region }) });
+  const src = registry.clusters[from]!;
+  const dr = registry.clusters[to]!;
+  const provider = registryCredentials(io);
   const [sourceCredentials, drCredentials] = await Promise.all([
-    provider.get(source.credentials),
+    provider.get(src.credentials),
     provider.get(dr.credentials),
   ]);
   return {
-    source,
+    source: src,
     dr,
     sourceCredentials,
     drCredentials,

@@ -27,6 +27,8 @@ export interface SendRequest {
   readonly input: Omit<SendInput, 'signal'>;
   /** The whole SEND's time bound, in seconds (the feed timeout too). */
   readonly timeoutSeconds: number;
+  /** The registry keys of the route, when a registry gave it (the outcome record names them, as the worker's do). */
+  readonly route?: { readonly from: string; readonly to: string };
 }
 
 function parseCredentials(text: string, what: string): Credentials {
@@ -108,10 +110,14 @@ function clusters(
   return { source, destination: cluster('destination', name, [], { target, networks: defaultNetworks([targetHost]) }) };
 }
 
-/** --feed-id, --feed-type, --force and --replication-feed: the feed selection and the feeds that prove a DR copy. */
-function feedsOf(
+/**
+ * --feed-id, --feed-type, --force and --replication-feed: the feed selection and the feeds that
+ * prove a DR copy (the route's `replicationFeeds` when no --replication-feed is given).
+ */
+export function feedsOf(
   values: FlagValues,
   timeout: number,
+  route: { name: string; replicationFeeds: readonly number[] } | null = null,
 ): { feeds: FeedSelection | undefined; replicationFeeds: readonly number[] } {
   const ids = listFlag(values, 'feed-id').map((id) => {
     const n = id === 'all' ? 'all' : parseNumber(id, { integer: true });
@@ -125,12 +131,13 @@ function feedsOf(
     ids.length || types.length
       ? { ids, types: types as FeedType[], timeout, ...(values.force ? { force: true } : {}) }
       : undefined;
-  const replicationIds = idListFlag(values, 'replication-feed', 'a feed id');
+  const flagIds = idListFlag(values, 'replication-feed', 'a feed id');
+  const replicationIds = flagIds.length || !route ? flagIds : route.replicationFeeds;
   try {
     return {
       feeds,
       replicationFeeds: provingFeeds(
-        { name: `source->${stringFlag(values, 'cluster')}`, replicationFeeds: replicationIds },
+        { name: route?.name ?? `source->${stringFlag(values, 'cluster')}`, replicationFeeds: replicationIds },
         feeds,
       ),
     };

@@ -2,12 +2,19 @@ import { recordFromResult } from '../functions/core/record.js';
 import { SendClient } from '../functions/core/send-client.js';
 import { EXIT, UsageError, type Command, type CommandIo } from './command.js';
 import type { FlagValues } from './flags.js';
+import { REGISTRY_HELP, registryGiven } from './registry-flags.js';
 import { readSendRequest } from './send-flags.js';
 
 const HELP = `Usage: swarm-send send <uuid | bucket/name> --source H:P[,H:P...] --cluster NAME --target H:P [flags]
+       swarm-send send <uuid | bucket/name> --registry FILE [--from KEY --to KEY] [flags]
 
 Performs one SCSP SEND now, on a node of the source cluster, and prints the outcome record as
-one JSON line on stdout.
+one JSON line on stdout. The clusters come from the flags below, or from the cluster registry
+(as the worker reads it): then the route must be one it configures, and its nodes, networks,
+CA, cluster name, target, credentials and replication feeds are used.
+
+${REGISTRY_HELP}
+  --from KEY, --to KEY     with a registry: the route (default: the registry's defaultRoute)
 
   <uuid | bucket/name>     32-hex UUID of an unnamed object, or bucket/name of a named one
                            (the name may contain "/")
@@ -32,13 +39,20 @@ one JSON line on stdout.
   --password PASS          source admin password (default: $SWARM_PASSWORD; prefer the variable)
   --json                   accepted for symmetry: the outcome is always one JSON line
 
-Exit codes: 0 replicated or already-present, 75 retry (transient), 1 failed, 2 usage error.
+Exit codes: 0 replicated or already-present, 75 retry (transient), 1 failed, 2 usage or
+configuration error.
 Credentials never appear in the output.
 `;
 
 async function run(values: FlagValues, positionals: string[], io: CommandIo): Promise<number> {
   if (positionals.length !== 1) throw new UsageError('give exactly one object: a UUID or bucket/name');
-  const { input, timeoutSeconds } = readSendRequest(values, positionals[0]!, io.env);
+  // A registry when one is named (--registry, or a variable and no --source).
+  const fromRegistry = values.registry !== undefined || (values.source === undefined && registryGiven(values, io.env));
+  if (!fromRegistry && (values.from !== undefined || values.to !== undefined))
+    throw new UsageError('--from and --to name registry keys: give --registry FILE too');
+  const { input, timeoutSeconds, route } = fromRegistry
+    ? await (await import('./send-registry.js')).readRegistrySendRequest(values, positionals[0]!, io)
+    : readSendRequest(values, positionals[0]!, io.env);
   const client = new SendClient();
   // A feed SEND waits up to the feed timeout on the node; give its answer 15 s more to arrive.
   const signal = AbortSignal.any([
@@ -49,8 +63,8 @@ async function run(values: FlagValues, positionals: string[], io: CommandIo): Pr
     const result = await client.send({ ...input, signal });
     const record = recordFromResult(result, {
       object: input.object,
-      from: null,
-      to: input.destination.name,
+      from: route?.from ?? null,
+      to: route?.to ?? input.destination.name,
       attempt: 1,
       messageId: null,
       correlationId: null,
@@ -69,6 +83,9 @@ export const sendCommand: Command = {
   help: HELP,
   positionals: true,
   options: {
+    registry: { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
     source: { type: 'string', multiple: true },
     cluster: { type: 'string' },
     target: { type: 'string' },

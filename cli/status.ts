@@ -19,7 +19,7 @@ made visible again at once).
   --json                   print one JSON object
 ${SQS_HELP}
 
-Exit codes: 0 shown, 1 a queue could not be read, 2 usage error.
+Exit codes: 0 shown, 1 a queue could not be read, 2 usage or configuration error.
 `;
 
 function queueName(url: string): string {

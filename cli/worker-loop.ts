@@ -60,7 +60,8 @@ export function notice(mode: RunWorkerMode, logger: Logger, io: CommandIo): (lin
 
 /**
  * Drains: polling stops and batches in flight finish within --drain-seconds. A second signal
- * exits at once (130/143); a drain that runs out of time exits with `boundExit`. Both leave the
+ * exits at once (130/143); a drain that runs out of time exits with `boundExit`. `announce`
+ * runs once the second signal is handled. Both leave the
  * unfinished messages to reappear after their visibility timeout.
  */
 export async function drain(
@@ -68,6 +69,7 @@ export async function drain(
   flags: WorkerFlags,
   say: (line: string, inFlight: number) => void,
   boundExit: number,
+  announce: () => void = () => undefined,
 ): Promise<void> {
   const hardExit = (signal: NodeJS.Signals) => {
     const left = worker.mapping.inFlight;
@@ -81,6 +83,8 @@ export async function drain(
   const onTerm = () => hardExit('SIGTERM');
   process.once('SIGINT', onInt);
   process.once('SIGTERM', onTerm);
+  // Said only now that a second signal is handled: whoever reads "draining" may send one at once.
+  announce();
   const drainBound = new AbortController();
   const drained = await Promise.race([
     worker.stop().then(() => true),

@@ -55,14 +55,17 @@ export async function loadWorkerConfig(
     return { config: await loadConfig(merged, { getParameter }), registry: registryOrigin(merged, sources), sources };
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
+    // A value a flag gave is named by its flag; a missing one (the problem is about it and nobody
+    // gave it) by its flag and its variable.
     const byFlag = (text: string) =>
-      Object.entries(ENV_FLAGS).reduce(
-        (t, [flag, name]) => (sources[name] === `--${flag}` ? t.replaceAll(name, `--${flag}`) : t),
-        text,
-      );
-    const named = new ConfigError(err.problems.map(byFlag));
-    named.message = byFlag(err.message);
-    throw named;
+      Object.entries(ENV_FLAGS).reduce((t, [flag, name]) => {
+        // The whole name only: SWARM_SEND_CONCURRENCY is also the start of SWARM_SEND_CONCURRENCY_PER_NODE.
+        const whole = new RegExp(`${name}(?![A-Z_])`, 'g');
+        if (sources[name] === `--${flag}`) return t.replace(whole, `--${flag}`);
+        const missing = sources[name] === undefined && new RegExp(`^${name}(?![A-Z_])`).test(t);
+        return missing ? t.replace(name, `--${flag} (or ${name})`) : t;
+      }, text);
+    throw new ConfigError(err.problems.map(byFlag), 'swarm-send configuration');
   }
 }
 

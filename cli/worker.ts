@@ -103,13 +103,14 @@ export async function runWorker(values: FlagValues, io: CommandIo, mode: RunWork
     const notIdle = flags.untilIdle && stopReason === 'timeout';
     // Drain: /readyz turns 503, polling stops, batches in flight finish within the bound.
     accepting = false;
-    if (mode.structuredLogs)
+    const draining = () =>
+      mode.structuredLogs &&
       logger.info('draining', {
         reason: stopReason,
         inFlight: worker.mapping.inFlight,
         drainSeconds: flags.drainMs / 1000,
       });
-    await drain(worker, flags, notice(mode, logger, io), notIdle ? EXIT.FAILED : EXIT.OK);
+    await drain(worker, flags, notice(mode, logger, io), notIdle ? EXIT.FAILED : EXIT.OK, draining);
     running = null;
     await server?.close();
     printSummary(workerSummary(worker, started, stopReason), flags, mode, logger, io);

@@ -45,6 +45,17 @@ export function envNumber(
 }
 
 /**
+ * What JSON.parse found wrong, with where when it says (line and column), without the text
+ * around it that V8 quotes: the file may not be the registry at all, and its content stays out
+ * of errors and logs.
+ */
+export function jsonSyntaxProblem(err: Error): string {
+  return err.message
+    .replace(/, (?:\.\.\.)?".*"(?:\.\.\.)? is not valid JSON$/s, '')
+    .replace(/ (?:in JSON )?at position \d+ \(line (\d+) column (\d+)\)/, ' at line $1, column $2');
+}
+
+/**
  * Reads the registry from whichever of SWARM_SEND_REGISTRY, _FILE or _PARAMETER is set, with the
  * CA bundles its clusters name; adds what is wrong to `problems` (then returns null).
  */
@@ -88,7 +99,7 @@ export async function loadRegistry(
       registry = parseRegistry(JSON.parse(registryText));
     } catch (err) {
       if (err instanceof ConfigError) problems.push(...err.problems.map((p) => `registry: ${p}`));
-      else problems.push(`registry: not valid JSON (${(err as Error).message})`);
+      else problems.push(`registry: not JSON: ${jsonSyntaxProblem(err as Error)}`);
     }
   }
   if (registry) {

@@ -1,7 +1,8 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startProcess } from './processes.js';
 
 export const BIN = fileURLToPath(new URL('../../bin/swarm-send.js', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -56,26 +57,31 @@ export interface CliRun {
   readonly stderr: string;
 }
 
-/** Runs `swarm-send ...` as a subprocess on this Node (24), the way a user runs it. */
-export function runCli(
+/**
+ * Runs `swarm-send ...` as a subprocess on this Node (24), the way a user runs it. The process is
+ * killed when the test that started it ends (test/helpers/processes.ts), and after `timeoutMs`
+ * (then stderr ends with a note saying so).
+ */
+export async function runCli(
   args: readonly string[],
   options: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {},
 ): Promise<CliRun> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      process.execPath,
-      [BIN, ...args],
-      {
-        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...options.env },
-        timeout: options.timeoutMs ?? 60_000,
-        maxBuffer: 16 * 1024 * 1024,
-      },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-    if (options.input !== undefined) child.stdin?.end(options.input);
-    else child.stdin?.end();
+  const p = startProcess(process.execPath, [BIN, ...args], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...options.env },
   });
+  p.child.stdin?.on('error', () => undefined);
+  p.child.stdin?.end(options.input);
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    void p.stop('SIGKILL');
+  }, timeoutMs);
+  try {
+    const code = await p.exited;
+    const note = timedOut ? `\n[runCli: killed after ${timeoutMs} ms]\n` : '';
+    return { code, stdout: p.stdout(), stderr: p.stderr() + note };
+  } finally {
+    clearTimeout(timer);
+  }
 }

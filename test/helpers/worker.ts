@@ -1,7 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BIN } from './cli.js';
+import { startProcess } from './processes.js';
 
 /** The JSON log lines of a worker's output (other lines are skipped). */
 export function jsonLines(text: string): Record<string, unknown>[] {
@@ -24,38 +25,27 @@ export interface WorkerProcess {
   stderr(): string;
   /** Resolves with the exit code, or 128 + signal number when killed. */
   readonly exited: Promise<number>;
-  /** Waits until `predicate` holds for some JSON log line (stdout or stderr). */
+  /** Waits until `predicate` holds for some JSON log line (stdout or stderr), checked as output arrives. */
   waitForLog(
     predicate: (line: Record<string, unknown>) => boolean,
     timeoutMs?: number,
   ): Promise<Record<string, unknown>>;
 }
 
+/** Starts `swarm-send worker`; it is killed when the test (or file) that started it ends. */
 export function spawnWorker(args: readonly string[], env: Record<string, string>): WorkerProcess {
-  const child = spawn(process.execPath, [BIN, 'worker', ...args], {
+  const p = startProcess(process.execPath, [BIN, 'worker', ...args], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number>((resolve) =>
-    child.on('exit', (code, signal) => resolve(code ?? (signal === 'SIGKILL' ? 137 : 128))),
-  );
   return {
-    child,
-    stdout: () => stdout,
-    stderr: () => stderr,
-    exited,
+    child: p.child,
+    stdout: p.stdout,
+    stderr: p.stderr,
+    exited: p.exited,
     async waitForLog(predicate, timeoutMs = 20_000) {
-      const until = Date.now() + timeoutMs;
-      for (;;) {
-        const hit = jsonLines(stdout + stderr).find(predicate);
-        if (hit) return hit;
-        if (Date.now() > until || child.exitCode !== null)
-          throw new Error(`no such log line; stdout:\n${stdout}\nstderr:\n${stderr}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      const find = () => jsonLines(p.stdout() + p.stderr()).find(predicate);
+      await p.waitFor(() => find() !== undefined, 'the log line', timeoutMs);
+      return find()!;
     },
   };
 }

@@ -119,7 +119,7 @@ describe('the packed runtime package, installed with production dependencies onl
         env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' },
         timeout: 60_000,
       });
-      expect(r.status).toBe(1);
+      expect(r.status).toBe(2);
       expect(r.stderr).toBe(
         'swarm-send: this command needs the package "undici", a dependency of swarm-send that is not installed. ' +
           'Reinstall swarm-send (`npm install swarm-send`; in a checkout, `npm ci --omit=dev`), or `npm install undici`.\n',

@@ -94,7 +94,7 @@ describe('swarm-send send (subprocess)', () => {
       ],
       '--feed-id "x"',
     ],
-    [['send', '--bogus'], "Unknown option '--bogus'"],
+    [['send', '--bogus'], 'unknown flag --bogus'],
     [
       [
         'send',

@@ -1,7 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { parseRegistry, type ClusterConfig } from '../../../functions/core/registry.js';
 import { SendClient } from '../../../functions/core/send-client.js';
+import { startProcess, type StartedProcess } from '../../helpers/processes.js';
 import { ADMIN, scriptedRoute, startSwarmPair, type SwarmPair } from '../../helpers/swarm.js';
 
 // The rows of swarm-scsp.md section 4 the main client suite leaves out, each driven through the
@@ -154,24 +154,20 @@ describe('section 4 rows through the real client, against the simulator', () => 
 describe('T1: connect timeout', () => {
   // A listener in a stopped process: once its accept queue is full the kernel drops new SYNs,
   // so a connect neither succeeds nor is refused; it times out.
-  let child: ChildProcess;
+  let child: StartedProcess;
   let address: string;
   const fillers: Socket[] = [];
   let pair: SwarmPair;
   beforeAll(async () => {
-    child = spawn(
-      process.execPath,
-      [
-        '-e',
-        "const s=require('net').createServer().listen({port:0,host:'127.0.0.1',backlog:1},()=>console.log(s.address().port))",
-      ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    const port = await new Promise<number>((resolve) =>
-      child.stdout!.once('data', (d) => resolve(Number(String(d).trim()))),
-    );
+    // Killed when this file ends, whatever happens (test/helpers/processes.ts).
+    child = startProcess(process.execPath, [
+      '-e',
+      "const s=require('net').createServer().listen({port:0,host:'127.0.0.1',backlog:1},()=>console.log(s.address().port))",
+    ]);
+    await child.waitFor((out) => out.includes('\n'), 'the listener port');
+    const port = Number(child.stdout().trim());
     address = `127.0.0.1:${port}`;
-    child.kill('SIGSTOP');
+    child.child.kill('SIGSTOP');
     for (let i = 0; i < 4; i++) {
       const s = connect(port, '127.0.0.1');
       s.on('error', () => undefined);
@@ -182,8 +178,7 @@ describe('T1: connect timeout', () => {
   });
   afterAll(async () => {
     for (const s of fillers) s.destroy();
-    child.kill('SIGCONT');
-    child.kill('SIGKILL');
+    await child.stop('SIGKILL');
     await pair.close();
   });
 

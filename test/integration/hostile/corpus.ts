@@ -32,10 +32,92 @@ export const SMUGGLED_HOSTS = [
 const smuggledHost = fc.constantFrom(...SMUGGLED_HOSTS);
 
 /**
- * One hostile SQS body: not JSON, wrong types, smuggled hosts, control characters, lone surrogates,
- * deep nesting, huge.
+ * Characters that regular-expression engines read differently, so a JSON Schema validator in
+ * another language could judge them unlike the parser: a final newline (Python's `$` matches
+ * before one), CR LF, CR, NEL, vertical tab and form feed; Unicode line and paragraph separators
+ * (`.` and `$` with the `m` flag differ on them); non-ASCII digits (`\d` is Unicode in Python,
+ * ASCII in JavaScript): Arabic-Indic, fullwidth, mathematical bold (outside the BMP); letters
+ * that case folding maps onto ASCII (Kelvin sign, dotless i); NBSP and a Latin letter.
+ */
+export const CROSS_ENGINE_CHARS = [
+  '\n',
+  '\r\n',
+  '\r',
+  '\u0085',
+  '\u000b',
+  '\u000c',
+  '\u2028',
+  '\u2029',
+  '\u0663',
+  '\uff11',
+  '\u{1d7cf}',
+  '\u212a',
+  '\u0131',
+  '\u00a0',
+  '\u00e9',
+] as const;
+
+/** A message field that carries a pattern in the JSON Schema. */
+export type PatternField = 'uuid' | 'domain' | 'bucket' | 'name' | 'from' | 'to' | 'correlationId';
+
+/** One cross-engine case: a valid message with one character put into one field. */
+export interface CrossEngineCase {
+  readonly field: PatternField;
+  readonly char: string;
+  readonly where: 'end' | 'start' | 'inside';
+  readonly body: string;
+  /** What the parser must answer: only object.name and correlationId take these, and no control character. */
+  readonly valid: boolean;
+}
+
+const CROSS_UUID = '97f7149dec6cbc0aa1e9425688158969';
+
+function crossEngineCase(field: PatternField, char: string, where: CrossEngineCase['where']): CrossEngineCase {
+  const values: Record<PatternField, string> = {
+    uuid: CROSS_UUID,
+    domain: 'd.example',
+    bucket: 'bucket-1',
+    name: 'dir/name',
+    from: 'primary',
+    to: 'dr',
+    correlationId: 'order-4711',
+  };
+  const v = values[field];
+  // Inside a UUID the character replaces a digit, so the length stays 32.
+  const put =
+    where === 'end'
+      ? `${v}${char}`
+      : where === 'start'
+        ? `${char}${v}`
+        : field === 'uuid'
+          ? `${v.slice(0, 16)}${char}${v.slice(17)}`
+          : `${v.slice(0, 1)}${char}${v.slice(1)}`;
+  const withChar = { ...values, [field]: put };
+  const object = ['domain', 'bucket', 'name'].includes(field)
+    ? { domain: withChar.domain, bucket: withChar.bucket, name: withChar.name }
+    : { uuid: withChar.uuid };
+  const body = JSON.stringify({ object, from: withChar.from, to: withChar.to, correlationId: withChar.correlationId });
+  const control = /[\u0000-\u001f\u007f-\u009f]/.test(char);
+  return { field, char, where, body, valid: (field === 'name' || field === 'correlationId') && !control };
+}
+
+/** Every character of CROSS_ENGINE_CHARS at the end, the start and inside every pattern field. */
+export const CROSS_ENGINE_CASES: readonly CrossEngineCase[] = (
+  ['uuid', 'domain', 'bucket', 'name', 'from', 'to', 'correlationId'] as const
+).flatMap((field) =>
+  CROSS_ENGINE_CHARS.flatMap((char) =>
+    (['end', 'start', 'inside'] as const).map((where) => crossEngineCase(field, char, where)),
+  ),
+);
+const crossEngineInvalid = fc.constantFrom(...CROSS_ENGINE_CASES.filter((c) => !c.valid).map((c) => c.body));
+
+/**
+ * One hostile SQS body: cross-engine characters, not JSON, wrong types, smuggled hosts, control
+ * characters, lone surrogates, deep nesting, huge.
  */
 export const hostileBody: fc.Arbitrary<string> = fc.oneof(
+  // Characters regular-expression engines read differently, in every field with a pattern.
+  crossEngineInvalid,
   // Not JSON at all, or truncated JSON.
   fc.string({ maxLength: 200 }).map((s) => `{${marked(s)}`),
   fc.constant(`${MARK} not json`),

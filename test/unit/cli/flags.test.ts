@@ -74,9 +74,19 @@ describe('the CLI flag parser', () => {
     expect({ ...parsed.values }).toStrictEqual({ peek: '5', json: true });
     expect(parsed.positionals).toStrictEqual([]);
     expect(() => parseCommandLine(options, ['--bogus'])).toThrow(UsageError);
-    expect(() => parseCommandLine(options, ['--bogus'])).toThrow("Unknown option '--bogus'");
+    expect(() => parseCommandLine(options, ['--bogus'])).toThrow('unknown flag --bogus');
     expect(() => parseCommandLine(options, ['--peek'])).toThrow(UsageError);
     expect(() => parseCommandLine(options, ['stray'])).toThrow(UsageError);
     expect(parseCommandLine(options, ['obj'], true).positionals).toStrictEqual(['obj']);
+  });
+
+  it('takes a lone "-" as a value (standard input), and refuses a flag where a value belongs', () => {
+    const options = { file: { type: 'string' }, json: { type: 'boolean' } } as const;
+    expect(parseCommandLine(options, ['--file', '-']).values.file).toBe('-');
+    expect(parseCommandLine(options, ['--file=--json']).values.file).toBe('--json');
+    expect(() => parseCommandLine(options, ['--file', '--json'])).toThrow(
+      '--file needs a value, not the flag "--json" (write --file=--json if that is the value)',
+    );
+    expect(() => parseCommandLine(options, ['--json=yes'])).toThrow('--json takes no value');
   });
 });

@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { SEND_MESSAGE_SCHEMA_ID, sendMessageJsonSchema } from '../../../functions/core/message-schema.js';
+import {
+  END_OF_INPUT,
+  portablePattern,
+  SEND_MESSAGE_SCHEMA_ID,
+  sendMessageJsonSchema,
+} from '../../../functions/core/message-schema.js';
 
 // The published JSON Schema, checked without the 10,000-body corpus (that agreement suite is
 // test/integration/hostile/send-message-schema.test.ts): what producers in other languages read.
@@ -44,5 +49,34 @@ describe('sendMessageJsonSchema', () => {
     expect(withFeeds({ types: [] })).toBe(false);
     expect(withFeeds({ ids: [], types: [] })).toBe(false);
     expect(withFeeds({ timeout: 5 })).toBe(false);
+  });
+});
+
+describe('portablePattern: patterns ECMA-262 and Python re read alike', () => {
+  it('ends a pattern with "nothing follows" instead of $, which Python also matches before a final newline', () => {
+    expect(portablePattern('^[0-9a-fA-F]{32}$')).toBe(`^[0-9a-fA-F]{32}${END_OF_INPUT}`);
+    expect(END_OF_INPUT).toBe('(?![\\s\\S])');
+    // A $ inside a class or escaped is a character, not an anchor.
+    expect(portablePattern('^[$a]\\$$')).toBe(`^[$a]\\$${END_OF_INPUT}`);
+    const re = new RegExp(portablePattern('^ab$'), 'u');
+    expect([re.test('ab'), re.test('ab\n'), re.test('ab\r\n'), re.test('ab\u2028')]).toStrictEqual([
+      true,
+      false,
+      false,
+      false,
+    ]);
+  });
+
+  it.each(['^\\d{3}$', '^\\w+$', '^\\s$', '^a\\b', '^a.b$', '^\\p{L}$', '^(?<n>a)$', '^a\\Z', '^(a)\\1$'])(
+    'refuses %s, which engines read differently',
+    (source) => {
+      expect(() => portablePattern(source)).toThrow(/not read alike/);
+    },
+  );
+
+  it('leaves no $ anchor in the published schema', () => {
+    const patterns = JSON.stringify(sendMessageJsonSchema()).match(/"pattern":"[^"]*"/g) ?? [];
+    expect(patterns.length).toBeGreaterThanOrEqual(5);
+    for (const p of patterns) expect(p.endsWith('(?![\\\\s\\\\S])"')).toBe(true);
   });
 });

@@ -9,6 +9,7 @@ import {
   type RunSummary,
 } from '../functions/reconcile/run.js';
 import { EXIT, UsageError, type CommandIo } from './command.js';
+import { printable, printableJson } from './printable.js';
 
 /** What `swarm-send reconcile` writes: the checkpoint, the report file, the progress line, the summary. */
 
@@ -131,7 +132,7 @@ export class ReportFile {
   }
 
   #line(value: unknown): void {
-    if (this.#fd !== null) writeSync(this.#fd, `${JSON.stringify(value)}\n`);
+    if (this.#fd !== null) writeSync(this.#fd, `${printableJson(value)}\n`);
   }
 }
 
@@ -144,7 +145,7 @@ export function progressDrawer(io: CommandIo): { draw: (p: RunProgress) => void;
     draw: (p) => {
       if (!tty || Date.now() - lastDraw < 100) return;
       lastDraw = Date.now();
-      io.stderr.write(`\r\u001b[2K${progressLine(p, started)}`);
+      io.stderr.write(`\r\u001b[2K${printable(progressLine(p, started))}`);
     },
     clear: () => {
       if (tty) io.stderr.write('\r\u001b[2K');

@@ -14,11 +14,12 @@ export const HOUR_AGO = (): Date => new Date(Date.now() - 3600_000);
 /**
  * A simulator with a source cluster `baker` (two nodes) and a DR cluster `dr`, a scratch folder,
  * and a registry file in it (`primary` -> `dr`, the simulator's admin from RECONCILE_ENV): what
- * `swarm-send reconcile` and `check` run against. `dr` overrides the DR cluster's node list.
+ * `swarm-send reconcile` and `check` run against. `drNodes` and `drCredentials` (a reference)
+ * override the DR cluster's.
  */
 export async function startReconcilePair(
   prefix: string,
-  o: { drNodes?: readonly string[] } = {},
+  o: { drNodes?: readonly string[]; drCredentials?: string } = {},
 ): Promise<{ sim: SwarmSimulator; dir: string; registry: string }> {
   const sim = await startSimulator({
     clusters: [
@@ -34,7 +35,12 @@ export async function startReconcilePair(
     JSON.stringify({
       clusters: {
         primary: { name: 'baker', nodes: [...sim.cluster('baker').addresses], credentials: 'env:SWARM_TEST_ADMIN' },
-        dr: { name: 'dr', target: drNodes[0], nodes: [...drNodes], credentials: 'env:SWARM_TEST_ADMIN' },
+        dr: {
+          name: 'dr',
+          target: drNodes[0],
+          nodes: [...drNodes],
+          credentials: o.drCredentials ?? 'env:SWARM_TEST_ADMIN',
+        },
       },
       defaultRoute: { from: 'primary', to: 'dr' },
     }),

@@ -96,6 +96,16 @@ describe('swarm-send reconcile: one exit code per verdict and per way a run ends
     ],
     ['different, not repairable without a feed', 'different', 3, ['--send'], () => differentOnDr(sim, 'x')],
     [
+      'missing-on-dr, its repair SEND refused (403)',
+      'missing-on-dr',
+      3,
+      ['--send'],
+      () => {
+        putPair(sim, 'b', 'x', { missing: true });
+        sim.faults.add({ match: { method: 'SEND' }, kind: { type: 'status', status: 403 } });
+      },
+    ],
+    [
       'extra-on-dr',
       'extra-on-dr',
       3,

@@ -189,12 +189,12 @@ describe('swarm-send reconcile: one exit code per verdict and per way a run ends
   );
 
   it.each([
-    ['for now (DR search off: 503): exit 75', {}, 75, () => void (sim.cluster('dr').searchEnabled = false)],
+    ['for now (DR search off: 503): exit 75', {}, 75, (): void => void (sim.cluster('dr').searchEnabled = false)],
     [
       'for good (DR refuses the credentials: 401): exit 1',
       { drCredentials: 'env:SWARM_WRONG_ADMIN' },
       1,
-      () => undefined,
+      (): void => undefined,
     ],
   ])(
     'bucket discovery that fails %s ends with no summary',

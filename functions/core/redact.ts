@@ -86,15 +86,18 @@ export function carriesSecret(text: string, secrets: readonly string[]): boolean
 }
 
 /**
- * Makes text a node sent (Castor-System-Error-*) safe to record. Text that carries a secret in
- * any form (in clear, percent-encoded in either case with `+` or `%20`, as UTF-8 or Latin-1
- * bytes, JSON-escaped, base64 of the password or of `user:password`) or any long run of one
- * (see {@link secretRunLength}) is dropped whole: {@link DROPPED_DETAIL}. Otherwise control,
- * format (bidi, zero-width), line-separator characters and lone surrogates become spaces and the result is cut to
- * `max` characters. A node that echoes the request cannot leak the credentials it was sent.
+ * Makes text a node sent (Castor-System-Error-*) safe to record. It is cut to `max` characters
+ * first (an ellipsis marks the cut). If what is kept carries a secret in any form (in clear,
+ * percent-encoded in either case with `+` or `%20`, as UTF-8 or Latin-1 bytes, JSON-escaped,
+ * base64 of the password or of `user:password`) or a long run of one (see
+ * {@link secretRunLength}), it is dropped whole: {@link DROPPED_DETAIL}. Otherwise control,
+ * format (bidi, zero-width) and line-separator characters and lone surrogates become spaces. A
+ * node that echoes the request cannot leak the credentials it was sent.
  */
 export function redactSecrets(text: string, secrets: readonly string[], max = MAX_DETAIL_CHARS): string {
-  if (carriesSecret(text, secrets)) return DROPPED_DETAIL;
-  const out = text.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu, ' ');
-  return out.length > max ? `${out.slice(0, max - 1)}…` : out;
+  // Only what is kept can leak: the cut comes first (it also bounds what the readings cost).
+  const kept = text.length > max ? text.slice(0, max - 1) : text;
+  if (carriesSecret(kept, secrets)) return DROPPED_DETAIL;
+  const out = kept.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu, ' ');
+  return kept === text ? out : `${out}…`;
 }

@@ -51,3 +51,16 @@ describe('redactSecrets keeps text that does not', () => {
     expect(redactSecrets('abcd', [], 4)).toBe('abcd');
   });
 });
+
+describe('redactSecrets looks at what it keeps', () => {
+  it('drops text whose kept part ends in a long enough run of the secret, cut or not', () => {
+    const lead = 'x'.repeat(MAX_DETAIL_CHARS - 1 - 8);
+    expect(redactSecrets(`${lead}${SECRET.slice(0, 8)}`, [SECRET])).toBe(DROPPED_DETAIL);
+    expect(redactSecrets(`${lead}${SECRET}`, [SECRET])).toBe(DROPPED_DETAIL);
+  });
+
+  it('keeps the part before the cut when the secret lies wholly past it', () => {
+    const lead = 'y'.repeat(MAX_DETAIL_CHARS + 10);
+    expect(redactSecrets(`${lead}${SECRET}`, [SECRET])).toBe(`${'y'.repeat(MAX_DETAIL_CHARS - 1)}…`);
+  });
+});

@@ -21,7 +21,7 @@ import {
   settleCheckpoint,
   writeCheckpoint,
 } from './reconcile-report.js';
-import { printableJson, printableStrings } from './printable.js';
+import { printable, printableJson, printableStrings } from './printable.js';
 import { loadRoute, ROUTE_HELP, ROUTE_OPTIONS } from './route.js';
 
 const HELP = `Usage: swarm-send reconcile --registry FILE [--from KEY --to KEY] [--domain D ...] [--bucket B ...]
@@ -85,7 +85,8 @@ type Flags = ReturnType<typeof readFlags>;
 
 function startingCheckpoint(flags: Flags, route: ReconcileRoute, io: CommandIo): Checkpoint {
   const resumed = flags.checkpointFile ? readCheckpoint(flags.checkpointFile, route.from, route.to) : null;
-  if (resumed) io.stderr.write(`swarm-send reconcile: continuing run ${resumed.runId} from ${flags.checkpointFile}\n`);
+  if (resumed)
+    io.stderr.write(`swarm-send reconcile: continuing run ${printable(resumed.runId)} from ${flags.checkpointFile}\n`);
   return (
     resumed ?? {
       version: 1,

@@ -84,6 +84,20 @@ describe('swarm-send reconcile prints listed names escaped', () => {
   }, 60_000);
 });
 
+describe('swarm-send reconcile prints a checkpoint it continues from escaped', () => {
+  it('the run id, on continuing and in the summary', async () => {
+    putPair(sim, 'b', 'o0');
+    const checkpoint = join(dir, 'cp.json');
+    const runId = 'run\u001b]0;pwned\u0007\u202e';
+    writeFileSync(checkpoint, JSON.stringify({ version: 1, runId, from: 'primary', to: 'dr', scopes: {} }));
+    const r = await runCli(['reconcile', '--registry', registry, '--checkpoint', checkpoint], { env: ENV });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('continuing run run\\x1b]0;pwned\\x07\\u{202e} from');
+    expect(r.stdout).toContain('run run\\x1b]0;pwned\\x07\\u{202e}');
+    expect(r.stdout + r.stderr).not.toMatch(UNSAFE);
+  }, 60_000);
+});
+
 describe('swarm-send check prints node text and arguments escaped', () => {
   const nodes: RawNode[] = [];
   afterEach(async () => {

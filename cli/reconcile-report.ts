@@ -1,5 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fstatSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { CATEGORIES, DIVERGENT, type Category } from '../functions/core/reconcile-diff.js';
 import type { Finding } from '../functions/reconcile/engine.js';
 import {
@@ -49,6 +59,7 @@ export function writeCheckpoint(file: string, cp: Checkpoint): void {
     const fd = openSync(tmp, 'wx', 0o600);
     try {
       writeSync(fd, `${JSON.stringify(cp, null, 2)}\n`);
+      fsyncSync(fd); // on disk before the rename makes it the checkpoint
     } finally {
       closeSync(fd);
     }

@@ -6,6 +6,7 @@ import { transportHeadPort } from '../functions/reconcile/ports.js';
 import { EXIT, UsageError, type Command } from './command.js';
 import { durationFlag, stringFlag } from './flags.js';
 import { parseObjectArgument } from './object-arg.js';
+import { printable, printableJson } from './printable.js';
 import { loadRoute, ROUTE_HELP, ROUTE_OPTIONS } from './route.js';
 
 const HELP = `Usage: swarm-send check <uuid | bucket/name> --registry FILE [--from KEY --to KEY] [flags]
@@ -69,7 +70,7 @@ export const checkCommand: Command = {
         source: evidence(source),
         dr: evidence(dr),
       };
-      if (values.json) io.stdout.write(`${JSON.stringify(result)}\n`);
+      if (values.json) io.stdout.write(`${printableJson(result)}\n`);
       else {
         const line = (name: string, h: ReturnType<typeof evidence>) =>
           `  ${name.padEnd(8)} ${h.status === null ? `no answer (${h.error})` : `HEAD ${h.status}`}${h.status === 200 ? `  ${h.bytes} bytes  etag ${h.etag}  version ${h.lastModified}` : h.error ? ` (${h.error})` : ''}`;
@@ -79,7 +80,9 @@ export const checkCommand: Command = {
             line(route.from, result.source),
             line(route.to, result.dr),
             '',
-          ].join('\n'),
+          ]
+            .map(printable)
+            .join('\n'),
         );
       }
       switch (verdict.category) {

@@ -1,6 +1,7 @@
 import { isSwarmSendError } from '../functions/core/errors.js';
 import { CommandError, EXIT, UsageError, type Command, type CommandIo } from './command.js';
 import { parseCommandLine } from './flags.js';
+import { printableLines } from './printable.js';
 
 /**
  * Commands load on demand, so `swarm-send send` does not pay for fauxqs or the AWS SDK.
@@ -89,10 +90,10 @@ function signalsFrom(io: Partial<CommandIo> | undefined): { signal: AbortSignal;
 export function reportFailure(name: string, err: unknown, stderr: NodeJS.WritableStream): number {
   const prefix = `swarm-send ${name}`;
   if (err instanceof UsageError) {
-    stderr.write(`${prefix}: ${err.message}\nRun "swarm-send ${name} --help" for usage.\n`);
+    stderr.write(`${prefix}: ${printableLines(err.message)}\nRun "swarm-send ${name} --help" for usage.\n`);
     return EXIT.USAGE;
   }
-  stderr.write(`${prefix}: ${(err as Error).message}\n`);
+  stderr.write(`${prefix}: ${printableLines((err as Error).message)}\n`);
   if (isSwarmSendError(err) && err.code === 'invalid-config') return EXIT.USAGE;
   return err instanceof CommandError ? err.exitCode : EXIT.FAILED;
 }

@@ -1,4 +1,15 @@
-import { closeSync, openSync, readFileSync, renameSync, rmSync, writeSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { CATEGORIES, DIVERGENT, type Category } from '../functions/core/reconcile-diff.js';
 import type { Finding } from '../functions/reconcile/engine.js';
 import {
@@ -9,25 +20,66 @@ import {
   type RunSummary,
 } from '../functions/reconcile/run.js';
 import { EXIT, UsageError, type CommandIo } from './command.js';
+import { printable, printableJson } from './printable.js';
 
 /** What `swarm-send reconcile` writes: the checkpoint, the report file, the progress line, the summary. */
 
 const NUM = new Intl.NumberFormat('en-US');
 
-/** Writes the checkpoint atomically (temp file + rename), so a crash never leaves half a file. */
+/**
+ * Opens a file named by `flag` (--report, --checkpoint) without following a symbolic link in its
+ * last component, new files with mode 0600; a link, or anything but a regular file, is refused
+ * with a usage error. Null when `missingOk` and there is no such file.
+ */
+function openOwnFile(file: string, flag: string, flags: number, missingOk = false): number | null {
+  let fd: number;
+  try {
+    fd = openSync(file, flags | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o600);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && missingOk) return null;
+    if (code === 'ELOOP')
+      throw new UsageError(`${flag} ${file} is a symbolic link; swarm-send does not write or read through one there`);
+    throw new UsageError(`${flag}: cannot open ${file}: ${code}`);
+  }
+  if (!fstatSync(fd).isFile()) {
+    closeSync(fd);
+    throw new UsageError(`${flag} ${file} is not a regular file`);
+  }
+  return fd;
+}
+
+/**
+ * Writes the checkpoint atomically: a new temp file beside it (random name, created exclusively
+ * with mode 0600, so never an existing file or a link planted there), then a rename over it.
+ */
 export function writeCheckpoint(file: string, cp: Checkpoint): void {
-  const tmp = `${file}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(cp, null, 2)}\n`);
-  renameSync(tmp, file);
+  const tmp = `${file}.${randomBytes(8).toString('hex')}.tmp`;
+  try {
+    const fd = openSync(tmp, 'wx', 0o600);
+    try {
+      writeSync(fd, `${JSON.stringify(cp, null, 2)}\n`);
+      fsyncSync(fd); // on disk before the rename makes it the checkpoint
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, file);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
 }
 
 export function readCheckpoint(file: string, from: string, to: string): Checkpoint | null {
+  const fd = openOwnFile(file, '--checkpoint', constants.O_RDONLY, true);
+  if (fd === null) return null;
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readFileSync(fd, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw new UsageError(`--checkpoint: cannot read ${file}: ${(err as NodeJS.ErrnoException).code}`);
+  } finally {
+    closeSync(fd);
   }
   let cp: Checkpoint;
   try {
@@ -134,7 +186,7 @@ export class ReportFile {
     file: string | undefined,
     private readonly runId: string,
   ) {
-    this.#fd = file ? openSync(file, 'a') : null;
+    this.#fd = file ? openOwnFile(file, '--report', constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT) : null;
   }
 
   finding(f: Finding): void {
@@ -167,7 +219,7 @@ export class ReportFile {
   }
 
   #line(value: unknown): void {
-    if (this.#fd !== null) writeSync(this.#fd, `${JSON.stringify(value)}\n`);
+    if (this.#fd !== null) writeSync(this.#fd, `${printableJson(value)}\n`);
   }
 }
 
@@ -180,7 +232,7 @@ export function progressDrawer(io: CommandIo): { draw: (p: RunProgress) => void;
     draw: (p) => {
       if (!tty || Date.now() - lastDraw < 100) return;
       lastDraw = Date.now();
-      io.stderr.write(`\r\u001b[2K${progressLine(p, started)}`);
+      io.stderr.write(`\r\u001b[2K${printable(progressLine(p, started))}`);
     },
     clear: () => {
       if (tty) io.stderr.write('\r\u001b[2K');

@@ -21,6 +21,7 @@ import {
   settleCheckpoint,
   writeCheckpoint,
 } from './reconcile-report.js';
+import { printable, printableJson, printableStrings } from './printable.js';
 import { loadRoute, ROUTE_HELP, ROUTE_OPTIONS } from './route.js';
 
 const HELP = `Usage: swarm-send reconcile --registry FILE [--from KEY --to KEY] [--domain D ...] [--bucket B ...]
@@ -90,7 +91,8 @@ type Flags = ReturnType<typeof readFlags>;
 
 function startingCheckpoint(flags: Flags, route: ReconcileRoute, io: CommandIo): Checkpoint {
   const resumed = flags.checkpointFile ? readCheckpoint(flags.checkpointFile, route.from, route.to) : null;
-  if (resumed) io.stderr.write(`swarm-send reconcile: continuing run ${resumed.runId} from ${flags.checkpointFile}\n`);
+  if (resumed)
+    io.stderr.write(`swarm-send reconcile: continuing run ${printable(resumed.runId)} from ${flags.checkpointFile}\n`);
   return (
     resumed ?? {
       version: 1,
@@ -137,9 +139,9 @@ function repairPort(
 function printSummary(summary: RunSummary, flags: Flags, route: ReconcileRoute, json: boolean, io: CommandIo): void {
   if (json)
     io.stdout.write(
-      `${JSON.stringify({ mode: flags.mode, from: route.from, to: route.to, ...summary, scopes: summary.scopes.map((s) => ({ ...s, scope: scopeKey(s.scope) })) })}\n`,
+      `${printableJson({ mode: flags.mode, from: route.from, to: route.to, ...summary, scopes: summary.scopes.map((s) => ({ ...s, scope: scopeKey(s.scope) })) })}\n`,
     );
-  else io.stdout.write(formatSummary(summary, flags.mode, route.from, route.to));
+  else io.stdout.write(formatSummary(printableStrings(summary), flags.mode, route.from, route.to));
 }
 
 async function run(values: FlagValues, io: CommandIo): Promise<number> {

@@ -44,11 +44,14 @@ function shouldFailOver(x: Exchange): boolean {
   );
 }
 
-/** What a node might echo back of this request's credentials: redacted from every detail. */
+/**
+ * The passwords of this request (its own, and the one in a `user:password` header such as
+ * Castor-System-Auth): a detail that carries any form of one is dropped (redact.ts). Only the
+ * passwords: a username is common text, and `user:password` in any encoding holds the password.
+ */
 function secretsOf(req: TransportRequest): string[] {
-  const { username, password } = req.credentials;
-  const out = [password, `${username}:${password}`];
-  for (const value of Object.values(req.extraAuthHeaders ?? {})) out.push(value, value.slice(value.indexOf(':') + 1));
+  const out = [req.credentials.password];
+  for (const value of Object.values(req.extraAuthHeaders ?? {})) out.push(value.slice(value.indexOf(':') + 1));
   return out;
 }
 

@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import type { ClusterConfig } from '../../../functions/core/registry.js';
 import { scriptedRoute } from '../../helpers/swarm.js';
 import { SendClient, type SendInput } from '../../../functions/core/send-client.js';
+import { DROPPED_DETAIL } from '../../../functions/core/redact.js';
 import { answerCreated, headerOf, startRawNode, type Answer, type RawNode } from '../../helpers/raw-node.js';
 
 // Where the admin credentials go (issue 9, items 1, 3, 5, 9, 11): raw-socket fake nodes that keep
@@ -190,7 +191,7 @@ describe('where requests and credentials go', () => {
     );
   });
 
-  it('redacts both passwords from node error text and bounds it', async () => {
+  it('drops node error text that echoes either password', async () => {
     const basic = Buffer.from(`${SOURCE.username}:${SOURCE.password}`).toString('base64');
     const echo = `you sent ${SOURCE.password} and admin:${DR.password} (Basic ${basic}) ${'x'.repeat(2000)}`;
     const node = await start((head, socket) =>
@@ -202,9 +203,7 @@ describe('where requests and credentials go', () => {
     );
     const r = await send(cluster([node.address]));
     expect(r).toMatchObject({ outcome: 'failed', reason: 'forbidden' });
-    expect(r.detail).toContain('[redacted]');
-    expect(r.detail).not.toMatch(/S3cret|Basic [A-Za-z0-9+/]{8}/);
-    expect(r.detail!.length).toBeLessThanOrEqual(256);
+    expect(r.detail).toBe(DROPPED_DETAIL);
   });
 
   it.each([

@@ -2,6 +2,7 @@ import type { TransportRequest } from '../../../functions/core/cluster-transport
 import type { Answer } from '../../helpers/raw-node.js';
 import { transportOnRawNodes } from '../../helpers/transport.js';
 import { ADMIN } from '../../helpers/swarm.js';
+import { DROPPED_DETAIL } from '../../../functions/core/redact.js';
 
 // Which node a request goes to, when it moves on, and what of a second account's password a
 // node's error text may show.
@@ -110,7 +111,7 @@ describe('ClusterTransport choosing nodes', () => {
     expect(cut.started[1]!.requests).toHaveLength(0);
   });
 
-  it("keeps the remote account's password out of the detail, whole and alone", async () => {
+  it("drops a detail that echoes the remote account's password (of Castor-System-Auth)", async () => {
     const echo: Answer = (_head, socket) => {
       const text = 'remote login dradmin:dr-s3cret! failed; password dr-s3cret! refused';
       socket.write(
@@ -121,8 +122,6 @@ describe('ClusterTransport choosing nodes', () => {
     const { cluster } = await start(echo);
     const x = await get(cluster, { extraAuthHeaders: { 'Castor-System-Auth': 'dradmin:dr-s3cret!' } });
     expect(x.status).toBe(500);
-    expect(x.detail).toMatch(/^RemoteAuth \(500\): remote login /);
-    expect(x.detail).not.toContain('dr-s3cret!');
-    expect(x.detail).not.toContain('s3cret');
+    expect(x.detail).toBe(DROPPED_DETAIL);
   });
 });

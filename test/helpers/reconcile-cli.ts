@@ -1,0 +1,61 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SIM_DEFAULT_ADMIN, startSimulator, type SwarmSimulator } from '../../simulator/index.js';
+import { scratchDir } from './scratch.js';
+
+/** The environment the registry's `env:SWARM_TEST_ADMIN` credentials come from. */
+export const RECONCILE_ENV = {
+  SWARM_TEST_ADMIN: JSON.stringify({ username: SIM_DEFAULT_ADMIN.user, password: SIM_DEFAULT_ADMIN.password }),
+};
+
+/** Creation time of an object old enough to be out of the grace period. */
+export const HOUR_AGO = (): Date => new Date(Date.now() - 3600_000);
+
+/**
+ * A simulator with a source cluster `baker` (two nodes) and a DR cluster `dr`, a scratch folder,
+ * and a registry file in it (`primary` -> `dr`, the simulator's admin from RECONCILE_ENV): what
+ * `swarm-send reconcile` and `check` run against. `drNodes` and `drCredentials` (a reference)
+ * override the DR cluster's.
+ */
+export async function startReconcilePair(
+  prefix: string,
+  o: { drNodes?: readonly string[]; drCredentials?: string } = {},
+): Promise<{ sim: SwarmSimulator; dir: string; registry: string }> {
+  const sim = await startSimulator({
+    clusters: [
+      { name: 'baker', nodes: 2 },
+      { name: 'dr', nodes: 1 },
+    ],
+  });
+  const dir = scratchDir(prefix);
+  const registry = join(dir, 'registry.json');
+  const drNodes = o.drNodes ?? sim.cluster('dr').addresses;
+  writeFileSync(
+    registry,
+    JSON.stringify({
+      clusters: {
+        primary: { name: 'baker', nodes: [...sim.cluster('baker').addresses], credentials: 'env:SWARM_TEST_ADMIN' },
+        dr: {
+          name: 'dr',
+          target: drNodes[0],
+          nodes: [...drNodes],
+          credentials: o.drCredentials ?? 'env:SWARM_TEST_ADMIN',
+        },
+      },
+      defaultRoute: { from: 'primary', to: 'dr' },
+    }),
+  );
+  return { sim, dir, registry };
+}
+
+/** Puts a named object on the source and, unless `missing`, the same version on DR. */
+export function putPair(
+  sim: SwarmSimulator,
+  bucket: string,
+  name: string,
+  o: { missing?: boolean; body?: string; created?: Date } = {},
+): void {
+  const created = o.created ?? HOUR_AGO();
+  const obj = sim.cluster('baker').put({ bucket, name, body: o.body ?? `body of ${name}`, created });
+  if (!o.missing) sim.cluster('dr').put({ ...obj, domain: 'baker', bucket, name, created });
+}

@@ -197,14 +197,17 @@ describe('swarm-send reconcile: one exit code per verdict and per way a run ends
       (): void => undefined,
     ],
   ])(
-    'bucket discovery that fails %s ends with no summary',
+    'bucket discovery that fails %s: a summary that names the domain and claims nothing complete',
     async (_what, options, code, setup) => {
       await pair(options);
       putPair(sim, 'b', 'x');
       setup();
       const r = await reconcile();
-      expect(r.stderr).toContain('cannot list the buckets');
-      expect(r.summary).toBeNull();
+      expect(r.stderr).toContain('bucket discoveries failed; the run is not complete');
+      expect(r.summary.complete).toBe(false);
+      expect(r.summary.discovery).toEqual([
+        expect.objectContaining({ kind: 'discovery-failed', domain: 'baker', side: 'dr', transient: code === 75 }),
+      ]);
       expect(r.code).toBe(code);
     },
     60_000,

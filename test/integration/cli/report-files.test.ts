@@ -48,7 +48,11 @@ describe('swarm-send reconcile --checkpoint', () => {
     expect(readlinkSync(`${checkpoint}.tmp`)).toBe(victim);
     expect(lstatSync(checkpoint).isFile()).toBe(true);
     expect(mode(checkpoint)).toBe(0o600);
-    expect(JSON.parse(readFileSync(checkpoint, 'utf8')).scopes['named:baker/b']).toEqual({ marker: null, done: false });
+    expect(JSON.parse(readFileSync(checkpoint, 'utf8')).scopes['named:baker/b']).toEqual({
+      marker: null,
+      done: false,
+      listed: { source: 0, dr: 0 },
+    });
     // No temp file is left behind.
     expect(readdirSync(dir).sort()).toEqual(['cp.json', 'cp.json.tmp', 'registry.json', 'victim.txt']);
   }, 60_000);
@@ -84,6 +88,8 @@ describe('swarm-send reconcile --report', () => {
     expect(mode(report)).toBe(0o600);
     expect((await runCli(['reconcile', '--registry', registry, '--report', report], { env: ENV })).code).toBe(3);
     const lines = readFileSync(report, 'utf8').trim().split('\n');
-    expect(lines.map((l) => JSON.parse(l).object.name)).toEqual(['o2', 'o2']);
+    const findings = lines.map((l) => JSON.parse(l) as { type: string; object?: { name: string } });
+    expect(findings.filter((l) => l.type === 'object').map((l) => l.object?.name)).toEqual(['o2', 'o2']);
+    expect(findings.filter((l) => l.type === 'scope')).toHaveLength(2);
   }, 60_000);
 });

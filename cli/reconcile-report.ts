@@ -173,7 +173,9 @@ export function formatSummary(s: RunSummary, mode: string, from: string, to: str
 /** The exit code a run earns (see HELP). */
 export function exitCodeOf(s: RunSummary): number {
   const errors = [...s.scopes.flatMap((x) => (x.error ? [x.error] : [])), ...s.discovery];
-  if (s.interrupted || errors.some((e) => e.transient)) return EXIT.RETRY;
+  // An unconfirmed object (a HEAD with no usable answer) is no proof of divergence: ask again later,
+  // as `check` does for it.
+  if (s.interrupted || errors.some((e) => e.transient) || s.totals.counts.unconfirmed > 0) return EXIT.RETRY;
   if (errors.length || !s.complete) return EXIT.FAILED;
   const divergent = [...DIVERGENT].reduce((n, c) => n + s.totals.counts[c as Category], 0);
   return divergent > s.repairs.sent ? EXIT.DIVERGED : EXIT.OK;

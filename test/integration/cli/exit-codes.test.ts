@@ -123,9 +123,9 @@ describe('swarm-send reconcile: one exit code per verdict and per way a run ends
       () => putPair(sim, 'b', 'x', { missing: true, created: new Date() }),
     ],
     [
-      'unconfirmed (DR answers its HEAD 503)',
+      'unconfirmed (DR answers its HEAD 503): no proof either way, try again later',
       'unconfirmed',
-      3,
+      75,
       [],
       () => {
         putPair(sim, 'b', 'x', { missing: true });

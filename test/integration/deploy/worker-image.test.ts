@@ -1,0 +1,220 @@
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { startSimulator, type SwarmSimulator } from '../../../simulator/index.js';
+import { receiveAll, startLocalSqs, type Fauxqs, type LocalSqs } from '../../helpers/sqs.js';
+import { jsonLines } from '../../helpers/worker.js';
+
+/**
+ * The container image of deploy/Dockerfile, built and run as a user would (docs/container-image.md).
+ *
+ * The official Node image cannot be pulled here, so the base is built from Debian packages
+ * (scripts/image/debian-node-base.sh: debootstrap from the mirror apt uses, plus Node 24 from the
+ * npm registry) and handed to the Dockerfile as BASE_IMAGE; scripts/image/build-worker-image.sh
+ * builds the image with podman, passing npm's configuration through as build secrets.
+ *
+ * The image runs with `buildah run --isolation chroot` in the host's network namespace, so the
+ * worker reaches fauxqs and the simulator on loopback. Not with `podman run`: the OCI runtime
+ * (crun) cannot set rlimits on these machines (`setrlimit RLIMIT_NOFILE: Operation not
+ * permitted`; with the rlimits lowered by --ulimit it stops at "cgroups in hybrid mode not
+ * supported"). buildah run starts the image's ENTRYPOINT (read from the image's configuration)
+ * with the image's USER and WORKDIR, as a container engine does.
+ *
+ * Building is slow the first time (debootstrap, two `npm ci`): the base image is kept in
+ * podman's storage under a hash of its recipe, and podman caches the build's layers. A machine
+ * that has neither builds everything. A missing tool fails the test; it never skips.
+ */
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const run = promisify(execFile);
+const PASSWORD = 'Image-Test-Pa55';
+const ADMIN = JSON.stringify({ username: 'admin', password: PASSWORD });
+const TAG = `localhost/swarm-send-worker:test-${process.pid}`;
+const CONTAINER = `swarm-send-image-test-${process.pid}`;
+const BUILD_TIMEOUT_MS = 9 * 60_000;
+
+function requireTools(): void {
+  const missing = ['podman', 'buildah', 'debootstrap', 'flock'].filter((tool) => {
+    try {
+      execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  if (missing.length > 0)
+    throw new Error(
+      `the image test needs ${missing.join(', ')}: apt-get install podman buildah debootstrap uidmap (.ci/run does)`,
+    );
+  if (process.getuid?.() !== 0)
+    throw new Error('the image test builds a Debian root with debootstrap and images with podman: run it as root');
+}
+
+/** A process started by this test and all its descendants (one process group). */
+function killGroup(child: ChildProcess | undefined): void {
+  if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** The user IDs of the processes of a process group whose command line runs `script` with node (from /proc). */
+function uidsRunning(pgid: number, script: string): number[] {
+  const uids: number[] = [];
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      // pid (comm) state ppid pgrp ...: comm may hold spaces, so read the fields after its ')'.
+      const pgrp = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      if (pgrp !== pgid || !/(^|\/)node$/.test(argv[0] ?? '') || argv[1] !== script) continue;
+      const uid = /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+      if (uid !== undefined) uids.push(Number(uid));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return uids;
+}
+
+describe('the container image (deploy/Dockerfile on a Debian-built Node 24 base, run with buildah)', () => {
+  let local: LocalSqs;
+  let fauxqs: Fauxqs;
+  let sqs: SQSClient;
+  let sim: SwarmSimulator;
+  let config: { User: string; Entrypoint: string[]; WorkingDir: string };
+  let worker: ChildProcess | undefined;
+  let built = false;
+  let containerMade = false;
+
+  beforeAll(async () => {
+    requireTools();
+    const build = await run('scripts/image/build-worker-image.sh', [TAG], {
+      cwd: ROOT,
+      timeout: BUILD_TIMEOUT_MS,
+      maxBuffer: 64 * 1024 * 1024,
+    }).catch((e: Error) => {
+      // The message holds the build's output: its end says what failed.
+      throw new Error(`building the image failed: ...${e.message.slice(-6000)}`);
+    });
+    built = true;
+    expect(build.stdout.trim()).toBe(TAG);
+    config = JSON.parse(
+      execFileSync('podman', ['image', 'inspect', TAG, '--format', '{{json .Config}}'], { encoding: 'utf8' }),
+    ) as typeof config;
+    execFileSync('buildah', ['from', '--pull=never', '--name', CONTAINER, TAG], { stdio: 'ignore' });
+    containerMade = true;
+    local = await startLocalSqs();
+    ({ fauxqs, sqs } = local);
+    sim = await startSimulator({
+      clusters: [
+        { name: 'baker', nodes: 2, admins: { admin: PASSWORD } },
+        { name: 'dr', nodes: 1, admins: { admin: PASSWORD } },
+      ],
+    });
+  }, BUILD_TIMEOUT_MS + 60_000);
+
+  afterAll(async () => {
+    killGroup(worker);
+    if (containerMade) execFileSync('buildah', ['rm', CONTAINER], { stdio: 'ignore' });
+    if (built) execFileSync('podman', ['untag', TAG], { stdio: 'ignore' });
+    await sim?.close();
+    await local?.close();
+  });
+
+  it('runs as a numeric non-root user, from the worker entry point', () => {
+    expect(config.User).toBe('1000:1000');
+    expect(config.Entrypoint).toEqual(['node', 'bin/swarm-send.js', 'worker']);
+    expect(config.WorkingDir).toBe('/opt/swarm-send');
+  });
+
+  it('holds the production dependencies and none of the packages the lock file marks as dev-only', () => {
+    const root = execFileSync('buildah', ['mount', CONTAINER], { encoding: 'utf8' }).trim();
+    try {
+      const app = join(root, 'opt/swarm-send');
+      const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as {
+        packages: Record<string, { dev?: boolean }>;
+      };
+      const devOnly = Object.entries(lock.packages).filter(([path, p]) => path !== '' && p.dev === true);
+      expect(devOnly.length).toBeGreaterThan(0);
+      expect(devOnly.map(([path]) => path).filter((path) => existsSync(join(app, path)))).toEqual([]);
+      const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+        dependencies: Record<string, string>;
+      };
+      expect(Object.keys(pkg.dependencies).filter((name) => !existsSync(join(app, 'node_modules', name)))).toEqual([]);
+      expect(existsSync(join(app, 'dist/cli.js'))).toBe(true);
+    } finally {
+      execFileSync('buildah', ['umount', CONTAINER], { stdio: 'ignore' });
+    }
+  });
+
+  it('its worker drains a queue against fauxqs and the simulator: objects on DR, outcomes recorded, the bad message dead-lettered', async () => {
+    const queue = fauxqs.createQueue('image-q', { attributes: { VisibilityTimeout: '30' } }).queueUrl;
+    const dlq = fauxqs.createQueue('image-dlq').queueUrl;
+    const outcomes = fauxqs.createQueue('image-outcomes').queueUrl;
+    const objects = Array.from({ length: 6 }, (_, i) => sim.cluster('baker').put({ body: `image object ${i}` }));
+    for (const o of objects)
+      await sqs.send(
+        new SendMessageCommand({ QueueUrl: queue, MessageBody: JSON.stringify({ object: { uuid: o.uuid } }) }),
+      );
+    await sqs.send(new SendMessageCommand({ QueueUrl: queue, MessageBody: 'not json' }));
+    const registry = JSON.stringify({
+      clusters: {
+        primary: { name: 'baker', nodes: sim.cluster('baker').addresses, credentials: 'env:SWARM_ADMIN' },
+        dr: { name: 'dr', target: sim.cluster('dr').addresses[0], credentials: 'env:SWARM_ADMIN' },
+      },
+      defaultRoute: { from: 'primary', to: 'dr' },
+    });
+
+    // The image's ENTRYPOINT with the worker's flags in place of its CMD; --until-idle ends it
+    // once the queue is empty (10 s without messages: time to look at the running process).
+    const args = [
+      ...['--queue-url', queue, '--dlq-url', dlq, '--outcomes-queue-url', outcomes, '--sqs-endpoint', fauxqs.address],
+      ...['--metrics-port', '0', '--metrics-host', '127.0.0.1', '--until-idle', '--idle-seconds', '10'],
+      ...['--timeout', '240', '--json'],
+    ];
+    const env = ['--env', `SWARM_ADMIN=${ADMIN}`, '--env', `SWARM_SEND_REGISTRY=${registry}`];
+    worker = spawn(
+      'buildah',
+      ['run', '--isolation', 'chroot', '--network', 'host', ...env, CONTAINER, '--', ...config.Entrypoint, ...args],
+      { detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let output = '';
+    worker.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+    worker.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<number | null>((resolve) => worker?.on('exit', (code) => resolve(code)));
+
+    // Started: the worker process, seen from the host, runs under the image's user.
+    const until = Date.now() + 120_000;
+    while (!jsonLines(output).some((l) => l.message === 'swarm-send worker started')) {
+      if (worker.exitCode !== null || Date.now() > until) throw new Error(`the worker did not start:\n${output}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(uidsRunning(worker.pid ?? -1, config.Entrypoint[1] ?? '')).toEqual([1000]);
+
+    expect(await exited).toBe(0);
+    expect(output).not.toContain(PASSWORD);
+    for (const o of objects) expect(sim.cluster('dr').has({ uuid: o.uuid })).toBe(true);
+    expect(jsonLines(output).find((l) => 'stopped' in l)).toMatchObject({
+      replicated: objects.length,
+      deadLettered: { 'invalid-message': 1 },
+    });
+
+    const records = (await receiveAll(sqs, outcomes)).map((m) => JSON.parse(m.Body ?? '{}') as Record<string, unknown>);
+    expect(
+      records
+        .filter((r) => r.outcome === 'replicated')
+        .map((r) => (r.object as { uuid: string }).uuid)
+        .sort(),
+    ).toEqual(objects.map((o) => o.uuid).sort());
+    const dead = await receiveAll(sqs, dlq);
+    expect(dead.map((m) => [m.Body, m.MessageAttributes?.['swarm-send.reason']?.StringValue])).toEqual([
+      ['not json', 'invalid-message'],
+    ]);
+  }, 300_000);
+});

@@ -12,7 +12,8 @@
 # Layers are cached by podman: a rebuild redoes only the steps whose inputs changed.
 # Prints the image's name on stdout (the build's output goes to stderr).
 #
-# Usage: scripts/image/build-worker-image.sh [IMAGE_NAME]   (default localhost/swarm-send-worker:local)
+# Usage: scripts/image/build-worker-image.sh [IMAGE_NAME [PODMAN_BUILD_FLAGS...]]
+#   IMAGE_NAME defaults to localhost/swarm-send-worker:local; e.g. --no-cache rebuilds every step.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -44,7 +45,7 @@ secrets=()
 cache="$(npm_get cache)"
 mkdir -p "$cache"
 
-podman build --isolation chroot --network host ${PODMAN_BUILD_FLAGS:-} \
+podman build --isolation chroot --network host --jobs 2 "${@:2}" \
   -f deploy/Dockerfile --ignorefile deploy/Dockerfile.dockerignore \
   --build-arg "BASE_IMAGE=$base" \
   --secret "id=npmrc,src=$work/npmrc" "${secrets[@]}" \

@@ -47,6 +47,7 @@ if podman image exists "$image"; then
   exit 0
 fi
 
+# shellcheck disable=SC2016 # $(...) are apt's format fields, not the shell's
 mirror="${DEBIAN_MIRROR:-$(apt-get indextargets --format '$(REPO_URI) $(RELEASE) $(COMPONENT)' 'Identifier: Packages' \
   | awk -v s="$suite" '$2 == s && $3 == "main" { print $1; exit }')}"
 [ -n "$mirror" ] || { echo "debian-node-base: apt has no source for '$suite main'; set DEBIAN_MIRROR" >&2; exit 1; }

@@ -121,8 +121,15 @@ describe('the container image (deploy/Dockerfile on a Debian-built Node 24 base,
 
   afterAll(async () => {
     killGroup(worker);
-    if (containerMade) execFileSync('buildah', ['rm', CONTAINER], { stdio: 'ignore' });
-    if (built) execFileSync('podman', ['untag', TAG], { stdio: 'ignore' });
+    const quietly = (command: string, args: string[]) => {
+      try {
+        execFileSync(command, args, { stdio: 'ignore' });
+      } catch {
+        // already gone: the servers below are stopped all the same
+      }
+    };
+    if (containerMade) quietly('buildah', ['rm', CONTAINER]);
+    if (built) quietly('podman', ['untag', TAG]);
     await sim?.close();
     await local?.close();
   });
@@ -137,13 +144,13 @@ describe('the container image (deploy/Dockerfile on a Debian-built Node 24 base,
     const root = execFileSync('buildah', ['mount', CONTAINER], { encoding: 'utf8' }).trim();
     try {
       const app = join(root, 'opt/swarm-send');
-      const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as {
+      const lock = JSON.parse(readFileSync(join(app, 'package-lock.json'), 'utf8')) as {
         packages: Record<string, { dev?: boolean }>;
       };
       const devOnly = Object.entries(lock.packages).filter(([path, p]) => path !== '' && p.dev === true);
       expect(devOnly.length).toBeGreaterThan(0);
       expect(devOnly.map(([path]) => path).filter((path) => existsSync(join(app, path)))).toEqual([]);
-      const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      const pkg = JSON.parse(readFileSync(join(app, 'package.json'), 'utf8')) as {
         dependencies: Record<string, string>;
       };
       expect(Object.keys(pkg.dependencies).filter((name) => !existsSync(join(app, 'node_modules', name)))).toEqual([]);

@@ -62,6 +62,8 @@ cleanup() {
   rm -rf --one-file-system "$work"
 }
 trap cleanup EXIT
+# A stop signal ends the script through its EXIT trap (bash alone would skip it).
+trap 'exit 143' TERM INT
 
 echo "debian-node-base: debootstrap $suite ($arch) from $mirror" >&2
 debootstrap --variant=minbase --arch="$arch" "$suite" "$root" "$mirror" >&2

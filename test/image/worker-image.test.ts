@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { startSimulator, type SwarmSimulator } from '../../../simulator/index.js';
-import { receiveAll, startLocalSqs, type Fauxqs, type LocalSqs } from '../../helpers/sqs.js';
-import { jsonLines } from '../../helpers/worker.js';
+import { startSimulator, type SwarmSimulator } from '../../simulator/index.js';
+import { receiveAll, startLocalSqs, type Fauxqs, type LocalSqs } from '../helpers/sqs.js';
+import { jsonLines } from '../helpers/worker.js';
 
 /**
  * The container image of deploy/Dockerfile, built and run as a user would (docs/container-image.md).
@@ -25,13 +25,14 @@ import { jsonLines } from '../../helpers/worker.js';
  *
  * Building is slow the first time (debootstrap, two `npm ci`): the base image is kept in
  * podman's storage under a hash of its recipe, and podman caches the build's layers. A machine
- * that has neither builds everything. A missing tool fails the test; it never skips.
+ * that has neither builds everything. In `npm test` the build starts with Jest
+ * (build-in-background.mjs) and this test runs last (last.mjs), so the build overlaps the other
+ * suites. A missing tool fails the test; it never skips.
  */
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const run = promisify(execFile);
 const PASSWORD = 'Image-Test-Pa55';
 const ADMIN = JSON.stringify({ username: 'admin', password: PASSWORD });
-const TAG = `localhost/swarm-send-worker:test-${process.pid}`;
 const CONTAINER = `swarm-send-image-test-${process.pid}`;
 const BUILD_TIMEOUT_MS = 9 * 60_000;
 
@@ -50,6 +51,37 @@ function requireTools(): void {
     );
   if (process.getuid?.() !== 0)
     throw new Error('the image test builds a Debian root with debootstrap and images with podman: run it as root');
+}
+
+/**
+ * The image's name once built: by the build that test/image/build-in-background.mjs started
+ * when Jest started (SWARM_SEND_IMAGE_BUILD names its directory), or else here and now.
+ */
+async function buildImage(): Promise<string> {
+  const dir = process.env.SWARM_SEND_IMAGE_BUILD;
+  if (dir === undefined) {
+    const name = `localhost/swarm-send-worker:test-${process.pid}`;
+    const build = await run('scripts/image/build-worker-image.sh', [name], {
+      cwd: ROOT,
+      timeout: BUILD_TIMEOUT_MS,
+      maxBuffer: 64 * 1024 * 1024,
+    }).catch((e: Error) => {
+      // The message holds the build's output: its end says what failed.
+      throw new Error(`building the image failed: ...${e.message.slice(-6000)}`);
+    });
+    return build.stdout.trim();
+  }
+  const until = Date.now() + BUILD_TIMEOUT_MS;
+  while (!existsSync(join(dir, 'status'))) {
+    if (Date.now() > until) throw new Error(`the image build in ${dir} did not end in time`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  const status = readFileSync(join(dir, 'status'), 'utf8').trim();
+  if (status !== '0')
+    throw new Error(
+      `building the image failed (exit ${status}): ...${readFileSync(join(dir, 'stderr'), 'utf8').slice(-6000)}`,
+    );
+  return readFileSync(join(dir, 'stdout'), 'utf8').trim();
 }
 
 /** A process started by this test and all its descendants (one process group). */
@@ -89,25 +121,18 @@ describe('the container image (deploy/Dockerfile on a Debian-built Node 24 base,
   let sim: SwarmSimulator;
   let config: { User: string; Entrypoint: string[]; WorkingDir: string };
   let worker: ChildProcess | undefined;
+  let tag = '';
   let built = false;
   let containerMade = false;
 
   beforeAll(async () => {
     requireTools();
-    const build = await run('scripts/image/build-worker-image.sh', [TAG], {
-      cwd: ROOT,
-      timeout: BUILD_TIMEOUT_MS,
-      maxBuffer: 64 * 1024 * 1024,
-    }).catch((e: Error) => {
-      // The message holds the build's output: its end says what failed.
-      throw new Error(`building the image failed: ...${e.message.slice(-6000)}`);
-    });
+    tag = await buildImage();
     built = true;
-    expect(build.stdout.trim()).toBe(TAG);
     config = JSON.parse(
-      execFileSync('podman', ['image', 'inspect', TAG, '--format', '{{json .Config}}'], { encoding: 'utf8' }),
+      execFileSync('podman', ['image', 'inspect', tag, '--format', '{{json .Config}}'], { encoding: 'utf8' }),
     ) as typeof config;
-    execFileSync('buildah', ['from', '--pull=never', '--name', CONTAINER, TAG], { stdio: 'ignore' });
+    execFileSync('buildah', ['from', '--pull=never', '--name', CONTAINER, tag], { stdio: 'ignore' });
     containerMade = true;
     local = await startLocalSqs();
     ({ fauxqs, sqs } = local);
@@ -129,7 +154,7 @@ describe('the container image (deploy/Dockerfile on a Debian-built Node 24 base,
       }
     };
     if (containerMade) quietly('buildah', ['rm', CONTAINER]);
-    if (built) quietly('podman', ['untag', TAG]);
+    if (built) quietly('podman', ['untag', tag]);
     await sim?.close();
     await local?.close();
   });

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 export default function stopImageBuild() {
   const build = globalThis.swarmSendImageBuild;
   if (!build) return;
-  if (!existsSync(join(build.dir, 'status'))) {
+  if (build.pid !== undefined && !existsSync(join(build.dir, 'status'))) {
     try {
       process.kill(-build.pid, 'SIGTERM');
     } catch {

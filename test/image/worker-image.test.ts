@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { startSimulator, type SwarmSimulator } from '../../simulator/index.js';
 import { receiveAll, startLocalSqs, type Fauxqs, type LocalSqs } from '../helpers/sqs.js';
-import { jsonLines } from '../helpers/worker.js';
+import { eventually, jsonLines } from '../helpers/worker.js';
 
 /**
  * The container image of deploy/Dockerfile, built and run as a user would (docs/container-image.md).
@@ -95,9 +95,9 @@ function killGroup(child: ChildProcess | undefined): void {
   }
 }
 
-/** The user IDs of the processes of a process group whose command line runs `script` with node (from /proc). */
-function uidsRunning(pgid: number, script: string): number[] {
-  const uids: number[] = [];
+/** The processes of a process group whose command line runs `script` with node, and their user IDs (from /proc). */
+function workerProcesses(pgid: number, script: string): { pid: number; uid: number }[] {
+  const found: { pid: number; uid: number }[] = [];
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -106,12 +106,12 @@ function uidsRunning(pgid: number, script: string): number[] {
       const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
       if (pgrp !== pgid || !/(^|\/)node$/.test(argv[0] ?? '') || argv[1] !== script) continue;
       const uid = /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-      if (uid !== undefined) uids.push(Number(uid));
+      if (uid !== undefined) found.push({ pid: Number(pid), uid: Number(uid) });
     } catch {
       // the process ended meanwhile
     }
   }
-  return uids;
+  return found;
 }
 
 describe('the container image (deploy/Dockerfile on a Debian-built Node 24 base, run with buildah)', () => {
@@ -119,7 +119,7 @@ describe('the container image (deploy/Dockerfile on a Debian-built Node 24 base,
   let fauxqs: Fauxqs;
   let sqs: SQSClient;
   let sim: SwarmSimulator;
-  let config: { User: string; Entrypoint: string[]; WorkingDir: string };
+  let config: { User: string; Entrypoint: string[]; WorkingDir: string; StopSignal: string };
   let worker: ChildProcess | undefined;
   let tag = '';
   let built = false;
@@ -185,7 +185,7 @@ describe('the container image (deploy/Dockerfile on a Debian-built Node 24 base,
     }
   });
 
-  it('its worker drains a queue against fauxqs and the simulator: objects on DR, outcomes recorded, the bad message dead-lettered', async () => {
+  it('its worker, configured by SWARM_SEND_* variables, drains a queue against fauxqs and the simulator (objects on DR, outcomes recorded, the bad message dead-lettered) and stops on SIGTERM with exit 0', async () => {
     const queue = fauxqs.createQueue('image-q', { attributes: { VisibilityTimeout: '30' } }).queueUrl;
     const dlq = fauxqs.createQueue('image-dlq').queueUrl;
     const outcomes = fauxqs.createQueue('image-outcomes').queueUrl;
@@ -203,14 +203,18 @@ describe('the container image (deploy/Dockerfile on a Debian-built Node 24 base,
       defaultRoute: { from: 'primary', to: 'dr' },
     });
 
-    // The image's ENTRYPOINT with the worker's flags in place of its CMD; --until-idle ends it
-    // once the queue is empty (10 s without messages: time to look at the running process).
-    const args = [
-      ...['--queue-url', queue, '--dlq-url', dlq, '--outcomes-queue-url', outcomes, '--sqs-endpoint', fauxqs.address],
-      ...['--metrics-port', '0', '--metrics-host', '127.0.0.1', '--until-idle', '--idle-seconds', '10'],
-      ...['--timeout', '240', '--json'],
-    ];
-    const env = ['--env', `SWARM_ADMIN=${ADMIN}`, '--env', `SWARM_SEND_REGISTRY=${registry}`];
+    // Configured as a user configures the image: SWARM_SEND_* variables (docs/container-image.md).
+    // The flags replace the image's CMD to take a free port (the host's network is shared) and
+    // name fauxqs: with AWS_ENDPOINT_URL_SQS alone the SDK sends to the host of fauxqs's queue
+    // URLs (sqs.<region>.localhost), which does not resolve.
+    const env = Object.entries({
+      SWARM_SEND_QUEUE_URL: queue,
+      SWARM_SEND_DLQ_URL: dlq,
+      SWARM_SEND_OUTCOMES_QUEUE_URL: outcomes,
+      SWARM_SEND_REGISTRY: registry,
+      SWARM_ADMIN: ADMIN,
+    }).flatMap(([name, value]) => ['--env', `${name}=${value}`]);
+    const args = ['--sqs-endpoint', fauxqs.address, '--metrics-port', '0', '--metrics-host', '127.0.0.1', '--json'];
     worker = spawn(
       'buildah',
       ['run', '--isolation', 'chroot', '--network', 'host', ...env, CONTAINER, '--', ...config.Entrypoint, ...args],
@@ -220,15 +224,29 @@ describe('the container image (deploy/Dockerfile on a Debian-built Node 24 base,
     worker.stdout?.on('data', (d: Buffer) => (output += d.toString()));
     worker.stderr?.on('data', (d: Buffer) => (output += d.toString()));
     const exited = new Promise<number | null>((resolve) => worker?.on('exit', (code) => resolve(code)));
+    const running = () => worker?.exitCode === null;
 
     // Started: the worker process, seen from the host, runs under the image's user.
-    const until = Date.now() + 120_000;
-    while (!jsonLines(output).some((l) => l.message === 'swarm-send worker started')) {
-      if (worker.exitCode !== null || Date.now() > until) throw new Error(`the worker did not start:\n${output}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(uidsRunning(worker.pid ?? -1, config.Entrypoint[1] ?? '')).toEqual([1000]);
+    await eventually(
+      () => !running() || jsonLines(output).some((l) => l.message === 'swarm-send worker started'),
+      120_000,
+      'the worker to start',
+    );
+    const processes = workerProcesses(worker.pid ?? -1, config.Entrypoint[1] ?? '');
+    // (the output says why when it is not running)
+    expect({ running: running() || output, uids: processes.map((p) => p.uid) }).toEqual({
+      running: true,
+      uids: [1000],
+    });
 
+    // Every message settled; then the image's stop signal: the worker drains and exits 0.
+    const settled = () =>
+      jsonLines(output).filter((l) => typeof l.outcome === 'string' && typeof l.reason === 'string');
+    await eventually(() => !running() || settled().length >= objects.length + 1, 120_000, 'seven outcomes');
+    expect(config.StopSignal).toBe('SIGTERM');
+    const pid = processes[0]?.pid;
+    if (pid === undefined) throw new Error('the worker process is gone');
+    process.kill(pid, 'SIGTERM');
     expect(await exited).toBe(0);
     expect(output).not.toContain(PASSWORD);
     for (const o of objects) expect(sim.cluster('dr').has({ uuid: o.uuid })).toBe(true);

@@ -21,7 +21,6 @@ set -euo pipefail
 
 suite="${DEBIAN_SUITE:-bookworm}"
 npm_version="${NPM_VERSION:-11.6.0}"
-node_binary="$(readlink -f "${NODE_BINARY:-$(command -v node)}")"
 arch="$(dpkg --print-architecture)"
 
 for tool in debootstrap podman npm flock; do
@@ -30,6 +29,9 @@ for tool in debootstrap podman npm flock; do
     exit 1
   }
 done
+# The executable itself, as Node reports it: a version manager's shim or a wrapper script on PATH
+# would not run in the image.
+node_binary="$("${NODE_BINARY:-node}" -p process.execPath)"
 node_version="$("$node_binary" --version)"
 case "$node_version" in
   v24.*) ;;

@@ -31,5 +31,15 @@ export default {
     { ...common, displayName: 'infra', testMatch: ['<rootDir>/test/infra/**/*.test.ts'] },
     // The packed package installed into a fresh CDK app (npm install from the registry, cached).
     { ...common, displayName: 'package', testMatch: ['<rootDir>/test/package/**/*.test.ts'] },
+    // The container image, built and run (docs/container-image.md). Its build starts with Jest
+    // (globalSetup, only when this project has a test to run) and its test runs last.
+    {
+      ...common,
+      displayName: 'image',
+      testMatch: ['<rootDir>/test/image/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/image/build-in-background.mjs',
+      globalTeardown: '<rootDir>/test/image/stop-build.mjs',
+    },
   ],
+  testSequencer: '<rootDir>/test/image/last.mjs',
 };

@@ -64,10 +64,14 @@ export function awsClients(values: FlagValues, env: NodeJS.ProcessEnv): AwsClien
   if (endpoint !== undefined && !/^https?:\/\/[^/]+/.test(endpoint))
     throw new UsageError(`--sqs-endpoint "${endpoint}" is not an http(s) URL`);
   const region = stringFlag(values, 'region') ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
+  // The SDK reads AWS_ENDPOINT_URL_SQS itself, but then sends each call to the queue URL's host
+  // when it differs (a local server's queue URLs may name a host that does not resolve). Given
+  // explicitly, the endpoint the user named is where every call goes, as with --sqs-endpoint.
+  const sqsEndpoint = endpoint ?? env.AWS_ENDPOINT_URL_SQS ?? env.AWS_ENDPOINT_URL;
   const sqs = new SQSClient({
     region,
-    ...(endpoint && { endpoint }),
-    ...localCredentials(endpoint ?? env.AWS_ENDPOINT_URL_SQS ?? env.AWS_ENDPOINT_URL, env),
+    ...(sqsEndpoint && { endpoint: sqsEndpoint }),
+    ...localCredentials(sqsEndpoint, env),
     maxAttempts: 3,
   });
   return { sqs, cloudwatch: endpoint ? null : new CloudWatchClient({ region }), region };

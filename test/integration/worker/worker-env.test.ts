@@ -115,6 +115,28 @@ describe('swarm-send worker: the environment contract', () => {
     expect(await depth(q.queue)).toBe(0);
   }, 60_000);
 
+  it('AWS_ENDPOINT_URL_SQS: a local SQS server named by the SDK variable alone (no --sqs-endpoint) is where every call goes', async () => {
+    // fauxqs's queue URLs name a host (sqs.<region>.localhost) that need not resolve: the
+    // endpoint the variable names must win over the queue URL's host, as --sqs-endpoint does.
+    const q = queues();
+    const o = put();
+    await enqueue(q.queue, sendOf(o.uuid));
+    const r = await runCli(
+      ['worker', '--queue-url', q.queue, '--dlq-url', q.dlq, '--registry', registryFile()].concat([
+        '--until-idle',
+        '--idle-seconds',
+        '1',
+        '--timeout',
+        '40',
+      ]),
+      { env: { SWARM_ADMIN: ADMIN, AWS_ENDPOINT_URL_SQS: fauxqs.address }, timeoutMs: 60_000 },
+    );
+    expect(r.stdout + r.stderr).not.toContain('host not found');
+    expect(r.code).toBe(0);
+    expect(sim.cluster('dr').has({ uuid: o.uuid })).toBe(true);
+    expect(await depth(q.queue)).toBe(0);
+  }, 60_000);
+
   it('without a queue URL from flag or variable it is a usage error naming both', async () => {
     const r = await runCli(['worker', '--registry', 'x.json']);
     expect(r.code).toBe(2);

@@ -4,6 +4,7 @@ import type { ClusterConfig } from '../../../functions/core/registry.js';
 import { scriptedRoute } from '../../helpers/swarm.js';
 import { SendClient, type SendInput } from '../../../functions/core/send-client.js';
 import { DROPPED_DETAIL } from '../../../functions/core/redact.js';
+import { USER_AGENT } from '../../../functions/core/product.js';
 import { answerCreated, headerOf, startRawNode, type Answer, type RawNode } from '../../helpers/raw-node.js';
 
 // Where the admin credentials go (issue 9, items 1, 3, 5, 9, 11): raw-socket fake nodes that keep
@@ -182,11 +183,11 @@ describe('where requests and credentials go', () => {
     });
   });
 
-  it('puts "Content-Length: 0" on the wire for a SEND, exactly as the founding request has it', async () => {
+  it('puts "Content-Length: 0" on the wire for a SEND, exactly as the design document's request has it', async () => {
     const node = await start(created);
     await send(cluster([node.address]));
     expect(node.bytes()).toBe(
-      `SEND /${UUID}?admin HTTP/1.1\r\nhost: ${node.address}\r\nconnection: keep-alive\r\nuser-agent: swarm-send/0.1\r\n` +
+      `SEND /${UUID}?admin HTTP/1.1\r\nhost: ${node.address}\r\nconnection: keep-alive\r\nuser-agent: ${USER_AGENT}\r\n` +
         `castor-system-cluster: dr\r\ncastor-system-target: 127.0.0.1:9\r\ncontent-length: 0\r\n\r\n`,
     );
   });

@@ -11,6 +11,6 @@ describe('the product name and version', () => {
   });
 
   it('give the user agent as name/major.minor', () => {
-    expect(USER_AGENT).toBe('swarm-send/0.1');
+    expect(USER_AGENT).toBe('swarm-send/0.2');
   });
 });

@@ -183,7 +183,7 @@ describe('where requests and credentials go', () => {
     });
   });
 
-  it('puts "Content-Length: 0" on the wire for a SEND, exactly as the design document's request has it', async () => {
+  it('puts "Content-Length: 0" on the wire for a SEND, exactly as the design document shows the request', async () => {
     const node = await start(created);
     await send(cluster([node.address]));
     expect(node.bytes()).toBe(

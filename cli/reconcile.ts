@@ -62,10 +62,11 @@ listing ended as the protocol ends one ("complete"); a cluster's object count th
 the rows listed by more than the index lag explains is a warning.
 
 Exit codes: 0 in sync (nothing divergent left: none found, or all repaired by --send);
-3 divergence left (found in a dry run, enqueued, extra on DR, not repaired, unconfirmed,
-unnameable); 1 a scope or a bucket discovery failed for good (401, 400, a listing that cannot
-be merged, does not advance, or sends a page larger than asked); 2 usage error; 75 try again
-later (a scope hit a transient error such as 503 or resets, or Ctrl-C).
+3 divergence left (found in a dry run, enqueued, extra on DR, not repaired, unnameable);
+1 a scope or a bucket discovery failed for good (401, 400, a listing that cannot be merged,
+does not advance, sends a page larger than asked, or too many buckets), or the run is not
+complete for another reason; 2 usage error; 75 try again later (a scope hit a transient error
+such as 503 or resets, an object stayed unconfirmed, or Ctrl-C).
 `;
 
 type Mode = 'dry-run' | 'enqueue' | 'send';

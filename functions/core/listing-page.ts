@@ -115,7 +115,10 @@ export function readListingPage(
     rows.push(row);
   }
   if (rows.length > 0) return { rows, end: null };
-  if (marker && (json.length === 1 || json.length < size) && final === marker) return { rows, end: 'marker-repeated' };
+  // Only a page shorter than asked can end this way: a full page that brings nothing new is a
+  // cluster that ignores the marker, whatever the page size (at size 1 a marker meaning "at or
+  // after" cannot advance either, and is reported as stalled).
+  if (marker && json.length < size && final === marker) return { rows, end: 'marker-repeated' };
   throw new ListingPageError(
     'stalled',
     `none of the page's ${json.length} rows comes after the marker: the cluster does not advance (does it ignore marker=?)`,

@@ -67,6 +67,21 @@ describe('finding 1: a listing that ignores marker', () => {
     expect(s.marker).toBe('k3');
   });
 
+  it('at a page size of 1 too: a source that answers its first row whatever the marker is listing-stalled', async () => {
+    const source = await side(
+      listingNode(() => NAMES.slice(0, 1).map(row)),
+      { pageSize: 1 },
+    );
+    const dr = await side(
+      listingNode((url) => honest(NAMES, url).map(row)),
+      { pageSize: 1 },
+    );
+    const s = await walk(source, dr);
+    expect(s.complete).toBe(false);
+    expect(s.error).toMatchObject({ side: 'source', code: 'listing-stalled', transient: false });
+    expect(s.listing.source.ended).toBeNull();
+  });
+
   it('a page holding only the marker row again ends the listing the way an "at or after" cluster ends it', async () => {
     const atOrAfter = (url: URL) => {
       const marker = url.searchParams.get('marker');

@@ -76,6 +76,10 @@ describe('listing page parsing', () => {
       expect.objectContaining({ code: 'stalled' }),
     );
     expect(readListingPage('[{"name":"c"}]', 'named', 'c')).toStrictEqual({ rows: [], end: 'marker-repeated' });
+    // A full page of one row that only repeats the marker (page size 1): no end, a stall.
+    expect(() => readListingPage('[{"name":"c"}]', 'named', 'c', 1)).toThrow(
+      expect.objectContaining({ code: 'stalled' }),
+    );
     expect(readListingPage('[]', 'named', 'c')).toStrictEqual({ rows: [], end: 'empty-page' });
     expect(() => readListingPage('[{"name":"d"},{"name":"e"}]', 'named', 'c', 1)).toThrow(
       expect.objectContaining({ code: 'too-many-rows' }),

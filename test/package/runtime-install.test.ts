@@ -109,6 +109,61 @@ describe('the packed runtime package, installed with production dependencies onl
     expect(await depth(dlq)).toBe(0);
   }, 180_000);
 
+  it("answers check, send and reconcile with the installed package's swarm-send", async () => {
+    const registry = join(dir, 'registry-commands.json');
+    writeFileSync(
+      registry,
+      JSON.stringify(
+        pairRegistryDocument({
+          source: sim.cluster('baker').addresses,
+          dr: sim.cluster('dr').addresses,
+          credentials: 'env:SWARM_ADMIN',
+        }),
+      ),
+    );
+    const o = sim
+      .cluster('baker')
+      .put({ body: 'checked, sent, reconciled', created: new Date(Date.now() - 3_600_000) });
+    // Asynchronous: the simulator answering these commands runs in this process.
+    const cli = (...args: string[]) =>
+      new Promise<{ code: number; stdout: string }>((resolve) => {
+        execFile(
+          process.execPath,
+          [join(host, 'node_modules', '.bin', 'swarm-send'), ...args],
+          {
+            cwd: host,
+            env: {
+              PATH: process.env.PATH ?? '',
+              HOME: process.env.HOME ?? '/tmp',
+              SWARM_ADMIN: JSON.stringify({ username: 'admin', password: PASSWORD }),
+            },
+            timeout: 60_000,
+          },
+          (error, stdout, stderr) => {
+            expect(stdout + stderr).not.toContain(PASSWORD);
+            resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout });
+          },
+        );
+      });
+    const before = await cli('check', o.uuid, '--registry', registry, '--json');
+    expect({ code: before.code, category: (JSON.parse(before.stdout) as { category: string }).category }).toEqual({
+      code: 3,
+      category: 'missing-on-dr',
+    });
+    const sent = await cli('send', o.uuid, '--registry', registry);
+    expect(sent.code).toBe(0);
+    expect(JSON.parse(sent.stdout)).toMatchObject({ outcome: 'replicated' });
+    expect(sim.cluster('dr').has({ uuid: o.uuid })).toBe(true);
+    const after = await cli('check', o.uuid, '--registry', registry, '--json');
+    expect({ code: after.code, category: (JSON.parse(after.stdout) as { category: string }).category }).toEqual({
+      code: 0,
+      category: 'in-sync',
+    });
+    const reconciled = await cli('reconcile', '--registry', registry, '--unnamed', '--json');
+    const summary = JSON.parse(reconciled.stdout) as { complete: boolean };
+    expect({ code: reconciled.code, complete: summary.complete }).toEqual({ code: 0, complete: true });
+  }, 180_000);
+
   it('names a dependency missing from a damaged install and how to reinstall, instead of a stack trace', () => {
     const undici = join(host, 'node_modules', 'undici');
     renameSync(undici, `${undici}.away`);

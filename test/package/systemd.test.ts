@@ -148,8 +148,14 @@ describe('the installed worker inside the unit sandbox', () => {
   });
   let child: ChildProcess | null = null;
   afterEach(() => {
-    // A failed assertion or a timeout leaves no traced worker behind.
-    if (child?.exitCode === null) child.kill('SIGKILL');
+    // A failed assertion or a timeout leaves no traced worker behind: strace and the worker it
+    // traces share a process group of their own (killing strace alone would detach the worker).
+    if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null)
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
   });
   afterAll(async () => {
     await sim?.close();
@@ -204,6 +210,7 @@ describe('the installed worker inside the unit sandbox', () => {
     const traced = spawn('strace', ['-f', '-qq', '-o', trace, ...argv], {
       env: { ...env, PATH: '/usr/bin:/bin', SWARM_ADMIN: JSON.stringify({ username: 'admin', password: PASSWORD }) },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
     });
     child = traced;
     let stdout = '';

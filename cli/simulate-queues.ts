@@ -13,6 +13,18 @@ import { pairRegistryDocument } from '../local/pair-registry.js';
  * pair whose credentials are a file (mode 0600), so the command lines it prints carry no secret.
  */
 
+/** A word a POSIX shell reads back as itself: as it is when plain, else in single quotes. */
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
+}
+
+/**
+ * How the printed lines start the command line: this Node and this launcher, by absolute path,
+ * so they run as printed whether the package came with `npm install` (no `swarm-send` on PATH),
+ * `npm install -g` or `npx`.
+ */
+const LAUNCHER = [process.execPath, process.argv[1] ?? 'swarm-send'].map(shellWord).join(' ');
+
 export interface SimulatedQueues {
   readonly endpoint: string;
   readonly queueUrl: string;
@@ -99,8 +111,8 @@ export async function startSimulatedQueues(o: SimulatedQueuesOptions): Promise<S
       dir,
       registryFile,
       objectsFile,
-      workerCommand: `swarm-send worker --queue-url ${queueUrl} --dlq-url ${dlqUrl} --registry ${registryFile} --sqs-endpoint ${endpoint}`,
-      enqueueCommand: `swarm-send enqueue --queue-url ${queueUrl} --alias --file ${objectsFile} --sqs-endpoint ${endpoint}`,
+      workerCommand: `${LAUNCHER} worker --queue-url ${queueUrl} --dlq-url ${dlqUrl} --registry ${shellWord(registryFile)} --sqs-endpoint ${endpoint}`,
+      enqueueCommand: `${LAUNCHER} enqueue --queue-url ${queueUrl} --alias --file ${shellWord(objectsFile)} --sqs-endpoint ${endpoint}`,
       async close() {
         await app.close();
         rmSync(dir, { recursive: true, force: true });

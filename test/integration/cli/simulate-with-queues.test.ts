@@ -21,9 +21,11 @@ const dir = scratchDir('swarm-send-simulate-queues-');
 const shim = join(dir, 'bin');
 const running: Running[] = [];
 
-function bash(line: string): Running {
+function bash(line: string, onPath = true): Running {
+  // The printed lines name Node and the launcher by absolute path: they run with no `swarm-send`
+  // on PATH (as after a local `npm install`), so they get none.
   const child = spawn('bash', ['-c', `exec ${line}`], {
-    env: { PATH: `${shim}:${process.env.PATH ?? ''}`, HOME: process.env.HOME ?? '/tmp' },
+    env: { PATH: onPath ? `${shim}:${process.env.PATH ?? ''}` : '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp' },
   });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -56,14 +58,14 @@ function lineAfter(text: string, heading: string): string {
 describe('swarm-send simulate --with-queues, then the worker and enqueue lines it prints', () => {
   it('drains the seeded objects through the worker into the DR cluster; Ctrl-C stops everything and removes the registry', async () => {
     const sim = bash('swarm-send simulate --with-queues');
-    await eventually(() => sim.out().includes('swarm-send enqueue'), 30_000, 'the printed command lines');
+    await eventually(() => sim.out().includes(' enqueue --queue-url'), 30_000, 'the printed command lines');
     const text = sim.out();
     const workerLine = lineAfter(text, 'Run the worker in a second terminal');
     const enqueueLine = lineAfter(text, 'Then give it the seeded objects');
     expect(workerLine).toMatch(
-      /^swarm-send worker --queue-url http:\/\/\S+ --dlq-url \S+ --registry \S+ --sqs-endpoint http:\/\/127\.0\.0\.1:\d+$/,
+      /^\/\S+\/node \/\S+ worker --queue-url http:\/\/\S+ --dlq-url \S+ --registry \S+ --sqs-endpoint http:\/\/127\.0\.0\.1:\d+$/,
     );
-    expect(enqueueLine).toMatch(/^swarm-send enqueue --queue-url \S+ --alias --file \S+ --sqs-endpoint \S+$/);
+    expect(enqueueLine).toMatch(/^\/\S+\/node \/\S+ enqueue --queue-url \S+ --alias --file \S+ --sqs-endpoint \S+$/);
     // No secret on either line: the registry names a credentials file only its owner can read.
     expect(`${workerLine} ${enqueueLine}`).not.toMatch(/password|ourpwdofchoicehere|SWARM_/i);
     const registry = /--registry (\S+)/.exec(workerLine)![1]!;
@@ -71,13 +73,13 @@ describe('swarm-send simulate --with-queues, then the worker and enqueue lines i
     const seeded = /seeded alias objects: (.*)/.exec(text)![1]!.split(' ');
     expect(seeded).toHaveLength(3);
 
-    const worker = bash(workerLine);
+    const worker = bash(workerLine, false);
     await eventually(
       () => jsonLines(worker.out()).some((l) => l.message === 'swarm-send worker started'),
       30_000,
       'the worker to start',
     );
-    const enqueue = bash(enqueueLine);
+    const enqueue = bash(enqueueLine, false);
     expect(await enqueue.exited).toBe(0);
     expect(enqueue.out()).toContain('enqueued 3 messages');
 

@@ -5,9 +5,10 @@ import { startRawNode, type Answer, type RawNode } from './raw-node.js';
 /**
  * A fresh ClusterTransport for each test, and raw nodes started for it as one cluster. After each
  * test the nodes close first (a connection still open from the client's side then ends, and the
- * transport's close() cannot wait on it), then the transport.
+ * transport's close() cannot wait on it), then the transport. `nodeOptions` go to every node
+ * (`record: false` for nodes that must keep nothing of what they were sent).
  */
-export function transportOnRawNodes() {
+export function transportOnRawNodes(nodeOptions: Parameters<typeof startRawNode>[3] = {}) {
   const nodes: RawNode[] = [];
   let transport: ClusterTransport;
   beforeEach(() => {
@@ -26,7 +27,7 @@ export function transportOnRawNodes() {
     },
     /** Starts one raw node per answer, in that order, as the nodes of cluster `p`. */
     start: async (...answers: Answer[]): Promise<{ started: RawNode[]; cluster: ClusterConfig }> => {
-      const started = await Promise.all(answers.map((a) => startRawNode(a)));
+      const started = await Promise.all(answers.map((a) => startRawNode(a, '127.0.0.1', 0, nodeOptions)));
       nodes.push(...started);
       const cluster = parseRegistry({
         clusters: { p: { name: 'p', nodes: started.map((n) => n.address), credentials: 'x' } },

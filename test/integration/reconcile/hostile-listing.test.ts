@@ -1,11 +1,10 @@
-import { ClusterTransport } from '../../../functions/core/cluster-transport.js';
 import { ListingClient } from '../../../functions/core/listing-client.js';
-import { parseRegistry, type ClusterConfig } from '../../../functions/core/registry.js';
 import { reconcileScope, type ListingPort } from '../../../functions/reconcile/engine.js';
 import { transportHeadPort } from '../../../functions/reconcile/ports.js';
 import { expandScopes } from '../../../functions/reconcile/run.js';
 import { honest, listingNode, row } from '../../helpers/listing-node.js';
-import { startRawNode, type Answer, type RawNode } from '../../helpers/raw-node.js';
+import type { Answer } from '../../helpers/raw-node.js';
+import { transportOnRawNodes } from '../../helpers/transport.js';
 import { ADMIN } from '../../helpers/swarm.js';
 
 // Issue 22, findings 1, 3 and 4, as shown: raw-socket nodes that list wrongly, the real listing
@@ -17,24 +16,18 @@ const SCOPE = { kind: 'named', domain: 'example.com', bucket: 'b' } as const;
 const NAMES = ['k1', 'k2', 'k3', 'k4', 'k5', 'k6', 'k7', 'k8', 'k9'];
 const fast = { sleep: async () => undefined };
 
-const nodes: RawNode[] = [];
-let transport: ClusterTransport;
-beforeEach(() => {
-  transport = new ClusterTransport();
-});
-afterEach(async () => {
-  await transport.close();
-  await Promise.all(nodes.splice(0).map((n) => n.close()));
-});
-
-const clusterOf = (node: RawNode): ClusterConfig =>
-  parseRegistry({ clusters: { p: { name: 'p', nodes: [node.address], credentials: 'x' } } }).clusters.p!;
+const raw = transportOnRawNodes();
 
 async function side(answer: Answer, options: ConstructorParameters<typeof ListingClient>[3] = {}) {
-  const node = await startRawNode(answer);
-  nodes.push(node);
-  const cluster = clusterOf(node);
-  return { node, cluster, client: new ListingClient(transport, cluster, ADMIN, { pageSize: 3, ...fast, ...options }) };
+  const {
+    started: [node],
+    cluster,
+  } = await raw.start(answer);
+  return {
+    node: node!,
+    cluster,
+    client: new ListingClient(raw.transport(), cluster, ADMIN, { pageSize: 3, ...fast, ...options }),
+  };
 }
 
 /** Walks the scope with the source and DR nodes given. */
@@ -43,7 +36,7 @@ async function walk(source: Awaited<ReturnType<typeof side>>, dr: Awaited<Return
     scope: SCOPE,
     source: source.client,
     dr: dr.client,
-    heads: transportHeadPort(transport, {
+    heads: transportHeadPort(raw.transport(), {
       source: source.cluster,
       dr: dr.cluster,
       sourceCredentials: ADMIN,

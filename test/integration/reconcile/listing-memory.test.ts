@@ -1,10 +1,9 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { ClusterTransport } from '../../../functions/core/cluster-transport.js';
 import { ListingClient, MAX_PAGE_BYTES } from '../../../functions/core/listing-client.js';
-import { parseRegistry } from '../../../functions/core/registry.js';
 import { expandScopes } from '../../../functions/reconcile/run.js';
-import { startRawNode, type Answer, type RawNode } from '../../helpers/raw-node.js';
+import type { Answer } from '../../helpers/raw-node.js';
+import { transportOnRawNodes } from '../../helpers/transport.js';
 import { ADMIN } from '../../helpers/swarm.js';
 
 // Issue 22, findings 3 and 4, measured: a 1.6 million-row page and bucket listings that never
@@ -71,21 +70,11 @@ const respond =
   };
 
 describe('listing memory', () => {
-  const nodes: RawNode[] = [];
-  let transport: ClusterTransport;
-  beforeEach(() => {
-    transport = new ClusterTransport();
-  });
-  afterEach(async () => {
-    await transport.close();
-    await Promise.all(nodes.splice(0).map((n) => n.close()));
-  });
+  // Nodes that keep nothing of what they were sent: only the client's memory is measured.
+  const raw = transportOnRawNodes({ record: false });
   const clientOn = async (answer: Answer) => {
-    const node = await startRawNode(answer, '127.0.0.1', 0, { record: false });
-    nodes.push(node);
-    const cluster = parseRegistry({ clusters: { p: { name: 'p', nodes: [node.address], credentials: 'x' } } }).clusters
-      .p!;
-    return new ListingClient(transport, cluster, ADMIN, { sleep: async () => undefined });
+    const { cluster } = await raw.start(answer);
+    return new ListingClient(raw.transport(), cluster, ADMIN, { sleep: async () => undefined });
   };
 
   it('a page of 1.6 million rows (32 MB) is refused before it is read whole, within the bound', async () => {

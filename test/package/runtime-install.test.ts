@@ -22,6 +22,8 @@ describe('the packed runtime package, installed with production dependencies onl
   let local: LocalSqs;
   let sim: SwarmSimulator;
   let warnings = '';
+  /** The simulated pair as the installed commands read it (written once the simulator runs). */
+  const registry = join(dir, 'registry.json');
 
   beforeAll(async () => {
     const tarball = pack(ROOT, dir);
@@ -35,6 +37,12 @@ describe('the packed runtime package, installed with production dependencies onl
         { name: 'dr', nodes: 1, admins: { admin: PASSWORD } },
       ],
     });
+    const document = pairRegistryDocument({
+      source: sim.cluster('baker').addresses,
+      dr: sim.cluster('dr').addresses,
+      credentials: 'env:SWARM_ADMIN',
+    });
+    writeFileSync(registry, JSON.stringify(document));
   }, 300_000);
 
   afterAll(async () => {
@@ -56,13 +64,6 @@ describe('the packed runtime package, installed with production dependencies onl
     const { fauxqs, sqs } = local;
     const queue = fauxqs.createQueue('package-send', { attributes: { VisibilityTimeout: '30' } }).queueUrl;
     const dlq = fauxqs.createQueue('package-dlq').queueUrl;
-    const registry = join(dir, 'registry.json');
-    const document = pairRegistryDocument({
-      source: sim.cluster('baker').addresses,
-      dr: sim.cluster('dr').addresses,
-      credentials: 'env:SWARM_ADMIN',
-    });
-    writeFileSync(registry, JSON.stringify(document));
     const objects = Array.from({ length: OBJECTS }, (_, i) => sim.cluster('baker').put({ body: `object ${i}` }));
     for (const o of objects)
       await sqs.send(
@@ -110,17 +111,6 @@ describe('the packed runtime package, installed with production dependencies onl
   }, 180_000);
 
   it("answers check, send and reconcile with the installed package's swarm-send", async () => {
-    const registry = join(dir, 'registry-commands.json');
-    writeFileSync(
-      registry,
-      JSON.stringify(
-        pairRegistryDocument({
-          source: sim.cluster('baker').addresses,
-          dr: sim.cluster('dr').addresses,
-          credentials: 'env:SWARM_ADMIN',
-        }),
-      ),
-    );
     const o = sim
       .cluster('baker')
       .put({ body: 'checked, sent, reconciled', created: new Date(Date.now() - 3_600_000) });

@@ -21,7 +21,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { DLQ_ATTRIBUTES } from '../functions/adapters/dlq-message.js';
 import type { Config } from '../functions/config.js';
-import type { OutcomeRecord } from '../functions/core/outcome.js';
+import type { OutcomeRecord } from '../functions/core/outcome/outcome.js';
 import { derivedMaxReceiveCount } from '../functions/env.js';
 import type { QueueOps, Telemetry } from '../functions/worker/ports.js';
 import { enqueueSends } from '../functions/producer.js';
@@ -33,12 +33,12 @@ import {
   buildConfig,
   buildRegistry,
   createBenchHandler,
-  drainQueue,
   objectUuid,
   sleep,
   startLocalQueues,
   type LocalQueues,
 } from './harness.js';
+import { drainQueue } from '../local/queues.js';
 import {
   describeMachine,
   fixed,

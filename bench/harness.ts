@@ -14,16 +14,14 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { SQSClient, type Message, type SQSClientConfig } from '@aws-sdk/client-sqs';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { createCredentialsProvider, type CredentialsProvider } from '../functions/adapters/credentials.js';
+import { createCredentialsProvider } from '../functions/adapters/credentials.js';
+import type { CredentialsProvider, SendPort, QueueOps, Telemetry, WorkerDeps } from '../functions/worker/ports.js';
 import { composeWorkerDeps, localLogger, powertoolsTelemetry } from '../functions/compose.js';
 import type { Config } from '../functions/config.js';
-import type { OutcomeRecord } from '../functions/core/outcome.js';
-import type { Registry } from '../functions/core/registry.js';
-import type { SendPort } from '../functions/worker/ports.js';
+import type { OutcomeRecord } from '../functions/core/outcome/outcome.js';
+import type { Registry } from '../functions/core/registry/registry.js';
 import { ENV_DEFAULTS } from '../functions/env.js';
 import { createHandler } from '../functions/handlers/send.js';
-import type { QueueOps, Telemetry } from '../functions/worker/ports.js';
-import type { WorkerDeps } from '../functions/worker/process-batch.js';
 import { toLambdaRecord, type SqsHandler } from '../local/event-source-mapping.js';
 import { lambdaContext as localLambdaContext } from '../local/lambda-context.js';
 import { pairRegistry } from '../local/pair-registry.js';
@@ -431,8 +429,6 @@ export async function startLocalQueues(o: {
     },
   };
 }
-
-export { drainQueue } from '../local/queues.js';
 
 /** Median of a list (the mean of the middle two for an even count); NaN when empty. */
 export function median(values: readonly number[]): number {

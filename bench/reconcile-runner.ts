@@ -7,11 +7,12 @@
  * Receives one job over IPC, replies with its figures, exits.
  */
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { ClusterTransport } from '../functions/core/cluster-transport.js';
-import { ListingClient } from '../functions/core/listing-client.js';
-import { parseRegistry } from '../functions/core/registry.js';
-import { SendClient } from '../functions/core/send-client.js';
-import { reconcileScope, type RepairPort } from '../functions/reconcile/engine.js';
+import { ClusterTransport } from '../functions/core/transport/cluster-transport.js';
+import { ListingClient } from '../functions/core/listing/listing-client.js';
+import { parseRegistry } from '../functions/core/registry/registry.js';
+import { SendClient } from '../functions/core/send/send-client.js';
+import { reconcileScope } from '../functions/reconcile/engine.js';
+import { type RepairPort } from '../functions/reconcile/scope-types.js';
 import {
   enqueueRepairPort,
   sendRepairPort,

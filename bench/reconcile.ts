@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { startFauxqs } from 'fauxqs';
 import { queueCounts } from '../functions/adapters/sqs-batches.js';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { RECONCILE_DEFAULTS } from '../infra/constructs/reconcile-schedule.js';
+import { RECONCILE_DEFAULTS } from '../infra/constructs/reconcile-options.js';
 import { bundleEntry } from './bundle.js';
 import { forkNode, lambdaHeapFlags, REGION } from './harness.js';
 import { describeMachine, fixed, int, markdownTable, mib, textTable, writeResult, type Table } from './report.js';

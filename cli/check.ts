@@ -1,7 +1,7 @@
-import { ClusterTransport } from '../functions/core/cluster-transport.js';
-import type { ObjectRef } from '../functions/core/message.js';
-import { confirm } from '../functions/core/reconcile-diff.js';
-import { DEFAULT_GRACE_MS } from '../functions/reconcile/engine.js';
+import { ClusterTransport } from '../functions/core/transport/cluster-transport.js';
+import type { ObjectRef } from '../functions/core/message/message.js';
+import { confirm } from '../functions/core/listing/reconcile-diff.js';
+import { DEFAULT_GRACE_MS } from '../functions/reconcile/scope-types.js';
 import { transportHeadPort } from '../functions/reconcile/ports.js';
 import { EXIT, UsageError, type Command } from './command.js';
 import { durationFlag, stringFlag } from './flags.js';

@@ -2,7 +2,8 @@ import { ENV, ENV_DEFAULTS } from '../functions/env.js';
 import { formatDemoSummary, runDemo } from '../local/demo.js';
 import { EXIT, UsageError, type Command } from './command.js';
 import { COUNT, numberFlag } from './flags.js';
-import { runWorker, WORKER_FLAGS_HELP, WORKER_OPTIONS } from './worker.js';
+import { runWorker } from './worker.js';
+import { WORKER_FLAGS_HELP, WORKER_OPTIONS } from './worker-flags.js';
 
 const HELP = `Usage: swarm-send dev [flags]                      (npm start runs this)
        swarm-send dev --queue-url URL --dlq-url URL --registry FILE [flags]

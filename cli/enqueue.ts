@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { InvalidMessageError } from '../functions/core/errors.js';
-import { parseSendMessage, OBJECT_UUID, type SendMessage } from '../functions/core/message.js';
+import { parseSendMessage, OBJECT_UUID, type SendMessage } from '../functions/core/message/message.js';
 import { enqueueSends } from '../functions/producer.js';
 import { awsClients, describeAwsError, requireUrl, SQS_HELP, SQS_OPTIONS } from './aws.js';
 import { CommandError, EXIT, UsageError, type Command } from './command.js';

@@ -1,4 +1,4 @@
-import { OBJECT_UUID, type ObjectRef } from '../functions/core/message.js';
+import { OBJECT_UUID, type ObjectRef } from '../functions/core/message/message.js';
 import { UsageError } from './command.js';
 
 /**

@@ -10,8 +10,8 @@ import {
   rmSync,
   writeSync,
 } from 'node:fs';
-import { CATEGORIES, DIVERGENT, type Category } from '../functions/core/reconcile-diff.js';
-import type { Finding } from '../functions/reconcile/engine.js';
+import { CATEGORIES, DIVERGENT, type Category } from '../functions/core/listing/reconcile-diff.js';
+import type { Finding } from '../functions/reconcile/scope-types.js';
 import {
   parseCheckpoint,
   scopeKey,

@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { ListingClient } from '../functions/core/listing-client.js';
-import { SendClient } from '../functions/core/send-client.js';
-import { DEFAULT_GRACE_MS, type RepairPort } from '../functions/reconcile/engine.js';
+import { ListingClient } from '../functions/core/listing/listing-client.js';
+import { SendClient } from '../functions/core/send/send-client.js';
+import { DEFAULT_GRACE_MS, type RepairPort } from '../functions/reconcile/scope-types.js';
 import {
   enqueueRepairPort,
   sendRepairPort,
   transportHeadPort,
   type ReconcileRoute,
 } from '../functions/reconcile/ports.js';
-import { expandScopes, reconcileRun, scopeKey, type Checkpoint, type RunSummary } from '../functions/reconcile/run.js';
+import { reconcileRun, scopeKey, type Checkpoint, type RunSummary } from '../functions/reconcile/run.js';
+import { expandScopes } from '../functions/reconcile/buckets.js';
 import { awsClients, requireUrl, SQS_HELP, SQS_OPTIONS, type AwsClients } from './aws.js';
 import { UsageError, type Command, type CommandIo } from './command.js';
 import { durationFlag, numberFlag, stringFlag, type FlagValues } from './flags.js';

@@ -1,8 +1,9 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { createCredentialsProvider, type CredentialsProvider } from '../functions/adapters/credentials.js';
+import { createCredentialsProvider } from '../functions/adapters/credentials.js';
+import { type CredentialsProvider } from '../functions/worker/ports.js';
 import { loadRegistry } from '../functions/config.js';
 import { ConfigError } from '../functions/core/errors.js';
-import type { Registry } from '../functions/core/registry.js';
+import type { Registry } from '../functions/core/registry/registry.js';
 import { ENV } from '../functions/env.js';
 import { replicationFeedsOf, type ReconcileRoute } from '../functions/reconcile/ports.js';
 import { ssmParameterReader } from './aws.js';

@@ -1,17 +1,17 @@
 import { readFileSync } from 'node:fs';
-import type { Credentials } from '../functions/core/digest-auth.js';
+import type { Credentials } from '../functions/core/transport/digest-auth.js';
 import { InvalidMessageError } from '../functions/core/errors.js';
-import { FEED_TYPES, type FeedSelection, type FeedType } from '../functions/core/message.js';
-import { parseCidr, type Cidr } from '../functions/core/network.js';
+import { FEED_TYPES, type FeedSelection, type FeedType } from '../functions/core/message/message.js';
+import { parseCidr, type Cidr } from '../functions/core/transport/network.js';
 import {
   defaultNetworks,
   isNodeAddress,
   parseNodeAddress,
   type ClusterConfig,
   type NodeAddress,
-} from '../functions/core/registry.js';
-import { provingFeeds } from '../functions/core/replication-feeds.js';
-import type { SendInput } from '../functions/core/send-client.js';
+} from '../functions/core/registry/registry.js';
+import { provingFeeds } from '../functions/core/registry/replication-feeds.js';
+import type { SendInput } from '../functions/core/send/send-client.js';
 import { UsageError } from './command.js';
 import { parseObjectArgument } from './object-arg.js';
 import { idListFlag, listFlag, numberFlag, parseNumber, stringFlag, type FlagValues } from './flags.js';
@@ -23,7 +23,7 @@ import { idListFlag, listFlag, numberFlag, parseNumber, stringFlag, type FlagVal
  */
 
 /** What one `swarm-send send` does: the client's input without the abort signal, and its time bound. */
-export interface SendRequest {
+export interface SendCommand {
   readonly input: Omit<SendInput, 'signal'>;
   /** The whole SEND's time bound, in seconds (the feed timeout too). */
   readonly timeoutSeconds: number;
@@ -163,7 +163,7 @@ function credentialsOf(
 }
 
 /** Reads every flag of `swarm-send send <object>`; throws `UsageError` naming the first bad one. */
-export function readSendRequest(values: FlagValues, objectArg: string, env: NodeJS.ProcessEnv): SendRequest {
+export function readSendRequest(values: FlagValues, objectArg: string, env: NodeJS.ProcessEnv): SendCommand {
   const sources = listFlag(values, 'source');
   if (sources.length === 0) throw new UsageError('--source is required');
   if (!values.cluster) throw new UsageError('--cluster is required');

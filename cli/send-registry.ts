@@ -1,10 +1,10 @@
 import { InvalidMessageError, ConfigError } from '../functions/core/errors.js';
-import { resolveRoute } from '../functions/core/registry.js';
+import { resolveRoute } from '../functions/core/registry/registry.js';
 import { UsageError, type CommandIo } from './command.js';
 import { numberFlag, stringFlag, type FlagValues } from './flags.js';
 import { parseObjectArgument } from './object-arg.js';
 import { registryCredentials, readRegistry } from './route.js';
-import { feedsOf, type SendRequest } from './send-flags.js';
+import { feedsOf, type SendCommand } from './send-flags.js';
 
 /** What the registry says instead, when `send` reads one: these flags would contradict it. */
 const FROM_THE_REGISTRY = ['source', 'cluster', 'target', 'network', 'ca', 'user', 'password', 'remote-auth'];
@@ -19,7 +19,7 @@ export async function readRegistrySendRequest(
   values: FlagValues,
   objectArg: string,
   io: CommandIo,
-): Promise<SendRequest> {
+): Promise<SendCommand> {
   const clash = FROM_THE_REGISTRY.filter((f) => values[f] !== undefined);
   if (clash.length)
     throw new UsageError(

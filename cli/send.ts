@@ -1,5 +1,5 @@
-import { recordFromResult } from '../functions/core/record.js';
-import { SendClient } from '../functions/core/send-client.js';
+import { recordFromResult } from '../functions/core/outcome/outcome.js';
+import { SendClient } from '../functions/core/send/send-client.js';
 import { EXIT, UsageError, type Command, type CommandIo } from './command.js';
 import type { FlagValues } from './flags.js';
 import { REGISTRY_HELP, registryGiven } from './registry-flags.js';

@@ -20,8 +20,6 @@ import {
   workerSettings,
 } from './worker-start.js';
 
-export { WORKER_FLAGS_HELP, WORKER_OPTIONS, type RunWorkerMode } from './worker-flags.js';
-
 const HELP = `Usage: swarm-send worker [flags]
 
 Runs the SEND handler, the same code and environment contract as the Lambda function, against

@@ -2,14 +2,13 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { checkLocalCredentials, createCredentialsProvider, type CredentialsProvider } from './adapters/credentials.js';
+import { checkLocalCredentials, createCredentialsProvider } from './adapters/credentials.js';
+import type { CredentialsProvider, QueueOps, Telemetry, WorkerDeps } from './worker/ports.js';
 import { createSqsQueueOps } from './adapters/sqs-queue-ops.js';
 import { createPowertoolsTelemetry } from './adapters/telemetry.js';
 import { loadConfig, type Config } from './config.js';
-import { SendClient, type SendClientOptions } from './core/send-client.js';
+import { SendClient, type SendClientOptions } from './core/send/send-client.js';
 import { POWERTOOLS_DEFAULTS } from './env.js';
-import type { QueueOps, Telemetry } from './worker/ports.js';
-import type { WorkerDeps } from './worker/process-batch.js';
 
 /**
  * The composition root of the SEND handler: the one place that turns a configuration and the

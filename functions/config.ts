@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { ConfigError } from './core/errors.js';
-import { parseRegistry, type Registry } from './core/registry.js';
+import { parseRegistry, type Registry } from './core/registry/registry.js';
 import { ENV, ENV_BOUNDS, ENV_DEFAULTS } from './env.js';
 import { DEFAULT_STRAGGLER_POLICY, type StragglerOptions } from './worker/stragglers.js';
 

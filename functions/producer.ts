@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
-import type { SendMessage } from './core/message.js';
+import type { SendMessage } from './core/message/message.js';
 import { chunks, FALLBACK_MESSAGE_GROUP } from './adapters/sqs-batches.js';
 
-export { nodeHintFromWrite } from './core/write-response.js';
-export type { SendMessage } from './core/message.js';
+export { nodeHintFromWrite } from './core/send/write-response.js';
+export type { SendMessage } from './core/message/message.js';
 
 /** The typed producer's options. */
 export interface EnqueueOptions {

@@ -1,8 +1,8 @@
-import './core/zod-locale.js';
+import './core/message/zod-locale.js';
 import * as z from 'zod/mini';
 import { envNumber, loadRegistry, type ConfigSources } from './config.js';
 import { ConfigError } from './core/errors.js';
-import type { Registry } from './core/registry.js';
+import type { Registry } from './core/registry/registry.js';
 import { ENV, ENV_BOUNDS, ENV_DEFAULTS, RECONCILE_ENV, RECONCILE_ENV_BOUNDS, RECONCILE_ENV_DEFAULTS } from './env.js';
 
 const DOMAIN = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/;

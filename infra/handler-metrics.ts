@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { MathExpression, Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import { METRICS } from '../functions/adapters/metric-names.js';
-import { OUTCOME, type OutcomeKind } from '../functions/core/outcome.js';
+import { OUTCOME, type OutcomeKind } from '../functions/core/outcome/outcome.js';
 import { DEFAULT_ALARM_PERIOD, DEFAULT_METRICS_NAMESPACE, DEFAULT_SERVICE_NAME } from './defaults.js';
 
 /** Outcomes the handler records (DESIGN.md section 3), in display order. */

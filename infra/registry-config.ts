@@ -1,6 +1,6 @@
 import { ConfigError } from '../functions/core/errors.js';
-import { parseNodeAddress, parseRegistry, type Registry } from '../functions/core/registry.js';
-import { isInNetworks, parseCidr, type Cidr } from '../functions/core/network.js';
+import { parseNodeAddress, parseRegistry, type Registry } from '../functions/core/registry/registry.js';
+import { isInNetworks, parseCidr, type Cidr } from '../functions/core/transport/network.js';
 
 /**
  * The synth-time view of the cluster registry (DESIGN.md section 2): the same validation the

@@ -5,7 +5,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { Registry } from '../functions/core/registry.js';
+import type { Registry } from '../functions/core/registry/registry.js';
 import {
   PipelineAlarms,
   monitoringSettingsProblems,

@@ -1,5 +1,8 @@
-import { describeObject, ListingClient, SendClient, type ClusterConfig } from '../functions/core/index.js';
-import type { Finding } from '../functions/reconcile/engine.js';
+import { describeObject } from '../functions/core/message/message.js';
+import { ListingClient } from '../functions/core/listing/listing-client.js';
+import { SendClient } from '../functions/core/send/send-client.js';
+import { type ClusterConfig } from '../functions/core/registry/registry.js';
+import type { Finding } from '../functions/reconcile/scope-types.js';
 import { sendRepairPort, transportHeadPort, type ReconcileRoute } from '../functions/reconcile/ports.js';
 import { reconcileRun, type RunSummary } from '../functions/reconcile/run.js';
 import { SIM_DEFAULT_ADMIN } from '../simulator/index.js';

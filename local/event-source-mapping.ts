@@ -7,7 +7,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { chunks, errorCode, failedEntries } from '../functions/adapters/sqs-batches.js';
+import { chunks, sdkErrorCode, failedEntries } from '../functions/adapters/sqs-batches.js';
 import { lambdaContext } from './lambda-context.js';
 
 /** A Lambda-style SQS handler, as `createHandler` returns it. */
@@ -186,7 +186,7 @@ export class LocalEventSourceMapping {
 
   #queueError(operation: string, err: unknown, count = 1): void {
     this.stats.errors += 1;
-    this.#o.observer?.queueError?.(operation, errorCode(err), count, (err as Error)?.message ?? String(err));
+    this.#o.observer?.queueError?.(operation, sdkErrorCode(err), count, (err as Error)?.message ?? String(err));
   }
 
   async #receive(max: number, waitTimeSeconds = this.#o.waitTimeSeconds): Promise<Message[]> {

@@ -1,7 +1,7 @@
-import { parseRegistry, type Registry } from '../functions/core/registry.js';
+import { parseRegistry, type Registry } from '../functions/core/registry/registry.js';
 
 /** A registry document as JSON takes it (before `parseRegistry`), open to changes. */
-export interface RegistryDocument {
+export interface PairRegistryDocument {
   clusters: Record<string, Record<string, unknown>>;
   defaultRoute?: Record<string, unknown>;
   routes?: Record<string, unknown>[];
@@ -28,7 +28,7 @@ export interface PairRegistryOptions {
  * source cluster `baker` under the key `primary`, the DR cluster `dr` under `dr`, and the
  * default route between them.
  */
-export function pairRegistryDocument(o: PairRegistryOptions): RegistryDocument {
+export function pairRegistryDocument(o: PairRegistryOptions): PairRegistryDocument {
   const target = o.dr[0];
   if (!target) throw new Error('the DR cluster has no node');
   const credentials = typeof o.credentials === 'string' ? { source: o.credentials, dr: o.credentials } : o.credentials;

@@ -1,5 +1,5 @@
-import type { OutcomeRecord } from '../functions/core/outcome.js';
-import { isSuccess } from '../functions/core/record.js';
+import type { OutcomeRecord } from '../functions/core/outcome/outcome.js';
+import { isSuccess } from '../functions/core/outcome/outcome.js';
 import type { Telemetry } from '../functions/worker/ports.js';
 
 /** The most recent samples kept for percentiles, so a worker that runs for days stays small. */

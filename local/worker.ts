@@ -1,16 +1,11 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import type { CredentialsProvider } from '../functions/adapters/credentials.js';
-import { errorCode } from '../functions/adapters/sqs-batches.js';
+import type { CredentialsProvider, QueueOps, Telemetry } from '../functions/worker/ports.js';
+import { sdkErrorCode } from '../functions/adapters/sqs-batches.js';
 import { composeWorkerDeps, localLogger, powertoolsTelemetry } from '../functions/compose.js';
 import type { Config } from '../functions/config.js';
-import {
-  SendClient,
-  type SendClientOptions,
-  type SendInput,
-  type SendObserved,
-} from '../functions/core/send-client.js';
+import { SendClient, type SendClientOptions, type SendInput } from '../functions/core/send/send-client.js';
+import { type SendReport } from '../functions/core/send/observation.js';
 import { createHandler } from '../functions/handlers/send.js';
-import type { QueueOps, Telemetry } from '../functions/worker/ports.js';
 import { LocalEventSourceMapping, type InvocationInfo, type MappingObserver } from './event-source-mapping.js';
 import { SummaryTelemetry } from './summary.js';
 
@@ -63,7 +58,7 @@ class InstrumentedSendClient extends SendClient {
     super(options);
   }
 
-  override async observe(input: SendInput): Promise<SendObserved> {
+  override async observe(input: SendInput): Promise<SendReport> {
     this.instruments.sendStarted();
     try {
       return await super.observe(input);
@@ -88,7 +83,7 @@ function instrumentedQueueOps(
     } catch (err) {
       const failed = (err as { failed?: readonly { code: string }[] }).failed;
       if (failed) for (const f of failed) instruments?.queueError(operation, f.code);
-      else instruments?.queueError(operation, errorCode(err));
+      else instruments?.queueError(operation, sdkErrorCode(err));
       throw err;
     }
   };

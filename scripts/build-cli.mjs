@@ -89,7 +89,7 @@ try {
     outdir: undefined,
     outfile: generator,
     sourcemap: false,
-    entryPoints: ['functions/core/message-schema.ts'],
+    entryPoints: ['functions/core/message/message-schema.ts'],
   });
   const { sendMessageJsonSchema } = await import(pathToFileURL(join(process.cwd(), generator)).href);
   mkdirSync('dist/schema', { recursive: true });

@@ -1,12 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { credentialsProblem, type Credentials } from '../core/digest-auth.js';
+import { credentialsProblem, type Credentials } from '../core/transport/digest-auth.js';
 import { ConfigError, CredentialsError } from '../core/errors.js';
-import type { Registry } from '../core/registry.js';
+import type { Registry } from '../core/registry/registry.js';
 import type { CredentialsProvider } from '../worker/ports.js';
-
-export { CredentialsError } from '../core/errors.js';
-export type { CredentialsProvider } from '../worker/ports.js';
 
 function parseSecret(ref: string, text: string): Credentials {
   let json: unknown;

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { MessageAttributeValue } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
-import type { OutcomeRecord } from '../core/outcome.js';
-import { PRODUCT_NAME } from '../core/product.js';
+import type { OutcomeRecord } from '../core/outcome/outcome.js';
+import { PRODUCT_NAME } from '../core/send/scsp-request.js';
 
 /** The prefix of every message attribute swarm-send adds (a redrive takes them off again). */
 export const ATTRIBUTE_PREFIX = `${PRODUCT_NAME}.`;

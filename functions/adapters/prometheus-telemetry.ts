@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { OutcomeRecord } from '../core/outcome.js';
-import { isSuccess } from '../core/record.js';
+import type { OutcomeRecord } from '../core/outcome/outcome.js';
+import { isSuccess } from '../core/outcome/outcome.js';
 import type { Telemetry } from '../worker/ports.js';
 
 /** Metric names the worker exports (docs/on-premises.md lists them). */

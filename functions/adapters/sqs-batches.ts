@@ -53,7 +53,7 @@ export interface FailedEntry {
  * The error code of an SDK or network error: the service's code, else the socket's, else its
  * name; `Error` when none of them says more (never an empty code, which would be a blank label).
  */
-export function errorCode(err: unknown): string {
+export function sdkErrorCode(err: unknown): string {
   const e = err as { Code?: unknown; code?: unknown; name?: unknown; cause?: { code?: unknown } } | null;
   for (const c of [e?.Code, e?.code, e?.cause?.code, e?.name]) if (typeof c === 'string' && c) return c;
   return 'Error';
@@ -107,7 +107,7 @@ export async function makeVisible(
       failed.push(...failedEntries(res));
     } catch (err) {
       failed.push(
-        ...batch.map((_m, j) => ({ id: String(j), code: errorCode(err), message: (err as Error).message ?? '' })),
+        ...batch.map((_m, j) => ({ id: String(j), code: sdkErrorCode(err), message: (err as Error).message ?? '' })),
       );
     }
   }

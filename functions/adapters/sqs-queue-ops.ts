@@ -7,7 +7,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
-import type { OutcomeRecord } from '../core/outcome.js';
+import type { OutcomeRecord } from '../core/outcome/outcome.js';
 import type { QueueOps } from '../worker/ports.js';
 import {
   buildDeadLetter,
@@ -17,8 +17,6 @@ import {
   SQS_MAX_MESSAGE_BYTES,
 } from './dlq-message.js';
 import { BatchEntriesFailedError, chunks, FALLBACK_MESSAGE_GROUP, failedEntries } from './sqs-batches.js';
-
-export { DLQ_ATTRIBUTES } from './dlq-message.js';
 
 export interface SqsQueueOpsOptions {
   readonly sqs: SQSClient;

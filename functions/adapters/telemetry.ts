@@ -1,11 +1,9 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
-import type { OutcomeRecord } from '../core/outcome.js';
-import { isSuccess } from '../core/record.js';
+import type { OutcomeRecord } from '../core/outcome/outcome.js';
+import { isSuccess } from '../core/outcome/outcome.js';
 import type { Telemetry } from '../worker/ports.js';
 import { METRICS } from './metric-names.js';
-
-export { METRICS } from './metric-names.js';
 
 /**
  * The record's fields that appear in its log line. Powertools drops top-level keys whose value is

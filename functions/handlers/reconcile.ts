@@ -6,10 +6,11 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { createCredentialsProvider, type CredentialsProvider } from '../adapters/credentials.js';
+import { createCredentialsProvider } from '../adapters/credentials.js';
+import { type CredentialsProvider } from '../worker/ports.js';
 import { emitReconcileFailure, emitReconcileMetrics } from '../adapters/reconcile-telemetry.js';
-import { ClusterTransport } from '../core/cluster-transport.js';
-import { ListingClient } from '../core/listing-client.js';
+import { ClusterTransport } from '../core/transport/cluster-transport.js';
+import { ListingClient } from '../core/listing/listing-client.js';
 import { loadReconcileConfig, type ReconcileConfig } from '../reconcile-config.js';
 import {
   ContinuationError,

@@ -6,7 +6,8 @@ import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { workerDepsFromEnvironment, type AwsAdapters } from '../compose.js';
-import { processBatch, type WorkerDeps } from '../worker/process-batch.js';
+import { processBatch } from '../worker/process-batch.js';
+import { type WorkerDeps } from '../worker/ports.js';
 
 /**
  * The SQS-triggered SEND function. `createHandler` wires the real worker to the dependencies

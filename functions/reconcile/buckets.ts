@@ -1,5 +1,5 @@
-import { ListingError, type ListingEnd } from '../core/listing.js';
-import { mergeJoinPages } from '../core/reconcile-diff.js';
+import { ListingError, type ListingEnd } from '../core/listing/listing.js';
+import { mergeJoinPages } from '../core/listing/reconcile-diff.js';
 import { pagesOf, SideFailure, type Side, type SideTally } from './side-pages.js';
 import type { ListingPort, ObjectScope } from './scope-types.js';
 

@@ -1,5 +1,5 @@
-import type { ObjectRef } from '../core/message.js';
-import { confirm, type HeadEvidence, type JoinedRow, type Verdict } from '../core/reconcile-diff.js';
+import type { ObjectRef } from '../core/message/message.js';
+import { confirm, type HeadEvidence, type JoinedRow, type Confirmation } from '../core/listing/reconcile-diff.js';
 import type { HeadPort, ObjectScope, RepairItem, RepairPort, RepairResult } from './scope-types.js';
 
 /**
@@ -19,7 +19,7 @@ export interface Confirmed {
   readonly object: ObjectRef;
   readonly sourceHead: HeadEvidence;
   readonly drHead: HeadEvidence;
-  readonly verdict: Verdict;
+  readonly verdict: Confirmation;
   readonly repair: RepairResult | null;
 }
 

@@ -4,14 +4,14 @@ import { chunks } from '../adapters/sqs-batches.js';
 import type { ReconcileScopeConfig } from '../reconcile-config.js';
 import { bucketScopes, DiscoveryError } from './buckets.js';
 import { scopeKey } from './run.js';
+import { reconcileScope } from './engine.js';
 import {
-  reconcileScope,
   type HeadPort,
   type ListingPort,
   type ObjectScope,
   type RepairPort,
   type ScopeSummary,
-} from './engine.js';
+} from './scope-types.js';
 
 /**
  * The scheduled reconcile's work items. A run is started by fanning out one continuation per

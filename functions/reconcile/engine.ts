@@ -1,7 +1,7 @@
-import { ListingError, type ListingEnd } from '../core/listing.js';
-import { CATEGORIES, mergeJoinPages, nominate, type Category, type JoinedRow } from '../core/reconcile-diff.js';
-import type { ObjectRef } from '../core/message.js';
-import { unnameableReason } from '../core/scsp-request.js';
+import { ListingError, type ListingEnd } from '../core/listing/listing.js';
+import { CATEGORIES, mergeJoinPages, nominate, type Category, type JoinedRow } from '../core/listing/reconcile-diff.js';
+import type { ObjectRef } from '../core/message/message.js';
+import { unnameableReason } from '../core/send/scsp-request.js';
 import { pagesOf, SideFailure, type Side, type SideTally } from './side-pages.js';
 import { confirmBatch, objectOf, type Candidate } from './confirm-batch.js';
 import { countWarnings } from './object-count.js';
@@ -20,10 +20,6 @@ import {
  * and returns a summary with the marker to continue from. Everything outside (listings, HEADs,
  * repairs, time) comes in through ports, so the CLI, the demo and the AWS handler share it.
  */
-
-export * from './scope-types.js';
-export { mapLimit, objectOf } from './confirm-batch.js';
-export { bucketScopes, MAX_BUCKETS_PER_DOMAIN } from './buckets.js';
 
 /** One walk of one scope: the state {@link reconcileScope} keeps between rows. */
 class ScopeWalk implements SideTally {

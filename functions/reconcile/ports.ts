@@ -1,22 +1,22 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import type { ClusterTransport } from '../core/cluster-transport.js';
-import type { Credentials } from '../core/digest-auth.js';
-import { normalizeHash, parseTime } from '../core/listing.js';
+import type { ClusterTransport } from '../core/transport/cluster-transport.js';
+import type { Credentials } from '../core/transport/digest-auth.js';
+import { normalizeHash, parseTime } from '../core/listing/listing.js';
 import {
   describeObject,
   parseSendMessage,
   type FeedSelection,
   type ObjectRef,
   type SendMessage,
-} from '../core/message.js';
-import type { HeadEvidence } from '../core/reconcile-diff.js';
-import { USER_AGENT } from '../core/product.js';
-import { isSuccess } from '../core/record.js';
-import type { ClusterConfig } from '../core/registry.js';
-import { buildSendTarget } from '../core/scsp-request.js';
-import type { SendClient } from '../core/send-client.js';
+} from '../core/message/message.js';
+import type { HeadEvidence } from '../core/listing/reconcile-diff.js';
+import { USER_AGENT, buildSendTarget } from '../core/send/scsp-request.js';
+import { isSuccess } from '../core/outcome/outcome.js';
+import type { ClusterConfig } from '../core/registry/registry.js';
+import type { SendClient } from '../core/send/send-client.js';
 import { enqueueSends } from '../producer.js';
-import { mapLimit, type HeadPort, type RepairItem, type RepairPort, type RepairResult } from './engine.js';
+import { mapLimit } from './confirm-batch.js';
+import { type HeadPort, type RepairItem, type RepairPort, type RepairResult } from './scope-types.js';
 
 /** The two clusters of a reconcile and the admin credentials of each. */
 export interface ReconcileRoute {

@@ -1,15 +1,13 @@
-import { CATEGORIES, type Category } from '../core/reconcile-diff.js';
+import { CATEGORIES, type Category } from '../core/listing/reconcile-diff.js';
 import type { DiscoveryFailure } from './buckets.js';
+import { reconcileScope } from './engine.js';
 import {
-  reconcileScope,
   type ObjectScope,
   type ReconcileScopeOptions,
   type RepairResult,
   type ScopeProgress,
   type ScopeSummary,
-} from './engine.js';
-
-export { expandScopes, type DiscoveryFailure, type ScopeSpec } from './buckets.js';
+} from './scope-types.js';
 
 /**
  * A reconcile run: several scopes worked one after another, with a checkpoint that keeps each

@@ -1,6 +1,6 @@
-import type { ListingEnd, ListingRow, ListingScope } from '../core/listing.js';
-import type { ObjectRef } from '../core/message.js';
-import type { Category, HeadEvidence } from '../core/reconcile-diff.js';
+import type { ListingEnd, ListingRow, ListingScope } from '../core/listing/listing.js';
+import type { ObjectRef } from '../core/message/message.js';
+import type { Category, HeadEvidence } from '../core/listing/reconcile-diff.js';
 
 /**
  * The reconcile engine's contract: the scope it walks, the ports everything outside comes in

@@ -1,4 +1,4 @@
-import { ListingError, type ListingEnd, type ListingRow } from '../core/listing.js';
+import { ListingError, type ListingEnd, type ListingRow } from '../core/listing/listing.js';
 
 export type Side = 'source' | 'dr';
 

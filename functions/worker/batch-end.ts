@@ -1,5 +1,5 @@
 import type { SQSBatchResponse } from 'aws-lambda';
-import { isSuccess, OUTCOME } from '../core/outcome.js';
+import { isSuccess, OUTCOME } from '../core/outcome/outcome.js';
 import { errorText } from './error-text.js';
 import type { DeadlineContext, WorkerDeps } from './ports.js';
 import { queueCallSignal } from './queue-deadline.js';

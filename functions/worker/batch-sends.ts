@@ -1,6 +1,6 @@
-import type { Happening } from '../core/decide.js';
-import { isNamed, type SendMessage } from '../core/message.js';
-import type { ResolvedRoute } from '../core/registry.js';
+import type { SendAttempt } from '../core/outcome/decide.js';
+import { isNamed, type SendMessage } from '../core/message/message.js';
+import type { ResolvedRoute } from '../core/registry/registry.js';
 import type { LimitSlot } from './adaptive-limit.js';
 import { DeadlineError } from './deadline.js';
 import { Limiter } from './limiter.js';
@@ -21,7 +21,7 @@ function sendKey(route: ResolvedRoute, m: SendMessage): string {
  * which learns from 503s and latency across invocations), none started after the deadline.
  */
 export class BatchSends {
-  readonly #inflight = new Map<string, Promise<Happening>>();
+  readonly #inflight = new Map<string, Promise<SendAttempt>>();
   readonly #limiter: Limiter;
 
   constructor(
@@ -42,11 +42,11 @@ export class BatchSends {
    * a first attempt may be handed back by the straggler policy. Rejects with DeadlineError when
    * the SEND could not start (or read its credentials) before the deadline.
    */
-  for(req: SendRequest, firstAttempt: boolean): Promise<Happening> {
+  for(req: SendRequest, firstAttempt: boolean): Promise<SendAttempt> {
     const key = sendKey(req.route, req.message);
     let pending = this.#inflight.get(key);
     if (!pending) {
-      const send = (slot: LimitSlot): Promise<Happening> => {
+      const send = (slot: LimitSlot): Promise<SendAttempt> => {
         if (this.deadline.aborted) return Promise.reject(new DeadlineError());
         const id = {};
         const signal = this.watch.begin(id, firstAttempt, this.deadline);

@@ -1,5 +1,5 @@
 import type { SQSRecord } from 'aws-lambda';
-import { OUTCOME } from '../core/outcome.js';
+import { OUTCOME } from '../core/outcome/outcome.js';
 import { unprocessed, type Settled } from './settle.js';
 
 /*

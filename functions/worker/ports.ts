@@ -1,11 +1,11 @@
 import type { SQSRecord } from 'aws-lambda';
 import type { Config } from '../config.js';
-import type { Credentials } from '../core/digest-auth.js';
-import type { ObjectRef } from '../core/message.js';
-import type { HeadResult, SendObserved } from '../core/observation.js';
-import type { OutcomeRecord } from '../core/outcome.js';
-import type { ClusterConfig } from '../core/registry.js';
-import type { SendInput } from '../core/send-client.js';
+import type { Credentials } from '../core/transport/digest-auth.js';
+import type { ObjectRef } from '../core/message/message.js';
+import type { HeadResult, SendReport } from '../core/send/observation.js';
+import type { OutcomeRecord } from '../core/outcome/outcome.js';
+import type { ClusterConfig } from '../core/registry/registry.js';
+import type { SendInput } from '../core/send/send-client.js';
 
 /*
  * Every port the worker uses, in one place: the SEND client, credentials, the queue service and
@@ -19,7 +19,7 @@ import type { SendInput } from '../core/send-client.js';
  */
 export interface SendPort {
   /** Performs one SEND and reports what it observed, without a verdict (`core/decide.ts` gives that). */
-  observe(input: SendInput): Promise<SendObserved>;
+  observe(input: SendInput): Promise<SendReport>;
   /** HEAD of an object on a cluster (admin realm): used to verify a copy. */
   head(cluster: ClusterConfig, object: ObjectRef, credentials: Credentials, signal?: AbortSignal): Promise<HeadResult>;
   /** Closes its connections; whoever built the dependencies calls it when the process stops. */

@@ -10,8 +10,6 @@ import { processRecord } from './process-record.js';
 import { settleRecord, unprocessed, type Settled } from './settle.js';
 import { DEFAULT_STRAGGLER_POLICY, StragglerWatch, type StragglerOptions } from './stragglers.js';
 
-export type { DeadlineContext, WorkerDeps } from './ports.js';
-
 /** FIFO records are waited for in full: handing one back would break its group's order. */
 function stragglerPolicy(config: Config, fifo: boolean): StragglerOptions {
   return fifo ? { ...DEFAULT_STRAGGLER_POLICY, enabled: false } : (config.stragglers ?? DEFAULT_STRAGGLER_POLICY);

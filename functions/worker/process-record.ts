@@ -1,10 +1,10 @@
 import type { SQSRecord } from 'aws-lambda';
-import { decide, notSentBy, type Happening, type Step } from '../core/decide.js';
-import { readSendMessage, type SendMessage } from '../core/message.js';
-import type { OutcomeRecord } from '../core/outcome.js';
-import { outcomeRecord, type RecordContext } from '../core/record.js';
-import { resolveRoute, type ResolvedRoute } from '../core/registry.js';
-import { provingFeeds } from '../core/replication-feeds.js';
+import { decide, notSentBy, type SendAttempt, type Step } from '../core/outcome/decide.js';
+import { readSendMessage, type SendMessage } from '../core/message/message.js';
+import type { OutcomeRecord } from '../core/outcome/outcome.js';
+import { outcomeRecord, type RecordContext } from '../core/outcome/outcome.js';
+import { resolveRoute, type ResolvedRoute } from '../core/registry/registry.js';
+import { provingFeeds } from '../core/registry/replication-feeds.js';
 import type { BatchSends } from './batch-sends.js';
 import { DeadlineError } from './deadline.js';
 import { stackOf } from './error-text.js';
@@ -28,7 +28,7 @@ function contextOf(record: SQSRecord, message: SendMessage | null, route?: Resol
 }
 
 /** What an error at `step` means; a bug's stack goes to the log (never into the record). */
-function notSent(step: Step, err: unknown, record: SQSRecord, telemetry: Telemetry): Happening {
+function notSent(step: Step, err: unknown, record: SQSRecord, telemetry: Telemetry): SendAttempt {
   const happening = notSentBy(step, err);
   if (happening.reason === 'internal-error') {
     telemetry.warn('unexpected error processing a message (internal-error)', {
@@ -43,7 +43,7 @@ function notSent(step: Step, err: unknown, record: SQSRecord, telemetry: Telemet
 interface Read {
   readonly message: SendMessage | null;
   readonly request: SendRequest | null;
-  readonly failure: Happening | null;
+  readonly failure: SendAttempt | null;
 }
 
 /** Parses, validates and routes the body; its warnings (ignored node hints...) go to the log. */
@@ -71,7 +71,7 @@ async function sendOf(
   attempt: number,
   sends: BatchSends,
   { telemetry }: WorkerDeps,
-): Promise<Happening | null> {
+): Promise<SendAttempt | null> {
   try {
     return await sends.for(request, attempt === 1);
   } catch (err) {

@@ -1,9 +1,9 @@
-import { notSentBy, sendVerdict, type Happening } from '../core/decide.js';
-import { sameCredentials, type Credentials } from '../core/digest-auth.js';
-import type { SendMessage } from '../core/message.js';
-import type { SendObserved } from '../core/observation.js';
-import { isSuccess } from '../core/outcome.js';
-import type { ResolvedRoute } from '../core/registry.js';
+import { notSentBy, sendDecision, type SendAttempt } from '../core/outcome/decide.js';
+import { sameCredentials, type Credentials } from '../core/transport/digest-auth.js';
+import type { SendMessage } from '../core/message/message.js';
+import type { SendReport } from '../core/send/observation.js';
+import { isSuccess } from '../core/outcome/outcome.js';
+import type { ResolvedRoute } from '../core/registry/registry.js';
 import { DeadlineError, untilDeadline } from './deadline.js';
 import type { WorkerDeps } from './ports.js';
 import { copyProblem } from './verify.js';
@@ -58,7 +58,7 @@ function observe(
   deps: AttemptDeps,
   creds: CredentialPair,
   signal: AbortSignal,
-): Promise<SendObserved> {
+): Promise<SendReport> {
   return deps.client.observe({
     source: route.source,
     destination: route.destination,
@@ -77,7 +77,7 @@ function observe(
  * Runs `step`; a rejection of the credentials port becomes the `NotSent` it means (a deadline stays
  * a DeadlineError).
  */
-async function credentialsStep<T>(step: () => Promise<T>): Promise<T | Happening> {
+async function credentialsStep<T>(step: () => Promise<T>): Promise<T | SendAttempt> {
   try {
     return await step();
   } catch (err) {
@@ -86,7 +86,7 @@ async function credentialsStep<T>(step: () => Promise<T>): Promise<T | Happening
   }
 }
 
-const isHappening = (x: object | null): x is Happening => x !== null && 'kind' in x;
+const isHappening = (x: object | null): x is SendAttempt => x !== null && 'kind' in x;
 
 /**
  * Makes the SEND of one request and reports what happened, without deciding the outcome:
@@ -100,7 +100,7 @@ export async function attemptSend(
   deps: AttemptDeps,
   signal: AbortSignal,
   deadline: AbortSignal,
-): Promise<Happening> {
+): Promise<SendAttempt> {
   const first = await credentialsStep(() => readCredentials(req, deps, deadline));
   if (isHappening(first)) return first;
   let creds = first;
@@ -111,7 +111,7 @@ export async function attemptSend(
       nodeHint: req.message.nodeHint,
       cluster: req.route.source.key,
     });
-  const { reason } = sendVerdict(send);
+  const { reason } = sendDecision(send);
   if (reason === 'auth-rejected' || reason === 'remote-auth-rejected') {
     const used = creds;
     const fresh = await credentialsStep(() => rotatedCredentials(req, deps, used, deadline));
@@ -122,7 +122,7 @@ export async function attemptSend(
       send = { ...again, requests: again.requests + send.requests, busy: again.busy + send.busy };
     }
   }
-  const verify = req.route.verify && isSuccess(sendVerdict(send).outcome);
+  const verify = req.route.verify && isSuccess(sendDecision(send).outcome);
   const verifyProblem = verify
     ? await copyProblem(deps.client, req.route, req.message.object, creds, send, deadline)
     : null;

@@ -1,4 +1,4 @@
-import type { SendObserved } from '../core/observation.js';
+import type { SendReport } from '../core/send/observation.js';
 import { ClusterLimits, type LimitSignal } from './adaptive-limit.js';
 
 /** The adaptive limit's ceiling: the largest SENDs-per-invocation the configuration accepts. */
@@ -29,7 +29,7 @@ export function clusterLimitsOf(deps: object): ClusterLimits {
  * What a SEND teaches the limit: a node answered 503 (busy) on the way; or a clean answer with
  * its duration; or nothing (no answer at all: a network error or the deadline).
  */
-export function limitSignalOf(result: SendObserved): { signal: LimitSignal; latencyMs?: number } {
+export function limitSignalOf(result: SendReport): { signal: LimitSignal; latencyMs?: number } {
   if (result.busy > 0) return { signal: 'busy' };
   if (result.observation.httpStatus === null) return { signal: 'ignore' };
   return { signal: 'ok', latencyMs: result.durationMs };

@@ -1,5 +1,5 @@
 import type { SQSRecord } from 'aws-lambda';
-import { OUTCOME, type OutcomeRecord } from '../core/outcome.js';
+import { OUTCOME, type OutcomeRecord } from '../core/outcome/outcome.js';
 import { backoffSeconds } from './backoff.js';
 import { errorText } from './error-text.js';
 import type { DeadlineContext, WorkerDeps } from './ports.js';

@@ -1,6 +1,6 @@
-import type { Credentials } from '../core/digest-auth.js';
-import type { ObjectRef } from '../core/message.js';
-import type { ResolvedRoute } from '../core/registry.js';
+import type { Credentials } from '../core/transport/digest-auth.js';
+import type { ObjectRef } from '../core/message/message.js';
+import type { ResolvedRoute } from '../core/registry/registry.js';
 import type { SendPort } from './ports.js';
 
 /** What identifies one version of an object; null where an answer did not say. */

@@ -9,7 +9,7 @@ import {
   type SubnetSelection,
 } from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
-import type { Registry } from '../../functions/core/registry.js';
+import type { Registry } from '../../functions/core/registry/registry.js';
 import { failOnProblems } from '../errors.js';
 import { clusterEgressRules, egressProblems, secretReferences, type ClusterEgressRule } from '../registry-config.js';
 

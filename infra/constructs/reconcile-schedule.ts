@@ -31,9 +31,6 @@ import { RECONCILE_DEFAULTS, type ReconcileScheduleProps } from './reconcile-opt
 import { reconcileSettingsProblems, resolveReconcileSettings, type ReconcileSettings } from './reconcile-settings.js';
 import { queueSecurity } from './send-queues.js';
 
-export { RECONCILE_DEFAULTS, type ReconcileOptions, type ReconcileScheduleProps } from './reconcile-options.js';
-export { MAX_SCOPES_LENGTH, rateOf, reconcileProblems } from './reconcile-settings.js';
-
 /**
  * The scheduled reconcile: an EventBridge Scheduler schedule starts the reconcile function, which
  * fans a run out as one continuation message per scope (bucket, or a domain's unnamed objects)

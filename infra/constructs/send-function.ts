@@ -5,7 +5,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import type { Registry } from '../../functions/core/registry.js';
+import type { Registry } from '../../functions/core/registry/registry.js';
 import { ENV } from '../../functions/env.js';
 import { failOnProblems } from '../errors.js';
 import { secretReferences } from '../registry-config.js';
@@ -21,9 +21,6 @@ import {
   sendFunctionSettingsProblems,
   type SendFunctionSettings,
 } from './send-function-settings.js';
-
-export type { SendFunctionOptions, SendFunctionProps } from './send-function-options.js';
-export { sendFunctionProblems } from './send-function-settings.js';
 
 const COMPLETE_SECRET_ARN = /^arn:[^:]+:secretsmanager:[^:]*:\d{12}:secret:.+-[A-Za-z0-9]{6}$/;
 

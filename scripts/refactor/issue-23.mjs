@@ -181,33 +181,41 @@ const elementText = (e, typeOnly) =>
  */
 function dedupeImports(file, text) {
   const sf = parse(file, text);
-  const imports = sf.statements.filter(isImport);
   const seen = new Map();
   const edits = [];
-  for (const s of imports) {
+  for (const s of sf.statements.filter(isImport)) {
     const spec = s.moduleSpecifier.text;
-    const t = target(file, spec);
-    if (t === file) {
+    if (target(file, spec) === file) {
       edits.push({ s, text: '' });
       continue;
     }
     const c = s.importClause;
     const named = c && !c.name && c.namedBindings && ts.isNamedImports(c.namedBindings);
-    const key = named ? `${spec}|${c.isTypeOnly}` : `${s.getText()}`;
+    const key = named ? spec : s.getText();
+    const elements = named ? c.namedBindings.elements.map((e) => ({ e, type: c.isTypeOnly || e.isTypeOnly })) : [];
     if (!seen.has(key)) {
-      seen.set(key, { s, elements: named ? [...c.namedBindings.elements] : null, typeOnly: c?.isTypeOnly });
+      seen.set(key, { s, elements, named, count: 1 });
       continue;
     }
     const first = seen.get(key);
-    if (named) first.elements.push(...c.namedBindings.elements);
+    first.elements.push(...elements);
+    first.count += 1;
     edits.push({ s, text: '' });
   }
-  for (const { s, elements, typeOnly } of seen.values()) {
-    if (!elements || elements.length === s.importClause.namedBindings.elements.length) continue;
-    const names = [...new Map(elements.map((e) => [elementText(e, e.isTypeOnly), e])).keys()];
+  for (const { s, elements, named, count } of seen.values()) {
+    if (!named || count === 1) continue;
+    // One element per local name; a value import wins over a type-only one.
+    const byName = new Map();
+    for (const { e, type } of elements) {
+      const prev = byName.get(e.name.text);
+      byName.set(e.name.text, { e, type: type && (prev ? prev.type : true) });
+    }
+    const all = [...byName.values()];
+    const allTypes = all.every((x) => x.type);
+    const names = all.map(({ e, type }) => elementText(e, type && !allTypes));
     edits.push({
       s,
-      text: `import ${typeOnly ? 'type ' : ''}{ ${names.join(', ')} } from '${s.moduleSpecifier.text}';`,
+      text: `import ${allTypes ? 'type ' : ''}{ ${names.join(', ')} } from '${s.moduleSpecifier.text}';`,
     });
   }
   // Re-exports of the file itself (left by a merge) go too.
@@ -230,10 +238,8 @@ function applyEdits(text, edits) {
 function declared(file, text = read(file)) {
   const names = new Set();
   for (const s of parse(file, text).statements) {
-    if (ts.isVariableStatement(s))
-      for (const d of s.declarationList.declarations)
-        if (d.name.text) names.add(d.name.text);
-        else if (s.name?.text) names.add(s.name.text);
+    const vars = ts.isVariableStatement(s) ? s.declarationList.declarations : [s];
+    for (const d of vars) if (d.name && ts.isIdentifier(d.name)) names.add(d.name.text);
   }
   return names;
 }

@@ -1,5 +1,5 @@
 import type { Config } from '../../functions/config.js';
-import type { Registry } from '../../functions/core/registry.js';
+import type { Registry } from '../../functions/core/registry/registry.js';
 
 /**
  * A handler configuration for tests that run the worker or the handler themselves: 5 attempts,

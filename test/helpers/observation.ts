@@ -1,4 +1,4 @@
-import type { SendObservation, SendObserved } from '../../functions/core/observation.js';
+import type { SendObservation, SendReport } from '../../functions/core/send/observation.js';
 
 /** What a SEND's answer showed; by default a legacy SEND whose destination answered 201. */
 export const observation = (o: Partial<SendObservation> = {}): SendObservation => ({
@@ -14,7 +14,7 @@ export const observation = (o: Partial<SendObservation> = {}): SendObservation =
 });
 
 /** What a SEND observed; by default a legacy SEND whose destination answered 201. */
-export function observed(o: Partial<SendObservation> = {}, more: Partial<SendObserved> = {}): SendObserved {
+export function observed(o: Partial<SendObservation> = {}, more: Partial<SendReport> = {}): SendReport {
   return {
     observation: observation(o),
     node: '10.0.0.1:80',

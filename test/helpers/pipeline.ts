@@ -1,13 +1,13 @@
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
-import { createCredentialsProvider, type CredentialsProvider } from '../../functions/adapters/credentials.js';
+import { createCredentialsProvider } from '../../functions/adapters/credentials.js';
+import type { CredentialsProvider, QueueOps, Telemetry } from '../../functions/worker/ports.js';
 import { composeWorkerDeps, localLogger, powertoolsTelemetry } from '../../functions/compose.js';
 import type { Config } from '../../functions/config.js';
-import { parseRegistry } from '../../functions/core/registry.js';
+import { parseRegistry } from '../../functions/core/registry/registry.js';
 import { createHandler } from '../../functions/handlers/send.js';
-import type { QueueOps, Telemetry } from '../../functions/worker/ports.js';
 import { toLambdaRecord, type SqsHandler } from '../../local/event-source-mapping.js';
-import { pairRegistryDocument, type RegistryDocument } from '../../local/pair-registry.js';
+import { pairRegistryDocument, type PairRegistryDocument } from '../../local/pair-registry.js';
 import { drainQueue } from '../../local/queues.js';
 import { SummaryTelemetry } from '../../local/summary.js';
 import { startSimulator, type ClusterSpec, type SimulatorOptions, type SwarmSimulator } from '../../simulator/index.js';
@@ -38,7 +38,7 @@ export interface PipelineOptions {
   /** The SQS client the handler's QueueOps use, given fauxqs's endpoint (default: one straight to fauxqs). */
   readonly queueClient?: (fauxqsEndpoint: string) => Promise<SQSClient>;
   /** Changes the registry document before it is parsed (routes, replication feeds...). */
-  readonly registry?: (base: RegistryDocument) => RegistryDocument;
+  readonly registry?: (base: PairRegistryDocument) => PairRegistryDocument;
 }
 
 /**

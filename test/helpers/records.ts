@@ -1,5 +1,5 @@
 import type { SQSRecord } from 'aws-lambda';
-import type { OutcomeRecord } from '../../functions/core/outcome.js';
+import type { OutcomeRecord } from '../../functions/core/outcome/outcome.js';
 
 /**
  * An SQS record as Lambda delivers it, for tests that call the handler or processBatch
@@ -38,7 +38,7 @@ export function sqsRecord(
 }
 
 /** An outcome record: a replicated `created` SEND on node 127.0.0.1:1 unless told otherwise. */
-export function outcomeRecord(over: Partial<OutcomeRecord> = {}): OutcomeRecord {
+export function sampleOutcomeRecord(over: Partial<OutcomeRecord> = {}): OutcomeRecord {
   return {
     outcome: 'replicated',
     reason: 'created',

@@ -1,12 +1,12 @@
-import type { Credentials } from '../../functions/core/digest-auth.js';
-import type { ObjectRef } from '../../functions/core/message.js';
-import { parseRegistry, type ClusterConfig } from '../../functions/core/registry.js';
+import type { Credentials } from '../../functions/core/transport/digest-auth.js';
+import type { ObjectRef } from '../../functions/core/message/message.js';
+import { parseRegistry, type ClusterConfig } from '../../functions/core/registry/registry.js';
 import {
   SendClient,
   type SendClientOptions,
   type SendInput,
   type SendResult,
-} from '../../functions/core/send-client.js';
+} from '../../functions/core/send/send-client.js';
 import { pairRegistry } from '../../local/pair-registry.js';
 import {
   SIM_DEFAULT_ADMIN,

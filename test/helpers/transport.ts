@@ -1,5 +1,5 @@
-import { ClusterTransport } from '../../functions/core/cluster-transport.js';
-import { parseRegistry, type ClusterConfig } from '../../functions/core/registry.js';
+import { ClusterTransport } from '../../functions/core/transport/cluster-transport.js';
+import { parseRegistry, type ClusterConfig } from '../../functions/core/registry/registry.js';
 import { startRawNode, type Answer, type RawNode } from './raw-node.js';
 
 /**

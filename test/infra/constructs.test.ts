@@ -1,7 +1,7 @@
 import { Duration, type Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
-import { parseRegistry } from '../../functions/core/registry.js';
+import { parseRegistry } from '../../functions/core/registry/registry.js';
 import { PipelineAlarms } from '../../infra/constructs/pipeline-alarms.js';
 import { PipelineNetwork } from '../../infra/constructs/pipeline-network.js';
 import { SendQueues } from '../../infra/constructs/send-queues.js';
@@ -14,7 +14,7 @@ import {
   secretReferences,
 } from '../../infra/registry-config.js';
 import { worstCaseBackoffSeconds } from '../../infra/swarm-send-pipeline.js';
-import { parseCidr } from '../../functions/core/network.js';
+import { parseCidr } from '../../functions/core/transport/network.js';
 import { exampleRegistry, importedVpc, nagFindings, newStack, removeTestOutdirs } from './helpers.js';
 
 afterAll(removeTestOutdirs);

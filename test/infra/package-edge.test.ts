@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Duration } from 'aws-cdk-lib';
 import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { build } from 'esbuild';
-import * as actualRegistry from '../../functions/core/registry.js';
+import * as actualRegistry from '../../functions/core/registry/registry.js';
 import { exampleRegistry, importedVpc, newStack, prebuiltCode, removeTestOutdirs } from './helpers.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -14,7 +14,7 @@ afterAll(removeTestOutdirs);
 // (In native ESM the jest object is import.meta.jest; @types/jest does not declare unstable_mockModule.)
 const jestApi = import.meta.jest as typeof jest & { unstable_mockModule(path: string, factory: () => unknown): void };
 const parseRegistry = jestApi.fn(actualRegistry.parseRegistry);
-jestApi.unstable_mockModule('../../functions/core/registry.js', () => ({ ...actualRegistry, parseRegistry }));
+jestApi.unstable_mockModule('../../functions/core/registry/registry.js', () => ({ ...actualRegistry, parseRegistry }));
 const publicApi = await import('../../infra/index.js');
 const { SendFunction } = await import('../../infra/constructs/send-function.js');
 const { SendQueues } = await import('../../infra/constructs/send-queues.js');

@@ -1,7 +1,7 @@
 import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { createSqsQueueOps } from '../../../functions/adapters/sqs-queue-ops.js';
 import { toLambdaRecord } from '../../../local/event-source-mapping.js';
-import { outcomeRecord, sqsRecord } from '../../helpers/records.js';
+import { sampleOutcomeRecord, sqsRecord } from '../../helpers/records.js';
 import { receiveAll, startLocalSqs, type LocalSqs } from '../../helpers/sqs.js';
 
 // Every SQS call of the queue ops carries the worker's abort signal: once the signal has fired,
@@ -41,7 +41,7 @@ describe('SQS queue ops after the abort signal fired (fauxqs)', () => {
   it('a dead-lettering of a small letter (no size-limit read) sends nothing', async () => {
     const dlq = queue().queueUrl;
     const ops = createSqsQueueOps({ sqs: local.sqs, dlqUrl: dlq, outcomesQueueUrl: null });
-    const failed = outcomeRecord({ outcome: 'failed', reason: 'forbidden' });
+    const failed = sampleOutcomeRecord({ outcome: 'failed', reason: 'forbidden' });
     expect(await rejection(ops.deadLetter(sqsRecord('m1', 'body'), failed, AbortSignal.abort()))).toMatchObject({
       name: 'AbortError',
     });
@@ -51,7 +51,7 @@ describe('SQS queue ops after the abort signal fired (fauxqs)', () => {
   it('an outcome publish publishes nothing and reports every outcome as not published', async () => {
     const outcomes = queue().queueUrl;
     const ops = createSqsQueueOps({ sqs: local.sqs, dlqUrl: queue().queueUrl, outcomesQueueUrl: outcomes });
-    const records = [0, 1, 2].map((i) => outcomeRecord({ messageId: `m${i}` }));
+    const records = [0, 1, 2].map((i) => sampleOutcomeRecord({ messageId: `m${i}` }));
     expect(await ops.publishOutcomes(records, AbortSignal.abort())).toStrictEqual([0, 1, 2]);
     expect(await receiveAll(local.sqs, outcomes)).toStrictEqual([]);
   });

@@ -1,7 +1,8 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { createSqsQueueOps, DLQ_ATTRIBUTES } from '../../../functions/adapters/sqs-queue-ops.js';
+import { createSqsQueueOps } from '../../../functions/adapters/sqs-queue-ops.js';
+import { DLQ_ATTRIBUTES } from '../../../functions/adapters/dlq-message.js';
 import { drainQueue } from '../../../local/queues.js';
-import { outcomeRecord, sqsRecord } from '../../helpers/records.js';
+import { sampleOutcomeRecord, sqsRecord } from '../../helpers/records.js';
 import { startLocalSqs, type LocalSqs } from '../../helpers/sqs.js';
 
 // The SQS adapter with standard queues (fauxqs): what reaches them, attribute by attribute. The
@@ -34,7 +35,7 @@ describe('SQS queue ops with standard queues (fauxqs)', () => {
     );
     try {
       const ops = createSqsQueueOps({ sqs, dlqUrl: dlq, outcomesQueueUrl: null });
-      await ops.deadLetter(sqsRecord('m1', 'body'), outcomeRecord({ outcome: 'failed', reason: 'forbidden' }));
+      await ops.deadLetter(sqsRecord('m1', 'body'), sampleOutcomeRecord({ outcome: 'failed', reason: 'forbidden' }));
     } finally {
       sqs.destroy();
     }
@@ -49,8 +50,8 @@ describe('SQS queue ops with standard queues (fauxqs)', () => {
     const outcomes = queue();
     const ops = createSqsQueueOps({ sqs: local.sqs, dlqUrl: queue(), outcomesQueueUrl: outcomes });
     const records = [
-      outcomeRecord({ messageId: 'a' }),
-      outcomeRecord({ messageId: 'b', outcome: 'failed', reason: 'forbidden' }),
+      sampleOutcomeRecord({ messageId: 'a' }),
+      sampleOutcomeRecord({ messageId: 'b', outcome: 'failed', reason: 'forbidden' }),
     ];
     expect(await ops.publishOutcomes(records)).toStrictEqual([]);
     const got = await drainQueue(local.sqs, outcomes);

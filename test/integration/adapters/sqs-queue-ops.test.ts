@@ -7,12 +7,17 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { buildDeadLetter, messageSize, SQS_CLASSIC_MESSAGE_BYTES } from '../../../functions/adapters/dlq-message.js';
-import { createSqsQueueOps, DLQ_ATTRIBUTES } from '../../../functions/adapters/sqs-queue-ops.js';
-import type { OutcomeRecord } from '../../../functions/core/outcome.js';
+import {
+  buildDeadLetter,
+  messageSize,
+  SQS_CLASSIC_MESSAGE_BYTES,
+  DLQ_ATTRIBUTES,
+} from '../../../functions/adapters/dlq-message.js';
+import { createSqsQueueOps } from '../../../functions/adapters/sqs-queue-ops.js';
+import type { OutcomeRecord } from '../../../functions/core/outcome/outcome.js';
 import { toLambdaRecord } from '../../../local/event-source-mapping.js';
 import { drainQueue } from '../../../local/queues.js';
-import { outcomeRecord, sqsRecord } from '../../helpers/records.js';
+import { sampleOutcomeRecord, sqsRecord } from '../../helpers/records.js';
 import { receiveAll, startLocalSqs } from '../../helpers/sqs.js';
 
 // The SQS adapter against fauxqs: FIFO dead-lettering and outcome publishing in batches of ten,
@@ -20,7 +25,7 @@ import { receiveAll, startLocalSqs } from '../../helpers/sqs.js';
 // make are faked with aws-sdk-client-mock.
 
 const outcome = (i: number, over: Partial<OutcomeRecord> = {}): OutcomeRecord =>
-  outcomeRecord({ attempt: 2, durationMs: 1, messageId: `m${i}`, ...over });
+  sampleOutcomeRecord({ attempt: 2, durationMs: 1, messageId: `m${i}`, ...over });
 
 const record = (id: string, group?: string): SQSRecord => sqsRecord(id, `{"n":"${id}"}`, group ? { group } : {});
 

@@ -4,7 +4,7 @@ import { PassThrough } from 'node:stream';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { startFauxqs } from 'fauxqs';
 import { main } from '../../../cli/main.js';
-import { parseSendMessage } from '../../../functions/core/message.js';
+import { parseSendMessage } from '../../../functions/core/message/message.js';
 import { SIM_DEFAULT_ADMIN, startSimulator, type SwarmSimulator } from '../../../simulator/index.js';
 import { runCli } from '../../helpers/cli.js';
 import { scratchDir } from '../../helpers/scratch.js';

@@ -1,7 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { scriptedRoute } from '../../helpers/swarm.js';
-import { SendClient } from '../../../functions/core/send-client.js';
+import { SendClient } from '../../../functions/core/send/send-client.js';
 import { answerCreated, headerOf, startRawNode, type RawNode } from '../../helpers/raw-node.js';
 
 // Issue 9 item 2: what messages name (node hints) never grows the client's state, and what

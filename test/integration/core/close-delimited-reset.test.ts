@@ -1,5 +1,5 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { SendClient } from '../../../functions/core/send-client.js';
+import { SendClient } from '../../../functions/core/send/send-client.js';
 import { startRawNode, type RawNode } from '../../helpers/raw-node.js';
 import { ADMIN, scriptedRoute } from '../../helpers/swarm.js';
 

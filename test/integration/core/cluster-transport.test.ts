@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:net';
 import { Pool } from 'undici';
-import { ClusterTransport } from '../../../functions/core/cluster-transport.js';
-import { parseRegistry, type ClusterConfig } from '../../../functions/core/registry.js';
+import { ClusterTransport } from '../../../functions/core/transport/cluster-transport.js';
+import { parseRegistry, type ClusterConfig } from '../../../functions/core/registry/registry.js';
 import { startRawNode, type RawNode } from '../../helpers/raw-node.js';
 
 const ADMIN = { username: 'admin', password: 'pw' };

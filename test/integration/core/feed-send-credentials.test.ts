@@ -1,5 +1,5 @@
-import type { ClusterConfig } from '../../../functions/core/registry.js';
-import { SendClient } from '../../../functions/core/send-client.js';
+import type { ClusterConfig } from '../../../functions/core/registry/registry.js';
+import { SendClient } from '../../../functions/core/send/send-client.js';
 import { answerCreated, headerOf, startRawNode, type Answer, type RawNode } from '../../helpers/raw-node.js';
 import { scriptedRoute } from '../../helpers/swarm.js';
 

@@ -1,5 +1,5 @@
 import { buildConnector, type Dispatcher } from 'undici';
-import { nodeConnection, withZeroContentLength } from '../../../functions/core/node-connection.js';
+import { nodeConnection, withZeroContentLength } from '../../../functions/core/transport/node-connection.js';
 import { startRawNode, type RawNode } from '../../helpers/raw-node.js';
 
 // The connection the transport's pools make per node wraps each request's handler (to catch a

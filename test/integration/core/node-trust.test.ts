@@ -1,10 +1,10 @@
 import diagnostics_channel from 'node:diagnostics_channel';
 import type { Socket } from 'node:net';
-import type { ClusterConfig } from '../../../functions/core/registry.js';
+import type { ClusterConfig } from '../../../functions/core/registry/registry.js';
 import { scriptedRoute } from '../../helpers/swarm.js';
-import { SendClient, type SendInput } from '../../../functions/core/send-client.js';
+import { SendClient, type SendInput } from '../../../functions/core/send/send-client.js';
 import { DROPPED_DETAIL } from '../../../functions/core/redact.js';
-import { USER_AGENT } from '../../../functions/core/product.js';
+import { USER_AGENT } from '../../../functions/core/send/scsp-request.js';
 import { answerCreated, headerOf, startRawNode, type Answer, type RawNode } from '../../helpers/raw-node.js';
 
 // Where the admin credentials go (issue 9, items 1, 3, 5, 9, 11): raw-socket fake nodes that keep

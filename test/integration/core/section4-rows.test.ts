@@ -1,6 +1,6 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { parseRegistry, type ClusterConfig } from '../../../functions/core/registry.js';
-import { SendClient } from '../../../functions/core/send-client.js';
+import { parseRegistry, type ClusterConfig } from '../../../functions/core/registry/registry.js';
+import { SendClient } from '../../../functions/core/send/send-client.js';
 import { startProcess, type StartedProcess } from '../../helpers/processes.js';
 import { ADMIN, scriptedRoute, startSwarmPair, type SwarmPair } from '../../helpers/swarm.js';
 

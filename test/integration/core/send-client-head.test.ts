@@ -1,6 +1,6 @@
-import { SendClient } from '../../../functions/core/send-client.js';
-import { USER_AGENT } from '../../../functions/core/product.js';
-import { parseRegistry } from '../../../functions/core/registry.js';
+import { SendClient } from '../../../functions/core/send/send-client.js';
+import { USER_AGENT } from '../../../functions/core/send/scsp-request.js';
+import { parseRegistry } from '../../../functions/core/registry/registry.js';
 import { headerOf, startRawNode, type Answer, type RawNode } from '../../helpers/raw-node.js';
 import { ADMIN, scriptedRoute } from '../../helpers/swarm.js';
 

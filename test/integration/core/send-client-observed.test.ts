@@ -1,4 +1,4 @@
-import { SendClient } from '../../../functions/core/send-client.js';
+import { SendClient } from '../../../functions/core/send/send-client.js';
 import { answerCreated, startRawNode, type Answer, type RawNode } from '../../helpers/raw-node.js';
 import { ADMIN, scriptedRoute } from '../../helpers/swarm.js';
 

@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
-import { SendClient } from '../../../functions/core/send-client.js';
-import { parseRegistry } from '../../../functions/core/registry.js';
+import { SendClient } from '../../../functions/core/send/send-client.js';
+import { parseRegistry } from '../../../functions/core/registry/registry.js';
 import { ADMIN, scriptedRoute, startSwarmPair, type SwarmPair } from '../../helpers/swarm.js';
 import { answerCreated, headerOf, startRawNode, type Answer, type RawNode } from '../../helpers/raw-node.js';
 

@@ -1,4 +1,4 @@
-import type { TransportRequest } from '../../../functions/core/cluster-transport.js';
+import type { TransportRequest } from '../../../functions/core/transport/cluster-transport.js';
 import type { Answer } from '../../helpers/raw-node.js';
 import { transportOnRawNodes } from '../../helpers/transport.js';
 import { ADMIN } from '../../helpers/swarm.js';

@@ -1,4 +1,4 @@
-import { parseSendBody } from '../../../functions/core/response-parser.js';
+import { parseSendBody } from '../../../functions/core/send/response-parser.js';
 import { transportOnRawNodes } from '../../helpers/transport.js';
 import { ADMIN } from '../../helpers/swarm.js';
 

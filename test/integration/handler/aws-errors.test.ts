@@ -9,7 +9,7 @@ import type { SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createSqsQueueOps } from '../../../functions/adapters/sqs-queue-ops.js';
 import type { Config } from '../../../functions/config.js';
-import { SendClient } from '../../../functions/core/send-client.js';
+import { SendClient } from '../../../functions/core/send/send-client.js';
 import { processBatch } from '../../../functions/worker/process-batch.js';
 import { SummaryTelemetry } from '../../../local/summary.js';
 import { createCredentialsProvider } from '../../../functions/adapters/credentials.js';

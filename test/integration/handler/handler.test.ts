@@ -1,5 +1,5 @@
-import { DLQ_ATTRIBUTES } from '../../../functions/adapters/sqs-queue-ops.js';
-import type { OutcomeRecord } from '../../../functions/core/outcome.js';
+import { DLQ_ATTRIBUTES } from '../../../functions/adapters/dlq-message.js';
+import type { OutcomeRecord } from '../../../functions/core/outcome/outcome.js';
 import { toLambdaRecord } from '../../../local/event-source-mapping.js';
 import { captureOutput, PASSWORD, startPipeline, type Pipeline } from '../../helpers/pipeline.js';
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { DLQ_ATTRIBUTES } from '../../../functions/adapters/sqs-queue-ops.js';
-import type { OutcomeRecord } from '../../../functions/core/outcome.js';
+import { DLQ_ATTRIBUTES } from '../../../functions/adapters/dlq-message.js';
+import type { OutcomeRecord } from '../../../functions/core/outcome/outcome.js';
 import { startPipeline, type Pipeline } from '../../helpers/pipeline.js';
 
 // No message is acknowledged without proof, and none is refused for want of an optional field:

@@ -3,7 +3,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 import { createCredentialsProvider } from '../../../functions/adapters/credentials.js';
 import { createSqsQueueOps } from '../../../functions/adapters/sqs-queue-ops.js';
-import { SendClient } from '../../../functions/core/send-client.js';
+import { SendClient } from '../../../functions/core/send/send-client.js';
 import { processBatch } from '../../../functions/worker/process-batch.js';
 import { pairRegistry } from '../../../local/pair-registry.js';
 import { testConfig } from '../../helpers/config.js';

@@ -15,8 +15,8 @@ import {
   type SqsErrorCode,
   type SqsFaultProxy,
 } from '../../../bench/sqs-fault-proxy.js';
-import { DLQ_ATTRIBUTES } from '../../../functions/adapters/sqs-queue-ops.js';
-import type { OutcomeRecord } from '../../../functions/core/outcome.js';
+import { DLQ_ATTRIBUTES } from '../../../functions/adapters/dlq-message.js';
+import type { OutcomeRecord } from '../../../functions/core/outcome/outcome.js';
 import { LocalEventSourceMapping } from '../../../local/event-source-mapping.js';
 import { REGION, startPipeline, type Pipeline } from '../../helpers/pipeline.js';
 

@@ -6,7 +6,7 @@ import {
   type MessageAttributeValue,
 } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse } from 'aws-lambda';
-import { DLQ_ATTRIBUTES } from '../../../functions/adapters/sqs-queue-ops.js';
+import { DLQ_ATTRIBUTES } from '../../../functions/adapters/dlq-message.js';
 import { ConfigError } from '../../../functions/core/errors.js';
 import { localLogger } from '../../../functions/compose.js';
 import { createHandler, depsFromEnvironment } from '../../../functions/handlers/send.js';

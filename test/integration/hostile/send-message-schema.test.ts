@@ -2,8 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import fc from 'fast-check';
-import { MAX_MESSAGE_BYTES, parseSendMessage } from '../../../functions/core/message.js';
-import { sendMessageJsonSchema } from '../../../functions/core/message-schema.js';
+import { MAX_MESSAGE_BYTES, parseSendMessage } from '../../../functions/core/message/message.js';
+import { sendMessageJsonSchema } from '../../../functions/core/message/message-schema.js';
 import { pythonVerdicts, type PythonVerdict } from '../../helpers/python-jsonschema.js';
 import { CROSS_ENGINE_CASES, hostileBody } from './corpus.js';
 

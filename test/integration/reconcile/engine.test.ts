@@ -1,7 +1,8 @@
-import { ClusterTransport } from '../../../functions/core/cluster-transport.js';
-import { ListingClient } from '../../../functions/core/listing-client.js';
-import { SendClient } from '../../../functions/core/send-client.js';
-import { reconcileScope, type Finding, type ObjectScope } from '../../../functions/reconcile/engine.js';
+import { ClusterTransport } from '../../../functions/core/transport/cluster-transport.js';
+import { ListingClient } from '../../../functions/core/listing/listing-client.js';
+import { SendClient } from '../../../functions/core/send/send-client.js';
+import { reconcileScope } from '../../../functions/reconcile/engine.js';
+import { type Finding, type ObjectScope } from '../../../functions/reconcile/scope-types.js';
 import { sendRepairPort, transportHeadPort, type ReconcileRoute } from '../../../functions/reconcile/ports.js';
 import { ADMIN, startSwarmPair, type SwarmPair } from '../../helpers/swarm.js';
 

@@ -1,7 +1,8 @@
-import { ListingClient } from '../../../functions/core/listing-client.js';
-import { reconcileScope, type ListingPort } from '../../../functions/reconcile/engine.js';
+import { ListingClient } from '../../../functions/core/listing/listing-client.js';
+import { reconcileScope } from '../../../functions/reconcile/engine.js';
+import { type ListingPort } from '../../../functions/reconcile/scope-types.js';
 import { transportHeadPort } from '../../../functions/reconcile/ports.js';
-import { expandScopes } from '../../../functions/reconcile/run.js';
+import { expandScopes } from '../../../functions/reconcile/buckets.js';
 import { honest, listingNode, row } from '../../helpers/listing-node.js';
 import type { Answer } from '../../helpers/raw-node.js';
 import { transportOnRawNodes } from '../../helpers/transport.js';

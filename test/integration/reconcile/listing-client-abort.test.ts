@@ -1,8 +1,8 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { ClusterTransport } from '../../../functions/core/cluster-transport.js';
-import { ListingError } from '../../../functions/core/listing.js';
-import { ListingClient } from '../../../functions/core/listing-client.js';
-import { parseRegistry } from '../../../functions/core/registry.js';
+import { ClusterTransport } from '../../../functions/core/transport/cluster-transport.js';
+import { ListingError } from '../../../functions/core/listing/listing.js';
+import { ListingClient } from '../../../functions/core/listing/listing-client.js';
+import { parseRegistry } from '../../../functions/core/registry/registry.js';
 import { startRawNode, type RawNode } from '../../helpers/raw-node.js';
 import { ADMIN } from '../../helpers/swarm.js';
 

@@ -1,8 +1,8 @@
 import { getEventListeners } from 'node:events';
-import { ClusterTransport } from '../../../functions/core/cluster-transport.js';
-import { ListingError } from '../../../functions/core/listing.js';
-import { ListingClient } from '../../../functions/core/listing-client.js';
-import { parseRegistry, type ClusterConfig } from '../../../functions/core/registry.js';
+import { ClusterTransport } from '../../../functions/core/transport/cluster-transport.js';
+import { ListingError } from '../../../functions/core/listing/listing.js';
+import { ListingClient } from '../../../functions/core/listing/listing-client.js';
+import { parseRegistry, type ClusterConfig } from '../../../functions/core/registry/registry.js';
 import { startRawNode, type Answer, type RawNode } from '../../helpers/raw-node.js';
 import { ADMIN } from '../../helpers/swarm.js';
 

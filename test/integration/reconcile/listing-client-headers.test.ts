@@ -1,7 +1,7 @@
-import { ClusterTransport } from '../../../functions/core/cluster-transport.js';
-import { ListingClient } from '../../../functions/core/listing-client.js';
-import { USER_AGENT } from '../../../functions/core/product.js';
-import { parseRegistry } from '../../../functions/core/registry.js';
+import { ClusterTransport } from '../../../functions/core/transport/cluster-transport.js';
+import { ListingClient } from '../../../functions/core/listing/listing-client.js';
+import { USER_AGENT } from '../../../functions/core/send/scsp-request.js';
+import { parseRegistry } from '../../../functions/core/registry/registry.js';
 import { headerOf, startRawNode, type RawNode } from '../../helpers/raw-node.js';
 import { ADMIN } from '../../helpers/swarm.js';
 

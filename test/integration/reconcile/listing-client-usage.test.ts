@@ -1,6 +1,6 @@
-import { ClusterTransport } from '../../../functions/core/cluster-transport.js';
-import { ListingClient } from '../../../functions/core/listing-client.js';
-import { parseRegistry } from '../../../functions/core/registry.js';
+import { ClusterTransport } from '../../../functions/core/transport/cluster-transport.js';
+import { ListingClient } from '../../../functions/core/listing/listing-client.js';
+import { parseRegistry } from '../../../functions/core/registry/registry.js';
 import { startRawNode, type Answer, type RawNode } from '../../helpers/raw-node.js';
 import { ADMIN } from '../../helpers/swarm.js';
 

@@ -1,7 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { ListingClient, MAX_PAGE_BYTES } from '../../../functions/core/listing-client.js';
-import { expandScopes } from '../../../functions/reconcile/run.js';
+import { ListingClient, MAX_PAGE_BYTES } from '../../../functions/core/listing/listing-client.js';
+import { expandScopes } from '../../../functions/reconcile/buckets.js';
 import type { Answer } from '../../helpers/raw-node.js';
 import { transportOnRawNodes } from '../../helpers/transport.js';
 import { ADMIN } from '../../helpers/swarm.js';

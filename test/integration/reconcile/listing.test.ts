@@ -1,8 +1,8 @@
 import { request } from 'undici';
-import { ClusterTransport } from '../../../functions/core/cluster-transport.js';
-import { ListingError, type ListingRow } from '../../../functions/core/listing.js';
-import { ListingClient } from '../../../functions/core/listing-client.js';
-import { parseRegistry, type ClusterConfig } from '../../../functions/core/registry.js';
+import { ClusterTransport } from '../../../functions/core/transport/cluster-transport.js';
+import { ListingError, type ListingRow } from '../../../functions/core/listing/listing.js';
+import { ListingClient } from '../../../functions/core/listing/listing-client.js';
+import { parseRegistry, type ClusterConfig } from '../../../functions/core/registry/registry.js';
 import { startSimulator, type SwarmSimulator } from '../../../simulator/index.js';
 import { ADMIN } from '../../helpers/swarm.js';
 

@@ -1,9 +1,10 @@
 import fc from 'fast-check';
-import { ListingClient } from '../../../functions/core/listing-client.js';
-import { SendClient } from '../../../functions/core/send-client.js';
-import { reconcileScope, type Finding } from '../../../functions/reconcile/engine.js';
+import { ListingClient } from '../../../functions/core/listing/listing-client.js';
+import { SendClient } from '../../../functions/core/send/send-client.js';
+import { reconcileScope } from '../../../functions/reconcile/engine.js';
+import { type Finding } from '../../../functions/reconcile/scope-types.js';
 import { sendRepairPort, transportHeadPort, type ReconcileRoute } from '../../../functions/reconcile/ports.js';
-import { parseRegistry } from '../../../functions/core/registry.js';
+import { parseRegistry } from '../../../functions/core/registry/registry.js';
 import { startSimulator } from '../../../simulator/index.js';
 import { ADMIN } from '../../helpers/swarm.js';
 

@@ -1,7 +1,7 @@
 import { ChangeMessageVisibilityBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Socket } from 'node:net';
 import { createCredentialsProvider } from '../../../functions/adapters/credentials.js';
-import { parseRegistry } from '../../../functions/core/registry.js';
+import { parseRegistry } from '../../../functions/core/registry/registry.js';
 import { pairRegistryDocument } from '../../../local/pair-registry.js';
 import { startLocalWorker, type LocalWorker } from '../../../local/worker.js';
 import { testConfig } from '../../helpers/config.js';

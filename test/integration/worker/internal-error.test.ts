@@ -8,9 +8,9 @@ import type { SQSRecord } from 'aws-lambda';
 import { createCredentialsProvider } from '../../../functions/adapters/credentials.js';
 import { createSqsQueueOps } from '../../../functions/adapters/sqs-queue-ops.js';
 import type { Config } from '../../../functions/config.js';
-import type { SendObserved } from '../../../functions/core/observation.js';
-import { parseRegistry } from '../../../functions/core/registry.js';
-import { SendClient, type SendInput } from '../../../functions/core/send-client.js';
+import type { SendReport } from '../../../functions/core/send/observation.js';
+import { parseRegistry } from '../../../functions/core/registry/registry.js';
+import { SendClient, type SendInput } from '../../../functions/core/send/send-client.js';
 import type { Telemetry } from '../../../functions/worker/ports.js';
 import { processBatch } from '../../../functions/worker/process-batch.js';
 import { toLambdaRecord } from '../../../local/event-source-mapping.js';
@@ -30,7 +30,7 @@ class BuggyPort {
     private readonly real: SendClient,
     private readonly buggy: string,
   ) {}
-  observe(input: SendInput): Promise<SendObserved> {
+  observe(input: SendInput): Promise<SendReport> {
     if ('uuid' in input.object && input.object.uuid === this.buggy)
       throw new TypeError("Cannot read properties of undefined (reading 'remoteStatus')");
     return this.real.observe(input);

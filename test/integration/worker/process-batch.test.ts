@@ -2,12 +2,12 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { createServer, type Server, type Socket } from 'node:net';
 import type { SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { createCredentialsProvider, type CredentialsProvider } from '../../../functions/adapters/credentials.js';
+import { createCredentialsProvider } from '../../../functions/adapters/credentials.js';
+import type { CredentialsProvider, QueueOps, Telemetry } from '../../../functions/worker/ports.js';
 import type { Config } from '../../../functions/config.js';
-import type { Credentials } from '../../../functions/core/digest-auth.js';
-import type { OutcomeRecord } from '../../../functions/core/outcome.js';
-import { SendClient } from '../../../functions/core/send-client.js';
-import type { QueueOps, Telemetry } from '../../../functions/worker/ports.js';
+import type { Credentials } from '../../../functions/core/transport/digest-auth.js';
+import type { OutcomeRecord } from '../../../functions/core/outcome/outcome.js';
+import { SendClient } from '../../../functions/core/send/send-client.js';
 import { processBatch } from '../../../functions/worker/process-batch.js';
 import { SIM_DEFAULT_ADMIN, startSimulator, type SwarmSimulator } from '../../../simulator/index.js';
 import { pairRegistry } from '../../../local/pair-registry.js';

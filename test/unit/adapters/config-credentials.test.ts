@@ -1,13 +1,9 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import {
-  checkLocalCredentials,
-  createCredentialsProvider,
-  CredentialsError,
-} from '../../../functions/adapters/credentials.js';
-import { parseRegistry } from '../../../functions/core/registry.js';
+import { checkLocalCredentials, createCredentialsProvider } from '../../../functions/adapters/credentials.js';
+import { CredentialsError, ConfigError } from '../../../functions/core/errors.js';
+import { parseRegistry } from '../../../functions/core/registry/registry.js';
 import { loadConfig } from '../../../functions/config.js';
-import { ConfigError } from '../../../functions/core/errors.js';
 
 const REGISTRY = JSON.stringify({
   clusters: {

@@ -1,6 +1,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { createCredentialsProvider, CredentialsError } from '../../../functions/adapters/credentials.js';
+import { createCredentialsProvider } from '../../../functions/adapters/credentials.js';
+import { CredentialsError } from '../../../functions/core/errors.js';
 
 // The provider's cache: a value is reused until refresh or its TTL; a failed read never is.
 

@@ -1,13 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  checkLocalCredentials,
-  createCredentialsProvider,
-  CredentialsError,
-  type CredentialsProvider,
-} from '../../../functions/adapters/credentials.js';
-import { ConfigError } from '../../../functions/core/errors.js';
-import { parseRegistry } from '../../../functions/core/registry.js';
+import { checkLocalCredentials, createCredentialsProvider } from '../../../functions/adapters/credentials.js';
+import { CredentialsError, ConfigError } from '../../../functions/core/errors.js';
+import { type CredentialsProvider } from '../../../functions/worker/ports.js';
+import { parseRegistry } from '../../../functions/core/registry/registry.js';
 import { scratchDir } from '../../helpers/scratch.js';
 
 // What each kind of credentials reference does when it cannot be used, and which references the

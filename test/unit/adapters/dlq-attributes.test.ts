@@ -6,7 +6,7 @@ import {
   SQS_CLASSIC_MESSAGE_BYTES,
   SQS_MAX_MESSAGE_BYTES,
 } from '../../../functions/adapters/dlq-message.js';
-import type { OutcomeRecord } from '../../../functions/core/outcome.js';
+import type { OutcomeRecord } from '../../../functions/core/outcome/outcome.js';
 
 // What a dead letter carries besides the body: our three attributes, the original's attributes
 // within the limits SQS sets (ten attributes, the message size), and how SQS counts the size.

@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { SQSRecord } from 'aws-lambda';
 import { buildDeadLetter, DLQ_ATTRIBUTES, messageSize } from '../../../functions/adapters/dlq-message.js';
-import { outcomeRecord, sqsRecord } from '../../helpers/records.js';
+import { sampleOutcomeRecord, sqsRecord } from '../../helpers/records.js';
 
 // A dead letter at the edges of its limits: an original attribute that exactly fills the room
 // left for it, and the SQS data type of every attribute a cut letter gets.
 
 type Attributes = NonNullable<SQSRecord['messageAttributes']>;
 const text = (stringValue: string) => ({ dataType: 'String', stringValue }) as Attributes[string];
-const failed = outcomeRecord({ outcome: 'failed', reason: 'forbidden', messageId: 'm-9' });
+const failed = sampleOutcomeRecord({ outcome: 'failed', reason: 'forbidden', messageId: 'm-9' });
 const recordOf = (body: string, messageAttributes: Attributes = {}) => sqsRecord('m-9', body, { messageAttributes });
 
 describe('dead letter limits', () => {

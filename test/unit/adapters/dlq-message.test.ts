@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { SQSRecord } from 'aws-lambda';
 import { buildDeadLetter, DLQ_ATTRIBUTES, messageSize } from '../../../functions/adapters/dlq-message.js';
-import type { OutcomeRecord } from '../../../functions/core/outcome.js';
+import type { OutcomeRecord } from '../../../functions/core/outcome/outcome.js';
 import { sqsRecord } from '../../helpers/records.js';
 
 const outcome: OutcomeRecord = {

@@ -1,11 +1,11 @@
 import { PROMETHEUS_METRICS, PrometheusTelemetry } from '../../../functions/adapters/prometheus-telemetry.js';
-import type { OutcomeRecord } from '../../../functions/core/outcome.js';
-import { outcomeRecord } from '../../helpers/records.js';
+import type { OutcomeRecord } from '../../../functions/core/outcome/outcome.js';
+import { sampleOutcomeRecord } from '../../helpers/records.js';
 
 // The worker's Prometheus telemetry in-process: what /metrics would serve (prom-client's
 // exposition text), read back sample by sample.
 
-const record = (over: Partial<OutcomeRecord> = {}) => outcomeRecord({ durationMs: 200, ...over });
+const record = (over: Partial<OutcomeRecord> = {}) => sampleOutcomeRecord({ durationMs: 200, ...over });
 
 /** The exposition text as `name{labels}` -> value, and the HELP and TYPE lines by metric name. */
 async function scrape(t: PrometheusTelemetry) {

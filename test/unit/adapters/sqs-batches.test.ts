@@ -3,7 +3,7 @@ import { startFauxqs } from 'fauxqs';
 import {
   BatchEntriesFailedError,
   chunks,
-  errorCode,
+  sdkErrorCode,
   failedEntries,
   makeVisible,
   queueCounts,
@@ -25,21 +25,21 @@ describe('SQS batch helpers', () => {
   });
 
   it("names an error by the service's code, then the SDK's, then the socket's, then its class", () => {
-    expect(errorCode({ Code: 'AWS.SimpleQueueService.NonExistentQueue', code: 'x', name: 'y' })).toBe(
+    expect(sdkErrorCode({ Code: 'AWS.SimpleQueueService.NonExistentQueue', code: 'x', name: 'y' })).toBe(
       'AWS.SimpleQueueService.NonExistentQueue',
     );
-    expect(errorCode({ Code: '', code: 'ECONNRESET', name: 'y' })).toBe('ECONNRESET');
-    expect(errorCode({ Code: 7, code: 7, cause: { code: 'ECONNREFUSED' }, name: 'y' })).toBe('ECONNREFUSED');
-    expect(errorCode(new TypeError('boom'))).toBe('TypeError');
-    expect(errorCode(new Error('plain'))).toBe('Error');
-    expect(errorCode({ name: 7 })).toBe('Error');
-    expect(errorCode(null)).toBe('Error');
-    expect(errorCode(undefined)).toBe('Error');
+    expect(sdkErrorCode({ Code: '', code: 'ECONNRESET', name: 'y' })).toBe('ECONNRESET');
+    expect(sdkErrorCode({ Code: 7, code: 7, cause: { code: 'ECONNREFUSED' }, name: 'y' })).toBe('ECONNREFUSED');
+    expect(sdkErrorCode(new TypeError('boom'))).toBe('TypeError');
+    expect(sdkErrorCode(new Error('plain'))).toBe('Error');
+    expect(sdkErrorCode({ name: 7 })).toBe('Error');
+    expect(sdkErrorCode(null)).toBe('Error');
+    expect(sdkErrorCode(undefined)).toBe('Error');
   });
 
   it('never names an error with an empty code: an empty name counts as no name', () => {
-    expect(errorCode({ name: '' })).toBe('Error');
-    expect(errorCode({ Code: '', code: '', cause: { code: '' }, name: '' })).toBe('Error');
+    expect(sdkErrorCode({ name: '' })).toBe('Error');
+    expect(sdkErrorCode({ Code: '', code: '', cause: { code: '' }, name: '' })).toBe('Error');
   });
 
   it('reads refused entries with placeholders for what SQS left out, and none when nothing failed', () => {

@@ -1,8 +1,9 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { createPowertoolsTelemetry, METRICS } from '../../../functions/adapters/telemetry.js';
+import { createPowertoolsTelemetry } from '../../../functions/adapters/telemetry.js';
+import { METRICS } from '../../../functions/adapters/metric-names.js';
 import { captureOutput } from '../../helpers/pipeline.js';
-import { outcomeRecord } from '../../helpers/records.js';
+import { sampleOutcomeRecord } from '../../helpers/records.js';
 
 // The metrics the Powertools telemetry sums per invocation and writes at flush, read back from the
 // EMF lines real Powertools Metrics print.
@@ -32,9 +33,9 @@ describe('Powertools telemetry metrics', () => {
   it('counts each outcome and every message processed, summed over the invocation', async () => {
     const t = telemetry();
     const { output } = await captureOutput(async () => {
-      t.outcome(outcomeRecord({ messageId: 'a' }), null);
-      t.outcome(outcomeRecord({ messageId: 'b' }), null);
-      t.outcome(outcomeRecord({ outcome: 'failed', reason: 'forbidden', messageId: 'c' }), null);
+      t.outcome(sampleOutcomeRecord({ messageId: 'a' }), null);
+      t.outcome(sampleOutcomeRecord({ messageId: 'b' }), null);
+      t.outcome(sampleOutcomeRecord({ outcome: 'failed', reason: 'forbidden', messageId: 'c' }), null);
       t.flush();
     });
     const line = summedLine(output);
@@ -46,9 +47,12 @@ describe('Powertools telemetry metrics', () => {
   it('records a SEND latency only for the SENDs that reached a node', async () => {
     const t = telemetry();
     const { output } = await captureOutput(async () => {
-      t.outcome(outcomeRecord({ node: '127.0.0.1:1', durationMs: 12 }), null);
-      t.outcome(outcomeRecord({ outcome: 'failed', reason: 'invalid-message', node: null, durationMs: 77 }), null);
-      t.outcome(outcomeRecord({ node: '127.0.0.1:2', durationMs: 34 }), null);
+      t.outcome(sampleOutcomeRecord({ node: '127.0.0.1:1', durationMs: 12 }), null);
+      t.outcome(
+        sampleOutcomeRecord({ outcome: 'failed', reason: 'invalid-message', node: null, durationMs: 77 }),
+        null,
+      );
+      t.outcome(sampleOutcomeRecord({ node: '127.0.0.1:2', durationMs: 34 }), null);
       t.flush();
     });
     expect(summedLine(output)[METRICS.SEND_LATENCY]).toStrictEqual([12, 34]);
@@ -57,11 +61,11 @@ describe('Powertools telemetry metrics', () => {
   it('measures replication lag of successes as now minus the time SQS took the message, never below 0', async () => {
     const t = telemetry(10_000);
     const { output } = await captureOutput(async () => {
-      t.outcome(outcomeRecord({ messageId: 'late' }), 7_500);
+      t.outcome(sampleOutcomeRecord({ messageId: 'late' }), 7_500);
       // A sender clock ahead of ours: the lag is 0, not negative.
-      t.outcome(outcomeRecord({ messageId: 'skewed' }), 12_000);
-      t.outcome(outcomeRecord({ outcome: 'failed', reason: 'forbidden', messageId: 'failed' }), 1_000);
-      t.outcome(outcomeRecord({ messageId: 'no-timestamp' }), null);
+      t.outcome(sampleOutcomeRecord({ messageId: 'skewed' }), 12_000);
+      t.outcome(sampleOutcomeRecord({ outcome: 'failed', reason: 'forbidden', messageId: 'failed' }), 1_000);
+      t.outcome(sampleOutcomeRecord({ messageId: 'no-timestamp' }), null);
       t.flush();
     });
     expect(summedLine(output)[METRICS.REPLICATION_LAG]).toStrictEqual([2_500, 0]);
@@ -70,7 +74,7 @@ describe('Powertools telemetry metrics', () => {
   it('writes nothing at a flush with no outcome since the last one: no EMF line, no empty-metrics warning', async () => {
     const t = telemetry();
     const { output: first } = await captureOutput(async () => {
-      t.outcome(outcomeRecord(), null);
+      t.outcome(sampleOutcomeRecord(), null);
       t.flush();
     });
     expect(summedLine(first)[METRICS.MESSAGES_PROCESSED]).toBe(1);
@@ -87,7 +91,7 @@ describe('Powertools telemetry metrics', () => {
       return 10_000;
     });
     const { output } = await captureOutput(async () => {
-      t.outcome(outcomeRecord(), 7_500);
+      t.outcome(sampleOutcomeRecord(), 7_500);
       t.flush();
     });
     expect(clockReads).toBe(0);

@@ -1,8 +1,9 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { createPowertoolsTelemetry, METRICS } from '../../../functions/adapters/telemetry.js';
+import { createPowertoolsTelemetry } from '../../../functions/adapters/telemetry.js';
+import { METRICS } from '../../../functions/adapters/metric-names.js';
 import { captureOutput } from '../../helpers/pipeline.js';
-import { outcomeRecord } from '../../helpers/records.js';
+import { sampleOutcomeRecord } from '../../helpers/records.js';
 
 // The Powertools telemetry with a real Logger and real Metrics, read back from what they print.
 
@@ -25,10 +26,10 @@ describe('Powertools telemetry', () => {
   it('logs a failed outcome as a warning and the others as information', async () => {
     const t = createPowertoolsTelemetry(new Logger({ serviceName: 'swarm-send', logLevel: 'INFO' }), null);
     const { output } = await captureOutput(async () => {
-      t.outcome(outcomeRecord({ outcome: 'failed', reason: 'forbidden', messageId: 'f' }), null);
-      t.outcome(outcomeRecord({ messageId: 'r' }), null);
-      t.outcome(outcomeRecord({ outcome: 'retry', reason: 'remote-unavailable', messageId: 't' }), null);
-      t.outcome(outcomeRecord({ outcome: 'already-present', reason: 'already-present', messageId: 'a' }), null);
+      t.outcome(sampleOutcomeRecord({ outcome: 'failed', reason: 'forbidden', messageId: 'f' }), null);
+      t.outcome(sampleOutcomeRecord({ messageId: 'r' }), null);
+      t.outcome(sampleOutcomeRecord({ outcome: 'retry', reason: 'remote-unavailable', messageId: 't' }), null);
+      t.outcome(sampleOutcomeRecord({ outcome: 'already-present', reason: 'already-present', messageId: 'a' }), null);
     });
     expect(jsonLines(output).map((l) => [l.messageId, l.level, l.message])).toStrictEqual([
       ['f', 'WARN', 'failed: forbidden'],
@@ -45,13 +46,13 @@ describe('Powertools telemetry', () => {
     const metrics = new CountingMetrics({ namespace: 'SwarmSend', serviceName: 'swarm-send' });
     const t = createPowertoolsTelemetry(new Logger({ logLevel: 'SILENT' }), metrics);
     const { output } = await captureOutput(async () => {
-      t.outcome(outcomeRecord(), null);
-      t.outcome(outcomeRecord(), null);
-      t.outcome(outcomeRecord({ outcome: 'failed', reason: 'forbidden' }), null);
+      t.outcome(sampleOutcomeRecord(), null);
+      t.outcome(sampleOutcomeRecord(), null);
+      t.outcome(sampleOutcomeRecord({ outcome: 'failed', reason: 'forbidden' }), null);
       t.flush();
-      t.outcome(outcomeRecord(), null);
-      t.outcome(outcomeRecord({ outcome: 'failed', reason: 'forbidden' }), null);
-      t.outcome(outcomeRecord({ outcome: 'failed', reason: 'forbidden' }), null);
+      t.outcome(sampleOutcomeRecord(), null);
+      t.outcome(sampleOutcomeRecord({ outcome: 'failed', reason: 'forbidden' }), null);
+      t.outcome(sampleOutcomeRecord({ outcome: 'failed', reason: 'forbidden' }), null);
       t.flush();
     });
     const byReason = jsonLines(output)

@@ -1,4 +1,4 @@
-import { parseRegistry } from '../../../functions/core/registry.js';
+import { parseRegistry } from '../../../functions/core/registry/registry.js';
 import { readSendRequest } from '../../../cli/send-flags.js';
 import { UsageError } from '../../../cli/command.js';
 

@@ -9,7 +9,7 @@ import {
   type AwsAdapters,
 } from '../../../functions/compose.js';
 import { ConfigError } from '../../../functions/core/errors.js';
-import { SendClient, type SendClientOptions } from '../../../functions/core/send-client.js';
+import { SendClient, type SendClientOptions } from '../../../functions/core/send/send-client.js';
 import type { QueueOps } from '../../../functions/worker/ports.js';
 import { pairRegistry, pairRegistryDocument } from '../../../local/pair-registry.js';
 import { SummaryTelemetry } from '../../../local/summary.js';

@@ -1,4 +1,4 @@
-import { parseChallenges } from '../../../functions/core/auth-challenge.js';
+import { parseChallenges } from '../../../functions/core/transport/digest-auth.js';
 
 // How parameter values of a WWW-Authenticate challenge are read: a quoted value loses its quotes
 // and its backslash escapes; a bare token is kept exactly as it came.

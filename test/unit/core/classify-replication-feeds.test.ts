@@ -1,4 +1,5 @@
-import { classify, type SendObservation } from '../../../functions/core/classify.js';
+import { classify } from '../../../functions/core/outcome/decide.js';
+import { type SendObservation } from '../../../functions/core/send/observation.js';
 
 // A feed SEND on a route with several replication feeds: one of them reporting 0 proves the copy.
 

@@ -1,4 +1,5 @@
-import { classify, type SendObservation } from '../../../functions/core/classify.js';
+import { classify } from '../../../functions/core/outcome/decide.js';
+import { type SendObservation } from '../../../functions/core/send/observation.js';
 import { observation } from '../../helpers/observation.js';
 
 const o = (over: Partial<SendObservation>): SendObservation => observation(over);

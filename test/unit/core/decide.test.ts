@@ -1,15 +1,21 @@
-import { decide, notSentBy, sendVerdict, type Happening, type Step } from '../../../functions/core/decide.js';
+import {
+  decide,
+  notSentBy,
+  sendDecision,
+  type SendAttempt,
+  type Step,
+} from '../../../functions/core/outcome/decide.js';
 import { CredentialsError, InvalidMessageError } from '../../../functions/core/errors.js';
-import type { SendObservation, SendObserved } from '../../../functions/core/observation.js';
+import type { SendObservation, SendReport } from '../../../functions/core/send/observation.js';
 import { observed as baseObserved } from '../../helpers/observation.js';
 
 /** The shared default observation, with this table's duration, node text and no ETag. */
-const observed = (o: Partial<SendObservation> = {}, more: Partial<SendObserved> = {}): SendObserved =>
+const observed = (o: Partial<SendObservation> = {}, more: Partial<SendReport> = {}): SendReport =>
   baseObserved(o, { durationMs: 2500, detail: 'node text', etag: null, ...more });
 const sent = (
   o: Partial<SendObservation> = {},
   facts: { handedBack?: boolean; verifyProblem?: string | null } = {},
-): Happening => ({
+): SendAttempt => ({
   kind: 'sent',
   send: observed(o),
   handedBack: facts.handedBack ?? false,
@@ -17,7 +23,7 @@ const sent = (
 });
 const notSent = (
   reason: 'invalid-message' | 'credentials-invalid' | 'credentials-unavailable' | 'internal-error',
-): Happening => ({ kind: 'not-sent', reason, detail: `why ${reason}` });
+): SendAttempt => ({ kind: 'not-sent', reason, detail: `why ${reason}` });
 
 const FIRST = { attempt: 1, maxAttempts: 3 };
 const LAST = { attempt: 3, maxAttempts: 3 };
@@ -157,12 +163,12 @@ describe('decide: the one place an outcome is decided', () => {
     if (!('retriesExhausted' in verdict)) expect(v.retriesExhausted).toBeUndefined();
   });
 
-  it('sendVerdict is the SCSP table on the observation and nothing else', () => {
-    expect(sendVerdict(observed({ httpStatus: 200, remoteStatus: 507 }))).toStrictEqual({
+  it('sendDecision is the SCSP table on the observation and nothing else', () => {
+    expect(sendDecision(observed({ httpStatus: 200, remoteStatus: 507 }))).toStrictEqual({
       outcome: 'retry',
       reason: 'remote-insufficient-storage',
     });
-    expect(sendVerdict(observed({ httpStatus: null, remoteStatus: null, error: 'tls-rejected' }))).toStrictEqual({
+    expect(sendDecision(observed({ httpStatus: null, remoteStatus: null, error: 'tls-rejected' }))).toStrictEqual({
       outcome: 'failed',
       reason: 'tls-rejected',
     });

@@ -1,5 +1,10 @@
 import { createHash } from 'node:crypto';
-import { NodeAuth, parseChallenges, pickChallenge, sameCredentials } from '../../../functions/core/digest-auth.js';
+import {
+  NodeAuth,
+  parseChallenges,
+  pickChallenge,
+  sameCredentials,
+} from '../../../functions/core/transport/digest-auth.js';
 
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 const DOC_CHALLENGE = [

@@ -5,7 +5,7 @@ import {
   NodeAuth,
   parseChallenges,
   pickChallenge,
-} from '../../../functions/core/digest-auth.js';
+} from '../../../functions/core/transport/digest-auth.js';
 
 // The edges of the Digest client: which offers it can answer, what it tells an operator when it
 // cannot, the RFC 2069 form (no qop), and the state a node's auth keeps between requests.

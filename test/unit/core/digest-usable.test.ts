@@ -1,4 +1,4 @@
-import { parseChallenges, pickChallenge } from '../../../functions/core/digest-auth.js';
+import { parseChallenges, pickChallenge } from '../../../functions/core/transport/digest-auth.js';
 
 // Which challenges count as Digest challenges this client can answer: the scheme decides, not the
 // parameters a challenge happens to carry.

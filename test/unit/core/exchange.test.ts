@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
-import { readBounded } from '../../../functions/core/exchange.js';
+import { readBounded } from '../../../functions/core/transport/node-connection.js';
 
 type Body = Dispatcher.ResponseData['body'];
 const body = (chunks: readonly Buffer[]) => Readable.from(chunks, { objectMode: false }) as unknown as Body;

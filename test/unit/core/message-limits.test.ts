@@ -6,7 +6,7 @@ import {
   MAX_MESSAGE_BYTES,
   parseSendMessage,
   readSendMessage,
-} from '../../../functions/core/message.js';
+} from '../../../functions/core/message/message.js';
 
 // The limits of the SEND message at their exact edges, and how the problems of a refused message
 // are named (path, at most ten of them).

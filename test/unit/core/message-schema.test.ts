@@ -6,7 +6,7 @@ import {
   portablePattern,
   SEND_MESSAGE_SCHEMA_ID,
   sendMessageJsonSchema,
-} from '../../../functions/core/message-schema.js';
+} from '../../../functions/core/message/message-schema.js';
 
 // The published JSON Schema, checked without the 10,000-body corpus (that agreement suite is
 // test/integration/hostile/send-message-schema.test.ts): what producers in other languages read.

@@ -1,5 +1,10 @@
 import { InvalidMessageError } from '../../../functions/core/errors.js';
-import { describeObject, isNodeHint, parseSendMessage, readSendMessage } from '../../../functions/core/message.js';
+import {
+  describeObject,
+  isNodeHint,
+  parseSendMessage,
+  readSendMessage,
+} from '../../../functions/core/message/message.js';
 
 const UUID = '97f7149dec6cbc0aa1e9425688158969';
 

@@ -1,4 +1,4 @@
-import { isInNetworks, parseCidr } from '../../../functions/core/network.js';
+import { isInNetworks, parseCidr } from '../../../functions/core/transport/network.js';
 
 // The registry's `networks` decide which node addresses may receive the admin credentials, so
 // each way of writing an address must land on the same bits.

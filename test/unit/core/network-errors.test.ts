@@ -1,4 +1,4 @@
-import { errorCode } from '../../../functions/core/network-errors.js';
+import { errorCode } from '../../../functions/core/transport/network.js';
 
 // undici and the socket layer report failures by `code` (sometimes on the `cause`): each maps to
 // one stable reason, and anything unknown is a plain network error, never a success.

@@ -1,6 +1,6 @@
-import { isInNetworks, parseCidr } from '../../../functions/core/network.js';
-import { parseLocation } from '../../../functions/core/node-policy.js';
-import { parseNodeAddress } from '../../../functions/core/registry.js';
+import { isInNetworks, parseCidr } from '../../../functions/core/transport/network.js';
+import { parseLocation } from '../../../functions/core/transport/nodes.js';
+import { parseNodeAddress } from '../../../functions/core/registry/registry.js';
 
 // Address forms at the edges of the network checks: IPv4-mapped tails with octets of several
 // digits, brackets that do not enclose the address, and a Location whose scheme is not at its start.

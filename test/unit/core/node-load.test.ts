@@ -1,5 +1,5 @@
-import { NodeLoad } from '../../../functions/core/node-pools.js';
-import { parseNodeAddress } from '../../../functions/core/registry.js';
+import { NodeLoad } from '../../../functions/core/transport/nodes.js';
+import { parseNodeAddress } from '../../../functions/core/registry/registry.js';
 
 const [a, b, c] = ['10.0.0.1:80', '10.0.0.2:80', '10.0.0.3:80'].map((hp) => parseNodeAddress(`http://${hp}`)) as [
   ReturnType<typeof parseNodeAddress>,

@@ -5,8 +5,8 @@ import {
   nodeOrder,
   parseLocation,
   redirectPorts,
-} from '../../../functions/core/node-policy.js';
-import { parseNodeAddress, parseRegistry } from '../../../functions/core/registry.js';
+} from '../../../functions/core/transport/nodes.js';
+import { parseNodeAddress, parseRegistry } from '../../../functions/core/registry/registry.js';
 
 // Where a SEND and its redirects may go: the round-robin order of the configured nodes, and how
 // a Location is split without re-encoding the auth= ticket in its query.

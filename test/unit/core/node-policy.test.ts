@@ -1,5 +1,5 @@
-import { acceptRedirect, isAllowedNode, nodeOrder, resolveHint } from '../../../functions/core/node-policy.js';
-import { parseNodeAddress, parseRegistry } from '../../../functions/core/registry.js';
+import { acceptRedirect, isAllowedNode, nodeOrder, resolveHint } from '../../../functions/core/transport/nodes.js';
+import { parseNodeAddress, parseRegistry } from '../../../functions/core/registry/registry.js';
 
 const cluster = (extra: Record<string, unknown> = {}) =>
   parseRegistry({

@@ -1,5 +1,5 @@
 import { Pool } from 'undici';
-import { NodePools } from '../../../functions/core/node-pools.js';
+import { NodePools } from '../../../functions/core/transport/nodes.js';
 
 // The per-node states of the transport: a bounded LRU of connection pools and cached challenges.
 // The pools here never connect (nothing is requested on them); closing one only marks it closed.

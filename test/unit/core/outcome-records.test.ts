@@ -1,5 +1,10 @@
-import { isSuccess, outcomeRecord, recordFromResult, type RecordContext } from '../../../functions/core/record.js';
-import type { SendResult } from '../../../functions/core/send-client.js';
+import {
+  isSuccess,
+  outcomeRecord,
+  recordFromResult,
+  type RecordContext,
+} from '../../../functions/core/outcome/outcome.js';
+import type { SendResult } from '../../../functions/core/send/send-client.js';
 
 // The outcome record (DESIGN.md section 3) of a SEND and of a message decided without one.
 

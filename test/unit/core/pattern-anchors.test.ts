@@ -1,7 +1,7 @@
 import { InvalidMessageError } from '../../../functions/core/errors.js';
-import { isNodeHint, parseSendMessage } from '../../../functions/core/message.js';
-import { parseRegistry } from '../../../functions/core/registry.js';
-import { parseSendBody } from '../../../functions/core/response-parser.js';
+import { isNodeHint, parseSendMessage } from '../../../functions/core/message/message.js';
+import { parseRegistry } from '../../../functions/core/registry/registry.js';
+import { parseSendBody } from '../../../functions/core/send/response-parser.js';
 
 // Every validation pattern is anchored at both ends. Each case below is accepted by the pattern
 // with one of its anchors removed, so each anchor is held by a test of its own.

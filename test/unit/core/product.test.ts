@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { PRODUCT_NAME, PRODUCT_VERSION, USER_AGENT } from '../../../functions/core/product.js';
+import { PRODUCT_NAME, PRODUCT_VERSION, USER_AGENT } from '../../../functions/core/send/scsp-request.js';
 
 describe('the product name and version', () => {
   it('are the ones package.json publishes', () => {

@@ -1,5 +1,5 @@
 import { ConfigError } from '../../../functions/core/errors.js';
-import { parseNodeAddress, parseRegistry } from '../../../functions/core/registry.js';
+import { parseNodeAddress, parseRegistry } from '../../../functions/core/registry/registry.js';
 
 // Each rule of the cluster registry, with the exact problem an operator reads; and each form a
 // node address may take.

@@ -1,7 +1,12 @@
 import { ConfigError, InvalidMessageError } from '../../../functions/core/errors.js';
-import { provingFeeds } from '../../../functions/core/replication-feeds.js';
-import { isInNetworks, parseCidr } from '../../../functions/core/network.js';
-import { isNodeAddress, parseNodeAddress, parseRegistry, resolveRoute } from '../../../functions/core/registry.js';
+import { provingFeeds } from '../../../functions/core/registry/replication-feeds.js';
+import { isInNetworks, parseCidr } from '../../../functions/core/transport/network.js';
+import {
+  isNodeAddress,
+  parseNodeAddress,
+  parseRegistry,
+  resolveRoute,
+} from '../../../functions/core/registry/registry.js';
 
 const EXAMPLE = {
   clusters: {

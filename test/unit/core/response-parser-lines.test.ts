@@ -1,4 +1,4 @@
-import { describeCastorError, lastCastorError, parseSendBody } from '../../../functions/core/response-parser.js';
+import { describeCastorError, lastCastorError, parseSendBody } from '../../../functions/core/send/response-parser.js';
 
 // The shapes of result and feed-status lines in a SEND body that count, and the ones that do not.
 

@@ -1,4 +1,4 @@
-import { describeCastorError, lastCastorError, parseSendBody } from '../../../functions/core/response-parser.js';
+import { describeCastorError, lastCastorError, parseSendBody } from '../../../functions/core/send/response-parser.js';
 
 describe('parseSendBody', () => {
   it('reads the result line after keep-alive newlines', () => {

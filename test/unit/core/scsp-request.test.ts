@@ -1,4 +1,4 @@
-import { buildSendHeaders, buildSendTarget } from '../../../functions/core/scsp-request.js';
+import { buildSendHeaders, buildSendTarget } from '../../../functions/core/send/scsp-request.js';
 
 describe('buildSendTarget', () => {
   it('builds the founding document request-target for an alias', () => {

@@ -1,7 +1,7 @@
 import type { Dispatcher, Pool } from 'undici';
-import { ClusterTransport } from '../../../functions/core/cluster-transport.js';
-import type { TransportOptions } from '../../../functions/core/transport-types.js';
-import { parseRegistry } from '../../../functions/core/registry.js';
+import { ClusterTransport } from '../../../functions/core/transport/cluster-transport.js';
+import type { TransportOptions } from '../../../functions/core/transport/cluster-transport.js';
+import { parseRegistry } from '../../../functions/core/registry/registry.js';
 import { ADMIN } from '../../helpers/swarm.js';
 
 // The options each node's connection pool is made with, seen through the dispatcher factory.

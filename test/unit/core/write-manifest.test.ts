@@ -1,4 +1,4 @@
-import { nodeHintFromWrite } from '../../../functions/core/write-response.js';
+import { nodeHintFromWrite } from '../../../functions/core/send/write-response.js';
 
 // Which Location a write's answer points the SEND at depends on the Manifest header only when it
 // says erasure coding; any other manifest is a replicated write.

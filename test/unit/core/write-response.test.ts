@@ -1,5 +1,5 @@
-import { isNodeHint } from '../../../functions/core/message.js';
-import { nodeHintFromWrite } from '../../../functions/core/write-response.js';
+import { isNodeHint } from '../../../functions/core/message/message.js';
+import { nodeHintFromWrite } from '../../../functions/core/send/write-response.js';
 
 describe('nodeHintFromWrite', () => {
   it('takes the last Location host of a replicated write', () => {

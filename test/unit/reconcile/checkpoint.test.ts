@@ -1,10 +1,6 @@
-import type { ObjectScope } from '../../../functions/reconcile/engine.js';
-import {
-  parseCheckpoint,
-  reconcileRun,
-  type DiscoveryFailure,
-  type RunOptions,
-} from '../../../functions/reconcile/run.js';
+import type { ObjectScope } from '../../../functions/reconcile/scope-types.js';
+import { parseCheckpoint, reconcileRun, type RunOptions } from '../../../functions/reconcile/run.js';
+import { type DiscoveryFailure } from '../../../functions/reconcile/buckets.js';
 
 // The checkpoint file keeps, per scope, the marker and the rows each side listed up to it: a
 // resumed run compares whole listings with the clusters' counts. What is not one is refused.

@@ -1,4 +1,4 @@
-import type { ListingRow } from '../../../functions/core/listing.js';
+import type { ListingRow } from '../../../functions/core/listing/listing.js';
 import {
   CATEGORIES,
   confirm,
@@ -9,7 +9,7 @@ import {
   rowDifferences,
   type HeadEvidence,
   type JoinedRow,
-} from '../../../functions/core/reconcile-diff.js';
+} from '../../../functions/core/listing/reconcile-diff.js';
 
 // The reconcile diff: which keys the merge-join pairs, what the listings alone nominate, and the
 // reasons a verdict gives (they reach the report an operator reads).

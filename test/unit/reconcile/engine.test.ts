@@ -1,14 +1,19 @@
-import { ListingError, compareKeys, type ListingRow, type ListingScope } from '../../../functions/core/listing.js';
-import type { ObjectRef } from '../../../functions/core/message.js';
-import type { HeadEvidence } from '../../../functions/core/reconcile-diff.js';
 import {
-  reconcileScope,
+  ListingError,
+  compareKeys,
+  type ListingRow,
+  type ListingScope,
+} from '../../../functions/core/listing/listing.js';
+import type { ObjectRef } from '../../../functions/core/message/message.js';
+import type { HeadEvidence } from '../../../functions/core/listing/reconcile-diff.js';
+import { reconcileScope } from '../../../functions/reconcile/engine.js';
+import {
   type Finding,
   type HeadPort,
   type ListingPort,
   type RepairItem,
   type RepairPort,
-} from '../../../functions/reconcile/engine.js';
+} from '../../../functions/reconcile/scope-types.js';
 
 const NOW = Date.parse('2026-11-25T12:00:00Z');
 const OLD = NOW - 3600_000;

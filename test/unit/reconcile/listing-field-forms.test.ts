@@ -1,5 +1,5 @@
-import { normalizeHash, parseTime } from '../../../functions/core/listing.js';
-import { parseBytes } from '../../../functions/core/listing-fields.js';
+import { normalizeHash, parseTime } from '../../../functions/core/listing/listing.js';
+import { parseBytes } from '../../../functions/core/listing/listing.js';
 
 // Field spellings next to the common ones: ETags that look almost like a bare lower-case hash,
 // and dates whose text ends in digits.

@@ -1,4 +1,4 @@
-import { compareKeys, ListingError } from '../../../functions/core/listing.js';
+import { compareKeys, ListingError } from '../../../functions/core/listing/listing.js';
 
 // Key order at the edge of the private-use area, and which listing errors a later run may mend.
 

@@ -7,8 +7,8 @@ import {
   ListingPageError,
   normalizeHash,
   parseTime,
-} from '../../../functions/core/listing.js';
-import { parseListingPage } from '../../../functions/core/listing-page.js';
+} from '../../../functions/core/listing/listing.js';
+import { parseListingPage } from '../../../functions/core/listing/listing-page.js';
 
 // The pure half of the listing client: each request-target form, each field spelling a row may
 // use, and how a page that cannot be trusted is refused (never read as empty).

@@ -5,9 +5,9 @@ import {
   ListingPageError,
   parseTime,
   sendableMarker,
-} from '../../../functions/core/listing.js';
-import { parseListingPage, readListingPage } from '../../../functions/core/listing-page.js';
-import { confirm, type HeadEvidence } from '../../../functions/core/reconcile-diff.js';
+} from '../../../functions/core/listing/listing.js';
+import { parseListingPage, readListingPage } from '../../../functions/core/listing/listing-page.js';
+import { confirm, type HeadEvidence } from '../../../functions/core/listing/reconcile-diff.js';
 
 describe('listing page parsing', () => {
   test('reads the renamed fields and the original spellings alike', () => {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { compareKeys, type ListingRow } from '../../../functions/core/listing.js';
-import { mergeJoinPages, type JoinedRow } from '../../../functions/core/reconcile-diff.js';
+import { compareKeys, type ListingRow } from '../../../functions/core/listing/listing.js';
+import { mergeJoinPages, type JoinedRow } from '../../../functions/core/listing/reconcile-diff.js';
 
 const row = (key: string): ListingRow => ({ key, bytes: null, hash: null, lastModified: null, alias: null });
 

@@ -1,5 +1,5 @@
 import type { SQSRecord } from 'aws-lambda';
-import type { OutcomeRecord } from '../../../functions/core/outcome.js';
+import type { OutcomeRecord } from '../../../functions/core/outcome/outcome.js';
 import { applyBackoffs, batchResponse, publishOutcomes } from '../../../functions/worker/batch-end.js';
 import type { Settled } from '../../../functions/worker/settle.js';
 import { sqsRecord } from '../../helpers/records.js';

@@ -1,4 +1,4 @@
-import { resolveRoute } from '../../../functions/core/registry.js';
+import { resolveRoute } from '../../../functions/core/registry/registry.js';
 import { BatchSends } from '../../../functions/worker/batch-sends.js';
 import { DeadlineError } from '../../../functions/worker/deadline.js';
 import type { SendRequest } from '../../../functions/worker/send-attempt.js';

@@ -1,11 +1,11 @@
 import type { SQSRecord } from 'aws-lambda';
 import type { Config } from '../../../functions/config.js';
-import type { Credentials } from '../../../functions/core/digest-auth.js';
-import type { HeadResult, SendObserved } from '../../../functions/core/observation.js';
+import type { Credentials } from '../../../functions/core/transport/digest-auth.js';
+import type { HeadResult, SendReport } from '../../../functions/core/send/observation.js';
 import { observed } from '../../helpers/observation.js';
-import type { OutcomeRecord } from '../../../functions/core/outcome.js';
-import { parseRegistry } from '../../../functions/core/registry.js';
-import type { SendInput } from '../../../functions/core/send-client.js';
+import type { OutcomeRecord } from '../../../functions/core/outcome/outcome.js';
+import { parseRegistry } from '../../../functions/core/registry/registry.js';
+import type { SendInput } from '../../../functions/core/send/send-client.js';
 import type {
   CredentialsProvider,
   QueueOps,
@@ -60,10 +60,10 @@ export class FakeSendPort implements SendPort {
   };
 
   constructor(
-    private readonly answers: ((input: SendInput) => SendObserved | Promise<SendObserved>)[] = [() => observed()],
+    private readonly answers: ((input: SendInput) => SendReport | Promise<SendReport>)[] = [() => observed()],
   ) {}
 
-  async observe(input: SendInput): Promise<SendObserved> {
+  async observe(input: SendInput): Promise<SendReport> {
     this.inputs.push(input);
     const answer = this.answers[Math.min(this.inputs.length - 1, this.answers.length - 1)]!;
     return answer(input);

@@ -1,7 +1,7 @@
 import type { SQSRecord } from 'aws-lambda';
 import { processBatch } from '../../../functions/worker/process-batch.js';
 import { sqsRecord } from '../../helpers/records.js';
-import type { SendInput } from '../../../functions/core/send-client.js';
+import type { SendInput } from '../../../functions/core/send/send-client.js';
 import { config, FakeSendPort, fakeDeps, observed, roomy } from './fake-ports.js';
 
 const body = (uuid: string) => JSON.stringify({ object: { uuid } });

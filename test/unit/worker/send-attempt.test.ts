@@ -1,5 +1,5 @@
 import { CredentialsError } from '../../../functions/core/errors.js';
-import { resolveRoute } from '../../../functions/core/registry.js';
+import { resolveRoute } from '../../../functions/core/registry/registry.js';
 import { DeadlineError } from '../../../functions/worker/deadline.js';
 import { attemptSend, type SendRequest } from '../../../functions/worker/send-attempt.js';
 import { ADMIN, config, DR_ADMIN, FakeSendPort, fakeCredentials, fakeDeps, observed } from './fake-ports.js';

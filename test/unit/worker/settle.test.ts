@@ -1,4 +1,4 @@
-import type { OutcomeRecord } from '../../../functions/core/outcome.js';
+import type { OutcomeRecord } from '../../../functions/core/outcome/outcome.js';
 import { settleRecord } from '../../../functions/worker/settle.js';
 import { sqsRecord } from '../../helpers/records.js';
 import { fakeDeps, roomy } from './fake-ports.js';

@@ -1,5 +1,5 @@
-import type { HeadResult } from '../../../functions/core/observation.js';
-import { resolveRoute } from '../../../functions/core/registry.js';
+import type { HeadResult } from '../../../functions/core/send/observation.js';
+import { resolveRoute } from '../../../functions/core/registry/registry.js';
 import { copyMismatch, copyProblem, type CopyFacts } from '../../../functions/worker/verify.js';
 import { ADMIN, config, DR_ADMIN, FakeSendPort } from './fake-ports.js';
 

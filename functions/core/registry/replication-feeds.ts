@@ -1,5 +1,5 @@
-import { InvalidMessageError } from './errors.js';
-import type { FeedSelection } from './message.js';
+import { InvalidMessageError } from '../errors.js';
+import type { FeedSelection } from '../message/message.js';
 
 /**
  * Which feed statuses can prove that a feed SEND put a copy on the DR cluster.

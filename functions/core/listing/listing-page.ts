@@ -1,6 +1,6 @@
-import { normalizeHash, parseBytes, parseTime } from './listing-fields.js';
+import { normalizeHash, parseBytes, parseTime } from './listing.js';
 import { compareKeys, ListingPageError, type ListingEnd, type ListingRow, type ListingScope } from './listing.js';
-import { OBJECT_UUID } from './message.js';
+import { OBJECT_UUID } from '../message/message.js';
 
 /** Reading one listing page (pure): its rows, their order after the marker, and how the listing ended. */
 

@@ -1,8 +1,8 @@
-import './zod-locale.js';
+import '../message/zod-locale.js';
 import * as z from 'zod/mini';
-import { ConfigError, InvalidMessageError } from './errors.js';
+import { ConfigError, InvalidMessageError } from '../errors.js';
 import { isIP } from 'node:net';
-import { parseCidr, type Cidr } from './network.js';
+import { parseCidr, type Cidr } from '../transport/network.js';
 
 /**
  * The cluster registry (DESIGN.md section 2): where SENDs go and with which credentials. It comes

@@ -1,4 +1,4 @@
-import { isNodeHint } from './message.js';
+import { isNodeHint } from '../message/message.js';
 
 /**
  * Turns the answer to a Swarm write into a `nodeHint` (swarm-scsp.md 2.3): for an erasure-coded

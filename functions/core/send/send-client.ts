@@ -1,17 +1,12 @@
 import type { Dispatcher } from 'undici';
-import type { Classification } from './classify.js';
-import { ClusterTransport, type TransportOptions } from './cluster-transport.js';
-import { sendVerdict } from './decide.js';
-import { credentialsProblem, sameCredentials, type Credentials } from './digest-auth.js';
-import type { FeedSelection, ObjectRef } from './message.js';
-import type { HeadResult, SendObservation, SendObserved } from './observation.js';
-import { parseNodeAddress, type ClusterConfig } from './registry.js';
-import { USER_AGENT } from './product.js';
+import { type Decision, sendDecision } from '../outcome/decide.js';
+import { ClusterTransport, type TransportOptions } from '../transport/cluster-transport.js';
+import { credentialsProblem, sameCredentials, type Credentials } from '../transport/digest-auth.js';
+import type { FeedSelection, ObjectRef } from '../message/message.js';
+import type { HeadResult, SendObservation, SendReport } from './observation.js';
+import { parseNodeAddress, type ClusterConfig } from '../registry/registry.js';
+import { USER_AGENT, buildSendHeaders, buildSendTarget } from './scsp-request.js';
 import { parseSendBody } from './response-parser.js';
-import { buildSendHeaders, buildSendTarget } from './scsp-request.js';
-
-export { errorCode } from './cluster-transport.js';
-export type { HeadResult, SendObserved } from './observation.js';
 
 /** Tuning of the SEND client; every field has a default fit for Lambda next to the cluster. */
 export interface SendClientOptions extends TransportOptions {
@@ -42,7 +37,7 @@ export interface SendInput extends SendRoute {
 }
 
 /** One SEND with the verdict of its SCSP answer alone (`SendClient.send`: the CLI, tests). */
-export interface SendResult extends SendObserved, Classification {}
+export interface SendResult extends SendReport, Decision {}
 
 function header(headers: Dispatcher.ResponseData['headers'], name: string): string | null {
   const v = headers[name];
@@ -51,7 +46,7 @@ function header(headers: Dispatcher.ResponseData['headers'], name: string): stri
 }
 
 /** A SEND never attempted: credentials no header can carry (a configuration error, not a retry). */
-function invalidCredentials(mode: 'legacy' | 'feed', detail: string): SendObserved {
+function invalidCredentials(mode: 'legacy' | 'feed', detail: string): SendReport {
   const observation: SendObservation = {
     mode,
     httpStatus: null,
@@ -94,14 +89,14 @@ export class SendClient {
     return this.#transport;
   }
 
-  /** Performs one SEND with the verdict of its answer alone (`sendVerdict`); the worker decides with `observe`. */
+  /** Performs one SEND with the verdict of its answer alone (`sendDecision`); the worker decides with `observe`. */
   async send(input: SendInput): Promise<SendResult> {
     const observed = await this.observe(input);
-    return { ...sendVerdict(observed), ...observed };
+    return { ...sendDecision(observed), ...observed };
   }
 
   /** Performs one SEND and reports what it observed. Never throws for anything the cluster or network does. */
-  async observe(input: SendInput): Promise<SendObserved> {
+  async observe(input: SendInput): Promise<SendReport> {
     const started = performance.now();
     const { source, destination } = input;
     const mode = input.feeds ? 'feed' : 'legacy';

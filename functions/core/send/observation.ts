@@ -44,7 +44,7 @@ export type ClientErrorCode =
   | 'credentials-invalid';
 
 /** What the client observed of one SEND. */
-export interface SendObserved {
+export interface SendReport {
   readonly observation: SendObservation;
   /** host:port of the node that gave the final answer (or failed last). */
   readonly node: string | null;

@@ -1,4 +1,4 @@
-import { isNamed, type FeedSelection, type ObjectRef } from './message.js';
+import { isNamed, type FeedSelection, type ObjectRef } from '../message/message.js';
 
 /**
  * Percent-encodes one path segment. A `.` or `..` segment is a name, not a step: it goes as `%2E`
@@ -78,3 +78,12 @@ export function unnameableReason(object: ObjectRef): string | null {
       : 'its name holds a lone UTF-16 surrogate, which no UTF-8 request can carry';
   }
 }
+
+/** The product's name: the prefix of its user agent and of the attributes it adds to messages. */
+export const PRODUCT_NAME = 'swarm-send';
+
+/** The product's version, as `swarm-send --version` prints it (package.json's; a test keeps them equal). */
+export const PRODUCT_VERSION = '0.2.0';
+
+/** The User-Agent of every request to a Swarm node: the name and the major.minor version. */
+export const USER_AGENT = `${PRODUCT_NAME}/${PRODUCT_VERSION.split('.').slice(0, 2).join('.')}`;

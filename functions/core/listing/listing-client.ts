@@ -1,5 +1,5 @@
-import type { ClusterTransport, TransportResult } from './cluster-transport.js';
-import type { Credentials } from './digest-auth.js';
+import type { ClusterTransport, TransportResult } from '../transport/cluster-transport.js';
+import type { Credentials } from '../transport/digest-auth.js';
 import {
   buildListingTarget,
   buildUsageTarget,
@@ -12,8 +12,8 @@ import {
   type ListingScope,
 } from './listing.js';
 import { readListingPage, type ListingPage } from './listing-page.js';
-import { USER_AGENT } from './product.js';
-import type { ClusterConfig } from './registry.js';
+import { USER_AGENT } from '../send/scsp-request.js';
+import type { ClusterConfig } from '../registry/registry.js';
 
 /** Tuning of the listing client. */
 export interface ListingClientOptions {

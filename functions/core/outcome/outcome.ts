@@ -1,5 +1,8 @@
-import type { FeedStatus } from './response-parser.js';
-import type { ObjectRef } from './message.js';
+import type { FeedStatus } from '../send/response-parser.js';
+import type { ObjectRef } from '../message/message.js';
+import type { Decision } from './decide.js';
+import type { SendReport } from '../send/observation.js';
+import type { SendResult } from '../send/send-client.js';
 
 /** Every message ends in exactly one of these (DESIGN.md section 3). */
 export const OUTCOME = {
@@ -104,4 +107,42 @@ export interface OutcomeRecord {
    * the original body's size in bytes and its SHA-256 (hex), so it can be matched upstream.
    */
   truncated?: { readonly bytes: number; readonly sha256: string };
+}
+
+/** What is known about a message besides the SEND itself. */
+export interface RecordContext {
+  readonly object: ObjectRef | null;
+  readonly from: string | null;
+  readonly to: string | null;
+  readonly attempt: number;
+  readonly messageId: string | null;
+  readonly correlationId: string | null;
+}
+
+/** Builds the outcome record of one message from its verdict and its SEND, if one was made (DESIGN.md section 3). */
+export function outcomeRecord(verdict: Decision, send: SendReport | null, ctx: RecordContext): OutcomeRecord {
+  const o = send?.observation;
+  return {
+    outcome: verdict.outcome,
+    reason: verdict.reason,
+    remoteStatus: o?.remoteStatus ?? null,
+    httpStatus: o?.httpStatus ?? null,
+    detail: verdict.detail,
+    object: ctx.object,
+    from: ctx.from,
+    to: ctx.to,
+    node: send?.node ?? null,
+    attempt: ctx.attempt,
+    durationMs: send?.durationMs ?? 0,
+    messageId: ctx.messageId,
+    correlationId: ctx.correlationId,
+    ...(o?.mode === 'feed' && { feeds: { ...o.feeds } }),
+    ...(send && { requests: send.requests }),
+    ...(verdict.retriesExhausted && { retriesExhausted: true }),
+  };
+}
+
+/** The outcome record of one SEND made with `SendClient.send` (its own verdict), e.g. by the CLI. */
+export function recordFromResult(result: SendResult, ctx: RecordContext): OutcomeRecord {
+  return outcomeRecord(result, result, ctx);
 }

@@ -1,6 +1,6 @@
 import './zod-locale.js';
 import * as z from 'zod/mini';
-import { InvalidMessageError } from './errors.js';
+import { InvalidMessageError } from '../errors.js';
 
 /**
  * The SEND request message (DESIGN.md section 1): one JSON object per SQS message body.

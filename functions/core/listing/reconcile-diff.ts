@@ -201,7 +201,7 @@ export interface HeadEvidence extends Evidence {
 }
 
 /** The verdict on a candidate, with the evidence it rests on. */
-export interface Verdict {
+export interface Confirmation {
   readonly category: Category;
   readonly reasons: string[];
 }
@@ -221,7 +221,7 @@ function failed(h: HeadEvidence): boolean {
  * missing; 200 on both compares length, ETag and version time. A HEAD that errs gives
  * `unconfirmed`.
  */
-export function confirm(src: HeadEvidence, dr: HeadEvidence, now: number, graceMs: number): Verdict {
+export function confirm(src: HeadEvidence, dr: HeadEvidence, now: number, graceMs: number): Confirmation {
   if (failed(src) || failed(dr)) {
     const why = [
       failed(src) ? `source HEAD ${src.status ?? '-'} ${src.error ?? ''}`.trim() : null,

@@ -70,11 +70,12 @@ export default defineConfig([
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
-    // Size limits for the product's functions/ code.
+    // Size hints for the product's functions/ code: a warning, never a reason to split one
+    // concept over two files (modules are sized by concept, issue 23).
     files: ['functions/**/*.ts'],
     rules: {
-      'max-lines': ['error', { max: 250, skipBlankLines: false, skipComments: false }],
-      'max-lines-per-function': ['error', { max: 60, skipBlankLines: false, skipComments: false }],
+      'max-lines': ['warn', { max: 400, skipBlankLines: false, skipComments: false }],
+      'max-lines-per-function': ['warn', { max: 80, skipBlankLines: false, skipComments: false }],
     },
   },
   {

@@ -1,12 +1,8 @@
 import type { Credentials } from '../../functions/core/transport/digest-auth.js';
 import type { ObjectRef } from '../../functions/core/message/message.js';
 import { parseRegistry, type ClusterConfig } from '../../functions/core/registry/registry.js';
-import {
-  SendClient,
-  type SendClientOptions,
-  type SendInput,
-  type SendResult,
-} from '../../functions/core/send/send-client.js';
+import { SendClient, type SendClientOptions, type SendInput } from '../../functions/core/send/send-client.js';
+import { type SendResult } from '../../functions/core/outcome/outcome.js';
 import { pairRegistry } from '../../local/pair-registry.js';
 import {
   SIM_DEFAULT_ADMIN,

@@ -1,6 +1,7 @@
 import { CredentialsError, InvalidMessageError } from '../errors.js';
-import type { SendReport, ClientErrorCode, SendObservation } from '../send/observation.js';
-import { isSuccess, OUTCOME, type OutcomeKind, type Reason } from './outcome.js';
+import type { SendReport, SendObservation } from '../send/observation.js';
+import type { ClientErrorCode } from '../transport/network.js';
+import { isSuccess, OUTCOME, type Decision, type Reason } from './outcome.js';
 import { redactSecrets } from '../redact.js';
 
 /**
@@ -8,14 +9,6 @@ import { redactSecrets } from '../redact.js';
  * what it observed, the worker what it learnt around the SEND (the straggler policy, the route's
  * verify, a failed step); `decide` turns that and the attempt count into the outcome. Pure.
  */
-
-/** An outcome and reason, with the detail the record carries. */
-export interface Decision extends Decision {
-  /** Log-safe detail; never a secret or a stack. */
-  readonly detail: string | null;
-  /** A transient failure dead-lettered because its attempts ran out. */
-  readonly retriesExhausted?: true;
-}
 
 /** A SEND was made: what it observed, and what the worker learnt around it. */
 export interface Sent {
@@ -123,11 +116,6 @@ const STEP: Readonly<Record<Exclude<Step, 'credentials'>, string>> = {
 };
 
 /** The SCSP answer table: what one observed SEND means (swarm-scsp.md section 4; section A wins where they differ). */
-
-export interface Decision {
-  readonly outcome: OutcomeKind;
-  readonly reason: Reason;
-}
 
 const retry = (reason: Reason): Decision => ({ outcome: OUTCOME.RETRY, reason });
 const failed = (reason: Reason): Decision => ({ outcome: OUTCOME.FAILED, reason });

@@ -1,8 +1,6 @@
 import type { FeedStatus } from '../send/response-parser.js';
 import type { ObjectRef } from '../message/message.js';
-import type { Decision } from './decide.js';
 import type { SendReport } from '../send/observation.js';
-import type { SendResult } from '../send/send-client.js';
 
 /** Every message ends in exactly one of these (DESIGN.md section 3). */
 export const OUTCOME = {
@@ -77,6 +75,22 @@ export function isSuccess(outcome: OutcomeKind): boolean {
   return outcome === OUTCOME.REPLICATED || outcome === OUTCOME.ALREADY_PRESENT;
 }
 
+/**
+ * What a message's SEND (or its absence) comes to: an outcome and its reason; from `decide`,
+ * also the detail the record carries. `classify` reads the SCSP answer alone and gives no detail.
+ */
+export interface Decision {
+  readonly outcome: OutcomeKind;
+  readonly reason: Reason;
+  /** Log-safe detail; never a secret or a stack. */
+  readonly detail?: string | null;
+  /** A transient failure dead-lettered because its attempts ran out. */
+  readonly retriesExhausted?: true;
+}
+
+/** One SEND with the decision of its SCSP answer alone (`SendClient.send`: the CLI, tests). */
+export type SendResult = SendReport & Decision;
+
 /** One message's outcome as logged, put on the outcomes queue and attached to DLQ messages. */
 export interface OutcomeRecord {
   outcome: OutcomeKind;
@@ -127,7 +141,7 @@ export function outcomeRecord(verdict: Decision, send: SendReport | null, ctx: R
     reason: verdict.reason,
     remoteStatus: o?.remoteStatus ?? null,
     httpStatus: o?.httpStatus ?? null,
-    detail: verdict.detail,
+    detail: verdict.detail ?? null,
     object: ctx.object,
     from: ctx.from,
     to: ctx.to,

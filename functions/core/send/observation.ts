@@ -1,3 +1,4 @@
+import type { ClientErrorCode } from '../transport/network.js';
 import type { FeedStatus } from './response-parser.js';
 
 /*
@@ -28,20 +29,6 @@ export interface SendObservation {
   /** A client-side condition that ended the SEND (network error code, auth or redirect policy). */
   readonly error: ClientErrorCode | null;
 }
-
-export type ClientErrorCode =
-  | 'auth-rejected'
-  | 'redirect-refused'
-  | 'redirect-limit'
-  | 'connection-refused'
-  | 'connection-reset'
-  | 'connect-timeout'
-  | 'idle-timeout'
-  | 'deadline-exceeded'
-  | 'network-error'
-  | 'tls-rejected'
-  /** The SEND was never made: the credentials hold what no header can carry. */
-  | 'credentials-invalid';
 
 /** What the client observed of one SEND. */
 export interface SendReport {

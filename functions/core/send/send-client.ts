@@ -1,5 +1,6 @@
 import type { Dispatcher } from 'undici';
-import { type Decision, sendDecision } from '../outcome/decide.js';
+import { sendDecision } from '../outcome/decide.js';
+import { type SendResult } from '../outcome/outcome.js';
 import { ClusterTransport, type TransportOptions } from '../transport/cluster-transport.js';
 import { credentialsProblem, sameCredentials, type Credentials } from '../transport/digest-auth.js';
 import type { FeedSelection, ObjectRef } from '../message/message.js';
@@ -35,9 +36,6 @@ export interface SendInput extends SendRoute {
   /** Told at once when a node answers 503 (busy), while the SEND fails over. */
   readonly onBusy?: (() => void) | undefined;
 }
-
-/** One SEND with the verdict of its SCSP answer alone (`SendClient.send`: the CLI, tests). */
-export interface SendResult extends SendReport, Decision {}
 
 function header(headers: Dispatcher.ResponseData['headers'], name: string): string | null {
   const v = headers[name];

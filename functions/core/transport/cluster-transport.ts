@@ -1,10 +1,9 @@
 import { Pool, type Dispatcher } from 'undici';
-import type { ClientErrorCode } from '../send/observation.js';
+import { type ClientErrorCode, errorCode } from './network.js';
 import { credentialsProblem, describeOffer, parseChallenges, type Credentials } from './digest-auth.js';
 import { nodeConnection, failure, readBounded, type Exchange } from './node-connection.js';
 import { NodeLoad, NodePools, acceptRedirect, nodeOrder } from './nodes.js';
 import type { NodeAddress, ClusterConfig } from '../registry/registry.js';
-import { errorCode } from './network.js';
 import { redactSecrets } from '../redact.js';
 import { describeCastorError } from '../send/response-parser.js';
 

@@ -1,5 +1,4 @@
 import { isIP } from 'node:net';
-import type { ClientErrorCode } from '../send/observation.js';
 
 /** An IPv4 or IPv6 network, kept as a bigint prefix for exact matching. */
 export interface Cidr {
@@ -60,6 +59,21 @@ export function isInNetworks(host: string, networks: readonly Cidr[]): boolean {
     return (ip.value & mask) === n.base;
   });
 }
+
+/** How a request ended on the client's side: a network error, or the auth or redirect policy. */
+export type ClientErrorCode =
+  | 'auth-rejected'
+  | 'redirect-refused'
+  | 'redirect-limit'
+  | 'connection-refused'
+  | 'connection-reset'
+  | 'connect-timeout'
+  | 'idle-timeout'
+  | 'deadline-exceeded'
+  | 'network-error'
+  | 'tls-rejected'
+  /** The SEND was never made: the credentials hold what no header can carry. */
+  | 'credentials-invalid';
 
 const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL/;
 

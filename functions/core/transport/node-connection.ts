@@ -1,5 +1,5 @@
 import { Client, type Dispatcher, type buildConnector } from 'undici';
-import type { ClientErrorCode } from '../send/observation.js';
+import type { ClientErrorCode } from './network.js';
 import type { NodeAddress } from '../registry/registry.js';
 
 /**

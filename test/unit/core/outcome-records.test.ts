@@ -3,8 +3,8 @@ import {
   outcomeRecord,
   recordFromResult,
   type RecordContext,
+  type SendResult,
 } from '../../../functions/core/outcome/outcome.js';
-import type { SendResult } from '../../../functions/core/send/send-client.js';
 
 // The outcome record (DESIGN.md section 3) of a SEND and of a message decided without one.
 

@@ -297,9 +297,7 @@ function phaseMoves() {
 function phaseSpecifiers() {
   for (const file of codeFiles()) {
     const text = read(file);
-    let next = respecify(text, file, file);
-    if (!/\.[cm]?ts$/.test(file) || file.endsWith('.cjs') || file.endsWith('.mjs')) next = repath(next);
-    else next = next.replace(/(['"`])(functions\/core\/[^'"`\s]*)\1/g, (w) => repath(w));
+    const next = repath(respecify(text, file, file));
     if (next !== text) {
       log(`paths  ${file}`);
       write(file, next);

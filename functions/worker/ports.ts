@@ -18,7 +18,7 @@ import type { SendInput } from '../core/send/send-client.js';
  * the cluster or network does.
  */
 export interface SendPort {
-  /** Performs one SEND and reports what it observed, without a verdict (`core/decide.ts` gives that). */
+  /** Performs one SEND and reports what it observed, without a verdict (`core/outcome/decide.ts` gives that). */
   observe(input: SendInput): Promise<SendReport>;
   /** HEAD of an object on a cluster (admin realm): used to verify a copy. */
   head(cluster: ClusterConfig, object: ObjectRef, credentials: Credentials, signal?: AbortSignal): Promise<HeadResult>;

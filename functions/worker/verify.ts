@@ -33,7 +33,7 @@ export function copyMismatch(source: CopyFacts, copy: CopyFacts): string | null 
  * with the source's version. The SEND answer's HEAD-like headers describe the source (`sent`);
  * an answer without them (an outer 409 is an error page) is completed by a HEAD on the source.
  * Returns why the copy is missing or differs, or null when it is the source's version
- * (`core/decide.ts` turns a problem into `retry` / `verify-mismatch`).
+ * (`core/outcome/decide.ts` turns a problem into `retry` / `verify-mismatch`).
  */
 export async function copyProblem(
   client: SendPort,

@@ -27,7 +27,7 @@ export interface ListingClientOptions {
   readonly retryDelayMs?: number;
   /** Largest page body read, bytes. @default {@link MAX_PAGE_BYTES} */
   readonly maxPageBytes?: number;
-  /** @default USER_AGENT (functions/core/product.ts) */
+  /** @default USER_AGENT (functions/core/send/scsp-request.ts) */
   readonly userAgent?: string;
   /** Waits between tries (tests pass a fast one). */
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;

@@ -3,7 +3,7 @@ import type { FeedStatus } from './response-parser.js';
 
 /*
  * What the SEND client observed, with no verdict in it: the client reports these and
- * `core/decide.ts` alone turns them into an outcome.
+ * `core/outcome/decide.ts` alone turns them into an outcome.
  */
 
 /**

@@ -11,7 +11,7 @@ import { parseSendBody } from './response-parser.js';
 
 /** Tuning of the SEND client; every field has a default fit for Lambda next to the cluster. */
 export interface SendClientOptions extends TransportOptions {
-  /** @default USER_AGENT ('swarm-send/<major.minor>', functions/core/product.ts) */
+  /** @default USER_AGENT ('swarm-send/<major.minor>', functions/core/send/scsp-request.ts) */
   readonly userAgent?: string;
 }
 

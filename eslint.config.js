@@ -79,6 +79,21 @@ export default defineConfig([
     },
   },
   {
+    // One door per name: a module exports what it declares and importers import it from there.
+    // The package's entry points are its public face, the one place that gathers names.
+    files: ['{functions,cli,infra,simulator,local,bench}/**/*.ts'],
+    ignores: ['functions/producer.ts', 'simulator/index.ts', 'infra/index.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        ...['ExportAllDeclaration', 'ExportNamedDeclaration[source]'].map((selector) => ({
+          selector,
+          message: 'No pass-through re-export: import the name from the module that declares it.',
+        })),
+      ],
+    },
+  },
+  {
     files: ['functions/core/**/*.ts'],
     rules: {
       'no-restricted-imports': [

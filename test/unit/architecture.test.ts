@@ -179,4 +179,17 @@ describe('the architecture rules bite: a fixture tree that breaks each of them o
     expect(await lint('simulator/tool.ts', 'simulator/lint-probe.ts')).toEqual(['no-restricted-imports:2']);
     expect(await lint('functions/adapters/metrics.ts', 'infra/lint-probe.ts')).toEqual(['no-restricted-imports:1']);
   });
+
+  it('forbids pass-through re-exports in product code, except in the package entry points', async () => {
+    const eslint = new ESLint({ cwd: root });
+    const probe =
+      "export * from './a.js';\nexport { b } from './b.js';\nexport type { C } from './c.js';\nexport const d = 1;\n";
+    const lines = async (as: string): Promise<number[]> => {
+      const [result] = await eslint.lintText(probe, { filePath: join(root, as) });
+      return (result?.messages ?? []).filter((m) => m.ruleId === 'no-restricted-syntax').map((m) => m.line);
+    };
+    expect(await lines('functions/worker/lint-probe.ts')).toEqual([1, 2, 3]);
+    expect(await lines('cli/lint-probe.ts')).toEqual([1, 2, 3]);
+    expect(await lines('functions/producer.ts')).toEqual([]);
+  });
 });

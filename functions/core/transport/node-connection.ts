@@ -147,22 +147,31 @@ export function readBounded(body: Dispatcher.ResponseData['body'], limit: number
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    // Set once 'end', an error or the size limit has settled the promise: a later 'close' is the
+    // stream's normal last event, and builds no error (an Error's stack costs on every body).
+    let settled = false;
+    const fail = (err: unknown): void => {
+      settled = true;
+      reject(err);
+    };
     const onData = (chunk: Buffer): void => {
       size += chunk.length;
       if (size <= limit) return void chunks.push(chunk);
       body.off('data', onData);
-      reject(
+      fail(
         Object.assign(new Error(`response body larger than ${limit} bytes`), { code: 'UND_ERR_RES_EXCEEDED_MAX_SIZE' }),
       );
       body.destroy();
     };
     body.on('data', onData);
-    body.once('end', () =>
-      resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, size).toString('utf8')),
-    );
-    body.once('error', reject);
-    // Settles nothing after 'end' or an error: a promise keeps its first outcome.
-    body.once('close', () => reject(prematureClose()));
+    body.once('end', () => {
+      settled = true;
+      resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, size).toString('utf8'));
+    });
+    body.once('error', fail);
+    body.once('close', () => {
+      if (!settled) reject(prematureClose());
+    });
   });
 }
 

@@ -85,6 +85,15 @@ const RENAMES = [
   { from: 'outcomeRecord', to: 'sampleOutcomeRecord', definedIn: 'test/helpers/records.ts' },
 ];
 
+/**
+ * Property renames, by TypeScript's own rename (shorthand properties and destructuring included):
+ * `iface.from` declared in `file` becomes `to` wherever the checker sees that property.
+ */
+const PROPERTY_RENAMES = [
+  // Settled's record was `outcome`, so the batch's end read `s.outcome.outcome`.
+  { file: 'functions/worker/settle.ts', iface: 'Settled', from: 'outcome', to: 'outcomeRecord' },
+];
+
 const CODE = /\.(ts|mts|cts|mjs|js|cjs)$/;
 const SKIP_DIRS = new Set(['node_modules', 'dist', 'cdk.out', '.stryker-tmp', '.git', 'reports', 'coverage']);
 const DOCS = () => [
@@ -439,11 +448,62 @@ function phaseRenames() {
   }
 }
 
+// ---------- phase 5: property renames ----------
+
+function languageService() {
+  const configPath = join(ROOT, 'tsconfig.json');
+  const parsed = ts.parseJsonConfigFileContent(ts.readConfigFile(configPath, ts.sys.readFile).config, ts.sys, ROOT);
+  const host = {
+    getScriptFileNames: () => parsed.fileNames,
+    getScriptVersion: () => '0',
+    getScriptSnapshot: (f) => (existsSync(f) ? ts.ScriptSnapshot.fromString(readFileSync(f, 'utf8')) : undefined),
+    getCurrentDirectory: () => ROOT,
+    getCompilationSettings: () => parsed.options,
+    getDefaultLibFileName: (o) => ts.getDefaultLibFilePath(o),
+    fileExists: ts.sys.fileExists,
+    readFile: ts.sys.readFile,
+    readDirectory: ts.sys.readDirectory,
+    directoryExists: ts.sys.directoryExists,
+    getDirectories: ts.sys.getDirectories,
+  };
+  return ts.createLanguageService(host, ts.createDocumentRegistry());
+}
+
+function phaseProperties() {
+  for (const r of PROPERTY_RENAMES) {
+    if (!exists(r.file)) continue;
+    const sf = parse(r.file, read(r.file));
+    const iface = sf.statements.find((s) => ts.isInterfaceDeclaration(s) && s.name.text === r.iface);
+    const member = iface?.members.find((m) => m.name && ts.isIdentifier(m.name) && m.name.text === r.from);
+    if (!member) continue;
+    const locations = languageService().findRenameLocations(join(ROOT, r.file), member.name.getStart(), false, false, {
+      providePrefixAndSuffixTextForRename: true,
+    });
+    const byFile = new Map();
+    for (const l of locations ?? []) {
+      const f = relative(ROOT, l.fileName).split(sep).join('/');
+      if (!byFile.has(f)) byFile.set(f, []);
+      byFile.get(f).push(l);
+    }
+    for (const [f, locs] of byFile) {
+      let text = read(f);
+      for (const l of locs.sort((a, b) => b.textSpan.start - a.textSpan.start))
+        text =
+          text.slice(0, l.textSpan.start) +
+          `${l.prefixText ?? ''}${r.to}${l.suffixText ?? ''}` +
+          text.slice(l.textSpan.start + l.textSpan.length);
+      log(`property ${f}: ${r.iface}.${r.from} -> ${r.to} (${locs.length})`);
+      write(f, text);
+    }
+  }
+}
+
 phaseMoves();
 phaseSpecifiers();
 phaseDoors();
 phaseRenames();
 phaseDoors(); // the renamed names' doors (Verdict -> Decision, now declared in outcome.ts)
+phaseProperties();
 const formattable = [...changed].filter((p) => exists(p));
 if (!DRY && formattable.length) {
   const prettier = join(ROOT, 'node_modules/.bin/prettier');

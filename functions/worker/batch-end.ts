@@ -20,16 +20,16 @@ export async function publishOutcomes(
 ): Promise<void> {
   const { config, queue, telemetry } = deps;
   if (!config.outcomesQueueUrl) return;
-  const terminal = settled.filter((s) => s.outcome && !s.keep && s.outcome.outcome !== OUTCOME.RETRY);
+  const terminal = settled.filter((s) => s.outcomeRecord && !s.keep && s.outcomeRecord.outcome !== OUTCOME.RETRY);
   const failedIdx = await queue
     .publishOutcomes(
-      terminal.map((s) => s.outcome!),
+      terminal.map((s) => s.outcomeRecord!),
       queueCallSignal(context),
     )
     .catch(() => terminal.map((_s, i) => i));
   for (const i of failedIdx) {
     const s = terminal[i];
-    if (s && isSuccess(s.outcome!.outcome)) keep.add(s.record.messageId);
+    if (s && isSuccess(s.outcomeRecord!.outcome)) keep.add(s.record.messageId);
   }
   if (failedIdx.length) telemetry.warn('outcomes could not be published', { count: failedIdx.length });
 }
@@ -55,7 +55,7 @@ export function batchResponse(
   keep: ReadonlySet<string>,
   { telemetry }: EndDeps,
 ): SQSBatchResponse {
-  const unstarted = settled.filter((s) => s.outcome === null).length;
+  const unstarted = settled.filter((s) => s.outcomeRecord === null).length;
   if (unstarted)
     telemetry.warn('records returned to the queue unprocessed (deadline or FIFO order)', { count: unstarted });
   return {

@@ -45,7 +45,7 @@ export function holdBackGroups(settled: readonly Settled[], keep: Set<string>): 
   const held = new Set<string>();
   for (const s of settled) {
     const group = groupOf(s.record);
-    const deadLettered = s.outcome?.outcome === OUTCOME.FAILED && !s.keep;
+    const deadLettered = s.outcomeRecord?.outcome === OUTCOME.FAILED && !s.keep;
     if (held.has(group) && !deadLettered) keep.add(s.record.messageId);
     if (keep.has(s.record.messageId)) held.add(group);
   }

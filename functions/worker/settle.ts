@@ -9,7 +9,7 @@ import { queueCallSignal } from './queue-deadline.js';
 export interface Settled {
   readonly record: SQSRecord;
   /** Null when the record was returned unprocessed (deadline, FIFO order, or a failure to settle it). */
-  readonly outcome: OutcomeRecord | null;
+  readonly outcomeRecord: OutcomeRecord | null;
   /** True when the message stays on its queue (retry, deadline, or a DLQ write that failed). */
   readonly keep: boolean;
   readonly backoffSeconds: number | null;
@@ -18,7 +18,7 @@ export interface Settled {
 /** A record returned to its queue as it came, to be delivered again. */
 export const unprocessed = (record: SQSRecord): Settled => ({
   record,
-  outcome: null,
+  outcomeRecord: null,
   keep: true,
   backoffSeconds: null,
 });
@@ -37,13 +37,13 @@ async function deadLetter(
 ): Promise<Settled> {
   try {
     const written = (await queue.deadLetter(record, outcome, queueCallSignal(context))) ?? outcome;
-    return { record, outcome: written, keep: false, backoffSeconds: null };
+    return { record, outcomeRecord: written, keep: false, backoffSeconds: null };
   } catch (err) {
     telemetry.warn('dead-lettering failed; the message stays on its queue', {
       messageId: record.messageId,
       error: errorText(err),
     });
-    return { record, outcome, keep: true, backoffSeconds: null };
+    return { record, outcomeRecord: outcome, keep: true, backoffSeconds: null };
   }
 }
 
@@ -72,11 +72,11 @@ export async function settleRecord(
   const sentAt = Number.isFinite(sent) ? sent : null;
   if (outcome.outcome === OUTCOME.FAILED) {
     const dead = await deadLetter(record, outcome, deps, context);
-    deps.telemetry.outcome(dead.outcome!, sentAt);
+    deps.telemetry.outcome(dead.outcomeRecord!, sentAt);
     return dead;
   }
   deps.telemetry.outcome(outcome, sentAt);
   if (outcome.outcome === OUTCOME.RETRY)
-    return { record, outcome, keep: true, backoffSeconds: retryDelay(outcome, deps) };
-  return { record, outcome, keep: false, backoffSeconds: null };
+    return { record, outcomeRecord: outcome, keep: true, backoffSeconds: retryDelay(outcome, deps) };
+  return { record, outcomeRecord: outcome, keep: false, backoffSeconds: null };
 }

@@ -14,7 +14,7 @@ const settled = (
   const record: SQSRecord = sqsRecord(id, '{}');
   return {
     record,
-    outcome: kind === null ? null : ({ outcome: kind, messageId: id } as OutcomeRecord),
+    outcomeRecord: kind === null ? null : ({ outcome: kind, messageId: id } as OutcomeRecord),
     keep,
     backoffSeconds,
   };
@@ -32,7 +32,7 @@ describe('the end of a batch', () => {
     const deps = fakeDeps();
     const keep = new Set<string>();
     await publishOutcomes(batch, keep, deps, roomy);
-    expect(deps.queue.published).toStrictEqual([[batch[0]!.outcome, batch[1]!.outcome]]);
+    expect(deps.queue.published).toStrictEqual([[batch[0]!.outcomeRecord, batch[1]!.outcomeRecord]]);
     expect(keep.size).toBe(0);
     expect(deps.telemetry.warnings).toStrictEqual([]);
   });
@@ -41,7 +41,7 @@ describe('the end of a batch', () => {
     // settleRecord always keeps a retry; publishing still judges the outcome itself, not only `keep`.
     const deps = fakeDeps();
     await publishOutcomes([settled('loose', 'retry', false), batch[0]!], new Set(), deps, roomy);
-    expect(deps.queue.published).toStrictEqual([[batch[0]!.outcome]]);
+    expect(deps.queue.published).toStrictEqual([[batch[0]!.outcomeRecord]]);
   });
 
   it('keeps a success whose outcome could not be published, not a dead-lettered failure', async () => {

@@ -6,7 +6,7 @@ import { sqsRecord } from '../../helpers/records.js';
 
 const settled = (record: SQSRecord, kind: OutcomeRecord['outcome'] | null, keep: boolean): Settled => ({
   record,
-  outcome: kind === null ? null : ({ outcome: kind, messageId: record.messageId } as OutcomeRecord),
+  outcomeRecord: kind === null ? null : ({ outcome: kind, messageId: record.messageId } as OutcomeRecord),
   keep,
   backoffSeconds: null,
 });

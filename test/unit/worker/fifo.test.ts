@@ -70,7 +70,7 @@ describe('FIFO message groups', () => {
       return settled(r, r.messageId === 'a1' ? 'retry' : 'replicated', r.messageId === 'a1');
     });
     expect(handled.sort()).toStrictEqual(['a1', 'b1']);
-    expect(out[1]).toStrictEqual({ record: records[1], outcome: null, keep: true, backoffSeconds: null });
+    expect(out[1]).toStrictEqual({ record: records[1], outcomeRecord: null, keep: true, backoffSeconds: null });
     expect(out[2]?.keep).toBe(false);
   });
 

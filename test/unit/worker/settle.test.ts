@@ -25,7 +25,7 @@ describe('settleRecord: acting on one outcome', () => {
     const deps = fakeDeps();
     const record = sqsRecord('m1', '{}');
     const s = await settleRecord(record, outcome({}), deps, roomy);
-    expect(s).toMatchObject({ keep: false, backoffSeconds: null, outcome: { reason: 'created' } });
+    expect(s).toMatchObject({ keep: false, backoffSeconds: null, outcomeRecord: { reason: 'created' } });
     expect(deps.telemetry.outcomes).toStrictEqual([
       { record: outcome({}), sent: Number(record.attributes.SentTimestamp) },
     ]);
@@ -74,7 +74,10 @@ describe('settleRecord: acting on one outcome', () => {
     });
     const s = await settleRecord(sqsRecord('m1', '{}'), failed, deps, roomy);
     expect(deps.queue.deadLettered.map((d) => d.outcome)).toStrictEqual([failed]);
-    expect(s).toMatchObject({ keep: false, outcome: { detail: 'unexpected TypeError while sending: x (as written)' } });
+    expect(s).toMatchObject({
+      keep: false,
+      outcomeRecord: { detail: 'unexpected TypeError while sending: x (as written)' },
+    });
     expect(deps.telemetry.outcomes[0]?.record.detail).toBe('unexpected TypeError while sending: x (as written)');
   });
 
@@ -87,7 +90,7 @@ describe('settleRecord: acting on one outcome', () => {
       deps,
       roomy,
     );
-    expect(s).toMatchObject({ keep: true, backoffSeconds: null, outcome: { reason: 'invalid-message' } });
+    expect(s).toMatchObject({ keep: true, backoffSeconds: null, outcomeRecord: { reason: 'invalid-message' } });
     expect(deps.telemetry.warnings).toStrictEqual([
       {
         message: 'dead-lettering failed; the message stays on its queue',
@@ -99,7 +102,7 @@ describe('settleRecord: acting on one outcome', () => {
   it('returns a record with no outcome (the deadline came first) unprocessed, recording nothing', async () => {
     const deps = fakeDeps();
     expect(await settleRecord(sqsRecord('m1', '{}'), null, deps, roomy)).toMatchObject({
-      outcome: null,
+      outcomeRecord: null,
       keep: true,
       backoffSeconds: null,
     });
@@ -115,7 +118,7 @@ describe('settleRecord: acting on one outcome', () => {
     });
     const failed = outcome({ outcome: 'failed', reason: 'invalid-message' });
     const s = await settleRecord(sqsRecord('m1', '{}'), failed, deps, roomy);
-    expect(s).toStrictEqual({ record: s.record, outcome: failed, keep: false, backoffSeconds: null });
+    expect(s).toStrictEqual({ record: s.record, outcomeRecord: failed, keep: false, backoffSeconds: null });
     expect(deps.telemetry.outcomes[0]?.record).toBe(failed);
   });
 

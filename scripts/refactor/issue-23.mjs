@@ -94,6 +94,21 @@ const PROPERTY_RENAMES = [
   { file: 'functions/worker/settle.ts', iface: 'Settled', from: 'outcome', to: 'outcomeRecord' },
 ];
 
+/**
+ * Methods that become functions of another module: `obj.method(args)` -> `fn(obj, args)`, found
+ * by TypeScript's references while the method still exists; then the method goes. (SendClient.send
+ * made send-client.ts import decide.ts; the decision is the outcome folder's business.)
+ */
+const METHOD_MOVES = [
+  {
+    file: C + 'send/send-client.ts',
+    cls: 'SendClient',
+    method: 'send',
+    fn: 'sendWithDecision',
+    module: C + 'outcome/decide.ts',
+  },
+];
+
 /** What the checker cannot see: untyped matcher objects that spell a renamed property. */
 const TEXT_EDITS = [
   ...['test/unit/worker/settle.test.ts', 'test/unit/worker/fifo.test.ts'].flatMap((file) => [
@@ -518,12 +533,85 @@ function phaseTextEdits() {
   }
 }
 
+/** Drops the named imports of `text` that nothing else in it names any more. */
+function dropUnusedImports(file, text) {
+  const sf = parse(file, text);
+  const edits = [];
+  for (const s of sf.statements.filter(isImport)) {
+    const c = s.importClause;
+    if (!c || c.name || !c.namedBindings || !ts.isNamedImports(c.namedBindings)) continue;
+    const rest = text.slice(0, s.getStart()) + text.slice(s.getEnd());
+    const keep = c.namedBindings.elements.filter((e) => new RegExp(`\\b${e.name.text}\\b`).test(rest));
+    if (keep.length === c.namedBindings.elements.length) continue;
+    const names = keep.map((e) => elementText(e, e.isTypeOnly));
+    edits.push({
+      s,
+      text: keep.length
+        ? `import ${c.isTypeOnly ? 'type ' : ''}{ ${names.join(', ')} } from '${s.moduleSpecifier.text}';`
+        : '',
+    });
+  }
+  return applyEdits(text, edits);
+}
+
+function phaseMethodMoves() {
+  for (const m of METHOD_MOVES) {
+    if (!exists(m.file)) continue;
+    const own = read(m.file);
+    const cls = parse(m.file, own).statements.find((s) => ts.isClassDeclaration(s) && s.name?.text === m.cls);
+    const method = cls?.members.find((x) => ts.isMethodDeclaration(x) && x.name.getText() === m.method);
+    if (!method) continue;
+    const refs = languageService().findReferences(join(ROOT, m.file), method.name.getStart()) ?? [];
+    const byFile = new Map();
+    for (const r of refs)
+      for (const e of r.references) {
+        if (e.isDefinition) continue;
+        const f = relative(ROOT, e.fileName).split(sep).join('/');
+        if (!byFile.has(f)) byFile.set(f, new Set());
+        byFile.get(f).add(e.textSpan.start);
+      }
+    for (const [f, starts] of byFile) {
+      const text = read(f);
+      const sf = parse(f, text);
+      const edits = [];
+      const visit = (node) => {
+        if (
+          ts.isCallExpression(node) &&
+          ts.isPropertyAccessExpression(node.expression) &&
+          starts.has(node.expression.name.getStart())
+        ) {
+          starts.delete(node.expression.name.getStart());
+          const args = [node.expression.expression, ...node.arguments].map((a) => a.getText()).join(', ');
+          edits.push({ s: node, text: `${m.fn}(${args})` });
+          return;
+        }
+        ts.forEachChild(node, visit);
+      };
+      visit(sf);
+      if (starts.size) log(`  WARNING: ${f}: ${starts.size} reference(s) to ${m.cls}.${m.method} that are not calls`);
+      let next = applyEdits(text, edits);
+      const imports = parse(f, next).statements.filter(isImport);
+      const at = imports.length ? imports.at(-1).getEnd() : 0;
+      next = `${next.slice(0, at)}\nimport { ${m.fn} } from '${specifier(f, m.module)}';${next.slice(at)}`;
+      log(`method ${f}: ${edits.length} call(s) of ${m.cls}.${m.method} -> ${m.fn}`);
+      write(f, dedupeImports(f, next));
+    }
+    log(`method ${m.file}: ${m.cls}.${m.method} removed`);
+    const now = read(m.file);
+    const again = parse(m.file, now)
+      .statements.find((s) => ts.isClassDeclaration(s) && s.name?.text === m.cls)
+      .members.find((x) => ts.isMethodDeclaration(x) && x.name.getText() === m.method);
+    write(m.file, dropUnusedImports(m.file, now.slice(0, again.getFullStart()) + now.slice(again.getEnd())));
+  }
+}
+
 phaseMoves();
 phaseSpecifiers();
 phaseDoors();
 phaseRenames();
 phaseDoors(); // the renamed names' doors (Verdict -> Decision, now declared in outcome.ts)
 phaseProperties();
+phaseMethodMoves();
 phaseTextEdits();
 const formattable = [...changed].filter((p) => exists(p));
 if (!DRY && formattable.length) {

@@ -1,7 +1,8 @@
 import { CredentialsError, InvalidMessageError } from '../errors.js';
 import type { SendReport, SendObservation } from '../send/observation.js';
 import type { ClientErrorCode } from '../transport/network.js';
-import { isSuccess, OUTCOME, type Decision, type Reason } from './outcome.js';
+import type { SendClient, SendInput } from '../send/send-client.js';
+import { isSuccess, OUTCOME, type Decision, type Reason, type SendResult } from './outcome.js';
 import { redactSecrets } from '../redact.js';
 
 /**
@@ -45,6 +46,15 @@ const PERMANENT: ReadonlySet<NotSent['reason']> = new Set(['invalid-message', 'c
 /** What the SCSP answer alone means (swarm-scsp.md section 4), before the worker's facts. */
 export function sendDecision(send: SendReport): Decision {
   return classify(send.observation);
+}
+
+/**
+ * Performs one SEND with the decision of its answer alone (`sendDecision`): `swarm-send send`
+ * and the tests; the worker observes with `SendClient.observe` and decides with `decide`.
+ */
+export async function sendWithDecision(client: SendClient, input: SendInput): Promise<SendResult> {
+  const observed = await client.observe(input);
+  return { ...sendDecision(observed), ...observed };
 }
 
 function verdictOf(h: SendAttempt): Decision {

@@ -4,6 +4,7 @@ import { EXIT, UsageError, type Command, type CommandIo } from './command.js';
 import type { FlagValues } from './flags.js';
 import { REGISTRY_HELP, registryGiven } from './registry-flags.js';
 import { readSendRequest } from './send-flags.js';
+import { sendWithDecision } from '../functions/core/outcome/decide.js';
 
 const HELP = `Usage: swarm-send send <uuid | bucket/name> --source H:P[,H:P...] --cluster NAME --target H:P [flags]
        swarm-send send <uuid | bucket/name> --registry FILE [--from KEY --to KEY] [flags]
@@ -60,7 +61,7 @@ async function run(values: FlagValues, positionals: string[], io: CommandIo): Pr
     AbortSignal.timeout((input.feeds ? timeoutSeconds + 15 : timeoutSeconds) * 1000),
   ]);
   try {
-    const result = await client.send({ ...input, signal });
+    const result = await sendWithDecision(client, { ...input, signal });
     const record = recordFromResult(result, {
       object: input.object,
       from: route?.from ?? null,

@@ -17,6 +17,7 @@ import type { SendClient } from '../core/send/send-client.js';
 import { enqueueSends } from '../producer.js';
 import { mapLimit } from './confirm-batch.js';
 import { type HeadPort, type RepairItem, type RepairPort, type RepairResult } from './scope-types.js';
+import { sendWithDecision } from '../core/outcome/decide.js';
 
 /** The two clusters of a reconcile and the admin credentials of each. */
 export interface ReconcileRoute {
@@ -104,7 +105,7 @@ export function sendRepairPort(client: SendClient, route: ReconcileRoute, concur
       return mapLimit(items, concurrency, async (item): Promise<RepairResult> => {
         const refused = cannotForce(route, item);
         if (refused) return { action: 'not-repaired', detail: refused };
-        const r = await client.send({
+        const r = await sendWithDecision(client, {
           source: route.source,
           destination: route.dr,
           credentials: route.sourceCredentials,

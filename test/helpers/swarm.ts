@@ -11,6 +11,7 @@ import {
   type SimulatorOptions,
   type SwarmSimulator,
 } from '../../simulator/index.js';
+import { sendWithDecision } from '../../functions/core/outcome/decide.js';
 
 export const ADMIN: Credentials = { username: SIM_DEFAULT_ADMIN.user, password: SIM_DEFAULT_ADMIN.password };
 
@@ -71,7 +72,8 @@ export async function startSwarmPair(
     source,
     dr,
     client,
-    send: (object, extra = {}) => client.send({ source, destination: dr, credentials: ADMIN, object, ...extra }),
+    send: (object, extra = {}) =>
+      sendWithDecision(client, { source, destination: dr, credentials: ADMIN, object, ...extra }),
     async close() {
       await client.close();
       await sim.close();

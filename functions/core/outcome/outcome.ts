@@ -88,7 +88,7 @@ export interface Decision {
   readonly retriesExhausted?: true;
 }
 
-/** One SEND with the decision of its SCSP answer alone (`SendClient.send`: the CLI, tests). */
+/** One SEND with the decision of its SCSP answer alone (`sendWithDecision`: the CLI, tests). */
 export type SendResult = SendReport & Decision;
 
 /** One message's outcome as logged, put on the outcomes queue and attached to DLQ messages. */
@@ -156,7 +156,7 @@ export function outcomeRecord(verdict: Decision, send: SendReport | null, ctx: R
   };
 }
 
-/** The outcome record of one SEND made with `SendClient.send` (its own verdict), e.g. by the CLI. */
+/** The outcome record of one SEND made with `sendWithDecision` (its own decision), e.g. by the CLI. */
 export function recordFromResult(result: SendResult, ctx: RecordContext): OutcomeRecord {
   return outcomeRecord(result, result, ctx);
 }

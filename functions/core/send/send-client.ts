@@ -1,6 +1,4 @@
 import type { Dispatcher } from 'undici';
-import { sendDecision } from '../outcome/decide.js';
-import { type SendResult } from '../outcome/outcome.js';
 import { ClusterTransport, type TransportOptions } from '../transport/cluster-transport.js';
 import { credentialsProblem, sameCredentials, type Credentials } from '../transport/digest-auth.js';
 import type { FeedSelection, ObjectRef } from '../message/message.js';
@@ -85,12 +83,6 @@ export class SendClient {
   /** The shared transport (for other requests on the same pools, e.g. listings). */
   get transport(): ClusterTransport {
     return this.#transport;
-  }
-
-  /** Performs one SEND with the verdict of its answer alone (`sendDecision`); the worker decides with `observe`. */
-  async send(input: SendInput): Promise<SendResult> {
-    const observed = await this.observe(input);
-    return { ...sendDecision(observed), ...observed };
   }
 
   /** Performs one SEND and reports what it observed. Never throws for anything the cluster or network does. */

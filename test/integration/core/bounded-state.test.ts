@@ -3,6 +3,7 @@ import { runInNewContext } from 'node:vm';
 import { scriptedRoute } from '../../helpers/swarm.js';
 import { SendClient } from '../../../functions/core/send/send-client.js';
 import { answerCreated, headerOf, startRawNode, type RawNode } from '../../helpers/raw-node.js';
+import { sendWithDecision } from '../../../functions/core/outcome/decide.js';
 
 // Issue 9 item 2: what messages name (node hints) never grows the client's state, and what
 // redirects reach is held in a bounded, least-recently-used set whose evicted pools are closed.
@@ -34,7 +35,7 @@ describe('bounded client state', () => {
     const route = scriptedRoute([node.address], { extra: { networks: ['127.0.0.0/8'] } });
     const client = new SendClient({ connectionsPerNode: 8 });
     const send = (i: number) =>
-      client.send({
+      sendWithDecision(client, {
         source: route.source,
         destination: route.dr,
         credentials: ADMIN,
@@ -86,7 +87,7 @@ describe('bounded client state', () => {
     const client = new SendClient({ maxNodes: 3 });
     try {
       for (let i = 0; i < others.length; i++) {
-        const r = await client.send({
+        const r = await sendWithDecision(client, {
           source: route.source,
           destination: route.dr,
           credentials: ADMIN,

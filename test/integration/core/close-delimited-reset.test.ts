@@ -2,6 +2,7 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { SendClient } from '../../../functions/core/send/send-client.js';
 import { startRawNode, type RawNode } from '../../helpers/raw-node.js';
 import { ADMIN, scriptedRoute } from '../../helpers/swarm.js';
+import { sendWithDecision } from '../../../functions/core/outcome/decide.js';
 
 // What a SEND reports when an answer framed by the end of the connection (no length, not
 // chunked) is cut by a reset: the detail names that, so an operator can tell it from a plain reset.
@@ -32,7 +33,7 @@ describe('a close-delimited answer cut by a reset', () => {
 
   it('is a connection reset whose detail says the answer had no other end', async () => {
     const route = scriptedRoute([node.address]);
-    const r = await client.send({
+    const r = await sendWithDecision(client, {
       source: route.source,
       destination: route.dr,
       credentials: ADMIN,

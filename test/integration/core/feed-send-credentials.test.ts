@@ -2,6 +2,7 @@ import type { ClusterConfig } from '../../../functions/core/registry/registry.js
 import { SendClient } from '../../../functions/core/send/send-client.js';
 import { answerCreated, headerOf, startRawNode, type Answer, type RawNode } from '../../helpers/raw-node.js';
 import { scriptedRoute } from '../../helpers/swarm.js';
+import { sendWithDecision } from '../../../functions/core/outcome/decide.js';
 
 // A feed SEND never uses the destination's admin account (the feed's own configuration reaches
 // DR): those credentials are neither checked nor sent, so a destination password that could
@@ -36,7 +37,7 @@ describe('a feed SEND and the destination credentials', () => {
       destinationCredentials,
       object: { uuid: UUID },
     };
-    const feed = await client.send({ ...input, feeds: { ids: [2] }, replicationFeeds: [2] });
+    const feed = await sendWithDecision(client, { ...input, feeds: { ids: [2] }, replicationFeeds: [2] });
     expect(feed.reason).not.toBe('credentials-invalid');
     expect(feed.requests).toBeGreaterThan(0);
     expect(node.requests.at(-1)).toMatch(/^SEND \/(?:ab){16}\?[^ ]*feedid=2/);
@@ -45,7 +46,7 @@ describe('a feed SEND and the destination credentials', () => {
 
     // The same credentials stop a legacy SEND before anything is sent.
     const sent = node.bytes().length;
-    const legacy = await client.send(input);
+    const legacy = await sendWithDecision(client, input);
     expect(legacy).toMatchObject({ outcome: 'failed', reason: 'credentials-invalid', requests: 0 });
     expect(node.bytes()).toHaveLength(sent);
   });
@@ -57,15 +58,15 @@ describe('a feed SEND and the destination credentials', () => {
       credentials: SOURCE,
       object: { uuid: UUID },
     };
-    await client.send({ ...input, destinationCredentials: { ...SOURCE } });
+    await sendWithDecision(client, { ...input, destinationCredentials: { ...SOURCE } });
     expect(node.bytes()).toMatch(/castor-system-target/i);
     expect(node.bytes()).not.toMatch(/castor-system-auth/i);
-    await client.send({ ...input, destinationCredentials: { username: 'dradmin', password: 'dr-pw' } });
+    await sendWithDecision(client, { ...input, destinationCredentials: { username: 'dradmin', password: 'dr-pw' } });
     expect(node.requests.at(-1)).toMatch(/^castor-system-auth: dradmin:dr-pw\r$/im);
   });
 
   it('closes its connections when closed', async () => {
-    await client.send({
+    await sendWithDecision(client, {
       source: scriptedRoute([node.address]).source,
       destination: scriptedRoute(['127.0.0.1:9']).dr,
       credentials: SOURCE,

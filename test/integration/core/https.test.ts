@@ -8,6 +8,7 @@ import { SendClient } from '../../../functions/core/send/send-client.js';
 import { startSimulator, type SwarmSimulator } from '../../../simulator/index.js';
 import { ADMIN } from '../../helpers/swarm.js';
 import { scratchDir } from '../../helpers/scratch.js';
+import { sendWithDecision } from '../../../functions/core/outcome/decide.js';
 
 // https:// nodes with a private CA: a TLS front (a node behind TLS, as a site with HTTPS on its
 // storage nodes has) terminates TLS and forwards to a simulator node.
@@ -119,7 +120,7 @@ describe('https:// source nodes', () => {
     const obj = sim.cluster('baker').put({ body: 'tls' });
     const client = new SendClient();
     try {
-      const r = await client.send({
+      const r = await sendWithDecision(client, {
         source: reg.clusters.primary!,
         destination: reg.clusters.dr!,
         credentials: ADMIN,
@@ -152,7 +153,7 @@ describe('https:// source nodes', () => {
     });
     const client = new SendClient();
     try {
-      const r = await client.send({
+      const r = await sendWithDecision(client, {
         source: reg.clusters.primary!,
         destination: reg.clusters.dr!,
         credentials: ADMIN,
@@ -171,7 +172,7 @@ describe('https:// source nodes', () => {
     const client = new SendClient();
     sim.resetCounters();
     try {
-      const r = await client.send({
+      const r = await sendWithDecision(client, {
         source: reg.clusters.primary!,
         destination: reg.clusters.dr!,
         credentials: ADMIN,
@@ -196,14 +197,14 @@ describe('https:// source nodes', () => {
       }).clusters;
     const client = new SendClient();
     try {
-      const refused = await client.send({
+      const refused = await sendWithDecision(client, {
         source: cluster(false).primary!,
         destination: cluster(false).dr!,
         credentials: ADMIN,
         object: { uuid: obj.uuid },
       });
       expect(refused).toMatchObject({ outcome: 'failed', reason: 'auth-rejected', requests: 1 });
-      const allowed = await client.send({
+      const allowed = await sendWithDecision(client, {
         source: cluster(true).primary!,
         destination: cluster(true).dr!,
         credentials: ADMIN,

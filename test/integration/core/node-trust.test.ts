@@ -6,6 +6,7 @@ import { SendClient, type SendInput } from '../../../functions/core/send/send-cl
 import { DROPPED_DETAIL } from '../../../functions/core/redact.js';
 import { USER_AGENT } from '../../../functions/core/send/scsp-request.js';
 import { answerCreated, headerOf, startRawNode, type Answer, type RawNode } from '../../helpers/raw-node.js';
+import { sendWithDecision } from '../../../functions/core/outcome/decide.js';
 
 // Where the admin credentials go (issue 9, items 1, 3, 5, 9, 11): raw-socket fake nodes that keep
 // every byte the real client sent them.
@@ -34,7 +35,7 @@ describe('where requests and credentials go', () => {
     return n;
   };
   const send = (source: ClusterConfig, extra: Partial<SendInput> = {}) =>
-    client.send({
+    sendWithDecision(client, {
       source,
       destination: DESTINATION,
       credentials: SOURCE,

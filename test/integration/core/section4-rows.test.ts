@@ -3,6 +3,7 @@ import { parseRegistry, type ClusterConfig } from '../../../functions/core/regis
 import { SendClient } from '../../../functions/core/send/send-client.js';
 import { startProcess, type StartedProcess } from '../../helpers/processes.js';
 import { ADMIN, scriptedRoute, startSwarmPair, type SwarmPair } from '../../helpers/swarm.js';
+import { sendWithDecision } from '../../../functions/core/outcome/decide.js';
 
 // The rows of swarm-scsp.md section 4 the main client suite leaves out, each driven through the
 // real SendClient over real sockets and each asserting its reason. Where the simulator cannot
@@ -44,7 +45,7 @@ describe('section 4 rows through the real client, scripted nodes', () => {
     servers.push(node.server);
     const { source, dr } = clusters([node.address]);
     // A feed SEND is proven only by the route's replication feed (here feed 1).
-    return client.send({
+    return sendWithDecision(client, {
       source,
       destination: dr,
       credentials: ADMIN,
@@ -184,7 +185,12 @@ describe('T1: connect timeout', () => {
 
   it('a node that never completes the connect is a retry (connect-timeout)', async () => {
     const { source, dr } = clusters([address]);
-    const r = await pair.client.send({ source, destination: dr, credentials: ADMIN, object: { uuid: 'e'.repeat(32) } });
+    const r = await sendWithDecision(pair.client, {
+      source,
+      destination: dr,
+      credentials: ADMIN,
+      object: { uuid: 'e'.repeat(32) },
+    });
     expect(r).toMatchObject({ outcome: 'retry', reason: 'connect-timeout', observation: { httpStatus: null } });
   });
 
@@ -196,7 +202,7 @@ describe('T1: connect timeout', () => {
         d: { name: 'dr', target: pair.sim.cluster('dr').addresses[0], credentials: 'x' },
       },
     });
-    const r = await pair.client.send({
+    const r = await sendWithDecision(pair.client, {
       source: reg.clusters.p!,
       destination: reg.clusters.d!,
       credentials: ADMIN,

@@ -1,8 +1,9 @@
 import { SendClient } from '../../../functions/core/send/send-client.js';
 import { answerCreated, startRawNode, type Answer, type RawNode } from '../../helpers/raw-node.js';
 import { ADMIN, scriptedRoute } from '../../helpers/swarm.js';
+import { sendWithDecision } from '../../../functions/core/outcome/decide.js';
 
-// What SendClient.send reports beside its verdict: the observation, the node, the request count
+// What sendWithDecision reports beside its decision: the observation, the node, the request count
 // and the time the SEND took.
 
 const OBJECT = { uuid: 'd'.repeat(32) };
@@ -21,7 +22,7 @@ describe('SendClient observations', () => {
 
   it('a SEND refused for its credentials reports that nothing was asked, read, timed or ignored', async () => {
     const route = scriptedRoute([node.address]);
-    const r = await client.send({
+    const r = await sendWithDecision(client, {
       source: route.source,
       destination: route.dr,
       credentials: { username: 'admin', password: 'pw\r\nx' },
@@ -55,7 +56,12 @@ describe('SendClient observations', () => {
   it('reports the time the SEND took: never more than the call itself', async () => {
     const route = scriptedRoute([node.address]);
     const before = performance.now();
-    const r = await client.send({ source: route.source, destination: route.dr, credentials: ADMIN, object: OBJECT });
+    const r = await sendWithDecision(client, {
+      source: route.source,
+      destination: route.dr,
+      credentials: ADMIN,
+      object: OBJECT,
+    });
     const took = performance.now() - before;
     expect(r.outcome).toBe('replicated');
     expect(r.durationMs).toBeGreaterThanOrEqual(0);
@@ -77,7 +83,12 @@ describe('SendClient observations of answers that end the SEND early', () => {
     const n = await startRawNode(answer);
     nodes.push(n);
     const route = scriptedRoute([n.address]);
-    return client.send({ source: route.source, destination: route.dr, credentials: ADMIN, object: OBJECT });
+    return sendWithDecision(client, {
+      source: route.source,
+      destination: route.dr,
+      credentials: ADMIN,
+      object: OBJECT,
+    });
   };
 
   it('an answer read to its end (a 401 without a challenge) is complete, with its status', async () => {

@@ -3,6 +3,7 @@ import { SendClient } from '../../../functions/core/send/send-client.js';
 import { parseRegistry } from '../../../functions/core/registry/registry.js';
 import { ADMIN, scriptedRoute, startSwarmPair, type SwarmPair } from '../../helpers/swarm.js';
 import { answerCreated, headerOf, startRawNode, type Answer, type RawNode } from '../../helpers/raw-node.js';
+import { sendWithDecision } from '../../../functions/core/outcome/decide.js';
 
 // The real client against the project's Swarm simulator over real sockets: one test per failure
 // mode of swarm-scsp.md section 4 (rows named in the test titles).
@@ -127,7 +128,7 @@ describe('SendClient against the simulator', () => {
     it('L5: a destination name that does not match the target is a 400 (failed bad-request)', async () => {
       const obj = put();
       const wrongName = { ...pair.dr, name: 'not-dr' };
-      const r = await pair.client.send({
+      const r = await sendWithDecision(pair.client, {
         source: pair.source,
         destination: wrongName,
         credentials: ADMIN,
@@ -363,7 +364,7 @@ describe('SendClient against the simulator', () => {
       const route = scriptedRoute([`127.0.0.1:${port}`]);
       const client = new SendClient();
       try {
-        const r = await client.send({
+        const r = await sendWithDecision(client, {
           source: route.source,
           destination: route.dr,
           credentials: ADMIN,
@@ -394,7 +395,7 @@ describe('SendClient against the simulator', () => {
       const route = scriptedRoute([`127.0.0.1:${port}`]);
       const client = new SendClient();
       try {
-        const r = await client.send({
+        const r = await sendWithDecision(client, {
           source: route.source,
           destination: route.dr,
           credentials: ADMIN,
@@ -632,7 +633,7 @@ describe('the result line, from a raw-socket node', () => {
     const route = scriptedRoute([node.address]);
     const client = new SendClient();
     try {
-      return await client.send({
+      return await sendWithDecision(client, {
         source: route.source,
         destination: route.dr,
         credentials: ADMIN,
@@ -690,7 +691,7 @@ describe('SendClient headers and clusters the registry never makes, from raw-soc
       );
     });
     const route = scriptedRoute([node.address]);
-    const r = await client.send({
+    const r = await sendWithDecision(client, {
       source: route.source,
       destination: route.dr,
       credentials: ADMIN,
@@ -702,7 +703,7 @@ describe('SendClient headers and clusters the registry never makes, from raw-soc
   it('a legacy SEND to a destination without a target names no made-up target: the header goes empty', async () => {
     const node = await start((_head, socket) => answerCreated(socket));
     const route = scriptedRoute([node.address]);
-    await client.send({
+    await sendWithDecision(client, {
       source: route.source,
       destination: { ...route.dr, target: null },
       credentials: ADMIN,

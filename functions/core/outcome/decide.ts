@@ -125,7 +125,8 @@ const STEP: Readonly<Record<Exclude<Step, 'credentials'>, string>> = {
   send: 'sending',
 };
 
-/** The SCSP answer table: what one observed SEND means (swarm-scsp.md section 4; section A wins where they differ). */
+// The SCSP answer table: what one observed SEND means (swarm-scsp.md section 4; section A wins
+// where they differ).
 
 const retry = (reason: Reason): Decision => ({ outcome: OUTCOME.RETRY, reason });
 const failed = (reason: Reason): Decision => ({ outcome: OUTCOME.FAILED, reason });

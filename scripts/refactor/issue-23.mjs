@@ -108,6 +108,12 @@ const MOVED_NAMES = [
   { name: 'SendResult', from: C + 'send/send-client.ts', to: C + 'outcome/outcome.ts' },
   { name: 'SendResult', from: C + 'outcome/decide.ts', to: C + 'outcome/outcome.ts' },
   { name: 'Decision', from: C + 'outcome/decide.ts', to: C + 'outcome/outcome.ts' },
+  // Any SCSP answer's error headers are the transport's, so transport/ imports nothing of send/.
+  ...['CastorError', 'lastCastorError', 'describeCastorError'].map((name) => ({
+    name,
+    from: C + 'send/response-parser.ts',
+    to: C + 'transport/cluster-transport.ts',
+  })),
   ...REMOVED_DOORS.flatMap(([from, to, names]) =>
     names.split(' ').map((name) => ({ name, from: MOVED.get(from) ?? from, to: MOVED.get(to) ?? to })),
   ),

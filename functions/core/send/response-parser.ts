@@ -9,12 +9,6 @@ export interface FeedStatus {
   readonly statusTime: string | null;
 }
 
-export interface CastorError {
-  readonly code: string | null;
-  readonly token: string | null;
-  readonly text: string | null;
-}
-
 export interface ParsedSendBody {
   /** The number on the last `Remote cluster returned:` line, or null. */
   readonly remoteStatus: number | null;
@@ -72,27 +66,4 @@ export function parseSendBody(
     addFeed(feeds, name, Array.isArray(value) ? (value.at(-1) ?? '') : value);
   }
   return { remoteStatus, feeds };
-}
-
-/**
- * The most relevant Castor-System-Error-* triple: the last of a cascade (swarm-scsp.md 1.5).
- */
-export function lastCastorError(headers: Readonly<Record<string, string | string[] | undefined>>): CastorError | null {
-  const last = (name: string): string | null => {
-    const v = headers[name];
-    if (v === undefined) return null;
-    return Array.isArray(v) ? (v.at(-1) ?? null) : v;
-  };
-  const code = last('castor-system-error-code');
-  const token = last('castor-system-error-token');
-  const text = last('castor-system-error-text');
-  return (code ?? token ?? text) ? { code, token, text } : null;
-}
-
-/** One line for an outcome's `detail`: `Token (code): text` from the last error triple. */
-export function describeCastorError(headers: Readonly<Record<string, string | string[] | undefined>>): string | null {
-  const e = lastCastorError(headers);
-  if (!e) return null;
-  const head = [e.token, e.code && `(${e.code})`].filter(Boolean).join(' ');
-  return [head, e.text].filter(Boolean).join(': ') || null;
 }

@@ -5,7 +5,6 @@ import { nodeConnection, failure, readBounded, type Exchange } from './node-conn
 import { NodeLoad, NodePools, acceptRedirect, nodeOrder } from './nodes.js';
 import type { NodeAddress, ClusterConfig } from '../registry/registry.js';
 import { redactSecrets } from '../redact.js';
-import { describeCastorError } from '../send/response-parser.js';
 
 const DEFAULTS = {
   connectTimeoutMs: 3000,
@@ -266,4 +265,34 @@ export interface TransportResult extends Exchange {
   readonly busy: number;
   /** True when the node hint was not used because the node policy does not allow it. */
   readonly hintIgnored: boolean;
+}
+
+/** A Castor-System-Error-* triple, which any SCSP answer may carry (swarm-scsp.md 1.5). */
+export interface CastorError {
+  readonly code: string | null;
+  readonly token: string | null;
+  readonly text: string | null;
+}
+
+/**
+ * The most relevant Castor-System-Error-* triple: the last of a cascade (swarm-scsp.md 1.5).
+ */
+export function lastCastorError(headers: Readonly<Record<string, string | string[] | undefined>>): CastorError | null {
+  const last = (name: string): string | null => {
+    const v = headers[name];
+    if (v === undefined) return null;
+    return Array.isArray(v) ? (v.at(-1) ?? null) : v;
+  };
+  const code = last('castor-system-error-code');
+  const token = last('castor-system-error-token');
+  const text = last('castor-system-error-text');
+  return (code ?? token ?? text) ? { code, token, text } : null;
+}
+
+/** One line for an outcome's `detail`: `Token (code): text` from the last error triple. */
+export function describeCastorError(headers: Readonly<Record<string, string | string[] | undefined>>): string | null {
+  const e = lastCastorError(headers);
+  if (!e) return null;
+  const head = [e.token, e.code && `(${e.code})`].filter(Boolean).join(' ');
+  return [head, e.text].filter(Boolean).join(': ') || null;
 }

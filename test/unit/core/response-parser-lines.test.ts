@@ -1,4 +1,5 @@
-import { describeCastorError, lastCastorError, parseSendBody } from '../../../functions/core/send/response-parser.js';
+import { parseSendBody } from '../../../functions/core/send/response-parser.js';
+import { describeCastorError, lastCastorError } from '../../../functions/core/transport/cluster-transport.js';
 
 // The shapes of result and feed-status lines in a SEND body that count, and the ones that do not.
 

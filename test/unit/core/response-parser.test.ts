@@ -1,4 +1,5 @@
-import { describeCastorError, lastCastorError, parseSendBody } from '../../../functions/core/send/response-parser.js';
+import { parseSendBody } from '../../../functions/core/send/response-parser.js';
+import { describeCastorError, lastCastorError } from '../../../functions/core/transport/cluster-transport.js';
 
 describe('parseSendBody', () => {
   it('reads the result line after keep-alive newlines', () => {

@@ -31,7 +31,7 @@ import type { OutcomeRecord } from '../functions/core/outcome.js';
 import { isSuccess } from '../functions/core/record.js';
 import { derivedMaxReceiveCount, derivedVisibilityTimeoutSeconds, ENV_DEFAULTS } from '../functions/env.js';
 import type { Telemetry } from '../functions/worker/ports.js';
-import { clusterLimitsOf } from '../functions/worker/send-limits.js';
+import { clusterLimitsOf } from '../functions/worker/concurrency.js';
 import { DEFAULT_STRAGGLER_POLICY, type StragglerOptions } from '../functions/worker/stragglers.js';
 import { TransferModel } from '../simulator/transfer.js';
 import {

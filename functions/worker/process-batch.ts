@@ -1,9 +1,9 @@
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import type { Config } from '../config.js';
+import { stackOf } from '../core/errors.js';
 import { applyBackoffs, batchResponse, publishOutcomes } from './batch-end.js';
 import { BatchSends } from './batch-sends.js';
 import { batchDeadline } from './deadline.js';
-import { stackOf } from './error-text.js';
 import { holdBackGroups, inGroupOrder, isFifo } from './fifo.js';
 import type { DeadlineContext, WorkerDeps } from './ports.js';
 import { processRecord } from './process-record.js';

@@ -32,7 +32,8 @@ import { isSuccess } from '../functions/core/record.js';
 import { derivedMaxReceiveCount, derivedVisibilityTimeoutSeconds, ENV_DEFAULTS } from '../functions/env.js';
 import type { Telemetry } from '../functions/worker/ports.js';
 import { clusterLimitsOf } from '../functions/worker/concurrency.js';
-import { DEFAULT_STRAGGLER_POLICY, type StragglerOptions } from '../functions/worker/stragglers.js';
+import { DEFAULT_STRAGGLER_POLICY } from '../functions/worker/stragglers.js';
+import type { StragglerOptions } from '../functions/config.js';
 import { TransferModel } from '../simulator/transfer.js';
 import {
   DEFAULT_CONCURRENCY,

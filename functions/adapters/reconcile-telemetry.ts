@@ -1,5 +1,5 @@
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
-import type { ScopeSummary } from '../reconcile/engine.js';
+import type { ScopeSummary } from '../reconcile/scope-types.js';
 import { RECONCILE_METRICS } from './metric-names.js';
 
 /** Metric names of the reconcile function (defined in metric-names.ts, which infra/ reads without Powertools). */

@@ -22,6 +22,8 @@ export interface Verdict extends Classification {
 export interface Sent {
   readonly kind: 'sent';
   readonly send: SendObserved;
+  /** What its SCSP answer alone means (`sendVerdict`), read once, when the SEND was made. */
+  readonly answer: Classification;
   /** The straggler policy stopped waiting for it (the batch deadline did not). */
   readonly handedBack: boolean;
   /** Why the route's verify found the DR copy missing or different; null when it matched or was not checked. */
@@ -66,7 +68,7 @@ function verdictOf(h: Happening): Verdict {
       detail: `stopped waiting after ${seconds} s in the batch's tail; the node may finish the copy`,
     };
   }
-  const answer = sendVerdict(h.send);
+  const { answer } = h;
   if (h.verifyProblem !== null && isSuccess(answer.outcome)) {
     // An updated alias whose DR copy is an older version is not `already-present`.
     return {

@@ -12,6 +12,7 @@ const sent = (
 ): Happening => ({
   kind: 'sent',
   send: observed(o),
+  answer: sendVerdict(observed(o)),
   handedBack: facts.handedBack ?? false,
   verifyProblem: facts.verifyProblem ?? null,
 });

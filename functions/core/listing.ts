@@ -1,3 +1,5 @@
+import { SwarmSendError } from './errors.js';
+
 export { normalizeHash, parseTime } from './listing-fields.js';
 
 /**
@@ -63,13 +65,14 @@ export function sendableMarker(key: string | null): string | null {
   return key;
 }
 
+/** Why a page could not be used. */
+export type ListingPageErrorCode = 'not-json' | 'not-array' | 'bad-row' | 'out-of-order' | 'too-many-rows' | 'stalled';
+
 /** Why a page could not be used. Never read as an empty listing. */
-export class ListingPageError extends Error {
-  constructor(
-    readonly code: 'not-json' | 'not-array' | 'bad-row' | 'out-of-order' | 'too-many-rows' | 'stalled',
-    message: string,
-  ) {
-    super(message);
+export class ListingPageError extends SwarmSendError {
+  declare readonly code: ListingPageErrorCode;
+  constructor(code: ListingPageErrorCode, message: string) {
+    super(code, message);
     this.name = 'ListingPageError';
   }
 }
@@ -152,27 +155,15 @@ export function buildUsageTarget(scope: { domain: string; bucket: string }): str
  * not exist on that cluster) is the only code a caller may read as "no rows", and only for the
  * DR side of a bucket whose candidates are confirmed by HEAD anyway.
  */
-export class ListingError extends Error {
+export class ListingError extends SwarmSendError {
+  declare readonly code: ListingErrorCode;
   constructor(
-    readonly code:
-      | 'not-found'
-      | 'listing-stalled'
-      | 'too-many-rows'
-      | 'page-too-large'
-      | 'unnameable'
-      | 'too-many-buckets'
-      | 'unavailable'
-      | 'auth-rejected'
-      | 'bad-request'
-      | 'bad-page'
-      | 'network'
-      | 'aborted'
-      | 'http-status',
+    code: ListingErrorCode,
     message: string,
     /** HTTP status of the last answer, null when none came. */
     readonly status: number | null = null,
   ) {
-    super(message);
+    super(code, message);
     this.name = 'ListingError';
   }
 
@@ -181,3 +172,19 @@ export class ListingError extends Error {
     return this.code === 'unavailable' || this.code === 'network' || this.code === 'aborted';
   }
 }
+
+/** Why a listing could not be read to its end. */
+export type ListingErrorCode =
+  | 'not-found'
+  | 'listing-stalled'
+  | 'too-many-rows'
+  | 'page-too-large'
+  | 'unnameable'
+  | 'too-many-buckets'
+  | 'unavailable'
+  | 'auth-rejected'
+  | 'bad-request'
+  | 'bad-page'
+  | 'network'
+  | 'aborted'
+  | 'http-status';

@@ -1,7 +1,13 @@
+import { SwarmSendError } from '../core/errors.js';
 import type { DeadlineContext } from './ports.js';
 
 /** A SEND that did not start, or whose credentials did not arrive, before the batch deadline. */
-export class DeadlineError extends Error {}
+export class DeadlineError extends SwarmSendError {
+  constructor() {
+    super('batch-deadline', '');
+    this.name = 'DeadlineError';
+  }
+}
 
 /**
  * The batch deadline: aborts `marginMs` before the invocation's end, so every record is settled

@@ -31,8 +31,9 @@ import type { OutcomeRecord } from '../functions/core/outcome/outcome.js';
 import { isSuccess } from '../functions/core/outcome/outcome.js';
 import { derivedMaxReceiveCount, derivedVisibilityTimeoutSeconds, ENV_DEFAULTS } from '../functions/env.js';
 import type { Telemetry } from '../functions/worker/ports.js';
-import { clusterLimitsOf } from '../functions/worker/send-limits.js';
-import { DEFAULT_STRAGGLER_POLICY, type StragglerOptions } from '../functions/worker/stragglers.js';
+import { clusterLimitsOf } from '../functions/worker/concurrency.js';
+import { DEFAULT_STRAGGLER_POLICY } from '../functions/worker/stragglers.js';
+import type { StragglerOptions } from '../functions/config.js';
 import { TransferModel } from '../simulator/transfer.js';
 import {
   DEFAULT_CONCURRENCY,

@@ -1,4 +1,5 @@
 import type { ParseArgsConfig } from 'node:util';
+import { SwarmSendError } from '../functions/core/errors.js';
 
 /** Flag values as node:util parseArgs gives them; read them with cli/flags.ts. */
 export type FlagValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
@@ -36,9 +37,9 @@ export interface Command {
  */
 
 /** Bad flags or arguments: the CLI prints the message and the command's usage, and exits 2. */
-export class UsageError extends Error {
+export class UsageError extends SwarmSendError {
   constructor(message: string) {
-    super(message);
+    super('usage', message);
     this.name = 'UsageError';
   }
 }
@@ -54,12 +55,12 @@ export const EXIT = {
 } as const;
 
 /** The command could not finish (a queue unreachable, a listing failed): printed once by main, exit `exitCode`. */
-export class CommandError extends Error {
+export class CommandError extends SwarmSendError {
   constructor(
     message: string,
     readonly exitCode: number = EXIT.FAILED,
   ) {
-    super(message);
+    super('command-failed', message);
     this.name = 'CommandError';
   }
 }

@@ -8,7 +8,7 @@ import { createSqsQueueOps } from './adapters/sqs-queue-ops.js';
 import { createPowertoolsTelemetry } from './adapters/telemetry.js';
 import { loadConfig, type Config } from './config.js';
 import { SendClient, type SendClientOptions } from './core/send/send-client.js';
-import { POWERTOOLS_DEFAULTS } from './env.js';
+import { metricsNamespace, POWERTOOLS_DEFAULTS } from './env.js';
 
 /**
  * The composition root of the SEND handler: the one place that turns a configuration and the
@@ -101,9 +101,7 @@ export async function workerDepsFromEnvironment(
   logger: Logger,
   aws: AwsAdapters,
 ): Promise<WorkerDeps> {
-  // Powertools reads POWERTOOLS_SERVICE_NAME and POWERTOOLS_METRICS_NAMESPACE itself.
-  const namespace = env.POWERTOOLS_METRICS_NAMESPACE ?? POWERTOOLS_DEFAULTS.METRICS_NAMESPACE;
-  const telemetry = powertoolsTelemetry(logger, { namespace });
+  const telemetry = powertoolsTelemetry(logger, { namespace: metricsNamespace(env) });
   const config = await loadConfig(env, { getParameter: aws.getParameter });
   const credentials = createCredentialsProvider({ secretsManager: aws.secretsManager, env });
   await checkLocalCredentials(config.registry, credentials);

@@ -2,7 +2,6 @@ import { readFile } from 'node:fs/promises';
 import { ConfigError } from './core/errors.js';
 import { parseRegistry, type Registry } from './core/registry/registry.js';
 import { ENV, ENV_BOUNDS, ENV_DEFAULTS } from './env.js';
-import { DEFAULT_STRAGGLER_POLICY, type StragglerOptions } from './worker/stragglers.js';
 
 /** The handler's configuration, read and validated once per container. */
 export interface Config {
@@ -15,8 +14,22 @@ export interface Config {
   readonly backoffBaseSeconds: number;
   readonly backoffCapSeconds: number;
   readonly deadlineMarginMs: number;
-  /** The straggler policy (functions/worker/stragglers.ts). @default DEFAULT_STRAGGLER_POLICY */
-  readonly stragglers?: StragglerOptions;
+  /**
+   * The straggler policy as configured (functions/worker/stragglers.ts); what it leaves out the
+   * worker takes from DEFAULT_STRAGGLER_POLICY.
+   */
+  readonly stragglers?: Partial<StragglerOptions>;
+}
+
+/** When a batch stops waiting for its slowest SENDs (functions/worker/stragglers.ts). */
+export interface StragglerOptions {
+  /** Hand back at all. */
+  readonly enabled: boolean;
+  /** Tail: no SEND waits for a slot and at most this share of the slots is busy. */
+  readonly tailShare: number;
+  /** A SEND is a straggler after max(minMs, factor x the batch's median SEND time so far). */
+  readonly factor: number;
+  readonly minMs: number;
 }
 
 /** How the loader reaches outside: injected so tests and local runs need no AWS. */
@@ -162,6 +175,6 @@ export async function loadConfig(
     backoffBaseSeconds,
     backoffCapSeconds,
     deadlineMarginMs,
-    stragglers: { ...DEFAULT_STRAGGLER_POLICY, enabled: handBack !== 'false' },
+    stragglers: { enabled: handBack !== 'false' },
   });
 }

@@ -42,6 +42,17 @@ export const POWERTOOLS_DEFAULTS = {
   METRICS_NAMESPACE: 'SwarmSend',
 } as const;
 
+/** Powertools' own variables that name where a handler reports (Powertools reads them too). */
+export const POWERTOOLS_ENV = {
+  SERVICE_NAME: 'POWERTOOLS_SERVICE_NAME',
+  METRICS_NAMESPACE: 'POWERTOOLS_METRICS_NAMESPACE',
+} as const;
+
+/** The namespace a handler's metrics go to: POWERTOOLS_METRICS_NAMESPACE, else the product's. */
+export function metricsNamespace(env: Record<string, string | undefined>): string {
+  return env[POWERTOOLS_ENV.METRICS_NAMESPACE] ?? POWERTOOLS_DEFAULTS.METRICS_NAMESPACE;
+}
+
 /** Defaults the handler applies and the construct mirrors (maxReceiveCount sits above MAX_ATTEMPTS). */
 export const ENV_DEFAULTS = {
   MAX_ATTEMPTS: 5,

@@ -1,11 +1,13 @@
+import { SwarmSendError } from '../functions/core/errors.js';
+
 /**
  * Props that cannot work together. Thrown while the construct tree is built, so `cdk synth`
  * stops with one message that lists every problem (the same habit as the handler's ConfigError).
  */
-export class PipelinePropsError extends Error {
+export class PipelinePropsError extends SwarmSendError {
   readonly problems: readonly string[];
   constructor(construct: string, problems: readonly string[]) {
-    super(`${construct}: invalid props:\n  - ${problems.join('\n  - ')}`);
+    super('invalid-props', `${construct}: invalid props:\n  - ${problems.join('\n  - ')}`);
     this.name = 'PipelinePropsError';
     this.problems = problems;
   }

@@ -1,4 +1,5 @@
 import { ChangeMessageVisibilityBatchCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { SwarmSendError } from '../core/errors.js';
 
 /** The message group of a message sent to a FIFO queue that has none of its own. */
 export const FALLBACK_MESSAGE_GROUP = 'swarm-send';
@@ -74,13 +75,16 @@ export function summarizeCodes(entries: readonly FailedEntry[]): string {
 }
 
 /** A batch call that SQS refused in part or whole; `failed` names each entry with its code. */
-export class BatchEntriesFailedError extends Error {
+export class BatchEntriesFailedError extends SwarmSendError {
   constructor(
     readonly operation: string,
     readonly failed: readonly FailedEntry[],
     total: number,
   ) {
-    super(`${operation}: ${failed.length} of ${total} entries failed (${summarizeCodes(failed)})`);
+    super(
+      'batch-entries-failed',
+      `${operation}: ${failed.length} of ${total} entries failed (${summarizeCodes(failed)})`,
+    );
     this.name = 'BatchEntriesFailedError';
   }
 }

@@ -1,17 +1,11 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { Metrics } from '@aws-lambda-powertools/metrics';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { createCredentialsProvider } from '../adapters/credentials.js';
-import { type CredentialsProvider } from '../worker/ports.js';
+import { lambdaAwsAdapters } from '../aws-clients.js';
 import { emitReconcileFailure, emitReconcileMetrics } from '../adapters/reconcile-telemetry.js';
-import { ClusterTransport } from '../core/transport/cluster-transport.js';
 import { ListingClient } from '../core/listing/listing-client.js';
-import { loadReconcileConfig, type ReconcileConfig } from '../reconcile-config.js';
+import { reconcileDepsFromEnvironment, type ReconcileDeps } from '../reconcile-compose.js';
 import {
   ContinuationError,
   parseContinuation,
@@ -29,16 +23,6 @@ export interface ReconcileStartEvent {
   readonly reconcile: 'start';
   /** The schedule's scheduled time; it names the run. */
   readonly scheduledTime?: string;
-}
-
-/** What the handler is built from (tests give fauxqs and the simulator; Lambda, the environment). */
-export interface ReconcileDeps {
-  readonly config: ReconcileConfig;
-  readonly sqs: SQSClient;
-  readonly transport: ClusterTransport;
-  readonly credentials: CredentialsProvider;
-  readonly metrics: Metrics;
-  readonly clock?: () => number;
 }
 
 /** Whether the event is the schedule's start. */
@@ -186,22 +170,10 @@ export function createReconcileHandler(logger: Logger, deps: () => Promise<Recon
   return middy(base).use(injectLambdaContext(logger));
 }
 
-/** Builds the production dependencies from the environment, once per container. */
-export async function reconcileDepsFromEnvironment(env: Record<string, string | undefined>): Promise<ReconcileDeps> {
-  const requestHandler = { connectionTimeout: 1000, requestTimeout: 5000 };
-  const ssm = new SSMClient({ requestHandler });
-  const config = await loadReconcileConfig(env, {
-    getParameter: async (name) =>
-      (await ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }))).Parameter?.Value ?? '',
-  });
-  return {
-    config,
-    sqs: new SQSClient({ requestHandler }),
-    transport: new ClusterTransport({ connectionsPerNode: config.concurrencyPerNode }),
-    credentials: createCredentialsProvider({ secretsManager: new SecretsManagerClient({ requestHandler }), env }),
-    metrics: new Metrics({ namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? 'SwarmSend' }),
-  };
-}
-
 const logger = new Logger();
-export const handler = createReconcileHandler(logger, () => reconcileDepsFromEnvironment(process.env));
+/** SDK calls of a reconcile slice run outside the SEND path's deadline margin: 5 s each. */
+const REQUEST_TIMEOUT_MS = 5000;
+
+export const handler = createReconcileHandler(logger, () =>
+  reconcileDepsFromEnvironment(process.env, lambdaAwsAdapters(REQUEST_TIMEOUT_MS)),
+);

@@ -1,10 +1,8 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { lambdaAwsAdapters } from '../aws-clients.js';
 import { workerDepsFromEnvironment, type AwsAdapters } from '../compose.js';
 import { processBatch } from '../worker/process-batch.js';
 import { type WorkerDeps } from '../worker/ports.js';
@@ -30,27 +28,16 @@ export function createHandler(logger: Logger, deps: () => Promise<WorkerDeps>) {
 }
 
 /**
- * The real AWS SDK clients. SDK calls that run inside the deadline margin (DLQ, visibility,
- * outcomes, secrets) must end well within it, or a slow endpoint times the whole invocation out.
+ * SDK calls that run inside the deadline margin (DLQ, visibility, outcomes, secrets) must end
+ * well within it: 2 s each.
  */
-function lambdaAwsAdapters(): AwsAdapters {
-  const requestHandler = { connectionTimeout: 1000, requestTimeout: 2000 };
-  const ssm = new SSMClient({ requestHandler });
-  return {
-    sqs: new SQSClient({ requestHandler }),
-    secretsManager: new SecretsManagerClient({ requestHandler }),
-    getParameter: async (name) => {
-      const out = await ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
-      return out.Parameter?.Value ?? '';
-    },
-  };
-}
+const REQUEST_TIMEOUT_MS = 2000;
 
 /** Builds the production dependencies from the environment (functions/compose.ts), once per container. */
 export function depsFromEnvironment(
   env: Record<string, string | undefined>,
   logger: Logger,
-  aws: AwsAdapters = lambdaAwsAdapters(),
+  aws: AwsAdapters = lambdaAwsAdapters(REQUEST_TIMEOUT_MS),
 ): Promise<WorkerDeps> {
   return workerDepsFromEnvironment(env, logger, aws);
 }

@@ -2,6 +2,7 @@ import { ListingError, type ListingEnd } from '../core/listing/listing.js';
 import { mergeJoinPages } from '../core/listing/reconcile-diff.js';
 import { pagesOf, SideFailure, type Side, type SideTally } from './side-pages.js';
 import type { ListingPort, ObjectScope } from './scope-types.js';
+import { SwarmSendError } from '../core/errors.js';
 
 /**
  * Most buckets one domain's discovery yields: a bucket listing that goes on past this is an
@@ -19,17 +20,14 @@ export interface BucketScope {
 }
 
 /** A bucket discovery that failed: which side, and why. */
-export class DiscoveryError extends Error {
+export class DiscoveryError extends SwarmSendError {
+  /** The listing's code, or `internal` for any other failure. */
   constructor(
     readonly side: Side | null,
     readonly failure: ListingError | Error,
   ) {
-    super(failure.message);
+    super(failure instanceof ListingError ? failure.code : 'internal', failure.message);
     this.name = 'DiscoveryError';
-  }
-
-  get code(): string {
-    return this.failure instanceof ListingError ? this.failure.code : 'internal';
   }
 
   get transient(): boolean {

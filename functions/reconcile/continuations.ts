@@ -12,6 +12,7 @@ import {
   type RepairPort,
   type ScopeSummary,
 } from './scope-types.js';
+import { SwarmSendError } from '../core/errors.js';
 
 /**
  * The scheduled reconcile's work items. A run is started by fanning out one continuation per
@@ -41,9 +42,9 @@ export interface Continuation {
 }
 
 /** Why a message is not a continuation. */
-export class ContinuationError extends Error {
+export class ContinuationError extends SwarmSendError {
   constructor(message: string) {
-    super(message);
+    super('invalid-continuation', message);
     this.name = 'ContinuationError';
   }
 }

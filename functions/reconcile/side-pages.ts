@@ -1,14 +1,16 @@
 import { ListingError, type ListingEnd, type ListingRow } from '../core/listing/listing.js';
+import { SwarmSendError } from '../core/errors.js';
 
 export type Side = 'source' | 'dr';
 
 /** A listing that failed, and on which side. */
-export class SideFailure extends Error {
+export class SideFailure extends SwarmSendError {
   constructor(
     readonly side: Side,
     readonly err: unknown,
   ) {
-    super(err instanceof Error ? err.message : String(err));
+    super('listing-failed', err instanceof Error ? err.message : String(err));
+    this.name = 'SideFailure';
   }
 }
 

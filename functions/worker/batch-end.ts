@@ -1,8 +1,8 @@
 import type { SQSBatchResponse } from 'aws-lambda';
 import { isSuccess, OUTCOME } from '../core/outcome/outcome.js';
-import { errorText } from './error-text.js';
+import { errorText } from '../core/errors.js';
+import { queueCallSignal } from './deadline.js';
 import type { DeadlineContext, WorkerDeps } from './ports.js';
-import { queueCallSignal } from './queue-deadline.js';
 import type { Settled } from './settle.js';
 
 type EndDeps = Pick<WorkerDeps, 'config' | 'queue' | 'telemetry'>;

@@ -1,12 +1,10 @@
 import type { SendAttempt } from '../core/outcome/decide.js';
 import { isNamed, type SendMessage } from '../core/message/message.js';
 import type { ResolvedRoute } from '../core/registry/registry.js';
-import type { LimitSlot } from './adaptive-limit.js';
+import { clusterLimitsOf, Limiter, limitSignalOf, type LimitSlot } from './concurrency.js';
 import { DeadlineError } from './deadline.js';
-import { Limiter } from './limiter.js';
 import type { WorkerDeps } from './ports.js';
 import { attemptSend, type SendRequest } from './send-attempt.js';
-import { clusterLimitsOf, limitSignalOf } from './send-limits.js';
 import type { StragglerWatch } from './stragglers.js';
 
 /** Identical SENDs share one request: same route, object and feed selection. */

@@ -1,19 +1,13 @@
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
-import type { Config } from '../config.js';
+import { stackOf } from '../core/errors.js';
 import { applyBackoffs, batchResponse, publishOutcomes } from './batch-end.js';
 import { BatchSends } from './batch-sends.js';
 import { batchDeadline } from './deadline.js';
-import { stackOf } from './error-text.js';
 import { holdBackGroups, inGroupOrder, isFifo } from './fifo.js';
 import type { DeadlineContext, WorkerDeps } from './ports.js';
 import { processRecord } from './process-record.js';
 import { settleRecord, unprocessed, type Settled } from './settle.js';
-import { DEFAULT_STRAGGLER_POLICY, StragglerWatch, type StragglerOptions } from './stragglers.js';
-
-/** FIFO records are waited for in full: handing one back would break its group's order. */
-function stragglerPolicy(config: Config, fifo: boolean): StragglerOptions {
-  return fifo ? { ...DEFAULT_STRAGGLER_POLICY, enabled: false } : (config.stragglers ?? DEFAULT_STRAGGLER_POLICY);
-}
+import { stragglerPolicy, StragglerWatch } from './stragglers.js';
 
 /**
  * Processes one SQS batch the way DESIGN.md section 3 says: each record is parsed, routed,
@@ -30,7 +24,7 @@ export async function processBatch(
   const { config, telemetry } = deps;
   const deadline = batchDeadline(context, config.deadlineMarginMs);
   const fifo = records.some(isFifo);
-  const watch = new StragglerWatch(stragglerPolicy(config, fifo), config.concurrency);
+  const watch = new StragglerWatch(stragglerPolicy(config.stragglers, fifo), config.concurrency);
   const sends = new BatchSends(deps, deadline, watch);
 
   // One record, from its body to its settled outcome. A failure to settle it (a bug) keeps the

@@ -5,9 +5,9 @@ import type { OutcomeRecord } from '../core/outcome/outcome.js';
 import { outcomeRecord, type RecordContext } from '../core/outcome/outcome.js';
 import { resolveRoute, type ResolvedRoute } from '../core/registry/registry.js';
 import { provingFeeds } from '../core/registry/replication-feeds.js';
+import { stackOf } from '../core/errors.js';
 import type { BatchSends } from './batch-sends.js';
 import { DeadlineError } from './deadline.js';
-import { stackOf } from './error-text.js';
 import type { Telemetry, WorkerDeps } from './ports.js';
 import type { SendRequest } from './send-attempt.js';
 

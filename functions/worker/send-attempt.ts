@@ -105,14 +105,15 @@ export async function attemptSend(
   if (isHappening(first)) return first;
   let creds = first;
   let send = await observe(req, deps, creds, signal);
-  if (signal.aborted && !deadline.aborted) return { kind: 'sent', send, handedBack: true, verifyProblem: null };
+  if (signal.aborted && !deadline.aborted)
+    return { kind: 'sent', send, answer: sendDecision(send), handedBack: true, verifyProblem: null };
   if (send.hintIgnored)
     deps.telemetry.warn('node hint outside the source cluster ignored', {
       nodeHint: req.message.nodeHint,
       cluster: req.route.source.key,
     });
-  const { reason } = sendDecision(send);
-  if (reason === 'auth-rejected' || reason === 'remote-auth-rejected') {
+  let answer = sendDecision(send);
+  if (answer.reason === 'auth-rejected' || answer.reason === 'remote-auth-rejected') {
     const used = creds;
     const fresh = await credentialsStep(() => rotatedCredentials(req, deps, used, deadline));
     if (isHappening(fresh)) return fresh;
@@ -120,11 +121,12 @@ export async function attemptSend(
       creds = fresh;
       const again = await observe(req, deps, creds, signal);
       send = { ...again, requests: again.requests + send.requests, busy: again.busy + send.busy };
+      answer = sendDecision(send);
     }
   }
-  const verify = req.route.verify && isSuccess(sendDecision(send).outcome);
+  const verify = req.route.verify && isSuccess(answer.outcome);
   const verifyProblem = verify
     ? await copyProblem(deps.client, req.route, req.message.object, creds, send, deadline)
     : null;
-  return { kind: 'sent', send, handedBack: false, verifyProblem };
+  return { kind: 'sent', send, answer, handedBack: false, verifyProblem };
 }

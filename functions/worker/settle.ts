@@ -1,9 +1,9 @@
 import type { SQSRecord } from 'aws-lambda';
 import { OUTCOME, type OutcomeRecord } from '../core/outcome/outcome.js';
+import { errorText } from '../core/errors.js';
 import { backoffSeconds } from './backoff.js';
-import { errorText } from './error-text.js';
+import { queueCallSignal } from './deadline.js';
 import type { DeadlineContext, WorkerDeps } from './ports.js';
-import { queueCallSignal } from './queue-deadline.js';
 
 /** What happened to one record; the handler's response is built from these. */
 export interface Settled {

@@ -1,3 +1,5 @@
+import type { StragglerOptions } from '../config.js';
+
 /**
  * The straggler policy: a Lambda invocation is billed until its slowest SEND ends, and SEND time
  * follows object size, which is heavy-tailed. Once a batch is in its tail (every SEND started,
@@ -14,17 +16,16 @@
  * being large.
  */
 
-export interface StragglerOptions {
-  /** Hand back at all. */
-  readonly enabled: boolean;
-  /** Tail: no SEND waits for a slot and at most this share of the slots is busy. */
-  readonly tailShare: number;
-  /** A SEND is a straggler after max(minMs, factor x the batch's median SEND time so far). */
-  readonly factor: number;
-  readonly minMs: number;
-}
-
+/** The policy's values where the configuration sets none. */
 export const DEFAULT_STRAGGLER_POLICY: StragglerOptions = { enabled: true, tailShare: 0.25, factor: 4, minMs: 500 };
+
+/**
+ * The policy a batch runs with: the configured values over the defaults (the one place they are
+ * merged). FIFO records are waited for in full: handing one back would break its group's order.
+ */
+export function stragglerPolicy(configured: Partial<StragglerOptions> | undefined, fifo: boolean): StragglerOptions {
+  return { ...DEFAULT_STRAGGLER_POLICY, ...configured, ...(fifo ? { enabled: false } : {}) };
+}
 
 /** How often the tail is looked at while SENDs run, ms. */
 const TICK_MS = 100;

@@ -1,3 +1,5 @@
+import { SwarmSendError } from '../errors.js';
+
 /**
  * Swarm listing queries (search over SCSP), the pure part: request-targets, page parsing and the
  * key order both clusters' listings are merged in. What Swarm documents and what it leaves open
@@ -61,13 +63,14 @@ export function sendableMarker(key: string | null): string | null {
   return key;
 }
 
+/** Why a page could not be used. */
+export type ListingPageErrorCode = 'not-json' | 'not-array' | 'bad-row' | 'out-of-order' | 'too-many-rows' | 'stalled';
+
 /** Why a page could not be used. Never read as an empty listing. */
-export class ListingPageError extends Error {
-  constructor(
-    readonly code: 'not-json' | 'not-array' | 'bad-row' | 'out-of-order' | 'too-many-rows' | 'stalled',
-    message: string,
-  ) {
-    super(message);
+export class ListingPageError extends SwarmSendError {
+  declare readonly code: ListingPageErrorCode;
+  constructor(code: ListingPageErrorCode, message: string) {
+    super(code, message);
     this.name = 'ListingPageError';
   }
 }
@@ -150,27 +153,15 @@ export function buildUsageTarget(scope: { domain: string; bucket: string }): str
  * not exist on that cluster) is the only code a caller may read as "no rows", and only for the
  * DR side of a bucket whose candidates are confirmed by HEAD anyway.
  */
-export class ListingError extends Error {
+export class ListingError extends SwarmSendError {
+  declare readonly code: ListingErrorCode;
   constructor(
-    readonly code:
-      | 'not-found'
-      | 'listing-stalled'
-      | 'too-many-rows'
-      | 'page-too-large'
-      | 'unnameable'
-      | 'too-many-buckets'
-      | 'unavailable'
-      | 'auth-rejected'
-      | 'bad-request'
-      | 'bad-page'
-      | 'network'
-      | 'aborted'
-      | 'http-status',
+    code: ListingErrorCode,
     message: string,
     /** HTTP status of the last answer, null when none came. */
     readonly status: number | null = null,
   ) {
-    super(message);
+    super(code, message);
     this.name = 'ListingError';
   }
 
@@ -270,3 +261,19 @@ export function parseBytes(value: unknown): number | null {
   if (typeof value === 'string' && /^\d+$/.test(value)) return Number(value);
   return null;
 }
+
+/** Why a listing could not be read to its end. */
+export type ListingErrorCode =
+  | 'not-found'
+  | 'listing-stalled'
+  | 'too-many-rows'
+  | 'page-too-large'
+  | 'unnameable'
+  | 'too-many-buckets'
+  | 'unavailable'
+  | 'auth-rejected'
+  | 'bad-request'
+  | 'bad-page'
+  | 'network'
+  | 'aborted'
+  | 'http-status';

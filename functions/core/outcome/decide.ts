@@ -15,6 +15,8 @@ import { redactSecrets } from '../redact.js';
 export interface Sent {
   readonly kind: 'sent';
   readonly send: SendReport;
+  /** What its SCSP answer alone means (`sendDecision`), read once, when the SEND was made. */
+  readonly answer: Decision;
   /** The straggler policy stopped waiting for it (the batch deadline did not). */
   readonly handedBack: boolean;
   /** Why the route's verify found the DR copy missing or different; null when it matched or was not checked. */
@@ -68,7 +70,7 @@ function verdictOf(h: SendAttempt): Decision {
       detail: `stopped waiting after ${seconds} s in the batch's tail; the node may finish the copy`,
     };
   }
-  const answer = sendDecision(h.send);
+  const { answer } = h;
   if (h.verifyProblem !== null && isSuccess(answer.outcome)) {
     // An updated alias whose DR copy is an older version is not `already-present`.
     return {

@@ -18,6 +18,7 @@ const sent = (
 ): SendAttempt => ({
   kind: 'sent',
   send: observed(o),
+  answer: sendDecision(observed(o)),
   handedBack: facts.handedBack ?? false,
   verifyProblem: facts.verifyProblem ?? null,
 });

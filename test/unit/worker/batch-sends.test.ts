@@ -2,7 +2,7 @@ import { resolveRoute } from '../../../functions/core/registry/registry.js';
 import { BatchSends } from '../../../functions/worker/batch-sends.js';
 import { DeadlineError } from '../../../functions/worker/deadline.js';
 import type { SendRequest } from '../../../functions/worker/send-attempt.js';
-import { clusterLimitsOf } from '../../../functions/worker/send-limits.js';
+import { clusterLimitsOf } from '../../../functions/worker/concurrency.js';
 import { DEFAULT_STRAGGLER_POLICY, StragglerWatch } from '../../../functions/worker/stragglers.js';
 import { config, FakeSendPort, fakeCredentials, fakeDeps, observed } from './fake-ports.js';
 

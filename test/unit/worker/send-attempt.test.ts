@@ -19,7 +19,13 @@ describe('attemptSend: one SEND and what the worker learns around it', () => {
   it('sends with both clusters credentials and reports what it observed, undecided', async () => {
     const deps = fakeDeps();
     const h = await attemptSend(request(), deps, open(), open());
-    expect(h).toStrictEqual({ kind: 'sent', send: observed(), handedBack: false, verifyProblem: null });
+    expect(h).toStrictEqual({
+      kind: 'sent',
+      send: observed(),
+      answer: { outcome: 'replicated', reason: 'created' },
+      handedBack: false,
+      verifyProblem: null,
+    });
     expect(deps.client.inputs[0]).toMatchObject({
       credentials: ADMIN,
       destinationCredentials: DR_ADMIN,

@@ -1,5 +1,6 @@
 import { getEventListeners } from 'node:events';
-import { StragglerWatch, type StragglerOptions } from '../../../functions/worker/stragglers.js';
+import type { StragglerOptions } from '../../../functions/config.js';
+import { StragglerWatch } from '../../../functions/worker/stragglers.js';
 
 // The watch looks at the batch's tail on its own timer: Jest's fake timers move that timer and
 // the clock together, so these tests wait for nothing real.

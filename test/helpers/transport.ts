@@ -2,6 +2,10 @@ import { ClusterTransport } from '../../functions/core/cluster-transport.js';
 import { parseRegistry, type ClusterConfig } from '../../functions/core/registry.js';
 import { startRawNode, type Answer, type RawNode } from './raw-node.js';
 
+/** Cluster `p` of the given `host:port` nodes (credentials by a reference nobody reads). */
+export const clusterOf = (addresses: readonly string[]): ClusterConfig =>
+  parseRegistry({ clusters: { p: { name: 'p', nodes: [...addresses], credentials: 'x' } } }).clusters.p!;
+
 /**
  * A fresh ClusterTransport for each test, and raw nodes started for it as one cluster. After each
  * test the nodes close first (a connection still open from the client's side then ends, and the
@@ -29,10 +33,7 @@ export function transportOnRawNodes(nodeOptions: Parameters<typeof startRawNode>
     start: async (...answers: Answer[]): Promise<{ started: RawNode[]; cluster: ClusterConfig }> => {
       const started = await Promise.all(answers.map((a) => startRawNode(a, '127.0.0.1', 0, nodeOptions)));
       nodes.push(...started);
-      const cluster = parseRegistry({
-        clusters: { p: { name: 'p', nodes: started.map((n) => n.address), credentials: 'x' } },
-      }).clusters.p!;
-      return { started, cluster };
+      return { started, cluster: clusterOf(started.map((n) => n.address)) };
     },
   };
 }

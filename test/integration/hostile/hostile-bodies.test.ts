@@ -52,7 +52,8 @@ describe('hostile message bodies (fast-check)', () => {
     proxy = await recordingProxy(sim.cluster('baker').addresses[0]!);
     client = new SendClient();
     const registry = pairRegistry({ source: [proxy.address], dr: sim.cluster('dr').addresses, credentials: 'env:A' });
-    config = testConfig(registry, {
+    config = testConfig({
+      registry,
       dlqUrl: 'http://unused/dlq',
       concurrency: 16,
       concurrencyPerNode: 8,

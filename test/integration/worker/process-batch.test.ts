@@ -112,7 +112,7 @@ describe('processBatch against the simulator', () => {
       credentials: { source: 'env:SRC', dr: 'env:DR' },
       ...(verify && { verify }),
     });
-    return testConfig(registry, { outcomesQueueUrl: 'http://127.0.0.1/unused-outcomes', ...rest });
+    return testConfig({ registry, outcomesQueueUrl: 'http://127.0.0.1/unused-outcomes', ...rest });
   }
   const goodCredentials = () =>
     createCredentialsProvider({ env: { SRC: JSON.stringify(ADMIN), DR: JSON.stringify(DR_ADMIN) } });

@@ -1,5 +1,6 @@
 import { clusterLimitsOf, limitSignalOf, MAX_ADAPTIVE_LIMIT } from '../../../functions/worker/send-limits.js';
-import { fakeDeps, observed } from './fake-ports.js';
+import { observed } from '../../helpers/observation.js';
+import { fakeDeps } from '../../helpers/fake-ports.js';
 
 describe('what a SEND teaches the adaptive limit', () => {
   it('reads a busy node on the way as busy, even when another node then took the SEND', () => {

@@ -1,7 +1,8 @@
 import type { OutcomeRecord } from '../../../functions/core/outcome.js';
 import { settleRecord } from '../../../functions/worker/settle.js';
 import { sqsRecord } from '../../helpers/records.js';
-import { fakeDeps, roomy } from './fake-ports.js';
+import { testConfig } from '../../helpers/config.js';
+import { fakeDeps, roomy } from '../../helpers/fake-ports.js';
 
 const outcome = (o: Partial<OutcomeRecord>): OutcomeRecord => ({
   outcome: 'replicated',
@@ -33,7 +34,7 @@ describe('settleRecord: acting on one outcome', () => {
   });
 
   it('keeps a retry on its queue with a jittered exponential backoff', async () => {
-    const deps = fakeDeps();
+    const deps = fakeDeps({ config: testConfig({ backoffBaseSeconds: 10, backoffCapSeconds: 100 }) });
     const s = await settleRecord(
       sqsRecord('m1', '{}'),
       outcome({ outcome: 'retry', reason: 'source-unavailable', attempt: 3 }),

@@ -7,7 +7,7 @@ import { DROPPED_DETAIL } from '../../../functions/core/redact.js';
 import { USER_AGENT } from '../../../functions/core/product.js';
 import { answerCreated, headerOf, startRawNode, type Answer, type RawNode } from '../../helpers/raw-node.js';
 
-// Where the admin credentials go (issue 9, items 1, 3, 5, 9, 11): raw-socket fake nodes that keep
+// Where the admin credentials go: raw-socket fake nodes that keep
 // every byte the real client sent them.
 
 const SOURCE = { username: 'admin', password: 'src-S3cret-pw' };

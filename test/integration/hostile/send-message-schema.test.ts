@@ -193,7 +193,7 @@ describe('the SEND message JSON Schema', () => {
       { ...ok, correlationId: 'a\r\nb' },
     ];
     // A malformed nodeHint is optional data, not a reason to refuse: both accept the message
-    // and the parser drops the hint (issue 9 item 14).
+    // and the parser drops the hint.
     for (const nodeHint of ['10.0.0.1', `${'a'.repeat(296)}:80`, 'http://10.0.0.1:80/x', 8080]) {
       const body = JSON.stringify({ ...ok, nodeHint });
       expect([body, schemaAccepts(body), parserAccepts(body)]).toStrictEqual([body, true, true]);

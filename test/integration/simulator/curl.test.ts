@@ -3,13 +3,13 @@ import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { startSimulator, type SwarmSimulator } from '../../../simulator/index.js';
 
-// The founding document's command, run with the real curl against the in-process simulator
-// (execFile, not execSync: the server shares this event loop).
+// The curl command of the SCSP contract (docs/swarm-scsp.md, section A), run with the real curl
+// against the in-process simulator (execFile, not execSync: the server shares this event loop).
 const CURL = '/usr/bin/curl';
 const run = promisify(execFile);
 // curl is a requirement of this suite, not an option: without it the suite fails (it never
 // skips), and .ci/run installs it.
-it("has /usr/bin/curl to run the founding document's command (apt-get install curl)", () => {
+it("has /usr/bin/curl to run the contract's curl command (apt-get install curl)", () => {
   expect(existsSync(CURL)).toBe(true);
 });
 

@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SIM_DEFAULT_ADMIN, startSimulator, type SwarmSimulator } from '../../simulator/index.js';
 import { scratchDir } from './scratch.js';
+import { simulatorRegistryDocument } from './swarm.js';
 
 /** The environment the registry's `env:SWARM_TEST_ADMIN` credentials come from. */
 export const RECONCILE_ENV = {
@@ -29,22 +30,8 @@ export async function startReconcilePair(
   });
   const dir = scratchDir(prefix);
   const registry = join(dir, 'registry.json');
-  const drNodes = o.drNodes ?? sim.cluster('dr').addresses;
-  writeFileSync(
-    registry,
-    JSON.stringify({
-      clusters: {
-        primary: { name: 'baker', nodes: [...sim.cluster('baker').addresses], credentials: 'env:SWARM_TEST_ADMIN' },
-        dr: {
-          name: 'dr',
-          target: drNodes[0],
-          nodes: [...drNodes],
-          credentials: o.drCredentials ?? 'env:SWARM_TEST_ADMIN',
-        },
-      },
-      defaultRoute: { from: 'primary', to: 'dr' },
-    }),
-  );
+  const credentials = { source: 'env:SWARM_TEST_ADMIN', dr: o.drCredentials ?? 'env:SWARM_TEST_ADMIN' };
+  writeFileSync(registry, JSON.stringify(simulatorRegistryDocument(sim, credentials, o.drNodes)));
   return { sim, dir, registry };
 }
 

@@ -7,7 +7,13 @@ import {
   type SendInput,
   type SendResult,
 } from '../../functions/core/send-client.js';
-import { pairRegistry } from '../../local/pair-registry.js';
+import { writeFileSync } from 'node:fs';
+import {
+  pairRegistry,
+  pairRegistryDocument,
+  type PairRegistryOptions,
+  type RegistryDocument,
+} from '../../local/pair-registry.js';
 import {
   SIM_DEFAULT_ADMIN,
   startSimulator,
@@ -17,6 +23,29 @@ import {
 } from '../../simulator/index.js';
 
 export const ADMIN: Credentials = { username: SIM_DEFAULT_ADMIN.user, password: SIM_DEFAULT_ADMIN.password };
+
+/**
+ * The registry document of simulator `sim`'s pair (`pairRegistryDocument`): cluster `baker` as
+ * `primary`, `dr` as `dr` (its nodes `drNodes`, the first the SEND target), the default route
+ * between them; `credentials` one reference for both clusters or each its own.
+ */
+export function simulatorRegistryDocument(
+  sim: SwarmSimulator,
+  credentials: PairRegistryOptions['credentials'],
+  drNodes: readonly string[] = sim.cluster('dr').addresses,
+): RegistryDocument {
+  return pairRegistryDocument({ source: sim.cluster('baker').addresses, dr: drNodes, credentials });
+}
+
+/** Writes `simulatorRegistryDocument(sim, credentials)` to `path` as JSON (for --registry); returns `path`. */
+export function writeSimulatorRegistry(
+  path: string,
+  sim: SwarmSimulator,
+  credentials: PairRegistryOptions['credentials'],
+): string {
+  writeFileSync(path, JSON.stringify(simulatorRegistryDocument(sim, credentials)));
+  return path;
+}
 
 /**
  * A source cluster `p` on `nodes` (with `extra` registry fields: networks, ports...) and a DR

@@ -7,6 +7,7 @@ import { eventually } from '../../helpers/worker.js';
 import { startSimulator, type SwarmSimulator } from '../../../simulator/index.js';
 import { startLocalSqs, type Fauxqs, type LocalSqs } from '../../helpers/sqs.js';
 import { scratchDir } from '../../helpers/scratch.js';
+import { writeSimulatorRegistry } from '../../helpers/swarm.js';
 
 describe('queue commands as subprocesses against fauxqs', () => {
   // Each test runs the CLI as one or more Node subprocesses: on a busy 2-core machine one start-up
@@ -200,17 +201,7 @@ describe('queue commands as subprocesses against fauxqs', () => {
           new SendMessageCommand({ QueueUrl: queue, MessageBody: JSON.stringify({ object: { uuid: o.uuid } }) }),
         );
       await sqs.send(new SendMessageCommand({ QueueUrl: queue, MessageBody: 'garbage' }));
-      const registry = join(dir, `registry-${n}.json`);
-      writeFileSync(
-        registry,
-        JSON.stringify({
-          clusters: {
-            primary: { name: 'baker', nodes: sim.cluster('baker').addresses, credentials: 'env:SWARM_ADMIN' },
-            dr: { name: 'dr', target: sim.cluster('dr').addresses[0], credentials: 'env:SWARM_ADMIN' },
-          },
-          defaultRoute: { from: 'primary', to: 'dr' },
-        }),
-      );
+      const registry = writeSimulatorRegistry(join(dir, `registry-${n}.json`), sim, 'env:SWARM_ADMIN');
       const r = await runCli(
         [
           'dev',
@@ -252,17 +243,7 @@ describe('queue commands as subprocesses against fauxqs', () => {
         await sqs.send(
           new SendMessageCommand({ QueueUrl: queue, MessageBody: JSON.stringify({ object: { uuid: o.uuid } }) }),
         );
-      const registry = join(dir, `registry-int-${n}.json`);
-      writeFileSync(
-        registry,
-        JSON.stringify({
-          clusters: {
-            primary: { name: 'baker', nodes: sim.cluster('baker').addresses, credentials: 'env:SWARM_ADMIN' },
-            dr: { name: 'dr', target: sim.cluster('dr').addresses[0], credentials: 'env:SWARM_ADMIN' },
-          },
-          defaultRoute: { from: 'primary', to: 'dr' },
-        }),
-      );
+      const registry = writeSimulatorRegistry(join(dir, `registry-int-${n}.json`), sim, 'env:SWARM_ADMIN');
       const dev = startProcess(
         process.execPath,
         [BIN, 'dev', '--queue-url', queue, '--dlq-url', dlq, '--registry', registry, '--json', ...endpoint()],

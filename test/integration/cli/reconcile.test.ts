@@ -8,6 +8,7 @@ import { parseSendMessage } from '../../../functions/core/message.js';
 import { SIM_DEFAULT_ADMIN, startSimulator, type SwarmSimulator } from '../../../simulator/index.js';
 import { runCli } from '../../helpers/cli.js';
 import { scratchDir } from '../../helpers/scratch.js';
+import { writeSimulatorRegistry } from '../../helpers/swarm.js';
 
 const ENV = {
   SWARM_TEST_ADMIN: JSON.stringify({ username: SIM_DEFAULT_ADMIN.user, password: SIM_DEFAULT_ADMIN.password }),
@@ -25,22 +26,7 @@ beforeEach(async () => {
     ],
   });
   dir = scratchDir('reconcile-cli-');
-  registry = join(dir, 'registry.json');
-  writeFileSync(
-    registry,
-    JSON.stringify({
-      clusters: {
-        primary: { name: 'baker', nodes: [...sim.cluster('baker').addresses], credentials: 'env:SWARM_TEST_ADMIN' },
-        dr: {
-          name: 'dr',
-          target: sim.cluster('dr').addresses[0],
-          nodes: [...sim.cluster('dr').addresses],
-          credentials: 'env:SWARM_TEST_ADMIN',
-        },
-      },
-      defaultRoute: { from: 'primary', to: 'dr' },
-    }),
-  );
+  registry = writeSimulatorRegistry(join(dir, 'registry.json'), sim, 'env:SWARM_TEST_ADMIN');
 });
 
 afterEach(async () => {

@@ -14,6 +14,7 @@ import { parseContinuation, type Continuation } from '../../../functions/reconci
 import { toLambdaRecord } from '../../../local/event-source-mapping.js';
 import { SIM_DEFAULT_ADMIN, startSimulator, type SwarmSimulator } from '../../../simulator/index.js';
 import { testContext } from '../../helpers/lambda.js';
+import { simulatorRegistryDocument } from '../../helpers/swarm.js';
 
 // The reconcile function as AWS runs it: EventBridge Scheduler's start event, then every
 // continuation delivered from the (FIFO) reconcile queue one per invocation, as the event source
@@ -94,18 +95,7 @@ async function handlerFor(env: Record<string, string>) {
   const secrets = {
     SRC_ADMIN: JSON.stringify({ username: SIM_DEFAULT_ADMIN.user, password: SIM_DEFAULT_ADMIN.password }),
   };
-  const registry = {
-    clusters: {
-      primary: { name: 'baker', nodes: [...sim.cluster('baker').addresses], credentials: 'env:SRC_ADMIN' },
-      dr: {
-        name: 'dr',
-        target: sim.cluster('dr').addresses[0],
-        nodes: [...sim.cluster('dr').addresses],
-        credentials: 'env:SRC_ADMIN',
-      },
-    },
-    defaultRoute: { from: 'primary', to: 'dr' },
-  };
+  const registry = simulatorRegistryDocument(sim, 'env:SRC_ADMIN');
   // The environment the construct sets, read by the handler's own loader.
   const config = await loadReconcileConfig({
     [ENV.REGISTRY]: JSON.stringify(registry),

@@ -1,4 +1,3 @@
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { runCli } from '../../helpers/cli.js';
@@ -6,6 +5,7 @@ import { jsonLines, startJsonProtocolServer } from '../../helpers/worker.js';
 import { startSimulator, type SwarmSimulator } from '../../../simulator/index.js';
 import { startLocalSqs, type Fauxqs, type LocalSqs } from '../../helpers/sqs.js';
 import { scratchDir } from '../../helpers/scratch.js';
+import { simulatorRegistryDocument, writeSimulatorRegistry } from '../../helpers/swarm.js';
 
 const PASSWORD = 'Worker-Env-Pa55';
 const ADMIN = JSON.stringify({ username: 'admin', password: PASSWORD });
@@ -39,19 +39,8 @@ describe('swarm-send worker: the environment contract', () => {
     await local.close();
   });
 
-  const registryJson = () =>
-    JSON.stringify({
-      clusters: {
-        primary: { name: 'baker', nodes: sim.cluster('baker').addresses, credentials: 'env:SWARM_ADMIN' },
-        dr: { name: 'dr', target: sim.cluster('dr').addresses[0], credentials: 'env:SWARM_ADMIN' },
-      },
-      defaultRoute: { from: 'primary', to: 'dr' },
-    });
-  const registryFile = () => {
-    const file = join(dir, `registry-${n}.json`);
-    writeFileSync(file, registryJson());
-    return file;
-  };
+  const registryJson = () => JSON.stringify(simulatorRegistryDocument(sim, 'env:SWARM_ADMIN'));
+  const registryFile = () => writeSimulatorRegistry(join(dir, `registry-${n}.json`), sim, 'env:SWARM_ADMIN');
   const queues = () => {
     n += 1;
     return {

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { MAX_MESSAGE_BYTES, parseSendMessage } from '../../../functions/core/message.js';
 import { sendMessageJsonSchema } from '../../../functions/core/message-schema.js';
 import { pythonVerdicts, type PythonVerdict } from '../../helpers/python-jsonschema.js';
-import { CROSS_ENGINE_CASES, hostileBody } from './corpus.js';
+import { CROSS_ENGINE_CASES, hostileBody } from '../../helpers/hostile-corpus.js';
 
 // The published JSON Schema (for producers in other languages) against the parser the handler
 // runs: two real JSON Schema validators, ajv (draft 2020-12, ECMA-262 patterns) and Python's

@@ -1,5 +1,5 @@
 import { startSimulator, type SwarmSimulator } from '../../../simulator/index.js';
-import { digestHeader, RawConnection, request } from './raw-client.js';
+import { digestHeader, RawConnection, request } from '../../helpers/raw-client.js';
 
 // The legacy SEND exchange as the SCSP contract shows it (docs/swarm-scsp.md, section A),
 // checked byte by byte on a raw socket.

@@ -4,7 +4,7 @@ import {
   type SimCluster,
   type SimulatorOptions,
   type SwarmSimulator,
-} from '../../../simulator/index.js';
+} from '../../simulator/index.js';
 
 /** A running source ("baker") and DR ("dr") pair, with the addresses tests use most. */
 export interface Pair {

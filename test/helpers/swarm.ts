@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import type { Credentials } from '../../functions/core/digest-auth.js';
 import type { ObjectRef } from '../../functions/core/message.js';
 import { parseRegistry, type ClusterConfig } from '../../functions/core/registry.js';
@@ -7,7 +8,6 @@ import {
   type SendInput,
   type SendResult,
 } from '../../functions/core/send-client.js';
-import { writeFileSync } from 'node:fs';
 import {
   pairRegistry,
   pairRegistryDocument,

@@ -1,6 +1,7 @@
-import { ClusterTransport } from '../../functions/core/cluster-transport.js';
+import { ClusterTransport, type TransportRequest } from '../../functions/core/cluster-transport.js';
 import { parseRegistry, type ClusterConfig } from '../../functions/core/registry.js';
 import { startRawNode, type Answer, type RawNode } from './raw-node.js';
+import { ADMIN } from './swarm.js';
 
 /** Cluster `p` of the given `host:port` nodes (credentials by a reference nobody reads). */
 export const clusterOf = (addresses: readonly string[]): ClusterConfig =>
@@ -24,6 +25,17 @@ export function transportOnRawNodes(nodeOptions: Parameters<typeof startRawNode>
   });
   return {
     transport: () => transport,
+    /** A GET of `/` on `cluster` as ADMIN, its body read as text, through this test's transport; `over` wins. */
+    get: (cluster: ClusterConfig, over: Partial<TransportRequest> = {}) =>
+      transport.request({
+        cluster,
+        credentials: ADMIN,
+        method: 'GET',
+        target: '/',
+        headers: {},
+        readBody: 'text',
+        ...over,
+      }),
     /** Closes this test's transport and starts a new one (its pools and load counts empty). */
     renew: async () => {
       await transport.close();

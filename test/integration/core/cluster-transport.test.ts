@@ -1,5 +1,5 @@
 import { Pool } from 'undici';
-import { ClusterTransport } from '../../../functions/core/cluster-transport.js';
+import { ClusterTransport, type TransportRequest } from '../../../functions/core/cluster-transport.js';
 import type { ClusterConfig } from '../../../functions/core/registry.js';
 import { answerWith, startRawNode, type RawNode } from '../../helpers/raw-node.js';
 import { clusterOf, transportOnRawNodes } from '../../helpers/transport.js';
@@ -71,8 +71,8 @@ describe('ClusterTransport', () => {
 
   describe('answers made without a node, and repeated Location headers', () => {
     const raw = transportOnRawNodes();
-    const get = (cluster: ClusterConfig, credentials = ADMIN) =>
-      raw.transport().request({ cluster, credentials, method: 'GET', target: '/o', headers: {}, readBody: 'text' });
+    const get = (cluster: ClusterConfig, credentials = ADMIN, over: Partial<TransportRequest> = {}) =>
+      raw.get(cluster, { credentials, target: '/o', ...over });
 
     it('refuses credentials no header can carry before anything goes on the wire, and says why', async () => {
       const { started, cluster } = await raw.start(answerWith('200 OK'));
@@ -113,15 +113,7 @@ describe('ClusterTransport', () => {
           ),
         )
       ).started[0]!;
-      const r = await raw.transport().request({
-        cluster: clusterOf([from.address, to.address]),
-        credentials: ADMIN,
-        method: 'GET',
-        target: '/o',
-        headers: {},
-        readBody: 'text',
-        rotate: false,
-      });
+      const r = await get(clusterOf([from.address, to.address]), ADMIN, { rotate: false });
       expect(r).toMatchObject({ status: 200, error: null, body: 'arrived', node: { hostPort: to.address } });
       expect(to.requests[0]).toMatch(/^GET \/moved /);
     });

@@ -1,25 +1,10 @@
 import type { OutcomeRecord } from '../../../functions/core/outcome.js';
 import { settleRecord } from '../../../functions/worker/settle.js';
-import { sqsRecord } from '../../helpers/records.js';
+import { outcomeRecord, sqsRecord } from '../../helpers/records.js';
 import { testConfig } from '../../helpers/config.js';
 import { fakeDeps, roomy } from '../../helpers/fake-ports.js';
 
-const outcome = (o: Partial<OutcomeRecord>): OutcomeRecord => ({
-  outcome: 'replicated',
-  reason: 'created',
-  remoteStatus: 201,
-  httpStatus: 200,
-  detail: null,
-  object: { uuid: 'a'.repeat(32) },
-  from: 'primary',
-  to: 'dr',
-  node: '10.0.0.1:80',
-  attempt: 1,
-  durationMs: 10,
-  messageId: 'm1',
-  correlationId: null,
-  ...o,
-});
+const outcome = (o: Partial<OutcomeRecord>): OutcomeRecord => outcomeRecord({ node: '10.0.0.1:80', ...o });
 
 describe('settleRecord: acting on one outcome', () => {
   it('acknowledges a success and logs it with the SentTimestamp', async () => {

@@ -5,7 +5,7 @@ import { BIN, runCli } from '../../helpers/cli.js';
 import { startProcess } from '../../helpers/processes.js';
 import { eventually } from '../../helpers/worker.js';
 import { startSimulator, type SwarmSimulator } from '../../../simulator/index.js';
-import { startLocalSqs, type Fauxqs, type LocalSqs } from '../../helpers/sqs.js';
+import { type Fauxqs, localSqsForTests } from '../../helpers/sqs.js';
 import { scratchDir } from '../../helpers/scratch.js';
 import { writeSimulatorRegistry } from '../../helpers/swarm.js';
 
@@ -14,16 +14,10 @@ describe('queue commands as subprocesses against fauxqs', () => {
   // alone can take seconds, so these get 30 s instead of Jest's default 5 s.
   let fauxqs: Fauxqs;
   let sqs: SQSClient;
-  let local: LocalSqs;
+  const local = localSqsForTests();
   let n = 0;
   const dir = scratchDir('swarm-send-cli-');
-  beforeAll(async () => {
-    local = await startLocalSqs();
-    ({ fauxqs, sqs } = local);
-  });
-  afterAll(async () => {
-    await local.close();
-  });
+  beforeAll(() => ({ fauxqs, sqs } = local));
   const queues = () => {
     n += 1;
     const dlq = fauxqs.createQueue(`dlq-${n}`);

@@ -74,6 +74,15 @@ describe('swarm-send worker: the environment contract', () => {
     );
   };
   /** Runs the worker until the queue is idle; returns the exit code, its JSON log lines and all output. */
+  /** `swarm-send worker` on queues `q` with `extra` flags and `env`: for configurations it refuses. */
+  const refusedWorker = (q: { queue: string; dlq: string }, extra: string[], env: Record<string, string> = {}) =>
+    runCli(
+      ['worker', '--queue-url', q.queue, '--dlq-url', q.dlq, '--registry', registryFile(), ...extra].concat([
+        '--sqs-endpoint',
+        fauxqs.address,
+      ]),
+      { env },
+    );
   const run = async (args: string[], env: Record<string, string>) => {
     const r = await runCli(
       ['worker', '--sqs-endpoint', fauxqs.address, '--until-idle', '--idle-seconds', '1', '--timeout', '40', ...args],
@@ -247,35 +256,10 @@ describe('swarm-send worker: the environment contract', () => {
 
   it('a bad value names the flag that gave it, or the variable; exit 2', async () => {
     const q = queues();
-    const byFlag = await runCli([
-      'worker',
-      '--queue-url',
-      q.queue,
-      '--dlq-url',
-      q.dlq,
-      '--registry',
-      registryFile(),
-      '--max-attempts',
-      '0',
-      '--sqs-endpoint',
-      fauxqs.address,
-    ]);
+    const byFlag = await refusedWorker(q, ['--max-attempts', '0']);
     expect(byFlag.code).toBe(2);
     expect(byFlag.stderr).toContain('--max-attempts: "0" must be a number from 1 to 100');
-    const byVar = await runCli(
-      [
-        'worker',
-        '--queue-url',
-        q.queue,
-        '--dlq-url',
-        q.dlq,
-        '--registry',
-        registryFile(),
-        '--sqs-endpoint',
-        fauxqs.address,
-      ],
-      { env: { SWARM_SEND_MAX_ATTEMPTS: 'lots' } },
-    );
+    const byVar = await refusedWorker(q, [], { SWARM_SEND_MAX_ATTEMPTS: 'lots' });
     expect(byVar.code).toBe(2);
     expect(byVar.stderr).toContain('SWARM_SEND_MAX_ATTEMPTS: "lots" must be a number from 1 to 100');
   }, 30_000);
@@ -353,20 +337,7 @@ describe('swarm-send worker: the environment contract', () => {
 
   it('SWARM_SEND_BACKOFF_CAP_SECONDS: read and checked against the base (a cap below the base is refused, exit 2)', async () => {
     const q = queues();
-    const bad = await runCli(
-      [
-        'worker',
-        '--queue-url',
-        q.queue,
-        '--dlq-url',
-        q.dlq,
-        '--registry',
-        registryFile(),
-        '--sqs-endpoint',
-        fauxqs.address,
-      ],
-      { env: { SWARM_SEND_BACKOFF_CAP_SECONDS: '2' } },
-    );
+    const bad = await refusedWorker(q, [], { SWARM_SEND_BACKOFF_CAP_SECONDS: '2' });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('SWARM_SEND_BACKOFF_CAP_SECONDS must not be below SWARM_SEND_BACKOFF_BASE_SECONDS');
     const o = put();

@@ -1,11 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { BIN, runCli } from '../../helpers/cli.js';
 import { startProcess } from '../../helpers/processes.js';
 import { eventually } from '../../helpers/worker.js';
 import { startSimulator, type SwarmSimulator } from '../../../simulator/index.js';
-import { type Fauxqs, localSqsForTests } from '../../helpers/sqs.js';
+import { type Fauxqs, localSqsForTests, receiveAll } from '../../helpers/sqs.js';
 import { scratchDir } from '../../helpers/scratch.js';
 import { writeSimulatorRegistry } from '../../helpers/swarm.js';
 
@@ -29,21 +29,8 @@ describe('queue commands as subprocesses against fauxqs', () => {
       (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['All'] }))).Attributes ?? {};
     return Number(a.ApproximateNumberOfMessages) + Number(a.ApproximateNumberOfMessagesNotVisible);
   };
-  const bodies = async (url: string) => {
-    const out: string[] = [];
-    for (;;) {
-      const r = await sqs.send(
-        new ReceiveMessageCommand({
-          QueueUrl: url,
-          MaxNumberOfMessages: 10,
-          VisibilityTimeout: 60,
-          MessageAttributeNames: ['All'],
-        }),
-      );
-      if (!r.Messages?.length) return out.sort();
-      out.push(...r.Messages.map((m) => `${m.Body}|${m.MessageAttributes?.origin?.StringValue ?? ''}`));
-    }
-  };
+  const bodies = async (url: string) =>
+    (await receiveAll(sqs, url)).map((m) => `${m.Body}|${m.MessageAttributes?.origin?.StringValue ?? ''}`).sort();
   const endpoint = () => ['--sqs-endpoint', fauxqs.address];
 
   it('enqueue: sends every valid line, reports invalid ones by line number, and the count matches the queue', async () => {

@@ -74,15 +74,18 @@ describe('swarm-send worker: the environment contract', () => {
     );
   };
   /** Runs the worker until the queue is idle; returns the exit code, its JSON log lines and all output. */
+  /** The flags naming queues `q` and a fresh registry file. */
+  const queueFlags = (q: { queue: string; dlq: string }) => [
+    '--queue-url',
+    q.queue,
+    '--dlq-url',
+    q.dlq,
+    '--registry',
+    registryFile(),
+  ];
   /** `swarm-send worker` on queues `q` with `extra` flags and `env`: for configurations it refuses. */
   const refusedWorker = (q: { queue: string; dlq: string }, extra: string[], env: Record<string, string> = {}) =>
-    runCli(
-      ['worker', '--queue-url', q.queue, '--dlq-url', q.dlq, '--registry', registryFile(), ...extra].concat([
-        '--sqs-endpoint',
-        fauxqs.address,
-      ]),
-      { env },
-    );
+    runCli(['worker', ...queueFlags(q), ...extra].concat(['--sqs-endpoint', fauxqs.address]), { env });
   const run = async (args: string[], env: Record<string, string>) => {
     const r = await runCli(
       ['worker', '--sqs-endpoint', fauxqs.address, '--until-idle', '--idle-seconds', '1', '--timeout', '40', ...args],
@@ -234,21 +237,7 @@ describe('swarm-send worker: the environment contract', () => {
   it('a flag overrides its variable: --max-attempts 4 over SWARM_SEND_MAX_ATTEMPTS=1 keeps the message for a retry', async () => {
     const q = queues();
     await enqueue(q.queue, sendOf('e'.repeat(32)));
-    const r = await run(
-      [
-        '--queue-url',
-        q.queue,
-        '--dlq-url',
-        q.dlq,
-        '--registry',
-        registryFile(),
-        '--max-attempts',
-        '4',
-        '--timeout',
-        '4',
-      ],
-      { SWARM_SEND_MAX_ATTEMPTS: '1' },
-    );
+    const r = await run([...queueFlags(q), '--max-attempts', '4', '--timeout', '4'], { SWARM_SEND_MAX_ATTEMPTS: '1' });
     expect(r.settings).toMatchObject({ maxAttempts: 4, sources: { SWARM_SEND_MAX_ATTEMPTS: '--max-attempts' } });
     expect(r.outcomes[0]).toMatchObject({ outcome: 'retry', reason: 'not-found-at-source', attempt: 1 });
     expect(await depth(q.dlq)).toBe(0);
@@ -272,21 +261,7 @@ describe('swarm-send worker: the environment contract', () => {
     sim.faults.add({ match: { method: 'SEND' }, kind: { type: 'slow-keepalive', count: 3, intervalMs: 200 } });
     for (const o of objs) await enqueue(q.queue, sendOf(o.uuid));
     const before = sim.cluster('baker').nodes[0]!.counters().connections;
-    const r = await run(
-      [
-        '--queue-url',
-        q.queue,
-        '--dlq-url',
-        q.dlq,
-        '--registry',
-        registryFile(),
-        '--batching-window',
-        '1000',
-        '--max-concurrency',
-        '1',
-      ],
-      env,
-    );
+    const r = await run([...queueFlags(q), '--batching-window', '1000', '--max-concurrency', '1'], env);
     expect(r.code).toBe(0);
     expect(objs.every((o) => sim.cluster('dr').has({ uuid: o.uuid }))).toBe(true);
     const ends = r.outcomes.map((l) => Date.parse(String(l.timestamp)));
@@ -321,7 +296,7 @@ describe('swarm-send worker: the environment contract', () => {
     const o = put();
     sim.faults.add({ match: { object: o.uuid }, times: 1, kind: { type: 'status', status: 503 } });
     await enqueue(q.queue, sendOf(o.uuid));
-    const r = await run(['--queue-url', q.queue, '--dlq-url', q.dlq, '--registry', registryFile(), '--timeout', '20'], {
+    const r = await run([...queueFlags(q), '--timeout', '20'], {
       SWARM_SEND_BACKOFF_BASE_SECONDS: '0',
     });
     expect(r.code).toBe(0);
@@ -358,21 +333,9 @@ describe('swarm-send worker: the environment contract', () => {
     const o = put();
     sim.faults.add({ match: { object: o.uuid }, kind: { type: 'slow-keepalive', count: 5, intervalMs: 300 } });
     await enqueue(q.queue, sendOf(o.uuid));
-    const r = await run(
-      [
-        '--queue-url',
-        q.queue,
-        '--dlq-url',
-        q.dlq,
-        '--registry',
-        registryFile(),
-        '--function-timeout',
-        '3',
-        '--timeout',
-        '15',
-      ],
-      { SWARM_SEND_DEADLINE_MARGIN_MS: '0' },
-    );
+    const r = await run([...queueFlags(q), '--function-timeout', '3', '--timeout', '15'], {
+      SWARM_SEND_DEADLINE_MARGIN_MS: '0',
+    });
     expect(r.code).toBe(0);
     expect(r.settings.deadlineMarginMs).toBe(0);
     expect(r.outcomes.map((l) => l.outcome)).toEqual(['replicated']);
@@ -382,21 +345,7 @@ describe('swarm-send worker: the environment contract', () => {
     const q = queues();
     const o = put();
     await enqueue(q.queue, sendOf(o.uuid));
-    const r = await run(
-      [
-        '--queue-url',
-        q.queue,
-        '--dlq-url',
-        q.dlq,
-        '--registry',
-        registryFile(),
-        '--function-timeout',
-        '3',
-        '--timeout',
-        '4',
-      ],
-      {},
-    );
+    const r = await run([...queueFlags(q), '--function-timeout', '3', '--timeout', '4'], {});
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('not idle after --timeout 4 s');
     // No time left at all: the worker starts no SEND (processBatch aborts before any begins).

@@ -2,10 +2,11 @@ import diagnostics_channel from 'node:diagnostics_channel';
 import type { Socket } from 'node:net';
 import type { ClusterConfig } from '../../../functions/core/registry.js';
 import { scriptedRoute } from '../../helpers/swarm.js';
-import { SendClient, type SendInput } from '../../../functions/core/send-client.js';
+import type { SendInput } from '../../../functions/core/send-client.js';
 import { DROPPED_DETAIL } from '../../../functions/core/redact.js';
 import { USER_AGENT } from '../../../functions/core/product.js';
-import { answerCreated, headerOf, startRawNode, type Answer, type RawNode } from '../../helpers/raw-node.js';
+import { answerCreated, headerOf, type Answer } from '../../helpers/raw-node.js';
+import { sendClientOnRawNodes } from '../../helpers/send-client.js';
 
 // Where the admin credentials go: raw-socket fake nodes that keep
 // every byte the real client sent them.
@@ -26,15 +27,10 @@ const challengeThenCreated: Answer = (head, socket) =>
 const created: Answer = (_head, socket) => answerCreated(socket);
 
 describe('where requests and credentials go', () => {
-  const nodes: RawNode[] = [];
-  let client: SendClient;
-  const start = async (answer: Answer, host?: string, port?: number) => {
-    const n = await startRawNode(answer, host, port);
-    nodes.push(n);
-    return n;
-  };
+  const raw = sendClientOnRawNodes();
+  const start = (answer: Answer, host?: string, port?: number) => raw.start(answer, host, port);
   const send = (source: ClusterConfig, extra: Partial<SendInput> = {}) =>
-    client.send({
+    raw.client.send({
       source,
       destination: DESTINATION,
       credentials: SOURCE,
@@ -42,13 +38,6 @@ describe('where requests and credentials go', () => {
       object: { uuid: UUID },
       ...extra,
     });
-  beforeEach(() => {
-    client = new SendClient();
-  });
-  afterEach(async () => {
-    await client.close();
-    await Promise.all(nodes.splice(0).map((n) => n.close()));
-  });
 
   describe('node hints', () => {
     it.each([[undefined], [['127.0.0.0/8']]])(

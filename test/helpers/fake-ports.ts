@@ -125,6 +125,3 @@ export function fakeDeps(
     ...o,
   } as WorkerDeps & { client: FakeSendPort; queue: RecordingQueue; telemetry: RecordingTelemetry };
 }
-
-/** A Lambda context with plenty of time left. */
-export const roomy = { getRemainingTimeInMillis: () => 60_000 };

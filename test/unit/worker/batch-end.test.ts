@@ -4,7 +4,8 @@ import { applyBackoffs, batchResponse, publishOutcomes } from '../../../function
 import type { Settled } from '../../../functions/worker/settle.js';
 import { sqsRecord } from '../../helpers/records.js';
 import { testConfig } from '../../helpers/config.js';
-import { fakeDeps, roomy } from '../../helpers/fake-ports.js';
+import { fakeDeps } from '../../helpers/fake-ports.js';
+import { roomy } from '../../helpers/lambda.js';
 
 const settled = (
   id: string,

@@ -4,7 +4,8 @@ import { sqsRecord } from '../../helpers/records.js';
 import type { SendInput } from '../../../functions/core/send-client.js';
 import { observed } from '../../helpers/observation.js';
 import { testConfig } from '../../helpers/config.js';
-import { FakeSendPort, fakeDeps, roomy } from '../../helpers/fake-ports.js';
+import { FakeSendPort, fakeDeps } from '../../helpers/fake-ports.js';
+import { roomy } from '../../helpers/lambda.js';
 
 const OUTCOMES = 'http://127.0.0.1/outcomes';
 const body = (uuid: string) => JSON.stringify({ object: { uuid } });

@@ -2,7 +2,8 @@ import type { OutcomeRecord } from '../../../functions/core/outcome.js';
 import { settleRecord } from '../../../functions/worker/settle.js';
 import { outcomeRecord, sqsRecord } from '../../helpers/records.js';
 import { testConfig } from '../../helpers/config.js';
-import { fakeDeps, roomy } from '../../helpers/fake-ports.js';
+import { fakeDeps } from '../../helpers/fake-ports.js';
+import { roomy } from '../../helpers/lambda.js';
 
 const outcome = (o: Partial<OutcomeRecord>): OutcomeRecord => outcomeRecord({ node: '10.0.0.1:80', ...o });
 

@@ -202,6 +202,9 @@ describe('swarm-send reconcile', () => {
   test('Ctrl-C saves the checkpoint (exit 75) and the rerun continues from it to the end', async () => {
     objects(8, [0, 7]);
     const checkpoint = join(dir, 'cp.json');
+    // The same command line both times: the second run continues from the checkpoint.
+    const run = ['reconcile', '--registry', registry, '--bucket', 'b', '--page-size', '2'];
+    run.push('--checkpoint', checkpoint, '--send', '--json');
     // The third page pair stalls; Ctrl-C arrives while it waits.
     sim.faults.add({
       match: { cluster: 'baker', listing: true, marker: 'o03' },
@@ -214,22 +217,7 @@ describe('swarm-send reconcile', () => {
       if (sim.counters().sends >= 1) setTimeout(() => ctrlC.abort(), 300);
       if (sim.counters().sends >= 1) clearInterval(watch);
     }, 10);
-    const first = await inProcess(
-      [
-        'reconcile',
-        '--registry',
-        registry,
-        '--bucket',
-        'b',
-        '--page-size',
-        '2',
-        '--checkpoint',
-        checkpoint,
-        '--send',
-        '--json',
-      ],
-      ctrlC.signal,
-    );
+    const first = await inProcess(run, ctrlC.signal);
     clearInterval(watch);
     expect(first.code).toBe(75);
     const saved = JSON.parse(readFileSync(checkpoint, 'utf8'));
@@ -237,19 +225,7 @@ describe('swarm-send reconcile', () => {
     const s1 = JSON.parse(first.stdout);
     expect(s1).toMatchObject({ interrupted: true, repairs: { sent: 1 } });
 
-    const second = await inProcess([
-      'reconcile',
-      '--registry',
-      registry,
-      '--bucket',
-      'b',
-      '--page-size',
-      '2',
-      '--checkpoint',
-      checkpoint,
-      '--send',
-      '--json',
-    ]);
+    const second = await inProcess(run);
     expect(second.stderr).toContain(`continuing run ${s1.runId}`);
     expect(second.code).toBe(0);
     const s2 = JSON.parse(second.stdout);

@@ -2,7 +2,7 @@ import { createServer } from 'node:net';
 import { SendClient } from '../../../functions/core/send-client.js';
 import { parseRegistry } from '../../../functions/core/registry.js';
 import { ADMIN, scriptedRoute, startSwarmPair, type SwarmPair } from '../../helpers/swarm.js';
-import { answerCreated, headerOf, type Answer } from '../../helpers/raw-node.js';
+import { answerCreated, headerOf, startRawNode, type Answer } from '../../helpers/raw-node.js';
 import { sendClientOnRawNodes } from '../../helpers/send-client.js';
 
 // The real client against the project's Swarm simulator over real sockets: one test per failure
@@ -341,27 +341,16 @@ describe('SendClient against the simulator', () => {
 
     it('R1: follows a relative Location on the same node, keeping its path and query as given', async () => {
       const seen: string[] = [];
-      const server = createServer((socket) => {
-        let buf = '';
-        socket.on('data', (d) => {
-          buf += d.toString('latin1');
-          let end: number;
-          while ((end = buf.indexOf('\r\n\r\n')) >= 0) {
-            const head = buf.slice(0, end);
-            buf = buf.slice(end + 4);
-            const target = head.split(' ')[1]!;
-            seen.push(target);
-            socket.write(
-              seen.length === 1
-                ? `HTTP/1.1 301 Moved Permanently\r\nLocation: ${target}&auth=0123456789abcdef0123456789abcdef\r\nContent-Length: 0\r\n\r\n`
-                : 'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n1\r\n\n\r\n1d\r\nRemote cluster returned: 201\n\r\n0\r\n\r\n',
-            );
-          }
-        });
+      const node = await startRawNode((head, socket) => {
+        const target = head.split(' ')[1]!;
+        seen.push(target);
+        socket.write(
+          seen.length === 1
+            ? `HTTP/1.1 301 Moved Permanently\r\nLocation: ${target}&auth=0123456789abcdef0123456789abcdef\r\nContent-Length: 0\r\n\r\n`
+            : 'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n1\r\n\n\r\n1d\r\nRemote cluster returned: 201\n\r\n0\r\n\r\n',
+        );
       });
-      await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-      const port = (server.address() as { port: number }).port;
-      const route = scriptedRoute([`127.0.0.1:${port}`]);
+      const route = scriptedRoute([node.address]);
       const client = new SendClient();
       try {
         const r = await client.send({
@@ -377,7 +366,7 @@ describe('SendClient against the simulator', () => {
         ]);
       } finally {
         await client.close();
-        server.close();
+        await node.close();
       }
     });
 
@@ -613,36 +602,22 @@ describe('SendClient pool', () => {
 });
 
 describe('the result line, from a raw-socket node', () => {
-  /** A node that answers every request 200 chunked with `body` as one chunk. */
-  async function nodeAnswering(body: string): Promise<{ address: string; close: () => void }> {
-    const server = createServer((socket) => {
-      socket.on('data', () => {
-        const chunk = Buffer.from(body, 'latin1');
-        socket.write(
-          `HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n1\r\n\n\r\n${chunk.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`,
-        );
-      });
-      socket.on('error', () => undefined);
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-    return { address: `127.0.0.1:${(server.address() as { port: number }).port}`, close: () => server.close() };
-  }
-
+  const raw = sendClientOnRawNodes();
+  /** SENDs to a node that answers every request 200 chunked with `body` as one chunk. */
   async function sendTo(body: string) {
-    const node = await nodeAnswering(body);
+    const node = await raw.start((_head, socket) => {
+      const chunk = Buffer.from(body, 'latin1');
+      socket.write(
+        `HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n1\r\n\n\r\n${chunk.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`,
+      );
+    });
     const route = scriptedRoute([node.address]);
-    const client = new SendClient();
-    try {
-      return await client.send({
-        source: route.source,
-        destination: route.dr,
-        credentials: ADMIN,
-        object: { uuid: 'd'.repeat(32) },
-      });
-    } finally {
-      await client.close();
-      node.close();
-    }
+    return raw.client.send({
+      source: route.source,
+      destination: route.dr,
+      credentials: ADMIN,
+      object: { uuid: 'd'.repeat(32) },
+    });
   }
 
   it.each([

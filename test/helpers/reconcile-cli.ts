@@ -1,7 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SIM_DEFAULT_ADMIN, startSimulator, type SwarmSimulator } from '../../simulator/index.js';
+import { SIM_DEFAULT_ADMIN, type SwarmSimulator } from '../../simulator/index.js';
 import { scratchDir } from './scratch.js';
+import { startSimulatorPair } from './simulator-pair.js';
 import { simulatorRegistryDocument } from './swarm.js';
 
 /** The environment the registry's `env:SWARM_TEST_ADMIN` credentials come from. */
@@ -22,12 +23,7 @@ export async function startReconcilePair(
   prefix: string,
   o: { drNodes?: readonly string[]; drCredentials?: string } = {},
 ): Promise<{ sim: SwarmSimulator; dir: string; registry: string }> {
-  const sim = await startSimulator({
-    clusters: [
-      { name: 'baker', nodes: 2 },
-      { name: 'dr', nodes: 1 },
-    ],
-  });
+  const sim = await startSimulatorPair();
   const dir = scratchDir(prefix);
   const registry = join(dir, 'registry.json');
   const credentials = { source: 'env:SWARM_TEST_ADMIN', dr: o.drCredentials ?? 'env:SWARM_TEST_ADMIN' };

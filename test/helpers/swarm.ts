@@ -16,11 +16,11 @@ import {
 } from '../../local/pair-registry.js';
 import {
   SIM_DEFAULT_ADMIN,
-  startSimulator,
   type ClusterSpec,
   type SimulatorOptions,
   type SwarmSimulator,
 } from '../../simulator/index.js';
+import { startSimulatorPair } from './simulator-pair.js';
 
 export const ADMIN: Credentials = { username: SIM_DEFAULT_ADMIN.user, password: SIM_DEFAULT_ADMIN.password };
 
@@ -83,13 +83,7 @@ export async function startSwarmPair(
     networks?: string[];
   } = {},
 ): Promise<SwarmPair> {
-  const sim = await startSimulator({
-    ...options.sim,
-    clusters: [
-      { name: 'baker', nodes: 2, ...options.source },
-      { name: 'dr', nodes: 1, ...options.dr },
-    ],
-  });
+  const sim = await startSimulatorPair(options.sim, options.source, options.dr);
   const registry = pairRegistry({
     source: sim.cluster('baker').addresses,
     dr: sim.cluster('dr').addresses,

@@ -8,6 +8,7 @@ import { startSimulator, type SwarmSimulator } from '../../../simulator/index.js
 import { type Fauxqs, localSqsForTests, receiveAll } from '../../helpers/sqs.js';
 import { scratchDir } from '../../helpers/scratch.js';
 import { writeSimulatorRegistry } from '../../helpers/swarm.js';
+import { startSimulatorPair } from '../../helpers/simulator-pair.js';
 
 describe('queue commands as subprocesses against fauxqs', () => {
   // Each test runs the CLI as one or more Node subprocesses: on a busy 2-core machine one start-up
@@ -169,12 +170,7 @@ describe('queue commands as subprocesses against fauxqs', () => {
     });
 
     it('attaches the real handler to a queue and replicates what is on it, then exits when idle', async () => {
-      sim = await startSimulator({
-        clusters: [
-          { name: 'baker', nodes: 2 },
-          { name: 'dr', nodes: 1 },
-        ],
-      });
+      sim = await startSimulatorPair();
       const { queue, dlq } = queues();
       const objs = Array.from({ length: 15 }, () => sim.cluster('baker').put({ body: 'x' }));
       for (const o of objs)

@@ -5,10 +5,11 @@ import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { startFauxqs } from 'fauxqs';
 import { main } from '../../../cli/main.js';
 import { parseSendMessage } from '../../../functions/core/message.js';
-import { SIM_DEFAULT_ADMIN, startSimulator, type SwarmSimulator } from '../../../simulator/index.js';
+import { SIM_DEFAULT_ADMIN, type SwarmSimulator } from '../../../simulator/index.js';
 import { runCli } from '../../helpers/cli.js';
 import { scratchDir } from '../../helpers/scratch.js';
 import { writeSimulatorRegistry } from '../../helpers/swarm.js';
+import { startSimulatorPair } from '../../helpers/simulator-pair.js';
 
 const ENV = {
   SWARM_TEST_ADMIN: JSON.stringify({ username: SIM_DEFAULT_ADMIN.user, password: SIM_DEFAULT_ADMIN.password }),
@@ -19,12 +20,7 @@ let dir: string;
 let registry: string;
 
 beforeEach(async () => {
-  sim = await startSimulator({
-    clusters: [
-      { name: 'baker', nodes: 2 },
-      { name: 'dr', nodes: 1 },
-    ],
-  });
+  sim = await startSimulatorPair();
   dir = scratchDir('reconcile-cli-');
   registry = writeSimulatorRegistry(join(dir, 'registry.json'), sim, 'env:SWARM_TEST_ADMIN');
 });

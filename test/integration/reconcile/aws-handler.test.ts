@@ -12,9 +12,10 @@ import { createReconcileHandler } from '../../../functions/handlers/reconcile.js
 import { loadReconcileConfig } from '../../../functions/reconcile-config.js';
 import { parseContinuation, type Continuation } from '../../../functions/reconcile/continuations.js';
 import { toLambdaRecord } from '../../../local/event-source-mapping.js';
-import { SIM_DEFAULT_ADMIN, startSimulator, type SwarmSimulator } from '../../../simulator/index.js';
+import { SIM_DEFAULT_ADMIN, type SwarmSimulator } from '../../../simulator/index.js';
 import { testContext } from '../../helpers/lambda.js';
 import { simulatorRegistryDocument } from '../../helpers/swarm.js';
+import { startSimulatorPair } from '../../helpers/simulator-pair.js';
 
 // The reconcile function as AWS runs it: EventBridge Scheduler's start event, then every
 // continuation delivered from the (FIFO) reconcile queue one per invocation, as the event source
@@ -49,12 +50,7 @@ let sendQueue: { url: string; arn: string };
 
 beforeEach(async () => {
   fauxqs = await startFauxqs({ port: 0, logger: false });
-  sim = await startSimulator({
-    clusters: [
-      { name: 'baker', nodes: 2 },
-      { name: 'dr', nodes: 1 },
-    ],
-  });
+  sim = await startSimulatorPair();
   sqs = new SQSClient({
     endpoint: fauxqs.address,
     region: REGION,

@@ -1,5 +1,6 @@
 import { startSimulator, type SwarmSimulator } from '../../../simulator/index.js';
 import { digestHeader, RawConnection, request } from '../../helpers/raw-client.js';
+import { startSimulatorPair } from '../../helpers/simulator-pair.js';
 
 // The legacy SEND exchange as the SCSP contract shows it (docs/swarm-scsp.md, section A),
 // checked byte by byte on a raw socket.
@@ -17,12 +18,7 @@ describe('legacy SEND exchange, byte by byte', () => {
   let dr: string;
 
   beforeAll(async () => {
-    sim = await startSimulator({
-      clusters: [
-        { name: 'baker', nodes: 2 },
-        { name: 'dr', nodes: 1 },
-      ],
-    });
+    sim = await startSimulatorPair();
     source = sim.cluster('baker').addresses[0] ?? '';
     dr = sim.cluster('dr').addresses[0] ?? '';
   });

@@ -11,3 +11,6 @@ export function testContext(remainingMs = 30_000, o: { frozen?: boolean; functio
   if (o.frozen) context.getRemainingTimeInMillis = () => remainingMs;
   return context;
 }
+
+/** A context whose deadline never comes closer than a minute: for units that only read the time left. */
+export const roomy: Pick<Context, 'getRemainingTimeInMillis'> = { getRemainingTimeInMillis: () => 60_000 };

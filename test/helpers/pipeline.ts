@@ -109,7 +109,8 @@ export async function startPipeline(o: PipelineOptions = {}): Promise<Pipeline> 
     ...(o.verify && { verify: true }),
   });
   const registry = parseRegistry(o.registry ? o.registry(document) : document);
-  const config = testConfig(registry, {
+  const config = testConfig({
+    registry,
     dlqUrl: dlq.url,
     outcomesQueueUrl: outcomes.url,
     maxAttempts: 3,

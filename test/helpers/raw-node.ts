@@ -77,3 +77,15 @@ export function headerOf(head: string, name: string): string | undefined {
   const m = new RegExp(`\\r\\n${name}:[ \\t]*([^\\r]*)`, 'i').exec(head);
   return m?.[1];
 }
+
+/** An answer with this status line (`200 OK`), extra header lines (each ending in CRLF) and body. */
+export const answerWith =
+  (status: string, headers = '', body = ''): Answer =>
+  (_head, socket) =>
+    socket.write(`HTTP/1.1 ${status}\r\n${headers}content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+
+/** Answers the i-th request with `answers[i]`, and every request after the last with the last answer. */
+export const inTurn =
+  (answers: readonly Answer[]): Answer =>
+  (head, socket, i) =>
+    answers[Math.min(i, answers.length - 1)]!(head, socket, i);

@@ -1,7 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SIM_DEFAULT_ADMIN, startSimulator, type SwarmSimulator } from '../../simulator/index.js';
+import { SIM_DEFAULT_ADMIN, type SwarmSimulator } from '../../simulator/index.js';
 import { scratchDir } from './scratch.js';
+import { startSimulatorPair } from './simulator-pair.js';
+import { simulatorRegistryDocument } from './swarm.js';
 
 /** The environment the registry's `env:SWARM_TEST_ADMIN` credentials come from. */
 export const RECONCILE_ENV = {
@@ -21,30 +23,11 @@ export async function startReconcilePair(
   prefix: string,
   o: { drNodes?: readonly string[]; drCredentials?: string } = {},
 ): Promise<{ sim: SwarmSimulator; dir: string; registry: string }> {
-  const sim = await startSimulator({
-    clusters: [
-      { name: 'baker', nodes: 2 },
-      { name: 'dr', nodes: 1 },
-    ],
-  });
+  const sim = await startSimulatorPair();
   const dir = scratchDir(prefix);
   const registry = join(dir, 'registry.json');
-  const drNodes = o.drNodes ?? sim.cluster('dr').addresses;
-  writeFileSync(
-    registry,
-    JSON.stringify({
-      clusters: {
-        primary: { name: 'baker', nodes: [...sim.cluster('baker').addresses], credentials: 'env:SWARM_TEST_ADMIN' },
-        dr: {
-          name: 'dr',
-          target: drNodes[0],
-          nodes: [...drNodes],
-          credentials: o.drCredentials ?? 'env:SWARM_TEST_ADMIN',
-        },
-      },
-      defaultRoute: { from: 'primary', to: 'dr' },
-    }),
-  );
+  const credentials = { source: 'env:SWARM_TEST_ADMIN', dr: o.drCredentials ?? 'env:SWARM_TEST_ADMIN' };
+  writeFileSync(registry, JSON.stringify(simulatorRegistryDocument(sim, credentials, o.drNodes)));
   return { sim, dir, registry };
 }
 

@@ -28,6 +28,32 @@ export async function startLocalSqs(): Promise<LocalSqs> {
   };
 }
 
+/**
+ * fauxqs and its client for the tests of the enclosing `describe` (or file): started before
+ * them, stopped after them. Read `fauxqs` and `sqs` inside a test or a later hook.
+ */
+export function localSqsForTests(): Omit<LocalSqs, 'close'> {
+  let local: LocalSqs | undefined;
+  beforeAll(async () => {
+    local = await startLocalSqs();
+  });
+  afterAll(async () => {
+    await local?.close();
+  });
+  const started = (): LocalSqs => {
+    if (!local) throw new Error('fauxqs is not started yet: read it inside a test or a later hook');
+    return local;
+  };
+  return {
+    get fauxqs() {
+      return started().fauxqs;
+    },
+    get sqs() {
+      return started().sqs;
+    },
+  };
+}
+
 /** Receives every visible message of a queue (hidden for a minute, not deleted). */
 export async function receiveAll(sqs: SQSClient, url: string): Promise<Message[]> {
   const got: Message[] = [];

@@ -1,19 +1,48 @@
+import { writeFileSync } from 'node:fs';
 import type { Credentials } from '../../functions/core/transport/digest-auth.js';
 import type { ObjectRef } from '../../functions/core/message/message.js';
 import { parseRegistry, type ClusterConfig } from '../../functions/core/registry/registry.js';
 import { SendClient, type SendClientOptions, type SendInput } from '../../functions/core/send/send-client.js';
 import { type SendResult } from '../../functions/core/outcome/outcome.js';
-import { pairRegistry } from '../../local/pair-registry.js';
+import { sendWithDecision } from '../../functions/core/outcome/decide.js';
+import {
+  pairRegistry,
+  pairRegistryDocument,
+  type PairRegistryOptions,
+  type PairRegistryDocument,
+} from '../../local/pair-registry.js';
 import {
   SIM_DEFAULT_ADMIN,
-  startSimulator,
   type ClusterSpec,
   type SimulatorOptions,
   type SwarmSimulator,
 } from '../../simulator/index.js';
-import { sendWithDecision } from '../../functions/core/outcome/decide.js';
+import { startSimulatorPair } from './simulator-pair.js';
 
 export const ADMIN: Credentials = { username: SIM_DEFAULT_ADMIN.user, password: SIM_DEFAULT_ADMIN.password };
+
+/**
+ * The registry document of simulator `sim`'s pair (`pairRegistryDocument`): cluster `baker` as
+ * `primary`, `dr` as `dr` (its nodes `drNodes`, the first the SEND target), the default route
+ * between them; `credentials` one reference for both clusters or each its own.
+ */
+export function simulatorRegistryDocument(
+  sim: SwarmSimulator,
+  credentials: PairRegistryOptions['credentials'],
+  drNodes: readonly string[] = sim.cluster('dr').addresses,
+): PairRegistryDocument {
+  return pairRegistryDocument({ source: sim.cluster('baker').addresses, dr: drNodes, credentials });
+}
+
+/** Writes `simulatorRegistryDocument(sim, credentials)` to `path` as JSON (for --registry); returns `path`. */
+export function writeSimulatorRegistry(
+  path: string,
+  sim: SwarmSimulator,
+  credentials: PairRegistryOptions['credentials'],
+): string {
+  writeFileSync(path, JSON.stringify(simulatorRegistryDocument(sim, credentials)));
+  return path;
+}
 
 /**
  * A source cluster `p` on `nodes` (with `extra` registry fields: networks, ports...) and a DR
@@ -51,13 +80,7 @@ export async function startSwarmPair(
     networks?: string[];
   } = {},
 ): Promise<SwarmPair> {
-  const sim = await startSimulator({
-    ...options.sim,
-    clusters: [
-      { name: 'baker', nodes: 2, ...options.source },
-      { name: 'dr', nodes: 1, ...options.dr },
-    ],
-  });
+  const sim = await startSimulatorPair(options.sim, options.source, options.dr);
   const registry = pairRegistry({
     source: sim.cluster('baker').addresses,
     dr: sim.cluster('dr').addresses,

@@ -1,6 +1,11 @@
-import { ClusterTransport } from '../../functions/core/transport/cluster-transport.js';
+import { ClusterTransport, type TransportRequest } from '../../functions/core/transport/cluster-transport.js';
 import { parseRegistry, type ClusterConfig } from '../../functions/core/registry/registry.js';
 import { startRawNode, type Answer, type RawNode } from './raw-node.js';
+import { ADMIN } from './swarm.js';
+
+/** Cluster `p` of the given `host:port` nodes (credentials by a reference nobody reads). */
+export const clusterOf = (addresses: readonly string[]): ClusterConfig =>
+  parseRegistry({ clusters: { p: { name: 'p', nodes: [...addresses], credentials: 'x' } } }).clusters.p!;
 
 /**
  * A fresh ClusterTransport for each test, and raw nodes started for it as one cluster. After each
@@ -20,6 +25,17 @@ export function transportOnRawNodes(nodeOptions: Parameters<typeof startRawNode>
   });
   return {
     transport: () => transport,
+    /** A GET of `/` on `cluster` as ADMIN, its body read as text, through this test's transport; `over` wins. */
+    get: (cluster: ClusterConfig, over: Partial<TransportRequest> = {}) =>
+      transport.request({
+        cluster,
+        credentials: ADMIN,
+        method: 'GET',
+        target: '/',
+        headers: {},
+        readBody: 'text',
+        ...over,
+      }),
     /** Closes this test's transport and starts a new one (its pools and load counts empty). */
     renew: async () => {
       await transport.close();
@@ -29,10 +45,7 @@ export function transportOnRawNodes(nodeOptions: Parameters<typeof startRawNode>
     start: async (...answers: Answer[]): Promise<{ started: RawNode[]; cluster: ClusterConfig }> => {
       const started = await Promise.all(answers.map((a) => startRawNode(a, '127.0.0.1', 0, nodeOptions)));
       nodes.push(...started);
-      const cluster = parseRegistry({
-        clusters: { p: { name: 'p', nodes: started.map((n) => n.address), credentials: 'x' } },
-      }).clusters.p!;
-      return { started, cluster };
+      return { started, cluster: clusterOf(started.map((n) => n.address)) };
     },
   };
 }

@@ -17,14 +17,6 @@ const fixture = join(root, 'test/fixtures/architecture');
 const PRODUCT = ['functions', 'cli', 'infra', 'simulator', 'local'];
 const config = createRequire(import.meta.url)(join(root, '.dependency-cruiser.cjs')) as IConfiguration;
 
-/**
- * Violations on main that other round-3 branches remove (r3-cli moves the simulate command into
- * cli/). Temporary:
- * the lead empties this list once those branches are merged; an entry that no longer occurs
- * fails the test, so the list cannot outlive its reason.
- */
-const KNOWN_VIOLATIONS_UNTIL_ROUND3_MERGE: readonly string[] = [];
-
 interface Cruised {
   readonly violations: readonly string[];
   readonly modules: readonly string[];
@@ -120,13 +112,7 @@ describe('architecture of the product code', () => {
   });
 
   it('has no cycle, no platform import in the core, no CLI in the simulator and no runtime-only library in infra', () => {
-    const unexpected = product.violations.filter((v) => !KNOWN_VIOLATIONS_UNTIL_ROUND3_MERGE.includes(v));
-    expect(unexpected).toEqual([]);
-  });
-
-  it('lists as known only violations that still occur (remove an entry once its branch is merged)', () => {
-    const gone = KNOWN_VIOLATIONS_UNTIL_ROUND3_MERGE.filter((v) => !product.violations.includes(v));
-    expect(gone).toEqual([]);
+    expect(product.violations).toEqual([]);
   });
 
   it('never reads the environment in functions/core', () => {

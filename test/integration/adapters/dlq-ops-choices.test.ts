@@ -13,7 +13,7 @@ import {
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { peekDlq, redriveDlq, type RedriveOptions } from '../../../functions/adapters/dlq-ops.js';
 import { drainQueue } from '../../../local/queues.js';
-import { receiveAll, startLocalSqs, type LocalSqs } from '../../helpers/sqs.js';
+import { localSqsForTests, receiveAll } from '../../helpers/sqs.js';
 
 // The choices of the DLQ operations that the other DLQ tests leave open: which message is the
 // oldest, what reaches a FIFO queue from a FIFO DLQ, when a message move task may be used (it
@@ -24,12 +24,8 @@ import { receiveAll, startLocalSqs, type LocalSqs } from '../../helpers/sqs.js';
 const REASON = 'swarm-send.reason';
 
 describe('DLQ operations against fauxqs', () => {
-  let local: LocalSqs;
+  const local = localSqsForTests();
   let n = 0;
-  beforeAll(async () => {
-    local = await startLocalSqs();
-  });
-  afterAll(() => local.close());
 
   it('peek reports the SentTimestamp of the oldest message it read', async () => {
     const dlq = local.fauxqs.createQueue(`choices-peek-${++n}`).queueUrl;

@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { peekDlq, redriveDlq, type RedriveOptions } from '../../../functions/adapters/dlq-ops.js';
-import { receiveAll, startLocalSqs, type Fauxqs } from '../../helpers/sqs.js';
+import { type Fauxqs, localSqsForTests, receiveAll } from '../../helpers/sqs.js';
 
 // The DLQ operations behind `swarm-send status` and `swarm-send redrive`, called directly against
 // fauxqs (a real SQS API server). fauxqs has no message move task, so every redrive here takes
@@ -19,13 +19,9 @@ import { receiveAll, startLocalSqs, type Fauxqs } from '../../helpers/sqs.js';
 describe('DLQ operations against fauxqs', () => {
   let fauxqs: Fauxqs;
   let sqs: SQSClient;
-  let local: Awaited<ReturnType<typeof startLocalSqs>>;
+  const local = localSqsForTests();
   let n = 0;
-  beforeAll(async () => {
-    local = await startLocalSqs();
-    ({ fauxqs, sqs } = local);
-  });
-  afterAll(() => local.close());
+  beforeAll(() => ({ fauxqs, sqs } = local));
 
   const queues = () => {
     n += 1;

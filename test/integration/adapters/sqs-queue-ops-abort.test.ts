@@ -2,19 +2,15 @@ import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { createSqsQueueOps } from '../../../functions/adapters/sqs-queue-ops.js';
 import { toLambdaRecord } from '../../../local/event-source-mapping.js';
 import { sampleOutcomeRecord, sqsRecord } from '../../helpers/records.js';
-import { receiveAll, startLocalSqs, type LocalSqs } from '../../helpers/sqs.js';
+import { localSqsForTests, receiveAll } from '../../helpers/sqs.js';
 
 // Every SQS call of the queue ops carries the worker's abort signal: once the signal has fired,
 // a backoff, a dead-lettering or an outcome publish changes nothing on the queues (fauxqs). The
 // other aborted cases (the queue URL look-up, the DLQ size-limit read) are in sqs-queue-ops.test.ts.
 
 describe('SQS queue ops after the abort signal fired (fauxqs)', () => {
-  let local: LocalSqs;
+  const local = localSqsForTests();
   let n = 0;
-  beforeAll(async () => {
-    local = await startLocalSqs();
-  });
-  afterAll(() => local.close());
   const queue = () => local.fauxqs.createQueue(`abort-${++n}`);
   const rejection = (p: Promise<unknown>) =>
     p.then(

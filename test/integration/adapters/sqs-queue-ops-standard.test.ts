@@ -3,18 +3,14 @@ import { createSqsQueueOps } from '../../../functions/adapters/sqs-queue-ops.js'
 import { DLQ_ATTRIBUTES } from '../../../functions/adapters/dlq-message.js';
 import { drainQueue } from '../../../local/queues.js';
 import { sampleOutcomeRecord, sqsRecord } from '../../helpers/records.js';
-import { startLocalSqs, type LocalSqs } from '../../helpers/sqs.js';
+import { localSqsForTests } from '../../helpers/sqs.js';
 
 // The SQS adapter with standard queues (fauxqs): what reaches them, attribute by attribute. The
 // FIFO cases are in sqs-queue-ops.test.ts.
 
 describe('SQS queue ops with standard queues (fauxqs)', () => {
-  let local: LocalSqs;
+  const local = localSqsForTests();
   let n = 0;
-  beforeAll(async () => {
-    local = await startLocalSqs();
-  });
-  afterAll(() => local.close());
   const queue = () => local.fauxqs.createQueue(`standard-${++n}`).queueUrl;
 
   it('dead-letters to a standard DLQ with no message group (that would make it a fair queue) and no deduplication id', async () => {

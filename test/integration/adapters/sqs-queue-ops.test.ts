@@ -18,7 +18,7 @@ import type { OutcomeRecord } from '../../../functions/core/outcome/outcome.js';
 import { toLambdaRecord } from '../../../local/event-source-mapping.js';
 import { drainQueue } from '../../../local/queues.js';
 import { sampleOutcomeRecord, sqsRecord } from '../../helpers/records.js';
-import { receiveAll, startLocalSqs } from '../../helpers/sqs.js';
+import { localSqsForTests, receiveAll } from '../../helpers/sqs.js';
 
 // The SQS adapter against fauxqs: FIFO dead-lettering and outcome publishing in batches of ten,
 // with the group and deduplication ids a FIFO queue needs. The partial failures fauxqs cannot
@@ -30,11 +30,7 @@ const outcome = (i: number, over: Partial<OutcomeRecord> = {}): OutcomeRecord =>
 const record = (id: string, group?: string): SQSRecord => sqsRecord(id, `{"n":"${id}"}`, group ? { group } : {});
 
 describe('SQS queue ops against fauxqs (FIFO queues)', () => {
-  let local: Awaited<ReturnType<typeof startLocalSqs>>;
-  beforeAll(async () => {
-    local = await startLocalSqs();
-  });
-  afterAll(() => local.close());
+  const local = localSqsForTests();
   const fifo = (name: string) =>
     local.fauxqs.createQueue(`${name}.fifo`, { attributes: { FifoQueue: 'true' } }).queueUrl;
   const sys = (m: Message) => m.Attributes ?? {};
@@ -79,13 +75,10 @@ describe('SQS queue ops against fauxqs (FIFO queues)', () => {
 });
 
 describe('SQS queue ops look-ups: queue URLs and the DLQ size limit (fauxqs)', () => {
-  let local: Awaited<ReturnType<typeof startLocalSqs>>;
+  const local = localSqsForTests();
   let sqs: SQSClient;
   /** SQS calls that succeeded, by command name (counted on a client of this describe's own). */
   let succeeded: Map<string, number>;
-  beforeAll(async () => {
-    local = await startLocalSqs();
-  });
   beforeEach(() => {
     sqs = new SQSClient({
       endpoint: local.fauxqs.address,
@@ -104,7 +97,6 @@ describe('SQS queue ops look-ups: queue URLs and the DLQ size limit (fauxqs)', (
     succeeded = counts;
   });
   afterEach(() => sqs.destroy());
-  afterAll(() => local.close());
   const aborted = () => AbortSignal.abort();
   const rejection = (p: Promise<unknown>) =>
     p.then(

@@ -7,7 +7,7 @@ import { runCli } from '../../helpers/cli.js';
 import { startRawNode, type RawNode } from '../../helpers/raw-node.js';
 import { putPair, RECONCILE_ENV as ENV, startReconcilePair } from '../../helpers/reconcile-cli.js';
 
-// Issue 22, finding 5: names a listing carries (and text a node sends) with control and format
+// Names a listing carries (and text a node sends) with control and format
 // characters never reach the operator's terminal as they are: escaped in the summary, the
 // progress line, `check` and error messages; exact (JSON-escaped) in --json and --report.
 

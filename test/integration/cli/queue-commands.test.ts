@@ -1,28 +1,24 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { BIN, runCli } from '../../helpers/cli.js';
 import { startProcess } from '../../helpers/processes.js';
 import { eventually } from '../../helpers/worker.js';
 import { startSimulator, type SwarmSimulator } from '../../../simulator/index.js';
-import { startLocalSqs, type Fauxqs, type LocalSqs } from '../../helpers/sqs.js';
+import { type Fauxqs, localSqsForTests, receiveAll } from '../../helpers/sqs.js';
 import { scratchDir } from '../../helpers/scratch.js';
+import { writeSimulatorRegistry } from '../../helpers/swarm.js';
+import { startSimulatorPair } from '../../helpers/simulator-pair.js';
 
 describe('queue commands as subprocesses against fauxqs', () => {
   // Each test runs the CLI as one or more Node subprocesses: on a busy 2-core machine one start-up
   // alone can take seconds, so these get 30 s instead of Jest's default 5 s.
   let fauxqs: Fauxqs;
   let sqs: SQSClient;
-  let local: LocalSqs;
+  const local = localSqsForTests();
   let n = 0;
   const dir = scratchDir('swarm-send-cli-');
-  beforeAll(async () => {
-    local = await startLocalSqs();
-    ({ fauxqs, sqs } = local);
-  });
-  afterAll(async () => {
-    await local.close();
-  });
+  beforeAll(() => ({ fauxqs, sqs } = local));
   const queues = () => {
     n += 1;
     const dlq = fauxqs.createQueue(`dlq-${n}`);
@@ -34,21 +30,8 @@ describe('queue commands as subprocesses against fauxqs', () => {
       (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['All'] }))).Attributes ?? {};
     return Number(a.ApproximateNumberOfMessages) + Number(a.ApproximateNumberOfMessagesNotVisible);
   };
-  const bodies = async (url: string) => {
-    const out: string[] = [];
-    for (;;) {
-      const r = await sqs.send(
-        new ReceiveMessageCommand({
-          QueueUrl: url,
-          MaxNumberOfMessages: 10,
-          VisibilityTimeout: 60,
-          MessageAttributeNames: ['All'],
-        }),
-      );
-      if (!r.Messages?.length) return out.sort();
-      out.push(...r.Messages.map((m) => `${m.Body}|${m.MessageAttributes?.origin?.StringValue ?? ''}`));
-    }
-  };
+  const bodies = async (url: string) =>
+    (await receiveAll(sqs, url)).map((m) => `${m.Body}|${m.MessageAttributes?.origin?.StringValue ?? ''}`).sort();
   const endpoint = () => ['--sqs-endpoint', fauxqs.address];
 
   it('enqueue: sends every valid line, reports invalid ones by line number, and the count matches the queue', async () => {
@@ -187,12 +170,7 @@ describe('queue commands as subprocesses against fauxqs', () => {
     });
 
     it('attaches the real handler to a queue and replicates what is on it, then exits when idle', async () => {
-      sim = await startSimulator({
-        clusters: [
-          { name: 'baker', nodes: 2 },
-          { name: 'dr', nodes: 1 },
-        ],
-      });
+      sim = await startSimulatorPair();
       const { queue, dlq } = queues();
       const objs = Array.from({ length: 15 }, () => sim.cluster('baker').put({ body: 'x' }));
       for (const o of objs)
@@ -200,17 +178,7 @@ describe('queue commands as subprocesses against fauxqs', () => {
           new SendMessageCommand({ QueueUrl: queue, MessageBody: JSON.stringify({ object: { uuid: o.uuid } }) }),
         );
       await sqs.send(new SendMessageCommand({ QueueUrl: queue, MessageBody: 'garbage' }));
-      const registry = join(dir, `registry-${n}.json`);
-      writeFileSync(
-        registry,
-        JSON.stringify({
-          clusters: {
-            primary: { name: 'baker', nodes: sim.cluster('baker').addresses, credentials: 'env:SWARM_ADMIN' },
-            dr: { name: 'dr', target: sim.cluster('dr').addresses[0], credentials: 'env:SWARM_ADMIN' },
-          },
-          defaultRoute: { from: 'primary', to: 'dr' },
-        }),
-      );
+      const registry = writeSimulatorRegistry(join(dir, `registry-${n}.json`), sim, 'env:SWARM_ADMIN');
       const r = await runCli(
         [
           'dev',
@@ -252,17 +220,7 @@ describe('queue commands as subprocesses against fauxqs', () => {
         await sqs.send(
           new SendMessageCommand({ QueueUrl: queue, MessageBody: JSON.stringify({ object: { uuid: o.uuid } }) }),
         );
-      const registry = join(dir, `registry-int-${n}.json`);
-      writeFileSync(
-        registry,
-        JSON.stringify({
-          clusters: {
-            primary: { name: 'baker', nodes: sim.cluster('baker').addresses, credentials: 'env:SWARM_ADMIN' },
-            dr: { name: 'dr', target: sim.cluster('dr').addresses[0], credentials: 'env:SWARM_ADMIN' },
-          },
-          defaultRoute: { from: 'primary', to: 'dr' },
-        }),
-      );
+      const registry = writeSimulatorRegistry(join(dir, `registry-int-${n}.json`), sim, 'env:SWARM_ADMIN');
       const dev = startProcess(
         process.execPath,
         [BIN, 'dev', '--queue-url', queue, '--dlq-url', dlq, '--registry', registry, '--json', ...endpoint()],

@@ -5,9 +5,11 @@ import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { startFauxqs } from 'fauxqs';
 import { main } from '../../../cli/main.js';
 import { parseSendMessage } from '../../../functions/core/message/message.js';
-import { SIM_DEFAULT_ADMIN, startSimulator, type SwarmSimulator } from '../../../simulator/index.js';
+import { SIM_DEFAULT_ADMIN, type SwarmSimulator } from '../../../simulator/index.js';
 import { runCli } from '../../helpers/cli.js';
 import { scratchDir } from '../../helpers/scratch.js';
+import { writeSimulatorRegistry } from '../../helpers/swarm.js';
+import { startSimulatorPair } from '../../helpers/simulator-pair.js';
 
 const ENV = {
   SWARM_TEST_ADMIN: JSON.stringify({ username: SIM_DEFAULT_ADMIN.user, password: SIM_DEFAULT_ADMIN.password }),
@@ -18,29 +20,9 @@ let dir: string;
 let registry: string;
 
 beforeEach(async () => {
-  sim = await startSimulator({
-    clusters: [
-      { name: 'baker', nodes: 2 },
-      { name: 'dr', nodes: 1 },
-    ],
-  });
+  sim = await startSimulatorPair();
   dir = scratchDir('reconcile-cli-');
-  registry = join(dir, 'registry.json');
-  writeFileSync(
-    registry,
-    JSON.stringify({
-      clusters: {
-        primary: { name: 'baker', nodes: [...sim.cluster('baker').addresses], credentials: 'env:SWARM_TEST_ADMIN' },
-        dr: {
-          name: 'dr',
-          target: sim.cluster('dr').addresses[0],
-          nodes: [...sim.cluster('dr').addresses],
-          credentials: 'env:SWARM_TEST_ADMIN',
-        },
-      },
-      defaultRoute: { from: 'primary', to: 'dr' },
-    }),
-  );
+  registry = writeSimulatorRegistry(join(dir, 'registry.json'), sim, 'env:SWARM_TEST_ADMIN');
 });
 
 afterEach(async () => {
@@ -216,6 +198,9 @@ describe('swarm-send reconcile', () => {
   test('Ctrl-C saves the checkpoint (exit 75) and the rerun continues from it to the end', async () => {
     objects(8, [0, 7]);
     const checkpoint = join(dir, 'cp.json');
+    // The same command line both times: the second run continues from the checkpoint.
+    const run = ['reconcile', '--registry', registry, '--bucket', 'b', '--page-size', '2'];
+    run.push('--checkpoint', checkpoint, '--send', '--json');
     // The third page pair stalls; Ctrl-C arrives while it waits.
     sim.faults.add({
       match: { cluster: 'baker', listing: true, marker: 'o03' },
@@ -228,22 +213,7 @@ describe('swarm-send reconcile', () => {
       if (sim.counters().sends >= 1) setTimeout(() => ctrlC.abort(), 300);
       if (sim.counters().sends >= 1) clearInterval(watch);
     }, 10);
-    const first = await inProcess(
-      [
-        'reconcile',
-        '--registry',
-        registry,
-        '--bucket',
-        'b',
-        '--page-size',
-        '2',
-        '--checkpoint',
-        checkpoint,
-        '--send',
-        '--json',
-      ],
-      ctrlC.signal,
-    );
+    const first = await inProcess(run, ctrlC.signal);
     clearInterval(watch);
     expect(first.code).toBe(75);
     const saved = JSON.parse(readFileSync(checkpoint, 'utf8'));
@@ -251,19 +221,7 @@ describe('swarm-send reconcile', () => {
     const s1 = JSON.parse(first.stdout);
     expect(s1).toMatchObject({ interrupted: true, repairs: { sent: 1 } });
 
-    const second = await inProcess([
-      'reconcile',
-      '--registry',
-      registry,
-      '--bucket',
-      'b',
-      '--page-size',
-      '2',
-      '--checkpoint',
-      checkpoint,
-      '--send',
-      '--json',
-    ]);
+    const second = await inProcess(run);
     expect(second.stderr).toContain(`continuing run ${s1.runId}`);
     expect(second.code).toBe(0);
     const s2 = JSON.parse(second.stdout);

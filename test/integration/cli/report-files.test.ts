@@ -13,7 +13,7 @@ import type { SwarmSimulator } from '../../../simulator/index.js';
 import { runCli } from '../../helpers/cli.js';
 import { putPair, RECONCILE_ENV as ENV, startReconcilePair } from '../../helpers/reconcile-cli.js';
 
-// Issue 22, finding 6: the files `swarm-send reconcile` writes are never written through a
+// The files `swarm-send reconcile` writes are never written through a
 // symbolic link someone planted: the checkpoint goes through a new temp file of a random name
 // (created exclusively, mode 0600) and a rename; --report and --checkpoint refuse a link.
 

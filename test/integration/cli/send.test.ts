@@ -1,7 +1,11 @@
+import { join } from 'node:path';
 import { runCli } from '../../helpers/cli.js';
+import { scratchDir } from '../../helpers/scratch.js';
+import { writeSimulatorRegistry } from '../../helpers/swarm.js';
 import { startSimulator, type SwarmSimulator } from '../../../simulator/index.js';
 
 const PASSWORD = 'cli-test-Secret-42';
+const dir = scratchDir('swarm-send-send-');
 
 describe('swarm-send send (subprocess)', () => {
   let sim: SwarmSimulator;
@@ -146,5 +150,54 @@ describe('swarm-send send (subprocess)', () => {
     const list = await runCli(['--help']);
     for (const c of ['send', 'enqueue', 'redrive', 'status', 'simulate', 'dev'])
       expect(list.stdout).toContain(`  ${c} `);
+  });
+
+  describe('with --registry', () => {
+    let registry: string;
+    beforeAll(() => {
+      registry = writeSimulatorRegistry(join(dir, 'registry.json'), sim, 'env:SWARM_ADMIN');
+    });
+    const registryEnv = { SWARM_ADMIN: JSON.stringify({ username: 'admin', password: PASSWORD }) };
+
+    it('SENDs along the registry route, with its nodes, target and credentials (exit 0)', async () => {
+      const obj = sim.cluster('baker').put({ body: 'via the registry' });
+      const r = await runCli(['send', obj.uuid, '--registry', registry], { env: registryEnv });
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({
+        outcome: 'replicated',
+        remoteStatus: 201,
+        from: 'primary',
+        to: 'dr',
+      });
+      expect(r.stdout).not.toContain(PASSWORD);
+      expect(sim.cluster('dr').has({ uuid: obj.uuid })).toBe(true);
+    });
+
+    it('takes the registry from SWARM_SEND_REGISTRY_FILE too, and --from/--to name its route', async () => {
+      const obj = sim.cluster('baker').put({ body: 'via the variable' });
+      const r = await runCli(['send', obj.uuid, '--from', 'primary', '--to', 'dr'], {
+        env: { ...registryEnv, SWARM_SEND_REGISTRY_FILE: registry },
+      });
+      expect([r.code, r.stderr]).toStrictEqual([0, '']);
+      expect(sim.cluster('dr').has({ uuid: obj.uuid })).toBe(true);
+    });
+
+    it('refuses a route the registry does not configure, and flags that contradict the registry (exit 2)', async () => {
+      const reverse = await runCli(
+        ['send', 'a'.repeat(32), '--registry', registry, '--from', 'dr', '--to', 'primary'],
+        { env: registryEnv },
+      );
+      expect(reverse.code).toBe(2);
+      expect(reverse.stderr).toContain('no configured route from "dr" to "primary" (configured: primary->dr)');
+      const both = await runCli(['send', 'a'.repeat(32), '--registry', registry, '--target', '127.0.0.1:1'], {
+        env: registryEnv,
+      });
+      expect([both.code, both.stderr]).toStrictEqual([
+        2,
+        'swarm-send send: --target: with a registry, the route comes from it (give one or the other)\n' +
+          'Run "swarm-send send --help" for usage.\n',
+      ]);
+    }, 90_000);
   });
 });

@@ -1,7 +1,7 @@
 import { UsageError } from '../../../cli/command.js';
 import { simulateCommand } from '../../../cli/simulate.js';
 import { captureIo } from '../../helpers/command-io.js';
-import { basicHeader, RawConnection, request } from '../simulator/raw-client.js';
+import { basicHeader, RawConnection, request } from '../../helpers/raw-client.js';
 
 const SECRET = 'cli-test-secret-9931';
 

@@ -5,7 +5,7 @@ import { SendClient } from '../../../functions/core/send/send-client.js';
 import { answerCreated, headerOf, startRawNode, type RawNode } from '../../helpers/raw-node.js';
 import { sendWithDecision } from '../../../functions/core/outcome/decide.js';
 
-// Issue 9 item 2: what messages name (node hints) never grows the client's state, and what
+// What messages name (node hints) never grows the client's state, and what
 // redirects reach is held in a bounded, least-recently-used set whose evicted pools are closed.
 
 const ADMIN = { username: 'admin', password: 'pw' };

@@ -1,29 +1,20 @@
-import { createServer, type Server } from 'node:net';
 import { Pool } from 'undici';
-import { ClusterTransport } from '../../../functions/core/transport/cluster-transport.js';
-import { parseRegistry, type ClusterConfig } from '../../../functions/core/registry/registry.js';
-import { startRawNode, type RawNode } from '../../helpers/raw-node.js';
+import { ClusterTransport, type TransportRequest } from '../../../functions/core/transport/cluster-transport.js';
+import type { ClusterConfig } from '../../../functions/core/registry/registry.js';
+import { answerWith, startRawNode, type RawNode } from '../../helpers/raw-node.js';
+import { clusterOf, transportOnRawNodes } from '../../helpers/transport.js';
 
 const ADMIN = { username: 'admin', password: 'pw' };
 
 /** A raw node answering every request with `size` bytes of body (Content-Length framed). */
-async function bodyNode(size: number): Promise<{ server: Server; cluster: ClusterConfig }> {
-  const server = createServer((socket) => {
-    socket.on('data', () => {
-      socket.write(`HTTP/1.1 200 OK\r\ncontent-length: ${size}\r\n\r\n`);
-      socket.write(Buffer.alloc(size, 'a'));
-    });
-    socket.on('error', () => undefined);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const port = (server.address() as { port: number }).port;
-  const reg = parseRegistry({ clusters: { p: { name: 'p', nodes: [`127.0.0.1:${port}`], credentials: 'x' } } });
-  return { server, cluster: reg.clusters.p! };
+async function bodyNode(size: number): Promise<{ node: RawNode; cluster: ClusterConfig }> {
+  const node = await startRawNode(answerWith('200 OK', '', 'a'.repeat(size)));
+  return { node, cluster: clusterOf([node.address]) };
 }
 
 describe('ClusterTransport', () => {
   it('reads a GET body larger than the default bound when the request raises it (listing pages)', async () => {
-    const { server, cluster } = await bodyNode(2 * 1024 * 1024);
+    const { node, cluster } = await bodyNode(2 * 1024 * 1024);
     const transport = new ClusterTransport();
     try {
       const big = await transport.request({
@@ -49,12 +40,12 @@ describe('ClusterTransport', () => {
       expect(capped.detail).toContain('larger than 1048576 bytes');
     } finally {
       await transport.close();
-      server.close();
+      await node.close();
     }
   });
 
   it('builds its connections with the given dispatcher factory, once per origin', async () => {
-    const { server, cluster } = await bodyNode(3);
+    const { node, cluster } = await bodyNode(3);
     const origins: string[] = [];
     const transport = new ClusterTransport({
       dispatcherFactory: (origin, o) => (origins.push(origin), new Pool(origin, o)),
@@ -74,29 +65,18 @@ describe('ClusterTransport', () => {
       expect(origins).toStrictEqual([cluster.nodes[0]!.origin]);
     } finally {
       await transport.close();
-      server.close();
+      await node.close();
     }
   });
 
   describe('answers made without a node, and repeated Location headers', () => {
-    const nodes: RawNode[] = [];
-    let transport: ClusterTransport;
-    const clusterOf = (addresses: string[]) =>
-      parseRegistry({ clusters: { p: { name: 'p', nodes: addresses, credentials: 'x' } } }).clusters.p!;
-    const get = (cluster: ClusterConfig, credentials = ADMIN) =>
-      transport.request({ cluster, credentials, method: 'GET', target: '/o', headers: {}, readBody: 'text' });
-    beforeEach(() => {
-      transport = new ClusterTransport();
-    });
-    afterEach(async () => {
-      await transport.close();
-      await Promise.all(nodes.splice(0).map((n) => n.close()));
-    });
+    const raw = transportOnRawNodes();
+    const get = (cluster: ClusterConfig, credentials = ADMIN, over: Partial<TransportRequest> = {}) =>
+      raw.get(cluster, { credentials, target: '/o', ...over });
 
     it('refuses credentials no header can carry before anything goes on the wire, and says why', async () => {
-      const node = await startRawNode((_head, socket) => socket.write('HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n'));
-      nodes.push(node);
-      const r = await get(clusterOf([node.address]), { username: 'admin', password: 'pw\r\nx-injected: 1' });
+      const { started, cluster } = await raw.start(answerWith('200 OK'));
+      const r = await get(cluster, { username: 'admin', password: 'pw\r\nx-injected: 1' });
       expect(r).toMatchObject({
         status: null,
         error: 'auth-rejected',
@@ -104,19 +84,18 @@ describe('ClusterTransport', () => {
         requests: 0,
         node: null,
       });
-      expect(node.bytes()).toBe('');
+      expect(started[0]!.bytes()).toBe('');
     });
 
     it('counts the nodes it keeps a pool for and the challenges it caches', async () => {
       const challenge =
         'HTTP/1.1 401 Unauthorized\r\nwww-authenticate: Digest realm="r", nonce="n", qop="auth"\r\ncontent-length: 0\r\n\r\n';
-      const node = await startRawNode((head, socket) =>
+      const { cluster } = await raw.start((head, socket) =>
         socket.write(/\r\nauthorization:/i.test(head) ? 'HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n' : challenge),
       );
-      nodes.push(node);
-      expect(transport.stats).toStrictEqual({ nodes: 0, authEntries: 0 });
-      expect(await get(clusterOf([node.address]))).toMatchObject({ status: 200, requests: 2 });
-      expect(transport.stats).toStrictEqual({ nodes: 1, authEntries: 1 });
+      expect(raw.transport().stats).toStrictEqual({ nodes: 0, authEntries: 0 });
+      expect(await get(cluster)).toMatchObject({ status: 200, requests: 2 });
+      expect(raw.transport().stats).toStrictEqual({ nodes: 1, authEntries: 1 });
     });
 
     it('answers a network error naming the cause when the cluster has no node to ask', async () => {
@@ -125,25 +104,16 @@ describe('ClusterTransport', () => {
     });
 
     it('follows the last of several Location headers of a redirect', async () => {
-      const to = await startRawNode((_head, socket) =>
-        socket.write('HTTP/1.1 200 OK\r\ncontent-length: 7\r\n\r\narrived'),
-      );
-      const from = await startRawNode((_head, socket) =>
-        socket.write(
-          'HTTP/1.1 301 Moved Permanently\r\nlocation: http://192.0.2.1:80/o\r\nlocation: http://192.0.2.2:80/o\r\n' +
-            `location: http://${to.address}/moved\r\ncontent-length: 0\r\n\r\n`,
-        ),
-      );
-      nodes.push(to, from);
-      const r = await transport.request({
-        cluster: clusterOf([from.address, to.address]),
-        credentials: ADMIN,
-        method: 'GET',
-        target: '/o',
-        headers: {},
-        readBody: 'text',
-        rotate: false,
-      });
+      const to = (await raw.start(answerWith('200 OK', '', 'arrived'))).started[0]!;
+      const from = (
+        await raw.start((_head, socket) =>
+          socket.write(
+            'HTTP/1.1 301 Moved Permanently\r\nlocation: http://192.0.2.1:80/o\r\nlocation: http://192.0.2.2:80/o\r\n' +
+              `location: http://${to.address}/moved\r\ncontent-length: 0\r\n\r\n`,
+          ),
+        )
+      ).started[0]!;
+      const r = await get(clusterOf([from.address, to.address]), ADMIN, { rotate: false });
       expect(r).toMatchObject({ status: 200, error: null, body: 'arrived', node: { hostPort: to.address } });
       expect(to.requests[0]).toMatch(/^GET \/moved /);
     });

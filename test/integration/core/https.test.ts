@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { createServer, type Server } from 'node:tls';
-import { parseRegistry } from '../../../functions/core/registry/registry.js';
+import { parseRegistry, type Registry } from '../../../functions/core/registry/registry.js';
 import { SendClient } from '../../../functions/core/send/send-client.js';
 import { startSimulator, type SwarmSimulator } from '../../../simulator/index.js';
 import { ADMIN } from '../../helpers/swarm.js';
@@ -115,22 +115,27 @@ describe('https:// source nodes', () => {
       },
     });
 
-  it('replicates through a node whose certificate the given CA bundle signed', async () => {
-    const reg = registry(certs.ca);
-    const obj = sim.cluster('baker').put({ body: 'tls' });
+  /** SENDs `uuid` from the registry's `primary` to its `dr` as ADMIN, on a client of its own. */
+  const sendAlong = async (reg: Registry, uuid: string) => {
     const client = new SendClient();
     try {
-      const r = await sendWithDecision(client, {
+      return await sendWithDecision(client, {
         source: reg.clusters.primary!,
         destination: reg.clusters.dr!,
         credentials: ADMIN,
-        object: { uuid: obj.uuid },
+        object: { uuid },
       });
-      expect(r).toMatchObject({ outcome: 'replicated', node: `127.0.0.1:${port}` });
-      expect(sim.cluster('dr').has({ uuid: obj.uuid })).toBe(true);
     } finally {
       await client.close();
     }
+  };
+
+  it('replicates through a node whose certificate the given CA bundle signed', async () => {
+    const reg = registry(certs.ca);
+    const obj = sim.cluster('baker').put({ body: 'tls' });
+    const r = await sendAlong(reg, obj.uuid);
+    expect(r).toMatchObject({ outcome: 'replicated', node: `127.0.0.1:${port}` });
+    expect(sim.cluster('dr').has({ uuid: obj.uuid })).toBe(true);
   });
 
   it('refuses a redirect from https down to plain http, even inside the networks', async () => {
@@ -151,17 +156,10 @@ describe('https:// source nodes', () => {
       match: { object: obj.uuid },
       kind: { type: 'redirect', status: 307, to: sim.cluster('baker').addresses[0] },
     });
-    const client = new SendClient();
     try {
-      const r = await sendWithDecision(client, {
-        source: reg.clusters.primary!,
-        destination: reg.clusters.dr!,
-        credentials: ADMIN,
-        object: { uuid: obj.uuid },
-      });
+      const r = await sendAlong(reg, obj.uuid);
       expect(r).toMatchObject({ outcome: 'failed', reason: 'redirect-refused', observation: { httpStatus: 307 } });
     } finally {
-      await client.close();
       sim.faults.clear();
     }
   });
@@ -169,20 +167,10 @@ describe('https:// source nodes', () => {
   it('refuses a certificate it cannot verify: failed (tls-rejected), no credentials sent', async () => {
     const reg = registry();
     const obj = sim.cluster('baker').put({ body: 'tls' });
-    const client = new SendClient();
     sim.resetCounters();
-    try {
-      const r = await sendWithDecision(client, {
-        source: reg.clusters.primary!,
-        destination: reg.clusters.dr!,
-        credentials: ADMIN,
-        object: { uuid: obj.uuid },
-      });
-      expect(r).toMatchObject({ outcome: 'failed', reason: 'tls-rejected', observation: { httpStatus: null } });
-      expect(sim.counters().requests).toBe(0);
-    } finally {
-      await client.close();
-    }
+    const r = await sendAlong(reg, obj.uuid);
+    expect(r).toMatchObject({ outcome: 'failed', reason: 'tls-rejected', observation: { httpStatus: null } });
+    expect(sim.counters().requests).toBe(0);
   });
 
   it('answers a Basic-only node over https only where the registry allows Basic', async () => {

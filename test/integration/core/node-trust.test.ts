@@ -2,13 +2,14 @@ import diagnostics_channel from 'node:diagnostics_channel';
 import type { Socket } from 'node:net';
 import type { ClusterConfig } from '../../../functions/core/registry/registry.js';
 import { scriptedRoute } from '../../helpers/swarm.js';
-import { SendClient, type SendInput } from '../../../functions/core/send/send-client.js';
+import type { SendInput } from '../../../functions/core/send/send-client.js';
 import { DROPPED_DETAIL } from '../../../functions/core/redact.js';
 import { USER_AGENT } from '../../../functions/core/send/scsp-request.js';
-import { answerCreated, headerOf, startRawNode, type Answer, type RawNode } from '../../helpers/raw-node.js';
+import { answerCreated, headerOf, type Answer } from '../../helpers/raw-node.js';
+import { sendClientOnRawNodes } from '../../helpers/send-client.js';
 import { sendWithDecision } from '../../../functions/core/outcome/decide.js';
 
-// Where the admin credentials go (issue 9, items 1, 3, 5, 9, 11): raw-socket fake nodes that keep
+// Where the admin credentials go: raw-socket fake nodes that keep
 // every byte the real client sent them.
 
 const SOURCE = { username: 'admin', password: 'src-S3cret-pw' };
@@ -27,15 +28,10 @@ const challengeThenCreated: Answer = (head, socket) =>
 const created: Answer = (_head, socket) => answerCreated(socket);
 
 describe('where requests and credentials go', () => {
-  const nodes: RawNode[] = [];
-  let client: SendClient;
-  const start = async (answer: Answer, host?: string, port?: number) => {
-    const n = await startRawNode(answer, host, port);
-    nodes.push(n);
-    return n;
-  };
+  const raw = sendClientOnRawNodes();
+  const start = (answer: Answer, host?: string, port?: number) => raw.start(answer, host, port);
   const send = (source: ClusterConfig, extra: Partial<SendInput> = {}) =>
-    sendWithDecision(client, {
+    sendWithDecision(raw.client, {
       source,
       destination: DESTINATION,
       credentials: SOURCE,
@@ -43,13 +39,6 @@ describe('where requests and credentials go', () => {
       object: { uuid: UUID },
       ...extra,
     });
-  beforeEach(() => {
-    client = new SendClient();
-  });
-  afterEach(async () => {
-    await client.close();
-    await Promise.all(nodes.splice(0).map((n) => n.close()));
-  });
 
   describe('node hints', () => {
     it.each([[undefined], [['127.0.0.0/8']]])(

@@ -1,7 +1,8 @@
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { parseRegistry, type ClusterConfig } from '../../../functions/core/registry/registry.js';
 import { SendClient } from '../../../functions/core/send/send-client.js';
 import { startProcess, type StartedProcess } from '../../helpers/processes.js';
+import { startRawNode, type RawNode } from '../../helpers/raw-node.js';
 import { ADMIN, scriptedRoute, startSwarmPair, type SwarmPair } from '../../helpers/swarm.js';
 import { sendWithDecision } from '../../../functions/core/outcome/decide.js';
 
@@ -9,23 +10,6 @@ import { sendWithDecision } from '../../../functions/core/outcome/decide.js';
 // real SendClient over real sockets and each asserting its reason. Where the simulator cannot
 // produce an answer (an outer 201 with no line, a body without a result, a cascade of error
 // triples) a scripted loopback node sends it byte for byte.
-
-/** A node that answers every request with `answer` (raw HTTP/1.1 bytes). */
-async function scriptedNode(answer: string): Promise<{ server: Server; address: string }> {
-  const server = createServer((socket) => {
-    socket.on('error', () => undefined);
-    let buf = '';
-    socket.on('data', (d) => {
-      buf += d.toString('latin1');
-      while (buf.includes('\r\n\r\n')) {
-        buf = buf.slice(buf.indexOf('\r\n\r\n') + 4);
-        socket.write(answer);
-      }
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  return { server, address: `127.0.0.1:${(server.address() as { port: number }).port}` };
-}
 
 const chunked = (status: string, body: string, extraHeaders = '') =>
   `HTTP/1.1 ${status}\r\n${extraHeaders}transfer-encoding: chunked\r\n\r\n${body ? `${Buffer.byteLength(body).toString(16)}\r\n${body}\r\n` : ''}0\r\n\r\n`;
@@ -35,14 +19,14 @@ const clusters = (sourceNodes: string[]): { source: ClusterConfig; dr: ClusterCo
 
 describe('section 4 rows through the real client, scripted nodes', () => {
   const client = new SendClient();
-  const servers: Server[] = [];
+  const nodes: RawNode[] = [];
   afterAll(async () => {
     await client.close();
-    for (const s of servers) s.close();
+    await Promise.all(nodes.map((n) => n.close()));
   });
   async function sendTo(answer: string, feeds?: { types: ('replication' | 'all')[] }) {
-    const node = await scriptedNode(answer);
-    servers.push(node.server);
+    const node = await startRawNode((_head, socket) => socket.write(answer));
+    nodes.push(node);
     const { source, dr } = clusters([node.address]);
     // A feed SEND is proven only by the route's replication feed (here feed 1).
     return sendWithDecision(client, {

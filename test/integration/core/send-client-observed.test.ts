@@ -1,6 +1,7 @@
 import { SendClient } from '../../../functions/core/send/send-client.js';
 import { answerCreated, startRawNode, type Answer, type RawNode } from '../../helpers/raw-node.js';
 import { ADMIN, scriptedRoute } from '../../helpers/swarm.js';
+import { sendClientOnRawNodes } from '../../helpers/send-client.js';
 import { sendWithDecision } from '../../../functions/core/outcome/decide.js';
 
 // What sendWithDecision reports beside its decision: the observation, the node, the request count
@@ -70,20 +71,11 @@ describe('SendClient observations', () => {
 });
 
 describe('SendClient observations of answers that end the SEND early', () => {
-  const nodes: RawNode[] = [];
-  let client: SendClient;
-  beforeEach(() => {
-    client = new SendClient();
-  });
-  afterEach(async () => {
-    await client.close();
-    await Promise.all(nodes.splice(0).map((n) => n.close()));
-  });
+  const raw = sendClientOnRawNodes();
   const sendTo = async (answer: Answer) => {
-    const n = await startRawNode(answer);
-    nodes.push(n);
+    const n = await raw.start(answer);
     const route = scriptedRoute([n.address]);
-    return sendWithDecision(client, {
+    return sendWithDecision(raw.client, {
       source: route.source,
       destination: route.dr,
       credentials: ADMIN,

@@ -2,7 +2,8 @@ import { createServer } from 'node:net';
 import { SendClient } from '../../../functions/core/send/send-client.js';
 import { parseRegistry } from '../../../functions/core/registry/registry.js';
 import { ADMIN, scriptedRoute, startSwarmPair, type SwarmPair } from '../../helpers/swarm.js';
-import { answerCreated, headerOf, startRawNode, type Answer, type RawNode } from '../../helpers/raw-node.js';
+import { answerCreated, headerOf, startRawNode, type Answer } from '../../helpers/raw-node.js';
+import { sendClientOnRawNodes } from '../../helpers/send-client.js';
 import { sendWithDecision } from '../../../functions/core/outcome/decide.js';
 
 // The real client against the project's Swarm simulator over real sockets: one test per failure
@@ -341,27 +342,16 @@ describe('SendClient against the simulator', () => {
 
     it('R1: follows a relative Location on the same node, keeping its path and query as given', async () => {
       const seen: string[] = [];
-      const server = createServer((socket) => {
-        let buf = '';
-        socket.on('data', (d) => {
-          buf += d.toString('latin1');
-          let end: number;
-          while ((end = buf.indexOf('\r\n\r\n')) >= 0) {
-            const head = buf.slice(0, end);
-            buf = buf.slice(end + 4);
-            const target = head.split(' ')[1]!;
-            seen.push(target);
-            socket.write(
-              seen.length === 1
-                ? `HTTP/1.1 301 Moved Permanently\r\nLocation: ${target}&auth=0123456789abcdef0123456789abcdef\r\nContent-Length: 0\r\n\r\n`
-                : 'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n1\r\n\n\r\n1d\r\nRemote cluster returned: 201\n\r\n0\r\n\r\n',
-            );
-          }
-        });
+      const node = await startRawNode((head, socket) => {
+        const target = head.split(' ')[1]!;
+        seen.push(target);
+        socket.write(
+          seen.length === 1
+            ? `HTTP/1.1 301 Moved Permanently\r\nLocation: ${target}&auth=0123456789abcdef0123456789abcdef\r\nContent-Length: 0\r\n\r\n`
+            : 'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n1\r\n\n\r\n1d\r\nRemote cluster returned: 201\n\r\n0\r\n\r\n',
+        );
       });
-      await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-      const port = (server.address() as { port: number }).port;
-      const route = scriptedRoute([`127.0.0.1:${port}`]);
+      const route = scriptedRoute([node.address]);
       const client = new SendClient();
       try {
         const r = await sendWithDecision(client, {
@@ -377,7 +367,7 @@ describe('SendClient against the simulator', () => {
         ]);
       } finally {
         await client.close();
-        server.close();
+        await node.close();
       }
     });
 
@@ -613,36 +603,22 @@ describe('SendClient pool', () => {
 });
 
 describe('the result line, from a raw-socket node', () => {
-  /** A node that answers every request 200 chunked with `body` as one chunk. */
-  async function nodeAnswering(body: string): Promise<{ address: string; close: () => void }> {
-    const server = createServer((socket) => {
-      socket.on('data', () => {
-        const chunk = Buffer.from(body, 'latin1');
-        socket.write(
-          `HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n1\r\n\n\r\n${chunk.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`,
-        );
-      });
-      socket.on('error', () => undefined);
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-    return { address: `127.0.0.1:${(server.address() as { port: number }).port}`, close: () => server.close() };
-  }
-
+  const raw = sendClientOnRawNodes();
+  /** SENDs to a node that answers every request 200 chunked with `body` as one chunk. */
   async function sendTo(body: string) {
-    const node = await nodeAnswering(body);
+    const node = await raw.start((_head, socket) => {
+      const chunk = Buffer.from(body, 'latin1');
+      socket.write(
+        `HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n1\r\n\n\r\n${chunk.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`,
+      );
+    });
     const route = scriptedRoute([node.address]);
-    const client = new SendClient();
-    try {
-      return await sendWithDecision(client, {
-        source: route.source,
-        destination: route.dr,
-        credentials: ADMIN,
-        object: { uuid: 'd'.repeat(32) },
-      });
-    } finally {
-      await client.close();
-      node.close();
-    }
+    return sendWithDecision(raw.client, {
+      source: route.source,
+      destination: route.dr,
+      credentials: ADMIN,
+      object: { uuid: 'd'.repeat(32) },
+    });
   }
 
   it.each([
@@ -667,20 +643,8 @@ describe('the result line, from a raw-socket node', () => {
 });
 
 describe('SendClient headers and clusters the registry never makes, from raw-socket nodes', () => {
-  const nodes: RawNode[] = [];
-  let client: SendClient;
-  beforeEach(() => {
-    client = new SendClient();
-  });
-  afterEach(async () => {
-    await client.close();
-    await Promise.all(nodes.splice(0).map((n) => n.close()));
-  });
-  const start = async (answer: Answer) => {
-    const n = await startRawNode(answer);
-    nodes.push(n);
-    return n;
-  };
+  const raw = sendClientOnRawNodes();
+  const start = (answer: Answer) => raw.start(answer);
 
   it('reports the last of several ETag headers of the answer', async () => {
     const node = await start((_head, socket) => {
@@ -691,7 +655,7 @@ describe('SendClient headers and clusters the registry never makes, from raw-soc
       );
     });
     const route = scriptedRoute([node.address]);
-    const r = await sendWithDecision(client, {
+    const r = await sendWithDecision(raw.client, {
       source: route.source,
       destination: route.dr,
       credentials: ADMIN,
@@ -703,7 +667,7 @@ describe('SendClient headers and clusters the registry never makes, from raw-soc
   it('a legacy SEND to a destination without a target names no made-up target: the header goes empty', async () => {
     const node = await start((_head, socket) => answerCreated(socket));
     const route = scriptedRoute([node.address]);
-    await sendWithDecision(client, {
+    await sendWithDecision(raw.client, {
       source: route.source,
       destination: { ...route.dr, target: null },
       credentials: ADMIN,
@@ -715,7 +679,7 @@ describe('SendClient headers and clusters the registry never makes, from raw-soc
 
   it('a HEAD on a cluster with neither nodes nor a target is a network error, never a throw', async () => {
     const route = scriptedRoute(['127.0.0.1:9']);
-    const r = await client.head({ ...route.dr, target: null }, { uuid: 'd'.repeat(32) }, ADMIN);
+    const r = await raw.client.head({ ...route.dr, target: null }, { uuid: 'd'.repeat(32) }, ADMIN);
     expect(r).toStrictEqual({
       status: null,
       etag: null,

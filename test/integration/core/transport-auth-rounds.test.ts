@@ -1,6 +1,5 @@
 import type { Answer } from '../../helpers/raw-node.js';
 import { transportOnRawNodes } from '../../helpers/transport.js';
-import { ADMIN } from '../../helpers/swarm.js';
 
 // How many Digest rounds one request may take: a challenge answered, a stale nonce renewed, a
 // cached nonce the node has forgotten. A node that keeps asking is refused after three rounds.
@@ -16,11 +15,7 @@ describe('ClusterTransport Digest rounds', () => {
   const start = async (answer: Answer) => {
     const { started, cluster } = await nodeAndTransport.start(answer);
     const node = started[0]!;
-    const get = () =>
-      nodeAndTransport
-        .transport()
-        .request({ cluster, credentials: ADMIN, method: 'GET', target: '/', headers: {}, readBody: 'text' });
-    return { node, get };
+    return { node, get: () => nodeAndTransport.get(cluster) };
   };
 
   it('gives up after three rounds with a node that calls every nonce stale: four requests, then auth-rejected', async () => {

@@ -3,24 +3,13 @@ import type { Socket } from 'node:net';
 import type { TransportRequest } from '../../../functions/core/transport/cluster-transport.js';
 import type { Answer } from '../../helpers/raw-node.js';
 import { transportOnRawNodes } from '../../helpers/transport.js';
-import { ADMIN } from '../../helpers/swarm.js';
 
 // How the transport reads an answer's body: the size bound, and a body cut short by the caller.
 
 describe('ClusterTransport reading a body', () => {
-  const { transport, start } = transportOnRawNodes();
-  const get = async (answer: Answer, extra: Partial<TransportRequest> = {}) => {
-    const { cluster } = await start(answer);
-    return transport().request({
-      cluster,
-      credentials: ADMIN,
-      method: 'GET',
-      target: '/b?format=json',
-      headers: {},
-      readBody: 'text',
-      ...extra,
-    });
-  };
+  const raw = transportOnRawNodes();
+  const get = async (answer: Answer, extra: Partial<TransportRequest> = {}) =>
+    raw.get((await raw.start(answer)).cluster, { target: '/b?format=json', ...extra });
   const bodyOf =
     (size: number): Answer =>
     (_head, socket) =>

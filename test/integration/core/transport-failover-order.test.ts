@@ -1,7 +1,6 @@
 import type { TransportRequest } from '../../../functions/core/transport/cluster-transport.js';
 import type { Answer } from '../../helpers/raw-node.js';
 import { transportOnRawNodes } from '../../helpers/transport.js';
-import { ADMIN } from '../../helpers/swarm.js';
 import { DROPPED_DETAIL } from '../../../functions/core/redact.js';
 
 // Which node a request goes to, when it moves on, and what of a second account's password a
@@ -10,17 +9,9 @@ import { DROPPED_DETAIL } from '../../../functions/core/redact.js';
 const ok: Answer = (_head, socket) => socket.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok');
 
 describe('ClusterTransport choosing nodes', () => {
-  const { transport, renew, start } = transportOnRawNodes();
+  const { get: getOn, renew, start } = transportOnRawNodes();
   const get = (cluster: TransportRequest['cluster'], extra: Partial<TransportRequest> = {}) =>
-    transport().request({
-      cluster,
-      credentials: ADMIN,
-      method: 'GET',
-      target: '/b?format=json',
-      headers: {},
-      readBody: 'text',
-      ...extra,
-    });
+    getOn(cluster, { target: '/b?format=json', ...extra });
 
   it('starts each request one node further along the configured list', async () => {
     const seen: string[] = [];

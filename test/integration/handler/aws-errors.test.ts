@@ -38,17 +38,19 @@ describe('processBatch when SQS itself fails', () => {
         { name: 'dr', nodes: 1 },
       ],
     });
-    config = testConfig(
-      pairRegistry({ source: sim.cluster('baker').addresses, dr: sim.cluster('dr').addresses, credentials: 'env:A' }),
-      {
-        dlqUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/dlq',
-        outcomesQueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/outcomes',
-        maxAttempts: 3,
-        backoffBaseSeconds: 10,
-        backoffCapSeconds: 100,
-        deadlineMarginMs: 100,
-      },
-    );
+    config = testConfig({
+      registry: pairRegistry({
+        source: sim.cluster('baker').addresses,
+        dr: sim.cluster('dr').addresses,
+        credentials: 'env:A',
+      }),
+      dlqUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/dlq',
+      outcomesQueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/outcomes',
+      maxAttempts: 3,
+      backoffBaseSeconds: 10,
+      backoffCapSeconds: 100,
+      deadlineMarginMs: 100,
+    });
   });
   afterAll(async () => {
     await client.close();

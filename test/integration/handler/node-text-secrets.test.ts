@@ -3,7 +3,7 @@ import { DROPPED_DETAIL } from '../../../functions/core/redact.js';
 import { captureOutput, startPipeline, type Pipeline } from '../../helpers/pipeline.js';
 import { headerOf, startRawNode, type RawNode } from '../../helpers/raw-node.js';
 
-// Issue 22, finding 8: a source node that echoes the credentials it was sent, re-encoded, in its
+// A source node that echoes the credentials it was sent, re-encoded, in its
 // Castor-System-Error-Text. The real handler over fauxqs: the echo must reach no log line, no
 // outcome record, no DLQ message or attribute, and no batch response.
 

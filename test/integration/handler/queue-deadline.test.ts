@@ -74,7 +74,8 @@ describe('queue calls against an SQS endpoint that never answers', () => {
       dr: sim.cluster('dr').addresses,
       credentials: 'env:A',
     });
-    const config = testConfig(registry, {
+    const config = testConfig({
+      registry,
       dlqUrl: `${hole.url}/000000000000/dlq`,
       outcomesQueueUrl: `${hole.url}/000000000000/outcomes`,
       deadlineMarginMs: 1000,

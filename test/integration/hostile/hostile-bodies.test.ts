@@ -13,7 +13,7 @@ import { testConfig } from '../../helpers/config.js';
 import { startSimulator, type SwarmSimulator } from '../../../simulator/index.js';
 import { testContext } from '../../helpers/lambda.js';
 import { startRawNode, type RawNode } from '../../helpers/raw-node.js';
-import { MARK, SMUGGLED_HOSTS, hostileBody } from './corpus.js';
+import { MARK, SMUGGLED_HOSTS, hostileBody } from '../../helpers/hostile-corpus.js';
 import { sqsRecord } from '../../helpers/records.js';
 
 // Property-based bad-input suite: at least 10,000 hostile bodies, each mixed into a batch with
@@ -52,7 +52,8 @@ describe('hostile message bodies (fast-check)', () => {
     proxy = await recordingProxy(sim.cluster('baker').addresses[0]!);
     client = new SendClient();
     const registry = pairRegistry({ source: [proxy.address], dr: sim.cluster('dr').addresses, credentials: 'env:A' });
-    config = testConfig(registry, {
+    config = testConfig({
+      registry,
       dlqUrl: 'http://unused/dlq',
       concurrency: 16,
       concurrencyPerNode: 8,

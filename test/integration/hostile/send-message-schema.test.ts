@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { MAX_MESSAGE_BYTES, parseSendMessage } from '../../../functions/core/message/message.js';
 import { sendMessageJsonSchema } from '../../../functions/core/message/message-schema.js';
 import { pythonVerdicts, type PythonVerdict } from '../../helpers/python-jsonschema.js';
-import { CROSS_ENGINE_CASES, hostileBody } from './corpus.js';
+import { CROSS_ENGINE_CASES, hostileBody } from '../../helpers/hostile-corpus.js';
 
 // The published JSON Schema (for producers in other languages) against the parser the handler
 // runs: two real JSON Schema validators, ajv (draft 2020-12, ECMA-262 patterns) and Python's
@@ -193,7 +193,7 @@ describe('the SEND message JSON Schema', () => {
       { ...ok, correlationId: 'a\r\nb' },
     ];
     // A malformed nodeHint is optional data, not a reason to refuse: both accept the message
-    // and the parser drops the hint (issue 9 item 14).
+    // and the parser drops the hint.
     for (const nodeHint of ['10.0.0.1', `${'a'.repeat(296)}:80`, 'http://10.0.0.1:80/x', 8080]) {
       const body = JSON.stringify({ ...ok, nodeHint });
       expect([body, schemaAccepts(body), parserAccepts(body)]).toStrictEqual([body, true, true]);

@@ -1,20 +1,14 @@
 import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { enqueueSends, type SendMessage } from '../../../functions/producer.js';
-import { startLocalSqs, type Fauxqs, type LocalSqs } from '../../helpers/sqs.js';
+import { type Fauxqs, localSqsForTests } from '../../helpers/sqs.js';
 
 // The producer against fauxqs FIFO queues (a real SQS API, with its five-minute deduplication).
 
 describe('enqueueSends on a FIFO queue (fauxqs)', () => {
   let fauxqs: Fauxqs;
   let sqs: SQSClient;
-  let local: LocalSqs;
-  beforeAll(async () => {
-    local = await startLocalSqs();
-    ({ fauxqs, sqs } = local);
-  });
-  afterAll(async () => {
-    await local.close();
-  });
+  const local = localSqsForTests();
+  beforeAll(() => ({ fauxqs, sqs } = local));
 
   let n = 0;
   const fifo = (contentBased: boolean) =>

@@ -12,8 +12,10 @@ import { createReconcileHandler } from '../../../functions/handlers/reconcile.js
 import { loadReconcileConfig } from '../../../functions/reconcile-config.js';
 import { parseContinuation, type Continuation } from '../../../functions/reconcile/continuations.js';
 import { toLambdaRecord } from '../../../local/event-source-mapping.js';
-import { SIM_DEFAULT_ADMIN, startSimulator, type SwarmSimulator } from '../../../simulator/index.js';
+import { SIM_DEFAULT_ADMIN, type SwarmSimulator } from '../../../simulator/index.js';
 import { testContext } from '../../helpers/lambda.js';
+import { simulatorRegistryDocument } from '../../helpers/swarm.js';
+import { startSimulatorPair } from '../../helpers/simulator-pair.js';
 
 // The reconcile function as AWS runs it: EventBridge Scheduler's start event, then every
 // continuation delivered from the (FIFO) reconcile queue one per invocation, as the event source
@@ -48,12 +50,7 @@ let sendQueue: { url: string; arn: string };
 
 beforeEach(async () => {
   fauxqs = await startFauxqs({ port: 0, logger: false });
-  sim = await startSimulator({
-    clusters: [
-      { name: 'baker', nodes: 2 },
-      { name: 'dr', nodes: 1 },
-    ],
-  });
+  sim = await startSimulatorPair();
   sqs = new SQSClient({
     endpoint: fauxqs.address,
     region: REGION,
@@ -94,18 +91,7 @@ async function handlerFor(env: Record<string, string>) {
   const secrets = {
     SRC_ADMIN: JSON.stringify({ username: SIM_DEFAULT_ADMIN.user, password: SIM_DEFAULT_ADMIN.password }),
   };
-  const registry = {
-    clusters: {
-      primary: { name: 'baker', nodes: [...sim.cluster('baker').addresses], credentials: 'env:SRC_ADMIN' },
-      dr: {
-        name: 'dr',
-        target: sim.cluster('dr').addresses[0],
-        nodes: [...sim.cluster('dr').addresses],
-        credentials: 'env:SRC_ADMIN',
-      },
-    },
-    defaultRoute: { from: 'primary', to: 'dr' },
-  };
+  const registry = simulatorRegistryDocument(sim, 'env:SRC_ADMIN');
   // The environment the construct sets, read by the handler's own loader.
   const config = await loadReconcileConfig({
     [ENV.REGISTRY]: JSON.stringify(registry),

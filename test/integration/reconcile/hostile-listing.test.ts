@@ -8,7 +8,7 @@ import type { Answer } from '../../helpers/raw-node.js';
 import { transportOnRawNodes } from '../../helpers/transport.js';
 import { ADMIN } from '../../helpers/swarm.js';
 
-// Issue 22, findings 1, 3 and 4, as shown: raw-socket nodes that list wrongly, the real listing
+// Listings that lie, as shown: raw-socket nodes that list wrongly, the real listing
 // client and transport, the real engine. A listing that does not advance, a page with more rows
 // than asked or more bytes than the bound, and a bucket listing that never ends or carries names
 // Swarm cannot hold are errors that leave the run incomplete, never the end of a listing.
@@ -46,7 +46,7 @@ async function walk(source: Awaited<ReturnType<typeof side>>, dr: Awaited<Return
   });
 }
 
-describe('finding 1: a listing that ignores marker', () => {
+describe('a listing that ignores marker', () => {
   it('is listing-stalled on the page that brings nothing after the marker: the scope is not complete', async () => {
     // The source answers page 1 whatever the marker; DR lists honestly.
     const source = await side(listingNode((url) => NAMES.slice(0, Number(url.searchParams.get('size'))).map(row)));
@@ -87,7 +87,7 @@ describe('finding 1: a listing that ignores marker', () => {
   });
 });
 
-describe('finding 3: a page larger than asked', () => {
+describe('a page larger than asked', () => {
   it('a page with more rows than asked for is refused (too-many-rows), once, and the scope is not complete', async () => {
     const source = await side(listingNode((url) => honest(NAMES, url, 1).map(row)));
     const dr = await side(listingNode((url) => honest(NAMES, url).map(row)));
@@ -126,7 +126,7 @@ async function expanded(source: ListingPort, dr: ListingPort, maxBuckets?: numbe
   return out;
 }
 
-describe('finding 4: bucket discovery', () => {
+describe('bucket discovery', () => {
   it('a bucket name longer than Swarm allows (8000 characters) fails the discovery of its domain, with the reason', async () => {
     const long = `b${'x'.repeat(8000)}`;
     const source = await side(listingNode((url) => honest(['a', long], url).map(row)));

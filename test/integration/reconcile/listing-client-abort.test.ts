@@ -1,10 +1,8 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { ClusterTransport } from '../../../functions/core/transport/cluster-transport.js';
 import { ListingError } from '../../../functions/core/listing/listing.js';
 import { ListingClient } from '../../../functions/core/listing/listing-client.js';
-import { parseRegistry } from '../../../functions/core/registry/registry.js';
-import { startRawNode, type RawNode } from '../../helpers/raw-node.js';
 import { ADMIN } from '../../helpers/swarm.js';
+import { transportOnRawNodes } from '../../helpers/transport.js';
 
 // A walk aborted while a 5xx answer's body is still coming in: the status line said "try again",
 // but the abort wins. The abort is made when undici reports the first body chunk (its
@@ -14,25 +12,15 @@ import { ADMIN } from '../../helpers/swarm.js';
 const SCOPE = { kind: 'named', domain: 'example.com', bucket: 'b' } as const;
 
 describe('a listing page whose 5xx answer is cut short by the walk abort', () => {
-  let node: RawNode;
-  let transport: ClusterTransport;
-  beforeEach(async () => {
-    // The status line, the headers and one byte of the ten the body announces; then nothing.
-    node = await startRawNode((_head, socket) =>
-      socket.write('HTTP/1.1 500 Internal Server Error\r\ncontent-length: 10\r\n\r\n['),
-    );
-    transport = new ClusterTransport();
-  });
-  afterEach(async () => {
-    await transport.close();
-    await node.close();
-  });
+  const raw = transportOnRawNodes();
 
   it('ends as aborted with that status at once: no pause, no second try', async () => {
-    const cluster = parseRegistry({ clusters: { p: { name: 'p', nodes: [node.address], credentials: 'x' } } }).clusters
-      .p!;
+    // The status line, the headers and one byte of the ten the body announces; then nothing.
+    const { cluster } = await raw.start((_head, socket) =>
+      socket.write('HTTP/1.1 500 Internal Server Error\r\ncontent-length: 10\r\n\r\n['),
+    );
     const pauses: number[] = [];
-    const client = new ListingClient(transport, cluster, ADMIN, {
+    const client = new ListingClient(raw.transport(), cluster, ADMIN, {
       triesPerPage: 3,
       sleep: async (ms) => void pauses.push(ms),
     });

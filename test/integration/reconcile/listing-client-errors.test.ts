@@ -2,9 +2,9 @@ import { getEventListeners } from 'node:events';
 import { ClusterTransport } from '../../../functions/core/transport/cluster-transport.js';
 import { ListingError } from '../../../functions/core/listing/listing.js';
 import { ListingClient } from '../../../functions/core/listing/listing-client.js';
-import { parseRegistry, type ClusterConfig } from '../../../functions/core/registry/registry.js';
-import { startRawNode, type Answer, type RawNode } from '../../helpers/raw-node.js';
+import { answerWith, inTurn, type Answer } from '../../helpers/raw-node.js';
 import { ADMIN } from '../../helpers/swarm.js';
+import { clusterOf, transportOnRawNodes } from '../../helpers/transport.js';
 
 // How the listing client turns each kind of answer into a ListingError (its code, status and the
 // words an operator reads), which of them it tries again, and the pause between tries. Raw-socket
@@ -12,11 +12,6 @@ import { ADMIN } from '../../helpers/swarm.js';
 
 const SCOPE = { kind: 'named', domain: 'example.com', bucket: 'b' } as const;
 const fast = { sleep: async () => undefined };
-
-const answer =
-  (status: string, headers = '', body = ''): Answer =>
-  (_head, socket) =>
-    socket.write(`HTTP/1.1 ${status}\r\n${headers}content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 
 describe('the pause between tries of a page', () => {
   /** Lets every pending promise callback run (no I/O is involved here, only timers). */
@@ -39,10 +34,7 @@ describe('the pause between tries of a page', () => {
     const transport = new ClusterTransport();
     try {
       // No node to ask: every try fails at once, without I/O, and the next one waits ten minutes.
-      const cluster = {
-        ...parseRegistry({ clusters: { p: { name: 'p', nodes: ['127.0.0.1:9'], credentials: 'x' } } }).clusters.p!,
-        nodes: [],
-      };
+      const cluster = { ...clusterOf(['127.0.0.1:9']), nodes: [] };
       const client = new ListingClient(transport, cluster, ADMIN, { triesPerPage: 2, retryDelayMs: 600_000 });
       const controller = new AbortController();
       let outcome: unknown = 'pending';
@@ -74,10 +66,7 @@ describe('the pause between tries of a page, ended by its timer', () => {
     const transport = new ClusterTransport();
     try {
       // No node to ask: every try fails at once, so each page pauses twice before it gives up.
-      const cluster = {
-        ...parseRegistry({ clusters: { p: { name: 'p', nodes: ['127.0.0.1:9'], credentials: 'x' } } }).clusters.p!,
-        nodes: [],
-      };
+      const cluster = { ...clusterOf(['127.0.0.1:9']), nodes: [] };
       const client = new ListingClient(transport, cluster, ADMIN, { triesPerPage: 3, retryDelayMs: 1 });
       const controller = new AbortController();
       for (let page = 0; page < 6; page++) {
@@ -93,15 +82,11 @@ describe('the pause between tries of a page, ended by its timer', () => {
 });
 
 describe('ListingClient errors', () => {
-  const nodes: RawNode[] = [];
-  let transport: ClusterTransport;
-  const clusterOf = (addresses: string[]): ClusterConfig =>
-    parseRegistry({ clusters: { p: { name: 'p', nodes: addresses, credentials: 'x' } } }).clusters.p!;
+  const raw = transportOnRawNodes();
   /** A client on one raw node whose `index`-th request is answered by `answers[index]` (the last one after that). */
   const clientOn = async (answers: Answer[], options: ConstructorParameters<typeof ListingClient>[3] = {}) => {
-    const node = await startRawNode((head, socket, i) => answers[Math.min(i, answers.length - 1)]!(head, socket, i));
-    nodes.push(node);
-    return { node, client: new ListingClient(transport, clusterOf([node.address]), ADMIN, { ...fast, ...options }) };
+    const { started, cluster } = await raw.start(inTurn(answers));
+    return { node: started[0]!, client: new ListingClient(raw.transport(), cluster, ADMIN, { ...fast, ...options }) };
   };
   const failure = (p: Promise<unknown>) =>
     p.then(
@@ -115,18 +100,10 @@ describe('ListingClient errors', () => {
       },
     );
 
-  beforeEach(() => {
-    transport = new ClusterTransport();
-  });
-  afterEach(async () => {
-    await transport.close();
-    await Promise.all(nodes.splice(0).map((n) => n.close()));
-  });
-
   it('a 400 is a bad request, named with the reason the node gave, and not tried again', async () => {
     const { client } = await clientOn([
-      answer('400 Bad Request', 'castor-system-error-text: unknown field nope\r\n'),
-      answer('200 OK', '', '[]'),
+      answerWith('400 Bad Request', 'castor-system-error-text: unknown field nope\r\n'),
+      answerWith('200 OK', '', '[]'),
     ]);
     expect(await failure(client.page(SCOPE, null))).toStrictEqual({
       code: 'bad-request',
@@ -143,8 +120,8 @@ describe('ListingClient errors', () => {
     'a %s says the scope does not exist, with the reason the node gave, and is not tried again',
     async (code, line) => {
       const { client } = await clientOn([
-        answer(line, 'castor-system-error-text: no such bucket\r\n'),
-        answer('200 OK', '', '[]'),
+        answerWith(line, 'castor-system-error-text: no such bucket\r\n'),
+        answerWith('200 OK', '', '[]'),
       ]);
       expect(await failure(client.page(SCOPE, null))).toStrictEqual({
         code: 'not-found',
@@ -156,7 +133,7 @@ describe('ListingClient errors', () => {
   );
 
   it('another 4xx ends the page at once, with the status and no made-up reason', async () => {
-    const { client } = await clientOn([answer("418 I'm a teapot"), answer('200 OK', '', '[]')]);
+    const { client } = await clientOn([answerWith("418 I'm a teapot"), answerWith('200 OK', '', '[]')]);
     expect(await failure(client.page(SCOPE, null))).toStrictEqual({
       code: 'http-status',
       status: 418,
@@ -169,13 +146,13 @@ describe('ListingClient errors', () => {
     ['500', '500 Internal Server Error'],
     ['502', '502 Bad Gateway'],
   ])('a %s is tried again, and the page read on the next try', async (_status, line) => {
-    const { client } = await clientOn([answer(line), answer('200 OK', '', '[{"name":"a"}]')]);
+    const { client } = await clientOn([answerWith(line), answerWith('200 OK', '', '[{"name":"a"}]')]);
     expect((await client.page(SCOPE, null)).map((r) => r.key)).toStrictEqual(['a']);
     expect(client.requests).toBe(2);
   });
 
   it('a 5xx that persists ends the page with its status and reason after every try', async () => {
-    const { client } = await clientOn([answer('500 Internal Server Error', 'castor-system-error-text: disk\r\n')], {
+    const { client } = await clientOn([answerWith('500 Internal Server Error', 'castor-system-error-text: disk\r\n')], {
       triesPerPage: 3,
     });
     expect(await failure(client.page(SCOPE, null))).toStrictEqual({
@@ -187,7 +164,7 @@ describe('ListingClient errors', () => {
   });
 
   it('a 401 with no challenge is refused, saying what the node offered', async () => {
-    const { client } = await clientOn([answer('401 Unauthorized')]);
+    const { client } = await clientOn([answerWith('401 Unauthorized')]);
     expect(await failure(client.page(SCOPE, null))).toStrictEqual({
       code: 'auth-rejected',
       status: 401,
@@ -203,7 +180,7 @@ describe('ListingClient errors', () => {
   });
 
   it('a cluster with no node to ask is a network error with that reason', async () => {
-    const client = new ListingClient(transport, { ...clusterOf(['127.0.0.1:9']), nodes: [] }, ADMIN, {
+    const client = new ListingClient(raw.transport(), { ...clusterOf(['127.0.0.1:9']), nodes: [] }, ADMIN, {
       ...fast,
       triesPerPage: 1,
     });
@@ -215,7 +192,7 @@ describe('ListingClient errors', () => {
   });
 
   it('an aborted walk ends as aborted, never as a network error to try again, and asks nothing more', async () => {
-    const { client } = await clientOn([answer('200 OK', 'castor-system-bytes-used: 5\r\n')]);
+    const { client } = await clientOn([answerWith('200 OK', 'castor-system-bytes-used: 5\r\n')]);
     const gone = AbortSignal.abort();
     expect(await failure(client.usage({ domain: 'example.com', bucket: 'b' }, gone))).toStrictEqual({
       code: 'aborted',
@@ -232,8 +209,8 @@ describe('ListingClient errors', () => {
 
   it('a page with rows out of order ends the walk at once: trying again cannot mend it', async () => {
     const { client } = await clientOn([
-      answer('200 OK', '', '[{"name":"b"},{"name":"a"}]'),
-      answer('200 OK', '', '[]'),
+      answerWith('200 OK', '', '[{"name":"b"},{"name":"a"}]'),
+      answerWith('200 OK', '', '[]'),
     ]);
     const e = await failure(client.page(SCOPE, null));
     expect(e).toMatchObject({ code: 'bad-page', status: 200 });
@@ -243,8 +220,8 @@ describe('ListingClient errors', () => {
 
   it('a page that is not JSON is tried again', async () => {
     const { client } = await clientOn([
-      answer('200 OK', '', '<html>busy</html>'),
-      answer('200 OK', '', '[{"name":"a"}]'),
+      answerWith('200 OK', '', '<html>busy</html>'),
+      answerWith('200 OK', '', '[{"name":"a"}]'),
     ]);
     expect((await client.page(SCOPE, null)).map((r) => r.key)).toStrictEqual(['a']);
     expect(client.requests).toBe(2);
@@ -257,13 +234,13 @@ describe('ListingClient errors', () => {
     ['a negative number', 'castor-system-bytes-used: -5\r\n', null],
     ['no header', '', null],
   ])('reads the bytes a bucket uses from %s', async (_what, headers, bytes) => {
-    const { node, client } = await clientOn([answer('200 OK', headers)]);
+    const { node, client } = await clientOn([answerWith('200 OK', headers)]);
     expect(await client.usage({ domain: 'example.com', bucket: 'b' })).toBe(bytes);
     expect(node.requests[0]!.split(' ')[1]).toBe('/b?format=json&domain=example.com&du=withoutreps&size=0&admin');
   });
 
   it('a usage check the cluster cannot answer is an error, never "no bytes"', async () => {
-    const { client } = await clientOn([answer('503 Service Unavailable')]);
+    const { client } = await clientOn([answerWith('503 Service Unavailable')]);
     expect(await failure(client.usage({ domain: 'example.com', bucket: 'b' }))).toMatchObject({
       code: 'unavailable',
       status: 503,
@@ -272,9 +249,9 @@ describe('ListingClient errors', () => {
   });
 
   it('asks for the fields it was told to, and leaves fields= out otherwise', async () => {
-    const { node, client } = await clientOn([answer('200 OK', '', '[]')], { fields: ['name', 'etag'] });
+    const { node, client } = await clientOn([answerWith('200 OK', '', '[]')], { fields: ['name', 'etag'] });
     await client.page(SCOPE, null);
-    const plain = new ListingClient(transport, clusterOf([node.address]), ADMIN, fast);
+    const plain = new ListingClient(raw.transport(), clusterOf([node.address]), ADMIN, fast);
     await plain.page(SCOPE, null);
     expect(node.requests.map((h) => h.split(' ')[1])).toStrictEqual([
       '/b?format=json&domain=example.com&size=1000&fields=name,etag&admin',

@@ -1,38 +1,21 @@
-import { ClusterTransport } from '../../../functions/core/transport/cluster-transport.js';
 import { ListingError } from '../../../functions/core/listing/listing.js';
 import { ListingClient, type ListingClientOptions } from '../../../functions/core/listing/listing-client.js';
-import { parseRegistry } from '../../../functions/core/registry/registry.js';
-import { startRawNode, type Answer, type RawNode } from '../../helpers/raw-node.js';
+import { answerWith, inTurn, type Answer } from '../../helpers/raw-node.js';
 import { ADMIN } from '../../helpers/swarm.js';
+import { transportOnRawNodes } from '../../helpers/transport.js';
 
 // When the listing client tries a page again, and how long it pauses first. The pauses are
 // recorded by the client's `sleep` option (no real waiting).
 
 const SCOPE = { kind: 'named', domain: 'example.com', bucket: 'b' } as const;
 
-const answer =
-  (status: string, body = ''): Answer =>
-  (_head, socket) =>
-    socket.write(`HTTP/1.1 ${status}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
-
 describe('ListingClient tries of a page', () => {
-  const nodes: RawNode[] = [];
-  let transport: ClusterTransport;
-  beforeEach(() => {
-    transport = new ClusterTransport();
-  });
-  afterEach(async () => {
-    await transport.close();
-    await Promise.all(nodes.splice(0).map((n) => n.close()));
-  });
+  const raw = transportOnRawNodes();
   /** A client on one raw node answering its i-th request with answers[i] (the last one after that), and its pauses. */
   const clientOn = async (answers: Answer[], options: ListingClientOptions = {}) => {
-    const node = await startRawNode((head, socket, i) => answers[Math.min(i, answers.length - 1)]!(head, socket, i));
-    nodes.push(node);
-    const cluster = parseRegistry({ clusters: { p: { name: 'p', nodes: [node.address], credentials: 'x' } } }).clusters
-      .p!;
+    const { cluster } = await raw.start(inTurn(answers));
     const pauses: number[] = [];
-    const client = new ListingClient(transport, cluster, ADMIN, {
+    const client = new ListingClient(raw.transport(), cluster, ADMIN, {
       ...options,
       sleep: async (ms) => void pauses.push(ms),
     });
@@ -40,14 +23,14 @@ describe('ListingClient tries of a page', () => {
   };
 
   it('pause before each new try, doubling from 250 ms by default', async () => {
-    const { client, pauses } = await clientOn([answer('503 Service Unavailable')]);
+    const { client, pauses } = await clientOn([answerWith('503 Service Unavailable')]);
     await expect(client.page(SCOPE, null)).rejects.toMatchObject({ code: 'unavailable', status: 503 });
     expect(pauses).toStrictEqual([250, 500, 1000]);
     expect(client.requests).toBe(4);
   });
 
   it('pause from the configured delay, doubling each time', async () => {
-    const { client, pauses } = await clientOn([answer('503 Service Unavailable')], {
+    const { client, pauses } = await clientOn([answerWith('503 Service Unavailable')], {
       retryDelayMs: 10,
       triesPerPage: 5,
     });
@@ -57,7 +40,10 @@ describe('ListingClient tries of a page', () => {
   });
 
   it('stop at once on a page with a row that has no key: trying again cannot mend it', async () => {
-    const { client, pauses } = await clientOn([answer('200 OK', '[{"bytes":1}]'), answer('200 OK', '[{"name":"a"}]')]);
+    const { client, pauses } = await clientOn([
+      answerWith('200 OK', '', '[{"bytes":1}]'),
+      answerWith('200 OK', '', '[{"name":"a"}]'),
+    ]);
     const err: unknown = await client.page(SCOPE, null).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ListingError);
     expect(err).toMatchObject({

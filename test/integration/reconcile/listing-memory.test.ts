@@ -6,7 +6,7 @@ import type { Answer } from '../../helpers/raw-node.js';
 import { transportOnRawNodes } from '../../helpers/transport.js';
 import { ADMIN } from '../../helpers/swarm.js';
 
-// Issue 22, findings 3 and 4, measured: a 1.6 million-row page and bucket listings that never
+// The memory a lying listing can cost, measured: a 1.6 million-row page and bucket listings that never
 // end must leave the reconcile function (256 MB) room. The walk runs in this process against
 // raw-socket nodes that keep nothing; RSS is sampled while it runs. The bound is generous (the
 // growth, not the total: Jest's own footprint is not the function's) and the old code went far

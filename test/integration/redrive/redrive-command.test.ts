@@ -1,7 +1,7 @@
 import { main } from '../../../cli/main.js';
 import { redriveCommand } from '../../../cli/redrive.js';
 import { captureIo } from '../../helpers/command-io.js';
-import { startLocalSqs, type LocalSqs } from '../../helpers/sqs.js';
+import { localSqsForTests } from '../../helpers/sqs.js';
 
 // `swarm-send redrive` as the command line presents it, run in-process through main: its place in
 // the command list, its --help, and how it names the service when SQS refuses a call (fauxqs).
@@ -31,11 +31,7 @@ describe('the redrive command', () => {
   });
 
   describe('against fauxqs', () => {
-    let local: LocalSqs;
-    beforeAll(async () => {
-      local = await startLocalSqs();
-    });
-    afterAll(() => local.close());
+    const local = localSqsForTests();
 
     it('names SQS as the service that failed when the DLQ does not exist, and exits 1', async () => {
       const queue = local.fauxqs.createQueue('rc-sends').queueUrl;

@@ -14,7 +14,7 @@ import {
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { main } from '../../../cli/main.js';
 import { redriveCommand } from '../../../cli/redrive.js';
-import { receiveAll, startLocalSqs, type Fauxqs } from '../../helpers/sqs.js';
+import { type Fauxqs, localSqsForTests, receiveAll } from '../../helpers/sqs.js';
 
 // `swarm-send redrive` run in-process through main (so mutation testing reaches it): against fauxqs for the
 // real moves, and with the SDK client faked only for what fauxqs cannot do on demand (a partial
@@ -61,13 +61,9 @@ const runCommand = (flags: Record<string, unknown>) =>
 describe('redrive against fauxqs', () => {
   let fauxqs: Fauxqs;
   let sqs: SQSClient;
-  let local: Awaited<ReturnType<typeof startLocalSqs>>;
+  const local = localSqsForTests();
   let n = 0;
-  beforeAll(async () => {
-    local = await startLocalSqs();
-    ({ fauxqs, sqs } = local);
-  });
-  afterAll(() => local.close());
+  beforeAll(() => ({ fauxqs, sqs } = local));
   const queues = () => {
     n += 1;
     return { dlq: fauxqs.createQueue(`rd-dlq-${n}`).queueUrl, queue: fauxqs.createQueue(`rd-q-${n}`).queueUrl };

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startSimulator, type SwarmSimulator } from '../../../simulator/index.js';
-import { startPair, type Pair } from './fixtures.js';
+import { startPair, type Pair } from '../../helpers/simulator-pair.js';
 import {
   basicHeader,
   digestHeader,
@@ -11,7 +11,7 @@ import {
   request,
   sendWithDigest,
   type RawResponse,
-} from './raw-client.js';
+} from '../../helpers/raw-client.js';
 
 const md5 = (text: string): string => createHash('md5').update(text).digest('hex');
 

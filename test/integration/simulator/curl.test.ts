@@ -2,14 +2,15 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { startSimulator, type SwarmSimulator } from '../../../simulator/index.js';
+import { startSimulatorPair } from '../../helpers/simulator-pair.js';
 
-// The founding document's command, run with the real curl against the in-process simulator
-// (execFile, not execSync: the server shares this event loop).
+// The curl command of the SCSP contract (docs/swarm-scsp.md, section A), run with the real curl
+// against the in-process simulator (execFile, not execSync: the server shares this event loop).
 const CURL = '/usr/bin/curl';
 const run = promisify(execFile);
 // curl is a requirement of this suite, not an option: without it the suite fails (it never
 // skips), and .ci/run installs it.
-it("has /usr/bin/curl to run the founding document's command (apt-get install curl)", () => {
+it("has /usr/bin/curl to run the contract's curl command (apt-get install curl)", () => {
   expect(existsSync(CURL)).toBe(true);
 });
 
@@ -43,12 +44,7 @@ describe('curl --anyauth --location-trusted against the simulator', () => {
   afterEach(() => sim.close());
 
   it('shows the documented exchange: 401 with both challenges, then 200 OK and "Remote cluster returned: 201"', async () => {
-    sim = await startSimulator({
-      clusters: [
-        { name: 'baker', nodes: 2 },
-        { name: 'dr', nodes: 1 },
-      ],
-    });
+    sim = await startSimulatorPair();
     const obj = sim.cluster('baker').put({ alias: true, body: 'hello', contentType: 'text/xml' });
 
     const out = await curlSend(sim.cluster('baker').addresses[0] ?? '', obj.uuid, sim.cluster('dr').addresses[0] ?? '');

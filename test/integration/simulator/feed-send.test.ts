@@ -1,6 +1,6 @@
 import { Client } from 'undici';
-import { startPair, type Pair } from './fixtures.js';
-import { basicHeader, PW, RawConnection, request, type RawResponse } from './raw-client.js';
+import { startPair, type Pair } from '../../helpers/simulator-pair.js';
+import { basicHeader, PW, RawConnection, request, type RawResponse } from '../../helpers/raw-client.js';
 
 const DATE = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/;
 

@@ -1,5 +1,5 @@
 import { startSimulator, type SwarmSimulator } from '../../../simulator/index.js';
-import { RawConnection, request } from './raw-client.js';
+import { RawConnection, request } from '../../helpers/raw-client.js';
 
 describe('simulator HTTP/1.1 handling', () => {
   let sim: SwarmSimulator;

@@ -1,5 +1,5 @@
-import { startPair, type Pair } from './fixtures.js';
-import { basicHeader, PW, RawConnection, request } from './raw-client.js';
+import { startPair, type Pair } from '../../helpers/simulator-pair.js';
+import { basicHeader, PW, RawConnection, request } from '../../helpers/raw-client.js';
 
 /** A legacy SEND with Basic credentials (auth itself is covered elsewhere). */
 async function send(pair: Pair, target: string, headers: Record<string, string>, auth = basicHeader('admin', PW)) {

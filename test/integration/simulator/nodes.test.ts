@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import { startSimulator } from '../../../simulator/index.js';
-import { startPair, type Pair } from './fixtures.js';
-import { basicHeader, PW, RawConnection, request } from './raw-client.js';
+import { startPair, type Pair } from '../../helpers/simulator-pair.js';
+import { basicHeader, PW, RawConnection, request } from '../../helpers/raw-client.js';
 
 /** Resolves with the connect error code, or 'connected'. */
 function tryConnect(address: string): Promise<string> {

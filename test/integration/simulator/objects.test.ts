@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { startSimulator, type SimCluster, type SwarmSimulator } from '../../../simulator/index.js';
-import { RawConnection, request } from './raw-client.js';
+import { RawConnection, request } from '../../helpers/raw-client.js';
 
 const md5 = (text: string): string => createHash('md5').update(text).digest('hex');
 

@@ -1,5 +1,5 @@
-import { startPair, type Pair } from './fixtures.js';
-import { basicHeader, parseChallenge, PW, RawConnection, request, sendWithDigest } from './raw-client.js';
+import { startPair, type Pair } from '../../helpers/simulator-pair.js';
+import { basicHeader, parseChallenge, PW, RawConnection, request, sendWithDigest } from '../../helpers/raw-client.js';
 
 const AUTH = { Authorization: basicHeader('admin', PW) };
 

@@ -1,5 +1,5 @@
-import { startPair, type Pair } from './fixtures.js';
-import { basicHeader, PW, RawConnection, request, type RawResponse } from './raw-client.js';
+import { startPair, type Pair } from '../../helpers/simulator-pair.js';
+import { basicHeader, PW, RawConnection, request, type RawResponse } from '../../helpers/raw-client.js';
 
 // SEND cases the legacy and feed suites do not walk: an absent object (the connection stays
 // usable), the default domain of an unnamed object in a domain-scoped feed, a replication feed

@@ -1,7 +1,9 @@
 import { startSimulator, type SwarmSimulator } from '../../../simulator/index.js';
-import { digestHeader, RawConnection, request } from './raw-client.js';
+import { digestHeader, RawConnection, request } from '../../helpers/raw-client.js';
+import { startSimulatorPair } from '../../helpers/simulator-pair.js';
 
-// The founding document's exchange, checked byte by byte on a raw socket.
+// The legacy SEND exchange as the SCSP contract shows it (docs/swarm-scsp.md, section A),
+// checked byte by byte on a raw socket.
 const DATE =
   '(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \\d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \\d{4} \\d{2}:\\d{2}:\\d{2} GMT';
 const ALLOW = 'HEAD, HOLD, GET, SEND, PUT, RELEASE, POST, COPY, GEN, APPEND, DELETE';
@@ -10,18 +12,13 @@ function exact(parts: string[]): RegExp {
   return new RegExp(`^${parts.join('')}$`);
 }
 
-describe('legacy SEND exchange (founding document)', () => {
+describe('legacy SEND exchange, byte by byte', () => {
   let sim: SwarmSimulator;
   let source: string;
   let dr: string;
 
   beforeAll(async () => {
-    sim = await startSimulator({
-      clusters: [
-        { name: 'baker', nodes: 2 },
-        { name: 'dr', nodes: 1 },
-      ],
-    });
+    sim = await startSimulatorPair();
     source = sim.cluster('baker').addresses[0] ?? '';
     dr = sim.cluster('dr').addresses[0] ?? '';
   });

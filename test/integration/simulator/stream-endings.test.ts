@@ -1,5 +1,5 @@
-import { startPair } from './fixtures.js';
-import { basicHeader, PW, RawConnection, request } from './raw-client.js';
+import { startPair } from '../../helpers/simulator-pair.js';
+import { basicHeader, PW, RawConnection, request } from '../../helpers/raw-client.js';
 
 describe('SEND answers that end the connection', () => {
   it('serves nothing pipelined behind a truncated SEND answer: the connection ends with it', async () => {

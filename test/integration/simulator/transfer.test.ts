@@ -1,6 +1,6 @@
 import { lognormalQuantile, TransferModel } from '../../../simulator/transfer.js';
-import { startPair, type Pair } from './fixtures.js';
-import { basicHeader, PW, RawConnection, request } from './raw-client.js';
+import { startPair, type Pair } from '../../helpers/simulator-pair.js';
+import { basicHeader, PW, RawConnection, request } from '../../helpers/raw-client.js';
 
 /** One legacy SEND on a fresh connection to `node`; resolves with the response and when it ended. */
 async function send(pair: Pair, node: string, uuid: string) {

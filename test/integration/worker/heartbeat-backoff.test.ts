@@ -9,7 +9,7 @@ import { headerOf, startRawNode, type RawNode } from '../../helpers/raw-node.js'
 import { startLocalSqs, type LocalSqs } from '../../helpers/sqs.js';
 import { eventually } from '../../helpers/worker.js';
 
-// Issue 22 audit: the on-premises worker (local/worker.ts) waits for a heartbeat in flight before
+// The on-premises worker (local/worker.ts) waits for a heartbeat in flight before
 // it sets a retry's backoff, so the heartbeat (visibility: the heartbeat's seconds) can never land
 // after the backoff and undo it. The real worker over fauxqs, with a raw-socket source node whose
 // SEND is held until a heartbeat is on its way, then answers 503 (a retry).
@@ -106,7 +106,8 @@ describe('the worker sets a retry backoff after the heartbeat in flight, never b
       sqs: workerSqs,
       queueUrl: queue.queueUrl,
       queueArn: queue.queueArn,
-      config: testConfig(registry, {
+      config: testConfig({
+        registry,
         dlqUrl: dlq.queueUrl,
         maxAttempts: 5,
         backoffBaseSeconds: 2,

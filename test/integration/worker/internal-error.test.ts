@@ -7,7 +7,6 @@ import {
 import type { SQSRecord } from 'aws-lambda';
 import { createCredentialsProvider } from '../../../functions/adapters/credentials.js';
 import { createSqsQueueOps } from '../../../functions/adapters/sqs-queue-ops.js';
-import type { Config } from '../../../functions/config.js';
 import type { SendReport } from '../../../functions/core/send/observation.js';
 import { parseRegistry } from '../../../functions/core/registry/registry.js';
 import { SendClient, type SendInput } from '../../../functions/core/send/send-client.js';
@@ -15,6 +14,7 @@ import type { Telemetry } from '../../../functions/worker/ports.js';
 import { processBatch } from '../../../functions/worker/process-batch.js';
 import { toLambdaRecord } from '../../../local/event-source-mapping.js';
 import { SIM_DEFAULT_ADMIN, startSimulator, type SwarmSimulator } from '../../../simulator/index.js';
+import { testConfig } from '../../helpers/config.js';
 import { receiveAll, startLocalSqs, type Fauxqs } from '../../helpers/sqs.js';
 
 // A bug is not data: an unexpected error while a record is processed gets its own reason
@@ -64,7 +64,7 @@ describe('an unexpected error (a bug) while processing a record', () => {
     const queue = fauxqs.createQueue('bug-sends', { attributes: { VisibilityTimeout: '30' } });
     const dlq = fauxqs.createQueue('bug-dlq');
     const outcomes = fauxqs.createQueue('bug-outcomes');
-    const config: Config = {
+    const config = testConfig({
       registry: parseRegistry({
         clusters: {
           primary: { name: 'baker', nodes: [...sim.cluster('baker').addresses], credentials: 'env:A' },
@@ -75,12 +75,9 @@ describe('an unexpected error (a bug) while processing a record', () => {
       dlqUrl: dlq.queueUrl,
       outcomesQueueUrl: outcomes.queueUrl,
       maxAttempts: 3,
-      concurrency: 4,
-      concurrencyPerNode: 4,
       backoffBaseSeconds: 1,
       backoffCapSeconds: 1,
-      deadlineMarginMs: 500,
-    };
+    });
     const [good, bad] = [sim.cluster('baker').put({ body: 'good' }), sim.cluster('baker').put({ body: 'bad' })];
     const warnings: { message: string; fields?: Record<string, unknown> }[] = [];
     const seen: { id: string; outcome: string; reason: string; attempt: number }[] = [];

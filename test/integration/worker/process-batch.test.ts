@@ -9,11 +9,12 @@ import type { Credentials } from '../../../functions/core/transport/digest-auth.
 import type { OutcomeRecord } from '../../../functions/core/outcome/outcome.js';
 import { SendClient } from '../../../functions/core/send/send-client.js';
 import { processBatch } from '../../../functions/worker/process-batch.js';
-import { SIM_DEFAULT_ADMIN, startSimulator, type SwarmSimulator } from '../../../simulator/index.js';
+import { SIM_DEFAULT_ADMIN, type SwarmSimulator } from '../../../simulator/index.js';
 import { pairRegistry } from '../../../local/pair-registry.js';
 import { testConfig } from '../../helpers/config.js';
 import { testContext } from '../../helpers/lambda.js';
 import { sqsRecord } from '../../helpers/records.js';
+import { startSimulatorPair } from '../../helpers/simulator-pair.js';
 
 // processBatch on a real SEND side: credentials that cannot be read or were rotated, the
 // invocation deadline at each place it can strike, FIFO order after a failed DLQ write or outcome
@@ -86,12 +87,7 @@ describe('processBatch against the simulator', () => {
     sim.cluster('baker').nodes.reduce((n, node) => n + (node.counters().byMethod.SEND ?? 0), 0);
 
   beforeAll(async () => {
-    sim = await startSimulator({
-      clusters: [
-        { name: 'baker', nodes: 2 },
-        { name: 'dr', nodes: 1, admins: { [DR_ADMIN.username]: DR_ADMIN.password } },
-      ],
-    });
+    sim = await startSimulatorPair({}, {}, { admins: { [DR_ADMIN.username]: DR_ADMIN.password } });
     client = new SendClient();
   });
   afterAll(async () => {
@@ -112,7 +108,7 @@ describe('processBatch against the simulator', () => {
       credentials: { source: 'env:SRC', dr: 'env:DR' },
       ...(verify && { verify }),
     });
-    return testConfig(registry, { outcomesQueueUrl: 'http://127.0.0.1/unused-outcomes', ...rest });
+    return testConfig({ registry, outcomesQueueUrl: 'http://127.0.0.1/unused-outcomes', ...rest });
   }
   const goodCredentials = () =>
     createCredentialsProvider({ env: { SRC: JSON.stringify(ADMIN), DR: JSON.stringify(DR_ADMIN) } });

@@ -4,20 +4,14 @@ import { BatchEntriesFailedError, makeVisible } from '../../../functions/adapter
 import { createSqsQueueOps } from '../../../functions/adapters/sqs-queue-ops.js';
 import { toLambdaRecord } from '../../../local/event-source-mapping.js';
 import { captureOutput, startPipeline } from '../../helpers/pipeline.js';
-import { startLocalSqs, type Fauxqs, type LocalSqs } from '../../helpers/sqs.js';
+import { type Fauxqs, localSqsForTests } from '../../helpers/sqs.js';
 
 /** SQS refuses single entries of a batch call on HTTP 200; those refusals are errors with codes, never silence. */
 describe('batch entries SQS refuses (fauxqs)', () => {
   let fauxqs: Fauxqs;
   let sqs: SQSClient;
-  let local: LocalSqs;
-  beforeAll(async () => {
-    local = await startLocalSqs();
-    ({ fauxqs, sqs } = local);
-  });
-  afterAll(async () => {
-    await local.close();
-  });
+  const local = localSqsForTests();
+  beforeAll(() => ({ fauxqs, sqs } = local));
 
   const received = async (name: string) => {
     const q = fauxqs.createQueue(name);

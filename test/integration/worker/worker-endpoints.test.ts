@@ -7,7 +7,7 @@ const ADMIN = JSON.stringify({ username: 'admin', password: 'Worker-Endpoints-Pa
 const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:swarm/dr-admin-AbCdEf';
 
 /**
- * The worker's HTTP endpoint as an operator meets it (issue 22, item 7): loopback unless told
+ * The worker's HTTP endpoint as an operator meets it: loopback unless told
  * otherwise, a /readyz body that says ok or failed per check and nothing else (the details go to
  * the log), and checks cached for a few seconds, so a burst of probes does not call SQS and
  * Secrets Manager once per probe. A real `swarm-send worker` subprocess against a loopback

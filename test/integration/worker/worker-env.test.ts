@@ -1,4 +1,3 @@
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { runCli } from '../../helpers/cli.js';
@@ -6,6 +5,7 @@ import { jsonLines, startJsonProtocolServer } from '../../helpers/worker.js';
 import { startSimulator, type SwarmSimulator } from '../../../simulator/index.js';
 import { startLocalSqs, type Fauxqs, type LocalSqs } from '../../helpers/sqs.js';
 import { scratchDir } from '../../helpers/scratch.js';
+import { simulatorRegistryDocument, writeSimulatorRegistry } from '../../helpers/swarm.js';
 
 const PASSWORD = 'Worker-Env-Pa55';
 const ADMIN = JSON.stringify({ username: 'admin', password: PASSWORD });
@@ -39,19 +39,8 @@ describe('swarm-send worker: the environment contract', () => {
     await local.close();
   });
 
-  const registryJson = () =>
-    JSON.stringify({
-      clusters: {
-        primary: { name: 'baker', nodes: sim.cluster('baker').addresses, credentials: 'env:SWARM_ADMIN' },
-        dr: { name: 'dr', target: sim.cluster('dr').addresses[0], credentials: 'env:SWARM_ADMIN' },
-      },
-      defaultRoute: { from: 'primary', to: 'dr' },
-    });
-  const registryFile = () => {
-    const file = join(dir, `registry-${n}.json`);
-    writeFileSync(file, registryJson());
-    return file;
-  };
+  const registryJson = () => JSON.stringify(simulatorRegistryDocument(sim, 'env:SWARM_ADMIN'));
+  const registryFile = () => writeSimulatorRegistry(join(dir, `registry-${n}.json`), sim, 'env:SWARM_ADMIN');
   const queues = () => {
     n += 1;
     return {
@@ -85,6 +74,18 @@ describe('swarm-send worker: the environment contract', () => {
     );
   };
   /** Runs the worker until the queue is idle; returns the exit code, its JSON log lines and all output. */
+  /** The flags naming queues `q` and a fresh registry file. */
+  const queueFlags = (q: { queue: string; dlq: string }) => [
+    '--queue-url',
+    q.queue,
+    '--dlq-url',
+    q.dlq,
+    '--registry',
+    registryFile(),
+  ];
+  /** `swarm-send worker` on queues `q` with `extra` flags and `env`: for configurations it refuses. */
+  const refusedWorker = (q: { queue: string; dlq: string }, extra: string[], env: Record<string, string> = {}) =>
+    runCli(['worker', ...queueFlags(q), ...extra].concat(['--sqs-endpoint', fauxqs.address]), { env });
   const run = async (args: string[], env: Record<string, string>) => {
     const r = await runCli(
       ['worker', '--sqs-endpoint', fauxqs.address, '--until-idle', '--idle-seconds', '1', '--timeout', '40', ...args],
@@ -236,21 +237,7 @@ describe('swarm-send worker: the environment contract', () => {
   it('a flag overrides its variable: --max-attempts 4 over SWARM_SEND_MAX_ATTEMPTS=1 keeps the message for a retry', async () => {
     const q = queues();
     await enqueue(q.queue, sendOf('e'.repeat(32)));
-    const r = await run(
-      [
-        '--queue-url',
-        q.queue,
-        '--dlq-url',
-        q.dlq,
-        '--registry',
-        registryFile(),
-        '--max-attempts',
-        '4',
-        '--timeout',
-        '4',
-      ],
-      { SWARM_SEND_MAX_ATTEMPTS: '1' },
-    );
+    const r = await run([...queueFlags(q), '--max-attempts', '4', '--timeout', '4'], { SWARM_SEND_MAX_ATTEMPTS: '1' });
     expect(r.settings).toMatchObject({ maxAttempts: 4, sources: { SWARM_SEND_MAX_ATTEMPTS: '--max-attempts' } });
     expect(r.outcomes[0]).toMatchObject({ outcome: 'retry', reason: 'not-found-at-source', attempt: 1 });
     expect(await depth(q.dlq)).toBe(0);
@@ -258,35 +245,10 @@ describe('swarm-send worker: the environment contract', () => {
 
   it('a bad value names the flag that gave it, or the variable; exit 2', async () => {
     const q = queues();
-    const byFlag = await runCli([
-      'worker',
-      '--queue-url',
-      q.queue,
-      '--dlq-url',
-      q.dlq,
-      '--registry',
-      registryFile(),
-      '--max-attempts',
-      '0',
-      '--sqs-endpoint',
-      fauxqs.address,
-    ]);
+    const byFlag = await refusedWorker(q, ['--max-attempts', '0']);
     expect(byFlag.code).toBe(2);
     expect(byFlag.stderr).toContain('--max-attempts: "0" must be a number from 1 to 100');
-    const byVar = await runCli(
-      [
-        'worker',
-        '--queue-url',
-        q.queue,
-        '--dlq-url',
-        q.dlq,
-        '--registry',
-        registryFile(),
-        '--sqs-endpoint',
-        fauxqs.address,
-      ],
-      { env: { SWARM_SEND_MAX_ATTEMPTS: 'lots' } },
-    );
+    const byVar = await refusedWorker(q, [], { SWARM_SEND_MAX_ATTEMPTS: 'lots' });
     expect(byVar.code).toBe(2);
     expect(byVar.stderr).toContain('SWARM_SEND_MAX_ATTEMPTS: "lots" must be a number from 1 to 100');
   }, 30_000);
@@ -299,21 +261,7 @@ describe('swarm-send worker: the environment contract', () => {
     sim.faults.add({ match: { method: 'SEND' }, kind: { type: 'slow-keepalive', count: 3, intervalMs: 200 } });
     for (const o of objs) await enqueue(q.queue, sendOf(o.uuid));
     const before = sim.cluster('baker').nodes[0]!.counters().connections;
-    const r = await run(
-      [
-        '--queue-url',
-        q.queue,
-        '--dlq-url',
-        q.dlq,
-        '--registry',
-        registryFile(),
-        '--batching-window',
-        '1000',
-        '--max-concurrency',
-        '1',
-      ],
-      env,
-    );
+    const r = await run([...queueFlags(q), '--batching-window', '1000', '--max-concurrency', '1'], env);
     expect(r.code).toBe(0);
     expect(objs.every((o) => sim.cluster('dr').has({ uuid: o.uuid }))).toBe(true);
     const ends = r.outcomes.map((l) => Date.parse(String(l.timestamp)));
@@ -348,7 +296,7 @@ describe('swarm-send worker: the environment contract', () => {
     const o = put();
     sim.faults.add({ match: { object: o.uuid }, times: 1, kind: { type: 'status', status: 503 } });
     await enqueue(q.queue, sendOf(o.uuid));
-    const r = await run(['--queue-url', q.queue, '--dlq-url', q.dlq, '--registry', registryFile(), '--timeout', '20'], {
+    const r = await run([...queueFlags(q), '--timeout', '20'], {
       SWARM_SEND_BACKOFF_BASE_SECONDS: '0',
     });
     expect(r.code).toBe(0);
@@ -364,20 +312,7 @@ describe('swarm-send worker: the environment contract', () => {
 
   it('SWARM_SEND_BACKOFF_CAP_SECONDS: read and checked against the base (a cap below the base is refused, exit 2)', async () => {
     const q = queues();
-    const bad = await runCli(
-      [
-        'worker',
-        '--queue-url',
-        q.queue,
-        '--dlq-url',
-        q.dlq,
-        '--registry',
-        registryFile(),
-        '--sqs-endpoint',
-        fauxqs.address,
-      ],
-      { env: { SWARM_SEND_BACKOFF_CAP_SECONDS: '2' } },
-    );
+    const bad = await refusedWorker(q, [], { SWARM_SEND_BACKOFF_CAP_SECONDS: '2' });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('SWARM_SEND_BACKOFF_CAP_SECONDS must not be below SWARM_SEND_BACKOFF_BASE_SECONDS');
     const o = put();
@@ -398,21 +333,9 @@ describe('swarm-send worker: the environment contract', () => {
     const o = put();
     sim.faults.add({ match: { object: o.uuid }, kind: { type: 'slow-keepalive', count: 5, intervalMs: 300 } });
     await enqueue(q.queue, sendOf(o.uuid));
-    const r = await run(
-      [
-        '--queue-url',
-        q.queue,
-        '--dlq-url',
-        q.dlq,
-        '--registry',
-        registryFile(),
-        '--function-timeout',
-        '3',
-        '--timeout',
-        '15',
-      ],
-      { SWARM_SEND_DEADLINE_MARGIN_MS: '0' },
-    );
+    const r = await run([...queueFlags(q), '--function-timeout', '3', '--timeout', '15'], {
+      SWARM_SEND_DEADLINE_MARGIN_MS: '0',
+    });
     expect(r.code).toBe(0);
     expect(r.settings.deadlineMarginMs).toBe(0);
     expect(r.outcomes.map((l) => l.outcome)).toEqual(['replicated']);
@@ -422,21 +345,7 @@ describe('swarm-send worker: the environment contract', () => {
     const q = queues();
     const o = put();
     await enqueue(q.queue, sendOf(o.uuid));
-    const r = await run(
-      [
-        '--queue-url',
-        q.queue,
-        '--dlq-url',
-        q.dlq,
-        '--registry',
-        registryFile(),
-        '--function-timeout',
-        '3',
-        '--timeout',
-        '4',
-      ],
-      {},
-    );
+    const r = await run([...queueFlags(q), '--function-timeout', '3', '--timeout', '4'], {});
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('not idle after --timeout 4 s');
     // No time left at all: the worker starts no SEND (processBatch aborts before any begins).

@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { eventually, spawnWorker, startJsonProtocolServer, type WorkerProcess } from '../../helpers/worker.js';
 import { startSimulator, type SwarmSimulator } from '../../../simulator/index.js';
 import { startLocalSqs, type Fauxqs, type LocalSqs } from '../../helpers/sqs.js';
 import { scratchDir } from '../../helpers/scratch.js';
+import { writeSimulatorRegistry } from '../../helpers/swarm.js';
 
 const PASSWORD = 'Worker-Svc-Pa55';
 const ADMIN = JSON.stringify({ username: 'admin', password: PASSWORD });
@@ -48,17 +48,10 @@ describe('swarm-send worker as a service (subprocess, fauxqs + simulator)', () =
 
   const setup = (visibility = 30, credentialsRef = 'env:SWARM_ADMIN') => {
     n += 1;
-    const registry = join(dir, `registry-${n}.json`);
-    writeFileSync(
-      registry,
-      JSON.stringify({
-        clusters: {
-          primary: { name: 'baker', nodes: sim.cluster('baker').addresses, credentials: credentialsRef },
-          dr: { name: 'dr', target: sim.cluster('dr').addresses[0], credentials: 'env:SWARM_ADMIN' },
-        },
-        defaultRoute: { from: 'primary', to: 'dr' },
-      }),
-    );
+    const registry = writeSimulatorRegistry(join(dir, `registry-${n}.json`), sim, {
+      source: credentialsRef,
+      dr: 'env:SWARM_ADMIN',
+    });
     return {
       queue: fauxqs.createQueue(`sq-${n}`, { attributes: { VisibilityTimeout: String(visibility) } }).queueUrl,
       dlq: fauxqs.createQueue(`sdlq-${n}`).queueUrl,

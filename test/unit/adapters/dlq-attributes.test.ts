@@ -7,6 +7,7 @@ import {
   SQS_MAX_MESSAGE_BYTES,
 } from '../../../functions/adapters/dlq-message.js';
 import type { OutcomeRecord } from '../../../functions/core/outcome/outcome.js';
+import { sqsRecord } from '../../helpers/records.js';
 
 // What a dead letter carries besides the body: our three attributes, the original's attributes
 // within the limits SQS sets (ten attributes, the message size), and how SQS counts the size.
@@ -27,18 +28,9 @@ const outcome: OutcomeRecord = {
   correlationId: 'c-1',
 };
 type Attributes = NonNullable<SQSRecord['messageAttributes']>;
+/** Message m-7 on queue q, with `body` and `messageAttributes`. */
 const recordOf = (body: string, messageAttributes: Attributes = {}): SQSRecord =>
-  ({
-    messageId: 'm-7',
-    receiptHandle: 'rh',
-    body,
-    attributes: {},
-    messageAttributes,
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:us-east-1:0:q',
-    awsRegion: 'us-east-1',
-  }) as unknown as SQSRecord;
+  sqsRecord('m-7', body, { messageAttributes, queueArn: 'arn:aws:sqs:us-east-1:0:q' });
 const text = (stringValue: string) => ({ dataType: 'String', stringValue }) as Attributes[string];
 
 describe('messageSize (as SQS counts it)', () => {

@@ -26,7 +26,7 @@ const LOOPBACK = {
 };
 const ADMIN = JSON.stringify({ username: 'admin', password: 'Compose-Pa55' });
 const registry = pairRegistry({ source: ['127.0.0.1:1'], dr: ['127.0.0.1:2'], credentials: 'env:ADMIN' });
-const config = testConfig(registry, { dlqUrl: 'http://127.0.0.1:1/000000000000/dlq', concurrencyPerNode: 7 });
+const config = testConfig({ registry, dlqUrl: 'http://127.0.0.1:1/000000000000/dlq', concurrencyPerNode: 7 });
 const noQueue: QueueOps = {
   changeVisibility: async () => undefined,
   deadLetter: async () => undefined,

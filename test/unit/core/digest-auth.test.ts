@@ -21,7 +21,7 @@ function fields(header: string): Record<string, string> {
 }
 
 describe('parseChallenges', () => {
-  it('reads both challenges of the founding document exchange', () => {
+  it('reads both challenges of the legacy SEND exchange', () => {
     expect(parseChallenges(DOC_CHALLENGE)).toStrictEqual([
       {
         scheme: 'digest',

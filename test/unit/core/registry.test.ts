@@ -278,7 +278,7 @@ describe('networks', () => {
   });
 });
 
-describe('cluster trust settings (issue 9)', () => {
+describe('cluster trust settings', () => {
   it.each([['10.0.0.0/'], ['10.0.0.0/ 8'], ['10.0.0.0/0x8'], ['10.0.0.0/8/8'], ['/8'], [''], ['10.0.0.0/33']])(
     'refuses the network "%s" instead of reading it as every host',
     (network) => {

@@ -1,7 +1,7 @@
 import { buildSendHeaders, buildSendTarget } from '../../../functions/core/send/scsp-request.js';
 
 describe('buildSendTarget', () => {
-  it('builds the founding document request-target for an alias', () => {
+  it('builds the legacy SEND request-target for an alias', () => {
     expect(buildSendTarget({ uuid: '97F7149DEC6CBC0AA1E9425688158969', alias: true })).toBe(
       '/97f7149dec6cbc0aa1e9425688158969?alias&admin',
     );

@@ -138,22 +138,43 @@ describe('nominate', () => {
   });
 });
 
-describe('confirm: the reasons given', () => {
-  const ok = (bytes: number, hash: string, lastModified = OLD): HeadEvidence => ({
-    status: 200,
-    error: null,
-    bytes,
-    hash,
-    lastModified,
-  });
-  const none = (status: number | null, error: string | null = null): HeadEvidence => ({
-    status,
-    error,
-    bytes: null,
-    hash: null,
-    lastModified: null,
-  });
+/** A HEAD that found the object: its size, hash and Last-Modified (an hour old by default). */
+const ok = (bytes: number, hash: string, lastModified = OLD): HeadEvidence => ({
+  status: 200,
+  error: null,
+  bytes,
+  hash,
+  lastModified,
+});
+/** A HEAD that found nothing usable: its status, or an error with no status. */
+const none = (status: number | null, error: string | null = null): HeadEvidence => ({
+  status,
+  error,
+  bytes: null,
+  hash: null,
+  lastModified: null,
+});
 
+describe('confirm (the verdict from HEADs)', () => {
+  test.each([
+    ['both equal', ok(1, 'a'), ok(1, 'a'), 'in-sync'],
+    ['DR 404', ok(1, 'a'), none(404), 'missing-on-dr'],
+    ['DR 412 (no such bucket there)', ok(1, 'a'), none(412), 'missing-on-dr'],
+    ['other hash', ok(1, 'a'), ok(1, 'b'), 'different'],
+    ['source newer', ok(1, 'a', NOW - 1000_000), ok(1, 'a', NOW - 2000_000), 'different'],
+    ['DR newer only', ok(1, 'a', NOW - 2000_000), ok(1, 'a', NOW - 1000_000), 'in-sync'],
+    ['source young', ok(1, 'a', NOW - 1000), none(404), 'too-new'],
+    ['source 404', none(404), ok(1, 'a'), 'extra-on-dr'],
+    ['both 404', none(404), none(404), 'gone-from-source'],
+    ['DR 503', ok(1, 'a'), none(503), 'unconfirmed'],
+    ['source reset', none(null, 'connection-reset'), ok(1, 'a'), 'unconfirmed'],
+    ['DR 401', ok(1, 'a'), none(401, 'auth-rejected'), 'unconfirmed'],
+  ])('%s', (_what, src, dr, category) => {
+    expect(confirm(src, dr, NOW, 600_000).category).toBe(category);
+  });
+});
+
+describe('confirm: the reasons given', () => {
   it.each([
     [
       'DR reset',

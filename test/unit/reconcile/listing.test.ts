@@ -7,7 +7,6 @@ import {
   sendableMarker,
 } from '../../../functions/core/listing/listing.js';
 import { parseListingPage, readListingPage } from '../../../functions/core/listing/listing-page.js';
-import { confirm, type HeadEvidence } from '../../../functions/core/listing/reconcile-diff.js';
 
 describe('listing page parsing', () => {
   test('reads the renamed fields and the original spellings alike', () => {
@@ -192,39 +191,5 @@ describe('listing page parsing', () => {
       }),
       { numRuns: 2000 },
     );
-  });
-});
-
-describe('confirm (the verdict from HEADs)', () => {
-  const NOW = 1_800_000_000_000;
-  const ok = (bytes: number, hash: string, lastModified = NOW - 3600_000): HeadEvidence => ({
-    status: 200,
-    error: null,
-    bytes,
-    hash,
-    lastModified,
-  });
-  const none = (status: number | null, error: string | null = null): HeadEvidence => ({
-    status,
-    error,
-    bytes: null,
-    hash: null,
-    lastModified: null,
-  });
-  test.each([
-    ['both equal', ok(1, 'a'), ok(1, 'a'), 'in-sync'],
-    ['DR 404', ok(1, 'a'), none(404), 'missing-on-dr'],
-    ['DR 412 (no such bucket there)', ok(1, 'a'), none(412), 'missing-on-dr'],
-    ['other hash', ok(1, 'a'), ok(1, 'b'), 'different'],
-    ['source newer', ok(1, 'a', NOW - 1000_000), ok(1, 'a', NOW - 2000_000), 'different'],
-    ['DR newer only', ok(1, 'a', NOW - 2000_000), ok(1, 'a', NOW - 1000_000), 'in-sync'],
-    ['source young', ok(1, 'a', NOW - 1000), none(404), 'too-new'],
-    ['source 404', none(404), ok(1, 'a'), 'extra-on-dr'],
-    ['both 404', none(404), none(404), 'gone-from-source'],
-    ['DR 503', ok(1, 'a'), none(503), 'unconfirmed'],
-    ['source reset', none(null, 'connection-reset'), ok(1, 'a'), 'unconfirmed'],
-    ['DR 401', ok(1, 'a'), none(401, 'auth-rejected'), 'unconfirmed'],
-  ])('%s', (_what, src, dr, category) => {
-    expect(confirm(src, dr, NOW, 600_000).category).toBe(category);
   });
 });

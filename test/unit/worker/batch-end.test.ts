@@ -3,7 +3,9 @@ import type { OutcomeRecord } from '../../../functions/core/outcome/outcome.js';
 import { applyBackoffs, batchResponse, publishOutcomes } from '../../../functions/worker/batch-end.js';
 import type { Settled } from '../../../functions/worker/settle.js';
 import { sqsRecord } from '../../helpers/records.js';
-import { config, fakeDeps, roomy } from './fake-ports.js';
+import { testConfig } from '../../helpers/config.js';
+import { fakeDeps } from '../../helpers/fake-ports.js';
+import { roomy } from '../../helpers/lambda.js';
 
 const settled = (
   id: string,
@@ -20,6 +22,9 @@ const settled = (
   };
 };
 
+/** Fake ports with an outcomes queue configured. */
+const withOutcomesQueue = () => fakeDeps({ config: testConfig({ outcomesQueueUrl: 'http://127.0.0.1/outcomes' }) });
+
 describe('the end of a batch', () => {
   const batch = [
     settled('ok', 'replicated', false),
@@ -29,7 +34,7 @@ describe('the end of a batch', () => {
   ];
 
   it('publishes only terminal outcomes that left the queue', async () => {
-    const deps = fakeDeps();
+    const deps = withOutcomesQueue();
     const keep = new Set<string>();
     await publishOutcomes(batch, keep, deps, roomy);
     expect(deps.queue.published).toStrictEqual([[batch[0]!.outcomeRecord, batch[1]!.outcomeRecord]]);
@@ -39,13 +44,13 @@ describe('the end of a batch', () => {
 
   it('never publishes a retry as an outcome, even one that is not held on the queue', async () => {
     // settleRecord always keeps a retry; publishing still judges the outcome itself, not only `keep`.
-    const deps = fakeDeps();
+    const deps = withOutcomesQueue();
     await publishOutcomes([settled('loose', 'retry', false), batch[0]!], new Set(), deps, roomy);
     expect(deps.queue.published).toStrictEqual([[batch[0]!.outcomeRecord]]);
   });
 
   it('keeps a success whose outcome could not be published, not a dead-lettered failure', async () => {
-    const deps = fakeDeps();
+    const deps = withOutcomesQueue();
     deps.queue.publishFails = [0, 1];
     const keep = new Set<string>();
     await publishOutcomes(batch, keep, deps, roomy);
@@ -56,7 +61,7 @@ describe('the end of a batch', () => {
   });
 
   it('reads a rejected publish as nothing published', async () => {
-    const deps = fakeDeps();
+    const deps = withOutcomesQueue();
     deps.queue.publishFails = 'reject';
     const keep = new Set<string>();
     await publishOutcomes(batch, keep, deps, roomy);
@@ -64,7 +69,7 @@ describe('the end of a batch', () => {
   });
 
   it('publishes nothing without an outcomes queue', async () => {
-    const deps = fakeDeps({ config: config({ outcomesQueueUrl: null }) });
+    const deps = fakeDeps({ config: testConfig({ outcomesQueueUrl: null }) });
     await publishOutcomes(batch, new Set(), deps, roomy);
     expect(deps.queue.published).toHaveLength(0);
   });

@@ -4,9 +4,11 @@ import { DeadlineError } from '../../../functions/worker/deadline.js';
 import type { SendRequest } from '../../../functions/worker/send-attempt.js';
 import { clusterLimitsOf } from '../../../functions/worker/concurrency.js';
 import { DEFAULT_STRAGGLER_POLICY, StragglerWatch } from '../../../functions/worker/stragglers.js';
-import { config, FakeSendPort, fakeCredentials, fakeDeps, observed } from './fake-ports.js';
+import { observed } from '../../helpers/observation.js';
+import { offlineRegistry, testConfig } from '../../helpers/config.js';
+import { FakeSendPort, fakeCredentials, fakeDeps } from '../../helpers/fake-ports.js';
 
-const route = resolveRoute(config().registry);
+const route = resolveRoute(offlineRegistry());
 const req = (uuid: string, alias?: boolean): SendRequest => ({
   route,
   message: { object: { uuid, ...(alias !== undefined && { alias }) } } as SendRequest['message'],
@@ -46,7 +48,7 @@ describe('BatchSends: the SENDs of one batch', () => {
         return observed();
       },
     ]);
-    const deps = fakeDeps({ client, config: config({ concurrency: 2 }) });
+    const deps = fakeDeps({ client, config: testConfig({ concurrency: 2 }) });
     const sends = new BatchSends(deps, new AbortController().signal, watch());
     await Promise.all(Array.from({ length: 6 }, (_, i) => sends.for(req(i.toString(16).repeat(32)), true)));
     expect(client.inputs).toHaveLength(6);
@@ -119,7 +121,7 @@ describe('BatchSends: the SENDs of one batch', () => {
     let failAll!: () => void;
     const gate = new Promise<void>((resolve) => (failAll = resolve));
     const deps = fakeDeps({
-      config: config({ concurrency: 8 }),
+      config: testConfig({ concurrency: 8 }),
       credentials: {
         get: async (ref: string) => {
           if (++reads === 16) failAll();

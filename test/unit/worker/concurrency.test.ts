@@ -6,7 +6,8 @@ import {
   limitSignalOf,
   MAX_ADAPTIVE_LIMIT,
 } from '../../../functions/worker/concurrency.js';
-import { fakeDeps, observed } from './fake-ports.js';
+import { observed } from '../../helpers/observation.js';
+import { fakeDeps } from '../../helpers/fake-ports.js';
 
 /** A clock the test moves by hand. */
 function manualClock() {

@@ -2,8 +2,12 @@ import type { SQSRecord } from 'aws-lambda';
 import { processBatch } from '../../../functions/worker/process-batch.js';
 import { sqsRecord } from '../../helpers/records.js';
 import type { SendInput } from '../../../functions/core/send/send-client.js';
-import { config, FakeSendPort, fakeDeps, observed, roomy } from './fake-ports.js';
+import { observed } from '../../helpers/observation.js';
+import { testConfig } from '../../helpers/config.js';
+import { FakeSendPort, fakeDeps } from '../../helpers/fake-ports.js';
+import { roomy } from '../../helpers/lambda.js';
 
+const OUTCOMES = 'http://127.0.0.1/outcomes';
 const body = (uuid: string) => JSON.stringify({ object: { uuid } });
 const [A, B, C] = ['a'.repeat(32), 'b'.repeat(32), 'c'.repeat(32)];
 
@@ -30,7 +34,10 @@ describe('processBatch: the policy over fake ports', () => {
     const client = new FakeSendPort([
       (i) => observed('uuid' in i.object && i.object.uuid === B ? { httpStatus: 503, remoteStatus: null } : {}),
     ]);
-    const deps = fakeDeps({ client });
+    const deps = fakeDeps({
+      client,
+      config: testConfig({ backoffBaseSeconds: 10, backoffCapSeconds: 100, outcomesQueueUrl: OUTCOMES }),
+    });
     const response = await processBatch(
       [sqsRecord('ok', body(A)), sqsRecord('bad', 'nope'), sqsRecord('busy', body(B))],
       roomy,
@@ -110,7 +117,7 @@ describe('processBatch: the policy over fake ports', () => {
   });
 
   it('FIFO: holds back the rest of a group behind a success whose outcome could not be published', async () => {
-    const deps = fakeDeps();
+    const deps = fakeDeps({ config: testConfig({ outcomesQueueUrl: OUTCOMES }) });
     deps.queue.publishFails = [0];
     const response = await processBatch(twoGroups(), roomy, deps);
     expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toStrictEqual(['g1', 'g2']);
@@ -148,7 +155,7 @@ describe('processBatch and the straggler policy (fake timers move the clock and 
     const slow = oneSlowSend(C);
     const deps = fakeDeps({
       client: slow.client,
-      config: config({ stragglers: { enabled: true, tailShare: 0.25, factor: 4, minMs: 300 } }),
+      config: testConfig({ stragglers: { enabled: true, tailShare: 0.25, factor: 4, minMs: 300 } }),
     });
     const batch = processBatch(
       [sqsRecord('a', body(A)), sqsRecord('b', body(B)), sqsRecord('c', body(C))],

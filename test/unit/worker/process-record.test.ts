@@ -3,7 +3,9 @@ import { BatchSends } from '../../../functions/worker/batch-sends.js';
 import { processRecord } from '../../../functions/worker/process-record.js';
 import { DEFAULT_STRAGGLER_POLICY, StragglerWatch } from '../../../functions/worker/stragglers.js';
 import { sqsRecord } from '../../helpers/records.js';
-import { config, FakeSendPort, fakeDeps, observed } from './fake-ports.js';
+import { observed } from '../../helpers/observation.js';
+import { testConfig } from '../../helpers/config.js';
+import { FakeSendPort, fakeDeps } from '../../helpers/fake-ports.js';
 
 const UUID = 'c'.repeat(32);
 const body = (o: object = {}) => JSON.stringify({ object: { uuid: UUID }, correlationId: 'corr-1', ...o });
@@ -86,6 +88,7 @@ describe('processRecord: one record up to its outcome record', () => {
 
   it('dead-letters the bug with its own reason once the attempts run out', async () => {
     const deps = fakeDeps({
+      config: testConfig({ maxAttempts: 3 }),
       client: new FakeSendPort([
         () => {
           throw new Error('bug');
@@ -99,7 +102,7 @@ describe('processRecord: one record up to its outcome record', () => {
   it('applies the attempt limit to a transient SEND answer', async () => {
     const deps = fakeDeps({
       client: new FakeSendPort([() => observed({ httpStatus: 503, remoteStatus: null })]),
-      config: config({ maxAttempts: 2 }),
+      config: testConfig({ maxAttempts: 2 }),
     });
     expect((await run(sqsRecord('m1', body(), { receiveCount: 1 }), deps)).outcome).toMatchObject({
       outcome: 'retry',

@@ -2,11 +2,13 @@ import { CredentialsError } from '../../../functions/core/errors.js';
 import { resolveRoute } from '../../../functions/core/registry/registry.js';
 import { DeadlineError } from '../../../functions/worker/deadline.js';
 import { attemptSend, type SendRequest } from '../../../functions/worker/send-attempt.js';
-import { ADMIN, config, DR_ADMIN, FakeSendPort, fakeCredentials, fakeDeps, observed } from './fake-ports.js';
+import { observed } from '../../helpers/observation.js';
+import { offlineRegistry } from '../../helpers/config.js';
+import { ADMIN, DR_ADMIN, FakeSendPort, fakeCredentials, fakeDeps } from '../../helpers/fake-ports.js';
 
 const UUID = 'a'.repeat(32);
 function request(o: { verify?: boolean; nodeHint?: string } = {}): SendRequest {
-  const route = resolveRoute(config({ verify: o.verify }).registry);
+  const route = resolveRoute(offlineRegistry({ verify: o.verify }));
   return {
     route,
     message: { object: { uuid: UUID }, ...(o.nodeHint && { nodeHint: o.nodeHint }) } as SendRequest['message'],

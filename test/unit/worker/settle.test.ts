@@ -1,31 +1,18 @@
 import type { OutcomeRecord } from '../../../functions/core/outcome/outcome.js';
 import { settleRecord } from '../../../functions/worker/settle.js';
-import { sqsRecord } from '../../helpers/records.js';
-import { fakeDeps, roomy } from './fake-ports.js';
+import { sampleOutcomeRecord, sqsRecord } from '../../helpers/records.js';
+import { testConfig } from '../../helpers/config.js';
+import { fakeDeps } from '../../helpers/fake-ports.js';
+import { roomy } from '../../helpers/lambda.js';
 
-const outcome = (o: Partial<OutcomeRecord>): OutcomeRecord => ({
-  outcome: 'replicated',
-  reason: 'created',
-  remoteStatus: 201,
-  httpStatus: 200,
-  detail: null,
-  object: { uuid: 'a'.repeat(32) },
-  from: 'primary',
-  to: 'dr',
-  node: '10.0.0.1:80',
-  attempt: 1,
-  durationMs: 10,
-  messageId: 'm1',
-  correlationId: null,
-  ...o,
-});
+const outcome = (o: Partial<OutcomeRecord>): OutcomeRecord => sampleOutcomeRecord({ node: '10.0.0.1:80', ...o });
 
 describe('settleRecord: acting on one outcome', () => {
   it('acknowledges a success and logs it with the SentTimestamp', async () => {
     const deps = fakeDeps();
     const record = sqsRecord('m1', '{}');
     const s = await settleRecord(record, outcome({}), deps, roomy);
-    expect(s).toMatchObject({ keep: false, backoffSeconds: null, outcomeRecord: { reason: 'created' } });
+    expect(s).toMatchObject({ keep: false, backoffSeconds: null, sampleOutcomeRecord: { reason: 'created' } });
     expect(deps.telemetry.outcomes).toStrictEqual([
       { record: outcome({}), sent: Number(record.attributes.SentTimestamp) },
     ]);
@@ -33,7 +20,7 @@ describe('settleRecord: acting on one outcome', () => {
   });
 
   it('keeps a retry on its queue with a jittered exponential backoff', async () => {
-    const deps = fakeDeps();
+    const deps = fakeDeps({ config: testConfig({ backoffBaseSeconds: 10, backoffCapSeconds: 100 }) });
     const s = await settleRecord(
       sqsRecord('m1', '{}'),
       outcome({ outcome: 'retry', reason: 'source-unavailable', attempt: 3 }),
@@ -76,7 +63,7 @@ describe('settleRecord: acting on one outcome', () => {
     expect(deps.queue.deadLettered.map((d) => d.outcome)).toStrictEqual([failed]);
     expect(s).toMatchObject({
       keep: false,
-      outcomeRecord: { detail: 'unexpected TypeError while sending: x (as written)' },
+      sampleOutcomeRecord: { detail: 'unexpected TypeError while sending: x (as written)' },
     });
     expect(deps.telemetry.outcomes[0]?.record.detail).toBe('unexpected TypeError while sending: x (as written)');
   });
@@ -90,7 +77,7 @@ describe('settleRecord: acting on one outcome', () => {
       deps,
       roomy,
     );
-    expect(s).toMatchObject({ keep: true, backoffSeconds: null, outcomeRecord: { reason: 'invalid-message' } });
+    expect(s).toMatchObject({ keep: true, backoffSeconds: null, sampleOutcomeRecord: { reason: 'invalid-message' } });
     expect(deps.telemetry.warnings).toStrictEqual([
       {
         message: 'dead-lettering failed; the message stays on its queue',
@@ -102,7 +89,7 @@ describe('settleRecord: acting on one outcome', () => {
   it('returns a record with no outcome (the deadline came first) unprocessed, recording nothing', async () => {
     const deps = fakeDeps();
     expect(await settleRecord(sqsRecord('m1', '{}'), null, deps, roomy)).toMatchObject({
-      outcomeRecord: null,
+      sampleOutcomeRecord: null,
       keep: true,
       backoffSeconds: null,
     });
@@ -118,7 +105,7 @@ describe('settleRecord: acting on one outcome', () => {
     });
     const failed = outcome({ outcome: 'failed', reason: 'invalid-message' });
     const s = await settleRecord(sqsRecord('m1', '{}'), failed, deps, roomy);
-    expect(s).toStrictEqual({ record: s.record, outcomeRecord: failed, keep: false, backoffSeconds: null });
+    expect(s).toStrictEqual({ record: s.record, sampleOutcomeRecord: failed, keep: false, backoffSeconds: null });
     expect(deps.telemetry.outcomes[0]?.record).toBe(failed);
   });
 

@@ -1,7 +1,8 @@
 import type { HeadResult } from '../../../functions/core/send/observation.js';
 import { resolveRoute } from '../../../functions/core/registry/registry.js';
 import { copyMismatch, copyProblem, type CopyFacts } from '../../../functions/worker/verify.js';
-import { ADMIN, config, DR_ADMIN, FakeSendPort } from './fake-ports.js';
+import { offlineRegistry } from '../../helpers/config.js';
+import { ADMIN, DR_ADMIN, FakeSendPort } from '../../helpers/fake-ports.js';
 
 const facts = (o: Partial<CopyFacts> = {}): CopyFacts => ({ etag: null, contentLength: null, version: null, ...o });
 const head = (o: Partial<HeadResult> = {}): HeadResult => ({
@@ -47,7 +48,7 @@ describe('copyMismatch: is the DR copy the source version?', () => {
 });
 
 describe("copyProblem: the destination HEAD after a success, completed by the source's when needed", () => {
-  const route = resolveRoute(config({ verify: true }).registry);
+  const route = resolveRoute(offlineRegistry({ verify: true }));
   const object = { uuid: 'a'.repeat(32) } as const;
   const credentials = { source: ADMIN, destination: DR_ADMIN };
   const open = () => new AbortController().signal;

@@ -4,7 +4,7 @@ import {
   type SimCluster,
   type SimulatorOptions,
   type SwarmSimulator,
-} from '../../../simulator/index.js';
+} from '../../simulator/index.js';
 
 /** A running source ("baker") and DR ("dr") pair, with the addresses tests use most. */
 export interface Pair {
@@ -19,19 +19,28 @@ export interface Pair {
   legacy: Record<string, string>;
 }
 
-/** Starts "baker" (2 nodes unless overridden) and "dr" (1 node). */
-export async function startPair(
+/** Starts a simulator of two clusters: source "baker" (2 nodes unless overridden) and DR "dr" (1 node). */
+export function startSimulatorPair(
   options: Omit<Partial<SimulatorOptions>, 'clusters'> = {},
   sourceSpec: Partial<ClusterSpec> = {},
   drSpec: Partial<ClusterSpec> = {},
-): Promise<Pair> {
-  const sim = await startSimulator({
+): Promise<SwarmSimulator> {
+  return startSimulator({
     ...options,
     clusters: [
       { name: 'baker', nodes: 2, ...sourceSpec },
       { name: 'dr', nodes: 1, ...drSpec },
     ],
   });
+}
+
+/** `startSimulatorPair`, with the addresses and legacy SEND headers the simulator's suites use. */
+export async function startPair(
+  options: Omit<Partial<SimulatorOptions>, 'clusters'> = {},
+  sourceSpec: Partial<ClusterSpec> = {},
+  drSpec: Partial<ClusterSpec> = {},
+): Promise<Pair> {
+  const sim = await startSimulatorPair(options, sourceSpec, drSpec);
   const source = sim.cluster('baker');
   const dr = sim.cluster('dr');
   const drNode = dr.addresses[0] ?? '';

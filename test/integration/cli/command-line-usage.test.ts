@@ -4,12 +4,11 @@ import { fileURLToPath } from 'node:url';
 import { runCli } from '../../helpers/cli.js';
 import { startProcess } from '../../helpers/processes.js';
 import { scratchDir } from '../../helpers/scratch.js';
-import { startSimulator, type SwarmSimulator } from '../../../simulator/index.js';
 
-// What a first trial of the command line tripped over (issue 21 item 10), each through the real
-// binary as a subprocess: one wording of a command-line mistake for every command, a registry
-// that is not JSON or names no cluster, `send --registry`, help that says what each command
-// reads, the worker's missing DLQ named by its flag, and the exit code of a missing dependency.
+// What the built binary tells a user who gets something wrong, each through the real binary as
+// a subprocess: one wording of a command-line mistake for every command, a registry that is not
+// JSON or names no cluster, help that says what each command reads, the worker's missing DLQ
+// named by its flag, and the exit code of a missing dependency. (`send --registry` is in send.test.ts.)
 // A test that starts the CLI more than once gets 90 s: on a busy 2-core machine one start can take seconds.
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -19,7 +18,7 @@ const OBJECT = 'a'.repeat(32);
 const COMMANDS = ['send', 'enqueue', 'redrive', 'status', 'reconcile', 'check', 'simulate', 'worker', 'dev'];
 const usage = (command: string, message: string) =>
   `swarm-send ${command}: ${message}\nRun "swarm-send ${command} --help" for usage.\n`;
-const dir = scratchDir('swarm-send-papercuts-');
+const dir = scratchDir('swarm-send-usage-');
 const file = (name: string, text: string) => {
   const path = join(dir, name);
   writeFileSync(path, text);
@@ -111,64 +110,6 @@ describe('a registry that is not JSON, or names no cluster, says so', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('  - --from: no cluster "x" (the registry has "p", "q")\n');
   });
-});
-
-describe('swarm-send send --registry', () => {
-  const PASSWORD = 'papercut-Secret-7';
-  let sim: SwarmSimulator;
-  let registry: string;
-  beforeAll(async () => {
-    sim = await startSimulator({
-      clusters: [
-        { name: 'baker', nodes: 2, admins: { admin: PASSWORD } },
-        { name: 'dr', nodes: 1, admins: { admin: PASSWORD } },
-      ],
-    });
-    registry = file(
-      'registry.json',
-      JSON.stringify({
-        clusters: {
-          primary: { name: 'baker', nodes: sim.cluster('baker').addresses, credentials: 'env:SWARM_ADMIN' },
-          dr: { name: 'dr', target: sim.cluster('dr').addresses[0], credentials: 'env:SWARM_ADMIN' },
-        },
-        defaultRoute: { from: 'primary', to: 'dr' },
-      }),
-    );
-  });
-  afterAll(async () => {
-    await sim.close();
-  });
-  const env = { SWARM_ADMIN: JSON.stringify({ username: 'admin', password: PASSWORD }) };
-
-  it('SENDs along the registry route, with its nodes, target and credentials (exit 0)', async () => {
-    const obj = sim.cluster('baker').put({ body: 'via the registry' });
-    const r = await runCli(['send', obj.uuid, '--registry', registry], { env });
-    expect(r.stderr).toBe('');
-    expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ outcome: 'replicated', remoteStatus: 201, from: 'primary', to: 'dr' });
-    expect(r.stdout).not.toContain(PASSWORD);
-    expect(sim.cluster('dr').has({ uuid: obj.uuid })).toBe(true);
-  });
-
-  it('takes the registry from SWARM_SEND_REGISTRY_FILE too, and --from/--to name its route', async () => {
-    const obj = sim.cluster('baker').put({ body: 'via the variable' });
-    const r = await runCli(['send', obj.uuid, '--from', 'primary', '--to', 'dr'], {
-      env: { ...env, SWARM_SEND_REGISTRY_FILE: registry },
-    });
-    expect([r.code, r.stderr]).toStrictEqual([0, '']);
-    expect(sim.cluster('dr').has({ uuid: obj.uuid })).toBe(true);
-  });
-
-  it('refuses a route the registry does not configure, and flags that contradict the registry (exit 2)', async () => {
-    const reverse = await runCli(['send', OBJECT, '--registry', registry, '--from', 'dr', '--to', 'primary'], { env });
-    expect(reverse.code).toBe(2);
-    expect(reverse.stderr).toContain('no configured route from "dr" to "primary" (configured: primary->dr)');
-    const both = await runCli(['send', OBJECT, '--registry', registry, '--target', '127.0.0.1:1'], { env });
-    expect([both.code, both.stderr]).toStrictEqual([
-      2,
-      usage('send', '--target: with a registry, the route comes from it (give one or the other)'),
-    ]);
-  }, 90_000);
 });
 
 describe('help that says what each command reads', () => {

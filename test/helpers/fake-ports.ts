@@ -1,50 +1,20 @@
 import type { SQSRecord } from 'aws-lambda';
-import type { Config } from '../../../functions/config.js';
-import type { Credentials } from '../../../functions/core/transport/digest-auth.js';
-import type { HeadResult, SendReport } from '../../../functions/core/send/observation.js';
-import { observed } from '../../helpers/observation.js';
-import type { OutcomeRecord } from '../../../functions/core/outcome/outcome.js';
-import { parseRegistry } from '../../../functions/core/registry/registry.js';
-import type { SendInput } from '../../../functions/core/send/send-client.js';
-import type {
-  CredentialsProvider,
-  QueueOps,
-  SendPort,
-  Telemetry,
-  WorkerDeps,
-} from '../../../functions/worker/ports.js';
+import type { Credentials } from '../../functions/core/transport/digest-auth.js';
+import type { HeadResult, SendReport } from '../../functions/core/send/observation.js';
+import type { OutcomeRecord } from '../../functions/core/outcome/outcome.js';
+import type { SendInput } from '../../functions/core/send/send-client.js';
+import type { CredentialsProvider, QueueOps, SendPort, Telemetry, WorkerDeps } from '../../functions/worker/ports.js';
+import { testConfig } from './config.js';
+import { observed } from './observation.js';
 
 /*
  * Plain objects implementing the worker's ports, for unit tests of the worker's units: no
- * network, no SQS; each records what it was asked.
+ * network, no SQS; each records what it was asked. `fakeDeps` takes its configuration from
+ * `testConfig()` (config.ts) unless given one.
  */
 
 export const ADMIN: Credentials = { username: 'admin', password: 'src-secret' };
 export const DR_ADMIN: Credentials = { username: 'dradmin', password: 'dr-secret' };
-
-export function config(o: Partial<Config> & { verify?: boolean } = {}): Config {
-  const { verify, ...rest } = o;
-  return {
-    registry: parseRegistry({
-      clusters: {
-        primary: { name: 'baker', nodes: ['10.0.0.1:80'], credentials: 'src' },
-        dr: { name: 'dr', target: '10.0.1.1:80', credentials: 'dr' },
-      },
-      defaultRoute: { from: 'primary', to: 'dr', ...(verify && { verify: true }), replicationFeeds: [2] },
-    }),
-    dlqUrl: 'http://127.0.0.1/dlq',
-    outcomesQueueUrl: 'http://127.0.0.1/outcomes',
-    maxAttempts: 3,
-    concurrency: 4,
-    concurrencyPerNode: 4,
-    backoffBaseSeconds: 10,
-    backoffCapSeconds: 100,
-    deadlineMarginMs: 100,
-    ...rest,
-  };
-}
-
-export { observed };
 
 /** A SendPort answering each SEND with the next scripted answer (the last one repeats). */
 export class FakeSendPort implements SendPort {
@@ -146,7 +116,7 @@ export function fakeDeps(
   o: Partial<WorkerDeps> = {},
 ): WorkerDeps & { client: FakeSendPort; queue: RecordingQueue; telemetry: RecordingTelemetry } {
   return {
-    config: config(),
+    config: testConfig(),
     client: new FakeSendPort(),
     credentials: fakeCredentials(),
     queue: new RecordingQueue(),
@@ -155,6 +125,3 @@ export function fakeDeps(
     ...o,
   } as WorkerDeps & { client: FakeSendPort; queue: RecordingQueue; telemetry: RecordingTelemetry };
 }
-
-/** A Lambda context with plenty of time left. */
-export const roomy = { getRemainingTimeInMillis: () => 60_000 };

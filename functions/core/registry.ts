@@ -35,6 +35,14 @@ const clusterSchema = z.strictObject({
   allowBasic: z.optional(z.boolean()),
 });
 
+/** A route's delete policy: `ignore` keeps DR's copy (DR guards against deletes), `propagate` follows the source. */
+export const DELETE_MODES = ['ignore', 'propagate'] as const;
+export type DeleteMode = (typeof DELETE_MODES)[number];
+/** The grace of a route that names none, seconds. */
+export const DEFAULT_DELETE_GRACE_SECONDS = 60;
+/** The longest grace: a message can be hidden for at most 12 hours (SQS visibility timeout). */
+export const MAX_DELETE_GRACE_SECONDS = 43_200;
+
 const routeSchema = z.strictObject({
   from: z.string().check(z.regex(KEY)),
   to: z.string().check(z.regex(KEY)),
@@ -47,6 +55,14 @@ const routeSchema = z.strictObject({
   replicationFeeds: z.optional(
     z.array(z.int().check(z.minimum(0), z.maximum(1_000_000))).check(z.minLength(1), z.maxLength(8)),
   ),
+  /** What a delete message (`op: "delete"`) does on this route (docs/deletes.md). @default "ignore" */
+  deletes: z.optional(z.enum(DELETE_MODES)),
+  /**
+   * Seconds a delete waits, counted from when it was enqueued, before the source's 404 is taken
+   * as proof (listings and in-flight rewrites settle). At most 43200 (SQS's longest visibility).
+   * @default 60
+   */
+  deleteGraceSeconds: z.optional(z.int().check(z.minimum(0), z.maximum(MAX_DELETE_GRACE_SECONDS))),
 });
 
 const registrySchema = z.strictObject({
@@ -88,6 +104,10 @@ export interface RouteConfig {
   readonly verify: boolean;
   /** Replication feed ids of this route (empty: the route cannot prove a feed SEND). */
   readonly replicationFeeds: readonly number[];
+  /** What a delete message does on this route. */
+  readonly deletes: DeleteMode;
+  /** Seconds a delete waits after it was enqueued before the source's 404 counts as proof. */
+  readonly deleteGraceSeconds: number;
 }
 
 export interface Registry {
@@ -175,6 +195,8 @@ export function parseRegistry(input: unknown): Registry {
     ...r,
     verify: r.verify ?? false,
     replicationFeeds: r.replicationFeeds ?? [],
+    deletes: r.deletes ?? 'ignore',
+    deleteGraceSeconds: r.deleteGraceSeconds ?? DEFAULT_DELETE_GRACE_SECONDS,
   });
   const routes = (parsed.data.routes ?? []).map(routeConfig);
   const defaultRoute = parsed.data.defaultRoute ? routeConfig(parsed.data.defaultRoute) : null;
@@ -201,6 +223,8 @@ export interface ResolvedRoute {
   readonly destination: ClusterConfig;
   readonly verify: boolean;
   readonly replicationFeeds: readonly number[];
+  readonly deletes: DeleteMode;
+  readonly deleteGraceSeconds: number;
 }
 
 const describeRoute = (r: RouteConfig): string => `${r.from}->${r.to}`;
@@ -233,5 +257,7 @@ export function resolveRoute(registry: Registry, from?: string, to?: string): Re
     destination,
     verify: route.verify,
     replicationFeeds: route.replicationFeeds,
+    deletes: route.deletes,
+    deleteGraceSeconds: route.deleteGraceSeconds,
   };
 }

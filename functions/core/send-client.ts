@@ -5,6 +5,7 @@ import { sendVerdict } from './decide.js';
 import { credentialsProblem, sameCredentials, type Credentials } from './digest-auth.js';
 import type { FeedSelection, ObjectRef } from './message.js';
 import type { HeadResult, SendObservation, SendObserved } from './observation.js';
+import { objectRequest, type ObjectAnswer, type ObjectMethod } from './object-request.js';
 import { parseNodeAddress, type ClusterConfig } from './registry.js';
 import { USER_AGENT } from './product.js';
 import { parseSendBody } from './response-parser.js';
@@ -186,6 +187,17 @@ export class SendClient {
       node: x.node?.hostPort ?? null,
       error: x.error,
     };
+  }
+
+  /** One HEAD or DELETE of an object (a delete message's steps, `objectRequest`). Never throws. */
+  objectRequest(
+    method: ObjectMethod,
+    cluster: ClusterConfig,
+    object: ObjectRef,
+    credentials: Credentials,
+    signal?: AbortSignal,
+  ): Promise<ObjectAnswer> {
+    return objectRequest(this.#transport, method, cluster, object, credentials, this.#userAgent, signal);
   }
 
   /** Closes every pooled connection. */

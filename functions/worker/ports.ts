@@ -2,6 +2,7 @@ import type { SQSRecord } from 'aws-lambda';
 import type { Config } from '../config.js';
 import type { Credentials } from '../core/digest-auth.js';
 import type { ObjectRef } from '../core/message.js';
+import type { ObjectAnswer, ObjectMethod } from '../core/object-request.js';
 import type { HeadResult, SendObserved } from '../core/observation.js';
 import type { OutcomeRecord } from '../core/outcome.js';
 import type { ClusterConfig } from '../core/registry.js';
@@ -24,6 +25,14 @@ export interface SendPort {
   head(cluster: ClusterConfig, object: ObjectRef, credentials: Credentials, signal?: AbortSignal): Promise<HeadResult>;
   /** Closes its connections; whoever built the dependencies calls it when the process stops. */
   close(): Promise<void>;
+  /** One HEAD or DELETE of an object (admin realm): a delete's proof, the DELETE, its confirmation. */
+  objectRequest(
+    method: ObjectMethod,
+    cluster: ClusterConfig,
+    object: ObjectRef,
+    credentials: Credentials,
+    signal?: AbortSignal,
+  ): Promise<ObjectAnswer>;
 }
 
 /**

@@ -1,12 +1,15 @@
 import type { SQSRecord } from 'aws-lambda';
 import { decide, notSentBy, type Happening, type Step } from '../core/decide.js';
-import { readSendMessage, type SendMessage } from '../core/message.js';
+import { decideDelete } from '../core/delete-decision.js';
+import { deleteRecord } from '../core/delete-record.js';
+import { isDelete, readSendMessage, type SendMessage } from '../core/message.js';
 import type { OutcomeRecord } from '../core/outcome.js';
 import { outcomeRecord, type RecordContext } from '../core/record.js';
 import { resolveRoute, type ResolvedRoute } from '../core/registry.js';
 import { provingFeeds } from '../core/replication-feeds.js';
 import type { BatchSends } from './batch-sends.js';
 import { DeadlineError } from './deadline.js';
+import { attemptDelete, type DeleteHappening } from './delete-attempt.js';
 import { stackOf } from './error-text.js';
 import type { Telemetry, WorkerDeps } from './ports.js';
 import type { SendRequest } from './send-attempt.js';
@@ -56,7 +59,7 @@ function readRequest(record: SQSRecord, { config, telemetry }: WorkerDeps): Read
     const route = resolveRoute(config.registry, message.from, message.to);
     return {
       message,
-      request: { route, message, replicationFeeds: provingFeeds(route, message.feeds) },
+      request: { route, message, replicationFeeds: isDelete(message) ? [] : provingFeeds(route, message.feeds) },
       failure: null,
     };
   } catch (err) {
@@ -80,6 +83,27 @@ async function sendOf(
   }
 }
 
+/** A delete message's steps; null when the deadline came before its credentials were read. */
+async function deleteOf(
+  record: SQSRecord,
+  request: SendRequest,
+  attempt: number,
+  deps: WorkerDeps,
+  deadline: AbortSignal,
+): Promise<DeleteHappening | Happening | null> {
+  const sent = Number(record.attributes.SentTimestamp);
+  try {
+    return await attemptDelete(
+      { route: request.route, message: request.message, sentAtMs: Number.isFinite(sent) ? sent : null, attempt },
+      deps,
+      deadline,
+    );
+  } catch (err) {
+    if (err instanceof DeadlineError) return null;
+    return notSent('send', err, record, deps.telemetry);
+  }
+}
+
 /**
  * Processes one record up to its outcome record: read and route the body, SEND (shared with
  * identical records of the batch), decide. Null when the deadline came before its SEND could
@@ -94,12 +118,17 @@ export async function processRecord(
 ): Promise<OutcomeRecord | null> {
   const read = readRequest(record, deps);
   const ctx = contextOf(record, read.message, read.request?.route);
-  let happening = read.failure;
+  let happening: Happening | DeleteHappening | null = read.failure;
   if (read.request) {
     if (deadline.aborted) return null;
-    happening = await sendOf(record, read.request, ctx.attempt, sends, deps);
+    happening = isDelete(read.request.message)
+      ? await deleteOf(record, read.request, ctx.attempt, deps, deadline)
+      : await sendOf(record, read.request, ctx.attempt, sends, deps);
   }
   if (!happening) return null;
-  const verdict = decide(happening, { attempt: ctx.attempt, maxAttempts: deps.config.maxAttempts });
+  const attempts = { attempt: ctx.attempt, maxAttempts: deps.config.maxAttempts };
+  if (happening.kind === 'delete')
+    return deleteRecord(decideDelete(happening.observed, attempts), happening.observed, happening, ctx);
+  const verdict = decide(happening, attempts);
   return outcomeRecord(verdict, happening.kind === 'sent' ? happening.send : null, ctx);
 }

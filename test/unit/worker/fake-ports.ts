@@ -1,6 +1,7 @@
 import type { SQSRecord } from 'aws-lambda';
 import type { Config } from '../../../functions/config.js';
 import type { Credentials } from '../../../functions/core/digest-auth.js';
+import type { ObjectAnswer, ObjectMethod } from '../../../functions/core/object-request.js';
 import type { HeadResult, SendObserved } from '../../../functions/core/observation.js';
 import { observed } from '../../helpers/observation.js';
 import type { OutcomeRecord } from '../../../functions/core/outcome.js';
@@ -74,6 +75,19 @@ export class FakeSendPort implements SendPort {
   async head(cluster: { key: string }): Promise<HeadResult> {
     this.heads.push(cluster.key);
     return this.headAnswer;
+  }
+
+  /** HEADs and DELETEs of a delete message, as `METHOD cluster-key`. */
+  readonly objectRequests: string[] = [];
+  /** The answer to each `METHOD cluster-key`; a request without one is a test's mistake. */
+  objectAnswers: Record<string, ObjectAnswer> = {};
+
+  async objectRequest(method: ObjectMethod, cluster: { key: string }): Promise<ObjectAnswer> {
+    const key = `${method} ${cluster.key}`;
+    this.objectRequests.push(key);
+    const answer = this.objectAnswers[key];
+    if (!answer) throw new Error(`no scripted answer for ${key}`);
+    return answer;
   }
 }
 

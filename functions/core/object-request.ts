@@ -42,7 +42,7 @@ export async function objectRequest(
     credentials,
     method,
     target: buildSendTarget(object),
-    headers: { 'user-agent': userAgent, ...(method === 'DELETE' && { 'content-length': '0' }) },
+    headers: { 'user-agent': userAgent },
     signal,
     readBody: 'discard',
     rotate: false,

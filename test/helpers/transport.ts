@@ -1,4 +1,5 @@
 import { ClusterTransport } from '../../functions/core/cluster-transport.js';
+import { SendClient } from '../../functions/core/send-client.js';
 import { parseRegistry, type ClusterConfig } from '../../functions/core/registry.js';
 import { startRawNode, type Answer, type RawNode } from './raw-node.js';
 
@@ -33,6 +34,30 @@ export function transportOnRawNodes(nodeOptions: Parameters<typeof startRawNode>
         clusters: { p: { name: 'p', nodes: started.map((n) => n.address), credentials: 'x' } },
       }).clusters.p!;
       return { started, cluster };
+    },
+  };
+}
+
+/**
+ * A SendClient for each test and the raw nodes it starts (`start`, one node per call), both
+ * closed after each test.
+ */
+export function sendClientOnRawNodes() {
+  const nodes: RawNode[] = [];
+  let client: SendClient;
+  beforeEach(() => {
+    client = new SendClient();
+  });
+  afterEach(async () => {
+    await client.close();
+    await Promise.all(nodes.splice(0).map((n) => n.close()));
+  });
+  return {
+    client: () => client,
+    start: async (answer: Answer): Promise<RawNode> => {
+      const n = await startRawNode(answer);
+      nodes.push(n);
+      return n;
     },
   };
 }

@@ -1,7 +1,7 @@
-import { SendClient } from '../../../functions/core/send-client.js';
 import { USER_AGENT } from '../../../functions/core/product.js';
 import { parseRegistry } from '../../../functions/core/registry.js';
-import { headerOf, startRawNode, type Answer, type RawNode } from '../../helpers/raw-node.js';
+import { headerOf, type Answer } from '../../helpers/raw-node.js';
+import { sendClientOnRawNodes } from '../../helpers/transport.js';
 import { ADMIN, scriptedRoute } from '../../helpers/swarm.js';
 
 // The verify HEAD (SendClient.head) against raw-socket nodes: where it goes, what it sends and
@@ -12,26 +12,14 @@ const found: Answer = (_head, socket) =>
   socket.write('HTTP/1.1 200 OK\r\netag: "e1"\r\ncontent-length: 5\r\ncastor-system-version: 1700000000.5\r\n\r\n');
 
 describe('SendClient HEAD', () => {
-  const nodes: RawNode[] = [];
-  let client: SendClient;
-  const start = async (answer: Answer = found) => {
-    const n = await startRawNode(answer);
-    nodes.push(n);
-    return n;
-  };
-  beforeEach(() => {
-    client = new SendClient();
-  });
-  afterEach(async () => {
-    await client.close();
-    await Promise.all(nodes.splice(0).map((n) => n.close()));
-  });
+  const raw = sendClientOnRawNodes();
+  const start = (answer: Answer = found) => raw.start(answer);
 
   it('on a destination named only by its target (no node list) asks the target and reads its answer', async () => {
     const node = await start();
     const { dr } = scriptedRoute(['127.0.0.1:9'], { drTarget: node.address });
     expect(dr.nodes).toStrictEqual([]);
-    const r = await client.head(dr, OBJECT, ADMIN);
+    const r = await raw.client().head(dr, OBJECT, ADMIN);
     expect(r).toStrictEqual({
       status: 200,
       etag: '"e1"',
@@ -46,13 +34,13 @@ describe('SendClient HEAD', () => {
 
   it('names the product in its User-Agent', async () => {
     const node = await start();
-    await client.head(scriptedRoute([node.address]).source, OBJECT, ADMIN);
+    await raw.client().head(scriptedRoute([node.address]).source, OBJECT, ADMIN);
     expect(headerOf(node.requests[0]!, 'user-agent')).toBe(USER_AGENT);
   });
 
   it('reads an answer without Content-Length as no length, never as zero', async () => {
     const node = await start((_head, socket) => socket.write('HTTP/1.1 200 OK\r\netag: "e1"\r\n\r\n'));
-    const r = await client.head(scriptedRoute([node.address]).source, OBJECT, ADMIN);
+    const r = await raw.client().head(scriptedRoute([node.address]).source, OBJECT, ADMIN);
     expect(r).toMatchObject({ status: 200, etag: '"e1"', contentLength: null, version: null });
   });
 
@@ -63,7 +51,7 @@ describe('SendClient HEAD', () => {
       clusters: { p: { name: 'p', nodes: [first.address, second.address], credentials: 'x' } },
     }).clusters.p!;
     const heads = [];
-    for (let i = 0; i < 4; i++) heads.push(await client.head(cluster, OBJECT, ADMIN));
+    for (let i = 0; i < 4; i++) heads.push(await raw.client().head(cluster, OBJECT, ADMIN));
     expect(heads.map((h) => h.node)).toStrictEqual(Array(4).fill(first.address));
     expect(second.requests).toStrictEqual([]);
   });

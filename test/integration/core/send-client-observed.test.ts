@@ -1,6 +1,7 @@
 import { SendClient } from '../../../functions/core/send-client.js';
 import { answerCreated, startRawNode, type Answer, type RawNode } from '../../helpers/raw-node.js';
 import { ADMIN, scriptedRoute } from '../../helpers/swarm.js';
+import { sendClientOnRawNodes } from '../../helpers/transport.js';
 
 // What SendClient.send reports beside its verdict: the observation, the node, the request count
 // and the time the SEND took.
@@ -64,20 +65,11 @@ describe('SendClient observations', () => {
 });
 
 describe('SendClient observations of answers that end the SEND early', () => {
-  const nodes: RawNode[] = [];
-  let client: SendClient;
-  beforeEach(() => {
-    client = new SendClient();
-  });
-  afterEach(async () => {
-    await client.close();
-    await Promise.all(nodes.splice(0).map((n) => n.close()));
-  });
+  const raw = sendClientOnRawNodes();
   const sendTo = async (answer: Answer) => {
-    const n = await startRawNode(answer);
-    nodes.push(n);
+    const n = await raw.start(answer);
     const route = scriptedRoute([n.address]);
-    return client.send({ source: route.source, destination: route.dr, credentials: ADMIN, object: OBJECT });
+    return raw.client().send({ source: route.source, destination: route.dr, credentials: ADMIN, object: OBJECT });
   };
 
   it('an answer read to its end (a 401 without a challenge) is complete, with its status', async () => {

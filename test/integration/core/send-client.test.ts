@@ -1,8 +1,9 @@
 import { createServer } from 'node:net';
 import { SendClient } from '../../../functions/core/send-client.js';
 import { parseRegistry } from '../../../functions/core/registry.js';
+import { sendClientOnRawNodes } from '../../helpers/transport.js';
 import { ADMIN, scriptedRoute, startSwarmPair, type SwarmPair } from '../../helpers/swarm.js';
-import { answerCreated, headerOf, startRawNode, type Answer, type RawNode } from '../../helpers/raw-node.js';
+import { answerCreated, headerOf } from '../../helpers/raw-node.js';
 
 // The real client against the project's Swarm simulator over real sockets: one test per failure
 // mode of swarm-scsp.md section 4 (rows named in the test titles).
@@ -666,20 +667,8 @@ describe('the result line, from a raw-socket node', () => {
 });
 
 describe('SendClient headers and clusters the registry never makes, from raw-socket nodes', () => {
-  const nodes: RawNode[] = [];
-  let client: SendClient;
-  beforeEach(() => {
-    client = new SendClient();
-  });
-  afterEach(async () => {
-    await client.close();
-    await Promise.all(nodes.splice(0).map((n) => n.close()));
-  });
-  const start = async (answer: Answer) => {
-    const n = await startRawNode(answer);
-    nodes.push(n);
-    return n;
-  };
+  const raw = sendClientOnRawNodes();
+  const start = raw.start;
 
   it('reports the last of several ETag headers of the answer', async () => {
     const node = await start((_head, socket) => {
@@ -690,7 +679,7 @@ describe('SendClient headers and clusters the registry never makes, from raw-soc
       );
     });
     const route = scriptedRoute([node.address]);
-    const r = await client.send({
+    const r = await raw.client().send({
       source: route.source,
       destination: route.dr,
       credentials: ADMIN,
@@ -702,7 +691,7 @@ describe('SendClient headers and clusters the registry never makes, from raw-soc
   it('a legacy SEND to a destination without a target names no made-up target: the header goes empty', async () => {
     const node = await start((_head, socket) => answerCreated(socket));
     const route = scriptedRoute([node.address]);
-    await client.send({
+    await raw.client().send({
       source: route.source,
       destination: { ...route.dr, target: null },
       credentials: ADMIN,
@@ -714,7 +703,7 @@ describe('SendClient headers and clusters the registry never makes, from raw-soc
 
   it('a HEAD on a cluster with neither nodes nor a target is a network error, never a throw', async () => {
     const route = scriptedRoute(['127.0.0.1:9']);
-    const r = await client.head({ ...route.dr, target: null }, { uuid: 'd'.repeat(32) }, ADMIN);
+    const r = await raw.client().head({ ...route.dr, target: null }, { uuid: 'd'.repeat(32) }, ADMIN);
     expect(r).toStrictEqual({
       status: null,
       etag: null,

@@ -1,5 +1,11 @@
 import { InvalidMessageError } from '../../../functions/core/errors.js';
-import { describeObject, isNodeHint, parseSendMessage, readSendMessage } from '../../../functions/core/message.js';
+import {
+  describeObject,
+  isDelete,
+  isNodeHint,
+  parseSendMessage,
+  readSendMessage,
+} from '../../../functions/core/message.js';
 
 const UUID = '97f7149dec6cbc0aa1e9425688158969';
 
@@ -32,6 +38,18 @@ describe('parseSendMessage', () => {
       feeds: { ids: [2], types: ['replication'], timeout: 60, force: false },
       correlationId: 'order-4711',
     });
+  });
+
+  it('reads op: "send" and "delete" kept as given, absent left absent (a send); anything else is invalid', () => {
+    expect(parseSendMessage(JSON.stringify({ object: { uuid: UUID } })).op).toBeUndefined();
+    expect(parseSendMessage(JSON.stringify({ object: { uuid: UUID }, op: 'send' })).op).toBe('send');
+    const del = parseSendMessage(JSON.stringify({ object: { uuid: UUID }, op: 'delete' }));
+    expect(del).toStrictEqual({ object: { uuid: UUID }, op: 'delete' });
+    expect(isDelete(del)).toBe(true);
+    expect(isDelete({})).toBe(false);
+    expect(isDelete({ op: 'send' })).toBe(false);
+    for (const op of ['DELETE', 'remove', '', null, 1, ['delete']])
+      expect(problemsOf(JSON.stringify({ object: { uuid: UUID }, op }))[0]).toMatch(/^op: /);
   });
 
   it('accepts a named object whose name holds slashes and UTF-8', () => {

@@ -23,7 +23,8 @@ export const REASONS = {
   deleted: 'a delete: the source proved the object gone and DR deleted its copy (200/204), confirmed by a HEAD 404',
   'already-absent': 'a delete: the source proved the object gone and DR had no copy (404), confirmed by a HEAD 404',
   'source-present': 'a delete: the source holds the object again, so DR keeps its copy',
-  'delete-ignored': 'a delete on a route whose deletes are "ignore": DR keeps its copy, nothing was asked of either cluster',
+  'delete-ignored':
+    'a delete on a route whose deletes are "ignore": DR keeps its copy, nothing was asked of either cluster',
   // transient
   'remote-unavailable': 'the destination answered 5xx or could not be reached by the source node',
   'remote-insufficient-storage': 'the destination is out of space or licence (507)',
@@ -74,8 +75,7 @@ export const REASONS = {
   'tls-rejected': 'the node certificate was not trusted',
   'credentials-invalid':
     'the configured credentials hold a control character (CR, LF, NUL...) or a character outside Latin-1',
-  'delete-refused':
-    'a delete: DR refused it (403): a deletable=no lifepoint or an object lock; never overridden',
+  'delete-refused': 'a delete: DR refused it (403): a deletable=no lifepoint or an object lock; never overridden',
 } as const;
 export type Reason = keyof typeof REASONS;
 

@@ -1,8 +1,8 @@
 import type { NotSent } from '../core/decide.js';
-import { DELETE_DONE, GONE, graceRemainingSeconds, type DeleteObserved } from '../core/delete-decision.js';
+import { graceRemainingSeconds, type DeleteObserved } from '../core/delete-decision.js';
+import { walkDeleteProof } from '../core/delete-proof.js';
 import type { DeleteCost } from '../core/delete-record.js';
 import type { SendMessage } from '../core/message.js';
-import type { ObjectAnswer } from '../core/object-request.js';
 import type { ResolvedRoute } from '../core/registry.js';
 import type { WorkerDeps } from './ports.js';
 import { credentialsStep, isHappening, readCredentials } from './send-attempt.js';
@@ -25,12 +25,11 @@ export interface DeleteHappening extends DeleteCost {
 type DeleteDeps = Pick<WorkerDeps, 'client' | 'credentials'> & { readonly now?: () => number };
 
 /**
- * Walks a delete's proof steps (docs/deletes.md), stopping at the first that does not hold:
- * the route must propagate deletes; the message must be older than the route's grace; the
- * source's HEAD must answer 404; then DR's DELETE, and a HEAD on DR to confirm the object is
- * gone. Reports how far it got without deciding (core/delete-decision.ts does); a credentials
- * problem is the `NotSent` it means. Rejects with DeadlineError when the credentials are not
- * read before the deadline.
+ * Walks a delete's steps (docs/deletes.md), stopping at the first that does not hold: the
+ * route must propagate deletes; the message must be older than the route's grace; then the
+ * proof and the DELETE (`walkDeleteProof`). Reports how far it got without deciding
+ * (core/delete-decision.ts does); a credentials problem is the `NotSent` it means. Rejects
+ * with DeadlineError when the credentials are not read before the deadline.
  */
 export async function attemptDelete(
   req: DeleteRequest,
@@ -52,18 +51,10 @@ export async function attemptDelete(
   if (remainingSeconds > 0) return done({ step: 'grace', remainingSeconds });
   const creds = await credentialsStep(() => readCredentials(req, deps, deadline));
   if (isHappening(creds)) return creds as NotSent;
-  const ask = async (
-    method: 'HEAD' | 'DELETE',
-    side: 'source' | 'destination',
-  ): Promise<ObjectAnswer> => {
+  const observed = await walkDeleteProof(async (method, side) => {
     const answer = await deps.client.objectRequest(method, route[side], message.object, creds[side], deadline);
     requests += answer.requests;
     return answer;
-  };
-  const source = await ask('HEAD', 'source');
-  if (source.status !== GONE) return done({ step: 'source', source });
-  const deleted = await ask('DELETE', 'destination');
-  if (deleted.status === null || !DELETE_DONE.has(deleted.status)) return done({ step: 'delete', delete: deleted });
-  const confirm = await ask('HEAD', 'destination');
-  return done({ step: 'confirm', delete: deleted, confirm });
+  });
+  return done(observed);
 }

@@ -1,6 +1,7 @@
 import type { Credentials } from '../../functions/core/digest-auth.js';
 import type { ObjectRef } from '../../functions/core/message.js';
 import { parseRegistry, type ClusterConfig } from '../../functions/core/registry.js';
+import type { ReconcileRoute } from '../../functions/reconcile/ports.js';
 import {
   SendClient,
   type SendClientOptions,
@@ -80,5 +81,18 @@ export async function startSwarmPair(
       await client.close();
       await sim.close();
     },
+  };
+}
+
+/** The reconcile route of a simulated pair: both clusters as the default admin. */
+export function pairRoute(pair: Pick<SwarmPair, 'source' | 'dr'>, replicationFeeds: number[] = []): ReconcileRoute {
+  return {
+    source: pair.source,
+    dr: pair.dr,
+    sourceCredentials: ADMIN,
+    drCredentials: ADMIN,
+    from: 'primary',
+    to: 'dr',
+    replicationFeeds,
   };
 }

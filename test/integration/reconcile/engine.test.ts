@@ -3,7 +3,7 @@ import { ListingClient } from '../../../functions/core/listing-client.js';
 import { SendClient } from '../../../functions/core/send-client.js';
 import { reconcileScope, type Finding, type ObjectScope } from '../../../functions/reconcile/engine.js';
 import { sendRepairPort, transportHeadPort, type ReconcileRoute } from '../../../functions/reconcile/ports.js';
-import { ADMIN, startSwarmPair, type SwarmPair } from '../../helpers/swarm.js';
+import { ADMIN, pairRoute, startSwarmPair, type SwarmPair } from '../../helpers/swarm.js';
 
 const HOUR_AGO = () => new Date(Date.now() - 3600_000);
 let pair: SwarmPair;
@@ -21,17 +21,7 @@ afterEach(async () => {
   await pair.close();
 });
 
-function route(replicationFeeds: number[] = []): ReconcileRoute {
-  return {
-    source: pair.source,
-    dr: pair.dr,
-    sourceCredentials: ADMIN,
-    drCredentials: ADMIN,
-    from: 'primary',
-    to: 'dr',
-    replicationFeeds,
-  };
-}
+const route = (replicationFeeds: number[] = []): ReconcileRoute => pairRoute(pair, replicationFeeds);
 
 async function reconcile(scope: ObjectScope, options: { repair?: boolean; feeds?: number[] } = {}) {
   const r = route(options.feeds);

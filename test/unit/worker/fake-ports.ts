@@ -23,15 +23,15 @@ import type {
 export const ADMIN: Credentials = { username: 'admin', password: 'src-secret' };
 export const DR_ADMIN: Credentials = { username: 'dradmin', password: 'dr-secret' };
 
-export function config(o: Partial<Config> & { verify?: boolean } = {}): Config {
-  const { verify, ...rest } = o;
+export function config(o: Partial<Config> & { verify?: boolean; route?: Record<string, unknown> } = {}): Config {
+  const { verify, route, ...rest } = o;
   return {
     registry: parseRegistry({
       clusters: {
         primary: { name: 'baker', nodes: ['10.0.0.1:80'], credentials: 'src' },
         dr: { name: 'dr', target: '10.0.1.1:80', credentials: 'dr' },
       },
-      defaultRoute: { from: 'primary', to: 'dr', ...(verify && { verify: true }), replicationFeeds: [2] },
+      defaultRoute: { from: 'primary', to: 'dr', ...(verify && { verify: true }), replicationFeeds: [2], ...route },
     }),
     dlqUrl: 'http://127.0.0.1/dlq',
     outcomesQueueUrl: 'http://127.0.0.1/outcomes',

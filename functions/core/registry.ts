@@ -3,6 +3,7 @@ import * as z from 'zod/mini';
 import { ConfigError, InvalidMessageError } from './errors.js';
 import { isIP } from 'node:net';
 import { parseCidr, type Cidr } from './network.js';
+import { deleteOptionsShape, type DeleteOptions } from './route-deletes.js';
 
 /**
  * The cluster registry (DESIGN.md section 2): where SENDs go and with which credentials. It comes
@@ -35,14 +36,6 @@ const clusterSchema = z.strictObject({
   allowBasic: z.optional(z.boolean()),
 });
 
-/** A route's delete policy: `ignore` keeps DR's copy (DR guards against deletes), `propagate` follows the source. */
-export const DELETE_MODES = ['ignore', 'propagate'] as const;
-export type DeleteMode = (typeof DELETE_MODES)[number];
-/** The grace of a route that names none, seconds. */
-export const DEFAULT_DELETE_GRACE_SECONDS = 60;
-/** The longest grace: a message can be hidden for at most 12 hours (SQS visibility timeout). */
-export const MAX_DELETE_GRACE_SECONDS = 43_200;
-
 const routeSchema = z.strictObject({
   from: z.string().check(z.regex(KEY)),
   to: z.string().check(z.regex(KEY)),
@@ -55,14 +48,7 @@ const routeSchema = z.strictObject({
   replicationFeeds: z.optional(
     z.array(z.int().check(z.minimum(0), z.maximum(1_000_000))).check(z.minLength(1), z.maxLength(8)),
   ),
-  /** What a delete message (`op: "delete"`) does on this route (docs/deletes.md). @default "ignore" */
-  deletes: z.optional(z.enum(DELETE_MODES)),
-  /**
-   * Seconds a delete waits, counted from when it was enqueued, before the source's 404 is taken
-   * as proof (listings and in-flight rewrites settle). At most 43200 (SQS's longest visibility).
-   * @default 60
-   */
-  deleteGraceSeconds: z.optional(z.int().check(z.minimum(0), z.maximum(MAX_DELETE_GRACE_SECONDS))),
+  ...deleteOptionsShape,
 });
 
 const registrySchema = z.strictObject({
@@ -98,16 +84,12 @@ export interface ClusterConfig {
   readonly allowBasic: boolean;
 }
 
-export interface RouteConfig {
+export interface RouteConfig extends DeleteOptions {
   readonly from: string;
   readonly to: string;
   readonly verify: boolean;
   /** Replication feed ids of this route (empty: the route cannot prove a feed SEND). */
   readonly replicationFeeds: readonly number[];
-  /** What a delete message does on this route. */
-  readonly deletes: DeleteMode;
-  /** Seconds a delete waits after it was enqueued before the source's 404 counts as proof. */
-  readonly deleteGraceSeconds: number;
 }
 
 export interface Registry {
@@ -195,8 +177,6 @@ export function parseRegistry(input: unknown): Registry {
     ...r,
     verify: r.verify ?? false,
     replicationFeeds: r.replicationFeeds ?? [],
-    deletes: r.deletes ?? 'ignore',
-    deleteGraceSeconds: r.deleteGraceSeconds ?? DEFAULT_DELETE_GRACE_SECONDS,
   });
   const routes = (parsed.data.routes ?? []).map(routeConfig);
   const defaultRoute = parsed.data.defaultRoute ? routeConfig(parsed.data.defaultRoute) : null;
@@ -216,15 +196,13 @@ export function parseRegistry(input: unknown): Registry {
   return { clusters, defaultRoute, routes };
 }
 
-export interface ResolvedRoute {
+export interface ResolvedRoute extends DeleteOptions {
   /** `from->to`, as errors and logs name the route. */
   readonly name: string;
   readonly source: ClusterConfig;
   readonly destination: ClusterConfig;
   readonly verify: boolean;
   readonly replicationFeeds: readonly number[];
-  readonly deletes: DeleteMode;
-  readonly deleteGraceSeconds: number;
 }
 
 const describeRoute = (r: RouteConfig): string => `${r.from}->${r.to}`;

@@ -1,14 +1,8 @@
 import { ConfigError, InvalidMessageError } from '../../../functions/core/errors.js';
 import { provingFeeds } from '../../../functions/core/replication-feeds.js';
 import { isInNetworks, parseCidr } from '../../../functions/core/network.js';
-import {
-  DEFAULT_DELETE_GRACE_SECONDS,
-  isNodeAddress,
-  MAX_DELETE_GRACE_SECONDS,
-  parseNodeAddress,
-  parseRegistry,
-  resolveRoute,
-} from '../../../functions/core/registry.js';
+import { isNodeAddress, parseNodeAddress, parseRegistry, resolveRoute } from '../../../functions/core/registry.js';
+import { DEFAULT_DELETE_GRACE_SECONDS, MAX_DELETE_GRACE_SECONDS } from '../../../functions/core/route-deletes.js';
 
 const EXAMPLE = {
   clusters: {

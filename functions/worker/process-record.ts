@@ -106,9 +106,10 @@ async function deleteOf(
 
 /**
  * Processes one record up to its outcome record: read and route the body, SEND (shared with
- * identical records of the batch), decide. Null when the deadline came before its SEND could
- * start: the record goes back to the queue unprocessed. Never throws for the record's sake: an
- * unexpected error is an `internal-error` outcome, retried like any transient failure.
+ * identical records of the batch) or, for a delete message, walk the delete's steps
+ * (delete-attempt.ts), decide. Null when the deadline came before its SEND could start: the
+ * record goes back to the queue unprocessed. Never throws for the record's sake: an unexpected
+ * error is an `internal-error` outcome, retried like any transient failure.
  */
 export async function processRecord(
   record: SQSRecord,

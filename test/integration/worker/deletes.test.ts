@@ -121,6 +121,20 @@ describe('delete messages on a route that propagates deletes', () => {
     expect(outcomeOf(dead[0]!).retriesExhausted).toBeUndefined();
   });
 
+  it('a lock written at the source travels with the SEND copy and refuses the delete at DR', async () => {
+    p = await pipeline();
+    drHolds(p, false);
+    p.sim.cluster('baker').put({ ...REF, body: 'v1', lifepoints: ['[] deletable=no'] });
+    await p.send(sendBody());
+    await p.deliver();
+    expect(p.sim.cluster('dr').get(REF)?.lifepoints).toStrictEqual(['[] deletable=no']);
+    p.sim.cluster('baker').delete(REF); // the test's hand, not a DELETE: the lock holds only for requests
+    await p.send(deleteBody());
+    await p.deliver();
+    expect(p.sim.cluster('dr').has(REF)).toBe(true);
+    expect((await p.drain(p.dlq)).map((d) => outcomeOf(d).reason)).toStrictEqual(['delete-refused']);
+  });
+
   it('a lifepoint whose deletable=no period has ended does not refuse: the copy is deleted', async () => {
     p = await pipeline();
     drHolds(p, true, ['[Mon, 01 Jan 2024 00:00:00 GMT] deletable=no', '[] deletable=yes']);

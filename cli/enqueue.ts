@@ -19,6 +19,9 @@ line number and not sent.
                            reads no registry: left out, the worker's registry routes them
                            (its defaultRoute)
   --alias                  bare UUIDs are alias objects
+  --delete                 bare UUIDs are delete messages (op "delete": DR's copy is deleted once
+                           the source proves the object gone, on routes whose deletes is
+                           "propagate"; docs/deletes.md); a JSON line says its own op
   --json                   print the summary as one JSON line
 ${SQS_HELP}
 
@@ -35,6 +38,7 @@ export const enqueueCommand: Command = {
     from: { type: 'string' },
     to: { type: 'string' },
     alias: { type: 'boolean' },
+    delete: { type: 'boolean' },
     json: { type: 'boolean' },
     ...SQS_OPTIONS,
   },
@@ -66,6 +70,7 @@ export const enqueueCommand: Command = {
           const m: SendMessage = { object: values.alias ? { uuid: line, alias: true } : { uuid: line } };
           if (values.from) m.from = values.from as string;
           if (values.to) m.to = values.to as string;
+          if (values.delete) m.op = 'delete';
           messages.push(parseSendMessage(JSON.stringify(m)));
         } else {
           messages.push(parseSendMessage(line));

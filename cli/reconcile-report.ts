@@ -163,7 +163,7 @@ export function formatSummary(s: RunSummary, mode: string, from: string, to: str
     '',
     `  compared          ${NUM.format(s.totals.compared)} objects in ${secs.toFixed(1)} s (${NUM.format(Math.round(s.totals.compared / Math.max(secs, 0.001)))}/s), ${s.totals.pages} pages, ${s.totals.heads} HEADs`,
     `  missing on DR     ${NUM.format(s.bytesMissing)} bytes`,
-    `  repairs           sent ${s.repairs.sent} · enqueued ${s.repairs.enqueued} · not repaired ${s.repairs['not-repaired']} · failed ${s.repairs.failed}`,
+    `  repairs           sent ${s.repairs.sent} · enqueued ${s.repairs.enqueued} · not repaired ${s.repairs['not-repaired']} · failed ${s.repairs.failed} · deleted ${s.repairs.deleted}`,
     `  scopes            ${s.scopes.length - errors.length + s.skipped} done${s.skipped ? ` (${s.skipped} from the checkpoint)` : ''}${errors.length ? `, ${errors.length} failed: ${errors.map((e) => `${scopeKey(e.scope)} (${e.error!.side ?? 'walk'} ${e.error!.code}: ${e.error!.message})`).join('; ')}` : ''}${s.interrupted ? ', interrupted' : ''}`,
     ...listingLines(s),
     '',
@@ -178,7 +178,7 @@ export function exitCodeOf(s: RunSummary): number {
   if (s.interrupted || errors.some((e) => e.transient) || s.totals.counts.unconfirmed > 0) return EXIT.RETRY;
   if (errors.length || !s.complete) return EXIT.FAILED;
   const divergent = [...DIVERGENT].reduce((n, c) => n + s.totals.counts[c as Category], 0);
-  return divergent > s.repairs.sent ? EXIT.DIVERGED : EXIT.OK;
+  return divergent > s.repairs.sent + s.repairs.deleted ? EXIT.DIVERGED : EXIT.OK;
 }
 
 /** The --report file (JSON lines), or nothing without the flag. */

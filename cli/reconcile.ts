@@ -10,6 +10,7 @@ import {
 } from '../functions/reconcile/ports.js';
 import { reconcileRun, scopeKey, type Checkpoint, type RunSummary } from '../functions/reconcile/run.js';
 import { expandScopes } from '../functions/reconcile/buckets.js';
+import { transportDeletePort } from '../functions/reconcile/delete-extra.js';
 import { awsClients, requireUrl, SQS_HELP, SQS_OPTIONS, type AwsClients } from './aws.js';
 import { UsageError, type Command, type CommandIo } from './command.js';
 import { durationFlag, numberFlag, stringFlag, type FlagValues } from './flags.js';
@@ -27,11 +28,11 @@ import { loadRoute, ROUTE_HELP, ROUTE_OPTIONS } from './route.js';
 
 const HELP = `Usage: swarm-send reconcile --registry FILE [--from KEY --to KEY] [--domain D ...] [--bucket B ...]
          [--unnamed] [--untenanted] [--grace DURATION] [--dry-run | --enqueue --queue-url URL | --send]
-         [--report FILE] [--checkpoint FILE] [--json]
+         [--delete-extra] [--report FILE] [--checkpoint FILE] [--json]
 
 Finds every object the DR cluster lacks or holds in another version: lists both clusters bucket
 by bucket (merge-join in name order), confirms each candidate with a HEAD on both clusters,
-and repairs what is confirmed. Nothing is ever deleted.
+and repairs what is confirmed. Nothing is deleted unless --delete-extra says so.
 
 ${ROUTE_HELP}
   --domain D               domain to walk (repeatable; default: the source cluster's name)
@@ -45,6 +46,10 @@ ${ROUTE_HELP}
   --queue-url URL          the SEND queue, with --enqueue
 ${SQS_HELP}
   --send                   repair by SENDing now
+  --delete-extra           also delete what is only on DR (with --enqueue or --send): each
+                           object only when the source's HEAD answers 404 at the time of
+                           deleting, then DELETE on DR and a HEAD to confirm (docs/deletes.md);
+                           a 403 (deletable=no lifepoint, object lock) is reported, never overridden
   --concurrency N          SENDs (with --send) and HEAD pairs in flight (default 8)
   --page-size N            rows per listing page (default 1000)
   --report FILE            JSON lines: one per object that is not in sync, with its evidence,
@@ -54,7 +59,7 @@ ${SQS_HELP}
   --json                   the summary as one JSON object instead of the table
 
 Categories: in-sync, missing-on-dr (repaired), different (repaired with feed force where the
-route has a replication feed, else reported), extra-on-dr (reported, never deleted), too-new,
+route has a replication feed, else reported), extra-on-dr (reported; deleted with --delete-extra), too-new,
 unconfirmed (a HEAD failed: no verdict, no SEND), gone-from-source (deleted during the walk),
 unnameable (listed under a name no request can carry: reported, never HEADed or sent).
 
@@ -63,7 +68,7 @@ listing ended as the protocol ends one ("complete"); a cluster's object count th
 the rows listed by more than the index lag explains is a warning.
 
 Exit codes: 0 in sync (nothing divergent left: none found, or all repaired by --send);
-3 divergence left (found in a dry run, enqueued, extra on DR, not repaired, unnameable);
+3 divergence left (found in a dry run, enqueued, extra on DR not deleted, not repaired, unnameable);
 1 a scope or a bucket discovery failed for good (401, 400, a listing that cannot be merged,
 does not advance, sends a page larger than asked, or too many buckets), or the run is not
 complete for another reason; 2 usage error; 75 try again later (a scope hit a transient error
@@ -78,6 +83,8 @@ function readFlags(values: FlagValues) {
   if (modes.length > 1) throw new UsageError(`--${modes.join(' and --')} exclude each other`);
   const mode = (modes[0] ?? 'dry-run') as Mode;
   if (values['queue-url'] && mode !== 'enqueue') throw new UsageError('--queue-url goes with --enqueue');
+  if (values['delete-extra'] && mode === 'dry-run')
+    throw new UsageError('--delete-extra deletes: it goes with --enqueue or --send, never with a dry run');
   const bounds = { integer: true, min: 1, max: 10_000 };
   return {
     mode,
@@ -86,6 +93,7 @@ function readFlags(values: FlagValues) {
     concurrency: numberFlag(values, 'concurrency', 8, bounds),
     pageSize: numberFlag(values, 'page-size', 1000, bounds),
     checkpointFile: stringFlag(values, 'checkpoint'),
+    deleteExtra: values['delete-extra'] === true,
   };
 }
 
@@ -166,6 +174,7 @@ async function run(values: FlagValues, io: CommandIo): Promise<number> {
       dr,
       heads: transportHeadPort(client.transport, route),
       repair: repairPort(flags, client, aws, route, checkpoint.runId),
+      deleteExtra: flags.deleteExtra ? transportDeletePort(client.transport, route, flags.concurrency) : null,
       graceMs: flags.graceMs,
       signal: io.signal,
       headConcurrency: flags.concurrency * 2,
@@ -208,6 +217,7 @@ export const reconcileCommand: Command = {
     enqueue: { type: 'boolean' },
     'queue-url': { type: 'string' },
     send: { type: 'boolean' },
+    'delete-extra': { type: 'boolean' },
     concurrency: { type: 'string' },
     'page-size': { type: 'string' },
     report: { type: 'string' },

@@ -34,6 +34,19 @@ export interface EnqueueResult {
   readonly failed: { readonly index: number; readonly code: string; readonly message: string }[];
 }
 
+/**
+ * A delete message (`op: "delete"`) for `object`, with any other fields (`from`, `to`,
+ * `correlationId`): on a route whose `deletes` is "propagate" the worker deletes DR's copy once
+ * the source proves the object gone (docs/deletes.md); elsewhere it ends as `delete-ignored`.
+ * Enqueue it with `enqueueSends` like any message.
+ */
+export function deleteMessage(
+  object: SendMessage['object'],
+  fields: Omit<SendMessage, 'object' | 'op' | 'feeds' | 'nodeHint'> = {},
+): SendMessage {
+  return { ...fields, object, op: 'delete' };
+}
+
 function groupOf(m: SendMessage | string): string {
   if (typeof m === 'string') return FALLBACK_MESSAGE_GROUP;
   return 'uuid' in m.object ? m.object.uuid.toLowerCase() : `${m.object.domain}/${m.object.bucket}`;

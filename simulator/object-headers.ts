@@ -25,6 +25,7 @@ export function readHeaders(obj: StoredObject, server: string): Header[] {
   const headers = systemHeaders(obj, obj.cluster);
   headers.push(['Content-Type', obj.contentType], ['Last-Modified', httpDate(obj.created)], ['Etag', obj.etag]);
   if (obj.ec) headers.push(['Manifest', 'ec']);
+  for (const lifepoint of obj.lifepoints ?? []) headers.push(['Lifepoint', lifepoint]);
   headers.push(['Content-Length', String(obj.body.length)], ['Date', httpNow()], ['Server', server]);
   return headers;
 }

@@ -61,6 +61,7 @@ export class ObjectStore {
       version: versionOf(created),
       ec: input.ec ?? false,
       cluster: this.clusterName,
+      ...(input.lifepoints?.length ? { lifepoints: [...input.lifepoints] } : {}),
     });
     this.insert(obj, input.indexLagMs);
     return obj;

@@ -156,6 +156,8 @@ export interface PutObjectInput {
   created?: Date;
   /** Index lag of this write (listings show it only after this long). @default the cluster's `indexLagMs` */
   indexLagMs?: number;
+  /** `Lifepoint` header values, e.g. `[] deletable=no` (lifepoint.ts): a DELETE they forbid gets 403. */
+  lifepoints?: readonly string[];
 }
 
 /** One simulated cluster: its nodes and its object store. */
@@ -198,6 +200,8 @@ export interface StoredObject {
   readonly ec: boolean;
   /** The cluster where the object was created (`Castor-System-Cluster` on reads); kept by copies. */
   readonly cluster: string;
+  /** `Lifepoint` header values as written; copies keep them (so a lock holds at DR too). */
+  readonly lifepoints?: readonly string[];
 }
 
 /** One node server. */

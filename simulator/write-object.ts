@@ -36,6 +36,7 @@ export function writeObject(ctx: RequestContext): void {
   }
   const ec = req.query.has('encoding');
   const contentType = req.headers.get('content-type') ?? 'application/octet-stream';
+  const lifepoints = req.headers.getAll('lifepoint');
   const body = new Uint8Array(req.body.buffer, req.body.byteOffset, req.body.length);
   let obj: StoredObject;
   let path: string;
@@ -50,6 +51,7 @@ export function writeObject(ctx: RequestContext): void {
         body,
         contentType,
         ec,
+        lifepoints,
         ...(domain ? { domain: domain.toLowerCase() } : {}),
       });
       path = `/${obj.uuid}`;
@@ -65,7 +67,7 @@ export function writeObject(ctx: RequestContext): void {
         sendError(res, server, 409, { text: 'An immutable object cannot be replaced' });
         return;
       }
-      obj = cluster.store.put({ uuid: existing.uuid, alias: true, body, contentType, ec });
+      obj = cluster.store.put({ uuid: existing.uuid, alias: true, body, contentType, ec, lifepoints });
       path = `/${obj.uuid}`;
       break;
     }
@@ -81,6 +83,7 @@ export function writeObject(ctx: RequestContext): void {
         body,
         contentType,
         ec,
+        lifepoints,
       });
       path = `/${encodeName(target.bucket)}/${encodeName(target.name)}${domainQuery(ctx, target.domain)}`;
       break;

@@ -20,7 +20,7 @@ export const RECONCILE_METRICS = {
   MISSING_ON_DR_BYTES: 'ReconcileMissingOnDrBytes',
   /** Objects confirmed different (bytes, hash, or a newer source version). */
   DIFFERENT: 'ReconcileDifferent',
-  /** Objects on DR only (reported, never deleted). */
+  /** Objects on DR only (reported; deleted only where the route propagates deletes). */
   EXTRA_ON_DR: 'ReconcileExtraOnDr',
   /** Candidates a HEAD could not settle. */
   UNCONFIRMED: 'ReconcileUnconfirmed',
@@ -38,6 +38,8 @@ export const RECONCILE_METRICS = {
   DR_ROWS_LISTED: 'ReconcileDrRowsListed',
   /** Warnings of a finished scope (rows listed and the cluster's object count too far apart). */
   COUNT_WARNINGS: 'ReconcileCountWarnings',
+  /** Extra-on-DR objects deleted with the delete proof (a route whose deletes is "propagate"). */
+  EXTRA_DELETED: 'ReconcileExtraDeleted',
   /** From the scheduled start to the end of a scope, per scope finished: the run's duration is its maximum. */
   RUN_DURATION: 'ReconcileRunDuration',
 } as const;

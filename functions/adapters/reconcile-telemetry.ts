@@ -37,6 +37,7 @@ export function emitReconcileMetrics(
   );
   metrics.addMetric(RECONCILE_METRICS.DR_ROWS_LISTED, MetricUnit.Count, Math.max(0, dr.rows - listedBefore.dr));
   metrics.addMetric(RECONCILE_METRICS.COUNT_WARNINGS, MetricUnit.Count, summary.warnings.length);
+  metrics.addMetric(RECONCILE_METRICS.EXTRA_DELETED, MetricUnit.Count, summary.repairs.deleted);
   if (summary.complete)
     metrics.addMetric(RECONCILE_METRICS.RUN_DURATION, MetricUnit.Milliseconds, Math.max(0, now - runStartedMs));
   metrics.publishStoredMetrics();

@@ -16,6 +16,7 @@ import {
   type ContinuationQueue,
   type SliceDeps,
 } from '../reconcile/continuations.js';
+import { transportDeletePort } from '../reconcile/delete-extra.js';
 import { enqueueRepairPort, replicationFeedsOf, transportHeadPort, type ReconcileRoute } from '../reconcile/ports.js';
 
 /** What EventBridge Scheduler sends (the construct's target input). */
@@ -35,6 +36,7 @@ async function sliceDeps(d: ReconcileDeps): Promise<Omit<SliceDeps, 'queue'>> {
   const { registry, from, to } = d.config;
   const source = registry.clusters[from]!;
   const dr = registry.clusters[to]!;
+  const configured = [...registry.routes, registry.defaultRoute].find((r) => r?.from === from && r.to === to) ?? null;
   const route: ReconcileRoute = {
     source,
     dr,
@@ -42,9 +44,7 @@ async function sliceDeps(d: ReconcileDeps): Promise<Omit<SliceDeps, 'queue'>> {
     to,
     sourceCredentials: await d.credentials.get(source.credentials),
     drCredentials: await d.credentials.get(dr.credentials),
-    replicationFeeds: replicationFeedsOf(
-      [...registry.routes, registry.defaultRoute].find((r) => r?.from === from && r.to === to) ?? null,
-    ),
+    replicationFeeds: replicationFeedsOf(configured),
   };
   const listing = { pageSize: d.config.pageSize };
   const sendQueueUrl = d.config.sendQueueUrl;
@@ -55,6 +55,11 @@ async function sliceDeps(d: ReconcileDeps): Promise<Omit<SliceDeps, 'queue'>> {
     repair: (run) =>
       d.config.repair === 'enqueue' && sendQueueUrl
         ? enqueueRepairPort(d.sqs, sendQueueUrl, route, `reconcile:${run}`)
+        : null,
+    // The scheduled run deletes only where its route propagates deletes, and only when it repairs.
+    deleteExtra:
+      configured?.deletes === 'propagate' && d.config.repair === 'enqueue'
+        ? transportDeletePort(d.transport, route)
         : null,
     graceMs: d.config.graceMs,
     ...(d.clock && { clock: d.clock }),

@@ -1,6 +1,6 @@
 import type { ObjectRef } from '../core/message/message.js';
 import { confirm, type HeadEvidence, type JoinedRow, type Confirmation } from '../core/listing/reconcile-diff.js';
-import type { HeadPort, ObjectScope, RepairItem, RepairPort, RepairResult } from './scope-types.js';
+import type { DeletePort, HeadPort, ObjectScope, RepairItem, RepairPort, RepairResult } from './scope-types.js';
 
 /**
  * Confirming candidates: every object the listings nominate gets a HEAD on both clusters, and
@@ -55,10 +55,33 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   return out;
 }
 
+/** Hands the confirmed extra-on-dr objects to the delete port, when there is one. */
+async function deleteExtras(
+  verdicts: (Omit<Confirmed, 'repair'> & { repair: RepairResult | null })[],
+  o: ConfirmOptions,
+): Promise<void> {
+  const extras = verdicts.filter((v) => v.verdict.category === 'extra-on-dr');
+  if (!o.deleteExtra || extras.length === 0) return;
+  // DR's HEAD says whether an unnamed object is an alias when the listing did not.
+  const objects = extras.map((v) =>
+    v.drHead.alias !== undefined && o.scope.kind === 'unnamed'
+      ? objectOf(o.scope, v.candidate.row.key, v.drHead.alias)
+      : v.object,
+  );
+  const results = await o.deleteExtra
+    .delete(objects, o.signal)
+    .catch((err: unknown): RepairResult[] =>
+      extras.map(() => ({ action: 'failed', detail: `delete failed: ${messageOf(err)}` })),
+    );
+  extras.forEach((v, i) => (v.repair = results[i] ?? null));
+}
+
 export interface ConfirmOptions {
   readonly scope: ObjectScope;
   readonly heads: HeadPort;
   readonly repair?: RepairPort | null;
+  /** Deletes the confirmed extra-on-dr objects; null: reported only. */
+  readonly deleteExtra?: DeletePort | null;
   readonly graceMs: number;
   /** HEADs in flight at once (two per candidate). */
   readonly headConcurrency: number;
@@ -110,5 +133,6 @@ export async function confirmBatch(work: readonly Candidate[], now: number, o: C
           )
       : [];
   toRepair.forEach((v, i) => (v.repair = results[i] ?? null));
+  await deleteExtras(verdicts, o);
   return verdicts;
 }

@@ -9,6 +9,7 @@ import {
   type HeadPort,
   type ListingPort,
   type ObjectScope,
+  type DeletePort,
   type RepairPort,
   type ScopeSummary,
 } from './scope-types.js';
@@ -170,6 +171,8 @@ export interface SliceDeps {
   readonly heads: HeadPort;
   /** null: report mode. */
   readonly repair: (run: string) => RepairPort | null;
+  /** Deletes confirmed extra-on-dr objects; null: they are reported only. */
+  readonly deleteExtra?: DeletePort | null;
   readonly queue: ContinuationQueue;
   readonly graceMs: number;
   readonly clock?: () => number;
@@ -226,6 +229,7 @@ export async function workSlice(
     dr: deps.dr,
     heads: deps.heads,
     repair: deps.repair(c.run),
+    deleteExtra: deps.deleteExtra ?? null,
     graceMs: deps.graceMs,
     stopAt,
     ...(signal && { signal }),

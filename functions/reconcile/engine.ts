@@ -7,9 +7,9 @@ import { confirmBatch, objectOf, type Candidate } from './confirm-batch.js';
 import { countWarnings } from './object-count.js';
 import {
   DEFAULT_GRACE_MS,
+  NO_REPAIRS,
   type Finding,
   type ReconcileScopeOptions,
-  type RepairResult,
   type ScopeProgress,
   type ScopeSummary,
 } from './scope-types.js';
@@ -28,7 +28,7 @@ class ScopeWalk implements SideTally {
   readonly graceMs: number;
   readonly batchSize: number;
   readonly counts = Object.fromEntries(CATEGORIES.map((c) => [c, 0])) as Record<Category, number>;
-  readonly repairs: Record<RepairResult['action'], number> = { sent: 0, enqueued: 0, 'not-repaired': 0, failed: 0 };
+  readonly repairs = { ...NO_REPAIRS };
   readonly pages: Record<Side, number> = { source: 0, dr: 0 };
   /** Rows each side listed so far, and as of the marker. */
   readonly seen: Record<Side, number> = { source: 0, dr: 0 };
@@ -86,13 +86,11 @@ class ScopeWalk implements SideTally {
     const work = this.batch;
     this.batch = [];
     const { o } = this;
+    // The scope, the ports (HEADs, repair, delete) and the signal come as they were given.
     const confirmed = await confirmBatch(work, this.clock(), {
-      scope: o.scope,
-      heads: o.heads,
-      repair: o.repair ?? null,
+      ...o,
       graceMs: this.graceMs,
       headConcurrency: o.headConcurrency ?? 16,
-      signal: o.signal,
       onHeads: (n) => (this.heads += n),
     });
     for (const v of confirmed) {

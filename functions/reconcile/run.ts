@@ -2,6 +2,7 @@ import { CATEGORIES, type Category } from '../core/listing/reconcile-diff.js';
 import type { DiscoveryFailure } from './buckets.js';
 import { reconcileScope } from './engine.js';
 import {
+  NO_REPAIRS,
   type ObjectScope,
   type ReconcileScopeOptions,
   type RepairResult,
@@ -108,7 +109,7 @@ function addCounts(into: Record<Category, number>, from: Readonly<Record<Categor
 /** The totals of the scopes finished so far. */
 class RunTally {
   readonly counts = Object.fromEntries(CATEGORIES.map((c) => [c, 0])) as Record<Category, number>;
-  readonly repairs: Record<RepairResult['action'], number> = { sent: 0, enqueued: 0, 'not-repaired': 0, failed: 0 };
+  readonly repairs: Record<RepairResult['action'], number> = { ...NO_REPAIRS };
   compared = 0;
   pages = 0;
   heads = 0;

@@ -55,14 +55,35 @@ export interface RepairItem {
 
 /** What became of one repair. */
 export interface RepairResult {
-  /** `sent`: SENT and answered 201/409; `enqueued`: a SEND message is on the queue. */
-  readonly action: 'sent' | 'enqueued' | 'not-repaired' | 'failed';
+  /**
+   * `sent`: SENT and answered 201/409; `enqueued`: a SEND message is on the queue; `deleted`: an
+   * object only on DR, deleted with the delete proof (`--delete-extra`), or found gone by it.
+   */
+  readonly action: 'sent' | 'enqueued' | 'not-repaired' | 'failed' | 'deleted';
   readonly detail: string | null;
 }
 
 /** Repairs confirmed objects (in the order given; results in the same order). Never deletes. */
 export interface RepairPort {
   repair(items: readonly RepairItem[], signal?: AbortSignal): Promise<RepairResult[]>;
+}
+
+/** Each repair action at zero: where a scope's and a run's counts start. */
+export const NO_REPAIRS: Readonly<Record<RepairResult['action'], number>> = {
+  sent: 0,
+  enqueued: 0,
+  'not-repaired': 0,
+  failed: 0,
+  deleted: 0,
+};
+
+/**
+ * Deletes confirmed `extra-on-dr` objects with the delete proof (docs/deletes.md): each only when
+ * the source's HEAD answers 404 at the time of deleting. Results in the order given; never throws
+ * for what the clusters do.
+ */
+export interface DeletePort {
+  delete(objects: readonly ObjectRef[], signal?: AbortSignal): Promise<RepairResult[]>;
 }
 
 /** One object the report lists (everything that is not plainly in sync). */
@@ -130,6 +151,8 @@ export interface ReconcileScopeOptions {
   readonly heads: HeadPort;
   /** null or absent: dry run (report only). */
   readonly repair?: RepairPort | null;
+  /** Deletes confirmed extra-on-dr objects (`--delete-extra`); null or absent: they are reported only. */
+  readonly deleteExtra?: DeletePort | null;
   /** Objects whose source version is younger than this are `too-new`. @default 600_000 (10 min) */
   readonly graceMs?: number;
   /** @default Date.now */

@@ -6,6 +6,7 @@ import type { HeadResult, SendReport } from '../core/send/observation.js';
 import type { OutcomeRecord } from '../core/outcome/outcome.js';
 import type { ClusterConfig } from '../core/registry/registry.js';
 import type { SendInput } from '../core/send/send-client.js';
+import type { ObjectAnswer, ObjectMethod } from '../core/send/object-request.js';
 
 /*
  * Every port the worker uses, in one place: the SEND client, credentials, the queue service and
@@ -24,6 +25,14 @@ export interface SendPort {
   head(cluster: ClusterConfig, object: ObjectRef, credentials: Credentials, signal?: AbortSignal): Promise<HeadResult>;
   /** Closes its connections; whoever built the dependencies calls it when the process stops. */
   close(): Promise<void>;
+  /** One HEAD or DELETE of an object (admin realm): a delete's proof, the DELETE, its confirmation. */
+  objectRequest(
+    method: ObjectMethod,
+    cluster: ClusterConfig,
+    object: ObjectRef,
+    credentials: Credentials,
+    signal?: AbortSignal,
+  ): Promise<ObjectAnswer>;
 }
 
 /**

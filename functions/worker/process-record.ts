@@ -8,6 +8,10 @@ import { provingFeeds } from '../core/registry/replication-feeds.js';
 import { stackOf } from '../core/errors.js';
 import type { BatchSends } from './batch-sends.js';
 import { DeadlineError } from './deadline.js';
+import { decideDelete } from '../core/outcome/delete-decision.js';
+import { deleteRecord } from '../core/outcome/delete-record.js';
+import { isDelete } from '../core/message/message.js';
+import { attemptDelete, type DeleteHappening } from './delete-attempt.js';
 import type { Telemetry, WorkerDeps } from './ports.js';
 import type { SendRequest } from './send-attempt.js';
 
@@ -56,7 +60,7 @@ function readRequest(record: SQSRecord, { config, telemetry }: WorkerDeps): Read
     const route = resolveRoute(config.registry, message.from, message.to);
     return {
       message,
-      request: { route, message, replicationFeeds: provingFeeds(route, message.feeds) },
+      request: { route, message, replicationFeeds: isDelete(message) ? [] : provingFeeds(route, message.feeds) },
       failure: null,
     };
   } catch (err) {
@@ -80,11 +84,33 @@ async function sendOf(
   }
 }
 
+/** A delete message's steps; null when the deadline came before its credentials were read. */
+async function deleteOf(
+  record: SQSRecord,
+  request: SendRequest,
+  attempt: number,
+  deps: WorkerDeps,
+  deadline: AbortSignal,
+): Promise<DeleteHappening | SendAttempt | null> {
+  const sent = Number(record.attributes.SentTimestamp);
+  try {
+    return await attemptDelete(
+      { route: request.route, message: request.message, sentAtMs: Number.isFinite(sent) ? sent : null, attempt },
+      deps,
+      deadline,
+    );
+  } catch (err) {
+    if (err instanceof DeadlineError) return null;
+    return notSent('send', err, record, deps.telemetry);
+  }
+}
+
 /**
  * Processes one record up to its outcome record: read and route the body, SEND (shared with
- * identical records of the batch), decide. Null when the deadline came before its SEND could
- * start: the record goes back to the queue unprocessed. Never throws for the record's sake: an
- * unexpected error is an `internal-error` outcome, retried like any transient failure.
+ * identical records of the batch) or, for a delete message, walk the delete's steps
+ * (delete-attempt.ts), decide. Null when the deadline came before its SEND could start: the
+ * record goes back to the queue unprocessed. Never throws for the record's sake: an unexpected
+ * error is an `internal-error` outcome, retried like any transient failure.
  */
 export async function processRecord(
   record: SQSRecord,
@@ -94,12 +120,17 @@ export async function processRecord(
 ): Promise<OutcomeRecord | null> {
   const read = readRequest(record, deps);
   const ctx = contextOf(record, read.message, read.request?.route);
-  let happening = read.failure;
+  let happening: SendAttempt | DeleteHappening | null = read.failure;
   if (read.request) {
     if (deadline.aborted) return null;
-    happening = await sendOf(record, read.request, ctx.attempt, sends, deps);
+    happening = isDelete(read.request.message)
+      ? await deleteOf(record, read.request, ctx.attempt, deps, deadline)
+      : await sendOf(record, read.request, ctx.attempt, sends, deps);
   }
   if (!happening) return null;
-  const verdict = decide(happening, { attempt: ctx.attempt, maxAttempts: deps.config.maxAttempts });
+  const attempts = { attempt: ctx.attempt, maxAttempts: deps.config.maxAttempts };
+  if (happening.kind === 'delete')
+    return deleteRecord(decideDelete(happening.observed, attempts), happening.observed, happening, ctx);
+  const verdict = decide(happening, attempts);
   return outcomeRecord(verdict, happening.kind === 'sent' ? happening.send : null, ctx);
 }

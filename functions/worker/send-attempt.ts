@@ -25,9 +25,9 @@ interface CredentialPair {
 type AttemptDeps = Pick<WorkerDeps, 'client' | 'credentials' | 'telemetry'>;
 
 /** Reads both clusters' credentials, giving up at the deadline (a slow Secrets Manager). */
-async function readCredentials(
-  { route }: SendRequest,
-  deps: AttemptDeps,
+export async function readCredentials(
+  { route }: Pick<SendRequest, 'route'>,
+  deps: Pick<AttemptDeps, 'credentials'>,
   deadline: AbortSignal,
 ): Promise<CredentialPair> {
   const read = Promise.all([
@@ -77,7 +77,7 @@ function observe(
  * Runs `step`; a rejection of the credentials port becomes the `NotSent` it means (a deadline stays
  * a DeadlineError).
  */
-async function credentialsStep<T>(step: () => Promise<T>): Promise<T | SendAttempt> {
+export async function credentialsStep<T>(step: () => Promise<T>): Promise<T | SendAttempt> {
   try {
     return await step();
   } catch (err) {
@@ -86,7 +86,7 @@ async function credentialsStep<T>(step: () => Promise<T>): Promise<T | SendAttem
   }
 }
 
-const isHappening = (x: object | null): x is SendAttempt => x !== null && 'kind' in x;
+export const isHappening = (x: object | null): x is SendAttempt => x !== null && 'kind' in x;
 
 /**
  * Makes the SEND of one request and reports what happened, without deciding the outcome:

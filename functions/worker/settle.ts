@@ -48,10 +48,11 @@ async function deadLetter(
 }
 
 /**
- * Seconds before a retry's next attempt: a handed-back straggler waits about twice as long as it
- * ran, so its node can finish.
+ * Seconds before a retry's next attempt: a delete inside its grace waits what is left of it; a
+ * handed-back straggler waits about twice as long as it ran, so its node can finish.
  */
 function retryDelay(outcome: OutcomeRecord, { config, random }: SettleDeps): number {
+  if (outcome.retryAfterSeconds !== undefined) return Math.max(1, outcome.retryAfterSeconds);
   if (outcome.reason === 'handed-back') return Math.max(1, Math.ceil((2 * (outcome.durationMs ?? 0)) / 1000));
   return backoffSeconds(outcome.attempt, config.backoffBaseSeconds, config.backoffCapSeconds, random ?? Math.random);
 }

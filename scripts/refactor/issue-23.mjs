@@ -27,6 +27,11 @@ const C = 'functions/core/';
 
 /** New file <- old files, in order (the first old one is moved if the new one does not exist yet). */
 const MOVES = [
+  ['registry/route-deletes.ts', 'route-deletes.ts'],
+  ['send/object-request.ts', 'object-request.ts'],
+  ['outcome/delete-decision.ts', 'delete-decision.ts'],
+  ['outcome/delete-record.ts', 'delete-record.ts'],
+  ['outcome/delete-proof.ts', 'delete-proof.ts'],
   ['message/message.ts', 'message.ts'],
   ['message/message-schema.ts', 'message-schema.ts'],
   ['message/zod-locale.ts', 'zod-locale.ts'],

@@ -36,14 +36,18 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
 /**
  * A registry whose nodes nobody serves: source cluster `primary` ("baker", node 10.0.0.1:80,
  * credentials `src`), DR cluster `dr` ("dr", target 10.0.1.1:80, credentials `dr`), and a default
- * route from the one to the other on replication feed 2, verified when `verify` says so.
+ * route from the one to the other on replication feed 2, verified when `verify` says so, with the
+ * `route` options given (e.g. `deletes`).
  */
-export function offlineRegistry({ verify = false } = {}): Registry {
+export function offlineRegistry({
+  verify = false,
+  route = {},
+}: { verify?: boolean; route?: Record<string, unknown> } = {}): Registry {
   return parseRegistry({
     clusters: {
       primary: { name: 'baker', nodes: ['10.0.0.1:80'], credentials: 'src' },
       dr: { name: 'dr', target: '10.0.1.1:80', credentials: 'dr' },
     },
-    defaultRoute: { from: 'primary', to: 'dr', ...(verify && { verify: true }), replicationFeeds: [2] },
+    defaultRoute: { from: 'primary', to: 'dr', ...(verify && { verify: true }), replicationFeeds: [2], ...route },
   });
 }

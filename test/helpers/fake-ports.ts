@@ -6,6 +6,7 @@ import type { SendInput } from '../../functions/core/send/send-client.js';
 import type { CredentialsProvider, QueueOps, SendPort, Telemetry, WorkerDeps } from '../../functions/worker/ports.js';
 import { testConfig } from './config.js';
 import { observed } from './observation.js';
+import type { ObjectAnswer, ObjectMethod } from '../../functions/core/send/object-request.js';
 
 /*
  * Plain objects implementing the worker's ports, for unit tests of the worker's units: no
@@ -44,6 +45,19 @@ export class FakeSendPort implements SendPort {
   async head(cluster: { key: string }): Promise<HeadResult> {
     this.heads.push(cluster.key);
     return this.headAnswer;
+  }
+
+  /** HEADs and DELETEs of a delete message, as `METHOD cluster-key`. */
+  readonly objectRequests: string[] = [];
+  /** The answer to each `METHOD cluster-key`; a request without one is a test's mistake. */
+  objectAnswers: Record<string, ObjectAnswer> = {};
+
+  async objectRequest(method: ObjectMethod, cluster: { key: string }): Promise<ObjectAnswer> {
+    const key = `${method} ${cluster.key}`;
+    this.objectRequests.push(key);
+    const answer = this.objectAnswers[key];
+    if (!answer) throw new Error(`no scripted answer for ${key}`);
+    return answer;
   }
 }
 

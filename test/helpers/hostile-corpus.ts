@@ -149,6 +149,10 @@ export const hostileBody: fc.Arbitrary<string> = fc.oneof(
       ),
     )
     .map(([u, v]) => JSON.stringify({ object: { uuid: u }, feeds: { ids: v }, correlationId: MARK })),
+  // An op that is neither "send" nor "delete" (case, spacing, other verbs, wrong types).
+  fc
+    .tuple(UUID, fc.oneof(fc.constantFrom('DELETE', 'Delete', ' delete', 'delete\n', 'remove', '', 'send '), wrongType))
+    .map(([u, v]) => JSON.stringify({ object: { uuid: u }, op: v, correlationId: MARK })),
   // UUIDs that are not 32 hex digits (path traversal, hosts, too short/long).
   fc
     .oneof(

@@ -5,6 +5,7 @@ import { parseRegistry, type ClusterConfig } from '../../functions/core/registry
 import { SendClient, type SendClientOptions, type SendInput } from '../../functions/core/send/send-client.js';
 import { type SendResult } from '../../functions/core/outcome/outcome.js';
 import { sendWithDecision } from '../../functions/core/outcome/decide.js';
+import type { ReconcileRoute } from '../../functions/reconcile/ports.js';
 import {
   pairRegistry,
   pairRegistryDocument,
@@ -101,5 +102,18 @@ export async function startSwarmPair(
       await client.close();
       await sim.close();
     },
+  };
+}
+
+/** The reconcile route of a simulated pair: both clusters as the default admin. */
+export function pairRoute(pair: Pick<SwarmPair, 'source' | 'dr'>, replicationFeeds: number[] = []): ReconcileRoute {
+  return {
+    source: pair.source,
+    dr: pair.dr,
+    sourceCredentials: ADMIN,
+    drCredentials: ADMIN,
+    from: 'primary',
+    to: 'dr',
+    replicationFeeds,
   };
 }

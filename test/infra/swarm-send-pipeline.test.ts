@@ -502,6 +502,8 @@ describe('SwarmSendPipeline with only the required props', () => {
       to: 'dr',
       verify: false,
       replicationFeeds: [],
+      deletes: 'ignore',
+      deleteGraceSeconds: 60,
     });
     expect(pipeline.metrics.namespace).toBe('SwarmSend');
   });

@@ -94,7 +94,7 @@ export function sendMessageJsonSchema(): Record<string, unknown> {
     $id: SEND_MESSAGE_SCHEMA_ID,
     title: 'swarm-send SEND message',
     description:
-      'One SQS message body asking swarm-send to replicate one object with an SCSP SEND. Also enforced by the parser but not expressible here: the body is at most 65536 bytes of UTF-8, and object.name and correlationId contain no lone surrogate.',
+      'One SQS message body asking swarm-send to replicate one object with an SCSP SEND or, with op "delete", to delete its DR copy once the source proves it gone. Also enforced by the parser but not expressible here: the body is at most 65536 bytes of UTF-8, and object.name and correlationId contain no lone surrogate.',
     ...rest,
   };
 }

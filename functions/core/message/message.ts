@@ -73,6 +73,14 @@ export const feedsSchema = z
   })
   .check(z.refine((f) => (f.ids?.length ?? 0) + (f.types?.length ?? 0) > 0, 'feeds needs at least one id or type'));
 
+/**
+ * What a message asks for: `send` (the default; absent means `send`) copies the object to DR,
+ * `delete` asks the route to remove DR's copy once the source proves the object gone
+ * (docs/deletes.md). A delete ignores `feeds` and `nodeHint`.
+ */
+export const MESSAGE_OPS = ['send', 'delete'] as const;
+export type MessageOp = (typeof MESSAGE_OPS)[number];
+
 const registryKey = z.string().check(z.regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be a registry key'));
 
 export const messageSchema = z.object({
@@ -85,6 +93,7 @@ export const messageSchema = z.object({
   nodeHint: z.optional(z.unknown()),
   feeds: z.optional(feedsSchema),
   correlationId: z.optional(printable(256)),
+  op: z.optional(z.enum(MESSAGE_OPS)),
 });
 
 export type UnnamedObject = z.infer<z.ZodMiniObject<typeof unnamedShape>>;
@@ -98,6 +107,11 @@ export type SendMessage = Omit<z.infer<typeof messageSchema>, 'nodeHint'> & { no
 export interface ReadMessage {
   readonly message: SendMessage;
   readonly warnings: readonly string[];
+}
+
+/** True for a message that asks for a delete (`op: "delete"`). */
+export function isDelete(message: Pick<SendMessage, 'op'>): boolean {
+  return message.op === 'delete';
 }
 
 export function isNamed(ref: ObjectRef): ref is NamedObject {

@@ -20,6 +20,12 @@ export const REASONS = {
   created: 'the destination answered 201: the object was transferred',
   'feed-complete': 'every selected feed reported status 0',
   'already-present': 'the destination already holds the object (409)',
+  // success of a delete message (outcome kinds: docs/deletes.md)
+  deleted: 'a delete: the source proved the object gone and DR deleted its copy (200/204), confirmed by a HEAD 404',
+  'already-absent': 'a delete: the source proved the object gone and DR had no copy (404), confirmed by a HEAD 404',
+  'source-present': 'a delete: the source holds the object again, so DR keeps its copy',
+  'delete-ignored':
+    'a delete on a route whose deletes are "ignore": DR keeps its copy, nothing was asked of either cluster',
   // transient
   'remote-unavailable': 'the destination answered 5xx or could not be reached by the source node',
   'remote-insufficient-storage': 'the destination is out of space or licence (507)',
@@ -49,6 +55,9 @@ export const REASONS = {
     "an unexpected error in the worker (a bug), not the message's or the cluster's fault; its stack is in the log",
   'verify-mismatch':
     'the destination HEAD after a 201 or 409 found no copy, or one whose ETag, length or version differs from the source',
+  'delete-grace':
+    "a delete younger than its route's deleteGraceSeconds: it comes back when the grace has passed (never dead-lettered for this)",
+  'delete-unconfirmed': "a delete: the HEAD after DR's answer still found the object on DR",
   // permanent
   'invalid-message':
     'the message is not valid JSON, fails the schema, names a route the registry lacks, or selects feeds none of whose statuses can prove a DR copy',
@@ -67,6 +76,7 @@ export const REASONS = {
   'tls-rejected': 'the node certificate was not trusted',
   'credentials-invalid':
     'the configured credentials hold a control character (CR, LF, NUL...) or a character outside Latin-1',
+  'delete-refused': 'a delete: DR refused it (403): a deletable=no lifepoint or an object lock; never overridden',
 } as const;
 export type Reason = keyof typeof REASONS;
 
@@ -121,6 +131,8 @@ export interface OutcomeRecord {
    * the original body's size in bytes and its SHA-256 (hex), so it can be matched upstream.
    */
   truncated?: { readonly bytes: number; readonly sha256: string };
+  /** A retry that must wait this long, seconds, instead of the backoff (a delete inside its grace). */
+  retryAfterSeconds?: number;
 }
 
 /** What is known about a message besides the SEND itself. */

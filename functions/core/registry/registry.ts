@@ -3,6 +3,7 @@ import * as z from 'zod/mini';
 import { ConfigError, InvalidMessageError } from '../errors.js';
 import { isIP } from 'node:net';
 import { parseCidr, type Cidr } from '../transport/network.js';
+import { deleteOptionsShape, type DeleteOptions } from './route-deletes.js';
 
 /**
  * The cluster registry (DESIGN.md section 2): where SENDs go and with which credentials. It comes
@@ -47,6 +48,7 @@ const routeSchema = z.strictObject({
   replicationFeeds: z.optional(
     z.array(z.int().check(z.minimum(0), z.maximum(1_000_000))).check(z.minLength(1), z.maxLength(8)),
   ),
+  ...deleteOptionsShape,
 });
 
 const registrySchema = z.strictObject({
@@ -82,7 +84,7 @@ export interface ClusterConfig {
   readonly allowBasic: boolean;
 }
 
-export interface RouteConfig {
+export interface RouteConfig extends DeleteOptions {
   readonly from: string;
   readonly to: string;
   readonly verify: boolean;
@@ -194,7 +196,7 @@ export function parseRegistry(input: unknown): Registry {
   return { clusters, defaultRoute, routes };
 }
 
-export interface ResolvedRoute {
+export interface ResolvedRoute extends DeleteOptions {
   /** `from->to`, as errors and logs name the route. */
   readonly name: string;
   readonly source: ClusterConfig;
@@ -233,5 +235,7 @@ export function resolveRoute(registry: Registry, from?: string, to?: string): Re
     destination,
     verify: route.verify,
     replicationFeeds: route.replicationFeeds,
+    deletes: route.deletes,
+    deleteGraceSeconds: route.deleteGraceSeconds,
   };
 }

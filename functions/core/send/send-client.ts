@@ -5,6 +5,7 @@ import type { FeedSelection, ObjectRef } from '../message/message.js';
 import type { HeadResult, SendObservation, SendReport } from './observation.js';
 import { parseNodeAddress, type ClusterConfig } from '../registry/registry.js';
 import { USER_AGENT, buildSendHeaders, buildSendTarget } from './scsp-request.js';
+import { objectRequest, type ObjectAnswer, type ObjectMethod } from './object-request.js';
 import { parseSendBody } from './response-parser.js';
 
 /** Tuning of the SEND client; every field has a default fit for Lambda next to the cluster. */
@@ -171,6 +172,17 @@ export class SendClient {
       node: x.node?.hostPort ?? null,
       error: x.error,
     };
+  }
+
+  /** One HEAD or DELETE of an object (a delete message's steps, `objectRequest`). Never throws. */
+  objectRequest(
+    method: ObjectMethod,
+    cluster: ClusterConfig,
+    object: ObjectRef,
+    credentials: Credentials,
+    signal?: AbortSignal,
+  ): Promise<ObjectAnswer> {
+    return objectRequest(this.#transport, method, cluster, object, credentials, this.#userAgent, signal);
   }
 
   /** Closes every pooled connection. */

@@ -64,6 +64,26 @@ describe('queue commands as subprocesses against fauxqs', () => {
     expect(await depth(queue)).toBe(2);
   }, 30_000);
 
+  it('enqueue --delete: bare UUIDs become delete messages; a JSON line keeps its own op; a bad op is an invalid line', async () => {
+    const { queue } = queues();
+    const lines = [
+      'd'.repeat(32),
+      JSON.stringify({ object: { uuid: 'e'.repeat(32) }, op: 'send' }),
+      JSON.stringify({ object: { uuid: 'f'.repeat(32) }, op: 'remove' }),
+    ];
+    const r = await runCli(['enqueue', '--queue-url', queue, '--delete', '--json', ...endpoint()], {
+      input: `${lines.join('\n')}\n`,
+    });
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({ enqueued: 2, rejected: [{ line: 3 }] });
+    expect(await bodies(queue)).toStrictEqual(
+      [
+        `${JSON.stringify({ object: { uuid: 'd'.repeat(32) }, op: 'delete' })}|`,
+        `${JSON.stringify({ object: { uuid: 'e'.repeat(32) }, op: 'send' })}|`,
+      ].sort(),
+    );
+  }, 30_000);
+
   it('redrive: a dry run counts by reason; a filtered run moves exactly those; the rest follow; nothing lost or doubled', async () => {
     const { queue, dlq } = queues();
     const put = (body: string, reason: string) =>

@@ -189,6 +189,26 @@ describe('swarm-send reconcile', () => {
     expect(existsSync(checkpoint)).toBe(false);
   }, 60_000);
 
+  test('--delete-extra with --send deletes what is only on DR (the source HEAD answering 404), counts it per scope, and exits 0; a dry run refuses the flag', async () => {
+    objects(2, []);
+    sim.cluster('dr').put({ domain: 'baker', bucket: 'b', name: 'only-on-dr', body: 'x', created: HOUR_AGO() });
+    const dry = await runCli(['reconcile', '--registry', registry, '--delete-extra'], { env: ENV });
+    expect(dry.code).toBe(2);
+    expect(dry.stderr).toContain('--delete-extra deletes: it goes with --enqueue or --send');
+    expect(sim.cluster('dr').has({ domain: 'baker', bucket: 'b', name: 'only-on-dr' })).toBe(true);
+    const r = await inProcess(['reconcile', '--registry', registry, '--send', '--delete-extra', '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      repairs: { deleted: 1, sent: 0 },
+      totals: { counts: { 'in-sync': 2, 'extra-on-dr': 1 } },
+      scopes: [{ scope: 'named:baker/b', repairs: { deleted: 1 } }],
+    });
+    expect(sim.cluster('dr').has({ domain: 'baker', bucket: 'b', name: 'only-on-dr' })).toBe(false);
+    const table = await inProcess(['reconcile', '--registry', registry]);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toContain('deleted 0');
+  }, 60_000);
+
   test('usage errors exit 2', async () => {
     expect((await runCli(['reconcile', '--registry', registry, '--send', '--enqueue'], { env: ENV })).code).toBe(2);
     expect((await runCli(['reconcile', '--registry', registry, '--grace', 'soon'], { env: ENV })).code).toBe(2);

@@ -123,6 +123,7 @@ const validMessage = fc.record(
       ),
     ),
     correlationId: printable(256),
+    op: fc.constantFrom('send' as const, 'delete' as const),
     somethingNew: fc.jsonValue({ maxDepth: 2 }),
   },
   { requiredKeys: ['object'] },

@@ -87,11 +87,12 @@ function seed(missing: readonly string[]): { all: string[] } {
   return { all };
 }
 
-async function handlerFor(env: Record<string, string>) {
+async function handlerFor(env: Record<string, string>, route: Record<string, unknown> = {}) {
   const secrets = {
     SRC_ADMIN: JSON.stringify({ username: SIM_DEFAULT_ADMIN.user, password: SIM_DEFAULT_ADMIN.password }),
   };
-  const registry = simulatorRegistryDocument(sim, 'env:SRC_ADMIN');
+  const document = simulatorRegistryDocument(sim, 'env:SRC_ADMIN');
+  const registry = { ...document, defaultRoute: { ...document.defaultRoute, ...route } };
   // The environment the construct sets, read by the handler's own loader.
   const config = await loadReconcileConfig({
     [ENV.REGISTRY]: JSON.stringify(registry),
@@ -232,6 +233,23 @@ describe('the reconcile function as Scheduler and SQS invoke it', () => {
     expect(metrics.total(RECONCILE_METRICS.SOURCE_ROWS_LISTED)).toBe(13);
     expect(metrics.total(RECONCILE_METRICS.DR_ROWS_LISTED)).toBe(10);
     expect(metrics.total(RECONCILE_METRICS.COUNT_WARNINGS)).toBe(0);
+    // The route ignores deletes (the default): nothing deleted, and the metric says so.
+    expect(metrics.total(RECONCILE_METRICS.EXTRA_DELETED)).toBe(0);
+  });
+
+  test('a route that propagates deletes: the scheduled run deletes what is only on DR (the source HEAD answering 404), and counts it', async () => {
+    seed([]);
+    const { handler, metrics } = await handlerFor(
+      { [RECONCILE_ENV.SCOPES]: JSON.stringify([{ domain: DOMAIN, buckets: ['photos'] }]) },
+      { deletes: 'propagate' },
+    );
+    await handler({ reconcile: 'start', scheduledTime: '2026-11-25T04:00:00Z' }, context(60_000));
+    await runQueue(handler, 20_006);
+    expect(sim.cluster('dr').has({ domain: DOMAIN, bucket: 'photos', name: 'only-on-dr' })).toBe(false);
+    expect(sim.cluster('dr').has({ domain: DOMAIN, bucket: 'photos', name: 'photos-0 &+#%' })).toBe(true);
+    expect(metrics.total(RECONCILE_METRICS.EXTRA_ON_DR)).toBe(1);
+    expect(metrics.total(RECONCILE_METRICS.EXTRA_DELETED)).toBe(1);
+    expect(await drainSends()).toStrictEqual([]);
   });
 
   test('a listed name no request can carry is counted and reported; its scope still finishes, nothing goes to the DLQ', async () => {

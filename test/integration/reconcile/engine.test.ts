@@ -4,7 +4,7 @@ import { SendClient } from '../../../functions/core/send/send-client.js';
 import { reconcileScope } from '../../../functions/reconcile/engine.js';
 import { type Finding, type ObjectScope } from '../../../functions/reconcile/scope-types.js';
 import { sendRepairPort, transportHeadPort, type ReconcileRoute } from '../../../functions/reconcile/ports.js';
-import { ADMIN, startSwarmPair, type SwarmPair } from '../../helpers/swarm.js';
+import { ADMIN, pairRoute, startSwarmPair, type SwarmPair } from '../../helpers/swarm.js';
 
 const HOUR_AGO = () => new Date(Date.now() - 3600_000);
 let pair: SwarmPair;
@@ -22,17 +22,7 @@ afterEach(async () => {
   await pair.close();
 });
 
-function route(replicationFeeds: number[] = []): ReconcileRoute {
-  return {
-    source: pair.source,
-    dr: pair.dr,
-    sourceCredentials: ADMIN,
-    drCredentials: ADMIN,
-    from: 'primary',
-    to: 'dr',
-    replicationFeeds,
-  };
-}
+const route = (replicationFeeds: number[] = []): ReconcileRoute => pairRoute(pair, replicationFeeds);
 
 async function reconcile(scope: ObjectScope, options: { repair?: boolean; feeds?: number[] } = {}) {
   const r = route(options.feeds);

@@ -115,6 +115,38 @@ describe('simulator object store over SCSP', () => {
     expect((await conn.exchange(request('DELETE', `/${obj.uuid}`, a))).status).toBe(404);
   });
 
+  it('deletes a named object: 200, then HEAD and GET answer 404 on every node', async () => {
+    cluster.put({ bucket: 'b', name: 'gone soon', body: 'x' });
+    expect((await conn.exchange(request('DELETE', '/b/gone%20soon', a))).status).toBe(200);
+    expect((await conn.exchange(request('HEAD', '/b/gone%20soon', a), { head: true })).status).toBe(404);
+    const other = await RawConnection.open(b);
+    expect((await other.exchange(request('GET', '/b/gone%20soon', b))).status).toBe(404);
+    other.close();
+  });
+
+  it('keeps the Lifepoint headers of a write, returns them on HEAD, and refuses a DELETE while deletable=no is in force (403)', async () => {
+    const lifepoint = '[Wed, 12 Dec 2040 15:59:02 GMT] reps=3, deletable=no';
+    const put = await conn.exchange(
+      request('PUT', '/locks/held', a, { Lifepoint: lifepoint, 'Content-Type': 'text/plain' }, 'locked'),
+    );
+    expect(put.status).toBe(201);
+    const head = await conn.exchange(request('HEAD', '/locks/held', a), { head: true });
+    expect(head.headerAll('Lifepoint')).toEqual([lifepoint]);
+    const refused = await conn.exchange(request('DELETE', '/locks/held', a));
+    expect(refused.status).toBe(403);
+    expect(refused.header('Castor-System-Error-Text')).toBe('The requested resource cannot be deleted at this time.');
+    expect(refused.body).toContain('cannot be deleted at this time');
+    expect(cluster.has({ bucket: 'locks', name: 'held' })).toBe(true);
+    // Its copies keep the lifepoint: the record a SEND copies is the stored one.
+    expect(cluster.get({ bucket: 'locks', name: 'held' })?.lifepoints).toEqual([lifepoint]);
+    // An object without one is deletable as before, and has no Lifepoint header.
+    cluster.put({ bucket: 'locks', name: 'free', body: 'x' });
+    expect(
+      (await conn.exchange(request('HEAD', '/locks/free', a), { head: true })).header('Lifepoint'),
+    ).toBeUndefined();
+    expect((await conn.exchange(request('DELETE', '/locks/free', a))).status).toBe(200);
+  });
+
   it('shares one store between the nodes of a cluster', async () => {
     const res = await conn.exchange(request('POST', '/', a, {}, 'shared'));
     const other = await RawConnection.open(b);

@@ -36,6 +36,7 @@ class BuggyPort {
     return this.real.observe(input);
   }
   head: SendClient['head'] = (...args) => this.real.head(...args);
+  objectRequest: SendClient['objectRequest'] = (...args) => this.real.objectRequest(...args);
   close = async (): Promise<void> => undefined; // the real client is closed by afterAll
 }
 

@@ -35,7 +35,7 @@ const summary = (over: Partial<ScopeSummary> = {}): ScopeSummary => ({
   stopped: null,
   error: null,
   bytesMissing: 4096,
-  repairs: { sent: 0, enqueued: 3, 'not-repaired': 0, failed: 0 },
+  repairs: { sent: 0, enqueued: 3, 'not-repaired': 0, failed: 0, deleted: 0 },
   drScopeMissing: false,
   durationMs: 10,
   ...over,
@@ -73,6 +73,7 @@ describe('reconcile EMF metrics', () => {
       [RECONCILE_METRICS.SOURCE_ROWS_LISTED]: 95,
       [RECONCILE_METRICS.DR_ROWS_LISTED]: 93,
       [RECONCILE_METRICS.COUNT_WARNINGS]: 0,
+      [RECONCILE_METRICS.EXTRA_DELETED]: 0,
       [RECONCILE_METRICS.RUN_DURATION]: 5000,
     });
   });

@@ -38,6 +38,13 @@ describe('sendMessageJsonSchema', () => {
     expect(validate({})).toBe(false);
   });
 
+  it('takes op "send" or "delete" and nothing else, as the parser does', () => {
+    const validate = new Ajv2020({ strict: true }).compile(sendMessageJsonSchema());
+    expect(validate({ object: { uuid: UUID }, op: 'send' })).toBe(true);
+    expect(validate({ object: { uuid: UUID }, op: 'delete' })).toBe(true);
+    for (const op of ['DELETE', 'remove', '', null, 1]) expect(validate({ object: { uuid: UUID }, op })).toBe(false);
+  });
+
   it('requires a feed selection to name at least one id or one type, as the parser does', () => {
     const validate = new Ajv2020({ strict: true }).compile(sendMessageJsonSchema());
     const withFeeds = (feeds: unknown) => validate({ object: { uuid: UUID }, feeds });

@@ -1,6 +1,7 @@
 import { InvalidMessageError } from '../../../functions/core/errors.js';
 import {
   describeObject,
+  isDelete,
   isNodeHint,
   parseSendMessage,
   readSendMessage,
@@ -37,6 +38,18 @@ describe('parseSendMessage', () => {
       feeds: { ids: [2], types: ['replication'], timeout: 60, force: false },
       correlationId: 'order-4711',
     });
+  });
+
+  it('reads op: "send" and "delete" kept as given, absent left absent (a send); anything else is invalid', () => {
+    expect(parseSendMessage(JSON.stringify({ object: { uuid: UUID } })).op).toBeUndefined();
+    expect(parseSendMessage(JSON.stringify({ object: { uuid: UUID }, op: 'send' })).op).toBe('send');
+    const del = parseSendMessage(JSON.stringify({ object: { uuid: UUID }, op: 'delete' }));
+    expect(del).toStrictEqual({ object: { uuid: UUID }, op: 'delete' });
+    expect(isDelete(del)).toBe(true);
+    expect(isDelete({})).toBe(false);
+    expect(isDelete({ op: 'send' })).toBe(false);
+    for (const op of ['DELETE', 'remove', '', null, 1, ['delete']])
+      expect(problemsOf(JSON.stringify({ object: { uuid: UUID }, op }))[0]).toMatch(/^op: /);
   });
 
   it('accepts a named object whose name holds slashes and UTF-8', () => {

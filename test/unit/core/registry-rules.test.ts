@@ -72,7 +72,9 @@ describe('parseRegistry rules', () => {
       credentials: 'swarm/primary',
     });
     expect(r.clusters.dr).toMatchObject({ nodes: [], target: '192.168.1.13:80' });
-    expect(r.routes).toStrictEqual([{ from: 'primary', to: 'dr', verify: false, replicationFeeds: [] }]);
+    expect(r.routes).toStrictEqual([
+      { from: 'primary', to: 'dr', verify: false, replicationFeeds: [], deletes: 'ignore', deleteGraceSeconds: 60 },
+    ]);
     expect(r.defaultRoute).toBeNull();
   });
 

@@ -7,6 +7,10 @@ import {
   parseRegistry,
   resolveRoute,
 } from '../../../functions/core/registry/registry.js';
+import {
+  DEFAULT_DELETE_GRACE_SECONDS,
+  MAX_DELETE_GRACE_SECONDS,
+} from '../../../functions/core/registry/route-deletes.js';
 
 const EXAMPLE = {
   clusters: {
@@ -29,7 +33,41 @@ describe('parseRegistry', () => {
       'http://10.0.0.12:80',
     ]);
     expect(r.clusters.dr?.target).toBe('192.168.1.13:80');
-    expect(r.defaultRoute).toStrictEqual({ from: 'primary', to: 'dr', verify: false, replicationFeeds: [] });
+    expect(r.defaultRoute).toStrictEqual({
+      from: 'primary',
+      to: 'dr',
+      verify: false,
+      replicationFeeds: [],
+      deletes: 'ignore',
+      deleteGraceSeconds: DEFAULT_DELETE_GRACE_SECONDS,
+    });
+  });
+
+  it("takes a route's delete policy and grace, and refuses an unknown policy or a grace SQS cannot wait", () => {
+    const withRoute = (route: Record<string, unknown>) => ({
+      ...EXAMPLE,
+      defaultRoute: { from: 'primary', to: 'dr', ...route },
+    });
+    expect(parseRegistry(withRoute({ deletes: 'propagate', deleteGraceSeconds: 0 })).defaultRoute).toMatchObject({
+      deletes: 'propagate',
+      deleteGraceSeconds: 0,
+    });
+    expect(resolveRoute(parseRegistry(withRoute({ deletes: 'propagate', deleteGraceSeconds: 300 })))).toMatchObject({
+      deletes: 'propagate',
+      deleteGraceSeconds: 300,
+    });
+    expect(parseRegistry(withRoute({ deleteGraceSeconds: MAX_DELETE_GRACE_SECONDS })).defaultRoute).toMatchObject({
+      deletes: 'ignore',
+      deleteGraceSeconds: 43_200,
+    });
+    for (const bad of [
+      { deletes: 'mirror' },
+      { deletes: true },
+      { deleteGraceSeconds: -1 },
+      { deleteGraceSeconds: 1.5 },
+      { deleteGraceSeconds: 43_201 },
+    ])
+      expect(() => parseRegistry(withRoute(bad))).toThrow(ConfigError);
   });
 
   it('defaults the networks to the hosts of the nodes', () => {

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { enqueueSends } from '../../../functions/producer.js';
+import { parseSendMessage } from '../../../functions/core/message/message.js';
+import { deleteMessage, enqueueSends } from '../../../functions/producer.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const UUID = (i: number) => i.toString(16).padStart(32, '0');
@@ -34,6 +35,24 @@ describe('enqueueSends', () => {
     expect(
       JSON.parse(sqsMock.commandCalls(SendMessageBatchCommand)[0]!.args[0].input.Entries![0]!.MessageBody!),
     ).toStrictEqual({ object: { uuid: UUID(0) } });
+  });
+
+  it('deleteMessage builds a delete message (op "delete") that the parser accepts, enqueued like any other', async () => {
+    sqsMock.on(SendMessageBatchCommand).callsFake((input: { Entries: { Id: string }[] }) => ({
+      Successful: input.Entries.map((e) => ({ Id: e.Id })),
+      Failed: [],
+    }));
+    const message = deleteMessage({ domain: 'd.example', bucket: 'b', name: 'n' }, { correlationId: 'c-1', to: 'dr' });
+    expect(message).toStrictEqual({
+      correlationId: 'c-1',
+      to: 'dr',
+      object: { domain: 'd.example', bucket: 'b', name: 'n' },
+      op: 'delete',
+    });
+    expect(parseSendMessage(JSON.stringify(message))).toStrictEqual(message);
+    await enqueueSends(sqs, 'https://sqs.eu-west-1.amazonaws.com/1/q', [message]);
+    const body = sqsMock.commandCalls(SendMessageBatchCommand)[0]!.args[0].input.Entries![0]!.MessageBody!;
+    expect(JSON.parse(body)).toStrictEqual(message);
   });
 
   it('retries the entries SQS failed, and not the sender faults', async () => {

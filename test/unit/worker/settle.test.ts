@@ -12,7 +12,7 @@ describe('settleRecord: acting on one outcome', () => {
     const deps = fakeDeps();
     const record = sqsRecord('m1', '{}');
     const s = await settleRecord(record, outcome({}), deps, roomy);
-    expect(s).toMatchObject({ keep: false, backoffSeconds: null, sampleOutcomeRecord: { reason: 'created' } });
+    expect(s).toMatchObject({ keep: false, backoffSeconds: null, outcomeRecord: { reason: 'created' } });
     expect(deps.telemetry.outcomes).toStrictEqual([
       { record: outcome({}), sent: Number(record.attributes.SentTimestamp) },
     ]);
@@ -63,7 +63,7 @@ describe('settleRecord: acting on one outcome', () => {
     expect(deps.queue.deadLettered.map((d) => d.outcome)).toStrictEqual([failed]);
     expect(s).toMatchObject({
       keep: false,
-      sampleOutcomeRecord: { detail: 'unexpected TypeError while sending: x (as written)' },
+      outcomeRecord: { detail: 'unexpected TypeError while sending: x (as written)' },
     });
     expect(deps.telemetry.outcomes[0]?.record.detail).toBe('unexpected TypeError while sending: x (as written)');
   });
@@ -77,7 +77,7 @@ describe('settleRecord: acting on one outcome', () => {
       deps,
       roomy,
     );
-    expect(s).toMatchObject({ keep: true, backoffSeconds: null, sampleOutcomeRecord: { reason: 'invalid-message' } });
+    expect(s).toMatchObject({ keep: true, backoffSeconds: null, outcomeRecord: { reason: 'invalid-message' } });
     expect(deps.telemetry.warnings).toStrictEqual([
       {
         message: 'dead-lettering failed; the message stays on its queue',
@@ -89,7 +89,7 @@ describe('settleRecord: acting on one outcome', () => {
   it('returns a record with no outcome (the deadline came first) unprocessed, recording nothing', async () => {
     const deps = fakeDeps();
     expect(await settleRecord(sqsRecord('m1', '{}'), null, deps, roomy)).toMatchObject({
-      sampleOutcomeRecord: null,
+      outcomeRecord: null,
       keep: true,
       backoffSeconds: null,
     });
@@ -105,7 +105,7 @@ describe('settleRecord: acting on one outcome', () => {
     });
     const failed = outcome({ outcome: 'failed', reason: 'invalid-message' });
     const s = await settleRecord(sqsRecord('m1', '{}'), failed, deps, roomy);
-    expect(s).toStrictEqual({ record: s.record, sampleOutcomeRecord: failed, keep: false, backoffSeconds: null });
+    expect(s).toStrictEqual({ record: s.record, outcomeRecord: failed, keep: false, backoffSeconds: null });
     expect(deps.telemetry.outcomes[0]?.record).toBe(failed);
   });
 

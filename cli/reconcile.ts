@@ -166,6 +166,7 @@ async function run(values: FlagValues, io: CommandIo): Promise<number> {
       heads: transportHeadPort(client.transport, route),
       repair: repairPort(flags, client, aws, route, checkpoint.runId),
       graceMs: flags.graceMs,
+      unprovenIdentity: route.unprovenIdentity,
       signal: io.signal,
       headConcurrency: flags.concurrency * 2,
       ...(flags.checkpointFile && { onCheckpoint: (cp: Checkpoint) => writeCheckpoint(flags.checkpointFile!, cp) }),

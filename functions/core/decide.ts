@@ -1,3 +1,4 @@
+import { changeVerdict, type ChangeFinding, type Replacement, type Versions } from './changed-object.js';
 import { classify, type Classification } from './classify.js';
 import { CredentialsError, InvalidMessageError } from './errors.js';
 import type { SendObserved } from './observation.js';
@@ -16,6 +17,10 @@ export interface Verdict extends Classification {
   readonly detail: string | null;
   /** A transient failure dead-lettered because its attempts ran out. */
   readonly retriesExhausted?: true;
+  /** A changed object: both versions (docs/changed-objects.md). */
+  readonly versions?: Versions;
+  /** What replacing a stale DR copy took. */
+  readonly replaced?: Replacement;
 }
 
 /** A SEND was made: what it observed, and what the worker learnt around it. */
@@ -26,6 +31,8 @@ export interface Sent {
   readonly handedBack: boolean;
   /** Why the route's verify found the DR copy missing or different; null when it matched or was not checked. */
   readonly verifyProblem: string | null;
+  /** What verify found about a changed object (content identity, a stale copy and its repair). */
+  readonly change?: ChangeFinding | undefined;
 }
 
 /** No SEND was made, and why. */
@@ -67,6 +74,7 @@ function verdictOf(h: Happening): Verdict {
     };
   }
   const answer = sendVerdict(h.send);
+  if (h.change && isSuccess(answer.outcome)) return changeVerdict(h.change);
   if (h.verifyProblem !== null && isSuccess(answer.outcome)) {
     // An updated alias whose DR copy is an older version is not `already-present`.
     return {

@@ -19,6 +19,8 @@ export const REASONS = {
   created: 'the destination answered 201: the object was transferred',
   'feed-complete': 'every selected feed reported status 0',
   'already-present': 'the destination already holds the object (409)',
+  'stale-replaced':
+    'the destination held another version of the object; a forced feed SEND or the route\'s copy replaced it, and content identity confirmed the copy',
   // transient
   'remote-unavailable': 'the destination answered 5xx or could not be reached by the source node',
   'remote-insufficient-storage': 'the destination is out of space or licence (507)',
@@ -48,6 +50,8 @@ export const REASONS = {
     "an unexpected error in the worker (a bug), not the message's or the cluster's fault; its stack is in the log",
   'verify-mismatch':
     'the destination HEAD after a 201 or 409 found no copy, or one whose ETag, length or version differs from the source',
+  'source-changed':
+    "the source object changed while the worker copied it; the next attempt copies the source's new version",
   // permanent
   'invalid-message':
     'the message is not valid JSON, fails the schema, names a route the registry lacks, or selects feeds none of whose statuses can prove a DR copy',
@@ -66,6 +70,10 @@ export const REASONS = {
   'tls-rejected': 'the node certificate was not trusted',
   'credentials-invalid':
     'the configured credentials hold a control character (CR, LF, NUL...) or a character outside Latin-1',
+  'stale-at-destination':
+    'the destination holds another version of the object (different content), and the route can neither force a feed SEND nor copy (or the repair failed)',
+  'unproven-identity':
+    'the copies have the same size and different ETags, and no digest on both sides proves them the same or different; the route\'s unprovenIdentity decides the outcome',
 } as const;
 export type Reason = keyof typeof REASONS;
 
@@ -104,4 +112,8 @@ export interface OutcomeRecord {
    * the original body's size in bytes and its SHA-256 (hex), so it can be matched upstream.
    */
   truncated?: { readonly bytes: number; readonly sha256: string };
+  /** A changed object: the source's and the destination's version (version time, else ETag). */
+  versions?: { readonly source: string | null; readonly destination: string | null };
+  /** What replacing a stale copy took: `feed-force` or `copy`, its requests and the bytes it moved. */
+  replaced?: { readonly by: 'feed-force' | 'copy'; readonly requests: number; readonly bytes: number };
 }

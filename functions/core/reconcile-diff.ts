@@ -1,3 +1,9 @@
+import {
+  compareIdentity,
+  DEFAULT_UNPROVEN_IDENTITY,
+  type CopyIdentity,
+  type UnprovenIdentity,
+} from './content-identity.js';
 import { compareKeys, type ListingRow } from './listing.js';
 
 /**
@@ -8,11 +14,11 @@ import { compareKeys, type ListingRow } from './listing.js';
 
 /** Where one object stands. */
 export type Category =
-  /** Same bytes, hash, and no newer version on the source. */
+  /** The same object on both, by content identity (equal ETags, or equal sizes and Content-MD5). */
   | 'in-sync'
   /** On the source, absent on DR (HEAD 404 on DR). Repaired by a SEND. */
   | 'missing-on-dr'
-  /** On both, but bytes, hash differ or the source's version is newer. Repaired by a forced feed SEND. */
+  /** On both, and not the same object by content identity (or unproven, unless the route accepts that). Repaired by a forced feed SEND. */
   | 'different'
   /** On DR only. Reported, never deleted. */
   | 'extra-on-dr'
@@ -198,6 +204,42 @@ export interface HeadEvidence extends Evidence {
   readonly error: string | null;
   /** Unnamed objects: whether the HEAD showed an alias (`Castor-System-Alias`); absent when unknown. */
   readonly alias?: boolean | undefined;
+  /** The stored Content-MD5 (base64), when the writer stored one: content identity's digest. */
+  readonly contentMd5?: string | null | undefined;
+}
+
+const identityOf = (h: HeadEvidence): CopyIdentity => ({
+  bytes: h.bytes,
+  etag: h.hash,
+  contentMd5: h.contentMd5 ?? null,
+  versionTime: h.lastModified,
+});
+
+const iso = (ms: number | null): string => (ms === null ? 'unknown' : new Date(ms).toISOString());
+
+/**
+ * Two HEADs of an object present on both clusters, by content identity (core/content-identity.ts):
+ * the same object (equal ETags, or sizes and Content-MD5 equal) is in sync whatever its version
+ * times; a different one is `different`, with which side is newer; an unproven identity is in
+ * sync when the route accepts it, else `different`.
+ */
+export function compareHeads(src: HeadEvidence, dr: HeadEvidence, unproven: UnprovenIdentity): Verdict {
+  const identity = compareIdentity(identityOf(src), identityOf(dr));
+  switch (identity.kind) {
+    case 'same':
+      return { category: 'in-sync', reasons: identity.by === 'etag' ? [] : ['same size and Content-MD5 (ETags differ)'] };
+    case 'unproven':
+      return unproven === 'accept'
+        ? { category: 'in-sync', reasons: [`identity unproven, accepted by the route: ${identity.detail}`] }
+        : { category: 'different', reasons: [`identity unproven: ${identity.detail}`] };
+    case 'different': {
+      const newer =
+        identity.sourceNewer === true
+          ? `source newer (${iso(src.lastModified)} > ${iso(dr.lastModified)})`
+          : `source not newer (${iso(src.lastModified)}, DR ${iso(dr.lastModified)})`;
+      return { category: 'different', reasons: [...identity.differences, newer] };
+    }
+  }
 }
 
 /** The verdict on a candidate, with the evidence it rests on. */
@@ -218,10 +260,16 @@ function failed(h: HeadEvidence): boolean {
 /**
  * The verdict from HEADs on both clusters (the listings may lag): 404 (or 412, no such domain or
  * bucket) on the source means it was deleted meanwhile; 404 on DR with 200 on the source means
- * missing; 200 on both compares length, ETag and version time. A HEAD that errs gives
- * `unconfirmed`.
+ * missing; 200 on both compares them by content identity ({@link compareHeads}). A HEAD that
+ * errs gives `unconfirmed`.
  */
-export function confirm(src: HeadEvidence, dr: HeadEvidence, now: number, graceMs: number): Verdict {
+export function confirm(
+  src: HeadEvidence,
+  dr: HeadEvidence,
+  now: number,
+  graceMs: number,
+  unproven: UnprovenIdentity = DEFAULT_UNPROVEN_IDENTITY,
+): Verdict {
   if (failed(src) || failed(dr)) {
     const why = [
       failed(src) ? `source HEAD ${src.status ?? '-'} ${src.error ?? ''}`.trim() : null,
@@ -236,6 +284,5 @@ export function confirm(src: HeadEvidence, dr: HeadEvidence, now: number, graceM
   if (isTooNew(src.lastModified, now, graceMs))
     return { category: 'too-new', reasons: ['source version inside the grace period'] };
   if (absent(dr)) return { category: 'missing-on-dr', reasons: [`source HEAD 200, DR HEAD ${dr.status}`] };
-  const differences = rowDifferences(src, dr);
-  return differences.length ? { category: 'different', reasons: differences } : { category: 'in-sync', reasons: [] };
+  return compareHeads(src, dr, unproven);
 }

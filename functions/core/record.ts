@@ -36,6 +36,8 @@ export function outcomeRecord(verdict: Verdict, send: SendObserved | null, ctx: 
     ...(o?.mode === 'feed' && { feeds: { ...o.feeds } }),
     ...(send && { requests: send.requests }),
     ...(verdict.retriesExhausted && { retriesExhausted: true }),
+    ...(verdict.versions && { versions: verdict.versions }),
+    ...(verdict.replaced && { replaced: verdict.replaced }),
   };
 }
 

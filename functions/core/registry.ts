@@ -3,11 +3,16 @@ import * as z from 'zod/mini';
 import { ConfigError, InvalidMessageError } from './errors.js';
 import { isIP } from 'node:net';
 import { parseCidr, type Cidr } from './network.js';
+import { DEFAULT_UNPROVEN_IDENTITY, UNPROVEN_IDENTITY_CHOICES, type UnprovenIdentity } from './content-identity.js';
 
 /**
  * The cluster registry (DESIGN.md section 2): where SENDs go and with which credentials. It comes
  * only from configuration, never from a message.
  */
+
+/** How a route repairs a stale DR copy when it has no replication feed (`replaceStale`). */
+export const REPLACE_STALE_CHOICES = ['never', 'copy'] as const;
+export type ReplaceStale = (typeof REPLACE_STALE_CHOICES)[number];
 
 const ADDRESS = /^(?:https?:\/\/)?(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::\d{1,5})?$/;
 const KEY = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -47,6 +52,17 @@ const routeSchema = z.strictObject({
   replicationFeeds: z.optional(
     z.array(z.int().check(z.minimum(0), z.maximum(1_000_000))).check(z.minLength(1), z.maxLength(8)),
   ),
+  /**
+   * What verify does when content identity is unproven (sizes equal, ETags differ, no digest on
+   * both sides): `accept` it as replicated, `retry` it, or `fail` it at once. @default "fail"
+   */
+  unprovenIdentity: z.optional(z.enum(UNPROVEN_IDENTITY_CHOICES)),
+  /**
+   * A DR copy that is an older version, on a route without replication feeds: `copy` lets the
+   * worker replace it (GET from the source, PUT to DR, streamed); `never` fails it at once.
+   * Needs `verify`. @default "never"
+   */
+  replaceStale: z.optional(z.enum(REPLACE_STALE_CHOICES)),
 });
 
 const registrySchema = z.strictObject({
@@ -88,6 +104,8 @@ export interface RouteConfig {
   readonly verify: boolean;
   /** Replication feed ids of this route (empty: the route cannot prove a feed SEND). */
   readonly replicationFeeds: readonly number[];
+  readonly unprovenIdentity: UnprovenIdentity;
+  readonly replaceStale: ReplaceStale;
 }
 
 export interface Registry {
@@ -175,6 +193,8 @@ export function parseRegistry(input: unknown): Registry {
     ...r,
     verify: r.verify ?? false,
     replicationFeeds: r.replicationFeeds ?? [],
+    unprovenIdentity: r.unprovenIdentity ?? DEFAULT_UNPROVEN_IDENTITY,
+    replaceStale: r.replaceStale ?? 'never',
   });
   const routes = (parsed.data.routes ?? []).map(routeConfig);
   const defaultRoute = parsed.data.defaultRoute ? routeConfig(parsed.data.defaultRoute) : null;
@@ -189,6 +209,8 @@ export function parseRegistry(input: unknown): Registry {
     if (!to) problems.push(`${i}.to: no cluster "${r.to}"`);
     else if (!to.target) problems.push(`${i}.to: cluster "${r.to}" has no target (IP:port for Castor-System-Target)`);
     if (r.from === r.to) problems.push(`${i}: from and to are the same cluster`);
+    if (r.replaceStale === 'copy' && !r.verify)
+      problems.push(`${i}.replaceStale: "copy" needs verify: true (only verify finds a stale DR copy)`);
   }
   if (problems.length) throw new ConfigError(problems, 'cluster registry');
   return { clusters, defaultRoute, routes };
@@ -201,6 +223,8 @@ export interface ResolvedRoute {
   readonly destination: ClusterConfig;
   readonly verify: boolean;
   readonly replicationFeeds: readonly number[];
+  readonly unprovenIdentity: UnprovenIdentity;
+  readonly replaceStale: ReplaceStale;
 }
 
 const describeRoute = (r: RouteConfig): string => `${r.from}->${r.to}`;
@@ -233,5 +257,7 @@ export function resolveRoute(registry: Registry, from?: string, to?: string): Re
     destination,
     verify: route.verify,
     replicationFeeds: route.replicationFeeds,
+    unprovenIdentity: route.unprovenIdentity,
+    replaceStale: route.replaceStale,
   };
 }

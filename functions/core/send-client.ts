@@ -9,6 +9,7 @@ import { parseNodeAddress, type ClusterConfig } from './registry.js';
 import { USER_AGENT } from './product.js';
 import { parseSendBody } from './response-parser.js';
 import { buildSendHeaders, buildSendTarget } from './scsp-request.js';
+import { ObjectCopier, type CopyInput, type CopyResult } from './object-copy.js';
 
 export { errorCode } from './cluster-transport.js';
 export type { HeadResult, SendObserved } from './observation.js';
@@ -82,6 +83,7 @@ function invalidCredentials(mode: 'legacy' | 'feed', detail: string): SendObserv
 export class SendClient {
   readonly #transport: ClusterTransport;
   readonly #userAgent: string;
+  #copier: ObjectCopier | null = null;
 
   constructor(options: SendClientOptions = {}) {
     const { userAgent, ...transport } = options;
@@ -185,11 +187,19 @@ export class SendClient {
       version: header(x.headers, 'castor-system-version'),
       node: x.node?.hostPort ?? null,
       error: x.error,
+      contentMd5: header(x.headers, 'content-md5'),
+      lastModified: header(x.headers, 'last-modified'),
     };
+  }
+
+  /** The worker's own copy of an object, streamed from a source node to a DR node (`replaceStale: "copy"`). */
+  copy(input: CopyInput): Promise<CopyResult> {
+    this.#copier ??= new ObjectCopier(this.#userAgent);
+    return this.#copier.copy(input);
   }
 
   /** Closes every pooled connection. */
   async close(): Promise<void> {
-    await this.#transport.close();
+    await Promise.all([this.#transport.close(), this.#copier?.close()]);
   }
 }

@@ -1,3 +1,4 @@
+import type { UnprovenIdentity } from '../core/content-identity.js';
 import type { ObjectRef } from '../core/message.js';
 import { confirm, type HeadEvidence, type JoinedRow, type Verdict } from '../core/reconcile-diff.js';
 import type { HeadPort, ObjectScope, RepairItem, RepairPort, RepairResult } from './scope-types.js';
@@ -60,6 +61,8 @@ export interface ConfirmOptions {
   readonly heads: HeadPort;
   readonly repair?: RepairPort | null;
   readonly graceMs: number;
+  /** The route's `unprovenIdentity` (content identity with no digest on both sides). */
+  readonly unprovenIdentity?: UnprovenIdentity;
   /** HEADs in flight at once (two per candidate). */
   readonly headConcurrency: number;
   readonly signal?: AbortSignal | undefined;
@@ -83,7 +86,7 @@ export async function confirmBatch(work: readonly Candidate[], now: number, o: C
       object,
       sourceHead,
       drHead,
-      verdict: confirm(sourceHead, drHead, now, o.graceMs),
+      verdict: confirm(sourceHead, drHead, now, o.graceMs, o.unprovenIdentity),
       repair: null as RepairResult | null,
     };
   });

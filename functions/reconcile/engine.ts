@@ -95,6 +95,7 @@ class ScopeWalk implements SideTally {
       heads: o.heads,
       repair: o.repair ?? null,
       graceMs: this.graceMs,
+      ...(o.unprovenIdentity && { unprovenIdentity: o.unprovenIdentity }),
       headConcurrency: o.headConcurrency ?? 16,
       signal: o.signal,
       onHeads: (n) => (this.heads += n),

@@ -1,5 +1,6 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { ClusterTransport } from '../core/cluster-transport.js';
+import type { UnprovenIdentity } from '../core/content-identity.js';
 import type { Credentials } from '../core/digest-auth.js';
 import { normalizeHash, parseTime } from '../core/listing.js';
 import {
@@ -32,6 +33,8 @@ export interface ReconcileRoute {
    * re-sent through them with `force`.
    */
   readonly replicationFeeds: readonly number[];
+  /** The route's `unprovenIdentity` (content identity with no digest on both sides). @default "fail" */
+  readonly unprovenIdentity?: UnprovenIdentity | undefined;
 }
 
 /** The route's replication feeds, read tolerantly (`[2]`, `[{ id: 2 }]`), or none. */
@@ -81,7 +84,10 @@ export function transportHeadPort(
           x.status === 200
             ? (parseTime(first(h, 'castor-system-version')) ?? parseTime(first(h, 'last-modified')))
             : null,
-        ...(x.status === 200 && { alias: first(h, 'castor-system-alias') !== undefined }),
+        ...(x.status === 200 && {
+          alias: first(h, 'castor-system-alias') !== undefined,
+          contentMd5: first(h, 'content-md5') ?? null,
+        }),
       };
     },
   };

@@ -1,3 +1,4 @@
+import type { UnprovenIdentity } from '../core/content-identity.js';
 import type { ListingEnd, ListingRow, ListingScope } from '../core/listing.js';
 import type { ObjectRef } from '../core/message.js';
 import type { Category, HeadEvidence } from '../core/reconcile-diff.js';
@@ -132,6 +133,8 @@ export interface ReconcileScopeOptions {
   readonly repair?: RepairPort | null;
   /** Objects whose source version is younger than this are `too-new`. @default 600_000 (10 min) */
   readonly graceMs?: number;
+  /** The route's `unprovenIdentity`: `accept` counts an unproven copy in sync, else it is `different`. @default "fail" */
+  readonly unprovenIdentity?: UnprovenIdentity | undefined;
   /** @default Date.now */
   readonly clock?: () => number;
   /** Hard stop (Ctrl-C, the invocation deadline): in-flight work is dropped, the marker kept. */

@@ -6,6 +6,7 @@ import type { HeadResult, SendObserved } from '../core/observation.js';
 import type { OutcomeRecord } from '../core/outcome.js';
 import type { ClusterConfig } from '../core/registry.js';
 import type { SendInput } from '../core/send-client.js';
+import type { CopyInput, CopyResult } from '../core/object-copy.js';
 
 /*
  * Every port the worker uses, in one place: the SEND client, credentials, the queue service and
@@ -22,6 +23,8 @@ export interface SendPort {
   observe(input: SendInput): Promise<SendObserved>;
   /** HEAD of an object on a cluster (admin realm): used to verify a copy. */
   head(cluster: ClusterConfig, object: ObjectRef, credentials: Credentials, signal?: AbortSignal): Promise<HeadResult>;
+  /** Copies an object itself, GET from the source and PUT to DR, streamed (`replaceStale: "copy"`). */
+  copy(input: CopyInput): Promise<CopyResult>;
   /** Closes its connections; whoever built the dependencies calls it when the process stops. */
   close(): Promise<void>;
 }

@@ -1,4 +1,4 @@
-import { notSentBy, sendVerdict, type Happening } from '../core/decide.js';
+import { notSentBy, sendVerdict, type Happening, type Sent } from '../core/decide.js';
 import { sameCredentials, type Credentials } from '../core/digest-auth.js';
 import type { SendMessage } from '../core/message.js';
 import type { SendObserved } from '../core/observation.js';
@@ -6,7 +6,8 @@ import { isSuccess } from '../core/outcome.js';
 import type { ResolvedRoute } from '../core/registry.js';
 import { DeadlineError, untilDeadline } from './deadline.js';
 import type { WorkerDeps } from './ports.js';
-import { copyProblem } from './verify.js';
+import { replaceStale } from './replace-stale.js';
+import { verifyCopy } from './verify.js';
 
 /** One SEND to make: a routed message and the feed ids that can prove its copy (`provingFeeds`). */
 export interface SendRequest {
@@ -122,9 +123,37 @@ export async function attemptSend(
       send = { ...again, requests: again.requests + send.requests, busy: again.busy + send.busy };
     }
   }
-  const verify = req.route.verify && isSuccess(sendVerdict(send).outcome);
-  const verifyProblem = verify
-    ? await copyProblem(deps.client, req.route, req.message.object, creds, send, deadline)
-    : null;
-  return { kind: 'sent', send, handedBack: false, verifyProblem };
+  if (!req.route.verify || !isSuccess(sendVerdict(send).outcome))
+    return { kind: 'sent', send, handedBack: false, verifyProblem: null };
+  return { kind: 'sent', send, handedBack: false, ...(await verified(req, deps, creds, send, deadline)) };
+}
+
+/**
+ * The route's verify after a success, by content identity; a DR copy of another version is
+ * repaired at once (`replaceStale`), never left to the retries.
+ */
+async function verified(
+  req: SendRequest,
+  deps: AttemptDeps,
+  creds: CredentialPair,
+  send: SendObserved,
+  deadline: AbortSignal,
+): Promise<Pick<Sent, 'verifyProblem' | 'change'>> {
+  const { route, message } = req;
+  const found = await verifyCopy(deps.client, route, message.object, creds, send, deadline);
+  switch (found.kind) {
+    case 'same':
+      return { verifyProblem: null };
+    case 'problem':
+      return { verifyProblem: found.detail };
+    case 'unproven':
+      return {
+        verifyProblem: null,
+        change: { kind: 'unproven', detail: found.detail, versions: found.versions, policy: route.unprovenIdentity },
+      };
+    case 'different': {
+      const args = { client: deps.client, route, object: message.object, credentials: creds, signal: deadline };
+      return { verifyProblem: null, change: await replaceStale(args, found) };
+    }
+  }
 }

@@ -36,6 +36,7 @@ class BuggyPort {
     return this.real.observe(input);
   }
   head: SendClient['head'] = (...args) => this.real.head(...args);
+  copy: SendClient['copy'] = (...args) => this.real.copy(...args);
   close = async (): Promise<void> => undefined; // the real client is closed by afterAll
 }
 

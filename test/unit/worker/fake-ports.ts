@@ -6,6 +6,7 @@ import { observed } from '../../helpers/observation.js';
 import type { OutcomeRecord } from '../../../functions/core/outcome.js';
 import { parseRegistry } from '../../../functions/core/registry.js';
 import type { SendInput } from '../../../functions/core/send-client.js';
+import type { CopyInput, CopyResult } from '../../../functions/core/object-copy.js';
 import type {
   CredentialsProvider,
   QueueOps,
@@ -70,6 +71,14 @@ export class FakeSendPort implements SendPort {
   }
 
   async close(): Promise<void> {}
+
+  readonly copies: CopyInput[] = [];
+  copyAnswer: CopyResult = { kind: 'failed', detail: 'copy: not scripted', requests: 0, bytes: 0 };
+
+  async copy(input: CopyInput): Promise<CopyResult> {
+    this.copies.push(input);
+    return this.copyAnswer;
+  }
 
   async head(cluster: { key: string }): Promise<HeadResult> {
     this.heads.push(cluster.key);

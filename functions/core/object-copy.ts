@@ -1,0 +1,205 @@
+import { Agent, type Dispatcher } from 'undici';
+import { compareIdentity, identityOfHeaders, type CopyIdentity } from './content-identity.js';
+import { NodeAuth, parseChallenges, type Credentials } from './digest-auth.js';
+import type { ObjectRef } from './message.js';
+import { errorCode } from './network-errors.js';
+import { acceptRedirect } from './node-policy.js';
+import { parseNodeAddress, type ClusterConfig, type NodeAddress } from './registry.js';
+import { redactSecrets } from './redact.js';
+import { buildSendTarget } from './scsp-request.js';
+
+/**
+ * The worker's own copy of an object (a route's `replaceStale: "copy"`, docs/changed-objects.md):
+ * GET from a source node, PUT to a DR node, the body streamed from one to the other (never held
+ * whole), with the metadata a faithful copy keeps. The copy is conditional on the version it
+ * read: a HEAD of the source afterwards that finds another version ends in `source-changed`.
+ */
+
+/** What to copy, from where to where, as whom. */
+export interface CopyInput {
+  readonly source: ClusterConfig;
+  readonly destination: ClusterConfig;
+  readonly sourceCredentials: Credentials;
+  readonly destinationCredentials: Credentials;
+  readonly object: ObjectRef;
+  readonly signal?: AbortSignal | undefined;
+}
+
+/** How a copy ended; `requests` counts every HTTP request it made, `bytes` the body bytes moved. */
+export type CopyResult =
+  | { readonly kind: 'copied'; readonly read: CopyIdentity; readonly requests: number; readonly bytes: number }
+  | {
+      readonly kind: 'source-changed';
+      readonly read: CopyIdentity;
+      readonly now: CopyIdentity;
+      readonly requests: number;
+      readonly bytes: number;
+    }
+  | { readonly kind: 'failed'; readonly detail: string; readonly requests: number; readonly bytes: number };
+
+/** Whether a header travels with a faithful copy: content type and disposition, Castor-* (never Castor-System-*), X-*-Meta-*, lifepoints, Content-MD5. */
+export function keepsHeader(name: string): boolean {
+  const n = name.toLowerCase();
+  if (n.startsWith('castor-system-')) return false;
+  return (
+    n === 'content-type' ||
+    n === 'content-disposition' ||
+    n === 'content-encoding' ||
+    n === 'content-language' ||
+    n === 'content-md5' ||
+    n === 'lifepoint' ||
+    n.startsWith('castor-') ||
+    /^x-.+-meta-/.test(n)
+  );
+}
+
+/** The headers of a source GET that the PUT carries (every value of a repeated header, e.g. lifepoints). */
+export function copiedHeaders(headers: Dispatcher.ResponseData['headers']): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(headers)) if (value !== undefined && keepsHeader(name)) out[name] = value;
+  return out;
+}
+
+const MAX_HOPS = 5;
+
+function firstNode(cluster: ClusterConfig): NodeAddress | null {
+  return cluster.nodes[0] ?? (cluster.target ? parseNodeAddress(cluster.target) : null);
+}
+
+/** Performs copies on one undici agent; `close` when done. */
+export class ObjectCopier {
+  readonly #agent = new Agent({ pipelining: 1, connections: 4 });
+  constructor(private readonly userAgent: string) {}
+
+  async copy(input: CopyInput): Promise<CopyResult> {
+    const counter = { requests: 0 };
+    const secrets = [input.sourceCredentials.password, input.destinationCredentials.password];
+    try {
+      return await this.#copy(input, counter);
+    } catch (err) {
+      const code = input.signal?.aborted ? 'deadline-exceeded' : errorCode(err);
+      const detail = redactSecrets(`copy: ${code}: ${(err as Error).message ?? String(err)}`, secrets);
+      return { kind: 'failed', detail, requests: counter.requests, bytes: 0 };
+    }
+  }
+
+  async #copy(input: CopyInput, counter: { requests: number }): Promise<CopyResult> {
+    const target = buildSendTarget(input.object);
+    const srcNode = firstNode(input.source);
+    const drNode = firstNode(input.destination);
+    if (!srcNode || !drNode) return { kind: 'failed', detail: 'copy: a cluster has no node', requests: 0, bytes: 0 };
+    const srcAuth = new NodeAuth(input.sourceCredentials);
+    const drAuth = new NodeAuth(input.destinationCredentials);
+
+    // A PUT body cannot be sent twice: take DR's challenge first, with a HEAD.
+    const probe = await this.#request(drNode, drAuth, 'HEAD', target, {}, input, counter, { probe: true });
+    await probe.res.body.dump();
+    if (!drAuth.hasChallenge && probe.res.statusCode === 401)
+      return { kind: 'failed', detail: 'copy: DR offered no usable challenge', requests: counter.requests, bytes: 0 };
+
+    const got = await this.#follow(input.source, srcNode, srcAuth, target, input, counter);
+    if (got.res.statusCode !== 200) {
+      await got.res.body.dump();
+      return {
+        kind: 'failed',
+        detail: `copy: source GET answered ${got.res.statusCode}`,
+        requests: counter.requests,
+        bytes: 0,
+      };
+    }
+    const read = identityOfHeaders(got.res.headers);
+    let bytes = 0;
+    got.res.body.on('data', (chunk: Buffer) => (bytes += chunk.length));
+    const headers: Record<string, string | string[]> = {
+      ...copiedHeaders(got.res.headers),
+      'user-agent': this.userAgent,
+    };
+    if (read.bytes !== null) headers['content-length'] = String(read.bytes);
+    let put: { res: Dispatcher.ResponseData };
+    try {
+      put = await this.#request(drNode, drAuth, 'PUT', target, headers, input, counter, { body: got.res.body });
+      await put.res.body.dump();
+    } finally {
+      if (!got.res.body.readableEnded) got.res.body.destroy();
+    }
+    if (put.res.statusCode !== 201 && put.res.statusCode !== 200)
+      return {
+        kind: 'failed',
+        detail: `copy: DR PUT answered ${put.res.statusCode}`,
+        requests: counter.requests,
+        bytes,
+      };
+    const after = await this.#request(srcNode, srcAuth, 'HEAD', target, {}, input, counter);
+    await after.res.body.dump();
+    if (after.res.statusCode !== 200)
+      return {
+        kind: 'source-changed',
+        read,
+        now: { bytes: null, etag: null, contentMd5: null, versionTime: null },
+        requests: counter.requests,
+        bytes,
+      };
+    const now = identityOfHeaders(after.res.headers);
+    const same = compareIdentity(read, now).kind === 'same' && read.versionTime === now.versionTime;
+    if (!same) return { kind: 'source-changed', read, now, requests: counter.requests, bytes };
+    return { kind: 'copied', read, requests: counter.requests, bytes };
+  }
+
+  /** A GET that follows redirects inside the cluster. */
+  async #follow(
+    cluster: ClusterConfig,
+    start: NodeAddress,
+    auth: NodeAuth,
+    target: string,
+    input: CopyInput,
+    counter: { requests: number },
+  ): Promise<{ res: Dispatcher.ResponseData }> {
+    let node = start;
+    let path = target;
+    for (let hops = 0; ; hops++) {
+      const got = await this.#request(node, auth, 'GET', path, {}, input, counter);
+      const location = got.res.headers.location;
+      if (![301, 302, 307, 308].includes(got.res.statusCode) || !location || hops >= MAX_HOPS) return got;
+      await got.res.body.dump();
+      const next = acceptRedirect(cluster, node, (Array.isArray(location) ? location.at(-1) : location) ?? '');
+      if ('refused' in next) throw new Error(next.refused);
+      node = next.address;
+      path = next.target;
+    }
+  }
+
+  /** One request with the Digest handshake (a request with a body is never repeated). */
+  async #request(
+    node: NodeAddress,
+    auth: NodeAuth,
+    method: 'GET' | 'HEAD' | 'PUT',
+    path: string,
+    headers: Record<string, string | string[]>,
+    input: CopyInput,
+    counter: { requests: number },
+    o: { readonly body?: Dispatcher.ResponseData['body']; readonly probe?: boolean } = {},
+  ): Promise<{ res: Dispatcher.ResponseData }> {
+    const { body, probe = false } = o;
+    for (let round = 0; ; round++) {
+      const authorization = auth.authorize(method, path);
+      counter.requests++;
+      const res = await this.#agent.request({
+        origin: node.origin,
+        path,
+        method,
+        headers: authorization ? { ...headers, authorization } : headers,
+        ...(body && { body }),
+        signal: input.signal ?? null,
+      });
+      if (res.statusCode !== 401 || body || round >= 2) return { res };
+      const challenges = parseChallenges(res.headers['www-authenticate']);
+      // A probe wanted the challenge only.
+      if (!auth.update(challenges) || probe) return { res };
+      await res.body.dump();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#agent.close();
+  }
+}

@@ -158,7 +158,7 @@ export interface PutObjectInput {
   indexLagMs?: number;
   /** The stored Content-MD5 (base64), or `true` to compute it (`gencontentmd5`). @default none stored */
   contentMd5?: string | true;
-  /** Metadata headers kept with the object and returned on reads (Content-Disposition, Castor-*, X-*-Meta-*, Lifepoint). */
+  /** Metadata headers kept and returned on reads (Content-Disposition, Castor-*, X-*-Meta-*, Lifepoint). */
   meta?: readonly (readonly [string, string])[];
 }
 

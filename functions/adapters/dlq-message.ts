@@ -32,7 +32,7 @@ export const SQS_MAX_MESSAGE_BYTES = 1_048_576;
 /** The long-standing default MaximumMessageSize of a queue (256 KiB); smaller letters need no look-up. */
 export const SQS_CLASSIC_MESSAGE_BYTES = 262_144;
 
-/** SQS allows 10 message attributes; ours take 3 (+2 with versions, +3 with a truncated body), the original's keep the rest. */
+/** SQS allows 10 message attributes; ours take 3 (+2 versions, +3 for a truncated body); the original's the rest. */
 const MAX_ATTRIBUTES = 10;
 
 /** What a dead-lettered message is made of. */

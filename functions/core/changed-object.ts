@@ -24,7 +24,12 @@ export interface Replacement {
 
 export type ChangeFinding =
   /** Same size, different ETags, no digest on both sides; the route's choice applies. */
-  | { readonly kind: 'unproven'; readonly detail: string; readonly versions: Versions; readonly policy: UnprovenIdentity }
+  | {
+      readonly kind: 'unproven';
+      readonly detail: string;
+      readonly versions: Versions;
+      readonly policy: UnprovenIdentity;
+    }
   /** DR holds another version; `transient` when a repair was tried and may succeed next time. */
   | { readonly kind: 'stale'; readonly detail: string; readonly versions: Versions; readonly transient: boolean }
   /** The stale copy was replaced and content identity confirmed it. */
@@ -48,7 +53,12 @@ export function changeVerdict(f: ChangeFinding): {
 } {
   switch (f.kind) {
     case 'unproven':
-      return { outcome: UNPROVEN_OUTCOME[f.policy], reason: 'unproven-identity', detail: f.detail, versions: f.versions };
+      return {
+        outcome: UNPROVEN_OUTCOME[f.policy],
+        reason: 'unproven-identity',
+        detail: f.detail,
+        versions: f.versions,
+      };
     case 'stale':
       return {
         outcome: f.transient ? OUTCOME.RETRY : OUTCOME.FAILED,

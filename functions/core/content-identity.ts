@@ -71,12 +71,13 @@ export function compareIdentity(source: CopyIdentity, copy: CopyIdentity): Ident
   const md5B = normalizeMd5(copy.contentMd5);
   if (md5A !== null && md5B !== null) {
     if (md5A === md5B && source.bytes !== null && copy.bytes !== null) return { kind: 'same', by: 'content-md5' };
-    if (md5A !== md5B)
-      return { kind: 'different', differences: [`Content-MD5 ${md5A} != ${md5B}`], sourceNewer };
+    if (md5A !== md5B) return { kind: 'different', differences: [`Content-MD5 ${md5A} != ${md5B}`], sourceNewer };
   }
   const sizes = source.bytes === null || copy.bytes === null ? 'a size unknown' : 'sizes equal';
   const digests =
-    md5A === null && md5B === null ? 'neither reports Content-MD5' : `only ${md5A === null ? 'DR' : 'the source'} reports Content-MD5`;
+    md5A === null && md5B === null
+      ? 'neither reports Content-MD5'
+      : `only ${md5A === null ? 'DR' : 'the source'} reports Content-MD5`;
   return { kind: 'unproven', detail: `${sizes}, ETags differ, ${digests}` };
 }
 

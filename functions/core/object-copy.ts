@@ -1,3 +1,4 @@
+import { Transform, type Readable } from 'node:stream';
 import { Agent, type Dispatcher } from 'undici';
 import { compareIdentity, identityOfHeaders, type CopyIdentity } from './content-identity.js';
 import { NodeAuth, parseChallenges, type Credentials } from './digest-auth.js';
@@ -6,6 +7,7 @@ import { errorCode } from './network-errors.js';
 import { acceptRedirect } from './node-policy.js';
 import { parseNodeAddress, type ClusterConfig, type NodeAddress } from './registry.js';
 import { redactSecrets } from './redact.js';
+import { describeCastorError } from './response-parser.js';
 import { buildSendTarget } from './scsp-request.js';
 
 /**
@@ -37,7 +39,10 @@ export type CopyResult =
     }
   | { readonly kind: 'failed'; readonly detail: string; readonly requests: number; readonly bytes: number };
 
-/** Whether a header travels with a faithful copy: content type and disposition, Castor-* (never Castor-System-*), X-*-Meta-*, lifepoints, Content-MD5. */
+/**
+ * Whether a header travels with a faithful copy: content type, disposition, encoding and
+ * language, Content-MD5, lifepoints, Castor-* (never Castor-System-*) and X-*-Meta-*.
+ */
 export function keepsHeader(name: string): boolean {
   const n = name.toLowerCase();
   if (n.startsWith('castor-system-')) return false;
@@ -61,6 +66,12 @@ export function copiedHeaders(headers: Dispatcher.ResponseData['headers']): Reco
 }
 
 const MAX_HOPS = 5;
+
+/** The cluster's own words for a refusal (Castor-System-Error-*), or nothing. */
+function why(res: Dispatcher.ResponseData): string {
+  const text = describeCastorError(res.headers);
+  return text ? `: ${text}` : '';
+}
 
 function firstNode(cluster: ClusterConfig): NodeAddress | null {
   return cluster.nodes[0] ?? (cluster.target ? parseNodeAddress(cluster.target) : null);
@@ -100,46 +111,66 @@ export class ObjectCopier {
     const got = await this.#follow(input.source, srcNode, srcAuth, target, input, counter);
     if (got.res.statusCode !== 200) {
       await got.res.body.dump();
-      return {
-        kind: 'failed',
-        detail: `copy: source GET answered ${got.res.statusCode}`,
-        requests: counter.requests,
-        bytes: 0,
-      };
+      const detail = `copy: source GET answered ${got.res.statusCode}${why(got.res)}`;
+      return { kind: 'failed', detail, requests: counter.requests, bytes: 0 };
     }
     const read = identityOfHeaders(got.res.headers);
+    const put = await this.#put(got.res, read, { node: drNode, auth: drAuth, target }, input, counter);
+    if (put.status !== 201 && put.status !== 200) {
+      const detail = `copy: DR PUT answered ${put.status}${put.why}`;
+      return { kind: 'failed', detail, requests: counter.requests, bytes: put.bytes };
+    }
+    return this.#recheck(srcNode, srcAuth, target, read, put.bytes, input, counter);
+  }
+
+  /** The PUT to DR, its body the source GET's, streamed and counted (backpressure reaches the GET). */
+  async #put(
+    source: Dispatcher.ResponseData,
+    read: CopyIdentity,
+    to: { readonly node: NodeAddress; readonly auth: NodeAuth; readonly target: string },
+    input: CopyInput,
+    counter: { requests: number },
+  ): Promise<{ status: number; why: string; bytes: number }> {
     let bytes = 0;
-    got.res.body.on('data', (chunk: Buffer) => (bytes += chunk.length));
+    const counted = source.body.pipe(
+      new Transform({
+        transform(chunk: Buffer, _encoding, done) {
+          bytes += chunk.length;
+          done(null, chunk);
+        },
+      }),
+    );
+    source.body.once('error', (err) => counted.destroy(err));
     const headers: Record<string, string | string[]> = {
-      ...copiedHeaders(got.res.headers),
+      ...copiedHeaders(source.headers),
       'user-agent': this.userAgent,
     };
     if (read.bytes !== null) headers['content-length'] = String(read.bytes);
-    let put: { res: Dispatcher.ResponseData };
     try {
-      put = await this.#request(drNode, drAuth, 'PUT', target, headers, input, counter, { body: got.res.body });
+      const put = await this.#request(to.node, to.auth, 'PUT', to.target, headers, input, counter, { body: counted });
       await put.res.body.dump();
+      return { status: put.res.statusCode, why: why(put.res), bytes };
     } finally {
-      if (!got.res.body.readableEnded) got.res.body.destroy();
+      if (!source.body.readableEnded) source.body.destroy();
     }
-    if (put.res.statusCode !== 201 && put.res.statusCode !== 200)
-      return {
-        kind: 'failed',
-        detail: `copy: DR PUT answered ${put.res.statusCode}`,
-        requests: counter.requests,
-        bytes,
-      };
-    const after = await this.#request(srcNode, srcAuth, 'HEAD', target, {}, input, counter);
+  }
+
+  /** The condition: the source still holds the version the copy read. */
+  async #recheck(
+    node: NodeAddress,
+    auth: NodeAuth,
+    target: string,
+    read: CopyIdentity,
+    bytes: number,
+    input: CopyInput,
+    counter: { requests: number },
+  ): Promise<CopyResult> {
+    const after = await this.#request(node, auth, 'HEAD', target, {}, input, counter);
     await after.res.body.dump();
-    if (after.res.statusCode !== 200)
-      return {
-        kind: 'source-changed',
-        read,
-        now: { bytes: null, etag: null, contentMd5: null, versionTime: null },
-        requests: counter.requests,
-        bytes,
-      };
-    const now = identityOfHeaders(after.res.headers);
+    const now =
+      after.res.statusCode === 200
+        ? identityOfHeaders(after.res.headers)
+        : { bytes: null, etag: null, contentMd5: null, versionTime: null };
     const same = compareIdentity(read, now).kind === 'same' && read.versionTime === now.versionTime;
     if (!same) return { kind: 'source-changed', read, now, requests: counter.requests, bytes };
     return { kind: 'copied', read, requests: counter.requests, bytes };
@@ -177,7 +208,7 @@ export class ObjectCopier {
     headers: Record<string, string | string[]>,
     input: CopyInput,
     counter: { requests: number },
-    o: { readonly body?: Dispatcher.ResponseData['body']; readonly probe?: boolean } = {},
+    o: { readonly body?: Readable; readonly probe?: boolean } = {},
   ): Promise<{ res: Dispatcher.ResponseData }> {
     const { body, probe = false } = o;
     for (let round = 0; ; round++) {

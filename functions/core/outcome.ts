@@ -20,7 +20,7 @@ export const REASONS = {
   'feed-complete': 'every selected feed reported status 0',
   'already-present': 'the destination already holds the object (409)',
   'stale-replaced':
-    'the destination held another version of the object; a forced feed SEND or the route\'s copy replaced it, and content identity confirmed the copy',
+    "the destination held another version of the object; a forced feed SEND or the route's copy replaced it, and content identity confirmed the copy",
   // transient
   'remote-unavailable': 'the destination answered 5xx or could not be reached by the source node',
   'remote-insufficient-storage': 'the destination is out of space or licence (507)',
@@ -73,7 +73,7 @@ export const REASONS = {
   'stale-at-destination':
     'the destination holds another version of the object (different content), and the route can neither force a feed SEND nor copy (or the repair failed)',
   'unproven-identity':
-    'the copies have the same size and different ETags, and no digest on both sides proves them the same or different; the route\'s unprovenIdentity decides the outcome',
+    "the copies have the same size and different ETags, and no digest on both sides proves them the same or different; the route's unprovenIdentity decides the outcome",
 } as const;
 export type Reason = keyof typeof REASONS;
 

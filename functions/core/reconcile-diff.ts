@@ -1,10 +1,6 @@
-import {
-  compareIdentity,
-  DEFAULT_UNPROVEN_IDENTITY,
-  type CopyIdentity,
-  type UnprovenIdentity,
-} from './content-identity.js';
+import { DEFAULT_UNPROVEN_IDENTITY, type UnprovenIdentity } from './content-identity.js';
 import { compareKeys, type ListingRow } from './listing.js';
+import { compareHeads } from './reconcile-identity.js';
 
 /**
  * The reconcile diff (pure): a merge-join of two key-ordered listings, and the verdict on one
@@ -18,7 +14,7 @@ export type Category =
   | 'in-sync'
   /** On the source, absent on DR (HEAD 404 on DR). Repaired by a SEND. */
   | 'missing-on-dr'
-  /** On both, and not the same object by content identity (or unproven, unless the route accepts that). Repaired by a forced feed SEND. */
+  /** On both, not the same object by content identity (or unproven, not accepted). Repaired by a forced feed SEND. */
   | 'different'
   /** On DR only. Reported, never deleted. */
   | 'extra-on-dr'
@@ -206,40 +202,6 @@ export interface HeadEvidence extends Evidence {
   readonly alias?: boolean | undefined;
   /** The stored Content-MD5 (base64), when the writer stored one: content identity's digest. */
   readonly contentMd5?: string | null | undefined;
-}
-
-const identityOf = (h: HeadEvidence): CopyIdentity => ({
-  bytes: h.bytes,
-  etag: h.hash,
-  contentMd5: h.contentMd5 ?? null,
-  versionTime: h.lastModified,
-});
-
-const iso = (ms: number | null): string => (ms === null ? 'unknown' : new Date(ms).toISOString());
-
-/**
- * Two HEADs of an object present on both clusters, by content identity (core/content-identity.ts):
- * the same object (equal ETags, or sizes and Content-MD5 equal) is in sync whatever its version
- * times; a different one is `different`, with which side is newer; an unproven identity is in
- * sync when the route accepts it, else `different`.
- */
-export function compareHeads(src: HeadEvidence, dr: HeadEvidence, unproven: UnprovenIdentity): Verdict {
-  const identity = compareIdentity(identityOf(src), identityOf(dr));
-  switch (identity.kind) {
-    case 'same':
-      return { category: 'in-sync', reasons: identity.by === 'etag' ? [] : ['same size and Content-MD5 (ETags differ)'] };
-    case 'unproven':
-      return unproven === 'accept'
-        ? { category: 'in-sync', reasons: [`identity unproven, accepted by the route: ${identity.detail}`] }
-        : { category: 'different', reasons: [`identity unproven: ${identity.detail}`] };
-    case 'different': {
-      const newer =
-        identity.sourceNewer === true
-          ? `source newer (${iso(src.lastModified)} > ${iso(dr.lastModified)})`
-          : `source not newer (${iso(src.lastModified)}, DR ${iso(dr.lastModified)})`;
-      return { category: 'different', reasons: [...identity.differences, newer] };
-    }
-  }
 }
 
 /** The verdict on a candidate, with the evidence it rests on. */

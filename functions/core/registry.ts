@@ -3,16 +3,17 @@ import * as z from 'zod/mini';
 import { ConfigError, InvalidMessageError } from './errors.js';
 import { isIP } from 'node:net';
 import { parseCidr, type Cidr } from './network.js';
-import { DEFAULT_UNPROVEN_IDENTITY, UNPROVEN_IDENTITY_CHOICES, type UnprovenIdentity } from './content-identity.js';
+import {
+  changedObjectFields,
+  changedObjectOptions,
+  changedObjectProblems,
+  type ChangedObjectOptions,
+} from './route-options.js';
 
 /**
  * The cluster registry (DESIGN.md section 2): where SENDs go and with which credentials. It comes
  * only from configuration, never from a message.
  */
-
-/** How a route repairs a stale DR copy when it has no replication feed (`replaceStale`). */
-export const REPLACE_STALE_CHOICES = ['never', 'copy'] as const;
-export type ReplaceStale = (typeof REPLACE_STALE_CHOICES)[number];
 
 const ADDRESS = /^(?:https?:\/\/)?(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::\d{1,5})?$/;
 const KEY = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -52,17 +53,7 @@ const routeSchema = z.strictObject({
   replicationFeeds: z.optional(
     z.array(z.int().check(z.minimum(0), z.maximum(1_000_000))).check(z.minLength(1), z.maxLength(8)),
   ),
-  /**
-   * What verify does when content identity is unproven (sizes equal, ETags differ, no digest on
-   * both sides): `accept` it as replicated, `retry` it, or `fail` it at once. @default "fail"
-   */
-  unprovenIdentity: z.optional(z.enum(UNPROVEN_IDENTITY_CHOICES)),
-  /**
-   * A DR copy that is an older version, on a route without replication feeds: `copy` lets the
-   * worker replace it (GET from the source, PUT to DR, streamed); `never` fails it at once.
-   * Needs `verify`. @default "never"
-   */
-  replaceStale: z.optional(z.enum(REPLACE_STALE_CHOICES)),
+  ...changedObjectFields,
 });
 
 const registrySchema = z.strictObject({
@@ -98,14 +89,12 @@ export interface ClusterConfig {
   readonly allowBasic: boolean;
 }
 
-export interface RouteConfig {
+export interface RouteConfig extends ChangedObjectOptions {
   readonly from: string;
   readonly to: string;
   readonly verify: boolean;
   /** Replication feed ids of this route (empty: the route cannot prove a feed SEND). */
   readonly replicationFeeds: readonly number[];
-  readonly unprovenIdentity: UnprovenIdentity;
-  readonly replaceStale: ReplaceStale;
 }
 
 export interface Registry {
@@ -146,6 +135,14 @@ function formatIssues(error: z.core.$ZodError): string[] {
     return messages.map((m) => `${where}: ${m}`);
   });
 }
+
+/** A route of the document with its defaults filled. */
+const routeConfig = (r: z.infer<typeof routeSchema>): RouteConfig => ({
+  ...r,
+  verify: r.verify ?? false,
+  replicationFeeds: r.replicationFeeds ?? [],
+  ...changedObjectOptions(r),
+});
 
 /**
  * Validates a registry document and returns it in resolved form. Throws one `ConfigError` that
@@ -189,13 +186,6 @@ export function parseRegistry(input: unknown): Registry {
     };
   }
 
-  const routeConfig = (r: z.infer<typeof routeSchema>): RouteConfig => ({
-    ...r,
-    verify: r.verify ?? false,
-    replicationFeeds: r.replicationFeeds ?? [],
-    unprovenIdentity: r.unprovenIdentity ?? DEFAULT_UNPROVEN_IDENTITY,
-    replaceStale: r.replaceStale ?? 'never',
-  });
   const routes = (parsed.data.routes ?? []).map(routeConfig);
   const defaultRoute = parsed.data.defaultRoute ? routeConfig(parsed.data.defaultRoute) : null;
   for (const [i, r] of [
@@ -209,22 +199,19 @@ export function parseRegistry(input: unknown): Registry {
     if (!to) problems.push(`${i}.to: no cluster "${r.to}"`);
     else if (!to.target) problems.push(`${i}.to: cluster "${r.to}" has no target (IP:port for Castor-System-Target)`);
     if (r.from === r.to) problems.push(`${i}: from and to are the same cluster`);
-    if (r.replaceStale === 'copy' && !r.verify)
-      problems.push(`${i}.replaceStale: "copy" needs verify: true (only verify finds a stale DR copy)`);
+    problems.push(...changedObjectProblems(i, r));
   }
   if (problems.length) throw new ConfigError(problems, 'cluster registry');
   return { clusters, defaultRoute, routes };
 }
 
-export interface ResolvedRoute {
+export interface ResolvedRoute extends ChangedObjectOptions {
   /** `from->to`, as errors and logs name the route. */
   readonly name: string;
   readonly source: ClusterConfig;
   readonly destination: ClusterConfig;
   readonly verify: boolean;
   readonly replicationFeeds: readonly number[];
-  readonly unprovenIdentity: UnprovenIdentity;
-  readonly replaceStale: ReplaceStale;
 }
 
 const describeRoute = (r: RouteConfig): string => `${r.from}->${r.to}`;
@@ -257,7 +244,6 @@ export function resolveRoute(registry: Registry, from?: string, to?: string): Re
     destination,
     verify: route.verify,
     replicationFeeds: route.replicationFeeds,
-    unprovenIdentity: route.unprovenIdentity,
-    replaceStale: route.replaceStale,
+    ...changedObjectOptions(route),
   };
 }

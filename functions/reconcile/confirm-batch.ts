@@ -62,7 +62,7 @@ export interface ConfirmOptions {
   readonly repair?: RepairPort | null;
   readonly graceMs: number;
   /** The route's `unprovenIdentity` (content identity with no digest on both sides). */
-  readonly unprovenIdentity?: UnprovenIdentity;
+  readonly unprovenIdentity?: UnprovenIdentity | undefined;
   /** HEADs in flight at once (two per candidate). */
   readonly headConcurrency: number;
   readonly signal?: AbortSignal | undefined;

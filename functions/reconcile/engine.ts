@@ -87,15 +87,14 @@ class ScopeWalk implements SideTally {
   /** Confirms the waiting candidates by HEAD, repairs what is confirmed, and reports them. */
   async flush(): Promise<void> {
     if (this.batch.length === 0) return;
-    const work = this.batch;
-    this.batch = [];
+    const work = this.batch.splice(0);
     const { o } = this;
     const confirmed = await confirmBatch(work, this.clock(), {
       scope: o.scope,
       heads: o.heads,
       repair: o.repair ?? null,
       graceMs: this.graceMs,
-      ...(o.unprovenIdentity && { unprovenIdentity: o.unprovenIdentity }),
+      unprovenIdentity: o.unprovenIdentity,
       headConcurrency: o.headConcurrency ?? 16,
       signal: o.signal,
       onHeads: (n) => (this.heads += n),

@@ -133,7 +133,7 @@ export interface ReconcileScopeOptions {
   readonly repair?: RepairPort | null;
   /** Objects whose source version is younger than this are `too-new`. @default 600_000 (10 min) */
   readonly graceMs?: number;
-  /** The route's `unprovenIdentity`: `accept` counts an unproven copy in sync, else it is `different`. @default "fail" */
+  /** The route's `unprovenIdentity`: `accept` counts an unproven copy in sync, else `different`. @default "fail" */
   readonly unprovenIdentity?: UnprovenIdentity | undefined;
   /** @default Date.now */
   readonly clock?: () => number;

@@ -8,7 +8,9 @@ import type { ResolvedRoute } from '../core/registry.js';
 import type { SendPort } from './ports.js';
 
 /** What a HEAD answer says about a copy's identity. */
-export function identityOfHead(h: Pick<HeadResult, 'etag' | 'contentLength' | 'version' | 'contentMd5' | 'lastModified'>): CopyIdentity {
+export function identityOfHead(
+  h: Pick<HeadResult, 'etag' | 'contentLength' | 'version' | 'contentMd5' | 'lastModified'>,
+): CopyIdentity {
   return {
     bytes: h.contentLength,
     etag: h.etag,
@@ -64,7 +66,10 @@ export async function verifyCopy(
   if (compareIdentity(sentIdentity, copy).kind === 'same') return { kind: 'same' };
   const sourceHead = await client.head(route.source, object, credentials.source, signal);
   if (sourceHead.status !== 200)
-    return { kind: 'problem', detail: `ETag differs and the source HEAD answered ${sourceHead.status ?? sourceHead.error}` };
+    return {
+      kind: 'problem',
+      detail: `ETag differs and the source HEAD answered ${sourceHead.status ?? sourceHead.error}`,
+    };
   const source = identityOfHead(sourceHead);
   const identity = compareIdentity(source, copy);
   const versions = versionsOf(source, copy);

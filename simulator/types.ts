@@ -28,6 +28,12 @@ export interface SimulatorOptions {
    * @default 'body'
    */
   alreadyPresent?: 'body' | 'status';
+  /**
+   * A legacy SEND whose destination holds an older version of the object (undocumented):
+   * `'conflict'` answers 409 as for any copy; `'replace'` copies the newer version (201).
+   * @default 'conflict'
+   */
+  olderAtDestination?: 'conflict' | 'replace';
   /** Benchmarks: no keep-alive chunks and no artificial delays (faults still apply). @default false */
   zeroLatency?: boolean;
   /** Seed of the deterministic randomness (redirect choices, generated UUIDs). Nonces stay random. */

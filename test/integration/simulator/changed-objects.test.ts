@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { startSimulator, type SimCluster, type SwarmSimulator } from '../../../simulator/index.js';
 import { RawConnection, request } from './raw-client.js';
+import { startSwarmPair } from '../../helpers/swarm.js';
 
 // The simulator's side of objects that change (simulator/README.md, "Objects that change"):
 // Content-MD5 and metadata kept by a write and returned on reads, overwrites as new versions,
@@ -82,5 +83,26 @@ describe('simulator: objects that change', () => {
     expect(after.meta).toStrictEqual(before.meta);
     expect(cluster.get(ref)).toBe(after);
     expect(cluster.reencode({ bucket: 'b', name: 'absent' })).toBeUndefined();
+  });
+});
+
+describe('simulator: legacy SEND when DR holds an older version (olderAtDestination)', () => {
+  it.each([
+    ['conflict', 409, 'one'],
+    ['replace', 201, 'two'],
+  ] as const)('%s: the second SEND answers %i and DR holds %s', async (choice, status, held) => {
+    const pair = await startSwarmPair({ sim: { olderAtDestination: choice } });
+    try {
+      const ref = { domain: 'baker', bucket: 'b', name: 'o.txt' };
+      pair.sim.cluster('baker').put({ ...ref, body: 'one' });
+      expect((await pair.send(ref)).observation.remoteStatus).toBe(201);
+      pair.sim.cluster('baker').put({ ...ref, body: 'two' });
+      expect((await pair.send(ref)).observation.remoteStatus).toBe(status);
+      expect(Buffer.from(pair.sim.cluster('dr').get(ref)!.body).toString()).toBe(held);
+      // A DR copy that is not older is never replaced.
+      expect((await pair.send(ref)).observation.remoteStatus).toBe(409);
+    } finally {
+      await pair.close();
+    }
   });
 });

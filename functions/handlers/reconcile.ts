@@ -50,6 +50,7 @@ async function sliceDeps(d: ReconcileDeps): Promise<Omit<SliceDeps, 'queue'>> {
   const { registry, from, to } = d.config;
   const source = registry.clusters[from]!;
   const dr = registry.clusters[to]!;
+  const configured = [...registry.routes, registry.defaultRoute].find((r) => r?.from === from && r.to === to);
   const route: ReconcileRoute = {
     source,
     dr,
@@ -57,9 +58,8 @@ async function sliceDeps(d: ReconcileDeps): Promise<Omit<SliceDeps, 'queue'>> {
     to,
     sourceCredentials: await d.credentials.get(source.credentials),
     drCredentials: await d.credentials.get(dr.credentials),
-    replicationFeeds: replicationFeedsOf(
-      [...registry.routes, registry.defaultRoute].find((r) => r?.from === from && r.to === to) ?? null,
-    ),
+    replicationFeeds: replicationFeedsOf(configured ?? null),
+    ...(configured && { unprovenIdentity: configured.unprovenIdentity }),
   };
   const listing = { pageSize: d.config.pageSize };
   const sendQueueUrl = d.config.sendQueueUrl;
@@ -72,6 +72,7 @@ async function sliceDeps(d: ReconcileDeps): Promise<Omit<SliceDeps, 'queue'>> {
         ? enqueueRepairPort(d.sqs, sendQueueUrl, route, `reconcile:${run}`)
         : null,
     graceMs: d.config.graceMs,
+    unprovenIdentity: route.unprovenIdentity,
     ...(d.clock && { clock: d.clock }),
   };
 }

@@ -1,3 +1,4 @@
+import type { UnprovenIdentity } from '../core/content-identity.js';
 import { createHash } from 'node:crypto';
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { chunks } from '../adapters/sqs-batches.js';
@@ -171,6 +172,8 @@ export interface SliceDeps {
   readonly repair: (run: string) => RepairPort | null;
   readonly queue: ContinuationQueue;
   readonly graceMs: number;
+  /** The route's `unprovenIdentity`. @default "fail" */
+  readonly unprovenIdentity?: UnprovenIdentity | undefined;
   readonly clock?: () => number;
 }
 
@@ -226,6 +229,7 @@ export async function workSlice(
     heads: deps.heads,
     repair: deps.repair(c.run),
     graceMs: deps.graceMs,
+    unprovenIdentity: deps.unprovenIdentity,
     stopAt,
     ...(signal && { signal }),
     ...(deps.clock && { clock: deps.clock }),

@@ -53,6 +53,12 @@ function normalizeMd5(value: string | null): string | null {
   return /^[0-9a-fA-F]{32}$/.test(v) ? Buffer.from(v, 'hex').toString('base64') : v;
 }
 
+/** Whether two Content-MD5 values (base64 or hex) name the same digest; false when either is missing. */
+export function sameDigest(a: string | null, b: string | null): boolean {
+  const x = normalizeMd5(a);
+  return x !== null && x === normalizeMd5(b);
+}
+
 /** Whether the source is the later version: null when either time is unknown. */
 export function sourceIsNewer(source: CopyIdentity, copy: CopyIdentity): boolean | null {
   if (source.versionTime === null || copy.versionTime === null) return null;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Transform, type Readable } from 'node:stream';
 import { Agent, type Dispatcher } from 'undici';
 import { compareIdentity, identityOfHeaders, type CopyIdentity } from './content-identity.js';
@@ -29,7 +30,14 @@ export interface CopyInput {
 
 /** How a copy ended; `requests` counts every HTTP request it made, `bytes` the body bytes moved. */
 export type CopyResult =
-  | { readonly kind: 'copied'; readonly read: CopyIdentity; readonly requests: number; readonly bytes: number }
+  | {
+      readonly kind: 'copied';
+      readonly read: CopyIdentity;
+      readonly requests: number;
+      readonly bytes: number;
+      /** MD5 (base64) of the bytes read from the source and sent to DR. */
+      readonly md5: string;
+    }
   | {
       readonly kind: 'source-changed';
       readonly read: CopyIdentity;
@@ -115,12 +123,14 @@ export class ObjectCopier {
       return { kind: 'failed', detail, requests: counter.requests, bytes: 0 };
     }
     const read = identityOfHeaders(got.res.headers);
-    const put = await this.#put(got.res, read, { node: drNode, auth: drAuth, target }, input, counter);
+    // Without a source Content-MD5, DR is asked to store one (`gencontentmd5`): it proves the copy.
+    const putTarget = read.contentMd5 === null ? `${target}&gencontentmd5` : target;
+    const put = await this.#put(got.res, read, { node: drNode, auth: drAuth, target: putTarget }, input, counter);
     if (put.status !== 201 && put.status !== 200) {
       const detail = `copy: DR PUT answered ${put.status}${put.why}`;
       return { kind: 'failed', detail, requests: counter.requests, bytes: put.bytes };
     }
-    return this.#recheck(srcNode, srcAuth, target, read, put.bytes, input, counter);
+    return this.#recheck(srcNode, srcAuth, target, read, put, input, counter);
   }
 
   /** The PUT to DR, its body the source GET's, streamed and counted (backpressure reaches the GET). */
@@ -130,12 +140,14 @@ export class ObjectCopier {
     to: { readonly node: NodeAddress; readonly auth: NodeAuth; readonly target: string },
     input: CopyInput,
     counter: { requests: number },
-  ): Promise<{ status: number; why: string; bytes: number }> {
+  ): Promise<{ status: number; why: string; bytes: number; md5: string }> {
     let bytes = 0;
+    const digest = createHash('md5');
     const counted = source.body.pipe(
       new Transform({
         transform(chunk: Buffer, _encoding, done) {
           bytes += chunk.length;
+          digest.update(chunk);
           done(null, chunk);
         },
       }),
@@ -149,7 +161,7 @@ export class ObjectCopier {
     try {
       const put = await this.#request(to.node, to.auth, 'PUT', to.target, headers, input, counter, { body: counted });
       await put.res.body.dump();
-      return { status: put.res.statusCode, why: why(put.res), bytes };
+      return { status: put.res.statusCode, why: why(put.res), bytes, md5: digest.digest('base64') };
     } finally {
       if (!source.body.readableEnded) source.body.destroy();
     }
@@ -161,10 +173,11 @@ export class ObjectCopier {
     auth: NodeAuth,
     target: string,
     read: CopyIdentity,
-    bytes: number,
+    moved: { readonly bytes: number; readonly md5: string },
     input: CopyInput,
     counter: { requests: number },
   ): Promise<CopyResult> {
+    const { bytes } = moved;
     const after = await this.#request(node, auth, 'HEAD', target, {}, input, counter);
     await after.res.body.dump();
     const now =
@@ -173,7 +186,7 @@ export class ObjectCopier {
         : { bytes: null, etag: null, contentMd5: null, versionTime: null };
     const same = compareIdentity(read, now).kind === 'same' && read.versionTime === now.versionTime;
     if (!same) return { kind: 'source-changed', read, now, requests: counter.requests, bytes };
-    return { kind: 'copied', read, requests: counter.requests, bytes };
+    return { kind: 'copied', read, requests: counter.requests, bytes, md5: moved.md5 };
   }
 
   /** A GET that follows redirects inside the cluster. */

@@ -1,12 +1,12 @@
 import type { ChangeFinding, Versions } from '../core/changed-object.js';
-import { describeVersion } from '../core/content-identity.js';
+import { describeVersion, sameDigest } from '../core/content-identity.js';
 import { sendVerdict } from '../core/decide.js';
 import type { Credentials } from '../core/digest-auth.js';
 import type { ObjectRef } from '../core/message.js';
 import { isSuccess } from '../core/outcome.js';
 import type { ResolvedRoute } from '../core/registry.js';
 import type { SendPort } from './ports.js';
-import { verifyCopy } from './verify.js';
+import { identityOfHead, verifyCopy } from './verify.js';
 
 /** How long a forced feed SEND waits for the replication to finish, seconds (as reconcile does). */
 export const FORCE_TIMEOUT_SECONDS = 60;
@@ -68,6 +68,16 @@ async function forceFeed(a: ReplaceArgs, stale: Stale): Promise<ChangeFinding> {
   };
 }
 
+/**
+ * Whether DR's copy has the size and the Content-MD5 of the bytes the copy read from the source:
+ * proof when the source stores no digest (the copy asked DR to compute one).
+ */
+async function holdsWhatWasCopied(a: ReplaceArgs, copied: { bytes: number; md5: string }): Promise<boolean> {
+  const head = await a.client.head(a.route.destination, a.object, a.credentials.destination, a.signal);
+  const dr = identityOfHead(head);
+  return head.status === 200 && dr.bytes === copied.bytes && sameDigest(dr.contentMd5, copied.md5);
+}
+
 /** The repair by the worker's own copy (`replaceStale: "copy"`). */
 async function copyObject(a: ReplaceArgs, stale: Stale): Promise<ChangeFinding> {
   const result = await a.client.copy({
@@ -89,7 +99,7 @@ async function copyObject(a: ReplaceArgs, stale: Stale): Promise<ChangeFinding> 
       };
     case 'copied': {
       const after = await confirmed(a, { etag: null, version: null });
-      if (after.kind !== 'same')
+      if (after.kind !== 'same' && !(after.kind === 'unproven' && (await holdsWhatWasCopied(a, result))))
         return {
           kind: 'stale',
           transient: true,

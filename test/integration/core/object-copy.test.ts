@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { ObjectCopier } from '../../../functions/core/object-copy.js';
 import { parseRegistry } from '../../../functions/core/registry.js';
@@ -10,13 +11,13 @@ import { headerOf, startRawNode, type RawNode } from '../../helpers/raw-node.js'
 const ADMIN = { username: 'admin', password: 'pw' };
 const BODY = 'hello world';
 
-const sourceHeaders = (version: string) =>
+const sourceHeaders = (version: string, md5 = true) =>
   [
     'HTTP/1.1 200 OK',
     `Content-Length: ${BODY.length}`,
     'Content-Type: text/plain',
     'Content-Disposition: attachment; filename="a.txt"',
-    'Content-MD5: XrY7u+Ae7tCTyyK7j1rNww==',
+    ...(md5 ? ['Content-MD5: XrY7u+Ae7tCTyyK7j1rNww=='] : []),
     'X-Color-Meta-Shade: blue',
     'Castor-Owner: team-a',
     'Lifepoint: [Wed, 12 Dec 2040 15:59:02 GMT] reps=3, deletable=no',
@@ -28,10 +29,10 @@ const sourceHeaders = (version: string) =>
     '',
   ].join('\r\n');
 
-function source(o: { afterVersion?: string } = {}): Promise<RawNode> {
+function source(o: { afterVersion?: string; md5?: boolean } = {}): Promise<RawNode> {
   return startRawNode((head, socket) => {
-    if (head.startsWith('GET ')) socket.write(sourceHeaders('1700000000.000') + BODY);
-    else socket.write(sourceHeaders(o.afterVersion ?? '1700000000.000'));
+    if (head.startsWith('GET ')) socket.write(sourceHeaders('1700000000.000', o.md5) + BODY);
+    else socket.write(sourceHeaders(o.afterVersion ?? '1700000000.000', o.md5));
   });
 }
 
@@ -72,7 +73,7 @@ describe('ObjectCopier on raw nodes', () => {
     await Promise.all(nodes.map((n) => n.close()));
   });
 
-  async function copy(o: { afterVersion?: string; putStatus?: number } = {}) {
+  async function copy(o: { afterVersion?: string; putStatus?: number; md5?: boolean } = {}) {
     const src = await source(o);
     const d = await dr(o.putStatus);
     nodes.push(src, d);
@@ -87,7 +88,8 @@ describe('ObjectCopier on raw nodes', () => {
 
   it('PUTs the body with the metadata a faithful copy keeps, authenticated, never Castor-System-*', async () => {
     const { result, d } = await copy();
-    expect(result).toMatchObject({ kind: 'copied', requests: 4, bytes: BODY.length });
+    const md5 = createHash('md5').update(BODY).digest('base64');
+    expect(result).toMatchObject({ kind: 'copied', requests: 4, bytes: BODY.length, md5 });
     const put = d.requests.find((h) => h.startsWith('PUT '))!;
     expect(put.split('\r\n')[0]).toBe('PUT /docs/a.txt?admin&domain=baker HTTP/1.1');
     expect(headerOf(put, 'content-length')).toBe(String(BODY.length));
@@ -101,6 +103,14 @@ describe('ObjectCopier on raw nodes', () => {
     expect(put).not.toMatch(/\r\netag:/i);
     expect(headerOf(put, 'authorization')).toMatch(/^Digest .*uri="\/docs\/a\.txt\?admin&domain=baker"/);
     expect(d.bytes().endsWith(BODY)).toBe(true);
+  });
+
+  it('asks DR to compute a Content-MD5 (gencontentmd5) when the source stores none', async () => {
+    const { result, d } = await copy({ md5: false });
+    expect(result).toMatchObject({ kind: 'copied' });
+    const put = d.requests.find((h) => h.startsWith('PUT '))!;
+    expect(put.split('\r\n')[0]).toBe('PUT /docs/a.txt?admin&domain=baker&gencontentmd5 HTTP/1.1');
+    expect(headerOf(put, 'content-md5')).toBeUndefined();
   });
 
   it('ends in source-changed when the source HEAD afterwards shows another version', async () => {

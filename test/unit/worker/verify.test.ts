@@ -91,6 +91,8 @@ describe('verifyCopy: content identity after a 201 or 409', () => {
   });
 });
 
+const identity = { bytes: 3, etag: '"src"', contentMd5: null, versionTime: 1 };
+
 describe('replaceStale: feed force, else the copy, else refused', () => {
   const stale = { detail: 'bytes 9 != 3 (source newer)', versions: { source: 's', destination: 'd' }, bytes: 9 };
   const registry = (extra: Record<string, unknown>) =>
@@ -122,7 +124,7 @@ describe('replaceStale: feed force, else the copy, else refused', () => {
   it('with replaceStale "copy" and no feed: the copy; a source that changed meanwhile is source-changed', async () => {
     const client = new TwoClusterHeads({ dr: head({ etag: '"e1"' }), primary: head({ etag: '"e1"' }) });
     const ident = { bytes: 3, etag: '"e1"', contentMd5: null, versionTime: 1 };
-    client.copyAnswer = { kind: 'copied', read: ident, requests: 5, bytes: 3 };
+    client.copyAnswer = { kind: 'copied', read: ident, requests: 5, bytes: 3, md5: MD5 };
     expect(await replaceStale(args(client, { replaceStale: 'copy' }), stale)).toMatchObject({
       kind: 'replaced',
       replaced: { by: 'copy', requests: 5, bytes: 3 },
@@ -138,6 +140,25 @@ describe('replaceStale: feed force, else the copy, else refused', () => {
       kind: 'source-changed',
     });
     expect(client.inputs).toHaveLength(0);
+  });
+
+  it('a copy of a source without Content-MD5 is proven by the digest DR computed of the bytes it was sent', async () => {
+    const copied = { kind: 'copied', read: identity, requests: 5, bytes: 3, md5: MD5 } as const;
+    const proven = new TwoClusterHeads({
+      dr: head({ etag: '"dr"', contentMd5: MD5 }),
+      primary: head({ etag: '"src"' }),
+    });
+    proven.copyAnswer = copied;
+    expect(await replaceStale(args(proven, { replaceStale: 'copy' }), stale)).toMatchObject({ kind: 'replaced' });
+    const other = new TwoClusterHeads({
+      dr: head({ etag: '"dr"', contentMd5: 'x==' }),
+      primary: head({ etag: '"src"' }),
+    });
+    other.copyAnswer = copied;
+    expect(await replaceStale(args(other, { replaceStale: 'copy' }), stale)).toMatchObject({
+      kind: 'stale',
+      transient: true,
+    });
   });
 
   it('with neither: stale, not transient (failed at once), and nothing sent or copied', async () => {

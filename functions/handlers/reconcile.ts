@@ -59,7 +59,7 @@ async function sliceDeps(d: ReconcileDeps): Promise<Omit<SliceDeps, 'queue'>> {
     sourceCredentials: await d.credentials.get(source.credentials),
     drCredentials: await d.credentials.get(dr.credentials),
     replicationFeeds: replicationFeedsOf(configured ?? null),
-    ...(configured && { unprovenIdentity: configured.unprovenIdentity }),
+    ...(configured && { unprovenIdentity: configured.unprovenIdentity, replaceStale: configured.replaceStale }),
   };
   const listing = { pageSize: d.config.pageSize };
   const sendQueueUrl = d.config.sendQueueUrl;

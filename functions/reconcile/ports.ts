@@ -1,6 +1,7 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { ClusterTransport } from '../core/cluster-transport.js';
 import type { UnprovenIdentity } from '../core/content-identity.js';
+import type { ReplaceStale } from '../core/route-options.js';
 import type { Credentials } from '../core/digest-auth.js';
 import { normalizeHash, parseTime } from '../core/listing.js';
 import {
@@ -35,6 +36,11 @@ export interface ReconcileRoute {
   readonly replicationFeeds: readonly number[];
   /** The route's `unprovenIdentity` (content identity with no digest on both sides). @default "fail" */
   readonly unprovenIdentity?: UnprovenIdentity | undefined;
+  /**
+   * The route's `replaceStale`: with `copy` and no replication feed, a `different` object is
+   * copied (`--send`: GET from the source, PUT to DR) or enqueued for the worker, which copies it.
+   */
+  readonly replaceStale?: ReplaceStale | undefined;
 }
 
 /** The route's replication feeds, read tolerantly (`[2]`, `[{ id: 2 }]`), or none. */
@@ -95,8 +101,29 @@ export function transportHeadPort(
 
 /** Why a `different` object cannot be repaired on this route, or null when it can. */
 function cannotForce(route: ReconcileRoute, item: RepairItem): string | null {
-  if (item.category !== 'different' || route.replicationFeeds.length > 0) return null;
-  return 'the route has no replication feed: a legacy SEND answers 409 while a copy exists, so a different copy cannot be replaced (give the route replicationFeeds, or --feed-id)';
+  if (item.category !== 'different' || route.replicationFeeds.length > 0 || copies(route, item)) return null;
+  return 'the route has no replication feed: a legacy SEND answers 409 while a copy exists, so a different copy cannot be replaced (give the route replicationFeeds, or --feed-id, or replaceStale: "copy")';
+}
+
+/** Whether a `different` object is repaired by copying it (a route with `replaceStale: "copy"` and no feed). */
+function copies(route: ReconcileRoute, item: RepairItem): boolean {
+  return item.category === 'different' && route.replicationFeeds.length === 0 && route.replaceStale === 'copy';
+}
+
+/** The repair by copy: GET from the source, PUT to DR, streamed (core/object-copy.ts). */
+async function copyRepair(client: SendClient, route: ReconcileRoute, item: RepairItem, signal?: AbortSignal) {
+  const r = await client.copy({
+    source: route.source,
+    destination: route.dr,
+    sourceCredentials: route.sourceCredentials,
+    destinationCredentials: route.drCredentials,
+    object: item.object,
+    signal,
+  });
+  if (r.kind === 'copied')
+    return { action: 'sent', detail: `copied ${r.bytes} bytes in ${r.requests} requests` } as const;
+  const detail = r.kind === 'failed' ? r.detail : 'the source changed during the copy; run again';
+  return { action: 'failed', detail } as const;
 }
 
 function feedsFor(route: ReconcileRoute, item: RepairItem): FeedSelection | undefined {
@@ -110,6 +137,7 @@ export function sendRepairPort(client: SendClient, route: ReconcileRoute, concur
       return mapLimit(items, concurrency, async (item): Promise<RepairResult> => {
         const refused = cannotForce(route, item);
         if (refused) return { action: 'not-repaired', detail: refused };
+        if (copies(route, item)) return copyRepair(client, route, item, signal);
         const r = await client.send({
           source: route.source,
           destination: route.dr,

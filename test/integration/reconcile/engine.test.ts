@@ -21,8 +21,9 @@ afterEach(async () => {
   await pair.close();
 });
 
-function route(replicationFeeds: number[] = []): ReconcileRoute {
+function route(replicationFeeds: number[] = [], extra: Partial<ReconcileRoute> = {}): ReconcileRoute {
   return {
+    ...extra,
     source: pair.source,
     dr: pair.dr,
     sourceCredentials: ADMIN,
@@ -33,8 +34,11 @@ function route(replicationFeeds: number[] = []): ReconcileRoute {
   };
 }
 
-async function reconcile(scope: ObjectScope, options: { repair?: boolean; feeds?: number[] } = {}) {
-  const r = route(options.feeds);
+async function reconcile(
+  scope: ObjectScope,
+  options: { repair?: boolean; feeds?: number[]; route?: Partial<ReconcileRoute> } = {},
+) {
+  const r = route(options.feeds, options.route);
   const findings: Finding[] = [];
   const summary = await reconcileScope({
     scope,
@@ -119,6 +123,25 @@ describe('reconcile against the simulator', () => {
     expect(findings.map((f) => [f.key, f.category, f.repair?.action])).toEqual([['changed', 'different', 'sent']]);
     expect(summary.repairs.sent).toBe(1);
     expect(dr.get({ domain: 'baker', bucket: 'b', name: 'changed' })?.etag).toBe(o.etag);
+  }, 60_000);
+
+  test('a different object is copied by the worker\'s copy where the route says replaceStale "copy" and has no feed', async () => {
+    await setup();
+    const src = pair.sim.cluster('baker');
+    const dr = pair.sim.cluster('dr');
+    const o = src.put({ bucket: 'b', name: 'changed', body: 'new content', created: HOUR_AGO() });
+    dr.put({
+      domain: 'baker',
+      bucket: 'b',
+      name: 'changed',
+      body: 'old',
+      created: new Date(o.created.getTime() - 1000),
+    });
+    const { findings } = await reconcile(bucket, { route: { replaceStale: 'copy' } });
+    expect(findings.map((f) => [f.key, f.category, f.repair?.action])).toEqual([['changed', 'different', 'sent']]);
+    expect(findings[0]?.repair?.detail).toBe('copied 11 bytes in 5 requests');
+    expect(Buffer.from(dr.get({ domain: 'baker', bucket: 'b', name: 'changed' })!.body).toString()).toBe('new content');
+    expect(pair.sim.counters().sends).toBe(0);
   }, 60_000);
 
   test('an object listed late on DR causes no SEND: the HEAD finds it there', async () => {

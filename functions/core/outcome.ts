@@ -49,7 +49,7 @@ export const REASONS = {
   'internal-error':
     "an unexpected error in the worker (a bug), not the message's or the cluster's fault; its stack is in the log",
   'verify-mismatch':
-    'the destination HEAD after a 201 or 409 found no copy, or one whose ETag, length or version differs from the source',
+    'the destination HEAD after a 201 or 409 found no copy, or a HEAD verify needed gave no answer (another version is stale-at-destination)',
   'source-changed':
     "the source object changed while the worker copied it; the next attempt copies the source's new version",
   // permanent

@@ -9,6 +9,7 @@ import { acceptRedirect } from './node-policy.js';
 import { parseNodeAddress, type ClusterConfig, type NodeAddress } from './registry.js';
 import { redactSecrets } from './redact.js';
 import { describeCastorError } from './response-parser.js';
+import { copiedHeaders } from './copy-headers.js';
 import { buildSendTarget } from './scsp-request.js';
 
 /**
@@ -47,32 +48,6 @@ export type CopyResult =
     }
   | { readonly kind: 'failed'; readonly detail: string; readonly requests: number; readonly bytes: number };
 
-/**
- * Whether a header travels with a faithful copy: content type, disposition, encoding and
- * language, Content-MD5, lifepoints, Castor-* (never Castor-System-*) and X-*-Meta-*.
- */
-export function keepsHeader(name: string): boolean {
-  const n = name.toLowerCase();
-  if (n.startsWith('castor-system-')) return false;
-  return (
-    n === 'content-type' ||
-    n === 'content-disposition' ||
-    n === 'content-encoding' ||
-    n === 'content-language' ||
-    n === 'content-md5' ||
-    n === 'lifepoint' ||
-    n.startsWith('castor-') ||
-    /^x-.+-meta-/.test(n)
-  );
-}
-
-/** The headers of a source GET that the PUT carries (every value of a repeated header, e.g. lifepoints). */
-export function copiedHeaders(headers: Dispatcher.ResponseData['headers']): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(headers)) if (value !== undefined && keepsHeader(name)) out[name] = value;
-  return out;
-}
-
 const MAX_HOPS = 5;
 
 /** The cluster's own words for a refusal (Castor-System-Error-*), or nothing. */
@@ -87,7 +62,8 @@ function firstNode(cluster: ClusterConfig): NodeAddress | null {
 
 /** Performs copies on one undici agent; `close` when done. */
 export class ObjectCopier {
-  readonly #agent = new Agent({ pipelining: 1, connections: 4 });
+  /** One agent per CA bundle (null: the system's): a cluster behind a private CA gets its own. */
+  readonly #agents = new Map<string | null, Agent>();
   constructor(private readonly userAgent: string) {}
 
   async copy(input: CopyInput): Promise<CopyResult> {
@@ -111,7 +87,10 @@ export class ObjectCopier {
     const drAuth = new NodeAuth(input.destinationCredentials);
 
     // A PUT body cannot be sent twice: take DR's challenge first, with a HEAD.
-    const probe = await this.#request(drNode, drAuth, 'HEAD', target, {}, input, counter, { probe: true });
+    const probe = await this.#request(drNode, drAuth, 'HEAD', target, {}, input, counter, {
+      probe: true,
+      ca: input.destination.ca,
+    });
     await probe.res.body.dump();
     if (!drAuth.hasChallenge && probe.res.statusCode === 401)
       return { kind: 'failed', detail: 'copy: DR offered no usable challenge', requests: counter.requests, bytes: 0 };
@@ -159,7 +138,10 @@ export class ObjectCopier {
     };
     if (read.bytes !== null) headers['content-length'] = String(read.bytes);
     try {
-      const put = await this.#request(to.node, to.auth, 'PUT', to.target, headers, input, counter, { body: counted });
+      const put = await this.#request(to.node, to.auth, 'PUT', to.target, headers, input, counter, {
+        body: counted,
+        ca: input.destination.ca,
+      });
       await put.res.body.dump();
       return { status: put.res.statusCode, why: why(put.res), bytes, md5: digest.digest('base64') };
     } finally {
@@ -178,7 +160,7 @@ export class ObjectCopier {
     counter: { requests: number },
   ): Promise<CopyResult> {
     const { bytes } = moved;
-    const after = await this.#request(node, auth, 'HEAD', target, {}, input, counter);
+    const after = await this.#request(node, auth, 'HEAD', target, {}, input, counter, { ca: input.source.ca });
     await after.res.body.dump();
     const now =
       after.res.statusCode === 200
@@ -201,7 +183,7 @@ export class ObjectCopier {
     let node = start;
     let path = target;
     for (let hops = 0; ; hops++) {
-      const got = await this.#request(node, auth, 'GET', path, {}, input, counter);
+      const got = await this.#request(node, auth, 'GET', path, {}, input, counter, { ca: cluster.ca });
       const location = got.res.headers.location;
       if (![301, 302, 307, 308].includes(got.res.statusCode) || !location || hops >= MAX_HOPS) return got;
       await got.res.body.dump();
@@ -221,13 +203,13 @@ export class ObjectCopier {
     headers: Record<string, string | string[]>,
     input: CopyInput,
     counter: { requests: number },
-    o: { readonly body?: Readable; readonly probe?: boolean } = {},
+    o: { readonly body?: Readable; readonly probe?: boolean; readonly ca: string | null },
   ): Promise<{ res: Dispatcher.ResponseData }> {
     const { body, probe = false } = o;
     for (let round = 0; ; round++) {
       const authorization = auth.authorize(method, path);
       counter.requests++;
-      const res = await this.#agent.request({
+      const res = await this.#agentFor(o.ca).request({
         origin: node.origin,
         path,
         method,
@@ -244,6 +226,15 @@ export class ObjectCopier {
   }
 
   async close(): Promise<void> {
-    await this.#agent.close();
+    await Promise.all([...this.#agents.values()].map((a) => a.close()));
+  }
+
+  #agentFor(ca: string | null): Agent {
+    let agent = this.#agents.get(ca);
+    if (!agent) {
+      agent = new Agent({ pipelining: 1, connections: 4, ...(ca && { connect: { ca } }) });
+      this.#agents.set(ca, agent);
+    }
+    return agent;
   }
 }

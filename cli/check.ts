@@ -12,8 +12,10 @@ import { loadRoute, ROUTE_HELP, ROUTE_OPTIONS } from './route.js';
 const HELP = `Usage: swarm-send check <uuid | bucket/name> --registry FILE [--from KEY --to KEY] [flags]
 
 Is this object in the DR cluster? HEADs it on both clusters and answers in-sync, missing-on-dr,
-different, extra-on-dr, too-new or unconfirmed, with the evidence (status, bytes, ETag, version
-time of each copy).
+different, extra-on-dr, too-new or unconfirmed, with the evidence (status, bytes, ETag,
+Content-MD5, version time of each copy). Two copies are the same object when their ETags are
+equal, or their sizes and Content-MD5 are (a re-encoded copy); the route's unprovenIdentity
+decides a copy with neither (docs/changed-objects.md).
 
 ${ROUTE_HELP}
   --domain D               domain of a named object (default: the source cluster's name)
@@ -53,12 +55,13 @@ export const checkCommand: Command = {
         heads.head('source', object, io.signal),
         heads.head('dr', object, io.signal),
       ]);
-      const verdict = confirm(source, dr, Date.now(), graceMs);
+      const verdict = confirm(source, dr, Date.now(), graceMs, route.unprovenIdentity);
       const evidence = (h: typeof source) => ({
         status: h.status,
         error: h.error,
         bytes: h.bytes,
         etag: h.hash,
+        contentMd5: h.contentMd5 ?? null,
         lastModified: h.lastModified === null ? null : new Date(h.lastModified).toISOString(),
       });
       const result = {
@@ -73,7 +76,7 @@ export const checkCommand: Command = {
       if (values.json) io.stdout.write(`${printableJson(result)}\n`);
       else {
         const line = (name: string, h: ReturnType<typeof evidence>) =>
-          `  ${name.padEnd(8)} ${h.status === null ? `no answer (${h.error})` : `HEAD ${h.status}`}${h.status === 200 ? `  ${h.bytes} bytes  etag ${h.etag}  version ${h.lastModified}` : h.error ? ` (${h.error})` : ''}`;
+          `  ${name.padEnd(8)} ${h.status === null ? `no answer (${h.error})` : `HEAD ${h.status}`}${h.status === 200 ? `  ${h.bytes} bytes  etag ${h.etag}${h.contentMd5 ? `  content-md5 ${h.contentMd5}` : ''}  version ${h.lastModified}` : h.error ? ` (${h.error})` : ''}`;
         io.stdout.write(
           [
             `${verdict.category}${verdict.reasons.length ? `: ${verdict.reasons.join('; ')}` : ''}`,

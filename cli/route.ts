@@ -103,5 +103,6 @@ export async function loadRoute(values: FlagValues, io: CommandIo): Promise<Reco
     from,
     to,
     replicationFeeds: feedFlags.length ? feedFlags : replicationFeedsOf(route),
+    ...(route && { unprovenIdentity: route.unprovenIdentity, replaceStale: route.replaceStale }),
   };
 }

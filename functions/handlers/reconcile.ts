@@ -45,6 +45,7 @@ async function sliceDeps(d: ReconcileDeps): Promise<Omit<SliceDeps, 'queue'>> {
     sourceCredentials: await d.credentials.get(source.credentials),
     drCredentials: await d.credentials.get(dr.credentials),
     replicationFeeds: replicationFeedsOf(configured),
+    ...(configured && { unprovenIdentity: configured.unprovenIdentity, replaceStale: configured.replaceStale }),
   };
   const listing = { pageSize: d.config.pageSize };
   const sendQueueUrl = d.config.sendQueueUrl;
@@ -62,6 +63,7 @@ async function sliceDeps(d: ReconcileDeps): Promise<Omit<SliceDeps, 'queue'>> {
         ? transportDeletePort(d.transport, route)
         : null,
     graceMs: d.config.graceMs,
+    unprovenIdentity: route.unprovenIdentity,
     ...(d.clock && { clock: d.clock }),
   };
 }

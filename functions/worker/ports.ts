@@ -7,6 +7,7 @@ import type { OutcomeRecord } from '../core/outcome/outcome.js';
 import type { ClusterConfig } from '../core/registry/registry.js';
 import type { SendInput } from '../core/send/send-client.js';
 import type { ObjectAnswer, ObjectMethod } from '../core/send/object-request.js';
+import type { CopyInput, CopyResult } from '../core/copy/object-copy.js';
 
 /*
  * Every port the worker uses, in one place: the SEND client, credentials, the queue service and
@@ -23,6 +24,8 @@ export interface SendPort {
   observe(input: SendInput): Promise<SendReport>;
   /** HEAD of an object on a cluster (admin realm): used to verify a copy. */
   head(cluster: ClusterConfig, object: ObjectRef, credentials: Credentials, signal?: AbortSignal): Promise<HeadResult>;
+  /** Copies an object itself, GET from the source and PUT to DR, streamed (`replaceStale: "copy"`). */
+  copy(input: CopyInput): Promise<CopyResult>;
   /** Closes its connections; whoever built the dependencies calls it when the process stops. */
   close(): Promise<void>;
   /** One HEAD or DELETE of an object (admin realm): a delete's proof, the DELETE, its confirmation. */

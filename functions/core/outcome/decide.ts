@@ -1,3 +1,4 @@
+import { changeVerdict, type ChangeFinding } from './changed-object.js';
 import { CredentialsError, InvalidMessageError } from '../errors.js';
 import type { SendReport, SendObservation } from '../send/observation.js';
 import type { ClientErrorCode } from '../transport/network.js';
@@ -21,6 +22,8 @@ export interface Sent {
   readonly handedBack: boolean;
   /** Why the route's verify found the DR copy missing or different; null when it matched or was not checked. */
   readonly verifyProblem: string | null;
+  /** What verify found about a changed object (content identity, a stale copy and its repair). */
+  readonly change?: ChangeFinding | undefined;
 }
 
 /** No SEND was made, and why. */
@@ -71,6 +74,7 @@ function verdictOf(h: SendAttempt): Decision {
     };
   }
   const { answer } = h;
+  if (h.change && isSuccess(answer.outcome)) return changeVerdict(h.change);
   if (h.verifyProblem !== null && isSuccess(answer.outcome)) {
     // An updated alias whose DR copy is an older version is not `already-present`.
     return {

@@ -4,6 +4,12 @@ import { ConfigError, InvalidMessageError } from '../errors.js';
 import { isIP } from 'node:net';
 import { parseCidr, type Cidr } from '../transport/network.js';
 import { deleteOptionsShape, type DeleteOptions } from './route-deletes.js';
+import {
+  changedObjectFields,
+  changedObjectOptions,
+  changedObjectProblems,
+  type ChangedObjectOptions,
+} from './route-options.js';
 
 /**
  * The cluster registry (DESIGN.md section 2): where SENDs go and with which credentials. It comes
@@ -49,6 +55,7 @@ const routeSchema = z.strictObject({
     z.array(z.int().check(z.minimum(0), z.maximum(1_000_000))).check(z.minLength(1), z.maxLength(8)),
   ),
   ...deleteOptionsShape,
+  ...changedObjectFields,
 });
 
 const registrySchema = z.strictObject({
@@ -84,7 +91,7 @@ export interface ClusterConfig {
   readonly allowBasic: boolean;
 }
 
-export interface RouteConfig extends DeleteOptions {
+export interface RouteConfig extends DeleteOptions, ChangedObjectOptions {
   readonly from: string;
   readonly to: string;
   readonly verify: boolean;
@@ -131,6 +138,14 @@ function formatIssues(error: z.core.$ZodError): string[] {
   });
 }
 
+/** A route of the document with its defaults filled. */
+const routeConfig = (r: z.infer<typeof routeSchema>): RouteConfig => ({
+  ...r,
+  verify: r.verify ?? false,
+  replicationFeeds: r.replicationFeeds ?? [],
+  ...changedObjectOptions(r),
+});
+
 /**
  * Validates a registry document and returns it in resolved form. Throws one `ConfigError` that
  * lists every problem, so an operator fixes the file in one go.
@@ -173,11 +188,6 @@ export function parseRegistry(input: unknown): Registry {
     };
   }
 
-  const routeConfig = (r: z.infer<typeof routeSchema>): RouteConfig => ({
-    ...r,
-    verify: r.verify ?? false,
-    replicationFeeds: r.replicationFeeds ?? [],
-  });
   const routes = (parsed.data.routes ?? []).map(routeConfig);
   const defaultRoute = parsed.data.defaultRoute ? routeConfig(parsed.data.defaultRoute) : null;
   for (const [i, r] of [
@@ -191,12 +201,13 @@ export function parseRegistry(input: unknown): Registry {
     if (!to) problems.push(`${i}.to: no cluster "${r.to}"`);
     else if (!to.target) problems.push(`${i}.to: cluster "${r.to}" has no target (IP:port for Castor-System-Target)`);
     if (r.from === r.to) problems.push(`${i}: from and to are the same cluster`);
+    problems.push(...changedObjectProblems(i, r));
   }
   if (problems.length) throw new ConfigError(problems, 'cluster registry');
   return { clusters, defaultRoute, routes };
 }
 
-export interface ResolvedRoute extends DeleteOptions {
+export interface ResolvedRoute extends DeleteOptions, ChangedObjectOptions {
   /** `from->to`, as errors and logs name the route. */
   readonly name: string;
   readonly source: ClusterConfig;
@@ -237,5 +248,6 @@ export function resolveRoute(registry: Registry, from?: string, to?: string): Re
     replicationFeeds: route.replicationFeeds,
     deletes: route.deletes,
     deleteGraceSeconds: route.deleteGraceSeconds,
+    ...changedObjectOptions(route),
   };
 }

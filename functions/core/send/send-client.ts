@@ -7,6 +7,7 @@ import { parseNodeAddress, type ClusterConfig } from '../registry/registry.js';
 import { USER_AGENT, buildSendHeaders, buildSendTarget } from './scsp-request.js';
 import { objectRequest, type ObjectAnswer, type ObjectMethod } from './object-request.js';
 import { parseSendBody } from './response-parser.js';
+import { ObjectCopier, type CopyInput, type CopyResult } from '../copy/object-copy.js';
 
 /** Tuning of the SEND client; every field has a default fit for Lambda next to the cluster. */
 export interface SendClientOptions extends TransportOptions {
@@ -74,6 +75,7 @@ function invalidCredentials(mode: 'legacy' | 'feed', detail: string): SendReport
 export class SendClient {
   readonly #transport: ClusterTransport;
   readonly #userAgent: string;
+  #copier: ObjectCopier | null = null;
 
   constructor(options: SendClientOptions = {}) {
     const { userAgent, ...transport } = options;
@@ -171,6 +173,8 @@ export class SendClient {
       version: header(x.headers, 'castor-system-version'),
       node: x.node?.hostPort ?? null,
       error: x.error,
+      contentMd5: header(x.headers, 'content-md5'),
+      lastModified: header(x.headers, 'last-modified'),
     };
   }
 
@@ -185,8 +189,14 @@ export class SendClient {
     return objectRequest(this.#transport, method, cluster, object, credentials, this.#userAgent, signal);
   }
 
+  /** The worker's own copy of an object, streamed from a source node to a DR node (`replaceStale: "copy"`). */
+  copy(input: CopyInput): Promise<CopyResult> {
+    this.#copier ??= new ObjectCopier(this.#userAgent);
+    return this.#copier.copy(input);
+  }
+
   /** Closes every pooled connection. */
   async close(): Promise<void> {
-    await this.#transport.close();
+    await Promise.all([this.#transport.close(), this.#copier?.close()]);
   }
 }

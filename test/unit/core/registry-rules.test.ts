@@ -1,3 +1,4 @@
+import { changedObjectOptions } from '../../../functions/core/registry/route-options.js';
 import { ConfigError } from '../../../functions/core/errors.js';
 import { parseNodeAddress, parseRegistry } from '../../../functions/core/registry/registry.js';
 
@@ -73,7 +74,15 @@ describe('parseRegistry rules', () => {
     });
     expect(r.clusters.dr).toMatchObject({ nodes: [], target: '192.168.1.13:80' });
     expect(r.routes).toStrictEqual([
-      { from: 'primary', to: 'dr', verify: false, replicationFeeds: [], deletes: 'ignore', deleteGraceSeconds: 60 },
+      {
+        from: 'primary',
+        to: 'dr',
+        verify: false,
+        replicationFeeds: [],
+        deletes: 'ignore',
+        deleteGraceSeconds: 60,
+        ...changedObjectOptions({}),
+      },
     ]);
     expect(r.defaultRoute).toBeNull();
   });

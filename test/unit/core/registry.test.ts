@@ -1,3 +1,4 @@
+import { changedObjectOptions } from '../../../functions/core/registry/route-options.js';
 import { ConfigError, InvalidMessageError } from '../../../functions/core/errors.js';
 import { provingFeeds } from '../../../functions/core/registry/replication-feeds.js';
 import { isInNetworks, parseCidr } from '../../../functions/core/transport/network.js';
@@ -40,6 +41,7 @@ describe('parseRegistry', () => {
       replicationFeeds: [],
       deletes: 'ignore',
       deleteGraceSeconds: DEFAULT_DELETE_GRACE_SECONDS,
+      ...changedObjectOptions({}),
     });
   });
 
@@ -358,4 +360,25 @@ describe('isNodeAddress', () => {
     'refuses %j',
     (text) => expect(isNodeAddress(text)).toBe(false),
   );
+});
+
+describe('route options for changed objects (docs/changed-objects.md)', () => {
+  const withRoute = (route: Record<string, unknown>) =>
+    parseRegistry({ ...EXAMPLE, defaultRoute: { ...EXAMPLE.defaultRoute, ...route } });
+
+  it('defaults: unprovenIdentity "fail", replaceStale "never"', () => {
+    expect(resolveRoute(withRoute({}))).toMatchObject({ unprovenIdentity: 'fail', replaceStale: 'never' });
+  });
+
+  it('takes each choice, and resolves it onto the route', () => {
+    for (const choice of ['accept', 'retry', 'fail'])
+      expect(resolveRoute(withRoute({ unprovenIdentity: choice })).unprovenIdentity).toBe(choice);
+    expect(resolveRoute(withRoute({ verify: true, replaceStale: 'copy' })).replaceStale).toBe('copy');
+  });
+
+  it('refuses unknown values, and replaceStale "copy" without verify', () => {
+    expect(() => withRoute({ unprovenIdentity: 'guess' })).toThrow(ConfigError);
+    expect(() => withRoute({ replaceStale: 'overwrite' })).toThrow(ConfigError);
+    expect(() => withRoute({ replaceStale: 'copy' })).toThrow(/replaceStale: "copy" needs verify: true/);
+  });
 });

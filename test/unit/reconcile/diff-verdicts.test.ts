@@ -161,7 +161,8 @@ describe('confirm (the verdict from HEADs)', () => {
     ['DR 404', ok(1, 'a'), none(404), 'missing-on-dr'],
     ['DR 412 (no such bucket there)', ok(1, 'a'), none(412), 'missing-on-dr'],
     ['other hash', ok(1, 'a'), ok(1, 'b'), 'different'],
-    ['source newer', ok(1, 'a', NOW - 1000_000), ok(1, 'a', NOW - 2000_000), 'different'],
+    ['source newer, same ETag (the same object)', ok(1, 'a', NOW - 1000_000), ok(1, 'a', NOW - 2000_000), 'in-sync'],
+    ['source newer, other size', ok(2, 'b', NOW - 1000_000), ok(1, 'a', NOW - 2000_000), 'different'],
     ['DR newer only', ok(1, 'a', NOW - 2000_000), ok(1, 'a', NOW - 1000_000), 'in-sync'],
     ['source young', ok(1, 'a', NOW - 1000), none(404), 'too-new'],
     ['source 404', none(404), ok(1, 'a'), 'extra-on-dr'],
@@ -226,7 +227,12 @@ describe('confirm: the reasons given', () => {
       { category: 'too-new', reasons: ['source version inside the grace period'] },
     ],
     ['DR 412', ok(1, 'a'), none(412), { category: 'missing-on-dr', reasons: ['source HEAD 200, DR HEAD 412'] }],
-    ['other hash', ok(1, 'a'), ok(1, 'b'), { category: 'different', reasons: ['hash a != b'] }],
+    [
+      'other hash, no digest (content identity unproven; the default route fails it)',
+      ok(1, 'a'),
+      ok(1, 'b'),
+      { category: 'different', reasons: ['identity unproven: sizes equal, ETags differ, neither reports Content-MD5'] },
+    ],
     ['same', ok(1, 'a'), ok(1, 'a'), { category: 'in-sync', reasons: [] }],
   ])('%s', (_what, src, dr, expected) => {
     expect(confirm(src, dr, NOW, GRACE)).toStrictEqual(expected);

@@ -8,7 +8,7 @@ import type { Config } from '../functions/config.js';
 import { type SendMessage, describeObject } from '../functions/core/message/message.js';
 import type { Registry } from '../functions/core/registry/registry.js';
 import { derivedMaxReceiveCount, derivedVisibilityTimeoutSeconds } from '../functions/env.js';
-import { enqueueSends, nodeHintFromWrite } from '../functions/producer.js';
+import { deleteMessage, enqueueSends, nodeHintFromWrite } from '../functions/producer.js';
 import { SIM_DEFAULT_ADMIN, startSimulator, type SimCluster, type SwarmSimulator } from '../simulator/index.js';
 import { reconcileDemo } from './demo-reconcile.js';
 import { pairRegistry } from './pair-registry.js';
@@ -50,6 +50,13 @@ export interface DemoResult {
   readonly sendP99Ms: number | null;
   readonly elapsedMs: number;
   readonly interrupted: boolean;
+  /** The object overwritten and the one deleted at the source after the first run, and how each ended. */
+  readonly changes: {
+    readonly overwrite: string;
+    readonly overwriteReplaced: boolean;
+    readonly delete: string;
+    readonly deleteFollowed: boolean;
+  } | null;
   /** The closing reconcile: what it compared and found, and what it should have found. */
   readonly reconcile: {
     readonly compared: number;
@@ -68,6 +75,13 @@ export interface DemoResult {
 
 /** Objects the demo writes without any SEND message (an app that never sent an event). */
 const WITHOUT_EVENT = 3;
+
+/**
+ * The demo's route, beyond `verify`: a DR copy of an older version is replaced by the worker's
+ * own streamed copy, and a delete at the source reaches DR as soon as the source proves it
+ * (docs/changed-objects.md, docs/deletes.md).
+ */
+const DEMO_ROUTE = { replaceStale: 'copy', deletes: 'propagate', deleteGraceSeconds: 0 } as const;
 
 const REGION = 'us-east-1';
 
@@ -132,6 +146,9 @@ interface DemoWork {
   readonly missing: ReadonlySet<number>;
   readonly messages: readonly (SendMessage | string)[];
   readonly expectedDeadLettered: Record<string, number>;
+  /** Indexes of `written` overwritten and deleted at the source after the first run. */
+  readonly overwrite: number | null;
+  readonly delete: number | null;
 }
 
 /** Upstream writes: real HTTP writes to the source nodes, node hints from their Location headers. */
@@ -190,7 +207,46 @@ async function prepareWork(sim: SwarmSimulator, o: DemoOptions): Promise<DemoWor
   const trouble = o.faults
     ? injectFaults(sim, written, messages)
     : { missing: new Set<number>(), expectedDeadLettered: {} };
-  return { written, silent, messages, ...trouble };
+  // Two named objects the pipeline copies, past the first (whose DR copy the closing reconcile
+  // loses): after the first run one is overwritten at the source and one deleted there.
+  const [, overwrite = null, remove = null] = written.flatMap((w, i) =>
+    'name' in w.ref && !trouble.missing.has(i) ? [i] : [],
+  );
+  return { written, silent, messages, ...trouble, overwrite, delete: remove };
+}
+
+/** The path of a demo object written by name, on a source node. */
+function namedPath(ref: SendMessage['object']): string {
+  if (!('name' in ref)) throw new Error('not a named object');
+  return `/demo/${ref.name.split('/').map(encodeURIComponent).join('/')}?domain=baker`;
+}
+
+/**
+ * After the first run, as an upstream app would: a new version of one object (a PUT of its name)
+ * and the delete of another, each with its message. Returns the messages enqueued.
+ */
+async function changeObjects(sqs: SQSClient, queueUrl: string, source: SimCluster, work: DemoWork): Promise<number> {
+  if (work.overwrite === null || work.delete === null) return 0;
+  const node = source.addresses[0]!;
+  const overwritten = work.written[work.overwrite]!.ref;
+  const put = await request(`http://${node}${namedPath(overwritten)}`, {
+    method: 'PUT',
+    body: 'demo object: its second version',
+    headers: { 'content-type': 'text/plain' },
+  });
+  await put.body.dump();
+  const deleted = work.written[work.delete]!.ref;
+  const del = await request(`http://${node}${namedPath(deleted)}`, { method: 'DELETE' });
+  await del.body.dump();
+  if (put.statusCode !== 201 || del.statusCode >= 300)
+    throw new Error(`the demo's overwrite answered ${put.statusCode}, its delete ${del.statusCode}`);
+  const messages = [
+    { object: overwritten, correlationId: 'demo-overwrite' },
+    deleteMessage(deleted, { correlationId: 'demo-delete' }),
+  ];
+  const enqueued = await enqueueSends(sqs, queueUrl, messages);
+  if (enqueued.failed.length) throw new Error('the demo could not enqueue its overwrite and delete');
+  return messages.length;
 }
 
 /** The handler's configuration and credentials for the demo clusters and queues. */
@@ -204,6 +260,8 @@ function demoConfig(
     dr: sim.cluster('dr').addresses,
     networks: ['127.0.0.0/8'],
     credentials: 'env:SWARM_SEND_DEMO_ADMIN',
+    verify: true,
+    route: DEMO_ROUTE,
   });
   const config: Config = {
     registry,
@@ -224,13 +282,17 @@ function demoConfig(
   return { config, credentials };
 }
 
-/** Runs the real handler behind the local event source mapping until every message has ended (or time is up). */
+/**
+ * Runs the real handler behind the local event source mapping until every message has ended (or
+ * time is up); then `more` enqueues further messages, and it runs until those have ended too.
+ */
 async function runPipeline(
   sqs: SQSClient,
   queue: LocalQueue,
   deps: { config: Config; credentials: CredentialsProvider },
-  total: number,
+  first: number,
   o: DemoOptions,
+  more: () => Promise<number>,
 ): Promise<SummaryTelemetry> {
   const worker = startLocalWorker({
     sqs,
@@ -245,9 +307,17 @@ async function runPipeline(
     verbose: o.verbose,
   });
   const deadline = Date.now() + o.timeoutMs;
-  while (worker.summary.terminal < total && Date.now() < deadline && !o.signal.aborted) {
-    renderProgress(o.progress, worker.summary, total);
-    await new Promise((r) => setTimeout(r, 100));
+  let total = first;
+  const drain = async () => {
+    while (worker.summary.terminal < total && Date.now() < deadline && !o.signal.aborted) {
+      renderProgress(o.progress, worker.summary, total);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  await drain();
+  if (!o.signal.aborted && Date.now() < deadline) {
+    total += await more();
+    await drain();
   }
   await worker.stop();
   renderProgress(o.progress, worker.summary, total, true);
@@ -265,7 +335,9 @@ async function closingReconcile(
   signal: AbortSignal,
 ): Promise<DemoResult['reconcile']> {
   const dr = sim.cluster('dr');
-  const lost = work.written.findIndex((w, i) => !work.missing.has(i) && dr.has(w.ref));
+  const lost = work.written.findIndex(
+    (w, i) => !work.missing.has(i) && i !== work.overwrite && i !== work.delete && dr.has(w.ref),
+  );
   if (lost >= 0) dr.delete(work.written[lost]!.ref);
   const expectedMissing = [...work.silent, ...(lost >= 0 ? [work.written[lost]!] : [])]
     .map((w) => describeObject(w.ref))
@@ -301,14 +373,15 @@ async function demoResult(
   o: DemoOptions,
 ): Promise<DemoResult> {
   const dr = run.sim.cluster('dr');
-  const expectedInDr = [...work.written.filter((_w, i) => !work.missing.has(i)), ...work.silent];
+  const expectedInDr = [...work.written.filter((_w, i) => !work.missing.has(i) && i !== work.delete), ...work.silent];
+  const changes = changesOf(run.sim, work, s);
   const inDr = expectedInDr.filter((w) => dr.has(w.ref)).length;
   const dlqDepth = await queueDepth(run.sqs, run.queues.dlq.queueUrl);
   const outcomesPublished = await queueDepth(run.sqs, run.queues.outcomes.queueUrl);
   const deadLettered = Object.fromEntries(s.deadLettered);
   const { expectedDeadLettered } = work;
   const expectedDlq = Object.values(expectedDeadLettered).reduce((a, b) => a + b, 0);
-  const total = work.messages.length;
+  const total = work.messages.length + (changes ? 2 : 0);
   const asExpected = Object.entries(expectedDeadLettered).every(([r, n]) => (deadLettered[r] ?? 0) === n);
   const ok =
     !o.signal.aborted &&
@@ -316,7 +389,8 @@ async function demoResult(
     inDr === expectedInDr.length &&
     reconcile?.exact === true &&
     dlqDepth === expectedDlq &&
-    asExpected;
+    asExpected &&
+    (changes === null || (changes.overwriteReplaced && changes.deleteFollowed));
   return {
     ok,
     objects: o.objects,
@@ -336,7 +410,24 @@ async function demoResult(
     sendP99Ms: percentile(s.latenciesMs, 99),
     elapsedMs: Date.now() - run.started,
     interrupted: o.signal.aborted,
+    changes,
     reconcile,
+  };
+}
+
+/** Whether DR followed the overwrite (the source's bytes, by the worker's copy) and the delete. */
+function changesOf(sim: SwarmSimulator, work: DemoWork, s: SummaryTelemetry): DemoResult['changes'] {
+  if (work.overwrite === null || work.delete === null) return null;
+  const overwritten = work.written[work.overwrite]!.ref;
+  const deleted = work.written[work.delete]!.ref;
+  const source = sim.cluster('baker').get(overwritten);
+  const copy = sim.cluster('dr').get(overwritten);
+  return {
+    overwrite: describeObject(overwritten),
+    overwriteReplaced:
+      s.byReason.get('stale-replaced') === 1 && !!source && !!copy && Buffer.from(copy.body).equals(source.body),
+    delete: describeObject(deleted),
+    deleteFollowed: s.byReason.get('deleted') === 1 && !sim.cluster('dr').has(deleted),
   };
 }
 
@@ -373,7 +464,10 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     const deps = demoConfig(sim, queues, o);
     const enqueued = await enqueueSends(sqs, queues.queue.queueUrl, work.messages);
     if (enqueued.failed.length) throw new Error(`${enqueued.failed.length} demo messages could not be enqueued`);
-    const summary = await runPipeline(sqs, queues.queue, deps, work.messages.length, o);
+    const source = sim.cluster('baker');
+    const summary = await runPipeline(sqs, queues.queue, deps, work.messages.length, o, () =>
+      changeObjects(sqs, queues.queue.queueUrl, source, work),
+    );
     const reconcile = await closingReconcile(sim, deps.config.registry, work, o.signal);
     return await demoResult({ sim, sqs, queues, started }, work, summary, reconcile, o);
   } finally {
@@ -381,6 +475,13 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     await sim?.close();
     await fauxqs.stop();
   }
+}
+
+function changesLine(c: NonNullable<DemoResult['changes']>): string {
+  return [
+    `  overwrite         ${c.overwrite}: ${c.overwriteReplaced ? "DR's older copy replaced by the worker's copy (stale-replaced)" : 'NOT replaced on DR'}`,
+    `  delete            ${c.delete}: ${c.deleteFollowed ? 'deleted on DR after the source proved it gone (deleted)' : 'NOT deleted on DR'}`,
+  ].join('\n');
 }
 
 function reconcileLine(c: NonNullable<DemoResult['reconcile']>): string {
@@ -412,6 +513,7 @@ export function formatDemoSummary(r: DemoResult, faults: boolean): string {
     `  replication lag   p50 ${ms(r.lagP50Ms)}, p99 ${ms(r.lagP99Ms)}`,
     `  SEND latency      p50 ${ms(r.sendP50Ms)}, p99 ${ms(r.sendP99Ms)}`,
     `  outcomes queue    ${r.outcomesPublished} outcome records published`,
+    ...(r.changes ? [changesLine(r.changes)] : []),
     ...(r.reconcile ? [reconcileLine(r.reconcile)] : []),
     `  DR check          ${r.inDr}/${r.expectedInDr} objects present in the DR cluster; DLQ holds ${r.dlqDepth} (expected ${Object.values(r.expectedDeadLettered).reduce((a, b) => a + b, 0)})`,
     `  result            ${check}${r.interrupted ? ' (interrupted)' : ''} in ${(r.elapsedMs / 1000).toFixed(1)} s`,

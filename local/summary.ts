@@ -14,6 +14,8 @@ function keep(samples: number[], value: number): void {
 export class SummaryTelemetry implements Telemetry {
   readonly byOutcome = new Map<string, number>();
   readonly deadLettered = new Map<string, number>();
+  /** Terminal outcomes by reason (`created`, `stale-replaced`, `deleted`, ...). */
+  readonly byReason = new Map<string, number>();
   /** The last 10,000 replication lags and SEND latencies (ms). */
   readonly lagsMs: number[] = [];
   readonly latenciesMs: number[] = [];
@@ -30,7 +32,10 @@ export class SummaryTelemetry implements Telemetry {
   outcome(record: OutcomeRecord, sentTimestampMs: number | null): void {
     this.byOutcome.set(record.outcome, (this.byOutcome.get(record.outcome) ?? 0) + 1);
     if (record.outcome === 'retry') this.retries += 1;
-    else this.terminal += 1;
+    else {
+      this.terminal += 1;
+      this.byReason.set(record.reason, (this.byReason.get(record.reason) ?? 0) + 1);
+    }
     if (record.outcome === 'failed')
       this.deadLettered.set(record.reason, (this.deadLettered.get(record.reason) ?? 0) + 1);
     if (record.node !== null) keep(this.latenciesMs, record.durationMs);

@@ -60,4 +60,34 @@ describe('readBounded', () => {
     setImmediate(() => cut.destroy());
     await expect(readBounded(cut as unknown as Body, 1024)).rejects.toMatchObject(premature);
   });
+
+  it('builds no premature-close error for a whole body, whose close comes after its end', async () => {
+    // Counts the errors the reader builds while it reads: `Error` is looked up when it is
+    // called, so a stand-in that counts constructions sees them (Node's streams build theirs
+    // with their own copy, which it does not see).
+    const RealError = globalThis.Error;
+    let built = 0;
+    globalThis.Error = new Proxy(RealError, {
+      construct(target, args: unknown[], newTarget: (...a: unknown[]) => unknown) {
+        built += 1;
+        return Reflect.construct(target, args, newTarget) as object;
+      },
+    });
+    try {
+      const whole = body([Buffer.from('Remote cluster returned: 201')]);
+      await expect(readBounded(whole, 1024)).resolves.toBe('Remote cluster returned: 201');
+      if (!whole.closed) await new Promise((r) => whole.once('close', r));
+      expect(built).toBe(0);
+      // The same count sees the error of a body closed before its end.
+      const cut = new Readable({ read() {} });
+      cut.push('Remote');
+      setImmediate(() => cut.destroy());
+      await expect(readBounded(cut as unknown as Body, 1024)).rejects.toMatchObject({
+        code: 'ERR_STREAM_PREMATURE_CLOSE',
+      });
+      expect(built).toBe(1);
+    } finally {
+      globalThis.Error = RealError;
+    }
+  });
 });

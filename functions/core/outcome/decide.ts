@@ -134,10 +134,13 @@ const STEP: Readonly<Record<Exclude<Step, 'credentials'>, string>> = {
 // The SCSP answer table: what one observed SEND means (swarm-scsp.md section 4; section A wins
 // where they differ).
 
-const retry = (reason: Reason): Decision => ({ outcome: OUTCOME.RETRY, reason });
-const failed = (reason: Reason): Decision => ({ outcome: OUTCOME.FAILED, reason });
+/** A `retry` decision for `reason`. */
+export const retry = (reason: Reason): Decision => ({ outcome: OUTCOME.RETRY, reason });
+/** A `failed` decision for `reason`. */
+export const failed = (reason: Reason): Decision => ({ outcome: OUTCOME.FAILED, reason });
 
-const PERMANENT_CLIENT_ERRORS: ReadonlySet<ClientErrorCode> = new Set([
+/** Client-side errors that no repeat can heal: a SEND's and a delete's steps fail on them. */
+export const PERMANENT_CLIENT_ERRORS: ReadonlySet<ClientErrorCode> = new Set([
   'auth-rejected',
   'redirect-refused',
   'tls-rejected',

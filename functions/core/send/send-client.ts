@@ -1,6 +1,6 @@
 import type { Dispatcher } from 'undici';
 import { ClusterTransport, type TransportOptions } from '../transport/cluster-transport.js';
-import { credentialsProblem, sameCredentials, type Credentials } from '../transport/digest-auth.js';
+import { sameCredentials, type Credentials } from '../transport/digest-auth.js';
 import type { FeedSelection, ObjectRef } from '../message/message.js';
 import type { HeadResult, SendObservation, SendReport } from './observation.js';
 import { parseNodeAddress, type ClusterConfig } from '../registry/registry.js';
@@ -43,31 +43,6 @@ function header(headers: Dispatcher.ResponseData['headers'], name: string): stri
   return Array.isArray(v) ? (v.at(-1) ?? null) : v;
 }
 
-/** A SEND never attempted: credentials no header can carry (a configuration error, not a retry). */
-function invalidCredentials(mode: 'legacy' | 'feed', detail: string): SendReport {
-  const observation: SendObservation = {
-    mode,
-    httpStatus: null,
-    remoteStatus: null,
-    complete: false,
-    feeds: {},
-    requestedFeedIds: [],
-    replicationFeedIds: [],
-    error: 'credentials-invalid',
-  };
-  return {
-    observation,
-    node: null,
-    requests: 0,
-    busy: 0,
-    durationMs: 0,
-    detail,
-    etag: null,
-    version: null,
-    hintIgnored: false,
-  };
-}
-
 /**
  * Performs SCSP SEND (and HEAD) on Swarm storage nodes over a `ClusterTransport` (auth,
  * redirects, failover, pools) and reports what it observed. One instance per process.
@@ -97,12 +72,6 @@ export class SendClient {
       mode === 'legacy' && !sameCredentials(input.credentials, input.destinationCredentials)
         ? (input.destinationCredentials ?? undefined)
         : undefined;
-    const problem = credentialsProblem(input.credentials) ?? (remoteAuth ? credentialsProblem(remoteAuth) : null);
-    if (problem)
-      return invalidCredentials(
-        mode,
-        `${remoteAuth && !credentialsProblem(input.credentials) ? 'destination' : 'source'} credentials: ${problem}`,
-      );
     // Castor-System-Auth (the destination admin, in clear) rides only on authenticated requests.
     const { 'castor-system-auth': castorAuth, ...headers } = buildSendHeaders(
       mode === 'legacy' ? { cluster: destination.name, target: destination.target ?? '', remoteAuth } : null,

@@ -47,6 +47,10 @@ export class SummaryTelemetry implements Telemetry {
   flush(): void {
     this.forward?.flush();
   }
+
+  eventsNotPublished(count: number): void {
+    this.forward?.eventsNotPublished?.(count);
+  }
 }
 
 /** The p-th percentile (0-100) by nearest rank; null for no data. */

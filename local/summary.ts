@@ -21,6 +21,8 @@ export class SummaryTelemetry implements Telemetry {
   terminal = 0;
   retries = 0;
   warnings = 0;
+  /** Outcome events that could not be put on the bus. */
+  unpublishedEvents = 0;
 
   constructor(
     private readonly forward: Telemetry | null = null,
@@ -49,6 +51,7 @@ export class SummaryTelemetry implements Telemetry {
   }
 
   eventsNotPublished(count: number): void {
+    this.unpublishedEvents += count;
     this.forward?.eventsNotPublished?.(count);
   }
 }

@@ -14,6 +14,7 @@ import { reconcileDemo } from './demo-reconcile.js';
 import { pairRegistry } from './pair-registry.js';
 import { createSendQueues, type LocalQueue } from './queues.js';
 import { percentile, type SummaryTelemetry } from './summary.js';
+import { eventCountsLine, EventSink } from './event-sink.js';
 import { startLocalWorker } from './worker.js';
 
 export interface DemoOptions {
@@ -42,6 +43,8 @@ export interface DemoResult {
   readonly expectedDeadLettered: Record<string, number>;
   readonly dlqDepth: number;
   readonly outcomesPublished: number;
+  /** Outcome events the in-process bus stand-in took, by detail-type. */
+  readonly events: Record<string, number>;
   readonly inDr: number;
   readonly expectedInDr: number;
   readonly lagP50Ms: number | null;
@@ -194,6 +197,9 @@ async function prepareWork(sim: SwarmSimulator, o: DemoOptions): Promise<DemoWor
 }
 
 /** The handler's configuration and credentials for the demo clusters and queues. */
+/** The demo's recovery-point objective: an attempt later than this emits `Replication Missed Threshold`. */
+const DEMO_RPO_SECONDS = 60;
+
 function demoConfig(
   sim: SwarmSimulator,
   queues: ReturnType<typeof createSendQueues>,
@@ -215,6 +221,8 @@ function demoConfig(
     backoffBaseSeconds: 1,
     backoffCapSeconds: 2,
     deadlineMarginMs: 2000,
+    // Outcome events go to the in-process stand-in (local/event-sink.ts), not to EventBridge.
+    events: { busName: 'swarm-send-demo', rpoSeconds: DEMO_RPO_SECONDS, onFailure: 'best-effort' },
   };
   const credentials = createCredentialsProvider({
     env: {
@@ -231,6 +239,7 @@ async function runPipeline(
   deps: { config: Config; credentials: CredentialsProvider },
   total: number,
   o: DemoOptions,
+  sink: EventSink,
 ): Promise<SummaryTelemetry> {
   const worker = startLocalWorker({
     sqs,
@@ -243,6 +252,7 @@ async function runPipeline(
     functionTimeoutMs: o.functionTimeoutMs,
     region: REGION,
     verbose: o.verbose,
+    events: { publisher: sink },
   });
   const deadline = Date.now() + o.timeoutMs;
   while (worker.summary.terminal < total && Date.now() < deadline && !o.signal.aborted) {
@@ -299,6 +309,7 @@ async function demoResult(
   s: SummaryTelemetry,
   reconcile: DemoResult['reconcile'],
   o: DemoOptions,
+  sink: EventSink,
 ): Promise<DemoResult> {
   const dr = run.sim.cluster('dr');
   const expectedInDr = [...work.written.filter((_w, i) => !work.missing.has(i)), ...work.silent];
@@ -328,6 +339,7 @@ async function demoResult(
     expectedDeadLettered,
     dlqDepth,
     outcomesPublished,
+    events: Object.fromEntries(sink.byDetailType),
     inDr,
     expectedInDr: expectedInDr.length,
     lagP50Ms: percentile(s.lagsMs, 50),
@@ -373,9 +385,10 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     const deps = demoConfig(sim, queues, o);
     const enqueued = await enqueueSends(sqs, queues.queue.queueUrl, work.messages);
     if (enqueued.failed.length) throw new Error(`${enqueued.failed.length} demo messages could not be enqueued`);
-    const summary = await runPipeline(sqs, queues.queue, deps, work.messages.length, o);
+    const sink = new EventSink();
+    const summary = await runPipeline(sqs, queues.queue, deps, work.messages.length, o, sink);
     const reconcile = await closingReconcile(sim, deps.config.registry, work, o.signal);
-    return await demoResult({ sim, sqs, queues, started }, work, summary, reconcile, o);
+    return await demoResult({ sim, sqs, queues, started }, work, summary, reconcile, o, sink);
   } finally {
     sqs.destroy();
     await sim?.close();
@@ -412,6 +425,7 @@ export function formatDemoSummary(r: DemoResult, faults: boolean): string {
     `  replication lag   p50 ${ms(r.lagP50Ms)}, p99 ${ms(r.lagP99Ms)}`,
     `  SEND latency      p50 ${ms(r.sendP50Ms)}, p99 ${ms(r.sendP99Ms)}`,
     `  outcomes queue    ${r.outcomesPublished} outcome records published`,
+    `  outcome events    ${eventCountsLine(r.events)}`,
     ...(r.reconcile ? [reconcileLine(r.reconcile)] : []),
     `  DR check          ${r.inDr}/${r.expectedInDr} objects present in the DR cluster; DLQ holds ${r.dlqDepth} (expected ${Object.values(r.expectedDeadLettered).reduce((a, b) => a + b, 0)})`,
     `  result            ${check}${r.interrupted ? ' (interrupted)' : ''} in ${(r.elapsedMs / 1000).toFixed(1)} s`,

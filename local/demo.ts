@@ -14,6 +14,7 @@ import { reconcileDemo } from './demo-reconcile.js';
 import { pairRegistry } from './pair-registry.js';
 import { createSendQueues, type LocalQueue } from './queues.js';
 import { percentile, type SummaryTelemetry } from './summary.js';
+import { eventCountsLine, EventSink } from './event-sink.js';
 import { startLocalWorker } from './worker.js';
 
 export interface DemoOptions {
@@ -42,6 +43,8 @@ export interface DemoResult {
   readonly expectedDeadLettered: Record<string, number>;
   readonly dlqDepth: number;
   readonly outcomesPublished: number;
+  /** Outcome events the in-process bus stand-in took, by detail-type. */
+  readonly events: Record<string, number>;
   readonly inDr: number;
   readonly expectedInDr: number;
   readonly lagP50Ms: number | null;
@@ -250,6 +253,9 @@ async function changeObjects(sqs: SQSClient, queueUrl: string, source: SimCluste
 }
 
 /** The handler's configuration and credentials for the demo clusters and queues. */
+/** The demo's recovery-point objective: an attempt later than this emits `Replication Missed Threshold`. */
+const DEMO_RPO_SECONDS = 60;
+
 function demoConfig(
   sim: SwarmSimulator,
   queues: ReturnType<typeof createSendQueues>,
@@ -273,6 +279,8 @@ function demoConfig(
     backoffBaseSeconds: 1,
     backoffCapSeconds: 2,
     deadlineMarginMs: 2000,
+    // Outcome events go to the in-process stand-in (local/event-sink.ts), not to EventBridge.
+    events: { busName: 'swarm-send-demo', rpoSeconds: DEMO_RPO_SECONDS, onFailure: 'best-effort' },
   };
   const credentials = createCredentialsProvider({
     env: {
@@ -292,6 +300,7 @@ async function runPipeline(
   deps: { config: Config; credentials: CredentialsProvider },
   first: number,
   o: DemoOptions,
+  sink: EventSink,
   more: () => Promise<number>,
 ): Promise<SummaryTelemetry> {
   const worker = startLocalWorker({
@@ -305,6 +314,7 @@ async function runPipeline(
     functionTimeoutMs: o.functionTimeoutMs,
     region: REGION,
     verbose: o.verbose,
+    events: { publisher: sink },
   });
   const deadline = Date.now() + o.timeoutMs;
   let total = first;
@@ -371,6 +381,7 @@ async function demoResult(
   s: SummaryTelemetry,
   reconcile: DemoResult['reconcile'],
   o: DemoOptions,
+  sink: EventSink,
 ): Promise<DemoResult> {
   const dr = run.sim.cluster('dr');
   const expectedInDr = [...work.written.filter((_w, i) => !work.missing.has(i) && i !== work.delete), ...work.silent];
@@ -402,6 +413,7 @@ async function demoResult(
     expectedDeadLettered,
     dlqDepth,
     outcomesPublished,
+    events: Object.fromEntries(sink.byDetailType),
     inDr,
     expectedInDr: expectedInDr.length,
     lagP50Ms: percentile(s.lagsMs, 50),
@@ -465,11 +477,12 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     const enqueued = await enqueueSends(sqs, queues.queue.queueUrl, work.messages);
     if (enqueued.failed.length) throw new Error(`${enqueued.failed.length} demo messages could not be enqueued`);
     const source = sim.cluster('baker');
-    const summary = await runPipeline(sqs, queues.queue, deps, work.messages.length, o, () =>
+    const sink = new EventSink();
+    const summary = await runPipeline(sqs, queues.queue, deps, work.messages.length, o, sink, () =>
       changeObjects(sqs, queues.queue.queueUrl, source, work),
     );
     const reconcile = await closingReconcile(sim, deps.config.registry, work, o.signal);
-    return await demoResult({ sim, sqs, queues, started }, work, summary, reconcile, o);
+    return await demoResult({ sim, sqs, queues, started }, work, summary, reconcile, o, sink);
   } finally {
     sqs.destroy();
     await sim?.close();
@@ -513,6 +526,7 @@ export function formatDemoSummary(r: DemoResult, faults: boolean): string {
     `  replication lag   p50 ${ms(r.lagP50Ms)}, p99 ${ms(r.lagP99Ms)}`,
     `  SEND latency      p50 ${ms(r.sendP50Ms)}, p99 ${ms(r.sendP99Ms)}`,
     `  outcomes queue    ${r.outcomesPublished} outcome records published`,
+    `  outcome events    ${eventCountsLine(r.events)}`,
     ...(r.changes ? [changesLine(r.changes)] : []),
     ...(r.reconcile ? [reconcileLine(r.reconcile)] : []),
     `  DR check          ${r.inDr}/${r.expectedInDr} objects present in the DR cluster; DLQ holds ${r.dlqDepth} (expected ${Object.values(r.expectedDeadLettered).reduce((a, b) => a + b, 0)})`,

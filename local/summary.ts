@@ -23,6 +23,8 @@ export class SummaryTelemetry implements Telemetry {
   terminal = 0;
   retries = 0;
   warnings = 0;
+  /** Outcome events that could not be put on the bus. */
+  unpublishedEvents = 0;
 
   constructor(
     private readonly forward: Telemetry | null = null,
@@ -51,6 +53,11 @@ export class SummaryTelemetry implements Telemetry {
 
   flush(): void {
     this.forward?.flush();
+  }
+
+  eventsNotPublished(count: number): void {
+    this.unpublishedEvents += count;
+    this.forward?.eventsNotPublished?.(count);
   }
 }
 

@@ -4,6 +4,7 @@ import type { Credentials } from '../core/transport/digest-auth.js';
 import type { ObjectRef } from '../core/message/message.js';
 import type { HeadResult, SendReport } from '../core/send/observation.js';
 import type { OutcomeRecord } from '../core/outcome/outcome.js';
+import type { OutcomeEvent } from '../core/outcome/outcome-event.js';
 import type { ClusterConfig } from '../core/registry/registry.js';
 import type { SendInput } from '../core/send/send-client.js';
 import type { ObjectAnswer, ObjectMethod } from '../core/send/object-request.js';
@@ -67,6 +68,15 @@ export interface QueueOps {
   publishOutcomes(outcomes: readonly OutcomeRecord[], signal?: AbortSignal): Promise<number[]>;
 }
 
+/**
+ * Puts outcome events on an event bus (docs/events.md); the EventBridge adapter implements it.
+ * Resolves to the indexes of the events that could not be put after its bounded retries; never
+ * rejects for what the bus answers (an aborted call reports every index).
+ */
+export interface EventPublisher {
+  publish(events: readonly OutcomeEvent[], signal?: AbortSignal): Promise<number[]>;
+}
+
 /** Where outcomes are written besides the queues: structured logs and metrics. */
 export interface Telemetry {
   /** One structured log line and the EMF metrics of one message's outcome. */
@@ -75,6 +85,8 @@ export interface Telemetry {
   warn(message: string, fields?: Record<string, unknown>): void;
   /** Writes buffered metrics (EMF). Called once per invocation. */
   flush(): void;
+  /** Counts outcome events that could not be put on the bus (metric EventsNotPublished). */
+  eventsNotPublished?(count: number): void;
 }
 
 /** The slice of the Lambda context the worker reads. */
@@ -90,4 +102,6 @@ export interface WorkerDeps {
   readonly queue: QueueOps;
   readonly telemetry: Telemetry;
   readonly random?: () => number;
+  /** Where outcome events go; absent: no events (the default). */
+  readonly events?: EventPublisher;
 }

@@ -45,6 +45,11 @@ export class ReconcileMetrics extends HandlerMetrics {
     return this.metric(RECONCILE_METRICS.REPAIRS_ENQUEUED, 'Sum', 'repairs enqueued');
   }
 
+  /** Extra-on-DR objects the run deleted with the delete proof (a route that propagates deletes). */
+  extraDeleted(): Metric {
+    return this.metric(RECONCILE_METRICS.EXTRA_DELETED, 'Sum', 'extra on DR deleted');
+  }
+
   /** Scope slices that ended in a listing error, summed per period. */
   scopeErrors(): Metric {
     return this.metric(RECONCILE_METRICS.SCOPE_ERRORS, 'Sum', 'scope errors');

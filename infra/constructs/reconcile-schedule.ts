@@ -145,7 +145,7 @@ export class ReconcileSchedule extends Construct {
       [
         graph('Reconcile: missing or different', [m.missingOnDr(), m.different(), m.extraOnDr(), m.unconfirmed()]),
         graph('Reconcile: missing on DR (bytes)', [m.missingOnDrBytes()]),
-        graph('Reconcile: objects scanned', [m.objectsScanned(), m.repairsEnqueued()]),
+        graph('Reconcile: objects scanned', [m.objectsScanned(), m.repairsEnqueued(), m.extraDeleted()]),
       ],
       [
         graph('Reconcile: run duration (ms)', [m.runDuration()]),

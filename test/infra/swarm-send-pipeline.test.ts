@@ -504,6 +504,8 @@ describe('SwarmSendPipeline with only the required props', () => {
       replicationFeeds: [],
       deletes: 'ignore',
       deleteGraceSeconds: 60,
+      unprovenIdentity: 'fail',
+      replaceStale: 'never',
     });
     expect(pipeline.metrics.namespace).toBe('SwarmSend');
   });

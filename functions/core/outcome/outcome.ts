@@ -26,6 +26,9 @@ export const REASONS = {
   'source-present': 'a delete: the source holds the object again, so DR keeps its copy',
   'delete-ignored':
     'a delete on a route whose deletes are "ignore": DR keeps its copy, nothing was asked of either cluster',
+  // a message naming several destinations (docs/fan-out.md)
+  'fanned-out':
+    'the message named several destinations: one message per destination was put on its queue, each settles on its own; nothing was sent for this one',
   // transient
   'remote-unavailable': 'the destination answered 5xx or could not be reached by the source node',
   'remote-insufficient-storage': 'the destination is out of space or licence (507)',
@@ -58,6 +61,8 @@ export const REASONS = {
   'delete-grace':
     "a delete younger than its route's deleteGraceSeconds: it comes back when the grace has passed (never dead-lettered for this)",
   'delete-unconfirmed': "a delete: the HEAD after DR's answer still found the object on DR",
+  'fan-out-unavailable':
+    'the message named several destinations and its per-destination messages could not all be put on its queue; nothing was sent',
   // permanent
   'invalid-message':
     'the message is not valid JSON, fails the schema, names a route the registry lacks, or selects feeds none of whose statuses can prove a DR copy',
@@ -133,6 +138,8 @@ export interface OutcomeRecord {
   truncated?: { readonly bytes: number; readonly sha256: string };
   /** A retry that must wait this long, seconds, instead of the backoff (a delete inside its grace). */
   retryAfterSeconds?: number;
+  /** A message that named several destinations (`to` is then null): them, in order (docs/fan-out.md). */
+  destinations?: string[];
 }
 
 /** What is known about a message besides the SEND itself. */

@@ -25,7 +25,7 @@ ${ROUTE_HELP}
 
 Exit codes: 0 in-sync, 3 diverged (missing-on-dr, different, extra-on-dr), 75 try again later
 (too-new, or a HEAD failed: unconfirmed), 1 the object is on neither cluster, 2 usage or
-configuration error. With several DR clusters, the first of 3, 75, 1, 0 that any of them gives.
+configuration error. With several DR clusters, the first of 75, 3, 1, 0 that any of them gives.
 `;
 
 type Head = HeadEvidence;
@@ -92,8 +92,11 @@ function exitCodeOf(category: Verdict['category']): number {
   }
 }
 
-/** With several DR clusters, the exit code of the most urgent verdict, in this order. */
-const CHECK_EXIT_PRECEDENCE = [EXIT.DIVERGED, EXIT.RETRY, EXIT.FAILED, EXIT.OK] as const;
+/**
+ * With several DR clusters, the first code any verdict gives, in this order: a verdict still
+ * owed (75) before a divergence (3), as a reconcile run takes them.
+ */
+const CHECK_EXIT_PRECEDENCE = [EXIT.RETRY, EXIT.DIVERGED, EXIT.FAILED, EXIT.OK] as const;
 
 export const checkCommand: Command = {
   name: 'check',

@@ -77,7 +77,7 @@ Exit codes: 0 in sync (nothing divergent left: none found, or all repaired by --
 does not advance, sends a page larger than asked, or too many buckets), or the run is not
 complete for another reason; 2 usage error; 75 try again later (a scope hit a transient error
 such as 503 or resets, an object stayed unconfirmed, or Ctrl-C). With several DR clusters, the
-first of 1, 75, 3, 0 that any of them gives.
+first of 75, 1, 3, 0 that any of them gives.
 `;
 
 type Mode = 'dry-run' | 'enqueue' | 'send';
@@ -180,8 +180,8 @@ async function run(values: FlagValues, io: CommandIo): Promise<number> {
   return RECONCILE_EXIT_PRECEDENCE.find((code) => codes.includes(code)) ?? EXIT.OK;
 }
 
-/** With several DR clusters, the exit code of the most urgent run, in this order. */
-const RECONCILE_EXIT_PRECEDENCE = [EXIT.FAILED, EXIT.RETRY, EXIT.DIVERGED, EXIT.OK] as const;
+/** With several DR clusters, the first code any run gives, in the order one run takes (docs/reconcile.md). */
+const RECONCILE_EXIT_PRECEDENCE = [EXIT.RETRY, EXIT.FAILED, EXIT.DIVERGED, EXIT.OK] as const;
 
 async function runRoute(
   values: FlagValues,

@@ -49,8 +49,8 @@ function notSent(step: Step, err: unknown, record: SQSRecord, telemetry: Telemet
 interface Read {
   readonly message: SendMessage | null;
   readonly request: SendRequest | null;
-  /** The destinations of a message that names several (split by `fanOut`, never SENT itself). */
-  readonly destinations: readonly string[] | null;
+  /** A message that names several destinations: its source and them (split by `fanOut`, never SENT itself). */
+  readonly split: { readonly from: string; readonly destinations: readonly string[] } | null;
   readonly failure: SendAttempt | null;
 }
 
@@ -63,8 +63,10 @@ function readRequest(record: SQSRecord, { config, telemetry }: WorkerDeps): Read
     for (const warning of read.warnings) telemetry.warn(warning, { messageId: record.messageId });
     // Every destination is routed before anything else: a message is never half routed.
     const routes = resolveRoutes(config.registry, message.from, message.to);
-    if (routes.length > 1)
-      return { message, request: null, destinations: routes.map((r) => r.destination.key), failure: null };
+    if (routes.length > 1) {
+      const split = { from: routes[0]!.source.key, destinations: routes.map((r) => r.destination.key) };
+      return { message, request: null, split, failure: null };
+    }
     const route = routes[0]!;
     const single = splitByDestination(message, [route.destination.key])[0]!;
     return {
@@ -74,11 +76,11 @@ function readRequest(record: SQSRecord, { config, telemetry }: WorkerDeps): Read
         message: single,
         replicationFeeds: isDelete(message) ? [] : provingFeeds(route, message.feeds),
       },
-      destinations: null,
+      split: null,
       failure: null,
     };
   } catch (err) {
-    return { message, request: null, destinations: null, failure: notSent('read', err, record, telemetry) };
+    return { message, request: null, split: null, failure: notSent('read', err, record, telemetry) };
   }
 }
 
@@ -136,7 +138,8 @@ export async function processRecord(
 ): Promise<OutcomeRecord | null> {
   const read = readRequest(record, deps);
   const ctx = contextOf(record, read.message, read.request?.route);
-  if (read.destinations && read.message) return fanOut(record, read.message, read.destinations, ctx, deps, deadline);
+  if (read.split && read.message)
+    return fanOut(record, read.message, read.split.destinations, { ...ctx, from: read.split.from }, deps, deadline);
   let happening: SendAttempt | DeleteHappening | null = read.failure;
   if (read.request) {
     if (deadline.aborted) return null;

@@ -3,7 +3,7 @@ import { createCredentialsProvider } from '../functions/adapters/credentials.js'
 import { type CredentialsProvider } from '../functions/worker/ports.js';
 import { loadRegistry } from '../functions/config.js';
 import { ConfigError } from '../functions/core/errors.js';
-import type { Registry } from '../functions/core/registry/registry.js';
+import { configuredRoutes, defaultRoutesOf, type Registry } from '../functions/core/registry/registry.js';
 import { ENV } from '../functions/env.js';
 import { replicationFeedsOf, type ReconcileRoute } from '../functions/reconcile/ports.js';
 import { ssmParameterReader } from './aws.js';
@@ -59,7 +59,7 @@ export async function readRegistry(values: FlagValues, io: CommandIo): Promise<{
 function destinationKeys(registry: Registry, values: FlagValues): readonly (string | undefined)[] {
   const flag = stringFlag(values, 'to');
   if (flag !== undefined) return flag.split(',').map((k) => k.trim());
-  const defaults = registry.defaultRoutes ?? (registry.defaultRoute ? [registry.defaultRoute] : []);
+  const defaults = defaultRoutesOf(registry);
   return defaults.length ? defaults.map((r) => r.to) : [undefined];
 }
 
@@ -103,15 +103,13 @@ export async function loadRoutes(values: FlagValues, io: CommandIo): Promise<Rec
   const { from, to: destinations, problems: routeIssues } = routeProblems(registry, values);
   if (routeIssues.length || from === undefined || destinations.length === 0) throw new ConfigError(routeIssues, what);
   const feedFlags = idListFlag(values, 'feed-id', 'a number');
-  const configured = [...registry.routes, ...(registry.defaultRoutes ?? [])];
+  const configured = configuredRoutes(registry);
   const src = registry.clusters[from]!;
   const provider = registryCredentials(io);
   const sourceCredentials = await provider.get(src.credentials);
   return Promise.all(
     destinations.map(async (to) => {
-      const route =
-        configured.find((r) => r.from === from && r.to === to) ??
-        (registry.defaultRoute?.from === from && registry.defaultRoute.to === to ? registry.defaultRoute : null);
+      const route = configured.find((r) => r.from === from && r.to === to) ?? null;
       const dr = registry.clusters[to]!;
       return {
         source: src,

@@ -228,8 +228,14 @@ export interface ResolvedRoute extends DeleteOptions {
 const describeRoute = (r: RouteConfig): string => `${r.from}->${r.to}`;
 
 /** One route per target of the default route (`defaultRoutes`, else `defaultRoute` alone). */
-const defaultRoutesOf = (registry: Registry): readonly RouteConfig[] =>
-  registry.defaultRoutes ?? (registry.defaultRoute ? [registry.defaultRoute] : []);
+export function defaultRoutesOf(registry: Registry): readonly RouteConfig[] {
+  return registry.defaultRoutes ?? (registry.defaultRoute ? [registry.defaultRoute] : []);
+}
+
+/** Every configured route, one per target: `routes`, then each target of the default route. */
+export function configuredRoutes(registry: Registry): RouteConfig[] {
+  return [...registry.routes, ...defaultRoutesOf(registry)];
+}
 
 /**
  * Picks the configured route for a message's `from` / `to` (either may be left out when the
@@ -240,7 +246,7 @@ export function resolveRoute(registry: Registry, from?: string, to?: string): Re
   const f = from ?? registry.defaultRoute?.from;
   const t = to ?? registry.defaultRoute?.to;
   if (!f || !t) throw new InvalidMessageError(['no from/to in the message and no defaultRoute in the registry']);
-  const configured = [...registry.routes, ...defaultRoutesOf(registry)];
+  const configured = configuredRoutes(registry);
   const route = configured.find((r) => r.from === f && r.to === t);
   if (!route) {
     const known = configured.map(describeRoute).join(', ') || 'none';

@@ -12,6 +12,39 @@ const PLATFORM =
 const RUNTIME_ONLY = '(@aws-lambda-powertools/|@middy/|@aws-sdk/|undici(/|$)|prom-client(/|$))';
 const npmPath = (names) => [`(^|/)node_modules/${names}`, `^${names}`];
 
+/**
+ * The direction between the core's folders, as it holds (docs/architecture.md): `message/` at
+ * the bottom; `registry/` and `transport/` above it, `transport/` reading the registry's cluster
+ * and node types and `registry/` only the address parsing of `transport/network.ts`; `send/` on
+ * those; `outcome/` and `listing/` on top, neither importing the other. The files at the core's
+ * root (errors.ts, redact.ts) import no folder. Each entry: a folder and what it must not import.
+ */
+const CORE_LAYERS = [
+  ['core-root-imports-no-folder', '^functions/core/[^/]+$', '^functions/core/[^/]+/', null],
+  [
+    'core-message-is-the-bottom',
+    '^functions/core/message/',
+    '^functions/core/(registry|transport|send|outcome|listing)/',
+    null,
+  ],
+  [
+    'core-registry-below-send',
+    '^functions/core/registry/',
+    '^functions/core/(transport|send|outcome|listing)/',
+    '^functions/core/transport/network\\.ts$',
+  ],
+  ['core-transport-below-send', '^functions/core/transport/', '^functions/core/(message|send|outcome|listing)/', null],
+  ['core-send-below-outcome-and-listing', '^functions/core/send/', '^functions/core/(outcome|listing)/', null],
+  ['core-outcome-without-listing', '^functions/core/outcome/', '^functions/core/listing/', null],
+  ['core-listing-without-outcome', '^functions/core/listing/', '^functions/core/outcome/', null],
+].map(([name, from, to, allowed]) => ({
+  name,
+  severity: 'error',
+  comment: 'The core folders import downwards only (see CORE_LAYERS).',
+  from: { path: from },
+  to: allowed ? { path: to, pathNot: allowed } : { path: to },
+}));
+
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
@@ -37,6 +70,7 @@ module.exports = {
       from: { path: '^functions/core/' },
       to: { path: '^(functions|cli|infra|simulator|local|bench|test)/', pathNot: '^functions/core/' },
     },
+    ...CORE_LAYERS,
     {
       name: 'simulator-without-cli',
       severity: 'error',

@@ -9,12 +9,12 @@
 // - the infra and package projects (CDK synthesis, npm pack: nothing in scope);
 // - long runs and load tests whose checks faster tests of the same code also make: the
 //   10,000-body hostile suite (pattern-anchors kills the anchor mutants), the queue-fault soak,
-//   the reconcile fast-check property (test/unit/reconcile and the reconcile integration tests
+//   the reconcile fast-check property (test/unit/core/listing and the reconcile integration tests
 //   walk the same listing and diff code), the 20,000-SEND bounded-state test;
 // - suites that wait for real time to pass (SDK timeouts against a server that never answers,
 //   the adaptive limit's back-off over seconds): each mutant they cover would cost their whole
 //   wait, and a slowed-down mutant there is a timeout, not a finding. Their code is covered by
-//   the unit tests of the limiter and the deadline tests of
+//   the unit tests of worker/concurrency.ts and the deadline tests of
 //   test/integration/worker/process-batch.test.ts.
 import base from './jest.config.js';
 
@@ -38,8 +38,8 @@ const leftOut = [
   '/test/integration/reconcile/property.test.ts',
   '/test/integration/core/bounded-state.test.ts',
   // real-time waits
-  '/test/integration/handler/queue-deadline.test.ts',
-  '/test/integration/worker/adaptive-and-stragglers.test.ts',
+  '/test/integration/handler/deadline-queue-calls.test.ts',
+  '/test/integration/worker/concurrency-and-stragglers.test.ts',
 ];
 
 export default {

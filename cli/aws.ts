@@ -1,5 +1,7 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { ENV } from '../functions/env.js';
 import { UsageError } from './command.js';
 import { stringFlag, type FlagValues } from './flags.js';
 
@@ -108,4 +110,16 @@ export function ssmParameterReader(env: NodeJS.ProcessEnv, region: string): (nam
       ssm.destroy();
     }
   };
+}
+
+/**
+ * The EventBridge client the worker puts outcome events through (only when
+ * SWARM_SEND_EVENT_BUS_NAME is set): to SWARM_SEND_EVENTS_ENDPOINT when given (a local stand-in;
+ * placeholder credentials on loopback, as for SQS), else where the SDK's configuration says.
+ */
+export function eventBridgeClient(env: NodeJS.ProcessEnv, region: string): EventBridgeClient {
+  const endpoint = env[ENV.EVENTS_ENDPOINT] || undefined;
+  if (endpoint !== undefined && !/^https?:\/\/[^/]+/.test(endpoint))
+    throw new UsageError(`${ENV.EVENTS_ENDPOINT} "${endpoint}" is not an http(s) URL`);
+  return new EventBridgeClient({ region, ...(endpoint && { endpoint }), ...localCredentials(endpoint, env) });
 }

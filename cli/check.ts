@@ -12,10 +12,12 @@ import { loadRoutes, ROUTE_HELP, ROUTE_OPTIONS } from './route.js';
 const HELP = `Usage: swarm-send check <uuid | bucket/name> --registry FILE [--from KEY --to KEY] [flags]
 
 Is this object in the DR cluster? HEADs it on both clusters and answers in-sync, missing-on-dr,
-different, extra-on-dr, too-new or unconfirmed, with the evidence (status, bytes, ETag, version
-time of each copy). With several DR clusters (--to KEY,KEY, or a defaultRoute with several
-targets) the source is HEADed once and each DR cluster answers on its own: one block, or one
-JSON line, per DR cluster.
+different, extra-on-dr, too-new or unconfirmed, with the evidence (status, bytes, ETag,
+Content-MD5, version time of each copy). Two copies are the same object when their ETags are
+equal, or their sizes and Content-MD5 are (a re-encoded copy); the route's unprovenIdentity
+decides a copy with neither (docs/changed-objects.md). With several DR clusters (--to KEY,KEY,
+or a defaultRoute with several targets) the source is HEADed once and each DR cluster answers
+on its own: one block, or one JSON line, per DR cluster.
 
 ${ROUTE_HELP}
   --domain D               domain of a named object (default: the source cluster's name)
@@ -36,6 +38,7 @@ const evidence = (h: Head) => ({
   error: h.error,
   bytes: h.bytes,
   etag: h.hash,
+  contentMd5: h.contentMd5 ?? null,
   lastModified: h.lastModified === null ? null : new Date(h.lastModified).toISOString(),
 });
 
@@ -65,7 +68,7 @@ function report(
     return;
   }
   const line = (name: string, h: ReturnType<typeof evidence>) =>
-    `  ${name.padEnd(8)} ${h.status === null ? `no answer (${h.error})` : `HEAD ${h.status}`}${h.status === 200 ? `  ${h.bytes} bytes  etag ${h.etag}  version ${h.lastModified}` : h.error ? ` (${h.error})` : ''}`;
+    `  ${name.padEnd(8)} ${h.status === null ? `no answer (${h.error})` : `HEAD ${h.status}`}${h.status === 200 ? `  ${h.bytes} bytes  etag ${h.etag}${h.contentMd5 ? `  content-md5 ${h.contentMd5}` : ''}  version ${h.lastModified}` : h.error ? ` (${h.error})` : ''}`;
   io.stdout.write(
     [
       `${verdict.category}${verdict.reasons.length ? `: ${verdict.reasons.join('; ')}` : ''}`,
@@ -129,7 +132,7 @@ export const checkCommand: Command = {
       const now = Date.now();
       const codes = routes.map((route, i) => {
         const dr = drs[i]!;
-        const verdict = confirm(source!, dr, now, graceMs);
+        const verdict = confirm(source!, dr, now, graceMs, route.unprovenIdentity);
         report(io, values.json === true, { object, route, verdict, source: source!, dr });
         return exitCodeOf(verdict.category);
       });

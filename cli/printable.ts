@@ -1,12 +1,12 @@
+import { UNSAFE_TEXT } from '../functions/core/redact.js';
+
 /**
- * What the CLI never writes to a terminal as it is, from a listing, a node or an argument: C0 and
- * C1 control characters and DEL (they move the cursor, clear the screen, retitle the window,
- * start escape sequences), Unicode format characters (bidi overrides and isolates, zero-width
- * spaces and joiners, the soft hyphen, the BOM, tag characters: they reorder or hide text), line
- * and paragraph separators, and lone surrogates.
+ * What the CLI never writes to a terminal as it is, from a listing, a node or an argument: the
+ * core's {@link UNSAFE_TEXT} (control and format characters, line and paragraph separators, lone
+ * surrogates), the characters a recorded detail never holds either; and a backslash, escaped too
+ * so the printed form is unambiguous.
  */
-const UNSAFE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu;
-const UNSAFE_OR_BACKSLASH = /[\\\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu;
+const UNSAFE_OR_BACKSLASH = new RegExp(`\\\\|${UNSAFE_TEXT.source}`, UNSAFE_TEXT.flags);
 
 /** One character as text shows it: `\xNN` up to U+00FF, `\u{N}` above. */
 function textEscape(ch: string): string {
@@ -15,7 +15,7 @@ function textEscape(ch: string): string {
 }
 
 /**
- * Text safe to print: each unsafe character (see above) becomes `\xNN` or `\u{N}`, and a
+ * Text safe to print: each unsafe character ({@link UNSAFE_TEXT}) becomes `\xNN` or `\u{N}`, and a
  * backslash becomes `\\`, so the printed form is unambiguous. The one escaping rule of every
  * line the CLI prints with text it did not write itself.
  */
@@ -29,7 +29,7 @@ export function printable(text: string): string {
  * parser reads back as the same characters.
  */
 export function printableJson(value: unknown): string {
-  return JSON.stringify(value).replace(UNSAFE, (ch) =>
+  return JSON.stringify(value).replace(UNSAFE_TEXT, (ch) =>
     [...Array(ch.length).keys()].map((i) => `\\u${ch.charCodeAt(i).toString(16).padStart(4, '0')}`).join(''),
   );
 }

@@ -209,6 +209,7 @@ async function runRoute(
       repair: repairPort(flags, client, aws, route, checkpoint.runId),
       deleteExtra: flags.deleteExtra ? transportDeletePort(client.transport, route, flags.concurrency) : null,
       graceMs: flags.graceMs,
+      unprovenIdentity: route.unprovenIdentity,
       signal: io.signal,
       headConcurrency: flags.concurrency * 2,
       ...(flags.checkpointFile && { onCheckpoint: (cp: Checkpoint) => writeCheckpoint(flags.checkpointFile!, cp) }),

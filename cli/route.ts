@@ -119,6 +119,7 @@ export async function loadRoutes(values: FlagValues, io: CommandIo): Promise<Rec
         from,
         to,
         replicationFeeds: feedFlags.length ? feedFlags : replicationFeedsOf(route),
+        ...(route && { unprovenIdentity: route.unprovenIdentity, replaceStale: route.replaceStale }),
       };
     }),
   );

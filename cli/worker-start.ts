@@ -106,6 +106,7 @@ export function workerObservability(io: CommandIo, mode: RunWorkerMode, verbose:
         outcome: (r, s) => (logs.outcome(r, s), prometheus.outcome(r, s)),
         warn: (m, f) => (logs.warn(m, f), prometheus.warn()),
         flush: () => undefined,
+        eventsNotPublished: (n) => prometheus.eventsNotPublished(n),
       }
     : prometheus;
   return { logger, prometheus, telemetry };

@@ -1,5 +1,5 @@
 import { startLocalWorker } from '../local/worker.js';
-import { awsClients } from './aws.js';
+import { awsClients, eventBridgeClient } from './aws.js';
 import { CommandError, EXIT, type Command, type CommandIo } from './command.js';
 import { stringFlag, type FlagValues } from './flags.js';
 import {
@@ -76,6 +76,7 @@ export async function runWorker(values: FlagValues, io: CommandIo, mode: RunWork
       heartbeatSeconds,
       telemetry,
       instruments: prometheus,
+      ...(wc.config.events && { events: { eventBridge: eventBridgeClient(io.env, region) } }),
     });
     running = worker;
     let accepting = true;

@@ -1,3 +1,4 @@
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
@@ -14,6 +15,7 @@ export function lambdaAwsAdapters(requestTimeoutMs: number): AwsAdapters {
   return {
     sqs: new SQSClient({ requestHandler }),
     secretsManager: new SecretsManagerClient({ requestHandler }),
+    eventBridge: new EventBridgeClient({ requestHandler }),
     getParameter: async (name) => {
       const out = await ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
       return out.Parameter?.Value ?? '';

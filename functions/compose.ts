@@ -1,9 +1,11 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { checkLocalCredentials, createCredentialsProvider } from './adapters/credentials.js';
-import type { CredentialsProvider, QueueOps, Telemetry, WorkerDeps } from './worker/ports.js';
+import type { CredentialsProvider, EventPublisher, QueueOps, Telemetry, WorkerDeps } from './worker/ports.js';
+import { createEventBridgeEvents } from './adapters/eventbridge-events.js';
 import { createSqsQueueOps } from './adapters/sqs-queue-ops.js';
 import { createPowertoolsTelemetry } from './adapters/telemetry.js';
 import { loadConfig, type Config } from './config.js';
@@ -35,6 +37,11 @@ export interface WorkerParts {
   readonly client?: (options: SendClientOptions) => SendClient;
   /** Jitter source of the backoff. @default Math.random */
   readonly random?: () => number;
+  /**
+   * Where outcome events go when the configuration names a bus (`config.events`): the EventBridge
+   * client the adapter puts them through, or a finished publisher (the local pipeline's sink).
+   */
+  readonly events?: { readonly eventBridge: EventBridgeClient } | { readonly publisher: EventPublisher };
 }
 
 /** The SEND client's options the configuration decides. */
@@ -51,6 +58,7 @@ export function composeWorkerDeps(parts: WorkerParts): WorkerDeps {
     'ops' in parts.queue
       ? parts.queue.ops
       : createSqsQueueOps({ sqs: parts.queue.sqs, dlqUrl: config.dlqUrl, outcomesQueueUrl: config.outcomesQueueUrl });
+  const events = eventPublisher(config, parts.events);
   return {
     config,
     client,
@@ -58,7 +66,15 @@ export function composeWorkerDeps(parts: WorkerParts): WorkerDeps {
     queue: parts.decorateQueue ? parts.decorateQueue(adapter) : adapter,
     telemetry: parts.telemetry,
     ...(parts.random && { random: parts.random }),
+    ...(events && { events }),
   };
+}
+
+/** The events publisher of a configuration that names a bus and of the parts that reach it; else none. */
+function eventPublisher(config: Config, events: WorkerParts['events']): EventPublisher | null {
+  if (!config.events || !events) return null;
+  if ('publisher' in events) return events.publisher;
+  return createEventBridgeEvents({ eventBridge: events.eventBridge, busName: config.events.busName });
 }
 
 /** The Powertools metrics of a process outside Lambda: the product's namespace and service name. */
@@ -89,6 +105,8 @@ export interface AwsAdapters {
   readonly secretsManager: SecretsManagerClient;
   /** Reads an SSM parameter, decrypted (the registry's SWARM_SEND_REGISTRY_PARAMETER). */
   readonly getParameter: (name: string) => Promise<string>;
+  /** Puts outcome events (used only when SWARM_SEND_EVENT_BUS_NAME is set). */
+  readonly eventBridge?: EventBridgeClient;
 }
 
 /**
@@ -105,5 +123,11 @@ export async function workerDepsFromEnvironment(
   const config = await loadConfig(env, { getParameter: aws.getParameter });
   const credentials = createCredentialsProvider({ secretsManager: aws.secretsManager, env });
   await checkLocalCredentials(config.registry, credentials);
-  return composeWorkerDeps({ config, credentials, queue: { sqs: aws.sqs }, telemetry });
+  return composeWorkerDeps({
+    config,
+    credentials,
+    queue: { sqs: aws.sqs },
+    telemetry,
+    ...(aws.eventBridge && { events: { eventBridge: aws.eventBridge } }),
+  });
 }

@@ -1,13 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { ConfigError } from './core/errors.js';
 import { parseRegistry, type Registry } from './core/registry/registry.js';
-import { ENV, ENV_BOUNDS, ENV_DEFAULTS } from './env.js';
+import { ENV, ENV_BOUNDS, ENV_DEFAULTS, EVENTS_ON_FAILURE, type EventsOnFailure } from './env.js';
 
 /** The handler's configuration, read and validated once per container. */
 export interface Config {
   readonly registry: Registry;
   readonly dlqUrl: string;
   readonly outcomesQueueUrl: string | null;
+  /** Outcome events (docs/events.md); null: none. */
+  readonly events?: EventsConfig | null;
   readonly maxAttempts: number;
   readonly concurrency: number;
   readonly concurrencyPerNode: number;
@@ -19,6 +21,29 @@ export interface Config {
    * worker takes from DEFAULT_STRAGGLER_POLICY.
    */
   readonly stragglers?: Partial<StragglerOptions>;
+}
+
+/** Where and how outcome events are published (docs/events.md). */
+export interface EventsConfig {
+  readonly busName: string;
+  /** Null: no `Replication Missed Threshold` events. */
+  readonly rpoSeconds: number | null;
+  readonly onFailure: EventsOnFailure;
+}
+
+/** The events configuration of SWARM_SEND_EVENT_BUS_NAME and its companions; adds what is wrong to `problems`. */
+export function loadEventsConfig(env: Record<string, string | undefined>, problems: string[]): EventsConfig | null {
+  const busName = env[ENV.EVENT_BUS_NAME] || null;
+  const onFailure = env[ENV.EVENTS_ON_FAILURE] || 'best-effort';
+  if (!(EVENTS_ON_FAILURE as readonly string[]).includes(onFailure))
+    problems.push(`${ENV.EVENTS_ON_FAILURE} must be ${EVENTS_ON_FAILURE.join(' or ')} (got "${onFailure}")`);
+  const { min, max } = ENV_BOUNDS.EVENTS_RPO_SECONDS;
+  const rpo = env[ENV.EVENTS_RPO_SECONDS] ? envNumber(env, ENV.EVENTS_RPO_SECONDS, 0, problems, min, max) : null;
+  if (!busName) {
+    if (env[ENV.EVENTS_RPO_SECONDS]) problems.push(`${ENV.EVENTS_RPO_SECONDS} needs ${ENV.EVENT_BUS_NAME}`);
+    return null;
+  }
+  return { busName, rpoSeconds: rpo, onFailure: onFailure as EventsOnFailure };
 }
 
 /** When a batch stops waiting for its slowest SENDs (functions/worker/stragglers.ts). */
@@ -150,6 +175,8 @@ export async function loadConfig(
   if (outcomes !== null && !/^https?:\/\//.test(outcomes))
     problems.push(`${ENV.OUTCOMES_QUEUE_URL} must be a queue URL`);
 
+  const events = loadEventsConfig(env, problems);
+
   const bounded = (name: keyof typeof ENV_DEFAULTS, bounds: { min: number; max: number }) =>
     envNumber(env, ENV[name], ENV_DEFAULTS[name], problems, bounds.min, bounds.max);
   const maxAttempts = bounded('MAX_ATTEMPTS', ENV_BOUNDS.MAX_ATTEMPTS);
@@ -169,6 +196,7 @@ export async function loadConfig(
     registry,
     dlqUrl,
     outcomesQueueUrl: outcomes,
+    events,
     maxAttempts,
     concurrency,
     concurrencyPerNode,

@@ -27,6 +27,17 @@ export const ENV = {
   DEADLINE_MARGIN_MS: 'SWARM_SEND_DEADLINE_MARGIN_MS',
   /** `true` (default) or `false`: stop waiting for a batch's stragglers (functions/worker/stragglers.ts). */
   HAND_BACK_STRAGGLERS: 'SWARM_SEND_HAND_BACK_STRAGGLERS',
+  /** Name (or ARN) of the event bus outcome events are put on (docs/events.md); unset: no events. */
+  EVENT_BUS_NAME: 'SWARM_SEND_EVENT_BUS_NAME',
+  /**
+   * Recovery point objective, seconds: an attempt that ends later than this after its message was
+   * sent emits `Replication Missed Threshold` (docs/events.md); unset: no such events.
+   */
+  EVENTS_RPO_SECONDS: 'SWARM_SEND_EVENTS_RPO_SECONDS',
+  /** `best-effort` (default: a failed event is counted, the message is acknowledged) or `keep-message`. */
+  EVENTS_ON_FAILURE: 'SWARM_SEND_EVENTS_ON_FAILURE',
+  /** EventBridge endpoint URL for `swarm-send worker` (a local stand-in); Lambda uses the region's. */
+  EVENTS_ENDPOINT: 'SWARM_SEND_EVENTS_ENDPOINT',
   /** URL of the SEND queue: read by `swarm-send worker` (Lambda gets its records from the event source mapping). */
   QUEUE_URL: 'SWARM_SEND_QUEUE_URL',
 } as const;
@@ -80,7 +91,17 @@ export const ENV_BOUNDS = {
   CONCURRENCY_PER_NODE: { min: 1, max: 1000 },
   BACKOFF_SECONDS: { min: 0, max: SQS_MAX_VISIBILITY_SECONDS },
   DEADLINE_MARGIN_MS: { min: 0, max: 600_000 },
+  EVENTS_RPO_SECONDS: { min: 1, max: 14 * 86_400 },
 } as const;
+
+/**
+ * What a batch does with a final outcome whose event could not be put on the bus (docs/events.md):
+ * `best-effort` acknowledges the message and counts the event in EventsNotPublished;
+ * `keep-message` keeps a success's message on its queue, as a failed outcomes-queue write does,
+ * so its next attempt (a 409) emits the event again.
+ */
+export const EVENTS_ON_FAILURE = ['best-effort', 'keep-message'] as const;
+export type EventsOnFailure = (typeof EVENTS_ON_FAILURE)[number];
 
 /**
  * Variables of the reconcile function (functions/handlers/reconcile.ts), set by the

@@ -24,6 +24,12 @@ export {
 } from './constructs/pipeline-dashboard.js';
 export { ReconcileSchedule } from './constructs/reconcile-schedule.js';
 export {
+  OutcomeEvents,
+  type OutcomeEventPattern,
+  type OutcomeEventsOptions,
+  type OutcomeEventsProps,
+} from './constructs/outcome-events.js';
+export {
   RECONCILE_DEFAULTS,
   type ReconcileOptions,
   type ReconcileScheduleProps,

@@ -34,6 +34,8 @@ const sampleConfigSchema = z
     interfaceEndpoints: z.boolean().default(false),
     fifo: z.boolean().default(false),
     createOutcomesQueue: z.boolean().default(false),
+    /** Put outcome events on a new EventBridge bus, with a sample rule sending failures to a queue. */
+    outcomeEvents: z.boolean().default(false),
     maxConcurrency: z.number().int().optional(),
     recoveryPointObjectiveMinutes: z.number().positive().optional(),
     /** Subscribed to the alarm topic when set. */

@@ -1,9 +1,11 @@
 import { Annotations, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { Vpc } from 'aws-cdk-lib/aws-ec2';
 import type { Code } from 'aws-cdk-lib/aws-lambda';
+import { SnsTopic } from 'aws-cdk-lib/aws-events-targets';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
+import { DETAIL_TYPES } from '../functions/core/outcome/outcome-event.js';
 import type { SampleConfig } from './sample-config.js';
 import { SwarmSendPipeline } from './swarm-send-pipeline.js';
 
@@ -61,6 +63,7 @@ export class SwarmSendSampleStack extends Stack {
       interfaceEndpoints: config.interfaceEndpoints,
       fifo: config.fifo,
       createOutcomesQueue: config.createOutcomesQueue,
+      outcomeEvents: config.outcomeEvents,
       ...(config.maxConcurrency !== undefined ? { maxConcurrency: config.maxConcurrency } : {}),
       ...(config.recoveryPointObjectiveMinutes !== undefined
         ? { recoveryPointObjective: Duration.minutes(config.recoveryPointObjectiveMinutes) }
@@ -68,6 +71,16 @@ export class SwarmSendSampleStack extends Stack {
       ...(props.code ? { code: props.code } : {}),
       ...(props.bundleFromSource ? { bundleFromSource: true } : {}),
     });
+
+    if (this.pipeline.events) {
+      // A sample rule: an object that missed the recovery-point objective is told to the alarm topic.
+      this.pipeline.onOutcome(
+        'MissedThresholdRule',
+        { detailTypes: [DETAIL_TYPES.MISSED_THRESHOLD] },
+        new SnsTopic(this.pipeline.alarmTopic),
+      );
+      new CfnOutput(this, 'EventBusName', { value: this.pipeline.events.eventBus.eventBusName });
+    }
 
     if (config.alarmEmail) this.pipeline.alarmTopic.addSubscription(new EmailSubscription(config.alarmEmail));
 

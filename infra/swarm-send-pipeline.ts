@@ -1,6 +1,7 @@
 import { Annotations, type Duration } from 'aws-cdk-lib';
 import { Row } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ISecurityGroup } from 'aws-cdk-lib/aws-ec2';
+import type { IRuleTarget, Rule } from 'aws-cdk-lib/aws-events';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
@@ -14,6 +15,7 @@ import {
   type PipelineAlarmsOptions,
   type PipelineMonitoringInputs,
 } from './constructs/pipeline-alarms.js';
+import { OutcomeEvents, type OutcomeEventPattern, type OutcomeEventsOptions } from './constructs/outcome-events.js';
 import { PipelineDashboard, type PipelineDashboardOptions } from './constructs/pipeline-dashboard.js';
 import { PipelineNetwork, type PipelineNetworkOptions } from './constructs/pipeline-network.js';
 import { SendFunction } from './constructs/send-function.js';
@@ -52,7 +54,8 @@ export interface SwarmSendPipelineProps
     SendQueuesOptions,
     SendFunctionOptions,
     PipelineAlarmsOptions,
-    PipelineDashboardOptions {
+    PipelineDashboardOptions,
+    OutcomeEventsOptions {
   /**
    * Period of the alarms and dashboard graphs (`period` of `PipelineAlarms` and `PipelineDashboard`).
    * @default DEFAULT_ALARM_PERIOD (5 minutes)
@@ -158,6 +161,8 @@ export class SwarmSendPipeline extends Construct {
   public readonly metrics: HandlerMetrics;
   /** The scheduled reconcile, when `reconcile` is given. */
   public readonly reconcile?: ReconcileSchedule;
+  /** The outcome events (bus, grant, rules), when `outcomeEvents` is set. */
+  public readonly events?: OutcomeEvents;
 
   /** Shortcut: the queue producers send SEND requests to. */
   public readonly sendQueue: IQueue;
@@ -188,6 +193,7 @@ export class SwarmSendPipeline extends Construct {
       ...pick(props, 'vpc', 'vpcSubnets', 'interfaceEndpoints', 'awsApiEgressPeer'),
       registry: this.registry,
       registryFromParameter: props.registryParameter !== undefined,
+      outcomeEvents: Boolean(props.outcomeEvents),
     });
     this.securityGroup = this.network.securityGroup;
 
@@ -201,6 +207,13 @@ export class SwarmSendPipeline extends Construct {
     this.lambdaFunction = this.sendFunction.lambdaFunction;
     // The endpoints must accept connections before the function first runs.
     if (this.network.sqsEndpoint) this.lambdaFunction.node.addDependency(this.network);
+    if (props.outcomeEvents) {
+      this.events = new OutcomeEvents(this, 'Events', {
+        ...(typeof props.outcomeEvents === 'object' && { eventBus: props.outcomeEvents }),
+        recoveryPointObjective: settings.monitoring.recoveryPointObjective,
+      });
+      this.events.attach(this.sendFunction.lambdaFunction);
+    }
 
     // What the alarms and the dashboard both watch.
     const { metrics, period } = settings.monitoring;
@@ -213,6 +226,15 @@ export class SwarmSendPipeline extends Construct {
 
     if (props.reconcile) this.reconcile = this.addReconcile(props, props.reconcile, settings.reconcile!);
     warnWhenBackoffExceedsRpo(this, settings);
+  }
+
+  /**
+   * A rule on the outcome events' bus: events with source `swarm-send` matching `pattern` (detail-types,
+   * outcomes, reasons, destinations) go to `target`. Needs `outcomeEvents`.
+   */
+  onOutcome(id: string, pattern: OutcomeEventPattern, target: IRuleTarget): Rule {
+    if (!this.events) throw new Error('SwarmSendPipeline.onOutcome needs the outcomeEvents prop');
+    return this.events.onOutcome(id, pattern, target);
   }
 
   /** The scheduled reconcile, in the SEND function's network and with its secrets, and its dashboard rows. */

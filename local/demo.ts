@@ -8,12 +8,13 @@ import type { Config } from '../functions/config.js';
 import { type SendMessage, describeObject } from '../functions/core/message/message.js';
 import { parseRegistry, type Registry } from '../functions/core/registry/registry.js';
 import { derivedMaxReceiveCount, derivedVisibilityTimeoutSeconds } from '../functions/env.js';
-import { enqueueSends, nodeHintFromWrite } from '../functions/producer.js';
+import { deleteMessage, enqueueSends, nodeHintFromWrite } from '../functions/producer.js';
 import { SIM_DEFAULT_ADMIN, startSimulator, type SimCluster, type SwarmSimulator } from '../simulator/index.js';
 import { reconcileDemo } from './demo-reconcile.js';
 import { pairRegistryDocument } from './pair-registry.js';
 import { createSendQueues, type LocalQueue } from './queues.js';
 import { percentile, type SummaryTelemetry } from './summary.js';
+import { eventCountsLine, EventSink } from './event-sink.js';
 import { startLocalWorker } from './worker.js';
 
 export interface DemoOptions {
@@ -42,6 +43,8 @@ export interface DemoResult {
   readonly expectedDeadLettered: Record<string, number>;
   readonly dlqDepth: number;
   readonly outcomesPublished: number;
+  /** Outcome events the in-process bus stand-in took, by detail-type. */
+  readonly events: Record<string, number>;
   readonly inDr: number;
   readonly expectedInDr: number;
   /** The objects replicated to both DR clusters (fan-out): how many `dr2` holds, of how many it should. */
@@ -55,6 +58,13 @@ export interface DemoResult {
   readonly sendP99Ms: number | null;
   readonly elapsedMs: number;
   readonly interrupted: boolean;
+  /** The object overwritten and the one deleted at the source after the first run, and how each ended. */
+  readonly changes: {
+    readonly overwrite: string;
+    readonly overwriteReplaced: boolean;
+    readonly delete: string;
+    readonly deleteFollowed: boolean;
+  } | null;
   /** The closing reconcile: what it compared and found, and what it should have found. */
   readonly reconcile: {
     readonly compared: number;
@@ -77,6 +87,13 @@ const WITHOUT_EVENT = 3;
 /** The first objects are replicated to both DR clusters, `dr` and `dr2` (fan-out: docs/fan-out.md). */
 const FAN_OUT = 5;
 const BOTH_DR = ['dr', 'dr2'];
+
+/**
+ * The demo's route, beyond `verify`: a DR copy of an older version is replaced by the worker's
+ * own streamed copy, and a delete at the source reaches DR as soon as the source proves it
+ * (docs/changed-objects.md, docs/deletes.md).
+ */
+const DEMO_ROUTE = { replaceStale: 'copy', deletes: 'propagate', deleteGraceSeconds: 0 } as const;
 
 const REGION = 'us-east-1';
 
@@ -143,6 +160,9 @@ interface DemoWork {
   /** SQS messages enqueued: a message for both DR clusters is two. */
   readonly enqueued: number;
   readonly expectedDeadLettered: Record<string, number>;
+  /** Indexes of `written` overwritten and deleted at the source after the first run. */
+  readonly overwrite: number | null;
+  readonly delete: number | null;
 }
 
 /** Upstream writes: real HTTP writes to the source nodes, node hints from their Location headers. */
@@ -204,10 +224,52 @@ async function prepareWork(sim: SwarmSimulator, o: DemoOptions): Promise<Omit<De
   const trouble = o.faults
     ? injectFaults(sim, written, messages)
     : { missing: new Set<number>(), expectedDeadLettered: {} };
-  return { written, silent, messages, ...trouble };
+  // Two named objects the pipeline copies to `dr` alone, past the first (whose DR copy the closing
+  // reconcile loses): after the first run one is overwritten at the source and one deleted there.
+  const [, overwrite = null, remove = null] = written.flatMap((w, i) =>
+    'name' in w.ref && !trouble.missing.has(i) && i >= FAN_OUT ? [i] : [],
+  );
+  return { written, silent, messages, ...trouble, overwrite, delete: remove };
+}
+
+/** The path of a demo object written by name, on a source node. */
+function namedPath(ref: SendMessage['object']): string {
+  if (!('name' in ref)) throw new Error('not a named object');
+  return `/demo/${ref.name.split('/').map(encodeURIComponent).join('/')}?domain=baker`;
+}
+
+/**
+ * After the first run, as an upstream app would: a new version of one object (a PUT of its name)
+ * and the delete of another, each with its message. Returns the messages enqueued.
+ */
+async function changeObjects(sqs: SQSClient, queueUrl: string, source: SimCluster, work: DemoWork): Promise<number> {
+  if (work.overwrite === null || work.delete === null) return 0;
+  const node = source.addresses[0]!;
+  const overwritten = work.written[work.overwrite]!.ref;
+  const put = await request(`http://${node}${namedPath(overwritten)}`, {
+    method: 'PUT',
+    body: 'demo object: its second version',
+    headers: { 'content-type': 'text/plain' },
+  });
+  await put.body.dump();
+  const deleted = work.written[work.delete]!.ref;
+  const del = await request(`http://${node}${namedPath(deleted)}`, { method: 'DELETE' });
+  await del.body.dump();
+  if (put.statusCode !== 201 || del.statusCode >= 300)
+    throw new Error(`the demo's overwrite answered ${put.statusCode}, its delete ${del.statusCode}`);
+  const messages = [
+    { object: overwritten, correlationId: 'demo-overwrite' },
+    deleteMessage(deleted, { correlationId: 'demo-delete' }),
+  ];
+  const enqueued = await enqueueSends(sqs, queueUrl, messages);
+  if (enqueued.failed.length) throw new Error('the demo could not enqueue its overwrite and delete');
+  return messages.length;
 }
 
 /** The handler's configuration and credentials for the demo clusters and queues. */
+/** The demo's recovery-point objective: an attempt later than this emits `Replication Missed Threshold`. */
+const DEMO_RPO_SECONDS = 60;
+
 function demoConfig(
   sim: SwarmSimulator,
   queues: ReturnType<typeof createSendQueues>,
@@ -218,6 +280,8 @@ function demoConfig(
     dr: sim.cluster('dr').addresses,
     networks: ['127.0.0.0/8'],
     credentials: 'env:SWARM_SEND_DEMO_ADMIN',
+    verify: true,
+    route: DEMO_ROUTE,
   });
   const dr2 = sim.cluster('dr2').addresses;
   const registry = parseRegistry({
@@ -226,7 +290,8 @@ function demoConfig(
       ...pair.clusters,
       dr2: { name: 'dr2', target: dr2[0], nodes: [...dr2], credentials: 'env:SWARM_SEND_DEMO_ADMIN' },
     },
-    routes: [{ from: 'primary', to: BOTH_DR }],
+    // The default route goes to `dr`; this one to `dr2`, so a message naming both is routed.
+    routes: [{ from: 'primary', to: 'dr2', verify: true, ...DEMO_ROUTE }],
   });
   const config: Config = {
     registry,
@@ -238,6 +303,8 @@ function demoConfig(
     backoffBaseSeconds: 1,
     backoffCapSeconds: 2,
     deadlineMarginMs: 2000,
+    // Outcome events go to the in-process stand-in (local/event-sink.ts), not to EventBridge.
+    events: { busName: 'swarm-send-demo', rpoSeconds: DEMO_RPO_SECONDS, onFailure: 'best-effort' },
   };
   const credentials = createCredentialsProvider({
     env: {
@@ -247,13 +314,18 @@ function demoConfig(
   return { config, credentials };
 }
 
-/** Runs the real handler behind the local event source mapping until every message has ended (or time is up). */
+/**
+ * Runs the real handler behind the local event source mapping until every message has ended (or
+ * time is up); then `more` enqueues further messages, and it runs until those have ended too.
+ */
 async function runPipeline(
   sqs: SQSClient,
   queue: LocalQueue,
   deps: { config: Config; credentials: CredentialsProvider },
-  total: number,
+  first: number,
   o: DemoOptions,
+  sink: EventSink,
+  more: () => Promise<number>,
 ): Promise<SummaryTelemetry> {
   const worker = startLocalWorker({
     sqs,
@@ -266,11 +338,20 @@ async function runPipeline(
     functionTimeoutMs: o.functionTimeoutMs,
     region: REGION,
     verbose: o.verbose,
+    events: { publisher: sink },
   });
   const deadline = Date.now() + o.timeoutMs;
-  while (worker.summary.terminal < total && Date.now() < deadline && !o.signal.aborted) {
-    renderProgress(o.progress, worker.summary, total);
-    await new Promise((r) => setTimeout(r, 100));
+  let total = first;
+  const drain = async () => {
+    while (worker.summary.terminal < total && Date.now() < deadline && !o.signal.aborted) {
+      renderProgress(o.progress, worker.summary, total);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  await drain();
+  if (!o.signal.aborted && Date.now() < deadline) {
+    total += await more();
+    await drain();
   }
   await worker.stop();
   renderProgress(o.progress, worker.summary, total, true);
@@ -288,7 +369,9 @@ async function closingReconcile(
   signal: AbortSignal,
 ): Promise<DemoResult['reconcile']> {
   const dr = sim.cluster('dr');
-  const lost = work.written.findIndex((w, i) => !work.missing.has(i) && dr.has(w.ref));
+  const lost = work.written.findIndex(
+    (w, i) => !work.missing.has(i) && i !== work.overwrite && i !== work.delete && dr.has(w.ref),
+  );
   if (lost >= 0) dr.delete(work.written[lost]!.ref);
   const expectedMissing = [...work.silent, ...(lost >= 0 ? [work.written[lost]!] : [])]
     .map((w) => describeObject(w.ref))
@@ -322,9 +405,11 @@ async function demoResult(
   s: SummaryTelemetry,
   reconcile: DemoResult['reconcile'],
   o: DemoOptions,
+  sink: EventSink,
 ): Promise<DemoResult> {
   const dr = run.sim.cluster('dr');
-  const expectedInDr = [...work.written.filter((_w, i) => !work.missing.has(i)), ...work.silent];
+  const expectedInDr = [...work.written.filter((_w, i) => !work.missing.has(i) && i !== work.delete), ...work.silent];
+  const changes = changesOf(run.sim, work, s);
   const inDr = expectedInDr.filter((w) => dr.has(w.ref)).length;
   const expectedInDr2 = work.written.filter((_w, i) => i < FAN_OUT && !work.missing.has(i));
   const inDr2 = expectedInDr2.filter((w) => run.sim.cluster('dr2').has(w.ref)).length;
@@ -333,7 +418,7 @@ async function demoResult(
   const deadLettered = Object.fromEntries(s.deadLettered);
   const { expectedDeadLettered } = work;
   const expectedDlq = Object.values(expectedDeadLettered).reduce((a, b) => a + b, 0);
-  const total = work.enqueued;
+  const total = work.enqueued + (changes ? 2 : 0);
   const asExpected = Object.entries(expectedDeadLettered).every(([r, n]) => (deadLettered[r] ?? 0) === n);
   const ok =
     !o.signal.aborted &&
@@ -342,7 +427,8 @@ async function demoResult(
     inDr2 === expectedInDr2.length &&
     reconcile?.exact === true &&
     dlqDepth === expectedDlq &&
-    asExpected;
+    asExpected &&
+    (changes === null || (changes.overwriteReplaced && changes.deleteFollowed));
   return {
     ok,
     objects: o.objects,
@@ -354,6 +440,7 @@ async function demoResult(
     expectedDeadLettered,
     dlqDepth,
     outcomesPublished,
+    events: Object.fromEntries(sink.byDetailType),
     inDr,
     expectedInDr: expectedInDr.length,
     inDr2,
@@ -365,7 +452,24 @@ async function demoResult(
     sendP99Ms: percentile(s.latenciesMs, 99),
     elapsedMs: Date.now() - run.started,
     interrupted: o.signal.aborted,
+    changes,
     reconcile,
+  };
+}
+
+/** Whether DR followed the overwrite (the source's bytes, by the worker's copy) and the delete. */
+function changesOf(sim: SwarmSimulator, work: DemoWork, s: SummaryTelemetry): DemoResult['changes'] {
+  if (work.overwrite === null || work.delete === null) return null;
+  const overwritten = work.written[work.overwrite]!.ref;
+  const deleted = work.written[work.delete]!.ref;
+  const source = sim.cluster('baker').get(overwritten);
+  const copy = sim.cluster('dr').get(overwritten);
+  return {
+    overwrite: describeObject(overwritten),
+    overwriteReplaced:
+      s.byReason.get('stale-replaced') === 1 && !!source && !!copy && Buffer.from(copy.body).equals(source.body),
+    delete: describeObject(deleted),
+    deleteFollowed: s.byReason.get('deleted') === 1 && !sim.cluster('dr').has(deleted),
   };
 }
 
@@ -404,14 +508,25 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     const enqueued = await enqueueSends(sqs, queues.queue.queueUrl, prepared.messages);
     if (enqueued.failed.length) throw new Error(`${enqueued.failed.length} demo messages could not be enqueued`);
     const work = { ...prepared, enqueued: enqueued.sent };
-    const summary = await runPipeline(sqs, queues.queue, deps, work.enqueued, o);
+    const source = sim.cluster('baker');
+    const sink = new EventSink();
+    const summary = await runPipeline(sqs, queues.queue, deps, work.enqueued, o, sink, () =>
+      changeObjects(sqs, queues.queue.queueUrl, source, work),
+    );
     const reconcile = await closingReconcile(sim, deps.config.registry, work, o.signal);
-    return await demoResult({ sim, sqs, queues, started }, work, summary, reconcile, o);
+    return await demoResult({ sim, sqs, queues, started }, work, summary, reconcile, o, sink);
   } finally {
     sqs.destroy();
     await sim?.close();
     await fauxqs.stop();
   }
+}
+
+function changesLine(c: NonNullable<DemoResult['changes']>): string {
+  return [
+    `  overwrite         ${c.overwrite}: ${c.overwriteReplaced ? "DR's older copy replaced by the worker's copy (stale-replaced)" : 'NOT replaced on DR'}`,
+    `  delete            ${c.delete}: ${c.deleteFollowed ? 'deleted on DR after the source proved it gone (deleted)' : 'NOT deleted on DR'}`,
+  ].join('\n');
 }
 
 function reconcileLine(c: NonNullable<DemoResult['reconcile']>): string {
@@ -454,6 +569,8 @@ export function formatDemoSummary(r: DemoResult, faults: boolean): string {
     `  replication lag   p50 ${ms(r.lagP50Ms)}, p99 ${ms(r.lagP99Ms)}`,
     `  SEND latency      p50 ${ms(r.sendP50Ms)}, p99 ${ms(r.sendP99Ms)}`,
     `  outcomes queue    ${r.outcomesPublished} outcome records published`,
+    `  outcome events    ${eventCountsLine(r.events)}`,
+    ...(r.changes ? [changesLine(r.changes)] : []),
     ...(r.reconcile ? [reconcileLine(r.reconcile)] : []),
     `  per destination   ${perDestination(r.byDestination)}`,
     `  DR check          ${r.inDr}/${r.expectedInDr} objects present in dr, ${r.inDr2}/${r.expectedInDr2} in dr2; DLQ holds ${r.dlqDepth} (expected ${Object.values(r.expectedDeadLettered).reduce((a, b) => a + b, 0)})`,

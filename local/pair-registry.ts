@@ -21,6 +21,8 @@ export interface PairRegistryOptions {
   readonly networks?: readonly string[];
   /** The default route HEADs the DR copy after the SEND. @default false */
   readonly verify?: boolean;
+  /** More options of the default route (`replaceStale`, `deletes`, ...). @default none */
+  readonly route?: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -38,7 +40,7 @@ export function pairRegistryDocument(o: PairRegistryOptions): PairRegistryDocume
       primary: { name: 'baker', nodes: [...o.source], ...networks, credentials: credentials.source },
       dr: { name: 'dr', target, nodes: [...(o.drNodes ?? o.dr)], credentials: credentials.dr },
     },
-    defaultRoute: { from: 'primary', to: 'dr', ...(o.verify && { verify: true }) },
+    defaultRoute: { from: 'primary', to: 'dr', ...(o.verify && { verify: true }), ...o.route },
   };
 }
 

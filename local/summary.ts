@@ -18,8 +18,10 @@ function keep(samples: number[], value: number): void {
 export class SummaryTelemetry implements Telemetry {
   readonly byOutcome = new Map<string, number>();
   readonly deadLettered = new Map<string, number>();
-  /** Outcomes by reason (`created`, `fanned-out`, `remote-unavailable`...), retries included. */
+  /** Terminal outcomes by reason (`created`, `stale-replaced`, `deleted`, `fanned-out`, ...). */
   readonly byReason = new Map<string, number>();
+  /** Retries by reason (`remote-unavailable`, `fan-out-unavailable`, ...). */
+  readonly retriesByReason = new Map<string, number>();
   /** Outcomes of the messages that name one destination, by its registry key, then by outcome. */
   readonly byDestination = new Map<string, Map<string, number>>();
   /** The last 10,000 replication lags and SEND latencies (ms). */
@@ -29,6 +31,8 @@ export class SummaryTelemetry implements Telemetry {
   terminal = 0;
   retries = 0;
   warnings = 0;
+  /** Outcome events that could not be put on the bus. */
+  unpublishedEvents = 0;
 
   constructor(
     private readonly forward: Telemetry | null = null,
@@ -37,14 +41,18 @@ export class SummaryTelemetry implements Telemetry {
 
   outcome(record: OutcomeRecord, sentTimestampMs: number | null): void {
     count(this.byOutcome, record.outcome);
-    count(this.byReason, record.reason);
     if (record.to !== null) {
       const destination = this.byDestination.get(record.to) ?? new Map<string, number>();
       this.byDestination.set(record.to, destination);
       count(destination, record.outcome);
     }
-    if (record.outcome === 'retry') this.retries += 1;
-    else this.terminal += 1;
+    if (record.outcome === 'retry') {
+      this.retries += 1;
+      count(this.retriesByReason, record.reason);
+    } else {
+      this.terminal += 1;
+      count(this.byReason, record.reason);
+    }
     if (record.outcome === 'failed') count(this.deadLettered, record.reason);
     if (record.node !== null) keep(this.latenciesMs, record.durationMs);
     if (sentTimestampMs !== null && isSuccess(record.outcome))
@@ -59,6 +67,11 @@ export class SummaryTelemetry implements Telemetry {
 
   flush(): void {
     this.forward?.flush();
+  }
+
+  eventsNotPublished(count: number): void {
+    this.unpublishedEvents += count;
+    this.forward?.eventsNotPublished?.(count);
   }
 }
 

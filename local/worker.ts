@@ -1,7 +1,7 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { CredentialsProvider, QueueOps, Telemetry } from '../functions/worker/ports.js';
 import { sdkErrorCode } from '../functions/adapters/sqs-batches.js';
-import { composeWorkerDeps, localLogger, powertoolsTelemetry } from '../functions/compose.js';
+import { composeWorkerDeps, localLogger, powertoolsTelemetry, type WorkerParts } from '../functions/compose.js';
 import type { Config } from '../functions/config.js';
 import { SendClient, type SendClientOptions, type SendInput } from '../functions/core/send/send-client.js';
 import { type SendReport } from '../functions/core/send/observation.js';
@@ -31,6 +31,8 @@ export interface LocalWorkerOptions {
   readonly telemetry?: Telemetry;
   /** The service's instruments: SENDs in flight, batches, queue-call errors, heartbeats. */
   readonly instruments?: WorkerInstruments;
+  /** Where outcome events go when `config.events` names a bus (EventBridge, or the demo's sink). */
+  readonly events?: WorkerParts['events'];
 }
 
 /** What the on-premises worker measures beyond the Telemetry port (PrometheusTelemetry has these). */
@@ -118,6 +120,7 @@ export function startLocalWorker(o: LocalWorkerOptions): LocalWorker {
     },
     warn: (message, fields) => summary.warn(message, fields),
     flush: () => summary.flush(),
+    eventsNotPublished: (count) => summary.eventsNotPublished(count),
   };
   const instruments = o.instruments;
   const deps = composeWorkerDeps({
@@ -127,6 +130,7 @@ export function startLocalWorker(o: LocalWorkerOptions): LocalWorker {
     decorateQueue: (real) => instrumentedQueueOps(real, () => mapping, instruments),
     telemetry,
     ...(instruments && { client: (options: SendClientOptions) => new InstrumentedSendClient(instruments, options) }),
+    ...(o.events && { events: o.events }),
   });
   const handler = createHandler(logger, async () => deps);
   const observer: MappingObserver | undefined = o.instruments && {

@@ -8,6 +8,7 @@
 //  - dist/producer.js and dist/simulator.js: the typed producer and the Swarm simulator, for
 //    `import { enqueueSends } from 'swarm-send/producer'` and `from 'swarm-send/simulator'`;
 //  - dist/schema/send-message.schema.json: the SEND message as JSON Schema, from the zod schema;
+//  - dist/schema/outcome-event.schema.json: the detail of an outcome event (docs/events.md);
 //  - dist/types/: their declarations.
 // The construct package, `@swarm-send/cdk` (packages/cdk/):
 //  - packages/cdk/dist/index.js: the CDK construct, for `import { SwarmSendPipeline } from
@@ -83,17 +84,16 @@ await build({
 // The JSON Schema: bundle the generator to a scratch file (it imports zod from node_modules), run it.
 const scratch = mkdtempSync(join('dist', '.schema-'));
 try {
-  const generator = join(scratch, 'message-schema.mjs');
-  await build({
-    ...common,
-    outdir: undefined,
-    outfile: generator,
-    sourcemap: false,
-    entryPoints: ['functions/core/message/message-schema.ts'],
-  });
-  const { sendMessageJsonSchema } = await import(pathToFileURL(join(process.cwd(), generator)).href);
   mkdirSync('dist/schema', { recursive: true });
-  writeFileSync('dist/schema/send-message.schema.json', `${JSON.stringify(sendMessageJsonSchema(), null, 2)}\n`);
+  for (const [source, exported, file] of [
+    ['functions/core/message/message-schema.ts', 'sendMessageJsonSchema', 'send-message.schema.json'],
+    ['functions/core/outcome/outcome-event-schema.ts', 'outcomeEventJsonSchema', 'outcome-event.schema.json'],
+  ]) {
+    const generator = join(scratch, file.replace('.schema.json', '.mjs'));
+    await build({ ...common, outdir: undefined, outfile: generator, sourcemap: false, entryPoints: [source] });
+    const schema = (await import(pathToFileURL(join(process.cwd(), generator)).href))[exported];
+    writeFileSync(join('dist/schema', file), `${JSON.stringify(schema(), null, 2)}\n`);
+  }
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }

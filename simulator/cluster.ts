@@ -68,6 +68,10 @@ export class ClusterImpl implements SimCluster, ClusterState {
     return this.store.delete(ref);
   }
 
+  reencode(ref: ObjectRef): StoredObject | undefined {
+    return this.store.reencode(ref);
+  }
+
   /** The processing log of one feed. */
   feedLog(id: number): Map<string, Date> {
     let log = this.feedLogs.get(id);

@@ -20,6 +20,7 @@ export interface ResolvedOptions {
   readonly acceptBasic: boolean;
   readonly redirectRate: number;
   readonly alreadyPresent: 'body' | 'status';
+  readonly olderAtDestination: 'conflict' | 'replace';
   readonly zeroLatency: boolean;
   /** The whole `Server` header value, e.g. `CAStor Cluster/9.1.0`. */
   readonly server: string;

@@ -38,6 +38,7 @@ const KINDS: ReadonlySet<FaultKind['type']> = new Set([
   'feed-status',
   'not-found-then-found',
   'bad-listing',
+  'concurrent-write',
 ]);
 
 /** `status` 500/503 faults fire before authentication; every other fault after it. */

@@ -24,6 +24,11 @@ export class RequestHeaders {
   has(name: string): boolean {
     return this.map.has(name.toLowerCase());
   }
+
+  /** Every header as `[lower-case name, value]`, in wire order per name. */
+  entries(): [string, string][] {
+    return [...this.map].flatMap(([name, values]) => values.map((v): [string, string] => [name, v]));
+  }
 }
 
 /** One query argument; `value` is undefined for a bare flag such as `admin` in `?alias&admin`. */

@@ -20,12 +20,37 @@ function systemHeaders(obj: StoredObject, clusterName: string): Header[] {
   return headers;
 }
 
+/**
+ * Whether a write's header is metadata the object keeps: Content-Disposition, -Encoding and
+ * -Language, Lifepoint, Castor-* (never Castor-System-*, which the cluster sets) and X-*-Meta-*.
+ */
+export function isKeptMetadata(name: string): boolean {
+  const n = name.toLowerCase();
+  if (n.startsWith('castor-system-')) return false;
+  return (
+    ['content-disposition', 'content-encoding', 'content-language', 'lifepoint'].includes(n) ||
+    n.startsWith('castor-') ||
+    /^x-.+-meta-/.test(n)
+  );
+}
+
+/** The object's metadata headers and stored Content-MD5. */
+function metadataHeaders(obj: StoredObject): Header[] {
+  const headers: Header[] = (obj.meta ?? []).map(([n, v]): Header => [n, v]);
+  if (obj.contentMd5 !== undefined) headers.push(['Content-MD5', obj.contentMd5]);
+  return headers;
+}
+
 /** HEAD/GET headers of an object (the origin cluster in Castor-System-Cluster). */
 export function readHeaders(obj: StoredObject, server: string): Header[] {
   const headers = systemHeaders(obj, obj.cluster);
-  headers.push(['Content-Type', obj.contentType], ['Last-Modified', httpDate(obj.created)], ['Etag', obj.etag]);
+  headers.push(['Content-Type', obj.contentType], ...metadataHeaders(obj));
+  headers.push(['Last-Modified', httpDate(obj.created)], ['Etag', obj.etag]);
   if (obj.ec) headers.push(['Manifest', 'ec']);
-  for (const lifepoint of obj.lifepoints ?? []) headers.push(['Lifepoint', lifepoint]);
+  // A written object keeps its Lifepoint headers among its metadata; `lifepoints` alone (an
+  // object put through the API) says them here, never twice.
+  if (!obj.meta?.some(([name]) => name.toLowerCase() === 'lifepoint'))
+    for (const lifepoint of obj.lifepoints ?? []) headers.push(['Lifepoint', lifepoint]);
   headers.push(['Content-Length', String(obj.body.length)], ['Date', httpNow()], ['Server', server]);
   return headers;
 }
@@ -39,6 +64,7 @@ export function sendHeaders(obj: StoredObject, sourceCluster: string, server: st
   const headers = systemHeaders(obj, sourceCluster);
   headers.push(
     ['Content-type', obj.contentType],
+    ...metadataHeaders(obj),
     ['Last-Modified', httpDate(obj.created)],
     ['transfer-encoding', 'chunked'],
     ['Etag', obj.etag],

@@ -36,6 +36,13 @@ export async function readObject(ctx: RequestContext, fault: FaultKind | undefin
   const obj = findObject(ctx);
   if (!obj) return;
   const headers = readHeaders(obj, server);
+  if (fault?.type === 'concurrent-write' && ctx.req.method === 'GET') {
+    res.send(200, headers, obj.body);
+    await res.flushed();
+    const body = fault.body ?? Buffer.from(obj.body).reverse().toString('latin1');
+    cluster.store.newVersion(obj, body);
+    return;
+  }
   if (ctx.req.method === 'HEAD' || fault === undefined) {
     res.send(200, headers, obj.body);
     return;

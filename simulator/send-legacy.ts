@@ -99,7 +99,10 @@ async function answerLegacy(
     await streamAnswer(ctx, headers, plan, { body: resultLine(fault.status) }, noop);
     return;
   }
-  const present = destination.store.has(refOf(obj));
+  const there = destination.store.get(refOf(obj));
+  const replaces =
+    ctx.sim.options.olderAtDestination === 'replace' && there !== undefined && there.created < obj.created;
+  const present = there !== undefined && !replaces;
   const transferMs = ctx.sim.transfer?.durationMs(
     ctx.cluster.name,
     destination.name,

@@ -47,6 +47,7 @@ function resolveOptions(options: SimulatorOptions): ResolvedOptions {
     acceptBasic: options.acceptBasic ?? true,
     redirectRate: rate,
     alreadyPresent: options.alreadyPresent ?? 'body',
+    olderAtDestination: options.olderAtDestination ?? 'conflict',
     zeroLatency,
     server: `CAStor Cluster/${options.serverVersion ?? DEFAULT_SERVER_VERSION}`,
   };

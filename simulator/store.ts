@@ -1,4 +1,9 @@
 import { md5Hex } from './digest.js';
+
+/** Base64 MD5 of a body: the form of a Content-MD5 header. */
+export function md5Base64(body: Uint8Array): string {
+  return Buffer.from(md5Hex(body), 'hex').toString('base64');
+}
 import { ListingIndex } from './listing-index.js';
 import type { Random } from './random.js';
 import type { ObjectRef, PutObjectInput, StoredObject } from './types.js';
@@ -48,7 +53,8 @@ export class ObjectStore {
     }
     if (input.uuid !== undefined && !UUID_PATTERN.test(input.uuid)) throw new Error(`not a 32-hex UUID: ${input.uuid}`);
     const body = typeof input.body === 'string' ? new Uint8Array(Buffer.from(input.body, 'utf8')) : input.body;
-    const created = input.created ?? new Date();
+    const created = input.created ?? this.laterThanCurrent(input, isNamed);
+    const contentMd5 = input.contentMd5 === true ? md5Base64(body) : input.contentMd5;
     const obj: StoredObject = Object.freeze({
       uuid: (input.uuid ?? this.random.hex32()).toLowerCase(),
       alias: isNamed ? false : (input.alias ?? false),
@@ -62,9 +68,60 @@ export class ObjectStore {
       ec: input.ec ?? false,
       cluster: this.clusterName,
       ...(input.lifepoints?.length ? { lifepoints: [...input.lifepoints] } : {}),
+      ...(contentMd5 !== undefined && { contentMd5 }),
+      ...(input.meta?.length && { meta: Object.freeze(input.meta.map(([n, v]) => [n, v] as const)) }),
     });
     this.insert(obj, input.indexLagMs);
     return obj;
+  }
+
+  /**
+   * Now, or 1 ms after the version a write replaces when that is not earlier (two writes in one
+   * millisecond still get distinct, ordered versions).
+   */
+  private laterThanCurrent(input: PutObjectInput, isNamed: boolean): Date {
+    const now = new Date();
+    const ref: ObjectRef | undefined = isNamed
+      ? { bucket: input.bucket!, name: input.name!, ...(input.domain !== undefined && { domain: input.domain }) }
+      : input.uuid !== undefined
+        ? { uuid: input.uuid }
+        : undefined;
+    const current = ref && this.get(ref);
+    return current && current.created.getTime() >= now.getTime() ? new Date(current.created.getTime() + 1) : now;
+  }
+
+  /** Writes a new version of `obj` with another body (a client's overwrite), keeping its metadata. */
+  newVersion(obj: StoredObject, body: string | Uint8Array): StoredObject {
+    return this.put({
+      uuid: obj.uuid,
+      alias: obj.alias,
+      ...(obj.domain !== undefined && { domain: obj.domain }),
+      ...(obj.bucket !== undefined && { bucket: obj.bucket, name: obj.name }),
+      body,
+      contentType: obj.contentType,
+      ec: obj.ec,
+      ...(obj.meta && { meta: obj.meta }),
+      ...(obj.contentMd5 !== undefined && { contentMd5: true as const }),
+    });
+  }
+
+  /**
+   * The re-encode fault: the same bytes and Content-MD5 under a new ETag and a later
+   * Castor-System-Version, as when the Health Processor converts a copy to erasure coding.
+   */
+  reencode(ref: ObjectRef): StoredObject | undefined {
+    const obj = this.get(ref);
+    if (!obj) return undefined;
+    const created = new Date(Math.max(Date.now(), obj.created.getTime() + 1));
+    const next: StoredObject = Object.freeze({
+      ...obj,
+      etag: `"${this.random.hex32()}"`,
+      created,
+      version: versionOf(created),
+      ec: true,
+    });
+    this.insert(next);
+    return next;
   }
 
   /** Stores an existing record as it is (replication keeps UUID, etag, dates and origin). */

@@ -28,6 +28,12 @@ export interface SimulatorOptions {
    * @default 'body'
    */
   alreadyPresent?: 'body' | 'status';
+  /**
+   * A legacy SEND whose destination holds an older version of the object (undocumented):
+   * `'conflict'` answers 409 as for any copy; `'replace'` copies the newer version (201).
+   * @default 'conflict'
+   */
+  olderAtDestination?: 'conflict' | 'replace';
   /** Benchmarks: no keep-alive chunks and no artificial delays (faults still apply). @default false */
   zeroLatency?: boolean;
   /** Seed of the deterministic randomness (redirect choices, generated UUIDs). Nonces stay random. */
@@ -158,6 +164,10 @@ export interface PutObjectInput {
   indexLagMs?: number;
   /** `Lifepoint` header values, e.g. `[] deletable=no` (lifepoint.ts): a DELETE they forbid gets 403. */
   lifepoints?: readonly string[];
+  /** The stored Content-MD5 (base64), or `true` to compute it (`gencontentmd5`). @default none stored */
+  contentMd5?: string | true;
+  /** Metadata headers kept and returned on reads (Content-Disposition, Castor-*, X-*-Meta-*, Lifepoint). */
+  meta?: readonly (readonly [string, string])[];
 }
 
 /** One simulated cluster: its nodes and its object store. */
@@ -172,6 +182,11 @@ export interface SimCluster {
   has(ref: ObjectRef): boolean;
   /** Deletes an object; listings still show it until the index lag has passed. */
   delete(ref: ObjectRef): boolean;
+  /**
+   * The re-encode fault: rewrites an object's ETag and Castor-System-Version (as the Health
+   * Processor does when it converts it to erasure coding) with the same bytes and Content-MD5.
+   */
+  reencode(ref: ObjectRef): StoredObject | undefined;
   readonly objectCount: number;
   /** Index lag of listings, ms: writes and deletes show up in listings only after it. @default 0 */
   indexLagMs: number;
@@ -202,6 +217,10 @@ export interface StoredObject {
   readonly cluster: string;
   /** `Lifepoint` header values as written; copies keep them (so a lock holds at DR too). */
   readonly lifepoints?: readonly string[];
+  /** The stored Content-MD5 (base64), when the writer gave one or asked for it. */
+  readonly contentMd5?: string;
+  /** Metadata headers kept with the object, returned on HEAD/GET. */
+  readonly meta?: readonly (readonly [string, string])[];
 }
 
 /** One node server. */
@@ -282,7 +301,12 @@ export type FaultKind =
   /** 404 (object not found) while the fault has hits left, then normal: combine with `times`. */
   | { type: 'not-found-then-found' }
   /** A listing page answered 200 with a broken body: JSON cut in the middle, a JSON object, or html. */
-  | { type: 'bad-listing'; body: 'truncated' | 'not-array' | 'html' };
+  | { type: 'bad-listing'; body: 'truncated' | 'not-array' | 'html' }
+  /**
+   * A concurrent writer: a GET of the object sends its headers and body, then the cluster stores
+   * a new version of it (`body`, default the old bytes reversed) before the answer ends.
+   */
+  | { type: 'concurrent-write'; body?: string };
 
 /** A fault: which requests, how many times, what happens. */
 export interface Fault {

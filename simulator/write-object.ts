@@ -2,12 +2,30 @@ import type { RequestContext } from './context.js';
 import { htmlPage, sendError } from './error-response.js';
 import { httpDate, httpNow } from './http-date.js';
 import type { Header } from './http-response.js';
+import { isKeptMetadata } from './object-headers.js';
 import { encodeName } from './object-path.js';
-import type { StoredObject } from './types.js';
+import { md5Base64 } from './store.js';
+import type { PutObjectInput, StoredObject } from './types.js';
 
 /** `alias`, `alias=yes`, `alias=true` mark an alias write. */
 function flagSet(value: string | undefined): boolean {
   return value !== undefined && ['', 'yes', 'true'].includes(value.toLowerCase());
+}
+
+/**
+ * What a write stores besides the body: its metadata headers, and a Content-MD5 (the client's,
+ * checked against the body, or computed with `gencontentmd5`). A string is why the write is
+ * refused (400).
+ */
+function writeFields(ctx: RequestContext, body: Uint8Array): Pick<PutObjectInput, 'contentMd5' | 'meta'> | string {
+  const { req } = ctx;
+  const meta = req.headers.entries().filter(([name]) => isKeptMetadata(name));
+  const given = req.headers.get('content-md5');
+  const computed = md5Base64(body);
+  if (given !== undefined && given.trim() !== computed)
+    return `Content-MD5 ${given} does not match the body (${computed})`;
+  const contentMd5 = given !== undefined || req.query.has('gencontentmd5') ? computed : undefined;
+  return { meta, ...(contentMd5 !== undefined && { contentMd5 }) };
 }
 
 /**
@@ -38,6 +56,11 @@ export function writeObject(ctx: RequestContext): void {
   const contentType = req.headers.get('content-type') ?? 'application/octet-stream';
   const lifepoints = req.headers.getAll('lifepoint');
   const body = new Uint8Array(req.body.buffer, req.body.byteOffset, req.body.length);
+  const fields = writeFields(ctx, body);
+  if (typeof fields === 'string') {
+    sendError(res, server, 400, { text: fields });
+    return;
+  }
   let obj: StoredObject;
   let path: string;
   switch (target.kind) {
@@ -52,6 +75,7 @@ export function writeObject(ctx: RequestContext): void {
         contentType,
         ec,
         lifepoints,
+        ...fields,
         ...(domain ? { domain: domain.toLowerCase() } : {}),
       });
       path = `/${obj.uuid}`;
@@ -67,7 +91,7 @@ export function writeObject(ctx: RequestContext): void {
         sendError(res, server, 409, { text: 'An immutable object cannot be replaced' });
         return;
       }
-      obj = cluster.store.put({ uuid: existing.uuid, alias: true, body, contentType, ec, lifepoints });
+      obj = cluster.store.put({ uuid: existing.uuid, alias: true, body, contentType, ec, lifepoints, ...fields });
       path = `/${obj.uuid}`;
       break;
     }
@@ -84,6 +108,7 @@ export function writeObject(ctx: RequestContext): void {
         contentType,
         ec,
         lifepoints,
+        ...fields,
       });
       path = `/${encodeName(target.bucket)}/${encodeName(target.name)}${domainQuery(ctx, target.domain)}`;
       break;

@@ -21,6 +21,9 @@ export const DLQ_ATTRIBUTES = {
   TRUNCATED: `${ATTRIBUTE_PREFIX}truncated`,
   BODY_BYTES: `${ATTRIBUTE_PREFIX}body-bytes`,
   BODY_SHA256: `${ATTRIBUTE_PREFIX}body-sha256`,
+  /** A changed object (`stale-at-destination`...): the source's and DR's version, as the outcome's `versions`. */
+  SOURCE_VERSION: `${ATTRIBUTE_PREFIX}source-version`,
+  DR_VERSION: `${ATTRIBUTE_PREFIX}dr-version`,
 } as const;
 
 /** The largest message SQS takes (body plus attributes). */
@@ -29,7 +32,7 @@ export const SQS_MAX_MESSAGE_BYTES = 1_048_576;
 /** The long-standing default MaximumMessageSize of a queue (256 KiB); smaller letters need no look-up. */
 export const SQS_CLASSIC_MESSAGE_BYTES = 262_144;
 
-/** SQS allows 10 message attributes; ours take 3 (6 with a truncated body), the original's keep the rest. */
+/** SQS allows 10 message attributes; ours take 3 (+2 versions, +3 for a truncated body); the original's the rest. */
 const MAX_ATTRIBUTES = 10;
 
 /** What a dead-lettered message is made of. */
@@ -82,8 +85,18 @@ function withOutcome(
     [DLQ_ATTRIBUTES.REASON]: { DataType: 'String', StringValue: outcome.reason },
     [DLQ_ATTRIBUTES.OUTCOME]: { DataType: 'String', StringValue: JSON.stringify(outcome) },
     [DLQ_ATTRIBUTES.SOURCE_MESSAGE_ID]: { DataType: 'String', StringValue: record.messageId },
+    ...versionAttributes(outcome),
     ...extra,
   };
+}
+
+/** The versions of a changed object, each when known (an attribute value cannot be empty). */
+function versionAttributes(outcome: OutcomeRecord): Record<string, MessageAttributeValue> {
+  const out: Record<string, MessageAttributeValue> = {};
+  const v = outcome.versions;
+  if (v?.source) out[DLQ_ATTRIBUTES.SOURCE_VERSION] = { DataType: 'String', StringValue: v.source };
+  if (v?.destination) out[DLQ_ATTRIBUTES.DR_VERSION] = { DataType: 'String', StringValue: v.destination };
+  return out;
 }
 
 /** Adds the original's attributes while there is room: at most 10 in all, and within `budget` bytes. */

@@ -8,6 +8,8 @@ export const METRICS = {
   SEND_LATENCY: 'SendLatency',
   REPLICATION_LAG: 'ReplicationLag',
   MESSAGES_PROCESSED: 'MessagesProcessed',
+  /** Outcome events not put on the event bus after their retries (docs/events.md). */
+  EVENTS_NOT_PUBLISHED: 'EventsNotPublished',
 } as const;
 
 /** Metric names of the reconcile function (functions/adapters/reconcile-telemetry.ts writes them). */

@@ -16,6 +16,7 @@ export const PROMETHEUS_METRICS = {
   WARNINGS: 'swarm_send_warnings_total',
   READY: 'swarm_send_ready',
   QUEUE_MESSAGES: 'swarm_send_queue_messages',
+  EVENTS_NOT_PUBLISHED: 'swarm_send_events_not_published_total',
 } as const;
 
 /**
@@ -71,6 +72,11 @@ export class PrometheusTelemetry implements Telemetry {
     help: 'Visibility extensions of in-flight messages (heartbeats for long SENDs)',
     registers: [this.registry],
   });
+  readonly #eventsNotPublished = new Counter({
+    name: PROMETHEUS_METRICS.EVENTS_NOT_PUBLISHED,
+    help: 'Outcome events not put on the event bus after their retries (docs/events.md)',
+    registers: [this.registry],
+  });
   readonly #warnings = new Counter({
     name: PROMETHEUS_METRICS.WARNINGS,
     help: 'Warnings that are not a message outcome (see the logs)',
@@ -115,6 +121,10 @@ export class PrometheusTelemetry implements Telemetry {
 
   warn(): void {
     this.#warnings.inc();
+  }
+
+  eventsNotPublished(count: number): void {
+    this.#eventsNotPublished.inc(count);
   }
 
   /** Nothing to write: Prometheus reads the registry when it scrapes. */

@@ -52,6 +52,7 @@ export function createPowertoolsTelemetry(
   let byReason = new Map<string, { outcome: string; reason: string; count: number }>();
   let latencies: number[] = [];
   let lags: number[] = [];
+  let eventsNotPublished = 0;
   const emitterFor = metrics ? reasonEmitters(metrics) : null;
 
   return {
@@ -72,6 +73,9 @@ export function createPowertoolsTelemetry(
     warn(message, fields) {
       logger.warn(message, { ...fields });
     },
+    eventsNotPublished(count) {
+      eventsNotPublished += count;
+    },
     flush() {
       if (!metrics) return;
       let processed = 0;
@@ -80,6 +84,7 @@ export function createPowertoolsTelemetry(
         processed += n;
       }
       if (processed) metrics.addMetric(METRICS.MESSAGES_PROCESSED, MetricUnit.Count, processed);
+      if (eventsNotPublished) metrics.addMetric(METRICS.EVENTS_NOT_PUBLISHED, MetricUnit.Count, eventsNotPublished);
       // EMF keeps at most 100 values per metric in one line; Powertools flushes beyond that.
       for (const v of latencies) metrics.addMetric(METRICS.SEND_LATENCY, MetricUnit.Milliseconds, v);
       for (const v of lags) metrics.addMetric(METRICS.REPLICATION_LAG, MetricUnit.Milliseconds, v);
@@ -91,6 +96,7 @@ export function createPowertoolsTelemetry(
       byReason = new Map();
       latencies = [];
       lags = [];
+      eventsNotPublished = 0;
     },
   };
 }

@@ -4,6 +4,16 @@ export const MAX_DETAIL_CHARS = 256;
 /** What a detail says instead of node-supplied text that carried a credential, in any form. */
 export const DROPPED_DETAIL = '[node text dropped: it carried a credential]';
 
+/**
+ * Characters no record or terminal gets as they are, from a node, a listing or an argument: C0
+ * and C1 control characters and DEL (they move the cursor, clear the screen, retitle the window,
+ * start escape sequences), Unicode format characters (bidi overrides and isolates, zero-width
+ * spaces and joiners, the soft hyphen, the BOM, tag characters: they reorder or hide text), line
+ * and paragraph separators, and lone surrogates. {@link redactSecrets} makes each a space; the
+ * CLI's `printable` (cli/printable.ts) escapes each.
+ */
+export const UNSAFE_TEXT = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu;
+
 /** A run of a secret's characters shorter than this never counts as the secret (unless it is all of it). */
 export const MIN_SECRET_RUN = 4;
 /** A run of a secret's characters this long always counts as the secret. */
@@ -90,14 +100,14 @@ export function carriesSecret(text: string, secrets: readonly string[]): boolean
  * first (an ellipsis marks the cut). If what is kept carries a secret in any form (in clear,
  * percent-encoded in either case with `+` or `%20`, as UTF-8 or Latin-1 bytes, JSON-escaped,
  * base64 of the password or of `user:password`) or a long run of one (see
- * {@link secretRunLength}), it is dropped whole: {@link DROPPED_DETAIL}. Otherwise control,
- * format (bidi, zero-width) and line-separator characters and lone surrogates become spaces. A
+ * {@link secretRunLength}), it is dropped whole: {@link DROPPED_DETAIL}. Otherwise each
+ * {@link UNSAFE_TEXT} character (control, format, line separator, lone surrogate) becomes a space. A
  * node that echoes the request cannot leak the credentials it was sent.
  */
 export function redactSecrets(text: string, secrets: readonly string[], max = MAX_DETAIL_CHARS): string {
   // Only what is kept can leak: the cut comes first (it also bounds what the readings cost).
   const kept = text.length > max ? text.slice(0, max - 1) : text;
   if (carriesSecret(kept, secrets)) return DROPPED_DETAIL;
-  const out = kept.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu, ' ');
+  const out = kept.replace(UNSAFE_TEXT, ' ');
   return kept === text ? out : `${out}…`;
 }

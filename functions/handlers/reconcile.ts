@@ -46,6 +46,7 @@ async function sliceDeps(d: ReconcileDeps): Promise<Omit<SliceDeps, 'queue'>> {
     sourceCredentials: await d.credentials.get(source.credentials),
     drCredentials: await d.credentials.get(dr.credentials),
     replicationFeeds: replicationFeedsOf(configured),
+    ...(configured && { unprovenIdentity: configured.unprovenIdentity, replaceStale: configured.replaceStale }),
   };
   const listing = { pageSize: d.config.pageSize };
   const sendQueueUrl = d.config.sendQueueUrl;
@@ -63,6 +64,7 @@ async function sliceDeps(d: ReconcileDeps): Promise<Omit<SliceDeps, 'queue'>> {
         ? transportDeletePort(d.transport, route)
         : null,
     graceMs: d.config.graceMs,
+    unprovenIdentity: route.unprovenIdentity,
     ...(d.clock && { clock: d.clock }),
   };
 }

@@ -1,6 +1,7 @@
 import type { ObjectRef } from '../core/message/message.js';
 import { confirm, type HeadEvidence, type JoinedRow, type Confirmation } from '../core/listing/reconcile-diff.js';
 import type { DeletePort, HeadPort, ObjectScope, RepairItem, RepairPort, RepairResult } from './scope-types.js';
+import type { UnprovenIdentity } from '../core/copy/content-identity.js';
 
 /**
  * Confirming candidates: every object the listings nominate gets a HEAD on both clusters, and
@@ -83,6 +84,8 @@ export interface ConfirmOptions {
   /** Deletes the confirmed extra-on-dr objects; null: reported only. */
   readonly deleteExtra?: DeletePort | null;
   readonly graceMs: number;
+  /** The route's `unprovenIdentity` (content identity with no digest on both sides). */
+  readonly unprovenIdentity?: UnprovenIdentity | undefined;
   /** HEADs in flight at once (two per candidate). */
   readonly headConcurrency: number;
   readonly signal?: AbortSignal | undefined;
@@ -106,7 +109,7 @@ export async function confirmBatch(work: readonly Candidate[], now: number, o: C
       object,
       sourceHead,
       drHead,
-      verdict: confirm(sourceHead, drHead, now, o.graceMs),
+      verdict: confirm(sourceHead, drHead, now, o.graceMs, o.unprovenIdentity),
       repair: null as RepairResult | null,
     };
   });

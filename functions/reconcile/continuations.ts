@@ -1,3 +1,4 @@
+import type { UnprovenIdentity } from '../core/copy/content-identity.js';
 import { createHash } from 'node:crypto';
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { chunks } from '../adapters/sqs-batches.js';
@@ -175,6 +176,8 @@ export interface SliceDeps {
   readonly deleteExtra?: DeletePort | null;
   readonly queue: ContinuationQueue;
   readonly graceMs: number;
+  /** The route's `unprovenIdentity`. @default "fail" */
+  readonly unprovenIdentity?: UnprovenIdentity | undefined;
   readonly clock?: () => number;
 }
 
@@ -231,6 +234,7 @@ export async function workSlice(
     repair: deps.repair(c.run),
     deleteExtra: deps.deleteExtra ?? null,
     graceMs: deps.graceMs,
+    unprovenIdentity: deps.unprovenIdentity,
     stopAt,
     ...(signal && { signal }),
     ...(deps.clock && { clock: deps.clock }),

@@ -83,13 +83,13 @@ class ScopeWalk implements SideTally {
   /** Confirms the waiting candidates by HEAD, repairs what is confirmed, and reports them. */
   async flush(): Promise<void> {
     if (this.batch.length === 0) return;
-    const work = this.batch;
-    this.batch = [];
+    const work = this.batch.splice(0);
     const { o } = this;
     // The scope, the ports (HEADs, repair, delete) and the signal come as they were given.
     const confirmed = await confirmBatch(work, this.clock(), {
       ...o,
       graceMs: this.graceMs,
+      unprovenIdentity: o.unprovenIdentity,
       headConcurrency: o.headConcurrency ?? 16,
       onHeads: (n) => (this.heads += n),
     });

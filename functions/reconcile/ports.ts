@@ -2,6 +2,8 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { ClusterTransport } from '../core/transport/cluster-transport.js';
 import type { Credentials } from '../core/transport/digest-auth.js';
 import { normalizeHash, parseTime } from '../core/listing/listing.js';
+import type { UnprovenIdentity } from '../core/copy/content-identity.js';
+import type { ReplaceStale } from '../core/registry/route-options.js';
 import {
   describeObject,
   parseSendMessage,
@@ -33,6 +35,13 @@ export interface ReconcileRoute {
    * re-sent through them with `force`.
    */
   readonly replicationFeeds: readonly number[];
+  /** The route's `unprovenIdentity` (content identity with no digest on both sides). @default "fail" */
+  readonly unprovenIdentity?: UnprovenIdentity | undefined;
+  /**
+   * The route's `replaceStale`: with `copy` and no replication feed, a `different` object is
+   * copied (`--send`: GET from the source, PUT to DR) or enqueued for the worker, which copies it.
+   */
+  readonly replaceStale?: ReplaceStale | undefined;
 }
 
 /** The route's replication feeds, read tolerantly (`[2]`, `[{ id: 2 }]`), or none. */
@@ -82,7 +91,10 @@ export function transportHeadPort(
           x.status === 200
             ? (parseTime(first(h, 'castor-system-version')) ?? parseTime(first(h, 'last-modified')))
             : null,
-        ...(x.status === 200 && { alias: first(h, 'castor-system-alias') !== undefined }),
+        ...(x.status === 200 && {
+          alias: first(h, 'castor-system-alias') !== undefined,
+          contentMd5: first(h, 'content-md5') ?? null,
+        }),
       };
     },
   };
@@ -90,8 +102,29 @@ export function transportHeadPort(
 
 /** Why a `different` object cannot be repaired on this route, or null when it can. */
 function cannotForce(route: ReconcileRoute, item: RepairItem): string | null {
-  if (item.category !== 'different' || route.replicationFeeds.length > 0) return null;
-  return 'the route has no replication feed: a legacy SEND answers 409 while a copy exists, so a different copy cannot be replaced (give the route replicationFeeds, or --feed-id)';
+  if (item.category !== 'different' || route.replicationFeeds.length > 0 || copies(route, item)) return null;
+  return 'the route has no replication feed: a legacy SEND answers 409 while a copy exists, so a different copy cannot be replaced (give the route replicationFeeds, or --feed-id, or replaceStale: "copy")';
+}
+
+/** Whether a `different` object is repaired by copying it (a route with `replaceStale: "copy"` and no feed). */
+function copies(route: ReconcileRoute, item: RepairItem): boolean {
+  return item.category === 'different' && route.replicationFeeds.length === 0 && route.replaceStale === 'copy';
+}
+
+/** The repair by copy: GET from the source, PUT to DR, streamed (core/copy/object-copy.ts). */
+async function copyRepair(client: SendClient, route: ReconcileRoute, item: RepairItem, signal?: AbortSignal) {
+  const r = await client.copy({
+    source: route.source,
+    destination: route.dr,
+    sourceCredentials: route.sourceCredentials,
+    destinationCredentials: route.drCredentials,
+    object: item.object,
+    signal,
+  });
+  if (r.kind === 'copied')
+    return { action: 'sent', detail: `copied ${r.bytes} bytes in ${r.requests} requests` } as const;
+  const detail = r.kind === 'failed' ? r.detail : 'the source changed during the copy; run again';
+  return { action: 'failed', detail } as const;
 }
 
 function feedsFor(route: ReconcileRoute, item: RepairItem): FeedSelection | undefined {
@@ -105,6 +138,7 @@ export function sendRepairPort(client: SendClient, route: ReconcileRoute, concur
       return mapLimit(items, concurrency, async (item): Promise<RepairResult> => {
         const refused = cannotForce(route, item);
         if (refused) return { action: 'not-repaired', detail: refused };
+        if (copies(route, item)) return copyRepair(client, route, item, signal);
         const r = await sendWithDecision(client, {
           source: route.source,
           destination: route.dr,

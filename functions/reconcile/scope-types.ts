@@ -1,6 +1,7 @@
 import type { ListingEnd, ListingRow, ListingScope } from '../core/listing/listing.js';
 import type { ObjectRef } from '../core/message/message.js';
 import type { Category, HeadEvidence } from '../core/listing/reconcile-diff.js';
+import type { UnprovenIdentity } from '../core/copy/content-identity.js';
 
 /**
  * The reconcile engine's contract: the scope it walks, the ports everything outside comes in
@@ -155,6 +156,8 @@ export interface ReconcileScopeOptions {
   readonly deleteExtra?: DeletePort | null;
   /** Objects whose source version is younger than this are `too-new`. @default 600_000 (10 min) */
   readonly graceMs?: number;
+  /** The route's `unprovenIdentity`: `accept` counts an unproven copy in sync, else `different`. @default "fail" */
+  readonly unprovenIdentity?: UnprovenIdentity | undefined;
   /** @default Date.now */
   readonly clock?: () => number;
   /** Hard stop (Ctrl-C, the invocation deadline): in-flight work is dropped, the marker kept. */

@@ -1,6 +1,7 @@
 import type { SQSBatchResponse } from 'aws-lambda';
 import { isSuccess, OUTCOME } from '../core/outcome/outcome.js';
 import { errorText } from '../core/errors.js';
+import { outcomeEvents, type OutcomeEvent } from '../core/outcome/outcome-event.js';
 import { queueCallSignal } from './deadline.js';
 import type { DeadlineContext, WorkerDeps } from './ports.js';
 import type { Settled } from './settle.js';
@@ -32,6 +33,56 @@ export async function publishOutcomes(
     if (s && isSuccess(s.outcomeRecord!.outcome)) keep.add(s.record.messageId);
   }
   if (failedIdx.length) telemetry.warn('outcomes could not be published', { count: failedIdx.length });
+}
+
+/** The time a record has waited since it entered its queue (SQS SentTimestamp), ms; null when unknown. */
+function lagOf(s: Settled, now: number): number | null {
+  const sent = Number(s.record.attributes.SentTimestamp);
+  return Number.isFinite(sent) ? Math.max(0, now - sent) : null;
+}
+
+/**
+ * Puts the batch's outcome events on the event bus (docs/events.md), after the outcomes queue
+ * and within the same deadline: a final outcome's event for each message that leaves its queue
+ * (not one `keep` holds, so an event is not sent for an outcome the next attempt repeats), and a
+ * missed-threshold event for each attempt that ended past the RPO. Events that could not be put
+ * are counted (EventsNotPublished) and logged; the message's outcome is never lost, and with
+ * `keep-message` a success whose event failed stays on its queue, as for the outcomes queue.
+ */
+export async function publishEvents(
+  settled: readonly Settled[],
+  keep: Set<string>,
+  deps: Pick<WorkerDeps, 'config' | 'telemetry' | 'events'>,
+  context: DeadlineContext,
+  now: number = Date.now(),
+): Promise<void> {
+  const { config, telemetry, events: publisher } = deps;
+  const eventsConfig = config.events;
+  if (!publisher || !eventsConfig) return;
+  const owners: Settled[] = [];
+  const events: OutcomeEvent[] = [];
+  for (const s of settled) {
+    if (!s.outcomeRecord) continue;
+    const final = !s.keep && !keep.has(s.record.messageId);
+    for (const event of outcomeEvents(s.outcomeRecord, {
+      final,
+      lagMs: lagOf(s, now),
+      rpoSeconds: eventsConfig.rpoSeconds,
+    })) {
+      events.push(event);
+      owners.push(s);
+    }
+  }
+  if (!events.length) return;
+  const failedIdx = await publisher.publish(events, queueCallSignal(context)).catch(() => events.map((_e, i) => i));
+  if (!failedIdx.length) return;
+  telemetry.eventsNotPublished?.(failedIdx.length);
+  telemetry.warn('outcome events could not be published', { count: failedIdx.length });
+  if (eventsConfig.onFailure !== 'keep-message') return;
+  for (const i of failedIdx) {
+    const s = owners[i];
+    if (s && isSuccess(s.outcomeRecord!.outcome)) keep.add(s.record.messageId);
+  }
 }
 
 /** Sets the retries' backoffs (best effort: a failure is logged, the message comes back sooner). */

@@ -4,9 +4,11 @@ import type { Credentials } from '../core/transport/digest-auth.js';
 import type { ObjectRef } from '../core/message/message.js';
 import type { HeadResult, SendReport } from '../core/send/observation.js';
 import type { OutcomeRecord } from '../core/outcome/outcome.js';
+import type { OutcomeEvent } from '../core/outcome/outcome-event.js';
 import type { ClusterConfig } from '../core/registry/registry.js';
 import type { SendInput } from '../core/send/send-client.js';
 import type { ObjectAnswer, ObjectMethod } from '../core/send/object-request.js';
+import type { CopyInput, CopyResult } from '../core/copy/object-copy.js';
 
 /*
  * Every port the worker uses, in one place: the SEND client, credentials, the queue service and
@@ -23,6 +25,8 @@ export interface SendPort {
   observe(input: SendInput): Promise<SendReport>;
   /** HEAD of an object on a cluster (admin realm): used to verify a copy. */
   head(cluster: ClusterConfig, object: ObjectRef, credentials: Credentials, signal?: AbortSignal): Promise<HeadResult>;
+  /** Copies an object itself, GET from the source and PUT to DR, streamed (`replaceStale: "copy"`). */
+  copy(input: CopyInput): Promise<CopyResult>;
   /** Closes its connections; whoever built the dependencies calls it when the process stops. */
   close(): Promise<void>;
   /** One HEAD or DELETE of an object (admin realm): a delete's proof, the DELETE, its confirmation. */
@@ -78,6 +82,15 @@ export interface FanOutPart {
   readonly body: string;
 }
 
+/**
+ * Puts outcome events on an event bus (docs/events.md); the EventBridge adapter implements it.
+ * Resolves to the indexes of the events that could not be put after its bounded retries; never
+ * rejects for what the bus answers (an aborted call reports every index).
+ */
+export interface EventPublisher {
+  publish(events: readonly OutcomeEvent[], signal?: AbortSignal): Promise<number[]>;
+}
+
 /** Where outcomes are written besides the queues: structured logs and metrics. */
 export interface Telemetry {
   /** One structured log line and the EMF metrics of one message's outcome. */
@@ -86,6 +99,8 @@ export interface Telemetry {
   warn(message: string, fields?: Record<string, unknown>): void;
   /** Writes buffered metrics (EMF). Called once per invocation. */
   flush(): void;
+  /** Counts outcome events that could not be put on the bus (metric EventsNotPublished). */
+  eventsNotPublished?(count: number): void;
 }
 
 /** The slice of the Lambda context the worker reads. */
@@ -101,4 +116,6 @@ export interface WorkerDeps {
   readonly queue: QueueOps;
   readonly telemetry: Telemetry;
   readonly random?: () => number;
+  /** Where outcome events go; absent: no events (the default). */
+  readonly events?: EventPublisher;
 }

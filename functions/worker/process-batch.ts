@@ -1,6 +1,6 @@
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import { stackOf } from '../core/errors.js';
-import { applyBackoffs, batchResponse, publishOutcomes } from './batch-end.js';
+import { applyBackoffs, batchResponse, publishEvents, publishOutcomes } from './batch-end.js';
 import { BatchSends } from './batch-sends.js';
 import { batchDeadline } from './deadline.js';
 import { holdBackGroups, inGroupOrder, isFifo } from './fifo.js';
@@ -55,6 +55,7 @@ export async function processBatch(
 
   const keep = new Set(settled.filter((s) => s.keep).map((s) => s.record.messageId));
   await publishOutcomes(settled, keep, deps, context);
+  await publishEvents(settled, keep, deps, context);
   if (fifo) holdBackGroups(settled, keep);
   const response = batchResponse(settled, keep, deps);
   await applyBackoffs(settled, deps, context);

@@ -1,4 +1,4 @@
-import { notSentBy, sendDecision, type SendAttempt } from '../core/outcome/decide.js';
+import { notSentBy, sendDecision, type SendAttempt, type Sent } from '../core/outcome/decide.js';
 import { sameCredentials, type Credentials } from '../core/transport/digest-auth.js';
 import type { SendMessage } from '../core/message/message.js';
 import type { SendReport } from '../core/send/observation.js';
@@ -6,7 +6,8 @@ import { isSuccess } from '../core/outcome/outcome.js';
 import type { ResolvedRoute } from '../core/registry/registry.js';
 import { DeadlineError, untilDeadline } from './deadline.js';
 import type { WorkerDeps } from './ports.js';
-import { copyProblem } from './verify.js';
+import { replaceStale } from './replace-stale.js';
+import { verifyCopy } from './verify.js';
 
 /** One SEND to make: a routed message and the feed ids that can prove its copy (`provingFeeds`). */
 export interface SendRequest {
@@ -124,9 +125,37 @@ export async function attemptSend(
       answer = sendDecision(send);
     }
   }
-  const verify = req.route.verify && isSuccess(answer.outcome);
-  const verifyProblem = verify
-    ? await copyProblem(deps.client, req.route, req.message.object, creds, send, deadline)
-    : null;
-  return { kind: 'sent', send, answer, handedBack: false, verifyProblem };
+  if (!req.route.verify || !isSuccess(answer.outcome))
+    return { kind: 'sent', send, answer, handedBack: false, verifyProblem: null };
+  return { kind: 'sent', send, answer, handedBack: false, ...(await verified(req, deps, creds, send, deadline)) };
+}
+
+/**
+ * The route's verify after a success, by content identity; a DR copy of another version is
+ * repaired at once (`replaceStale`), never left to the retries.
+ */
+async function verified(
+  req: SendRequest,
+  deps: AttemptDeps,
+  creds: CredentialPair,
+  send: SendReport,
+  deadline: AbortSignal,
+): Promise<Pick<Sent, 'verifyProblem' | 'change'>> {
+  const { route, message } = req;
+  const found = await verifyCopy(deps.client, route, message.object, creds, send, deadline);
+  switch (found.kind) {
+    case 'same':
+      return { verifyProblem: null };
+    case 'problem':
+      return { verifyProblem: found.detail };
+    case 'unproven':
+      return {
+        verifyProblem: null,
+        change: { kind: 'unproven', detail: found.detail, versions: found.versions, policy: route.unprovenIdentity },
+      };
+    case 'different': {
+      const args = { client: deps.client, route, object: message.object, credentials: creds, signal: deadline };
+      return { verifyProblem: null, change: await replaceStale(args, found) };
+    }
+  }
 }

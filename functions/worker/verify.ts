@@ -1,54 +1,92 @@
+import { compareIdentity, describeVersion, type CopyIdentity } from '../core/copy/content-identity.js';
+import type { Versions } from '../core/outcome/outcome.js';
 import type { Credentials } from '../core/transport/digest-auth.js';
 import type { ObjectRef } from '../core/message/message.js';
+import type { HeadResult } from '../core/send/observation.js';
+import { parseTime } from '../core/listing/listing.js';
 import type { ResolvedRoute } from '../core/registry/registry.js';
 import type { SendPort } from './ports.js';
 
-/** What identifies one version of an object; null where an answer did not say. */
-export interface CopyFacts {
-  readonly etag: string | null;
-  readonly contentLength: number | null;
-  readonly version: string | null;
+/** What a HEAD answer says about a copy's identity. */
+export function identityOfHead(
+  h: Pick<HeadResult, 'etag' | 'contentLength' | 'version' | 'contentMd5' | 'lastModified'>,
+): CopyIdentity {
+  return {
+    bytes: h.contentLength,
+    etag: h.etag,
+    contentMd5: h.contentMd5 ?? null,
+    versionTime: parseTime(h.version) ?? parseTime(h.lastModified ?? null),
+  };
 }
 
-/**
- * Why the DR copy is not the source's version, or null when it is. Every field the source
- * reports (ETag, Content-Length, Castor-System-Version) must be on the copy with the same value;
- * a source that reports none of them proves nothing, so that is a mismatch too.
- */
-export function copyMismatch(source: CopyFacts, copy: CopyFacts): string | null {
-  const fields = [
-    ['ETag', source.etag, copy.etag],
-    ['Content-Length', source.contentLength, copy.contentLength],
-    ['Castor-System-Version', source.version, copy.version],
-  ] as const;
-  const known = fields.filter(([, s]) => s !== null);
-  if (known.length === 0) return 'the source reported no ETag, Content-Length or Castor-System-Version to compare';
-  const differ = known.filter(([, s, c]) => s !== c);
-  if (differ.length === 0) return null;
-  return differ.map(([name, s, c]) => `${name} ${c ?? 'missing'} (source ${s})`).join(', ');
+/** Both copies' versions, for the record and the DLQ. */
+export function versionsOf(source: CopyIdentity, copy: CopyIdentity): Versions {
+  return { source: describeVersion(source), destination: describeVersion(copy) };
 }
 
+/** What verify found. */
+export type VerifyFinding =
+  | { readonly kind: 'same' }
+  /** No copy, or a HEAD that could not answer: `verify-mismatch`, retried. */
+  | { readonly kind: 'problem'; readonly detail: string }
+  | { readonly kind: 'unproven'; readonly detail: string; readonly versions: Versions }
+  /** DR holds another version (different content). */
+  | {
+      readonly kind: 'different';
+      readonly detail: string;
+      readonly versions: Versions;
+      /** The source object's size, when its HEAD said. */
+      readonly bytes: number | null;
+    };
+
 /**
- * The route's `verify`, after a 201 or a 409: HEAD the object on the destination and compare it
- * with the source's version. The SEND answer's HEAD-like headers describe the source (`sent`);
- * an answer without them (an outer 409 is an error page) is completed by a HEAD on the source.
- * Returns why the copy is missing or differs, or null when it is the source's version
- * (`core/outcome/decide.ts` turns a problem into `retry` / `verify-mismatch`).
+ * The route's `verify`, after a 201 or a 409: is the DR copy the source's object, by content
+ * identity (core/copy/content-identity.ts)? HEAD on the destination; an ETag equal to the one the
+ * SEND answer reported for the source proves it at once; otherwise a HEAD on the source gives
+ * its size, Content-MD5 and version time, and the rule decides.
  */
-export async function copyProblem(
+export async function verifyCopy(
   client: SendPort,
   route: ResolvedRoute,
   object: ObjectRef,
   credentials: { readonly source: Credentials; readonly destination: Credentials },
   sent: { readonly etag: string | null; readonly version: string | null },
   signal: AbortSignal,
-): Promise<string | null> {
-  const copy = await client.head(route.destination, object, credentials.destination, signal);
-  if (copy.status !== 200) return `destination HEAD answered ${copy.status ?? copy.error}`;
-  let source: CopyFacts = { etag: sent.etag, contentLength: null, version: sent.version };
-  if (source.etag === null && source.version === null) {
-    const head = await client.head(route.source, object, credentials.source, signal);
-    if (head.status === 200) source = head;
+): Promise<VerifyFinding> {
+  const copyHead = await client.head(route.destination, object, credentials.destination, signal);
+  if (copyHead.status !== 200)
+    return { kind: 'problem', detail: `destination HEAD answered ${copyHead.status ?? copyHead.error}` };
+  const copy = identityOfHead(copyHead);
+  const sentIdentity: CopyIdentity = {
+    bytes: null,
+    etag: sent.etag,
+    contentMd5: null,
+    versionTime: parseTime(sent.version),
+  };
+  if (compareIdentity(sentIdentity, copy).kind === 'same') return { kind: 'same' };
+  const sourceHead = await client.head(route.source, object, credentials.source, signal);
+  if (sourceHead.status !== 200)
+    return {
+      kind: 'problem',
+      detail: `ETag differs and the source HEAD answered ${sourceHead.status ?? sourceHead.error}`,
+    };
+  const source = identityOfHead(sourceHead);
+  const identity = compareIdentity(source, copy);
+  const versions = versionsOf(source, copy);
+  switch (identity.kind) {
+    case 'same':
+      return { kind: 'same' };
+    case 'unproven':
+      return { kind: 'unproven', detail: identity.detail, versions };
+    case 'different': {
+      const newer =
+        identity.sourceNewer === null ? 'version times unknown' : identity.sourceNewer ? 'source newer' : 'DR newer';
+      return {
+        kind: 'different',
+        detail: `${identity.differences.join(', ')} (${newer})`,
+        versions,
+        bytes: source.bytes,
+      };
+    }
   }
-  return copyMismatch(source, copy);
 }

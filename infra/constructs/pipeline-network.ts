@@ -56,6 +56,8 @@ export interface PipelineNetworkProps extends PipelineNetworkOptions {
    * @default false
    */
   readonly registryFromParameter?: boolean;
+  /** The function puts outcome events on EventBridge: with interface endpoints, an EventBridge endpoint too. */
+  readonly outcomeEvents?: boolean;
 }
 
 /**
@@ -76,6 +78,8 @@ export class PipelineNetwork extends Construct {
   public readonly secretsManagerEndpoint?: InterfaceVpcEndpoint;
   /** SSM interface endpoint, when created and needed. */
   public readonly ssmEndpoint?: InterfaceVpcEndpoint;
+  /** The EventBridge endpoint, when outcome events are on. */
+  public readonly eventsEndpoint?: InterfaceVpcEndpoint;
 
   constructor(scope: Construct, id: string, props: PipelineNetworkProps) {
     super(scope, id);
@@ -122,6 +126,8 @@ export class PipelineNetwork extends Construct {
         );
       }
       if (props.registryFromParameter) this.ssmEndpoint = endpoint('SsmEndpoint', InterfaceVpcEndpointAwsService.SSM);
+      if (props.outcomeEvents)
+        this.eventsEndpoint = endpoint('EventsEndpoint', InterfaceVpcEndpointAwsService.EVENTBRIDGE);
     }
 
     const apiPeer = props.awsApiEgressPeer ?? this.endpointSecurityGroup ?? Peer.anyIpv4();

@@ -27,6 +27,12 @@ const C = 'functions/core/';
 
 /** New file <- old files, in order (the first old one is moved if the new one does not exist yet). */
 const MOVES = [
+  ['copy/content-identity.ts', 'content-identity.ts'],
+  ['outcome/changed-object.ts', 'changed-object.ts'],
+  ['copy/object-copy.ts', 'object-copy.ts'],
+  ['copy/copy-headers.ts', 'copy-headers.ts'],
+  ['listing/reconcile-identity.ts', 'reconcile-identity.ts'],
+  ['registry/route-options.ts', 'route-options.ts'],
   ['registry/route-deletes.ts', 'route-deletes.ts'],
   ['send/object-request.ts', 'object-request.ts'],
   ['outcome/delete-decision.ts', 'delete-decision.ts'],

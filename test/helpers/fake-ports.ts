@@ -14,6 +14,7 @@ import type {
 import { testConfig } from './config.js';
 import { observed } from './observation.js';
 import type { ObjectAnswer, ObjectMethod } from '../../functions/core/send/object-request.js';
+import type { CopyInput, CopyResult } from '../../functions/core/copy/object-copy.js';
 
 /*
  * Plain objects implementing the worker's ports, for unit tests of the worker's units: no
@@ -48,6 +49,14 @@ export class FakeSendPort implements SendPort {
   }
 
   async close(): Promise<void> {}
+
+  readonly copies: CopyInput[] = [];
+  copyAnswer: CopyResult = { kind: 'failed', detail: 'copy: not scripted', requests: 0, bytes: 0 };
+
+  async copy(input: CopyInput): Promise<CopyResult> {
+    this.copies.push(input);
+    return this.copyAnswer;
+  }
 
   async head(cluster: { key: string }): Promise<HeadResult> {
     this.heads.push(cluster.key);

@@ -2,7 +2,7 @@ import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient, type Messa
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import { createCredentialsProvider } from '../../functions/adapters/credentials.js';
 import type { CredentialsProvider, QueueOps, Telemetry } from '../../functions/worker/ports.js';
-import { composeWorkerDeps, localLogger, powertoolsTelemetry } from '../../functions/compose.js';
+import { composeWorkerDeps, localLogger, powertoolsTelemetry, type WorkerParts } from '../../functions/compose.js';
 import type { Config } from '../../functions/config.js';
 import { parseRegistry } from '../../functions/core/registry/registry.js';
 import { createHandler } from '../../functions/handlers/send.js';
@@ -37,6 +37,8 @@ export interface PipelineOptions {
   readonly queueOps?: (real: QueueOps) => QueueOps;
   /** The SQS client the handler's QueueOps use, given fauxqs's endpoint (default: one straight to fauxqs). */
   readonly queueClient?: (fauxqsEndpoint: string) => Promise<SQSClient>;
+  /** Where outcome events go when `config.events` names a bus (composeWorkerDeps' `events`). */
+  readonly events?: WorkerParts['events'];
   /** Changes the registry document before it is parsed (routes, replication feeds...). */
   readonly registry?: (base: PairRegistryDocument) => PairRegistryDocument;
   /**
@@ -148,6 +150,7 @@ export async function startPipeline(o: PipelineOptions = {}): Promise<Pipeline> 
       ...(o.queueOps && { decorateQueue: o.queueOps }),
       telemetry,
       random: () => 1,
+      ...(o.events && { events: o.events }),
     });
     return { deps, handler: createHandler(logger, async () => deps) };
   };
@@ -231,6 +234,7 @@ function tee(a: Telemetry, b: Telemetry): Telemetry {
     outcome: (r, s) => (a.outcome(r, s), b.outcome(r, s)),
     warn: (m, f) => (a.warn(m, f), b.warn(m, f)),
     flush: () => (a.flush(), b.flush()),
+    eventsNotPublished: (n) => (a.eventsNotPublished?.(n), b.eventsNotPublished?.(n)),
   };
 }
 

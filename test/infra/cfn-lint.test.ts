@@ -57,7 +57,7 @@ function cfnLint(templates: string[]): Finding[] {
 }
 
 describe('the sample stack under cfn-lint', () => {
-  it('has no cfn-lint error, with the example config and with the registry in SSM, private subnets and FIFO', () => {
+  it('has no cfn-lint error, with the example config and with the registry in SSM, private subnets, FIFO and outcome events', () => {
     const templates = [
       synthesize({}),
       synthesize({
@@ -72,6 +72,7 @@ describe('the sample stack under cfn-lint', () => {
         alarmEmail: null,
         createOutcomesQueue: false,
         fifo: true,
+        outcomeEvents: true,
       }),
     ];
     const version = execFileSync('cfn-lint', ['--version'], { encoding: 'utf8' });

@@ -47,6 +47,7 @@ describe('the public surface of @swarm-send/cdk (infra/index.ts)', () => {
         'DEFAULT_LOG_RETENTION',
         'DEFAULT_MAX_ATTEMPTS',
         'MAX_RECEIVE_COUNT_MARGIN',
+        'OutcomeEvents',
         'DEFAULT_CONCURRENCY',
         'DEFAULT_BACKOFF_BASE',
         'DEFAULT_BACKOFF_CAP',

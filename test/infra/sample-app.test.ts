@@ -85,6 +85,7 @@ describe('the sample app with the registry in SSM and private subnets', () => {
       createOutcomesQueue: false,
       fifo: true,
       recoveryPointObjectiveMinutes: 5,
+      outcomeEvents: true,
     });
     const { template, stack } = synthSample(path);
     template.resourceCountIs('AWS::SSM::Parameter', 1);
@@ -101,13 +102,21 @@ describe('the sample app with the registry in SSM and private subnets', () => {
         }),
       },
     });
-    template.resourceCountIs('AWS::EC2::VPCEndpoint', 3);
+    template.resourceCountIs('AWS::EC2::VPCEndpoint', 4);
     template.hasResourceProperties('AWS::SQS::Queue', { FifoQueue: true, RedrivePolicy: Match.anyValue() });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'ApproximateAgeOfOldestMessage',
       Threshold: 300,
     });
     template.resourceCountIs('AWS::SNS::Subscription', 0);
+    // Outcome events: a bus, the RPO handed to the function, and the sample rule to the alarm topic.
+    template.resourceCountIs('AWS::Events::EventBus', 1);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ SWARM_SEND_EVENTS_RPO_SECONDS: '300' }) },
+    });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['swarm-send'], 'detail-type': ['Replication Missed Threshold'] },
+    });
     expect(nagFindings(stack)).toStrictEqual([]);
   });
 });

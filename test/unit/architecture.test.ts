@@ -8,9 +8,9 @@ import ts from 'typescript';
 
 /**
  * The package edges, checked on every `npm test`: the rules live in .dependency-cruiser.cjs
- * (no cycle in product code; a pure core; the simulator without the CLI; infra without
- * runtime-only libraries); the core's ban on reading the environment is a source scan here,
- * because an import graph cannot see `process.env`.
+ * (no cycle in product code; a pure core whose folders import downwards only; the simulator
+ * without the CLI; infra without runtime-only libraries); the core's ban on reading the
+ * environment is a source scan here, because an import graph cannot see `process.env`.
  */
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const fixture = join(root, 'test/fixtures/architecture');
@@ -111,7 +111,7 @@ describe('architecture of the product code', () => {
     }
   });
 
-  it('has no cycle, no platform import in the core, no CLI in the simulator and no runtime-only library in infra', () => {
+  it('has no cycle, no platform import in the core, no upward import between core folders, no CLI in the simulator and no runtime-only library in infra', () => {
     expect(product.violations).toEqual([]);
   });
 
@@ -133,6 +133,14 @@ describe('the architecture rules bite: a fixture tree that breaks each of them o
       'core-depends-on-core-only: functions/core/uses-adapter.ts -> functions/adapters/metrics.ts',
       toPackage('core-is-pure', 'functions/core/reads-platform.ts', '@aws-sdk/client-sqs'),
       toPackage('core-is-pure', 'functions/core/reads-platform.ts', '@types/aws-lambda'),
+      'core-listing-without-outcome: functions/core/listing/uses-outcome.ts -> functions/core/outcome/outcome.ts',
+      'core-message-is-the-bottom: functions/core/message/uses-registry.ts -> functions/core/registry/registry.ts',
+      'core-outcome-without-listing: functions/core/outcome/uses-listing.ts -> functions/core/listing/listing.ts',
+      // registry/registry.ts -> transport/network.ts, the one import of transport/ registry/ may make, is absent.
+      'core-registry-below-send: functions/core/registry/uses-transport.ts -> functions/core/transport/nodes.ts',
+      'core-root-imports-no-folder: functions/core/root-uses-folder.ts -> functions/core/send/send.ts',
+      'core-send-below-outcome-and-listing: functions/core/send/uses-outcome.ts -> functions/core/outcome/outcome.ts',
+      'core-transport-below-send: functions/core/transport/uses-send.ts -> functions/core/send/send.ts',
       toPackage('infra-without-runtime-adapters', 'infra/stack.ts', '@aws-lambda-powertools/metrics'),
       'no-cycle: functions/core/cycle-a.ts -> functions/core/cycle-b.ts',
       'simulator-without-cli: simulator/tool.ts -> cli/command.ts',

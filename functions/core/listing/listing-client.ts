@@ -60,6 +60,8 @@ const defaultSleep = (ms: number, signal?: AbortSignal): Promise<void> =>
 function errorOf(x: TransportResult): ListingError {
   const detail = x.detail ? `: ${x.detail}` : '';
   if (x.error === 'auth-rejected') return new ListingError('auth-rejected', `listing refused (401)${detail}`, x.status);
+  if (x.error === 'credentials-invalid')
+    return new ListingError('credentials-invalid', `listing not asked: ${x.detail ?? 'credentials-invalid'}`, x.status);
   if (x.error === 'deadline-exceeded') return new ListingError('aborted', 'listing aborted', x.status);
   if (x.error !== null) return new ListingError('network', `listing failed: ${x.error}${detail}`, x.status);
   if (x.status === 404 || x.status === 412)

@@ -272,6 +272,8 @@ export type ListingErrorCode =
   | 'too-many-buckets'
   | 'unavailable'
   | 'auth-rejected'
+  /** The credentials hold what no header can carry: nothing was asked; a later run fails the same way. */
+  | 'credentials-invalid'
   | 'bad-request'
   | 'bad-page'
   | 'network'

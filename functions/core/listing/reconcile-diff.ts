@@ -1,4 +1,6 @@
+import { DEFAULT_UNPROVEN_IDENTITY, type UnprovenIdentity } from '../copy/content-identity.js';
 import { compareKeys, type ListingRow } from './listing.js';
+import { compareHeads } from './reconcile-identity.js';
 
 /**
  * The reconcile diff (pure): a merge-join of two key-ordered listings, and the verdict on one
@@ -8,11 +10,11 @@ import { compareKeys, type ListingRow } from './listing.js';
 
 /** Where one object stands. */
 export type Category =
-  /** Same bytes, hash, and no newer version on the source. */
+  /** The same object on both, by content identity (equal ETags, or equal sizes and Content-MD5). */
   | 'in-sync'
   /** On the source, absent on DR (HEAD 404 on DR). Repaired by a SEND. */
   | 'missing-on-dr'
-  /** On both, but bytes, hash differ or the source's version is newer. Repaired by a forced feed SEND. */
+  /** On both, not the same object by content identity (or unproven, not accepted). Repaired by a forced feed SEND. */
   | 'different'
   /** On DR only. Reported, never deleted. */
   | 'extra-on-dr'
@@ -198,6 +200,8 @@ export interface HeadEvidence extends Evidence {
   readonly error: string | null;
   /** Unnamed objects: whether the HEAD showed an alias (`Castor-System-Alias`); absent when unknown. */
   readonly alias?: boolean | undefined;
+  /** The stored Content-MD5 (base64), when the writer stored one: content identity's digest. */
+  readonly contentMd5?: string | null | undefined;
 }
 
 /** The verdict on a candidate, with the evidence it rests on. */
@@ -218,10 +222,16 @@ function failed(h: HeadEvidence): boolean {
 /**
  * The verdict from HEADs on both clusters (the listings may lag): 404 (or 412, no such domain or
  * bucket) on the source means it was deleted meanwhile; 404 on DR with 200 on the source means
- * missing; 200 on both compares length, ETag and version time. A HEAD that errs gives
- * `unconfirmed`.
+ * missing; 200 on both compares them by content identity ({@link compareHeads}). A HEAD that
+ * errs gives `unconfirmed`.
  */
-export function confirm(src: HeadEvidence, dr: HeadEvidence, now: number, graceMs: number): Confirmation {
+export function confirm(
+  src: HeadEvidence,
+  dr: HeadEvidence,
+  now: number,
+  graceMs: number,
+  unproven: UnprovenIdentity = DEFAULT_UNPROVEN_IDENTITY,
+): Confirmation {
   if (failed(src) || failed(dr)) {
     const why = [
       failed(src) ? `source HEAD ${src.status ?? '-'} ${src.error ?? ''}`.trim() : null,
@@ -236,6 +246,5 @@ export function confirm(src: HeadEvidence, dr: HeadEvidence, now: number, graceM
   if (isTooNew(src.lastModified, now, graceMs))
     return { category: 'too-new', reasons: ['source version inside the grace period'] };
   if (absent(dr)) return { category: 'missing-on-dr', reasons: [`source HEAD 200, DR HEAD ${dr.status}`] };
-  const differences = rowDifferences(src, dr);
-  return differences.length ? { category: 'different', reasons: differences } : { category: 'in-sync', reasons: [] };
+  return compareHeads(src, dr, unproven);
 }

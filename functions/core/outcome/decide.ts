@@ -1,3 +1,4 @@
+import { changeVerdict, type ChangeFinding } from './changed-object.js';
 import { CredentialsError, InvalidMessageError } from '../errors.js';
 import type { SendReport, SendObservation } from '../send/observation.js';
 import type { ClientErrorCode } from '../transport/network.js';
@@ -21,6 +22,8 @@ export interface Sent {
   readonly handedBack: boolean;
   /** Why the route's verify found the DR copy missing or different; null when it matched or was not checked. */
   readonly verifyProblem: string | null;
+  /** What verify found about a changed object (content identity, a stale copy and its repair). */
+  readonly change?: ChangeFinding | undefined;
 }
 
 /** No SEND was made, and why. */
@@ -71,6 +74,7 @@ function verdictOf(h: SendAttempt): Decision {
     };
   }
   const { answer } = h;
+  if (h.change && isSuccess(answer.outcome)) return changeVerdict(h.change);
   if (h.verifyProblem !== null && isSuccess(answer.outcome)) {
     // An updated alias whose DR copy is an older version is not `already-present`.
     return {
@@ -130,10 +134,13 @@ const STEP: Readonly<Record<Exclude<Step, 'credentials'>, string>> = {
 // The SCSP answer table: what one observed SEND means (swarm-scsp.md section 4; section A wins
 // where they differ).
 
-const retry = (reason: Reason): Decision => ({ outcome: OUTCOME.RETRY, reason });
-const failed = (reason: Reason): Decision => ({ outcome: OUTCOME.FAILED, reason });
+/** A `retry` decision for `reason`. */
+export const retry = (reason: Reason): Decision => ({ outcome: OUTCOME.RETRY, reason });
+/** A `failed` decision for `reason`. */
+export const failed = (reason: Reason): Decision => ({ outcome: OUTCOME.FAILED, reason });
 
-const PERMANENT_CLIENT_ERRORS: ReadonlySet<ClientErrorCode> = new Set([
+/** Client-side errors that no repeat can heal: a SEND's and a delete's steps fail on them. */
+export const PERMANENT_CLIENT_ERRORS: ReadonlySet<ClientErrorCode> = new Set([
   'auth-rejected',
   'redirect-refused',
   'tls-rejected',

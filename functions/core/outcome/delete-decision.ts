@@ -1,7 +1,6 @@
-import type { Attempts } from './decide.js';
+import { failed, PERMANENT_CLIENT_ERRORS, retry, type Attempts } from './decide.js';
 import { type Decision, OUTCOME, type Reason } from './outcome.js';
 import type { ObjectAnswer } from '../send/object-request.js';
-import type { ClientErrorCode } from '../transport/network.js';
 
 /*
  * What a delete message (`op: "delete"`) comes to (docs/deletes.md). The worker walks the proof
@@ -35,22 +34,11 @@ export const GONE = 404;
 /** DR's DELETE statuses after which the object should be absent (then a HEAD confirms it). */
 export const DELETE_DONE: ReadonlySet<number> = new Set([200, 204, GONE]);
 
-const retry = (reason: Reason): Decision => ({ outcome: OUTCOME.RETRY, reason });
-const failed = (reason: Reason): Decision => ({ outcome: OUTCOME.FAILED, reason });
-
-/** Client-side errors that no repeat can heal. */
-const PERMANENT_ERRORS: ReadonlySet<ClientErrorCode> = new Set([
-  'auth-rejected',
-  'redirect-refused',
-  'tls-rejected',
-  'credentials-invalid',
-]);
-
 /** A source HEAD that did not answer 404 (200: the object exists again). */
 function sourceVerdict(a: ObjectAnswer): Decision {
   if (a.status === null) {
     const error = a.error ?? 'network-error';
-    return PERMANENT_ERRORS.has(error) ? failed(error) : retry(error);
+    return PERMANENT_CLIENT_ERRORS.has(error) ? failed(error) : retry(error);
   }
   if (a.status === 200) return { outcome: OUTCOME.ALREADY_PRESENT, reason: 'source-present' };
   if (a.status === 401) return failed('auth-rejected');
@@ -70,7 +58,7 @@ function drVerdict(a: ObjectAnswer): Decision {
   if (a.status === null) {
     const error = a.error ?? 'network-error';
     if (error === 'auth-rejected') return failed('remote-auth-rejected');
-    if (PERMANENT_ERRORS.has(error)) return failed(error);
+    if (PERMANENT_CLIENT_ERRORS.has(error)) return failed(error);
     return error === 'deadline-exceeded' ? retry(error) : retry('remote-unavailable');
   }
   if (a.status === 403) return failed('delete-refused');

@@ -2,6 +2,21 @@ import type { FeedStatus } from '../send/response-parser.js';
 import type { ObjectRef } from '../message/message.js';
 import type { SendReport } from '../send/observation.js';
 
+/** The source's and the destination's version, as the outcome record and the DLQ attributes carry them. */
+export interface Versions {
+  readonly source: string | null;
+  readonly destination: string | null;
+}
+
+/** What replacing a stale copy took. */
+export interface Replacement {
+  readonly by: 'feed-force' | 'copy';
+  /** HTTP requests of the repair itself (the forced feed SEND, or the copy's GET, PUT and HEADs). */
+  readonly requests: number;
+  /** Object bytes moved between the clusters. */
+  readonly bytes: number;
+}
+
 /** Every message ends in exactly one of these (DESIGN.md section 3). */
 export const OUTCOME = {
   REPLICATED: 'replicated',
@@ -26,6 +41,8 @@ export const REASONS = {
   'source-present': 'a delete: the source holds the object again, so DR keeps its copy',
   'delete-ignored':
     'a delete on a route whose deletes are "ignore": DR keeps its copy, nothing was asked of either cluster',
+  'stale-replaced':
+    "the destination held another version of the object; a forced feed SEND or the route's copy replaced it, and content identity confirmed the copy",
   // a message naming several destinations (docs/fan-out.md)
   'fanned-out':
     'the message named several destinations: one message per destination was put on its queue, each settles on its own; nothing was sent for this one',
@@ -57,10 +74,12 @@ export const REASONS = {
   'internal-error':
     "an unexpected error in the worker (a bug), not the message's or the cluster's fault; its stack is in the log",
   'verify-mismatch':
-    'the destination HEAD after a 201 or 409 found no copy, or one whose ETag, length or version differs from the source',
+    'the destination HEAD after a 201 or 409 found no copy, or a HEAD verify needed gave no answer (another version is stale-at-destination)',
   'delete-grace':
     "a delete younger than its route's deleteGraceSeconds: it comes back when the grace has passed (never dead-lettered for this)",
   'delete-unconfirmed': "a delete: the HEAD after DR's answer still found the object on DR",
+  'source-changed':
+    "the source object changed while the worker copied it; the next attempt copies the source's new version",
   'fan-out-unavailable':
     'the message named several destinations and its per-destination messages could not all be put on its queue; nothing was sent',
   // permanent
@@ -82,6 +101,10 @@ export const REASONS = {
   'credentials-invalid':
     'the configured credentials hold a control character (CR, LF, NUL...) or a character outside Latin-1',
   'delete-refused': 'a delete: DR refused it (403): a deletable=no lifepoint or an object lock; never overridden',
+  'stale-at-destination':
+    'the destination holds another version of the object (different content), and the route can neither force a feed SEND nor copy (or the repair failed)',
+  'unproven-identity':
+    "the copies have the same size and different ETags, and no digest on both sides proves them the same or different; the route's unprovenIdentity decides the outcome",
 } as const;
 export type Reason = keyof typeof REASONS;
 
@@ -101,6 +124,10 @@ export interface Decision {
   readonly detail?: string | null;
   /** A transient failure dead-lettered because its attempts ran out. */
   readonly retriesExhausted?: true;
+  /** A changed object: both versions (docs/changed-objects.md). */
+  readonly versions?: Versions;
+  /** What replacing a stale DR copy took. */
+  readonly replaced?: Replacement;
 }
 
 /** One SEND with the decision of its SCSP answer alone (`sendWithDecision`: the CLI, tests). */
@@ -138,6 +165,10 @@ export interface OutcomeRecord {
   truncated?: { readonly bytes: number; readonly sha256: string };
   /** A retry that must wait this long, seconds, instead of the backoff (a delete inside its grace). */
   retryAfterSeconds?: number;
+  /** A changed object: the source's and the destination's version (version time, else ETag). */
+  versions?: { readonly source: string | null; readonly destination: string | null };
+  /** What replacing a stale copy took: `feed-force` or `copy`, its requests and the bytes it moved. */
+  replaced?: { readonly by: 'feed-force' | 'copy'; readonly requests: number; readonly bytes: number };
   /** A message that named several destinations (`to` is then null): them, in order (docs/fan-out.md). */
   destinations?: string[];
 }
@@ -172,6 +203,8 @@ export function outcomeRecord(verdict: Decision, send: SendReport | null, ctx: R
     ...(o?.mode === 'feed' && { feeds: { ...o.feeds } }),
     ...(send && { requests: send.requests }),
     ...(verdict.retriesExhausted && { retriesExhausted: true }),
+    ...(verdict.versions && { versions: verdict.versions }),
+    ...(verdict.replaced && { replaced: verdict.replaced }),
   };
 }
 

@@ -4,6 +4,12 @@ import { ConfigError, InvalidMessageError } from '../errors.js';
 import { isIP } from 'node:net';
 import { parseCidr, type Cidr } from '../transport/network.js';
 import { deleteOptionsShape, type DeleteOptions } from './route-deletes.js';
+import {
+  changedObjectFields,
+  changedObjectOptions,
+  changedObjectProblems,
+  type ChangedObjectOptions,
+} from './route-options.js';
 
 /**
  * The cluster registry (DESIGN.md section 2): where SENDs go and with which credentials. It comes
@@ -57,6 +63,7 @@ const routeSchema = z.strictObject({
     z.array(z.int().check(z.minimum(0), z.maximum(1_000_000))).check(z.minLength(1), z.maxLength(8)),
   ),
   ...deleteOptionsShape,
+  ...changedObjectFields,
 });
 
 const registrySchema = z.strictObject({
@@ -92,7 +99,7 @@ export interface ClusterConfig {
   readonly allowBasic: boolean;
 }
 
-export interface RouteConfig extends DeleteOptions {
+export interface RouteConfig extends DeleteOptions, ChangedObjectOptions {
   readonly from: string;
   readonly to: string;
   readonly verify: boolean;
@@ -146,6 +153,16 @@ function formatIssues(error: z.core.$ZodError): string[] {
   });
 }
 
+/** A route of the document with its defaults filled. */
+/** A route of the document, for one of its targets, with its defaults filled. */
+const routeConfig = (r: z.infer<typeof routeSchema>, to: string): RouteConfig => ({
+  ...r,
+  to,
+  verify: r.verify ?? false,
+  replicationFeeds: r.replicationFeeds ?? [],
+  ...changedObjectOptions(r),
+});
+
 /**
  * Validates a registry document and returns it in resolved form. Throws one `ConfigError` that
  * lists every problem, so an operator fixes the file in one go.
@@ -190,12 +207,7 @@ export function parseRegistry(input: unknown): Registry {
 
   // A route with several targets is one route per target, each with the route's options.
   const routeConfigs = (r: z.infer<typeof routeSchema>): RouteConfig[] =>
-    (typeof r.to === 'string' ? [r.to] : r.to).map((to) => ({
-      ...r,
-      to,
-      verify: r.verify ?? false,
-      replicationFeeds: r.replicationFeeds ?? [],
-    }));
+    (typeof r.to === 'string' ? [r.to] : r.to).map((to) => routeConfig(r, to));
   const written = (parsed.data.routes ?? []).map((r, i) => [`routes.${i}`, routeConfigs(r)] as const);
   const routes = written.flatMap(([, rs]) => rs);
   const defaultRoutes = parsed.data.defaultRoute ? routeConfigs(parsed.data.defaultRoute) : [];
@@ -211,12 +223,13 @@ export function parseRegistry(input: unknown): Registry {
     if (!to) problems.push(`${i}.to: no cluster "${r.to}"`);
     else if (!to.target) problems.push(`${i}.to: cluster "${r.to}" has no target (IP:port for Castor-System-Target)`);
     if (r.from === r.to) problems.push(`${i}: from and to are the same cluster`);
+    problems.push(...changedObjectProblems(i, r));
   }
   if (problems.length) throw new ConfigError(problems, 'cluster registry');
   return { clusters, defaultRoute, defaultRoutes, routes };
 }
 
-export interface ResolvedRoute extends DeleteOptions {
+export interface ResolvedRoute extends DeleteOptions, ChangedObjectOptions {
   /** `from->to`, as errors and logs name the route. */
   readonly name: string;
   readonly source: ClusterConfig;
@@ -267,6 +280,7 @@ export function resolveRoute(registry: Registry, from?: string, to?: string): Re
     replicationFeeds: route.replicationFeeds,
     deletes: route.deletes,
     deleteGraceSeconds: route.deleteGraceSeconds,
+    ...changedObjectOptions(route),
   };
 }
 

@@ -59,4 +59,8 @@ export interface HeadResult {
   readonly version: string | null;
   readonly node: string | null;
   readonly error: ClientErrorCode | null;
+  /** The stored Content-MD5 (base64), when the writer stored one (content identity). */
+  readonly contentMd5?: string | null;
+  /** Last-Modified: the version time when Castor-System-Version is missing. */
+  readonly lastModified?: string | null;
 }

@@ -1,12 +1,13 @@
 import type { Dispatcher } from 'undici';
 import { ClusterTransport, type TransportOptions } from '../transport/cluster-transport.js';
-import { credentialsProblem, sameCredentials, type Credentials } from '../transport/digest-auth.js';
+import { sameCredentials, type Credentials } from '../transport/digest-auth.js';
 import type { FeedSelection, ObjectRef } from '../message/message.js';
 import type { HeadResult, SendObservation, SendReport } from './observation.js';
 import { parseNodeAddress, type ClusterConfig } from '../registry/registry.js';
 import { USER_AGENT, buildSendHeaders, buildSendTarget } from './scsp-request.js';
 import { objectRequest, type ObjectAnswer, type ObjectMethod } from './object-request.js';
 import { parseSendBody } from './response-parser.js';
+import { ObjectCopier, type CopyInput, type CopyResult } from '../copy/object-copy.js';
 
 /** Tuning of the SEND client; every field has a default fit for Lambda next to the cluster. */
 export interface SendClientOptions extends TransportOptions {
@@ -42,31 +43,6 @@ function header(headers: Dispatcher.ResponseData['headers'], name: string): stri
   return Array.isArray(v) ? (v.at(-1) ?? null) : v;
 }
 
-/** A SEND never attempted: credentials no header can carry (a configuration error, not a retry). */
-function invalidCredentials(mode: 'legacy' | 'feed', detail: string): SendReport {
-  const observation: SendObservation = {
-    mode,
-    httpStatus: null,
-    remoteStatus: null,
-    complete: false,
-    feeds: {},
-    requestedFeedIds: [],
-    replicationFeedIds: [],
-    error: 'credentials-invalid',
-  };
-  return {
-    observation,
-    node: null,
-    requests: 0,
-    busy: 0,
-    durationMs: 0,
-    detail,
-    etag: null,
-    version: null,
-    hintIgnored: false,
-  };
-}
-
 /**
  * Performs SCSP SEND (and HEAD) on Swarm storage nodes over a `ClusterTransport` (auth,
  * redirects, failover, pools) and reports what it observed. One instance per process.
@@ -74,6 +50,7 @@ function invalidCredentials(mode: 'legacy' | 'feed', detail: string): SendReport
 export class SendClient {
   readonly #transport: ClusterTransport;
   readonly #userAgent: string;
+  #copier: ObjectCopier | null = null;
 
   constructor(options: SendClientOptions = {}) {
     const { userAgent, ...transport } = options;
@@ -95,12 +72,6 @@ export class SendClient {
       mode === 'legacy' && !sameCredentials(input.credentials, input.destinationCredentials)
         ? (input.destinationCredentials ?? undefined)
         : undefined;
-    const problem = credentialsProblem(input.credentials) ?? (remoteAuth ? credentialsProblem(remoteAuth) : null);
-    if (problem)
-      return invalidCredentials(
-        mode,
-        `${remoteAuth && !credentialsProblem(input.credentials) ? 'destination' : 'source'} credentials: ${problem}`,
-      );
     // Castor-System-Auth (the destination admin, in clear) rides only on authenticated requests.
     const { 'castor-system-auth': castorAuth, ...headers } = buildSendHeaders(
       mode === 'legacy' ? { cluster: destination.name, target: destination.target ?? '', remoteAuth } : null,
@@ -171,6 +142,8 @@ export class SendClient {
       version: header(x.headers, 'castor-system-version'),
       node: x.node?.hostPort ?? null,
       error: x.error,
+      contentMd5: header(x.headers, 'content-md5'),
+      lastModified: header(x.headers, 'last-modified'),
     };
   }
 
@@ -185,8 +158,14 @@ export class SendClient {
     return objectRequest(this.#transport, method, cluster, object, credentials, this.#userAgent, signal);
   }
 
+  /** The worker's own copy of an object, streamed from a source node to a DR node (`replaceStale: "copy"`). */
+  copy(input: CopyInput): Promise<CopyResult> {
+    this.#copier ??= new ObjectCopier(this.#userAgent);
+    return this.#copier.copy(input);
+  }
+
   /** Closes every pooled connection. */
   async close(): Promise<void> {
-    await this.#transport.close();
+    await Promise.all([this.#transport.close(), this.#copier?.close()]);
   }
 }

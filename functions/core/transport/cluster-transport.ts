@@ -46,6 +46,22 @@ function secretsOf(req: TransportRequest): string[] {
 }
 
 /**
+ * Why this request's credentials cannot travel, or null: its own, and the `user:password` of a
+ * header such as Castor-System-Auth. The one check on the way out: every SEND, HEAD, DELETE and
+ * listing passes here, and the answer is `credentials-invalid` (permanent), never a network error.
+ */
+function unfitCredentials(req: TransportRequest): string | null {
+  const own = credentialsProblem(req.credentials);
+  if (own) return `credentials: ${own}`;
+  for (const [name, value] of Object.entries(req.extraAuthHeaders ?? {})) {
+    const at = value.indexOf(':');
+    const problem = credentialsProblem({ username: value.slice(0, at), password: value.slice(at + 1) });
+    if (problem) return `${name} credentials: ${problem}`;
+  }
+  return null;
+}
+
+/**
  * Requests on Swarm storage nodes with undici: Digest auth with the challenge of each node
  * reused, redirects inside the cluster, failover across nodes, and the answer read to its very
  * end. One instance per process; it keeps a bounded keep-alive pool per node. SEND, HEAD and
@@ -88,11 +104,11 @@ export class ClusterTransport {
     // A usable hint keeps its place; a fixed order (HEAD) is kept as configured.
     const nodes =
       req.rotate === false ? order.nodes : this.#load.leastBusyFirst(order.nodes, req.nodeHint && !hintIgnored ? 1 : 0);
-    const problem = credentialsProblem(req.credentials);
+    const problem = unfitCredentials(req);
     // Nothing goes on the wire with credentials no header can carry: a configuration error.
     if (problem)
       return {
-        ...failure(null, null, 'auth-rejected', `credentials-invalid: ${problem}`),
+        ...failure(null, null, 'credentials-invalid', problem),
         requests: 0,
         busy: 0,
         hintIgnored,

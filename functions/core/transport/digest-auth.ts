@@ -23,7 +23,9 @@ const UNFIT = /[\u0000-\u001f\u007f]|[^\u0000-\u00ff]/;
 /**
  * Why credentials cannot be used, or null: a control character (CR, LF, NUL...) or a character
  * outside Latin-1 cannot travel in a header (Basic, Castor-System-Auth) and is a configuration
- * error, never something a retry mends. Names the field, never its value.
+ * error, never something a retry mends (`credentials-invalid`). Names the field, never its value.
+ * Asked where credentials come in (the credentials provider, so a start can refuse them) and where
+ * they go out (`ClusterTransport.request`, which every request passes); nowhere else.
  */
 export function credentialsProblem(c: Credentials): string | null {
   // One test for the common case (nothing wrong); every SEND checks its credentials.

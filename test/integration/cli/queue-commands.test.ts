@@ -300,9 +300,15 @@ describe('npm start (swarm-send dev, the embedded demo)', () => {
   it('finishes on its own with a correct summary and exit 0, faults included', async () => {
     const r = await runCli(['dev', '--objects', '60'], { timeoutMs: 90_000 });
     expect(r.code).toBe(0);
-    // 58 replicated by the pipeline plus 3 written with no event, repaired by the closing reconcile.
+    // After the first run one object is overwritten at the source and one deleted there: DR
+    // follows both (the worker's copy; the proven delete), and the closing reconcile finds no
+    // divergence they left.
+    expect(r.stdout).toMatch(/overwrite\s+\S.*: DR's older copy replaced by the worker's copy \(stale-replaced\)\n/);
+    expect(r.stdout).toMatch(/delete\s+\S.*: deleted on DR after the source proved it gone \(deleted\)\n/);
+    // 57 replicated by the pipeline (58, less the one deleted) plus 3 written with no event,
+    // repaired by the closing reconcile.
     expect(r.stdout).toMatch(
-      /reconcile\s+61 compared, 4 missing on DR: 3 written with no event, 1 DR copy deleted\n\s+4 repaired by SEND \(8 HEADs, \d+ ms\); other divergence 0\n/,
+      /reconcile\s+60 compared, 4 missing on DR: 3 written with no event, 1 DR copy deleted\n\s+4 repaired by SEND \(8 HEADs, \d+ ms\); other divergence 0\n/,
     );
     // The first five objects go to both DR clusters: object 3, gone at the source, is dead-lettered
     // once per destination.

@@ -79,8 +79,8 @@ describe('ClusterTransport', () => {
       const r = await get(cluster, { username: 'admin', password: 'pw\r\nx-injected: 1' });
       expect(r).toMatchObject({
         status: null,
-        error: 'auth-rejected',
-        detail: 'credentials-invalid: the password contains a control character (CR, LF, NUL...)',
+        error: 'credentials-invalid',
+        detail: 'credentials: the password contains a control character (CR, LF, NUL...)',
         requests: 0,
         node: null,
       });

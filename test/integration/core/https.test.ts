@@ -138,6 +138,35 @@ describe('https:// source nodes', () => {
     expect(sim.cluster('dr').has({ uuid: obj.uuid })).toBe(true);
   });
 
+  it('copies (replaceStale) from a source node behind the CA bundle the registry gives', async () => {
+    const reg = registry(certs.ca);
+    const ref = { domain: 'baker', bucket: 'b', name: 'tls-copy' };
+    sim.cluster('baker').put({ ...ref, body: 'over tls' });
+    const client = new SendClient();
+    try {
+      const r = await client.copy({
+        source: reg.clusters.primary!,
+        destination: reg.clusters.dr!,
+        sourceCredentials: ADMIN,
+        destinationCredentials: ADMIN,
+        object: ref,
+      });
+      expect(r).toMatchObject({ kind: 'copied', bytes: 8 });
+      expect(Buffer.from(sim.cluster('dr').get(ref)!.body).toString()).toBe('over tls');
+      const bare = registry();
+      const untrusted = await client.copy({
+        source: bare.clusters.primary!,
+        destination: bare.clusters.dr!,
+        sourceCredentials: ADMIN,
+        destinationCredentials: ADMIN,
+        object: ref,
+      });
+      expect(untrusted).toMatchObject({ kind: 'failed', detail: expect.stringContaining('tls-rejected') });
+    } finally {
+      await client.close();
+    }
+  });
+
   it('refuses a redirect from https down to plain http, even inside the networks', async () => {
     const reg = parseRegistry({
       clusters: {

@@ -201,17 +201,17 @@ describe('where requests and credentials go', () => {
     [
       'a CR/LF in the source password',
       { credentials: { username: 'admin', password: 'pw\r\nx-injected: 1' } },
-      'source credentials: the password contains a control character',
+      'credentials: the password contains a control character',
     ],
     [
       'a NUL in the destination password',
       { destinationCredentials: { username: 'dradmin', password: 'pw\u0000' } },
-      'destination credentials: the password contains a control character',
+      'castor-system-auth credentials: the password contains a control character',
     ],
     [
       'a character outside Latin-1',
       { credentials: { username: 'admin', password: 'pw€' } },
-      'source credentials: the password contains characters outside Latin-1',
+      'credentials: the password contains characters outside Latin-1',
     ],
   ])('refuses %s as credentials-invalid (failed), sending nothing', async (_what, extra, detail) => {
     const node = await start(challengeThenCreated);

@@ -27,6 +27,8 @@ describe('SendClient HEAD', () => {
       version: '1700000000.5',
       node: node.address,
       error: null,
+      contentMd5: null,
+      lastModified: null,
     });
     expect(node.requests).toHaveLength(1);
     expect(node.requests[0]!.split(' ').slice(0, 2)).toStrictEqual(['HEAD', `/${OBJECT.uuid}?admin`]);

@@ -21,7 +21,7 @@ describe('SendClient observations', () => {
     await node.close();
   });
 
-  it('a SEND refused for its credentials reports that nothing was asked, read, timed or ignored', async () => {
+  it('a SEND refused for its credentials reports that nothing was asked, read or ignored', async () => {
     const route = scriptedRoute([node.address]);
     const r = await sendWithDecision(client, {
       source: route.source,
@@ -45,8 +45,8 @@ describe('SendClient observations', () => {
       node: null,
       requests: 0,
       busy: 0,
-      durationMs: 0,
-      detail: 'source credentials: the password contains a control character (CR, LF, NUL...)',
+      durationMs: expect.any(Number) as number,
+      detail: 'credentials: the password contains a control character (CR, LF, NUL...)',
       etag: null,
       version: null,
       hintIgnored: false,

@@ -687,6 +687,8 @@ describe('SendClient headers and clusters the registry never makes, from raw-soc
       version: null,
       node: null,
       error: 'network-error',
+      contentMd5: null,
+      lastModified: null,
     });
   });
 });

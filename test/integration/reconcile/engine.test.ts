@@ -22,10 +22,15 @@ afterEach(async () => {
   await pair.close();
 });
 
-const route = (replicationFeeds: number[] = []): ReconcileRoute => pairRoute(pair, replicationFeeds);
+function route(replicationFeeds: number[] = [], extra: Partial<ReconcileRoute> = {}): ReconcileRoute {
+  return { ...extra, ...pairRoute(pair, replicationFeeds) };
+}
 
-async function reconcile(scope: ObjectScope, options: { repair?: boolean; feeds?: number[] } = {}) {
-  const r = route(options.feeds);
+async function reconcile(
+  scope: ObjectScope,
+  options: { repair?: boolean; feeds?: number[]; route?: Partial<ReconcileRoute> } = {},
+) {
+  const r = route(options.feeds, options.route);
   const findings: Finding[] = [];
   const summary = await reconcileScope({
     scope,
@@ -44,6 +49,14 @@ async function reconcile(scope: ObjectScope, options: { repair?: boolean; feeds?
 }
 
 const bucket = { kind: 'named', domain: 'baker', bucket: 'b' } as const;
+
+/** `b/changed`: new content on the source, an older, shorter version on DR. */
+function changedObject() {
+  const dr = pair.sim.cluster('dr');
+  const o = pair.sim.cluster('baker').put({ bucket: 'b', name: 'changed', body: 'new content', created: HOUR_AGO() });
+  dr.put({ domain: 'baker', bucket: 'b', name: 'changed', body: 'old', created: new Date(o.created.getTime() - 1000) });
+  return { o, dr };
+}
 
 describe('reconcile against the simulator', () => {
   test('finds every category, repairs only confirmed missing objects without a feed, and deletes nothing', async () => {
@@ -96,20 +109,21 @@ describe('reconcile against the simulator', () => {
 
   test('a different object is re-sent with feed force where the route has a replication feed', async () => {
     await setup(true);
-    const src = pair.sim.cluster('baker');
-    const dr = pair.sim.cluster('dr');
-    const o = src.put({ bucket: 'b', name: 'changed', body: 'new content', created: HOUR_AGO() });
-    dr.put({
-      domain: 'baker',
-      bucket: 'b',
-      name: 'changed',
-      body: 'old',
-      created: new Date(o.created.getTime() - 1000),
-    });
+    const { o, dr } = changedObject();
     const { summary, findings } = await reconcile(bucket, { feeds: [1] });
     expect(findings.map((f) => [f.key, f.category, f.repair?.action])).toEqual([['changed', 'different', 'sent']]);
     expect(summary.repairs.sent).toBe(1);
     expect(dr.get({ domain: 'baker', bucket: 'b', name: 'changed' })?.etag).toBe(o.etag);
+  }, 60_000);
+
+  test('a different object is copied by the worker\'s copy where the route says replaceStale "copy" and has no feed', async () => {
+    await setup();
+    const { dr } = changedObject();
+    const { findings } = await reconcile(bucket, { route: { replaceStale: 'copy' } });
+    expect(findings.map((f) => [f.key, f.category, f.repair?.action])).toEqual([['changed', 'different', 'sent']]);
+    expect(findings[0]?.repair?.detail).toBe('copied 11 bytes in 5 requests');
+    expect(Buffer.from(dr.get({ domain: 'baker', bucket: 'b', name: 'changed' })!.body).toString()).toBe('new content');
+    expect(pair.sim.counters().sends).toBe(0);
   }, 60_000);
 
   test('an object listed late on DR causes no SEND: the HEAD finds it there', async () => {

@@ -172,6 +172,22 @@ describe('ListingClient errors', () => {
     });
   });
 
+  it('credentials no header can carry end the walk as credentials-invalid, permanent, and ask nothing', async () => {
+    const { started, cluster } = await raw.start(answerWith('200 OK', '', '[]'));
+    const client = new ListingClient(raw.transport(), cluster, { username: 'admin', password: 'pw\r\nx: 1' }, fast);
+    const err = await client.page(SCOPE, null).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ListingError);
+    expect(err).toMatchObject({
+      code: 'credentials-invalid',
+      status: null,
+      message: 'listing not asked: credentials: the password contains a control character (CR, LF, NUL...)',
+    });
+    // Not `network`: a later run fails the same way, so it is no transient failure (exit 75).
+    expect((err as ListingError).transient).toBe(false);
+    expect(client.requests).toBe(0);
+    expect(started[0]!.bytes()).toBe('');
+  });
+
   it('a connection closed before any answer is a network error naming the transport error', async () => {
     const { client } = await clientOn([(_head, socket) => socket.destroy()], { triesPerPage: 1 });
     const e = await failure(client.page(SCOPE, null));

@@ -186,6 +186,42 @@ describe('delete messages on a route that propagates deletes', () => {
   });
 });
 
+describe('what a delete costs (docs/deletes.md): the requests each cluster served, first requests to a node included', () => {
+  let p: Pipeline;
+  afterEach(async () => {
+    await p?.close();
+  });
+
+  async function costOf(setup: (p: Pipeline) => void) {
+    p = await pipeline();
+    setup(p);
+    p.sim.resetCounters();
+    await p.send(deleteBody());
+    await p.deliver();
+    const [record] = await published(p).then((r) => (r.length ? r : p.drain(p.dlq).then((m) => m.map(outcomeOf))));
+    return { reason: record!.reason, requests: record!.requests, source: methods(p, 'baker'), dr: methods(p, 'dr') };
+  }
+
+  it.each([
+    ['deleted', (q: Pipeline) => drHolds(q), { HEAD: 2 }, { DELETE: 2, HEAD: 1 }, 5],
+    ['already-absent', (q: Pipeline) => drHolds(q, false), { HEAD: 2 }, { DELETE: 2, HEAD: 1 }, 5],
+    ['delete-refused', (q: Pipeline) => drHolds(q, true, ['[] deletable=no']), { HEAD: 2 }, { DELETE: 2 }, 4],
+    [
+      'source-present',
+      (q: Pipeline) => {
+        drHolds(q);
+        q.sim.cluster('baker').put({ ...REF, body: 'v2' });
+      },
+      { HEAD: 2 },
+      {},
+      2,
+    ],
+  ])('%s', async (reason, setup, source, dr, requests) => {
+    const cost = await costOf(setup);
+    expect(cost).toStrictEqual({ reason, requests, source, dr });
+  });
+});
+
 describe('delete messages on a route that ignores deletes (the default)', () => {
   let p: Pipeline;
   afterEach(async () => {

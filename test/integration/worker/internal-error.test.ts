@@ -37,6 +37,7 @@ class BuggyPort {
   }
   head: SendClient['head'] = (...args) => this.real.head(...args);
   objectRequest: SendClient['objectRequest'] = (...args) => this.real.objectRequest(...args);
+  copy: SendClient['copy'] = (...args) => this.real.copy(...args);
   close = async (): Promise<void> => undefined; // the real client is closed by afterAll
 }
 

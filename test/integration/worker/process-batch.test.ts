@@ -416,14 +416,14 @@ describe('processBatch against the simulator', () => {
       expect(r.telemetry.of('v0')).toMatchObject({ outcome: 'replicated' });
     });
 
-    it('a copy at DR with a different ETag is a retry (verify-mismatch)', async () => {
+    it('a different copy at DR is stale-at-destination, failed at once on a route that cannot replace it', async () => {
       const obj = sim.cluster('baker').put({ body: 'the source copy' });
       sim.cluster('dr').put({ uuid: obj.uuid, body: 'an older, different copy' });
       // The node claims a fresh copy (201) without sending one: only the HEAD can tell.
       sim.faults.add({ match: { object: obj.uuid, method: 'SEND' }, kind: { type: 'remote-status', status: 201 } });
       const r = await run([sqsRecord('v2', body(obj.uuid))], { config: config({ verify: true }) });
-      expect(r.telemetry.of('v2')).toMatchObject({ outcome: 'retry', reason: 'verify-mismatch' });
-      expect(r.telemetry.of('v2')?.detail).toContain(obj.etag);
+      expect(r.telemetry.of('v2')).toMatchObject({ outcome: 'failed', reason: 'stale-at-destination', attempt: 1 });
+      expect(r.telemetry.of('v2')?.detail).toContain('bytes 15 != 24');
     });
 
     it('a HEAD that meets a network error is a retry (verify-mismatch), not a success', async () => {

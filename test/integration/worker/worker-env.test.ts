@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { runCli } from '../../helpers/cli.js';
+import { startEventBridgeStandIn } from '../../helpers/eventbridge-stand-in.js';
 import { jsonLines, startJsonProtocolServer } from '../../helpers/worker.js';
 import { startSimulator, type SwarmSimulator } from '../../../simulator/index.js';
 import { startLocalSqs, type Fauxqs, type LocalSqs } from '../../helpers/sqs.js';
@@ -136,6 +137,42 @@ describe('swarm-send worker: the environment contract', () => {
     expect(r.code).toBe(0);
     expect(sim.cluster('dr').has({ uuid: o.uuid })).toBe(true);
     expect(await depth(q.queue)).toBe(0);
+  }, 60_000);
+
+  it('SWARM_SEND_EVENT_BUS_NAME with SWARM_SEND_EVENTS_ENDPOINT: outcome events go through the real SDK to that endpoint', async () => {
+    const standIn = await startEventBridgeStandIn();
+    try {
+      const q = queues();
+      const o = put();
+      await enqueue(q.queue, sendOf(o.uuid));
+      await enqueue(q.queue, 'not json');
+      const r = await run(queueFlags(q), {
+        SWARM_SEND_EVENT_BUS_NAME: 'dr-events',
+        SWARM_SEND_EVENTS_ENDPOINT: standIn.endpoint,
+      });
+      expect(r.code).toBe(0);
+      expect(standIn.accepted.map((e) => `${e.EventBusName} ${e.Source} ${e.DetailType}`).sort()).toStrictEqual([
+        'dr-events swarm-send Object Replicated',
+        'dr-events swarm-send Replication Failed',
+      ]);
+      expect(
+        JSON.parse(standIn.accepted.find((e) => e.DetailType === 'Object Replicated')!.Detail).object,
+      ).toStrictEqual({
+        uuid: o.uuid,
+      });
+    } finally {
+      await standIn.close();
+    }
+  }, 60_000);
+
+  it('SWARM_SEND_EVENTS_ENDPOINT that is not a URL is a usage error', async () => {
+    const r = await refusedWorker(queues(), [], {
+      SWARM_ADMIN: ADMIN,
+      SWARM_SEND_EVENT_BUS_NAME: 'dr-events',
+      SWARM_SEND_EVENTS_ENDPOINT: 'events.local',
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('SWARM_SEND_EVENTS_ENDPOINT "events.local" is not an http(s) URL');
   }, 60_000);
 
   it('without a queue URL from flag or variable it is a usage error naming both', async () => {

@@ -31,6 +31,36 @@ describe('loadConfig', () => {
     expect(Object.isFrozen(c)).toBe(true);
   });
 
+  it('has no outcome events unless SWARM_SEND_EVENT_BUS_NAME is set; then reads the RPO and the failure choice', async () => {
+    const base = { SWARM_SEND_REGISTRY: REGISTRY, SWARM_SEND_DLQ_URL: DLQ };
+    expect((await loadConfig(base)).events).toBeNull();
+    expect((await loadConfig({ ...base, SWARM_SEND_EVENT_BUS_NAME: 'bus' })).events).toStrictEqual({
+      busName: 'bus',
+      rpoSeconds: null,
+      onFailure: 'best-effort',
+    });
+    const set = await loadConfig({
+      ...base,
+      SWARM_SEND_EVENT_BUS_NAME: 'bus',
+      SWARM_SEND_EVENTS_RPO_SECONDS: '900',
+      SWARM_SEND_EVENTS_ON_FAILURE: 'keep-message',
+    });
+    expect(set.events).toStrictEqual({ busName: 'bus', rpoSeconds: 900, onFailure: 'keep-message' });
+  });
+
+  it('lists every problem of the events variables at once', async () => {
+    const base = { SWARM_SEND_REGISTRY: REGISTRY, SWARM_SEND_DLQ_URL: DLQ };
+    await expect(
+      loadConfig({ ...base, SWARM_SEND_EVENTS_RPO_SECONDS: '0', SWARM_SEND_EVENTS_ON_FAILURE: 'drop' }),
+    ).rejects.toMatchObject({
+      problems: [
+        'SWARM_SEND_EVENTS_ON_FAILURE must be best-effort or keep-message (got "drop")',
+        'SWARM_SEND_EVENTS_RPO_SECONDS: "0" must be a number from 1 to 1209600',
+        'SWARM_SEND_EVENTS_RPO_SECONDS needs SWARM_SEND_EVENT_BUS_NAME',
+      ],
+    });
+  });
+
   it('turns the straggler policy off with SWARM_SEND_HAND_BACK_STRAGGLERS=false, and refuses other values', async () => {
     const off = await loadConfig({
       SWARM_SEND_REGISTRY: REGISTRY,

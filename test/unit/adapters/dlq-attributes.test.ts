@@ -58,6 +58,8 @@ describe('buildDeadLetter attributes', () => {
       TRUNCATED: 'swarm-send.truncated',
       BODY_BYTES: 'swarm-send.body-bytes',
       BODY_SHA256: 'swarm-send.body-sha256',
+      SOURCE_VERSION: 'swarm-send.source-version',
+      DR_VERSION: 'swarm-send.dr-version',
     });
   });
 

@@ -52,3 +52,22 @@ describe('buildDeadLetter', () => {
     });
   });
 });
+
+describe('buildDeadLetter: a changed object', () => {
+  it("carries the source's and DR's versions as attributes, each only when known", () => {
+    const stale: OutcomeRecord = {
+      ...outcome,
+      reason: 'stale-at-destination',
+      versions: { source: '2026-12-06T10:00:00.000Z', destination: '2026-12-01T10:00:00.000Z' },
+    };
+    const { attributes } = buildDeadLetter(recordOf('{}'), stale);
+    expect(attributes[DLQ_ATTRIBUTES.SOURCE_VERSION]).toStrictEqual({
+      DataType: 'String',
+      StringValue: '2026-12-06T10:00:00.000Z',
+    });
+    expect(attributes[DLQ_ATTRIBUTES.DR_VERSION]?.StringValue).toBe('2026-12-01T10:00:00.000Z');
+    const half = buildDeadLetter(recordOf('{}'), { ...stale, versions: { source: 'x', destination: null } });
+    expect(half.attributes[DLQ_ATTRIBUTES.DR_VERSION]).toBeUndefined();
+    expect(buildDeadLetter(recordOf('{}'), outcome).attributes[DLQ_ATTRIBUTES.SOURCE_VERSION]).toBeUndefined();
+  });
+});

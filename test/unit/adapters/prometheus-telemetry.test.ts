@@ -43,6 +43,7 @@ describe('PrometheusTelemetry exposition', () => {
       [PROMETHEUS_METRICS.WARNINGS]: 'counter',
       [PROMETHEUS_METRICS.READY]: 'gauge',
       [PROMETHEUS_METRICS.QUEUE_MESSAGES]: 'gauge',
+      [PROMETHEUS_METRICS.EVENTS_NOT_PUBLISHED]: 'counter',
     });
     expect(help.get(PROMETHEUS_METRICS.OUTCOMES)).toMatch(/outcome and reason/);
     expect(help.get(PROMETHEUS_METRICS.SEND_DURATION)).toMatch(/one SEND/);
@@ -55,12 +56,14 @@ describe('PrometheusTelemetry exposition', () => {
     expect(help.get(PROMETHEUS_METRICS.WARNINGS)).toMatch(/Warnings/);
     expect(help.get(PROMETHEUS_METRICS.READY)).toMatch(/1 passed, 0 failed/);
     expect(help.get(PROMETHEUS_METRICS.QUEUE_MESSAGES)).toMatch(/dead-letter queue/);
+    expect(help.get(PROMETHEUS_METRICS.EVENTS_NOT_PUBLISHED)).toMatch(/event bus/);
     // Unlabelled metrics show a 0 sample at once, so a rate() has a starting point.
     for (const name of [
       PROMETHEUS_METRICS.SENDS_IN_FLIGHT,
       PROMETHEUS_METRICS.BATCH_RECORDS,
       PROMETHEUS_METRICS.VISIBILITY_EXTENSIONS,
       PROMETHEUS_METRICS.WARNINGS,
+      PROMETHEUS_METRICS.EVENTS_NOT_PUBLISHED,
       `${PROMETHEUS_METRICS.SEND_DURATION}_count`,
       `${PROMETHEUS_METRICS.REPLICATION_LAG}_count`,
     ])
@@ -150,10 +153,12 @@ describe('PrometheusTelemetry exposition', () => {
     t.queueError('SendMessageBatch', 'InternalError', 4);
     t.visibilityExtended(5);
     t.visibilityExtended(1);
+    t.eventsNotPublished(3);
     t.flush();
     const { samples } = await scrape(t);
     const m = PROMETHEUS_METRICS;
     expect(samples.get(m.WARNINGS)).toBe(2);
+    expect(samples.get(m.EVENTS_NOT_PUBLISHED)).toBe(3);
     expect(samples.get(m.SENDS_IN_FLIGHT)).toBe(2);
     expect(samples.get(`${m.BATCHES}{result="ok"}`)).toBe(2);
     expect(samples.get(`${m.BATCHES}{result="error"}`)).toBe(1);

@@ -44,6 +44,20 @@ describe('Powertools telemetry metrics', () => {
     expect(line[METRICS.MESSAGES_PROCESSED]).toBe(3);
   });
 
+  it('sums the outcome events not put on the bus into EventsNotPublished, written only when some were', async () => {
+    const t = telemetry();
+    const { output } = await captureOutput(async () => {
+      t.outcome(sampleOutcomeRecord(), null);
+      t.eventsNotPublished!(2);
+      t.eventsNotPublished!(3);
+      t.flush();
+      t.outcome(sampleOutcomeRecord(), null);
+      t.flush();
+    });
+    const lines = jsonLines(output).filter((l) => !(METRICS.OUTCOME_BY_REASON in l));
+    expect(lines.map((l) => l[METRICS.EVENTS_NOT_PUBLISHED])).toStrictEqual([5, undefined]);
+  });
+
   it('records a SEND latency only for the SENDs that reached a node', async () => {
     const t = telemetry();
     const { output } = await captureOutput(async () => {

@@ -135,8 +135,8 @@ describe('attemptSend: one SEND and what the worker learns around it', () => {
   it("verifies a success on a verify route, and reports the copy's problem", async () => {
     const deps = fakeDeps();
     deps.client.headAnswer = {
-      status: 200,
-      etag: '"old"',
+      status: 404,
+      etag: null,
       contentLength: null,
       version: null,
       node: null,
@@ -144,7 +144,7 @@ describe('attemptSend: one SEND and what the worker learns around it', () => {
     };
     const h = await attemptSend(request({ verify: true }), deps, open(), open());
     expect(deps.client.heads).toStrictEqual(['dr']);
-    expect(h).toMatchObject({ kind: 'sent', verifyProblem: 'ETag "old" (source "e1")' });
+    expect(h).toMatchObject({ kind: 'sent', verifyProblem: 'destination HEAD answered 404' });
   });
 
   it('verifies nothing after a failure, nor on a route without verify', async () => {

@@ -1,14 +1,16 @@
 import type { HeadResult } from '../../../functions/core/send/observation.js';
-import { resolveRoute } from '../../../functions/core/registry/registry.js';
-import { copyMismatch, copyProblem, type CopyFacts } from '../../../functions/worker/verify.js';
+import { parseRegistry, resolveRoute } from '../../../functions/core/registry/registry.js';
+import { verifyCopy } from '../../../functions/worker/verify.js';
+import { replaceStale } from '../../../functions/worker/replace-stale.js';
 import { offlineRegistry } from '../../helpers/config.js';
 import { ADMIN, DR_ADMIN, FakeSendPort } from '../../helpers/fake-ports.js';
+import { observed } from '../../helpers/observation.js';
 
-const facts = (o: Partial<CopyFacts> = {}): CopyFacts => ({ etag: null, contentLength: null, version: null, ...o });
+const MD5 = 'XrY7u+Ae7tCTyyK7j1rNww==';
 const head = (o: Partial<HeadResult> = {}): HeadResult => ({
   status: 200,
   etag: null,
-  contentLength: null,
+  contentLength: 3,
   version: null,
   node: null,
   error: null,
@@ -26,74 +28,145 @@ class TwoClusterHeads extends FakeSendPort {
   }
 }
 
-describe('copyMismatch: is the DR copy the source version?', () => {
-  it('accepts a copy that matches every field the source reported', () => {
-    expect(copyMismatch(facts({ etag: '"e1"', contentLength: 3 }), facts({ etag: '"e1"', contentLength: 3 }))).toBe(
-      null,
+const object = { uuid: 'a'.repeat(32), alias: true } as const;
+const credentials = { source: ADMIN, destination: DR_ADMIN };
+const open = () => new AbortController().signal;
+const route = resolveRoute(offlineRegistry({ verify: true }));
+const noSent = { etag: null, version: null };
+
+describe('verifyCopy: content identity after a 201 or 409', () => {
+  it("an ETag equal to the SEND answer's proves the copy without a source HEAD", async () => {
+    const client = new TwoClusterHeads({ dr: head({ etag: '"e1"' }) });
+    expect(await verifyCopy(client, route, object, credentials, { etag: '"e1"', version: null }, open())).toStrictEqual(
+      {
+        kind: 'same',
+      },
     );
+    expect(client.heads).toStrictEqual(['dr']);
   });
 
-  it('does not take a source that reported nothing as proof: that is a mismatch with its reason', () => {
-    const copy = facts({ etag: '"e1"', contentLength: 3, version: '7' });
-    expect(copyMismatch(facts(), copy)).toBe(
-      'the source reported no ETag, Content-Length or Castor-System-Version to compare',
+  it('a re-encoded copy (other ETag and version, same size and Content-MD5) is the same', async () => {
+    const client = new TwoClusterHeads({
+      dr: head({ etag: '"e9"', version: '1700000009.000', contentMd5: MD5 }),
+      primary: head({ etag: '"e1"', version: '1700000000.000', contentMd5: MD5 }),
+    });
+    expect(await verifyCopy(client, route, object, credentials, { etag: '"e1"', version: null }, open())).toStrictEqual(
+      {
+        kind: 'same',
+      },
     );
+    expect(client.heads).toStrictEqual(['dr', 'primary']);
   });
 
-  it('names each field the copy lacks or holds differently, with the source value', () => {
-    expect(
-      copyMismatch(facts({ etag: '"e1"', contentLength: 3, version: '7' }), facts({ etag: '"e2"', contentLength: 3 })),
-    ).toBe('ETag "e2" (source "e1"), Castor-System-Version missing (source 7)');
+  it('an older version at DR is different, with both versions', async () => {
+    const client = new TwoClusterHeads({
+      dr: head({ etag: '"old"', version: '1700000000.000' }),
+      primary: head({ etag: '"new"', version: '1700000005.000', contentLength: 9 }),
+    });
+    expect(await verifyCopy(client, route, object, credentials, noSent, open())).toStrictEqual({
+      kind: 'different',
+      detail: 'bytes 9 != 3 (source newer)',
+      versions: { source: '2023-11-14T22:13:25.000Z', destination: '2023-11-14T22:13:20.000Z' },
+      bytes: 9,
+    });
+  });
+
+  it('same sizes, other ETags and no digest: unproven', async () => {
+    const client = new TwoClusterHeads({ dr: head({ etag: '"b"' }), primary: head({ etag: '"a"' }) });
+    expect(await verifyCopy(client, route, object, credentials, noSent, open())).toMatchObject({ kind: 'unproven' });
+  });
+
+  it('no copy, or a source HEAD that cannot answer, is a problem (verify-mismatch, retried)', async () => {
+    const missing = new TwoClusterHeads({ dr: head({ status: 404 }) });
+    expect(await verifyCopy(missing, route, object, credentials, noSent, open())).toStrictEqual({
+      kind: 'problem',
+      detail: 'destination HEAD answered 404',
+    });
+    const sourceDown = new TwoClusterHeads({
+      dr: head({ etag: '"b"' }),
+      primary: head({ status: null, error: 'connection-refused' }),
+    });
+    expect(await verifyCopy(sourceDown, route, object, credentials, noSent, open())).toStrictEqual({
+      kind: 'problem',
+      detail: 'ETag differs and the source HEAD answered connection-refused',
+    });
   });
 });
 
-describe("copyProblem: the destination HEAD after a success, completed by the source's when needed", () => {
-  const route = resolveRoute(offlineRegistry({ verify: true }));
-  const object = { uuid: 'a'.repeat(32) } as const;
-  const credentials = { source: ADMIN, destination: DR_ADMIN };
-  const open = () => new AbortController().signal;
+const identity = { bytes: 3, etag: '"src"', contentMd5: null, versionTime: 1 };
 
-  it('asks the source when the SEND answer said nothing of the version, and compares with its answer', async () => {
-    const client = new TwoClusterHeads({
-      dr: head({ etag: '"e1"', contentLength: 3 }),
-      primary: head({ etag: '"e1"', contentLength: 4 }),
-    });
-    const problem = await copyProblem(client, route, object, credentials, { etag: null, version: null }, open());
-    expect(client.heads).toStrictEqual(['dr', 'primary']);
-    expect(problem).toBe('Content-Length 3 (source 4)');
-  });
-
-  it('reports a mismatch, not a match, when the source HEAD fails too and nothing can be compared', async () => {
-    const client = new TwoClusterHeads({
-      dr: head({ etag: '"e1"', contentLength: 3 }),
-      primary: head({ status: null, error: 'connection-refused' }),
-    });
-    const problem = await copyProblem(client, route, object, credentials, { etag: null, version: null }, open());
-    expect(problem).toBe('the source reported no ETag, Content-Length or Castor-System-Version to compare');
-  });
-  it('says what the destination HEAD answered when the copy cannot be read, status or error', async () => {
-    const sent = { etag: '"e1"', version: null };
-    const missing = new TwoClusterHeads({ dr: head({ status: 404 }) });
-    expect(await copyProblem(missing, route, object, credentials, sent, open())).toBe('destination HEAD answered 404');
-    const unreachable = new TwoClusterHeads({ dr: head({ status: null, error: 'connection-reset' }) });
-    expect(await copyProblem(unreachable, route, object, credentials, sent, open())).toBe(
-      'destination HEAD answered connection-reset',
+describe('replaceStale: feed force, else the copy, else refused', () => {
+  const stale = { detail: 'bytes 9 != 3 (source newer)', versions: { source: 's', destination: 'd' }, bytes: 9 };
+  const registry = (extra: Record<string, unknown>) =>
+    resolveRoute(
+      parseRegistry({
+        clusters: {
+          primary: { name: 'baker', nodes: ['10.0.0.1:80'], credentials: 'src' },
+          dr: { name: 'dr', target: '10.0.1.1:80', credentials: 'dr' },
+        },
+        defaultRoute: { from: 'primary', to: 'dr', verify: true, ...extra },
+      }),
     );
-    expect([...missing.heads, ...unreachable.heads]).toStrictEqual(['dr', 'dr']);
-  });
-  it('takes no facts from a source HEAD that did not find the object (an error page has a length too)', async () => {
-    const client = new TwoClusterHeads({
-      dr: head({ etag: '"e1"', contentLength: 3 }),
-      primary: head({ status: 404, contentLength: 123 }),
-    });
-    const problem = await copyProblem(client, route, object, credentials, { etag: null, version: null }, open());
-    expect(problem).toBe('the source reported no ETag, Content-Length or Castor-System-Version to compare');
+  const args = (client: FakeSendPort, extra: Record<string, unknown>) => ({
+    client,
+    route: registry(extra),
+    object,
+    credentials,
+    signal: open(),
   });
 
-  it('compares with the version the SEND answer named, without asking the source', async () => {
-    const client = new TwoClusterHeads({ dr: head({ version: '6' }), primary: head({ version: '7' }) });
-    const problem = await copyProblem(client, route, object, credentials, { etag: null, version: '7' }, open());
-    expect(client.heads).toStrictEqual(['dr']);
-    expect(problem).toBe('Castor-System-Version 6 (source 7)');
+  it('with replication feeds: one feed SEND with force on those feeds, then verified', async () => {
+    const client = new TwoClusterHeads({ dr: head({ etag: '"e1"' }) });
+    const found = await replaceStale(args(client, { replicationFeeds: [4] }), stale);
+    expect(client.inputs[0]!.feeds).toStrictEqual({ ids: [4], force: true, timeout: 60 });
+    expect(found).toMatchObject({ kind: 'replaced', replaced: { by: 'feed-force', bytes: 9 } });
+    expect(client.copies).toHaveLength(0);
+  });
+
+  it('with replaceStale "copy" and no feed: the copy; a source that changed meanwhile is source-changed', async () => {
+    const client = new TwoClusterHeads({ dr: head({ etag: '"e1"' }), primary: head({ etag: '"e1"' }) });
+    const ident = { bytes: 3, etag: '"e1"', contentMd5: null, versionTime: 1 };
+    client.copyAnswer = { kind: 'copied', read: ident, requests: 5, bytes: 3, md5: MD5 };
+    expect(await replaceStale(args(client, { replaceStale: 'copy' }), stale)).toMatchObject({
+      kind: 'replaced',
+      replaced: { by: 'copy', requests: 5, bytes: 3 },
+    });
+    client.copyAnswer = {
+      kind: 'source-changed',
+      read: ident,
+      now: { ...ident, versionTime: 2 },
+      requests: 5,
+      bytes: 3,
+    };
+    expect(await replaceStale(args(client, { replaceStale: 'copy' }), stale)).toMatchObject({
+      kind: 'source-changed',
+    });
+    expect(client.inputs).toHaveLength(0);
+  });
+
+  it('a copy of a source without Content-MD5 is proven by the digest DR computed of the bytes it was sent', async () => {
+    const copied = { kind: 'copied', read: identity, requests: 5, bytes: 3, md5: MD5 } as const;
+    const proven = new TwoClusterHeads({
+      dr: head({ etag: '"dr"', contentMd5: MD5 }),
+      primary: head({ etag: '"src"' }),
+    });
+    proven.copyAnswer = copied;
+    expect(await replaceStale(args(proven, { replaceStale: 'copy' }), stale)).toMatchObject({ kind: 'replaced' });
+    const other = new TwoClusterHeads({
+      dr: head({ etag: '"dr"', contentMd5: 'x==' }),
+      primary: head({ etag: '"src"' }),
+    });
+    other.copyAnswer = copied;
+    expect(await replaceStale(args(other, { replaceStale: 'copy' }), stale)).toMatchObject({
+      kind: 'stale',
+      transient: true,
+    });
+  });
+
+  it('with neither: stale, not transient (failed at once), and nothing sent or copied', async () => {
+    const client = new FakeSendPort([() => observed()]);
+    expect(await replaceStale(args(client, {}), stale)).toMatchObject({ kind: 'stale', transient: false });
+    expect(client.inputs).toHaveLength(0);
+    expect(client.copies).toHaveLength(0);
   });
 });

@@ -1,0 +1,125 @@
+import { createHash } from 'node:crypto';
+import type { Socket } from 'node:net';
+import { ObjectCopier } from '../../../functions/core/copy/object-copy.js';
+import { parseRegistry } from '../../../functions/core/registry/registry.js';
+import { headerOf, startRawNode, type RawNode } from '../../helpers/raw-node.js';
+
+// The worker's own copy (replaceStale: "copy") against raw-socket nodes: what goes on the wire.
+// The source node answers the GET with metadata a faithful copy keeps and some it must not; the
+// DR node takes a challenge on the probe and the streamed PUT.
+
+const ADMIN = { username: 'admin', password: 'pw' };
+const BODY = 'hello world';
+
+const sourceHeaders = (version: string, md5 = true) =>
+  [
+    'HTTP/1.1 200 OK',
+    `Content-Length: ${BODY.length}`,
+    'Content-Type: text/plain',
+    'Content-Disposition: attachment; filename="a.txt"',
+    ...(md5 ? ['Content-MD5: XrY7u+Ae7tCTyyK7j1rNww=='] : []),
+    'X-Color-Meta-Shade: blue',
+    'Castor-Owner: team-a',
+    'Lifepoint: [Wed, 12 Dec 2040 15:59:02 GMT] reps=3, deletable=no',
+    'Lifepoint: [] reps=2',
+    'Castor-System-Cluster: baker',
+    `Castor-System-Version: ${version}`,
+    'Etag: "e-source"',
+    '',
+    '',
+  ].join('\r\n');
+
+function source(o: { afterVersion?: string; md5?: boolean } = {}): Promise<RawNode> {
+  return startRawNode((head, socket) => {
+    if (head.startsWith('GET ')) socket.write(sourceHeaders('1700000000.000', o.md5) + BODY);
+    else socket.write(sourceHeaders(o.afterVersion ?? '1700000000.000', o.md5));
+  });
+}
+
+/** The DR node: 401 with a Digest challenge to the probe; the PUT answered once its body is in. */
+function dr(putStatus = 201): Promise<RawNode> {
+  let node: RawNode;
+  const answer = (head: string, socket: Socket): void => {
+    if (head.startsWith('HEAD ')) {
+      socket.write(
+        'HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Digest realm="CAStor administrator", nonce="n1", qop="auth"\r\nContent-Length: 0\r\n\r\n',
+      );
+      return;
+    }
+    const reply = (): void => {
+      if (!node.bytes().endsWith(BODY)) return void setImmediate(reply);
+      socket.write(`HTTP/1.1 ${putStatus} X\r\nContent-Length: 0\r\n\r\n`);
+    };
+    reply();
+  };
+  return startRawNode(answer).then((n) => (node = n));
+}
+
+function clusters(src: RawNode, d: RawNode) {
+  const r = parseRegistry({
+    clusters: {
+      p: { name: 'baker', nodes: [src.address], credentials: 'x' },
+      d: { name: 'dr', nodes: [d.address], target: d.address, credentials: 'y' },
+    },
+  });
+  return { source: r.clusters.p!, destination: r.clusters.d! };
+}
+
+describe('ObjectCopier on raw nodes', () => {
+  const nodes: RawNode[] = [];
+  const copier = new ObjectCopier('swarm-send/test');
+  afterAll(async () => {
+    await copier.close();
+    await Promise.all(nodes.map((n) => n.close()));
+  });
+
+  async function copy(o: { afterVersion?: string; putStatus?: number; md5?: boolean } = {}) {
+    const src = await source(o);
+    const d = await dr(o.putStatus);
+    nodes.push(src, d);
+    const result = await copier.copy({
+      ...clusters(src, d),
+      sourceCredentials: ADMIN,
+      destinationCredentials: ADMIN,
+      object: { domain: 'baker', bucket: 'docs', name: 'a.txt' },
+    });
+    return { result, src, d };
+  }
+
+  it('PUTs the body with the metadata a faithful copy keeps, authenticated, never Castor-System-*', async () => {
+    const { result, d } = await copy();
+    const md5 = createHash('md5').update(BODY).digest('base64');
+    expect(result).toMatchObject({ kind: 'copied', requests: 4, bytes: BODY.length, md5 });
+    const put = d.requests.find((h) => h.startsWith('PUT '))!;
+    expect(put.split('\r\n')[0]).toBe('PUT /docs/a.txt?admin&domain=baker HTTP/1.1');
+    expect(headerOf(put, 'content-length')).toBe(String(BODY.length));
+    expect(headerOf(put, 'content-type')).toBe('text/plain');
+    expect(headerOf(put, 'content-disposition')).toBe('attachment; filename="a.txt"');
+    expect(headerOf(put, 'content-md5')).toBe('XrY7u+Ae7tCTyyK7j1rNww==');
+    expect(headerOf(put, 'x-color-meta-shade')).toBe('blue');
+    expect(headerOf(put, 'castor-owner')).toBe('team-a');
+    expect(put.match(/\r\nlifepoint: /gi)).toHaveLength(2);
+    expect(put).not.toMatch(/\r\ncastor-system-/i);
+    expect(put).not.toMatch(/\r\netag:/i);
+    expect(headerOf(put, 'authorization')).toMatch(/^Digest .*uri="\/docs\/a\.txt\?admin&domain=baker"/);
+    expect(d.bytes().endsWith(BODY)).toBe(true);
+  });
+
+  it('asks DR to compute a Content-MD5 (gencontentmd5) when the source stores none', async () => {
+    const { result, d } = await copy({ md5: false });
+    expect(result).toMatchObject({ kind: 'copied' });
+    const put = d.requests.find((h) => h.startsWith('PUT '))!;
+    expect(put.split('\r\n')[0]).toBe('PUT /docs/a.txt?admin&domain=baker&gencontentmd5 HTTP/1.1');
+    expect(headerOf(put, 'content-md5')).toBeUndefined();
+  });
+
+  it('ends in source-changed when the source HEAD afterwards shows another version', async () => {
+    const { result } = await copy({ afterVersion: '1700000009.000' });
+    expect(result).toMatchObject({ kind: 'source-changed', bytes: BODY.length });
+  });
+
+  it('reports a DR refusal with its status', async () => {
+    const { result } = await copy({ putStatus: 507 });
+    expect(result).toMatchObject({ kind: 'failed', detail: 'copy: DR PUT answered 507' });
+  });
+});

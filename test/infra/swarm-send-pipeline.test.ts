@@ -509,6 +509,8 @@ describe('SwarmSendPipeline with only the required props', () => {
       replicationFeeds: [],
       deletes: 'ignore',
       deleteGraceSeconds: 60,
+      replaceStale: 'never',
+      unprovenIdentity: 'fail',
     });
     expect(pipeline.metrics.namespace).toBe('SwarmSend');
   });

@@ -465,6 +465,7 @@ class ChaosWorker {
       changeVisibility: (entries) => guard(() => real.changeVisibility(entries)),
       deadLetter: (record, outcome) => guard(() => real.deadLetter(record, outcome)),
       publishOutcomes: (outcomes) => guard(() => real.publishOutcomes(outcomes)),
+      fanOut: (record, parts) => guard(() => real.fanOut(record, parts)),
     };
   }
 

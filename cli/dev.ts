@@ -50,7 +50,7 @@ export const devCommand: Command = {
     const faults = values['no-faults'] !== true;
     const batchingWindowMs = numberFlag(values, 'batching-window', 0);
     io.stderr.write(
-      `swarm-send dev: fauxqs + Swarm simulators (source "baker", 3 nodes; DR "dr") + the real handler; ${objects} objects\n`,
+      `swarm-send dev: fauxqs + Swarm simulators (source "baker", 3 nodes; DR "dr" and "dr2") + the real handler; ${objects} objects\n`,
     );
     const result = await runDemo({
       objects,

@@ -17,7 +17,9 @@ line number and not sent.
   --file FILE              read from FILE instead of standard input ("-" for stdin)
   --from KEY, --to KEY     registry keys written into the messages made from bare UUIDs; enqueue
                            reads no registry: left out, the worker's registry routes them
-                           (its defaultRoute)
+                           (its defaultRoute). --to KEY,KEY names several destinations: every
+                           message naming several (a JSON line's "to" list too) is enqueued as
+                           one message per destination (docs/fan-out.md)
   --alias                  bare UUIDs are alias objects
   --delete                 bare UUIDs are delete messages (op "delete": DR's copy is deleted once
                            the source proves the object gone, on routes whose deletes is
@@ -27,6 +29,12 @@ ${SQS_HELP}
 
 Exit codes: 0 every line enqueued, 1 some lines invalid or not enqueued, 2 usage or configuration error.
 `;
+
+/** `--to`: one registry key, or several separated by commas (a list, split at enqueue). */
+function destinationsFlag(text: string): string | string[] {
+  const keys = text.split(',').map((k) => k.trim());
+  return keys.length === 1 ? keys[0]! : keys;
+}
 
 export const enqueueCommand: Command = {
   name: 'enqueue',
@@ -69,7 +77,7 @@ export const enqueueCommand: Command = {
         if (OBJECT_UUID.test(line)) {
           const m: SendMessage = { object: values.alias ? { uuid: line, alias: true } : { uuid: line } };
           if (values.from) m.from = values.from as string;
-          if (values.to) m.to = values.to as string;
+          if (values.to) m.to = destinationsFlag(values.to as string);
           if (values.delete) m.op = 'delete';
           messages.push(parseSendMessage(JSON.stringify(m)));
         } else {
@@ -95,7 +103,10 @@ export const enqueueCommand: Command = {
       io.stdout.write(`${JSON.stringify(summary)}\n`);
     } else {
       for (const r of rejected) io.stderr.write(`line ${r.line}: ${r.problems.join('; ')}\n`);
-      for (const f of result.failed) io.stderr.write(`message ${f.index + 1}: not enqueued: ${f.code} ${f.message}\n`);
+      for (const f of result.failed)
+        io.stderr.write(
+          `message ${f.index + 1}${f.destination ? ` (to ${f.destination})` : ''}: not enqueued: ${f.code} ${f.message}\n`,
+        );
       io.stdout.write(
         `enqueued ${result.sent} message${result.sent === 1 ? '' : 's'}` +
           (rejected.length ? `, ${rejected.length} invalid line${rejected.length === 1 ? '' : 's'} skipped` : '') +

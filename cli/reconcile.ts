@@ -12,7 +12,7 @@ import { reconcileRun, scopeKey, type Checkpoint, type RunSummary } from '../fun
 import { expandScopes } from '../functions/reconcile/buckets.js';
 import { transportDeletePort } from '../functions/reconcile/delete-extra.js';
 import { awsClients, requireUrl, SQS_HELP, SQS_OPTIONS, type AwsClients } from './aws.js';
-import { UsageError, type Command, type CommandIo } from './command.js';
+import { EXIT, UsageError, type Command, type CommandIo } from './command.js';
 import { durationFlag, numberFlag, stringFlag, type FlagValues } from './flags.js';
 import {
   exitCodeOf,
@@ -24,7 +24,7 @@ import {
   writeCheckpoint,
 } from './reconcile-report.js';
 import { printable, printableJson, printableStrings } from './printable.js';
-import { loadRoute, ROUTE_HELP, ROUTE_OPTIONS } from './route.js';
+import { loadRoutes, ROUTE_HELP, ROUTE_OPTIONS } from './route.js';
 
 const HELP = `Usage: swarm-send reconcile --registry FILE [--from KEY --to KEY] [--domain D ...] [--bucket B ...]
          [--unnamed] [--untenanted] [--grace DURATION] [--dry-run | --enqueue --queue-url URL | --send]
@@ -53,9 +53,10 @@ ${SQS_HELP}
   --concurrency N          SENDs (with --send) and HEAD pairs in flight (default 8)
   --page-size N            rows per listing page (default 1000)
   --report FILE            JSON lines: one per object that is not in sync, with its evidence,
-                           and one per scope that ended in an error
+                           and one per scope that ended in an error (several DR clusters:
+                           FILE.<key> each)
   --checkpoint FILE        keep each scope's marker here; Ctrl-C saves it and a rerun continues;
-                           removed once every scope is done
+                           removed once every scope is done (several DR clusters: FILE.<key> each)
   --json                   the summary as one JSON object instead of the table
 
 Categories: in-sync, missing-on-dr (repaired), different (repaired with feed force where the
@@ -67,12 +68,16 @@ The summary says what the run saw: rows and pages listed on each side, and wheth
 listing ended as the protocol ends one ("complete"); a cluster's object count that differs from
 the rows listed by more than the index lag explains is a warning.
 
+Several DR clusters (--to KEY,KEY, or a defaultRoute with several targets): each is reconciled
+in turn against the source, with its own summary (one JSON object each with --json).
+
 Exit codes: 0 in sync (nothing divergent left: none found, or all repaired by --send);
 3 divergence left (found in a dry run, enqueued, extra on DR not deleted, not repaired, unnameable);
 1 a scope or a bucket discovery failed for good (401, 400, a listing that cannot be merged,
 does not advance, sends a page larger than asked, or too many buckets), or the run is not
 complete for another reason; 2 usage error; 75 try again later (a scope hit a transient error
-such as 503 or resets, an object stayed unconfirmed, or Ctrl-C).
+such as 503 or resets, an object stayed unconfirmed, or Ctrl-C). With several DR clusters, the
+first of 75, 1, 3, 0 that any of them gives.
 `;
 
 type Mode = 'dry-run' | 'enqueue' | 'send';
@@ -154,12 +159,40 @@ function printSummary(summary: RunSummary, flags: Flags, route: ReconcileRoute, 
   else io.stdout.write(formatSummary(printableStrings(summary), flags.mode, route.from, route.to));
 }
 
+/**
+ * With several DR clusters, each is reconciled on its own, one after the other, each with its
+ * own summary, and its own checkpoint and report files (FILE.<key>); the exit code is the first
+ * of 1, 75, 3, 0 that any of them gives (docs/fan-out.md).
+ */
 async function run(values: FlagValues, io: CommandIo): Promise<number> {
-  const flags = readFlags(values);
-  const route = await loadRoute(values, io);
+  const base = readFlags(values);
+  const routes = await loadRoutes(values, io);
+  const several = routes.length > 1;
+  const perRoute = (file: string | undefined, route: ReconcileRoute) =>
+    file && several ? `${file}.${route.to}` : file;
+  const codes: number[] = [];
+  for (const route of routes) {
+    const checkpointFile = perRoute(base.checkpointFile, route);
+    const flags = { ...base, checkpointFile };
+    codes.push(await runRoute(values, io, flags, route, perRoute(stringFlag(values, 'report'), route)));
+    if (io.signal.aborted) break;
+  }
+  return RECONCILE_EXIT_PRECEDENCE.find((code) => codes.includes(code)) ?? EXIT.OK;
+}
+
+/** With several DR clusters, the first code any run gives, in the order one run takes (docs/reconcile.md). */
+const RECONCILE_EXIT_PRECEDENCE = [EXIT.RETRY, EXIT.FAILED, EXIT.DIVERGED, EXIT.OK] as const;
+
+async function runRoute(
+  values: FlagValues,
+  io: CommandIo,
+  flags: Flags,
+  route: ReconcileRoute,
+  reportFile: string | undefined,
+): Promise<number> {
   const checkpoint = startingCheckpoint(flags, route, io);
   const aws = flags.mode === 'enqueue' ? awsClients(values, io.env) : null;
-  const report = new ReportFile(stringFlag(values, 'report'), checkpoint.runId);
+  const report = new ReportFile(reportFile, checkpoint.runId);
   const client = new SendClient();
   const progress = progressDrawer(io);
   try {

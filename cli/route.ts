@@ -3,7 +3,7 @@ import { createCredentialsProvider } from '../functions/adapters/credentials.js'
 import { type CredentialsProvider } from '../functions/worker/ports.js';
 import { loadRegistry } from '../functions/config.js';
 import { ConfigError } from '../functions/core/errors.js';
-import type { Registry } from '../functions/core/registry/registry.js';
+import { configuredRoutes, defaultRoutesOf, type Registry } from '../functions/core/registry/registry.js';
 import { ENV } from '../functions/env.js';
 import { replicationFeedsOf, type ReconcileRoute } from '../functions/reconcile/ports.js';
 import { ssmParameterReader } from './aws.js';
@@ -20,7 +20,9 @@ export const ROUTE_OPTIONS = {
 } as const;
 
 export const ROUTE_HELP = `  --from KEY               source cluster (registry key; default: the registry's defaultRoute)
-  --to KEY                 DR cluster (registry key; default: the registry's defaultRoute)
+  --to KEY                 DR cluster (registry key; default: the registry's defaultRoute);
+                           KEY,KEY compares the source with each of several DR clusters and
+                           reports each (default: every target of a defaultRoute that has several)
 ${REGISTRY_HELP}
   --feed-id N              replication feed on the source for forced re-sends (repeatable;
                            default: the route's replicationFeeds)`;
@@ -50,15 +52,28 @@ export async function readRegistry(values: FlagValues, io: CommandIo): Promise<{
   return { registry, what };
 }
 
-/** What the route needs of the registry: two different clusters, both with nodes to list. Every problem, at once. */
-function routeProblems(registry: Registry, values: FlagValues): { from?: string; to?: string; problems: string[] } {
+/**
+ * The DR clusters to compare with: `--to` (one key, or several separated by commas), else every
+ * target of the default route (several when it has several: docs/fan-out.md).
+ */
+function destinationKeys(registry: Registry, values: FlagValues): readonly (string | undefined)[] {
+  const flag = stringFlag(values, 'to');
+  if (flag !== undefined) return flag.split(',').map((k) => k.trim());
+  const defaults = defaultRoutesOf(registry);
+  return defaults.length ? defaults.map((r) => r.to) : [undefined];
+}
+
+/**
+ * What the routes need of the registry: a source and one or more DR clusters, all different and
+ * with nodes to list. Every problem, at once.
+ */
+function routeProblems(registry: Registry, values: FlagValues): { from?: string; to: string[]; problems: string[] } {
   const problems: string[] = [];
   const keys = Object.keys(registry.clusters);
   if (keys.length === 0) problems.push('clusters: none (a route needs a source and a DR cluster)');
   const has = keys.length ? ` (the registry has ${keys.map((k) => `"${k}"`).join(', ')})` : '';
-  const pick = (side: 'from' | 'to') => {
+  const pick = (side: 'from' | 'to', key: string | undefined) => {
     const flag = stringFlag(values, side);
-    const key = flag ?? registry.defaultRoute?.[side];
     if (key === undefined)
       problems.push(
         `no ${side === 'from' ? 'source' : 'DR'} cluster: give --${side} KEY, or a defaultRoute in the registry`,
@@ -69,40 +84,43 @@ function routeProblems(registry: Registry, values: FlagValues): { from?: string;
       problems.push(`clusters.${key}.nodes: none (check and reconcile HEAD and list both clusters on their nodes)`);
     return key;
   };
-  const from = pick('from');
-  const to = pick('to');
-  if (from !== undefined && from === to) problems.push(`the source and the DR cluster are both "${from}"`);
-  return { from, to, problems };
+  const from = pick('from', stringFlag(values, 'from') ?? registry.defaultRoute?.from);
+  const to = destinationKeys(registry, values).map((key) => pick('to', key));
+  for (const key of to)
+    if (from !== undefined && from === key) problems.push(`the source and the DR cluster are both "${from}"`);
+  if (new Set(to).size !== to.length) problems.push('--to: a DR cluster is named twice');
+  return { from, to: to.filter((k) => k !== undefined), problems };
 }
 
 /**
- * Reads the registry (readRegistry), picks the two clusters and resolves their credentials
- * (Secrets Manager, env: or file: references, as the handler does). Whatever is wrong with the
- * route is one configuration error listing every problem (exit 2).
+ * Reads the registry (readRegistry), picks the source and the DR clusters (one route per DR
+ * cluster, in the order given) and resolves their credentials (Secrets Manager, env: or file:
+ * references, as the handler does). Whatever is wrong with the routes is one configuration
+ * error listing every problem (exit 2).
  */
-export async function loadRoute(values: FlagValues, io: CommandIo): Promise<ReconcileRoute> {
+export async function loadRoutes(values: FlagValues, io: CommandIo): Promise<ReconcileRoute[]> {
   const { registry, what } = await readRegistry(values, io);
-  const { from, to, problems: routeIssues } = routeProblems(registry, values);
-  if (routeIssues.length || from === undefined || to === undefined) throw new ConfigError(routeIssues, what);
+  const { from, to: destinations, problems: routeIssues } = routeProblems(registry, values);
+  if (routeIssues.length || from === undefined || destinations.length === 0) throw new ConfigError(routeIssues, what);
   const feedFlags = idListFlag(values, 'feed-id', 'a number');
-  const route =
-    registry.routes.find((r) => r.from === from && r.to === to) ??
-    (registry.defaultRoute?.from === from && registry.defaultRoute.to === to ? registry.defaultRoute : null);
+  const configured = configuredRoutes(registry);
   const src = registry.clusters[from]!;
-  const dr = registry.clusters[to]!;
   const provider = registryCredentials(io);
-  const [sourceCredentials, drCredentials] = await Promise.all([
-    provider.get(src.credentials),
-    provider.get(dr.credentials),
-  ]);
-  return {
-    source: src,
-    dr,
-    sourceCredentials,
-    drCredentials,
-    from,
-    to,
-    replicationFeeds: feedFlags.length ? feedFlags : replicationFeedsOf(route),
-    ...(route && { unprovenIdentity: route.unprovenIdentity, replaceStale: route.replaceStale }),
-  };
+  const sourceCredentials = await provider.get(src.credentials);
+  return Promise.all(
+    destinations.map(async (to) => {
+      const route = configured.find((r) => r.from === from && r.to === to) ?? null;
+      const dr = registry.clusters[to]!;
+      return {
+        source: src,
+        dr,
+        sourceCredentials,
+        drCredentials: await provider.get(dr.credentials),
+        from,
+        to,
+        replicationFeeds: feedFlags.length ? feedFlags : replicationFeedsOf(route),
+        ...(route && { unprovenIdentity: route.unprovenIdentity, replaceStale: route.replaceStale }),
+      };
+    }),
+  );
 }

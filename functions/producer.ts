@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SendMessage } from './core/message/message.js';
 import { chunks, FALLBACK_MESSAGE_GROUP } from './adapters/sqs-batches.js';
+import { splitByDestination } from './core/message/fan-out.js';
 
 export { nodeHintFromWrite } from './core/send/write-response.js';
 export type { SendMessage } from './core/message/message.js';
@@ -23,15 +24,48 @@ export interface EnqueueOptions {
    * same request within SQS's five-minute window a no-op, or `'content'` to leave the id out and
    * let a queue with ContentBasedDeduplication hash the body (then identical requests within
    * five minutes are dropped: right only when a second identical request means nothing new).
-   * Each message keeps its id across this call's own retries.
+   * Each message keeps its id across this call's own retries. A message split by destination
+   * (`to` a list) gives each part this id followed by `:` and the part's destination.
    */
   readonly deduplicationId?: ((message: SendMessage | string, index: number) => string) | 'content';
 }
 
 export interface EnqueueResult {
+  /** SQS messages enqueued: a message split by destination counts once per destination. */
   readonly sent: number;
-  /** Entries that still failed after every try, with the SQS error code. */
-  readonly failed: { readonly index: number; readonly code: string; readonly message: string }[];
+  /**
+   * Entries that still failed after every try, with the SQS error code: `index` is the
+   * message's index in `messages`; `destination` names the part of a split message that failed
+   * (its other parts may have been enqueued: enqueue the message again, or that part alone).
+   */
+  readonly failed: {
+    readonly index: number;
+    readonly destination?: string;
+    readonly code: string;
+    readonly message: string;
+  }[];
+}
+
+/** One SQS message to enqueue: a whole message, or one destination's part of a split one. */
+interface Part {
+  readonly message: SendMessage | string;
+  /** The message's index in the caller's list. */
+  readonly index: number;
+  /** Set on the parts of a message split by destination. */
+  readonly destination?: string;
+}
+
+/** Messages naming several destinations become one message per destination (docs/fan-out.md). */
+function partsOf(messages: readonly (SendMessage | string)[]): Part[] {
+  return messages.flatMap((message, index): Part[] => {
+    if (typeof message === 'string' || !Array.isArray(message.to)) return [{ message, index }];
+    const destinations: readonly string[] = message.to;
+    return splitByDestination(message, destinations).map((part, i) => ({
+      message: part,
+      index,
+      destination: destinations[i]!,
+    }));
+  });
 }
 
 /**
@@ -55,7 +89,10 @@ function groupOf(m: SendMessage | string): string {
 /**
  * Enqueues SEND requests (DESIGN.md section 1) with SendMessageBatch, ten per call, retrying the
  * entries SQS reports as failed (and whole calls that throw) with exponential backoff. Strings
- * are sent as they are (already-serialised bodies); objects are serialised as JSON.
+ * are sent as they are (already-serialised bodies); objects are serialised as JSON, and one
+ * whose `to` is a list is split into one message per destination first (docs/fan-out.md), so
+ * each destination is retried and dead-lettered on its own. (A string naming several is split
+ * by the worker.)
  */
 export async function enqueueSends(
   sqs: SQSClient,
@@ -67,12 +104,24 @@ export async function enqueueSends(
   const delay = options.retryDelayMs ?? 100;
   const fifo = queueUrl.endsWith('.fifo');
   const group = options.messageGroupId ?? groupOf;
-  const bodies = messages.map((m) => (typeof m === 'string' ? m : JSON.stringify(m)));
+  const parts = partsOf(messages);
+  const bodies = parts.map(({ message: m }) => (typeof m === 'string' ? m : JSON.stringify(m)));
   const dedup = options.deduplicationId ?? (() => randomUUID());
   // Chosen once per message, so a retried entry cannot be delivered twice.
-  const dedupIds = fifo && dedup !== 'content' ? messages.map((m, i) => dedup(m, i)) : [];
-  const failed: EnqueueResult['failed'] = [];
+  const dedupIds =
+    fifo && dedup !== 'content'
+      ? parts.map((p) => {
+          const id = dedup(messages[p.index]!, p.index);
+          return p.destination === undefined ? id : `${id}:${p.destination}`;
+        })
+      : [];
+  const failed: EnqueueResult['failed'][number][] = [];
   let sent = 0;
+  // Which message (and, for a split one, which destination) the entry `i` carries.
+  const where = (i: number) => {
+    const { index, destination } = parts[i]!;
+    return destination === undefined ? { index } : { index, destination };
+  };
 
   const batches = chunks(bodies.map((_b, i) => i));
 
@@ -84,7 +133,7 @@ export async function enqueueSends(
       const entries: SendMessageBatchRequestEntry[] = pending.map((i) => ({
         Id: String(i),
         MessageBody: bodies[i]!,
-        ...(fifo && { MessageGroupId: group(messages[i]!) }),
+        ...(fifo && { MessageGroupId: group(parts[i]!.message) }),
         ...(dedupIds[i] !== undefined && { MessageDeduplicationId: dedupIds[i] }),
       }));
       try {
@@ -96,13 +145,13 @@ export async function enqueueSends(
         // Sender faults (a malformed entry) will not heal: stop retrying those.
         for (const f of res.Failed ?? [])
           if (f.SenderFault)
-            failed.push({ index: Number(f.Id), code: f.Code ?? 'SenderFault', message: f.Message ?? '' });
+            failed.push({ ...where(Number(f.Id)), code: f.Code ?? 'SenderFault', message: f.Message ?? '' });
         pending = (res.Failed ?? []).filter((f) => !f.SenderFault).map((f) => Number(f.Id));
       } catch (err) {
         lastError = new Map(pending.map((i) => [i, { code: (err as Error).name, message: (err as Error).message }]));
       }
     }
-    for (const i of pending) failed.push({ index: i, ...(lastError.get(i) ?? { code: 'Unknown', message: '' }) });
+    for (const i of pending) failed.push({ ...where(i), ...(lastError.get(i) ?? { code: 'Unknown', message: '' }) });
   }
 
   const parallel = Math.max(1, options.parallelCalls ?? 4);

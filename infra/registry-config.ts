@@ -1,5 +1,10 @@
 import { ConfigError } from '../functions/core/errors.js';
-import { parseNodeAddress, parseRegistry, type Registry } from '../functions/core/registry/registry.js';
+import {
+  configuredRoutes,
+  parseNodeAddress,
+  parseRegistry,
+  type Registry,
+} from '../functions/core/registry/registry.js';
 import { isInNetworks, parseCidr, type Cidr } from '../functions/core/transport/network.js';
 
 /**
@@ -111,7 +116,7 @@ export function clusterEgressRules(registry: Registry): ClusterEgressRule[] {
     for (const network of cluster.networks) for (const port of ports) add(cluster.key, network, port, 'send');
   }
 
-  const verified = [...registry.routes, ...(registry.defaultRoute ? [registry.defaultRoute] : [])]
+  const verified = configuredRoutes(registry)
     .filter((r) => r.verify)
     .map((r) => r.to);
   for (const key of new Set(verified)) {
@@ -148,9 +153,7 @@ export function egressProblems(registry: Registry): string[] {
       }
     }
   }
-  const verified = [...registry.routes, ...(registry.defaultRoute ? [registry.defaultRoute] : [])].filter(
-    (r) => r.verify,
-  );
+  const verified = configuredRoutes(registry).filter((r) => r.verify);
   for (const key of new Set(verified.map((r) => r.to))) {
     const cluster = registry.clusters[key];
     if (cluster?.target && cluster.networks.length === 0 && !parseCidrOrNull(parseNodeAddress(cluster.target).host)) {

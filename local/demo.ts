@@ -6,12 +6,12 @@ import { type CredentialsProvider } from '../functions/worker/ports.js';
 import { queueCounts } from '../functions/adapters/sqs-batches.js';
 import type { Config } from '../functions/config.js';
 import { type SendMessage, describeObject } from '../functions/core/message/message.js';
-import type { Registry } from '../functions/core/registry/registry.js';
+import { parseRegistry, type Registry } from '../functions/core/registry/registry.js';
 import { derivedMaxReceiveCount, derivedVisibilityTimeoutSeconds } from '../functions/env.js';
 import { deleteMessage, enqueueSends, nodeHintFromWrite } from '../functions/producer.js';
 import { SIM_DEFAULT_ADMIN, startSimulator, type SimCluster, type SwarmSimulator } from '../simulator/index.js';
 import { reconcileDemo } from './demo-reconcile.js';
-import { pairRegistry } from './pair-registry.js';
+import { pairRegistryDocument } from './pair-registry.js';
 import { createSendQueues, type LocalQueue } from './queues.js';
 import { percentile, type SummaryTelemetry } from './summary.js';
 import { eventCountsLine, EventSink } from './event-sink.js';
@@ -47,6 +47,11 @@ export interface DemoResult {
   readonly events: Record<string, number>;
   readonly inDr: number;
   readonly expectedInDr: number;
+  /** The objects replicated to both DR clusters (fan-out): how many `dr2` holds, of how many it should. */
+  readonly inDr2: number;
+  readonly expectedInDr2: number;
+  /** Outcomes by destination (registry key), then by outcome kind. */
+  readonly byDestination: Record<string, Record<string, number>>;
   readonly lagP50Ms: number | null;
   readonly lagP99Ms: number | null;
   readonly sendP50Ms: number | null;
@@ -78,6 +83,10 @@ export interface DemoResult {
 
 /** Objects the demo writes without any SEND message (an app that never sent an event). */
 const WITHOUT_EVENT = 3;
+
+/** The first objects are replicated to both DR clusters, `dr` and `dr2` (fan-out: docs/fan-out.md). */
+const FAN_OUT = 5;
+const BOTH_DR = ['dr', 'dr2'];
 
 /**
  * The demo's route, beyond `verify`: a DR copy of an older version is replaced by the worker's
@@ -148,6 +157,8 @@ interface DemoWork {
   /** Indexes of `written` deleted from the source before their SEND. */
   readonly missing: ReadonlySet<number>;
   readonly messages: readonly (SendMessage | string)[];
+  /** SQS messages enqueued: a message for both DR clusters is two. */
+  readonly enqueued: number;
   readonly expectedDeadLettered: Record<string, number>;
   /** Indexes of `written` overwritten and deleted at the source after the first run. */
   readonly overwrite: number | null;
@@ -194,26 +205,29 @@ function injectFaults(
     source.delete(written[i]!.ref);
     missing.add(i);
   }
+  // A message for two DR clusters is two messages, each dead-lettered on its own.
+  const gone = [...missing].reduce((n, i) => n + (i < FAN_OUT ? BOTH_DR.length : 1), 0);
   messages.push('{"object": {"uuid": "not-a-uuid"}, "from": "primary"');
   if (messages[0]) messages.push(messages[0]);
-  return { missing, expectedDeadLettered: { 'not-found-at-source': missing.size, 'invalid-message': 1 } };
+  return { missing, expectedDeadLettered: { 'not-found-at-source': gone, 'invalid-message': 1 } };
 }
 
 /** Writes the demo objects and builds their SEND messages, with the faults when asked. */
-async function prepareWork(sim: SwarmSimulator, o: DemoOptions): Promise<DemoWork> {
+async function prepareWork(sim: SwarmSimulator, o: DemoOptions): Promise<Omit<DemoWork, 'enqueued'>> {
   const { written, silent } = await writeDemoObjects(sim.cluster('baker'), o.objects);
   const messages: (SendMessage | string)[] = written.map((w, i) => ({
     object: w.ref,
+    ...(i < FAN_OUT && { to: BOTH_DR }),
     ...(w.hint && { nodeHint: w.hint }),
     correlationId: `demo-${i}`,
   }));
   const trouble = o.faults
     ? injectFaults(sim, written, messages)
     : { missing: new Set<number>(), expectedDeadLettered: {} };
-  // Two named objects the pipeline copies, past the first (whose DR copy the closing reconcile
-  // loses): after the first run one is overwritten at the source and one deleted there.
+  // Two named objects the pipeline copies to `dr` alone, past the first (whose DR copy the closing
+  // reconcile loses): after the first run one is overwritten at the source and one deleted there.
   const [, overwrite = null, remove = null] = written.flatMap((w, i) =>
-    'name' in w.ref && !trouble.missing.has(i) ? [i] : [],
+    'name' in w.ref && !trouble.missing.has(i) && i >= FAN_OUT ? [i] : [],
   );
   return { written, silent, messages, ...trouble, overwrite, delete: remove };
 }
@@ -261,13 +275,23 @@ function demoConfig(
   queues: ReturnType<typeof createSendQueues>,
   o: DemoOptions,
 ): { config: Config; credentials: CredentialsProvider } {
-  const registry = pairRegistry({
+  const pair = pairRegistryDocument({
     source: sim.cluster('baker').addresses,
     dr: sim.cluster('dr').addresses,
     networks: ['127.0.0.0/8'],
     credentials: 'env:SWARM_SEND_DEMO_ADMIN',
     verify: true,
     route: DEMO_ROUTE,
+  });
+  const dr2 = sim.cluster('dr2').addresses;
+  const registry = parseRegistry({
+    ...pair,
+    clusters: {
+      ...pair.clusters,
+      dr2: { name: 'dr2', target: dr2[0], nodes: [...dr2], credentials: 'env:SWARM_SEND_DEMO_ADMIN' },
+    },
+    // The default route goes to `dr`; this one to `dr2`, so a message naming both is routed.
+    routes: [{ from: 'primary', to: 'dr2', verify: true, ...DEMO_ROUTE }],
   });
   const config: Config = {
     registry,
@@ -387,17 +411,20 @@ async function demoResult(
   const expectedInDr = [...work.written.filter((_w, i) => !work.missing.has(i) && i !== work.delete), ...work.silent];
   const changes = changesOf(run.sim, work, s);
   const inDr = expectedInDr.filter((w) => dr.has(w.ref)).length;
+  const expectedInDr2 = work.written.filter((_w, i) => i < FAN_OUT && !work.missing.has(i));
+  const inDr2 = expectedInDr2.filter((w) => run.sim.cluster('dr2').has(w.ref)).length;
   const dlqDepth = await queueDepth(run.sqs, run.queues.dlq.queueUrl);
   const outcomesPublished = await queueDepth(run.sqs, run.queues.outcomes.queueUrl);
   const deadLettered = Object.fromEntries(s.deadLettered);
   const { expectedDeadLettered } = work;
   const expectedDlq = Object.values(expectedDeadLettered).reduce((a, b) => a + b, 0);
-  const total = work.messages.length + (changes ? 2 : 0);
+  const total = work.enqueued + (changes ? 2 : 0);
   const asExpected = Object.entries(expectedDeadLettered).every(([r, n]) => (deadLettered[r] ?? 0) === n);
   const ok =
     !o.signal.aborted &&
     s.terminal === total &&
     inDr === expectedInDr.length &&
+    inDr2 === expectedInDr2.length &&
     reconcile?.exact === true &&
     dlqDepth === expectedDlq &&
     asExpected &&
@@ -416,6 +443,9 @@ async function demoResult(
     events: Object.fromEntries(sink.byDetailType),
     inDr,
     expectedInDr: expectedInDr.length,
+    inDr2,
+    expectedInDr2: expectedInDr2.length,
+    byDestination: Object.fromEntries([...s.byDestination].map(([k, v]) => [k, Object.fromEntries(v)])),
     lagP50Ms: percentile(s.lagsMs, 50),
     lagP99Ms: percentile(s.lagsMs, 99),
     sendP50Ms: percentile(s.latenciesMs, 50),
@@ -463,6 +493,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       clusters: [
         { name: 'baker', nodes: 3 },
         { name: 'dr', nodes: 1 },
+        { name: 'dr2', nodes: 1 },
       ],
       keepalive: { count: 2, intervalMs: 5 },
     });
@@ -472,13 +503,14 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       ),
       maxReceiveCount: derivedMaxReceiveCount(o.maxAttempts),
     });
-    const work = await prepareWork(sim, o);
+    const prepared = await prepareWork(sim, o);
     const deps = demoConfig(sim, queues, o);
-    const enqueued = await enqueueSends(sqs, queues.queue.queueUrl, work.messages);
+    const enqueued = await enqueueSends(sqs, queues.queue.queueUrl, prepared.messages);
     if (enqueued.failed.length) throw new Error(`${enqueued.failed.length} demo messages could not be enqueued`);
+    const work = { ...prepared, enqueued: enqueued.sent };
     const source = sim.cluster('baker');
     const sink = new EventSink();
-    const summary = await runPipeline(sqs, queues.queue, deps, work.messages.length, o, sink, () =>
+    const summary = await runPipeline(sqs, queues.queue, deps, work.enqueued, o, sink, () =>
       changeObjects(sqs, queues.queue.queueUrl, source, work),
     );
     const reconcile = await closingReconcile(sim, deps.config.registry, work, o.signal);
@@ -504,6 +536,17 @@ function reconcileLine(c: NonNullable<DemoResult['reconcile']>): string {
   ].join('\n');
 }
 
+/** `dr: 203 replicated, 2 failed · dr2: 5 replicated`: each destination's final outcomes. */
+function perDestination(byDestination: DemoResult['byDestination']): string {
+  return Object.entries(byDestination)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([to, counts]) => {
+      const final = Object.entries(counts).filter(([outcome]) => outcome !== 'retry');
+      return `${to}: ${final.map(([outcome, n]) => `${n} ${outcome}`).join(', ')}`;
+    })
+    .join(' · ');
+}
+
 /** The summary table `npm start` ends with. */
 export function formatDemoSummary(r: DemoResult, faults: boolean): string {
   const rows: [string, string][] = [
@@ -517,7 +560,7 @@ export function formatDemoSummary(r: DemoResult, faults: boolean): string {
   const check = r.ok ? 'OK' : 'FAILED';
   return [
     '',
-    `swarm-send local pipeline: ${r.objects} objects, ${r.messages} messages${faults ? ' (faults injected: a busy node, resets, DR unreachable, 2 objects gone at the source, 1 malformed message, 1 duplicate)' : ''}`,
+    `swarm-send local pipeline: ${r.objects} objects (${FAN_OUT} to two DR clusters), ${r.messages} messages${faults ? ' (faults injected: a busy node, resets, DR unreachable, 2 objects gone at the source, 1 malformed message, 1 duplicate)' : ''}`,
     '',
     '  outcome                     messages',
     '  --------------------------  --------',
@@ -529,7 +572,8 @@ export function formatDemoSummary(r: DemoResult, faults: boolean): string {
     `  outcome events    ${eventCountsLine(r.events)}`,
     ...(r.changes ? [changesLine(r.changes)] : []),
     ...(r.reconcile ? [reconcileLine(r.reconcile)] : []),
-    `  DR check          ${r.inDr}/${r.expectedInDr} objects present in the DR cluster; DLQ holds ${r.dlqDepth} (expected ${Object.values(r.expectedDeadLettered).reduce((a, b) => a + b, 0)})`,
+    `  per destination   ${perDestination(r.byDestination)}`,
+    `  DR check          ${r.inDr}/${r.expectedInDr} objects present in dr, ${r.inDr2}/${r.expectedInDr2} in dr2; DLQ holds ${r.dlqDepth} (expected ${Object.values(r.expectedDeadLettered).reduce((a, b) => a + b, 0)})`,
     `  result            ${check}${r.interrupted ? ' (interrupted)' : ''} in ${(r.elapsedMs / 1000).toFixed(1)} s`,
     '',
   ].join('\n');

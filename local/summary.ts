@@ -5,6 +5,10 @@ import type { Telemetry } from '../functions/worker/ports.js';
 /** The most recent samples kept for percentiles, so a worker that runs for days stays small. */
 const SAMPLE_LIMIT = 10_000;
 
+function count(counts: Map<string, number>, key: string): void {
+  counts.set(key, (counts.get(key) ?? 0) + 1);
+}
+
 function keep(samples: number[], value: number): void {
   if (samples.length >= SAMPLE_LIMIT) samples.shift();
   samples.push(value);
@@ -14,8 +18,12 @@ function keep(samples: number[], value: number): void {
 export class SummaryTelemetry implements Telemetry {
   readonly byOutcome = new Map<string, number>();
   readonly deadLettered = new Map<string, number>();
-  /** Terminal outcomes by reason (`created`, `stale-replaced`, `deleted`, ...). */
+  /** Terminal outcomes by reason (`created`, `stale-replaced`, `deleted`, `fanned-out`, ...). */
   readonly byReason = new Map<string, number>();
+  /** Retries by reason (`remote-unavailable`, `fan-out-unavailable`, ...). */
+  readonly retriesByReason = new Map<string, number>();
+  /** Outcomes of the messages that name one destination, by its registry key, then by outcome. */
+  readonly byDestination = new Map<string, Map<string, number>>();
   /** The last 10,000 replication lags and SEND latencies (ms). */
   readonly lagsMs: number[] = [];
   readonly latenciesMs: number[] = [];
@@ -32,14 +40,20 @@ export class SummaryTelemetry implements Telemetry {
   ) {}
 
   outcome(record: OutcomeRecord, sentTimestampMs: number | null): void {
-    this.byOutcome.set(record.outcome, (this.byOutcome.get(record.outcome) ?? 0) + 1);
-    if (record.outcome === 'retry') this.retries += 1;
-    else {
-      this.terminal += 1;
-      this.byReason.set(record.reason, (this.byReason.get(record.reason) ?? 0) + 1);
+    count(this.byOutcome, record.outcome);
+    if (record.to !== null) {
+      const destination = this.byDestination.get(record.to) ?? new Map<string, number>();
+      this.byDestination.set(record.to, destination);
+      count(destination, record.outcome);
     }
-    if (record.outcome === 'failed')
-      this.deadLettered.set(record.reason, (this.deadLettered.get(record.reason) ?? 0) + 1);
+    if (record.outcome === 'retry') {
+      this.retries += 1;
+      count(this.retriesByReason, record.reason);
+    } else {
+      this.terminal += 1;
+      count(this.byReason, record.reason);
+    }
+    if (record.outcome === 'failed') count(this.deadLettered, record.reason);
     if (record.node !== null) keep(this.latenciesMs, record.durationMs);
     if (sentTimestampMs !== null && isSuccess(record.outcome))
       keep(this.lagsMs, Math.max(0, this.now() - sentTimestampMs));

@@ -100,6 +100,7 @@ function instrumentedQueueOps(
       if (failed.length) instruments?.queueError('SendMessageBatch', 'EntryFailed', failed.length);
       return failed;
     },
+    fanOut: (record, parts) => counted('SendMessageBatch', () => real.fanOut(record, parts)),
   };
 }
 

@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 import type { OutcomeRecord } from '../core/outcome/outcome.js';
-import type { QueueOps } from '../worker/ports.js';
+import type { FanOutPart, QueueOps } from '../worker/ports.js';
 import {
   buildDeadLetter,
   DLQ_ATTRIBUTES,
@@ -139,10 +139,50 @@ async function publishOutcomes(
 }
 
 /**
+ * SendMessageBatch of a split's parts to the record's own queue, ten at a time (docs/fan-out.md).
+ * On a FIFO queue each part keeps the record's message group and is deduplicated by record and
+ * destination, so a split repeated within five minutes adds nothing. Rejects, with the refused
+ * entries' codes, unless every part was taken.
+ */
+async function fanOut(
+  sqs: SQSClient,
+  queueUrl: ReturnType<typeof queueUrls>,
+  record: SQSRecord,
+  parts: readonly FanOutPart[],
+  abortSignal: Signal,
+): Promise<void> {
+  const url = await queueUrl(record.eventSourceARN, abortSignal);
+  const fifo = url.endsWith('.fifo');
+  const responses = await Promise.all(
+    chunks(parts.map((p, i) => [p, i] as const)).map((batch) =>
+      sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl: url,
+          Entries: batch.map(([p, i]) => ({
+            Id: String(i),
+            MessageBody: p.body,
+            ...(fifo
+              ? {
+                  MessageGroupId: record.attributes.MessageGroupId ?? FALLBACK_MESSAGE_GROUP,
+                  MessageDeduplicationId: `${record.messageId}:${p.destination}`,
+                }
+              : {}),
+          })),
+        }),
+        { abortSignal },
+      ),
+    ),
+  );
+  const failed = responses.flatMap(failedEntries);
+  if (failed.length) throw new BatchEntriesFailedError('SendMessageBatch', failed, parts.length);
+}
+
+/**
  * QueueOps over the AWS SDK: visibility changes in batches of ten, dead-lettering with the
  * outcome in message attributes (the body stays the original, so a redrive sends it back
  * unchanged, unless it must be cut to fit: `buildDeadLetter`), and outcomes published with
- * SendMessageBatch. Every call passes the worker's abort signal to the SDK (`abortSignal`).
+ * SendMessageBatch; a multi-destination message's parts go back on its own queue (`fanOut`).
+ * Every call passes the worker's abort signal to the SDK (`abortSignal`).
  */
 export function createSqsQueueOps({ sqs, dlqUrl, outcomesQueueUrl, dlqMaxMessageBytes }: SqsQueueOpsOptions): QueueOps {
   const queueUrl = queueUrls(sqs);
@@ -176,5 +216,7 @@ export function createSqsQueueOps({ sqs, dlqUrl, outcomesQueueUrl, dlqMaxMessage
       if (!outcomesQueueUrl || outcomes.length === 0) return [];
       return publishOutcomes(sqs, outcomesQueueUrl, outcomes, abortSignal);
     },
+
+    fanOut: (record, parts, abortSignal) => fanOut(sqs, queueUrl, record, parts, abortSignal),
   };
 }

@@ -5,6 +5,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { lambdaAwsAdapters } from '../aws-clients.js';
 import { emitReconcileFailure, emitReconcileMetrics } from '../adapters/reconcile-telemetry.js';
 import { ListingClient } from '../core/listing/listing-client.js';
+import { configuredRoutes } from '../core/registry/registry.js';
 import { reconcileDepsFromEnvironment, type ReconcileDeps } from '../reconcile-compose.js';
 import {
   ContinuationError,
@@ -36,7 +37,7 @@ async function sliceDeps(d: ReconcileDeps): Promise<Omit<SliceDeps, 'queue'>> {
   const { registry, from, to } = d.config;
   const source = registry.clusters[from]!;
   const dr = registry.clusters[to]!;
-  const configured = [...registry.routes, registry.defaultRoute].find((r) => r?.from === from && r.to === to) ?? null;
+  const configured = configuredRoutes(registry).find((r) => r.from === from && r.to === to) ?? null;
   const route: ReconcileRoute = {
     source,
     dr,

@@ -66,6 +66,20 @@ export interface QueueOps {
   deadLetter(record: SQSRecord, outcome: OutcomeRecord, signal?: AbortSignal): Promise<OutcomeRecord | void>;
   /** Publishes terminal outcomes; resolves to the indexes that could not be published. */
   publishOutcomes(outcomes: readonly OutcomeRecord[], signal?: AbortSignal): Promise<number[]>;
+  /**
+   * Puts a multi-destination message's parts, one message per destination, on the queue the
+   * record came from (docs/fan-out.md). Rejects unless every part was taken: the record then
+   * stays and is split again, and a part taken twice is harmless (its second SEND is a 409).
+   */
+  fanOut(record: SQSRecord, parts: readonly FanOutPart[], signal?: AbortSignal): Promise<void>;
+}
+
+/** One destination's message of a split (`QueueOps.fanOut`). */
+export interface FanOutPart {
+  /** The registry key of its destination (also its FIFO deduplication suffix). */
+  readonly destination: string;
+  /** The message body, `to` set to `destination`. */
+  readonly body: string;
 }
 
 /**

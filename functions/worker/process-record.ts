@@ -3,7 +3,9 @@ import { decide, notSentBy, type SendAttempt, type Step } from '../core/outcome/
 import { readSendMessage, type SendMessage } from '../core/message/message.js';
 import type { OutcomeRecord } from '../core/outcome/outcome.js';
 import { outcomeRecord, type RecordContext } from '../core/outcome/outcome.js';
-import { resolveRoute, type ResolvedRoute } from '../core/registry/registry.js';
+import { resolveRoutes, type ResolvedRoute } from '../core/registry/registry.js';
+import { splitByDestination } from '../core/message/fan-out.js';
+import { fanOut } from './fan-out.js';
 import { provingFeeds } from '../core/registry/replication-feeds.js';
 import { stackOf } from '../core/errors.js';
 import type { BatchSends } from './batch-sends.js';
@@ -24,7 +26,7 @@ function contextOf(record: SQSRecord, message: SendMessage | null, route?: Resol
   return {
     object: message?.object ?? null,
     from: route?.source.key ?? message?.from ?? null,
-    to: route?.destination.key ?? message?.to ?? null,
+    to: route?.destination.key ?? (typeof message?.to === 'string' ? message.to : null),
     attempt: attemptOf(record),
     messageId: record.messageId,
     correlationId: message?.correlationId ?? null,
@@ -47,6 +49,8 @@ function notSent(step: Step, err: unknown, record: SQSRecord, telemetry: Telemet
 interface Read {
   readonly message: SendMessage | null;
   readonly request: SendRequest | null;
+  /** A message that names several destinations: its source and them (split by `fanOut`, never SENT itself). */
+  readonly split: { readonly from: string; readonly destinations: readonly string[] } | null;
   readonly failure: SendAttempt | null;
 }
 
@@ -57,14 +61,26 @@ function readRequest(record: SQSRecord, { config, telemetry }: WorkerDeps): Read
     const read = readSendMessage(record.body);
     message = read.message;
     for (const warning of read.warnings) telemetry.warn(warning, { messageId: record.messageId });
-    const route = resolveRoute(config.registry, message.from, message.to);
+    // Every destination is routed before anything else: a message is never half routed.
+    const routes = resolveRoutes(config.registry, message.from, message.to);
+    if (routes.length > 1) {
+      const split = { from: routes[0]!.source.key, destinations: routes.map((r) => r.destination.key) };
+      return { message, request: null, split, failure: null };
+    }
+    const route = routes[0]!;
+    const single = splitByDestination(message, [route.destination.key])[0]!;
     return {
       message,
-      request: { route, message, replicationFeeds: isDelete(message) ? [] : provingFeeds(route, message.feeds) },
+      request: {
+        route,
+        message: single,
+        replicationFeeds: isDelete(message) ? [] : provingFeeds(route, message.feeds),
+      },
+      split: null,
       failure: null,
     };
   } catch (err) {
-    return { message, request: null, failure: notSent('read', err, record, telemetry) };
+    return { message, request: null, split: null, failure: notSent('read', err, record, telemetry) };
   }
 }
 
@@ -108,9 +124,11 @@ async function deleteOf(
 /**
  * Processes one record up to its outcome record: read and route the body, SEND (shared with
  * identical records of the batch) or, for a delete message, walk the delete's steps
- * (delete-attempt.ts), decide. Null when the deadline came before its SEND could start: the
- * record goes back to the queue unprocessed. Never throws for the record's sake: an unexpected
- * error is an `internal-error` outcome, retried like any transient failure.
+ * (delete-attempt.ts), decide. A message naming several destinations is split instead
+ * (fan-out.ts), one message per destination, and never SENT itself. Null when the deadline came
+ * before its SEND could start: the record goes back to the queue unprocessed. Never throws for
+ * the record's sake: an unexpected error is an `internal-error` outcome, retried like any
+ * transient failure.
  */
 export async function processRecord(
   record: SQSRecord,
@@ -120,6 +138,8 @@ export async function processRecord(
 ): Promise<OutcomeRecord | null> {
   const read = readRequest(record, deps);
   const ctx = contextOf(record, read.message, read.request?.route);
+  if (read.split && read.message)
+    return fanOut(record, read.message, read.split.destinations, { ...ctx, from: read.split.from }, deps, deadline);
   let happening: SendAttempt | DeleteHappening | null = read.failure;
   if (read.request) {
     if (deadline.aborted) return null;

@@ -82,6 +82,8 @@ export class SendFunction extends Construct {
       reportBatchItemFailures: true,
     });
     this.lambdaFunction.addEventSource(this.eventSource);
+    // Fan-out (docs/fan-out.md): a message naming several destinations is split back onto its own queue.
+    props.sendQueue.grantSendMessages(this.role);
     props.deadLetterQueue.grantSendMessages(this.role);
     props.outcomesQueue?.grantSendMessages(this.role);
     props.registryParameter?.grantRead(this.role);

@@ -3,7 +3,14 @@ import type { Credentials } from '../../functions/core/transport/digest-auth.js'
 import type { HeadResult, SendReport } from '../../functions/core/send/observation.js';
 import type { OutcomeRecord } from '../../functions/core/outcome/outcome.js';
 import type { SendInput } from '../../functions/core/send/send-client.js';
-import type { CredentialsProvider, QueueOps, SendPort, Telemetry, WorkerDeps } from '../../functions/worker/ports.js';
+import type {
+  CredentialsProvider,
+  FanOutPart,
+  QueueOps,
+  SendPort,
+  Telemetry,
+  WorkerDeps,
+} from '../../functions/worker/ports.js';
 import { testConfig } from './config.js';
 import { observed } from './observation.js';
 import type { ObjectAnswer, ObjectMethod } from '../../functions/core/send/object-request.js';
@@ -98,6 +105,8 @@ export class RecordingQueue implements QueueOps {
   deadLetterFails = false;
   publishFails: number[] | 'reject' = [];
   visibilityFails = false;
+  readonly fannedOut: { id: string; parts: FanOutPart[] }[] = [];
+  fanOutFails = false;
 
   async changeVisibility(entries: readonly { record: SQSRecord; seconds: number }[]): Promise<void> {
     if (this.visibilityFails) throw Object.assign(new Error('refused'), { name: 'AccessDenied' });
@@ -114,6 +123,11 @@ export class RecordingQueue implements QueueOps {
     this.published.push([...outcomes]);
     if (this.publishFails === 'reject') throw new Error('outcomes queue down');
     return this.publishFails;
+  }
+
+  async fanOut(record: SQSRecord, parts: readonly FanOutPart[]): Promise<void> {
+    if (this.fanOutFails) throw Object.assign(new Error('queue down'), { name: 'ServiceUnavailable' });
+    this.fannedOut.push({ id: record.messageId, parts: [...parts] });
   }
 }
 

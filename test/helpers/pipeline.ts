@@ -41,6 +41,11 @@ export interface PipelineOptions {
   readonly events?: WorkerParts['events'];
   /** Changes the registry document before it is parsed (routes, replication feeds...). */
   readonly registry?: (base: PairRegistryDocument) => PairRegistryDocument;
+  /**
+   * A second DR cluster, `dr2` (registry key and cluster name), for fan-out: the registry gets
+   * the route `primary` -> [`dr`, `dr2`] besides the default route to `dr`.
+   */
+  readonly secondDr?: Partial<ClusterSpec>;
 }
 
 /**
@@ -71,6 +76,11 @@ export interface Pipeline {
   deliver(max?: number, remainingMs?: number): Promise<{ records: SQSRecord[]; response: SQSBatchResponse }>;
   /** Reads (and deletes) every message of a queue. */
   drain(queue: Queue): Promise<Message[]>;
+  /**
+   * A container restart: the worker instance stops (its connections closed) and a new one, with
+   * fresh dependencies and no memory of the old one, takes the next deliveries.
+   */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -88,6 +98,7 @@ export async function startPipeline(o: PipelineOptions = {}): Promise<Pipeline> 
         admins: { admin: PASSWORD, ...(o.drCredentials && { [o.drCredentials.username]: o.drCredentials.password }) },
         ...o.dr,
       },
+      ...(o.secondDr ? [{ name: 'dr2', nodes: 1, admins: { admin: PASSWORD }, ...o.secondDr }] : []),
     ],
   });
   const suffix = o.fifo ? '.fifo' : '';
@@ -104,12 +115,13 @@ export async function startPipeline(o: PipelineOptions = {}): Promise<Pipeline> 
     SRC_ADMIN: JSON.stringify({ username: 'admin', password: PASSWORD }),
     DR_ADMIN: JSON.stringify(o.drCredentials ?? { username: 'admin', password: PASSWORD }),
   };
-  const document = pairRegistryDocument({
+  const pair = pairRegistryDocument({
     source: sim.cluster('baker').addresses,
     dr: sim.cluster('dr').addresses,
     credentials: { source: 'env:SRC_ADMIN', dr: 'env:DR_ADMIN' },
     ...(o.verify && { verify: true }),
   });
+  const document = o.secondDr ? withSecondDr(pair, sim.cluster('dr2').addresses) : pair;
   const registry = parseRegistry(o.registry ? o.registry(document) : document);
   const config = testConfig({
     registry,
@@ -128,16 +140,21 @@ export async function startPipeline(o: PipelineOptions = {}): Promise<Pipeline> 
   });
   const logger = localLogger(o.powertools ?? false);
   const telemetry: Telemetry = o.powertools ? tee(powertoolsTelemetry(logger), summary) : summary;
-  const deps = composeWorkerDeps({
-    config,
-    credentials,
-    queue: { sqs: o.queueClient ? await o.queueClient(fauxqs.address) : sqs },
-    ...(o.queueOps && { decorateQueue: o.queueOps }),
-    telemetry,
-    random: () => 1,
-    ...(o.events && { events: o.events }),
-  });
-  const handler = createHandler(logger, async () => deps);
+  const queueSqs = o.queueClient ? await o.queueClient(fauxqs.address) : sqs;
+  // One worker instance (a container): its own dependencies, connections and handler.
+  const instance = () => {
+    const deps = composeWorkerDeps({
+      config,
+      credentials,
+      queue: { sqs: queueSqs },
+      ...(o.queueOps && { decorateQueue: o.queueOps }),
+      telemetry,
+      random: () => 1,
+      ...(o.events && { events: o.events }),
+    });
+    return { deps, handler: createHandler(logger, async () => deps) };
+  };
+  let current = instance();
 
   const receive = async (max = 10, waitSeconds = 0) => {
     const out = await sqs.send(
@@ -152,7 +169,7 @@ export async function startPipeline(o: PipelineOptions = {}): Promise<Pipeline> 
     return (out.Messages ?? []).map((m) => toLambdaRecord(m, queue.arn, REGION));
   };
   const invoke = async (records: SQSRecord[], remainingMs = 30_000) => {
-    const response = (await handler({ Records: records }, testContext(remainingMs))) as SQSBatchResponse;
+    const response = (await current.handler({ Records: records }, testContext(remainingMs))) as SQSBatchResponse;
     const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
     const done = records.filter((r) => !failed.has(r.messageId));
     for (let i = 0; i < done.length; i += 10) {
@@ -177,7 +194,11 @@ export async function startPipeline(o: PipelineOptions = {}): Promise<Pipeline> 
     summary,
     config,
     warnings,
-    handler: (event, context) => handler(event, context),
+    handler: (event, context) => current.handler(event, context),
+    async restart() {
+      await current.deps.client.close();
+      current = instance();
+    },
     async send(body, extra = {}) {
       fauxqs.sendMessage(queue.url.split('/').pop()!, body, o.fifo ? { messageGroupId: extra.groupId ?? 'g' } : {});
     },
@@ -189,10 +210,22 @@ export async function startPipeline(o: PipelineOptions = {}): Promise<Pipeline> 
     },
     drain: (q) => drainQueue(sqs, q.url),
     async close() {
-      await deps.client.close();
+      await current.deps.client.close();
       await sim.close();
       await local.close();
     },
+  };
+}
+
+/** The pair's registry with the cluster `dr2` and a route from `primary` to both DR clusters. */
+function withSecondDr(pair: PairRegistryDocument, addresses: readonly string[]): PairRegistryDocument {
+  return {
+    ...pair,
+    clusters: {
+      ...pair.clusters,
+      dr2: { name: 'dr2', target: addresses[0], nodes: [...addresses], credentials: 'env:SRC_ADMIN' },
+    },
+    routes: [...(pair.routes ?? []), { from: 'primary', to: ['dr', 'dr2'] }],
   };
 }
 

@@ -179,6 +179,21 @@ describe('registry derivations', () => {
     ]);
   });
 
+  it('opens every verified target of a default route with several (fan-out), not only the first', () => {
+    const registry = parseRegistry({
+      clusters: {
+        a: { name: 'a', nodes: ['10.0.0.1:80'], credentials: 'x' },
+        b: { name: 'b', target: '10.0.1.1:8080', credentials: 'y' },
+        c: { name: 'c', target: '10.0.2.1:8081', credentials: 'y' },
+      },
+      defaultRoute: { from: 'a', to: ['b', 'c'], verify: true },
+    });
+    expect(clusterEgressRules(registry).filter((r) => r.purpose === 'verify')).toStrictEqual([
+      { cluster: 'b', cidr: '10.0.1.1/32', family: 4, port: 8080, purpose: 'verify' },
+      { cluster: 'c', cidr: '10.0.2.1/32', family: 4, port: 8081, purpose: 'verify' },
+    ]);
+  });
+
   it('computes the worst-case backoff of a message that uses every attempt', () => {
     expect(worstCaseBackoffSeconds(5, Duration.seconds(5), Duration.seconds(900))).toBe(5 + 10 + 20 + 40);
     expect(worstCaseBackoffSeconds(5, Duration.seconds(100), Duration.seconds(300))).toBe(100 + 200 + 300 + 300);

@@ -200,7 +200,7 @@ describe('SwarmSendPipeline with only the required props', () => {
       });
     });
 
-    it('grants exactly: VPC network interfaces, its log group, consuming the SEND queue, sending to the DLQ, reading the two credentials secrets', () => {
+    it('grants exactly: VPC network interfaces, its log group, consuming the SEND queue and sending to it (fan-out), sending to the DLQ, reading the two credentials secrets', () => {
       expect(roleStatements(template)).toStrictEqual([
         {
           Sid: 'LambdaVpcNetworkInterfaces',
@@ -229,6 +229,11 @@ describe('SwarmSendPipeline with only the required props', () => {
             'sqs:DeleteMessage',
             'sqs:GetQueueAttributes',
           ],
+          Resource: { 'Fn::GetAtt': [logicalId(stack, pipeline.queues.sendQueue), 'Arn'] },
+        },
+        {
+          Effect: 'Allow',
+          Action: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
           Resource: { 'Fn::GetAtt': [logicalId(stack, pipeline.queues.sendQueue), 'Arn'] },
         },
         {

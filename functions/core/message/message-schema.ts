@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { feedsSchema, messageSchema } from './message.js';
+import { destinationListSchema, feedsSchema, messageSchema } from './message.js';
 
 /** The schema's identifier (a name, not a download location: the file ships in the package and docs/). */
 export const SEND_MESSAGE_SCHEMA_ID = 'urn:swarm-send:send-message:1';
@@ -72,8 +72,9 @@ function withPortablePatterns(node: unknown): unknown {
  *    parser requires well-formed Unicode, a JSON Schema `pattern` cannot test for it.
  * (Lengths agree: zod 4 and JSON Schema both count code points, so an emoji counts once.)
  * The feeds rule "at least one id or type" is a zod refinement, so it is added here by hand
- * (as an `anyOf`). test/integration/hostile/send-message-schema.test.ts checks schema and parser
- * agree, with ajv, on valid messages and the hostile-body corpus, except for the cases above.
+ * (as an `anyOf`), and so is "no destination twice" in a `to` list (as `uniqueItems`).
+ * test/integration/hostile/send-message-schema.test.ts checks schema and parser agree, with
+ * ajv, on valid messages and the hostile-body corpus, except for the cases above.
  */
 export function sendMessageJsonSchema(): Record<string, unknown> {
   const generated = z.toJSONSchema(messageSchema, {
@@ -86,6 +87,7 @@ export function sendMessageJsonSchema(): Record<string, unknown> {
           { required: ['types'], properties: { types: { type: 'array', minItems: 1 } } },
         ];
       }
+      if (ctx.zodSchema === destinationListSchema) ctx.jsonSchema.uniqueItems = true;
     },
   });
   const { $schema, ...rest } = withPortablePatterns(generated) as Record<string, unknown>;

@@ -83,11 +83,24 @@ export type MessageOp = (typeof MESSAGE_OPS)[number];
 
 const registryKey = z.string().check(z.regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be a registry key'));
 
+/** Most destinations one message may name (docs/fan-out.md). */
+export const MAX_DESTINATIONS = 16;
+
+/**
+ * Several destinations (`to: ["dr-east", "dr-west"]`): each gets its own message, SEND and
+ * outcome (docs/fan-out.md). No key twice: the JSON Schema says so with `uniqueItems`.
+ */
+export const destinationListSchema = z.array(registryKey).check(
+  z.minLength(1),
+  z.maxLength(MAX_DESTINATIONS),
+  z.refine((keys: string[]) => new Set(keys).size === keys.length, 'must not name a destination twice'),
+);
+
 export const messageSchema = z.object({
   version: z.optional(z.literal(1)),
   object: objectSchema,
   from: z.optional(registryKey),
-  to: z.optional(registryKey),
+  to: z.optional(z.union([registryKey, destinationListSchema])),
   // Optional and only a preference: a malformed hint is dropped with a warning (readSendMessage),
   // never a reason to refuse the message.
   nodeHint: z.optional(z.unknown()),

@@ -75,6 +75,7 @@ export function outcomeEventJsonSchema(): Record<string, unknown> {
         properties: { bytes: { type: 'integer', minimum: 0 }, sha256: { type: 'string' } },
       },
       retryAfterSeconds: { type: 'number', minimum: 0 },
+      destinations: { type: 'array', items: { type: 'string' } },
       threshold: {
         type: 'object',
         required: ['lagMs', 'rpoSeconds'],

@@ -43,6 +43,9 @@ export const REASONS = {
     'a delete on a route whose deletes are "ignore": DR keeps its copy, nothing was asked of either cluster',
   'stale-replaced':
     "the destination held another version of the object; a forced feed SEND or the route's copy replaced it, and content identity confirmed the copy",
+  // a message naming several destinations (docs/fan-out.md)
+  'fanned-out':
+    'the message named several destinations: one message per destination was put on its queue, each settles on its own; nothing was sent for this one',
   // transient
   'remote-unavailable': 'the destination answered 5xx or could not be reached by the source node',
   'remote-insufficient-storage': 'the destination is out of space or licence (507)',
@@ -77,6 +80,8 @@ export const REASONS = {
   'delete-unconfirmed': "a delete: the HEAD after DR's answer still found the object on DR",
   'source-changed':
     "the source object changed while the worker copied it; the next attempt copies the source's new version",
+  'fan-out-unavailable':
+    'the message named several destinations and its per-destination messages could not all be put on its queue; nothing was sent',
   // permanent
   'invalid-message':
     'the message is not valid JSON, fails the schema, names a route the registry lacks, or selects feeds none of whose statuses can prove a DR copy',
@@ -164,6 +169,8 @@ export interface OutcomeRecord {
   versions?: { readonly source: string | null; readonly destination: string | null };
   /** What replacing a stale copy took: `feed-force` or `copy`, its requests and the bytes it moved. */
   replaced?: { readonly by: 'feed-force' | 'copy'; readonly requests: number; readonly bytes: number };
+  /** A message that named several destinations (`to` is then null): them, in order (docs/fan-out.md). */
+  destinations?: string[];
 }
 
 /** What is known about a message besides the SEND itself. */

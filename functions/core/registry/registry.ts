@@ -44,7 +44,15 @@ const clusterSchema = z.strictObject({
 
 const routeSchema = z.strictObject({
   from: z.string().check(z.regex(KEY)),
-  to: z.string().check(z.regex(KEY)),
+  /** One DR cluster, or several (fan-out, docs/fan-out.md): the route stands for one route per target. */
+  to: z.union([
+    z.string().check(z.regex(KEY)),
+    z.array(z.string().check(z.regex(KEY))).check(
+      z.minLength(1),
+      z.maxLength(16),
+      z.refine((keys: string[]) => new Set(keys).size === keys.length, 'must not name a target twice'),
+    ),
+  ]),
   /** After a 201 or 409, HEAD the object on the destination and compare ETag / length / version. */
   verify: z.optional(z.boolean()),
   /**
@@ -101,7 +109,14 @@ export interface RouteConfig extends DeleteOptions, ChangedObjectOptions {
 
 export interface Registry {
   readonly clusters: Readonly<Record<string, ClusterConfig>>;
+  /** The default route; with several targets, the one to its first target (a single-DR caller's default). */
   readonly defaultRoute: RouteConfig | null;
+  /**
+   * One route per target of the default route, in the order written: where a message that names
+   * no `to` goes (several: fan-out). Absent means `[defaultRoute]` (a registry built by hand).
+   */
+  readonly defaultRoutes?: readonly RouteConfig[];
+  /** Every configured route, one per target (a route written with several targets is several here). */
   readonly routes: readonly RouteConfig[];
 }
 
@@ -139,8 +154,10 @@ function formatIssues(error: z.core.$ZodError): string[] {
 }
 
 /** A route of the document with its defaults filled. */
-const routeConfig = (r: z.infer<typeof routeSchema>): RouteConfig => ({
+/** A route of the document, for one of its targets, with its defaults filled. */
+const routeConfig = (r: z.infer<typeof routeSchema>, to: string): RouteConfig => ({
   ...r,
+  to,
   verify: r.verify ?? false,
   replicationFeeds: r.replicationFeeds ?? [],
   ...changedObjectOptions(r),
@@ -188,11 +205,16 @@ export function parseRegistry(input: unknown): Registry {
     };
   }
 
-  const routes = (parsed.data.routes ?? []).map(routeConfig);
-  const defaultRoute = parsed.data.defaultRoute ? routeConfig(parsed.data.defaultRoute) : null;
+  // A route with several targets is one route per target, each with the route's options.
+  const routeConfigs = (r: z.infer<typeof routeSchema>): RouteConfig[] =>
+    (typeof r.to === 'string' ? [r.to] : r.to).map((to) => routeConfig(r, to));
+  const written = (parsed.data.routes ?? []).map((r, i) => [`routes.${i}`, routeConfigs(r)] as const);
+  const routes = written.flatMap(([, rs]) => rs);
+  const defaultRoutes = parsed.data.defaultRoute ? routeConfigs(parsed.data.defaultRoute) : [];
+  const defaultRoute = defaultRoutes[0] ?? null;
   for (const [i, r] of [
-    ...routes.map((r, i) => [`routes.${i}`, r] as const),
-    ...(defaultRoute ? [['defaultRoute', defaultRoute] as const] : []),
+    ...written.flatMap(([i, rs]) => rs.map((r) => [i, r] as const)),
+    ...defaultRoutes.map((r) => ['defaultRoute', r] as const),
   ]) {
     const from = clusters[r.from];
     const to = clusters[r.to];
@@ -204,7 +226,7 @@ export function parseRegistry(input: unknown): Registry {
     problems.push(...changedObjectProblems(i, r));
   }
   if (problems.length) throw new ConfigError(problems, 'cluster registry');
-  return { clusters, defaultRoute, routes };
+  return { clusters, defaultRoute, defaultRoutes, routes };
 }
 
 export interface ResolvedRoute extends DeleteOptions, ChangedObjectOptions {
@@ -218,6 +240,16 @@ export interface ResolvedRoute extends DeleteOptions, ChangedObjectOptions {
 
 const describeRoute = (r: RouteConfig): string => `${r.from}->${r.to}`;
 
+/** One route per target of the default route (`defaultRoutes`, else `defaultRoute` alone). */
+export function defaultRoutesOf(registry: Registry): readonly RouteConfig[] {
+  return registry.defaultRoutes ?? (registry.defaultRoute ? [registry.defaultRoute] : []);
+}
+
+/** Every configured route, one per target: `routes`, then each target of the default route. */
+export function configuredRoutes(registry: Registry): RouteConfig[] {
+  return [...registry.routes, ...defaultRoutesOf(registry)];
+}
+
 /**
  * Picks the configured route for a message's `from` / `to` (either may be left out when the
  * registry has a default route). Only routes the registry lists, or its default route, are
@@ -227,7 +259,7 @@ export function resolveRoute(registry: Registry, from?: string, to?: string): Re
   const f = from ?? registry.defaultRoute?.from;
   const t = to ?? registry.defaultRoute?.to;
   if (!f || !t) throw new InvalidMessageError(['no from/to in the message and no defaultRoute in the registry']);
-  const configured = [...registry.routes, ...(registry.defaultRoute ? [registry.defaultRoute] : [])];
+  const configured = configuredRoutes(registry);
   const route = configured.find((r) => r.from === f && r.to === t);
   if (!route) {
     const known = configured.map(describeRoute).join(', ') || 'none';
@@ -250,4 +282,18 @@ export function resolveRoute(registry: Registry, from?: string, to?: string): Re
     deleteGraceSeconds: route.deleteGraceSeconds,
     ...changedObjectOptions(route),
   };
+}
+
+/**
+ * Every route a message's `from` / `to` name: one per destination, in order. `to` may be one
+ * registry key or several (fan-out, docs/fan-out.md); left out, the default route's targets
+ * (several when the default route has several). Each pair must be a configured route, as for
+ * `resolveRoute`, or the whole message is refused (`InvalidMessageError`): a message is never
+ * half routed.
+ */
+export function resolveRoutes(registry: Registry, from?: string, to?: string | readonly string[]): ResolvedRoute[] {
+  if (to !== undefined) return (typeof to === 'string' ? [to] : to).map((t) => resolveRoute(registry, from, t));
+  const defaults = defaultRoutesOf(registry);
+  if (defaults.length === 0) return [resolveRoute(registry, from)];
+  return defaults.map((d) => resolveRoute(registry, from, d.to));
 }

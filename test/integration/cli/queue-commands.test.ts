@@ -84,6 +84,22 @@ describe('queue commands as subprocesses against fauxqs', () => {
     );
   }, 30_000);
 
+  it('enqueue --to KEY,KEY: a bare UUID, and a JSON line whose `to` is a list, become one message per destination', async () => {
+    const { queue } = queues();
+    const lines = ['1'.repeat(32), JSON.stringify({ object: { uuid: '2'.repeat(32) }, to: ['dr', 'dr2', 'dr3'] })];
+    const r = await runCli(['enqueue', '--queue-url', queue, '--to', 'dr,dr2', '--json', ...endpoint()], {
+      input: `${lines.join('\n')}\n`,
+    });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toStrictEqual({ enqueued: 5, rejected: [], failed: [] });
+    expect(await bodies(queue)).toStrictEqual(
+      [
+        ...['dr', 'dr2'].map((to) => `${JSON.stringify({ object: { uuid: '1'.repeat(32) }, to })}|`),
+        ...['dr', 'dr2', 'dr3'].map((to) => `${JSON.stringify({ object: { uuid: '2'.repeat(32) }, to })}|`),
+      ].sort(),
+    );
+  }, 30_000);
+
   it('redrive: a dry run counts by reason; a filtered run moves exactly those; the rest follow; nothing lost or doubled', async () => {
     const { queue, dlq } = queues();
     const put = (body: string, reason: string) =>
@@ -294,9 +310,12 @@ describe('npm start (swarm-send dev, the embedded demo)', () => {
     expect(r.stdout).toMatch(
       /reconcile\s+60 compared, 4 missing on DR: 3 written with no event, 1 DR copy deleted\n\s+4 repaired by SEND \(8 HEADs, \d+ ms\); other divergence 0\n/,
     );
-    expect(r.stdout).toMatch(/DR check\s+60\/60 objects present in the DR cluster; DLQ holds 3 \(expected 3\)/);
+    // The first five objects go to both DR clusters: object 3, gone at the source, is dead-lettered
+    // once per destination.
+    expect(r.stdout).toMatch(/DR check\s+60\/60 objects present in dr, 4\/4 in dr2; DLQ holds 4 \(expected 4\)/);
+    expect(r.stdout).toMatch(/per destination\s+dr: .*2 failed · dr2: .*1 failed\n/);
     expect(r.stdout).toMatch(/result\s+OK/);
-    expect(r.stdout).toMatch(/not-found-at-source\s+2/);
+    expect(r.stdout).toMatch(/not-found-at-source\s+3/);
     expect(r.stdout).toMatch(/invalid-message\s+1/);
   }, 120_000);
 });

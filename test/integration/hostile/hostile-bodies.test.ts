@@ -76,6 +76,7 @@ describe('hostile message bodies (fast-check)', () => {
       changeVisibility: async () => undefined,
       deadLetter: async (_r, outcome) => void dead.push(outcome),
       publishOutcomes: async () => [],
+      fanOut: async () => undefined,
     };
     const summary = new SummaryTelemetry();
     const response = await processBatch(records, testContext(60_000, { frozen: true }), {

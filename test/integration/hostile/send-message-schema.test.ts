@@ -97,7 +97,7 @@ const validMessage = fc.record(
       }),
     ),
     from: key,
-    to: key,
+    to: fc.oneof(key, fc.uniqueArray(key, { minLength: 1, maxLength: 16 })),
     nodeHint: fc.oneof(
       fc.constant('10.0.0.11:80'),
       fc.constant('[fd00::1]:8080'),
@@ -178,6 +178,10 @@ describe('the SEND message JSON Schema', () => {
       { ...ok, version: 2 },
       { ...ok, from: 'a b' },
       { ...ok, to: 'k'.repeat(65) },
+      { ...ok, to: [] },
+      { ...ok, to: ['dr-east', 'dr-east'] },
+      { ...ok, to: ['dr-east', 'bad key'] },
+      { ...ok, to: Array.from({ length: 17 }, (_v, i) => `dr-${i}`) },
       { ...ok, feeds: {} },
       { ...ok, feeds: { ids: [] } },
       { ...ok, feeds: { types: [] } },
@@ -210,6 +214,8 @@ describe('the SEND message JSON Schema', () => {
       { ...ok, feeds: { ids: ['all'] } },
       { ...ok, feeds: { types: ['search'], timeout: true } },
       { ...ok, feeds: { ids: [0], types: [] } },
+      { ...ok, to: ['dr-east', 'dr-west'] },
+      { ...ok, to: ['dr-east'] },
     ]) {
       expect(schemaAccepts(JSON.stringify(message))).toBe(true);
       expect(parserAccepts(JSON.stringify(message))).toBe(true);
@@ -258,6 +264,20 @@ describe('the SEND message JSON Schema in Python (python3-jsonschema), beside aj
     });
     return out;
   }
+
+  it('agree on destination lists: several, one, none, a key twice, too many (fan-out)', async () => {
+    const ok = { object: { uuid: 'a'.repeat(32) } };
+    const bodies = [
+      ['dr-east', 'dr-west'],
+      ['dr-east'],
+      [],
+      ['dr-east', 'dr-east'],
+      Array.from({ length: 16 }, (_v, i) => `dr-${i}`),
+      Array.from({ length: 17 }, (_v, i) => `dr-${i}`),
+    ].map((to) => JSON.stringify({ ...ok, to }));
+    expect(bodies.map(parserAccepts)).toStrictEqual([true, true, false, false, true, false]);
+    expect(await disagreements(bodies)).toStrictEqual([]);
+  }, 120_000);
 
   it('agree on every cross-engine case: final newline, CR LF, line separators, non-ASCII digits, case folding', async () => {
     // The parser answers each case as the corpus built it (only names and correlation ids take

@@ -74,6 +74,7 @@ async function work(route: Record<string, unknown>, messageBody: string) {
       letters.push(buildDeadLetter(record, outcome).attributes);
     },
     publishOutcomes: async () => [],
+    fanOut: async () => undefined,
   };
   const telemetry: Telemetry = { outcome: (r) => void outcomes.push(r), warn: () => undefined, flush: () => undefined };
   await processBatch([sqsRecord(`m${seq}`, messageBody)], testContext(30_000), {

@@ -48,6 +48,7 @@ function recordingQueue(
       published.push(...outcomes);
       return [];
     },
+    fanOut: async () => undefined,
   };
   return { queue, deadLettered, published };
 }

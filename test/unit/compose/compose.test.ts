@@ -31,6 +31,7 @@ const noQueue: QueueOps = {
   changeVisibility: async () => undefined,
   deadLetter: async () => undefined,
   publishOutcomes: async () => [],
+  fanOut: async () => undefined,
 };
 const credentials = createCredentialsProvider({ env: { ADMIN } });
 
@@ -75,7 +76,12 @@ describe('composeWorkerDeps', () => {
     });
     expect(deps.queue).toBe(decorated);
     expect(wrapped).toHaveLength(1);
-    expect(Object.keys(wrapped[0]!).sort()).toStrictEqual(['changeVisibility', 'deadLetter', 'publishOutcomes']);
+    expect(Object.keys(wrapped[0]!).sort()).toStrictEqual([
+      'changeVisibility',
+      'deadLetter',
+      'fanOut',
+      'publishOutcomes',
+    ]);
     // Without an outcomes queue the adapter publishes nothing, and says so without calling SQS.
     expect(await wrapped[0]!.publishOutcomes([])).toStrictEqual([]);
     sqs.destroy();

@@ -101,6 +101,7 @@ describe('settleRecord: acting on one outcome', () => {
         deadLetter: async () => undefined,
         publishOutcomes: async () => [],
         changeVisibility: async () => undefined,
+        fanOut: async () => undefined,
       },
     });
     const failed = outcome({ outcome: 'failed', reason: 'invalid-message' });

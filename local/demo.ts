@@ -541,8 +541,11 @@ function perDestination(byDestination: DemoResult['byDestination']): string {
   return Object.entries(byDestination)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([to, counts]) => {
-      const final = Object.entries(counts).filter(([outcome]) => outcome !== 'retry');
-      return `${to}: ${final.map(([outcome, n]) => `${n} ${outcome}`).join(', ')}`;
+      // Always in this order, whichever outcome came first.
+      const final = (['replicated', 'already-present', 'failed'] as const).flatMap((outcome) =>
+        counts[outcome] ? [`${counts[outcome]} ${outcome}`] : [],
+      );
+      return `${to}: ${final.join(', ')}`;
     })
     .join(' · ');
 }

@@ -73,10 +73,10 @@ async function forceFeed(a: ReplaceArgs, stale: Stale): Promise<ChangeFinding> {
  * Whether DR's copy has the size and the Content-MD5 of the bytes the copy read from the source:
  * proof when the source stores no digest (the copy asked DR to compute one).
  */
-async function holdsWhatWasCopied(a: ReplaceArgs, copied: { bytes: number; md5: string }): Promise<boolean> {
+async function holdsWhatWasCopied(a: ReplaceArgs, copied: { size: number; md5: string }): Promise<boolean> {
   const head = await a.client.head(a.route.destination, a.object, a.credentials.destination, a.signal);
   const dr = identityOfHead(head);
-  return head.status === 200 && dr.bytes === copied.bytes && sameDigest(dr.contentMd5, copied.md5);
+  return head.status === 200 && dr.bytes === copied.size && sameDigest(dr.contentMd5, copied.md5);
 }
 
 /** The repair by the worker's own copy (`replaceStale: "copy"`). */

@@ -29,16 +29,21 @@ const sourceHeaders = (version: string, md5 = true) =>
     '',
   ].join('\r\n');
 
-function source(o: { afterVersion?: string; md5?: boolean } = {}): Promise<RawNode> {
+function source(o: { afterVersion?: string; md5?: boolean; afterStatus?: number } = {}): Promise<RawNode> {
   return startRawNode((head, socket) => {
     if (head.startsWith('GET ')) socket.write(sourceHeaders('1700000000.000', o.md5) + BODY);
+    else if (o.afterStatus) socket.write(`HTTP/1.1 ${o.afterStatus} X\r\nContent-Length: 0\r\n\r\n`);
     else socket.write(sourceHeaders(o.afterVersion ?? '1700000000.000', o.md5));
   });
 }
 
-/** The DR node: 401 with a Digest challenge to the probe; the PUT answered once its body is in. */
-function dr(putStatus = 201): Promise<RawNode> {
+/**
+ * The DR node: 401 with a Digest challenge to the probe; the PUT answered once its body is in
+ * (`putHead`: the status line and headers of that answer, a redirect for example).
+ */
+function dr(putStatus = 201, putHead?: () => string): Promise<RawNode> {
   let node: RawNode;
+  let bodies = 0;
   const answer = (head: string, socket: Socket): void => {
     if (head.startsWith('HEAD ')) {
       socket.write(
@@ -47,19 +52,20 @@ function dr(putStatus = 201): Promise<RawNode> {
       return;
     }
     const reply = (): void => {
-      if (!node.bytes().endsWith(BODY)) return void setImmediate(reply);
-      socket.write(`HTTP/1.1 ${putStatus} X\r\nContent-Length: 0\r\n\r\n`);
+      if (node.bytes().split(BODY).length - 1 <= bodies) return void setImmediate(reply);
+      bodies++;
+      socket.write(putHead ? putHead() : `HTTP/1.1 ${putStatus} X\r\nContent-Length: 0\r\n\r\n`);
     };
     reply();
   };
   return startRawNode(answer).then((n) => (node = n));
 }
 
-function clusters(src: RawNode, d: RawNode) {
+function clusters(src: RawNode, d: RawNode, more: RawNode[] = []) {
   const r = parseRegistry({
     clusters: {
       p: { name: 'baker', nodes: [src.address], credentials: 'x' },
-      d: { name: 'dr', nodes: [d.address], target: d.address, credentials: 'y' },
+      d: { name: 'dr', nodes: [d.address, ...more.map((n) => n.address)], target: d.address, credentials: 'y' },
     },
   });
   return { source: r.clusters.p!, destination: r.clusters.d! };
@@ -73,12 +79,15 @@ describe('ObjectCopier on raw nodes', () => {
     await Promise.all(nodes.map((n) => n.close()));
   });
 
-  async function copy(o: { afterVersion?: string; putStatus?: number; md5?: boolean } = {}) {
+  async function copy(
+    o: { afterVersion?: string; afterStatus?: number; putStatus?: number; md5?: boolean; putHead?: () => string } = {},
+    more: RawNode[] = [],
+  ) {
     const src = await source(o);
-    const d = await dr(o.putStatus);
+    const d = await dr(o.putStatus, o.putHead);
     nodes.push(src, d);
     const result = await copier.copy({
-      ...clusters(src, d),
+      ...clusters(src, d, more),
       sourceCredentials: ADMIN,
       destinationCredentials: ADMIN,
       object: { domain: 'baker', bucket: 'docs', name: 'a.txt' },
@@ -116,6 +125,31 @@ describe('ObjectCopier on raw nodes', () => {
   it('ends in source-changed when the source HEAD afterwards shows another version', async () => {
     const { result } = await copy({ afterVersion: '1700000009.000' });
     expect(result).toMatchObject({ kind: 'source-changed', bytes: BODY.length });
+  });
+
+  it('a source HEAD afterwards that fails is a failed copy, never read as a changed source', async () => {
+    const { result } = await copy({ afterStatus: 503 });
+    expect(result).toMatchObject({ kind: 'failed', detail: 'copy: the source HEAD after the copy answered 503' });
+  });
+
+  it('follows a DR node redirecting the PUT (as Swarm redirects writes to another node): GET again, PUT there', async () => {
+    const other = await dr();
+    nodes.push(other);
+    const location = `http://${other.address}/docs/a.txt?admin&domain=baker&auth=0123456789abcdef0123456789abcdef`;
+    const redirect = () => `HTTP/1.1 301 Moved Permanently\r\nLocation: ${location}\r\nContent-Length: 0\r\n\r\n`;
+    const { result, src, d } = await copy({ putHead: redirect }, [other]);
+    // The body went twice: to the node that redirected, then to the Location.
+    expect(result).toMatchObject({ kind: 'copied', bytes: 2 * BODY.length, size: BODY.length });
+    expect(d.requests.filter((h) => h.startsWith('PUT '))).toHaveLength(1);
+    const put = other.requests.find((h) => h.startsWith('PUT '))!;
+    expect(put.split('\r\n')[0]).toBe(
+      'PUT /docs/a.txt?admin&domain=baker&auth=0123456789abcdef0123456789abcdef HTTP/1.1',
+    );
+    expect(headerOf(put, 'authorization')).toMatch(/^Digest .*uri="\/docs\/a\.txt\?admin&domain=baker&auth=0123/);
+    expect(headerOf(put, 'content-length')).toBe(String(BODY.length));
+    expect(other.bytes().endsWith(BODY)).toBe(true);
+    // The body cannot be sent twice: the source is read again for the redirected PUT.
+    expect(src.requests.filter((h) => h.startsWith('GET '))).toHaveLength(2);
   });
 
   it('reports a DR refusal with its status', async () => {

@@ -3,7 +3,7 @@ import type { Versions } from '../core/outcome/outcome.js';
 import { describeVersion, sameDigest } from '../core/copy/content-identity.js';
 import { sendDecision } from '../core/outcome/decide.js';
 import type { Credentials } from '../core/transport/digest-auth.js';
-import type { ObjectRef } from '../core/message/message.js';
+import { isNamed, type ObjectRef } from '../core/message/message.js';
 import { isSuccess } from '../core/outcome/outcome.js';
 import type { ResolvedRoute } from '../core/registry/registry.js';
 import type { SendPort } from './ports.js';
@@ -120,11 +120,19 @@ async function copyObject(a: ReplaceArgs, stale: Stale): Promise<ChangeFinding> 
 /**
  * A DR copy of another version, found by verify: replaced through the route's replication feeds
  * (a forced feed SEND) when it has any; else by the worker's own copy when the route says
- * `replaceStale: "copy"`; else `stale-at-destination`, failed at once.
+ * `replaceStale: "copy"` (a named or alias object: no write replaces an immutable one); else
+ * `stale-at-destination`, failed at once.
  */
 export function replaceStale(a: ReplaceArgs, stale: Stale): Promise<ChangeFinding> {
   if (a.route.replicationFeeds.length > 0) return forceFeed(a, stale);
-  if (a.route.replaceStale === 'copy') return copyObject(a, stale);
+  if (a.route.replaceStale === 'copy' && (isNamed(a.object) || a.object.alias)) return copyObject(a, stale);
+  if (a.route.replaceStale === 'copy')
+    return Promise.resolve({
+      kind: 'stale',
+      transient: false,
+      versions: stale.versions,
+      detail: `${stale.detail}; an immutable unnamed object cannot be overwritten: replace the DR copy by hand`,
+    });
   return Promise.resolve({
     kind: 'stale',
     transient: false,

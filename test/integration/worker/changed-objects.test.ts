@@ -171,6 +171,22 @@ describe('an overwrite at the source (DR holds the older version)', () => {
     expect(Buffer.from(sim.cluster('dr').get(ref)!.body).toString()).toBe('version three');
   });
 
+  it('with replaceStale "copy", an immutable unnamed object (no write replaces it): failed at once, nothing copied', async () => {
+    const original = sim.cluster('baker').put({ body: 'immutable bytes', contentMd5: true });
+    sim.cluster('dr').put({ uuid: original.uuid, body: 'other bytes, longer', contentMd5: true });
+    sim.resetCounters();
+    const { outcome, letters } = await work(
+      { replaceStale: 'copy' },
+      JSON.stringify({ object: { uuid: original.uuid } }),
+    );
+    expect(outcome).toMatchObject({ outcome: 'failed', reason: 'stale-at-destination', attempt: 1 });
+    expect(outcome.detail).toContain('immutable');
+    expect(letters).toHaveLength(1);
+    // Neither the body read from the source nor a PUT DR must refuse.
+    expect(requestsByMethod().GET ?? 0).toBe(0);
+    expect(requestsByMethod().PUT ?? 0).toBe(0);
+  });
+
   it('with neither: failed at once (stale-at-destination), both versions in the DLQ attributes', async () => {
     const { ref, body, first, second } = await overwritten();
     const { outcome, letters } = await work({}, body);

@@ -58,8 +58,9 @@ function why(res: Dispatcher.ResponseData): string {
   return text ? `: ${text}` : '';
 }
 
-function firstNode(cluster: ClusterConfig): NodeAddress | null {
-  return cluster.nodes[0] ?? (cluster.target ? parseNodeAddress(cluster.target) : null);
+/** The cluster's nodes in order, else its target address (a DR cluster may list only that). */
+function nodesOf(cluster: ClusterConfig): readonly NodeAddress[] {
+  return cluster.nodes.length ? cluster.nodes : cluster.target ? [parseNodeAddress(cluster.target)] : [];
 }
 
 /** Performs copies on one undici agent; `close` when done. */
@@ -82,17 +83,16 @@ export class ObjectCopier {
 
   async #copy(input: CopyInput, counter: { requests: number }): Promise<CopyResult> {
     const target = buildSendTarget(input.object);
-    const srcNode = firstNode(input.source);
-    const drNode = firstNode(input.destination);
-    if (!srcNode || !drNode) return { kind: 'failed', detail: 'copy: a cluster has no node', requests: 0, bytes: 0 };
+    if (!nodesOf(input.source).length || !nodesOf(input.destination).length)
+      return { kind: 'failed', detail: 'copy: a cluster has no node', requests: 0, bytes: 0 };
     const srcAuth = new NodeAuth(input.sourceCredentials);
     const drAuth = new NodeAuth(input.destinationCredentials);
 
-    // A PUT body cannot be sent twice: take DR's challenge first, with a HEAD.
-    const probe = await this.#request(drNode, drAuth, 'HEAD', target, {}, input, counter, {
-      probe: true,
-      ca: input.destination.ca,
-    });
+    // A PUT body cannot be sent twice: take DR's challenge first, with a HEAD, on the first node
+    // that answers (a node that does not is passed over, as every other request does).
+    const { node: drNode, value: probe } = await this.#firstAnswering(input, input.destination, (node) =>
+      this.#request(node, drAuth, 'HEAD', target, {}, input, counter, { probe: true, ca: input.destination.ca }),
+    );
     await probe.res.body.dump();
     if (!drAuth.hasChallenge && probe.res.statusCode === 401)
       return { kind: 'failed', detail: 'copy: DR offered no usable challenge', requests: counter.requests, bytes: 0 };
@@ -101,8 +101,14 @@ export class ObjectCopier {
     // read again for the PUT at the Location (its `auth=` ticket kept), after that node's challenge.
     let to = { node: drNode, auth: drAuth, target };
     let bytes = 0;
+    let srcNode: NodeAddress | null = null;
     for (let hops = 0; ; hops++) {
-      const got = await this.#follow(input.source, srcNode, srcAuth, target, input, counter);
+      let got: { res: Dispatcher.ResponseData };
+      if (srcNode) got = await this.#follow(input.source, srcNode, srcAuth, target, input, counter);
+      else
+        ({ node: srcNode, value: got } = await this.#firstAnswering(input, input.source, (node) =>
+          this.#follow(input.source, node, srcAuth, target, input, counter),
+        ));
       if (got.res.statusCode !== 200) {
         await got.res.body.dump();
         const detail = `copy: source GET answered ${got.res.statusCode}${why(got.res)}`;
@@ -203,6 +209,23 @@ export class ObjectCopier {
     const same = compareIdentity(read, now).kind === 'same' && read.versionTime === now.versionTime;
     if (!same) return { kind: 'source-changed', read, now, requests: counter.requests, bytes };
     return { kind: 'copied', read, requests: counter.requests, bytes, size: moved.size, md5: moved.md5 };
+  }
+
+  /** `ask` on the cluster's nodes in order until one answers: a network error moves to the next. */
+  async #firstAnswering<T>(
+    input: CopyInput,
+    cluster: ClusterConfig,
+    ask: (node: NodeAddress) => Promise<T>,
+  ): Promise<{ node: NodeAddress; value: T }> {
+    const nodes = nodesOf(cluster);
+    for (let i = 0; ; i++) {
+      const node = nodes[i]!;
+      try {
+        return { node, value: await ask(node) };
+      } catch (err) {
+        if (input.signal?.aborted || i + 1 >= nodes.length) throw err;
+      }
+    }
   }
 
   /** A GET that follows redirects inside the cluster. */

@@ -61,11 +61,16 @@ function dr(putStatus = 201, putHead?: () => string): Promise<RawNode> {
   return startRawNode(answer).then((n) => (node = n));
 }
 
-function clusters(src: RawNode, d: RawNode, more: RawNode[] = []) {
+function clusters(src: RawNode, d: RawNode, more: RawNode[] = [], down: string[] = []) {
   const r = parseRegistry({
     clusters: {
-      p: { name: 'baker', nodes: [src.address], credentials: 'x' },
-      d: { name: 'dr', nodes: [d.address, ...more.map((n) => n.address)], target: d.address, credentials: 'y' },
+      p: { name: 'baker', nodes: [...down, src.address], credentials: 'x' },
+      d: {
+        name: 'dr',
+        nodes: [...down, d.address, ...more.map((n) => n.address)],
+        target: d.address,
+        credentials: 'y',
+      },
     },
   });
   return { source: r.clusters.p!, destination: r.clusters.d! };
@@ -82,12 +87,13 @@ describe('ObjectCopier on raw nodes', () => {
   async function copy(
     o: { afterVersion?: string; afterStatus?: number; putStatus?: number; md5?: boolean; putHead?: () => string } = {},
     more: RawNode[] = [],
+    down: string[] = [],
   ) {
     const src = await source(o);
     const d = await dr(o.putStatus, o.putHead);
     nodes.push(src, d);
     const result = await copier.copy({
-      ...clusters(src, d, more),
+      ...clusters(src, d, more, down),
       sourceCredentials: ADMIN,
       destinationCredentials: ADMIN,
       object: { domain: 'baker', bucket: 'docs', name: 'a.txt' },
@@ -150,6 +156,15 @@ describe('ObjectCopier on raw nodes', () => {
     expect(other.bytes().endsWith(BODY)).toBe(true);
     // The body cannot be sent twice: the source is read again for the redirected PUT.
     expect(src.requests.filter((h) => h.startsWith('GET '))).toHaveLength(2);
+  });
+
+  it('a first node that does not answer, on either cluster: the copy goes to the next one', async () => {
+    const gone = await startRawNode(() => undefined);
+    await gone.close();
+    const { result, src, d } = await copy({}, [], [gone.address]);
+    expect(result).toMatchObject({ kind: 'copied', bytes: BODY.length });
+    expect(src.requests.filter((h) => h.startsWith('GET '))).toHaveLength(1);
+    expect(d.requests.filter((h) => h.startsWith('PUT '))).toHaveLength(1);
   });
 
   it('reports a DR refusal with its status', async () => {

@@ -184,6 +184,31 @@ describe('delete messages on a route that propagates deletes', () => {
       { outcome: 'failed', reason: 'source-error', retriesExhausted: true },
     ]);
   });
+
+  it('DR answers 404 to the DELETE while its HEAD still shows the object: retry/delete-unconfirmed, never absent', async () => {
+    p = await pipeline({ config: { maxAttempts: 1 } });
+    drHolds(p);
+    p.sim.faults.add({ match: { cluster: 'dr', method: 'DELETE' }, kind: { type: 'status', status: 404 } });
+    await p.send(deleteBody());
+    await p.deliver();
+    expect(p.sim.cluster('dr').has(REF)).toBe(true);
+    expect((await p.drain(p.dlq)).map(outcomeOf)).toMatchObject([
+      { outcome: 'failed', reason: 'delete-unconfirmed', retriesExhausted: true, httpStatus: 404 },
+    ]);
+  });
+
+  it('a source answering 412 on the proof HEAD is no proof: retry/context-missing, DR not asked', async () => {
+    p = await pipeline({ config: { maxAttempts: 1 } });
+    drHolds(p);
+    p.sim.faults.add({ match: { cluster: 'baker', method: 'HEAD' }, kind: { type: 'status', status: 412 } });
+    await p.send(deleteBody());
+    await p.deliver();
+    expect(p.sim.cluster('dr').has(REF)).toBe(true);
+    expect(methods(p, 'dr').DELETE ?? 0).toBe(0);
+    expect((await p.drain(p.dlq)).map(outcomeOf)).toMatchObject([
+      { outcome: 'failed', reason: 'context-missing', retriesExhausted: true, httpStatus: 412 },
+    ]);
+  });
 });
 
 describe('what a delete costs (docs/deletes.md): the requests each cluster served, first requests to a node included', () => {

@@ -131,7 +131,7 @@ export function replaceStale(a: ReplaceArgs, stale: Stale): Promise<ChangeFindin
       kind: 'stale',
       transient: false,
       versions: stale.versions,
-      detail: `${stale.detail}; an immutable unnamed object cannot be overwritten: replace the DR copy by hand`,
+      detail: `${stale.detail}; the message names an immutable unnamed object (no "alias": true), which no write can replace: replace the DR copy by hand`,
     });
   return Promise.resolve({
     kind: 'stale',

@@ -19,6 +19,7 @@ const sourceHeaders = (version: string, md5 = true) =>
     'Content-Disposition: attachment; filename="a.txt"',
     ...(md5 ? ['Content-MD5: XrY7u+Ae7tCTyyK7j1rNww=='] : []),
     'X-Color-Meta-Shade: blue',
+    'X-Size-Meta: large',
     'Castor-Owner: team-a',
     'Lifepoint: [Wed, 12 Dec 2040 15:59:02 GMT] reps=3, deletable=no',
     'Lifepoint: [] reps=2',
@@ -112,6 +113,8 @@ describe('ObjectCopier on raw nodes', () => {
     expect(headerOf(put, 'content-disposition')).toBe('attachment; filename="a.txt"');
     expect(headerOf(put, 'content-md5')).toBe('XrY7u+Ae7tCTyyK7j1rNww==');
     expect(headerOf(put, 'x-color-meta-shade')).toBe('blue');
+    // Swarm keeps custom metadata named x-*-meta-* and x-*-meta.
+    expect(headerOf(put, 'x-size-meta')).toBe('large');
     expect(headerOf(put, 'castor-owner')).toBe('team-a');
     expect(put.match(/\r\nlifepoint: /gi)).toHaveLength(2);
     expect(put).not.toMatch(/\r\ncastor-system-/i);

@@ -132,6 +132,7 @@ describe('an overwrite at the source (DR holds the older version)', () => {
     const meta: [string, string][] = [
       ['Content-Disposition', 'attachment; filename="report.txt"'],
       ['X-Color-Meta-Shade', 'blue'],
+      ['X-Size-Meta', 'large'],
       ['Castor-Owner', 'team-a'],
       ['Lifepoint', '[] reps=2'],
     ];

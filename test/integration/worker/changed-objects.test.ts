@@ -156,6 +156,15 @@ describe('an overwrite at the source (DR holds the older version)', () => {
     expect(sourceSends()).toBe(1);
   });
 
+  it('with replaceStale "copy": a DR node that redirects the PUT is followed, the source read again', async () => {
+    const { ref, body } = await overwritten({ md5: true });
+    sim.faults.add({ kind: { type: 'redirect', status: 301 }, match: { cluster: 'dr', method: 'PUT' }, times: 1 });
+    const { outcome } = await work({ replaceStale: 'copy' }, body);
+    expect(outcome).toMatchObject({ outcome: 'replicated', reason: 'stale-replaced', attempt: 1 });
+    expect(Buffer.from(sim.cluster('dr').get(ref)!.body).toString()).toBe('version two, longer');
+    expect(requestsByMethod()).toMatchObject({ GET: 3, PUT: 2 });
+  });
+
   it('with replaceStale "copy": a source that changes during the copy ends in a retry (source-changed)', async () => {
     const { ref, body } = await overwritten({ md5: true });
     sim.faults.add({

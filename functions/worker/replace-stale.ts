@@ -90,8 +90,10 @@ async function copyObject(a: ReplaceArgs, stale: Stale): Promise<ChangeFinding> 
     signal: a.signal,
   });
   switch (result.kind) {
-    case 'failed':
-      return { kind: 'stale', transient: true, versions: stale.versions, detail: `${stale.detail}; ${result.detail}` };
+    case 'failed': {
+      const transient = result.permanent !== true;
+      return { kind: 'stale', transient, versions: stale.versions, detail: `${stale.detail}; ${result.detail}` };
+    }
     case 'source-changed':
       return {
         kind: 'source-changed',

@@ -47,7 +47,14 @@ export type CopyResult =
       readonly requests: number;
       readonly bytes: number;
     }
-  | { readonly kind: 'failed'; readonly detail: string; readonly requests: number; readonly bytes: number };
+  | {
+      readonly kind: 'failed';
+      readonly detail: string;
+      readonly requests: number;
+      readonly bytes: number;
+      /** DR forbade the write (403): no retry changes that, and nothing overrides it. */
+      readonly permanent?: true;
+    };
 
 const MAX_HOPS = 5;
 const REDIRECTS: ReadonlySet<number> = new Set([301, 302, 307, 308]);
@@ -134,7 +141,13 @@ export class ObjectCopier {
       }
       if (put.status !== 201 && put.status !== 200) {
         const detail = `copy: DR PUT answered ${put.status}${put.why}`;
-        return { kind: 'failed', detail, requests: counter.requests, bytes };
+        return {
+          kind: 'failed',
+          detail,
+          requests: counter.requests,
+          bytes,
+          ...(put.status === 403 && { permanent: true }),
+        };
       }
       return this.#recheck(srcNode, srcAuth, target, read, { bytes, size: put.bytes, md5: put.md5 }, input, counter);
     }

@@ -170,8 +170,15 @@ describe('ObjectCopier on raw nodes', () => {
     expect(d.requests.filter((h) => h.startsWith('PUT '))).toHaveLength(1);
   });
 
-  it('reports a DR refusal with its status', async () => {
-    const { result } = await copy({ putStatus: 507 });
-    expect(result).toMatchObject({ kind: 'failed', detail: 'copy: DR PUT answered 507' });
+  it('reports a DR refusal with its status; only a 403 (forbidden, never overridden) is permanent', async () => {
+    expect((await copy({ putStatus: 507 })).result).toStrictEqual(
+      expect.objectContaining({ kind: 'failed', detail: 'copy: DR PUT answered 507' }),
+    );
+    expect((await copy({ putStatus: 507 })).result).not.toHaveProperty('permanent');
+    expect((await copy({ putStatus: 403 })).result).toMatchObject({
+      kind: 'failed',
+      detail: 'copy: DR PUT answered 403',
+      permanent: true,
+    });
   });
 });

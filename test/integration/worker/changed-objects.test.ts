@@ -165,6 +165,18 @@ describe('an overwrite at the source (DR holds the older version)', () => {
     expect(requestsByMethod()).toMatchObject({ GET: 3, PUT: 2 });
   });
 
+  it('with replaceStale "copy": DR forbidding the PUT (403) fails it at once, the refusal never overridden', async () => {
+    const { ref, body, first } = await overwritten({ md5: true });
+    sim.faults.add({ kind: { type: 'status', status: 403 }, match: { cluster: 'dr', method: 'PUT' } });
+    const { outcome, letters } = await work({ replaceStale: 'copy' }, body);
+    sim.faults.clear();
+    expect(outcome).toMatchObject({ outcome: 'failed', reason: 'stale-at-destination', attempt: 1 });
+    expect(outcome.retriesExhausted).toBeUndefined();
+    expect(outcome.detail).toContain('copy: DR PUT answered 403');
+    expect(letters).toHaveLength(1);
+    expect(sim.cluster('dr').get(ref)?.etag).toBe(first.etag);
+  });
+
   it('with replaceStale "copy": a source that changes during the copy ends in a retry (source-changed)', async () => {
     const { ref, body } = await overwritten({ md5: true });
     sim.faults.add({

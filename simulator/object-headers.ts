@@ -22,7 +22,7 @@ function systemHeaders(obj: StoredObject, clusterName: string): Header[] {
 
 /**
  * Whether a write's header is metadata the object keeps: Content-Disposition, -Encoding and
- * -Language, Lifepoint, Castor-* (never Castor-System-*, which the cluster sets) and X-*-Meta-*.
+ * -Language, Lifepoint, Castor-* (never Castor-System-*, which the cluster sets), X-*-Meta-* and X-*-Meta.
  */
 export function isKeptMetadata(name: string): boolean {
   const n = name.toLowerCase();
@@ -30,7 +30,7 @@ export function isKeptMetadata(name: string): boolean {
   return (
     ['content-disposition', 'content-encoding', 'content-language', 'lifepoint'].includes(n) ||
     n.startsWith('castor-') ||
-    /^x-.+-meta-/.test(n)
+    /^x-.+-meta(?:-|$)/.test(n)
   );
 }
 

@@ -6,6 +6,7 @@ import type { UnprovenIdentity } from '../core/copy/content-identity.js';
 import type { ReplaceStale } from '../core/registry/route-options.js';
 import {
   describeObject,
+  isNamed,
   parseSendMessage,
   type FeedSelection,
   type ObjectRef,
@@ -103,12 +104,20 @@ export function transportHeadPort(
 /** Why a `different` object cannot be repaired on this route, or null when it can. */
 function cannotForce(route: ReconcileRoute, item: RepairItem): string | null {
   if (item.category !== 'different' || route.replicationFeeds.length > 0 || copies(route, item)) return null;
+  if (route.replaceStale === 'copy')
+    return 'an immutable unnamed object: no write can replace it, so the DR copy is replaced by hand (DELETE it there, then SEND)';
   return 'the route has no replication feed: a legacy SEND answers 409 while a copy exists, so a different copy cannot be replaced (give the route replicationFeeds, or --feed-id, or replaceStale: "copy")';
 }
 
-/** Whether a `different` object is repaired by copying it (a route with `replaceStale: "copy"` and no feed). */
+/**
+ * Whether a `different` object is repaired by copying it (a route with `replaceStale: "copy"` and
+ * no feed): a named or alias object (Swarm lets no write replace an immutable one).
+ */
 function copies(route: ReconcileRoute, item: RepairItem): boolean {
-  return item.category === 'different' && route.replicationFeeds.length === 0 && route.replaceStale === 'copy';
+  const replaceable = isNamed(item.object) || item.object.alias === true;
+  return (
+    item.category === 'different' && route.replicationFeeds.length === 0 && route.replaceStale === 'copy' && replaceable
+  );
 }
 
 /** The repair by copy: GET from the source, PUT to DR, streamed (core/copy/object-copy.ts). */

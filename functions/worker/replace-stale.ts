@@ -3,7 +3,7 @@ import type { Versions } from '../core/outcome/outcome.js';
 import { describeVersion, sameDigest } from '../core/copy/content-identity.js';
 import { sendDecision } from '../core/outcome/decide.js';
 import type { Credentials } from '../core/transport/digest-auth.js';
-import type { ObjectRef } from '../core/message/message.js';
+import { isNamed, type ObjectRef } from '../core/message/message.js';
 import { isSuccess } from '../core/outcome/outcome.js';
 import type { ResolvedRoute } from '../core/registry/registry.js';
 import type { SendPort } from './ports.js';
@@ -73,10 +73,10 @@ async function forceFeed(a: ReplaceArgs, stale: Stale): Promise<ChangeFinding> {
  * Whether DR's copy has the size and the Content-MD5 of the bytes the copy read from the source:
  * proof when the source stores no digest (the copy asked DR to compute one).
  */
-async function holdsWhatWasCopied(a: ReplaceArgs, copied: { bytes: number; md5: string }): Promise<boolean> {
+async function holdsWhatWasCopied(a: ReplaceArgs, copied: { size: number; md5: string }): Promise<boolean> {
   const head = await a.client.head(a.route.destination, a.object, a.credentials.destination, a.signal);
   const dr = identityOfHead(head);
-  return head.status === 200 && dr.bytes === copied.bytes && sameDigest(dr.contentMd5, copied.md5);
+  return head.status === 200 && dr.bytes === copied.size && sameDigest(dr.contentMd5, copied.md5);
 }
 
 /** The repair by the worker's own copy (`replaceStale: "copy"`). */
@@ -90,8 +90,10 @@ async function copyObject(a: ReplaceArgs, stale: Stale): Promise<ChangeFinding> 
     signal: a.signal,
   });
   switch (result.kind) {
-    case 'failed':
-      return { kind: 'stale', transient: true, versions: stale.versions, detail: `${stale.detail}; ${result.detail}` };
+    case 'failed': {
+      const transient = result.permanent !== true;
+      return { kind: 'stale', transient, versions: stale.versions, detail: `${stale.detail}; ${result.detail}` };
+    }
     case 'source-changed':
       return {
         kind: 'source-changed',
@@ -120,11 +122,19 @@ async function copyObject(a: ReplaceArgs, stale: Stale): Promise<ChangeFinding> 
 /**
  * A DR copy of another version, found by verify: replaced through the route's replication feeds
  * (a forced feed SEND) when it has any; else by the worker's own copy when the route says
- * `replaceStale: "copy"`; else `stale-at-destination`, failed at once.
+ * `replaceStale: "copy"` (a named or alias object: no write replaces an immutable one); else
+ * `stale-at-destination`, failed at once.
  */
 export function replaceStale(a: ReplaceArgs, stale: Stale): Promise<ChangeFinding> {
   if (a.route.replicationFeeds.length > 0) return forceFeed(a, stale);
-  if (a.route.replaceStale === 'copy') return copyObject(a, stale);
+  if (a.route.replaceStale === 'copy' && (isNamed(a.object) || a.object.alias)) return copyObject(a, stale);
+  if (a.route.replaceStale === 'copy')
+    return Promise.resolve({
+      kind: 'stale',
+      transient: false,
+      versions: stale.versions,
+      detail: `${stale.detail}; the message names an immutable unnamed object (no "alias": true), which no write can replace: replace the DR copy by hand`,
+    });
   return Promise.resolve({
     kind: 'stale',
     transient: false,

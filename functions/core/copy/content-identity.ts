@@ -81,9 +81,11 @@ export function compareIdentity(source: CopyIdentity, copy: CopyIdentity): Ident
   }
   const sizes = source.bytes === null || copy.bytes === null ? 'a size unknown' : 'sizes equal';
   const digests =
-    md5A === null && md5B === null
-      ? 'neither reports Content-MD5'
-      : `only ${md5A === null ? 'DR' : 'the source'} reports Content-MD5`;
+    md5A !== null && md5B !== null
+      ? 'both report the same Content-MD5'
+      : md5A === null && md5B === null
+        ? 'neither reports Content-MD5'
+        : `only ${md5A === null ? 'DR' : 'the source'} reports Content-MD5`;
   return { kind: 'unproven', detail: `${sizes}, ETags differ, ${digests}` };
 }
 

@@ -4,7 +4,8 @@ import type { Dispatcher } from 'undici';
 
 /**
  * Whether a header travels with a faithful copy: content type, disposition, encoding and
- * language, Content-MD5, lifepoints, Castor-* (never Castor-System-*) and X-*-Meta-*.
+ * language, Content-MD5, lifepoints, Castor-* (never Castor-System-*), X-*-Meta-* and X-*-Meta
+ * (the two custom-metadata forms Swarm keeps).
  */
 export function keepsHeader(name: string): boolean {
   const n = name.toLowerCase();
@@ -17,7 +18,7 @@ export function keepsHeader(name: string): boolean {
     n === 'content-md5' ||
     n === 'lifepoint' ||
     n.startsWith('castor-') ||
-    /^x-.+-meta-/.test(n)
+    /^x-.+-meta(?:-|$)/.test(n)
   );
 }
 

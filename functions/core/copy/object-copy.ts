@@ -36,7 +36,8 @@ export type CopyResult =
       readonly read: CopyIdentity;
       readonly requests: number;
       readonly bytes: number;
-      /** MD5 (base64) of the bytes read from the source and sent to DR. */
+      /** Size and MD5 (base64) of the bytes read from the source and sent to DR by the PUT that took them. */
+      readonly size: number;
       readonly md5: string;
     }
   | {
@@ -46,9 +47,17 @@ export type CopyResult =
       readonly requests: number;
       readonly bytes: number;
     }
-  | { readonly kind: 'failed'; readonly detail: string; readonly requests: number; readonly bytes: number };
+  | {
+      readonly kind: 'failed';
+      readonly detail: string;
+      readonly requests: number;
+      readonly bytes: number;
+      /** DR forbade the write (403): no retry changes that, and nothing overrides it. */
+      readonly permanent?: true;
+    };
 
 const MAX_HOPS = 5;
+const REDIRECTS: ReadonlySet<number> = new Set([301, 302, 307, 308]);
 
 /** The cluster's own words for a refusal (Castor-System-Error-*), or nothing. */
 function why(res: Dispatcher.ResponseData): string {
@@ -56,8 +65,9 @@ function why(res: Dispatcher.ResponseData): string {
   return text ? `: ${text}` : '';
 }
 
-function firstNode(cluster: ClusterConfig): NodeAddress | null {
-  return cluster.nodes[0] ?? (cluster.target ? parseNodeAddress(cluster.target) : null);
+/** The cluster's nodes in order, else its target address (a DR cluster may list only that). */
+function nodesOf(cluster: ClusterConfig): readonly NodeAddress[] {
+  return cluster.nodes.length ? cluster.nodes : cluster.target ? [parseNodeAddress(cluster.target)] : [];
 }
 
 /** Performs copies on one undici agent; `close` when done. */
@@ -80,36 +90,67 @@ export class ObjectCopier {
 
   async #copy(input: CopyInput, counter: { requests: number }): Promise<CopyResult> {
     const target = buildSendTarget(input.object);
-    const srcNode = firstNode(input.source);
-    const drNode = firstNode(input.destination);
-    if (!srcNode || !drNode) return { kind: 'failed', detail: 'copy: a cluster has no node', requests: 0, bytes: 0 };
+    if (!nodesOf(input.source).length || !nodesOf(input.destination).length)
+      return { kind: 'failed', detail: 'copy: a cluster has no node', requests: 0, bytes: 0 };
     const srcAuth = new NodeAuth(input.sourceCredentials);
     const drAuth = new NodeAuth(input.destinationCredentials);
 
-    // A PUT body cannot be sent twice: take DR's challenge first, with a HEAD.
-    const probe = await this.#request(drNode, drAuth, 'HEAD', target, {}, input, counter, {
-      probe: true,
-      ca: input.destination.ca,
-    });
+    // A PUT body cannot be sent twice: take DR's challenge first, with a HEAD, on the first node
+    // that answers (a node that does not is passed over, as every other request does).
+    const { node: drNode, value: probe } = await this.#firstAnswering(input, input.destination, (node) =>
+      this.#request(node, drAuth, 'HEAD', target, {}, input, counter, { probe: true, ca: input.destination.ca }),
+    );
     await probe.res.body.dump();
     if (!drAuth.hasChallenge && probe.res.statusCode === 401)
       return { kind: 'failed', detail: 'copy: DR offered no usable challenge', requests: counter.requests, bytes: 0 };
 
-    const got = await this.#follow(input.source, srcNode, srcAuth, target, input, counter);
-    if (got.res.statusCode !== 200) {
-      await got.res.body.dump();
-      const detail = `copy: source GET answered ${got.res.statusCode}${why(got.res)}`;
-      return { kind: 'failed', detail, requests: counter.requests, bytes: 0 };
+    // Swarm may redirect a write to another node; the body is gone by then, so the source is
+    // read again for the PUT at the Location (its `auth=` ticket kept), after that node's challenge.
+    let to = { node: drNode, auth: drAuth, target };
+    let bytes = 0;
+    let srcNode: NodeAddress | null = null;
+    for (let hops = 0; ; hops++) {
+      let got: { res: Dispatcher.ResponseData };
+      if (srcNode) got = await this.#follow(input.source, srcNode, srcAuth, target, input, counter);
+      else
+        ({ node: srcNode, value: got } = await this.#firstAnswering(input, input.source, (node) =>
+          this.#follow(input.source, node, srcAuth, target, input, counter),
+        ));
+      if (got.res.statusCode !== 200) {
+        await got.res.body.dump();
+        const detail = `copy: source GET answered ${got.res.statusCode}${why(got.res)}`;
+        return { kind: 'failed', detail, requests: counter.requests, bytes };
+      }
+      const read = identityOfHeaders(got.res.headers);
+      // Without a source Content-MD5, DR is asked to store one (`gencontentmd5`): it proves the copy.
+      const asks = read.contentMd5 === null && !/[?&]gencontentmd5(?:[&=]|$)/.test(to.target);
+      const putTarget = asks ? `${to.target}&gencontentmd5` : to.target;
+      const put = await this.#put(got.res, read, { ...to, target: putTarget }, input, counter);
+      bytes += put.bytes;
+      if (REDIRECTS.has(put.status) && put.location && hops < MAX_HOPS) {
+        const next = acceptRedirect(input.destination, to.node, put.location);
+        if ('refused' in next)
+          return { kind: 'failed', detail: `copy: DR PUT ${next.refused}`, requests: counter.requests, bytes };
+        to = { node: next.address, auth: new NodeAuth(input.destinationCredentials), target: next.target };
+        const probe = await this.#request(to.node, to.auth, 'HEAD', target, {}, input, counter, {
+          probe: true,
+          ca: input.destination.ca,
+        });
+        await probe.res.body.dump();
+        continue;
+      }
+      if (put.status !== 201 && put.status !== 200) {
+        const detail = `copy: DR PUT answered ${put.status}${put.why}`;
+        return {
+          kind: 'failed',
+          detail,
+          requests: counter.requests,
+          bytes,
+          ...(put.status === 403 && { permanent: true }),
+        };
+      }
+      return this.#recheck(srcNode, srcAuth, target, read, { bytes, size: put.bytes, md5: put.md5 }, input, counter);
     }
-    const read = identityOfHeaders(got.res.headers);
-    // Without a source Content-MD5, DR is asked to store one (`gencontentmd5`): it proves the copy.
-    const putTarget = read.contentMd5 === null ? `${target}&gencontentmd5` : target;
-    const put = await this.#put(got.res, read, { node: drNode, auth: drAuth, target: putTarget }, input, counter);
-    if (put.status !== 201 && put.status !== 200) {
-      const detail = `copy: DR PUT answered ${put.status}${put.why}`;
-      return { kind: 'failed', detail, requests: counter.requests, bytes: put.bytes };
-    }
-    return this.#recheck(srcNode, srcAuth, target, read, put, input, counter);
   }
 
   /** The PUT to DR, its body the source GET's, streamed and counted (backpressure reaches the GET). */
@@ -119,7 +160,7 @@ export class ObjectCopier {
     to: { readonly node: NodeAddress; readonly auth: NodeAuth; readonly target: string },
     input: CopyInput,
     counter: { requests: number },
-  ): Promise<{ status: number; why: string; bytes: number; md5: string }> {
+  ): Promise<{ status: number; why: string; bytes: number; md5: string; location: string | null }> {
     let bytes = 0;
     const digest = createHash('md5');
     const counted = source.body.pipe(
@@ -143,7 +184,14 @@ export class ObjectCopier {
         ca: input.destination.ca,
       });
       await put.res.body.dump();
-      return { status: put.res.statusCode, why: why(put.res), bytes, md5: digest.digest('base64') };
+      const location = put.res.headers.location;
+      return {
+        status: put.res.statusCode,
+        why: why(put.res),
+        bytes,
+        md5: digest.digest('base64'),
+        location: (Array.isArray(location) ? location.at(-1) : location) ?? null,
+      };
     } finally {
       if (!source.body.readableEnded) source.body.destroy();
     }
@@ -155,20 +203,42 @@ export class ObjectCopier {
     auth: NodeAuth,
     target: string,
     read: CopyIdentity,
-    moved: { readonly bytes: number; readonly md5: string },
+    moved: { readonly bytes: number; readonly size: number; readonly md5: string },
     input: CopyInput,
     counter: { requests: number },
   ): Promise<CopyResult> {
     const { bytes } = moved;
     const after = await this.#request(node, auth, 'HEAD', target, {}, input, counter, { ca: input.source.ca });
     await after.res.body.dump();
+    // 404: the source object is gone meanwhile (changed); any other answer proves nothing.
+    if (after.res.statusCode !== 200 && after.res.statusCode !== 404) {
+      const detail = `copy: the source HEAD after the copy answered ${after.res.statusCode}${why(after.res)}`;
+      return { kind: 'failed', detail, requests: counter.requests, bytes };
+    }
     const now =
       after.res.statusCode === 200
         ? identityOfHeaders(after.res.headers)
         : { bytes: null, etag: null, contentMd5: null, versionTime: null };
     const same = compareIdentity(read, now).kind === 'same' && read.versionTime === now.versionTime;
     if (!same) return { kind: 'source-changed', read, now, requests: counter.requests, bytes };
-    return { kind: 'copied', read, requests: counter.requests, bytes, md5: moved.md5 };
+    return { kind: 'copied', read, requests: counter.requests, bytes, size: moved.size, md5: moved.md5 };
+  }
+
+  /** `ask` on the cluster's nodes in order until one answers: a network error moves to the next. */
+  async #firstAnswering<T>(
+    input: CopyInput,
+    cluster: ClusterConfig,
+    ask: (node: NodeAddress) => Promise<T>,
+  ): Promise<{ node: NodeAddress; value: T }> {
+    const nodes = nodesOf(cluster);
+    for (let i = 0; ; i++) {
+      const node = nodes[i]!;
+      try {
+        return { node, value: await ask(node) };
+      } catch (err) {
+        if (input.signal?.aborted || i + 1 >= nodes.length) throw err;
+      }
+    }
   }
 
   /** A GET that follows redirects inside the cluster. */

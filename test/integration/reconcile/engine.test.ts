@@ -126,6 +126,29 @@ describe('reconcile against the simulator', () => {
     expect(pair.sim.counters().sends).toBe(0);
   }, 60_000);
 
+  test('with replaceStale "copy", a different immutable unnamed object is not copied (no write replaces it); a different alias is', async () => {
+    await setup();
+    const src = pair.sim.cluster('baker');
+    const dr = pair.sim.cluster('dr');
+    const plain = src.put({ domain: 'baker', body: 'immutable bytes', created: HOUR_AGO() });
+    dr.put({ domain: 'baker', uuid: plain.uuid, body: 'other', created: HOUR_AGO() });
+    const alias = src.put({ domain: 'baker', alias: true, body: 'anchor, new', created: HOUR_AGO() });
+    dr.put({
+      domain: 'baker',
+      uuid: alias.uuid,
+      alias: true,
+      body: 'old',
+      created: new Date(alias.created.getTime() - 1000),
+    });
+    const { findings } = await reconcile({ kind: 'unnamed', domain: 'baker' }, { route: { replaceStale: 'copy' } });
+    const actions = Object.fromEntries(findings.map((f) => [f.key, [f.category, f.repair?.action]]));
+    expect(actions).toStrictEqual({ [plain.uuid]: ['different', 'not-repaired'], [alias.uuid]: ['different', 'sent'] });
+    expect(findings.find((f) => f.key === plain.uuid)?.repair?.detail).toContain('immutable');
+    expect(Buffer.from(dr.get({ uuid: plain.uuid })!.body).toString()).toBe('other');
+    expect(Buffer.from(dr.get({ uuid: alias.uuid })!.body).toString()).toBe('anchor, new');
+    expect(pair.sim.counters().byMethod.PUT).toBe(1);
+  }, 60_000);
+
   test('an object listed late on DR causes no SEND: the HEAD finds it there', async () => {
     await setup();
     const src = pair.sim.cluster('baker');

@@ -133,6 +133,7 @@ describe('an overwrite at the source (DR holds the older version)', () => {
     const meta: [string, string][] = [
       ['Content-Disposition', 'attachment; filename="report.txt"'],
       ['X-Color-Meta-Shade', 'blue'],
+      ['X-Size-Meta', 'large'],
       ['Castor-Owner', 'team-a'],
       ['Lifepoint', '[] reps=2'],
     ];
@@ -156,6 +157,27 @@ describe('an overwrite at the source (DR holds the older version)', () => {
     expect(sourceSends()).toBe(1);
   });
 
+  it('with replaceStale "copy": a DR node that redirects the PUT is followed, the source read again', async () => {
+    const { ref, body } = await overwritten({ md5: true });
+    sim.faults.add({ kind: { type: 'redirect', status: 301 }, match: { cluster: 'dr', method: 'PUT' }, times: 1 });
+    const { outcome } = await work({ replaceStale: 'copy' }, body);
+    expect(outcome).toMatchObject({ outcome: 'replicated', reason: 'stale-replaced', attempt: 1 });
+    expect(Buffer.from(sim.cluster('dr').get(ref)!.body).toString()).toBe('version two, longer');
+    expect(requestsByMethod()).toMatchObject({ GET: 3, PUT: 2 });
+  });
+
+  it('with replaceStale "copy": DR forbidding the PUT (403) fails it at once, the refusal never overridden', async () => {
+    const { ref, body, first } = await overwritten({ md5: true });
+    sim.faults.add({ kind: { type: 'status', status: 403 }, match: { cluster: 'dr', method: 'PUT' } });
+    const { outcome, letters } = await work({ replaceStale: 'copy' }, body);
+    sim.faults.clear();
+    expect(outcome).toMatchObject({ outcome: 'failed', reason: 'stale-at-destination', attempt: 1 });
+    expect(outcome.retriesExhausted).toBeUndefined();
+    expect(outcome.detail).toContain('copy: DR PUT answered 403');
+    expect(letters).toHaveLength(1);
+    expect(sim.cluster('dr').get(ref)?.etag).toBe(first.etag);
+  });
+
   it('with replaceStale "copy": a source that changes during the copy ends in a retry (source-changed)', async () => {
     const { ref, body } = await overwritten({ md5: true });
     sim.faults.add({
@@ -170,6 +192,22 @@ describe('an overwrite at the source (DR holds the older version)', () => {
     const again = await work({ replaceStale: 'copy' }, body);
     expect(again.outcome).toMatchObject({ outcome: 'replicated', reason: 'stale-replaced' });
     expect(Buffer.from(sim.cluster('dr').get(ref)!.body).toString()).toBe('version three');
+  });
+
+  it('with replaceStale "copy", an immutable unnamed object (no write replaces it): failed at once, nothing copied', async () => {
+    const original = sim.cluster('baker').put({ body: 'immutable bytes', contentMd5: true });
+    sim.cluster('dr').put({ uuid: original.uuid, body: 'other bytes, longer', contentMd5: true });
+    sim.resetCounters();
+    const { outcome, letters } = await work(
+      { replaceStale: 'copy' },
+      JSON.stringify({ object: { uuid: original.uuid } }),
+    );
+    expect(outcome).toMatchObject({ outcome: 'failed', reason: 'stale-at-destination', attempt: 1 });
+    expect(outcome.detail).toContain('immutable');
+    expect(letters).toHaveLength(1);
+    // Neither the body read from the source nor a PUT DR must refuse.
+    expect(requestsByMethod().GET ?? 0).toBe(0);
+    expect(requestsByMethod().PUT ?? 0).toBe(0);
   });
 
   it('with neither: failed at once (stale-at-destination), both versions in the DLQ attributes', async () => {

@@ -173,15 +173,35 @@ describe('delete messages on a route that propagates deletes', () => {
     expect(p.summary.retries).toBe(1);
   });
 
-  it('a source that cannot answer is no proof: retries exhausted dead-letter it with the source reason, DR untouched', async () => {
+  // Retries exhausted (one attempt allowed) dead-letter each with its reason; DR keeps its copy.
+  it.each([
+    ['a source that cannot answer (500) is no proof', 'baker', 'HEAD', 500, 'source-error', false],
+    [
+      'a source answering 412 on the proof HEAD is no proof, DR not asked',
+      'baker',
+      'HEAD',
+      412,
+      'context-missing',
+      false,
+    ],
+    [
+      'DR answering 404 to the DELETE while its HEAD still shows the object is delete-unconfirmed, never absent',
+      'dr',
+      'DELETE',
+      404,
+      'delete-unconfirmed',
+      true,
+    ],
+  ] as const)('%s', async (_name, cluster, method, status, reason, drAsked) => {
     p = await pipeline({ config: { maxAttempts: 1 } });
     drHolds(p);
-    p.sim.faults.add({ match: { cluster: 'baker', method: 'HEAD' }, kind: { type: 'status', status: 500 } });
+    p.sim.faults.add({ match: { cluster, method }, kind: { type: 'status', status } });
     await p.send(deleteBody());
     await p.deliver();
     expect(p.sim.cluster('dr').has(REF)).toBe(true);
+    expect((methods(p, 'dr').DELETE ?? 0) > 0).toBe(drAsked);
     expect((await p.drain(p.dlq)).map(outcomeOf)).toMatchObject([
-      { outcome: 'failed', reason: 'source-error', retriesExhausted: true },
+      { outcome: 'failed', reason, retriesExhausted: true, httpStatus: status },
     ]);
   });
 });

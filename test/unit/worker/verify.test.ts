@@ -126,7 +126,7 @@ describe('replaceStale: feed force, else the copy, else refused', () => {
   it('with replaceStale "copy" and no feed: the copy; a source that changed meanwhile is source-changed', async () => {
     const client = new TwoClusterHeads({ dr: head({ etag: '"e1"' }), primary: head({ etag: '"e1"' }) });
     const ident = { bytes: 3, etag: '"e1"', contentMd5: null, versionTime: 1 };
-    client.copyAnswer = { kind: 'copied', read: ident, requests: 5, bytes: 3, md5: MD5 };
+    client.copyAnswer = { kind: 'copied', read: ident, requests: 5, bytes: 3, size: 3, md5: MD5 };
     expect(await replaceStale(args(client, { replaceStale: 'copy' }), stale)).toMatchObject({
       kind: 'replaced',
       replaced: { by: 'copy', requests: 5, bytes: 3 },
@@ -145,7 +145,7 @@ describe('replaceStale: feed force, else the copy, else refused', () => {
   });
 
   it('a copy of a source without Content-MD5 is proven by the digest DR computed of the bytes it was sent', async () => {
-    const copied = { kind: 'copied', read: identity, requests: 5, bytes: 3, md5: MD5 } as const;
+    const copied = { kind: 'copied', read: identity, requests: 5, bytes: 3, size: 3, md5: MD5 } as const;
     const proven = new TwoClusterHeads({
       dr: head({ etag: '"dr"', contentMd5: MD5 }),
       primary: head({ etag: '"src"' }),

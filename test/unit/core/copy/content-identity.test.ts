@@ -44,8 +44,12 @@ describe('compareIdentity: the one content identity rule', () => {
       kind: 'unproven',
       detail: 'sizes equal, ETags differ, only the source reports Content-MD5',
     });
-    expect(compareIdentity(copy({ etag: 'a', bytes: null, contentMd5: MD5 }), copy({ contentMd5: MD5 })).kind).toBe(
-      'unproven',
+    // Equal digests with a size unknown: unproven, and the detail says what each side reported.
+    expect(compareIdentity(copy({ etag: 'a', bytes: null, contentMd5: MD5 }), copy({ contentMd5: MD5 }))).toStrictEqual(
+      {
+        kind: 'unproven',
+        detail: 'a size unknown, ETags differ, both report the same Content-MD5',
+      },
     );
   });
 

@@ -25,10 +25,6 @@ export default {
   // Tests must pass on a busy 2-core machine: subprocess and socket tests can take longer than
   // Jest's 5 s default there without anything being wrong (a global option: projects ignore it).
   testTimeout: 30_000,
-  // Two workers, not Jest's default of one on 2 cores: most suites wait on sockets, child
-  // processes and fauxqs rather than compute, so a second worker shortens the run
-  // (docs/testing.md has the figures).
-  maxWorkers: 2,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'] },

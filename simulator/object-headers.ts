@@ -47,10 +47,6 @@ export function readHeaders(obj: StoredObject, server: string): Header[] {
   headers.push(['Content-Type', obj.contentType], ...metadataHeaders(obj));
   headers.push(['Last-Modified', httpDate(obj.created)], ['Etag', obj.etag]);
   if (obj.ec) headers.push(['Manifest', 'ec']);
-  // A written object keeps its Lifepoint headers among its metadata; `lifepoints` alone (an
-  // object put through the API) says them here, never twice.
-  if (!obj.meta?.some(([name]) => name.toLowerCase() === 'lifepoint'))
-    for (const lifepoint of obj.lifepoints ?? []) headers.push(['Lifepoint', lifepoint]);
   headers.push(['Content-Length', String(obj.body.length)], ['Date', httpNow()], ['Server', server]);
   return headers;
 }

@@ -24,6 +24,18 @@ function namedKey(domain: string, bucket: string, name: string): string {
  * One cluster's objects: unnamed ones by UUID (case-insensitive), named ones by
  * domain/bucket/name, plus the domains and buckets that exist.
  */
+/**
+ * An object's metadata headers: those written, and a `lifepoints` list given through the API as
+ * `Lifepoint` headers among them. The metadata is the one record of an object's lifepoints;
+ * `StoredObject.lifepoints` is read from it.
+ */
+function metadataOf(input: PutObjectInput): (readonly [string, string])[] {
+  const meta = (input.meta ?? []).map(([n, v]) => [n, v] as const);
+  const written = new Set(meta.filter(([n]) => n.toLowerCase() === 'lifepoint').map(([, v]) => v));
+  for (const value of input.lifepoints ?? []) if (!written.has(value)) meta.push(['Lifepoint', value] as const);
+  return meta;
+}
+
 export class ObjectStore {
   private readonly unnamed = new Map<string, StoredObject>();
   private readonly named = new Map<string, StoredObject>();
@@ -55,6 +67,8 @@ export class ObjectStore {
     const body = typeof input.body === 'string' ? new Uint8Array(Buffer.from(input.body, 'utf8')) : input.body;
     const created = input.created ?? this.laterThanCurrent(input, isNamed);
     const contentMd5 = input.contentMd5 === true ? md5Base64(body) : input.contentMd5;
+    const meta = metadataOf(input);
+    const lifepoints = meta.filter(([name]) => name.toLowerCase() === 'lifepoint').map(([, value]) => value);
     const obj: StoredObject = Object.freeze({
       uuid: (input.uuid ?? this.random.hex32()).toLowerCase(),
       alias: isNamed ? false : (input.alias ?? false),
@@ -67,9 +81,9 @@ export class ObjectStore {
       version: versionOf(created),
       ec: input.ec ?? false,
       cluster: this.clusterName,
-      ...(input.lifepoints?.length ? { lifepoints: [...input.lifepoints] } : {}),
+      ...(lifepoints.length ? { lifepoints } : {}),
       ...(contentMd5 !== undefined && { contentMd5 }),
-      ...(input.meta?.length && { meta: Object.freeze(input.meta.map(([n, v]) => [n, v] as const)) }),
+      ...(meta.length && { meta: Object.freeze(meta) }),
     });
     this.insert(obj, input.indexLagMs);
     return obj;

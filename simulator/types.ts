@@ -215,7 +215,7 @@ export interface StoredObject {
   readonly ec: boolean;
   /** The cluster where the object was created (`Castor-System-Cluster` on reads); kept by copies. */
   readonly cluster: string;
-  /** `Lifepoint` header values as written; copies keep them (so a lock holds at DR too). */
+  /** The `Lifepoint` values among `meta`, read from it; copies keep them (so a lock holds at DR too). */
   readonly lifepoints?: readonly string[];
   /** The stored Content-MD5 (base64), when the writer gave one or asked for it. */
   readonly contentMd5?: string;

@@ -54,7 +54,6 @@ export function writeObject(ctx: RequestContext): void {
   }
   const ec = req.query.has('encoding');
   const contentType = req.headers.get('content-type') ?? 'application/octet-stream';
-  const lifepoints = req.headers.getAll('lifepoint');
   const body = new Uint8Array(req.body.buffer, req.body.byteOffset, req.body.length);
   const fields = writeFields(ctx, body);
   if (typeof fields === 'string') {
@@ -74,7 +73,6 @@ export function writeObject(ctx: RequestContext): void {
         body,
         contentType,
         ec,
-        lifepoints,
         ...fields,
         ...(domain ? { domain: domain.toLowerCase() } : {}),
       });
@@ -91,7 +89,7 @@ export function writeObject(ctx: RequestContext): void {
         sendError(res, server, 409, { text: 'An immutable object cannot be replaced' });
         return;
       }
-      obj = cluster.store.put({ uuid: existing.uuid, alias: true, body, contentType, ec, lifepoints, ...fields });
+      obj = cluster.store.put({ uuid: existing.uuid, alias: true, body, contentType, ec, ...fields });
       path = `/${obj.uuid}`;
       break;
     }
@@ -107,7 +105,6 @@ export function writeObject(ctx: RequestContext): void {
         body,
         contentType,
         ec,
-        lifepoints,
         ...fields,
       });
       path = `/${encodeName(target.bucket)}/${encodeName(target.name)}${domainQuery(ctx, target.domain)}`;

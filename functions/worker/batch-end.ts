@@ -4,7 +4,7 @@ import { errorText } from '../core/errors.js';
 import { outcomeEvents, type OutcomeEvent } from '../core/outcome/outcome-event.js';
 import { queueCallSignal } from './deadline.js';
 import type { DeadlineContext, WorkerDeps } from './ports.js';
-import type { Settled } from './settle.js';
+import { sentAtOf, type Settled } from './settle.js';
 
 type EndDeps = Pick<WorkerDeps, 'config' | 'queue' | 'telemetry'>;
 
@@ -37,8 +37,8 @@ export async function publishOutcomes(
 
 /** The time a record has waited since it entered its queue (SQS SentTimestamp), ms; null when unknown. */
 function lagOf(s: Settled, now: number): number | null {
-  const sent = Number(s.record.attributes.SentTimestamp);
-  return Number.isFinite(sent) ? Math.max(0, now - sent) : null;
+  const sent = sentAtOf(s.record);
+  return sent === null ? null : Math.max(0, now - sent);
 }
 
 /**

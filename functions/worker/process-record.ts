@@ -10,6 +10,7 @@ import { provingFeeds } from '../core/registry/replication-feeds.js';
 import { stackOf } from '../core/errors.js';
 import type { BatchSends } from './batch-sends.js';
 import { DeadlineError } from './deadline.js';
+import { sentAtOf } from './settle.js';
 import { decideDelete } from '../core/outcome/delete-decision.js';
 import { deleteRecord } from '../core/outcome/delete-record.js';
 import { isDelete } from '../core/message/message.js';
@@ -108,10 +109,9 @@ async function deleteOf(
   deps: WorkerDeps,
   deadline: AbortSignal,
 ): Promise<DeleteHappening | SendAttempt | null> {
-  const sent = Number(record.attributes.SentTimestamp);
   try {
     return await attemptDelete(
-      { route: request.route, message: request.message, sentAtMs: Number.isFinite(sent) ? sent : null, attempt },
+      { route: request.route, message: request.message, sentAtMs: sentAtOf(record), attempt },
       deps,
       deadline,
     );

@@ -15,6 +15,12 @@ export interface Settled {
   readonly backoffSeconds: number | null;
 }
 
+/** When the record's message entered its queue (SQS SentTimestamp), ms; null when the record does not say. */
+export function sentAtOf(record: SQSRecord): number | null {
+  const sent = Number(record.attributes.SentTimestamp);
+  return Number.isFinite(sent) ? sent : null;
+}
+
 /** A record returned to its queue as it came, to be delivered again. */
 export const unprocessed = (record: SQSRecord): Settled => ({
   record,
@@ -69,8 +75,7 @@ export async function settleRecord(
   context: DeadlineContext,
 ): Promise<Settled> {
   if (outcome === null) return unprocessed(record);
-  const sent = Number(record.attributes.SentTimestamp);
-  const sentAt = Number.isFinite(sent) ? sent : null;
+  const sentAt = sentAtOf(record);
   if (outcome.outcome === OUTCOME.FAILED) {
     const dead = await deadLetter(record, outcome, deps, context);
     deps.telemetry.outcome(dead.outcomeRecord!, sentAt);

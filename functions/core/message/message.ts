@@ -107,6 +107,9 @@ export const messageSchema = z.object({
   feeds: z.optional(feedsSchema),
   correlationId: z.optional(printable(256)),
   op: z.optional(z.enum(MESSAGE_OPS)),
+  // The object's size in bytes, when the producer knows it (sizeFromWrite): a route with a
+  // largeObjects policy plans the copy from it instead of asking the source (docs/large-objects.md).
+  size: z.optional(z.int().check(z.minimum(0))),
 });
 
 export type UnnamedObject = z.infer<z.ZodMiniObject<typeof unnamedShape>>;

@@ -5,6 +5,12 @@ import { isIP } from 'node:net';
 import { parseCidr, type Cidr } from '../transport/network.js';
 import { deleteOptionsShape, type DeleteOptions } from './route-deletes.js';
 import {
+  largeObjectFields,
+  largeObjectPolicy,
+  largeObjectProblems,
+  type LargeObjectPolicy,
+} from './route-large-objects.js';
+import {
   changedObjectFields,
   changedObjectOptions,
   changedObjectProblems,
@@ -64,6 +70,7 @@ const routeSchema = z.strictObject({
   ),
   ...deleteOptionsShape,
   ...changedObjectFields,
+  ...largeObjectFields,
 });
 
 const registrySchema = z.strictObject({
@@ -105,6 +112,8 @@ export interface RouteConfig extends DeleteOptions, ChangedObjectOptions {
   readonly verify: boolean;
   /** Replication feed ids of this route (empty: the route cannot prove a feed SEND). */
   readonly replicationFeeds: readonly number[];
+  /** How objects too large for an invocation travel (docs/large-objects.md); null: no policy. */
+  readonly largeObjects: LargeObjectPolicy | null;
 }
 
 export interface Registry {
@@ -161,6 +170,7 @@ const routeConfig = (r: z.infer<typeof routeSchema>, to: string): RouteConfig =>
   verify: r.verify ?? false,
   replicationFeeds: r.replicationFeeds ?? [],
   ...changedObjectOptions(r),
+  largeObjects: largeObjectPolicy(r.largeObjects),
 });
 
 /**
@@ -224,6 +234,7 @@ export function parseRegistry(input: unknown): Registry {
     else if (!to.target) problems.push(`${i}.to: cluster "${r.to}" has no target (IP:port for Castor-System-Target)`);
     if (r.from === r.to) problems.push(`${i}: from and to are the same cluster`);
     problems.push(...changedObjectProblems(i, r));
+    problems.push(...largeObjectProblems(i, r));
   }
   if (problems.length) throw new ConfigError(problems, 'cluster registry');
   return { clusters, defaultRoute, defaultRoutes, routes };
@@ -236,6 +247,8 @@ export interface ResolvedRoute extends DeleteOptions, ChangedObjectOptions {
   readonly destination: ClusterConfig;
   readonly verify: boolean;
   readonly replicationFeeds: readonly number[];
+  /** How objects too large for an invocation travel (docs/large-objects.md); null: no policy. */
+  readonly largeObjects: LargeObjectPolicy | null;
 }
 
 const describeRoute = (r: RouteConfig): string => `${r.from}->${r.to}`;
@@ -281,6 +294,7 @@ export function resolveRoute(registry: Registry, from?: string, to?: string): Re
     deletes: route.deletes,
     deleteGraceSeconds: route.deleteGraceSeconds,
     ...changedObjectOptions(route),
+    largeObjects: route.largeObjects ?? null,
   };
 }
 

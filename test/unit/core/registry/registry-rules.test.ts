@@ -79,6 +79,7 @@ describe('parseRegistry rules', () => {
         to: 'dr',
         verify: false,
         replicationFeeds: [],
+        largeObjects: null,
         deletes: 'ignore',
         deleteGraceSeconds: 60,
         ...changedObjectOptions({}),

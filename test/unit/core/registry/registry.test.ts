@@ -39,6 +39,7 @@ describe('parseRegistry', () => {
       to: 'dr',
       verify: false,
       replicationFeeds: [],
+      largeObjects: null,
       deletes: 'ignore',
       deleteGraceSeconds: DEFAULT_DELETE_GRACE_SECONDS,
       ...changedObjectOptions({}),

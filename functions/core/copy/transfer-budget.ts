@@ -1,0 +1,96 @@
+import type { LargeObjectPolicy } from '../registry/route-large-objects.js';
+
+/**
+ * The transfer budget (docs/large-objects.md): how long a SEND of an object is expected to take
+ * on a route's link, and whether it fits the time an invocation has left. The link's rate starts
+ * at the route's configured bandwidth and is refined by what the route's completed copies
+ * measured (a moving estimate with its sample count).
+ */
+
+/** A link's rate: bytes per second, and how many measured copies refined it (0: the configured rate). */
+export interface LinkRate {
+  readonly bytesPerSecond: number;
+  readonly samples: number;
+}
+
+/** Copies smaller than this say more about round trips than bandwidth, and are not measured. */
+export const MIN_SAMPLE_BYTES = 8 * 1024 * 1024;
+/** Weight of the newest measurement in the moving estimate. */
+export const ESTIMATE_WEIGHT = 0.2;
+
+/** The configured bandwidth in bytes per second. */
+export function configuredRate(linkMbps: number): LinkRate {
+  return { bytesPerSecond: (linkMbps * 1_000_000) / 8, samples: 0 };
+}
+
+/**
+ * A moving estimate of one route's rate: an exponentially weighted mean of measured copies,
+ * started at the configured bandwidth. Measurements of copies under MIN_SAMPLE_BYTES, or that
+ * took no time, are ignored.
+ */
+export class LinkEstimate {
+  #rate: LinkRate;
+
+  constructor(linkMbps: number) {
+    this.#rate = configuredRate(linkMbps);
+  }
+
+  get rate(): LinkRate {
+    return this.#rate;
+  }
+
+  /** Takes one completed copy of `bytes` that took `ms` into the estimate. */
+  record(bytes: number, ms: number): void {
+    if (!(bytes >= MIN_SAMPLE_BYTES) || !(ms > 0)) return;
+    const measured = bytes / (ms / 1000);
+    const { bytesPerSecond, samples } = this.#rate;
+    this.#rate = {
+      bytesPerSecond: bytesPerSecond + ESTIMATE_WEIGHT * (measured - bytesPerSecond),
+      samples: samples + 1,
+    };
+  }
+}
+
+/** The expected duration of a SEND that copies `sizeBytes` at `rate`, ms. */
+export function expectedDurationMs(sizeBytes: number, rate: LinkRate): number {
+  return (sizeBytes / rate.bytesPerSecond) * 1000;
+}
+
+/**
+ * Where one SEND of a sized object on a route with a policy belongs:
+ * - `here`: it fits the remaining time (`remainingMs` null: no cap, a long-running worker);
+ * - `elsewhere`: expected duration times the safety factor does not fit: the policy's `via`.
+ * `large` says whether a SEND that ended on the client's side is checked on DR before another.
+ */
+export interface TransferBudget {
+  readonly expectedMs: number;
+  readonly large: boolean;
+  readonly fits: boolean;
+}
+
+export function transferBudget(
+  sizeBytes: number,
+  rate: LinkRate,
+  policy: Pick<LargeObjectPolicy, 'safetyFactor' | 'largeAfterSeconds'>,
+  remainingMs: number | null,
+): TransferBudget {
+  const expectedMs = expectedDurationMs(sizeBytes, rate);
+  return {
+    expectedMs,
+    large: expectedMs >= policy.largeAfterSeconds * 1000,
+    fits: remainingMs === null || expectedMs * policy.safetyFactor <= remainingMs,
+  };
+}
+
+/** The longest an SQS message can be hidden, seconds (ChangeMessageVisibility's limit). */
+export const MAX_WAIT_SECONDS = 43_200;
+
+/**
+ * Seconds to wait before asking again about a copy that started at `startedAtMs` and is expected
+ * to take `expectedMs`: the rest of its expected duration, at least `minSeconds`, at most 12 hours.
+ * Past its expected end (a slower link than estimated) the wait is `minSeconds`.
+ */
+export function waitOutSeconds(startedAtMs: number, expectedMs: number, nowMs: number, minSeconds: number): number {
+  const rest = Math.ceil((startedAtMs + expectedMs - nowMs) / 1000);
+  return Math.min(MAX_WAIT_SECONDS, Math.max(minSeconds, rest));
+}

@@ -466,6 +466,7 @@ class ChaosWorker {
       deadLetter: (record, outcome) => guard(() => real.deadLetter(record, outcome)),
       publishOutcomes: (outcomes) => guard(() => real.publishOutcomes(outcomes)),
       fanOut: (record, parts) => guard(() => real.fanOut(record, parts)),
+      moveToLongRunningTier: (record) => guard(() => real.moveToLongRunningTier(record)),
     };
   }
 

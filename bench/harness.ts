@@ -93,7 +93,7 @@ export function benchCredentials(): CredentialsProvider {
  * once. The benchmark uses it so the figures are the handler and its SEND path alone.
  */
 export class RecordingQueueOps implements QueueOps {
-  readonly calls = { changeVisibility: 0, deadLetter: 0, publishOutcomes: 0, fanOut: 0 };
+  readonly calls = { changeVisibility: 0, deadLetter: 0, publishOutcomes: 0, fanOut: 0, moveToLongRunningTier: 0 };
   readonly outcomes = new Map<string, number>();
   visibilityChanges = 0;
 
@@ -116,6 +116,11 @@ export class RecordingQueueOps implements QueueOps {
   /** The benchmark's messages name one destination each: a split is only counted. */
   async fanOut(): Promise<void> {
     this.calls.fanOut += 1;
+  }
+
+  /** A move to the large-object queue is only counted. */
+  async moveToLongRunningTier(): Promise<void> {
+    this.calls.moveToLongRunningTier += 1;
   }
 
   /** Terminal outcomes published so far that were successes (replicated or already-present). */

@@ -1,4 +1,4 @@
-import { BATCH_DEFAULTS, ENV, ENV_DEFAULTS } from '../functions/env.js';
+import { BATCH_DEFAULTS, ENV, ENV_DEFAULTS, SQS_MAX_VISIBILITY_SECONDS } from '../functions/env.js';
 import { SQS_HELP, SQS_OPTIONS } from './aws.js';
 import { UsageError } from './command.js';
 import { COUNT, numberFlag, optionalNumberFlag, stringFlag, WHOLE, type FlagValues } from './flags.js';
@@ -15,7 +15,11 @@ export const ENV_FLAGS = {
   'backoff-base-seconds': ENV.BACKOFF_BASE_SECONDS,
   'backoff-cap-seconds': ENV.BACKOFF_CAP_SECONDS,
   'deadline-margin-ms': ENV.DEADLINE_MARGIN_MS,
+  'large-object-queue': ENV.LARGE_OBJECT_QUEUE_URL,
 } as const;
+
+/** `--long-running` stands for SWARM_SEND_LONG_RUNNING=true (a switch, so outside ENV_FLAGS). */
+export const LONG_RUNNING_FLAG = 'long-running';
 
 const REGISTRY_VARS = [ENV.REGISTRY, ENV.REGISTRY_FILE, ENV.REGISTRY_PARAMETER] as const;
 
@@ -35,6 +39,7 @@ export const WORKER_OPTIONS = {
   'function-timeout': { type: 'string' },
   'visibility-timeout': { type: 'string' },
   'until-idle': { type: 'boolean' },
+  [LONG_RUNNING_FLAG]: { type: 'boolean' },
   'idle-seconds': { type: 'string' },
   timeout: { type: 'string' },
   json: { type: 'boolean' },
@@ -51,12 +56,16 @@ export const WORKER_FLAGS_HELP = `  --queue-url URL          the SEND queue (els
   --concurrency-per-node N connections per source node (else $${ENV.CONCURRENCY_PER_NODE}, default ${ENV_DEFAULTS.CONCURRENCY_PER_NODE})
   --backoff-base-seconds S, --backoff-cap-seconds S, --deadline-margin-ms MS
                            (else the SWARM_SEND_ variables of the same names; defaults 5, 900, 3000)
+  --large-object-queue URL where a route with largeObjects.via "long-running-tier" moves the
+                           objects that do not fit a batch (else $${ENV.LARGE_OBJECT_QUEUE_URL})
+  --long-running           this worker is the long-running tier: every object is copied here,
+                           the batch deadline is SQS's 12 hours (else $${ENV.LONG_RUNNING}=true)
   --batch-size N           messages per batch (default ${BATCH_DEFAULTS.BATCH_SIZE}; use 10 on a FIFO queue)
   --batching-window MS     gather messages this long before a batch (default ${BATCH_DEFAULTS.BATCHING_WINDOW_SECONDS * 1000}
                            when the batch is above ${BATCH_DEFAULTS.FIFO_BATCH_SIZE} messages, else 0)
   --max-concurrency N      batches at once, each with its own poller (default 4)
   --function-timeout S     a batch's deadline, seconds; SENDs still running are aborted and
-                           retried (worker default 3600, dev default 30)
+                           retried (worker default 3600, dev default 30, --long-running 43200)
   --visibility-timeout S   visibility of received messages (default: the queue's); the worker
                            extends it every third of this while a message's SEND runs
   --until-idle             exit once nothing arrived for --idle-seconds and the queue holds
@@ -99,6 +108,10 @@ export function effectiveEnvironment(values: Record<string, unknown>, env: NodeJ
       sources[name] = `--${flag}`;
     }
   }
+  if (values[LONG_RUNNING_FLAG] === true) {
+    merged[ENV.LONG_RUNNING] = 'true';
+    sources[ENV.LONG_RUNNING] = `--${LONG_RUNNING_FLAG}`;
+  }
   if (values.registry !== undefined) {
     for (const name of REGISTRY_VARS) delete merged[name];
     merged[ENV.REGISTRY_FILE] = values.registry as string;
@@ -128,12 +141,15 @@ export function readWorkerFlags(values: FlagValues, env: NodeJS.ProcessEnv, mode
   );
   const timeoutSeconds = optionalNumberFlag(values, 'timeout', COUNT);
   const metricsPort = optionalNumberFlag(values, 'metrics-port', { integer: true, min: 0, max: 65_535 });
+  // The long-running tier's batch is bounded only by how long SQS keeps a received message hidden.
+  const longRunning = values[LONG_RUNNING_FLAG] === true || env[ENV.LONG_RUNNING] === 'true';
+  const defaultTimeoutSeconds = longRunning ? SQS_MAX_VISIBILITY_SECONDS : mode.defaultFunctionTimeoutSeconds;
   return {
     queueUrl,
     batchSize,
     batchingWindowMs,
     maxConcurrency: numberFlag(values, 'max-concurrency', 4, COUNT),
-    functionTimeoutMs: numberFlag(values, 'function-timeout', mode.defaultFunctionTimeoutSeconds, COUNT) * 1000,
+    functionTimeoutMs: numberFlag(values, 'function-timeout', defaultTimeoutSeconds, COUNT) * 1000,
     idleMs: numberFlag(values, 'idle-seconds', 5, COUNT) * 1000,
     timeoutMs: timeoutSeconds === undefined ? null : timeoutSeconds * 1000,
     drainMs: numberFlag(values, 'drain-seconds', 25, WHOLE) * 1000,

@@ -9,6 +9,7 @@ import { queueCounts } from '../functions/adapters/sqs-batches.js';
 import { createPowertoolsTelemetry } from '../functions/adapters/telemetry.js';
 import { loadConfig, type Config } from '../functions/config.js';
 import { ConfigError } from '../functions/core/errors.js';
+import { ENV } from '../functions/env.js';
 import { startWorkerServer, type WorkerServer } from '../local/worker-server.js';
 import { describeAwsError, localCredentials } from './aws.js';
 import { CommandError, type CommandIo } from './command.js';
@@ -142,7 +143,11 @@ export function workerSettings(
     backoffBaseSeconds: config.backoffBaseSeconds,
     backoffCapSeconds: config.backoffCapSeconds,
     deadlineMarginMs: config.deadlineMarginMs,
-    sources: Object.fromEntries(Object.values(ENV_FLAGS).map((name) => [name, wc.sources[name] ?? 'default'])),
+    largeObjectQueueUrl: config.largeObjectQueueUrl ?? null,
+    longRunning: config.longRunning === true,
+    sources: Object.fromEntries(
+      [...Object.values(ENV_FLAGS), ENV.LONG_RUNNING].map((name) => [name, wc.sources[name] ?? 'default']),
+    ),
     batchSize: flags.batchSize,
     batchingWindowMs: flags.batchingWindowMs,
     maxConcurrency: flags.maxConcurrency,

@@ -8,6 +8,7 @@ import type { CredentialsProvider, EventPublisher, QueueOps, Telemetry, WorkerDe
 import { createEventBridgeEvents } from './adapters/eventbridge-events.js';
 import { createSqsQueueOps } from './adapters/sqs-queue-ops.js';
 import { createPowertoolsTelemetry } from './adapters/telemetry.js';
+import { LinkEstimates } from './worker/link-estimates.js';
 import { loadConfig, type Config } from './config.js';
 import { SendClient, type SendClientOptions } from './core/send/send-client.js';
 import { metricsNamespace, POWERTOOLS_DEFAULTS } from './env.js';
@@ -57,7 +58,12 @@ export function composeWorkerDeps(parts: WorkerParts): WorkerDeps {
   const adapter =
     'ops' in parts.queue
       ? parts.queue.ops
-      : createSqsQueueOps({ sqs: parts.queue.sqs, dlqUrl: config.dlqUrl, outcomesQueueUrl: config.outcomesQueueUrl });
+      : createSqsQueueOps({
+          sqs: parts.queue.sqs,
+          dlqUrl: config.dlqUrl,
+          outcomesQueueUrl: config.outcomesQueueUrl,
+          largeObjectQueueUrl: config.largeObjectQueueUrl ?? null,
+        });
   const events = eventPublisher(config, parts.events);
   return {
     config,
@@ -65,6 +71,7 @@ export function composeWorkerDeps(parts: WorkerParts): WorkerDeps {
     credentials: parts.credentials,
     queue: parts.decorateQueue ? parts.decorateQueue(adapter) : adapter,
     telemetry: parts.telemetry,
+    linkEstimates: new LinkEstimates(),
     ...(parts.random && { random: parts.random }),
     ...(events && { events }),
   };

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { ConfigError } from './core/errors.js';
-import { parseRegistry, type Registry } from './core/registry/registry.js';
+import { configuredRoutes, parseRegistry, type Registry } from './core/registry/registry.js';
 import { ENV, ENV_BOUNDS, ENV_DEFAULTS, EVENTS_ON_FAILURE, type EventsOnFailure } from './env.js';
 
 /** The handler's configuration, read and validated once per container. */
@@ -21,6 +21,10 @@ export interface Config {
    * worker takes from DEFAULT_STRAGGLER_POLICY.
    */
   readonly stragglers?: Partial<StragglerOptions>;
+  /** SWARM_SEND_LARGE_OBJECT_QUEUE_URL: where `via: "long-running-tier"` moves large objects; absent: none. */
+  readonly largeObjectQueueUrl?: string | null;
+  /** SWARM_SEND_LONG_RUNNING: this worker is the long-running tier (every object fits). */
+  readonly longRunning?: boolean;
 }
 
 /** Where and how outcome events are published (docs/events.md). */
@@ -44,6 +48,28 @@ export function loadEventsConfig(env: Record<string, string | undefined>, proble
     return null;
   }
   return { busName, rpoSeconds: rpo, onFailure: onFailure as EventsOnFailure };
+}
+
+/** The large-object settings (docs/large-objects.md); adds what is wrong to `problems`. */
+export function loadLargeObjectConfig(
+  env: Record<string, string | undefined>,
+  registry: Registry | null,
+  problems: string[],
+): { largeObjectQueueUrl: string | null; longRunning: boolean } {
+  const largeObjectQueueUrl = env[ENV.LARGE_OBJECT_QUEUE_URL] || null;
+  if (largeObjectQueueUrl !== null && !/^https?:\/\//.test(largeObjectQueueUrl))
+    problems.push(`${ENV.LARGE_OBJECT_QUEUE_URL} must be a queue URL`);
+  const longRunning = env[ENV.LONG_RUNNING] ?? '';
+  if (!['', 'true', 'false'].includes(longRunning))
+    problems.push(`${ENV.LONG_RUNNING} must be true or false (got "${longRunning}")`);
+  // The long-running tier itself copies every object: it never moves one on.
+  if (largeObjectQueueUrl === null && longRunning !== 'true')
+    for (const r of registry ? configuredRoutes(registry) : [])
+      if (r.largeObjects?.via === 'long-running-tier')
+        problems.push(
+          `${ENV.LARGE_OBJECT_QUEUE_URL} is required: route ${r.from}->${r.to} moves large objects to the long-running tier (largeObjects.via)`,
+        );
+  return { largeObjectQueueUrl, longRunning: longRunning === 'true' };
 }
 
 /** When a batch stops waiting for its slowest SENDs (functions/worker/stragglers.ts). */
@@ -190,6 +216,7 @@ export async function loadConfig(
     problems.push(`${ENV.HAND_BACK_STRAGGLERS} must be true or false (got "${handBack}")`);
   if (backoffCapSeconds < backoffBaseSeconds)
     problems.push(`${ENV.BACKOFF_CAP_SECONDS} must not be below ${ENV.BACKOFF_BASE_SECONDS}`);
+  const largeObjects = loadLargeObjectConfig(env, registry, problems);
 
   if (problems.length || !registry) throw new ConfigError(problems, 'swarm-send configuration');
   return Object.freeze({
@@ -204,5 +231,6 @@ export async function loadConfig(
     backoffCapSeconds,
     deadlineMarginMs,
     stragglers: { enabled: handBack !== 'false' },
+    ...largeObjects,
   });
 }

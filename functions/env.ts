@@ -40,6 +40,16 @@ export const ENV = {
   EVENTS_ENDPOINT: 'SWARM_SEND_EVENTS_ENDPOINT',
   /** URL of the SEND queue: read by `swarm-send worker` (Lambda gets its records from the event source mapping). */
   QUEUE_URL: 'SWARM_SEND_QUEUE_URL',
+  /**
+   * URL of the large-object queue: where a route with `largeObjects.via: "long-running-tier"` moves
+   * the objects that do not fit an invocation (docs/large-objects.md). Required when a route uses it.
+   */
+  LARGE_OBJECT_QUEUE_URL: 'SWARM_SEND_LARGE_OBJECT_QUEUE_URL',
+  /**
+   * `true`: this worker is the long-running tier: no invocation cap, every object fits, the batch
+   * deadline lifted to SQS's 12-hour limit (the heartbeat keeps messages hidden). Default `false`.
+   */
+  LONG_RUNNING: 'SWARM_SEND_LONG_RUNNING',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];

@@ -101,6 +101,7 @@ function instrumentedQueueOps(
       return failed;
     },
     fanOut: (record, parts) => counted('SendMessageBatch', () => real.fanOut(record, parts)),
+    moveToLongRunningTier: (record) => counted('SendMessage', () => real.moveToLongRunningTier(record)),
   };
 }
 

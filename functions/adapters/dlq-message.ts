@@ -54,8 +54,8 @@ export function messageSize(body: string, attributes: Record<string, MessageAttr
   return size;
 }
 
-/** Converts the Lambda record's attribute shape back into SendMessage's. */
-function originalAttributes(record: SQSRecord): Record<string, MessageAttributeValue> {
+/** Converts the Lambda record's attribute shape back into SendMessage's (the sender's attributes only). */
+export function originalAttributes(record: SQSRecord): Record<string, MessageAttributeValue> {
   const out: Record<string, MessageAttributeValue> = {};
   for (const [name, a] of Object.entries(record.messageAttributes ?? {})) {
     if (isOwnAttribute(name)) continue;

@@ -13,6 +13,7 @@ import {
   buildDeadLetter,
   DLQ_ATTRIBUTES,
   messageSize,
+  originalAttributes,
   SQS_CLASSIC_MESSAGE_BYTES,
   SQS_MAX_MESSAGE_BYTES,
 } from './dlq-message.js';
@@ -22,6 +23,8 @@ export interface SqsQueueOpsOptions {
   readonly sqs: SQSClient;
   readonly dlqUrl: string;
   readonly outcomesQueueUrl: string | null;
+  /** The large-object queue (`moveToLongRunningTier`); null: none, a move is refused. @default null */
+  readonly largeObjectQueueUrl?: string | null;
   /**
    * The DLQ's MaximumMessageSize; a longer dead letter gets a truncated body. @default read once
    * from the DLQ (GetQueueAttributes) when a letter is over 256 KiB; 256 KiB if that read fails
@@ -178,13 +181,48 @@ async function fanOut(
 }
 
 /**
+ * SendMessage of a record's message, as it came (body and sender's attributes), to the
+ * large-object queue. On a FIFO queue it keeps its message group and is deduplicated by the
+ * record's message id, so a move repeated within five minutes adds nothing.
+ */
+async function moveToLongRunningTier(
+  sqs: SQSClient,
+  largeObjectQueueUrl: string | null,
+  record: SQSRecord,
+  abortSignal: Signal,
+): Promise<void> {
+  if (!largeObjectQueueUrl) throw new Error('no large-object queue is configured');
+  await sqs.send(
+    new SendMessageCommand({
+      QueueUrl: largeObjectQueueUrl,
+      MessageBody: record.body,
+      MessageAttributes: originalAttributes(record),
+      ...(largeObjectQueueUrl.endsWith('.fifo')
+        ? {
+            MessageGroupId: record.attributes.MessageGroupId ?? FALLBACK_MESSAGE_GROUP,
+            MessageDeduplicationId: record.messageId,
+          }
+        : {}),
+    }),
+    { abortSignal },
+  );
+}
+
+/**
  * QueueOps over the AWS SDK: visibility changes in batches of ten, dead-lettering with the
  * outcome in message attributes (the body stays the original, so a redrive sends it back
  * unchanged, unless it must be cut to fit: `buildDeadLetter`), and outcomes published with
- * SendMessageBatch; a multi-destination message's parts go back on its own queue (`fanOut`).
- * Every call passes the worker's abort signal to the SDK (`abortSignal`).
+ * SendMessageBatch; a multi-destination message's parts go back on its own queue (`fanOut`), a
+ * large object's message onto the large-object queue (`moveToLongRunningTier`). Every call
+ * passes the worker's abort signal to the SDK (`abortSignal`).
  */
-export function createSqsQueueOps({ sqs, dlqUrl, outcomesQueueUrl, dlqMaxMessageBytes }: SqsQueueOpsOptions): QueueOps {
+export function createSqsQueueOps({
+  sqs,
+  dlqUrl,
+  outcomesQueueUrl,
+  largeObjectQueueUrl = null,
+  dlqMaxMessageBytes,
+}: SqsQueueOpsOptions): QueueOps {
   const queueUrl = queueUrls(sqs);
   const dlqLimitFor = dlqLimits(sqs, dlqUrl, dlqMaxMessageBytes);
   return {
@@ -218,5 +256,8 @@ export function createSqsQueueOps({ sqs, dlqUrl, outcomesQueueUrl, dlqMaxMessage
     },
 
     fanOut: (record, parts, abortSignal) => fanOut(sqs, queueUrl, record, parts, abortSignal),
+
+    moveToLongRunningTier: (record, abortSignal) =>
+      moveToLongRunningTier(sqs, largeObjectQueueUrl, record, abortSignal),
   };
 }

@@ -19,6 +19,15 @@ export function batchDeadline(context: DeadlineContext, marginMs: number): Abort
   return budget > 0 ? AbortSignal.timeout(budget) : AbortSignal.abort();
 }
 
+/**
+ * The time a SEND started now has before the batch deadline, ms, as a large object's transfer
+ * budget reads it: the invocation's remaining time minus `marginMs`. Null for a long-running
+ * worker (`SWARM_SEND_LONG_RUNNING`): no cap, every object fits.
+ */
+export function sendTimeLeft(context: DeadlineContext, marginMs: number, longRunning: boolean): () => number | null {
+  return () => (longRunning ? null : Math.max(0, context.getRemainingTimeInMillis() - marginMs));
+}
+
 /** Settles with `work`, or rejects with DeadlineError once `signal` aborts, whichever is first. */
 export function untilDeadline<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) return Promise.reject(new DeadlineError());

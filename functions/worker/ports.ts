@@ -9,6 +9,7 @@ import type { ClusterConfig } from '../core/registry/registry.js';
 import type { SendInput } from '../core/send/send-client.js';
 import type { ObjectAnswer, ObjectMethod } from '../core/send/object-request.js';
 import type { CopyInput, CopyResult } from '../core/copy/object-copy.js';
+import type { LinkEstimates } from './link-estimates.js';
 
 /*
  * Every port the worker uses, in one place: the SEND client, credentials, the queue service and
@@ -72,6 +73,12 @@ export interface QueueOps {
    * stays and is split again, and a part taken twice is harmless (its second SEND is a 409).
    */
   fanOut(record: SQSRecord, parts: readonly FanOutPart[], signal?: AbortSignal): Promise<void>;
+  /**
+   * Puts the record's message, its body and its sender's attributes as they came, on the
+   * large-object queue the long-running tier consumes (docs/large-objects.md). Rejects unless the
+   * queue took it (none configured included): the record then stays and is tried again.
+   */
+  moveToLongRunningTier(record: SQSRecord, signal?: AbortSignal): Promise<void>;
 }
 
 /** One destination's message of a split (`QueueOps.fanOut`). */
@@ -116,6 +123,11 @@ export interface WorkerDeps {
   readonly queue: QueueOps;
   readonly telemetry: Telemetry;
   readonly random?: () => number;
+  /**
+   * Each large-object route's link estimate, kept for the life of the process (link-estimates.ts);
+   * the composition root builds it. Absent: every message starts from the configured rate.
+   */
+  readonly linkEstimates?: LinkEstimates;
   /** Where outcome events go; absent: no events (the default). */
   readonly events?: EventPublisher;
 }

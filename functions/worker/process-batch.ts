@@ -2,7 +2,7 @@ import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import { stackOf } from '../core/errors.js';
 import { applyBackoffs, batchResponse, publishEvents, publishOutcomes } from './batch-end.js';
 import { BatchSends } from './batch-sends.js';
-import { batchDeadline } from './deadline.js';
+import { batchDeadline, sendTimeLeft } from './deadline.js';
 import { holdBackGroups, inGroupOrder, isFifo } from './fifo.js';
 import type { DeadlineContext, WorkerDeps } from './ports.js';
 import { processRecord } from './process-record.js';
@@ -26,11 +26,12 @@ export async function processBatch(
   const fifo = records.some(isFifo);
   const watch = new StragglerWatch(stragglerPolicy(config.stragglers, fifo), config.concurrency);
   const sends = new BatchSends(deps, deadline, watch);
+  const remainingMs = sendTimeLeft(context, config.deadlineMarginMs, config.longRunning === true);
 
   // One record, from its body to its settled outcome. A failure to settle it (a bug) keeps the
   // message on its queue and never fails the rest of the batch.
   const handle = (record: SQSRecord): Promise<Settled> =>
-    processRecord(record, sends, deps, deadline)
+    processRecord(record, sends, deps, deadline, remainingMs)
       .then((outcome) => settleRecord(record, outcome, deps, context))
       .catch((err: unknown) => {
         try {

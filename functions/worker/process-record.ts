@@ -17,6 +17,9 @@ import { isDelete } from '../core/message/message.js';
 import { attemptDelete, type DeleteHappening } from './delete-attempt.js';
 import type { Telemetry, WorkerDeps } from './ports.js';
 import type { SendRequest } from './send-attempt.js';
+import { attemptLargeObject } from './large-object.js';
+import { decideLargeObject, type LargeObjectObserved } from '../core/outcome/large-object-decision.js';
+import type { LargeObjectPolicy } from '../core/registry/route-large-objects.js';
 
 /** The receive count SQS reports: this delivery's attempt number. */
 export function attemptOf(record: SQSRecord): number {
@@ -89,12 +92,12 @@ function readRequest(record: SQSRecord, { config, telemetry }: WorkerDeps): Read
 async function sendOf(
   record: SQSRecord,
   request: SendRequest,
-  attempt: number,
+  firstAttempt: boolean,
   sends: BatchSends,
   { telemetry }: WorkerDeps,
 ): Promise<SendAttempt | null> {
   try {
-    return await sends.for(request, attempt === 1);
+    return await sends.for(request, firstAttempt);
   } catch (err) {
     if (err instanceof DeadlineError) return null;
     return notSent('send', err, record, telemetry);
@@ -122,19 +125,59 @@ async function deleteOf(
 }
 
 /**
+ * A SEND message on a route with a large-object policy (large-object.ts), up to its outcome
+ * record; null when the deadline came first.
+ */
+async function largeObjectOf(
+  record: SQSRecord,
+  request: SendRequest & { route: { largeObjects: LargeObjectPolicy } },
+  ctx: RecordContext,
+  sends: BatchSends,
+  deps: WorkerDeps,
+  deadline: AbortSignal,
+  remainingMs: () => number | null,
+): Promise<OutcomeRecord | null> {
+  let observed: LargeObjectObserved | SendAttempt | null;
+  try {
+    const req = {
+      record,
+      request,
+      policy: request.route.largeObjects,
+      attempt: ctx.attempt,
+      remainingMs: remainingMs(),
+    };
+    observed = await attemptLargeObject(req, (r, first) => sendOf(record, r, first, sends, deps), deps, deadline);
+  } catch (err) {
+    if (err instanceof DeadlineError) return null;
+    observed = notSent('send', err, record, deps.telemetry);
+  }
+  if (!observed) return null;
+  const attempts = { attempt: ctx.attempt, maxAttempts: deps.config.maxAttempts };
+  if ('kind' in observed)
+    return outcomeRecord(decide(observed, attempts), observed.kind === 'sent' ? observed.send : null, ctx);
+  const sent = observed.step === 'sent' && observed.sent.kind === 'sent' ? observed.sent.send : null;
+  return outcomeRecord(decideLargeObject(observed, attempts), sent, ctx);
+}
+
+const hasLargeObjects = (r: SendRequest): r is SendRequest & { route: { largeObjects: LargeObjectPolicy } } =>
+  r.route.largeObjects !== null;
+
+/**
  * Processes one record up to its outcome record: read and route the body, SEND (shared with
  * identical records of the batch) or, for a delete message, walk the delete's steps
  * (delete-attempt.ts), decide. A message naming several destinations is split instead
  * (fan-out.ts), one message per destination, and never SENT itself. Null when the deadline came
  * before its SEND could start: the record goes back to the queue unprocessed. Never throws for
  * the record's sake: an unexpected error is an `internal-error` outcome, retried like any
- * transient failure.
+ * transient failure. A SEND on a route with a large-object policy first finds the object's size
+ * and its transfer budget against `remainingMs` (null: no cap), large-object.ts.
  */
 export async function processRecord(
   record: SQSRecord,
   sends: BatchSends,
   deps: WorkerDeps,
   deadline: AbortSignal,
+  remainingMs: () => number | null = () => null,
 ): Promise<OutcomeRecord | null> {
   const read = readRequest(record, deps);
   const ctx = contextOf(record, read.message, read.request?.route);
@@ -143,9 +186,10 @@ export async function processRecord(
   let happening: SendAttempt | DeleteHappening | null = read.failure;
   if (read.request) {
     if (deadline.aborted) return null;
-    happening = isDelete(read.request.message)
-      ? await deleteOf(record, read.request, ctx.attempt, deps, deadline)
-      : await sendOf(record, read.request, ctx.attempt, sends, deps);
+    const { request } = read;
+    if (isDelete(request.message)) happening = await deleteOf(record, request, ctx.attempt, deps, deadline);
+    else if (hasLargeObjects(request)) return largeObjectOf(record, request, ctx, sends, deps, deadline, remainingMs);
+    else happening = await sendOf(record, request, ctx.attempt === 1, sends, deps);
   }
   if (!happening) return null;
   const attempts = { attempt: ctx.attempt, maxAttempts: deps.config.maxAttempts };

@@ -18,7 +18,8 @@ export interface SendRequest {
   readonly onBusy?: (() => void) | undefined;
 }
 
-interface CredentialPair {
+/** Both clusters' credentials, as a route's steps use them. */
+export interface CredentialPair {
   readonly source: Credentials;
   readonly destination: Credentials;
 }

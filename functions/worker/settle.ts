@@ -21,6 +21,16 @@ export function sentAtOf(record: SQSRecord): number | null {
   return Number.isFinite(sent) ? sent : null;
 }
 
+/**
+ * When the record's message was first received from its queue (SQS
+ * ApproximateFirstReceiveTimestamp), ms; null when the record does not say. A large object's
+ * background feed copy is taken to have started then (docs/large-objects.md).
+ */
+export function firstReceivedAtOf(record: SQSRecord): number | null {
+  const first = Number(record.attributes.ApproximateFirstReceiveTimestamp);
+  return Number.isFinite(first) && first > 0 ? first : null;
+}
+
 /** A record returned to its queue as it came, to be delivered again. */
 export const unprocessed = (record: SQSRecord): Settled => ({
   record,

@@ -12,6 +12,7 @@ import type {
   WorkerDeps,
 } from '../../functions/worker/ports.js';
 import { testConfig } from './config.js';
+import { LinkEstimates } from '../../functions/worker/link-estimates.js';
 import { observed } from './observation.js';
 import type { ObjectAnswer, ObjectMethod } from '../../functions/core/send/object-request.js';
 import type { CopyInput, CopyResult } from '../../functions/core/copy/object-copy.js';
@@ -58,9 +59,12 @@ export class FakeSendPort implements SendPort {
     return this.copyAnswer;
   }
 
+  /** A cluster's own HEAD answer (by registry key), instead of `headAnswer`. */
+  headAnswers: Record<string, HeadResult> = {};
+
   async head(cluster: { key: string }): Promise<HeadResult> {
     this.heads.push(cluster.key);
-    return this.headAnswer;
+    return this.headAnswers[cluster.key] ?? this.headAnswer;
   }
 
   /** HEADs and DELETEs of a delete message, as `METHOD cluster-key`. */
@@ -129,6 +133,15 @@ export class RecordingQueue implements QueueOps {
     if (this.fanOutFails) throw Object.assign(new Error('queue down'), { name: 'ServiceUnavailable' });
     this.fannedOut.push({ id: record.messageId, parts: [...parts] });
   }
+
+  /** Records moved to the large-object queue, by message id. */
+  readonly moved: string[] = [];
+  moveFails = false;
+
+  async moveToLongRunningTier(record: SQSRecord): Promise<void> {
+    if (this.moveFails) throw Object.assign(new Error('large-object queue down'), { name: 'ServiceUnavailable' });
+    this.moved.push(record.messageId);
+  }
 }
 
 export class RecordingTelemetry implements Telemetry {
@@ -159,6 +172,7 @@ export function fakeDeps(
     queue: new RecordingQueue(),
     telemetry: new RecordingTelemetry(),
     random: () => 0.5,
+    linkEstimates: new LinkEstimates(),
     ...o,
   } as WorkerDeps & { client: FakeSendPort; queue: RecordingQueue; telemetry: RecordingTelemetry };
 }

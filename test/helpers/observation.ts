@@ -28,3 +28,14 @@ export function observed(o: Partial<SendObservation> = {}, more: Partial<SendRep
     ...more,
   };
 }
+
+/** A feed SEND on replication feed 2 whose feed reported `status` (0 copied, 1 still copying). */
+export function feedObserved(status: number): SendReport {
+  return observed({
+    mode: 'feed',
+    remoteStatus: null,
+    feeds: { '2': { status, statusTime: null } },
+    requestedFeedIds: [2],
+    replicationFeedIds: [2],
+  });
+}

@@ -62,7 +62,8 @@ export async function sendWithDecision(client: SendClient, input: SendInput): Pr
   return { ...sendDecision(observed), ...observed };
 }
 
-function verdictOf(h: SendAttempt): Decision {
+/** What one attempt comes to before the attempt count is applied (`decide` applies it). */
+export function sendVerdict(h: SendAttempt): Decision {
   if (h.kind === 'not-sent')
     return { outcome: PERMANENT.has(h.reason) ? OUTCOME.FAILED : OUTCOME.RETRY, reason: h.reason, detail: h.detail };
   if (h.handedBack) {
@@ -91,7 +92,11 @@ function verdictOf(h: SendAttempt): Decision {
  * on the last allowed attempt becomes `failed` with `retriesExhausted`, keeping its reason.
  */
 export function decide(h: SendAttempt, attempts: Attempts): Decision {
-  const v = verdictOf(h);
+  return withAttempts(sendVerdict(h), attempts);
+}
+
+/** A retry on the last allowed attempt becomes `failed` with `retriesExhausted`, keeping its reason. */
+export function withAttempts(v: Decision, attempts: Attempts): Decision {
   if (v.outcome === OUTCOME.RETRY && attempts.attempt >= attempts.maxAttempts)
     return { ...v, outcome: OUTCOME.FAILED, retriesExhausted: true };
   return v;

@@ -24,10 +24,8 @@ export type DeleteObserved =
   /** DR's DELETE answered 200, 204 or 404; `confirm` is the HEAD on DR after it. */
   | { readonly step: 'confirm'; readonly delete: ObjectAnswer; readonly confirm: ObjectAnswer };
 
-/** A delete's verdict: a retry inside the grace says how long to wait. */
-export interface DeleteVerdict extends Decision {
-  readonly retryAfterSeconds?: number;
-}
+/** A delete's verdict: a retry inside the grace says how long to wait (`retryAfterSeconds`). */
+export type DeleteVerdict = Decision;
 
 /** The source's HEAD status that proves the object gone. */
 export const GONE = 404;

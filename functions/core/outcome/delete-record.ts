@@ -26,6 +26,5 @@ export function deleteRecord(
     durationMs: cost.durationMs,
     requests: cost.requests,
     ...(verdict.retriesExhausted && { retriesExhausted: true }),
-    ...(verdict.retryAfterSeconds !== undefined && { retryAfterSeconds: verdict.retryAfterSeconds }),
   };
 }

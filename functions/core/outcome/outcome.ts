@@ -46,6 +46,11 @@ export const REASONS = {
   // a message naming several destinations (docs/fan-out.md)
   'fanned-out':
     'the message named several destinations: one message per destination was put on its queue, each settles on its own; nothing was sent for this one',
+  // large objects (docs/large-objects.md)
+  'copy-landed':
+    "a re-attempt of a large object found, by a DR HEAD and content identity, that the copy of an earlier SEND that ended on the client's side landed; nothing was sent",
+  'moved-to-long-running-tier':
+    "the object does not fit the invocation's remaining time: the message was put on the large-object queue, where the long-running tier copies it and its copy settles",
   // transient
   'remote-unavailable': 'the destination answered 5xx or could not be reached by the source node',
   'remote-insufficient-storage': 'the destination is out of space or licence (507)',
@@ -82,6 +87,14 @@ export const REASONS = {
     "the source object changed while the worker copied it; the next attempt copies the source's new version",
   'fan-out-unavailable':
     'the message named several destinations and its per-destination messages could not all be put on its queue; nothing was sent',
+  'copying-in-background':
+    "a large object's feed SEND with the route's short timeout answered status 1: the feed copies it in the background; the message asks again (never with force) once the copy is expected done (never dead-lettered for this)",
+  'awaiting-copy':
+    "a large object's SEND ended on the client's side (deadline, idle timeout, reset, truncated answer, handed back): its copy may go on; the next attempt waits out its expected duration and checks DR first",
+  'size-unknown':
+    'the route has a large-object policy, the message no size, and the source HEAD gave no usable Content-Length: nothing was sent',
+  'long-running-tier-unavailable':
+    "the object does not fit the invocation's remaining time and the large-object queue did not take its message; nothing was sent",
   // permanent
   'invalid-message':
     'the message is not valid JSON, fails the schema, names a route the registry lacks, or selects feeds none of whose statuses can prove a DR copy',
@@ -128,6 +141,8 @@ export interface Decision {
   readonly versions?: Versions;
   /** What replacing a stale DR copy took. */
   readonly replaced?: Replacement;
+  /** A retry that must wait this long, seconds, instead of the backoff (a delete's grace, a large object's copy). */
+  readonly retryAfterSeconds?: number;
 }
 
 /** One SEND with the decision of its SCSP answer alone (`sendWithDecision`: the CLI, tests). */
@@ -163,7 +178,7 @@ export interface OutcomeRecord {
    * the original body's size in bytes and its SHA-256 (hex), so it can be matched upstream.
    */
   truncated?: { readonly bytes: number; readonly sha256: string };
-  /** A retry that must wait this long, seconds, instead of the backoff (a delete inside its grace). */
+  /** A retry that must wait this long, seconds, instead of the backoff (a delete's grace, a large object's copy). */
   retryAfterSeconds?: number;
   /** A changed object: the source's and the destination's version (version time, else ETag). */
   versions?: { readonly source: string | null; readonly destination: string | null };
@@ -205,6 +220,7 @@ export function outcomeRecord(verdict: Decision, send: SendReport | null, ctx: R
     ...(verdict.retriesExhausted && { retriesExhausted: true }),
     ...(verdict.versions && { versions: verdict.versions }),
     ...(verdict.replaced && { replaced: verdict.replaced }),
+    ...(verdict.retryAfterSeconds !== undefined && { retryAfterSeconds: verdict.retryAfterSeconds }),
   };
 }
 

@@ -77,6 +77,7 @@ describe('hostile message bodies (fast-check)', () => {
       deadLetter: async (_r, outcome) => void dead.push(outcome),
       publishOutcomes: async () => [],
       fanOut: async () => undefined,
+      moveToLongRunningTier: async () => undefined,
     };
     const summary = new SummaryTelemetry();
     const response = await processBatch(records, testContext(60_000, { frozen: true }), {

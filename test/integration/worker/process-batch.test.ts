@@ -49,6 +49,7 @@ function recordingQueue(
       return [];
     },
     fanOut: async () => undefined,
+    moveToLongRunningTier: async () => undefined,
   };
   return { queue, deadLettered, published };
 }

@@ -32,6 +32,7 @@ const noQueue: QueueOps = {
   deadLetter: async () => undefined,
   publishOutcomes: async () => [],
   fanOut: async () => undefined,
+  moveToLongRunningTier: async () => undefined,
 };
 const credentials = createCredentialsProvider({ env: { ADMIN } });
 
@@ -80,6 +81,7 @@ describe('composeWorkerDeps', () => {
       'changeVisibility',
       'deadLetter',
       'fanOut',
+      'moveToLongRunningTier',
       'publishOutcomes',
     ]);
     // Without an outcomes queue the adapter publishes nothing, and says so without calling SQS.

@@ -102,6 +102,7 @@ describe('settleRecord: acting on one outcome', () => {
         publishOutcomes: async () => [],
         changeVisibility: async () => undefined,
         fanOut: async () => undefined,
+        moveToLongRunningTier: async () => undefined,
       },
     });
     const failed = outcome({ outcome: 'failed', reason: 'invalid-message' });

@@ -1,0 +1,197 @@
+import type { SQSRecord } from 'aws-lambda';
+import type { HeadResult } from '../../../functions/core/send/observation.js';
+import { BatchSends } from '../../../functions/worker/batch-sends.js';
+import { LinkEstimates } from '../../../functions/worker/link-estimates.js';
+import { processRecord } from '../../../functions/worker/process-record.js';
+import { DEFAULT_STRAGGLER_POLICY, StragglerWatch } from '../../../functions/worker/stragglers.js';
+import { offlineRegistry, testConfig } from '../../helpers/config.js';
+import { FakeSendPort, fakeDeps } from '../../helpers/fake-ports.js';
+import { feedObserved, observed } from '../../helpers/observation.js';
+import { sqsRecord } from '../../helpers/records.js';
+
+const UUID = 'c'.repeat(32);
+const GB = 1_000_000_000;
+/** 80 Mbit/s: 10 MB/s, so a GB is expected to take 100 s (large: over 60 s). */
+const LINK_MBPS = 80;
+const body = (o: object = {}) => JSON.stringify({ object: { uuid: UUID }, ...o });
+
+function depsFor(via: 'feed' | 'long-running-tier' | null, client = new FakeSendPort()) {
+  const route = via ? { largeObjects: { linkMbps: LINK_MBPS, via } } : {};
+  return fakeDeps({
+    config: testConfig({ registry: offlineRegistry({ route }) }),
+    client,
+    linkEstimates: new LinkEstimates(),
+  });
+}
+
+/** One record through processRecord with `remainingMs` left for SENDs (null: a long-running worker). */
+async function run(record: SQSRecord, deps: ReturnType<typeof depsFor>, remainingMs: number | null) {
+  const deadline = new AbortController().signal;
+  const sends = new BatchSends(deps, deadline, new StragglerWatch({ ...DEFAULT_STRAGGLER_POLICY, enabled: false }, 4));
+  return processRecord(record, sends, deps, deadline, () => remainingMs);
+}
+
+const head = (o: Partial<HeadResult> = {}): HeadResult => ({
+  status: 200,
+  etag: '"e1"',
+  contentLength: GB,
+  version: null,
+  node: '10.0.0.1:80',
+  error: null,
+  ...o,
+});
+
+describe('large objects: the size', () => {
+  it('asks nothing extra on a route without a policy: no HEAD, the usual SEND', async () => {
+    const deps = depsFor(null);
+    const outcome = await run(sqsRecord('m1', body()), deps, 1000);
+    expect(outcome).toMatchObject({ outcome: 'replicated', reason: 'created' });
+    expect(deps.client.heads).toStrictEqual([]);
+    expect(deps.client.inputs).toHaveLength(1);
+  });
+
+  it("takes the message's size without a HEAD", async () => {
+    const deps = depsFor('feed');
+    const outcome = await run(sqsRecord('m1', body({ size: 1000 })), deps, 600_000);
+    expect(outcome).toMatchObject({ outcome: 'replicated', reason: 'created' });
+    expect(deps.client.heads).toStrictEqual([]);
+  });
+
+  it('otherwise HEADs the source once and plans on its Content-Length', async () => {
+    const deps = depsFor('long-running-tier');
+    deps.client.headAnswers = { primary: head({ contentLength: 10 * GB }) };
+    const outcome = await run(sqsRecord('m1', body()), deps, 600_000);
+    expect(deps.client.heads).toStrictEqual(['primary']);
+    // 10 GB is expected to take 1000 s: it does not fit 600 s and moves on.
+    expect(outcome).toMatchObject({ outcome: 'already-present', reason: 'moved-to-long-running-tier' });
+  });
+
+  it.each([
+    [head({ contentLength: null }), 'gave no Content-Length'],
+    [head({ status: 503, contentLength: null }), 'answered 503'],
+    [head({ status: null, contentLength: null, error: 'connect-timeout' }), 'answered connect-timeout'],
+  ])('makes a source HEAD without a usable size (%o) size-unknown, sending nothing', async (answer, detail) => {
+    const deps = depsFor('feed');
+    deps.client.headAnswer = answer;
+    const outcome = await run(sqsRecord('m1', body()), deps, 600_000);
+    expect(outcome).toMatchObject({ outcome: 'retry', reason: 'size-unknown' });
+    expect(outcome?.detail).toContain(detail);
+    expect(deps.client.inputs).toHaveLength(0);
+  });
+});
+
+describe('large objects: one that does not fit, via the feed', () => {
+  it('makes a feed SEND on the replication feeds with the short timeout, never force', async () => {
+    const deps = depsFor('feed', new FakeSendPort([() => feedObserved(1)]));
+    await run(sqsRecord('m1', body({ size: GB })), deps, 100_000);
+    expect(deps.client.inputs).toHaveLength(1);
+    expect(deps.client.inputs[0]!.feeds).toStrictEqual({ ids: [2], timeout: 5 });
+    expect(deps.client.inputs[0]!.replicationFeeds).toStrictEqual([2]);
+  });
+
+  it('makes status 1 copying-in-background, back after the rest of the copy, never dead-lettered', async () => {
+    const deps = depsFor('feed', new FakeSendPort([() => feedObserved(1)]));
+    const record = sqsRecord('m1', body({ size: GB }), { receiveCount: 5 });
+    const outcome = await run(record, deps, 100_000);
+    expect(outcome).toMatchObject({ outcome: 'retry', reason: 'copying-in-background' });
+    expect(outcome?.retriesExhausted).toBeUndefined();
+    // First received now, expected to take 100 s: back in about 100 s.
+    expect(outcome?.retryAfterSeconds).toBeGreaterThan(90);
+    expect(outcome?.retryAfterSeconds).toBeLessThanOrEqual(100);
+  });
+
+  it('starts the wait at the first receive: a copy first asked about long ago waits the minimum', async () => {
+    const deps = depsFor('feed', new FakeSendPort([() => feedObserved(1)]));
+    const record = sqsRecord('m1', body({ size: GB }), { receiveCount: 3 });
+    (record.attributes as { ApproximateFirstReceiveTimestamp: string }).ApproximateFirstReceiveTimestamp = String(
+      Date.now() - 3_600_000,
+    );
+    expect((await run(record, deps, 100_000))?.retryAfterSeconds).toBe(5);
+  });
+
+  it('takes status 0 as replicated feed-complete', async () => {
+    const deps = depsFor('feed', new FakeSendPort([() => feedObserved(0)]));
+    expect(await run(sqsRecord('m1', body({ size: GB })), deps, 100_000)).toMatchObject({
+      outcome: 'replicated',
+      reason: 'feed-complete',
+    });
+  });
+});
+
+describe('large objects: one that does not fit, via the long-running tier', () => {
+  it('moves the record to the large-object queue and acknowledges it, sending nothing', async () => {
+    const deps = depsFor('long-running-tier');
+    const outcome = await run(sqsRecord('m1', body({ size: GB })), deps, 100_000);
+    expect(outcome).toMatchObject({ outcome: 'already-present', reason: 'moved-to-long-running-tier' });
+    expect(deps.queue.moved).toStrictEqual(['m1']);
+    expect(deps.client.inputs).toHaveLength(0);
+  });
+
+  it('retries when the large-object queue refuses it', async () => {
+    const deps = depsFor('long-running-tier');
+    deps.queue.moveFails = true;
+    const outcome = await run(sqsRecord('m1', body({ size: GB })), deps, 100_000);
+    expect(outcome).toMatchObject({ outcome: 'retry', reason: 'long-running-tier-unavailable' });
+    expect(outcome?.detail).toContain('large-object queue down');
+  });
+
+  it('copies every object on the long-running worker itself (no cap)', async () => {
+    const deps = depsFor('long-running-tier');
+    const outcome = await run(sqsRecord('m1', body({ size: 1000 * GB })), deps, null);
+    expect(outcome).toMatchObject({ outcome: 'replicated', reason: 'created' });
+    expect(deps.queue.moved).toStrictEqual([]);
+  });
+});
+
+describe('large objects: the check before a re-send', () => {
+  it('finds the copy landed by content identity on a re-attempt: copy-landed, no SEND', async () => {
+    const deps = depsFor('long-running-tier');
+    deps.client.headAnswers = { primary: head(), dr: head({ node: '10.0.1.1:80' }) };
+    const outcome = await run(sqsRecord('m1', body({ size: GB }), { receiveCount: 2 }), deps, null);
+    expect(outcome).toMatchObject({ outcome: 'replicated', reason: 'copy-landed' });
+    expect(deps.client.heads.sort()).toStrictEqual(['dr', 'primary']);
+    expect(deps.client.inputs).toHaveLength(0);
+  });
+
+  it.each([
+    ['no copy on DR', head({ status: 404, etag: null, contentLength: null })],
+    ['another version on DR', head({ etag: '"e0"', contentLength: GB - 1 })],
+  ])('sends again when the re-attempt finds %s', async (_what, dr) => {
+    const deps = depsFor('long-running-tier');
+    deps.client.headAnswers = { primary: head(), dr };
+    const outcome = await run(sqsRecord('m1', body({ size: GB }), { receiveCount: 2 }), deps, null);
+    expect(outcome).toMatchObject({ outcome: 'replicated', reason: 'created' });
+    expect(deps.client.inputs).toHaveLength(1);
+  });
+
+  it('checks nothing on a first attempt, nor for an object under largeAfterSeconds', async () => {
+    const first = depsFor('long-running-tier');
+    await run(sqsRecord('m1', body({ size: GB })), first, null);
+    const small = depsFor('long-running-tier');
+    await run(sqsRecord('m2', body({ size: 1000 })), small, null);
+    expect([first.client.heads, small.client.heads]).toStrictEqual([[], []]);
+  });
+
+  it("makes a large object's SEND that ended on the client's side awaiting-copy, waiting out its copy", async () => {
+    const ended = observed({ error: 'idle-timeout', remoteStatus: null, httpStatus: null }, { durationMs: 30_000 });
+    const deps = depsFor('long-running-tier', new FakeSendPort([() => ended]));
+    const outcome = await run(sqsRecord('m1', body({ size: GB })), deps, null);
+    expect(outcome).toMatchObject({ outcome: 'retry', reason: 'awaiting-copy' });
+    expect(outcome?.detail).toContain('idle-timeout');
+    expect(outcome?.retryAfterSeconds).toBeGreaterThan(90);
+  });
+});
+
+describe('large objects: the link estimate', () => {
+  it("refines the route's estimate from a measured 201, and not from a 409", async () => {
+    const copied = observed({}, { durationMs: 50_000 });
+    const deps = depsFor('feed', new FakeSendPort([() => copied, () => observed({ remoteStatus: 409 })]));
+    await run(sqsRecord('m1', body({ size: GB })), deps, null);
+    const estimate = deps.linkEstimates!.for({ name: 'primary->dr' }, LINK_MBPS);
+    expect(estimate.rate.samples).toBe(1);
+    // 1 GB in 50 s is 20 MB/s: the estimate moves from 10 MB/s towards it.
+    expect(estimate.rate.bytesPerSecond).toBeGreaterThan(10_000_000);
+    await run(sqsRecord('m2', body({ size: GB })), deps, null);
+    expect(estimate.rate.samples).toBe(1);
+  });
+});

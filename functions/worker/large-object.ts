@@ -107,16 +107,28 @@ async function inBackground(
     false,
   );
   if (!sent) return null;
+  // The feed holds the copy across deliveries: it started about when the message was first received.
+  const startedAtMs = firstReceivedAtOf(req.record) ?? now();
+  const nowMs = now();
   return {
     step: 'sent',
     via: 'feed',
     sent,
     budget,
-    // The feed holds the copy across deliveries: it started about when the message was first received.
-    startedAtMs: firstReceivedAtOf(req.record) ?? now(),
-    nowMs: now(),
-    minWaitSeconds: req.policy.feedTimeoutSeconds,
+    startedAtMs,
+    nowMs,
+    minWaitSeconds: feedAskAgainSeconds(req, startedAtMs, nowMs),
   };
+}
+
+/**
+ * The shortest wait before a background copy is asked about again: the feed's timeout, or half
+ * the time the copy has run so far, whichever is longer. Past its expected end (a slower link
+ * than estimated) the asks thin out geometrically, so the queue's redrive (maxReceiveCount) is
+ * reached only by a copy running many times longer than expected.
+ */
+function feedAskAgainSeconds(req: LargeObjectRequest, startedAtMs: number, nowMs: number): number {
+  return Math.max(req.policy.feedTimeoutSeconds, Math.ceil((nowMs - startedAtMs) / 2000));
 }
 
 /** The message, as it came, onto the large-object queue (the long-running tier). */

@@ -4,8 +4,23 @@ import {
   DeadlineError,
   QUEUE_CALL_RESERVE_MS,
   queueCallSignal,
+  sendTimeLeft,
   untilDeadline,
 } from '../../../functions/worker/deadline.js';
+
+describe("a large object's time left (sendTimeLeft)", () => {
+  it("is the invocation's remaining time minus the margin, read when asked, never below 0", () => {
+    let remaining = 60_000;
+    const left = sendTimeLeft({ getRemainingTimeInMillis: () => remaining }, 3000, false);
+    expect(left()).toBe(57_000);
+    remaining = 1000;
+    expect(left()).toBe(0);
+  });
+
+  it('is null on a long-running worker: no cap', () => {
+    expect(sendTimeLeft({ getRemainingTimeInMillis: () => 60_000 }, 3000, true)()).toBeNull();
+  });
+});
 
 describe('the batch deadline', () => {
   it('is aborted at once when the margin leaves no time', () => {

@@ -46,6 +46,8 @@ export interface PipelineOptions {
    * the route `primary` -> [`dr`, `dr2`] besides the default route to `dr`.
    */
   readonly secondDr?: Partial<ClusterSpec>;
+  /** A large-object queue (`large-objects`), its URL in `config.largeObjectQueueUrl` (docs/large-objects.md). */
+  readonly largeObjectQueue?: boolean;
 }
 
 /**
@@ -59,6 +61,8 @@ export interface Pipeline {
   readonly queue: Queue;
   readonly dlq: Queue;
   readonly outcomes: Queue;
+  /** The large-object queue, with `largeObjectQueue`; else null. */
+  readonly largeObjects: Queue | null;
   readonly secrets: Record<string, string | undefined>;
   readonly credentials: CredentialsProvider;
   readonly summary: SummaryTelemetry;
@@ -110,6 +114,7 @@ export async function startPipeline(o: PipelineOptions = {}): Promise<Pipeline> 
   const dlq = mk('dlq');
   const outcomes = mk('outcomes');
   const queue = mk('sends', { VisibilityTimeout: '30' });
+  const largeObjects = o.largeObjectQueue ? mk('large-objects', { VisibilityTimeout: '30' }) : null;
 
   const secrets: Record<string, string | undefined> = {
     SRC_ADMIN: JSON.stringify({ username: 'admin', password: PASSWORD }),
@@ -129,6 +134,7 @@ export async function startPipeline(o: PipelineOptions = {}): Promise<Pipeline> 
     outcomesQueueUrl: outcomes.url,
     maxAttempts: 3,
     concurrency: 8,
+    ...(largeObjects && { largeObjectQueueUrl: largeObjects.url }),
     ...o.config,
   });
   const credentials = createCredentialsProvider({ env: secrets });
@@ -189,6 +195,7 @@ export async function startPipeline(o: PipelineOptions = {}): Promise<Pipeline> 
     queue,
     dlq,
     outcomes,
+    largeObjects,
     secrets,
     credentials,
     summary,

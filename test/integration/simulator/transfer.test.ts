@@ -40,15 +40,13 @@ describe('simulator transfer model', () => {
       link: { rttMs: 1, bandwidthMbps: 1000 },
       links: { 'baker->dr': { rttMs: 50, bandwidthMbps: 100 } },
     });
-    expect(model.durationMs('baker', 'dr', { uuid: 'a'.repeat(32), bodyLength: 1_250_000 }, true)).toBeCloseTo(
-      100 + 100,
-      6,
-    );
-    expect(model.durationMs('baker', 'other', { uuid: 'a'.repeat(32), bodyLength: 1_250_000 }, true)).toBeCloseTo(
-      2 + 10,
-      6,
-    );
-    expect(model.durationMs('baker', 'dr', { uuid: 'a'.repeat(32), bodyLength: 1_250_000 }, false)).toBe(50);
+    expect(
+      model.durationMs('baker', 'dr', { uuid: 'a'.repeat(32), size: 1_250_000, virtual: false }, true),
+    ).toBeCloseTo(100 + 100, 6);
+    expect(
+      model.durationMs('baker', 'other', { uuid: 'a'.repeat(32), size: 1_250_000, virtual: false }, true),
+    ).toBeCloseTo(2 + 10, 6);
+    expect(model.durationMs('baker', 'dr', { uuid: 'a'.repeat(32), size: 1_250_000, virtual: false }, false)).toBe(50);
   });
 
   it('answers 503 and counts the node busy once it runs maxSendsPerNode SENDs, and admits again when one ends', async () => {
@@ -79,8 +77,8 @@ describe('simulator transfer model', () => {
     const a = new TransferModel({ link: { rttMs: 1, bandwidthMbps: 1 }, objectSizes: sizes, seed: 7 });
     const b = new TransferModel({ link: { rttMs: 1, bandwidthMbps: 1 }, objectSizes: sizes, seed: 7 });
     const uuids = Array.from({ length: 4001 }, (_, i) => i.toString(16).padStart(32, '0'));
-    const drawn = uuids.map((u) => a.objectSize(u, 0));
-    expect(uuids.map((u) => b.objectSize(u, 0))).toEqual(drawn);
+    const drawn = uuids.map((u) => a.objectSize({ uuid: u, size: 0, virtual: false }));
+    expect(uuids.map((u) => b.objectSize({ uuid: u, size: 0, virtual: false }))).toEqual(drawn);
     const sorted = [...drawn].sort((x, y) => x - y);
     const median = sorted[2000]!;
     expect(median).toBeGreaterThan(800_000);

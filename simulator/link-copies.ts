@@ -24,12 +24,19 @@ export interface CopyInput {
   readonly store: () => void;
 }
 
+/**
+ * The copies of one object version to one cluster that overlap in time (each started while
+ * another ran): the first of them to store the object does the work, any later one repeats it.
+ */
+interface CopyGroup {
+  readonly copies: Set<LinkCopy>;
+  stored: boolean;
+}
+
 /** One copy in progress, or ended. */
 export class LinkCopy {
   /** Resolves when the copy ends: true when it stored the object, false when it was given up. */
   readonly ended: Promise<boolean>;
-  /** Whether it was started while another copy of the same object version to the same cluster ran. */
-  readonly restarted: boolean;
   /** When it stored the object (undefined until then). */
   storedAt: Date | undefined;
   #state: 'running' | 'stored' | 'abandoned' = 'running';
@@ -39,11 +46,15 @@ export class LinkCopy {
 
   constructor(
     private readonly input: CopyInput,
-    private readonly registry: LinkCopies,
+    private readonly group: CopyGroup,
+    private readonly onEnd: (copy: LinkCopy) => void,
   ) {
-    this.restarted = registry.isRunning(input.key);
     this.ended = new Promise((resolve) => (this.#resolve = resolve));
     if (input.durationMs > 0) this.#timer = setTimeout(() => this.#finish('stored'), input.durationMs);
+  }
+
+  get key(): string {
+    return this.input.key;
   }
 
   get running(): boolean {
@@ -89,7 +100,11 @@ export class LinkCopy {
       stats.copiesAbandoned++;
       stats.copyMsAbandoned += usedMs;
     } else {
-      if (this.restarted) stats.copyMsRestarted += usedMs;
+      if (this.group.stored) {
+        stats.copiesRestarted++;
+        stats.copyMsRestarted += usedMs;
+      }
+      this.group.stored = true;
       this.storedAt = new Date();
       this.input.store();
     }
@@ -98,44 +113,33 @@ export class LinkCopy {
 
   #settle(stored: boolean): void {
     clearTimeout(this.#timer);
-    this.registry.ended(this);
+    this.onEnd(this);
     this.#resolve(stored);
-  }
-
-  get key(): string {
-    return this.input.key;
   }
 }
 
-/** Every copy in progress in one simulator, by {@link copyKey}. */
+/** Every copy in progress in one simulator, grouped by {@link copyKey}. */
 export class LinkCopies {
-  readonly #running = new Map<string, Set<LinkCopy>>();
+  readonly #groups = new Map<string, CopyGroup>();
 
-  /** Starts a copy; one started while another of the same key runs counts as restarted. */
+  /** Starts a copy; one that overlaps another copy of its key joins that copy's group. */
   start(input: CopyInput): LinkCopy {
-    const copy = new LinkCopy(input, this);
+    let group = this.#groups.get(input.key);
+    if (!group) this.#groups.set(input.key, (group = { copies: new Set(), stored: false }));
+    const copy = new LinkCopy(input, group, (ended) => this.#ended(ended));
+    group.copies.add(copy);
     input.stats.copies++;
-    if (copy.restarted) input.stats.copiesRestarted++;
-    let set = this.#running.get(input.key);
-    if (!set) this.#running.set(input.key, (set = new Set()));
-    set.add(copy);
     return copy;
-  }
-
-  /** Whether a copy of this key is in progress. */
-  isRunning(key: string): boolean {
-    return (this.#running.get(key)?.size ?? 0) > 0;
-  }
-
-  /** Called by a copy when it ends. */
-  ended(copy: LinkCopy): void {
-    const set = this.#running.get(copy.key);
-    set?.delete(copy);
-    if (set?.size === 0) this.#running.delete(copy.key);
   }
 
   /** Ends every copy in progress without storing or counting it (the simulator closes). */
   close(): void {
-    for (const set of [...this.#running.values()]) for (const copy of [...set]) copy.drop();
+    for (const group of [...this.#groups.values()]) for (const copy of [...group.copies]) copy.drop();
+  }
+
+  #ended(copy: LinkCopy): void {
+    const group = this.#groups.get(copy.key);
+    group?.copies.delete(copy);
+    if (group?.copies.size === 0) this.#groups.delete(copy.key);
   }
 }

@@ -287,7 +287,11 @@ export interface Counters {
   busy: number;
   /** Copies of an object to another cluster the node's SENDs started (legacy or feed). */
   copies: number;
-  /** Copies started while another copy of the same object version to the same cluster ran. */
+  /**
+   * Copies that stored an object version another copy to the same cluster, overlapping it in
+   * time, had stored first: a copy started again while one was in progress (a second legacy
+   * SEND, a feed SEND with `force`), whose work was wasted.
+   */
   copiesRestarted: number;
   /** Copies that ended without storing anything (client gone under `copy-abandoned`, a fault). */
   copiesAbandoned: number;
@@ -299,8 +303,8 @@ export interface Counters {
   /** The part of `copyMs` spent on abandoned copies. */
   copyMsAbandoned: number;
   /**
-   * The part of `copyMs` spent on restarted copies that were not abandoned: with
-   * `copyMsAbandoned`, the link time wasted on copies made twice or given up (the two never overlap).
+   * The part of `copyMs` spent on restarted copies: with `copyMsAbandoned`, the link time wasted
+   * on copies made twice or given up (the two never overlap).
    */
   copyMsRestarted: number;
   byMethod: Record<string, number>;

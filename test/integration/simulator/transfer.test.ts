@@ -1,6 +1,7 @@
 import { lognormalQuantile, TransferModel } from '../../../simulator/transfer.js';
 import { startPair, type Pair } from '../../helpers/simulator-pair.js';
 import { basicHeader, PW, RawConnection, request } from '../../helpers/raw-client.js';
+import { waitUntil } from '../../helpers/sim-send.js';
 
 /** One legacy SEND on a fresh connection to `node`; resolves with the response and when it ended. */
 async function send(pair: Pair, node: string, uuid: string) {
@@ -57,7 +58,7 @@ describe('simulator transfer model', () => {
     const second = pair.source.put({ body: 'second' });
     const first = send(pair, pair.src, slow.uuid);
     // Wait until the node has taken the first SEND on (its headers are out), then try a second.
-    await waitFor(() => pair!.sim.counters().sends === 1);
+    await waitUntil(() => pair!.sim.counters().sends === 1);
     const busy = await send(pair, pair.src, second.uuid);
     expect(busy.res.status).toBe(503);
     expect(busy.res.header('Castor-System-Error-Token')).toBe('ServiceUnavailable');
@@ -96,8 +97,3 @@ describe('simulator transfer model', () => {
     ).rejects.toThrow(/rttMs must be >= 0[\s\S]*bandwidthMbps must be > 0[\s\S]*maxSendsPerNode/);
   });
 });
-
-async function waitFor(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !check(); i++) await new Promise((r) => setTimeout(r, 5));
-  if (!check()) throw new Error('condition not reached');
-}

@@ -1,0 +1,188 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { OutcomeRecord } from '../../../functions/core/outcome/outcome.js';
+import type { QueueOps } from '../../../functions/worker/ports.js';
+import type { PairRegistryDocument } from '../../../local/pair-registry.js';
+import { startPipeline, type Pipeline, type PipelineOptions } from '../../helpers/pipeline.js';
+import { scratchDir } from '../../helpers/scratch.js';
+import { spawnWorker } from '../../helpers/worker.js';
+
+// Large objects (docs/large-objects.md) on the real handler, fauxqs and the simulator's transfer
+// model: a virtual object of 20 MB over a modelled 80 Mbit/s link (10 MB/s) copies in about
+// 2 s, so an invocation with 3 s left (2.5 s after the deadline margin) cannot fit it with the
+// safety factor 2, and one with 30 s can. Each path runs under both behaviours of a legacy SEND
+// whose client disconnects: the copy finishes, or it is abandoned.
+
+const MB = 1_000_000;
+const SIZE = 20 * MB;
+/** 80 Mbit/s: 10 MB/s, so the object is expected to take 2 s. */
+const LINK = { rttMs: 1, bandwidthMbps: 80 };
+const DISCONNECT = ['copy-finishes', 'copy-abandoned'] as const;
+type Disconnect = (typeof DISCONNECT)[number];
+
+/** The registry document the last `largeObjectPipeline` runs on (for a `swarm-send worker` beside it). */
+let registryDocument: PairRegistryDocument | null = null;
+
+/** A pair whose default route has a large-object policy, over the modelled link, with feed 2 to DR. */
+function largeObjectPipeline(
+  disconnect: Disconnect,
+  policy: Record<string, unknown>,
+  more: Partial<PipelineOptions> = {},
+): Promise<Pipeline> {
+  return startPipeline({
+    sim: { transfer: { link: LINK, disconnect } },
+    source: { feeds: [{ id: 2, type: 'replication', target: 'dr' }] },
+    registry: (doc) =>
+      (registryDocument = {
+        ...doc,
+        defaultRoute: { ...doc.defaultRoute, replicationFeeds: [2], largeObjects: { linkMbps: 80, ...policy } },
+      }),
+    ...more,
+  });
+}
+
+/** Records each visibility the handler sets (a retry's wait), by message id. */
+function recordingWaits(waits: Map<string, number>): (real: QueueOps) => QueueOps {
+  return (real) => ({
+    ...real,
+    changeVisibility: async (entries, signal) => {
+      for (const e of entries) waits.set(e.record.messageId, e.seconds);
+      return real.changeVisibility(entries, signal);
+    },
+  });
+}
+
+/** Receives until a message is visible again (its wait is over), at most `seconds`. */
+async function redeliver(p: Pipeline, remainingMs: number, seconds = 10) {
+  const until = Date.now() + seconds * 1000;
+  while (Date.now() < until) {
+    const records = await p.receive(10, 1);
+    if (records.length) return { records, response: await p.invoke(records, remainingMs) };
+  }
+  throw new Error(`no message came back within ${seconds} s`);
+}
+
+const outcomesOf = async (p: Pipeline): Promise<OutcomeRecord[]> =>
+  (await p.drain(p.outcomes)).map((m) => JSON.parse(m.Body!) as OutcomeRecord);
+
+describe.each(DISCONNECT)('large objects, a disconnected legacy SEND: %s', (disconnect) => {
+  let p: Pipeline;
+  afterEach(async () => {
+    await p?.close();
+  });
+
+  it('via the feed: a background feed copy, asked about again without force until status 0', async () => {
+    const waits = new Map<string, number>();
+    p = await largeObjectPipeline(
+      disconnect,
+      { via: 'feed', feedTimeoutSeconds: 1, largeAfterSeconds: 1 },
+      { queueOps: recordingWaits(waits) },
+    );
+    const obj = p.sim.cluster('baker').put({ size: SIZE });
+    await p.send(JSON.stringify({ object: { uuid: obj.uuid }, size: SIZE }));
+
+    const first = await p.deliver(10, 3000);
+    expect(first.response.batchItemFailures).toHaveLength(1);
+    expect(Object.fromEntries(p.summary.retriesByReason)).toStrictEqual({ 'copying-in-background': 1 });
+    // The rest of the expected 2 s since the first receive, at least the feed's timeout.
+    expect(waits.get(first.records[0]!.messageId)).toBeGreaterThanOrEqual(1);
+    expect(waits.get(first.records[0]!.messageId)).toBeLessThanOrEqual(2);
+
+    // Every later ask joins the feed's copy (no force): nothing is restarted, nothing abandoned.
+    let terminal: OutcomeRecord[] = [];
+    for (let ask = 0; ask < 5 && terminal.length === 0; ask++) {
+      await redeliver(p, 3000);
+      terminal = await outcomesOf(p);
+    }
+    expect(terminal.map((o) => `${o.outcome}:${o.reason}`)).toStrictEqual(['replicated:feed-complete']);
+    expect(p.sim.cluster('dr').has({ uuid: obj.uuid })).toBe(true);
+    const counters = p.sim.counters();
+    expect(counters.copies).toBe(1);
+    expect([counters.copyMsRestarted, counters.copyMsAbandoned]).toStrictEqual([0, 0]);
+    expect(await p.drain(p.dlq)).toStrictEqual([]);
+  });
+
+  it('via the long-running tier: the Lambda-like worker moves it, a --long-running worker copies it', async () => {
+    p = await largeObjectPipeline(disconnect, { via: 'long-running-tier' }, { largeObjectQueue: true });
+    const obj = p.sim.cluster('baker').put({ size: SIZE });
+    const body = JSON.stringify({ object: { uuid: obj.uuid }, size: SIZE, correlationId: 'big-1' });
+    await p.send(body);
+
+    const moved = await p.deliver(10, 3000);
+    expect(moved.response.batchItemFailures).toStrictEqual([]);
+    expect((await outcomesOf(p)).map((o) => `${o.outcome}:${o.reason}:${o.correlationId}`)).toStrictEqual([
+      'already-present:moved-to-long-running-tier:big-1',
+    ]);
+    expect(p.sim.counters().sends).toBe(0);
+
+    // The long-running tier: `swarm-send worker --long-running` on the large-object queue, with
+    // the same registry and no large-object queue of its own.
+    const registry = join(scratchDir('swarm-send-large-'), 'registry.json');
+    writeFileSync(registry, JSON.stringify(registryDocument));
+    const w = spawnWorker(
+      [
+        '--long-running',
+        '--queue-url',
+        p.largeObjects!.url,
+        '--dlq-url',
+        p.dlq.url,
+        '--outcomes-queue-url',
+        p.outcomes.url,
+        '--registry',
+        registry,
+        '--sqs-endpoint',
+        p.fauxqs.address,
+        '--until-idle',
+        '--idle-seconds',
+        '1',
+        '--json',
+      ],
+      { SRC_ADMIN: p.secrets.SRC_ADMIN!, DR_ADMIN: p.secrets.DR_ADMIN!, AWS_REGION: 'us-east-1' },
+    );
+    expect(await w.exited).toBe(0);
+    expect((await outcomesOf(p)).map((o) => `${o.outcome}:${o.reason}:${o.correlationId}`)).toStrictEqual([
+      'replicated:created:big-1',
+    ]);
+    expect(p.sim.cluster('dr').has({ uuid: obj.uuid })).toBe(true);
+    expect(p.sim.counters().sends).toBe(1);
+    expect(await p.drain(p.dlq)).toStrictEqual([]);
+  });
+
+  it('the check before a re-send: a SEND cut by the deadline waits out its copy, then DR is asked first', async () => {
+    const waits = new Map<string, number>();
+    // The policy believes the link 3x faster than it is: a 30 MB object seems to take 1 s and to
+    // fit (1 s x 2 < 2.5 s), but takes 3 s: the batch deadline cuts its SEND.
+    p = await largeObjectPipeline(
+      disconnect,
+      { linkMbps: 240, via: 'long-running-tier', largeAfterSeconds: 1 },
+      { largeObjectQueue: true, queueOps: recordingWaits(waits) },
+    );
+    const obj = p.sim.cluster('baker').put({ size: 30 * MB });
+    await p.send(JSON.stringify({ object: { uuid: obj.uuid }, size: 30 * MB }));
+
+    const first = await p.deliver(10, 3000);
+    expect(first.response.batchItemFailures).toHaveLength(1);
+    expect(Object.fromEntries(p.summary.retriesByReason)).toStrictEqual({ 'awaiting-copy': 1 });
+    expect(waits.get(first.records[0]!.messageId)).toBeGreaterThanOrEqual(1);
+    expect(p.sim.counters().sends).toBe(1);
+    // The copy takes 3 s from the SEND's start; let it end (or be given up) before the re-attempt.
+    await sleep(1500);
+
+    const second = await redeliver(p, 30_000);
+    expect(second.records[0]!.attributes.ApproximateReceiveCount).toBe('2');
+    const [outcome] = await outcomesOf(p);
+    if (disconnect === 'copy-finishes') {
+      // The copy landed after its client left: found by content identity, no second SEND.
+      expect(outcome).toMatchObject({ outcome: 'replicated', reason: 'copy-landed', attempt: 2 });
+      expect(p.sim.counters().sends).toBe(1);
+    } else {
+      // The copy was abandoned with its client: DR has nothing, so it is sent again, once.
+      expect(outcome).toMatchObject({ outcome: 'replicated', reason: 'created', attempt: 2 });
+      expect(p.sim.counters().sends).toBe(2);
+      expect(p.sim.counters().copyMsAbandoned).toBeGreaterThan(0);
+    }
+    expect(p.sim.cluster('dr').has({ uuid: obj.uuid })).toBe(true);
+    expect(p.sim.counters().copyMsRestarted).toBe(0);
+  });
+});

@@ -6,7 +6,8 @@ import type { QueueOps } from '../../../functions/worker/ports.js';
 import type { PairRegistryDocument } from '../../../local/pair-registry.js';
 import { startPipeline, type Pipeline, type PipelineOptions } from '../../helpers/pipeline.js';
 import { scratchDir } from '../../helpers/scratch.js';
-import { spawnWorker } from '../../helpers/worker.js';
+import { runCli } from '../../helpers/cli.js';
+import { jsonLines, spawnWorker } from '../../helpers/worker.js';
 
 // Large objects (docs/large-objects.md) on the real handler, fauxqs and the simulator's transfer
 // model: a virtual object of 20 MB over a modelled 80 Mbit/s link (10 MB/s) copies in about
@@ -185,4 +186,58 @@ describe.each(DISCONNECT)('large objects, a disconnected legacy SEND: %s', (disc
     expect(p.sim.cluster('dr').has({ uuid: obj.uuid })).toBe(true);
     expect(p.sim.counters().copyMsRestarted).toBe(0);
   });
+});
+
+describe('swarm-send worker: the large-object variables', () => {
+  let p: Pipeline;
+  afterEach(async () => {
+    await p?.close();
+  });
+
+  it('refuses a route via the long-running tier without a large-object queue, except on the long-running worker itself', async () => {
+    p = await largeObjectPipeline('copy-finishes', { via: 'long-running-tier' }, { largeObjectQueue: true });
+    const registry = join(scratchDir('swarm-send-large-'), 'registry.json');
+    writeFileSync(registry, JSON.stringify(registryDocument));
+    const env = { SRC_ADMIN: p.secrets.SRC_ADMIN!, DR_ADMIN: p.secrets.DR_ADMIN! };
+    const worker = (extra: string[], more: Record<string, string> = {}) =>
+      runCli(
+        ['worker', '--queue-url', p.queue.url, '--dlq-url', p.dlq.url, '--registry', registry].concat([
+          '--sqs-endpoint',
+          p.fauxqs.address,
+          '--until-idle',
+          '--idle-seconds',
+          '1',
+          ...extra,
+        ]),
+        { env: { ...env, ...more }, timeoutMs: 60_000 },
+      );
+    const settings = (r: { stdout: string; stderr: string }) =>
+      jsonLines(r.stdout + r.stderr).find((l) => l.message === 'swarm-send worker started')?.settings;
+
+    const refused = await worker([]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(
+      '--large-object-queue (or SWARM_SEND_LARGE_OBJECT_QUEUE_URL) is required: route primary->dr moves large objects to the long-running tier (largeObjects.via)',
+    );
+    // With the queue: a small object, its size from one source HEAD, fits and is sent.
+    const small = p.sim.cluster('baker').put({ body: 'small' });
+    await p.send(JSON.stringify({ object: { uuid: small.uuid } }));
+    const withQueue = await worker([], { SWARM_SEND_LARGE_OBJECT_QUEUE_URL: p.largeObjects!.url });
+    expect(withQueue.code).toBe(0);
+    expect(settings(withQueue)).toMatchObject({
+      largeObjectQueueUrl: p.largeObjects!.url,
+      longRunning: false,
+      sources: { SWARM_SEND_LARGE_OBJECT_QUEUE_URL: 'SWARM_SEND_LARGE_OBJECT_QUEUE_URL' },
+    });
+    expect(p.sim.cluster('dr').has({ uuid: small.uuid })).toBe(true);
+    // The long-running worker needs none, and its batch deadline is SQS's 12 hours.
+    const longRunning = await worker(['--long-running']);
+    expect(longRunning.code).toBe(0);
+    expect(settings(longRunning)).toMatchObject({
+      largeObjectQueueUrl: null,
+      longRunning: true,
+      functionTimeoutMs: 43_200_000,
+      sources: { SWARM_SEND_LONG_RUNNING: '--long-running' },
+    });
+  }, 60_000);
 });

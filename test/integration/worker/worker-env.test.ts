@@ -1,4 +1,3 @@
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { runCli } from '../../helpers/cli.js';
@@ -389,39 +388,5 @@ describe('swarm-send worker: the environment contract', () => {
     // No time left at all: the worker starts no SEND (processBatch aborts before any begins).
     expect(r.outcomes).toHaveLength(0);
     expect(sim.cluster('dr').has({ uuid: o.uuid })).toBe(false);
-  }, 60_000);
-
-  it('SWARM_SEND_LARGE_OBJECT_QUEUE_URL and SWARM_SEND_LONG_RUNNING: a route via the long-running tier needs the queue, except on the long-running worker itself', async () => {
-    const q = queues();
-    const doc = simulatorRegistryDocument(sim, 'env:SWARM_ADMIN');
-    const registry = join(dir, `registry-large-${n}.json`);
-    const largeObjects = { linkMbps: 1000, via: 'long-running-tier' };
-    writeFileSync(registry, JSON.stringify({ ...doc, defaultRoute: { ...doc.defaultRoute, largeObjects } }));
-    const flags = ['--queue-url', q.queue, '--dlq-url', q.dlq, '--registry', registry];
-    const refused = await runCli(['worker', ...flags, '--sqs-endpoint', fauxqs.address], { env: {} });
-    expect(refused.code).toBe(2);
-    expect(refused.stderr).toContain(
-      '--large-object-queue (or SWARM_SEND_LARGE_OBJECT_QUEUE_URL) is required: route primary->dr moves large objects to the long-running tier (largeObjects.via)',
-    );
-    // With the queue: a small object (its size from one source HEAD) fits and is sent.
-    const small = put();
-    await enqueue(q.queue, sendOf(small.uuid));
-    const withQueue = await run(flags, { SWARM_SEND_LARGE_OBJECT_QUEUE_URL: q.outcomes });
-    expect(withQueue.code).toBe(0);
-    expect(withQueue.settings).toMatchObject({
-      largeObjectQueueUrl: q.outcomes,
-      longRunning: false,
-      sources: { SWARM_SEND_LARGE_OBJECT_QUEUE_URL: 'SWARM_SEND_LARGE_OBJECT_QUEUE_URL' },
-    });
-    expect(sim.cluster('dr').has({ uuid: small.uuid })).toBe(true);
-    // The long-running worker needs none, and its batch deadline is SQS's 12 hours.
-    const longRunning = await run([...flags, '--long-running'], {});
-    expect(longRunning.code).toBe(0);
-    expect(longRunning.settings).toMatchObject({
-      largeObjectQueueUrl: null,
-      longRunning: true,
-      functionTimeoutMs: 43_200_000,
-      sources: { SWARM_SEND_LONG_RUNNING: '--long-running' },
-    });
   }, 60_000);
 });

@@ -443,6 +443,17 @@ describe('the long-running tier props', () => {
     ]);
   });
 
+  it('keep the large-object queues standard when the SEND queue is FIFO', () => {
+    const stack = newStack();
+    const pipeline = build(stack, { fifo: true });
+    const template = Template.fromStack(stack);
+    const fifo = Object.entries(template.findResources('AWS::SQS::Queue', { Properties: { FifoQueue: true } }));
+    expect(fifo.map(([logicalId]) => logicalId).sort()).toStrictEqual(
+      [id(stack, pipeline.queues.sendQueue), id(stack, pipeline.queues.deadLetterQueue)].sort(),
+    );
+    expect(nagFindings(stack)).toStrictEqual([]);
+  });
+
   it('may not be overridden through environment', () => {
     const stack = newStack();
     expect(() => build(stack, { environment: { [LONG_RUNNING_TIER_ENV.LONG_RUNNING]: 'true' } })).toThrow(

@@ -75,6 +75,8 @@ export interface RunResult {
   readonly deadLettered: number;
   /** Moved to the DLQ by the queue's redrive (received more than maxReceiveCount times). */
   readonly redriven: number;
+  /** Of the dead-lettered and redriven, those a copy still landed on DR later (an orphan, or the feed). */
+  readonly lostButLanded: number;
   /** Objects never on DR when everything stopped. */
   readonly notOnDr: number;
   /** Link time (bytes moved / link rate) in all, and on copies stopped before they landed, seconds. */

@@ -433,6 +433,9 @@ class LargeObjectSimulation {
       tailObjects: tail.length,
       deadLettered: this.#deadLettered,
       redriven: this.#redriven,
+      lostButLanded: this.#objects.filter(
+        (o) => (o.done === 'dead-lettered' || o.done === 'redriven') && o.landedAtMs !== null,
+      ).length,
       notOnDr: this.#objects.filter((o) => o.landedAtMs === null).length,
       linkUsedSeconds: this.#link.bytesMoved / rate,
       linkWastedSeconds: this.#wastedBytes / rate,

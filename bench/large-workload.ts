@@ -32,6 +32,8 @@ export interface WorkloadSpec {
   readonly tail: readonly TailClass[];
   /** The largest tail object is exactly this big (the top of the tail). */
   readonly largestBytes: number;
+  /** Null: the tail arrives over the whole window like the rest; else within `withinMs` from `atMs`. */
+  readonly tailBurst: { readonly atMs: number; readonly withinMs: number } | null;
 }
 
 export interface WorkloadObject {
@@ -51,7 +53,11 @@ export const DEFAULT_WORKLOAD: WorkloadSpec = {
     { name: 'large', count: 6, minBytes: 100 * GB, maxBytes: 1 * TB },
   ],
   largestBytes: 1 * TB,
+  tailBurst: null,
 };
+
+/** The same workload with its tail arriving in a burst: 10 minutes, an hour into the window. */
+export const BURST_WORKLOAD: WorkloadSpec = { ...DEFAULT_WORKLOAD, tailBurst: { atMs: 3600_000, withinMs: 600_000 } };
 
 function gaussian(next: () => number): number {
   // Box-Muller; 1 - next() is in (0, 1], so the log is finite.
@@ -77,7 +83,11 @@ export function generateWorkload(spec: WorkloadSpec, withTail = true): WorkloadO
       sizes.push({ bytes, tail: true });
     }
   if (largest >= 0) sizes[largest] = { bytes: spec.largestBytes, tail: true };
-  const objects = sizes.map((s, id) => ({ id, ...s, arrivalMs: Math.floor(next() * spec.windowMs) }));
+  // One draw per object whatever its class, so the small objects are the same with or without a burst.
+  const burst = spec.tailBurst;
+  const arrival = (u: number, tail: boolean) =>
+    Math.floor(tail && burst ? burst.atMs + u * burst.withinMs : u * spec.windowMs);
+  const objects = sizes.map((s, id) => ({ id, ...s, arrivalMs: arrival(next(), s.tail) }));
   objects.sort((a, b) => a.arrivalMs - b.arrivalMs || a.id - b.id);
   return withTail ? objects : objects.filter((o) => !o.tail);
 }
@@ -100,6 +110,6 @@ export function describeWorkload(spec: WorkloadSpec, objects: readonly WorkloadO
       (c) => `${c.count} ${c.name} objects, log-uniform ${bytesText(c.minBytes)}-${bytesText(c.maxBytes)}`,
     ),
     `the largest exactly ${bytesText(spec.largestBytes)}; the tail holds ${bytesText(sum(tail))} in ${tail.length} objects`,
-    `arriving uniformly over ${spec.windowMs / 3600_000} h (seed ${spec.seed})`,
+    `arriving uniformly over ${spec.windowMs / 3600_000} h${spec.tailBurst ? `, the tail within ${spec.tailBurst.withinMs / 60_000} min from ${spec.tailBurst.atMs / 60_000} min` : ''} (seed ${spec.seed})`,
   ].join('; ');
 }

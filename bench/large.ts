@@ -23,11 +23,22 @@ import {
   type Scenario,
   type Strategy,
 } from './large-scenario.js';
-import { DEFAULT_WORKLOAD, describeWorkload, generateWorkload, type WorkloadObject } from './large-workload.js';
+import {
+  BURST_WORKLOAD,
+  DEFAULT_WORKLOAD,
+  describeWorkload,
+  generateWorkload,
+  type WorkloadSpec,
+} from './large-workload.js';
 
 const { values: flags } = parseArgs({ options: { seed: { type: 'string', default: String(DEFAULT_WORKLOAD.seed) } } });
 const SEED = Number(flags.seed);
-const SHARINGS: readonly LinkSharing[] = ['fair-share', 'per-copy'];
+/** The tables: the tail spread over the window on both link models, then the tail in a burst on the shared link. */
+const VARIANTS: readonly Variant[] = [
+  { name: 'tail spread over the window, link fair-share', sharing: 'fair-share', workload: DEFAULT_WORKLOAD },
+  { name: 'tail spread over the window, link per-copy', sharing: 'per-copy', workload: DEFAULT_WORKLOAD },
+  { name: 'tail in a burst, link fair-share', sharing: 'fair-share', workload: BURST_WORKLOAD },
+];
 const LINKS_MBPS = [1000, 100] as const;
 const DISCONNECTS: readonly Disconnect[] = ['copy-finishes', 'copy-abandoned'];
 const STRATEGIES: readonly Strategy[] = ['today', 'feed', 'long-running-tier'];
@@ -47,8 +58,14 @@ interface Targets {
   readonly noInvocationWaitsOnUnfinishableCopy: boolean;
 }
 
-interface Run {
+interface Variant {
+  readonly name: string;
   readonly sharing: LinkSharing;
+  readonly workload: WorkloadSpec;
+}
+
+interface Run {
+  readonly variant: string;
   readonly linkMbps: number;
   readonly disconnect: Disconnect | null;
   readonly strategy: Strategy | 'without-large';
@@ -93,6 +110,7 @@ function row(run: Run, baseline: RunResult): string[] {
   const lost = [
     r.deadLettered && `${r.deadLettered} dead-lettered`,
     r.redriven && `${r.redriven} redriven`,
+    r.lostButLanded && `${r.lostButLanded} of them landed later`,
     r.notOnDr && `${r.notOnDr} never on DR`,
   ].filter(Boolean);
   return [
@@ -121,26 +139,30 @@ function commitOf(): string {
   }
 }
 
-/** Every run of one sharing model: per link, (d) then each disconnect behaviour and strategy. */
-function runAll(sharing: LinkSharing, all: readonly WorkloadObject[], withoutTail: readonly WorkloadObject[]): Run[] {
+/** Every run of one variant: per link, (d) then each disconnect behaviour and strategy. */
+function runAll(v: Variant): Run[] {
+  const workload = { ...v.workload, seed: SEED };
+  const all = generateWorkload(workload);
+  const withoutTail = generateWorkload(workload, false);
   const runs: Run[] = [];
   const scenario = (linkMbps: number, disconnect: Disconnect, strategy: Strategy): Scenario => ({
     linkMbps,
-    sharing,
+    sharing: v.sharing,
     disconnect,
     strategy,
     model: DEFAULT_PIPELINE,
     seed: SEED + 1,
   });
+  const variant = v.name;
   for (const linkMbps of LINKS_MBPS) {
     const baseline = simulate(withoutTail, scenario(linkMbps, 'copy-finishes', 'today'));
-    runs.push({ sharing, linkMbps, disconnect: null, strategy: 'without-large', result: baseline, targets: null });
+    runs.push({ variant, linkMbps, disconnect: null, strategy: 'without-large', result: baseline, targets: null });
     for (const disconnect of DISCONNECTS)
       for (const strategy of STRATEGIES) {
         const result = simulate(all, scenario(linkMbps, disconnect, strategy));
-        runs.push({ sharing, linkMbps, disconnect, strategy, result, targets: targetsOf(result, baseline) });
+        runs.push({ variant, linkMbps, disconnect, strategy, result, targets: targetsOf(result, baseline) });
         console.error(
-          `${sharing}, ${linkMbps} Mbit/s, ${disconnect}, ${strategy}: ${fixed(result.endHours, 1)} h simulated`,
+          `${variant}, ${linkMbps} Mbit/s, ${disconnect}, ${strategy}: ${fixed(result.endHours, 1)} h simulated`,
         );
       }
   }
@@ -172,7 +194,7 @@ function tableOf(runs: readonly Run[]): Table {
 
 function methodOf(mix: string, m: PipelineModel): string[] {
   return [
-    `Workload: ${mix}. A "large object" in the columns is a tail object (1 GB and more); "small" is the lognormal body.`,
+    `Workload: ${mix}. A "large object" in the columns is a tail object (1 GB and more); "small" is the lognormal body; the burst tables move only the tail's arrivals.`,
     'Link: fair-share: one link whose rate is shared evenly by every copy in flight (legacy SENDs, copies whose client left, feed copies); per-copy: every copy at the whole rate (the pipeline alone). Link time = bytes moved / link rate.',
     `Pipeline: Lambda cap ${m.lambdaTimeoutMs / 1000} s (deadline margin ${m.deadlineMarginMs} ms), ${m.lambdaConcurrency} invocations at once, batches of ${m.batchSize}, the handler's straggler hand-back (first receive, ${m.stragglers.factor}x the batch median, at least ${m.stragglers.minMs} ms); maxAttempts ${m.maxAttempts}, the queue's maxReceiveCount ${m.maxReceiveCount}; backoff full jitter ${m.backoffBaseSeconds}-${m.backoffCapSeconds} s; long-running tier ${m.tierTasks} tasks of ${m.tierBatchSize} messages; SEND setup ${m.sendSetupMs} ms, DR HEAD ${m.headMs} ms, invocation overhead ${m.invokeOverheadMs} ms.`,
     'Targets: 1 none dead-lettered or abandoned for size; 2 restarted or abandoned link time under 1%; 3 small p99 lag within 10% of (d); 4 no invocation cut at the cap with its copy unfinished.',
@@ -182,35 +204,39 @@ function methodOf(mix: string, m: PipelineModel): string[] {
 async function main(): Promise<void> {
   const machine = describeMachine();
   const started = performance.now();
-  const workload = { ...DEFAULT_WORKLOAD, seed: SEED };
-  const all = generateWorkload(workload);
-  const withoutTail = generateWorkload(workload, false);
-  const runs = SHARINGS.flatMap((sharing) => runAll(sharing, all, withoutTail));
-  const tables = SHARINGS.map((sharing) => ({ sharing, table: tableOf(runs.filter((r) => r.sharing === sharing)) }));
+  const runs = VARIANTS.flatMap(runAll);
+  const tables = VARIANTS.map((v) => ({ v, table: tableOf(runs.filter((r) => r.variant === v.name)) }));
   const wallMs = performance.now() - started;
   const commit = commitOf();
-  const mix = describeWorkload(workload, all);
-  const method = methodOf(mix, DEFAULT_PIPELINE);
+  const mixes = VARIANTS.map((v) => {
+    const workload = { ...v.workload, seed: SEED };
+    return describeWorkload(workload, generateWorkload(workload));
+  });
+  const method = methodOf(mixes[0]!, DEFAULT_PIPELINE);
   const md = [
     '# swarm-send large-object benchmark (`npm run bench:large`)',
     '',
     `Simulated time, seed ${SEED}, commit ${commit}, ${machine.date}; ${fixed(wallMs / 1000, 1)} s of wall time on ${machine.cpuModel}, Node ${machine.node}.`,
     '',
     ...method.map((line) => `- ${line}`),
-    ...tables.flatMap(({ sharing, table }) => ['', `## Link ${sharing}`, '', markdownTable(table)]),
+    ...tables.flatMap(({ v, table }, i) => [
+      '',
+      `## ${v.name}`,
+      '',
+      `Workload: ${mixes[i]}.`,
+      '',
+      markdownTable(table),
+    ]),
     '',
   ].join('\n');
-  for (const { sharing, table } of tables) console.log(`\nLink ${sharing}\n\n${textTable(table)}`);
+  for (const { v, table } of tables) console.log(`\n${v.name}\n\n${textTable(table)}`);
   console.log(`\n${md}`);
   const name = `large-${machine.date.slice(0, 10)}`;
   await writeResult(`${name}.md`, md);
+  const variants = VARIANTS.map((v, i) => ({ ...v, workload: { ...v.workload, seed: SEED }, mix: mixes[i] }));
   await writeResult(
     `${name}.json`,
-    JSON.stringify(
-      { machine, commit, seed: SEED, wallMs, workload: { spec: workload, mix }, model: DEFAULT_PIPELINE, runs },
-      null,
-      2,
-    ),
+    JSON.stringify({ machine, commit, seed: SEED, wallMs, variants, model: DEFAULT_PIPELINE, runs }, null, 2),
   );
 }
 

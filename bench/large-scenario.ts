@@ -5,6 +5,7 @@
 import type { StragglerOptions } from '../functions/config.js';
 import { derivedMaxReceiveCount, ENV_DEFAULTS } from '../functions/env.js';
 import { DEFAULT_STRAGGLER_POLICY } from '../functions/worker/stragglers.js';
+import { DEFAULT_MAX_CONCURRENCY } from '../infra/defaults.js';
 import type { LinkSharing } from './large-link.js';
 
 /** (a) `today`; (b) the policy via `feed`; (c) the policy via `long-running-tier`. */
@@ -43,7 +44,7 @@ export interface PipelineModel {
 export const DEFAULT_PIPELINE: PipelineModel = {
   lambdaTimeoutMs: 900_000,
   deadlineMarginMs: ENV_DEFAULTS.DEADLINE_MARGIN_MS,
-  lambdaConcurrency: 5,
+  lambdaConcurrency: DEFAULT_MAX_CONCURRENCY,
   batchSize: 10,
   maxAttempts: ENV_DEFAULTS.MAX_ATTEMPTS,
   maxReceiveCount: derivedMaxReceiveCount(ENV_DEFAULTS.MAX_ATTEMPTS),

@@ -176,7 +176,7 @@ function modelMeanSendMs(m: Model, prefix: number, count: number): number {
   const transfer = new TransferModel(m.transfer);
   let total = 0;
   for (let i = 0; i < count; i++)
-    total += transfer.durationMs('baker', 'dr', { uuid: objectUuid(prefix, i), bodyLength: 1 }, true);
+    total += transfer.durationMs('baker', 'dr', { uuid: objectUuid(prefix, i), size: 1, virtual: false }, true);
   return total / count;
 }
 

@@ -4,6 +4,7 @@ import { ObjectStore } from './store.js';
 import type { ClusterSpec, FeedSpec, ObjectRef, PutObjectInput, SimCluster, StoredObject } from './types.js';
 import { SIM_DEFAULT_ADMIN } from './constants.js';
 import type { DigestAlgorithm } from './digest.js';
+import type { LinkCopy } from './link-copies.js';
 
 /** One simulated cluster: nodes sharing one object store, admins and feeds. */
 export class ClusterImpl implements SimCluster, ClusterState {
@@ -16,8 +17,11 @@ export class ClusterImpl implements SimCluster, ClusterState {
   readonly feeds: readonly FeedSpec[];
   readonly protectedContexts: Readonly<Record<string, Readonly<Record<string, string>>>>;
   searchEnabled: boolean;
+  readonly defaultFeedSendTimeoutSeconds: number;
   /** Per feed: when each object version was processed (`uuid@version` keys). */
   private readonly feedLogs = new Map<number, Map<string, Date>>();
+  /** Per feed: the copies in progress (`uuid@version` keys). */
+  private readonly feedCopyMaps = new Map<number, Map<string, LinkCopy>>();
 
   constructor(sim: SimContext, spec: ClusterSpec) {
     this.name = spec.name;
@@ -28,6 +32,7 @@ export class ClusterImpl implements SimCluster, ClusterState {
     this.feeds = Object.freeze([...(spec.feeds ?? [])]);
     this.protectedContexts = Object.freeze({ ...(spec.protectedContexts ?? {}) });
     this.searchEnabled = spec.search ?? true;
+    this.defaultFeedSendTimeoutSeconds = spec.defaultFeedSendTimeoutSeconds ?? 30;
     this.store.indexLagMs = spec.indexLagMs ?? 0;
     const base = spec.basePort ?? 0;
     this.nodes = Array.from(
@@ -74,8 +79,18 @@ export class ClusterImpl implements SimCluster, ClusterState {
 
   /** The processing log of one feed. */
   feedLog(id: number): Map<string, Date> {
-    let log = this.feedLogs.get(id);
-    if (!log) this.feedLogs.set(id, (log = new Map()));
-    return log;
+    return mapOf(this.feedLogs, id);
   }
+
+  /** The copies one feed has in progress. */
+  feedCopies(id: number): Map<string, LinkCopy> {
+    return mapOf(this.feedCopyMaps, id);
+  }
+}
+
+/** The map kept under `id`, made on first use. */
+function mapOf<V>(maps: Map<number, Map<string, V>>, id: number): Map<string, V> {
+  let map = maps.get(id);
+  if (!map) maps.set(id, (map = new Map()));
+  return map;
 }

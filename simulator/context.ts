@@ -9,6 +9,7 @@ import type { Target } from './object-path.js';
 import type { Random } from './random.js';
 import type { ObjectStore } from './store.js';
 import type { TicketStore } from './tickets.js';
+import type { LinkCopies, LinkCopy } from './link-copies.js';
 import type { TransferModel } from './transfer.js';
 import type { FeedSpec, SimCluster, SimNode } from './types.js';
 
@@ -33,6 +34,8 @@ export interface SimContext {
   readonly faults: FaultRegistry;
   /** Real SEND durations and node capacity; undefined when the simulator runs without them. */
   readonly transfer: TransferModel | undefined;
+  /** The copies between clusters in progress, and their link time. */
+  readonly copies: LinkCopies;
   clusterNamed(name: string): ClusterState | undefined;
   /** The node listening (or configured) at `host:port`, in any cluster. */
   nodeAt(address: string): NodeState | undefined;
@@ -55,6 +58,10 @@ export interface ClusterState extends SimCluster {
   readonly protectedContexts: Readonly<Record<string, Readonly<Record<string, string>>>>;
   /** The processing log of one feed (`uuid@version` keys). */
   feedLog(id: number): Map<string, Date>;
+  /** The copies one feed has in progress (`uuid@version` keys; the latest started). */
+  feedCopies(id: number): Map<string, LinkCopy>;
+  /** `scsp.defaultFeedSendTimeout`: how long a feed SEND waits without a numeric `timeout`, s. */
+  readonly defaultFeedSendTimeoutSeconds: number;
 }
 
 /** What a request handler sees of a node, beyond the public `SimNode` (`NodeImpl` implements it). */

@@ -1,7 +1,32 @@
 import type { Counters } from './types.js';
 
+/** The numeric counters, in the order `snapshot` lists them. */
+const COUNTS = [
+  'requests',
+  'sends',
+  'challenges',
+  'authRejected',
+  'redirects',
+  'connections',
+  'resets',
+  'busy',
+  'copies',
+  'copiesRestarted',
+  'copiesAbandoned',
+  'copyMs',
+  'copyMsAbandoned',
+  'copyMsRestarted',
+] as const satisfies readonly (keyof Counters)[];
+
+type Count = (typeof COUNTS)[number];
+
+/** Every count at zero. */
+function zeroCounts(): Record<Count, number> {
+  return Object.fromEntries(COUNTS.map((k) => [k, 0])) as Record<Count, number>;
+}
+
 /** Mutable counters of one node (the hot path increments fields directly). */
-export class NodeCounters {
+export class NodeCounters implements Record<Count, number> {
   requests = 0;
   sends = 0;
   challenges = 0;
@@ -10,6 +35,12 @@ export class NodeCounters {
   connections = 0;
   resets = 0;
   busy = 0;
+  copies = 0;
+  copiesRestarted = 0;
+  copiesAbandoned = 0;
+  copyMs = 0;
+  copyMsAbandoned = 0;
+  copyMsRestarted = 0;
   // A null prototype: a method token such as `__proto__` must stay a plain key.
   byMethod: Record<string, number> = Object.create(null) as Record<string, number>;
 
@@ -21,57 +52,24 @@ export class NodeCounters {
 
   /** A detached copy. */
   snapshot(): Counters {
-    return {
-      requests: this.requests,
-      sends: this.sends,
-      challenges: this.challenges,
-      authRejected: this.authRejected,
-      redirects: this.redirects,
-      connections: this.connections,
-      resets: this.resets,
-      busy: this.busy,
-      byMethod: Object.fromEntries(Object.entries(this.byMethod)),
-    };
+    const counts = zeroCounts();
+    for (const k of COUNTS) counts[k] = this[k];
+    return { ...counts, byMethod: Object.fromEntries(Object.entries(this.byMethod)) };
   }
 
   reset(): void {
-    this.requests = 0;
-    this.sends = 0;
-    this.challenges = 0;
-    this.authRejected = 0;
-    this.redirects = 0;
-    this.connections = 0;
-    this.resets = 0;
-    this.busy = 0;
+    Object.assign(this, zeroCounts());
     this.byMethod = Object.create(null) as Record<string, number>;
   }
 }
 
 /** Sums counters (totals over nodes). */
 export function sumCounters(all: readonly Counters[]): Counters {
-  const total: Counters = {
-    requests: 0,
-    sends: 0,
-    challenges: 0,
-    authRejected: 0,
-    redirects: 0,
-    connections: 0,
-    resets: 0,
-    busy: 0,
-    byMethod: {},
-  };
+  const total = zeroCounts();
   const methods = new Map<string, number>();
   for (const c of all) {
-    total.requests += c.requests;
-    total.sends += c.sends;
-    total.challenges += c.challenges;
-    total.authRejected += c.authRejected;
-    total.redirects += c.redirects;
-    total.connections += c.connections;
-    total.resets += c.resets;
-    total.busy += c.busy;
+    for (const k of COUNTS) total[k] += c[k];
     for (const [method, n] of Object.entries(c.byMethod)) methods.set(method, (methods.get(method) ?? 0) + n);
   }
-  total.byMethod = Object.fromEntries(methods);
-  return total;
+  return { ...total, byMethod: Object.fromEntries(methods) };
 }

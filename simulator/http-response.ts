@@ -88,6 +88,24 @@ export class ResponseWriter {
     if (this.writable && data.length > 0) this.socket.write(data);
   }
 
+  /**
+   * Writes raw body bytes and, when the socket's buffer is full, waits until it drains (a large
+   * body written in parts never piles up in memory). Resolves false once the peer is gone.
+   */
+  writeDrained(data: Uint8Array): Promise<boolean> {
+    if (!this.writable) return Promise.resolve(false);
+    if (this.socket.write(data)) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.socket.off('drain', done);
+        this.socket.off('close', done);
+        resolve(this.writable);
+      };
+      this.socket.once('drain', done);
+      this.socket.once('close', done);
+    });
+  }
+
   /** Writes one chunk (never the zero chunk: an empty `data` writes nothing). */
   chunk(data: string): void {
     if (!this.writable || data.length === 0) return;

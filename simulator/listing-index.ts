@@ -151,14 +151,14 @@ export class ListingIndex {
     return out;
   }
 
-  /** Sum of the body bytes and count of the visible objects of a scope (`du=withoutreps`). */
+  /** Sum of the sizes and count of the visible objects of a scope (`du=withoutreps`). */
   usage(s: IndexScope, now = Date.now()): { bytes: number; count: number } {
     let bytes = 0;
     let count = 0;
     for (const e of this.scope(s, false)?.entries.values() ?? []) {
       const obj = now >= e.visibleAt ? e.current : e.previous;
       if (obj) {
-        bytes += obj.body.length;
+        bytes += obj.size;
         count++;
       }
     }

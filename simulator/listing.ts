@@ -46,7 +46,7 @@ function valueOf(obj: StoredObject, key: string): unknown {
         ? obj.etag.slice(1, -1)
         : obj.etag.replace(/"/g, '');
     case 'bytes':
-      return obj.body.length;
+      return obj.size;
     case 'content_type':
       return obj.contentType;
     default:

@@ -47,7 +47,7 @@ export function readHeaders(obj: StoredObject, server: string): Header[] {
   headers.push(['Content-Type', obj.contentType], ...metadataHeaders(obj));
   headers.push(['Last-Modified', httpDate(obj.created)], ['Etag', obj.etag]);
   if (obj.ec) headers.push(['Manifest', 'ec']);
-  headers.push(['Content-Length', String(obj.body.length)], ['Date', httpNow()], ['Server', server]);
+  headers.push(['Content-Length', String(obj.size)], ['Date', httpNow()], ['Server', server]);
   return headers;
 }
 

@@ -5,12 +5,15 @@ import { findObject } from './lookup.js';
 import { readHeaders } from './object-headers.js';
 import { pause, resetConnection } from './send-stream.js';
 import { statusPage } from './status-page.js';
-import type { FaultKind } from './types.js';
+import type { FaultKind, StoredObject } from './types.js';
+import type { Header } from './http-response.js';
+import { writeFiller } from './filler.js';
 
 /**
  * GET/HEAD: the node status page for `/`, a bucket's existence, or an object with its
  * Castor-System-* headers, Etag, Last-Modified and Content-Length (404/412 when missing).
- * `stall`, `reset-mid-body` and `truncate` faults cut a GET's body.
+ * `stall`, `reset-mid-body` and `truncate` faults cut a GET's body. A virtual object's GET
+ * streams filler as the client reads it.
  */
 export async function readObject(ctx: RequestContext, fault: FaultKind | undefined): Promise<void> {
   const { target, res, sim, cluster } = ctx;
@@ -37,22 +40,24 @@ export async function readObject(ctx: RequestContext, fault: FaultKind | undefin
   if (!obj) return;
   const headers = readHeaders(obj, server);
   if (fault?.type === 'concurrent-write' && ctx.req.method === 'GET') {
-    res.send(200, headers, obj.body);
+    await sendBody(ctx, obj, headers);
     await res.flushed();
-    const body = fault.body ?? Buffer.from(obj.body).reverse().toString('latin1');
+    const body = fault.body ?? (obj.virtual ? undefined : Buffer.from(obj.body).reverse().toString('latin1'));
     cluster.store.newVersion(obj, body);
     return;
   }
   if (ctx.req.method === 'HEAD' || fault === undefined) {
-    res.send(200, headers, obj.body);
+    await sendBody(ctx, obj, headers);
     return;
   }
-  res.writeHead(200, headers);
   if (fault.type === 'stall') {
+    res.writeHead(200, headers);
     await res.flushed();
     await pause(fault.ms, ctx.conn.signal);
+    await writeBody(ctx, obj, obj.size);
   } else if (fault.type === 'reset-mid-body' || fault.type === 'truncate') {
-    res.write(obj.body.subarray(0, Math.floor(obj.body.length / 2)));
+    res.writeHead(200, headers);
+    await writeBody(ctx, obj, Math.floor(obj.size / 2));
     if (fault.type === 'truncate') {
       res.closeAfter = true;
       await res.flushed();
@@ -60,7 +65,23 @@ export async function readObject(ctx: RequestContext, fault: FaultKind | undefin
       return;
     }
     await resetConnection(ctx);
+  } else {
+    await sendBody(ctx, obj, headers);
+  }
+}
+
+/** A whole answer: the headers, then (not for HEAD) the body. */
+async function sendBody(ctx: RequestContext, obj: StoredObject, headers: readonly Header[]): Promise<void> {
+  if (!obj.virtual || ctx.req.method === 'HEAD') {
+    ctx.res.send(200, headers, obj.body);
     return;
   }
-  res.write(obj.body);
+  ctx.res.writeHead(200, headers);
+  await writeFiller(ctx.res, obj, obj.size);
+}
+
+/** The first `length` bytes of the body after the headers: held bytes, or a virtual object's filler. */
+async function writeBody(ctx: RequestContext, obj: StoredObject, length: number): Promise<void> {
+  if (obj.virtual) await writeFiller(ctx.res, obj, length);
+  else ctx.res.write(obj.body.subarray(0, length));
 }

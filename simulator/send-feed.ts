@@ -4,6 +4,7 @@ import { httpDate } from './http-date.js';
 import type { Header } from './http-response.js';
 import { findObject } from './lookup.js';
 import { sendHeaders } from './object-headers.js';
+import { copyKey, type LinkCopy } from './link-copies.js';
 import { inSendSlot, planStream, stretchOverTransfer, streamAnswer } from './send-stream.js';
 import { refOf } from './store.js';
 import type { FaultKind, FeedSpec, StoredObject } from './types.js';
@@ -41,19 +42,29 @@ function selectFeeds(ctx: RequestContext): FeedSpec[] | string {
   return [...selected].sort((a, b) => a.id - b.id);
 }
 
-/** Parses `timeout` (true, false or seconds) and `force` (yes/true/no/false), or a 400 text. */
-function parseFlags(ctx: RequestContext): { wait: boolean; force: boolean } | string {
+/** The flags of a feed SEND: how long it waits for its feeds (ms; 0 = answer at once) and `force`. */
+interface FeedFlags {
+  waitMs: number;
+  force: boolean;
+}
+
+/**
+ * Parses `timeout` (true or absent: the cluster's `scsp.defaultFeedSendTimeout`; false: answer at
+ * once; a number of seconds) and `force` (yes/true/no/false), or a 400 text.
+ */
+function parseFlags(ctx: RequestContext): FeedFlags | string {
   const timeout = ctx.req.query.get('timeout')?.toLowerCase();
-  let wait = true;
-  if (timeout === 'false') wait = false;
-  else if (timeout !== undefined && timeout !== '' && timeout !== 'true' && !(Number(timeout) > 0)) {
-    return `Invalid timeout "${timeout}": true, false or a positive number of seconds`;
+  let waitMs = ctx.cluster.defaultFeedSendTimeoutSeconds * 1000;
+  if (timeout === 'false') waitMs = 0;
+  else if (timeout !== undefined && timeout !== '' && timeout !== 'true') {
+    if (!(Number(timeout) > 0)) return `Invalid timeout "${timeout}": true, false or a positive number of seconds`;
+    waitMs = Number(timeout) * 1000;
   }
   const force = ctx.req.query.get('force')?.toLowerCase();
   if (force !== undefined && !['', 'yes', 'true', 'no', 'false'].includes(force)) {
     return `Invalid force "${force}": yes, true, no or false`;
   }
-  return { wait, force: force === '' || force === 'yes' || force === 'true' };
+  return { waitMs, force: force === '' || force === 'yes' || force === 'true' };
 }
 
 /** Whether the object falls in the feed's domain scope (unnamed untenanted objects: the default domain). */
@@ -68,6 +79,18 @@ interface FeedReport {
   /** Blank when the status is 1 (timeout). */
   time: string;
 }
+
+/** What one selected feed does for a SEND. */
+type FeedStep =
+  /** Decided at once: a fault, an unreachable target, a version the feed processed before. */
+  | { kind: 'report'; report: FeedReport }
+  /**
+   * Nothing to copy (a search feed, or DR holds the object): the feed logs it (`at`) when the SEND
+   * ends, which takes `ms`.
+   */
+  | { kind: 'record'; id: number; ms: number; record: () => Date; at?: Date }
+  /** A copy to the feed's target: started by this SEND (`own`) or already in progress. */
+  | { kind: 'copy'; id: number; copy: LinkCopy; own: boolean };
 
 /**
  * Feed SEND: processes the object on every selected feed whose scope includes it, then answers
@@ -89,70 +112,126 @@ export async function feedSend(ctx: RequestContext, fault: FaultKind | undefined
   await inSendSlot(ctx, () => answerFeeds(ctx, fault, obj, feeds, flags));
 }
 
-/** The streamed part of a feed SEND, once the node has taken it on. */
+/** What one feed does with the object for this SEND (see {@link FeedStep}). */
+function stepOf(
+  ctx: RequestContext,
+  fault: FaultKind | undefined,
+  obj: StoredObject,
+  feed: FeedSpec,
+  flags: FeedFlags,
+): FeedStep {
+  const id = feed.id;
+  if (fault?.type === 'feed-status' && fault.feedId === id) {
+    return {
+      kind: 'report',
+      report: { id, status: fault.status, time: fault.status === 1 ? '' : httpDate(new Date()) },
+    };
+  }
+  if (feed.type === 'replication' && (fault?.type === 'remote-unreachable' || fault?.type === 'remote-status')) {
+    return { kind: 'report', report: { id, status: 2, time: httpDate(new Date()) } };
+  }
+  const key = `${obj.uuid}@${obj.version}`;
+  const log = ctx.cluster.feedLog(id);
+  const prior = log.get(key);
+  if (prior && !flags.force) return { kind: 'report', report: { id, status: 0, time: httpDate(prior) } };
+  const record = (): Date => {
+    const now = new Date();
+    log.set(key, now);
+    return now;
+  };
+  if (feed.type !== 'replication') return { kind: 'record', id, ms: 0, record };
+  const dest = feed.target === undefined ? undefined : ctx.sim.clusterNamed(feed.target);
+  if (!dest || !dest.nodes.some((n) => n.running)) {
+    // The remote never answered within the SEND's timeout.
+    return { kind: 'report', report: { id, status: 1, time: '' } };
+  }
+  const inProgress = ctx.cluster.feedCopies(id);
+  const running = inProgress.get(key);
+  if (running?.running && !flags.force) return { kind: 'copy', id, copy: running, own: false };
+  const transfer = ctx.sim.transfer;
+  if (!flags.force && dest.store.has(refOf(obj))) {
+    return { kind: 'record', id, ms: transfer?.durationMs(ctx.cluster.name, dest.name, obj, false) ?? 0, record };
+  }
+  const copy = ctx.sim.copies.start({
+    key: copyKey(dest.name, obj),
+    durationMs: transfer?.durationMs(ctx.cluster.name, dest.name, obj, true) ?? 0,
+    stats: ctx.node.stats,
+    store: () => {
+      dest.store.insert(obj);
+      record();
+    },
+  });
+  inProgress.set(key, copy);
+  void copy.ended.then(() => {
+    if (inProgress.get(key) === copy) inProgress.delete(key);
+  });
+  return { kind: 'copy', id, copy, own: true };
+}
+
+/** How a feed's step reads once the SEND has waited: a copy still running is status 1 (timeout). */
+function reportOf(step: FeedStep): FeedReport {
+  switch (step.kind) {
+    case 'report':
+      return step.report;
+    case 'record':
+      return { id: step.id, status: 0, time: httpDate(step.at ?? new Date()) };
+    default:
+      return step.copy.storedAt
+        ? { id: step.id, status: 0, time: httpDate(step.copy.storedAt) }
+        : { id: step.id, status: 1, time: '' };
+  }
+}
+
+/** The answer's trailers: a Status and a StatusTime per feed that reports. */
+function trailersOf(reports: readonly FeedReport[]): Header[] {
+  return reports.flatMap((r): Header[] => [
+    [`Feed-${r.id}-Status`, String(r.status)],
+    [`Feed-${r.id}-StatusTime`, r.time],
+  ]);
+}
+
+/**
+ * The streamed part of a feed SEND, once the node has taken it on. It waits for its feeds up to
+ * its timeout: a copy that needs longer goes on in the background (the feed stores the object and
+ * logs it at its end) and reports 1 with a blank time; a later SEND without `force` joins it.
+ */
 async function answerFeeds(
   ctx: RequestContext,
   fault: FaultKind | undefined,
   obj: StoredObject,
   feeds: readonly FeedSpec[],
-  flags: { wait: boolean; force: boolean },
+  flags: FeedFlags,
 ): Promise<void> {
   const server = ctx.sim.options.server;
-  const reports: FeedReport[] = [];
-  const commits: (() => void)[] = [];
-  let transferMs = 0;
-  const key = `${obj.uuid}@${obj.version}`;
-  for (const feed of feeds) {
-    if (!inScope(feed, obj, ctx.cluster.name)) continue;
-    const now = new Date();
-    if (fault?.type === 'feed-status' && fault.feedId === feed.id) {
-      reports.push({ id: feed.id, status: fault.status, time: fault.status === 1 ? '' : httpDate(now) });
-      continue;
-    }
-    if (feed.type === 'replication' && (fault?.type === 'remote-unreachable' || fault?.type === 'remote-status')) {
-      reports.push({ id: feed.id, status: 2, time: httpDate(now) });
-      continue;
-    }
-    const log = ctx.cluster.feedLog(feed.id);
-    const prior = log.get(key);
-    if (prior && !flags.force) {
-      reports.push({ id: feed.id, status: 0, time: httpDate(prior) });
-      continue;
-    }
-    if (feed.type === 'replication') {
-      const dest = feed.target === undefined ? undefined : ctx.sim.clusterNamed(feed.target);
-      if (!dest || !dest.nodes.some((n) => n.running)) {
-        // The remote never answered within the SEND's timeout.
-        reports.push({ id: feed.id, status: 1, time: '' });
-        continue;
-      }
-      const copies = flags.force || !dest.store.has(refOf(obj));
-      transferMs = Math.max(
-        transferMs,
-        ctx.sim.transfer?.durationMs(
-          ctx.cluster.name,
-          dest.name,
-          { uuid: obj.uuid, bodyLength: obj.body.length },
-          copies,
-        ) ?? 0,
-      );
-      commits.push(() => {
-        if (copies) dest.store.insert(obj);
-      });
-    }
-    commits.push(() => log.set(key, now));
-    reports.push({ id: feed.id, status: 0, time: httpDate(now) });
-  }
-
-  const trailers: Header[] = reports.flatMap((r): Header[] => [
-    [`Feed-${r.id}-Status`, String(r.status)],
-    [`Feed-${r.id}-StatusTime`, r.time],
-  ]);
-  const announce = trailers.length > 0 ? trailers.map(([name]) => name).join(', ') : undefined;
+  const steps = feeds.filter((f) => inScope(f, obj, ctx.cluster.name)).map((f) => stepOf(ctx, fault, obj, f, flags));
+  const spanMs = (step: FeedStep): number =>
+    step.kind === 'copy' ? step.copy.remainingMs : step.kind === 'record' ? step.ms : 0;
+  const awaited = steps.flatMap((s) => (s.kind === 'copy' && s.copy.remainingMs <= flags.waitMs ? [s.copy] : []));
+  const ids = steps.map((s) => (s.kind === 'report' ? s.report.id : s.id));
+  const announce = ids.length > 0 ? ids.map((id) => `Feed-${id}-Status, Feed-${id}-StatusTime`).join(', ') : undefined;
   const headers = sendHeaders(obj, ctx.cluster.name, server, announce);
   const plan = planStream(ctx, fault);
-  if (flags.wait) stretchOverTransfer(ctx, plan, transferMs);
+  if (flags.waitMs > 0) stretchOverTransfer(ctx, plan, Math.min(flags.waitMs, Math.max(0, ...steps.map(spanMs))));
   else plan.keepalives = 0;
-  const body = trailers.map(([name, value]) => `${name}: ${value}\r\n`).join('');
-  await streamAnswer(ctx, headers, plan, { body, trailers }, () => commits.forEach((c) => c()));
+  const recordAll = (): void => {
+    for (const s of steps) if (s.kind === 'record') s.at = s.record();
+  };
+  await streamAnswer(ctx, headers, plan, {
+    async finish(clientGone) {
+      recordAll();
+      const ends = awaited.map((copy) => copy.end());
+      if (!clientGone) await Promise.all(ends);
+      const trailers = trailersOf(steps.map(reportOf));
+      return { body: trailers.map(([name, value]) => `${name}: ${value}\r\n`).join(''), trailers };
+    },
+    cut(copied) {
+      if (copied) recordAll();
+      for (const s of steps) {
+        if (s.kind === 'copy' && s.own) {
+          if (copied) s.copy.storeNow();
+          else s.copy.abandon();
+        }
+      }
+    },
+  });
 }

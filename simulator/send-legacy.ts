@@ -2,7 +2,15 @@ import type { Principal } from './auth.js';
 import type { ClusterState, RequestContext } from './context.js';
 import { sendError } from './error-response.js';
 import { sendHeaders } from './object-headers.js';
-import { inSendSlot, planStream, stretchOverTransfer, streamAnswer } from './send-stream.js';
+import { copyKey, type LinkCopy } from './link-copies.js';
+import {
+  inSendSlot,
+  instantWork,
+  planStream,
+  stretchOverTransfer,
+  streamAnswer,
+  type SendWork,
+} from './send-stream.js';
 import { refOf } from './store.js';
 import { findObject } from './lookup.js';
 import type { FaultKind, StoredObject } from './types.js';
@@ -85,38 +93,57 @@ async function answerLegacy(
   const server = ctx.sim.options.server;
   const headers = sendHeaders(obj, ctx.cluster.name, server);
   const plan = planStream(ctx, fault);
-  const noop = (): void => {};
   if (dest.kind === 'unreachable' || fault?.type === 'remote-unreachable') {
-    await streamAnswer(ctx, headers, plan, { body: resultLine(503) }, noop);
+    await streamAnswer(ctx, headers, plan, instantWork({ body: resultLine(503) }));
     return;
   }
   const destination = dest.cluster;
   if (!remoteAccepts(ctx, destination, principal)) {
-    await streamAnswer(ctx, headers, plan, { body: resultLine(401) }, noop);
+    await streamAnswer(ctx, headers, plan, instantWork({ body: resultLine(401) }));
     return;
   }
   if (fault?.type === 'remote-status') {
-    await streamAnswer(ctx, headers, plan, { body: resultLine(fault.status) }, noop);
+    await streamAnswer(ctx, headers, plan, instantWork({ body: resultLine(fault.status) }));
     return;
   }
   const there = destination.store.get(refOf(obj));
   const replaces =
     ctx.sim.options.olderAtDestination === 'replace' && there !== undefined && there.created < obj.created;
   const present = there !== undefined && !replaces;
-  const transferMs = ctx.sim.transfer?.durationMs(
-    ctx.cluster.name,
-    destination.name,
-    { uuid: obj.uuid, bodyLength: obj.body.length },
-    !present,
-  );
-  stretchOverTransfer(ctx, plan, transferMs ?? 0);
+  const transferMs = ctx.sim.transfer?.durationMs(ctx.cluster.name, destination.name, obj, !present) ?? 0;
+  stretchOverTransfer(ctx, plan, transferMs);
   if (present) {
     if (ctx.sim.options.alreadyPresent === 'status') {
       sendError(ctx.res, server, 409, { text: 'Object already exists in the destination cluster' });
       return;
     }
-    await streamAnswer(ctx, headers, plan, { body: resultLine(409) }, noop);
+    await streamAnswer(ctx, headers, plan, instantWork({ body: resultLine(409) }));
     return;
   }
-  await streamAnswer(ctx, headers, plan, { body: resultLine(201) }, () => destination.store.insert(obj));
+  const copy = ctx.sim.copies.start({
+    key: copyKey(destination.name, obj),
+    durationMs: transferMs,
+    stats: ctx.node.stats,
+    store: () => destination.store.insert(obj),
+  });
+  await streamAnswer(ctx, headers, plan, legacyCopyWork(ctx, copy));
+}
+
+/**
+ * The copy behind a legacy SEND: the result line comes when it has stored the object. When the
+ * client disconnects first, the transfer model's `disconnect` says whether the copy goes on
+ * (`copy-finishes`: the SEND keeps its node slot until the copy ends) or is given up.
+ */
+function legacyCopyWork(ctx: RequestContext, copy: LinkCopy): SendWork {
+  return {
+    async finish(clientGone) {
+      if (clientGone && ctx.sim.transfer?.disconnect === 'copy-abandoned') {
+        copy.abandon();
+        return undefined;
+      }
+      await copy.end();
+      return { body: resultLine(201) };
+    },
+    cut: (copied) => (copied ? copy.storeNow() : copy.abandon()),
+  };
 }

@@ -76,17 +76,46 @@ export function pause(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+/** The result a streamed SEND answer ends with: a body chunk, then the zero chunk with trailers. */
+export interface SendResult {
+  readonly body: string;
+  readonly trailers?: readonly Header[];
+}
+
+/** The work behind a streamed SEND answer: what happens at its end, or when a fault cuts it. */
+export interface SendWork {
+  /**
+   * The keep-alives are done, or the client left (`clientGone`): ends the work and gives the
+   * result to write, or undefined when there is nothing more to write (the work went with its client).
+   */
+  finish(clientGone: boolean): Promise<SendResult | undefined>;
+  /** A reset or truncation fault ends the answer early; `copied`: the work completes all the same. */
+  cut(copied: boolean): void;
+}
+
+/** Work done at once when the answer ends (`commit`, by default nothing), then a fixed result. */
+export function instantWork(result: SendResult, commit: () => void = () => {}): SendWork {
+  return {
+    finish: () => {
+      commit();
+      return Promise.resolve(result);
+    },
+    cut: (copied) => {
+      if (copied) commit();
+    },
+  };
+}
+
 /**
- * Streams a 200 chunked answer: headers, keep-alive "\n" chunks, then (after `commit` did the
- * work) the result chunk and the zero chunk with trailers. Faults in the plan stall, reset or
- * truncate it. With no interval and no fault, nothing waits (the benchmark hot path).
+ * Streams a 200 chunked answer: headers, keep-alive "\n" chunks, then (once the work has ended)
+ * the result chunk and the zero chunk with trailers. Faults in the plan stall, reset or truncate
+ * it. With no interval and no fault, nothing waits (the benchmark hot path).
  */
 export async function streamAnswer(
   ctx: RequestContext,
   headers: readonly Header[],
   plan: StreamPlan,
-  result: { body: string; trailers?: readonly Header[] },
-  commit: () => void,
+  work: SendWork,
 ): Promise<void> {
   const { res, conn } = ctx;
   res.writeHead(200, headers);
@@ -96,22 +125,23 @@ export async function streamAnswer(
   }
   if (plan.ending === 'reset') {
     res.keepalive();
-    if (plan.commitAnyway) commit();
+    work.cut(plan.commitAnyway);
     await resetConnection(ctx);
     return;
   }
-  for (let i = 0; i < plan.keepalives; i++) {
+  for (let i = 0; i < plan.keepalives && !conn.signal.aborted; i++) {
     if (plan.intervalMs > 0) await pause(plan.intervalMs, conn.signal);
     res.keepalive();
   }
   if (plan.ending === 'truncate') {
-    if (plan.commitAnyway) commit();
+    work.cut(plan.commitAnyway);
     res.closeAfter = true;
     await res.flushed();
     conn.socket.end();
     return;
   }
-  commit();
+  const result = await work.finish(conn.signal.aborted);
+  if (!result) return;
   res.chunk(result.body);
   res.endChunked(result.trailers);
 }

@@ -4,6 +4,7 @@ import { DEFAULT_SERVER_VERSION } from './constants.js';
 import type { ResolvedOptions, SimContext } from './context.js';
 import { sumCounters } from './counters.js';
 import { FaultRegistry } from './faults.js';
+import { LinkCopies } from './link-copies.js';
 import type { NodeImpl } from './node-server.js';
 import { createRandom } from './random.js';
 import { TransferModel, transferProblems } from './transfer.js';
@@ -20,6 +21,9 @@ function resolveOptions(options: SimulatorOptions): ResolvedOptions {
     names.add(spec.name);
     if (!Number.isInteger(spec.nodes) || spec.nodes < 1) problems.push(`${spec.name}: nodes must be an integer >= 1`);
     const ids = new Set<number>();
+    const timeout = spec.defaultFeedSendTimeoutSeconds;
+    if (timeout !== undefined && !(timeout > 0))
+      problems.push(`${spec.name}: defaultFeedSendTimeoutSeconds must be > 0`);
     for (const feed of spec.feeds ?? []) {
       if (ids.has(feed.id)) problems.push(`${spec.name}: duplicate feed id ${feed.id}`);
       ids.add(feed.id);
@@ -67,6 +71,7 @@ class Simulator implements SwarmSimulator {
   constructor(
     readonly clusters: readonly ClusterImpl[],
     readonly faults: FaultRegistry,
+    private readonly copies: LinkCopies,
   ) {}
 
   private get allNodes(): NodeImpl[] {
@@ -91,6 +96,7 @@ class Simulator implements SwarmSimulator {
   }
 
   async close(): Promise<void> {
+    this.copies.close();
     await Promise.all(this.allNodes.map((n) => n.stop()));
   }
 }
@@ -108,6 +114,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<SwarmSi
     random: createRandom(options.seed),
     faults: new FaultRegistry(),
     transfer: options.transfer ? new TransferModel(options.transfer) : undefined,
+    copies: new LinkCopies(),
     clusterNamed: (name) => clusters.get(name),
     nodeAt(address) {
       const parsed = splitAddress(address);
@@ -122,7 +129,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<SwarmSi
     },
   };
   for (const spec of options.clusters) clusters.set(spec.name, new ClusterImpl(sim, spec));
-  const simulator = new Simulator([...clusters.values()], sim.faults);
+  const simulator = new Simulator([...clusters.values()], sim.faults, sim.copies);
   try {
     for (const cluster of clusters.values()) {
       await Promise.all(cluster.nodes.map((n) => n.start()));

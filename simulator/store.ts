@@ -21,9 +21,24 @@ function namedKey(domain: string, bucket: string, name: string): string {
 }
 
 /**
- * One cluster's objects: unnamed ones by UUID (case-insensitive), named ones by
- * domain/bucket/name, plus the domains and buckets that exist.
+ * The bytes a write stores: its body, or none for a virtual object (`size`), which may not also
+ * carry a body nor ask for a computed Content-MD5.
  */
+function bodyOf(input: PutObjectInput): Uint8Array {
+  const body = typeof input.body === 'string' ? new Uint8Array(Buffer.from(input.body, 'utf8')) : input.body;
+  if (input.size === undefined) {
+    if (body === undefined) throw new Error('put() needs a body, or a size for a virtual object');
+    return body;
+  }
+  if (!(Number.isSafeInteger(input.size) && input.size >= 0)) {
+    throw new Error(`a virtual size must be an integer number of bytes >= 0, got ${input.size}`);
+  }
+  if (body !== undefined && body.length > 0) throw new Error('a virtual object (size) holds no body');
+  if (input.contentMd5 === true)
+    throw new Error('no Content-MD5 can be computed for a virtual object: give it as a string');
+  return new Uint8Array(0);
+}
+
 /**
  * An object's metadata headers: those written, and a `lifepoints` list given through the API as
  * `Lifepoint` headers among them. The metadata is the one record of an object's lifepoints;
@@ -36,6 +51,10 @@ function metadataOf(input: PutObjectInput): (readonly [string, string])[] {
   return meta;
 }
 
+/**
+ * One cluster's objects: unnamed ones by UUID (case-insensitive), named ones by
+ * domain/bucket/name, plus the domains and buckets that exist.
+ */
 export class ObjectStore {
   private readonly unnamed = new Map<string, StoredObject>();
   private readonly named = new Map<string, StoredObject>();
@@ -64,21 +83,27 @@ export class ObjectStore {
       throw new Error('a named object needs both bucket and name');
     }
     if (input.uuid !== undefined && !UUID_PATTERN.test(input.uuid)) throw new Error(`not a 32-hex UUID: ${input.uuid}`);
-    const body = typeof input.body === 'string' ? new Uint8Array(Buffer.from(input.body, 'utf8')) : input.body;
+    const body = bodyOf(input);
+    const virtual = input.size !== undefined;
+    const uuid = (input.uuid ?? this.random.hex32()).toLowerCase();
     const created = input.created ?? this.laterThanCurrent(input, isNamed);
+    const version = versionOf(created);
+    const size = input.size ?? body.length;
     const contentMd5 = input.contentMd5 === true ? md5Base64(body) : input.contentMd5;
     const meta = metadataOf(input);
     const lifepoints = meta.filter(([name]) => name.toLowerCase() === 'lifepoint').map(([, value]) => value);
     const obj: StoredObject = Object.freeze({
-      uuid: (input.uuid ?? this.random.hex32()).toLowerCase(),
+      uuid,
       alias: isNamed ? false : (input.alias ?? false),
       ...(isNamed ? { domain: input.domain ?? this.clusterName, bucket: input.bucket, name: input.name } : {}),
       ...(!isNamed && input.domain !== undefined ? { domain: input.domain } : {}),
       body,
-      etag: `"${md5Hex(body)}"`,
+      size,
+      virtual,
+      etag: `"${virtual ? md5Hex(`virtual:${uuid}:${size}:${version}`) : md5Hex(body)}"`,
       contentType: input.contentType ?? 'application/octet-stream',
       created,
-      version: versionOf(created),
+      version,
       ec: input.ec ?? false,
       cluster: this.clusterName,
       ...(lifepoints.length ? { lifepoints } : {}),
@@ -104,18 +129,22 @@ export class ObjectStore {
     return current && current.created.getTime() >= now.getTime() ? new Date(current.created.getTime() + 1) : now;
   }
 
-  /** Writes a new version of `obj` with another body (a client's overwrite), keeping its metadata. */
-  newVersion(obj: StoredObject, body: string | Uint8Array): StoredObject {
+  /**
+   * Writes a new version of `obj` with another body (a client's overwrite), keeping its metadata.
+   * Without a body, a virtual object's new version is virtual with the same size.
+   */
+  newVersion(obj: StoredObject, body?: string | Uint8Array): StoredObject {
+    const keepsVirtual = body === undefined && obj.virtual;
     return this.put({
       uuid: obj.uuid,
       alias: obj.alias,
       ...(obj.domain !== undefined && { domain: obj.domain }),
       ...(obj.bucket !== undefined && { bucket: obj.bucket, name: obj.name }),
-      body,
+      ...(keepsVirtual ? { size: obj.size } : { body: body ?? obj.body }),
       contentType: obj.contentType,
       ec: obj.ec,
       ...(obj.meta && { meta: obj.meta }),
-      ...(obj.contentMd5 !== undefined && { contentMd5: true as const }),
+      ...(obj.contentMd5 !== undefined && { contentMd5: keepsVirtual ? obj.contentMd5 : (true as const) }),
     });
   }
 

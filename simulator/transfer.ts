@@ -9,7 +9,10 @@
  * and the destination's own write time are left out: on a long-lived link between clusters the
  * bandwidth term dominates for every object that matters.
  */
-import type { TransferOptions, TransferLink } from './types.js';
+import type { StoredObject, TransferOptions, TransferLink } from './types.js';
+
+/** What the model reads of an object: its UUID (the key of a size draw) and size. */
+export type ModelledObject = Pick<StoredObject, 'uuid' | 'size' | 'virtual'>;
 
 /** A seeded uniform in (0, 1) from a string key (FNV-1a, then one mulberry32 step). */
 function uniformOf(key: string, seed: number): number {
@@ -88,27 +91,35 @@ export class TransferModel {
     return this.options.links?.[`${from}->${to}`] ?? this.options.link;
   }
 
-  /** The size the model gives an object: a seeded lognormal draw by UUID, or its real length. */
-  objectSize(uuid: string, bodyLength: number): number {
+  /** What a legacy SEND's copy does when its client disconnects (see `TransferOptions.disconnect`). */
+  get disconnect(): 'copy-finishes' | 'copy-abandoned' {
+    return this.options.disconnect ?? 'copy-finishes';
+  }
+
+  /**
+   * The size the model gives an object: a virtual object's size; otherwise a seeded lognormal
+   * draw by UUID with `objectSizes`, or its real length.
+   */
+  objectSize(object: ModelledObject): number {
     const sizes = this.options.objectSizes;
-    if (!sizes) return bodyLength;
-    const drawn = lognormalQuantile(uniformOf(uuid, this.#seed), sizes.medianBytes, sizes.p99Bytes);
+    if (object.virtual || !sizes) return object.size;
+    const drawn = lognormalQuantile(uniformOf(object.uuid, this.#seed), sizes.medianBytes, sizes.p99Bytes);
     return Math.round(Math.min(drawn, sizes.maxBytes ?? Number.POSITIVE_INFINITY));
   }
 
   /**
-   * How long one SEND of an object takes: with `sendLatency` a seeded draw per SEND, otherwise
-   * the link's round trips plus the object's bytes at its bandwidth (`copies` false: the object
-   * is already there, one round trip).
+   * How long one SEND of an object takes: with `sendLatency` a seeded draw per SEND (never for a
+   * virtual object), otherwise the link's round trips plus the object's bytes at its bandwidth
+   * (`copies` false: the object is already there, one round trip).
    */
-  durationMs(from: string, to: string, object: { uuid: string; bodyLength: number }, copies: boolean): number {
+  durationMs(from: string, to: string, object: ModelledObject, copies: boolean): number {
     const link = this.#link(from, to);
     if (!copies) return link.rttMs;
     const latency = this.options.sendLatency;
-    if (latency && !this.options.objectSizes) {
+    if (latency && !this.options.objectSizes && !object.virtual) {
       return lognormalQuantile(uniformOf(`send-${this.#draws++}`, this.#seed), latency.medianMs, latency.p99Ms);
     }
-    const bytes = this.objectSize(object.uuid, object.bodyLength);
+    const bytes = this.objectSize(object);
     return 2 * link.rttMs + (bytes * 8) / (link.bandwidthMbps * 1000);
   }
 
@@ -156,5 +167,8 @@ export function transferProblems(o: TransferOptions): string[] {
   }
   if (o.keepaliveIntervalMs !== undefined && !(o.keepaliveIntervalMs > 0))
     problems.push('transfer.keepaliveIntervalMs must be > 0');
+  if (o.disconnect !== undefined && o.disconnect !== 'copy-finishes' && o.disconnect !== 'copy-abandoned') {
+    problems.push(`transfer.disconnect must be "copy-finishes" or "copy-abandoned", got "${String(o.disconnect)}"`);
+  }
   return problems;
 }

@@ -63,12 +63,14 @@ export interface TransferOptions {
   links?: Record<string, TransferLink>;
   /**
    * Object sizes for the transfer time: a seeded lognormal by median and 99th percentile, drawn
-   * per object UUID (the stored body stays as written). Without it the body's length counts.
+   * per object UUID (the stored body stays as written). Without it the body's length counts. A
+   * virtual object's size (`put({ size })`) always counts as it is, never drawn.
    */
   objectSizes?: { medianBytes: number; p99Bytes: number; maxBytes?: number };
   /**
    * For objects without a size: each copying SEND lasts a seeded lognormal draw (median, 99th
-   * percentile) instead of the link arithmetic. Ignored when `objectSizes` is given.
+   * percentile) instead of the link arithmetic. Ignored when `objectSizes` is given, and for
+   * virtual objects.
    */
   sendLatency?: { medianMs: number; p99Ms: number };
   /** SENDs in progress per node beyond which the node answers 503. @default unlimited */
@@ -77,6 +79,14 @@ export interface TransferOptions {
   keepaliveIntervalMs?: number;
   /** Seed of the size and latency draws. @default 1 */
   seed?: number;
+  /**
+   * What the copy of a legacy SEND does when its client disconnects before the result line (the
+   * vendor does not say): `'copy-finishes'`: it goes on and stores the object when its transfer
+   * time is up, though nobody reads the answer; `'copy-abandoned'`: it stops and nothing is
+   * stored (its link time so far counts in `copyMsAbandoned`). Feed copies always go on.
+   * @default 'copy-finishes'
+   */
+  disconnect?: 'copy-finishes' | 'copy-abandoned';
 }
 
 /** One replication, search or S3-backup feed defined on a cluster. */
@@ -114,6 +124,12 @@ export interface ClusterSpec {
   digestAlgorithms?: DigestAlgorithm[];
   /** Feeds defined on this cluster (for the 11.2+ feed SEND). @default [] */
   feeds?: FeedSpec[];
+  /**
+   * `scsp.defaultFeedSendTimeout`: how long a feed SEND with `timeout=true` (or none) waits for
+   * its feeds before it answers status 1 and lets them go on in the background, seconds.
+   * @default 30
+   */
+  defaultFeedSendTimeoutSeconds?: number;
   /** Listings show writes and deletes only after this long, ms. @default 0 */
   indexLagMs?: number;
   /** A search feed answers listings; false = every listing answers 503. @default true */
@@ -135,7 +151,8 @@ export interface SwarmSimulator {
   /**
    * Totals over every node: requests (every parsed request), sends (SEND requests that passed
    * auth), challenges (401s sent), authRejected, redirects, connections (TCP accepts), resets
-   * (connections killed by a fault).
+   * (connections killed by a fault), busy, and the link time of copies (`copies`, `copyMs` and
+   * the parts of it restarted or abandoned).
    */
   counters(): Counters;
   resetCounters(): void;
@@ -153,7 +170,14 @@ export interface PutObjectInput {
   domain?: string;
   bucket?: string;
   name?: string;
-  body: string | Uint8Array;
+  /** The bytes; left out (or empty) when `size` is given. */
+  body?: string | Uint8Array;
+  /**
+   * A virtual size, bytes (an integer, up to terabytes): the object is stored with this size and
+   * no bytes. HEAD's Content-Length and listings say it, the transfer model times its copies by
+   * it, a GET streams filler (see {@link StoredObject.virtual}).
+   */
+  size?: number;
   /** @default 'application/octet-stream' */
   contentType?: string;
   /** Erasure-coded (`Manifest: ec`). @default false */
@@ -164,7 +188,10 @@ export interface PutObjectInput {
   indexLagMs?: number;
   /** `Lifepoint` header values, e.g. `[] deletable=no` (lifepoint.ts): a DELETE they forbid gets 403. */
   lifepoints?: readonly string[];
-  /** The stored Content-MD5 (base64), or `true` to compute it (`gencontentmd5`). @default none stored */
+  /**
+   * The stored Content-MD5 (base64), or `true` to compute it (`gencontentmd5`; refused for a
+   * virtual object, whose bytes are never held). @default none stored
+   */
   contentMd5?: string | true;
   /** Metadata headers kept and returned on reads (Content-Disposition, Castor-*, X-*-Meta-*, Lifepoint). */
   meta?: readonly (readonly [string, string])[];
@@ -205,8 +232,17 @@ export interface StoredObject {
   readonly domain?: string;
   readonly bucket?: string;
   readonly name?: string;
+  /** The bytes; empty for a virtual object. */
   readonly body: Uint8Array;
-  /** Quoted MD5 of the body, e.g. `"166e93908fc32ffb5f55beb7ed531ba1"`. */
+  /** The object's length, bytes: the body's, or the virtual size (HEAD's Content-Length). */
+  readonly size: number;
+  /**
+   * Stored with a size and no bytes (`put({ size })`). A GET streams filler as it is read (the
+   * object's UUID repeated), never allocating the object; the ETag is the quoted MD5 of
+   * `virtual:<uuid>:<size>:<version>` (a new one each version), not of the filler.
+   */
+  readonly virtual: boolean;
+  /** Quoted MD5 of the body, e.g. `"166e93908fc32ffb5f55beb7ed531ba1"` (virtual objects: see `virtual`). */
   readonly etag: string;
   readonly contentType: string;
   readonly created: Date;
@@ -249,6 +285,28 @@ export interface Counters {
   resets: number;
   /** SENDs answered 503 because the node already ran its transfer model's `maxSendsPerNode`. */
   busy: number;
+  /** Copies of an object to another cluster the node's SENDs started (legacy or feed). */
+  copies: number;
+  /**
+   * Copies that stored an object version another copy to the same cluster, overlapping it in
+   * time, had stored first: a copy started again while one was in progress (a second legacy
+   * SEND, a feed SEND with `force`), whose work was wasted.
+   */
+  copiesRestarted: number;
+  /** Copies that ended without storing anything (client gone under `copy-abandoned`, a fault). */
+  copiesAbandoned: number;
+  /**
+   * Link time of the copies that ended, ms: a stored copy its whole transfer time, an abandoned
+   * one the time until it was given up.
+   */
+  copyMs: number;
+  /** The part of `copyMs` spent on abandoned copies. */
+  copyMsAbandoned: number;
+  /**
+   * The part of `copyMs` spent on restarted copies: with `copyMsAbandoned`, the link time wasted
+   * on copies made twice or given up (the two never overlap).
+   */
+  copyMsRestarted: number;
   byMethod: Record<string, number>;
 }
 

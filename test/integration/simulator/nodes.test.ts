@@ -55,6 +55,12 @@ describe('simulator nodes, clusters and counters', () => {
       connections: 1,
       resets: 0,
       busy: 0,
+      copies: 1,
+      copiesRestarted: 0,
+      copiesAbandoned: 0,
+      copyMs: 0,
+      copyMsAbandoned: 0,
+      copyMsRestarted: 0,
       byMethod: { SEND: 2, GET: 1 },
     };
     expect(pair.source.nodes[0]?.counters()).toEqual(expected);

@@ -1,6 +1,7 @@
 import { lognormalQuantile, TransferModel } from '../../../simulator/transfer.js';
 import { startPair, type Pair } from '../../helpers/simulator-pair.js';
 import { basicHeader, PW, RawConnection, request } from '../../helpers/raw-client.js';
+import { waitUntil } from '../../helpers/sim-send.js';
 
 /** One legacy SEND on a fresh connection to `node`; resolves with the response and when it ended. */
 async function send(pair: Pair, node: string, uuid: string) {
@@ -40,15 +41,13 @@ describe('simulator transfer model', () => {
       link: { rttMs: 1, bandwidthMbps: 1000 },
       links: { 'baker->dr': { rttMs: 50, bandwidthMbps: 100 } },
     });
-    expect(model.durationMs('baker', 'dr', { uuid: 'a'.repeat(32), bodyLength: 1_250_000 }, true)).toBeCloseTo(
-      100 + 100,
-      6,
-    );
-    expect(model.durationMs('baker', 'other', { uuid: 'a'.repeat(32), bodyLength: 1_250_000 }, true)).toBeCloseTo(
-      2 + 10,
-      6,
-    );
-    expect(model.durationMs('baker', 'dr', { uuid: 'a'.repeat(32), bodyLength: 1_250_000 }, false)).toBe(50);
+    expect(
+      model.durationMs('baker', 'dr', { uuid: 'a'.repeat(32), size: 1_250_000, virtual: false }, true),
+    ).toBeCloseTo(100 + 100, 6);
+    expect(
+      model.durationMs('baker', 'other', { uuid: 'a'.repeat(32), size: 1_250_000, virtual: false }, true),
+    ).toBeCloseTo(2 + 10, 6);
+    expect(model.durationMs('baker', 'dr', { uuid: 'a'.repeat(32), size: 1_250_000, virtual: false }, false)).toBe(50);
   });
 
   it('answers 503 and counts the node busy once it runs maxSendsPerNode SENDs, and admits again when one ends', async () => {
@@ -59,7 +58,7 @@ describe('simulator transfer model', () => {
     const second = pair.source.put({ body: 'second' });
     const first = send(pair, pair.src, slow.uuid);
     // Wait until the node has taken the first SEND on (its headers are out), then try a second.
-    await waitFor(() => pair!.sim.counters().sends === 1);
+    await waitUntil(() => pair!.sim.counters().sends === 1);
     const busy = await send(pair, pair.src, second.uuid);
     expect(busy.res.status).toBe(503);
     expect(busy.res.header('Castor-System-Error-Token')).toBe('ServiceUnavailable');
@@ -79,8 +78,8 @@ describe('simulator transfer model', () => {
     const a = new TransferModel({ link: { rttMs: 1, bandwidthMbps: 1 }, objectSizes: sizes, seed: 7 });
     const b = new TransferModel({ link: { rttMs: 1, bandwidthMbps: 1 }, objectSizes: sizes, seed: 7 });
     const uuids = Array.from({ length: 4001 }, (_, i) => i.toString(16).padStart(32, '0'));
-    const drawn = uuids.map((u) => a.objectSize(u, 0));
-    expect(uuids.map((u) => b.objectSize(u, 0))).toEqual(drawn);
+    const drawn = uuids.map((u) => a.objectSize({ uuid: u, size: 0, virtual: false }));
+    expect(uuids.map((u) => b.objectSize({ uuid: u, size: 0, virtual: false }))).toEqual(drawn);
     const sorted = [...drawn].sort((x, y) => x - y);
     const median = sorted[2000]!;
     expect(median).toBeGreaterThan(800_000);
@@ -98,8 +97,3 @@ describe('simulator transfer model', () => {
     ).rejects.toThrow(/rttMs must be >= 0[\s\S]*bandwidthMbps must be > 0[\s\S]*maxSendsPerNode/);
   });
 });
-
-async function waitFor(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !check(); i++) await new Promise((r) => setTimeout(r, 5));
-  if (!check()) throw new Error('condition not reached');
-}

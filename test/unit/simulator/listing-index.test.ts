@@ -9,6 +9,8 @@ const obj = (name: string): StoredObject => ({
   bucket: 'b',
   name,
   body: new Uint8Array(0),
+  size: 0,
+  virtual: false,
   etag: '""',
   contentType: 'x',
   created: new Date(0),

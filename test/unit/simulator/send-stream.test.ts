@@ -1,6 +1,7 @@
 import { getEventListeners } from 'node:events';
 import type { RequestContext } from '../../../simulator/context.js';
 import {
+  instantWork,
   pause,
   planStream,
   resetConnection,
@@ -197,7 +198,12 @@ describe('streamAnswer', () => {
 
   it('without interval or stall waits for nothing: head, keep-alives, commit, result, zero chunk', async () => {
     const { ctx, log } = context();
-    await streamAnswer(ctx, [], plan({ keepalives: 2 }), result, () => log.push('commit'));
+    await streamAnswer(
+      ctx,
+      [],
+      plan({ keepalives: 2 }),
+      instantWork(result, () => log.push('commit')),
+    );
     expect(log).toEqual([
       'head 200',
       'keepalive',
@@ -211,7 +217,12 @@ describe('streamAnswer', () => {
 
   it('sends each keep-alive after its interval', async () => {
     const { ctx, log } = context();
-    const done = streamAnswer(ctx, [], plan({ keepalives: 2, intervalMs: 100 }), result, () => log.push('commit'));
+    const done = streamAnswer(
+      ctx,
+      [],
+      plan({ keepalives: 2, intervalMs: 100 }),
+      instantWork(result, () => log.push('commit')),
+    );
     await timers.advanceTimersByTimeAsync(99);
     expect(log).toEqual(['head 200']);
     await timers.advanceTimersByTimeAsync(1);
@@ -223,7 +234,12 @@ describe('streamAnswer', () => {
 
   it('a stall flushes the head, then is silent for its time', async () => {
     const { ctx, log } = context();
-    const done = streamAnswer(ctx, [], plan({ stallMs: 300 }), result, () => log.push('commit'));
+    const done = streamAnswer(
+      ctx,
+      [],
+      plan({ stallMs: 300 }),
+      instantWork(result, () => log.push('commit')),
+    );
     await timers.advanceTimersByTimeAsync(299);
     expect(log).toEqual(['head 200', 'flushed']);
     await timers.advanceTimersByTimeAsync(1);
@@ -233,8 +249,11 @@ describe('streamAnswer', () => {
 
   it.each([true, false])('a truncated answer closes cleanly without the result (copy made: %s)', async (copied) => {
     const { ctx, log, res } = context();
-    await streamAnswer(ctx, [], plan({ keepalives: 1, ending: 'truncate', commitAnyway: copied }), result, () =>
-      log.push('commit'),
+    await streamAnswer(
+      ctx,
+      [],
+      plan({ keepalives: 1, ending: 'truncate', commitAnyway: copied }),
+      instantWork(result, () => log.push('commit')),
     );
     expect(log).toEqual(['head 200', 'keepalive', ...(copied ? ['commit'] : []), 'flushed', 'end']);
     expect(res.closeAfter).toBe(true);
@@ -242,8 +261,11 @@ describe('streamAnswer', () => {
 
   it.each([true, false])('a reset answer sends one keep-alive, then resets (copy made: %s)', async (copied) => {
     const { ctx, log, stats } = context();
-    const done = streamAnswer(ctx, [], plan({ keepalives: 3, ending: 'reset', commitAnyway: copied }), result, () =>
-      log.push('commit'),
+    const done = streamAnswer(
+      ctx,
+      [],
+      plan({ keepalives: 3, ending: 'reset', commitAnyway: copied }),
+      instantWork(result, () => log.push('commit')),
     );
     await timers.advanceTimersByTimeAsync(24);
     expect(log).toEqual(['head 200', 'keepalive', ...(copied ? ['commit'] : []), 'flushed']);

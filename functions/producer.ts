@@ -4,7 +4,7 @@ import type { SendMessage } from './core/message/message.js';
 import { chunks, FALLBACK_MESSAGE_GROUP } from './adapters/sqs-batches.js';
 import { splitByDestination } from './core/message/fan-out.js';
 
-export { nodeHintFromWrite } from './core/send/write-response.js';
+export { nodeHintFromWrite, sizeFromWrite } from './core/send/write-response.js';
 export type { SendMessage } from './core/message/message.js';
 
 /** The typed producer's options. */

@@ -29,6 +29,12 @@ export {
   type OutcomeEventsOptions,
   type OutcomeEventsProps,
 } from './constructs/outcome-events.js';
+export { LongRunningTier } from './constructs/long-running-tier.js';
+export {
+  LONG_RUNNING_TIER_DEFAULTS,
+  type LongRunningTierOptions,
+  type LongRunningTierProps,
+} from './constructs/long-running-tier-options.js';
 export {
   RECONCILE_DEFAULTS,
   type ReconcileOptions,

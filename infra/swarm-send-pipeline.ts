@@ -6,7 +6,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { Registry } from '../functions/core/registry/registry.js';
+import { configuredRoutes, type Registry } from '../functions/core/registry/registry.js';
 import {
   PipelineAlarms,
   monitoringSettingsProblems,
@@ -15,6 +15,13 @@ import {
   type PipelineAlarmsOptions,
   type PipelineMonitoringInputs,
 } from './constructs/pipeline-alarms.js';
+import { LongRunningTier } from './constructs/long-running-tier.js';
+import {
+  longRunningTierSettingsProblems,
+  resolveLongRunningTierSettings,
+  type LongRunningTierOptions,
+  type LongRunningTierSettings,
+} from './constructs/long-running-tier-options.js';
 import { OutcomeEvents, type OutcomeEventPattern, type OutcomeEventsOptions } from './constructs/outcome-events.js';
 import { PipelineDashboard, type PipelineDashboardOptions } from './constructs/pipeline-dashboard.js';
 import { PipelineNetwork, type PipelineNetworkOptions } from './constructs/pipeline-network.js';
@@ -74,6 +81,15 @@ export interface SwarmSendPipelineProps
    * @default - no scheduled reconcile
    */
   readonly reconcile?: ReconcileOptions;
+
+  /**
+   * The long-running tier (`LongRunningTier`, docs/large-objects.md): a large-object queue
+   * consumed by `swarm-send worker --long-running` on Fargate, in the SEND function's network,
+   * scaled on the queue's depth down to zero. The SEND function moves there the objects of a
+   * route with `largeObjects.via: "long-running-tier"` that do not fit its invocation.
+   * @default - no tier (a registry route with that via is then refused)
+   */
+  readonly longRunningTier?: LongRunningTierOptions;
 }
 
 function pick<T extends object, K extends keyof T>(o: T, ...keys: K[]): Pick<T, K> {
@@ -94,6 +110,7 @@ export interface PipelineSettings {
   readonly sendFunction: SendFunctionSettings;
   readonly monitoring: MonitoringSettings;
   readonly reconcile: ReconcileSettings | undefined;
+  readonly longRunningTier: LongRunningTierSettings | undefined;
 }
 
 /** Applies every default of the pipeline's props once, parsing the registry once. */
@@ -108,6 +125,7 @@ export function resolvePipelineSettings(props: SwarmSendPipelineProps): Pipeline
     sendFunction: resolveSendFunctionSettings(props, queues.fifo, registry),
     monitoring: resolveMonitoringSettings({ ...props, period, metrics }),
     reconcile: props.reconcile && resolveReconcileSettings({ ...props.reconcile, registry: props.registry }, registry),
+    longRunningTier: props.longRunningTier && resolveLongRunningTierSettings(props.longRunningTier),
   };
 }
 
@@ -129,6 +147,8 @@ function pipelineSettingsProblems(props: SwarmSendPipelineProps, s: PipelineSett
   if (s.registry.registry) problems.push(...egressProblems(s.registry.registry));
   if (props.reconcile && s.reconcile)
     problems.push(...reconcileSettingsProblems({ ...props.reconcile, registry: props.registry }, s.reconcile));
+  if (s.longRunningTier) problems.push(...longRunningTierSettingsProblems(s.longRunningTier));
+  else if (s.registry.registry) problems.push(...tierlessRouteProblems(s.registry.registry));
   return [...new Set(problems)];
 }
 
@@ -163,6 +183,8 @@ export class SwarmSendPipeline extends Construct {
   public readonly reconcile?: ReconcileSchedule;
   /** The outcome events (bus, grant, rules), when `outcomeEvents` is set. */
   public readonly events?: OutcomeEvents;
+  /** The long-running tier, when `longRunningTier` is given. */
+  public readonly longRunningTier?: LongRunningTier;
 
   /** Shortcut: the queue producers send SEND requests to. */
   public readonly sendQueue: IQueue;
@@ -225,6 +247,7 @@ export class SwarmSendPipeline extends Construct {
       this.dashboard = new PipelineDashboard(this, 'Dashboard', { ...props, ...monitored }, settings.monitoring);
 
     if (props.reconcile) this.reconcile = this.addReconcile(props, props.reconcile, settings.reconcile!);
+    if (props.longRunningTier) this.longRunningTier = this.addLongRunningTier(props, props.longRunningTier, settings);
     warnWhenBackoffExceedsRpo(this, settings);
   }
 
@@ -235,6 +258,44 @@ export class SwarmSendPipeline extends Construct {
   onOutcome(id: string, pattern: OutcomeEventPattern, target: IRuleTarget): Rule {
     if (!this.events) throw new Error('SwarmSendPipeline.onOutcome needs the outcomeEvents prop');
     return this.events.onOutcome(id, pattern, target);
+  }
+
+  /**
+   * The long-running tier, in the SEND function's network, with its environment and secrets; the
+   * function may move objects to its queue; its alarms notify the pipeline's topic and its
+   * widgets join the dashboard.
+   */
+  private addLongRunningTier(
+    props: SwarmSendPipelineProps,
+    options: LongRunningTierOptions,
+    settings: PipelineSettings,
+  ): LongRunningTier {
+    const tier = new LongRunningTier(
+      this,
+      'LongRunningTier',
+      {
+        ...options,
+        ...pick(props, 'vpc', 'vpcSubnets', 'encryptionKey', 'registryParameter', 'logRetention'),
+        securityGroup: this.securityGroup,
+        queueSettings: settings.queues,
+        workerEnvironment: this.sendFunction.environment,
+        credentialsSecrets: this.sendFunction.secrets,
+        ...(this.outcomesQueue && { outcomesQueue: this.outcomesQueue }),
+        ...(this.events && { outcomeEvents: this.events }),
+        alarmTopic: this.alarmTopic,
+        period: settings.monitoring.period,
+      },
+      settings.longRunningTier,
+    );
+    tier.attach(this.sendFunction.lambdaFunction);
+    if (props.interfaceEndpoints && !props.awsApiEgressPeer) {
+      Annotations.of(tier).addWarningV2(
+        'swarm-send:tier-image-egress',
+        "The long-running tier's tasks pull their image from ECR (its layers from S3) and write to CloudWatch Logs, but with interfaceEndpoints the security group reaches only the endpoints created for SQS, Secrets Manager and SSM: add ECR (api, dkr) and Logs endpoints and the S3 gateway endpoint with an egress rule to them, or run the tier in subnets with a NAT (docs/deploy-aws.md).",
+      );
+    }
+    this.dashboard?.dashboard.addWidgets(new Row(...tier.widgets()));
+    return tier;
   }
 
   /** The scheduled reconcile, in the SEND function's network and with its secrets, and its dashboard rows. */
@@ -271,6 +332,16 @@ export class SwarmSendPipeline extends Construct {
     this.dashboard?.dashboard.addWidgets(...reconcile.widgets().map((row) => new Row(...row)));
     return reconcile;
   }
+}
+
+/** Routes that move large objects to a long-running tier the pipeline does not have. */
+function tierlessRouteProblems(registry: Registry): string[] {
+  return configuredRoutes(registry)
+    .filter((r) => r.largeObjects?.via === 'long-running-tier')
+    .map(
+      (r) =>
+        `registry: the route from ${r.from} to ${r.to} moves large objects to the long-running tier (largeObjects.via), which needs the longRunningTier prop`,
+    );
 }
 
 /** Warns (synthesis goes on) when a message's worst-case backoff outlasts the recovery-point objective. */

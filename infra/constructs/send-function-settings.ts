@@ -15,6 +15,7 @@ import { checkInteger } from '../errors.js';
 import { LAMBDA_LIMITS, MAX_VISIBILITY_TIMEOUT, SQS_ESM_LIMITS } from '../limits.js';
 import { checkRegistry, secretReferences, type CheckedRegistry } from '../registry-config.js';
 import { POWERTOOLS_ENV } from './function-parts.js';
+import { LONG_RUNNING_TIER_ENV } from './long-running-tier-options.js';
 import type { SendFunctionOptions } from './send-function-options.js';
 
 /**
@@ -33,6 +34,8 @@ export const RESERVED_ENVIRONMENT: readonly string[] = [
   ENV.BACKOFF_CAP_SECONDS,
   ENV.EVENT_BUS_NAME,
   ENV.EVENTS_RPO_SECONDS,
+  LONG_RUNNING_TIER_ENV.LARGE_OBJECT_QUEUE_URL,
+  LONG_RUNNING_TIER_ENV.LONG_RUNNING,
   POWERTOOLS_ENV.SERVICE_NAME,
   POWERTOOLS_ENV.METRICS_NAMESPACE,
 ];

@@ -1,11 +1,21 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
+import { ContainerImage } from 'aws-cdk-lib/aws-ecs';
 import { REPO_ROOT } from '../../infra/defaults.js';
 import { loadSampleConfig } from '../../infra/sample-config.js';
 import { SwarmSendSampleStack } from '../../infra/sample-stack.js';
-import { removeTestOutdirs, testOutdir } from './helpers.js';
+import { SwarmSendPipeline } from '../../infra/swarm-send-pipeline.js';
+import {
+  ACCOUNT,
+  REGION,
+  exampleRegistry,
+  importedVpc,
+  prebuiltCode,
+  removeTestOutdirs,
+  testOutdir,
+} from './helpers.js';
 
 // The sample stack's templates, as `cdk synth` writes them (with the prebuilt handler), checked
 // by the maintained CloudFormation linter (Python cfn-lint; .ci/run installs it when missing).
@@ -35,6 +45,21 @@ function synthesize(overrides: Record<string, unknown>): string {
   new SwarmSendSampleStack(app, config.stackName, { config, env: config.env });
   app.synth();
   return join(dir, 'cdk.out', `${config.stackName}.template.json`);
+}
+
+/** A stack with the pipeline and its long-running tier (the sample config has no image to run). */
+function synthesizeWithTier(): string {
+  const dir = testOutdir();
+  const app = new App({ outdir: dir });
+  const stack = new Stack(app, 'SwarmSendTier', { env: { account: ACCOUNT, region: REGION } });
+  new SwarmSendPipeline(stack, 'Pipeline', {
+    vpc: importedVpc(stack),
+    registry: exampleRegistry(),
+    code: prebuiltCode(),
+    longRunningTier: { image: ContainerImage.fromRegistry('registry.example.com/swarm-send-worker:0.1.0') },
+  });
+  app.synth();
+  return join(dir, 'SwarmSendTier.template.json');
 }
 
 /** cfn-lint's findings (JSON); exit codes are a bit mask (2 error, 4 warning, 8 informational). */
@@ -82,5 +107,14 @@ describe('the sample stack under cfn-lint', () => {
     expect(errors).toStrictEqual([]);
     // The templates really were read: both are there, with their Lambda function.
     for (const t of templates) expect(readFileSync(t, 'utf8')).toContain('"AWS::Lambda::Function"');
+  }, 120_000);
+
+  it('has no cfn-lint error with the long-running tier', () => {
+    const template = synthesizeWithTier();
+    const errors = cfnLint([template])
+      .filter((f) => f.Level === 'Error')
+      .map((f) => `${f.Rule.Id} ${f.Filename}: ${f.Message}`);
+    expect(errors).toStrictEqual([]);
+    expect(readFileSync(template, 'utf8')).toContain('"AWS::ECS::Service"');
   }, 120_000);
 });

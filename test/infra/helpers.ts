@@ -7,6 +7,7 @@ import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Vpc, type IVpc } from 'aws-cdk-lib/aws-ec2';
 import { Code } from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import type { RegistryDocument } from '../../infra/registry-config.js';
 
@@ -58,6 +59,23 @@ export function importedVpc(stack: Stack): IVpc {
 export function exampleRegistry(): RegistryDocument {
   const path = fileURLToPath(new URL('../../config/registry.example.json', import.meta.url));
   return JSON.parse(readFileSync(path, 'utf8')) as RegistryDocument;
+}
+
+/** The ARN pattern a secret imported by name is granted on (its random suffix left open). */
+export const secretArn = (name: string) => ({
+  'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:secretsmanager:${REGION}:${ACCOUNT}:secret:${name}-??????`]],
+});
+
+/** Every statement of the IAM policies whose name matches `name` (a regular expression). */
+export function policyStatements(template: Template, name: string): Record<string, unknown>[] {
+  const policies = template.findResources('AWS::IAM::Policy', {
+    Properties: { PolicyName: Match.stringLikeRegexp(name) },
+  });
+  return Object.values(policies).flatMap(
+    (p) =>
+      (p as { Properties: { PolicyDocument: { Statement: Record<string, unknown>[] } } }).Properties.PolicyDocument
+        .Statement,
+  );
 }
 
 /** cdk-nag AwsSolutions findings that are not acknowledged, as "rule at path" strings. */

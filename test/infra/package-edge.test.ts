@@ -33,6 +33,8 @@ describe('the public surface of @swarm-send/cdk (infra/index.ts)', () => {
         'PipelineDashboard',
         'ReconcileSchedule',
         'RECONCILE_DEFAULTS',
+        'LongRunningTier',
+        'LONG_RUNNING_TIER_DEFAULTS',
         'HandlerMetrics',
         'PipelinePropsError',
         'handlerFunction',

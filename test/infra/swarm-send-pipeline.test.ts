@@ -21,27 +21,16 @@ import {
   importedVpc,
   nagFindings,
   newStack,
+  policyStatements,
   prebuiltCode,
   removeTestOutdirs,
+  secretArn,
 } from './helpers.js';
 
 afterAll(removeTestOutdirs);
 
-const secretArn = (name: string) => ({
-  'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:secretsmanager:${REGION}:${ACCOUNT}:secret:${name}-??????`]],
-});
-
 /** Every statement of the function role's policy. */
-function roleStatements(template: Template): Record<string, unknown>[] {
-  const policies = template.findResources('AWS::IAM::Policy', {
-    Properties: { PolicyName: Match.stringLikeRegexp('SendFunctionRole') },
-  });
-  return Object.values(policies).flatMap(
-    (p) =>
-      (p as { Properties: { PolicyDocument: { Statement: Record<string, unknown>[] } } }).Properties.PolicyDocument
-        .Statement,
-  );
-}
+const roleStatements = (template: Template) => policyStatements(template, 'SendFunctionRole');
 
 function functionEnvironment(template: Template): Record<string, unknown> {
   const fns = Object.values(template.findResources('AWS::Lambda::Function')) as {
@@ -510,6 +499,7 @@ describe('SwarmSendPipeline with only the required props', () => {
       deletes: 'ignore',
       deleteGraceSeconds: 60,
       unprovenIdentity: 'fail',
+      largeObjects: null,
       replaceStale: 'never',
     });
     expect(pipeline.metrics.namespace).toBe('SwarmSend');

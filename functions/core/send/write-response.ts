@@ -46,3 +46,25 @@ function splitLocations(value: string | null): string[] {
   if (!value) return [];
   return value.split(/,\s*(?=https?:\/\/)/i).map((s) => s.trim());
 }
+
+/**
+ * The message's `size` (docs/large-objects.md) from the write that stored the object: the
+ * `Content-Length` the producer sent with it, as a number of bytes. Null when the write had none
+ * (a chunked write: pass the count of bytes written instead) or the value is not a whole number
+ * of bytes, so a route's policy asks the source instead of trusting a guess.
+ */
+export function sizeFromWrite(
+  requestHeaders: Readonly<Record<string, string | number | readonly string[] | undefined>> | Headers,
+): number | null {
+  let value: string | number | readonly string[] | null | undefined;
+  if (requestHeaders instanceof Headers) value = requestHeaders.get('content-length');
+  else {
+    const key = Object.keys(requestHeaders).find((k) => k.toLowerCase() === 'content-length');
+    value = key === undefined ? undefined : requestHeaders[key];
+  }
+  const text = Array.isArray(value) ? (value.length === 1 ? value[0] : undefined) : value;
+  if (typeof text === 'number') return Number.isSafeInteger(text) && text >= 0 ? text : null;
+  if (typeof text !== 'string' || !/^\s*\d{1,16}\s*$/.test(text)) return null;
+  const size = Number(text.trim());
+  return Number.isSafeInteger(size) ? size : null;
+}

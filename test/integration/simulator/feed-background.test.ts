@@ -105,6 +105,29 @@ describe('simulator feed SEND whose copy outlasts its timeout (background copy)'
     expect(feed3(await sendOnce(pair.src, `/${obj.uuid}?admin&feedid=3&timeout=false`)).status).toBe('0');
   });
 
+  it('counts a legacy SEND that copies while the feed copy runs as a restart', async () => {
+    pair = await withFeed();
+    const obj = pair.source.put({ size: SIZE });
+    expect(feed3(await sendOnce(pair.src, `/${obj.uuid}?admin&feedid=3&timeout=false`)).status).toBe('1');
+    const legacy = await sendOnce(pair.src, `/${obj.uuid}?admin`, pair.legacy);
+    expect(legacy.body).toMatch(/Remote cluster returned: 201\s*$/);
+    expect(pair.sim.counters()).toMatchObject({ copies: 2, copiesRestarted: 1, copyMsRestarted: COPY_MS });
+  });
+
+  it.each([
+    [false, 1],
+    [true, 0],
+  ])('gives its own copy up under a reset fault, unless copied: %s', async (copied, abandoned) => {
+    pair = await withFeed();
+    const obj = pair.source.put({ size: SIZE });
+    pair.sim.faults.add({ match: { object: obj.uuid }, times: 1, kind: { type: 'reset-mid-body', copied } });
+    const send = await startSend(pair.src, `/${obj.uuid}?admin&feedid=3`);
+    expect(await send.answer).toBeUndefined();
+    send.conn.close();
+    expect(pair.sim.counters()).toMatchObject({ copies: 1, copiesAbandoned: abandoned });
+    expect(pair.dr.has({ uuid: obj.uuid })).toBe(copied);
+  });
+
   it('refuses a default feed SEND timeout that is not positive', async () => {
     await expect(withFeed({ defaultFeedSendTimeoutSeconds: 0 })).rejects.toThrow(
       /baker: defaultFeedSendTimeoutSeconds must be > 0/,

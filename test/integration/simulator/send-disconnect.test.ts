@@ -120,6 +120,20 @@ describe('simulator legacy SEND whose client disconnects mid-copy (transfer.disc
     expect(res.body).toMatch(/Remote cluster returned: 201\s*$/);
   });
 
+  it.each([
+    ['copy-finishes', false],
+    ['copy-abandoned', true],
+  ] as const)('%s: a reset fault gives the copy up unless it says copied (copied: %s)', async (disconnect, copied) => {
+    pair = await withDisconnect(disconnect);
+    const obj = pair.source.put({ size: SIZE });
+    pair.sim.faults.add({ match: { object: obj.uuid }, times: 1, kind: { type: 'reset-mid-body', copied } });
+    const send = await startSend(pair.src, `/${obj.uuid}?admin`, pair.legacy);
+    expect(await send.answer).toBeUndefined();
+    send.conn.close();
+    expect(pair.dr.has({ uuid: obj.uuid })).toBe(copied);
+    expect(pair.sim.counters()).toMatchObject({ copies: 1, copiesAbandoned: copied ? 0 : 1 });
+  });
+
   it('drops a copy in progress when the simulator closes: nothing is stored or counted afterwards', async () => {
     pair = await withDisconnect('copy-finishes');
     const obj = pair.source.put({ size: SIZE });

@@ -67,27 +67,29 @@ describe('deploy/kubernetes/', () => {
     expect(examples.map((e) => e.object.kind)).toEqual(['Secret']);
   });
 
-  it('runs the worker under the restricted pod security settings, with a writable emptyDir for /tmp only', () => {
-    const [deployment] = find('Deployment');
-    const pod = new Deployment(deployment as never).spec!.template.spec!;
-    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
-    expect(pod.securityContext?.runAsUser).toBeGreaterThan(0);
-    expect(pod.automountServiceAccountToken).toBe(false);
-    for (const c of pod.containers) {
-      expect(c.securityContext).toMatchObject({
-        runAsNonRoot: true,
-        allowPrivilegeEscalation: false,
-        readOnlyRootFilesystem: true,
-        capabilities: { drop: ['ALL'] },
-        seccompProfile: { type: 'RuntimeDefault' },
-      });
-      expect(c.securityContext?.capabilities?.add ?? []).toEqual([]);
-      const writable = (c.volumeMounts ?? []).filter((m) => m.readOnly !== true);
-      expect(writable.map((m) => m.mountPath)).toEqual(['/tmp']);
-      const volume = pod.volumes?.find((v) => v.name === writable[0]?.name);
-      expect(volume?.emptyDir).toBeDefined();
-    }
-  });
+  it.each(find('Deployment').map((d) => [d.metadata.name, d]))(
+    'runs %s under the restricted pod security settings, with a writable emptyDir for /tmp only',
+    (_name, deployment) => {
+      const pod = new Deployment(deployment as never).spec!.template.spec!;
+      expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+      expect(pod.securityContext?.runAsUser).toBeGreaterThan(0);
+      expect(pod.automountServiceAccountToken).toBe(false);
+      for (const c of pod.containers) {
+        expect(c.securityContext).toMatchObject({
+          runAsNonRoot: true,
+          allowPrivilegeEscalation: false,
+          readOnlyRootFilesystem: true,
+          capabilities: { drop: ['ALL'] },
+          seccompProfile: { type: 'RuntimeDefault' },
+        });
+        expect(c.securityContext?.capabilities?.add ?? []).toEqual([]);
+        const writable = (c.volumeMounts ?? []).filter((m) => m.readOnly !== true);
+        expect(writable.map((m) => m.mountPath)).toEqual(['/tmp']);
+        const volume = pod.volumes?.find((v) => v.name === writable[0]?.name);
+        expect(volume?.emptyDir).toBeDefined();
+      }
+    },
+  );
 
   it('serves /metrics and the probes on every interface of the pod, set explicitly (the worker defaults to loopback)', () => {
     const [deployment] = find('Deployment');
@@ -97,13 +99,50 @@ describe('deploy/kubernetes/', () => {
     expect(worker?.readinessProbe?.httpGet?.path).toBe('/readyz');
   });
 
-  it('scales the Deployment with KEDA through a TriggerAuthentication that reads the Secret created apart', () => {
-    const [scaled] = find('ScaledObject') as unknown as ScaledObject[];
+  it('scales each Deployment with KEDA through a TriggerAuthentication that reads the Secret created apart', () => {
+    const scaled = find('ScaledObject') as unknown as ScaledObject[];
     const [auth] = find('TriggerAuthentication') as unknown as TriggerAuthentication[];
-    const [deployment] = find('Deployment');
-    expect(scaled?.spec?.scaleTargetRef.name).toBe(deployment?.metadata.name);
-    expect(scaled?.spec?.triggers[0]?.authenticationRef?.name).toBe(auth?.metadata?.name);
+    expect(scaled.map((s) => s.spec?.scaleTargetRef.name).sort()).toEqual(
+      find('Deployment')
+        .map((d) => d.metadata.name)
+        .sort(),
+    );
+    for (const s of scaled) expect(s.spec?.triggers[0]?.authenticationRef?.name).toBe(auth?.metadata?.name);
     const secretNames = new Set(auth?.spec?.secretTargetRef?.map((r) => r.name));
     expect([...secretNames]).toEqual([examples[0]?.object.metadata.name]);
+  });
+
+  describe('the long-running tier (large-object-worker.yaml)', () => {
+    const deployment = new Deployment(
+      find('Deployment').find((d) => d.metadata.name === 'swarm-send-large-object-worker') as never,
+    );
+    const [worker] = deployment.spec!.template.spec!.containers;
+    const scaled = (find('ScaledObject') as unknown as ScaledObject[]).find(
+      (s) => s.spec?.scaleTargetRef.name === deployment.metadata?.name,
+    )!;
+    const trigger = scaled.spec!.triggers[0]!;
+    const env = Object.fromEntries((worker?.env ?? []).map((e) => [e.name, e.value]));
+    const [configMap] = find('ConfigMap') as unknown as { data: Record<string, string> }[];
+
+    it('runs `swarm-send worker --long-running`, one message a batch, on the queue its ScaledObject watches', () => {
+      expect(worker?.args?.slice(0, 5)).toEqual(['--long-running', '--max-concurrency', '4', '--batch-size', '1']);
+      expect(env.SWARM_SEND_LONG_RUNNING).toBe('true');
+      expect(env.SWARM_SEND_QUEUE_URL).toBe(trigger.metadata.queueURL);
+      expect(env.SWARM_SEND_DLQ_URL).not.toBe(configMap?.data.SWARM_SEND_DLQ_URL);
+    });
+
+    it('is the queue the SEND workers move large objects to', () => {
+      expect(configMap?.data.SWARM_SEND_LARGE_OBJECT_QUEUE_URL).toBe(trigger.metadata.queueURL);
+      expect(configMap?.data.SWARM_SEND_QUEUE_URL).not.toBe(trigger.metadata.queueURL);
+    });
+
+    it('scales from zero on waiting and in-flight messages, and never down while the queue holds any', () => {
+      expect(trigger.type).toBe('aws-sqs-queue');
+      expect(scaled.spec?.minReplicaCount).toBe(0);
+      expect(trigger.metadata.scaleOnInFlight).toBe('true');
+      expect(scaled.spec?.advanced?.horizontalPodAutoscalerConfig?.behavior?.scaleDown?.selectPolicy).toBe('Disabled');
+      const drain = worker!.args![worker!.args!.indexOf('--drain-seconds') + 1];
+      expect(deployment.spec?.template.spec?.terminationGracePeriodSeconds).toBeGreaterThan(Number(drain));
+    });
   });
 });

@@ -1,0 +1,246 @@
+/**
+ * `npm run bench:large`: a seeded mixed workload (mostly small objects, a heavy tail up to 1 TB)
+ * over a modelled 1 Gbit/s and 100 Mbit/s link, with Lambda's 15-minute cap, in simulated time
+ * (bench/large-simulation.ts): (a) today's pipeline, (b) the large-object policy via a feed SEND,
+ * (c) via the long-running tier, each with a legacy SEND's copy that finishes or is abandoned
+ * when its client leaves, and (d) the same workload without the tail, the baseline of the small
+ * objects' lag. Prints a Markdown table and writes bench/results/large-<date>.json and .md.
+ *
+ * Both link models run: fair-share (copies in flight share the rate) and per-copy (each copy at
+ * the whole rate: the pipeline alone). Flag: --seed N (the workload's; the backoff's jitter is
+ * seeded from it).
+ */
+import { execFileSync } from 'node:child_process';
+import { parseArgs } from 'node:util';
+import { describeMachine, fixed, markdownTable, textTable, writeResult, type Table } from './report.js';
+import type { LinkSharing } from './large-link.js';
+import { simulate } from './large-simulation.js';
+import {
+  DEFAULT_PIPELINE,
+  type Disconnect,
+  type PipelineModel,
+  type RunResult,
+  type Scenario,
+  type Strategy,
+} from './large-scenario.js';
+import {
+  BURST_WORKLOAD,
+  DEFAULT_WORKLOAD,
+  describeWorkload,
+  generateWorkload,
+  type WorkloadSpec,
+} from './large-workload.js';
+
+const { values: flags } = parseArgs({ options: { seed: { type: 'string', default: String(DEFAULT_WORKLOAD.seed) } } });
+const SEED = Number(flags.seed);
+/** The tables: the tail spread over the window on both link models, then the tail in a burst on the shared link. */
+const VARIANTS: readonly Variant[] = [
+  { name: 'tail spread over the window, link fair-share', sharing: 'fair-share', workload: DEFAULT_WORKLOAD },
+  { name: 'tail spread over the window, link per-copy', sharing: 'per-copy', workload: DEFAULT_WORKLOAD },
+  { name: 'tail in a burst, link fair-share', sharing: 'fair-share', workload: BURST_WORKLOAD },
+];
+const LINKS_MBPS = [1000, 100] as const;
+const DISCONNECTS: readonly Disconnect[] = ['copy-finishes', 'copy-abandoned'];
+const STRATEGIES: readonly Strategy[] = ['today', 'feed', 'long-running-tier'];
+const STRATEGY_NAMES: Record<Strategy, string> = {
+  today: '(a) today',
+  feed: '(b) policy via feed',
+  'long-running-tier': '(c) policy via long-running tier',
+};
+/** Targets of issue 25: restarted or abandoned link time under 1%; small p99 lag within 10% of (d). */
+const WASTE_TARGET = 0.01;
+const LAG_TARGET = 1.1;
+
+interface Targets {
+  readonly noneLostForSize: boolean;
+  readonly wasteUnder1Percent: boolean;
+  readonly smallLagWithin10Percent: boolean;
+  readonly noInvocationWaitsOnUnfinishableCopy: boolean;
+}
+
+interface Variant {
+  readonly name: string;
+  readonly sharing: LinkSharing;
+  readonly workload: WorkloadSpec;
+}
+
+interface Run {
+  readonly variant: string;
+  readonly linkMbps: number;
+  readonly disconnect: Disconnect | null;
+  readonly strategy: Strategy | 'without-large';
+  readonly result: RunResult;
+  readonly targets: Targets | null;
+}
+
+function duration(ms: number): string {
+  if (!Number.isFinite(ms)) return '-';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 120_000) return `${fixed(ms / 1000, 1)} s`;
+  if (ms < 7_200_000) return `${fixed(ms / 60_000, 1)} min`;
+  return `${fixed(ms / 3_600_000, 1)} h`;
+}
+
+function lostForSize(r: RunResult): number {
+  return r.deadLettered + r.redriven + r.notOnDr;
+}
+
+function targetsOf(r: RunResult, baseline: RunResult): Targets {
+  return {
+    noneLostForSize: lostForSize(r) === 0,
+    wasteUnder1Percent: r.linkWastedSeconds < WASTE_TARGET * r.linkUsedSeconds,
+    smallLagWithin10Percent: r.small.lagP99Ms <= LAG_TARGET * baseline.small.lagP99Ms,
+    noInvocationWaitsOnUnfinishableCopy: r.tail.cutAttempts === 0,
+  };
+}
+
+function status(t: Targets | null): string {
+  if (!t) return 'baseline';
+  const marks = [
+    t.noneLostForSize,
+    t.wasteUnder1Percent,
+    t.smallLagWithin10Percent,
+    t.noInvocationWaitsOnUnfinishableCopy,
+  ];
+  return marks.map((ok) => (ok ? 'met' : 'MISSED')).join(' / ');
+}
+
+function row(run: Run, baseline: RunResult): string[] {
+  const r = run.result;
+  const lost = [
+    r.deadLettered && `${r.deadLettered} dead-lettered`,
+    r.redriven && `${r.redriven} redriven`,
+    r.lostButLanded && `${r.lostButLanded} of them landed later`,
+    r.notOnDr && `${r.notOnDr} never on DR`,
+  ].filter(Boolean);
+  return [
+    `${run.linkMbps >= 1000 ? `${run.linkMbps / 1000} Gbit/s` : `${run.linkMbps} Mbit/s`}`,
+    run.disconnect ?? '-',
+    run.strategy === 'without-large' ? '(d) without the large objects' : STRATEGY_NAMES[run.strategy],
+    lost.length ? lost.join(', ') : '0',
+    duration(r.linkUsedSeconds * 1000),
+    `${fixed((100 * r.linkWastedSeconds) / Math.max(r.linkUsedSeconds, 1e-9), 1)}%`,
+    duration(r.small.lagP50Ms),
+    duration(r.small.lagP99Ms),
+    run.targets ? `${fixed(r.small.lagP99Ms / baseline.small.lagP99Ms, 2)}x` : '1.00x',
+    duration(r.small.waitP99Ms),
+    r.tailObjects ? fixed(r.tail.lambdaSecondsPerObject, 1) : '-',
+    r.tailObjects ? fixed(r.tail.invocationsPerObject, 2) : '-',
+    r.tailObjects ? String(r.tail.cutAttempts) : '-',
+    status(run.targets),
+  ];
+}
+
+function commitOf(): string {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Every run of one variant: per link, (d) then each disconnect behaviour and strategy. */
+function runAll(v: Variant): Run[] {
+  const workload = { ...v.workload, seed: SEED };
+  const all = generateWorkload(workload);
+  const withoutTail = generateWorkload(workload, false);
+  const runs: Run[] = [];
+  const scenario = (linkMbps: number, disconnect: Disconnect, strategy: Strategy): Scenario => ({
+    linkMbps,
+    sharing: v.sharing,
+    disconnect,
+    strategy,
+    model: DEFAULT_PIPELINE,
+    seed: SEED + 1,
+  });
+  const variant = v.name;
+  for (const linkMbps of LINKS_MBPS) {
+    const baseline = simulate(withoutTail, scenario(linkMbps, 'copy-finishes', 'today'));
+    runs.push({ variant, linkMbps, disconnect: null, strategy: 'without-large', result: baseline, targets: null });
+    for (const disconnect of DISCONNECTS)
+      for (const strategy of STRATEGIES) {
+        const result = simulate(all, scenario(linkMbps, disconnect, strategy));
+        runs.push({ variant, linkMbps, disconnect, strategy, result, targets: targetsOf(result, baseline) });
+        console.error(
+          `${variant}, ${linkMbps} Mbit/s, ${disconnect}, ${strategy}: ${fixed(result.endHours, 1)} h simulated`,
+        );
+      }
+  }
+  return runs;
+}
+
+function tableOf(runs: readonly Run[]): Table {
+  const baselineOf = (linkMbps: number) => runs.find((r) => r.linkMbps === linkMbps && !r.targets)!.result;
+  return {
+    headers: [
+      'link',
+      'disconnect',
+      'strategy',
+      'dead-lettered or abandoned for size',
+      'link time used',
+      'of it restarted or abandoned',
+      'small p50 lag',
+      'small p99 lag',
+      'p99 vs (d)',
+      'small p99 wait for a consumer',
+      'Lambda s per large object',
+      'invocations per large object',
+      'invocations cut at the cap',
+      'targets (1 / 2 / 3 / 4)',
+    ],
+    rows: runs.map((run) => row(run, baselineOf(run.linkMbps))),
+  };
+}
+
+function methodOf(mix: string, m: PipelineModel): string[] {
+  return [
+    `Workload: ${mix}. A "large object" in the columns is a tail object (1 GB and more); "small" is the lognormal body; the burst tables move only the tail's arrivals.`,
+    'Link: fair-share: one link whose rate is shared evenly by every copy in flight (legacy SENDs, copies whose client left, feed copies); per-copy: every copy at the whole rate (the pipeline alone). Link time = bytes moved / link rate.',
+    `Pipeline: Lambda cap ${m.lambdaTimeoutMs / 1000} s (deadline margin ${m.deadlineMarginMs} ms), ${m.lambdaConcurrency} invocations at once, batches of ${m.batchSize}, the handler's straggler hand-back (first receive, ${m.stragglers.factor}x the batch median, at least ${m.stragglers.minMs} ms); maxAttempts ${m.maxAttempts}, the queue's maxReceiveCount ${m.maxReceiveCount}; backoff full jitter ${m.backoffBaseSeconds}-${m.backoffCapSeconds} s; long-running tier ${m.tierTasks} tasks of ${m.tierBatchSize} messages; SEND setup ${m.sendSetupMs} ms, DR HEAD ${m.headMs} ms, invocation overhead ${m.invokeOverheadMs} ms.`,
+    'Targets: 1 none dead-lettered or abandoned for size; 2 restarted or abandoned link time under 1%; 3 small p99 lag within 10% of (d); 4 no invocation cut at the cap with its copy unfinished.',
+  ];
+}
+
+async function main(): Promise<void> {
+  const machine = describeMachine();
+  const started = performance.now();
+  const runs = VARIANTS.flatMap(runAll);
+  const tables = VARIANTS.map((v) => ({ v, table: tableOf(runs.filter((r) => r.variant === v.name)) }));
+  const wallMs = performance.now() - started;
+  const commit = commitOf();
+  const mixes = VARIANTS.map((v) => {
+    const workload = { ...v.workload, seed: SEED };
+    return describeWorkload(workload, generateWorkload(workload));
+  });
+  const method = methodOf(mixes[0]!, DEFAULT_PIPELINE);
+  const md = [
+    '# swarm-send large-object benchmark (`npm run bench:large`)',
+    '',
+    `Simulated time, seed ${SEED}, commit ${commit}, ${machine.date}; ${fixed(wallMs / 1000, 1)} s of wall time on ${machine.cpuModel}, Node ${machine.node}.`,
+    '',
+    ...method.map((line) => `- ${line}`),
+    ...tables.flatMap(({ v, table }, i) => [
+      '',
+      `## ${v.name}`,
+      '',
+      `Workload: ${mixes[i]}.`,
+      '',
+      markdownTable(table),
+    ]),
+    '',
+  ].join('\n');
+  for (const { v, table } of tables) console.log(`\n${v.name}\n\n${textTable(table)}`);
+  console.log(`\n${md}`);
+  const name = `large-${machine.date.slice(0, 10)}`;
+  await writeResult(`${name}.md`, md);
+  const variants = VARIANTS.map((v, i) => ({ ...v, workload: { ...v.workload, seed: SEED }, mix: mixes[i] }));
+  await writeResult(
+    `${name}.json`,
+    JSON.stringify({ machine, commit, seed: SEED, wallMs, variants, model: DEFAULT_PIPELINE, runs }, null, 2),
+  );
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

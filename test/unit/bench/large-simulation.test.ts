@@ -1,0 +1,146 @@
+import { simulate } from '../../../bench/large-simulation.js';
+import { DEFAULT_PIPELINE, type Disconnect, type Scenario, type Strategy } from '../../../bench/large-scenario.js';
+import { DEFAULT_WORKLOAD, GB, MB, generateWorkload, type WorkloadObject } from '../../../bench/large-workload.js';
+
+// The simulation of `npm run bench:large` (bench/large-simulation.ts): deterministic for a seed,
+// and on scenarios small enough to work out by hand, the counts they must give.
+
+const scenario = (strategy: Strategy, disconnect: Disconnect, seed = 7): Scenario => ({
+  linkMbps: 1000,
+  sharing: 'fair-share',
+  disconnect,
+  strategy,
+  model: DEFAULT_PIPELINE,
+  seed,
+});
+
+/** 1 Gbit/s: bytes per ms. */
+const RATE = 125_000;
+const M = DEFAULT_PIPELINE;
+/** From an invocation's start to its SEND's first byte. */
+const BEFORE_COPY = M.invokeOverheadMs + M.sendSetupMs;
+/** From an invocation's start to its deadline. */
+const CAP = M.lambdaTimeoutMs - M.deadlineMarginMs;
+
+/** One small object at 0 and one large object alone on the link 10 s later. */
+function pair(largeBytes: number): WorkloadObject[] {
+  return [
+    { id: 0, bytes: 1 * MB, arrivalMs: 0, tail: false },
+    { id: 1, bytes: largeBytes, arrivalMs: 10_000, tail: true },
+  ];
+}
+
+describe('large-object simulation: deterministic for a seed', () => {
+  const spec = {
+    ...DEFAULT_WORKLOAD,
+    windowMs: 600_000,
+    small: { ...DEFAULT_WORKLOAD.small, count: 300 },
+    tail: [
+      { name: 'medium', count: 3, minBytes: 1 * GB, maxBytes: 100 * GB },
+      { name: 'large', count: 1, minBytes: 100 * GB, maxBytes: 200 * GB },
+    ],
+    largestBytes: 150 * GB,
+  };
+
+  it('generates the same workload twice, and another one for another seed', () => {
+    expect(generateWorkload(spec)).toEqual(generateWorkload(spec));
+    expect(generateWorkload({ ...spec, seed: spec.seed + 1 })).not.toEqual(generateWorkload(spec));
+    expect(generateWorkload(spec, false)).toEqual(generateWorkload(spec).filter((o) => !o.tail));
+  });
+
+  it.each<[Strategy, Disconnect]>([
+    ['today', 'copy-finishes'],
+    ['today', 'copy-abandoned'],
+    ['feed', 'copy-abandoned'],
+    ['long-running-tier', 'copy-finishes'],
+  ])('gives the same result twice: %s, %s', (strategy, disconnect) => {
+    const objects = generateWorkload(spec);
+    const first = simulate(objects, scenario(strategy, disconnect));
+    expect(simulate(objects, scenario(strategy, disconnect))).toEqual(first);
+    expect(first.objects).toBe(304);
+    expect(first.small.replicated).toBe(300);
+  });
+});
+
+describe('large-object simulation: counts worked out by hand', () => {
+  it('a small object alone: one invocation, its lag the round trips and 8 ms of copy', () => {
+    const r = simulate([{ id: 0, bytes: 1 * MB, arrivalMs: 0, tail: false }], scenario('today', 'copy-finishes'));
+    expect(r.small).toMatchObject({ replicated: 1, lagP50Ms: BEFORE_COPY + 8, waitP99Ms: 0 });
+    expect(r.lambdaInvocations).toBe(1);
+    expect(r.linkUsedSeconds).toBeCloseTo(0.008, 9);
+    expect(r.linkWastedSeconds).toBe(0);
+  });
+
+  it('today, copy abandoned: 200 GB is copied for a whole invocation maxAttempts times, then dead-lettered', () => {
+    const r = simulate(pair(200 * GB), scenario('today', 'copy-abandoned'));
+    const perAttemptMs = CAP - BEFORE_COPY;
+    expect(r).toMatchObject({ deadLettered: 1, redriven: 0, notOnDr: 1 });
+    expect(r.reasons).toEqual({ replicated: 1, 'deadline-exceeded': M.maxAttempts });
+    expect(r.tail).toMatchObject({ cutAttempts: M.maxAttempts, invocationsPerObject: M.maxAttempts });
+    expect(r.tail.lambdaSecondsPerObject).toBeCloseTo((M.maxAttempts * CAP) / 1000, 6);
+    expect(r.linkWastedSeconds).toBeCloseTo((M.maxAttempts * perAttemptMs) / 1000, 6);
+    expect(r.linkUsedSeconds).toBeCloseTo(r.linkWastedSeconds + 0.008, 6);
+  });
+
+  it('today, copy finishes: the retry of 120 GB starts a second copy, stopped when the first lands', () => {
+    const r = simulate(pair(120 * GB), scenario('today', 'copy-finishes'));
+    expect(r).toMatchObject({ deadLettered: 0, redriven: 0, notOnDr: 0 });
+    expect(r.reasons).toEqual({ replicated: 1, 'deadline-exceeded': 1, 'already-present': 1 });
+    expect(r.tail).toMatchObject({ cutAttempts: 1, invocationsPerObject: 2 });
+    // The second copy moved bytes that were thrown away; the first moved all 120 GB.
+    expect(r.linkWastedSeconds).toBeGreaterThan(0);
+    expect(r.linkUsedSeconds - r.linkWastedSeconds).toBeCloseTo((120 * GB) / RATE / 1000 + 0.008, 6);
+  });
+
+  it('today, copy abandoned: the same 120 GB restarts from zero every time and is dead-lettered', () => {
+    const r = simulate(pair(120 * GB), scenario('today', 'copy-abandoned'));
+    expect(r).toMatchObject({ deadLettered: 1, notOnDr: 1 });
+    expect(r.tail.cutAttempts).toBe(M.maxAttempts);
+  });
+
+  it.each<Disconnect>(['copy-finishes', 'copy-abandoned'])(
+    'long-running tier, %s: 200 GB is moved in one short invocation and copied once by the tier',
+    (disconnect) => {
+      const r = simulate(pair(200 * GB), scenario('long-running-tier', disconnect));
+      const copyMs = (200 * GB) / RATE;
+      expect(r).toMatchObject({ deadLettered: 0, redriven: 0, notOnDr: 0, linkWastedSeconds: 0 });
+      expect(r.reasons).toEqual({ replicated: 2, 'moved-to-long-running-tier': 1 });
+      expect(r.tail).toMatchObject({ cutAttempts: 0, invocationsPerObject: 1 });
+      expect(r.tail.lambdaSecondsPerObject).toBeCloseTo((M.invokeOverheadMs + M.enqueueMs) / 1000, 9);
+      // The tier's batch starts when the message is moved, and ends when the copy lands.
+      expect(r.tail.tierTaskSecondsPerObject).toBeCloseTo((BEFORE_COPY + copyMs) / 1000, 6);
+    },
+  );
+
+  it.each<Disconnect>(['copy-finishes', 'copy-abandoned'])(
+    'feed, %s: 200 GB starts the feed copy, answers 1 after the timeout, and the re-ask after the expected 1,600 s finds it done',
+    (disconnect) => {
+      const r = simulate(pair(200 * GB), scenario('feed', disconnect));
+      const checkMs = M.invokeOverheadMs + M.sendSetupMs;
+      expect(r).toMatchObject({ deadLettered: 0, redriven: 0, notOnDr: 0, linkWastedSeconds: 0 });
+      expect(r.reasons).toEqual({ replicated: 2, 'copying-in-background': 1 });
+      expect(r.tail).toMatchObject({ cutAttempts: 0, invocationsPerObject: 2, maxReceives: 2 });
+      // The first check waits the policy's 5 s timeout; the second answers once its round trips are done.
+      expect(r.tail.lambdaSecondsPerObject).toBeCloseTo((checkMs + 5000 + checkMs) / 1000, 3);
+      expect(r.linkUsedSeconds).toBeCloseTo(1600 + 0.008, 6);
+    },
+  );
+
+  it.each<[Disconnect, number, number]>([
+    ['copy-finishes', 0, 3],
+    ['copy-abandoned', 3, 15],
+  ])(
+    'feed, %s: three 50 GB SENDs in one batch each fit alone (2 x 400 s <= 897 s) but share the link, so each is cut at the cap',
+    (disconnect, deadLettered, cut) => {
+      const objects = [0, 1, 2].map((id) => ({ id, bytes: 50 * GB, arrivalMs: 0, tail: true }));
+      const r = simulate(objects, scenario('feed', disconnect));
+      expect(r).toMatchObject({ deadLettered, notOnDr: deadLettered });
+      expect(r.tail.cutAttempts).toBe(cut);
+      // Finished: the re-attempt HEADs, finds nothing yet, SENDs again; the first copies land and stop the second ones.
+      // Abandoned: every attempt restarts from zero and is cut again, until the attempts run out.
+      expect(r.reasons).toEqual(
+        disconnect === 'copy-finishes' ? { 'awaiting-copy': 3, 'already-present': 3 } : { 'awaiting-copy': 15 },
+      );
+    },
+  );
+});

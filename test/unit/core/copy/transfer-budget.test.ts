@@ -1,0 +1,64 @@
+import {
+  configuredRate,
+  expectedDurationMs,
+  LinkEstimate,
+  MAX_WAIT_SECONDS,
+  MIN_SAMPLE_BYTES,
+  transferBudget,
+  waitOutSeconds,
+} from '../../../../functions/core/copy/transfer-budget.js';
+
+const GB = 1_000_000_000;
+const policy = { safetyFactor: 2, largeAfterSeconds: 60 };
+
+describe('transfer budget', () => {
+  it('expects 100 GB to take 800 s on a 1 Gbit/s link and 8,000 s on 100 Mbit/s', () => {
+    expect(expectedDurationMs(100 * GB, configuredRate(1000))).toBeCloseTo(800_000, 6);
+    expect(expectedDurationMs(100 * GB, configuredRate(100))).toBeCloseTo(8_000_000, 6);
+  });
+
+  it('fits an object only when expected duration times the safety factor fits the remaining time', () => {
+    const rate = configuredRate(1000); // 125 MB/s
+    expect(transferBudget(50 * GB, rate, policy, 900_000)).toEqual({ expectedMs: 400_000, large: true, fits: true });
+    expect(transferBudget(57 * GB, rate, policy, 900_000).fits).toBe(false); // 456 s x 2 > 900 s
+    expect(transferBudget(1 * GB, rate, policy, 10_000)).toMatchObject({ large: false, fits: false });
+  });
+
+  it('fits everything on a worker with no cap (remaining time null)', () => {
+    expect(transferBudget(4_398_046_511_104, configuredRate(100), policy, null).fits).toBe(true);
+  });
+
+  it('calls an object large from the policy largeAfterSeconds, on the boundary too', () => {
+    const rate = configuredRate(8); // 1 MB/s
+    expect(transferBudget(60_000_000, rate, policy, null).large).toBe(true);
+    expect(transferBudget(59_999_999, rate, policy, null).large).toBe(false);
+  });
+});
+
+describe('LinkEstimate', () => {
+  it('starts at the configured bandwidth with no samples', () => {
+    expect(new LinkEstimate(800).rate).toEqual({ bytesPerSecond: 100_000_000, samples: 0 });
+  });
+
+  it('moves a fifth of the way to each measured copy and counts it', () => {
+    const e = new LinkEstimate(800); // 100 MB/s
+    e.record(MIN_SAMPLE_BYTES * 10, ((MIN_SAMPLE_BYTES * 10) / 50_000_000) * 1000); // measured 50 MB/s
+    expect(e.rate.bytesPerSecond).toBeCloseTo(90_000_000, 3);
+    expect(e.rate.samples).toBe(1);
+  });
+
+  it('ignores copies too small to measure bandwidth, and copies that took no time', () => {
+    const e = new LinkEstimate(800);
+    e.record(MIN_SAMPLE_BYTES - 1, 1);
+    e.record(MIN_SAMPLE_BYTES, 0);
+    expect(e.rate).toEqual({ bytesPerSecond: 100_000_000, samples: 0 });
+  });
+});
+
+describe('waitOutSeconds', () => {
+  it('waits the rest of the expected duration, at least the minimum, at most 12 hours', () => {
+    expect(waitOutSeconds(0, 600_000, 100_000, 5)).toBe(500);
+    expect(waitOutSeconds(0, 600_000, 700_000, 5)).toBe(5);
+    expect(waitOutSeconds(0, 100 * 3_600_000, 0, 5)).toBe(MAX_WAIT_SECONDS);
+  });
+});

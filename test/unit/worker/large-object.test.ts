@@ -197,4 +197,15 @@ describe('large objects: the link estimate', () => {
     await run(sqsRecord('m2', body({ size: GB })), deps, null);
     expect(estimate.rate.samples).toBe(1);
   });
+
+  it("takes no measure from a feed's status 0: the feed may have copied the object before the SEND asked", async () => {
+    const instant = { ...feedObserved(0), durationMs: 50 };
+    const deps = depsFor('feed', new FakeSendPort([() => instant]));
+    const outcome = await run(sqsRecord('m1', body({ size: GB, feeds: { ids: [2] } })), deps, null);
+    expect(outcome).toMatchObject({ outcome: 'replicated', reason: 'feed-complete' });
+    expect(deps.linkEstimates!.for({ name: 'primary->dr' }, LINK_MBPS).rate).toStrictEqual({
+      bytesPerSecond: 10_000_000,
+      samples: 0,
+    });
+  });
 });

@@ -42,13 +42,37 @@ export class LinkEstimate {
   /** Takes one completed copy of `bytes` that took `ms` into the estimate. */
   record(bytes: number, ms: number): void {
     if (!(bytes >= MIN_SAMPLE_BYTES) || !(ms > 0)) return;
-    const measured = bytes / (ms / 1000);
+    this.#take(bytes / (ms / 1000));
+  }
+
+  /**
+   * Takes a copy of `bytes` that ran `ms` without finishing (cut at the deadline, reset, timed
+   * out): the link was slower than `bytes` in `ms`. It counts only when the estimate is faster
+   * than that bound, and then moves towards the bound: an estimate that let a copy start which
+   * could not finish learns from it, one that was already slow is left alone.
+   */
+  recordUnfinished(bytes: number, ms: number): void {
+    if (!(bytes >= MIN_SAMPLE_BYTES) || !(ms > 0)) return;
+    const bound = bytes / (ms / 1000);
+    if (bound < this.#rate.bytesPerSecond) this.#take(bound);
+  }
+
+  #take(measured: number): void {
     const { bytesPerSecond, samples } = this.#rate;
     this.#rate = {
       bytesPerSecond: bytesPerSecond + ESTIMATE_WEIGHT * (measured - bytesPerSecond),
       samples: samples + 1,
     };
   }
+}
+
+/**
+ * The rate one more copy gets on a link already carrying `copiesInFlight` copies of the same
+ * route from this worker: an even share (TCP shares a bottleneck about evenly between flows).
+ * Copies other workers make are not known here; the safety factor covers them.
+ */
+export function sharedRate(rate: LinkRate, copiesInFlight: number): LinkRate {
+  return { ...rate, bytesPerSecond: rate.bytesPerSecond / (Math.max(0, copiesInFlight) + 1) };
 }
 
 /** The expected duration of a SEND that copies `sizeBytes` at `rate`, ms. */

@@ -4,6 +4,7 @@ import {
   LinkEstimate,
   MAX_WAIT_SECONDS,
   MIN_SAMPLE_BYTES,
+  sharedRate,
   transferBudget,
   waitOutSeconds,
 } from '../../../../functions/core/copy/transfer-budget.js';
@@ -60,5 +61,28 @@ describe('waitOutSeconds', () => {
     expect(waitOutSeconds(0, 600_000, 100_000, 5)).toBe(500);
     expect(waitOutSeconds(0, 600_000, 700_000, 5)).toBe(5);
     expect(waitOutSeconds(0, 100 * 3_600_000, 0, 5)).toBe(MAX_WAIT_SECONDS);
+  });
+});
+
+describe('LinkEstimate.recordUnfinished', () => {
+  it('moves a too-fast estimate towards the bound a copy that did not finish set', () => {
+    const e = new LinkEstimate(800); // 100 MB/s
+    e.recordUnfinished(MIN_SAMPLE_BYTES * 100, ((MIN_SAMPLE_BYTES * 100) / 50_000_000) * 1000); // < 50 MB/s
+    expect(e.rate.bytesPerSecond).toBeCloseTo(90_000_000, 3);
+    expect(e.rate.samples).toBe(1);
+  });
+
+  it('leaves an estimate that is already below the bound alone', () => {
+    const e = new LinkEstimate(8); // 1 MB/s
+    e.recordUnfinished(MIN_SAMPLE_BYTES * 100, 1000); // bound far above 1 MB/s
+    expect(e.rate).toEqual({ bytesPerSecond: 1_000_000, samples: 0 });
+  });
+});
+
+describe('sharedRate', () => {
+  it('gives one more copy an even share of the link', () => {
+    expect(sharedRate(configuredRate(1000), 0).bytesPerSecond).toBe(125_000_000);
+    expect(sharedRate(configuredRate(1000), 4).bytesPerSecond).toBe(25_000_000);
+    expect(sharedRate({ bytesPerSecond: 10, samples: 3 }, 1)).toEqual({ bytesPerSecond: 5, samples: 3 });
   });
 });

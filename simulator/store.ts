@@ -21,22 +21,29 @@ function namedKey(domain: string, bucket: string, name: string): string {
 }
 
 /**
- * The bytes a write stores: its body, or none for a virtual object (`size`), which may not also
- * carry a body nor ask for a computed Content-MD5.
+ * The bytes a write stores: its body, or none for a virtual object (`size` without a body), which
+ * may not ask for a computed Content-MD5. A body with a `size` equal to its length is a real
+ * object (a stored object spread into `put`, copied to another cluster, carries both); a body of
+ * another length is refused.
  */
-function bodyOf(input: PutObjectInput): Uint8Array {
+function bodyOf(input: PutObjectInput): { readonly body: Uint8Array; readonly virtual: boolean } {
   const body = typeof input.body === 'string' ? new Uint8Array(Buffer.from(input.body, 'utf8')) : input.body;
   if (input.size === undefined) {
     if (body === undefined) throw new Error('put() needs a body, or a size for a virtual object');
-    return body;
+    return { body, virtual: false };
   }
   if (!(Number.isSafeInteger(input.size) && input.size >= 0)) {
     throw new Error(`a virtual size must be an integer number of bytes >= 0, got ${input.size}`);
   }
-  if (body !== undefined && body.length > 0) throw new Error('a virtual object (size) holds no body');
+  if (body !== undefined && body.length > 0) {
+    if (body.length === input.size) return { body, virtual: false };
+    throw new Error(
+      `a body of ${body.length} bytes with a size of ${input.size}: a virtual object (size) holds no body`,
+    );
+  }
   if (input.contentMd5 === true)
     throw new Error('no Content-MD5 can be computed for a virtual object: give it as a string');
-  return new Uint8Array(0);
+  return { body: new Uint8Array(0), virtual: true };
 }
 
 /**
@@ -83,8 +90,7 @@ export class ObjectStore {
       throw new Error('a named object needs both bucket and name');
     }
     if (input.uuid !== undefined && !UUID_PATTERN.test(input.uuid)) throw new Error(`not a 32-hex UUID: ${input.uuid}`);
-    const body = bodyOf(input);
-    const virtual = input.size !== undefined;
+    const { body, virtual } = bodyOf(input);
     const uuid = (input.uuid ?? this.random.hex32()).toLowerCase();
     const created = input.created ?? this.laterThanCurrent(input, isNamed);
     const version = versionOf(created);

@@ -3,6 +3,7 @@
  * measures: the strategy, the disconnect behaviour, the link, and the pipeline around it.
  */
 import type { StragglerOptions } from '../functions/config.js';
+import type { LargeObjectPolicy } from '../functions/core/registry/route-large-objects.js';
 import { derivedMaxReceiveCount, ENV_DEFAULTS } from '../functions/env.js';
 import { DEFAULT_STRAGGLER_POLICY } from '../functions/worker/stragglers.js';
 import { DEFAULT_MAX_CONCURRENCY } from '../infra/defaults.js';
@@ -67,15 +68,21 @@ export interface Scenario {
   readonly model: PipelineModel;
   /** Seeds the backoff's jitter. */
   readonly seed: number;
+  /** Fields of the route's policy other than its defaults (`linkMbps` defaults to the link's own). */
+  readonly policy?: Partial<Omit<LargeObjectPolicy, 'via'>>;
 }
 
 export interface RunResult {
   readonly objects: number;
   readonly tailObjects: number;
+  /** Bytes of every object of the workload (what the link is offered). */
+  readonly bytesOffered: number;
   /** Dead-lettered by the handler (attempts spent). */
   readonly deadLettered: number;
   /** Moved to the DLQ by the queue's redrive (received more than maxReceiveCount times). */
   readonly redriven: number;
+  /** Rule 1's renewals: each one SendMessage of a fresh message. */
+  readonly renewals: number;
   /** Of the dead-lettered and redriven, those a copy still landed on DR later (an orphan, or the feed). */
   readonly lostButLanded: number;
   /** Objects never on DR when everything stopped. */
@@ -97,6 +104,11 @@ export interface RunResult {
     readonly longestLambdaAttemptSeconds: number;
     readonly tierTaskSecondsPerObject: number;
     readonly maxReceives: number;
+    /** From arrival to landing on DR, of the large objects replicated. */
+    readonly lagP50Ms: number;
+    readonly lagP99Ms: number;
+    /** When the last large object landed, hours from the window's start. */
+    readonly lastLandedHours: number;
   };
   readonly lambdaInvocations: number;
   readonly lambdaBilledSeconds: number;

@@ -4,12 +4,18 @@
  * long-running tier, and the copies on one modelled link (bench/large-link.ts), in simulated
  * time. Seeded and deterministic: the same workload and scenario give the same result.
  *
- * The decisions are the product's own: `transferBudget`, `LinkEstimate` and `waitOutSeconds`
- * (functions/core/copy/transfer-budget.ts), `largeObjectPolicy`
- * (functions/core/registry/route-large-objects.ts) and the worker's `backoffSeconds`.
+ * The decisions are the product's own: `transferBudget`, `LinkEstimate` (with
+ * `recordUnfinished`), `sharedRate` and `waitOutSeconds` (functions/core/copy/transfer-budget.ts),
+ * `largeObjectPolicy` (functions/core/registry/route-large-objects.ts) and the worker's
+ * `backoffSeconds`. On top of today's worker it models the rules of the renewal branch
+ * (docs/performance.md, "Large objects (bench:large)"): a wait that is not a failure is renewed
+ * as a fresh message at maxAttempts receives; a re-attempt of a large object that fits holds
+ * while its copy is expected to run; a SEND cut short bounds the estimate; the budget plans with
+ * the link's share left by the worker process's own large SENDs.
  */
 import {
   LinkEstimate,
+  sharedRate,
   transferBudget,
   waitOutSeconds,
   type TransferBudget,
@@ -24,14 +30,17 @@ import type { WorkloadObject } from './large-workload.js';
 
 type Queue = 'send' | 'large';
 
+/** The outcome reason of rule 2's hold (a `retry` never counted against maxAttempts). */
+export const HOLD_REASON = 'holding-for-copy';
+/** SQS's longest DelaySeconds: a renewed message waits at most this long before it is visible. */
+export const MAX_DELAY_SECONDS = 900;
+
 interface ObjectState {
   readonly o: WorkloadObject;
   landedAtMs: number | null;
   readonly copies: Set<SimCopy>;
-  feed: { readonly copy: SimCopy; readonly startedAtMs: number } | null;
+  feed: SimCopy | null;
   readonly feedWaiters: Set<Attempt>;
-  /** A large object's SEND ended on the client's side: the next attempt HEADs DR first. */
-  checkFirst: boolean;
   done: 'replicated' | 'dead-lettered' | 'redriven' | null;
   lagMs: number;
   waitMs: number;
@@ -40,16 +49,36 @@ interface ObjectState {
   longestLambdaMs: number;
   cutAttempts: number;
   receives: number;
+  renewals: number;
 }
 
 interface Msg {
   readonly obj: ObjectState;
   readonly queue: Queue;
   receives: number;
+  /** SQS's ApproximateFirstReceiveTimestamp (NaN before the first receive). */
+  firstReceiveMs: number;
+  /** A renewed message carries the copy start of the message it renews. */
+  readonly carriedStartMs: number | null;
 }
+
+const fresh = (obj: ObjectState, queue: Queue, carriedStartMs: number | null = null): Msg => ({
+  obj,
+  queue,
+  receives: 0,
+  firstReceiveMs: Number.NaN,
+  carriedStartMs,
+});
+
+/** When the message's copy is taken to have started: its first receive, or the carried start of a renewed one. */
+const copyStartOf = (msg: Msg): number => msg.carriedStartMs ?? msg.firstReceiveMs;
+/** A re-attempt: not the message's first receive, or a renewed message. */
+const isReattempt = (msg: Msg): boolean => msg.receives > 1 || msg.carriedStartMs !== null;
 
 interface Batch {
   readonly kind: 'lambda' | 'tier';
+  /** The consumer: a Lambda container or a tier task, each with its own link estimate. */
+  readonly slot: number;
   readonly startMs: number;
   readonly deadlineMs: number;
   pending: number;
@@ -70,6 +99,10 @@ interface Attempt {
   /** The SEND ended on the client's side (deadline or hand-back). */
   aborted: boolean;
   budget: TransferBudget | null;
+  /** The straggler policy may hand this SEND back. */
+  handBack: boolean;
+  /** A legacy SEND of a large object (what `sharedRate` counts). */
+  largeSend: boolean;
 }
 
 interface SimCopy extends Copy {
@@ -98,12 +131,14 @@ class LargeObjectSimulation {
   #seq = 0;
   readonly #events = new MinHeap<Event>((a, b) => a.atMs < b.atMs || (a.atMs === b.atMs && a.seq < b.seq));
   readonly #link: SharedLink;
-  readonly #estimate: LinkEstimate;
+  /** One link estimate per consumer (Lambda container, tier task), as the product keeps one per process. */
+  readonly #estimates = new Map<string, LinkEstimate>();
   readonly #policy: LargeObjectPolicy | null;
   readonly #random: () => number;
   readonly #objects: ObjectState[];
   readonly #visible: Record<Queue, Msg[]> = { send: [], large: [] };
-  readonly #busy: Record<Queue, number> = { send: 0, large: 0 };
+  /** Consumers at work per queue, by slot. */
+  readonly #busy: Record<Queue, boolean[]> = { send: [], large: [] };
   readonly #reasons: Record<string, number> = {};
   #wastedBytes = 0;
   #lambdaInvocations = 0;
@@ -111,14 +146,15 @@ class LargeObjectSimulation {
   #tierMs = 0;
   #redriven = 0;
   #deadLettered = 0;
+  #renewals = 0;
 
   constructor(
     objects: readonly WorkloadObject[],
     private readonly s: Scenario,
   ) {
     this.#link = new SharedLink(s.linkMbps, s.sharing);
-    this.#estimate = new LinkEstimate(s.linkMbps);
-    this.#policy = s.strategy === 'today' ? null : largeObjectPolicy({ linkMbps: s.linkMbps, via: s.strategy });
+    this.#policy =
+      s.strategy === 'today' ? null : largeObjectPolicy({ linkMbps: s.linkMbps, ...s.policy, via: s.strategy });
     const random = createRandom(s.seed);
     this.#random = () => random.next();
     this.#objects = objects.map((o) => ({
@@ -127,7 +163,6 @@ class LargeObjectSimulation {
       copies: new Set(),
       feed: null,
       feedWaiters: new Set(),
-      checkFirst: false,
       done: null,
       lagMs: Number.NaN,
       waitMs: Number.NaN,
@@ -136,9 +171,9 @@ class LargeObjectSimulation {
       longestLambdaMs: 0,
       cutAttempts: 0,
       receives: 0,
+      renewals: 0,
     }));
-    for (const obj of this.#objects)
-      this.#at(obj.o.arrivalMs, () => this.#visibleNow({ obj, queue: 'send', receives: 0 }));
+    for (const obj of this.#objects) this.#at(obj.o.arrivalMs, () => this.#visibleNow(fresh(obj, 'send')));
   }
 
   #at(atMs: number, run: () => void): void {
@@ -174,11 +209,16 @@ class LargeObjectSimulation {
     const m = this.s.model;
     const [slots, size] = queue === 'send' ? [m.lambdaConcurrency, m.batchSize] : [m.tierTasks, m.tierBatchSize];
     const visible = this.#visible[queue];
-    while (this.#busy[queue] < slots && visible.length) {
+    const busy = this.#busy[queue];
+    for (;;) {
+      let slot = busy.indexOf(false);
+      if (slot < 0) slot = busy.length;
+      if (slot >= slots || !visible.length) return;
       const taken: Msg[] = [];
       while (taken.length < size && visible.length) {
         const msg = visible.shift()!;
         msg.receives++;
+        if (msg.receives === 1) msg.firstReceiveMs = this.#now;
         msg.obj.receives = Math.max(msg.obj.receives, msg.receives);
         if (msg.receives > m.maxReceiveCount) {
           this.#redriven++;
@@ -187,15 +227,23 @@ class LargeObjectSimulation {
         }
         taken.push(msg);
       }
-      if (taken.length) this.#startBatch(queue, taken);
+      if (taken.length) this.#startBatch(queue, slot, taken);
     }
   }
 
-  #startBatch(queue: Queue, msgs: readonly Msg[]): void {
+  #estimateOf(batch: Batch): LinkEstimate {
+    const key = `${batch.kind}:${batch.slot}`;
+    let estimate = this.#estimates.get(key);
+    if (!estimate) this.#estimates.set(key, (estimate = new LinkEstimate(this.#policy!.linkMbps)));
+    return estimate;
+  }
+
+  #startBatch(queue: Queue, slot: number, msgs: readonly Msg[]): void {
     const m = this.s.model;
     const lambda = queue === 'send';
     const batch: Batch = {
       kind: lambda ? 'lambda' : 'tier',
+      slot,
       startMs: this.#now,
       deadlineMs: lambda ? this.#now + m.lambdaTimeoutMs - m.deadlineMarginMs : Number.POSITIVE_INFINITY,
       pending: msgs.length,
@@ -204,7 +252,7 @@ class LargeObjectSimulation {
       sendMs: [],
       retries: [],
     };
-    this.#busy[queue]++;
+    this.#busy[queue][slot] = true;
     for (const msg of msgs) {
       const attempt: Attempt = {
         msg,
@@ -215,35 +263,46 @@ class LargeObjectSimulation {
         sendStartMs: Number.NaN,
         aborted: false,
         budget: null,
+        handBack: false,
+        largeSend: false,
       };
       batch.attempts.push(attempt);
-      this.#at(this.#now + m.invokeOverheadMs, () => this.#begin(attempt));
+      this.#at(this.#now + m.invokeOverheadMs, () => this.#decide(attempt));
     }
     if (lambda) this.#at(batch.deadlineMs, () => this.#deadline(batch));
   }
 
-  /** An attempt's first step: a DR HEAD when an earlier SEND of a large object ended on the client's side. */
-  #begin(a: Attempt): void {
-    const obj = a.msg.obj;
-    if (this.#policy && obj.checkFirst) {
-      this.#at(this.#now + this.s.model.headMs, () => {
-        if (a.settled) return;
-        obj.checkFirst = false;
-        if (obj.landedAtMs !== null) this.#settle(a, { kind: 'success', reason: 'copy-landed' });
-        else this.#decide(a);
-      });
-    } else this.#decide(a);
+  /**
+   * Plans an attempt as the worker does: the transfer budget on this consumer's estimate, shared
+   * with the large SENDs it already runs (rule 3). An object that does not fit goes the policy's
+   * way; a re-attempt of a large object that fits first HEADs DR, then holds while its copy is
+   * expected to run (rule 2), else SENDs.
+   */
+  #decide(a: Attempt): void {
+    const policy = this.#policy;
+    if (!policy) return this.#legacySend(a);
+    const remainingMs = a.batch.kind === 'tier' ? null : a.batch.deadlineMs - this.#now;
+    const running = a.batch.attempts.filter((x) => x.largeSend && !x.settled).length;
+    const rate = sharedRate(this.#estimateOf(a.batch).rate, running);
+    const budget = (a.budget = transferBudget(a.msg.obj.o.bytes, rate, policy, remainingMs));
+    if (!budget.fits) return policy.via === 'feed' ? this.#feedSend(a) : this.#moveToTier(a);
+    if (!budget.large || !isReattempt(a.msg)) return this.#legacySend(a);
+    a.largeSend = true;
+    this.#at(this.#now + this.s.model.headMs, () => {
+      if (a.settled) return;
+      const obj = a.msg.obj;
+      if (obj.landedAtMs !== null) return this.#settle(a, { kind: 'success', reason: 'copy-landed' });
+      const start = copyStartOf(a.msg);
+      if (start + budget.expectedMs <= this.#now) return this.#legacySend(a);
+      const seconds = waitOutSeconds(start, budget.expectedMs, this.#now, this.#backoff(a));
+      this.#settle(a, { kind: 'retry', reason: HOLD_REASON, counted: false, seconds });
+    });
   }
 
-  #decide(a: Attempt): void {
-    if (!this.#policy) return this.#legacySend(a);
-    const remainingMs = a.batch.kind === 'tier' ? null : a.batch.deadlineMs - this.#now;
-    a.budget = transferBudget(a.msg.obj.o.bytes, this.#estimate.rate, this.#policy, remainingMs);
-    if (a.budget.fits) return this.#legacySend(a);
-    if (this.#policy.via === 'feed') return this.#feedSend(a);
+  #moveToTier(a: Attempt): void {
     this.#at(this.#now + this.s.model.enqueueMs, () => {
       if (a.settled) return;
-      this.#at(this.#now, () => this.#visibleNow({ obj: a.msg.obj, queue: 'large', receives: 0 }));
+      this.#at(this.#now, () => this.#visibleNow(fresh(a.msg.obj, 'large')));
       this.#settle(a, { kind: 'ack', reason: 'moved-to-long-running-tier' });
     });
   }
@@ -254,6 +313,8 @@ class LargeObjectSimulation {
    */
   #send(a: Attempt, onDr: string, then: (obj: ObjectState) => void): void {
     a.sendStartMs = this.#now;
+    // Today every first receive may be handed back; the policy never hands back a large object or a feed SEND.
+    a.handBack = a.msg.receives === 1 && !a.budget?.large && a.budget?.fits !== false;
     this.#stragglers(a.batch);
     this.#at(this.#now + this.s.model.sendSetupMs, () => {
       if (a.settled) return;
@@ -270,7 +331,8 @@ class LargeObjectSimulation {
       obj,
       attempt,
       onDone: () => {
-        if (copy.attempt) this.#estimate.record(obj.o.bytes, this.#now - copy.attempt.sendStartMs);
+        if (copy.attempt && this.#policy)
+          this.#estimateOf(copy.attempt.batch).record(obj.o.bytes, this.#now - copy.attempt.sendStartMs);
         this.#land(copy);
       },
     };
@@ -280,6 +342,7 @@ class LargeObjectSimulation {
   }
 
   #legacySend(a: Attempt): void {
+    a.largeSend = a.budget?.large === true;
     this.#send(a, 'already-present', (obj) => {
       a.copy = this.#startCopy(obj, a);
     });
@@ -289,7 +352,7 @@ class LargeObjectSimulation {
   #feedSend(a: Attempt): void {
     const policy = this.#policy!;
     this.#send(a, 'replicated', (obj) => {
-      obj.feed ??= { copy: this.#startCopy(obj, null), startedAtMs: this.#now };
+      obj.feed ??= this.#startCopy(obj, null);
       obj.feedWaiters.add(a);
       this.#at(this.#now + policy.feedTimeoutSeconds * 1000, () => {
         if (a.settled) return;
@@ -299,9 +362,15 @@ class LargeObjectSimulation {
     });
   }
 
-  /** Status 1: the feed still copies; the message comes back after the rest of the expected duration. */
+  /**
+   * Status 1: the feed still copies; the message comes back after the rest of the expected
+   * duration from its copy start, at least the feed's timeout or half the time the copy has run
+   * (the worker's `feedAskAgainSeconds`, functions/worker/large-object.ts, mirrored: it is not exported).
+   */
   #stillCopying(a: Attempt): void {
-    const seconds = waitOutSeconds(a.msg.obj.feed!.startedAtMs, a.budget!.expectedMs, this.#now, this.#backoff(a));
+    const start = copyStartOf(a.msg);
+    const minSeconds = Math.max(this.#policy!.feedTimeoutSeconds, Math.ceil((this.#now - start) / 2000));
+    const seconds = waitOutSeconds(start, a.budget!.expectedMs, this.#now, minSeconds);
     this.#settle(a, { kind: 'retry', reason: 'copying-in-background', counted: false, seconds });
   }
 
@@ -346,7 +415,7 @@ class LargeObjectSimulation {
     const cutoff = Math.max(policy.minMs, policy.factor * median);
     if (!Number.isFinite(cutoff)) return;
     for (const a of batch.attempts) {
-      if (a.settled || a.msg.receives !== 1) continue;
+      if (a.settled || !a.handBack) continue;
       const at = a.sendStartMs + cutoff;
       if (at <= this.#now) this.#endOnClientSide(a, 'handed-back');
       else this.#at(at, () => this.#stragglers(batch));
@@ -372,7 +441,7 @@ class LargeObjectSimulation {
       }
     }
     if (this.#policy && a.budget?.large && copy) {
-      obj.checkFirst = true;
+      this.#estimateOf(a.batch).recordUnfinished(obj.o.bytes, ranMs);
       const seconds = waitOutSeconds(a.sendStartMs, a.budget.expectedMs, this.#now, this.#backoff(a));
       return this.#settle(a, { kind: 'retry', reason: 'awaiting-copy', counted: true, seconds });
     }
@@ -397,9 +466,16 @@ class LargeObjectSimulation {
       obj.lagMs = this.#now - obj.o.arrivalMs;
       obj.waitMs = a.startMs - obj.o.arrivalMs;
     } else if (s.kind === 'retry') {
-      if (s.counted && a.msg.receives >= this.s.model.maxAttempts) {
+      const last = a.msg.receives >= this.s.model.maxAttempts;
+      if (s.counted && last) {
         obj.done = 'dead-lettered';
         this.#deadLettered++;
+      } else if (last) {
+        // Rule 1: a wait that is not a failure is carried by a fresh message, not another receive.
+        this.#renewals++;
+        obj.renewals++;
+        const msg = fresh(obj, a.msg.queue, copyStartOf(a.msg));
+        batch.retries.push({ msg, seconds: Math.min(s.seconds, MAX_DELAY_SECONDS) });
       } else batch.retries.push({ msg: a.msg, seconds: s.seconds });
     }
     if (--batch.pending === 0) this.#endBatch(batch);
@@ -416,7 +492,7 @@ class LargeObjectSimulation {
       this.#lambdaBilledMs += Math.ceil(ms);
     } else this.#tierMs += ms;
     for (const r of batch.retries) this.#at(this.#now + r.seconds * 1000, () => this.#visibleNow(r.msg));
-    this.#busy[queue]--;
+    this.#busy[queue][batch.slot] = false;
     this.#at(this.#now, () => this.#dispatch(queue));
   }
 
@@ -426,12 +502,18 @@ class LargeObjectSimulation {
     const lags = small.map((o) => o.lagMs).sort((x, y) => x - y);
     const waits = small.map((o) => o.waitMs).sort((x, y) => x - y);
     const tail = this.#objects.filter((o) => o.o.tail);
+    const tailLags = tail
+      .filter((o) => o.done === 'replicated')
+      .map((o) => o.lagMs)
+      .sort((x, y) => x - y);
     const perTail = (f: (o: ObjectState) => number) =>
       tail.length ? tail.reduce((s, o) => s + f(o), 0) / tail.length : 0;
     return {
       objects: this.#objects.length,
       tailObjects: tail.length,
+      bytesOffered: this.#objects.reduce((sum, o) => sum + o.o.bytes, 0),
       deadLettered: this.#deadLettered,
+      renewals: this.#renewals,
       redriven: this.#redriven,
       lostButLanded: this.#objects.filter(
         (o) => (o.done === 'dead-lettered' || o.done === 'redriven') && o.landedAtMs !== null,
@@ -452,6 +534,9 @@ class LargeObjectSimulation {
         longestLambdaAttemptSeconds: Math.max(0, ...tail.map((o) => o.longestLambdaMs)) / 1000,
         tierTaskSecondsPerObject: tail.length ? this.#tierMs / 1000 / tail.length : 0,
         maxReceives: Math.max(0, ...tail.map((o) => o.receives)),
+        lagP50Ms: percentile(tailLags, 0.5),
+        lagP99Ms: percentile(tailLags, 0.99),
+        lastLandedHours: Math.max(0, ...tail.map((o) => o.landedAtMs ?? 0)) / 3600_000,
       },
       lambdaInvocations: this.#lambdaInvocations,
       lambdaBilledSeconds: this.#lambdaBilledMs / 1000,

@@ -4,17 +4,29 @@
  * (bench/large-simulation.ts): (a) today's pipeline, (b) the large-object policy via a feed SEND,
  * (c) via the long-running tier, each with a legacy SEND's copy that finishes or is abandoned
  * when its client leaves, and (d) the same workload without the tail, the baseline of the small
- * objects' lag. Prints a Markdown table and writes bench/results/large-<date>.json and .md.
+ * objects' lag. Prints a Markdown table and writes bench/results/large-<date>-<commit>.json and .md.
  *
  * Both link models run: fair-share (copies in flight share the rate) and per-copy (each copy at
- * the whole rate: the pipeline alone). Flag: --seed N (the workload's; the backoff's jitter is
- * seeded from it).
+ * the whole rate: the pipeline alone). For sizing the link it also prints each link's utilisation
+ * over the window (bytes offered / capacity) and, for (c), the small objects' and the large ones'
+ * lag against the number of large copies the tier runs at once. Flag: --seed N (the workload's;
+ * the backoff's jitter is seeded from it).
  */
 import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { describeMachine, fixed, markdownTable, textTable, writeResult, type Table } from './report.js';
 import type { LinkSharing } from './large-link.js';
-import { simulate } from './large-simulation.js';
+import { HOLD_REASON, MAX_DELAY_SECONDS, simulate } from './large-simulation.js';
+import {
+  DISCONNECTS,
+  duration,
+  linkText,
+  LINKS_MBPS,
+  lostForSize,
+  sizingRuns,
+  sizingTable,
+  utilisationOf,
+} from './large-sizing.js';
 import {
   DEFAULT_PIPELINE,
   type Disconnect,
@@ -39,8 +51,7 @@ const VARIANTS: readonly Variant[] = [
   { name: 'tail spread over the window, link per-copy', sharing: 'per-copy', workload: DEFAULT_WORKLOAD },
   { name: 'tail in a burst, link fair-share', sharing: 'fair-share', workload: BURST_WORKLOAD },
 ];
-const LINKS_MBPS = [1000, 100] as const;
-const DISCONNECTS: readonly Disconnect[] = ['copy-finishes', 'copy-abandoned'];
+
 const STRATEGIES: readonly Strategy[] = ['today', 'feed', 'long-running-tier'];
 const STRATEGY_NAMES: Record<Strategy, string> = {
   today: '(a) today',
@@ -73,18 +84,6 @@ interface Run {
   readonly targets: Targets | null;
 }
 
-function duration(ms: number): string {
-  if (!Number.isFinite(ms)) return '-';
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 120_000) return `${fixed(ms / 1000, 1)} s`;
-  if (ms < 7_200_000) return `${fixed(ms / 60_000, 1)} min`;
-  return `${fixed(ms / 3_600_000, 1)} h`;
-}
-
-function lostForSize(r: RunResult): number {
-  return r.deadLettered + r.redriven + r.notOnDr;
-}
-
 function targetsOf(r: RunResult, baseline: RunResult): Targets {
   return {
     noneLostForSize: lostForSize(r) === 0,
@@ -114,7 +113,7 @@ function row(run: Run, baseline: RunResult): string[] {
     r.notOnDr && `${r.notOnDr} never on DR`,
   ].filter(Boolean);
   return [
-    `${run.linkMbps >= 1000 ? `${run.linkMbps / 1000} Gbit/s` : `${run.linkMbps} Mbit/s`}`,
+    linkText(run.linkMbps),
     run.disconnect ?? '-',
     run.strategy === 'without-large' ? '(d) without the large objects' : STRATEGY_NAMES[run.strategy],
     lost.length ? lost.join(', ') : '0',
@@ -127,6 +126,9 @@ function row(run: Run, baseline: RunResult): string[] {
     r.tailObjects ? fixed(r.tail.lambdaSecondsPerObject, 1) : '-',
     r.tailObjects ? fixed(r.tail.invocationsPerObject, 2) : '-',
     r.tailObjects ? String(r.tail.cutAttempts) : '-',
+    r.tailObjects ? String(r.renewals) : '-',
+    r.tailObjects ? String(r.reasons[HOLD_REASON] ?? 0) : '-',
+    r.tailObjects ? duration(r.tail.lagP99Ms) : '-',
     status(run.targets),
   ];
 }
@@ -186,6 +188,9 @@ function tableOf(runs: readonly Run[]): Table {
       'Lambda s per large object',
       'invocations per large object',
       'invocations cut at the cap',
+      'renewals (SendMessage)',
+      'holds',
+      'large p99 lag',
       'targets (1 / 2 / 3 / 4)',
     ],
     rows: runs.map((run) => row(run, baselineOf(run.linkMbps))),
@@ -197,6 +202,7 @@ function methodOf(mix: string, m: PipelineModel): string[] {
     `Workload: ${mix}. A "large object" in the columns is a tail object (1 GB and more); "small" is the lognormal body; the burst tables move only the tail's arrivals.`,
     'Link: fair-share: one link whose rate is shared evenly by every copy in flight (legacy SENDs, copies whose client left, feed copies); per-copy: every copy at the whole rate (the pipeline alone). Link time = bytes moved / link rate.',
     `Pipeline: Lambda cap ${m.lambdaTimeoutMs / 1000} s (deadline margin ${m.deadlineMarginMs} ms), ${m.lambdaConcurrency} invocations at once, batches of ${m.batchSize}, the handler's straggler hand-back (first receive, ${m.stragglers.factor}x the batch median, at least ${m.stragglers.minMs} ms); maxAttempts ${m.maxAttempts}, the queue's maxReceiveCount ${m.maxReceiveCount}; backoff full jitter ${m.backoffBaseSeconds}-${m.backoffCapSeconds} s; long-running tier ${m.tierTasks} tasks of ${m.tierBatchSize} messages; SEND setup ${m.sendSetupMs} ms, DR HEAD ${m.headMs} ms, invocation overhead ${m.invokeOverheadMs} ms.`,
+    `Rules modelled for (b) and (c): 1 renewal: a wait that is not a failure (copying-in-background, the hold) at receive count >= maxAttempts is carried by a fresh message (receive count 1, the copy start carried, delay min(wait, ${MAX_DELAY_SECONDS} s), the rest by visibility on its next receive), one SendMessage each; 2 the hold (${HOLD_REASON}): a re-attempt of a large object that fits, DR HEAD finding nothing, copy start (first receive or carried) + expected still ahead, waits out the rest without a SEND; 3 a large SEND ended on the client's side calls LinkEstimate.recordUnfinished, and the budget plans with sharedRate(estimate, the large SENDs running in the same invocation or tier task); one estimate per Lambda container and per tier task. A feed re-ask waits at least the feed's timeout or half the copy's run so far (the worker's feedAskAgainSeconds); a large object or a feed SEND is never handed back as a straggler.`,
     'Targets: 1 none dead-lettered or abandoned for size; 2 restarted or abandoned link time under 1%; 3 small p99 lag within 10% of (d); 4 no invocation cut at the cap with its copy unfinished.',
   ];
 }
@@ -206,6 +212,13 @@ async function main(): Promise<void> {
   const started = performance.now();
   const runs = VARIANTS.flatMap(runAll);
   const tables = VARIANTS.map((v) => ({ v, table: tableOf(runs.filter((r) => r.variant === v.name)) }));
+  const spread = { ...DEFAULT_WORKLOAD, seed: SEED };
+  const utilisation = utilisationOf(spread);
+  const baselines = new Map(
+    runs.filter((r) => r.variant === VARIANTS[0]!.name && !r.targets).map((r) => [r.linkMbps, r.result]),
+  );
+  const sizing = sizingRuns(spread, baselines, SEED + 1);
+  const sizingTab = sizingTable(sizing);
   const wallMs = performance.now() - started;
   const commit = commitOf();
   const mixes = VARIANTS.map((v) => {
@@ -228,15 +241,44 @@ async function main(): Promise<void> {
       markdownTable(table),
     ]),
     '',
+    '## Sizing the link: utilisation over the window',
+    '',
+    markdownTable(utilisation.table),
+    '',
+    `## Sizing the link: (c) with 1, 2, 8 or 20 large copies at once on the tier (${VARIANTS[0]!.name})`,
+    '',
+    markdownTable(sizingTab),
+    '',
   ].join('\n');
   for (const { v, table } of tables) console.log(`\n${v.name}\n\n${textTable(table)}`);
+  console.log(`\nutilisation\n\n${textTable(utilisation.table)}\n\nsizing\n\n${textTable(sizingTab)}`);
   console.log(`\n${md}`);
-  const name = `large-${machine.date.slice(0, 10)}`;
+  // Dated and named by the commit run, so a second run on the same day keeps the first one's files.
+  const name = `large-${machine.date.slice(0, 10)}-${commit}`;
   await writeResult(`${name}.md`, md);
   const variants = VARIANTS.map((v, i) => ({ ...v, workload: { ...v.workload, seed: SEED }, mix: mixes[i] }));
   await writeResult(
     `${name}.json`,
-    JSON.stringify({ machine, commit, seed: SEED, wallMs, variants, model: DEFAULT_PIPELINE, runs }, null, 2),
+    JSON.stringify(
+      {
+        machine,
+        commit,
+        seed: SEED,
+        wallMs,
+        variants,
+        model: DEFAULT_PIPELINE,
+        runs,
+        utilisation: utilisation.rows,
+        sizing: sizing.map(({ linkMbps, disconnect, tierCopiesAtOnce, result }) => ({
+          linkMbps,
+          disconnect,
+          tierCopiesAtOnce,
+          result,
+        })),
+      },
+      null,
+      2,
+    ),
   );
 }
 

@@ -1,4 +1,4 @@
-import { simulate } from '../../../bench/large-simulation.js';
+import { HOLD_REASON, simulate } from '../../../bench/large-simulation.js';
 import { DEFAULT_PIPELINE, type Disconnect, type Scenario, type Strategy } from '../../../bench/large-scenario.js';
 import { DEFAULT_WORKLOAD, GB, MB, generateWorkload, type WorkloadObject } from '../../../bench/large-workload.js';
 
@@ -126,21 +126,75 @@ describe('large-object simulation: counts worked out by hand', () => {
     },
   );
 
-  it.each<[Disconnect, number, number]>([
-    ['copy-finishes', 0, 3],
-    ['copy-abandoned', 3, 15],
-  ])(
-    'feed, %s: three 50 GB SENDs in one batch each fit alone (2 x 400 s <= 897 s) but share the link, so each is cut at the cap',
-    (disconnect, deadLettered, cut) => {
+  it.each<Disconnect>(['copy-finishes', 'copy-abandoned'])(
+    'feed, %s: three 50 GB SENDs at once each fit alone (2 x 400 s <= 897 s) but share the link, so each is cut at the cap once; the cut bounds the estimate and the re-attempt goes to the feed',
+    (disconnect) => {
+      // Each arrives alone, so each is planned in its own invocation with the link to itself.
       const objects = [0, 1, 2].map((id) => ({ id, bytes: 50 * GB, arrivalMs: 0, tail: true }));
       const r = simulate(objects, scenario('feed', disconnect));
-      expect(r).toMatchObject({ deadLettered, notOnDr: deadLettered });
-      expect(r.tail.cutAttempts).toBe(cut);
-      // Finished: the re-attempt HEADs, finds nothing yet, SENDs again; the first copies land and stop the second ones.
-      // Abandoned: every attempt restarts from zero and is cut again, until the attempts run out.
-      expect(r.reasons).toEqual(
-        disconnect === 'copy-finishes' ? { 'awaiting-copy': 3, 'already-present': 3 } : { 'awaiting-copy': 15 },
-      );
+      expect(r).toMatchObject({ deadLettered: 0, redriven: 0, notOnDr: 0, renewals: 0 });
+      expect(r.tail.cutAttempts).toBe(3);
+      // recordUnfinished(50 GB, ~897 s): 125 MB/s + 0.2 x (55.7 - 125) = 111.1 MB/s, so 2 x 450 s > 897 s.
+      expect(r.reasons['awaiting-copy']).toBe(3);
+      expect(r.reasons['copying-in-background']).toBeGreaterThanOrEqual(3);
     },
   );
+
+  it('sharedRate: of two 50 GB objects in one batch the second is planned at half the rate (2 x 800 s > 897 s) and goes to the tier', () => {
+    // One invocation at once: a small object first, so the two large ones queue behind it and share a batch.
+    const model = { ...M, lambdaConcurrency: 1 };
+    const objects: WorkloadObject[] = [
+      { id: 0, bytes: 1 * MB, arrivalMs: 0, tail: false },
+      { id: 1, bytes: 50 * GB, arrivalMs: 1, tail: true },
+      { id: 2, bytes: 50 * GB, arrivalMs: 2, tail: true },
+    ];
+    const r = simulate(objects, { ...scenario('long-running-tier', 'copy-abandoned'), model });
+    expect(r).toMatchObject({ deadLettered: 0, notOnDr: 0, linkWastedSeconds: 0 });
+    expect(r.reasons).toEqual({ replicated: 3, 'moved-to-long-running-tier': 1 });
+    expect(r.tail.cutAttempts).toBe(0);
+  });
+});
+
+describe('large-object simulation: renewal (rule 1)', () => {
+  it('four 200 GB feed copies sharing the link: every second receive is renewed, none reaches the redrive', () => {
+    // maxAttempts 2, maxReceiveCount 4. Each copy takes 4 x 1,600 s = 6,400 s. Per message (seconds):
+    // receive 1 at 0 (wait to the expected end, 1,600), receive 2 at 1,600 (wait 803, renewed: delay 803),
+    // receive 1 at 2,408 (wait 1,207), receive 2 at 3,620 (wait 1,813, renewed: delay 900),
+    // receive 1 at 4,525 (wait 2,266), receive 2 at 6,796: landed. Without renewal: 6 receives > 4.
+    const model = { ...M, maxAttempts: 2, maxReceiveCount: 4 };
+    const objects = [0, 1, 2, 3].map((id) => ({ id, bytes: 200 * GB, arrivalMs: 0, tail: true }));
+    const r = simulate(objects, { ...scenario('feed', 'copy-finishes'), model });
+    expect(r).toMatchObject({ deadLettered: 0, redriven: 0, notOnDr: 0, renewals: 8, linkWastedSeconds: 0 });
+    expect(r.reasons).toEqual({ 'copying-in-background': 20, replicated: 4 });
+    expect(r.tail.maxReceives).toBe(2);
+  });
+});
+
+describe('large-object simulation: the hold (rule 2)', () => {
+  // One invocation at once. X (1 MB) keeps it 48 ms; S (1 MB) and M (7 GB, 56 s alone: not large)
+  // share the next batch; S's SEND takes 46 ms, so M is handed back at 500 ms, back in 1 s (its copy
+  // left to the node). Y (200 MB) holds the invocation past that; then L (10 GB, 80 s alone: large)
+  // and M share a batch: M is planned at half the rate (about 112 s: large, fits), its DR HEAD finds
+  // nothing, and its copy start (first receive, 48 ms) + 112 s is ahead, so it holds instead of sending.
+  const objects: WorkloadObject[] = [
+    { id: 0, bytes: 1 * MB, arrivalMs: 0, tail: false },
+    { id: 1, bytes: 1 * MB, arrivalMs: 1, tail: false },
+    { id: 2, bytes: 7 * GB, arrivalMs: 2, tail: true },
+    { id: 3, bytes: 200 * MB, arrivalMs: 600, tail: false },
+    { id: 4, bytes: 10 * GB, arrivalMs: 1000, tail: true },
+  ];
+  const model = { ...M, lambdaConcurrency: 1 };
+
+  it('copy-finishes: the hold starts no second copy; the re-attempt after it finds the copy landed', () => {
+    const r = simulate(objects, { ...scenario('long-running-tier', 'copy-finishes'), model });
+    expect(r).toMatchObject({ deadLettered: 0, notOnDr: 0, linkWastedSeconds: 0, renewals: 0 });
+    expect(r.reasons).toEqual({ replicated: 4, 'handed-back': 1, [HOLD_REASON]: 1, 'copy-landed': 1 });
+  });
+
+  it('copy-abandoned: the hold waits the same (DR cannot tell an abandoned copy), then the object is sent again', () => {
+    const r = simulate(objects, { ...scenario('long-running-tier', 'copy-abandoned'), model });
+    expect(r).toMatchObject({ deadLettered: 0, notOnDr: 0, renewals: 0 });
+    expect(r.linkWastedSeconds).toBeGreaterThan(0);
+    expect(r.reasons).toEqual({ replicated: 5, 'handed-back': 1, [HOLD_REASON]: 1 });
+  });
 });

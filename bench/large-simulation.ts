@@ -13,118 +13,33 @@
  * while its copy is expected to run; a SEND cut short bounds the estimate; the budget plans with
  * the link's share left by the worker process's own large SENDs.
  */
-import {
-  LinkEstimate,
-  sharedRate,
-  transferBudget,
-  waitOutSeconds,
-  type TransferBudget,
-} from '../functions/core/copy/transfer-budget.js';
+import { LinkEstimate, sharedRate, transferBudget, waitOutSeconds } from '../functions/core/copy/transfer-budget.js';
 import { largeObjectPolicy, type LargeObjectPolicy } from '../functions/core/registry/route-large-objects.js';
 import { backoffSeconds } from '../functions/worker/backoff.js';
 import { createRandom } from '../simulator/random.js';
-import { SharedLink, type Copy } from './large-link.js';
+import { SharedLink } from './large-link.js';
 import type { RunResult, Scenario } from './large-scenario.js';
 import { MinHeap } from './min-heap.js';
+import {
+  copyStartOf,
+  fresh,
+  isReattempt,
+  percentile,
+  type Attempt,
+  type Batch,
+  type Event,
+  type Msg,
+  type ObjectState,
+  type Queue,
+  type Settlement,
+  type SimCopy,
+} from './large-state.js';
 import type { WorkloadObject } from './large-workload.js';
-
-type Queue = 'send' | 'large';
 
 /** The outcome reason of rule 2's hold (a `retry` never counted against maxAttempts). */
 export const HOLD_REASON = 'holding-for-copy';
 /** SQS's longest DelaySeconds: a renewed message waits at most this long before it is visible. */
 export const MAX_DELAY_SECONDS = 900;
-
-interface ObjectState {
-  readonly o: WorkloadObject;
-  landedAtMs: number | null;
-  readonly copies: Set<SimCopy>;
-  feed: SimCopy | null;
-  readonly feedWaiters: Set<Attempt>;
-  done: 'replicated' | 'dead-lettered' | 'redriven' | null;
-  lagMs: number;
-  waitMs: number;
-  lambdaMs: number;
-  lambdaAttempts: number;
-  longestLambdaMs: number;
-  cutAttempts: number;
-  receives: number;
-  renewals: number;
-}
-
-interface Msg {
-  readonly obj: ObjectState;
-  readonly queue: Queue;
-  receives: number;
-  /** SQS's ApproximateFirstReceiveTimestamp (NaN before the first receive). */
-  firstReceiveMs: number;
-  /** A renewed message carries the copy start of the message it renews. */
-  readonly carriedStartMs: number | null;
-}
-
-const fresh = (obj: ObjectState, queue: Queue, carriedStartMs: number | null = null): Msg => ({
-  obj,
-  queue,
-  receives: 0,
-  firstReceiveMs: Number.NaN,
-  carriedStartMs,
-});
-
-/** When the message's copy is taken to have started: its first receive, or the carried start of a renewed one. */
-const copyStartOf = (msg: Msg): number => msg.carriedStartMs ?? msg.firstReceiveMs;
-/** A re-attempt: not the message's first receive, or a renewed message. */
-const isReattempt = (msg: Msg): boolean => msg.receives > 1 || msg.carriedStartMs !== null;
-
-interface Batch {
-  readonly kind: 'lambda' | 'tier';
-  /** The consumer: a Lambda container or a tier task, each with its own link estimate. */
-  readonly slot: number;
-  readonly startMs: number;
-  readonly deadlineMs: number;
-  pending: number;
-  ended: boolean;
-  readonly attempts: Attempt[];
-  /** Durations of the batch's SENDs that ended on their own (the straggler policy's median). */
-  readonly sendMs: number[];
-  readonly retries: { readonly msg: Msg; readonly seconds: number }[];
-}
-
-interface Attempt {
-  readonly msg: Msg;
-  readonly batch: Batch;
-  readonly startMs: number;
-  settled: boolean;
-  copy: SimCopy | null;
-  sendStartMs: number;
-  /** The SEND ended on the client's side (deadline or hand-back). */
-  aborted: boolean;
-  budget: TransferBudget | null;
-  /** The straggler policy may hand this SEND back. */
-  handBack: boolean;
-  /** A legacy SEND of a large object (what `sharedRate` counts). */
-  largeSend: boolean;
-}
-
-interface SimCopy extends Copy {
-  readonly obj: ObjectState;
-  attempt: Attempt | null;
-}
-
-type Settlement =
-  | { readonly kind: 'success'; readonly reason: string }
-  | { readonly kind: 'ack'; readonly reason: string }
-  | { readonly kind: 'retry'; readonly reason: string; readonly counted: boolean; readonly seconds: number };
-
-interface Event {
-  readonly atMs: number;
-  readonly seq: number;
-  readonly run: () => void;
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  if (!sorted.length) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
-}
 
 class LargeObjectSimulation {
   #now = 0;
@@ -171,7 +86,6 @@ class LargeObjectSimulation {
       longestLambdaMs: 0,
       cutAttempts: 0,
       receives: 0,
-      renewals: 0,
     }));
     for (const obj of this.#objects) this.#at(obj.o.arrivalMs, () => this.#visibleNow(fresh(obj, 'send')));
   }
@@ -473,7 +387,6 @@ class LargeObjectSimulation {
       } else if (last) {
         // Rule 1: a wait that is not a failure is carried by a fresh message, not another receive.
         this.#renewals++;
-        obj.renewals++;
         const msg = fresh(obj, a.msg.queue, copyStartOf(a.msg));
         batch.retries.push({ msg, seconds: Math.min(s.seconds, MAX_DELAY_SECONDS) });
       } else batch.retries.push({ msg: a.msg, seconds: s.seconds });

@@ -81,11 +81,20 @@ function sentVerdict(o: Extract<LargeObjectObserved, { step: 'sent' }>, attempts
 }
 
 /**
- * Whether a retry is a large object's wait that is not a failure, on attempt maxAttempts or later:
- * its message is renewed (put again on its queue, `QueueOps.renew`) instead of given a visibility
- * change, so the queue's redrive (maxReceiveCount) never dead-letters it. Those waits are
- * `copying-in-background` and the hold of `awaiting-copy`: a counted `awaiting-copy` on that
- * attempt is already `failed` (`withAttempts`), so a retry `awaiting-copy` there is a hold.
+ * The earliest attempt a wait is renewed on, whatever maxAttempts (named choice): a message's
+ * first receive, a renewed one's included, always waits with a visibility change, so a FIFO
+ * renewal (which SQS cannot delay) never comes straight back to be renewed again. The queue's
+ * redrive (maxReceiveCount, at least 3) is still far.
+ */
+export const MIN_RENEWAL_ATTEMPT = 2;
+
+/**
+ * Whether a retry is a large object's wait that is not a failure, on attempt maxAttempts or later
+ * (`MIN_RENEWAL_ATTEMPT` at the earliest): its message is renewed (put again on its queue,
+ * `QueueOps.renew`) instead of given a visibility change, so the queue's redrive
+ * (maxReceiveCount) never dead-letters it. Those waits are `copying-in-background` and the hold
+ * of `awaiting-copy`: a counted `awaiting-copy` on that attempt is already `failed`
+ * (`withAttempts`), so a retry `awaiting-copy` there is a hold.
  */
 export function renewsInsteadOfWaiting(
   o: { readonly outcome: string; readonly reason: Reason; readonly attempt: number },
@@ -94,7 +103,7 @@ export function renewsInsteadOfWaiting(
   return (
     o.outcome === OUTCOME.RETRY &&
     (o.reason === 'copying-in-background' || o.reason === 'awaiting-copy') &&
-    o.attempt >= maxAttempts
+    o.attempt >= Math.max(MIN_RENEWAL_ATTEMPT, maxAttempts)
   );
 }
 

@@ -165,4 +165,12 @@ describe('renewsInsteadOfWaiting', () => {
     expect([at('delete-grace', 9), at('source-unavailable', 9)]).toStrictEqual([false, false]);
     expect(renewsInsteadOfWaiting({ outcome: 'failed', reason: 'awaiting-copy', attempt: 5 }, 5)).toBe(false);
   });
+
+  it('never renews on a first receive, even with maxAttempts 1: a FIFO renewal cannot be delayed', () => {
+    const first = { outcome: 'retry', reason: 'copying-in-background', attempt: 1 } as const;
+    expect([renewsInsteadOfWaiting(first, 1), renewsInsteadOfWaiting({ ...first, attempt: 2 }, 1)]).toStrictEqual([
+      false,
+      true,
+    ]);
+  });
 });

@@ -71,7 +71,7 @@ function retryDelay(outcome: OutcomeRecord, { config, random }: SettleDeps): num
  * (`QueueOps.renew`) and this one acknowledged, the record saying `renewed`. Null when the queue
  * did not take it: the record then waits as any retry, with a warning.
  */
-async function renewed(
+async function renewedInstead(
   record: SQSRecord,
   outcome: OutcomeRecord,
   delaySeconds: number,
@@ -113,7 +113,7 @@ export async function settleRecord(
   }
   if (outcome.outcome === OUTCOME.RETRY) {
     const delay = retryDelay(outcome, deps);
-    const settled = (await renewed(record, outcome, delay, deps, context)) ?? {
+    const settled = (await renewedInstead(record, outcome, delay, deps, context)) ?? {
       record,
       outcomeRecord: outcome,
       keep: true,

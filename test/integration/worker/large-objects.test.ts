@@ -116,48 +116,54 @@ describe.each(DISCONNECT)('large objects, a disconnected legacy SEND: %s', (disc
     expect(await p.drain(p.dlq)).toStrictEqual([]);
   });
 
-  it('via the feed, on the last attempt: the wait is renewed as a new message carrying the copy start, never dead-lettered', async () => {
-    const renewals: { id: string; renewal: Renewal }[] = [];
-    // The policy believes the link 2.5x faster than it is: 50 MB seems to take 2 s (not fitting
-    // 2.5 s with the safety factor 2) and takes 5 s, so the second ask still finds it copying.
-    // maxAttempts 1: that ask is on the last attempt, and the queue's redrive would count each.
-    p = await largeObjectPipeline(
-      disconnect,
-      { linkMbps: 200, via: 'feed', feedTimeoutSeconds: 1, largeAfterSeconds: 1 },
-      { queueOps: recordingRenewals(renewals), config: { maxAttempts: 1 } },
-    );
-    const obj = p.sim.cluster('baker').put({ size: 50 * MB });
-    await p.send(JSON.stringify({ object: { uuid: obj.uuid }, size: 50 * MB }));
+  it.each(['standard', 'FIFO'])(
+    'via the feed, on the last attempt: the wait is renewed as a new message carrying the copy start, never dead-lettered (%s queue)',
+    async (kind) => {
+      const fifo = kind === 'FIFO';
+      const renewals: { id: string; renewal: Renewal }[] = [];
+      // The policy believes the link 2.5x faster than it is: 50 MB seems to take 2 s (not fitting
+      // 2.5 s with the safety factor 2) and takes 5 s, so the second ask still finds it copying.
+      // maxAttempts 1: that ask is on the last attempt, and the queue's redrive would count each.
+      p = await largeObjectPipeline(
+        disconnect,
+        { linkMbps: 200, via: 'feed', feedTimeoutSeconds: 1, largeAfterSeconds: 1 },
+        { queueOps: recordingRenewals(renewals), config: { maxAttempts: 1 }, fifo },
+      );
+      const obj = p.sim.cluster('baker').put({ size: 50 * MB });
+      await p.send(JSON.stringify({ object: { uuid: obj.uuid }, size: 50 * MB }));
 
-    // The first receive waits with a visibility change (never renewed on a first receive).
-    const first = await p.deliver(10, 3000);
-    const original = first.records[0]!;
-    const firstReceive = Number(original.attributes.ApproximateFirstReceiveTimestamp);
-    expect(first.response.batchItemFailures).toHaveLength(1);
-    expect(renewals).toStrictEqual([]);
-    // The second: renewed, the original acknowledged, a new message carries the copy's start.
-    const second = await redeliver(p, 3000);
-    expect(second.records[0]!.messageId).toBe(original.messageId);
-    expect(second.response.batchItemFailures).toStrictEqual([]);
-    expect(renewals).toStrictEqual([
-      { id: original.messageId, renewal: { copyStartedAtMs: firstReceive, delaySeconds: expect.any(Number) } },
-    ]);
+      // The first receive waits with a visibility change (never renewed on a first receive).
+      const first = await p.deliver(10, 3000);
+      const original = first.records[0]!;
+      const firstReceive = Number(original.attributes.ApproximateFirstReceiveTimestamp);
+      expect(first.response.batchItemFailures).toHaveLength(1);
+      expect(renewals).toStrictEqual([]);
+      // The second: renewed, the original acknowledged, a new message carries the copy's start.
+      const second = await redeliver(p, 3000);
+      expect(second.records[0]!.messageId).toBe(original.messageId);
+      expect(second.response.batchItemFailures).toStrictEqual([]);
+      expect(renewals).toStrictEqual([
+        { id: original.messageId, renewal: { copyStartedAtMs: firstReceive, delaySeconds: expect.any(Number) } },
+      ]);
 
-    let terminal: OutcomeRecord[] = [];
-    for (let ask = 0; ask < 5 && terminal.length === 0; ask++) {
-      const again = await redeliver(p, 3000);
-      const record = again.records[0]!;
-      expect(record.messageId).not.toBe(original.messageId);
-      expect(record.messageAttributes['swarm-send.copy-started-at']?.stringValue).toBe(String(firstReceive));
-      terminal = await outcomesOf(p);
-    }
-    expect(terminal.map((o) => `${o.outcome}:${o.reason}`)).toStrictEqual(['replicated:feed-complete']);
-    // Every renewal carries the first copy start on; one copy, never restarted.
-    expect(new Set(renewals.map((r) => r.renewal.copyStartedAtMs))).toStrictEqual(new Set([firstReceive]));
-    const counters = p.sim.counters();
-    expect([counters.copies, counters.copyMsRestarted, counters.copyMsAbandoned]).toStrictEqual([1, 0, 0]);
-    expect(await p.drain(p.dlq)).toStrictEqual([]);
-  });
+      let terminal: OutcomeRecord[] = [];
+      for (let ask = 0; ask < 5 && terminal.length === 0; ask++) {
+        const again = await redeliver(p, 3000);
+        const record = again.records[0]!;
+        expect(record.messageId).not.toBe(original.messageId);
+        expect(record.messageAttributes['swarm-send.copy-started-at']?.stringValue).toBe(String(firstReceive));
+        // A FIFO renewal stays in its message group.
+        if (fifo) expect(record.attributes.MessageGroupId).toBe('g');
+        terminal = await outcomesOf(p);
+      }
+      expect(terminal.map((o) => `${o.outcome}:${o.reason}`)).toStrictEqual(['replicated:feed-complete']);
+      // Every renewal carries the first copy start on; one copy, never restarted.
+      expect(new Set(renewals.map((r) => r.renewal.copyStartedAtMs))).toStrictEqual(new Set([firstReceive]));
+      const counters = p.sim.counters();
+      expect([counters.copies, counters.copyMsRestarted, counters.copyMsAbandoned]).toStrictEqual([1, 0, 0]);
+      expect(await p.drain(p.dlq)).toStrictEqual([]);
+    },
+  );
 
   it('the hold: a delivery while the first SEND still copies (the 12-hour limit, a crash) starts no second copy', async () => {
     p = await largeObjectPipeline(

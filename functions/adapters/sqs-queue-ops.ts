@@ -8,7 +8,8 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 import type { OutcomeRecord } from '../core/outcome/outcome.js';
-import type { FanOutPart, QueueOps } from '../worker/ports.js';
+import { COPY_STARTED_AT_ATTRIBUTE } from '../worker/copy-start.js';
+import type { FanOutPart, QueueOps, Renewal } from '../worker/ports.js';
 import {
   buildDeadLetter,
   DLQ_ATTRIBUTES,
@@ -208,12 +209,50 @@ async function moveToLongRunningTier(
   );
 }
 
+/** The longest DelaySeconds SQS takes on a message (15 minutes). */
+export const SQS_MAX_DELAY_SECONDS = 900;
+
+/**
+ * SendMessage of a record's message, its body and sender's attributes, plus the copy's start, to
+ * its own queue: a renewal (docs/large-objects.md). A standard queue delays it up to 15 minutes
+ * (the rest of the wait is the renewed message's own visibility change); a FIFO queue keeps its
+ * message group, deduplicates it by message id and attempt (a renewal repeated within five minutes
+ * adds nothing) and takes no per-message delay.
+ */
+async function renew(
+  sqs: SQSClient,
+  queueUrl: ReturnType<typeof queueUrls>,
+  record: SQSRecord,
+  { copyStartedAtMs, delaySeconds }: Renewal,
+  abortSignal: Signal,
+): Promise<void> {
+  const url = await queueUrl(record.eventSourceARN, abortSignal);
+  await sqs.send(
+    new SendMessageCommand({
+      QueueUrl: url,
+      MessageBody: record.body,
+      MessageAttributes: {
+        ...originalAttributes(record),
+        [COPY_STARTED_AT_ATTRIBUTE]: { DataType: 'Number', StringValue: String(Math.round(copyStartedAtMs)) },
+      },
+      ...(url.endsWith('.fifo')
+        ? {
+            MessageGroupId: record.attributes.MessageGroupId ?? FALLBACK_MESSAGE_GROUP,
+            MessageDeduplicationId: `${record.messageId}:renew:${record.attributes.ApproximateReceiveCount}`,
+          }
+        : { DelaySeconds: Math.max(0, Math.min(SQS_MAX_DELAY_SECONDS, Math.ceil(delaySeconds))) }),
+    }),
+    { abortSignal },
+  );
+}
+
 /**
  * QueueOps over the AWS SDK: visibility changes in batches of ten, dead-lettering with the
  * outcome in message attributes (the body stays the original, so a redrive sends it back
  * unchanged, unless it must be cut to fit: `buildDeadLetter`), and outcomes published with
  * SendMessageBatch; a multi-destination message's parts go back on its own queue (`fanOut`), a
- * large object's message onto the large-object queue (`moveToLongRunningTier`). Every call
+ * large object's message onto the large-object queue (`moveToLongRunningTier`) or again onto its
+ * own queue (`renew`). Every call
  * passes the worker's abort signal to the SDK (`abortSignal`).
  */
 export function createSqsQueueOps({
@@ -222,7 +261,7 @@ export function createSqsQueueOps({
   outcomesQueueUrl,
   largeObjectQueueUrl = null,
   dlqMaxMessageBytes,
-}: SqsQueueOpsOptions): QueueOps {
+}: SqsQueueOpsOptions): QueueOps & Required<Pick<QueueOps, 'renew'>> {
   const queueUrl = queueUrls(sqs);
   const dlqLimitFor = dlqLimits(sqs, dlqUrl, dlqMaxMessageBytes);
   return {
@@ -259,5 +298,7 @@ export function createSqsQueueOps({
 
     moveToLongRunningTier: (record, abortSignal) =>
       moveToLongRunningTier(sqs, largeObjectQueueUrl, record, abortSignal),
+
+    renew: (record, renewal, abortSignal) => renew(sqs, queueUrl, record, renewal, abortSignal),
   };
 }

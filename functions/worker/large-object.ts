@@ -1,9 +1,9 @@
 import type { SQSRecord } from 'aws-lambda';
 import { compareIdentity } from '../core/copy/content-identity.js';
-import { transferBudget, type TransferBudget } from '../core/copy/transfer-budget.js';
+import { sharedRate, transferBudget, type LinkEstimate, type TransferBudget } from '../core/copy/transfer-budget.js';
 import { errorText } from '../core/errors.js';
-import type { SendAttempt } from '../core/outcome/decide.js';
-import type { LargeObjectObserved } from '../core/outcome/large-object-decision.js';
+import { sendVerdict, type SendAttempt } from '../core/outcome/decide.js';
+import { ENDED_ON_CLIENT_SIDE, type LargeObjectObserved } from '../core/outcome/large-object-decision.js';
 import type { LargeObjectPolicy } from '../core/registry/route-large-objects.js';
 import type { HeadResult } from '../core/send/observation.js';
 import { backoffSeconds } from './backoff.js';
@@ -16,7 +16,7 @@ import {
   type CredentialPair,
   type SendRequest,
 } from './send-attempt.js';
-import { firstReceivedAtOf } from './settle.js';
+import { copyStartedAtOf, renewedCopyStartOf } from './copy-start.js';
 import { identityOfHead } from './verify.js';
 
 /** One SEND message on a route with a large-object policy. */
@@ -107,8 +107,9 @@ async function inBackground(
     false,
   );
   if (!sent) return null;
-  // The feed holds the copy across deliveries: it started about when the message was first received.
-  const startedAtMs = firstReceivedAtOf(req.record) ?? now();
+  // The feed holds the copy across deliveries: it started about when the message was first
+  // received (a renewed message carries that time).
+  const startedAtMs = copyStartedAtOf(req.record) ?? now();
   const nowMs = now();
   return {
     step: 'sent',
@@ -152,12 +153,51 @@ async function toLongRunningTier(
 }
 
 /**
+ * A re-attempt of a large object that fits, DR without the copy: held while an earlier copy may
+ * still run (its start, `copyStartedAtOf`, plus the expected duration is ahead), so a second copy
+ * is not started beside it; past that end (bounded) it is sent. Null: send.
+ */
+function held(
+  req: LargeObjectRequest,
+  budget: TransferBudget,
+  deps: LargeDeps,
+  now: () => number,
+): LargeObjectObserved | null {
+  const startedAtMs = copyStartedAtOf(req.record);
+  const nowMs = now();
+  if (startedAtMs === null || startedAtMs + budget.expectedMs <= nowMs) return null;
+  const { config, random } = deps;
+  return {
+    step: 'held',
+    budget,
+    startedAtMs,
+    nowMs,
+    minWaitSeconds: backoffSeconds(req.attempt, config.backoffBaseSeconds, config.backoffCapSeconds, random),
+  };
+}
+
+/**
+ * What a large object's SEND here tells the route's estimate: a 201 measured a copy (a legacy
+ * SEND answers it when the copy ended inside that SEND); one that ended on the client's side ran
+ * its duration without finishing, a bound on the link (`recordUnfinished`).
+ */
+function measure(estimate: LinkEstimate, size: number, budget: TransferBudget, sent: SendAttempt): void {
+  if (sent.kind !== 'sent') return;
+  if (!sent.handedBack && sent.answer.reason === 'created') estimate.record(size, sent.send.durationMs);
+  else if (budget.large && ENDED_ON_CLIENT_SIDE.has(sendVerdict(sent).reason))
+    estimate.recordUnfinished(size, sent.send.durationMs);
+}
+
+/**
  * Walks a SEND message on a route with a large-object policy (docs/large-objects.md): its size
  * (the message's, else one source HEAD), its transfer budget on the route's link estimate, then
  * - it does not fit the time left: a background feed SEND (`via: "feed"`) or a move to the
  *   large-object queue (`via: "long-running-tier"`);
- * - it fits: on a re-attempt of a large object DR is checked first (`landed`), then the usual SEND;
- *   a `created` copy refines the route's estimate.
+ * - it fits: on a re-attempt of a large object (or a renewed message) DR is checked first
+ *   (`landed`), the re-attempt is held while an earlier copy may still run (`held`), then the
+ *   usual SEND, counted among the route's copies in flight when large; its result refines the
+ *   route's estimate (`measure`).
+ * The plan takes the route's rate shared with its large SENDs running in this process (`sharedRate`).
  * Reports what happened without deciding (core/outcome/large-object-decision.ts does). Null when
  * the deadline came first; rejects with DeadlineError when the credentials were not read in time.
  */
@@ -172,24 +212,28 @@ export async function attemptLargeObject(
   const size = await sizeOf(req, lookups);
   if (deadline.aborted) return null;
   if (typeof size !== 'number') return size;
-  const estimate = (deps.linkEstimates ?? new LinkEstimates()).for(req.request.route, req.policy.linkMbps);
-  const budget = transferBudget(size, estimate.rate, req.policy, req.remainingMs);
+  const { route } = req.request;
+  const estimates = deps.linkEstimates ?? new LinkEstimates();
+  const estimate = estimates.for(route, req.policy.linkMbps);
+  const rate = sharedRate(estimate.rate, estimates.inFlight(route));
+  const budget = transferBudget(size, rate, req.policy, req.remainingMs);
   if (!budget.fits)
     return req.policy.via === 'feed'
       ? inBackground(req, budget, send, now)
       : toLongRunningTier(req, budget, deps, deadline);
-  if (budget.large && req.attempt > 1) {
+  if (budget.large && (req.attempt > 1 || renewedCopyStartOf(req.record) !== null)) {
     const detail = await landed(req, lookups, deps, deadline);
     if (deadline.aborted) return null;
     if (detail) return { step: 'landed', detail };
+    const hold = held(req, budget, deps, now);
+    if (hold) return hold;
   }
   const startedAtMs = now();
   // A large object is never handed back as a straggler: its copy would be left to the node.
-  const sent = await send(req.request, req.attempt === 1 && !budget.large);
+  const sendHere = () => send(req.request, req.attempt === 1 && !budget.large);
+  const sent = await (budget.large ? estimates.carrying(route, sendHere) : sendHere());
   if (!sent) return null;
-  // Only a 201 measured a copy: a legacy SEND answers it when the copy ended inside that SEND.
-  if (sent.kind === 'sent' && !sent.handedBack && sent.answer.reason === 'created')
-    estimate.record(size, sent.send.durationMs);
+  measure(estimate, size, budget, sent);
   const { config, random } = deps;
   return {
     step: 'sent',

@@ -79,6 +79,25 @@ export interface QueueOps {
    * queue took it (none configured included): the record then stays and is tried again.
    */
   moveToLongRunningTier(record: SQSRecord, signal?: AbortSignal): Promise<void>;
+  /**
+   * Puts the record's message again on its own queue as a new message, its body and its sender's
+   * attributes as they came plus `swarm-send.copy-started-at` (docs/large-objects.md): a large
+   * object's wait that is not a failure, renewed so the queue's redrive does not count it. A
+   * standard queue delays it `min(900, delaySeconds)`; a FIFO queue keeps its message group,
+   * deduplicates it by message id and attempt, and cannot delay it. Rejects unless the queue took
+   * it: the record then waits as any retry. Optional (named choice): QueueOps without it (a
+   * stand-in) never renew, the wait is a visibility change and its receives count towards the
+   * redrive; the SQS adapter has it.
+   */
+  renew?(record: SQSRecord, renewal: Renewal, signal?: AbortSignal): Promise<void>;
+}
+
+/** What a renewed message carries besides the original (`QueueOps.renew`). */
+export interface Renewal {
+  /** When the copy is taken to have started, epoch ms (`copyStartedAtOf`). */
+  readonly copyStartedAtMs: number;
+  /** The wait before the next ask, seconds (a standard queue's DelaySeconds, at most 900). */
+  readonly delaySeconds: number;
 }
 
 /** One destination's message of a split (`QueueOps.fanOut`). */

@@ -1,7 +1,9 @@
 import type { SQSRecord } from 'aws-lambda';
 import { OUTCOME, type OutcomeRecord } from '../core/outcome/outcome.js';
+import { renewsInsteadOfWaiting } from '../core/outcome/large-object-decision.js';
 import { errorText } from '../core/errors.js';
 import { backoffSeconds } from './backoff.js';
+import { copyStartedAtOf } from './copy-start.js';
 import { queueCallSignal } from './deadline.js';
 import type { DeadlineContext, WorkerDeps } from './ports.js';
 
@@ -19,16 +21,6 @@ export interface Settled {
 export function sentAtOf(record: SQSRecord): number | null {
   const sent = Number(record.attributes.SentTimestamp);
   return Number.isFinite(sent) ? sent : null;
-}
-
-/**
- * When the record's message was first received from its queue (SQS
- * ApproximateFirstReceiveTimestamp), ms; null when the record does not say. A large object's
- * background feed copy is taken to have started then (docs/large-objects.md).
- */
-export function firstReceivedAtOf(record: SQSRecord): number | null {
-  const first = Number(record.attributes.ApproximateFirstReceiveTimestamp);
-  return Number.isFinite(first) && first > 0 ? first : null;
 }
 
 /** A record returned to its queue as it came, to be delivered again. */
@@ -74,9 +66,37 @@ function retryDelay(outcome: OutcomeRecord, { config, random }: SettleDeps): num
 }
 
 /**
+ * A large object's wait that is not a failure, on attempt maxAttempts or later
+ * (`renewsInsteadOfWaiting`): its message is put again on its queue with the copy's start
+ * (`QueueOps.renew`) and this one acknowledged, the record saying `renewed`. Null when the queue
+ * did not take it: the record then waits as any retry, with a warning.
+ */
+async function renewedInstead(
+  record: SQSRecord,
+  outcome: OutcomeRecord,
+  delaySeconds: number,
+  { config, queue, telemetry }: SettleDeps,
+  context: DeadlineContext,
+): Promise<Settled | null> {
+  if (!queue.renew || !renewsInsteadOfWaiting(outcome, config.maxAttempts)) return null;
+  try {
+    const copyStartedAtMs = copyStartedAtOf(record) ?? Date.now();
+    await queue.renew(record, { copyStartedAtMs, delaySeconds }, queueCallSignal(context));
+    return { record, outcomeRecord: { ...outcome, renewed: true }, keep: false, backoffSeconds: null };
+  } catch (err) {
+    telemetry.warn('renewal failed; the message waits on its queue (its receives count towards the redrive)', {
+      messageId: record.messageId,
+      error: errorText(err),
+    });
+    return null;
+  }
+}
+
+/**
  * Acts on one record's outcome: a failure is dead-lettered, a retry stays on the queue with a
- * backoff, a success is acknowledged; every outcome is logged and counted. Null (no outcome:
- * the deadline came first) returns the record unprocessed.
+ * backoff (or, a large object's wait that is not a failure at maxAttempts, is renewed), a success
+ * is acknowledged; every outcome is logged and counted. Null (no outcome: the deadline came
+ * first) returns the record unprocessed.
  */
 export async function settleRecord(
   record: SQSRecord,
@@ -91,8 +111,17 @@ export async function settleRecord(
     deps.telemetry.outcome(dead.outcomeRecord!, sentAt);
     return dead;
   }
+  if (outcome.outcome === OUTCOME.RETRY) {
+    const delay = retryDelay(outcome, deps);
+    const settled = (await renewedInstead(record, outcome, delay, deps, context)) ?? {
+      record,
+      outcomeRecord: outcome,
+      keep: true,
+      backoffSeconds: delay,
+    };
+    deps.telemetry.outcome(settled.outcomeRecord!, sentAt);
+    return settled;
+  }
   deps.telemetry.outcome(outcome, sentAt);
-  if (outcome.outcome === OUTCOME.RETRY)
-    return { record, outcomeRecord: outcome, keep: true, backoffSeconds: retryDelay(outcome, deps) };
   return { record, outcomeRecord: outcome, keep: false, backoffSeconds: null };
 }

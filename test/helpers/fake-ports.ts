@@ -7,6 +7,7 @@ import type {
   CredentialsProvider,
   FanOutPart,
   QueueOps,
+  Renewal,
   SendPort,
   Telemetry,
   WorkerDeps,
@@ -141,6 +142,15 @@ export class RecordingQueue implements QueueOps {
   async moveToLongRunningTier(record: SQSRecord): Promise<void> {
     if (this.moveFails) throw Object.assign(new Error('large-object queue down'), { name: 'ServiceUnavailable' });
     this.moved.push(record.messageId);
+  }
+
+  /** Records renewed on their own queue, with what each renewal carried. */
+  readonly renewed: { id: string; renewal: Renewal }[] = [];
+  renewFails = false;
+
+  async renew(record: SQSRecord, renewal: Renewal): Promise<void> {
+    if (this.renewFails) throw Object.assign(new Error('queue down'), { name: 'ServiceUnavailable' });
+    this.renewed.push({ id: record.messageId, renewal });
   }
 }
 

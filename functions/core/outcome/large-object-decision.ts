@@ -17,6 +17,18 @@ export type LargeObjectObserved =
   | { readonly step: 'landed'; readonly detail: string }
   /** The object does not fit: its message went to the large-object queue (`moved`), or that queue refused it. */
   | { readonly step: 'moved' | 'move-failed'; readonly detail: string }
+  /**
+   * A re-attempt of a large object that fits, DR without the copy, while an earlier copy may still
+   * run (its start plus its expected duration is ahead): nothing was sent, it waits that out.
+   */
+  | {
+      readonly step: 'held';
+      readonly budget: TransferBudget;
+      /** The copy's start (`copyStartedAtOf`: a renewal's attribute, else the first receive), ms. */
+      readonly startedAtMs: number;
+      readonly nowMs: number;
+      readonly minWaitSeconds: number;
+    }
   /** A SEND was made: the usual one here, or a feed SEND with the policy's short timeout (`feed`). */
   | {
       readonly step: 'sent';
@@ -69,9 +81,37 @@ function sentVerdict(o: Extract<LargeObjectObserved, { step: 'sent' }>, attempts
 }
 
 /**
+ * The earliest attempt a wait is renewed on, whatever maxAttempts (named choice): a message's
+ * first receive, a renewed one's included, always waits with a visibility change, so a FIFO
+ * renewal (which SQS cannot delay) never comes straight back to be renewed again. The queue's
+ * redrive (maxReceiveCount, at least 3) is still far.
+ */
+export const MIN_RENEWAL_ATTEMPT = 2;
+
+/**
+ * Whether a retry is a large object's wait that is not a failure, on attempt maxAttempts or later
+ * (`MIN_RENEWAL_ATTEMPT` at the earliest): its message is renewed (put again on its queue,
+ * `QueueOps.renew`) instead of given a visibility change, so the queue's redrive
+ * (maxReceiveCount) never dead-letters it. Those waits are `copying-in-background` and the hold
+ * of `awaiting-copy`: a counted `awaiting-copy` on that attempt is already `failed`
+ * (`withAttempts`), so a retry `awaiting-copy` there is a hold.
+ */
+export function renewsInsteadOfWaiting(
+  o: { readonly outcome: string; readonly reason: Reason; readonly attempt: number },
+  maxAttempts: number,
+): boolean {
+  return (
+    o.outcome === OUTCOME.RETRY &&
+    (o.reason === 'copying-in-background' || o.reason === 'awaiting-copy') &&
+    o.attempt >= Math.max(MIN_RENEWAL_ATTEMPT, maxAttempts)
+  );
+}
+
+/**
  * Decides the outcome of a message on a route with a large-object policy. A retry on the last
- * allowed attempt becomes `failed` with `retriesExhausted`, except `copying-in-background`: a
- * copy the feed holds is never a failure (like a delete's grace).
+ * allowed attempt becomes `failed` with `retriesExhausted`, except `copying-in-background` (a
+ * copy the feed holds) and the hold of `awaiting-copy` (a copy that may still run): neither is
+ * ever a failure (like a delete's grace).
  */
 export function decideLargeObject(o: LargeObjectObserved, attempts: Attempts): Decision {
   switch (o.step) {
@@ -85,6 +125,12 @@ export function decideLargeObject(o: LargeObjectObserved, attempts: Attempts): D
       return withAttempts(
         { outcome: OUTCOME.RETRY, reason: 'long-running-tier-unavailable', detail: o.detail },
         attempts,
+      );
+    case 'held':
+      return retryIn(
+        'awaiting-copy',
+        `DR has no copy yet and an earlier copy may still run (expected to end ${Math.ceil((o.startedAtMs + o.budget.expectedMs - o.nowMs) / 1000)} s from now): held, nothing sent`,
+        waitOutSeconds(o.startedAtMs, o.budget.expectedMs, o.nowMs, o.minWaitSeconds),
       );
     case 'sent':
       return sentVerdict(o, attempts);

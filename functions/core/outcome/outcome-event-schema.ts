@@ -76,6 +76,7 @@ export function outcomeEventJsonSchema(): Record<string, unknown> {
       },
       retryAfterSeconds: { type: 'number', minimum: 0 },
       destinations: { type: 'array', items: { type: 'string' } },
+      renewed: { type: 'boolean' },
       threshold: {
         type: 'object',
         required: ['lagMs', 'rpoSeconds'],

@@ -90,7 +90,7 @@ export const REASONS = {
   'copying-in-background':
     "a large object's feed SEND with the route's short timeout answered status 1: the feed copies it in the background; the message asks again (never with force) once the copy is expected done (never dead-lettered for this)",
   'awaiting-copy':
-    "a large object's SEND ended on the client's side (deadline, idle timeout, reset, truncated answer, handed back): its copy may go on; the next attempt waits out its expected duration and checks DR first",
+    "a large object's SEND ended on the client's side (deadline, idle timeout, reset, truncated answer, handed back): its copy may go on; the next attempt waits out its expected duration and checks DR first. Also a re-attempt held while an earlier copy may still run (DR has no copy, its expected end is ahead): nothing was sent, not counted against the attempts",
   'size-unknown':
     'the route has a large-object policy, the message no size, and the source HEAD gave no usable Content-Length: nothing was sent',
   'long-running-tier-unavailable':
@@ -186,6 +186,13 @@ export interface OutcomeRecord {
   replaced?: { readonly by: 'feed-force' | 'copy'; readonly requests: number; readonly bytes: number };
   /** A message that named several destinations (`to` is then null): them, in order (docs/fan-out.md). */
   destinations?: string[];
+  /**
+   * A large object's wait that is not a failure (`copying-in-background`, the hold of
+   * `awaiting-copy`) on attempt maxAttempts or later: its message was put again on its own queue
+   * as a new message (`QueueOps.renew`) and this one acknowledged, so the queue's redrive never
+   * dead-letters it (docs/large-objects.md).
+   */
+  renewed?: boolean;
 }
 
 /** What is known about a message besides the SEND itself. */

@@ -1,8 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ChangeMessageVisibilityCommand } from '@aws-sdk/client-sqs';
 import type { OutcomeRecord } from '../../../functions/core/outcome/outcome.js';
-import type { QueueOps } from '../../../functions/worker/ports.js';
+import type { QueueOps, Renewal } from '../../../functions/worker/ports.js';
 import type { PairRegistryDocument } from '../../../local/pair-registry.js';
 import { startPipeline, type Pipeline, type PipelineOptions } from '../../helpers/pipeline.js';
 import { scratchDir } from '../../helpers/scratch.js';
@@ -50,6 +51,17 @@ function recordingWaits(waits: Map<string, number>): (real: QueueOps) => QueueOp
     changeVisibility: async (entries, signal) => {
       for (const e of entries) waits.set(e.record.messageId, e.seconds);
       return real.changeVisibility(entries, signal);
+    },
+  });
+}
+
+/** Records each renewal the handler makes (`QueueOps.renew`), in order. */
+function recordingRenewals(renewals: { id: string; renewal: Renewal }[]): (real: QueueOps) => QueueOps {
+  return (real) => ({
+    ...real,
+    renew: async (record, renewal, signal) => {
+      renewals.push({ id: record.messageId, renewal });
+      return real.renew!(record, renewal, signal);
     },
   });
 }
@@ -102,6 +114,95 @@ describe.each(DISCONNECT)('large objects, a disconnected legacy SEND: %s', (disc
     expect(counters.copies).toBe(1);
     expect([counters.copyMsRestarted, counters.copyMsAbandoned]).toStrictEqual([0, 0]);
     expect(await p.drain(p.dlq)).toStrictEqual([]);
+  });
+
+  it.each(['standard', 'FIFO'])(
+    'via the feed, on the last attempt: the wait is renewed as a new message carrying the copy start, never dead-lettered (%s queue)',
+    async (kind) => {
+      const fifo = kind === 'FIFO';
+      const renewals: { id: string; renewal: Renewal }[] = [];
+      // The policy believes the link 2.5x faster than it is: 50 MB seems to take 2 s (not fitting
+      // 2.5 s with the safety factor 2) and takes 5 s, so the second ask still finds it copying.
+      // maxAttempts 1: that ask is on the last attempt, and the queue's redrive would count each.
+      p = await largeObjectPipeline(
+        disconnect,
+        { linkMbps: 200, via: 'feed', feedTimeoutSeconds: 1, largeAfterSeconds: 1 },
+        { queueOps: recordingRenewals(renewals), config: { maxAttempts: 1 }, fifo },
+      );
+      const obj = p.sim.cluster('baker').put({ size: 50 * MB });
+      await p.send(JSON.stringify({ object: { uuid: obj.uuid }, size: 50 * MB }));
+
+      // The first receive waits with a visibility change (never renewed on a first receive).
+      const first = await p.deliver(10, 3000);
+      const original = first.records[0]!;
+      const firstReceive = Number(original.attributes.ApproximateFirstReceiveTimestamp);
+      expect(first.response.batchItemFailures).toHaveLength(1);
+      expect(renewals).toStrictEqual([]);
+      // The second: renewed, the original acknowledged, a new message carries the copy's start.
+      const second = await redeliver(p, 3000);
+      expect(second.records[0]!.messageId).toBe(original.messageId);
+      expect(second.response.batchItemFailures).toStrictEqual([]);
+      expect(renewals).toStrictEqual([
+        { id: original.messageId, renewal: { copyStartedAtMs: firstReceive, delaySeconds: expect.any(Number) } },
+      ]);
+
+      let terminal: OutcomeRecord[] = [];
+      for (let ask = 0; ask < 5 && terminal.length === 0; ask++) {
+        const again = await redeliver(p, 3000);
+        const record = again.records[0]!;
+        expect(record.messageId).not.toBe(original.messageId);
+        expect(record.messageAttributes['swarm-send.copy-started-at']?.stringValue).toBe(String(firstReceive));
+        // A FIFO renewal stays in its message group.
+        if (fifo) expect(record.attributes.MessageGroupId).toBe('g');
+        terminal = await outcomesOf(p);
+      }
+      expect(terminal.map((o) => `${o.outcome}:${o.reason}`)).toStrictEqual(['replicated:feed-complete']);
+      // Every renewal carries the first copy start on; one copy, never restarted.
+      expect(new Set(renewals.map((r) => r.renewal.copyStartedAtMs))).toStrictEqual(new Set([firstReceive]));
+      const counters = p.sim.counters();
+      expect([counters.copies, counters.copyMsRestarted, counters.copyMsAbandoned]).toStrictEqual([1, 0, 0]);
+      expect(await p.drain(p.dlq)).toStrictEqual([]);
+    },
+  );
+
+  it('the hold: a delivery while the first SEND still copies (the 12-hour limit, a crash) starts no second copy', async () => {
+    p = await largeObjectPipeline(
+      disconnect,
+      { via: 'long-running-tier', largeAfterSeconds: 1 },
+      { largeObjectQueue: true },
+    );
+    // 30 MB: expected 3 s, it fits an invocation with 30 s.
+    const obj = p.sim.cluster('baker').put({ size: 30 * MB });
+    await p.send(JSON.stringify({ object: { uuid: obj.uuid }, size: 30 * MB }));
+
+    const records = await p.receive(10);
+    const copying = p.invoke(records, 30_000);
+    // The message is delivered again while its SEND runs, as after SQS's 12 hours.
+    await p.sqs.send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: p.queue.url,
+        ReceiptHandle: records[0]!.receiptHandle,
+        VisibilityTimeout: 0,
+      }),
+    );
+    const again = await p.receive(10, 1);
+    expect(again[0]!.attributes.ApproximateReceiveCount).toBe('2');
+    const held = await p.invoke(again, 30_000);
+    expect(held.batchItemFailures).toHaveLength(1);
+    expect(Object.fromEntries(p.summary.retriesByReason)).toStrictEqual({ 'awaiting-copy': 1 });
+    expect(p.sim.counters().sends).toBe(1);
+
+    await copying;
+    expect(p.sim.cluster('dr').has({ uuid: obj.uuid })).toBe(true);
+    // After the expected end the held message finds the copy landed: one SEND in all.
+    const later = await redeliver(p, 30_000);
+    expect(later.records[0]!.attributes.ApproximateReceiveCount).toBe('3');
+    expect((await outcomesOf(p)).map((o) => `${o.outcome}:${o.reason}`)).toStrictEqual([
+      'replicated:created',
+      'replicated:copy-landed',
+    ]);
+    expect(p.sim.counters().sends).toBe(1);
+    expect(p.sim.counters().copyMsRestarted).toBe(0);
   });
 
   it('via the long-running tier: the Lambda-like worker moves it, a --long-running worker copies it', async () => {

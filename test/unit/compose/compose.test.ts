@@ -83,6 +83,7 @@ describe('composeWorkerDeps', () => {
       'fanOut',
       'moveToLongRunningTier',
       'publishOutcomes',
+      'renew',
     ]);
     // Without an outcomes queue the adapter publishes nothing, and says so without calling SQS.
     expect(await wrapped[0]!.publishOutcomes([])).toStrictEqual([]);

@@ -31,6 +31,28 @@ async function run(record: SQSRecord, deps: ReturnType<typeof depsFor>, remainin
   return processRecord(record, sends, deps, deadline, () => remainingMs);
 }
 
+/** A record first received `agoMs` ago (a copy taken to have started then). */
+function receivedAgo(record: SQSRecord, agoMs: number): SQSRecord {
+  (record.attributes as { ApproximateFirstReceiveTimestamp: string }).ApproximateFirstReceiveTimestamp = String(
+    Date.now() - agoMs,
+  );
+  return record;
+}
+
+/** A renewed record: attempt `receiveCount`, carrying the copy start of `agoMs` ago. */
+const renewedRecord = (id: string, b: string, agoMs: number, receiveCount = 1): SQSRecord =>
+  sqsRecord(id, b, {
+    receiveCount,
+    messageAttributes: {
+      'swarm-send.copy-started-at': {
+        dataType: 'Number',
+        stringValue: String(Date.now() - agoMs),
+        stringListValues: [],
+        binaryListValues: [],
+      },
+    },
+  });
+
 const head = (o: Partial<HeadResult> = {}): HeadResult => ({
   status: 200,
   etag: '"e1"',
@@ -102,12 +124,16 @@ describe('large objects: one that does not fit, via the feed', () => {
 
   it('past the expected end (first received an hour ago) asks again after half the time the copy has run', async () => {
     const deps = depsFor('feed', new FakeSendPort([() => feedObserved(1)]));
-    const record = sqsRecord('m1', body({ size: GB }), { receiveCount: 3 });
-    (record.attributes as { ApproximateFirstReceiveTimestamp: string }).ApproximateFirstReceiveTimestamp = String(
-      Date.now() - 3_600_000,
-    );
+    const record = receivedAgo(sqsRecord('m1', body({ size: GB }), { receiveCount: 3 }), 3_600_000);
     const wait = (await run(record, deps, 100_000))?.retryAfterSeconds;
     // Half of the hour the copy has run, to the whole second above.
+    expect(wait).toBeGreaterThanOrEqual(1800);
+    expect(wait).toBeLessThanOrEqual(1801);
+  });
+
+  it("takes a renewed message's copy start from its attribute, not from its own first receive", async () => {
+    const deps = depsFor('feed', new FakeSendPort([() => feedObserved(1)]));
+    const wait = (await run(renewedRecord('m1', body({ size: GB }), 3_600_000), deps, 100_000))?.retryAfterSeconds;
     expect(wait).toBeGreaterThanOrEqual(1800);
     expect(wait).toBeLessThanOrEqual(1801);
   });
@@ -159,10 +185,15 @@ describe('large objects: the check before a re-send', () => {
   it.each([
     ['no copy on DR', head({ status: 404, etag: null, contentLength: null })],
     ['another version on DR', head({ etag: '"e0"', contentLength: GB - 1 })],
-  ])('sends again when the re-attempt finds %s', async (_what, dr) => {
+  ])('sends again when the re-attempt, past the copy expected end, finds %s', async (_what, dr) => {
     const deps = depsFor('long-running-tier');
     deps.client.headAnswers = { primary: head(), dr };
-    const outcome = await run(sqsRecord('m1', body({ size: GB }), { receiveCount: 2 }), deps, null);
+    // Expected to take 100 s, first received 101 s ago: an earlier copy would have ended.
+    const outcome = await run(
+      receivedAgo(sqsRecord('m1', body({ size: GB }), { receiveCount: 2 }), 101_000),
+      deps,
+      null,
+    );
     expect(outcome).toMatchObject({ outcome: 'replicated', reason: 'created' });
     expect(deps.client.inputs).toHaveLength(1);
   });
@@ -173,6 +204,29 @@ describe('large objects: the check before a re-send', () => {
     const small = depsFor('long-running-tier');
     await run(sqsRecord('m2', body({ size: 1000 })), small, null);
     expect([first.client.heads, small.client.heads]).toStrictEqual([[], []]);
+  });
+
+  it('holds a re-attempt while an earlier copy may still run: awaiting-copy, no SEND, never a failure', async () => {
+    const deps = depsFor('long-running-tier');
+    deps.client.headAnswers = { primary: head(), dr: head({ status: 404, etag: null, contentLength: null }) };
+    // The long-running tier's redelivery (or a crash) 40 s into a copy expected to take 100 s, on the last attempt.
+    const record = receivedAgo(sqsRecord('m1', body({ size: GB }), { receiveCount: 5 }), 40_000);
+    const outcome = await run(record, deps, null);
+    expect(outcome).toMatchObject({ outcome: 'retry', reason: 'awaiting-copy' });
+    expect(outcome?.detail).toContain('held, nothing sent');
+    expect(outcome?.retriesExhausted).toBeUndefined();
+    expect(outcome?.retryAfterSeconds).toBeGreaterThanOrEqual(59);
+    expect(outcome?.retryAfterSeconds).toBeLessThanOrEqual(60);
+    expect(deps.client.inputs).toHaveLength(0);
+  });
+
+  it('checks DR on a renewed message although its receive count is 1, and holds it', async () => {
+    const deps = depsFor('long-running-tier');
+    deps.client.headAnswers = { primary: head(), dr: head({ status: 404, etag: null, contentLength: null }) };
+    const outcome = await run(renewedRecord('m1', body({ size: GB }), 10_000), deps, null);
+    expect(outcome).toMatchObject({ outcome: 'retry', reason: 'awaiting-copy', attempt: 1 });
+    expect(deps.client.heads.sort()).toStrictEqual(['dr', 'primary']);
+    expect(deps.client.inputs).toHaveLength(0);
   });
 
   it("makes a large object's SEND that ended on the client's side awaiting-copy, waiting out its copy", async () => {
@@ -186,6 +240,33 @@ describe('large objects: the check before a re-send', () => {
 });
 
 describe('large objects: the link estimate', () => {
+  it("bounds the route's estimate by a large SEND that ended on the client's side", async () => {
+    const ended = observed({ error: 'idle-timeout', remoteStatus: null, httpStatus: null }, { durationMs: 200_000 });
+    const deps = depsFor('long-running-tier', new FakeSendPort([() => ended]));
+    await run(sqsRecord('m1', body({ size: GB })), deps, null);
+    // 1 GB not finished in 200 s: the link is slower than 5 MB/s; the estimate moves from 10 MB/s towards it.
+    expect(deps.linkEstimates!.for({ name: 'primary->dr' }, LINK_MBPS).rate).toStrictEqual({
+      bytesPerSecond: 9_000_000,
+      samples: 1,
+    });
+  });
+
+  it("plans on the route's rate shared with its large SENDs running in this process", async () => {
+    let release = () => {};
+    const pending = new Promise<void>((resolve) => (release = resolve));
+    const deps = depsFor('long-running-tier', new FakeSendPort([async () => (await pending, observed())]));
+    // Alone, 1 GB at 10 MB/s takes 100 s: it fits 250 s with the safety factor 2.
+    const first = run(sqsRecord('m1', body({ size: GB })), deps, 250_000);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(deps.linkEstimates!.inFlight({ name: 'primary->dr' })).toBe(1);
+    // Beside it, at half the rate, 200 s x 2 does not fit: it moves on.
+    const second = await run(sqsRecord('m2', body({ size: GB })), deps, 250_000);
+    expect(second).toMatchObject({ reason: 'moved-to-long-running-tier' });
+    release();
+    expect(await first).toMatchObject({ reason: 'created' });
+    expect(deps.linkEstimates!.inFlight({ name: 'primary->dr' })).toBe(0);
+  });
+
   it("refines the route's estimate from a measured 201, and not from a 409", async () => {
     const copied = observed({}, { durationMs: 50_000 });
     const deps = depsFor('feed', new FakeSendPort([() => copied, () => observed({ remoteStatus: 409 })]));

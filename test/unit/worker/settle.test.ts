@@ -135,3 +135,68 @@ describe('settleRecord: acting on one outcome', () => {
     expect(deps.telemetry.outcomes).toStrictEqual([{ record: outcome({}), sent: null }]);
   });
 });
+
+describe('settleRecord: renewing a large object wait that is not a failure', () => {
+  const COPY_START = 1_700_000_000_000;
+  const wait = (o: Partial<OutcomeRecord>) =>
+    outcome({ outcome: 'retry', reason: 'copying-in-background', attempt: 5, retryAfterSeconds: 600, ...o });
+
+  it.each(['copying-in-background', 'awaiting-copy'] as const)(
+    'renews %s at maxAttempts: a new message with the copy start, this one acknowledged and saying so',
+    async (reason) => {
+      const deps = fakeDeps();
+      const record = sqsRecord('m1', '{}', { receiveCount: 5 });
+      (record.attributes as { ApproximateFirstReceiveTimestamp: string }).ApproximateFirstReceiveTimestamp =
+        String(COPY_START);
+      const s = await settleRecord(record, wait({ reason }), deps, roomy);
+      expect(s).toMatchObject({ keep: false, backoffSeconds: null, outcomeRecord: { outcome: 'retry', reason } });
+      expect(s.outcomeRecord?.renewed).toBe(true);
+      expect(deps.queue.renewed).toStrictEqual([
+        { id: 'm1', renewal: { copyStartedAtMs: COPY_START, delaySeconds: 600 } },
+      ]);
+      expect(deps.telemetry.outcomes[0]!.record.renewed).toBe(true);
+    },
+  );
+
+  it("carries a renewed message's own copy start on, not its new first receive", async () => {
+    const deps = fakeDeps();
+    const record = sqsRecord('m1', '{}', {
+      receiveCount: 6,
+      messageAttributes: {
+        'swarm-send.copy-started-at': {
+          dataType: 'Number',
+          stringValue: String(COPY_START),
+          stringListValues: [],
+          binaryListValues: [],
+        },
+      },
+    });
+    await settleRecord(record, wait({ attempt: 6 }), deps, roomy);
+    expect(deps.queue.renewed[0]!.renewal.copyStartedAtMs).toBe(COPY_START);
+  });
+
+  it('gives the wait a visibility change below maxAttempts, and to a delete grace at any attempt', async () => {
+    const deps = fakeDeps();
+    const below = await settleRecord(sqsRecord('m1', '{}'), wait({ attempt: 4 }), deps, roomy);
+    const grace = await settleRecord(sqsRecord('m2', '{}'), wait({ reason: 'delete-grace', attempt: 9 }), deps, roomy);
+    expect([below, grace].map((s) => [s.keep, s.backoffSeconds, s.outcomeRecord?.renewed])).toStrictEqual([
+      [true, 600, undefined],
+      [true, 600, undefined],
+    ]);
+    expect(deps.queue.renewed).toStrictEqual([]);
+  });
+
+  it('waits as today, with a warning, when the queue does not take the renewal', async () => {
+    const deps = fakeDeps();
+    deps.queue.renewFails = true;
+    const s = await settleRecord(sqsRecord('m1', '{}', { receiveCount: 5 }), wait({}), deps, roomy);
+    expect(s).toMatchObject({ keep: true, backoffSeconds: 600 });
+    expect(s.outcomeRecord?.renewed).toBeUndefined();
+    expect(deps.telemetry.warnings.map((w) => [w.message, w.fields?.error])).toStrictEqual([
+      [
+        'renewal failed; the message waits on its queue (its receives count towards the redrive)',
+        'ServiceUnavailable: queue down',
+      ],
+    ]);
+  });
+});

@@ -3,6 +3,7 @@ import { sendDecision, type SendAttempt } from '../../../../functions/core/outco
 import {
   decideLargeObject,
   ENDED_ON_CLIENT_SIDE,
+  renewsInsteadOfWaiting,
   type LargeObjectObserved,
 } from '../../../../functions/core/outcome/large-object-decision.js';
 import type { SendReport } from '../../../../functions/core/send/observation.js';
@@ -135,5 +136,41 @@ describe('decideLargeObject: the steps without a SEND', () => {
         outcome: 'failed',
         retriesExhausted: true,
       });
+  });
+});
+
+describe('decideLargeObject: a re-attempt held while an earlier copy may still run', () => {
+  const held = { step: 'held', budget: LARGE, startedAtMs: 0, nowMs: 100_000, minWaitSeconds: 5 } as const;
+
+  it('makes it awaiting-copy for the rest of the expected duration, on the last attempt too', () => {
+    const v = decideLargeObject(held, LAST);
+    expect(v).toMatchObject({ outcome: 'retry', reason: 'awaiting-copy', retryAfterSeconds: 500 });
+    expect(v.detail).toContain('expected to end 500 s from now');
+    expect(v.retriesExhausted).toBeUndefined();
+  });
+});
+
+describe('renewsInsteadOfWaiting', () => {
+  const at = (
+    reason: 'copying-in-background' | 'awaiting-copy' | 'delete-grace' | 'source-unavailable',
+    attempt: number,
+  ) => renewsInsteadOfWaiting({ outcome: 'retry', reason, attempt }, 5);
+
+  it('renews the waits that are not a failure from maxAttempts on, and nothing else', () => {
+    expect([at('copying-in-background', 5), at('awaiting-copy', 6), at('copying-in-background', 4)]).toStrictEqual([
+      true,
+      true,
+      false,
+    ]);
+    expect([at('delete-grace', 9), at('source-unavailable', 9)]).toStrictEqual([false, false]);
+    expect(renewsInsteadOfWaiting({ outcome: 'failed', reason: 'awaiting-copy', attempt: 5 }, 5)).toBe(false);
+  });
+
+  it('never renews on a first receive, even with maxAttempts 1: a FIFO renewal cannot be delayed', () => {
+    const first = { outcome: 'retry', reason: 'copying-in-background', attempt: 1 } as const;
+    expect([renewsInsteadOfWaiting(first, 1), renewsInsteadOfWaiting({ ...first, attempt: 2 }, 1)]).toStrictEqual([
+      false,
+      true,
+    ]);
   });
 });

@@ -467,6 +467,7 @@ class ChaosWorker {
       publishOutcomes: (outcomes) => guard(() => real.publishOutcomes(outcomes)),
       fanOut: (record, parts) => guard(() => real.fanOut(record, parts)),
       moveToLongRunningTier: (record) => guard(() => real.moveToLongRunningTier(record)),
+      renew: (record, renewal) => guard(() => real.renew(record, renewal)),
     };
   }
 

@@ -93,7 +93,14 @@ export function benchCredentials(): CredentialsProvider {
  * once. The benchmark uses it so the figures are the handler and its SEND path alone.
  */
 export class RecordingQueueOps implements QueueOps {
-  readonly calls = { changeVisibility: 0, deadLetter: 0, publishOutcomes: 0, fanOut: 0, moveToLongRunningTier: 0 };
+  readonly calls = {
+    changeVisibility: 0,
+    deadLetter: 0,
+    publishOutcomes: 0,
+    fanOut: 0,
+    moveToLongRunningTier: 0,
+    renew: 0,
+  };
   readonly outcomes = new Map<string, number>();
   visibilityChanges = 0;
 
@@ -121,6 +128,11 @@ export class RecordingQueueOps implements QueueOps {
   /** A move to the large-object queue is only counted. */
   async moveToLongRunningTier(): Promise<void> {
     this.calls.moveToLongRunningTier += 1;
+  }
+
+  /** A renewal (a large object's wait carried by a new message) is only counted. */
+  async renew(): Promise<void> {
+    this.calls.renew += 1;
   }
 
   /** Terminal outcomes published so far that were successes (replicated or already-present). */

@@ -1,6 +1,5 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import type { SQSRecord } from 'aws-lambda';
-import type { CredentialsProvider, QueueOps, Renewal, Telemetry } from '../functions/worker/ports.js';
+import type { CredentialsProvider, QueueOps, Telemetry } from '../functions/worker/ports.js';
 import { sdkErrorCode } from '../functions/adapters/sqs-batches.js';
 import { composeWorkerDeps, localLogger, powertoolsTelemetry, type WorkerParts } from '../functions/compose.js';
 import type { Config } from '../functions/config.js';
@@ -103,9 +102,7 @@ function instrumentedQueueOps(
     },
     fanOut: (record, parts) => counted('SendMessageBatch', () => real.fanOut(record, parts)),
     moveToLongRunningTier: (record) => counted('SendMessage', () => real.moveToLongRunningTier(record)),
-    ...(real.renew && {
-      renew: (record: SQSRecord, renewal: Renewal) => counted('SendMessage', () => real.renew!(record, renewal)),
-    }),
+    renew: (record, renewal) => counted('SendMessage', () => real.renew(record, renewal)),
   };
 }
 

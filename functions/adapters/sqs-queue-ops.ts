@@ -261,7 +261,7 @@ export function createSqsQueueOps({
   outcomesQueueUrl,
   largeObjectQueueUrl = null,
   dlqMaxMessageBytes,
-}: SqsQueueOpsOptions): QueueOps & Required<Pick<QueueOps, 'renew'>> {
+}: SqsQueueOpsOptions): QueueOps {
   const queueUrl = queueUrls(sqs);
   const dlqLimitFor = dlqLimits(sqs, dlqUrl, dlqMaxMessageBytes);
   return {

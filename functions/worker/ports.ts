@@ -85,11 +85,9 @@ export interface QueueOps {
    * object's wait that is not a failure, renewed so the queue's redrive does not count it. A
    * standard queue delays it `min(900, delaySeconds)`; a FIFO queue keeps its message group,
    * deduplicates it by message id and attempt, and cannot delay it. Rejects unless the queue took
-   * it: the record then waits as any retry. Optional (named choice): QueueOps without it (a
-   * stand-in) never renew, the wait is a visibility change and its receives count towards the
-   * redrive; the SQS adapter has it.
+   * it: the record then waits as any retry, its receives counting towards the redrive.
    */
-  renew?(record: SQSRecord, renewal: Renewal, signal?: AbortSignal): Promise<void>;
+  renew(record: SQSRecord, renewal: Renewal, signal?: AbortSignal): Promise<void>;
 }
 
 /** What a renewed message carries besides the original (`QueueOps.renew`). */

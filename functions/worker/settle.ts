@@ -78,7 +78,7 @@ async function renewedInstead(
   { config, queue, telemetry }: SettleDeps,
   context: DeadlineContext,
 ): Promise<Settled | null> {
-  if (!queue.renew || !renewsInsteadOfWaiting(outcome, config.maxAttempts)) return null;
+  if (!renewsInsteadOfWaiting(outcome, config.maxAttempts)) return null;
   try {
     const copyStartedAtMs = copyStartedAtOf(record) ?? Date.now();
     await queue.renew(record, { copyStartedAtMs, delaySeconds }, queueCallSignal(context));

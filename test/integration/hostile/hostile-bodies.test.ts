@@ -78,6 +78,7 @@ describe('hostile message bodies (fast-check)', () => {
       publishOutcomes: async () => [],
       fanOut: async () => undefined,
       moveToLongRunningTier: async () => undefined,
+      renew: async () => undefined,
     };
     const summary = new SummaryTelemetry();
     const response = await processBatch(records, testContext(60_000, { frozen: true }), {

@@ -76,6 +76,7 @@ async function work(route: Record<string, unknown>, messageBody: string) {
     publishOutcomes: async () => [],
     fanOut: async () => undefined,
     moveToLongRunningTier: async () => undefined,
+    renew: async () => undefined,
   };
   const telemetry: Telemetry = { outcome: (r) => void outcomes.push(r), warn: () => undefined, flush: () => undefined };
   await processBatch([sqsRecord(`m${seq}`, messageBody)], testContext(30_000), {

@@ -50,6 +50,7 @@ function recordingQueue(
     },
     fanOut: async () => undefined,
     moveToLongRunningTier: async () => undefined,
+    renew: async () => undefined,
   };
   return { queue, deadLettered, published };
 }

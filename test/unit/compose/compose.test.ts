@@ -33,6 +33,7 @@ const noQueue: QueueOps = {
   publishOutcomes: async () => [],
   fanOut: async () => undefined,
   moveToLongRunningTier: async () => undefined,
+  renew: async () => undefined,
 };
 const credentials = createCredentialsProvider({ env: { ADMIN } });
 

@@ -103,6 +103,7 @@ describe('settleRecord: acting on one outcome', () => {
         changeVisibility: async () => undefined,
         fanOut: async () => undefined,
         moveToLongRunningTier: async () => undefined,
+        renew: async () => undefined,
       },
     });
     const failed = outcome({ outcome: 'failed', reason: 'invalid-message' });

@@ -1,8 +1,8 @@
 /**
  * The utilisation sweep of `npm run bench:large` (docs/performance.md, "Sizing the link"): the
- * same seeded small objects with a heavy tail scaled so that the bytes offered are 25%, 50%, 75%
- * and 100% of what each link carries over the window, on the shared (fair-share) link, for (b)
- * the feed and (c) the tier at its default concurrency and at one copy at once, in both
+ * same seeded small objects with a heavy tail scaled so that the bytes offered are 5% to 100% of
+ * what each link carries over the window, on the shared (fair-share) link, for (b)
+ * the feed and (c) the tier at the construct's default concurrency and at one copy at once, in both
  * disconnect behaviours, each against the (d) of the same window.
  *
  * What is scaled is the tail's bytes, not the window: the small objects (sizes and arrival times)
@@ -11,6 +11,7 @@
  * of it) and the same capacity on a faster link (16.8 h at 1 Gbit/s), so both links see the same
  * objects; what differs is what fits an invocation.
  */
+import { LONG_RUNNING_TIER_DEFAULTS } from '../infra/constructs/long-running-tier-options.js';
 import { fixed, type Table } from './report.js';
 import { simulate } from './large-simulation.js';
 import { DEFAULT_PIPELINE, type RunResult, type Scenario } from './large-scenario.js';
@@ -37,15 +38,21 @@ export interface SweepStrategy extends Pick<Scenario, 'strategy' | 'model'> {
   readonly name: string;
 }
 
-const ONE_AT_ONCE: Scenario['model'] = { ...DEFAULT_PIPELINE, tierTasks: 1, tierBatchSize: 1 };
+/** The tier running `copies` large copies at once, each its own one-message batch, as the tier's worker does. */
+const tierOf = (copies: number): Scenario['model'] => ({ ...DEFAULT_PIPELINE, tierTasks: copies, tierBatchSize: 1 });
+const { maxTasks, copiesPerTask } = LONG_RUNNING_TIER_DEFAULTS;
+/**
+ * (b), and (c) at the construct's default (`maxTasks` x `copiesPerTask`, the worker on
+ * `--batch-size 1`) and at one copy at once. The tables' (c) models 2 tasks of 10-message batches.
+ */
 export const SWEEP_STRATEGIES: readonly SweepStrategy[] = [
   { name: '(b) feed', strategy: 'feed', model: DEFAULT_PIPELINE },
   {
-    name: `(c) tier, default (${DEFAULT_PIPELINE.tierTasks} tasks x ${DEFAULT_PIPELINE.tierBatchSize})`,
+    name: `(c) tier, default (${maxTasks} tasks x ${copiesPerTask} copies)`,
     strategy: 'long-running-tier',
-    model: DEFAULT_PIPELINE,
+    model: tierOf(maxTasks * copiesPerTask),
   },
-  { name: '(c) tier, 1 copy at once', strategy: 'long-running-tier', model: ONE_AT_ONCE },
+  { name: '(c) tier, 1 copy at once', strategy: 'long-running-tier', model: tierOf(1) },
 ];
 
 export interface SweepRun {

@@ -13,11 +13,11 @@ describe('linkLimits', () => {
     expect(hundred!.lambdaLargestBytes).toBe(448.5 * 12_500_000);
   });
 
-  it('the tier within 12 h: alone, with the safety factor, and sharing the link with 19 other copies', () => {
+  it('the tier within 12 h: alone, with the safety factor, and sharing the link with the 7 other copies of the default 2 tasks x 4', () => {
     expect(gigabit).toMatchObject({
       tierLargestBytes: 43_200 * 125_000_000,
       tierLargestWithSafetyBytes: 21_600 * 125_000_000,
-      tierLargestSharedBytes: (43_200 * 125_000_000) / 20,
+      tierLargestSharedBytes: (43_200 * 125_000_000) / 8,
     });
     expect(hundred!.tierLargestBytes).toBe(43_200 * 12_500_000);
   });

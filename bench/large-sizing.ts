@@ -6,6 +6,7 @@
 import { fixed, type Table } from './report.js';
 import { simulate } from './large-simulation.js';
 import { DEFAULT_PIPELINE, type Disconnect, type RunResult, type Scenario } from './large-scenario.js';
+import { lostForSize, wastedPercent } from './large-targets.js';
 import { bytesText, generateWorkload, type WorkloadSpec } from './large-workload.js';
 
 export const LINKS_MBPS = [1000, 100] as const;
@@ -23,10 +24,6 @@ export function duration(ms: number): string {
 
 export function linkText(linkMbps: number): string {
   return linkMbps >= 1000 ? `${linkMbps / 1000} Gbit/s` : `${linkMbps} Mbit/s`;
-}
-
-export function lostForSize(r: RunResult): number {
-  return r.deadLettered + r.redriven + r.notOnDr;
 }
 
 /** Per link: the workload's bytes against what the link carries over the window. */
@@ -126,7 +123,7 @@ export function sizingTable(runs: readonly SizingRun[]): Table {
       duration(r.tail.lagP50Ms),
       duration(r.tail.lagP99Ms),
       `${fixed(r.tail.lastLandedHours, 1)} h`,
-      `${fixed((100 * r.linkWastedSeconds) / Math.max(r.linkUsedSeconds, 1e-9), 1)}%`,
+      `${fixed(wastedPercent(r), 1)}%`,
       String(lostForSize(r)),
     ]),
   };

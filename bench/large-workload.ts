@@ -92,6 +92,46 @@ export function generateWorkload(spec: WorkloadSpec, withTail = true): WorkloadO
   return withTail ? objects : objects.filter((o) => !o.tail);
 }
 
+/**
+ * A heavy tail of `tailBytes` in all, for the utilisation sweep (bench/large-sweep.ts): the first
+ * object exactly `spec.largestBytes` when the tail holds that much, then objects of the spec's
+ * classes (a class with probability in proportion to its count, log-uniform within it, at most
+ * `spec.largestBytes`) until the total is reached; the last one is
+ * cut to the rest, or left out when the rest is under the smallest class's minimum. Arrivals are
+ * uniform over `spec.windowMs`. Its own random stream (`seed`), so the small objects stay exactly
+ * as generateWorkload draws them; ids start at `firstId`.
+ */
+export function generateTail(spec: WorkloadSpec, tailBytes: number, seed: number, firstId: number): WorkloadObject[] {
+  const random = createRandom(seed);
+  const next = () => random.next();
+  const classes = spec.tail.reduce((n, c) => n + c.count, 0);
+  const smallest = Math.min(...spec.tail.map((c) => c.minBytes));
+  const sizes: number[] = [];
+  let rest = tailBytes;
+  while (rest >= smallest) {
+    let bytes = spec.largestBytes;
+    if (sizes.length || tailBytes < spec.largestBytes) {
+      let pick = next() * classes;
+      const c = spec.tail.find((k) => (pick -= k.count) < 0) ?? spec.tail[spec.tail.length - 1]!;
+      bytes = Math.min(spec.largestBytes, Math.round(c.minBytes * (c.maxBytes / c.minBytes) ** next()));
+    }
+    bytes = Math.min(bytes, rest);
+    sizes.push(bytes);
+    rest -= bytes;
+  }
+  return sizes.map((bytes, i) => ({
+    id: firstId + i,
+    bytes,
+    tail: true,
+    arrivalMs: Math.floor(next() * spec.windowMs),
+  }));
+}
+
+/** Objects of several parts in arrival order (ties by id), as generateWorkload orders them. */
+export function inArrivalOrder(...parts: readonly (readonly WorkloadObject[])[]): WorkloadObject[] {
+  return parts.flat().sort((a, b) => a.arrivalMs - b.arrivalMs || a.id - b.id);
+}
+
 /** Bytes in decimal units (MB, GB, TB), as the workload is written. */
 export function bytesText(n: number): string {
   if (n >= TB) return `${+(n / TB).toFixed(2)} TB`;

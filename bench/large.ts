@@ -8,25 +8,21 @@
  *
  * Both link models run: fair-share (copies in flight share the rate) and per-copy (each copy at
  * the whole rate: the pipeline alone). For sizing the link it also prints each link's utilisation
- * over the window (bytes offered / capacity) and, for (c), the small objects' and the large ones'
- * lag against the number of large copies the tier runs at once. Flag: --seed N (the workload's;
- * the backoff's jitter is seeded from it).
+ * over the window (bytes offered / capacity); for (c), the small objects' and the large ones'
+ * lag against the number of large copies the tier runs at once; a utilisation sweep
+ * (bench/large-sweep.ts: the tail scaled to 5-100% of each link over a window long enough for a
+ * 1 TB object) with the sizing rule it gives; and the largest object each path takes
+ * (bench/large-limits.ts). Flag: --seed N (the workload's; the backoff's jitter is seeded from it).
  */
 import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { describeMachine, fixed, markdownTable, textTable, writeResult, type Table } from './report.js';
 import type { LinkSharing } from './large-link.js';
 import { HOLD_REASON, MAX_DELAY_SECONDS, simulate } from './large-simulation.js';
-import {
-  DISCONNECTS,
-  duration,
-  linkText,
-  LINKS_MBPS,
-  lostForSize,
-  sizingRuns,
-  sizingTable,
-  utilisationOf,
-} from './large-sizing.js';
+import { limitsTable, linkLimits, type LinkLimits } from './large-limits.js';
+import { describeSweep, sizingRuleTable, sweepRuns, sweepTable, type SweepRun } from './large-sweep.js';
+import { status, targetsOf, wastedPercent, type Targets } from './large-targets.js';
+import { DISCONNECTS, duration, linkText, LINKS_MBPS, sizingRuns, sizingTable, utilisationOf } from './large-sizing.js';
 import {
   DEFAULT_PIPELINE,
   type Disconnect,
@@ -52,23 +48,15 @@ const VARIANTS: readonly Variant[] = [
   { name: 'tail in a burst, link fair-share', sharing: 'fair-share', workload: BURST_WORKLOAD },
 ];
 
+/** Small objects in the utilisation sweep (the tables' 20,000; fewer would keep the run shorter). */
+const SWEEP_SMALL_COUNT = DEFAULT_WORKLOAD.small.count;
+
 const STRATEGIES: readonly Strategy[] = ['today', 'feed', 'long-running-tier'];
 const STRATEGY_NAMES: Record<Strategy, string> = {
   today: '(a) today',
   feed: '(b) policy via feed',
   'long-running-tier': '(c) policy via long-running tier',
 };
-/** Targets of issue 25: restarted or abandoned link time under 1%; small p99 lag within 10% of (d). */
-const WASTE_TARGET = 0.01;
-const LAG_TARGET = 1.1;
-
-interface Targets {
-  readonly noneLostForSize: boolean;
-  readonly wasteUnder1Percent: boolean;
-  readonly smallLagWithin10Percent: boolean;
-  readonly noInvocationWaitsOnUnfinishableCopy: boolean;
-}
-
 interface Variant {
   readonly name: string;
   readonly sharing: LinkSharing;
@@ -82,26 +70,6 @@ interface Run {
   readonly strategy: Strategy | 'without-large';
   readonly result: RunResult;
   readonly targets: Targets | null;
-}
-
-function targetsOf(r: RunResult, baseline: RunResult): Targets {
-  return {
-    noneLostForSize: lostForSize(r) === 0,
-    wasteUnder1Percent: r.linkWastedSeconds < WASTE_TARGET * r.linkUsedSeconds,
-    smallLagWithin10Percent: r.small.lagP99Ms <= LAG_TARGET * baseline.small.lagP99Ms,
-    noInvocationWaitsOnUnfinishableCopy: r.tail.cutAttempts === 0,
-  };
-}
-
-function status(t: Targets | null): string {
-  if (!t) return 'baseline';
-  const marks = [
-    t.noneLostForSize,
-    t.wasteUnder1Percent,
-    t.smallLagWithin10Percent,
-    t.noInvocationWaitsOnUnfinishableCopy,
-  ];
-  return marks.map((ok) => (ok ? 'met' : 'MISSED')).join(' / ');
 }
 
 function row(run: Run, baseline: RunResult): string[] {
@@ -118,7 +86,7 @@ function row(run: Run, baseline: RunResult): string[] {
     run.strategy === 'without-large' ? '(d) without the large objects' : STRATEGY_NAMES[run.strategy],
     lost.length ? lost.join(', ') : '0',
     duration(r.linkUsedSeconds * 1000),
-    `${fixed((100 * r.linkWastedSeconds) / Math.max(r.linkUsedSeconds, 1e-9), 1)}%`,
+    `${fixed(wastedPercent(r), 1)}%`,
     duration(r.small.lagP50Ms),
     duration(r.small.lagP99Ms),
     run.targets ? `${fixed(r.small.lagP99Ms / baseline.small.lagP99Ms, 2)}x` : '1.00x',
@@ -207,6 +175,38 @@ function methodOf(mix: string, m: PipelineModel): string[] {
   ];
 }
 
+interface Section {
+  readonly title: string;
+  readonly intro?: string;
+  readonly table: Table;
+}
+
+/** The sections for sizing the link, after the variants' tables. */
+function sizingSections(
+  utilisation: Table,
+  sizing: Table,
+  sweep: readonly SweepRun[],
+  limits: readonly LinkLimits[],
+): Section[] {
+  return [
+    { title: 'Sizing the link: utilisation over the window', table: utilisation },
+    {
+      title: `Sizing the link: (c) with 1, 2, 8 or 20 large copies at once on the tier (${VARIANTS[0]!.name})`,
+      table: sizing,
+    },
+    {
+      title: 'Sizing the link: a utilisation sweep (fair-share link, tail spread over the window)',
+      intro: `Workload: ${describeSweep(SEED, SWEEP_SMALL_COUNT)}. "p99 vs (d)" against the (d) of the same window.`,
+      table: sweepTable(sweep),
+    },
+    { title: 'Sizing the link: the rule the sweep gives', table: sizingRuleTable(sweep) },
+    {
+      title: 'The largest object each path takes (transferBudget)',
+      table: limitsTable(limits, DEFAULT_PIPELINE),
+    },
+  ];
+}
+
 async function main(): Promise<void> {
   const machine = describeMachine();
   const started = performance.now();
@@ -218,7 +218,9 @@ async function main(): Promise<void> {
     runs.filter((r) => r.variant === VARIANTS[0]!.name && !r.targets).map((r) => [r.linkMbps, r.result]),
   );
   const sizing = sizingRuns(spread, baselines, SEED + 1);
-  const sizingTab = sizingTable(sizing);
+  const sweep = sweepRuns(SEED, SWEEP_SMALL_COUNT);
+  const limits = linkLimits(DEFAULT_PIPELINE);
+  const sections = sizingSections(utilisation.table, sizingTable(sizing), sweep, limits);
   const wallMs = performance.now() - started;
   const commit = commitOf();
   const mixes = VARIANTS.map((v) => {
@@ -241,17 +243,16 @@ async function main(): Promise<void> {
       markdownTable(table),
     ]),
     '',
-    '## Sizing the link: utilisation over the window',
-    '',
-    markdownTable(utilisation.table),
-    '',
-    `## Sizing the link: (c) with 1, 2, 8 or 20 large copies at once on the tier (${VARIANTS[0]!.name})`,
-    '',
-    markdownTable(sizingTab),
-    '',
+    ...sections.flatMap(({ title, intro, table }) => [
+      `## ${title}`,
+      '',
+      ...(intro ? [intro, ''] : []),
+      markdownTable(table),
+      '',
+    ]),
   ].join('\n');
   for (const { v, table } of tables) console.log(`\n${v.name}\n\n${textTable(table)}`);
-  console.log(`\nutilisation\n\n${textTable(utilisation.table)}\n\nsizing\n\n${textTable(sizingTab)}`);
+  for (const { title, table } of sections) console.log(`\n${title}\n\n${textTable(table)}`);
   console.log(`\n${md}`);
   // Dated and named by the commit run, so a second run on the same day keeps the first one's files.
   const name = `large-${machine.date.slice(0, 10)}-${commit}`;
@@ -275,6 +276,8 @@ async function main(): Promise<void> {
           tierCopiesAtOnce,
           result,
         })),
+        sweep: { smallCount: SWEEP_SMALL_COUNT, mix: describeSweep(SEED, SWEEP_SMALL_COUNT), runs: sweep },
+        limits,
       },
       null,
       2,

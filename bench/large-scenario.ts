@@ -6,6 +6,7 @@ import type { StragglerOptions } from '../functions/config.js';
 import type { LargeObjectPolicy } from '../functions/core/registry/route-large-objects.js';
 import { derivedMaxReceiveCount, ENV_DEFAULTS } from '../functions/env.js';
 import { DEFAULT_STRAGGLER_POLICY } from '../functions/worker/stragglers.js';
+import { LONG_RUNNING_TIER_DEFAULTS } from '../infra/constructs/long-running-tier-options.js';
 import { DEFAULT_MAX_CONCURRENCY } from '../infra/defaults.js';
 import type { LinkSharing } from './large-link.js';
 
@@ -29,8 +30,12 @@ export interface PipelineModel {
   readonly backoffCapSeconds: number;
   /** The handler's straggler policy (Lambda batches only; the long-running tier waits for every SEND). */
   readonly stragglers: StragglerOptions;
-  /** Long-running tier: tasks at most, and messages each works at once. */
+  /**
+   * Long-running tier: tasks at most, each one worker process (one link estimate, one count of
+   * its large SENDs in flight) running `tierCopiesPerTask` batches of `tierBatchSize` messages at once.
+   */
   readonly tierTasks: number;
+  readonly tierCopiesPerTask: number;
   readonly tierBatchSize: number;
   /** Time an invocation (or tier batch) spends before its first SEND. */
   readonly invokeOverheadMs: number;
@@ -52,8 +57,10 @@ export const DEFAULT_PIPELINE: PipelineModel = {
   backoffBaseSeconds: ENV_DEFAULTS.BACKOFF_BASE_SECONDS,
   backoffCapSeconds: ENV_DEFAULTS.BACKOFF_CAP_SECONDS,
   stragglers: DEFAULT_STRAGGLER_POLICY,
-  tierTasks: 2,
-  tierBatchSize: 10,
+  // The construct's default: `maxTasks` tasks of `swarm-send worker --max-concurrency copiesPerTask --batch-size 1`.
+  tierTasks: LONG_RUNNING_TIER_DEFAULTS.maxTasks,
+  tierCopiesPerTask: LONG_RUNNING_TIER_DEFAULTS.copiesPerTask,
+  tierBatchSize: 1,
   invokeOverheadMs: 10,
   sendSetupMs: 30,
   headMs: 5,
@@ -83,6 +90,8 @@ export interface RunResult {
   readonly redriven: number;
   /** Rule 1's renewals: each one SendMessage of a fresh message. */
   readonly renewals: number;
+  /** Rule 2's holds: re-attempts that waited for a copy that may still run, nothing sent (`awaiting-copy`). */
+  readonly holds: number;
   /** Of the dead-lettered and redriven, those a copy still landed on DR later (an orphan, or the feed). */
   readonly lostButLanded: number;
   /** Objects never on DR when everything stopped. */

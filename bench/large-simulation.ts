@@ -6,14 +6,17 @@
  *
  * The decisions are the product's own: `transferBudget`, `LinkEstimate` (with
  * `recordUnfinished`), `sharedRate` and `waitOutSeconds` (functions/core/copy/transfer-budget.ts),
- * `largeObjectPolicy` (functions/core/registry/route-large-objects.ts) and the worker's
- * `backoffSeconds`. On top of today's worker it models the rules of the renewal branch
- * (docs/performance.md, "Large objects (bench:large)"): a wait that is not a failure is renewed
- * as a fresh message at maxAttempts receives; a re-attempt of a large object that fits holds
- * while its copy is expected to run; a SEND cut short bounds the estimate; the budget plans with
- * the link's share left by the worker process's own large SENDs.
+ * `largeObjectPolicy` (functions/core/registry/route-large-objects.ts), `renewsInsteadOfWaiting`
+ * (functions/core/outcome/large-object-decision.ts) and the worker's `backoffSeconds`. It models
+ * the worker's large-object rules (docs/large-objects.md; docs/performance.md, "Large objects
+ * (bench:large)"): a wait that is not a failure is renewed as a fresh message (functions/worker/settle.ts);
+ * a re-attempt of a large object that fits holds while its copy is expected to run (`awaiting-copy`,
+ * not counted); a SEND cut short bounds the estimate; the budget plans with the link's share left
+ * by the worker process's own large SENDs in flight (`LinkEstimates.carrying`).
  */
 import { LinkEstimate, sharedRate, transferBudget, waitOutSeconds } from '../functions/core/copy/transfer-budget.js';
+import { renewsInsteadOfWaiting } from '../functions/core/outcome/large-object-decision.js';
+import { OUTCOME, type Reason } from '../functions/core/outcome/outcome.js';
 import { largeObjectPolicy, type LargeObjectPolicy } from '../functions/core/registry/route-large-objects.js';
 import { backoffSeconds } from '../functions/worker/backoff.js';
 import { createRandom } from '../simulator/random.js';
@@ -36,8 +39,8 @@ import {
 } from './large-state.js';
 import type { WorkloadObject } from './large-workload.js';
 
-/** The outcome reason of rule 2's hold (a `retry` never counted against maxAttempts). */
-export const HOLD_REASON = 'holding-for-copy';
+/** The outcome reason of rule 2's hold, the product's (a `retry` never counted against maxAttempts). */
+export const HOLD_REASON: Reason = 'awaiting-copy';
 /** SQS's longest DelaySeconds: a renewed message waits at most this long before it is visible. */
 export const MAX_DELAY_SECONDS = 900;
 
@@ -46,8 +49,10 @@ class LargeObjectSimulation {
   #seq = 0;
   readonly #events = new MinHeap<Event>((a, b) => a.atMs < b.atMs || (a.atMs === b.atMs && a.seq < b.seq));
   readonly #link: SharedLink;
-  /** One link estimate per consumer (Lambda container, tier task), as the product keeps one per process. */
+  /** One link estimate per worker process (Lambda container, tier task), as the product keeps one per process. */
   readonly #estimates = new Map<string, LinkEstimate>();
+  /** Large legacy SENDs running now per worker process (`LinkEstimates.inFlight`). */
+  readonly #inFlight = new Map<string, number>();
   readonly #policy: LargeObjectPolicy | null;
   readonly #random: () => number;
   readonly #objects: ObjectState[];
@@ -62,6 +67,7 @@ class LargeObjectSimulation {
   #redriven = 0;
   #deadLettered = 0;
   #renewals = 0;
+  #holds = 0;
 
   constructor(
     objects: readonly WorkloadObject[],
@@ -121,7 +127,8 @@ class LargeObjectSimulation {
   /** Starts batches while a consumer is free: Lambda on the SEND queue, the tier on the large-object queue. */
   #dispatch(queue: Queue): void {
     const m = this.s.model;
-    const [slots, size] = queue === 'send' ? [m.lambdaConcurrency, m.batchSize] : [m.tierTasks, m.tierBatchSize];
+    const [slots, size] =
+      queue === 'send' ? [m.lambdaConcurrency, m.batchSize] : [m.tierTasks * m.tierCopiesPerTask, m.tierBatchSize];
     const visible = this.#visible[queue];
     const busy = this.#busy[queue];
     for (;;) {
@@ -145,8 +152,15 @@ class LargeObjectSimulation {
     }
   }
 
+  /** The worker process a batch runs in: its Lambda container, or its tier task (`tierCopiesPerTask` batches). */
+  #processOf(batch: Batch): string {
+    return batch.kind === 'lambda'
+      ? `lambda:${batch.slot}`
+      : `tier:${Math.floor(batch.slot / this.s.model.tierCopiesPerTask)}`;
+  }
+
   #estimateOf(batch: Batch): LinkEstimate {
-    const key = `${batch.kind}:${batch.slot}`;
+    const key = this.#processOf(batch);
     let estimate = this.#estimates.get(key);
     if (!estimate) this.#estimates.set(key, (estimate = new LinkEstimate(this.#policy!.linkMbps)));
     return estimate;
@@ -187,21 +201,21 @@ class LargeObjectSimulation {
   }
 
   /**
-   * Plans an attempt as the worker does: the transfer budget on this consumer's estimate, shared
-   * with the large SENDs it already runs (rule 3). An object that does not fit goes the policy's
-   * way; a re-attempt of a large object that fits first HEADs DR, then holds while its copy is
-   * expected to run (rule 2), else SENDs.
+   * Plans an attempt as the worker does: the transfer budget on this process's estimate, shared
+   * with the large SENDs it already runs (rule 3; each counted from its SEND's start, as
+   * `LinkEstimates.carrying`). An object that does not fit goes the policy's way; a re-attempt
+   * of a large object that fits first HEADs DR, then holds while its copy is expected to run
+   * (rule 2), else SENDs.
    */
   #decide(a: Attempt): void {
     const policy = this.#policy;
     if (!policy) return this.#legacySend(a);
     const remainingMs = a.batch.kind === 'tier' ? null : a.batch.deadlineMs - this.#now;
-    const running = a.batch.attempts.filter((x) => x.largeSend && !x.settled).length;
+    const running = this.#inFlight.get(this.#processOf(a.batch)) ?? 0;
     const rate = sharedRate(this.#estimateOf(a.batch).rate, running);
     const budget = (a.budget = transferBudget(a.msg.obj.o.bytes, rate, policy, remainingMs));
     if (!budget.fits) return policy.via === 'feed' ? this.#feedSend(a) : this.#moveToTier(a);
     if (!budget.large || !isReattempt(a.msg)) return this.#legacySend(a);
-    a.largeSend = true;
     this.#at(this.#now + this.s.model.headMs, () => {
       if (a.settled) return;
       const obj = a.msg.obj;
@@ -209,6 +223,7 @@ class LargeObjectSimulation {
       const start = copyStartOf(a.msg);
       if (start + budget.expectedMs <= this.#now) return this.#legacySend(a);
       const seconds = waitOutSeconds(start, budget.expectedMs, this.#now, this.#backoff(a));
+      this.#holds++;
       this.#settle(a, { kind: 'retry', reason: HOLD_REASON, counted: false, seconds });
     });
   }
@@ -256,7 +271,11 @@ class LargeObjectSimulation {
   }
 
   #legacySend(a: Attempt): void {
-    a.largeSend = a.budget?.large === true;
+    if (a.budget?.large) {
+      a.largeSend = true;
+      const key = this.#processOf(a.batch);
+      this.#inFlight.set(key, (this.#inFlight.get(key) ?? 0) + 1);
+    }
     this.#send(a, 'already-present', (obj) => {
       a.copy = this.#startCopy(obj, a);
     });
@@ -367,6 +386,10 @@ class LargeObjectSimulation {
     a.settled = true;
     const obj = a.msg.obj;
     const batch = a.batch;
+    if (a.largeSend) {
+      const key = this.#processOf(batch);
+      this.#inFlight.set(key, this.#inFlight.get(key)! - 1);
+    }
     this.#reasons[s.reason] = (this.#reasons[s.reason] ?? 0) + 1;
     if (batch.kind === 'lambda') {
       if (!a.aborted && !Number.isNaN(a.sendStartMs)) batch.sendMs.push(this.#now - a.sendStartMs);
@@ -380,11 +403,12 @@ class LargeObjectSimulation {
       obj.lagMs = this.#now - obj.o.arrivalMs;
       obj.waitMs = a.startMs - obj.o.arrivalMs;
     } else if (s.kind === 'retry') {
-      const last = a.msg.receives >= this.s.model.maxAttempts;
-      if (s.counted && last) {
+      const { maxAttempts } = this.s.model;
+      const attempt = a.msg.receives;
+      if (s.counted && attempt >= maxAttempts) {
         obj.done = 'dead-lettered';
         this.#deadLettered++;
-      } else if (last) {
+      } else if (renewsInsteadOfWaiting({ outcome: OUTCOME.RETRY, reason: s.reason as Reason, attempt }, maxAttempts)) {
         // Rule 1: a wait that is not a failure is carried by a fresh message, not another receive.
         this.#renewals++;
         const msg = fresh(obj, a.msg.queue, copyStartOf(a.msg));
@@ -427,6 +451,7 @@ class LargeObjectSimulation {
       bytesOffered: this.#objects.reduce((sum, o) => sum + o.o.bytes, 0),
       deadLettered: this.#deadLettered,
       renewals: this.#renewals,
+      holds: this.#holds,
       redriven: this.#redriven,
       lostButLanded: this.#objects.filter(
         (o) => (o.done === 'dead-lettered' || o.done === 'redriven') && o.landedAtMs !== null,

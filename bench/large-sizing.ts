@@ -5,14 +5,31 @@
  */
 import { fixed, type Table } from './report.js';
 import { simulate } from './large-simulation.js';
-import { DEFAULT_PIPELINE, type Disconnect, type RunResult, type Scenario } from './large-scenario.js';
+import {
+  DEFAULT_PIPELINE,
+  type Disconnect,
+  type PipelineModel,
+  type RunResult,
+  type Scenario,
+} from './large-scenario.js';
 import { lostForSize, wastedPercent } from './large-targets.js';
 import { bytesText, generateWorkload, type WorkloadSpec } from './large-workload.js';
 
 export const LINKS_MBPS = [1000, 100] as const;
 export const DISCONNECTS: readonly Disconnect[] = ['copy-finishes', 'copy-abandoned'];
-/** Large copies the tier runs at once in the sizing table (tasks of one message each; 20: the default 2 x 10). */
+/** Large copies the tier runs at once in the sizing table (8: the construct's default, 2 tasks x 4 copies). */
 const TIER_CONCURRENCY = [1, 2, 8, 20] as const;
+
+/**
+ * The tier running `n` large copies at once, one message a batch: one task of `n` copies up to the
+ * default copies per task, else as many tasks of that many copies (8: the default 2 x 4; 20: 5 x 4).
+ */
+export function tierRunning(n: number): PipelineModel {
+  const perTask = Math.min(n, DEFAULT_PIPELINE.tierCopiesPerTask);
+  return { ...DEFAULT_PIPELINE, tierTasks: Math.ceil(n / perTask), tierCopiesPerTask: perTask, tierBatchSize: 1 };
+}
+
+const isDefaultTier = (n: number): boolean => n === DEFAULT_PIPELINE.tierTasks * DEFAULT_PIPELINE.tierCopiesPerTask;
 
 export function duration(ms: number): string {
   if (!Number.isFinite(ms)) return '-';
@@ -81,7 +98,7 @@ export function sizingRuns(spec: WorkloadSpec, baselines: ReadonlyMap<number, Ru
   return LINKS_MBPS.flatMap((linkMbps) =>
     DISCONNECTS.flatMap((disconnect) =>
       TIER_CONCURRENCY.map((n) => {
-        const model = n === 20 ? DEFAULT_PIPELINE : { ...DEFAULT_PIPELINE, tierTasks: n, tierBatchSize: 1 };
+        const model = isDefaultTier(n) ? DEFAULT_PIPELINE : tierRunning(n);
         const scenario: Scenario = {
           linkMbps,
           sharing: 'fair-share',
@@ -116,7 +133,9 @@ export function sizingTable(runs: readonly SizingRun[]): Table {
     rows: runs.map(({ linkMbps, disconnect, tierCopiesAtOnce, result: r, baseline }) => [
       linkText(linkMbps),
       disconnect,
-      tierCopiesAtOnce === 20 ? '20 (default: 2 tasks x 10)' : String(tierCopiesAtOnce),
+      isDefaultTier(tierCopiesAtOnce)
+        ? `${tierCopiesAtOnce} (default: ${DEFAULT_PIPELINE.tierTasks} tasks x ${DEFAULT_PIPELINE.tierCopiesPerTask})`
+        : String(tierCopiesAtOnce),
       duration(r.small.lagP50Ms),
       duration(r.small.lagP99Ms),
       `${fixed(r.small.lagP99Ms / baseline.small.lagP99Ms, 2)}x`,

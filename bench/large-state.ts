@@ -74,7 +74,7 @@ export interface Attempt {
   budget: TransferBudget | null;
   /** The straggler policy may hand this SEND back. */
   handBack: boolean;
-  /** A legacy SEND of a large object (what `sharedRate` counts). */
+  /** A legacy SEND of a large object, in its process's SENDs in flight from its start (what `sharedRate` counts). */
   largeSend: boolean;
 }
 

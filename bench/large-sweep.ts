@@ -15,7 +15,7 @@ import { LONG_RUNNING_TIER_DEFAULTS } from '../infra/constructs/long-running-tie
 import { fixed, type Table } from './report.js';
 import { simulate } from './large-simulation.js';
 import { DEFAULT_PIPELINE, type RunResult, type Scenario } from './large-scenario.js';
-import { DISCONNECTS, duration, linkText, LINKS_MBPS } from './large-sizing.js';
+import { DISCONNECTS, duration, linkText, LINKS_MBPS, tierRunning } from './large-sizing.js';
 import { LAG_TARGET, lostForSize, status, targetsOf, wastedPercent, type Targets } from './large-targets.js';
 import {
   bytesText,
@@ -38,21 +38,23 @@ export interface SweepStrategy extends Pick<Scenario, 'strategy' | 'model'> {
   readonly name: string;
 }
 
-/** The tier running `copies` large copies at once, each its own one-message batch, as the tier's worker does. */
-const tierOf = (copies: number): Scenario['model'] => ({ ...DEFAULT_PIPELINE, tierTasks: copies, tierBatchSize: 1 });
 const { maxTasks, copiesPerTask } = LONG_RUNNING_TIER_DEFAULTS;
 /**
  * (b), and (c) at the construct's default (`maxTasks` x `copiesPerTask`, the worker on
- * `--batch-size 1`) and at one copy at once. The tables' (c) models 2 tasks of 10-message batches.
+ * `--batch-size 1`: `DEFAULT_PIPELINE`, as in the tables) and at one copy at once (one task of one copy).
  */
 export const SWEEP_STRATEGIES: readonly SweepStrategy[] = [
   { name: '(b) feed', strategy: 'feed', model: DEFAULT_PIPELINE },
   {
     name: `(c) tier, default (${maxTasks} tasks x ${copiesPerTask} copies)`,
     strategy: 'long-running-tier',
-    model: tierOf(maxTasks * copiesPerTask),
+    model: DEFAULT_PIPELINE,
   },
-  { name: '(c) tier, 1 copy at once', strategy: 'long-running-tier', model: tierOf(1) },
+  {
+    name: '(c) tier, 1 copy at once',
+    strategy: 'long-running-tier',
+    model: tierRunning(1),
+  },
 ];
 
 export interface SweepRun {

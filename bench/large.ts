@@ -95,7 +95,7 @@ function row(run: Run, baseline: RunResult): string[] {
     r.tailObjects ? fixed(r.tail.invocationsPerObject, 2) : '-',
     r.tailObjects ? String(r.tail.cutAttempts) : '-',
     r.tailObjects ? String(r.renewals) : '-',
-    r.tailObjects ? String(r.reasons[HOLD_REASON] ?? 0) : '-',
+    r.tailObjects ? String(r.holds) : '-',
     r.tailObjects ? duration(r.tail.lagP99Ms) : '-',
     status(run.targets),
   ];
@@ -169,8 +169,8 @@ function methodOf(mix: string, m: PipelineModel): string[] {
   return [
     `Workload: ${mix}. A "large object" in the columns is a tail object (1 GB and more); "small" is the lognormal body; the burst tables move only the tail's arrivals.`,
     'Link: fair-share: one link whose rate is shared evenly by every copy in flight (legacy SENDs, copies whose client left, feed copies); per-copy: every copy at the whole rate (the pipeline alone). Link time = bytes moved / link rate.',
-    `Pipeline: Lambda cap ${m.lambdaTimeoutMs / 1000} s (deadline margin ${m.deadlineMarginMs} ms), ${m.lambdaConcurrency} invocations at once, batches of ${m.batchSize}, the handler's straggler hand-back (first receive, ${m.stragglers.factor}x the batch median, at least ${m.stragglers.minMs} ms); maxAttempts ${m.maxAttempts}, the queue's maxReceiveCount ${m.maxReceiveCount}; backoff full jitter ${m.backoffBaseSeconds}-${m.backoffCapSeconds} s; long-running tier ${m.tierTasks} tasks of ${m.tierBatchSize} messages; SEND setup ${m.sendSetupMs} ms, DR HEAD ${m.headMs} ms, invocation overhead ${m.invokeOverheadMs} ms.`,
-    `Rules modelled for (b) and (c): 1 renewal: a wait that is not a failure (copying-in-background, the hold) at receive count >= maxAttempts is carried by a fresh message (receive count 1, the copy start carried, delay min(wait, ${MAX_DELAY_SECONDS} s), the rest by visibility on its next receive), one SendMessage each; 2 the hold (${HOLD_REASON}): a re-attempt of a large object that fits, DR HEAD finding nothing, copy start (first receive or carried) + expected still ahead, waits out the rest without a SEND; 3 a large SEND ended on the client's side calls LinkEstimate.recordUnfinished, and the budget plans with sharedRate(estimate, the large SENDs running in the same invocation or tier task); one estimate per Lambda container and per tier task. A feed re-ask waits at least the feed's timeout or half the copy's run so far (the worker's feedAskAgainSeconds); a large object or a feed SEND is never handed back as a straggler.`,
+    `Pipeline: Lambda cap ${m.lambdaTimeoutMs / 1000} s (deadline margin ${m.deadlineMarginMs} ms), ${m.lambdaConcurrency} invocations at once, batches of ${m.batchSize}, the handler's straggler hand-back (first receive, ${m.stragglers.factor}x the batch median, at least ${m.stragglers.minMs} ms); maxAttempts ${m.maxAttempts}, the queue's maxReceiveCount ${m.maxReceiveCount}; backoff full jitter ${m.backoffBaseSeconds}-${m.backoffCapSeconds} s; long-running tier ${m.tierTasks} tasks x ${m.tierCopiesPerTask} batches of ${m.tierBatchSize} message at once (the construct's default), one link estimate per task; SEND setup ${m.sendSetupMs} ms, DR HEAD ${m.headMs} ms, invocation overhead ${m.invokeOverheadMs} ms.`,
+    `The worker's large-object rules, modelled for (b) and (c): 1 renewal (renewsInsteadOfWaiting): a wait that is not a failure (copying-in-background, the hold) at receive count >= max(MIN_RENEWAL_ATTEMPT, maxAttempts) is carried by a fresh message (receive count 1, the copy start carried, delay min(wait, ${MAX_DELAY_SECONDS} s), the rest by visibility on its next receive), one SendMessage each; 2 the hold (a retry ${HOLD_REASON}, not counted): a re-attempt of a large object that fits, DR HEAD finding nothing, copy start (first receive or carried) + expected still ahead, waits out the rest without a SEND; 3 a large SEND ended on the client's side calls LinkEstimate.recordUnfinished, and the budget plans with sharedRate(estimate, the large SENDs in flight in the same process, counted from their SEND's start); one estimate per Lambda container and per tier task. A feed re-ask waits at least the feed's timeout or half the copy's run so far (the worker's feedAskAgainSeconds); a large object or a feed SEND is never handed back as a straggler.`,
     'Targets: 1 none dead-lettered or abandoned for size; 2 restarted or abandoned link time under 1%; 3 small p99 lag within 10% of (d); 4 no invocation cut at the cap with its copy unfinished.',
   ];
 }
@@ -191,7 +191,7 @@ function sizingSections(
   return [
     { title: 'Sizing the link: utilisation over the window', table: utilisation },
     {
-      title: `Sizing the link: (c) with 1, 2, 8 or 20 large copies at once on the tier (${VARIANTS[0]!.name})`,
+      title: `Sizing the link: (c) with 1, 2, 8 (the default) or 20 large copies at once on the tier (${VARIANTS[0]!.name})`,
       table: sizing,
     },
     {

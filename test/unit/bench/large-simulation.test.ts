@@ -1,3 +1,4 @@
+import { MIN_RENEWAL_ATTEMPT } from '../../../functions/core/outcome/large-object-decision.js';
 import { HOLD_REASON, simulate } from '../../../bench/large-simulation.js';
 import { DEFAULT_PIPELINE, type Disconnect, type Scenario, type Strategy } from '../../../bench/large-scenario.js';
 import { DEFAULT_WORKLOAD, GB, MB, generateWorkload, type WorkloadObject } from '../../../bench/large-workload.js';
@@ -168,6 +169,17 @@ describe('large-object simulation: renewal (rule 1)', () => {
     expect(r.reasons).toEqual({ 'copying-in-background': 20, replicated: 4 });
     expect(r.tail.maxReceives).toBe(2);
   });
+
+  it('never renews a first receive (MIN_RENEWAL_ATTEMPT), even with maxAttempts 1', () => {
+    // Four 200 GB feed copies sharing the link (6,400 s each, 1,600 s expected): each receive 1
+    // waits by visibility, each receive 2 is renewed; renewing at receive 1 would never reach a 2nd.
+    const model = { ...M, maxAttempts: 1, maxReceiveCount: 3 };
+    const objects = [0, 1, 2, 3].map((id) => ({ id, bytes: 200 * GB, arrivalMs: 0, tail: true }));
+    const r = simulate(objects, { ...scenario('feed', 'copy-finishes'), model });
+    expect(r).toMatchObject({ deadLettered: 0, redriven: 0, notOnDr: 0 });
+    expect(r.renewals).toBeGreaterThan(0);
+    expect(r.tail.maxReceives).toBe(MIN_RENEWAL_ATTEMPT);
+  });
 });
 
 describe('large-object simulation: the hold (rule 2)', () => {
@@ -187,13 +199,14 @@ describe('large-object simulation: the hold (rule 2)', () => {
 
   it('copy-finishes: the hold starts no second copy; the re-attempt after it finds the copy landed', () => {
     const r = simulate(objects, { ...scenario('long-running-tier', 'copy-finishes'), model });
-    expect(r).toMatchObject({ deadLettered: 0, notOnDr: 0, linkWastedSeconds: 0, renewals: 0 });
+    expect(r).toMatchObject({ deadLettered: 0, notOnDr: 0, linkWastedSeconds: 0, renewals: 0, holds: 1 });
+    expect(HOLD_REASON).toBe('awaiting-copy');
     expect(r.reasons).toEqual({ replicated: 4, 'handed-back': 1, [HOLD_REASON]: 1, 'copy-landed': 1 });
   });
 
   it('copy-abandoned: the hold waits the same (DR cannot tell an abandoned copy), then the object is sent again', () => {
     const r = simulate(objects, { ...scenario('long-running-tier', 'copy-abandoned'), model });
-    expect(r).toMatchObject({ deadLettered: 0, notOnDr: 0, renewals: 0 });
+    expect(r).toMatchObject({ deadLettered: 0, notOnDr: 0, renewals: 0, holds: 1 });
     expect(r.linkWastedSeconds).toBeGreaterThan(0);
     expect(r.reasons).toEqual({ replicated: 5, 'handed-back': 1, [HOLD_REASON]: 1 });
   });

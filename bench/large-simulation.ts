@@ -205,7 +205,8 @@ class LargeObjectSimulation {
    * with the large SENDs it already runs (rule 3; each counted from its SEND's start, as
    * `LinkEstimates.carrying`). An object that does not fit goes the policy's way; a re-attempt
    * of a large object that fits first HEADs DR, then holds while its copy is expected to run
-   * (rule 2), else SENDs.
+   * (rule 2), else SENDs: on the tier; under a Lambda's cap it goes the policy's way instead (an
+   * earlier attempt here did not end it).
    */
   #decide(a: Attempt): void {
     const policy = this.#policy;
@@ -221,7 +222,11 @@ class LargeObjectSimulation {
       const obj = a.msg.obj;
       if (obj.landedAtMs !== null) return this.#settle(a, { kind: 'success', reason: 'copy-landed' });
       const start = copyStartOf(a.msg);
-      if (start + budget.expectedMs <= this.#now) return this.#legacySend(a);
+      if (start + budget.expectedMs <= this.#now) {
+        // Under a cap a large re-attempt goes the policy's way, never another SEND that may be cut.
+        if (remainingMs === null) return this.#legacySend(a);
+        return policy.via === 'feed' ? this.#feedSend(a) : this.#moveToTier(a);
+      }
       const seconds = waitOutSeconds(start, budget.expectedMs, this.#now, this.#backoff(a));
       this.#holds++;
       this.#settle(a, { kind: 'retry', reason: HOLD_REASON, counted: false, seconds });

@@ -142,10 +142,10 @@ async function toLongRunningTier(
   try {
     await deps.queue.moveToLongRunningTier(req.record, deadline);
     const left = req.remainingMs === null ? 'no cap' : seconds(req.remainingMs);
-    return {
-      step: 'moved',
-      detail: `expected ${seconds(budget.expectedMs)} on the link (safety factor ${req.policy.safetyFactor}), ${left} left: moved to the large-object queue`,
-    };
+    const why = budget.fits
+      ? `a re-attempt of a large object (expected ${seconds(budget.expectedMs)} on the link) is not sent again under an invocation's cap`
+      : `expected ${seconds(budget.expectedMs)} on the link (safety factor ${req.policy.safetyFactor}), ${left} left`;
+    return { step: 'moved', detail: `${why}: moved to the large-object queue` };
   } catch (err) {
     if (deadline.aborted) return null;
     return { step: 'move-failed', detail: errorText(err) };
@@ -217,16 +217,18 @@ export async function attemptLargeObject(
   const estimate = estimates.for(route, req.policy.linkMbps);
   const rate = sharedRate(estimate.rate, estimates.inFlight(route));
   const budget = transferBudget(size, rate, req.policy, req.remainingMs);
-  if (!budget.fits)
-    return req.policy.via === 'feed'
-      ? inBackground(req, budget, send, now)
-      : toLongRunningTier(req, budget, deps, deadline);
+  const elsewhere = () =>
+    req.policy.via === 'feed' ? inBackground(req, budget, send, now) : toLongRunningTier(req, budget, deps, deadline);
+  if (!budget.fits) return elsewhere();
   if (budget.large && (req.attempt > 1 || renewedCopyStartOf(req.record) !== null)) {
     const detail = await landed(req, lookups, deps, deadline);
     if (deadline.aborted) return null;
     if (detail) return { step: 'landed', detail };
     const hold = held(req, budget, deps, now);
     if (hold) return hold;
+    // Its earlier attempt under a cap did not end it (cut, reset, a link slower than estimated):
+    // the next goes the policy's way, which has none, rather than risk another cut copy here.
+    if (req.remainingMs !== null) return elsewhere();
   }
   const startedAtMs = now();
   // A large object is never handed back as a straggler: its copy would be left to the node.

@@ -79,6 +79,36 @@ async function redeliver(p: Pipeline, remainingMs: number, seconds = 10) {
 const outcomesOf = async (p: Pipeline): Promise<OutcomeRecord[]> =>
   (await p.drain(p.outcomes)).map((m) => JSON.parse(m.Body!) as OutcomeRecord);
 
+/**
+ * The long-running tier: `swarm-send worker --long-running` on the large-object queue, with the
+ * same registry and no large-object queue of its own, until the queue is idle; its exit code.
+ */
+async function runLongRunningTier(p: Pipeline): Promise<number> {
+  const registry = join(scratchDir('swarm-send-large-'), 'registry.json');
+  writeFileSync(registry, JSON.stringify(registryDocument));
+  const w = spawnWorker(
+    [
+      '--long-running',
+      '--queue-url',
+      p.largeObjects!.url,
+      '--dlq-url',
+      p.dlq.url,
+      '--outcomes-queue-url',
+      p.outcomes.url,
+      '--registry',
+      registry,
+      '--sqs-endpoint',
+      p.fauxqs.address,
+      '--until-idle',
+      '--idle-seconds',
+      '1',
+      '--json',
+    ],
+    { SRC_ADMIN: p.secrets.SRC_ADMIN!, DR_ADMIN: p.secrets.DR_ADMIN!, AWS_REGION: 'us-east-1' },
+  );
+  return w.exited;
+}
+
 describe.each(DISCONNECT)('large objects, a disconnected legacy SEND: %s', (disconnect) => {
   let p: Pipeline;
   afterEach(async () => {
@@ -218,31 +248,7 @@ describe.each(DISCONNECT)('large objects, a disconnected legacy SEND: %s', (disc
     ]);
     expect(p.sim.counters().sends).toBe(0);
 
-    // The long-running tier: `swarm-send worker --long-running` on the large-object queue, with
-    // the same registry and no large-object queue of its own.
-    const registry = join(scratchDir('swarm-send-large-'), 'registry.json');
-    writeFileSync(registry, JSON.stringify(registryDocument));
-    const w = spawnWorker(
-      [
-        '--long-running',
-        '--queue-url',
-        p.largeObjects!.url,
-        '--dlq-url',
-        p.dlq.url,
-        '--outcomes-queue-url',
-        p.outcomes.url,
-        '--registry',
-        registry,
-        '--sqs-endpoint',
-        p.fauxqs.address,
-        '--until-idle',
-        '--idle-seconds',
-        '1',
-        '--json',
-      ],
-      { SRC_ADMIN: p.secrets.SRC_ADMIN!, DR_ADMIN: p.secrets.DR_ADMIN!, AWS_REGION: 'us-east-1' },
-    );
-    expect(await w.exited).toBe(0);
+    expect(await runLongRunningTier(p)).toBe(0);
     expect((await outcomesOf(p)).map((o) => `${o.outcome}:${o.reason}:${o.correlationId}`)).toStrictEqual([
       'replicated:created:big-1',
     ]);
@@ -279,8 +285,13 @@ describe.each(DISCONNECT)('large objects, a disconnected legacy SEND: %s', (disc
       expect(outcome).toMatchObject({ outcome: 'replicated', reason: 'copy-landed', attempt: 2 });
       expect(p.sim.counters().sends).toBe(1);
     } else {
-      // The copy was abandoned with its client: DR has nothing, so it is sent again, once.
-      expect(outcome).toMatchObject({ outcome: 'replicated', reason: 'created', attempt: 2 });
+      // The copy was abandoned with its client: DR has nothing. Not sent again under the cap that
+      // cut it: moved to the long-running tier, which sends it once more, with no cap.
+      expect(outcome).toMatchObject({ outcome: 'already-present', reason: 'moved-to-long-running-tier', attempt: 2 });
+      expect(outcome?.detail).toContain('a re-attempt of a large object');
+      expect(p.sim.counters().sends).toBe(1);
+      expect(await runLongRunningTier(p)).toBe(0);
+      expect((await outcomesOf(p)).map((o) => `${o.outcome}:${o.reason}`)).toStrictEqual(['replicated:created']);
       expect(p.sim.counters().sends).toBe(2);
       expect(p.sim.counters().copyMsAbandoned).toBeGreaterThan(0);
     }

@@ -198,6 +198,26 @@ describe('large objects: the check before a re-send', () => {
     expect(deps.client.inputs).toHaveLength(1);
   });
 
+  it.each([
+    ['long-running-tier' as const, { moved: 1, sends: 0, reason: 'moved-to-long-running-tier' }],
+    ['feed' as const, { moved: 0, sends: 1, reason: 'copying-in-background' }],
+  ])(
+    'under a cap, sends a large re-attempt past its expected end the policy way (%s), never again here',
+    async (via, expected) => {
+      const client = new FakeSendPort([() => feedObserved(1)]);
+      const deps = depsFor(via, client);
+      deps.client.headAnswers = { primary: head(), dr: head({ status: 404, etag: null, contentLength: null }) };
+      // It fits the 600 s left (100 s x 2), but its first attempt here did not end it.
+      const record = receivedAgo(sqsRecord('m1', body({ size: GB }), { receiveCount: 2 }), 101_000);
+      const outcome = await run(record, deps, 600_000);
+      expect(outcome).toMatchObject({ reason: expected.reason });
+      expect(deps.queue.moved).toHaveLength(expected.moved);
+      expect(deps.client.inputs).toHaveLength(expected.sends);
+      if (via === 'feed') expect(deps.client.inputs[0]?.feeds).toMatchObject({ ids: [2], timeout: 5 });
+      if (via === 'long-running-tier') expect(outcome?.detail).toContain('a re-attempt of a large object');
+    },
+  );
+
   it('checks nothing on a first attempt, nor for an object under largeAfterSeconds', async () => {
     const first = depsFor('long-running-tier');
     await run(sqsRecord('m1', body({ size: GB })), first, null);

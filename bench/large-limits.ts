@@ -12,7 +12,7 @@ import {
   transferBudget,
   type LinkRate,
 } from '../functions/core/copy/transfer-budget.js';
-import { LARGE_OBJECT_DEFAULTS } from '../functions/core/registry/route-large-objects.js';
+import { LARGE_OBJECT_DEFAULTS, type LargeInInvocation } from '../functions/core/registry/route-large-objects.js';
 import { LONG_RUNNING_TIER_DEFAULTS } from '../infra/constructs/long-running-tier-options.js';
 import type { Table } from './report.js';
 import type { PipelineModel } from './large-scenario.js';
@@ -23,7 +23,10 @@ export interface LinkLimits {
   readonly linkMbps: number;
   /** Invocation time left for SENDs: the cap less the deadline margin, ms. */
   readonly lambdaRemainingMs: number;
+  /** With `largeInInvocation: "when-it-fits"`: the budget alone. */
   readonly lambdaLargestBytes: number;
+  /** With the default `largeInInvocation: "never"`: only objects under `largeAfterSeconds`. */
+  readonly lambdaLargestNeverBytes: number;
   readonly tierLargestBytes: number;
   readonly tierLargestWithSafetyBytes: number;
   readonly tierLargestSharedBytes: number;
@@ -45,9 +48,17 @@ function largestFitting(fits: (bytes: number) => boolean): number {
   return low;
 }
 
-/** The largest object `transferBudget` lets start at `rate` with `remainingMs` left. */
-function largestFor(rate: LinkRate, safetyFactor: number, remainingMs: number): number {
-  const policy = { ...LARGE_OBJECT_DEFAULTS, safetyFactor };
+/**
+ * The largest object `transferBudget` lets start at `rate` with `remainingMs` left (the tier's
+ * 12 hours are modelled as a cap, so they need `when-it-fits`).
+ */
+function largestFor(
+  rate: LinkRate,
+  safetyFactor: number,
+  remainingMs: number,
+  largeInInvocation: LargeInInvocation = 'when-it-fits',
+): number {
+  const policy = { ...LARGE_OBJECT_DEFAULTS, safetyFactor, largeInInvocation };
   return largestFitting((bytes) => transferBudget(bytes, rate, policy, remainingMs).fits);
 }
 
@@ -61,6 +72,7 @@ export function linkLimits(model: PipelineModel): LinkLimits[] {
       linkMbps,
       lambdaRemainingMs,
       lambdaLargestBytes: largestFor(rate, factor, lambdaRemainingMs),
+      lambdaLargestNeverBytes: largestFor(rate, factor, lambdaRemainingMs, 'never'),
       tierLargestBytes: largestFor(rate, 1, sqsMs),
       tierLargestWithSafetyBytes: largestFor(rate, factor, sqsMs),
       tierLargestSharedBytes: largestFor(sharedRate(rate, TIER_COPIES - 1), 1, sqsMs),
@@ -73,13 +85,15 @@ export function limitsTable(limits: readonly LinkLimits[], model: PipelineModel)
   return {
     headers: [
       'link',
-      `one Lambda invocation (safety factor ${factor}, ${model.lambdaTimeoutMs / 1000} s less ${model.deadlineMarginMs / 1000} s margin)`,
+      `one Lambda invocation, largeInInvocation "never" (the default: under ${LARGE_OBJECT_DEFAULTS.largeAfterSeconds} s of link)`,
+      `one Lambda invocation, "when-it-fits" (safety factor ${factor}, ${model.lambdaTimeoutMs / 1000} s less ${model.deadlineMarginMs / 1000} s margin)`,
       `long-running tier within ${MAX_WAIT_SECONDS / 3600} h, alone on the link`,
       `the same, safety factor ${factor}`,
       `the same, sharing the link with the ${TIER_COPIES - 1} other copies of the tier's default`,
     ],
     rows: limits.map((l) => [
       linkText(l.linkMbps),
+      bytesText(l.lambdaLargestNeverBytes),
       bytesText(l.lambdaLargestBytes),
       bytesText(l.tierLargestBytes),
       bytesText(l.tierLargestWithSafetyBytes),

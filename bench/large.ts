@@ -51,12 +51,27 @@ const VARIANTS: readonly Variant[] = [
 /** Small objects in the utilisation sweep (the tables' 20,000; fewer would keep the run shorter). */
 const SWEEP_SMALL_COUNT = DEFAULT_WORKLOAD.small.count;
 
-const STRATEGIES: readonly Strategy[] = ['today', 'feed', 'long-running-tier'];
-const STRATEGY_NAMES: Record<Strategy, string> = {
-  today: '(a) today',
-  feed: '(b) policy via feed',
-  'long-running-tier': '(c) policy via long-running tier',
-};
+/**
+ * A strategy of the tables: (a), (b) and (c) with the policy's defaults; (b') and (c') let a large
+ * object that fits be SENT in an invocation.
+ */
+interface StrategyRun {
+  readonly strategy: Strategy;
+  readonly name: string;
+  readonly policy?: Scenario['policy'];
+}
+const WHEN_IT_FITS = { largeInInvocation: 'when-it-fits' } as const;
+const STRATEGIES: readonly StrategyRun[] = [
+  { strategy: 'today', name: '(a) today' },
+  { strategy: 'feed', name: '(b) policy via feed' },
+  { strategy: 'long-running-tier', name: '(c) policy via long-running tier' },
+  { strategy: 'feed', name: "(b') via feed, largeInInvocation when-it-fits", policy: WHEN_IT_FITS },
+  {
+    strategy: 'long-running-tier',
+    name: "(c') via long-running tier, largeInInvocation when-it-fits",
+    policy: WHEN_IT_FITS,
+  },
+];
 interface Variant {
   readonly name: string;
   readonly sharing: LinkSharing;
@@ -67,7 +82,8 @@ interface Run {
   readonly variant: string;
   readonly linkMbps: number;
   readonly disconnect: Disconnect | null;
-  readonly strategy: Strategy | 'without-large';
+  /** The strategy's name in the tables; null: (d), without the large objects. */
+  readonly strategy: string | null;
   readonly result: RunResult;
   readonly targets: Targets | null;
 }
@@ -83,7 +99,7 @@ function row(run: Run, baseline: RunResult): string[] {
   return [
     linkText(run.linkMbps),
     run.disconnect ?? '-',
-    run.strategy === 'without-large' ? '(d) without the large objects' : STRATEGY_NAMES[run.strategy],
+    run.strategy ?? '(d) without the large objects',
     lost.length ? lost.join(', ') : '0',
     duration(r.linkUsedSeconds * 1000),
     `${fixed(wastedPercent(r), 1)}%`,
@@ -115,24 +131,25 @@ function runAll(v: Variant): Run[] {
   const all = generateWorkload(workload);
   const withoutTail = generateWorkload(workload, false);
   const runs: Run[] = [];
-  const scenario = (linkMbps: number, disconnect: Disconnect, strategy: Strategy): Scenario => ({
+  const scenario = (linkMbps: number, disconnect: Disconnect, s: Omit<StrategyRun, 'name'>): Scenario => ({
     linkMbps,
     sharing: v.sharing,
     disconnect,
-    strategy,
+    strategy: s.strategy,
     model: DEFAULT_PIPELINE,
     seed: SEED + 1,
+    ...(s.policy && { policy: s.policy }),
   });
   const variant = v.name;
   for (const linkMbps of LINKS_MBPS) {
-    const baseline = simulate(withoutTail, scenario(linkMbps, 'copy-finishes', 'today'));
-    runs.push({ variant, linkMbps, disconnect: null, strategy: 'without-large', result: baseline, targets: null });
+    const baseline = simulate(withoutTail, scenario(linkMbps, 'copy-finishes', { strategy: 'today' }));
+    runs.push({ variant, linkMbps, disconnect: null, strategy: null, result: baseline, targets: null });
     for (const disconnect of DISCONNECTS)
-      for (const strategy of STRATEGIES) {
-        const result = simulate(all, scenario(linkMbps, disconnect, strategy));
-        runs.push({ variant, linkMbps, disconnect, strategy, result, targets: targetsOf(result, baseline) });
+      for (const s of STRATEGIES) {
+        const result = simulate(all, scenario(linkMbps, disconnect, s));
+        runs.push({ variant, linkMbps, disconnect, strategy: s.name, result, targets: targetsOf(result, baseline) });
         console.error(
-          `${variant}, ${linkMbps} Mbit/s, ${disconnect}, ${strategy}: ${fixed(result.endHours, 1)} h simulated`,
+          `${variant}, ${linkMbps} Mbit/s, ${disconnect}, ${s.name}: ${fixed(result.endHours, 1)} h simulated`,
         );
       }
   }
@@ -170,7 +187,7 @@ function methodOf(mix: string, m: PipelineModel): string[] {
     `Workload: ${mix}. A "large object" in the columns is a tail object (1 GB and more); "small" is the lognormal body; the burst tables move only the tail's arrivals.`,
     'Link: fair-share: one link whose rate is shared evenly by every copy in flight (legacy SENDs, copies whose client left, feed copies); per-copy: every copy at the whole rate (the pipeline alone). Link time = bytes moved / link rate.',
     `Pipeline: Lambda cap ${m.lambdaTimeoutMs / 1000} s (deadline margin ${m.deadlineMarginMs} ms), ${m.lambdaConcurrency} invocations at once, batches of ${m.batchSize}, the handler's straggler hand-back (first receive, ${m.stragglers.factor}x the batch median, at least ${m.stragglers.minMs} ms); maxAttempts ${m.maxAttempts}, the queue's maxReceiveCount ${m.maxReceiveCount}; backoff full jitter ${m.backoffBaseSeconds}-${m.backoffCapSeconds} s; long-running tier ${m.tierTasks} tasks x ${m.tierCopiesPerTask} batches of ${m.tierBatchSize} message at once (the construct's default), one link estimate per task; SEND setup ${m.sendSetupMs} ms, DR HEAD ${m.headMs} ms, invocation overhead ${m.invokeOverheadMs} ms.`,
-    `The worker's large-object rules, modelled for (b) and (c): 1 renewal (renewsInsteadOfWaiting): a wait that is not a failure (copying-in-background, the hold) at receive count >= max(MIN_RENEWAL_ATTEMPT, maxAttempts) is carried by a fresh message (receive count 1, the copy start carried, delay min(wait, ${MAX_DELAY_SECONDS} s), the rest by visibility on its next receive), one SendMessage each; 2 the hold (a retry ${HOLD_REASON}, not counted): a re-attempt of a large object that fits, DR HEAD finding nothing, copy start (first receive or carried) + expected still ahead, waits out the rest without a SEND; 3 a large SEND ended on the client's side calls LinkEstimate.recordUnfinished, and the budget plans with sharedRate(estimate, the large SENDs in flight in the same process, counted from their SEND's start); one estimate per Lambda container and per tier task. A feed re-ask waits at least the feed's timeout or half the copy's run so far (the worker's feedAskAgainSeconds); a large object or a feed SEND is never handed back as a straggler.`,
+    `The worker's large-object rules, modelled for (b), (c), (b') and (c'): (b) and (c) take the policy's defaults, so under a Lambda's cap no large object (expected 60 s or more) is SENT in the invocation (largeInInvocation never); (b') and (c') SEND one there when it fits (when-it-fits), and a large re-attempt past its expected end goes the policy's way rather than be SENT there again; 1 renewal (renewsInsteadOfWaiting): a wait that is not a failure (copying-in-background, the hold) at receive count >= max(MIN_RENEWAL_ATTEMPT, maxAttempts) is carried by a fresh message (receive count 1, the copy start carried, delay min(wait, ${MAX_DELAY_SECONDS} s), the rest by visibility on its next receive), one SendMessage each; 2 the hold (a retry ${HOLD_REASON}, not counted): a re-attempt of a large object that fits, DR HEAD finding nothing, copy start (first receive or carried) + expected still ahead, waits out the rest without a SEND; 3 a large SEND ended on the client's side calls LinkEstimate.recordUnfinished, and the budget plans with sharedRate(estimate, the large SENDs in flight in the same process, counted from their SEND's start); one estimate per Lambda container and per tier task. A feed re-ask waits at least the feed's timeout or half the copy's run so far (the worker's feedAskAgainSeconds); a large object or a feed SEND is never handed back as a straggler.`,
     'Targets: 1 none dead-lettered or abandoned for size; 2 restarted or abandoned link time under 1%; 3 small p99 lag within 10% of (d); 4 no invocation cut at the cap with its copy unfinished.',
   ];
 }

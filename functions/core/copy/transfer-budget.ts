@@ -81,10 +81,12 @@ export function expectedDurationMs(sizeBytes: number, rate: LinkRate): number {
 }
 
 /**
- * Where one SEND of a sized object on a route with a policy belongs:
- * - `here`: it fits the remaining time (`remainingMs` null: no cap, a long-running worker);
- * - `elsewhere`: expected duration times the safety factor does not fit: the policy's `via`.
- * `large` says whether a SEND that ended on the client's side is checked on DR before another.
+ * Where one SEND of a sized object on a route with a policy belongs: `fits` this worker (always,
+ * with `remainingMs` null: no cap, the long-running tier), or not (the policy's `via`). Under a
+ * cap it fits when its expected duration times the safety factor is within the remaining time
+ * and, for a large object, only when the policy's `largeInInvocation` is `when-it-fits`.
+ * `large` (expected to take `largeAfterSeconds` or more) also says whether a SEND that ended on
+ * the client's side is checked on DR before another.
  */
 export interface TransferBudget {
   readonly expectedMs: number;
@@ -95,15 +97,14 @@ export interface TransferBudget {
 export function transferBudget(
   sizeBytes: number,
   rate: LinkRate,
-  policy: Pick<LargeObjectPolicy, 'safetyFactor' | 'largeAfterSeconds'>,
+  policy: Pick<LargeObjectPolicy, 'safetyFactor' | 'largeAfterSeconds' | 'largeInInvocation'>,
   remainingMs: number | null,
 ): TransferBudget {
   const expectedMs = expectedDurationMs(sizeBytes, rate);
-  return {
-    expectedMs,
-    large: expectedMs >= policy.largeAfterSeconds * 1000,
-    fits: remainingMs === null || expectedMs * policy.safetyFactor <= remainingMs,
-  };
+  const large = expectedMs >= policy.largeAfterSeconds * 1000;
+  const underCap =
+    expectedMs * policy.safetyFactor <= (remainingMs ?? 0) && (!large || policy.largeInInvocation === 'when-it-fits');
+  return { expectedMs, large, fits: remainingMs === null || underCap };
 }
 
 /** The longest an SQS message can be hidden, seconds (ChangeMessageVisibility's limit). */

@@ -17,7 +17,21 @@ import * as z from 'zod/mini';
 export const LARGE_OBJECT_VIA = ['feed', 'long-running-tier'] as const;
 export type LargeObjectVia = (typeof LARGE_OBJECT_VIA)[number];
 
+/**
+ * Whether a worker with a cap (a Lambda invocation, a worker with a batch deadline) may SEND a
+ * large object itself when it fits the time left:
+ * - `never`: a large object (expected to take `largeAfterSeconds` or more) always goes `via`,
+ *   so no invocation waits on a long copy and small objects never queue behind one;
+ * - `when-it-fits`: it is SENT in the invocation when its expected duration times the safety
+ *   factor fits; only what does not fit goes `via`.
+ * The long-running tier has no cap and SENDs everything it receives.
+ */
+export const LARGE_IN_INVOCATION = ['never', 'when-it-fits'] as const;
+export type LargeInInvocation = (typeof LARGE_IN_INVOCATION)[number];
+
 export const LARGE_OBJECT_DEFAULTS = {
+  /** A large object never ties up an invocation (docs/large-objects.md, the benchmark). */
+  largeInInvocation: 'never' as LargeInInvocation,
   /** Expected duration times this must fit the remaining time. */
   safetyFactor: 2,
   /** The `timeout` of a background feed SEND, seconds. */
@@ -40,6 +54,8 @@ export const largeObjectFields = {
       feedTimeoutSeconds: z.optional(z.int().check(z.minimum(1), z.maximum(3600))),
       /** @default 60 */
       largeAfterSeconds: z.optional(z.int().check(z.minimum(1), z.maximum(86_400))),
+      /** @default "never" */
+      largeInInvocation: z.optional(z.enum(LARGE_IN_INVOCATION)),
     }),
   ),
 };
@@ -51,6 +67,7 @@ export interface LargeObjectPolicy {
   readonly safetyFactor: number;
   readonly feedTimeoutSeconds: number;
   readonly largeAfterSeconds: number;
+  readonly largeInInvocation: LargeInInvocation;
 }
 
 type LargeObjectsInput = NonNullable<z.infer<typeof largeObjectFields.largeObjects>>;
@@ -64,6 +81,7 @@ export function largeObjectPolicy(written: LargeObjectsInput | null | undefined)
     safetyFactor: written.safetyFactor ?? LARGE_OBJECT_DEFAULTS.safetyFactor,
     feedTimeoutSeconds: written.feedTimeoutSeconds ?? LARGE_OBJECT_DEFAULTS.feedTimeoutSeconds,
     largeAfterSeconds: written.largeAfterSeconds ?? LARGE_OBJECT_DEFAULTS.largeAfterSeconds,
+    largeInInvocation: written.largeInInvocation ?? LARGE_OBJECT_DEFAULTS.largeInInvocation,
   };
 }
 

@@ -198,7 +198,7 @@ describe.each(DISCONNECT)('large objects, a disconnected legacy SEND: %s', (disc
   it('the hold: a delivery while the first SEND still copies (the 12-hour limit, a crash) starts no second copy', async () => {
     p = await largeObjectPipeline(
       disconnect,
-      { via: 'long-running-tier', largeAfterSeconds: 1 },
+      { via: 'long-running-tier', largeAfterSeconds: 1, largeInInvocation: 'when-it-fits' },
       { largeObjectQueue: true },
     );
     // 30 MB: expected 3 s, it fits an invocation with 30 s.
@@ -263,7 +263,7 @@ describe.each(DISCONNECT)('large objects, a disconnected legacy SEND: %s', (disc
     // fit (1 s x 2 < 2.5 s), but takes 3 s: the batch deadline cuts its SEND.
     p = await largeObjectPipeline(
       disconnect,
-      { linkMbps: 240, via: 'long-running-tier', largeAfterSeconds: 1 },
+      { linkMbps: 240, via: 'long-running-tier', largeAfterSeconds: 1, largeInInvocation: 'when-it-fits' },
       { largeObjectQueue: true, queueOps: recordingWaits(waits) },
     );
     const obj = p.sim.cluster('baker').put({ size: 30 * MB });

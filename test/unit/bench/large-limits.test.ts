@@ -11,6 +11,9 @@ describe('linkLimits', () => {
     expect(gigabit).toMatchObject({ linkMbps: 1000, lambdaRemainingMs: 897_000 });
     expect(gigabit!.lambdaLargestBytes).toBe(448.5 * 125_000_000);
     expect(hundred!.lambdaLargestBytes).toBe(448.5 * 12_500_000);
+    // The default, never: only what the link moves in largeAfterSeconds (60 s), less a byte.
+    expect(gigabit!.lambdaLargestNeverBytes).toBe(60 * 125_000_000 - 1);
+    expect(hundred!.lambdaLargestNeverBytes).toBe(60 * 12_500_000 - 1);
   });
 
   it('the tier within 12 h: alone, with the safety factor, and sharing the link with the 7 other copies of the default 2 tasks x 4', () => {

@@ -6,6 +6,8 @@ import { DEFAULT_WORKLOAD, GB, MB, generateWorkload, type WorkloadObject } from 
 // The simulation of `npm run bench:large` (bench/large-simulation.ts): deterministic for a seed,
 // and on scenarios small enough to work out by hand, the counts they must give.
 
+// The policy lets a large object that fits be SENT in an invocation (`when-it-fits`), so the
+// hand-worked cases reach both sides of the budget; the default (`never`) has its own case.
 const scenario = (strategy: Strategy, disconnect: Disconnect, seed = 7): Scenario => ({
   linkMbps: 1000,
   sharing: 'fair-share',
@@ -13,6 +15,7 @@ const scenario = (strategy: Strategy, disconnect: Disconnect, seed = 7): Scenari
   strategy,
   model: DEFAULT_PIPELINE,
   seed,
+  policy: { largeInInvocation: 'when-it-fits' },
 });
 
 /** 1 Gbit/s: bytes per ms. */
@@ -124,6 +127,18 @@ describe('large-object simulation: counts worked out by hand', () => {
       // The first check waits the policy's 5 s timeout; the second answers once its round trips are done.
       expect(r.tail.lambdaSecondsPerObject).toBeCloseTo((checkMs + 5000 + checkMs) / 1000, 3);
       expect(r.linkUsedSeconds).toBeCloseTo(1600 + 0.008, 6);
+    },
+  );
+
+  it.each<Disconnect>(['copy-finishes', 'copy-abandoned'])(
+    'feed, %s, the default largeInInvocation (never): the same three 50 GB objects go straight to the feed, none is cut',
+    (disconnect) => {
+      const objects = [0, 1, 2].map((id) => ({ id, bytes: 50 * GB, arrivalMs: 0, tail: true }));
+      const r = simulate(objects, { ...scenario('feed', disconnect), policy: {} });
+      expect(r).toMatchObject({ deadLettered: 0, redriven: 0, notOnDr: 0, linkWastedSeconds: 0 });
+      expect(r.tail.cutAttempts).toBe(0);
+      expect(r.reasons['awaiting-copy']).toBeUndefined();
+      expect(r.reasons['copying-in-background']).toBeGreaterThanOrEqual(3);
     },
   );
 

@@ -15,8 +15,17 @@ const GB = 1_000_000_000;
 const LINK_MBPS = 80;
 const body = (o: object = {}) => JSON.stringify({ object: { uuid: UUID }, ...o });
 
-function depsFor(via: 'feed' | 'long-running-tier' | null, client = new FakeSendPort()) {
-  const route = via ? { largeObjects: { linkMbps: LINK_MBPS, via } } : {};
+/**
+ * Deps on a route with a policy via `via` (null: none). The policy lets a large object be SENT in
+ * an invocation when it fits (`largeInInvocation: "when-it-fits"`), so both sides of the budget
+ * are reachable; the default, `never`, has a test of its own.
+ */
+function depsFor(
+  via: 'feed' | 'long-running-tier' | null,
+  client = new FakeSendPort(),
+  largeInInvocation: 'never' | 'when-it-fits' = 'when-it-fits',
+) {
+  const route = via ? { largeObjects: { linkMbps: LINK_MBPS, via, largeInInvocation } } : {};
   return fakeDeps({
     config: testConfig({ registry: offlineRegistry({ route }) }),
     client,
@@ -169,6 +178,26 @@ describe('large objects: one that does not fit, via the long-running tier', () =
     const outcome = await run(sqsRecord('m1', body({ size: 1000 * GB })), deps, null);
     expect(outcome).toMatchObject({ outcome: 'replicated', reason: 'created' });
     expect(deps.queue.moved).toStrictEqual([]);
+  });
+});
+
+describe('large objects: largeInInvocation', () => {
+  it('by default (never) sends no large object under a cap, though it fits: the policy way', async () => {
+    const deps = depsFor('long-running-tier', new FakeSendPort(), 'never');
+    // 1 GB: expected 100 s, x 2 = 200 s, well within the 600 s left; large (over 60 s).
+    const outcome = await run(sqsRecord('m1', body({ size: GB })), deps, 600_000);
+    expect(outcome).toMatchObject({ outcome: 'already-present', reason: 'moved-to-long-running-tier' });
+    expect(deps.client.inputs).toHaveLength(0);
+    expect(deps.queue.moved).toHaveLength(1);
+  });
+
+  it('by default still sends an object under largeAfterSeconds that fits, and everything on the tier', async () => {
+    const deps = depsFor('long-running-tier', new FakeSendPort(), 'never');
+    expect(await run(sqsRecord('m1', body({ size: 500_000_000 })), deps, 600_000)).toMatchObject({
+      reason: 'created',
+    });
+    expect(await run(sqsRecord('m2', body({ size: GB })), deps, null)).toMatchObject({ reason: 'created' });
+    expect(deps.queue.moved).toHaveLength(0);
   });
 });
 

@@ -10,7 +10,7 @@ import {
 } from '../../../../functions/core/copy/transfer-budget.js';
 
 const GB = 1_000_000_000;
-const policy = { safetyFactor: 2, largeAfterSeconds: 60 };
+const policy = { safetyFactor: 2, largeAfterSeconds: 60, largeInInvocation: 'when-it-fits' } as const;
 
 describe('transfer budget', () => {
   it('expects 100 GB to take 800 s on a 1 Gbit/s link and 8,000 s on 100 Mbit/s', () => {
@@ -23,6 +23,15 @@ describe('transfer budget', () => {
     expect(transferBudget(50 * GB, rate, policy, 900_000)).toEqual({ expectedMs: 400_000, large: true, fits: true });
     expect(transferBudget(57 * GB, rate, policy, 900_000).fits).toBe(false); // 456 s x 2 > 900 s
     expect(transferBudget(1 * GB, rate, policy, 10_000)).toMatchObject({ large: false, fits: false });
+  });
+
+  it('under a cap, fits no large object when the policy says never, only smaller ones', () => {
+    const never = { ...policy, largeInInvocation: 'never' } as const;
+    const rate = configuredRate(1000); // 125 MB/s: 60 s is 7.5 GB
+    expect(transferBudget(50 * GB, rate, never, 900_000)).toMatchObject({ large: true, fits: false });
+    expect(transferBudget(7.4 * GB, rate, never, 900_000)).toMatchObject({ large: false, fits: true });
+    expect(transferBudget(4 * GB, rate, never, 60_000).fits).toBe(false); // 32 s x 2 > 60 s
+    expect(transferBudget(50 * GB, rate, never, null).fits).toBe(true); // no cap: the tier sends it
   });
 
   it('fits everything on a worker with no cap (remaining time null)', () => {

@@ -22,6 +22,7 @@ describe('route largeObjects', () => {
       safetyFactor: 2,
       feedTimeoutSeconds: 5,
       largeAfterSeconds: 60,
+      largeInInvocation: 'never',
     });
   });
 
@@ -42,6 +43,7 @@ describe('route largeObjects', () => {
       { linkMbps: 100, via: 'lambda' },
       { linkMbps: 100, via: 'long-running-tier', safetyFactor: 0.5 },
       { linkMbps: 100, via: 'long-running-tier', extra: 1 },
+      { linkMbps: 100, via: 'long-running-tier', largeInInvocation: 'always' },
     ])
       expect(() => withPolicy({ largeObjects: bad })).toThrow(ConfigError);
   });

@@ -25,7 +25,7 @@ export async function publishOutcomes(
   const failedIdx = await queue
     .publishOutcomes(
       terminal.map((s) => s.outcomeRecord!),
-      queueCallSignal(context),
+      queueCallSignal(context, config.deadlineMarginMs),
     )
     .catch(() => terminal.map((_s, i) => i));
   for (const i of failedIdx) {
@@ -74,7 +74,9 @@ export async function publishEvents(
     }
   }
   if (!events.length) return;
-  const failedIdx = await publisher.publish(events, queueCallSignal(context)).catch(() => events.map((_e, i) => i));
+  const failedIdx = await publisher
+    .publish(events, queueCallSignal(context, config.deadlineMarginMs))
+    .catch(() => events.map((_e, i) => i));
   if (!failedIdx.length) return;
   telemetry.eventsNotPublished?.(failedIdx.length);
   telemetry.warn('outcome events could not be published', { count: failedIdx.length });
@@ -88,7 +90,7 @@ export async function publishEvents(
 /** Sets the retries' backoffs (best effort: a failure is logged, the message comes back sooner). */
 export async function applyBackoffs(
   settled: readonly Settled[],
-  { queue, telemetry }: EndDeps,
+  { config, queue, telemetry }: EndDeps,
   context: DeadlineContext,
 ): Promise<void> {
   const backoffs = settled
@@ -96,7 +98,7 @@ export async function applyBackoffs(
     .map((s) => ({ record: s.record, seconds: s.backoffSeconds! }));
   if (!backoffs.length) return;
   await queue
-    .changeVisibility(backoffs, queueCallSignal(context))
+    .changeVisibility(backoffs, queueCallSignal(context, config.deadlineMarginMs))
     .catch((err: unknown) => telemetry.warn('backoff not applied', { error: errorText(err) }));
 }
 

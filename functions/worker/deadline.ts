@@ -42,18 +42,28 @@ export function untilDeadline<T>(work: Promise<T>, signal: AbortSignal): Promise
 }
 
 /**
- * Time kept back, at the very end of an invocation, for building the batch response after the
- * last queue call gave up.
+ * The least time kept back, at the very end of an invocation, for building the batch response
+ * after the last queue call gave up.
  */
 export const QUEUE_CALL_RESERVE_MS = 250;
 
 /**
+ * Time kept back for the batch response: a quarter of the deadline margin (the time after the
+ * SEND deadline), at least QUEUE_CALL_RESERVE_MS. A timer fires late on a starved CPU (a 256 MB
+ * function has a fraction of a vCPU), and a response that misses the function's timeout
+ * returns the whole batch; so the reserve grows with the margin an operator gives.
+ */
+export function queueCallReserveMs(deadlineMarginMs: number): number {
+  return Math.max(QUEUE_CALL_RESERVE_MS, Math.floor(deadlineMarginMs / 4));
+}
+
+/**
  * An abort signal for one DLQ, outcomes or visibility call: it fires when the invocation has
- * `QUEUE_CALL_RESERVE_MS` left. The SDK's own request timeout does not end a call whose
- * endpoint accepts the connection and never answers; this signal (passed as the SDK's
+ * `queueCallReserveMs(deadlineMarginMs)` left. The SDK's own request timeout does not end a call
+ * whose endpoint accepts the connection and never answers; this signal (passed as the SDK's
  * `abortSignal`) does, so the batch response always goes back before the function times out.
  * Made per call, from the time remaining when the call starts.
  */
-export function queueCallSignal(context: DeadlineContext): AbortSignal {
-  return AbortSignal.timeout(Math.max(0, context.getRemainingTimeInMillis() - QUEUE_CALL_RESERVE_MS));
+export function queueCallSignal(context: DeadlineContext, deadlineMarginMs: number): AbortSignal {
+  return AbortSignal.timeout(Math.max(0, context.getRemainingTimeInMillis() - queueCallReserveMs(deadlineMarginMs)));
 }

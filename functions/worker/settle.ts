@@ -40,11 +40,12 @@ type SettleDeps = Pick<WorkerDeps, 'config' | 'queue' | 'telemetry' | 'random'>;
 async function deadLetter(
   record: SQSRecord,
   outcome: OutcomeRecord,
-  { queue, telemetry }: SettleDeps,
+  { config, queue, telemetry }: SettleDeps,
   context: DeadlineContext,
 ): Promise<Settled> {
   try {
-    const written = (await queue.deadLetter(record, outcome, queueCallSignal(context))) ?? outcome;
+    const written =
+      (await queue.deadLetter(record, outcome, queueCallSignal(context, config.deadlineMarginMs))) ?? outcome;
     return { record, outcomeRecord: written, keep: false, backoffSeconds: null };
   } catch (err) {
     telemetry.warn('dead-lettering failed; the message stays on its queue', {
@@ -81,7 +82,7 @@ async function renewedInstead(
   if (!renewsInsteadOfWaiting(outcome, config.maxAttempts)) return null;
   try {
     const copyStartedAtMs = copyStartedAtOf(record) ?? Date.now();
-    await queue.renew(record, { copyStartedAtMs, delaySeconds }, queueCallSignal(context));
+    await queue.renew(record, { copyStartedAtMs, delaySeconds }, queueCallSignal(context, config.deadlineMarginMs));
     return { record, outcomeRecord: { ...outcome, renewed: true }, keep: false, backoffSeconds: null };
   } catch (err) {
     telemetry.warn('renewal failed; the message waits on its queue (its receives count towards the redrive)', {

@@ -67,7 +67,10 @@ describe('queue calls against an SQS endpoint that never answers', () => {
     await sim.close();
   });
 
-  /** One invocation with a fake remaining time of 4 s (SEND deadline at 3 s, queue calls until 3.75 s). */
+  /**
+   * One invocation with a fake remaining time of 4 s and a deadline margin of 2 s: SEND deadline
+   * at 2 s, queue calls until 3.5 s (a quarter of the margin kept for the response).
+   */
   async function invoke(records: SQSRecord[]) {
     const registry = pairRegistry({
       source: sim.cluster('baker').addresses,
@@ -78,7 +81,7 @@ describe('queue calls against an SQS endpoint that never answers', () => {
       registry,
       dlqUrl: `${hole.url}/000000000000/dlq`,
       outcomesQueueUrl: `${hole.url}/000000000000/outcomes`,
-      deadlineMarginMs: 1000,
+      deadlineMarginMs: 2000,
     });
     hole.targets.length = 0;
     const warnings: string[] = [];

@@ -3,6 +3,7 @@ import {
   batchDeadline,
   DeadlineError,
   QUEUE_CALL_RESERVE_MS,
+  queueCallReserveMs,
   queueCallSignal,
   sendTimeLeft,
   untilDeadline,
@@ -73,15 +74,22 @@ async function firstToAbort(call: AbortSignal, reference: AbortSignal): Promise<
 }
 
 describe('the abort signal of a DLQ, outcomes or visibility call', () => {
+  it('keeps a quarter of the deadline margin for the response, at least QUEUE_CALL_RESERVE_MS', () => {
+    expect(queueCallReserveMs(0)).toBe(QUEUE_CALL_RESERVE_MS);
+    expect(queueCallReserveMs(1000)).toBe(QUEUE_CALL_RESERVE_MS);
+    expect(queueCallReserveMs(3000)).toBe(750);
+    expect(queueCallReserveMs(2001)).toBe(500);
+  });
+
   it('gives up at once when the invocation has no more than the reserve left', async () => {
-    const call = queueCallSignal({ getRemainingTimeInMillis: () => QUEUE_CALL_RESERVE_MS });
+    const call = queueCallSignal({ getRemainingTimeInMillis: () => 750 }, 3000);
     await expect(firstToAbort(call, AbortSignal.timeout(200))).resolves.toBe('queue call');
-    const late = queueCallSignal({ getRemainingTimeInMillis: () => 0 });
+    const late = queueCallSignal({ getRemainingTimeInMillis: () => 0 }, 0);
     await expect(firstToAbort(late, AbortSignal.timeout(200))).resolves.toBe('queue call');
   });
 
   it('lets the call run for the time left beyond the reserve', async () => {
-    const call = queueCallSignal({ getRemainingTimeInMillis: () => QUEUE_CALL_RESERVE_MS + 60_000 });
+    const call = queueCallSignal({ getRemainingTimeInMillis: () => 750 + 60_000 }, 3000);
     await expect(firstToAbort(call, AbortSignal.timeout(200))).resolves.toBe('reference');
     expect(call.aborted).toBe(false);
   });

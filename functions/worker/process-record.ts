@@ -125,38 +125,25 @@ async function deleteOf(
 }
 
 /**
- * A SEND message on a route with a large-object policy (large-object.ts), up to its outcome
- * record; null when the deadline came first.
+ * A SEND message on a route with a large-object policy (large-object.ts): what happened to it,
+ * not yet decided; null when the deadline came first.
  */
 async function largeObjectOf(
   record: SQSRecord,
   request: SendRequest & { route: { largeObjects: LargeObjectPolicy } },
-  ctx: RecordContext,
+  attempt: number,
   sends: BatchSends,
   deps: WorkerDeps,
   deadline: AbortSignal,
   remainingMs: () => number | null,
-): Promise<OutcomeRecord | null> {
-  let observed: LargeObjectObserved | SendAttempt | null;
+): Promise<LargeObjectObserved | SendAttempt | null> {
   try {
-    const req = {
-      record,
-      request,
-      policy: request.route.largeObjects,
-      attempt: ctx.attempt,
-      remainingMs: remainingMs(),
-    };
-    observed = await attemptLargeObject(req, (r, first) => sendOf(record, r, first, sends, deps), deps, deadline);
+    const req = { record, request, policy: request.route.largeObjects, attempt, remainingMs: remainingMs() };
+    return await attemptLargeObject(req, (r, first) => sendOf(record, r, first, sends, deps), deps, deadline);
   } catch (err) {
     if (err instanceof DeadlineError) return null;
-    observed = notSent('send', err, record, deps.telemetry);
+    return notSent('send', err, record, deps.telemetry);
   }
-  if (!observed) return null;
-  const attempts = { attempt: ctx.attempt, maxAttempts: deps.config.maxAttempts };
-  if ('kind' in observed)
-    return outcomeRecord(decide(observed, attempts), observed.kind === 'sent' ? observed.send : null, ctx);
-  const sent = observed.step === 'sent' && observed.sent.kind === 'sent' ? observed.sent.send : null;
-  return outcomeRecord(decideLargeObject(observed, attempts), sent, ctx);
 }
 
 const hasLargeObjects = (r: SendRequest): r is SendRequest & { route: { largeObjects: LargeObjectPolicy } } =>
@@ -183,16 +170,21 @@ export async function processRecord(
   const ctx = contextOf(record, read.message, read.request?.route);
   if (read.split && read.message)
     return fanOut(record, read.message, read.split.destinations, { ...ctx, from: read.split.from }, deps, deadline);
-  let happening: SendAttempt | DeleteHappening | null = read.failure;
+  let happening: SendAttempt | DeleteHappening | LargeObjectObserved | null = read.failure;
   if (read.request) {
     if (deadline.aborted) return null;
     const { request } = read;
     if (isDelete(request.message)) happening = await deleteOf(record, request, ctx.attempt, deps, deadline);
-    else if (hasLargeObjects(request)) return largeObjectOf(record, request, ctx, sends, deps, deadline, remainingMs);
+    else if (hasLargeObjects(request))
+      happening = await largeObjectOf(record, request, ctx.attempt, sends, deps, deadline, remainingMs);
     else happening = await sendOf(record, request, ctx.attempt === 1, sends, deps);
   }
   if (!happening) return null;
   const attempts = { attempt: ctx.attempt, maxAttempts: deps.config.maxAttempts };
+  if ('step' in happening) {
+    const sent = happening.step === 'sent' && happening.sent.kind === 'sent' ? happening.sent.send : null;
+    return outcomeRecord(decideLargeObject(happening, attempts), sent, ctx);
+  }
   if (happening.kind === 'delete')
     return deleteRecord(decideDelete(happening.observed, attempts), happening.observed, happening, ctx);
   const verdict = decide(happening, attempts);

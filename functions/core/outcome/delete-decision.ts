@@ -1,4 +1,4 @@
-import { failed, PERMANENT_CLIENT_ERRORS, retry, type Attempts } from './decide.js';
+import { failed, PERMANENT_CLIENT_ERRORS, retry, withAttempts, type Attempts } from './decide.js';
 import { type Decision, OUTCOME, type Reason } from './outcome.js';
 import type { ObjectAnswer } from '../send/object-request.js';
 
@@ -106,9 +106,7 @@ function verdictOf(o: DeleteObserved): DeleteVerdict {
  */
 export function decideDelete(o: DeleteObserved, attempts: Attempts): DeleteVerdict {
   const v = verdictOf(o);
-  if (v.outcome === OUTCOME.RETRY && v.reason !== 'delete-grace' && attempts.attempt >= attempts.maxAttempts)
-    return { ...v, outcome: OUTCOME.FAILED, retriesExhausted: true };
-  return v;
+  return v.reason === 'delete-grace' ? v : withAttempts(v, attempts);
 }
 
 /**

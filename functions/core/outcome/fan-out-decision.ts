@@ -1,5 +1,5 @@
 import { OUTCOME, type Decision } from './outcome.js';
-import type { Attempts } from './decide.js';
+import { withAttempts, type Attempts } from './decide.js';
 
 /**
  * What splitting a multi-destination message comes to (docs/fan-out.md). Split: it ends
@@ -19,8 +19,5 @@ export function decideFanOut(
       reason: 'fanned-out',
       detail: `one message per destination: ${destinations.join(', ')}`,
     };
-  const retry: Decision = { outcome: OUTCOME.RETRY, reason: 'fan-out-unavailable', detail: split.detail };
-  return attempts.attempt >= attempts.maxAttempts
-    ? { ...retry, outcome: OUTCOME.FAILED, retriesExhausted: true }
-    : retry;
+  return withAttempts({ outcome: OUTCOME.RETRY, reason: 'fan-out-unavailable', detail: split.detail }, attempts);
 }

@@ -14,7 +14,13 @@
  * not counted); a SEND cut short bounds the estimate; the budget plans with the link's share left
  * by the worker process's own large SENDs in flight (`LinkEstimates.carrying`).
  */
-import { LinkEstimate, sharedRate, transferBudget, waitOutSeconds } from '../functions/core/copy/transfer-budget.js';
+import {
+  feedAskAgainSeconds,
+  LinkEstimate,
+  sharedRate,
+  transferBudget,
+  waitOutSeconds,
+} from '../functions/core/copy/transfer-budget.js';
 import { renewsInsteadOfWaiting } from '../functions/core/outcome/large-object-decision.js';
 import { OUTCOME, type Reason } from '../functions/core/outcome/outcome.js';
 import { largeObjectPolicy, type LargeObjectPolicy } from '../functions/core/registry/route-large-objects.js';
@@ -303,11 +309,11 @@ class LargeObjectSimulation {
   /**
    * Status 1: the feed still copies; the message comes back after the rest of the expected
    * duration from its copy start, at least the feed's timeout or half the time the copy has run
-   * (the worker's `feedAskAgainSeconds`, functions/worker/large-object.ts, mirrored: it is not exported).
+   * (the product's `feedAskAgainSeconds`).
    */
   #stillCopying(a: Attempt): void {
     const start = copyStartOf(a.msg);
-    const minSeconds = Math.max(this.#policy!.feedTimeoutSeconds, Math.ceil((this.#now - start) / 2000));
+    const minSeconds = feedAskAgainSeconds(this.#policy!.feedTimeoutSeconds, start, this.#now);
     const seconds = waitOutSeconds(start, a.budget!.expectedMs, this.#now, minSeconds);
     this.#settle(a, { kind: 'retry', reason: 'copying-in-background', counted: false, seconds });
   }

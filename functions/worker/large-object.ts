@@ -1,6 +1,12 @@
 import type { SQSRecord } from 'aws-lambda';
 import { compareIdentity } from '../core/copy/content-identity.js';
-import { sharedRate, transferBudget, type LinkEstimate, type TransferBudget } from '../core/copy/transfer-budget.js';
+import {
+  feedAskAgainSeconds,
+  sharedRate,
+  transferBudget,
+  type LinkEstimate,
+  type TransferBudget,
+} from '../core/copy/transfer-budget.js';
 import { errorText } from '../core/errors.js';
 import { sendVerdict, type SendAttempt } from '../core/outcome/decide.js';
 import { ENDED_ON_CLIENT_SIDE, type LargeObjectObserved } from '../core/outcome/large-object-decision.js';
@@ -118,18 +124,8 @@ async function inBackground(
     budget,
     startedAtMs,
     nowMs,
-    minWaitSeconds: feedAskAgainSeconds(req, startedAtMs, nowMs),
+    minWaitSeconds: feedAskAgainSeconds(req.policy.feedTimeoutSeconds, startedAtMs, nowMs),
   };
-}
-
-/**
- * The shortest wait before a background copy is asked about again: the feed's timeout, or half
- * the time the copy has run so far, whichever is longer. Past its expected end (a slower link
- * than estimated) the asks thin out geometrically, so the queue's redrive (maxReceiveCount) is
- * reached only by a copy running many times longer than expected.
- */
-function feedAskAgainSeconds(req: LargeObjectRequest, startedAtMs: number, nowMs: number): number {
-  return Math.max(req.policy.feedTimeoutSeconds, Math.ceil((nowMs - startedAtMs) / 2000));
 }
 
 /** The message, as it came, onto the large-object queue (the long-running tier). */

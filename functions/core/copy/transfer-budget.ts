@@ -119,3 +119,13 @@ export function waitOutSeconds(startedAtMs: number, expectedMs: number, nowMs: n
   const rest = Math.ceil((startedAtMs + expectedMs - nowMs) / 1000);
   return Math.min(MAX_WAIT_SECONDS, Math.max(minSeconds, rest));
 }
+
+/**
+ * The shortest wait before a background feed copy is asked about again, seconds: the feed's
+ * timeout, or half the time the copy has run so far, whichever is longer. Past its expected end
+ * (a slower link than estimated) the asks thin out geometrically, so the queue's redrive
+ * (maxReceiveCount) is reached only by a copy running many times longer than expected.
+ */
+export function feedAskAgainSeconds(feedTimeoutSeconds: number, startedAtMs: number, nowMs: number): number {
+  return Math.max(feedTimeoutSeconds, Math.ceil((nowMs - startedAtMs) / 2000));
+}

@@ -1,5 +1,6 @@
 import {
   configuredRate,
+  feedAskAgainSeconds,
   expectedDurationMs,
   LinkEstimate,
   MAX_WAIT_SECONDS,
@@ -93,5 +94,13 @@ describe('sharedRate', () => {
     expect(sharedRate(configuredRate(1000), 0).bytesPerSecond).toBe(125_000_000);
     expect(sharedRate(configuredRate(1000), 4).bytesPerSecond).toBe(25_000_000);
     expect(sharedRate({ bytesPerSecond: 10, samples: 3 }, 1)).toEqual({ bytesPerSecond: 5, samples: 3 });
+  });
+});
+
+describe('feedAskAgainSeconds', () => {
+  it("waits the feed's timeout, or half the time the copy has run when that is longer", () => {
+    expect(feedAskAgainSeconds(5, 0, 4_000)).toBe(5);
+    expect(feedAskAgainSeconds(5, 0, 60_000)).toBe(30);
+    expect(feedAskAgainSeconds(5, 0, 60_001)).toBe(31);
   });
 });

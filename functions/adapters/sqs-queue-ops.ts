@@ -156,7 +156,6 @@ async function fanOut(
   abortSignal: Signal,
 ): Promise<void> {
   const url = await queueUrl(record.eventSourceARN, abortSignal);
-  const fifo = url.endsWith('.fifo');
   const responses = await Promise.all(
     chunks(parts.map((p, i) => [p, i] as const)).map((batch) =>
       sqs.send(
@@ -165,12 +164,7 @@ async function fanOut(
           Entries: batch.map(([p, i]) => ({
             Id: String(i),
             MessageBody: p.body,
-            ...(fifo
-              ? {
-                  MessageGroupId: record.attributes.MessageGroupId ?? FALLBACK_MESSAGE_GROUP,
-                  MessageDeduplicationId: `${record.messageId}:${p.destination}`,
-                }
-              : {}),
+            ...fifoFields(url, record, `${record.messageId}:${p.destination}`),
           })),
         }),
         { abortSignal },
@@ -179,6 +173,22 @@ async function fanOut(
   );
   const failed = responses.flatMap(failedEntries);
   if (failed.length) throw new BatchEntriesFailedError('SendMessageBatch', failed, parts.length);
+}
+
+/**
+ * What a message put back on a FIFO queue for a record needs: the record's message group (its
+ * order), and `deduplicationId`; nothing on a standard queue.
+ */
+function fifoFields(
+  queueUrl: string,
+  record: SQSRecord,
+  deduplicationId: string,
+): { MessageGroupId?: string; MessageDeduplicationId?: string } {
+  if (!queueUrl.endsWith('.fifo')) return {};
+  return {
+    MessageGroupId: record.attributes.MessageGroupId ?? FALLBACK_MESSAGE_GROUP,
+    MessageDeduplicationId: deduplicationId,
+  };
 }
 
 /**
@@ -198,12 +208,7 @@ async function moveToLongRunningTier(
       QueueUrl: largeObjectQueueUrl,
       MessageBody: record.body,
       MessageAttributes: originalAttributes(record),
-      ...(largeObjectQueueUrl.endsWith('.fifo')
-        ? {
-            MessageGroupId: record.attributes.MessageGroupId ?? FALLBACK_MESSAGE_GROUP,
-            MessageDeduplicationId: record.messageId,
-          }
-        : {}),
+      ...fifoFields(largeObjectQueueUrl, record, record.messageId),
     }),
     { abortSignal },
   );
@@ -236,10 +241,7 @@ async function renew(
         [COPY_STARTED_AT_ATTRIBUTE]: { DataType: 'Number', StringValue: String(Math.round(copyStartedAtMs)) },
       },
       ...(url.endsWith('.fifo')
-        ? {
-            MessageGroupId: record.attributes.MessageGroupId ?? FALLBACK_MESSAGE_GROUP,
-            MessageDeduplicationId: `${record.messageId}:renew:${record.attributes.ApproximateReceiveCount}`,
-          }
+        ? fifoFields(url, record, `${record.messageId}:renew:${record.attributes.ApproximateReceiveCount}`)
         : { DelaySeconds: Math.max(0, Math.min(SQS_MAX_DELAY_SECONDS, Math.ceil(delaySeconds))) }),
     }),
     { abortSignal },
